@@ -1,0 +1,55 @@
+# Shared steps of scripts/demo and scripts/test: install what is missing, then build.
+# Every step is idempotent: a second run only rebuilds what changed.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+BUILD_DIR="${TOPICDESK_BUILD_DIR:-$ROOT/build}"
+
+DEBIAN_PACKAGES=(
+  build-essential cmake ninja-build ccache pkg-config git
+  libboost1.81-all-dev libboost-json1.81-dev libboost-url1.81-dev libssl-dev libsqlite3-dev sqlite3 libpq-dev postgresql
+  libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev libqrencode-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  nodejs npm chromium python3 curl
+)
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+install_debian_packages() {
+  local missing=()
+  for pkg in "${DEBIAN_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing Debian packages: ${missing[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+install_node_packages() {
+  local stamp="$ROOT/node_modules/.topicdesk-installed"
+  if [ -f "$stamp" ] && [ "$stamp" -nt "$ROOT/package.json" ]; then return 0; fi
+  log "installing npm packages (TDLib, grammY, playwright-core)"
+  (cd "$ROOT" && npm install --no-audit --no-fund --loglevel=error)
+  touch "$stamp"
+}
+
+build() {
+  export CCACHE_BASEDIR="$ROOT" CCACHE_NOHASHDIR=1
+  if [ ! -f "$BUILD_DIR/build.ninja" ]; then
+    log "configuring $BUILD_DIR"
+    cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+  fi
+  log "building (incremental)"
+  cmake --build "$BUILD_DIR" -j"$(nproc)"
+}
+
+setup_all() {
+  install_debian_packages
+  install_node_packages
+  build
+}

@@ -1,0 +1,66 @@
+// Normalized events: what a transport (Bot API polling, webhook, proxy, TDLib) makes of
+// Telegram's updates. The relay never sees raw Bot API or TDLib JSON, only these.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "core/ids.h"
+
+namespace topicdesk::core {
+
+enum class EventKind {
+  kUserMessage,        // an end user wrote to the connection in a private chat
+  kUserEdit,           // an end user edited one of their messages
+  kUserReaction,       // an end user changed their reaction on a message of the private chat
+  kOperatorMessage,    // a human wrote in the backend group (a topic or General)
+  kOperatorEdit,       // a human edited a message in the backend group
+  kOperatorReaction,   // a human changed their reaction on a message in the backend group
+  kUserBlockedBot,     // my_chat_member in a private chat: the bot was blocked (kicked)
+  kUserUnblockedBot,   // my_chat_member in a private chat: the user restarted the bot
+  kTopicClosedInApp,   // an operator closed the topic from the Telegram app (forum_topic_closed)
+  kTopicReopenedInApp, // an operator reopened the topic from the Telegram app
+  kOutgoingSeen,       // a message the connection sent from elsewhere (intercepted); issue 4
+};
+
+// Every Telegram message content type topicdesk distinguishes. Copies go through
+// copyMessage, so the relay mostly needs the kind for labels, albums and rules.
+enum class ContentKind {
+  kText, kPhoto, kVideo, kAnimation, kDocument, kAudio, kVoice, kVideoNote, kSticker,
+  kLocation, kVenue, kContact, kPoll, kDice, kStory, kGame, kInvoice, kOther,
+};
+
+struct Person {
+  UserId id = 0;
+  bool is_bot = false;
+  std::string first_name;
+  std::string last_name;
+  std::string username;
+  std::string language_code;
+  std::string phone;  // only when Telegram tells (shared contact, account sessions)
+};
+
+struct Event {
+  EventKind kind = EventKind::kUserMessage;
+  std::int64_t update_id = 0;  // transport's id, unique per connection; the inbox dedupes on it
+  UnixMillis date = 0;         // message date (or edit date) in milliseconds
+
+  ChatId chat_id = 0;          // where it happened: the user's private chat or the backend group
+  MessageId message_id = 0;
+  ThreadId thread_id = 0;      // forum topic of a group message; 0 for General and private chats
+  // An explicit reply only: the implicit reply to a topic's forum_topic_created message is
+  // dropped by the transport (see telegram-facts.md), so 0 means "not a reply".
+  MessageId reply_to_message_id = 0;
+
+  Person from;
+  bool sender_is_anonymous_admin = false;  // GroupAnonymousBot or sender_chat == the group
+  bool sender_is_bot = false;              // a bot wrote (bots never act as operators)
+
+  ContentKind content = ContentKind::kText;
+  std::string text;            // text or caption, as sent
+  std::string media_group_id;  // album id; empty when not part of an album
+  bool is_service = false;     // a service message (member joined, topic edited, pinned …)
+
+  std::vector<std::string> new_reactions;  // reaction events: the emoji now set by `from`
+};
+
+}  // namespace topicdesk::core

@@ -1,0 +1,182 @@
+#include "core/event_json.h"
+
+#include <boost/json.hpp>
+
+#include <array>
+#include <utility>
+
+namespace topicdesk::core {
+namespace json = boost::json;
+namespace {
+
+constexpr std::array<std::pair<EventKind, const char*>, 11> kEventKindNames{{
+    {EventKind::kUserMessage, "user_message"},
+    {EventKind::kUserEdit, "user_edit"},
+    {EventKind::kUserReaction, "user_reaction"},
+    {EventKind::kOperatorMessage, "operator_message"},
+    {EventKind::kOperatorEdit, "operator_edit"},
+    {EventKind::kOperatorReaction, "operator_reaction"},
+    {EventKind::kUserBlockedBot, "user_blocked_bot"},
+    {EventKind::kUserUnblockedBot, "user_unblocked_bot"},
+    {EventKind::kTopicClosedInApp, "topic_closed_in_app"},
+    {EventKind::kTopicReopenedInApp, "topic_reopened_in_app"},
+    {EventKind::kOutgoingSeen, "outgoing_seen"},
+}};
+
+constexpr std::array<std::pair<ContentKind, const char*>, 18> kContentKindNames{{
+    {ContentKind::kText, "text"},         {ContentKind::kPhoto, "photo"},
+    {ContentKind::kVideo, "video"},       {ContentKind::kAnimation, "animation"},
+    {ContentKind::kDocument, "document"}, {ContentKind::kAudio, "audio"},
+    {ContentKind::kVoice, "voice"},       {ContentKind::kVideoNote, "video_note"},
+    {ContentKind::kSticker, "sticker"},   {ContentKind::kLocation, "location"},
+    {ContentKind::kVenue, "venue"},       {ContentKind::kContact, "contact"},
+    {ContentKind::kPoll, "poll"},         {ContentKind::kDice, "dice"},
+    {ContentKind::kStory, "story"},       {ContentKind::kGame, "game"},
+    {ContentKind::kInvoice, "invoice"},   {ContentKind::kOther, "other"},
+}};
+
+template <class Enum, std::size_t N>
+const char* name_of(const std::array<std::pair<Enum, const char*>, N>& names, Enum value) {
+  for (const auto& [v, name] : names) {
+    if (v == value) return name;
+  }
+  return "unknown";
+}
+
+template <class Enum, std::size_t N>
+bool parse_enum(const std::array<std::pair<Enum, const char*>, N>& names, std::string_view text, Enum& out) {
+  for (const auto& [v, name] : names) {
+    if (text == name) {
+      out = v;
+      return true;
+    }
+  }
+  return false;
+}
+
+json::object person_to_json(const Person& p) {
+  return {{"id", p.id},
+          {"is_bot", p.is_bot},
+          {"first_name", p.first_name},
+          {"last_name", p.last_name},
+          {"username", p.username},
+          {"language_code", p.language_code},
+          {"phone", p.phone}};
+}
+
+// Reads fields from a JSON object, remembering the first one that had the wrong type.
+class Reader {
+ public:
+  explicit Reader(const json::object& obj, std::string path) : obj_(obj), path_(std::move(path)) {}
+
+  void get(const char* key, std::int64_t& out) {
+    if (const auto* v = obj_.if_contains(key)) {
+      if (const auto* i = v->if_int64()) out = *i;
+      else fail(key, "an integer");
+    }
+  }
+  void get(const char* key, bool& out) {
+    if (const auto* v = obj_.if_contains(key)) {
+      if (const auto* b = v->if_bool()) out = *b;
+      else fail(key, "a boolean");
+    }
+  }
+  void get(const char* key, std::string& out) {
+    if (const auto* v = obj_.if_contains(key)) {
+      if (const auto* s = v->if_string()) out.assign(s->data(), s->size());
+      else fail(key, "a string");
+    }
+  }
+  void get(const char* key, std::vector<std::string>& out) {
+    const auto* v = obj_.if_contains(key);
+    if (!v) return;
+    const auto* arr = v->if_array();
+    if (!arr) return fail(key, "an array of strings");
+    for (const auto& item : *arr) {
+      if (!item.is_string()) return fail(key, "an array of strings");
+      out.emplace_back(item.get_string());
+    }
+  }
+  void fail(const char* key, const char* expected) {
+    if (error_.empty()) error_ = path_ + "." + key + " must be " + expected;
+  }
+  const std::string& error() const { return error_; }
+
+ private:
+  const json::object& obj_;
+  std::string path_;
+  std::string error_;
+};
+
+}  // namespace
+
+const char* to_string(EventKind kind) { return name_of(kEventKindNames, kind); }
+const char* to_string(ContentKind kind) { return name_of(kContentKindNames, kind); }
+
+std::string event_to_json(const Event& e) {
+  json::array reactions;
+  for (const auto& r : e.new_reactions) reactions.emplace_back(r);
+  json::object obj{{"kind", to_string(e.kind)},
+                   {"update_id", e.update_id},
+                   {"date", e.date},
+                   {"chat_id", e.chat_id},
+                   {"message_id", e.message_id},
+                   {"thread_id", e.thread_id},
+                   {"reply_to_message_id", e.reply_to_message_id},
+                   {"from", person_to_json(e.from)},
+                   {"sender_is_anonymous_admin", e.sender_is_anonymous_admin},
+                   {"sender_is_bot", e.sender_is_bot},
+                   {"content", to_string(e.content)},
+                   {"text", e.text},
+                   {"media_group_id", e.media_group_id},
+                   {"is_service", e.is_service},
+                   {"new_reactions", std::move(reactions)}};
+  return json::serialize(obj);
+}
+
+Result<Event> event_from_json(std::string_view text) {
+  boost::system::error_code ec;
+  json::value value = json::parse(text, ec);
+  if (ec) return make_error("event: not valid JSON (" + ec.message() + ")");
+  const auto* obj = value.if_object();
+  if (!obj) return make_error("event: expected a JSON object");
+
+  Event e;
+  Reader r(*obj, "event");
+  std::string kind, content;
+  r.get("kind", kind);
+  r.get("update_id", e.update_id);
+  r.get("date", e.date);
+  r.get("chat_id", e.chat_id);
+  r.get("message_id", e.message_id);
+  r.get("thread_id", e.thread_id);
+  r.get("reply_to_message_id", e.reply_to_message_id);
+  r.get("sender_is_anonymous_admin", e.sender_is_anonymous_admin);
+  r.get("sender_is_bot", e.sender_is_bot);
+  r.get("content", content);
+  r.get("text", e.text);
+  r.get("media_group_id", e.media_group_id);
+  r.get("is_service", e.is_service);
+  r.get("new_reactions", e.new_reactions);
+  if (!r.error().empty()) return make_error(r.error());
+  if (!parse_enum(kEventKindNames, kind, e.kind)) return make_error("event.kind: unknown kind '" + kind + "'");
+  if (!content.empty() && !parse_enum(kContentKindNames, content, e.content)) {
+    return make_error("event.content: unknown content kind '" + content + "'");
+  }
+  if (const auto* from = obj->if_contains("from")) {
+    const auto* fobj = from->if_object();
+    if (!fobj) return make_error("event.from must be an object");
+    Reader fr(*fobj, "event.from");
+    fr.get("id", e.from.id);
+    fr.get("is_bot", e.from.is_bot);
+    fr.get("first_name", e.from.first_name);
+    fr.get("last_name", e.from.last_name);
+    fr.get("username", e.from.username);
+    fr.get("language_code", e.from.language_code);
+    fr.get("phone", e.from.phone);
+    if (!fr.error().empty()) return make_error(fr.error());
+  }
+  return e;
+}
+
+}  // namespace topicdesk::core

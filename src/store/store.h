@@ -1,0 +1,177 @@
+// The Store: everything topicdesk keeps. One interface, SQLite now (sqlite/), PostgreSQL
+// later (postgres/), one set of migrations and one test suite run against both.
+//
+// Thread safety: implementations may be called from several threads. transaction()
+// runs `body` as one atomic unit; store calls made by `body` (on the same thread) join it.
+// Outside a transaction every call is its own unit.
+#pragma once
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/event.h"
+#include "core/ids.h"
+
+namespace topicdesk::store {
+
+using core::ChatId;
+using core::ConnectionId;
+using core::DialogId;
+using core::MessageId;
+using core::ThreadId;
+using core::UnixMillis;
+using core::UserId;
+
+struct ConnectionRecord {
+  ConnectionId id = 0;
+  std::string name;    // unique, from the config
+  UserId bot_id = 0;   // the bot (or account) end users talk to
+  ChatId group_id = 0; // backend group
+};
+
+enum class DialogStatus { kUserAnswered, kSupportAnswered, kClosed };
+const char* to_string(DialogStatus status);  // "user_answered", "support_answered", "closed"
+std::optional<DialogStatus> dialog_status_from_string(std::string_view text);
+
+struct Dialog {
+  DialogId id = 0;
+  ConnectionId connection_id = 0;
+  UserId user_id = 0;        // also the private chat id
+  ChatId group_id = 0;       // backend group the topic lives in
+  ThreadId thread_id = 0;    // 0 until the topic exists
+  DialogStatus status = DialogStatus::kUserAnswered;
+  bool banned = false;       // /ban: the user's messages are not relayed
+  bool user_blocked_bot = false;
+  std::string pseudonym;     // HIDE_INFO=name: shown instead of the user's name
+  std::string topic_title;   // last title set on the topic (without the status marker)
+  UnixMillis created_at = 0;
+  UnixMillis last_user_message_at = 0;
+  UnixMillis last_operator_reply_at = 0;
+  UnixMillis status_changed_at = 0;
+};
+
+struct DialogCounts {
+  std::int64_t user_answered = 0;
+  std::int64_t support_answered = 0;
+  std::int64_t closed = 0;
+};
+
+enum class LinkDirection { kUserToGroup, kGroupToUser };
+
+// One message that exists on both sides: the user's private chat and the topic.
+struct MessageLink {
+  ConnectionId connection_id = 0;
+  DialogId dialog_id = 0;
+  MessageId user_message_id = 0;   // in the private chat
+  MessageId group_message_id = 0;  // in the backend group
+  LinkDirection direction = LinkDirection::kUserToGroup;
+};
+
+struct InboxEntry {
+  std::int64_t id = 0;
+  ConnectionId connection_id = 0;
+  std::int64_t update_id = 0;
+  std::string payload;  // core::Event as JSON (core/event_json.h)
+};
+
+// One Telegram API call to make. Jobs with the same queue_key run one at a time in id order
+// (per-destination order); among ready queue heads, lower priority values go first.
+struct OutboxJob {
+  std::int64_t id = 0;
+  ConnectionId connection_id = 0;
+  std::string queue_key;
+  int priority = 5;
+  std::string kind;     // what to do; the dispatcher has a handler per kind
+  std::string payload;  // the kind's arguments as JSON
+  int attempts = 0;
+  UnixMillis not_before = 0;
+  std::string last_error;
+  UnixMillis created_at = 0;
+};
+
+struct OutboxStats {
+  std::int64_t pending = 0;
+  std::int64_t failed = 0;
+  UnixMillis oldest_pending_created_at = 0;  // 0 when nothing is pending
+};
+
+// A durable timer: album gathering, and anything else that must fire after a restart.
+struct Timer {
+  std::int64_t id = 0;
+  ConnectionId connection_id = 0;
+  std::string key;      // unique per connection; setting it again replaces it
+  UnixMillis due_at = 0;
+  std::string payload;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  virtual void migrate() = 0;             // applies pending numbered migrations; idempotent
+  virtual int schema_version() = 0;
+  virtual void transaction(const std::function<void()>& body) = 0;  // rollback if body throws
+
+  // Connections and per-connection key/value state (polling offsets and the like).
+  virtual ConnectionId ensure_connection(const std::string& name, UserId bot_id, ChatId group_id) = 0;
+  virtual std::optional<ConnectionRecord> connection(ConnectionId id) = 0;
+  virtual std::vector<ConnectionRecord> connections() = 0;
+  virtual std::optional<std::string> state_get(ConnectionId id, const std::string& key) = 0;
+  virtual void state_set(ConnectionId id, const std::string& key, const std::string& value) = 0;
+
+  // End users' Telegram profiles as last seen.
+  virtual void upsert_user(ConnectionId id, const core::Person& person, UnixMillis now) = 0;
+  virtual std::optional<core::Person> user(ConnectionId id, UserId user_id) = 0;
+
+  // Dialogs: one per (connection, user).
+  virtual Dialog create_dialog(ConnectionId id, UserId user_id, ChatId group_id, UnixMillis now) = 0;
+  virtual std::optional<Dialog> dialog(DialogId id) = 0;
+  virtual std::optional<Dialog> dialog_by_user(ConnectionId id, UserId user_id) = 0;
+  virtual std::optional<Dialog> dialog_by_thread(ChatId group_id, ThreadId thread_id) = 0;
+  virtual void update_dialog(const Dialog& dialog) = 0;  // writes every field by id
+  virtual std::vector<Dialog> dialogs_with_status(ConnectionId id, DialogStatus status, int limit) = 0;
+  // support_answered dialogs whose status changed before `before` (AUTOCLOSE).
+  virtual std::vector<Dialog> dialogs_waiting_since(ConnectionId id, UnixMillis before, int limit) = 0;
+  virtual DialogCounts count_dialogs(ChatId group_id) = 0;
+
+  // Message links, both directions.
+  virtual void add_link(const MessageLink& link) = 0;
+  virtual std::optional<MessageLink> link_by_user_message(DialogId dialog, MessageId user_message_id) = 0;
+  virtual std::optional<MessageLink> link_by_group_message(ChatId group_id, MessageId group_message_id) = 0;
+
+  // Inbox: events stored before Telegram is told they arrived. inbox_add returns false for a
+  // duplicate (connection, update_id).
+  virtual bool inbox_add(ConnectionId id, std::int64_t update_id, const std::string& payload) = 0;
+  virtual std::vector<InboxEntry> inbox_pending(ConnectionId id, int limit) = 0;
+  virtual void inbox_done(std::int64_t entry_id) = 0;
+
+  // Outbox.
+  virtual std::int64_t outbox_add(const OutboxJob& job) = 0;
+  // Heads of queues that are ready (not_before <= now), at most one per queue_key,
+  // excluding queues whose head is listed in `in_flight`, ordered by priority then id.
+  virtual std::vector<OutboxJob> outbox_ready(UnixMillis now, int limit,
+                                              const std::vector<std::int64_t>& in_flight) = 0;
+  virtual std::optional<OutboxJob> outbox_job(std::int64_t job_id) = 0;
+  virtual void outbox_done(std::int64_t job_id) = 0;
+  virtual void outbox_retry(std::int64_t job_id, UnixMillis not_before, const std::string& error) = 0;
+  virtual void outbox_fail(std::int64_t job_id, const std::string& error) = 0;  // kept, not retried
+  virtual OutboxStats outbox_stats() = 0;
+
+  // Durable timers.
+  virtual void timer_set(ConnectionId id, const std::string& key, UnixMillis due_at,
+                         const std::string& payload) = 0;
+  virtual std::optional<Timer> timer_get(ConnectionId id, const std::string& key) = 0;
+  virtual std::vector<Timer> timers_due(UnixMillis now, int limit) = 0;
+  virtual void timer_delete(std::int64_t timer_id) = 0;
+
+  // Events for webhooks, analytics and the Topics API.
+  virtual std::int64_t append_event(ConnectionId id, DialogId dialog, const std::string& type,
+                                    const std::string& payload, UnixMillis now) = 0;
+};
+
+// Opens (creating if needed) an SQLite database file; ":memory:" for tests.
+std::unique_ptr<Store> open_sqlite(const std::string& path);
+
+}  // namespace topicdesk::store

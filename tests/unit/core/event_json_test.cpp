@@ -1,0 +1,52 @@
+#include "core/event_json.h"
+
+#include <gtest/gtest.h>
+
+namespace topicdesk::core {
+namespace {
+
+TEST(EventJson, RoundTripKeepsEveryField) {
+  Event e;
+  e.kind = EventKind::kOperatorReaction;
+  e.update_id = 42;
+  e.date = 1700000000000;
+  e.chat_id = -1001234567890;
+  e.message_id = 77;
+  e.thread_id = 5;
+  e.reply_to_message_id = 9;
+  e.from = Person{.id = 100, .is_bot = false, .first_name = "Ann", .last_name = "Lee",
+                  .username = "ann", .language_code = "en", .phone = "+100"};
+  e.sender_is_anonymous_admin = true;
+  e.content = ContentKind::kVideoNote;
+  e.text = "caption \"quoted\" ✓";
+  e.media_group_id = "album-1";
+  e.new_reactions = {"👍", "🔥"};
+
+  auto back = event_from_json(event_to_json(e));
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->kind, e.kind);
+  EXPECT_EQ(back->update_id, 42);
+  EXPECT_EQ(back->chat_id, e.chat_id);
+  EXPECT_EQ(back->thread_id, 5);
+  EXPECT_EQ(back->reply_to_message_id, 9);
+  EXPECT_EQ(back->from.username, "ann");
+  EXPECT_EQ(back->from.phone, "+100");
+  EXPECT_TRUE(back->sender_is_anonymous_admin);
+  EXPECT_EQ(back->content, ContentKind::kVideoNote);
+  EXPECT_EQ(back->text, e.text);
+  EXPECT_EQ(back->media_group_id, "album-1");
+  EXPECT_EQ(back->new_reactions, e.new_reactions);
+}
+
+TEST(EventJson, MalformedInputNamesTheProblem) {
+  EXPECT_NE(event_from_json("{").error().message.find("not valid JSON"), std::string::npos);
+  EXPECT_NE(event_from_json("[]").error().message.find("JSON object"), std::string::npos);
+  EXPECT_EQ(event_from_json(R"({"kind":"user_message","chat_id":"x"})").error().message,
+            "event.chat_id must be an integer");
+  EXPECT_EQ(event_from_json(R"({"kind":"nope"})").error().message, "event.kind: unknown kind 'nope'");
+  EXPECT_EQ(event_from_json(R"({"kind":"user_message","from":{"id":true}})").error().message,
+            "event.from.id must be an integer");
+}
+
+}  // namespace
+}  // namespace topicdesk::core
