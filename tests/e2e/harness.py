@@ -1,0 +1,286 @@
+"""End-to-end harness: real tgsim and topicdesk processes on loopback.
+
+Tests act as end users and operators through tgsim's control API (/sim/...) and check what
+each side sees. Every wait is a condition polled until a deadline, never a fixed sleep.
+"""
+import json
+import os
+import re
+import signal
+import subprocess
+import tempfile
+import time
+import unittest
+import urllib.error
+import urllib.request
+
+TGSIM = os.environ.get("TGSIM_BIN", "build/tgsim")
+TOPICDESK = os.environ.get("TOPICDESK_BIN", "build/topicdesk")
+DEFAULT_TIMEOUT = float(os.environ.get("E2E_TIMEOUT", "20"))
+
+
+def wait_until(predicate, timeout=DEFAULT_TIMEOUT, what="condition", interval=0.02):
+    """Polls predicate() until it returns a truthy value; fails the test after timeout."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = predicate()
+        if last:
+            return last
+        time.sleep(interval)  # polling interval of a deadline wait, not synchronisation
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}; last value: {last!r}")
+
+
+def http_json(method, url, body=None, headers=None, timeout=10):
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(url, data=data, method=method)
+    req.add_header("Content-Type", "application/json")
+    for k, v in (headers or {}).items():
+        req.add_header(k, v)
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            return resp.status, json.loads(resp.read() or b"null")
+    except urllib.error.HTTPError as err:
+        raw = err.read()
+        try:
+            return err.code, json.loads(raw)
+        except ValueError:
+            return err.code, raw.decode(errors="replace")
+
+
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Process:
+    """A child process whose output goes to a log file in the test's work dir."""
+
+    def __init__(self, args, log_path, env=None):
+        self.args, self.log_path = args, log_path
+        self.log = open(log_path, "ab")
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT,
+                                     env={**os.environ, **(env or {})})
+
+    def output(self):
+        with open(self.log_path, "rb") as f:
+            return f.read().decode(errors="replace")
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def stop(self, sig=signal.SIGTERM, timeout=15):
+        if self.alive():
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+        return self.proc.returncode
+
+
+class Sim:
+    """tgsim: start, read its port, and speak its control API."""
+
+    def __init__(self, workdir, limits=False, extra=()):
+        self.process = Process([TGSIM, "--listen", "127.0.0.1:0", "--limits", "on" if limits else "off", *extra],
+                               os.path.join(workdir, "tgsim.log"))
+        match = wait_until(lambda: re.search(r"tgsim listening on 127\.0\.0\.1:(\d+)", self.process.output()),
+                           what="tgsim to listen")
+        self.base = f"http://127.0.0.1:{match.group(1)}"
+
+    def call(self, method, path, body=None):
+        status, answer = http_json(method, self.base + path, body)
+        if status != 200:
+            raise AssertionError(f"tgsim {method} {path} -> {status} {answer}")
+        return answer
+
+    def bot_api(self, token, method, params=None):
+        return http_json("POST", f"{self.base}/bot{token}/{method}", params or {})[1]
+
+    def user(self, first_name, **fields):
+        return self.call("POST", "/sim/users", {"first_name": first_name, **fields})["id"]
+
+    def bot(self, username):
+        answer = self.call("POST", "/sim/bots", {"username": username, "first_name": username})
+        return answer["id"], answer["token"]
+
+    def forum(self, title, owner_id):
+        return self.call("POST", "/sim/groups", {"title": title, "is_forum": True, "owner_id": owner_id})["id"]
+
+    def member(self, group_id, user_id, status="member", **rights):
+        body = {"user_id": user_id, "status": status}
+        if rights:
+            body["rights"] = rights
+        self.call("POST", f"/sim/groups/{group_id}/members", body)
+
+    def send(self, sender, chat_id, **fields):
+        return self.call("POST", "/sim/messages", {"from": sender, "chat_id": chat_id, **fields})["message_id"]
+
+    def edit(self, sender, chat_id, message_id, **fields):
+        self.call("POST", "/sim/messages/edit", {"from": sender, "chat_id": chat_id, "message_id": message_id, **fields})
+
+    def react(self, sender, chat_id, message_id, emoji):
+        self.call("POST", "/sim/reactions", {"from": sender, "chat_id": chat_id, "message_id": message_id, "emoji": emoji})
+
+    def block(self, user_id, bot_id):
+        self.call("POST", "/sim/block", {"user_id": user_id, "bot_id": bot_id})
+
+    def delete_topic(self, chat_id, thread_id):
+        self.call("POST", "/sim/topics/delete", {"chat_id": chat_id, "message_thread_id": thread_id})
+
+    def messages(self, chat_id, as_user, thread=None):
+        path = f"/sim/chats/{chat_id}/messages?as={as_user}" + (f"&thread={thread}" if thread else "")
+        return self.call("GET", path)["messages"]
+
+    def topics(self, group_id):
+        return self.call("GET", f"/sim/groups/{group_id}/topics")["topics"]
+
+    def fault(self, **spec):
+        self.call("POST", "/sim/faults", spec)
+
+    def stats(self):
+        return self.call("GET", "/sim/stats")
+
+    def stop(self):
+        self.process.stop()
+
+
+class Desk:
+    """topicdesk run --config, restartable on the same data directory."""
+
+    def __init__(self, workdir, sim, connections, extra_toml=""):
+        self.workdir, self.sim = workdir, sim
+        self.port = free_port()
+        self.config_path = os.path.join(workdir, "topicdesk.toml")
+        with open(self.config_path, "w") as f:
+            f.write(self._config(connections, extra_toml))
+        self.process = None
+        self.start()
+
+    def _config(self, connections, extra_toml):
+        lines = [
+            "[server]", f'listen = "127.0.0.1:{self.port}"', "",
+            "[storage]", f'sqlite = "{os.path.join(self.workdir, "desk.db")}"', "",
+            "[telegram]", f'api_base = "{self.sim.base}"', "",
+        ]
+        for conn in connections:
+            lines += ["[[connection]]", f'name = "{conn["name"]}"', f'token = "{conn["token"]}"',
+                      f'group_id = {conn["group_id"]}']
+            params = conn.get("parameters", {})
+            if params:
+                lines.append("[connection.parameters]")
+                for key, value in params.items():
+                    lines.append(f"{key} = {json.dumps(value)}")
+            lines.append("")
+        return "\n".join(lines) + extra_toml
+
+    def start(self):
+        self.process = Process([TOPICDESK, "run", "--config", self.config_path],
+                               os.path.join(self.workdir, "topicdesk.log"))
+        wait_until(self.healthy, what="topicdesk /healthz")
+
+    def healthy(self):
+        if not self.process.alive():
+            raise AssertionError("topicdesk exited:\n" + self.process.output()[-4000:])
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=1) as resp:
+                return resp.status == 200
+        except OSError:
+            return False
+
+    def metrics(self):
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/metrics", timeout=5) as resp:
+            return resp.read().decode()
+
+    def kill(self):
+        self.process.stop(signal.SIGKILL)
+
+    def stop(self):
+        return self.process.stop()
+
+
+class World:
+    """A bot, its forum backend group with the bot as admin, one operator, and helpers."""
+
+    def __init__(self, sim, name="shop", group=None):
+        self.sim = sim
+        self.bot_id, self.token = sim.bot(f"{name}_bot")
+        self.operator = getattr(group, "operator", None) or sim.user("Olga", last_name="Operator",
+                                                                      username=f"olga_{name}")
+        self.group_id = group.group_id if group else sim.forum(f"{name} support", self.operator)
+        sim.member(self.group_id, self.bot_id, "administrator", can_manage_topics=True,
+                   can_delete_messages=True, can_pin_messages=True)
+
+    def connection(self, name="shop", **parameters):
+        return {"name": name, "token": self.token, "group_id": self.group_id, "parameters": parameters}
+
+    def topic_of(self, user_id):
+        """The topic whose name carries #<user_id>."""
+        for topic in self.sim.topics(self.group_id):
+            if f"#{user_id}" in topic["name"]:
+                return topic
+        return None
+
+    def wait_topic(self, user_id, timeout=DEFAULT_TIMEOUT):
+        return wait_until(lambda: self.topic_of(user_id), timeout, f"a topic for user {user_id}")
+
+    def group_messages(self, thread=None):
+        return self.sim.messages(self.group_id, self.operator, thread)
+
+    def user_messages(self, user_id):
+        return self.sim.messages(self.bot_id, user_id)
+
+    def wait_in_topic(self, user_id, predicate, what="a message in the topic", timeout=DEFAULT_TIMEOUT):
+        def found():
+            topic = self.topic_of(user_id)
+            if not topic:
+                return None
+            return next((m for m in self.group_messages(topic["message_thread_id"]) if predicate(m)), None)
+        return wait_until(found, timeout, what)
+
+    def wait_at_user(self, user_id, predicate, what="a message at the user", timeout=DEFAULT_TIMEOUT):
+        return wait_until(lambda: next((m for m in self.user_messages(user_id)
+                                        if m.get("from", {}).get("id") == self.bot_id and predicate(m)), None),
+                          timeout, what)
+
+
+def text_is(expected):
+    return lambda m: (m.get("text") or m.get("caption")) == expected
+
+
+def text_has(fragment):
+    return lambda m: fragment in (m.get("text") or m.get("caption") or "")
+
+
+class DeskTestCase(unittest.TestCase):
+    """Starts a fresh simulator per test; subclasses start desks with start_desk()."""
+    limits = False
+
+    def setUp(self):
+        self.workdir = tempfile.mkdtemp(prefix=f"e2e-{self._testMethodName}-")
+        self.sim = Sim(self.workdir, limits=self.limits)
+        self.desks = []
+
+    def tearDown(self):
+        failed = any(err for _, err in (self._outcome.result.errors + self._outcome.result.failures)
+                     if _ is self) if hasattr(self._outcome, "result") else False
+        for desk in self.desks:
+            desk.stop()
+        self.sim.stop()
+        if failed:
+            for name in ("topicdesk.log", "tgsim.log"):
+                path = os.path.join(self.workdir, name)
+                if os.path.exists(path):
+                    with open(path, errors="replace") as f:
+                        print(f"----- {name} (last 60 lines) -----")
+                        print("".join(f.readlines()[-60:]))
+
+    def start_desk(self, connections, extra_toml=""):
+        desk = Desk(self.workdir, self.sim, connections, extra_toml)
+        self.desks.append(desk)
+        return desk
