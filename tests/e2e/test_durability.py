@@ -1,0 +1,112 @@
+"""Nothing is lost: kills at random points, 429s, 5xx and dropped connections."""
+import random
+import threading
+import time
+import unittest
+
+from harness import DeskTestCase, World, wait_until
+
+
+class DurabilityTest(DeskTestCase):
+    USERS = 4
+    MESSAGES = 12
+
+    def setUp(self):
+        super().setUp()
+        self.world = World(self.sim)
+        self.users = [self.sim.user(f"User{i}", username=f"user_{i}") for i in range(self.USERS)]
+
+    def _write_from_users(self):
+        """Each user writes MESSAGES numbered lines, interleaved with the other users."""
+        for n in range(self.MESSAGES):
+            for i, user in enumerate(self.users):
+                self.sim.send(user, self.world.bot_id, text=f"u{i} m{n}")
+                time.sleep(random.uniform(0, 0.01))  # spread the writes over time (load shape, not sync)
+
+    def _answer_every_topic(self, answers):
+        """Operators answer in each topic once it exists."""
+        w = self.world
+        threads = {}
+        for i, user in enumerate(self.users):
+            threads[i] = w.wait_topic(user, timeout=60)["message_thread_id"]
+        for n in range(answers):
+            for i in range(self.USERS):
+                self.sim.send(w.operator, w.group_id, message_thread_id=threads[i], text=f"op{i} a{n}")
+
+    def _assert_everything_delivered_once_in_order(self, answers):
+        w = self.world
+        for i, user in enumerate(self.users):
+            expected = [f"u{i} m{n}" for n in range(self.MESSAGES)]
+
+            def copies():
+                topic = w.topic_of(user)
+                if not topic:
+                    return None
+                seen = [m.get("text") for m in w.group_messages(topic["message_thread_id"])
+                        if m.get("from", {}).get("id") == w.bot_id and (m.get("text") or "").startswith(f"u{i} m")]
+                return seen if len(seen) >= len(expected) else None
+            self.assertEqual(wait_until(copies, 90, f"all messages of user {i} in the topic"), expected)
+
+            expected_answers = [f"op{i} a{n}" for n in range(answers)]
+
+            def delivered():
+                seen = [m.get("text") for m in w.user_messages(user)
+                        if m.get("from", {}).get("id") == w.bot_id and (m.get("text") or "").startswith(f"op{i} ")]
+                return seen if len(seen) >= len(expected_answers) else None
+            self.assertEqual(wait_until(delivered, 90, f"all answers to user {i}"), expected_answers)
+
+    def test_sigkill_at_random_points_loses_and_duplicates_nothing(self):
+        desk = self.start_desk([self.world.connection()])
+        writer = threading.Thread(target=self._write_from_users)
+        writer.start()
+        rng = random.Random(7)
+        for _ in range(4):
+            time.sleep(rng.uniform(0.05, 0.6))  # random kill points: the load shape of the test
+            desk.kill()
+            desk.start()
+        writer.join()
+        answerer = threading.Thread(target=self._answer_every_topic, args=(5,))
+        answerer.start()
+        for _ in range(2):
+            time.sleep(rng.uniform(0.05, 0.4))
+            desk.kill()
+            desk.start()
+        answerer.join()
+        self._assert_everything_delivered_once_in_order(5)
+        self.assertEqual(len(self.sim.topics(self.world.group_id)), self.USERS)
+
+
+class FaultsTest(DeskTestCase):
+    limits = True
+    USERS = 3
+    MESSAGES = 4
+
+    def test_429s_5xx_and_dropped_connections_lose_nothing(self):
+        world = World(self.sim)
+        self.start_desk([world.connection()])
+        users = [self.sim.user(f"User{i}") for i in range(self.USERS)]
+        self.sim.fault(method="copyMessage", error_code=429, description="Too Many Requests: retry after 1",
+                       retry_after=1, count=3)
+        self.sim.fault(method="createForumTopic", error_code=500, description="Internal Server Error", count=2)
+        self.sim.fault(drop_connections=3)
+        for n in range(self.MESSAGES):
+            for i, user in enumerate(users):
+                self.sim.send(user, world.bot_id, text=f"u{i} m{n}")
+        for i, user in enumerate(users):
+            expected = [f"u{i} m{n}" for n in range(self.MESSAGES)]
+
+            def copies():
+                topic = world.topic_of(user)
+                if not topic:
+                    return None
+                seen = [m.get("text") for m in world.group_messages(topic["message_thread_id"])
+                        if (m.get("text") or "").startswith(f"u{i} m")]
+                return seen if len(seen) >= len(expected) else None
+            self.assertEqual(wait_until(copies, 90, f"user {i}'s messages"), expected)
+        stats = self.sim.stats()
+        self.assertIn("429", str(stats))  # the 429s really happened and were obeyed
+        self.assertEqual(len(self.sim.topics(world.group_id)), self.USERS)
+
+
+if __name__ == "__main__":
+    unittest.main()
