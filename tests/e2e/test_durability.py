@@ -1,7 +1,6 @@
 """Nothing is lost: kills at random points, 429s, 5xx and dropped connections."""
 import random
 import threading
-import time
 import unittest
 
 from harness import DeskTestCase, World, wait_until
@@ -21,7 +20,6 @@ class DurabilityTest(DeskTestCase):
         for n in range(self.MESSAGES):
             for i, user in enumerate(self.users):
                 self.sim.send(user, self.world.bot_id, text=f"u{i} m{n}")
-                time.sleep(random.uniform(0, 0.01))  # spread the writes over time (load shape, not sync)
 
     def _answer_every_topic(self, answers):
         """Operators answer in each topic once it exists."""
@@ -32,6 +30,12 @@ class DurabilityTest(DeskTestCase):
         for n in range(answers):
             for i in range(self.USERS):
                 self.sim.send(w.operator, w.group_id, message_thread_id=threads[i], text=f"op{i} a{n}")
+
+    def _kill_when_group_has(self, desk, count):
+        """Kills the desk once the backend group holds `count` messages: random points of progress."""
+        wait_until(lambda: len(self.world.group_messages()) >= count, 90, f"{count} messages in the group")
+        desk.kill()
+        desk.start()
 
     def _assert_everything_delivered_once_in_order(self, answers):
         w = self.world
@@ -60,17 +64,14 @@ class DurabilityTest(DeskTestCase):
         writer = threading.Thread(target=self._write_from_users)
         writer.start()
         rng = random.Random(7)
-        for _ in range(4):
-            time.sleep(rng.uniform(0.05, 0.6))  # random kill points: the load shape of the test
-            desk.kill()
-            desk.start()
+        total = self.USERS * self.MESSAGES
+        for point in sorted(rng.sample(range(2, total), 4)):
+            self._kill_when_group_has(desk, point)
         writer.join()
         answerer = threading.Thread(target=self._answer_every_topic, args=(5,))
         answerer.start()
-        for _ in range(2):
-            time.sleep(rng.uniform(0.05, 0.4))
-            desk.kill()
-            desk.start()
+        for point in sorted(rng.sample(range(total + 2, total + 5 * self.USERS), 2)):
+            self._kill_when_group_has(desk, point)
         answerer.join()
         self._assert_everything_delivered_once_in_order(5)
         self.assertEqual(len(self.sim.topics(self.world.group_id)), self.USERS)
