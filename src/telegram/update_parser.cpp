@@ -1,0 +1,334 @@
+#include "telegram/update_parser.h"
+
+#include <boost/json/parse.hpp>
+
+#include <algorithm>
+#include <array>
+#include <limits>
+#include <string>
+#include <utility>
+
+namespace topicdesk::telegram {
+namespace json = boost::json;
+namespace {
+
+using core::ContentKind;
+using core::EventKind;
+
+constexpr std::int64_t kMillisPerSecond = 1000;
+
+// Message fields that make a message a service message rather than content someone wrote.
+constexpr std::array<std::string_view, 38> kServiceFields{
+    "new_chat_members", "left_chat_member", "new_chat_title", "new_chat_photo", "delete_chat_photo",
+    "group_chat_created", "supergroup_chat_created", "channel_chat_created",
+    "message_auto_delete_timer_changed", "migrate_to_chat_id", "migrate_from_chat_id", "pinned_message",
+    "successful_payment", "refunded_payment", "users_shared", "chat_shared", "connected_website",
+    "write_access_allowed", "proximity_alert_triggered", "boost_added", "chat_background_set",
+    "forum_topic_created", "forum_topic_edited", "forum_topic_closed", "forum_topic_reopened",
+    "general_forum_topic_hidden", "general_forum_topic_unhidden", "giveaway_created", "giveaway_completed",
+    "video_chat_scheduled", "video_chat_started", "video_chat_ended", "video_chat_participants_invited",
+    "web_app_data", "passport_data", "gift", "unique_gift", "paid_message_price_changed"};
+
+// Content fields in the order they decide the kind: animation messages also carry `document`
+// and venues also carry `location`, so those come first.
+constexpr std::array<std::pair<std::string_view, ContentKind>, 17> kContentFields{{
+    {"text", ContentKind::kText},         {"animation", ContentKind::kAnimation},
+    {"photo", ContentKind::kPhoto},       {"video", ContentKind::kVideo},
+    {"document", ContentKind::kDocument}, {"audio", ContentKind::kAudio},
+    {"voice", ContentKind::kVoice},       {"video_note", ContentKind::kVideoNote},
+    {"sticker", ContentKind::kSticker},   {"venue", ContentKind::kVenue},
+    {"location", ContentKind::kLocation}, {"contact", ContentKind::kContact},
+    {"poll", ContentKind::kPoll},         {"dice", ContentKind::kDice},
+    {"story", ContentKind::kStory},       {"game", ContentKind::kGame},
+    {"invoice", ContentKind::kInvoice},
+}};
+
+// Reads typed fields of one JSON object. The first problem is kept in a shared error
+// string (with the full path of the field); later reads return defaults.
+class Reader {
+ public:
+  Reader(const json::object& object, std::string path, std::string& error)
+      : object_(&object), path_(std::move(path)), error_(&error) {}
+
+  bool failed() const { return !error_->empty(); }
+  bool has(std::string_view key) const { return object_->contains(key); }
+
+  std::int64_t integer(std::string_view key, bool required = false) {
+    const json::value* v = find(key, required);
+    if (v == nullptr) return 0;
+    if (const auto* i = v->if_int64()) return *i;
+    if (const auto* u = v->if_uint64(); u && *u <= std::numeric_limits<std::int64_t>::max()) {
+      return static_cast<std::int64_t>(*u);
+    }
+    fail(key, "must be an integer");
+    return 0;
+  }
+
+  std::string text(std::string_view key, bool required = false) {
+    const json::value* v = find(key, required);
+    if (v == nullptr) return {};
+    if (const auto* s = v->if_string()) return std::string(*s);
+    fail(key, "must be a string");
+    return {};
+  }
+
+  bool flag(std::string_view key) {
+    const json::value* v = find(key, false);
+    if (v == nullptr) return false;
+    if (const auto* b = v->if_bool()) return *b;
+    fail(key, "must be a boolean");
+    return false;
+  }
+
+  std::optional<Reader> child(std::string_view key, bool required = false) {
+    const json::value* v = find(key, required);
+    if (v == nullptr) return std::nullopt;
+    if (const auto* o = v->if_object()) return Reader(*o, path_of(key), *error_);
+    fail(key, "must be an object");
+    return std::nullopt;
+  }
+
+  const json::array* array(std::string_view key, bool required = false) {
+    const json::value* v = find(key, required);
+    if (v == nullptr) return nullptr;
+    if (const auto* a = v->if_array()) return a;
+    fail(key, "must be an array");
+    return nullptr;
+  }
+
+  std::string path_of(std::string_view key) const { return path_ + "." + std::string(key); }
+  std::string& error() const { return *error_; }
+
+ private:
+  const json::value* find(std::string_view key, bool required) {
+    if (failed()) return nullptr;
+    const json::value* v = object_->if_contains(key);
+    if (v == nullptr && required) fail(key, "is missing");
+    return v;
+  }
+  void fail(std::string_view key, std::string_view what) {
+    if (!failed()) *error_ = path_of(key) + " " + std::string(what);
+  }
+
+  const json::object* object_;
+  std::string path_;
+  std::string* error_;
+};
+
+enum class Side { kIgnored, kUser, kOperator };
+
+struct ChatRef {
+  core::ChatId id = 0;
+  Side side = Side::kIgnored;
+};
+
+// Which side of the desk a chat is: the user's private chat, one of our backend groups, or
+// something topicdesk does not handle (channels, other groups).
+ChatRef read_chat(Reader& parent, const ParseContext& context) {
+  ChatRef chat;
+  auto reader = parent.child("chat", true);
+  if (!reader) return chat;
+  chat.id = reader->integer("id", true);
+  std::string type = reader->text("type", true);
+  if (reader->failed()) return chat;
+  if (type == "private") {
+    chat.side = Side::kUser;
+  } else if (std::find(context.backend_groups.begin(), context.backend_groups.end(), chat.id) !=
+             context.backend_groups.end()) {
+    chat.side = Side::kOperator;
+  }
+  return chat;
+}
+
+core::Person read_person(Reader& reader) {
+  core::Person person;
+  person.id = reader.integer("id", true);
+  person.is_bot = reader.flag("is_bot");
+  person.first_name = reader.text("first_name");
+  person.last_name = reader.text("last_name");
+  person.username = reader.text("username");
+  person.language_code = reader.text("language_code");
+  return person;
+}
+
+ContentKind read_content_kind(const Reader& message) {
+  for (const auto& [field, kind] : kContentFields) {
+    if (message.has(field)) return kind;
+  }
+  return ContentKind::kOther;
+}
+
+bool is_service_message(const Reader& message) {
+  return std::any_of(kServiceFields.begin(), kServiceFields.end(),
+                     [&](std::string_view field) { return message.has(field); });
+}
+
+// An explicit reply only. In a forum topic every message without a reply "replies" to the
+// topic's forum_topic_created message (id == message_thread_id); that is not a reply.
+core::MessageId read_reply_to(Reader& message) {
+  auto reply = message.child("reply_to_message");
+  if (!reply) return 0;
+  core::MessageId replied_id = reply->integer("message_id", true);
+  core::ThreadId raw_thread_id = message.integer("message_thread_id");
+  bool implicit = reply->has("forum_topic_created") || (raw_thread_id != 0 && replied_id == raw_thread_id);
+  return implicit ? 0 : replied_id;
+}
+
+void read_sender(Reader& message, core::Event& event) {
+  if (auto from = message.child("from")) event.from = read_person(*from);
+  if (auto sender_chat = message.child("sender_chat")) {
+    if (sender_chat->integer("id", true) == event.chat_id) event.sender_is_anonymous_admin = true;
+  }
+  if (event.from.id == core::kGroupAnonymousBotId) event.sender_is_anonymous_admin = true;
+  // GroupAnonymousBot is a bot account, but behind it is a human admin.
+  event.sender_is_bot = event.from.is_bot && !event.sender_is_anonymous_admin;
+}
+
+// A contact the user shares about themself is the one way a bot learns a phone number.
+void read_own_phone(Reader& message, core::Event& event) {
+  auto contact = message.child("contact");
+  if (!contact) return;
+  core::UserId contact_user = contact->integer("user_id");
+  std::string phone = contact->text("phone_number");
+  if (contact_user != 0 && contact_user == event.from.id) event.from.phone = std::move(phone);
+}
+
+ParsedUpdate parse_message(Reader& update, std::string_view field, bool edited, const ParseContext& context,
+                           core::Event event) {
+  auto message = update.child(field);
+  if (!message) return core::make_error(update.error());
+  ChatRef chat = read_chat(*message, context);
+  if (message->failed()) return core::make_error(update.error());
+  if (chat.side == Side::kIgnored) return std::optional<core::Event>{};
+
+  bool user_side = chat.side == Side::kUser;
+  event.kind = user_side ? (edited ? EventKind::kUserEdit : EventKind::kUserMessage)
+                         : (edited ? EventKind::kOperatorEdit : EventKind::kOperatorMessage);
+  event.chat_id = chat.id;
+  event.message_id = message->integer("message_id", true);
+  std::int64_t date = message->integer("date", true);
+  std::int64_t edit_date = message->integer("edit_date");
+  event.date = (edited && edit_date != 0 ? edit_date : date) * kMillisPerSecond;
+  read_sender(*message, event);
+  bool is_topic_message = message->flag("is_topic_message");
+  core::ThreadId thread_id = message->integer("message_thread_id");
+  // Private chats have no topics for the desk; General carries no is_topic_message.
+  if (!user_side && is_topic_message) event.thread_id = thread_id;
+  event.reply_to_message_id = read_reply_to(*message);
+  event.content = read_content_kind(*message);
+  event.text = message->has("text") ? message->text("text") : message->text("caption");
+  event.media_group_id = message->text("media_group_id");
+  event.is_service = is_service_message(*message);
+  if (event.is_service) event.content = ContentKind::kOther;
+  read_own_phone(*message, event);
+  if (!user_side && !edited) {
+    if (message->has("forum_topic_closed")) event.kind = EventKind::kTopicClosedInApp;
+    if (message->has("forum_topic_reopened")) event.kind = EventKind::kTopicReopenedInApp;
+  }
+  if (message->failed()) return core::make_error(update.error());
+  return std::optional<core::Event>(std::move(event));
+}
+
+std::vector<std::string> read_emoji_reactions(const json::array& reactions, const std::string& path,
+                                              std::string& error) {
+  std::vector<std::string> emoji;
+  for (std::size_t i = 0; i < reactions.size(); ++i) {
+    std::string item_path = path + "[" + std::to_string(i) + "]";
+    const auto* object = reactions[i].if_object();
+    if (object == nullptr) {
+      error = item_path + " must be an object";
+      return {};
+    }
+    Reader reaction(*object, item_path, error);
+    // custom_emoji and paid reactions have no emoji to mirror.
+    if (reaction.text("type", true) == "emoji") emoji.push_back(reaction.text("emoji", true));
+  }
+  return emoji;
+}
+
+ParsedUpdate parse_reaction(Reader& update, const ParseContext& context, core::Event event) {
+  auto reaction = update.child("message_reaction");
+  if (!reaction) return core::make_error(update.error());
+  ChatRef chat = read_chat(*reaction, context);
+  if (reaction->failed()) return core::make_error(update.error());
+  if (chat.side == Side::kIgnored) return std::optional<core::Event>{};
+
+  event.kind = chat.side == Side::kUser ? EventKind::kUserReaction : EventKind::kOperatorReaction;
+  event.chat_id = chat.id;
+  event.message_id = reaction->integer("message_id", true);
+  event.date = reaction->integer("date", true) * kMillisPerSecond;
+  if (auto user = reaction->child("user")) event.from = read_person(*user);
+  if (auto actor_chat = reaction->child("actor_chat")) {
+    if (actor_chat->integer("id", true) == chat.id) event.sender_is_anonymous_admin = true;
+  }
+  event.sender_is_bot = event.from.is_bot;
+  if (const auto* reactions = reaction->array("new_reaction", true)) {
+    event.new_reactions = read_emoji_reactions(*reactions, reaction->path_of("new_reaction"), update.error());
+  }
+  if (reaction->failed()) return core::make_error(update.error());
+  return std::optional<core::Event>(std::move(event));
+}
+
+ParsedUpdate parse_my_chat_member(Reader& update, const ParseContext& context, core::Event event) {
+  auto member = update.child("my_chat_member");
+  if (!member) return core::make_error(update.error());
+  ChatRef chat = read_chat(*member, context);
+  auto old_member = member->child("old_chat_member", true);
+  auto new_member = member->child("new_chat_member", true);
+  std::string old_status = old_member ? old_member->text("status", true) : std::string();
+  std::string new_status = new_member ? new_member->text("status", true) : std::string();
+  if (member->failed()) return core::make_error(update.error());
+  // Only the private chat tells about a user blocking or restarting the bot.
+  if (chat.side != Side::kUser) return std::optional<core::Event>{};
+
+  if (new_status == "kicked") {
+    event.kind = EventKind::kUserBlockedBot;
+  } else if (new_status == "member" && old_status == "kicked") {
+    event.kind = EventKind::kUserUnblockedBot;
+  } else {
+    return std::optional<core::Event>{};
+  }
+  event.chat_id = chat.id;
+  event.date = member->integer("date", true) * kMillisPerSecond;
+  if (auto from = member->child("from")) event.from = read_person(*from);
+  event.content = ContentKind::kOther;
+  event.is_service = true;
+  if (member->failed()) return core::make_error(update.error());
+  return std::optional<core::Event>(std::move(event));
+}
+
+}  // namespace
+
+ParsedUpdate parse_update(const json::value& update, const ParseContext& context) {
+  const auto* object = update.if_object();
+  if (object == nullptr) return core::make_error("update must be an object");
+  std::string error;
+  Reader reader(*object, "update", error);
+  core::Event event;
+  event.update_id = reader.integer("update_id", true);
+  if (reader.failed()) return core::make_error(error);
+
+  if (reader.has("message")) return parse_message(reader, "message", false, context, std::move(event));
+  if (reader.has("edited_message")) return parse_message(reader, "edited_message", true, context, std::move(event));
+  if (reader.has("message_reaction")) return parse_reaction(reader, context, std::move(event));
+  if (reader.has("my_chat_member")) return parse_my_chat_member(reader, context, std::move(event));
+  return std::optional<core::Event>{};  // callback_query, channel posts, … : nothing to relay yet
+}
+
+ParsedUpdate parse_update(std::string_view update_json, const ParseContext& context) {
+  boost::system::error_code ec;
+  json::value update = json::parse(update_json, ec);
+  if (ec) return core::make_error("update is not valid JSON: " + ec.message());
+  return parse_update(update, context);
+}
+
+std::optional<std::int64_t> peek_update_id(const json::value& update) {
+  const auto* object = update.if_object();
+  if (object == nullptr) return std::nullopt;
+  const auto* id = object->if_contains("update_id");
+  if (id == nullptr) return std::nullopt;
+  if (const auto* i = id->if_int64()) return *i;
+  return std::nullopt;
+}
+
+}  // namespace topicdesk::telegram

@@ -1,0 +1,31 @@
+// Bot API Update JSON -> core::Event. The only place that knows Telegram's update shapes;
+// the relay sees normalized events only. Never throws: malformed input is an Error naming
+// the field ("update.message.chat.id must be an integer").
+#pragma once
+#include <boost/json/value.hpp>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "core/event.h"
+#include "core/ids.h"
+#include "core/result.h"
+
+namespace topicdesk::telegram {
+
+struct ParseContext {
+  core::UserId bot_id = 0;
+  std::vector<core::ChatId> backend_groups;  // groups whose messages are operator traffic
+};
+
+// nullopt: a well-formed update topicdesk does not act on (other chats, channels, unknown kinds).
+using ParsedUpdate = core::Result<std::optional<core::Event>>;
+
+ParsedUpdate parse_update(const boost::json::value& update, const ParseContext& context);
+ParsedUpdate parse_update(std::string_view update_json, const ParseContext& context);
+
+// The update_id of an update that may be otherwise malformed, so the poller can still move
+// its offset past it; nullopt when even that is missing.
+std::optional<std::int64_t> peek_update_id(const boost::json::value& update);
+
+}  // namespace topicdesk::telegram
