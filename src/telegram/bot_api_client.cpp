@@ -1,0 +1,380 @@
+#include "telegram/bot_api_client.h"
+
+#include <openssl/ssl.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/json.hpp>
+#include <boost/url/parse.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cctype>
+#include <mutex>
+#include <stdexcept>
+#include <vector>
+
+#include "core/metrics.h"
+#include "telegram/redact.h"
+
+namespace topicdesk::telegram {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace json = boost::json;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+using Request = http::request<http::string_body>;
+using Response = http::response<http::string_body>;
+
+namespace {
+
+constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::string_view kUserAgent = "topicdesk";
+
+struct Connection {
+  std::unique_ptr<beast::tcp_stream> plain;
+  std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> tls;
+  beast::flat_buffer buffer;  // bytes read past one answer stay here for the next
+
+  beast::tcp_stream& tcp() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
+};
+
+struct Connected {
+  std::unique_ptr<Connection> connection;
+  beast::error_code ec;
+  const char* stage = "";
+};
+
+// What one request/answer round trip on a connection produced.
+struct Exchange {
+  beast::error_code ec;
+  const char* stage = "";
+  bool answer_started = false;  // some bytes of an answer arrived before the error
+  Response response;
+};
+
+std::string lowercase(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
+
+std::optional<std::int64_t> int_field(const json::object& object, std::string_view key) {
+  const json::value* v = object.if_contains(key);
+  if (v == nullptr) return std::nullopt;
+  if (const auto* i = v->if_int64()) return *i;
+  return std::nullopt;
+}
+
+// Errors of a kept-alive connection the server had already closed: nothing was processed.
+bool is_stale_connection_error(const beast::error_code& ec) {
+  return ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
+         ec == asio::error::broken_pipe || ec == ssl::error::stream_truncated;
+}
+
+std::string describe(const char* stage, const beast::error_code& ec, std::size_t body_limit) {
+  if (ec == beast::error::timeout) return fmt::format("{}: timed out", stage);
+  if (ec == http::error::body_limit) return fmt::format("{}: answer larger than {} bytes", stage, body_limit);
+  if (ec == asio::error::operation_aborted) return fmt::format("{}: cancelled", stage);
+  return fmt::format("{}: {}", stage, ec.message());
+}
+
+int retry_after_header(const Response& response) {
+  auto it = response.find(http::field::retry_after);
+  if (it == response.end()) return 0;
+  try {
+    return std::max(0, std::stoi(std::string(it->value())));
+  } catch (const std::exception&) {
+    return 0;  // an HTTP date or garbage: the JSON parameters are what Telegram documents
+  }
+}
+
+// Turns Telegram's {"ok":…} answer into an ApiResult. An answer that is not Bot API JSON is
+// a network-level failure (error_code 0) when the status says success, else that status.
+ApiResult parse_answer(Response& response) {
+  ApiResult result;
+  unsigned status = response.result_int();
+  boost::system::error_code ec;
+  json::value answer = json::parse(response.body(), ec);
+  json::object* object = ec ? nullptr : answer.if_object();
+  const json::value* ok = object ? object->if_contains("ok") : nullptr;
+  if (ok == nullptr || !ok->is_bool()) {
+    result.error_code = status >= 200 && status < 300 ? 0 : static_cast<int>(status);
+    result.description = fmt::format("HTTP {} with an answer that is not Bot API JSON", status);
+    return result;
+  }
+  if (ok->get_bool()) {
+    result.ok = true;
+    if (json::value* value = object->if_contains("result")) result.result = std::move(*value);
+    return result;
+  }
+  result.error_code = static_cast<int>(int_field(*object, "error_code").value_or(0));
+  if (result.error_code == 0) result.error_code = static_cast<int>(status);
+  if (const json::value* text = object->if_contains("description"); text && text->is_string()) {
+    result.description = std::string(text->get_string());
+  } else {
+    result.description = fmt::format("HTTP {}", status);
+  }
+  if (const json::value* parameters = object->if_contains("parameters"); parameters && parameters->is_object()) {
+    result.retry_after = static_cast<int>(int_field(parameters->get_object(), "retry_after").value_or(0));
+    result.migrate_to_chat_id = int_field(parameters->get_object(), "migrate_to_chat_id").value_or(0);
+  }
+  if (result.error_code == 429 && result.retry_after == 0) result.retry_after = retry_after_header(response);
+  return result;
+}
+
+template <class Stream>
+asio::awaitable<Exchange> exchange_over(Stream& stream, beast::flat_buffer& buffer, const Request& request,
+                                        std::size_t body_limit) {
+  Exchange out;
+  auto [write_ec, written] = co_await http::async_write(stream, request, kUseTuple);
+  if (write_ec) {
+    out.ec = write_ec;
+    out.stage = "send request";
+    co_return out;
+  }
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(body_limit);
+  auto [read_ec, read] = co_await http::async_read(stream, buffer, parser, kUseTuple);
+  out.answer_started = parser.got_some();
+  if (read_ec) {
+    out.ec = read_ec;
+    out.stage = "read answer";
+    co_return out;
+  }
+  out.response = parser.release();
+  co_return out;
+}
+
+}  // namespace
+
+core::Result<ApiEndpoint> parse_api_base_url(std::string_view base_url) {
+  std::string shown = redact_tokens(base_url);
+  auto parsed = boost::urls::parse_absolute_uri(base_url);
+  if (!parsed) return core::make_error(fmt::format("API base URL \"{}\" is not an absolute URL", shown));
+  boost::urls::url_view url = *parsed;
+  ApiEndpoint endpoint;
+  if (url.scheme_id() == boost::urls::scheme::https) {
+    endpoint.tls = true;
+  } else if (url.scheme_id() != boost::urls::scheme::http) {
+    return core::make_error(fmt::format("API base URL \"{}\" must start with http:// or https://", shown));
+  }
+  if (!url.has_authority() || url.host_address().empty()) {
+    return core::make_error(fmt::format("API base URL \"{}\" has no host", shown));
+  }
+  if (url.has_userinfo() || url.has_query() || url.has_fragment()) {
+    return core::make_error(
+        fmt::format("API base URL \"{}\" must not have user info, a query or a fragment", shown));
+  }
+  if (url.has_port() && url.port_number() == 0) {
+    return core::make_error(fmt::format("API base URL \"{}\" has an invalid port", shown));
+  }
+  endpoint.host = url.host_address();
+  endpoint.port = url.has_port() ? std::string(url.port()) : (endpoint.tls ? "443" : "80");
+  endpoint.path_prefix = std::string(url.encoded_path());
+  while (!endpoint.path_prefix.empty() && endpoint.path_prefix.back() == '/') endpoint.path_prefix.pop_back();
+  return endpoint;
+}
+
+struct BotApiClient::Impl {
+  asio::any_io_executor executor;
+  ApiEndpoint endpoint;
+  std::string host_header;
+  std::string token;
+  BotApiClientOptions options;
+  ssl::context tls_context{ssl::context::tls_client};
+
+  mutable std::mutex idle_mutex;  // calls may run on several threads
+  std::vector<std::unique_ptr<Connection>> idle;
+
+  core::Metric& calls_ok = core::Metrics::global().counter(
+      "topicdesk_bot_api_calls_total", "Bot API calls by outcome", "outcome=\"ok\"");
+  core::Metric& calls_telegram_error = core::Metrics::global().counter(
+      "topicdesk_bot_api_calls_total", "Bot API calls by outcome", "outcome=\"telegram_error\"");
+  core::Metric& calls_network_error = core::Metrics::global().counter(
+      "topicdesk_bot_api_calls_total", "Bot API calls by outcome", "outcome=\"network_error\"");
+
+  std::unique_ptr<Connection> take_idle() {
+    std::lock_guard lock(idle_mutex);
+    if (idle.empty()) return nullptr;
+    auto connection = std::move(idle.back());
+    idle.pop_back();
+    return connection;
+  }
+
+  void give_back(std::unique_ptr<Connection> connection) {
+    std::lock_guard lock(idle_mutex);
+    if (idle.size() < options.max_idle_connections) idle.push_back(std::move(connection));
+  }
+
+  Clock::duration timeout_for(std::string_view method, const json::object& params) const {
+    if (lowercase(method) == "getupdates") {
+      auto poll_seconds = int_field(params, "timeout").value_or(0);
+      return std::chrono::seconds(std::clamp<std::int64_t>(poll_seconds, 0, 3600)) +
+             options.long_poll_extra_timeout;
+    }
+    return options.request_timeout;
+  }
+
+  Request make_request(std::string_view method, const json::object& params) const {
+    Request request{http::verb::post, endpoint.path_prefix + "/bot" + token + "/" + std::string(method), 11};
+    request.set(http::field::host, host_header);
+    request.set(http::field::user_agent, kUserAgent);
+    request.set(http::field::content_type, "application/json");
+    request.keep_alive(true);
+    request.body() = json::serialize(params);
+    request.prepare_payload();
+    return request;
+  }
+
+  asio::awaitable<Connected> connect(Clock::time_point deadline) {
+    Connected out;
+    tcp::resolver resolver(executor);
+    auto [resolve_ec, endpoints] = co_await resolver.async_resolve(endpoint.host, endpoint.port, kUseTuple);
+    if (resolve_ec) {
+      out.ec = resolve_ec;
+      out.stage = "resolve";
+      co_return out;
+    }
+    auto connection = std::make_unique<Connection>();
+    if (endpoint.tls) {
+      connection->tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(executor, tls_context);
+    } else {
+      connection->plain = std::make_unique<beast::tcp_stream>(executor);
+    }
+    beast::tcp_stream& stream = connection->tcp();
+    stream.expires_at(deadline);
+    auto [connect_ec, connected_to] = co_await stream.async_connect(endpoints, kUseTuple);
+    if (connect_ec) {
+      out.ec = connect_ec;
+      out.stage = "connect";
+      co_return out;
+    }
+    stream.socket().set_option(tcp::no_delay(true));
+    if (endpoint.tls) {
+      // SNI, and the certificate must name the host we asked for.
+      if (SSL_set_tlsext_host_name(connection->tls->native_handle(), endpoint.host.c_str()) != 1) {
+        out.ec = asio::error::invalid_argument;
+        out.stage = "tls server name";
+        co_return out;
+      }
+      connection->tls->set_verify_callback(ssl::host_name_verification(endpoint.host));
+      auto [handshake_ec] = co_await connection->tls->async_handshake(ssl::stream_base::client, kUseTuple);
+      if (handshake_ec) {
+        out.ec = handshake_ec;
+        out.stage = "tls handshake";
+        co_return out;
+      }
+    }
+    out.connection = std::move(connection);
+    co_return out;
+  }
+
+  asio::awaitable<Exchange> exchange(Connection& connection, const Request& request, Clock::time_point deadline) {
+    connection.tcp().expires_at(deadline);
+    if (connection.tls) {
+      co_return co_await exchange_over(*connection.tls, connection.buffer, request, options.max_answer_bytes);
+    }
+    co_return co_await exchange_over(*connection.plain, connection.buffer, request, options.max_answer_bytes);
+  }
+
+  ApiResult network_failure(std::string_view method, std::string description) {
+    calls_network_error.add(1);
+    ApiResult result;
+    result.description = redact_tokens(description);
+    spdlog::debug("bot api {}: {}", method, result.description);
+    return result;
+  }
+
+  asio::awaitable<ApiResult> perform(const std::string& method, const json::object& params) {
+    Clock::time_point deadline = Clock::now() + timeout_for(method, params);
+    Request request = make_request(method, params);
+    for (int attempt = 0;; ++attempt) {
+      std::unique_ptr<Connection> connection = take_idle();
+      bool reused = connection != nullptr;
+      if (!reused) {
+        Connected connected = co_await connect(deadline);
+        if (connected.ec) {
+          co_return network_failure(method, describe(connected.stage, connected.ec, options.max_answer_bytes));
+        }
+        connection = std::move(connected.connection);
+      }
+      Exchange exchanged = co_await exchange(*connection, request, deadline);
+      if (exchanged.ec) {
+        // A kept-alive connection that the server closed meanwhile fails before any answer
+        // byte: the request was not taken, so one retry on a fresh connection is safe.
+        if (reused && attempt == 0 && !exchanged.answer_started && is_stale_connection_error(exchanged.ec)) {
+          continue;
+        }
+        co_return network_failure(method, describe(exchanged.stage, exchanged.ec, options.max_answer_bytes));
+      }
+      bool keep_alive = exchanged.response.keep_alive();
+      ApiResult result = parse_answer(exchanged.response);
+      if (keep_alive) give_back(std::move(connection));
+      if (result.ok) {
+        calls_ok.add(1);
+      } else if (result.error_code == 0) {
+        co_return network_failure(method, result.description);
+      } else {
+        calls_telegram_error.add(1);
+      }
+      co_return result;
+    }
+  }
+};
+
+BotApiClient::BotApiClient(asio::any_io_executor executor, std::string_view base_url, std::string token,
+                           BotApiClientOptions options)
+    : impl_(std::make_shared<Impl>()) {
+  auto endpoint = parse_api_base_url(base_url);
+  if (!endpoint) throw std::invalid_argument(endpoint.error().message);
+  impl_->executor = std::move(executor);
+  impl_->endpoint = std::move(*endpoint);
+  bool default_port = impl_->endpoint.port == (impl_->endpoint.tls ? "443" : "80");
+  std::string host = impl_->endpoint.host.find(':') != std::string::npos ? "[" + impl_->endpoint.host + "]"
+                                                                          : impl_->endpoint.host;
+  impl_->host_header = default_port ? host : host + ":" + impl_->endpoint.port;
+  impl_->token = std::move(token);
+  impl_->options = std::move(options);
+  if (impl_->endpoint.tls) {
+    auto& context = impl_->tls_context;
+    context.set_verify_mode(ssl::verify_peer);
+    context.set_default_verify_paths();
+    if (!impl_->options.tls_ca_file.empty()) {
+      boost::system::error_code ec;
+      context.load_verify_file(impl_->options.tls_ca_file, ec);
+      if (ec) {
+        throw std::invalid_argument(
+            fmt::format("cannot load CA file {}: {}", impl_->options.tls_ca_file, ec.message()));
+      }
+    }
+  }
+}
+
+BotApiClient::~BotApiClient() = default;
+
+asio::awaitable<ApiResult> BotApiClient::call(std::string method, json::object params) {
+  std::shared_ptr<Impl> impl = impl_;  // the client may go away while this call runs
+  try {
+    co_return co_await impl->perform(method, params);
+  } catch (const std::exception& e) {
+    // I/O reports error codes; only cancellation of the awaiting coroutine (or running out of
+    // memory) arrives as an exception.
+    co_return impl->network_failure(method, e.what());
+  }
+}
+
+std::size_t BotApiClient::idle_connections() const {
+  std::lock_guard lock(impl_->idle_mutex);
+  return impl_->idle.size();
+}
+
+}  // namespace topicdesk::telegram
