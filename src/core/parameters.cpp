@@ -1,0 +1,231 @@
+#include "core/parameters.h"
+
+#include <algorithm>
+#include <charconv>
+#include <functional>
+#include <map>
+#include <set>
+
+#include "core/utf8.h"
+
+namespace topicdesk::core {
+namespace {
+
+constexpr int kMaxAutocloseHours = 1000000;
+constexpr std::size_t kMaxWelcomeLength = 4096;
+
+std::string trim(std::string_view text) {
+  auto first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) return {};
+  auto last = text.find_last_not_of(" \t\r\n");
+  return std::string(text.substr(first, last - first + 1));
+}
+
+std::string lower_ascii(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+bool is_off(std::string_view value) {
+  std::string v = lower_ascii(trim(value));
+  return v.empty() || v == "off";
+}
+
+std::optional<std::int64_t> to_integer(std::string_view text) {
+  std::string t = trim(text);
+  std::int64_t value = 0;
+  const char* end = t.data() + t.size();
+  auto [ptr, ec] = std::from_chars(t.data(), end, value);
+  if (ec != std::errc() || ptr != end || t.empty()) return std::nullopt;
+  return value;
+}
+
+using Setter = std::function<Status(Parameters&, const std::string& value)>;
+
+Error wrong(std::string_view name, std::string_view allowed, std::string_view value) {
+  return make_error(std::string(name) + " must be " + std::string(allowed) + " (got \"" + std::string(value) + "\")");
+}
+
+Setter boolean(bool Parameters::*field, std::string_view name) {
+  return [field, name](Parameters& p, const std::string& value) -> Status {
+    std::string v = lower_ascii(trim(value));
+    if (v == "true" || v == "on" || v == "yes" || v == "1") {
+      p.*field = true;
+    } else if (v == "false" || v == "off" || v == "no" || v == "0") {
+      p.*field = false;
+    } else {
+      return wrong(name, "true or false", value);
+    }
+    return Ok{};
+  };
+}
+
+Setter keywords(KeywordRule Parameters::*field, std::string_view name) {
+  return [field, name](Parameters& p, const std::string& value) -> Status {
+    if (is_off(value)) {
+      p.*field = KeywordRule();
+      return Ok{};
+    }
+    auto rule = parse_keyword_rule(value);
+    if (!rule) {
+      return make_error(std::string(name) + ": " + rule.error().message +
+                        " (allowed: OFF or \"w1\",\"w2\",[\"w3\",\"w4\"],[\"w5\",\"~w6\"])");
+    }
+    p.*field = std::move(*rule);
+    return Ok{};
+  };
+}
+
+Result<UserRef> user_ref(std::string_view name, const std::string& word) {
+  if (auto id = to_integer(word); id && *id > 0) return UserRef{*id, {}};
+  std::string username = word.starts_with('@') ? word.substr(1) : word;
+  bool valid = username.size() >= 4 && username.size() <= 32 &&
+               std::all_of(username.begin(), username.end(), [](char c) {
+                 return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+               });
+  if (!valid) return wrong(name, "a list of user ids or @usernames", word);
+  return UserRef{0, lower_ascii(username)};
+}
+
+Setter users(std::vector<UserRef> Parameters::*field, std::string_view name) {
+  return [field, name](Parameters& p, const std::string& value) -> Status {
+    (p.*field).clear();
+    if (is_off(value)) return Ok{};
+    auto items = parse_list(value);
+    if (!items) return make_error(std::string(name) + ": " + items.error().message);
+    for (const auto& item : *items) {
+      if (item.bracketed) return wrong(name, "a flat list of user ids or @usernames", value);
+      auto ref = user_ref(name, item.words.front());
+      if (!ref) return ref.error();
+      (p.*field).push_back(std::move(*ref));
+    }
+    return Ok{};
+  };
+}
+
+Status set_welcome(Parameters& p, const std::string& value) {
+  if (is_off(value)) {
+    p.welcome.reset();
+    return Ok{};
+  }
+  if (utf16_length(value) > kMaxWelcomeLength) return wrong("WELCOME", "OFF or a text of at most 4096 characters", "…");
+  p.welcome = value;
+  return Ok{};
+}
+
+Status set_autoclose(Parameters& p, const std::string& value) {
+  if (is_off(value)) {
+    p.autoclose_hours = 0;
+    return Ok{};
+  }
+  auto hours = to_integer(value);
+  if (!hours || *hours < 1 || *hours > kMaxAutocloseHours) return wrong("AUTOCLOSE", "OFF or hours 1..1000000", value);
+  p.autoclose_hours = static_cast<int>(*hours);
+  return Ok{};
+}
+
+Status set_hide_info(Parameters& p, const std::string& value) {
+  std::string v = lower_ascii(trim(value));
+  if (v == "off" || v.empty() || v == "false") {
+    p.hide_info = HideInfo::kOff;
+  } else if (v == "name") {
+    p.hide_info = HideInfo::kName;
+  } else if (v == "command") {
+    p.hide_info = HideInfo::kCommand;
+  } else {
+    return wrong("HIDE_INFO", "OFF, name or command", value);
+  }
+  return Ok{};
+}
+
+Status set_ignore_chats(Parameters& p, const std::string& value) {
+  p.ignore_chats.clear();
+  if (is_off(value)) return Ok{};
+  auto items = parse_list(value);
+  if (!items) return make_error("IGNORE_CHATS: " + items.error().message);
+  for (const auto& item : *items) {
+    auto id = item.bracketed ? std::nullopt : to_integer(item.words.front());
+    if (!id || *id == 0) return wrong("IGNORE_CHATS", "a list of chat ids", value);
+    p.ignore_chats.push_back(*id);
+  }
+  return Ok{};
+}
+
+Status set_icon_color(Parameters& p, const std::string& value) {
+  std::string v = lower_ascii(trim(value));
+  std::optional<std::int64_t> color;
+  if (v.starts_with("0x") || v.starts_with('#')) {
+    std::string_view hex = std::string_view(v).substr(v.starts_with('#') ? 1 : 2);
+    std::int64_t parsed = 0;
+    auto [ptr, ec] = std::from_chars(hex.data(), hex.data() + hex.size(), parsed, 16);
+    if (ec == std::errc() && ptr == hex.data() + hex.size() && !hex.empty()) color = parsed;
+  } else {
+    color = to_integer(v);
+  }
+  if (!color || std::find(std::begin(kTopicColors), std::end(kTopicColors), *color) == std::end(kTopicColors)) {
+    return wrong("ICON_COLOR", "one of 0x6FB9F0, 0xFFD67E, 0xCB86DB, 0x8EEE98, 0xFF93B2, 0xFB6F5F", value);
+  }
+  p.icon_color = static_cast<int>(*color);
+  return Ok{};
+}
+
+const std::map<std::string, Setter>& setters() {
+  static const std::map<std::string, Setter> table = {
+      {"WELCOME", set_welcome},
+      {"AUTOCLOSE", set_autoclose},
+      {"SILENT_MODE", boolean(&Parameters::silent_mode, "SILENT_MODE")},
+      {"PRIVATE_KEYWORDS", keywords(&Parameters::private_keywords, "PRIVATE_KEYWORDS")},
+      {"HIDE_INFO", set_hide_info},
+      {"EXTENSIONS_ALLOWED", users(&Parameters::extensions_allowed, "EXTENSIONS_ALLOWED")},
+      {"REPLY_ONLY", boolean(&Parameters::reply_only, "REPLY_ONLY")},
+      {"AUTO_INFO", boolean(&Parameters::auto_info, "AUTO_INFO")},
+      {"IGNORE_CHATS", set_ignore_chats},
+      {"WHITE_LIST", users(&Parameters::white_list, "WHITE_LIST")},
+      {"RESTRICTED_KEYWORDS_FRONTEND", keywords(&Parameters::restricted_frontend, "RESTRICTED_KEYWORDS_FRONTEND")},
+      {"RESTRICTED_KEYWORDS_BACKEND", keywords(&Parameters::restricted_backend, "RESTRICTED_KEYWORDS_BACKEND")},
+      {"LEAVE_CLOSED", boolean(&Parameters::leave_closed, "LEAVE_CLOSED")},
+      {"ICON_COLOR", set_icon_color},
+      {"INTERCEPT_EXTERNAL", boolean(&Parameters::intercept_external, "INTERCEPT_EXTERNAL")},
+      {"CUSTOM_COMMANDS", boolean(&Parameters::custom_commands, "CUSTOM_COMMANDS")},
+  };
+  return table;
+}
+
+}  // namespace
+
+bool matches_user(const std::vector<UserRef>& list, UserId id, std::string_view username) {
+  std::string lowered = lower_ascii(username);
+  return std::any_of(list.begin(), list.end(), [&](const UserRef& ref) {
+    return (ref.id != 0 && ref.id == id) || (!ref.username.empty() && ref.username == lowered);
+  });
+}
+
+const std::vector<std::string>& known_parameter_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (const auto& [name, setter] : setters()) out.push_back(name);
+    return out;
+  }();
+  return names;
+}
+
+Result<Parameters> parse_parameters(const RawParameters& raw) {
+  Parameters params;
+  std::set<std::string> seen;
+  for (const auto& [name, value] : raw) {
+    auto setter = setters().find(name);
+    if (setter == setters().end()) {
+      std::string known;
+      for (const auto& n : known_parameter_names()) known += (known.empty() ? "" : ", ") + n;
+      return make_error("unknown parameter " + name + " (known: " + known + ")");
+    }
+    if (!seen.insert(name).second) return make_error("parameter " + name + " is given twice");
+    if (auto status = setter->second(params, value); !status) return status.error();
+  }
+  return params;
+}
+
+}  // namespace topicdesk::core

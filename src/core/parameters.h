@@ -1,0 +1,58 @@
+// Per-connection parameters, named as in the product topicdesk replaces. parse_parameters()
+// turns raw text values (from the config file or the admin API) into one typed struct;
+// every error names the parameter and what it allows. docs/parameters.md is the reference.
+#pragma once
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/ids.h"
+#include "core/keywords.h"
+#include "core/result.h"
+
+namespace topicdesk::core {
+
+enum class HideInfo {
+  kOff,      // real names in titles, cards and /info
+  kName,     // pseudonyms everywhere; /info shows real details only to EXTENSIONS_ALLOWED
+  kCommand,  // pseudonyms everywhere; /info refused to everyone but EXTENSIONS_ALLOWED
+};
+
+// A user named in EXTENSIONS_ALLOWED or WHITE_LIST: by numeric id or by @username.
+struct UserRef {
+  UserId id = 0;          // 0 when given by username
+  std::string username;   // lowercased, without '@'; empty when given by id
+};
+bool matches_user(const std::vector<UserRef>& list, UserId id, std::string_view username);
+
+// Telegram's six topic icon colours.
+inline constexpr int kTopicColors[] = {0x6FB9F0, 0xFFD67E, 0xCB86DB, 0x8EEE98, 0xFF93B2, 0xFB6F5F};
+
+struct Parameters {
+  std::optional<std::string> welcome;   // WELCOME; nullopt = OFF; "{title}" = the user's name
+  int autoclose_hours = 0;              // AUTOCLOSE; 0 = OFF
+  bool silent_mode = false;             // SILENT_MODE
+  KeywordRule private_keywords;         // PRIVATE_KEYWORDS; empty = OFF
+  HideInfo hide_info = HideInfo::kOff;  // HIDE_INFO
+  std::vector<UserRef> extensions_allowed;  // EXTENSIONS_ALLOWED
+  bool reply_only = false;              // REPLY_ONLY
+  bool auto_info = false;               // AUTO_INFO
+  std::vector<ChatId> ignore_chats;     // IGNORE_CHATS
+  std::vector<UserRef> white_list;      // WHITE_LIST; empty = everyone may write
+  KeywordRule restricted_frontend;      // RESTRICTED_KEYWORDS_FRONTEND
+  KeywordRule restricted_backend;       // RESTRICTED_KEYWORDS_BACKEND
+  bool leave_closed = false;            // LEAVE_CLOSED
+  int icon_color = kTopicColors[0];     // ICON_COLOR
+  bool intercept_external = false;      // INTERCEPT_EXTERNAL (issue 4)
+  bool custom_commands = false;         // CUSTOM_COMMANDS (command hooks, later issue)
+};
+
+using RawParameters = std::vector<std::pair<std::string, std::string>>;
+
+// Names are upper-case as in the docs; a name given twice is an error.
+Result<Parameters> parse_parameters(const RawParameters& raw);
+const std::vector<std::string>& known_parameter_names();
+
+}  // namespace topicdesk::core

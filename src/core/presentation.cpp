@@ -1,0 +1,185 @@
+#include "core/presentation.h"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <ctime>
+
+#include "core/utf8.h"
+
+namespace topicdesk::core {
+namespace {
+
+constexpr std::array<std::string_view, 32> kAdjectives{
+    "Amber", "Blue",   "Brave",  "Bright", "Calm",   "Clever", "Coral",  "Crimson",
+    "Eager", "Gentle", "Golden", "Green",  "Happy",  "Honest", "Indigo", "Jolly",
+    "Kind",  "Lively", "Lucky",  "Mellow", "Misty",  "Noble",  "Olive",  "Quiet",
+    "Rapid", "Silver", "Snowy",  "Sunny",  "Swift",  "Teal",   "Violet", "Witty"};
+constexpr std::array<std::string_view, 32> kAnimals{
+    "Badger", "Bear",    "Beaver", "Bison",  "Crane",  "Dolphin", "Eagle",  "Falcon",
+    "Ferret", "Fox",     "Gecko",  "Heron",  "Ibis",   "Koala",   "Lark",   "Lemur",
+    "Lynx",   "Marten",  "Moose",  "Newt",   "Otter",  "Owl",     "Panda",  "Puffin",
+    "Raven",  "Robin",   "Seal",   "Swan",   "Tiger",  "Turtle",  "Walrus", "Wolf"};
+
+// splitmix64: a fixed, well-mixed hash so pseudonyms never change between versions.
+std::uint64_t mix(std::uint64_t x) {
+  x += 0x9E3779B97F4A7C15ULL;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+  return x ^ (x >> 31);
+}
+
+bool hidden(const UserView& user) { return user.hide_info != HideInfo::kOff; }
+
+std::string full_name(const Person& person) {
+  std::string name = person.first_name;
+  if (!person.last_name.empty()) name += (name.empty() ? "" : " ") + person.last_name;
+  return name;
+}
+
+std::string format_utc(UnixMillis millis) {
+  std::time_t seconds = static_cast<std::time_t>(millis / 1000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  return fmt::format("{:04}-{:02}-{:02} {:02}:{:02} UTC", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                     tm.tm_min);
+}
+
+void append_details(std::string& out, const UserView& user, std::string_view start_parameter) {
+  const Person& p = user.person;
+  if (hidden(user)) {
+    out += fmt::format("👤 {}\n", user.pseudonym);
+  } else {
+    std::string name = full_name(p);
+    out += fmt::format("👤 {}\n", name.empty() ? "(no name)" : name);
+    if (!p.username.empty()) out += fmt::format("@{}\n", p.username);
+    out += fmt::format("id: {}\n", p.id);
+    if (!p.phone.empty()) out += fmt::format("phone: {}\n", p.phone);
+  }
+  if (!p.language_code.empty()) out += fmt::format("language: {}\n", p.language_code);
+  if (!start_parameter.empty()) out += fmt::format("start: {}\n", start_parameter);
+}
+
+std::string without_trailing_newline(std::string text) {
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  return text;
+}
+
+}  // namespace
+
+std::string_view status_marker(TopicStatus status) {
+  switch (status) {
+    case TopicStatus::kUserAnswered: return "🟢";
+    case TopicStatus::kSupportAnswered: return "🟡";
+    case TopicStatus::kClosed: return "⚪";
+  }
+  return "";
+}
+
+std::string_view status_name(TopicStatus status) {
+  switch (status) {
+    case TopicStatus::kUserAnswered: return "user_answered";
+    case TopicStatus::kSupportAnswered: return "support_answered";
+    case TopicStatus::kClosed: return "closed";
+  }
+  return "";
+}
+
+std::string pseudonym(ConnectionId connection, UserId user) {
+  std::uint64_t h = mix(mix(static_cast<std::uint64_t>(connection)) ^ static_cast<std::uint64_t>(user));
+  return fmt::format("{} {} {}", kAdjectives[h % kAdjectives.size()], kAnimals[(h >> 8) % kAnimals.size()],
+                     1000 + (h >> 16) % 9000);
+}
+
+std::string display_name(const UserView& user) {
+  if (hidden(user)) return user.pseudonym;
+  std::string name = full_name(user.person);
+  if (name.empty()) name = "User";
+  return name;
+}
+
+std::string topic_title(const UserView& user, TopicStatus status) {
+  std::string suffix = hidden(user) ? std::string() : fmt::format(" #{}", user.person.id);
+  std::string prefix = std::string(status_marker(status)) + " ";
+  std::size_t room = kMaxTopicTitle - utf16_length(prefix) - utf16_length(suffix);
+  return prefix + utf16_truncate(display_name(user), room) + suffix;
+}
+
+std::string user_card(const UserView& user, std::string_view start_parameter) {
+  std::string out = "📇 New dialog\n";
+  append_details(out, user, start_parameter);
+  return without_trailing_newline(out);
+}
+
+std::string info_text(const InfoView& info) {
+  std::string out = "ℹ️ Dialog info\n";
+  UserView user = info.user;
+  if (!info.reveal && user.hide_info == HideInfo::kOff) user.hide_info = HideInfo::kName;
+  if (info.reveal) user.hide_info = HideInfo::kOff;
+  append_details(out, user, info.start_parameter);
+  out += fmt::format("status: {} {}\n", status_marker(info.status), status_name(info.status));
+  if (info.created_at > 0) out += fmt::format("since: {}\n", format_utc(info.created_at));
+  if (info.banned) out += "banned: yes\n";
+  if (info.user_blocked_bot) out += "the user blocked the bot\n";
+  return without_trailing_newline(out);
+}
+
+std::string help_text(bool in_general_topic) {
+  if (in_general_topic) {
+    return "Commands here in General:\n"
+           "/stats — open, waiting and closed dialogs\n"
+           "/help — this list\n"
+           "In a user's topic, /help lists the dialog commands.";
+  }
+  return "Commands in a topic:\n"
+         "/info — the user's card and the dialog status\n"
+         "/close — close the dialog (the user's next message opens it again)\n"
+         "/hold — mark as waiting for operators (🟢)\n"
+         "/wait — mark as waiting for the user (🟡)\n"
+         "/ban, /unban — stop or resume relaying this user's messages\n"
+         "/ text — a comment for colleagues, never sent to the user\n"
+         "Any other message is sent to the user.";
+}
+
+std::string stats_text(const StatsView& stats) {
+  return fmt::format("📊 Dialogs\n🟢 waiting for operators: {}\n🟡 waiting for users: {}\n⚪ closed: {}\nopen: {}",
+                     stats.user_answered, stats.support_answered, stats.closed,
+                     stats.user_answered + stats.support_answered);
+}
+
+std::string welcome_text(std::string_view welcome_template, const UserView& user) {
+  std::string out;
+  std::string name = display_name(user);
+  constexpr std::string_view kPlaceholder = "{title}";
+  std::size_t pos = 0;
+  while (true) {
+    std::size_t found = welcome_template.find(kPlaceholder, pos);
+    out += welcome_template.substr(pos, found == std::string_view::npos ? std::string_view::npos : found - pos);
+    if (found == std::string_view::npos) break;
+    out += name;
+    pos = found + kPlaceholder.size();
+  }
+  return out;
+}
+
+namespace notice {
+std::string user_blocked_bot() { return "⛔ The user blocked the bot: messages cannot be delivered."; }
+std::string user_unblocked_bot() { return "✅ The user restarted the bot."; }
+std::string not_delivered(std::string_view reason) { return fmt::format("⚠️ Not delivered: {}", reason); }
+std::string user_message_withheld() { return "🚫 A message from the user was withheld: it contains a restricted keyword."; }
+std::string operator_message_withheld() { return "🚫 Not delivered: the message contains a restricted keyword."; }
+std::string restricted_for_user() { return "Your message was not delivered: it contains a restricted word."; }
+std::string dialog_closed_for_user(bool automatically) {
+  return automatically ? "This conversation was closed after a period without activity. Write here any time to continue."
+                       : "This conversation was closed. Write here any time to continue.";
+}
+std::string banned() { return "🚫 The user is banned: their messages are no longer relayed. /unban to undo."; }
+std::string unbanned() { return "✅ The user is unbanned: their messages are relayed again."; }
+std::string info_refused() { return "🔒 /info is available to EXTENSIONS_ALLOWED operators only."; }
+std::string unknown_command(std::string_view name) {
+  return fmt::format("Unknown command /{}: nothing was sent to the user. /help lists the commands.", name);
+}
+std::string reply_only_note() { return "REPLY_ONLY is on: only replies are sent to the user."; }
+}  // namespace notice
+
+}  // namespace topicdesk::core

@@ -1,0 +1,26 @@
+// Small UTF-8 helpers for matching keywords and fitting titles into Telegram's limits.
+// Invalid bytes never throw: each one is read as U+FFFD.
+#pragma once
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace topicdesk::core {
+
+// Lowercase for case-insensitive matching: ASCII, Latin-1, Latin Extended-A, Greek and
+// Cyrillic (including Ё/Є/Ї/Ў…); other scripts are returned unchanged.
+std::string utf8_lower(std::string_view text);
+
+// A letter or digit of any script (approximately): what a word is made of.
+bool is_word_code_point(char32_t cp);
+
+// Decodes the code point at `pos`, advancing `pos`; U+FFFD on invalid bytes.
+char32_t utf8_next(std::string_view text, std::size_t& pos);
+void utf8_append(std::string& out, char32_t cp);
+
+// The longest prefix of `text` that takes at most `max_units` UTF-16 code units (Telegram
+// counts lengths in UTF-16), cut on a code point boundary.
+std::string utf16_truncate(std::string_view text, std::size_t max_units);
+std::size_t utf16_length(std::string_view text);
+
+}  // namespace topicdesk::core
