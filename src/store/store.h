@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,13 @@ using core::MessageId;
 using core::ThreadId;
 using core::UnixMillis;
 using core::UserId;
+
+// A database failure (not bad input): names the operation and the database's message.
+// Implementations throw it; a body passed to transaction() may let it propagate.
+class StoreError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 struct ConnectionRecord {
   ConnectionId id = 0;
@@ -67,6 +75,7 @@ struct MessageLink {
   MessageId user_message_id = 0;   // in the private chat
   MessageId group_message_id = 0;  // in the backend group
   LinkDirection direction = LinkDirection::kUserToGroup;
+  ChatId group_id = 0;             // backend group; 0 = take it from the dialog
 };
 
 struct InboxEntry {
@@ -125,7 +134,7 @@ class Store {
   virtual void upsert_user(ConnectionId id, const core::Person& person, UnixMillis now) = 0;
   virtual std::optional<core::Person> user(ConnectionId id, UserId user_id) = 0;
 
-  // Dialogs: one per (connection, user).
+  // Dialogs: one per (connection, user). create_dialog returns the existing dialog if there is one.
   virtual Dialog create_dialog(ConnectionId id, UserId user_id, ChatId group_id, UnixMillis now) = 0;
   virtual std::optional<Dialog> dialog(DialogId id) = 0;
   virtual std::optional<Dialog> dialog_by_user(ConnectionId id, UserId user_id) = 0;
@@ -138,6 +147,7 @@ class Store {
 
   // Message links, both directions.
   virtual void add_link(const MessageLink& link) = 0;
+  // A message copied again (e.g. into a recreated topic) gets a new link; lookups return the newest.
   virtual std::optional<MessageLink> link_by_user_message(DialogId dialog, MessageId user_message_id) = 0;
   virtual std::optional<MessageLink> link_by_group_message(ChatId group_id, MessageId group_message_id) = 0;
 
@@ -169,9 +179,14 @@ class Store {
   // Events for webhooks, analytics and the Topics API.
   virtual std::int64_t append_event(ConnectionId id, DialogId dialog, const std::string& type,
                                     const std::string& payload, UnixMillis now) = 0;
+
+  // Housekeeping: deletes handled inbox entries and done outbox jobs created before `before`
+  // (failed jobs are kept for operators). Returns the number of rows removed.
+  virtual std::int64_t purge_finished(UnixMillis before) { return 0; }
 };
 
-// Opens (creating if needed) an SQLite database file; ":memory:" for tests.
+// Opens (creating if needed) an SQLite database file; ":memory:" for tests. Applies pending
+// migrations, so the store is ready to use; throws StoreError if the file cannot be opened.
 std::unique_ptr<Store> open_sqlite(const std::string& path);
 
 }  // namespace topicdesk::store

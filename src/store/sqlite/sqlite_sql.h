@@ -1,0 +1,168 @@
+// Every statement the SQLite store runs, as named constants. Each is prepared once per
+// connection and reused (see SqliteDb::query). Parameters are numbered (?1, ?2, ...).
+#pragma once
+
+namespace topicdesk::store::sqlite_sql {
+
+// A statement and the name used in error messages; its address is the cache key.
+struct Sql {
+  const char* name;
+  const char* text;
+};
+
+// clang-format off
+inline constexpr Sql kBegin{"begin", "BEGIN IMMEDIATE"};
+inline constexpr Sql kCommit{"commit", "COMMIT"};
+inline constexpr Sql kRollback{"rollback", "ROLLBACK"};
+
+inline constexpr Sql kSchemaVersion{"schema_version",
+    "SELECT COALESCE(MAX(version), 0) FROM schema_migrations"};
+inline constexpr Sql kMigrationApplied{"migration_applied",
+    "SELECT 1 FROM schema_migrations WHERE version = ?1"};
+inline constexpr Sql kRecordMigration{"record_migration",
+    "INSERT INTO schema_migrations(version, name, applied_at) VALUES (?1, ?2, ?3)"};
+
+// Connections.
+inline constexpr Sql kEnsureConnection{"ensure_connection",
+    "INSERT INTO connections(name, bot_id, group_id) VALUES (?1, ?2, ?3) "
+    "ON CONFLICT(name) DO UPDATE SET bot_id = excluded.bot_id, group_id = excluded.group_id "
+    "RETURNING id"};
+inline constexpr Sql kConnectionById{"connection",
+    "SELECT id, name, bot_id, group_id FROM connections WHERE id = ?1"};
+inline constexpr Sql kAllConnections{"connections",
+    "SELECT id, name, bot_id, group_id FROM connections ORDER BY id"};
+inline constexpr Sql kStateGet{"state_get",
+    "SELECT value FROM connection_state WHERE connection_id = ?1 AND state_key = ?2"};
+inline constexpr Sql kStateSet{"state_set",
+    "INSERT INTO connection_state(connection_id, state_key, value) VALUES (?1, ?2, ?3) "
+    "ON CONFLICT(connection_id, state_key) DO UPDATE SET value = excluded.value"};
+
+// Users. A phone, once known, is not forgotten when a later update does not carry it.
+inline constexpr Sql kUpsertUser{"upsert_user",
+    "INSERT INTO users(connection_id, user_id, is_bot, first_name, last_name, username, language_code,"
+    " phone, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+    "ON CONFLICT(connection_id, user_id) DO UPDATE SET is_bot = excluded.is_bot,"
+    " first_name = excluded.first_name, last_name = excluded.last_name, username = excluded.username,"
+    " language_code = excluded.language_code,"
+    " phone = CASE WHEN excluded.phone <> '' THEN excluded.phone ELSE users.phone END,"
+    " updated_at = excluded.updated_at"};
+inline constexpr Sql kUserById{"user",
+    "SELECT user_id, is_bot, first_name, last_name, username, language_code, phone FROM users "
+    "WHERE connection_id = ?1 AND user_id = ?2"};
+
+// Dialogs.
+#define TD_DIALOG_COLUMNS                                                                          \
+  "SELECT id, connection_id, user_id, group_id, thread_id, status, banned, user_blocked_bot,"      \
+  " pseudonym, topic_title, created_at, last_user_message_at, last_operator_reply_at,"             \
+  " status_changed_at FROM dialogs "
+inline constexpr Sql kInsertDialog{"create_dialog",
+    "INSERT INTO dialogs(connection_id, user_id, group_id, status, created_at, status_changed_at) "
+    "VALUES (?1, ?2, ?3, 'user_answered', ?4, ?4) ON CONFLICT(connection_id, user_id) DO NOTHING"};
+inline constexpr Sql kDialogById{"dialog", TD_DIALOG_COLUMNS "WHERE id = ?1"};
+inline constexpr Sql kDialogByUser{"dialog_by_user",
+    TD_DIALOG_COLUMNS "WHERE connection_id = ?1 AND user_id = ?2"};
+// `thread_id <> 0` lets the planner use the partial unique index.
+inline constexpr Sql kDialogByThread{"dialog_by_thread",
+    TD_DIALOG_COLUMNS "WHERE group_id = ?1 AND thread_id = ?2 AND thread_id <> 0"};
+inline constexpr Sql kDialogsWithStatus{"dialogs_with_status",
+    TD_DIALOG_COLUMNS "WHERE connection_id = ?1 AND status = ?2 ORDER BY status_changed_at, id LIMIT ?3"};
+inline constexpr Sql kDialogsWaitingSince{"dialogs_waiting_since",
+    TD_DIALOG_COLUMNS "WHERE connection_id = ?1 AND status = 'support_answered' AND status_changed_at < ?2 "
+    "ORDER BY status_changed_at, id LIMIT ?3"};
+#undef TD_DIALOG_COLUMNS
+inline constexpr Sql kUpdateDialog{"update_dialog",
+    "UPDATE dialogs SET connection_id = ?2, user_id = ?3, group_id = ?4, thread_id = ?5, status = ?6,"
+    " banned = ?7, user_blocked_bot = ?8, pseudonym = ?9, topic_title = ?10, created_at = ?11,"
+    " last_user_message_at = ?12, last_operator_reply_at = ?13, status_changed_at = ?14 WHERE id = ?1"};
+inline constexpr Sql kCountDialogs{"count_dialogs",
+    "SELECT status, COUNT(*) FROM dialogs WHERE group_id = ?1 GROUP BY status"};
+
+// Message links. group_id falls back to the dialog's group when the caller leaves it 0.
+inline constexpr Sql kInsertLink{"add_link",
+    "INSERT INTO message_links(connection_id, dialog_id, group_id, user_message_id, group_message_id,"
+    " direction) VALUES (?1, ?2, COALESCE(NULLIF(?3, 0), (SELECT group_id FROM dialogs WHERE id = ?2), 0),"
+    " ?4, ?5, ?6)"};
+inline constexpr Sql kLinkByUser{"link_by_user_message",
+    "SELECT connection_id, dialog_id, group_id, user_message_id, group_message_id, direction "
+    "FROM message_links WHERE dialog_id = ?1 AND user_message_id = ?2 ORDER BY id DESC LIMIT 1"};
+inline constexpr Sql kLinkByGroup{"link_by_group_message",
+    "SELECT connection_id, dialog_id, group_id, user_message_id, group_message_id, direction "
+    "FROM message_links WHERE group_id = ?1 AND group_message_id = ?2 ORDER BY id DESC LIMIT 1"};
+
+// Inbox.
+inline constexpr Sql kInboxAdd{"inbox_add",
+    "INSERT INTO inbox(connection_id, update_id, payload, received_at) VALUES (?1, ?2, ?3, ?4) "
+    "ON CONFLICT(connection_id, update_id) DO NOTHING"};
+inline constexpr Sql kInboxPending{"inbox_pending",
+    "SELECT id, connection_id, update_id, payload FROM inbox WHERE connection_id = ?1 AND done = 0 "
+    "ORDER BY id LIMIT ?2"};
+inline constexpr Sql kInboxDone{"inbox_done",
+    "UPDATE inbox SET done = 1, handled_at = ?2 WHERE id = ?1"};
+
+// Outbox.
+#define TD_JOB_COLUMNS                                                                             \
+  "o.id, o.connection_id, o.queue_key, o.priority, o.kind, o.payload, o.attempts, o.not_before,"   \
+  " o.last_error, o.created_at"
+inline constexpr Sql kOutboxAdd{"outbox_add",
+    "INSERT INTO outbox(connection_id, queue_key, priority, kind, payload, attempts, not_before,"
+    " last_error, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id"};
+inline constexpr Sql kOutboxJob{"outbox_job",
+    "SELECT " TD_JOB_COLUMNS " FROM outbox o WHERE o.id = ?1"};
+// Walks outbox_heads_ready in (priority, job_id) order and stops at the limit.
+inline constexpr Sql kOutboxReady{"outbox_ready",
+    "SELECT " TD_JOB_COLUMNS " FROM outbox_heads h JOIN outbox o ON o.id = h.job_id "
+    "WHERE h.not_before <= ?1 ORDER BY h.priority, h.job_id LIMIT ?2"};
+#undef TD_JOB_COLUMNS
+// Done keeps the last error of a job that succeeded after retries: useful when investigating.
+inline constexpr Sql kOutboxDone{"outbox_done",
+    "UPDATE outbox SET state = 'done', finished_at = ?2 "
+    "WHERE id = ?1 AND state = 'pending' RETURNING queue_key"};
+inline constexpr Sql kOutboxFail{"outbox_fail",
+    "UPDATE outbox SET state = 'failed', finished_at = ?2, last_error = ?3 "
+    "WHERE id = ?1 AND state = 'pending' RETURNING queue_key"};
+inline constexpr Sql kOutboxRetry{"outbox_retry",
+    "UPDATE outbox SET attempts = attempts + 1, not_before = ?2, last_error = ?3 "
+    "WHERE id = ?1 AND state = 'pending'"};
+inline constexpr Sql kOutboxHeadRetry{"outbox_head_retry",
+    "UPDATE outbox_heads SET not_before = ?2 WHERE job_id = ?1"};
+inline constexpr Sql kOutboxHeadAdd{"outbox_head_add",
+    "INSERT INTO outbox_heads(queue_key, job_id, priority, not_before) VALUES (?1, ?2, ?3, ?4) "
+    "ON CONFLICT(queue_key) DO NOTHING"};
+inline constexpr Sql kOutboxQueueHead{"outbox_queue_head",
+    "SELECT id, priority, not_before FROM outbox WHERE queue_key = ?1 AND state = 'pending' "
+    "ORDER BY id LIMIT 1"};
+inline constexpr Sql kOutboxHeadSet{"outbox_head_set",
+    "INSERT INTO outbox_heads(queue_key, job_id, priority, not_before) VALUES (?1, ?2, ?3, ?4) "
+    "ON CONFLICT(queue_key) DO UPDATE SET job_id = excluded.job_id, priority = excluded.priority,"
+    " not_before = excluded.not_before"};
+inline constexpr Sql kOutboxHeadDelete{"outbox_head_delete",
+    "DELETE FROM outbox_heads WHERE queue_key = ?1"};
+inline constexpr Sql kOutboxCount{"outbox_count",
+    "SELECT COUNT(*), COALESCE(MIN(created_at), 0) FROM outbox WHERE state = ?1"};
+
+// Timers. Setting a key again replaces due time and payload (the id stays).
+inline constexpr Sql kTimerSet{"timer_set",
+    "INSERT INTO timers(connection_id, timer_key, due_at, payload) VALUES (?1, ?2, ?3, ?4) "
+    "ON CONFLICT(connection_id, timer_key) DO UPDATE SET due_at = excluded.due_at,"
+    " payload = excluded.payload"};
+inline constexpr Sql kTimerGet{"timer_get",
+    "SELECT id, connection_id, timer_key, due_at, payload FROM timers "
+    "WHERE connection_id = ?1 AND timer_key = ?2"};
+inline constexpr Sql kTimersDue{"timers_due",
+    "SELECT id, connection_id, timer_key, due_at, payload FROM timers WHERE due_at <= ?1 "
+    "ORDER BY due_at, id LIMIT ?2"};
+inline constexpr Sql kTimerDelete{"timer_delete", "DELETE FROM timers WHERE id = ?1"};
+
+// Events.
+inline constexpr Sql kAppendEvent{"append_event",
+    "INSERT INTO events(connection_id, dialog_id, event_type, payload, created_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id"};
+
+// Housekeeping.
+inline constexpr Sql kPurgeInbox{"purge_inbox",
+    "DELETE FROM inbox WHERE done = 1 AND received_at < ?1"};
+inline constexpr Sql kPurgeOutbox{"purge_outbox",
+    "DELETE FROM outbox WHERE state = 'done' AND created_at < ?1"};
+// clang-format on
+
+}  // namespace topicdesk::store::sqlite_sql

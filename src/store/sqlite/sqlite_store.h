@@ -1,0 +1,78 @@
+// The Store on SQLite: one file in WAL mode, one connection guarded by a recursive mutex,
+// every statement prepared once and reused.
+#pragma once
+#include <mutex>
+#include <string>
+
+#include "store/sqlite/sqlite_db.h"
+#include "store/store.h"
+
+namespace topicdesk::store {
+
+class SqliteStore final : public Store {
+ public:
+  explicit SqliteStore(const std::string& path);
+
+  void migrate() override;
+  int schema_version() override;
+  void transaction(const std::function<void()>& body) override;
+
+  ConnectionId ensure_connection(const std::string& name, UserId bot_id, ChatId group_id) override;
+  std::optional<ConnectionRecord> connection(ConnectionId id) override;
+  std::vector<ConnectionRecord> connections() override;
+  std::optional<std::string> state_get(ConnectionId id, const std::string& key) override;
+  void state_set(ConnectionId id, const std::string& key, const std::string& value) override;
+
+  void upsert_user(ConnectionId id, const core::Person& person, UnixMillis now) override;
+  std::optional<core::Person> user(ConnectionId id, UserId user_id) override;
+
+  Dialog create_dialog(ConnectionId id, UserId user_id, ChatId group_id, UnixMillis now) override;
+  std::optional<Dialog> dialog(DialogId id) override;
+  std::optional<Dialog> dialog_by_user(ConnectionId id, UserId user_id) override;
+  std::optional<Dialog> dialog_by_thread(ChatId group_id, ThreadId thread_id) override;
+  void update_dialog(const Dialog& dialog) override;
+  std::vector<Dialog> dialogs_with_status(ConnectionId id, DialogStatus status, int limit) override;
+  std::vector<Dialog> dialogs_waiting_since(ConnectionId id, UnixMillis before, int limit) override;
+  DialogCounts count_dialogs(ChatId group_id) override;
+
+  void add_link(const MessageLink& link) override;
+  std::optional<MessageLink> link_by_user_message(DialogId dialog, MessageId user_message_id) override;
+  std::optional<MessageLink> link_by_group_message(ChatId group_id, MessageId group_message_id) override;
+
+  bool inbox_add(ConnectionId id, std::int64_t update_id, const std::string& payload) override;
+  std::vector<InboxEntry> inbox_pending(ConnectionId id, int limit) override;
+  void inbox_done(std::int64_t entry_id) override;
+
+  std::int64_t outbox_add(const OutboxJob& job) override;
+  std::vector<OutboxJob> outbox_ready(UnixMillis now, int limit,
+                                      const std::vector<std::int64_t>& in_flight) override;
+  std::optional<OutboxJob> outbox_job(std::int64_t job_id) override;
+  void outbox_done(std::int64_t job_id) override;
+  void outbox_retry(std::int64_t job_id, UnixMillis not_before, const std::string& error) override;
+  void outbox_fail(std::int64_t job_id, const std::string& error) override;
+  OutboxStats outbox_stats() override;
+
+  void timer_set(ConnectionId id, const std::string& key, UnixMillis due_at,
+                 const std::string& payload) override;
+  std::optional<Timer> timer_get(ConnectionId id, const std::string& key) override;
+  std::vector<Timer> timers_due(UnixMillis now, int limit) override;
+  void timer_delete(std::int64_t timer_id) override;
+
+  std::int64_t append_event(ConnectionId id, DialogId dialog, const std::string& type,
+                            const std::string& payload, UnixMillis now) override;
+
+  std::int64_t purge_finished(UnixMillis before) override;
+
+ private:
+  void apply_pragmas();
+  void finish_job(Query& finish);  // `finish` marks the job and returns its queue_key
+  void refresh_queue_head(const std::string& queue_key);
+  std::optional<Dialog> one_dialog(Query& query);
+  std::vector<Dialog> all_dialogs(Query& query);
+
+  std::recursive_mutex mutex_;
+  SqliteDb db_;
+  int transaction_depth_ = 0;  // >0 while transaction() runs a body; nested calls join it
+};
+
+}  // namespace topicdesk::store
