@@ -322,6 +322,20 @@ ParsedUpdate parse_update(std::string_view update_json, const ParseContext& cont
   return parse_update(update, context);
 }
 
+std::optional<Incoming> make_incoming(const json::value& update, const ParseContext& context) {
+  ParsedUpdate parsed = parse_update(update, context);
+  if (parsed.ok() && !parsed.value().has_value()) return std::nullopt;
+  Incoming incoming;
+  if (parsed.ok()) {
+    incoming.update_id = parsed.value()->update_id;
+    incoming.event = std::move(*parsed.value());
+  } else {
+    incoming.update_id = peek_update_id(update).value_or(0);
+    incoming.parse_error = parsed.error().message;
+  }
+  return incoming;
+}
+
 std::optional<std::int64_t> peek_update_id(const json::value& update) {
   const auto* object = update.if_object();
   if (object == nullptr) return std::nullopt;
