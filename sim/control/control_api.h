@@ -1,0 +1,56 @@
+// The control API under /sim/ (a contract, see issue 2 and sim/README.md): tests, demos and
+// the playground create people, bots and groups, act as people, inspect what each side
+// sees and inject faults. JSON in, JSON out; errors in the Bot API's shape.
+#pragma once
+#include <boost/json/object.hpp>
+#include <string_view>
+
+#include "sim/botapi/bot_api.h"
+#include "sim/botapi/faults.h"
+#include "sim/botapi/stats.h"
+#include "sim/model/world.h"
+
+namespace tgsim::control {
+
+class ControlApi {
+ public:
+  ControlApi(model::World& world, botapi::Faults& faults, botapi::Stats& stats, botapi::BotApi& bot_api)
+      : world_(world), faults_(faults), stats_(stats), bot_api_(bot_api) {}
+
+  botapi::Reply handle(std::string_view method, std::string_view path, std::string_view query,
+                       std::string_view body);
+
+ private:
+  using Body = boost::json::object;
+  Result<boost::json::value> post(std::string_view path, const Body& body);
+  Result<boost::json::value> get(std::string_view path, std::string_view query);
+
+  Result<boost::json::value> create_user(const Body& body);
+  Result<boost::json::value> create_bot(const Body& body);
+  Result<boost::json::value> create_group(const Body& body);
+  Result<boost::json::value> add_member(Id group_id, const Body& body);
+  Result<boost::json::value> send_message(const Body& body);
+  Result<boost::json::value> edit_message(const Body& body);
+  Result<boost::json::value> delete_message(const Body& body);
+  Result<boost::json::value> react(const Body& body);
+  Result<boost::json::value> block(const Body& body, bool blocked);
+  Result<boost::json::value> create_topic(const Body& body);
+  Result<boost::json::value> delete_topic(const Body& body);
+  Result<boost::json::value> set_topic_closed(const Body& body, bool closed);
+  Result<boost::json::value> press_button(const Body& body);
+  Result<boost::json::value> add_fault(const Body& body);
+  Result<boost::json::value> messages(Id chat_id, std::string_view query);
+  Result<boost::json::value> topics(Id group_id);
+  boost::json::value stats() const;
+  boost::json::value overview() const;
+
+  Result<model::Chat*> chat_of(Id person, Id chat_id);
+  Result<boost::json::object> content_of(const Body& body);
+
+  model::World& world_;
+  botapi::Faults& faults_;
+  botapi::Stats& stats_;
+  botapi::BotApi& bot_api_;
+};
+
+}  // namespace tgsim::control

@@ -1,0 +1,150 @@
+// The in-memory Telegram: every rule of who may do what, who sees what and which updates
+// arise. Independent of any transport: the Bot API front, the control API (and later a fake
+// libtdjson) all drive this one object. Single-threaded by design.
+#pragma once
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <functional>
+#include <map>
+#include <optional>
+#include <random>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "sim/model/entities.h"
+#include "sim/model/result.h"
+
+namespace tgsim::model {
+
+// What a sender puts into a new message.
+struct MessageInput {
+  Id thread_id = 0;
+  Id reply_to = 0;
+  bool allow_sending_without_reply = false;
+  boost::json::object content;  // text/entities or caption/media fields etc.
+  boost::json::value reply_markup;
+  std::string media_group_id;
+};
+
+struct NewBot {
+  Id id = 0;
+  std::string token;
+};
+
+struct ProfileInput {
+  std::string first_name, last_name, username, language_code, phone_number;
+};
+
+class World {
+ public:
+  explicit World(std::uint64_t seed);
+
+  // Called with a bot id whenever that bot's update queue grows.
+  void on_update(std::function<void(Id)> callback) { on_update_ = std::move(callback); }
+  // Grows on every change of the world; cheap change detection for the playground.
+  std::uint64_t version() const { return version_; }
+  std::int64_t now() const;
+
+  // ---- accounts, groups, membership (control API) ----
+  Result<Id> create_user(const ProfileInput& profile);
+  Result<NewBot> create_bot(const std::string& username, const std::string& first_name,
+                            bool can_read_all_group_messages);
+  Result<Id> create_group(const std::string& title, bool is_forum, Id owner_id);
+  Status set_member(Id group_id, Id account_id, MemberStatus status, const boost::json::object& rights);
+  Status set_blocked(Id user_id, Id bot_id, bool blocked);
+
+  const Account* account(Id id) const;
+  const Account* bot_by_token(std::string_view token) const;
+  const std::map<Id, Account>& accounts() const { return accounts_; }
+  const std::map<Id, Chat>& groups() const { return groups_; }
+
+  // ---- chats as a given account addresses them ----
+  // A bot addresses a private chat by the person's id; a person addresses it by the bot's id.
+  Result<Chat*> chat_for_bot(Id bot_id, Id chat_id);
+  Result<Chat*> chat_for_person(Id user_id, Id chat_id);
+  Result<Chat*> group(Id group_id);
+
+  // ---- messages ----
+  // Checks rights, topics and replies, stores the message and fans out updates.
+  Result<const Message*> post(Chat& chat, Id sender, MessageInput input);
+  // Posts an album atomically: either every item or none.
+  Result<std::vector<const Message*>> post_album(Chat& chat, Id sender, std::vector<MessageInput> items);
+  // Copies (or forwards) messages of `source` into `target`; albums get a new media group id.
+  Result<std::vector<const Message*>> copy(Chat& source, const std::vector<Id>& ids, Chat& target, Id sender,
+                                           const MessageInput& overrides, bool forward,
+                                           bool keep_caption, bool skip_missing);
+  Result<const Message*> edit(Chat& chat, Id editor, Id message_id, const boost::json::object& changes,
+                              const std::optional<boost::json::value>& reply_markup);
+  Status delete_message(Chat& chat, Id deleter, Id message_id);
+  Status react(Chat& chat, Id who, Id message_id, const std::string& emoji);
+  Result<std::string> press_button(Chat& chat, Id user, Id message_id, const std::string& data);
+
+  // ---- topics ----
+  Result<const Topic*> create_topic(Chat& chat, Id actor, const std::string& name, int icon_color,
+                                    const std::string& icon_custom_emoji_id);
+  Status edit_topic(Chat& chat, Id actor, Id thread_id, const std::optional<std::string>& name,
+                    const std::optional<std::string>& icon_custom_emoji_id);
+  Status set_topic_closed(Chat& chat, Id actor, Id thread_id, bool closed);
+  Status delete_topic(Chat& chat, Id actor, Id thread_id);
+
+  // ---- members ----
+  Status ban(Chat& chat, Id actor, Id user_id, std::int64_t until_date);
+  Status unban(Chat& chat, Id actor, Id user_id, bool only_if_banned);
+
+  // ---- files ----
+  const File* file(std::string_view file_id) const;
+  const File* file_by_path(std::string_view file_path) const;
+  const File& add_file(std::string kind, std::string file_name, std::string mime_type, std::string bytes);
+
+  // ---- bots' update queues ----
+  BotState& bot_state(Id bot_id) { return bots_[bot_id]; }
+  // Drops updates below offset (confirmation) and returns up to limit of the rest.
+  boost::json::array take_updates(Id bot_id, std::int64_t offset, int limit);
+  void confirm_updates(Id bot_id, Id up_to_including);
+
+  // ---- views (Bot API JSON as `viewer` sees it) ----
+  boost::json::object user_json(Id id, bool for_bot_viewer = true) const;
+  boost::json::object chat_json(const Chat& chat, Id viewer) const;
+  boost::json::object message_json(const Chat& chat, const Message& message, Id viewer,
+                                   bool with_reply = true) const;
+  boost::json::object topic_json(const Topic& topic) const;
+  Id chat_id_for(const Chat& chat, Id viewer) const;
+  bool visible_to_bot(const Chat& chat, const Message& message, Id bot_id) const;
+
+  std::string random_string(std::size_t length, std::string_view alphabet);
+  int random_int(int low, int high) { return std::uniform_int_distribution<int>(low, high)(rng_); }
+
+ private:
+  Id next_message_id(Chat& chat) { return chat.next_message_id++; }
+  void touch() { ++version_; }
+  Status check_can_post(Chat& chat, Id sender, Id thread_id) const;
+  Result<Id> resolve_thread(const Chat& chat, const MessageInput& input) const;
+  Message& store(Chat& chat, Id sender, MessageInput input, Id thread_id);
+  void fan_out(const Chat& chat, const Message& message, std::string_view kind);
+  void deliver(Id bot_id, std::string_view kind, boost::json::object payload);
+  void service_message(Chat& chat, Id actor, Id thread_id, const char* field, boost::json::object body);
+  Result<Topic*> topic_for_management(Chat& chat, Id actor, Id thread_id, std::string_view right);
+  void my_chat_member(Id bot_id, const Chat& chat, Id actor, MemberStatus old_status, MemberStatus new_status);
+
+  std::mt19937_64 rng_;
+  std::uint64_t version_ = 1;
+  std::function<void(Id)> on_update_;
+  std::map<Id, Account> accounts_;
+  std::unordered_map<std::string, Id> tokens_;
+  std::map<Id, Chat> groups_;
+  std::map<std::pair<Id, Id>, Chat> privates_;  // (person, bot)
+  std::unordered_map<Id, BotState> bots_;
+  std::unordered_map<std::string, File> files_;
+  std::unordered_map<std::string, std::string> file_paths_;  // file_path → file_id
+  Id next_user_id_ = 5000000001;
+  Id next_bot_id_ = 7000000001;
+  Id next_group_id_ = -1001000000001;
+  std::uint64_t next_media_group_ = 13000000000000001;
+  std::uint64_t next_callback_ = 1;
+};
+
+bool is_default_allowed(std::string_view kind);
+
+}  // namespace tgsim::model

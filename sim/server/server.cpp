@@ -1,0 +1,274 @@
+#include "sim/server/server.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <spdlog/spdlog.h>
+
+#include "sim/server/assets.h"
+#include "sim/server/http_client.h"
+
+namespace tgsim::server {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace json = boost::json;
+using asio::use_awaitable;
+
+namespace {
+
+constexpr std::size_t kMaxBodyBytes = 50u * 1024 * 1024;
+constexpr auto kIdleTimeout = std::chrono::seconds(75);
+constexpr auto kWriteTimeout = std::chrono::seconds(30);
+constexpr auto kWebhookTimeout = std::chrono::seconds(10);
+constexpr auto kFirstRetryDelay = std::chrono::milliseconds(500);
+constexpr auto kMaxRetryDelay = std::chrono::seconds(30);
+
+botapi::Reply not_found() { return botapi::error_reply({404, "Not Found"}); }
+
+}  // namespace
+
+// A getUpdates call waiting for updates; a newer call or setWebhook ends it with 409.
+struct Server::Poller {
+  asio::steady_timer* timer = nullptr;
+  std::string conflict;  // non-empty: answer 409 with this description
+};
+
+Server::Server(asio::io_context& io, const Options& options)
+    : io_(io),
+      options_(options),
+      acceptor_(io),
+      world_(options.seed),
+      bot_api_(world_, limiter_, stats_, options.limits),
+      control_(world_, faults_, stats_, bot_api_) {
+  world_.on_update([this](Id bot_id) { wake(bot_id); });
+  bot_api_.set_hooks({.webhook_changed = [this](Id bot_id) { webhook_changed(bot_id); }});
+}
+
+void Server::start() {
+  asio::ip::tcp::endpoint endpoint(asio::ip::make_address(options_.address), options_.port);
+  acceptor_.open(endpoint.protocol());
+  acceptor_.set_option(asio::socket_base::reuse_address(true));
+  acceptor_.bind(endpoint);
+  acceptor_.listen(asio::socket_base::max_listen_connections);
+  asio::co_spawn(io_, accept_loop(), asio::detached);
+}
+
+asio::awaitable<void> Server::accept_loop() {
+  for (;;) {
+    boost::system::error_code ec;
+    auto socket = co_await acceptor_.async_accept(asio::redirect_error(use_awaitable, ec));
+    if (ec) {
+      if (ec == asio::error::operation_aborted) co_return;
+      spdlog::warn("accept failed: {}", ec.message());
+      continue;
+    }
+    socket.set_option(asio::ip::tcp::no_delay(true), ec);
+    asio::co_spawn(io_, session(std::move(socket)), asio::detached);
+  }
+}
+
+asio::awaitable<void> Server::session(asio::ip::tcp::socket socket) {
+  beast::tcp_stream stream(std::move(socket));
+  beast::flat_buffer buffer;
+  boost::system::error_code ec;
+  for (;;) {
+    http::request_parser<http::string_body> parser;
+    parser.body_limit(kMaxBodyBytes);
+    stream.expires_after(kIdleTimeout);
+    co_await http::async_read(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
+    http::response<http::string_body> response;
+    bool keep_alive = false;
+    if (ec == http::error::body_limit) {
+      auto reply = botapi::error_reply({413, "Request Entity Too Large"});
+      response.result(413);
+      response.body() = std::move(reply.body);
+      response.set(http::field::content_type, "application/json");
+    } else if (ec) {
+      break;
+    } else {
+      stream.expires_never();
+      auto& request = parser.get();
+      keep_alive = request.keep_alive();
+      auto content_type = request[http::field::content_type];
+      auto answer = co_await handle(HttpRequest{request.method_string(), request.target(),
+                                                {content_type.data(), content_type.size()}, request.body()});
+      if (answer.drop) {
+        stream.socket().close(ec);
+        co_return;
+      }
+      response.result(static_cast<unsigned>(answer.reply.status));
+      response.set(http::field::content_type, answer.reply.content_type);
+      if (answer.reply.retry_after > 0) response.set(http::field::retry_after, std::to_string(answer.reply.retry_after));
+      response.body() = std::move(answer.reply.body);
+    }
+    response.version(11);
+    response.set(http::field::server, "tgsim");
+    response.keep_alive(keep_alive);
+    response.prepare_payload();
+    stream.expires_after(kWriteTimeout);
+    co_await http::async_write(stream, response, asio::redirect_error(use_awaitable, ec));
+    if (ec || !keep_alive) break;
+  }
+  stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+}
+
+asio::awaitable<Server::HttpAnswer> Server::handle(HttpRequest request) {
+  std::string_view target = request.target;
+  auto question = target.find('?');
+  std::string_view path = target.substr(0, question);
+  std::string_view query = question == std::string_view::npos ? std::string_view{} : target.substr(question + 1);
+  if (path.starts_with("/bot")) co_return co_await handle_bot_api(path, query, request);
+  if (path.starts_with("/file/bot")) co_return HttpAnswer{bot_api_.download(path)};
+  if (path.starts_with("/sim/")) co_return HttpAnswer{control_.handle(request.method, path, query, request.body)};
+  co_return HttpAnswer{static_file(path)};
+}
+
+asio::awaitable<Server::HttpAnswer> Server::handle_bot_api(std::string_view path, std::string_view query,
+                                                          const HttpRequest& request) {
+  if (faults_.take_drop()) co_return HttpAnswer{{}, true};
+  if (int latency = faults_.latency_ms(); latency > 0) {
+    asio::steady_timer delay(co_await asio::this_coro::executor, std::chrono::milliseconds(latency));
+    boost::system::error_code ec;
+    co_await delay.async_wait(asio::redirect_error(use_awaitable, ec));
+  }
+  auto call = bot_api_.route(path, query, request.content_type, request.body);
+  if (!call) co_return HttpAnswer{botapi::error_reply(call.error())};
+  if (auto fault = faults_.take(call->method)) {
+    auto reply = botapi::error_reply(*fault);
+    bot_api_.count(*call, reply.status);
+    co_return HttpAnswer{std::move(reply)};
+  }
+  if (call->method == "getupdates") {
+    auto reply = co_await long_poll(*call);
+    bot_api_.count(*call, reply.status);
+    co_return HttpAnswer{std::move(reply)};
+  }
+  co_return HttpAnswer{bot_api_.execute(*call)};
+}
+
+// ---------------------------------------------------------------- long polling
+
+asio::awaitable<botapi::Reply> Server::long_poll(const botapi::Call& call) {
+  const Id bot_id = call.bot->id;
+  // A newer getUpdates ends the waiting one, as on Telegram.
+  if (auto waiting = pollers_.find(bot_id); waiting != pollers_.end()) {
+    waiting->second->conflict =
+        "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running";
+    waiting->second->timer->cancel();
+    pollers_.erase(waiting);
+  }
+  auto poll = bot_api_.begin_poll(call);
+  if (!poll) co_return botapi::error_reply(poll.error());
+  if (auto ready = bot_api_.poll(call, *poll, poll->timeout_s == 0)) co_return std::move(*ready);
+
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(poll->timeout_s);
+  asio::steady_timer timer(co_await asio::this_coro::executor, deadline);
+  Poller me{&timer, {}};
+  pollers_[bot_id] = &me;
+  for (;;) {
+    boost::system::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(use_awaitable, ec));
+    if (!me.conflict.empty()) co_return botapi::error_reply({409, me.conflict});
+    const bool timed_out = std::chrono::steady_clock::now() >= deadline;
+    if (auto ready = bot_api_.poll(call, *poll, timed_out)) {
+      if (auto mine = pollers_.find(bot_id); mine != pollers_.end() && mine->second == &me) pollers_.erase(mine);
+      co_return std::move(*ready);
+    }
+    timer.expires_at(deadline);
+  }
+}
+
+void Server::wake(Id bot_id) {
+  if (auto poller = pollers_.find(bot_id); poller != pollers_.end()) poller->second->timer->cancel();
+  if (auto webhook = webhook_timers_.find(bot_id); webhook != webhook_timers_.end()) webhook->second->cancel();
+}
+
+// ---------------------------------------------------------------- webhooks
+
+void Server::webhook_changed(Id bot_id) {
+  if (auto poller = pollers_.find(bot_id); poller != pollers_.end()) {
+    poller->second->conflict = "Conflict: terminated by setWebhook request";
+    poller->second->timer->cancel();
+    pollers_.erase(poller);
+  }
+  if (auto webhook = webhook_timers_.find(bot_id); webhook != webhook_timers_.end()) webhook->second->cancel();
+  const auto& state = world_.bot_state(bot_id);
+  if (!state.webhook.url.empty()) {
+    asio::co_spawn(io_, webhook_loop(bot_id, state.webhook.generation), asio::detached);
+  }
+}
+
+asio::awaitable<void> Server::webhook_loop(Id bot_id, std::uint64_t generation) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  auto delay = std::chrono::steady_clock::duration(kFirstRetryDelay);
+  auto retry_at = std::chrono::steady_clock::now();
+  auto current = [&] { return world_.bot_state(bot_id).webhook.generation == generation; };
+  while (current()) {
+    webhook_timers_[bot_id] = &timer;
+    auto& state = world_.bot_state(bot_id);
+    const auto now = std::chrono::steady_clock::now();
+    if (state.updates.empty() || now < retry_at) {
+      timer.expires_at(state.updates.empty() ? now + std::chrono::hours(24) : retry_at);
+      boost::system::error_code ec;
+      co_await timer.async_wait(asio::redirect_error(use_awaitable, ec));
+      continue;
+    }
+    const auto& update = state.updates.front();
+    const Id update_id = update.update_id;
+    std::string body = json::serialize(json::object{{"update_id", update_id}, {update.kind, update.payload}});
+    std::vector<std::pair<std::string, std::string>> headers;
+    if (!state.webhook.secret_token.empty()) {
+      headers.emplace_back("X-Telegram-Bot-Api-Secret-Token", state.webhook.secret_token);
+    }
+    std::string url = state.webhook.url;
+    webhook_timers_.erase(bot_id);  // nothing to wake while the POST is in flight
+    auto result = co_await http_post(url, std::move(body), std::move(headers), kWebhookTimeout);
+    if (!current()) break;
+    auto& after = world_.bot_state(bot_id);
+    if (result.status >= 200 && result.status < 300) {
+      world_.confirm_updates(bot_id, update_id);
+      delay = kFirstRetryDelay;
+      boost::system::error_code ec;
+      auto answer = json::parse(result.body, ec);
+      if (!ec && answer.is_object() && answer.as_object().contains("method")) {
+        bot_api_.execute_webhook_reply(bot_id, answer.as_object());
+      }
+      continue;
+    }
+    after.webhook.last_error_date = world_.now();
+    after.webhook.last_error_message =
+        result.status != 0 ? "Wrong response from the webhook: " + std::to_string(result.status) + " " + result.reason
+                           : result.error;
+    retry_at = std::chrono::steady_clock::now() + delay;
+    delay = std::min<std::chrono::steady_clock::duration>(delay * 2, kMaxRetryDelay);
+  }
+  if (auto mine = webhook_timers_.find(bot_id); mine != webhook_timers_.end() && mine->second == &timer) {
+    webhook_timers_.erase(mine);
+  }
+}
+
+// ---------------------------------------------------------------- playground
+
+botapi::Reply Server::static_file(std::string_view path) const {
+  std::string_view name;
+  if (path == "/" || path == "/index.html") {
+    name = "index.html";
+  } else if (path.starts_with("/playground/")) {
+    name = path.substr(12);
+  } else {
+    return not_found();
+  }
+  const auto* asset = find_asset(name);
+  if (!asset) return not_found();
+  return botapi::Reply{200, std::string(asset->bytes), 0, std::string(asset->content_type)};
+}
+
+}  // namespace tgsim::server

@@ -1,0 +1,73 @@
+// tgsim's one HTTP server: Bot API, file downloads, the /sim/ control API and the playground,
+// on a single-threaded io_context with C++20 coroutines. Also delivers webhooks.
+#pragma once
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "sim/botapi/bot_api.h"
+#include "sim/botapi/faults.h"
+#include "sim/botapi/stats.h"
+#include "sim/control/control_api.h"
+#include "sim/model/flood_limiter.h"
+#include "sim/model/world.h"
+
+namespace tgsim::server {
+
+struct Options {
+  std::string address = "127.0.0.1";
+  unsigned short port = 0;
+  bool limits = true;
+  std::uint64_t seed = 1;
+};
+
+class Server {
+ public:
+  Server(boost::asio::io_context& io, const Options& options);
+  // Binds and starts accepting; throws if the address cannot be bound (a start-up failure).
+  void start();
+  unsigned short port() const { return acceptor_.local_endpoint().port(); }
+
+  struct HttpRequest {
+    std::string_view method;  // GET, POST, ...
+    std::string_view target;
+    std::string_view content_type;
+    std::string_view body;
+  };
+  struct HttpAnswer {
+    botapi::Reply reply;
+    bool drop = false;  // close the connection without answering (fault injection)
+  };
+  boost::asio::awaitable<HttpAnswer> handle(HttpRequest request);
+
+ private:
+  struct Poller;
+
+  boost::asio::awaitable<void> accept_loop();
+  boost::asio::awaitable<void> session(boost::asio::ip::tcp::socket socket);
+  boost::asio::awaitable<HttpAnswer> handle_bot_api(std::string_view path, std::string_view query,
+                                                    const HttpRequest& request);
+  boost::asio::awaitable<botapi::Reply> long_poll(const botapi::Call& call);
+  boost::asio::awaitable<void> webhook_loop(Id bot_id, std::uint64_t generation);
+  void wake(Id bot_id);
+  void webhook_changed(Id bot_id);
+  botapi::Reply static_file(std::string_view path) const;
+
+  boost::asio::io_context& io_;
+  Options options_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  model::World world_;
+  model::FloodLimiter limiter_;
+  botapi::Stats stats_;
+  botapi::Faults faults_;
+  botapi::BotApi bot_api_;
+  control::ControlApi control_;
+  std::unordered_map<Id, Poller*> pollers_;
+  std::unordered_map<Id, boost::asio::steady_timer*> webhook_timers_;
+};
+
+}  // namespace tgsim::server
