@@ -30,6 +30,7 @@
 
 const kPollMs = 500;
 const kMaxPreviewUsers = 60;      // chat-list previews fetch one chat per user
+const kMaxShownMessages = 200;    // a view shows the newest messages only, to stay fast
 const kPeerColors = ["#e17076", "#eda86c", "#a695e7", "#7bc862", "#6ec9cb", "#65aadd", "#ee7aae"];
 const kStorageKey = "tgsim.playground";
 const kReactionEmoji = "👍";
@@ -51,6 +52,7 @@ const state = {
   previews: new Map(),  // user id → last message in the chat with the selected bot
   members: [],          // human members of the selected group (operators)
   topics: [],
+  groupMessages: [],    // the whole selected group as the operator sees it
   compose: {
     left: { replyTo: null, editing: null },
     right: { replyTo: null, editing: null },
@@ -352,12 +354,14 @@ function renderBotSelect() {
   if (state.botId !== null) select.value = String(state.botId);
 }
 
+const isOperator = (user) => state.members.some((m) => sameId(m.id, user.id));
+
 function sortedUsers() {
-  // Users who talked to the bot first, most recent on top; the rest by creation.
+  // Users who talked to the bot first, most recent on top; then end users; operators last.
   return [...humanUsers()].sort((a, b) => {
     const da = state.previews.get(String(a.id))?.date ?? -1;
     const db = state.previews.get(String(b.id))?.date ?? -1;
-    return db - da || Number(a.id) - Number(b.id);
+    return db - da || Number(isOperator(a)) - Number(isOperator(b)) || Number(a.id) - Number(b.id);
   });
 }
 
@@ -376,9 +380,11 @@ function renderUserList() {
         el("button", { type: "button", "aria-label": `Open chat of ${fullName(u)}`, onclick: () => selectUser(u.id) },
           avatar(u),
           el("span", { class: "item-main" },
-            el("span", { class: "item-title" }, fullName(u)),
-            el("span", { class: "item-sub" }, last ? snippet(last, 40) : u.username ? `@${u.username}` : "no messages yet")),
-          last ? el("time", { class: "item-time" }, clock(last.date)) : null));
+            el("span", { class: "item-top" },
+              el("span", { class: "item-title" }, fullName(u)),
+              last ? el("time", { class: "item-time" }, clock(last.date)) : null),
+            el("span", { class: "item-sub" }, last ? snippet(last, 40)
+              : isOperator(u) ? "operator in the group" : u.username ? `@${u.username}` : "no messages yet"))));
     }));
   }
   const sender = $("#user-sender");
@@ -429,6 +435,7 @@ async function refreshUserChat(forceBottom = false) {
   try {
     messages = (await api.messages(state.botId, state.userId)).messages || [];
   } catch { /* a chat that was never started has no messages yet */ }
+  messages = messages.slice(-kMaxShownMessages);
   const key = `${state.botId}:${state.userId}|${JSON.stringify(messages)}`;
   const user = humanUsers().find((u) => sameId(u.id, state.userId));
   showMessages("left", container, key, () => messages.length
@@ -493,39 +500,64 @@ function renderOperatorSelect() {
   if (state.operatorId !== null) select.value = String(state.operatorId);
 }
 
+// Last message per thread (0 = General) of the selected group.
+function lastByThread() {
+  const last = new Map();
+  for (const m of state.groupMessages) last.set(m.is_topic_message ? m.message_thread_id : 0, m);
+  return last;
+}
+
 async function refreshTopics() {
   const group = currentGroup();
   state.topics = [];
+  state.groupMessages = [];
   if (group?.is_forum) {
     try {
       state.topics = (await api.topics(group.id)).topics || [];
     } catch (error) { showError(error); }
   }
-  const known = [{ message_thread_id: 0, name: group?.is_forum ? "General" : "All messages", general: true },
-    ...state.topics.filter((t) => t.message_thread_id !== 1)];
+  if (group && state.operatorId !== null) {
+    state.groupMessages = (await api.messages(group.id, state.operatorId)).messages || [];
+  }
+  const last = lastByThread();
+  const activity = (t) => last.get(t.message_thread_id)?.message_id ?? 0;  // ids grow with time
+  const topics = state.topics.filter((t) => t.message_thread_id !== 1)
+    .sort((a, b) => activity(b) - activity(a) || b.message_thread_id - a.message_thread_id);
+  const known = [{ message_thread_id: 0, name: group?.is_forum ? "General" : "All messages", general: true }, ...topics];
   if (!known.some((t) => sameId(t.message_thread_id, state.threadId))) {
-    state.threadId = known[known.length - 1].message_thread_id;  // the newest topic
+    state.threadId = (known[1] || known[0]).message_thread_id;  // the most active topic
   }
   const list = $("#topic-list");
   if (!group) {
     list.replaceChildren(el("li", { class: "empty-item" }, "No groups yet"));
     return;
   }
-  list.replaceChildren(...known.map((t) => el("li", {
+  list.replaceChildren(...known.map((t) => renderTopicItem(t, group, last.get(t.message_thread_id))));
+}
+
+function topicIcon(topic) {
+  return topic && !topic.general
+    ? el("span", { class: "topic-icon", style: `background:${iconColor(topic.icon_color)}`, "aria-hidden": "true" },
+      (topic.name || "?").trim().charAt(0).toUpperCase())
+    : el("span", { class: "topic-icon general", "aria-hidden": "true" }, "#");
+}
+
+function renderTopicItem(t, group, last) {
+  const sub = last ? `${last.from?.first_name || "?"}: ${snippet(last, 40)}`
+    : t.general ? (group.is_forum ? "messages outside topics" : "this group has no topics") : "no messages";
+  return el("li", {
     class: `topic-item${sameId(t.message_thread_id, state.threadId) ? " active" : ""}${t.is_closed ? " closed" : ""}`,
     dataset: { threadId: t.message_thread_id },
   }, el("button", {
     type: "button", "aria-label": `Open topic ${t.name}${t.is_closed ? " (closed)" : ""}`,
     onclick: () => selectTopic(t.message_thread_id),
-  }, t.general
-    ? el("span", { class: "topic-icon general", "aria-hidden": "true" }, "#")
-    : el("span", { class: "topic-icon", style: `background:${iconColor(t.icon_color)}`, "aria-hidden": "true" },
-      (t.name || "?").trim().charAt(0).toUpperCase()),
+  }, topicIcon(t),
   el("span", { class: "item-main" },
-    el("span", { class: "item-title" }, t.name),
-    el("span", { class: "item-sub" }, t.general ? (group.is_forum ? "messages outside topics" : "this group has no topics")
-      : `thread ${t.message_thread_id}${t.is_closed ? " · closed" : ""}`)),
-  t.is_closed ? el("span", { class: "lock", title: "closed", "aria-label": "closed" }, "🔒") : null))));
+    el("span", { class: "item-top" },
+      el("span", { class: "item-title" }, t.name),
+      t.is_closed ? el("span", { class: "lock", title: "closed" }, "🔒") : null,
+      last ? el("time", { class: "item-time" }, clock(last.date)) : null),
+    el("span", { class: "item-sub" }, sub))));
 }
 
 const currentTopic = () => state.topics.find((t) => sameId(t.message_thread_id, state.threadId)) || null;
@@ -535,10 +567,7 @@ function renderTopicHead() {
   const group = currentGroup();
   if (!group) { head.replaceChildren(); return; }
   const topic = currentTopic();
-  head.replaceChildren(
-    topic ? el("span", { class: "topic-icon", style: `background:${iconColor(topic.icon_color)}`, "aria-hidden": "true" },
-      (topic.name || "?").trim().charAt(0).toUpperCase())
-      : el("span", { class: "topic-icon general", "aria-hidden": "true" }, "#"),
+  head.replaceChildren(topicIcon(topic),
     el("div", { class: "head-main" },
       el("div", { class: "head-title" }, topic ? topic.name : group.is_forum ? "General" : group.title,
         topic?.is_closed ? el("span", { class: "badge closed" }, "closed") : null),
@@ -566,8 +595,9 @@ async function refreshGroupChat(forceBottom = false) {
     return;
   }
   const thread = state.threadId || 0;
-  let messages = (await api.messages(group.id, state.operatorId, thread || undefined)).messages || [];
-  if (!thread && group.is_forum) messages = messages.filter((m) => !m.is_topic_message);
+  const messages = state.groupMessages
+    .filter((m) => !group.is_forum || (m.is_topic_message ? m.message_thread_id : 0) === thread)
+    .slice(-kMaxShownMessages);
   const key = `${group.id}:${thread}:${state.operatorId}|${JSON.stringify(messages)}`;
   showMessages("right", container, key, () => messages.length
     ? messages.map((m) => renderMessage(m, "right", state.operatorId))
@@ -790,7 +820,7 @@ function wire() {
   $("#operator-sender").addEventListener("change", (event) => {
     state.operatorId = Number(event.target.value);
     saveSelection();
-    refreshGroupChat().catch(showError);
+    refresh().catch(showError);
   });
   $("#new-user").addEventListener("click", createUser);
   wireCompose("left");

@@ -262,15 +262,16 @@ def seed_demo():
                                          "reply_to": 0, "content": {"text": "Hi"}, "edit_date": 0,
                                          "reactions": {}})
     g = w.groups[gid]
+    threads = {}
     for name, user in (("Ann Lee", ann), ("Bob Stone", bob)):
-        tid = g["next"]
+        tid = threads[user] = g["next"]
         g["topics"][tid] = {"message_thread_id": tid, "name": name, "icon_color": 7322096 if user == ann else 16766590,
                             "is_closed": user == bob}
         w.add_message(g, bot["id"], {"forum_topic_created": {"name": name, "icon_color": 7322096}}, tid)
         w.add_message(g, bot["id"], {"text": f"👤 {name} · @user · id {user}"}, tid)
-    w.add_message(g, bot["id"], {"text": "Hello! My order #1042 has not arrived yet."}, 1)
-    w.add_message(g, bot["id"], w.content_of({"photo": "receipt.jpg", "caption": "Here is the receipt"}), 1)
-    w.add_message(g, op, {"text": "We are on it, Ann."}, 1)
+    w.add_message(g, bot["id"], {"text": "Hello! My order #1042 has not arrived yet."}, threads[ann])
+    w.add_message(g, bot["id"], w.content_of({"photo": "receipt.jpg", "caption": "Here is the receipt"}), threads[ann])
+    w.add_message(g, op, {"text": "We are on it, Ann."}, threads[ann])
     g["messages"][-1]["edit_date"] = int(time.time())
     g["messages"][-1]["reactions"] = {ann: "👍"}
 
