@@ -124,7 +124,8 @@ inline constexpr Sql kOutboxRetry{"outbox_retry",
     "UPDATE outbox SET attempts = attempts + 1, not_before = ?2, last_error = ?3 "
     "WHERE id = ?1 AND state = 'pending'"};
 inline constexpr Sql kOutboxHeadRetry{"outbox_head_retry",
-    "UPDATE outbox_heads SET not_before = ?2 WHERE job_id = ?1"};
+    "UPDATE outbox_heads SET not_before = ?2 "
+    "WHERE queue_key = (SELECT queue_key FROM outbox WHERE id = ?1) AND job_id = ?1"};
 inline constexpr Sql kOutboxHeadAdd{"outbox_head_add",
     "INSERT INTO outbox_heads(queue_key, job_id, priority, not_before) VALUES (?1, ?2, ?3, ?4) "
     "ON CONFLICT(queue_key) DO NOTHING"};
@@ -137,8 +138,14 @@ inline constexpr Sql kOutboxHeadSet{"outbox_head_set",
     " not_before = excluded.not_before"};
 inline constexpr Sql kOutboxHeadDelete{"outbox_head_delete",
     "DELETE FROM outbox_heads WHERE queue_key = ?1"};
-inline constexpr Sql kOutboxCount{"outbox_count",
-    "SELECT COUNT(*), COALESCE(MIN(created_at), 0) FROM outbox WHERE state = ?1"};
+// Counted from the partial indexes. The oldest pending job is the one with the lowest id,
+// which is always the head of its queue.
+inline constexpr Sql kOutboxPendingCount{"outbox_pending_count",
+    "SELECT COUNT(*) FROM outbox WHERE state = 'pending'"};
+inline constexpr Sql kOutboxOldestPending{"outbox_oldest_pending",
+    "SELECT created_at FROM outbox WHERE id = (SELECT MIN(job_id) FROM outbox_heads)"};
+inline constexpr Sql kOutboxFailedCount{"outbox_failed_count",
+    "SELECT COUNT(*) FROM outbox WHERE state = 'failed'"};
 
 // Timers. Setting a key again replaces due time and payload (the id stays).
 inline constexpr Sql kTimerSet{"timer_set",
@@ -158,11 +165,11 @@ inline constexpr Sql kAppendEvent{"append_event",
     "INSERT INTO events(connection_id, dialog_id, event_type, payload, created_at) "
     "VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id"};
 
-// Housekeeping.
+// Housekeeping. The newest row of each table stays, so rowids keep growing (see migrations.h).
 inline constexpr Sql kPurgeInbox{"purge_inbox",
-    "DELETE FROM inbox WHERE done = 1 AND received_at < ?1"};
+    "DELETE FROM inbox WHERE done = 1 AND received_at < ?1 AND id < (SELECT MAX(id) FROM inbox)"};
 inline constexpr Sql kPurgeOutbox{"purge_outbox",
-    "DELETE FROM outbox WHERE state = 'done' AND created_at < ?1"};
+    "DELETE FROM outbox WHERE state = 'done' AND created_at < ?1 AND id < (SELECT MAX(id) FROM outbox)"};
 // clang-format on
 
 }  // namespace topicdesk::store::sqlite_sql

@@ -18,9 +18,6 @@ UnixMillis now_millis() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-constexpr const char* kPending = "pending";
-constexpr const char* kFailed = "failed";
-
 const char* to_string(LinkDirection direction) {
   return direction == LinkDirection::kUserToGroup ? "user_to_group" : "group_to_user";
 }
@@ -430,17 +427,13 @@ void SqliteStore::outbox_fail(std::int64_t job_id, const std::string& error) {
 OutboxStats SqliteStore::outbox_stats() {
   Lock lock(mutex_);
   OutboxStats stats;
-  {
-    auto q = db_.query(sql::kOutboxCount);
-    q.bind(kPending);
-    if (q.step()) {
-      stats.pending = q.int64(0);
-      stats.oldest_pending_created_at = q.int64(1);
-    }
-  }
-  auto q = db_.query(sql::kOutboxCount);
-  q.bind(kFailed);
-  if (q.step()) stats.failed = q.int64(0);
+  auto read_one = [&](const sql::Sql& statement) {
+    auto q = db_.query(statement);
+    return q.step() ? q.int64(0) : 0;
+  };
+  stats.pending = read_one(sql::kOutboxPendingCount);
+  stats.failed = read_one(sql::kOutboxFailedCount);
+  stats.oldest_pending_created_at = stats.pending > 0 ? read_one(sql::kOutboxOldestPending) : 0;
   return stats;
 }
 

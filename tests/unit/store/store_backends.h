@@ -3,6 +3,7 @@
 #pragma once
 #include <functional>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -20,5 +21,7 @@ struct Backend {
 };
 
 std::vector<Backend> all_backends();
+
+inline void PrintTo(const Backend& backend, std::ostream* out) { *out << backend.name; }
 
 }  // namespace topicdesk::store::test_support
