@@ -343,15 +343,24 @@ function humanUsers() {
   return state.overview.users || [];
 }
 
+// Fills a <select> with [value, label] entries; leaves it alone (open or not) when unchanged.
+function setOptions(select, entries, emptyLabel, selected) {
+  const signature = JSON.stringify([entries, emptyLabel]);
+  if (select.dataset.options !== signature) {
+    select.dataset.options = signature;
+    select.replaceChildren(...(entries.length
+      ? entries.map(([value, label]) => el("option", { value }, label))
+      : [el("option", { value: "" }, emptyLabel)]));
+  }
+  select.disabled = !entries.length;
+  if (selected !== null && select.value !== String(selected)) select.value = String(selected);
+}
+
 function renderBotSelect() {
-  const select = $("#bot-select");
   const bots = state.overview.bots || [];
   if (!bots.some((b) => sameId(b.id, state.botId))) state.botId = bots[0]?.id ?? null;
-  select.replaceChildren(...(bots.length
-    ? bots.map((b) => el("option", { value: b.id }, `@${b.username}${b.first_name ? ` · ${b.first_name}` : ""}`))
-    : [el("option", { value: "" }, "no bots yet")]));
-  select.disabled = !bots.length;
-  if (state.botId !== null) select.value = String(state.botId);
+  setOptions($("#bot-select"), bots.map((b) => [String(b.id), `@${b.username}${b.first_name ? ` · ${b.first_name}` : ""}`]),
+    "no bots yet", state.botId);
 }
 
 const isOperator = (user) => state.members.some((m) => sameId(m.id, user.id));
@@ -387,11 +396,7 @@ function renderUserList() {
               : isOperator(u) ? "operator in the group" : u.username ? `@${u.username}` : "no messages yet"))));
     }));
   }
-  const sender = $("#user-sender");
-  sender.replaceChildren(...(users.length ? users.map((u) => el("option", { value: u.id }, fullName(u)))
-    : [el("option", { value: "" }, "nobody yet")]));
-  sender.disabled = !users.length;
-  if (state.userId !== null) sender.value = String(state.userId);
+  setOptions($("#user-sender"), humanUsers().map((u) => [String(u.id), fullName(u)]), "nobody yet", state.userId);
 }
 
 function renderUserChatHead() {
@@ -462,11 +467,8 @@ function renderGroupSelect() {
   if (!groups.some((g) => sameId(g.id, state.groupId))) {
     state.groupId = (groups.find((g) => g.is_forum) || groups[0])?.id ?? null;
   }
-  select.replaceChildren(...(groups.length
-    ? groups.map((g) => el("option", { value: g.id }, `${g.title}${g.is_forum ? "" : " (no topics)"}`))
-    : [el("option", { value: "" }, "no groups yet")]));
-  select.disabled = !groups.length;
-  if (state.groupId !== null) select.value = String(state.groupId);
+  setOptions(select, groups.map((g) => [String(g.id), `${g.title}${g.is_forum ? "" : " (no topics)"}`]),
+    "no groups yet", state.groupId);
 }
 
 const currentGroup = () => (state.overview.groups || []).find((g) => sameId(g.id, state.groupId)) || null;
@@ -491,13 +493,9 @@ async function refreshMembers() {
 }
 
 function renderOperatorSelect() {
-  const select = $("#operator-sender");
   if (!state.members.some((u) => sameId(u.id, state.operatorId))) state.operatorId = state.members[0]?.id ?? null;
-  select.replaceChildren(...(state.members.length
-    ? state.members.map((u) => el("option", { value: u.id }, fullName(u)))
-    : [el("option", { value: "" }, "no members yet")]));
-  select.disabled = !state.members.length;
-  if (state.operatorId !== null) select.value = String(state.operatorId);
+  setOptions($("#operator-sender"), state.members.map((u) => [String(u.id), fullName(u)]), "no members yet",
+    state.operatorId);
 }
 
 // Last message per thread (0 = General) of the selected group.
@@ -517,7 +515,9 @@ async function refreshTopics() {
     } catch (error) { showError(error); }
   }
   if (group && state.operatorId !== null) {
-    state.groupMessages = (await api.messages(group.id, state.operatorId)).messages || [];
+    try {
+      state.groupMessages = (await api.messages(group.id, state.operatorId)).messages || [];
+    } catch (error) { showError(error); }
   }
   const last = lastByThread();
   const activity = (t) => last.get(t.message_thread_id)?.message_id ?? 0;  // ids grow with time
@@ -771,13 +771,17 @@ async function poll() {
     const { version } = await api.version();
     setStatus(true, `live · v${version}`);
     if (version !== state.version) {
-      state.version = version;
       await refresh();
+      state.version = version;  // only once shown, so a failed refresh is retried
     }
   } catch (error) {
-    setStatus(false, "offline — is tgsim running?");
-    state.version = -1;  // refetch everything once it is back
-    if (error instanceof ApiError) showError(error);
+    if (error instanceof ApiError) {
+      showError(error);
+    } else {
+      console.error(error);
+      setStatus(false, "offline — is tgsim running?");
+      state.version = -1;  // refetch everything once it is back
+    }
   } finally {
     setTimeout(poll, kPollMs);
   }
