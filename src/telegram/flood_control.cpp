@@ -13,24 +13,25 @@ constexpr core::UnixMillis kCollectEvery = kMinute;
 
 }  // namespace
 
-core::UnixMillis FloodControl::Window::next_free(core::UnixMillis now, core::UnixMillis length,
-                                                 int limit) const {
+core::UnixMillis FloodControl::Window::next_free(core::UnixMillis now, core::UnixMillis length, int limit,
+                                                 int needed) const {
+  if (limit <= 0) return now;
   // Sends at or before now - length have left the window.
   auto first_active = std::upper_bound(sends.begin(), sends.end(), now - length);
   auto active = static_cast<std::size_t>(sends.end() - first_active);
-  if (limit <= 0) return now;
-  if (active < static_cast<std::size_t>(limit)) return now;
-  // The window is full: a slot frees when the send that must leave first expires.
-  return *(first_active + static_cast<std::ptrdiff_t>(active - static_cast<std::size_t>(limit))) + length;
+  auto capacity = static_cast<std::size_t>(limit);
+  auto wanted = static_cast<std::size_t>(std::clamp(needed, 1, limit));
+  if (active + wanted <= capacity) return now;
+  // The window is full: room appears when enough of the oldest sends have expired.
+  std::size_t must_expire = active + wanted - capacity;
+  return *(first_active + static_cast<std::ptrdiff_t>(must_expire - 1)) + length;
 }
 
-void FloodControl::Window::record(core::UnixMillis now, core::UnixMillis length, int limit, int messages) {
+void FloodControl::Window::record(core::UnixMillis now, core::UnixMillis length, int messages) {
   while (!sends.empty() && sends.front() <= now - length) sends.pop_front();
   // Clocks may step back a little; keep the deque sorted.
   core::UnixMillis at = sends.empty() ? now : std::max(now, sends.back());
-  for (int i = 0; i < messages; ++i) sends.push_back(at);
-  // Only the newest `limit` sends decide the next free slot.
-  while (limit > 0 && sends.size() > static_cast<std::size_t>(limit)) sends.pop_front();
+  sends.insert(sends.end(), static_cast<std::size_t>(messages), at);
 }
 
 bool FloodControl::Window::idle(core::UnixMillis now, core::UnixMillis length) const {
@@ -44,22 +45,27 @@ double FloodControl::tokens_at(const TokenBucket& bucket, core::UnixMillis now) 
   return std::min<double>(limits_.chat_burst, bucket.tokens + elapsed_seconds * limits_.chat_per_second);
 }
 
-core::UnixMillis FloodControl::chat_slot(core::ChatId chat_id, const ChatState& state,
-                                         core::UnixMillis now) const {
-  if (is_group(chat_id)) return state.window.next_free(now, kMinute, limits_.group_per_minute);
+core::UnixMillis FloodControl::chat_slot(core::ChatId chat_id, const ChatState& state, core::UnixMillis now,
+                                         int messages) const {
+  if (is_group(chat_id)) return state.window.next_free(now, kMinute, limits_.group_per_minute, messages);
+  double needed = std::clamp<double>(messages, 1, std::max(1, limits_.chat_burst));
   double tokens = tokens_at(state.bucket, now);
-  if (tokens >= 1.0 || limits_.chat_per_second <= 0) return now;
-  auto wait = static_cast<core::UnixMillis>(std::ceil((1.0 - tokens) / limits_.chat_per_second * kSecond));
+  if (tokens >= needed || limits_.chat_per_second <= 0) return now;
+  auto wait = static_cast<core::UnixMillis>(std::ceil((needed - tokens) / limits_.chat_per_second * kSecond));
   return now + wait;
 }
 
 core::UnixMillis FloodControl::next_slot(core::ChatId chat_id, core::UnixMillis now) const {
+  return next_slot(chat_id, now, 1);
+}
+
+core::UnixMillis FloodControl::next_slot(core::ChatId chat_id, core::UnixMillis now, int messages) const {
   if (!limits_.enabled) return now;
   core::UnixMillis slot = std::max(now, bot_blocked_until_);
-  slot = std::max(slot, bot_window_.next_free(now, kSecond, limits_.bot_per_second));
+  slot = std::max(slot, bot_window_.next_free(now, kSecond, limits_.bot_per_second, 1));
   if (auto it = chats_.find(chat_id); it != chats_.end()) {
     slot = std::max(slot, it->second.blocked_until);
-    slot = std::max(slot, chat_slot(chat_id, it->second, now));
+    slot = std::max(slot, chat_slot(chat_id, it->second, now, messages));
   }
   return slot;
 }
@@ -72,10 +78,10 @@ FloodControl::ChatState& FloodControl::state_of(core::ChatId chat_id, core::Unix
 
 void FloodControl::record_send(core::ChatId chat_id, core::UnixMillis now, int messages) {
   if (!limits_.enabled || messages <= 0) return;
-  bot_window_.record(now, kSecond, limits_.bot_per_second, messages);
+  bot_window_.record(now, kSecond, 1);  // the bot limit counts requests
   ChatState& state = state_of(chat_id, now);
   if (is_group(chat_id)) {
-    state.window.record(now, kMinute, limits_.group_per_minute, messages);
+    state.window.record(now, kMinute, messages);
   } else {
     // The bucket may go below zero: a burst beyond it simply pushes the next slot later.
     state.bucket.tokens = tokens_at(state.bucket, now) - messages;

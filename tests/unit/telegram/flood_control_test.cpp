@@ -71,6 +71,25 @@ TEST(FloodControl, GroupRateOverTenMinutesStaysAtTwentyPerMinute) {
   EXPECT_EQ(last, kStart + 9 * 60'000);
 }
 
+TEST(FloodControl, AlbumNeedsRoomForAllItsMessagesAtOnce) {
+  FloodControl flood(FloodLimits{});
+  send_n(flood, kGroup, kStart, 15);
+  EXPECT_LE(flood.next_slot(kGroup, kStart, 5), kStart);
+  // Ten messages need ten free places: the 6th oldest send must leave the window first.
+  EXPECT_EQ(flood.next_slot(kGroup, kStart + 10, 10), kStart + 60'000);
+  flood.record_send(kUser, kStart, 1);
+  EXPECT_EQ(flood.next_slot(kUser, kStart, 3), kStart + 1000) << "three messages need the full burst";
+  EXPECT_EQ(flood.next_slot(kUser, kStart, 10), kStart + 1000) << "never more than the burst is required";
+}
+
+TEST(FloodControl, BotLimitCountsRequestsNotMessages) {
+  FloodControl flood(FloodLimits{});
+  for (int i = 0; i < 29; ++i) flood.record_send(-1000 - i, kStart, 10);
+  EXPECT_LE(flood.next_slot(9999, kStart), kStart);
+  flood.record_send(9999, kStart);
+  EXPECT_EQ(flood.next_slot(9998, kStart), kStart + 1000);
+}
+
 TEST(FloodControl, BotAllowsThirtyPerSecondAcrossChats) {
   FloodControl flood(FloodLimits{});
   for (int i = 0; i < 30; ++i) {
