@@ -1,8 +1,7 @@
 // Telegram's send limits for one bot, so the dispatcher stays inside them instead of
 // collecting 429s: a token bucket per private chat, a sliding minute per group and a sliding
 // second for the bot overall. Same algorithms as tgsim's (sim/model/flood_limiter.h). Pure and
-// not thread-safe: one per
-// bot, used from the dispatcher's strand, time passed in by the caller.
+// not thread-safe: one per bot, used from the dispatcher's strand, time passed in by the caller.
 #pragma once
 #include <cstddef>
 #include <deque>
