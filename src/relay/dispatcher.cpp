@@ -1,0 +1,506 @@
+#include "relay/dispatcher.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "core/presentation.h"
+
+namespace topicdesk::relay {
+namespace asio = boost::asio;
+namespace json = boost::json;
+using core::UnixMillis;
+using telegram::ApiResult;
+
+namespace {
+
+constexpr int kMaxBackoffShift = 20;
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+bool contains(std::string_view haystack, std::string_view needle) {
+  return haystack.find(needle) != std::string_view::npos;
+}
+
+// Messages a job puts into its destination chat, for flood control.
+int messages_of(std::string_view kind, const JobPayload& payload) {
+  if (kind == job::kSetReaction) return 0;
+  if (kind == job::kCreateTopic) return 2;  // the topic's service message and the card
+  if (kind == job::kCopyAlbumToTopic || kind == job::kCopyAlbumToUser) {
+    return static_cast<int>(payload.message_ids.size());
+  }
+  return 1;
+}
+
+std::int64_t message_id_of(const json::value& result) {
+  if (const auto* o = result.if_object()) {
+    if (const auto* id = o->if_contains("message_id"); id && id->is_int64()) return id->get_int64();
+  }
+  return 0;
+}
+
+json::object reply_parameters(core::MessageId id) {
+  return json::object{{"message_id", id}, {"allow_sending_without_reply", true}};
+}
+
+// A Bot API call a job makes; `record` writes its result in the same transaction as outbox_done.
+struct Call {
+  std::string method;
+  json::object params;
+  std::function<void(const json::value& result)> record;
+};
+
+}  // namespace
+
+UnixMillis unix_millis_now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+struct Dispatcher::Prepared {
+  store::OutboxJob job;
+  JobPayload payload;
+  Connection* connection = nullptr;
+  std::optional<store::Dialog> dialog;
+  core::ChatId chat = 0;      // destination chat
+  core::ThreadId thread = 0;  // topic used (group side), known once performing
+};
+
+Dispatcher::Dispatcher(asio::any_io_executor executor, store::Store& store, DispatcherOptions options)
+    : executor_(std::move(executor)), store_(store), options_(options), wake_timer_(executor_) {}
+
+Dispatcher::~Dispatcher() = default;
+
+void Dispatcher::add_connection(const ConnectionContext& context, telegram::BotApi& api, telegram::FloodLimits limits) {
+  Connection& c = connections_[context.id];
+  c.context = context;
+  c.api = &api;
+  c.flood = std::make_unique<telegram::FloodControl>(limits);
+}
+
+void Dispatcher::set_parameters(core::ConnectionId connection, core::Parameters params) {
+  auto it = connections_.find(connection);
+  if (it != connections_.end()) it->second.context.params = std::move(params);
+}
+
+void Dispatcher::notify() {
+  asio::post(executor_, [this] { wake(); });
+}
+
+void Dispatcher::wake() {
+  dirty_ = true;
+  wake_timer_.cancel();
+}
+
+void Dispatcher::stop() {
+  asio::post(executor_, [this] {
+    stopped_ = true;
+    wake_timer_.cancel();
+  });
+}
+
+asio::awaitable<void> Dispatcher::run() {
+  while (!stopped_) {
+    dirty_ = false;
+    UnixMillis now = unix_millis_now();
+    dispatch_ready(now);
+    publish_gauges(now);
+    if (dirty_ || stopped_) continue;
+    UnixMillis wake_at = next_wake(now);
+    wake_timer_.expires_after(std::chrono::milliseconds(std::max<UnixMillis>(0, wake_at - now)));
+    co_await wake_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+}
+
+UnixMillis Dispatcher::next_wake(UnixMillis now) const {
+  UnixMillis wake_at = now + options_.idle_poll;
+  for (const auto& [id, at] : deferred_) wake_at = std::min(wake_at, at);
+  auto retry = retry_times_.upper_bound(now);
+  if (retry != retry_times_.end()) wake_at = std::min(wake_at, *retry);
+  return std::max(wake_at, now + 1);
+}
+
+void Dispatcher::dispatch_ready(UnixMillis now) {
+  std::erase_if(deferred_, [now](const auto& entry) { return entry.second <= now; });
+  retry_times_.erase(retry_times_.begin(), retry_times_.upper_bound(now));
+  while (static_cast<int>(in_flight_.size()) < options_.max_in_flight) {
+    std::vector<std::int64_t> excluded(in_flight_.begin(), in_flight_.end());
+    for (const auto& [id, at] : deferred_) excluded.push_back(id);
+    excluded.insert(excluded.end(), foreign_.begin(), foreign_.end());
+    int capacity = options_.max_in_flight - static_cast<int>(in_flight_.size());
+    int limit = std::min(options_.fetch_batch, capacity);
+    auto jobs = store_.outbox_ready(now, limit, excluded);
+    for (auto& job : jobs) {
+      if (static_cast<int>(in_flight_.size()) >= options_.max_in_flight) return;
+      start_job(std::move(job), now);
+    }
+    if (static_cast<int>(jobs.size()) < limit) return;
+  }
+}
+
+bool Dispatcher::start_job(store::OutboxJob job, UnixMillis now) {
+  auto connection = connections_.find(job.connection_id);
+  if (connection == connections_.end()) {
+    foreign_.insert(job.id);  // another process (or a removed connection) owns it
+    return false;
+  }
+  Prepared p;
+  p.connection = &connection->second;
+  p.job = std::move(job);
+  auto payload = payload_from_json(p.job.payload);
+  if (!payload) {
+    finish_fail(p, payload.error().message, false);
+    return false;
+  }
+  p.payload = std::move(*payload);
+  if (p.payload.dialog != 0) {
+    p.dialog = store_.dialog(p.payload.dialog);
+    if (!p.dialog) {
+      finish_fail(p, "dialog " + std::to_string(p.payload.dialog) + " not found", false);
+      return false;
+    }
+  }
+  const auto& context = p.connection->context;
+  p.chat = p.payload.to == Side::kGroup ? context.group_id : p.dialog ? p.dialog->user_id : p.payload.chat;
+
+  auto& flood = *p.connection->flood;
+  UnixMillis slot = flood.next_slot(p.chat, now);
+  if (slot > now) {
+    deferred_[p.job.id] = slot;
+    count("flood", "deferred");
+    return false;
+  }
+  if (int messages = messages_of(p.job.kind, p.payload); messages > 0) flood.record_send(p.chat, now, messages);
+  in_flight_.insert(p.job.id);
+  asio::co_spawn(executor_, execute(std::move(p)), asio::detached);
+  return true;
+}
+
+asio::awaitable<void> Dispatcher::execute(Prepared p) {
+  try {
+    co_await perform(p);
+  } catch (const std::exception& error) {
+    spdlog::error("outbox job {} ({}) failed unexpectedly: {}", p.job.id, p.job.kind, error.what());
+    try {
+      finish_retry(p, unix_millis_now() + options_.backoff_max, error.what());
+    } catch (const std::exception& again) {
+      spdlog::error("outbox job {}: could not record the failure: {}", p.job.id, again.what());
+    }
+  }
+  in_flight_.erase(p.job.id);
+  wake();
+}
+
+asio::awaitable<ApiResult> Dispatcher::ensure_topic(Connection& c, store::Dialog& dialog) {
+  const auto& context = c.context;
+  auto person = store_.user(context.id, dialog.user_id).value_or(core::Person{.id = dialog.user_id});
+  core::UserView view{person, dialog.pseudonym, context.params.hide_info};
+  json::object params{{"chat_id", context.group_id},
+                      {"name", core::topic_title(view, topic_status(dialog.status))},
+                      {"icon_color", context.params.icon_color}};
+  ApiResult created = co_await c.api->call(std::string("createForumTopic"), std::move(params));
+  if (!created.ok) co_return created;
+  core::ThreadId thread = 0;
+  if (const auto* o = created.result.if_object()) {
+    if (const auto* id = o->if_contains("message_thread_id"); id && id->is_int64()) thread = id->get_int64();
+  }
+  if (thread == 0) {
+    created.ok = false;
+    created.description = "createForumTopic answered without message_thread_id";
+    co_return created;
+  }
+  store_.transaction([&] {
+    auto current = store_.dialog(dialog.id);
+    if (!current) return;
+    current->thread_id = thread;
+    current->topic_title = core::display_name(view);
+    store_.update_dialog(*current);
+    dialog = *current;
+  });
+  std::string start = store_.state_get(context.id, start_parameter_key(dialog.id)).value_or("");
+  json::object card_params{{"chat_id", context.group_id}, {"message_thread_id", thread}};
+  card_params["text"] = core::user_card(view, start);
+  ApiResult card = co_await c.api->call(std::string("sendMessage"), std::move(card_params));
+  if (!card.ok) spdlog::warn("connection {}: the card of dialog {} was not posted: {}", context.name, dialog.id,
+                             card.description);
+  co_return created;
+}
+
+asio::awaitable<void> Dispatcher::perform(Prepared& p) {
+  Connection& c = *p.connection;
+  const auto& context = c.context;
+  const JobPayload& pl = p.payload;
+  const std::string& kind = p.job.kind;
+  bool to_group = pl.to == Side::kGroup;
+
+  if (to_group && p.dialog) {
+    if (pl.thread != 0) {
+      p.thread = pl.thread;
+    } else {
+      if (p.dialog->thread_id == 0) {
+        ApiResult created = co_await ensure_topic(c, *p.dialog);
+        if (!created.ok) {
+          co_await on_failure(p, created);
+          co_return;
+        }
+      }
+      p.thread = p.dialog->thread_id;
+    }
+  }
+  if (kind == job::kCreateTopic) {
+    finish_done(p);
+    co_return;
+  }
+
+  const core::DialogId dialog_id = p.dialog ? p.dialog->id : 0;
+  const core::UserId user_chat = p.dialog ? p.dialog->user_id : pl.chat;
+  // The linked message on the destination side of `source` (a message on the other side).
+  auto linked = [&](core::MessageId source) -> core::MessageId {
+    if (source == 0 || !p.dialog) return 0;
+    if (to_group) {
+      auto link = store_.link_by_user_message(dialog_id, source);
+      return link ? link->group_message_id : 0;
+    }
+    auto link = store_.link_by_group_message(context.group_id, source);
+    return link && link->dialog_id == dialog_id ? link->user_message_id : 0;
+  };
+  auto add_link = [&](core::MessageId source, core::MessageId copy) {
+    if (copy == 0) return;
+    store::MessageLink link{.connection_id = context.id, .dialog_id = dialog_id};
+    link.user_message_id = to_group ? source : copy;
+    link.group_message_id = to_group ? copy : source;
+    link.direction = to_group ? store::LinkDirection::kUserToGroup : store::LinkDirection::kGroupToUser;
+    store_.add_link(link);
+  };
+  json::object target{{"chat_id", p.chat}};
+  if (to_group && p.thread != 0) target["message_thread_id"] = p.thread;
+
+  Call call;
+  if (kind == job::kCopyToTopic || kind == job::kCopyToUser) {
+    call.method = "copyMessage";
+    call.params = target;
+    call.params["from_chat_id"] = to_group ? user_chat : context.group_id;
+    call.params["message_id"] = pl.message_id;
+    if (auto reply = linked(pl.reply_to)) call.params["reply_parameters"] = reply_parameters(reply);
+    call.record = [&, source = pl.message_id](const json::value& result) { add_link(source, message_id_of(result)); };
+  } else if (kind == job::kCopyAlbumToTopic || kind == job::kCopyAlbumToUser) {
+    call.method = "copyMessages";
+    call.params = target;
+    call.params["from_chat_id"] = to_group ? user_chat : context.group_id;
+    json::array ids;
+    for (auto id : pl.message_ids) ids.push_back(id);
+    call.params["message_ids"] = std::move(ids);
+    call.record = [&](const json::value& result) {
+      const auto* copies = result.if_array();
+      if (copies == nullptr) return;
+      // copyMessages skips what it cannot copy; pair the answers with the sources in order.
+      for (std::size_t i = 0; i < copies->size() && i < pl.message_ids.size(); ++i) {
+        add_link(pl.message_ids[i], message_id_of((*copies)[i]));
+      }
+    };
+  } else if (kind == job::kSendText) {
+    call.method = "sendMessage";
+    call.params = target;
+    call.params["text"] = pl.text;
+  } else if (kind == job::kEditText || kind == job::kEditCaption || kind == job::kSetReaction) {
+    core::MessageId message = linked(pl.message_id);
+    if (message == 0) {
+      spdlog::info("connection {}: {} of message {} skipped: no linked copy", context.name, kind, pl.message_id);
+      finish_done(p);
+      co_return;
+    }
+    call.params = json::object{{"chat_id", p.chat}, {"message_id", message}};
+    if (kind == job::kEditText) {
+      call.method = "editMessageText";
+      call.params["text"] = pl.text;
+    } else if (kind == job::kEditCaption) {
+      call.method = "editMessageCaption";
+      call.params["caption"] = pl.text;
+    } else {
+      call.method = "setMessageReaction";
+      json::array reactions;
+      for (const auto& emoji : pl.reactions) reactions.push_back(json::object{{"type", "emoji"}, {"emoji", emoji}});
+      call.params["reaction"] = std::move(reactions);
+    }
+  } else if (kind == job::kSetTopicTitle) {
+    call.method = "editForumTopic";
+    call.params = target;
+    std::string title = pl.text;
+    if (title.empty() && p.dialog) {
+      auto person = store_.user(context.id, p.dialog->user_id).value_or(core::Person{.id = p.dialog->user_id});
+      title = core::topic_title({person, p.dialog->pseudonym, context.params.hide_info}, topic_status(p.dialog->status));
+    }
+    call.params["name"] = title;
+  } else if (kind == job::kCloseTopic || kind == job::kReopenTopic) {
+    call.method = kind == job::kCloseTopic ? "closeForumTopic" : "reopenForumTopic";
+    call.params = target;
+  } else {
+    finish_fail(p, "unknown job kind " + kind, false);
+    co_return;
+  }
+
+  ApiResult result = co_await c.api->call(call.method, std::move(call.params));
+  if (!result.ok) {
+    co_await on_failure(p, result);
+    co_return;
+  }
+  finish_done(p, call.record ? std::function<void()>([&] { call.record(result.result); }) : std::function<void()>());
+}
+
+asio::awaitable<void> Dispatcher::on_failure(Prepared& p, const ApiResult& r) {
+  UnixMillis now = unix_millis_now();
+  Connection& c = *p.connection;
+  std::string description = lower(r.description);
+  bool to_group = p.payload.to == Side::kGroup;
+  UnixMillis backoff =
+      std::min(options_.backoff_max, options_.backoff_min << std::min(p.job.attempts, kMaxBackoffShift));
+
+  if (r.error_code == 429) {
+    UnixMillis until = now + std::max(1, r.retry_after) * 1000LL;
+    c.flood->block_chat_until(p.chat, until);
+    count("telegram", "429");
+    finish_retry(p, until, r.description);
+    co_return;
+  }
+  if (r.network_error() || r.error_code >= 500 || r.error_code == 401 || r.error_code == 404 || r.error_code == 409) {
+    finish_retry(p, now + backoff, r.description);
+    co_return;
+  }
+  if (to_group && p.dialog && (contains(description, "thread not found") || contains(description, "topic_deleted"))) {
+    if (p.payload.thread != 0) {  // an old topic (LEAVE_CLOSED) is gone: nothing left to do there
+      finish_done(p);
+      co_return;
+    }
+    // The topic was deleted: forget it; the retry creates a new one with its card first.
+    store_.transaction([&] {
+      auto dialog = store_.dialog(p.dialog->id);
+      if (dialog && dialog->thread_id == p.thread) {
+        dialog->thread_id = 0;
+        store_.update_dialog(*dialog);
+      }
+      store_.outbox_retry(p.job.id, now, r.description);
+    });
+    count(p.job.kind, "retried");
+    retry_times_.insert(now);
+    co_return;
+  }
+  if (to_group && contains(description, "topic_closed")) {
+    json::object reopen_params{{"chat_id", p.chat}, {"message_thread_id", p.thread}};
+    ApiResult reopened = co_await c.api->call(std::string("reopenForumTopic"), std::move(reopen_params));
+    finish_retry(p, reopened.ok ? now : now + backoff, r.description);
+    co_return;
+  }
+  if (contains(description, "message is not modified") || contains(description, "topic_not_modified")) {
+    finish_done(p);
+    co_return;
+  }
+  if (contains(description, "message to edit not found") || contains(description, "message to react not found")) {
+    spdlog::info("connection {}: job {} ({}): {}", c.context.name, p.job.id, p.job.kind, r.description);
+    finish_done(p);
+    co_return;
+  }
+  if (!to_group && r.error_code == 403) {
+    bool blocked = contains(description, "blocked");
+    store_.transaction([&] {
+      if (p.dialog && blocked) {
+        auto dialog = store_.dialog(p.dialog->id);
+        if (dialog && !dialog->user_blocked_bot) {
+          dialog->user_blocked_bot = true;
+          store_.update_dialog(*dialog);
+        }
+      }
+      store_.outbox_fail(p.job.id, r.description);
+      if (p.dialog && p.payload.operator_message) {
+        std::string reason = blocked ? "the user blocked the bot." : r.description;
+        store_.outbox_add(make_job(c.context.id, job::kSendText,
+                                   JobPayload{.dialog = p.dialog->id, .to = Side::kGroup,
+                                              .text = core::notice::not_delivered(reason)},
+                                   kPriorityOperatorReply, now));
+      }
+    });
+    count(p.job.kind, "failed");
+    dirty_ = true;
+    co_return;
+  }
+  if (r.error_code == 403) {  // the bot lost the group: operators must fix it; never drop
+    finish_retry(p, now + options_.backoff_max, r.description);
+    co_return;
+  }
+  finish_fail(p, r.description, p.payload.operator_message);
+}
+
+void Dispatcher::finish_done(const Prepared& p, const std::function<void()>& record) {
+  store_.transaction([&] {
+    if (record) record();
+    store_.outbox_done(p.job.id);
+  });
+  count(p.job.kind, "done");
+  UnixMillis waited = unix_millis_now() - p.job.created_at;
+  core::Metrics::global()
+      .counter("topicdesk_outbox_wait_seconds_sum", "Seconds from job creation to completion, summed")
+      .add(static_cast<double>(waited) / 1000.0);
+}
+
+void Dispatcher::finish_retry(const Prepared& p, UnixMillis not_before, const std::string& error) {
+  store_.outbox_retry(p.job.id, not_before, error);
+  retry_times_.insert(not_before);
+  count(p.job.kind, "retried");
+}
+
+void Dispatcher::finish_fail(const Prepared& p, const std::string& error, bool tell_operators) {
+  spdlog::warn("outbox job {} ({}) failed: {}", p.job.id, p.job.kind, error);
+  store_.transaction([&] {
+    store_.outbox_fail(p.job.id, error);
+    if (tell_operators && p.dialog) {
+      store_.outbox_add(make_job(p.job.connection_id, job::kSendText,
+                                 JobPayload{.dialog = p.dialog->id, .to = Side::kGroup,
+                                            .text = core::notice::not_delivered(error)},
+                                 kPriorityOperatorReply, unix_millis_now()));
+    }
+  });
+  count(p.job.kind, "failed");
+  if (tell_operators) dirty_ = true;
+}
+
+void Dispatcher::count(std::string_view kind, std::string_view result) {
+  std::string key = std::string(kind) + "/" + std::string(result);
+  auto it = counters_.find(key);
+  if (it == counters_.end()) {
+    std::string labels = "kind=\"" + std::string(kind) + "\",result=\"" + std::string(result) + "\"";
+    auto& metric = core::Metrics::global().counter("topicdesk_outbox_jobs_total",
+                                                   "Outbox jobs by kind and result (done, retried, failed, 429, deferred)",
+                                                   labels);
+    it = counters_.emplace(key, &metric).first;
+  }
+  it->second->add(1);
+}
+
+void Dispatcher::publish_gauges(UnixMillis now) {
+  constexpr UnixMillis kGaugeInterval = 1000;
+  if (now - gauges_published_at_ < kGaugeInterval) return;
+  gauges_published_at_ = now;
+  auto& metrics = core::Metrics::global();
+  auto stats = store_.outbox_stats();
+  metrics.gauge("topicdesk_outbox_depth", "Outbox jobs waiting to be sent").set(static_cast<double>(stats.pending));
+  metrics.gauge("topicdesk_outbox_failed", "Outbox jobs that failed for good").set(static_cast<double>(stats.failed));
+  metrics.gauge("topicdesk_outbox_oldest_age_seconds", "Age of the oldest pending outbox job")
+      .set(stats.oldest_pending_created_at == 0 ? 0.0
+                                                : static_cast<double>(now - stats.oldest_pending_created_at) / 1000.0);
+  metrics.gauge("topicdesk_dispatcher_in_flight", "Bot API calls in flight").set(static_cast<double>(in_flight_.size()));
+  metrics.gauge("topicdesk_dispatcher_flood_deferred", "Queues waiting for a flood-control slot")
+      .set(static_cast<double>(deferred_.size()));
+}
+
+}  // namespace topicdesk::relay

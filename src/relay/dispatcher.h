@@ -1,0 +1,100 @@
+// The dispatcher: sends outbox jobs to Telegram, in order per queue (one dialog and direction),
+// within each bot's flood limits, and records results (links, thread ids) in the store.
+//
+// Threading: run() and notify()'s effects execute on `executor`, which must be a strand or a
+// single-threaded io_context; the store is called inline there. notify() is safe anywhere.
+//
+// Failures: 429 blocks the chat until retry_after and retries (never drops); network errors
+// and 5xx retry with capped exponential backoff, without limit; a deleted topic is created
+// again with its card before the job is retried; TOPIC_CLOSED reopens the topic and retries;
+// 403 from a user marks the dialog user_blocked_bot and tells the operators; other 400s fail
+// the job (kept in the outbox) and, for an operator's message, tell the operators.
+#pragma once
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+
+#include "core/metrics.h"
+#include "relay/engine.h"
+#include "relay/jobs.h"
+#include "store/store.h"
+#include "telegram/bot_api.h"
+#include "telegram/flood_control.h"
+
+namespace topicdesk::relay {
+
+struct DispatcherOptions {
+  int max_in_flight = 64;           // Bot API calls at once, all connections together
+  int fetch_batch = 256;            // jobs read per outbox_ready call
+  core::UnixMillis backoff_min = 1000;
+  core::UnixMillis backoff_max = 60000;
+  // Safety net for jobs whose not_before was set by an earlier run: the loop also wakes this
+  // often when nothing else wakes it. notify() is the normal wake-up.
+  core::UnixMillis idle_poll = 1000;
+};
+
+class Dispatcher {
+ public:
+  Dispatcher(boost::asio::any_io_executor executor, store::Store& store, DispatcherOptions options = {});
+  ~Dispatcher();
+
+  // Before run(). `api` must outlive the dispatcher. One FloodControl per connection (bot).
+  void add_connection(const ConnectionContext& context, telegram::BotApi& api, telegram::FloodLimits limits);
+  void set_parameters(core::ConnectionId connection, core::Parameters params);
+
+  // New jobs were committed (or time moved): look at the outbox again. Thread-safe.
+  void notify();
+  // The loop; returns after stop().
+  boost::asio::awaitable<void> run();
+  void stop();
+
+  std::size_t in_flight() const { return in_flight_.size(); }
+
+ private:
+  struct Connection {
+    ConnectionContext context;
+    telegram::BotApi* api = nullptr;
+    std::unique_ptr<telegram::FloodControl> flood;
+  };
+  struct Prepared;  // a job with its parsed payload, dialog and destination
+
+  void dispatch_ready(core::UnixMillis now);
+  bool start_job(store::OutboxJob job, core::UnixMillis now);
+  boost::asio::awaitable<void> execute(Prepared prepared);
+  boost::asio::awaitable<void> perform(Prepared& prepared);
+  boost::asio::awaitable<telegram::ApiResult> ensure_topic(Connection& connection, store::Dialog& dialog);
+  boost::asio::awaitable<void> on_failure(Prepared& prepared, const telegram::ApiResult& result);
+
+  void finish_done(const Prepared& prepared, const std::function<void()>& record = {});
+  void finish_retry(const Prepared& prepared, core::UnixMillis not_before, const std::string& error);
+  void finish_fail(const Prepared& prepared, const std::string& error, bool tell_operators);
+  void count(std::string_view kind, std::string_view result);
+  core::UnixMillis next_wake(core::UnixMillis now) const;
+  void wake();
+  void publish_gauges(core::UnixMillis now);
+
+  boost::asio::any_io_executor executor_;
+  store::Store& store_;
+  DispatcherOptions options_;
+  std::map<core::ConnectionId, Connection> connections_;
+  std::set<std::int64_t> in_flight_;
+  std::map<std::int64_t, core::UnixMillis> deferred_;  // job id → when its flood slot opens
+  std::set<std::int64_t> foreign_;                     // jobs of connections this process lacks
+  std::multiset<core::UnixMillis> retry_times_;        // not_before of retries we scheduled
+  boost::asio::steady_timer wake_timer_;
+  bool dirty_ = true;
+  bool stopped_ = false;
+  core::UnixMillis gauges_published_at_ = 0;
+  std::unordered_map<std::string, core::Metric*> counters_;
+  std::shared_ptr<bool> alive_;
+};
+
+core::UnixMillis unix_millis_now();
+
+}  // namespace topicdesk::relay

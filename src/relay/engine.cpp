@@ -1,0 +1,572 @@
+#include "relay/engine.h"
+
+#include <boost/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "core/event_json.h"
+#include "core/presentation.h"
+
+namespace topicdesk::relay {
+namespace json = boost::json;
+using core::Event;
+using core::EventKind;
+using core::UnixMillis;
+using store::Dialog;
+using store::DialogStatus;
+
+namespace {
+
+constexpr UnixMillis kMillisPerHour = 3'600'000;
+constexpr int kAutocloseBatch = 500;
+constexpr std::string_view kAlbumKeyPrefix = "album:";
+
+bool has_caption(core::ContentKind kind) {
+  using core::ContentKind;
+  return kind == ContentKind::kPhoto || kind == ContentKind::kVideo || kind == ContentKind::kAnimation ||
+         kind == ContentKind::kDocument || kind == ContentKind::kAudio || kind == ContentKind::kVoice;
+}
+
+std::string album_key(core::DialogId dialog, Side to) {
+  return std::string(kAlbumKeyPrefix) + std::to_string(dialog) + (to == Side::kGroup ? ":g" : ":u");
+}
+
+// A gathering album as kept in its durable timer.
+struct AlbumState {
+  std::string media_group_id;
+  JobPayload payload;
+};
+
+std::string album_to_json(const AlbumState& album) {
+  json::object o;
+  o["media_group_id"] = album.media_group_id;
+  o["payload"] = payload_to_json(album.payload);
+  return json::serialize(o);
+}
+
+std::optional<AlbumState> album_from_json(std::string_view text) {
+  boost::system::error_code ec;
+  json::value v = json::parse(text, ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  const auto* group = v.get_object().if_contains("media_group_id");
+  const auto* payload = v.get_object().if_contains("payload");
+  if (!group || !group->is_string() || !payload || !payload->is_string()) return std::nullopt;
+  auto parsed = payload_from_json(payload->get_string());
+  if (!parsed) return std::nullopt;
+  return AlbumState{std::string(group->get_string()), std::move(*parsed)};
+}
+
+std::string message_event_json(const Event& e, core::UserId operator_id) {
+  json::object o;
+  o["message_id"] = e.message_id;
+  o["content"] = core::to_string(e.content);
+  if (!e.text.empty()) o["text"] = e.text;
+  if (operator_id != 0) o["operator_id"] = operator_id;
+  return json::serialize(o);
+}
+
+core::Person person_of(const Event& e) {
+  core::Person person = e.from;
+  if (person.id == 0) person.id = e.chat_id;
+  return person;
+}
+
+}  // namespace
+
+core::TopicStatus topic_status(DialogStatus status) {
+  switch (status) {
+    case DialogStatus::kUserAnswered: return core::TopicStatus::kUserAnswered;
+    case DialogStatus::kSupportAnswered: return core::TopicStatus::kSupportAnswered;
+    case DialogStatus::kClosed: return core::TopicStatus::kClosed;
+  }
+  return core::TopicStatus::kUserAnswered;
+}
+
+std::string start_parameter(std::string_view text) {
+  constexpr std::string_view kStart = "/start ";
+  if (!text.starts_with(kStart)) return {};
+  std::string_view rest = text.substr(kStart.size());
+  while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
+  while (!rest.empty() && (rest.back() == ' ' || rest.back() == '\n')) rest.remove_suffix(1);
+  return std::string(rest);
+}
+
+std::string start_parameter_key(core::DialogId dialog) { return "start:" + std::to_string(dialog); }
+std::string topic_closed_key(core::DialogId dialog) { return "topic_closed:" + std::to_string(dialog); }
+
+std::optional<core::ConnectionId> owner_of_thread(store::Store& store, core::ChatId group, core::ThreadId thread) {
+  auto dialog = store.dialog_by_thread(group, thread);
+  if (!dialog) return std::nullopt;
+  return dialog->connection_id;
+}
+
+Engine::Engine(store::Store& store, ConnectionContext context) : store_(store), context_(std::move(context)) {}
+
+void Engine::handle(const Event& event, UnixMillis now) {
+  store_.transaction([&] { route(event, now); });
+}
+
+void Engine::handle_inbox(const store::InboxEntry& entry, UnixMillis now) {
+  store_.transaction([&] {
+    auto event = core::event_from_json(entry.payload);
+    if (event) {
+      route(*event, now);
+    } else {
+      spdlog::error("connection {}: inbox entry {} is malformed, skipped: {}", context_.name, entry.id,
+                    event.error().message);
+    }
+    store_.inbox_done(entry.id);
+  });
+}
+
+void Engine::route(const Event& e, UnixMillis now) {
+  switch (e.kind) {
+    case EventKind::kUserMessage: return on_user_message(e, now);
+    case EventKind::kUserEdit: return on_user_edit(e, now);
+    case EventKind::kUserReaction: return on_user_reaction(e, now);
+    case EventKind::kUserBlockedBot: return on_user_blocked(e, true, now);
+    case EventKind::kUserUnblockedBot: return on_user_blocked(e, false, now);
+    case EventKind::kOperatorMessage: return on_operator_message(e, now);
+    case EventKind::kOperatorEdit: return on_operator_edit(e, now);
+    case EventKind::kOperatorReaction: return on_operator_reaction(e, now);
+    case EventKind::kTopicClosedInApp: return on_topic_closed_in_app(e, now);
+    case EventKind::kTopicReopenedInApp: return on_topic_reopened_in_app(e, now);
+    case EventKind::kOutgoingSeen: return;  // INTERCEPT_EXTERNAL, issue 4
+  }
+}
+
+// ---- the user's side -------------------------------------------------------------------
+
+bool Engine::user_may_write(const Event& e) const {
+  const auto& p = context_.params;
+  if (e.sender_is_bot || e.is_service) return false;
+  if (std::find(p.ignore_chats.begin(), p.ignore_chats.end(), e.chat_id) != p.ignore_chats.end()) return false;
+  if (!p.white_list.empty() && !core::matches_user(p.white_list, person_of(e).id, e.from.username)) return false;
+  return true;
+}
+
+void Engine::on_user_message(const Event& e, UnixMillis now) {
+  if (!user_may_write(e)) return;
+  core::Person person = person_of(e);
+  auto dialog = store_.dialog_by_user(context_.id, person.id);
+  if (dialog && dialog->banned) return;
+  // PRIVATE_KEYWORDS: only matching messages open a dialog; an existing dialog takes everything.
+  const auto& p = context_.params;
+  if (!dialog && !p.private_keywords.empty() && !p.private_keywords.matches(e.text)) return;
+  store_.upsert_user(context_.id, person, now);
+
+  if (p.restricted_frontend.matches(e.text)) {
+    if (!p.silent_mode) {
+      JobPayload notice{.to = Side::kUser, .text = core::notice::restricted_for_user()};
+      if (dialog) notice.dialog = dialog->id;
+      else notice.chat = person.id;  // no dialog yet: addressed by chat id
+      enqueue(job::kSendText, notice, kPriorityNormal, now);
+    }
+    if (dialog) post_in_topic(*dialog, core::notice::user_message_withheld(), kPriorityNormal, now);
+    return;
+  }
+
+  bool fresh = false;
+  if (!dialog) {
+    dialog = open_dialog(e, now);
+    fresh = true;
+  } else if (dialog->status == DialogStatus::kClosed) {
+    reopen_dialog(*dialog, now);
+    fresh = true;
+  } else {
+    set_status(*dialog, DialogStatus::kUserAnswered, now);
+  }
+  dialog->last_user_message_at = now;
+  dialog->user_blocked_bot = false;  // they wrote: the chat works again
+  store_.update_dialog(*dialog);
+
+  if (!e.media_group_id.empty()) {
+    gather_album(*dialog, Side::kGroup, e, now);
+  } else {
+    flush_album(*dialog, Side::kGroup, now);
+    JobPayload copy{.dialog = dialog->id, .to = Side::kGroup, .message_id = e.message_id,
+                    .reply_to = e.reply_to_message_id};
+    enqueue(job::kCopyToTopic, copy, fresh ? kPriorityNewDialog : kPriorityNormal, now);
+  }
+  event(*dialog, "message_received", message_event_json(e, 0), now);
+}
+
+void Engine::on_user_edit(const Event& e, UnixMillis now) {
+  if (!user_may_write(e)) return;
+  auto dialog = store_.dialog_by_user(context_.id, person_of(e).id);
+  if (!dialog || dialog->banned) return;
+  if (context_.params.restricted_frontend.matches(e.text)) return;
+  std::string_view kind = e.content == core::ContentKind::kText ? job::kEditText
+                          : has_caption(e.content)              ? job::kEditCaption
+                                                                : std::string_view();
+  if (kind.empty()) return;
+  flush_album(*dialog, Side::kGroup, now);
+  enqueue(kind, JobPayload{.dialog = dialog->id, .to = Side::kGroup, .message_id = e.message_id, .text = e.text},
+          kPriorityNormal, now);
+}
+
+void Engine::on_user_reaction(const Event& e, UnixMillis now) {
+  if (!user_may_write(e)) return;
+  auto dialog = store_.dialog_by_user(context_.id, person_of(e).id);
+  if (!dialog || dialog->banned) return;
+  flush_album(*dialog, Side::kGroup, now);
+  enqueue(job::kSetReaction,
+          JobPayload{.dialog = dialog->id, .to = Side::kGroup, .message_id = e.message_id, .reactions = e.new_reactions},
+          kPriorityBulk, now);
+}
+
+void Engine::on_user_blocked(const Event& e, bool blocked, UnixMillis now) {
+  auto dialog = store_.dialog_by_user(context_.id, e.chat_id);
+  if (!dialog || dialog->user_blocked_bot == blocked) return;
+  dialog->user_blocked_bot = blocked;
+  store_.update_dialog(*dialog);
+  post_in_topic(*dialog, blocked ? core::notice::user_blocked_bot() : core::notice::user_unblocked_bot(),
+                kPriorityNormal, now);
+  event(*dialog, blocked ? "user_blocked_bot" : "user_unblocked_bot", "{}", now);
+}
+
+// ---- the backend group -----------------------------------------------------------------
+
+bool Engine::is_human_operator_event(const Event& e) const {
+  if (e.chat_id != context_.group_id) return false;
+  if (e.sender_is_bot || e.from.id == context_.bot_id || e.from.id == core::kTelegramServiceUserId) return false;
+  return true;
+}
+
+std::optional<Dialog> Engine::own_dialog_by_thread(core::ThreadId thread) const {
+  if (thread == 0) return std::nullopt;
+  auto dialog = store_.dialog_by_thread(context_.group_id, thread);
+  if (!dialog || dialog->connection_id != context_.id) return std::nullopt;
+  return dialog;
+}
+
+void Engine::on_operator_message(const Event& e, UnixMillis now) {
+  if (!is_human_operator_event(e) || e.is_service) return;
+  if (e.thread_id == 0) return on_general_message(e, now);
+  auto dialog = own_dialog_by_thread(e.thread_id);
+  if (!dialog) return;  // another connection's topic, or not a dialog's topic
+  if (core::is_comment(e.text)) return;
+  if (auto command = core::parse_command(e.text, context_.bot_username)) {
+    return run_command(*command, *dialog, e, now);
+  }
+  if (core::parse_command(e.text, "")) return;  // addressed to another bot in the group
+
+  const auto& p = context_.params;
+  if (p.restricted_backend.matches(e.text)) {
+    post_in_topic(*dialog, core::notice::operator_message_withheld(), kPriorityOperatorReply, now);
+    return;
+  }
+  if (p.reply_only && e.reply_to_message_id == 0) return;  // stays in the topic as a note
+
+  if (!e.media_group_id.empty()) {
+    gather_album(*dialog, Side::kUser, e, now);
+  } else {
+    flush_album(*dialog, Side::kUser, now);
+    enqueue(job::kCopyToUser,
+            JobPayload{.dialog = dialog->id, .to = Side::kUser, .message_id = e.message_id,
+                       .reply_to = e.reply_to_message_id, .operator_message = true},
+            kPriorityOperatorReply, now);
+  }
+  bool was_closed = dialog->status == DialogStatus::kClosed;
+  set_status(*dialog, DialogStatus::kSupportAnswered, now);
+  dialog->last_operator_reply_at = now;
+  store_.update_dialog(*dialog);
+  if (was_closed) event(*dialog, "dialog_reopened", R"({"by":"operator"})", now);
+  // Anonymous admins are delivered but never attributed to a person.
+  event(*dialog, "message_sent", message_event_json(e, e.sender_is_anonymous_admin ? 0 : e.from.id), now);
+}
+
+void Engine::on_operator_edit(const Event& e, UnixMillis now) {
+  if (!is_human_operator_event(e)) return;
+  std::optional<Dialog> dialog = own_dialog_by_thread(e.thread_id);
+  if (!dialog) {
+    auto link = store_.link_by_group_message(context_.group_id, e.message_id);
+    if (link && link->connection_id == context_.id) dialog = store_.dialog(link->dialog_id);
+  }
+  if (!dialog) return;
+  if (core::is_comment(e.text) || core::parse_command(e.text, "")) return;
+  if (context_.params.restricted_backend.matches(e.text)) {
+    post_in_topic(*dialog, core::notice::operator_message_withheld(), kPriorityOperatorReply, now);
+    return;
+  }
+  std::string_view kind = e.content == core::ContentKind::kText ? job::kEditText
+                          : has_caption(e.content)              ? job::kEditCaption
+                                                                : std::string_view();
+  if (kind.empty()) return;
+  flush_album(*dialog, Side::kUser, now);
+  enqueue(kind, JobPayload{.dialog = dialog->id, .to = Side::kUser, .message_id = e.message_id, .text = e.text},
+          kPriorityOperatorReply, now);
+}
+
+void Engine::on_operator_reaction(const Event& e, UnixMillis now) {
+  if (!is_human_operator_event(e)) return;
+  // Reactions carry no thread: the link of the message tells the dialog.
+  auto link = store_.link_by_group_message(context_.group_id, e.message_id);
+  if (!link || link->connection_id != context_.id) return;
+  auto dialog = store_.dialog(link->dialog_id);
+  if (!dialog) return;
+  enqueue(job::kSetReaction,
+          JobPayload{.dialog = dialog->id, .to = Side::kUser, .message_id = e.message_id, .reactions = e.new_reactions},
+          kPriorityBulk, now);
+}
+
+void Engine::on_topic_closed_in_app(const Event& e, UnixMillis now) {
+  if (!is_human_operator_event(e)) return;
+  auto dialog = own_dialog_by_thread(e.thread_id);
+  if (!dialog) return;
+  store_.state_set(context_.id, topic_closed_key(dialog->id), "1");
+  close_dialog(*dialog, now, "app");
+  store_.update_dialog(*dialog);
+}
+
+void Engine::on_topic_reopened_in_app(const Event& e, UnixMillis now) {
+  if (!is_human_operator_event(e)) return;
+  auto dialog = own_dialog_by_thread(e.thread_id);
+  if (!dialog) return;
+  store_.state_set(context_.id, topic_closed_key(dialog->id), "");
+  if (dialog->status != DialogStatus::kClosed) return;
+  set_status(*dialog, DialogStatus::kUserAnswered, now);
+  store_.update_dialog(*dialog);
+  event(*dialog, "dialog_reopened", R"({"by":"app"})", now);
+}
+
+bool Engine::answers_in_general() const {
+  // In a shared group only the connection with the lowest id answers General's commands.
+  for (const auto& connection : store_.connections()) {
+    if (connection.group_id == context_.group_id && connection.id < context_.id) return false;
+  }
+  return true;
+}
+
+void Engine::on_general_message(const Event& e, UnixMillis now) {
+  auto command = core::parse_command(e.text, context_.bot_username);
+  if (!command) return;
+  if (command->kind != core::CommandKind::kHelp && command->kind != core::CommandKind::kStats) return;
+  if (!answers_in_general()) return;
+  if (command->kind == core::CommandKind::kHelp) return post_in_general(core::help_text(true), now);
+  auto counts = store_.count_dialogs(context_.group_id);
+  post_in_general(core::stats_text({counts.user_answered, counts.support_answered, counts.closed}), now);
+}
+
+void Engine::run_command(const core::Command& command, Dialog& dialog, const Event& e, UnixMillis now) {
+  using core::CommandKind;
+  const auto& p = context_.params;
+  switch (command.kind) {
+    case CommandKind::kInfo: {
+      bool allowed = !e.sender_is_anonymous_admin && core::matches_user(p.extensions_allowed, e.from.id, e.from.username);
+      if (p.hide_info == core::HideInfo::kCommand && !allowed) {
+        return post_in_topic(dialog, core::notice::info_refused(), kPriorityOperatorReply, now);
+      }
+      return post_in_topic(dialog, info_for(dialog, p.hide_info == core::HideInfo::kOff || allowed),
+                           kPriorityOperatorReply, now);
+    }
+    case CommandKind::kClose:
+      close_dialog(dialog, now, "operator");
+      break;
+    case CommandKind::kHold:
+    case CommandKind::kWait: {
+      bool was_closed = dialog.status == DialogStatus::kClosed;
+      set_status(dialog, command.kind == CommandKind::kHold ? DialogStatus::kUserAnswered : DialogStatus::kSupportAnswered,
+                 now);
+      if (was_closed) event(dialog, "dialog_reopened", R"({"by":"operator"})", now);
+      break;
+    }
+    case CommandKind::kBan:
+    case CommandKind::kUnban: {
+      bool ban = command.kind == CommandKind::kBan;
+      if (dialog.banned != ban) {
+        dialog.banned = ban;
+        post_in_topic(dialog, ban ? core::notice::banned() : core::notice::unbanned(), kPriorityOperatorReply, now);
+      }
+      break;
+    }
+    case CommandKind::kHelp:
+      return post_in_topic(dialog, core::help_text(false), kPriorityOperatorReply, now);
+    case CommandKind::kStats: {
+      auto counts = store_.count_dialogs(context_.group_id);
+      return post_in_topic(dialog, core::stats_text({counts.user_answered, counts.support_answered, counts.closed}),
+                           kPriorityOperatorReply, now);
+    }
+    case CommandKind::kCustom: {
+      json::object o{{"name", command.name}, {"args", command.args}, {"message_id", e.message_id}};
+      if (!e.sender_is_anonymous_admin) o["operator_id"] = e.from.id;
+      event(dialog, "command", json::serialize(o), now);
+      if (!p.custom_commands) post_in_topic(dialog, core::notice::unknown_command(command.name), kPriorityOperatorReply, now);
+      return;
+    }
+  }
+  store_.update_dialog(dialog);
+}
+
+// ---- dialog lifecycle ------------------------------------------------------------------
+
+Dialog Engine::open_dialog(const Event& e, UnixMillis now) {
+  core::Person person = person_of(e);
+  Dialog dialog = store_.create_dialog(context_.id, person.id, context_.group_id, now);
+  dialog.pseudonym = core::pseudonym(context_.id, person.id);
+  dialog.status = DialogStatus::kUserAnswered;
+  dialog.status_changed_at = now;
+  store_.update_dialog(dialog);
+  std::string start = start_parameter(e.text);
+  if (!start.empty()) store_.state_set(context_.id, start_parameter_key(dialog.id), start);
+
+  enqueue(job::kCreateTopic, JobPayload{.dialog = dialog.id}, kPriorityNewDialog, now);
+  const auto& p = context_.params;
+  if (p.welcome && !p.silent_mode) {
+    core::UserView view{person, dialog.pseudonym, p.hide_info};
+    send_to_user(dialog, core::welcome_text(*p.welcome, view), kPriorityNewDialog, now);
+  }
+  if (p.auto_info) post_in_topic(dialog, info_for(dialog, p.hide_info == core::HideInfo::kOff), kPriorityNewDialog, now);
+  json::object o{{"user_id", person.id}};
+  if (!start.empty()) o["start"] = start;
+  event(dialog, "dialog_created", json::serialize(o), now);
+  return dialog;
+}
+
+void Engine::reopen_dialog(Dialog& dialog, UnixMillis now) {
+  const auto& p = context_.params;
+  if (p.leave_closed) {
+    // LEAVE_CLOSED: the old topic stays closed as history; the conversation goes on in a new one.
+    dialog.thread_id = 0;
+    store_.update_dialog(dialog);
+    enqueue(job::kCreateTopic, JobPayload{.dialog = dialog.id}, kPriorityNewDialog, now);
+  } else if (auto closed = store_.state_get(context_.id, topic_closed_key(dialog.id)); closed && *closed == "1") {
+    store_.state_set(context_.id, topic_closed_key(dialog.id), "");
+    enqueue(job::kReopenTopic, JobPayload{.dialog = dialog.id}, kPriorityNewDialog, now);
+  }
+  set_status(dialog, DialogStatus::kUserAnswered, now);
+  if (p.auto_info) post_in_topic(dialog, info_for(dialog, p.hide_info == core::HideInfo::kOff), kPriorityNewDialog, now);
+  event(dialog, "dialog_reopened", p.leave_closed ? R"({"by":"user","new_topic":true})" : R"({"by":"user"})", now);
+}
+
+void Engine::close_dialog(Dialog& dialog, UnixMillis now, std::string_view by) {
+  if (dialog.status == DialogStatus::kClosed) return;
+  const auto& p = context_.params;
+  if (p.leave_closed && dialog.thread_id != 0) {
+    // The title and the close target this topic for good, even after a new one replaces it.
+    dialog.status = DialogStatus::kClosed;
+    dialog.status_changed_at = now;
+    auto person = store_.user(context_.id, dialog.user_id).value_or(core::Person{.id = dialog.user_id});
+    std::string title = core::topic_title({person, dialog.pseudonym, p.hide_info}, core::TopicStatus::kClosed);
+    enqueue(job::kSetTopicTitle, JobPayload{.dialog = dialog.id, .thread = dialog.thread_id, .text = title},
+            kPriorityNormal, now);
+    if (by != "app") enqueue(job::kCloseTopic, JobPayload{.dialog = dialog.id, .thread = dialog.thread_id}, kPriorityNormal, now);
+  } else {
+    set_status(dialog, DialogStatus::kClosed, now);
+  }
+  if (!p.silent_mode) send_to_user(dialog, core::notice::dialog_closed_for_user(by == "autoclose"), kPriorityNormal, now);
+  event(dialog, "dialog_closed", json::serialize(json::object{{"by", by}}), now);
+}
+
+void Engine::set_status(Dialog& dialog, DialogStatus status, UnixMillis now) {
+  if (dialog.status == status) return;
+  dialog.status = status;
+  dialog.status_changed_at = now;
+  enqueue(job::kSetTopicTitle, JobPayload{.dialog = dialog.id}, kPriorityNormal, now);
+}
+
+int Engine::autoclose(UnixMillis now) {
+  int hours = context_.params.autoclose_hours;
+  if (hours <= 0) return 0;
+  UnixMillis before = now - static_cast<UnixMillis>(hours) * kMillisPerHour;
+  int closed = 0;
+  store_.transaction([&] {
+    for (auto& dialog : store_.dialogs_waiting_since(context_.id, before, kAutocloseBatch)) {
+      // Waiting counts from the last operator message, not from the first one.
+      if (std::max(dialog.status_changed_at, dialog.last_operator_reply_at) > before) continue;
+      close_dialog(dialog, now, "autoclose");
+      store_.update_dialog(dialog);
+      ++closed;
+    }
+  });
+  return closed;
+}
+
+// ---- albums ----------------------------------------------------------------------------
+
+void Engine::gather_album(const Dialog& dialog, Side to, const Event& e, UnixMillis now) {
+  std::string key = album_key(dialog.id, to);
+  std::optional<AlbumState> album;
+  if (auto timer = store_.timer_get(context_.id, key)) album = album_from_json(timer->payload);
+  if (album && album->media_group_id != e.media_group_id) {
+    flush_album(dialog, to, now);
+    album.reset();
+  }
+  if (!album) {
+    album = AlbumState{e.media_group_id, JobPayload{.dialog = dialog.id, .to = to,
+                                                   .operator_message = to == Side::kUser}};
+  }
+  auto& ids = album->payload.message_ids;
+  if (std::find(ids.begin(), ids.end(), e.message_id) == ids.end()) ids.push_back(e.message_id);
+  std::sort(ids.begin(), ids.end());
+  if (album->payload.reply_to == 0) album->payload.reply_to = e.reply_to_message_id;
+  store_.timer_set(context_.id, key, now + kAlbumGatherMillis, album_to_json(*album));
+}
+
+void Engine::flush_album(const Dialog& dialog, Side to, UnixMillis now) {
+  auto timer = store_.timer_get(context_.id, album_key(dialog.id, to));
+  if (!timer) return;
+  emit_album(timer->payload, now);
+  store_.timer_delete(timer->id);
+}
+
+void Engine::emit_album(const std::string& payload, UnixMillis now) {
+  auto album = album_from_json(payload);
+  if (!album || album->payload.message_ids.empty()) {
+    spdlog::error("connection {}: album timer with a malformed payload dropped", context_.name);
+    return;
+  }
+  bool to_user = album->payload.to == Side::kUser;
+  enqueue(to_user ? job::kCopyAlbumToUser : job::kCopyAlbumToTopic, album->payload,
+          to_user ? kPriorityOperatorReply : kPriorityNormal, now);
+}
+
+void Engine::on_timer(const store::Timer& timer, UnixMillis now) {
+  store_.transaction([&] {
+    // Re-read inside the transaction: a later album part may have pushed the timer back.
+    auto current = store_.timer_get(context_.id, timer.key);
+    if (!current || current->due_at > now) return;
+    if (current->key.starts_with(kAlbumKeyPrefix)) emit_album(current->payload, now);
+    store_.timer_delete(current->id);
+  });
+}
+
+// ---- output helpers --------------------------------------------------------------------
+
+void Engine::enqueue(std::string_view kind, const JobPayload& payload, int priority, UnixMillis now) {
+  store_.outbox_add(make_job(context_.id, kind, payload, priority, now));
+}
+
+void Engine::post_in_topic(const Dialog& dialog, std::string text, int priority, UnixMillis now) {
+  enqueue(job::kSendText, JobPayload{.dialog = dialog.id, .to = Side::kGroup, .text = std::move(text)}, priority, now);
+}
+
+void Engine::post_in_general(std::string text, UnixMillis now) {
+  enqueue(job::kSendText, JobPayload{.dialog = 0, .to = Side::kGroup, .text = std::move(text)},
+          kPriorityOperatorReply, now);
+}
+
+void Engine::send_to_user(const Dialog& dialog, std::string text, int priority, UnixMillis now) {
+  enqueue(job::kSendText, JobPayload{.dialog = dialog.id, .to = Side::kUser, .text = std::move(text)}, priority, now);
+}
+
+std::string Engine::info_for(const Dialog& dialog, bool reveal) {
+  core::InfoView info;
+  info.user.person = store_.user(context_.id, dialog.user_id).value_or(core::Person{.id = dialog.user_id});
+  info.user.pseudonym = dialog.pseudonym;
+  info.user.hide_info = context_.params.hide_info;
+  info.start_parameter = store_.state_get(context_.id, start_parameter_key(dialog.id)).value_or("");
+  info.status = topic_status(dialog.status);
+  info.created_at = dialog.created_at;
+  info.banned = dialog.banned;
+  info.user_blocked_bot = dialog.user_blocked_bot;
+  info.reveal = reveal;
+  return core::info_text(info);
+}
+
+void Engine::event(const Dialog& dialog, std::string_view type, std::string payload, UnixMillis now) {
+  store_.append_event(context_.id, dialog.id, std::string(type), payload, now);
+}
+
+}  // namespace topicdesk::relay

@@ -1,0 +1,103 @@
+// The relay engine: pure decisions over the store. Given one normalized event it reads and
+// writes dialogs, users, links, timers and events and adds outbox jobs — all inside ONE store
+// transaction, with no network. The dispatcher (dispatcher.h) sends the jobs later.
+//
+// One Engine per connection. Feed each connection's own inbox to its own engine: in a backend
+// group shared by several connections every bot sees every operator message, and an engine
+// ignores topics that belong to another connection (owner_of_thread() tells whose it is).
+#pragma once
+#include <optional>
+#include <string>
+
+#include "core/commands.h"
+#include "core/event.h"
+#include "core/ids.h"
+#include "core/parameters.h"
+#include "core/presentation.h"
+#include "relay/jobs.h"
+#include "store/store.h"
+
+namespace topicdesk::relay {
+
+struct ConnectionContext {
+  core::ConnectionId id = 0;
+  std::string name;
+  core::UserId bot_id = 0;
+  std::string bot_username;  // commands addressed to another bot (`/close@other`) are ignored
+  core::ChatId group_id = 0;
+  core::Parameters params;
+};
+
+// Album parts are gathered this long after the last part, then copied together.
+inline constexpr core::UnixMillis kAlbumGatherMillis = 1500;
+
+class Engine {
+ public:
+  Engine(store::Store& store, ConnectionContext context);
+
+  const ConnectionContext& context() const { return context_; }
+  void set_parameters(core::Parameters params) { context_.params = std::move(params); }
+
+  // One event, one transaction.
+  void handle(const core::Event& event, core::UnixMillis now);
+  // Parses an inbox entry, handles it and marks it done in one transaction. A malformed entry
+  // is logged and marked done (it can never succeed).
+  void handle_inbox(const store::InboxEntry& entry, core::UnixMillis now);
+  // A due durable timer of this connection (album gathering). Stale timers are ignored.
+  void on_timer(const store::Timer& timer, core::UnixMillis now);
+  // Closes dialogs waiting for the user longer than AUTOCLOSE hours; returns how many.
+  int autoclose(core::UnixMillis now);
+
+ private:
+  void route(const core::Event& event, core::UnixMillis now);
+  void on_user_message(const core::Event& event, core::UnixMillis now);
+  void on_user_edit(const core::Event& event, core::UnixMillis now);
+  void on_user_reaction(const core::Event& event, core::UnixMillis now);
+  void on_user_blocked(const core::Event& event, bool blocked, core::UnixMillis now);
+  void on_operator_message(const core::Event& event, core::UnixMillis now);
+  void on_operator_edit(const core::Event& event, core::UnixMillis now);
+  void on_operator_reaction(const core::Event& event, core::UnixMillis now);
+  void on_topic_closed_in_app(const core::Event& event, core::UnixMillis now);
+  void on_topic_reopened_in_app(const core::Event& event, core::UnixMillis now);
+  void on_general_message(const core::Event& event, core::UnixMillis now);
+  void run_command(const core::Command& command, store::Dialog& dialog, const core::Event& event,
+                   core::UnixMillis now);
+
+  bool user_may_write(const core::Event& event) const;
+  bool is_human_operator_event(const core::Event& event) const;
+  std::optional<store::Dialog> own_dialog_by_thread(core::ThreadId thread) const;
+  bool answers_in_general() const;
+
+  store::Dialog open_dialog(const core::Event& event, core::UnixMillis now);
+  void reopen_dialog(store::Dialog& dialog, core::UnixMillis now);
+  void close_dialog(store::Dialog& dialog, core::UnixMillis now, std::string_view by);
+  void set_status(store::Dialog& dialog, store::DialogStatus status, core::UnixMillis now);
+
+  void gather_album(const store::Dialog& dialog, Side to, const core::Event& event, core::UnixMillis now);
+  void flush_album(const store::Dialog& dialog, Side to, core::UnixMillis now);
+  void emit_album(const std::string& payload, core::UnixMillis now);
+
+  void enqueue(std::string_view kind, const JobPayload& payload, int priority, core::UnixMillis now);
+  void post_in_topic(const store::Dialog& dialog, std::string text, int priority, core::UnixMillis now);
+  void post_in_general(std::string text, core::UnixMillis now);
+  void send_to_user(const store::Dialog& dialog, std::string text, int priority, core::UnixMillis now);
+  std::string info_for(const store::Dialog& dialog, bool reveal);
+  void event(const store::Dialog& dialog, std::string_view type, std::string payload, core::UnixMillis now);
+
+  store::Store& store_;
+  ConnectionContext context_;
+};
+
+// Which connection owns the topic `thread` of `group`; nullopt when no dialog uses it.
+std::optional<core::ConnectionId> owner_of_thread(store::Store& store, core::ChatId group, core::ThreadId thread);
+
+// The /start deep-link payload of a first message ("/start promo42" → "promo42").
+std::string start_parameter(std::string_view text);
+
+// State keys the engine and dispatcher share.
+std::string start_parameter_key(core::DialogId dialog);
+std::string topic_closed_key(core::DialogId dialog);
+
+core::TopicStatus topic_status(store::DialogStatus status);
+
+}  // namespace topicdesk::relay

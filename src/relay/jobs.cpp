@@ -1,0 +1,95 @@
+#include "relay/jobs.h"
+
+#include <boost/json.hpp>
+
+namespace topicdesk::relay {
+namespace json = boost::json;
+
+std::string payload_to_json(const JobPayload& p) {
+  json::object o;
+  if (p.dialog != 0) o["dialog"] = p.dialog;
+  o["to"] = p.to == Side::kGroup ? "group" : "user";
+  if (p.message_id != 0) o["message_id"] = p.message_id;
+  if (!p.message_ids.empty()) {
+    json::array ids;
+    for (auto id : p.message_ids) ids.push_back(id);
+    o["message_ids"] = std::move(ids);
+  }
+  if (p.reply_to != 0) o["reply_to"] = p.reply_to;
+  if (p.chat != 0) o["chat"] = p.chat;
+  if (p.thread != 0) o["thread"] = p.thread;
+  if (!p.text.empty()) o["text"] = p.text;
+  if (!p.reactions.empty()) {
+    json::array reactions;
+    for (const auto& r : p.reactions) reactions.emplace_back(r);
+    o["reactions"] = std::move(reactions);
+  }
+  if (p.operator_message) o["operator_message"] = true;
+  return json::serialize(o);
+}
+
+namespace {
+
+core::Result<std::int64_t> read_int(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  if (v == nullptr) return std::int64_t{0};
+  if (const auto* i = v->if_int64()) return *i;
+  return core::make_error("job payload: " + std::string(key) + " must be an integer");
+}
+
+}  // namespace
+
+core::Result<JobPayload> payload_from_json(std::string_view text) {
+  boost::system::error_code ec;
+  json::value value = json::parse(text, ec);
+  if (ec || !value.is_object()) return core::make_error("job payload is not a JSON object");
+  const auto& o = value.get_object();
+  JobPayload p;
+  for (auto [key, field] : {std::pair{"dialog", &p.dialog}, std::pair{"message_id", &p.message_id},
+                            std::pair{"reply_to", &p.reply_to}, std::pair{"thread", &p.thread},
+                            std::pair{"chat", &p.chat}}) {
+    auto read = read_int(o, key);
+    if (!read) return read.error();
+    *field = *read;
+  }
+  if (const auto* to = o.if_contains("to"); to && to->is_string()) {
+    p.to = to->get_string() == "user" ? Side::kUser : Side::kGroup;
+  }
+  if (const auto* ids = o.if_contains("message_ids"); ids && ids->is_array()) {
+    for (const auto& id : ids->get_array()) {
+      if (!id.is_int64()) return core::make_error("job payload: message_ids must be integers");
+      p.message_ids.push_back(id.get_int64());
+    }
+  }
+  if (const auto* t = o.if_contains("text"); t && t->is_string()) p.text = std::string(t->get_string());
+  if (const auto* rs = o.if_contains("reactions"); rs && rs->is_array()) {
+    for (const auto& r : rs->get_array()) {
+      if (r.is_string()) p.reactions.emplace_back(r.get_string());
+    }
+  }
+  if (const auto* om = o.if_contains("operator_message"); om && om->is_bool()) p.operator_message = om->get_bool();
+  return p;
+}
+
+std::string queue_key(core::ConnectionId connection, const JobPayload& payload) {
+  if (payload.dialog == 0 && payload.to == Side::kUser) {
+    return "c" + std::to_string(connection) + ":u" + std::to_string(payload.chat);
+  }
+  if (payload.dialog == 0) return "c" + std::to_string(connection) + ":general";
+  return "d" + std::to_string(payload.dialog) + (payload.to == Side::kGroup ? ":g" : ":u");
+}
+
+store::OutboxJob make_job(core::ConnectionId connection, std::string_view kind, const JobPayload& payload,
+                          int priority, core::UnixMillis now) {
+  store::OutboxJob job;
+  job.connection_id = connection;
+  job.queue_key = queue_key(connection, payload);
+  job.priority = priority;
+  job.kind = std::string(kind);
+  job.payload = payload_to_json(payload);
+  job.not_before = 0;
+  job.created_at = now;
+  return job;
+}
+
+}  // namespace topicdesk::relay

@@ -1,0 +1,64 @@
+// Outbox job kinds and their JSON payloads: the contract between the engine (which decides
+// what to send) and the dispatcher (which sends it). A payload names *what* (copy message 17
+// of dialog 4 into its topic); the dispatcher resolves *where* when it runs (the topic's
+// current thread id, the linked id of a replied-to message), because earlier jobs of the same
+// queue may create them.
+#pragma once
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/ids.h"
+#include "core/result.h"
+#include "store/store.h"
+
+namespace topicdesk::relay {
+
+namespace job {
+// Into the backend group (queue "d<dialog>:g", General: "c<connection>:general").
+inline constexpr std::string_view kCreateTopic = "create_topic";        // createForumTopic + the user card
+inline constexpr std::string_view kCopyToTopic = "copy_to_topic";       // copyMessage user → topic
+inline constexpr std::string_view kCopyAlbumToTopic = "copy_album_to_topic";  // copyMessages user → topic
+inline constexpr std::string_view kSetTopicTitle = "set_topic_title";   // editForumTopic (status marker)
+inline constexpr std::string_view kCloseTopic = "close_topic";          // closeForumTopic
+inline constexpr std::string_view kReopenTopic = "reopen_topic";        // reopenForumTopic
+// To the user (queue "d<dialog>:u").
+inline constexpr std::string_view kCopyToUser = "copy_to_user";         // copyMessage topic → user
+inline constexpr std::string_view kCopyAlbumToUser = "copy_album_to_user";  // copyMessages topic → user
+// Either side (payload.to).
+inline constexpr std::string_view kSendText = "send_text";              // sendMessage (notices, card, /info …)
+inline constexpr std::string_view kEditText = "edit_text";              // editMessageText of the linked copy
+inline constexpr std::string_view kEditCaption = "edit_caption";        // editMessageCaption of the linked copy
+inline constexpr std::string_view kSetReaction = "set_reaction";        // setMessageReaction on the linked copy
+}  // namespace job
+
+// Lower goes first among ready queue heads.
+inline constexpr int kPriorityOperatorReply = 0;
+inline constexpr int kPriorityNewDialog = 1;
+inline constexpr int kPriorityNormal = 5;
+inline constexpr int kPriorityBulk = 9;
+
+enum class Side { kGroup, kUser };
+
+struct JobPayload {
+  core::DialogId dialog = 0;          // 0: the General topic of the connection's group
+  Side to = Side::kGroup;             // where the call goes
+  core::MessageId message_id = 0;     // source message on the other side (copy, edit, reaction)
+  std::vector<core::MessageId> message_ids;  // albums, increasing
+  core::MessageId reply_to = 0;       // source-side id of the replied-to message; 0: no reply
+  core::ChatId chat = 0;              // explicit user chat when there is no dialog (dialog == 0)
+  core::ThreadId thread = 0;          // explicit topic (an old topic left closed); 0: the dialog's
+  std::string text;                   // send_text / edits / explicit title
+  std::vector<std::string> reactions; // set_reaction: emoji, empty clears
+  bool operator_message = false;      // an operator's message: failures are reported in the topic
+};
+
+std::string payload_to_json(const JobPayload& payload);
+core::Result<JobPayload> payload_from_json(std::string_view json);
+
+std::string queue_key(core::ConnectionId connection, const JobPayload& payload);
+
+store::OutboxJob make_job(core::ConnectionId connection, std::string_view kind, const JobPayload& payload,
+                          int priority, core::UnixMillis now);
+
+}  // namespace topicdesk::relay

@@ -1,0 +1,59 @@
+#include "relay/scheduler.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include "relay/dispatcher.h"
+
+namespace topicdesk::relay {
+namespace asio = boost::asio;
+
+namespace {
+constexpr int kTimersPerTick = 500;
+}
+
+Scheduler::Scheduler(asio::any_io_executor executor, store::Store& store, std::function<void()> on_new_jobs,
+                     SchedulerOptions options)
+    : store_(store), on_new_jobs_(std::move(on_new_jobs)), options_(options), timer_(std::move(executor)) {}
+
+void Scheduler::add_engine(Engine& engine) { engines_[engine.context().id] = &engine; }
+
+int Scheduler::tick(core::UnixMillis now) {
+  int fired = 0;
+  for (const auto& timer : store_.timers_due(now, kTimersPerTick)) {
+    auto engine = engines_.find(timer.connection_id);
+    if (engine == engines_.end()) continue;  // another process's connection
+    engine->second->on_timer(timer, now);
+    ++fired;
+  }
+  int closed = 0;
+  if (now - last_autoclose_ >= options_.autoclose_every) {
+    last_autoclose_ = now;
+    for (auto& [id, engine] : engines_) closed += engine->autoclose(now);
+  }
+  if ((fired > 0 || closed > 0) && on_new_jobs_) on_new_jobs_();
+  return fired;
+}
+
+asio::awaitable<void> Scheduler::run() {
+  while (!stopped_) {
+    try {
+      tick(unix_millis_now());
+    } catch (const std::exception& error) {
+      spdlog::error("scheduler tick failed: {}", error.what());
+    }
+    timer_.expires_after(std::chrono::milliseconds(options_.timer_poll));
+    co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+}
+
+void Scheduler::stop() {
+  asio::post(timer_.get_executor(), [this] {
+    stopped_ = true;
+    timer_.cancel();
+  });
+}
+
+}  // namespace topicdesk::relay

@@ -1,0 +1,294 @@
+#include "relay/dispatcher.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+
+#include "core/presentation.h"
+#include "fake_bot_api.h"
+#include "relay/engine.h"
+#include "relay_test_util.h"
+
+namespace topicdesk::relay {
+namespace {
+using namespace testing;
+namespace json = boost::json;
+using std::chrono::milliseconds;
+
+constexpr core::UserId kAnn = 1001;
+
+std::int64_t as_int(const json::value& v) { return v.as_int64(); }
+
+class DispatcherTest : public ::testing::Test {
+ protected:
+  DispatcherTest() : store_(make_store()), context_(make_context(*store_)), engine_(*store_, context_) {}
+
+  ~DispatcherTest() override {
+    if (dispatcher_) {
+      dispatcher_->stop();
+      io_.run_for(milliseconds(50));
+    }
+  }
+
+  void start(telegram::FloodLimits limits = {.enabled = false}, DispatcherOptions options = {}) {
+    options.backoff_min = 20;
+    options.backoff_max = 200;
+    options.idle_poll = 50;
+    dispatcher_ = std::make_unique<Dispatcher>(io_.get_executor(), *store_, options);
+    dispatcher_->add_connection(context_, api_, limits);
+    boost::asio::co_spawn(io_, dispatcher_->run(), boost::asio::detached);
+  }
+
+  // Runs the event loop until `done` holds; fails the test after the deadline.
+  template <class Pred>
+  bool run_until(Pred done, milliseconds deadline = milliseconds(5000)) {
+    auto until = std::chrono::steady_clock::now() + deadline;
+    while (!done()) {
+      if (std::chrono::steady_clock::now() > until) {
+        ADD_FAILURE() << "condition not reached in time";
+        return false;
+      }
+      io_.run_for(milliseconds(5));
+    }
+    return true;
+  }
+
+  bool idle() { return store_->outbox_stats().pending == 0 && dispatcher_->in_flight() == 0; }
+
+  void handle(const core::Event& e) {
+    engine_.handle(e, unix_millis_now());
+    if (dispatcher_) dispatcher_->notify();
+  }
+
+  store::Dialog ann() { return *store_->dialog_by_user(context_.id, kAnn); }
+
+  // Ann's first message relayed completely: topic, card, copy.
+  void first_exchange() {
+    handle(user_message(kAnn, 1, "hello"));
+    ASSERT_TRUE(run_until([&] { return idle(); }));
+  }
+
+  boost::asio::io_context io_;
+  FakeBotApi api_;
+  std::unique_ptr<store::Store> store_;
+  ConnectionContext context_;
+  Engine engine_;
+  std::unique_ptr<Dispatcher> dispatcher_;
+};
+
+TEST_F(DispatcherTest, FirstMessageCreatesTopicPostsCardAndCopies) {
+  start();
+  handle(user_message(kAnn, 1, "/start promo42"));
+  ASSERT_TRUE(run_until([&] { return idle(); }));
+  ASSERT_GE(api_.calls.size(), 3u);
+  EXPECT_EQ(api_.calls[0].method, "createForumTopic");
+  EXPECT_EQ(api_.calls[0].params.at("name").as_string(), "🟢 Ann Lee #1001");
+  EXPECT_EQ(as_int(api_.calls[0].params.at("chat_id")), kGroupId);
+  EXPECT_EQ(api_.calls[1].method, "sendMessage");
+  std::string card(api_.calls[1].params.at("text").as_string());
+  EXPECT_NE(card.find("@ann_lee"), std::string::npos);
+  EXPECT_NE(card.find("start: promo42"), std::string::npos);
+  EXPECT_EQ(as_int(api_.calls[1].params.at("message_thread_id")), 1000);
+  EXPECT_EQ(api_.calls[2].method, "copyMessage");
+  EXPECT_EQ(as_int(api_.calls[2].params.at("message_thread_id")), 1000);
+  EXPECT_EQ(as_int(api_.calls[2].params.at("from_chat_id")), kAnn);
+  EXPECT_EQ(ann().thread_id, 1000);
+  auto link = store_->link_by_user_message(ann().id, 1);
+  ASSERT_TRUE(link);
+  EXPECT_EQ(link->group_message_id, 5001);
+}
+
+TEST_F(DispatcherTest, RepliesAreMappedBothWays) {
+  start();
+  first_exchange();  // Ann's message 1 is group message 5001
+  auto reply = operator_message(1000, 7000, "Answer one");
+  reply.reply_to_message_id = 5001;
+  handle(reply);
+  ASSERT_TRUE(run_until([&] { return idle(); }));
+  auto to_user = api_.of("copyMessage").back();
+  EXPECT_EQ(as_int(to_user.params.at("chat_id")), kAnn);
+  EXPECT_EQ(as_int(to_user.params.at("from_chat_id")), kGroupId);
+  EXPECT_EQ(as_int(to_user.params.at("reply_parameters").at("message_id")), 1);
+  core::MessageId at_user = 5002;  // the copy's id in Ann's chat
+
+  auto thanks = user_message(kAnn, 2, "Thanks");
+  thanks.reply_to_message_id = at_user;
+  handle(thanks);
+  ASSERT_TRUE(run_until([&] { return idle(); }));
+  auto to_group = api_.of("copyMessage").back();
+  EXPECT_EQ(as_int(to_group.params.at("reply_parameters").at("message_id")), 7000);
+}
+
+TEST_F(DispatcherTest, EditsAndReactionsTargetTheLinkedCopy) {
+  start();
+  first_exchange();
+  auto edit = user_message(kAnn, 1, "hello, edited");
+  edit.kind = core::EventKind::kUserEdit;
+  handle(edit);
+  auto reaction = user_message(kAnn, 1, "");
+  reaction.kind = core::EventKind::kUserReaction;
+  reaction.new_reactions = {"👍"};
+  handle(reaction);
+  ASSERT_TRUE(run_until([&] { return idle(); }));
+  auto edits = api_.of("editMessageText");
+  ASSERT_EQ(edits.size(), 1u);
+  EXPECT_EQ(as_int(edits[0].params.at("message_id")), 5001);
+  EXPECT_EQ(edits[0].params.at("text").as_string(), "hello, edited");
+  auto reactions = api_.of("setMessageReaction");
+  ASSERT_EQ(reactions.size(), 1u);
+  EXPECT_EQ(as_int(reactions[0].params.at("message_id")), 5001);
+  EXPECT_EQ(reactions[0].params.at("reaction").at(0).at("emoji").as_string(), "👍");
+}
+
+TEST_F(DispatcherTest, OrderIsKeptPerQueue) {
+  start();
+  first_exchange();
+  for (int i = 2; i <= 12; ++i) handle(user_message(kAnn, i, "line " + std::to_string(i)));
+  ASSERT_TRUE(run_until([&] { return idle(); }));
+  std::vector<std::int64_t> order;
+  for (const auto& c : api_.of("copyMessage")) order.push_back(as_int(c.params.at("message_id")));
+  std::vector<std::int64_t> expected{1};
+  for (int i = 2; i <= 12; ++i) expected.push_back(i);
+  EXPECT_EQ(order, expected);
+}
+
+TEST_F(DispatcherTest, OperatorRepliesGoBeforeBulkWork) {
+
+  handle(user_message(kAnn, 1, "hello"));
+  auto dialog = ann();
+  dialog.thread_id = 1000;
+  store_->update_dialog(dialog);
+  take_jobs(*store_);
+  auto now = unix_millis_now();
+  store_->outbox_add(make_job(context_.id, job::kSendText, {.dialog = 0, .text = "bulk"}, kPriorityBulk, now));
+  store_->outbox_add(make_job(context_.id, job::kCopyToUser, {.dialog = dialog.id, .to = Side::kUser, .message_id = 9},
+                              kPriorityOperatorReply, now));
+  start({.enabled = false}, {.max_in_flight = 1});
+  ASSERT_TRUE(run_until([&] { return idle(); }));
+  ASSERT_EQ(api_.calls.size(), 2u);
+  EXPECT_EQ(api_.calls[0].method, "copyMessage");
+  EXPECT_EQ(api_.calls[1].method, "sendMessage");
+}
+
+TEST_F(DispatcherTest, TooManyRequestsWaitsRetryAfterAndNeverDrops) {
+  api_.script = [](const FakeBotApi::Call& c, int nth) -> std::optional<telegram::ApiResult> {
+    if (c.method == "copyMessage" && nth == 1) return FakeBotApi::error(429, "Too Many Requests: retry after 1", 1);
+    return std::nullopt;
+  };
+  start({.enabled = true, .group_per_minute = 1000});
+  auto started = std::chrono::steady_clock::now();
+  handle(user_message(kAnn, 1, "hello"));
+  ASSERT_TRUE(run_until([&] { return idle(); }));
+  auto waited = std::chrono::steady_clock::now() - started;
+  EXPECT_EQ(api_.of("copyMessage").size(), 2u);
+  EXPECT_GE(waited, milliseconds(950));
+  EXPECT_TRUE(store_->link_by_user_message(ann().id, 1).has_value());
+}
+
+TEST_F(DispatcherTest, NetworkErrorsAndServerErrorsAreRetried) {
+  api_.script = [](const FakeBotApi::Call& c, int nth) -> std::optional<telegram::ApiResult> {
+    if (c.method == "copyMessage" && nth == 1) return FakeBotApi::error(0, "connection reset");
+    if (c.method == "copyMessage" && nth == 2) return FakeBotApi::error(502, "Bad Gateway");
+    return std::nullopt;
+  };
+  start();
+  handle(user_message(kAnn, 1, "hello"));
+  ASSERT_TRUE(run_until([&] { return idle(); }));
+  EXPECT_EQ(api_.of("copyMessage").size(), 3u);
+  EXPECT_EQ(store_->outbox_stats().failed, 0);
+  EXPECT_TRUE(store_->link_by_user_message(ann().id, 1).has_value());
+}
+
+TEST_F(DispatcherTest, DeletedTopicIsRecreatedWithItsCard) {
+  start();
+  first_exchange();
+  api_.script = [](const FakeBotApi::Call& c, int nth) -> std::optional<telegram::ApiResult> {
+    if (c.method == "copyMessage" && c.params.at("message_thread_id").as_int64() == 1000) {
+      return FakeBotApi::error(400, "Bad Request: message thread not found");
+    }
+    return std::nullopt;
+  };
+  handle(user_message(kAnn, 2, "after delete"));
+  ASSERT_TRUE(run_until([&] { return idle(); }));
+  EXPECT_EQ(ann().thread_id, 1001);
+  EXPECT_EQ(api_.of("createForumTopic").size(), 2u);
+  auto cards = api_.of("sendMessage");
+  ASSERT_EQ(cards.size(), 2u);
+  EXPECT_EQ(as_int(cards[1].params.at("message_thread_id")), 1001);
+  auto copy = api_.of("copyMessage").back();
+  EXPECT_EQ(as_int(copy.params.at("message_thread_id")), 1001);
+  EXPECT_EQ(as_int(copy.params.at("message_id")), 2);
+  EXPECT_EQ(store_->outbox_stats().failed, 0);
+}
+
+TEST_F(DispatcherTest, ClosedTopicIsReopenedAndTheJobRetried) {
+  start();
+  first_exchange();
+  api_.script = [](const FakeBotApi::Call& c, int nth) -> std::optional<telegram::ApiResult> {
+    if (c.method == "copyMessage" && nth == 2) return FakeBotApi::error(400, "Bad Request: TOPIC_CLOSED");
+    return std::nullopt;
+  };
+  handle(user_message(kAnn, 2, "hi again"));
+  ASSERT_TRUE(run_until([&] { return idle(); }));
+  auto reopen = api_.of("reopenForumTopic");
+  ASSERT_EQ(reopen.size(), 1u);
+  EXPECT_EQ(as_int(reopen[0].params.at("message_thread_id")), 1000);
+  EXPECT_EQ(api_.of("copyMessage").size(), 3u);
+  EXPECT_TRUE(store_->link_by_user_message(ann().id, 2).has_value());
+}
+
+TEST_F(DispatcherTest, BlockedUserIsMarkedAndOperatorsAreTold) {
+  start();
+  first_exchange();
+  api_.script = [](const FakeBotApi::Call& c, int nth) -> std::optional<telegram::ApiResult> {
+    if (c.method == "copyMessage" && c.params.at("chat_id").as_int64() == kAnn) {
+      return FakeBotApi::error(403, "Forbidden: bot was blocked by the user");
+    }
+    return std::nullopt;
+  };
+  handle(operator_message(1000, 7000, "are you there?"));
+  ASSERT_TRUE(run_until([&] { return idle(); }));
+  EXPECT_TRUE(ann().user_blocked_bot);
+  EXPECT_EQ(store_->outbox_stats().failed, 1);
+  auto notice = api_.of("sendMessage").back();
+  EXPECT_EQ(as_int(notice.params.at("message_thread_id")), 1000);
+  EXPECT_EQ(notice.params.at("text").as_string(), core::notice::not_delivered("the user blocked the bot."));
+}
+
+TEST_F(DispatcherTest, UnchangedEditsAreDoneAndOtherBadRequestsFailWithANotice) {
+  start();
+  first_exchange();
+  api_.script = [](const FakeBotApi::Call& c, int nth) -> std::optional<telegram::ApiResult> {
+    if (c.method == "editForumTopic") return FakeBotApi::error(400, "Bad Request: TOPIC_NOT_MODIFIED");
+    if (c.method == "copyMessage" && c.params.at("chat_id").as_int64() == kAnn) {
+      return FakeBotApi::error(400, "Bad Request: message to copy not found");
+    }
+    return std::nullopt;
+  };
+  handle(operator_message(1000, 7000, "a sticker that vanished"));
+  ASSERT_TRUE(run_until([&] { return idle(); }));
+  EXPECT_EQ(store_->outbox_stats().failed, 1);  // only the copy; the title edit counts as done
+  auto notice = api_.of("sendMessage").back();
+  EXPECT_EQ(notice.params.at("text").as_string(), core::notice::not_delivered("Bad Request: message to copy not found"));
+}
+
+TEST_F(DispatcherTest, FloodLimitedGroupWaitsWithoutBlockingTheUserSide) {
+  // Group budget 2 per minute: the new topic and its card use it up; the copy must wait.
+  start({.enabled = true, .chat_per_second = 100, .chat_burst = 100, .group_per_minute = 2, .bot_per_second = 100});
+  handle(user_message(kAnn, 1, "hello"));
+  ASSERT_TRUE(run_until([&] { return api_.of("sendMessage").size() == 1; }));
+  auto dialog = ann();
+  handle(operator_message(dialog.thread_id, 7000, "fast answer"));
+  ASSERT_TRUE(run_until([&] { return !api_.of("copyMessage").empty(); }));
+  io_.run_for(milliseconds(100));
+  auto copies = api_.of("copyMessage");
+  ASSERT_EQ(copies.size(), 1u);
+  EXPECT_EQ(as_int(copies[0].params.at("chat_id")), kAnn);  // the user's copy went; the group's waits
+  EXPECT_EQ(store_->outbox_stats().pending, 2);             // the group copy and the title edit
+}
+
+}  // namespace
+}  // namespace topicdesk::relay
