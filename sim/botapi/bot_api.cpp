@@ -5,6 +5,7 @@
 #include <boost/json/serialize.hpp>
 #include <cctype>
 
+#include "sim/model/json_util.h"
 #include "sim/model/media.h"
 #include "sim/model/text.h"
 
@@ -273,7 +274,9 @@ Result<json::value> BotApi::set_webhook(const Account& bot, const Params& p) {
 Result<json::value> BotApi::delete_webhook(const Account& bot, const Params& p) {
   auto& state = world_.bot_state(bot.id);
   if (p.boolean("drop_pending_updates")) state.updates.clear();
-  state.webhook = model::Webhook{.generation = state.webhook.generation + 1};
+  const auto generation = state.webhook.generation + 1;
+  state.webhook = model::Webhook{};
+  state.webhook.generation = generation;
   if (hooks_.webhook_changed) hooks_.webhook_changed(bot.id);
   return json::value(true);
 }
@@ -331,7 +334,7 @@ Result<model::MessageInput> BotApi::message_input(const Params& p) {
   if (*reply) {
     if (!(*reply)->is_object()) return bad_request("can't parse reply parameters JSON object");
     const auto& r = (*reply)->as_object();
-    if (const auto* id = r.if_contains("message_id"); id && id->is_number()) input.reply_to = id->to_number<Id>();
+    if (const auto* id = r.if_contains("message_id")) input.reply_to = json_integer(*id).value_or(0);
     if (const auto* allow = r.if_contains("allow_sending_without_reply"); allow && allow->is_bool()) {
       input.allow_sending_without_reply = allow->get_bool();
     }
@@ -582,8 +585,9 @@ Result<json::value> BotApi::send_copies(const Account& bot, const Params& p, boo
     if (!*list || !(*list)->is_array() || (*list)->as_array().empty()) return bad_request("message identifiers are empty");
     if ((*list)->as_array().size() > 100) return bad_request("too many message identifiers specified");
     for (const auto& id : (*list)->as_array()) {
-      if (!id.is_number()) return bad_request("message identifiers must be numbers");
-      Id value = id.to_number<Id>();
+      auto number = json_integer(id);
+      if (!number) return bad_request("message identifiers must be numbers");
+      Id value = *number;
       if (!ids.empty() && value <= ids.back()) return bad_request("message identifiers must be in a strictly increasing order");
       ids.push_back(value);
     }

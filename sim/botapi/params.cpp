@@ -4,6 +4,10 @@
 #include <boost/json/serialize.hpp>
 #include <cctype>
 #include <charconv>
+#include <cmath>
+
+#include "sim/model/json_util.h"
+#include "sim/model/text.h"
 
 namespace tgsim::botapi {
 
@@ -52,6 +56,8 @@ std::string header_attribute(std::string_view header, std::string_view key) {
   return {};
 }
 
+const ApiError kNotUtf8 = bad_request("strings must be encoded in UTF-8");
+
 }  // namespace
 
 std::string url_decode(std::string_view encoded, bool plus_is_space) {
@@ -99,6 +105,7 @@ Status Params::add_form(std::string_view encoded) {
     std::string name = url_decode(pair.substr(0, eq));
     std::string value = eq == std::string_view::npos ? std::string{} : url_decode(pair.substr(eq + 1));
     if (name.empty()) continue;
+    if (!text::valid_utf8(name) || !text::valid_utf8(value)) return kNotUtf8;
     values_[std::move(name)] = json::string(value);
     if (size() > kMaxParameters) return ApiError{413, "Request Entity Too Large: too many parameters"};
   }
@@ -148,9 +155,11 @@ Status Params::add_multipart(std::string_view content_type, std::string_view bod
       }
     }
     if (!name.empty()) {
+      if (!text::valid_utf8(name) || !text::valid_utf8(file_name) || !text::valid_utf8(part_type)) return kNotUtf8;
       if (has_file_name) {
         uploads_[name] = Upload{file_name, part_type, std::string(content)};
       } else {
+        if (!text::valid_utf8(content)) return kNotUtf8;
         values_[name] = json::string(content);
       }
       if (size() > kMaxParameters) return ApiError{413, "Request Entity Too Large: too many parameters"};
@@ -168,9 +177,7 @@ const json::value* Params::raw(std::string_view name) const {
 std::optional<std::int64_t> Params::integer(std::string_view name) const {
   const auto* v = raw(name);
   if (!v) return std::nullopt;
-  if (v->is_int64()) return v->get_int64();
-  if (v->is_uint64()) return static_cast<std::int64_t>(v->get_uint64());
-  if (v->is_double()) return static_cast<std::int64_t>(v->get_double());
+  if (v->is_number()) return json_integer(*v);
   if (v->is_bool()) return v->get_bool() ? 1 : 0;
   if (!v->is_string()) return std::nullopt;
   std::string_view s = trim(v->get_string());
@@ -183,12 +190,14 @@ std::optional<std::int64_t> Params::integer(std::string_view name) const {
 std::optional<double> Params::number(std::string_view name) const {
   const auto* v = raw(name);
   if (!v) return std::nullopt;
-  if (v->is_number()) return v->to_number<double>();
+  if (v->is_double()) return v->get_double();
+  if (v->is_int64()) return static_cast<double>(v->get_int64());
+  if (v->is_uint64()) return static_cast<double>(v->get_uint64());
   if (!v->is_string() || v->get_string().empty()) return std::nullopt;
   std::string s(trim(v->get_string()));
   char* end = nullptr;
   double out = std::strtod(s.c_str(), &end);
-  if (end != s.c_str() + s.size()) return std::nullopt;
+  if (end != s.c_str() + s.size() || !std::isfinite(out)) return std::nullopt;
   return out;
 }
 
@@ -204,7 +213,7 @@ bool Params::boolean(std::string_view name, bool fallback) const {
   const auto* v = raw(name);
   if (!v) return fallback;
   if (v->is_bool()) return v->get_bool();
-  if (v->is_number()) return v->to_number<double>() != 0;
+  if (v->is_number()) return number(name).value_or(0) != 0;
   if (v->is_string()) {
     std::string_view s = v->get_string();
     return s == "true" || s == "True" || s == "1";

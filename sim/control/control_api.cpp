@@ -480,10 +480,14 @@ json::value ControlApi::stats() const {
     bots[std::to_string(bot_id)] =
         json::object{{"username", bot ? bot->username : ""}, {"methods", std::move(per_method)}};
   }
-  return json::object{{"requests", stats_.requests},
-                      {"too_many_requests", stats_.too_many_requests},
-                      {"limits", bot_api_.limits_on()},
-                      {"bots", std::move(bots)}};
+  json::object out{{"requests", stats_.requests},
+                   {"too_many_requests", stats_.too_many_requests},
+                   {"limits", bot_api_.limits_on()},
+                   {"bots", std::move(bots)}};
+  if (server_stats_) {
+    for (auto& [key, value] : server_stats_()) out[key] = value;
+  }
+  return out;
 }
 
 json::value ControlApi::overview() const {
@@ -499,9 +503,21 @@ json::value ControlApi::overview() const {
     }
   }
   for (const auto& [id, group] : world_.groups()) {
-    groups.push_back(json::object{{"id", id}, {"title", group.title}, {"is_forum", group.is_forum}});
+    json::array members;
+    for (const auto& [member_id, member] : group.members) {
+      members.push_back(json::object{{"id", member_id}, {"status", model::to_string(member.status)}});
+    }
+    groups.push_back(json::object{
+        {"id", id}, {"title", group.title}, {"is_forum", group.is_forum}, {"members", std::move(members)}});
   }
-  return json::object{{"users", std::move(users)}, {"bots", std::move(bots)}, {"groups", std::move(groups)}};
+  json::array chats;
+  for (const auto& [key, chat] : world_.private_chats()) {
+    chats.push_back(json::object{{"user_id", chat.user_id}, {"bot_id", chat.bot_id}, {"blocked", chat.blocked}});
+  }
+  return json::object{{"users", std::move(users)},
+                      {"bots", std::move(bots)},
+                      {"groups", std::move(groups)},
+                      {"private_chats", std::move(chats)}};
 }
 
 }  // namespace tgsim::control

@@ -3,6 +3,7 @@
 // sees and inject faults. JSON in, JSON out; errors in the Bot API's shape.
 #pragma once
 #include <boost/json/object.hpp>
+#include <functional>
 #include <string_view>
 
 #include "sim/botapi/bot_api.h"
@@ -16,6 +17,9 @@ class ControlApi {
  public:
   ControlApi(model::World& world, botapi::Faults& faults, botapi::Stats& stats, botapi::BotApi& bot_api)
       : world_(world), faults_(faults), stats_(stats), bot_api_(bot_api) {}
+
+  // Extra figures the transport knows (waiting long polls), merged into GET /sim/stats.
+  void set_server_stats(std::function<boost::json::object()> provider) { server_stats_ = std::move(provider); }
 
   botapi::Reply handle(std::string_view method, std::string_view path, std::string_view query,
                        std::string_view body);
@@ -51,6 +55,7 @@ class ControlApi {
   botapi::Faults& faults_;
   botapi::Stats& stats_;
   botapi::BotApi& bot_api_;
+  std::function<boost::json::object()> server_stats_;
 };
 
 }  // namespace tgsim::control

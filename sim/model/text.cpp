@@ -4,6 +4,8 @@
 #include <cctype>
 #include <vector>
 
+#include "sim/model/json_util.h"
+
 namespace tgsim::text {
 
 namespace json = boost::json;
@@ -237,7 +239,10 @@ Result<Formatted> parse_markdown(std::string_view in, bool v2) {
     }
     if (v2 && c == '>' && (i == 0 || in[i - 1] == '\n')) { ++i; continue; }
     if (v2 && reserved_v2(c)) {
-      return parse_error(std::string("Character '") + c + "' is reserved and must be escaped with the preceding '\\'");
+      std::string what = "Character '";
+      what.push_back(c);
+      what += "' is reserved and must be escaped with the preceding '\\'";
+      return parse_error(what);
     }
     out.append_char(c);
     ++i;
@@ -264,9 +269,9 @@ void trim(Formatted& f) {
   json::array kept;
   for (auto& e : f.entities) {
     auto& o = e.as_object();
-    auto from = std::clamp<std::int64_t>(o["offset"].to_number<std::int64_t>() - shift, 0, total);
-    auto to = std::clamp<std::int64_t>(o["offset"].to_number<std::int64_t>() + o["length"].to_number<std::int64_t>() - shift,
-                                       0, total);
+    const auto offset = *json_integer(o["offset"]);
+    auto from = std::clamp<std::int64_t>(offset - shift, 0, total);
+    auto to = std::clamp<std::int64_t>(offset + *json_integer(o["length"]) - shift, 0, total);
     if (to <= from) continue;
     o["offset"] = from;
     o["length"] = to - from;
@@ -277,10 +282,10 @@ void trim(Formatted& f) {
 
 void sort_entities(json::array& entities) {
   std::stable_sort(entities.begin(), entities.end(), [](const json::value& a, const json::value& b) {
-    auto ao = a.as_object().at("offset").to_number<std::int64_t>();
-    auto bo = b.as_object().at("offset").to_number<std::int64_t>();
+    auto ao = *json_integer(a.as_object().at("offset"));
+    auto bo = *json_integer(b.as_object().at("offset"));
     if (ao != bo) return ao < bo;
-    return a.as_object().at("length").to_number<std::int64_t>() > b.as_object().at("length").to_number<std::int64_t>();
+    return *json_integer(a.as_object().at("length")) > *json_integer(b.as_object().at("length"));
   });
 }
 
@@ -302,13 +307,34 @@ std::size_t utf16_length(std::string_view utf8) {
 }
 
 bool valid_utf8(std::string_view bytes) {
-  constexpr std::size_t kInvalid = 9;
-  for (std::size_t i = 0; i < bytes.size();) {
-    auto c = static_cast<unsigned char>(bytes[i]);
-    std::size_t extra = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xE ? 2 : (c >> 3) == 0x1E ? 3 : kInvalid;
-    if (extra == kInvalid || i + extra >= bytes.size()) return false;
-    for (std::size_t k = 1; k <= extra; ++k) {
-      if ((static_cast<unsigned char>(bytes[i + k]) & 0xC0) != 0x80) return false;
+  // Strict UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing above U+10FFFF.
+  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
+  const std::size_t n = bytes.size();
+  for (std::size_t i = 0; i < n;) {
+    const unsigned char c = p[i];
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t extra = 0;
+    unsigned char low = 0x80, high = 0xBF;  // allowed range of the second byte
+    if (c >= 0xC2 && c <= 0xDF) {
+      extra = 1;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      extra = 2;
+      if (c == 0xE0) low = 0xA0;
+      if (c == 0xED) high = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      extra = 3;
+      if (c == 0xF0) low = 0x90;
+      if (c == 0xF4) high = 0x8F;
+    } else {
+      return false;
+    }
+    if (i + extra >= n) return false;
+    if (p[i + 1] < low || p[i + 1] > high) return false;
+    for (std::size_t k = 2; k <= extra; ++k) {
+      if ((p[i + k] & 0xC0) != 0x80) return false;
     }
     i += extra + 1;
   }
@@ -371,7 +397,19 @@ Result<Formatted> format(std::string_view text, std::string_view parse_mode, con
   Formatted f;
   if (explicit_entities) {
     f.text = std::string(text);
-    f.entities = *explicit_entities;
+    const auto units = static_cast<std::int64_t>(utf16_length(f.text));
+    for (const auto& e : *explicit_entities) {
+      const auto* o = e.if_object();
+      const auto* type = o ? o->if_contains("type") : nullptr;
+      const auto* offset = o ? o->if_contains("offset") : nullptr;
+      const auto* length = o ? o->if_contains("length") : nullptr;
+      auto from = offset ? json_integer(*offset) : std::nullopt;
+      auto size = length ? json_integer(*length) : std::nullopt;
+      if (!type || !type->is_string() || !from || !size) return bad_request("can't parse MessageEntity");
+      const std::int64_t first = from.value_or(0), count = size.value_or(0);
+      if (first < 0 || count <= 0 || first + count > units) continue;  // Telegram drops such entities
+      f.entities.push_back(e);
+    }
   } else if (mode.empty()) {
     f.text = std::string(text);
   } else if (mode == "html") {

@@ -59,6 +59,7 @@ class World {
   const Account* bot_by_token(std::string_view token) const;
   const std::map<Id, Account>& accounts() const { return accounts_; }
   const std::map<Id, Chat>& groups() const { return groups_; }
+  const std::map<std::pair<Id, Id>, Chat>& private_chats() const { return privates_; }
 
   // ---- chats as a given account addresses them ----
   // A bot addresses a private chat by the person's id; a person addresses it by the bot's id.

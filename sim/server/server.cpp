@@ -50,6 +50,9 @@ Server::Server(asio::io_context& io, const Options& options)
       control_(world_, faults_, stats_, bot_api_) {
   world_.on_update([this](Id bot_id) { wake(bot_id); });
   bot_api_.set_hooks({.webhook_changed = [this](Id bot_id) { webhook_changed(bot_id); }});
+  control_.set_server_stats([this] {
+    return json::object{{"waiting_get_updates", pollers_.size()}, {"webhooks_delivering", webhook_timers_.size()}};
+  });
 }
 
 void Server::start() {
