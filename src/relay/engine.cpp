@@ -269,6 +269,10 @@ void Engine::on_operator_message(const Event& e, UnixMillis now) {
             kPriorityOperatorReply, now);
   }
   bool was_closed = dialog->status == DialogStatus::kClosed;
+  if (was_closed && p.leave_closed) {
+    // The operator goes on in the topic LEAVE_CLOSED closed: open it again in Telegram too.
+    enqueue(job::kReopenTopic, JobPayload{.dialog = dialog->id}, kPriorityOperatorReply, now);
+  }
   set_status(*dialog, DialogStatus::kSupportAnswered, now);
   dialog->last_operator_reply_at = now;
   store_.update_dialog(*dialog);
@@ -472,7 +476,7 @@ int Engine::autoclose(UnixMillis now) {
   UnixMillis before = now - static_cast<UnixMillis>(hours) * kMillisPerHour;
   int closed = 0;
   store_.transaction([&] {
-    for (auto& dialog : store_.dialogs_waiting_since(context_.id, before, kAutocloseBatch)) {
+    for (auto& dialog : store_.dialogs_waiting_since(context_.id, before + 1, kAutocloseBatch)) {
       // Waiting counts from the last operator message, not from the first one.
       if (std::max(dialog.status_changed_at, dialog.last_operator_reply_at) > before) continue;
       close_dialog(dialog, now, "autoclose");
