@@ -1,0 +1,485 @@
+#include "app/config.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <utility>
+#include <vector>
+#include <limits>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+namespace topicdesk::app {
+namespace {
+
+constexpr std::size_t kMaxConnections = 1000;
+constexpr std::size_t kMaxNameLength = 32;
+constexpr std::size_t kMaxWebhookSecretLength = 256;
+constexpr std::size_t kMaxSecretFileBytes = 64 * 1024;
+constexpr std::string_view kLogLevels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
+
+// The first mistake found; thrown inside the reader and turned into a Result at the edge.
+struct Mistake {
+  std::string message;
+};
+
+bool is_name_char(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'; }
+
+bool is_secret_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+}
+
+bool is_env_name(std::string_view name) {
+  if (name.empty() || (name.front() >= '0' && name.front() <= '9')) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
+// A Bot API token: the bot's numeric id, a colon, and the secret part.
+bool looks_like_bot_token(std::string_view token) {
+  auto colon = token.find(':');
+  if (colon == std::string_view::npos || colon == 0 || colon > 20 || colon + 1 == token.size()) return false;
+  auto id = token.substr(0, colon);
+  auto secret = token.substr(colon + 1);
+  return std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
+         secret.size() <= 256 && std::all_of(secret.begin(), secret.end(), is_secret_char);
+}
+
+bool starts_with_http(std::string_view url) { return url.starts_with("http://") || url.starts_with("https://"); }
+
+// Parameter values as text: strings as written, numbers and booleans in TOML spelling, arrays
+// JSON-like with `"` and `\` escaped (what core::parse_list reads).
+std::optional<std::string> render_parameter(const toml::node& node, int depth = 0) {
+  if (const auto* s = node.as_string()) {
+    if (depth == 0) return s->get();
+    std::string out = "\"";
+    for (char c : s->get()) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    return out + "\"";
+  }
+  if (const auto* i = node.as_integer()) return std::to_string(i->get());
+  if (const auto* b = node.as_boolean()) return std::string(b->get() ? "true" : "false");
+  if (const auto* f = node.as_floating_point()) return fmt::format("{}", f->get());
+  if (const auto* array = node.as_array(); array != nullptr && depth < 2) {
+    std::string out = "[";
+    for (std::size_t i = 0; i < array->size(); ++i) {
+      auto item = render_parameter(*array->get(i), depth + 1);
+      if (!item) return std::nullopt;
+      if (i > 0) out += ',';
+      out += *item;
+    }
+    return out + "]";
+  }
+  return std::nullopt;
+}
+
+class Reader {
+ public:
+  Reader(std::string file, const SecretSources& secrets) : file_(std::move(file)), secrets_(secrets) {}
+
+  Config read(const toml::table& root) {
+    Config config;
+    config.path = file_;
+    only_known_keys(root, "", {"server", "storage", "telegram", "logging", "connection"});
+    if (const auto* t = table_at(root, "server", "server")) config.server = read_server(*t);
+    if (const auto* t = table_at(root, "storage", "storage")) config.storage = read_storage(*t);
+    if (const auto* t = table_at(root, "telegram", "telegram")) config.telegram = read_telegram(*t);
+    if (const auto* t = table_at(root, "logging", "logging")) config.logging = read_logging(*t);
+    read_connections(root, config);
+    return config;
+  }
+
+ private:
+  [[noreturn]] void fail(const toml::source_region& where, std::string_view what) const {
+    throw Mistake{fmt::format("{}:{}: {}", file_, where.begin.line, what)};
+  }
+
+  static std::string join(std::string_view path, std::string_view key) {
+    return path.empty() ? std::string(key) : fmt::format("{}.{}", path, key);
+  }
+
+  void only_known_keys(const toml::table& table, std::string_view path,
+                       std::initializer_list<std::string_view> known) const {
+    for (auto&& [key, node] : table) {
+      if (std::find(known.begin(), known.end(), key.str()) == known.end()) {
+        std::string allowed;
+        for (auto k : known) allowed += (allowed.empty() ? "" : ", ") + std::string(k);
+        fail(key.source(), fmt::format("unknown key {} (allowed here: {})", join(path, key.str()), allowed));
+      }
+    }
+  }
+
+  const toml::table* table_at(const toml::table& parent, std::string_view key, std::string_view path) const {
+    const toml::node* node = parent.get(key);
+    if (node == nullptr) return nullptr;
+    if (!node->is_table()) fail(node->source(), fmt::format("{} must be a table", path));
+    return node->as_table();
+  }
+
+  std::optional<std::string> string_at(const toml::table& t, std::string_view key, std::string_view path) const {
+    const toml::node* node = t.get(key);
+    if (node == nullptr) return std::nullopt;
+    if (!node->is_string()) fail(node->source(), fmt::format("{} must be a string", join(path, key)));
+    return node->as_string()->get();
+  }
+
+  std::optional<std::int64_t> integer_at(const toml::table& t, std::string_view key, std::string_view path,
+                                         std::int64_t min, std::int64_t max) const {
+    const toml::node* node = t.get(key);
+    if (node == nullptr) return std::nullopt;
+    if (!node->is_integer()) fail(node->source(), fmt::format("{} must be an integer", join(path, key)));
+    std::int64_t value = node->as_integer()->get();
+    if (value < min || value > max) fail(node->source(), fmt::format("{} must be {}..{}", join(path, key), min, max));
+    return value;
+  }
+
+  std::optional<double> number_at(const toml::table& t, std::string_view key, std::string_view path, double min,
+                                  double max) const {
+    const toml::node* node = t.get(key);
+    if (node == nullptr) return std::nullopt;
+    std::optional<double> value;
+    if (node->is_integer()) value = static_cast<double>(node->as_integer()->get());
+    if (node->is_floating_point()) value = node->as_floating_point()->get();
+    if (!value || !(*value >= min && *value <= max)) {
+      fail(node->source(), fmt::format("{} must be a number {}..{}", join(path, key), min, max));
+    }
+    return value;
+  }
+
+  std::optional<bool> boolean_at(const toml::table& t, std::string_view key, std::string_view path) const {
+    const toml::node* node = t.get(key);
+    if (node == nullptr) return std::nullopt;
+    if (!node->is_boolean()) fail(node->source(), fmt::format("{} must be true or false", join(path, key)));
+    return node->as_boolean()->get();
+  }
+
+  const toml::source_region& where(const toml::table& t, std::string_view key) const {
+    return t.get(key)->source();
+  }
+
+  ServerConfig read_server(const toml::table& t) const {
+    only_known_keys(t, "server", {"listen", "public_url"});
+    ServerConfig server;
+    if (auto listen = string_at(t, "listen", "server")) {
+      auto colon = listen->rfind(':');
+      std::uint32_t port = 0;
+      std::string_view port_text = colon == std::string::npos ? std::string_view() : std::string_view(*listen).substr(colon + 1);
+      auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+      if (colon == std::string::npos || colon == 0 || ec != std::errc() || end != port_text.data() + port_text.size() ||
+          port == 0 || port > 65535) {
+        fail(where(t, "listen"), "server.listen must be host:port with a port 1..65535, e.g. \"127.0.0.1:8080\"");
+      }
+      server.listen_host = listen->substr(0, colon);
+      if (server.listen_host.size() > 2 && server.listen_host.front() == '[' && server.listen_host.back() == ']') {
+        server.listen_host = server.listen_host.substr(1, server.listen_host.size() - 2);  // [::1]:8080
+      }
+      server.listen_port = static_cast<unsigned short>(port);
+    }
+    if (auto url = string_at(t, "public_url", "server")) {
+      if (!starts_with_http(*url) || url->size() > 2048) {
+        fail(where(t, "public_url"), "server.public_url must be an https:// address, e.g. \"https://desk.example.com\"");
+      }
+      while (!url->empty() && url->back() == '/') url->pop_back();
+      server.public_url = *url;
+    }
+    return server;
+  }
+
+  StorageConfig read_storage(const toml::table& t) const {
+    only_known_keys(t, "storage", {"sqlite", "postgres"});
+    if (t.contains("postgres")) {
+      fail(where(t, "postgres"), "storage.postgres is not supported yet; use storage.sqlite = \"path\"");
+    }
+    StorageConfig storage;
+    if (auto path = string_at(t, "sqlite", "storage")) {
+      if (path->empty()) fail(where(t, "sqlite"), "storage.sqlite must be a file path (or \":memory:\")");
+      storage.sqlite_path = *path;
+    }
+    return storage;
+  }
+
+  TelegramConfig read_telegram(const toml::table& t) const {
+    only_known_keys(t, "telegram", {"api_base", "limits"});
+    TelegramConfig telegram;
+    if (auto base = string_at(t, "api_base", "telegram")) {
+      if (!starts_with_http(*base) || base->size() > 2048) {
+        fail(where(t, "api_base"), "telegram.api_base must be an http(s):// address, e.g. \"https://api.telegram.org\"");
+      }
+      while (!base->empty() && base->back() == '/') base->pop_back();
+      telegram.api_base = *base;
+    }
+    if (const auto* limits = table_at(t, "limits", "telegram.limits")) {
+      constexpr std::string_view kPath = "telegram.limits";
+      only_known_keys(*limits, kPath, {"enabled", "chat_per_second", "chat_burst", "group_per_minute", "bot_per_second"});
+      auto& l = telegram.limits;
+      l.enabled = boolean_at(*limits, "enabled", kPath).value_or(l.enabled);
+      l.chat_per_second = number_at(*limits, "chat_per_second", kPath, 0.01, 1000).value_or(l.chat_per_second);
+      l.chat_burst = static_cast<int>(integer_at(*limits, "chat_burst", kPath, 1, 1000).value_or(l.chat_burst));
+      l.group_per_minute =
+          static_cast<int>(integer_at(*limits, "group_per_minute", kPath, 1, 100000).value_or(l.group_per_minute));
+      l.bot_per_second = static_cast<int>(integer_at(*limits, "bot_per_second", kPath, 1, 100000).value_or(l.bot_per_second));
+    }
+    return telegram;
+  }
+
+  LoggingConfig read_logging(const toml::table& t) const {
+    only_known_keys(t, "logging", {"level"});
+    LoggingConfig logging;
+    if (auto level = string_at(t, "level", "logging")) {
+      if (std::find(std::begin(kLogLevels), std::end(kLogLevels), *level) == std::end(kLogLevels)) {
+        fail(where(t, "level"), "logging.level must be one of trace, debug, info, warn, error, critical, off");
+      }
+      logging.level = *level;
+    }
+    return logging;
+  }
+
+  void read_connections(const toml::table& root, Config& config) const {
+    const toml::node* node = root.get("connection");
+    if (node == nullptr) return;
+    const toml::array* array = node->as_array();
+    if (array == nullptr || !array->is_array_of_tables()) {
+      fail(node->source(), "connection must be an array of tables: write each as [[connection]]");
+    }
+    if (array->size() > kMaxConnections) fail(node->source(), fmt::format("at most {} connections", kMaxConnections));
+    for (std::size_t i = 0; i < array->size(); ++i) {
+      config.connections.push_back(read_connection(*array->get(i)->as_table(), fmt::format("connection[{}]", i)));
+    }
+    check_connections_together(*array, config);
+  }
+
+  ConnectionConfig read_connection(const toml::table& t, const std::string& path) const {
+    only_known_keys(t, path, {"name", "token", "group_id", "transport", "webhook_secret", "parameters"});
+    ConnectionConfig c;
+    c.line = static_cast<int>(t.source().begin.line);
+    auto required = [&](std::string_view key, std::string_view example) {
+      if (!t.contains(key)) fail(t.source(), fmt::format("{} is missing (e.g. {} = {})", path, key, example));
+    };
+
+    required("name", "\"support\"");
+    c.name = *string_at(t, "name", path);
+    if (c.name.empty() || c.name.size() > kMaxNameLength || !std::all_of(c.name.begin(), c.name.end(), is_name_char)) {
+      fail(where(t, "name"), fmt::format("{}.name must be 1-32 of a-z, 0-9, _ and -", path));
+    }
+
+    required("token", "\"env:SUPPORT_BOT_TOKEN\"");
+    c.token = resolve_secret(t, "token", path, c.token_source);
+    if (!looks_like_bot_token(c.token)) {
+      fail(where(t, "token"), fmt::format("{}.token ({}) does not look like a bot token (digits:secret, as @BotFather "
+                                          "gives it)", path, c.token_source));
+    }
+
+    required("group_id", "-1001234567890");
+    c.group_id = *integer_at(t, "group_id", path, std::numeric_limits<std::int64_t>::min(), -1);
+
+    if (auto transport = string_at(t, "transport", path)) {
+      if (*transport == "polling") {
+        c.transport = TransportKind::kPolling;
+      } else if (*transport == "webhook") {
+        c.transport = TransportKind::kWebhook;
+      } else {
+        fail(where(t, "transport"), fmt::format("{}.transport must be \"polling\" or \"webhook\"", path));
+      }
+    }
+    if (t.contains("webhook_secret")) {
+      std::string source;
+      c.webhook_secret = resolve_secret(t, "webhook_secret", path, source);
+      if (c.webhook_secret.empty() || c.webhook_secret.size() > kMaxWebhookSecretLength ||
+          !std::all_of(c.webhook_secret.begin(), c.webhook_secret.end(), is_secret_char)) {
+        fail(where(t, "webhook_secret"),
+             fmt::format("{}.webhook_secret ({}) must be 1-256 of A-Z, a-z, 0-9, _ and -", path, source));
+      }
+    } else if (c.transport == TransportKind::kWebhook) {
+      fail(where(t, "transport"), fmt::format("{}.webhook_secret is required with transport = \"webhook\"", path));
+    }
+    if (const auto* params = table_at(t, "parameters", path + ".parameters")) read_parameters(*params, path, c);
+    return c;
+  }
+
+  // `literal`, `env:NAME` or `file:PATH`; `source` says which, for messages without the secret.
+  std::string resolve_secret(const toml::table& t, std::string_view key, const std::string& path,
+                             std::string& source) const {
+    std::string value = *string_at(t, key, path);
+    const auto& at = where(t, key);
+    std::string field = join(path, key);
+    if (value.starts_with("env:")) {
+      std::string name = value.substr(4);
+      if (!is_env_name(name)) fail(at, fmt::format("{}: \"env:\" must be followed by a variable name", field));
+      source = "env:" + name;
+      auto found = secrets_.env ? secrets_.env(name) : std::nullopt;
+      if (!found || found->empty()) fail(at, fmt::format("{}: environment variable {} is not set", field, name));
+      return *found;
+    }
+    if (value.starts_with("file:")) {
+      std::string file = value.substr(5);
+      if (file.empty()) fail(at, fmt::format("{}: \"file:\" must be followed by a path", field));
+      source = "file:" + file;
+      if (!secrets_.read_file) fail(at, fmt::format("{}: secret files are not available here", field));
+      auto content = secrets_.read_file(file);
+      if (!content) fail(at, fmt::format("{}: {}", field, content.error().message));
+      std::string secret = *content;
+      while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r' || secret.back() == ' ')) secret.pop_back();
+      if (secret.empty()) fail(at, fmt::format("{}: {} is empty", field, file));
+      return secret;
+    }
+    source = "literal";
+    if (value.empty()) fail(at, fmt::format("{} is empty", field));
+    return value;
+  }
+
+  void read_parameters(const toml::table& t, const std::string& path, ConnectionConfig& c) const {
+    const auto& known = core::known_parameter_names();
+    // toml++ keeps keys sorted; walk them in file order so raw_parameters reads like the file.
+    std::vector<std::pair<const toml::key*, const toml::node*>> in_file_order;
+    for (auto&& [key, node] : t) in_file_order.emplace_back(&key, &node);
+    std::sort(in_file_order.begin(), in_file_order.end(), [](const auto& a, const auto& b) {
+      const auto& x = a.first->source().begin;
+      const auto& y = b.first->source().begin;
+      return x.line != y.line ? x.line < y.line : x.column < y.column;
+    });
+    for (auto [key_ptr, node_ptr] : in_file_order) {
+      const toml::key& key = *key_ptr;
+      const toml::node& node = *node_ptr;
+      std::string name(key.str());
+      std::string field = fmt::format("{}.parameters.{}", path, name);
+      if (std::find(known.begin(), known.end(), name) == known.end()) {
+        std::string hint;
+        std::string upper = name;
+        std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char ch) { return std::toupper(ch); });
+        if (upper != name && std::find(known.begin(), known.end(), upper) != known.end()) {
+          hint = fmt::format(" (parameter names are upper case: {})", upper);
+        }
+        fail(key.source(), fmt::format("unknown parameter {}{}", field, hint));
+      }
+      auto text = render_parameter(node);
+      if (!text) fail(node.source(), fmt::format("{} must be a string, number, boolean or list of strings", field));
+      // Checked one by one so the message can point at the line of the parameter at fault.
+      auto single = core::parse_parameters({{name, *text}});
+      if (!single) fail(node.source(), parameter_message(path, single.error().message));
+      c.raw_parameters.emplace_back(std::move(name), std::move(*text));
+    }
+    auto all = core::parse_parameters(c.raw_parameters);
+    if (!all) fail(t.source(), parameter_message(path, all.error().message));
+    c.parameters = std::move(*all);
+  }
+
+  // core's messages start with the parameter name ("AUTOCLOSE must be ..."): qualify it.
+  static std::string parameter_message(const std::string& path, const std::string& message) {
+    return fmt::format("{}.parameters.{}", path, message);
+  }
+
+  void check_connections_together(const toml::array& array, const Config& config) const {
+    std::set<std::string> names;
+    for (std::size_t i = 0; i < config.connections.size(); ++i) {
+      const auto& c = config.connections[i];
+      const auto& t = *array.get(i)->as_table();
+      if (!names.insert(c.name).second) {
+        fail(where(t, "name"), fmt::format("connection[{}].name \"{}\" is used by another connection", i, c.name));
+      }
+      for (std::size_t j = 0; j < i; ++j) {
+        if (config.connections[j].token == c.token) {
+          fail(where(t, "token"), fmt::format("connection[{}].token is the same bot as connection[{}] (\"{}\"); "
+                                              "one connection per bot", i, j, config.connections[j].name));
+        }
+      }
+      if (c.transport == TransportKind::kWebhook && config.server.public_url.empty()) {
+        fail(where(t, "transport"), fmt::format("connection[{}].transport = \"webhook\" needs server.public_url, "
+                                                "the https:// address Telegram can reach", i));
+      }
+    }
+  }
+
+  std::string file_;
+  const SecretSources& secrets_;
+};
+
+core::Result<std::string> read_secret_file(const std::string& path) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) return core::make_error(fmt::format("cannot read {}", path));
+  if (!S_ISREG(info.st_mode)) return core::make_error(fmt::format("{} is not a regular file", path));
+  if ((info.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+    return core::make_error(fmt::format("{} is readable by others (mode {:o}); run: chmod 600 {}", path,
+                                        info.st_mode & 0777, path));
+  }
+  if (static_cast<std::size_t>(info.st_size) > kMaxSecretFileBytes) {
+    return core::make_error(fmt::format("{} is too large for a secret", path));
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return core::make_error(fmt::format("cannot read {}", path));
+  std::ostringstream content;
+  content << in.rdbuf();
+  return content.str();
+}
+
+}  // namespace
+
+const char* to_string(TransportKind kind) { return kind == TransportKind::kWebhook ? "webhook" : "polling"; }
+
+SecretSources SecretSources::system() {
+  SecretSources sources;
+  sources.env = [](const std::string& name) -> std::optional<std::string> {
+    const char* value = std::getenv(name.c_str());
+    if (value == nullptr) return std::nullopt;
+    return std::string(value);
+  };
+  sources.read_file = read_secret_file;
+  return sources;
+}
+
+core::Result<Config> parse_config(std::string_view text, const std::string& source_name,
+                                  const SecretSources& secrets) {
+  toml::table root;
+  try {
+    root = toml::parse(text, source_name);
+  } catch (const toml::parse_error& error) {
+    return core::make_error(fmt::format("{}:{}: {}", source_name, error.source().begin.line, error.description()));
+  }
+  try {
+    return Reader(source_name, secrets).read(root);
+  } catch (const Mistake& mistake) {
+    return core::make_error(mistake.message);
+  }
+}
+
+core::Result<Config> load_config(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return core::make_error(fmt::format("{}: cannot open the configuration file", path));
+  std::ostringstream text;
+  text << in.rdbuf();
+
+  // file: secrets are relative to the configuration file's directory.
+  auto secrets = SecretSources::system();
+  auto base = std::filesystem::path(path).parent_path();
+  secrets.read_file = [base](const std::string& file) {
+    std::filesystem::path p(file);
+    return read_secret_file(p.is_absolute() || base.empty() ? p.string() : (base / p).string());
+  };
+  return parse_config(text.str(), path, secrets);
+}
+
+std::string Config::redacted_summary() const {
+  std::string out = fmt::format("config {}: listen {}:{}", path, server.listen_host, server.listen_port);
+  if (!server.public_url.empty()) out += fmt::format(", public_url {}", server.public_url);
+  out += fmt::format(", sqlite {}, api_base {}, flood limits {}, log level {}", storage.sqlite_path,
+                     telegram.api_base, telegram.limits.enabled ? "on" : "off", logging.level);
+  for (const auto& c : connections) {
+    out += fmt::format("; connection {} (token {}, group {}, {}", c.name, c.token_source, c.group_id,
+                       to_string(c.transport));
+    for (const auto& [name, value] : c.raw_parameters) out += fmt::format(", {}={}", name, value);
+    out += ")";
+  }
+  if (connections.empty()) out += "; no connections";
+  return out;
+}
+
+}  // namespace topicdesk::app

@@ -1,0 +1,83 @@
+// The configuration file (TOML), read into one typed struct and checked as a whole.
+// Every mistake is reported as `file:line: key what is wrong`, e.g.
+//   topicdesk.toml:12: connection[0].parameters.AUTOCLOSE must be OFF or hours 1..1000000 (got "0")
+// Unknown keys are mistakes too. Secrets (`env:NAME`, `file:PATH`) are resolved at load and
+// never appear in messages or in redacted_summary(). docs/configuration.md is the reference.
+#pragma once
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/ids.h"
+#include "core/parameters.h"
+#include "core/result.h"
+#include "telegram/flood_control.h"
+
+namespace topicdesk::app {
+
+struct ServerConfig {
+  std::string listen_host = "127.0.0.1";  // from listen = "host:port"
+  unsigned short listen_port = 8080;
+  std::string public_url;  // webhook mode: the https:// address Telegram reaches the desk at
+};
+
+struct StorageConfig {
+  std::string sqlite_path = "data/topicdesk.db";
+};
+
+struct TelegramConfig {
+  std::string api_base = "https://api.telegram.org";  // without a trailing slash
+  telegram::FloodLimits limits;                        // [telegram.limits]
+};
+
+struct LoggingConfig {
+  std::string level = "info";  // trace, debug, info, warn, error, critical, off
+};
+
+enum class TransportKind { kPolling, kWebhook };
+const char* to_string(TransportKind kind);
+
+struct ConnectionConfig {
+  std::string name;          // [a-z0-9_-]{1,32}, unique
+  std::string token;         // resolved secret; never log it
+  std::string token_source;  // "literal", "env:NAME" or "file:PATH", safe to show
+  core::ChatId group_id = 0;
+  TransportKind transport = TransportKind::kPolling;
+  std::string webhook_secret;  // resolved; required for webhook
+  // [connection.parameters] as written: strings as-is, numbers and booleans as text, arrays
+  // JSON-like (`["w1",["w3","w4"]]`), in file order. `parameters` is the same, checked and typed.
+  core::RawParameters raw_parameters;
+  core::Parameters parameters;
+  int line = 0;  // where the [[connection]] table starts
+};
+
+struct Config {
+  std::string path;
+  ServerConfig server;
+  StorageConfig storage;
+  TelegramConfig telegram;
+  LoggingConfig logging;
+  std::vector<ConnectionConfig> connections;
+
+  // One line for the log at start-up: everything but the secrets.
+  std::string redacted_summary() const;
+};
+
+// Where secrets come from; tests replace both.
+struct SecretSources {
+  std::function<std::optional<std::string>(const std::string& name)> env;
+  // Reads a secret file; an error when it cannot be read or is group/world readable.
+  std::function<core::Result<std::string>(const std::string& path)> read_file;
+  static SecretSources system();
+};
+
+// Reads and checks a configuration file. Relative `file:` paths are relative to the file's
+// directory.
+core::Result<Config> load_config(const std::string& path);
+// The same for text already in memory; `source_name` is used in messages.
+core::Result<Config> parse_config(std::string_view text, const std::string& source_name,
+                                  const SecretSources& secrets);
+
+}  // namespace topicdesk::app

@@ -1,0 +1,344 @@
+// The configuration file: what a valid file gives, and what each mistake says and where.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "app/config.h"
+
+namespace topicdesk::app {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr char kToken[] = "123456:AAbbCCddEEffGGhhIIjjKKllMMnnOOpp_-x";
+constexpr char kOtherToken[] = "654321:ZZyyXXwwVVuuTTssRRqqPPooNNmmLLkk";
+
+class ConfigTest : public ::testing::Test {
+ protected:
+  ConfigTest() {
+    secrets_.env = [this](const std::string& name) -> std::optional<std::string> {
+      auto found = env_.find(name);
+      if (found == env_.end()) return std::nullopt;
+      return found->second;
+    };
+    secrets_.read_file = [this](const std::string& path) -> core::Result<std::string> {
+      auto found = files_.find(path);
+      if (found == files_.end()) return core::make_error("cannot read " + path);
+      return found->second;
+    };
+  }
+
+  core::Result<Config> parse(const std::string& text) { return parse_config(text, "topicdesk.toml", secrets_); }
+
+  // The error message of a configuration that must be refused.
+  std::string error_of(const std::string& text) {
+    auto config = parse(text);
+    EXPECT_FALSE(config) << "accepted:\n" << text;
+    return config ? std::string() : config.error().message;
+  }
+
+  static std::string connection(const std::string& extra = "", const std::string& name = "support",
+                                const std::string& token = kToken) {
+    return "[[connection]]\nname = \"" + name + "\"\ntoken = \"" + token + "\"\ngroup_id = -1001234567890\n" + extra;
+  }
+
+  std::map<std::string, std::string> env_;
+  std::map<std::string, std::string> files_;
+  SecretSources secrets_;
+};
+
+// Valid files -------------------------------------------------------------------------------
+
+TEST_F(ConfigTest, EmptyFileGivesDefaults) {
+  auto config = parse("");
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->server.listen_host, "127.0.0.1");
+  EXPECT_EQ(config->server.listen_port, 8080);
+  EXPECT_EQ(config->storage.sqlite_path, "data/topicdesk.db");
+  EXPECT_EQ(config->telegram.api_base, "https://api.telegram.org");
+  EXPECT_TRUE(config->telegram.limits.enabled);
+  EXPECT_EQ(config->logging.level, "info");
+  EXPECT_TRUE(config->connections.empty());
+}
+
+TEST_F(ConfigTest, FullFileIsReadIntoTheStruct) {
+  env_["SUPPORT_BOT_TOKEN"] = kToken;
+  env_["HOOK_SECRET"] = "s3cret_-X";
+  auto config = parse(R"(
+[server]
+listen = "0.0.0.0:9090"
+public_url = "https://desk.example.com/"
+
+[storage]
+sqlite = "/var/lib/topicdesk/desk.db"
+
+[telegram]
+api_base = "http://127.0.0.1:8081/"
+[telegram.limits]
+enabled = false
+group_per_minute = 40
+chat_per_second = 0.5
+
+[logging]
+level = "debug"
+
+[[connection]]
+name = "support"
+token = "env:SUPPORT_BOT_TOKEN"
+group_id = -1001234567890
+transport = "webhook"
+webhook_secret = "env:HOOK_SECRET"
+
+[connection.parameters]
+WELCOME = "Hi {title}"
+AUTOCLOSE = 24
+SILENT_MODE = true
+PRIVATE_KEYWORDS = ["w1", ["w3", "w4"], ["w5", "~w6"]]
+ICON_COLOR = 0x6FB9F0
+
+[[connection]]
+name = "sales-2"
+token = ")" + std::string(kOtherToken) + R"("
+group_id = -1001234567890
+)");
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->server.listen_host, "0.0.0.0");
+  EXPECT_EQ(config->server.listen_port, 9090);
+  EXPECT_EQ(config->server.public_url, "https://desk.example.com");
+  EXPECT_EQ(config->storage.sqlite_path, "/var/lib/topicdesk/desk.db");
+  EXPECT_EQ(config->telegram.api_base, "http://127.0.0.1:8081");
+  EXPECT_FALSE(config->telegram.limits.enabled);
+  EXPECT_EQ(config->telegram.limits.group_per_minute, 40);
+  EXPECT_DOUBLE_EQ(config->telegram.limits.chat_per_second, 0.5);
+  EXPECT_EQ(config->logging.level, "debug");
+  ASSERT_EQ(config->connections.size(), 2u);
+
+  const auto& support = config->connections[0];
+  EXPECT_EQ(support.name, "support");
+  EXPECT_EQ(support.token, kToken);
+  EXPECT_EQ(support.token_source, "env:SUPPORT_BOT_TOKEN");
+  EXPECT_EQ(support.group_id, -1001234567890);
+  EXPECT_EQ(support.transport, TransportKind::kWebhook);
+  EXPECT_EQ(support.webhook_secret, "s3cret_-X");
+  EXPECT_EQ(support.line, 19);
+  core::RawParameters expected = {{"WELCOME", "Hi {title}"},
+                                  {"AUTOCLOSE", "24"},
+                                  {"SILENT_MODE", "true"},
+                                  {"PRIVATE_KEYWORDS", R"(["w1",["w3","w4"],["w5","~w6"]])"},
+                                  {"ICON_COLOR", "7322096"}};
+  EXPECT_EQ(support.raw_parameters, expected);
+  EXPECT_EQ(support.parameters.welcome, "Hi {title}");
+  EXPECT_EQ(support.parameters.autoclose_hours, 24);
+  EXPECT_TRUE(support.parameters.silent_mode);
+  EXPECT_TRUE(support.parameters.private_keywords.matches("W3 and w4"));
+  EXPECT_FALSE(support.parameters.private_keywords.matches("w5 w6"));
+
+  const auto& sales = config->connections[1];
+  EXPECT_EQ(sales.token_source, "literal");
+  EXPECT_EQ(sales.transport, TransportKind::kPolling);
+  EXPECT_TRUE(sales.raw_parameters.empty());
+}
+
+TEST_F(ConfigTest, ArrayItemsWithQuotesSurviveRendering) {
+  auto config = parse(connection("[connection.parameters]\nPRIVATE_KEYWORDS = ['say \"hi\"', 'back\\slash']\n"));
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->connections[0].raw_parameters[0].second, R"(["say \"hi\"","back\\slash"])");
+  EXPECT_TRUE(config->connections[0].parameters.private_keywords.matches("they say \"hi\" to you"));
+}
+
+// Mistakes: each names the file, the line and the key -------------------------------------
+
+TEST_F(ConfigTest, TomlSyntaxErrorNamesTheLine) {
+  EXPECT_THAT(error_of("[server]\nlisten = \"127.0.0.1:8080\n"), HasSubstr("topicdesk.toml:2:"));
+}
+
+TEST_F(ConfigTest, UnknownKeysAreRefusedWithTheirLine) {
+  EXPECT_EQ(error_of("\n[servr]\n"), "topicdesk.toml:2: unknown key servr (allowed here: server, storage, telegram, "
+                                     "logging, connection)");
+  EXPECT_THAT(error_of("[server]\nlisten = \"127.0.0.1:1\"\nport = 1\n"),
+              HasSubstr("topicdesk.toml:3: unknown key server.port"));
+  EXPECT_THAT(error_of(connection("tokn = \"x\"\n")), HasSubstr("topicdesk.toml:5: unknown key connection[0].tokn"));
+  EXPECT_THAT(error_of("[telegram.limits]\nenable = false\n"),
+              HasSubstr("topicdesk.toml:2: unknown key telegram.limits.enable"));
+}
+
+TEST_F(ConfigTest, ParameterMistakesPointAtTheParameter) {
+  std::string text = connection("[connection.parameters]\nWELCOME = \"hi\"\nAUTOCLOSE = 0\n");
+  EXPECT_THAT(error_of(text), HasSubstr("topicdesk.toml:7: connection[0].parameters.AUTOCLOSE must be OFF or hours "
+                                        "1..1000000"));
+  EXPECT_THAT(error_of(connection("[connection.parameters]\nAUTOCLOSE = 1000001\n")),
+              HasSubstr("topicdesk.toml:6: connection[0].parameters.AUTOCLOSE must be"));
+  EXPECT_THAT(error_of(connection("[connection.parameters]\nHIDE_INFO = \"maybe\"\n")),
+              HasSubstr("topicdesk.toml:6: connection[0].parameters.HIDE_INFO must be OFF, name or command"));
+  EXPECT_THAT(error_of(connection("[connection.parameters]\nSILENT_MODE = \"perhaps\"\n")),
+              HasSubstr("topicdesk.toml:6: connection[0].parameters.SILENT_MODE must be true or false"));
+  EXPECT_THAT(error_of(connection("[connection.parameters]\nPRIVATE_KEYWORDS = [[\"a\", [\"b\"]]]\n")),
+              HasSubstr("topicdesk.toml:6: connection[0].parameters.PRIVATE_KEYWORDS must be a string, number, "
+                        "boolean or list of strings"));
+}
+
+TEST_F(ConfigTest, UnknownParameterNamesAreRefused) {
+  EXPECT_THAT(error_of(connection("[connection.parameters]\nAUTO_CLOSE = 5\n")),
+              HasSubstr("topicdesk.toml:6: unknown parameter connection[0].parameters.AUTO_CLOSE"));
+  EXPECT_THAT(error_of(connection("[connection.parameters]\nautoclose = 5\n")),
+              HasSubstr("(parameter names are upper case: AUTOCLOSE)"));
+}
+
+TEST_F(ConfigTest, ConnectionFieldsAreChecked) {
+  EXPECT_EQ(error_of("[[connection]]\ntoken = \"" + std::string(kToken) + "\"\ngroup_id = -1\n"),
+            "topicdesk.toml:1: connection[0] is missing (e.g. name = \"support\")");
+  EXPECT_THAT(error_of(connection("", "Support")), HasSubstr("topicdesk.toml:2: connection[0].name must be 1-32 of"));
+  EXPECT_THAT(error_of(connection("", std::string(33, 'a'))), HasSubstr("connection[0].name must be"));
+  EXPECT_THAT(error_of("[[connection]]\nname = \"a\"\ntoken = \"" + std::string(kToken) + "\"\ngroup_id = 100\n"),
+              HasSubstr("topicdesk.toml:4: connection[0].group_id must be"));
+  EXPECT_THAT(error_of("[[connection]]\nname = \"a\"\ntoken = \"" + std::string(kToken) + "\"\ngroup_id = \"-100\"\n"),
+              HasSubstr("topicdesk.toml:4: connection[0].group_id must be an integer"));
+  EXPECT_THAT(error_of(connection("transport = \"carrier-pigeon\"\n")),
+              HasSubstr("topicdesk.toml:5: connection[0].transport must be \"polling\" or \"webhook\""));
+  EXPECT_THAT(error_of("connection = 5\n"), HasSubstr("topicdesk.toml:1: connection must be an array of tables"));
+}
+
+TEST_F(ConfigTest, WebhookNeedsASecretAndAPublicUrl) {
+  EXPECT_THAT(error_of(connection("transport = \"webhook\"\n")),
+              HasSubstr("topicdesk.toml:5: connection[0].webhook_secret is required with transport = \"webhook\""));
+  EXPECT_THAT(error_of(connection("transport = \"webhook\"\nwebhook_secret = \"ok_secret\"\n")),
+              HasSubstr("topicdesk.toml:5: connection[0].transport = \"webhook\" needs server.public_url"));
+  EXPECT_THAT(error_of("[server]\npublic_url = \"https://d.example\"\n" +
+                       connection("transport = \"webhook\"\nwebhook_secret = \"bad secret!\"\n")),
+              HasSubstr("topicdesk.toml:8: connection[0].webhook_secret (literal) must be 1-256 of"));
+  EXPECT_TRUE(parse("[server]\npublic_url = \"https://d.example\"\n" +
+                    connection("transport = \"webhook\"\nwebhook_secret = \"" + std::string(256, 'x') + "\"\n")));
+  EXPECT_FALSE(parse("[server]\npublic_url = \"https://d.example\"\n" +
+                     connection("transport = \"webhook\"\nwebhook_secret = \"" + std::string(257, 'x') + "\"\n")));
+}
+
+TEST_F(ConfigTest, ConnectionsMustDifferInNameAndBot) {
+  EXPECT_THAT(error_of(connection() + connection("", "support", kOtherToken)),
+              HasSubstr("topicdesk.toml:6: connection[1].name \"support\" is used by another connection"));
+  EXPECT_THAT(error_of(connection() + connection("", "sales")),
+              HasSubstr("topicdesk.toml:7: connection[1].token is the same bot as connection[0]"));
+  EXPECT_TRUE(parse(connection() + connection("", "sales", kOtherToken))) << "sharing a group is fine";
+}
+
+TEST_F(ConfigTest, ServerStorageTelegramAndLoggingValuesAreChecked) {
+  EXPECT_THAT(error_of("[server]\nlisten = \"8080\"\n"), HasSubstr("topicdesk.toml:2: server.listen must be host:port"));
+  EXPECT_THAT(error_of("[server]\nlisten = \"localhost:70000\"\n"), HasSubstr("server.listen must be host:port"));
+  EXPECT_THAT(error_of("[server]\nlisten = 8080\n"), HasSubstr("topicdesk.toml:2: server.listen must be a string"));
+  EXPECT_THAT(error_of("[server]\npublic_url = \"desk.example.com\"\n"),
+              HasSubstr("topicdesk.toml:2: server.public_url must be an https:// address"));
+  EXPECT_THAT(error_of("[storage]\npostgres = \"postgres://x\"\n"),
+              HasSubstr("topicdesk.toml:2: storage.postgres is not supported yet"));
+  EXPECT_THAT(error_of("[storage]\nsqlite = \"\"\n"), HasSubstr("topicdesk.toml:2: storage.sqlite must be a file path"));
+  EXPECT_THAT(error_of("[telegram]\napi_base = \"ftp://x\"\n"), HasSubstr("telegram.api_base must be an http(s)://"));
+  EXPECT_THAT(error_of("[telegram.limits]\ngroup_per_minute = 0\n"),
+              HasSubstr("topicdesk.toml:2: telegram.limits.group_per_minute must be 1..100000"));
+  EXPECT_THAT(error_of("[logging]\nlevel = \"loud\"\n"), HasSubstr("topicdesk.toml:2: logging.level must be one of"));
+  EXPECT_THAT(error_of("server = 1\n"), HasSubstr("topicdesk.toml:1: server must be a table"));
+
+  auto v6 = parse("[server]\nlisten = \"[::1]:8443\"\n");
+  ASSERT_TRUE(v6) << v6.error().message;
+  EXPECT_EQ(v6->server.listen_host, "::1");
+  EXPECT_EQ(v6->server.listen_port, 8443);
+}
+
+// Secrets -----------------------------------------------------------------------------------
+
+TEST_F(ConfigTest, TokenFromEnvironmentAndFile) {
+  env_["BOT"] = kToken;
+  files_["/run/secrets/bot"] = std::string(kOtherToken) + "\n";
+  auto config = parse(connection("", "a", "env:BOT") + connection("", "b", "file:/run/secrets/bot"));
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->connections[0].token, kToken);
+  EXPECT_EQ(config->connections[1].token, kOtherToken) << "trailing newline trimmed";
+  EXPECT_EQ(config->connections[1].token_source, "file:/run/secrets/bot");
+}
+
+TEST_F(ConfigTest, MissingSecretsAreNamedWithoutTheirValue) {
+  EXPECT_THAT(error_of(connection("", "a", "env:NOPE")),
+              HasSubstr("topicdesk.toml:3: connection[0].token: environment variable NOPE is not set"));
+  EXPECT_THAT(error_of(connection("", "a", "env:")), HasSubstr("\"env:\" must be followed by a variable name"));
+  EXPECT_THAT(error_of(connection("", "a", "file:/nope")), HasSubstr("topicdesk.toml:3: connection[0].token: cannot read /nope"));
+  EXPECT_THAT(error_of(connection("", "a", "")), HasSubstr("topicdesk.toml:3: connection[0].token is empty"));
+}
+
+TEST_F(ConfigTest, BadTokensAreRefusedWithoutPrintingThem) {
+  const std::string secretish = "not-a-token-but-secret-ABCDEFG";
+  std::string message = error_of(connection("", "a", secretish));
+  EXPECT_THAT(message, HasSubstr("topicdesk.toml:3: connection[0].token (literal) does not look like a bot token"));
+  EXPECT_THAT(message, Not(HasSubstr(secretish)));
+  env_["BOT"] = "12345:has spaces";
+  message = error_of(connection("", "a", "env:BOT"));
+  EXPECT_THAT(message, HasSubstr("connection[0].token (env:BOT) does not look like a bot token"));
+  EXPECT_THAT(message, Not(HasSubstr("has spaces")));
+}
+
+TEST_F(ConfigTest, SummaryNeverShowsSecrets) {
+  env_["HOOK"] = "hook_secret_value";
+  auto config = parse("[server]\npublic_url = \"https://d.example\"\n" +
+                      connection("transport = \"webhook\"\nwebhook_secret = \"env:HOOK\"\n[connection.parameters]\n"
+                                 "AUTOCLOSE = 24\n"));
+  ASSERT_TRUE(config) << config.error().message;
+  std::string summary = config->redacted_summary();
+  EXPECT_THAT(summary, Not(HasSubstr(kToken)));
+  EXPECT_THAT(summary, Not(HasSubstr("123456:")));
+  EXPECT_THAT(summary, Not(HasSubstr("hook_secret_value")));
+  EXPECT_THAT(summary, HasSubstr("connection support (token literal, group -1001234567890, webhook, AUTOCLOSE=24)"));
+  EXPECT_THAT(summary, HasSubstr("listen 127.0.0.1:8080"));
+}
+
+// Files on disk -----------------------------------------------------------------------------
+
+class ConfigFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("topicdesk-config-test-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::string write(const std::string& name, const std::string& content, mode_t mode) {
+    auto path = (dir_ / name).string();
+    std::ofstream(path) << content;
+    ::chmod(path.c_str(), mode);
+    return path;
+  }
+
+  std::filesystem::path dir_;
+};
+
+TEST_F(ConfigFileTest, SecretFileRelativeToTheConfigWithTightPermissions) {
+  write("bot.token", std::string(kToken) + "\n", 0600);
+  auto path = write("topicdesk.toml", "[[connection]]\nname = \"a\"\ntoken = \"file:bot.token\"\ngroup_id = -100\n", 0644);
+  auto config = load_config(path);
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->connections[0].token, kToken);
+  EXPECT_EQ(config->path, path);
+}
+
+TEST_F(ConfigFileTest, SecretFileReadableByOthersIsRefused) {
+  write("bot.token", kToken, 0644);
+  auto path = write("topicdesk.toml", "[[connection]]\nname = \"a\"\ntoken = \"file:bot.token\"\ngroup_id = -100\n", 0644);
+  auto config = load_config(path);
+  ASSERT_FALSE(config);
+  EXPECT_THAT(config.error().message, HasSubstr(path + ":3: connection[0].token:"));
+  EXPECT_THAT(config.error().message, HasSubstr("is readable by others (mode 644); run: chmod 600"));
+  EXPECT_THAT(config.error().message, Not(HasSubstr(kToken)));
+
+  write("bot.token", kToken, 0640);
+  EXPECT_FALSE(load_config(path)) << "group-readable is refused too";
+}
+
+TEST_F(ConfigFileTest, MissingFileIsNamed) {
+  auto config = load_config((dir_ / "absent.toml").string());
+  ASSERT_FALSE(config);
+  EXPECT_THAT(config.error().message, HasSubstr("absent.toml: cannot open the configuration file"));
+}
+
+}  // namespace
+}  // namespace topicdesk::app
