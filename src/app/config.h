@@ -2,7 +2,8 @@
 // Every mistake is reported as `file:line: key what is wrong`, e.g.
 //   topicdesk.toml:12: connection[0].parameters.AUTOCLOSE must be OFF or hours 1..1000000 (got "0")
 // Unknown keys are mistakes too. Secrets (`env:NAME`, `file:PATH`) are resolved at load and
-// never appear in messages or in redacted_summary(). docs/configuration.md is the reference.
+// never appear in messages or in redacted_summary(). The README's "Configuration" section and
+// docs/parameters.md describe the file for users.
 #pragma once
 #include <functional>
 #include <optional>
