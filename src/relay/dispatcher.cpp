@@ -114,6 +114,7 @@ void Dispatcher::stop() {
 asio::awaitable<void> Dispatcher::run() {
   while (!stopped_) {
     dirty_ = false;
+    flush_commits();
     UnixMillis now = unix_millis_now();
     dispatch_ready(now);
     publish_gauges(now);
@@ -122,6 +123,7 @@ asio::awaitable<void> Dispatcher::run() {
     wake_timer_.expires_after(std::chrono::milliseconds(std::max<UnixMillis>(0, wake_at - now)));
     co_await wake_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
   }
+  flush_commits();
 }
 
 UnixMillis Dispatcher::next_wake(UnixMillis now) const {
@@ -199,8 +201,7 @@ asio::awaitable<void> Dispatcher::execute(Prepared p) {
       spdlog::error("outbox job {}: could not record the failure: {}", p.job.id, again.what());
     }
   }
-  in_flight_.erase(p.job.id);
-  wake();
+  // The job leaves in_flight_ when its outcome is committed (flush_commits).
 }
 
 asio::awaitable<ApiResult> Dispatcher::ensure_topic(Connection& c, store::Dialog& dialog) {
@@ -276,9 +277,11 @@ asio::awaitable<void> Dispatcher::perform(Prepared& p) {
     auto link = store_.link_by_group_message(context.group_id, source);
     return link && link->dialog_id == dialog_id ? link->user_message_id : 0;
   };
-  auto add_link = [&](core::MessageId source, core::MessageId copy) {
+  // Runs later, in the commit of the job's outcome: captures values only.
+  auto add_link = [this, connection_id = context.id, dialog_id, to_group](core::MessageId source,
+                                                                           core::MessageId copy) {
     if (copy == 0) return;
-    store::MessageLink link{.connection_id = context.id, .dialog_id = dialog_id};
+    store::MessageLink link{.connection_id = connection_id, .dialog_id = dialog_id};
     link.user_message_id = to_group ? source : copy;
     link.group_message_id = to_group ? copy : source;
     link.direction = to_group ? store::LinkDirection::kUserToGroup : store::LinkDirection::kGroupToUser;
@@ -294,7 +297,9 @@ asio::awaitable<void> Dispatcher::perform(Prepared& p) {
     call.params["from_chat_id"] = to_group ? user_chat : context.group_id;
     call.params["message_id"] = pl.message_id;
     if (auto reply = linked(pl.reply_to)) call.params["reply_parameters"] = reply_parameters(reply);
-    call.record = [&, source = pl.message_id](const json::value& result) { add_link(source, message_id_of(result)); };
+    call.record = [add_link, source = pl.message_id](const json::value& result) {
+      add_link(source, message_id_of(result));
+    };
   } else if (kind == job::kCopyAlbumToTopic || kind == job::kCopyAlbumToUser) {
     call.method = "copyMessages";
     call.params = target;
@@ -302,12 +307,12 @@ asio::awaitable<void> Dispatcher::perform(Prepared& p) {
     json::array ids;
     for (auto id : pl.message_ids) ids.push_back(id);
     call.params["message_ids"] = std::move(ids);
-    call.record = [&](const json::value& result) {
+    call.record = [add_link, sources = pl.message_ids](const json::value& result) {
       const auto* copies = result.if_array();
       if (copies == nullptr) return;
       // copyMessages skips what it cannot copy; pair the answers with the sources in order.
-      for (std::size_t i = 0; i < copies->size() && i < pl.message_ids.size(); ++i) {
-        add_link(pl.message_ids[i], message_id_of((*copies)[i]));
+      for (std::size_t i = 0; i < copies->size() && i < sources.size(); ++i) {
+        add_link(sources[i], message_id_of((*copies)[i]));
       }
     };
   } else if (kind == job::kSendText) {
@@ -356,7 +361,9 @@ asio::awaitable<void> Dispatcher::perform(Prepared& p) {
     co_await on_failure(p, result);
     co_return;
   }
-  finish_done(p, call.record ? std::function<void()>([&] { call.record(result.result); }) : std::function<void()>());
+  std::function<void()> record;
+  if (call.record) record = [record = std::move(call.record), answer = std::move(result.result)] { record(answer); };
+  finish_done(p, std::move(record));
 }
 
 asio::awaitable<void> Dispatcher::on_failure(Prepared& p, const ApiResult& r) {
@@ -384,13 +391,14 @@ asio::awaitable<void> Dispatcher::on_failure(Prepared& p, const ApiResult& r) {
       co_return;
     }
     // The topic was deleted: forget it; the retry creates a new one with its card first.
-    store_.transaction([&] {
-      auto dialog = store_.dialog(p.dialog->id);
-      if (dialog && dialog->thread_id == p.thread) {
+    commit_later(p.job.id, [this, dialog_id = p.dialog->id, thread = p.thread, job_id = p.job.id, now,
+                            error = r.description] {
+      auto dialog = store_.dialog(dialog_id);
+      if (dialog && dialog->thread_id == thread) {
         dialog->thread_id = 0;
         store_.update_dialog(*dialog);
       }
-      store_.outbox_retry(p.job.id, now, r.description);
+      store_.outbox_retry(job_id, now, error);
     });
     count(p.job.kind, "retried");
     retry_times_.insert(now);
@@ -413,25 +421,27 @@ asio::awaitable<void> Dispatcher::on_failure(Prepared& p, const ApiResult& r) {
   }
   if (!to_group && r.error_code == 403) {
     bool blocked = contains(description, "blocked");
-    store_.transaction([&] {
-      if (p.dialog && blocked) {
-        auto dialog = store_.dialog(p.dialog->id);
+    core::DialogId dialog_id = p.dialog ? p.dialog->id : 0;
+    bool tell = p.dialog && p.payload.operator_message;
+    commit_later(p.job.id, [this, dialog_id, blocked, tell, job_id = p.job.id, connection_id = c.context.id,
+                            error = r.description, now] {
+      if (dialog_id != 0 && blocked) {
+        auto dialog = store_.dialog(dialog_id);
         if (dialog && !dialog->user_blocked_bot) {
           dialog->user_blocked_bot = true;
           store_.update_dialog(*dialog);
         }
       }
-      store_.outbox_fail(p.job.id, r.description);
-      if (p.dialog && p.payload.operator_message) {
-        std::string reason = blocked ? "the user blocked the bot." : r.description;
-        store_.outbox_add(make_job(c.context.id, job::kSendText,
-                                   JobPayload{.dialog = p.dialog->id, .to = Side::kGroup,
+      store_.outbox_fail(job_id, error);
+      if (tell) {
+        std::string reason = blocked ? "the user blocked the bot." : error;
+        store_.outbox_add(make_job(connection_id, job::kSendText,
+                                   JobPayload{.dialog = dialog_id, .to = Side::kGroup,
                                               .text = core::notice::not_delivered(reason)},
                                    kPriorityOperatorReply, now));
       }
     });
     count(p.job.kind, "failed");
-    dirty_ = true;
     co_return;
   }
   if (r.error_code == 403) {  // the bot lost the group: operators must fix it; never drop
@@ -441,37 +451,67 @@ asio::awaitable<void> Dispatcher::on_failure(Prepared& p, const ApiResult& r) {
   finish_fail(p, r.description, p.payload.operator_message);
 }
 
-void Dispatcher::finish_done(const Prepared& p, const std::function<void()>& record) {
-  store_.transaction([&] {
+void Dispatcher::finish_done(const Prepared& p, std::function<void()> record) {
+  commit_later(p.job.id, [this, job_id = p.job.id, record = std::move(record)] {
     if (record) record();
-    store_.outbox_done(p.job.id);
+    store_.outbox_done(job_id);
   });
   count(p.job.kind, "done");
   UnixMillis waited = unix_millis_now() - p.job.created_at;
-  core::Metrics::global()
-      .counter("topicdesk_outbox_wait_seconds_sum", "Seconds from job creation to completion, summed")
-      .add(static_cast<double>(waited) / 1000.0);
+  if (!wait_sum_) {
+    wait_sum_ = &core::Metrics::global().counter("topicdesk_outbox_wait_seconds_sum",
+                                                 "Seconds from job creation to completion, summed");
+  }
+  wait_sum_->add(static_cast<double>(waited) / 1000.0);
 }
 
 void Dispatcher::finish_retry(const Prepared& p, UnixMillis not_before, const std::string& error) {
-  store_.outbox_retry(p.job.id, not_before, error);
+  commit_later(p.job.id, [this, job_id = p.job.id, not_before, error] { store_.outbox_retry(job_id, not_before, error); });
   retry_times_.insert(not_before);
   count(p.job.kind, "retried");
 }
 
 void Dispatcher::finish_fail(const Prepared& p, const std::string& error, bool tell_operators) {
   spdlog::warn("outbox job {} ({}) failed: {}", p.job.id, p.job.kind, error);
-  store_.transaction([&] {
-    store_.outbox_fail(p.job.id, error);
-    if (tell_operators && p.dialog) {
-      store_.outbox_add(make_job(p.job.connection_id, job::kSendText,
-                                 JobPayload{.dialog = p.dialog->id, .to = Side::kGroup,
+  core::DialogId dialog_id = tell_operators && p.dialog ? p.dialog->id : 0;
+  commit_later(p.job.id, [this, job_id = p.job.id, connection_id = p.job.connection_id, dialog_id, error] {
+    store_.outbox_fail(job_id, error);
+    if (dialog_id != 0) {
+      store_.outbox_add(make_job(connection_id, job::kSendText,
+                                 JobPayload{.dialog = dialog_id, .to = Side::kGroup,
                                             .text = core::notice::not_delivered(error)},
                                  kPriorityOperatorReply, unix_millis_now()));
     }
   });
   count(p.job.kind, "failed");
-  if (tell_operators) dirty_ = true;
+}
+
+void Dispatcher::commit_later(std::int64_t job_id, std::function<void()> body) {
+  in_flight_.insert(job_id);  // stays excluded from outbox_ready until committed
+  pending_commits_.push_back(PendingCommit{job_id, std::move(body)});
+  wake();
+}
+
+void Dispatcher::flush_commits() {
+  if (pending_commits_.empty()) return;
+  std::vector<PendingCommit> batch;
+  batch.swap(pending_commits_);
+  try {
+    store_.transaction([&] {
+      for (auto& commit : batch) commit.body();
+    });
+  } catch (const std::exception& error) {
+    // One bad outcome must not undo the others: record them one by one.
+    spdlog::error("dispatcher: batch commit failed ({}), committing one by one", error.what());
+    for (auto& commit : batch) {
+      try {
+        store_.transaction(commit.body);
+      } catch (const std::exception& again) {
+        spdlog::error("dispatcher: outcome of job {} not recorded: {}", commit.job_id, again.what());
+      }
+    }
+  }
+  for (const auto& commit : batch) in_flight_.erase(commit.job_id);
 }
 
 void Dispatcher::count(std::string_view kind, std::string_view result) {

@@ -108,16 +108,29 @@ void Engine::handle(const Event& event, UnixMillis now) {
 }
 
 void Engine::handle_inbox(const store::InboxEntry& entry, UnixMillis now) {
-  store_.transaction([&] {
-    auto event = core::event_from_json(entry.payload);
-    if (event) {
-      route(*event, now);
-    } else {
-      spdlog::error("connection {}: inbox entry {} is malformed, skipped: {}", context_.name, entry.id,
-                    event.error().message);
-    }
-    store_.inbox_done(entry.id);
-  });
+  store_.transaction([&] { handle_inbox_entry(entry, now); });
+}
+
+void Engine::handle_inbox_batch(const std::vector<store::InboxEntry>& entries, UnixMillis now) {
+  try {
+    store_.transaction([&] {
+      for (const auto& entry : entries) handle_inbox_entry(entry, now);
+    });
+  } catch (const std::exception& error) {
+    spdlog::error("connection {}: inbox batch failed ({}), handling entries one by one", context_.name, error.what());
+    for (const auto& entry : entries) handle_inbox(entry, now);
+  }
+}
+
+void Engine::handle_inbox_entry(const store::InboxEntry& entry, UnixMillis now) {
+  auto event = core::event_from_json(entry.payload);
+  if (event) {
+    route(*event, now);
+  } else {
+    spdlog::error("connection {}: inbox entry {} is malformed, skipped: {}", context_.name, entry.id,
+                  event.error().message);
+  }
+  store_.inbox_done(entry.id);
 }
 
 void Engine::route(const Event& e, UnixMillis now) {

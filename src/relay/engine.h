@@ -8,6 +8,7 @@
 #pragma once
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/commands.h"
 #include "core/event.h"
@@ -43,6 +44,10 @@ class Engine {
   // Parses an inbox entry, handles it and marks it done in one transaction. A malformed entry
   // is logged and marked done (it can never succeed).
   void handle_inbox(const store::InboxEntry& entry, core::UnixMillis now);
+  // Several entries in one transaction: the same outcome as handle_inbox() one by one, with one
+  // commit instead of many (what limits throughput on disk). If the batch fails as a whole it
+  // is retried entry by entry, so one bad entry cannot hold back the others.
+  void handle_inbox_batch(const std::vector<store::InboxEntry>& entries, core::UnixMillis now);
   // A due durable timer of this connection (album gathering). Stale timers are ignored.
   void on_timer(const store::Timer& timer, core::UnixMillis now);
   // Closes dialogs waiting for the user longer than AUTOCLOSE hours; returns how many.
@@ -50,6 +55,7 @@ class Engine {
 
  private:
   void route(const core::Event& event, core::UnixMillis now);
+  void handle_inbox_entry(const store::InboxEntry& entry, core::UnixMillis now);
   void on_user_message(const core::Event& event, core::UnixMillis now);
   void on_user_edit(const core::Event& event, core::UnixMillis now);
   void on_user_reaction(const core::Event& event, core::UnixMillis now);

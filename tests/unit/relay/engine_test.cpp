@@ -373,5 +373,16 @@ TEST_F(EngineTest, InboxEntriesAreHandledAndMarkedDone) {
   EXPECT_TRUE(store_->dialog_by_user(context_.id, kAnn).has_value());
 }
 
+TEST_F(EngineTest, InboxBatchesGiveTheSameOutcomeInOneTransaction) {
+  auto& e = engine();
+  for (int i = 1; i <= 3; ++i) {
+    ASSERT_TRUE(store_->inbox_add(context_.id, i, core::event_to_json(user_message(kAnn, i, "m" + std::to_string(i)))));
+  }
+  e.handle_inbox_batch(store_->inbox_pending(context_.id, 10), kT0);
+  EXPECT_TRUE(store_->inbox_pending(context_.id, 10).empty());
+  auto jobs = take_jobs(*store_);
+  EXPECT_EQ(kinds(jobs), (std::vector<std::string>{"create_topic", "copy_to_topic", "copy_to_topic", "copy_to_topic"}));
+}
+
 }  // namespace
 }  // namespace topicdesk::relay

@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,8 +26,7 @@ class FakeBotApi : public telegram::BotApi {
   boost::asio::awaitable<telegram::ApiResult> call(std::string method, boost::json::object params) override {
     calls.push_back(Call{std::move(method), std::move(params)});
     const Call& c = calls.back();
-    int nth = 0;
-    for (const auto& earlier : calls) nth += earlier.method == c.method;
+    int nth = ++calls_per_method_[c.method];
     if (script) {
       if (auto answer = script(c, nth)) co_return *answer;
     }
@@ -55,6 +55,8 @@ class FakeBotApi : public telegram::BotApi {
   std::int64_t next_message = 5000;
 
  private:
+  std::map<std::string, int, std::less<>> calls_per_method_;
+
   telegram::ApiResult answer(const Call& c) {
     telegram::ApiResult r;
     r.ok = true;
