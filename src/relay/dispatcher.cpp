@@ -252,6 +252,14 @@ asio::awaitable<void> Dispatcher::perform(Prepared& p) {
     } else {
       if (p.dialog->thread_id == 0) {
         ApiResult created = co_await ensure_topic(c, *p.dialog);
+        if (!created.ok && created.error_code >= 400 && created.error_code < 500 && created.error_code != 429) {
+          // Missing rights, not a forum, no such chat: the operators must fix the group. Until
+          // then the dialog's messages wait (never dropped), retried at the longest backoff.
+          spdlog::error("connection {}: cannot create a topic for dialog {}: {}", context.name, p.dialog->id,
+                        created.description);
+          finish_retry(p, unix_millis_now() + options_.backoff_max, created.description);
+          co_return;
+        }
         if (!created.ok) {
           co_await on_failure(p, created);
           co_return;

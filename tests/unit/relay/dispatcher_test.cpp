@@ -290,5 +290,59 @@ TEST_F(DispatcherTest, FloodLimitedGroupWaitsWithoutBlockingTheUserSide) {
   EXPECT_EQ(store_->outbox_stats().pending, 2);             // the group copy and the title edit
 }
 
+TEST_F(DispatcherTest, OperatorEditsReactionsAndAlbumsUseTheirLinks) {
+  start();
+  first_exchange();
+  handle(operator_message(1000, 7000, "Hi tehre"));
+  ASSERT_TRUE(run_until([&] { return idle(); }));
+  core::MessageId at_user = 5002;  // card 5000, Ann's copy 5001, the answer at Ann 5002
+  auto edit = operator_message(1000, 7000, "Hi there");
+  edit.kind = core::EventKind::kOperatorEdit;
+  handle(edit);
+  auto reaction = operator_message(0, 5001, "");  // on the copy of Ann's message
+  reaction.kind = core::EventKind::kOperatorReaction;
+  reaction.new_reactions = {"👍"};
+  handle(reaction);
+  ASSERT_TRUE(run_until([&] { return idle(); }));
+  auto edits = api_.of("editMessageText");
+  ASSERT_EQ(edits.size(), 1u);
+  EXPECT_EQ(as_int(edits[0].params.at("chat_id")), kAnn);
+  EXPECT_EQ(as_int(edits[0].params.at("message_id")), at_user);
+  auto reactions = api_.of("setMessageReaction");
+  ASSERT_EQ(reactions.size(), 1u);
+  EXPECT_EQ(as_int(reactions[0].params.at("chat_id")), kAnn);
+  EXPECT_EQ(as_int(reactions[0].params.at("message_id")), 1);
+
+  // An album: one copyMessages call, every part linked.
+  for (int i = 0; i < 3; ++i) {
+    auto part = user_message(kAnn, 10 + i, "");
+    part.media_group_id = "alb";
+    handle(part);
+  }
+  for (const auto& timer : store_->timers_due(unix_millis_now() + kAlbumGatherMillis, 10)) {
+    engine_.on_timer(timer, unix_millis_now() + kAlbumGatherMillis);
+  }
+  dispatcher_->notify();
+  ASSERT_TRUE(run_until([&] { return idle(); }));
+  auto albums = api_.of("copyMessages");
+  ASSERT_EQ(albums.size(), 1u);
+  EXPECT_EQ(albums[0].params.at("message_ids").as_array().size(), 3u);
+  EXPECT_EQ(as_int(albums[0].params.at("message_thread_id")), 1000);
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(store_->link_by_user_message(ann().id, 10 + i).has_value()) << i;
+}
+
+TEST_F(DispatcherTest, TopicsThatCannotBeCreatedWaitInsteadOfDropping) {
+  api_.script = [](const FakeBotApi::Call& c, int nth) -> std::optional<telegram::ApiResult> {
+    if (c.method == "createForumTopic" && nth == 1) return FakeBotApi::error(400, "Bad Request: not enough rights to create a topic");
+    return std::nullopt;
+  };
+  start();
+  handle(user_message(kAnn, 1, "hello"));
+  ASSERT_TRUE(run_until([&] { return idle(); }));
+  EXPECT_EQ(api_.of("createForumTopic").size(), 2u);
+  EXPECT_EQ(store_->outbox_stats().failed, 0);
+  EXPECT_TRUE(store_->link_by_user_message(ann().id, 1).has_value());
+}
+
 }  // namespace
 }  // namespace topicdesk::relay
