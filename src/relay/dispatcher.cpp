@@ -178,13 +178,14 @@ bool Dispatcher::start_job(store::OutboxJob job, UnixMillis now) {
   p.chat = p.payload.to == Side::kGroup ? context.group_id : p.dialog ? p.dialog->user_id : p.payload.chat;
 
   auto& flood = *p.connection->flood;
-  UnixMillis slot = flood.next_slot(p.chat, now);
+  int messages = messages_of(p.job.kind, p.payload);
+  UnixMillis slot = flood.next_slot(p.chat, now, std::max(messages, 1));
   if (slot > now) {
     deferred_[p.job.id] = slot;
     count("flood", "deferred");
     return false;
   }
-  if (int messages = messages_of(p.job.kind, p.payload); messages > 0) flood.record_send(p.chat, now, messages);
+  if (messages > 0) flood.record_send(p.chat, now, messages);
   in_flight_.insert(p.job.id);
   asio::co_spawn(executor_, execute(std::move(p)), asio::detached);
   return true;
