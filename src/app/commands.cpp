@@ -1,0 +1,71 @@
+#include "app/commands.h"
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+
+#include "app/doctor.h"
+#include "app/runtime.h"
+#include "app/settings.h"
+#include "store/store.h"
+
+namespace topicdesk::app {
+namespace {
+
+void setup_logging(const std::string& level) {
+  auto logger = spdlog::stderr_color_mt("topicdesk");
+  logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
+  logger->set_level(spdlog::level::from_str(level));
+  spdlog::set_default_logger(logger);
+}
+
+// Loads the configuration or prints why it cannot be used.
+std::optional<LoadedSettings> load_or_explain(const std::string& config_path) {
+  auto loaded = load_settings(config_path);
+  if (!loaded) {
+    std::cerr << loaded.error().message << "\n";
+    return std::nullopt;
+  }
+  return std::move(loaded).value();
+}
+
+}  // namespace
+
+const char* version() { return "0.1.0"; }
+
+int run_command(const std::string& config_path) {
+  auto loaded = load_or_explain(config_path);
+  if (!loaded) return 2;
+  setup_logging(loaded->log_level);
+  spdlog::info("topicdesk {} starting: {}", version(), loaded->summary);
+  try {
+    Runtime runtime(std::move(loaded->runtime));
+    return runtime.run();
+  } catch (const std::exception& e) {
+    spdlog::critical("{}", e.what());
+    return 1;
+  }
+}
+
+int doctor_command(const std::string& config_path) {
+  auto loaded = load_or_explain(config_path);
+  if (!loaded) return 2;
+  return run_doctor(loaded->runtime, std::cout) ? 0 : 1;
+}
+
+int migrate_command(const std::string& config_path) {
+  auto loaded = load_or_explain(config_path);
+  if (!loaded) return 2;
+  try {
+    auto store = store::open_sqlite(loaded->runtime.sqlite_path);  // opening applies migrations
+    std::cout << "database " << loaded->runtime.sqlite_path << " is at schema version " << store->schema_version()
+              << "\n";
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "migrate: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+}  // namespace topicdesk::app

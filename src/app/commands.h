@@ -1,0 +1,20 @@
+// The subcommands of the topicdesk binary. Each returns the process exit code.
+#pragma once
+#include <string>
+
+namespace topicdesk::app {
+
+struct DemoOptions {
+  std::string tgsim_path;
+  std::string data_dir = "data/demo";
+  int sim_port = 8081;
+  int desk_port = 8080;
+};
+
+int run_command(const std::string& config_path);
+int doctor_command(const std::string& config_path);
+int migrate_command(const std::string& config_path);
+int demo_command(const DemoOptions& options);
+const char* version();
+
+}  // namespace topicdesk::app

@@ -1,0 +1,129 @@
+#include "app/doctor.h"
+
+#include <fmt/format.h>
+
+#include <boost/asio.hpp>
+#include <boost/json.hpp>
+
+#include "telegram/bot_api_client.h"
+#include "telegram/redact.h"
+
+namespace topicdesk::app {
+namespace asio = boost::asio;
+namespace json = boost::json;
+namespace {
+
+class Report {
+ public:
+  explicit Report(std::ostream& out) : out_(out) {}
+  void pass(const std::string& what) { out_ << "  ok    " << what << "\n"; }
+  void fail(const std::string& what, const std::string& fix) {
+    out_ << "  FIX   " << what << "\n        -> " << fix << "\n";
+    healthy_ = false;
+  }
+  void note(const std::string& what) { out_ << "  note  " << what << "\n"; }
+  bool healthy() const { return healthy_; }
+
+ private:
+  std::ostream& out_;
+  bool healthy_ = true;
+};
+
+bool flag(const json::value& obj, const char* key) {
+  const auto* o = obj.if_object();
+  const auto* v = o ? o->if_contains(key) : nullptr;
+  return v && v->is_bool() && v->get_bool();
+}
+
+std::string text(const json::value& obj, const char* key) {
+  const auto* o = obj.if_object();
+  const auto* v = o ? o->if_contains(key) : nullptr;
+  return v && v->is_string() ? std::string(v->get_string()) : std::string();
+}
+
+asio::awaitable<void> check_group(telegram::BotApi& api, const ConnectionSettings& c, core::UserId bot_id,
+                                  Report& report) {
+  // Parameters are built before co_await: GCC 12 miscompiles braced literals inside it.
+  json::object chat_params{{"chat_id", c.group_id}};
+  auto chat = co_await api.call("getChat", std::move(chat_params));
+  if (!chat.ok) {
+    report.fail(fmt::format("backend group {}: {}", c.group_id, chat.description),
+                "add the bot to the group, and check group_id (it starts with -100)");
+    co_return;
+  }
+  const auto title = text(chat.result, "title");
+  if (text(chat.result, "type") != "supergroup" || !flag(chat.result, "is_forum")) {
+    report.fail(fmt::format("group \"{}\" is not a forum", title), "turn on Topics in the group's settings");
+  } else {
+    report.pass(fmt::format("group \"{}\" is a forum supergroup", title));
+  }
+  json::object member_params{{"chat_id", c.group_id}, {"user_id", bot_id}};
+  auto member = co_await api.call("getChatMember", std::move(member_params));
+  if (!member.ok) {
+    report.fail(fmt::format("cannot read the bot's membership: {}", member.description), "add the bot to the group");
+    co_return;
+  }
+  const auto status = text(member.result, "status");
+  if (status != "administrator" && status != "creator") {
+    report.fail(fmt::format("the bot is '{}' in the group", status),
+                "make the bot an administrator (it must see every message and manage topics)");
+    co_return;
+  }
+  report.pass("the bot is an administrator (sees every message whatever its privacy mode)");
+  if (status == "administrator") {
+    if (!flag(member.result, "can_manage_topics")) {
+      report.fail("the bot cannot manage topics", "give the bot the 'Manage topics' right");
+    } else {
+      report.pass("the bot can manage topics");
+    }
+    if (!flag(member.result, "can_delete_messages")) {
+      report.note("the bot cannot delete messages: not needed for relaying, useful for cleaning up topics");
+    }
+  }
+}
+
+asio::awaitable<void> check_connection(asio::io_context& io, const RuntimeSettings& s, const ConnectionSettings& c,
+                                       Report& report) {
+  telegram::BotApiClient api(io.get_executor(), s.api_base, c.token);
+  auto me = co_await api.call("getMe", {});
+  if (!me.ok) {
+    if (me.network_error()) {
+      report.fail(fmt::format("cannot reach {}: {}", s.api_base, telegram::redact_tokens(me.description)),
+                  "check the network and [telegram] api_base");
+    } else {
+      report.fail(fmt::format("Telegram rejected the token: {}", me.description),
+                  "copy the token again from @BotFather (or /revoke it and use the new one)");
+    }
+    co_return;
+  }
+  const auto bot_id = me.result.at("id").to_number<core::UserId>();
+  report.pass(fmt::format("token valid: @{} (id {})", text(me.result, "username"), bot_id));
+  if (!flag(me.result, "can_read_all_group_messages")) {
+    report.note("privacy mode is on: fine while the bot is an administrator of the group");
+  }
+  co_await check_group(api, c, bot_id, report);
+  auto hook = co_await api.call("getWebhookInfo", {});
+  const auto url = hook.ok ? text(hook.result, "url") : "";
+  if (c.transport == Transport::kPolling && !url.empty()) {
+    report.note("a webhook is set (" + telegram::redact_tokens(url) + "); `run` removes it to use getUpdates");
+  }
+}
+
+}  // namespace
+
+bool run_doctor(const RuntimeSettings& settings, std::ostream& out) {
+  asio::io_context io;
+  bool healthy = true;
+  for (const auto& c : settings.connections) {
+    out << "connection " << c.name << ":\n";
+    Report report(out);
+    asio::co_spawn(io, check_connection(io, settings, c, report), asio::detached);
+    io.run();
+    io.restart();
+    healthy = healthy && report.healthy();
+  }
+  out << (healthy ? "\nall connections are ready\n" : "\nsome connections need fixing (see FIX above)\n");
+  return healthy;
+}
+
+}  // namespace topicdesk::app

@@ -1,0 +1,314 @@
+#include "app/runtime.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio.hpp>
+#include <boost/json.hpp>
+#include <chrono>
+#include <filesystem>
+
+#include "core/event_json.h"
+#include "http/server.h"
+#include "http/webhook_ingress.h"
+#include "relay/dispatcher.h"
+#include "relay/engine.h"
+#include "store/store.h"
+#include "telegram/bot_api_client.h"
+#include "telegram/long_poller.h"
+#include "telegram/redact.h"
+
+namespace topicdesk::app {
+namespace asio = boost::asio;
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+core::UnixMillis now_millis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+constexpr auto kSchedulerTick = 200ms;   // durable timers (albums) are checked this often
+constexpr auto kAutocloseEvery = 30s;
+constexpr int kInboxBatch = 256;
+
+}  // namespace
+
+struct ConnectionRuntime {
+  ConnectionSettings settings;
+  core::ConnectionId id = 0;
+  std::unique_ptr<telegram::BotApiClient> api;
+  std::unique_ptr<relay::Engine> engine;
+  std::unique_ptr<telegram::LongPoller> poller;
+  telegram::ParseContext parse_context;
+  bool inbox_scheduled = false;
+};
+
+struct Runtime::Impl {
+  explicit Impl(RuntimeSettings s) : settings(std::move(s)), signals(io, SIGINT, SIGTERM), scheduler(io) {}
+
+  RuntimeSettings settings;
+  asio::io_context io;
+  asio::signal_set signals;
+  asio::steady_timer scheduler;
+  std::unique_ptr<store::Store> store;
+  std::vector<std::unique_ptr<ConnectionRuntime>> connections;
+  std::unique_ptr<relay::Dispatcher> dispatcher;
+  std::unique_ptr<http::Server> server;
+  core::UnixMillis next_autoclose = 0;
+  bool stopping = false;
+  int exit_code = 0;
+
+  asio::awaitable<void> start();
+  asio::awaitable<bool> connect(ConnectionRuntime& c);
+  asio::awaitable<void> setup_transport(ConnectionRuntime& c);
+  void commit(ConnectionRuntime& c, std::vector<telegram::Incoming> batch);
+  void schedule_inbox(ConnectionRuntime& c);
+  void drain_inbox(ConnectionRuntime& c);
+  asio::awaitable<void> run_scheduler();
+  void fire_due_timers();
+  void shutdown(int code);
+  void dispatcher_done();
+  void stop_when_idle();
+  bool dispatcher_running = false;
+  bool server_running = false;
+  ConnectionRuntime* find(core::ConnectionId id);
+};
+
+Runtime::Runtime(RuntimeSettings settings) : impl_(std::make_unique<Impl>(std::move(settings))) {}
+Runtime::~Runtime() = default;
+
+int Runtime::run() {
+  auto& impl = *impl_;
+  impl.signals.async_wait([&impl](const boost::system::error_code& ec, int sig) {
+    if (!ec) {
+      spdlog::info("signal {} received, stopping", sig);
+      impl.shutdown(0);
+    }
+  });
+  asio::co_spawn(impl.io, impl.start(), [&impl](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      spdlog::critical("start-up failed: {}", telegram::redact_tokens(ex.what()));
+    }
+    impl.shutdown(1);
+  });
+  impl.io.run();
+  return impl.exit_code;
+}
+
+asio::awaitable<void> Runtime::Impl::start() {
+  auto db_dir = std::filesystem::path(settings.sqlite_path).parent_path();
+  if (!db_dir.empty()) std::filesystem::create_directories(db_dir);
+  store = store::open_sqlite(settings.sqlite_path);
+  dispatcher = std::make_unique<relay::Dispatcher>(io.get_executor(), *store);
+
+  http::ServerOptions server_options;
+  server_options.address = settings.listen_address;
+  server_options.port = settings.listen_port;
+  server = std::make_unique<http::Server>(io.get_executor(), server_options);
+
+  for (const auto& cs : settings.connections) {
+    auto c = std::make_unique<ConnectionRuntime>();
+    c->settings = cs;
+    c->api = std::make_unique<telegram::BotApiClient>(io.get_executor(), settings.api_base, cs.token);
+    if (!co_await connect(*c)) co_return;
+    connections.push_back(std::move(c));
+  }
+  for (auto& c : connections) {
+    if (c->settings.transport == Transport::kWebhook) {
+      http::WebhookConnection wc{c->settings.name, c->settings.webhook_secret, c->parse_context,
+                                 [this, conn = c.get()](std::vector<telegram::Incoming> batch) {
+                                   commit(*conn, std::move(batch));
+                                 }};
+      if (auto st = http::add_webhook_route(*server, std::move(wc)); !st) throw std::runtime_error(st.error().message);
+    }
+  }
+  if (auto st = server->start(); !st) throw std::runtime_error(st.error().message);
+  server_running = true;
+  spdlog::info("listening on {}:{}", settings.listen_address, server->port());
+
+  for (auto& c : connections) {
+    drain_inbox(*c);  // replay what a previous run stored but did not handle
+    co_await setup_transport(*c);
+  }
+  dispatcher_running = true;
+  asio::co_spawn(io, dispatcher->run(), [this](std::exception_ptr e) {
+    if (e) spdlog::critical("dispatcher stopped unexpectedly");
+    dispatcher_done();
+  });
+  asio::co_spawn(io, run_scheduler(), asio::detached);
+  spdlog::info("topicdesk is running with {} connection(s)", connections.size());
+}
+
+// Learns who the bot is (retrying while Telegram cannot be reached) and prepares its engine.
+asio::awaitable<bool> Runtime::Impl::connect(ConnectionRuntime& c) {
+  auto backoff = 1s;
+  telegram::ApiResult me;
+  while (!stopping) {
+    me = co_await c.api->call("getMe", {});
+    if (me.ok) break;
+    if (me.error_code == 401 || me.error_code == 404) {
+      spdlog::critical("connection {}: Telegram rejected the bot token ({}); fix the token and restart",
+                       c.settings.name, telegram::redact_tokens(me.description));
+      shutdown(2);
+      co_return false;
+    }
+    spdlog::warn("connection {}: getMe failed ({}), retrying in {}s", c.settings.name,
+                 telegram::redact_tokens(me.description), backoff.count());
+    asio::steady_timer timer(io, backoff);
+    co_await timer.async_wait(asio::use_awaitable);
+    backoff = std::min(backoff * 2, std::chrono::seconds(30));
+  }
+  if (stopping) co_return false;
+  const auto bot_id = me.result.at("id").to_number<core::UserId>();
+  const auto* username = me.result.as_object().if_contains("username");
+  c.id = store->ensure_connection(c.settings.name, bot_id, c.settings.group_id);
+  c.parse_context = telegram::ParseContext{bot_id, {c.settings.group_id}};
+  relay::ConnectionContext context{c.id, c.settings.name, bot_id,
+                                   username && username->is_string() ? std::string(username->as_string()) : "",
+                                   c.settings.group_id, c.settings.parameters};
+  dispatcher->add_connection(context, *c.api, settings.flood_limits);
+  c.engine = std::make_unique<relay::Engine>(*store, std::move(context));
+  spdlog::info("connection {} (instance {}): bot {} ready, backend group {}", c.settings.name, c.id, bot_id,
+               c.settings.group_id);
+  co_return true;
+}
+
+asio::awaitable<void> Runtime::Impl::setup_transport(ConnectionRuntime& c) {
+  if (c.settings.transport == Transport::kWebhook) {
+    json::object params{{"url", settings.public_url + "/telegram/" + c.settings.name},
+                        {"secret_token", c.settings.webhook_secret},
+                        {"allowed_updates", json::array{"message", "edited_message", "message_reaction",
+                                                        "my_chat_member", "callback_query"}}};
+    auto res = co_await c.api->call("setWebhook", std::move(params));
+    if (!res.ok) spdlog::error("connection {}: setWebhook failed: {}", c.settings.name, res.description);
+    co_return;
+  }
+  // getUpdates and a webhook exclude each other: make sure no webhook is left from earlier.
+  json::object delete_params{{"drop_pending_updates", false}};
+  co_await c.api->call("deleteWebhook", std::move(delete_params));
+  telegram::LongPollerOptions options;
+  options.connection_name = c.settings.name;
+  c.poller = std::make_unique<telegram::LongPoller>(
+      io.get_executor(), *c.api, c.parse_context, options,
+      [this, conn = &c](std::vector<telegram::Incoming> batch) { commit(*conn, std::move(batch)); },
+      [this, conn = &c](const std::string& description) {
+        spdlog::critical("connection {}: polling stopped: {}", conn->settings.name, description);
+      });
+  c.poller->start();
+}
+
+// Called by a transport with a batch of updates: returns once they are durable.
+void Runtime::Impl::commit(ConnectionRuntime& c, std::vector<telegram::Incoming> batch) {
+  const auto now = now_millis();
+  store->transaction([&] {
+    for (const auto& in : batch) {
+      if (in.event) {
+        store->inbox_add(c.id, in.update_id, core::event_to_json(*in.event));
+      } else {
+        spdlog::warn("connection {}: update {} skipped: {}", c.settings.name, in.update_id, in.parse_error);
+        json::object record{{"update_id", in.update_id}, {"error", in.parse_error}};
+        store->append_event(c.id, 0, "malformed_update", json::serialize(record), now);
+      }
+    }
+  });
+  schedule_inbox(c);
+}
+
+void Runtime::Impl::schedule_inbox(ConnectionRuntime& c) {
+  if (c.inbox_scheduled) return;
+  c.inbox_scheduled = true;
+  asio::post(io, [this, conn = &c] {
+    conn->inbox_scheduled = false;
+    drain_inbox(*conn);
+  });
+}
+
+void Runtime::Impl::drain_inbox(ConnectionRuntime& c) {
+  bool handled = false;
+  for (;;) {
+    auto entries = store->inbox_pending(c.id, kInboxBatch);
+    if (entries.empty()) break;
+    for (const auto& entry : entries) c.engine->handle_inbox(entry, now_millis());
+    handled = true;
+  }
+  if (handled && dispatcher) dispatcher->notify();
+}
+
+asio::awaitable<void> Runtime::Impl::run_scheduler() {
+  while (!stopping) {
+    scheduler.expires_after(kSchedulerTick);
+    boost::system::error_code ec;
+    co_await scheduler.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (stopping) break;
+    try {
+      fire_due_timers();
+    } catch (const std::exception& e) {
+      spdlog::error("scheduler: {}", e.what());
+    }
+  }
+}
+
+void Runtime::Impl::fire_due_timers() {
+  const auto now = now_millis();
+  bool changed = false;
+  for (const auto& timer : store->timers_due(now, 100)) {
+    if (auto* c = find(timer.connection_id)) {
+      c->engine->on_timer(timer, now);
+    } else {
+      store->timer_delete(timer.id);  // its connection left the configuration
+    }
+    changed = true;
+  }
+  if (now >= next_autoclose) {
+    next_autoclose = now + std::chrono::duration_cast<std::chrono::milliseconds>(kAutocloseEvery).count();
+    for (auto& c : connections) changed |= c->engine->autoclose(now) > 0;
+  }
+  if (changed) dispatcher->notify();
+}
+
+void Runtime::Impl::dispatcher_done() {
+  dispatcher_running = false;
+  if (!stopping) {
+    shutdown(1);
+    return;
+  }
+  stop_when_idle();
+}
+
+void Runtime::Impl::stop_when_idle() {
+  if (!dispatcher_running && !server_running) io.stop();
+}
+
+ConnectionRuntime* Runtime::Impl::find(core::ConnectionId id) {
+  for (auto& c : connections) {
+    if (c->id == id) return c.get();
+  }
+  return nullptr;
+}
+
+void Runtime::Impl::shutdown(int code) {
+  if (stopping) return;
+  stopping = true;
+  exit_code = code;
+  signals.cancel();
+  scheduler.cancel();
+  for (auto& c : connections) {
+    if (c->poller) c->poller->stop();
+  }
+  // The dispatcher lets calls in flight finish and records them before run() returns.
+  if (dispatcher_running) dispatcher->stop();
+  if (server_running) {
+    server->stop([this] {
+      server_running = false;
+      stop_when_idle();
+    });
+  }
+  stop_when_idle();
+}
+
+}  // namespace topicdesk::app

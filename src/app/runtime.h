@@ -1,0 +1,50 @@
+// The running desk: wires store, transports, engines, dispatcher, scheduler and the HTTP
+// server on one Asio event loop (see docs/architecture.md, "Threads").
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/ids.h"
+#include "core/parameters.h"
+#include "telegram/flood_control.h"
+
+namespace topicdesk::app {
+
+enum class Transport { kPolling, kWebhook };
+
+struct ConnectionSettings {
+  std::string name;
+  std::string token;
+  core::ChatId group_id = 0;
+  Transport transport = Transport::kPolling;
+  std::string webhook_secret;
+  core::Parameters parameters;
+};
+
+struct RuntimeSettings {
+  std::string listen_address = "127.0.0.1";
+  unsigned short listen_port = 8080;
+  std::string public_url;  // webhook mode: https://host the desk is reachable at
+  std::string sqlite_path = "data/topicdesk.db";
+  std::string api_base = "https://api.telegram.org";
+  telegram::FloodLimits flood_limits;
+  std::vector<ConnectionSettings> connections;
+};
+
+class Runtime {
+ public:
+  explicit Runtime(RuntimeSettings settings);
+  ~Runtime();
+  Runtime(const Runtime&) = delete;
+  Runtime& operator=(const Runtime&) = delete;
+
+  // Runs until SIGINT/SIGTERM or a fatal error; returns the process exit code.
+  int run();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace topicdesk::app

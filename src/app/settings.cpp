@@ -1,0 +1,34 @@
+#include "app/settings.h"
+
+#include "app/config.h"
+
+namespace topicdesk::app {
+
+core::Result<LoadedSettings> load_settings(const std::string& config_path) {
+  auto config = load_config(config_path);
+  if (!config) return config.error();
+
+  LoadedSettings loaded;
+  loaded.log_level = config->logging.level;
+  loaded.summary = config->redacted_summary();
+  auto& rt = loaded.runtime;
+  rt.listen_address = config->server.listen_host;
+  rt.listen_port = config->server.listen_port;
+  rt.public_url = config->server.public_url;
+  rt.sqlite_path = config->storage.sqlite_path;
+  rt.api_base = config->telegram.api_base;
+  rt.flood_limits = config->telegram.limits;
+  for (auto& c : config->connections) {
+    rt.connections.push_back(ConnectionSettings{
+        .name = c.name,
+        .token = c.token,
+        .group_id = c.group_id,
+        .transport = c.transport == TransportKind::kWebhook ? Transport::kWebhook : Transport::kPolling,
+        .webhook_secret = c.webhook_secret,
+        .parameters = c.parameters,
+    });
+  }
+  return loaded;
+}
+
+}  // namespace topicdesk::app
