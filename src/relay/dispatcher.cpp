@@ -123,6 +123,12 @@ asio::awaitable<void> Dispatcher::run() {
     wake_timer_.expires_after(std::chrono::milliseconds(std::max<UnixMillis>(0, wake_at - now)));
     co_await wake_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
   }
+  // Stopping: no new jobs start; calls in flight finish and their outcomes are recorded.
+  while (executing_ > 0) {
+    flush_commits();
+    wake_timer_.expires_after(std::chrono::milliseconds(options_.idle_poll));
+    co_await wake_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
   flush_commits();
 }
 
@@ -187,6 +193,7 @@ bool Dispatcher::start_job(store::OutboxJob job, UnixMillis now) {
   }
   if (messages > 0) flood.record_send(p.chat, now, messages);
   in_flight_.insert(p.job.id);
+  ++executing_;
   asio::co_spawn(executor_, execute(std::move(p)), asio::detached);
   return true;
 }
@@ -203,6 +210,8 @@ asio::awaitable<void> Dispatcher::execute(Prepared p) {
     }
   }
   // The job leaves in_flight_ when its outcome is committed (flush_commits).
+  --executing_;
+  wake();
 }
 
 asio::awaitable<ApiResult> Dispatcher::ensure_topic(Connection& c, store::Dialog& dialog) {

@@ -51,7 +51,8 @@ class Dispatcher {
 
   // New jobs were committed (or time moved): look at the outbox again. Thread-safe.
   void notify();
-  // The loop; returns after stop().
+  // The loop. After stop() it starts nothing new, lets the calls in flight finish, records
+  // their outcomes and returns.
   boost::asio::awaitable<void> run();
   void stop();
 
@@ -93,6 +94,7 @@ class Dispatcher {
   std::set<std::int64_t> foreign_;                     // jobs of connections this process lacks
   std::multiset<core::UnixMillis> retry_times_;        // not_before of retries we scheduled
   boost::asio::steady_timer wake_timer_;
+  int executing_ = 0;  // execute() coroutines running
   bool dirty_ = true;
   bool stopped_ = false;
   core::UnixMillis gauges_published_at_ = 0;

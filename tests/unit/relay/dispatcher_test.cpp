@@ -344,5 +344,22 @@ TEST_F(DispatcherTest, TopicsThatCannotBeCreatedWaitInsteadOfDropping) {
   EXPECT_TRUE(store_->link_by_user_message(ann().id, 1).has_value());
 }
 
+TEST_F(DispatcherTest, StopLetsCallsInFlightFinishAndRecordsThem) {
+  api_.delay = milliseconds(100);
+  bool run_returned = false;
+  dispatcher_ = std::make_unique<Dispatcher>(io_.get_executor(), *store_);
+  dispatcher_->add_connection(context_, api_, {.enabled = false});
+  boost::asio::co_spawn(io_, dispatcher_->run(), [&](std::exception_ptr) { run_returned = true; });
+  handle(user_message(kAnn, 1, "hello"));
+  ASSERT_TRUE(run_until([&] { return !api_.calls.empty(); }));  // createForumTopic is in flight
+  dispatcher_->stop();
+  ASSERT_TRUE(run_until([&] { return run_returned; }));
+  EXPECT_EQ(dispatcher_->in_flight(), 0u);
+  EXPECT_EQ(ann().thread_id, 1000);                    // the call in flight was recorded
+  EXPECT_TRUE(api_.of("copyMessage").empty());         // nothing new started after stop
+  EXPECT_EQ(store_->outbox_stats().pending, 1);
+  dispatcher_.reset();
+}
+
 }  // namespace
 }  // namespace topicdesk::relay

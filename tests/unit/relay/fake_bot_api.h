@@ -2,7 +2,12 @@
 // or as a test script says.
 #pragma once
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
+
+#include <chrono>
 
 #include <functional>
 #include <map>
@@ -25,7 +30,12 @@ class FakeBotApi : public telegram::BotApi {
 
   boost::asio::awaitable<telegram::ApiResult> call(std::string method, boost::json::object params) override {
     calls.push_back(Call{std::move(method), std::move(params)});
-    const Call& c = calls.back();
+    std::size_t index = calls.size() - 1;
+    if (delay.count() > 0) {
+      boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, delay);
+      co_await timer.async_wait(boost::asio::use_awaitable);
+    }
+    const Call& c = calls[index];
     int nth = ++calls_per_method_[c.method];
     if (script) {
       if (auto answer = script(c, nth)) co_return *answer;
@@ -51,6 +61,7 @@ class FakeBotApi : public telegram::BotApi {
 
   std::vector<Call> calls;
   Script script;
+  std::chrono::milliseconds delay{0};  // every answer takes this long
   std::int64_t next_thread = 1000;
   std::int64_t next_message = 5000;
 
