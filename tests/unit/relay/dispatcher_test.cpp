@@ -7,6 +7,7 @@
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 
+#include "core/metrics.h"
 #include "core/presentation.h"
 #include "fake_bot_api.h"
 #include "relay/engine.h"
@@ -186,6 +187,9 @@ TEST_F(DispatcherTest, TooManyRequestsWaitsRetryAfterAndNeverDrops) {
   EXPECT_EQ(api_.of("copyMessage").size(), 2u);
   EXPECT_GE(waited, milliseconds(950));
   EXPECT_TRUE(store_->link_by_user_message(ann().id, 1).has_value());
+  std::string metrics = core::Metrics::global().render_prometheus();
+  EXPECT_NE(metrics.find(R"(topicdesk_outbox_jobs_total{kind="telegram",result="429"})"), std::string::npos);
+  EXPECT_NE(metrics.find(R"(topicdesk_outbox_jobs_total{kind="copy_to_topic",result="retried"})"), std::string::npos);
 }
 
 TEST_F(DispatcherTest, NetworkErrorsAndServerErrorsAreRetried) {
