@@ -12,6 +12,7 @@
 #include "http/webhook_ingress.h"
 #include "relay/dispatcher.h"
 #include "relay/engine.h"
+#include "relay/scheduler.h"
 #include "store/store.h"
 #include "telegram/bot_api_client.h"
 #include "telegram/long_poller.h"
@@ -24,14 +25,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-core::UnixMillis now_millis() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-constexpr auto kSchedulerTick = 200ms;   // durable timers (albums) are checked this often
-constexpr auto kAutocloseEvery = 30s;
 constexpr int kInboxBatch = 256;
+constexpr std::chrono::milliseconds kPurgeEvery = std::chrono::hours(1);
+constexpr std::chrono::milliseconds kKeepFinished = std::chrono::hours(48);
 
 }  // namespace
 
@@ -46,17 +42,17 @@ struct ConnectionRuntime {
 };
 
 struct Runtime::Impl {
-  explicit Impl(RuntimeSettings s) : settings(std::move(s)), signals(io, SIGINT, SIGTERM), scheduler(io) {}
+  explicit Impl(RuntimeSettings s) : settings(std::move(s)), signals(io, SIGINT, SIGTERM), housekeeping_timer(io) {}
 
   RuntimeSettings settings;
   asio::io_context io;
   asio::signal_set signals;
-  asio::steady_timer scheduler;
+  asio::steady_timer housekeeping_timer;
   std::unique_ptr<store::Store> store;
   std::vector<std::unique_ptr<ConnectionRuntime>> connections;
   std::unique_ptr<relay::Dispatcher> dispatcher;
+  std::unique_ptr<relay::Scheduler> scheduler;
   std::unique_ptr<http::Server> server;
-  core::UnixMillis next_autoclose = 0;
   bool stopping = false;
   int exit_code = 0;
 
@@ -66,14 +62,13 @@ struct Runtime::Impl {
   void commit(ConnectionRuntime& c, std::vector<telegram::Incoming> batch);
   void schedule_inbox(ConnectionRuntime& c);
   void drain_inbox(ConnectionRuntime& c);
-  asio::awaitable<void> run_scheduler();
-  void fire_due_timers();
+
+  asio::awaitable<void> run_housekeeping();
   void shutdown(int code);
   void dispatcher_done();
   void stop_when_idle();
   bool dispatcher_running = false;
   bool server_running = false;
-  ConnectionRuntime* find(core::ConnectionId id);
 };
 
 Runtime::Runtime(RuntimeSettings settings) : impl_(std::make_unique<Impl>(std::move(settings))) {}
@@ -105,6 +100,7 @@ asio::awaitable<void> Runtime::Impl::start() {
   if (!db_dir.empty()) std::filesystem::create_directories(db_dir);
   store = store::open_sqlite(settings.sqlite_path);
   dispatcher = std::make_unique<relay::Dispatcher>(io.get_executor(), *store);
+  scheduler = std::make_unique<relay::Scheduler>(io.get_executor(), *store, [this] { dispatcher->notify(); });
 
   http::ServerOptions server_options;
   server_options.address = settings.listen_address;
@@ -140,7 +136,8 @@ asio::awaitable<void> Runtime::Impl::start() {
     if (e) spdlog::critical("dispatcher stopped unexpectedly");
     dispatcher_done();
   });
-  asio::co_spawn(io, run_scheduler(), asio::detached);
+  asio::co_spawn(io, scheduler->run(), asio::detached);
+  asio::co_spawn(io, run_housekeeping(), asio::detached);
   spdlog::info("topicdesk is running with {} connection(s)", connections.size());
 }
 
@@ -173,6 +170,7 @@ asio::awaitable<bool> Runtime::Impl::connect(ConnectionRuntime& c) {
                                    c.settings.group_id, c.settings.parameters};
   dispatcher->add_connection(context, *c.api, settings.flood_limits);
   c.engine = std::make_unique<relay::Engine>(*store, std::move(context));
+  scheduler->add_engine(*c.engine);
   spdlog::info("connection {} (instance {}): bot {} ready, backend group {}", c.settings.name, c.id, bot_id,
                c.settings.group_id);
   co_return true;
@@ -204,7 +202,7 @@ asio::awaitable<void> Runtime::Impl::setup_transport(ConnectionRuntime& c) {
 
 // Called by a transport with a batch of updates: returns once they are durable.
 void Runtime::Impl::commit(ConnectionRuntime& c, std::vector<telegram::Incoming> batch) {
-  const auto now = now_millis();
+  const auto now = relay::unix_millis_now();
   store->transaction([&] {
     for (const auto& in : batch) {
       if (in.event) {
@@ -228,49 +226,36 @@ void Runtime::Impl::schedule_inbox(ConnectionRuntime& c) {
   });
 }
 
+// Handles stored events in batches: one transaction per batch (commits are the store's main
+// cost under load); the engine falls back to one transaction per entry if a batch fails.
 void Runtime::Impl::drain_inbox(ConnectionRuntime& c) {
   bool handled = false;
   for (;;) {
     auto entries = store->inbox_pending(c.id, kInboxBatch);
     if (entries.empty()) break;
-    for (const auto& entry : entries) c.engine->handle_inbox(entry, now_millis());
+    c.engine->handle_inbox_batch(entries, relay::unix_millis_now());
     handled = true;
   }
   if (handled && dispatcher) dispatcher->notify();
 }
 
-asio::awaitable<void> Runtime::Impl::run_scheduler() {
+// Hourly housekeeping. Handled inbox rows are kept 48 h, longer than Telegram keeps
+// unconfirmed updates (24 h), so a redelivered update is still recognised as a duplicate.
+asio::awaitable<void> Runtime::Impl::run_housekeeping() {
   while (!stopping) {
-    scheduler.expires_after(kSchedulerTick);
+    housekeeping_timer.expires_after(kPurgeEvery);
     boost::system::error_code ec;
-    co_await scheduler.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    co_await housekeeping_timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (stopping) break;
     try {
-      fire_due_timers();
+      const auto now = relay::unix_millis_now();
+      const auto removed = store->purge_finished(now - kKeepFinished.count());
+      if (removed > 0) spdlog::info("purged {} finished inbox/outbox rows", removed);
     } catch (const std::exception& e) {
-      spdlog::error("scheduler: {}", e.what());
+      spdlog::error("housekeeping: {}", e.what());
     }
   }
 }
-
-void Runtime::Impl::fire_due_timers() {
-  const auto now = now_millis();
-  bool changed = false;
-  for (const auto& timer : store->timers_due(now, 100)) {
-    if (auto* c = find(timer.connection_id)) {
-      c->engine->on_timer(timer, now);
-    } else {
-      store->timer_delete(timer.id);  // its connection left the configuration
-    }
-    changed = true;
-  }
-  if (now >= next_autoclose) {
-    next_autoclose = now + std::chrono::duration_cast<std::chrono::milliseconds>(kAutocloseEvery).count();
-    for (auto& c : connections) changed |= c->engine->autoclose(now) > 0;
-  }
-  if (changed) dispatcher->notify();
-}
-
 void Runtime::Impl::dispatcher_done() {
   dispatcher_running = false;
   if (!stopping) {
@@ -284,19 +269,13 @@ void Runtime::Impl::stop_when_idle() {
   if (!dispatcher_running && !server_running) io.stop();
 }
 
-ConnectionRuntime* Runtime::Impl::find(core::ConnectionId id) {
-  for (auto& c : connections) {
-    if (c->id == id) return c.get();
-  }
-  return nullptr;
-}
-
 void Runtime::Impl::shutdown(int code) {
   if (stopping) return;
   stopping = true;
   exit_code = code;
   signals.cancel();
-  scheduler.cancel();
+  housekeeping_timer.cancel();
+  if (scheduler) scheduler->stop();
   for (auto& c : connections) {
     if (c->poller) c->poller->stop();
   }

@@ -37,7 +37,15 @@ class DurabilityTest(DeskTestCase):
         desk.kill()
         desk.start()
 
-    def _assert_everything_delivered_once_in_order(self, answers):
+    def _assert_all_delivered_in_order(self, seen, expected, kills):
+        """Nothing lost, order kept. A call in flight at a SIGKILL may be repeated after the
+        restart (the Bot API has no idempotency key): at most one repeat per kill, and only
+        right after the original."""
+        collapsed = [text for k, text in enumerate(seen) if k == 0 or seen[k - 1] != text]
+        self.assertEqual(collapsed, expected)
+        self.assertLessEqual(len(seen) - len(expected), kills, f"too many repeats: {seen}")
+
+    def _assert_everything_delivered_in_order(self, answers, kills):
         w = self.world
         for i, user in enumerate(self.users):
             expected = [f"u{i} m{n}" for n in range(self.MESSAGES)]
@@ -48,18 +56,20 @@ class DurabilityTest(DeskTestCase):
                     return None
                 seen = [m.get("text") for m in w.group_messages(topic["message_thread_id"])
                         if m.get("from", {}).get("id") == w.bot_id and (m.get("text") or "").startswith(f"u{i} m")]
-                return seen if len(seen) >= len(expected) else None
-            self.assertEqual(wait_until(copies, 90, f"all messages of user {i} in the topic"), expected)
+                return seen if expected[-1] in seen else None
+            self._assert_all_delivered_in_order(wait_until(copies, 90, f"all messages of user {i} in the topic"),
+                                                expected, kills)
 
             expected_answers = [f"op{i} a{n}" for n in range(answers)]
 
             def delivered():
                 seen = [m.get("text") for m in w.user_messages(user)
                         if m.get("from", {}).get("id") == w.bot_id and (m.get("text") or "").startswith(f"op{i} ")]
-                return seen if len(seen) >= len(expected_answers) else None
-            self.assertEqual(wait_until(delivered, 90, f"all answers to user {i}"), expected_answers)
+                return seen if expected_answers[-1] in seen else None
+            self._assert_all_delivered_in_order(wait_until(delivered, 90, f"all answers to user {i}"),
+                                                expected_answers, kills)
 
-    def test_sigkill_at_random_points_loses_and_duplicates_nothing(self):
+    def test_sigkill_at_random_points_loses_nothing_and_keeps_order(self):
         desk = self.start_desk([self.world.connection()])
         writer = threading.Thread(target=self._write_from_users)
         writer.start()
@@ -73,7 +83,7 @@ class DurabilityTest(DeskTestCase):
         for point in sorted(rng.sample(range(total + 2, total + 5 * self.USERS), 2)):
             self._kill_when_group_has(desk, point)
         answerer.join()
-        self._assert_everything_delivered_once_in_order(5)
+        self._assert_everything_delivered_in_order(5, kills=6)
         self.assertEqual(len(self.sim.topics(self.world.group_id)), self.USERS)
 
 
@@ -102,10 +112,10 @@ class FaultsTest(DeskTestCase):
                     return None
                 seen = [m.get("text") for m in world.group_messages(topic["message_thread_id"])
                         if (m.get("text") or "").startswith(f"u{i} m")]
-                return seen if len(seen) >= len(expected) else None
+                return seen if expected[-1] in seen else None
             self.assertEqual(wait_until(copies, 90, f"user {i}'s messages"), expected)
         stats = self.sim.stats()
-        self.assertIn("429", str(stats))  # the 429s really happened and were obeyed
+        self.assertGreaterEqual(stats["too_many_requests"], 3)  # the 429s really happened and were obeyed
         self.assertEqual(len(self.sim.topics(world.group_id)), self.USERS)
 
 
