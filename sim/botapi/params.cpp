@@ -170,7 +170,7 @@ Status Params::add_multipart(std::string_view content_type, std::string_view bod
 }
 
 const json::value* Params::raw(std::string_view name) const {
-  auto found = values_.find(std::string(name));
+  auto found = values_.find(name);
   return found == values_.end() ? nullptr : &found->second;
 }
 
@@ -233,7 +233,7 @@ Result<std::optional<json::value>> Params::json(std::string_view name) const {
 }
 
 const Upload* Params::upload(std::string_view name) const {
-  auto found = uploads_.find(std::string(name));
+  auto found = uploads_.find(name);
   return found == uploads_.end() ? nullptr : &found->second;
 }
 

@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "sim/model/result.h"
+#include "sim/model/string_hash.h"
 
 namespace tgsim::botapi {
 
@@ -28,7 +29,7 @@ class Params {
   // many parameters is an error (413), as on the official server.
   static Result<Params> parse(std::string_view query, std::string_view content_type, std::string_view body);
 
-  bool has(std::string_view name) const { return values_.contains(std::string(name)); }
+  bool has(std::string_view name) const { return values_.find(name) != values_.end(); }
   std::size_t size() const { return values_.size() + uploads_.size(); }
   const boost::json::value* raw(std::string_view name) const;
 
@@ -50,8 +51,8 @@ class Params {
   Status add_json(std::string_view body);
   Status add_multipart(std::string_view content_type, std::string_view body);
 
-  std::unordered_map<std::string, boost::json::value> values_;
-  std::unordered_map<std::string, Upload> uploads_;
+  StringMap<boost::json::value> values_;
+  StringMap<Upload> uploads_;
 };
 
 std::string url_decode(std::string_view encoded, bool plus_is_space = true);

@@ -79,12 +79,13 @@ std::string World::random_string(std::size_t length, std::string_view alphabet) 
 
 Result<Id> World::create_user(const ProfileInput& profile) {
   if (profile.first_name.empty()) return bad_request("first_name is required");
-  Account account{.id = next_user_id_++,
-                  .first_name = profile.first_name,
-                  .last_name = profile.last_name,
-                  .username = profile.username,
-                  .language_code = profile.language_code,
-                  .phone_number = profile.phone_number};
+  Account account;
+  account.id = next_user_id_++;
+  account.first_name = profile.first_name;
+  account.last_name = profile.last_name;
+  account.username = profile.username;
+  account.language_code = profile.language_code;
+  account.phone_number = profile.phone_number;
   accounts_.emplace(account.id, account);
   touch();
   return account.id;
@@ -96,11 +97,12 @@ Result<NewBot> World::create_bot(const std::string& username, const std::string&
   for (const auto& [id, account] : accounts_) {
     if (!account.username.empty() && account.username == username) return bad_request("username is taken");
   }
-  Account bot{.id = next_bot_id_++,
-              .is_bot = true,
-              .first_name = first_name.empty() ? username : first_name,
-              .username = username,
-              .can_read_all_group_messages = can_read_all_group_messages};
+  Account bot;
+  bot.id = next_bot_id_++;
+  bot.is_bot = true;
+  bot.first_name = first_name.empty() ? username : first_name;
+  bot.username = username;
+  bot.can_read_all_group_messages = can_read_all_group_messages;
   bot.token = std::to_string(bot.id) + ":" + random_string(35, kTokenAlphabet);
   tokens_.emplace(bot.token, bot.id);
   auto& state = bots_[bot.id];
@@ -121,7 +123,7 @@ Result<Id> World::create_group(const std::string& title, bool is_forum, Id owner
   chat.is_forum = is_forum;
   // Message 1 of a supergroup is its creation (and 1 is the General topic's thread id).
   chat.next_message_id = 2;
-  chat.members[owner_id] = Member{.status = MemberStatus::creator};
+  chat.members[owner_id].status = MemberStatus::creator;
   Id id = chat.id;
   groups_.emplace(id, std::move(chat));
   touch();
@@ -173,7 +175,7 @@ const Account* World::account(Id id) const {
 }
 
 const Account* World::bot_by_token(std::string_view token) const {
-  auto found = tokens_.find(std::string(token));
+  auto found = tokens_.find(token);
   return found == tokens_.end() ? nullptr : account(found->second);
 }
 
@@ -291,8 +293,18 @@ Message& World::store(Chat& chat, Id sender, MessageInput input, Id thread_id) {
   message.reply_markup = std::move(input.reply_markup);
   if (chat.type == ChatType::private_chat && sender == chat.user_id) chat.started = true;
   auto [it, inserted] = chat.messages.emplace(message.id, std::move(message));
+  forget_oldest(chat);
   touch();
   return it->second;
+}
+
+void World::forget_oldest(Chat& chat) {
+  // Keeps memory flat in long runs; topic roots stay so topics keep their implicit reply.
+  auto it = chat.messages.begin();
+  while (chat.messages.size() > kMaxMessagesPerChat && it != chat.messages.end()) {
+    const bool topic_root = it->second.id == it->second.thread_id;
+    it = topic_root ? std::next(it) : chat.messages.erase(it);
+  }
 }
 
 Result<const Message*> World::post(Chat& chat, Id sender, MessageInput input) {
@@ -493,11 +505,12 @@ Result<const Topic*> World::create_topic(Chat& chat, Id actor, const std::string
   }
   if (name.empty()) return bad_request("TOPIC_TITLE_EMPTY");
   if (text::code_points(name) > 128) return bad_request("TOPIC_TITLE_INVALID");
-  Topic topic{.thread_id = chat.next_message_id,
-              .name = name,
-              .icon_color = icon_color,
-              .icon_custom_emoji_id = icon_custom_emoji_id,
-              .creator = actor};
+  Topic topic;
+  topic.thread_id = chat.next_message_id;
+  topic.name = name;
+  topic.icon_color = icon_color;
+  topic.icon_custom_emoji_id = icon_custom_emoji_id;
+  topic.creator = actor;
   auto [it, inserted] = chat.topics.emplace(topic.thread_id, topic);
   json::object created{{"name", name}, {"icon_color", icon_color}};
   if (!icon_custom_emoji_id.empty()) created["icon_custom_emoji_id"] = icon_custom_emoji_id;
@@ -629,12 +642,12 @@ void World::my_chat_member(Id bot_id, const Chat& chat, Id actor, MemberStatus o
 // ---------------------------------------------------------------- files
 
 const File* World::file(std::string_view file_id) const {
-  auto found = files_.find(std::string(file_id));
+  auto found = files_.find(file_id);
   return found == files_.end() ? nullptr : &found->second;
 }
 
 const File* World::file_by_path(std::string_view file_path) const {
-  auto found = file_paths_.find(std::string(file_path));
+  auto found = file_paths_.find(file_path);
   return found == file_paths_.end() ? nullptr : file(found->second);
 }
 
@@ -664,6 +677,7 @@ void World::deliver(Id bot_id, std::string_view kind, json::object payload) {
                                                 : state.allowed_updates.contains(std::string(kind));
   if (!allowed) return;
   state.updates.push_back(Update{state.next_update_id++, std::string(kind), std::move(payload)});
+  if (state.updates.size() > kMaxPendingUpdates) state.updates.pop_front();
   touch();
   if (on_update_) on_update_(bot_id);
 }

@@ -15,6 +15,7 @@
 
 #include "sim/model/entities.h"
 #include "sim/model/result.h"
+#include "sim/model/string_hash.h"
 
 namespace tgsim::model {
 
@@ -39,6 +40,11 @@ struct ProfileInput {
 
 class World {
  public:
+  // Bounds for long runs (soaks, benchmarks): the oldest messages of a chat and the oldest
+  // unconfirmed updates of a bot are forgotten beyond these.
+  static constexpr std::size_t kMaxMessagesPerChat = 10000;
+  static constexpr std::size_t kMaxPendingUpdates = 100000;
+
   explicit World(std::uint64_t seed);
 
   // Called with a bot id whenever that bot's update queue grows.
@@ -123,6 +129,7 @@ class World {
   Status check_can_post(Chat& chat, Id sender, Id thread_id) const;
   Result<Id> resolve_thread(const Chat& chat, const MessageInput& input) const;
   Message& store(Chat& chat, Id sender, MessageInput input, Id thread_id);
+  void forget_oldest(Chat& chat);
   void fan_out(const Chat& chat, const Message& message, std::string_view kind);
   void deliver(Id bot_id, std::string_view kind, boost::json::object payload);
   void service_message(Chat& chat, Id actor, Id thread_id, const char* field, boost::json::object body);
@@ -133,12 +140,12 @@ class World {
   std::uint64_t version_ = 1;
   std::function<void(Id)> on_update_;
   std::map<Id, Account> accounts_;
-  std::unordered_map<std::string, Id> tokens_;
+  StringMap<Id> tokens_;
   std::map<Id, Chat> groups_;
   std::map<std::pair<Id, Id>, Chat> privates_;  // (person, bot)
   std::unordered_map<Id, BotState> bots_;
-  std::unordered_map<std::string, File> files_;
-  std::unordered_map<std::string, std::string> file_paths_;  // file_path → file_id
+  StringMap<File> files_;
+  StringMap<std::string> file_paths_;  // file_path → file_id
   Id next_user_id_ = 5000000001;
   Id next_bot_id_ = 7000000001;
   Id next_group_id_ = -1001000000001;
