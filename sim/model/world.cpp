@@ -340,9 +340,8 @@ Result<std::vector<const Message*>> World::copy(Chat& source, const std::vector<
   std::vector<const Message*> originals;
   for (Id id : ids) {
     auto found = source.messages.find(id);
-    bool copyable = found != source.messages.end() && !found->second.is_service() &&
-                    !found->second.content.contains("dice") && !found->second.content.contains("poll");
-    if (found != source.messages.end() && forward) copyable = !found->second.is_service();
+    // Service messages can't be copied or forwarded (Bot API: copyMessage).
+    const bool copyable = found != source.messages.end() && !found->second.is_service();
     if (!copyable) {
       if (skip_missing) continue;
       if (found == source.messages.end()) {

@@ -1,7 +1,6 @@
 #include "sim/server/server.h"
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -33,6 +32,29 @@ constexpr auto kMaxRetryDelay = std::chrono::seconds(30);
 
 botapi::Reply not_found() { return botapi::error_reply({404, "Not Found"}); }
 
+// "/bot123:secret/sendMessage" → "/bot123:***/sendMessage": tokens never reach the logs.
+std::string redact_token(std::string_view target) {
+  std::string out(target);
+  auto bot = out.find("/bot");
+  auto colon = bot == std::string::npos ? std::string::npos : out.find(':', bot);
+  if (colon == std::string::npos) return out;
+  auto end = out.find('/', colon);
+  out.replace(colon + 1, (end == std::string::npos ? out.size() : end) - colon - 1, "***");
+  return out;
+}
+
+// Completion of a detached coroutine: an escaped exception is a bug; log it, never crash.
+auto log_failure(const char* what) {
+  return [what](std::exception_ptr failure) {
+    if (!failure) return;
+    try {
+      std::rethrow_exception(failure);
+    } catch (const std::exception& e) {
+      spdlog::error("{} failed: {}", what, e.what());
+    }
+  };
+}
+
 }  // namespace
 
 // A getUpdates call waiting for updates; a newer call or setWebhook ends it with 409.
@@ -61,7 +83,7 @@ void Server::start() {
   acceptor_.set_option(asio::socket_base::reuse_address(true));
   acceptor_.bind(endpoint);
   acceptor_.listen(asio::socket_base::max_listen_connections);
-  asio::co_spawn(io_, accept_loop(), asio::detached);
+  asio::co_spawn(io_, accept_loop(), log_failure("accept loop"));
 }
 
 asio::awaitable<void> Server::accept_loop() {
@@ -74,7 +96,7 @@ asio::awaitable<void> Server::accept_loop() {
       continue;
     }
     socket.set_option(asio::ip::tcp::no_delay(true), ec);
-    asio::co_spawn(io_, session(std::move(socket)), asio::detached);
+    asio::co_spawn(io_, session(std::move(socket)), log_failure("HTTP session"));
   }
 }
 
@@ -101,8 +123,16 @@ asio::awaitable<void> Server::session(asio::ip::tcp::socket socket) {
       auto& request = parser.get();
       keep_alive = request.keep_alive();
       auto content_type = request[http::field::content_type];
-      auto answer = co_await handle(HttpRequest{request.method_string(), request.target(),
-                                                {content_type.data(), content_type.size()}, request.body()});
+      HttpAnswer answer;
+      try {
+        answer = co_await handle(HttpRequest{request.method_string(), request.target(),
+                                             {content_type.data(), content_type.size()}, request.body()});
+      } catch (const std::exception& e) {
+        // A bug, not bad input: answer 500 and keep serving everyone else.
+        spdlog::error("internal error while answering {} {}: {}", std::string_view(request.method_string()),
+                      redact_token(request.target()), e.what());
+        answer = HttpAnswer{botapi::error_reply({500, "Internal Server Error"})};
+      }
       if (answer.drop) {
         stream.socket().close(ec);
         co_return;
@@ -205,7 +235,7 @@ void Server::webhook_changed(Id bot_id) {
   if (auto webhook = webhook_timers_.find(bot_id); webhook != webhook_timers_.end()) webhook->second->cancel();
   const auto& state = world_.bot_state(bot_id);
   if (!state.webhook.url.empty()) {
-    asio::co_spawn(io_, webhook_loop(bot_id, state.webhook.generation), asio::detached);
+    asio::co_spawn(io_, webhook_loop(bot_id, state.webhook.generation), log_failure("webhook delivery"));
   }
 }
 
