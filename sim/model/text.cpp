@@ -48,7 +48,7 @@ class Builder {
   bool close(std::string_view type, std::string url = {}) {
     for (auto it = stack_.rbegin(); it != stack_.rend(); ++it) {
       if (it->type != type) continue;
-      if (units_ > it->start) {
+      if (units_ > it->start && type != "code_in_pre") {
         auto e = entity(type, it->start, units_ - it->start);
         if (!url.empty()) e["url"] = url;
         if (!it->url.empty()) e["url"] = it->url;
@@ -59,6 +59,9 @@ class Builder {
       return true;
     }
     return false;
+  }
+  void set_language_of_innermost(std::string language) {
+    if (!stack_.empty()) stack_.back().language = std::move(language);
   }
   bool is_open(std::string_view type) const {
     return std::any_of(stack_.begin(), stack_.end(), [&](const Open& o) { return o.type == type; });
@@ -150,20 +153,25 @@ Result<Formatted> parse_html(std::string_view in) {
     }
     if (!closing) {
       std::string url = name == "a" ? attribute(body, "href") : std::string{};
-      std::string language;
       if (name == "code" && !tags.empty() && tags.back() == "pre") {
+        // <pre><code class="language-x"> is one pre entity carrying the language.
         auto cls = attribute(body, "class");
-        if (cls.rfind("language-", 0) == 0) language = cls.substr(9);
+        if (cls.rfind("language-", 0) == 0) out.set_language_of_innermost(cls.substr(9));
+        tags.push_back(name);
+        out.open("code_in_pre");
+        i = end + 1;
+        continue;
       }
       tags.push_back(name);
-      out.open(std::string(type), std::move(url), std::move(language));
+      out.open(std::string(type), std::move(url));
     } else {
       if (tags.empty() || tags.back() != name) {
         return parse_error("Unmatched end tag at byte offset " + std::to_string(i) + ", expected \"</" +
                            (tags.empty() ? std::string() : tags.back()) + ">\", found \"</" + name + ">\"");
       }
       tags.pop_back();
-      out.close(type);
+      const bool code_in_pre = name == "code" && !tags.empty() && tags.back() == "pre";
+      out.close(code_in_pre ? std::string_view("code_in_pre") : type);
     }
     i = end + 1;
   }

@@ -140,13 +140,11 @@ Status World::set_member(Id group_id, Id account_id, MemberStatus status, const 
   MemberStatus old_status = member.status;
   member.status = status;
   member.rights = status == MemberStatus::administrator ? rights : json::object{};
-  if (who->is_bot && old_status != status) {
-    Id owner = 0;
-    for (const auto& [id, m] : found->second.members) {
-      if (m.status == MemberStatus::creator) owner = id;
-    }
-    my_chat_member(account_id, found->second, owner, old_status, status);
+  Id owner = 0;
+  for (const auto& [id, m] : found->second.members) {
+    if (m.status == MemberStatus::creator) owner = id;
   }
+  member_changed(found->second, owner, account_id, old_status, status);
   touch();
   return Done{};
 }
@@ -162,7 +160,7 @@ Status World::set_blocked(Id user_id, Id bot_id, bool blocked) {
   if (c.blocked == blocked) return Done{};
   c.blocked = blocked;
   if (c.started || blocked) {
-    my_chat_member(bot_id, c, user_id, blocked ? MemberStatus::member : MemberStatus::kicked,
+    member_changed(c, user_id, bot_id, blocked ? MemberStatus::member : MemberStatus::kicked,
                    blocked ? MemberStatus::kicked : MemberStatus::member);
   }
   touch();
@@ -593,9 +591,7 @@ Status World::ban(Chat& chat, Id actor, Id user_id, std::int64_t until_date) {
   member.status = MemberStatus::kicked;
   member.until_date = until_date;
   member.rights = {};
-  if (account(user_id)->is_bot && old_status != MemberStatus::kicked) {
-    my_chat_member(user_id, chat, actor, old_status, MemberStatus::kicked);
-  }
+  member_changed(chat, actor, user_id, old_status, MemberStatus::kicked);
   touch();
   return Done{};
 }
@@ -610,32 +606,45 @@ Status World::unban(Chat& chat, Id actor, Id user_id, bool only_if_banned) {
   if (member == chat.members.end()) return Done{};
   if (only_if_banned && member->second.status != MemberStatus::kicked) return Done{};
   if (member->second.status == MemberStatus::creator) return bad_request("can't remove chat owner");
-  if (member->second.status == MemberStatus::kicked || !only_if_banned) {
+  const MemberStatus old_status = member->second.status;
+  if (old_status == MemberStatus::kicked || !only_if_banned) {
     member->second.status = MemberStatus::left;
     member->second.until_date = 0;
+    member_changed(chat, actor, user_id, old_status, MemberStatus::left);
   }
   touch();
   return Done{};
 }
 
-void World::my_chat_member(Id bot_id, const Chat& chat, Id actor, MemberStatus old_status, MemberStatus new_status) {
+void World::member_changed(const Chat& chat, Id actor, Id subject, MemberStatus old_status,
+                           MemberStatus new_status) {
+  if (old_status == new_status) return;
   auto member_json = [&](MemberStatus status) {
-    json::object out{{"user", user_json(bot_id)}, {"status", to_string(status)}};
+    json::object out{{"user", user_json(subject)}, {"status", to_string(status)}};
     if (status == MemberStatus::kicked) out["until_date"] = 0;
     if (status == MemberStatus::administrator && chat.type == ChatType::supergroup) {
-      auto m = chat.members.find(bot_id);
+      auto m = chat.members.find(subject);
       out["can_be_edited"] = false;
       out["is_anonymous"] = false;
       for (auto right : kAdminRights) out[right] = m != chat.members.end() && m->second.has_right(right);
     }
     return out;
   };
-  deliver(bot_id, "my_chat_member",
-          json::object{{"chat", chat_json(chat, bot_id)},
-                       {"from", user_json(actor)},
-                       {"date", now()},
-                       {"old_chat_member", member_json(old_status)},
-                       {"new_chat_member", member_json(new_status)}});
+  auto update_for = [&](Id bot_id) {
+    return json::object{{"chat", chat_json(chat, bot_id)},
+                        {"from", user_json(actor)},
+                        {"date", now()},
+                        {"old_chat_member", member_json(old_status)},
+                        {"new_chat_member", member_json(new_status)}};
+  };
+  const auto* who = account(subject);
+  if (who && who->is_bot) deliver(subject, "my_chat_member", update_for(subject));
+  if (chat.type != ChatType::supergroup) return;
+  // Administrator bots hear about other members, when they listed chat_member.
+  for (const auto& [id, member] : chat.members) {
+    const auto* bot = account(id);
+    if (id != subject && bot && bot->is_bot && member.admin()) deliver(id, "chat_member", update_for(id));
+  }
 }
 
 // ---------------------------------------------------------------- files

@@ -568,7 +568,12 @@ class ForumTest(SimTestCase):
         self.assertEqual(self.sim.api(self.token, "sendMediaGroup", {"chat_id": self.group, "media": media * 6})[0], 400)
 
     def test_ban_and_unban(self):
+        self.sim.updates(self.token, allowed_updates=["message", "chat_member", "my_chat_member"])
         self.sim.member(self.group, self.ann)
+        joined = self.sim.drain(self.token)[-1]["chat_member"]
+        self.assertEqual((joined["old_chat_member"]["status"], joined["new_chat_member"]["status"]),
+                         ("left", "member"))
+        self.assertEqual(joined["new_chat_member"]["user"]["id"], self.ann)
         self.assertTrue(self.sim.ok(self.token, "banChatMember", {"chat_id": self.group, "user_id": self.ann}))
         self.assertEqual(self.sim.ok(self.token, "getChatMember", {"chat_id": self.group,
                                                                    "user_id": self.ann})["status"], "kicked")

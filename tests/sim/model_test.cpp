@@ -87,6 +87,12 @@ TEST(TextTest, FormatsHtmlAndTrims) {
             "Bad Request: can't parse entities: Can't find end tag corresponding to start tag \"b\"");
 }
 
+TEST(TextTest, PreWithLanguage) {
+  auto f = text::format("<pre><code class=\"language-python\">x = 1</code></pre>", "HTML", nullptr);
+  ASSERT_TRUE(f.ok()) << f.error().description;
+  EXPECT_EQ(boost::json::serialize(f->entities), R"([{"offset":0,"length":5,"type":"pre","language":"python"}])");
+}
+
 TEST(TextTest, MarkdownV2RequiresEscapes) {
   auto ok = text::format("*bold* a\\.b [link](https://t.me)", "MarkdownV2", nullptr);
   ASSERT_TRUE(ok.ok()) << ok.error().description;
