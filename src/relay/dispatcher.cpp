@@ -55,13 +55,6 @@ json::object reply_parameters(core::MessageId id) {
   return json::object{{"message_id", id}, {"allow_sending_without_reply", true}};
 }
 
-// A Bot API call a job makes; `record` writes its result in the same transaction as outbox_done.
-struct Call {
-  std::string method;
-  json::object params;
-  std::function<void(const json::value& result)> record;
-};
-
 }  // namespace
 
 UnixMillis unix_millis_now() {
@@ -250,51 +243,62 @@ asio::awaitable<ApiResult> Dispatcher::ensure_topic(Connection& c, store::Dialog
 }
 
 asio::awaitable<void> Dispatcher::perform(Prepared& p) {
-  Connection& c = *p.connection;
-  const auto& context = c.context;
-  const JobPayload& pl = p.payload;
-  const std::string& kind = p.job.kind;
-  bool to_group = pl.to == Side::kGroup;
-
-  if (to_group && p.dialog) {
-    if (pl.thread != 0) {
-      p.thread = pl.thread;
+  if (p.payload.to == Side::kGroup && p.dialog) {
+    if (p.payload.thread != 0) {
+      p.thread = p.payload.thread;
     } else {
-      if (p.dialog->thread_id == 0) {
-        ApiResult created = co_await ensure_topic(c, *p.dialog);
-        if (!created.ok && created.error_code >= 400 && created.error_code < 500 && created.error_code != 429) {
-          // Missing rights, not a forum, no such chat: the operators must fix the group. Until
-          // then the dialog's messages wait (never dropped), retried at the longest backoff.
-          spdlog::error("connection {}: cannot create a topic for dialog {}: {}", context.name, p.dialog->id,
-                        created.description);
-          finish_retry(p, unix_millis_now() + options_.backoff_max, created.description);
-          co_return;
-        }
-        if (!created.ok) {
-          co_await on_failure(p, created);
-          co_return;
-        }
-      }
+      if (p.dialog->thread_id == 0 && !co_await create_topic_for(p)) co_return;
       p.thread = p.dialog->thread_id;
     }
   }
-  if (kind == job::kCreateTopic) {
+  if (p.job.kind == job::kCreateTopic) {
     finish_done(p);
     co_return;
   }
+  auto call = build_call(p);
+  if (!call) co_return;  // finished without a call
+  ApiResult result = co_await p.connection->api->call(call->method, std::move(call->params));
+  if (!result.ok) {
+    co_await on_failure(p, result);
+    co_return;
+  }
+  std::function<void()> record;
+  if (call->record) record = [record = std::move(call->record), answer = std::move(result.result)] { record(answer); };
+  finish_done(p, std::move(record));
+}
 
+asio::awaitable<bool> Dispatcher::create_topic_for(Prepared& p) {
+  ApiResult created = co_await ensure_topic(*p.connection, *p.dialog);
+  if (created.ok) co_return true;
+  if (created.error_code >= 400 && created.error_code < 500 && created.error_code != 429) {
+    // Missing rights, not a forum, no such chat: the operators must fix the group. Until then
+    // the dialog's messages wait (never dropped), retried at the longest backoff.
+    spdlog::error("connection {}: cannot create a topic for dialog {}: {}", p.connection->context.name,
+                  p.dialog->id, created.description);
+    finish_retry(p, unix_millis_now() + options_.backoff_max, created.description);
+  } else {
+    co_await on_failure(p, created);
+  }
+  co_return false;
+}
+
+core::MessageId Dispatcher::linked_message(const Prepared& p, core::MessageId source) {
+  if (source == 0 || !p.dialog) return 0;
+  if (p.payload.to == Side::kGroup) {
+    auto link = store_.link_by_user_message(p.dialog->id, source);
+    return link ? link->group_message_id : 0;
+  }
+  auto link = store_.link_by_group_message(p.connection->context.group_id, source);
+  return link && link->dialog_id == p.dialog->id ? link->user_message_id : 0;
+}
+
+std::optional<Dispatcher::Call> Dispatcher::build_call(Prepared& p) {
+  const auto& context = p.connection->context;
+  const JobPayload& pl = p.payload;
+  const std::string& kind = p.job.kind;
+  const bool to_group = pl.to == Side::kGroup;
   const core::DialogId dialog_id = p.dialog ? p.dialog->id : 0;
   const core::UserId user_chat = p.dialog ? p.dialog->user_id : pl.chat;
-  // The linked message on the destination side of `source` (a message on the other side).
-  auto linked = [&](core::MessageId source) -> core::MessageId {
-    if (source == 0 || !p.dialog) return 0;
-    if (to_group) {
-      auto link = store_.link_by_user_message(dialog_id, source);
-      return link ? link->group_message_id : 0;
-    }
-    auto link = store_.link_by_group_message(context.group_id, source);
-    return link && link->dialog_id == dialog_id ? link->user_message_id : 0;
-  };
   // Runs later, in the commit of the job's outcome: captures values only.
   auto add_link = [this, connection_id = context.id, dialog_id, to_group](core::MessageId source,
                                                                            core::MessageId copy) {
@@ -314,7 +318,7 @@ asio::awaitable<void> Dispatcher::perform(Prepared& p) {
     call.params = target;
     call.params["from_chat_id"] = to_group ? user_chat : context.group_id;
     call.params["message_id"] = pl.message_id;
-    if (auto reply = linked(pl.reply_to)) call.params["reply_parameters"] = reply_parameters(reply);
+    if (auto reply = linked_message(p, pl.reply_to)) call.params["reply_parameters"] = reply_parameters(reply);
     call.record = [add_link, source = pl.message_id](const json::value& result) {
       add_link(source, message_id_of(result));
     };
@@ -338,11 +342,11 @@ asio::awaitable<void> Dispatcher::perform(Prepared& p) {
     call.params = target;
     call.params["text"] = pl.text;
   } else if (kind == job::kEditText || kind == job::kEditCaption || kind == job::kSetReaction) {
-    core::MessageId message = linked(pl.message_id);
+    core::MessageId message = linked_message(p, pl.message_id);
     if (message == 0) {
       spdlog::info("connection {}: {} of message {} skipped: no linked copy", context.name, kind, pl.message_id);
       finish_done(p);
-      co_return;
+      return std::nullopt;
     }
     call.params = json::object{{"chat_id", p.chat}, {"message_id", message}};
     if (kind == job::kEditText) {
@@ -371,17 +375,9 @@ asio::awaitable<void> Dispatcher::perform(Prepared& p) {
     call.params = target;
   } else {
     finish_fail(p, "unknown job kind " + kind, false);
-    co_return;
+    return std::nullopt;
   }
-
-  ApiResult result = co_await c.api->call(call.method, std::move(call.params));
-  if (!result.ok) {
-    co_await on_failure(p, result);
-    co_return;
-  }
-  std::function<void()> record;
-  if (call.record) record = [record = std::move(call.record), answer = std::move(result.result)] { record(answer); };
-  finish_done(p, std::move(record));
+  return call;
 }
 
 asio::awaitable<void> Dispatcher::on_failure(Prepared& p, const ApiResult& r) {

@@ -13,6 +13,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -65,12 +66,21 @@ class Dispatcher {
     std::unique_ptr<telegram::FloodControl> flood;
   };
   struct Prepared;  // a job with its parsed payload, dialog and destination
+  // A Bot API call a job makes; `record` writes its result in the commit of the job's outcome.
+  struct Call {
+    std::string method;
+    boost::json::object params;
+    std::function<void(const boost::json::value& result)> record;
+  };
 
   void dispatch_ready(core::UnixMillis now);
   bool start_job(store::OutboxJob job, core::UnixMillis now);
   boost::asio::awaitable<void> execute(Prepared prepared);
   boost::asio::awaitable<void> perform(Prepared& prepared);
   boost::asio::awaitable<telegram::ApiResult> ensure_topic(Connection& connection, store::Dialog& dialog);
+  boost::asio::awaitable<bool> create_topic_for(Prepared& prepared);  // false: the job is finished
+  std::optional<Call> build_call(Prepared& prepared);                 // nullopt: finished without a call
+  core::MessageId linked_message(const Prepared& prepared, core::MessageId source);
   boost::asio::awaitable<void> on_failure(Prepared& prepared, const telegram::ApiResult& result);
 
   // Outcomes are committed in batches, one transaction per loop turn (flush_commits): the
