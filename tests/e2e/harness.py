@@ -153,12 +153,13 @@ class Sim:
 class Desk:
     """topicdesk run --config, restartable on the same data directory."""
 
-    def __init__(self, workdir, sim, connections, extra_toml=""):
+    def __init__(self, workdir, sim, connections, extra_toml="", port=None, config_text=None):
+        """Writes a config for `connections` (or takes `config_text` as is) and starts the desk."""
         self.workdir, self.sim = workdir, sim
-        self.port = free_port()
+        self.port = port or free_port()
         self.config_path = os.path.join(workdir, "topicdesk.toml")
         with open(self.config_path, "w") as f:
-            f.write(self._config(connections, extra_toml))
+            f.write(config_text if config_text is not None else self._config(connections, extra_toml))
         self.process = None
         self.start()
 
@@ -280,7 +281,7 @@ class DeskTestCase(unittest.TestCase):
                         print(f"----- {name} (last 60 lines) -----")
                         print("".join(f.readlines()[-60:]))
 
-    def start_desk(self, connections, extra_toml=""):
-        desk = Desk(self.workdir, self.sim, connections, extra_toml)
+    def start_desk(self, connections, extra_toml="", **options):
+        desk = Desk(self.workdir, self.sim, connections, extra_toml, **options)
         self.desks.append(desk)
         return desk
