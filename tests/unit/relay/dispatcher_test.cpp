@@ -5,7 +5,10 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <algorithm>
 #include <chrono>
+#include <map>
+#include <random>
 
 #include "core/metrics.h"
 #include "core/presentation.h"
@@ -363,6 +366,55 @@ TEST_F(DispatcherTest, StopLetsCallsInFlightFinishAndRecordsThem) {
   EXPECT_TRUE(api_.of("copyMessage").empty());         // nothing new started after stop
   EXPECT_EQ(store_->outbox_stats().pending, 1);
   dispatcher_.reset();
+}
+
+TEST_F(DispatcherTest, RandomFaultsNeitherLoseNorDuplicateNorReorder) {
+  // 30% of calls fail (network errors, 5xx, a deleted topic now and then); every message of
+  // every dialog must arrive exactly once, in the order it was written, on both sides.
+  std::mt19937 random(12345);
+  std::map<std::int64_t, std::vector<std::int64_t>> to_group;  // by user: their messages copied in
+  std::map<std::int64_t, std::vector<std::int64_t>> to_user;   // by user: operator messages copied out
+  api_.script = [&](const FakeBotApi::Call& c, int) -> std::optional<telegram::ApiResult> {
+    int roll = static_cast<int>(random() % 100);
+    if (roll < 12) return FakeBotApi::error(0, "connection reset");
+    if (roll < 24) return FakeBotApi::error(502, "Bad Gateway");
+    if (roll < 30 && c.params.contains("message_thread_id") && c.method != "createForumTopic") {
+      return FakeBotApi::error(400, "Bad Request: message thread not found");
+    }
+    if (c.method == "copyMessage") {
+      std::int64_t chat = c.params.at("chat_id").as_int64();
+      std::int64_t message = c.params.at("message_id").as_int64();
+      if (chat == kGroupId) {
+        to_group[c.params.at("from_chat_id").as_int64()].push_back(message);
+      } else {
+        to_user[chat].push_back(message);
+      }
+    }
+    return std::nullopt;
+  };
+  start();
+  constexpr int kUsers = 5;
+  constexpr int kMessages = 20;
+  std::map<std::int64_t, std::vector<std::int64_t>> operator_sent;
+  for (int m = 1; m <= kMessages; ++m) {
+    for (int u = 0; u < kUsers; ++u) handle(user_message(kAnn + u, m, "m" + std::to_string(m)));
+    io_.run_for(milliseconds(2));
+    for (int u = 0; u < kUsers; ++u) {
+      auto dialog = store_->dialog_by_user(context_.id, kAnn + u);
+      if (!dialog || dialog->thread_id == 0) continue;
+      std::int64_t id = 10000 * (u + 1) + m;
+      handle(operator_message(dialog->thread_id, id, "op"));
+      operator_sent[kAnn + u].push_back(id);
+    }
+  }
+  ASSERT_TRUE(run_until([&] { return idle(); }, milliseconds(30000)));
+  EXPECT_EQ(store_->outbox_stats().failed, 0);
+  std::vector<std::int64_t> written;
+  for (int m = 1; m <= kMessages; ++m) written.push_back(m);
+  for (int u = 0; u < kUsers; ++u) {
+    EXPECT_EQ(to_group[kAnn + u], written) << "user " << u;
+    EXPECT_EQ(to_user[kAnn + u], operator_sent[kAnn + u]) << "user " << u;
+  }
 }
 
 }  // namespace
