@@ -384,5 +384,41 @@ TEST_F(EngineTest, InboxBatchesGiveTheSameOutcomeInOneTransaction) {
   EXPECT_EQ(kinds(jobs), (std::vector<std::string>{"create_topic", "copy_to_topic", "copy_to_topic", "copy_to_topic"}));
 }
 
+TEST_F(EngineTest, AnOperatorWritingInAClosedDialogDeliversAndWaitsForTheUser) {
+  auto& e = engine();
+  open_ann(e);
+  e.handle(operator_message(kThread, 50, "/close"), kT0);
+  take_jobs(*store_);
+  e.handle(operator_message(kThread, 51, "one more detail"), kT0);
+  EXPECT_EQ(ann_dialog().status, DialogStatus::kSupportAnswered);
+  EXPECT_NE(find_job(take_jobs(*store_), job::kCopyToUser), nullptr);
+}
+
+TEST_F(EngineTest, TopicReopenedInTheAppNeedsOperators) {
+  auto& e = engine();
+  open_ann(e);
+  auto closed = operator_message(kThread, 50, "");
+  closed.kind = EventKind::kTopicClosedInApp;
+  e.handle(closed, kT0);
+  auto reopened = closed;
+  reopened.kind = EventKind::kTopicReopenedInApp;
+  e.handle(reopened, kT0);
+  EXPECT_EQ(ann_dialog().status, DialogStatus::kUserAnswered);
+  take_jobs(*store_);
+  e.handle(user_message(kAnn, 2, "hi"), kT0);  // the topic is open already: no reopen call
+  EXPECT_EQ(kinds(take_jobs(*store_)), (std::vector<std::string>{"copy_to_topic"}));
+}
+
+TEST_F(EngineTest, AUserWhoWritesAgainIsNoLongerBlocked) {
+  auto& e = engine();
+  open_ann(e);
+  core::Event blocked;
+  blocked.kind = EventKind::kUserBlockedBot;
+  blocked.chat_id = kAnn;
+  e.handle(blocked, kT0);
+  e.handle(user_message(kAnn, 2, "I am back"), kT0);
+  EXPECT_FALSE(ann_dialog().user_blocked_bot);
+}
+
 }  // namespace
 }  // namespace topicdesk::relay
