@@ -166,6 +166,9 @@ namespace notice {
 std::string user_blocked_bot() { return "⛔ The user blocked the bot: messages cannot be delivered."; }
 std::string user_unblocked_bot() { return "✅ The user restarted the bot."; }
 std::string not_delivered(std::string_view reason) { return fmt::format("⚠️ Not delivered: {}", reason); }
+std::string user_message_not_copied(std::string_view reason) {
+  return fmt::format("⚠️ A message from the user could not be copied here: {}", reason);
+}
 std::string user_message_withheld() { return "🚫 A message from the user was withheld: it contains a restricted keyword."; }
 std::string operator_message_withheld() { return "🚫 Not delivered: the message contains a restricted keyword."; }
 std::string restricted_for_user() { return "Your message was not delivered: it contains a restricted word."; }

@@ -463,6 +463,16 @@ asio::awaitable<void> Dispatcher::on_failure(Prepared& p, const ApiResult& r) {
     co_return;
   }
   finish_fail(p, r.description, p.payload.operator_message);
+  if (p.dialog && (p.job.kind == job::kCopyToTopic || p.job.kind == job::kCopyAlbumToTopic)) {
+    // Something arrived that Telegram would not copy: the operators should know it exists.
+    std::string text = core::notice::user_message_not_copied(r.description);
+    core::DialogId dialog_id = p.dialog->id;
+    commit_later(p.job.id, [this, connection_id = p.job.connection_id, dialog_id, text, now] {
+      store_.outbox_add(make_job(connection_id, job::kSendText,
+                                 JobPayload{.dialog = dialog_id, .to = Side::kGroup, .text = text},
+                                 kPriorityNormal, now));
+    });
+  }
 }
 
 void Dispatcher::finish_done(const Prepared& p, std::function<void()> record) {

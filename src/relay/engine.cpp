@@ -447,6 +447,7 @@ void Engine::reopen_dialog(Dialog& dialog, UnixMillis now) {
     // LEAVE_CLOSED: the old topic stays closed as history; the conversation goes on in a new one.
     dialog.thread_id = 0;
     store_.update_dialog(dialog);
+    store_.state_set(context_.id, topic_closed_key(dialog.id), "");
     enqueue(job::kCreateTopic, JobPayload{.dialog = dialog.id}, kPriorityNewDialog, now);
   } else if (auto closed = store_.state_get(context_.id, topic_closed_key(dialog.id)); closed && *closed == "1") {
     store_.state_set(context_.id, topic_closed_key(dialog.id), "");

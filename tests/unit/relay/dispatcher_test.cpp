@@ -417,5 +417,21 @@ TEST_F(DispatcherTest, RandomFaultsNeitherLoseNorDuplicateNorReorder) {
   }
 }
 
+TEST_F(DispatcherTest, AUserMessageTelegramWillNotCopyIsReportedInTheTopic) {
+  start();
+  first_exchange();
+  api_.script = [](const FakeBotApi::Call& c, int) -> std::optional<telegram::ApiResult> {
+    if (c.method == "copyMessage") return FakeBotApi::error(400, "Bad Request: message can't be copied");
+    return std::nullopt;
+  };
+  handle(user_message(kAnn, 2, "a paid post"));
+  ASSERT_TRUE(run_until([&] { return idle(); }));
+  EXPECT_EQ(store_->outbox_stats().failed, 1);
+  auto notice = api_.of("sendMessage").back();
+  EXPECT_EQ(as_int(notice.params.at("message_thread_id")), 1000);
+  EXPECT_EQ(notice.params.at("text").as_string(),
+            core::notice::user_message_not_copied("Bad Request: message can't be copied"));
+}
+
 }  // namespace
 }  // namespace topicdesk::relay
