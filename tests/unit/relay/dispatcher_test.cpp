@@ -433,5 +433,21 @@ TEST_F(DispatcherTest, AUserMessageTelegramWillNotCopyIsReportedInTheTopic) {
             core::notice::user_message_not_copied("Bad Request: message can't be copied"));
 }
 
+TEST_F(DispatcherTest, TopicsUseTheIconColourAndHiddenNames) {
+  auto params = core::parse_parameters({{"ICON_COLOR", "0xFB6F5F"}, {"HIDE_INFO", "name"}});
+  ASSERT_TRUE(params.ok());
+  context_.params = *params;
+  engine_.set_parameters(*params);
+  start();
+  handle(user_message(kAnn, 1, "hi"));
+  ASSERT_TRUE(run_until([&] { return idle(); }));
+  auto topic = api_.of("createForumTopic").at(0);
+  EXPECT_EQ(as_int(topic.params.at("icon_color")), 0xFB6F5F);
+  EXPECT_EQ(topic.params.at("name").as_string(), "🟢 " + core::pseudonym(context_.id, kAnn));
+  std::string card(api_.of("sendMessage").at(0).params.at("text").as_string());
+  EXPECT_EQ(card.find("ann_lee"), std::string::npos);
+  EXPECT_EQ(card.find("1001"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace topicdesk::relay
