@@ -30,7 +30,17 @@ install_debian_packages() {
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
 
+# Node.js may come from elsewhere than Debian (the machine image ships its own, whose npm
+# conflicts with Debian's npm package): install Debian's only when there is none at all.
+ensure_node() {
+  if command -v node >/dev/null && command -v npm >/dev/null; then return 0; fi
+  log "installing Node.js and npm from Debian"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm
+}
+
 install_node_packages() {
+  ensure_node
   local stamp="$ROOT/node_modules/.topicdesk-installed"
   if [ -f "$stamp" ] && [ "$stamp" -nt "$ROOT/package.json" ]; then return 0; fi
   log "installing npm packages (TDLib, grammY, playwright-core)"
