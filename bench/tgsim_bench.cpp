@@ -4,6 +4,9 @@
 // other for a fixed time. Prints requests/s, latency percentiles and tgsim's memory.
 //
 //   build-sim/bench/tgsim_bench --tgsim build-sim/tgsim --method sendMessage --connections 32 --seconds 10
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <boost/asio/co_spawn.hpp>
@@ -21,11 +24,9 @@
 #include <cstdio>
 #include <fstream>
 #include <iterator>
-#include <sstream>
 #include <regex>
+#include <sstream>
 #include <string>
-#include <sys/wait.h>
-#include <unistd.h>
 #include <vector>
 
 namespace asio = boost::asio;
@@ -51,8 +52,8 @@ Tgsim start_tgsim(const std::string& binary, int cpu) {
     close(out[0]);
     if (cpu >= 0) {
       std::string cpu_text = std::to_string(cpu);
-      execlp("taskset", "taskset", "-c", cpu_text.c_str(), binary.c_str(), "--listen", "127.0.0.1:0", "--limits",
-             "off", "--seed", "1", static_cast<char*>(nullptr));
+      execlp("taskset", "taskset", "-c", cpu_text.c_str(), binary.c_str(), "--listen", "127.0.0.1:0",
+             "--limits", "off", "--seed", "1", static_cast<char*>(nullptr));
     }
     execl(binary.c_str(), binary.c_str(), "--listen", "127.0.0.1:0", "--limits", "off", "--seed", "1",
           static_cast<char*>(nullptr));
@@ -120,8 +121,8 @@ struct Counters {
   std::vector<std::uint32_t> latencies_us;
 };
 
-asio::awaitable<void> client(unsigned short port, std::string target, std::string body, Clock::time_point until,
-                             Counters& counters) {
+asio::awaitable<void> client(unsigned short port, std::string target, std::string body,
+                             Clock::time_point until, Counters& counters) {
   auto executor = co_await asio::this_coro::executor;
   beast::tcp_stream stream(executor);
   boost::system::error_code ec;
@@ -180,7 +181,8 @@ int main(int argc, char** argv) {
   auto bot = call(sim.port, "/sim/bots", {{"username", "bench_bot"}}).as_object();
   std::string token(bot.at("token").as_string());
   auto group = call(sim.port, "/sim/groups", {{"title", "Bench"}, {"is_forum", true}, {"owner_id", user}})
-                   .at("id").as_int64();
+                   .at("id")
+                   .as_int64();
   call(sim.port, "/sim/groups/" + std::to_string(group) + "/members",
        {{"user_id", bot.at("id")}, {"status", "administrator"}, {"rights", {{"can_manage_topics", true}}}});
   call(sim.port, "/sim/messages", {{"from", user}, {"chat_id", bot.at("id")}, {"text", "/start"}});
@@ -192,7 +194,8 @@ int main(int argc, char** argv) {
   if (method == "sendMessage") {
     body = json::serialize(json::object{{"chat_id", user}, {"text", "benchmark message"}});
   } else if (method == "sendMessageTopic") {
-    body = json::serialize(json::object{{"chat_id", group}, {"message_thread_id", thread}, {"text", "benchmark"}});
+    body = json::serialize(
+        json::object{{"chat_id", group}, {"message_thread_id", thread}, {"text", "benchmark"}});
   }
 
   if (tgsim_cpu >= 0) {
@@ -211,23 +214,28 @@ int main(int argc, char** argv) {
     Counters counters;
     const auto started = Clock::now();
     const double cpu_before = cpu_seconds(sim.pid);
-    const auto until = started + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
-    for (int i = 0; i < connections; ++i) asio::co_spawn(io, client(sim.port, target, body, until, counters), asio::detached);
+    const auto until =
+        started + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+    for (int i = 0; i < connections; ++i)
+      asio::co_spawn(io, client(sim.port, target, body, until, counters), asio::detached);
     io.run();
     const double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
     auto& l = counters.latencies_us;
     std::sort(l.begin(), l.end());
-    auto pct = [&](double p) { return l.empty() ? 0u : l[std::min(l.size() - 1, static_cast<std::size_t>(p * l.size()))]; };
+    auto pct = [&](double p) {
+      return l.empty() ? 0u : l[std::min(l.size() - 1, static_cast<std::size_t>(p * l.size()))];
+    };
     const double rate = static_cast<double>(counters.ok) / elapsed;
     const double cpu = cpu_seconds(sim.pid) - cpu_before;
     best = std::max(best, rate);
     // Requests per CPU-second of tgsim: what one fully available core would serve, even when the
     // machine is shared and tgsim did not get its core to itself.
-    std::printf("round %d: %.0f requests/s wall (%llu ok, %llu failed in %.1f s), tgsim used %.2f CPU-s = %.0f "
-                "requests per CPU-second, latency p50 %u us p99 %u us, tgsim RSS %ld kB\n",
-                round, rate, static_cast<unsigned long long>(counters.ok),
-                static_cast<unsigned long long>(counters.failed), elapsed, cpu,
-                cpu > 0 ? static_cast<double>(counters.ok) / cpu : 0.0, pct(0.5), pct(0.99), rss_kb(sim.pid));
+    std::printf(
+        "round %d: %.0f requests/s wall (%llu ok, %llu failed in %.1f s), tgsim used %.2f CPU-s = %.0f "
+        "requests per CPU-second, latency p50 %u us p99 %u us, tgsim RSS %ld kB\n",
+        round, rate, static_cast<unsigned long long>(counters.ok),
+        static_cast<unsigned long long>(counters.failed), elapsed, cpu,
+        cpu > 0 ? static_cast<double>(counters.ok) / cpu : 0.0, pct(0.5), pct(0.99), rss_kb(sim.pid));
     std::fflush(stdout);
   }
   kill(sim.pid, SIGTERM);

@@ -1,12 +1,13 @@
 // tgsim: start the simulated Telegram. Parses the command line and wires the server; all
 // behaviour lives in tgsim_lib.
+#include <spdlog/spdlog.h>
+
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <cstdio>
 #include <iostream>
 #include <random>
-#include <spdlog/spdlog.h>
 
 #include "sim/server/server.h"
 

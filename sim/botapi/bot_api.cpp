@@ -17,7 +17,7 @@ using model::Chat;
 
 namespace {
 
-enum class Flood { none, one, per_message_id, per_media };
+enum class Flood { kNone, kOne, kPerMessageId, kPerMedia };
 
 struct Method {
   std::string_view lower;
@@ -28,51 +28,52 @@ struct Method {
 
 // Sorted by `lower` for binary search.
 constexpr auto kMethods = std::to_array<Method>({
-    {"answercallbackquery", "answerCallbackQuery", &BotApi::answer_callback_query, Flood::none},
-    {"banchatmember", "banChatMember", &BotApi::ban_chat_member, Flood::none},
-    {"closeforumtopic", "closeForumTopic", &BotApi::close_forum_topic, Flood::none},
-    {"copymessage", "copyMessage", &BotApi::copy_message, Flood::one},
-    {"copymessages", "copyMessages", &BotApi::copy_messages, Flood::per_message_id},
-    {"createforumtopic", "createForumTopic", &BotApi::create_forum_topic, Flood::one},
-    {"deleteforumtopic", "deleteForumTopic", &BotApi::delete_forum_topic, Flood::none},
-    {"deletemessage", "deleteMessage", &BotApi::delete_message, Flood::none},
-    {"deletemycommands", "deleteMyCommands", &BotApi::delete_my_commands, Flood::none},
-    {"deletewebhook", "deleteWebhook", &BotApi::delete_webhook, Flood::none},
-    {"editforumtopic", "editForumTopic", &BotApi::edit_forum_topic, Flood::none},
-    {"editmessagecaption", "editMessageCaption", &BotApi::edit_message_caption, Flood::none},
-    {"editmessagereplymarkup", "editMessageReplyMarkup", &BotApi::edit_message_reply_markup, Flood::none},
-    {"editmessagetext", "editMessageText", &BotApi::edit_message_text, Flood::none},
-    {"forwardmessage", "forwardMessage", &BotApi::forward_message, Flood::one},
-    {"forwardmessages", "forwardMessages", &BotApi::forward_messages, Flood::per_message_id},
-    {"getchat", "getChat", &BotApi::get_chat, Flood::none},
-    {"getchatmember", "getChatMember", &BotApi::get_chat_member, Flood::none},
-    {"getfile", "getFile", &BotApi::get_file, Flood::none},
-    {"getforumtopiciconstickers", "getForumTopicIconStickers", &BotApi::get_forum_topic_icon_stickers, Flood::none},
-    {"getme", "getMe", &BotApi::get_me, Flood::none},
-    {"getmycommands", "getMyCommands", &BotApi::get_my_commands, Flood::none},
-    {"getupdates", "getUpdates", nullptr, Flood::none},
-    {"getwebhookinfo", "getWebhookInfo", &BotApi::get_webhook_info, Flood::none},
-    {"reopenforumtopic", "reopenForumTopic", &BotApi::reopen_forum_topic, Flood::none},
-    {"sendanimation", "sendAnimation", &BotApi::send_animation, Flood::one},
-    {"sendaudio", "sendAudio", &BotApi::send_audio, Flood::one},
-    {"sendchataction", "sendChatAction", &BotApi::send_chat_action, Flood::none},
-    {"sendcontact", "sendContact", &BotApi::send_contact, Flood::one},
-    {"senddice", "sendDice", &BotApi::send_dice, Flood::one},
-    {"senddocument", "sendDocument", &BotApi::send_document, Flood::one},
-    {"sendlocation", "sendLocation", &BotApi::send_location, Flood::one},
-    {"sendmediagroup", "sendMediaGroup", &BotApi::send_media_group, Flood::per_media},
-    {"sendmessage", "sendMessage", &BotApi::send_message, Flood::one},
-    {"sendphoto", "sendPhoto", &BotApi::send_photo, Flood::one},
-    {"sendpoll", "sendPoll", &BotApi::send_poll, Flood::one},
-    {"sendsticker", "sendSticker", &BotApi::send_sticker, Flood::one},
-    {"sendvenue", "sendVenue", &BotApi::send_venue, Flood::one},
-    {"sendvideo", "sendVideo", &BotApi::send_video, Flood::one},
-    {"sendvideonote", "sendVideoNote", &BotApi::send_video_note, Flood::one},
-    {"sendvoice", "sendVoice", &BotApi::send_voice, Flood::one},
-    {"setmessagereaction", "setMessageReaction", &BotApi::set_message_reaction, Flood::none},
-    {"setmycommands", "setMyCommands", &BotApi::set_my_commands, Flood::none},
-    {"setwebhook", "setWebhook", &BotApi::set_webhook, Flood::none},
-    {"unbanchatmember", "unbanChatMember", &BotApi::unban_chat_member, Flood::none},
+    {"answercallbackquery", "answerCallbackQuery", &BotApi::answer_callback_query, Flood::kNone},
+    {"banchatmember", "banChatMember", &BotApi::ban_chat_member, Flood::kNone},
+    {"closeforumtopic", "closeForumTopic", &BotApi::close_forum_topic, Flood::kNone},
+    {"copymessage", "copyMessage", &BotApi::copy_message, Flood::kOne},
+    {"copymessages", "copyMessages", &BotApi::copy_messages, Flood::kPerMessageId},
+    {"createforumtopic", "createForumTopic", &BotApi::create_forum_topic, Flood::kOne},
+    {"deleteforumtopic", "deleteForumTopic", &BotApi::delete_forum_topic, Flood::kNone},
+    {"deletemessage", "deleteMessage", &BotApi::delete_message, Flood::kNone},
+    {"deletemycommands", "deleteMyCommands", &BotApi::delete_my_commands, Flood::kNone},
+    {"deletewebhook", "deleteWebhook", &BotApi::delete_webhook, Flood::kNone},
+    {"editforumtopic", "editForumTopic", &BotApi::edit_forum_topic, Flood::kNone},
+    {"editmessagecaption", "editMessageCaption", &BotApi::edit_message_caption, Flood::kNone},
+    {"editmessagereplymarkup", "editMessageReplyMarkup", &BotApi::edit_message_reply_markup, Flood::kNone},
+    {"editmessagetext", "editMessageText", &BotApi::edit_message_text, Flood::kNone},
+    {"forwardmessage", "forwardMessage", &BotApi::forward_message, Flood::kOne},
+    {"forwardmessages", "forwardMessages", &BotApi::forward_messages, Flood::kPerMessageId},
+    {"getchat", "getChat", &BotApi::get_chat, Flood::kNone},
+    {"getchatmember", "getChatMember", &BotApi::get_chat_member, Flood::kNone},
+    {"getfile", "getFile", &BotApi::get_file, Flood::kNone},
+    {"getforumtopiciconstickers", "getForumTopicIconStickers", &BotApi::get_forum_topic_icon_stickers,
+     Flood::kNone},
+    {"getme", "getMe", &BotApi::get_me, Flood::kNone},
+    {"getmycommands", "getMyCommands", &BotApi::get_my_commands, Flood::kNone},
+    {"getupdates", "getUpdates", nullptr, Flood::kNone},
+    {"getwebhookinfo", "getWebhookInfo", &BotApi::get_webhook_info, Flood::kNone},
+    {"reopenforumtopic", "reopenForumTopic", &BotApi::reopen_forum_topic, Flood::kNone},
+    {"sendanimation", "sendAnimation", &BotApi::send_animation, Flood::kOne},
+    {"sendaudio", "sendAudio", &BotApi::send_audio, Flood::kOne},
+    {"sendchataction", "sendChatAction", &BotApi::send_chat_action, Flood::kNone},
+    {"sendcontact", "sendContact", &BotApi::send_contact, Flood::kOne},
+    {"senddice", "sendDice", &BotApi::send_dice, Flood::kOne},
+    {"senddocument", "sendDocument", &BotApi::send_document, Flood::kOne},
+    {"sendlocation", "sendLocation", &BotApi::send_location, Flood::kOne},
+    {"sendmediagroup", "sendMediaGroup", &BotApi::send_media_group, Flood::kPerMedia},
+    {"sendmessage", "sendMessage", &BotApi::send_message, Flood::kOne},
+    {"sendphoto", "sendPhoto", &BotApi::send_photo, Flood::kOne},
+    {"sendpoll", "sendPoll", &BotApi::send_poll, Flood::kOne},
+    {"sendsticker", "sendSticker", &BotApi::send_sticker, Flood::kOne},
+    {"sendvenue", "sendVenue", &BotApi::send_venue, Flood::kOne},
+    {"sendvideo", "sendVideo", &BotApi::send_video, Flood::kOne},
+    {"sendvideonote", "sendVideoNote", &BotApi::send_video_note, Flood::kOne},
+    {"sendvoice", "sendVoice", &BotApi::send_voice, Flood::kOne},
+    {"setmessagereaction", "setMessageReaction", &BotApi::set_message_reaction, Flood::kNone},
+    {"setmycommands", "setMyCommands", &BotApi::set_my_commands, Flood::kNone},
+    {"setwebhook", "setWebhook", &BotApi::set_webhook, Flood::kNone},
+    {"unbanchatmember", "unbanChatMember", &BotApi::unban_chat_member, Flood::kNone},
 });
 
 const Method* find_method(std::string_view lower) {
@@ -121,10 +122,10 @@ json::value message_ids_json(const std::vector<const model::Message*>& messages)
 }
 
 constexpr std::array kIconColors = {7322096, 16766590, 13338331, 9367192, 16749490, 16478047};
-constexpr std::string_view kChatActions[] = {"typing",          "upload_photo",    "record_video",
-                                             "upload_video",    "record_voice",    "upload_voice",
-                                             "upload_document", "choose_sticker",  "find_location",
-                                             "record_video_note", "upload_video_note"};
+constexpr std::string_view kChatActions[] = {
+    "typing",        "upload_photo",      "record_video",     "upload_video",
+    "record_voice",  "upload_voice",      "upload_document",  "choose_sticker",
+    "find_location", "record_video_note", "upload_video_note"};
 
 }  // namespace
 
@@ -176,12 +177,13 @@ Reply BotApi::execute(const Call& call) {
 Reply BotApi::run(const Call& call) {
   const Method* method = find_method(call.method);
   if (!method || !method->handler) return error_reply({404, "Not Found: method not found"});
-  if (limits_on_ && method->flood != Flood::none) {
+  if (limits_on_ && method->flood != Flood::kNone) {
     if (auto chat_id = call.params.integer("chat_id"); chat_id) {
       int messages = 1;
-      if (method->flood != Flood::one) {
-        auto list = call.params.json(method->flood == Flood::per_message_id ? "message_ids" : "media");
-        if (list && *list && (*list)->is_array()) messages = std::max<int>(1, static_cast<int>((*list)->as_array().size()));
+      if (method->flood != Flood::kOne) {
+        auto list = call.params.json(method->flood == Flood::kPerMessageId ? "message_ids" : "media");
+        if (list && *list && (*list)->is_array())
+          messages = std::max<int>(1, static_cast<int>((*list)->as_array().size()));
       }
       int retry_after = limiter_.admit(call.bot->id, *chat_id, messages, model::FloodLimiter::Clock::now());
       if (retry_after > 0) return error_reply(too_many_requests(retry_after));
@@ -210,13 +212,15 @@ Reply BotApi::download(std::string_view path) const {
 Result<BotApi::Poll> BotApi::begin_poll(const Call& call) {
   auto& state = world_.bot_state(call.bot->id);
   if (!state.webhook.url.empty()) {
-    return ApiError{409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to "
-                         "delete the webhook first"};
+    return ApiError{409,
+                    "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to "
+                    "delete the webhook first"};
   }
   Poll poll;
   poll.offset = call.params.integer("offset").value_or(0);
   poll.limit = static_cast<int>(std::clamp<std::int64_t>(call.params.integer("limit").value_or(100), 1, 100));
-  poll.timeout_s = static_cast<int>(std::clamp<std::int64_t>(call.params.integer("timeout").value_or(0), 0, 50));
+  poll.timeout_s =
+      static_cast<int>(std::clamp<std::int64_t>(call.params.integer("timeout").value_or(0), 0, 50));
   auto allowed = call.params.json("allowed_updates");
   if (!allowed) return allowed.error();
   if (*allowed && (*allowed)->is_array()) {
@@ -318,7 +322,8 @@ void BotApi::execute_webhook_reply(Id bot_id, const json::object& body) {
 
 Result<Chat*> BotApi::chat(const Account& bot, const Params& p, std::string_view name) {
   const auto* raw = p.raw(name);
-  if (!raw || (raw->is_string() && raw->get_string().empty())) return bad_request(std::string(name) + " is empty");
+  if (!raw || (raw->is_string() && raw->get_string().empty()))
+    return bad_request(std::string(name) + " is empty");
   auto id = p.integer(name);
   if (!id || *id == 0) return bad_request("chat not found");
   return world_.chat_for_bot(bot.id, *id);
@@ -345,7 +350,8 @@ Result<model::MessageInput> BotApi::message_input(const Params& p) {
     if (!(*markup)->is_object()) return bad_request("can't parse reply keyboard markup JSON object");
     // Only inline keyboards belong to the message; reply keyboards go to the client.
     if (const auto* keyboard = (*markup)->as_object().if_contains("inline_keyboard")) {
-      if (!keyboard->is_array()) return bad_request("can't parse inline keyboard button: InlineKeyboardButton must be an Object");
+      if (!keyboard->is_array())
+        return bad_request("can't parse inline keyboard button: InlineKeyboardButton must be an Object");
       input.reply_markup = **markup;
     }
   }
@@ -358,10 +364,12 @@ Result<json::object> BotApi::caption(const Params& p, std::string_view prefix) {
   if (!text || text->empty()) return out;
   auto entities = p.json("caption_entities");
   if (!entities) return entities.error();
-  const json::array* explicit_entities = *entities && (*entities)->is_array() ? &(*entities)->as_array() : nullptr;
+  const json::array* explicit_entities =
+      *entities && (*entities)->is_array() ? &(*entities)->as_array() : nullptr;
   auto formatted = text::format(*text, p.string("parse_mode").value_or(""), explicit_entities);
   if (!formatted) return formatted.error();
-  if (text::code_points(formatted->text) > text::kMaxCaptionLength) return bad_request("message caption is too long");
+  if (text::code_points(formatted->text) > text::kMaxCaptionLength)
+    return bad_request("message caption is too long");
   if (!formatted->text.empty()) out["caption"] = formatted->text;
   if (!formatted->entities.empty()) out["caption_entities"] = std::move(formatted->entities);
   return out;
@@ -381,8 +389,8 @@ Result<const model::File*> BotApi::input_file(const Params& p, std::string_view 
   if (!value || value->empty()) return bad_request("there is no " + std::string(kind) + " in the request");
   if (value->rfind("http://", 0) == 0 || value->rfind("https://", 0) == 0) {
     auto slash = value->rfind('/');
-    return &world_.add_file(std::string(kind), value->substr(slash + 1), std::string(model::default_mime_type(kind)),
-                            "downloaded from " + *value);
+    return &world_.add_file(std::string(kind), value->substr(slash + 1),
+                            std::string(model::default_mime_type(kind)), "downloaded from " + *value);
   }
   const auto* file = world_.file(*value);
   if (!file) return bad_request("wrong file identifier/HTTP URL specified");
@@ -420,7 +428,8 @@ Result<json::value> BotApi::send_message(const Account& bot, const Params& p) {
   if (raw_text.size() > text::kMaxTextBytes) return bad_request("text is too long");
   auto entities = p.json("entities");
   if (!entities) return entities.error();
-  const json::array* explicit_entities = *entities && (*entities)->is_array() ? &(*entities)->as_array() : nullptr;
+  const json::array* explicit_entities =
+      *entities && (*entities)->is_array() ? &(*entities)->as_array() : nullptr;
   auto formatted = text::format(raw_text, p.string("parse_mode").value_or(""), explicit_entities);
   if (!formatted) return formatted.error();
   if (formatted->text.empty()) return bad_request("message text is empty");
@@ -447,13 +456,27 @@ Result<json::value> BotApi::send_media(const Account& bot, const Params& p, std:
   return send_content(bot, p, std::move(*content));
 }
 
-Result<json::value> BotApi::send_photo(const Account& b, const Params& p) { return send_media(b, p, "photo"); }
-Result<json::value> BotApi::send_document(const Account& b, const Params& p) { return send_media(b, p, "document"); }
-Result<json::value> BotApi::send_video(const Account& b, const Params& p) { return send_media(b, p, "video"); }
-Result<json::value> BotApi::send_voice(const Account& b, const Params& p) { return send_media(b, p, "voice"); }
-Result<json::value> BotApi::send_audio(const Account& b, const Params& p) { return send_media(b, p, "audio"); }
-Result<json::value> BotApi::send_sticker(const Account& b, const Params& p) { return send_media(b, p, "sticker"); }
-Result<json::value> BotApi::send_animation(const Account& b, const Params& p) { return send_media(b, p, "animation"); }
+Result<json::value> BotApi::send_photo(const Account& b, const Params& p) {
+  return send_media(b, p, "photo");
+}
+Result<json::value> BotApi::send_document(const Account& b, const Params& p) {
+  return send_media(b, p, "document");
+}
+Result<json::value> BotApi::send_video(const Account& b, const Params& p) {
+  return send_media(b, p, "video");
+}
+Result<json::value> BotApi::send_voice(const Account& b, const Params& p) {
+  return send_media(b, p, "voice");
+}
+Result<json::value> BotApi::send_audio(const Account& b, const Params& p) {
+  return send_media(b, p, "audio");
+}
+Result<json::value> BotApi::send_sticker(const Account& b, const Params& p) {
+  return send_media(b, p, "sticker");
+}
+Result<json::value> BotApi::send_animation(const Account& b, const Params& p) {
+  return send_media(b, p, "animation");
+}
 Result<json::value> BotApi::send_video_note(const Account& b, const Params& p) {
   return send_media(b, p, "video_note");
 }
@@ -463,7 +486,8 @@ Result<json::value> BotApi::send_location(const Account& bot, const Params& p) {
   auto longitude = p.number("longitude");
   if (!latitude || *latitude < -90 || *latitude > 90) return bad_request("wrong latitude specified");
   if (!longitude || *longitude < -180 || *longitude > 180) return bad_request("wrong longitude specified");
-  return send_content(bot, p, json::object{{"location", json::object{{"latitude", *latitude}, {"longitude", *longitude}}}});
+  return send_content(
+      bot, p, json::object{{"location", json::object{{"latitude", *latitude}, {"longitude", *longitude}}}});
 }
 
 Result<json::value> BotApi::send_venue(const Account& bot, const Params& p) {
@@ -475,9 +499,10 @@ Result<json::value> BotApi::send_venue(const Account& bot, const Params& p) {
   auto address = p.string("address").value_or("");
   if (title.empty()) return bad_request("venue title is empty");
   json::object location{{"latitude", *latitude}, {"longitude", *longitude}};
-  return send_content(bot, p,
-                      json::object{{"venue", json::object{{"location", location}, {"title", title}, {"address", address}}},
-                                   {"location", location}});
+  return send_content(
+      bot, p,
+      json::object{{"venue", json::object{{"location", location}, {"title", title}, {"address", address}}},
+                   {"location", location}});
 }
 
 Result<json::value> BotApi::send_contact(const Account& bot, const Params& p) {
@@ -501,7 +526,8 @@ Result<json::value> BotApi::send_poll(const Account& bot, const Params& p) {
   for (const auto& option : (*options)->as_array()) {
     std::string text;
     if (option.is_string()) text = option.get_string();
-    if (option.is_object() && option.as_object().contains("text") && option.as_object().at("text").is_string()) {
+    if (option.is_object() && option.as_object().contains("text") &&
+        option.as_object().at("text").is_string()) {
       text = option.as_object().at("text").get_string();
     }
     if (text.empty()) return bad_request("poll options must be non-empty");
@@ -525,7 +551,7 @@ Result<json::value> BotApi::send_dice(const Account& bot, const Params& p) {
   if (emoji.empty()) emoji = "\xF0\x9F\x8E\xB2";  // 🎲
   int faces = 6;
   if (emoji == "\xF0\x9F\x8F\x80" || emoji == "\xE2\x9A\xBD") faces = 5;  // 🏀 ⚽
-  if (emoji == "\xF0\x9F\x8E\xB0") faces = 64;                               // 🎰
+  if (emoji == "\xF0\x9F\x8E\xB0") faces = 64;                            // 🎰
   int value = world_.random_int(1, faces);
   return send_content(bot, p, json::object{{"dice", json::object{{"emoji", emoji}, {"value", value}}}});
 }
@@ -582,13 +608,15 @@ Result<json::value> BotApi::send_copies(const Account& bot, const Params& p, boo
   if (many) {
     auto list = p.json("message_ids");
     if (!list) return list.error();
-    if (!*list || !(*list)->is_array() || (*list)->as_array().empty()) return bad_request("message identifiers are empty");
+    if (!*list || !(*list)->is_array() || (*list)->as_array().empty())
+      return bad_request("message identifiers are empty");
     if ((*list)->as_array().size() > 100) return bad_request("too many message identifiers specified");
     for (const auto& id : (*list)->as_array()) {
       auto number = json_integer(id);
       if (!number) return bad_request("message identifiers must be numbers");
       Id value = *number;
-      if (!ids.empty() && value <= ids.back()) return bad_request("message identifiers must be in a strictly increasing order");
+      if (!ids.empty() && value <= ids.back())
+        return bad_request("message identifiers must be in a strictly increasing order");
       ids.push_back(value);
     }
   } else {
@@ -620,9 +648,15 @@ Result<json::value> BotApi::send_copies(const Account& bot, const Params& p, boo
   return json::value(json::object{{"message_id", copies->front()->id}});
 }
 
-Result<json::value> BotApi::copy_message(const Account& b, const Params& p) { return send_copies(b, p, false, false); }
-Result<json::value> BotApi::copy_messages(const Account& b, const Params& p) { return send_copies(b, p, false, true); }
-Result<json::value> BotApi::forward_message(const Account& b, const Params& p) { return send_copies(b, p, true, false); }
+Result<json::value> BotApi::copy_message(const Account& b, const Params& p) {
+  return send_copies(b, p, false, false);
+}
+Result<json::value> BotApi::copy_messages(const Account& b, const Params& p) {
+  return send_copies(b, p, false, true);
+}
+Result<json::value> BotApi::forward_message(const Account& b, const Params& p) {
+  return send_copies(b, p, true, false);
+}
 Result<json::value> BotApi::forward_messages(const Account& b, const Params& p) {
   return send_copies(b, p, true, true);
 }
@@ -637,15 +671,18 @@ Result<json::value> BotApi::edit_message_text(const Account& bot, const Params& 
   if (!id) return bad_request("message identifier is not specified");
   auto entities = p.json("entities");
   if (!entities) return entities.error();
-  const json::array* explicit_entities = *entities && (*entities)->is_array() ? &(*entities)->as_array() : nullptr;
-  auto formatted = text::format(p.string("text").value_or(""), p.string("parse_mode").value_or(""), explicit_entities);
+  const json::array* explicit_entities =
+      *entities && (*entities)->is_array() ? &(*entities)->as_array() : nullptr;
+  auto formatted =
+      text::format(p.string("text").value_or(""), p.string("parse_mode").value_or(""), explicit_entities);
   if (!formatted) return formatted.error();
   if (formatted->text.empty()) return bad_request("message text is empty");
   if (text::code_points(formatted->text) > text::kMaxTextLength) return bad_request("message is too long");
   auto input = message_input(p);
   if (!input) return input.error();
   json::object changes{{"text", formatted->text}};
-  changes["entities"] = formatted->entities.empty() ? json::value(nullptr) : json::value(std::move(formatted->entities));
+  changes["entities"] =
+      formatted->entities.empty() ? json::value(nullptr) : json::value(std::move(formatted->entities));
   std::optional<json::value> markup;
   if (p.has("reply_markup")) markup = input->reply_markup;
   auto edited = world_.edit(**target, bot.id, *id, changes, markup);
@@ -705,7 +742,8 @@ Result<json::value> BotApi::set_message_reaction(const Account& bot, const Param
   std::string emoji;
   if (*reaction && (*reaction)->is_array() && !(*reaction)->as_array().empty()) {
     const auto& first = (*reaction)->as_array().front();
-    if (!first.is_object() || !first.as_object().contains("emoji") || !first.as_object().at("emoji").is_string()) {
+    if (!first.is_object() || !first.as_object().contains("emoji") ||
+        !first.as_object().at("emoji").is_string()) {
       return bad_request("REACTION_INVALID");
     }
     emoji = first.as_object().at("emoji").get_string();
@@ -722,7 +760,7 @@ Result<json::value> BotApi::get_chat(const Account& bot, const Params& p) {
   json::object out = world_.chat_json(**target, bot.id);
   out["accent_color_id"] = 0;
   out["max_reaction_count"] = 11;
-  if ((*target)->type == model::ChatType::supergroup) {
+  if ((*target)->type == model::ChatType::kSupergroup) {
     out["permissions"] = json::object{{"can_send_messages", true}, {"can_manage_topics", false}};
   }
   return json::value(std::move(out));
@@ -735,22 +773,22 @@ Result<json::value> BotApi::get_chat_member(const Account& bot, const Params& p)
   if (!user_id || !world_.account(*user_id)) return bad_request("user not found");
   json::object out{{"user", world_.user_json(*user_id)}};
   const Chat& c = **target;
-  if (c.type == model::ChatType::private_chat) {
+  if (c.type == model::ChatType::kPrivate) {
     out["status"] = (*user_id == c.user_id || *user_id == c.bot_id) ? "member" : "left";
     return json::value(std::move(out));
   }
   auto member = c.members.find(*user_id);
-  model::MemberStatus status = member == c.members.end() ? model::MemberStatus::left : member->second.status;
+  model::MemberStatus status = member == c.members.end() ? model::MemberStatus::kLeft : member->second.status;
   out["status"] = model::to_string(status);
-  if (status == model::MemberStatus::creator) out["is_anonymous"] = false;
-  if (status == model::MemberStatus::kicked) out["until_date"] = member->second.until_date;
-  if (status == model::MemberStatus::administrator) {
+  if (status == model::MemberStatus::kCreator) out["is_anonymous"] = false;
+  if (status == model::MemberStatus::kKicked) out["until_date"] = member->second.until_date;
+  if (status == model::MemberStatus::kAdministrator) {
     out["can_be_edited"] = false;
     out["is_anonymous"] = false;
-    for (std::string_view right : {"can_manage_chat", "can_delete_messages", "can_manage_video_chats",
-                                   "can_restrict_members", "can_promote_members", "can_change_info",
-                                   "can_invite_users", "can_post_stories", "can_edit_stories", "can_delete_stories",
-                                   "can_pin_messages", "can_manage_topics"}) {
+    for (std::string_view right :
+         {"can_manage_chat", "can_delete_messages", "can_manage_video_chats", "can_restrict_members",
+          "can_promote_members", "can_change_info", "can_invite_users", "can_post_stories",
+          "can_edit_stories", "can_delete_stories", "can_pin_messages", "can_manage_topics"}) {
       out[right] = member->second.has_right(right);
     }
   }
@@ -823,7 +861,8 @@ Result<json::value> BotApi::edit_forum_topic(const Account& bot, const Params& p
   if (!target) return target.error();
   auto thread = p.integer("message_thread_id");
   if (!thread) return bad_request("message thread not found");
-  auto edited = world_.edit_topic(**target, bot.id, *thread, p.string("name"), p.string("icon_custom_emoji_id"));
+  auto edited =
+      world_.edit_topic(**target, bot.id, *thread, p.string("name"), p.string("icon_custom_emoji_id"));
   if (!edited) return edited.error();
   return json::value(true);
 }
@@ -837,7 +876,9 @@ Result<json::value> BotApi::set_topic_closed(const Account& bot, const Params& p
   return json::value(true);
 }
 
-Result<json::value> BotApi::close_forum_topic(const Account& b, const Params& p) { return set_topic_closed(b, p, true); }
+Result<json::value> BotApi::close_forum_topic(const Account& b, const Params& p) {
+  return set_topic_closed(b, p, true);
+}
 Result<json::value> BotApi::reopen_forum_topic(const Account& b, const Params& p) {
   return set_topic_closed(b, p, false);
 }
@@ -852,9 +893,10 @@ Result<json::value> BotApi::delete_forum_topic(const Account& bot, const Params&
 }
 
 Result<json::value> BotApi::get_forum_topic_icon_stickers(const Account&, const Params&) {
-  static const std::pair<const char*, const char*> kIcons[] = {
-      {"5312536423851630001", "\xF0\x9F\x92\xA1"}, {"5312016608254762256", "\xE2\x9D\x93"},
-      {"5377544228505134960", "\xF0\x9F\x93\x9D"}, {"5420216386448270341", "\xE2\x9C\x85"}};
+  static const std::pair<const char*, const char*> kIcons[] = {{"5312536423851630001", "\xF0\x9F\x92\xA1"},
+                                                               {"5312016608254762256", "\xE2\x9D\x93"},
+                                                               {"5377544228505134960", "\xF0\x9F\x93\x9D"},
+                                                               {"5420216386448270341", "\xE2\x9C\x85"}};
   json::array out;
   for (const auto& [custom_emoji_id, emoji] : kIcons) {
     out.push_back(json::object{{"file_id", std::string("CAACAgIAAxUAAWTopic") + custom_emoji_id},

@@ -118,7 +118,8 @@ class BotApi {
  private:
   Reply run(const Call& call);
   Result<boost::json::value> send_media(const model::Account& bot, const Params& p, std::string_view kind);
-  Result<boost::json::value> send_content(const model::Account& bot, const Params& p, boost::json::object content);
+  Result<boost::json::value> send_content(const model::Account& bot, const Params& p,
+                                          boost::json::object content);
   Result<boost::json::value> set_topic_closed(const model::Account& bot, const Params& p, bool closed);
   Result<model::Chat*> chat(const model::Account& bot, const Params& p, std::string_view name = "chat_id");
   Result<model::MessageInput> message_input(const Params& p);

@@ -155,7 +155,8 @@ Status Params::add_multipart(std::string_view content_type, std::string_view bod
       }
     }
     if (!name.empty()) {
-      if (!text::valid_utf8(name) || !text::valid_utf8(file_name) || !text::valid_utf8(part_type)) return kNotUtf8;
+      if (!text::valid_utf8(name) || !text::valid_utf8(file_name) || !text::valid_utf8(part_type))
+        return kNotUtf8;
       if (has_file_name) {
         uploads_[name] = Upload{file_name, part_type, std::string(content)};
       } else {

@@ -51,7 +51,8 @@ std::string query_value(std::string_view query, std::string_view name) {
     std::string_view pair = query.substr(0, amp);
     query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
     auto eq = pair.find('=');
-    if (pair.substr(0, eq) == name) return botapi::url_decode(eq == std::string_view::npos ? "" : pair.substr(eq + 1));
+    if (pair.substr(0, eq) == name)
+      return botapi::url_decode(eq == std::string_view::npos ? "" : pair.substr(eq + 1));
   }
   return {};
 }
@@ -89,7 +90,8 @@ botapi::Reply ControlApi::handle(std::string_view method, std::string_view path,
     if (!body.empty()) {
       json::error_code ec;
       auto parsed = json::parse(body, ec);
-      if (ec || !parsed.is_object()) return botapi::error_reply(bad_request("the body must be a JSON object"));
+      if (ec || !parsed.is_object())
+        return botapi::error_reply(bad_request("the body must be a JSON object"));
       object = std::move(parsed.as_object());
     }
     result = post(path, object);
@@ -137,7 +139,8 @@ Result<json::value> ControlApi::get(std::string_view path, std::string_view quer
   auto parts = segments(path);
   if (parts.size() == 1 && parts[0] == "stats") return stats();
   if (parts.size() == 1 && parts[0] == "overview") return overview();
-  if (parts.size() == 1 && parts[0] == "version") return json::value(json::object{{"version", world_.version()}});
+  if (parts.size() == 1 && parts[0] == "version")
+    return json::value(json::object{{"version", world_.version()}});
   if (parts.size() == 3 && parts[0] == "chats" && parts[2] == "messages") {
     auto id = to_id(parts[1]);
     if (!id) return bad_request("chat id must be an integer");
@@ -180,13 +183,13 @@ Result<json::value> ControlApi::add_member(Id group_id, const Body& body) {
   auto user = required_id(body, "user_id");
   if (!user) return user.error();
   std::string status_name = string_field(body, "status");
-  MemberStatus status = MemberStatus::member;
+  MemberStatus status = MemberStatus::kMember;
   if (status_name == "administrator") {
-    status = MemberStatus::administrator;
+    status = MemberStatus::kAdministrator;
   } else if (status_name == "left") {
-    status = MemberStatus::left;
+    status = MemberStatus::kLeft;
   } else if (status_name == "kicked") {
-    status = MemberStatus::kicked;
+    status = MemberStatus::kKicked;
   } else if (!status_name.empty() && status_name != "member") {
     return bad_request("status must be administrator, member, left or kicked");
   }
@@ -198,7 +201,9 @@ Result<json::value> ControlApi::add_member(Id group_id, const Body& body) {
 
 // ---------------------------------------------------------------- acting as a person
 
-Result<model::Chat*> ControlApi::chat_of(Id person, Id chat_id) { return world_.chat_for_person(person, chat_id); }
+Result<model::Chat*> ControlApi::chat_of(Id person, Id chat_id) {
+  return world_.chat_for_person(person, chat_id);
+}
 
 Result<json::object> ControlApi::content_of(const Body& body) {
   json::object content;
@@ -221,11 +226,12 @@ Result<json::object> ControlApi::content_of(const Body& body) {
                               "tgsim placeholder file " + name);
     }
     content[kind] = model::media_json(*file, kind);
-    if (const auto* caption = body.if_contains("caption"); caption && caption->is_string() &&
-                                                           !caption->get_string().empty()) {
+    if (const auto* caption = body.if_contains("caption");
+        caption && caption->is_string() && !caption->get_string().empty()) {
       auto formatted = text::format(caption->get_string(), string_field(body, "parse_mode"), nullptr);
       if (!formatted) return formatted.error();
-      if (text::code_points(formatted->text) > text::kMaxCaptionLength) return bad_request("message caption is too long");
+      if (text::code_points(formatted->text) > text::kMaxCaptionLength)
+        return bad_request("message caption is too long");
       content["caption"] = formatted->text;
       if (!formatted->entities.empty()) content["caption_entities"] = std::move(formatted->entities);
     }
@@ -251,7 +257,7 @@ Result<json::value> ControlApi::send_message(const Body& body) {
   if (!chat) return chat.error();
   auto content = content_of(body);
   if (!content) return content.error();
-  if ((*chat)->type == model::ChatType::private_chat && (*chat)->blocked) {
+  if ((*chat)->type == model::ChatType::kPrivate && (*chat)->blocked) {
     // Writing to a blocked bot means pressing "Restart" first.
     if (auto done = world_.set_blocked(*from, *chat_id, false); !done) return done.error();
   }
@@ -284,7 +290,8 @@ Result<json::value> ControlApi::edit_message(const Body& body) {
     auto formatted = text::format(caption->get_string(), "", nullptr);
     if (!formatted) return formatted.error();
     changes["caption"] = formatted->text.empty() ? json::value(nullptr) : json::value(formatted->text);
-    changes["caption_entities"] = formatted->entities.empty() ? json::value(nullptr) : json::value(formatted->entities);
+    changes["caption_entities"] =
+        formatted->entities.empty() ? json::value(nullptr) : json::value(formatted->entities);
   } else {
     return bad_request("text or caption is required");
   }
@@ -315,7 +322,8 @@ Result<json::value> ControlApi::react(const Body& body) {
   if (!message_id) return message_id.error();
   auto chat = chat_of(*from, *chat_id);
   if (!chat) return chat.error();
-  if (auto done = world_.react(**chat, *from, *message_id, string_field(body, "emoji")); !done) return done.error();
+  if (auto done = world_.react(**chat, *from, *message_id, string_field(body, "emoji")); !done)
+    return done.error();
   return json::value(json::object{{"ok", true}});
 }
 
@@ -347,7 +355,7 @@ Result<json::value> ControlApi::press_button(const Body& body) {
 namespace {
 Id owner_of(const model::Chat& chat) {
   for (const auto& [id, member] : chat.members) {
-    if (member.status == MemberStatus::creator) return id;
+    if (member.status == MemberStatus::kCreator) return id;
   }
   return 0;
 }
@@ -413,16 +421,28 @@ Result<json::value> ControlApi::add_fault(const Body& body) {
     rule.error.description = string_field(body, "description");
     if (rule.error.description.empty()) {
       switch (rule.error.code) {
-        case 400: rule.error.description = "Bad Request"; break;
-        case 401: rule.error.description = "Unauthorized"; break;
-        case 403: rule.error.description = "Forbidden"; break;
-        case 409: rule.error.description = "Conflict"; break;
+        case 400:
+          rule.error.description = "Bad Request";
+          break;
+        case 401:
+          rule.error.description = "Unauthorized";
+          break;
+        case 403:
+          rule.error.description = "Forbidden";
+          break;
+        case 409:
+          rule.error.description = "Conflict";
+          break;
         case 429:
           if (rule.error.retry_after <= 0) rule.error.retry_after = 1;
           rule.error.description = "Too Many Requests: retry after " + std::to_string(rule.error.retry_after);
           break;
-        case 502: rule.error.description = "Bad Gateway"; break;
-        default: rule.error.description = "Internal Server Error"; break;
+        case 502:
+          rule.error.description = "Bad Gateway";
+          break;
+        default:
+          rule.error.description = "Internal Server Error";
+          break;
       }
     }
     rule.remaining = static_cast<int>(id_field(body, "count").value_or(1));
@@ -441,7 +461,8 @@ Result<json::value> ControlApi::messages(Id chat_id, std::string_view query) {
   if (!viewer) return bad_request("as=<user id> is required");
   const auto* account = world_.account(*viewer);
   if (!account) return bad_request("as: no such user");
-  auto chat = account->is_bot ? world_.chat_for_bot(*viewer, chat_id) : world_.chat_for_person(*viewer, chat_id);
+  auto chat =
+      account->is_bot ? world_.chat_for_bot(*viewer, chat_id) : world_.chat_for_person(*viewer, chat_id);
   if (!chat) return chat.error();
   auto thread = to_id(query_value(query, "thread"));
   json::array out;
@@ -474,7 +495,8 @@ json::value ControlApi::stats() const {
   for (const auto& [bot_id, methods] : stats_.per_bot) {
     json::object per_method;
     for (const auto& [name, counters] : methods) {
-      per_method[name] = json::object{{"requests", counters.requests}, {"too_many_requests", counters.too_many_requests}};
+      per_method[name] =
+          json::object{{"requests", counters.requests}, {"too_many_requests", counters.too_many_requests}};
     }
     const auto* bot = world_.account(bot_id);
     bots[std::to_string(bot_id)] =
@@ -494,7 +516,8 @@ json::value ControlApi::overview() const {
   json::array users, bots, groups;
   for (const auto& [id, account] : world_.accounts()) {
     if (account.is_bot) {
-      bots.push_back(json::object{{"id", id}, {"username", account.username}, {"first_name", account.first_name}});
+      bots.push_back(
+          json::object{{"id", id}, {"username", account.username}, {"first_name", account.first_name}});
     } else {
       users.push_back(json::object{{"id", id},
                                    {"first_name", account.first_name},
@@ -512,7 +535,8 @@ json::value ControlApi::overview() const {
   }
   json::array chats;
   for (const auto& [key, chat] : world_.private_chats()) {
-    chats.push_back(json::object{{"user_id", chat.user_id}, {"bot_id", chat.bot_id}, {"blocked", chat.blocked}});
+    chats.push_back(
+        json::object{{"user_id", chat.user_id}, {"bot_id", chat.bot_id}, {"blocked", chat.blocked}});
   }
   return json::object{{"users", std::move(users)},
                       {"bots", std::move(bots)},

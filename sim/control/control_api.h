@@ -19,7 +19,9 @@ class ControlApi {
       : world_(world), faults_(faults), stats_(stats), bot_api_(bot_api) {}
 
   // Extra figures the transport knows (waiting long polls), merged into GET /sim/stats.
-  void set_server_stats(std::function<boost::json::object()> provider) { server_stats_ = std::move(provider); }
+  void set_server_stats(std::function<boost::json::object()> provider) {
+    server_stats_ = std::move(provider);
+  }
 
   botapi::Reply handle(std::string_view method, std::string_view path, std::string_view query,
                        std::string_view body);

@@ -23,24 +23,24 @@ struct Account {
   std::string username;
   std::string language_code;
   std::string phone_number;
-  std::string token;                          // bots only
+  std::string token;                         // bots only
   bool can_read_all_group_messages = false;  // bots only: privacy mode off
 };
 
-enum class MemberStatus { creator, administrator, member, restricted, left, kicked };
+enum class MemberStatus { kCreator, kAdministrator, kMember, kRestricted, kLeft, kKicked };
 
 std::string_view to_string(MemberStatus status);
 
 struct Member {
-  MemberStatus status = MemberStatus::left;
+  MemberStatus status = MemberStatus::kLeft;
   boost::json::object rights;  // administrator rights as given, e.g. {"can_manage_topics": true}
   std::int64_t until_date = 0;
 
   bool present() const {
-    return status == MemberStatus::creator || status == MemberStatus::administrator ||
-           status == MemberStatus::member || status == MemberStatus::restricted;
+    return status == MemberStatus::kCreator || status == MemberStatus::kAdministrator ||
+           status == MemberStatus::kMember || status == MemberStatus::kRestricted;
   }
-  bool admin() const { return status == MemberStatus::creator || status == MemberStatus::administrator; }
+  bool admin() const { return status == MemberStatus::kCreator || status == MemberStatus::kAdministrator; }
   bool has_right(std::string_view right) const;
 };
 
@@ -73,11 +73,11 @@ struct Message {
   bool is_service() const;
 };
 
-enum class ChatType { private_chat, supergroup };
+enum class ChatType { kPrivate, kSupergroup };
 
 struct Chat {
   Id id = 0;  // groups: the -100… id; private chats: an internal key (see World)
-  ChatType type = ChatType::supergroup;
+  ChatType type = ChatType::kSupergroup;
   // Groups.
   std::string title;
   bool is_forum = false;

@@ -6,7 +6,8 @@
 namespace tgsim::model {
 
 double FloodLimiter::seconds_until_window_room(std::deque<Clock::time_point>& window, Clock::duration span,
-                                               std::size_t capacity, std::size_t needed, Clock::time_point now) {
+                                               std::size_t capacity, std::size_t needed,
+                                               Clock::time_point now) {
   while (!window.empty() && window.front() + span <= now) window.pop_front();
   needed = std::min(needed, capacity);
   if (window.size() + needed <= capacity) return 0;

@@ -12,7 +12,8 @@ namespace tgsim {
 inline std::optional<std::int64_t> json_integer(const boost::json::value& v) {
   if (v.is_int64()) return v.get_int64();
   if (v.is_uint64()) {
-    if (v.get_uint64() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) return std::nullopt;
+    if (v.get_uint64() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+      return std::nullopt;
     return static_cast<std::int64_t>(v.get_uint64());
   }
   if (v.is_double()) {

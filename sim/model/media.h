@@ -8,7 +8,7 @@
 
 namespace tgsim::model {
 
-inline constexpr std::string_view kMediaKinds[] = {"photo", "document", "video", "voice",
+inline constexpr std::string_view kMediaKinds[] = {"photo", "document", "video",     "voice",
                                                    "audio", "sticker",  "animation", "video_note"};
 
 bool is_media_kind(std::string_view kind);

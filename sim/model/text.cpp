@@ -18,7 +18,9 @@ json::object entity(std::string_view type, std::size_t offset, std::size_t lengt
   return json::object{{"offset", offset}, {"length", length}, {"type", type}};
 }
 
-ApiError parse_error(std::string_view what) { return bad_request("can't parse entities: " + std::string(what)); }
+ApiError parse_error(std::string_view what) {
+  return bad_request("can't parse entities: " + std::string(what));
+}
 
 // An entity under construction: where it started in the output (UTF-16 units).
 struct Open {
@@ -121,8 +123,13 @@ Result<Formatted> parse_html(std::string_view in) {
     char c = in[i];
     if (c == '&') {
       auto semi = in.find(';', i);
-      std::string_view name = semi == std::string_view::npos ? std::string_view{} : in.substr(i + 1, semi - i - 1);
-      const char* replacement = name == "lt" ? "<" : name == "gt" ? ">" : name == "amp" ? "&" : name == "quot" ? "\"" : nullptr;
+      std::string_view name =
+          semi == std::string_view::npos ? std::string_view{} : in.substr(i + 1, semi - i - 1);
+      const char* replacement = name == "lt"     ? "<"
+                                : name == "gt"   ? ">"
+                                : name == "amp"  ? "&"
+                                : name == "quot" ? "\""
+                                                 : nullptr;
       if (replacement) {
         out.append(replacement);
         i = semi + 1;
@@ -175,13 +182,12 @@ Result<Formatted> parse_html(std::string_view in) {
     }
     i = end + 1;
   }
-  if (!tags.empty()) return parse_error("Can't find end tag corresponding to start tag \"" + tags.back() + "\"");
+  if (!tags.empty())
+    return parse_error("Can't find end tag corresponding to start tag \"" + tags.back() + "\"");
   return Formatted{std::move(out.text()), std::move(out.entities())};
 }
 
-bool reserved_v2(char c) {
-  return std::string_view("_*[]()~`>#+-=|{}.!").find(c) != std::string_view::npos;
-}
+bool reserved_v2(char c) { return std::string_view("_*[]()~`>#+-=|{}.!").find(c) != std::string_view::npos; }
 
 Result<Formatted> parse_markdown(std::string_view in, bool v2) {
   Builder out;
@@ -208,30 +214,52 @@ Result<Formatted> parse_markdown(std::string_view in, bool v2) {
       std::string language;
       if (pre) {
         auto newline = inner.find('\n');
-        if (newline != std::string_view::npos && inner.substr(0, newline).find(' ') == std::string_view::npos) {
+        if (newline != std::string_view::npos &&
+            inner.substr(0, newline).find(' ') == std::string_view::npos) {
           language = std::string(inner.substr(0, newline));
           inner.remove_prefix(newline + 1);
         }
       }
       out.open(pre ? "pre" : "code", {}, language);
       for (std::size_t j = 0; j < inner.size(); ++j) {
-        if (v2 && inner[j] == '\\' && j + 1 < inner.size() && (inner[j + 1] == '`' || inner[j + 1] == '\\')) ++j;
+        if (v2 && inner[j] == '\\' && j + 1 < inner.size() && (inner[j + 1] == '`' || inner[j + 1] == '\\'))
+          ++j;
         out.append_char(inner[j]);
       }
       out.close(pre ? "pre" : "code");
       i = end + fence.size();
       continue;
     }
-    if (c == '*') { toggle("bold"); ++i; continue; }
+    if (c == '*') {
+      toggle("bold");
+      ++i;
+      continue;
+    }
     if (c == '_') {
-      if (v2 && i + 1 < in.size() && in[i + 1] == '_') { toggle("underline"); i += 2; continue; }
+      if (v2 && i + 1 < in.size() && in[i + 1] == '_') {
+        toggle("underline");
+        i += 2;
+        continue;
+      }
       toggle("italic");
       ++i;
       continue;
     }
-    if (v2 && c == '~') { toggle("strikethrough"); ++i; continue; }
-    if (v2 && c == '|' && i + 1 < in.size() && in[i + 1] == '|') { toggle("spoiler"); i += 2; continue; }
-    if (c == '[') { out.open("text_link"); ++i; continue; }
+    if (v2 && c == '~') {
+      toggle("strikethrough");
+      ++i;
+      continue;
+    }
+    if (v2 && c == '|' && i + 1 < in.size() && in[i + 1] == '|') {
+      toggle("spoiler");
+      i += 2;
+      continue;
+    }
+    if (c == '[') {
+      out.open("text_link");
+      ++i;
+      continue;
+    }
     if (c == ']' && out.is_open("text_link")) {
       if (i + 1 >= in.size() || in[i + 1] != '(') {
         if (v2) return parse_error("Character ']' is reserved and must be escaped with the preceding '\\'");
@@ -240,12 +268,16 @@ Result<Formatted> parse_markdown(std::string_view in, bool v2) {
         continue;
       }
       auto close = in.find(')', i + 2);
-      if (close == std::string_view::npos) return parse_error("Can't find end of a URL at byte offset " + std::to_string(i));
+      if (close == std::string_view::npos)
+        return parse_error("Can't find end of a URL at byte offset " + std::to_string(i));
       out.close("text_link", std::string(in.substr(i + 2, close - i - 2)));
       i = close + 1;
       continue;
     }
-    if (v2 && c == '>' && (i == 0 || in[i - 1] == '\n')) { ++i; continue; }
+    if (v2 && c == '>' && (i == 0 || in[i - 1] == '\n')) {
+      ++i;
+      continue;
+    }
     if (v2 && reserved_v2(c)) {
       std::string what = "Character '";
       what.push_back(c);
@@ -352,14 +384,16 @@ bool valid_utf8(std::string_view bytes) {
 std::optional<Command> leading_command(std::string_view text) {
   if (text.size() < 2 || text[0] != '/') return std::nullopt;
   std::size_t end = 1;
-  while (end < text.size() && end <= 64 && (std::isalnum(static_cast<unsigned char>(text[end])) || text[end] == '_')) {
+  while (end < text.size() && end <= 64 &&
+         (std::isalnum(static_cast<unsigned char>(text[end])) || text[end] == '_')) {
     ++end;
   }
   if (end == 1) return std::nullopt;
   Command command{text.substr(1, end - 1), {}};
   if (end < text.size() && text[end] == '@') {
     std::size_t mention_end = end + 1;
-    while (mention_end < text.size() && is_word_char(static_cast<unsigned char>(text[mention_end]))) ++mention_end;
+    while (mention_end < text.size() && is_word_char(static_cast<unsigned char>(text[mention_end])))
+      ++mention_end;
     command.mention = text.substr(end + 1, mention_end - end - 1);
   }
   return command;
@@ -375,10 +409,12 @@ json::array detect_entities(std::string_view text) {
     std::string_view type;
     if (at_word_start && (c == '/' || c == '@' || c == '#')) {
       end = i + 1;
-      while (end < text.size() && (std::isalnum(static_cast<unsigned char>(text[end])) || text[end] == '_')) ++end;
+      while (end < text.size() && (std::isalnum(static_cast<unsigned char>(text[end])) || text[end] == '_'))
+        ++end;
       if (c == '/' && end < text.size() && text[end] == '@') {
         ++end;
-        while (end < text.size() && (std::isalnum(static_cast<unsigned char>(text[end])) || text[end] == '_')) ++end;
+        while (end < text.size() && (std::isalnum(static_cast<unsigned char>(text[end])) || text[end] == '_'))
+          ++end;
       }
       type = c == '/' ? "bot_command" : c == '@' ? "mention" : "hashtag";
       if ((c == '@' && end - i < 4) || end - i < 2) type = {};
@@ -394,13 +430,16 @@ json::array detect_entities(std::string_view text) {
       i = end;
       continue;
     }
-    units += ((static_cast<unsigned char>(c) & 0xC0) == 0x80) ? 0 : (static_cast<unsigned char>(c) >= 0xF0 ? 2 : 1);
+    units += ((static_cast<unsigned char>(c) & 0xC0) == 0x80)
+                 ? 0
+                 : (static_cast<unsigned char>(c) >= 0xF0 ? 2 : 1);
     ++i;
   }
   return out;
 }
 
-Result<Formatted> format(std::string_view text, std::string_view parse_mode, const json::array* explicit_entities) {
+Result<Formatted> format(std::string_view text, std::string_view parse_mode,
+                         const json::array* explicit_entities) {
   std::string mode = lower(parse_mode);
   Formatted f;
   if (explicit_entities) {

@@ -11,14 +11,15 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr std::string_view kTokenAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
+constexpr std::string_view kTokenAlphabet =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
 constexpr std::string_view kAlnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
 // The administrator rights ChatMemberAdministrator lists, in the documentation's order.
 constexpr std::string_view kAdminRights[] = {
-    "can_manage_chat",   "can_delete_messages", "can_manage_video_chats", "can_restrict_members",
-    "can_promote_members", "can_change_info",   "can_invite_users",       "can_post_stories",
-    "can_edit_stories",  "can_delete_stories",  "can_pin_messages",       "can_manage_topics"};
+    "can_manage_chat",     "can_delete_messages", "can_manage_video_chats", "can_restrict_members",
+    "can_promote_members", "can_change_info",     "can_invite_users",       "can_post_stories",
+    "can_edit_stories",    "can_delete_stories",  "can_pin_messages",       "can_manage_topics"};
 
 std::string_view file_id_prefix(std::string_view kind) {
   if (kind == "photo") return "AgACAgIAAxkBAAI";
@@ -35,19 +36,25 @@ std::string_view file_id_prefix(std::string_view kind) {
 
 std::string_view to_string(MemberStatus status) {
   switch (status) {
-    case MemberStatus::creator: return "creator";
-    case MemberStatus::administrator: return "administrator";
-    case MemberStatus::member: return "member";
-    case MemberStatus::restricted: return "restricted";
-    case MemberStatus::left: return "left";
-    case MemberStatus::kicked: return "kicked";
+    case MemberStatus::kCreator:
+      return "creator";
+    case MemberStatus::kAdministrator:
+      return "administrator";
+    case MemberStatus::kMember:
+      return "member";
+    case MemberStatus::kRestricted:
+      return "restricted";
+    case MemberStatus::kLeft:
+      return "left";
+    case MemberStatus::kKicked:
+      return "kicked";
   }
   return "left";
 }
 
 bool Member::has_right(std::string_view right) const {
-  if (status == MemberStatus::creator) return true;
-  if (status != MemberStatus::administrator) return false;
+  if (status == MemberStatus::kCreator) return true;
+  if (status != MemberStatus::kAdministrator) return false;
   const auto* value = rights.if_contains(right);
   return value && value->is_bool() && value->get_bool();
 }
@@ -118,12 +125,12 @@ Result<Id> World::create_group(const std::string& title, bool is_forum, Id owner
   if (!owner || owner->is_bot) return bad_request("owner_id must be a user");
   Chat chat;
   chat.id = next_group_id_--;
-  chat.type = ChatType::supergroup;
+  chat.type = ChatType::kSupergroup;
   chat.title = title;
   chat.is_forum = is_forum;
   // Message 1 of a supergroup is its creation (and 1 is the General topic's thread id).
   chat.next_message_id = 2;
-  chat.members[owner_id].status = MemberStatus::creator;
+  chat.members[owner_id].status = MemberStatus::kCreator;
   Id id = chat.id;
   groups_.emplace(id, std::move(chat));
   touch();
@@ -136,13 +143,13 @@ Status World::set_member(Id group_id, Id account_id, MemberStatus status, const 
   const auto* who = account(account_id);
   if (!who) return bad_request("user not found");
   auto& member = found->second.members[account_id];
-  if (member.status == MemberStatus::creator) return bad_request("can't change the owner's status");
+  if (member.status == MemberStatus::kCreator) return bad_request("can't change the owner's status");
   MemberStatus old_status = member.status;
   member.status = status;
-  member.rights = status == MemberStatus::administrator ? rights : json::object{};
+  member.rights = status == MemberStatus::kAdministrator ? rights : json::object{};
   Id owner = 0;
   for (const auto& [id, m] : found->second.members) {
-    if (m.status == MemberStatus::creator) owner = id;
+    if (m.status == MemberStatus::kCreator) owner = id;
   }
   member_changed(found->second, owner, account_id, old_status, status);
   touch();
@@ -160,8 +167,8 @@ Status World::set_blocked(Id user_id, Id bot_id, bool blocked) {
   if (c.blocked == blocked) return Done{};
   c.blocked = blocked;
   if (c.started || blocked) {
-    member_changed(c, user_id, bot_id, blocked ? MemberStatus::member : MemberStatus::kicked,
-                   blocked ? MemberStatus::kicked : MemberStatus::member);
+    member_changed(c, user_id, bot_id, blocked ? MemberStatus::kMember : MemberStatus::kKicked,
+                   blocked ? MemberStatus::kKicked : MemberStatus::kMember);
   }
   touch();
   return Done{};
@@ -184,7 +191,7 @@ Result<Chat*> World::chat_for_bot(Id bot_id, Id chat_id) {
     auto found = groups_.find(chat_id);
     if (found == groups_.end()) return bad_request("chat not found");
     auto member = found->second.members.find(bot_id);
-    if (member != found->second.members.end() && member->second.status == MemberStatus::kicked) {
+    if (member != found->second.members.end() && member->second.status == MemberStatus::kKicked) {
       return forbidden("bot was kicked from the supergroup chat");
     }
     if (member == found->second.members.end() || !member->second.present()) {
@@ -227,7 +234,7 @@ Result<Chat*> World::chat_for_person(Id user_id, Id chat_id) {
   if (!bot || !bot->is_bot) return bad_request("chat not found: a user writes to a bot by the bot's id");
   auto [it, created] = privates_.try_emplace({user_id, chat_id});
   if (created) {
-    it->second.type = ChatType::private_chat;
+    it->second.type = ChatType::kPrivate;
     it->second.user_id = user_id;
     it->second.bot_id = chat_id;
   }
@@ -243,7 +250,7 @@ Result<Chat*> World::group(Id group_id) {
 // ---------------------------------------------------------------- messages
 
 Status World::check_can_post(Chat& chat, Id sender, Id thread_id) const {
-  if (chat.type == ChatType::private_chat) {
+  if (chat.type == ChatType::kPrivate) {
     if (sender == chat.bot_id && chat.blocked) return forbidden("bot was blocked by the user");
     return Done{};
   }
@@ -269,7 +276,7 @@ Result<Id> World::resolve_thread(const Chat& chat, const MessageInput& input) co
       return bad_request("message to be replied not found");
     }
   }
-  if (chat.type != ChatType::supergroup || !chat.is_forum) return Id{0};
+  if (chat.type != ChatType::kSupergroup || !chat.is_forum) return Id{0};
   if (input.thread_id != 0) {
     if (input.thread_id == kGeneralThread || !chat.topics.contains(input.thread_id)) {
       return bad_request("message thread not found");
@@ -289,7 +296,7 @@ Message& World::store(Chat& chat, Id sender, MessageInput input, Id thread_id) {
   message.media_group_id = std::move(input.media_group_id);
   message.content = std::move(input.content);
   message.reply_markup = std::move(input.reply_markup);
-  if (chat.type == ChatType::private_chat && sender == chat.user_id) chat.started = true;
+  if (chat.type == ChatType::kPrivate && sender == chat.user_id) chat.started = true;
   auto [it, inserted] = chat.messages.emplace(message.id, std::move(message));
   forget_oldest(chat);
   touch();
@@ -314,7 +321,8 @@ Result<const Message*> World::post(Chat& chat, Id sender, MessageInput input) {
   return &message;
 }
 
-Result<std::vector<const Message*>> World::post_album(Chat& chat, Id sender, std::vector<MessageInput> items) {
+Result<std::vector<const Message*>> World::post_album(Chat& chat, Id sender,
+                                                      std::vector<MessageInput> items) {
   if (items.empty()) return bad_request("media group is empty");
   auto thread = resolve_thread(chat, items.front());
   if (!thread) return thread.error();
@@ -377,8 +385,8 @@ Result<std::vector<const Message*>> World::copy(Chat& source, const std::vector<
     }
     Message& copy = store(target, sender, std::move(input), *thread);
     if (forward) {
-      copy.forward_origin = json::object{{"type", "user"}, {"sender_user", user_json(original->from)},
-                                         {"date", original->date}};
+      copy.forward_origin = json::object{
+          {"type", "user"}, {"sender_user", user_json(original->from)}, {"date", original->date}};
     }
     out.push_back(&copy);
   }
@@ -394,7 +402,8 @@ Result<const Message*> World::edit(Chat& chat, Id editor, Id message_id, const j
   if (message.from != editor || message.is_service()) return bad_request("message can't be edited");
   const bool has_text = message.content.contains("text");
   if (changes.contains("text") && !has_text) return bad_request("there is no text in the message to edit");
-  if (changes.contains("caption") && has_text) return bad_request("there is no caption in the message to edit");
+  if (changes.contains("caption") && has_text)
+    return bad_request("there is no caption in the message to edit");
   bool modified = reply_markup && *reply_markup != message.reply_markup;
   for (const auto& [key, value] : changes) {
     const auto* current = message.content.if_contains(key);
@@ -422,7 +431,7 @@ Result<const Message*> World::edit(Chat& chat, Id editor, Id message_id, const j
 Status World::delete_message(Chat& chat, Id deleter, Id message_id) {
   auto found = chat.messages.find(message_id);
   if (found == chat.messages.end()) return bad_request("message to delete not found");
-  bool allowed = found->second.from == deleter || chat.type == ChatType::private_chat;
+  bool allowed = found->second.from == deleter || chat.type == ChatType::kPrivate;
   if (!allowed) {
     auto member = chat.members.find(deleter);
     allowed = member != chat.members.end() && member->second.has_right("can_delete_messages");
@@ -462,7 +471,7 @@ Status World::react(Chat& chat, Id who, Id message_id, const std::string& emoji)
                          {"old_reaction", old_reaction},
                          {"new_reaction", new_reaction}});
   };
-  if (chat.type == ChatType::private_chat) {
+  if (chat.type == ChatType::kPrivate) {
     notify(chat.bot_id);
   } else {
     // Bots receive reactions in groups only as administrators.
@@ -495,7 +504,7 @@ Result<std::string> World::press_button(Chat& chat, Id user, Id message_id, cons
 
 Result<const Topic*> World::create_topic(Chat& chat, Id actor, const std::string& name, int icon_color,
                                          const std::string& icon_custom_emoji_id) {
-  if (chat.type != ChatType::supergroup || !chat.is_forum) return bad_request("the chat is not a forum");
+  if (chat.type != ChatType::kSupergroup || !chat.is_forum) return bad_request("the chat is not a forum");
   auto member = chat.members.find(actor);
   if (member == chat.members.end() || !member->second.has_right("can_manage_topics")) {
     return bad_request("not enough rights to create a topic");
@@ -516,7 +525,7 @@ Result<const Topic*> World::create_topic(Chat& chat, Id actor, const std::string
 }
 
 Result<Topic*> World::topic_for_management(Chat& chat, Id actor, Id thread_id, std::string_view right) {
-  if (chat.type != ChatType::supergroup || !chat.is_forum) return bad_request("the chat is not a forum");
+  if (chat.type != ChatType::kSupergroup || !chat.is_forum) return bad_request("the chat is not a forum");
   auto topic = chat.topics.find(thread_id);
   if (topic == chat.topics.end()) return bad_request("message thread not found");
   auto member = chat.members.find(actor);
@@ -575,42 +584,45 @@ void World::service_message(Chat& chat, Id actor, Id thread_id, const char* fiel
 // ---------------------------------------------------------------- members
 
 Status World::ban(Chat& chat, Id actor, Id user_id, std::int64_t until_date) {
-  if (chat.type != ChatType::supergroup) return bad_request("chat member status can't be changed in private chats");
+  if (chat.type != ChatType::kSupergroup)
+    return bad_request("chat member status can't be changed in private chats");
   auto admin = chat.members.find(actor);
   if (admin == chat.members.end() || !admin->second.has_right("can_restrict_members")) {
     return bad_request("not enough rights to restrict/unrestrict chat member");
   }
   if (!account(user_id)) return bad_request("user not found");
   auto& member = chat.members[user_id];
-  if (member.status == MemberStatus::creator) return bad_request("can't remove chat owner");
-  if (member.status == MemberStatus::administrator && actor != user_id) {
+  if (member.status == MemberStatus::kCreator) return bad_request("can't remove chat owner");
+  if (member.status == MemberStatus::kAdministrator && actor != user_id) {
     auto owner = chat.members.find(actor);
-    if (owner->second.status != MemberStatus::creator) return bad_request("user is an administrator of the chat");
+    if (owner->second.status != MemberStatus::kCreator)
+      return bad_request("user is an administrator of the chat");
   }
   MemberStatus old_status = member.status;
-  member.status = MemberStatus::kicked;
+  member.status = MemberStatus::kKicked;
   member.until_date = until_date;
   member.rights = {};
-  member_changed(chat, actor, user_id, old_status, MemberStatus::kicked);
+  member_changed(chat, actor, user_id, old_status, MemberStatus::kKicked);
   touch();
   return Done{};
 }
 
 Status World::unban(Chat& chat, Id actor, Id user_id, bool only_if_banned) {
-  if (chat.type != ChatType::supergroup) return bad_request("chat member status can't be changed in private chats");
+  if (chat.type != ChatType::kSupergroup)
+    return bad_request("chat member status can't be changed in private chats");
   auto admin = chat.members.find(actor);
   if (admin == chat.members.end() || !admin->second.has_right("can_restrict_members")) {
     return bad_request("not enough rights to restrict/unrestrict chat member");
   }
   auto member = chat.members.find(user_id);
   if (member == chat.members.end()) return Done{};
-  if (only_if_banned && member->second.status != MemberStatus::kicked) return Done{};
-  if (member->second.status == MemberStatus::creator) return bad_request("can't remove chat owner");
+  if (only_if_banned && member->second.status != MemberStatus::kKicked) return Done{};
+  if (member->second.status == MemberStatus::kCreator) return bad_request("can't remove chat owner");
   const MemberStatus old_status = member->second.status;
-  if (old_status == MemberStatus::kicked || !only_if_banned) {
-    member->second.status = MemberStatus::left;
+  if (old_status == MemberStatus::kKicked || !only_if_banned) {
+    member->second.status = MemberStatus::kLeft;
     member->second.until_date = 0;
-    member_changed(chat, actor, user_id, old_status, MemberStatus::left);
+    member_changed(chat, actor, user_id, old_status, MemberStatus::kLeft);
   }
   touch();
   return Done{};
@@ -621,8 +633,8 @@ void World::member_changed(const Chat& chat, Id actor, Id subject, MemberStatus 
   if (old_status == new_status) return;
   auto member_json = [&](MemberStatus status) {
     json::object out{{"user", user_json(subject)}, {"status", to_string(status)}};
-    if (status == MemberStatus::kicked) out["until_date"] = 0;
-    if (status == MemberStatus::administrator && chat.type == ChatType::supergroup) {
+    if (status == MemberStatus::kKicked) out["until_date"] = 0;
+    if (status == MemberStatus::kAdministrator && chat.type == ChatType::kSupergroup) {
       auto m = chat.members.find(subject);
       out["can_be_edited"] = false;
       out["is_anonymous"] = false;
@@ -639,7 +651,7 @@ void World::member_changed(const Chat& chat, Id actor, Id subject, MemberStatus 
   };
   const auto* who = account(subject);
   if (who && who->is_bot) deliver(subject, "my_chat_member", update_for(subject));
-  if (chat.type != ChatType::supergroup) return;
+  if (chat.type != ChatType::kSupergroup) return;
   // Administrator bots hear about other members, when they listed chat_member.
   for (const auto& [id, member] : chat.members) {
     const auto* bot = account(id);
@@ -659,7 +671,8 @@ const File* World::file_by_path(std::string_view file_path) const {
   return found == file_paths_.end() ? nullptr : file(found->second);
 }
 
-const File& World::add_file(std::string kind, std::string file_name, std::string mime_type, std::string bytes) {
+const File& World::add_file(std::string kind, std::string file_name, std::string mime_type,
+                            std::string bytes) {
   File f;
   f.file_id = std::string(file_id_prefix(kind)) + random_string(56, kTokenAlphabet);
   f.file_unique_id = "AQAD" + random_string(12, kAlnum);
@@ -667,7 +680,8 @@ const File& World::add_file(std::string kind, std::string file_name, std::string
   if (auto dot = file_name.rfind('.'); dot != std::string::npos && file_name.size() - dot <= 6) {
     extension = file_name.substr(dot);
   }
-  f.file_path = (kind == "photo" ? "photos" : kind + "s") + "/file_" + std::to_string(files_.size()) + extension;
+  f.file_path =
+      (kind == "photo" ? "photos" : kind + "s") + "/file_" + std::to_string(files_.size()) + extension;
   f.kind = std::move(kind);
   f.file_name = std::move(file_name);
   f.mime_type = std::move(mime_type);
@@ -682,7 +696,7 @@ const File& World::add_file(std::string kind, std::string file_name, std::string
 void World::deliver(Id bot_id, std::string_view kind, json::object payload) {
   auto& state = bots_[bot_id];
   bool allowed = state.allowed_updates.empty() ? is_default_allowed(kind)
-                                                : state.allowed_updates.contains(std::string(kind));
+                                               : state.allowed_updates.contains(std::string(kind));
   if (!allowed) return;
   state.updates.push_back(Update{state.next_update_id++, std::string(kind), std::move(payload)});
   if (state.updates.size() > kMaxPendingUpdates) state.updates.pop_front();
@@ -691,7 +705,7 @@ void World::deliver(Id bot_id, std::string_view kind, json::object payload) {
 }
 
 void World::fan_out(const Chat& chat, const Message& message, std::string_view kind) {
-  if (chat.type == ChatType::private_chat) {
+  if (chat.type == ChatType::kPrivate) {
     if (message.from == chat.user_id) deliver(chat.bot_id, kind, message_json(chat, message, chat.bot_id));
     return;
   }
@@ -704,7 +718,7 @@ void World::fan_out(const Chat& chat, const Message& message, std::string_view k
 }
 
 bool World::visible_to_bot(const Chat& chat, const Message& message, Id bot_id) const {
-  if (chat.type == ChatType::private_chat) return chat.bot_id == bot_id;
+  if (chat.type == ChatType::kPrivate) return chat.bot_id == bot_id;
   const auto* sender = account(message.from);
   if (!sender || sender->is_bot) return false;  // bots never see other bots' group messages
   auto member = chat.members.find(bot_id);
@@ -757,12 +771,12 @@ json::object World::user_json(Id id, bool for_bot_viewer) const {
 }
 
 Id World::chat_id_for(const Chat& chat, Id viewer) const {
-  if (chat.type == ChatType::private_chat) return viewer == chat.bot_id ? chat.user_id : chat.bot_id;
+  if (chat.type == ChatType::kPrivate) return viewer == chat.bot_id ? chat.user_id : chat.bot_id;
   return chat.id;
 }
 
 json::object World::chat_json(const Chat& chat, Id viewer) const {
-  if (chat.type == ChatType::private_chat) {
+  if (chat.type == ChatType::kPrivate) {
     const auto* other = account(chat_id_for(chat, viewer));
     json::object out{{"id", chat_id_for(chat, viewer)}, {"first_name", other ? other->first_name : ""}};
     if (other && !other->last_name.empty()) out["last_name"] = other->last_name;
@@ -801,7 +815,8 @@ json::object World::message_json(const Chat& chat, const Message& message, Id vi
 }
 
 json::object World::topic_json(const Topic& topic) const {
-  json::object out{{"message_thread_id", topic.thread_id}, {"name", topic.name}, {"icon_color", topic.icon_color}};
+  json::object out{
+      {"message_thread_id", topic.thread_id}, {"name", topic.name}, {"icon_color", topic.icon_color}};
   if (!topic.icon_custom_emoji_id.empty()) out["icon_custom_emoji_id"] = topic.icon_custom_emoji_id;
   return out;
 }

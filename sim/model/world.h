@@ -80,8 +80,8 @@ class World {
   Result<std::vector<const Message*>> post_album(Chat& chat, Id sender, std::vector<MessageInput> items);
   // Copies (or forwards) messages of `source` into `target`; albums get a new media group id.
   Result<std::vector<const Message*>> copy(Chat& source, const std::vector<Id>& ids, Chat& target, Id sender,
-                                           const MessageInput& overrides, bool forward,
-                                           bool keep_caption, bool skip_missing);
+                                           const MessageInput& overrides, bool forward, bool keep_caption,
+                                           bool skip_missing);
   Result<const Message*> edit(Chat& chat, Id editor, Id message_id, const boost::json::object& changes,
                               const std::optional<boost::json::value>& reply_markup);
   Status delete_message(Chat& chat, Id deleter, Id message_id);
@@ -135,7 +135,8 @@ class World {
   void service_message(Chat& chat, Id actor, Id thread_id, const char* field, boost::json::object body);
   Result<Topic*> topic_for_management(Chat& chat, Id actor, Id thread_id, std::string_view right);
   // my_chat_member for a bot whose status changed; chat_member for the group's admin bots.
-  void member_changed(const Chat& chat, Id actor, Id subject, MemberStatus old_status, MemberStatus new_status);
+  void member_changed(const Chat& chat, Id actor, Id subject, MemberStatus old_status,
+                      MemberStatus new_status);
 
   std::mt19937_64 rng_;
   std::uint64_t version_ = 1;

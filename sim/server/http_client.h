@@ -10,7 +10,7 @@
 namespace tgsim::server {
 
 struct PostResult {
-  int status = 0;     // 0: no HTTP answer (see error)
+  int status = 0;  // 0: no HTTP answer (see error)
   std::string reason;
   std::string body;
   std::string error;  // what went wrong on the network, Telegram-style

@@ -1,5 +1,7 @@
 #include "sim/server/server.h"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -8,7 +10,6 @@
 #include <boost/beast/http.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <spdlog/spdlog.h>
 
 #include "sim/server/assets.h"
 #include "sim/server/http_client.h"
@@ -73,7 +74,8 @@ Server::Server(asio::io_context& io, const Options& options)
   world_.on_update([this](Id bot_id) { wake(bot_id); });
   bot_api_.set_hooks({.webhook_changed = [this](Id bot_id) { webhook_changed(bot_id); }});
   control_.set_server_stats([this] {
-    return json::object{{"waiting_get_updates", pollers_.size()}, {"webhooks_delivering", webhook_timers_.size()}};
+    return json::object{{"waiting_get_updates", pollers_.size()},
+                        {"webhooks_delivering", webhook_timers_.size()}};
   });
 }
 
@@ -125,8 +127,10 @@ asio::awaitable<void> Server::session(asio::ip::tcp::socket socket) {
       auto content_type = request[http::field::content_type];
       HttpAnswer answer;
       try {
-        answer = co_await handle(HttpRequest{request.method_string(), request.target(),
-                                             {content_type.data(), content_type.size()}, request.body()});
+        answer = co_await handle(HttpRequest{request.method_string(),
+                                             request.target(),
+                                             {content_type.data(), content_type.size()},
+                                             request.body()});
       } catch (const std::exception& e) {
         // A bug, not bad input: answer 500 and keep serving everyone else.
         spdlog::error("internal error while answering {} {}: {}", std::string_view(request.method_string()),
@@ -139,7 +143,8 @@ asio::awaitable<void> Server::session(asio::ip::tcp::socket socket) {
       }
       response.result(static_cast<unsigned>(answer.reply.status));
       response.set(http::field::content_type, answer.reply.content_type);
-      if (answer.reply.retry_after > 0) response.set(http::field::retry_after, std::to_string(answer.reply.retry_after));
+      if (answer.reply.retry_after > 0)
+        response.set(http::field::retry_after, std::to_string(answer.reply.retry_after));
       response.body() = std::move(answer.reply.body);
     }
     response.version(11);
@@ -157,15 +162,17 @@ asio::awaitable<Server::HttpAnswer> Server::handle(HttpRequest request) {
   std::string_view target = request.target;
   auto question = target.find('?');
   std::string_view path = target.substr(0, question);
-  std::string_view query = question == std::string_view::npos ? std::string_view{} : target.substr(question + 1);
+  std::string_view query =
+      question == std::string_view::npos ? std::string_view{} : target.substr(question + 1);
   if (path.starts_with("/bot")) co_return co_await handle_bot_api(path, query, request);
   if (path.starts_with("/file/bot")) co_return HttpAnswer{bot_api_.download(path)};
-  if (path.starts_with("/sim/")) co_return HttpAnswer{control_.handle(request.method, path, query, request.body)};
+  if (path.starts_with("/sim/"))
+    co_return HttpAnswer{control_.handle(request.method, path, query, request.body)};
   co_return HttpAnswer{static_file(path)};
 }
 
 asio::awaitable<Server::HttpAnswer> Server::handle_bot_api(std::string_view path, std::string_view query,
-                                                          const HttpRequest& request) {
+                                                           const HttpRequest& request) {
   if (faults_.take_drop()) co_return HttpAnswer{{}, true};
   if (int latency = faults_.latency_ms(); latency > 0) {
     asio::steady_timer delay(co_await asio::this_coro::executor, std::chrono::milliseconds(latency));
@@ -212,7 +219,8 @@ asio::awaitable<botapi::Reply> Server::long_poll(const botapi::Call& call) {
     if (!me.conflict.empty()) co_return botapi::error_reply({409, me.conflict});
     const bool timed_out = std::chrono::steady_clock::now() >= deadline;
     if (auto ready = bot_api_.poll(call, *poll, timed_out)) {
-      if (auto mine = pollers_.find(bot_id); mine != pollers_.end() && mine->second == &me) pollers_.erase(mine);
+      if (auto mine = pollers_.find(bot_id); mine != pollers_.end() && mine->second == &me)
+        pollers_.erase(mine);
       co_return std::move(*ready);
     }
     timer.expires_at(deadline);
@@ -221,7 +229,8 @@ asio::awaitable<botapi::Reply> Server::long_poll(const botapi::Call& call) {
 
 void Server::wake(Id bot_id) {
   if (auto poller = pollers_.find(bot_id); poller != pollers_.end()) poller->second->timer->cancel();
-  if (auto webhook = webhook_timers_.find(bot_id); webhook != webhook_timers_.end()) webhook->second->cancel();
+  if (auto webhook = webhook_timers_.find(bot_id); webhook != webhook_timers_.end())
+    webhook->second->cancel();
 }
 
 // ---------------------------------------------------------------- webhooks
@@ -232,7 +241,8 @@ void Server::webhook_changed(Id bot_id) {
     poller->second->timer->cancel();
     pollers_.erase(poller);
   }
-  if (auto webhook = webhook_timers_.find(bot_id); webhook != webhook_timers_.end()) webhook->second->cancel();
+  if (auto webhook = webhook_timers_.find(bot_id); webhook != webhook_timers_.end())
+    webhook->second->cancel();
   const auto& state = world_.bot_state(bot_id);
   if (!state.webhook.url.empty()) {
     asio::co_spawn(io_, webhook_loop(bot_id, state.webhook.generation), log_failure("webhook delivery"));
@@ -278,8 +288,9 @@ asio::awaitable<void> Server::webhook_loop(Id bot_id, std::uint64_t generation) 
     }
     after.webhook.last_error_date = world_.now();
     after.webhook.last_error_message =
-        result.status != 0 ? "Wrong response from the webhook: " + std::to_string(result.status) + " " + result.reason
-                           : result.error;
+        result.status != 0
+            ? "Wrong response from the webhook: " + std::to_string(result.status) + " " + result.reason
+            : result.error;
     retry_at = std::chrono::steady_clock::now() + delay;
     delay = std::min<std::chrono::steady_clock::duration>(delay * 2, kMaxRetryDelay);
   }

@@ -45,7 +45,8 @@ TEST_F(FloodLimiterTest, AlbumLargerThanBurstNeedsAFullBucketAndLeavesADebt) {
 }
 
 TEST_F(FloodLimiterTest, GroupWindowOfTwentyPerMinuteAnswersSecondsUntilASlotFrees) {
-  for (int i = 0; i < 20; ++i) ASSERT_EQ(limiter.admit(kBot, kGroup, 1, t0 + std::chrono::seconds(i)), 0) << i;
+  for (int i = 0; i < 20; ++i)
+    ASSERT_EQ(limiter.admit(kBot, kGroup, 1, t0 + std::chrono::seconds(i)), 0) << i;
   EXPECT_EQ(limiter.admit(kBot, kGroup, 1, t0 + 30s), 30);  // the first entry expires at t0 + 60 s
   EXPECT_EQ(limiter.admit(kBot, kGroup, 1, t0 + 59500ms), 1);
   EXPECT_EQ(limiter.admit(kBot, kGroup, 1, t0 + 60s), 0);
@@ -90,7 +91,8 @@ TEST(TextTest, FormatsHtmlAndTrims) {
 TEST(TextTest, PreWithLanguage) {
   auto f = text::format("<pre><code class=\"language-python\">x = 1</code></pre>", "HTML", nullptr);
   ASSERT_TRUE(f.ok()) << f.error().description;
-  EXPECT_EQ(boost::json::serialize(f->entities), R"([{"offset":0,"length":5,"type":"pre","language":"python"}])");
+  EXPECT_EQ(boost::json::serialize(f->entities),
+            R"([{"offset":0,"length":5,"type":"pre","language":"python"}])");
 }
 
 TEST(TextTest, MarkdownV2RequiresEscapes) {
@@ -100,7 +102,8 @@ TEST(TextTest, MarkdownV2RequiresEscapes) {
   auto bad = text::format("a.b", "MarkdownV2", nullptr);
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().description,
-            "Bad Request: can't parse entities: Character '.' is reserved and must be escaped with the preceding '\\'");
+            "Bad Request: can't parse entities: Character '.' is reserved and must be escaped with the "
+            "preceding '\\'");
 }
 
 TEST(TextTest, DetectsCommandsMentionsAndLinks) {

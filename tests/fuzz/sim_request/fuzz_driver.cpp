@@ -16,14 +16,50 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
 namespace {
 
-const char* const kTokens[] = {"{", "}", "[", "]", "\"", ":", ",", "&", "=", "%", "%zz", "\\", "<b>", "</b>",
-                               "<a href=\"", "*", "_", "`", "```", "||", "attach://", "\r\n", "--", "null",
-                               "-1001000000001", "5000000001", "1", "2", "0", "-1", "99999999999999999999",
-                               "\xF0\x9F\x98\x80", "\xC3", "\"chat_id\":", "\"message_thread_id\":", "\"text\":",
-                               "\"media\":", "\"message_ids\":", "\"reply_parameters\":"};
+const char* const kTokens[] = {"{",
+                               "}",
+                               "[",
+                               "]",
+                               "\"",
+                               ":",
+                               ",",
+                               "&",
+                               "=",
+                               "%",
+                               "%zz",
+                               "\\",
+                               "<b>",
+                               "</b>",
+                               "<a href=\"",
+                               "*",
+                               "_",
+                               "`",
+                               "```",
+                               "||",
+                               "attach://",
+                               "\r\n",
+                               "--",
+                               "null",
+                               "-1001000000001",
+                               "5000000001",
+                               "1",
+                               "2",
+                               "0",
+                               "-1",
+                               "99999999999999999999",
+                               "\xF0\x9F\x98\x80",
+                               "\xC3",
+                               "\"chat_id\":",
+                               "\"message_thread_id\":",
+                               "\"text\":",
+                               "\"media\":",
+                               "\"message_ids\":",
+                               "\"reply_parameters\":"};
 
 std::string mutate(std::string input, const std::vector<std::string>& corpus, std::mt19937_64& rng) {
-  auto pick = [&](std::size_t n) { return n == 0 ? 0 : std::uniform_int_distribution<std::size_t>(0, n - 1)(rng); };
+  auto pick = [&](std::size_t n) {
+    return n == 0 ? 0 : std::uniform_int_distribution<std::size_t>(0, n - 1)(rng);
+  };
   const int edits = 1 + static_cast<int>(pick(4));
   for (int i = 0; i < edits; ++i) {
     switch (pick(6)) {
@@ -67,9 +103,12 @@ int main(int argc, char** argv) {
   std::uint64_t seed = 1;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
-    if (flag == "--corpus") corpus_dir = argv[i + 1];
-    else if (flag == "--runs") runs = std::stol(argv[i + 1]);
-    else if (flag == "--seed") seed = std::stoull(argv[i + 1]);
+    if (flag == "--corpus")
+      corpus_dir = argv[i + 1];
+    else if (flag == "--runs")
+      runs = std::stol(argv[i + 1]);
+    else if (flag == "--seed")
+      seed = std::stoull(argv[i + 1]);
     else {
       std::fprintf(stderr, "usage: %s --corpus DIR [--runs N] [--seed S]\n", argv[0]);
       return 2;

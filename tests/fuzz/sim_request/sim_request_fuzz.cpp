@@ -26,7 +26,7 @@ struct Fixture {
     auto user = world.create_user({"Ann", "", "ann", "en", ""});
     auto bot = world.create_bot("fuzz_bot", "Fuzz", false);
     auto group = world.create_group("Forum", true, *user);
-    (void)world.set_member(*group, bot->id, tgsim::model::MemberStatus::administrator,
+    (void)world.set_member(*group, bot->id, tgsim::model::MemberStatus::kAdministrator,
                            boost::json::object{{"can_manage_topics", true}, {"can_delete_messages", true}});
     auto chat = world.chat_for_person(*user, bot->id);
     tgsim::model::MessageInput hello;
