@@ -454,6 +454,17 @@ class ForumTest(SimTestCase):
         self.sim.say(self.olga, self.group, text="answer", reply_to_message_id=bot_message["message_id"])
         self.assertEqual(self.sim.drain(quiet_token)[-1]["message"]["text"], "answer")
 
+    def test_user_edit_in_group_reaches_admin_bot(self):
+        thread = self.topic()["message_thread_id"]
+        self.sim.drain(self.token)
+        mid = self.sim.say(self.olga, self.group, text="draft", message_thread_id=thread)
+        self.sim.control("POST", "/sim/messages/edit", {"from": self.olga, "chat_id": self.group,
+                                                        "message_id": mid, "text": "final"})
+        updates = self.sim.drain(self.token)
+        self.assertEqual([("message" in u, "edited_message" in u) for u in updates], [(True, False), (False, True)])
+        edited = updates[1]["edited_message"]
+        self.assertEqual((edited["text"], edited["message_thread_id"]), ("final", thread))
+
     def test_bots_never_see_other_bots_group_messages(self):
         other_id, other_token = self.sim.bot(f"other{self.counter}_bot")
         self.sim.member(self.group, other_id, "administrator", can_manage_topics=True)
@@ -663,6 +674,7 @@ class WebhookTest(SimTestCase):
         super().setUp()
         self.received = []
         self.fail_next = 0
+        self.reply_with = None
         test = self
 
         class Receiver(http.server.BaseHTTPRequestHandler):
@@ -674,8 +686,13 @@ class WebhookTest(SimTestCase):
                     self.end_headers()
                     return
                 test.received.append((self.headers.get("X-Telegram-Bot-Api-Secret-Token"), body))
+                reply = test.reply_with(body) if test.reply_with else None
+                payload = json.dumps(reply).encode() if reply else b""
                 self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
+                self.wfile.write(payload)
 
             def log_message(self, *args):
                 pass
@@ -716,6 +733,14 @@ class WebhookTest(SimTestCase):
         self.assertEqual(self.received[0][1]["message"]["text"], "retry me")
         info = self.sim.ok(self.token, "getWebhookInfo")
         self.assertEqual(info["last_error_message"], "Wrong response from the webhook: 500 Internal Server Error")
+
+    def test_method_in_webhook_answer_is_executed(self):
+        self.reply_with = lambda update: {"method": "sendMessage", "chat_id": update["message"]["chat"]["id"],
+                                          "text": "answered in the webhook reply"}
+        self.sim.ok(self.token, "setWebhook", {"url": self.url})
+        self.sim.say(self.ann, self.bot_id, text="hello hook")
+        wait_until(lambda: any(m.get("text") == "answered in the webhook reply"
+                               for m in self.sim.view(self.bot_id, self.ann)), 10, "the webhook reply's message")
 
     def test_bad_webhook_urls(self):
         self.assertEqual(self.sim.api(self.token, "setWebhook", {"url": "ftp://x"})[0], 400)
