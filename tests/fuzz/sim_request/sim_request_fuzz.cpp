@@ -1,5 +1,7 @@
 // libFuzzer entry point: one Bot API request, written as
 //   <method>\n<query string>\n<content type>\n<body>
+// or, when the first line starts with "/sim/", one control API request:
+//   /sim/<path>\n<query string>\n<GET|POST>\n<body>
 // routed and executed against a small world (a started private chat, a forum with a topic).
 // Any crash, sanitizer report or non-Bot-API answer shape is a bug.
 #include <boost/json/parse.hpp>
@@ -11,6 +13,8 @@
 #include <string_view>
 
 #include "sim/botapi/bot_api.h"
+#include "sim/botapi/faults.h"
+#include "sim/control/control_api.h"
 #include "sim/model/text.h"
 
 namespace {
@@ -20,6 +24,8 @@ struct Fixture {
   tgsim::model::FloodLimiter limiter;
   tgsim::botapi::Stats stats;
   tgsim::botapi::BotApi api{world, limiter, stats, false};
+  tgsim::botapi::Faults faults;
+  tgsim::control::ControlApi control{world, faults, stats, api};
   std::string token;
 
   Fixture() {
@@ -45,10 +51,18 @@ std::string_view next_line(std::string_view& input) {
   return line;
 }
 
-void check_shape(const tgsim::botapi::Reply& reply) {
+void check_shape(const tgsim::botapi::Reply& reply, bool control = false) {
   if (reply.content_type != "application/json") return;
   boost::json::error_code ec;
   auto parsed = boost::json::parse(reply.body, ec);
+  // Control API successes are plain objects; its errors and every Bot API answer carry "ok".
+  if (control && reply.status == 200) {
+    if (ec || !parsed.is_object()) {
+      std::fprintf(stderr, "control answer is not a JSON object: %s\n", reply.body.c_str());
+      std::abort();
+    }
+    return;
+  }
   bool ok = !ec && parsed.is_object() && parsed.as_object().contains("ok");
   if (ok && !parsed.as_object().at("ok").as_bool()) {
     const auto* code = parsed.as_object().if_contains("error_code");
@@ -68,6 +82,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string_view method = next_line(input);
   std::string_view query = next_line(input);
   std::string_view content_type = next_line(input);
+  if (method.starts_with("/sim/")) {
+    check_shape(fixture->control.handle(content_type, method, query, input), /*control=*/true);
+    fixture->faults.clear();  // injected faults must not hide the Bot API from later inputs
+    return 0;
+  }
   std::string path = "/bot" + fixture->token + "/" + std::string(method);
   auto call = fixture->api.route(path, query, content_type, input);
   if (!call) {
