@@ -21,8 +21,8 @@
 //     #group-compose     <form>; #operator-sender <select aria-label="Type as operator">,
 //                        input[aria-label="Message to topic"], button[aria-label="Send photo to topic"],
 //                        button[aria-label="Send to topic"]
-//   Message parts: .msg.own / .msg.other / .msg.service, .bubble, .sender, .quote, .media,
-//     .text, .meta .edited, .reactions .reaction, .keyboard; actions .act-reply, .act-react,
+//   Message parts: .msg.own / .msg.other / .msg.service / .msg.continued (same sender as the
+//     message above), .bubble, .sender, .quote, .media, .text, .meta .edited, .reactions .reaction, .keyboard; actions .act-reply, .act-react,
 //     .act-edit with aria-labels "Reply to message N", "React 👍 to message N", "Edit message N".
 //   .empty               an explanatory empty state inside a list or message view.
 //   #toast               errors from the control API, role=alert.
@@ -254,16 +254,19 @@ function reactionCounts(m) {
 
 // ------------------------------------------------------------------ message rendering
 
-// side: "left" | "right"; viewerId: whose messages count as "own".
-function renderMessage(m, side, viewerId) {
+// side: "left" | "right"; viewerId: whose messages count as "own"; previous: the message
+// shown just above, so a run of messages from one sender names the sender once.
+function renderMessage(m, side, viewerId, previous) {
   const service = serviceText(m);
   if (service && !m.text && !mediaOf(m)) {
     return el("div", { class: "msg service", dataset: { messageId: m.message_id }, id: `${side}-msg-${m.message_id}` },
       el("span", { class: "service-text" }, service));
   }
   const own = sameId(m.from?.id, viewerId);
+  const continued = previous && sameId(previous.from?.id, m.from?.id) && !serviceText(previous) &&
+    Math.abs((m.date || 0) - (previous.date || 0)) < 600;
   const bubble = el("div", { class: "bubble" });
-  if (!own) {
+  if (!own && !continued) {
     bubble.append(el("div", { class: "sender", style: `color:${peerColor(m.from?.id)}` }, fullName(m.from),
       m.from?.is_bot ? el("span", { class: "badge" }, "bot") : null));
   }
@@ -308,7 +311,7 @@ function renderMessage(m, side, viewerId) {
         onclick: () => startEdit(side, m) }, "✎")
       : null);
   return el("div", {
-    class: `msg ${own ? "own" : "other"}`, id: `${side}-msg-${m.message_id}`,
+    class: `msg ${own ? "own" : "other"}${continued ? " continued" : ""}`, id: `${side}-msg-${m.message_id}`,
     dataset: { messageId: m.message_id, from: m.from?.id ?? "" },
   }, bubble, actions);
 }
@@ -427,7 +430,7 @@ async function refreshUserChat(forceBottom = false) {
   if (!state.overview.bots?.length) {
     showMessages("left", container, "no-bots|", () => [emptyState("No bots yet",
       "This side shows end users' private chats with a bot. Create a bot first, e.g.",
-      code(`curl -X POST localhost:PORT/sim/bots -d '{"username":"helpdesk_bot"}'`),
+      code(`curl -X POST ${location.origin}/sim/bots -H 'Content-Type: application/json' -d '{"username":"helpdesk_bot"}'`),
       "or run the demo (scripts/demo), which sets up a bot, a group and a desk.")]);
     return;
   }
@@ -444,7 +447,7 @@ async function refreshUserChat(forceBottom = false) {
   const key = `${state.botId}:${state.userId}|${JSON.stringify(messages)}`;
   const user = humanUsers().find((u) => sameId(u.id, state.userId));
   showMessages("left", container, key, () => messages.length
-    ? messages.map((m) => renderMessage(m, "left", state.userId))
+    ? messages.map((m, i) => renderMessage(m, "left", state.userId, messages[i - 1]))
     : [emptyState("No messages yet", `Type below as ${fullName(user)} and press Enter — the bot receives it as a private message.`)],
   forceBottom);
 }
@@ -600,7 +603,7 @@ async function refreshGroupChat(forceBottom = false) {
     .slice(-kMaxShownMessages);
   const key = `${group.id}:${thread}:${state.operatorId}|${JSON.stringify(messages)}`;
   showMessages("right", container, key, () => messages.length
-    ? messages.map((m) => renderMessage(m, "right", state.operatorId))
+    ? messages.map((m, i) => renderMessage(m, "right", state.operatorId, messages[i - 1]))
     : [emptyState(thread ? "No messages in this topic yet" : "Nothing here yet",
       group.is_forum && !state.topics.length
         ? "Topics appear here when the bot creates them (createForumTopic) — usually when an end user writes to it."
