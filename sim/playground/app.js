@@ -538,10 +538,17 @@ async function refreshTopics() {
   list.replaceChildren(...known.map((t) => renderTopicItem(t, group, last.get(t.message_thread_id))));
 }
 
+// The first letter of a topic name, skipping emoji such as a status marker. Array.from splits by
+// code point, so a surrogate pair is never cut in half.
+function topicLetter(name) {
+  const letter = Array.from(name || "").find((ch) => /[\p{L}\p{N}]/u.test(ch));
+  return (letter || "?").toUpperCase();
+}
+
 function topicIcon(topic) {
   return topic && !topic.general
     ? el("span", { class: "topic-icon", style: `background:${iconColor(topic.icon_color)}`, "aria-hidden": "true" },
-      (topic.name || "?").trim().charAt(0).toUpperCase())
+      topicLetter(topic.name))
     : el("span", { class: "topic-icon general", "aria-hidden": "true" }, "#");
 }
 
