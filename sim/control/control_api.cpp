@@ -465,13 +465,18 @@ Result<json::value> ControlApi::messages(Id chat_id, std::string_view query) {
       account->is_bot ? world_.chat_for_bot(*viewer, chat_id) : world_.chat_for_person(*viewer, chat_id);
   if (!chat) return chat.error();
   auto thread = to_id(query_value(query, "thread"));
+  const Id after = to_id(query_value(query, "after")).value_or(0);
   json::array out;
-  for (const auto& [id, message] : (*chat)->messages) {
+  const auto& messages = (*chat)->messages;
+  for (auto it = messages.upper_bound(after); it != messages.end(); ++it) {
+    const auto& message = it->second;
     if (thread) {
       Id wanted = *thread == model::kGeneralThread ? 0 : *thread;
       if (message.thread_id != wanted) continue;
     }
-    out.push_back(world_.message_json(**chat, message, *viewer));
+    auto rendered = world_.message_json(**chat, message, *viewer);
+    rendered["sim_date_ms"] = message.date_ms;
+    out.push_back(std::move(rendered));
   }
   return json::value(json::object{{"messages", std::move(out)}});
 }

@@ -1,0 +1,337 @@
+#!/usr/bin/env python3
+"""End-to-end relay benchmark: end users -> tgsim -> topicdesk -> the users' forum topics.
+
+Starts real tgsim and topicdesk processes (tests/e2e/harness.py), creates one bot, its forum
+backend group, an operator and N end users, then sender processes write M numbered texts per
+user through tgsim's control API (keep-alive HTTP) while an observer reads the group through
+`GET /sim/chats/<group>/messages?after=<id>`, whose `sim_date_ms` says when each copy was
+created. Reports relayed messages/s, latency from the user's send (the control API's answer)
+to the copy in the topic, topicdesk's CPU time and peak memory, and checks that every message
+arrived exactly once, in order, in its user's topic. With --limits on it also reports the
+group's messages per 60 s window and tgsim's 429 answers. bench/README.md records results.
+"""
+import argparse
+import http.client
+import json
+import multiprocessing
+import os
+import re
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "e2e"))
+import harness  # noqa: E402  (the e2e harness: process start-up, control API helpers)
+
+TEXT_PATTERN = re.compile(r"^b(\d+):(\d+)$")  # "b<user index>:<sequence number>"
+GROUP_WINDOW_S = 60
+GROUP_CEILING = 20  # Telegram's messages per minute per group (shared/telegram-facts.md)
+
+
+def now_ms():
+    return time.time() * 1000.0
+
+
+class KeepAlive:
+    """One keep-alive HTTP/1.1 connection to tgsim speaking JSON."""
+
+    def __init__(self, base):
+        host, port = base.removeprefix("http://").split(":")
+        self.connection = http.client.HTTPConnection(host, int(port), timeout=30)
+
+    def call(self, method, path, body=None):
+        data = None if body is None else json.dumps(body)
+        self.connection.request(method, path, data, {"Content-Type": "application/json"})
+        response = self.connection.getresponse()
+        raw = response.read()
+        if response.status != 200:
+            raise RuntimeError(f"tgsim {method} {path} -> {response.status} {raw[:200]!r}")
+        return json.loads(raw)
+
+
+def send_all(base, bot_id, users, first_index, messages, rate, start_at, results):
+    """One sender process: round by round, each of its users sends its next text.
+
+    `rate` (messages/s for this process, 0 = as fast as possible) paces sends on a fixed
+    schedule so latency is measured below saturation. Puts {index: [send ms per seq]}.
+    """
+    api = KeepAlive(base)
+    sent = {first_index + i: [] for i in range(len(users))}
+    interval = 1.0 / rate if rate else 0.0
+    delay = start_at - time.time()
+    if delay > 0:
+        time.sleep(delay)  # all senders start together; not a synchronisation of results
+    next_send = time.monotonic()
+    for seq in range(messages):
+        for i, user_id in enumerate(users):
+            if interval:
+                next_send += interval
+                ahead = next_send - time.monotonic()
+                if ahead > 0:
+                    time.sleep(ahead)
+            api.call("POST", "/sim/messages", {"from": user_id, "chat_id": bot_id,
+                                               "text": f"b{first_index + i}:{seq}"})
+            sent[first_index + i].append(now_ms())
+    results.put(sent)
+
+
+class Observer(threading.Thread):
+    """Reads new group messages as they appear; keeps (id, thread, text, sim_date_ms)."""
+
+    def __init__(self, base, group_id, operator, poll_interval=0.005):
+        super().__init__(daemon=True)
+        self.api = KeepAlive(base)
+        self.path = f"/sim/chats/{group_id}/messages?as={operator}&after="
+        self.poll_interval = poll_interval
+        self.seen = []
+        self.last_id = 0
+        self.id_gaps = 0  # group message ids skipped: tgsim trimmed them before we read them
+        self.stop_event = threading.Event()
+
+    def poll(self):
+        batch = self.api.call("GET", self.path + str(self.last_id))["messages"]
+        for m in batch:
+            if self.last_id and m["message_id"] != self.last_id + 1:
+                self.id_gaps += m["message_id"] - self.last_id - 1
+            self.last_id = m["message_id"]
+            self.seen.append((m["message_id"], m.get("message_thread_id", 0), m.get("text", ""),
+                              m["sim_date_ms"], m.get("from", {}).get("id")))
+        return len(batch)
+
+    def run(self):
+        while not self.stop_event.is_set():
+            if not self.poll():
+                time.sleep(self.poll_interval)  # idle poll interval, not synchronisation
+
+    def stop(self):
+        self.stop_event.set()
+        self.join()
+        self.poll()
+
+
+class ProcessStats:
+    """CPU seconds and memory of a process, from /proc."""
+
+    def __init__(self, pid):
+        self.pid = pid
+        self.ticks = os.sysconf("SC_CLK_TCK")
+
+    def cpu_seconds(self):
+        with open(f"/proc/{self.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / self.ticks  # utime + stime
+
+    def memory_kb(self, key):
+        with open(f"/proc/{self.pid}/status") as f:
+            for line in f:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1])
+        return 0
+
+
+def percentile(sorted_values, fraction):
+    if not sorted_values:
+        return float("nan")
+    return sorted_values[min(len(sorted_values) - 1, int(fraction * len(sorted_values)))]
+
+
+def parse_args():
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--tgsim", default=os.path.join(root, "build", "tgsim"))
+    p.add_argument("--topicdesk", default=os.path.join(root, "build", "topicdesk"))
+    p.add_argument("--users", type=int, default=1000)
+    p.add_argument("--messages", type=int, default=20, help="messages per user")
+    p.add_argument("--senders", type=int, default=3, help="sender processes")
+    p.add_argument("--rate", type=float, default=0, help="offered messages/s in total (0: as fast as possible)")
+    p.add_argument("--limits", choices=["on", "off"], default="off")
+    p.add_argument("--log-level", default="info", help="topicdesk's [logging] level")
+    p.add_argument("--timeout", type=float, default=600, help="seconds to wait for the last copy")
+    p.add_argument("--workdir", default=None)
+    p.add_argument("--json", dest="json_out", default=None, help="also write the results here")
+    p.add_argument("--check", action="store_true",
+                   help="exit 1 unless every message arrived exactly once, in order, in its topic")
+    return p.parse_args()
+
+
+def desk_toml(args):
+    """Limits off turns off the desk's own flood control too; it mirrors Telegram's figures."""
+    lines = ["", "[telegram.limits]", f"enabled = {'true' if args.limits == 'on' else 'false'}",
+             "", "[logging]", f'level = "{args.log_level}"', ""]
+    return "\n".join(lines)
+
+
+def setup_world(sim, users):
+    world = harness.World(sim, name="bench")
+    api = KeepAlive(sim.base)
+    user_ids = [api.call("POST", "/sim/users", {"first_name": f"User{i}", "username": f"bench_user_{i}"})["id"]
+                for i in range(users)]
+    return world, user_ids
+
+
+def run_senders(args, sim, world, user_ids):
+    """Starts the sender processes; returns {user index: [send ms per seq]} when all are done."""
+    results = multiprocessing.Queue()
+    share = (len(user_ids) + args.senders - 1) // args.senders
+    start_at = time.time() + 0.3
+    processes = []
+    for first in range(0, len(user_ids), share):
+        chunk = user_ids[first:first + share]
+        rate = args.rate * len(chunk) / len(user_ids)
+        proc = multiprocessing.Process(target=send_all, args=(sim.base, world.bot_id, chunk, first,
+                                                              args.messages, rate, start_at, results))
+        proc.start()
+        processes.append(proc)
+    sent = {}
+    for _ in processes:
+        sent.update(results.get())
+    for proc in processes:
+        proc.join()
+    return sent
+
+
+def check_delivery(copies_by_user, users, messages):
+    """Exactly once, in order, one topic per user, distinct topics: returns a list of problems."""
+    problems = []
+    threads = {}
+    for index in range(users):
+        copies = copies_by_user.get(index, [])
+        seqs = [seq for seq, _, _ in copies]
+        if seqs != list(range(messages)):
+            missing = sorted(set(range(messages)) - set(seqs))
+            duplicates = len(seqs) - len(set(seqs))
+            problems.append(f"user {index}: missing {missing[:5]}{'…' if len(missing) > 5 else ''} "
+                            f"({len(missing)}), duplicates {duplicates}, "
+                            f"in order {seqs == sorted(seqs)}")
+        topic_ids = {thread for _, thread, _ in copies}
+        if len(topic_ids) > 1:
+            problems.append(f"user {index}: copies in {len(topic_ids)} topics")
+        for thread in topic_ids:
+            if threads.setdefault(thread, index) != index:
+                problems.append(f"topic {thread} holds users {threads[thread]} and {index}")
+    return problems
+
+
+def group_windows(times_ms):
+    """The most group messages in any 60 s window, and messages per whole minute from the first."""
+    times = sorted(times_ms)
+    most, start = 0, 0
+    for end in range(len(times)):
+        while times[end] - times[start] >= GROUP_WINDOW_S * 1000:
+            start += 1
+        most = max(most, end - start + 1)
+    per_minute = {}
+    for t in times:
+        minute = int((t - times[0]) // (GROUP_WINDOW_S * 1000))
+        per_minute[minute] = per_minute.get(minute, 0) + 1
+    return most, [per_minute.get(m, 0) for m in range(max(per_minute, default=-1) + 1)]
+
+
+def main():
+    args = parse_args()
+    harness.TGSIM, harness.TOPICDESK = args.tgsim, args.topicdesk
+    workdir = args.workdir or tempfile.mkdtemp(prefix="relay-bench-")
+    os.makedirs(workdir, exist_ok=True)
+    total = args.users * args.messages
+    sim = harness.Sim(workdir, limits=args.limits == "on")
+    desk = None
+    try:
+        world, user_ids = setup_world(sim, args.users)
+        desk = harness.Desk(workdir, sim, [world.connection("bench")], desk_toml(args))
+        desk_stats, sim_stats = ProcessStats(desk.process.proc.pid), ProcessStats(sim.process.proc.pid)
+        observer = Observer(sim.base, world.group_id, world.operator)
+        observer.start()
+        desk_cpu0, sim_cpu0 = desk_stats.cpu_seconds(), sim_stats.cpu_seconds()
+        sent = run_senders(args, sim, world, user_ids)
+        send_done = now_ms()
+
+        def relayed():
+            return sum(1 for _, _, text, _, _ in observer.seen if TEXT_PATTERN.match(text))
+        deadline = time.monotonic() + args.timeout
+        while relayed() < total and time.monotonic() < deadline and desk.process.alive():
+            time.sleep(0.01)  # polling interval of a deadline wait
+        desk_cpu1, sim_cpu1 = desk_stats.cpu_seconds(), sim_stats.cpu_seconds()
+        observer.stop()
+        report = analyse(args, world, observer, sent, send_done, desk_cpu1 - desk_cpu0, sim_cpu1 - sim_cpu0,
+                         desk_stats, sim.stats())
+    finally:
+        if desk:
+            desk.stop()
+        sim.stop()
+    report["workdir"] = workdir
+    print_report(report)
+    if args.json_out:
+        with open(args.json_out, "w") as f:
+            json.dump(report, f, indent=2)
+    if args.check and report["problems"]:
+        sys.exit(1)
+
+
+def analyse(args, world, observer, sent, send_done, desk_cpu, sim_cpu, desk_stats, sim_stats):
+    copies_by_user, latencies, first_latencies = {}, [], []
+    for message_id, thread, text, created_ms, _ in observer.seen:
+        match = TEXT_PATTERN.match(text)
+        if not match:
+            continue
+        index, seq = int(match.group(1)), int(match.group(2))
+        copies_by_user.setdefault(index, []).append((seq, thread, message_id))
+        sends = sent.get(index, [])
+        if seq < len(sends):
+            (first_latencies if seq == 0 else latencies).append(created_ms - sends[seq])
+    copies = [c for cs in copies_by_user.values() for c in cs]
+    first_send = min(s[0] for s in sent.values() if s)
+    last_copy = max((m[3] for m in observer.seen if TEXT_PATTERN.match(m[2])), default=first_send)
+    wall_s = max(1e-3, (last_copy - first_send) / 1000)
+    latencies.sort()
+    first_latencies.sort()
+    bot_group_times = [m[3] for m in observer.seen if m[4] == world.bot_id]
+    most_in_window, per_minute = group_windows(bot_group_times)
+    problems = check_delivery(copies_by_user, args.users, args.messages)
+    if observer.id_gaps:
+        problems.append(f"observer missed {observer.id_gaps} group messages trimmed by tgsim")
+    return {
+        "users": args.users, "messages_per_user": args.messages, "limits": args.limits,
+        "offered_rate": args.rate or "max", "senders": args.senders,
+        "sent": sum(len(s) for s in sent.values()), "relayed": len(copies),
+        "send_s": (send_done - first_send) / 1000, "wall_s": wall_s,
+        "sent_per_s": sum(len(s) for s in sent.values()) / max(1e-3, (send_done - first_send) / 1000),
+        "relayed_per_s": len(copies) / wall_s,
+        "latency_ms": {"p50": percentile(latencies, 0.50), "p99": percentile(latencies, 0.99),
+                       "max": latencies[-1] if latencies else float("nan")},
+        "first_message_latency_ms": {"p50": percentile(first_latencies, 0.50),
+                                     "p99": percentile(first_latencies, 0.99),
+                                     "max": first_latencies[-1] if first_latencies else float("nan")},
+        "topicdesk_cpu_s": desk_cpu, "topicdesk_core_utilisation": desk_cpu / wall_s,
+        "relayed_per_topicdesk_cpu_s": len(copies) / max(1e-3, desk_cpu),
+        "tgsim_cpu_s": sim_cpu,
+        "topicdesk_peak_rss_kb": desk_stats.memory_kb("VmHWM"),
+        "topicdesk_rss_kb": desk_stats.memory_kb("VmRSS"),
+        "group_messages_by_bot": len(bot_group_times),
+        "group_most_in_60s": most_in_window, "group_per_minute": per_minute,
+        "tgsim_requests": sim_stats.get("requests"), "tgsim_429": sim_stats.get("too_many_requests"),
+        "problems": problems,
+    }
+
+
+def print_report(r):
+    lat, first = r["latency_ms"], r["first_message_latency_ms"]
+    print(f"users {r['users']} x {r['messages_per_user']} messages, limits {r['limits']}, "
+          f"offered {r['offered_rate']} msg/s from {r['senders']} sender processes")
+    print(f"sent {r['sent']} in {r['send_s']:.2f} s ({r['sent_per_s']:.0f}/s); relayed {r['relayed']} "
+          f"in {r['wall_s']:.2f} s from first send to last copy: {r['relayed_per_s']:.0f} messages/s")
+    print(f"latency send->copy (ms), later messages: p50 {lat['p50']:.1f}  p99 {lat['p99']:.1f}  max {lat['max']:.1f}")
+    print(f"latency send->copy (ms), first message (new topic): p50 {first['p50']:.1f}  "
+          f"p99 {first['p99']:.1f}  max {first['max']:.1f}")
+    print(f"topicdesk CPU {r['topicdesk_cpu_s']:.2f} s ({r['topicdesk_core_utilisation'] * 100:.0f}% of a core), "
+          f"{r['relayed_per_topicdesk_cpu_s']:.0f} relayed per CPU-second; tgsim CPU {r['tgsim_cpu_s']:.2f} s")
+    print(f"topicdesk peak RSS {r['topicdesk_peak_rss_kb'] / 1024:.1f} MB (now {r['topicdesk_rss_kb'] / 1024:.1f} MB)")
+    print(f"group: {r['group_messages_by_bot']} messages by the bot, at most {r['group_most_in_60s']} in any 60 s, "
+          f"per minute {r['group_per_minute']}; tgsim requests {r['tgsim_requests']}, 429s {r['tgsim_429']}")
+    print("delivery: every message exactly once, in order, in its own topic" if not r["problems"]
+          else "delivery PROBLEMS:\n  " + "\n  ".join(r["problems"][:20]))
+    print(f"logs and data: {r['workdir']}")
+
+
+if __name__ == "__main__":
+    main()
