@@ -16,6 +16,7 @@ import json
 import multiprocessing
 import os
 import re
+import subprocess
 import sys
 import tempfile
 import threading
@@ -147,6 +148,8 @@ def parse_args():
     p.add_argument("--rate", type=float, default=0, help="offered messages/s in total (0: as fast as possible)")
     p.add_argument("--limits", choices=["on", "off"], default="off")
     p.add_argument("--log-level", default="info", help="topicdesk's [logging] level")
+    p.add_argument("--pin", action="store_true",
+                   help="topicdesk alone on CPU 0; tgsim, senders and observer on CPU 1 (taskset)")
     p.add_argument("--timeout", type=float, default=600, help="seconds to wait for the last copy")
     p.add_argument("--workdir", default=None)
     p.add_argument("--json", dest="json_out", default=None, help="also write the results here")
@@ -234,11 +237,16 @@ def main():
     workdir = args.workdir or tempfile.mkdtemp(prefix="relay-bench-")
     os.makedirs(workdir, exist_ok=True)
     total = args.users * args.messages
+    if args.pin:
+        os.sched_setaffinity(0, {1})  # tgsim and the sender processes inherit CPU 1
     sim = harness.Sim(workdir, limits=args.limits == "on")
     desk = None
     try:
         world, user_ids = setup_world(sim, args.users)
         desk = harness.Desk(workdir, sim, [world.connection("bench")], desk_toml(args))
+        if args.pin:  # every thread of topicdesk on CPU 0
+            subprocess.run(["taskset", "-a", "-p", "-c", "0", str(desk.process.proc.pid)], check=True,
+                           stdout=subprocess.DEVNULL)
         desk_stats, sim_stats = ProcessStats(desk.process.proc.pid), ProcessStats(sim.process.proc.pid)
         observer = Observer(sim.base, world.group_id, world.operator)
         observer.start()
@@ -253,8 +261,9 @@ def main():
             time.sleep(0.01)  # polling interval of a deadline wait
         desk_cpu1, sim_cpu1 = desk_stats.cpu_seconds(), sim_stats.cpu_seconds()
         observer.stop()
-        report = analyse(args, world, observer, sent, send_done, desk_cpu1 - desk_cpu0, sim_cpu1 - sim_cpu0,
-                         desk_stats, sim.stats())
+        stored = user_message_times(sim.base, world.bot_id, user_ids)
+        report = analyse(args, world, observer, sent, stored, send_done, desk_cpu1 - desk_cpu0,
+                         sim_cpu1 - sim_cpu0, desk_stats, sim.stats())
     finally:
         if desk:
             desk.stop()
@@ -268,23 +277,43 @@ def main():
         sys.exit(1)
 
 
-def analyse(args, world, observer, sent, send_done, desk_cpu, sim_cpu, desk_stats, sim_stats):
-    copies_by_user, latencies, first_latencies = {}, [], []
+def user_message_times(base, bot_id, user_ids):
+    """{(user index, seq): sim_date_ms} of the users' own messages in their private chats."""
+    api = KeepAlive(base)
+    stored = {}
+    for index, user_id in enumerate(user_ids):
+        for m in api.call("GET", f"/sim/chats/{bot_id}/messages?as={user_id}")["messages"]:
+            match = TEXT_PATTERN.match(m.get("text", ""))
+            if match and m.get("from", {}).get("id") == user_id:
+                stored[(index, int(match.group(2)))] = m["sim_date_ms"]
+    return stored
+
+
+def latency_summary(values):
+    values.sort()
+    return {"p50": percentile(values, 0.50), "p99": percentile(values, 0.99),
+            "max": values[-1] if values else float("nan"), "count": len(values)}
+
+
+def analyse(args, world, observer, sent, stored, send_done, desk_cpu, sim_cpu, desk_stats, sim_stats):
+    """Latency: from the user's message stored in tgsim to its copy stored in the topic (one
+    clock, µs resolution); `client_latency_ms` starts at the control API's answer instead."""
+    copies_by_user, latencies, first_latencies, client_latencies = {}, [], [], []
     for message_id, thread, text, created_ms, _ in observer.seen:
         match = TEXT_PATTERN.match(text)
         if not match:
             continue
         index, seq = int(match.group(1)), int(match.group(2))
         copies_by_user.setdefault(index, []).append((seq, thread, message_id))
+        if (index, seq) in stored:
+            (first_latencies if seq == 0 else latencies).append(created_ms - stored[(index, seq)])
         sends = sent.get(index, [])
         if seq < len(sends):
-            (first_latencies if seq == 0 else latencies).append(created_ms - sends[seq])
+            client_latencies.append(created_ms - sends[seq])
     copies = [c for cs in copies_by_user.values() for c in cs]
     first_send = min(s[0] for s in sent.values() if s)
     last_copy = max((m[3] for m in observer.seen if TEXT_PATTERN.match(m[2])), default=first_send)
     wall_s = max(1e-3, (last_copy - first_send) / 1000)
-    latencies.sort()
-    first_latencies.sort()
     bot_group_times = [m[3] for m in observer.seen if m[4] == world.bot_id]
     most_in_window, per_minute = group_windows(bot_group_times)
     problems = check_delivery(copies_by_user, args.users, args.messages)
@@ -292,16 +321,14 @@ def analyse(args, world, observer, sent, send_done, desk_cpu, sim_cpu, desk_stat
         problems.append(f"observer missed {observer.id_gaps} group messages trimmed by tgsim")
     return {
         "users": args.users, "messages_per_user": args.messages, "limits": args.limits,
-        "offered_rate": args.rate or "max", "senders": args.senders,
+        "offered_rate": args.rate or "max", "senders": args.senders, "pinned": args.pin,
         "sent": sum(len(s) for s in sent.values()), "relayed": len(copies),
         "send_s": (send_done - first_send) / 1000, "wall_s": wall_s,
         "sent_per_s": sum(len(s) for s in sent.values()) / max(1e-3, (send_done - first_send) / 1000),
         "relayed_per_s": len(copies) / wall_s,
-        "latency_ms": {"p50": percentile(latencies, 0.50), "p99": percentile(latencies, 0.99),
-                       "max": latencies[-1] if latencies else float("nan")},
-        "first_message_latency_ms": {"p50": percentile(first_latencies, 0.50),
-                                     "p99": percentile(first_latencies, 0.99),
-                                     "max": first_latencies[-1] if first_latencies else float("nan")},
+        "latency_ms": latency_summary(latencies),
+        "first_message_latency_ms": latency_summary(first_latencies),
+        "client_latency_ms": latency_summary(client_latencies),
         "topicdesk_cpu_s": desk_cpu, "topicdesk_core_utilisation": desk_cpu / wall_s,
         "relayed_per_topicdesk_cpu_s": len(copies) / max(1e-3, desk_cpu),
         "tgsim_cpu_s": sim_cpu,
@@ -317,12 +344,17 @@ def analyse(args, world, observer, sent, send_done, desk_cpu, sim_cpu, desk_stat
 def print_report(r):
     lat, first = r["latency_ms"], r["first_message_latency_ms"]
     print(f"users {r['users']} x {r['messages_per_user']} messages, limits {r['limits']}, "
-          f"offered {r['offered_rate']} msg/s from {r['senders']} sender processes")
+          f"offered {r['offered_rate']} msg/s from {r['senders']} sender processes"
+          + (", topicdesk alone on CPU 0" if r["pinned"] else ""))
     print(f"sent {r['sent']} in {r['send_s']:.2f} s ({r['sent_per_s']:.0f}/s); relayed {r['relayed']} "
           f"in {r['wall_s']:.2f} s from first send to last copy: {r['relayed_per_s']:.0f} messages/s")
-    print(f"latency send->copy (ms), later messages: p50 {lat['p50']:.1f}  p99 {lat['p99']:.1f}  max {lat['max']:.1f}")
+    print(f"latency send->copy (ms), later messages: p50 {lat['p50']:.2f}  p99 {lat['p99']:.2f}  "
+          f"max {lat['max']:.1f}")
     print(f"latency send->copy (ms), first message (new topic): p50 {first['p50']:.1f}  "
           f"p99 {first['p99']:.1f}  max {first['max']:.1f}")
+    client = r["client_latency_ms"]
+    print(f"latency control API answer->copy (ms), all messages: p50 {client['p50']:.1f}  "
+          f"p99 {client['p99']:.1f}  max {client['max']:.1f}")
     print(f"topicdesk CPU {r['topicdesk_cpu_s']:.2f} s ({r['topicdesk_core_utilisation'] * 100:.0f}% of a core), "
           f"{r['relayed_per_topicdesk_cpu_s']:.0f} relayed per CPU-second; tgsim CPU {r['tgsim_cpu_s']:.2f} s")
     print(f"topicdesk peak RSS {r['topicdesk_peak_rss_kb'] / 1024:.1f} MB (now {r['topicdesk_rss_kb'] / 1024:.1f} MB)")

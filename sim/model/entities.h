@@ -60,7 +60,8 @@ struct Message {
   Id from = 0;
   std::int64_t date = 0;
   std::int64_t edit_date = 0;
-  std::int64_t date_ms = 0;  // Unix milliseconds; control API only (`sim_date_ms`, benchmarks)
+  // Unix ms with a µs fraction; shown only by the control API (`sim_date_ms`, benchmarks).
+  double date_ms = 0;
   Id thread_id = 0;  // forum topic; 0 for General and for chats without topics
   Id reply_to = 0;   // an explicit reply; the implicit topic reply is added when rendered
   std::string media_group_id;

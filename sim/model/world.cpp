@@ -291,8 +291,8 @@ Message& World::store(Chat& chat, Id sender, MessageInput input, Id thread_id) {
   message.id = next_message_id(chat);
   message.from = sender;
   message.date = now();
-  message.date_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-      std::chrono::system_clock::now().time_since_epoch()).count();
+  using Millis = std::chrono::duration<double, std::milli>;
+  message.date_ms = Millis(std::chrono::system_clock::now().time_since_epoch()).count();
   message.thread_id = thread_id;
   message.reply_to = chat.messages.contains(input.reply_to) ? input.reply_to : 0;
   message.media_group_id = std::move(input.media_group_id);
