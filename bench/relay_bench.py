@@ -87,6 +87,7 @@ class Observer(threading.Thread):
         self.poll_interval = poll_interval
         self.seen = []
         self.last_id = 0
+        self.topics_created = 0
         self.id_gaps = 0  # group message ids skipped: tgsim trimmed them before we read them
         self.stop_event = threading.Event()
 
@@ -98,6 +99,7 @@ class Observer(threading.Thread):
             self.last_id = m["message_id"]
             self.seen.append((m["message_id"], m.get("message_thread_id", 0), m.get("text", ""),
                               m["sim_date_ms"], m.get("from", {}).get("id")))
+            self.topics_created += "forum_topic_created" in m
         return len(batch)
 
     def run(self):
@@ -269,6 +271,8 @@ def main():
             desk.stop()
         sim.stop()
     report["workdir"] = workdir
+    with open(os.path.join(workdir, "group_messages.json"), "w") as f:
+        json.dump(observer.seen, f)
     print_report(report)
     if args.json_out:
         with open(args.json_out, "w") as f:
@@ -334,7 +338,7 @@ def analyse(args, world, observer, sent, stored, send_done, desk_cpu, sim_cpu, d
         "tgsim_cpu_s": sim_cpu,
         "topicdesk_peak_rss_kb": desk_stats.memory_kb("VmHWM"),
         "topicdesk_rss_kb": desk_stats.memory_kb("VmRSS"),
-        "group_messages_by_bot": len(bot_group_times),
+        "group_messages_by_bot": len(bot_group_times), "topics_created": observer.topics_created,
         "group_most_in_60s": most_in_window, "group_per_minute": per_minute,
         "tgsim_requests": sim_stats.get("requests"), "tgsim_429": sim_stats.get("too_many_requests"),
         "problems": problems,
@@ -347,7 +351,7 @@ def print_report(r):
           f"offered {r['offered_rate']} msg/s from {r['senders']} sender processes"
           + (", topicdesk alone on CPU 0" if r["pinned"] else ""))
     print(f"sent {r['sent']} in {r['send_s']:.2f} s ({r['sent_per_s']:.0f}/s); relayed {r['relayed']} "
-          f"in {r['wall_s']:.2f} s from first send to last copy: {r['relayed_per_s']:.0f} messages/s")
+          f"in {r['wall_s']:.2f} s from first send to last copy: {r['relayed_per_s']:.1f} messages/s")
     print(f"latency send->copy (ms), later messages: p50 {lat['p50']:.2f}  p99 {lat['p99']:.2f}  "
           f"max {lat['max']:.1f}")
     print(f"latency send->copy (ms), first message (new topic): p50 {first['p50']:.1f}  "
@@ -358,7 +362,7 @@ def print_report(r):
     print(f"topicdesk CPU {r['topicdesk_cpu_s']:.2f} s ({r['topicdesk_core_utilisation'] * 100:.0f}% of a core), "
           f"{r['relayed_per_topicdesk_cpu_s']:.0f} relayed per CPU-second; tgsim CPU {r['tgsim_cpu_s']:.2f} s")
     print(f"topicdesk peak RSS {r['topicdesk_peak_rss_kb'] / 1024:.1f} MB (now {r['topicdesk_rss_kb'] / 1024:.1f} MB)")
-    print(f"group: {r['group_messages_by_bot']} messages by the bot, at most {r['group_most_in_60s']} in any 60 s, "
+    print(f"group: {r['group_messages_by_bot']} messages by the bot ({r['topics_created']} topics created), at most {r['group_most_in_60s']} in any 60 s, "
           f"per minute {r['group_per_minute']}; tgsim requests {r['tgsim_requests']}, 429s {r['tgsim_429']}")
     print("delivery: every message exactly once, in order, in its own topic" if not r["problems"]
           else "delivery PROBLEMS:\n  " + "\n  ".join(r["problems"][:20]))
