@@ -476,6 +476,12 @@ Result<json::value> ControlApi::messages(Id chat_id, std::string_view query) {
     }
     auto rendered = world_.message_json(**chat, message, *viewer);
     rendered["sim_date_ms"] = message.date_ms;
+    // Not part of the Bot API Message: the control view shows who reacted with what.
+    if (!message.reactions.empty()) {
+      json::array reactions;
+      for (const auto& [who, emoji] : message.reactions) reactions.push_back(json::object{{"user_id", who}, {"emoji", emoji}});
+      rendered["reactions"] = std::move(reactions);
+    }
     out.push_back(std::move(rendered));
   }
   return json::value(json::object{{"messages", std::move(out)}});
