@@ -51,7 +51,7 @@ class KeepAlive:
         return json.loads(raw)
 
 
-def send_all(base, bot_id, users, first_index, messages, rate, start_at, results):
+def send_all(base, bot_id, users, first_index, seqs, rate, start_at, results):
     """One sender process: round by round, each of its users sends its next text.
 
     `rate` (messages/s for this process, 0 = as fast as possible) paces sends on a fixed
@@ -64,7 +64,7 @@ def send_all(base, bot_id, users, first_index, messages, rate, start_at, results
     if delay > 0:
         time.sleep(delay)  # all senders start together; not a synchronisation of results
     next_send = time.monotonic()
-    for seq in range(messages):
+    for seq in seqs:
         for i, user_id in enumerate(users):
             if interval:
                 next_send += interval
@@ -152,6 +152,8 @@ def parse_args():
     p.add_argument("--log-level", default="info", help="topicdesk's [logging] level")
     p.add_argument("--pin", action="store_true",
                    help="topicdesk alone on CPU 0; tgsim, senders and observer on CPU 1 (taskset)")
+    p.add_argument("--warmup", action="store_true",
+                   help="send and relay every user's first message (new dialog) before timing the rest")
     p.add_argument("--timeout", type=float, default=600, help="seconds to wait for the last copy")
     p.add_argument("--workdir", default=None)
     p.add_argument("--json", dest="json_out", default=None, help="also write the results here")
@@ -175,8 +177,8 @@ def setup_world(sim, users):
     return world, user_ids
 
 
-def run_senders(args, sim, world, user_ids):
-    """Starts the sender processes; returns {user index: [send ms per seq]} when all are done."""
+def run_senders(args, sim, world, user_ids, seqs):
+    """Starts the sender processes; returns {user index: [send ms per seq in seqs]} when all are done."""
     results = multiprocessing.Queue()
     share = (len(user_ids) + args.senders - 1) // args.senders
     start_at = time.time() + 0.3
@@ -185,7 +187,7 @@ def run_senders(args, sim, world, user_ids):
         chunk = user_ids[first:first + share]
         rate = args.rate * len(chunk) / len(user_ids)
         proc = multiprocessing.Process(target=send_all, args=(sim.base, world.bot_id, chunk, first,
-                                                              args.messages, rate, start_at, results))
+                                                              seqs, rate, start_at, results))
         proc.start()
         processes.append(proc)
     sent = {}
@@ -252,19 +254,28 @@ def main():
         desk_stats, sim_stats = ProcessStats(desk.process.proc.pid), ProcessStats(sim.process.proc.pid)
         observer = Observer(sim.base, world.group_id, world.operator)
         observer.start()
-        desk_cpu0, sim_cpu0 = desk_stats.cpu_seconds(), sim_stats.cpu_seconds()
-        sent = run_senders(args, sim, world, user_ids)
-        send_done = now_ms()
 
         def relayed():
             return sum(1 for _, _, text, _, _ in observer.seen if TEXT_PATTERN.match(text))
-        deadline = time.monotonic() + args.timeout
-        while relayed() < total and time.monotonic() < deadline and desk.process.alive():
-            time.sleep(0.01)  # polling interval of a deadline wait
+
+        def wait_relayed(count):
+            deadline = time.monotonic() + args.timeout
+            while relayed() < count and time.monotonic() < deadline and desk.process.alive():
+                time.sleep(0.01)  # polling interval of a deadline wait
+        first_timed_seq = 1 if args.warmup else 0
+        warm = {}
+        if args.warmup:  # every user's first message: 1,000 dialogs and topics exist before timing
+            warm = run_senders(args, sim, world, user_ids, range(1))
+            wait_relayed(args.users)
+        desk_cpu0, sim_cpu0 = desk_stats.cpu_seconds(), sim_stats.cpu_seconds()
+        sent = run_senders(args, sim, world, user_ids, range(first_timed_seq, args.messages))
+        send_done = now_ms()
+        wait_relayed(total)
+        sent = {index: warm.get(index, []) + times for index, times in sent.items()}
         desk_cpu1, sim_cpu1 = desk_stats.cpu_seconds(), sim_stats.cpu_seconds()
         observer.stop()
         stored = user_message_times(sim.base, world.bot_id, user_ids)
-        report = analyse(args, world, observer, sent, stored, send_done, desk_cpu1 - desk_cpu0,
+        report = analyse(args, world, observer, sent, first_timed_seq, stored, send_done, desk_cpu1 - desk_cpu0,
                          sim_cpu1 - sim_cpu0, desk_stats, sim.stats())
     finally:
         if desk:
@@ -299,7 +310,7 @@ def latency_summary(values):
             "max": values[-1] if values else float("nan"), "count": len(values)}
 
 
-def analyse(args, world, observer, sent, stored, send_done, desk_cpu, sim_cpu, desk_stats, sim_stats):
+def analyse(args, world, observer, sent, first_timed_seq, stored, send_done, desk_cpu, sim_cpu, desk_stats, sim_stats):
     """Latency: from the user's message stored in tgsim to its copy stored in the topic (one
     clock, µs resolution); `client_latency_ms` starts at the control API's answer instead."""
     copies_by_user, latencies, first_latencies, client_latencies = {}, [], [], []
@@ -314,9 +325,12 @@ def analyse(args, world, observer, sent, stored, send_done, desk_cpu, sim_cpu, d
         sends = sent.get(index, [])
         if seq < len(sends):
             client_latencies.append(created_ms - sends[seq])
-    copies = [c for cs in copies_by_user.values() for c in cs]
-    first_send = min(s[0] for s in sent.values() if s)
-    last_copy = max((m[3] for m in observer.seen if TEXT_PATTERN.match(m[2])), default=first_send)
+    # Throughput and CPU cover the timed messages (all, or all but the warm-up round).
+    timed = [m for m in observer.seen
+             if TEXT_PATTERN.match(m[2]) and int(TEXT_PATTERN.match(m[2]).group(2)) >= first_timed_seq]
+    first_send = min(s[first_timed_seq] for s in sent.values() if len(s) > first_timed_seq)
+    last_copy = max((m[3] for m in timed), default=first_send)
+    timed_sent = sum(max(0, len(s) - first_timed_seq) for s in sent.values())
     wall_s = max(1e-3, (last_copy - first_send) / 1000)
     bot_group_times = [m[3] for m in observer.seen if m[4] == world.bot_id]
     most_in_window, per_minute = group_windows(bot_group_times)
@@ -326,15 +340,15 @@ def analyse(args, world, observer, sent, stored, send_done, desk_cpu, sim_cpu, d
     return {
         "users": args.users, "messages_per_user": args.messages, "limits": args.limits,
         "offered_rate": args.rate or "max", "senders": args.senders, "pinned": args.pin,
-        "sent": sum(len(s) for s in sent.values()), "relayed": len(copies),
+        "warmup": bool(first_timed_seq), "sent": timed_sent, "relayed": len(timed),
         "send_s": (send_done - first_send) / 1000, "wall_s": wall_s,
-        "sent_per_s": sum(len(s) for s in sent.values()) / max(1e-3, (send_done - first_send) / 1000),
-        "relayed_per_s": len(copies) / wall_s,
+        "sent_per_s": timed_sent / max(1e-3, (send_done - first_send) / 1000),
+        "relayed_per_s": len(timed) / wall_s,
         "latency_ms": latency_summary(latencies),
         "first_message_latency_ms": latency_summary(first_latencies),
         "client_latency_ms": latency_summary(client_latencies),
         "topicdesk_cpu_s": desk_cpu, "topicdesk_core_utilisation": desk_cpu / wall_s,
-        "relayed_per_topicdesk_cpu_s": len(copies) / max(1e-3, desk_cpu),
+        "relayed_per_topicdesk_cpu_s": len(timed) / max(1e-3, desk_cpu),
         "tgsim_cpu_s": sim_cpu,
         "topicdesk_peak_rss_kb": desk_stats.memory_kb("VmHWM"),
         "topicdesk_rss_kb": desk_stats.memory_kb("VmRSS"),
@@ -349,7 +363,8 @@ def print_report(r):
     lat, first = r["latency_ms"], r["first_message_latency_ms"]
     print(f"users {r['users']} x {r['messages_per_user']} messages, limits {r['limits']}, "
           f"offered {r['offered_rate']} msg/s from {r['senders']} sender processes"
-          + (", topicdesk alone on CPU 0" if r["pinned"] else ""))
+          + (", topicdesk alone on CPU 0" if r["pinned"] else "")
+          + (", timing after a warm-up round (dialogs exist)" if r["warmup"] else ""))
     print(f"sent {r['sent']} in {r['send_s']:.2f} s ({r['sent_per_s']:.0f}/s); relayed {r['relayed']} "
           f"in {r['wall_s']:.2f} s from first send to last copy: {r['relayed_per_s']:.1f} messages/s")
     print(f"latency send->copy (ms), later messages: p50 {lat['p50']:.2f}  p99 {lat['p99']:.2f}  "
