@@ -16,6 +16,7 @@ import json
 import multiprocessing
 import os
 import re
+import socket
 import subprocess
 import sys
 import tempfile
@@ -49,6 +50,75 @@ class KeepAlive:
         if response.status != 200:
             raise RuntimeError(f"tgsim {method} {path} -> {response.status} {raw[:200]!r}")
         return json.loads(raw)
+
+
+class Pipeline:
+    """HTTP/1.1 pipelining on one connection: writes a batch of requests at once, then reads
+    the answers (tgsim answers in order). Much cheaper per message than http.client."""
+
+    def __init__(self, base):
+        host, port = base.removeprefix("http://").split(":")
+        self.sock = socket.create_connection((host, int(port)), timeout=30)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.host = f"{host}:{port}"
+        self.buffer = b""
+
+    def post_all(self, path, bodies):
+        requests = []
+        for body in bodies:
+            data = json.dumps(body).encode()
+            requests.append(f"POST {path} HTTP/1.1\r\nHost: {self.host}\r\nContent-Type: application/json\r\n"
+                            f"Content-Length: {len(data)}\r\n\r\n".encode() + data)
+        self.sock.sendall(b"".join(requests))
+        for _ in bodies:
+            self.read_answer()
+
+    def read_answer(self):
+        while b"\r\n\r\n" not in self.buffer:
+            self.receive()
+        head, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
+        status = head.split(b" ", 2)[1]
+        length = int(re.search(rb"(?i)content-length: *(\d+)", head).group(1))
+        while len(self.buffer) < length:
+            self.receive()
+        body, self.buffer = self.buffer[:length], self.buffer[length:]
+        if status != b"200":
+            raise RuntimeError(f"tgsim answered {status!r}: {body[:200]!r}")
+
+    def receive(self):
+        chunk = self.sock.recv(1 << 16)
+        if not chunk:
+            raise RuntimeError("tgsim closed the connection")
+        self.buffer += chunk
+
+
+def send_pipelined(base, bot_id, users, first_index, seqs, depth, rate, results):
+    """A sender that pipelines `depth` requests at a time; `rate` (0: none) paces the batches."""
+    api = Pipeline(base)
+    sent = {first_index + i: [] for i in range(len(users))}
+    pending = []
+    interval = depth / rate if rate else 0.0
+    next_batch = time.monotonic()
+    for seq in seqs:
+        for i, user_id in enumerate(users):
+            pending.append((first_index + i, {"from": user_id, "chat_id": bot_id, "text": f"b{first_index + i}:{seq}"}))
+            if len(pending) == depth:
+                if interval:
+                    next_batch += interval
+                    ahead = next_batch - time.monotonic()
+                    if ahead > 0:
+                        time.sleep(ahead)  # pacing of the offered load
+                flush_pipeline(api, pending, sent)
+    flush_pipeline(api, pending, sent)
+    results.put(sent)
+
+
+def flush_pipeline(api, pending, sent):
+    api.post_all("/sim/messages", [body for _, body in pending])
+    answered = now_ms()
+    for index, _ in pending:
+        sent[index].append(answered)
+    pending.clear()
 
 
 def send_all(base, bot_id, users, first_index, seqs, rate, start_at, results):
@@ -154,6 +224,8 @@ def parse_args():
                    help="topicdesk alone on CPU 0; tgsim, senders and observer on CPU 1 (taskset)")
     p.add_argument("--warmup", action="store_true",
                    help="send and relay every user's first message (new dialog) before timing the rest")
+    p.add_argument("--pipeline", type=int, default=0,
+                   help="pipeline this many requests per sender connection (a cheaper load generator)")
     p.add_argument("--timeout", type=float, default=600, help="seconds to wait for the last copy")
     p.add_argument("--workdir", default=None)
     p.add_argument("--json", dest="json_out", default=None, help="also write the results here")
@@ -186,8 +258,12 @@ def run_senders(args, sim, world, user_ids, seqs):
     for first in range(0, len(user_ids), share):
         chunk = user_ids[first:first + share]
         rate = args.rate * len(chunk) / len(user_ids)
-        proc = multiprocessing.Process(target=send_all, args=(sim.base, world.bot_id, chunk, first,
-                                                              seqs, rate, start_at, results))
+        if args.pipeline:
+            proc = multiprocessing.Process(target=send_pipelined, args=(sim.base, world.bot_id, chunk, first,
+                                                                        seqs, args.pipeline, rate, results))
+        else:
+            proc = multiprocessing.Process(target=send_all, args=(sim.base, world.bot_id, chunk, first,
+                                                                  seqs, rate, start_at, results))
         proc.start()
         processes.append(proc)
     sent = {}
