@@ -57,6 +57,9 @@ struct Event {
 
   ContentKind content = ContentKind::kText;
   std::string text;            // text or caption, as sent
+  // The Bot API `entities` (or `caption_entities`) array of `text` as compact JSON; empty when
+  // none. Kept so mirrored edits keep their formatting (bold, links …).
+  std::string entities_json;
   std::string media_group_id;  // album id; empty when not part of an album
   bool is_service = false;     // a service message (member joined, topic edited, pinned …)
 

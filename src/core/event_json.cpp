@@ -128,6 +128,7 @@ std::string event_to_json(const Event& e) {
                    {"sender_is_bot", e.sender_is_bot},
                    {"content", to_string(e.content)},
                    {"text", e.text},
+                   {"entities_json", e.entities_json},
                    {"media_group_id", e.media_group_id},
                    {"is_service", e.is_service},
                    {"new_reactions", std::move(reactions)}};
@@ -155,6 +156,7 @@ Result<Event> event_from_json(std::string_view text) {
   r.get("sender_is_bot", e.sender_is_bot);
   r.get("content", content);
   r.get("text", e.text);
+  r.get("entities_json", e.entities_json);
   r.get("media_group_id", e.media_group_id);
   r.get("is_service", e.is_service);
   r.get("new_reactions", e.new_reactions);

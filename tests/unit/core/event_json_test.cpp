@@ -19,6 +19,7 @@ TEST(EventJson, RoundTripKeepsEveryField) {
   e.sender_is_anonymous_admin = true;
   e.content = ContentKind::kVideoNote;
   e.text = "caption \"quoted\" ✓";
+  e.entities_json = R"([{"offset":0,"length":7,"type":"bold"}])";
   e.media_group_id = "album-1";
   e.new_reactions = {"👍", "🔥"};
 
@@ -34,6 +35,7 @@ TEST(EventJson, RoundTripKeepsEveryField) {
   EXPECT_TRUE(back->sender_is_anonymous_admin);
   EXPECT_EQ(back->content, ContentKind::kVideoNote);
   EXPECT_EQ(back->text, e.text);
+  EXPECT_EQ(back->entities_json, e.entities_json);
   EXPECT_EQ(back->media_group_id, "album-1");
   EXPECT_EQ(back->new_reactions, e.new_reactions);
 }
