@@ -1,6 +1,7 @@
 #include "telegram/update_parser.h"
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <algorithm>
 #include <array>
@@ -217,6 +218,9 @@ ParsedUpdate parse_message(Reader& update, std::string_view field, bool edited, 
   event.reply_to_message_id = read_reply_to(*message);
   event.content = read_content_kind(*message);
   event.text = message->has("text") ? message->text("text") : message->text("caption");
+  // Formatting of the text or caption, kept so that mirrored edits keep it.
+  const json::array* entities = message->array(message->has("text") ? "entities" : "caption_entities");
+  if (entities != nullptr && !entities->empty()) event.entities_json = json::serialize(*entities);
   event.media_group_id = message->text("media_group_id");
   event.is_service = is_service_message(*message);
   if (event.is_service) event.content = ContentKind::kOther;

@@ -88,6 +88,19 @@ TEST(UpdateParser, StartCommandWithDeepLinkKeepsTheText) {
   EXPECT_EQ(e.text, "/start promo_2024");
 }
 
+TEST(UpdateParser, EntitiesOfTextOrCaptionAreKeptAsJson) {
+  core::Event text = event_of(user_message(
+      R"("edit_date":1732200060,"text":"Hello Anna","entities":[{"offset":0,"length":5,"type":"bold"}])",
+      "edited_message"));
+  EXPECT_EQ(text.entities_json, R"([{"offset":0,"length":5,"type":"bold"}])");
+  core::Event caption = event_of(group_message(
+      R"("photo":[{"file_id":"p1","file_unique_id":"u1","width":90,"height":90}],"caption":"See docs",)"
+      R"("caption_entities":[{"offset":4,"length":4,"type":"text_link","url":"https://example.com/"}])"));
+  EXPECT_EQ(caption.entities_json,
+            R"([{"offset":4,"length":4,"type":"text_link","url":"https://example.com/"}])");
+  EXPECT_EQ(event_of(user_message(R"("text":"plain")")).entities_json, "");
+}
+
 TEST(UpdateParser, EditedPrivateMessageIsAUserEditDatedByTheEdit) {
   core::Event e = event_of(user_message(R"("edit_date":1732200060,"text":"Hello, order #124")", "edited_message"));
   EXPECT_EQ(e.kind, EventKind::kUserEdit);
