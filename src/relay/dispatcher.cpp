@@ -37,7 +37,7 @@ bool contains(std::string_view haystack, std::string_view needle) {
 // Messages a job puts into its destination chat, for flood control.
 int messages_of(std::string_view kind, const JobPayload& payload) {
   if (kind == job::kSetReaction) return 0;
-  if (kind == job::kCreateTopic) return 2;  // the topic's service message and the card
+  if (kind == job::kCreateTopic) return 1;  // the topic's service message; post_card counts the card
   if (kind == job::kCopyAlbumToTopic || kind == job::kCopyAlbumToUser) {
     return static_cast<int>(payload.message_ids.size());
   }
@@ -49,6 +49,15 @@ std::int64_t message_id_of(const json::value& result) {
     if (const auto* id = o->if_contains("message_id"); id && id->is_int64()) return id->get_int64();
   }
   return 0;
+}
+
+// Adds the stored formatting of an edited text under `key`. A malformed value is dropped: the
+// plain text is still the right edit.
+void add_entities(json::object& params, std::string_view key, const std::string& entities_json) {
+  if (entities_json.empty()) return;
+  boost::system::error_code ec;
+  json::value entities = json::parse(entities_json, ec);
+  if (!ec && entities.is_array()) params[key] = std::move(entities);
 }
 
 json::object reply_parameters(core::MessageId id) {
@@ -234,12 +243,43 @@ asio::awaitable<ApiResult> Dispatcher::ensure_topic(Connection& c, store::Dialog
     dialog = *current;
   });
   std::string start = store_.state_get(context.id, start_parameter_key(dialog.id)).value_or("");
-  json::object card_params{{"chat_id", context.group_id}, {"message_thread_id", thread}};
-  card_params["text"] = core::user_card(view, start);
-  ApiResult card = co_await c.api->call(std::string("sendMessage"), std::move(card_params));
-  if (!card.ok) spdlog::warn("connection {}: the card of dialog {} was not posted: {}", context.name, dialog.id,
-                             card.description);
+  co_await post_card(c, dialog, thread, core::user_card(view, start));
   co_return created;
+}
+
+// The card goes right after the topic so it heads it. It counts against the group's flood
+// budget; a 429 is waited out; if it still cannot be posted it becomes an outbox job, so it
+// is late rather than lost.
+asio::awaitable<void> Dispatcher::post_card(Connection& c, const store::Dialog& dialog, core::ThreadId thread,
+                                            std::string text) {
+  const auto group = c.context.group_id;
+  for (int attempt = 0; attempt < kCardAttempts; ++attempt) {
+    const auto now = unix_millis_now();
+    if (const auto slot = c.flood->next_slot(group, now); slot > now) co_await sleep_until(slot);
+    json::object params;  // filled key by key: GCC 12 mishandles braced JSON literals in coroutines
+    params["chat_id"] = group;
+    params["message_thread_id"] = thread;
+    params["text"] = text;
+    ApiResult card = co_await c.api->call(std::string("sendMessage"), std::move(params));
+    c.flood->record_send(group, unix_millis_now());
+    if (card.ok) co_return;
+    if (card.error_code == 429) {
+      c.flood->block_chat_until(group, unix_millis_now() + std::max(card.retry_after, 1) * 1000);
+    } else if (!card.network_error() && card.error_code < 500) {
+      break;  // Telegram refuses this card: retrying the same call cannot help
+    }
+  }
+  spdlog::warn("connection {}: the card of dialog {} is queued to be posted later", c.context.name, dialog.id);
+  JobPayload payload;
+  payload.dialog = dialog.id;
+  payload.to = Side::kGroup;
+  payload.text = std::move(text);
+  store_.outbox_add(make_job(c.context.id, job::kSendText, payload, kPriorityNewDialog, unix_millis_now()));
+}
+
+asio::awaitable<void> Dispatcher::sleep_until(core::UnixMillis when) {
+  asio::steady_timer timer(executor_, std::chrono::milliseconds(std::max<core::UnixMillis>(0, when - unix_millis_now())));
+  co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
 }
 
 asio::awaitable<void> Dispatcher::perform(Prepared& p) {
@@ -352,9 +392,11 @@ std::optional<Dispatcher::Call> Dispatcher::build_call(Prepared& p) {
     if (kind == job::kEditText) {
       call.method = "editMessageText";
       call.params["text"] = pl.text;
+      add_entities(call.params, "entities", pl.entities_json);
     } else if (kind == job::kEditCaption) {
       call.method = "editMessageCaption";
       call.params["caption"] = pl.text;
+      add_entities(call.params, "caption_entities", pl.entities_json);
     } else {
       call.method = "setMessageReaction";
       json::array reactions;

@@ -78,6 +78,10 @@ class Dispatcher {
   boost::asio::awaitable<void> execute(Prepared prepared);
   boost::asio::awaitable<void> perform(Prepared& prepared);
   boost::asio::awaitable<telegram::ApiResult> ensure_topic(Connection& connection, store::Dialog& dialog);
+  boost::asio::awaitable<void> post_card(Connection& connection, const store::Dialog& dialog, core::ThreadId thread,
+                                         std::string text);
+  boost::asio::awaitable<void> sleep_until(core::UnixMillis when);
+  static constexpr int kCardAttempts = 3;
   boost::asio::awaitable<bool> create_topic_for(Prepared& prepared);  // false: the job is finished
   std::optional<Call> build_call(Prepared& prepared);                 // nullopt: finished without a call
   core::MessageId linked_message(const Prepared& prepared, core::MessageId source);

@@ -28,6 +28,12 @@ bool has_caption(core::ContentKind kind) {
          kind == ContentKind::kDocument || kind == ContentKind::kAudio || kind == ContentKind::kVoice;
 }
 
+// The job that mirrors an edit of this content; empty when Telegram cannot edit it.
+std::string_view edit_job_kind(core::ContentKind kind) {
+  if (kind == core::ContentKind::kText) return job::kEditText;
+  return has_caption(kind) ? job::kEditCaption : std::string_view();
+}
+
 std::string album_key(core::DialogId dialog, Side to) {
   return std::string(kAlbumKeyPrefix) + std::to_string(dialog) + (to == Side::kGroup ? ":g" : ":u");
 }
@@ -210,13 +216,7 @@ void Engine::on_user_edit(const Event& e, UnixMillis now) {
   auto dialog = store_.dialog_by_user(context_.id, person_of(e).id);
   if (!dialog || dialog->banned) return;
   if (context_.params.restricted_frontend.matches(e.text)) return;
-  std::string_view kind = e.content == core::ContentKind::kText ? job::kEditText
-                          : has_caption(e.content)              ? job::kEditCaption
-                                                                : std::string_view();
-  if (kind.empty()) return;
-  flush_album(*dialog, Side::kGroup, now);
-  enqueue(kind, JobPayload{.dialog = dialog->id, .to = Side::kGroup, .message_id = e.message_id, .text = e.text},
-          kPriorityNormal, now);
+  mirror_edit(*dialog, Side::kGroup, e, kPriorityNormal, now);
 }
 
 void Engine::on_user_reaction(const Event& e, UnixMillis now) {
@@ -307,13 +307,18 @@ void Engine::on_operator_edit(const Event& e, UnixMillis now) {
     post_in_topic(*dialog, core::notice::operator_message_withheld(), kPriorityOperatorReply, now);
     return;
   }
-  std::string_view kind = e.content == core::ContentKind::kText ? job::kEditText
-                          : has_caption(e.content)              ? job::kEditCaption
-                                                                : std::string_view();
+  mirror_edit(*dialog, Side::kUser, e, kPriorityOperatorReply, now);
+}
+
+// Edits the linked copy with the new text or caption and its formatting.
+void Engine::mirror_edit(const Dialog& dialog, Side to, const Event& e, int priority, UnixMillis now) {
+  std::string_view kind = edit_job_kind(e.content);
   if (kind.empty()) return;
-  flush_album(*dialog, Side::kUser, now);
-  enqueue(kind, JobPayload{.dialog = dialog->id, .to = Side::kUser, .message_id = e.message_id, .text = e.text},
-          kPriorityOperatorReply, now);
+  flush_album(dialog, to, now);
+  enqueue(kind,
+          JobPayload{.dialog = dialog.id, .to = to, .message_id = e.message_id, .text = e.text,
+                     .entities_json = e.entities_json},
+          priority, now);
 }
 
 void Engine::on_operator_reaction(const Event& e, UnixMillis now) {

@@ -19,6 +19,7 @@ std::string payload_to_json(const JobPayload& p) {
   if (p.chat != 0) o["chat"] = p.chat;
   if (p.thread != 0) o["thread"] = p.thread;
   if (!p.text.empty()) o["text"] = p.text;
+  if (!p.entities_json.empty()) o["entities"] = p.entities_json;
   if (!p.reactions.empty()) {
     json::array reactions;
     for (const auto& r : p.reactions) reactions.emplace_back(r);
@@ -62,6 +63,7 @@ core::Result<JobPayload> payload_from_json(std::string_view text) {
     }
   }
   if (const auto* t = o.if_contains("text"); t && t->is_string()) p.text = std::string(t->get_string());
+  if (const auto* t = o.if_contains("entities"); t && t->is_string()) p.entities_json = std::string(t->get_string());
   if (const auto* rs = o.if_contains("reactions"); rs && rs->is_array()) {
     for (const auto& r : rs->get_array()) {
       if (r.is_string()) p.reactions.emplace_back(r.get_string());

@@ -49,6 +49,7 @@ struct JobPayload {
   core::ChatId chat = 0;              // explicit user chat when there is no dialog (dialog == 0)
   core::ThreadId thread = 0;          // explicit topic (an old topic left closed); 0: the dialog's
   std::string text;                   // send_text / edits / explicit title
+  std::string entities_json;          // edits: the Bot API entities of `text` as JSON; empty: none
   std::vector<std::string> reactions; // set_reaction: emoji, empty clears
   bool operator_message = false;      // an operator's message: failures are reported in the topic
 };

@@ -131,6 +131,7 @@ TEST_F(DispatcherTest, EditsAndReactionsTargetTheLinkedCopy) {
   first_exchange();
   auto edit = user_message(kAnn, 1, "hello, edited");
   edit.kind = core::EventKind::kUserEdit;
+  edit.entities_json = R"([{"offset":0,"length":5,"type":"bold"}])";
   handle(edit);
   auto reaction = user_message(kAnn, 1, "");
   reaction.kind = core::EventKind::kUserReaction;
@@ -141,6 +142,7 @@ TEST_F(DispatcherTest, EditsAndReactionsTargetTheLinkedCopy) {
   ASSERT_EQ(edits.size(), 1u);
   EXPECT_EQ(as_int(edits[0].params.at("message_id")), 5001);
   EXPECT_EQ(edits[0].params.at("text").as_string(), "hello, edited");
+  EXPECT_EQ(json::serialize(edits[0].params.at("entities")), edit.entities_json);
   auto reactions = api_.of("setMessageReaction");
   ASSERT_EQ(reactions.size(), 1u);
   EXPECT_EQ(as_int(reactions[0].params.at("message_id")), 5001);

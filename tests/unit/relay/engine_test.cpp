@@ -238,6 +238,7 @@ TEST_F(EngineTest, EditsAreMirroredByContentKind) {
   auto caption = user_message(kAnn, 2, "new caption");
   caption.kind = EventKind::kUserEdit;
   caption.content = core::ContentKind::kPhoto;
+  caption.entities_json = R"([{"offset":4,"length":7,"type":"bold"}])";
   e.handle(caption, kT0);
   auto op_edit = operator_message(kThread, 50, "fixed typo");
   op_edit.kind = EventKind::kOperatorEdit;
@@ -251,6 +252,7 @@ TEST_F(EngineTest, EditsAreMirroredByContentKind) {
   EXPECT_EQ(jobs[1].payload.text, "hello again");
   EXPECT_EQ(jobs[2].job.kind, "edit_caption");
   EXPECT_EQ(jobs[2].payload.text, "new caption");
+  EXPECT_EQ(jobs[2].payload.entities_json, caption.entities_json);  // the formatting goes along
 }
 
 TEST_F(EngineTest, ReactionsAreMirroredBothWays) {

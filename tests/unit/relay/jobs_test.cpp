@@ -7,7 +7,8 @@ namespace {
 
 TEST(Jobs, PayloadRoundTripKeepsEveryField) {
   JobPayload p{.dialog = 4, .to = Side::kUser, .message_id = 17, .message_ids = {3, 4, 5}, .reply_to = 9,
-               .chat = 0, .thread = 77, .text = "héllo \"quoted\"", .reactions = {"👍", "🔥"},
+               .chat = 0, .thread = 77, .text = "héllo \"quoted\"",
+               .entities_json = R"([{"offset":0,"length":5,"type":"italic"}])", .reactions = {"👍", "🔥"},
                .operator_message = true};
   auto back = payload_from_json(payload_to_json(p));
   ASSERT_TRUE(back.ok()) << back.error().message;
@@ -18,6 +19,7 @@ TEST(Jobs, PayloadRoundTripKeepsEveryField) {
   EXPECT_EQ(back->reply_to, 9);
   EXPECT_EQ(back->thread, 77);
   EXPECT_EQ(back->text, p.text);
+  EXPECT_EQ(back->entities_json, p.entities_json);
   EXPECT_EQ(back->reactions, p.reactions);
   EXPECT_TRUE(back->operator_message);
 }
