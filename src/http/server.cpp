@@ -1,5 +1,10 @@
 #include "http/server.h"
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/dispatch.hpp>
@@ -10,11 +15,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
-
-#include <array>
-#include <atomic>
 #include <mutex>
 #include <optional>
 #include <unordered_set>
@@ -216,8 +216,8 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     co_return json_error(404, "not found");
   }
 
-  asio::awaitable<bool> write(beast::tcp_stream& stream, Response& response, unsigned version, bool keep_alive,
-                              const std::string& label) {
+  asio::awaitable<bool> write(beast::tcp_stream& stream, Response& response, unsigned version,
+                              bool keep_alive, const std::string& label) {
     response.version(version);
     response.keep_alive(keep_alive);
     response.prepare_payload();
@@ -281,7 +281,8 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
 
 Server::Server(asio::any_io_executor executor, ServerOptions options)
     : impl_(std::make_shared<Impl>(std::move(executor), std::move(options))) {
-  route(Verb::get, "/healthz", [](Request&) -> asio::awaitable<Response> { co_return text_response(200, "ok"); });
+  route(Verb::get, "/healthz",
+        [](Request&) -> asio::awaitable<Response> { co_return text_response(200, "ok"); });
   route(Verb::get, "/metrics", [](Request&) -> asio::awaitable<Response> {
     co_return text_response(200, core::Metrics::global().render_prometheus(), kPrometheusContentType);
   });
@@ -290,7 +291,8 @@ Server::Server(asio::any_io_executor executor, ServerOptions options)
 Server::~Server() { stop(); }
 
 void Server::route(Verb method, std::string path, Handler handler, PathMatch match) {
-  std::string label = std::string(bhttp::to_string(method)) + " " + path + (match == PathMatch::kPrefix ? "*" : "");
+  std::string label =
+      std::string(bhttp::to_string(method)) + " " + path + (match == PathMatch::kPrefix ? "*" : "");
   impl_->routes.push_back(Route{method, std::move(path), match, std::move(handler), std::move(label)});
 }
 

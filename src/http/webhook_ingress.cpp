@@ -1,12 +1,11 @@
 #include "http/webhook_ingress.h"
 
-#include <openssl/crypto.h>
-
-#include <boost/json/parse.hpp>
 #include <fmt/format.h>
+#include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <boost/json/parse.hpp>
 #include <memory>
 #include <mutex>
 
@@ -82,15 +81,18 @@ bool secret_matches(std::string_view presented, std::string_view expected) {
 core::Status add_webhook_route(Server& server, WebhookConnection connection) {
   const std::string& name = connection.name;
   if (name.empty() || !std::all_of(name.begin(), name.end(), is_name_char)) {
-    return core::make_error(
-        fmt::format("webhook connection name \"{}\" must be non-empty letters, digits, '_', '-' or '.'", name));
+    return core::make_error(fmt::format(
+        "webhook connection name \"{}\" must be non-empty letters, digits, '_', '-' or '.'", name));
   }
   const std::string& secret = connection.secret_token;
-  if (secret.empty() || secret.size() > kMaxSecretLength || !std::all_of(secret.begin(), secret.end(), is_secret_char)) {
+  if (secret.empty() || secret.size() > kMaxSecretLength ||
+      !std::all_of(secret.begin(), secret.end(), is_secret_char)) {
     return core::make_error(fmt::format(
-        "webhook secret of connection \"{}\" must be 1-256 characters of A-Za-z0-9_- (Telegram's rule)", name));
+        "webhook secret of connection \"{}\" must be 1-256 characters of A-Za-z0-9_- (Telegram's rule)",
+        name));
   }
-  if (!connection.commit) return core::make_error(fmt::format("webhook connection \"{}\" has no commit", name));
+  if (!connection.commit)
+    return core::make_error(fmt::format("webhook connection \"{}\" has no commit", name));
 
   auto route = std::make_shared<WebhookRoute>();
   route->received = &core::Metrics::global().counter(
@@ -98,9 +100,8 @@ core::Status add_webhook_route(Server& server, WebhookConnection connection) {
       fmt::format("connection=\"{}\",transport=\"webhook\"", name));
   std::string path = std::string(kWebhookPathPrefix) + name;
   route->connection = std::move(connection);
-  server.route(Verb::post, std::move(path), [route](Request& request) -> asio::awaitable<Response> {
-    co_return route->handle(request);
-  });
+  server.route(Verb::post, std::move(path),
+               [route](Request& request) -> asio::awaitable<Response> { co_return route->handle(request); });
   return core::Ok{};
 }
 

@@ -1,7 +1,10 @@
 #include "telegram/bot_api_client.h"
 
+#include <fmt/format.h>
 #include <openssl/ssl.h>
+#include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
@@ -11,10 +14,6 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
-
-#include <algorithm>
 #include <cctype>
 #include <mutex>
 #include <stdexcept>
@@ -123,7 +122,8 @@ ApiResult parse_answer(Response& response) {
   } else {
     result.description = fmt::format("HTTP {}", status);
   }
-  if (const json::value* parameters = object->if_contains("parameters"); parameters && parameters->is_object()) {
+  if (const json::value* parameters = object->if_contains("parameters");
+      parameters && parameters->is_object()) {
     result.retry_after = static_cast<int>(int_field(parameters->get_object(), "retry_after").value_or(0));
     result.migrate_to_chat_id = int_field(parameters->get_object(), "migrate_to_chat_id").value_or(0);
   }
@@ -195,8 +195,8 @@ struct BotApiClient::Impl {
   mutable std::mutex idle_mutex;  // calls may run on several threads
   std::vector<std::unique_ptr<Connection>> idle;
 
-  core::Metric& calls_ok = core::Metrics::global().counter(
-      "topicdesk_bot_api_calls_total", "Bot API calls by outcome", "outcome=\"ok\"");
+  core::Metric& calls_ok = core::Metrics::global().counter("topicdesk_bot_api_calls_total",
+                                                           "Bot API calls by outcome", "outcome=\"ok\"");
   core::Metric& calls_telegram_error = core::Metrics::global().counter(
       "topicdesk_bot_api_calls_total", "Bot API calls by outcome", "outcome=\"telegram_error\"");
   core::Metric& calls_network_error = core::Metrics::global().counter(
@@ -278,7 +278,8 @@ struct BotApiClient::Impl {
     co_return out;
   }
 
-  asio::awaitable<Exchange> exchange(Connection& connection, const Request& request, Clock::time_point deadline) {
+  asio::awaitable<Exchange> exchange(Connection& connection, const Request& request,
+                                     Clock::time_point deadline) {
     connection.tcp().expires_at(deadline);
     if (connection.tls) {
       co_return co_await exchange_over(*connection.tls, connection.buffer, request, options.max_answer_bytes);
@@ -303,7 +304,8 @@ struct BotApiClient::Impl {
       if (!reused) {
         Connected connected = co_await connect(deadline);
         if (connected.ec) {
-          co_return network_failure(method, describe(connected.stage, connected.ec, options.max_answer_bytes));
+          co_return network_failure(method,
+                                    describe(connected.stage, connected.ec, options.max_answer_bytes));
         }
         connection = std::move(connected.connection);
       }
@@ -340,7 +342,7 @@ BotApiClient::BotApiClient(asio::any_io_executor executor, std::string_view base
   impl_->endpoint = std::move(*endpoint);
   bool default_port = impl_->endpoint.port == (impl_->endpoint.tls ? "443" : "80");
   std::string host = impl_->endpoint.host.find(':') != std::string::npos ? "[" + impl_->endpoint.host + "]"
-                                                                          : impl_->endpoint.host;
+                                                                         : impl_->endpoint.host;
   impl_->host_header = default_port ? host : host + ":" + impl_->endpoint.port;
   impl_->token = std::move(token);
   impl_->options = std::move(options);

@@ -1,5 +1,9 @@
 #include "telegram/long_poller.h"
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -8,10 +12,6 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
-
-#include <algorithm>
 
 #include "core/metrics.h"
 #include "telegram/redact.h"
@@ -35,8 +35,8 @@ core::Metric& updates_counter(const std::string& connection_name) {
 
 }  // namespace
 
-LongPoller::LongPoller(asio::any_io_executor executor, BotApi& api, ParseContext context, LongPollerOptions options,
-                       CommitBatch commit, FatalError on_fatal)
+LongPoller::LongPoller(asio::any_io_executor executor, BotApi& api, ParseContext context,
+                       LongPollerOptions options, CommitBatch commit, FatalError on_fatal)
     : strand_(asio::make_strand(std::move(executor))),
       api_(api),
       context_(std::move(context)),
@@ -48,18 +48,18 @@ LongPoller::LongPoller(asio::any_io_executor executor, BotApi& api, ParseContext
 void LongPoller::start(std::function<void()> on_stopped) {
   stop_requested_ = false;
   asio::co_spawn(strand_, run(),
-                 asio::bind_cancellation_slot(
-                     stop_signal_.slot(), [this, on_stopped = std::move(on_stopped)](std::exception_ptr error) {
-                       if (error) {
-                         try {
-                           std::rethrow_exception(error);
-                         } catch (const std::exception& e) {
-                           spdlog::error("poller {}: stopped by an unexpected error: {}",
-                                         options_.connection_name, redact_tokens(e.what()));
-                         }
-                       }
-                       if (on_stopped) on_stopped();
-                     }));
+                 asio::bind_cancellation_slot(stop_signal_.slot(), [this, on_stopped = std::move(on_stopped)](
+                                                                       std::exception_ptr error) {
+                   if (error) {
+                     try {
+                       std::rethrow_exception(error);
+                     } catch (const std::exception& e) {
+                       spdlog::error("poller {}: stopped by an unexpected error: {}",
+                                     options_.connection_name, redact_tokens(e.what()));
+                     }
+                   }
+                   if (on_stopped) on_stopped();
+                 }));
 }
 
 void LongPoller::stop() {
@@ -87,7 +87,8 @@ asio::awaitable<void> LongPoller::run() {
       if (on_fatal_) on_fatal_(description);
       co_return;
     }
-    if (!answer.ok) log_failure(fmt::format("getUpdates failed: {} {}", answer.error_code, answer.description));
+    if (!answer.ok)
+      log_failure(fmt::format("getUpdates failed: {} {}", answer.error_code, answer.description));
     std::chrono::milliseconds delay = backoff;
     if (answer.error_code == kTooManyRequests) {
       delay = std::max<std::chrono::milliseconds>(delay, std::chrono::seconds(answer.retry_after));

@@ -2,11 +2,11 @@
 // synchronous commit callback; only after it returns is the next offset sent, so Telegram
 // forgets an update only once the inbox holds it.
 #pragma once
+#include <atomic>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/strand.hpp>
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -20,7 +20,7 @@
 namespace topicdesk::telegram {
 
 struct LongPollerOptions {
-  std::string connection_name;  // for log lines
+  std::string connection_name;      // for log lines
   std::int64_t initial_offset = 0;  // 0: whatever Telegram has unconfirmed
   int limit = 100;
   int timeout_seconds = 25;
@@ -38,8 +38,8 @@ class LongPoller {
   // The poller gave up (401: the token was revoked); it has stopped.
   using FatalError = std::function<void(const std::string& description)>;
 
-  LongPoller(boost::asio::any_io_executor executor, BotApi& api, ParseContext context, LongPollerOptions options,
-             CommitBatch commit, FatalError on_fatal);
+  LongPoller(boost::asio::any_io_executor executor, BotApi& api, ParseContext context,
+             LongPollerOptions options, CommitBatch commit, FatalError on_fatal);
   LongPoller(const LongPoller&) = delete;
   LongPoller& operator=(const LongPoller&) = delete;
 

@@ -1,10 +1,9 @@
 #include "telegram/update_parser.h"
 
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
-
 #include <algorithm>
 #include <array>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <limits>
 #include <string>
 #include <utility>
@@ -19,28 +18,64 @@ using core::EventKind;
 constexpr std::int64_t kMillisPerSecond = 1000;
 
 // Message fields that make a message a service message rather than content someone wrote.
-constexpr std::array<std::string_view, 38> kServiceFields{
-    "new_chat_members", "left_chat_member", "new_chat_title", "new_chat_photo", "delete_chat_photo",
-    "group_chat_created", "supergroup_chat_created", "channel_chat_created",
-    "message_auto_delete_timer_changed", "migrate_to_chat_id", "migrate_from_chat_id", "pinned_message",
-    "successful_payment", "refunded_payment", "users_shared", "chat_shared", "connected_website",
-    "write_access_allowed", "proximity_alert_triggered", "boost_added", "chat_background_set",
-    "forum_topic_created", "forum_topic_edited", "forum_topic_closed", "forum_topic_reopened",
-    "general_forum_topic_hidden", "general_forum_topic_unhidden", "giveaway_created", "giveaway_completed",
-    "video_chat_scheduled", "video_chat_started", "video_chat_ended", "video_chat_participants_invited",
-    "web_app_data", "passport_data", "gift", "unique_gift", "paid_message_price_changed"};
+constexpr std::array<std::string_view, 38> kServiceFields{"new_chat_members",
+                                                          "left_chat_member",
+                                                          "new_chat_title",
+                                                          "new_chat_photo",
+                                                          "delete_chat_photo",
+                                                          "group_chat_created",
+                                                          "supergroup_chat_created",
+                                                          "channel_chat_created",
+                                                          "message_auto_delete_timer_changed",
+                                                          "migrate_to_chat_id",
+                                                          "migrate_from_chat_id",
+                                                          "pinned_message",
+                                                          "successful_payment",
+                                                          "refunded_payment",
+                                                          "users_shared",
+                                                          "chat_shared",
+                                                          "connected_website",
+                                                          "write_access_allowed",
+                                                          "proximity_alert_triggered",
+                                                          "boost_added",
+                                                          "chat_background_set",
+                                                          "forum_topic_created",
+                                                          "forum_topic_edited",
+                                                          "forum_topic_closed",
+                                                          "forum_topic_reopened",
+                                                          "general_forum_topic_hidden",
+                                                          "general_forum_topic_unhidden",
+                                                          "giveaway_created",
+                                                          "giveaway_completed",
+                                                          "video_chat_scheduled",
+                                                          "video_chat_started",
+                                                          "video_chat_ended",
+                                                          "video_chat_participants_invited",
+                                                          "web_app_data",
+                                                          "passport_data",
+                                                          "gift",
+                                                          "unique_gift",
+                                                          "paid_message_price_changed"};
 
 // Content fields in the order they decide the kind: animation messages also carry `document`
 // and venues also carry `location`, so those come first.
 constexpr std::array<std::pair<std::string_view, ContentKind>, 17> kContentFields{{
-    {"text", ContentKind::kText},         {"animation", ContentKind::kAnimation},
-    {"photo", ContentKind::kPhoto},       {"video", ContentKind::kVideo},
-    {"document", ContentKind::kDocument}, {"audio", ContentKind::kAudio},
-    {"voice", ContentKind::kVoice},       {"video_note", ContentKind::kVideoNote},
-    {"sticker", ContentKind::kSticker},   {"venue", ContentKind::kVenue},
-    {"location", ContentKind::kLocation}, {"contact", ContentKind::kContact},
-    {"poll", ContentKind::kPoll},         {"dice", ContentKind::kDice},
-    {"story", ContentKind::kStory},       {"game", ContentKind::kGame},
+    {"text", ContentKind::kText},
+    {"animation", ContentKind::kAnimation},
+    {"photo", ContentKind::kPhoto},
+    {"video", ContentKind::kVideo},
+    {"document", ContentKind::kDocument},
+    {"audio", ContentKind::kAudio},
+    {"voice", ContentKind::kVoice},
+    {"video_note", ContentKind::kVideoNote},
+    {"sticker", ContentKind::kSticker},
+    {"venue", ContentKind::kVenue},
+    {"location", ContentKind::kLocation},
+    {"contact", ContentKind::kContact},
+    {"poll", ContentKind::kPoll},
+    {"dice", ContentKind::kDice},
+    {"story", ContentKind::kStory},
+    {"game", ContentKind::kGame},
     {"invoice", ContentKind::kInvoice},
 }};
 
@@ -313,7 +348,8 @@ ParsedUpdate parse_update(const json::value& update, const ParseContext& context
   if (reader.failed()) return core::make_error(error);
 
   if (reader.has("message")) return parse_message(reader, "message", false, context, std::move(event));
-  if (reader.has("edited_message")) return parse_message(reader, "edited_message", true, context, std::move(event));
+  if (reader.has("edited_message"))
+    return parse_message(reader, "edited_message", true, context, std::move(event));
   if (reader.has("message_reaction")) return parse_reaction(reader, context, std::move(event));
   if (reader.has("my_chat_member")) return parse_my_chat_member(reader, context, std::move(event));
   return std::optional<core::Event>{};  // callback_query, channel posts, … : nothing to relay yet

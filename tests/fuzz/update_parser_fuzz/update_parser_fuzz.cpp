@@ -49,11 +49,21 @@ std::string mutate(std::string input, std::mt19937_64& rng) {
     std::size_t pos = input.empty() ? 0 : rng() % input.size();
     char c = (rng() % 2) ? kInteresting[rng() % kInteresting.size()] : static_cast<char>(rng() % 256);
     switch (op_dist(rng)) {
-      case 0: if (!input.empty()) input[pos] = c; break;
-      case 1: input.insert(pos, 1, c); break;
-      case 2: if (!input.empty()) input.erase(pos, 1 + rng() % 8); break;
-      case 3: input.insert(pos, input.substr(rng() % (input.size() + 1), rng() % 32)); break;
-      default: input = input.substr(0, pos); break;
+      case 0:
+        if (!input.empty()) input[pos] = c;
+        break;
+      case 1:
+        input.insert(pos, 1, c);
+        break;
+      case 2:
+        if (!input.empty()) input.erase(pos, 1 + rng() % 8);
+        break;
+      case 3:
+        input.insert(pos, input.substr(rng() % (input.size() + 1), rng() % 32));
+        break;
+      default:
+        input = input.substr(0, pos);
+        break;
     }
   }
   return input;
@@ -70,8 +80,10 @@ int main(int argc, char** argv) {
   unsigned long long seed = 1;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string_view flag = argv[i];
-    if (flag == "--runs") runs = std::atol(argv[i + 1]);
-    else if (flag == "--seed") seed = std::strtoull(argv[i + 1], nullptr, 10);
+    if (flag == "--runs")
+      runs = std::atol(argv[i + 1]);
+    else if (flag == "--seed")
+      seed = std::strtoull(argv[i + 1], nullptr, 10);
   }
   for (const auto& s : kSeeds) run_one(s);
   // Deep nesting and a huge number must be rejected without trouble.

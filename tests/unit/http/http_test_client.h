@@ -4,7 +4,6 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-
 #include <map>
 #include <optional>
 #include <string>
@@ -69,7 +68,8 @@ class TestClient {
 };
 
 inline Reply request_once(unsigned short port, bhttp::verb method, const std::string& target,
-                          const std::string& body = {}, const std::map<std::string, std::string>& headers = {}) {
+                          const std::string& body = {},
+                          const std::map<std::string, std::string>& headers = {}) {
   TestClient client(port);
   return client.send(method, target, body, headers);
 }

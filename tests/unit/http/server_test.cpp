@@ -5,7 +5,6 @@
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-
 #include <future>
 
 #include "tests/unit/http/http_test_client.h"
@@ -15,10 +14,10 @@ namespace {
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
+using ::testing::HasSubstr;
 using testing::IoThread;
 using testing::request_once;
 using testing::TestClient;
-using ::testing::HasSubstr;
 
 class ServerTest : public ::testing::Test {
  protected:
@@ -28,9 +27,12 @@ class ServerTest : public ::testing::Test {
     server_->route(Verb::get, "/api/v1/echo", [](Request& request) -> asio::awaitable<Response> {
       co_return text_response(200, std::string(request.target()));
     });
-    server_->route(Verb::post, "/api/v1/items/", [](Request& request) -> asio::awaitable<Response> {
-      co_return json_response(201, boost::json::object{{"got", request.body()}});
-    }, PathMatch::kPrefix);
+    server_->route(
+        Verb::post, "/api/v1/items/",
+        [](Request& request) -> asio::awaitable<Response> {
+          co_return json_response(201, boost::json::object{{"got", request.body()}});
+        },
+        PathMatch::kPrefix);
     server_->route(Verb::get, "/boom", [](Request&) -> asio::awaitable<Response> {
       throw std::runtime_error("handler bug");
       co_return text_response(200, "unreachable");
@@ -110,14 +112,16 @@ TEST_F(ServerTest, OversizedBodyIs413) {
 
 TEST_F(ServerTest, DefaultBodyLimitIsOneMegabyte) {
   start();
-  EXPECT_EQ(request_once(port_, Verb::post, "/api/v1/items/1", std::string(1024 * 1024 + 1, 'x')).status, 413u);
+  EXPECT_EQ(request_once(port_, Verb::post, "/api/v1/items/1", std::string(1024 * 1024 + 1, 'x')).status,
+            413u);
   EXPECT_EQ(request_once(port_, Verb::post, "/api/v1/items/1", std::string(1024 * 1024, 'x')).status, 201u);
 }
 
 TEST_F(ServerTest, MalformedRequestIs400) {
   start();
   TestClient client(port_);
-  boost::asio::write(client.stream().socket(), boost::asio::buffer(std::string("GARBAGE\x01 / HTTP/1.1\r\n\r\n")));
+  boost::asio::write(client.stream().socket(),
+                     boost::asio::buffer(std::string("GARBAGE\x01 / HTTP/1.1\r\n\r\n")));
   EXPECT_EQ(client.read().status, 400u);
 }
 
@@ -174,7 +178,8 @@ TEST(Server, StartReportsAnAddressInUse) {
   Server second(io_thread.io().get_executor(), options);
   auto status = second.start();
   ASSERT_FALSE(status.ok());
-  EXPECT_THAT(status.error().message, HasSubstr("cannot listen on 127.0.0.1:" + std::to_string(first.port())));
+  EXPECT_THAT(status.error().message,
+              HasSubstr("cannot listen on 127.0.0.1:" + std::to_string(first.port())));
   options.address = "not-an-ip";
   Server third(io_thread.io().get_executor(), options);
   EXPECT_THAT(third.start().error().message, HasSubstr("not an IP address"));

@@ -14,9 +14,9 @@ namespace topicdesk::http {
 namespace {
 
 using namespace std::chrono_literals;
+using ::testing::HasSubstr;
 using testing::IoThread;
 using testing::request_once;
-using ::testing::HasSubstr;
 
 constexpr core::ChatId kGroup = -1001987654321;
 constexpr const char* kSecret = "s3cret_Token-with-32-characters_";
@@ -97,8 +97,10 @@ TEST_F(WebhookIngressTest, MalformedJsonIs400SoTelegramRetries) {
 }
 
 TEST_F(WebhookIngressTest, MalformedUpdateIsRecordedWithItsError) {
-  EXPECT_EQ(post(R"({"update_id":900002,"message":{"message_id":1,"chat":{"id":true,"type":"private"},"date":1}})").status,
-            200u);
+  EXPECT_EQ(
+      post(R"({"update_id":900002,"message":{"message_id":1,"chat":{"id":true,"type":"private"},"date":1}})")
+          .status,
+      200u);
   auto seen = committed();
   ASSERT_EQ(seen.size(), 1u);
   EXPECT_EQ(seen[0].update_id, 900002);
@@ -106,9 +108,11 @@ TEST_F(WebhookIngressTest, MalformedUpdateIsRecordedWithItsError) {
 }
 
 TEST_F(WebhookIngressTest, IgnoredUpdateIsAnsweredWithoutACommit) {
-  EXPECT_EQ(post(R"({"update_id":900003,"channel_post":{"message_id":1,"chat":{"id":-1007,"type":"channel"},"date":1}})")
-                .status,
-            200u);
+  EXPECT_EQ(
+      post(
+          R"({"update_id":900003,"channel_post":{"message_id":1,"chat":{"id":-1007,"type":"channel"},"date":1}})")
+          .status,
+      200u);
   EXPECT_TRUE(committed().empty());
 }
 
@@ -129,9 +133,11 @@ TEST(WebhookIngress, RejectsBadNamesAndSecrets) {
   testing::IoThread io_thread;
   Server server(io_thread.io().get_executor(), ServerOptions{});
   auto commit = [](std::vector<telegram::Incoming>) {};
-  EXPECT_THAT(add_webhook_route(server, {"sup/port", kSecret, {}, commit}).error().message, HasSubstr("name"));
+  EXPECT_THAT(add_webhook_route(server, {"sup/port", kSecret, {}, commit}).error().message,
+              HasSubstr("name"));
   EXPECT_THAT(add_webhook_route(server, {"support", "", {}, commit}).error().message, HasSubstr("1-256"));
-  EXPECT_THAT(add_webhook_route(server, {"support", "has space", {}, commit}).error().message, HasSubstr("1-256"));
+  EXPECT_THAT(add_webhook_route(server, {"support", "has space", {}, commit}).error().message,
+              HasSubstr("1-256"));
   EXPECT_THAT(add_webhook_route(server, {"support", std::string(257, 'a'), {}, commit}).error().message,
               HasSubstr("1-256"));
   EXPECT_TRUE(add_webhook_route(server, {"support", kSecret, {}, commit}).ok());

@@ -12,9 +12,9 @@ using namespace std::chrono_literals;
 using testing::FakeAnswer;
 using testing::FakeBotApiServer;
 using testing::FakeRequest;
-using testing::run_until_done;
 using ::testing::HasSubstr;
 using ::testing::Not;
+using testing::run_until_done;
 
 constexpr const char* kToken = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawQ";
 
@@ -39,7 +39,8 @@ class BotApiClientTest : public ::testing::Test {
 };
 
 TEST_F(BotApiClientTest, PostsJsonToTheMethodPathAndReturnsTheResult) {
-  answer_.body = R"({"ok":true,"result":{"message_id":314,"chat":{"id":555001,"type":"private"},"date":1,"text":"hi"}})";
+  answer_.body =
+      R"({"ok":true,"result":{"message_id":314,"chat":{"id":555001,"type":"private"},"date":1,"text":"hi"}})";
   BotApiClient client = make_client();
   ApiResult result = call(client, "sendMessage", {{"chat_id", 555001}, {"text", "hi"}});
   ASSERT_TRUE(result.ok) << result.description;

@@ -4,7 +4,6 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-
 #include <chrono>
 #include <functional>
 #include <optional>
@@ -42,7 +41,9 @@ class FakeBotApiServer {
     asio::co_spawn(io_, accept_loop(), asio::detached);
   }
 
-  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()); }
+  std::string base_url() const {
+    return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port());
+  }
   void set_handler(Handler handler) { handler_ = std::move(handler); }
 
   std::vector<FakeRequest> requests;
@@ -105,7 +106,8 @@ std::optional<T> run_until_done(asio::io_context& io, asio::awaitable<T> task,
     result = std::move(value);
   });
   auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!result && std::chrono::steady_clock::now() < deadline) io.run_one_for(std::chrono::milliseconds(20));
+  while (!result && std::chrono::steady_clock::now() < deadline)
+    io.run_one_for(std::chrono::milliseconds(20));
   if (error) std::rethrow_exception(error);
   return result;
 }

@@ -25,7 +25,8 @@ class ScriptedBotApi : public BotApi {
  public:
   asio::awaitable<ApiResult> call(std::string method, json::object params) override {
     calls.push_back(params);
-    log.push_back("getUpdates offset=" + std::to_string(params.contains("offset") ? params["offset"].as_int64() : 0));
+    log.push_back("getUpdates offset=" +
+                  std::to_string(params.contains("offset") ? params["offset"].as_int64() : 0));
     if (answers.empty()) {
       // Out of script: behave like a long poll that never ends until cancelled.
       asio::steady_timer timer(co_await asio::this_coro::executor, 1h);
@@ -59,8 +60,7 @@ class ScriptedBotApi : public BotApi {
 };
 
 std::string text_update(std::int64_t id, const char* text) {
-  return R"({"update_id":)" + std::to_string(id) +
-         R"(,"message":{"message_id":)" + std::to_string(id) +
+  return R"({"update_id":)" + std::to_string(id) + R"(,"message":{"message_id":)" + std::to_string(id) +
          R"(,"from":{"id":555001,"is_bot":false,"first_name":"Anna"},"chat":{"id":555001,"type":"private"},"date":1732200000,"text":")" +
          text + R"("}})";
 }

@@ -22,9 +22,7 @@ TEST(RedactTokens, ReplacesEveryTokenInAText) {
   EXPECT_EQ(redact_tokens(text), "token=<redacted>, other=<redacted> end");
 }
 
-TEST(RedactTokens, ReplacesATokenThatIsTheWholeText) {
-  EXPECT_EQ(redact_tokens(kToken), "<redacted>");
-}
+TEST(RedactTokens, ReplacesATokenThatIsTheWholeText) { EXPECT_EQ(redact_tokens(kToken), "<redacted>"); }
 
 TEST(RedactTokens, KeepsTextWithoutTokens) {
   std::string text = "at 12:30 chat -1001234567890 said http://127.0.0.1:8081/sim/users a:b";

@@ -43,21 +43,23 @@ bool ignored(const std::string& json) {
 
 const char* kUserFrom =
     R"("from":{"id":555001,"is_bot":false,"first_name":"Anna","last_name":"Berg","username":"anna_b","language_code":"de"})";
-const char* kUserChat = R"("chat":{"id":555001,"first_name":"Anna","last_name":"Berg","username":"anna_b","type":"private"})";
-const char* kGroupChat = R"("chat":{"id":-1001987654321,"title":"Support desk","is_forum":true,"type":"supergroup"})";
+const char* kUserChat =
+    R"("chat":{"id":555001,"first_name":"Anna","last_name":"Berg","username":"anna_b","type":"private"})";
+const char* kGroupChat =
+    R"("chat":{"id":-1001987654321,"title":"Support desk","is_forum":true,"type":"supergroup"})";
 const char* kOperatorFrom =
     R"("from":{"id":555900,"is_bot":false,"first_name":"Olga","username":"olga_support","language_code":"en"})";
 
 // A private message from Anna with the given extra message fields.
 std::string user_message(const std::string& fields, const char* kind = "message") {
-  return std::string(R"({"update_id":800100200,")") + kind + R"(":{"message_id":42,)" + kUserFrom + "," + kUserChat +
-         R"(,"date":1732200000,)" + fields + "}}";
+  return std::string(R"({"update_id":800100200,")") + kind + R"(":{"message_id":42,)" + kUserFrom + "," +
+         kUserChat + R"(,"date":1732200000,)" + fields + "}}";
 }
 
 // A message in the backend group from Olga with the given extra message fields.
 std::string group_message(const std::string& fields, const char* kind = "message") {
-  return std::string(R"({"update_id":800100300,")") + kind + R"(":{"message_id":9001,)" + kOperatorFrom + "," +
-         kGroupChat + R"(,"date":1732200100,)" + fields + "}}";
+  return std::string(R"({"update_id":800100300,")") + kind + R"(":{"message_id":9001,)" + kOperatorFrom +
+         "," + kGroupChat + R"(,"date":1732200100,)" + fields + "}}";
 }
 
 TEST(UpdateParser, PrivateTextMessageIsAUserMessage) {
@@ -84,7 +86,8 @@ TEST(UpdateParser, PrivateTextMessageIsAUserMessage) {
 }
 
 TEST(UpdateParser, StartCommandWithDeepLinkKeepsTheText) {
-  core::Event e = event_of(user_message(R"("text":"/start promo_2024","entities":[{"offset":0,"length":6,"type":"bot_command"}])"));
+  core::Event e = event_of(user_message(
+      R"("text":"/start promo_2024","entities":[{"offset":0,"length":6,"type":"bot_command"}])"));
   EXPECT_EQ(e.text, "/start promo_2024");
 }
 
@@ -102,7 +105,8 @@ TEST(UpdateParser, EntitiesOfTextOrCaptionAreKeptAsJson) {
 }
 
 TEST(UpdateParser, EditedPrivateMessageIsAUserEditDatedByTheEdit) {
-  core::Event e = event_of(user_message(R"("edit_date":1732200060,"text":"Hello, order #124")", "edited_message"));
+  core::Event e =
+      event_of(user_message(R"("edit_date":1732200060,"text":"Hello, order #124")", "edited_message"));
   EXPECT_EQ(e.kind, EventKind::kUserEdit);
   EXPECT_EQ(e.message_id, 42);
   EXPECT_EQ(e.date, 1732200060000);
@@ -140,49 +144,62 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         ContentCase{"photo", std::string(R"("photo":)") + kPhotoSizes + R"(,"caption":"broken box")",
                     ContentKind::kPhoto, "broken box"},
-        ContentCase{"video",
-                    R"("video":{"file_id":"BAACAgI","file_unique_id":"AgAD","width":640,"height":360,"duration":12})",
-                    ContentKind::kVideo, ""},
-        ContentCase{"animation",
-                    R"("animation":{"file_id":"CgACAgQ","file_unique_id":"AgADa","width":320,"height":240,"duration":3},"document":{"file_id":"CgACAgQ","file_unique_id":"AgADa","file_name":"giphy.mp4","mime_type":"video/mp4"})",
-                    ContentKind::kAnimation, ""},
-        ContentCase{"document",
-                    R"("document":{"file_id":"BQACAgI","file_unique_id":"AgADd","file_name":"invoice.pdf","mime_type":"application/pdf"},"caption":"my invoice")",
-                    ContentKind::kDocument, "my invoice"},
-        ContentCase{"audio",
-                    R"("audio":{"file_id":"CQACAgI","file_unique_id":"AgADau","duration":180,"performer":"Band","title":"Song"})",
-                    ContentKind::kAudio, ""},
-        ContentCase{"voice",
-                    R"("voice":{"file_id":"AwACAgI","file_unique_id":"AgADv","duration":4,"mime_type":"audio/ogg"})",
-                    ContentKind::kVoice, ""},
-        ContentCase{"video_note",
-                    R"("video_note":{"file_id":"DQACAgI","file_unique_id":"AgADvn","length":240,"duration":5})",
-                    ContentKind::kVideoNote, ""},
-        ContentCase{"sticker",
-                    R"("sticker":{"file_id":"CAACAgI","file_unique_id":"AgADs","type":"regular","width":512,"height":512,"is_animated":false,"is_video":false,"emoji":"\ud83d\ude00"})",
-                    ContentKind::kSticker, ""},
-        ContentCase{"location", R"("location":{"latitude":52.52,"longitude":13.405})", ContentKind::kLocation, ""},
-        ContentCase{"venue",
-                    R"("location":{"latitude":52.52,"longitude":13.405},"venue":{"location":{"latitude":52.52,"longitude":13.405},"title":"Cafe","address":"Unter den Linden 1"})",
-                    ContentKind::kVenue, ""},
+        ContentCase{
+            "video",
+            R"("video":{"file_id":"BAACAgI","file_unique_id":"AgAD","width":640,"height":360,"duration":12})",
+            ContentKind::kVideo, ""},
+        ContentCase{
+            "animation",
+            R"("animation":{"file_id":"CgACAgQ","file_unique_id":"AgADa","width":320,"height":240,"duration":3},"document":{"file_id":"CgACAgQ","file_unique_id":"AgADa","file_name":"giphy.mp4","mime_type":"video/mp4"})",
+            ContentKind::kAnimation, ""},
+        ContentCase{
+            "document",
+            R"("document":{"file_id":"BQACAgI","file_unique_id":"AgADd","file_name":"invoice.pdf","mime_type":"application/pdf"},"caption":"my invoice")",
+            ContentKind::kDocument, "my invoice"},
+        ContentCase{
+            "audio",
+            R"("audio":{"file_id":"CQACAgI","file_unique_id":"AgADau","duration":180,"performer":"Band","title":"Song"})",
+            ContentKind::kAudio, ""},
+        ContentCase{
+            "voice",
+            R"("voice":{"file_id":"AwACAgI","file_unique_id":"AgADv","duration":4,"mime_type":"audio/ogg"})",
+            ContentKind::kVoice, ""},
+        ContentCase{
+            "video_note",
+            R"("video_note":{"file_id":"DQACAgI","file_unique_id":"AgADvn","length":240,"duration":5})",
+            ContentKind::kVideoNote, ""},
+        ContentCase{
+            "sticker",
+            R"("sticker":{"file_id":"CAACAgI","file_unique_id":"AgADs","type":"regular","width":512,"height":512,"is_animated":false,"is_video":false,"emoji":"\ud83d\ude00"})",
+            ContentKind::kSticker, ""},
+        ContentCase{"location", R"("location":{"latitude":52.52,"longitude":13.405})", ContentKind::kLocation,
+                    ""},
+        ContentCase{
+            "venue",
+            R"("location":{"latitude":52.52,"longitude":13.405},"venue":{"location":{"latitude":52.52,"longitude":13.405},"title":"Cafe","address":"Unter den Linden 1"})",
+            ContentKind::kVenue, ""},
         ContentCase{"contact",
                     R"("contact":{"phone_number":"+491701234567","first_name":"Max","user_id":555777})",
                     ContentKind::kContact, ""},
-        ContentCase{"poll",
-                    R"("poll":{"id":"5432","question":"Which?","options":[{"text":"a","voter_count":0},{"text":"b","voter_count":0}],"total_voter_count":0,"is_closed":false,"is_anonymous":true,"type":"regular","allows_multiple_answers":false})",
-                    ContentKind::kPoll, ""},
+        ContentCase{
+            "poll",
+            R"("poll":{"id":"5432","question":"Which?","options":[{"text":"a","voter_count":0},{"text":"b","voter_count":0}],"total_voter_count":0,"is_closed":false,"is_anonymous":true,"type":"regular","allows_multiple_answers":false})",
+            ContentKind::kPoll, ""},
         ContentCase{"dice", R"("dice":{"emoji":"\ud83c\udfb2","value":4})", ContentKind::kDice, ""},
-        ContentCase{"story", R"("story":{"chat":{"id":555002,"type":"private"},"id":17})", ContentKind::kStory, ""},
-        ContentCase{"game",
-                    R"("game":{"title":"Tetris","description":"Play","photo":[]})", ContentKind::kGame, ""},
-        ContentCase{"invoice",
-                    R"("invoice":{"title":"Tee","description":"A tee","start_parameter":"x","currency":"EUR","total_amount":1500})",
-                    ContentKind::kInvoice, ""},
+        ContentCase{"story", R"("story":{"chat":{"id":555002,"type":"private"},"id":17})",
+                    ContentKind::kStory, ""},
+        ContentCase{"game", R"("game":{"title":"Tetris","description":"Play","photo":[]})",
+                    ContentKind::kGame, ""},
+        ContentCase{
+            "invoice",
+            R"("invoice":{"title":"Tee","description":"A tee","start_parameter":"x","currency":"EUR","total_amount":1500})",
+            ContentKind::kInvoice, ""},
         ContentCase{"other", R"("paid_media":{"star_count":5,"paid_media":[]})", ContentKind::kOther, ""}),
     [](const ::testing::TestParamInfo<ContentCase>& info) { return std::string(info.param.name); });
 
 TEST(UpdateParser, AlbumItemsCarryTheMediaGroupId) {
-  core::Event e = event_of(user_message(std::string(R"("media_group_id":"13642987265340000","photo":)") + kPhotoSizes));
+  core::Event e =
+      event_of(user_message(std::string(R"("media_group_id":"13642987265340000","photo":)") + kPhotoSizes));
   EXPECT_EQ(e.media_group_id, "13642987265340000");
   EXPECT_EQ(e.content, ContentKind::kPhoto);
 }
@@ -195,7 +212,8 @@ TEST(UpdateParser, ContactOfTheSenderGivesTheirPhone) {
 }
 
 TEST(UpdateParser, ContactOfSomeoneElseGivesNoPhone) {
-  core::Event e = event_of(user_message(R"("contact":{"phone_number":"+491709999999","first_name":"Max","user_id":555777})"));
+  core::Event e = event_of(
+      user_message(R"("contact":{"phone_number":"+491709999999","first_name":"Max","user_id":555777})"));
   EXPECT_EQ(e.from.phone, "");
 }
 
@@ -258,7 +276,8 @@ TEST(UpdateParser, AnonymousAdminViaGroupAnonymousBot) {
 }
 
 TEST(UpdateParser, SenderChatEqualToTheGroupIsAnAnonymousAdmin) {
-  core::Event e = event_of(group_message(R"("sender_chat":{"id":-1001987654321,"type":"supergroup"},"text":"x")"));
+  core::Event e =
+      event_of(group_message(R"("sender_chat":{"id":-1001987654321,"type":"supergroup"},"text":"x")"));
   EXPECT_TRUE(e.sender_is_anonymous_admin);
 }
 
@@ -362,9 +381,11 @@ TEST(UpdateParser, OtherMemberChangesAreIgnored) {
 }
 
 TEST(UpdateParser, ErrorsNameTheField) {
-  EXPECT_EQ(error_of(R"({"update_id":1,"message":{"message_id":1,"chat":{"id":"x","type":"private"},"date":1}})"),
-            "update.message.chat.id must be an integer");
-  EXPECT_EQ(error_of(R"({"update_id":1,"message":{"message_id":1,"date":1}})"), "update.message.chat is missing");
+  EXPECT_EQ(
+      error_of(R"({"update_id":1,"message":{"message_id":1,"chat":{"id":"x","type":"private"},"date":1}})"),
+      "update.message.chat.id must be an integer");
+  EXPECT_EQ(error_of(R"({"update_id":1,"message":{"message_id":1,"date":1}})"),
+            "update.message.chat is missing");
   EXPECT_EQ(error_of(R"({"message":{}})"), "update.update_id is missing");
   EXPECT_EQ(error_of(R"({"update_id":1.5})"), "update.update_id must be an integer");
   EXPECT_EQ(error_of(R"({"update_id":1,"message":[]})"), "update.message must be an object");

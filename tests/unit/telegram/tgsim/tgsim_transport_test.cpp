@@ -2,19 +2,17 @@
 // process: the shapes tgsim produces are the ones Telegram documents, so this checks the
 // transport end to end without Telegram. TGSIM=<path> overrides the simulator binary.
 #include <fcntl.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
-
 #include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
@@ -76,7 +74,8 @@ class Tgsim {
   std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
 
   // A /sim/ control call or a raw Bot API call, synchronously.
-  json::value request(bhttp::verb method, const std::string& target, const json::value& body = nullptr) const {
+  json::value request(bhttp::verb method, const std::string& target,
+                      const json::value& body = nullptr) const {
     asio::io_context io;
     beast::tcp_stream stream(io);
     stream.expires_after(10s);
@@ -175,14 +174,15 @@ World make_world(const Tgsim& sim) {
   json::value bot = sim.post("/sim/bots", {{"username", "desk_bot"}, {"first_name", "Desk"}});
   world.bot_id = bot.at("id").as_int64();
   world.token = json::value_to<std::string>(bot.at("token"));
-  world.user_id = sim.post("/sim/users", {{"first_name", "Anna"}, {"username", "anna_b"}, {"language_code", "de"}})
-                      .at("id")
-                      .as_int64();
-  world.operator_id = sim.post("/sim/users", {{"first_name", "Olga"}}).at("id").as_int64();
-  world.group_id =
-      sim.post("/sim/groups", {{"title", "Support desk"}, {"is_forum", true}, {"owner_id", world.operator_id}})
+  world.user_id =
+      sim.post("/sim/users", {{"first_name", "Anna"}, {"username", "anna_b"}, {"language_code", "de"}})
           .at("id")
           .as_int64();
+  world.operator_id = sim.post("/sim/users", {{"first_name", "Olga"}}).at("id").as_int64();
+  world.group_id = sim.post("/sim/groups",
+                            {{"title", "Support desk"}, {"is_forum", true}, {"owner_id", world.operator_id}})
+                       .at("id")
+                       .as_int64();
   sim.post("/sim/groups/" + std::to_string(world.group_id) + "/members",
            {{"user_id", world.bot_id},
             {"status", "administrator"},
@@ -227,9 +227,10 @@ TEST(TgsimTransport, LongPollingDeliversEveryDeskEventKind) {
   LongPollerOptions options;
   options.connection_name = "support";
   options.timeout_seconds = 5;
-  LongPoller poller(io.io().get_executor(), client, ParseContext{world.bot_id, {world.group_id}}, options,
-                    [&](std::vector<Incoming> batch) { events.commit(std::move(batch)); },
-                    [&](const std::string& description) { fatal = description; });
+  LongPoller poller(
+      io.io().get_executor(), client, ParseContext{world.bot_id, {world.group_id}}, options,
+      [&](std::vector<Incoming> batch) { events.commit(std::move(batch)); },
+      [&](const std::string& description) { fatal = description; });
   std::promise<void> stopped;
   poller.start([&] { stopped.set_value(); });
 
@@ -247,7 +248,8 @@ TEST(TgsimTransport, LongPollingDeliversEveryDeskEventKind) {
   EXPECT_EQ(from_user->from.language_code, "de");
 
   // The desk opens a topic and copies the message there.
-  ApiResult topic = io.run(client.call("createForumTopic", {{"chat_id", world.group_id}, {"name", "Anna #1"}}));
+  ApiResult topic =
+      io.run(client.call("createForumTopic", {{"chat_id", world.group_id}, {"name", "Anna #1"}}));
   ASSERT_TRUE(topic.ok) << topic.description;
   std::int64_t thread_id = topic.result.at("message_thread_id").as_int64();
   ApiResult copy = io.run(client.call("copyMessage", {{"chat_id", world.group_id},
@@ -272,7 +274,8 @@ TEST(TgsimTransport, LongPollingDeliversEveryDeskEventKind) {
   EXPECT_FALSE(from_operator->sender_is_bot);
 
   // The desk answers the user, who reacts to it and then blocks the bot.
-  ApiResult answer = io.run(client.call("sendMessage", {{"chat_id", world.user_id}, {"text", "We are on it"}}));
+  ApiResult answer =
+      io.run(client.call("sendMessage", {{"chat_id", world.user_id}, {"text", "We are on it"}}));
   ASSERT_TRUE(answer.ok) << answer.description;
   sim.post("/sim/reactions", {{"from", world.user_id},
                               {"chat_id", world.bot_id},
@@ -297,9 +300,11 @@ TEST(TgsimTransport, LongPollingDeliversEveryDeskEventKind) {
   EXPECT_TRUE(fatal.empty());
 
   // Everything committed was confirmed: nothing is left for the next poll.
-  std::int64_t offset = asio::co_spawn(io.io(), [&]() -> asio::awaitable<std::int64_t> {
-    co_return poller.next_offset();
-  }, asio::use_future).get();
+  std::int64_t offset =
+      asio::co_spawn(
+          io.io(), [&]() -> asio::awaitable<std::int64_t> { co_return poller.next_offset(); },
+          asio::use_future)
+          .get();
   ApiResult rest = io.run(client.call("getUpdates", {{"offset", offset}, {"timeout", 0}}));
   ASSERT_TRUE(rest.ok) << rest.description;
   EXPECT_TRUE(rest.result.as_array().empty()) << json::serialize(rest.result);
@@ -314,13 +319,15 @@ TEST(TgsimTransport, TelegramErrorsComeBackAsApiResults) {
   EXPECT_EQ(unknown_chat.error_code, 400);
   EXPECT_EQ(unknown_chat.description, "Bad Request: chat not found");
 
-  BotApiClient bad_token(io.io().get_executor(), sim.base_url(), "123456789:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+  BotApiClient bad_token(io.io().get_executor(), sim.base_url(),
+                         "123456789:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
   ApiResult unauthorized = io.run(bad_token.call("getMe", {}));
   EXPECT_EQ(unauthorized.error_code, 401);
 
   std::promise<std::string> fatal;
-  LongPoller poller(io.io().get_executor(), bad_token, ParseContext{1, {}}, LongPollerOptions{},
-                    [](std::vector<Incoming>) {}, [&](const std::string& d) { fatal.set_value(d); });
+  LongPoller poller(
+      io.io().get_executor(), bad_token, ParseContext{1, {}}, LongPollerOptions{},
+      [](std::vector<Incoming>) {}, [&](const std::string& d) { fatal.set_value(d); });
   std::promise<void> stopped;
   poller.start([&] { stopped.set_value(); });
   auto fatal_future = fatal.get_future();
@@ -338,14 +345,16 @@ TEST(TgsimTransport, WebhookDeliveryIsCommittedAndConfirmed) {
   http::Server server(io.io().get_executor(), server_options);
   CommittedEvents events;
   const std::string secret = "webhook_secret-123";
-  ASSERT_TRUE(http::add_webhook_route(server, {"support", secret, ParseContext{world.bot_id, {world.group_id}},
-                                               [&](std::vector<Incoming> batch) { events.commit(std::move(batch)); }})
-                  .ok());
+  ASSERT_TRUE(
+      http::add_webhook_route(server, {"support", secret, ParseContext{world.bot_id, {world.group_id}},
+                                       [&](std::vector<Incoming> batch) { events.commit(std::move(batch)); }})
+          .ok());
   ASSERT_TRUE(server.start().ok());
 
-  json::value set = sim.post("/bot" + world.token + "/setWebhook",
-                             {{"url", "http://127.0.0.1:" + std::to_string(server.port()) + "/telegram/support"},
-                              {"secret_token", secret}});
+  json::value set =
+      sim.post("/bot" + world.token + "/setWebhook",
+               {{"url", "http://127.0.0.1:" + std::to_string(server.port()) + "/telegram/support"},
+                {"secret_token", secret}});
   ASSERT_TRUE(set.at("ok").as_bool()) << json::serialize(set);
 
   sim.post("/sim/messages", {{"from", world.user_id}, {"chat_id", world.bot_id}, {"text", "via webhook"}});
