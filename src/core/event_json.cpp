@@ -135,16 +135,26 @@ std::string event_to_json(const Event& e) {
   return json::serialize(obj);
 }
 
-Result<Event> event_from_json(std::string_view text) {
-  boost::system::error_code ec;
-  json::value value = json::parse(text, ec);
-  if (ec) return make_error("event: not valid JSON (" + ec.message() + ")");
-  const auto* obj = value.if_object();
-  if (!obj) return make_error("event: expected a JSON object");
+namespace {
 
-  Event e;
-  Reader r(*obj, "event");
-  std::string kind, content;
+Result<Person> person_from_json(const json::value& value) {
+  const auto* obj = value.if_object();
+  if (!obj) return make_error("event.from must be an object");
+  Person p;
+  Reader r(*obj, "event.from");
+  r.get("id", p.id);
+  r.get("is_bot", p.is_bot);
+  r.get("first_name", p.first_name);
+  r.get("last_name", p.last_name);
+  r.get("username", p.username);
+  r.get("language_code", p.language_code);
+  r.get("phone", p.phone);
+  if (!r.error().empty()) return make_error(r.error());
+  return p;
+}
+
+// Reads the plain fields; the enums come back as text in `kind` and `content`.
+void read_event_fields(Reader& r, Event& e, std::string& kind, std::string& content) {
   r.get("kind", kind);
   r.get("update_id", e.update_id);
   r.get("date", e.date);
@@ -160,23 +170,30 @@ Result<Event> event_from_json(std::string_view text) {
   r.get("media_group_id", e.media_group_id);
   r.get("is_service", e.is_service);
   r.get("new_reactions", e.new_reactions);
+}
+
+}  // namespace
+
+Result<Event> event_from_json(std::string_view text) {
+  boost::system::error_code ec;
+  json::value value = json::parse(text, ec);
+  if (ec) return make_error("event: not valid JSON (" + ec.message() + ")");
+  const auto* obj = value.if_object();
+  if (!obj) return make_error("event: expected a JSON object");
+
+  Event e;
+  Reader r(*obj, "event");
+  std::string kind, content;
+  read_event_fields(r, e, kind, content);
   if (!r.error().empty()) return make_error(r.error());
   if (!parse_enum(kEventKindNames, kind, e.kind)) return make_error("event.kind: unknown kind '" + kind + "'");
   if (!content.empty() && !parse_enum(kContentKindNames, content, e.content)) {
     return make_error("event.content: unknown content kind '" + content + "'");
   }
   if (const auto* from = obj->if_contains("from")) {
-    const auto* fobj = from->if_object();
-    if (!fobj) return make_error("event.from must be an object");
-    Reader fr(*fobj, "event.from");
-    fr.get("id", e.from.id);
-    fr.get("is_bot", e.from.is_bot);
-    fr.get("first_name", e.from.first_name);
-    fr.get("last_name", e.from.last_name);
-    fr.get("username", e.from.username);
-    fr.get("language_code", e.from.language_code);
-    fr.get("phone", e.from.phone);
-    if (!fr.error().empty()) return make_error(fr.error());
+    auto person = person_from_json(*from);
+    if (!person) return person.error();
+    e.from = std::move(*person);
   }
   return e;
 }
