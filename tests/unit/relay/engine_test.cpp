@@ -39,6 +39,13 @@ class EngineTest : public ::testing::Test {
   }
 
   store::Dialog ann_dialog() { return *store_->dialog_by_user(context_.id, kAnn); }
+  // Ann blocks (or restarts) the bot.
+  void ann_blocks(Engine& e, bool blocked = true) {
+    core::Event event;
+    event.kind = blocked ? EventKind::kUserBlockedBot : EventKind::kUserUnblockedBot;
+    event.chat_id = kAnn;
+    e.handle(event, kT0);
+  }
 
   std::unique_ptr<store::Store> store_;
   ConnectionContext context_;
@@ -286,14 +293,10 @@ TEST_F(EngineTest, ReactionsAreMirroredBothWays) {
 TEST_F(EngineTest, BlockedUserIsShownInTopic) {
   auto& e = engine();
   open_ann(e);
-  core::Event blocked;
-  blocked.kind = EventKind::kUserBlockedBot;
-  blocked.chat_id = kAnn;
-  e.handle(blocked, kT0);
+  ann_blocks(e);
   EXPECT_TRUE(ann_dialog().user_blocked_bot);
   EXPECT_EQ(texts_to(take_jobs(*store_), Side::kGroup), (std::vector<std::string>{core::notice::user_blocked_bot()}));
-  blocked.kind = EventKind::kUserUnblockedBot;
-  e.handle(blocked, kT0);
+  ann_blocks(e, false);
   EXPECT_FALSE(ann_dialog().user_blocked_bot);
   EXPECT_EQ(texts_to(take_jobs(*store_), Side::kGroup), (std::vector<std::string>{core::notice::user_unblocked_bot()}));
 }
@@ -414,10 +417,7 @@ TEST_F(EngineTest, TopicReopenedInTheAppNeedsOperators) {
 TEST_F(EngineTest, AUserWhoWritesAgainIsNoLongerBlocked) {
   auto& e = engine();
   open_ann(e);
-  core::Event blocked;
-  blocked.kind = EventKind::kUserBlockedBot;
-  blocked.chat_id = kAnn;
-  e.handle(blocked, kT0);
+  ann_blocks(e);
   e.handle(user_message(kAnn, 2, "I am back"), kT0);
   EXPECT_FALSE(ann_dialog().user_blocked_bot);
 }
