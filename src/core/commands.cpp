@@ -3,6 +3,8 @@
 #include <array>
 #include <utility>
 
+#include "core/utf8.h"
+
 namespace topicdesk::core {
 namespace {
 
@@ -14,29 +16,13 @@ constexpr std::array<std::pair<std::string_view, CommandKind>, 8> kBuiltins{{
     {"help", CommandKind::kHelp}, {"stats", CommandKind::kStats},
 }};
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-
 bool is_name_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
 }
 
-std::string lower_ascii(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
-std::string trim(std::string_view text) {
-  while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
-  while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
-  return std::string(text);
-}
-
 }  // namespace
 
-bool is_comment(std::string_view text) { return text.size() >= 2 && text[0] == '/' && is_space(text[1]); }
+bool is_comment(std::string_view text) { return text.size() >= 2 && text[0] == '/' && is_ascii_space(text[1]); }
 
 std::optional<Command> parse_command(std::string_view text, std::string_view bot_username) {
   if (text.size() < 2 || text[0] != '/') return std::nullopt;
@@ -53,7 +39,7 @@ std::optional<Command> parse_command(std::string_view text, std::string_view bot
     end = suffix_end;
   }
   // "/path/to/file" or "/50%" is text, not a command.
-  if (end < text.size() && !is_space(text[end])) return std::nullopt;
+  if (end < text.size() && !is_ascii_space(text[end])) return std::nullopt;
   Command command;
   command.name = name;
   command.args = trim(text.substr(end));

@@ -7,14 +7,6 @@
 namespace topicdesk::core {
 namespace {
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-
-std::string trim(std::string_view text) {
-  while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
-  while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
-  return std::string(text);
-}
-
 // Reader of the list syntax into a small tree (depth-limited); the shape rules (outer
 // brackets optional, groups one level deep) are applied afterwards in to_items().
 struct Node {
@@ -120,7 +112,7 @@ class ListParser {
   }
 
   void skip_space() {
-    while (pos_ < text_.size() && is_space(text_[pos_])) ++pos_;
+    while (pos_ < text_.size() && is_ascii_space(text_[pos_])) ++pos_;
   }
   Error fail(const std::string& what) const {
     return make_error(what + " at character " + std::to_string(pos_ + 1));

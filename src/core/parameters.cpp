@@ -14,21 +14,6 @@ namespace {
 constexpr int kMaxAutocloseHours = 1000000;
 constexpr std::size_t kMaxWelcomeLength = 4096;
 
-std::string trim(std::string_view text) {
-  auto first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) return {};
-  auto last = text.find_last_not_of(" \t\r\n");
-  return std::string(text.substr(first, last - first + 1));
-}
-
-std::string lower_ascii(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
 bool is_off(std::string_view value) {
   std::string v = lower_ascii(trim(value));
   return v.empty() || v == "off";

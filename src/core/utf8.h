@@ -1,4 +1,5 @@
-// Small UTF-8 helpers for matching keywords and fitting titles into Telegram's limits.
+// Small text helpers: UTF-8 for matching keywords and fitting titles into Telegram's limits,
+// ASCII for command names, parameter values and API descriptions.
 // Invalid bytes never throw: each one is read as U+FFFD.
 #pragma once
 #include <cstddef>
@@ -22,5 +23,12 @@ void utf8_append(std::string& out, char32_t cp);
 // counts lengths in UTF-16), cut on a code point boundary.
 std::string utf16_truncate(std::string_view text, std::size_t max_units);
 std::size_t utf16_length(std::string_view text);
+
+// Space, tab, CR or LF: what separates words in commands and parameter values.
+bool is_ascii_space(char c);
+// `text` without leading and trailing ASCII spaces.
+std::string trim(std::string_view text);
+// A–Z lowered; every other byte unchanged.
+std::string lower_ascii(std::string_view text);
 
 }  // namespace topicdesk::core

@@ -11,6 +11,7 @@
 #include <chrono>
 
 #include "core/presentation.h"
+#include "core/utf8.h"
 
 namespace topicdesk::relay {
 namespace asio = boost::asio;
@@ -21,14 +22,6 @@ using telegram::ApiResult;
 namespace {
 
 constexpr int kMaxBackoffShift = 20;
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
 
 bool contains(std::string_view haystack, std::string_view needle) {
   return haystack.find(needle) != std::string_view::npos;
@@ -425,7 +418,7 @@ std::optional<Dispatcher::Call> Dispatcher::build_call(Prepared& p) {
 asio::awaitable<void> Dispatcher::on_failure(Prepared& p, const ApiResult& r) {
   UnixMillis now = unix_millis_now();
   Connection& c = *p.connection;
-  std::string description = lower(r.description);
+  std::string description = core::lower_ascii(r.description);
   bool to_group = p.payload.to == Side::kGroup;
   UnixMillis backoff =
       std::min(options_.backoff_max, options_.backoff_min << std::min(p.job.attempts, kMaxBackoffShift));
