@@ -326,15 +326,42 @@ core::MessageId Dispatcher::linked_message(const Prepared& p, core::MessageId so
 }
 
 std::optional<Dispatcher::Call> Dispatcher::build_call(Prepared& p) {
-  const auto& context = p.connection->context;
-  const JobPayload& pl = p.payload;
   const std::string& kind = p.job.kind;
+  if (kind == job::kCopyToTopic || kind == job::kCopyToUser || kind == job::kCopyAlbumToTopic ||
+      kind == job::kCopyAlbumToUser) {
+    return copy_call(p);
+  }
+  if (kind == job::kEditText || kind == job::kEditCaption || kind == job::kSetReaction) return edit_call(p);
+  Call call{.params = target_of(p)};
+  if (kind == job::kSendText) {
+    call.method = "sendMessage";
+    call.params["text"] = p.payload.text;
+  } else if (kind == job::kSetTopicTitle) {
+    call.method = "editForumTopic";
+    call.params["name"] = topic_title_for(p);
+  } else if (kind == job::kCloseTopic || kind == job::kReopenTopic) {
+    call.method = kind == job::kCloseTopic ? "closeForumTopic" : "reopenForumTopic";
+  } else {
+    finish_fail(p, "unknown job kind " + kind, false);
+    return std::nullopt;
+  }
+  return call;
+}
+
+boost::json::object Dispatcher::target_of(const Prepared& p) const {
+  json::object target{{"chat_id", p.chat}};
+  if (p.payload.to == Side::kGroup && p.thread != 0) target["message_thread_id"] = p.thread;
+  return target;
+}
+
+// copyMessage / copyMessages; the result links each copy to its source.
+Dispatcher::Call Dispatcher::copy_call(const Prepared& p) {
+  const JobPayload& pl = p.payload;
   const bool to_group = pl.to == Side::kGroup;
   const core::DialogId dialog_id = p.dialog ? p.dialog->id : 0;
-  const core::UserId user_chat = p.dialog ? p.dialog->user_id : pl.chat;
   // Runs later, in the commit of the job's outcome: captures values only.
-  auto add_link = [this, connection_id = context.id, dialog_id, to_group](core::MessageId source,
-                                                                           core::MessageId copy) {
+  auto add_link = [this, connection_id = p.connection->context.id, dialog_id, to_group](core::MessageId source,
+                                                                                      core::MessageId copy) {
     if (copy == 0) return;
     store::MessageLink link{.connection_id = connection_id, .dialog_id = dialog_id};
     link.user_message_id = to_group ? source : copy;
@@ -342,77 +369,67 @@ std::optional<Dispatcher::Call> Dispatcher::build_call(Prepared& p) {
     link.direction = to_group ? store::LinkDirection::kUserToGroup : store::LinkDirection::kGroupToUser;
     store_.add_link(link);
   };
-  json::object target{{"chat_id", p.chat}};
-  if (to_group && p.thread != 0) target["message_thread_id"] = p.thread;
-
-  Call call;
-  if (kind == job::kCopyToTopic || kind == job::kCopyToUser) {
+  Call call{.params = target_of(p)};
+  call.params["from_chat_id"] = to_group ? (p.dialog ? p.dialog->user_id : pl.chat) : p.connection->context.group_id;
+  if (p.job.kind == job::kCopyToTopic || p.job.kind == job::kCopyToUser) {
     call.method = "copyMessage";
-    call.params = target;
-    call.params["from_chat_id"] = to_group ? user_chat : context.group_id;
     call.params["message_id"] = pl.message_id;
     if (auto reply = linked_message(p, pl.reply_to)) call.params["reply_parameters"] = reply_parameters(reply);
     call.record = [add_link, source = pl.message_id](const json::value& result) {
       add_link(source, message_id_of(result));
     };
-  } else if (kind == job::kCopyAlbumToTopic || kind == job::kCopyAlbumToUser) {
-    call.method = "copyMessages";
-    call.params = target;
-    call.params["from_chat_id"] = to_group ? user_chat : context.group_id;
-    json::array ids;
-    for (auto id : pl.message_ids) ids.push_back(id);
-    call.params["message_ids"] = std::move(ids);
-    call.record = [add_link, sources = pl.message_ids](const json::value& result) {
-      const auto* copies = result.if_array();
-      if (copies == nullptr) return;
-      // copyMessages skips what it cannot copy; pair the answers with the sources in order.
-      for (std::size_t i = 0; i < copies->size() && i < sources.size(); ++i) {
-        add_link(sources[i], message_id_of((*copies)[i]));
-      }
-    };
-  } else if (kind == job::kSendText) {
-    call.method = "sendMessage";
-    call.params = target;
-    call.params["text"] = pl.text;
-  } else if (kind == job::kEditText || kind == job::kEditCaption || kind == job::kSetReaction) {
-    core::MessageId message = linked_message(p, pl.message_id);
-    if (message == 0) {
-      spdlog::info("connection {}: {} of message {} skipped: no linked copy", context.name, kind, pl.message_id);
-      finish_done(p);
-      return std::nullopt;
+    return call;
+  }
+  call.method = "copyMessages";
+  json::array ids;
+  for (auto id : pl.message_ids) ids.push_back(id);
+  call.params["message_ids"] = std::move(ids);
+  call.record = [add_link, sources = pl.message_ids](const json::value& result) {
+    const auto* copies = result.if_array();
+    if (copies == nullptr) return;
+    // copyMessages skips what it cannot copy; pair the answers with the sources in order.
+    for (std::size_t i = 0; i < copies->size() && i < sources.size(); ++i) {
+      add_link(sources[i], message_id_of((*copies)[i]));
     }
-    call.params = json::object{{"chat_id", p.chat}, {"message_id", message}};
-    if (kind == job::kEditText) {
-      call.method = "editMessageText";
-      call.params["text"] = pl.text;
-      add_entities(call.params, "entities", pl.entities_json);
-    } else if (kind == job::kEditCaption) {
-      call.method = "editMessageCaption";
-      call.params["caption"] = pl.text;
-      add_entities(call.params, "caption_entities", pl.entities_json);
-    } else {
-      call.method = "setMessageReaction";
-      json::array reactions;
-      for (const auto& emoji : pl.reactions) reactions.push_back(json::object{{"type", "emoji"}, {"emoji", emoji}});
-      call.params["reaction"] = std::move(reactions);
-    }
-  } else if (kind == job::kSetTopicTitle) {
-    call.method = "editForumTopic";
-    call.params = target;
-    std::string title = pl.text;
-    if (title.empty() && p.dialog) {
-      auto person = store_.user(context.id, p.dialog->user_id).value_or(core::Person{.id = p.dialog->user_id});
-      title = core::topic_title({person, p.dialog->pseudonym, context.params.hide_info}, topic_status(p.dialog->status));
-    }
-    call.params["name"] = title;
-  } else if (kind == job::kCloseTopic || kind == job::kReopenTopic) {
-    call.method = kind == job::kCloseTopic ? "closeForumTopic" : "reopenForumTopic";
-    call.params = target;
-  } else {
-    finish_fail(p, "unknown job kind " + kind, false);
+  };
+  return call;
+}
+
+// Edits and reactions act on the linked copy of the source message; without one there is nothing to do.
+std::optional<Dispatcher::Call> Dispatcher::edit_call(Prepared& p) {
+  const JobPayload& pl = p.payload;
+  const std::string& kind = p.job.kind;
+  core::MessageId message = linked_message(p, pl.message_id);
+  if (message == 0) {
+    spdlog::info("connection {}: {} of message {} skipped: no linked copy", p.connection->context.name, kind,
+                 pl.message_id);
+    finish_done(p);
     return std::nullopt;
   }
+  Call call{.params = json::object{{"chat_id", p.chat}, {"message_id", message}}};
+  if (kind == job::kEditText) {
+    call.method = "editMessageText";
+    call.params["text"] = pl.text;
+    add_entities(call.params, "entities", pl.entities_json);
+  } else if (kind == job::kEditCaption) {
+    call.method = "editMessageCaption";
+    call.params["caption"] = pl.text;
+    add_entities(call.params, "caption_entities", pl.entities_json);
+  } else {
+    call.method = "setMessageReaction";
+    json::array reactions;
+    for (const auto& emoji : pl.reactions) reactions.push_back(json::object{{"type", "emoji"}, {"emoji", emoji}});
+    call.params["reaction"] = std::move(reactions);
+  }
   return call;
+}
+
+// An explicit title, or the dialog's title with its current status marker.
+std::string Dispatcher::topic_title_for(const Prepared& p) {
+  if (!p.payload.text.empty() || !p.dialog) return p.payload.text;
+  const auto& context = p.connection->context;
+  auto person = store_.user(context.id, p.dialog->user_id).value_or(core::Person{.id = p.dialog->user_id});
+  return core::topic_title({person, p.dialog->pseudonym, context.params.hide_info}, topic_status(p.dialog->status));
 }
 
 asio::awaitable<void> Dispatcher::on_failure(Prepared& p, const ApiResult& r) {

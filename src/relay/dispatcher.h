@@ -84,6 +84,10 @@ class Dispatcher {
   static constexpr int kCardAttempts = 3;
   boost::asio::awaitable<bool> create_topic_for(Prepared& prepared);  // false: the job is finished
   std::optional<Call> build_call(Prepared& prepared);                 // nullopt: finished without a call
+  boost::json::object target_of(const Prepared& prepared) const;     // chat_id (+ topic) of the destination
+  Call copy_call(const Prepared& prepared);
+  std::optional<Call> edit_call(Prepared& prepared);                  // nullopt: no linked copy, done
+  std::string topic_title_for(const Prepared& prepared);
   core::MessageId linked_message(const Prepared& prepared, core::MessageId source);
   boost::asio::awaitable<void> on_failure(Prepared& prepared, const telegram::ApiResult& result);
 
