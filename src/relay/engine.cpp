@@ -176,26 +176,14 @@ void Engine::on_user_message(const Event& e, UnixMillis now) {
   store_.upsert_user(context_.id, person, now);
 
   if (p.restricted_frontend.matches(e.text)) {
-    if (!p.silent_mode) {
-      JobPayload notice{.to = Side::kUser, .text = core::notice::restricted_for_user()};
-      if (dialog) notice.dialog = dialog->id;
-      else notice.chat = person.id;  // no dialog yet: addressed by chat id
-      enqueue(job::kSendText, notice, kPriorityNormal, now);
-    }
-    if (dialog) post_in_topic(*dialog, core::notice::user_message_withheld(), kPriorityNormal, now);
+    withhold_user_message(dialog, person.id, now);
     return;
   }
 
-  bool fresh = false;
-  if (!dialog) {
-    dialog = open_dialog(e, now);
-    fresh = true;
-  } else if (dialog->status == DialogStatus::kClosed) {
-    reopen_dialog(*dialog, now);
-    fresh = true;
-  } else {
-    set_status(*dialog, DialogStatus::kUserAnswered, now);
-  }
+  bool fresh = !dialog || dialog->status == DialogStatus::kClosed;
+  if (!dialog) dialog = open_dialog(e, now);
+  else if (fresh) reopen_dialog(*dialog, now);
+  else set_status(*dialog, DialogStatus::kUserAnswered, now);
   dialog->last_user_message_at = now;
   dialog->user_blocked_bot = false;  // they wrote: the chat works again
   store_.update_dialog(*dialog);
@@ -209,6 +197,18 @@ void Engine::on_user_message(const Event& e, UnixMillis now) {
     enqueue(job::kCopyToTopic, copy, fresh ? kPriorityNewDialog : kPriorityNormal, now);
   }
   event(*dialog, "message_received", message_event_json(e, 0), now);
+}
+
+// RESTRICTED_FRONTEND matched: the user is told (unless SILENT_MODE), the operators see that
+// something was withheld.
+void Engine::withhold_user_message(const std::optional<Dialog>& dialog, core::UserId user, UnixMillis now) {
+  if (!context_.params.silent_mode) {
+    JobPayload notice{.to = Side::kUser, .text = core::notice::restricted_for_user()};
+    if (dialog) notice.dialog = dialog->id;
+    else notice.chat = user;  // no dialog yet: addressed by chat id
+    enqueue(job::kSendText, notice, kPriorityNormal, now);
+  }
+  if (dialog) post_in_topic(*dialog, core::notice::user_message_withheld(), kPriorityNormal, now);
 }
 
 void Engine::on_user_edit(const Event& e, UnixMillis now) {

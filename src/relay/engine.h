@@ -81,6 +81,7 @@ class Engine {
 
   void gather_album(const store::Dialog& dialog, Side to, const core::Event& event, core::UnixMillis now);
   void flush_album(const store::Dialog& dialog, Side to, core::UnixMillis now);
+  void withhold_user_message(const std::optional<store::Dialog>& dialog, core::UserId user, core::UnixMillis now);
   void mirror_edit(const store::Dialog& dialog, Side to, const core::Event& e, int priority, core::UnixMillis now);
   void emit_album(const std::string& payload, core::UnixMillis now);
 
