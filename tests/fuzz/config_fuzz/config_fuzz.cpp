@@ -54,6 +54,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 }
 
 #ifndef TD_LIBFUZZER
+#include "tests/fuzz/fuzz_driver.h"
+
 namespace {
 
 const std::vector<std::string> kSeeds = {
@@ -105,45 +107,20 @@ RESTRICTED_KEYWORDS_FRONTEND = 'spam, "buy now", ["cheap", "~not"]'
 // Characters that tend to break TOML structure or types in interesting ways.
 constexpr std::string_view kInteresting = "[]{}=\"'.,:#\n-+0x_eE\\ ~";
 
-std::string mutate(std::string input, std::mt19937_64& rng) {
-  int edits = 1 + static_cast<int>(rng() % 4);
-  for (int i = 0; i < edits; ++i) {
-    std::size_t pos = input.empty() ? 0 : rng() % input.size();
-    char c = (rng() % 2) ? kInteresting[rng() % kInteresting.size()] : static_cast<char>(rng() % 256);
-    switch (rng() % 5) {
-      case 0: if (!input.empty()) input[pos] = c; break;
-      case 1: input.insert(pos, 1, c); break;
-      case 2: if (!input.empty()) input.erase(pos, 1 + rng() % 8); break;
-      case 3: input.insert(pos, input.substr(rng() % (input.size() + 1), rng() % 48)); break;
-      default: input = input.substr(0, pos); break;
-    }
-  }
-  return input;
-}
-
-void run_one(const std::string& input) {
-  LLVMFuzzerTestOneInput(reinterpret_cast<const std::uint8_t*>(input.data()), input.size());
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  long runs = 10000;
-  unsigned long long seed = 1;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string_view flag = argv[i];
-    if (flag == "--runs") runs = std::atol(argv[i + 1]);
-    else if (flag == "--seed") seed = std::strtoull(argv[i + 1], nullptr, 10);
-  }
-  for (const auto& s : kSeeds) run_one(s);
   // Deep nesting, long lines and a huge number must be refused without trouble.
-  run_one("a = " + std::string(10000, '[') + std::string(10000, ']'));
-  run_one("a = " + std::string(10000, '{'));
-  run_one("[server]\nlisten = \"" + std::string(100000, 'x') + ":1\"\n");
-  run_one("[[connection]]\ngroup_id = -" + std::string(5000, '9') + "\n");
-  std::mt19937_64 rng(seed);
-  for (long i = 0; i < runs; ++i) run_one(mutate(kSeeds[rng() % kSeeds.size()], rng));
-  std::printf("config_fuzz: %ld mutated configs, no crash, no leaked secret\n", runs);
+  topicdesk::fuzz::run_driver(
+      argc, argv,
+      {.name = "config_fuzz",
+       .seeds = kSeeds,
+       .extremes = {"a = " + std::string(10000, '[') + std::string(10000, ']'), "a = " + std::string(10000, '{'),
+                    "[server]\nlisten = \"" + std::string(100000, 'x') + ":1\"\n",
+                    "[[connection]]\ngroup_id = -" + std::string(5000, '9') + "\n"},
+       .interesting = kInteresting,
+       .max_copied_run = 48});
+  std::printf("config_fuzz: no error without its file:line, no leaked secret\n");
   return 0;
 }
 #endif

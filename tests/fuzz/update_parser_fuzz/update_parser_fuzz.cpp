@@ -26,6 +26,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 }
 
 #ifndef TD_LIBFUZZER
+#include "tests/fuzz/fuzz_driver.h"
+
 namespace {
 
 const std::vector<std::string> kSeeds = {
@@ -42,56 +44,17 @@ const std::vector<std::string> kSeeds = {
 // Characters that tend to break JSON structure or types in interesting ways.
 constexpr std::string_view kInteresting = "{}[]\":,0-9.eE\\ntfu";
 
-std::string mutate(std::string input, std::mt19937_64& rng) {
-  std::uniform_int_distribution<int> op_dist(0, 4);
-  int edits = 1 + static_cast<int>(rng() % 4);
-  for (int i = 0; i < edits; ++i) {
-    std::size_t pos = input.empty() ? 0 : rng() % input.size();
-    char c = (rng() % 2) ? kInteresting[rng() % kInteresting.size()] : static_cast<char>(rng() % 256);
-    switch (op_dist(rng)) {
-      case 0:
-        if (!input.empty()) input[pos] = c;
-        break;
-      case 1:
-        input.insert(pos, 1, c);
-        break;
-      case 2:
-        if (!input.empty()) input.erase(pos, 1 + rng() % 8);
-        break;
-      case 3:
-        input.insert(pos, input.substr(rng() % (input.size() + 1), rng() % 32));
-        break;
-      default:
-        input = input.substr(0, pos);
-        break;
-    }
-  }
-  return input;
-}
-
-void run_one(const std::string& input) {
-  LLVMFuzzerTestOneInput(reinterpret_cast<const std::uint8_t*>(input.data()), input.size());
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  long runs = 10000;
-  unsigned long long seed = 1;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string_view flag = argv[i];
-    if (flag == "--runs")
-      runs = std::atol(argv[i + 1]);
-    else if (flag == "--seed")
-      seed = std::strtoull(argv[i + 1], nullptr, 10);
-  }
-  for (const auto& s : kSeeds) run_one(s);
   // Deep nesting and a huge number must be rejected without trouble.
-  run_one(std::string(100000, '[') + std::string(100000, ']'));
-  run_one(R"({"update_id":1)" + std::string(5000, '9') + "}");
-  std::mt19937_64 rng(seed);
-  for (long i = 0; i < runs; ++i) run_one(mutate(kSeeds[rng() % kSeeds.size()], rng));
-  std::cout << "update_parser_fuzz: " << runs << " mutated inputs, no crash\n";
-  return 0;
+  return topicdesk::fuzz::run_driver(
+      argc, argv,
+      {.name = "update_parser_fuzz",
+       .seeds = kSeeds,
+       .extremes = {std::string(100000, '[') + std::string(100000, ']'),
+                    R"({"update_id":1)" + std::string(5000, '9') + "}"},
+       .interesting = kInteresting,
+       .max_copied_run = 32});
 }
 #endif

@@ -1,0 +1,64 @@
+// The plain-g++ driver shared by the desk's libFuzzer-style targets: it runs the seeds, a few
+// extreme inputs, then a bounded number of seeded random mutations of the seeds, each through
+// LLVMFuzzerTestOneInput. Built with libFuzzer (TD_LIBFUZZER) the target needs none of this.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <iostream>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size);
+
+namespace topicdesk::fuzz {
+
+struct Corpus {
+  const char* name;                     // printed in the closing line
+  std::vector<std::string> seeds;       // valid inputs to start mutating from
+  std::vector<std::string> extremes;    // deep nesting, huge numbers: must be refused calmly
+  std::string_view interesting;         // characters that break the format in useful ways
+  std::size_t max_copied_run = 32;      // longest run a mutation duplicates
+};
+
+inline void run_input(const std::string& input) {
+  LLVMFuzzerTestOneInput(reinterpret_cast<const std::uint8_t*>(input.data()), input.size());
+}
+
+// One to four random edits: overwrite, insert, erase, duplicate a run, truncate.
+inline std::string mutate(std::string input, std::mt19937_64& rng, const Corpus& corpus) {
+  const int edits = 1 + static_cast<int>(rng() % 4);
+  for (int i = 0; i < edits; ++i) {
+    const std::size_t pos = input.empty() ? 0 : rng() % input.size();
+    const char c = (rng() % 2) ? corpus.interesting[rng() % corpus.interesting.size()] : static_cast<char>(rng() % 256);
+    switch (rng() % 5) {
+      case 0: if (!input.empty()) input[pos] = c; break;
+      case 1: input.insert(pos, 1, c); break;
+      case 2: if (!input.empty()) input.erase(pos, 1 + rng() % 8); break;
+      case 3: input.insert(pos, input.substr(rng() % (input.size() + 1), rng() % corpus.max_copied_run)); break;
+      default: input = input.substr(0, pos); break;
+    }
+  }
+  return input;
+}
+
+// `--runs N --seed S` (defaults 10000 and 1).
+inline int run_driver(int argc, char** argv, const Corpus& corpus) {
+  long runs = 10000;
+  unsigned long long seed = 1;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string_view flag = argv[i];
+    if (flag == "--runs") runs = std::atol(argv[i + 1]);
+    if (flag == "--seed") seed = std::strtoull(argv[i + 1], nullptr, 10);
+  }
+  for (const auto& s : corpus.seeds) run_input(s);
+  for (const auto& e : corpus.extremes) run_input(e);
+  std::mt19937_64 rng(seed);
+  for (long i = 0; i < runs; ++i) run_input(mutate(corpus.seeds[rng() % corpus.seeds.size()], rng, corpus));
+  std::cout << corpus.name << ": " << runs << " mutated inputs, no crash\n";
+  return 0;
+}
+
+}  // namespace topicdesk::fuzz
