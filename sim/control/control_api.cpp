@@ -271,7 +271,7 @@ Result<json::value> ControlApi::send_message(const Body& body) {
   return json::value(json::object{{"message_id", (*message)->id}});
 }
 
-Result<json::value> ControlApi::edit_message(const Body& body) {
+Result<ControlApi::MessageTarget> ControlApi::message_target(const Body& body) {
   auto from = required_id(body, "from");
   if (!from) return from.error();
   auto chat_id = required_id(body, "chat_id");
@@ -280,6 +280,12 @@ Result<json::value> ControlApi::edit_message(const Body& body) {
   if (!message_id) return message_id.error();
   auto chat = chat_of(*from, *chat_id);
   if (!chat) return chat.error();
+  return MessageTarget{*from, *chat, *message_id};
+}
+
+Result<json::value> ControlApi::edit_message(const Body& body) {
+  auto target = message_target(body);
+  if (!target) return target.error();
   json::object changes;
   if (body.contains("text")) {
     auto content = content_of(Body{{"text", body.at("text")}});
@@ -295,34 +301,22 @@ Result<json::value> ControlApi::edit_message(const Body& body) {
   } else {
     return bad_request("text or caption is required");
   }
-  auto edited = world_.edit(**chat, *from, *message_id, changes, std::nullopt);
+  auto edited = world_.edit(*target->chat, target->from, target->message_id, changes, std::nullopt);
   if (!edited) return edited.error();
   return json::value(json::object{{"message_id", (*edited)->id}});
 }
 
 Result<json::value> ControlApi::delete_message(const Body& body) {
-  auto from = required_id(body, "from");
-  if (!from) return from.error();
-  auto chat_id = required_id(body, "chat_id");
-  if (!chat_id) return chat_id.error();
-  auto message_id = required_id(body, "message_id");
-  if (!message_id) return message_id.error();
-  auto chat = chat_of(*from, *chat_id);
-  if (!chat) return chat.error();
-  if (auto done = world_.delete_message(**chat, *from, *message_id); !done) return done.error();
+  auto target = message_target(body);
+  if (!target) return target.error();
+  if (auto done = world_.delete_message(*target->chat, target->from, target->message_id); !done) return done.error();
   return json::value(json::object{{"ok", true}});
 }
 
 Result<json::value> ControlApi::react(const Body& body) {
-  auto from = required_id(body, "from");
-  if (!from) return from.error();
-  auto chat_id = required_id(body, "chat_id");
-  if (!chat_id) return chat_id.error();
-  auto message_id = required_id(body, "message_id");
-  if (!message_id) return message_id.error();
-  auto chat = chat_of(*from, *chat_id);
-  if (!chat) return chat.error();
-  if (auto done = world_.react(**chat, *from, *message_id, string_field(body, "emoji")); !done)
+  auto target = message_target(body);
+  if (!target) return target.error();
+  if (auto done = world_.react(*target->chat, target->from, target->message_id, string_field(body, "emoji")); !done)
     return done.error();
   return json::value(json::object{{"ok", true}});
 }
@@ -337,15 +331,9 @@ Result<json::value> ControlApi::block(const Body& body, bool blocked) {
 }
 
 Result<json::value> ControlApi::press_button(const Body& body) {
-  auto from = required_id(body, "from");
-  if (!from) return from.error();
-  auto chat_id = required_id(body, "chat_id");
-  if (!chat_id) return chat_id.error();
-  auto message_id = required_id(body, "message_id");
-  if (!message_id) return message_id.error();
-  auto chat = chat_of(*from, *chat_id);
-  if (!chat) return chat.error();
-  auto id = world_.press_button(**chat, *from, *message_id, string_field(body, "data"));
+  auto target = message_target(body);
+  if (!target) return target.error();
+  auto id = world_.press_button(*target->chat, target->from, target->message_id, string_field(body, "data"));
   if (!id) return id.error();
   return json::value(json::object{{"callback_query_id", *id}});
 }

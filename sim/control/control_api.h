@@ -51,6 +51,13 @@ class ControlApi {
   boost::json::value overview() const;
 
   Result<model::Chat*> chat_of(Id person, Id chat_id);
+  // {from, chat_id, message_id} of a request that acts on one message, resolved.
+  struct MessageTarget {
+    Id from = 0;
+    model::Chat* chat = nullptr;
+    Id message_id = 0;
+  };
+  Result<MessageTarget> message_target(const Body& body);
   Result<boost::json::object> content_of(const Body& body);
 
   model::World& world_;

@@ -18,7 +18,7 @@ def wait_until(predicate, timeout=10.0, what="condition", interval=0.01):
         last = predicate()
         if last:
             return last
-        time.sleep(interval)
+        time.sleep(interval)  # polling interval of the deadline loop, not synchronisation
     raise AssertionError(f"timed out after {timeout}s waiting for {what}; last value: {last!r}")
 
 

@@ -36,8 +36,10 @@ class WebhookIngressTest : public ::testing::Test {
     connection.context = telegram::ParseContext{7000000001, {kGroup}};
     connection.commit = [this](std::vector<telegram::Incoming> batch) {
       if (fail_commit_) throw std::runtime_error("database is locked");
-      // A commit that takes a while, like a disk sync: the 200 must still wait for it.
-      std::this_thread::sleep_for(50ms);
+      if (hold_commit_) {  // a commit that takes a while, like a disk sync, until the test lets go
+        commit_entered_.set_value();
+        commit_released_.wait();
+      }
       std::lock_guard lock(mutex_);
       for (auto& incoming : batch) committed_.push_back(std::move(incoming));
     };
@@ -68,10 +70,20 @@ class WebhookIngressTest : public ::testing::Test {
   std::mutex mutex_;
   std::vector<telegram::Incoming> committed_;
   std::atomic<bool> fail_commit_{false};
+  std::atomic<bool> hold_commit_{false};
+  std::promise<void> commit_entered_;
+  std::promise<void> release_commit_;
+  std::shared_future<void> commit_released_ = release_commit_.get_future().share();
 };
 
 TEST_F(WebhookIngressTest, UpdateIsCommittedBeforeThe200) {
-  auto reply = post(kUpdate);
+  hold_commit_ = true;
+  auto pending = std::async(std::launch::async, [&] { return post(kUpdate); });
+  ASSERT_EQ(commit_entered_.get_future().wait_for(5s), std::future_status::ready);
+  // While the commit is still running no answer may go out: Telegram must not forget the update.
+  EXPECT_EQ(pending.wait_for(200ms), std::future_status::timeout);
+  release_commit_.set_value();
+  auto reply = pending.get();
   EXPECT_EQ(reply.status, 200u);
   auto seen = committed();  // read right away: the commit must already be done
   ASSERT_EQ(seen.size(), 1u);

@@ -62,7 +62,8 @@ class Tgsim {
   ~Tgsim() {
     if (pid_ <= 0) return;
     kill(pid_, SIGTERM);
-    for (int i = 0; i < 100 && waitpid(pid_, nullptr, WNOHANG) == 0; ++i) std::this_thread::sleep_for(20ms);
+    const auto deadline = std::chrono::steady_clock::now() + 2s;  // then SIGKILL below
+    while (waitpid(pid_, nullptr, WNOHANG) == 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(20ms);
     if (waitpid(pid_, nullptr, WNOHANG) == 0) {
       kill(pid_, SIGKILL);
       waitpid(pid_, nullptr, 0);
