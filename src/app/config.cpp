@@ -36,6 +36,8 @@ bool is_secret_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
 }
 
+bool is_hex_char(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+
 bool is_env_name(std::string_view name) {
   if (name.empty() || (name.front() >= '0' && name.front() <= '9')) return false;
   return std::all_of(name.begin(), name.end(), [](char c) {
@@ -90,11 +92,12 @@ class Reader {
   Config read(const toml::table& root) {
     Config config;
     config.path = file_;
-    only_known_keys(root, "", {"server", "storage", "telegram", "logging", "connection"});
+    only_known_keys(root, "", {"server", "storage", "telegram", "logging", "tdlib", "connection"});
     if (const auto* t = table_at(root, "server", "server")) config.server = read_server(*t);
     if (const auto* t = table_at(root, "storage", "storage")) config.storage = read_storage(*t);
     if (const auto* t = table_at(root, "telegram", "telegram")) config.telegram = read_telegram(*t);
     if (const auto* t = table_at(root, "logging", "logging")) config.logging = read_logging(*t);
+    if (const auto* t = table_at(root, "tdlib", "tdlib")) config.tdlib = read_tdlib(*t);
     read_connections(root, config);
     return config;
   }
@@ -244,6 +247,24 @@ class Reader {
     return logging;
   }
 
+  TdlibConfig read_tdlib(const toml::table& t) const {
+    only_known_keys(t, "tdlib", {"library", "api_id", "api_hash", "data_dir"});
+    TdlibConfig tdlib;
+    if (auto library = string_at(t, "library", "tdlib")) tdlib.library = *library;
+    if (auto dir = string_at(t, "data_dir", "tdlib")) tdlib.data_dir = *dir;
+    if (t.contains("api_id")) {
+      tdlib.api_id = static_cast<std::int32_t>(*integer_at(t, "api_id", "tdlib", 1, 2147483647));
+    }
+    if (t.contains("api_hash")) {
+      std::string source;
+      tdlib.api_hash = resolve_secret(t, "api_hash", "tdlib", source);
+      if (tdlib.api_hash.size() != 32 || !std::all_of(tdlib.api_hash.begin(), tdlib.api_hash.end(), is_hex_char)) {
+        fail(where(t, "api_hash"), fmt::format("tdlib.api_hash ({}) must be the 32 hex digits my.telegram.org gives", source));
+      }
+    }
+    return tdlib;
+  }
+
   void read_connections(const toml::table& root, Config& config) const {
     const toml::node* node = root.get("connection");
     if (node == nullptr) return;
@@ -259,7 +280,7 @@ class Reader {
   }
 
   ConnectionConfig read_connection(const toml::table& t, const std::string& path) const {
-    only_known_keys(t, path, {"name", "token", "group_id", "transport", "webhook_secret", "parameters"});
+    only_known_keys(t, path, {"name", "mode", "token", "group_id", "transport", "webhook_secret", "parameters"});
     ConnectionConfig c;
     c.line = static_cast<int>(t.source().begin.line);
     auto required = [&](std::string_view key, std::string_view example) {
@@ -270,6 +291,12 @@ class Reader {
     c.name = *string_at(t, "name", path);
     if (c.name.empty() || c.name.size() > kMaxNameLength || !std::all_of(c.name.begin(), c.name.end(), is_name_char)) {
       fail(where(t, "name"), fmt::format("{}.name must be 1-32 of a-z, 0-9, _ and -", path));
+    }
+
+    if (auto mode = string_at(t, "mode", path)) {
+      auto parsed = connection_mode_from_string(*mode);
+      if (!parsed) fail(where(t, "mode"), fmt::format("{}.mode must be \"bot\", \"proxy\", \"mtproto\" or \"account\"", path));
+      c.mode = *parsed;
     }
 
     required("token", "\"env:SUPPORT_BOT_TOKEN\"");
@@ -392,6 +419,14 @@ class Reader {
                                               "one connection per bot", i, j, config.connections[j].name));
         }
       }
+      const bool needs_tdlib = c.mode == ConnectionMode::kMtproto || c.mode == ConnectionMode::kAccount;
+      if (needs_tdlib && (config.tdlib.api_id == 0 || config.tdlib.api_hash.empty())) {
+        fail(where(t, "mode"), fmt::format("connection[{}].mode = \"{}\" needs [tdlib] api_id and api_hash "
+                                           "(from https://my.telegram.org)", i, to_string(c.mode)));
+      }
+      if (c.mode != ConnectionMode::kBot && c.transport == TransportKind::kWebhook) {
+        fail(where(t, "transport"), fmt::format("connection[{}].transport = \"webhook\" works with mode = \"bot\" only", i));
+      }
       if (c.transport == TransportKind::kWebhook && config.server.public_url.empty()) {
         fail(where(t, "transport"), fmt::format("connection[{}].transport = \"webhook\" needs server.public_url, "
                                                 "the https:// address Telegram can reach", i));
@@ -467,14 +502,31 @@ core::Result<Config> load_config(const std::string& path) {
   return parse_config(text.str(), path, secrets);
 }
 
+const char* to_string(ConnectionMode mode) {
+  switch (mode) {
+    case ConnectionMode::kBot: return "bot";
+    case ConnectionMode::kProxy: return "proxy";
+    case ConnectionMode::kMtproto: return "mtproto";
+    case ConnectionMode::kAccount: return "account";
+  }
+  return "bot";
+}
+
+std::optional<ConnectionMode> connection_mode_from_string(std::string_view text) {
+  for (auto mode : {ConnectionMode::kBot, ConnectionMode::kProxy, ConnectionMode::kMtproto, ConnectionMode::kAccount}) {
+    if (text == to_string(mode)) return mode;
+  }
+  return std::nullopt;
+}
+
 std::string Config::redacted_summary() const {
   std::string out = fmt::format("config {}: listen {}:{}", path, server.listen_host, server.listen_port);
   if (!server.public_url.empty()) out += fmt::format(", public_url {}", server.public_url);
   out += fmt::format(", sqlite {}, api_base {}, flood limits {}, log level {}", storage.sqlite_path,
                      telegram.api_base, telegram.limits.enabled ? "on" : "off", logging.level);
   for (const auto& c : connections) {
-    out += fmt::format("; connection {} (token {}, group {}, {}", c.name, c.token_source, c.group_id,
-                       to_string(c.transport));
+    out += fmt::format("; connection {} (mode {}, token {}, group {}, {}", c.name, to_string(c.mode), c.token_source,
+                       c.group_id, to_string(c.transport));
     for (const auto& [name, value] : c.raw_parameters) out += fmt::format(", {}={}", name, value);
     out += ")";
   }

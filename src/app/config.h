@@ -40,9 +40,27 @@ struct LoggingConfig {
 enum class TransportKind { kPolling, kWebhook };
 const char* to_string(TransportKind kind);
 
+// What the connection is (docs/architecture.md, "Transports"):
+//   bot      topicdesk alone drives the bot (polling or webhook)
+//   proxy    the bot has its own program; topicdesk serves the Bot API to it at /bot<token>/
+//   mtproto  the bot has its own program; topicdesk logs in as the bot a second time (TDLib)
+//   account  a personal account signed in through TDLib; `token` is the desk bot in the group
+enum class ConnectionMode { kBot, kProxy, kMtproto, kAccount };
+const char* to_string(ConnectionMode mode);
+std::optional<ConnectionMode> connection_mode_from_string(std::string_view text);
+
+// [tdlib]: needed by mtproto and account connections.
+struct TdlibConfig {
+  std::string library;   // path to libtdjson.so; empty = the npm package under node_modules
+  std::int32_t api_id = 0;
+  std::string api_hash;  // resolved secret; never log it
+  std::string data_dir;  // one database directory per session below it; empty = <sqlite dir>/tdlib
+};
+
 struct ConnectionConfig {
   std::string name;          // [a-z0-9_-]{1,32}, unique
-  std::string token;         // resolved secret; never log it
+  ConnectionMode mode = ConnectionMode::kBot;
+  std::string token;         // resolved secret; never log it (mode account: the desk bot's token)
   std::string token_source;  // "literal", "env:NAME" or "file:PATH", safe to show
   core::ChatId group_id = 0;
   TransportKind transport = TransportKind::kPolling;
@@ -60,6 +78,7 @@ struct Config {
   StorageConfig storage;
   TelegramConfig telegram;
   LoggingConfig logging;
+  TdlibConfig tdlib;
   std::vector<ConnectionConfig> connections;
 
   // One line for the log at start-up: everything but the secrets.

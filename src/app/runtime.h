@@ -12,10 +12,12 @@
 namespace topicdesk::app {
 
 enum class Transport { kPolling, kWebhook };
+enum class Mode { kBot, kProxy, kMtproto, kAccount };  // see ConnectionMode in app/config.h
 
 struct ConnectionSettings {
   std::string name;
-  std::string token;
+  Mode mode = Mode::kBot;
+  std::string token;  // the bot that drives the backend group (mode account: the desk bot)
   core::ChatId group_id = 0;
   Transport transport = Transport::kPolling;
   std::string webhook_secret;
@@ -29,6 +31,11 @@ struct RuntimeSettings {
   std::string sqlite_path = "data/topicdesk.db";
   std::string api_base = "https://api.telegram.org";
   telegram::FloodLimits flood_limits;
+  // [tdlib] for mtproto and account connections.
+  std::string tdlib_library;   // empty = the npm package's libtdjson.so
+  std::int32_t tdlib_api_id = 0;
+  std::string tdlib_api_hash;
+  std::string tdlib_data_dir;  // resolved: never empty when a connection needs TDLib
   std::vector<ConnectionSettings> connections;
 };
 

@@ -1,8 +1,14 @@
 #include "app/settings.h"
 
+#include <filesystem>
+
 #include "app/config.h"
 
 namespace topicdesk::app {
+
+static_assert(static_cast<int>(ConnectionMode::kAccount) == static_cast<int>(Mode::kAccount) &&
+                  static_cast<int>(ConnectionMode::kProxy) == static_cast<int>(Mode::kProxy),
+              "app::Mode mirrors ConnectionMode");
 
 core::Result<LoadedSettings> load_settings(const std::string& config_path) {
   auto config = load_config(config_path);
@@ -18,9 +24,16 @@ core::Result<LoadedSettings> load_settings(const std::string& config_path) {
   rt.sqlite_path = config->storage.sqlite_path;
   rt.api_base = config->telegram.api_base;
   rt.flood_limits = config->telegram.limits;
+  rt.tdlib_library = config->tdlib.library;
+  rt.tdlib_api_id = config->tdlib.api_id;
+  rt.tdlib_api_hash = config->tdlib.api_hash;
+  rt.tdlib_data_dir = config->tdlib.data_dir.empty()
+                          ? (std::filesystem::path(rt.sqlite_path).parent_path() / "tdlib").string()
+                          : config->tdlib.data_dir;
   for (auto& c : config->connections) {
     rt.connections.push_back(ConnectionSettings{
         .name = c.name,
+        .mode = static_cast<Mode>(c.mode),
         .token = c.token,
         .group_id = c.group_id,
         .transport = c.transport == TransportKind::kWebhook ? Transport::kWebhook : Transport::kPolling,

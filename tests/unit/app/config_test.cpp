@@ -340,5 +340,33 @@ TEST_F(ConfigFileTest, MissingFileIsNamed) {
   EXPECT_THAT(config.error().message, HasSubstr("absent.toml: cannot open the configuration file"));
 }
 
+// Connection modes and [tdlib] -------------------------------------------------------------
+
+TEST_F(ConfigTest, ModesDefaultToBotAndAccountReadsTdlib) {
+  env_["TD_HASH"] = "0123456789abcdef0123456789ABCDEF";
+  auto config = parse("[tdlib]\napi_id = 12345\napi_hash = \"env:TD_HASH\"\ndata_dir = \"/var/td\"\n" +
+                      connection() + connection("mode = \"account\"\n", "sales", kOtherToken));
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->connections[0].mode, ConnectionMode::kBot);
+  EXPECT_EQ(config->connections[1].mode, ConnectionMode::kAccount);
+  EXPECT_EQ(config->tdlib.api_id, 12345);
+  EXPECT_EQ(config->tdlib.api_hash, "0123456789abcdef0123456789ABCDEF");
+  EXPECT_EQ(config->tdlib.data_dir, "/var/td");
+  EXPECT_THAT(config->redacted_summary(), Not(HasSubstr("0123456789abcdef")));
+  EXPECT_THAT(config->redacted_summary(), HasSubstr("mode account"));
+}
+
+TEST_F(ConfigTest, ModeMistakesAreNamed) {
+  EXPECT_THAT(error_of(connection("mode = \"userbot\"\n")),
+              HasSubstr("topicdesk.toml:5: connection[0].mode must be \"bot\", \"proxy\", \"mtproto\" or \"account\""));
+  EXPECT_THAT(error_of(connection("mode = \"mtproto\"\n")),
+              HasSubstr("connection[0].mode = \"mtproto\" needs [tdlib] api_id and api_hash"));
+  EXPECT_THAT(error_of("[tdlib]\napi_id = 1\napi_hash = \"xyz\"\n"),
+              HasSubstr("topicdesk.toml:3: tdlib.api_hash (literal) must be the 32 hex digits"));
+  EXPECT_THAT(error_of("[server]\npublic_url = \"https://d.example\"\n" +
+                       connection("mode = \"proxy\"\ntransport = \"webhook\"\nwebhook_secret = \"s\"\n")),
+              HasSubstr("transport = \"webhook\" works with mode = \"bot\" only"));
+}
+
 }  // namespace
 }  // namespace topicdesk::app
