@@ -160,7 +160,7 @@ TEST_F(ConfigTest, TomlSyntaxErrorNamesTheLine) {
 
 TEST_F(ConfigTest, UnknownKeysAreRefusedWithTheirLine) {
   EXPECT_EQ(error_of("\n[servr]\n"), "topicdesk.toml:2: unknown key servr (allowed here: server, storage, telegram, "
-                                     "logging, connection)");
+                                     "logging, tdlib, connection)");
   EXPECT_THAT(error_of("[server]\nlisten = \"127.0.0.1:1\"\nport = 1\n"),
               HasSubstr("topicdesk.toml:3: unknown key server.port"));
   EXPECT_THAT(error_of(connection("tokn = \"x\"\n")), HasSubstr("topicdesk.toml:5: unknown key connection[0].tokn"));
@@ -288,7 +288,7 @@ TEST_F(ConfigTest, SummaryNeverShowsSecrets) {
   EXPECT_THAT(summary, Not(HasSubstr(kToken)));
   EXPECT_THAT(summary, Not(HasSubstr("123456:")));
   EXPECT_THAT(summary, Not(HasSubstr("hook_secret_value")));
-  EXPECT_THAT(summary, HasSubstr("connection support (token literal, group -1001234567890, webhook, AUTOCLOSE=24)"));
+  EXPECT_THAT(summary, HasSubstr("connection support (mode bot, token literal, group -1001234567890, webhook, AUTOCLOSE=24)"));
   EXPECT_THAT(summary, HasSubstr("listen 127.0.0.1:8080"));
 }
 
