@@ -1,0 +1,28 @@
+// Two TDLib instances must never share a database directory: each session holds an flock on
+// <database_directory>/.topicdesk.lock while it is open. A second holder (this process or
+// another) is refused with an error naming the directory.
+#pragma once
+#include <memory>
+#include <string>
+
+#include "core/result.h"
+
+namespace topicdesk::telegram::tdlib {
+
+class DatabaseLock {
+ public:
+  // Creates the directory (and parents, mode 0700) if needed, then takes the lock.
+  static core::Result<std::unique_ptr<DatabaseLock>> acquire(const std::string& directory);
+  ~DatabaseLock();  // releases the lock
+  DatabaseLock(const DatabaseLock&) = delete;
+  DatabaseLock& operator=(const DatabaseLock&) = delete;
+
+  const std::string& directory() const { return directory_; }
+
+ private:
+  DatabaseLock(int fd, std::string directory) : fd_(fd), directory_(std::move(directory)) {}
+  int fd_ = -1;
+  std::string directory_;
+};
+
+}  // namespace topicdesk::telegram::tdlib

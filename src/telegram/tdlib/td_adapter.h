@@ -1,0 +1,96 @@
+// TDLib JSON → the normalized events the Bot API transport produces (core::Event), and the
+// small conversions both directions need (message ids, entities, users). Pure functions,
+// apart from ProfileCache, which remembers the users TDLib announced (updateUser).
+//
+// What becomes what (docs/tdlib-subset.md):
+//   updateNewMessage in a private chat, incoming            → kUserMessage
+//   updateNewMessage in a private chat, is_outgoing, not
+//     sent through this client (no sending_state)           → kOutgoingSeen (intercepted)
+//   updateNewMessage in the backend group                   → kOperatorMessage (not our own sends)
+//   updateMessageContent in a private chat / backend group  → kUserEdit / kOperatorEdit
+//   updateMessageEdited                                     → nothing (carries no content;
+//                                                             updateMessageContent precedes it)
+//   other chats (groups, channels, secret chats)            → nothing unless monitor_groups
+// Ids are Bot API ids: TDLib message ids are divided by 1048576, forum thread ids too (the
+// General topic, thread 1, becomes 0); the implicit reply to a topic's first message is dropped.
+#pragma once
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "core/event.h"
+#include "core/ids.h"
+#include "core/result.h"
+#include "telegram/update_parser.h"
+
+namespace topicdesk::telegram::tdlib {
+
+inline constexpr std::int64_t kMessageIdFactor = 1048576;  // TDLib id = server id << 20
+
+// 0 for a temporary id (a message still being sent) or a non-positive one.
+core::MessageId to_bot_message_id(std::int64_t td_message_id);
+std::int64_t to_td_message_id(core::MessageId bot_message_id);
+core::ThreadId to_bot_thread_id(std::int64_t td_thread_id);  // General (1 << 20) → 0
+std::int64_t to_td_thread_id(core::ThreadId bot_thread_id);
+
+// TDLib writes int64 values as strings and int53 as numbers; either is accepted.
+std::optional<std::int64_t> json_int(const boost::json::value* value);
+
+core::ContentKind content_kind(const boost::json::object& content);
+// The text or caption of a content object and its entities (TDLib textEntity array).
+struct ContentText {
+  std::string text;
+  boost::json::array td_entities;
+};
+ContentText content_text(const boost::json::object& content);
+
+// TDLib textEntity[] → Bot API MessageEntity[] (offsets are UTF-16 in both); unknown types skipped.
+boost::json::array bot_entities(const boost::json::array& td_entities);
+// The same as compact JSON, "" when there are none (core::Event::entities_json).
+std::string bot_entities_json(const boost::json::array& td_entities);
+// Bot API text + entities → TDLib formattedText (for sendMessage / editMessageText).
+boost::json::object formatted_text(const std::string& text, const boost::json::array& bot_entities);
+
+// TDLib user → core::Person / a Bot API User object ({id, is_bot, first_name, …}).
+core::Person person_from_user(const boost::json::object& user);
+boost::json::object bot_user(const boost::json::object& user);
+
+// Users TDLib told us about (updateUser, getUser answers), for names on events.
+class ProfileCache {
+ public:
+  void remember(const boost::json::object& user);
+  const core::Person* find(core::UserId id) const;
+  std::size_t size() const { return people_.size(); }
+
+ private:
+  std::unordered_map<core::UserId, core::Person> people_;
+};
+
+struct AdapterContext {
+  core::ChatId backend_group_id = 0;  // the group's messages are operator traffic
+  core::UserId self_id = 0;           // the signed-in account or bot (getMe)
+  bool monitor_groups = false;        // other groups' messages become kUserMessage (chat_id < 0)
+};
+
+// One message → event; nullopt for messages topicdesk ignores. Errors name the bad field.
+core::Result<std::optional<core::Event>> event_from_message(const boost::json::object& message,
+                                                            const AdapterContext& context,
+                                                            const ProfileCache& profiles);
+// One update → event (updateNewMessage, updateMessageContent); nullopt for everything else.
+// `now` dates edits (updateMessageContent has no date).
+core::Result<std::optional<core::Event>> event_from_update(const boost::json::object& update,
+                                                           const AdapterContext& context,
+                                                           const ProfileCache& profiles, core::UnixMillis now);
+
+// event_from_update as the inbox wants it (like telegram::make_incoming). update_id is
+// deterministic: bit 62 set (never clashes with Bot API update ids) + a hash of what happened
+// (chat, message, and for edits the new content), so a redelivered update dedupes.
+// Also feeds `profiles` from updateUser.
+std::optional<Incoming> make_incoming(const boost::json::object& update, const AdapterContext& context,
+                                      ProfileCache& profiles, core::UnixMillis now);
+
+}  // namespace topicdesk::telegram::tdlib
