@@ -175,6 +175,10 @@ const std::map<std::string, Setter>& setters() {
       {"ICON_COLOR", set_icon_color},
       {"INTERCEPT_EXTERNAL", boolean(&Parameters::intercept_external, "INTERCEPT_EXTERNAL")},
       {"CUSTOM_COMMANDS", boolean(&Parameters::custom_commands, "CUSTOM_COMMANDS")},
+      // --- accounts (issue 4) ---
+      {"MONITOR_PRIVATE", boolean(&Parameters::monitor_private, "MONITOR_PRIVATE")},
+      {"MONITOR_GROUPS", boolean(&Parameters::monitor_groups, "MONITOR_GROUPS")},
+      {"GROUPS_KEYWORDS", keywords(&Parameters::groups_keywords, "GROUPS_KEYWORDS")},
   };
   return table;
 }

@@ -45,8 +45,13 @@ struct Parameters {
   KeywordRule restricted_backend;       // RESTRICTED_KEYWORDS_BACKEND
   bool leave_closed = false;            // LEAVE_CLOSED
   int icon_color = kTopicColors[0];     // ICON_COLOR
-  bool intercept_external = false;      // INTERCEPT_EXTERNAL (issue 4)
+  bool intercept_external = true;       // INTERCEPT_EXTERNAL (issue 4): on unless set FALSE
   bool custom_commands = false;         // CUSTOM_COMMANDS (command hooks, later issue)
+
+  // --- accounts (issue 4): what a personal-account connection relays ---
+  bool monitor_private = true;          // MONITOR_PRIVATE: private chats open dialogs
+  bool monitor_groups = false;          // MONITOR_GROUPS: groups the account is in, one topic per group
+  KeywordRule groups_keywords;          // GROUPS_KEYWORDS: only matching group messages; empty = all
 };
 
 using RawParameters = std::vector<std::pair<std::string, std::string>>;

@@ -34,9 +34,11 @@ TEST(Parameters, DefaultsWhenNothingIsGiven) {
 }
 
 TEST(Parameters, EveryNameIsKnown) {
-  std::vector<std::string> expected{"AUTOCLOSE", "AUTO_INFO", "CUSTOM_COMMANDS", "EXTENSIONS_ALLOWED", "HIDE_INFO",
-                                    "ICON_COLOR", "IGNORE_CHATS", "INTERCEPT_EXTERNAL", "LEAVE_CLOSED",
-                                    "PRIVATE_KEYWORDS", "REPLY_ONLY", "RESTRICTED_KEYWORDS_BACKEND",
+  std::vector<std::string> expected{"AUTOCLOSE",       "AUTO_INFO",       "CUSTOM_COMMANDS",
+                                    "EXTENSIONS_ALLOWED", "GROUPS_KEYWORDS", "HIDE_INFO",
+                                    "ICON_COLOR",      "IGNORE_CHATS",    "INTERCEPT_EXTERNAL",
+                                    "LEAVE_CLOSED",    "MONITOR_GROUPS",  "MONITOR_PRIVATE",
+                                    "PRIVATE_KEYWORDS", "REPLY_ONLY",     "RESTRICTED_KEYWORDS_BACKEND",
                                     "RESTRICTED_KEYWORDS_FRONTEND", "SILENT_MODE", "WELCOME", "WHITE_LIST"};
   EXPECT_EQ(known_parameter_names(), expected);
 }
@@ -116,6 +118,21 @@ TEST(Parameters, IconColor) {
   EXPECT_EQ(parse_ok({{"ICON_COLOR", "13338331"}}).icon_color, 0xCB86DB);
   EXPECT_NE(parse_error({{"ICON_COLOR", "0x123456"}}).find("ICON_COLOR must be one of 0x6FB9F0"), std::string::npos);
   EXPECT_FALSE(parse_parameters({{"ICON_COLOR", "red"}}).ok());
+}
+
+// --- accounts (issue 4) ---
+TEST(Parameters, AccountMonitoring) {
+  Parameters defaults = parse_ok({});
+  EXPECT_TRUE(defaults.monitor_private);
+  EXPECT_FALSE(defaults.monitor_groups);
+  EXPECT_TRUE(defaults.groups_keywords.empty());
+  Parameters p = parse_ok({{"MONITOR_PRIVATE", "false"}, {"MONITOR_GROUPS", "on"}, {"GROUPS_KEYWORDS", "help, [\"order\", \"~spam\"]"}});
+  EXPECT_FALSE(p.monitor_private);
+  EXPECT_TRUE(p.monitor_groups);
+  EXPECT_TRUE(p.groups_keywords.matches("Need HELP please"));
+  EXPECT_FALSE(p.groups_keywords.matches("order spam"));
+  EXPECT_NE(parse_error({{"GROUPS_KEYWORDS", "[\"~x\"]"}}).find("GROUPS_KEYWORDS"), std::string::npos);
+  EXPECT_EQ(parse_error({{"MONITOR_GROUPS", "maybe"}}), "MONITOR_GROUPS must be true or false (got \"maybe\")");
 }
 
 TEST(Parameters, UnknownAndRepeatedNamesAreErrors) {
