@@ -10,6 +10,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/event.h"
@@ -115,6 +116,56 @@ struct Timer {
   std::string payload;
 };
 
+// --- Integrations (issue 5): webhook delivery ---------------------------------------------
+// One row of the events table (append_event), read back in id order for webhooks.
+struct StoredEvent {
+  std::int64_t id = 0;
+  ConnectionId connection_id = 0;
+  DialogId dialog_id = 0;
+  std::string type;
+  std::string payload;  // JSON written by the engine
+  UnixMillis created_at = 0;
+};
+
+// One event to deliver to one URL. Deliveries with the same queue_key (connection, URL,
+// dialog, lane) go out one at a time in id order: that is what keeps order per dialog.
+struct WebhookDelivery {
+  std::int64_t id = 0;
+  ConnectionId connection_id = 0;
+  std::string url;
+  std::string queue_key;
+  std::int64_t event_id = 0;
+  DialogId dialog_id = 0;
+  bool retry = true;            // false for command hooks: one attempt, then a notice
+  int attempts = 0;
+  UnixMillis not_before = 0;
+  UnixMillis failing_since = 0;  // first failed attempt; 0 while none failed
+  std::string last_error;
+  UnixMillis created_at = 0;
+};
+
+// One HTTP attempt of a delivery, kept for `topicdesk webhooks status`.
+struct WebhookAttempt {
+  std::int64_t delivery_id = 0;
+  UnixMillis at = 0;
+  int http_status = 0;     // 0 when no answer (connect error, timeout)
+  std::string error;       // empty on success
+  std::int64_t duration_ms = 0;
+};
+
+// Per connection and URL, for `topicdesk webhooks status`.
+struct WebhookUrlStatus {
+  ConnectionId connection_id = 0;
+  std::string url;
+  std::int64_t delivered = 0;
+  std::int64_t pending = 0;
+  std::int64_t failed = 0;        // given up (command hooks only)
+  UnixMillis failing_since = 0;   // oldest pending delivery's first failure; 0 = healthy
+  std::string last_error;         // of the newest failed attempt
+  UnixMillis last_error_at = 0;
+};
+// --- end Integrations (issue 5) -----------------------------------------------------------
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -183,6 +234,40 @@ class Store {
   // Housekeeping: deletes handled inbox entries and done outbox jobs created before `before`
   // (failed jobs are kept for operators). Returns the number of rows removed.
   virtual std::int64_t purge_finished(UnixMillis before) { return 0; }
+
+  // --- Integrations (issue 5) -------------------------------------------------------------
+  // Linked accounts (/link): an external account id per user; several users may share one.
+  // Setting "" clears it.
+  virtual std::optional<std::string> user_link(ConnectionId id, UserId user_id) { return std::nullopt; }
+  virtual void set_user_link(ConnectionId id, UserId user_id, const std::string& account) {}
+  // Custom fields (/set key=value), ordered by key; setting a value "" deletes the field.
+  virtual std::vector<std::pair<std::string, std::string>> user_fields(ConnectionId id, UserId user_id) {
+    return {};
+  }
+  virtual void set_user_field(ConnectionId id, UserId user_id, const std::string& key, const std::string& value) {}
+
+  // Events with id > after_id in id order (all connections), at most `limit`.
+  virtual std::vector<StoredEvent> events_after(std::int64_t after_id, int limit) { return {}; }
+  virtual std::optional<StoredEvent> event_by_id(std::int64_t event_id) { return std::nullopt; }
+
+  // Webhook delivery. The fan-out cursor is the id of the last event turned into deliveries;
+  // webhook_enqueue adds deliveries and moves the cursor in one transaction, so a restart
+  // neither loses nor repeats an event.
+  virtual std::int64_t webhook_cursor() { return 0; }
+  virtual void webhook_enqueue(const std::vector<WebhookDelivery>& deliveries, std::int64_t cursor) {}
+  // Heads of delivery queues that are ready (not_before <= now), oldest first, skipping
+  // queues listed in `busy_queues` (a delivery of theirs is in flight).
+  virtual std::vector<WebhookDelivery> webhook_ready(UnixMillis now, int limit,
+                                                     const std::vector<std::string>& busy_queues) {
+    return {};
+  }
+  virtual void webhook_delivered(const WebhookAttempt& attempt) {}
+  virtual void webhook_retry(const WebhookAttempt& attempt, UnixMillis not_before) {}
+  virtual void webhook_give_up(const WebhookAttempt& attempt) {}  // kept as failed, not retried
+  virtual std::vector<WebhookUrlStatus> webhook_status() { return {}; }
+  // Newest attempts first, for tests and the status CLI.
+  virtual std::vector<WebhookAttempt> webhook_attempts(std::int64_t delivery_id) { return {}; }
+  // --- end Integrations (issue 5) ---------------------------------------------------------
 };
 
 // Opens (creating if needed) an SQLite database file; ":memory:" for tests. Applies pending

@@ -153,8 +153,68 @@ CREATE TABLE events (
 CREATE INDEX events_by_connection ON events(connection_id, id);
 )sql";
 
+// --- Integrations (issue 5): hooks ---
+// User links and custom fields (/link, /set); webhook deliveries fanned out from events, with
+// every attempt recorded. The fan-out cursor lives in webhook_cursor (one row).
+inline constexpr char kV3Integrations[] = R"sql(
+CREATE TABLE user_links (
+  connection_id BIGINT NOT NULL REFERENCES connections(id),
+  user_id BIGINT NOT NULL,
+  account TEXT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (connection_id, user_id)
+);
+CREATE INDEX user_links_by_account ON user_links(connection_id, account);
+
+CREATE TABLE user_fields (
+  connection_id BIGINT NOT NULL REFERENCES connections(id),
+  user_id BIGINT NOT NULL,
+  field_key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (connection_id, user_id, field_key)
+);
+
+CREATE TABLE webhook_cursor (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  event_id BIGINT NOT NULL
+);
+INSERT INTO webhook_cursor(id, event_id) VALUES (1, 0);
+
+CREATE TABLE webhook_deliveries (
+  id {{id}},
+  connection_id BIGINT NOT NULL REFERENCES connections(id),
+  url TEXT NOT NULL,
+  queue_key TEXT NOT NULL,
+  event_id BIGINT NOT NULL,
+  dialog_id BIGINT NOT NULL DEFAULT 0,
+  retry INTEGER NOT NULL DEFAULT 1,
+  state TEXT NOT NULL DEFAULT 'pending',
+  attempts INTEGER NOT NULL DEFAULT 0,
+  not_before BIGINT NOT NULL DEFAULT 0,
+  failing_since BIGINT NOT NULL DEFAULT 0,
+  last_error TEXT NOT NULL DEFAULT '',
+  created_at BIGINT NOT NULL,
+  finished_at BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX webhook_deliveries_pending ON webhook_deliveries(queue_key, id) WHERE state = 'pending';
+CREATE INDEX webhook_deliveries_by_url ON webhook_deliveries(connection_id, url, state);
+
+CREATE TABLE webhook_attempts (
+  id {{id}},
+  delivery_id BIGINT NOT NULL REFERENCES webhook_deliveries(id),
+  attempted_at BIGINT NOT NULL,
+  http_status INTEGER NOT NULL DEFAULT 0,
+  error TEXT NOT NULL DEFAULT '',
+  duration_ms BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX webhook_attempts_by_delivery ON webhook_attempts(delivery_id, id);
+)sql";
+// --- end Integrations (issue 5): hooks ---
+
 inline constexpr Migration kAll[] = {
     {1, "core tables", kV1CoreTables},
+    {3, "integrations: user links, custom fields, webhook deliveries", kV3Integrations},  // issue 5, hooks
 };
 
 inline std::span<const Migration> all() { return kAll; }

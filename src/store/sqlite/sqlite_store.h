@@ -63,6 +63,24 @@ class SqliteStore final : public Store {
 
   std::int64_t purge_finished(UnixMillis before) override;
 
+  // --- Integrations (issue 5): hooks (sqlite_store_integrations.cpp) ---
+  std::optional<std::string> user_link(ConnectionId id, UserId user_id) override;
+  void set_user_link(ConnectionId id, UserId user_id, const std::string& account) override;
+  std::vector<std::pair<std::string, std::string>> user_fields(ConnectionId id, UserId user_id) override;
+  void set_user_field(ConnectionId id, UserId user_id, const std::string& key, const std::string& value) override;
+  std::vector<StoredEvent> events_after(std::int64_t after_id, int limit) override;
+  std::optional<StoredEvent> event_by_id(std::int64_t event_id) override;
+  std::int64_t webhook_cursor() override;
+  void webhook_enqueue(const std::vector<WebhookDelivery>& deliveries, std::int64_t cursor) override;
+  std::vector<WebhookDelivery> webhook_ready(UnixMillis now, int limit,
+                                             const std::vector<std::string>& busy_queues) override;
+  void webhook_delivered(const WebhookAttempt& attempt) override;
+  void webhook_retry(const WebhookAttempt& attempt, UnixMillis not_before) override;
+  void webhook_give_up(const WebhookAttempt& attempt) override;
+  std::vector<WebhookUrlStatus> webhook_status() override;
+  std::vector<WebhookAttempt> webhook_attempts(std::int64_t delivery_id) override;
+  // --- end Integrations (issue 5): hooks ---
+
  private:
   void apply_pragmas();
   void finish_job(Query& finish);  // `finish` marks the job and returns its queue_key

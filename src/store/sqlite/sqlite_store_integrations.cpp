@@ -1,0 +1,198 @@
+// SqliteStore, integrations (issue 5, hooks part): user links, custom fields, event reading
+// and webhook delivery state.
+#include <algorithm>
+#include <chrono>
+
+#include "store/sqlite/sql_integrations.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace topicdesk::store {
+namespace sql = sqlite_sql;
+
+namespace {
+
+using Lock = std::lock_guard<std::recursive_mutex>;
+
+UnixMillis now_millis() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+StoredEvent read_event(const Query& q) {
+  return StoredEvent{q.int64(0), q.int64(1), q.int64(2), q.text(3), q.text(4), q.int64(5)};
+}
+
+WebhookDelivery read_delivery(const Query& q) {
+  WebhookDelivery d;
+  d.id = q.int64(0);
+  d.connection_id = q.int64(1);
+  d.url = q.text(2);
+  d.queue_key = q.text(3);
+  d.event_id = q.int64(4);
+  d.dialog_id = q.int64(5);
+  d.retry = q.boolean(6);
+  d.attempts = static_cast<int>(q.int64(7));
+  d.not_before = q.int64(8);
+  d.failing_since = q.int64(9);
+  d.last_error = q.text(10);
+  d.created_at = q.int64(11);
+  return d;
+}
+
+}  // namespace
+
+// User links and custom fields --------------------------------------------------------------
+
+std::optional<std::string> SqliteStore::user_link(ConnectionId id, UserId user_id) {
+  Lock lock(mutex_);
+  auto q = db_.query(sql::kUserLinkGet);
+  q.bind_all(id, user_id);
+  if (!q.step()) return std::nullopt;
+  return q.text(0);
+}
+
+void SqliteStore::set_user_link(ConnectionId id, UserId user_id, const std::string& account) {
+  Lock lock(mutex_);
+  if (account.empty()) {
+    db_.run(sql::kUserLinkDelete, id, user_id);
+  } else {
+    db_.run(sql::kUserLinkSet, id, user_id, account, now_millis());
+  }
+}
+
+std::vector<std::pair<std::string, std::string>> SqliteStore::user_fields(ConnectionId id, UserId user_id) {
+  Lock lock(mutex_);
+  auto q = db_.query(sql::kUserFieldsGet);
+  q.bind_all(id, user_id);
+  std::vector<std::pair<std::string, std::string>> out;
+  while (q.step()) out.emplace_back(q.text(0), q.text(1));
+  return out;
+}
+
+void SqliteStore::set_user_field(ConnectionId id, UserId user_id, const std::string& key, const std::string& value) {
+  Lock lock(mutex_);
+  if (value.empty()) {
+    db_.run(sql::kUserFieldDelete, id, user_id, key);
+  } else {
+    db_.run(sql::kUserFieldSet, id, user_id, key, value, now_millis());
+  }
+}
+
+// Events ------------------------------------------------------------------------------------
+
+std::vector<StoredEvent> SqliteStore::events_after(std::int64_t after_id, int limit) {
+  Lock lock(mutex_);
+  auto q = db_.query(sql::kEventsAfter);
+  q.bind_all(after_id, limit);
+  std::vector<StoredEvent> out;
+  while (q.step()) out.push_back(read_event(q));
+  return out;
+}
+
+std::optional<StoredEvent> SqliteStore::event_by_id(std::int64_t event_id) {
+  Lock lock(mutex_);
+  auto q = db_.query(sql::kEventById);
+  q.bind(event_id);
+  if (!q.step()) return std::nullopt;
+  return read_event(q);
+}
+
+// Webhook delivery --------------------------------------------------------------------------
+
+std::int64_t SqliteStore::webhook_cursor() {
+  Lock lock(mutex_);
+  auto q = db_.query(sql::kWebhookCursorGet);
+  return q.step() ? q.int64(0) : 0;
+}
+
+void SqliteStore::webhook_enqueue(const std::vector<WebhookDelivery>& deliveries, std::int64_t cursor) {
+  Lock lock(mutex_);
+  transaction([&] {
+    for (const auto& d : deliveries) {
+      db_.run(sql::kWebhookAdd, d.connection_id, d.url, d.queue_key, d.event_id, d.dialog_id, d.retry,
+              d.created_at);
+    }
+    db_.run(sql::kWebhookCursorSet, cursor);
+  });
+}
+
+std::vector<WebhookDelivery> SqliteStore::webhook_ready(UnixMillis now, int limit,
+                                                        const std::vector<std::string>& busy_queues) {
+  Lock lock(mutex_);
+  auto q = db_.query(sql::kWebhookReady);
+  // Busy heads are skipped here, so ask for enough rows to still fill `limit`.
+  q.bind_all(now, limit + static_cast<int>(busy_queues.size()));
+  std::vector<WebhookDelivery> out;
+  while (q.step() && static_cast<int>(out.size()) < limit) {
+    auto delivery = read_delivery(q);
+    if (std::find(busy_queues.begin(), busy_queues.end(), delivery.queue_key) != busy_queues.end()) continue;
+    out.push_back(std::move(delivery));
+  }
+  return out;
+}
+
+void SqliteStore::webhook_delivered(const WebhookAttempt& attempt) {
+  Lock lock(mutex_);
+  transaction([&] {
+    db_.run(sql::kWebhookAttemptAdd, attempt.delivery_id, attempt.at, attempt.http_status, attempt.error,
+            attempt.duration_ms);
+    db_.run(sql::kWebhookDone, attempt.delivery_id, attempt.at);
+  });
+}
+
+void SqliteStore::webhook_retry(const WebhookAttempt& attempt, UnixMillis not_before) {
+  Lock lock(mutex_);
+  transaction([&] {
+    db_.run(sql::kWebhookAttemptAdd, attempt.delivery_id, attempt.at, attempt.http_status, attempt.error,
+            attempt.duration_ms);
+    db_.run(sql::kWebhookRetry, attempt.delivery_id, not_before, attempt.error, attempt.at);
+  });
+}
+
+void SqliteStore::webhook_give_up(const WebhookAttempt& attempt) {
+  Lock lock(mutex_);
+  transaction([&] {
+    db_.run(sql::kWebhookAttemptAdd, attempt.delivery_id, attempt.at, attempt.http_status, attempt.error,
+            attempt.duration_ms);
+    db_.run(sql::kWebhookGiveUp, attempt.delivery_id, attempt.error, attempt.at);
+  });
+}
+
+std::vector<WebhookUrlStatus> SqliteStore::webhook_status() {
+  Lock lock(mutex_);
+  std::vector<WebhookUrlStatus> out;
+  {
+    auto q = db_.query(sql::kWebhookCounts);
+    while (q.step()) {
+      WebhookUrlStatus status;
+      status.connection_id = q.int64(0);
+      status.url = q.text(1);
+      status.delivered = q.int64(2);
+      status.pending = q.int64(3);
+      status.failed = q.int64(4);
+      status.failing_since = q.int64(5);
+      out.push_back(std::move(status));
+    }
+  }
+  for (auto& status : out) {
+    auto q = db_.query(sql::kWebhookLastError);
+    q.bind_all(status.connection_id, status.url);
+    if (!q.step()) continue;
+    status.last_error = q.text(0);
+    status.last_error_at = q.int64(1);
+  }
+  return out;
+}
+
+std::vector<WebhookAttempt> SqliteStore::webhook_attempts(std::int64_t delivery_id) {
+  Lock lock(mutex_);
+  auto q = db_.query(sql::kWebhookAttempts);
+  q.bind(delivery_id);
+  std::vector<WebhookAttempt> out;
+  while (q.step()) {
+    out.push_back(WebhookAttempt{q.int64(0), q.int64(1), static_cast<int>(q.int64(2)), q.text(3), q.int64(4)});
+  }
+  return out;
+}
+
+}  // namespace topicdesk::store
