@@ -15,6 +15,8 @@ int run_command(const std::string& config_path);
 int doctor_command(const std::string& config_path);
 int migrate_command(const std::string& config_path);
 int demo_command(const DemoOptions& options);
+// --- Topics API (issue 5): apikey.cpp ---
+int apikey_reset_command(const std::string& config_path, const std::string& connection_name);
 const char* version();
 
 }  // namespace topicdesk::app

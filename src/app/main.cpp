@@ -27,6 +27,14 @@ int main(int argc, char** argv) {
   demo->add_option("--sim-port", demo_options.sim_port, "Port of the simulator and playground");
   demo->add_option("--desk-port", demo_options.desk_port, "Port of the desk's HTTP server");
 
+  // --- Topics API (issue 5) ---
+  std::string apikey_connection;
+  auto* apikey = cli.add_subcommand("apikey", "Manage Topics API keys");
+  apikey->require_subcommand(1);
+  auto* apikey_reset = apikey->add_subcommand("reset", "Make a new API key for a connection and print it once");
+  apikey_reset->add_option("--config,-c", config_path, "Configuration file (TOML)")->check(CLI::ExistingFile);
+  apikey_reset->add_option("--connection", apikey_connection, "Connection name from the configuration")->required();
+
   cli.add_subcommand("version", "Print the version");
 
   CLI11_PARSE(cli, argc, argv);
@@ -34,6 +42,7 @@ int main(int argc, char** argv) {
   if (*doctor) return doctor_command(config_path);
   if (*migrate) return migrate_command(config_path);
   if (*demo) return demo_command(demo_options);
+  if (*apikey_reset) return apikey_reset_command(config_path, apikey_connection);
   std::cout << "topicdesk " << version() << "\n";
   return 0;
 }

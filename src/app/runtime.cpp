@@ -10,6 +10,7 @@
 #include "core/event_json.h"
 #include "http/server.h"
 #include "http/webhook_ingress.h"
+#include "integrations/topics_api.h"  // Topics API (issue 5)
 #include "relay/dispatcher.h"
 #include "relay/engine.h"
 #include "relay/scheduler.h"
@@ -123,6 +124,17 @@ asio::awaitable<void> Runtime::Impl::start() {
       if (auto st = http::add_webhook_route(*server, std::move(wc)); !st) throw std::runtime_error(st.error().message);
     }
   }
+  // --- Topics API (issue 5) ---
+  std::vector<integrations::ApiConnection> api_connections;
+  for (auto& c : connections) {
+    constexpr const char* kFrontends[] = {"bot", "proxy", "mtproto", "account"};  // app::Mode order
+    if (c->engine) api_connections.push_back({c->engine.get(), kFrontends[static_cast<int>(c->settings.mode)]});
+  }
+  if (auto st = integrations::add_topics_api(*server, *store, std::move(api_connections), [this] { dispatcher->notify(); });
+      !st) {
+    throw std::runtime_error(st.error().message);
+  }
+  // --- end Topics API (issue 5) ---
   if (auto st = server->start(); !st) throw std::runtime_error(st.error().message);
   server_running = true;
   spdlog::info("listening on {}:{}", settings.listen_address, server->port());

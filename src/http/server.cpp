@@ -95,6 +95,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   asio::any_io_executor executor;
   ServerOptions options;
   std::vector<Route> routes;
+  std::vector<std::pair<std::string, ErrorFormatter>> error_formats;  // by path prefix (issue 5)
   asio::strand<asio::any_io_executor> accept_strand;
   std::optional<tcp::acceptor> acceptor;  // accept_strand only
   unsigned short bound_port = 0;
@@ -143,8 +144,8 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
       stream.expires_after(options.read_timeout);
       auto [read_ec, read] = co_await bhttp::async_read(stream, buffer, parser, kUseTuple);
       if (read_ec == bhttp::error::body_limit) {
-        Response too_large =
-            json_error(413, fmt::format("request body larger than {} bytes", options.body_limit));
+        Response too_large = error_for(request_path(parser.get()), 413,
+                                       fmt::format("request body larger than {} bytes", options.body_limit));
         co_await write(stream, too_large, 11, false, "oversized");
         co_await linger_close(stream);
         co_return;
@@ -206,14 +207,22 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
       }
       spdlog::error("http: {} {} failed: {}", request.method_string(),
                     telegram::redact_tokens(request.target()), telegram::redact_tokens(failure));
-      co_return json_error(500, "internal error");
+      co_return error_for(path, 500, "internal error");
     }
     if (same_path != nullptr) {
       label = same_path->label;
-      co_return json_error(405, "method not allowed");
+      co_return error_for(path, 405, "method not allowed");
     }
     label = "unmatched";
-    co_return json_error(404, "not found");
+    co_return error_for(path, 404, "not found");
+  }
+
+  // An error the server answers itself, in the shape registered for the path's area.
+  Response error_for(std::string_view path, unsigned status, std::string_view message) const {
+    for (const auto& [prefix, formatter] : error_formats) {
+      if (path.starts_with(prefix)) return formatter(status, message);
+    }
+    return json_error(status, message);
   }
 
   asio::awaitable<bool> write(beast::tcp_stream& stream, Response& response, unsigned version,
@@ -294,6 +303,10 @@ void Server::route(Verb method, std::string path, Handler handler, PathMatch mat
   std::string label =
       std::string(bhttp::to_string(method)) + " " + path + (match == PathMatch::kPrefix ? "*" : "");
   impl_->routes.push_back(Route{method, std::move(path), match, std::move(handler), std::move(label)});
+}
+
+void Server::error_format(std::string prefix, ErrorFormatter formatter) {
+  impl_->error_formats.emplace_back(std::move(prefix), std::move(formatter));
 }
 
 core::Status Server::start() {

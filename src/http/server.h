@@ -56,6 +56,13 @@ class Server {
   // from one becomes a 500.
   void route(Verb method, std::string path, Handler handler, PathMatch match = PathMatch::kExact);
 
+  // --- Topics API (issue 5): an area's own error shape ---
+  // The 404, 405, 413 and 500 answers the server gives itself for paths starting with `prefix`
+  // come from `formatter(status, message)` instead of json_error(). Register before start().
+  using ErrorFormatter = std::function<Response(unsigned status, std::string_view message)>;
+  void error_format(std::string prefix, ErrorFormatter formatter);
+  // --- end Topics API (issue 5) ---
+
   // Binds and listens; the error names the address ("cannot listen on 0.0.0.0:80: …").
   core::Status start();
   unsigned short port() const;  // the bound port, after start()

@@ -53,6 +53,24 @@ class Engine {
   // Closes dialogs waiting for the user longer than AUTOCLOSE hours; returns how many.
   int autoclose(core::UnixMillis now);
 
+  // --- Topics API (issue 5): engine_api.cpp ---
+  // What the Topics API asks of the relay; each call is one transaction.
+  struct ApiSent {
+    store::Dialog dialog;
+    bool dialog_created = false;  // the user had no dialog: one (and its topic) was opened
+  };
+  // Sends `text` to the user and posts it in their topic as "🔌 <sender>: text", like an
+  // operator's answer (status support_answered). A known user without a dialog gets one.
+  // nullopt: this connection has never seen the user.
+  std::optional<ApiSent> api_send_message(core::UserId user, const std::string& text, std::string_view sender,
+                                          core::UnixMillis now);
+  // Sets a dialog's status as /hold, /wait and /close do; nullopt clears an operator's choice
+  // (the status follows the conversation again: user_answered if the user wrote last).
+  // nullopt result: no such dialog of this connection.
+  std::optional<store::Dialog> api_set_status(core::DialogId dialog, std::optional<store::DialogStatus> status,
+                                              core::UnixMillis now);
+  // --- end Topics API (issue 5) ---
+
  private:
   void route(const core::Event& event, core::UnixMillis now);
   void handle_inbox_entry(const store::InboxEntry& entry, core::UnixMillis now);

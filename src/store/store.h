@@ -166,6 +166,21 @@ struct WebhookUrlStatus {
 };
 // --- end Integrations (issue 5) -----------------------------------------------------------
 
+// --- Topics API (issue 5) ----------------------------------------------------------------
+// A connection's API key as stored: the SHA-256 (hex) of the key; the key itself never is.
+struct ApiKeyRecord {
+  ConnectionId connection_id = 0;
+  std::string key_hash;
+  UnixMillis created_at = 0;
+};
+
+// A dialog with its user's profile as last seen (nullopt when the store has no profile).
+struct DialogWithUser {
+  Dialog dialog;
+  std::optional<core::Person> user;
+};
+// --- end Topics API (issue 5) ------------------------------------------------------------
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -268,6 +283,19 @@ class Store {
   // Newest attempts first, for tests and the status CLI.
   virtual std::vector<WebhookAttempt> webhook_attempts(std::int64_t delivery_id) { return {}; }
   // --- end Integrations (issue 5) ---------------------------------------------------------
+
+  // --- Topics API (issue 5) ---------------------------------------------------------------
+  // One API key per connection; setting a hash replaces the connection's previous key.
+  virtual void set_api_key_hash(ConnectionId id, const std::string& key_hash, UnixMillis now) {}
+  // Every connection's key hash (few rows: the API caches them).
+  virtual std::vector<ApiKeyRecord> api_keys() { return {}; }
+  // A page of a connection's dialogs in id order, after `after_id`, optionally of one status,
+  // each with its user's profile.
+  virtual std::vector<DialogWithUser> dialogs_page(ConnectionId id, std::optional<DialogStatus> status,
+                                                   DialogId after_id, int limit) {
+    return {};
+  }
+  // --- end Topics API (issue 5) -----------------------------------------------------------
 };
 
 // Opens (creating if needed) an SQLite database file; ":memory:" for tests. Applies pending

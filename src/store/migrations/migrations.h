@@ -212,8 +212,22 @@ CREATE INDEX webhook_attempts_by_delivery ON webhook_attempts(delivery_id, id);
 )sql";
 // --- end Integrations (issue 5): hooks ---
 
+// --- Topics API (issue 5) ---
+// One API key per connection, kept as the SHA-256 hex of the key. The index serves the API's
+// dialog lists by status, paged by id.
+inline constexpr char kV2ApiKeys[] = R"sql(
+CREATE TABLE api_keys (
+  connection_id BIGINT PRIMARY KEY REFERENCES connections(id),
+  key_hash TEXT NOT NULL UNIQUE,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX dialogs_by_connection_status_id ON dialogs(connection_id, status, id);
+)sql";
+// --- end Topics API (issue 5) ---
+
 inline constexpr Migration kAll[] = {
     {1, "core tables", kV1CoreTables},
+    {2, "topics api: api keys", kV2ApiKeys},  // issue 5, api
     {3, "integrations: user links, custom fields, webhook deliveries", kV3Integrations},  // issue 5, hooks
 };
 

@@ -63,6 +63,13 @@ class SqliteStore final : public Store {
 
   std::int64_t purge_finished(UnixMillis before) override;
 
+  // --- Topics API (issue 5): sqlite_store_api.cpp ---
+  void set_api_key_hash(ConnectionId id, const std::string& key_hash, UnixMillis now) override;
+  std::vector<ApiKeyRecord> api_keys() override;
+  std::vector<DialogWithUser> dialogs_page(ConnectionId id, std::optional<DialogStatus> status, DialogId after_id,
+                                           int limit) override;
+  // --- end Topics API (issue 5) ---
+
   // --- Integrations (issue 5): hooks (sqlite_store_integrations.cpp) ---
   std::optional<std::string> user_link(ConnectionId id, UserId user_id) override;
   void set_user_link(ConnectionId id, UserId user_id, const std::string& account) override;

@@ -1,0 +1,203 @@
+#include "integrations/openapi.h"
+
+namespace topicdesk::integrations {
+
+namespace {
+
+// Kept in step with topics_api.cpp and docs/api.md; a unit test parses it and checks that
+// every action and error code the handler knows is listed.
+constexpr std::string_view kOpenApi = R"json({
+  "openapi": "3.0.3",
+  "info": {
+    "title": "topicdesk Topics API",
+    "version": "1.0.0",
+    "description": "Read and act on a connection's dialogs (one forum topic per end user). One endpoint, POST /api/v1/topic_action, with {\"action\": ...}. Authenticate with the connection's key in X-API-KEY (`topicdesk apikey reset --connection NAME`). Successful answers are {\"ok\": true, \"result\": ...}; errors are {\"ok\": false, \"error\": {\"code\", \"message\"}}. Times are Unix seconds. With HIDE_INFO on, users are shown as their pseudonym and language only."
+  },
+  "servers": [{"url": "/"}],
+  "security": [{"apiKey": []}],
+  "paths": {
+    "/api/v1/topic_action": {
+      "post": {
+        "summary": "Run one action",
+        "operationId": "topicAction",
+        "requestBody": {
+          "required": true,
+          "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Request"}}}
+        },
+        "responses": {
+          "200": {"description": "Done", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Success"}}}},
+          "400": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Error"},
+          "404": {"$ref": "#/components/responses/Error"},
+          "405": {"$ref": "#/components/responses/Error"},
+          "413": {"$ref": "#/components/responses/Error"},
+          "429": {
+            "description": "Rate limited: the key's token bucket is empty",
+            "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds until a request is allowed again"}},
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+          }
+        }
+      }
+    },
+    "/api/v1/openapi.json": {
+      "get": {
+        "summary": "This document",
+        "security": [],
+        "responses": {"200": {"description": "OpenAPI 3 document"}}
+      }
+    }
+  },
+  "components": {
+    "securitySchemes": {"apiKey": {"type": "apiKey", "in": "header", "name": "X-API-KEY"}},
+    "responses": {
+      "Error": {"description": "An error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    },
+    "schemas": {
+      "Request": {
+        "oneOf": [
+          {"$ref": "#/components/schemas/InfoByTopic"},
+          {"$ref": "#/components/schemas/DialogByUser"},
+          {"$ref": "#/components/schemas/ListDialogs"},
+          {"$ref": "#/components/schemas/SendMessage"},
+          {"$ref": "#/components/schemas/SetStatus"}
+        ],
+        "discriminator": {"propertyName": "action"}
+      },
+      "InfoByTopic": {
+        "type": "object",
+        "description": "The connection, dialog and user of a topic. Give link, or topic_id (group_id defaults to the connection's group).",
+        "required": ["action"],
+        "properties": {
+          "action": {"type": "string", "enum": ["info_by_topic"]},
+          "group_id": {"type": "integer", "format": "int64", "example": -1001234567890},
+          "topic_id": {"type": "integer", "format": "int64", "description": "message_thread_id of the topic"},
+          "link": {"type": "string", "example": "https://t.me/c/1234567890/45"}
+        }
+      },
+      "DialogByUser": {
+        "type": "object",
+        "required": ["action", "user_id"],
+        "properties": {
+          "action": {"type": "string", "enum": ["dialog_by_user"]},
+          "user_id": {"type": "integer", "format": "int64"}
+        }
+      },
+      "ListDialogs": {
+        "type": "object",
+        "description": "Dialogs in id order, paged: pass next_after of one answer as after of the next.",
+        "required": ["action"],
+        "properties": {
+          "action": {"type": "string", "enum": ["list_dialogs"]},
+          "status": {"$ref": "#/components/schemas/Status"},
+          "limit": {"type": "integer", "minimum": 1, "maximum": 100, "default": 50},
+          "after": {"type": "integer", "format": "int64", "minimum": 0, "default": 0}
+        }
+      },
+      "SendMessage": {
+        "type": "object",
+        "description": "Sends text to the user and posts it in their topic as \"🔌 <sender>: text\". Opens a dialog and topic for a known user without one. Status becomes support_answered.",
+        "required": ["action", "user_id", "text"],
+        "properties": {
+          "action": {"type": "string", "enum": ["send_message"]},
+          "user_id": {"type": "integer", "format": "int64"},
+          "text": {"type": "string", "minLength": 1, "maxLength": 4096},
+          "sender": {"type": "string", "maxLength": 64, "default": "API", "description": "Shown in the topic as who sent it"}
+        }
+      },
+      "SetStatus": {
+        "type": "object",
+        "description": "Sets the status as /hold, /wait and /close do; null clears it (the status follows who wrote last). Name the dialog by topic_id or link, or by user_id.",
+        "required": ["action", "status"],
+        "properties": {
+          "action": {"type": "string", "enum": ["set_status"]},
+          "status": {"allOf": [{"$ref": "#/components/schemas/Status"}], "nullable": true},
+          "group_id": {"type": "integer", "format": "int64"},
+          "topic_id": {"type": "integer", "format": "int64"},
+          "link": {"type": "string"},
+          "user_id": {"type": "integer", "format": "int64"}
+        }
+      },
+      "Status": {"type": "string", "enum": ["user_answered", "support_answered", "closed"]},
+      "Connection": {
+        "type": "object",
+        "properties": {
+          "instance_id": {"type": "integer"},
+          "name": {"type": "string"},
+          "frontend": {"type": "string", "enum": ["bot", "proxy", "mtproto", "account"]}
+        }
+      },
+      "Dialog": {
+        "type": "object",
+        "properties": {
+          "id": {"type": "integer", "format": "int64"},
+          "status": {"$ref": "#/components/schemas/Status"},
+          "title": {"type": "string", "description": "The topic title with its status marker"},
+          "chat_id": {"type": "integer", "format": "int64", "description": "The backend group"},
+          "thread_id": {"type": "integer", "format": "int64", "description": "The topic; 0 until it exists"},
+          "created_at": {"type": "integer"},
+          "last_activity": {"type": "integer"},
+          "last_user_message_at": {"type": "integer"},
+          "last_operator_reply_at": {"type": "integer"},
+          "banned": {"type": "boolean"},
+          "user_blocked_bot": {"type": "boolean"},
+          "start_parameter": {"type": "string"}
+        }
+      },
+      "User": {
+        "type": "object",
+        "description": "With HIDE_INFO only hidden, pseudonym and language_code are present.",
+        "properties": {
+          "hidden": {"type": "boolean"},
+          "pseudonym": {"type": "string"},
+          "user_id": {"type": "integer", "format": "int64"},
+          "first_name": {"type": "string"},
+          "last_name": {"type": "string"},
+          "username": {"type": "string"},
+          "language_code": {"type": "string"},
+          "phone": {"type": "string"},
+          "linked_account": {"type": "string", "nullable": true},
+          "fields": {"type": "object", "additionalProperties": {"type": "string"}}
+        }
+      },
+      "Success": {
+        "type": "object",
+        "properties": {
+          "ok": {"type": "boolean", "enum": [true]},
+          "result": {
+            "type": "object",
+            "properties": {
+              "connection": {"$ref": "#/components/schemas/Connection"},
+              "dialog": {"$ref": "#/components/schemas/Dialog"},
+              "user": {"$ref": "#/components/schemas/User"},
+              "dialog_created": {"type": "boolean"},
+              "dialogs": {"type": "array", "items": {"type": "object", "properties": {
+                "dialog": {"$ref": "#/components/schemas/Dialog"}, "user": {"$ref": "#/components/schemas/User"}}}},
+              "next_after": {"type": "integer", "nullable": true}
+            }
+          }
+        }
+      },
+      "Error": {
+        "type": "object",
+        "properties": {
+          "ok": {"type": "boolean", "enum": [false]},
+          "error": {
+            "type": "object",
+            "properties": {
+              "code": {"type": "string", "enum": ["invalid_json", "missing_field", "invalid_field", "unknown_action",
+                "bad_request", "unauthorized", "unknown_topic", "unknown_user", "unknown_dialog", "not_found",
+                "method_not_allowed", "body_too_large", "rate_limited", "internal_error"]},
+              "message": {"type": "string"}
+            }
+          }
+        }
+      }
+    }
+  }
+})json";
+
+}  // namespace
+
+std::string_view openapi_json() { return kOpenApi; }
+
+}  // namespace topicdesk::integrations

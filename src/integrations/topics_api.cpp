@@ -1,0 +1,472 @@
+#include "integrations/topics_api.h"
+
+#include <boost/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+
+#include "core/presentation.h"
+#include "core/utf8.h"
+#include "http/server.h"
+#include "integrations/openapi.h"
+
+namespace topicdesk::integrations {
+namespace json = boost::json;
+using core::UnixMillis;
+using store::Dialog;
+using store::DialogStatus;
+
+namespace {
+
+constexpr std::int64_t kDefaultListLimit = 50;
+constexpr std::int64_t kMaxListLimit = 100;
+constexpr std::size_t kMaxTextUnits = 4096;  // Telegram's message length, UTF-16 units
+constexpr std::size_t kMaxSenderUnits = 64;
+constexpr std::size_t kMaxLinkBytes = 256;
+constexpr std::string_view kDefaultSender = "API";
+constexpr std::int64_t kMaxId = std::numeric_limits<std::int64_t>::max();
+
+std::int64_t unix_seconds(UnixMillis millis) { return millis / 1000; }
+
+// Reads request fields; the first problem is kept and answered as 400 naming the field.
+class Fields {
+ public:
+  explicit Fields(const json::object& request) : request_(request) {}
+
+  bool has(std::string_view name) const {
+    const auto* value = request_.if_contains(name);
+    return value && !value->is_null();
+  }
+  bool present(std::string_view name) const { return request_.contains(name); }
+
+  std::optional<std::int64_t> integer(std::string_view name, bool required, std::int64_t min, std::int64_t max) {
+    const auto* value = request_.if_contains(name);
+    if (!value || value->is_null()) return missing(name, required);
+    std::optional<std::int64_t> number;
+    if (value->is_int64()) number = value->get_int64();
+    else if (value->is_uint64() && value->get_uint64() <= static_cast<std::uint64_t>(kMaxId)) number = value->get_uint64();
+    if (!number || *number < min || *number > max) {
+      fail(name, fmt::format("must be an integer {}..{}", min, max));
+      return std::nullopt;
+    }
+    return number;
+  }
+
+  std::optional<std::string> text(std::string_view name, bool required, std::size_t max_units) {
+    const auto* value = request_.if_contains(name);
+    if (!value || value->is_null()) return missing(name, required);
+    if (!value->is_string()) {
+      fail(name, "must be a string");
+      return std::nullopt;
+    }
+    std::string text(value->get_string());
+    if (required && text.empty()) {
+      fail(name, "must not be empty");
+      return std::nullopt;
+    }
+    if (core::utf16_length(text) > max_units) {
+      fail(name, fmt::format("is longer than {} characters", max_units));
+      return std::nullopt;
+    }
+    return text;
+  }
+
+  void fail(std::string_view name, std::string_view problem, std::string_view code = "invalid_field") {
+    if (error_) return;
+    error_ = api_error(400, code, fmt::format("field \"{}\" {}", name, problem));
+  }
+  bool failed() const { return error_.has_value(); }
+  ApiResponse error() const { return *error_; }
+
+ private:
+  std::nullopt_t missing(std::string_view name, bool required) {
+    if (required) fail(name, "is required", "missing_field");
+    return std::nullopt;
+  }
+
+  const json::object& request_;
+  std::optional<ApiResponse> error_;
+};
+
+ApiResponse ok(json::object result) {
+  return ApiResponse{200, json::serialize(json::object{{"ok", true}, {"result", std::move(result)}})};
+}
+
+// A topic as the request names it: a t.me link or group_id + topic_id.
+struct TopicRef {
+  core::ChatId group = 0;
+  core::ThreadId topic = 0;
+};
+
+std::optional<std::int64_t> parse_int(std::string_view text) {
+  std::int64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+// https://t.me/c/<group id without -100>/<topic>[/<message>] (scheme optional).
+std::optional<TopicRef> parse_topic_link(std::string_view link) {
+  for (std::string_view scheme : {"https://", "http://"}) {
+    if (link.starts_with(scheme)) link.remove_prefix(scheme.size());
+  }
+  constexpr std::string_view kPrefix = "t.me/c/";
+  if (!link.starts_with(kPrefix)) return std::nullopt;
+  link.remove_prefix(kPrefix.size());
+  link = link.substr(0, link.find_first_of("?#"));
+  std::vector<std::string_view> parts;
+  while (!link.empty()) {
+    auto slash = link.find('/');
+    parts.push_back(link.substr(0, slash));
+    link = slash == std::string_view::npos ? std::string_view() : link.substr(slash + 1);
+  }
+  if (parts.size() < 2 || parts.size() > 3) return std::nullopt;
+  auto group = parse_int("-100" + std::string(parts[0]));
+  auto topic = parse_int(parts[1]);
+  if (parts[0].empty() || parts[0].front() == '-' || !group || !topic || *topic <= 0) return std::nullopt;
+  return TopicRef{*group, *topic};
+}
+
+core::UserView user_view(const Dialog& dialog, const std::optional<core::Person>& person, core::HideInfo hide) {
+  return core::UserView{person.value_or(core::Person{.id = dialog.user_id}), dialog.pseudonym, hide};
+}
+
+}  // namespace
+
+ApiResponse api_error(unsigned status, std::string_view code, std::string_view message) {
+  json::object error{{"code", code}, {"message", message}};
+  return ApiResponse{status, json::serialize(json::object{{"ok", false}, {"error", std::move(error)}})};
+}
+
+struct TopicsApi::Call {
+  Fields fields;
+  const ApiConnection& connection;
+  UnixMillis now;
+
+  const relay::ConnectionContext& context() const { return connection.engine->context(); }
+  core::HideInfo hide() const { return context().params.hide_info; }
+};
+
+TopicsApi::TopicsApi(store::Store& store, std::vector<ApiConnection> connections, TopicsApiOptions options,
+                     std::function<void()> on_outbox)
+    : store_(store),
+      connections_(std::move(connections)),
+      options_(options),
+      on_outbox_(std::move(on_outbox)),
+      keys_(store),
+      limiter_(options.rate_limit) {}
+
+const ApiConnection* TopicsApi::connection(core::ConnectionId id) const {
+  for (const auto& c : connections_) {
+    if (c.engine && c.engine->context().id == id) return &c;
+  }
+  return nullptr;
+}
+
+ApiResponse TopicsApi::topic_action(std::string_view api_key, std::string_view body, UnixMillis now,
+                                    std::int64_t monotonic_ms) {
+  if (body.size() > options_.body_limit) {
+    return api_error(413, "body_too_large", fmt::format("request body larger than {} bytes", options_.body_limit));
+  }
+  if (api_key.empty()) return api_error(401, "unauthorized", "the X-API-KEY header is missing");
+  auto connection_id = keys_.connection_for(api_key, monotonic_ms);
+  if (!connection_id) return api_error(401, "unauthorized", "the API key is not valid");
+  const ApiConnection* conn = connection(*connection_id);
+  if (!conn) return api_error(401, "unauthorized", "the API key's connection is not running on this desk");
+  if (auto wait_ms = limiter_.acquire(*connection_id, monotonic_ms); wait_ms > 0) {
+    auto response = api_error(429, "rate_limited", "too many requests for this API key; retry later");
+    response.retry_after_seconds = (wait_ms + 999) / 1000;
+    return response;
+  }
+  boost::system::error_code ec;
+  json::value request = json::parse(body, ec);
+  if (ec) return api_error(400, "invalid_json", "the body is not valid JSON: " + ec.message());
+  if (!request.is_object()) return api_error(400, "invalid_json", "the body must be a JSON object");
+  Call call{Fields(request.get_object()), *conn, now};
+  return run(call);
+}
+
+ApiResponse TopicsApi::run(Call& call) {
+  auto action = call.fields.text("action", true, 64);
+  if (call.fields.failed()) return call.fields.error();
+  if (*action == "info_by_topic") return info_by_topic(call);
+  if (*action == "dialog_by_user") return dialog_by_user(call);
+  if (*action == "list_dialogs") return list_dialogs(call);
+  if (*action == "send_message") return send_message(call);
+  if (*action == "set_status") return set_status(call);
+  return api_error(400, "unknown_action",
+                   fmt::format("field \"action\": unknown action \"{}\" (known: info_by_topic, dialog_by_user, "
+                               "list_dialogs, send_message, set_status)",
+                               *action));
+}
+
+// ---- JSON of the answers ---------------------------------------------------------------------
+
+namespace {
+
+json::object connection_json(const ApiConnection& connection) {
+  const auto& context = connection.engine->context();
+  return {{"instance_id", context.id}, {"name", context.name}, {"frontend", connection.frontend}};
+}
+
+json::object dialog_json(store::Store& store, const Dialog& dialog, const core::UserView& view) {
+  UnixMillis last_activity = std::max({dialog.created_at, dialog.last_user_message_at, dialog.last_operator_reply_at,
+                                       dialog.status_changed_at});
+  json::object o{
+      {"id", dialog.id},
+      {"status", store::to_string(dialog.status)},
+      {"title", core::topic_title(view, relay::topic_status(dialog.status))},
+      {"chat_id", dialog.group_id},
+      {"thread_id", dialog.thread_id},
+      {"created_at", unix_seconds(dialog.created_at)},
+      {"last_activity", unix_seconds(last_activity)},
+      {"last_user_message_at", unix_seconds(dialog.last_user_message_at)},
+      {"last_operator_reply_at", unix_seconds(dialog.last_operator_reply_at)},
+      {"banned", dialog.banned},
+      {"user_blocked_bot", dialog.user_blocked_bot},
+  };
+  auto start = store.state_get(dialog.connection_id, relay::start_parameter_key(dialog.id));
+  o["start_parameter"] = start.value_or("");
+  return o;
+}
+
+// HIDE_INFO as /info for an operator not on EXTENSIONS_ALLOWED: the pseudonym and the
+// language only; the real name, username, id, phone, linked account and fields are left out.
+json::object user_json(store::Store& store, const Dialog& dialog, const core::UserView& view) {
+  const core::Person& person = view.person;
+  if (view.hide_info != core::HideInfo::kOff) {
+    return {{"hidden", true}, {"pseudonym", dialog.pseudonym}, {"language_code", person.language_code}};
+  }
+  json::object o{
+      {"hidden", false},
+      {"user_id", dialog.user_id},
+      {"first_name", person.first_name},
+      {"last_name", person.last_name},
+      {"username", person.username},
+      {"language_code", person.language_code},
+      {"phone", person.phone},
+  };
+  auto link = store.user_link(dialog.connection_id, dialog.user_id);
+  o["linked_account"] = link ? json::value(*link) : json::value(nullptr);
+  json::object fields;
+  for (auto& [key, value] : store.user_fields(dialog.connection_id, dialog.user_id)) fields[key] = value;
+  o["fields"] = std::move(fields);
+  return o;
+}
+
+}  // namespace
+
+// ---- actions ---------------------------------------------------------------------------------
+
+TopicsApi::Lookup TopicsApi::dialog_of_topic(Call& call) {
+  auto& f = call.fields;
+  const auto& context = call.context();
+  TopicRef ref;
+  if (f.has("link")) {
+    auto link = f.text("link", true, kMaxLinkBytes);
+    auto parsed = link ? parse_topic_link(*link) : std::nullopt;
+    if (link && !parsed) f.fail("link", "must look like https://t.me/c/<group>/<topic>");
+    if (f.failed()) return {.error = f.error()};
+    ref = *parsed;
+  } else {
+    auto group = f.integer("group_id", false, std::numeric_limits<std::int64_t>::min(), kMaxId);
+    auto topic = f.integer("topic_id", true, 1, kMaxId);
+    if (f.failed()) return {.error = f.error()};
+    ref = TopicRef{group.value_or(context.group_id), *topic};
+  }
+  std::optional<Dialog> dialog;
+  if (ref.group == context.group_id) dialog = store_.dialog_by_thread(ref.group, ref.topic);
+  if (!dialog || dialog->connection_id != context.id) {
+    return {.error = api_error(404, "unknown_topic", fmt::format("topic {} of group {} is not a dialog of connection {}",
+                                                                ref.topic, ref.group, context.name))};
+  }
+  return {.dialog = dialog, .person = store_.user(context.id, dialog->user_id)};
+}
+
+TopicsApi::Lookup TopicsApi::dialog_of_user(Call& call) {
+  auto& f = call.fields;
+  const auto& context = call.context();
+  auto user = f.integer("user_id", true, 1, kMaxId);
+  if (f.failed()) return {.error = f.error()};
+  auto person = store_.user(context.id, *user);
+  auto dialog = store_.dialog_by_user(context.id, *user);
+  if (!person && !dialog) {
+    return {.error = api_error(404, "unknown_user", fmt::format("user {} never wrote to connection {}", *user, context.name))};
+  }
+  if (!dialog) {
+    return {.error = api_error(404, "unknown_dialog",
+                               fmt::format("user {} has no dialog with connection {}", *user, context.name))};
+  }
+  return {.dialog = dialog, .person = person};
+}
+
+ApiResponse TopicsApi::dialog_answer(Call& call, const Lookup& found) {
+  if (!found.dialog) return found.error;
+  auto view = user_view(*found.dialog, found.person, call.hide());
+  return ok({{"connection", connection_json(call.connection)},
+             {"dialog", dialog_json(store_, *found.dialog, view)},
+             {"user", user_json(store_, *found.dialog, view)}});
+}
+
+ApiResponse TopicsApi::info_by_topic(Call& call) { return dialog_answer(call, dialog_of_topic(call)); }
+
+ApiResponse TopicsApi::dialog_by_user(Call& call) { return dialog_answer(call, dialog_of_user(call)); }
+
+ApiResponse TopicsApi::list_dialogs(Call& call) {
+  auto& f = call.fields;
+  std::optional<DialogStatus> status;
+  if (f.has("status")) {
+    auto name = f.text("status", true, 32);
+    if (f.failed()) return f.error();
+    status = store::dialog_status_from_string(*name);
+    if (!status) {
+      f.fail("status", "must be user_answered, support_answered or closed");
+      return f.error();
+    }
+  }
+  auto limit = f.integer("limit", false, 1, kMaxListLimit);
+  auto after = f.integer("after", false, 0, kMaxId);
+  if (f.failed()) return f.error();
+  int page_size = static_cast<int>(limit.value_or(kDefaultListLimit));
+  auto page = store_.dialogs_page(call.context().id, status, after.value_or(0), page_size);
+  json::array dialogs;
+  for (const auto& entry : page) {
+    auto view = user_view(entry.dialog, entry.user, call.hide());
+    dialogs.push_back(json::object{{"dialog", dialog_json(store_, entry.dialog, view)},
+                                   {"user", user_json(store_, entry.dialog, view)}});
+  }
+  json::value next = nullptr;
+  if (static_cast<int>(page.size()) == page_size) next = page.back().dialog.id;
+  return ok({{"dialogs", std::move(dialogs)}, {"next_after", next}});
+}
+
+ApiResponse TopicsApi::send_message(Call& call) {
+  auto& f = call.fields;
+  const auto& context = call.context();
+  auto user = f.integer("user_id", true, 1, kMaxId);
+  auto text = f.text("text", true, kMaxTextUnits);
+  auto sender = f.text("sender", false, kMaxSenderUnits);
+  if (f.failed()) return f.error();
+  std::string sender_name = sender && !core::trim(*sender).empty() ? core::trim(*sender) : std::string(kDefaultSender);
+  auto sent = call.connection.engine->api_send_message(*user, *text, sender_name, call.now);
+  if (!sent) {
+    return api_error(404, "unknown_user", fmt::format("user {} never wrote to connection {}", *user, context.name));
+  }
+  if (on_outbox_) on_outbox_();
+  auto person = store_.user(context.id, *user);
+  auto view = user_view(sent->dialog, person, call.hide());
+  return ok({{"dialog", dialog_json(store_, sent->dialog, view)}, {"dialog_created", sent->dialog_created}});
+}
+
+ApiResponse TopicsApi::set_status(Call& call) {
+  auto& f = call.fields;
+  const auto& context = call.context();
+  if (!f.present("status")) {
+    f.fail("status", "is required (a status name, or null to clear)", "missing_field");
+    return f.error();
+  }
+  std::optional<DialogStatus> status;
+  if (f.has("status")) {
+    auto name = f.text("status", true, 32);
+    if (f.failed()) return f.error();
+    status = store::dialog_status_from_string(*name);
+    if (!status) {
+      f.fail("status", "must be user_answered, support_answered, closed or null");
+      return f.error();
+    }
+  }
+  bool by_topic = f.has("topic_id") || f.has("link");
+  if (by_topic && f.has("user_id")) {
+    f.fail("user_id", "cannot be given together with topic_id or link");
+    return f.error();
+  }
+  Lookup found = by_topic ? dialog_of_topic(call) : dialog_of_user(call);
+  if (!found.dialog) return found.error;
+  auto dialog = call.connection.engine->api_set_status(found.dialog->id, status, call.now);
+  if (!dialog) return api_error(404, "unknown_dialog", fmt::format("dialog {} no longer exists", found.dialog->id));
+  if (on_outbox_) on_outbox_();
+  auto view = user_view(*dialog, store_.user(context.id, dialog->user_id), call.hide());
+  return ok({{"dialog", dialog_json(store_, *dialog, view)}});
+}
+
+// ---- configuration and HTTP --------------------------------------------------------------------
+
+core::Result<RateLimit> rate_limit_from_env() {
+  RateLimit limit;
+  for (auto [name, target] : {std::pair{"TOPICDESK_API_RATE", &limit.per_second}, {"TOPICDESK_API_BURST", &limit.burst}}) {
+    const char* text = std::getenv(name);
+    if (!text || !*text) continue;
+    char* end = nullptr;
+    double value = std::strtod(text, &end);
+    if (*end != '\0' || !std::isfinite(value) || value < 0 || value > 1e9) {
+      return core::make_error(fmt::format("{} must be a number 0..1000000000 (got \"{}\")", name, text));
+    }
+    *target = value;
+  }
+  return limit;
+}
+
+namespace {
+
+http::Response to_http(const ApiResponse& answer) {
+  http::Response response = http::text_response(answer.status, answer.body, "application/json");
+  if (answer.retry_after_seconds > 0) {
+    response.set(boost::beast::http::field::retry_after, std::to_string(answer.retry_after_seconds));
+  }
+  return response;
+}
+
+std::string_view error_code_for(unsigned status) {
+  switch (status) {
+    case 404: return "not_found";
+    case 405: return "method_not_allowed";
+    case 413: return "body_too_large";
+    case 400: return "bad_request";
+    default: return "internal_error";
+  }
+}
+
+std::int64_t monotonic_millis() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+UnixMillis wall_millis() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+void add_topics_api_routes(http::Server& server, std::shared_ptr<TopicsApi> api) {
+  using boost::asio::awaitable;
+  server.route(http::Verb::post, "/api/v1/topic_action", [api](http::Request& request) -> awaitable<http::Response> {
+    std::string_view key = request["X-API-KEY"];
+    co_return to_http(api->topic_action(key, request.body(), wall_millis(), monotonic_millis()));
+  });
+  server.route(http::Verb::get, "/api/v1/openapi.json", [](http::Request&) -> awaitable<http::Response> {
+    co_return http::text_response(200, std::string(openapi_json()), "application/json");
+  });
+  server.error_format("/api/", [](unsigned status, std::string_view message) {
+    return to_http(api_error(status, error_code_for(status), message));
+  });
+}
+
+core::Status add_topics_api(http::Server& server, store::Store& store, std::vector<ApiConnection> connections,
+                            std::function<void()> on_outbox) {
+  auto limit = rate_limit_from_env();
+  if (!limit) return limit.error();
+  TopicsApiOptions options;
+  options.rate_limit = *limit;
+  spdlog::info("topics api: /api/v1/topic_action for {} connection(s), {} requests/s per key (burst {})",
+               connections.size(), options.rate_limit.per_second, options.rate_limit.burst);
+  add_topics_api_routes(server,
+                        std::make_shared<TopicsApi>(store, std::move(connections), options, std::move(on_outbox)));
+  return core::Ok{};
+}
+
+}  // namespace topicdesk::integrations

@@ -1,0 +1,100 @@
+// The Topics API (issue 5): POST /api/v1/topic_action with {"action": ...} and the caller's
+// key in X-API-KEY. Actions: info_by_topic, dialog_by_user, list_dialogs, send_message,
+// set_status (docs/api.md, the OpenAPI document at GET /api/v1/openapi.json).
+//
+// TopicsApi is the handler without HTTP, so tests drive it directly; add_topics_api_routes()
+// puts it on the desk's server. It runs on the desk's event loop, like the engines it calls.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/ids.h"
+#include "integrations/api_keys.h"
+#include "integrations/rate_limiter.h"
+#include "relay/engine.h"
+#include "store/store.h"
+
+namespace topicdesk::http {
+class Server;
+}
+
+namespace topicdesk::integrations {
+
+struct ApiConnection {
+  relay::Engine* engine = nullptr;  // the connection's engine: its context names id, group, parameters
+  std::string frontend = "bot";     // how end users reach it: bot, proxy, mtproto, account
+};
+
+struct TopicsApiOptions {
+  RateLimit rate_limit;
+  std::size_t body_limit = 64 * 1024;  // bytes of one request body
+};
+
+struct ApiResponse {
+  unsigned status = 200;
+  std::string body;                    // JSON
+  std::int64_t retry_after_seconds = 0;  // 429: the Retry-After header
+};
+
+// {"ok":false,"error":{"code":code,"message":message}}
+ApiResponse api_error(unsigned status, std::string_view code, std::string_view message);
+
+class TopicsApi {
+ public:
+  TopicsApi(store::Store& store, std::vector<ApiConnection> connections, TopicsApiOptions options,
+            std::function<void()> on_outbox = {});
+
+  // One request. `now`: wall clock (what the store records); `monotonic_ms`: a steady clock
+  // for rate limits and the key cache.
+  ApiResponse topic_action(std::string_view api_key, std::string_view body, core::UnixMillis now,
+                           std::int64_t monotonic_ms);
+
+  const TopicsApiOptions& options() const { return options_; }
+
+ private:
+  struct Call;
+  // A dialog the request names, or the error to answer.
+  struct Lookup {
+    std::optional<store::Dialog> dialog;
+    std::optional<core::Person> person;
+    ApiResponse error;
+  };
+  ApiResponse run(Call& call);
+  Lookup dialog_of_topic(Call& call);
+  Lookup dialog_of_user(Call& call);
+  ApiResponse dialog_answer(Call& call, const Lookup& found);
+  ApiResponse info_by_topic(Call& call);
+  ApiResponse dialog_by_user(Call& call);
+  ApiResponse list_dialogs(Call& call);
+  ApiResponse send_message(Call& call);
+  ApiResponse set_status(Call& call);
+
+  const ApiConnection* connection(core::ConnectionId id) const;
+
+  store::Store& store_;
+  std::vector<ApiConnection> connections_;
+  TopicsApiOptions options_;
+  std::function<void()> on_outbox_;
+  ApiKeyCache keys_;
+  RateLimiter limiter_;
+};
+
+// The rate limit from TOPICDESK_API_RATE (requests/s per key, 0 = off) and TOPICDESK_API_BURST;
+// defaults from RateLimit. Invalid values are an error naming the variable.
+core::Result<RateLimit> rate_limit_from_env();
+
+// POST /api/v1/topic_action, GET /api/v1/openapi.json, and the API's error shape for the
+// answers the server gives itself under /api/ (404, 405, 413).
+void add_topics_api_routes(http::Server& server, std::shared_ptr<TopicsApi> api);
+
+// What the running desk calls: the rate limit from the environment, then the routes. The
+// error names a bad environment value. `on_outbox` runs after an action queued messages.
+core::Status add_topics_api(http::Server& server, store::Store& store, std::vector<ApiConnection> connections,
+                            std::function<void()> on_outbox);
+
+}  // namespace topicdesk::integrations

@@ -1,0 +1,87 @@
+// The Topics API's requests to the relay (issue 5): send a text to a user by user id, set or
+// clear a dialog's status. Same rules as an operator in the topic; one transaction each.
+#include <boost/json.hpp>
+
+#include "core/presentation.h"
+#include "relay/engine.h"
+
+namespace topicdesk::relay {
+namespace json = boost::json;
+using core::UnixMillis;
+using store::Dialog;
+using store::DialogStatus;
+
+namespace {
+
+constexpr std::string_view kApiMarker = "🔌";
+
+// The status the conversation itself implies: whoever wrote last.
+DialogStatus conversation_status(const Dialog& dialog) {
+  return dialog.last_user_message_at >= dialog.last_operator_reply_at ? DialogStatus::kUserAnswered
+                                                                       : DialogStatus::kSupportAnswered;
+}
+
+std::string api_message_event_json(const std::string& text, std::string_view sender) {
+  return json::serialize(json::object{{"content", "text"}, {"text", text}, {"via", "api"}, {"sender", sender}});
+}
+
+}  // namespace
+
+std::optional<Engine::ApiSent> Engine::api_send_message(core::UserId user, const std::string& text,
+                                                        std::string_view sender, UnixMillis now) {
+  std::optional<ApiSent> sent;
+  store_.transaction([&] {
+    if (!store_.user(context_.id, user)) return;
+    ApiSent result;
+    auto existing = store_.dialog_by_user(context_.id, user);
+    if (existing) {
+      result.dialog = *existing;
+    } else {
+      // Writing first: the dialog and its topic are opened for the user, without WELCOME
+      // (the user did not come to us).
+      result.dialog = store_.create_dialog(context_.id, user, context_.group_id, now);
+      result.dialog.pseudonym = core::pseudonym(context_.id, user);
+      result.dialog.status_changed_at = now;
+      result.dialog_created = true;
+      enqueue(job::kCreateTopic, JobPayload{.dialog = result.dialog.id}, kPriorityNewDialog, now);
+      event(result.dialog, "dialog_created", json::serialize(json::object{{"user_id", user}, {"by", "api"}}), now);
+    }
+    Dialog& dialog = result.dialog;
+    bool was_closed = dialog.status == DialogStatus::kClosed;
+    if (was_closed && context_.params.leave_closed && dialog.thread_id != 0) {
+      enqueue(job::kReopenTopic, JobPayload{.dialog = dialog.id}, kPriorityOperatorReply, now);
+    }
+    post_in_topic(dialog, std::string(kApiMarker) + " " + std::string(sender) + ": " + text, kPriorityOperatorReply,
+                  now);
+    enqueue(job::kSendText, JobPayload{.dialog = dialog.id, .to = Side::kUser, .text = text, .operator_message = true},
+            kPriorityOperatorReply, now);
+    set_status(dialog, DialogStatus::kSupportAnswered, now);
+    dialog.last_operator_reply_at = now;
+    store_.update_dialog(dialog);
+    if (was_closed) event(dialog, "dialog_reopened", R"({"by":"api"})", now);
+    event(dialog, "message_sent", api_message_event_json(text, sender), now);
+    sent = std::move(result);
+  });
+  return sent;
+}
+
+std::optional<Dialog> Engine::api_set_status(core::DialogId id, std::optional<DialogStatus> status, UnixMillis now) {
+  std::optional<Dialog> updated;
+  store_.transaction([&] {
+    auto dialog = store_.dialog(id);
+    if (!dialog || dialog->connection_id != context_.id) return;
+    DialogStatus target = status.value_or(conversation_status(*dialog));
+    if (target == DialogStatus::kClosed) {
+      close_dialog(*dialog, now, "api");
+    } else {
+      bool was_closed = dialog->status == DialogStatus::kClosed;
+      set_status(*dialog, target, now);
+      if (was_closed) event(*dialog, "dialog_reopened", R"({"by":"api"})", now);
+    }
+    store_.update_dialog(*dialog);
+    updated = std::move(dialog);
+  });
+  return updated;
+}
+
+}  // namespace topicdesk::relay

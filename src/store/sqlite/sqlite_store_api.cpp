@@ -1,0 +1,47 @@
+// The Topics API's part of the SQLite store (issue 5): API key hashes and dialog pages.
+#include "store/sqlite/sql_api.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace topicdesk::store {
+namespace sql = sqlite_sql;
+
+namespace {
+using Lock = std::lock_guard<std::recursive_mutex>;
+}  // namespace
+
+void SqliteStore::set_api_key_hash(ConnectionId id, const std::string& key_hash, UnixMillis now) {
+  Lock lock(mutex_);
+  db_.run(sql::kSetApiKeyHash, id, key_hash, now);
+}
+
+std::vector<ApiKeyRecord> SqliteStore::api_keys() {
+  Lock lock(mutex_);
+  auto q = db_.query(sql::kApiKeys);
+  std::vector<ApiKeyRecord> out;
+  while (q.step()) out.push_back(ApiKeyRecord{q.int64(0), q.text(1), q.int64(2)});
+  return out;
+}
+
+std::vector<DialogWithUser> SqliteStore::dialogs_page(ConnectionId id, std::optional<DialogStatus> status,
+                                                      DialogId after_id, int limit) {
+  Lock lock(mutex_);
+  std::vector<Dialog> dialogs;
+  if (status) {
+    auto q = db_.query(sql::kDialogsPageWithStatus);
+    q.bind_all(id, after_id, limit, to_string(*status));
+    dialogs = all_dialogs(q);
+  } else {
+    auto q = db_.query(sql::kDialogsPage);
+    q.bind_all(id, after_id, limit);
+    dialogs = all_dialogs(q);
+  }
+  std::vector<DialogWithUser> out;
+  out.reserve(dialogs.size());
+  for (auto& dialog : dialogs) {
+    auto person = user(id, dialog.user_id);  // primary-key lookups under the same lock
+    out.push_back(DialogWithUser{std::move(dialog), std::move(person)});
+  }
+  return out;
+}
+
+}  // namespace topicdesk::store
