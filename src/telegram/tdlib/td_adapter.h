@@ -18,6 +18,9 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <cstdint>
+#include <deque>
+#include <set>
+#include <utility>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -59,15 +62,23 @@ boost::json::object formatted_text(const std::string& text, const boost::json::a
 core::Person person_from_user(const boost::json::object& user);
 boost::json::object bot_user(const boost::json::object& user);
 
-// Users TDLib told us about (updateUser, getUser answers), for names on events.
+// What the adapter remembers between updates: users TDLib told us about (updateUser, getUser
+// answers), for names on events; and the latest outgoing messages (sent by this account from
+// anywhere), whose edits are not the user's (updateMessageContent does not say who wrote).
 class ProfileCache {
  public:
   void remember(const boost::json::object& user);
   const core::Person* find(core::UserId id) const;
   std::size_t size() const { return people_.size(); }
 
+  void remember_outgoing(core::ChatId chat_id, std::int64_t td_message_id);
+  bool is_outgoing(core::ChatId chat_id, std::int64_t td_message_id) const;
+  static constexpr std::size_t kOutgoingMemory = 10000;
+
  private:
   std::unordered_map<core::UserId, core::Person> people_;
+  std::set<std::pair<core::ChatId, std::int64_t>> outgoing_;
+  std::deque<std::pair<core::ChatId, std::int64_t>> outgoing_order_;  // oldest first, for eviction
 };
 
 struct AdapterContext {
@@ -89,7 +100,7 @@ core::Result<std::optional<core::Event>> event_from_update(const boost::json::ob
 // event_from_update as the inbox wants it (like telegram::make_incoming). update_id is
 // deterministic: bit 62 set (never clashes with Bot API update ids) + a hash of what happened
 // (chat, message, and for edits the new content), so a redelivered update dedupes.
-// Also feeds `profiles` from updateUser.
+// Also feeds `profiles` from updateUser, updateNewMessage (outgoing) and updateMessageSendSucceeded.
 std::optional<Incoming> make_incoming(const boost::json::object& update, const AdapterContext& context,
                                       ProfileCache& profiles, core::UnixMillis now);
 

@@ -1,0 +1,202 @@
+#include "telegram/tdlib/td_auth.h"
+
+#include <spdlog/spdlog.h>
+
+#include "telegram/tdlib/td_adapter.h"
+
+namespace topicdesk::telegram::tdlib {
+namespace asio = boost::asio;
+namespace json = boost::json;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+std::string string_field(const json::object& object, const char* key) {
+  const auto* value = object.if_contains(key);
+  return value != nullptr && value->is_string() ? std::string(value->get_string()) : std::string();
+}
+
+bool is_ending(const std::string& state) {
+  return state == auth_state::kClosed || state == auth_state::kClosing || state == auth_state::kLoggingOut;
+}
+
+std::chrono::milliseconds left_until(Clock::time_point deadline) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+}
+
+std::string describe(const json::object& error) { return std::to_string(error_code(error)) + " " + error_message(error); }
+
+// After a request that changes the state: waits for the change unless it came already.
+asio::awaitable<core::Status> await_next_state(TdClient& client, std::uint64_t seen, std::chrono::milliseconds timeout,
+                                               const std::string& step) {
+  if (client.auth_state_version() > seen) co_return core::Ok{};
+  if (co_await client.wait_auth_change(seen, timeout)) co_return core::Ok{};
+  co_return core::make_error(client.name() + ": no answer from Telegram within " +
+                             std::to_string(timeout.count() / 1000) + " s while " + step);
+}
+
+asio::awaitable<core::Result<json::object>> get_me(TdClient& client) {
+  json::object request{{"@type", "getMe"}};  // (GCC: no literals inside co_await expressions)
+  auto me = co_await client.send(std::move(request));
+  if (!me) co_return me.error();
+  co_return std::move(me).value();
+}
+
+// One interactive login, one state at a time.
+class InteractiveLogin {
+ public:
+  InteractiveLogin(TdClient& client, LoginDialog dialog) : client_(client), dialog_(std::move(dialog)) {}
+
+  asio::awaitable<core::Result<json::object>> run() {
+    for (;;) {
+      const std::string state = client_.auth_state_type();
+      const std::uint64_t seen = client_.auth_state_version();
+      if (state == auth_state::kReady) co_return co_await get_me(client_);
+      if (is_ending(state)) co_return fail("the session was closed while signing in (" + state + ")");
+      core::Status step = core::Ok{};
+      if (state.empty() || state == auth_state::kWaitTdlibParameters) {
+        const std::string step_name = "starting TDLib";
+        step = co_await await_next_state(client_, seen, dialog_.step_timeout, step_name);
+      } else if (state == auth_state::kWaitPhoneNumber) {
+        step = co_await start_login(seen);
+      } else if (state == auth_state::kWaitOtherDeviceConfirmation) {
+        step = co_await show_qr(seen);
+      } else if (state == auth_state::kWaitCode) {
+        step = co_await enter_code(seen);
+      } else if (state == auth_state::kWaitPassword) {
+        step = co_await enter_password(seen);
+      } else {
+        co_return fail("Telegram asks for " + state +
+                       ", which topicdesk does not support; finish signing up in a Telegram app first");
+      }
+      if (!step) co_return step.error();
+    }
+  }
+
+ private:
+  core::Error fail(const std::string& what) const { return core::make_error(client_.name() + ": " + what); }
+
+  asio::awaitable<core::Status> start_login(std::uint64_t seen) {
+    if (login_started_) co_return fail("Telegram asks for the phone number again; the sign-in was not accepted");
+    login_started_ = true;
+    json::object request = dialog_.phone_number.empty()
+                               ? json::object{{"@type", "requestQrCodeAuthentication"}, {"other_user_ids", json::array{}}}
+                               : json::object{{"@type", "setAuthenticationPhoneNumber"},
+                                              {"phone_number", dialog_.phone_number},
+                                              {"settings", nullptr}};
+    json::object answer = co_await client_.request(std::move(request), dialog_.step_timeout);
+    if (is_error(answer)) {
+      co_return fail(dialog_.phone_number.empty() ? "Telegram refused a QR login: " + describe(answer)
+                                                  : "Telegram refused the phone number " + dialog_.phone_number + ": " +
+                                                        describe(answer));
+    }
+    const std::string step_name = "starting the sign-in";
+    co_return co_await await_next_state(client_, seen, dialog_.step_timeout, step_name);
+  }
+
+  asio::awaitable<core::Status> show_qr(std::uint64_t seen) {
+    const std::string link = string_field(client_.auth_state(), "link");
+    if (link != last_link_ && dialog_.show_qr_link) dialog_.show_qr_link(link);
+    last_link_ = link;
+    const std::string step_name = "waiting for the QR code to be scanned";
+    co_return co_await await_next_state(client_, seen, dialog_.step_timeout, step_name);
+  }
+
+  asio::awaitable<core::Status> enter_code(std::uint64_t seen) {
+    CodePrompt prompt;
+    prompt.attempt = ++code_attempts_;
+    prompt.phone_number = dialog_.phone_number;
+    if (const auto* info = client_.auth_state().if_contains("code_info"); info != nullptr && info->is_object()) {
+      if (prompt.phone_number.empty()) prompt.phone_number = string_field(info->get_object(), "phone_number");
+      if (const auto* type = info->get_object().if_contains("type"); type != nullptr && type->is_object()) {
+        prompt.code_type = string_field(type->get_object(), "@type");
+      }
+    }
+    auto code = co_await dialog_.ask_code(prompt);
+    if (!code) co_return fail("signing in was cancelled");
+    json::object request{{"@type", "checkAuthenticationCode"}, {"code", *code}};
+    json::object answer = co_await client_.request(std::move(request), dialog_.step_timeout);
+    const std::string step_name = "checking the code";
+    if (!is_error(answer)) co_return co_await await_next_state(client_, seen, dialog_.step_timeout, step_name);
+    if (error_message(answer).find("PHONE_CODE_INVALID") == std::string::npos) {
+      co_return fail("the code was not accepted: " + describe(answer));
+    }
+    if (code_attempts_ >= dialog_.max_attempts) co_return fail("the code was wrong " + std::to_string(code_attempts_) + " times");
+    tell("That code is wrong; " + std::to_string(dialog_.max_attempts - code_attempts_) + " attempt(s) left.");
+    co_return core::Ok{};  // still WaitCode: asked again
+  }
+
+  asio::awaitable<core::Status> enter_password(std::uint64_t seen) {
+    PasswordPrompt prompt;
+    prompt.attempt = ++password_attempts_;
+    prompt.hint = string_field(client_.auth_state(), "password_hint");
+    auto password = co_await dialog_.ask_password(prompt);
+    if (!password) co_return fail("signing in was cancelled");
+    json::object request{{"@type", "checkAuthenticationPassword"}, {"password", *password}};
+    json::object answer = co_await client_.request(std::move(request), dialog_.step_timeout);
+    if (!is_error(answer)) {
+      const std::string step_name = "checking the 2FA password";
+      co_return co_await await_next_state(client_, seen, dialog_.step_timeout, step_name);
+    }
+    if (error_message(answer).find("PASSWORD_HASH_INVALID") == std::string::npos) {
+      co_return fail("the 2FA password was not accepted: " + describe(answer));
+    }
+    if (password_attempts_ >= dialog_.max_attempts) {
+      co_return fail("wrong 2FA password (" + std::to_string(password_attempts_) + " attempts)");
+    }
+    tell("That password is wrong; " + std::to_string(dialog_.max_attempts - password_attempts_) + " attempt(s) left.");
+    co_return core::Ok{};
+  }
+
+  void tell(const std::string& message) const {
+    if (dialog_.tell) dialog_.tell(message);
+  }
+
+  TdClient& client_;
+  LoginDialog dialog_;
+  bool login_started_ = false;
+  int code_attempts_ = 0;
+  int password_attempts_ = 0;
+  std::string last_link_;
+};
+
+}  // namespace
+
+asio::awaitable<core::Result<json::object>> log_in_bot(TdClient& client, std::string token,
+                                                       std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  bool token_sent = false;
+  for (;;) {
+    const std::string state = client.auth_state_type();
+    const std::uint64_t seen = client.auth_state_version();
+    if (state == auth_state::kReady) break;
+    if (is_ending(state)) co_return core::make_error(client.name() + ": the session was closed (" + state + ")");
+    if (state == auth_state::kWaitPhoneNumber && !token_sent) {
+      token_sent = true;  // the token itself never appears in messages
+      json::object request{{"@type", "checkAuthenticationBotToken"}, {"token", token}};
+      json::object answer = co_await client.request(std::move(request), left_until(deadline));
+      if (is_error(answer)) co_return core::make_error(client.name() + ": the bot token was refused: " + describe(answer));
+    } else if (state != auth_state::kWaitTdlibParameters && !state.empty() && state != auth_state::kWaitPhoneNumber) {
+      co_return core::make_error(client.name() + ": TDLib asks for " + state + "; the database directory " +
+                                 client.database_directory() + " holds a personal account's sign-in, not the bot's");
+    }
+    auto left = left_until(deadline);
+    const std::string step_name = "signing the bot in";
+    auto step = co_await await_next_state(client, seen, left.count() > 0 ? left : std::chrono::milliseconds(0), step_name);
+    if (!step) co_return step.error();
+  }
+  auto me = co_await get_me(client);
+  if (!me) co_return me.error();
+  if (!person_from_user(*me).is_bot) {
+    co_return core::make_error(client.name() + ": the session in " + client.database_directory() +
+                               " is a personal account, not the bot");
+  }
+  co_return me;
+}
+
+asio::awaitable<core::Result<json::object>> log_in_interactively(TdClient& client, LoginDialog dialog) {
+  InteractiveLogin login(client, std::move(dialog));
+  co_return co_await login.run();
+}
+
+}  // namespace topicdesk::telegram::tdlib

@@ -1,0 +1,391 @@
+#include "telegram/tdlib/td_frontend_api.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <cctype>
+#include <deque>
+#include <set>
+
+#include "telegram/tdlib/td_adapter.h"
+
+namespace topicdesk::telegram::tdlib {
+namespace asio = boost::asio;
+namespace json = boost::json;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+using MessageKey = std::pair<std::int64_t, std::int64_t>;  // chat id, TDLib message id
+
+std::string text_field(const json::object& object, std::string_view key) {
+  const auto* value = object.if_contains(key);
+  return value != nullptr && value->is_string() ? std::string(value->get_string()) : std::string();
+}
+
+std::int64_t int_field(const json::object& object, std::string_view key) {
+  return json_int(object.if_contains(key)).value_or(0);
+}
+
+const json::array& array_field(const json::object& object, std::string_view key) {
+  static const json::array kEmpty;
+  const auto* value = object.if_contains(key);
+  return value != nullptr && value->is_array() ? value->get_array() : kEmpty;
+}
+
+ApiResult ok(json::value result) {
+  ApiResult r;
+  r.ok = true;
+  r.result = std::move(result);
+  return r;
+}
+
+ApiResult bad_request(std::string what) {
+  ApiResult r;
+  r.error_code = 400;
+  r.description = "Bad Request: " + std::move(what);
+  return r;
+}
+
+bool starts_with_ci(const std::string& text, std::string_view prefix) {
+  if (text.size() < prefix.size()) return false;
+  for (std::size_t i = 0; i < prefix.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(text[i])) != std::tolower(static_cast<unsigned char>(prefix[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// A Bot API Message of a sent TDLib message: what the dispatcher reads (message_id) and a bit more.
+json::object bot_message(const json::object& message) {
+  json::object result{{"message_id", to_bot_message_id(int_field(message, "id"))},
+                      {"chat", json::object{{"id", int_field(message, "chat_id")}}},
+                      {"date", int_field(message, "date")}};
+  if (const auto* content = message.if_contains("content"); content != nullptr && content->is_object()) {
+    ContentText text = content_text(content->get_object());
+    const bool is_text = text_field(content->get_object(), "@type") == "messageText";
+    if (!text.text.empty()) result[is_text ? "text" : "caption"] = text.text;
+  }
+  return result;
+}
+
+json::object bot_chat(const json::object& chat) {
+  json::object result{{"id", int_field(chat, "id")}};
+  const auto* type = chat.if_contains("type");
+  const std::string kind = type != nullptr && type->is_object() ? text_field(type->get_object(), "@type") : "";
+  if (kind == "chatTypePrivate") {
+    result["type"] = "private";
+    result["first_name"] = text_field(chat, "title");
+  } else {
+    const bool channel = kind == "chatTypeSupergroup" && type->get_object().contains("is_channel") &&
+                         type->get_object().at("is_channel").is_bool() && type->get_object().at("is_channel").get_bool();
+    result["type"] = channel ? "channel" : kind == "chatTypeSupergroup" ? "supergroup" : "group";
+    result["title"] = text_field(chat, "title");
+  }
+  return result;
+}
+
+// reply_parameters.message_id (Bot API 7) or the older reply_to_message_id.
+std::int64_t reply_target(const json::object& params) {
+  if (const auto* reply = params.if_contains("reply_parameters"); reply != nullptr && reply->is_object()) {
+    return int_field(reply->get_object(), "message_id");
+  }
+  return int_field(params, "reply_to_message_id");
+}
+
+}  // namespace
+
+ApiResult api_error_from_td(const json::object& error) {
+  ApiResult r;
+  r.error_code = error_code(error);
+  const std::string message = error_message(error);
+  switch (r.error_code) {
+    case 0:  // no answer: the caller treats it as a network error and retries
+      r.description = message;
+      break;
+    case 401:
+      r.description = message == "Unauthorized" ? message : "Unauthorized: " + message;
+      break;
+    case 403:
+      r.description = starts_with_ci(message, "Forbidden") ? message : "Forbidden: " + message;
+      break;
+    case 404:
+      // The Bot API's 404 means "no such method" (and is retried); TDLib's means "no such object".
+      r.error_code = 400;
+      r.description = "Bad Request: " + message;
+      break;
+    case 429: {
+      r.description = starts_with_ci(message, "Too Many Requests") ? message : "Too Many Requests: " + message;
+      const auto digits = message.find_last_not_of("0123456789");
+      if (digits != std::string::npos && digits + 1 < message.size()) r.retry_after = std::stoi(message.substr(digits + 1));
+      break;
+    }
+    default:
+      if (r.error_code >= 500) {
+        r.description = "Internal Server Error: " + message;
+      } else {
+        r.error_code = r.error_code == 0 ? 400 : r.error_code;
+        r.description = starts_with_ci(message, "Bad Request") ? message : "Bad Request: " + message;
+      }
+  }
+  // An account cannot write to a user who blocked it; the dispatcher knows this as a 403.
+  if (message == "USER_IS_BLOCKED" || message == "YOU_BLOCKED_USER") {
+    r.error_code = 403;
+    r.description = "Forbidden: the user is blocked (" + message + ")";
+  }
+  return r;
+}
+
+// Outcomes of sends: updateMessageSendSucceeded / Failed, matched by (chat, temporary id). An
+// outcome that arrives before anyone waits for it is kept (bounded) for the waiter to find.
+struct TdFrontendApi::SendTracker {
+  struct Outcome {
+    bool ok = false;
+    json::object message;  // the final message, or the error object
+  };
+  struct Waiter {
+    explicit Waiter(const asio::any_io_executor& executor) : timer(executor) {}
+    asio::steady_timer timer;
+    std::optional<Outcome> outcome;
+  };
+  static constexpr std::size_t kEarlyMemory = 1000;
+
+  std::map<MessageKey, Outcome> early;
+  std::deque<MessageKey> early_order;
+  std::map<MessageKey, std::shared_ptr<Waiter>> waiting;
+
+  void on_update(const json::object& update) {
+    const std::string type = text_field(update, "@type");
+    if (type != "updateMessageSendSucceeded" && type != "updateMessageSendFailed") return;
+    const auto* message = update.if_contains("message");
+    if (message == nullptr || !message->is_object()) return;
+    MessageKey key{int_field(message->get_object(), "chat_id"), int_field(update, "old_message_id")};
+    Outcome outcome{.ok = type == "updateMessageSendSucceeded", .message = message->get_object()};
+    if (!outcome.ok) outcome.message = failure_of(update);
+    if (auto it = waiting.find(key); it != waiting.end()) {
+      it->second->outcome = std::move(outcome);
+      it->second->timer.cancel();
+      return;
+    }
+    if (early_order.size() >= kEarlyMemory) {
+      early.erase(early_order.front());
+      early_order.pop_front();
+    }
+    early[key] = std::move(outcome);
+    early_order.push_back(key);
+  }
+
+  // TDLib >= 1.8.23 sends {error}; older versions error_code / error_message.
+  static json::object failure_of(const json::object& update) {
+    if (const auto* error = update.if_contains("error"); error != nullptr && error->is_object()) {
+      return error->get_object();
+    }
+    return make_error_object(static_cast<int>(int_field(update, "error_code")), text_field(update, "error_message"));
+  }
+
+  asio::awaitable<std::optional<Outcome>> wait(asio::any_io_executor executor, MessageKey key,
+                                               std::chrono::milliseconds timeout) {
+    if (auto it = early.find(key); it != early.end()) {
+      Outcome outcome = std::move(it->second);
+      early.erase(it);
+      co_return outcome;
+    }
+    auto waiter = std::make_shared<Waiter>(executor);
+    waiting[key] = waiter;
+    const auto deadline = Clock::now() + timeout;
+    while (!waiter->outcome && Clock::now() < deadline) {
+      waiter->timer.expires_at(deadline);
+      co_await waiter->timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+    waiting.erase(key);
+    co_return waiter->outcome;
+  }
+};
+
+TdFrontendApi::TdFrontendApi(TdClient& client, TdFrontendOptions options)
+    : client_(client), options_(options), tracker_(std::make_unique<SendTracker>()) {
+  update_handler_ = client_.add_update_handler([this](const json::object& update) { tracker_->on_update(update); });
+}
+
+TdFrontendApi::~TdFrontendApi() { client_.remove_update_handler(update_handler_); }
+
+asio::awaitable<ApiResult> TdFrontendApi::call(std::string method, json::object params) {
+  if (method == "sendMessage") co_return co_await send_message(std::move(params));
+  if (method == "copyMessage") co_return co_await copy_messages(std::move(params), true);
+  if (method == "copyMessages") co_return co_await copy_messages(std::move(params), false);
+  if (method == "editMessageText") co_return co_await edit_message(std::move(params), false);
+  if (method == "editMessageCaption") co_return co_await edit_message(std::move(params), true);
+  if (method == "deleteMessage") co_return co_await delete_message(std::move(params));
+  if (method == "getMe") co_return co_await get_me();
+  if (method == "getChat") co_return co_await get_chat(std::move(params));
+  if (method == "resolveUser") co_return co_await resolve_user(std::move(params));
+  // Not 404: the dispatcher retries a 404 forever; a 400 fails the job and says why.
+  co_return bad_request("method " + method + " is not available for an account (TDLib) connection");
+}
+
+asio::awaitable<ApiResult> TdFrontendApi::ensure_chat_known(std::int64_t chat_id) {
+  if (chat_id == 0) co_return bad_request("chat_id is required");
+  json::object request = chat_id > 0 ? json::object{{"@type", "createPrivateChat"}, {"user_id", chat_id}, {"force", true}}
+                                     : json::object{{"@type", "getChat"}, {"chat_id", chat_id}};
+  json::object answer = co_await client_.request(std::move(request), options_.request_timeout);
+  if (is_error(answer)) co_return api_error_from_td(answer);
+  co_return ok(true);
+}
+
+asio::awaitable<ApiResult> TdFrontendApi::await_sent(std::int64_t chat_id, json::array pending) {
+  json::array finals;
+  for (auto& item : pending) {
+    if (!item.is_object()) {
+      finals.push_back(nullptr);  // TDLib could not send this one
+      continue;
+    }
+    const std::int64_t id = int_field(item.get_object(), "id");
+    const auto* state = item.get_object().if_contains("sending_state");
+    if (state == nullptr || state->is_null()) {
+      finals.push_back(std::move(item));  // already final
+      continue;
+    }
+    auto outcome = co_await tracker_->wait(client_.executor(), MessageKey{chat_id, id}, options_.send_timeout);
+    if (!outcome) {
+      co_return api_error_from_td(make_error_object(
+          0, "Telegram did not confirm the message within " + std::to_string(options_.send_timeout.count()) + " ms"));
+    }
+    if (!outcome->ok) co_return api_error_from_td(outcome->message);
+    finals.push_back(std::move(outcome->message));
+  }
+  co_return ok(std::move(finals));
+}
+
+asio::awaitable<ApiResult> TdFrontendApi::send_message(json::object params) {
+  const std::int64_t chat_id = int_field(params, "chat_id");
+  const std::string text = text_field(params, "text");
+  if (text.empty()) co_return bad_request("message text is empty");
+  if (params.contains("parse_mode")) co_return bad_request("parse_mode is not supported here; send entities");
+  ApiResult known = co_await ensure_chat_known(chat_id);
+  if (!known.ok) co_return known;
+  json::object request{
+      {"@type", "sendMessage"},
+      {"chat_id", chat_id},
+      {"input_message_content",
+       json::object{{"@type", "inputMessageText"}, {"text", formatted_text(text, array_field(params, "entities"))}}}};
+  if (auto thread = int_field(params, "message_thread_id"); thread != 0) request["message_thread_id"] = to_td_thread_id(thread);
+  if (auto reply = reply_target(params); reply != 0) {
+    request["reply_to"] = json::object{{"@type", "inputMessageReplyToMessage"}, {"message_id", to_td_message_id(reply)}};
+  }
+  json::object answer = co_await client_.request(std::move(request), options_.request_timeout);
+  if (is_error(answer)) co_return api_error_from_td(answer);
+  json::array pending;  // (GCC: no initializer lists inside co_await expressions)
+  pending.push_back(std::move(answer));
+  ApiResult sent = co_await await_sent(chat_id, std::move(pending));
+  if (!sent.ok) co_return sent;
+  co_return ok(bot_message(sent.result.get_array()[0].get_object()));
+}
+
+// copyMessage(s): forwardMessages with send_copy, so the copy carries no "forwarded from".
+asio::awaitable<ApiResult> TdFrontendApi::copy_messages(json::object params, bool single) {
+  const std::int64_t chat_id = int_field(params, "chat_id");
+  const std::int64_t from_chat_id = int_field(params, "from_chat_id");
+  json::array ids;
+  if (single) {
+    ids.push_back(to_td_message_id(int_field(params, "message_id")));
+  } else {
+    for (const auto& id : array_field(params, "message_ids")) ids.push_back(to_td_message_id(json_int(&id).value_or(0)));
+  }
+  if (ids.empty() || from_chat_id == 0) co_return bad_request("from_chat_id and message ids are required");
+  ApiResult known = co_await ensure_chat_known(chat_id);
+  if (known.ok) known = co_await ensure_chat_known(from_chat_id);
+  if (!known.ok) co_return known;
+  json::object request{{"@type", "forwardMessages"}, {"chat_id", chat_id},   {"from_chat_id", from_chat_id},
+                       {"message_ids", std::move(ids)}, {"options", nullptr}, {"send_copy", true},
+                       {"remove_caption", false}};
+  if (auto thread = int_field(params, "message_thread_id"); thread != 0) request["message_thread_id"] = to_td_thread_id(thread);
+  json::object answer = co_await client_.request(std::move(request), options_.request_timeout);
+  if (is_error(answer)) co_return api_error_from_td(answer);
+  ApiResult sent = co_await await_sent(chat_id, array_field(answer, "messages"));
+  if (!sent.ok) co_return sent;
+  json::array copies;
+  for (const auto& message : sent.result.get_array()) {
+    if (!message.is_object()) continue;  // like the Bot API: what cannot be copied is skipped
+    copies.push_back(json::object{{"message_id", to_bot_message_id(int_field(message.get_object(), "id"))}});
+  }
+  if (single) {
+    if (copies.empty()) co_return bad_request("the message can't be copied");
+    co_return ok(std::move(copies[0]));
+  }
+  co_return ok(std::move(copies));
+}
+
+asio::awaitable<ApiResult> TdFrontendApi::edit_message(json::object params, bool caption) {
+  const std::int64_t chat_id = int_field(params, "chat_id");
+  const std::int64_t message_id = to_td_message_id(int_field(params, "message_id"));
+  json::object text = formatted_text(text_field(params, caption ? "caption" : "text"),
+                                     array_field(params, caption ? "caption_entities" : "entities"));
+  json::object request{{"@type", caption ? "editMessageCaption" : "editMessageText"},
+                       {"chat_id", chat_id},
+                       {"message_id", message_id}};
+  if (caption) {
+    request["caption"] = std::move(text);
+  } else {
+    request["input_message_content"] = json::object{{"@type", "inputMessageText"}, {"text", std::move(text)}};
+  }
+  json::object answer = co_await client_.request(std::move(request), options_.request_timeout);
+  if (is_error(answer)) co_return api_error_from_td(answer);
+  co_return ok(bot_message(answer));
+}
+
+asio::awaitable<ApiResult> TdFrontendApi::delete_message(json::object params) {
+  json::object request{{"@type", "deleteMessages"},
+                       {"chat_id", int_field(params, "chat_id")},
+                       {"message_ids", json::array{to_td_message_id(int_field(params, "message_id"))}},
+                       {"revoke", true}};
+  json::object answer = co_await client_.request(std::move(request), options_.request_timeout);
+  if (is_error(answer)) co_return api_error_from_td(answer);
+  co_return ok(true);
+}
+
+asio::awaitable<ApiResult> TdFrontendApi::get_me() {
+  json::object request{{"@type", "getMe"}};
+  json::object answer = co_await client_.request(std::move(request), options_.request_timeout);
+  if (is_error(answer)) co_return api_error_from_td(answer);
+  co_return ok(bot_user(answer));
+}
+
+asio::awaitable<ApiResult> TdFrontendApi::get_chat(json::object params) {
+  json::object request{{"@type", "getChat"}, {"chat_id", int_field(params, "chat_id")}};
+  json::object answer = co_await client_.request(std::move(request), options_.request_timeout);
+  if (is_error(answer)) co_return api_error_from_td(answer);
+  co_return ok(bot_chat(answer));
+}
+
+// For /new: a username (with or without @) or a phone number → the user, with the private
+// chat opened so that sendMessage to them works.
+asio::awaitable<ApiResult> TdFrontendApi::resolve_user(json::object params) {
+  std::string username = text_field(params, "username");
+  const std::string phone = text_field(params, "phone");
+  if (!username.empty() && username.front() == '@') username.erase(0, 1);
+  if (username.empty() && phone.empty()) co_return bad_request("resolveUser needs username or phone");
+  json::object user;
+  if (!username.empty()) {
+    json::object request{{"@type", "searchPublicChat"}, {"username", username}};
+    json::object chat = co_await client_.request(std::move(request), options_.request_timeout);
+    if (is_error(chat)) co_return api_error_from_td(chat);
+    const auto* type = chat.if_contains("type");
+    if (type == nullptr || !type->is_object() || text_field(type->get_object(), "@type") != "chatTypePrivate") {
+      co_return bad_request("@" + username + " is not a user");
+    }
+    json::object get_user{{"@type", "getUser"}, {"user_id", int_field(type->get_object(), "user_id")}};
+    user = co_await client_.request(std::move(get_user), options_.request_timeout);
+  } else {
+    json::object request{{"@type", "searchUserByPhoneNumber"}, {"phone_number", phone}};
+    user = co_await client_.request(std::move(request), options_.request_timeout);
+  }
+  if (is_error(user)) co_return api_error_from_td(user);
+  ApiResult known = co_await ensure_chat_known(int_field(user, "id"));
+  if (!known.ok) co_return known;
+  co_return ok(bot_user(user));
+}
+
+}  // namespace topicdesk::telegram::tdlib
