@@ -45,18 +45,6 @@ Result<Id> required_id(const json::object& body, std::string_view key) {
   return *id;
 }
 
-std::string query_value(std::string_view query, std::string_view name) {
-  while (!query.empty()) {
-    auto amp = query.find('&');
-    std::string_view pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
-    auto eq = pair.find('=');
-    if (pair.substr(0, eq) == name)
-      return botapi::url_decode(eq == std::string_view::npos ? "" : pair.substr(eq + 1));
-  }
-  return {};
-}
-
 // Splits "/sim/groups/-100/members" into {"groups", "-100", "members"}.
 std::vector<std::string_view> segments(std::string_view path) {
   std::vector<std::string_view> out;
@@ -79,6 +67,18 @@ std::string_view mime_for_name(std::string_view kind, std::string_view name) {
 }
 
 }  // namespace
+
+std::string query_value(std::string_view query, std::string_view name) {
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    auto eq = pair.find('=');
+    if (pair.substr(0, eq) == name)
+      return botapi::url_decode(eq == std::string_view::npos ? "" : pair.substr(eq + 1));
+  }
+  return {};
+}
 
 botapi::Reply ControlApi::handle(std::string_view method, std::string_view path, std::string_view query,
                                  std::string_view body) {
@@ -105,7 +105,8 @@ botapi::Reply ControlApi::handle(std::string_view method, std::string_view path,
 Result<json::value> ControlApi::post(std::string_view path, const Body& body) {
   auto parts = segments(path);
   if (parts.size() == 1) {
-    if (parts[0] == "users") return create_user(body);
+    if (parts[0] == "users" || parts[0] == "accounts") return create_user(body);
+    if (parts[0] == "clock") return advance_clock(body);
     if (parts[0] == "bots") return create_bot(body);
     if (parts[0] == "groups") return create_group(body);
     if (parts[0] == "messages") return send_message(body);
@@ -118,6 +119,8 @@ Result<json::value> ControlApi::post(std::string_view path, const Body& body) {
   }
   if (parts.size() == 2) {
     if (parts[0] == "messages" && parts[1] == "edit") return edit_message(body);
+    if (parts[0] == "qr" && parts[1] == "confirm") return confirm_qr(body);
+    if (parts[0] == "sessions" && parts[1] == "revoke") return revoke_session(body);
     if (parts[0] == "messages" && parts[1] == "delete") return delete_message(body);
     if (parts[0] == "topics" && parts[1] == "delete") return delete_topic(body);
     if (parts[0] == "topics" && parts[1] == "close") return set_topic_closed(body, true);
@@ -139,6 +142,8 @@ Result<json::value> ControlApi::get(std::string_view path, std::string_view quer
   auto parts = segments(path);
   if (parts.size() == 1 && parts[0] == "stats") return stats();
   if (parts.size() == 1 && parts[0] == "overview") return overview();
+  if (parts.size() == 1 && parts[0] == "login_code") return login_code(query);
+  if (parts.size() == 1 && parts[0] == "sessions") return list_sessions(query);
   if (parts.size() == 1 && parts[0] == "version")
     return json::value(json::object{{"version", world_.version()}});
   if (parts.size() == 3 && parts[0] == "chats" && parts[2] == "messages") {
@@ -159,7 +164,8 @@ Result<json::value> ControlApi::get(std::string_view path, std::string_view quer
 Result<json::value> ControlApi::create_user(const Body& body) {
   auto id = world_.create_user({string_field(body, "first_name"), string_field(body, "last_name"),
                                 string_field(body, "username"), string_field(body, "language_code"),
-                                string_field(body, "phone_number")});
+                                string_field(body, "phone_number"), string_field(body, "password"),
+                                string_field(body, "password_hint"), string_field(body, "login_code")});
   if (!id) return id.error();
   return json::value(json::object{{"id", *id}});
 }
@@ -442,6 +448,63 @@ Result<json::value> ControlApi::add_fault(const Body& body) {
   return json::value(json::object{{"ok", true}});
 }
 
+// ---------------------------------------------------------------- MTProto sessions
+
+Result<json::value> ControlApi::login_code(std::string_view query) {
+  if (!sessions_) return ApiError{404, "Not Found: sessions are not available"};
+  const model::Account* account = nullptr;
+  if (auto id = to_id(query_value(query, "user_id"))) {
+    account = world_.account(*id);
+  } else if (auto phone = query_value(query, "phone"); !phone.empty()) {
+    account = world_.account_by_phone(phone);
+  } else {
+    return bad_request("user_id=<id> or phone=<number> is required");
+  }
+  if (!account) return bad_request("user not found");
+  auto code = sessions_->login_code(account->id);
+  if (!code) return code.error();
+  return json::value(json::object{{"code", *code}, {"user_id", account->id}});
+}
+
+Result<json::value> ControlApi::confirm_qr(const Body& body) {
+  if (!sessions_) return ApiError{404, "Not Found: sessions are not available"};
+  auto user = required_id(body, "user_id");
+  if (!user) return user.error();
+  std::string link = string_field(body, "link");
+  if (link.empty()) link = string_field(body, "token");
+  if (link.empty()) return bad_request("link (tg://login?token=…) is required");
+  auto session = sessions_->confirm_qr(*user, link);
+  if (!session) return session.error();
+  return json::value(json::object{{"ok", true}, {"session_id", *session}});
+}
+
+Result<json::value> ControlApi::list_sessions(std::string_view query) {
+  if (!sessions_) return ApiError{404, "Not Found: sessions are not available"};
+  std::optional<Id> account;
+  if (auto value = query_value(query, "account_id"); !value.empty()) {
+    account = to_id(value);
+    if (!account) return bad_request("account_id must be an integer");
+  }
+  return json::value(json::object{{"sessions", sessions_->list(account)}});
+}
+
+Result<json::value> ControlApi::revoke_session(const Body& body) {
+  if (!sessions_) return ApiError{404, "Not Found: sessions are not available"};
+  auto id = required_id(body, "session_id");
+  if (!id) return id.error();
+  if (auto done = sessions_->revoke(*id); !done) return done.error();
+  return json::value(json::object{{"ok", true}});
+}
+
+Result<json::value> ControlApi::advance_clock(const Body& body) {
+  if (!sessions_) return ApiError{404, "Not Found: sessions are not available"};
+  auto seconds = required_id(body, "advance_seconds");
+  if (!seconds) return seconds.error();
+  if (*seconds < 0 || *seconds > 86400 * 365) return bad_request("advance_seconds must be 0..31536000");
+  sessions_->advance_clock(*seconds * 1000);
+  return json::value(json::object{{"now_ms", sessions_->now_ms()}});
+}
+
 // ---------------------------------------------------------------- views
 
 Result<json::value> ControlApi::messages(Id chat_id, std::string_view query) {
@@ -521,7 +584,9 @@ json::value ControlApi::overview() const {
       users.push_back(json::object{{"id", id},
                                    {"first_name", account.first_name},
                                    {"last_name", account.last_name},
-                                   {"username", account.username}});
+                                   {"username", account.username},
+                                   {"phone_number", account.phone_number},
+                                   {"has_password", !account.password.empty()}});
     }
   }
   for (const auto& [id, group] : world_.groups()) {
@@ -537,10 +602,18 @@ json::value ControlApi::overview() const {
     chats.push_back(
         json::object{{"user_id", chat.user_id}, {"bot_id", chat.bot_id}, {"blocked", chat.blocked}});
   }
+  // Chats between two people (customers and personal accounts), and signed-in sessions.
+  json::array people_chats;
+  for (const auto& [key, chat] : world_.people_chats()) {
+    people_chats.push_back(json::object{{"user_ids", json::array{chat.user_id, chat.bot_id}},
+                                        {"messages", chat.messages.size()}});
+  }
   return json::object{{"users", std::move(users)},
                       {"bots", std::move(bots)},
                       {"groups", std::move(groups)},
-                      {"private_chats", std::move(chats)}};
+                      {"private_chats", std::move(chats)},
+                      {"people_chats", std::move(people_chats)},
+                      {"sessions", sessions_ ? sessions_->list(std::nullopt) : json::array{}}};
 }
 
 }  // namespace tgsim::control

@@ -10,8 +10,12 @@
 #include "sim/botapi/faults.h"
 #include "sim/botapi/stats.h"
 #include "sim/model/world.h"
+#include "sim/td/sessions.h"
 
 namespace tgsim::control {
+
+// The URL-decoded value of `name` in a query string; empty if absent.
+std::string query_value(std::string_view query, std::string_view name);
 
 class ControlApi {
  public:
@@ -22,6 +26,9 @@ class ControlApi {
   void set_server_stats(std::function<boost::json::object()> provider) {
     server_stats_ = std::move(provider);
   }
+
+  // The MTProto sessions of the fake libtdjson (login codes, QR, listing and revoking).
+  void set_sessions(td::Sessions* sessions) { sessions_ = sessions; }
 
   botapi::Reply handle(std::string_view method, std::string_view path, std::string_view query,
                        std::string_view body);
@@ -47,6 +54,11 @@ class ControlApi {
   Result<boost::json::value> add_fault(const Body& body);
   Result<boost::json::value> messages(Id chat_id, std::string_view query);
   Result<boost::json::value> topics(Id group_id);
+  Result<boost::json::value> login_code(std::string_view query);
+  Result<boost::json::value> confirm_qr(const Body& body);
+  Result<boost::json::value> list_sessions(std::string_view query);
+  Result<boost::json::value> revoke_session(const Body& body);
+  Result<boost::json::value> advance_clock(const Body& body);
   boost::json::value stats() const;
   boost::json::value overview() const;
 
@@ -65,6 +77,7 @@ class ControlApi {
   botapi::Stats& stats_;
   botapi::BotApi& bot_api_;
   std::function<boost::json::object()> server_stats_;
+  td::Sessions* sessions_ = nullptr;
 };
 
 }  // namespace tgsim::control

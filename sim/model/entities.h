@@ -25,6 +25,10 @@ struct Account {
   std::string phone_number;
   std::string token;                         // bots only
   bool can_read_all_group_messages = false;  // bots only: privacy mode off
+  // Personal accounts that sign in through the fake libtdjson (people only).
+  std::string password;       // 2FA password; empty: none
+  std::string password_hint;
+  std::string login_code;     // a fixed login code; empty: a random one per attempt
 };
 
 enum class MemberStatus { kCreator, kAdministrator, kMember, kRestricted, kLeft, kKicked };
@@ -88,6 +92,9 @@ struct Chat {
   // Private chats: one person and one bot.
   Id user_id = 0;
   Id bot_id = 0;
+  // A chat between two people (a customer and a personal account): user_id is the lower id,
+  // bot_id the higher one, and no bot is involved.
+  bool between_people = false;
   bool started = false;  // the person wrote to the bot at least once
   bool blocked = false;  // the person blocked the bot
 

@@ -1,6 +1,7 @@
 #include "sim/model/world.h"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 
 #include "sim/model/text.h"
@@ -93,6 +94,14 @@ Result<Id> World::create_user(const ProfileInput& profile) {
   account.username = profile.username;
   account.language_code = profile.language_code;
   account.phone_number = profile.phone_number;
+  account.password = profile.password;
+  account.password_hint = profile.password_hint;
+  account.login_code = profile.login_code;
+  if (!profile.phone_number.empty()) {
+    if (phone_digits(profile.phone_number).empty()) return bad_request("phone_number must contain digits");
+    if (account_by_phone(profile.phone_number)) return bad_request("phone_number is taken");
+  }
+  if (!profile.username.empty() && account_by_username(profile.username)) return bad_request("username is taken");
   accounts_.emplace(account.id, account);
   touch();
   return account.id;
@@ -184,6 +193,38 @@ const Account* World::bot_by_token(std::string_view token) const {
   return found == tokens_.end() ? nullptr : account(found->second);
 }
 
+std::string phone_digits(std::string_view phone) {
+  std::string out;
+  for (char c : phone) {
+    if (c >= '0' && c <= '9') out.push_back(c);
+  }
+  return out;
+}
+
+const Account* World::account_by_phone(std::string_view phone) const {
+  const std::string wanted = phone_digits(phone);
+  if (wanted.empty()) return nullptr;
+  for (const auto& [id, a] : accounts_) {
+    if (!a.is_bot && phone_digits(a.phone_number) == wanted) return &a;
+  }
+  return nullptr;
+}
+
+const Account* World::account_by_username(std::string_view username) const {
+  if (username.starts_with('@')) username.remove_prefix(1);
+  if (username.empty()) return nullptr;
+  auto lower = [](std::string_view s) {
+    std::string out(s);
+    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+  };
+  const std::string wanted = lower(username);
+  for (const auto& [id, a] : accounts_) {
+    if (!a.username.empty() && lower(a.username) == wanted) return &a;
+  }
+  return nullptr;
+}
+
 // ---------------------------------------------------------------- chat addressing
 
 Result<Chat*> World::chat_for_bot(Id bot_id, Id chat_id) {
@@ -231,7 +272,19 @@ Result<Chat*> World::chat_for_person(Id user_id, Id chat_id) {
     return &found->second;
   }
   const auto* bot = account(chat_id);
-  if (!bot || !bot->is_bot) return bad_request("chat not found: a user writes to a bot by the bot's id");
+  if (!bot || chat_id == user_id) return bad_request("chat not found");
+  if (!bot->is_bot) {
+    auto key = std::minmax(user_id, chat_id);
+    auto [it, created] = people_chats_.try_emplace({key.first, key.second});
+    if (created) {
+      it->second.type = ChatType::kPrivate;
+      it->second.between_people = true;
+      it->second.user_id = key.first;
+      it->second.bot_id = key.second;
+      it->second.started = true;
+    }
+    return &it->second;
+  }
   auto [it, created] = privates_.try_emplace({user_id, chat_id});
   if (created) {
     it->second.type = ChatType::kPrivate;
@@ -473,6 +526,7 @@ Status World::react(Chat& chat, Id who, Id message_id, const std::string& emoji)
                          {"old_reaction", old_reaction},
                          {"new_reaction", new_reaction}});
   };
+  if (chat.between_people) return Done{};
   if (chat.type == ChatType::kPrivate) {
     notify(chat.bot_id);
   } else {
@@ -707,6 +761,8 @@ void World::deliver(Id bot_id, std::string_view kind, json::object payload) {
 }
 
 void World::fan_out(const Chat& chat, const Message& message, std::string_view kind) {
+  if (on_message_) on_message_(chat, message, kind);
+  if (chat.between_people) return;
   if (chat.type == ChatType::kPrivate) {
     if (message.from == chat.user_id) deliver(chat.bot_id, kind, message_json(chat, message, chat.bot_id));
     return;

@@ -36,6 +36,7 @@ struct NewBot {
 
 struct ProfileInput {
   std::string first_name, last_name, username, language_code, phone_number;
+  std::string password, password_hint, login_code;  // personal accounts (fake libtdjson)
 };
 
 class World {
@@ -49,6 +50,10 @@ class World {
 
   // Called with a bot id whenever that bot's update queue grows.
   void on_update(std::function<void(Id)> callback) { on_update_ = std::move(callback); }
+  // Called for every new or edited message in any chat (kind "message" or "edited_message");
+  // the MTProto sessions (sim/td) render their updates from it.
+  using MessageObserver = std::function<void(const Chat&, const Message&, std::string_view kind)>;
+  void on_message(MessageObserver observer) { on_message_ = std::move(observer); }
   // Grows on every change of the world; cheap change detection for the playground.
   std::uint64_t version() const { return version_; }
   std::int64_t now() const;
@@ -63,12 +68,17 @@ class World {
 
   const Account* account(Id id) const;
   const Account* bot_by_token(std::string_view token) const;
+  // Phone numbers compare by their digits only ("+1 555-0100" == "15550100").
+  const Account* account_by_phone(std::string_view phone) const;
+  const Account* account_by_username(std::string_view username) const;
+  const std::map<std::pair<Id, Id>, Chat>& people_chats() const { return people_chats_; }
   const std::map<Id, Account>& accounts() const { return accounts_; }
   const std::map<Id, Chat>& groups() const { return groups_; }
   const std::map<std::pair<Id, Id>, Chat>& private_chats() const { return privates_; }
 
   // ---- chats as a given account addresses them ----
-  // A bot addresses a private chat by the person's id; a person addresses it by the bot's id.
+  // A bot addresses a private chat by the person's id; a person addresses it by the bot's id,
+  // or a chat with another person by that person's id.
   Result<Chat*> chat_for_bot(Id bot_id, Id chat_id);
   Result<Chat*> chat_for_person(Id user_id, Id chat_id);
   Result<Chat*> group(Id group_id);
@@ -141,10 +151,12 @@ class World {
   std::mt19937_64 rng_;
   std::uint64_t version_ = 1;
   std::function<void(Id)> on_update_;
+  MessageObserver on_message_;
   std::map<Id, Account> accounts_;
   StringMap<Id> tokens_;
   std::map<Id, Chat> groups_;
-  std::map<std::pair<Id, Id>, Chat> privates_;  // (person, bot)
+  std::map<std::pair<Id, Id>, Chat> privates_;      // (person, bot)
+  std::map<std::pair<Id, Id>, Chat> people_chats_;  // (lower person id, higher person id)
   std::unordered_map<Id, BotState> bots_;
   StringMap<File> files_;
   StringMap<std::string> file_paths_;  // file_path → file_id
@@ -156,5 +168,6 @@ class World {
 };
 
 bool is_default_allowed(std::string_view kind);
+std::string phone_digits(std::string_view phone);
 
 }  // namespace tgsim::model

@@ -11,6 +11,8 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <charconv>
+
 #include "sim/server/assets.h"
 #include "sim/server/http_client.h"
 
@@ -33,9 +35,16 @@ constexpr auto kMaxRetryDelay = std::chrono::seconds(30);
 
 botapi::Reply not_found() { return botapi::error_reply({404, "Not Found"}); }
 
-// "/bot123:secret/sendMessage" → "/bot123:***/sendMessage": tokens never reach the logs.
+// "/bot123:secret/sendMessage" → "/bot123:***/sendMessage" and "/td/v1/sessions/<key>/send"
+// → "/td/v1/sessions/***/send": tokens and session keys never reach the logs.
 std::string redact_token(std::string_view target) {
   std::string out(target);
+  constexpr std::string_view kSessions = "/td/v1/sessions/";
+  if (out.starts_with(kSessions)) {
+    auto end = out.find('/', kSessions.size());
+    out.replace(kSessions.size(), (end == std::string::npos ? out.size() : end) - kSessions.size(), "***");
+    return out;
+  }
   auto bot = out.find("/bot");
   auto colon = bot == std::string::npos ? std::string::npos : out.find(':', bot);
   if (colon == std::string::npos) return out;
@@ -70,8 +79,11 @@ Server::Server(asio::io_context& io, const Options& options)
       acceptor_(io),
       world_(options.seed),
       bot_api_(world_, limiter_, stats_, options.limits),
-      control_(world_, faults_, stats_, bot_api_) {
+      control_(world_, faults_, stats_, bot_api_),
+      sessions_(world_) {
   world_.on_update([this](Id bot_id) { wake(bot_id); });
+  sessions_.on_stream([this](Id session_id) { wake_td(session_id); });
+  control_.set_sessions(&sessions_);
   bot_api_.set_hooks({.webhook_changed = [this](Id bot_id) { webhook_changed(bot_id); }});
   control_.set_server_stats([this] {
     return json::object{{"waiting_get_updates", pollers_.size()},
@@ -86,6 +98,7 @@ void Server::start() {
   acceptor_.bind(endpoint);
   acceptor_.listen(asio::socket_base::max_listen_connections);
   asio::co_spawn(io_, accept_loop(), log_failure("accept loop"));
+  asio::co_spawn(io_, clock_loop(), log_failure("session clock"));
 }
 
 asio::awaitable<void> Server::accept_loop() {
@@ -166,6 +179,12 @@ asio::awaitable<Server::HttpAnswer> Server::handle(HttpRequest request) {
       question == std::string_view::npos ? std::string_view{} : target.substr(question + 1);
   if (path.starts_with("/bot")) co_return co_await handle_bot_api(path, query, request);
   if (path.starts_with("/file/bot")) co_return HttpAnswer{bot_api_.download(path)};
+  if (path.starts_with("/td/v1/")) {
+    TdPoll poll;
+    auto reply = td_request(path, query, request, poll);
+    if (!reply) reply = co_await td_long_poll(std::move(poll.key), poll.offset, poll.timeout_s);
+    co_return HttpAnswer{std::move(*reply)};
+  }
   if (path.starts_with("/sim/"))
     co_return HttpAnswer{control_.handle(request.method, path, query, request.body)};
   co_return HttpAnswer{static_file(path)};
@@ -296,6 +315,114 @@ asio::awaitable<void> Server::webhook_loop(Id bot_id, std::uint64_t generation) 
   }
   if (auto mine = webhook_timers_.find(bot_id); mine != webhook_timers_.end() && mine->second == &timer) {
     webhook_timers_.erase(mine);
+  }
+}
+
+// ---------------------------------------------------------------- the fake libtdjson's front
+
+namespace {
+
+botapi::Reply td_reply(int status, const json::object& body) {
+  return botapi::Reply{status, json::serialize(body)};
+}
+
+botapi::Reply td_error(const ApiError& error) {
+  return td_reply(error.code, json::object{{"@type", "error"}, {"code", error.code}, {"message", error.description}});
+}
+
+std::uint64_t query_number(std::string_view query, std::string_view name, std::uint64_t fallback) {
+  auto value = control::query_value(query, name);
+  std::uint64_t out = 0;
+  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), out);
+  return ec == std::errc{} && end == value.data() + value.size() && !value.empty() ? out : fallback;
+}
+
+}  // namespace
+
+std::optional<botapi::Reply> Server::td_request(std::string_view path, std::string_view query,
+                                                const HttpRequest& request, TdPoll& poll) {
+  constexpr std::string_view kSessions = "/td/v1/sessions";
+  if (!path.starts_with(kSessions)) return not_found();
+  std::string_view rest = path.substr(kSessions.size());
+  json::object body;
+  if (request.method == "POST" && !request.body.empty()) {
+    json::error_code ec;
+    auto parsed = json::parse(request.body, ec);
+    if (ec || !parsed.is_object()) return td_error({400, "the body must be a JSON object"});
+    body = std::move(parsed.as_object());
+  }
+  if (rest.empty() && request.method == "POST") {
+    const auto* resume = body.if_contains("resume_key");
+    auto session = sessions_.open(resume && resume->is_string() ? std::string_view(resume->get_string()) : "", body);
+    if (!session) return td_error(session.error());
+    return td_reply(200, json::object{{"session_key", (*session)->key}, {"session_id", (*session)->id}});
+  }
+  if (!rest.starts_with('/')) return not_found();
+  rest.remove_prefix(1);
+  auto slash = rest.find('/');
+  if (slash == std::string_view::npos) return not_found();
+  std::string key(rest.substr(0, slash));
+  std::string_view action = rest.substr(slash + 1);
+  if (action == "send" && request.method == "POST") {
+    auto done = sessions_.send(key, body);
+    if (!done) return td_error(done.error());
+    return td_reply(200, json::object{{"ok", true}});
+  }
+  if (action == "updates" && request.method == "GET") {
+    poll.key = std::move(key);
+    poll.offset = query_number(query, "offset", 0);
+    poll.timeout_s = static_cast<int>(std::min<std::uint64_t>(query_number(query, "timeout", 0), 50));
+    return std::nullopt;
+  }
+  return not_found();
+}
+
+asio::awaitable<botapi::Reply> Server::td_long_poll(std::string key, std::uint64_t offset, int timeout_s) {
+  auto answer = [](td::Sessions::Batch& batch) {
+    return td_reply(200, json::object{{"updates", std::move(batch.objects)}, {"next_offset", batch.next_offset}});
+  };
+  auto batch = sessions_.take(key, offset);
+  if (!batch) co_return td_error(batch.error());
+  if (!batch->objects.empty() || timeout_s == 0) co_return answer(*batch);
+  const Id session_id = sessions_.find(key)->id;
+  // One waiting poll per session: a newer one ends the older with an empty answer.
+  if (auto waiting = td_pollers_.find(session_id); waiting != td_pollers_.end()) {
+    waiting->second->conflict = "superseded";
+    waiting->second->timer->cancel();
+    td_pollers_.erase(waiting);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+  asio::steady_timer timer(co_await asio::this_coro::executor, deadline);
+  Poller me{&timer, {}};
+  td_pollers_[session_id] = &me;
+  for (;;) {
+    boost::system::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(use_awaitable, ec));
+    auto next = sessions_.take(key, offset);
+    const bool done = !me.conflict.empty() || !next || !next->objects.empty() ||
+                      std::chrono::steady_clock::now() >= deadline;
+    if (done) {
+      if (auto mine = td_pollers_.find(session_id); mine != td_pollers_.end() && mine->second == &me)
+        td_pollers_.erase(mine);
+      if (!next) co_return td_error(next.error());
+      co_return answer(*next);
+    }
+    timer.expires_at(deadline);
+  }
+}
+
+void Server::wake_td(Id session_id) {
+  if (auto poller = td_pollers_.find(session_id); poller != td_pollers_.end()) poller->second->timer->cancel();
+}
+
+asio::awaitable<void> Server::clock_loop() {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  for (;;) {
+    timer.expires_after(std::chrono::seconds(1));
+    boost::system::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(use_awaitable, ec));
+    if (ec == asio::error::operation_aborted) co_return;
+    sessions_.tick();
   }
 }
 

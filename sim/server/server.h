@@ -6,6 +6,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -15,6 +16,7 @@
 #include "sim/control/control_api.h"
 #include "sim/model/flood_limiter.h"
 #include "sim/model/world.h"
+#include "sim/td/sessions.h"
 
 namespace tgsim::server {
 
@@ -52,6 +54,18 @@ class Server {
   boost::asio::awaitable<HttpAnswer> handle_bot_api(std::string_view path, std::string_view query,
                                                     const HttpRequest& request);
   boost::asio::awaitable<botapi::Reply> long_poll(const botapi::Call& call);
+  // The fake libtdjson's front (/td/v1/...): sessions, requests and their update streams.
+  // Answers at once, or fills `poll` and returns nothing when the request is a long poll.
+  struct TdPoll {
+    std::string key;
+    std::uint64_t offset = 0;
+    int timeout_s = 0;
+  };
+  std::optional<botapi::Reply> td_request(std::string_view path, std::string_view query,
+                                          const HttpRequest& request, TdPoll& poll);
+  boost::asio::awaitable<botapi::Reply> td_long_poll(std::string key, std::uint64_t offset, int timeout_s);
+  boost::asio::awaitable<void> clock_loop();
+  void wake_td(Id session_id);
   boost::asio::awaitable<void> webhook_loop(Id bot_id, std::uint64_t generation);
   void wake(Id bot_id);
   void webhook_changed(Id bot_id);
@@ -66,6 +80,8 @@ class Server {
   botapi::Faults faults_;
   botapi::BotApi bot_api_;
   control::ControlApi control_;
+  td::Sessions sessions_;
+  std::unordered_map<Id, Poller*> td_pollers_;
   std::unordered_map<Id, Poller*> pollers_;
   std::unordered_map<Id, boost::asio::steady_timer*> webhook_timers_;
 };

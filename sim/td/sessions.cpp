@@ -1,0 +1,713 @@
+#include "sim/td/sessions.h"
+
+#include <chrono>
+
+#include "sim/model/json_util.h"
+#include "sim/model/text.h"
+#include "sim/td/td_render.h"
+#include "sim/td/td_text.h"
+
+namespace tgsim::td {
+
+namespace json = boost::json;
+using model::Chat;
+using model::Message;
+
+namespace {
+
+constexpr std::string_view kVersion = "1.8.67";
+constexpr std::string_view kKeyAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+constexpr std::string_view kDigits = "0123456789";
+constexpr std::string_view kQrPrefix = "tg://login?token=";
+
+const ApiError kUnauthorized{401, "Unauthorized"};
+
+json::object ok() { return json::object{{"@type", "ok"}}; }
+
+ApiError unexpected(std::string_view request) {
+  return {400, "Call to " + std::string(request) + " unexpected"};
+}
+
+std::string string_field(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  return v && v->is_string() ? std::string(v->get_string()) : std::string{};
+}
+
+// TDLib accepts 64-bit integers as JSON numbers or as strings.
+std::optional<Id> id_field(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  if (!v) return std::nullopt;
+  if (v->is_string()) {
+    try {
+      std::size_t used = 0;
+      Id id = std::stoll(std::string(v->get_string()), &used);
+      if (used == v->get_string().size()) return id;
+    } catch (const std::exception&) {
+    }
+    return std::nullopt;
+  }
+  return json_integer(*v);
+}
+
+bool bool_field(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  return v && v->is_bool() && v->get_bool();
+}
+
+const json::object* object_field(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  return v && v->is_object() ? &v->get_object() : nullptr;
+}
+
+// A TDLib message id as the model's server id; 0 for 0 or an id that is not a server id.
+Result<Id> server_id_of(const json::object& o, std::string_view key) {
+  const Id td_id = id_field(o, key).value_or(0);
+  if (td_id == 0) return Id{0};
+  if (!is_server_message_id(td_id)) return ApiError{400, "Invalid message identifier"};
+  return server_message_id(td_id);
+}
+
+// inputMessageText → the model's content (text and Bot API entities).
+Result<json::object> text_content(const json::object& request) {
+  const auto* input = object_field(request, "input_message_content");
+  if (!input || string_field(*input, "@type") != "inputMessageText") {
+    return ApiError{400, "tgsim supports only inputMessageText as input_message_content"};
+  }
+  const auto* formatted = object_field(*input, "text");
+  if (!formatted) return ApiError{400, "Message must be non-empty"};
+  json::array entities;
+  if (const auto* list = formatted->if_contains("entities"); list && list->is_array()) {
+    entities = bot_api_entities(list->get_array());
+  }
+  auto checked = text::format(string_field(*formatted, "text"), "", &entities);
+  if (!checked) return ApiError{400, checked.error().description};
+  if (checked->text.empty()) return ApiError{400, "Message must be non-empty"};
+  if (text::code_points(checked->text) > text::kMaxTextLength) return ApiError{400, "Message is too long"};
+  json::object content{{"text", checked->text}};
+  if (!checked->entities.empty()) content["entities"] = std::move(checked->entities);
+  return content;
+}
+
+bool meant_for_its_process(const json::object& object) {
+  const auto type = string_field(object, "@type");
+  return !type.starts_with("update") || type == "updateAuthorizationState";
+}
+
+}  // namespace
+
+std::string_view to_string(AuthState state) {
+  switch (state) {
+    case AuthState::kWaitTdlibParameters:
+      return "authorizationStateWaitTdlibParameters";
+    case AuthState::kWaitPhoneNumber:
+      return "authorizationStateWaitPhoneNumber";
+    case AuthState::kWaitCode:
+      return "authorizationStateWaitCode";
+    case AuthState::kWaitOtherDeviceConfirmation:
+      return "authorizationStateWaitOtherDeviceConfirmation";
+    case AuthState::kWaitPassword:
+      return "authorizationStateWaitPassword";
+    case AuthState::kReady:
+      return "authorizationStateReady";
+    case AuthState::kClosed:
+      return "authorizationStateClosed";
+  }
+  return "authorizationStateClosed";
+}
+
+Sessions::Sessions(model::World& world) : world_(world) {
+  world_.on_message([this](const Chat& chat, const Message& message, std::string_view kind) {
+    observe(chat, message, kind);
+  });
+}
+
+std::int64_t Sessions::now_ms() const {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count() + clock_offset_ms_;
+}
+
+void Sessions::advance_clock(std::int64_t ms) {
+  if (ms > 0) clock_offset_ms_ += ms;
+  tick();
+}
+
+void Sessions::tick() {
+  const auto now = now_ms();
+  for (auto& [key, session] : sessions_) {
+    if (session.state == AuthState::kWaitOtherDeviceConfirmation && now - session.qr_issued_ms >= kQrLifetimeMs) {
+      issue_qr(session);
+    }
+  }
+}
+
+// ---------------------------------------------------------------- the library's front
+
+Session* Sessions::find_mutable(std::string_view key) {
+  auto found = sessions_.find(key);
+  return found == sessions_.end() ? nullptr : &found->second;
+}
+
+const Session* Sessions::find(std::string_view key) const {
+  auto found = sessions_.find(key);
+  return found == sessions_.end() ? nullptr : &found->second;
+}
+
+Result<const Session*> Sessions::open(std::string_view resume_key, const json::object& device) {
+  if (!resume_key.empty()) {
+    Session* session = find_mutable(resume_key);
+    if (!session || dead_keys_.contains(resume_key) || session->account_id == 0) return kUnauthorized;
+    // A restarted library: what it has not confirmed yet is delivered again once it is ready,
+    // except answers and states meant for the previous process.
+    std::vector<Object> unconfirmed;
+    for (auto& [seq, object] : session->stream) {
+      if (!meant_for_its_process(object)) unconfirmed.push_back(std::move(object));
+    }
+    session->backlog.insert(session->backlog.begin(), std::make_move_iterator(unconfirmed.begin()),
+                            std::make_move_iterator(unconfirmed.end()));
+    session->stream.clear();
+    session->known_users.clear();
+    session->known_chats.clear();
+    session->state = AuthState::kWaitTdlibParameters;
+    return session;
+  }
+  Session session;
+  session.id = next_session_id_++;
+  session.key = world_.random_string(32, kKeyAlphabet);
+  session.created = world_.now();
+  session.device_model = string_field(device, "device_model");
+  session.application_version = string_field(device, "application_version");
+  keys_by_id_[session.id] = session.key;
+  auto [it, inserted] = sessions_.emplace(session.key, std::move(session));
+  return &it->second;
+}
+
+Status Sessions::send(std::string_view key, const json::object& request) {
+  Session* session = find_mutable(key);
+  if (!session || session->state == AuthState::kClosed) return kUnauthorized;
+  static const std::map<std::string, Handler, std::less<>> kHandlers = {
+      {"setTdlibParameters", &Sessions::set_tdlib_parameters},
+      {"checkAuthenticationBotToken", &Sessions::check_bot_token},
+      {"setAuthenticationPhoneNumber", &Sessions::set_phone_number},
+      {"checkAuthenticationCode", &Sessions::check_code},
+      {"requestQrCodeAuthentication", &Sessions::request_qr},
+      {"checkAuthenticationPassword", &Sessions::check_password},
+      {"getAuthorizationState", &Sessions::get_authorization_state},
+      {"logOut", &Sessions::log_out},
+      {"close", &Sessions::close},
+      {"getOption", &Sessions::get_option},
+      {"setLogVerbosityLevel", &Sessions::set_log_verbosity},
+  };
+  static const std::map<std::string, Handler, std::less<>> kReadyHandlers = {
+      {"getMe", &Sessions::get_me},
+      {"getUser", &Sessions::get_user},
+      {"getChat", &Sessions::get_chat},
+      {"searchPublicChat", &Sessions::search_public_chat},
+      {"searchUserByPhoneNumber", &Sessions::search_user_by_phone},
+      {"createPrivateChat", &Sessions::create_private_chat},
+      {"sendMessage", &Sessions::send_message},
+      {"forwardMessages", &Sessions::forward_messages},
+      {"editMessageText", &Sessions::edit_message_text},
+  };
+  const std::string type = string_field(request, "@type");
+  Result<Object> answer = ApiError{400, "Method not supported by tgsim"};
+  if (auto handler = kHandlers.find(type); handler != kHandlers.end()) {
+    answer = (this->*(handler->second))(*session, request);
+  } else if (auto ready = kReadyHandlers.find(type); ready != kReadyHandlers.end()) {
+    answer = session->state == AuthState::kReady ? (this->*(ready->second))(*session, request) : kUnauthorized;
+  } else if (type.empty()) {
+    answer = ApiError{400, "Request must have an @type"};
+  }
+  Object out = answer ? std::move(*answer) : error_object(answer.error());
+  if (const auto* extra = request.if_contains("@extra")) out["@extra"] = *extra;
+  push(*session, std::move(out));
+  for (auto& later : after_answer_) push(*session, std::move(later));
+  after_answer_.clear();
+  return Done{};
+}
+
+Result<Sessions::Batch> Sessions::take(std::string_view key, std::uint64_t offset) {
+  Session* session = find_mutable(key);
+  if (!session) return kUnauthorized;
+  auto& stream = session->stream;
+  while (!stream.empty() && stream.front().first < offset) stream.pop_front();
+  Batch batch;
+  batch.next_offset = offset;
+  for (const auto& [seq, object] : stream) {
+    if (static_cast<int>(batch.objects.size()) >= kMaxBatch) break;
+    batch.objects.push_back(object);
+    batch.next_offset = seq + 1;
+  }
+  return batch;
+}
+
+void Sessions::push(Session& session, Object object) {
+  session.stream.emplace_back(session.next_seq++, std::move(object));
+  if (session.stream.size() > kMaxStream) session.stream.pop_front();
+  if (on_stream_) on_stream_(session.id);
+}
+
+// ---------------------------------------------------------------- authorization
+
+Sessions::Object Sessions::state_object(const Session& session) const {
+  Object state = authorization_state(to_string(session.state));
+  if (session.state == AuthState::kWaitCode) {
+    const auto* account = world_.account(session.pending_account);
+    state["code_info"] = Object{
+        {"@type", "authenticationCodeInfo"},
+        {"phone_number", account ? model::phone_digits(account->phone_number) : ""},
+        {"type", Object{{"@type", "authenticationCodeTypeTelegramMessage"}, {"length", session.code.size()}}},
+        {"next_type", nullptr},
+        {"timeout", 0}};
+  } else if (session.state == AuthState::kWaitOtherDeviceConfirmation) {
+    state["link"] = std::string(kQrPrefix) + session.qr_token;
+  } else if (session.state == AuthState::kWaitPassword) {
+    const auto* account = world_.account(session.pending_account);
+    state["password_hint"] = account ? account->password_hint : "";
+    state["has_recovery_email_address"] = false;
+    state["has_passport_data"] = false;
+    state["recovery_email_address_pattern"] = "";
+  }
+  return state;
+}
+
+void Sessions::set_state(Session& session, AuthState state) {
+  session.state = state;
+  push(session, Object{{"@type", "updateAuthorizationState"}, {"authorization_state", state_object(session)}});
+}
+
+void Sessions::become_ready(Session& session, Id account_id) {
+  session.account_id = account_id;
+  session.pending_account = 0;
+  session.code.clear();
+  session.qr_token.clear();
+  set_state(session, AuthState::kReady);
+  introduce_user(session, account_id);
+  for (auto& object : session.backlog) {
+    introduce_for(session, object);
+    push(session, std::move(object));
+  }
+  session.backlog.clear();
+}
+
+void Sessions::after_login(Session& session, Id account_id) {
+  const auto* account = world_.account(account_id);
+  if (account && !account->password.empty()) {
+    session.pending_account = account_id;
+    set_state(session, AuthState::kWaitPassword);
+    return;
+  }
+  become_ready(session, account_id);
+}
+
+void Sessions::issue_qr(Session& session) {
+  session.qr_token = world_.random_string(43, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-");
+  session.qr_issued_ms = now_ms();
+  set_state(session, AuthState::kWaitOtherDeviceConfirmation);
+}
+
+void Sessions::close_session(Session& session, bool forget) {
+  auto state = [](std::string_view type) {
+    return Object{{"@type", "updateAuthorizationState"}, {"authorization_state", authorization_state(type)}};
+  };
+  const bool log_out = forget && session.account_id != 0;
+  if (forget || session.account_id == 0) {
+    dead_keys_.insert(session.key);
+    session.account_id = 0;
+    session.backlog.clear();
+  }
+  session.state = AuthState::kClosed;
+  std::vector<Object> states;
+  if (log_out) states.push_back(state("authorizationStateLoggingOut"));
+  states.push_back(state("authorizationStateClosing"));
+  states.push_back(state("authorizationStateClosed"));
+  for (auto& object : states) {
+    if (origin_session_ == session.id) {
+      after_answer_.push_back(std::move(object));
+    } else {
+      push(session, std::move(object));
+    }
+  }
+}
+
+Result<Sessions::Object> Sessions::set_tdlib_parameters(Session& session, const Object& request) {
+  if (session.state != AuthState::kWaitTdlibParameters) return unexpected("setTdlibParameters");
+  if (auto model = string_field(request, "device_model"); !model.empty()) session.device_model = model;
+  if (auto version = string_field(request, "application_version"); !version.empty())
+    session.application_version = version;
+  if (session.account_id != 0) {
+    become_ready(session, session.account_id);
+  } else {
+    set_state(session, AuthState::kWaitPhoneNumber);
+  }
+  return ok();
+}
+
+Result<Sessions::Object> Sessions::check_bot_token(Session& session, const Object& request) {
+  if (session.state != AuthState::kWaitPhoneNumber) return unexpected("checkAuthenticationBotToken");
+  const auto* bot = world_.bot_by_token(string_field(request, "token"));
+  if (!bot) return ApiError{400, "ACCESS_TOKEN_INVALID"};
+  become_ready(session, bot->id);
+  return ok();
+}
+
+Result<Sessions::Object> Sessions::set_phone_number(Session& session, const Object& request) {
+  const bool allowed = session.state == AuthState::kWaitPhoneNumber || session.state == AuthState::kWaitCode ||
+                       session.state == AuthState::kWaitOtherDeviceConfirmation;
+  if (!allowed) return unexpected("setAuthenticationPhoneNumber");
+  const std::string phone = string_field(request, "phone_number");
+  if (model::phone_digits(phone).empty()) return ApiError{400, "PHONE_NUMBER_INVALID"};
+  const auto* account = world_.account_by_phone(phone);
+  if (!account) return ApiError{400, "PHONE_NUMBER_UNOCCUPIED"};
+  session.pending_account = account->id;
+  session.code = account->login_code.empty() ? world_.random_string(5, kDigits) : account->login_code;
+  set_state(session, AuthState::kWaitCode);
+  return ok();
+}
+
+Result<Sessions::Object> Sessions::check_code(Session& session, const Object& request) {
+  if (session.state != AuthState::kWaitCode) return unexpected("checkAuthenticationCode");
+  if (string_field(request, "code") != session.code) return ApiError{400, "PHONE_CODE_INVALID"};
+  after_login(session, session.pending_account);
+  return ok();
+}
+
+Result<Sessions::Object> Sessions::request_qr(Session& session, const Object& request) {
+  const bool allowed = session.state == AuthState::kWaitPhoneNumber || session.state == AuthState::kWaitCode ||
+                       session.state == AuthState::kWaitOtherDeviceConfirmation;
+  if (!allowed) return unexpected("requestQrCodeAuthentication");
+  issue_qr(session);
+  return ok();
+}
+
+Result<Sessions::Object> Sessions::check_password(Session& session, const Object& request) {
+  if (session.state != AuthState::kWaitPassword) return unexpected("checkAuthenticationPassword");
+  const auto* account = world_.account(session.pending_account);
+  if (!account || string_field(request, "password") != account->password) {
+    return ApiError{400, "PASSWORD_HASH_INVALID"};
+  }
+  become_ready(session, account->id);
+  return ok();
+}
+
+Result<Sessions::Object> Sessions::get_authorization_state(Session& session, const Object& request) {
+  return state_object(session);
+}
+
+Result<Sessions::Object> Sessions::log_out(Session& session, const Object& request) {
+  origin_session_ = session.id;
+  close_session(session, true);
+  origin_session_ = 0;
+  return ok();
+}
+
+Result<Sessions::Object> Sessions::close(Session& session, const Object& request) {
+  origin_session_ = session.id;
+  close_session(session, false);
+  origin_session_ = 0;
+  return ok();
+}
+
+Result<Sessions::Object> Sessions::get_option(Session& session, const Object& request) {
+  if (string_field(request, "name") == "version") {
+    return Object{{"@type", "optionValueString"}, {"value", kVersion}};
+  }
+  return Object{{"@type", "optionValueEmpty"}};
+}
+
+Result<Sessions::Object> Sessions::set_log_verbosity(Session& session, const Object& request) { return ok(); }
+
+// ---------------------------------------------------------------- the control API
+
+Result<std::string> Sessions::login_code(Id account_id) const {
+  for (const auto& [key, session] : sessions_) {
+    if (session.state == AuthState::kWaitCode && session.pending_account == account_id) return session.code;
+  }
+  return bad_request("no login code is pending for this account");
+}
+
+Result<Id> Sessions::confirm_qr(Id account_id, std::string_view link) {
+  const auto* account = world_.account(account_id);
+  if (!account || account->is_bot) return bad_request("user_id must be a person");
+  if (link.starts_with(kQrPrefix)) link.remove_prefix(kQrPrefix.size());
+  for (auto& [key, session] : sessions_) {
+    if (session.state != AuthState::kWaitOtherDeviceConfirmation || session.qr_token != link) continue;
+    if (now_ms() - session.qr_issued_ms >= kQrLifetimeMs) return bad_request("AUTH_TOKEN_EXPIRED");
+    after_login(session, account_id);
+    return session.id;
+  }
+  return bad_request("AUTH_TOKEN_INVALID");
+}
+
+Status Sessions::revoke(Id session_id) {
+  auto key = keys_by_id_.find(session_id);
+  Session* session = key == keys_by_id_.end() ? nullptr : find_mutable(key->second);
+  if (!session || dead_keys_.contains(session->key)) return bad_request("session not found");
+  close_session(*session, true);
+  return Done{};
+}
+
+json::array Sessions::list(std::optional<Id> account_id) const {
+  json::array out;
+  for (const auto& [id, key] : keys_by_id_) {
+    const Session* session = find(key);
+    if (!session || dead_keys_.contains(key) || session->account_id == 0) continue;
+    if (account_id && session->account_id != *account_id) continue;
+    const auto* account = world_.account(session->account_id);
+    out.push_back(json::object{{"id", session->id},
+                               {"account_id", session->account_id},
+                               {"is_bot", account && account->is_bot},
+                               {"state", to_string(session->state)},
+                               {"device_model", session->device_model},
+                               {"application_version", session->application_version},
+                               {"created", session->created}});
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- what sessions see
+
+bool Sessions::sees(Id account_id, const Chat& chat, const Message& message) const {
+  if (chat.type == model::ChatType::kPrivate) {
+    if (account_id == chat.user_id) return true;
+    if (account_id != chat.bot_id) return false;
+    return chat.between_people || world_.visible_to_bot(chat, message, account_id) || message.from == account_id;
+  }
+  auto member = chat.members.find(account_id);
+  if (member == chat.members.end() || !member->second.present()) return false;
+  const auto* account = world_.account(account_id);
+  if (!account || !account->is_bot) return true;
+  return message.from == account_id || world_.visible_to_bot(chat, message, account_id);
+}
+
+void Sessions::observe(const Chat& chat, const Message& message, std::string_view kind) {
+  for (auto& [key, session] : sessions_) {
+    if (session.account_id == 0 || session.id == origin_session_) continue;
+    if (!sees(session.account_id, chat, message)) continue;
+    // No library attached (closed, or restarting): kept until the session is resumed.
+    const bool attached = session.state != AuthState::kWaitTdlibParameters && session.state != AuthState::kClosed;
+    auto deliver = [&](Object update) {
+      if (attached) {
+        push(session, std::move(update));
+      } else if (session.backlog.size() < kMaxStream) {
+        session.backlog.push_back(std::move(update));
+      }
+    };
+    if (kind == "message") {
+      auto rendered = attached ? message_for(session, chat, message)
+                               : message_object(world_, chat, message, session.account_id);
+      deliver(Object{{"@type", "updateNewMessage"}, {"message", std::move(rendered)}});
+      continue;
+    }
+    const Id chat_id = world_.chat_id_for(chat, session.account_id);
+    deliver(Object{{"@type", "updateMessageContent"},
+                   {"chat_id", chat_id},
+                   {"message_id", td_message_id(message.id)},
+                   {"new_content", content_object(world_, message.content)}});
+    deliver(Object{{"@type", "updateMessageEdited"},
+                   {"chat_id", chat_id},
+                   {"message_id", td_message_id(message.id)},
+                   {"edit_date", message.edit_date},
+                   {"reply_markup", nullptr}});
+  }
+}
+
+// updateUser and updateNewChat for what a delivered-late update mentions, as TDLib sends
+// them before the first update that needs them.
+void Sessions::introduce_for(Session& session, const Object& update) {
+  const auto* message = object_field(update, "message");
+  if (!message) return;
+  const Id chat_id = id_field(*message, "chat_id").value_or(0);
+  if (chat_id > 0) introduce_private_chat(session, chat_id);
+  if (auto group = world_.group(chat_id); chat_id < 0 && group) introduce_chat(session, **group);
+  if (const auto* sender = object_field(*message, "sender_id")) {
+    if (const Id user_id = id_field(*sender, "user_id").value_or(0); user_id > 0) introduce_user(session, user_id);
+  }
+}
+
+void Sessions::introduce_user(Session& session, Id user_id) {
+  if (!session.known_users.insert(user_id).second) return;
+  push(session, Object{{"@type", "updateUser"}, {"user", user_object(world_, user_id)}});
+}
+
+void Sessions::introduce_private_chat(Session& session, Id other_id) {
+  introduce_user(session, other_id);
+  if (!session.known_chats.insert(other_id).second) return;
+  push(session, Object{{"@type", "updateNewChat"}, {"chat", private_chat_object(world_, other_id)}});
+}
+
+void Sessions::introduce_chat(Session& session, const Chat& chat) {
+  if (chat.type == model::ChatType::kPrivate) {
+    introduce_private_chat(session, world_.chat_id_for(chat, session.account_id));
+    return;
+  }
+  if (!session.known_chats.insert(chat.id).second) return;
+  push(session, Object{{"@type", "updateNewChat"}, {"chat", group_chat_object(chat)}});
+}
+
+Sessions::Object Sessions::message_for(Session& session, const Chat& chat, const Message& message) {
+  introduce_chat(session, chat);
+  introduce_user(session, message.from);
+  return message_object(world_, chat, message, session.account_id);
+}
+
+// ---------------------------------------------------------------- requests once ready
+
+Result<model::Chat*> Sessions::chat_for(const Session& session, Id chat_id) {
+  const auto* me = world_.account(session.account_id);
+  if (!me) return kUnauthorized;
+  if (chat_id == 0) return ApiError{400, "Chat not found"};
+  return me->is_bot ? world_.chat_for_bot(me->id, chat_id) : world_.chat_for_person(me->id, chat_id);
+}
+
+Result<Sessions::Object> Sessions::get_me(Session& session, const Object& request) {
+  return user_object(world_, session.account_id);
+}
+
+Result<Sessions::Object> Sessions::get_user(Session& session, const Object& request) {
+  const Id id = id_field(request, "user_id").value_or(0);
+  if (!world_.account(id)) return ApiError{400, "User not found"};
+  return user_object(world_, id);
+}
+
+Result<Sessions::Object> Sessions::get_chat(Session& session, const Object& request) {
+  const Id id = id_field(request, "chat_id").value_or(0);
+  if (id > 0 && world_.account(id)) {
+    introduce_private_chat(session, id);
+    return private_chat_object(world_, id);
+  }
+  auto group = world_.group(id);
+  if (id >= 0 || !group) return ApiError{400, "Chat not found"};
+  introduce_chat(session, **group);
+  return group_chat_object(**group);
+}
+
+Result<Sessions::Object> Sessions::search_public_chat(Session& session, const Object& request) {
+  const auto* account = world_.account_by_username(string_field(request, "username"));
+  if (!account) return ApiError{400, "USERNAME_NOT_OCCUPIED"};
+  introduce_private_chat(session, account->id);
+  return private_chat_object(world_, account->id);
+}
+
+Result<Sessions::Object> Sessions::search_user_by_phone(Session& session, const Object& request) {
+  const auto* account = world_.account_by_phone(string_field(request, "phone_number"));
+  if (!account) return ApiError{404, "Not Found"};
+  introduce_user(session, account->id);
+  return user_object(world_, account->id);
+}
+
+Result<Sessions::Object> Sessions::create_private_chat(Session& session, const Object& request) {
+  const Id id = id_field(request, "user_id").value_or(0);
+  if (id <= 0 || !world_.account(id)) return ApiError{400, "User not found"};
+  introduce_private_chat(session, id);
+  return private_chat_object(world_, id);
+}
+
+Id Sessions::temporary_id(Session& session) {
+  // Not a multiple of 2^20, so never a server message id.
+  if (is_server_message_id(session.next_temporary_id)) ++session.next_temporary_id;
+  return session.next_temporary_id++;
+}
+
+Sessions::Object Sessions::pending_copy(Session& session, const Chat& chat, const Message& message,
+                                        Id temporary) {
+  auto pending = message_for(session, chat, message);
+  pending["id"] = temporary;
+  pending["sending_state"] = Object{{"@type", "messageSendingStatePending"}, {"sending_id", 0}};
+  push(session, Object{{"@type", "updateNewMessage"}, {"message", pending}});
+  return pending;
+}
+
+Result<Sessions::Object> Sessions::send_message(Session& session, const Object& request) {
+  auto chat = chat_for(session, id_field(request, "chat_id").value_or(0));
+  if (!chat) return chat.error();
+  auto content = text_content(request);
+  if (!content) return content.error();
+  auto thread = server_id_of(request, "message_thread_id");
+  if (!thread) return thread.error();
+  model::MessageInput input;
+  input.thread_id = *thread;
+  if (const auto* reply = object_field(request, "reply_to")) {
+    auto reply_to = server_id_of(*reply, "message_id");
+    if (!reply_to) return reply_to.error();
+    input.reply_to = *reply_to;
+  }
+  input.content = *content;
+  origin_session_ = session.id;
+  auto posted = world_.post(**chat, session.account_id, input);
+  origin_session_ = 0;
+  const Id temporary = temporary_id(session);
+  if (!posted) {
+    // Rejected by Telegram after TDLib accepted it: the message fails asynchronously.
+    Message draft;
+    draft.from = session.account_id;
+    draft.date = world_.now();
+    draft.thread_id = input.thread_id;
+    draft.content = std::move(input.content);
+    auto pending = pending_copy(session, **chat, draft, temporary);
+    auto failed = pending;
+    auto error = error_object(posted.error());
+    failed["sending_state"] = Object{{"@type", "messageSendingStateFailed"}, {"error", error},
+                                     {"can_retry", false}, {"need_another_sender", false},
+                                     {"retry_after", 0}};
+    after_answer_.push_back(Object{{"@type", "updateMessageSendFailed"}, {"message", std::move(failed)},
+                                   {"old_message_id", temporary}, {"error", std::move(error)}});
+    return pending;
+  }
+  auto pending = pending_copy(session, **chat, **posted, temporary);
+  after_answer_.push_back(Object{{"@type", "updateMessageSendSucceeded"},
+                                 {"message", message_for(session, **chat, **posted)},
+                                 {"old_message_id", temporary}});
+  return pending;
+}
+
+Result<Sessions::Object> Sessions::forward_messages(Session& session, const Object& request) {
+  auto target = chat_for(session, id_field(request, "chat_id").value_or(0));
+  if (!target) return target.error();
+  auto source = chat_for(session, id_field(request, "from_chat_id").value_or(0));
+  if (!source) return source.error();
+  auto thread = server_id_of(request, "message_thread_id");
+  if (!thread) return thread.error();
+  std::vector<Id> ids;
+  if (const auto* list = request.if_contains("message_ids"); list && list->is_array()) {
+    for (const auto& value : list->get_array()) {
+      auto id = value.is_string() ? std::optional<Id>(std::atoll(value.get_string().c_str())) : json_integer(value);
+      if (!id || !is_server_message_id(*id)) return ApiError{400, "Invalid message identifier"};
+      ids.push_back(server_message_id(*id));
+    }
+  }
+  if (ids.empty()) return ApiError{400, "message_ids must not be empty"};
+  model::MessageInput overrides;
+  overrides.thread_id = *thread;
+  const bool remove_caption = bool_field(request, "remove_caption");
+  if (remove_caption) overrides.content = json::object{{"caption", nullptr}, {"caption_entities", nullptr}};
+  origin_session_ = session.id;
+  auto copies = world_.copy(**source, ids, **target, session.account_id, overrides,
+                            !bool_field(request, "send_copy"), !remove_caption, false);
+  origin_session_ = 0;
+  if (!copies) return copies.error();
+  json::array pending_list;
+  for (const auto* copy : *copies) {
+    const Id temporary = temporary_id(session);
+    pending_list.push_back(pending_copy(session, **target, *copy, temporary));
+    after_answer_.push_back(Object{{"@type", "updateMessageSendSucceeded"},
+                                   {"message", message_for(session, **target, *copy)},
+                                   {"old_message_id", temporary}});
+  }
+  return Object{{"@type", "messages"}, {"total_count", pending_list.size()}, {"messages", std::move(pending_list)}};
+}
+
+Result<Sessions::Object> Sessions::edit_message_text(Session& session, const Object& request) {
+  auto chat = chat_for(session, id_field(request, "chat_id").value_or(0));
+  if (!chat) return chat.error();
+  auto id = server_id_of(request, "message_id");
+  if (!id) return id.error();
+  auto content = text_content(request);
+  if (!content) return content.error();
+  json::object changes{{"text", content->at("text")},
+                       {"entities", content->contains("entities") ? content->at("entities") : json::value(nullptr)}};
+  auto edited = world_.edit(**chat, session.account_id, *id, changes, std::nullopt);
+  if (!edited) return edited.error();
+  return message_for(session, **chat, **edited);
+}
+
+}  // namespace tgsim::td

@@ -1,0 +1,279 @@
+#include "sim/td/td_render.h"
+
+#include <boost/json/array.hpp>
+#include <functional>
+#include <string>
+
+#include "sim/td/td_text.h"
+
+namespace tgsim::td {
+
+namespace json = boost::json;
+
+namespace {
+
+// A supergroup's TDLib supergroup_id: the Bot API id without its -100 prefix.
+constexpr Id kSupergroupIdBase = -1000000000000;
+
+std::string_view string_of(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  return v && v->is_string() ? std::string_view(v->get_string()) : std::string_view{};
+}
+
+std::int64_t integer_of(const json::object& o, std::string_view key, std::int64_t fallback = 0) {
+  const auto* v = o.if_contains(key);
+  if (v && v->is_int64()) return v->get_int64();
+  if (v && v->is_uint64()) return static_cast<std::int64_t>(v->get_uint64());
+  return fallback;
+}
+
+json::array array_of(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  return v && v->is_array() ? v->get_array() : json::array{};
+}
+
+// TDLib's file object for a Bot API file reference ({file_id, file_unique_id, file_size}).
+json::object file_object(const json::object& media) {
+  const auto file_id = string_of(media, "file_id");
+  const auto size = integer_of(media, "file_size");
+  const auto local_id = static_cast<std::int64_t>(std::hash<std::string_view>{}(file_id) & 0x7fffffff);
+  return json::object{
+      {"@type", "file"},
+      {"id", local_id},
+      {"size", size},
+      {"expected_size", size},
+      {"local", json::object{{"@type", "localFile"}, {"path", ""}, {"can_be_downloaded", true},
+                             {"can_be_deleted", false}, {"is_downloading_active", false},
+                             {"is_downloading_completed", false}, {"download_offset", 0},
+                             {"downloaded_prefix_size", 0}, {"downloaded_size", 0}}},
+      {"remote", json::object{{"@type", "remoteFile"}, {"id", file_id},
+                              {"unique_id", string_of(media, "file_unique_id")}, {"is_uploading_active", false},
+                              {"is_uploading_completed", true}, {"uploaded_size", size}}}};
+}
+
+json::object caption_of(const json::object& content) {
+  return formatted_text(string_of(content, "caption"), array_of(content, "caption_entities"));
+}
+
+json::object photo_content(const json::object& content) {
+  json::array sizes;
+  for (const auto& size : array_of(content, "photo")) {
+    if (!size.is_object()) continue;
+    const auto& s = size.as_object();
+    sizes.push_back(json::object{{"@type", "photoSize"}, {"type", "x"}, {"photo", file_object(s)},
+                                 {"width", integer_of(s, "width")}, {"height", integer_of(s, "height")},
+                                 {"progressive_sizes", json::array{}}});
+  }
+  return json::object{{"@type", "messagePhoto"},
+                      {"photo", json::object{{"@type", "photo"}, {"has_stickers", false},
+                                             {"minithumbnail", nullptr}, {"sizes", std::move(sizes)}}},
+                      {"caption", caption_of(content)},
+                      {"show_caption_above_media", false},
+                      {"has_spoiler", false},
+                      {"is_secret", false}};
+}
+
+// One media kind of the Bot API (document, video, ...) as TDLib's content and object names.
+struct MediaKind {
+  std::string_view bot_api;
+  std::string_view content_type;
+  std::string_view content_field;
+  std::string_view object_type;
+  std::string_view file_field;
+  bool has_caption;
+};
+
+constexpr MediaKind kMediaKinds[] = {
+    {"document", "messageDocument", "document", "document", "document", true},
+    {"video", "messageVideo", "video", "video", "video", true},
+    {"audio", "messageAudio", "audio", "audio", "audio", true},
+    {"voice", "messageVoiceNote", "voice_note", "voiceNote", "voice", true},
+    {"animation", "messageAnimation", "animation", "animation", "animation", true},
+    {"sticker", "messageSticker", "sticker", "sticker", "sticker", false},
+    {"video_note", "messageVideoNote", "video_note", "videoNote", "video", false},
+};
+
+json::object media_content(const MediaKind& kind, const json::object& media, const json::object& content) {
+  json::object object{{"@type", kind.object_type}};
+  for (auto field : {"duration", "width", "height", "length"}) {
+    if (media.contains(field)) object[field] = integer_of(media, field);
+  }
+  for (auto field : {"file_name", "mime_type"}) {
+    if (media.contains(field)) object[field] = string_of(media, field);
+  }
+  if (kind.bot_api == "sticker") {
+    object["emoji"] = string_of(media, "emoji");
+    object["format"] = json::object{{"@type", "stickerFormatWebp"}};
+  }
+  object[kind.file_field] = file_object(media);
+  json::object out{{"@type", kind.content_type}, {kind.content_field, std::move(object)}};
+  if (kind.has_caption) out["caption"] = caption_of(content);
+  return out;
+}
+
+json::object service_content(const json::object& content) {
+  if (const auto* created = content.if_contains("forum_topic_created"); created && created->is_object()) {
+    const auto& c = created->as_object();
+    return json::object{{"@type", "messageForumTopicCreated"},
+                        {"name", string_of(c, "name")},
+                        {"icon", json::object{{"@type", "forumTopicIcon"}, {"color", integer_of(c, "icon_color")},
+                                              {"custom_emoji_id", string_of(c, "icon_custom_emoji_id")}}}};
+  }
+  if (content.contains("forum_topic_closed")) {
+    return json::object{{"@type", "messageForumTopicIsClosedToggled"}, {"is_closed", true}};
+  }
+  if (content.contains("forum_topic_reopened")) {
+    return json::object{{"@type", "messageForumTopicIsClosedToggled"}, {"is_closed", false}};
+  }
+  if (const auto* edited = content.if_contains("forum_topic_edited"); edited && edited->is_object()) {
+    const auto& e = edited->as_object();
+    return json::object{{"@type", "messageForumTopicEdited"},
+                        {"name", string_of(e, "name")},
+                        {"edit_icon_custom_emoji_id", e.contains("icon_custom_emoji_id")},
+                        {"icon_custom_emoji_id", string_of(e, "icon_custom_emoji_id")}};
+  }
+  return json::object{{"@type", "messageUnsupported"}};
+}
+
+}  // namespace
+
+json::object user_object(const model::World& world, Id user_id) {
+  const auto* a = world.account(user_id);
+  json::object type = a && a->is_bot ? json::object{{"@type", "userTypeBot"}, {"can_be_edited", false},
+                                                    {"can_join_groups", true},
+                                                    {"can_read_all_group_messages", a->can_read_all_group_messages},
+                                                    {"is_inline", false}}
+                                     : json::object{{"@type", "userTypeRegular"}};
+  json::array usernames;
+  if (a && !a->username.empty()) usernames.push_back(json::string(a->username));
+  return json::object{
+      {"@type", "user"},
+      {"id", user_id},
+      {"first_name", a ? a->first_name : "Deleted Account"},
+      {"last_name", a ? a->last_name : ""},
+      {"usernames", json::object{{"@type", "usernames"}, {"active_usernames", usernames},
+                                 {"disabled_usernames", json::array{}},
+                                 {"editable_username", a ? a->username : ""}}},
+      {"phone_number", a ? model::phone_digits(a->phone_number) : ""},
+      {"status", json::object{{"@type", "userStatusEmpty"}}},
+      {"is_contact", false},
+      {"is_verified", false},
+      {"is_premium", false},
+      {"is_support", false},
+      {"have_access", a != nullptr},
+      {"type", std::move(type)},
+      {"language_code", a ? a->language_code : ""}};
+}
+
+json::object private_chat_object(const model::World& world, Id other_id) {
+  const auto* a = world.account(other_id);
+  std::string title = a ? a->first_name : "Deleted Account";
+  if (a && !a->last_name.empty()) title += " " + a->last_name;
+  return json::object{{"@type", "chat"},
+                      {"id", other_id},
+                      {"type", json::object{{"@type", "chatTypePrivate"}, {"user_id", other_id}}},
+                      {"title", std::move(title)},
+                      {"photo", nullptr},
+                      {"unread_count", 0}};
+}
+
+json::object group_chat_object(const model::Chat& group) {
+  return json::object{{"@type", "chat"},
+                      {"id", group.id},
+                      {"type", json::object{{"@type", "chatTypeSupergroup"},
+                                            {"supergroup_id", kSupergroupIdBase - group.id},
+                                            {"is_channel", false}}},
+                      {"title", group.title},
+                      {"photo", nullptr},
+                      {"view_as_topics", group.is_forum},
+                      {"unread_count", 0}};
+}
+
+json::object chat_object(const model::World& world, const model::Chat& chat, Id viewer) {
+  if (chat.type == model::ChatType::kPrivate) return private_chat_object(world, world.chat_id_for(chat, viewer));
+  return group_chat_object(chat);
+}
+
+json::object content_object(const model::World& world, const json::object& content) {
+  if (content.contains("text")) {
+    return json::object{{"@type", "messageText"},
+                        {"text", formatted_text(string_of(content, "text"), array_of(content, "entities"))}};
+  }
+  if (content.contains("photo")) return photo_content(content);
+  for (const auto& kind : kMediaKinds) {
+    const auto* media = content.if_contains(kind.bot_api);
+    if (media && media->is_object()) return media_content(kind, media->as_object(), content);
+  }
+  if (const auto* location = content.if_contains("location"); location && location->is_object()) {
+    const auto& l = location->as_object();
+    auto number = [&](std::string_view key) {
+      const auto* v = l.if_contains(key);
+      return v && v->is_number() ? v->to_number<double>() : 0.0;
+    };
+    return json::object{{"@type", "messageLocation"},
+                        {"location", json::object{{"@type", "location"}, {"latitude", number("latitude")},
+                                                  {"longitude", number("longitude")}, {"horizontal_accuracy", 0}}},
+                        {"live_period", 0},
+                        {"expires_in", 0},
+                        {"heading", 0},
+                        {"proximity_alert_radius", 0}};
+  }
+  if (const auto* contact = content.if_contains("contact"); contact && contact->is_object()) {
+    const auto& c = contact->as_object();
+    return json::object{{"@type", "messageContact"},
+                        {"contact", json::object{{"@type", "contact"}, {"phone_number", string_of(c, "phone_number")},
+                                                 {"first_name", string_of(c, "first_name")},
+                                                 {"last_name", string_of(c, "last_name")}, {"vcard", ""},
+                                                 {"user_id", integer_of(c, "user_id")}}}};
+  }
+  return service_content(content);
+}
+
+json::object message_object(const model::World& world, const model::Chat& chat, const model::Message& message,
+                            Id viewer) {
+  json::object out{{"@type", "message"},
+                   {"id", td_message_id(message.id)},
+                   {"sender_id", json::object{{"@type", "messageSenderUser"}, {"user_id", message.from}}},
+                   {"chat_id", world.chat_id_for(chat, viewer)},
+                   {"sending_state", nullptr},
+                   {"is_outgoing", message.from == viewer},
+                   {"can_be_edited", message.from == viewer},
+                   {"date", message.date},
+                   {"edit_date", message.edit_date},
+                   {"message_thread_id", message.thread_id != 0 ? td_message_id(message.thread_id) : 0},
+                   {"is_topic_message", message.thread_id != 0},
+                   {"media_album_id", message.media_group_id.empty() ? std::string("0") : message.media_group_id},
+                   {"reply_to", nullptr},
+                   {"forward_info", nullptr},
+                   {"reply_markup", nullptr},
+                   {"content", content_object(world, message.content)}};
+  if (message.reply_to != 0) {
+    out["reply_to"] = json::object{{"@type", "messageReplyToMessage"},
+                                   {"chat_id", world.chat_id_for(chat, viewer)},
+                                   {"message_id", td_message_id(message.reply_to)}};
+  }
+  if (!message.forward_origin.empty()) {
+    const auto* sender = message.forward_origin.if_contains("sender_user");
+    Id sender_id = sender && sender->is_object() ? integer_of(sender->as_object(), "id") : 0;
+    out["forward_info"] =
+        json::object{{"@type", "messageForwardInfo"},
+                     {"origin", json::object{{"@type", "messageOriginUser"}, {"sender_user_id", sender_id}}},
+                     {"date", integer_of(message.forward_origin, "date")}};
+  }
+  return out;
+}
+
+json::object authorization_state(std::string_view type) { return json::object{{"@type", type}}; }
+
+json::object error_object(const ApiError& error) {
+  // The model speaks Bot API texts ("Bad Request: chat not found"); TDLib has no prefix.
+  std::string_view message = error.description;
+  for (std::string_view prefix : {"Bad Request: ", "Forbidden: ", "Unauthorized: "}) {
+    if (message.starts_with(prefix)) message.remove_prefix(prefix.size());
+  }
+  std::string text(message);
+  if (text == "chat not found") text = "Chat not found";
+  return json::object{{"@type", "error"}, {"code", error.code}, {"message", text}};
+}
+
+}  // namespace tgsim::td
