@@ -64,6 +64,11 @@ struct Event {
   bool is_service = false;     // a service message (member joined, topic edited, pinned …)
 
   std::vector<std::string> new_reactions;  // reaction events: the emoji now set by `from`
+
+  // --- intercepted messages (issue 4) ---
+  // kOutgoingSeen: the message's Bot API `reply_markup` (inline keyboard) as compact JSON, so
+  // the intercepted copy can list its buttons; empty when none.
+  std::string reply_markup_json;
 };
 
 }  // namespace topicdesk::core

@@ -132,6 +132,7 @@ std::string event_to_json(const Event& e) {
                    {"media_group_id", e.media_group_id},
                    {"is_service", e.is_service},
                    {"new_reactions", std::move(reactions)}};
+  if (!e.reply_markup_json.empty()) obj["reply_markup_json"] = e.reply_markup_json;  // issue 4
   return json::serialize(obj);
 }
 
@@ -170,6 +171,7 @@ void read_event_fields(Reader& r, Event& e, std::string& kind, std::string& cont
   r.get("media_group_id", e.media_group_id);
   r.get("is_service", e.is_service);
   r.get("new_reactions", e.new_reactions);
+  r.get("reply_markup_json", e.reply_markup_json);  // issue 4
 }
 
 }  // namespace

@@ -332,6 +332,7 @@ std::optional<Dispatcher::Call> Dispatcher::build_call(Prepared& p) {
     return copy_call(p);
   }
   if (kind == job::kEditText || kind == job::kEditCaption || kind == job::kSetReaction) return edit_call(p);
+  if (kind == job::kInterceptText || kind == job::kInterceptCopy) return intercept_call(p);  // issue 4
   Call call{.params = target_of(p)};
   if (kind == job::kSendText) {
     call.method = "sendMessage";
@@ -395,6 +396,41 @@ Dispatcher::Call Dispatcher::copy_call(const Prepared& p) {
   return call;
 }
 
+// --- intercepted messages (issue 4) ---
+// The marked copy of a message the bot's program (or the account's owner) sent to the user:
+// sendMessage of the marked text, or copyMessage with the marked caption (or, for content
+// without a caption, the marker as an inline button). Linked like a user's message, so
+// operators can reply to it and edits can follow it.
+Dispatcher::Call Dispatcher::intercept_call(const Prepared& p) {
+  const JobPayload& pl = p.payload;
+  Call call{.params = target_of(p)};
+  if (p.job.kind == job::kInterceptText) {
+    call.method = "sendMessage";
+    call.params["text"] = pl.text;
+    add_entities(call.params, "entities", pl.entities_json);
+  } else {
+    call.method = "copyMessage";
+    call.params["from_chat_id"] = p.dialog ? p.dialog->user_id : pl.chat;
+    call.params["message_id"] = pl.message_id;
+    if (!pl.text.empty()) {
+      call.params["caption"] = pl.text;
+      add_entities(call.params, "caption_entities", pl.entities_json);
+    } else {
+      json::object marker{{"text", "📤 intercepted"}, {"callback_data", "td:intercepted"}};
+      call.params["reply_markup"] = json::object{{"inline_keyboard", json::array{json::array{marker}}}};
+    }
+  }
+  if (auto reply = linked_message(p, pl.reply_to)) call.params["reply_parameters"] = reply_parameters(reply);
+  call.record = [this, connection_id = p.connection->context.id, dialog_id = p.dialog ? p.dialog->id : 0,
+                 source = pl.message_id](const json::value& result) {
+    auto copy = message_id_of(result);
+    if (copy == 0 || dialog_id == 0) return;
+    store_.add_link(store::MessageLink{.connection_id = connection_id, .dialog_id = dialog_id,
+                                       .user_message_id = source, .group_message_id = copy,
+                                       .direction = store::LinkDirection::kUserToGroup});
+  };
+  return call;
+}
 // Edits and reactions act on the linked copy of the source message; without one there is nothing to do.
 std::optional<Dispatcher::Call> Dispatcher::edit_call(Prepared& p) {
   const JobPayload& pl = p.payload;

@@ -87,6 +87,7 @@ class Dispatcher {
   boost::json::object target_of(const Prepared& prepared) const;     // chat_id (+ topic) of the destination
   Call copy_call(const Prepared& prepared);
   std::optional<Call> edit_call(Prepared& prepared);                  // nullopt: no linked copy, done
+  Call intercept_call(const Prepared& prepared);  // --- intercepted messages (issue 4) ---
   std::string topic_title_for(const Prepared& prepared);
   core::MessageId linked_message(const Prepared& prepared, core::MessageId source);
   boost::asio::awaitable<void> on_failure(Prepared& prepared, const telegram::ApiResult& result);

@@ -151,7 +151,7 @@ void Engine::route(const Event& e, UnixMillis now) {
     case EventKind::kOperatorReaction: return on_operator_reaction(e, now);
     case EventKind::kTopicClosedInApp: return on_topic_closed_in_app(e, now);
     case EventKind::kTopicReopenedInApp: return on_topic_reopened_in_app(e, now);
-    case EventKind::kOutgoingSeen: return;  // INTERCEPT_EXTERNAL, issue 4
+    case EventKind::kOutgoingSeen: return on_outgoing_seen(e, now);  // issue 4: engine_intercept.cpp
   }
 }
 

@@ -92,6 +92,12 @@ class Engine {
   std::optional<store::Dialog> own_dialog_by_thread(core::ThreadId thread) const;
   bool answers_in_general() const;
 
+  // --- intercepted messages (issue 4): engine_intercept.cpp ---
+  void on_outgoing_seen(const core::Event& event, core::UnixMillis now);
+  std::optional<store::Dialog> dialog_for_intercepted(const core::Event& event, core::UnixMillis now);
+  void open_intercepted_dialog(store::Dialog& dialog, core::UnixMillis now);
+  void gather_intercepted_album(const store::Dialog& dialog, const core::Event& event, core::UnixMillis now);
+  void flush_intercepted_album(const store::Dialog& dialog, core::UnixMillis now);
   store::Dialog open_dialog(const core::Event& event, core::UnixMillis now);
   void reopen_dialog(store::Dialog& dialog, core::UnixMillis now);
   void close_dialog(store::Dialog& dialog, core::UnixMillis now, std::string_view by);

@@ -30,6 +30,12 @@ inline constexpr std::string_view kSendText = "send_text";              // sendM
 inline constexpr std::string_view kEditText = "edit_text";              // editMessageText of the linked copy
 inline constexpr std::string_view kEditCaption = "edit_caption";        // editMessageCaption of the linked copy
 inline constexpr std::string_view kSetReaction = "set_reaction";        // setMessageReaction on the linked copy
+// --- intercepted messages (issue 4): a message the bot's program (or the account owner) sent
+// to the user, copied into the topic marked as intercepted; linked like a user's message.
+inline constexpr std::string_view kInterceptText = "intercept_text";  // sendMessage: text = marked text
+// copyMessage user chat → topic; non-empty text replaces the caption (marked), empty text
+// (content without a caption) gets the marker as an inline button instead.
+inline constexpr std::string_view kInterceptCopy = "intercept_copy";
 }  // namespace job
 
 // Lower goes first among ready queue heads.

@@ -1,0 +1,264 @@
+// Intercepted messages (issue 4): kOutgoingSeen events become marked copies in the topic.
+//
+// Decisions (docs/parameters.md, INTERCEPT_EXTERNAL):
+// - The bot's program answering does not mean a human took care of the user: the dialog's
+//   status does not change (a closed dialog stays closed, a waiting one keeps waiting).
+// - A human (an account's owner writing from their own app) answering is a support answer:
+//   the dialog becomes support_answered, as if an operator had replied in the topic.
+// - A message to a user without a dialog opens one (support_answered: nobody waits for us), with
+//   topic and card but no WELCOME; not for users who could not open one themselves
+//   (IGNORE_CHATS, WHITE_LIST, PRIVATE_KEYWORDS).
+#include <boost/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "core/event_json.h"
+#include "core/utf8.h"
+#include "relay/engine.h"
+#include "relay/intercept.h"
+
+namespace topicdesk::relay {
+namespace json = boost::json;
+using core::Event;
+using core::UnixMillis;
+using store::Dialog;
+using store::DialogStatus;
+
+namespace {
+
+// Same key space and state format as the engine's album gathering (engine.cpp), so on_timer
+// flushes an intercepted album like any other: as copy_album_to_topic.
+std::string intercepted_album_key(core::DialogId dialog) { return "album:" + std::to_string(dialog) + ":i"; }
+
+std::string album_state_json(const std::string& media_group_id, const JobPayload& payload) {
+  json::object o;
+  o["media_group_id"] = media_group_id;
+  o["payload"] = payload_to_json(payload);
+  return json::serialize(o);
+}
+
+struct AlbumState {
+  std::string media_group_id;
+  JobPayload payload;
+};
+
+std::optional<AlbumState> album_state_from_json(std::string_view text) {
+  boost::system::error_code ec;
+  json::value v = json::parse(text, ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  const auto* group = v.get_object().if_contains("media_group_id");
+  const auto* payload = v.get_object().if_contains("payload");
+  if (!group || !group->is_string() || !payload || !payload->is_string()) return std::nullopt;
+  auto parsed = payload_from_json(payload->get_string());
+  if (!parsed) return std::nullopt;
+  return AlbumState{std::string(group->get_string()), std::move(*parsed)};
+}
+
+std::string intercepted_event_json(const Event& e, bool by_human) {
+  json::object o;
+  o["message_id"] = e.message_id;
+  o["content"] = core::to_string(e.content);
+  if (!e.text.empty()) o["text"] = e.text;
+  o["by"] = by_human ? "owner" : "program";
+  return json::serialize(o);
+}
+
+}  // namespace
+
+void Engine::on_outgoing_seen(const Event& e, UnixMillis now) {
+  if (!context_.params.intercept_external || e.is_service) return;
+  auto dialog = dialog_for_intercepted(e, now);
+  if (!dialog) return;
+  const bool by_human = sent_by_human(e);
+  flush_album(*dialog, Side::kGroup, now);  // the user's album written before this answer goes first
+
+  if (!e.media_group_id.empty()) {
+    gather_intercepted_album(*dialog, e, now);
+  } else {
+    flush_intercepted_album(*dialog, now);
+    JobPayload copy{.dialog = dialog->id, .to = Side::kGroup, .message_id = e.message_id,
+                    .reply_to = e.reply_to_message_id};
+    if (e.content == core::ContentKind::kText || takes_caption(e.content)) {
+      auto marked = mark_intercepted(e, e.content == core::ContentKind::kText ? kMaxTextUnits : kMaxCaptionUnits);
+      copy.text = std::move(marked.text);
+      copy.entities_json = std::move(marked.entities_json);
+    }
+    enqueue(e.content == core::ContentKind::kText ? job::kInterceptText : job::kInterceptCopy, copy, kPriorityNormal,
+            now);
+  }
+  if (by_human) {
+    bool was_closed = dialog->status == DialogStatus::kClosed;
+    set_status(*dialog, DialogStatus::kSupportAnswered, now);
+    dialog->last_operator_reply_at = now;
+    store_.update_dialog(*dialog);
+    if (was_closed) event(*dialog, "dialog_reopened", R"({"by":"owner"})", now);
+  }
+  event(*dialog, "message_intercepted", intercepted_event_json(e, by_human), now);
+}
+
+// The dialog of the user the message went to; opened when the user could have opened one.
+std::optional<Dialog> Engine::dialog_for_intercepted(const Event& e, UnixMillis now) {
+  const auto& p = context_.params;
+  const core::UserId user = e.chat_id;  // a private chat's id is the user's id
+  if (user <= 0 || user == context_.group_id) return std::nullopt;
+  if (std::find(p.ignore_chats.begin(), p.ignore_chats.end(), e.chat_id) != p.ignore_chats.end()) return std::nullopt;
+  if (auto dialog = store_.dialog_by_user(context_.id, user)) return dialog;
+  if (!p.white_list.empty()) {
+    auto known = store_.user(context_.id, user);
+    if (!core::matches_user(p.white_list, user, known ? known->username : "")) return std::nullopt;
+  }
+  if (!p.private_keywords.empty()) return std::nullopt;  // only the user's own words open a dialog
+  Dialog dialog = store_.create_dialog(context_.id, user, context_.group_id, now);
+  open_intercepted_dialog(dialog, now);
+  return dialog;
+}
+
+void Engine::open_intercepted_dialog(Dialog& dialog, UnixMillis now) {
+  const auto& p = context_.params;
+  dialog.pseudonym = core::pseudonym(context_.id, dialog.user_id);
+  dialog.status = DialogStatus::kSupportAnswered;
+  dialog.status_changed_at = now;
+  store_.update_dialog(dialog);
+  enqueue(job::kCreateTopic, JobPayload{.dialog = dialog.id}, kPriorityNewDialog, now);
+  if (p.auto_info) post_in_topic(dialog, info_for(dialog, p.hide_info == core::HideInfo::kOff), kPriorityNewDialog, now);
+  json::object o{{"user_id", dialog.user_id}, {"by", "intercepted"}};
+  event(dialog, "dialog_created", json::serialize(o), now);
+}
+
+// Albums are gathered like the users' (the parts arrive one by one) and copied as they are;
+// the marker goes first, when the first part is seen.
+void Engine::gather_intercepted_album(const Dialog& dialog, const Event& e, UnixMillis now) {
+  std::string key = intercepted_album_key(dialog.id);
+  std::optional<AlbumState> album;
+  if (auto timer = store_.timer_get(context_.id, key)) album = album_state_from_json(timer->payload);
+  if (album && album->media_group_id != e.media_group_id) {
+    flush_intercepted_album(dialog, now);
+    album.reset();
+  }
+  if (!album) {
+    post_in_topic(dialog, intercept_album_marker(sent_by_human(e)), kPriorityNormal, now);
+    album = AlbumState{e.media_group_id, JobPayload{.dialog = dialog.id, .to = Side::kGroup}};
+  }
+  auto& ids = album->payload.message_ids;
+  if (std::find(ids.begin(), ids.end(), e.message_id) == ids.end()) ids.push_back(e.message_id);
+  std::sort(ids.begin(), ids.end());
+  if (album->payload.reply_to == 0) album->payload.reply_to = e.reply_to_message_id;
+  store_.timer_set(context_.id, key, now + kAlbumGatherMillis, album_state_json(album->media_group_id, album->payload));
+}
+
+void Engine::flush_intercepted_album(const Dialog& dialog, UnixMillis now) {
+  auto timer = store_.timer_get(context_.id, intercepted_album_key(dialog.id));
+  if (!timer) return;
+  emit_album(timer->payload, now);
+  store_.timer_delete(timer->id);
+}
+
+// ---- presentation (intercept.h) --------------------------------------------------------
+
+bool sent_by_human(const Event& e) { return !e.sender_is_bot && !e.from.is_bot; }
+
+std::string intercept_marker(bool by_human) {
+  return by_human ? "📤 Sent by the account owner from their app" : "📤 Sent by the bot's program";
+}
+
+std::string intercept_album_marker(bool by_human) { return intercept_marker(by_human) + " (album below)"; }
+
+bool takes_caption(core::ContentKind content) {
+  using core::ContentKind;
+  switch (content) {
+    case ContentKind::kPhoto:
+    case ContentKind::kVideo:
+    case ContentKind::kAnimation:
+    case ContentKind::kDocument:
+    case ContentKind::kAudio:
+    case ContentKind::kVoice:
+      return true;
+    default:
+      return false;
+  }
+}
+
+namespace {
+
+std::string string_field(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  return v && v->is_string() ? std::string(v->get_string()) : std::string();
+}
+
+// "[Label]" plus where the button leads, for the operators' eyes.
+std::string button_as_text(const json::object& button) {
+  std::string out = "[" + string_field(button, "text");
+  if (auto url = string_field(button, "url"); !url.empty()) out += " ↗ " + url;
+  if (const auto* app = button.if_contains("web_app"); app && app->is_object()) {
+    out += " ▸ web app " + string_field(app->get_object(), "url");
+  }
+  if (const auto* login = button.if_contains("login_url"); login && login->is_object()) {
+    out += " ↗ login " + string_field(login->get_object(), "url");
+  }
+  if (button.contains("pay")) out += " (pay)";
+  return out + "]";
+}
+
+// Shifts every entity by `units` (the marker in front of the text) and keeps only those that
+// end before `limit`.
+std::string shift_entities(std::string_view entities_json, std::size_t units, std::size_t limit) {
+  if (entities_json.empty()) return {};
+  boost::system::error_code ec;
+  json::value v = json::parse(entities_json, ec);
+  if (ec || !v.is_array()) return {};
+  json::array out;
+  for (auto& item : v.get_array()) {
+    auto* entity = item.if_object();
+    if (!entity) continue;
+    const auto* offset = entity->if_contains("offset");
+    const auto* length = entity->if_contains("length");
+    if (!offset || !length || !offset->is_int64() || !length->is_int64()) continue;
+    std::int64_t moved = offset->get_int64() + static_cast<std::int64_t>(units);
+    if (moved + length->get_int64() > static_cast<std::int64_t>(limit)) continue;
+    (*entity)["offset"] = moved;
+    out.push_back(std::move(item));
+  }
+  return out.empty() ? std::string() : json::serialize(out);
+}
+
+}  // namespace
+
+std::string buttons_as_text(std::string_view reply_markup_json) {
+  if (reply_markup_json.empty()) return {};
+  boost::system::error_code ec;
+  json::value v = json::parse(reply_markup_json, ec);
+  if (ec || !v.is_object()) return {};
+  const auto* keyboard = v.get_object().if_contains("inline_keyboard");
+  if (!keyboard || !keyboard->is_array()) return {};
+  std::string out;
+  for (const auto& row : keyboard->get_array()) {
+    if (!row.is_array() || row.get_array().empty()) continue;
+    std::string line = "⌨️";
+    for (const auto& button : row.get_array()) {
+      if (button.is_object()) line += " " + button_as_text(button.get_object());
+    }
+    if (!out.empty()) out += "\n";
+    out += line;
+  }
+  return out;
+}
+
+MarkedText mark_intercepted(const Event& e, std::size_t max_units) {
+  const std::string head = intercept_marker(sent_by_human(e)) + "\n";
+  const std::size_t head_units = core::utf16_length(head);
+  std::string text = head + e.text;
+  const std::size_t body_end = core::utf16_length(text);
+  if (auto buttons = buttons_as_text(e.reply_markup_json); !buttons.empty()) text += "\n\n" + buttons;
+
+  std::size_t limit = body_end;
+  if (core::utf16_length(text) > max_units) {
+    constexpr std::string_view kEllipsis = "…";
+    text = core::utf16_truncate(text, max_units - core::utf16_length(kEllipsis));
+    limit = std::min(limit, core::utf16_length(text));
+    text += kEllipsis;
+  }
+  return MarkedText{std::move(text), shift_entities(e.entities_json, head_units, limit)};
+}
+
+}  // namespace topicdesk::relay
