@@ -27,11 +27,12 @@ std::chrono::milliseconds left_until(Clock::time_point deadline) {
 std::string describe(const json::object& error) { return std::to_string(error_code(error)) + " " + error_message(error); }
 
 // After a request that changes the state: waits for the change unless it came already.
-asio::awaitable<core::Status> await_next_state(TdClient& client, std::uint64_t seen, std::chrono::milliseconds timeout,
-                                               const std::string& step) {
-  if (client.auth_state_version() > seen) co_return core::Ok{};
-  if (co_await client.wait_auth_change(seen, timeout)) co_return core::Ok{};
-  co_return core::make_error(client.name() + ": no answer from Telegram within " +
+asio::awaitable<core::Status> await_next_state(TdClient* client, std::uint64_t seen, std::chrono::milliseconds timeout,
+                                               std::string step) {
+  if (client->auth_state_version() > seen) co_return core::Ok{};
+  auto changed = co_await client->wait_auth_change(seen, timeout);
+  if (changed) co_return core::Ok{};
+  co_return core::make_error(client->name() + ": no answer from Telegram within " +
                              std::to_string(timeout.count() / 1000) + " s while " + step);
 }
 
@@ -56,7 +57,7 @@ class InteractiveLogin {
       core::Status step = core::Ok{};
       if (state.empty() || state == auth_state::kWaitTdlibParameters) {
         const std::string step_name = "starting TDLib";
-        step = co_await await_next_state(client_, seen, dialog_.step_timeout, step_name);
+        step = co_await await_next_state(&client_, seen, dialog_.step_timeout, step_name);
       } else if (state == auth_state::kWaitPhoneNumber) {
         step = co_await start_login(seen);
       } else if (state == auth_state::kWaitOtherDeviceConfirmation) {
@@ -91,7 +92,7 @@ class InteractiveLogin {
                                                         describe(answer));
     }
     const std::string step_name = "starting the sign-in";
-    co_return co_await await_next_state(client_, seen, dialog_.step_timeout, step_name);
+    co_return co_await await_next_state(&client_, seen, dialog_.step_timeout, step_name);
   }
 
   asio::awaitable<core::Status> show_qr(std::uint64_t seen) {
@@ -99,7 +100,7 @@ class InteractiveLogin {
     if (link != last_link_ && dialog_.show_qr_link) dialog_.show_qr_link(link);
     last_link_ = link;
     const std::string step_name = "waiting for the QR code to be scanned";
-    co_return co_await await_next_state(client_, seen, dialog_.step_timeout, step_name);
+    co_return co_await await_next_state(&client_, seen, dialog_.step_timeout, step_name);
   }
 
   asio::awaitable<core::Status> enter_code(std::uint64_t seen) {
@@ -117,7 +118,7 @@ class InteractiveLogin {
     json::object request{{"@type", "checkAuthenticationCode"}, {"code", *code}};
     json::object answer = co_await client_.request(std::move(request), dialog_.step_timeout);
     const std::string step_name = "checking the code";
-    if (!is_error(answer)) co_return co_await await_next_state(client_, seen, dialog_.step_timeout, step_name);
+    if (!is_error(answer)) co_return co_await await_next_state(&client_, seen, dialog_.step_timeout, step_name);
     if (error_message(answer).find("PHONE_CODE_INVALID") == std::string::npos) {
       co_return fail("the code was not accepted: " + describe(answer));
     }
@@ -136,7 +137,7 @@ class InteractiveLogin {
     json::object answer = co_await client_.request(std::move(request), dialog_.step_timeout);
     if (!is_error(answer)) {
       const std::string step_name = "checking the 2FA password";
-      co_return co_await await_next_state(client_, seen, dialog_.step_timeout, step_name);
+      co_return co_await await_next_state(&client_, seen, dialog_.step_timeout, step_name);
     }
     if (error_message(answer).find("PASSWORD_HASH_INVALID") == std::string::npos) {
       co_return fail("the 2FA password was not accepted: " + describe(answer));
@@ -180,9 +181,10 @@ asio::awaitable<core::Result<json::object>> log_in_bot(TdClient& client, std::st
       co_return core::make_error(client.name() + ": TDLib asks for " + state + "; the database directory " +
                                  client.database_directory() + " holds a personal account's sign-in, not the bot's");
     }
-    auto left = left_until(deadline);
+    // (GCC 12 miscompiles a ?: inside a co_await expression: computed here.)
+    const std::chrono::milliseconds left = std::max(left_until(deadline), std::chrono::milliseconds(0));
     const std::string step_name = "signing the bot in";
-    auto step = co_await await_next_state(client, seen, left.count() > 0 ? left : std::chrono::milliseconds(0), step_name);
+    auto step = co_await await_next_state(&client, seen, left, step_name);
     if (!step) co_return step.error();
   }
   auto me = co_await get_me(client);

@@ -229,7 +229,8 @@ asio::awaitable<bool> TdClient::wait_auth_state(std::string wanted, std::chrono:
     if (type == auth_state::kClosed) co_return false;
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (left.count() <= 0) co_return false;
-    if (!co_await wait_auth_change(auth_state_version(), left)) co_return false;
+    auto changed = co_await wait_auth_change(auth_state_version(), left);  // (not inside an if: GCC 12)
+    if (!changed) co_return false;
   }
 }
 

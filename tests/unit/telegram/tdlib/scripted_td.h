@@ -4,13 +4,12 @@
 #pragma once
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/use_future.hpp>
 #include <boost/json.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
-#include <future>
+#include <optional>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -99,13 +98,25 @@ class ScriptedTd {
   int next_client_id_ = 1;
 };
 
+template <class T>
+boost::asio::awaitable<void> store_result(std::function<boost::asio::awaitable<T>()> body, std::optional<T>* out) {
+  out->emplace(co_await body());
+}
+
 // Runs `body` as a coroutine on `io` until it finishes; returns its value.
 template <class T>
 T run_coroutine(boost::asio::io_context& io, std::function<boost::asio::awaitable<T>()> body) {
-  auto future = boost::asio::co_spawn(io, body(), boost::asio::use_future);
+  std::optional<T> result;
+  std::exception_ptr failure;
+  bool done = false;
+  boost::asio::co_spawn(io, store_result<T>(std::move(body), &result), [&](std::exception_ptr e) {
+    failure = e;
+    done = true;
+  });
   io.restart();
-  while (future.wait_for(std::chrono::seconds(0)) != std::future_status::ready) io.run_one();
-  return future.get();
+  while (!done) io.run_one();
+  if (failure) std::rethrow_exception(failure);
+  return std::move(*result);
 }
 
 }  // namespace topicdesk::telegram::tdlib::testing

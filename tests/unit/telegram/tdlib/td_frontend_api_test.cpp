@@ -1,0 +1,228 @@
+// TdFrontendApi: the dispatcher's Bot API calls, carried out by an account through TDLib.
+#include "telegram/tdlib/td_frontend_api.h"
+
+#include <gtest/gtest.h>
+
+#include "telegram/tdlib/td_adapter.h"
+#include "tests/unit/telegram/tdlib/td_harness.h"
+
+namespace topicdesk::telegram::tdlib {
+namespace {
+namespace asio = boost::asio;
+namespace json = boost::json;
+using namespace std::chrono_literals;
+using testing::Harness;
+using testing::ScriptedTd;
+
+constexpr std::int64_t kAlice = 7001;
+constexpr std::int64_t kGroup = -1001234567890;
+
+json::object pending_message(std::int64_t chat, std::int64_t temporary_id) {
+  return json::object{{"@type", "message"},
+                      {"id", temporary_id},
+                      {"chat_id", chat},
+                      {"is_outgoing", true},
+                      {"date", 1700000000},
+                      {"sending_state", json::object{{"@type", "messageSendingStatePending"}}},
+                      {"content", json::object{{"@type", "messageText"},
+                                               {"text", json::object{{"text", "hi"}, {"entities", json::array{}}}}}}};
+}
+
+json::object sent_message(std::int64_t chat, std::int64_t final_id) {
+  json::object message = pending_message(chat, final_id);
+  message.erase("sending_state");
+  return message;
+}
+
+void succeed(ScriptedTd& td, int id, std::int64_t chat, std::int64_t temporary, std::int64_t final_id) {
+  td.push(id, json::object{{"@type", "updateMessageSendSucceeded"},
+                           {"message", sent_message(chat, final_id)},
+                           {"old_message_id", temporary}});
+}
+
+struct FrontendHarness : Harness {
+  std::unique_ptr<TdClient> client;
+  std::unique_ptr<TdFrontendApi> api;
+  FrontendHarness() {
+    handlers["createPrivateChat"] = [](ScriptedTd& td, int id, const json::object& request) {
+      td.answer(id, request, json::object{{"@type", "chat"}, {"id", request.at("user_id")}});
+    };
+    handlers["getChat"] = [](ScriptedTd& td, int id, const json::object& request) {
+      td.answer(id, request,
+                json::object{{"@type", "chat"},
+                             {"id", request.at("chat_id")},
+                             {"title", "Support"},
+                             {"type", json::object{{"@type", "chatTypeSupergroup"}, {"is_channel", false}}}});
+    };
+    client = open();
+    TdFrontendOptions options;
+    options.send_timeout = 5s;
+    api = std::make_unique<TdFrontendApi>(*client, options);
+  }
+  ~FrontendHarness() {
+    api.reset();
+    client.reset();
+  }
+  ApiResult call(std::string method, json::object params) {
+    return run<ApiResult>([&]() { return api->call(method, params); });
+  }
+};
+
+TEST(TdFrontendApi, SendMessageAnswersTheFinalBotApiIdAfterSendSucceeded) {
+  FrontendHarness h;
+  h.handlers["sendMessage"] = [](ScriptedTd& td, int id, const json::object& request) {
+    td.push(id, json::object{{"@type", "updateNewMessage"}, {"message", pending_message(kAlice, 6291457)}});
+    td.answer(id, request, pending_message(kAlice, 6291457));
+    succeed(td, id, kAlice, 6291457, 6 * kMessageIdFactor);
+  };
+  json::object params{{"chat_id", kAlice},
+                      {"text", "Hi bold"},
+                      {"entities", json::array{json::object{{"type", "bold"}, {"offset", 3}, {"length", 4}}}},
+                      {"reply_parameters", json::object{{"message_id", 4}}}};
+  ApiResult r = h.call("sendMessage", params);
+  ASSERT_TRUE(r.ok) << r.description;
+  EXPECT_EQ(r.result.at("message_id"), 6);
+  EXPECT_EQ(r.result.at("chat").at("id"), kAlice);
+
+  ASSERT_EQ(h.td.requests_of("createPrivateChat").size(), 1u) << "TDLib must know the chat first";
+  auto sent = h.td.requests_of("sendMessage").at(0);
+  EXPECT_EQ(sent.at("chat_id"), kAlice);
+  EXPECT_EQ(sent.at("reply_to").at("message_id"), 4 * kMessageIdFactor);
+  const auto& text = sent.at("input_message_content").at("text");
+  EXPECT_EQ(text.at("text"), "Hi bold");
+  EXPECT_EQ(text.at("entities").at(0).at("type").at("@type"), "textEntityTypeBold");
+}
+
+TEST(TdFrontendApi, AConfirmationBeforeTheAnswerIsNotLost) {
+  FrontendHarness h;
+  h.handlers["sendMessage"] = [](ScriptedTd& td, int id, const json::object& request) {
+    succeed(td, id, kGroup, 9437185, 9 * kMessageIdFactor);
+    td.answer(id, request, pending_message(kGroup, 9437185));
+  };
+  ApiResult r = h.call("sendMessage", {{"chat_id", kGroup}, {"text", "x"}, {"message_thread_id", 100}});
+  ASSERT_TRUE(r.ok) << r.description;
+  EXPECT_EQ(r.result.at("message_id"), 9);
+  EXPECT_EQ(h.td.requests_of("sendMessage").at(0).at("message_thread_id"), 100 * kMessageIdFactor);
+}
+
+TEST(TdFrontendApi, SendFailedBecomesABotApiError) {
+  FrontendHarness h;
+  h.handlers["sendMessage"] = [](ScriptedTd& td, int id, const json::object& request) {
+    td.answer(id, request, pending_message(kAlice, 3145729));
+    td.push(id, json::object{{"@type", "updateMessageSendFailed"},
+                             {"message", pending_message(kAlice, 3145730)},
+                             {"old_message_id", 3145729},
+                             {"error", json::object{{"@type", "error"}, {"code", 403}, {"message", "USER_PRIVACY_RESTRICTED"}}}});
+  };
+  ApiResult r = h.call("sendMessage", {{"chat_id", kAlice}, {"text", "x"}});
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.error_code, 403);
+  EXPECT_EQ(r.description, "Forbidden: USER_PRIVACY_RESTRICTED");
+}
+
+TEST(TdFrontendApi, NoConfirmationIsANetworkErrorSoTheDispatcherRetries) {
+  FrontendHarness h;
+  h.api = std::make_unique<TdFrontendApi>(*h.client, TdFrontendOptions{.request_timeout = 5s, .send_timeout = 50ms});
+  h.handlers["sendMessage"] = [](ScriptedTd& td, int id, const json::object& request) {
+    td.answer(id, request, pending_message(kAlice, 3145729));
+  };
+  ApiResult r = h.call("sendMessage", {{"chat_id", kAlice}, {"text", "x"}});
+  EXPECT_TRUE(r.network_error());
+}
+
+TEST(TdFrontendApi, CopyMessagesForwardsAsCopiesAndSkipsWhatCannotBeCopied) {
+  FrontendHarness h;
+  h.handlers["forwardMessages"] = [](ScriptedTd& td, int id, const json::object& request) {
+    json::array messages{pending_message(kGroup, 20971521), nullptr, pending_message(kGroup, 22020097)};
+    td.answer(id, request, json::object{{"@type", "messages"}, {"total_count", 3}, {"messages", messages}});
+    succeed(td, id, kGroup, 22020097, 21 * kMessageIdFactor);
+    succeed(td, id, kGroup, 20971521, 20 * kMessageIdFactor);
+  };
+  ApiResult r = h.call("copyMessages", {{"chat_id", kGroup},
+                                        {"message_thread_id", 100},
+                                        {"from_chat_id", kAlice},
+                                        {"message_ids", json::array{3, 4, 5}}});
+  ASSERT_TRUE(r.ok) << r.description;
+  EXPECT_EQ(json::serialize(r.result), R"([{"message_id":20},{"message_id":21}])");
+  auto forward = h.td.requests_of("forwardMessages").at(0);
+  EXPECT_EQ(forward.at("send_copy"), true);
+  EXPECT_EQ(forward.at("from_chat_id"), kAlice);
+  EXPECT_EQ(forward.at("message_thread_id"), 100 * kMessageIdFactor);
+  EXPECT_EQ(json::serialize(forward.at("message_ids")), "[3145728,4194304,5242880]");
+}
+
+TEST(TdFrontendApi, CopyMessageFromTheGroupToTheUser) {
+  FrontendHarness h;
+  h.handlers["forwardMessages"] = [](ScriptedTd& td, int id, const json::object& request) {
+    td.answer(id, request, json::object{{"@type", "messages"}, {"total_count", 1},
+                                        {"messages", json::array{pending_message(kAlice, 8388609)}}});
+    succeed(td, id, kAlice, 8388609, 8 * kMessageIdFactor);
+  };
+  ApiResult r = h.call("copyMessage", {{"chat_id", kAlice}, {"from_chat_id", kGroup}, {"message_id", 300}});
+  ASSERT_TRUE(r.ok) << r.description;
+  EXPECT_EQ(json::serialize(r.result), R"({"message_id":8})");
+  EXPECT_EQ(h.td.requests_of("forwardMessages").at(0).at("message_ids").at(0), 300 * kMessageIdFactor);
+}
+
+TEST(TdFrontendApi, EditMessageText) {
+  FrontendHarness h;
+  h.handlers["editMessageText"] = [](ScriptedTd& td, int id, const json::object& request) {
+    td.answer(id, request, sent_message(kAlice, request.at("message_id").as_int64()));
+  };
+  ApiResult r = h.call("editMessageText", {{"chat_id", kAlice}, {"message_id", 8}, {"text", "fixed"}});
+  ASSERT_TRUE(r.ok) << r.description;
+  EXPECT_EQ(r.result.at("message_id"), 8);
+  auto edit = h.td.requests_of("editMessageText").at(0);
+  EXPECT_EQ(edit.at("message_id"), 8 * kMessageIdFactor);
+  EXPECT_EQ(edit.at("input_message_content").at("text").at("text"), "fixed");
+}
+
+TEST(TdFrontendApi, ResolveUserByUsernameOpensTheChat) {
+  FrontendHarness h;
+  h.handlers["searchPublicChat"] = [](ScriptedTd& td, int id, const json::object& request) {
+    td.answer(id, request, json::object{{"@type", "chat"}, {"id", 7002},
+                                        {"type", json::object{{"@type", "chatTypePrivate"}, {"user_id", 7002}}}});
+  };
+  h.handlers["getUser"] = [](ScriptedTd& td, int id, const json::object& request) {
+    td.answer(id, request, testing::user_json(7002, "Bob"));
+  };
+  ApiResult r = h.call("resolveUser", {{"username", "@bob"}});
+  ASSERT_TRUE(r.ok) << r.description;
+  EXPECT_EQ(r.result.at("id"), 7002);
+  EXPECT_EQ(r.result.at("username"), "bob");
+  EXPECT_EQ(h.td.requests_of("searchPublicChat").at(0).at("username"), "bob");
+  EXPECT_EQ(h.td.requests_of("createPrivateChat").at(0).at("user_id"), 7002);
+}
+
+TEST(TdFrontendApi, UnknownPhoneIsABadRequestNotARetry) {
+  FrontendHarness h;
+  h.handlers["searchUserByPhoneNumber"] = [](ScriptedTd& td, int id, const json::object& request) {
+    td.answer(id, request, json::object{{"@type", "error"}, {"code", 404}, {"message", "Not Found"}});
+  };
+  ApiResult r = h.call("resolveUser", {{"phone", "+15550199"}});
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.error_code, 400) << "the dispatcher retries a 404 forever";
+  EXPECT_EQ(r.description, "Bad Request: Not Found");
+}
+
+TEST(TdFrontendApi, UnsupportedMethodsFailClearly) {
+  FrontendHarness h;
+  ApiResult r = h.call("setMessageReaction", {{"chat_id", kAlice}, {"message_id", 1}});
+  EXPECT_EQ(r.error_code, 400);
+  EXPECT_NE(r.description.find("setMessageReaction"), std::string::npos);
+}
+
+TEST(TdErrorMapping, BotApiCodesAndTexts) {
+  auto map = [](int code, const char* message) { return api_error_from_td(make_error_object(code, message)); };
+  ApiResult flood = map(429, "Too Many Requests: retry after 17");
+  EXPECT_EQ(flood.error_code, 429);
+  EXPECT_EQ(flood.retry_after, 17);
+  EXPECT_EQ(map(400, "Chat not found").description, "Bad Request: Chat not found");
+  EXPECT_EQ(map(400, "USER_IS_BLOCKED").error_code, 403) << "the dispatcher marks the dialog blocked";
+  EXPECT_EQ(map(401, "Unauthorized").description, "Unauthorized");
+  EXPECT_TRUE(map(0, "no answer").network_error());
+  EXPECT_EQ(map(500, "boom").error_code, 500);
+}
+
+}  // namespace
+}  // namespace topicdesk::telegram::tdlib
