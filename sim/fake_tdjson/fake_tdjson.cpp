@@ -166,7 +166,7 @@ class Client : public std::enable_shared_from_this<Client> {
     if (!url || !parse_base_url(url, base_)) {
       emit(error_object(500, std::string("the fake libtdjson needs TGSIM_URL=http://host:port (got '") +
                                  (url ? url : "") + "')"));
-      close_now(false);
+      close_now();
       return;
     }
     auto self = shared_from_this();
@@ -188,7 +188,7 @@ class Client : public std::enable_shared_from_this<Client> {
     if (type == "close") {
       answer(request, Object{{"@type", "ok"}});
       emit(state_update("authorizationStateClosing"));
-      close_now(false);
+      close_now();
       return;
     }
     answer(request, error_object(400, "Initialization parameters are needed: call setTdlibParameters first"));
@@ -321,14 +321,14 @@ class Client : public std::enable_shared_from_this<Client> {
   }
 
   void deliver(const Object& object) {
+    if (is_closed()) return;  // the sender thread already reported the session as lost
     if (string_field(object, "@type") == "updateAuthorizationState") {
       const auto* state = object.at("authorization_state").if_object();
       const std::string name = state ? string_field(*state, "@type") : "";
       if (name == "authorizationStateReady") write_session_file();
       if (name == "authorizationStateLoggingOut") remove_session_file();
       if (name == "authorizationStateClosed") {
-        emit(object);
-        close_now(false);
+        close_now();  // reports authorizationStateClosed itself, once
         return;
       }
     }
@@ -370,7 +370,7 @@ class Client : public std::enable_shared_from_this<Client> {
     remove_session_file();
     emit(state_update("authorizationStateLoggingOut"));
     emit(state_update("authorizationStateClosing"));
-    close_now(true);
+    close_now();
   }
 
   // ---- helpers ----
@@ -379,7 +379,7 @@ class Client : public std::enable_shared_from_this<Client> {
     return closed_;
   }
 
-  void close_now(bool announce) {
+  void close_now() {
     {
       std::lock_guard lock(mutex_);
       if (closed_) return;
@@ -387,7 +387,6 @@ class Client : public std::enable_shared_from_this<Client> {
     }
     outbox_ready_.notify_all();
     emit(state_update("authorizationStateClosed"));
-    (void)announce;
   }
 
   void connection_state(std::string_view state) {

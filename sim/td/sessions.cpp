@@ -115,7 +115,16 @@ std::string_view to_string(AuthState state) {
   return "authorizationStateClosed";
 }
 
-Sessions::Sessions(model::World& world) : world_(world) {
+// Not from the world's seeded generator: a restarted tgsim with the same --seed must not hand
+// out the keys of the previous run, or a stored session would resume someone else's.
+std::string Sessions::random_key() {
+  std::uniform_int_distribution<std::size_t> pick(0, kKeyAlphabet.size() - 1);
+  std::string key(32, ' ');
+  for (auto& c : key) c = kKeyAlphabet[pick(key_rng_)];
+  return key;
+}
+
+Sessions::Sessions(model::World& world) : world_(world), key_rng_(std::random_device{}()) {
   world_.on_message([this](const Chat& chat, const Message& message, std::string_view kind) {
     observe(chat, message, kind);
   });
@@ -172,7 +181,7 @@ Result<const Session*> Sessions::open(std::string_view resume_key, const json::o
   }
   Session session;
   session.id = next_session_id_++;
-  session.key = world_.random_string(32, kKeyAlphabet);
+  session.key = random_key();
   session.created = world_.now();
   session.device_model = string_field(device, "device_model");
   session.application_version = string_field(device, "application_version");

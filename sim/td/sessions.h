@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <random>
 #include <set>
 #include <string>
 #include <vector>
@@ -89,6 +90,7 @@ class Sessions {
   using Handler = Result<Object> (Sessions::*)(Session&, const Object&);
 
   Session* find_mutable(std::string_view key);
+  std::string random_key();
   void push(Session& session, Object object);
   void set_state(Session& session, AuthState state);
   Object state_object(const Session& session) const;
@@ -131,6 +133,7 @@ class Sessions {
   Id temporary_id(Session& session);
 
   model::World& world_;
+  std::mt19937_64 key_rng_;
   std::function<void(Id)> on_stream_;
   std::map<std::string, Session, std::less<>> sessions_;
   std::map<Id, std::string> keys_by_id_;

@@ -6,6 +6,7 @@ import ctypes
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -265,6 +266,43 @@ class FakeTdjsonTest(unittest.TestCase):
                          (self.customer, False, "while you were away"))
         self.assertEqual(self.td.request(restarted, {"@type": "getMe"})["id"], self.owner)
 
+    def test_resume_after_a_killed_process(self):
+        """A process that dies without close: its successor resumes and gets what it missed."""
+        directory = os.path.join(self.dirs, f"killed{self.n}")
+        child = subprocess.run([sys.executable, __file__, "--child-login", directory, "--tdjson", TDJSON],
+                               env={**os.environ}, input=self.token, capture_output=True, text=True, timeout=60)
+        self.assertEqual(child.stdout.strip(), "ready", child.stderr)
+        self.sim.say(self.customer, self.bot_id, text="anyone?")
+        client = self.td.create()
+        self.td.send(client, {"@type": "setTdlibParameters", "database_directory": directory})
+        self.td.state(client, "authorizationStateReady")
+        missed = self.td.update(client, "updateNewMessage")["message"]
+        self.assertEqual((missed["chat_id"], missed["content"]["text"]["text"]), (self.customer, "anyone?"))
+
+    def test_tgsim_restart_loses_the_session(self):
+        other = Tgsim(TGSIM_BIN, limits=False)
+        url = os.environ["TGSIM_URL"]
+        try:
+            os.environ["TGSIM_URL"] = other.base
+            _, token = other.bot("lost_bot")
+            client, directory = self.start("lost")
+            self.td.state(client, "authorizationStateWaitPhoneNumber")
+            self.td.request(client, {"@type": "checkAuthenticationBotToken", "token": token})
+            self.td.state(client, "authorizationStateReady")
+            other.stop()
+            self.td.update(client, "updateConnectionState",
+                           lambda o: o["state"]["@type"] == "connectionStateConnecting")
+            # A fresh tgsim does not know the stored session: TDLib's "session terminated".
+            os.environ["TGSIM_URL"] = self.sim.base
+            again = self.td.create()
+            self.td.send(again, {"@type": "setTdlibParameters", "database_directory": directory})
+            self.td.state(again, "authorizationStateLoggingOut")
+            self.td.state(again, "authorizationStateClosed")
+            self.assertFalse(os.path.exists(os.path.join(directory, "tgsim_session.json")))
+        finally:
+            os.environ["TGSIM_URL"] = url
+            other.stop()
+
     # ---- messages ----
     def test_account_messages_incoming_outgoing_and_sent(self):
         client, _ = self.ready_account()
@@ -398,13 +436,28 @@ class FakeTdjsonTest(unittest.TestCase):
         self.assertIn(sorted([self.owner, self.customer]), [sorted(c["user_ids"]) for c in overview["people_chats"]])
 
 
+def child_login(directory, tdjson):
+    """A separate process: signs the bot (token on stdin) in, prints "ready", dies without close."""
+    td = Td(tdjson)
+    client = td.create()
+    td.send(client, {"@type": "setTdlibParameters", "database_directory": directory})
+    td.state(client, "authorizationStateWaitPhoneNumber")
+    td.send(client, {"@type": "checkAuthenticationBotToken", "token": sys.stdin.read().strip()})
+    td.state(client, "authorizationStateReady")
+    print("ready", flush=True)
+    os._exit(0)
+
+
 def main():
     global TGSIM_BIN, TDJSON
     parser = argparse.ArgumentParser()
     parser.add_argument("--tgsim", default=TGSIM_BIN)
     parser.add_argument("--tdjson", default=TDJSON)
+    parser.add_argument("--child-login")
     args, rest = parser.parse_known_args()
     TGSIM_BIN, TDJSON = args.tgsim, args.tdjson
+    if args.child_login:
+        child_login(args.child_login, TDJSON)
     unittest.main(argv=[sys.argv[0], *rest], verbosity=2)
 
 
