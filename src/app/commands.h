@@ -17,6 +17,8 @@ int migrate_command(const std::string& config_path);
 int demo_command(const DemoOptions& options);
 // --- Topics API (issue 5): apikey.cpp ---
 int apikey_reset_command(const std::string& config_path, const std::string& connection_name);
+// --- Integrations (issue 5): hooks (webhooks_cli.cpp) ---
+int webhooks_status_command(const std::string& config_path, bool show_secret);
 const char* version();
 
 }  // namespace topicdesk::app

@@ -35,6 +35,14 @@ int main(int argc, char** argv) {
   apikey_reset->add_option("--config,-c", config_path, "Configuration file (TOML)")->check(CLI::ExistingFile);
   apikey_reset->add_option("--connection", apikey_connection, "Connection name from the configuration")->required();
 
+  // --- Integrations (issue 5): hooks ---
+  bool show_secret = false;
+  auto* webhooks = cli.add_subcommand("webhooks", "Outgoing webhooks and command hooks");
+  webhooks->require_subcommand(1);
+  auto* webhooks_status = webhooks->add_subcommand("status", "Per URL: delivered, pending, failing since, last error");
+  webhooks_status->add_option("--config,-c", config_path, "Configuration file (TOML)")->check(CLI::ExistingFile);
+  webhooks_status->add_flag("--show-secret", show_secret, "Also print a generated signing secret");
+
   cli.add_subcommand("version", "Print the version");
 
   CLI11_PARSE(cli, argc, argv);
@@ -43,6 +51,7 @@ int main(int argc, char** argv) {
   if (*migrate) return migrate_command(config_path);
   if (*demo) return demo_command(demo_options);
   if (*apikey_reset) return apikey_reset_command(config_path, apikey_connection);
+  if (*webhooks_status) return webhooks_status_command(config_path, show_secret);  // issue 5
   std::cout << "topicdesk " << version() << "\n";
   return 0;
 }

@@ -10,6 +10,7 @@
 #include "core/event_json.h"
 #include "http/server.h"
 #include "http/webhook_ingress.h"
+#include "integrations/webhooks.h"  // issue 5: hooks
 #include "integrations/topics_api.h"  // Topics API (issue 5)
 #include "relay/dispatcher.h"
 #include "relay/engine.h"
@@ -54,6 +55,7 @@ struct Runtime::Impl {
   std::unique_ptr<relay::Dispatcher> dispatcher;
   std::unique_ptr<relay::Scheduler> scheduler;
   std::unique_ptr<http::Server> server;
+  std::unique_ptr<integrations::WebhookWorker> webhooks;  // issue 5: webhooks out, command hooks
   bool stopping = false;
   int exit_code = 0;
 
@@ -149,6 +151,11 @@ asio::awaitable<void> Runtime::Impl::start() {
     dispatcher_done();
   });
   asio::co_spawn(io, scheduler->run(), asio::detached);
+  // --- Integrations (issue 5): webhooks out and command hooks ---
+  std::vector<integrations::HookConnection> hook_connections;
+  for (auto& c : connections) hook_connections.push_back({c->id, c->settings.name, c->settings.parameters});
+  webhooks = integrations::start_webhooks(io.get_executor(), *store, std::move(hook_connections),
+                                          [this] { dispatcher->notify(); });
   asio::co_spawn(io, run_housekeeping(), asio::detached);
   spdlog::info("topicdesk is running with {} connection(s)", connections.size());
 }

@@ -6,6 +6,9 @@
 #include <map>
 #include <set>
 
+#include <boost/json.hpp>
+#include <boost/url/parse.hpp>
+
 #include "core/utf8.h"
 
 namespace topicdesk::core {
@@ -157,6 +160,66 @@ Status set_icon_color(Parameters& p, const std::string& value) {
   return Ok{};
 }
 
+// --- Integrations (issue 5): hooks ---
+constexpr std::size_t kMaxWebhookSecret = 256;
+
+Result<WebhookTarget> webhook_target(const std::string& url, const boost::json::value& list) {
+  auto parsed = boost::urls::parse_absolute_uri(url);
+  bool web = parsed && (parsed->scheme() == "http" || parsed->scheme() == "https") && !parsed->host().empty() &&
+             !parsed->has_userinfo() && !parsed->has_fragment();
+  if (!web) return make_error("WEBHOOKS: \"" + url + "\" is not an http:// or https:// URL with a host");
+  if (!list.is_array()) return make_error("WEBHOOKS: the value for " + url + " must be a list of event names and /commands");
+  WebhookTarget target{url, {}, {}};
+  for (const auto& item : list.get_array()) {
+    if (!item.is_string()) return make_error("WEBHOOKS: " + url + " lists a value that is not a string");
+    std::string name = trim(std::string(item.get_string()));
+    if (name.starts_with('/') || name == "info") {
+      std::string command = lower_ascii(name.starts_with('/') ? name.substr(1) : name);
+      bool valid = !command.empty() && command.size() <= 32 &&
+                   std::all_of(command.begin(), command.end(), [](char c) {
+                     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+                   });
+      if (!valid) return make_error("WEBHOOKS: " + url + ": \"" + name + "\" is not a /command (letters, digits, _)");
+      target.commands.push_back(command);
+      continue;
+    }
+    const auto& known = webhook_event_names();
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      std::string list_text;
+      for (const auto& k : known) list_text += (list_text.empty() ? "" : ", ") + k;
+      return make_error("WEBHOOKS: " + url + ": unknown event \"" + name + "\" (known: " + list_text +
+                        ", info, or a /command)");
+    }
+    target.events.push_back(name);
+  }
+  return target;
+}
+
+Status set_webhooks(Parameters& p, const std::string& value) {
+  p.webhooks.clear();
+  if (is_off(value)) return Ok{};
+  boost::system::error_code ec;
+  boost::json::value parsed = boost::json::parse(value, ec);
+  if (ec || !parsed.is_object()) {
+    return make_error("WEBHOOKS must be OFF or a JSON object {\"https://host/path\": [\"dialog_created\", \"/command\"]}");
+  }
+  for (const auto& [url, list] : parsed.get_object()) {
+    auto target = webhook_target(std::string(url), list);
+    if (!target) return target.error();
+    p.webhooks.push_back(std::move(*target));
+  }
+  return Ok{};
+}
+
+Status set_webhooks_secret(Parameters& p, const std::string& value) {
+  std::string secret = trim(value);
+  if (secret.size() > kMaxWebhookSecret) return wrong("WEBHOOKS_SECRET", "at most 256 characters", "…");
+  if (!secret.empty() && secret.size() < 16) return wrong("WEBHOOKS_SECRET", "empty or at least 16 characters", "…");
+  p.webhooks_secret = secret;
+  return Ok{};
+}
+// --- end Integrations (issue 5): hooks ---
+
 const std::map<std::string, Setter>& setters() {
   static const std::map<std::string, Setter> table = {
       {"WELCOME", set_welcome},
@@ -175,6 +238,8 @@ const std::map<std::string, Setter>& setters() {
       {"ICON_COLOR", set_icon_color},
       {"INTERCEPT_EXTERNAL", boolean(&Parameters::intercept_external, "INTERCEPT_EXTERNAL")},
       {"CUSTOM_COMMANDS", boolean(&Parameters::custom_commands, "CUSTOM_COMMANDS")},
+      {"WEBHOOKS", set_webhooks},                   // issue 5, hooks
+      {"WEBHOOKS_SECRET", set_webhooks_secret},     // issue 5, hooks
       // --- accounts (issue 4) ---
       {"MONITOR_PRIVATE", boolean(&Parameters::monitor_private, "MONITOR_PRIVATE")},
       {"MONITOR_GROUPS", boolean(&Parameters::monitor_groups, "MONITOR_GROUPS")},
@@ -184,6 +249,22 @@ const std::map<std::string, Setter>& setters() {
 }
 
 }  // namespace
+
+// --- Integrations (issue 5): hooks ---
+const std::vector<std::string>& webhook_event_names() {
+  static const std::vector<std::string> names = {"dialog_created", "dialog_reopened", "dialog_closed",
+                                                 "message_received", "message_sent", "message_intercepted"};
+  return names;
+}
+
+bool WebhookTarget::wants_event(std::string_view type) const {
+  return std::find(events.begin(), events.end(), type) != events.end();
+}
+
+bool WebhookTarget::wants_command(std::string_view name) const {
+  return std::find(commands.begin(), commands.end(), name) != commands.end();
+}
+// --- end Integrations (issue 5): hooks ---
 
 bool matches_user(const std::vector<UserRef>& list, UserId id, std::string_view username) {
   std::string lowered = lower_ascii(username);

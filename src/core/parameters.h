@@ -30,6 +30,19 @@ bool matches_user(const std::vector<UserRef>& list, UserId id, std::string_view 
 // Telegram's six topic icon colours.
 inline constexpr int kTopicColors[] = {0x6FB9F0, 0xFFD67E, 0xCB86DB, 0x8EEE98, 0xFF93B2, 0xFB6F5F};
 
+// --- Integrations (issue 5): hooks ---
+// One WEBHOOKS entry: a URL and what it subscribed to.
+struct WebhookTarget {
+  std::string url;                    // http:// or https://
+  std::vector<std::string> events;    // system events: dialog_created, message_received, ...
+  std::vector<std::string> commands;  // operator commands, lowercased, without '/'; "info" enriches /info
+  bool wants_event(std::string_view type) const;
+  bool wants_command(std::string_view name) const;
+};
+// The system events WEBHOOKS may list.
+const std::vector<std::string>& webhook_event_names();
+// --- end Integrations (issue 5): hooks ---
+
 struct Parameters {
   std::optional<std::string> welcome;   // WELCOME; nullopt = OFF; "{title}" = the user's name
   int autoclose_hours = 0;              // AUTOCLOSE; 0 = OFF
@@ -47,6 +60,10 @@ struct Parameters {
   int icon_color = kTopicColors[0];     // ICON_COLOR
   bool intercept_external = true;       // INTERCEPT_EXTERNAL (issue 4): on unless set FALSE
   bool custom_commands = false;         // CUSTOM_COMMANDS (command hooks, later issue)
+  // --- Integrations (issue 5): hooks ---
+  std::vector<WebhookTarget> webhooks;  // WEBHOOKS: JSON object URL -> [event names and /commands]
+  std::string webhooks_secret;          // WEBHOOKS_SECRET; empty = a generated per-connection secret
+  // --- end Integrations (issue 5): hooks ---
 
   // --- accounts (issue 4): what a personal-account connection relays ---
   bool monitor_private = true;          // MONITOR_PRIVATE: private chats open dialogs

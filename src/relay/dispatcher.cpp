@@ -337,6 +337,15 @@ std::optional<Dispatcher::Call> Dispatcher::build_call(Prepared& p) {
   if (kind == job::kSendText) {
     call.method = "sendMessage";
     call.params["text"] = p.payload.text;
+  } else if (kind == job::kHookAnswer) {  // issue 5: a command hook's answer, sendMessage fields as JSON
+    call.method = "sendMessage";
+    boost::system::error_code ec;
+    json::value fields = json::parse(p.payload.text, ec);
+    if (ec || !fields.is_object()) {
+      finish_fail(p, "malformed hook answer", false);
+      return std::nullopt;
+    }
+    for (const auto& [key, value] : fields.get_object()) call.params[key] = value;
   } else if (kind == job::kSetTopicTitle) {
     call.method = "editForumTopic";
     call.params["name"] = topic_title_for(p);

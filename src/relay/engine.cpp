@@ -380,8 +380,9 @@ void Engine::run_command(const core::Command& command, Dialog& dialog, const Eve
       if (p.hide_info == core::HideInfo::kCommand && !allowed) {
         return post_in_topic(dialog, core::notice::info_refused(), kPriorityOperatorReply, now);
       }
-      return post_in_topic(dialog, info_for(dialog, p.hide_info == core::HideInfo::kOff || allowed),
-                           kPriorityOperatorReply, now);
+      post_in_topic(dialog, info_for(dialog, p.hide_info == core::HideInfo::kOff || allowed), kPriorityOperatorReply,
+                    now);
+      return request_info_hooks(dialog, e, now);  // issue 5: hooks listed for "info"
     }
     case CommandKind::kClose:
       close_dialog(dialog, now, "operator");
@@ -410,13 +411,8 @@ void Engine::run_command(const core::Command& command, Dialog& dialog, const Eve
       return post_in_topic(dialog, core::stats_text({counts.user_answered, counts.support_answered, counts.closed}),
                            kPriorityOperatorReply, now);
     }
-    case CommandKind::kCustom: {
-      json::object o{{"name", command.name}, {"args", command.args}, {"message_id", e.message_id}};
-      if (!e.sender_is_anonymous_admin) o["operator_id"] = e.from.id;
-      event(dialog, "command", json::serialize(o), now);
-      if (!p.custom_commands) post_in_topic(dialog, core::notice::unknown_command(command.name), kPriorityOperatorReply, now);
-      return;
-    }
+    case CommandKind::kCustom:
+      return run_custom_command(command, dialog, e, now);  // issue 5: engine_integrations.cpp
   }
   store_.update_dialog(dialog);
 }
@@ -585,7 +581,7 @@ std::string Engine::info_for(const Dialog& dialog, bool reveal) {
   info.banned = dialog.banned;
   info.user_blocked_bot = dialog.user_blocked_bot;
   info.reveal = reveal;
-  return core::info_text(info);
+  return core::info_text(info) + integration_info(dialog);  // issue 5: linked account, custom fields
 }
 
 void Engine::event(const Dialog& dialog, std::string_view type, std::string payload, UnixMillis now) {

@@ -109,6 +109,17 @@ class Engine {
   void mirror_edit(const store::Dialog& dialog, Side to, const core::Event& e, int priority, core::UnixMillis now);
   void emit_album(const std::string& payload, core::UnixMillis now);
 
+  // --- Integrations (issue 5): hooks, engine_integrations.cpp ---
+  // /link, /unlink, /set and commands topicdesk does not know (command hooks, CUSTOM_COMMANDS).
+  void run_custom_command(const core::Command& command, store::Dialog& dialog, const core::Event& event,
+                          core::UnixMillis now);
+  void link_command(const core::Command& command, const store::Dialog& dialog, core::UnixMillis now);
+  void set_command(const core::Command& command, const store::Dialog& dialog, core::UnixMillis now);
+  void request_info_hooks(const store::Dialog& dialog, const core::Event& event, core::UnixMillis now);
+  bool hooked(std::string_view command) const;  // a WEBHOOKS URL lists /command
+  std::string integration_info(const store::Dialog& dialog);  // /info lines: linked account, fields
+  // --- end Integrations (issue 5): hooks ---
+
   void enqueue(std::string_view kind, const JobPayload& payload, int priority, core::UnixMillis now);
   void post_in_topic(const store::Dialog& dialog, std::string text, int priority, core::UnixMillis now);
   void post_in_general(std::string text, core::UnixMillis now);

@@ -36,6 +36,9 @@ inline constexpr std::string_view kInterceptText = "intercept_text";  // sendMes
 // copyMessage user chat → topic; non-empty text replaces the caption (marked), empty text
 // (content without a caption) gets the marker as an inline button instead.
 inline constexpr std::string_view kInterceptCopy = "intercept_copy";
+// --- Integrations (issue 5): a command hook's answer in the topic; `text` holds the
+// sendMessage fields as JSON ({"text", "parse_mode"?, "reply_markup"?}).
+inline constexpr std::string_view kHookAnswer = "hook_answer";
 }  // namespace job
 
 // Lower goes first among ready queue heads.

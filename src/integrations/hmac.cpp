@@ -1,0 +1,44 @@
+#include "integrations/hmac.h"
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+#include <stdexcept>
+
+namespace topicdesk::integrations {
+namespace {
+
+std::string to_hex(const unsigned char* data, std::size_t size) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(size * 2);
+  for (std::size_t i = 0; i < size; ++i) {
+    out.push_back(kDigits[data[i] >> 4]);
+    out.push_back(kDigits[data[i] & 0x0F]);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string hmac_sha256_hex(std::string_view key, std::string_view message) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  const auto* result = HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+                            reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest, &length);
+  if (result == nullptr) throw std::runtime_error("HMAC-SHA256 failed");  // OpenSSL broken: a bug
+  return to_hex(digest, length);
+}
+
+std::string webhook_signature(std::string_view secret, std::string_view body) {
+  return "sha256=" + hmac_sha256_hex(secret, body);
+}
+
+std::string random_secret_hex() {
+  unsigned char bytes[32];
+  if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("no random bytes for a webhook secret");
+  return to_hex(bytes, sizeof bytes);
+}
+
+}  // namespace topicdesk::integrations

@@ -1,0 +1,88 @@
+// Webhooks out and command hooks (issue 5; docs/webhooks.md).
+//
+// The engine appends events to the store. The WebhookWorker reads them in id order and turns
+// each into one delivery per subscribed URL (WEBHOOKS), moving a cursor in the same
+// transaction, so restarts neither lose nor repeat an event. Deliveries of one
+// (connection, URL, dialog) go out one at a time in event order, each attempt is recorded,
+// failures are retried with exponential backoff (capped) until the URL answers 2xx: nothing
+// is dropped. Command hooks (`command` events) get one attempt: their answer, or a short
+// notice when they fail, is posted in the topic through the outbox.
+//
+// Every request is a POST of JSON signed with HMAC-SHA256 of the raw body:
+//   X-Topicdesk-Signature: sha256=<hex>   X-Topicdesk-Event: <type>   X-Topicdesk-Delivery: <id>
+// The key is the connection's WEBHOOKS_SECRET, or, when that is empty, a random secret the
+// desk generates once and keeps in the store (`topicdesk webhooks status` prints it).
+#pragma once
+#include <boost/asio/any_io_executor.hpp>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/ids.h"
+#include "core/parameters.h"
+#include "store/store.h"
+
+namespace topicdesk::integrations {
+
+struct HookConnection {
+  core::ConnectionId id = 0;
+  std::string name;
+  core::Parameters params;
+};
+
+struct WebhookOptions {
+  std::chrono::milliseconds poll_interval{50};       // how often new events are looked for
+  std::chrono::milliseconds request_timeout{10'000};  // per attempt, webhooks and command hooks
+  std::chrono::milliseconds first_backoff{500};
+  std::chrono::milliseconds max_backoff{60'000};
+  int max_in_flight = 64;   // requests at once, over all URLs
+  int fan_out_batch = 1000; // events read per store query
+};
+
+// The state key of a connection's generated signing secret.
+inline constexpr const char* kWebhookSecretKey = "webhooks.secret";
+
+// The key deliveries of `connection` are signed with (WEBHOOKS_SECRET, else the generated one,
+// created on first use).
+std::string signing_secret(store::Store& store, const HookConnection& connection);
+
+// The deliveries one event makes: one per URL of the connection that subscribed to it.
+std::vector<store::WebhookDelivery> deliveries_for(const HookConnection& connection, const store::StoredEvent& event,
+                                                   core::UnixMillis now);
+
+// The JSON body of a delivery: {id, delivery, type, date, connection, dialog, user (with
+// linked_account and fields), message | command, operator, data}.
+std::string webhook_body(store::Store& store, const HookConnection& connection, const store::StoredEvent& event,
+                         std::int64_t delivery_id);
+
+// Milliseconds to wait before attempt number `attempts + 1` (attempts already made >= 1).
+std::chrono::milliseconds retry_delay(int attempts, const WebhookOptions& options);
+
+class WebhookWorker {
+ public:
+  // `outbox_added` is called (on the executor) after a command hook's answer was queued.
+  WebhookWorker(boost::asio::any_io_executor executor, store::Store& store, std::vector<HookConnection> connections,
+                std::function<void()> outbox_added, WebhookOptions options = {});
+  ~WebhookWorker();
+  WebhookWorker(const WebhookWorker&) = delete;
+  WebhookWorker& operator=(const WebhookWorker&) = delete;
+
+  void start();
+  void stop();    // no new attempts; attempts in flight finish and are recorded
+  void notify();  // look for new events now (safe from any thread)
+  int in_flight() const;
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+// For the runtime: a worker over every connection that lists WEBHOOKS, started; nullptr when
+// no connection does.
+std::unique_ptr<WebhookWorker> start_webhooks(boost::asio::any_io_executor executor, store::Store& store,
+                                              std::vector<HookConnection> connections,
+                                              std::function<void()> outbox_added);
+
+}  // namespace topicdesk::integrations

@@ -1,0 +1,124 @@
+// Engine, integrations (issue 5, hooks part): /link, /unlink and /set on the user of a topic,
+// the linked account and custom fields in /info, `command` events for command hooks, and
+// what happens to commands topicdesk does not know (CUSTOM_COMMANDS).
+#include <boost/json.hpp>
+
+#include <algorithm>
+
+#include "core/utf8.h"
+#include "relay/engine.h"
+
+namespace topicdesk::relay {
+namespace json = boost::json;
+using core::UnixMillis;
+using store::Dialog;
+
+namespace {
+
+constexpr std::size_t kMaxAccount = 128;
+constexpr std::size_t kMaxFieldKey = 64;
+constexpr std::size_t kMaxFieldValue = 512;
+constexpr std::string_view kSetUsage =
+    "Usage: /set key=value (key: letters, digits, _ . -). /set key= removes the field; /set alone lists them.";
+
+bool valid_account(std::string_view account) {
+  return !account.empty() && account.size() <= kMaxAccount &&
+         std::none_of(account.begin(), account.end(), [](char c) { return c == '\n' || c == '\r'; });
+}
+
+bool valid_field_key(std::string_view key) {
+  return !key.empty() && key.size() <= kMaxFieldKey && std::all_of(key.begin(), key.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
+  });
+}
+
+json::object operator_json(const core::Event& e) {
+  return json::object{{"id", e.from.id},
+                      {"first_name", e.from.first_name},
+                      {"last_name", e.from.last_name},
+                      {"username", e.from.username}};
+}
+
+}  // namespace
+
+bool Engine::hooked(std::string_view command) const {
+  const auto& hooks = context_.params.webhooks;
+  return std::any_of(hooks.begin(), hooks.end(), [&](const core::WebhookTarget& t) { return t.wants_command(command); });
+}
+
+void Engine::run_custom_command(const core::Command& command, Dialog& dialog, const core::Event& e, UnixMillis now) {
+  // Every command topicdesk does not handle itself is recorded: command hooks are fed from it.
+  json::object o{{"command", command.name}, {"name", command.name}, {"args", command.args},
+                 {"message_id", e.message_id}};
+  if (!e.sender_is_anonymous_admin) {
+    o["operator_id"] = e.from.id;
+    o["operator"] = operator_json(e);
+  }
+  event(dialog, "command", json::serialize(o), now);
+
+  if (command.name == "link" || command.name == "unlink") return link_command(command, dialog, now);
+  if (command.name == "set") return set_command(command, dialog, now);
+  // A hook or an assistant bot in the group answers; otherwise the operator learns the command is unknown.
+  if (!context_.params.custom_commands && !hooked(command.name)) {
+    post_in_topic(dialog, core::notice::unknown_command(command.name), kPriorityOperatorReply, now);
+  }
+}
+
+void Engine::link_command(const core::Command& command, const Dialog& dialog, UnixMillis now) {
+  std::string account = core::trim(command.args);
+  if (command.name == "unlink") {
+    store_.set_user_link(context_.id, dialog.user_id, "");
+    return post_in_topic(dialog, "🔗 The linked account was removed.", kPriorityOperatorReply, now);
+  }
+  if (account.empty()) {
+    auto current = store_.user_link(context_.id, dialog.user_id);
+    return post_in_topic(dialog,
+                         current ? "🔗 Linked account: " + *current
+                                 : std::string("🔗 No linked account. /link ACCOUNT links one, /unlink removes it."),
+                         kPriorityOperatorReply, now);
+  }
+  if (!valid_account(account)) {
+    return post_in_topic(dialog, "🔗 An account is one line of at most 128 characters.", kPriorityOperatorReply, now);
+  }
+  store_.set_user_link(context_.id, dialog.user_id, account);
+  post_in_topic(dialog, "🔗 Linked to account " + account + ".", kPriorityOperatorReply, now);
+}
+
+void Engine::set_command(const core::Command& command, const Dialog& dialog, UnixMillis now) {
+  std::string args = core::trim(command.args);
+  if (args.empty()) {
+    auto fields = store_.user_fields(context_.id, dialog.user_id);
+    std::string text = fields.empty() ? "📝 No custom fields. " + std::string(kSetUsage) : "📝 Custom fields:";
+    for (const auto& [key, value] : fields) text += "\n" + key + " = " + value;
+    return post_in_topic(dialog, text, kPriorityOperatorReply, now);
+  }
+  auto equals = args.find('=');
+  std::string key = core::lower_ascii(core::trim(std::string_view(args).substr(0, equals)));
+  std::string value = equals == std::string::npos ? std::string() : core::trim(std::string_view(args).substr(equals + 1));
+  if (equals == std::string::npos || !valid_field_key(key) || value.size() > kMaxFieldValue ||
+      value.find('\n') != std::string::npos) {
+    return post_in_topic(dialog, std::string(kSetUsage), kPriorityOperatorReply, now);
+  }
+  store_.set_user_field(context_.id, dialog.user_id, key, value);
+  post_in_topic(dialog, value.empty() ? "📝 " + key + " removed." : "📝 " + key + " = " + value,
+                kPriorityOperatorReply, now);
+}
+
+void Engine::request_info_hooks(const Dialog& dialog, const core::Event& e, UnixMillis now) {
+  if (!hooked("info")) return;
+  json::object o{{"command", "info"}, {"name", "info"}, {"args", ""}, {"message_id", e.message_id}};
+  if (!e.sender_is_anonymous_admin) {
+    o["operator_id"] = e.from.id;
+    o["operator"] = operator_json(e);
+  }
+  event(dialog, "command", json::serialize(o), now);
+}
+
+std::string Engine::integration_info(const Dialog& dialog) {
+  std::string out;
+  if (auto account = store_.user_link(context_.id, dialog.user_id)) out += "\nlinked account: " + *account;
+  for (const auto& [key, value] : store_.user_fields(context_.id, dialog.user_id)) out += "\n" + key + ": " + value;
+  return out;
+}
+
+}  // namespace topicdesk::relay
