@@ -6,6 +6,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/src.hpp>  // header-only Boost.JSON: the library links no Boost
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
@@ -309,8 +310,8 @@ class Client : public std::enable_shared_from_this<Client> {
       auto parsed = json::parse(result->body, ec);
       if (ec || result->status != 200 || !parsed.is_object()) continue;
       auto& batch = parsed.as_object();
-      if (const auto* next = batch.if_contains("next_offset"); next && next->is_number()) {
-        offset = next->to_number<std::uint64_t>();
+      if (const auto* next = batch.if_contains("next_offset"); next && (next->is_uint64() || next->is_int64())) {
+        offset = next->is_uint64() ? next->get_uint64() : static_cast<std::uint64_t>(std::max<std::int64_t>(0, next->get_int64()));
       }
       const auto* objects = batch.if_contains("updates");
       if (!objects || !objects->is_array()) continue;
@@ -323,8 +324,8 @@ class Client : public std::enable_shared_from_this<Client> {
   void deliver(const Object& object) {
     if (is_closed()) return;  // the sender thread already reported the session as lost
     if (string_field(object, "@type") == "updateAuthorizationState") {
-      const auto* state = object.at("authorization_state").if_object();
-      const std::string name = state ? string_field(*state, "@type") : "";
+      const auto* state = object.if_contains("authorization_state");
+      const std::string name = state && state->is_object() ? string_field(state->get_object(), "@type") : "";
       if (name == "authorizationStateReady") write_session_file();
       if (name == "authorizationStateLoggingOut") remove_session_file();
       if (name == "authorizationStateClosed") {

@@ -253,6 +253,15 @@ class FakeTdjsonTest(unittest.TestCase):
         self.td.send(again, {"@type": "setTdlibParameters", "database_directory": directory})
         self.td.state(again, "authorizationStateWaitPhoneNumber")
 
+    def test_log_out_ends_the_session(self):
+        client, directory = self.ready_account()
+        self.assertEqual(self.td.request(client, {"@type": "logOut"})["@type"], "ok")
+        self.td.state(client, "authorizationStateLoggingOut")
+        self.td.state(client, "authorizationStateClosing")
+        self.td.state(client, "authorizationStateClosed")
+        self.assertFalse(os.path.exists(os.path.join(directory, "tgsim_session.json")))
+        self.assertEqual(self.sim.control("GET", f"/sim/sessions?account_id={self.owner}")["sessions"], [])
+
     def test_resume_after_restart_delivers_what_was_missed(self):
         client, directory = self.ready_account()
         self.assertEqual(self.td.request(client, {"@type": "close"})["@type"], "ok")
