@@ -445,6 +445,45 @@ class FakeTdjsonTest(unittest.TestCase):
         self.assertIn(sorted([self.owner, self.customer]), [sorted(c["user_ids"]) for c in overview["people_chats"]])
 
 
+class TdFrontBadInputTest(unittest.TestCase):
+    """tgsim's /td/v1 front answers malformed input with TDLib-shaped errors, never a crash."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.sim = Tgsim(TGSIM_BIN, limits=False)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.sim.stop()
+
+    def call(self, method, path, body=None):
+        return self.sim.request(method, path, body, {"Content-Type": "application/json"})
+
+    def test_bad_requests(self):
+        status, _, answer = self.call("POST", "/td/v1/sessions", "[1,2")
+        self.assertEqual((status, answer["@type"]), (400, "error"))
+        status, _, answer = self.call("POST", "/td/v1/sessions", json.dumps({"resume_key": "nope"}))
+        self.assertEqual((status, answer["message"]), (401, "Unauthorized"))
+        status, _, answer = self.call("POST", "/td/v1/sessions/unknown/send", "{}")
+        self.assertEqual(status, 401)
+        self.assertEqual(self.call("GET", "/td/v1/sessions/unknown/updates?offset=x&timeout=-3")[0], 401)
+        self.assertEqual(self.call("GET", "/td/v1/nothing")[0], 404)
+        key = self.call("POST", "/td/v1/sessions", "{}")[2]["session_key"]
+        for request in [{"@type": 5}, {"no": "type"}, {"@type": "setTdlibParameters", "database_directory": []},
+                        {"@type": "setTdlibParameters"}, {"@type": "checkAuthenticationCode", "code": 12345},
+                        {"@type": "sendMessage", "chat_id": "abc", "input_message_content": 7},
+                        {"@type": "checkAuthenticationBotToken", "token": {"x": 1}}]:
+            status, _, answer = self.call("POST", f"/td/v1/sessions/{key}/send", json.dumps(request))
+            self.assertEqual((status, answer), (200, {"ok": True}), request)
+        status, _, batch = self.call("GET", f"/td/v1/sessions/{key}/updates?offset=0&timeout=0")
+        types = [(o["@type"], o.get("message")) for o in batch["updates"] if o["@type"] != "updateAuthorizationState"]
+        self.assertEqual(types, [("error", "Request must have an @type"), ("error", "Request must have an @type"),
+                                 ("ok", None), ("error", "Call to setTdlibParameters unexpected"),
+                                 ("error", "Call to checkAuthenticationCode unexpected"),
+                                 ("error", "Unauthorized"), ("error", "ACCESS_TOKEN_INVALID")])
+        self.assertTrue(self.sim.alive())
+
+
 def child_login(directory, tdjson):
     """A separate process: signs the bot (token on stdin) in, prints "ready", dies without close."""
     td = Td(tdjson)
