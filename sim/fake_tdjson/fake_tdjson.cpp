@@ -22,6 +22,7 @@
 
 #include "sim/fake_tdjson/http_client.h"
 #include "sim/model/text.h"
+#include "sim/td/td_json.h"
 #include "sim/td/td_text.h"
 
 #define TD_EXPORT extern "C" __attribute__((visibility("default")))
@@ -33,7 +34,6 @@ namespace {
 namespace json = boost::json;
 using Object = json::object;
 
-constexpr const char* kVersion = "1.8.67";
 constexpr const char* kSessionFile = "tgsim_session.json";
 constexpr int kPollTimeoutS = 25;
 constexpr auto kFirstRetry = std::chrono::milliseconds(100);
@@ -47,19 +47,14 @@ Object state_update(std::string_view state) {
   return Object{{"@type", "updateAuthorizationState"}, {"authorization_state", Object{{"@type", state}}}};
 }
 
-std::string string_field(const Object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string{};
-}
-
 // ---------------------------------------------------------------- offline requests
 
 std::optional<Object> parse_text_entities(const Object& request) {
   const auto* mode = request.if_contains("parse_mode");
-  std::string type = mode && mode->is_object() ? string_field(mode->get_object(), "@type") : "";
+  std::string_view type = mode && mode->is_object() ? td::string_of(mode->get_object(), "@type") : "";
   std::string parse_mode = type == "textParseModeHTML" ? "HTML" : type == "textParseModeMarkdown" ? "MarkdownV2" : "";
   if (parse_mode.empty()) return error_object(400, "Parse mode must be non-empty");
-  auto formatted = text::format(string_field(request, "text"), parse_mode, nullptr);
+  auto formatted = text::format(td::string_of(request, "text"), parse_mode, nullptr);
   if (!formatted) {
     std::string message = formatted.error().description;
     if (auto colon = message.find("can't parse entities"); colon != std::string::npos) message = message.substr(colon);
@@ -69,7 +64,7 @@ std::optional<Object> parse_text_entities(const Object& request) {
   // Only the markup's entities: TDLib's parseTextEntities does not detect links or mentions.
   json::array markup;
   for (auto& entity : formatted->entities) {
-    auto type_name = string_field(entity.as_object(), "type");
+    auto type_name = td::string_of(entity.as_object(), "type");
     if (type_name != "url" && type_name != "mention" && type_name != "hashtag" && type_name != "bot_command")
       markup.push_back(entity);
   }
@@ -78,14 +73,14 @@ std::optional<Object> parse_text_entities(const Object& request) {
 
 // Requests TDLib answers without a client (td_execute), also accepted by td_send.
 std::optional<Object> execute_offline(const Object& request) {
-  const std::string type = string_field(request, "@type");
+  const std::string type(td::string_of(request, "@type"));
   if (type == "setLogVerbosityLevel" || type == "setLogStream") return Object{{"@type", "ok"}};
   if (type == "getLogVerbosityLevel") return Object{{"@type", "logVerbosityLevel"}, {"verbosity_level", 0}};
-  if (type == "getOption" && string_field(request, "name") == "version") {
-    return Object{{"@type", "optionValueString"}, {"value", kVersion}};
+  if (type == "getOption" && td::string_of(request, "name") == "version") {
+    return Object{{"@type", "optionValueString"}, {"value", td::kTdlibVersion}};
   }
   if (type == "getTextEntities") {
-    auto entities = td::td_entities(text::detect_entities(string_field(request, "text")));
+    auto entities = td::td_entities(text::detect_entities(td::string_of(request, "text")));
     return Object{{"@type", "textEntities"}, {"entities", std::move(entities)}};
   }
   if (type == "parseTextEntities") return parse_text_entities(request);
@@ -148,7 +143,7 @@ class Client : public std::enable_shared_from_this<Client> {
       answer(request, std::move(*offline));
       return;
     }
-    const std::string type = string_field(request, "@type");
+    const std::string type(td::string_of(request, "@type"));
     if (session_key_.empty() && !opening_) {
       lock.unlock();
       before_session(std::move(request), type);
@@ -211,7 +206,7 @@ class Client : public std::enable_shared_from_this<Client> {
           continue;
         }
       }
-      if (string_field(request, "@type") == "setTdlibParameters" && key().empty() && !open_session(request)) {
+      if (td::string_of(request, "@type") == "setTdlibParameters" && key().empty() && !open_session(request)) {
         continue;
       }
       forward(request);
@@ -225,10 +220,10 @@ class Client : public std::enable_shared_from_this<Client> {
 
   // Opens (or resumes) the tgsim session; false when the request has been answered here.
   bool open_session(const Object& request) {
-    database_directory_ = string_field(request, "database_directory");
+    database_directory_ = td::string_of(request, "database_directory");
     if (database_directory_.empty()) database_directory_ = "tdlib";
-    Object body{{"device_model", string_field(request, "device_model")},
-                {"application_version", string_field(request, "application_version")}};
+    Object body{{"device_model", td::string_of(request, "device_model")},
+                {"application_version", td::string_of(request, "application_version")}};
     const auto stored = read_session_file();
     if (!stored.empty()) body["resume_key"] = stored;
     auto result = call_with_retry("POST", "/td/v1/sessions", json::serialize(body));
@@ -250,7 +245,7 @@ class Client : public std::enable_shared_from_this<Client> {
     }
     {
       std::lock_guard lock(mutex_);
-      session_key_ = string_field(parsed.as_object(), "session_key");
+      session_key_ = td::string_of(parsed.as_object(), "session_key");
     }
     emit(Object{{"@type", "updateConnectionState"}, {"state", Object{{"@type", "connectionStateReady"}}}});
     auto self = shared_from_this();
@@ -323,9 +318,9 @@ class Client : public std::enable_shared_from_this<Client> {
 
   void deliver(const Object& object) {
     if (is_closed()) return;  // the sender thread already reported the session as lost
-    if (string_field(object, "@type") == "updateAuthorizationState") {
+    if (td::string_of(object, "@type") == "updateAuthorizationState") {
       const auto* state = object.if_contains("authorization_state");
-      const std::string name = state && state->is_object() ? string_field(state->get_object(), "@type") : "";
+      const std::string_view name = state && state->is_object() ? td::string_of(state->get_object(), "@type") : "";
       if (name == "authorizationStateReady") write_session_file();
       if (name == "authorizationStateLoggingOut") remove_session_file();
       if (name == "authorizationStateClosed") {
@@ -345,7 +340,7 @@ class Client : public std::enable_shared_from_this<Client> {
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     boost::system::error_code ec;
     auto parsed = json::parse(text, ec);
-    return !ec && parsed.is_object() ? string_field(parsed.as_object(), "session_key") : std::string{};
+    return std::string(!ec && parsed.is_object() ? td::string_of(parsed.as_object(), "session_key") : "");
   }
 
   void write_session_file() {

@@ -4,6 +4,7 @@
 
 #include "sim/model/json_util.h"
 #include "sim/model/text.h"
+#include "sim/td/td_json.h"
 #include "sim/td/td_render.h"
 #include "sim/td/td_text.h"
 
@@ -15,7 +16,6 @@ using model::Message;
 
 namespace {
 
-constexpr std::string_view kVersion = "1.8.67";
 constexpr std::string_view kKeyAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
 constexpr std::string_view kDigits = "0123456789";
 constexpr std::string_view kQrPrefix = "tg://login?token=";
@@ -28,40 +28,9 @@ ApiError unexpected(std::string_view request) {
   return {400, "Call to " + std::string(request) + " unexpected"};
 }
 
-std::string string_field(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string{};
-}
-
-// TDLib accepts 64-bit integers as JSON numbers or as strings.
-std::optional<Id> id_field(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  if (!v) return std::nullopt;
-  if (v->is_string()) {
-    try {
-      std::size_t used = 0;
-      Id id = std::stoll(std::string(v->get_string()), &used);
-      if (used == v->get_string().size()) return id;
-    } catch (const std::exception&) {
-    }
-    return std::nullopt;
-  }
-  return json_integer(*v);
-}
-
-bool bool_field(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v && v->is_bool() && v->get_bool();
-}
-
-const json::object* object_field(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v && v->is_object() ? &v->get_object() : nullptr;
-}
-
 // A TDLib message id as the model's server id; 0 for 0 or an id that is not a server id.
 Result<Id> server_id_of(const json::object& o, std::string_view key) {
-  const Id td_id = id_field(o, key).value_or(0);
+  const Id td_id = integer_of(o, key).value_or(0);
   if (td_id == 0) return Id{0};
   if (!is_server_message_id(td_id)) return ApiError{400, "Invalid message identifier"};
   return server_message_id(td_id);
@@ -69,17 +38,17 @@ Result<Id> server_id_of(const json::object& o, std::string_view key) {
 
 // inputMessageText → the model's content (text and Bot API entities).
 Result<json::object> text_content(const json::object& request) {
-  const auto* input = object_field(request, "input_message_content");
-  if (!input || string_field(*input, "@type") != "inputMessageText") {
+  const auto* input = object_of(request, "input_message_content");
+  if (!input || string_of(*input, "@type") != "inputMessageText") {
     return ApiError{400, "tgsim supports only inputMessageText as input_message_content"};
   }
-  const auto* formatted = object_field(*input, "text");
+  const auto* formatted = object_of(*input, "text");
   if (!formatted) return ApiError{400, "Message must be non-empty"};
   json::array entities;
   if (const auto* list = formatted->if_contains("entities"); list && list->is_array()) {
     entities = bot_api_entities(list->get_array());
   }
-  auto checked = text::format(string_field(*formatted, "text"), "", &entities);
+  auto checked = text::format(string_of(*formatted, "text"), "", &entities);
   if (!checked) return ApiError{400, checked.error().description};
   if (checked->text.empty()) return ApiError{400, "Message must be non-empty"};
   if (text::code_points(checked->text) > text::kMaxTextLength) return ApiError{400, "Message is too long"};
@@ -89,7 +58,7 @@ Result<json::object> text_content(const json::object& request) {
 }
 
 bool meant_for_its_process(const json::object& object) {
-  const auto type = string_field(object, "@type");
+  const auto type = string_of(object, "@type");
   return !type.starts_with("update") || type == "updateAuthorizationState";
 }
 
@@ -183,8 +152,8 @@ Result<const Session*> Sessions::open(std::string_view resume_key, const json::o
   session.id = next_session_id_++;
   session.key = random_key();
   session.created = world_.now();
-  session.device_model = string_field(device, "device_model");
-  session.application_version = string_field(device, "application_version");
+  session.device_model = string_of(device, "device_model");
+  session.application_version = string_of(device, "application_version");
   keys_by_id_[session.id] = session.key;
   auto [it, inserted] = sessions_.emplace(session.key, std::move(session));
   return &it->second;
@@ -217,7 +186,7 @@ Status Sessions::send(std::string_view key, const json::object& request) {
       {"forwardMessages", &Sessions::forward_messages},
       {"editMessageText", &Sessions::edit_message_text},
   };
-  const std::string type = string_field(request, "@type");
+  const std::string type(string_of(request, "@type"));
   Result<Object> answer = ApiError{400, "Method not supported by tgsim"};
   if (auto handler = kHandlers.find(type); handler != kHandlers.end()) {
     answer = (this->*(handler->second))(*session, request);
@@ -340,8 +309,8 @@ void Sessions::close_session(Session& session, bool forget) {
 
 Result<Sessions::Object> Sessions::set_tdlib_parameters(Session& session, const Object& request) {
   if (session.state != AuthState::kWaitTdlibParameters) return unexpected("setTdlibParameters");
-  if (auto model = string_field(request, "device_model"); !model.empty()) session.device_model = model;
-  if (auto version = string_field(request, "application_version"); !version.empty())
+  if (auto model = string_of(request, "device_model"); !model.empty()) session.device_model = model;
+  if (auto version = string_of(request, "application_version"); !version.empty())
     session.application_version = version;
   if (session.account_id != 0) {
     become_ready(session, session.account_id);
@@ -353,7 +322,7 @@ Result<Sessions::Object> Sessions::set_tdlib_parameters(Session& session, const 
 
 Result<Sessions::Object> Sessions::check_bot_token(Session& session, const Object& request) {
   if (session.state != AuthState::kWaitPhoneNumber) return unexpected("checkAuthenticationBotToken");
-  const auto* bot = world_.bot_by_token(string_field(request, "token"));
+  const auto* bot = world_.bot_by_token(string_of(request, "token"));
   if (!bot) return ApiError{400, "ACCESS_TOKEN_INVALID"};
   become_ready(session, bot->id);
   return ok();
@@ -363,7 +332,7 @@ Result<Sessions::Object> Sessions::set_phone_number(Session& session, const Obje
   const bool allowed = session.state == AuthState::kWaitPhoneNumber || session.state == AuthState::kWaitCode ||
                        session.state == AuthState::kWaitOtherDeviceConfirmation;
   if (!allowed) return unexpected("setAuthenticationPhoneNumber");
-  const std::string phone = string_field(request, "phone_number");
+  const std::string phone(string_of(request, "phone_number"));
   if (model::phone_digits(phone).empty()) return ApiError{400, "PHONE_NUMBER_INVALID"};
   const auto* account = world_.account_by_phone(phone);
   if (!account) return ApiError{400, "PHONE_NUMBER_UNOCCUPIED"};
@@ -375,7 +344,7 @@ Result<Sessions::Object> Sessions::set_phone_number(Session& session, const Obje
 
 Result<Sessions::Object> Sessions::check_code(Session& session, const Object& request) {
   if (session.state != AuthState::kWaitCode) return unexpected("checkAuthenticationCode");
-  if (string_field(request, "code") != session.code) return ApiError{400, "PHONE_CODE_INVALID"};
+  if (string_of(request, "code") != session.code) return ApiError{400, "PHONE_CODE_INVALID"};
   after_login(session, session.pending_account);
   return ok();
 }
@@ -391,7 +360,7 @@ Result<Sessions::Object> Sessions::request_qr(Session& session, const Object& re
 Result<Sessions::Object> Sessions::check_password(Session& session, const Object& request) {
   if (session.state != AuthState::kWaitPassword) return unexpected("checkAuthenticationPassword");
   const auto* account = world_.account(session.pending_account);
-  if (!account || string_field(request, "password") != account->password) {
+  if (!account || string_of(request, "password") != account->password) {
     return ApiError{400, "PASSWORD_HASH_INVALID"};
   }
   become_ready(session, account->id);
@@ -417,8 +386,8 @@ Result<Sessions::Object> Sessions::close(Session& session, const Object& request
 }
 
 Result<Sessions::Object> Sessions::get_option(Session& session, const Object& request) {
-  if (string_field(request, "name") == "version") {
-    return Object{{"@type", "optionValueString"}, {"value", kVersion}};
+  if (string_of(request, "name") == "version") {
+    return Object{{"@type", "optionValueString"}, {"value", kTdlibVersion}};
   }
   return Object{{"@type", "optionValueEmpty"}};
 }
@@ -523,13 +492,13 @@ void Sessions::observe(const Chat& chat, const Message& message, std::string_vie
 // updateUser and updateNewChat for what a delivered-late update mentions, as TDLib sends
 // them before the first update that needs them.
 void Sessions::introduce_for(Session& session, const Object& update) {
-  const auto* message = object_field(update, "message");
+  const auto* message = object_of(update, "message");
   if (!message) return;
-  const Id chat_id = id_field(*message, "chat_id").value_or(0);
+  const Id chat_id = integer_of(*message, "chat_id").value_or(0);
   if (chat_id > 0) introduce_private_chat(session, chat_id);
   if (auto group = world_.group(chat_id); chat_id < 0 && group) introduce_chat(session, **group);
-  if (const auto* sender = object_field(*message, "sender_id")) {
-    if (const Id user_id = id_field(*sender, "user_id").value_or(0); user_id > 0) introduce_user(session, user_id);
+  if (const auto* sender = object_of(*message, "sender_id")) {
+    if (const Id user_id = integer_of(*sender, "user_id").value_or(0); user_id > 0) introduce_user(session, user_id);
   }
 }
 
@@ -573,13 +542,13 @@ Result<Sessions::Object> Sessions::get_me(Session& session, const Object& reques
 }
 
 Result<Sessions::Object> Sessions::get_user(Session& session, const Object& request) {
-  const Id id = id_field(request, "user_id").value_or(0);
+  const Id id = integer_of(request, "user_id").value_or(0);
   if (!world_.account(id)) return ApiError{400, "User not found"};
   return user_object(world_, id);
 }
 
 Result<Sessions::Object> Sessions::get_chat(Session& session, const Object& request) {
-  const Id id = id_field(request, "chat_id").value_or(0);
+  const Id id = integer_of(request, "chat_id").value_or(0);
   if (id > 0 && world_.account(id)) {
     introduce_private_chat(session, id);
     return private_chat_object(world_, id);
@@ -591,21 +560,21 @@ Result<Sessions::Object> Sessions::get_chat(Session& session, const Object& requ
 }
 
 Result<Sessions::Object> Sessions::search_public_chat(Session& session, const Object& request) {
-  const auto* account = world_.account_by_username(string_field(request, "username"));
+  const auto* account = world_.account_by_username(string_of(request, "username"));
   if (!account) return ApiError{400, "USERNAME_NOT_OCCUPIED"};
   introduce_private_chat(session, account->id);
   return private_chat_object(world_, account->id);
 }
 
 Result<Sessions::Object> Sessions::search_user_by_phone(Session& session, const Object& request) {
-  const auto* account = world_.account_by_phone(string_field(request, "phone_number"));
+  const auto* account = world_.account_by_phone(string_of(request, "phone_number"));
   if (!account) return ApiError{404, "Not Found"};
   introduce_user(session, account->id);
   return user_object(world_, account->id);
 }
 
 Result<Sessions::Object> Sessions::create_private_chat(Session& session, const Object& request) {
-  const Id id = id_field(request, "user_id").value_or(0);
+  const Id id = integer_of(request, "user_id").value_or(0);
   if (id <= 0 || !world_.account(id)) return ApiError{400, "User not found"};
   introduce_private_chat(session, id);
   return private_chat_object(world_, id);
@@ -627,7 +596,7 @@ Sessions::Object Sessions::pending_copy(Session& session, const Chat& chat, cons
 }
 
 Result<Sessions::Object> Sessions::send_message(Session& session, const Object& request) {
-  auto chat = chat_for(session, id_field(request, "chat_id").value_or(0));
+  auto chat = chat_for(session, integer_of(request, "chat_id").value_or(0));
   if (!chat) return chat.error();
   auto content = text_content(request);
   if (!content) return content.error();
@@ -635,7 +604,7 @@ Result<Sessions::Object> Sessions::send_message(Session& session, const Object& 
   if (!thread) return thread.error();
   model::MessageInput input;
   input.thread_id = *thread;
-  if (const auto* reply = object_field(request, "reply_to")) {
+  if (const auto* reply = object_of(request, "reply_to")) {
     auto reply_to = server_id_of(*reply, "message_id");
     if (!reply_to) return reply_to.error();
     input.reply_to = *reply_to;
@@ -670,9 +639,9 @@ Result<Sessions::Object> Sessions::send_message(Session& session, const Object& 
 }
 
 Result<Sessions::Object> Sessions::forward_messages(Session& session, const Object& request) {
-  auto target = chat_for(session, id_field(request, "chat_id").value_or(0));
+  auto target = chat_for(session, integer_of(request, "chat_id").value_or(0));
   if (!target) return target.error();
-  auto source = chat_for(session, id_field(request, "from_chat_id").value_or(0));
+  auto source = chat_for(session, integer_of(request, "from_chat_id").value_or(0));
   if (!source) return source.error();
   auto thread = server_id_of(request, "message_thread_id");
   if (!thread) return thread.error();
@@ -687,11 +656,11 @@ Result<Sessions::Object> Sessions::forward_messages(Session& session, const Obje
   if (ids.empty()) return ApiError{400, "message_ids must not be empty"};
   model::MessageInput overrides;
   overrides.thread_id = *thread;
-  const bool remove_caption = bool_field(request, "remove_caption");
+  const bool remove_caption = bool_of(request, "remove_caption");
   if (remove_caption) overrides.content = json::object{{"caption", nullptr}, {"caption_entities", nullptr}};
   origin_session_ = session.id;
   auto copies = world_.copy(**source, ids, **target, session.account_id, overrides,
-                            !bool_field(request, "send_copy"), !remove_caption, false);
+                            !bool_of(request, "send_copy"), !remove_caption, false);
   origin_session_ = 0;
   if (!copies) return copies.error();
   json::array pending_list;
@@ -706,7 +675,7 @@ Result<Sessions::Object> Sessions::forward_messages(Session& session, const Obje
 }
 
 Result<Sessions::Object> Sessions::edit_message_text(Session& session, const Object& request) {
-  auto chat = chat_for(session, id_field(request, "chat_id").value_or(0));
+  auto chat = chat_for(session, integer_of(request, "chat_id").value_or(0));
   if (!chat) return chat.error();
   auto id = server_id_of(request, "message_id");
   if (!id) return id.error();

@@ -4,6 +4,7 @@
 #include <functional>
 #include <string>
 
+#include "sim/td/td_json.h"
 #include "sim/td/td_text.h"
 
 namespace tgsim::td {
@@ -15,27 +16,10 @@ namespace {
 // A supergroup's TDLib supergroup_id: the Bot API id without its -100 prefix.
 constexpr Id kSupergroupIdBase = -1000000000000;
 
-std::string_view string_of(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string_view(v->get_string()) : std::string_view{};
-}
-
-std::int64_t integer_of(const json::object& o, std::string_view key, std::int64_t fallback = 0) {
-  const auto* v = o.if_contains(key);
-  if (v && v->is_int64()) return v->get_int64();
-  if (v && v->is_uint64()) return static_cast<std::int64_t>(v->get_uint64());
-  return fallback;
-}
-
-json::array array_of(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v && v->is_array() ? v->get_array() : json::array{};
-}
-
 // TDLib's file object for a Bot API file reference ({file_id, file_unique_id, file_size}).
 json::object file_object(const json::object& media) {
   const auto file_id = string_of(media, "file_id");
-  const auto size = integer_of(media, "file_size");
+  const auto size = integer_of(media, "file_size").value_or(0);
   const auto local_id = static_cast<std::int64_t>(std::hash<std::string_view>{}(file_id) & 0x7fffffff);
   return json::object{
       {"@type", "file"},
@@ -61,7 +45,7 @@ json::object photo_content(const json::object& content) {
     if (!size.is_object()) continue;
     const auto& s = size.as_object();
     sizes.push_back(json::object{{"@type", "photoSize"}, {"type", "x"}, {"photo", file_object(s)},
-                                 {"width", integer_of(s, "width")}, {"height", integer_of(s, "height")},
+                                 {"width", integer_of(s, "width").value_or(0)}, {"height", integer_of(s, "height").value_or(0)},
                                  {"progressive_sizes", json::array{}}});
   }
   return json::object{{"@type", "messagePhoto"},
@@ -96,7 +80,7 @@ constexpr MediaKind kMediaKinds[] = {
 json::object media_content(const MediaKind& kind, const json::object& media, const json::object& content) {
   json::object object{{"@type", kind.object_type}};
   for (auto field : {"duration", "width", "height", "length"}) {
-    if (media.contains(field)) object[field] = integer_of(media, field);
+    if (media.contains(field)) object[field] = integer_of(media, field).value_or(0);
   }
   for (auto field : {"file_name", "mime_type"}) {
     if (media.contains(field)) object[field] = string_of(media, field);
@@ -116,7 +100,7 @@ json::object service_content(const json::object& content) {
     const auto& c = created->as_object();
     return json::object{{"@type", "messageForumTopicCreated"},
                         {"name", string_of(c, "name")},
-                        {"icon", json::object{{"@type", "forumTopicIcon"}, {"color", integer_of(c, "icon_color")},
+                        {"icon", json::object{{"@type", "forumTopicIcon"}, {"color", integer_of(c, "icon_color").value_or(0)},
                                               {"custom_emoji_id", string_of(c, "icon_custom_emoji_id")}}}};
   }
   if (content.contains("forum_topic_closed")) {
@@ -224,7 +208,7 @@ json::object content_object(const model::World& world, const json::object& conte
                         {"contact", json::object{{"@type", "contact"}, {"phone_number", string_of(c, "phone_number")},
                                                  {"first_name", string_of(c, "first_name")},
                                                  {"last_name", string_of(c, "last_name")}, {"vcard", ""},
-                                                 {"user_id", integer_of(c, "user_id")}}}};
+                                                 {"user_id", integer_of(c, "user_id").value_or(0)}}}};
   }
   return service_content(content);
 }
@@ -254,11 +238,11 @@ json::object message_object(const model::World& world, const model::Chat& chat, 
   }
   if (!message.forward_origin.empty()) {
     const auto* sender = message.forward_origin.if_contains("sender_user");
-    Id sender_id = sender && sender->is_object() ? integer_of(sender->as_object(), "id") : 0;
+    Id sender_id = sender && sender->is_object() ? integer_of(sender->as_object(), "id").value_or(0) : 0;
     out["forward_info"] =
         json::object{{"@type", "messageForwardInfo"},
                      {"origin", json::object{{"@type", "messageOriginUser"}, {"sender_user_id", sender_id}}},
-                     {"date", integer_of(message.forward_origin, "date")}};
+                     {"date", integer_of(message.forward_origin, "date").value_or(0)}};
   }
   return out;
 }

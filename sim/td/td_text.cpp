@@ -1,5 +1,7 @@
 #include "sim/td/td_text.h"
 
+#include "sim/td/td_json.h"
+
 #include <boost/json/value.hpp>
 #include <string>
 #include <utility>
@@ -30,18 +32,6 @@ constexpr std::pair<std::string_view, std::string_view> kPlainTypes[] = {
     {"expandable_blockquote", "textEntityTypeExpandableBlockQuote"},
 };
 
-std::string_view string_of(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string_view(v->get_string()) : std::string_view{};
-}
-
-std::int64_t integer_of(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  if (v && v->is_int64()) return v->get_int64();
-  if (v && v->is_uint64()) return static_cast<std::int64_t>(v->get_uint64());
-  return -1;
-}
-
 // The TDLib type object of one Bot API entity; empty when TDLib has no such type.
 json::object td_type(const json::object& entity) {
   const auto type = string_of(entity, "type");
@@ -60,7 +50,7 @@ json::object td_type(const json::object& entity) {
   }
   if (type == "text_mention") {
     const auto* user = entity.if_contains("user");
-    std::int64_t id = user && user->is_object() ? integer_of(user->as_object(), "id") : -1;
+    std::int64_t id = user && user->is_object() ? integer_of(user->as_object(), "id").value_or(-1) : -1;
     if (id > 0) return json::object{{"@type", "textEntityTypeMentionName"}, {"user_id", id}};
   }
   return {};
@@ -78,9 +68,9 @@ json::object bot_api_type(const json::object& type) {
   if (name == "textEntityTypeCustomEmoji") {
     return json::object{{"type", "custom_emoji"}, {"custom_emoji_id", string_of(type, "custom_emoji_id")}};
   }
-  if (name == "textEntityTypeMentionName" && integer_of(type, "user_id") > 0) {
+  if (name == "textEntityTypeMentionName" && integer_of(type, "user_id").value_or(-1) > 0) {
     return json::object{{"type", "text_mention"},
-                        {"user", json::object{{"id", integer_of(type, "user_id")}, {"is_bot", false}}}};
+                        {"user", json::object{{"id", integer_of(type, "user_id").value_or(-1)}, {"is_bot", false}}}};
   }
   return {};
 }
@@ -95,8 +85,8 @@ json::array td_entities(const json::array& bot_api_entities) {
     auto type = td_type(entity);
     if (type.empty()) continue;
     out.push_back(json::object{{"@type", "textEntity"},
-                               {"offset", integer_of(entity, "offset")},
-                               {"length", integer_of(entity, "length")},
+                               {"offset", integer_of(entity, "offset").value_or(-1)},
+                               {"length", integer_of(entity, "length").value_or(-1)},
                                {"type", std::move(type)}});
   }
   return out;
@@ -108,8 +98,8 @@ json::array bot_api_entities(const json::array& td_entities) {
     if (!value.is_object()) continue;
     const auto& entity = value.as_object();
     const auto* type = entity.if_contains("type");
-    const auto offset = integer_of(entity, "offset");
-    const auto length = integer_of(entity, "length");
+    const auto offset = integer_of(entity, "offset").value_or(-1);
+    const auto length = integer_of(entity, "length").value_or(-1);
     if (!type || !type->is_object() || offset < 0 || length <= 0) continue;
     auto converted = bot_api_type(type->as_object());
     if (converted.empty()) continue;
