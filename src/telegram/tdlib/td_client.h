@@ -7,6 +7,11 @@
 // add_update_handler, in TDLib's order. The client answers authorizationStateWaitTdlibParameters
 // itself with setTdlibParameters; signing in is td_auth.h's job.
 //
+// GCC 12 and coroutines (seen here): braced literals inside a co_await expression fail with
+// "array used as initializer" (build the request in a local first: `json::object r{…};
+// co_await client.send(std::move(r))`); `if (co_await …)` and `?:` inside co_await arguments
+// were miscompiled (bad frame reads): await into a local, then test it.
+//
 // Threading: the executor must be single-threaded (one io_context thread or a strand); every
 // member function must be called on it, except id(), name() and database_directory().
 #pragma once
