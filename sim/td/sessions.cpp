@@ -598,6 +598,22 @@ Sessions::Object Sessions::pending_copy(Session& session, const Chat& chat, cons
 Result<Sessions::Object> Sessions::send_message(Session& session, const Object& request) {
   auto chat = chat_for(session, integer_of(request, "chat_id").value_or(0));
   if (!chat) return chat.error();
+  auto input = message_input(request);
+  if (!input) return input.error();
+  origin_session_ = session.id;
+  auto posted = world_.post(**chat, session.account_id, *input);
+  origin_session_ = 0;
+  const Id temporary = temporary_id(session);
+  if (!posted) return failed_send(session, **chat, std::move(*input), posted.error(), temporary);
+  auto pending = pending_copy(session, **chat, **posted, temporary);
+  after_answer_.push_back(Object{{"@type", "updateMessageSendSucceeded"},
+                                 {"message", message_for(session, **chat, **posted)},
+                                 {"old_message_id", temporary}});
+  return pending;
+}
+
+// sendMessage's thread, reply and inputMessageText as the model's input.
+Result<model::MessageInput> Sessions::message_input(const Object& request) {
   auto content = text_content(request);
   if (!content) return content.error();
   auto thread = server_id_of(request, "message_thread_id");
@@ -609,32 +625,26 @@ Result<Sessions::Object> Sessions::send_message(Session& session, const Object& 
     if (!reply_to) return reply_to.error();
     input.reply_to = *reply_to;
   }
-  input.content = *content;
-  origin_session_ = session.id;
-  auto posted = world_.post(**chat, session.account_id, input);
-  origin_session_ = 0;
-  const Id temporary = temporary_id(session);
-  if (!posted) {
-    // Rejected by Telegram after TDLib accepted it: the message fails asynchronously.
-    Message draft;
-    draft.from = session.account_id;
-    draft.date = world_.now();
-    draft.thread_id = input.thread_id;
-    draft.content = std::move(input.content);
-    auto pending = pending_copy(session, **chat, draft, temporary);
-    auto failed = pending;
-    auto error = error_object(posted.error());
-    failed["sending_state"] = Object{{"@type", "messageSendingStateFailed"}, {"error", error},
-                                     {"can_retry", false}, {"need_another_sender", false},
-                                     {"retry_after", 0}};
-    after_answer_.push_back(Object{{"@type", "updateMessageSendFailed"}, {"message", std::move(failed)},
-                                   {"old_message_id", temporary}, {"error", std::move(error)}});
-    return pending;
-  }
-  auto pending = pending_copy(session, **chat, **posted, temporary);
-  after_answer_.push_back(Object{{"@type", "updateMessageSendSucceeded"},
-                                 {"message", message_for(session, **chat, **posted)},
-                                 {"old_message_id", temporary}});
+  input.content = std::move(*content);
+  return input;
+}
+
+// A message the server rejected after TDLib accepted it: answered pending, then
+// updateMessageSendFailed.
+Sessions::Object Sessions::failed_send(Session& session, const Chat& chat, model::MessageInput input,
+                                       const ApiError& why, Id temporary) {
+  Message draft;
+  draft.from = session.account_id;
+  draft.date = world_.now();
+  draft.thread_id = input.thread_id;
+  draft.content = std::move(input.content);
+  auto pending = pending_copy(session, chat, draft, temporary);
+  auto failed = pending;
+  auto error = error_object(why);
+  failed["sending_state"] = Object{{"@type", "messageSendingStateFailed"}, {"error", error},
+                                   {"can_retry", false}, {"need_another_sender", false}, {"retry_after", 0}};
+  after_answer_.push_back(Object{{"@type", "updateMessageSendFailed"}, {"message", std::move(failed)},
+                                 {"old_message_id", temporary}, {"error", std::move(error)}});
   return pending;
 }
 

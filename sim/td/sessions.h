@@ -129,6 +129,9 @@ class Sessions {
   Result<Object> get_option(Session& session, const Object& request);
   Result<Object> set_log_verbosity(Session& session, const Object& request);
 
+  Result<model::MessageInput> message_input(const Object& request);
+  Object failed_send(Session& session, const model::Chat& chat, model::MessageInput input, const ApiError& why,
+                     Id temporary);
   Object pending_copy(Session& session, const model::Chat& chat, const model::Message& message, Id temporary_id);
   Id temporary_id(Session& session);
 
