@@ -100,7 +100,8 @@ double cpu_seconds(pid_t pid) {
 }
 
 // One blocking request for the setup phase; an empty optional when the server is not up yet.
-json::value call(unsigned short port, http::verb verb, const std::string& target, const json::object& body = {}) {
+json::value call(unsigned short port, http::verb verb, const std::string& target,
+                 const json::object& body = {}) {
   asio::io_context io;
   beast::tcp_stream stream(io);
   stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
@@ -148,8 +149,8 @@ struct Counters {
   std::vector<std::uint32_t> latencies_us;
 };
 
-asio::awaitable<void> client(unsigned short port, std::string key, std::vector<std::string> bodies, std::size_t first,
-                             Clock::time_point until, Counters& counters) {
+asio::awaitable<void> client(unsigned short port, std::string key, std::vector<std::string> bodies,
+                             std::size_t first, Clock::time_point until, Counters& counters) {
   auto executor = co_await asio::this_coro::executor;
   beast::tcp_stream stream(executor);
   boost::system::error_code ec;
@@ -208,7 +209,8 @@ int main(int argc, char** argv) {
   app.add_option("--users", users, "end users, hence dialogs/topics the requests go over");
   app.add_option("--seconds", seconds, "duration of one round");
   app.add_option("--rounds", rounds, "rounds");
-  app.add_option("--cpu", desk_cpu, "pin topicdesk to this CPU (-1: no pinning); tgsim and clients use the others");
+  app.add_option("--cpu", desk_cpu,
+                 "pin topicdesk to this CPU (-1: no pinning); tgsim and clients use the others");
   CLI11_PARSE(app, argc, argv);
 
   auto dir = std::filesystem::temp_directory_path() / ("api_bench_" + std::to_string(getpid()));
@@ -224,17 +226,21 @@ int main(int argc, char** argv) {
   auto operator_id = post("/sim/users", {{"first_name", "Olga"}}).at("id").as_int64();
   auto bot = post("/sim/bots", {{"username", "bench_bot"}, {"first_name", "bench"}}).as_object();
   std::string token(bot.at("token").as_string());
-  auto group = post("/sim/groups", {{"title", "Bench"}, {"is_forum", true}, {"owner_id", operator_id}}).at("id").as_int64();
+  auto group = post("/sim/groups", {{"title", "Bench"}, {"is_forum", true}, {"owner_id", operator_id}})
+                   .at("id")
+                   .as_int64();
   post("/sim/groups/" + std::to_string(group) + "/members",
        {{"user_id", bot.at("id")}, {"status", "administrator"}, {"rights", {{"can_manage_topics", true}}}});
 
   Child desk{-1, free_port()};
   const std::string config = (dir / "topicdesk.toml").string();
-  std::ofstream(config) << "[server]\nlisten = \"127.0.0.1:" << desk.port << "\"\n\n[storage]\nsqlite = \""
-                        << (dir / "desk.db").string() << "\"\n\n[telegram]\napi_base = \"http://127.0.0.1:"
-                        << sim.port << "\"\n\n[telegram.limits]\nenabled = false\n\n[[connection]]\nname = \"shop\"\ntoken = \"" << token
-                        << "\"\ngroup_id = " << group << "\n";
-  const std::string key = run_and_read(topicdesk + " apikey reset --config " + config + " --connection shop 2>/dev/null");
+  std::ofstream(config)
+      << "[server]\nlisten = \"127.0.0.1:" << desk.port << "\"\n\n[storage]\nsqlite = \""
+      << (dir / "desk.db").string() << "\"\n\n[telegram]\napi_base = \"http://127.0.0.1:" << sim.port
+      << "\"\n\n[telegram.limits]\nenabled = false\n\n[[connection]]\nname = \"shop\"\ntoken = \"" << token
+      << "\"\ngroup_id = " << group << "\n";
+  const std::string key =
+      run_and_read(topicdesk + " apikey reset --config " + config + " --connection shop 2>/dev/null");
   // The limiter stays on (its cost is measured) with a rate no client reaches.
   desk.pid = spawn({topicdesk, "run", "--config", config}, desk_cpu, (dir / "topicdesk.log").string(),
                    {"TOPICDESK_API_RATE=1000000000", "TOPICDESK_API_BURST=1000000000"});
@@ -247,7 +253,8 @@ int main(int argc, char** argv) {
     }
   });
   for (int i = 0; i < users; ++i) {
-    auto user = post("/sim/users", {{"first_name", "User" + std::to_string(i)}, {"last_name", "Bench"}}).at("id");
+    auto user =
+        post("/sim/users", {{"first_name", "User" + std::to_string(i)}, {"last_name", "Bench"}}).at("id");
     post("/sim/messages", {{"from", user}, {"chat_id", bot.at("id")}, {"text", "hello"}});
   }
   auto topics = wait_for("every user's topic", [&] {
@@ -262,8 +269,8 @@ int main(int argc, char** argv) {
   }
 
   if (desk_cpu >= 0) pin_to_other_cpus(desk_cpu);
-  std::printf("topicdesk pid %d on CPU %d, %d connections, %zu topics, rounds of %.0f s\n", desk.pid, desk_cpu,
-              connections, bodies.size(), seconds);
+  std::printf("topicdesk pid %d on CPU %d, %d connections, %zu topics, rounds of %.0f s\n", desk.pid,
+              desk_cpu, connections, bodies.size(), seconds);
   double best = 0;
   std::uint64_t failed = 0;
   for (int round = 1; round <= rounds; ++round) {
@@ -271,24 +278,29 @@ int main(int argc, char** argv) {
     Counters counters;
     const auto started = Clock::now();
     const double cpu_before = cpu_seconds(desk.pid);
-    const auto until = started + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+    const auto until =
+        started + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
     for (int i = 0; i < connections; ++i) {
-      asio::co_spawn(io, client(desk.port, key, bodies, static_cast<std::size_t>(i), until, counters), asio::detached);
+      asio::co_spawn(io, client(desk.port, key, bodies, static_cast<std::size_t>(i), until, counters),
+                     asio::detached);
     }
     io.run();
     const double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
     auto& l = counters.latencies_us;
     std::sort(l.begin(), l.end());
-    auto pct = [&](double p) { return l.empty() ? 0u : l[std::min(l.size() - 1, static_cast<std::size_t>(p * l.size()))]; };
+    auto pct = [&](double p) {
+      return l.empty() ? 0u : l[std::min(l.size() - 1, static_cast<std::size_t>(p * l.size()))];
+    };
     const double rate = static_cast<double>(counters.ok) / elapsed;
     const double cpu = cpu_seconds(desk.pid) - cpu_before;
     best = std::max(best, rate);
     failed += counters.failed;
-    std::printf("round %d: %.0f info_by_topic/s (%llu ok, %llu failed in %.1f s), topicdesk used %.2f CPU-s = %.0f "
-                "requests per CPU-second, latency p50 %u us p99 %u us\n",
-                round, rate, static_cast<unsigned long long>(counters.ok),
-                static_cast<unsigned long long>(counters.failed), elapsed, cpu,
-                cpu > 0 ? static_cast<double>(counters.ok) / cpu : 0.0, pct(0.5), pct(0.99));
+    std::printf(
+        "round %d: %.0f info_by_topic/s (%llu ok, %llu failed in %.1f s), topicdesk used %.2f CPU-s = %.0f "
+        "requests per CPU-second, latency p50 %u us p99 %u us\n",
+        round, rate, static_cast<unsigned long long>(counters.ok),
+        static_cast<unsigned long long>(counters.failed), elapsed, cpu,
+        cpu > 0 ? static_cast<double>(counters.ok) / cpu : 0.0, pct(0.5), pct(0.99));
     std::fflush(stdout);
   }
   for (pid_t pid : {desk.pid, sim.pid}) {
@@ -296,6 +308,7 @@ int main(int argc, char** argv) {
     waitpid(pid, nullptr, 0);
   }
   std::filesystem::remove_all(dir);
-  std::printf("best: %.0f info_by_topic/s, %llu failed requests\n", best, static_cast<unsigned long long>(failed));
+  std::printf("best: %.0f info_by_topic/s, %llu failed requests\n", best,
+              static_cast<unsigned long long>(failed));
   return failed == 0 && best > 0 ? 0 : 1;  // any failed request fails the run
 }

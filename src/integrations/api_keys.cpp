@@ -60,17 +60,20 @@ bool constant_time_equal(std::string_view a, std::string_view b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-core::Result<std::string> reset_api_key(store::Store& store, core::ConnectionId connection, core::UnixMillis now) {
+core::Result<std::string> reset_api_key(store::Store& store, core::ConnectionId connection,
+                                        core::UnixMillis now) {
   auto key = generate_api_key();
   if (!key) return key;
   store.set_api_key_hash(connection, api_key_hash(*key), now);
   return key;
 }
 
-ApiKeyCache::ApiKeyCache(store::Store& store, std::chrono::milliseconds max_age, std::chrono::milliseconds miss_reload)
+ApiKeyCache::ApiKeyCache(store::Store& store, std::chrono::milliseconds max_age,
+                         std::chrono::milliseconds miss_reload)
     : store_(store), max_age_ms_(max_age.count()), miss_reload_ms_(miss_reload.count()) {}
 
-std::optional<core::ConnectionId> ApiKeyCache::connection_for(std::string_view key, std::int64_t monotonic_ms) {
+std::optional<core::ConnectionId> ApiKeyCache::connection_for(std::string_view key,
+                                                              std::int64_t monotonic_ms) {
   if (!key.starts_with(kApiKeyPrefix)) return std::nullopt;  // not a key of ours: no reload
   if (!loaded_at_ || monotonic_ms - *loaded_at_ >= max_age_ms_) reload(monotonic_ms);
   std::string hash = api_key_hash(key);

@@ -23,7 +23,8 @@ std::string api_key_hash(std::string_view key);
 // Compares in time that depends on the lengths only, never on where the texts differ.
 bool constant_time_equal(std::string_view a, std::string_view b);
 // Makes a new key for the connection (the old one stops working) and returns it.
-core::Result<std::string> reset_api_key(store::Store& store, core::ConnectionId connection, core::UnixMillis now);
+core::Result<std::string> reset_api_key(store::Store& store, core::ConnectionId connection,
+                                        core::UnixMillis now);
 
 // key hash → connection, read from the store at most every `max_age` (a key reset by the CLI
 // in another process works within that time) and again on a miss, at most every `miss_reload`.

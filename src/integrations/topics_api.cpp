@@ -1,8 +1,8 @@
 #include "integrations/topics_api.h"
 
-#include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <boost/json.hpp>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -43,12 +43,15 @@ class Fields {
   }
   bool present(std::string_view name) const { return request_.contains(name); }
 
-  std::optional<std::int64_t> integer(std::string_view name, bool required, std::int64_t min, std::int64_t max) {
+  std::optional<std::int64_t> integer(std::string_view name, bool required, std::int64_t min,
+                                      std::int64_t max) {
     const auto* value = request_.if_contains(name);
     if (!value || value->is_null()) return missing(name, required);
     std::optional<std::int64_t> number;
-    if (value->is_int64()) number = value->get_int64();
-    else if (value->is_uint64() && value->get_uint64() <= static_cast<std::uint64_t>(kMaxId)) number = value->get_uint64();
+    if (value->is_int64())
+      number = value->get_int64();
+    else if (value->is_uint64() && value->get_uint64() <= static_cast<std::uint64_t>(kMaxId))
+      number = value->get_uint64();
     if (!number || *number < min || *number > max) {
       fail(name, fmt::format("must be an integer {}..{}", min, max));
       return std::nullopt;
@@ -131,7 +134,8 @@ std::optional<TopicRef> parse_topic_link(std::string_view link) {
   return TopicRef{*group, *topic};
 }
 
-core::UserView user_view(const Dialog& dialog, const std::optional<core::Person>& person, core::HideInfo hide) {
+core::UserView user_view(const Dialog& dialog, const std::optional<core::Person>& person,
+                         core::HideInfo hide) {
   return core::UserView{person.value_or(core::Person{.id = dialog.user_id}), dialog.pseudonym, hide};
 }
 
@@ -170,7 +174,8 @@ const ApiConnection* TopicsApi::connection(core::ConnectionId id) const {
 ApiResponse TopicsApi::topic_action(std::string_view api_key, std::string_view body, UnixMillis now,
                                     std::int64_t monotonic_ms) {
   if (body.size() > options_.body_limit) {
-    return api_error(413, "body_too_large", fmt::format("request body larger than {} bytes", options_.body_limit));
+    return api_error(413, "body_too_large",
+                     fmt::format("request body larger than {} bytes", options_.body_limit));
   }
   if (api_key.empty()) return api_error(401, "unauthorized", "the X-API-KEY header is missing");
   auto connection_id = keys_.connection_for(api_key, monotonic_ms);
@@ -198,10 +203,11 @@ ApiResponse TopicsApi::run(Call& call) {
   if (*action == "list_dialogs") return list_dialogs(call);
   if (*action == "send_message") return send_message(call);
   if (*action == "set_status") return set_status(call);
-  return api_error(400, "unknown_action",
-                   fmt::format("field \"action\": unknown action \"{}\" (known: info_by_topic, dialog_by_user, "
-                               "list_dialogs, send_message, set_status)",
-                               *action));
+  return api_error(
+      400, "unknown_action",
+      fmt::format("field \"action\": unknown action \"{}\" (known: info_by_topic, dialog_by_user, "
+                  "list_dialogs, send_message, set_status)",
+                  *action));
 }
 
 // ---- JSON of the answers ---------------------------------------------------------------------
@@ -214,8 +220,8 @@ json::object connection_json(const ApiConnection& connection) {
 }
 
 json::object dialog_json(store::Store& store, const Dialog& dialog, const core::UserView& view) {
-  UnixMillis last_activity = std::max({dialog.created_at, dialog.last_user_message_at, dialog.last_operator_reply_at,
-                                       dialog.status_changed_at});
+  UnixMillis last_activity = std::max({dialog.created_at, dialog.last_user_message_at,
+                                       dialog.last_operator_reply_at, dialog.status_changed_at});
   json::object o{
       {"id", dialog.id},
       {"status", store::to_string(dialog.status)},
@@ -281,8 +287,9 @@ TopicsApi::Lookup TopicsApi::dialog_of_topic(Call& call) {
   std::optional<Dialog> dialog;
   if (ref.group == context.group_id) dialog = store_.dialog_by_thread(ref.group, ref.topic);
   if (!dialog || dialog->connection_id != context.id) {
-    return {.error = api_error(404, "unknown_topic", fmt::format("topic {} of group {} is not a dialog of connection {}",
-                                                                ref.topic, ref.group, context.name))};
+    return {.error = api_error(404, "unknown_topic",
+                               fmt::format("topic {} of group {} is not a dialog of connection {}", ref.topic,
+                                           ref.group, context.name))};
   }
   return {.dialog = dialog, .person = store_.user(context.id, dialog->user_id)};
 }
@@ -295,7 +302,8 @@ TopicsApi::Lookup TopicsApi::dialog_of_user(Call& call) {
   auto person = store_.user(context.id, *user);
   auto dialog = store_.dialog_by_user(context.id, *user);
   if (!person && !dialog) {
-    return {.error = api_error(404, "unknown_user", fmt::format("user {} never wrote to connection {}", *user, context.name))};
+    return {.error = api_error(404, "unknown_user",
+                               fmt::format("user {} never wrote to connection {}", *user, context.name))};
   }
   if (!dialog) {
     return {.error = api_error(404, "unknown_dialog",
@@ -351,10 +359,12 @@ ApiResponse TopicsApi::send_message(Call& call) {
   auto text = f.text("text", true, kMaxTextUnits);
   auto sender = f.text("sender", false, kMaxSenderUnits);
   if (f.failed()) return f.error();
-  std::string sender_name = sender && !core::trim(*sender).empty() ? core::trim(*sender) : std::string(kDefaultSender);
+  std::string sender_name =
+      sender && !core::trim(*sender).empty() ? core::trim(*sender) : std::string(kDefaultSender);
   auto sent = call.connection.engine->api_send_message(*user, *text, sender_name, call.now);
   if (!sent) {
-    return api_error(404, "unknown_user", fmt::format("user {} never wrote to connection {}", *user, context.name));
+    return api_error(404, "unknown_user",
+                     fmt::format("user {} never wrote to connection {}", *user, context.name));
   }
   if (on_outbox_) on_outbox_();
   auto person = store_.user(context.id, *user);
@@ -387,7 +397,8 @@ ApiResponse TopicsApi::set_status(Call& call) {
   Lookup found = by_topic ? dialog_of_topic(call) : dialog_of_user(call);
   if (!found.dialog) return found.error;
   auto dialog = call.connection.engine->api_set_status(found.dialog->id, status, call.now);
-  if (!dialog) return api_error(404, "unknown_dialog", fmt::format("dialog {} no longer exists", found.dialog->id));
+  if (!dialog)
+    return api_error(404, "unknown_dialog", fmt::format("dialog {} no longer exists", found.dialog->id));
   if (on_outbox_) on_outbox_();
   auto view = user_view(*dialog, store_.user(context.id, dialog->user_id), call.hide());
   return ok({{"dialog", dialog_json(store_, *dialog, view)}});
@@ -397,7 +408,8 @@ ApiResponse TopicsApi::set_status(Call& call) {
 
 core::Result<RateLimit> rate_limit_from_env() {
   RateLimit limit;
-  for (auto [name, target] : {std::pair{"TOPICDESK_API_RATE", &limit.per_second}, {"TOPICDESK_API_BURST", &limit.burst}}) {
+  for (auto [name, target] :
+       {std::pair{"TOPICDESK_API_RATE", &limit.per_second}, {"TOPICDESK_API_BURST", &limit.burst}}) {
     const char* text = std::getenv(name);
     if (!text || !*text) continue;
     char* end = nullptr;
@@ -422,11 +434,16 @@ http::Response to_http(const ApiResponse& answer) {
 
 std::string_view error_code_for(unsigned status) {
   switch (status) {
-    case 404: return "not_found";
-    case 405: return "method_not_allowed";
-    case 413: return "body_too_large";
-    case 400: return "bad_request";
-    default: return "internal_error";
+    case 404:
+      return "not_found";
+    case 405:
+      return "method_not_allowed";
+    case 413:
+      return "body_too_large";
+    case 400:
+      return "bad_request";
+    default:
+      return "internal_error";
   }
 }
 
@@ -444,10 +461,11 @@ UnixMillis wall_millis() {
 
 void add_topics_api_routes(http::Server& server, std::shared_ptr<TopicsApi> api) {
   using boost::asio::awaitable;
-  server.route(http::Verb::post, "/api/v1/topic_action", [api](http::Request& request) -> awaitable<http::Response> {
-    std::string_view key = request["X-API-KEY"];
-    co_return to_http(api->topic_action(key, request.body(), wall_millis(), monotonic_millis()));
-  });
+  server.route(http::Verb::post, "/api/v1/topic_action",
+               [api](http::Request& request) -> awaitable<http::Response> {
+                 std::string_view key = request["X-API-KEY"];
+                 co_return to_http(api->topic_action(key, request.body(), wall_millis(), monotonic_millis()));
+               });
   server.route(http::Verb::get, "/api/v1/openapi.json", [](http::Request&) -> awaitable<http::Response> {
     co_return http::text_response(200, std::string(openapi_json()), "application/json");
   });
@@ -464,8 +482,8 @@ core::Status add_topics_api(http::Server& server, store::Store& store, std::vect
   options.rate_limit = *limit;
   spdlog::info("topics api: /api/v1/topic_action for {} connection(s), {} requests/s per key (burst {})",
                connections.size(), options.rate_limit.per_second, options.rate_limit.burst);
-  add_topics_api_routes(server,
-                        std::make_shared<TopicsApi>(store, std::move(connections), options, std::move(on_outbox)));
+  add_topics_api_routes(
+      server, std::make_shared<TopicsApi>(store, std::move(connections), options, std::move(on_outbox)));
   return core::Ok{};
 }
 

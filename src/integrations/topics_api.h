@@ -37,7 +37,7 @@ struct TopicsApiOptions {
 
 struct ApiResponse {
   unsigned status = 200;
-  std::string body;                    // JSON
+  std::string body;                      // JSON
   std::int64_t retry_after_seconds = 0;  // 429: the Retry-After header
 };
 

@@ -18,11 +18,12 @@ constexpr std::string_view kApiMarker = "🔌";
 // The status the conversation itself implies: whoever wrote last.
 DialogStatus conversation_status(const Dialog& dialog) {
   return dialog.last_user_message_at >= dialog.last_operator_reply_at ? DialogStatus::kUserAnswered
-                                                                       : DialogStatus::kSupportAnswered;
+                                                                      : DialogStatus::kSupportAnswered;
 }
 
 std::string api_message_event_json(const std::string& text, std::string_view sender) {
-  return json::serialize(json::object{{"content", "text"}, {"text", text}, {"via", "api"}, {"sender", sender}});
+  return json::serialize(
+      json::object{{"content", "text"}, {"text", text}, {"via", "api"}, {"sender", sender}});
 }
 
 }  // namespace
@@ -44,16 +45,18 @@ std::optional<Engine::ApiSent> Engine::api_send_message(core::UserId user, const
       result.dialog.status_changed_at = now;
       result.dialog_created = true;
       enqueue(job::kCreateTopic, JobPayload{.dialog = result.dialog.id}, kPriorityNewDialog, now);
-      event(result.dialog, "dialog_created", json::serialize(json::object{{"user_id", user}, {"by", "api"}}), now);
+      event(result.dialog, "dialog_created", json::serialize(json::object{{"user_id", user}, {"by", "api"}}),
+            now);
     }
     Dialog& dialog = result.dialog;
     bool was_closed = dialog.status == DialogStatus::kClosed;
     if (was_closed && context_.params.leave_closed && dialog.thread_id != 0) {
       enqueue(job::kReopenTopic, JobPayload{.dialog = dialog.id}, kPriorityOperatorReply, now);
     }
-    post_in_topic(dialog, std::string(kApiMarker) + " " + std::string(sender) + ": " + text, kPriorityOperatorReply,
-                  now);
-    enqueue(job::kSendText, JobPayload{.dialog = dialog.id, .to = Side::kUser, .text = text, .operator_message = true},
+    post_in_topic(dialog, std::string(kApiMarker) + " " + std::string(sender) + ": " + text,
+                  kPriorityOperatorReply, now);
+    enqueue(job::kSendText,
+            JobPayload{.dialog = dialog.id, .to = Side::kUser, .text = text, .operator_message = true},
             kPriorityOperatorReply, now);
     set_status(dialog, DialogStatus::kSupportAnswered, now);
     dialog.last_operator_reply_at = now;
@@ -65,7 +68,8 @@ std::optional<Engine::ApiSent> Engine::api_send_message(core::UserId user, const
   return sent;
 }
 
-std::optional<Dialog> Engine::api_set_status(core::DialogId id, std::optional<DialogStatus> status, UnixMillis now) {
+std::optional<Dialog> Engine::api_set_status(core::DialogId id, std::optional<DialogStatus> status,
+                                             UnixMillis now) {
   std::optional<Dialog> updated;
   store_.transaction([&] {
     auto dialog = store_.dialog(id);

@@ -1,12 +1,13 @@
 // The Topics API handler over an in-memory SQLite store and real engines: what a caller of
 // POST /api/v1/topic_action gets back, and what the relay is asked to send.
+#include "integrations/topics_api.h"
+
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
 
 #include "integrations/api_keys.h"
 #include "integrations/openapi.h"
-#include "integrations/topics_api.h"
 #include "tests/unit/relay/relay_test_util.h"
 
 namespace topicdesk::integrations {
@@ -216,7 +217,8 @@ TEST_F(TopicsApiTest, UnknownTopicsAndOtherConnectionsTopicsAre404) {
   auto unknown = call({{"action", "info_by_topic"}, {"topic_id", 999}});
   EXPECT_EQ(unknown.status, 404u);
   EXPECT_EQ(unknown.code(), "unknown_topic");
-  EXPECT_EQ(call({{"action", "info_by_topic"}, {"group_id", -100555}, {"topic_id", kAnnThread}}).status, 404u);
+  EXPECT_EQ(call({{"action", "info_by_topic"}, {"group_id", -100555}, {"topic_id", kAnnThread}}).status,
+            404u);
 
   // A second connection in the same group: its key does not open the first one's topics.
   relay::Engine other(*store_, make_context(*store_, "other", 501, kGroupId));
@@ -240,7 +242,8 @@ TEST_F(TopicsApiTest, HideInfoLeavesOutEverythingThatIdentifiesTheUser) {
     EXPECT_TRUE(user.at("hidden").as_bool());
     EXPECT_EQ(user.at("pseudonym").as_string(), dialog.pseudonym);
     EXPECT_EQ(user.at("language_code").as_string(), "en");
-    for (const char* hidden : {"user_id", "first_name", "last_name", "username", "phone", "linked_account", "fields"}) {
+    for (const char* hidden :
+         {"user_id", "first_name", "last_name", "username", "phone", "linked_account", "fields"}) {
       EXPECT_FALSE(user.contains(hidden)) << hidden;
     }
     std::string text = json::serialize(answer.body);
@@ -263,14 +266,16 @@ TEST_F(TopicsApiTest, DialogByUser) {
 // ---- list_dialogs --------------------------------------------------------------------------------
 
 TEST_F(TopicsApiTest, ListDialogsFiltersByStatusAndPages) {
-  for (core::UserId user = 2001; user <= 2005; ++user) engine_->handle(user_message(user, user, "hello"), kT0);
+  for (core::UserId user = 2001; user <= 2005; ++user)
+    engine_->handle(user_message(user, user, "hello"), kT0);
   auto bob = *store_->dialog_by_user(engine_->context().id, 2002);
   ASSERT_TRUE(engine_->api_set_status(bob.id, store::DialogStatus::kClosed, kT0));
 
   std::vector<std::int64_t> seen;
   json::value after = 0;
   for (int page = 0; page < 5 && !after.is_null(); ++page) {
-    auto answer = call({{"action", "list_dialogs"}, {"status", "user_answered"}, {"limit", 2}, {"after", after}});
+    auto answer =
+        call({{"action", "list_dialogs"}, {"status", "user_answered"}, {"limit", 2}, {"after", after}});
     ASSERT_EQ(answer.status, 200u);
     for (const auto& entry : answer.result().at("dialogs").as_array()) {
       EXPECT_EQ(entry.at("dialog").at("status").as_string(), "user_answered");
@@ -290,7 +295,8 @@ TEST_F(TopicsApiTest, ListDialogsFiltersByStatusAndPages) {
 
 TEST_F(TopicsApiTest, SendMessageGoesToTheUserAndIntoTheTopicAsTheCaller) {
   auto dialog = ann_writes();
-  auto answer = call({{"action", "send_message"}, {"user_id", kAnn}, {"text", "Your order shipped"}, {"sender", "CRM"}});
+  auto answer = call(
+      {{"action", "send_message"}, {"user_id", kAnn}, {"text", "Your order shipped"}, {"sender", "CRM"}});
   ASSERT_EQ(answer.status, 200u) << json::serialize(answer.body);
   EXPECT_FALSE(answer.result().at("dialog_created").as_bool());
   EXPECT_EQ(answer.result().at("dialog").at("status").as_string(), "support_answered");
@@ -316,12 +322,14 @@ TEST_F(TopicsApiTest, SendMessageOpensADialogForAKnownUserWithoutOne) {
   EXPECT_TRUE(answer.result().at("dialog_created").as_bool());
   std::vector<std::string> group_side, user_side;
   for (const auto& j : take_jobs(*store_)) {
-    (j.payload.to == relay::Side::kGroup ? group_side : user_side).push_back(j.job.kind + ":" + j.payload.text);
+    (j.payload.to == relay::Side::kGroup ? group_side : user_side)
+        .push_back(j.job.kind + ":" + j.payload.text);
   }
   // In the group's queue the topic is made before anything is posted in it.
   ASSERT_FALSE(group_side.empty());
   EXPECT_EQ(group_side.front(), "create_topic:");
-  EXPECT_NE(std::find(group_side.begin(), group_side.end(), "send_text:🔌 API: Welcome aboard"), group_side.end())
+  EXPECT_NE(std::find(group_side.begin(), group_side.end(), "send_text:🔌 API: Welcome aboard"),
+            group_side.end())
       << "the default sender is API";
   EXPECT_EQ(user_side, std::vector<std::string>{"send_text:Welcome aboard"});
 }
@@ -352,7 +360,8 @@ TEST_F(TopicsApiTest, SetStatusClosesReopensAndClears) {
   EXPECT_EQ(closed.result().at("dialog").at("status").as_string(), "closed");
   auto jobs = take_jobs(*store_);
   bool told_user = false;
-  for (const auto& j : jobs) told_user |= j.payload.to == relay::Side::kUser && j.job.kind == relay::job::kSendText;
+  for (const auto& j : jobs)
+    told_user |= j.payload.to == relay::Side::kUser && j.job.kind == relay::job::kSendText;
   EXPECT_TRUE(told_user) << "closing tells the user, as /close does";
 
   auto waiting = call({{"action", "set_status"}, {"user_id", kAnn}, {"status", "support_answered"}});
@@ -368,9 +377,12 @@ TEST_F(TopicsApiTest, SetStatusChecksItsArguments) {
   ann_writes();
   EXPECT_EQ(call({{"action", "set_status"}, {"user_id", kAnn}}).code(), "missing_field");
   EXPECT_EQ(call({{"action", "set_status"}, {"user_id", kAnn}, {"status", "done"}}).code(), "invalid_field");
-  EXPECT_EQ(call({{"action", "set_status"}, {"user_id", kAnn}, {"topic_id", kAnnThread}, {"status", "closed"}}).code(),
-            "invalid_field");
-  EXPECT_EQ(call({{"action", "set_status"}, {"topic_id", 999}, {"status", "closed"}}).code(), "unknown_topic");
+  EXPECT_EQ(
+      call({{"action", "set_status"}, {"user_id", kAnn}, {"topic_id", kAnnThread}, {"status", "closed"}})
+          .code(),
+      "invalid_field");
+  EXPECT_EQ(call({{"action", "set_status"}, {"topic_id", 999}, {"status", "closed"}}).code(),
+            "unknown_topic");
 }
 
 // ---- OpenAPI ---------------------------------------------------------------------------------------
@@ -383,9 +395,9 @@ TEST(OpenApi, IsValidJsonListingEveryActionAndErrorCode) {
     EXPECT_TRUE(schemas.as_object().contains(schema)) << schema;
   }
   std::string codes = json::serialize(schemas.at("Error"));
-  for (const char* code : {"invalid_json", "missing_field", "invalid_field", "unknown_action", "unauthorized",
-                           "unknown_topic", "unknown_user", "unknown_dialog", "body_too_large", "rate_limited",
-                           "method_not_allowed"}) {
+  for (const char* code :
+       {"invalid_json", "missing_field", "invalid_field", "unknown_action", "unauthorized", "unknown_topic",
+        "unknown_user", "unknown_dialog", "body_too_large", "rate_limited", "method_not_allowed"}) {
     EXPECT_NE(codes.find(code), std::string::npos) << code;
   }
 }
