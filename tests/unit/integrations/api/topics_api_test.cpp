@@ -228,6 +228,17 @@ TEST_F(TopicsApiTest, UnknownTopicsAndOtherConnectionsTopicsAre404) {
   EXPECT_EQ(response.status, 404u) << response.body;
 }
 
+TEST_F(TopicsApiTest, HideInfoCommandHidesTheUserAsNameDoes) {
+  auto params = engine_->context().params;
+  params.hide_info = core::HideInfo::kCommand;
+  engine_->set_parameters(params);
+  ann_writes();
+  auto answer = call({{"action", "info_by_topic"}, {"topic_id", kAnnThread}});
+  ASSERT_EQ(answer.status, 200u);
+  EXPECT_TRUE(answer.result().at("user").at("hidden").as_bool());
+  EXPECT_FALSE(answer.result().at("user").as_object().contains("first_name"));
+}
+
 TEST_F(TopicsApiTest, HideInfoLeavesOutEverythingThatIdentifiesTheUser) {
   auto params = engine_->context().params;
   params.hide_info = core::HideInfo::kName;
@@ -235,7 +246,16 @@ TEST_F(TopicsApiTest, HideInfoLeavesOutEverythingThatIdentifiesTheUser) {
   auto dialog = ann_writes();
   store_->set_user_link(engine_->context().id, kAnn, "N005");
   for (json::object request : {json::object{{"action", "info_by_topic"}, {"topic_id", kAnnThread}},
-                               json::object{{"action", "dialog_by_user"}, {"user_id", kAnn}}}) {
+                               json::object{{"action", "dialog_by_user"}, {"user_id", kAnn}},
+                               json::object{{"action", "list_dialogs"}}}) {
+    if (request.at("action") == "list_dialogs") {  // the list shows users the same way
+      auto answer = call(request);
+      ASSERT_EQ(answer.status, 200u);
+      const auto& entry = answer.result().at("dialogs").at(0);
+      EXPECT_TRUE(entry.at("user").at("hidden").as_bool());
+      EXPECT_FALSE(entry.at("user").as_object().contains("user_id"));
+      continue;
+    }
     auto answer = call(request);
     ASSERT_EQ(answer.status, 200u);
     const auto& user = answer.result().at("user").as_object();
