@@ -36,6 +36,14 @@ Result<Id> server_id_of(const json::object& o, std::string_view key) {
   return server_message_id(td_id);
 }
 
+// A formattedText as the model's text and Bot API entities, checked as Telegram does.
+Result<text::Formatted> checked_text(const json::object& formatted) {
+  json::array entities = bot_api_entities(array_of(formatted, "entities"));
+  auto checked = text::format(string_of(formatted, "text"), "", &entities);
+  if (!checked) return ApiError{400, checked.error().description};
+  return checked;
+}
+
 // inputMessageText → the model's content (text and Bot API entities).
 Result<json::object> text_content(const json::object& request) {
   const auto* input = object_of(request, "input_message_content");
@@ -44,12 +52,8 @@ Result<json::object> text_content(const json::object& request) {
   }
   const auto* formatted = object_of(*input, "text");
   if (!formatted) return ApiError{400, "Message must be non-empty"};
-  json::array entities;
-  if (const auto* list = formatted->if_contains("entities"); list && list->is_array()) {
-    entities = bot_api_entities(list->get_array());
-  }
-  auto checked = text::format(string_of(*formatted, "text"), "", &entities);
-  if (!checked) return ApiError{400, checked.error().description};
+  auto checked = checked_text(*formatted);
+  if (!checked) return checked.error();
   if (checked->text.empty()) return ApiError{400, "Message must be non-empty"};
   if (text::code_points(checked->text) > text::kMaxTextLength) return ApiError{400, "Message is too long"};
   json::object content{{"text", checked->text}};
@@ -185,6 +189,8 @@ Status Sessions::send(std::string_view key, const json::object& request) {
       {"sendMessage", &Sessions::send_message},
       {"forwardMessages", &Sessions::forward_messages},
       {"editMessageText", &Sessions::edit_message_text},
+      {"editMessageCaption", &Sessions::edit_message_caption},
+      {"deleteMessages", &Sessions::delete_messages},
   };
   const std::string type(string_of(request, "@type"));
   Result<Object> answer = ApiError{400, "Method not supported by tgsim"};
@@ -696,6 +702,45 @@ Result<Sessions::Object> Sessions::edit_message_text(Session& session, const Obj
   auto edited = world_.edit(**chat, session.account_id, *id, changes, std::nullopt);
   if (!edited) return edited.error();
   return message_for(session, **chat, **edited);
+}
+
+Result<Sessions::Object> Sessions::edit_message_caption(Session& session, const Object& request) {
+  auto chat = chat_for(session, integer_of(request, "chat_id").value_or(0));
+  if (!chat) return chat.error();
+  auto id = server_id_of(request, "message_id");
+  if (!id) return id.error();
+  const auto* caption = object_of(request, "caption");
+  auto checked = caption ? checked_text(*caption) : Result<text::Formatted>(text::Formatted{});
+  if (!checked) return checked.error();
+  if (text::code_points(checked->text) > text::kMaxCaptionLength) return ApiError{400, "Message caption is too long"};
+  json::object changes{{"caption", checked->text.empty() ? json::value(nullptr) : json::value(checked->text)},
+                       {"caption_entities",
+                        checked->entities.empty() ? json::value(nullptr) : json::value(checked->entities)}};
+  auto edited = world_.edit(**chat, session.account_id, *id, changes, std::nullopt);
+  if (!edited) return edited.error();
+  return message_for(session, **chat, **edited);
+}
+
+// Unknown ids are skipped, as TDLib does; the deleting session gets updateDeleteMessages.
+Result<Sessions::Object> Sessions::delete_messages(Session& session, const Object& request) {
+  const Id chat_id = integer_of(request, "chat_id").value_or(0);
+  auto chat = chat_for(session, chat_id);
+  if (!chat) return chat.error();
+  json::array deleted;
+  for (const auto& value : array_of(request, "message_ids")) {
+    auto id = integer_of(value);
+    if (!id || !is_server_message_id(*id) || !(*chat)->messages.contains(server_message_id(*id))) continue;
+    if (auto done = world_.delete_message(**chat, session.account_id, server_message_id(*id)); !done) {
+      return ApiError{400, "Message can't be deleted"};
+    }
+    deleted.push_back(*id);
+  }
+  if (!deleted.empty()) {
+    after_answer_.push_back(Object{{"@type", "updateDeleteMessages"}, {"chat_id", chat_id},
+                                   {"message_ids", std::move(deleted)}, {"is_permanent", true},
+                                   {"from_cache", false}});
+  }
+  return ok();
 }
 
 }  // namespace tgsim::td

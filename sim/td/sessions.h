@@ -126,6 +126,8 @@ class Sessions {
   Result<Object> send_message(Session& session, const Object& request);
   Result<Object> forward_messages(Session& session, const Object& request);
   Result<Object> edit_message_text(Session& session, const Object& request);
+  Result<Object> edit_message_caption(Session& session, const Object& request);
+  Result<Object> delete_messages(Session& session, const Object& request);
   Result<Object> get_option(Session& session, const Object& request);
   Result<Object> set_log_verbosity(Session& session, const Object& request);
 

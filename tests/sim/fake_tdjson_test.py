@@ -423,6 +423,18 @@ class FakeTdjsonTest(unittest.TestCase):
                                           "message_id": sent["id"], "input_message_content": text("fixed")})
         self.assertEqual(edited["content"]["text"]["text"], "fixed")
         self.assertEqual(self.sim.view(self.owner, self.customer)[-1]["text"], "fixed")
+        # Captions of copies in the topic can be edited, and messages deleted.
+        copy_id = done["message"]["id"]
+        recaptioned = self.td.request(client, {"@type": "editMessageCaption", "chat_id": group, "message_id": copy_id,
+                                               "caption": {"@type": "formattedText", "text": "a cat", "entities": []}})
+        self.assertEqual(recaptioned["content"]["caption"]["text"], "a cat")
+        self.assertEqual(self.sim.view(group, self.secure, thread=thread)[-2]["caption"], "a cat")
+        deleted = self.td.request(client, {"@type": "deleteMessages", "chat_id": self.customer,
+                                           "message_ids": [sent["id"]], "revoke": True})
+        self.assertEqual(deleted["@type"], "ok")
+        gone = self.td.update(client, "updateDeleteMessages")
+        self.assertEqual((gone["chat_id"], gone["message_ids"]), (self.customer, [sent["id"]]))
+        self.assertNotIn("fixed", [m.get("text") for m in self.sim.view(self.owner, self.customer)])
 
     def test_search_public_chat_and_user_by_phone(self):
         client, _ = self.ready_account()
