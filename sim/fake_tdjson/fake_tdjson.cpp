@@ -165,6 +165,7 @@ class Client : public std::enable_shared_from_this<Client> {
       close_now();
       return;
     }
+    sender_connection_ = std::make_unique<HttpConnection>(base_);
     auto self = shared_from_this();
     std::thread([self] { self->sender_loop(); }).detach();
   }
@@ -226,7 +227,7 @@ class Client : public std::enable_shared_from_this<Client> {
                 {"application_version", td::string_of(request, "application_version")}};
     const auto stored = read_session_file();
     if (!stored.empty()) body["resume_key"] = stored;
-    auto result = call_with_retry("POST", "/td/v1/sessions", json::serialize(body));
+    auto result = call_with_retry(*sender_connection_, "POST", "/td/v1/sessions", json::serialize(body));
     if (!result) {
       answer(request, error_object(500, "Request aborted"));
       return false;
@@ -255,7 +256,7 @@ class Client : public std::enable_shared_from_this<Client> {
 
   void forward(const Object& request) {
     const std::string path = "/td/v1/sessions/" + key() + "/send";
-    auto result = call_with_retry("POST", path, json::serialize(request));
+    auto result = call_with_retry(*sender_connection_, "POST", path, json::serialize(request));
     if (!result) {
       answer(request, error_object(500, "Request aborted"));
       return;
@@ -271,13 +272,13 @@ class Client : public std::enable_shared_from_this<Client> {
 
   // Retries while tgsim cannot be reached (TDLib waits for the network too); nullopt once the
   // client is closed.
-  std::optional<HttpResult> call_with_retry(std::string_view method, const std::string& path,
-                                            const std::string& body, int timeout_s = 30) {
+  std::optional<HttpResult> call_with_retry(HttpConnection& connection, std::string_view method,
+                                            const std::string& path, const std::string& body, int timeout_s = 30) {
     auto delay = std::chrono::steady_clock::duration(kFirstRetry);
     bool reported = false;
     for (;;) {
       if (is_closed()) return std::nullopt;
-      auto result = http_request(base_, method, path, body, timeout_s);
+      auto result = connection.request(method, path, body, timeout_s);
       if (result.status != 0) {
         if (reported) connection_state("connectionStateReady");
         return result;
@@ -291,11 +292,12 @@ class Client : public std::enable_shared_from_this<Client> {
 
   // ---- the poller thread: the session's stream ----
   void poll_loop() {
+    HttpConnection connection(base_);
     std::uint64_t offset = 0;
     while (!is_closed()) {
       const std::string path = "/td/v1/sessions/" + key() + "/updates?offset=" + std::to_string(offset) +
                                "&timeout=" + std::to_string(kPollTimeoutS);
-      auto result = call_with_retry("GET", path, "", kPollTimeoutS + 10);
+      auto result = call_with_retry(connection, "GET", path, "", kPollTimeoutS + 10);
       if (!result) return;
       if (result->status == 401) {
         lose_session();
@@ -401,6 +403,7 @@ class Client : public std::enable_shared_from_this<Client> {
 
   const int id_;
   BaseUrl base_;
+  std::unique_ptr<HttpConnection> sender_connection_;  // used by the sender thread only
   std::string database_directory_;
   std::mutex mutex_;
   std::condition_variable outbox_ready_;

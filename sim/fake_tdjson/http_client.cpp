@@ -5,26 +5,12 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstring>
 
 namespace tgsim::fake_tdjson {
 
 namespace {
-
-// Closes the socket when the request ends, whichever way.
-class Socket {
- public:
-  explicit Socket(int fd) : fd_(fd) {}
-  ~Socket() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Socket(const Socket&) = delete;
-  Socket& operator=(const Socket&) = delete;
-  int fd() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 int connect_to(const BaseUrl& base, std::string& error) {
   addrinfo hints{};
@@ -47,6 +33,8 @@ int connect_to(const BaseUrl& base, std::string& error) {
   if (fd < 0) error = "cannot connect to " + base.host + ":" + base.port + ": " + std::strerror(errno);
   return fd;
 }
+
+constexpr auto kMaxIdle = std::chrono::seconds(30);
 
 bool send_all(int fd, std::string_view data) {
   while (!data.empty()) {
@@ -74,44 +62,73 @@ bool parse_base_url(std::string_view url, BaseUrl& out) {
   return !out.host.empty() && !out.port.empty();
 }
 
-HttpResult http_request(const BaseUrl& base, std::string_view method, std::string_view path, std::string_view body,
-                        int timeout_s) {
+void HttpConnection::disconnect() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  buffer_.clear();
+}
+
+HttpResult HttpConnection::request(std::string_view method, std::string_view path, std::string_view body,
+                                   int timeout_s) {
   HttpResult result;
-  Socket socket(connect_to(base, result.error));
-  if (socket.fd() < 0) return result;
+  // tgsim closes connections idle for 75 s; never reuse one that may be closing.
+  if (fd_ >= 0 && std::chrono::steady_clock::now() - last_used_ > kMaxIdle) disconnect();
+  if (fd_ < 0) {
+    fd_ = connect_to(base_, result.error);
+    if (fd_ < 0) return result;
+  }
   timeval timeout{timeout_s, 0};
-  ::setsockopt(socket.fd(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  ::setsockopt(socket.fd(), SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+  ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
   std::string request;
-  request.append(method).append(" ").append(base.path_prefix).append(path).append(" HTTP/1.1\r\n");
-  request.append("Host: ").append(base.host).append(":").append(base.port).append("\r\n");
-  request.append("Content-Type: application/json\r\nConnection: close\r\n");
+  request.append(method).append(" ").append(base_.path_prefix).append(path).append(" HTTP/1.1\r\n");
+  request.append("Host: ").append(base_.host).append(":").append(base_.port).append("\r\n");
+  request.append("Content-Type: application/json\r\n");
   request.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n\r\n").append(body);
-  if (!send_all(socket.fd(), request)) {
+  if (!send_all(fd_, request)) {
     result.error = "cannot send the request";
+    disconnect();
     return result;
   }
-  std::string response;
-  char buffer[16384];
-  for (;;) {
-    auto got = ::recv(socket.fd(), buffer, sizeof buffer, 0);
-    if (got == 0) break;
-    if (got < 0) {
-      result.error = "no answer: " + std::string(std::strerror(errno));
-      return result;
-    }
-    response.append(buffer, static_cast<std::size_t>(got));
-  }
-  // "HTTP/1.1 200 OK\r\n...\r\n\r\nbody" (the server closes after one answer).
-  auto space = response.find(' ');
-  auto header_end = response.find("\r\n\r\n");
-  if (space == std::string::npos || header_end == std::string::npos) {
-    result.error = "malformed HTTP answer";
+  if (!read_answer(result)) {
+    disconnect();
     return result;
   }
-  result.status = std::atoi(response.c_str() + space + 1);
-  result.body = response.substr(header_end + 4);
+  last_used_ = std::chrono::steady_clock::now();
   return result;
+}
+
+// Reads "HTTP/1.1 200 OK\r\n…Content-Length: N\r\n…\r\n\r\n" and N bytes of body.
+bool HttpConnection::read_answer(HttpResult& result) {
+  auto receive = [&] {
+    char chunk[16384];
+    auto got = ::recv(fd_, chunk, sizeof chunk, 0);
+    if (got > 0) buffer_.append(chunk, static_cast<std::size_t>(got));
+    if (got == 0) result.error = "the connection was closed";
+    if (got < 0) result.error = "no answer: " + std::string(std::strerror(errno));
+    return got > 0;
+  };
+  std::size_t header_end;
+  while ((header_end = buffer_.find("\r\n\r\n")) == std::string::npos) {
+    if (!receive()) return false;
+  }
+  std::string headers = buffer_.substr(0, header_end);
+  for (auto& c : headers) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  auto space = headers.find(' ');
+  auto length_at = headers.find("\r\ncontent-length:");
+  if (space == std::string::npos || length_at == std::string::npos) {
+    result.error = "malformed HTTP answer (no Content-Length)";
+    return false;
+  }
+  const auto length = static_cast<std::size_t>(std::strtoull(headers.c_str() + length_at + 17, nullptr, 10));
+  while (buffer_.size() < header_end + 4 + length) {
+    if (!receive()) return false;
+  }
+  result.status = std::atoi(headers.c_str() + space + 1);
+  result.body = buffer_.substr(header_end + 4, length);
+  buffer_.erase(0, header_end + 4 + length);
+  if (headers.find("\r\nconnection: close") != std::string::npos) disconnect();
+  return true;
 }
 
 }  // namespace tgsim::fake_tdjson

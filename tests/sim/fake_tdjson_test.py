@@ -63,6 +63,24 @@ class Td:
                 raise AssertionError(f"client {client}: timed out waiting for {what}; got {box}")
             self._pump(min(left, 0.5))
 
+    def collect(self, client, type_, count, timeout=30.0):
+        """The next `count` objects of `type_` for `client`, in arrival order (others are dropped)."""
+        deadline = time.monotonic() + timeout
+        found = [o for o in self.inbox.pop(client, []) if o.get("@type") == type_]
+        while len(found) < count:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"client {client}: {len(found)} of {count} {type_} before the deadline")
+            raw = self.lib.td_receive(min(left, 0.5))
+            if raw is None:
+                continue
+            obj = json.loads(raw)
+            if obj.get("@client_id") == client and obj.get("@type") == type_:
+                found.append(obj)
+            elif obj.get("@client_id") != client:
+                self.inbox.setdefault(obj.get("@client_id"), []).append(obj)
+        return found
+
     def request(self, client, request, timeout=10.0):
         """Sends with a fresh @extra and returns the answer."""
         self.extra += 1
@@ -349,6 +367,16 @@ class FakeTdjsonTest(unittest.TestCase):
         echoed = self.td.update(other, "updateNewMessage")["message"]
         self.assertEqual((echoed["is_outgoing"], echoed["content"]["text"]["text"], echoed["sending_state"]),
                          (True, "seen elsewhere", None))
+
+    def test_many_sends_arrive_once_and_in_order(self):
+        client, _ = self.ready_account()
+        count = 300
+        for i in range(count):
+            self.td.send(client, {"@type": "sendMessage", "chat_id": self.customer, "@extra": f"bulk{i}",
+                                  "input_message_content": text(f"n{i}")})
+        succeeded = self.td.collect(client, "updateMessageSendSucceeded", count)
+        self.assertEqual([o["message"]["content"]["text"]["text"] for o in succeeded], [f"n{i}" for i in range(count)])
+        self.assertEqual([m["text"] for m in self.sim.view(self.owner, self.customer)], [f"n{i}" for i in range(count)])
 
     def test_send_failure_is_reported_asynchronously(self):
         client, _ = self.ready_account()
