@@ -166,7 +166,14 @@ core::Result<std::unique_ptr<TdClient>> TdClient::open(TdRuntime& runtime, asio:
 }
 
 TdClient::~TdClient() {
-  state_->runtime.remove_client(state_->id);
+  std::shared_ptr<void> lock;
+  if (!state_->closed()) {
+    // TDLib keeps the instance (and its database) open until it is closed: the directory
+    // stays locked until then, held by the runtime.
+    state_->runtime.send(state_->id, json::object{{"@type", "close"}, {"@extra", "close"}});
+    lock = std::shared_ptr<DatabaseLock>(std::move(state_->lock));
+  }
+  state_->runtime.remove_client(state_->id, std::move(lock));
   state_->fail_pending(0, "the TDLib client was destroyed");
 }
 

@@ -74,7 +74,8 @@ class TdClient {
   // TDLib client and asks for its authorization state. `name` is used in log lines.
   static core::Result<std::unique_ptr<TdClient>> open(TdRuntime& runtime, boost::asio::any_io_executor executor,
                                                       TdParameters parameters, std::string name);
-  // Stops receiving and releases the directory lock. Call close() first for a clean end.
+  // Stops receiving. If the client is not closed yet, sends `close` and leaves the directory
+  // lock with the runtime until TDLib reports it closed. Prefer co_await close() first.
   ~TdClient();
   TdClient(const TdClient&) = delete;
   TdClient& operator=(const TdClient&) = delete;

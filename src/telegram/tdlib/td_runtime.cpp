@@ -40,9 +40,10 @@ int TdRuntime::add_client(boost::asio::any_io_executor executor, Handler handler
   return id;
 }
 
-void TdRuntime::remove_client(int client_id) {
+void TdRuntime::remove_client(int client_id, std::shared_ptr<void> keep_until_closed) {
   std::lock_guard lock(mutex_);
   clients_.erase(client_id);
+  if (keep_until_closed && !closed_[client_id]) keep_until_closed_[client_id] = std::move(keep_until_closed);
 }
 
 void TdRuntime::send(int client_id, const json::object& request) const {
@@ -100,9 +101,14 @@ void TdRuntime::deliver(std::string text) {
 }
 
 void TdRuntime::note_closed(int client_id) {
+  std::shared_ptr<void> released;  // released outside the mutex
   {
     std::lock_guard lock(mutex_);
     closed_[client_id] = true;
+    if (auto it = keep_until_closed_.find(client_id); it != keep_until_closed_.end()) {
+      released = std::move(it->second);
+      keep_until_closed_.erase(it);
+    }
   }
   closed_changed_.notify_all();
 }

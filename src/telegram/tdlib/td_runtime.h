@@ -35,8 +35,10 @@ class TdRuntime {
   // A new TDLib client id whose messages go to `handler` on `executor`. TDLib activates the
   // client with its first request; send one soon (TdClient sends getAuthorizationState).
   int add_client(boost::asio::any_io_executor executor, Handler handler);
-  // Stops delivering to the client (its later messages are dropped). Does not close it.
-  void remove_client(int client_id);
+  // Stops delivering to the client (its later messages are dropped). Does not close it;
+  // `keep_until_closed` (e.g. the database directory lock) is held until TDLib reports the
+  // client closed, so no second instance opens the directory while this one still runs.
+  void remove_client(int client_id, std::shared_ptr<void> keep_until_closed = {});
   void send(int client_id, const boost::json::object& request) const;
 
   // Clean stop: sends `close` to every client not yet closed, waits until each reports
@@ -65,6 +67,7 @@ class TdRuntime {
   std::condition_variable closed_changed_;
   std::map<int, Client> clients_;
   std::map<int, bool> closed_;  // every client ever created here → closed
+  std::map<int, std::shared_ptr<void>> keep_until_closed_;
   std::atomic<bool> stopping_{false};
   std::thread thread_;
 };

@@ -12,6 +12,7 @@
 #include <optional>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "telegram/tdlib/td_library.h"
@@ -97,6 +98,17 @@ class ScriptedTd {
   std::vector<boost::json::object> requests_;
   int next_client_id_ = 1;
 };
+
+// Polls `done` until it holds or `timeout` passes (for effects of the receive thread).
+template <class Done>
+bool wait_for_condition(std::chrono::milliseconds timeout, Done done) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::yield();
+  }
+  return true;
+}
 
 template <class T>
 boost::asio::awaitable<void> store_result(std::function<boost::asio::awaitable<T>()> body, std::optional<T>* out) {

@@ -98,9 +98,29 @@ TEST(TdClient, TwoSessionsNeverShareADatabaseDirectory) {
   ASSERT_FALSE(second.ok());
   EXPECT_NE(second.error().message.find("already used by another session"), std::string::npos);
   EXPECT_NE(second.error().message.find((h.directory / "shared").string()), std::string::npos);
-  first.reset();  // releases the lock
+  EXPECT_TRUE(h.run<bool>([&]() { return first->close(10s); }));
+  first.reset();  // closed: the lock is released at once
   auto third = TdClient::open(*h.runtime, h.io.get_executor(), h.parameters("shared"), "third");
   EXPECT_TRUE(third.ok());
+}
+
+TEST(TdClient, ADestroyedClientKeepsItsDirectoryUntilTdlibHasClosedIt) {
+  Harness h;
+  int closing_client = 0;
+  h.handlers["close"] = [&](ScriptedTd&, int id, const json::object&) { closing_client = id; };  // held
+  auto first = h.open("shared");
+  const int id = first->id();
+  first.reset();
+  EXPECT_EQ(closing_client, id) << "destroying an open client closes it";
+  EXPECT_FALSE(TdClient::open(*h.runtime, h.io.get_executor(), h.parameters("shared"), "early").ok())
+      << "TDLib still has the database open";
+  h.handlers.erase("close");  // later clients close normally
+  h.td.push_auth_state(id, testing::state(auth_state::kClosed));
+  // The receive thread releases the lock when it sees Closed.
+  bool reopened = testing::wait_for_condition(10s, [&] {
+    return TdClient::open(*h.runtime, h.io.get_executor(), h.parameters("shared"), "late").ok();
+  });
+  EXPECT_TRUE(reopened);
 }
 
 TEST(TdClient, ARevokedSessionFailsRequestsInFlightWith401) {
