@@ -95,6 +95,62 @@ json::object media_content(const MediaKind& kind, const json::object& media, con
   return out;
 }
 
+json::object location_object(const json::object& location) {
+  auto number = [&](std::string_view key) {
+    const auto* v = location.if_contains(key);
+    return v && v->is_number() ? v->to_number<double>() : 0.0;
+  };
+  return json::object{{"@type", "location"}, {"latitude", number("latitude")}, {"longitude", number("longitude")},
+                      {"horizontal_accuracy", 0}};
+}
+
+json::object venue_content(const json::object& venue) {
+  const auto* location = object_of(venue, "location");
+  return json::object{{"@type", "messageVenue"},
+                      {"venue", json::object{{"@type", "venue"},
+                                             {"location", location_object(location ? *location : json::object{})},
+                                             {"title", string_of(venue, "title")},
+                                             {"address", string_of(venue, "address")},
+                                             {"provider", ""},
+                                             {"id", ""},
+                                             {"type", ""}}}};
+}
+
+json::object poll_content(const json::object& poll) {
+  json::array options;
+  for (const auto& option : array_of(poll, "options")) {
+    if (!option.is_object()) continue;
+    options.push_back(json::object{{"@type", "pollOption"},
+                                   {"text", formatted_text(string_of(option.get_object(), "text"), {})},
+                                   {"voter_count", 0},
+                                   {"vote_percentage", 0},
+                                   {"is_chosen", false},
+                                   {"is_being_chosen", false}});
+  }
+  json::object type = string_of(poll, "type") == "quiz"
+                          ? json::object{{"@type", "pollTypeQuiz"}, {"correct_option_id", -1}}
+                          : json::object{{"@type", "pollTypeRegular"},
+                                         {"allow_multiple_answers", bool_of(poll, "allows_multiple_answers")}};
+  return json::object{{"@type", "messagePoll"},
+                      {"poll", json::object{{"@type", "poll"},
+                                            {"id", string_of(poll, "id")},
+                                            {"question", formatted_text(string_of(poll, "question"), {})},
+                                            {"options", std::move(options)},
+                                            {"total_voter_count", 0},
+                                            {"is_anonymous", bool_of(poll, "is_anonymous")},
+                                            {"type", std::move(type)},
+                                            {"is_closed", bool_of(poll, "is_closed")}}}};
+}
+
+json::object dice_content(const json::object& dice) {
+  return json::object{{"@type", "messageDice"},
+                      {"initial_state", nullptr},
+                      {"final_state", nullptr},
+                      {"emoji", string_of(dice, "emoji")},
+                      {"value", integer_of(dice, "value").value_or(0)},
+                      {"success_animation_frame_number", 0}};
+}
+
 json::object service_content(const json::object& content) {
   if (const auto* created = content.if_contains("forum_topic_created"); created && created->is_object()) {
     const auto& c = created->as_object();
@@ -188,15 +244,12 @@ json::object content_object(const model::World& world, const json::object& conte
     const auto* media = content.if_contains(kind.bot_api);
     if (media && media->is_object()) return media_content(kind, media->as_object(), content);
   }
-  if (const auto* location = content.if_contains("location"); location && location->is_object()) {
-    const auto& l = location->as_object();
-    auto number = [&](std::string_view key) {
-      const auto* v = l.if_contains(key);
-      return v && v->is_number() ? v->to_number<double>() : 0.0;
-    };
+  if (const auto* venue = object_of(content, "venue")) return venue_content(*venue);
+  if (const auto* poll = object_of(content, "poll")) return poll_content(*poll);
+  if (const auto* dice = object_of(content, "dice")) return dice_content(*dice);
+  if (const auto* location = object_of(content, "location")) {
     return json::object{{"@type", "messageLocation"},
-                        {"location", json::object{{"@type", "location"}, {"latitude", number("latitude")},
-                                                  {"longitude", number("longitude")}, {"horizontal_accuracy", 0}}},
+                        {"location", location_object(*location)},
                         {"live_period", 0},
                         {"expires_in", 0},
                         {"heading", 0},

@@ -216,6 +216,30 @@ TEST_F(SessionsTest, QrLinkIsReplacedAfter30SimulatedSeconds) {
   EXPECT_EQ(types(read(key)), (std::vector<std::string>{"authorizationStateReady", "updateUser"}));
 }
 
+TEST(TdRender, BotApiContentBecomesTdlibContent) {
+  model::World world(1);
+  auto content = [&](const char* bot_api) { return content_object(world, json::parse(bot_api).as_object()); };
+  auto bold = content(R"({"text":"hi you","entities":[{"offset":0,"length":2,"type":"bold"}]})");
+  EXPECT_EQ(bold.at("text").at("entities").at(0).at("type").at("@type"), "textEntityTypeBold");
+  auto document = content(R"({"document":{"file_id":"BQ1","file_unique_id":"u","file_name":"a.pdf",
+                             "mime_type":"application/pdf","file_size":3},"caption":"cv"})");
+  EXPECT_EQ(document.at("@type"), "messageDocument");
+  EXPECT_EQ(document.at("document").at("file_name"), "a.pdf");
+  EXPECT_EQ(document.at("document").at("document").at("remote").at("id"), "BQ1");
+  EXPECT_EQ(document.at("caption").at("text"), "cv");
+  auto venue = content(R"({"venue":{"location":{"latitude":1.5,"longitude":2},"title":"Cafe","address":"Main St"},
+                          "location":{"latitude":1.5,"longitude":2}})");
+  EXPECT_EQ(venue.at("@type"), "messageVenue");
+  EXPECT_EQ(venue.at("venue").at("location").at("latitude"), 1.5);
+  auto poll = content(R"({"poll":{"id":"9","question":"Tea?","options":[{"text":"yes"},{"text":"no"}],
+                         "type":"regular","is_anonymous":true}})");
+  EXPECT_EQ(poll.at("poll").at("question").at("text"), "Tea?");
+  EXPECT_EQ(poll.at("poll").at("options").as_array().size(), 2u);
+  EXPECT_EQ(content(R"({"dice":{"emoji":"🎲","value":4}})").at("value"), 4);
+  EXPECT_EQ(content(R"({"contact":{"phone_number":"+1","first_name":"Al"}})").at("contact").at("first_name"), "Al");
+  EXPECT_EQ(content(R"({"invoice":{}})").at("@type"), "messageUnsupported");
+}
+
 TEST(TdMessageIds, ServerIdsAreShiftedBy20Bits) {
   EXPECT_EQ(td_message_id(3), 3 * 1048576);
   EXPECT_TRUE(is_server_message_id(td_message_id(7)));
