@@ -124,6 +124,7 @@ struct TdClient::State {
   void on_auth_state(const json::object& update) {
     const auto* state = update.if_contains("authorization_state");
     if (state == nullptr || !state->is_object()) return;
+    if (closed()) return;  // Closed is final: a TDLib client id is never reused
     auth_state = state->get_object();
     ++auth_version;
     const std::string type = string_field(auth_state, "@type");
