@@ -315,14 +315,16 @@ Result<json::value> ControlApi::edit_message(const Body& body) {
 Result<json::value> ControlApi::delete_message(const Body& body) {
   auto target = message_target(body);
   if (!target) return target.error();
-  if (auto done = world_.delete_message(*target->chat, target->from, target->message_id); !done) return done.error();
+  if (auto done = world_.delete_message(*target->chat, target->from, target->message_id); !done)
+    return done.error();
   return json::value(json::object{{"ok", true}});
 }
 
 Result<json::value> ControlApi::react(const Body& body) {
   auto target = message_target(body);
   if (!target) return target.error();
-  if (auto done = world_.react(*target->chat, target->from, target->message_id, string_field(body, "emoji")); !done)
+  if (auto done = world_.react(*target->chat, target->from, target->message_id, string_field(body, "emoji"));
+      !done)
     return done.error();
   return json::value(json::object{{"ok", true}});
 }
@@ -530,7 +532,8 @@ Result<json::value> ControlApi::messages(Id chat_id, std::string_view query) {
     // Not part of the Bot API Message: the control view shows who reacted with what.
     if (!message.reactions.empty()) {
       json::array reactions;
-      for (const auto& [who, emoji] : message.reactions) reactions.push_back(json::object{{"user_id", who}, {"emoji", emoji}});
+      for (const auto& [who, emoji] : message.reactions)
+        reactions.push_back(json::object{{"user_id", who}, {"emoji", emoji}});
       rendered["reactions"] = std::move(reactions);
     }
     out.push_back(std::move(rendered));

@@ -3,10 +3,10 @@
 // thread (the session's stream: answers and updates in tgsim's order); both feed one receive
 // queue that td_receive drains from the application's thread. The session key lives in
 // <database_directory>/tgsim_session.json, so a restarted client resumes its session.
+#include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/src.hpp>  // header-only Boost.JSON: the library links no Boost
-#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
@@ -52,12 +52,15 @@ Object state_update(std::string_view state) {
 std::optional<Object> parse_text_entities(const Object& request) {
   const auto* mode = request.if_contains("parse_mode");
   std::string_view type = mode && mode->is_object() ? td::string_of(mode->get_object(), "@type") : "";
-  std::string parse_mode = type == "textParseModeHTML" ? "HTML" : type == "textParseModeMarkdown" ? "MarkdownV2" : "";
+  std::string parse_mode = type == "textParseModeHTML"       ? "HTML"
+                           : type == "textParseModeMarkdown" ? "MarkdownV2"
+                                                             : "";
   if (parse_mode.empty()) return error_object(400, "Parse mode must be non-empty");
   auto formatted = text::format(td::string_of(request, "text"), parse_mode, nullptr);
   if (!formatted) {
     std::string message = formatted.error().description;
-    if (auto colon = message.find("can't parse entities"); colon != std::string::npos) message = message.substr(colon);
+    if (auto colon = message.find("can't parse entities"); colon != std::string::npos)
+      message = message.substr(colon);
     if (!message.empty()) message[0] = 'C';
     return error_object(400, message);
   }
@@ -207,7 +210,8 @@ class Client : public std::enable_shared_from_this<Client> {
           continue;
         }
       }
-      if (td::string_of(request, "@type") == "setTdlibParameters" && key().empty() && !open_session(request)) {
+      if (td::string_of(request, "@type") == "setTdlibParameters" && key().empty() &&
+          !open_session(request)) {
         continue;
       }
       forward(request);
@@ -241,7 +245,8 @@ class Client : public std::enable_shared_from_this<Client> {
     boost::system::error_code ec;
     auto parsed = json::parse(result->body, ec);
     if (ec || result->status != 200 || !parsed.is_object()) {
-      answer(request, error_object(500, "tgsim answered " + std::to_string(result->status) + ": " + result->body));
+      answer(request,
+             error_object(500, "tgsim answered " + std::to_string(result->status) + ": " + result->body));
       return false;
     }
     {
@@ -265,7 +270,8 @@ class Client : public std::enable_shared_from_this<Client> {
       answer(request, error_object(401, "Unauthorized"));
       lose_session();
     } else if (result->status != 200) {
-      answer(request, error_object(500, "tgsim answered " + std::to_string(result->status) + ": " + result->body));
+      answer(request,
+             error_object(500, "tgsim answered " + std::to_string(result->status) + ": " + result->body));
     }
     // Otherwise the answer arrives through the session's stream, in order with the updates.
   }
@@ -273,7 +279,8 @@ class Client : public std::enable_shared_from_this<Client> {
   // Retries while tgsim cannot be reached (TDLib waits for the network too); nullopt once the
   // client is closed.
   std::optional<HttpResult> call_with_retry(HttpConnection& connection, std::string_view method,
-                                            const std::string& path, const std::string& body, int timeout_s = 30) {
+                                            const std::string& path, const std::string& body,
+                                            int timeout_s = 30) {
     auto delay = std::chrono::steady_clock::duration(kFirstRetry);
     bool reported = false;
     for (;;) {
@@ -307,8 +314,10 @@ class Client : public std::enable_shared_from_this<Client> {
       auto parsed = json::parse(result->body, ec);
       if (ec || result->status != 200 || !parsed.is_object()) continue;
       auto& batch = parsed.as_object();
-      if (const auto* next = batch.if_contains("next_offset"); next && (next->is_uint64() || next->is_int64())) {
-        offset = next->is_uint64() ? next->get_uint64() : static_cast<std::uint64_t>(std::max<std::int64_t>(0, next->get_int64()));
+      if (const auto* next = batch.if_contains("next_offset");
+          next && (next->is_uint64() || next->is_int64())) {
+        offset = next->is_uint64() ? next->get_uint64()
+                                   : static_cast<std::uint64_t>(std::max<std::int64_t>(0, next->get_int64()));
       }
       const auto* objects = batch.if_contains("updates");
       if (!objects || !objects->is_array()) continue;
@@ -322,7 +331,8 @@ class Client : public std::enable_shared_from_this<Client> {
     if (is_closed()) return;  // the sender thread already reported the session as lost
     if (td::string_of(object, "@type") == "updateAuthorizationState") {
       const auto* state = object.if_contains("authorization_state");
-      const std::string_view name = state && state->is_object() ? td::string_of(state->get_object(), "@type") : "";
+      const std::string_view name =
+          state && state->is_object() ? td::string_of(state->get_object(), "@type") : "";
       if (name == "authorizationStateReady") write_session_file();
       if (name == "authorizationStateLoggingOut") remove_session_file();
       if (name == "authorizationStateClosed") {
@@ -334,7 +344,9 @@ class Client : public std::enable_shared_from_this<Client> {
   }
 
   // ---- the session file ----
-  std::filesystem::path session_file() const { return std::filesystem::path(database_directory_) / kSessionFile; }
+  std::filesystem::path session_file() const {
+    return std::filesystem::path(database_directory_) / kSessionFile;
+  }
 
   std::string read_session_file() const {
     std::ifstream in(session_file());
@@ -353,8 +365,8 @@ class Client : public std::enable_shared_from_this<Client> {
       std::ofstream out(path, std::ios::trunc);
       out << json::serialize(Object{{"session_key", key()}}) << "\n";
     }
-    std::filesystem::permissions(path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
-                                 ec);
+    std::filesystem::permissions(
+        path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, ec);
   }
 
   void remove_session_file() {

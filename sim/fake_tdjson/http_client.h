@@ -1,5 +1,6 @@
 // A minimal blocking HTTP/1.1 client over POSIX sockets for the fake libtdjson (keep-alive,
-// answers with Content-Length, loopback use). No Boost.Asio: the shared library stays small and self-contained.
+// answers with Content-Length, loopback use). No Boost.Asio: the shared library stays small and
+// self-contained.
 #pragma once
 #include <chrono>
 #include <string>
@@ -17,7 +18,7 @@ struct BaseUrl {
 bool parse_base_url(std::string_view url, BaseUrl& out);
 
 struct HttpResult {
-  int status = 0;     // 0: no answer (connection failed or timed out)
+  int status = 0;  // 0: no answer (connection failed or timed out)
   std::string body;
   std::string error;  // why there was no answer
 };

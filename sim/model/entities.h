@@ -26,9 +26,9 @@ struct Account {
   std::string token;                         // bots only
   bool can_read_all_group_messages = false;  // bots only: privacy mode off
   // Personal accounts that sign in through the fake libtdjson (people only).
-  std::string password;       // 2FA password; empty: none
+  std::string password;  // 2FA password; empty: none
   std::string password_hint;
-  std::string login_code;     // a fixed login code; empty: a random one per attempt
+  std::string login_code;  // a fixed login code; empty: a random one per attempt
 };
 
 enum class MemberStatus { kCreator, kAdministrator, kMember, kRestricted, kLeft, kKicked };

@@ -101,7 +101,8 @@ Result<Id> World::create_user(const ProfileInput& profile) {
     if (phone_digits(profile.phone_number).empty()) return bad_request("phone_number must contain digits");
     if (account_by_phone(profile.phone_number)) return bad_request("phone_number is taken");
   }
-  if (!profile.username.empty() && account_by_username(profile.username)) return bad_request("username is taken");
+  if (!profile.username.empty() && account_by_username(profile.username))
+    return bad_request("username is taken");
   accounts_.emplace(account.id, account);
   touch();
   return account.id;

@@ -10,7 +10,6 @@
 #include <boost/beast/http.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-
 #include <charconv>
 
 #include "sim/server/assets.h"
@@ -327,7 +326,8 @@ botapi::Reply td_reply(int status, const json::object& body) {
 }
 
 botapi::Reply td_error(const ApiError& error) {
-  return td_reply(error.code, json::object{{"@type", "error"}, {"code", error.code}, {"message", error.description}});
+  return td_reply(error.code,
+                  json::object{{"@type", "error"}, {"code", error.code}, {"message", error.description}});
 }
 
 std::uint64_t query_number(std::string_view query, std::string_view name, std::uint64_t fallback) {
@@ -353,7 +353,8 @@ std::optional<botapi::Reply> Server::td_request(std::string_view path, std::stri
   }
   if (rest.empty() && request.method == "POST") {
     const auto* resume = body.if_contains("resume_key");
-    auto session = sessions_.open(resume && resume->is_string() ? std::string_view(resume->get_string()) : "", body);
+    auto session =
+        sessions_.open(resume && resume->is_string() ? std::string_view(resume->get_string()) : "", body);
     if (!session) return td_error(session.error());
     return td_reply(200, json::object{{"session_key", (*session)->key}, {"session_id", (*session)->id}});
   }
@@ -379,7 +380,8 @@ std::optional<botapi::Reply> Server::td_request(std::string_view path, std::stri
 
 asio::awaitable<botapi::Reply> Server::td_long_poll(std::string key, std::uint64_t offset, int timeout_s) {
   auto answer = [](td::Sessions::Batch& batch) {
-    return td_reply(200, json::object{{"updates", std::move(batch.objects)}, {"next_offset", batch.next_offset}});
+    return td_reply(200,
+                    json::object{{"updates", std::move(batch.objects)}, {"next_offset", batch.next_offset}});
   };
   auto batch = sessions_.take(key, offset);
   if (!batch) co_return td_error(batch.error());
@@ -412,7 +414,8 @@ asio::awaitable<botapi::Reply> Server::td_long_poll(std::string key, std::uint64
 }
 
 void Server::wake_td(Id session_id) {
-  if (auto poller = td_pollers_.find(session_id); poller != td_pollers_.end()) poller->second->timer->cancel();
+  if (auto poller = td_pollers_.find(session_id); poller != td_pollers_.end())
+    poller->second->timer->cancel();
 }
 
 asio::awaitable<void> Server::clock_loop() {

@@ -116,7 +116,8 @@ void Sessions::advance_clock(std::int64_t ms) {
 void Sessions::tick() {
   const auto now = now_ms();
   for (auto& [key, session] : sessions_) {
-    if (session.state == AuthState::kWaitOtherDeviceConfirmation && now - session.qr_issued_ms >= kQrLifetimeMs) {
+    if (session.state == AuthState::kWaitOtherDeviceConfirmation &&
+        now - session.qr_issued_ms >= kQrLifetimeMs) {
       issue_qr(session);
     }
   }
@@ -197,7 +198,8 @@ Status Sessions::send(std::string_view key, const json::object& request) {
   if (auto handler = kHandlers.find(type); handler != kHandlers.end()) {
     answer = (this->*(handler->second))(*session, request);
   } else if (auto ready = kReadyHandlers.find(type); ready != kReadyHandlers.end()) {
-    answer = session->state == AuthState::kReady ? (this->*(ready->second))(*session, request) : kUnauthorized;
+    answer =
+        session->state == AuthState::kReady ? (this->*(ready->second))(*session, request) : kUnauthorized;
   } else if (type.empty()) {
     answer = ApiError{400, "Request must have an @type"};
   }
@@ -256,7 +258,8 @@ Sessions::Object Sessions::state_object(const Session& session) const {
 
 void Sessions::set_state(Session& session, AuthState state) {
   session.state = state;
-  push(session, Object{{"@type", "updateAuthorizationState"}, {"authorization_state", state_object(session)}});
+  push(session,
+       Object{{"@type", "updateAuthorizationState"}, {"authorization_state", state_object(session)}});
 }
 
 void Sessions::become_ready(Session& session, Id account_id) {
@@ -284,7 +287,8 @@ void Sessions::after_login(Session& session, Id account_id) {
 }
 
 void Sessions::issue_qr(Session& session) {
-  session.qr_token = world_.random_string(43, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-");
+  session.qr_token =
+      world_.random_string(43, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-");
   session.qr_issued_ms = now_ms();
   set_state(session, AuthState::kWaitOtherDeviceConfirmation);
 }
@@ -335,7 +339,8 @@ Result<Sessions::Object> Sessions::check_bot_token(Session& session, const Objec
 }
 
 Result<Sessions::Object> Sessions::set_phone_number(Session& session, const Object& request) {
-  const bool allowed = session.state == AuthState::kWaitPhoneNumber || session.state == AuthState::kWaitCode ||
+  const bool allowed = session.state == AuthState::kWaitPhoneNumber ||
+                       session.state == AuthState::kWaitCode ||
                        session.state == AuthState::kWaitOtherDeviceConfirmation;
   if (!allowed) return unexpected("setAuthenticationPhoneNumber");
   const std::string phone(string_of(request, "phone_number"));
@@ -356,7 +361,8 @@ Result<Sessions::Object> Sessions::check_code(Session& session, const Object& re
 }
 
 Result<Sessions::Object> Sessions::request_qr(Session& session, const Object& request) {
-  const bool allowed = session.state == AuthState::kWaitPhoneNumber || session.state == AuthState::kWaitCode ||
+  const bool allowed = session.state == AuthState::kWaitPhoneNumber ||
+                       session.state == AuthState::kWaitCode ||
                        session.state == AuthState::kWaitOtherDeviceConfirmation;
   if (!allowed) return unexpected("requestQrCodeAuthentication");
   issue_qr(session);
@@ -454,7 +460,8 @@ bool Sessions::sees(Id account_id, const Chat& chat, const Message& message) con
   if (chat.type == model::ChatType::kPrivate) {
     if (account_id == chat.user_id) return true;
     if (account_id != chat.bot_id) return false;
-    return chat.between_people || world_.visible_to_bot(chat, message, account_id) || message.from == account_id;
+    return chat.between_people || world_.visible_to_bot(chat, message, account_id) ||
+           message.from == account_id;
   }
   auto member = chat.members.find(account_id);
   if (member == chat.members.end() || !member->second.present()) return false;
@@ -468,7 +475,8 @@ void Sessions::observe(const Chat& chat, const Message& message, std::string_vie
     if (session.account_id == 0 || session.id == origin_session_) continue;
     if (!sees(session.account_id, chat, message)) continue;
     // No library attached (closed, or restarting): kept until the session is resumed.
-    const bool attached = session.state != AuthState::kWaitTdlibParameters && session.state != AuthState::kClosed;
+    const bool attached =
+        session.state != AuthState::kWaitTdlibParameters && session.state != AuthState::kClosed;
     auto deliver = [&](Object update) {
       if (attached) {
         push(session, std::move(update));
@@ -504,7 +512,8 @@ void Sessions::introduce_for(Session& session, const Object& update) {
   if (chat_id > 0) introduce_private_chat(session, chat_id);
   if (auto group = world_.group(chat_id); chat_id < 0 && group) introduce_chat(session, **group);
   if (const auto* sender = object_of(*message, "sender_id")) {
-    if (const Id user_id = integer_of(*sender, "user_id").value_or(0); user_id > 0) introduce_user(session, user_id);
+    if (const Id user_id = integer_of(*sender, "user_id").value_or(0); user_id > 0)
+      introduce_user(session, user_id);
   }
 }
 
@@ -647,10 +656,15 @@ Sessions::Object Sessions::failed_send(Session& session, const Chat& chat, model
   auto pending = pending_copy(session, chat, draft, temporary);
   auto failed = pending;
   auto error = error_object(why);
-  failed["sending_state"] = Object{{"@type", "messageSendingStateFailed"}, {"error", error},
-                                   {"can_retry", false}, {"need_another_sender", false}, {"retry_after", 0}};
-  after_answer_.push_back(Object{{"@type", "updateMessageSendFailed"}, {"message", std::move(failed)},
-                                 {"old_message_id", temporary}, {"error", std::move(error)}});
+  failed["sending_state"] = Object{{"@type", "messageSendingStateFailed"},
+                                   {"error", error},
+                                   {"can_retry", false},
+                                   {"need_another_sender", false},
+                                   {"retry_after", 0}};
+  after_answer_.push_back(Object{{"@type", "updateMessageSendFailed"},
+                                 {"message", std::move(failed)},
+                                 {"old_message_id", temporary},
+                                 {"error", std::move(error)}});
   return pending;
 }
 
@@ -664,7 +678,8 @@ Result<Sessions::Object> Sessions::forward_messages(Session& session, const Obje
   std::vector<Id> ids;
   if (const auto* list = request.if_contains("message_ids"); list && list->is_array()) {
     for (const auto& value : list->get_array()) {
-      auto id = value.is_string() ? std::optional<Id>(std::atoll(value.get_string().c_str())) : json_integer(value);
+      auto id =
+          value.is_string() ? std::optional<Id>(std::atoll(value.get_string().c_str())) : json_integer(value);
       if (!id || !is_server_message_id(*id)) return ApiError{400, "Invalid message identifier"};
       ids.push_back(server_message_id(*id));
     }
@@ -687,7 +702,8 @@ Result<Sessions::Object> Sessions::forward_messages(Session& session, const Obje
                                    {"message", message_for(session, **target, *copy)},
                                    {"old_message_id", temporary}});
   }
-  return Object{{"@type", "messages"}, {"total_count", pending_list.size()}, {"messages", std::move(pending_list)}};
+  return Object{
+      {"@type", "messages"}, {"total_count", pending_list.size()}, {"messages", std::move(pending_list)}};
 }
 
 Result<Sessions::Object> Sessions::edit_message_text(Session& session, const Object& request) {
@@ -697,8 +713,9 @@ Result<Sessions::Object> Sessions::edit_message_text(Session& session, const Obj
   if (!id) return id.error();
   auto content = text_content(request);
   if (!content) return content.error();
-  json::object changes{{"text", content->at("text")},
-                       {"entities", content->contains("entities") ? content->at("entities") : json::value(nullptr)}};
+  json::object changes{
+      {"text", content->at("text")},
+      {"entities", content->contains("entities") ? content->at("entities") : json::value(nullptr)}};
   auto edited = world_.edit(**chat, session.account_id, *id, changes, std::nullopt);
   if (!edited) return edited.error();
   return message_for(session, **chat, **edited);
@@ -712,7 +729,8 @@ Result<Sessions::Object> Sessions::edit_message_caption(Session& session, const 
   const auto* caption = object_of(request, "caption");
   auto checked = caption ? checked_text(*caption) : Result<text::Formatted>(text::Formatted{});
   if (!checked) return checked.error();
-  if (text::code_points(checked->text) > text::kMaxCaptionLength) return ApiError{400, "Message caption is too long"};
+  if (text::code_points(checked->text) > text::kMaxCaptionLength)
+    return ApiError{400, "Message caption is too long"};
   json::object changes{{"caption", checked->text.empty() ? json::value(nullptr) : json::value(checked->text)},
                        {"caption_entities",
                         checked->entities.empty() ? json::value(nullptr) : json::value(checked->entities)}};
@@ -736,8 +754,10 @@ Result<Sessions::Object> Sessions::delete_messages(Session& session, const Objec
     deleted.push_back(*id);
   }
   if (!deleted.empty()) {
-    after_answer_.push_back(Object{{"@type", "updateDeleteMessages"}, {"chat_id", chat_id},
-                                   {"message_ids", std::move(deleted)}, {"is_permanent", true},
+    after_answer_.push_back(Object{{"@type", "updateDeleteMessages"},
+                                   {"chat_id", chat_id},
+                                   {"message_ids", std::move(deleted)},
+                                   {"is_permanent", true},
                                    {"from_cache", false}});
   }
   return ok();

@@ -32,8 +32,8 @@ enum class AuthState {
 };
 
 struct Session {
-  Id id = 0;         // public number: the control API lists and revokes sessions by it
-  std::string key;   // the secret the library keeps in its database_directory
+  Id id = 0;        // public number: the control API lists and revokes sessions by it
+  std::string key;  // the secret the library keeps in its database_directory
   AuthState state = AuthState::kWaitTdlibParameters;
   Id account_id = 0;       // the signed-in bot or person; 0 until authorized
   Id pending_account = 0;  // whom the code, QR scan or password is for
@@ -132,9 +132,10 @@ class Sessions {
   Result<Object> set_log_verbosity(Session& session, const Object& request);
 
   Result<model::MessageInput> message_input(const Object& request);
-  Object failed_send(Session& session, const model::Chat& chat, model::MessageInput input, const ApiError& why,
-                     Id temporary);
-  Object pending_copy(Session& session, const model::Chat& chat, const model::Message& message, Id temporary_id);
+  Object failed_send(Session& session, const model::Chat& chat, model::MessageInput input,
+                     const ApiError& why, Id temporary);
+  Object pending_copy(Session& session, const model::Chat& chat, const model::Message& message,
+                      Id temporary_id);
   Id temporary_id(Session& session);
 
   model::World& world_;
@@ -145,7 +146,7 @@ class Sessions {
   std::set<std::string, std::less<>> dead_keys_;  // revoked or logged out: resuming them fails
   Id next_session_id_ = 1;
   std::int64_t clock_offset_ms_ = 0;
-  Id origin_session_ = 0;  // the session whose request is being executed
+  Id origin_session_ = 0;                          // the session whose request is being executed
   std::vector<boost::json::object> after_answer_;  // goes into the stream after the answer
 };
 

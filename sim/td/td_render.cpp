@@ -20,19 +20,26 @@ constexpr Id kSupergroupIdBase = -1000000000000;
 json::object file_object(const json::object& media) {
   const auto file_id = string_of(media, "file_id");
   const auto size = integer_of(media, "file_size").value_or(0);
-  const auto local_id = static_cast<std::int64_t>(std::hash<std::string_view>{}(file_id) & 0x7fffffff);
-  return json::object{
-      {"@type", "file"},
-      {"id", local_id},
-      {"size", size},
-      {"expected_size", size},
-      {"local", json::object{{"@type", "localFile"}, {"path", ""}, {"can_be_downloaded", true},
-                             {"can_be_deleted", false}, {"is_downloading_active", false},
-                             {"is_downloading_completed", false}, {"download_offset", 0},
-                             {"downloaded_prefix_size", 0}, {"downloaded_size", 0}}},
-      {"remote", json::object{{"@type", "remoteFile"}, {"id", file_id},
-                              {"unique_id", string_of(media, "file_unique_id")}, {"is_uploading_active", false},
-                              {"is_uploading_completed", true}, {"uploaded_size", size}}}};
+  const auto local_id = static_cast<std::int64_t>(std::hash<std::string_view>{}(file_id)&0x7fffffff);
+  return json::object{{"@type", "file"},
+                      {"id", local_id},
+                      {"size", size},
+                      {"expected_size", size},
+                      {"local", json::object{{"@type", "localFile"},
+                                             {"path", ""},
+                                             {"can_be_downloaded", true},
+                                             {"can_be_deleted", false},
+                                             {"is_downloading_active", false},
+                                             {"is_downloading_completed", false},
+                                             {"download_offset", 0},
+                                             {"downloaded_prefix_size", 0},
+                                             {"downloaded_size", 0}}},
+                      {"remote", json::object{{"@type", "remoteFile"},
+                                              {"id", file_id},
+                                              {"unique_id", string_of(media, "file_unique_id")},
+                                              {"is_uploading_active", false},
+                                              {"is_uploading_completed", true},
+                                              {"uploaded_size", size}}}};
 }
 
 json::object caption_of(const json::object& content) {
@@ -44,13 +51,18 @@ json::object photo_content(const json::object& content) {
   for (const auto& size : array_of(content, "photo")) {
     if (!size.is_object()) continue;
     const auto& s = size.as_object();
-    sizes.push_back(json::object{{"@type", "photoSize"}, {"type", "x"}, {"photo", file_object(s)},
-                                 {"width", integer_of(s, "width").value_or(0)}, {"height", integer_of(s, "height").value_or(0)},
+    sizes.push_back(json::object{{"@type", "photoSize"},
+                                 {"type", "x"},
+                                 {"photo", file_object(s)},
+                                 {"width", integer_of(s, "width").value_or(0)},
+                                 {"height", integer_of(s, "height").value_or(0)},
                                  {"progressive_sizes", json::array{}}});
   }
   return json::object{{"@type", "messagePhoto"},
-                      {"photo", json::object{{"@type", "photo"}, {"has_stickers", false},
-                                             {"minithumbnail", nullptr}, {"sizes", std::move(sizes)}}},
+                      {"photo", json::object{{"@type", "photo"},
+                                             {"has_stickers", false},
+                                             {"minithumbnail", nullptr},
+                                             {"sizes", std::move(sizes)}}},
                       {"caption", caption_of(content)},
                       {"show_caption_above_media", false},
                       {"has_spoiler", false},
@@ -100,20 +112,23 @@ json::object location_object(const json::object& location) {
     const auto* v = location.if_contains(key);
     return v && v->is_number() ? v->to_number<double>() : 0.0;
   };
-  return json::object{{"@type", "location"}, {"latitude", number("latitude")}, {"longitude", number("longitude")},
+  return json::object{{"@type", "location"},
+                      {"latitude", number("latitude")},
+                      {"longitude", number("longitude")},
                       {"horizontal_accuracy", 0}};
 }
 
 json::object venue_content(const json::object& venue) {
   const auto* location = object_of(venue, "location");
-  return json::object{{"@type", "messageVenue"},
-                      {"venue", json::object{{"@type", "venue"},
-                                             {"location", location_object(location ? *location : json::object{})},
-                                             {"title", string_of(venue, "title")},
-                                             {"address", string_of(venue, "address")},
-                                             {"provider", ""},
-                                             {"id", ""},
-                                             {"type", ""}}}};
+  return json::object{
+      {"@type", "messageVenue"},
+      {"venue", json::object{{"@type", "venue"},
+                             {"location", location_object(location ? *location : json::object{})},
+                             {"title", string_of(venue, "title")},
+                             {"address", string_of(venue, "address")},
+                             {"provider", ""},
+                             {"id", ""},
+                             {"type", ""}}}};
 }
 
 json::object poll_content(const json::object& poll) {
@@ -127,10 +142,11 @@ json::object poll_content(const json::object& poll) {
                                    {"is_chosen", false},
                                    {"is_being_chosen", false}});
   }
-  json::object type = string_of(poll, "type") == "quiz"
-                          ? json::object{{"@type", "pollTypeQuiz"}, {"correct_option_id", -1}}
-                          : json::object{{"@type", "pollTypeRegular"},
-                                         {"allow_multiple_answers", bool_of(poll, "allows_multiple_answers")}};
+  json::object type =
+      string_of(poll, "type") == "quiz"
+          ? json::object{{"@type", "pollTypeQuiz"}, {"correct_option_id", -1}}
+          : json::object{{"@type", "pollTypeRegular"},
+                         {"allow_multiple_answers", bool_of(poll, "allows_multiple_answers")}};
   return json::object{{"@type", "messagePoll"},
                       {"poll", json::object{{"@type", "poll"},
                                             {"id", string_of(poll, "id")},
@@ -156,7 +172,8 @@ json::object service_content(const json::object& content) {
     const auto& c = created->as_object();
     return json::object{{"@type", "messageForumTopicCreated"},
                         {"name", string_of(c, "name")},
-                        {"icon", json::object{{"@type", "forumTopicIcon"}, {"color", integer_of(c, "icon_color").value_or(0)},
+                        {"icon", json::object{{"@type", "forumTopicIcon"},
+                                              {"color", integer_of(c, "icon_color").value_or(0)},
                                               {"custom_emoji_id", string_of(c, "icon_custom_emoji_id")}}}};
   }
   if (content.contains("forum_topic_closed")) {
@@ -179,30 +196,32 @@ json::object service_content(const json::object& content) {
 
 json::object user_object(const model::World& world, Id user_id) {
   const auto* a = world.account(user_id);
-  json::object type = a && a->is_bot ? json::object{{"@type", "userTypeBot"}, {"can_be_edited", false},
-                                                    {"can_join_groups", true},
-                                                    {"can_read_all_group_messages", a->can_read_all_group_messages},
-                                                    {"is_inline", false}}
-                                     : json::object{{"@type", "userTypeRegular"}};
+  json::object type = a && a->is_bot
+                          ? json::object{{"@type", "userTypeBot"},
+                                         {"can_be_edited", false},
+                                         {"can_join_groups", true},
+                                         {"can_read_all_group_messages", a->can_read_all_group_messages},
+                                         {"is_inline", false}}
+                          : json::object{{"@type", "userTypeRegular"}};
   json::array usernames;
   if (a && !a->username.empty()) usernames.push_back(json::string(a->username));
-  return json::object{
-      {"@type", "user"},
-      {"id", user_id},
-      {"first_name", a ? a->first_name : "Deleted Account"},
-      {"last_name", a ? a->last_name : ""},
-      {"usernames", json::object{{"@type", "usernames"}, {"active_usernames", usernames},
-                                 {"disabled_usernames", json::array{}},
-                                 {"editable_username", a ? a->username : ""}}},
-      {"phone_number", a ? model::phone_digits(a->phone_number) : ""},
-      {"status", json::object{{"@type", "userStatusEmpty"}}},
-      {"is_contact", false},
-      {"is_verified", false},
-      {"is_premium", false},
-      {"is_support", false},
-      {"have_access", a != nullptr},
-      {"type", std::move(type)},
-      {"language_code", a ? a->language_code : ""}};
+  return json::object{{"@type", "user"},
+                      {"id", user_id},
+                      {"first_name", a ? a->first_name : "Deleted Account"},
+                      {"last_name", a ? a->last_name : ""},
+                      {"usernames", json::object{{"@type", "usernames"},
+                                                 {"active_usernames", usernames},
+                                                 {"disabled_usernames", json::array{}},
+                                                 {"editable_username", a ? a->username : ""}}},
+                      {"phone_number", a ? model::phone_digits(a->phone_number) : ""},
+                      {"status", json::object{{"@type", "userStatusEmpty"}}},
+                      {"is_contact", false},
+                      {"is_verified", false},
+                      {"is_premium", false},
+                      {"is_support", false},
+                      {"have_access", a != nullptr},
+                      {"type", std::move(type)},
+                      {"language_code", a ? a->language_code : ""}};
 }
 
 json::object private_chat_object(const model::World& world, Id other_id) {
@@ -230,7 +249,8 @@ json::object group_chat_object(const model::Chat& group) {
 }
 
 json::object chat_object(const model::World& world, const model::Chat& chat, Id viewer) {
-  if (chat.type == model::ChatType::kPrivate) return private_chat_object(world, world.chat_id_for(chat, viewer));
+  if (chat.type == model::ChatType::kPrivate)
+    return private_chat_object(world, world.chat_id_for(chat, viewer));
   return group_chat_object(chat);
 }
 
@@ -258,9 +278,11 @@ json::object content_object(const model::World& world, const json::object& conte
   if (const auto* contact = content.if_contains("contact"); contact && contact->is_object()) {
     const auto& c = contact->as_object();
     return json::object{{"@type", "messageContact"},
-                        {"contact", json::object{{"@type", "contact"}, {"phone_number", string_of(c, "phone_number")},
+                        {"contact", json::object{{"@type", "contact"},
+                                                 {"phone_number", string_of(c, "phone_number")},
                                                  {"first_name", string_of(c, "first_name")},
-                                                 {"last_name", string_of(c, "last_name")}, {"vcard", ""},
+                                                 {"last_name", string_of(c, "last_name")},
+                                                 {"vcard", ""},
                                                  {"user_id", integer_of(c, "user_id").value_or(0)}}}};
   }
   return service_content(content);
@@ -268,22 +290,23 @@ json::object content_object(const model::World& world, const json::object& conte
 
 json::object message_object(const model::World& world, const model::Chat& chat, const model::Message& message,
                             Id viewer) {
-  json::object out{{"@type", "message"},
-                   {"id", td_message_id(message.id)},
-                   {"sender_id", json::object{{"@type", "messageSenderUser"}, {"user_id", message.from}}},
-                   {"chat_id", world.chat_id_for(chat, viewer)},
-                   {"sending_state", nullptr},
-                   {"is_outgoing", message.from == viewer},
-                   {"can_be_edited", message.from == viewer},
-                   {"date", message.date},
-                   {"edit_date", message.edit_date},
-                   {"message_thread_id", message.thread_id != 0 ? td_message_id(message.thread_id) : 0},
-                   {"is_topic_message", message.thread_id != 0},
-                   {"media_album_id", message.media_group_id.empty() ? std::string("0") : message.media_group_id},
-                   {"reply_to", nullptr},
-                   {"forward_info", nullptr},
-                   {"reply_markup", nullptr},
-                   {"content", content_object(world, message.content)}};
+  json::object out{
+      {"@type", "message"},
+      {"id", td_message_id(message.id)},
+      {"sender_id", json::object{{"@type", "messageSenderUser"}, {"user_id", message.from}}},
+      {"chat_id", world.chat_id_for(chat, viewer)},
+      {"sending_state", nullptr},
+      {"is_outgoing", message.from == viewer},
+      {"can_be_edited", message.from == viewer},
+      {"date", message.date},
+      {"edit_date", message.edit_date},
+      {"message_thread_id", message.thread_id != 0 ? td_message_id(message.thread_id) : 0},
+      {"is_topic_message", message.thread_id != 0},
+      {"media_album_id", message.media_group_id.empty() ? std::string("0") : message.media_group_id},
+      {"reply_to", nullptr},
+      {"forward_info", nullptr},
+      {"reply_markup", nullptr},
+      {"content", content_object(world, message.content)}};
   if (message.reply_to != 0) {
     out["reply_to"] = json::object{{"@type", "messageReplyToMessage"},
                                    {"chat_id", world.chat_id_for(chat, viewer)},

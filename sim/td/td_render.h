@@ -10,7 +10,9 @@ namespace tgsim::td {
 // TDLib message ids are server ids shifted left by 20 bits.
 inline constexpr int kMessageIdShift = 20;
 inline Id td_message_id(Id server_id) { return server_id << kMessageIdShift; }
-inline bool is_server_message_id(Id td_id) { return td_id > 0 && (td_id & ((Id{1} << kMessageIdShift) - 1)) == 0; }
+inline bool is_server_message_id(Id td_id) {
+  return td_id > 0 && (td_id & ((Id{1} << kMessageIdShift) - 1)) == 0;
+}
 inline Id server_message_id(Id td_id) { return td_id >> kMessageIdShift; }
 
 boost::json::object user_object(const model::World& world, Id user_id);

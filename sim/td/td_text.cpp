@@ -1,10 +1,10 @@
 #include "sim/td/td_text.h"
 
-#include "sim/td/td_json.h"
-
 #include <boost/json/value.hpp>
 #include <string>
 #include <utility>
+
+#include "sim/td/td_json.h"
 
 namespace tgsim::td {
 
@@ -43,7 +43,8 @@ json::object td_type(const json::object& entity) {
     if (language.empty()) return json::object{{"@type", "textEntityTypePre"}};
     return json::object{{"@type", "textEntityTypePreCode"}, {"language", language}};
   }
-  if (type == "text_link") return json::object{{"@type", "textEntityTypeTextUrl"}, {"url", string_of(entity, "url")}};
+  if (type == "text_link")
+    return json::object{{"@type", "textEntityTypeTextUrl"}, {"url", string_of(entity, "url")}};
   if (type == "custom_emoji") {
     return json::object{{"@type", "textEntityTypeCustomEmoji"},
                         {"custom_emoji_id", string_of(entity, "custom_emoji_id")}};
@@ -63,14 +64,17 @@ json::object bot_api_type(const json::object& type) {
     if (name == td) return json::object{{"type", bot_api}};
   }
   if (name == "textEntityTypePre") return json::object{{"type", "pre"}};
-  if (name == "textEntityTypePreCode") return json::object{{"type", "pre"}, {"language", string_of(type, "language")}};
-  if (name == "textEntityTypeTextUrl") return json::object{{"type", "text_link"}, {"url", string_of(type, "url")}};
+  if (name == "textEntityTypePreCode")
+    return json::object{{"type", "pre"}, {"language", string_of(type, "language")}};
+  if (name == "textEntityTypeTextUrl")
+    return json::object{{"type", "text_link"}, {"url", string_of(type, "url")}};
   if (name == "textEntityTypeCustomEmoji") {
     return json::object{{"type", "custom_emoji"}, {"custom_emoji_id", string_of(type, "custom_emoji_id")}};
   }
   if (name == "textEntityTypeMentionName" && integer_of(type, "user_id").value_or(-1) > 0) {
-    return json::object{{"type", "text_mention"},
-                        {"user", json::object{{"id", integer_of(type, "user_id").value_or(-1)}, {"is_bot", false}}}};
+    return json::object{
+        {"type", "text_mention"},
+        {"user", json::object{{"id", integer_of(type, "user_id").value_or(-1)}, {"is_bot", false}}}};
   }
   return {};
 }
@@ -111,7 +115,8 @@ json::array bot_api_entities(const json::array& td_entities) {
 }
 
 json::object formatted_text(std::string_view text, const json::array& bot_api_entities) {
-  return json::object{{"@type", "formattedText"}, {"text", text}, {"entities", td_entities(bot_api_entities)}};
+  return json::object{
+      {"@type", "formattedText"}, {"text", text}, {"entities", td_entities(bot_api_entities)}};
 }
 
 }  // namespace tgsim::td

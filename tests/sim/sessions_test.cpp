@@ -1,5 +1,7 @@
 // tgsim's MTProto sessions without HTTP: authorization flows, what each session sees, the
 // order of answers and updates, revoke and resume.
+#include "sim/td/sessions.h"
+
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -7,7 +9,6 @@
 #include <vector>
 
 #include "sim/model/world.h"
-#include "sim/td/sessions.h"
 #include "sim/td/td_render.h"
 
 namespace tgsim::td {
@@ -65,7 +66,8 @@ class SessionsTest : public ::testing::Test {
     const auto* a = world_.account(account);
     send(key, {{"@type", "setAuthenticationPhoneNumber"}, {"phone_number", a->phone_number}});
     send(key, {{"@type", "checkAuthenticationCode"}, {"code", sessions_.login_code(account).value()}});
-    if (!a->password.empty()) send(key, {{"@type", "checkAuthenticationPassword"}, {"password", a->password}});
+    if (!a->password.empty())
+      send(key, {{"@type", "checkAuthenticationPassword"}, {"password", a->password}});
     read(key);
     return key;
   }
@@ -80,14 +82,16 @@ TEST_F(SessionsTest, PhoneCodeAndPasswordFlowAnswersInOrderWithExtra) {
   auto key = open();
   send(key, {{"@type", "setAuthenticationPhoneNumber"}, {"phone_number", "16660100"}, {"@extra", 1}});
   send(key, {{"@type", "checkAuthenticationCode"}, {"code", "000000"}, {"@extra", 2}});
-  send(key, {{"@type", "checkAuthenticationCode"}, {"code", sessions_.login_code(secure_).value()}, {"@extra", 3}});
+  send(
+      key,
+      {{"@type", "checkAuthenticationCode"}, {"code", sessions_.login_code(secure_).value()}, {"@extra", 3}});
   send(key, {{"@type", "checkAuthenticationPassword"}, {"password", "cat"}, {"@extra", 4}});
   send(key, {{"@type", "checkAuthenticationPassword"}, {"password", "hunter2"}, {"@extra", 5}});
   auto got = read(key);
-  EXPECT_EQ(types(got), (std::vector<std::string>{
-                            "authorizationStateWaitPhoneNumber", "ok", "authorizationStateWaitCode", "ok", "error",
-                            "authorizationStateWaitPassword", "ok", "error", "authorizationStateReady",
-                            "updateUser", "ok"}));
+  EXPECT_EQ(types(got),
+            (std::vector<std::string>{"authorizationStateWaitPhoneNumber", "ok", "authorizationStateWaitCode",
+                                      "ok", "error", "authorizationStateWaitPassword", "ok", "error",
+                                      "authorizationStateReady", "updateUser", "ok"}));
   EXPECT_EQ(got[4].at("message"), "PHONE_CODE_INVALID");
   EXPECT_EQ(got[4].at("@extra"), 2);
   EXPECT_EQ(got[5].at("authorization_state").at("password_hint"), "dog");
@@ -120,8 +124,9 @@ TEST_F(SessionsTest, OutgoingMessagesReachTheAccountsOtherSessions) {
   json::object content{{"@type", "inputMessageText"}, {"text", formatted}};
   send(desk, {{"@type", "sendMessage"}, {"chat_id", customer_}, {"input_message_content", content}});
   auto at_desk = read(desk);
-  EXPECT_EQ(types(at_desk), (std::vector<std::string>{"updateUser", "updateNewChat", "updateNewMessage",
-                                                      "updateNewMessage", "message", "updateMessageSendSucceeded"}));
+  EXPECT_EQ(types(at_desk),
+            (std::vector<std::string>{"updateUser", "updateNewChat", "updateNewMessage", "updateNewMessage",
+                                      "message", "updateMessageSendSucceeded"}));
   EXPECT_EQ(at_desk[2].at("message").at("is_outgoing"), false);
   const auto& pending = at_desk[4];
   EXPECT_EQ(pending.at("sending_state").at("@type"), "messageSendingStatePending");
@@ -178,8 +183,9 @@ TEST_F(SessionsTest, RevokedSessionClosesAndCannotBeResumed) {
   auto listed = sessions_.list(owner_);
   ASSERT_EQ(listed.size(), 1u);
   ASSERT_TRUE(sessions_.revoke(listed[0].at("id").as_int64()).ok());
-  EXPECT_EQ(types(read(key)), (std::vector<std::string>{"authorizationStateLoggingOut",
-                                                        "authorizationStateClosing", "authorizationStateClosed"}));
+  EXPECT_EQ(types(read(key)),
+            (std::vector<std::string>{"authorizationStateLoggingOut", "authorizationStateClosing",
+                                      "authorizationStateClosed"}));
   EXPECT_EQ(sessions_.send(key, {{"@type", "getMe"}}).error().code, 401);
   EXPECT_EQ(sessions_.open(key, {}).error().code, 401);
   EXPECT_TRUE(sessions_.list(owner_).empty());
@@ -227,7 +233,8 @@ TEST(TdRender, BotApiContentBecomesTdlibContent) {
   EXPECT_EQ(document.at("document").at("file_name"), "a.pdf");
   EXPECT_EQ(document.at("document").at("document").at("remote").at("id"), "BQ1");
   EXPECT_EQ(document.at("caption").at("text"), "cv");
-  auto venue = content(R"({"venue":{"location":{"latitude":1.5,"longitude":2},"title":"Cafe","address":"Main St"},
+  auto venue =
+      content(R"({"venue":{"location":{"latitude":1.5,"longitude":2},"title":"Cafe","address":"Main St"},
                           "location":{"latitude":1.5,"longitude":2}})");
   EXPECT_EQ(venue.at("@type"), "messageVenue");
   EXPECT_EQ(venue.at("venue").at("location").at("latitude"), 1.5);
@@ -236,7 +243,8 @@ TEST(TdRender, BotApiContentBecomesTdlibContent) {
   EXPECT_EQ(poll.at("poll").at("question").at("text"), "Tea?");
   EXPECT_EQ(poll.at("poll").at("options").as_array().size(), 2u);
   EXPECT_EQ(content(R"({"dice":{"emoji":"🎲","value":4}})").at("value"), 4);
-  EXPECT_EQ(content(R"({"contact":{"phone_number":"+1","first_name":"Al"}})").at("contact").at("first_name"), "Al");
+  EXPECT_EQ(content(R"({"contact":{"phone_number":"+1","first_name":"Al"}})").at("contact").at("first_name"),
+            "Al");
   EXPECT_EQ(content(R"({"invoice":{}})").at("@type"), "messageUnsupported");
 }
 
