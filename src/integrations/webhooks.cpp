@@ -150,6 +150,7 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
   std::map<core::ConnectionId, std::string> secrets;
   bool stopped = false;
   bool running = false;
+  bool wake_pending = false;  // a wake-up is on its way to the loop
 
   const HookConnection* connection(core::ConnectionId id) const {
     for (const auto& c : connections) {
@@ -203,6 +204,7 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
 
   static asio::awaitable<void> loop(std::shared_ptr<Impl> self) {
     while (!self->stopped) {
+      self->wake_pending = false;
       self->tick();
       self->timer.expires_after(self->options.poll_interval);
       boost::system::error_code ec;
@@ -212,17 +214,27 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
   }
 
   static asio::awaitable<void> deliver(std::shared_ptr<Impl> self, store::WebhookDelivery delivery) {
+    std::string queue_key = delivery.queue_key;
     try {
       co_await self->attempt(delivery);
     } catch (const std::exception& e) {
       spdlog::error("webhooks: delivery {} to {}: {}", delivery.id, delivery.url, e.what());
     }
     auto& busy = self->busy_queues;
-    busy.erase(std::find(busy.begin(), busy.end(), delivery.queue_key));
-    self->timer.cancel();  // a queue is free again: look at once
+    busy.erase(std::find(busy.begin(), busy.end(), queue_key));
+    self->wake();  // a slot is free again
   }
 
-  asio::awaitable<void> attempt(const store::WebhookDelivery& delivery) {
+  // Coalesced: many deliveries finishing at once make one tick.
+  void wake() {
+    if (wake_pending) return;
+    wake_pending = true;
+    timer.cancel();
+  }
+
+  // True when the delivery is finished (delivered, or a command hook answered or failed);
+  // false when it waits for a retry.
+  asio::awaitable<bool> attempt(const store::WebhookDelivery& delivery) {
     const HookConnection* c = connection(delivery.connection_id);
     auto event = store.event_by_id(delivery.event_id);
     store::WebhookAttempt attempt{.delivery_id = delivery.id, .at = now_millis()};
@@ -230,7 +242,7 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
       // The connection left the configuration (or the event is gone): keep the record, stop trying.
       attempt.error = c == nullptr ? "connection no longer configured" : "event not found";
       store.webhook_give_up(attempt);
-      co_return;
+      co_return true;
     }
     std::string body = webhook_body(store, *c, *event, delivery.id);
     HookHttpClient::Headers headers{{"X-Topicdesk-Signature", webhook_signature(secret_of(*c), body)},
@@ -244,15 +256,19 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
     attempt.http_status = answer.status;
     bool ok = answer.error.empty() && answer.status >= 200 && answer.status < 300;
     if (!ok) attempt.error = answer.error.empty() ? fmt::format("HTTP {}", answer.status) : answer.error;
-    if (event->type == kCommandEvent) co_return finish_command(*c, *event, delivery, attempt, answer);
+    if (event->type == kCommandEvent) {
+      finish_command(*c, *event, delivery, attempt, answer);
+      co_return true;
+    }
     if (ok) {
       store.webhook_delivered(attempt);
-    } else {
-      auto delay = retry_delay(delivery.attempts + 1, options);
-      spdlog::warn("webhooks: {} event {} failed ({}), retry in {} ms", delivery.url, event->id, attempt.error,
-                   delay.count());
-      store.webhook_retry(attempt, attempt.at + delay.count());
+      co_return true;
     }
+    auto delay = retry_delay(delivery.attempts + 1, options);
+    spdlog::warn("webhooks: {} event {} failed ({}), retry in {} ms", delivery.url, event->id, attempt.error,
+                 delay.count());
+    store.webhook_retry(attempt, attempt.at + delay.count());
+    co_return false;
   }
 
   // A command hook: its answer (or why there is none) goes into the topic.
@@ -304,7 +320,7 @@ void WebhookWorker::stop() {
 }
 
 void WebhookWorker::notify() {
-  asio::post(impl_->executor, [impl = impl_] { impl->timer.cancel(); });
+  asio::post(impl_->executor, [impl = impl_] { impl->wake(); });
 }
 
 int WebhookWorker::in_flight() const { return static_cast<int>(impl_->busy_queues.size()); }
