@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "app/commands.h"
+#include "app/connect_account.h"
 
 int main(int argc, char** argv) {
   using namespace topicdesk::app;
@@ -43,6 +44,19 @@ int main(int argc, char** argv) {
   webhooks_status->add_option("--config,-c", config_path, "Configuration file (TOML)")->check(CLI::ExistingFile);
   webhooks_status->add_flag("--show-secret", show_secret, "Also print a generated signing secret");
 
+  // --- tdlib (issue 4): connect account ---
+  ConnectAccountOptions connect_options;
+  auto* connect = cli.add_subcommand("connect", "Sign a connection's Telegram session in");
+  connect->require_subcommand(1);
+  auto* connect_account =
+      connect->add_subcommand("account", "Sign a personal account in: QR code, or --phone then code and 2FA password");
+  connect_account->add_option("--config,-c", connect_options.config_path, "Configuration file (TOML)")
+      ->check(CLI::ExistingFile)
+      ->required();
+  connect_account->add_option("--name", connect_options.name, "Connection name (mode = \"account\")")->required();
+  connect_account->add_option("--phone", connect_options.phone,
+                              "Phone number, e.g. +491701234567; without it: QR code");
+
   cli.add_subcommand("version", "Print the version");
 
   CLI11_PARSE(cli, argc, argv);
@@ -52,6 +66,7 @@ int main(int argc, char** argv) {
   if (*demo) return demo_command(demo_options);
   if (*apikey_reset) return apikey_reset_command(config_path, apikey_connection);
   if (*webhooks_status) return webhooks_status_command(config_path, show_secret);  // issue 5
+  if (*connect_account) return connect_account_command(connect_options, std::cin, std::cout);  // issue 4
   std::cout << "topicdesk " << version() << "\n";
   return 0;
 }
