@@ -162,10 +162,11 @@ Result<json::value> ControlApi::get(std::string_view path, std::string_view quer
 // ---------------------------------------------------------------- world building
 
 Result<json::value> ControlApi::create_user(const Body& body) {
-  auto id = world_.create_user({string_field(body, "first_name"), string_field(body, "last_name"),
-                                string_field(body, "username"), string_field(body, "language_code"),
-                                string_field(body, "phone_number"), string_field(body, "password"),
-                                string_field(body, "password_hint"), string_field(body, "login_code")});
+  auto id = world_.create_user(
+      {string_field(body, "first_name"), string_field(body, "last_name"), string_field(body, "username"),
+       string_field(body, "language_code"), string_field(body, "phone_number")},
+      {string_field(body, "password"), string_field(body, "password_hint"),
+       string_field(body, "login_code")});
   if (!id) return id.error();
   return json::value(json::object{{"id", *id}});
 }

@@ -85,7 +85,7 @@ std::string World::random_string(std::size_t length, std::string_view alphabet) 
 
 // ---------------------------------------------------------------- accounts and groups
 
-Result<Id> World::create_user(const ProfileInput& profile) {
+Result<Id> World::create_user(const ProfileInput& profile, const LoginInput& login) {
   if (profile.first_name.empty()) return bad_request("first_name is required");
   Account account;
   account.id = next_user_id_++;
@@ -94,9 +94,9 @@ Result<Id> World::create_user(const ProfileInput& profile) {
   account.username = profile.username;
   account.language_code = profile.language_code;
   account.phone_number = profile.phone_number;
-  account.password = profile.password;
-  account.password_hint = profile.password_hint;
-  account.login_code = profile.login_code;
+  account.password = login.password;
+  account.password_hint = login.password_hint;
+  account.login_code = login.login_code;
   if (!profile.phone_number.empty()) {
     if (phone_digits(profile.phone_number).empty()) return bad_request("phone_number must contain digits");
     if (account_by_phone(profile.phone_number)) return bad_request("phone_number is taken");

@@ -36,7 +36,12 @@ struct NewBot {
 
 struct ProfileInput {
   std::string first_name, last_name, username, language_code, phone_number;
-  std::string password, password_hint, login_code;  // personal accounts (fake libtdjson)
+};
+
+// How a personal account signs in through the fake libtdjson.
+struct LoginInput {
+  std::string password, password_hint;  // 2FA; empty password: none
+  std::string login_code;               // fixed code; empty: a random one per attempt
 };
 
 class World {
@@ -59,7 +64,7 @@ class World {
   std::int64_t now() const;
 
   // ---- accounts, groups, membership (control API) ----
-  Result<Id> create_user(const ProfileInput& profile);
+  Result<Id> create_user(const ProfileInput& profile, const LoginInput& login = {});
   Result<NewBot> create_bot(const std::string& username, const std::string& first_name,
                             bool can_read_all_group_messages);
   Result<Id> create_group(const std::string& title, bool is_forum, Id owner_id);

@@ -25,9 +25,9 @@ std::string state_of(const json::object& o) {
 class SessionsTest : public ::testing::Test {
  protected:
   SessionsTest() : world_(1), sessions_(world_) {
-    owner_ = world_.create_user({"Owen", "", "owen", "", "+1 555 0100", "", "", "24680"}).value();
-    secure_ = world_.create_user({"Sue", "", "sue", "", "+1 666 0100", "hunter2", "dog", ""}).value();
-    customer_ = world_.create_user({"Cara", "", "cara", "", "", "", "", ""}).value();
+    owner_ = world_.create_user({"Owen", "", "owen", "", "+1 555 0100"}, {"", "", "24680"}).value();
+    secure_ = world_.create_user({"Sue", "", "sue", "", "+1 666 0100"}, {"hunter2", "dog", ""}).value();
+    customer_ = world_.create_user({"Cara", "", "cara", "", ""}).value();
     bot_ = world_.create_bot("desk_bot", "Desk", false)->id;
   }
 
