@@ -3,9 +3,13 @@
 #include <fmt/format.h>
 
 #include <boost/asio.hpp>
+#include <filesystem>
 #include <boost/json.hpp>
 
+#include "app/td_connections.h"  // accounts (issue 4)
+#include "store/store.h"
 #include "telegram/bot_api_client.h"
+#include "telegram/tdlib/td_library.h"
 #include "telegram/redact.h"
 
 namespace topicdesk::app {
@@ -109,6 +113,53 @@ asio::awaitable<void> check_connection(asio::io_context& io, const RuntimeSettin
   }
 }
 
+// --- accounts (issue 4): TDLib sessions of mtproto and account connections ---
+// The session itself belongs to the running desk (its database is locked while open), so doctor
+// reads what the desk recorded in the store, and checks what it can without opening it.
+std::string recorded_session_state(const RuntimeSettings& s, const std::string& name) {
+  if (s.sqlite_path.empty() || !std::filesystem::exists(s.sqlite_path)) return {};
+  try {
+    auto store = store::open_sqlite(s.sqlite_path);
+    for (const auto& record : store->connections()) {
+      if (record.name == name) return store->state_get(record.id, kSessionStateKey).value_or("");
+    }
+  } catch (const std::exception& e) {
+    return "error: cannot read " + s.sqlite_path + ": " + e.what();
+  }
+  return {};
+}
+
+void check_tdlib_session(const RuntimeSettings& s, const ConnectionSettings& c, Report& report) {
+  const std::string connect = "run `topicdesk connect account --config FILE --name " + c.name + "`";
+  if (c.mode == Mode::kMtproto) {
+    report.note("Telegram does not promise every update to a second session: a bot logged in twice may miss "
+                "updates in one of them. The Bot API proxy (mode = \"proxy\") is the lossless way.");
+  }
+  if (auto library = telegram::tdlib::find_library(s.tdlib_library); library) {
+    report.pass("TDLib library: " + *library);
+  } else {
+    report.fail(library.error().message, "install the npm package @prebuilt-tdlib/linux-x64-glibc or set [tdlib] library");
+  }
+  if (s.tdlib_api_id == 0 || s.tdlib_api_hash.empty()) {
+    report.fail("[tdlib] api_id / api_hash are not set", "get them at https://my.telegram.org and add them to [tdlib]");
+  }
+  const std::string directory = session_directory(s, c.name);
+  const std::string state = recorded_session_state(s, c.name);
+  if (state == "ready") {
+    report.pass("Telegram session ready (as the desk last recorded it; " + directory + ")");
+  } else if (state == "missing" || (state.empty() && c.mode == Mode::kAccount && !std::filesystem::exists(directory))) {
+    report.fail("the account is not signed in (no session in " + directory + ")", connect);
+  } else if (state == "revoked") {
+    report.fail("the account's session was ended (revoked from another device or logged out)", connect);
+  } else if (!state.empty()) {
+    report.fail("the Telegram session cannot be used: " + state,
+                c.mode == Mode::kAccount ? connect : "check the token and [tdlib], then restart the desk");
+  } else {
+    report.note("the desk has not opened this session yet (" + directory + "); `run` signs in and records it");
+  }
+}
+// --- end accounts (issue 4) ---
+
 }  // namespace
 
 bool run_doctor(const RuntimeSettings& settings, std::ostream& out) {
@@ -120,6 +171,7 @@ bool run_doctor(const RuntimeSettings& settings, std::ostream& out) {
     asio::co_spawn(io, check_connection(io, settings, c, report), asio::detached);
     io.run();
     io.restart();
+    if (uses_tdlib(c.mode)) check_tdlib_session(settings, c, report);  // accounts (issue 4)
     healthy = healthy && report.healthy();
   }
   out << (healthy ? "\nall connections are ready\n" : "\nsome connections need fixing (see FIX above)\n");

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <filesystem>
 
+#include "app/td_connections.h"  // accounts (issue 4)
 #include "core/event_json.h"
 #include "http/server.h"
 #include "http/webhook_ingress.h"
@@ -56,6 +57,7 @@ struct Runtime::Impl {
   std::unique_ptr<relay::Scheduler> scheduler;
   std::unique_ptr<http::Server> server;
   std::unique_ptr<integrations::WebhookWorker> webhooks;  // issue 5: webhooks out, command hooks
+  std::unique_ptr<TdConnections> td;  // accounts (issue 4): TDLib sessions of mtproto/account connections
   bool stopping = false;
   int exit_code = 0;
 
@@ -65,6 +67,8 @@ struct Runtime::Impl {
   void commit(ConnectionRuntime& c, std::vector<telegram::Incoming> batch);
   void schedule_inbox(ConnectionRuntime& c);
   void drain_inbox(ConnectionRuntime& c);
+  ConnectionRuntime* connection_by_id(core::ConnectionId id);  // accounts (issue 4)
+  void start_td_sessions();                                    // accounts (issue 4)
 
   asio::awaitable<void> run_housekeeping();
   void shutdown(int code);
@@ -106,6 +110,7 @@ asio::awaitable<void> Runtime::Impl::start() {
   scheduler = std::make_unique<relay::Scheduler>(io.get_executor(), *store, [this] { dispatcher->notify(); });
 
   http::ServerOptions server_options;
+  start_td_sessions();  // accounts (issue 4)
   server_options.address = settings.listen_address;
   server_options.port = settings.listen_port;
   server = std::make_unique<http::Server>(io.get_executor(), server_options);
@@ -187,7 +192,8 @@ asio::awaitable<bool> Runtime::Impl::connect(ConnectionRuntime& c) {
   relay::ConnectionContext context{c.id, c.settings.name, bot_id,
                                    username && username->is_string() ? std::string(username->as_string()) : "",
                                    c.settings.group_id, c.settings.parameters};
-  dispatcher->add_connection(context, *c.api, settings.flood_limits);
+  context.account = c.settings.mode == Mode::kAccount;  // accounts (issue 4)
+  dispatcher->add_connection(context, *c.api, settings.flood_limits, td->frontend_for(c.settings));
   c.engine = std::make_unique<relay::Engine>(*store, std::move(context));
   scheduler->add_engine(*c.engine);
   spdlog::info("connection {} (instance {}): bot {} ready, backend group {}", c.settings.name, c.id, bot_id,
@@ -212,13 +218,21 @@ asio::awaitable<void> Runtime::Impl::setup_transport(ConnectionRuntime& c) {
   options.connection_name = c.settings.name;
   c.poller = std::make_unique<telegram::LongPoller>(
       io.get_executor(), *c.api, c.parse_context, options,
-      [this, conn = &c](std::vector<telegram::Incoming> batch) { commit(*conn, std::move(batch)); },
+      [this, conn = &c](std::vector<telegram::Incoming> batch) {
+        // accounts (issue 4): the desk bot's own private chats are not the account's dialogs.
+        if (conn->settings.mode == Mode::kAccount) keep_backend_group_only(batch, conn->settings.group_id);
+        commit(*conn, std::move(batch));
+      },
       [this, conn = &c](const std::string& description) {
         spdlog::critical("connection {}: polling stopped: {}", conn->settings.name, description);
       });
   c.poller->start();
 }
 
+  // --- accounts (issue 4): mtproto takes every update from its TDLib session; account
+  // connections add the account's session beside the desk bot's usual polling.
+  if (uses_tdlib(c.settings.mode)) td->start(c.settings, c.id);
+  if (c.settings.mode == Mode::kMtproto) co_return;
 // Called by a transport with a batch of updates: returns once they are durable.
 void Runtime::Impl::commit(ConnectionRuntime& c, std::vector<telegram::Incoming> batch) {
   const auto now = relay::unix_millis_now();
@@ -262,6 +276,30 @@ void Runtime::Impl::drain_inbox(ConnectionRuntime& c) {
 // unconfirmed updates (24 h), so a redelivered update is still recognised as a duplicate.
 asio::awaitable<void> Runtime::Impl::run_housekeeping() {
   while (!stopping) {
+// --- accounts (issue 4) ---
+ConnectionRuntime* Runtime::Impl::connection_by_id(core::ConnectionId id) {
+  for (auto& c : connections) {
+    if (c->id == id) return c.get();
+  }
+  return nullptr;
+}
+
+void Runtime::Impl::start_td_sessions() {
+  TdConnections::Hooks hooks;
+  hooks.commit = [this](core::ConnectionId id, std::vector<telegram::Incoming> batch) {
+    if (auto* c = connection_by_id(id)) commit(*c, std::move(batch));
+  };
+  hooks.account_known = [this](core::ConnectionId id, core::UserId account) {
+    if (auto* c = connection_by_id(id); c && c->engine) c->engine->set_account_id(account);
+  };
+  hooks.outbox_changed = [this] { dispatcher->notify(); };
+  td = std::make_unique<TdConnections>(io.get_executor(), *store, settings, std::move(hooks));
+  dispatcher->set_inbox_listener([this](core::ConnectionId id) {
+    if (auto* c = connection_by_id(id)) schedule_inbox(*c);
+  });
+}
+// --- end accounts (issue 4) ---
+
     housekeeping_timer.expires_after(kPurgeEvery);
     boost::system::error_code ec;
     co_await housekeeping_timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
@@ -310,3 +348,4 @@ void Runtime::Impl::shutdown(int code) {
 }
 
 }  // namespace topicdesk::app
+  if (td) td->stop();  // accounts (issue 4): TDLib sessions close (bounded wait)

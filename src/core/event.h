@@ -20,6 +20,9 @@ enum class EventKind {
   kTopicClosedInApp,   // an operator closed the topic from the Telegram app (forum_topic_closed)
   kTopicReopenedInApp, // an operator reopened the topic from the Telegram app
   kOutgoingSeen,       // a message the connection sent from elsewhere (intercepted); issue 4
+  // accounts (issue 4): the answer to an operator's /new. `text` is the query (@name or +phone),
+  // `from` the user found (id 0: nobody), chat_id the backend group. Made by the dispatcher.
+  kUserResolved,
 };
 
 // Every Telegram message content type topicdesk distinguishes. Copies go through
@@ -69,6 +72,10 @@ struct Event {
   // kOutgoingSeen: the message's Bot API `reply_markup` (inline keyboard) as compact JSON, so
   // the intercepted copy can list its buttons; empty when none.
   std::string reply_markup_json;
+
+  // --- accounts (issue 4) ---
+  // A message in a group the account monitors (MONITOR_GROUPS, chat_id < 0): the group's title.
+  std::string chat_title;
 };
 
 }  // namespace topicdesk::core

@@ -21,6 +21,7 @@ constexpr std::array<std::pair<EventKind, const char*>, 11> kEventKindNames{{
     {EventKind::kTopicClosedInApp, "topic_closed_in_app"},
     {EventKind::kTopicReopenedInApp, "topic_reopened_in_app"},
     {EventKind::kOutgoingSeen, "outgoing_seen"},
+    {EventKind::kUserResolved, "user_resolved"},  // accounts (issue 4)
 }};
 
 constexpr std::array<std::pair<ContentKind, const char*>, 18> kContentKindNames{{
@@ -133,6 +134,7 @@ std::string event_to_json(const Event& e) {
                    {"is_service", e.is_service},
                    {"new_reactions", std::move(reactions)}};
   if (!e.reply_markup_json.empty()) obj["reply_markup_json"] = e.reply_markup_json;  // issue 4
+  if (!e.chat_title.empty()) obj["chat_title"] = e.chat_title;  // accounts (issue 4)
   return json::serialize(obj);
 }
 
@@ -172,6 +174,7 @@ void read_event_fields(Reader& r, Event& e, std::string& kind, std::string& cont
   r.get("is_service", e.is_service);
   r.get("new_reactions", e.new_reactions);
   r.get("reply_markup_json", e.reply_markup_json);  // issue 4
+  r.get("chat_title", e.chat_title);                // accounts (issue 4)
 }
 
 }  // namespace

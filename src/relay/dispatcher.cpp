@@ -12,6 +12,8 @@
 
 #include "core/presentation.h"
 #include "core/utf8.h"
+#include "core/event_json.h"
+#include "relay/accounts.h"
 
 namespace topicdesk::relay {
 namespace asio = boost::asio;
@@ -29,7 +31,7 @@ bool contains(std::string_view haystack, std::string_view needle) {
 
 // Messages a job puts into its destination chat, for flood control.
 int messages_of(std::string_view kind, const JobPayload& payload) {
-  if (kind == job::kSetReaction) return 0;
+  if (kind == job::kSetReaction || kind == job::kResolveUser) return 0;
   if (kind == job::kCreateTopic) return 1;  // the topic's service message; post_card counts the card
   if (kind == job::kCopyAlbumToTopic || kind == job::kCopyAlbumToUser) {
     return static_cast<int>(payload.message_ids.size());
@@ -78,10 +80,12 @@ Dispatcher::Dispatcher(asio::any_io_executor executor, store::Store& store, Disp
 
 Dispatcher::~Dispatcher() = default;
 
-void Dispatcher::add_connection(const ConnectionContext& context, telegram::BotApi& api, telegram::FloodLimits limits) {
+void Dispatcher::add_connection(const ConnectionContext& context, telegram::BotApi& api, telegram::FloodLimits limits,
+                                telegram::BotApi* frontend) {
   Connection& c = connections_[context.id];
   c.context = context;
   c.api = &api;
+  c.frontend = frontend;
   c.flood = std::make_unique<telegram::FloodControl>(limits);
 }
 
@@ -288,9 +292,14 @@ asio::awaitable<void> Dispatcher::perform(Prepared& p) {
     finish_done(p);
     co_return;
   }
+  if (p.job.kind == job::kResolveUser) {  // accounts (issue 4)
+    co_await resolve_user(p);
+    co_return;
+  }
+  if (skipped_on_frontend(p)) co_return;  // accounts (issue 4)
   auto call = build_call(p);
   if (!call) co_return;  // finished without a call
-  ApiResult result = co_await p.connection->api->call(call->method, std::move(call->params));
+  ApiResult result = co_await api_for(p).call(call->method, std::move(call->params));
   if (!result.ok) {
     co_await on_failure(p, result);
     co_return;
@@ -333,6 +342,7 @@ std::optional<Dispatcher::Call> Dispatcher::build_call(Prepared& p) {
   }
   if (kind == job::kEditText || kind == job::kEditCaption || kind == job::kSetReaction) return edit_call(p);
   if (kind == job::kInterceptText || kind == job::kInterceptCopy) return intercept_call(p);  // issue 4
+  if (kind == job::kAnnounceTopic) return announce_call(p);  // accounts (issue 4)
   Call call{.params = target_of(p)};
   if (kind == job::kSendText) {
     call.method = "sendMessage";
@@ -665,3 +675,89 @@ void Dispatcher::publish_gauges(UnixMillis now) {
 }
 
 }  // namespace topicdesk::relay
+// --- accounts (issue 4) ---------------------------------------------------------------
+// An account (or mtproto) connection has a second BotApi, its TDLib session. Whatever reads or
+// writes the user's chat, or a message the session posted in the group, goes through it; the
+// group's own calls (topics, titles, notices, cards, reactions) stay with the bot.
+
+telegram::BotApi& Dispatcher::api_for(const Prepared& p) const {
+  const Connection& c = *p.connection;
+  if (c.frontend == nullptr) return *c.api;
+  const std::string& kind = p.job.kind;
+  bool frontend = p.payload.to == Side::kUser || kind == job::kCopyToTopic || kind == job::kCopyAlbumToTopic ||
+  return frontend ? *c.frontend : *c.api;
+}
+
+// TDLib sessions do not set reactions (docs/tdlib-subset.md): a reaction for the user is dropped.
+bool Dispatcher::skipped_on_frontend(const Prepared& p) {
+  if (p.connection->frontend == nullptr || p.job.kind != job::kSetReaction || p.payload.to != Side::kUser) return false;
+  spdlog::debug("connection {}: reaction not mirrored to the user through the account", p.connection->context.name);
+  finish_done(p);
+  return true;
+}
+
+namespace {
+
+core::Person person_from_api_user(const json::value& result) {
+  core::Person person;
+  const auto* o = result.if_object();
+  if (o == nullptr) return person;
+  auto text = [o](std::string_view key) {
+    const auto* v = o->if_contains(key);
+    return v && v->is_string() ? std::string(v->get_string()) : std::string();
+  };
+  if (const auto* id = o->if_contains("id"); id && id->is_int64()) person.id = id->get_int64();
+  if (const auto* bot = o->if_contains("is_bot"); bot && bot->is_bool()) person.is_bot = bot->get_bool();
+  person.first_name = text("first_name");
+  person.last_name = text("last_name");
+  person.username = text("username");
+  person.language_code = text("language_code");
+  person.phone = text("phone_number");
+  return person;
+}
+
+}  // namespace
+
+// /new: asks the account who @name or +phone is. Found or not, the answer goes back to the
+// engine as a kUserResolved event in the connection's inbox; other failures retry.
+asio::awaitable<void> Dispatcher::resolve_user(Prepared& p) {
+  if (p.connection->frontend == nullptr) {
+    finish_fail(p, "/new needs an account connection", false);
+    co_return;
+  }
+  const std::string& query = p.payload.text;
+  json::object params;
+  if (query.starts_with('+')) params["phone"] = query;
+  else params["username"] = query.starts_with('@') ? query.substr(1) : query;
+  ApiResult r = co_await p.connection->frontend->call(std::string("resolveUser"), std::move(params));
+  const bool not_found = !r.ok && (r.error_code == 400 || r.error_code == 404);
+  if (!r.ok && !not_found) {
+    co_await on_failure(p, r);
+    co_return;
+  }
+  core::Event answer;
+  answer.kind = core::EventKind::kUserResolved;
+  answer.update_id = resolve_update_id(p.job.id);
+  answer.date = unix_millis_now();
+  answer.chat_id = p.connection->context.group_id;
+  answer.text = query;
+  if (r.ok) answer.from = person_from_api_user(r.result);
+  if (!r.ok) spdlog::info("connection {}: /new {}: {}", p.connection->context.name, query, r.description);
+  const core::ConnectionId connection = p.connection->context.id;
+  finish_done(p, [this, connection, answer = std::move(answer)] {
+    store_.inbox_add(connection, answer.update_id, core::event_to_json(answer));
+    // Runs after this commit: the dispatcher's executor is single-threaded.
+    asio::post(executor_, [this, connection] {
+      if (inbox_listener_) inbox_listener_(connection);
+    });
+  });
+}
+
+// sendMessage in General with the link of the dialog's topic (perform() made sure it exists).
+Dispatcher::Call Dispatcher::announce_call(const Prepared& p) {
+  Call call{.method = "sendMessage", .params = json::object{{"chat_id", p.chat}}};
+  std::string link = topic_link(p.chat, p.thread);
+  call.params["text"] = link.empty() ? p.payload.text : p.payload.text + "\n" + link;
+  return call;
+}
+

@@ -47,7 +47,11 @@ class Dispatcher {
   ~Dispatcher();
 
   // Before run(). `api` must outlive the dispatcher. One FloodControl per connection (bot).
-  void add_connection(const ConnectionContext& context, telegram::BotApi& api, telegram::FloodLimits limits);
+  // accounts (issue 4): `frontend`, when given, is the connection's TDLib session (account or
+  // mtproto): every call that touches the user's chat, or a copy the frontend made, goes
+  // through it (accounts.h, Dispatcher::api_for); the group's own calls stay on `api`.
+  void add_connection(const ConnectionContext& context, telegram::BotApi& api, telegram::FloodLimits limits,
+                      telegram::BotApi* frontend = nullptr);
   void set_parameters(core::ConnectionId connection, core::Parameters params);
 
   // New jobs were committed (or time moved): look at the outbox again. Thread-safe.
@@ -59,10 +63,16 @@ class Dispatcher {
 
   std::size_t in_flight() const { return in_flight_.size(); }
 
+  // --- accounts (issue 4) ---
+  // Called (on the executor, after the commit) when the dispatcher put an event into a
+  // connection's inbox (the answer to /new), so the runtime drains that inbox.
+  void set_inbox_listener(std::function<void(core::ConnectionId)> listener) { inbox_listener_ = std::move(listener); }
+
  private:
   struct Connection {
     ConnectionContext context;
     telegram::BotApi* api = nullptr;
+    telegram::BotApi* frontend = nullptr;  // accounts (issue 4): the TDLib session, if any
     std::unique_ptr<telegram::FloodControl> flood;
   };
   struct Prepared;  // a job with its parsed payload, dialog and destination
@@ -101,6 +111,14 @@ class Dispatcher {
   void flush_commits();
   void count(std::string_view kind, std::string_view result);
   core::UnixMillis next_wake(core::UnixMillis now) const;
+
+  // --- accounts (issue 4), at the end of dispatcher.cpp ---
+  telegram::BotApi& api_for(const Prepared& prepared) const;
+  bool skipped_on_frontend(const Prepared& prepared);  // true: finished without a call
+  boost::asio::awaitable<void> resolve_user(Prepared& prepared);
+  Call announce_call(const Prepared& prepared);
+  std::function<void(core::ConnectionId)> inbox_listener_;
+
   void wake();
   void publish_gauges(core::UnixMillis now);
 

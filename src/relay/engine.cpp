@@ -140,6 +140,7 @@ void Engine::handle_inbox_entry(const store::InboxEntry& entry, UnixMillis now) 
 }
 
 void Engine::route(const Event& e, UnixMillis now) {
+  if (route_account_event(e, now)) return;  // --- accounts (issue 4): engine_accounts.cpp ---
   switch (e.kind) {
     case EventKind::kUserMessage: return on_user_message(e, now);
     case EventKind::kUserEdit: return on_user_edit(e, now);
@@ -152,6 +153,7 @@ void Engine::route(const Event& e, UnixMillis now) {
     case EventKind::kTopicClosedInApp: return on_topic_closed_in_app(e, now);
     case EventKind::kTopicReopenedInApp: return on_topic_reopened_in_app(e, now);
     case EventKind::kOutgoingSeen: return on_outgoing_seen(e, now);  // issue 4: engine_intercept.cpp
+    case EventKind::kUserResolved: return;  // route_account_event (issue 4)
   }
 }
 
@@ -244,6 +246,7 @@ void Engine::on_user_blocked(const Event& e, bool blocked, UnixMillis now) {
 bool Engine::is_human_operator_event(const Event& e) const {
   if (e.chat_id != context_.group_id) return false;
   if (e.sender_is_bot || e.from.id == context_.bot_id || e.from.id == core::kTelegramServiceUserId) return false;
+  if (context_.account_id != 0 && e.from.id == context_.account_id) return false;  // accounts (issue 4): its copies
   return true;
 }
 
@@ -364,6 +367,7 @@ bool Engine::answers_in_general() const {
 void Engine::on_general_message(const Event& e, UnixMillis now) {
   auto command = core::parse_command(e.text, context_.bot_username);
   if (!command) return;
+  if (command->name == "new") return on_new_command(*command, e, now);  // accounts (issue 4)
   if (command->kind != core::CommandKind::kHelp && command->kind != core::CommandKind::kStats) return;
   if (!answers_in_general()) return;
   if (command->kind == core::CommandKind::kHelp) return post_in_general(core::help_text(true), now);
@@ -567,6 +571,7 @@ void Engine::post_in_general(std::string text, UnixMillis now) {
 }
 
 void Engine::send_to_user(const Dialog& dialog, std::string text, int priority, UnixMillis now) {
+  if (dialog.user_id < 0) return;  // accounts (issue 4): a monitored group gets no service texts
   enqueue(job::kSendText, JobPayload{.dialog = dialog.id, .to = Side::kUser, .text = std::move(text)}, priority, now);
 }
 

@@ -27,6 +27,11 @@ struct ConnectionContext {
   std::string bot_username;  // commands addressed to another bot (`/close@other`) are ignored
   core::ChatId group_id = 0;
   core::Parameters params;
+  // --- accounts (issue 4) ---
+  // mode account: the signed-in personal account (the frontend); `bot_id` is then the desk bot
+  // that drives the group. The account's own posts in the group are copies, never operators.
+  core::UserId account_id = 0;
+  bool account = false;  // mode account: /new may write first
 };
 
 // Album parts are gathered this long after the last part, then copied together.
@@ -38,6 +43,7 @@ class Engine {
 
   const ConnectionContext& context() const { return context_; }
   void set_parameters(core::Parameters params) { context_.params = std::move(params); }
+  void set_account_id(core::UserId id) { context_.account_id = id; }  // accounts (issue 4)
 
   // One event, one transaction.
   void handle(const core::Event& event, core::UnixMillis now);
@@ -128,6 +134,18 @@ class Engine {
   void event(const store::Dialog& dialog, std::string_view type, std::string payload, core::UnixMillis now);
 
   store::Store& store_;
+  // --- accounts (issue 4), engine_accounts.cpp ---
+  bool route_account_event(const core::Event& event, core::UnixMillis now);  // true: handled
+  bool private_chat_monitored(const core::Event& event) const;
+  void on_new_command(const core::Command& command, const core::Event& event, core::UnixMillis now);
+  void on_user_resolved(const core::Event& event, core::UnixMillis now);
+  void on_group_frontend_message(const core::Event& event, core::UnixMillis now);
+  void on_group_frontend_edit(const core::Event& event, core::UnixMillis now);
+  bool group_message_wanted(const core::Event& event) const;
+  store::Dialog open_frontend_dialog(const core::Person& person, std::string_view by, core::UnixMillis now);
+  void name_group_sender(const store::Dialog& dialog, const core::Event& event, core::UnixMillis now);
+  void announce_topic(const store::Dialog& dialog, std::string text, core::UnixMillis now);
+
   ConnectionContext context_;
 };
 

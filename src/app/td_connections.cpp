@@ -1,0 +1,337 @@
+#include "app/td_connections.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio.hpp>
+#include <boost/json.hpp>
+#include <charconv>
+#include <chrono>
+#include <filesystem>
+#include <optional>
+
+#include "relay/dispatcher.h"
+#include "relay/jobs.h"
+#include "telegram/redact.h"
+#include "telegram/tdlib/td_adapter.h"
+#include "telegram/tdlib/td_auth.h"
+#include "telegram/tdlib/td_client.h"
+#include "telegram/tdlib/td_frontend_api.h"
+#include "telegram/tdlib/td_library.h"
+#include "telegram/tdlib/td_runtime.h"
+
+namespace topicdesk::app {
+namespace asio = boost::asio;
+namespace json = boost::json;
+namespace tdlib = telegram::tdlib;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr auto kResumeTimeout = 30s;      // an account session answering with its state
+constexpr auto kRetryUnusableEvery = 60s; // a signed-out session is looked at again this often
+constexpr auto kStopDeadline = 5s;
+
+const char* kStateReady = "ready";
+const char* kStateMissing = "missing";
+const char* kStateRevoked = "revoked";
+const char* kNoAnswer = "error: TDLib did not answer within 30 s";
+
+std::string type_of(const json::object& o) {
+  const auto* t = o.if_contains("@type");
+  return t && t->is_string() ? std::string(t->get_string()) : std::string();
+}
+
+// Missing and revoked sessions need the same fix, so they share one notice.
+std::string notice_category(const std::string& state) {
+  return state == kStateMissing || state == kStateRevoked ? "signed_out" : state;
+}
+
+// The dispatcher's BotApi for a session: forwards once the session is ready; before that (and
+// after a revoke) every call fails like a network error, so the dispatcher keeps the job and
+// retries with backoff instead of dropping it.
+class SessionApi : public telegram::BotApi {
+ public:
+  void attach(telegram::BotApi* api) { api_ = api; }
+  asio::awaitable<telegram::ApiResult> call(std::string method, json::object params) override {
+    if (api_ == nullptr) {
+      telegram::ApiResult unavailable;
+      unavailable.description = "the connection's Telegram session is not signed in";
+      co_return unavailable;
+    }
+    co_return co_await api_->call(std::move(method), std::move(params));
+  }
+
+ private:
+  telegram::BotApi* api_ = nullptr;
+};
+
+}  // namespace
+
+bool uses_tdlib(Mode mode) { return mode == Mode::kMtproto || mode == Mode::kAccount; }
+
+std::string session_directory(const RuntimeSettings& settings, const std::string& connection_name) {
+  return (std::filesystem::path(settings.tdlib_data_dir) / connection_name).string();
+}
+
+void keep_backend_group_only(std::vector<telegram::Incoming>& batch, core::ChatId group_id) {
+  std::erase_if(batch, [group_id](const telegram::Incoming& in) { return in.event && in.event->chat_id != group_id; });
+}
+
+std::string session_notice(const ConnectionSettings& c, const std::string& state) {
+  const std::string connect = "topicdesk connect account --config FILE --name " + c.name;
+  if (c.mode == Mode::kMtproto) {
+    return "⚠️ Connection " + c.name + ": the desk could not sign in to Telegram as the bot (" + state +
+           "). Messages to the bot are not relayed until this is fixed; the rest of the desk keeps working. "
+           "Run `topicdesk doctor` for details.";
+  }
+  if (state == kStateMissing) {
+    return "⚠️ Connection " + c.name + ": the personal account is not signed in, so its chats are not relayed. "
+           "Sign it in with `" + connect + "` (the desk picks the session up within a minute).";
+  }
+  if (state == kStateRevoked) {
+    return "⚠️ Connection " + c.name + ": the account's session was ended (logged out or revoked from another "
+           "device). Its chats are not relayed and operators' answers wait until it is signed in again with `" +
+           connect + "`.";
+  }
+  return "⚠️ Connection " + c.name + ": the account's Telegram session cannot be used (" + state +
+         "). Its chats are not relayed; the rest of the desk keeps working. Run `topicdesk doctor` for details.";
+}
+
+struct TdConnections::Shared {
+  std::shared_ptr<tdlib::TdLibrary> library;
+  std::unique_ptr<tdlib::TdRuntime> runtime;
+  std::string error;  // why the library could not be loaded
+  bool tried = false;
+};
+
+struct TdConnections::Session {
+  ConnectionSettings settings;
+  core::ConnectionId id = 0;
+  SessionApi api;
+  std::unique_ptr<tdlib::TdClient> client;
+  std::unique_ptr<tdlib::TdFrontendApi> frontend;
+  tdlib::AdapterContext adapter;
+  tdlib::ProfileCache profiles;
+  std::map<core::ChatId, std::string> chat_titles;  // updateNewChat, for MONITOR_GROUPS topics
+  std::vector<json::object> early;                   // updates that came before Ready
+  bool ready = false;
+  std::optional<asio::steady_timer> retry_timer;
+};
+
+namespace {
+
+// Account sessions only resume: signing in is `connect account`'s job.
+asio::awaitable<core::Result<json::object>> resume_account(tdlib::TdClient& client) {
+  const auto deadline = std::chrono::steady_clock::now() + kResumeTimeout;
+  while (true) {
+    const std::string type = client.auth_state_type();
+    if (type == tdlib::auth_state::kReady) {
+      json::object get_me;  // (GCC 12: no literals inside co_await expressions)
+      get_me["@type"] = "getMe";
+      co_return co_await client.send(std::move(get_me));
+    }
+    if (!type.empty() && type != tdlib::auth_state::kWaitTdlibParameters) co_return core::make_error(kStateMissing);
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) co_return core::make_error(kNoAnswer);
+    co_await client.wait_auth_change(client.auth_state_version(), left);
+  }
+}
+
+}  // namespace
+
+void TdConnections::report(Session& s, const std::string& state) {
+  bool queued = false;
+  const std::string notice = session_notice(s.settings, state);
+  store_.transaction([&] {
+    store_.state_set(s.id, kSessionStateKey, state);
+    if (state == kStateReady) {
+      store_.state_set(s.id, kSessionNoticeKey, "");
+      return;
+    }
+    const std::string category = notice_category(state);
+    if (store_.state_get(s.id, kSessionNoticeKey).value_or("") == category) return;  // said already
+    store_.state_set(s.id, kSessionNoticeKey, category);
+    relay::JobPayload general{.dialog = 0, .to = relay::Side::kGroup, .text = notice};
+    store_.outbox_add(
+        relay::make_job(s.id, relay::job::kSendText, general, relay::kPriorityOperatorReply, relay::unix_millis_now()));
+    queued = true;
+  });
+  if (state == kStateReady) {
+    spdlog::info("connection {}: Telegram session ready", s.settings.name);
+  } else {
+    spdlog::error("{}", telegram::redact_tokens(notice));
+  }
+  if (queued && hooks_.outbox_changed) hooks_.outbox_changed();
+}
+
+void TdConnections::deliver(Session& s, const json::object& update) {
+  auto incoming = tdlib::make_incoming(update, s.adapter, s.profiles, relay::unix_millis_now());
+  if (!incoming) return;
+  if (incoming->event) {
+    auto& e = *incoming->event;
+    // Account connections: the desk bot reads the backend group; the account only copies into it.
+    if (s.settings.mode == Mode::kAccount && e.chat_id == s.settings.group_id) return;
+    if (e.chat_id < 0 && e.chat_title.empty()) {
+      if (auto title = s.chat_titles.find(e.chat_id); title != s.chat_titles.end()) e.chat_title = title->second;
+    }
+  }
+  std::vector<telegram::Incoming> batch;
+  batch.push_back(std::move(*incoming));
+  hooks_.commit(s.id, std::move(batch));
+}
+
+void TdConnections::on_update(Session& s, const json::object& update) {
+  const std::string type = type_of(update);
+  if (type == "updateNewChat") {
+    const auto* chat = update.if_contains("chat");
+    if (chat && chat->is_object()) {
+      auto id = tdlib::json_int(chat->get_object().if_contains("id"));
+      const auto* title = chat->get_object().if_contains("title");
+      if (id && title && title->is_string()) s.chat_titles[*id] = std::string(title->get_string());
+    }
+    return;
+  }
+  if (type == "updateAuthorizationState") return on_auth_state(s, update);
+  if (!s.ready) {
+    s.early.push_back(update);  // handled once the adapter knows who we are
+    return;
+  }
+  deliver(s, update);
+}
+
+// The session ended while in use (revoked from another device, logged out): say so once and
+// let keep_alive() look at it again.
+void TdConnections::on_auth_state(Session& s, const json::object& update) {
+  const auto* state = update.if_contains("authorization_state");
+  const std::string type = state && state->is_object() ? type_of(state->get_object()) : "";
+  const bool ended = type == tdlib::auth_state::kLoggingOut || type == tdlib::auth_state::kClosing ||
+                     type == tdlib::auth_state::kClosed;
+  if (!s.ready || !ended || stopping_) return;
+  s.ready = false;
+  s.api.attach(nullptr);
+  report(s, kStateRevoked);
+  if (s.retry_timer) s.retry_timer->cancel();
+}
+
+asio::awaitable<std::string> TdConnections::open(Session& s) {
+  tdlib::TdParameters parameters;
+  parameters.database_directory = session_directory(settings_, s.settings.name);
+  parameters.api_id = settings_.tdlib_api_id;
+  parameters.api_hash = settings_.tdlib_api_hash;
+  auto client = tdlib::TdClient::open(*shared_->runtime, executor_, parameters, s.settings.name);
+  if (!client) co_return "error: " + client.error().message;
+  s.client = std::move(client).value();
+  s.client->add_update_handler([this, &s](const json::object& update) { on_update(s, update); });
+  s.frontend = std::make_unique<tdlib::TdFrontendApi>(*s.client);
+
+  // (GCC 12 miscompiles a ?: around co_await: two statements.)
+  std::optional<core::Result<json::object>> me;
+  if (s.settings.mode == Mode::kMtproto) {
+    std::string token = s.settings.token;
+    me.emplace(co_await tdlib::log_in_bot(*s.client, std::move(token)));
+  } else {
+    me.emplace(co_await resume_account(*s.client));
+  }
+  if (!*me) {
+    std::string why = telegram::redact_tokens(me->error().message);
+    co_return why == kStateMissing || why.starts_with("error: ") ? why : "error: " + why;
+  }
+  const auto self = tdlib::json_int(me->value().if_contains("id")).value_or(0);
+  s.adapter = tdlib::AdapterContext{s.settings.group_id, self, s.settings.parameters.monitor_groups};
+  if (s.settings.mode == Mode::kAccount) {
+    store_.state_set(s.id, kAccountIdKey, std::to_string(self));
+    if (hooks_.account_known) hooks_.account_known(s.id, self);
+  }
+  s.ready = true;
+  s.api.attach(s.frontend.get());
+  auto early = std::move(s.early);
+  s.early.clear();
+  for (const auto& update : early) deliver(s, update);
+  co_return kStateReady;
+}
+
+// Frees the directory lock, so `connect account` (or doctor) can use it meanwhile.
+asio::awaitable<void> TdConnections::close(Session& s) {
+  s.ready = false;
+  s.api.attach(nullptr);
+  if (s.client) co_await s.client->close(kStopDeadline);
+  s.frontend.reset();
+  s.client.reset();
+  s.early.clear();
+}
+
+asio::awaitable<void> TdConnections::keep_alive(Session& s) {
+  if (!shared_->runtime) {
+    report(s, "error: " + shared_->error);
+    co_return;
+  }
+  while (!stopping_) {
+    if (!s.ready) {
+      if (s.client) co_await close(s);  // a revoked session's client is finished
+      std::string state = co_await open(s);
+      if (stopping_) co_return;
+      report(s, state);
+      if (state != kStateReady) co_await close(s);
+    }
+    // Ready: sleeps until a revoke cancels the timer. Signed out: looks again in a minute, so
+    // an account signed in with `connect account` while the desk runs is picked up.
+    s.retry_timer.emplace(executor_, s.ready ? std::chrono::hours(24) : kRetryUnusableEvery);
+    boost::system::error_code ec;
+    co_await s.retry_timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+}
+
+TdConnections::TdConnections(asio::any_io_executor executor, store::Store& store, const RuntimeSettings& settings,
+                             Hooks hooks)
+    : executor_(std::move(executor)), store_(store), settings_(settings), hooks_(std::move(hooks)),
+      shared_(std::make_shared<Shared>()) {}
+
+TdConnections::~TdConnections() {
+  sessions_.clear();  // clients before the runtime they are registered with
+  shared_.reset();
+}
+
+telegram::BotApi* TdConnections::frontend_for(const ConnectionSettings& connection) {
+  if (!uses_tdlib(connection.mode)) return nullptr;
+  auto& session = sessions_[connection.name];
+  if (!session) {
+    session = std::make_unique<Session>();
+    session->settings = connection;
+  }
+  return &session->api;
+}
+
+void TdConnections::start(const ConnectionSettings& connection, core::ConnectionId id) {
+  if (!uses_tdlib(connection.mode)) return;
+  frontend_for(connection);
+  Session& s = *sessions_.at(connection.name);
+  s.id = id;
+  core::UserId known = 0;
+  const std::string stored = store_.state_get(id, kAccountIdKey).value_or("");
+  std::from_chars(stored.data(), stored.data() + stored.size(), known);
+  if (known > 0 && hooks_.account_known) hooks_.account_known(id, known);  // from an earlier run
+  if (!shared_->tried) {
+    shared_->tried = true;
+    auto library = tdlib::load_library(settings_.tdlib_library);
+    if (library) {
+      shared_->library = std::move(library).value();
+      shared_->runtime = std::make_unique<tdlib::TdRuntime>(shared_->library);
+      shared_->runtime->start();
+    } else {
+      shared_->error = library.error().message;
+    }
+  }
+  asio::co_spawn(executor_, keep_alive(s), asio::detached);
+}
+
+void TdConnections::stop() {
+  stopping_ = true;
+  for (auto& [name, session] : sessions_) {
+    session->ready = false;
+    session->api.attach(nullptr);
+    if (session->retry_timer) session->retry_timer->cancel();
+  }
+  if (shared_->runtime) shared_->runtime->stop(kStopDeadline);
+}
+
+}  // namespace topicdesk::app

@@ -1,0 +1,126 @@
+#include "relay/accounts.h"
+
+#include <algorithm>
+#include <charconv>
+#include <vector>
+
+#include "core/utf8.h"
+
+namespace topicdesk::relay {
+namespace {
+
+constexpr std::size_t kMinUsername = 4;
+constexpr std::size_t kMaxUsername = 32;
+constexpr std::size_t kMinPhoneDigits = 5;
+constexpr std::size_t kMaxPhoneDigits = 15;  // E.164
+constexpr std::int64_t kSupergroupOffset = 1000000000000;  // -100… ids: -(offset + internal id)
+
+bool is_username_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+std::vector<std::string> split_words(std::string_view text) {
+  std::vector<std::string> words;
+  std::string current;
+  for (char c : text) {
+    if (core::is_ascii_space(c)) {
+      if (!current.empty()) words.push_back(std::move(current));
+      current.clear();
+    } else {
+      current += c;
+    }
+  }
+  if (!current.empty()) words.push_back(std::move(current));
+  return words;
+}
+
+// "i3" → 3; nullopt for anything else.
+std::optional<core::ConnectionId> instance_of(std::string_view word) {
+  if (word.size() < 2 || (word[0] != 'i' && word[0] != 'I')) return std::nullopt;
+  core::ConnectionId id = 0;
+  auto [ptr, ec] = std::from_chars(word.data() + 1, word.data() + word.size(), id);
+  if (ec != std::errc() || ptr != word.data() + word.size() || id <= 0) return std::nullopt;
+  return id;
+}
+
+core::Result<std::string> phone_of(std::string_view text) {
+  std::string digits;
+  for (char c : text.substr(1)) {
+    if (c >= '0' && c <= '9') digits += c;
+    else if (c != ' ' && c != '-' && c != '(' && c != ')') return core::make_error("/new: a phone number has digits only (got " + std::string(text) + ")");
+  }
+  if (digits.size() < kMinPhoneDigits || digits.size() > kMaxPhoneDigits) {
+    return core::make_error("/new: a phone number has 5 to 15 digits after + (got " + std::string(text) + ")");
+  }
+  return "+" + digits;
+}
+
+}  // namespace
+
+core::Result<NewTarget> parse_new_target(std::string_view args) {
+  auto words = split_words(args);
+  NewTarget target;
+  if (!words.empty()) {
+    if (auto instance = instance_of(words.front())) {
+      target.instance = *instance;
+      words.erase(words.begin());
+    }
+  }
+  if (words.empty()) return core::make_error(account_notice::usage());
+  if (words.front().starts_with('+')) {
+    std::string joined;
+    for (const auto& w : words) joined += w;  // "+49 170 1234567" arrives as several words
+    auto phone = phone_of(joined);
+    if (!phone) return phone.error();
+    target.phone = std::move(*phone);
+    return target;
+  }
+  if (words.size() > 1) return core::make_error(account_notice::usage());
+  std::string_view name = words.front();
+  if (name.starts_with('@')) name.remove_prefix(1);
+  if (name.starts_with("https://t.me/")) name.remove_prefix(13);
+  bool valid = name.size() >= kMinUsername && name.size() <= kMaxUsername &&
+               std::all_of(name.begin(), name.end(), is_username_char);
+  if (!valid) return core::make_error("/new: \"" + words.front() + "\" is not a Telegram username (letters, digits and _)");
+  target.username = std::string(name);
+  return target;
+}
+
+std::string topic_link(core::ChatId group_id, core::ThreadId thread_id) {
+  if (group_id > -kSupergroupOffset || thread_id <= 0) return {};
+  return "https://t.me/c/" + std::to_string(-group_id - kSupergroupOffset) + "/" + std::to_string(thread_id);
+}
+
+namespace account_notice {
+
+std::string usage() {
+  return "Usage: /new @username or /new +phone (add i<ID> first to pick the connection, e.g. /new i3 @alice).";
+}
+
+std::string choose_connection(std::string_view connections) {
+  return "Several connections share this group; say which one writes: /new i<ID> @username (" +
+         std::string(connections) + ").";
+}
+
+std::string no_such_connection(core::ConnectionId instance) {
+  return "/new: there is no connection i" + std::to_string(instance) + " in this group.";
+}
+
+std::string not_an_account(core::ConnectionId instance, std::string_view name) {
+  return "/new: i" + std::to_string(instance) + " (" + std::string(name) +
+         ") is a bot; bots cannot write first. /new works with personal-account connections.";
+}
+
+std::string not_found(std::string_view query, std::string_view connection_name) {
+  return "/new: " + std::string(connection_name) + " found no Telegram user " + std::string(query) + ".";
+}
+
+std::string topic_opened(std::string_view who) {
+  return "✉️ New dialog with " + std::string(who) + ": write in its topic to send the first message.";
+}
+
+std::string topic_exists(std::string_view who) { return "✉️ " + std::string(who) + " already has a topic."; }
+
+}  // namespace account_notice
+
+}  // namespace topicdesk::relay

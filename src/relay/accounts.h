@@ -1,0 +1,63 @@
+// Account connections in the relay (issue 4): the `/new` command that lets operators write
+// first, the outbox jobs it needs, and the topic links posted in General. Pure helpers; the
+// engine (engine_accounts.cpp) and the dispatcher (the accounts section of dispatcher.cpp) use them.
+//
+// /new flow: an operator types `/new [i<ID>] @user|+phone` in General → the engine of the
+// chosen connection adds a kResolveUser job → the dispatcher asks the account's TDLib session
+// (TdFrontendApi "resolveUser") and stores the answer as a kUserResolved event in that
+// connection's inbox → the engine opens the dialog and its topic and adds kAnnounceTopic,
+// which the dispatcher posts in General with a link once the topic exists.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/ids.h"
+#include "core/result.h"
+
+namespace topicdesk::relay {
+
+namespace job {
+// Through the connection's frontend (the account): resolve `text` (@username or +phone).
+// payload: to = user, chat = 0, text = the query.
+inline constexpr std::string_view kResolveUser = "resolve_user";
+// sendMessage in General (no thread): payload.text, then the link to the dialog's topic.
+// payload: dialog, to = group; queued behind the dialog's create_topic.
+inline constexpr std::string_view kAnnounceTopic = "announce_topic";
+}  // namespace job
+
+// What follows `/new`: an optional `i<ID>` naming the connection, then a username or a phone.
+struct NewTarget {
+  core::ConnectionId instance = 0;  // 0: not given
+  std::string username;             // without '@'; empty when a phone is given
+  std::string phone;                // "+4917012345" (digits after '+'); empty when a username is given
+
+  std::string query() const { return phone.empty() ? "@" + username : phone; }
+};
+
+// `i3 @alice`, `@alice`, `alice`, `+49 170 123-45-67`, `i3 +491701234567`. Errors say what is
+// wrong in words an operator understands.
+core::Result<NewTarget> parse_new_target(std::string_view args);
+
+// https://t.me/c/<internal id>/<thread>: opens the topic in every Telegram app. Empty for a
+// chat that is not a supergroup (-100…).
+std::string topic_link(core::ChatId group_id, core::ThreadId thread_id);
+
+// Inbox update ids of resolve results: bit 61 set plus the job id, so a job retried after a
+// crash dedupes, and they never meet Bot API ids (< 2^32) nor TDLib ones (bit 62).
+inline constexpr std::int64_t kResolveUpdateBase = std::int64_t{1} << 61;
+inline std::int64_t resolve_update_id(std::int64_t job_id) { return kResolveUpdateBase | job_id; }
+
+// Texts posted in General.
+namespace account_notice {
+std::string usage();
+std::string choose_connection(std::string_view connections);  // "i1 shop, i3 sales"
+std::string no_such_connection(core::ConnectionId instance);
+std::string not_an_account(core::ConnectionId instance, std::string_view name);
+std::string not_found(std::string_view query, std::string_view connection_name);
+std::string topic_opened(std::string_view who);
+std::string topic_exists(std::string_view who);
+}  // namespace account_notice
+
+}  // namespace topicdesk::relay

@@ -1,0 +1,195 @@
+// Account connections in the engine (issue 4), see relay/accounts.h and docs/accounts.md:
+// - /new in General: operators write first (resolved through the account's TDLib session);
+// - MONITOR_PRIVATE off: private chats open no dialogs (dialogs opened with /new still relay);
+// - MONITOR_GROUPS: groups the account is in are frontends, one dialog (and topic) per group,
+//   whose "user" is the group chat (negative id); GROUPS_KEYWORDS filters their messages;
+// - IGNORE_CHATS applies to the group and to its members.
+#include <boost/json.hpp>
+
+#include <algorithm>
+
+#include "core/event_json.h"
+#include "core/presentation.h"
+#include "relay/accounts.h"
+#include "relay/engine.h"
+
+namespace topicdesk::relay {
+namespace json = boost::json;
+using core::Event;
+using core::EventKind;
+using core::UnixMillis;
+using store::Dialog;
+using store::DialogStatus;
+
+namespace {
+
+bool is_ignored(const core::Parameters& p, core::ChatId chat) {
+  return std::find(p.ignore_chats.begin(), p.ignore_chats.end(), chat) != p.ignore_chats.end();
+}
+
+// The dialog "user" of a monitored group: the group itself, named by its title.
+core::Person group_person(const Event& e) {
+  core::Person group;
+  group.id = e.chat_id;
+  group.first_name = e.chat_title.empty() ? "Group " + std::to_string(e.chat_id) : e.chat_title;
+  return group;
+}
+
+std::string group_sender_key(core::DialogId dialog) { return "group_sender:" + std::to_string(dialog); }
+
+}  // namespace
+
+bool Engine::route_account_event(const Event& e, UnixMillis now) {
+  const bool from_group = e.chat_id < 0;
+  switch (e.kind) {
+    case EventKind::kUserResolved:
+      on_user_resolved(e, now);
+      return true;
+    case EventKind::kUserMessage:
+      if (from_group) on_group_frontend_message(e, now);
+      return from_group || !private_chat_monitored(e);
+    case EventKind::kUserEdit:
+      if (from_group) on_group_frontend_edit(e, now);
+      return from_group || !private_chat_monitored(e);
+    case EventKind::kUserReaction:
+      return from_group || !private_chat_monitored(e);  // group reactions are not relayed
+    default:
+      return false;
+  }
+}
+
+// MONITOR_PRIVATE off: only dialogs that already exist (opened with /new) take private messages.
+bool Engine::private_chat_monitored(const Event& e) const {
+  if (context_.params.monitor_private) return true;
+  core::UserId user = e.from.id != 0 ? e.from.id : e.chat_id;
+  return store_.dialog_by_user(context_.id, user).has_value();
+}
+
+// ---- /new ------------------------------------------------------------------------------
+
+void Engine::on_new_command(const core::Command& command, const Event& e, UnixMillis now) {
+  auto target = parse_new_target(command.args);
+  if (!target) {
+    if (answers_in_general()) post_in_general(target.error().message, now);
+    return;
+  }
+  if (target->instance != 0 && target->instance != context_.id) {
+    auto peers = store_.connections();
+    bool exists = std::any_of(peers.begin(), peers.end(), [&](const store::ConnectionRecord& c) {
+      return c.id == target->instance && c.group_id == context_.group_id;
+    });
+    if (!exists && answers_in_general()) post_in_general(account_notice::no_such_connection(target->instance), now);
+    return;
+  }
+  if (target->instance == 0) {
+    std::string sharing;
+    int count = 0;
+    for (const auto& c : store_.connections()) {
+      if (c.group_id != context_.group_id) continue;
+      sharing += (count++ == 0 ? "" : ", ") + ("i" + std::to_string(c.id) + " " + c.name);
+    }
+    if (count > 1) {
+      if (answers_in_general()) post_in_general(account_notice::choose_connection(sharing), now);
+      return;
+    }
+  }
+  if (!context_.account) return post_in_general(account_notice::not_an_account(context_.id, context_.name), now);
+  enqueue(job::kResolveUser, JobPayload{.to = Side::kUser, .text = target->query()}, kPriorityOperatorReply, now);
+}
+
+void Engine::on_user_resolved(const Event& e, UnixMillis now) {
+  if (e.from.id <= 0) return post_in_general(account_notice::not_found(e.text, context_.name), now);
+  store_.upsert_user(context_.id, e.from, now);
+  auto dialog = store_.dialog_by_user(context_.id, e.from.id);
+  const bool existed = dialog.has_value();
+  if (!dialog) dialog = open_frontend_dialog(e.from, "operator", now);
+  core::UserView view{e.from, dialog->pseudonym, context_.params.hide_info};
+  std::string who = core::display_name(view);
+  if (!e.from.username.empty() && context_.params.hide_info == core::HideInfo::kOff) who += " (@" + e.from.username + ")";
+  announce_topic(*dialog, existed ? account_notice::topic_exists(who) : account_notice::topic_opened(who), now);
+}
+
+// A dialog nobody wrote in yet (/new) or a monitored group's: no WELCOME, no start parameter.
+Dialog Engine::open_frontend_dialog(const core::Person& person, std::string_view by, UnixMillis now) {
+  Dialog dialog = store_.create_dialog(context_.id, person.id, context_.group_id, now);
+  dialog.pseudonym = core::pseudonym(context_.id, person.id);
+  dialog.status = DialogStatus::kUserAnswered;
+  dialog.status_changed_at = now;
+  store_.update_dialog(dialog);
+  enqueue(job::kCreateTopic, JobPayload{.dialog = dialog.id}, kPriorityNewDialog, now);
+  const auto& p = context_.params;
+  if (p.auto_info) post_in_topic(dialog, info_for(dialog, p.hide_info == core::HideInfo::kOff), kPriorityNewDialog, now);
+  json::object o{{"user_id", person.id}, {"by", by}};
+  event(dialog, "dialog_created", json::serialize(o), now);
+  return dialog;
+}
+
+// Posted in General once the topic exists (the job waits behind create_topic in its queue).
+void Engine::announce_topic(const Dialog& dialog, std::string text, UnixMillis now) {
+  enqueue(job::kAnnounceTopic, JobPayload{.dialog = dialog.id, .to = Side::kGroup, .text = std::move(text)},
+          kPriorityOperatorReply, now);
+}
+
+// ---- monitored groups (MONITOR_GROUPS) ---------------------------------------------------
+
+bool Engine::group_message_wanted(const Event& e) const {
+  const auto& p = context_.params;
+  if (!p.monitor_groups || e.chat_id == context_.group_id || e.is_service) return false;
+  if (is_ignored(p, e.chat_id) || is_ignored(p, e.from.id)) return false;
+  return p.groups_keywords.empty() || p.groups_keywords.matches(e.text);
+}
+
+void Engine::on_group_frontend_message(const Event& e, UnixMillis now) {
+  if (!group_message_wanted(e)) return;
+  const auto& p = context_.params;
+  auto dialog = store_.dialog_by_user(context_.id, e.chat_id);
+  if (dialog && dialog->banned) return;
+  if (p.restricted_frontend.matches(e.text)) {
+    if (dialog) post_in_topic(*dialog, core::notice::user_message_withheld(), kPriorityNormal, now);
+    return;
+  }
+  core::Person group = group_person(e);
+  store_.upsert_user(context_.id, group, now);
+  if (!dialog) dialog = open_frontend_dialog(group, "group", now);
+  else if (dialog->status == DialogStatus::kClosed) reopen_dialog(*dialog, now);
+  else set_status(*dialog, DialogStatus::kUserAnswered, now);
+  dialog->last_user_message_at = now;
+  store_.update_dialog(*dialog);
+
+  name_group_sender(*dialog, e, now);
+  if (!e.media_group_id.empty()) {
+    gather_album(*dialog, Side::kGroup, e, now);
+  } else {
+    flush_album(*dialog, Side::kGroup, now);
+    JobPayload copy{.dialog = dialog->id, .to = Side::kGroup, .message_id = e.message_id,
+                    .reply_to = e.reply_to_message_id};
+    enqueue(job::kCopyToTopic, copy, kPriorityNormal, now);
+  }
+  json::object o{{"message_id", e.message_id}, {"content", core::to_string(e.content)}, {"from_id", e.from.id}};
+  if (!e.text.empty()) o["text"] = e.text;
+  event(*dialog, "message_received", json::serialize(o), now);
+}
+
+// Copies do not show who wrote in the group: a line names the sender whenever it changes.
+void Engine::name_group_sender(const Dialog& dialog, const Event& e, UnixMillis now) {
+  const std::string key = group_sender_key(dialog.id);
+  const std::string sender = std::to_string(e.from.id);
+  if (store_.state_get(context_.id, key).value_or("") == sender) return;
+  store_.state_set(context_.id, key, sender);
+  flush_album(dialog, Side::kGroup, now);  // the previous sender's album goes first
+  core::UserView view{e.from, core::pseudonym(context_.id, e.from.id), context_.params.hide_info};
+  std::string line = "👤 " + core::display_name(view);
+  if (!e.from.username.empty() && context_.params.hide_info == core::HideInfo::kOff) line += " (@" + e.from.username + ")";
+  post_in_topic(dialog, line + ":", kPriorityNormal, now);
+}
+
+void Engine::on_group_frontend_edit(const Event& e, UnixMillis now) {
+  const auto& p = context_.params;
+  if (!p.monitor_groups || e.chat_id == context_.group_id) return;
+  if (is_ignored(p, e.chat_id) || is_ignored(p, e.from.id) || p.restricted_frontend.matches(e.text)) return;
+  auto dialog = store_.dialog_by_user(context_.id, e.chat_id);
+  if (!dialog || dialog->banned) return;
+  mirror_edit(*dialog, Side::kGroup, e, kPriorityNormal, now);  // skipped by the dispatcher if never copied
+}
+
+}  // namespace topicdesk::relay

@@ -1,0 +1,142 @@
+"""Personal-account connections (issue 4) against tgsim and its fake libtdjson: sign-in by code,
+2FA and QR through `topicdesk connect account`; users writing to the account, operators answering,
+/new by username and phone, the owner's own messages intercepted, MONITOR_GROUPS, and a session
+revoked mid-run while another connection keeps working."""
+import unittest
+
+from harness import World, text_is
+from td_harness import Account, TdDeskTestCase, text_has, wait_in_thread, wait_topic_named, wait_until
+
+
+class AccountTestCase(TdDeskTestCase):
+    def make_account_world(self, password=None, parameters=None):
+        s = self.sim
+        self.desk_bot_id, self.desk_token = s.bot("desk_bot")
+        self.operator = s.user("Olga", username="olga_op")
+        self.group = s.forum("Sales support", self.operator)
+        s.member(self.group, self.desk_bot_id, "administrator", can_manage_topics=True, can_delete_messages=True)
+        self.account = Account(s, "Sam", "+15550001111", password=password)
+        s.member(self.group, self.account.id)
+        self.customer = s.user("Cara", username="cara_c", phone_number="+447000000001")
+        self.connection = {"name": "sales", "mode": "account", "token": self.desk_token, "group_id": self.group,
+                           "parameters": {"INTERCEPT_EXTERNAL": True, **(parameters or {})}}
+        return self.connection
+
+    def general(self):
+        return [m for m in self.sim.messages(self.group, self.operator) if not m.get("message_thread_id")]
+
+    def wait_general(self, predicate, what):
+        return wait_until(lambda: next((m for m in self.general() if predicate(m)), None), what=what)
+
+    def reply_in(self, thread, text):
+        self.sim.send(self.operator, self.group, message_thread_id=thread, text=text)
+
+    def wait_at(self, person, text, sender):
+        return wait_until(lambda: next((m for m in self.account.chat_as(person) if m.get("text") == text
+                                        and m.get("from", {}).get("id") == sender), None),
+                          what=f"{text!r} at {person}")
+
+
+class AccountRelayTest(AccountTestCase):
+    def test_code_and_2fa_login_then_users_operators_new_and_the_owners_messages(self):
+        connection = self.make_account_world(password="hunter2")
+        from harness import free_port
+        port = free_port()
+        config = self.write_config([connection], port)
+        self.connect_account(config, "sales", self.account)
+        self.start_desk([], port=port, config_text=self.read(config))
+
+        # A customer writes to the account: a topic, the message copied by the account.
+        self.sim.send(self.customer, self.account.id, text="Hi Sam, is the bike still for sale?")
+        topic = wait_topic_named(self.sim, self.group, f"#{self.customer}")
+        thread = topic["message_thread_id"]
+        copy = wait_in_thread(self.sim, self.group, self.operator, thread,
+                              text_is("Hi Sam, is the bike still for sale?"), "the customer's message in the topic")
+        self.assertEqual(copy["from"]["id"], self.account.id)  # posted by the account, not taken as an operator
+
+        # The operator answers in the topic; the account delivers it.
+        self.reply_in(thread, "Yes, it is!")
+        self.wait_at(self.customer, "Yes, it is!", self.account.id)
+        self.assertEqual(len([m for m in self.account.chat_as(self.customer) if m.get("text") == "Yes, it is!"]), 1)
+
+        # The owner answers from their own phone: shown in the topic as intercepted.
+        self.sim.send(self.account.id, self.customer, text="I can also deliver it")
+        wait_in_thread(self.sim, self.group, self.operator, thread, text_has("I can also deliver it"),
+                       "the owner's own message, intercepted")
+
+        # /new by username and by phone: topics opened, a link in General, the operator writes first.
+        bob = self.sim.user("Bob", username="bob_buyer")
+        carl = self.sim.user("Carl", phone_number="+447000000002")
+        self.sim.send(self.operator, self.group, text="/new @bob_buyer")
+        announce = self.wait_general(text_has("New dialog with Bob"), "the /new answer for @bob_buyer")
+        self.assertIn("https://t.me/c/", announce["text"])
+        bob_thread = wait_topic_named(self.sim, self.group, f"#{bob}")["message_thread_id"]
+        self.assertIn(f"/{bob_thread}", announce["text"])
+        self.reply_in(bob_thread, "Hello Bob, your order is ready")
+        self.wait_at(bob, "Hello Bob, your order is ready", self.account.id)
+
+        self.sim.send(self.operator, self.group, text="/new +44 7000 000002")
+        self.wait_general(text_has("New dialog with Carl"), "the /new answer for a phone number")
+        carl_thread = wait_topic_named(self.sim, self.group, f"#{carl}")["message_thread_id"]
+        self.reply_in(carl_thread, "Hello Carl")
+        self.wait_at(carl, "Hello Carl", self.account.id)
+
+        self.sim.send(self.operator, self.group, text="/new @nobody_like_this")
+        self.wait_general(text_has("found no Telegram user @nobody_like_this"), "the /new not-found answer")
+
+    def test_qr_login_and_monitored_groups_with_keywords(self):
+        connection = self.make_account_world(parameters={"MONITOR_GROUPS": True, "GROUPS_KEYWORDS": "help"})
+        club = self.sim.call("POST", "/sim/groups", {"title": "Bike club", "is_forum": False,
+                                                     "owner_id": self.customer})["id"]
+        self.sim.member(club, self.account.id)
+        from harness import free_port
+        port = free_port()
+        config = self.write_config([connection], port)
+        self.connect_account(config, "sales", self.account, qr=True)
+        self.start_desk([], port=port, config_text=self.read(config))
+
+        self.sim.send(self.customer, club, text="nice weather today")  # no keyword: stays in the club
+        self.sim.send(self.customer, club, text="Can someone help with my brakes?")
+        topic = wait_topic_named(self.sim, self.group, "Bike club")
+        thread = topic["message_thread_id"]
+        wait_in_thread(self.sim, self.group, self.operator, thread, text_has("Can someone help"), "the club message")
+        wait_in_thread(self.sim, self.group, self.operator, thread, text_has("👤 Cara"), "the sender line")
+        self.assertFalse([m for m in self.sim.messages(self.group, self.operator, thread)
+                          if "nice weather" in (m.get("text") or "")])
+        self.reply_in(thread, "Sure, come by the shop")
+        wait_until(lambda: next((m for m in self.sim.messages(club, self.customer)
+                                 if m.get("text") == "Sure, come by the shop"
+                                 and m.get("from", {}).get("id") == self.account.id), None),
+                   what="the operator's answer in the club")
+
+
+class AccountRevokedTest(AccountTestCase):
+    def test_a_revoked_session_is_reported_once_and_the_desk_keeps_serving_others(self):
+        connection = self.make_account_world()
+        shop = World(self.sim, "shop")
+        user = self.sim.user("Una")
+        from harness import free_port
+        port = free_port()
+        config = self.write_config([connection, {**shop.connection("shop"), "mode": "bot"}], port)
+        self.connect_account(config, "sales", self.account)
+        self.start_desk([], port=port, config_text=self.read(config))
+
+        self.sim.send(self.customer, self.account.id, text="hello before")
+        wait_topic_named(self.sim, self.group, f"#{self.customer}")
+        sessions = self.account.sessions()
+        self.assertEqual(len(sessions), 1, sessions)  # `connect account` made it; the desk resumed it
+        self.sim.call("POST", "/sim/sessions/revoke", {"session_id": sessions[0]["id"]})
+
+        notice = self.wait_general(text_has("session was ended"), "the revoke notice in General")
+        self.assertIn("topicdesk connect account", notice["text"])
+        # The other connection keeps relaying.
+        self.sim.send(user, shop.bot_id, text="still there?")
+        shop.wait_in_topic(user, text_is("still there?"), "a message of the bot connection after the revoke")
+        code, report = self.doctor(config)
+        self.assertNotEqual(code, 0, report)
+        self.assertTrue("session was ended" in report or "not signed in" in report, report)
+        self.assertEqual(len([m for m in self.general() if "session" in (m.get("text") or "")]), 1)
+
+
+if __name__ == "__main__":
+    unittest.main()

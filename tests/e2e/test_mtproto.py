@@ -1,0 +1,52 @@
+"""MTProto parallel bot session (issue 4): the bot's own program keeps answering users through
+tgsim's Bot API (and keeps its getUpdates); the desk, logged in as the same bot through the fake
+libtdjson, relays users' messages into topics, shows the program's answers as intercepted and
+delivers operators' answers. `doctor` says a second session may miss updates."""
+import unittest
+
+from harness import World, free_port, text_is
+from td_harness import TdDeskTestCase, text_has, wait_until
+
+
+class MtprotoTest(TdDeskTestCase):
+    def test_the_program_keeps_working_while_the_desk_relays_and_intercepts(self):
+        world = World(self.sim, "shop")
+        connection = {**world.connection("shop", INTERCEPT_EXTERNAL=True), "mode": "mtproto"}
+        port = free_port()
+        config = self.write_config([connection], port)
+        self.start_desk([], port=port, config_text=self.read(config))
+        wait_until(lambda: [s for s in self.sim.call("GET", "/sim/sessions")["sessions"]
+                            if s["account_id"] == world.bot_id], what="the desk's MTProto session of the bot")
+
+        user = self.sim.user("Ann", username="ann_a")
+        self.sim.send(user, world.bot_id, text="Where is my parcel?")
+        world.wait_topic(user)
+        world.wait_in_topic(user, text_is("Where is my parcel?"), "the user's message in the topic")
+
+        # The program still gets its updates (the desk never calls getUpdates) and answers.
+        updates = wait_until(lambda: self.sim.bot_api(world.token, "getUpdates", {"timeout": 0})["result"],
+                             what="the program's getUpdates")
+        self.assertTrue(any(u.get("message", {}).get("text") == "Where is my parcel?" for u in updates), updates)
+        answer = self.sim.bot_api(world.token, "sendMessage", {"chat_id": user, "text": "It left the warehouse."})
+        self.assertTrue(answer["ok"], answer)
+        world.wait_in_topic(user, text_has("It left the warehouse."), "the program's answer, intercepted")
+
+        # An operator answers in the topic: the user gets it, once, from the bot; it is not shown
+        # again as "intercepted" (the desk's own sends are not the program's).
+        topic = world.topic_of(user)
+        self.sim.send(world.operator, world.group_id, message_thread_id=topic["message_thread_id"],
+                      text="I will check with the courier")
+        world.wait_at_user(user, text_is("I will check with the courier"))
+        self.assertEqual(len([m for m in world.user_messages(user)
+                              if m.get("text") == "I will check with the courier"]), 1)
+        in_topic = [m for m in world.group_messages(topic["message_thread_id"])
+                    if "I will check with the courier" in (m.get("text") or "")]
+        self.assertEqual(len(in_topic), 1, in_topic)
+
+        code, report = self.doctor(config)
+        self.assertIn("does not promise every update to a second session", report)
+        self.assertIn("proxy", report)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,290 @@
+// Account connections in the engine (issue 4): /new, MONITOR_PRIVATE, MONITOR_GROUPS with
+// GROUPS_KEYWORDS and IGNORE_CHATS, and the account's own posts in the backend group.
+#include <gtest/gtest.h>
+
+#include "core/event_json.h"
+#include "relay/accounts.h"
+#include "relay/engine.h"
+#include "relay_test_util.h"
+
+namespace topicdesk::relay {
+namespace {
+using namespace testing;
+using core::EventKind;
+using store::DialogStatus;
+
+constexpr core::ChatId kForum = -1001234567890;  // a real-looking supergroup id (topic links)
+constexpr core::UserId kAccount = 4242;          // the signed-in personal account
+constexpr core::UserId kAnn = 1001;
+constexpr core::UserId kBob = 1002;
+constexpr core::ChatId kClub = -1009876543210;   // a group the account is a member of
+constexpr core::ThreadId kThread = 77;
+
+core::Event general(std::string text, core::MessageId id = 1) {
+  auto e = operator_message(0, id, std::move(text), kForum);
+  return e;
+}
+
+core::Event resolved(std::string query, core::Person who) {
+  core::Event e;
+  e.kind = EventKind::kUserResolved;
+  e.update_id = resolve_update_id(1);
+  e.chat_id = kForum;
+  e.text = std::move(query);
+  e.from = std::move(who);
+  return e;
+}
+
+core::Event group_message(core::UserId sender, core::MessageId id, std::string text, core::ChatId chat = kClub) {
+  auto e = user_message(sender, id, std::move(text));
+  e.chat_id = chat;
+  e.chat_title = "Book club";
+  if (sender == kBob) e.from = core::Person{.id = kBob, .first_name = "Bob", .username = "bobby"};
+  return e;
+}
+
+class EngineAccountsTest : public ::testing::Test {
+ protected:
+  EngineAccountsTest() : store_(make_store()) {
+    context_ = make_context(*store_, "sales", 500, kForum);
+    context_.account_id = kAccount;
+    context_.account = true;
+  }
+
+  Engine& engine(core::RawParameters raw = {}) {
+    auto params = core::parse_parameters(raw);
+    EXPECT_TRUE(params.ok()) << (params.ok() ? "" : params.error().message);
+    context_.params = *params;
+    engine_ = std::make_unique<Engine>(*store_, context_);
+    return *engine_;
+  }
+
+  std::unique_ptr<store::Store> store_;
+  ConnectionContext context_;
+  std::unique_ptr<Engine> engine_;
+};
+
+TEST(NewTarget, ParsesUsernamesPhonesAndInstances) {
+  auto a = parse_new_target("@alice");
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->username, "alice");
+  EXPECT_EQ(a->instance, 0);
+  EXPECT_EQ(a->query(), "@alice");
+  auto b = parse_new_target(" i3   Alice_B ");
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(b->instance, 3);
+  EXPECT_EQ(b->username, "Alice_B");
+  auto c = parse_new_target("i12 +49 (170) 123-45-67");
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->instance, 12);
+  EXPECT_EQ(c->phone, "+491701234567");
+  EXPECT_EQ(c->query(), "+491701234567");
+  EXPECT_EQ(parse_new_target("https://t.me/alice")->username, "alice");
+}
+
+TEST(NewTarget, RejectsWhatIsNoUserWithAReason) {
+  EXPECT_EQ(parse_new_target("").error().message, account_notice::usage());
+  EXPECT_EQ(parse_new_target("i3").error().message, account_notice::usage());
+  EXPECT_EQ(parse_new_target("alice bob").error().message, account_notice::usage());
+  EXPECT_NE(parse_new_target("@a!ice").error().message.find("not a Telegram username"), std::string::npos);
+  EXPECT_NE(parse_new_target("+12").error().message.find("5 to 15 digits"), std::string::npos);
+  EXPECT_NE(parse_new_target("+49abc").error().message.find("digits only"), std::string::npos);
+}
+
+TEST(TopicLink, PointsIntoTheSupergroup) {
+  EXPECT_EQ(topic_link(-1001234567890, 77), "https://t.me/c/1234567890/77");
+  EXPECT_EQ(topic_link(-4567, 77), "");  // a basic group has no such links
+  EXPECT_EQ(topic_link(-1001234567890, 0), "");
+}
+
+TEST_F(EngineAccountsTest, NewAsksTheAccountToResolve) {
+  engine().handle(general("/new @alice"), kT0);
+  auto jobs = take_jobs(*store_);
+  ASSERT_EQ(kinds(jobs), std::vector<std::string>{std::string(job::kResolveUser)});
+  EXPECT_EQ(jobs[0].payload.text, "@alice");
+  EXPECT_EQ(jobs[0].payload.to, Side::kUser);  // through the account's session
+  EXPECT_EQ(jobs[0].payload.dialog, 0);
+}
+
+TEST_F(EngineAccountsTest, NewWithABadTargetExplainsUsage) {
+  engine().handle(general("/new"), kT0);
+  EXPECT_EQ(texts_to(take_jobs(*store_), Side::kGroup), std::vector<std::string>{account_notice::usage()});
+}
+
+TEST_F(EngineAccountsTest, NewOnABotConnectionSaysBotsCannotWriteFirst) {
+  context_.account = false;
+  context_.account_id = 0;
+  engine().handle(general("/new @alice"), kT0);
+  auto texts = texts_to(take_jobs(*store_), Side::kGroup);
+  ASSERT_EQ(texts.size(), 1u);
+  EXPECT_EQ(texts[0], account_notice::not_an_account(context_.id, "sales"));
+}
+
+TEST_F(EngineAccountsTest, InSharedGroupTheInstanceChoosesTheConnection) {
+  auto other = make_context(*store_, "shop", 501, kForum);  // a bot connection in the same group
+  Engine shop(*store_, other);
+  Engine& sales = engine();
+  // Without i<ID>: only the connection answering in General (the first) asks which one.
+  sales.handle(general("/new @alice"), kT0);
+  shop.handle(general("/new @alice"), kT0);
+  auto texts = texts_to(take_jobs(*store_), Side::kGroup);
+  ASSERT_EQ(texts.size(), 1u);
+  EXPECT_NE(texts[0].find("i" + std::to_string(context_.id) + " sales"), std::string::npos);
+  EXPECT_NE(texts[0].find("i" + std::to_string(other.id) + " shop"), std::string::npos);
+  // With it: only the named one acts.
+  std::string command = "/new i" + std::to_string(context_.id) + " @alice";
+  sales.handle(general(command), kT0);
+  shop.handle(general(command), kT0);
+  auto jobs = take_jobs(*store_);
+  ASSERT_EQ(kinds(jobs), std::vector<std::string>{std::string(job::kResolveUser)});
+  EXPECT_EQ(jobs[0].job.connection_id, context_.id);
+  // An instance nobody has: one answer.
+  sales.handle(general("/new i99 @alice"), kT0);
+  shop.handle(general("/new i99 @alice"), kT0);
+  EXPECT_EQ(texts_to(take_jobs(*store_), Side::kGroup), std::vector<std::string>{account_notice::no_such_connection(99)});
+}
+
+TEST_F(EngineAccountsTest, ResolvedUserGetsADialogTopicAndALinkInGeneral) {
+  engine({{"WELCOME", "Hi {title}!"}}).handle(
+      resolved("@alice", core::Person{.id = kAnn, .first_name = "Alice", .username = "alice"}), kT0);
+  auto dialog = store_->dialog_by_user(context_.id, kAnn);
+  ASSERT_TRUE(dialog);
+  EXPECT_EQ(dialog->status, DialogStatus::kUserAnswered);
+  EXPECT_EQ(store_->user(context_.id, kAnn)->username, "alice");
+  auto jobs = take_jobs(*store_);
+  ASSERT_EQ(kinds(jobs), (std::vector<std::string>{"create_topic", std::string(job::kAnnounceTopic)}));
+  EXPECT_EQ(jobs[0].job.queue_key, jobs[1].job.queue_key);  // the link waits for the topic
+  EXPECT_EQ(jobs[1].payload.text, account_notice::topic_opened("Alice (@alice)"));
+  EXPECT_TRUE(texts_to(jobs, Side::kUser).empty());  // no WELCOME: the user did not write
+}
+
+TEST_F(EngineAccountsTest, ResolvedUserWithADialogGetsTheExistingTopic) {
+  Engine& e = engine();
+  e.handle(user_message(kAnn, 1, "hello"), kT0);
+  take_jobs(*store_);
+  e.handle(resolved("@ann_lee", core::Person{.id = kAnn, .first_name = "Ann"}), kT0);
+  auto jobs = take_jobs(*store_);
+  ASSERT_EQ(kinds(jobs), std::vector<std::string>{std::string(job::kAnnounceTopic)});
+  EXPECT_NE(jobs[0].payload.text.find("already has a topic"), std::string::npos);
+}
+
+TEST_F(EngineAccountsTest, NobodyFoundIsSaidInGeneral) {
+  engine().handle(resolved("+4917000000", core::Person{}), kT0);
+  EXPECT_EQ(texts_to(take_jobs(*store_), Side::kGroup),
+            std::vector<std::string>{account_notice::not_found("+4917000000", "sales")});
+  EXPECT_FALSE(store_->dialog_by_user(context_.id, 0));
+}
+
+TEST_F(EngineAccountsTest, TheAccountsOwnPostsInTheGroupAreNotOperatorMessages) {
+  Engine& e = engine();
+  e.handle(user_message(kAnn, 1, "hello"), kT0);
+  auto dialog = *store_->dialog_by_user(context_.id, kAnn);
+  dialog.thread_id = kThread;
+  store_->update_dialog(dialog);
+  take_jobs(*store_);
+  auto copy = operator_message(kThread, 9000, "hello", kForum);
+  copy.from = core::Person{.id = kAccount, .first_name = "Sales"};
+  e.handle(copy, kT0);
+  EXPECT_TRUE(take_jobs(*store_).empty());
+  e.handle(operator_message(kThread, 9001, "How can I help?", kForum), kT0);
+  EXPECT_EQ(kinds(take_jobs(*store_)), (std::vector<std::string>{"copy_to_user", "set_topic_title"}));
+}
+
+TEST_F(EngineAccountsTest, MonitorPrivateOffRelaysOnlyDialogsOpenedWithNew) {
+  Engine& e = engine({{"MONITOR_PRIVATE", "false"}});
+  e.handle(user_message(kAnn, 1, "hello"), kT0);
+  EXPECT_FALSE(store_->dialog_by_user(context_.id, kAnn));
+  EXPECT_TRUE(take_jobs(*store_).empty());
+  e.handle(resolved("@ann_lee", core::Person{.id = kAnn, .first_name = "Ann"}), kT0);
+  take_jobs(*store_);
+  e.handle(user_message(kAnn, 2, "thanks for writing"), kT0);
+  EXPECT_NE(find_job(take_jobs(*store_), job::kCopyToTopic), nullptr);
+}
+
+TEST_F(EngineAccountsTest, MonitoredGroupIsOneDialogNamedAfterTheGroup) {
+  Engine& e = engine({{"MONITOR_GROUPS", "true"}, {"WELCOME", "Hi"}});
+  e.handle(group_message(kAnn, 10, "anyone here?"), kT0);
+  auto dialog = store_->dialog_by_user(context_.id, kClub);
+  ASSERT_TRUE(dialog);
+  EXPECT_EQ(store_->user(context_.id, kClub)->first_name, "Book club");
+  auto jobs = take_jobs(*store_);
+  ASSERT_EQ(kinds(jobs), (std::vector<std::string>{"create_topic", "send_text", "copy_to_topic"}));
+  EXPECT_EQ(jobs[1].payload.text, "👤 Ann Lee (@ann_lee):");
+  EXPECT_EQ(jobs[2].payload.message_id, 10);
+  EXPECT_TRUE(texts_to(jobs, Side::kUser).empty());  // no WELCOME into a group
+
+  e.handle(group_message(kAnn, 11, "hello?"), kT0);  // same sender: no new name line
+  EXPECT_EQ(kinds(take_jobs(*store_)), std::vector<std::string>{"copy_to_topic"});
+  e.handle(group_message(kBob, 12, "hi Ann"), kT0);
+  auto bob = take_jobs(*store_);
+  ASSERT_EQ(kinds(bob), (std::vector<std::string>{"send_text", "copy_to_topic"}));
+  EXPECT_EQ(bob[0].payload.text, "👤 Bob (@bobby):");
+  EXPECT_EQ(store_->dialog_by_user(context_.id, kClub)->id, dialog->id);
+}
+
+TEST_F(EngineAccountsTest, OperatorsAnswerIntoTheGroupAndClosingTellsTheGroupNothing) {
+  Engine& e = engine({{"MONITOR_GROUPS", "true"}});
+  e.handle(group_message(kAnn, 10, "anyone here?"), kT0);
+  auto dialog = *store_->dialog_by_user(context_.id, kClub);
+  dialog.thread_id = kThread;
+  store_->update_dialog(dialog);
+  take_jobs(*store_);
+  e.handle(operator_message(kThread, 9001, "We are!", kForum), kT0);
+  auto jobs = take_jobs(*store_);
+  ASSERT_NE(find_job(jobs, job::kCopyToUser), nullptr);
+  EXPECT_EQ(find_job(jobs, job::kCopyToUser)->payload.dialog, dialog.id);  // dialog.user_id is the group
+  e.handle(operator_message(kThread, 9002, "/close", kForum), kT0);
+  EXPECT_TRUE(texts_to(take_jobs(*store_), Side::kUser).empty());
+  EXPECT_EQ(store_->dialog(dialog.id)->status, DialogStatus::kClosed);
+}
+
+TEST_F(EngineAccountsTest, GroupsKeywordsAndIgnoreChatsFilterGroupMessages) {
+  Engine& e = engine({{"MONITOR_GROUPS", "true"},
+                      {"GROUPS_KEYWORDS", "support, [\"refund\", \"~joke\"]"},
+                      {"IGNORE_CHATS", std::to_string(kBob) + ", -1005555"}});
+  e.handle(group_message(kAnn, 10, "what a nice day"), kT0);
+  e.handle(group_message(kAnn, 11, "refund joke"), kT0);
+  e.handle(group_message(kBob, 12, "support please"), kT0);                // ignored sender
+  e.handle(group_message(kAnn, 13, "support please", -1005555), kT0);      // ignored group
+  EXPECT_TRUE(take_jobs(*store_).empty());
+  e.handle(group_message(kAnn, 14, "I need a REFUND"), kT0);
+  EXPECT_NE(find_job(take_jobs(*store_), job::kCopyToTopic), nullptr);
+}
+
+TEST_F(EngineAccountsTest, GroupsAreIgnoredWithoutMonitorGroupsAndTheBackendGroupNeverIsAFrontend) {
+  Engine& e = engine();
+  e.handle(group_message(kAnn, 10, "anyone here?"), kT0);
+  EXPECT_TRUE(take_jobs(*store_).empty());
+  Engine& monitoring = engine({{"MONITOR_GROUPS", "true"}});
+  auto in_backend = group_message(kAnn, 11, "hi", kForum);
+  in_backend.kind = EventKind::kUserMessage;
+  monitoring.handle(in_backend, kT0);
+  EXPECT_TRUE(take_jobs(*store_).empty());
+  EXPECT_FALSE(store_->dialog_by_user(context_.id, kForum));
+}
+
+TEST_F(EngineAccountsTest, GroupEditsFollowTheirCopies) {
+  Engine& e = engine({{"MONITOR_GROUPS", "true"}});
+  e.handle(group_message(kAnn, 10, "anyone here?"), kT0);
+  take_jobs(*store_);
+  auto edit = group_message(kAnn, 10, "anyone here at all?");
+  edit.kind = EventKind::kUserEdit;
+  e.handle(edit, kT0);
+  auto jobs = take_jobs(*store_);
+  ASSERT_EQ(kinds(jobs), std::vector<std::string>{"edit_text"});
+  EXPECT_EQ(jobs[0].payload.text, "anyone here at all?");
+}
+
+TEST(EventJson, ResolvedEventsAndGroupTitlesRoundTrip) {
+  auto e = resolved("@alice", core::Person{.id = kAnn, .first_name = "Alice"});
+  e.chat_title = "Book club";
+  auto back = core::event_from_json(core::event_to_json(e));
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->kind, EventKind::kUserResolved);
+  EXPECT_EQ(back->chat_title, "Book club");
+  EXPECT_EQ(back->from.id, kAnn);
+  EXPECT_EQ(back->update_id, resolve_update_id(1));
+}
+
+}  // namespace
+}  // namespace topicdesk::relay
