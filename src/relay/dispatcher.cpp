@@ -450,6 +450,7 @@ Dispatcher::Call Dispatcher::intercept_call(const Prepared& p) {
   };
   return call;
 }
+
 // Edits and reactions act on the linked copy of the source message; without one there is nothing to do.
 std::optional<Dispatcher::Call> Dispatcher::edit_call(Prepared& p) {
   const JobPayload& pl = p.payload;
@@ -674,7 +675,6 @@ void Dispatcher::publish_gauges(UnixMillis now) {
       .set(static_cast<double>(deferred_.size()));
 }
 
-}  // namespace topicdesk::relay
 // --- accounts (issue 4) ---------------------------------------------------------------
 // An account (or mtproto) connection has a second BotApi, its TDLib session. Whatever reads or
 // writes the user's chat, or a message the session posted in the group, goes through it; the
@@ -685,6 +685,7 @@ telegram::BotApi& Dispatcher::api_for(const Prepared& p) const {
   if (c.frontend == nullptr) return *c.api;
   const std::string& kind = p.job.kind;
   bool frontend = p.payload.to == Side::kUser || kind == job::kCopyToTopic || kind == job::kCopyAlbumToTopic ||
+                  kind == job::kInterceptCopy || kind == job::kEditText || kind == job::kEditCaption;
   return frontend ? *c.frontend : *c.api;
 }
 
@@ -761,3 +762,4 @@ Dispatcher::Call Dispatcher::announce_call(const Prepared& p) {
   return call;
 }
 
+}  // namespace topicdesk::relay

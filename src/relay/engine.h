@@ -104,6 +104,7 @@ class Engine {
   void open_intercepted_dialog(store::Dialog& dialog, core::UnixMillis now);
   void gather_intercepted_album(const store::Dialog& dialog, const core::Event& event, core::UnixMillis now);
   void flush_intercepted_album(const store::Dialog& dialog, core::UnixMillis now);
+
   store::Dialog open_dialog(const core::Event& event, core::UnixMillis now);
   void reopen_dialog(store::Dialog& dialog, core::UnixMillis now);
   void close_dialog(store::Dialog& dialog, core::UnixMillis now, std::string_view by);
@@ -133,7 +134,6 @@ class Engine {
   std::string info_for(const store::Dialog& dialog, bool reveal);
   void event(const store::Dialog& dialog, std::string_view type, std::string payload, core::UnixMillis now);
 
-  store::Store& store_;
   // --- accounts (issue 4), engine_accounts.cpp ---
   bool route_account_event(const core::Event& event, core::UnixMillis now);  // true: handled
   bool private_chat_monitored(const core::Event& event) const;
@@ -146,6 +146,7 @@ class Engine {
   void name_group_sender(const store::Dialog& dialog, const core::Event& event, core::UnixMillis now);
   void announce_topic(const store::Dialog& dialog, std::string text, core::UnixMillis now);
 
+  store::Store& store_;
   ConnectionContext context_;
 };
 
