@@ -108,9 +108,9 @@ asio::awaitable<void> Runtime::Impl::start() {
   store = store::open_sqlite(settings.sqlite_path);
   dispatcher = std::make_unique<relay::Dispatcher>(io.get_executor(), *store);
   scheduler = std::make_unique<relay::Scheduler>(io.get_executor(), *store, [this] { dispatcher->notify(); });
+  start_td_sessions();  // accounts (issue 4)
 
   http::ServerOptions server_options;
-  start_td_sessions();  // accounts (issue 4)
   server_options.address = settings.listen_address;
   server_options.port = settings.listen_port;
   server = std::make_unique<http::Server>(io.get_executor(), server_options);
@@ -202,6 +202,10 @@ asio::awaitable<bool> Runtime::Impl::connect(ConnectionRuntime& c) {
 }
 
 asio::awaitable<void> Runtime::Impl::setup_transport(ConnectionRuntime& c) {
+  // --- accounts (issue 4): mtproto takes every update from its TDLib session; account
+  // connections add the account's session beside the desk bot's usual polling.
+  if (uses_tdlib(c.settings.mode)) td->start(c.settings, c.id);
+  if (c.settings.mode == Mode::kMtproto) co_return;
   if (c.settings.transport == Transport::kWebhook) {
     json::object params{{"url", settings.public_url + "/telegram/" + c.settings.name},
                         {"secret_token", c.settings.webhook_secret},
@@ -229,10 +233,6 @@ asio::awaitable<void> Runtime::Impl::setup_transport(ConnectionRuntime& c) {
   c.poller->start();
 }
 
-  // --- accounts (issue 4): mtproto takes every update from its TDLib session; account
-  // connections add the account's session beside the desk bot's usual polling.
-  if (uses_tdlib(c.settings.mode)) td->start(c.settings, c.id);
-  if (c.settings.mode == Mode::kMtproto) co_return;
 // Called by a transport with a batch of updates: returns once they are durable.
 void Runtime::Impl::commit(ConnectionRuntime& c, std::vector<telegram::Incoming> batch) {
   const auto now = relay::unix_millis_now();
