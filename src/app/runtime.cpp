@@ -56,8 +56,8 @@ struct Runtime::Impl {
   std::unique_ptr<relay::Dispatcher> dispatcher;
   std::unique_ptr<relay::Scheduler> scheduler;
   std::unique_ptr<http::Server> server;
-  std::unique_ptr<integrations::WebhookWorker> webhooks;  // issue 5: webhooks out, command hooks
   std::unique_ptr<TdConnections> td;  // accounts (issue 4): TDLib sessions of mtproto/account connections
+  std::unique_ptr<integrations::WebhookWorker> webhooks;  // issue 5: webhooks out, command hooks
   bool stopping = false;
   int exit_code = 0;
 
@@ -65,10 +65,10 @@ struct Runtime::Impl {
   asio::awaitable<bool> connect(ConnectionRuntime& c);
   asio::awaitable<void> setup_transport(ConnectionRuntime& c);
   void commit(ConnectionRuntime& c, std::vector<telegram::Incoming> batch);
-  void schedule_inbox(ConnectionRuntime& c);
-  void drain_inbox(ConnectionRuntime& c);
   ConnectionRuntime* connection_by_id(core::ConnectionId id);  // accounts (issue 4)
   void start_td_sessions();                                    // accounts (issue 4)
+  void schedule_inbox(ConnectionRuntime& c);
+  void drain_inbox(ConnectionRuntime& c);
 
   asio::awaitable<void> run_housekeeping();
   void shutdown(int code);
@@ -250,6 +250,30 @@ void Runtime::Impl::commit(ConnectionRuntime& c, std::vector<telegram::Incoming>
   schedule_inbox(c);
 }
 
+// --- accounts (issue 4) ---
+ConnectionRuntime* Runtime::Impl::connection_by_id(core::ConnectionId id) {
+  for (auto& c : connections) {
+    if (c->id == id) return c.get();
+  }
+  return nullptr;
+}
+
+void Runtime::Impl::start_td_sessions() {
+  TdConnections::Hooks hooks;
+  hooks.commit = [this](core::ConnectionId id, std::vector<telegram::Incoming> batch) {
+    if (auto* c = connection_by_id(id)) commit(*c, std::move(batch));
+  };
+  hooks.account_known = [this](core::ConnectionId id, core::UserId account) {
+    if (auto* c = connection_by_id(id); c && c->engine) c->engine->set_account_id(account);
+  };
+  hooks.outbox_changed = [this] { dispatcher->notify(); };
+  td = std::make_unique<TdConnections>(io.get_executor(), *store, settings, std::move(hooks));
+  dispatcher->set_inbox_listener([this](core::ConnectionId id) {
+    if (auto* c = connection_by_id(id)) schedule_inbox(*c);
+  });
+}
+// --- end accounts (issue 4) ---
+
 void Runtime::Impl::schedule_inbox(ConnectionRuntime& c) {
   if (c.inbox_scheduled) return;
   c.inbox_scheduled = true;
@@ -276,30 +300,6 @@ void Runtime::Impl::drain_inbox(ConnectionRuntime& c) {
 // unconfirmed updates (24 h), so a redelivered update is still recognised as a duplicate.
 asio::awaitable<void> Runtime::Impl::run_housekeeping() {
   while (!stopping) {
-// --- accounts (issue 4) ---
-ConnectionRuntime* Runtime::Impl::connection_by_id(core::ConnectionId id) {
-  for (auto& c : connections) {
-    if (c->id == id) return c.get();
-  }
-  return nullptr;
-}
-
-void Runtime::Impl::start_td_sessions() {
-  TdConnections::Hooks hooks;
-  hooks.commit = [this](core::ConnectionId id, std::vector<telegram::Incoming> batch) {
-    if (auto* c = connection_by_id(id)) commit(*c, std::move(batch));
-  };
-  hooks.account_known = [this](core::ConnectionId id, core::UserId account) {
-    if (auto* c = connection_by_id(id); c && c->engine) c->engine->set_account_id(account);
-  };
-  hooks.outbox_changed = [this] { dispatcher->notify(); };
-  td = std::make_unique<TdConnections>(io.get_executor(), *store, settings, std::move(hooks));
-  dispatcher->set_inbox_listener([this](core::ConnectionId id) {
-    if (auto* c = connection_by_id(id)) schedule_inbox(*c);
-  });
-}
-// --- end accounts (issue 4) ---
-
     housekeeping_timer.expires_after(kPurgeEvery);
     boost::system::error_code ec;
     co_await housekeeping_timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
@@ -333,6 +333,7 @@ void Runtime::Impl::shutdown(int code) {
   signals.cancel();
   housekeeping_timer.cancel();
   if (scheduler) scheduler->stop();
+  if (td) td->stop();  // accounts (issue 4): TDLib sessions close (bounded wait)
   for (auto& c : connections) {
     if (c->poller) c->poller->stop();
   }
@@ -348,4 +349,3 @@ void Runtime::Impl::shutdown(int code) {
 }
 
 }  // namespace topicdesk::app
-  if (td) td->stop();  // accounts (issue 4): TDLib sessions close (bounded wait)
