@@ -29,7 +29,8 @@ void print_url(std::ostream& out, const std::string& url, const store::WebhookUr
     out << "    delivered 0, pending 0, failed 0\n";
     return;
   }
-  out << fmt::format("    delivered {}, pending {}, failed {}\n", status->delivered, status->pending, status->failed);
+  out << fmt::format("    delivered {}, pending {}, failed {}\n", status->delivered, status->pending,
+                     status->failed);
   if (status->failing_since > 0) out << "    failing since " << utc_time(status->failing_since) << "\n";
   if (!status->last_error.empty()) {
     out << "    last error: " << status->last_error << " (" << utc_time(status->last_error_at) << ")\n";
@@ -66,7 +67,8 @@ void print_connection(std::ostream& out, store::Store& store, const ConnectionSe
     shown.insert(target.url);
   }
   for (const auto& s : statuses) {  // URLs removed from WEBHOOKS that still have records
-    if (s.connection_id == record->id && !shown.contains(s.url)) print_url(out, s.url + " (no longer configured)", &s);
+    if (s.connection_id == record->id && !shown.contains(s.url))
+      print_url(out, s.url + " (no longer configured)", &s);
   }
   if (settings.parameters.webhooks.empty() && shown.empty()) out << "  no WEBHOOKS\n";
 }

@@ -1,7 +1,6 @@
 #include "integrations/command_hooks.h"
 
 #include <algorithm>
-
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
 
@@ -42,14 +41,17 @@ core::Result<json::array> keyboard_of(const json::value& buttons) {
   if (!buttons.is_array() || buttons.get_array().size() > kMaxButtonRows) return bad();
   json::array rows;
   for (const auto& row : buttons.get_array()) {
-    if (!row.is_array() || row.get_array().empty() || row.get_array().size() > kMaxButtonsPerRow) return bad();
+    if (!row.is_array() || row.get_array().empty() || row.get_array().size() > kMaxButtonsPerRow)
+      return bad();
     json::array out_row;
     for (const auto& button : row.get_array()) {
       const auto* object = button.if_object();
       const auto* text = object ? object->if_contains("text") : nullptr;
       const auto* url = object ? object->if_contains("url") : nullptr;
-      if (!text || !text->is_string() || text->get_string().empty() || !url || !url->is_string()) return bad();
-      if (!is_button_url(url->get_string())) return core::make_error("a button URL must be http(s):// or tg://");
+      if (!text || !text->is_string() || text->get_string().empty() || !url || !url->is_string())
+        return bad();
+      if (!is_button_url(url->get_string()))
+        return core::make_error("a button URL must be http(s):// or tg://");
       out_row.push_back(json::object{{"text", text->get_string()}, {"url", url->get_string()}});
     }
     rows.push_back(std::move(out_row));
@@ -67,8 +69,8 @@ core::Result<std::optional<std::string>> json_answer(std::string_view body) {
   if (!text || text->get_string().empty()) return std::optional<std::string>();
   json::object message{{"text", cut_text(std::string(text->get_string()))}};
   if (const auto* mode = o.if_contains("parse_mode"); mode && !mode->is_null()) {
-    bool known = mode->is_string() &&
-                 (mode->get_string() == "HTML" || mode->get_string() == "MarkdownV2" || mode->get_string() == "Markdown");
+    bool known = mode->is_string() && (mode->get_string() == "HTML" || mode->get_string() == "MarkdownV2" ||
+                                       mode->get_string() == "Markdown");
     if (!known) return core::make_error("\"parse_mode\" must be HTML, MarkdownV2 or Markdown");
     message["parse_mode"] = mode->get_string();
   }
@@ -82,7 +84,8 @@ core::Result<std::optional<std::string>> json_answer(std::string_view body) {
 
 }  // namespace
 
-core::Result<std::optional<std::string>> hook_answer_message(std::string_view content_type, std::string_view body) {
+core::Result<std::optional<std::string>> hook_answer_message(std::string_view content_type,
+                                                             std::string_view body) {
   if (content_type == "application/json" || content_type.ends_with("+json")) return json_answer(body);
   std::string text = core::trim(body);
   if (text.empty()) return std::optional<std::string>();

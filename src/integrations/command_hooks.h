@@ -14,7 +14,8 @@ namespace topicdesk::integrations {
 
 // nullopt: the hook answered with nothing to post (empty body or empty "text").
 // An error says what is wrong with the answer (shown to operators in a short notice).
-core::Result<std::optional<std::string>> hook_answer_message(std::string_view content_type, std::string_view body);
+core::Result<std::optional<std::string>> hook_answer_message(std::string_view content_type,
+                                                             std::string_view body);
 
 // Short notices posted in the topic when a command hook fails.
 std::string hook_failed_notice(std::string_view command, std::string_view reason);

@@ -25,8 +25,9 @@ std::string to_hex(const unsigned char* data, std::size_t size) {
 std::string hmac_sha256_hex(std::string_view key, std::string_view message) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  const auto* result = HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-                            reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest, &length);
+  const auto* result =
+      HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+           reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest, &length);
   if (result == nullptr) throw std::runtime_error("HMAC-SHA256 failed");  // OpenSSL broken: a bug
   return to_hex(digest, length);
 }

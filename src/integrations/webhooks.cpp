@@ -1,11 +1,11 @@
 #include "integrations/webhooks.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <boost/asio.hpp>
 #include <boost/json.hpp>
-#include <fmt/format.h>
 
 #include "integrations/command_hooks.h"
 #include "integrations/hmac.h"
@@ -74,14 +74,15 @@ json::value user_json(store::Store& store, core::ConnectionId connection, core::
 
 std::string signing_secret(store::Store& store, const HookConnection& connection) {
   if (!connection.params.webhooks_secret.empty()) return connection.params.webhooks_secret;
-  if (auto stored = store.state_get(connection.id, kWebhookSecretKey); stored && !stored->empty()) return *stored;
+  if (auto stored = store.state_get(connection.id, kWebhookSecretKey); stored && !stored->empty())
+    return *stored;
   std::string secret = random_secret_hex();
   store.state_set(connection.id, kWebhookSecretKey, secret);
   return secret;
 }
 
-std::vector<store::WebhookDelivery> deliveries_for(const HookConnection& connection, const store::StoredEvent& event,
-                                                   UnixMillis now) {
+std::vector<store::WebhookDelivery> deliveries_for(const HookConnection& connection,
+                                                   const store::StoredEvent& event, UnixMillis now) {
   std::vector<store::WebhookDelivery> out;
   bool is_command = event.type == kCommandEvent;
   std::string command = is_command ? command_of(event) : std::string();
@@ -92,7 +93,8 @@ std::vector<store::WebhookDelivery> deliveries_for(const HookConnection& connect
     d.connection_id = connection.id;
     d.url = target.url;
     // Commands have their own lane: an answer must not wait behind a backlog of events.
-    d.queue_key = fmt::format("{}|{}|{}|{}", connection.id, is_command ? 'c' : 'e', event.dialog_id, target.url);
+    d.queue_key =
+        fmt::format("{}|{}|{}|{}", connection.id, is_command ? 'c' : 'e', event.dialog_id, target.url);
     d.event_id = event.id;
     d.dialog_id = event.dialog_id;
     d.retry = !is_command;
@@ -102,8 +104,8 @@ std::vector<store::WebhookDelivery> deliveries_for(const HookConnection& connect
   return out;
 }
 
-std::string webhook_body(store::Store& store, const HookConnection& connection, const store::StoredEvent& event,
-                         std::int64_t delivery_id) {
+std::string webhook_body(store::Store& store, const HookConnection& connection,
+                         const store::StoredEvent& event, std::int64_t delivery_id) {
   json::object data = parse_object(event.payload);
   auto dialog = event.dialog_id != 0 ? store.dialog(event.dialog_id) : std::nullopt;
   json::object body{{"id", event.id},
@@ -116,11 +118,15 @@ std::string webhook_body(store::Store& store, const HookConnection& connection, 
   if (event.type.starts_with("message_")) body["message"] = data;
   if (event.type == kCommandEvent) {
     std::string name = command_of(event);
-    body["command"] = json::object{{"name", name}, {"args", string_field(data, "args")},
-                                   {"text", "/" + name + (string_field(data, "args").empty() ? "" : " " + string_field(data, "args"))}};
+    body["command"] = json::object{
+        {"name", name},
+        {"args", string_field(data, "args")},
+        {"text", "/" + name + (string_field(data, "args").empty() ? "" : " " + string_field(data, "args"))}};
   }
-  if (const auto* op = data.if_contains("operator")) body["operator"] = *op;
-  else if (const auto* op_id = data.if_contains("operator_id")) body["operator"] = json::object{{"id", *op_id}};
+  if (const auto* op = data.if_contains("operator"))
+    body["operator"] = *op;
+  else if (const auto* op_id = data.if_contains("operator_id"))
+    body["operator"] = json::object{{"id", *op_id}};
   body["data"] = std::move(data);
   return json::serialize(body);
 }
@@ -136,8 +142,13 @@ std::chrono::milliseconds retry_delay(int attempts, const WebhookOptions& option
 struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
   Impl(asio::any_io_executor ex, store::Store& s, std::vector<HookConnection> c, std::function<void()> added,
        WebhookOptions o)
-      : executor(ex), store(s), connections(std::move(c)), outbox_added(std::move(added)), options(o),
-        timer(ex), http(ex) {}
+      : executor(ex),
+        store(s),
+        connections(std::move(c)),
+        outbox_added(std::move(added)),
+        options(o),
+        timer(ex),
+        http(ex) {}
 
   asio::any_io_executor executor;
   store::Store& store;
@@ -232,9 +243,7 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
     timer.cancel();
   }
 
-  // True when the delivery is finished (delivered, or a command hook answered or failed);
-  // false when it waits for a retry.
-  asio::awaitable<bool> attempt(const store::WebhookDelivery& delivery) {
+  asio::awaitable<void> attempt(const store::WebhookDelivery& delivery) {
     const HookConnection* c = connection(delivery.connection_id);
     auto event = store.event_by_id(delivery.event_id);
     store::WebhookAttempt attempt{.delivery_id = delivery.id, .at = now_millis()};
@@ -242,33 +251,34 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
       // The connection left the configuration (or the event is gone): keep the record, stop trying.
       attempt.error = c == nullptr ? "connection no longer configured" : "event not found";
       store.webhook_give_up(attempt);
-      co_return true;
+      co_return;
     }
     std::string body = webhook_body(store, *c, *event, delivery.id);
     HookHttpClient::Headers headers{{"X-Topicdesk-Signature", webhook_signature(secret_of(*c), body)},
                                     {"X-Topicdesk-Event", event->type},
                                     {"X-Topicdesk-Delivery", std::to_string(delivery.id)}};
     auto started = std::chrono::steady_clock::now();
-    HookHttpAnswer answer = co_await http.post(delivery.url, std::move(body), std::move(headers), options.request_timeout);
+    HookHttpAnswer answer =
+        co_await http.post(delivery.url, std::move(body), std::move(headers), options.request_timeout);
     attempt.duration_ms =
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
+            .count();
     attempt.at = now_millis();
     attempt.http_status = answer.status;
     bool ok = answer.error.empty() && answer.status >= 200 && answer.status < 300;
     if (!ok) attempt.error = answer.error.empty() ? fmt::format("HTTP {}", answer.status) : answer.error;
     if (event->type == kCommandEvent) {
       finish_command(*c, *event, delivery, attempt, answer);
-      co_return true;
+      co_return;
     }
     if (ok) {
       store.webhook_delivered(attempt);
-      co_return true;
+      co_return;
     }
     auto delay = retry_delay(delivery.attempts + 1, options);
     spdlog::warn("webhooks: {} event {} failed ({}), retry in {} ms", delivery.url, event->id, attempt.error,
                  delay.count());
     store.webhook_retry(attempt, attempt.at + delay.count());
-    co_return false;
   }
 
   // A command hook: its answer (or why there is none) goes into the topic.
@@ -279,8 +289,10 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
     std::optional<std::string> message;
     if (attempt.error.empty()) {
       auto parsed = hook_answer_message(answer.content_type, answer.body);
-      if (parsed) message = *parsed;
-      else attempt.error = "bad answer: " + parsed.error().message;
+      if (parsed)
+        message = *parsed;
+      else
+        attempt.error = "bad answer: " + parsed.error().message;
     }
     if (!attempt.error.empty()) {
       message = json::serialize(json::object{{"text", hook_failed_notice(command, attempt.error)}});
@@ -288,11 +300,13 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
     store.transaction([&] {
       if (message) {
         relay::JobPayload payload{.dialog = delivery.dialog_id, .to = relay::Side::kGroup, .text = *message};
-        store.outbox_add(relay::make_job(c.id, relay::job::kHookAnswer, payload, relay::kPriorityOperatorReply,
-                                         attempt.at));
+        store.outbox_add(relay::make_job(c.id, relay::job::kHookAnswer, payload,
+                                         relay::kPriorityOperatorReply, attempt.at));
       }
-      if (attempt.error.empty()) store.webhook_delivered(attempt);
-      else store.webhook_give_up(attempt);
+      if (attempt.error.empty())
+        store.webhook_delivered(attempt);
+      else
+        store.webhook_give_up(attempt);
     });
     if (message && outbox_added) outbox_added();
   }
@@ -301,7 +315,8 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
 WebhookWorker::WebhookWorker(asio::any_io_executor executor, store::Store& store,
                              std::vector<HookConnection> connections, std::function<void()> outbox_added,
                              WebhookOptions options)
-    : impl_(std::make_shared<Impl>(executor, store, std::move(connections), std::move(outbox_added), options)) {}
+    : impl_(std::make_shared<Impl>(executor, store, std::move(connections), std::move(outbox_added),
+                                   options)) {}
 
 WebhookWorker::~WebhookWorker() { impl_->stopped = true; }
 
@@ -328,7 +343,8 @@ int WebhookWorker::in_flight() const { return static_cast<int>(impl_->busy_queue
 std::unique_ptr<WebhookWorker> start_webhooks(asio::any_io_executor executor, store::Store& store,
                                               std::vector<HookConnection> connections,
                                               std::function<void()> outbox_added) {
-  auto worker = std::make_unique<WebhookWorker>(executor, store, std::move(connections), std::move(outbox_added));
+  auto worker =
+      std::make_unique<WebhookWorker>(executor, store, std::move(connections), std::move(outbox_added));
   worker->start();
   return worker;
 }

@@ -33,12 +33,12 @@ struct HookConnection {
 };
 
 struct WebhookOptions {
-  std::chrono::milliseconds poll_interval{50};       // how often new events are looked for
+  std::chrono::milliseconds poll_interval{50};        // how often new events are looked for
   std::chrono::milliseconds request_timeout{10'000};  // per attempt, webhooks and command hooks
   std::chrono::milliseconds first_backoff{500};
   std::chrono::milliseconds max_backoff{60'000};
-  int max_in_flight = 64;   // requests at once, over all URLs
-  int fan_out_batch = 1000; // events read per store query
+  int max_in_flight = 64;    // requests at once, over all URLs
+  int fan_out_batch = 1000;  // events read per store query
 };
 
 // The state key of a connection's generated signing secret.
@@ -49,13 +49,13 @@ inline constexpr const char* kWebhookSecretKey = "webhooks.secret";
 std::string signing_secret(store::Store& store, const HookConnection& connection);
 
 // The deliveries one event makes: one per URL of the connection that subscribed to it.
-std::vector<store::WebhookDelivery> deliveries_for(const HookConnection& connection, const store::StoredEvent& event,
-                                                   core::UnixMillis now);
+std::vector<store::WebhookDelivery> deliveries_for(const HookConnection& connection,
+                                                   const store::StoredEvent& event, core::UnixMillis now);
 
 // The JSON body of a delivery: {id, delivery, type, date, connection, dialog, user (with
 // linked_account and fields), message | command, operator, data}.
-std::string webhook_body(store::Store& store, const HookConnection& connection, const store::StoredEvent& event,
-                         std::int64_t delivery_id);
+std::string webhook_body(store::Store& store, const HookConnection& connection,
+                         const store::StoredEvent& event, std::int64_t delivery_id);
 
 // Milliseconds to wait before attempt number `attempts + 1` (attempts already made >= 1).
 std::chrono::milliseconds retry_delay(int attempts, const WebhookOptions& options);
@@ -63,8 +63,9 @@ std::chrono::milliseconds retry_delay(int attempts, const WebhookOptions& option
 class WebhookWorker {
  public:
   // `outbox_added` is called (on the executor) after a command hook's answer was queued.
-  WebhookWorker(boost::asio::any_io_executor executor, store::Store& store, std::vector<HookConnection> connections,
-                std::function<void()> outbox_added, WebhookOptions options = {});
+  WebhookWorker(boost::asio::any_io_executor executor, store::Store& store,
+                std::vector<HookConnection> connections, std::function<void()> outbox_added,
+                WebhookOptions options = {});
   ~WebhookWorker();
   WebhookWorker(const WebhookWorker&) = delete;
   WebhookWorker& operator=(const WebhookWorker&) = delete;

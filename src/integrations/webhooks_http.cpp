@@ -1,16 +1,15 @@
 #include "integrations/webhooks_http.h"
 
+#include <fmt/format.h>
 #include <openssl/ssl.h>
 
+#include <algorithm>
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/url/parse.hpp>
-#include <fmt/format.h>
-
-#include <algorithm>
 #include <map>
 
 namespace topicdesk::integrations {
@@ -100,7 +99,7 @@ struct HookHttpClient::Impl {
   }
 
   asio::awaitable<std::pair<std::unique_ptr<Connection>, std::string>> connect(const Target& target,
-                                                                              Clock::time_point deadline) {
+                                                                               Clock::time_point deadline) {
     tcp::resolver resolver(executor);
     auto [resolve_ec, endpoints] = co_await resolver.async_resolve(target.host, target.port, kUseTuple);
     if (resolve_ec) co_return std::pair{nullptr, describe("resolve", resolve_ec)};
@@ -192,7 +191,7 @@ HookHttpClient::HookHttpClient(asio::any_io_executor executor, std::size_t max_a
 HookHttpClient::~HookHttpClient() = default;
 
 asio::awaitable<HookHttpAnswer> HookHttpClient::post(std::string url, std::string body, Headers headers,
-                                                    std::chrono::milliseconds timeout) {
+                                                     std::chrono::milliseconds timeout) {
   auto impl = impl_;  // stays alive while this call runs
   co_return co_await impl->post(url, std::move(body), headers, timeout);
 }

@@ -15,7 +15,7 @@ struct HookHttpAnswer {
   int status = 0;            // 0: no HTTP answer (see error)
   std::string content_type;  // lower-cased, without parameters ("application/json")
   std::string body;
-  std::string error;         // empty when an answer arrived (whatever its status)
+  std::string error;  // empty when an answer arrived (whatever its status)
 };
 
 class HookHttpClient {

@@ -1,9 +1,8 @@
 // Engine, integrations (issue 5, hooks part): /link, /unlink and /set on the user of a topic,
 // the linked account and custom fields in /info, `command` events for command hooks, and
 // what happens to commands topicdesk does not know (CUSTOM_COMMANDS).
-#include <boost/json.hpp>
-
 #include <algorithm>
+#include <boost/json.hpp>
 
 #include "core/utf8.h"
 #include "relay/engine.h"
@@ -19,7 +18,8 @@ constexpr std::size_t kMaxAccount = 128;
 constexpr std::size_t kMaxFieldKey = 64;
 constexpr std::size_t kMaxFieldValue = 512;
 constexpr std::string_view kSetUsage =
-    "Usage: /set key=value (key: letters, digits, _ . -). /set key= removes the field; /set alone lists them.";
+    "Usage: /set key=value (key: letters, digits, _ . -). /set key= removes the field; /set alone lists "
+    "them.";
 
 bool valid_account(std::string_view account) {
   return !account.empty() && account.size() <= kMaxAccount &&
@@ -43,12 +43,16 @@ json::object operator_json(const core::Event& e) {
 
 bool Engine::hooked(std::string_view command) const {
   const auto& hooks = context_.params.webhooks;
-  return std::any_of(hooks.begin(), hooks.end(), [&](const core::WebhookTarget& t) { return t.wants_command(command); });
+  return std::any_of(hooks.begin(), hooks.end(),
+                     [&](const core::WebhookTarget& t) { return t.wants_command(command); });
 }
 
-void Engine::run_custom_command(const core::Command& command, Dialog& dialog, const core::Event& e, UnixMillis now) {
+void Engine::run_custom_command(const core::Command& command, Dialog& dialog, const core::Event& e,
+                                UnixMillis now) {
   // Every command topicdesk does not handle itself is recorded: command hooks are fed from it.
-  json::object o{{"command", command.name}, {"name", command.name}, {"args", command.args},
+  json::object o{{"command", command.name},
+                 {"name", command.name},
+                 {"args", command.args},
                  {"message_id", e.message_id}};
   if (!e.sender_is_anonymous_admin) {
     o["operator_id"] = e.from.id;
@@ -72,13 +76,15 @@ void Engine::link_command(const core::Command& command, const Dialog& dialog, Un
   }
   if (account.empty()) {
     auto current = store_.user_link(context_.id, dialog.user_id);
-    return post_in_topic(dialog,
-                         current ? "🔗 Linked account: " + *current
-                                 : std::string("🔗 No linked account. /link ACCOUNT links one, /unlink removes it."),
-                         kPriorityOperatorReply, now);
+    return post_in_topic(
+        dialog,
+        current ? "🔗 Linked account: " + *current
+                : std::string("🔗 No linked account. /link ACCOUNT links one, /unlink removes it."),
+        kPriorityOperatorReply, now);
   }
   if (!valid_account(account)) {
-    return post_in_topic(dialog, "🔗 An account is one line of at most 128 characters.", kPriorityOperatorReply, now);
+    return post_in_topic(dialog, "🔗 An account is one line of at most 128 characters.",
+                         kPriorityOperatorReply, now);
   }
   store_.set_user_link(context_.id, dialog.user_id, account);
   post_in_topic(dialog, "🔗 Linked to account " + account + ".", kPriorityOperatorReply, now);
@@ -94,7 +100,8 @@ void Engine::set_command(const core::Command& command, const Dialog& dialog, Uni
   }
   auto equals = args.find('=');
   std::string key = core::lower_ascii(core::trim(std::string_view(args).substr(0, equals)));
-  std::string value = equals == std::string::npos ? std::string() : core::trim(std::string_view(args).substr(equals + 1));
+  std::string value =
+      equals == std::string::npos ? std::string() : core::trim(std::string_view(args).substr(equals + 1));
   if (equals == std::string::npos || !valid_field_key(key) || value.size() > kMaxFieldValue ||
       value.find('\n') != std::string::npos) {
     return post_in_topic(dialog, std::string(kSetUsage), kPriorityOperatorReply, now);
@@ -117,7 +124,8 @@ void Engine::request_info_hooks(const Dialog& dialog, const core::Event& e, Unix
 std::string Engine::integration_info(const Dialog& dialog) {
   std::string out;
   if (auto account = store_.user_link(context_.id, dialog.user_id)) out += "\nlinked account: " + *account;
-  for (const auto& [key, value] : store_.user_fields(context_.id, dialog.user_id)) out += "\n" + key + ": " + value;
+  for (const auto& [key, value] : store_.user_fields(context_.id, dialog.user_id))
+    out += "\n" + key + ": " + value;
   return out;
 }
 

@@ -69,7 +69,8 @@ std::vector<std::pair<std::string, std::string>> SqliteStore::user_fields(Connec
   return out;
 }
 
-void SqliteStore::set_user_field(ConnectionId id, UserId user_id, const std::string& key, const std::string& value) {
+void SqliteStore::set_user_field(ConnectionId id, UserId user_id, const std::string& key,
+                                 const std::string& value) {
   Lock lock(mutex_);
   if (value.empty()) {
     db_.run(sql::kUserFieldDelete, id, user_id, key);
@@ -190,7 +191,8 @@ std::vector<WebhookAttempt> SqliteStore::webhook_attempts(std::int64_t delivery_
   q.bind(delivery_id);
   std::vector<WebhookAttempt> out;
   while (q.step()) {
-    out.push_back(WebhookAttempt{q.int64(0), q.int64(1), static_cast<int>(q.int64(2)), q.text(3), q.int64(4)});
+    out.push_back(
+        WebhookAttempt{q.int64(0), q.int64(1), static_cast<int>(q.int64(2)), q.text(3), q.int64(4)});
   }
   return out;
 }

@@ -18,7 +18,8 @@ core::Result<core::Parameters> parse_webhooks(const std::string& value) {
 }
 
 TEST(WebhooksParameter, ReadsUrlsEventsAndCommands) {
-  auto p = parse_webhooks(R"({"https://crm.example/hook": ["dialog_created", "message_received", "/Activate", "info"],
+  auto p = parse_webhooks(
+      R"({"https://crm.example/hook": ["dialog_created", "message_received", "/Activate", "info"],
                               "http://127.0.0.1:9000/x?y=1": ["message_sent"]})");
   ASSERT_TRUE(p) << p.error().message;
   ASSERT_EQ(p->webhooks.size(), 2u);
@@ -35,7 +36,8 @@ TEST(WebhooksParameter, ReadsUrlsEventsAndCommands) {
 TEST(WebhooksParameter, ErrorsNameWhatIsWrong) {
   auto bad_url = parse_webhooks(R"({"ftp://x/y": ["dialog_created"]})");
   ASSERT_FALSE(bad_url);
-  EXPECT_NE(bad_url.error().message.find("\"ftp://x/y\" is not an http:// or https:// URL"), std::string::npos);
+  EXPECT_NE(bad_url.error().message.find("\"ftp://x/y\" is not an http:// or https:// URL"),
+            std::string::npos);
   auto unknown = parse_webhooks(R"({"https://x/y": ["dialog_opened"]})");
   ASSERT_FALSE(unknown);
   EXPECT_NE(unknown.error().message.find("unknown event \"dialog_opened\""), std::string::npos);
@@ -65,8 +67,9 @@ json::object answer(std::string_view content_type, std::string_view body) {
 }
 
 TEST(CommandHookAnswer, JsonWithParseModeAndButtons) {
-  auto m = answer("application/json",
-                  R"({"text":"<b>Activated</b> t1 m6","parse_mode":"HTML","buttons":[[{"text":"Open","url":"https://crm.example/a/1"}]]})");
+  auto m = answer(
+      "application/json",
+      R"({"text":"<b>Activated</b> t1 m6","parse_mode":"HTML","buttons":[[{"text":"Open","url":"https://crm.example/a/1"}]]})");
   EXPECT_EQ(m["text"], "<b>Activated</b> t1 m6");
   EXPECT_EQ(m["parse_mode"], "HTML");
   EXPECT_EQ(m["reply_markup"].at("inline_keyboard").at(0).at(0).at("url"), "https://crm.example/a/1");
@@ -83,7 +86,8 @@ TEST(CommandHookAnswer, NothingToPostAndErrors) {
   EXPECT_FALSE(*hook_answer_message("application/json", R"({"text":""})"));
   EXPECT_FALSE(hook_answer_message("application/json", "{oops"));
   EXPECT_FALSE(hook_answer_message("application/json", R"({"text":"x","parse_mode":"BBCode"})"));
-  EXPECT_FALSE(hook_answer_message("application/json", R"({"text":"x","buttons":[[{"text":"a","url":"javascript:1"}]]})"));
+  EXPECT_FALSE(hook_answer_message("application/json",
+                                   R"({"text":"x","buttons":[[{"text":"a","url":"javascript:1"}]]})"));
   EXPECT_FALSE(hook_answer_message("application/json", R"({"text":"x","buttons":[{"text":"a"}]})"));
 }
 
@@ -98,7 +102,8 @@ HookConnection connection_with(const std::string& webhooks) {
 }
 
 TEST(FanOut, OneDeliveryPerSubscribedUrlWithCommandsInTheirOwnLane) {
-  auto c = connection_with(R"({"http://a/1": ["message_received", "/activate"], "http://b/2": ["dialog_created"]})");
+  auto c = connection_with(
+      R"({"http://a/1": ["message_received", "/activate"], "http://b/2": ["dialog_created"]})");
   store::StoredEvent message{10, 3, 7, "message_received", "{}", 1000};
   auto d = deliveries_for(c, message, 5);
   ASSERT_EQ(d.size(), 1u);
@@ -120,7 +125,8 @@ TEST(Payload, CarriesDialogUserLinkFieldsAndMessage) {
   auto dialog = store->create_dialog(conn, 42, -100, 1000);
   store->set_user_link(conn, 42, "N005");
   store->set_user_field(conn, 42, "plan", "pro");
-  auto id = store->append_event(conn, dialog.id, "message_received", R"({"message_id":5,"text":"hello"})", 1'700'000'000'000);
+  auto id = store->append_event(conn, dialog.id, "message_received", R"({"message_id":5,"text":"hello"})",
+                                1'700'000'000'000);
   HookConnection c{conn, "shop", {}};
   auto body = json::parse(webhook_body(*store, c, *store->event_by_id(id), 99)).as_object();
   EXPECT_EQ(body["id"], id);
