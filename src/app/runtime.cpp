@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "app/td_connections.h"  // accounts (issue 4)
+#include "app/proxy_connection.h"  // Bot API proxy, issue 4
 #include "core/event_json.h"
 #include "http/server.h"
 #include "http/webhook_ingress.h"
@@ -56,6 +57,7 @@ struct Runtime::Impl {
   std::unique_ptr<relay::Dispatcher> dispatcher;
   std::unique_ptr<relay::Scheduler> scheduler;
   std::unique_ptr<http::Server> server;
+  std::unique_ptr<ProxySupport> proxy_support;  // Bot API proxy, issue 4
   std::unique_ptr<TdConnections> td;  // accounts (issue 4): TDLib sessions of mtproto/account connections
   std::unique_ptr<integrations::WebhookWorker> webhooks;  // issue 5: webhooks out, command hooks
   bool stopping = false;
@@ -113,6 +115,11 @@ asio::awaitable<void> Runtime::Impl::start() {
   http::ServerOptions server_options;
   server_options.address = settings.listen_address;
   server_options.port = settings.listen_port;
+  // --- Bot API proxy (issue 4): uploads pass through the proxy ---
+  for (const auto& cs : settings.connections) {
+    if (cs.mode == Mode::kProxy) server_options.body_limit = kProxyBodyLimit;
+  }
+  // --- end Bot API proxy (issue 4) ---
   server = std::make_unique<http::Server>(io.get_executor(), server_options);
 
   for (const auto& cs : settings.connections) {
@@ -131,6 +138,22 @@ asio::awaitable<void> Runtime::Impl::start() {
       if (auto st = http::add_webhook_route(*server, std::move(wc)); !st) throw std::runtime_error(st.error().message);
     }
   }
+  // --- Bot API proxy (issue 4): /bot<token>/… and /file/bot<token>/… for proxy connections ---
+  for (auto& c : connections) {
+    if (c->settings.mode != Mode::kProxy) continue;
+    if (!proxy_support) {
+      proxy_support = make_proxy_support(io.get_executor(), *store, settings.api_base, [this](core::ConnectionId id) {
+        for (auto& conn : connections) {
+          if (conn->id == id) schedule_inbox(*conn);
+        }
+      });
+      proxy_support->proxy->add_routes(*server);
+    }
+    proxy_support->proxy->add_connection(
+        {c->id, c->settings.name, c->settings.token, c->parse_context.bot_id, c->settings.group_id});
+  }
+  if (proxy_support) proxy_support->proxy->start();  // the program's webhook pushers
+  // --- end Bot API proxy (issue 4) ---
   // --- Topics API (issue 5) ---
   std::vector<integrations::ApiConnection> api_connections;
   for (auto& c : connections) {
@@ -220,6 +243,7 @@ asio::awaitable<void> Runtime::Impl::setup_transport(ConnectionRuntime& c) {
   co_await c.api->call("deleteWebhook", std::move(delete_params));
   telegram::LongPollerOptions options;
   options.connection_name = c.settings.name;
+  if (c.settings.mode == Mode::kProxy) use_proxy_polling(options);  // Bot API proxy, issue 4
   c.poller = std::make_unique<telegram::LongPoller>(
       io.get_executor(), *c.api, c.parse_context, options,
       [this, conn = &c](std::vector<telegram::Incoming> batch) {
@@ -240,13 +264,15 @@ void Runtime::Impl::commit(ConnectionRuntime& c, std::vector<telegram::Incoming>
     for (const auto& in : batch) {
       if (in.event) {
         store->inbox_add(c.id, in.update_id, core::event_to_json(*in.event));
-      } else {
+      } else if (!in.parse_error.empty()) {  // Bot API proxy, issue 4: ignored raw updates are no errors
         spdlog::warn("connection {}: update {} skipped: {}", c.settings.name, in.update_id, in.parse_error);
         json::object record{{"update_id", in.update_id}, {"error", in.parse_error}};
         store->append_event(c.id, 0, "malformed_update", json::serialize(record), now);
       }
     }
+    if (proxy_support) proxy_support->proxy->keep_for_program(c.id, batch, now);  // Bot API proxy, issue 4
   });
+  if (proxy_support) proxy_support->proxy->updates_committed(c.id);  // Bot API proxy, issue 4
   schedule_inbox(c);
 }
 
@@ -337,6 +363,7 @@ void Runtime::Impl::shutdown(int code) {
   for (auto& c : connections) {
     if (c->poller) c->poller->stop();
   }
+  if (proxy_support) proxy_support->proxy->stop();  // Bot API proxy, issue 4
   // The dispatcher lets calls in flight finish and records them before run() returns.
   if (dispatcher_running) dispatcher->stop();
   if (server_running) {

@@ -181,6 +181,25 @@ struct DialogWithUser {
 };
 // --- end Topics API (issue 5) ------------------------------------------------------------
 
+// --- Bot API proxy (issue 4) -------------------------------------------------------------
+// One update as the bot's program gets it: Telegram's raw JSON, kept until the program confirms
+// it (getUpdates offset, or its webhook answered 2xx).
+struct ProxyUpdate {
+  std::int64_t update_id = 0;
+  std::string kind;     // "message", "callback_query" … (for allowed_updates)
+  std::string payload;  // the update as Telegram sent it
+};
+
+// The program's webhook (its setWebhook), answered and served by the proxy.
+struct ProxyWebhook {
+  std::string url;
+  std::string secret_token;
+  std::string allowed_updates_json;  // JSON array; empty: every kind
+  int max_connections = 40;
+  UnixMillis last_error_at = 0;
+  std::string last_error;
+};
+// --- end Bot API proxy (issue 4) ---------------------------------------------------------
 class Store {
  public:
   virtual ~Store() = default;
@@ -296,6 +315,18 @@ class Store {
     return {};
   }
   // --- end Topics API (issue 5) -----------------------------------------------------------
+
+  // --- Bot API proxy (issue 4) -----------------------------------------------------------
+  // The program's update queue. proxy_update_add returns false for a duplicate update_id.
+  virtual bool proxy_update_add(ConnectionId id, const ProxyUpdate& update, UnixMillis now) { return false; }
+  // Unconfirmed updates with update_id >= from_id, in update_id order.
+  virtual std::vector<ProxyUpdate> proxy_updates(ConnectionId id, std::int64_t from_id, int limit) { return {}; }
+  // The program confirmed everything below `below_id`: deleted.
+  virtual void proxy_confirm(ConnectionId id, std::int64_t below_id) {}
+  virtual std::optional<ProxyWebhook> proxy_webhook(ConnectionId id) { return std::nullopt; }
+  // nullopt: deleteWebhook (the program polls again).
+  virtual void proxy_set_webhook(ConnectionId id, const std::optional<ProxyWebhook>& webhook) {}
+  // --- end Bot API proxy (issue 4) -------------------------------------------------------
 };
 
 // Opens (creating if needed) an SQLite database file; ":memory:" for tests. Applies pending

@@ -28,6 +28,9 @@ struct LongPollerOptions {
                                            "callback_query"};
   std::chrono::milliseconds initial_backoff{std::chrono::seconds(1)};
   std::chrono::milliseconds max_backoff{std::chrono::seconds(30)};
+  // --- Bot API proxy (issue 4) ---
+  // Every update is handed over with Incoming::raw_json, also those topicdesk ignores.
+  bool keep_raw_updates = false;
 };
 
 class LongPoller {

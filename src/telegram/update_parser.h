@@ -33,6 +33,11 @@ struct Incoming {
   std::int64_t update_id = 0;
   std::optional<core::Event> event;
   std::string parse_error;  // non-empty exactly when `event` is empty
+
+  // --- Bot API proxy (issue 4) ---
+  // With LongPollerOptions::keep_raw_updates: the update as Telegram sent it, for the bot's
+  // program. Such a poller also hands over updates topicdesk ignores (no event, no parse_error).
+  std::string raw_json;
 };
 
 // nullopt for an update topicdesk ignores; otherwise the Incoming to commit. An update without

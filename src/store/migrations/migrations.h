@@ -225,10 +225,33 @@ CREATE INDEX dialogs_by_connection_status_id ON dialogs(connection_id, status, i
 )sql";
 // --- end Topics API (issue 5) ---
 
+// --- Bot API proxy (issue 4) ---
+// The bot's program's update queue (raw updates until it confirms them) and its webhook.
+inline constexpr char kV4Proxy[] = R"sql(
+CREATE TABLE proxy_updates (
+  connection_id BIGINT NOT NULL REFERENCES connections(id),
+  update_id BIGINT NOT NULL,
+  kind TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (connection_id, update_id)
+);
+CREATE TABLE proxy_webhooks (
+  connection_id BIGINT PRIMARY KEY REFERENCES connections(id),
+  url TEXT NOT NULL,
+  secret_token TEXT NOT NULL DEFAULT '',
+  allowed_updates TEXT NOT NULL DEFAULT '',
+  max_connections INTEGER NOT NULL DEFAULT 40,
+  last_error_at BIGINT NOT NULL DEFAULT 0,
+  last_error TEXT NOT NULL DEFAULT ''
+);
+)sql";
+// --- end Bot API proxy (issue 4) ---
 inline constexpr Migration kAll[] = {
     {1, "core tables", kV1CoreTables},
     {2, "topics api: api keys", kV2ApiKeys},  // issue 5, api
     {3, "integrations: user links, custom fields, webhook deliveries", kV3Integrations},  // issue 5, hooks
+    {4, "bot api proxy: program update queue and webhook", kV4Proxy},  // Bot API proxy, issue 4
 };
 
 inline std::span<const Migration> all() { return kAll; }

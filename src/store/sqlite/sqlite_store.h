@@ -88,6 +88,13 @@ class SqliteStore final : public Store {
   std::vector<WebhookAttempt> webhook_attempts(std::int64_t delivery_id) override;
   // --- end Integrations (issue 5): hooks ---
 
+  // --- Bot API proxy (issue 4): sqlite_store_proxy.cpp ---
+  bool proxy_update_add(ConnectionId id, const ProxyUpdate& update, UnixMillis now) override;
+  std::vector<ProxyUpdate> proxy_updates(ConnectionId id, std::int64_t from_id, int limit) override;
+  void proxy_confirm(ConnectionId id, std::int64_t below_id) override;
+  std::optional<ProxyWebhook> proxy_webhook(ConnectionId id) override;
+  void proxy_set_webhook(ConnectionId id, const std::optional<ProxyWebhook>& webhook) override;
+  // --- end Bot API proxy (issue 4) ---
  private:
   void apply_pragmas();
   void finish_job(Query& finish);  // `finish` marks the job and returns its queue_key

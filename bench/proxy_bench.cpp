@@ -1,0 +1,187 @@
+// Bot API proxy overhead (issue 4): the latency of one Bot API call made straight to tgsim vs the
+// same call made through topicdesk's proxy (mode = "proxy"), on loopback, over one keep-alive
+// connection each, calls one after the other. Starts tgsim and topicdesk itself.
+//
+//   build/bench/proxy_bench --topicdesk build/topicdesk --tgsim build/tgsim --calls 2000
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/json.hpp>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <optional>
+#include <regex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace json = boost::json;
+using Clock = std::chrono::steady_clock;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+pid_t spawn(const std::vector<std::string>& args, const std::string& log) {
+  pid_t pid = fork();
+  if (pid != 0) return pid;
+  if (FILE* out = std::fopen(log.c_str(), "w")) {
+    dup2(fileno(out), STDOUT_FILENO);
+    dup2(fileno(out), STDERR_FILENO);
+  }
+  std::vector<std::string> full = args;
+  std::vector<char*> argv;
+  for (auto& a : full) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  execvp(argv[0], argv.data());
+  _exit(127);
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// One keep-alive HTTP/1.1 connection, used synchronously.
+class Client {
+ public:
+  Client(asio::io_context& io, unsigned short port) : socket_(io) {
+    socket_.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    socket_.set_option(tcp::no_delay(true));
+  }
+  std::pair<unsigned, std::string> post(const std::string& target, const std::string& body) {
+    http::request<http::string_body> request{http::verb::post, target, 11};
+    request.set(http::field::host, "127.0.0.1");
+    request.set(http::field::content_type, "application/json");
+    request.keep_alive(true);
+    request.body() = body;
+    request.prepare_payload();
+    http::write(socket_, request);
+    http::response<http::string_body> response;
+    http::read(socket_, buffer_, response);
+    return {response.result_int(), response.body()};
+  }
+
+ private:
+  tcp::socket socket_;
+  beast::flat_buffer buffer_;
+};
+
+json::value post_json(asio::io_context& io, unsigned short port, const std::string& target, const json::object& body) {
+  Client client(io, port);
+  auto [status, text] = client.post(target, json::serialize(body));
+  if (status != 200) throw std::runtime_error(target + " answered " + std::to_string(status) + ": " + text);
+  return json::parse(text);
+}
+
+unsigned short wait_port(const std::string& log, const std::regex& pattern) {
+  const auto deadline = Clock::now() + std::chrono::seconds(60);
+  while (Clock::now() < deadline) {
+    std::smatch m;
+    std::string text = read_file(log);
+    if (std::regex_search(text, m, pattern)) return static_cast<unsigned short>(std::stoi(m[1]));
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // polling a log file during set-up
+  }
+  throw std::runtime_error("timed out waiting for " + log);
+}
+
+struct Stats {
+  double p50 = 0, p99 = 0, mean = 0;
+};
+
+Stats measure(Client& client, const std::string& target, const std::string& body, int calls) {
+  std::vector<double> micros;
+  micros.reserve(calls);
+  for (int i = 0; i < calls; ++i) {
+    auto start = Clock::now();
+    auto [status, text] = client.post(target, body);
+    micros.push_back(std::chrono::duration<double, std::micro>(Clock::now() - start).count());
+    if (status != 200) throw std::runtime_error(target + " failed: " + text);
+  }
+  std::sort(micros.begin(), micros.end());
+  Stats s;
+  s.p50 = micros[micros.size() / 2];
+  s.p99 = micros[std::min(micros.size() - 1, micros.size() * 99 / 100)];
+  for (double m : micros) s.mean += m / static_cast<double>(micros.size());
+  return s;
+}
+
+std::string arg(int argc, char** argv, const std::string& name, const std::string& fallback) {
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (argv[i] == name) return argv[i + 1];
+  }
+  return fallback;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string topicdesk = arg(argc, argv, "--topicdesk", "build/topicdesk");
+  const std::string tgsim = arg(argc, argv, "--tgsim", "build/tgsim");
+  const int calls = std::stoi(arg(argc, argv, "--calls", "2000"));
+  auto dir = std::filesystem::temp_directory_path() / ("proxy-bench-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  std::vector<pid_t> children;
+  try {
+    asio::io_context io;
+    std::string sim_log = (dir / "tgsim.log").string();
+    children.push_back(spawn({tgsim, "--listen", "127.0.0.1:0", "--limits", "off"}, sim_log));
+    unsigned short sim_port = wait_port(sim_log, std::regex(R"(tgsim listening on 127\.0\.0\.1:(\d+))"));
+
+    auto bot = post_json(io, sim_port, "/sim/bots", {{"username", "bench_bot"}, {"first_name", "Bench"}});
+    std::string token(bot.at("token").as_string());
+    auto owner = post_json(io, sim_port, "/sim/users", {{"first_name", "Olga"}}).at("id").as_int64();
+    auto group = post_json(io, sim_port, "/sim/groups", {{"title", "bench"}, {"is_forum", true}, {"owner_id", owner}})
+                     .at("id").as_int64();
+    post_json(io, sim_port, "/sim/groups/" + std::to_string(group) + "/members",
+              {{"user_id", bot.at("id")}, {"status", "administrator"}, {"rights", json::object{{"can_manage_topics", true}}}});
+    auto user = post_json(io, sim_port, "/sim/users", {{"first_name", "Ann"}}).at("id").as_int64();
+    post_json(io, sim_port, "/sim/messages", {{"from", user}, {"chat_id", bot.at("id")}, {"text", "hi"}});
+
+    std::string config = (dir / "topicdesk.toml").string();
+    std::ofstream(config) << "[server]\nlisten = \"127.0.0.1:0\"\n[storage]\nsqlite = \"" << (dir / "desk.db").string()
+                          << "\"\n[telegram]\napi_base = \"http://127.0.0.1:" << sim_port
+                          << "\"\n[[connection]]\nname = \"bench\"\nmode = \"proxy\"\ntoken = \"" << token
+                          << "\"\ngroup_id = " << group << "\n[connection.parameters]\nINTERCEPT_EXTERNAL = false\n";
+    std::string desk_log = (dir / "topicdesk.log").string();
+    children.push_back(spawn({topicdesk, "run", "--config", config}, desk_log));
+    unsigned short desk_port = wait_port(desk_log, std::regex(R"(listening on 127\.0\.0\.1:(\d+))"));
+
+    Client direct(io, sim_port), proxied(io, desk_port);
+    std::string send = json::serialize(json::object{{"chat_id", user}, {"text", "benchmark"}});
+    std::printf("%d calls each, one keep-alive connection, loopback (microseconds)\n", calls);
+    std::printf("%-12s %-8s %9s %9s %9s\n", "method", "path", "p50", "p99", "mean");
+    for (auto [method, body] : {std::pair<std::string, std::string>{"getMe", "{}"}, {"sendMessage", send}}) {
+      std::string target = "/bot" + token + "/" + method;
+      measure(direct, target, body, calls / 10);  // warm-up
+      measure(proxied, target, body, calls / 10);
+      Stats d = measure(direct, target, body, calls);
+      Stats p = measure(proxied, target, body, calls);
+      std::printf("%-12s %-8s %9.0f %9.0f %9.0f\n", method.c_str(), "direct", d.p50, d.p99, d.mean);
+      std::printf("%-12s %-8s %9.0f %9.0f %9.0f\n", method.c_str(), "proxy", p.p50, p.p99, p.mean);
+      std::printf("%-12s %-8s %9.0f %9.0f %9.0f\n", method.c_str(), "added", p.p50 - d.p50, p.p99 - d.p99,
+                  p.mean - d.mean);
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "proxy_bench: %s (logs in %s)\n", e.what(), dir.c_str());
+    for (pid_t pid : children) kill(pid, SIGTERM);
+    for (pid_t pid : children) waitpid(pid, nullptr, 0);
+    return 1;
+  }
+  for (pid_t pid : children) kill(pid, SIGTERM);
+  for (pid_t pid : children) waitpid(pid, nullptr, 0);
+  std::filesystem::remove_all(dir);
+  return 0;
+}

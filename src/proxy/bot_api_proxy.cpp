@@ -1,0 +1,569 @@
+#include "proxy/bot_api_proxy.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+#include <boost/url.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <limits>
+#include <set>
+
+#include "core/event_json.h"
+#include "http/webhook_ingress.h"
+#include "telegram/redact.h"
+
+namespace topicdesk::proxy {
+namespace asio = boost::asio;
+namespace json = boost::json;
+namespace bhttp = boost::beast::http;
+
+namespace {
+
+constexpr std::string_view kSequenceKey = "proxy:intercept_seq";
+constexpr std::string_view kAllowedKey = "proxy:allowed_updates";
+// Every update below this id was confirmed by the program: one Telegram delivers again (the desk
+// stopped between its commit and confirming the offset) is not queued a second time.
+constexpr std::string_view kConfirmedKey = "proxy:confirmed_below";
+constexpr int kMaxLimit = 100;
+constexpr std::int64_t kMaxTimeoutSeconds = 50;
+
+// Telegram's default when the program never named allowed_updates.
+bool allowed_by_default(std::string_view kind) {
+  return kind != "chat_member" && kind != "message_reaction" && kind != "message_reaction_count";
+}
+
+std::string lowercase(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
+
+http::Response api_json(unsigned status, std::string body) {
+  http::Response response{static_cast<bhttp::status>(status), 11};
+  response.set(bhttp::field::content_type, "application/json");
+  response.body() = std::move(body);
+  return response;
+}
+
+http::Response api_error(unsigned status, std::string_view description) {
+  json::object o{{"ok", false}, {"error_code", status}, {"description", description}};
+  return api_json(status, json::serialize(o));
+}
+
+http::Response api_ok(const json::value& result) {
+  json::object o{{"ok", true}, {"result", result}};
+  return api_json(200, json::serialize(o));
+}
+
+std::optional<std::int64_t> int_param(const json::object& params, std::string_view key) {
+  const auto* v = params.if_contains(key);
+  if (!v) return std::nullopt;
+  if (const auto* i = v->if_int64()) return *i;
+  if (const auto* s = v->if_string()) {
+    try {
+      return std::stoll(std::string(*s));
+    } catch (const std::exception&) {
+      return std::nullopt;
+    }
+  }
+  return std::nullopt;
+}
+
+// allowed_updates as a list; nullopt when not given. Accepts a JSON array or its text.
+std::optional<std::vector<std::string>> list_param(const json::object& params, std::string_view key) {
+  const auto* v = params.if_contains(key);
+  if (!v) return std::nullopt;
+  json::value parsed;
+  if (const auto* s = v->if_string()) {
+    boost::system::error_code ec;
+    parsed = json::parse(*s, ec);
+    if (ec) return std::nullopt;
+    v = &parsed;
+  }
+  const auto* array = v->if_array();
+  if (!array) return std::nullopt;
+  std::vector<std::string> out;
+  for (const auto& item : *array) {
+    if (item.is_string()) out.emplace_back(item.get_string());
+  }
+  return out;
+}
+
+const std::set<std::string, std::less<>> kSendMethods = {
+    "sendmessage",   "sendphoto",     "sendvideo",     "sendanimation", "sendaudio",    "senddocument",
+    "sendvoice",     "sendvideonote", "sendsticker",   "sendlocation",  "sendvenue",    "sendcontact",
+    "sendpoll",      "senddice",      "sendmediagroup", "sendinvoice",  "sendgame",     "sendpaidmedia",
+    "copymessage",   "copymessages",  "forwardmessage", "forwardmessages"};
+
+void add_pair(json::object& params, std::string_view key, std::string_view value) {
+  params[key] = value;
+}
+
+void add_urlencoded(json::object& params, std::string_view text) {
+  auto parsed = boost::urls::parse_query(text);
+  if (!parsed) return;
+  boost::urls::encoding_opts form;
+  form.space_as_plus = true;  // application/x-www-form-urlencoded writes spaces as '+'
+  for (auto param : *parsed) {
+    if (param.has_value) add_pair(params, param.key.decode(form), param.value.decode(form));
+  }
+}
+
+// The text fields of a multipart/form-data body (files are skipped).
+void add_multipart(json::object& params, std::string_view body, std::string_view content_type) {
+  auto at = content_type.find("boundary=");
+  if (at == std::string_view::npos) return;
+  std::string boundary(content_type.substr(at + 9));
+  if (!boundary.empty() && boundary.front() == '"') boundary = boundary.substr(1, boundary.find('"', 1) - 1);
+  std::string delimiter = "--" + boundary;
+  std::size_t pos = body.find(delimiter);
+  while (pos != std::string_view::npos) {
+    std::size_t head = pos + delimiter.size();
+    std::size_t head_end = body.find("\r\n\r\n", head);
+    if (head_end == std::string_view::npos) return;
+    std::size_t next = body.find(delimiter, head_end);
+    if (next == std::string_view::npos) return;
+    std::string_view headers = body.substr(head, head_end - head);
+    std::string_view value = body.substr(head_end + 4, next - head_end - 4);
+    if (value.ends_with("\r\n")) value.remove_suffix(2);
+    auto name_at = headers.find("name=\"");
+    if (name_at != std::string_view::npos && headers.find("filename=") == std::string_view::npos) {
+      auto name_end = headers.find('"', name_at + 6);
+      if (name_end != std::string_view::npos) add_pair(params, headers.substr(name_at + 6, name_end - name_at - 6), value);
+    }
+    pos = next;
+  }
+}
+
+core::Event bare_sent_message(core::ChatId chat, core::MessageId id, core::UserId bot_id) {
+  core::Event e;
+  e.kind = core::EventKind::kOutgoingSeen;
+  e.chat_id = chat;
+  e.message_id = id;
+  e.from.id = bot_id;
+  e.from.is_bot = true;
+  e.sender_is_bot = true;
+  e.content = core::ContentKind::kOther;
+  return e;
+}
+
+std::optional<core::Event> message_event(const json::value& message, const telegram::ParseContext& context) {
+  const auto* m = message.if_object();
+  if (!m) return std::nullopt;
+  const auto* chat = m->if_contains("chat");
+  if (!chat || !chat->is_object()) return std::nullopt;
+  const auto* type = chat->get_object().if_contains("type");
+  if (!type || !type->is_string() || type->get_string() != "private") return std::nullopt;
+  json::object update{{"update_id", 1}, {"message", message}};
+  auto parsed = telegram::parse_update(json::value(std::move(update)), context);
+  if (!parsed.ok() || !parsed.value()) return std::nullopt;
+  core::Event e = std::move(*parsed.value());
+  e.kind = core::EventKind::kOutgoingSeen;
+  e.update_id = 0;
+  e.sender_is_bot = true;
+  e.from.is_bot = true;
+  if (const auto* markup = m->if_contains("reply_markup"); markup && markup->is_object()) {
+    e.reply_markup_json = json::serialize(*markup);
+  }
+  return e;
+}
+
+}  // namespace
+
+const std::vector<std::string>& all_update_kinds() {
+  static const std::vector<std::string> kinds{
+      "message", "edited_message", "channel_post", "edited_channel_post", "business_connection",
+      "business_message", "edited_business_message", "deleted_business_messages", "message_reaction",
+      "message_reaction_count", "inline_query", "chosen_inline_result", "callback_query", "shipping_query",
+      "pre_checkout_query", "purchased_paid_media", "poll", "poll_answer", "my_chat_member", "chat_member",
+      "chat_join_request", "chat_boost", "removed_chat_boost"};
+  return kinds;
+}
+
+std::optional<ProgramUpdate> classify_update(std::string_view raw_json, core::ChatId group_id) {
+  boost::system::error_code ec;
+  json::value v = json::parse(raw_json, ec);
+  if (ec || !v.is_object()) return ProgramUpdate{"", 0};  // the program gets even what we cannot read
+  ProgramUpdate out;
+  for (const auto& [key, value] : v.get_object()) {
+    if (key == "update_id" || !value.is_object()) continue;
+    out.kind = std::string(key);
+    const auto& payload = value.get_object();
+    const json::value* chat = payload.if_contains("chat");
+    if (!chat) {
+      if (const auto* message = payload.if_contains("message"); message && message->is_object()) {
+        chat = message->get_object().if_contains("chat");
+      }
+    }
+    if (chat && chat->is_object()) {
+      if (const auto* id = chat->get_object().if_contains("id"); id && id->is_int64()) out.chat_id = id->get_int64();
+    }
+    break;
+  }
+  if (group_id != 0 && out.chat_id == group_id) return std::nullopt;
+  return out;
+}
+
+json::object call_params(const http::Request& request) {
+  json::object params;
+  std::string_view target = request.target();
+  if (auto q = target.find('?'); q != std::string_view::npos) add_urlencoded(params, target.substr(q + 1));
+  std::string_view type;
+  if (auto it = request.find(bhttp::field::content_type); it != request.end()) type = it->value();
+  const std::string& body = request.body();
+  if (body.empty()) return params;
+  if (type.starts_with("application/json")) {
+    boost::system::error_code ec;
+    json::value v = json::parse(body, ec);
+    if (!ec && v.is_object()) {
+      for (auto& [key, value] : v.get_object()) params[key] = value;
+    }
+  } else if (type.starts_with("application/x-www-form-urlencoded")) {
+    add_urlencoded(params, body);
+  } else if (type.starts_with("multipart/form-data")) {
+    add_multipart(params, body, type);
+  }
+  return params;
+}
+
+std::vector<core::Event> sent_messages(std::string_view method, const json::object& params, const json::value& result,
+                                       const telegram::ParseContext& context) {
+  std::vector<core::Event> out;
+  std::string name = lowercase(method);
+  if (!kSendMethods.contains(name)) return out;
+  auto collect = [&](const json::value& item) {
+    if (auto e = message_event(item, context)) {
+      out.push_back(std::move(*e));
+      return;
+    }
+    // copyMessage(s) / forwardMessages answer MessageIds: the chat is the call's.
+    const auto* o = item.if_object();
+    if (!o || o->contains("chat")) return;
+    auto chat = int_param(params, "chat_id");
+    const auto* id = o->if_contains("message_id");
+    if (chat && *chat > 0 && id && id->is_int64()) out.push_back(bare_sent_message(*chat, id->get_int64(), context.bot_id));
+  };
+  if (const auto* array = result.if_array()) {
+    for (const auto& item : *array) collect(item);
+  } else {
+    collect(result);
+  }
+  return out;
+}
+
+// ---- the proxy ---------------------------------------------------------------------------
+
+struct BotApiProxy::Impl : std::enable_shared_from_this<Impl> {
+  asio::any_io_executor executor;
+  store::Store& store;
+  Forwarder& forwarder;
+  InboxChanged inbox_changed;
+  std::vector<ProxyConnection> connections;
+  std::map<core::ConnectionId, std::set<asio::steady_timer*>> waiting;  // long polls and pushers, by connection
+  std::map<std::string, std::unique_ptr<Forwarder>> webhook_clients;    // by scheme://host:port
+  bool stopped = false;
+
+  Impl(asio::any_io_executor e, store::Store& s, Forwarder& f, InboxChanged changed)
+      : executor(std::move(e)), store(s), forwarder(f), inbox_changed(std::move(changed)) {}
+
+  const ProxyConnection* by_token(std::string_view token) const {
+    const ProxyConnection* found = nullptr;
+    for (const auto& c : connections) {
+      if (http::secret_matches(token, c.token)) found = &c;  // all compared: constant time per token
+    }
+    return found;
+  }
+
+  void wake(core::ConnectionId id) {
+    for (auto* timer : waiting[id]) timer->cancel();
+  }
+
+  std::vector<std::string> allowed_kinds(core::ConnectionId id) {
+    auto stored = store.state_get(id, std::string(kAllowedKey));
+    if (!stored || stored->empty()) return {};
+    json::object holder{{"a", json::parse(*stored)}};
+    return list_param(holder, "a").value_or(std::vector<std::string>{});
+  }
+
+  std::int64_t confirmed_below(core::ConnectionId id) {
+    auto stored = store.state_get(id, std::string(kConfirmedKey));
+    if (!stored || stored->empty()) return 0;
+    try {
+      return std::stoll(*stored);
+    } catch (const std::exception&) {
+      return 0;
+    }
+  }
+
+  void confirm(core::ConnectionId id, std::int64_t below) {
+    store.transaction([&] {
+      store.proxy_confirm(id, below);
+      if (below > confirmed_below(id)) store.state_set(id, std::string(kConfirmedKey), std::to_string(below));
+    });
+  }
+
+  bool allowed(const std::vector<std::string>& kinds, std::string_view kind) {
+    if (kinds.empty()) return allowed_by_default(kind);
+    return std::find(kinds.begin(), kinds.end(), kind) != kinds.end();
+  }
+
+  // Unconfirmed updates the program may get; leading ones it does not want are dropped.
+  std::vector<store::ProxyUpdate> ready_updates(core::ConnectionId id, std::int64_t from, int limit) {
+    auto kinds = allowed_kinds(id);
+    std::vector<store::ProxyUpdate> out;
+    for (auto& update : store.proxy_updates(id, from, limit)) {
+      if (allowed(kinds, update.kind) || update.kind.empty()) {
+        out.push_back(std::move(update));
+      } else if (out.empty()) {
+        confirm(id, update.update_id + 1);
+      }
+    }
+    return out;
+  }
+
+  asio::awaitable<http::Response> get_updates(const ProxyConnection& c, const json::object& params) {
+    if (store.proxy_webhook(c.id)) {
+      co_return api_error(409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to "
+                               "delete the webhook first");
+    }
+    std::int64_t offset = int_param(params, "offset").value_or(0);
+    int limit = static_cast<int>(std::clamp<std::int64_t>(int_param(params, "limit").value_or(kMaxLimit), 1, kMaxLimit));
+    std::int64_t timeout = std::clamp<std::int64_t>(int_param(params, "timeout").value_or(0), 0, kMaxTimeoutSeconds);
+    if (auto kinds = list_param(params, "allowed_updates")) remember_allowed(c.id, *kinds);
+    if (offset > 0) confirm(c.id, offset);  // Telegram: everything below offset is confirmed
+    std::int64_t from = std::max<std::int64_t>(offset, 0);
+    auto updates = ready_updates(c.id, from, limit);
+    if (updates.empty() && timeout > 0 && !stopped) {
+      asio::steady_timer timer(executor, std::chrono::seconds(timeout));
+      auto self = shared_from_this();
+      waiting[c.id].insert(&timer);
+      co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+      waiting[c.id].erase(&timer);
+      updates = ready_updates(c.id, from, limit);
+    }
+    std::string body = R"({"ok":true,"result":[)";
+    for (std::size_t i = 0; i < updates.size(); ++i) {
+      if (i > 0) body += ',';
+      body += updates[i].payload;  // unchanged, as Telegram sent it
+    }
+    body += "]}";
+    co_return api_json(200, std::move(body));
+  }
+
+  http::Response webhook_call(const ProxyConnection& c, const std::string& method, const json::object& params) {
+    if (method == "getwebhookinfo") return webhook_info(c);
+    const auto* drop = params.if_contains("drop_pending_updates");
+    if (drop && ((drop->is_bool() && drop->get_bool()) || (drop->is_string() && drop->get_string() == "true"))) {
+      auto pending = store.proxy_updates(c.id, 0, std::numeric_limits<int>::max());
+      if (!pending.empty()) confirm(c.id, pending.back().update_id + 1);
+    }
+    std::string url;
+    if (const auto* u = params.if_contains("url"); u && u->is_string()) url = std::string(u->get_string());
+    if (method == "deletewebhook" || url.empty()) {
+      store.proxy_set_webhook(c.id, std::nullopt);
+      json::object o{{"ok", true}, {"result", true}, {"description", "Webhook was deleted"}};
+      return api_json(200, json::serialize(o));
+    }
+    auto parsed = boost::urls::parse_absolute_uri(url);
+    if (!parsed || (parsed->scheme() != "https" && parsed->scheme() != "http") || parsed->host().empty()) {
+      return api_error(400, "Bad Request: bad webhook: invalid webhook URL specified");
+    }
+    store::ProxyWebhook webhook{.url = url};
+    if (const auto* secret = params.if_contains("secret_token"); secret && secret->is_string()) {
+      webhook.secret_token = std::string(secret->get_string());
+    }
+    if (auto kinds = list_param(params, "allowed_updates")) remember_allowed(c.id, *kinds);
+    webhook.max_connections = static_cast<int>(int_param(params, "max_connections").value_or(40));
+    store.proxy_set_webhook(c.id, webhook);
+    wake(c.id);
+    json::object o{{"ok", true}, {"result", true}, {"description", "Webhook was set"}};
+    return api_json(200, json::serialize(o));
+  }
+
+  http::Response webhook_info(const ProxyConnection& c) {
+    auto webhook = store.proxy_webhook(c.id);
+    json::object info{{"url", webhook ? webhook->url : ""}, {"has_custom_certificate", false},
+                      {"pending_update_count", store.proxy_updates(c.id, 0, 100000).size()}};
+    if (webhook) {
+      info["max_connections"] = webhook->max_connections;
+      if (webhook->last_error_at != 0) {
+        info["last_error_date"] = webhook->last_error_at / 1000;
+        info["last_error_message"] = webhook->last_error;
+      }
+    }
+    return api_ok(info);
+  }
+
+  void remember_allowed(core::ConnectionId id, const std::vector<std::string>& kinds) {
+    json::array a;
+    for (const auto& k : kinds) a.emplace_back(k);
+    store.state_set(id, std::string(kAllowedKey), json::serialize(a));
+  }
+
+  asio::awaitable<void> sleep(core::ConnectionId id, std::chrono::milliseconds delay) {
+    asio::steady_timer timer(executor, delay);
+    waiting[id].insert(&timer);
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    waiting[id].erase(&timer);
+  }
+
+  // POSTs one update to the program's webhook; the error text when it was not taken.
+  asio::awaitable<std::string> push(const store::ProxyWebhook& webhook, const store::ProxyUpdate& update) {
+    auto url = boost::urls::parse_absolute_uri(webhook.url);
+    if (!url) co_return "invalid webhook URL";
+    std::string base = std::string(url->scheme()) + "://" + std::string(url->encoded_authority());
+    auto& client = webhook_clients[base];
+    if (!client) client = std::make_unique<Forwarder>(executor, base);
+    std::string target(url->encoded_path());
+    if (target.empty()) target = "/";
+    if (url->has_query()) target += "?" + std::string(url->encoded_query());
+    http::Request request{bhttp::verb::post, target, 11};
+    request.set(bhttp::field::content_type, "application/json");
+    if (!webhook.secret_token.empty()) request.set(http::kSecretTokenHeader, webhook.secret_token);
+    request.body() = update.payload;
+    http::Response answer = co_await client->forward(request, target);
+    if (answer.result_int() >= 200 && answer.result_int() < 300) co_return "";
+    co_return "Wrong response from the webhook: " + std::to_string(answer.result_int()) + " " +
+        std::string(answer.reason());
+  }
+
+  // Delivers the program's updates to its webhook one at a time, in order, retrying with backoff.
+  asio::awaitable<void> run_pusher(core::ConnectionId id) {
+    auto self = shared_from_this();
+    std::chrono::milliseconds backoff{500};
+    while (!stopped) {
+      auto webhook = store.proxy_webhook(id);
+      std::vector<store::ProxyUpdate> next;
+      if (webhook) next = ready_updates(id, 0, 1);
+      if (next.empty()) {
+        co_await sleep(id, std::chrono::seconds(30));
+        continue;
+      }
+      std::string error = co_await push(*webhook, next[0]);
+      if (stopped) break;
+      if (error.empty()) {
+        confirm(id, next[0].update_id + 1);
+        backoff = std::chrono::milliseconds(500);
+        continue;
+      }
+      webhook->last_error = error;
+      webhook->last_error_at = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch()).count();
+      if (store.proxy_webhook(id)) store.proxy_set_webhook(id, *webhook);
+      co_await sleep(id, backoff);
+      backoff = std::min(backoff * 2, std::chrono::milliseconds(60'000));
+    }
+  }
+
+  // A successful send to a private chat becomes intercepted events in the inbox.
+  void intercept(const ProxyConnection& c, const std::string& method, const json::object& params,
+                 const http::Response& answer) {
+    if (answer.result_int() != 200 || !kSendMethods.contains(method)) return;
+    boost::system::error_code ec;
+    json::value v = json::parse(answer.body(), ec);
+    if (ec || !v.is_object()) return;
+    const auto* result = v.get_object().if_contains("result");
+    if (!result) return;
+    telegram::ParseContext context{c.bot_id, {c.group_id}};
+    auto events = sent_messages(method, params, *result, context);
+    if (events.empty()) return;
+    store.transaction([&] {
+      std::int64_t seq = 0;
+      if (auto stored = store.state_get(c.id, std::string(kSequenceKey))) seq = std::stoll(*stored);
+      for (auto& e : events) {
+        e.update_id = kInterceptedUpdateIdBase + ++seq;
+        store.inbox_add(c.id, e.update_id, core::event_to_json(e));
+      }
+      store.state_set(c.id, std::string(kSequenceKey), std::to_string(seq));
+    });
+    if (inbox_changed) inbox_changed(c.id);
+  }
+
+  asio::awaitable<http::Response> handle(http::Request& request) {
+    std::string_view path = http::request_path(request);
+    const bool file = path.starts_with("/file/bot");
+    path.remove_prefix(file ? 9 : 4);
+    auto slash = path.find('/');
+    if (slash == std::string_view::npos) co_return api_error(404, "Not Found");
+    const ProxyConnection* c = by_token(path.substr(0, slash));
+    if (!c) co_return api_error(401, "Unauthorized");
+    std::string target(request.target());
+    if (file) co_return co_await forwarder.forward(request, target);
+
+    std::string method = lowercase(path.substr(slash + 1));
+    json::object params = call_params(request);
+    if (method == "getupdates") co_return co_await get_updates(*c, params);
+    if (method == "setwebhook" || method == "deletewebhook" || method == "getwebhookinfo") {
+      co_return webhook_call(*c, method, params);
+    }
+    http::Response answer = co_await forwarder.forward(request, target);
+    try {
+      intercept(*c, method, params, answer);
+    } catch (const std::exception& error) {
+      spdlog::error("proxy {}: could not record the program's {} as intercepted: {}", c->name, method,
+                    telegram::redact_tokens(error.what()));
+    }
+    co_return answer;
+  }
+};
+
+BotApiProxy::BotApiProxy(asio::any_io_executor executor, store::Store& store, Forwarder& forwarder,
+                         InboxChanged inbox_changed)
+    : impl_(std::make_shared<Impl>(std::move(executor), store, forwarder, std::move(inbox_changed))) {}
+
+BotApiProxy::~BotApiProxy() = default;
+
+void BotApiProxy::add_connection(ProxyConnection connection) { impl_->connections.push_back(std::move(connection)); }
+
+void BotApiProxy::add_routes(http::Server& server) {
+  auto impl = impl_;
+  auto handler = [impl](http::Request& request) { return impl->handle(request); };
+  for (auto verb : {http::Verb::get, http::Verb::post}) {
+    server.route(verb, "/bot", handler, http::PathMatch::kPrefix);
+    server.route(verb, "/file/bot", handler, http::PathMatch::kPrefix);
+  }
+}
+
+void BotApiProxy::keep_for_program(core::ConnectionId id, const std::vector<telegram::Incoming>& batch,
+                                   core::UnixMillis now) {
+  const ProxyConnection* c = nullptr;
+  for (const auto& connection : impl_->connections) {
+    if (connection.id == id) c = &connection;
+  }
+  if (!c) return;
+  const std::int64_t confirmed = impl_->confirmed_below(id);
+  for (const auto& in : batch) {
+    if (in.raw_json.empty() || in.update_id < confirmed) continue;
+    auto update = classify_update(in.raw_json, c->group_id);
+    if (!update) continue;  // the backend group: the desk's business
+    impl_->store.proxy_update_add(id, store::ProxyUpdate{in.update_id, update->kind, in.raw_json}, now);
+  }
+}
+
+void BotApiProxy::updates_committed(core::ConnectionId id) { impl_->wake(id); }
+
+void BotApiProxy::start() {
+  for (const auto& c : impl_->connections) {
+    asio::co_spawn(impl_->executor, impl_->run_pusher(c.id), [name = c.name](std::exception_ptr error) {
+      if (!error) return;
+      try {
+        std::rethrow_exception(error);
+      } catch (const std::exception& e) {
+        spdlog::error("proxy {}: webhook pusher stopped: {}", name, telegram::redact_tokens(e.what()));
+      }
+    });
+  }
+}
+
+void BotApiProxy::stop() {
+  impl_->stopped = true;
+  for (auto& [id, timers] : impl_->waiting) {
+    for (auto* timer : timers) timer->cancel();
+  }
+}
+
+}  // namespace topicdesk::proxy

@@ -1,0 +1,85 @@
+// The Bot API proxy (issue 4, docs/architecture.md "Transports"): the bot's own program points
+// its API base URL at the desk. Every call is forwarded to Telegram unchanged and answered
+// unchanged, except the update calls, which the proxy serves itself from the program's queue:
+// the desk polls Telegram once, stores each update for the relay AND for the program in one
+// transaction (keep_for_program), and the program gets them through getUpdates or its webhook.
+// Messages the program sends to private chats become kOutgoingSeen events (intercepted).
+#pragma once
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/ids.h"
+#include "core/result.h"
+#include "http/server.h"
+#include "proxy/forwarder.h"
+#include "store/store.h"
+#include "telegram/update_parser.h"
+
+namespace topicdesk::proxy {
+
+// Update ids of intercepted events start here: far above Telegram's (32-bit) update ids, so the
+// inbox never mistakes one for the other.
+inline constexpr std::int64_t kInterceptedUpdateIdBase = std::int64_t{1} << 53;
+
+// Every update kind: the desk polls for all of them so the program can get any.
+const std::vector<std::string>& all_update_kinds();
+
+struct ProxyConnection {
+  core::ConnectionId id = 0;
+  std::string name;
+  std::string token;
+  core::UserId bot_id = 0;
+  core::ChatId group_id = 0;  // the backend group: its updates are the desk's, never the program's
+};
+
+// What the program should get of one raw update: nullopt for the desk's own (backend group).
+struct ProgramUpdate {
+  std::string kind;
+  core::ChatId chat_id = 0;
+};
+std::optional<ProgramUpdate> classify_update(std::string_view raw_json, core::ChatId group_id);
+
+// Messages of a successful forwarded call that went to a private chat, as kOutgoingSeen events
+// (update_id left 0). `params` are the call's parameters (for copyMessage's chat_id).
+std::vector<core::Event> sent_messages(std::string_view method, const boost::json::object& params,
+                                       const boost::json::value& result, const telegram::ParseContext& context);
+
+// The call's parameters from the query string and a JSON or urlencoded body (multipart: the
+// plain text fields). Never throws; unreadable parts are skipped.
+boost::json::object call_params(const http::Request& request);
+
+class BotApiProxy {
+ public:
+  // Called (on the executor) after intercepted events were committed to a connection's inbox.
+  using InboxChanged = std::function<void(core::ConnectionId)>;
+
+  BotApiProxy(boost::asio::any_io_executor executor, store::Store& store, Forwarder& forwarder,
+              InboxChanged inbox_changed);
+  ~BotApiProxy();
+
+  void add_connection(ProxyConnection connection);
+  // GET/POST /bot<token>/<method> and /file/bot<token>/<path>. Before server.start().
+  void add_routes(http::Server& server);
+
+  // Inside the transaction that commits a polled batch to the inbox.
+  void keep_for_program(core::ConnectionId id, const std::vector<telegram::Incoming>& batch, core::UnixMillis now);
+  // After that commit: wakes the program's long polls and webhook pusher.
+  void updates_committed(core::ConnectionId id);
+
+  // Starts the webhook pushers (one per connection).
+  void start();
+  // Ends long polls (answered with what there is) and pushers.
+  void stop();
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace topicdesk::proxy

@@ -1,0 +1,52 @@
+// The Bot API proxy's part of the SQLite store (issue 4): the program's update queue and webhook.
+#include "store/sqlite/sql_proxy.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace topicdesk::store {
+namespace sql = sqlite_sql;
+
+namespace {
+using Lock = std::lock_guard<std::recursive_mutex>;
+}  // namespace
+
+bool SqliteStore::proxy_update_add(ConnectionId id, const ProxyUpdate& update, UnixMillis now) {
+  Lock lock(mutex_);
+  auto q = db_.query(sql::kProxyUpdateAdd);
+  q.bind_all(id, update.update_id, update.kind, update.payload, now);
+  q.run();
+  return q.changes() > 0;
+}
+
+std::vector<ProxyUpdate> SqliteStore::proxy_updates(ConnectionId id, std::int64_t from_id, int limit) {
+  Lock lock(mutex_);
+  auto q = db_.query(sql::kProxyUpdates);
+  q.bind_all(id, from_id, limit);
+  std::vector<ProxyUpdate> out;
+  while (q.step()) out.push_back(ProxyUpdate{q.int64(0), q.text(1), q.text(2)});
+  return out;
+}
+
+void SqliteStore::proxy_confirm(ConnectionId id, std::int64_t below_id) {
+  Lock lock(mutex_);
+  db_.run(sql::kProxyConfirm, id, below_id);
+}
+
+std::optional<ProxyWebhook> SqliteStore::proxy_webhook(ConnectionId id) {
+  Lock lock(mutex_);
+  auto q = db_.query(sql::kProxyWebhookGet);
+  q.bind_all(id);
+  if (!q.step()) return std::nullopt;
+  return ProxyWebhook{q.text(0), q.text(1), q.text(2), static_cast<int>(q.int64(3)), q.int64(4), q.text(5)};
+}
+
+void SqliteStore::proxy_set_webhook(ConnectionId id, const std::optional<ProxyWebhook>& webhook) {
+  Lock lock(mutex_);
+  if (!webhook) {
+    db_.run(sql::kProxyWebhookDelete, id);
+    return;
+  }
+  db_.run(sql::kProxyWebhookSet, id, webhook->url, webhook->secret_token, webhook->allowed_updates_json,
+          webhook->max_connections, webhook->last_error_at, webhook->last_error);
+}
+
+}  // namespace topicdesk::store

@@ -1,0 +1,266 @@
+// The proxy in-process: a fake Bot API server upstream, the desk's HTTP server with the proxy,
+// and a synchronous client playing the bot's program.
+#include "proxy/bot_api_proxy.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/post.hpp>
+#include <boost/json.hpp>
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <mutex>
+
+#include "../http/http_test_client.h"
+#include "core/event_json.h"
+#include "http/server.h"
+#include "store/store.h"
+
+namespace topicdesk::proxy {
+namespace {
+namespace json = boost::json;
+namespace bhttp = boost::beast::http;
+using http::testing::IoThread;
+using http::testing::request_once;
+using http::testing::TestClient;
+using std::chrono::milliseconds;
+
+constexpr core::ChatId kGroup = -1001000;
+constexpr core::UserId kBot = 500;
+const std::string kToken = "500:SECRET";
+
+template <class Pred>
+bool eventually(Pred done, milliseconds deadline = milliseconds(5000)) {
+  auto until = std::chrono::steady_clock::now() + deadline;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > until) return false;
+    std::this_thread::sleep_for(milliseconds(2));  // polling interval of a deadline wait
+  }
+  return true;
+}
+
+// Telegram as the upstream: echoes what it got, and answers sendMessage with a Message.
+class Upstream {
+ public:
+  explicit Upstream(boost::asio::io_context& io) : server_(io.get_executor(), {.port = 0}) {
+    for (auto verb : {http::Verb::get, http::Verb::post}) {
+      server_.route(verb, "/", [this](http::Request& r) { return answer(r); }, http::PathMatch::kPrefix);
+    }
+    EXPECT_TRUE(server_.start().ok());
+  }
+  ~Upstream() { server_.stop(); }
+  unsigned short port() const { return server_.port(); }
+  std::atomic<int> calls{0};
+
+ private:
+  boost::asio::awaitable<http::Response> answer(http::Request& r) {
+    ++calls;
+    std::string target(r.target());
+    if (target.find("/sendMessage") != std::string::npos) {
+      json::object message{{"message_id", 77}, {"date", 1700000000},
+                           {"from", json::object{{"id", kBot}, {"is_bot", true}, {"first_name", "Shop"}}},
+                           {"chat", json::object{{"id", 42}, {"type", "private"}, {"first_name", "Ann"}}},
+                           {"text", "Hi Ann"}};
+      co_return http::json_response(200, json::object{{"ok", true}, {"result", message}});
+    }
+    if (target.find("/fail") != std::string::npos) {
+      co_return http::text_response(400, R"({"ok":false,"error_code":400,"description":"Bad Request: nope"})",
+                                    "application/json");
+    }
+    json::object seen{{"method", std::string(bhttp::to_string(r.method()))},
+                      {"target", target},
+                      {"content_type", std::string(r[bhttp::field::content_type])},
+                      {"body", r.body()},
+                      {"secret", std::string(r["X-Telegram-Bot-Api-Secret-Token"])}};
+    co_return http::text_response(200, json::serialize(seen), "application/x-echo");
+  }
+  http::Server server_;
+};
+
+class ProxyTest : public ::testing::Test {
+ protected:
+  ProxyTest()
+      : store_(store::open_sqlite(":memory:")),
+        upstream_(upstream_io_.io()),
+        forwarder_(io_.io().get_executor(), "http://127.0.0.1:" + std::to_string(upstream_.port())),
+        proxy_(io_.io().get_executor(), *store_, forwarder_, [this](core::ConnectionId) { ++inbox_changes_; }),
+        server_(io_.io().get_executor(), {.port = 0}) {
+    id_ = store_->ensure_connection("shop", kBot, kGroup);
+    proxy_.add_connection({id_, "shop", kToken, kBot, kGroup});
+    proxy_.add_routes(server_);
+    EXPECT_TRUE(server_.start().ok());
+    proxy_.start();
+  }
+  ~ProxyTest() override {
+    std::promise<void> stopped;
+    boost::asio::post(io_.io(), [&] {
+      proxy_.stop();
+      server_.stop([&] { stopped.set_value(); });
+    });
+    stopped.get_future().wait();
+    // Let the woken pusher see the stop before the objects go.
+    std::promise<void> drained;
+    boost::asio::post(io_.io(), [&] { drained.set_value(); });
+    drained.get_future().wait();
+  }
+
+  // A polled batch as the runtime commits it, on the desk's loop.
+  void poll_in(std::vector<std::pair<std::int64_t, std::string>> raw) {
+    std::promise<void> done;
+    boost::asio::post(io_.io(), [&] {
+      std::vector<telegram::Incoming> batch;
+      for (auto& [id, json_text] : raw) {
+        telegram::Incoming in;
+        in.update_id = id;
+        in.raw_json = json_text;
+        batch.push_back(std::move(in));
+      }
+      store_->transaction([&] { proxy_.keep_for_program(id_, batch, 1); });
+      proxy_.updates_committed(id_);
+      done.set_value();
+    });
+    done.get_future().wait();
+  }
+
+  http::testing::Reply call(const std::string& method, const std::string& body = "{}") {
+    return request_once(server_.port(), bhttp::verb::post, "/bot" + kToken + "/" + method, body);
+  }
+
+  IoThread upstream_io_;
+  IoThread io_;
+  std::unique_ptr<store::Store> store_;
+  Upstream upstream_;
+  Forwarder forwarder_;
+  std::atomic<int> inbox_changes_{0};
+  BotApiProxy proxy_;
+  http::Server server_;
+  core::ConnectionId id_ = 0;
+};
+
+std::string private_update(std::int64_t id, const std::string& text) {
+  return R"({"update_id":)" + std::to_string(id) + R"(,"message":{"message_id":)" + std::to_string(id) +
+         R"(,"date":1,"chat":{"id":42,"type":"private"},"text":")" + text + R"("}})";
+}
+
+TEST_F(ProxyTest, CallsAreForwardedAndAnsweredUnchanged) {
+  TestClient client(server_.port());
+  auto reply = client.send(bhttp::verb::post, "/bot" + kToken + "/getMe?lang=en", "{\"a\":1}");
+  EXPECT_EQ(reply.status, 200u);
+  EXPECT_EQ(reply.content_type, "application/x-echo");
+  auto seen = json::parse(reply.body).as_object();
+  EXPECT_EQ(seen.at("method").as_string(), "POST");
+  EXPECT_EQ(seen.at("target").as_string(), "/bot" + kToken + "/getMe?lang=en");
+  EXPECT_EQ(seen.at("content_type").as_string(), "application/json");
+  EXPECT_EQ(seen.at("body").as_string(), "{\"a\":1}");
+  // Errors too, and file downloads by GET, over the same kept-alive connection.
+  reply = client.send(bhttp::verb::post, "/bot" + kToken + "/fail");
+  EXPECT_EQ(reply.status, 400u);
+  EXPECT_EQ(reply.body, R"({"ok":false,"error_code":400,"description":"Bad Request: nope"})");
+  reply = client.send(bhttp::verb::get, "/file/bot" + kToken + "/photos/file_1.jpg");
+  EXPECT_EQ(json::parse(reply.body).at("target").as_string(), "/file/bot" + kToken + "/photos/file_1.jpg");
+}
+
+TEST_F(ProxyTest, UnknownTokensAreRefusedWithoutReachingTelegram) {
+  auto reply = request_once(server_.port(), bhttp::verb::post, "/bot500:WRONG/getMe", "{}");
+  EXPECT_EQ(reply.status, 401u);
+  EXPECT_EQ(json::parse(reply.body).at("description").as_string(), "Unauthorized");
+  EXPECT_EQ(upstream_.calls, 0);
+}
+
+TEST_F(ProxyTest, GetUpdatesServesTheQueueAndConfirmsByOffset) {
+  std::string group_update = R"({"update_id":3,"message":{"message_id":3,"date":1,"chat":{"id":-1001000,"type":"supergroup"},"text":"op"}})";
+  poll_in({{1, private_update(1, "one")}, {2, private_update(2, "two")}, {3, group_update}});
+  auto reply = call("getUpdates", R"({"offset":0,"timeout":0})");
+  auto result = json::parse(reply.body).at("result").as_array();
+  ASSERT_EQ(result.size(), 2u);  // never the backend group's
+  EXPECT_EQ(json::serialize(result[0]), json::serialize(json::parse(private_update(1, "one"))));
+  // Not confirmed yet: asked again, the same updates come (a program restart loses nothing).
+  EXPECT_EQ(json::parse(call("getUpdates").body).at("result").as_array().size(), 2u);
+  reply = call("getUpdates", R"({"offset":2})");
+  result = json::parse(reply.body).at("result").as_array();
+  ASSERT_EQ(result.size(), 1u);
+  EXPECT_EQ(result[0].at("update_id").as_int64(), 2);
+  EXPECT_EQ(store_->proxy_updates(id_, 0, 10).size(), 1u);  // update 1 confirmed and gone
+  EXPECT_EQ(upstream_.calls, 0);                            // served by the desk, not Telegram
+  // Telegram delivers update 1 again (the desk stopped before confirming it): not queued twice.
+  poll_in({{1, private_update(1, "one")}});
+  result = json::parse(call("getUpdates").body).at("result").as_array();
+  ASSERT_EQ(result.size(), 1u);
+  EXPECT_EQ(result[0].at("update_id").as_int64(), 2);
+}
+
+TEST_F(ProxyTest, ALongPollReturnsAsSoonAsAnUpdateIsCommitted) {
+  auto started = std::chrono::steady_clock::now();
+  auto poll = std::async(std::launch::async, [&] { return call("getUpdates", R"({"timeout":20})"); });
+  ASSERT_EQ(poll.wait_for(milliseconds(200)), std::future_status::timeout);  // it waits
+  poll_in({{10, private_update(10, "late")}});
+  ASSERT_EQ(poll.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10));
+  auto result = json::parse(poll.get().body).at("result").as_array();
+  ASSERT_EQ(result.size(), 1u);
+  EXPECT_EQ(result[0].at("update_id").as_int64(), 10);
+}
+
+TEST_F(ProxyTest, AllowedUpdatesFilterWhatTheProgramGets) {
+  poll_in({{1, R"({"update_id":1,"message_reaction":{"chat":{"id":42},"message_id":1}})"},
+           {2, private_update(2, "two")},
+           {3, R"({"update_id":3,"callback_query":{"id":"q","message":{"chat":{"id":42}}}})"}});
+  // Telegram's default leaves reactions out.
+  auto result = json::parse(call("getUpdates").body).at("result").as_array();
+  ASSERT_EQ(result.size(), 2u);
+  result = json::parse(call("getUpdates", R"({"allowed_updates":["callback_query"]})").body).at("result").as_array();
+  ASSERT_EQ(result.size(), 1u);
+  EXPECT_TRUE(result[0].as_object().contains("callback_query"));
+}
+
+TEST_F(ProxyTest, MessagesSentToUsersGoToTheInboxAsIntercepted) {
+  auto reply = call("sendMessage", R"({"chat_id":42,"text":"Hi Ann"})");
+  EXPECT_EQ(reply.status, 200u);
+  EXPECT_EQ(json::parse(reply.body).at("result").at("message_id").as_int64(), 77);
+  ASSERT_TRUE(eventually([&] { return inbox_changes_ > 0; }));
+  auto pending = store_->inbox_pending(id_, 10);
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_GE(pending[0].update_id, kInterceptedUpdateIdBase);
+  auto event = core::event_from_json(pending[0].payload);
+  ASSERT_TRUE(event.ok());
+  EXPECT_EQ(event->kind, core::EventKind::kOutgoingSeen);
+  EXPECT_EQ(event->chat_id, 42);
+  EXPECT_EQ(event->message_id, 77);
+  EXPECT_EQ(event->text, "Hi Ann");
+  call("sendMessage", R"({"chat_id":42,"text":"again"})");
+  ASSERT_TRUE(eventually([&] { return store_->inbox_pending(id_, 10).size() == 2; }));
+  EXPECT_EQ(store_->inbox_pending(id_, 10)[1].update_id, pending[0].update_id + 1);
+}
+
+TEST_F(ProxyTest, TheProgramsWebhookGetsEveryUpdateInOrderWithItsSecret) {
+  std::mutex mutex;
+  std::vector<std::string> delivered;
+  int failures_left = 1;
+  http::Server program(upstream_io_.io().get_executor(), {.port = 0});
+  program.route(http::Verb::post, "/hook", [&](http::Request& r) -> boost::asio::awaitable<http::Response> {
+    std::lock_guard lock(mutex);
+    if (failures_left-- > 0) co_return http::text_response(500, "busy");
+    delivered.push_back(std::string(r["X-Telegram-Bot-Api-Secret-Token"]) + " " + r.body());
+    co_return http::text_response(200, "ok");
+  });
+  ASSERT_TRUE(program.start().ok());
+  auto url = "http://127.0.0.1:" + std::to_string(program.port()) + "/hook";
+  auto reply = call("setWebhook", R"({"url":")" + url + R"(","secret_token":"s3cret"})");
+  EXPECT_EQ(json::parse(reply.body).at("result").as_bool(), true);
+  EXPECT_EQ(call("getUpdates").status, 409u);  // as Telegram: not both
+  EXPECT_EQ(json::parse(call("getWebhookInfo").body).at("result").at("url").as_string(), url);
+  poll_in({{1, private_update(1, "one")}, {2, private_update(2, "two")}});
+  ASSERT_TRUE(eventually([&] {
+    std::lock_guard lock(mutex);
+    return delivered.size() == 2;
+  }, milliseconds(10000)));
+  EXPECT_EQ(delivered[0], "s3cret " + private_update(1, "one"));  // retried after the 500, in order
+  EXPECT_EQ(delivered[1], "s3cret " + private_update(2, "two"));
+  ASSERT_TRUE(eventually([&] { return store_->proxy_updates(id_, 0, 10).empty(); }));
+  EXPECT_EQ(json::parse(call("deleteWebhook").body).at("ok").as_bool(), true);
+  EXPECT_EQ(call("getUpdates").status, 200u);
+  program.stop();
+}
+
+}  // namespace
+}  // namespace topicdesk::proxy

@@ -1,0 +1,98 @@
+// The proxy's pure parts: which updates the program gets, which answers are intercepted, and
+// how a call's parameters are read from any body Telegram accepts.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "proxy/bot_api_proxy.h"
+
+namespace topicdesk::proxy {
+namespace {
+namespace json = boost::json;
+namespace bhttp = boost::beast::http;
+
+constexpr core::ChatId kGroup = -1001000;
+constexpr core::UserId kBot = 500;
+
+TEST(ClassifyUpdate, TheBackendGroupIsTheDesksBusiness) {
+  EXPECT_FALSE(classify_update(R"({"update_id":1,"message":{"message_id":1,"chat":{"id":-1001000,"type":"supergroup"}}})", kGroup));
+  EXPECT_FALSE(classify_update(
+      R"({"update_id":2,"callback_query":{"id":"q","message":{"chat":{"id":-1001000}}}})", kGroup));
+  auto own = classify_update(R"({"update_id":3,"message":{"message_id":1,"chat":{"id":42,"type":"private"}}})", kGroup);
+  ASSERT_TRUE(own);
+  EXPECT_EQ(own->kind, "message");
+  EXPECT_EQ(own->chat_id, 42);
+  auto inline_query = classify_update(R"({"update_id":4,"inline_query":{"id":"x","query":"tea"}})", kGroup);
+  ASSERT_TRUE(inline_query);
+  EXPECT_EQ(inline_query->kind, "inline_query");
+  EXPECT_TRUE(classify_update("not json", kGroup));  // the program still gets what we cannot read
+}
+
+telegram::ParseContext context() { return telegram::ParseContext{kBot, {kGroup}}; }
+
+TEST(SentMessages, PrivateChatMessagesBecomeOutgoingSeenEvents) {
+  json::value result = json::parse(R"({"message_id":7,"date":1700000000,
+      "from":{"id":500,"is_bot":true,"first_name":"Shop"},"chat":{"id":42,"type":"private","first_name":"Ann"},
+      "text":"Hi","reply_markup":{"inline_keyboard":[[{"text":"A","callback_data":"a"}]]}})");
+  auto events = sent_messages("sendMessage", {}, result, context());
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].kind, core::EventKind::kOutgoingSeen);
+  EXPECT_EQ(events[0].chat_id, 42);
+  EXPECT_EQ(events[0].message_id, 7);
+  EXPECT_EQ(events[0].text, "Hi");
+  EXPECT_TRUE(events[0].sender_is_bot);
+  EXPECT_EQ(events[0].reply_markup_json, R"({"inline_keyboard":[[{"text":"A","callback_data":"a"}]]})");
+}
+
+TEST(SentMessages, AlbumsGroupsAndOtherMethods) {
+  json::value album = json::parse(R"([
+      {"message_id":8,"date":1,"chat":{"id":42,"type":"private"},"media_group_id":"g","photo":[{"file_id":"p","file_unique_id":"u","width":1,"height":1}]},
+      {"message_id":9,"date":1,"chat":{"id":42,"type":"private"},"media_group_id":"g","photo":[{"file_id":"p","file_unique_id":"u","width":1,"height":1}]}])");
+  auto events = sent_messages("sendMediaGroup", {}, album, context());
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[1].media_group_id, "g");
+  EXPECT_EQ(events[1].content, core::ContentKind::kPhoto);
+  json::value in_group = json::parse(R"({"message_id":1,"date":1,"chat":{"id":-100,"type":"supergroup"},"text":"x"})");
+  EXPECT_TRUE(sent_messages("sendMessage", {}, in_group, context()).empty());
+  json::value private_text = json::parse(R"({"message_id":1,"date":1,"chat":{"id":42,"type":"private"},"text":"x"})");
+  EXPECT_TRUE(sent_messages("getChat", {}, private_text, context()).empty());
+  EXPECT_TRUE(sent_messages("editMessageText", {}, private_text, context()).empty());
+}
+
+TEST(SentMessages, CopyMessageTakesTheChatFromTheCall) {
+  json::object params{{"chat_id", "42"}, {"from_chat_id", 7}, {"message_id", 3}};
+  auto events = sent_messages("copyMessage", params, json::parse(R"({"message_id":11})"), context());
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].chat_id, 42);
+  EXPECT_EQ(events[0].message_id, 11);
+  params["chat_id"] = "@channel";
+  EXPECT_TRUE(sent_messages("copyMessage", params, json::parse(R"({"message_id":11})"), context()).empty());
+}
+
+http::Request request(std::string target, std::string type, std::string body) {
+  http::Request r{bhttp::verb::post, target, 11};
+  if (!type.empty()) r.set(bhttp::field::content_type, type);
+  r.body() = std::move(body);
+  return r;
+}
+
+TEST(CallParams, QueryJsonUrlencodedAndMultipart) {
+  auto p = call_params(request("/botT/getUpdates?offset=5&timeout=2", "", ""));
+  EXPECT_EQ(p.at("offset").as_string(), "5");
+  p = call_params(request("/botT/getUpdates", "application/json", R"({"offset":7,"allowed_updates":["message"]})"));
+  EXPECT_EQ(p.at("offset").as_int64(), 7);
+  EXPECT_TRUE(p.at("allowed_updates").is_array());
+  p = call_params(request("/botT/sendMessage", "application/x-www-form-urlencoded", "chat_id=42&text=a%20b"));
+  EXPECT_EQ(p.at("text").as_string(), "a b");
+  std::string multipart =
+      "--XyZ\r\nContent-Disposition: form-data; name=\"chat_id\"\r\n\r\n42\r\n"
+      "--XyZ\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"a.jpg\"\r\n\r\nBINARY\r\n--XyZ--\r\n";
+  p = call_params(request("/botT/sendPhoto", "multipart/form-data; boundary=XyZ", multipart));
+  EXPECT_EQ(p.at("chat_id").as_string(), "42");
+  EXPECT_FALSE(p.contains("photo"));
+  EXPECT_TRUE(call_params(request("/botT/x", "application/json", "{broken")).empty());
+  EXPECT_TRUE(call_params(request("/botT/x", "multipart/form-data; boundary=Q", "--Q\r\nno end")).empty());
+}
+
+}  // namespace
+}  // namespace topicdesk::proxy
