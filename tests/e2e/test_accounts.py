@@ -137,6 +137,22 @@ class AccountRevokedTest(AccountTestCase):
         self.assertTrue("session was ended" in report or "not signed in" in report, report)
         self.assertEqual(len([m for m in self.general() if "session" in (m.get("text") or "")]), 1)
 
+    def test_an_account_never_signed_in_is_reported_and_the_desk_runs(self):
+        connection = self.make_account_world()
+        from harness import free_port
+        port = free_port()
+        config = self.write_config([connection], port)
+        self.start_desk([], port=port, config_text=self.read(config))
+        notice = self.wait_general(text_has("not signed in"), "the missing-session notice in General")
+        self.assertIn("topicdesk connect account --config FILE --name sales", notice["text"])
+        code, report = self.doctor(config)
+        self.assertNotEqual(code, 0, report)
+        self.assertIn("the account is not signed in", report)
+        # The desk bot still serves the group: /help in General is answered.
+        asked = self.sim.send(self.operator, self.group, text="/help")
+        self.wait_general(lambda m: m.get("from", {}).get("id") == self.desk_bot_id and m["message_id"] > asked,
+                          "the desk bot answering /help")
+
 
 if __name__ == "__main__":
     unittest.main()
