@@ -2,7 +2,7 @@
 // same call made through topicdesk's proxy (mode = "proxy"), on loopback, over one keep-alive
 // connection each, calls one after the other. Starts tgsim and topicdesk itself.
 //
-//   build/bench/proxy_bench --topicdesk build/topicdesk --tgsim build/tgsim --calls 2000
+//   build/bench/proxy_bench --topicdesk build/topicdesk --tgsim build/tgsim --calls 2000 [--intercept off]
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -97,6 +97,11 @@ unsigned short wait_port(const std::string& log, const std::regex& pattern) {
   throw std::runtime_error("timed out waiting for " + log);
 }
 
+unsigned short free_port(asio::io_context& io) {
+  tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  return acceptor.local_endpoint().port();
+}
+
 struct Stats {
   double p50 = 0, p99 = 0, mean = 0;
 };
@@ -131,6 +136,8 @@ int main(int argc, char** argv) {
   const std::string topicdesk = arg(argc, argv, "--topicdesk", "build/topicdesk");
   const std::string tgsim = arg(argc, argv, "--tgsim", "build/tgsim");
   const int calls = std::stoi(arg(argc, argv, "--calls", "2000"));
+  // on: every sendMessage through the proxy is also recorded and copied into the topic.
+  const std::string intercept = arg(argc, argv, "--intercept", "on") == "off" ? "false" : "true";
   auto dir = std::filesystem::temp_directory_path() / ("proxy-bench-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   std::vector<pid_t> children;
@@ -151,17 +158,18 @@ int main(int argc, char** argv) {
     post_json(io, sim_port, "/sim/messages", {{"from", user}, {"chat_id", bot.at("id")}, {"text", "hi"}});
 
     std::string config = (dir / "topicdesk.toml").string();
-    std::ofstream(config) << "[server]\nlisten = \"127.0.0.1:0\"\n[storage]\nsqlite = \"" << (dir / "desk.db").string()
+    std::ofstream(config) << "[server]\nlisten = \"127.0.0.1:" << free_port(io) << "\"\n[storage]\nsqlite = \"" << (dir / "desk.db").string()
                           << "\"\n[telegram]\napi_base = \"http://127.0.0.1:" << sim_port
                           << "\"\n[[connection]]\nname = \"bench\"\nmode = \"proxy\"\ntoken = \"" << token
-                          << "\"\ngroup_id = " << group << "\n[connection.parameters]\nINTERCEPT_EXTERNAL = false\n";
+                          << "\"\ngroup_id = " << group << "\n[connection.parameters]\nINTERCEPT_EXTERNAL = " << intercept << "\n";
     std::string desk_log = (dir / "topicdesk.log").string();
     children.push_back(spawn({topicdesk, "run", "--config", config}, desk_log));
     unsigned short desk_port = wait_port(desk_log, std::regex(R"(listening on 127\.0\.0\.1:(\d+))"));
 
     Client direct(io, sim_port), proxied(io, desk_port);
     std::string send = json::serialize(json::object{{"chat_id", user}, {"text", "benchmark"}});
-    std::printf("%d calls each, one keep-alive connection, loopback (microseconds)\n", calls);
+    std::printf("%d calls each, one keep-alive connection, loopback, INTERCEPT_EXTERNAL = %s (microseconds)\n", calls,
+                intercept.c_str());
     std::printf("%-12s %-8s %9s %9s %9s\n", "method", "path", "p50", "p99", "mean");
     for (auto [method, body] : {std::pair<std::string, std::string>{"getMe", "{}"}, {"sendMessage", send}}) {
       std::string target = "/bot" + token + "/" + method;

@@ -150,7 +150,8 @@ asio::awaitable<void> Runtime::Impl::start() {
       proxy_support->proxy->add_routes(*server);
     }
     proxy_support->proxy->add_connection(
-        {c->id, c->settings.name, c->settings.token, c->parse_context.bot_id, c->settings.group_id});
+        {c->id, c->settings.name, c->settings.token, c->parse_context.bot_id, c->settings.group_id,
+         c->settings.parameters.intercept_external});
   }
   if (proxy_support) proxy_support->proxy->start();  // the program's webhook pushers
   // --- end Bot API proxy (issue 4) ---

@@ -462,7 +462,7 @@ struct BotApiProxy::Impl : std::enable_shared_from_this<Impl> {
   // A successful send to a private chat becomes intercepted events in the inbox.
   void intercept(const ProxyConnection& c, const std::string& method, const json::object& params,
                  const http::Response& answer) {
-    if (answer.result_int() != 200 || !kSendMethods.contains(method)) return;
+    if (!c.intercept || answer.result_int() != 200 || !kSendMethods.contains(method)) return;
     boost::system::error_code ec;
     json::value v = json::parse(answer.body(), ec);
     if (ec || !v.is_object()) return;

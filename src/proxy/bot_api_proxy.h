@@ -36,6 +36,7 @@ struct ProxyConnection {
   std::string token;
   core::UserId bot_id = 0;
   core::ChatId group_id = 0;  // the backend group: its updates are the desk's, never the program's
+  bool intercept = true;      // INTERCEPT_EXTERNAL: false skips recording the program's sends
 };
 
 // What the program should get of one raw update: nullopt for the desk's own (backend group).
