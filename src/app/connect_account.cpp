@@ -26,7 +26,8 @@ namespace td = telegram::tdlib;
 // Turns terminal echo off while a password is typed (only when stdin is a terminal).
 class HiddenInput {
  public:
-  explicit HiddenInput(bool active) : active_(active && ::isatty(STDIN_FILENO) && ::tcgetattr(STDIN_FILENO, &saved_) == 0) {
+  explicit HiddenInput(bool active)
+      : active_(active && ::isatty(STDIN_FILENO) && ::tcgetattr(STDIN_FILENO, &saved_) == 0) {
     if (!active_) return;
     termios quiet = saved_;
     quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
@@ -42,7 +43,8 @@ class HiddenInput {
   termios saved_{};
 };
 
-std::optional<std::string> read_answer(std::istream& in, std::ostream& out, const std::string& prompt, bool hidden) {
+std::optional<std::string> read_answer(std::istream& in, std::ostream& out, const std::string& prompt,
+                                       bool hidden) {
   out << prompt << std::flush;
   HiddenInput no_echo(hidden && &in == &std::cin);
   std::string line;
@@ -60,8 +62,8 @@ class QrScreen {
   void show(const std::string& link) {
     auto matrix = td::encode_qr(link);
     if (!matrix) {
-      out_ << "cannot draw the QR code (" << matrix.error().message << "); open this link on a signed-in device: "
-           << link << "\n";
+      out_ << "cannot draw the QR code (" << matrix.error().message
+           << "); open this link on a signed-in device: " << link << "\n";
       return;
     }
     std::string drawing = td::render_qr_text(*matrix);
@@ -95,7 +97,8 @@ std::string names_of(const RuntimeSettings& settings) {
 std::string configuration_problem(const ConnectAccountOptions& options, const RuntimeSettings& settings) {
   const ConnectionSettings* connection = find_connection(settings, options.name);
   if (connection == nullptr) {
-    return options.config_path + ": no connection named \"" + options.name + "\" (connections: " + names_of(settings) + ")";
+    return options.config_path + ": no connection named \"" + options.name +
+           "\" (connections: " + names_of(settings) + ")";
   }
   if (connection->mode != Mode::kAccount) {
     return options.config_path + ": connection \"" + options.name +
@@ -118,14 +121,16 @@ std::string describe_user(const json::object& user) {
   return text + "id " + std::to_string(person.id) + ")";
 }
 
-td::LoginDialog make_dialog(const ConnectAccountOptions& options, std::istream& in, std::ostream& out, QrScreen& qr) {
+td::LoginDialog make_dialog(const ConnectAccountOptions& options, std::istream& in, std::ostream& out,
+                            QrScreen& qr) {
   td::LoginDialog dialog;
   dialog.phone_number = options.phone;
   dialog.show_qr_link = [&qr](const std::string& link) { qr.show(link); };
   dialog.ask_code = [&in, &out](td::CodePrompt prompt) -> asio::awaitable<std::optional<std::string>> {
     co_return read_answer(in, out, "Code sent to " + prompt.phone_number + " (in Telegram): ", false);
   };
-  dialog.ask_password = [&in, &out](td::PasswordPrompt prompt) -> asio::awaitable<std::optional<std::string>> {
+  dialog.ask_password = [&in,
+                         &out](td::PasswordPrompt prompt) -> asio::awaitable<std::optional<std::string>> {
     std::string hint = prompt.hint.empty() ? "" : " (hint: " + prompt.hint + ")";
     co_return read_answer(in, out, "Two-step verification password" + hint + ": ", true);
   };
@@ -177,7 +182,8 @@ int connect_account_command(const ConnectAccountOptions& options, std::istream& 
   }
   QrScreen qr(out);
   SignInOutcome outcome;
-  asio::co_spawn(io, sign_in(client.value().get(), make_dialog(options, in, out, qr), &outcome), asio::detached);
+  asio::co_spawn(io, sign_in(client.value().get(), make_dialog(options, in, out, qr), &outcome),
+                 asio::detached);
   io.run();
   runtime.stop(std::chrono::seconds(10));
   if (!outcome.user) {

@@ -14,7 +14,9 @@ namespace topicdesk::telegram::tdlib {
 core::Result<std::unique_ptr<DatabaseLock>> DatabaseLock::acquire(const std::string& directory) {
   std::error_code error;
   std::filesystem::create_directories(directory, error);
-  if (error) return core::make_error("cannot create the TDLib database directory " + directory + ": " + error.message());
+  if (error)
+    return core::make_error("cannot create the TDLib database directory " + directory + ": " +
+                            error.message());
   std::filesystem::permissions(directory, std::filesystem::perms::owner_all, error);  // sessions are secrets
   const std::string path = directory + "/.topicdesk.lock";
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -23,9 +25,10 @@ core::Result<std::unique_ptr<DatabaseLock>> DatabaseLock::acquire(const std::str
     const int why = errno;
     ::close(fd);
     if (why == EWOULDBLOCK) {
-      return core::make_error("the TDLib database directory " + directory +
-                              " is already used by another session (another topicdesk process, or two "
-                              "connections with the same directory); two TDLib instances must never share one");
+      return core::make_error(
+          "the TDLib database directory " + directory +
+          " is already used by another session (another topicdesk process, or two "
+          "connections with the same directory); two TDLib instances must never share one");
     }
     return core::make_error("cannot lock " + path + ": " + std::strerror(why));
   }

@@ -20,10 +20,10 @@ bool QrMatrix::is_dark(int x, int y) const {
 
 core::Result<QrMatrix> encode_qr(std::string_view text) {
   if (text.empty()) return core::make_error("cannot draw a QR code of an empty text");
-  std::unique_ptr<QRcode, QrFree> code(QRcode_encodeData(static_cast<int>(text.size()),
-                                                         reinterpret_cast<const unsigned char*>(text.data()), 0,
-                                                         QR_ECLEVEL_M));
-  if (!code) return core::make_error("cannot draw a QR code of " + std::to_string(text.size()) + " bytes (too long?)");
+  std::unique_ptr<QRcode, QrFree> code(QRcode_encodeData(
+      static_cast<int>(text.size()), reinterpret_cast<const unsigned char*>(text.data()), 0, QR_ECLEVEL_M));
+  if (!code)
+    return core::make_error("cannot draw a QR code of " + std::to_string(text.size()) + " bytes (too long?)");
   QrMatrix matrix;
   matrix.size = code->width;
   matrix.dark.resize(static_cast<std::size_t>(code->width) * code->width);
@@ -64,8 +64,10 @@ std::string render_qr_svg(const QrMatrix& matrix, int module_pixels, int quiet_z
     }
   }
   const std::string s = std::to_string(side);
-  return "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + s + "\" height=\"" + s + "\" viewBox=\"0 0 " + s + " " +
-         s + "\" shape-rendering=\"crispEdges\"><rect width=\"100%\" height=\"100%\" fill=\"#fff\"/><path fill=\"#000\" d=\"" +
+  return "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + s + "\" height=\"" + s + "\" viewBox=\"0 0 " +
+         s + " " + s +
+         "\" shape-rendering=\"crispEdges\"><rect width=\"100%\" height=\"100%\" fill=\"#fff\"/><path "
+         "fill=\"#000\" d=\"" +
          path + "\"/></svg>";
 }
 

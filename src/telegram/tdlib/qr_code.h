@@ -11,8 +11,8 @@
 namespace topicdesk::telegram::tdlib {
 
 struct QrMatrix {
-  int size = 0;                     // modules per side, without the quiet zone
-  std::vector<std::uint8_t> dark;   // size*size, row-major; 1 = dark module
+  int size = 0;                      // modules per side, without the quiet zone
+  std::vector<std::uint8_t> dark;    // size*size, row-major; 1 = dark module
   bool is_dark(int x, int y) const;  // false outside the matrix (the quiet zone)
 };
 

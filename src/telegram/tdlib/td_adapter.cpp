@@ -85,7 +85,8 @@ bool fill_bot_entity_type(const json::object& td_type, json::object& entity) {
     entity["url"] = text_field(td_type, "url");
   } else if (type == "textEntityTypeMentionName") {
     entity["type"] = "text_mention";
-    entity["user"] = json::object{{"id", int_field(td_type, "user_id")}, {"is_bot", false}, {"first_name", ""}};
+    entity["user"] =
+        json::object{{"id", int_field(td_type, "user_id")}, {"is_bot", false}, {"first_name", ""}};
   } else if (type == "textEntityTypeCustomEmoji") {
     entity["type"] = "custom_emoji";
     entity["custom_emoji_id"] = std::to_string(int_field(td_type, "custom_emoji_id"));
@@ -102,13 +103,16 @@ json::object td_entity_type(const json::object& entity) {
     if (name.bot == type) return json::object{{"@type", name.td}};
   }
   if (type == "pre" || type == "code") return json::object{{"@type", "textEntityTypePre"}};
-  if (type == "text_link") return json::object{{"@type", "textEntityTypeTextUrl"}, {"url", text_field(entity, "url")}};
+  if (type == "text_link")
+    return json::object{{"@type", "textEntityTypeTextUrl"}, {"url", text_field(entity, "url")}};
   if (type == "text_mention") {
     const auto* user = object_field(entity, "user");
-    return json::object{{"@type", "textEntityTypeMentionName"}, {"user_id", user ? int_field(*user, "id") : 0}};
+    return json::object{{"@type", "textEntityTypeMentionName"},
+                        {"user_id", user ? int_field(*user, "id") : 0}};
   }
   if (type == "custom_emoji") {
-    return json::object{{"@type", "textEntityTypeCustomEmoji"}, {"custom_emoji_id", text_field(entity, "custom_emoji_id")}};
+    return json::object{{"@type", "textEntityTypeCustomEmoji"},
+                        {"custom_emoji_id", text_field(entity, "custom_emoji_id")}};
   }
   return {};
 }
@@ -120,25 +124,39 @@ struct ContentName {
   ContentKind kind;
 };
 constexpr std::array kContentKinds{
-    ContentName{"messageText", ContentKind::kText},           ContentName{"messagePhoto", ContentKind::kPhoto},
-    ContentName{"messageVideo", ContentKind::kVideo},         ContentName{"messageAnimation", ContentKind::kAnimation},
-    ContentName{"messageDocument", ContentKind::kDocument},   ContentName{"messageAudio", ContentKind::kAudio},
-    ContentName{"messageVoiceNote", ContentKind::kVoice},     ContentName{"messageVideoNote", ContentKind::kVideoNote},
-    ContentName{"messageSticker", ContentKind::kSticker},     ContentName{"messageLocation", ContentKind::kLocation},
-    ContentName{"messageVenue", ContentKind::kVenue},         ContentName{"messageContact", ContentKind::kContact},
-    ContentName{"messagePoll", ContentKind::kPoll},           ContentName{"messageDice", ContentKind::kDice},
-    ContentName{"messageStory", ContentKind::kStory},         ContentName{"messageGame", ContentKind::kGame},
+    ContentName{"messageText", ContentKind::kText},
+    ContentName{"messagePhoto", ContentKind::kPhoto},
+    ContentName{"messageVideo", ContentKind::kVideo},
+    ContentName{"messageAnimation", ContentKind::kAnimation},
+    ContentName{"messageDocument", ContentKind::kDocument},
+    ContentName{"messageAudio", ContentKind::kAudio},
+    ContentName{"messageVoiceNote", ContentKind::kVoice},
+    ContentName{"messageVideoNote", ContentKind::kVideoNote},
+    ContentName{"messageSticker", ContentKind::kSticker},
+    ContentName{"messageLocation", ContentKind::kLocation},
+    ContentName{"messageVenue", ContentKind::kVenue},
+    ContentName{"messageContact", ContentKind::kContact},
+    ContentName{"messagePoll", ContentKind::kPoll},
+    ContentName{"messageDice", ContentKind::kDice},
+    ContentName{"messageStory", ContentKind::kStory},
+    ContentName{"messageGame", ContentKind::kGame},
     ContentName{"messageInvoice", ContentKind::kInvoice},
 };
 
 // Service messages: members joining, topics created or closed, pins, calls …
 bool is_service_content(std::string_view type) {
-  constexpr std::array kPrefixes{std::string_view("messageChat"), std::string_view("messageForumTopic"),
-                                 std::string_view("messageVideoChat"), std::string_view("messageBasicGroupChatCreate"),
-                                 std::string_view("messageSupergroupChatCreate"), std::string_view("messagePinMessage"),
-                                 std::string_view("messageContactRegistered"), std::string_view("messageScreenshotTaken"),
-                                 std::string_view("messageCustomServiceAction"), std::string_view("messageGameScore"),
-                                 std::string_view("messagePaymentSuccessful"), std::string_view("messageBotWriteAccessAllowed"),
+  constexpr std::array kPrefixes{std::string_view("messageChat"),
+                                 std::string_view("messageForumTopic"),
+                                 std::string_view("messageVideoChat"),
+                                 std::string_view("messageBasicGroupChatCreate"),
+                                 std::string_view("messageSupergroupChatCreate"),
+                                 std::string_view("messagePinMessage"),
+                                 std::string_view("messageContactRegistered"),
+                                 std::string_view("messageScreenshotTaken"),
+                                 std::string_view("messageCustomServiceAction"),
+                                 std::string_view("messageGameScore"),
+                                 std::string_view("messagePaymentSuccessful"),
+                                 std::string_view("messageBotWriteAccessAllowed"),
                                  std::string_view("messageInviteVideoChatParticipants"),
                                  std::string_view("messageProximityAlertTriggered")};
   for (auto prefix : kPrefixes) {
@@ -236,8 +254,10 @@ std::int64_t stable_update_id(std::string_view key) {
   return static_cast<std::int64_t>(kUpdateIdMark | (hash & (kUpdateIdMark - 1)));
 }
 
-core::Result<std::optional<core::Event>> content_update_event(const json::object& update, const AdapterContext& context,
-                                                              const ProfileCache& profiles, core::UnixMillis now) {
+core::Result<std::optional<core::Event>> content_update_event(const json::object& update,
+                                                              const AdapterContext& context,
+                                                              const ProfileCache& profiles,
+                                                              core::UnixMillis now) {
   const auto chat_id = json_int(update.if_contains("chat_id"));
   const auto message_id = json_int(update.if_contains("message_id"));
   const auto* content = object_field(update, "new_content");
@@ -256,8 +276,9 @@ core::Result<std::optional<core::Event>> content_update_event(const json::object
   event.date = now;
   if (*chat_id > 0) event.from = person_or_id(profiles, *chat_id);
   read_content(*content, event);
-  event.update_id = stable_update_id("e:" + std::to_string(*chat_id) + ":" + std::to_string(bot_id) + ":" +
-                                     std::string(type_of(*content)) + ":" + event.text + ":" + event.entities_json);
+  event.update_id =
+      stable_update_id("e:" + std::to_string(*chat_id) + ":" + std::to_string(bot_id) + ":" +
+                       std::string(type_of(*content)) + ":" + event.text + ":" + event.entities_json);
   return std::optional<core::Event>(std::move(event));
 }
 
@@ -310,7 +331,8 @@ ContentText content_text(const json::object& content) {
   if (formatted == nullptr) return {};
   ContentText result;
   result.text = text_field(*formatted, "text");
-  if (const auto* entities = formatted->if_contains("entities"); entities != nullptr && entities->is_array()) {
+  if (const auto* entities = formatted->if_contains("entities");
+      entities != nullptr && entities->is_array()) {
     result.td_entities = entities->get_array();
   }
   return result;
@@ -340,7 +362,8 @@ json::object formatted_text(const std::string& text, const json::array& entities
     if (entity == nullptr) continue;
     json::object type = td_entity_type(*entity);
     if (type.empty()) continue;
-    if (type_of(type) == "textEntityTypePre" && entity->contains("language") && text_field(*entity, "type") == "pre") {
+    if (type_of(type) == "textEntityTypePre" && entity->contains("language") &&
+        text_field(*entity, "type") == "pre") {
       type = json::object{{"@type", "textEntityTypePreCode"}, {"language", text_field(*entity, "language")}};
     }
     if (text_field(*entity, "type") == "code") type = json::object{{"@type", "textEntityTypeCode"}};
@@ -365,7 +388,8 @@ core::Person person_from_user(const json::object& user) {
   person.is_bot = type != nullptr && type_of(*type) == "userTypeBot";
   const auto* usernames = object_field(user, "usernames");
   const auto* active = usernames ? usernames->if_contains("active_usernames") : nullptr;
-  if (active != nullptr && active->is_array() && !active->get_array().empty() && active->get_array()[0].is_string()) {
+  if (active != nullptr && active->is_array() && !active->get_array().empty() &&
+      active->get_array()[0].is_string()) {
     person.username = std::string(active->get_array()[0].get_string());
   } else {
     person.username = text_field(user, "username");  // older TDLib
@@ -407,12 +431,14 @@ bool ProfileCache::is_outgoing(core::ChatId chat_id, std::int64_t td_message_id)
 
 // --- events ---------------------------------------------------------------------------
 
-core::Result<std::optional<core::Event>> event_from_message(const json::object& message, const AdapterContext& context,
+core::Result<std::optional<core::Event>> event_from_message(const json::object& message,
+                                                            const AdapterContext& context,
                                                             const ProfileCache& profiles) {
   const auto chat_id = json_int(message.if_contains("chat_id"));
   const auto message_id = json_int(message.if_contains("id"));
   const auto* content = object_field(message, "content");
-  if (!chat_id || !message_id || content == nullptr) return core::make_error("message needs id, chat_id and content");
+  if (!chat_id || !message_id || content == nullptr)
+    return core::make_error("message needs id, chat_id and content");
   const Side side = side_of(*chat_id, context);
   const bool outgoing = flag_field(message, "is_outgoing");
   // Sent through this client (the desk itself): it already knows.
@@ -434,14 +460,17 @@ core::Result<std::optional<core::Event>> event_from_message(const json::object& 
     event.media_group_id = std::move(album);
   }
   if (side == Side::kGroup && type_of(*content) == "messageForumTopicIsClosedToggled") {
-    event.kind = flag_field(*content, "is_closed") ? EventKind::kTopicClosedInApp : EventKind::kTopicReopenedInApp;
+    event.kind =
+        flag_field(*content, "is_closed") ? EventKind::kTopicClosedInApp : EventKind::kTopicReopenedInApp;
   }
   event.update_id = stable_update_id("n:" + std::to_string(*chat_id) + ":" + std::to_string(bot_id));
   return std::optional<core::Event>(std::move(event));
 }
 
-core::Result<std::optional<core::Event>> event_from_update(const json::object& update, const AdapterContext& context,
-                                                           const ProfileCache& profiles, core::UnixMillis now) {
+core::Result<std::optional<core::Event>> event_from_update(const json::object& update,
+                                                           const AdapterContext& context,
+                                                           const ProfileCache& profiles,
+                                                           core::UnixMillis now) {
   const std::string_view type = type_of(update);
   if (type == "updateNewMessage") {
     const auto* message = object_field(update, "message");

@@ -19,11 +19,11 @@
 #include <boost/json/value.hpp>
 #include <cstdint>
 #include <deque>
-#include <set>
-#include <utility>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
+#include <utility>
 
 #include "core/event.h"
 #include "core/ids.h"
@@ -95,7 +95,8 @@ core::Result<std::optional<core::Event>> event_from_message(const boost::json::o
 // `now` dates edits (updateMessageContent has no date).
 core::Result<std::optional<core::Event>> event_from_update(const boost::json::object& update,
                                                            const AdapterContext& context,
-                                                           const ProfileCache& profiles, core::UnixMillis now);
+                                                           const ProfileCache& profiles,
+                                                           core::UnixMillis now);
 
 // event_from_update as the inbox wants it (like telegram::make_incoming). update_id is
 // deterministic: bit 62 set (never clashes with Bot API update ids) + a hash of what happened

@@ -24,11 +24,13 @@ std::chrono::milliseconds left_until(Clock::time_point deadline) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
 }
 
-std::string describe(const json::object& error) { return std::to_string(error_code(error)) + " " + error_message(error); }
+std::string describe(const json::object& error) {
+  return std::to_string(error_code(error)) + " " + error_message(error);
+}
 
 // After a request that changes the state: waits for the change unless it came already.
-asio::awaitable<core::Status> await_next_state(TdClient* client, std::uint64_t seen, std::chrono::milliseconds timeout,
-                                               std::string step) {
+asio::awaitable<core::Status> await_next_state(TdClient* client, std::uint64_t seen,
+                                               std::chrono::milliseconds timeout, std::string step) {
   if (client->auth_state_version() > seen) co_return core::Ok{};
   auto changed = co_await client->wait_auth_change(seen, timeout);
   if (changed) co_return core::Ok{};
@@ -78,18 +80,20 @@ class InteractiveLogin {
   core::Error fail(const std::string& what) const { return core::make_error(client_.name() + ": " + what); }
 
   asio::awaitable<core::Status> start_login(std::uint64_t seen) {
-    if (login_started_) co_return fail("Telegram asks for the phone number again; the sign-in was not accepted");
+    if (login_started_)
+      co_return fail("Telegram asks for the phone number again; the sign-in was not accepted");
     login_started_ = true;
-    json::object request = dialog_.phone_number.empty()
-                               ? json::object{{"@type", "requestQrCodeAuthentication"}, {"other_user_ids", json::array{}}}
-                               : json::object{{"@type", "setAuthenticationPhoneNumber"},
-                                              {"phone_number", dialog_.phone_number},
-                                              {"settings", nullptr}};
+    json::object request =
+        dialog_.phone_number.empty()
+            ? json::object{{"@type", "requestQrCodeAuthentication"}, {"other_user_ids", json::array{}}}
+            : json::object{{"@type", "setAuthenticationPhoneNumber"},
+                           {"phone_number", dialog_.phone_number},
+                           {"settings", nullptr}};
     json::object answer = co_await client_.request(std::move(request), dialog_.step_timeout);
     if (is_error(answer)) {
       co_return fail(dialog_.phone_number.empty() ? "Telegram refused a QR login: " + describe(answer)
-                                                  : "Telegram refused the phone number " + dialog_.phone_number + ": " +
-                                                        describe(answer));
+                                                  : "Telegram refused the phone number " +
+                                                        dialog_.phone_number + ": " + describe(answer));
     }
     const std::string step_name = "starting the sign-in";
     co_return co_await await_next_state(&client_, seen, dialog_.step_timeout, step_name);
@@ -107,7 +111,8 @@ class InteractiveLogin {
     CodePrompt prompt;
     prompt.attempt = ++code_attempts_;
     prompt.phone_number = dialog_.phone_number;
-    if (const auto* info = client_.auth_state().if_contains("code_info"); info != nullptr && info->is_object()) {
+    if (const auto* info = client_.auth_state().if_contains("code_info");
+        info != nullptr && info->is_object()) {
       if (prompt.phone_number.empty()) prompt.phone_number = string_field(info->get_object(), "phone_number");
       if (const auto* type = info->get_object().if_contains("type"); type != nullptr && type->is_object()) {
         prompt.code_type = string_field(type->get_object(), "@type");
@@ -118,12 +123,15 @@ class InteractiveLogin {
     json::object request{{"@type", "checkAuthenticationCode"}, {"code", *code}};
     json::object answer = co_await client_.request(std::move(request), dialog_.step_timeout);
     const std::string step_name = "checking the code";
-    if (!is_error(answer)) co_return co_await await_next_state(&client_, seen, dialog_.step_timeout, step_name);
+    if (!is_error(answer))
+      co_return co_await await_next_state(&client_, seen, dialog_.step_timeout, step_name);
     if (error_message(answer).find("PHONE_CODE_INVALID") == std::string::npos) {
       co_return fail("the code was not accepted: " + describe(answer));
     }
-    if (code_attempts_ >= dialog_.max_attempts) co_return fail("the code was wrong " + std::to_string(code_attempts_) + " times");
-    tell("That code is wrong; " + std::to_string(dialog_.max_attempts - code_attempts_) + " attempt(s) left.");
+    if (code_attempts_ >= dialog_.max_attempts)
+      co_return fail("the code was wrong " + std::to_string(code_attempts_) + " times");
+    tell("That code is wrong; " + std::to_string(dialog_.max_attempts - code_attempts_) +
+         " attempt(s) left.");
     co_return core::Ok{};  // still WaitCode: asked again
   }
 
@@ -145,7 +153,8 @@ class InteractiveLogin {
     if (password_attempts_ >= dialog_.max_attempts) {
       co_return fail("wrong 2FA password (" + std::to_string(password_attempts_) + " attempts)");
     }
-    tell("That password is wrong; " + std::to_string(dialog_.max_attempts - password_attempts_) + " attempt(s) left.");
+    tell("That password is wrong; " + std::to_string(dialog_.max_attempts - password_attempts_) +
+         " attempt(s) left.");
     co_return core::Ok{};
   }
 
@@ -171,15 +180,19 @@ asio::awaitable<core::Result<json::object>> log_in_bot(TdClient& client, std::st
     const std::string state = client.auth_state_type();
     const std::uint64_t seen = client.auth_state_version();
     if (state == auth_state::kReady) break;
-    if (is_ending(state)) co_return core::make_error(client.name() + ": the session was closed (" + state + ")");
+    if (is_ending(state))
+      co_return core::make_error(client.name() + ": the session was closed (" + state + ")");
     if (state == auth_state::kWaitPhoneNumber && !token_sent) {
       token_sent = true;  // the token itself never appears in messages
       json::object request{{"@type", "checkAuthenticationBotToken"}, {"token", token}};
       json::object answer = co_await client.request(std::move(request), left_until(deadline));
-      if (is_error(answer)) co_return core::make_error(client.name() + ": the bot token was refused: " + describe(answer));
-    } else if (state != auth_state::kWaitTdlibParameters && !state.empty() && state != auth_state::kWaitPhoneNumber) {
+      if (is_error(answer))
+        co_return core::make_error(client.name() + ": the bot token was refused: " + describe(answer));
+    } else if (state != auth_state::kWaitTdlibParameters && !state.empty() &&
+               state != auth_state::kWaitPhoneNumber) {
       co_return core::make_error(client.name() + ": TDLib asks for " + state + "; the database directory " +
-                                 client.database_directory() + " holds a personal account's sign-in, not the bot's");
+                                 client.database_directory() +
+                                 " holds a personal account's sign-in, not the bot's");
     }
     // (GCC 12 miscompiles a ?: inside a co_await expression: computed here.)
     const std::chrono::milliseconds left = std::max(left_until(deadline), std::chrono::milliseconds(0));

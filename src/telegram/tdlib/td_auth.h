@@ -45,6 +45,7 @@ struct LoginDialog {
 
 // Drives the client to Ready and returns getMe's `user`. Errors name the step: "the code was
 // wrong 3 times", "wrong 2FA password", "the session was closed", "no answer within …".
-boost::asio::awaitable<core::Result<boost::json::object>> log_in_interactively(TdClient& client, LoginDialog dialog);
+boost::asio::awaitable<core::Result<boost::json::object>> log_in_interactively(TdClient& client,
+                                                                               LoginDialog dialog);
 
 }  // namespace topicdesk::telegram::tdlib

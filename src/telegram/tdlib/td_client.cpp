@@ -110,8 +110,9 @@ struct TdClient::State {
     if (!extra.is_int64() && !extra.is_uint64()) {
       // Requests the client makes on its own (setTdlibParameters …) carry a string @extra.
       if (is_error(answer)) {
-        spdlog::error("tdlib[{}]: {} failed: {} {}", name, extra.is_string() ? extra.get_string().c_str() : "request",
-                      error_code(answer), error_message(answer));
+        spdlog::error("tdlib[{}]: {} failed: {} {}", name,
+                      extra.is_string() ? extra.get_string().c_str() : "request", error_code(answer),
+                      error_message(answer));
       }
       return;
     }
@@ -151,7 +152,8 @@ TdClient::TdClient(std::shared_ptr<State> state) : state_(std::move(state)) {}
 
 core::Result<std::unique_ptr<TdClient>> TdClient::open(TdRuntime& runtime, asio::any_io_executor executor,
                                                        TdParameters parameters, std::string name) {
-  if (parameters.database_directory.empty()) return core::make_error("tdlib[" + name + "]: no database directory");
+  if (parameters.database_directory.empty())
+    return core::make_error("tdlib[" + name + "]: no database directory");
   auto lock = DatabaseLock::acquire(parameters.database_directory);
   if (!lock) return lock.error();
   auto state = std::make_shared<State>(runtime, executor, std::move(parameters), std::move(name));
@@ -162,7 +164,8 @@ core::Result<std::unique_ptr<TdClient>> TdClient::open(TdRuntime& runtime, asio:
   });
   runtime.start();
   // TDLib activates a client with its first request; the state updates follow.
-  runtime.send(state->id, json::object{{"@type", "getAuthorizationState"}, {"@extra", "getAuthorizationState"}});
+  runtime.send(state->id,
+               json::object{{"@type", "getAuthorizationState"}, {"@extra", "getAuthorizationState"}});
   return std::unique_ptr<TdClient>(new TdClient(std::move(state)));
 }
 
@@ -190,7 +193,8 @@ asio::awaitable<json::object> TdClient::request(json::object request, std::chron
   co_await wait_until(entry->timer, Clock::now() + timeout, [&] { return entry->answer.has_value(); });
   state->pending.erase(extra);
   if (!entry->answer) {
-    co_return make_error_object(0, "no answer to " + type + " within " + std::to_string(timeout.count()) + " ms");
+    co_return make_error_object(
+        0, "no answer to " + type + " within " + std::to_string(timeout.count()) + " ms");
   }
   json::object answer = std::move(*entry->answer);
   answer.erase("@extra");
@@ -198,12 +202,13 @@ asio::awaitable<json::object> TdClient::request(json::object request, std::chron
   co_return answer;
 }
 
-asio::awaitable<core::Result<json::object>> TdClient::send(json::object request, std::chrono::milliseconds timeout) {
+asio::awaitable<core::Result<json::object>> TdClient::send(json::object request,
+                                                           std::chrono::milliseconds timeout) {
   const std::string type = string_field(request, "@type");
   json::object answer = co_await this->request(std::move(request), timeout);
   if (!is_error(answer)) co_return answer;
-  co_return core::make_error(state_->name + ": " + type + " failed: " + std::to_string(error_code(answer)) + " " +
-                             error_message(answer));
+  co_return core::make_error(state_->name + ": " + type + " failed: " + std::to_string(error_code(answer)) +
+                             " " + error_message(answer));
 }
 
 int TdClient::add_update_handler(UpdateHandler handler) {

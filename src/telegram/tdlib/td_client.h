@@ -72,7 +72,8 @@ class TdClient {
 
   // Locks parameters.database_directory (error if another session holds it), creates the
   // TDLib client and asks for its authorization state. `name` is used in log lines.
-  static core::Result<std::unique_ptr<TdClient>> open(TdRuntime& runtime, boost::asio::any_io_executor executor,
+  static core::Result<std::unique_ptr<TdClient>> open(TdRuntime& runtime,
+                                                      boost::asio::any_io_executor executor,
                                                       TdParameters parameters, std::string name);
   // Stops receiving. If the client is not closed yet, sends `close` and leaves the directory
   // lock with the runtime until TDLib reports it closed. Prefer co_await close() first.
@@ -85,8 +86,8 @@ class TdClient {
   boost::asio::awaitable<boost::json::object> request(boost::json::object request,
                                                       std::chrono::milliseconds timeout = kDefaultTimeout);
   // The same with errors as core::Error: "sales: getChat failed: 400 Chat not found".
-  boost::asio::awaitable<core::Result<boost::json::object>> send(boost::json::object request,
-                                                                 std::chrono::milliseconds timeout = kDefaultTimeout);
+  boost::asio::awaitable<core::Result<boost::json::object>> send(
+      boost::json::object request, std::chrono::milliseconds timeout = kDefaultTimeout);
 
   // Every update (messages without "@extra"), in order. Returns an id for remove_update_handler.
   int add_update_handler(UpdateHandler handler);
@@ -98,8 +99,8 @@ class TdClient {
   std::string auth_state_type() const;
   std::uint64_t auth_state_version() const;
   // Waits until the version is above `seen_version`; nullopt when `timeout` passes first.
-  boost::asio::awaitable<std::optional<boost::json::object>> wait_auth_change(std::uint64_t seen_version,
-                                                                             std::chrono::milliseconds timeout);
+  boost::asio::awaitable<std::optional<boost::json::object>> wait_auth_change(
+      std::uint64_t seen_version, std::chrono::milliseconds timeout);
   // Waits until the state is `state` (true) or Closed / the timeout (false).
   boost::asio::awaitable<bool> wait_auth_state(std::string state, std::chrono::milliseconds timeout);
 

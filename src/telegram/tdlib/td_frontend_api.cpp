@@ -52,7 +52,8 @@ ApiResult bad_request(std::string what) {
 bool starts_with_ci(const std::string& text, std::string_view prefix) {
   if (text.size() < prefix.size()) return false;
   for (std::size_t i = 0; i < prefix.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(text[i])) != std::tolower(static_cast<unsigned char>(prefix[i]))) {
+    if (std::tolower(static_cast<unsigned char>(text[i])) !=
+        std::tolower(static_cast<unsigned char>(prefix[i]))) {
       return false;
     }
   }
@@ -75,13 +76,15 @@ json::object bot_message(const json::object& message) {
 json::object bot_chat(const json::object& chat) {
   json::object result{{"id", int_field(chat, "id")}};
   const auto* type = chat.if_contains("type");
-  const std::string kind = type != nullptr && type->is_object() ? text_field(type->get_object(), "@type") : "";
+  const std::string kind =
+      type != nullptr && type->is_object() ? text_field(type->get_object(), "@type") : "";
   if (kind == "chatTypePrivate") {
     result["type"] = "private";
     result["first_name"] = text_field(chat, "title");
   } else {
     const bool channel = kind == "chatTypeSupergroup" && type->get_object().contains("is_channel") &&
-                         type->get_object().at("is_channel").is_bool() && type->get_object().at("is_channel").get_bool();
+                         type->get_object().at("is_channel").is_bool() &&
+                         type->get_object().at("is_channel").get_bool();
     result["type"] = channel ? "channel" : kind == "chatTypeSupergroup" ? "supergroup" : "group";
     result["title"] = text_field(chat, "title");
   }
@@ -118,9 +121,11 @@ ApiResult api_error_from_td(const json::object& error) {
       r.description = "Bad Request: " + message;
       break;
     case 429: {
-      r.description = starts_with_ci(message, "Too Many Requests") ? message : "Too Many Requests: " + message;
+      r.description =
+          starts_with_ci(message, "Too Many Requests") ? message : "Too Many Requests: " + message;
       const auto digits = message.find_last_not_of("0123456789");
-      if (digits != std::string::npos && digits + 1 < message.size()) r.retry_after = std::stoi(message.substr(digits + 1));
+      if (digits != std::string::npos && digits + 1 < message.size())
+        r.retry_after = std::stoi(message.substr(digits + 1));
       break;
     }
     default:
@@ -183,7 +188,8 @@ struct TdFrontendApi::SendTracker {
     if (const auto* error = update.if_contains("error"); error != nullptr && error->is_object()) {
       return error->get_object();
     }
-    return make_error_object(static_cast<int>(int_field(update, "error_code")), text_field(update, "error_message"));
+    return make_error_object(static_cast<int>(int_field(update, "error_code")),
+                             text_field(update, "error_message"));
   }
 
   asio::awaitable<std::optional<Outcome>> wait(asio::any_io_executor executor, MessageKey key,
@@ -207,7 +213,8 @@ struct TdFrontendApi::SendTracker {
 
 TdFrontendApi::TdFrontendApi(TdClient& client, TdFrontendOptions options)
     : client_(client), options_(options), tracker_(std::make_unique<SendTracker>()) {
-  update_handler_ = client_.add_update_handler([this](const json::object& update) { tracker_->on_update(update); });
+  update_handler_ =
+      client_.add_update_handler([this](const json::object& update) { tracker_->on_update(update); });
 }
 
 TdFrontendApi::~TdFrontendApi() { client_.remove_update_handler(update_handler_); }
@@ -228,8 +235,9 @@ asio::awaitable<ApiResult> TdFrontendApi::call(std::string method, json::object 
 
 asio::awaitable<ApiResult> TdFrontendApi::ensure_chat_known(std::int64_t chat_id) {
   if (chat_id == 0) co_return bad_request("chat_id is required");
-  json::object request = chat_id > 0 ? json::object{{"@type", "createPrivateChat"}, {"user_id", chat_id}, {"force", true}}
-                                     : json::object{{"@type", "getChat"}, {"chat_id", chat_id}};
+  json::object request =
+      chat_id > 0 ? json::object{{"@type", "createPrivateChat"}, {"user_id", chat_id}, {"force", true}}
+                  : json::object{{"@type", "getChat"}, {"chat_id", chat_id}};
   json::object answer = co_await client_.request(std::move(request), options_.request_timeout);
   if (is_error(answer)) co_return api_error_from_td(answer);
   co_return ok(true);
@@ -248,10 +256,12 @@ asio::awaitable<ApiResult> TdFrontendApi::await_sent(std::int64_t chat_id, json:
       finals.push_back(std::move(item));  // already final
       continue;
     }
-    auto outcome = co_await tracker_->wait(client_.executor(), MessageKey{chat_id, id}, options_.send_timeout);
+    auto outcome =
+        co_await tracker_->wait(client_.executor(), MessageKey{chat_id, id}, options_.send_timeout);
     if (!outcome) {
-      co_return api_error_from_td(make_error_object(
-          0, "Telegram did not confirm the message within " + std::to_string(options_.send_timeout.count()) + " ms"));
+      co_return api_error_from_td(make_error_object(0, "Telegram did not confirm the message within " +
+                                                           std::to_string(options_.send_timeout.count()) +
+                                                           " ms"));
     }
     if (!outcome->ok) co_return api_error_from_td(outcome->message);
     finals.push_back(std::move(outcome->message));
@@ -266,14 +276,16 @@ asio::awaitable<ApiResult> TdFrontendApi::send_message(json::object params) {
   if (params.contains("parse_mode")) co_return bad_request("parse_mode is not supported here; send entities");
   ApiResult known = co_await ensure_chat_known(chat_id);
   if (!known.ok) co_return known;
-  json::object request{
-      {"@type", "sendMessage"},
-      {"chat_id", chat_id},
-      {"input_message_content",
-       json::object{{"@type", "inputMessageText"}, {"text", formatted_text(text, array_field(params, "entities"))}}}};
-  if (auto thread = int_field(params, "message_thread_id"); thread != 0) request["message_thread_id"] = to_td_thread_id(thread);
+  json::object request{{"@type", "sendMessage"},
+                       {"chat_id", chat_id},
+                       {"input_message_content",
+                        json::object{{"@type", "inputMessageText"},
+                                     {"text", formatted_text(text, array_field(params, "entities"))}}}};
+  if (auto thread = int_field(params, "message_thread_id"); thread != 0)
+    request["message_thread_id"] = to_td_thread_id(thread);
   if (auto reply = reply_target(params); reply != 0) {
-    request["reply_to"] = json::object{{"@type", "inputMessageReplyToMessage"}, {"message_id", to_td_message_id(reply)}};
+    request["reply_to"] =
+        json::object{{"@type", "inputMessageReplyToMessage"}, {"message_id", to_td_message_id(reply)}};
   }
   json::object answer = co_await client_.request(std::move(request), options_.request_timeout);
   if (is_error(answer)) co_return api_error_from_td(answer);
@@ -292,16 +304,18 @@ asio::awaitable<ApiResult> TdFrontendApi::copy_messages(json::object params, boo
   if (single) {
     ids.push_back(to_td_message_id(int_field(params, "message_id")));
   } else {
-    for (const auto& id : array_field(params, "message_ids")) ids.push_back(to_td_message_id(json_int(&id).value_or(0)));
+    for (const auto& id : array_field(params, "message_ids"))
+      ids.push_back(to_td_message_id(json_int(&id).value_or(0)));
   }
   if (ids.empty() || from_chat_id == 0) co_return bad_request("from_chat_id and message ids are required");
   ApiResult known = co_await ensure_chat_known(chat_id);
   if (known.ok) known = co_await ensure_chat_known(from_chat_id);
   if (!known.ok) co_return known;
-  json::object request{{"@type", "forwardMessages"}, {"chat_id", chat_id},   {"from_chat_id", from_chat_id},
+  json::object request{{"@type", "forwardMessages"},    {"chat_id", chat_id}, {"from_chat_id", from_chat_id},
                        {"message_ids", std::move(ids)}, {"options", nullptr}, {"send_copy", true},
                        {"remove_caption", false}};
-  if (auto thread = int_field(params, "message_thread_id"); thread != 0) request["message_thread_id"] = to_td_thread_id(thread);
+  if (auto thread = int_field(params, "message_thread_id"); thread != 0)
+    request["message_thread_id"] = to_td_thread_id(thread);
   json::object answer = co_await client_.request(std::move(request), options_.request_timeout);
   if (is_error(answer)) co_return api_error_from_td(answer);
   ApiResult sent = co_await await_sent(chat_id, array_field(answer, "messages"));
@@ -373,7 +387,8 @@ asio::awaitable<ApiResult> TdFrontendApi::resolve_user(json::object params) {
     json::object chat = co_await client_.request(std::move(request), options_.request_timeout);
     if (is_error(chat)) co_return api_error_from_td(chat);
     const auto* type = chat.if_contains("type");
-    if (type == nullptr || !type->is_object() || text_field(type->get_object(), "@type") != "chatTypePrivate") {
+    if (type == nullptr || !type->is_object() ||
+        text_field(type->get_object(), "@type") != "chatTypePrivate") {
       co_return bad_request("@" + username + " is not a user");
     }
     json::object get_user{{"@type", "getUser"}, {"user_id", int_field(type->get_object(), "user_id")}};

@@ -47,7 +47,8 @@ core::Result<std::shared_ptr<TdLibrary>> TdLibrary::load(const std::string& path
                         resolve(handle, "td_execute", f.execute);
   if (!complete) {
     dlclose(handle);
-    return core::make_error(path + " is not TDLib's JSON library: td_create_client_id, td_send, td_receive or " +
+    return core::make_error(path +
+                            " is not TDLib's JSON library: td_create_client_id, td_send, td_receive or " +
                             "td_execute is missing");
   }
   std::shared_ptr<TdLibrary> library(new TdLibrary(handle, f, path));
@@ -74,7 +75,8 @@ std::string TdLibrary::execute(const std::string& request) const {
 std::vector<std::string> library_candidates(const std::string& configured) {
   if (!configured.empty()) return {configured};
   std::vector<std::string> candidates;
-  if (const char* env = std::getenv("TOPICDESK_TDJSON"); env != nullptr && *env != '\0') candidates.emplace_back(env);
+  if (const char* env = std::getenv("TOPICDESK_TDJSON"); env != nullptr && *env != '\0')
+    candidates.emplace_back(env);
   auto exe_dir = executable_dir();
   if (!exe_dir.empty()) {
     candidates.push_back((exe_dir / ".." / kNpmLibrary).lexically_normal().string());

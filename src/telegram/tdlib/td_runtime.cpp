@@ -17,7 +17,8 @@ bool is_closed_update(const json::object& message) {
   const auto* state = message.if_contains("authorization_state");
   if (state == nullptr || !state->is_object()) return false;
   const auto* state_type = state->get_object().if_contains("@type");
-  return state_type != nullptr && state_type->is_string() && state_type->get_string() == "authorizationStateClosed";
+  return state_type != nullptr && state_type->is_string() &&
+         state_type->get_string() == "authorizationStateClosed";
 }
 
 }  // namespace
@@ -97,7 +98,9 @@ void TdRuntime::deliver(std::string text) {
   auto it = clients_.find(client_id);
   if (it == clients_.end()) return;  // removed: nobody listens any more
   boost::asio::post(it->second.executor,
-                    [handler = it->second.handler, message = std::move(message)]() mutable { (*handler)(std::move(message)); });
+                    [handler = it->second.handler, message = std::move(message)]() mutable {
+                      (*handler)(std::move(message));
+                    });
 }
 
 void TdRuntime::note_closed(int client_id) {

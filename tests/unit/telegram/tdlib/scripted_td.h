@@ -9,8 +9,8 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
-#include <optional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -46,7 +46,8 @@ class ScriptedTd {
     push(client_id, std::move(answer));
   }
   void push_auth_state(int client_id, boost::json::object state) {
-    push(client_id, boost::json::object{{"@type", "updateAuthorizationState"}, {"authorization_state", std::move(state)}});
+    push(client_id, boost::json::object{{"@type", "updateAuthorizationState"},
+                                        {"authorization_state", std::move(state)}});
   }
 
   std::vector<boost::json::object> requests() {
@@ -83,7 +84,8 @@ class ScriptedTd {
   static const char* receive(double timeout) {
     auto* self = current();
     std::unique_lock lock(self->mutex_);
-    self->changed_.wait_for(lock, std::chrono::duration<double>(timeout), [self] { return !self->outbox_.empty(); });
+    self->changed_.wait_for(lock, std::chrono::duration<double>(timeout),
+                            [self] { return !self->outbox_.empty(); });
     if (self->outbox_.empty()) return nullptr;
     self->received_ = std::move(self->outbox_.front());
     self->outbox_.pop_front();
@@ -111,7 +113,8 @@ bool wait_for_condition(std::chrono::milliseconds timeout, Done done) {
 }
 
 template <class T>
-boost::asio::awaitable<void> store_result(std::function<boost::asio::awaitable<T>()> body, std::optional<T>* out) {
+boost::asio::awaitable<void> store_result(std::function<boost::asio::awaitable<T>()> body,
+                                          std::optional<T>* out) {
   out->emplace(co_await body());
 }
 

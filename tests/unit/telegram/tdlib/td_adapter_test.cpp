@@ -36,7 +36,8 @@ ProfileCache profiles_with_alice() {
 std::string alice_message(std::int64_t id = 5 * kMessageIdFactor, std::string extra = "") {
   return R"({"@type":"updateNewMessage","message":{"@type":"message","id":)" + std::to_string(id) +
          R"(,"sender_id":{"@type":"messageSenderUser","user_id":7001},"chat_id":7001,"is_outgoing":false,
-         "date":1700000000,"edit_date":0,"media_album_id":"0","message_thread_id":0)" + extra +
+         "date":1700000000,"edit_date":0,"media_album_id":"0","message_thread_id":0)" +
+         extra +
          R"(,"content":{"@type":"messageText","text":{"@type":"formattedText","text":"Hi 🙂 bold",
          "entities":[{"@type":"textEntity","offset":6,"length":4,"type":{"@type":"textEntityTypeBold"}}]}}}})";
 }
@@ -166,7 +167,8 @@ TEST(TdAdapter, AnonymousAdminAndChannelSenders) {
 
 TEST(TdAdapter, BotSendersAreMarked) {
   ProfileCache profiles = profiles_with_alice();
-  profiles.remember(parse(R"({"@type":"user","id":7001,"first_name":"Helper","type":{"@type":"userTypeBot"}})"));
+  profiles.remember(
+      parse(R"({"@type":"user","id":7001,"first_name":"Helper","type":{"@type":"userTypeBot"}})"));
   core::Event e = event_of(alice_message(), profiles);
   EXPECT_TRUE(e.sender_is_bot);
   EXPECT_TRUE(e.from.is_bot);
@@ -190,20 +192,26 @@ TEST(TdAdapter, ContentKindsAndCaptions) {
   auto with_content = [](std::string content) {
     return R"({"@type":"updateNewMessage","message":{"@type":"message","id":5242880,
         "sender_id":{"@type":"messageSenderUser","user_id":7001},"chat_id":7001,"is_outgoing":false,"date":1,
-        "media_album_id":"13579","content":)" + content + "}}";
+        "media_album_id":"13579","content":)" +
+           content + "}}";
   };
   core::Event photo = event_of(with_content(R"({"@type":"messagePhoto","photo":{"@type":"photo","sizes":[]},
       "caption":{"@type":"formattedText","text":"look","entities":[{"@type":"textEntity","offset":0,"length":4,
       "type":{"@type":"textEntityTypeTextUrl","url":"https://example.org/"}}]}})"));
   EXPECT_EQ(photo.content, ContentKind::kPhoto);
   EXPECT_EQ(photo.text, "look");
-  EXPECT_EQ(photo.entities_json, R"([{"offset":0,"length":4,"type":"text_link","url":"https://example.org/"}])");
+  EXPECT_EQ(photo.entities_json,
+            R"([{"offset":0,"length":4,"type":"text_link","url":"https://example.org/"}])");
   EXPECT_EQ(photo.media_group_id, "13579") << "albums group by media_album_id";
 
-  EXPECT_EQ(event_of(with_content(R"({"@type":"messageVoiceNote","voice_note":{}})")).content, ContentKind::kVoice);
-  EXPECT_EQ(event_of(with_content(R"({"@type":"messageVideoNote","video_note":{}})")).content, ContentKind::kVideoNote);
-  EXPECT_EQ(event_of(with_content(R"({"@type":"messageSticker","sticker":{}})")).content, ContentKind::kSticker);
-  EXPECT_EQ(event_of(with_content(R"({"@type":"messageDocument","document":{}})")).content, ContentKind::kDocument);
+  EXPECT_EQ(event_of(with_content(R"({"@type":"messageVoiceNote","voice_note":{}})")).content,
+            ContentKind::kVoice);
+  EXPECT_EQ(event_of(with_content(R"({"@type":"messageVideoNote","video_note":{}})")).content,
+            ContentKind::kVideoNote);
+  EXPECT_EQ(event_of(with_content(R"({"@type":"messageSticker","sticker":{}})")).content,
+            ContentKind::kSticker);
+  EXPECT_EQ(event_of(with_content(R"({"@type":"messageDocument","document":{}})")).content,
+            ContentKind::kDocument);
   EXPECT_EQ(event_of(with_content(R"({"@type":"messageUnsupported"})")).content, ContentKind::kOther);
 
   core::Event contact = event_of(with_content(
@@ -229,12 +237,14 @@ TEST(TdAdapter, EditsComeFromUpdateMessageContent) {
   std::string in_group = R"({"@type":"updateMessageContent","chat_id":-1001234567890,"message_id":209715200,
       "new_content":{"@type":"messageText","text":{"@type":"formattedText","text":"fixed","entities":[]}}})";
   EXPECT_EQ(event_of(in_group).kind, EventKind::kOperatorEdit);
-  EXPECT_TRUE(ignored(R"({"@type":"updateMessageEdited","chat_id":7001,"message_id":5242880,"edit_date":1700000100})"));
+  EXPECT_TRUE(ignored(
+      R"({"@type":"updateMessageEdited","chat_id":7001,"message_id":5242880,"edit_date":1700000100})"));
 }
 
 TEST(TdAdapter, EditsOfOurOwnMessagesAreNotTheUsers) {
   ProfileCache profiles;
-  auto sent = parse(R"({"@type":"updateMessageSendSucceeded","old_message_id":10485761,"message":{"@type":"message",
+  auto sent =
+      parse(R"({"@type":"updateMessageSendSucceeded","old_message_id":10485761,"message":{"@type":"message",
       "id":10485760,"chat_id":7001,"is_outgoing":true,"date":1,"content":{"@type":"messageText",
       "text":{"@type":"formattedText","text":"x","entities":[]}}}})");
   EXPECT_FALSE(make_incoming(sent, context(), profiles, 0).has_value());

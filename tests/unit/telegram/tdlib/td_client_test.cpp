@@ -23,7 +23,8 @@ TEST(TdClient, SendsTdlibParametersItselfAndTracksTheState) {
   EXPECT_EQ(client->auth_state_type(), auth_state::kWaitPhoneNumber);
   auto sent = h.td.requests_of("setTdlibParameters");
   ASSERT_EQ(sent.size(), 1u);
-  EXPECT_EQ(sent[0].at("database_directory").as_string(), (h.directory / "s1").string()) << "one directory per session";
+  EXPECT_EQ(sent[0].at("database_directory").as_string(), (h.directory / "s1").string())
+      << "one directory per session";
   EXPECT_EQ(sent[0].at("api_id"), 4242);
   EXPECT_EQ(sent[0].at("api_hash"), "hash-secret");
 }
@@ -56,7 +57,9 @@ TEST(TdClient, NoAnswerInTimeIsErrorCodeZero) {
   Harness h;
   h.handlers["getUser"] = [](ScriptedTd&, int, const json::object&) {};  // TDLib stays silent
   auto client = h.open();
-  auto answer = h.run<json::object>([&]() { return client->request(json::object{{"@type", "getUser"}}, 50ms); });
+  auto answer = h.run<json::object>([&]() {
+    return client->request(json::object{{"@type", "getUser"}}, 50ms);
+  });
   EXPECT_TRUE(is_error(answer));
   EXPECT_EQ(error_code(answer), 0);
   EXPECT_NE(error_message(answer).find("getUser"), std::string::npos);
@@ -65,7 +68,9 @@ TEST(TdClient, NoAnswerInTimeIsErrorCodeZero) {
 TEST(TdClient, ErrorsComeBackAsResultsNamingTheRequest) {
   Harness h;
   auto client = h.open();
-  auto answer = h.run<core::Result<json::object>>([&]() { return client->send(json::object{{"@type", "getChats"}}); });
+  auto answer = h.run<core::Result<json::object>>([&]() {
+    return client->send(json::object{{"@type", "getChats"}});
+  });
   ASSERT_FALSE(answer.ok());
   EXPECT_EQ(answer.error().message, "s1: getChats failed: 400 Method not scripted");
 }
@@ -131,7 +136,9 @@ TEST(TdClient, ARevokedSessionFailsRequestsInFlightWith401) {
   };
   auto client = h.open();
   h.run<bool>([&]() { return client->wait_auth_state(auth_state::kWaitPhoneNumber, 10s); });
-  auto answer = h.run<json::object>([&]() { return client->request(json::object{{"@type", "getChat"}}, 10s); });
+  auto answer = h.run<json::object>([&]() {
+    return client->request(json::object{{"@type", "getChat"}}, 10s);
+  });
   EXPECT_EQ(error_code(answer), 401);
   auto after = h.run<json::object>([&]() { return client->request(json::object{{"@type", "getMe"}}, 10s); });
   EXPECT_EQ(error_code(after), 401) << "a closed client answers at once";
@@ -183,7 +190,7 @@ TEST(TdAuth, BotLoginRefusesAPersonalAccountSession) {
 }
 
 struct DialogLog {
-  std::vector<std::string> codes;      // answers given, in order
+  std::vector<std::string> codes;  // answers given, in order
   std::vector<std::string> passwords;
   std::vector<int> code_attempts;
   std::vector<std::string> told;
@@ -191,8 +198,8 @@ struct DialogLog {
   std::string hint;
 };
 
-LoginDialog scripted_dialog(DialogLog& log, std::vector<std::string> codes, std::vector<std::string> passwords,
-                            std::string phone = "+4915100000") {
+LoginDialog scripted_dialog(DialogLog& log, std::vector<std::string> codes,
+                            std::vector<std::string> passwords, std::string phone = "+4915100000") {
   LoginDialog dialog;
   dialog.phone_number = std::move(phone);
   dialog.step_timeout = std::chrono::seconds(10);
@@ -202,7 +209,8 @@ LoginDialog scripted_dialog(DialogLog& log, std::vector<std::string> codes, std:
     log.codes.push_back(codes[log.codes.size()]);
     co_return log.codes.back();
   };
-  dialog.ask_password = [&log, passwords](PasswordPrompt prompt) -> asio::awaitable<std::optional<std::string>> {
+  dialog.ask_password = [&log,
+                         passwords](PasswordPrompt prompt) -> asio::awaitable<std::optional<std::string>> {
     log.hint = prompt.hint;
     if (log.passwords.size() >= passwords.size()) co_return std::nullopt;
     log.passwords.push_back(passwords[log.passwords.size()]);
@@ -235,8 +243,9 @@ TEST(TdAuth, ThreeWrongCodesEndTheLogin) {
   Harness h;
   auto client = h.open();
   DialogLog log;
-  auto me = h.run<core::Result<json::object>>(
-      [&]() { return log_in_interactively(*client, scripted_dialog(log, {"1", "2", "3", "4"}, {})); });
+  auto me = h.run<core::Result<json::object>>([&]() {
+    return log_in_interactively(*client, scripted_dialog(log, {"1", "2", "3", "4"}, {}));
+  });
   ASSERT_FALSE(me.ok());
   EXPECT_NE(me.error().message.find("the code was wrong 3 times"), std::string::npos);
   EXPECT_EQ(h.td.requests_of("checkAuthenticationCode").size(), 3u);
@@ -247,8 +256,9 @@ TEST(TdAuth, ThreeWrongPasswordsEndTheLogin) {
   h.password = "secret";
   auto client = h.open();
   DialogLog log;
-  auto me = h.run<core::Result<json::object>>(
-      [&]() { return log_in_interactively(*client, scripted_dialog(log, {"12345"}, {"a", "b", "c"})); });
+  auto me = h.run<core::Result<json::object>>([&]() {
+    return log_in_interactively(*client, scripted_dialog(log, {"12345"}, {"a", "b", "c"}));
+  });
   ASSERT_FALSE(me.ok());
   EXPECT_NE(me.error().message.find("wrong 2FA password"), std::string::npos);
 }

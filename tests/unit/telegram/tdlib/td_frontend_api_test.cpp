@@ -18,14 +18,15 @@ constexpr std::int64_t kAlice = 7001;
 constexpr std::int64_t kGroup = -1001234567890;
 
 json::object pending_message(std::int64_t chat, std::int64_t temporary_id) {
-  return json::object{{"@type", "message"},
-                      {"id", temporary_id},
-                      {"chat_id", chat},
-                      {"is_outgoing", true},
-                      {"date", 1700000000},
-                      {"sending_state", json::object{{"@type", "messageSendingStatePending"}}},
-                      {"content", json::object{{"@type", "messageText"},
-                                               {"text", json::object{{"text", "hi"}, {"entities", json::array{}}}}}}};
+  return json::object{
+      {"@type", "message"},
+      {"id", temporary_id},
+      {"chat_id", chat},
+      {"is_outgoing", true},
+      {"date", 1700000000},
+      {"sending_state", json::object{{"@type", "messageSendingStatePending"}}},
+      {"content", json::object{{"@type", "messageText"},
+                               {"text", json::object{{"text", "hi"}, {"entities", json::array{}}}}}}};
 }
 
 json::object sent_message(std::int64_t chat, std::int64_t final_id) {
@@ -112,7 +113,9 @@ TEST(TdFrontendApi, SendFailedBecomesABotApiError) {
     td.push(id, json::object{{"@type", "updateMessageSendFailed"},
                              {"message", pending_message(kAlice, 3145730)},
                              {"old_message_id", 3145729},
-                             {"error", json::object{{"@type", "error"}, {"code", 403}, {"message", "USER_PRIVACY_RESTRICTED"}}}});
+                             {"error", json::object{{"@type", "error"},
+                                                    {"code", 403},
+                                                    {"message", "USER_PRIVACY_RESTRICTED"}}}});
   };
   ApiResult r = h.call("sendMessage", {{"chat_id", kAlice}, {"text", "x"}});
   EXPECT_FALSE(r.ok);
@@ -122,7 +125,8 @@ TEST(TdFrontendApi, SendFailedBecomesABotApiError) {
 
 TEST(TdFrontendApi, NoConfirmationIsANetworkErrorSoTheDispatcherRetries) {
   FrontendHarness h;
-  h.api = std::make_unique<TdFrontendApi>(*h.client, TdFrontendOptions{.request_timeout = 5s, .send_timeout = 50ms});
+  h.api = std::make_unique<TdFrontendApi>(*h.client,
+                                          TdFrontendOptions{.request_timeout = 5s, .send_timeout = 50ms});
   h.handlers["sendMessage"] = [](ScriptedTd& td, int id, const json::object& request) {
     td.answer(id, request, pending_message(kAlice, 3145729));
   };
@@ -154,8 +158,10 @@ TEST(TdFrontendApi, CopyMessagesForwardsAsCopiesAndSkipsWhatCannotBeCopied) {
 TEST(TdFrontendApi, CopyMessageFromTheGroupToTheUser) {
   FrontendHarness h;
   h.handlers["forwardMessages"] = [](ScriptedTd& td, int id, const json::object& request) {
-    td.answer(id, request, json::object{{"@type", "messages"}, {"total_count", 1},
-                                        {"messages", json::array{pending_message(kAlice, 8388609)}}});
+    td.answer(id, request,
+              json::object{{"@type", "messages"},
+                           {"total_count", 1},
+                           {"messages", json::array{pending_message(kAlice, 8388609)}}});
     succeed(td, id, kAlice, 8388609, 8 * kMessageIdFactor);
   };
   ApiResult r = h.call("copyMessage", {{"chat_id", kAlice}, {"from_chat_id", kGroup}, {"message_id", 300}});
@@ -180,8 +186,10 @@ TEST(TdFrontendApi, EditMessageText) {
 TEST(TdFrontendApi, ResolveUserByUsernameOpensTheChat) {
   FrontendHarness h;
   h.handlers["searchPublicChat"] = [](ScriptedTd& td, int id, const json::object& request) {
-    td.answer(id, request, json::object{{"@type", "chat"}, {"id", 7002},
-                                        {"type", json::object{{"@type", "chatTypePrivate"}, {"user_id", 7002}}}});
+    td.answer(id, request,
+              json::object{{"@type", "chat"},
+                           {"id", 7002},
+                           {"type", json::object{{"@type", "chatTypePrivate"}, {"user_id", 7002}}}});
   };
   h.handlers["getUser"] = [](ScriptedTd& td, int id, const json::object& request) {
     td.answer(id, request, testing::user_json(7002, "Bob"));
@@ -213,7 +221,9 @@ TEST(TdFrontendApi, UnsupportedMethodsFailClearly) {
 }
 
 TEST(TdErrorMapping, BotApiCodesAndTexts) {
-  auto map = [](int code, const char* message) { return api_error_from_td(make_error_object(code, message)); };
+  auto map = [](int code, const char* message) {
+    return api_error_from_td(make_error_object(code, message));
+  };
   ApiResult flood = map(429, "Too Many Requests: retry after 17");
   EXPECT_EQ(flood.error_code, 429);
   EXPECT_EQ(flood.retry_after, 17);

@@ -20,13 +20,14 @@ namespace json = boost::json;
 inline json::object state(const char* type) { return json::object{{"@type", type}}; }
 
 inline json::object user_json(std::int64_t id, const std::string& first_name, bool bot = false) {
-  return json::object{{"@type", "user"},
-                      {"id", id},
-                      {"first_name", first_name},
-                      {"last_name", ""},
-                      {"usernames", json::object{{"active_usernames", json::array{first_name == "Bob" ? "bob" : "owner"}}}},
-                      {"phone_number", "4915100000"},
-                      {"type", json::object{{"@type", bot ? "userTypeBot" : "userTypeRegular"}}}};
+  return json::object{
+      {"@type", "user"},
+      {"id", id},
+      {"first_name", first_name},
+      {"last_name", ""},
+      {"usernames", json::object{{"active_usernames", json::array{first_name == "Bob" ? "bob" : "owner"}}}},
+      {"phone_number", "4915100000"},
+      {"type", json::object{{"@type", bot ? "userTypeBot" : "userTypeRegular"}}}};
 }
 
 struct Harness {
@@ -97,12 +98,15 @@ struct Harness {
       t.push_auth_state(id, state(auth_state::kReady));
     } else if (type == "setAuthenticationPhoneNumber") {
       ok();
-      t.push_auth_state(id, json::object{{"@type", auth_state::kWaitCode},
-                                         {"code_info", json::object{{"phone_number", request.at("phone_number")},
-                                                                    {"type", state("authenticationCodeTypeTelegramMessage")}}}});
+      t.push_auth_state(
+          id, json::object{
+                  {"@type", auth_state::kWaitCode},
+                  {"code_info", json::object{{"phone_number", request.at("phone_number")},
+                                             {"type", state("authenticationCodeTypeTelegramMessage")}}}});
     } else if (type == "requestQrCodeAuthentication") {
       ok();
-      t.push_auth_state(id, json::object{{"@type", auth_state::kWaitOtherDeviceConfirmation}, {"link", "tg://login?token=first"}});
+      t.push_auth_state(id, json::object{{"@type", auth_state::kWaitOtherDeviceConfirmation},
+                                         {"link", "tg://login?token=first"}});
     } else if (type == "checkAuthenticationCode") {
       if (request.at("code").as_string() != code) return error(400, "PHONE_CODE_INVALID");
       ok();

@@ -31,10 +31,12 @@ std::shared_ptr<TdLibrary> real_library() {
   return library;
 }
 
-#define REQUIRE_REAL_LIBRARY()                                                                            \
-  auto library = real_library();                                                                          \
-  if (!library) GTEST_SKIP() << TD_NPM_TDJSON << " is absent: run `npm install` in the project to test " \
-                                                 "against the production TDLib"
+#define REQUIRE_REAL_LIBRARY()                                            \
+  auto library = real_library();                                          \
+  if (!library)                                                           \
+  GTEST_SKIP() << TD_NPM_TDJSON                                           \
+               << " is absent: run `npm install` in the project to test " \
+                  "against the production TDLib"
 
 json::object execute(TdLibrary& library, const json::object& request) {
   return json::parse(library.execute(json::serialize(request))).as_object();
@@ -49,7 +51,8 @@ TEST(RealTdjson, VersionIs1_8_6x) {
 
 TEST(RealTdjson, TextEntitiesUseUtf16OffsetsLikeTheAdapter) {
   REQUIRE_REAL_LIBRARY();
-  auto answer = execute(*library, {{"@type", "getTextEntities"}, {"text", "🙂 @alice https://example.org /start"}});
+  auto answer =
+      execute(*library, {{"@type", "getTextEntities"}, {"text", "🙂 @alice https://example.org /start"}});
   ASSERT_EQ(answer.at("@type"), "textEntities");
   json::array bot = bot_entities(answer.at("entities").as_array());
   ASSERT_EQ(bot.size(), 3u) << answer;
@@ -78,7 +81,8 @@ TEST(RealTdjson, ParseTextEntitiesRoundTripsThroughTheAdapter) {
 
 TEST(RealTdjson, AClientReachesWaitPhoneNumberAndClosesCleanly) {
   REQUIRE_REAL_LIBRARY();
-  auto directory = std::filesystem::temp_directory_path() / ("topicdesk-tdlib-real-" + std::to_string(::getpid()));
+  auto directory =
+      std::filesystem::temp_directory_path() / ("topicdesk-tdlib-real-" + std::to_string(::getpid()));
   std::filesystem::remove_all(directory);
   asio::io_context io;
   TdRuntime runtime(library);
@@ -114,7 +118,8 @@ TEST(RealTdjson, AClientReachesWaitPhoneNumberAndClosesCleanly) {
   ASSERT_GE(states.size(), 2u);
   EXPECT_EQ(states.front(), auth_state::kWaitTdlibParameters) << "the client sent setTdlibParameters itself";
   EXPECT_EQ(states.back(), auth_state::kClosed);
-  EXPECT_TRUE(std::filesystem::exists(directory / "td.binlog")) << "the database lives in the session's directory";
+  EXPECT_TRUE(std::filesystem::exists(directory / "td.binlog"))
+      << "the database lives in the session's directory";
   EXPECT_TRUE(runtime.stop(std::chrono::seconds(5)));
   client.value().reset();
   std::filesystem::remove_all(directory);
@@ -126,7 +131,8 @@ TEST(RealTdjson, LoadErrorsNameThePath) {
   EXPECT_NE(missing.error().message.find("/nonexistent/libtdjson.so"), std::string::npos);
   auto not_tdlib = TdLibrary::load("libm.so.6");
   ASSERT_FALSE(not_tdlib.ok());
-  EXPECT_NE(not_tdlib.error().message.find("libm.so.6 is not TDLib"), std::string::npos) << not_tdlib.error().message;
+  EXPECT_NE(not_tdlib.error().message.find("libm.so.6 is not TDLib"), std::string::npos)
+      << not_tdlib.error().message;
 }
 
 }  // namespace

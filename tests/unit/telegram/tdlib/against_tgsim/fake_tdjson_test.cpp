@@ -139,25 +139,33 @@ template <class T>
 std::optional<T> run_for_result(asio::io_context& io, asio::awaitable<T> body) {
   std::optional<T> result;
   asio::co_spawn(io, store<T>(std::move(body), &result), asio::detached);
-  run_until(io, [&] { return result.has_value(); }, 20s);
+  run_until(
+      io, [&] { return result.has_value(); }, 20s);
   return result;
 }
 
 TEST(FakeTdjson, AnAccountSignsInRelaysAndSends) {
   Tgsim sim;
   ::setenv("TGSIM_URL", sim.base().c_str(), 1);
-  const std::int64_t anna = sim.post("/sim/accounts", {{"first_name", "Anna"}, {"username", "anna_shop"},
-                                                       {"phone_number", "+4915100000009"}, {"login_code", "24680"}})
+  const std::int64_t anna = sim.post("/sim/accounts", {{"first_name", "Anna"},
+                                                       {"username", "anna_shop"},
+                                                       {"phone_number", "+4915100000009"},
+                                                       {"login_code", "24680"}})
                                 .at("id")
                                 .to_number<std::int64_t>();
-  const std::int64_t carl =
-      sim.post("/sim/users", {{"first_name", "Carl"}, {"username", "carl"}}).at("id").to_number<std::int64_t>();
-  const std::int64_t olga = sim.post("/sim/users", {{"first_name", "Olga"}}).at("id").to_number<std::int64_t>();
+  const std::int64_t carl = sim.post("/sim/users", {{"first_name", "Carl"}, {"username", "carl"}})
+                                .at("id")
+                                .to_number<std::int64_t>();
+  const std::int64_t olga =
+      sim.post("/sim/users", {{"first_name", "Olga"}}).at("id").to_number<std::int64_t>();
   const std::int64_t group =
-      sim.post("/sim/groups", {{"title", "Support"}, {"is_forum", true}, {"owner_id", olga}}).at("id").to_number<std::int64_t>();
+      sim.post("/sim/groups", {{"title", "Support"}, {"is_forum", true}, {"owner_id", olga}})
+          .at("id")
+          .to_number<std::int64_t>();
   sim.post("/sim/groups/" + std::to_string(group) + "/members", {{"user_id", anna}, {"status", "member"}});
 
-  auto directory = std::filesystem::temp_directory_path() / ("topicdesk-fake-td-" + std::to_string(::getpid()));
+  auto directory =
+      std::filesystem::temp_directory_path() / ("topicdesk-fake-td-" + std::to_string(::getpid()));
   std::filesystem::remove_all(directory);
   asio::io_context io;
   TdRuntime runtime(fake_library());
@@ -183,7 +191,9 @@ TEST(FakeTdjson, AnAccountSignsInRelaysAndSends) {
   dialog.phone_number = "+4915100000009";
   dialog.step_timeout = 10s;
   dialog.ask_code = [](CodePrompt) -> asio::awaitable<std::optional<std::string>> { co_return "24680"; };
-  dialog.ask_password = [](PasswordPrompt) -> asio::awaitable<std::optional<std::string>> { co_return std::nullopt; };
+  dialog.ask_password = [](PasswordPrompt) -> asio::awaitable<std::optional<std::string>> {
+    co_return std::nullopt;
+  };
   auto me = run_for_result(io, log_in_interactively(client, dialog));
   ASSERT_TRUE(me && me->ok()) << (me && !me->ok() ? me->error().message : "no answer");
   EXPECT_EQ(me->value().at("id").to_number<std::int64_t>(), anna);
@@ -208,11 +218,12 @@ TEST(FakeTdjson, AnAccountSignsInRelaysAndSends) {
 
   // The desk answers through the account.
   TdFrontendApi api(client);
-  auto sent = run_for_result(io, api.call("sendMessage", json::object{{"chat_id", carl}, {"text", "from the desk"}}));
+  auto sent =
+      run_for_result(io, api.call("sendMessage", json::object{{"chat_id", carl}, {"text", "from the desk"}}));
   ASSERT_TRUE(sent && sent->ok) << (sent ? sent->description : "no answer");
   EXPECT_GT(sent->result.at("message_id").to_number<std::int64_t>(), 0);
-  auto seen_by_carl = sim.call(bhttp::verb::get, "/sim/chats/" + std::to_string(anna) + "/messages?as=" +
-                                                     std::to_string(carl));
+  auto seen_by_carl = sim.call(bhttp::verb::get,
+                               "/sim/chats/" + std::to_string(anna) + "/messages?as=" + std::to_string(carl));
   EXPECT_NE(json::serialize(seen_by_carl).find("from the desk"), std::string::npos) << seen_by_carl;
   EXPECT_EQ(std::count_if(incoming.begin(), incoming.end(),
                           [](const Incoming& in) { return in.event && in.event->text == "from the desk"; }),
@@ -220,11 +231,13 @@ TEST(FakeTdjson, AnAccountSignsInRelaysAndSends) {
       << "the desk's own sends are not intercepted";
 
   // The customer's message copied into the backend group (General) by the account.
-  auto copied = run_for_result(io, api.call("copyMessage", json::object{{"chat_id", group},
-                                                                        {"from_chat_id", carl},
-                                                                        {"message_id", customer.message_id}}));
+  auto copied = run_for_result(
+      io, api.call(
+              "copyMessage",
+              json::object{{"chat_id", group}, {"from_chat_id", carl}, {"message_id", customer.message_id}}));
   ASSERT_TRUE(copied && copied->ok) << (copied ? copied->description : "no answer");
-  auto in_group = sim.call(bhttp::verb::get, "/sim/chats/" + std::to_string(group) + "/messages?as=" + std::to_string(olga));
+  auto in_group = sim.call(bhttp::verb::get,
+                           "/sim/chats/" + std::to_string(group) + "/messages?as=" + std::to_string(olga));
   EXPECT_NE(json::serialize(in_group).find("Hello Anna"), std::string::npos) << in_group;
 
   // /new @carl
