@@ -200,6 +200,7 @@ struct ProxyWebhook {
   std::string last_error;
 };
 // --- end Bot API proxy (issue 4) ---------------------------------------------------------
+
 class Store {
  public:
   virtual ~Store() = default;

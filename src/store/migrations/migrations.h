@@ -247,6 +247,7 @@ CREATE TABLE proxy_webhooks (
 );
 )sql";
 // --- end Bot API proxy (issue 4) ---
+
 inline constexpr Migration kAll[] = {
     {1, "core tables", kV1CoreTables},
     {2, "topics api: api keys", kV2ApiKeys},  // issue 5, api

@@ -95,6 +95,7 @@ class SqliteStore final : public Store {
   std::optional<ProxyWebhook> proxy_webhook(ConnectionId id) override;
   void proxy_set_webhook(ConnectionId id, const std::optional<ProxyWebhook>& webhook) override;
   // --- end Bot API proxy (issue 4) ---
+
  private:
   void apply_pragmas();
   void finish_job(Query& finish);  // `finish` marks the job and returns its queue_key
