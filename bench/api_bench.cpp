@@ -237,13 +237,12 @@ int main(int argc, char** argv) {
   std::ofstream(config)
       << "[server]\nlisten = \"127.0.0.1:" << desk.port << "\"\n\n[storage]\nsqlite = \""
       << (dir / "desk.db").string() << "\"\n\n[telegram]\napi_base = \"http://127.0.0.1:" << sim.port
-      << "\"\n\n[telegram.limits]\nenabled = false\n\n[[connection]]\nname = \"shop\"\ntoken = \"" << token
+      << "\"\n\n[telegram.limits]\nenabled = false\n\n[api]\nrate_per_second = 1000000000\nburst = 1000000000\n\n[[connection]]\nname = \"shop\"\ntoken = \"" << token
       << "\"\ngroup_id = " << group << "\n";
   const std::string key =
       run_and_read(topicdesk + " apikey reset --config " + config + " --connection shop 2>/dev/null");
   // The limiter stays on (its cost is measured) with a rate no client reaches.
-  desk.pid = spawn({topicdesk, "run", "--config", config}, desk_cpu, (dir / "topicdesk.log").string(),
-                   {"TOPICDESK_API_RATE=1000000000", "TOPICDESK_API_BURST=1000000000"});
+  desk.pid = spawn({topicdesk, "run", "--config", config}, desk_cpu, (dir / "topicdesk.log").string(), {});
   wait_for("topicdesk /healthz", [&] {
     try {
       call(desk.port, http::verb::get, "/healthz");

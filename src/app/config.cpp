@@ -92,11 +92,12 @@ class Reader {
   Config read(const toml::table& root) {
     Config config;
     config.path = file_;
-    only_known_keys(root, "", {"server", "storage", "telegram", "logging", "tdlib", "connection"});
+    only_known_keys(root, "", {"server", "storage", "telegram", "logging", "api", "tdlib", "connection"});
     if (const auto* t = table_at(root, "server", "server")) config.server = read_server(*t);
     if (const auto* t = table_at(root, "storage", "storage")) config.storage = read_storage(*t);
     if (const auto* t = table_at(root, "telegram", "telegram")) config.telegram = read_telegram(*t);
     if (const auto* t = table_at(root, "logging", "logging")) config.logging = read_logging(*t);
+    if (const auto* t = table_at(root, "api", "api")) config.api = read_api(*t);
     if (const auto* t = table_at(root, "tdlib", "tdlib")) config.tdlib = read_tdlib(*t);
     read_connections(root, config);
     return config;
@@ -245,6 +246,14 @@ class Reader {
       logging.level = *level;
     }
     return logging;
+  }
+
+  ApiConfig read_api(const toml::table& t) const {
+    only_known_keys(t, "api", {"rate_per_second", "burst"});
+    ApiConfig api;
+    api.rate_per_second = number_at(t, "rate_per_second", "api", 0, 1e9).value_or(api.rate_per_second);
+    api.burst = number_at(t, "burst", "api", 1, 1e9).value_or(api.burst);
+    return api;
   }
 
   TdlibConfig read_tdlib(const toml::table& t) const {

@@ -33,6 +33,12 @@ struct TelegramConfig {
   telegram::FloodLimits limits;                        // [telegram.limits]
 };
 
+// [api]: the Topics API's per-key token bucket (docs/api.md).
+struct ApiConfig {
+  double rate_per_second = 50;  // 0 = no limit
+  double burst = 100;
+};
+
 struct LoggingConfig {
   std::string level = "info";  // trace, debug, info, warn, error, critical, off
 };
@@ -78,6 +84,7 @@ struct Config {
   StorageConfig storage;
   TelegramConfig telegram;
   LoggingConfig logging;
+  ApiConfig api;
   TdlibConfig tdlib;
   std::vector<ConnectionConfig> connections;
 

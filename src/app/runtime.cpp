@@ -161,10 +161,8 @@ asio::awaitable<void> Runtime::Impl::start() {
     constexpr const char* kFrontends[] = {"bot", "proxy", "mtproto", "account"};  // app::Mode order
     if (c->engine) api_connections.push_back({c->engine.get(), kFrontends[static_cast<int>(c->settings.mode)]});
   }
-  if (auto st = integrations::add_topics_api(*server, *store, std::move(api_connections), [this] { dispatcher->notify(); });
-      !st) {
-    throw std::runtime_error(st.error().message);
-  }
+  integrations::add_topics_api(*server, *store, std::move(api_connections),
+                               {settings.api_rate_per_second, settings.api_burst}, [this] { dispatcher->notify(); });
   // --- end Topics API (issue 5) ---
   if (auto st = server->start(); !st) throw std::runtime_error(st.error().message);
   server_running = true;

@@ -31,6 +31,8 @@ struct RuntimeSettings {
   std::string sqlite_path = "data/topicdesk.db";
   std::string api_base = "https://api.telegram.org";
   telegram::FloodLimits flood_limits;
+  double api_rate_per_second = 50;  // [api]: Topics API token bucket per key; 0 = off
+  double api_burst = 100;
   // [tdlib] for mtproto and account connections.
   std::string tdlib_library;   // empty = the npm package's libtdjson.so
   std::int32_t tdlib_api_id = 0;

@@ -24,6 +24,8 @@ core::Result<LoadedSettings> load_settings(const std::string& config_path) {
   rt.sqlite_path = config->storage.sqlite_path;
   rt.api_base = config->telegram.api_base;
   rt.flood_limits = config->telegram.limits;
+  rt.api_rate_per_second = config->api.rate_per_second;
+  rt.api_burst = config->api.burst;
   rt.tdlib_library = config->tdlib.library;
   rt.tdlib_api_id = config->tdlib.api_id;
   rt.tdlib_api_hash = config->tdlib.api_hash;

@@ -406,22 +406,6 @@ ApiResponse TopicsApi::set_status(Call& call) {
 
 // ---- configuration and HTTP --------------------------------------------------------------------
 
-core::Result<RateLimit> rate_limit_from_env() {
-  RateLimit limit;
-  for (auto [name, target] :
-       {std::pair{"TOPICDESK_API_RATE", &limit.per_second}, {"TOPICDESK_API_BURST", &limit.burst}}) {
-    const char* text = std::getenv(name);
-    if (!text || !*text) continue;
-    char* end = nullptr;
-    double value = std::strtod(text, &end);
-    if (*end != '\0' || !std::isfinite(value) || value < 0 || value > 1e9) {
-      return core::make_error(fmt::format("{} must be a number 0..1000000000 (got \"{}\")", name, text));
-    }
-    *target = value;
-  }
-  return limit;
-}
-
 namespace {
 
 http::Response to_http(const ApiResponse& answer) {
@@ -474,17 +458,14 @@ void add_topics_api_routes(http::Server& server, std::shared_ptr<TopicsApi> api)
   });
 }
 
-core::Status add_topics_api(http::Server& server, store::Store& store, std::vector<ApiConnection> connections,
-                            std::function<void()> on_outbox) {
-  auto limit = rate_limit_from_env();
-  if (!limit) return limit.error();
+void add_topics_api(http::Server& server, store::Store& store, std::vector<ApiConnection> connections,
+                    RateLimit rate_limit, std::function<void()> on_outbox) {
   TopicsApiOptions options;
-  options.rate_limit = *limit;
+  options.rate_limit = rate_limit;
   spdlog::info("topics api: /api/v1/topic_action for {} connection(s), {} requests/s per key (burst {})",
                connections.size(), options.rate_limit.per_second, options.rate_limit.burst);
   add_topics_api_routes(
       server, std::make_shared<TopicsApi>(store, std::move(connections), options, std::move(on_outbox)));
-  return core::Ok{};
 }
 
 }  // namespace topicdesk::integrations

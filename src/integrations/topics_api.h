@@ -84,17 +84,13 @@ class TopicsApi {
   RateLimiter limiter_;
 };
 
-// The rate limit from TOPICDESK_API_RATE (requests/s per key, 0 = off) and TOPICDESK_API_BURST;
-// defaults from RateLimit. Invalid values are an error naming the variable.
-core::Result<RateLimit> rate_limit_from_env();
-
 // POST /api/v1/topic_action, GET /api/v1/openapi.json, and the API's error shape for the
 // answers the server gives itself under /api/ (404, 405, 413).
 void add_topics_api_routes(http::Server& server, std::shared_ptr<TopicsApi> api);
 
-// What the running desk calls: the rate limit from the environment, then the routes. The
-// error names a bad environment value. `on_outbox` runs after an action queued messages.
-core::Status add_topics_api(http::Server& server, store::Store& store, std::vector<ApiConnection> connections,
-                            std::function<void()> on_outbox);
+// What the running desk calls: the routes, with the [api] rate limit of the configuration.
+// `on_outbox` runs after an action queued messages.
+void add_topics_api(http::Server& server, store::Store& store, std::vector<ApiConnection> connections,
+                    RateLimit rate_limit, std::function<void()> on_outbox);
 
 }  // namespace topicdesk::integrations

@@ -34,11 +34,12 @@ def raw_request(url, method="POST", body=b"", headers=None):
 
 class ApiCase(DeskTestCase):
     parameters = {}
+    extra_toml = ""
 
     def setUp(self):
         super().setUp()
         self.world = World(self.sim)
-        self.desk = self.start_desk([self.world.connection(**self.parameters)])
+        self.desk = self.start_desk([self.world.connection(**self.parameters)], self.extra_toml)
         self.key = reset_key(self.desk)
         self.url = f"http://127.0.0.1:{self.desk.port}/api/v1/topic_action"
         self.ann = self.sim.user("Ann", last_name="Lee", username="ann_lee", language_code="en")
@@ -187,12 +188,7 @@ class UserWithoutDialogApiTest(ApiCase):
 
 
 class RateLimitApiTest(ApiCase):
-    def setUp(self):
-        os.environ.update(TOPICDESK_API_RATE="1", TOPICDESK_API_BURST="3")
-        try:
-            super().setUp()
-        finally:
-            del os.environ["TOPICDESK_API_RATE"], os.environ["TOPICDESK_API_BURST"]
+    extra_toml = "\n[api]\nrate_per_second = 1\nburst = 3\n"
 
     def test_429_with_retry_after_once_the_bucket_is_empty(self):
         statuses = [self.api(action="list_dialogs")[0] for _ in range(6)]

@@ -160,7 +160,7 @@ TEST_F(ConfigTest, TomlSyntaxErrorNamesTheLine) {
 
 TEST_F(ConfigTest, UnknownKeysAreRefusedWithTheirLine) {
   EXPECT_EQ(error_of("\n[servr]\n"), "topicdesk.toml:2: unknown key servr (allowed here: server, storage, telegram, "
-                                     "logging, tdlib, connection)");
+                                     "logging, api, tdlib, connection)");
   EXPECT_THAT(error_of("[server]\nlisten = \"127.0.0.1:1\"\nport = 1\n"),
               HasSubstr("topicdesk.toml:3: unknown key server.port"));
   EXPECT_THAT(error_of(connection("tokn = \"x\"\n")), HasSubstr("topicdesk.toml:5: unknown key connection[0].tokn"));
@@ -354,6 +354,15 @@ TEST_F(ConfigTest, ModesDefaultToBotAndAccountReadsTdlib) {
   EXPECT_EQ(config->tdlib.data_dir, "/var/td");
   EXPECT_THAT(config->redacted_summary(), Not(HasSubstr("0123456789abcdef")));
   EXPECT_THAT(config->redacted_summary(), HasSubstr("mode account"));
+}
+
+TEST_F(ConfigTest, ApiRateLimitIsReadAndChecked) {
+  auto config = parse("[api]\nrate_per_second = 0\nburst = 5\n");
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->api.rate_per_second, 0);
+  EXPECT_EQ(config->api.burst, 5);
+  EXPECT_THAT(error_of("[api]\nburst = 0\n"), HasSubstr("topicdesk.toml:2: api.burst"));
+  EXPECT_THAT(error_of("[api]\nrate = 5\n"), HasSubstr("unknown key rate"));
 }
 
 TEST_F(ConfigTest, ModeMistakesAreNamed) {
