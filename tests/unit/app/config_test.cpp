@@ -362,7 +362,7 @@ TEST_F(ConfigTest, ApiRateLimitIsReadAndChecked) {
   EXPECT_EQ(config->api.rate_per_second, 0);
   EXPECT_EQ(config->api.burst, 5);
   EXPECT_THAT(error_of("[api]\nburst = 0\n"), HasSubstr("topicdesk.toml:2: api.burst"));
-  EXPECT_THAT(error_of("[api]\nrate = 5\n"), HasSubstr("unknown key rate"));
+  EXPECT_THAT(error_of("[api]\nrate = 5\n"), HasSubstr("topicdesk.toml:2: unknown key api.rate (allowed here: rate_per_second, burst)"));
 }
 
 TEST_F(ConfigTest, ModeMistakesAreNamed) {
