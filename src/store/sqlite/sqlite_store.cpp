@@ -81,7 +81,15 @@ ConnectionRecord read_connection(const Query& q) {
 
 }  // namespace
 
-SqliteStore::SqliteStore(const std::string& path) : db_(path) { apply_pragmas(); }
+constexpr int kCheckpointEveryMs = 200;
+
+SqliteStore::SqliteStore(const std::string& path) : db_(path) {
+  apply_pragmas();
+  if (path != ":memory:" && !path.empty()) {
+    db_.exec_script("PRAGMA wal_autocheckpoint = 0;", "pragmas");  // the checkpointer's job now
+    checkpointer_ = std::make_unique<WalCheckpointer>(path, kCheckpointEveryMs);
+  }
+}
 
 void SqliteStore::apply_pragmas() {
   // Durability: WAL with synchronous=NORMAL commits without an fsync per transaction. A commit

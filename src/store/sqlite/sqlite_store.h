@@ -1,10 +1,12 @@
 // The Store on SQLite: one file in WAL mode, one connection guarded by a recursive mutex,
 // every statement prepared once and reused.
 #pragma once
+#include <memory>
 #include <mutex>
 #include <string>
 
 #include "store/sqlite/sqlite_db.h"
+#include "store/sqlite/wal_checkpointer.h"
 #include "store/store.h"
 
 namespace topicdesk::store {
@@ -106,6 +108,7 @@ class SqliteStore final : public Store {
   std::recursive_mutex mutex_;
   SqliteDb db_;
   int transaction_depth_ = 0;  // >0 while transaction() runs a body; nested calls join it
+  std::unique_ptr<WalCheckpointer> checkpointer_;  // files only; ":memory:" has no WAL
 };
 
 }  // namespace topicdesk::store

@@ -1,0 +1,56 @@
+#include "store/sqlite/wal_checkpointer.h"
+
+#include <spdlog/spdlog.h>
+#include <sqlite3.h>
+
+#include <chrono>
+
+#include "store/store.h"
+
+namespace topicdesk::store {
+
+WalCheckpointer::WalCheckpointer(std::string path, int interval_ms)
+    : path_(std::move(path)), interval_ms_(interval_ms) {
+  if (sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+    std::string message = db_ != nullptr ? sqlite3_errmsg(db_) : "out of memory";
+    sqlite3_close(db_);
+    throw StoreError(fmt::format("sqlite {}: the checkpoint connection cannot open: {}", path_, message));
+  }
+  sqlite3_busy_timeout(db_, 1000);
+  // A connection learns that the file is in WAL mode when it first reads it; until then a
+  // checkpoint call does nothing.
+  sqlite3_exec(db_, "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr);
+  thread_ = std::thread([this] { run(); });
+}
+
+WalCheckpointer::~WalCheckpointer() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+  sqlite3_close(db_);
+}
+
+int WalCheckpointer::checkpoints_done() const {
+  std::lock_guard lock(mutex_);
+  return checkpoints_done_;
+}
+
+void WalCheckpointer::run() {
+  std::unique_lock lock(mutex_);
+  while (!wake_.wait_for(lock, std::chrono::milliseconds(interval_ms_), [this] { return stopping_; })) {
+    lock.unlock();
+    int wal_frames = 0;
+    int copied = 0;
+    const int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &wal_frames, &copied);
+    lock.lock();
+    if (rc == SQLITE_OK && copied > 0) ++checkpoints_done_;
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+      spdlog::warn("sqlite {}: background checkpoint failed: {}", path_, sqlite3_errmsg(db_));
+    }
+  }
+}
+
+}  // namespace topicdesk::store
