@@ -153,9 +153,10 @@ class Sim:
 class Desk:
     """topicdesk run --config, restartable on the same data directory."""
 
-    def __init__(self, workdir, sim, connections, extra_toml="", port=None, config_text=None):
-        """Writes a config for `connections` (or takes `config_text` as is) and starts the desk."""
-        self.workdir, self.sim = workdir, sim
+    def __init__(self, workdir, sim, connections, extra_toml="", port=None, config_text=None, env=None):
+        """Writes a config for `connections` (or takes `config_text` as is) and starts the desk
+        (with `env` added to its environment)."""
+        self.workdir, self.sim, self.env = workdir, sim, env
         self.port = port or free_port()
         self.config_path = os.path.join(workdir, "topicdesk.toml")
         with open(self.config_path, "w") as f:
@@ -182,7 +183,7 @@ class Desk:
 
     def start(self):
         self.process = Process([TOPICDESK, "run", "--config", self.config_path],
-                               os.path.join(self.workdir, "topicdesk.log"))
+                               os.path.join(self.workdir, "topicdesk.log"), self.env)
         wait_until(self.healthy, what="topicdesk /healthz")
 
     def healthy(self):

@@ -13,9 +13,10 @@ def signature_ok(secret, body, header):
 
 
 class Receiver:
-    def __init__(self, port, answer=None):
-        """answer(path, event) -> (status, content_type, body); default 200 with an empty body."""
-        self.port = port
+    def __init__(self, port, answer=None, tls=None):
+        """answer(path, event) -> (status, content_type, body); default 200 with an empty body.
+        tls: an ssl.SSLContext to serve HTTPS with."""
+        self.port, self.tls = port, tls
         self.answer = answer or (lambda path, event: (200, "text/plain", ""))
         self.requests = []  # (path, headers dict, raw body bytes, parsed JSON)
         self.lock = threading.Lock()
@@ -45,6 +46,8 @@ class Receiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self.server.daemon_threads = True
+        if self.tls:
+            self.server.socket = self.tls.wrap_socket(self.server.socket, server_side=True)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
 
@@ -59,4 +62,4 @@ class Receiver:
             return [e for p, _, _, e in self.requests if path is None or p == path]
 
     def url(self, path="/hook"):
-        return f"http://127.0.0.1:{self.port}{path}"
+        return f"https://localhost:{self.port}{path}" if self.tls else f"http://127.0.0.1:{self.port}{path}"
