@@ -31,6 +31,32 @@ std::string cut_text(std::string text) {
   return text + "…";
 }
 
+// Where `text` stops being UTF-8 (RFC 3629: no overlong forms, surrogates or code points
+// above U+10FFFF), nullopt when it is. A plain-text answer must be UTF-8: the message goes
+// into the outbox as JSON, which cannot hold other bytes.
+std::optional<std::size_t> first_invalid_utf8(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    auto byte = [&](std::size_t at) { return static_cast<unsigned char>(text[at]); };
+    const unsigned char lead = byte(i);
+    std::size_t length = lead < 0x80                    ? 1
+                         : lead >= 0xC2 && lead <= 0xDF ? 2
+                         : lead >= 0xE0 && lead <= 0xEF ? 3
+                         : lead >= 0xF0 && lead <= 0xF4 ? 4
+                                                        : 0;
+    if (length == 0 || i + length > text.size()) return i;
+    for (std::size_t k = 1; k < length; ++k) {
+      if ((byte(i + k) & 0xC0) != 0x80) return i;
+    }
+    const unsigned char second = length > 1 ? byte(i + 1) : 0;
+    if ((lead == 0xE0 && second < 0xA0) || (lead == 0xED && second > 0x9F) ||
+        (lead == 0xF0 && second < 0x90) || (lead == 0xF4 && second > 0x8F))
+      return i;  // overlong, a surrogate, or above U+10FFFF
+    i += length;
+  }
+  return std::nullopt;
+}
+
 bool is_button_url(std::string_view url) {
   auto parsed = boost::urls::parse_absolute_uri(url);
   return parsed && (parsed->scheme() == "https" || parsed->scheme() == "http" || parsed->scheme() == "tg");
@@ -62,7 +88,8 @@ core::Result<json::array> keyboard_of(const json::value& buttons) {
 core::Result<std::optional<std::string>> json_answer(std::string_view body) {
   boost::system::error_code ec;
   json::value parsed = json::parse(body, ec);
-  if (ec || !parsed.is_object()) return core::make_error("the answer is not a JSON object");
+  if (ec) return core::make_error("the answer is not valid JSON (" + ec.message() + ")");
+  if (!parsed.is_object()) return core::make_error("the answer is not a JSON object");
   const auto& o = parsed.get_object();
   const auto* text = o.if_contains("text");
   if (text && !text->is_string()) return core::make_error("\"text\" must be a string");
@@ -87,6 +114,9 @@ core::Result<std::optional<std::string>> json_answer(std::string_view body) {
 core::Result<std::optional<std::string>> hook_answer_message(std::string_view content_type,
                                                              std::string_view body) {
   if (content_type == "application/json" || content_type.ends_with("+json")) return json_answer(body);
+  if (auto bad = first_invalid_utf8(body)) {
+    return core::make_error("the answer is not UTF-8 text (byte " + std::to_string(*bad) + ")");
+  }
   std::string text = core::trim(body);
   if (text.empty()) return std::optional<std::string>();
   return std::optional<std::string>(json::serialize(json::object{{"text", cut_text(std::move(text))}}));

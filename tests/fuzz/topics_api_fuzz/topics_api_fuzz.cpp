@@ -8,6 +8,7 @@
 // 7: a wrong one); bit 7 set: the request is sent kBurst + 5 times in one millisecond (drains
 // the rate limit's bucket, so 429s happen too).
 // With libFuzzer: build with -fsanitize=fuzzer -DTD_LIBFUZZER.
+#include <algorithm>
 #include <boost/json.hpp>
 #include <cstddef>
 #include <cstdint>
@@ -53,9 +54,11 @@ const std::map<unsigned, std::set<std::string>>& documented_codes() {
   return codes;
 }
 
+// Prints what went wrong (inputs cut to their first 2000 bytes) and stops, as libFuzzer expects.
 [[noreturn]] void violated(const char* what, std::string_view input, std::string_view detail) {
-  std::fprintf(stderr, "topics_api_fuzz: %s\n--- body ---\n%.*s\n--- answer ---\n%.*s\n", what,
-               static_cast<int>(input.size()), input.data(), static_cast<int>(detail.size()), detail.data());
+  auto cut = [](std::string_view text) { return static_cast<int>(std::min<std::size_t>(text.size(), 2000)); };
+  std::fprintf(stderr, "topics_api_fuzz: %s\n--- body ---\n%.*s\n--- answer ---\n%.*s\n", what, cut(input),
+               input.data(), cut(detail), detail.data());
   std::abort();
 }
 
