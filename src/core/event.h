@@ -23,6 +23,10 @@ enum class EventKind {
   // accounts (issue 4): the answer to an operator's /new. `text` is the query (@name or +phone),
   // `from` the user found (id 0: nobody), chat_id the backend group. Made by the dispatcher.
   kUserResolved,
+  // A message the connection sent from elsewhere was edited (the program's editMessage…, the
+  // other session or the owner's app): the intercepted copy follows. Fields as kOutgoingSeen;
+  // issue 4 follow-up.
+  kOutgoingEdit,
 };
 
 // Every Telegram message content type topicdesk distinguishes. Copies go through
@@ -72,6 +76,8 @@ struct Event {
   // kOutgoingSeen: the message's Bot API `reply_markup` (inline keyboard) as compact JSON, so
   // the intercepted copy can list its buttons; empty when none.
   std::string reply_markup_json;
+  // kOutgoingEdit: the media itself was replaced (editMessageMedia), not only text or buttons.
+  bool media_replaced = false;
 
   // --- accounts (issue 4) ---
   // A message in a group the account monitors (MONITOR_GROUPS, chat_id < 0): the group's title.

@@ -9,7 +9,7 @@ namespace topicdesk::core {
 namespace json = boost::json;
 namespace {
 
-constexpr std::array<std::pair<EventKind, const char*>, 12> kEventKindNames{{
+constexpr std::array<std::pair<EventKind, const char*>, 13> kEventKindNames{{
     {EventKind::kUserMessage, "user_message"},
     {EventKind::kUserEdit, "user_edit"},
     {EventKind::kUserReaction, "user_reaction"},
@@ -22,6 +22,7 @@ constexpr std::array<std::pair<EventKind, const char*>, 12> kEventKindNames{{
     {EventKind::kTopicReopenedInApp, "topic_reopened_in_app"},
     {EventKind::kOutgoingSeen, "outgoing_seen"},
     {EventKind::kUserResolved, "user_resolved"},  // accounts (issue 4)
+    {EventKind::kOutgoingEdit, "outgoing_edit"},  // issue 4 follow-up
 }};
 
 constexpr std::array<std::pair<ContentKind, const char*>, 18> kContentKindNames{{
@@ -135,6 +136,7 @@ std::string event_to_json(const Event& e) {
                    {"new_reactions", std::move(reactions)}};
   if (!e.reply_markup_json.empty()) obj["reply_markup_json"] = e.reply_markup_json;  // issue 4
   if (!e.chat_title.empty()) obj["chat_title"] = e.chat_title;  // accounts (issue 4)
+  if (e.media_replaced) obj["media_replaced"] = true;           // issue 4 follow-up
   return json::serialize(obj);
 }
 
@@ -175,6 +177,7 @@ void read_event_fields(Reader& r, Event& e, std::string& kind, std::string& cont
   r.get("new_reactions", e.new_reactions);
   r.get("reply_markup_json", e.reply_markup_json);  // issue 4
   r.get("chat_title", e.chat_title);                // accounts (issue 4)
+  r.get("media_replaced", e.media_replaced);        // issue 4 follow-up
 }
 
 }  // namespace

@@ -340,7 +340,10 @@ std::optional<Dispatcher::Call> Dispatcher::build_call(Prepared& p) {
       kind == job::kCopyAlbumToUser) {
     return copy_call(p);
   }
-  if (kind == job::kEditText || kind == job::kEditCaption || kind == job::kSetReaction) return edit_call(p);
+  if (kind == job::kEditText || kind == job::kEditCaption || kind == job::kSetReaction ||
+      kind == job::kInterceptEditText) {  // issue 4 follow-up: edits of intercepted copies
+    return edit_call(p);
+  }
   if (kind == job::kInterceptText || kind == job::kInterceptCopy) return intercept_call(p);  // issue 4
   if (kind == job::kAnnounceTopic) return announce_call(p);  // accounts (issue 4)
   Call call{.params = target_of(p)};
@@ -463,7 +466,7 @@ std::optional<Dispatcher::Call> Dispatcher::edit_call(Prepared& p) {
     return std::nullopt;
   }
   Call call{.params = json::object{{"chat_id", p.chat}, {"message_id", message}}};
-  if (kind == job::kEditText) {
+  if (kind == job::kEditText || kind == job::kInterceptEditText) {
     call.method = "editMessageText";
     call.params["text"] = pl.text;
     add_entities(call.params, "entities", pl.entities_json);

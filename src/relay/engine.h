@@ -104,6 +104,8 @@ class Engine {
   void open_intercepted_dialog(store::Dialog& dialog, core::UnixMillis now);
   void gather_intercepted_album(const store::Dialog& dialog, const core::Event& event, core::UnixMillis now);
   void flush_intercepted_album(const store::Dialog& dialog, core::UnixMillis now);
+  // Edits of intercepted messages (issue 4 follow-up): engine_intercept_edit.cpp
+  void on_outgoing_edit(const core::Event& event, core::UnixMillis now);
 
   store::Dialog open_dialog(const core::Event& event, core::UnixMillis now);
   void reopen_dialog(store::Dialog& dialog, core::UnixMillis now);

@@ -244,8 +244,10 @@ std::string buttons_as_text(std::string_view reply_markup_json) {
   return out;
 }
 
-MarkedText mark_intercepted(const Event& e, std::size_t max_units) {
-  const std::string head = intercept_marker(sent_by_human(e)) + "\n";
+MarkedText mark_intercepted(const Event& e, std::size_t max_units, std::string_view note) {
+  std::string head = intercept_marker(sent_by_human(e));
+  if (!note.empty()) head += " · " + std::string(note);
+  head += "\n";
   const std::size_t head_units = core::utf16_length(head);
   std::string text = head + e.text;
   const std::size_t body_end = core::utf16_length(text);

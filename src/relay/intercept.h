@@ -40,7 +40,11 @@ struct MarkedText {
 };
 
 // marker + "\n" + the event's text (formatting kept) + the buttons, cut to `max_units`
-// UTF-16 units ("…" at the cut; entities past the cut are dropped).
-MarkedText mark_intercepted(const core::Event& event, std::size_t max_units);
+// UTF-16 units ("…" at the cut; entities past the cut are dropped). A non-empty `note` is added
+// to the marker line ("📤 Sent by the bot's program · new media").
+MarkedText mark_intercepted(const core::Event& event, std::size_t max_units, std::string_view note = {});
+
+// The marker line's note on a copy made again because the program replaced the media.
+inline constexpr std::string_view kMediaReplacedNote = "new media";
 
 }  // namespace topicdesk::relay

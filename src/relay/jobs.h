@@ -36,6 +36,10 @@ inline constexpr std::string_view kInterceptText = "intercept_text";  // sendMes
 // copyMessage user chat → topic; non-empty text replaces the caption (marked), empty text
 // (content without a caption) gets the marker as an inline button instead.
 inline constexpr std::string_view kInterceptCopy = "intercept_copy";
+// editMessageText of an intercepted text copy (text = the marked text). Its own kind because the
+// copy was posted by the bot even on account connections, whose kEditText goes through the
+// account's session (issue 4 follow-up).
+inline constexpr std::string_view kInterceptEditText = "intercept_edit_text";
 // --- Integrations (issue 5): a command hook's answer in the topic; `text` holds the
 // sendMessage fields as JSON ({"text", "parse_mode"?, "reply_markup"?}).
 inline constexpr std::string_view kHookAnswer = "hook_answer";

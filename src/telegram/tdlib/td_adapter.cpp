@@ -266,20 +266,44 @@ core::Result<std::optional<core::Event>> content_update_event(const json::object
   }
   const Side side = side_of(*chat_id, context);
   const core::MessageId bot_id = to_bot_message_id(*message_id);
-  if (side == Side::kIgnored || bot_id == 0 || profiles.is_outgoing(*chat_id, *message_id)) {
-    return std::optional<core::Event>{};  // the owner's own edits are not the user's
+  const ProfileCache::Outgoing* outgoing = profiles.outgoing(*chat_id, *message_id);
+  // The desk's own sends are its business; an outgoing message sent from elsewhere was
+  // intercepted, and its edit is the owner's (or the other session's), never the user's.
+  if (side == Side::kIgnored || bot_id == 0 || (outgoing && (!outgoing->elsewhere || side != Side::kUser))) {
+    return std::optional<core::Event>{};
   }
   core::Event event;
   event.kind = kind_for(side, false, true);
   event.chat_id = *chat_id;
   event.message_id = bot_id;
   event.date = now;
-  if (*chat_id > 0) event.from = person_or_id(profiles, *chat_id);
+  if (outgoing) {
+    event.kind = EventKind::kOutgoingEdit;
+    event.from = person_or_id(profiles, context.self_id);
+    event.from.is_bot = outgoing->by_bot;
+    event.sender_is_bot = outgoing->by_bot;
+  } else if (*chat_id > 0) {
+    event.from = person_or_id(profiles, *chat_id);
+  }
   read_content(*content, event);
   event.update_id =
       stable_update_id("e:" + std::to_string(*chat_id) + ":" + std::to_string(bot_id) + ":" +
                        std::string(type_of(*content)) + ":" + event.text + ":" + event.entities_json);
   return std::optional<core::Event>(std::move(event));
+}
+
+// How an outgoing message reported by `update_type` was sent (ProfileCache::Outgoing).
+ProfileCache::Outgoing outgoing_kind(std::string_view update_type, const json::object& message,
+                                     const ProfileCache& profiles) {
+  const bool sent_here = update_type == "updateMessageSendSucceeded" ||
+                         (message.contains("sending_state") && !message.at("sending_state").is_null());
+  if (sent_here) return {};
+  bool by_bot = false;
+  if (const auto* sender = object_field(message, "sender_id"); sender && type_of(*sender) == "messageSenderUser") {
+    const auto* known = profiles.find(int_field(*sender, "user_id"));
+    by_bot = known != nullptr && known->is_bot;
+  }
+  return {.elsewhere = true, .by_bot = by_bot};
 }
 
 }  // namespace
@@ -417,16 +441,25 @@ const core::Person* ProfileCache::find(core::UserId id) const {
   return it == people_.end() ? nullptr : &it->second;
 }
 
-void ProfileCache::remember_outgoing(core::ChatId chat_id, std::int64_t td_message_id) {
+void ProfileCache::remember_outgoing(core::ChatId chat_id, std::int64_t td_message_id, Outgoing how) {
   if (outgoing_order_.size() >= kOutgoingMemory) {
     outgoing_.erase(outgoing_order_.front());
     outgoing_order_.pop_front();
   }
-  if (outgoing_.insert({chat_id, td_message_id}).second) outgoing_order_.emplace_back(chat_id, td_message_id);
+  // The first report decides: a message sent here is announced with sending_state and confirmed
+  // by updateMessageSendSucceeded, never "from elsewhere".
+  if (outgoing_.emplace(MessageKey{chat_id, td_message_id}, how).second) {
+    outgoing_order_.emplace_back(chat_id, td_message_id);
+  }
 }
 
 bool ProfileCache::is_outgoing(core::ChatId chat_id, std::int64_t td_message_id) const {
   return outgoing_.contains({chat_id, td_message_id});
+}
+
+const ProfileCache::Outgoing* ProfileCache::outgoing(core::ChatId chat_id, std::int64_t td_message_id) const {
+  auto it = outgoing_.find({chat_id, td_message_id});
+  return it == outgoing_.end() ? nullptr : &it->second;
 }
 
 // --- events ---------------------------------------------------------------------------
@@ -493,7 +526,8 @@ std::optional<Incoming> make_incoming(const json::object& update, const AdapterC
   if (type == "updateNewMessage" || type == "updateMessageSendSucceeded") {
     const auto* message = object_field(update, "message");
     if (message != nullptr && flag_field(*message, "is_outgoing")) {
-      profiles.remember_outgoing(int_field(*message, "chat_id"), int_field(*message, "id"));
+      profiles.remember_outgoing(int_field(*message, "chat_id"), int_field(*message, "id"),
+                                 outgoing_kind(type, *message, profiles));
     }
   }
   auto event = event_from_update(update, context, profiles, now);

@@ -8,6 +8,10 @@
 //     sent through this client (no sending_state)           → kOutgoingSeen (intercepted)
 //   updateNewMessage in the backend group                   → kOperatorMessage (not our own sends)
 //   updateMessageContent in a private chat / backend group  → kUserEdit / kOperatorEdit
+//   updateMessageContent of an outgoing message first seen
+//     as kOutgoingSeen (sent from elsewhere)                → kOutgoingEdit (the copy follows)
+//   updateMessageContent of a message sent through this
+//     client (the desk's own copies)                        → nothing
 //   updateMessageEdited                                     → nothing (carries no content;
 //                                                             updateMessageContent precedes it)
 //   other chats (groups, channels, secret chats)            → nothing unless monitor_groups
@@ -19,8 +23,8 @@
 #include <boost/json/value.hpp>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <optional>
-#include <set>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -71,14 +75,22 @@ class ProfileCache {
   const core::Person* find(core::UserId id) const;
   std::size_t size() const { return people_.size(); }
 
-  void remember_outgoing(core::ChatId chat_id, std::int64_t td_message_id);
+  // How an outgoing message was sent: through this client (the desk) or from elsewhere (the
+  // account's other apps, the bot's other session), and then whether a bot sent it.
+  struct Outgoing {
+    bool elsewhere = false;
+    bool by_bot = false;
+  };
+  void remember_outgoing(core::ChatId chat_id, std::int64_t td_message_id, Outgoing how);
   bool is_outgoing(core::ChatId chat_id, std::int64_t td_message_id) const;
+  const Outgoing* outgoing(core::ChatId chat_id, std::int64_t td_message_id) const;
   static constexpr std::size_t kOutgoingMemory = 10000;
 
  private:
+  using MessageKey = std::pair<core::ChatId, std::int64_t>;
   std::unordered_map<core::UserId, core::Person> people_;
-  std::set<std::pair<core::ChatId, std::int64_t>> outgoing_;
-  std::deque<std::pair<core::ChatId, std::int64_t>> outgoing_order_;  // oldest first, for eviction
+  std::map<MessageKey, Outgoing> outgoing_;
+  std::deque<MessageKey> outgoing_order_;  // oldest first, for eviction
 };
 
 struct AdapterContext {
@@ -102,6 +114,8 @@ core::Result<std::optional<core::Event>> event_from_update(const boost::json::ob
 // deterministic: bit 62 set (never clashes with Bot API update ids) + a hash of what happened
 // (chat, message, and for edits the new content), so a redelivered update dedupes.
 // Also feeds `profiles` from updateUser, updateNewMessage (outgoing) and updateMessageSendSucceeded.
+// Outgoing messages are remembered in memory only (kOutgoingMemory): after a restart, an edit of
+// a message sent before it cannot be told from the user's own edit.
 std::optional<Incoming> make_incoming(const boost::json::object& update, const AdapterContext& context,
                                       ProfileCache& profiles, core::UnixMillis now);
 
