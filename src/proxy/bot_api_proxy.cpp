@@ -14,6 +14,7 @@
 
 #include "core/event_json.h"
 #include "http/webhook_ingress.h"
+#include "proxy/proxy_parsing.h"
 #include "telegram/redact.h"
 
 namespace topicdesk::proxy {
@@ -59,85 +60,11 @@ http::Response api_ok(const json::value& result) {
   return api_json(200, json::serialize(o));
 }
 
-std::optional<std::int64_t> int_param(const json::object& params, std::string_view key) {
-  const auto* v = params.if_contains(key);
-  if (!v) return std::nullopt;
-  if (const auto* i = v->if_int64()) return *i;
-  if (const auto* s = v->if_string()) {
-    try {
-      return std::stoll(std::string(*s));
-    } catch (const std::exception&) {
-      return std::nullopt;
-    }
-  }
-  return std::nullopt;
-}
-
-// allowed_updates as a list; nullopt when not given. Accepts a JSON array or its text.
-std::optional<std::vector<std::string>> list_param(const json::object& params, std::string_view key) {
-  const auto* v = params.if_contains(key);
-  if (!v) return std::nullopt;
-  json::value parsed;
-  if (const auto* s = v->if_string()) {
-    boost::system::error_code ec;
-    parsed = json::parse(*s, ec);
-    if (ec) return std::nullopt;
-    v = &parsed;
-  }
-  const auto* array = v->if_array();
-  if (!array) return std::nullopt;
-  std::vector<std::string> out;
-  for (const auto& item : *array) {
-    if (item.is_string()) out.emplace_back(item.get_string());
-  }
-  return out;
-}
-
 const std::set<std::string, std::less<>> kSendMethods = {
     "sendmessage",   "sendphoto",     "sendvideo",     "sendanimation", "sendaudio",    "senddocument",
     "sendvoice",     "sendvideonote", "sendsticker",   "sendlocation",  "sendvenue",    "sendcontact",
     "sendpoll",      "senddice",      "sendmediagroup", "sendinvoice",  "sendgame",     "sendpaidmedia",
     "copymessage",   "copymessages",  "forwardmessage", "forwardmessages"};
-
-void add_pair(json::object& params, std::string_view key, std::string_view value) {
-  params[key] = value;
-}
-
-void add_urlencoded(json::object& params, std::string_view text) {
-  auto parsed = boost::urls::parse_query(text);
-  if (!parsed) return;
-  boost::urls::encoding_opts form;
-  form.space_as_plus = true;  // application/x-www-form-urlencoded writes spaces as '+'
-  for (auto param : *parsed) {
-    if (param.has_value) add_pair(params, param.key.decode(form), param.value.decode(form));
-  }
-}
-
-// The text fields of a multipart/form-data body (files are skipped).
-void add_multipart(json::object& params, std::string_view body, std::string_view content_type) {
-  auto at = content_type.find("boundary=");
-  if (at == std::string_view::npos) return;
-  std::string boundary(content_type.substr(at + 9));
-  if (!boundary.empty() && boundary.front() == '"') boundary = boundary.substr(1, boundary.find('"', 1) - 1);
-  std::string delimiter = "--" + boundary;
-  std::size_t pos = body.find(delimiter);
-  while (pos != std::string_view::npos) {
-    std::size_t head = pos + delimiter.size();
-    std::size_t head_end = body.find("\r\n\r\n", head);
-    if (head_end == std::string_view::npos) return;
-    std::size_t next = body.find(delimiter, head_end);
-    if (next == std::string_view::npos) return;
-    std::string_view headers = body.substr(head, head_end - head);
-    std::string_view value = body.substr(head_end + 4, next - head_end - 4);
-    if (value.ends_with("\r\n")) value.remove_suffix(2);
-    auto name_at = headers.find("name=\"");
-    if (name_at != std::string_view::npos && headers.find("filename=") == std::string_view::npos) {
-      auto name_end = headers.find('"', name_at + 6);
-      if (name_end != std::string_view::npos) add_pair(params, headers.substr(name_at + 6, name_end - name_at - 6), value);
-    }
-    pos = next;
-  }
-}
 
 core::Event bare_sent_message(core::ChatId chat, core::MessageId id, core::UserId bot_id) {
   core::Event e;
@@ -206,28 +133,6 @@ std::optional<ProgramUpdate> classify_update(std::string_view raw_json, core::Ch
   }
   if (group_id != 0 && out.chat_id == group_id) return std::nullopt;
   return out;
-}
-
-json::object call_params(const http::Request& request) {
-  json::object params;
-  std::string_view target = request.target();
-  if (auto q = target.find('?'); q != std::string_view::npos) add_urlencoded(params, target.substr(q + 1));
-  std::string_view type;
-  if (auto it = request.find(bhttp::field::content_type); it != request.end()) type = it->value();
-  const std::string& body = request.body();
-  if (body.empty()) return params;
-  if (type.starts_with("application/json")) {
-    boost::system::error_code ec;
-    json::value v = json::parse(body, ec);
-    if (!ec && v.is_object()) {
-      for (auto& [key, value] : v.get_object()) params[key] = value;
-    }
-  } else if (type.starts_with("application/x-www-form-urlencoded")) {
-    add_urlencoded(params, body);
-  } else if (type.starts_with("multipart/form-data")) {
-    add_multipart(params, body, type);
-  }
-  return params;
 }
 
 std::vector<core::Event> sent_messages(std::string_view method, const json::object& params, const json::value& result,
