@@ -14,6 +14,9 @@ using core::EventKind;
 namespace {
 
 constexpr std::int64_t kMillisPerSecond = 1000;
+// Bounds that keep the conversions to milliseconds and to TDLib ids from overflowing.
+constexpr std::int64_t kMaxUnixSeconds = INT64_MAX / kMillisPerSecond;
+constexpr std::int64_t kMaxServerId = INT64_MAX / kMessageIdFactor;
 constexpr core::UserId kChannelBotId = 136817688;  // the Bot API's "from" of messages sent as a channel
 constexpr std::uint64_t kUpdateIdMark = std::uint64_t{1} << 62;
 
@@ -217,10 +220,14 @@ core::MessageId read_reply_to(const json::object& message, std::int64_t td_threa
   return to_bot_message_id(replied);
 }
 
-std::int64_t td_thread_of(const json::object& message) {
+// nullopt: a forum topic id no message id can have (it would overflow as a TDLib id).
+std::optional<std::int64_t> td_thread_of(const json::object& message) {
   if (auto thread = int_field(message, "message_thread_id"); thread != 0) return thread;
   const auto* topic = object_field(message, "topic_id");  // newer TDLib: messageTopicForum
-  return topic != nullptr ? int_field(*topic, "forum_topic_id") * kMessageIdFactor : 0;
+  if (topic == nullptr) return 0;
+  const std::int64_t forum_topic = int_field(*topic, "forum_topic_id");
+  if (forum_topic < 0 || forum_topic > kMaxServerId) return std::nullopt;
+  return forum_topic * kMessageIdFactor;
 }
 
 void read_content(const json::object& content, core::Event& event) {
@@ -479,15 +486,20 @@ core::Result<std::optional<core::Event>> event_from_message(const json::object& 
   const core::MessageId bot_id = to_bot_message_id(*message_id);
   if (side == Side::kIgnored || sent_here || bot_id == 0) return std::optional<core::Event>{};
 
+  const std::int64_t date = int_field(message, "date");
+  if (date < 0 || date > kMaxUnixSeconds)
+    return core::make_error("message.date must be a Unix time in seconds");
+  const auto td_thread = td_thread_of(message);
+  if (!td_thread) return core::make_error("message.topic_id.forum_topic_id is out of range");
+
   core::Event event;
   event.kind = kind_for(side, outgoing, false);
   event.chat_id = *chat_id;
   event.message_id = bot_id;
-  event.date = int_field(message, "date") * kMillisPerSecond;
+  event.date = date * kMillisPerSecond;
   read_sender(message, profiles, event);
-  const std::int64_t td_thread = td_thread_of(message);
-  if (side == Side::kGroup) event.thread_id = to_bot_thread_id(td_thread);
-  event.reply_to_message_id = read_reply_to(message, td_thread, *chat_id);
+  if (side == Side::kGroup) event.thread_id = to_bot_thread_id(*td_thread);
+  event.reply_to_message_id = read_reply_to(message, *td_thread, *chat_id);
   read_content(*content, event);
   if (std::string album = std::to_string(int_field(message, "media_album_id")); album != "0") {
     event.media_group_id = std::move(album);
