@@ -6,7 +6,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <cctype>
+#include <charconv>
 #include <deque>
+#include <limits>
 #include <set>
 
 #include "telegram/tdlib/td_adapter.h"
@@ -91,6 +93,17 @@ json::object bot_chat(const json::object& chat) {
   return result;
 }
 
+// The number ending a 429's message ("Too Many Requests: retry after 5"), 0 without one. A
+// number too large for an int is capped rather than thrown on (std::stoi did).
+int retry_after_seconds(const std::string& message) {
+  const auto last_non_digit = message.find_last_not_of("0123456789");
+  if (last_non_digit == std::string::npos || last_non_digit + 1 == message.size()) return 0;
+  int seconds = 0;
+  const char* digits = message.data() + last_non_digit + 1;
+  auto [end, error] = std::from_chars(digits, message.data() + message.size(), seconds);
+  return error == std::errc::result_out_of_range ? std::numeric_limits<int>::max() : seconds;
+}
+
 // reply_parameters.message_id (Bot API 7) or the older reply_to_message_id.
 std::int64_t reply_target(const json::object& params) {
   if (const auto* reply = params.if_contains("reply_parameters"); reply != nullptr && reply->is_object()) {
@@ -123,9 +136,7 @@ ApiResult api_error_from_td(const json::object& error) {
     case 429: {
       r.description =
           starts_with_ci(message, "Too Many Requests") ? message : "Too Many Requests: " + message;
-      const auto digits = message.find_last_not_of("0123456789");
-      if (digits != std::string::npos && digits + 1 < message.size())
-        r.retry_after = std::stoi(message.substr(digits + 1));
+      r.retry_after = retry_after_seconds(message);
       break;
     }
     default:

@@ -1,4 +1,4 @@
-// Found by td_adapter_fuzz under UBSan: a message whose date or forum topic id was too large
+// Found with td_adapter_fuzz (its extreme inputs): a message whose date or forum topic id was too large
 // overflowed a signed multiplication (seconds → milliseconds, topic → TDLib message id). Such
 // a message is now a parse error naming the field, like any other malformed update.
 #include <gtest/gtest.h>
@@ -7,6 +7,7 @@
 #include <string>
 
 #include "telegram/tdlib/td_adapter.h"
+#include "telegram/tdlib/td_frontend_api.h"
 
 namespace topicdesk::telegram::tdlib {
 namespace {
@@ -46,6 +47,19 @@ TEST(TdAdapterRegression, ForumTopicIdsBeyondMessageIdsAreAnError) {
   auto topic = adapt(R"("date":1,"topic_id":{"@type":"messageTopicForum","forum_topic_id":100},)");
   ASSERT_TRUE(topic && topic->event);
   EXPECT_EQ(topic->event->thread_id, 100);
+}
+
+// Found by td_adapter_fuzz: TDLib's 429 with a retry time too large for an int made std::stoi
+// throw out of api_error_from_td, into the account connection's send. Now it is capped.
+TEST(TdAdapterRegression, HugeRetryAfterIsCappedNotThrown) {
+  auto error = [](std::string message) {
+    return api_error_from_td(boost::json::object{{"@type", "error"}, {"code", 429}, {"message", message}});
+  };
+  EXPECT_EQ(error("Too Many Requests: retry after 99999999999999").retry_after, 2147483647);
+  EXPECT_EQ(error("Too Many Requests: retry after 5").retry_after, 5);
+  EXPECT_EQ(error("Too Many Requests: retry after 5").error_code, 429);
+  EXPECT_EQ(error("Too Many Requests").retry_after, 0);
+  EXPECT_EQ(error("12345").retry_after, 0) << "a number alone is no retry time";
 }
 
 }  // namespace

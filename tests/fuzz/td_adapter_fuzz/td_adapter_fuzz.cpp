@@ -17,6 +17,7 @@
 
 #include "core/event_json.h"
 #include "telegram/tdlib/td_adapter.h"
+#include "telegram/tdlib/td_frontend_api.h"
 
 namespace {
 namespace json = boost::json;
@@ -119,6 +120,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (const auto* user = update.if_contains("user"); user && user->is_object()) {
     (void)tdlib::bot_user(user->get_object());  // /new answers with it
   }
+  if (const auto* type = update.if_contains("@type");
+      type && type->is_string() && type->get_string() == "error") {
+    // TDLib's answer to a request the dispatcher made: a Bot API error the dispatcher can act on.
+    auto error = tdlib::api_error_from_td(update);
+    if (error.ok || error.retry_after < 0)
+      violated("a TDLib error became no error", input, error.description);
+    ++outcomes()["error answer"];
+  }
   return 0;
 }
 
@@ -149,6 +158,9 @@ const std::vector<std::string>
             R"({"@type":"updateAuthorizationState","authorization_state":{"@type":"authorizationStateWaitPhoneNumber"},"@client_id":1})",
             R"({"@type":"updateConnectionState","state":{"@type":"connectionStateReady"}})",
             R"({"@type":"error","code":400,"message":"Method not supported by tgsim","@extra":"7"})",
+            R"({"@type":"error","code":429,"message":"Too Many Requests: retry after 5","@extra":"8"})",
+            R"({"@type":"error","code":403,"message":"USER_IS_BLOCKED"})",
+            R"({"@type":"error","code":404,"message":"Chat not found"})",
 };
 
 constexpr std::string_view kInteresting = "{}[]\":,-0123456789.eE\\\"@_";
@@ -166,6 +178,7 @@ int main(int argc, char** argv) {
        .seeds = kSeeds,
        .extremes =
            {std::string(100000, '[') + std::string(100000, ']'),
+            R"({"@type":"error","code":429,"message":"Too Many Requests: retry after 99999999999999"})",
             message_head + R"("date":9223372036854775807,)" + text_content,
             message_head + R"("date":"-9223372036854775808",)" + text_content,
             message_head + R"("topic_id":{"forum_topic_id":9223372036854775807},)" + text_content,
