@@ -153,6 +153,7 @@ void Engine::route(const Event& e, UnixMillis now) {
     case EventKind::kTopicClosedInApp: return on_topic_closed_in_app(e, now);
     case EventKind::kTopicReopenedInApp: return on_topic_reopened_in_app(e, now);
     case EventKind::kOutgoingSeen: return on_outgoing_seen(e, now);  // issue 4: engine_intercept.cpp
+    case EventKind::kOutgoingEdit: return on_outgoing_edit(e, now);  // issue 4: engine_intercept_edit.cpp
     case EventKind::kUserResolved: return;  // route_account_event (issue 4)
   }
 }
