@@ -2,6 +2,7 @@
 // Telegram's updates. The relay never sees raw Bot API or TDLib JSON, only these.
 #pragma once
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/ids.h"
@@ -35,6 +36,12 @@ enum class ContentKind {
   kText, kPhoto, kVideo, kAnimation, kDocument, kAudio, kVoice, kVideoNote, kSticker,
   kLocation, kVenue, kContact, kPoll, kDice, kStory, kGame, kInvoice, kOther,
 };
+
+// media_group_id of kOutgoingSeen events for messages a transport knows only by id (the
+// program's copyMessage / copyMessages / forwardMessages answer MessageIds, not Messages): the
+// ids of one call share "copied:<first id>", so the relay copies them from the user's chat in
+// one copyMessages behind one marker line (issue 4 follow-up).
+inline constexpr std::string_view kCopiedBatchPrefix = "copied:";
 
 struct Person {
   UserId id = 0;

@@ -66,6 +66,10 @@ const std::set<std::string, std::less<>> kSendMethods = {
     "sendpoll",      "senddice",      "sendmediagroup", "sendinvoice",  "sendgame",     "sendpaidmedia",
     "copymessage",   "copymessages",  "forwardmessage", "forwardmessages"};
 
+// Edits of the program's own messages (issue 4 follow-up): answered with the edited Message.
+const std::set<std::string, std::less<>> kEditMethods = {"editmessagetext", "editmessagecaption",
+                                                         "editmessagereplymarkup", "editmessagemedia"};
+
 core::Event bare_sent_message(core::ChatId chat, core::MessageId id, core::UserId bot_id) {
   core::Event e;
   e.kind = core::EventKind::kOutgoingSeen;
@@ -140,17 +144,22 @@ std::vector<core::Event> sent_messages(std::string_view method, const json::obje
   std::vector<core::Event> out;
   std::string name = lowercase(method);
   if (!kSendMethods.contains(name)) return out;
+  std::string copied_batch;  // media_group_id shared by the ids of one copy call
   auto collect = [&](const json::value& item) {
     if (auto e = message_event(item, context)) {
       out.push_back(std::move(*e));
       return;
     }
-    // copyMessage(s) / forwardMessages answer MessageIds: the chat is the call's.
+    // copyMessage(s) / forwardMessages answer MessageIds: the chat is the call's, the content
+    // unknown. The relay copies them from the user's chat together (core::kCopiedBatchPrefix).
     const auto* o = item.if_object();
     if (!o || o->contains("chat")) return;
     auto chat = int_param(params, "chat_id");
     const auto* id = o->if_contains("message_id");
-    if (chat && *chat > 0 && id && id->is_int64()) out.push_back(bare_sent_message(*chat, id->get_int64(), context.bot_id));
+    if (!chat || *chat <= 0 || !id || !id->is_int64()) return;
+    if (copied_batch.empty()) copied_batch = std::string(core::kCopiedBatchPrefix) + std::to_string(id->get_int64());
+    out.push_back(bare_sent_message(*chat, id->get_int64(), context.bot_id));
+    out.back().media_group_id = copied_batch;
   };
   if (const auto* array = result.if_array()) {
     for (const auto& item : *array) collect(item);
@@ -158,6 +167,17 @@ std::vector<core::Event> sent_messages(std::string_view method, const json::obje
     collect(result);
   }
   return out;
+}
+
+std::optional<core::Event> edited_message(std::string_view method, const json::value& result,
+                                          const telegram::ParseContext& context) {
+  std::string name = lowercase(method);
+  if (!kEditMethods.contains(name)) return std::nullopt;
+  auto e = message_event(result, context);  // inline messages answer `true`: not an object
+  if (!e) return std::nullopt;
+  e->kind = core::EventKind::kOutgoingEdit;
+  e->media_replaced = name == "editmessagemedia";
+  return e;
 }
 
 // ---- the proxy ---------------------------------------------------------------------------
@@ -364,10 +384,12 @@ struct BotApiProxy::Impl : std::enable_shared_from_this<Impl> {
     }
   }
 
-  // A successful send to a private chat becomes intercepted events in the inbox.
+  // A successful send to a private chat (or an edit of such a message) becomes intercepted
+  // events in the inbox, committed before the program gets its answer.
   void intercept(const ProxyConnection& c, const std::string& method, const json::object& params,
                  const http::Response& answer) {
-    if (!c.intercept || answer.result_int() != 200 || !kSendMethods.contains(method)) return;
+    if (!c.intercept || answer.result_int() != 200) return;
+    if (!kSendMethods.contains(method) && !kEditMethods.contains(method)) return;
     boost::system::error_code ec;
     json::value v = json::parse(answer.body(), ec);
     if (ec || !v.is_object()) return;
@@ -375,6 +397,7 @@ struct BotApiProxy::Impl : std::enable_shared_from_this<Impl> {
     if (!result) return;
     telegram::ParseContext context{c.bot_id, {c.group_id}};
     auto events = sent_messages(method, params, *result, context);
+    if (auto edit = edited_message(method, *result, context)) events.push_back(std::move(*edit));
     if (events.empty()) return;
     store.transaction([&] {
       std::int64_t seq = 0;

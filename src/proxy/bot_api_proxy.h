@@ -3,7 +3,8 @@
 // unchanged, except the update calls, which the proxy serves itself from the program's queue:
 // the desk polls Telegram once, stores each update for the relay AND for the program in one
 // transaction (keep_for_program), and the program gets them through getUpdates or its webhook.
-// Messages the program sends to private chats become kOutgoingSeen events (intercepted).
+// Messages the program sends to private chats become kOutgoingSeen events (intercepted), its
+// edits of them kOutgoingEdit events (the intercepted copy follows).
 #pragma once
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -50,6 +51,12 @@ std::optional<ProgramUpdate> classify_update(std::string_view raw_json, core::Ch
 // (update_id left 0). `params` are the call's parameters (for copyMessage's chat_id).
 std::vector<core::Event> sent_messages(std::string_view method, const boost::json::object& params,
                                        const boost::json::value& result, const telegram::ParseContext& context);
+
+// The edited message of a successful editMessageText / Caption / ReplyMarkup / Media call in a
+// private chat as a kOutgoingEdit event (update_id left 0); nullopt for other methods, other
+// chats and inline messages (whose answer is `true`). Issue 4 follow-up.
+std::optional<core::Event> edited_message(std::string_view method, const boost::json::value& result,
+                                          const telegram::ParseContext& context);
 
 // The call's parameters from the query string and a JSON or urlencoded body (multipart: the
 // plain text fields). Never throws; unreadable parts are skipped.

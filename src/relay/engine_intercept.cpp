@@ -127,7 +127,8 @@ void Engine::open_intercepted_dialog(Dialog& dialog, UnixMillis now) {
 }
 
 // Albums are gathered like the users' (the parts arrive one by one) and copied as they are;
-// the marker goes first, when the first part is seen.
+// the marker goes first, when the first part is seen. Messages known only by id (a copy call's
+// answer) are gathered the same way, under their call's batch id.
 void Engine::gather_intercepted_album(const Dialog& dialog, const Event& e, UnixMillis now) {
   std::string key = intercepted_album_key(dialog.id);
   std::optional<AlbumState> album;
@@ -137,7 +138,9 @@ void Engine::gather_intercepted_album(const Dialog& dialog, const Event& e, Unix
     album.reset();
   }
   if (!album) {
-    post_in_topic(dialog, intercept_album_marker(sent_by_human(e)), kPriorityNormal, now);
+    const bool copied = e.media_group_id.starts_with(core::kCopiedBatchPrefix);
+    post_in_topic(dialog, copied ? intercept_copied_marker(sent_by_human(e)) : intercept_album_marker(sent_by_human(e)),
+                  kPriorityNormal, now);
     album = AlbumState{e.media_group_id, JobPayload{.dialog = dialog.id, .to = Side::kGroup}};
   }
   auto& ids = album->payload.message_ids;
@@ -163,6 +166,8 @@ std::string intercept_marker(bool by_human) {
 }
 
 std::string intercept_album_marker(bool by_human) { return intercept_marker(by_human) + " (album below)"; }
+
+std::string intercept_copied_marker(bool by_human) { return intercept_marker(by_human) + " (copied below)"; }
 
 bool takes_caption(core::ContentKind content) {
   using core::ContentKind;

@@ -25,6 +25,9 @@ bool sent_by_human(const core::Event& event);
 std::string intercept_marker(bool by_human);
 // The marker posted before an intercepted album (copied as it is, captions included).
 std::string intercept_album_marker(bool by_human);
+// The marker posted before messages known only by id (the program's copyMessage(s) /
+// forwardMessages, core::kCopiedBatchPrefix), copied from the user's chat as they are.
+std::string intercept_copied_marker(bool by_human);
 
 // The buttons of a Bot API `reply_markup` (inline keyboard) as text, one line per row:
 // "⌨️ [Yes] [Shop ↗ https://…] [Open app ▸ web app https://…]". Empty when there are no

@@ -45,6 +45,21 @@ class ProxyTest(DeskTestCase):
     def user_texts(self):
         return [m.get("text") for m in self.world.user_messages(self.ann) if m["from"]["id"] == self.world.bot_id]
 
+    def press(self, message, data):
+        self.sim.call("POST", "/sim/callback", {"from": self.ann, "chat_id": self.world.bot_id,
+                                                 "message_id": message["message_id"], "data": data})
+
+    def topic_messages(self):
+        return self.world.group_messages(self.world.topic_of(self.ann)["message_thread_id"])
+
+    def intercepted_count(self):
+        return len([m for m in self.topic_messages() if (m.get("text") or "").startswith(MARK)])
+
+    def wait_copy(self, message_id, fragment, what):
+        """The topic message `message_id` once its text has `fragment`."""
+        return wait_until(lambda: next((m for m in self.topic_messages() if m["message_id"] == message_id
+                                        and fragment in (m.get("text") or "")), None), what=what)
+
     def test_program_answers_and_the_topic_shows_everything(self):
         w = self.world
         self.start()
@@ -57,11 +72,22 @@ class ProxyTest(DeskTestCase):
         copy = w.wait_in_topic(self.ann, text_has("Welcome to the shop!"), "the intercepted answer")
         self.assertTrue(copy["text"].startswith(MARK), copy["text"])
         self.assertIn("[Open shop ▸ web app https://shop.example/app]", copy["text"])
-        # A button press reaches the program (the desk does not eat callback queries).
-        self.sim.call("POST", "/sim/callback", {"from": self.ann, "chat_id": w.bot_id,
-                                                 "message_id": welcome["message_id"], "data": "prices"})
-        w.wait_at_user(self.ann, text_is("Tea costs 3 EUR"), "the program's answer to the button")
-        w.wait_in_topic(self.ann, text_has("Tea costs 3 EUR"), "that answer intercepted")
+        # A button press reaches the program (the desk does not eat callback queries); the program
+        # edits its menu in place, and the topic copy follows: marker, formatting, new buttons.
+        intercepted_before = self.intercepted_count()
+        self.press(welcome, "prices")
+        edited = w.wait_at_user(self.ann, text_is("Tea costs 3 EUR"), "the program's menu edited")
+        self.assertEqual(edited["message_id"], welcome["message_id"])
+        copy = self.wait_copy(copy["message_id"], "Tea costs 3 EUR", "the copy following the menu")
+        self.assertEqual(copy["text"], f"{MARK}\nTea costs 3 EUR\n\n⌨️ [Back]")
+        bold = [e for e in copy.get("entities", []) if e["type"] == "bold"]
+        units = copy["text"].encode("utf-16-le")  # entity offsets count UTF-16 code units
+        self.assertEqual([units[2 * e["offset"]:2 * (e["offset"] + e["length"])].decode("utf-16-le") for e in bold],
+                         ["3 EUR"])
+        self.press(welcome, "back")
+        copy = self.wait_copy(copy["message_id"], "Welcome to the shop!", "the copy back at the main menu")
+        self.assertIn("[Prices]", copy["text"])
+        self.assertEqual(self.intercepted_count(), intercepted_before, "edited in place, nothing new posted")
         # Text echo, and an operator answering from the topic.
         self.sim.send(self.ann, w.bot_id, text="hello")
         w.wait_at_user(self.ann, text_is("echo: hello"), "the echo")
@@ -72,6 +98,22 @@ class ProxyTest(DeskTestCase):
         w.wait_in_topic(self.ann, text_has("echo: hello"), "the echo intercepted")
         self.assertNotIn("echo: A human here, how can I help?", self.user_texts())
         self.assertEqual(len(self.sim.topics(w.group_id)), 1)
+
+    def test_copies_and_forwards_by_the_program_show_the_real_content(self):
+        w = self.world
+        self.start()
+        self.sim.send(self.ann, w.bot_id, text="/offer")
+        offer = "Offer of the day: green tea"
+        wait_until(lambda: len([m for m in w.user_messages(self.ann) if m.get("text") == offer]) == 3,
+                   what="the offer, its copy and its forward at the user")
+        # The copy (known to the proxy only by its id) is copied from the user's chat behind a
+        # marker line; the forward (answered with the whole message) is shown like a send.
+        marker = w.wait_in_topic(self.ann, text_is(f"{MARK} (copied below)"), "the marker of the copy")
+        copied = w.wait_in_topic(self.ann, lambda m: m["message_id"] > marker["message_id"] and text_is(offer)(m),
+                                 "the copy's real content in the topic")
+        self.assertNotIn("reply_markup", copied)
+        wait_until(lambda: len([m for m in self.topic_messages() if m.get("text") == f"{MARK}\n{offer}"]) == 2,
+                   what="the offer and its forward intercepted")
 
     def test_intercept_external_off_keeps_the_program_out_of_the_topic(self):
         w = self.world

@@ -7,14 +7,27 @@ const { Bot, InlineKeyboard } = require(path.join(__dirname, "..", "..", "..", "
 const [token, apiRoot] = process.argv.slice(2);
 const bot = new Bot(token, { client: { apiRoot } });
 
-bot.command("start", (ctx) =>
-  ctx.reply("Welcome to the shop!", {
-    reply_markup: new InlineKeyboard().text("Prices", "prices").row().webApp("Open shop", "https://shop.example/app"),
-  }),
-);
+const mainMenu = () =>
+  new InlineKeyboard().text("Prices", "prices").row().webApp("Open shop", "https://shop.example/app");
+
+bot.command("start", (ctx) => ctx.reply("Welcome to the shop!", { reply_markup: mainMenu() }));
+// An inline menu, as bots do it: the button press edits the menu message in place.
 bot.callbackQuery("prices", async (ctx) => {
   await ctx.answerCallbackQuery({ text: "Loading prices" });
-  await ctx.reply("Tea costs 3 EUR");
+  await ctx.editMessageText("Tea costs *3 EUR*", {
+    parse_mode: "MarkdownV2",
+    reply_markup: new InlineKeyboard().text("Back", "back"),
+  });
+});
+bot.callbackQuery("back", async (ctx) => {
+  await ctx.answerCallbackQuery();
+  await ctx.editMessageText("Welcome to the shop!", { reply_markup: mainMenu() });
+});
+// The program copies and forwards its own message in the user's chat.
+bot.command("offer", async (ctx) => {
+  const offer = await ctx.reply("Offer of the day: green tea");
+  await ctx.api.copyMessage(ctx.chat.id, ctx.chat.id, offer.message_id);
+  await ctx.api.forwardMessage(ctx.chat.id, ctx.chat.id, offer.message_id);
 });
 bot.on("message:text", (ctx) => ctx.reply(`echo: ${ctx.message.text}`));
 bot.catch((err) => console.error("bot error:", err.message));

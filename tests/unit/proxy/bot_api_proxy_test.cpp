@@ -63,6 +63,16 @@ class Upstream {
                            {"text", "Hi Ann"}};
       co_return http::json_response(200, json::object{{"ok", true}, {"result", message}});
     }
+    if (target.find("/editMessageText") != std::string::npos) {  // an edit answers the edited Message
+      const bool inline_message = r.body().find("inline_message_id") != std::string::npos;
+      if (inline_message) co_return http::json_response(200, json::object{{"ok", true}, {"result", true}});
+      json::object message{{"message_id", 77}, {"date", 1700000000}, {"edit_date", 1700000100},
+                           {"from", json::object{{"id", kBot}, {"is_bot", true}, {"first_name", "Shop"}}},
+                           {"chat", json::object{{"id", 42}, {"type", "private"}, {"first_name", "Ann"}}},
+                           {"text", "Tea costs 3 EUR"},
+                           {"reply_markup", json::parse(R"({"inline_keyboard":[[{"text":"Back","callback_data":"b"}]]})")}};
+      co_return http::json_response(200, json::object{{"ok", true}, {"result", message}});
+    }
     if (target.find("/fail") != std::string::npos) {
       co_return http::text_response(400, R"({"ok":false,"error_code":400,"description":"Bad Request: nope"})",
                                     "application/json");
@@ -230,6 +240,30 @@ TEST_F(ProxyTest, MessagesSentToUsersGoToTheInboxAsIntercepted) {
   call("sendMessage", R"({"chat_id":42,"text":"again"})");
   ASSERT_TRUE(eventually([&] { return store_->inbox_pending(id_, 10).size() == 2; }));
   EXPECT_EQ(store_->inbox_pending(id_, 10)[1].update_id, pending[0].update_id + 1);
+}
+
+// Issue 4 follow-up: the program's edit of a message in a private chat is recorded (before the
+// program gets its answer) so the topic copy follows; inline-message edits are not.
+TEST_F(ProxyTest, EditsOfTheProgramsMessagesGoToTheInboxBeforeTheAnswer) {
+  auto reply = call("editMessageText", R"({"chat_id":42,"message_id":77,"text":"Tea costs 3 EUR"})");
+  EXPECT_EQ(reply.status, 200u);
+  EXPECT_EQ(json::parse(reply.body).at("result").at("text").as_string(), "Tea costs 3 EUR");
+  // Committed before the answer was written: no waiting needed.
+  auto pending = store_->inbox_pending(id_, 10);
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_GE(pending[0].update_id, kInterceptedUpdateIdBase);
+  auto event = core::event_from_json(pending[0].payload);
+  ASSERT_TRUE(event.ok());
+  EXPECT_EQ(event->kind, core::EventKind::kOutgoingEdit);
+  EXPECT_EQ(event->chat_id, 42);
+  EXPECT_EQ(event->message_id, 77);
+  EXPECT_EQ(event->text, "Tea costs 3 EUR");
+  EXPECT_EQ(event->reply_markup_json, R"({"inline_keyboard":[[{"text":"Back","callback_data":"b"}]]})");
+
+  reply = call("editMessageText", R"({"inline_message_id":"abc","text":"inline"})");
+  EXPECT_EQ(reply.status, 200u);
+  EXPECT_EQ(reply.body, R"({"ok":true,"result":true})");
+  EXPECT_EQ(store_->inbox_pending(id_, 10).size(), 1u) << "inline-message edits are not intercepted";
 }
 
 TEST_F(ProxyTest, TheProgramsWebhookGetsEveryUpdateInOrderWithItsSecret) {

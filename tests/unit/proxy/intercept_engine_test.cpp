@@ -199,6 +199,28 @@ TEST_F(InterceptTest, AlbumsAreGatheredAndCopiedTogetherAfterAMarker) {
   EXPECT_EQ(jobs[0].payload.message_ids, (std::vector<core::MessageId>{10, 11}));
 }
 
+// Issue 4 follow-up: the program's copyMessage(s) / forwardMessages answer ids only; the real
+// messages are copied from the user's chat in one copyMessages behind one marker line.
+TEST_F(InterceptTest, CopiesKnownOnlyByIdAreCopiedTogetherBehindAMarkerLine) {
+  auto& e = engine();
+  open_ann(e);
+  for (core::MessageId id : {20, 21}) {
+    auto copy = program_message(kAnn, id, "");
+    copy.content = core::ContentKind::kOther;
+    copy.media_group_id = std::string(core::kCopiedBatchPrefix) + "20";
+    e.handle(copy, kT0);
+  }
+  auto marker = take_jobs(*store_);
+  ASSERT_EQ(marker.size(), 1u);
+  EXPECT_EQ(marker[0].payload.text, "📤 Sent by the bot's program (copied below)");
+  // The next answer of the program flushes the batch first: the topic keeps the order.
+  e.handle(program_message(kAnn, 22, "Anything else?"), kT0 + 100);
+  auto jobs = take_jobs(*store_);
+  ASSERT_EQ(kinds(jobs), (std::vector<std::string>{"copy_album_to_topic", "intercept_text"}));
+  EXPECT_EQ(jobs[0].payload.message_ids, (std::vector<core::MessageId>{20, 21}));
+  EXPECT_EQ(jobs[0].payload.to, Side::kGroup);
+}
+
 TEST_F(InterceptTest, TheUsersPendingAlbumIsCopiedBeforeTheAnswer) {
   auto& e = engine();
   open_ann(e);

@@ -65,8 +65,62 @@ TEST(SentMessages, CopyMessageTakesTheChatFromTheCall) {
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].chat_id, 42);
   EXPECT_EQ(events[0].message_id, 11);
+  EXPECT_EQ(events[0].content, core::ContentKind::kOther);
+  EXPECT_EQ(events[0].media_group_id, "copied:11") << "copied from the user's chat behind one marker";
   params["chat_id"] = "@channel";
   EXPECT_TRUE(sent_messages("copyMessage", params, json::parse(R"({"message_id":11})"), context()).empty());
+}
+
+TEST(SentMessages, TheIdsOfOneCopyCallShareOneBatch) {
+  json::object params{{"chat_id", 42}, {"from_chat_id", 42}, {"message_ids", "[3,4,5]"}};
+  auto events =
+      sent_messages("copyMessages", params, json::parse(R"([{"message_id":20},{"message_id":21}])"), context());
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].media_group_id, "copied:20");
+  EXPECT_EQ(events[1].media_group_id, "copied:20");
+  EXPECT_EQ(events[1].message_id, 21);
+  auto forwarded = sent_messages("forwardMessages", params, json::parse(R"([{"message_id":30}])"), context());
+  ASSERT_EQ(forwarded.size(), 1u);
+  EXPECT_EQ(forwarded[0].media_group_id, "copied:30");
+}
+
+// Issue 4 follow-up: edits of the program's messages (the edited Message is the answer).
+TEST(EditedMessage, PrivateChatEditsBecomeOutgoingEditEvents) {
+  json::value result = json::parse(R"({"message_id":7,"date":1700000000,"edit_date":1700000050,
+      "from":{"id":500,"is_bot":true,"first_name":"Shop"},"chat":{"id":42,"type":"private","first_name":"Ann"},
+      "text":"Tea costs 3 EUR","entities":[{"offset":10,"length":5,"type":"bold"}],
+      "reply_markup":{"inline_keyboard":[[{"text":"Back","callback_data":"back"}]]}})");
+  for (const char* method : {"editMessageText", "editmessagereplymarkup"}) {
+    auto e = edited_message(method, result, context());
+    ASSERT_TRUE(e) << method;
+    EXPECT_EQ(e->kind, core::EventKind::kOutgoingEdit);
+    EXPECT_EQ(e->chat_id, 42);
+    EXPECT_EQ(e->message_id, 7);
+    EXPECT_EQ(e->text, "Tea costs 3 EUR");
+    EXPECT_EQ(e->entities_json, R"([{"offset":10,"length":5,"type":"bold"}])");
+    EXPECT_EQ(e->reply_markup_json, R"({"inline_keyboard":[[{"text":"Back","callback_data":"back"}]]})");
+    EXPECT_TRUE(e->sender_is_bot);
+    EXPECT_FALSE(e->media_replaced);
+  }
+  json::value photo = json::parse(R"({"message_id":8,"date":1,"chat":{"id":42,"type":"private"},
+      "photo":[{"file_id":"p","file_unique_id":"u","width":1,"height":1}],"caption":"New menu"})");
+  auto media = edited_message("editMessageMedia", photo, context());
+  ASSERT_TRUE(media);
+  EXPECT_EQ(media->content, core::ContentKind::kPhoto);
+  EXPECT_EQ(media->text, "New menu");
+  EXPECT_TRUE(media->media_replaced);
+  ASSERT_TRUE(edited_message("editMessageCaption", photo, context()));
+  EXPECT_FALSE(edited_message("editMessageCaption", photo, context())->media_replaced);
+}
+
+TEST(EditedMessage, InlineGroupAndOtherMethodsAreNotEdits) {
+  EXPECT_FALSE(edited_message("editMessageText", json::value(true), context())) << "inline messages answer true";
+  json::value in_group = json::parse(R"({"message_id":1,"date":1,"chat":{"id":-100,"type":"supergroup"},"text":"x"})");
+  EXPECT_FALSE(edited_message("editMessageText", in_group, context()));
+  json::value private_text = json::parse(R"({"message_id":1,"date":1,"chat":{"id":42,"type":"private"},"text":"x"})");
+  EXPECT_FALSE(edited_message("sendMessage", private_text, context()));
+  EXPECT_FALSE(edited_message("editMessageLiveLocation", private_text, context()));
+  EXPECT_FALSE(edited_message("editMessageText", json::parse("[]"), context()));
 }
 
 http::Request request(std::string target, std::string type, std::string body) {
