@@ -60,9 +60,15 @@ class AccountRelayTest(AccountTestCase):
         self.assertEqual(len([m for m in self.account.chat_as(self.customer) if m.get("text") == "Yes, it is!"]), 1)
 
         # The owner answers from their own phone: shown in the topic as intercepted.
-        self.sim.send(self.account.id, self.customer, text="I can also deliver it")
-        wait_in_thread(self.sim, self.group, self.operator, thread, text_has("I can also deliver it"),
-                       "the owner's own message, intercepted")
+        owners = self.sim.send(self.account.id, self.customer, text="I can also deliver it")
+        owners_copy = wait_in_thread(self.sim, self.group, self.operator, thread, text_has("I can also deliver it"),
+                                     "the owner's own message, intercepted")
+        # The owner edits it in their app: the copy in the topic follows, with the owner's marker.
+        self.sim.edit(self.account.id, self.customer, owners, text="I can also deliver it tomorrow")
+        followed = wait_in_thread(self.sim, self.group, self.operator, thread,
+                                  lambda m: m["message_id"] == owners_copy["message_id"]
+                                  and "tomorrow" in (m.get("text") or ""), "the copy following the owner's edit")
+        self.assertEqual(followed["text"], "📤 Sent by the account owner from their app\nI can also deliver it tomorrow")
 
         # /new by username and by phone: topics opened, a link in General, the operator writes first.
         bob = self.sim.user("Bob", username="bob_buyer")

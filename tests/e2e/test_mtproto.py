@@ -29,7 +29,18 @@ class MtprotoTest(TdDeskTestCase):
         self.assertTrue(any(u.get("message", {}).get("text") == "Where is my parcel?" for u in updates), updates)
         answer = self.sim.bot_api(world.token, "sendMessage", {"chat_id": user, "text": "It left the warehouse."})
         self.assertTrue(answer["ok"], answer)
-        world.wait_in_topic(user, text_has("It left the warehouse."), "the program's answer, intercepted")
+        copy = world.wait_in_topic(user, text_has("It left the warehouse."), "the program's answer, intercepted")
+
+        # The program edits its answer (through its own Bot API session): the desk's session is told
+        # (updateMessageContent) and the topic copy follows, marker kept.
+        edited = self.sim.bot_api(world.token, "editMessageText", {
+            "chat_id": user, "message_id": answer["result"]["message_id"], "text": "It reached the depot."})
+        self.assertTrue(edited["ok"], edited)
+        thread = world.topic_of(user)["message_thread_id"]
+        followed = wait_until(lambda: next((m for m in world.group_messages(thread) if m["message_id"] == copy["message_id"]
+                                            and "It reached the depot." in (m.get("text") or "")), None),
+                              what="the intercepted copy following the program's edit")
+        self.assertEqual(followed["text"], "📤 Sent by the bot's program\nIt reached the depot.")
 
         # An operator answers in the topic: the user gets it, once, from the bot; it is not shown
         # again as "intercepted" (the desk's own sends are not the program's).
