@@ -273,6 +273,10 @@ bool matches_user(const std::vector<UserRef>& list, UserId id, std::string_view 
   });
 }
 
+bool sees_hidden_info(const Parameters& p, UserId id, std::string_view username, bool anonymous_admin) {
+  return p.hide_info == HideInfo::kOff || (!anonymous_admin && matches_user(p.extensions_allowed, id, username));
+}
+
 const std::vector<std::string>& known_parameter_names() {
   static const std::vector<std::string> names = [] {
     std::vector<std::string> out;

@@ -71,6 +71,10 @@ struct Parameters {
   KeywordRule groups_keywords;          // GROUPS_KEYWORDS: only matching group messages; empty = all
 };
 
+// Whether an operator may see what HIDE_INFO hides: everyone while HIDE_INFO is off, otherwise
+// only operators on EXTENSIONS_ALLOWED (never an anonymous admin: not a person).
+bool sees_hidden_info(const Parameters& p, UserId id, std::string_view username, bool anonymous_admin);
+
 using RawParameters = std::vector<std::pair<std::string, std::string>>;
 
 // Names are upper-case as in the docs; a name given twice is an error.

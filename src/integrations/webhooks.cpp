@@ -121,7 +121,8 @@ std::string webhook_body(store::Store& store, const HookConnection& connection,
     body["command"] = json::object{
         {"name", name},
         {"args", string_field(data, "args")},
-        {"text", "/" + name + (string_field(data, "args").empty() ? "" : " " + string_field(data, "args"))}};
+        {"text", "/" + name + (string_field(data, "args").empty() ? "" : " " + string_field(data, "args"))},
+        {"sees_hidden_info", !data.contains("sees_hidden_info") || data.at("sees_hidden_info") == true}};
   }
   if (const auto* op = data.if_contains("operator"))
     body["operator"] = *op;

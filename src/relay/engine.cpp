@@ -381,12 +381,11 @@ void Engine::run_command(const core::Command& command, Dialog& dialog, const Eve
   const auto& p = context_.params;
   switch (command.kind) {
     case CommandKind::kInfo: {
-      bool allowed = !e.sender_is_anonymous_admin && core::matches_user(p.extensions_allowed, e.from.id, e.from.username);
-      if (p.hide_info == core::HideInfo::kCommand && !allowed) {
+      const bool sees = core::sees_hidden_info(p, e.from.id, e.from.username, e.sender_is_anonymous_admin);
+      if (p.hide_info == core::HideInfo::kCommand && !sees) {
         return post_in_topic(dialog, core::notice::info_refused(), kPriorityOperatorReply, now);
       }
-      post_in_topic(dialog, info_for(dialog, p.hide_info == core::HideInfo::kOff || allowed), kPriorityOperatorReply,
-                    now);
+      post_in_topic(dialog, info_for(dialog, sees), kPriorityOperatorReply, now);
       return request_info_hooks(dialog, e, now);  // issue 5: hooks listed for "info"
     }
     case CommandKind::kClose:

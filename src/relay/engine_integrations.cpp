@@ -39,6 +39,16 @@ json::object operator_json(const core::Event& e) {
                       {"username", e.from.username}};
 }
 
+// Who typed the command, and whether they may see what HIDE_INFO hides: a hook's answer is posted
+// into the topic, so a hook should not show the user's details when `sees_hidden_info` is false.
+void add_operator(json::object& command_event, const core::Event& e, const core::Parameters& p) {
+  if (!e.sender_is_anonymous_admin) {
+    command_event["operator_id"] = e.from.id;
+    command_event["operator"] = operator_json(e);
+  }
+  command_event["sees_hidden_info"] = core::sees_hidden_info(p, e.from.id, e.from.username, e.sender_is_anonymous_admin);
+}
+
 }  // namespace
 
 bool Engine::hooked(std::string_view command) const {
@@ -54,10 +64,7 @@ void Engine::run_custom_command(const core::Command& command, Dialog& dialog, co
                  {"name", command.name},
                  {"args", command.args},
                  {"message_id", e.message_id}};
-  if (!e.sender_is_anonymous_admin) {
-    o["operator_id"] = e.from.id;
-    o["operator"] = operator_json(e);
-  }
+  add_operator(o, e, context_.params);
   event(dialog, "command", json::serialize(o), now);
 
   if (command.name == "link" || command.name == "unlink") return link_command(command, dialog, now);
@@ -114,10 +121,7 @@ void Engine::set_command(const core::Command& command, const Dialog& dialog, Uni
 void Engine::request_info_hooks(const Dialog& dialog, const core::Event& e, UnixMillis now) {
   if (!hooked("info")) return;
   json::object o{{"command", "info"}, {"name", "info"}, {"args", ""}, {"message_id", e.message_id}};
-  if (!e.sender_is_anonymous_admin) {
-    o["operator_id"] = e.from.id;
-    o["operator"] = operator_json(e);
-  }
+  add_operator(o, e, context_.params);
   event(dialog, "command", json::serialize(o), now);
 }
 

@@ -125,6 +125,7 @@ class WebhooksTest(DeskTestCase):
         self.assertEqual(event["type"], "command")
         self.assertEqual(event["command"]["name"], "activate")
         self.assertEqual(event["operator"]["id"], self.world.operator)
+        self.assertTrue(event["command"]["sees_hidden_info"], "nothing is hidden without HIDE_INFO")
         self.assertFalse(any("activate" in (m.get("text") or "") for m in self.world.user_messages(self.ann)
                              if m["from"]["id"] == self.world.bot_id), "commands never reach the user")
         self.assertFalse(any("Unknown command" in (m.get("text") or "") for m in self.world.group_messages()))
@@ -145,6 +146,20 @@ class WebhooksTest(DeskTestCase):
         self.world.wait_in_topic(self.ann, text_has("ℹ️ Dialog info"), "the built-in card")
         self.world.wait_in_topic(self.ann, text_is("Subscriptions: Pro until 2027-01-01"), "the hook's lines")
         self.assertEqual(rx.events()[0]["command"]["name"], "info")
+
+    def test_hooks_learn_whether_the_operator_may_see_what_hide_info_hides(self):
+        lead = self.sim.user("Lena", username="lena_lead")
+        self.sim.member(self.world.group_id, lead)
+        rx = self.receiver(lambda path, event: (200, "text/plain", "Plan: Pro"))
+        self.start({rx.url(): ["info"]}, HIDE_INFO="name", EXTENSIONS_ALLOWED=str(lead))
+        self.sim.send(self.ann, self.world.bot_id, text="hi")
+        # The topic's title is a pseudonym, not the user's id: it is the group's only topic.
+        thread = wait_until(lambda: self.sim.topics(self.world.group_id), what="the topic")[0]["message_thread_id"]
+        for operator in (self.world.operator, lead):
+            self.sim.send(operator, self.world.group_id, message_thread_id=thread, text="/info")
+        wait_until(lambda: len(rx.events()) == 2, what="both /info hooks")
+        seen = {e["operator"]["id"]: e["command"]["sees_hidden_info"] for e in rx.events()}
+        self.assertEqual(seen, {self.world.operator: False, lead: True})
 
     def test_custom_commands_are_left_to_an_assistant_bot(self):
         self.start({}, CUSTOM_COMMANDS=True)
