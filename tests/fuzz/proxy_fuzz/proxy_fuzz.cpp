@@ -4,7 +4,8 @@
 //
 // Input: one selector byte, then lines. Selector % 3:
 //   0  a call: "<target>\n<content type>\n<body>" → call_params (query string, urlencoded,
-//      JSON or multipart), then the copyMessage path that reads chat_id from those parameters;
+//      JSON or multipart), the typed values getUpdates and setWebhook read (allowed_updates
+//      must survive being stored), then the copyMessage path that reads chat_id from them;
 //   1  an answer: "<method>\n<params JSON>\n<Telegram's answer>" → sent_messages, as intercept();
 //   2  an update as Telegram sent it → classify_update (what the program gets).
 // With libFuzzer: build with -fsanitize=fuzzer -DTD_LIBFUZZER.
@@ -21,6 +22,7 @@
 
 #include "core/event_json.h"
 #include "proxy/bot_api_proxy.h"
+#include "proxy/proxy_parsing.h"
 
 namespace {
 namespace json = boost::json;
@@ -58,11 +60,11 @@ std::string header_text(std::string_view text) {
   return out;
 }
 
-// What intercept() records: kOutgoingSeen events of private chats that the inbox reads back.
+// What intercept() records: kOutgoingSeen / kOutgoingEdit events that the inbox reads back.
 void check_events(const std::vector<core::Event>& events, std::string_view input) {
   for (const auto& e : events) {
     const std::string stored = core::event_to_json(e);
-    if (e.kind != core::EventKind::kOutgoingSeen)
+    if (e.kind != core::EventKind::kOutgoingSeen && e.kind != core::EventKind::kOutgoingEdit)
       violated("an intercepted event of another kind", input, stored);
     // Private chats only (by their type; Telegram gives them the user's id): never the group.
     if (e.chat_id == kGroup || e.chat_id == 0)
@@ -89,6 +91,18 @@ void fuzz_call(std::string_view input) {
   request.body() = std::string(rest);
   json::object params = proxy::call_params(request);
   ++outcomes()[params.empty() ? "call: no parameters" : "call: parameters"];
+  for (const char* key : {"offset", "limit", "timeout", "max_connections"})
+    (void)proxy::int_param(params, key);
+  // allowed_updates is stored as JSON and read back with a throwing parse (allowed_kinds).
+  if (auto kinds = proxy::list_param(params, "allowed_updates")) {
+    json::array stored;
+    for (const auto& kind : *kinds) stored.emplace_back(kind);
+    boost::system::error_code ec;
+    json::value read_back = json::parse(json::serialize(stored), ec);
+    if (ec || read_back != json::value(stored))
+      violated("allowed_updates do not read back", input, json::serialize(stored));
+    ++outcomes()["call: allowed_updates"];
+  }
   // copyMessage answers a MessageId: the chat is read from the call's chat_id.
   check_events(proxy::sent_messages("copyMessage", params, json::parse(R"({"message_id":11})"), context()),
                input);
@@ -105,7 +119,9 @@ void fuzz_answer(std::string_view input) {
   if (ec || !answer.is_object()) return;
   const auto* result = answer.get_object().if_contains("result");
   if (!result) return;
-  check_events(proxy::sent_messages(method, params.get_object(), *result, context()), input);
+  auto events = proxy::sent_messages(method, params.get_object(), *result, context());
+  if (auto edit = proxy::edited_message(method, *result, context())) events.push_back(std::move(*edit));
+  check_events(events, input);
 }
 
 void fuzz_update(std::string_view input) {
@@ -180,6 +196,12 @@ const std::vector<std::string> kAnswers = {
     "sendLocation\n{}\n{\"ok\":true,\"result\":{\"message_id\":3,\"date\":1,\"chat\":{\"id\":42,\"type\":"
     "\"private\"},\"location\":{\"latitude\":52.5,\"longitude\":13.4}}}",
     "editMessageText\n{}\n{\"ok\":true,\"result\":true}",
+    "editMessageText\n{}\n{\"ok\":true,\"result\":{\"message_id\":7,\"date\":1700000000,\"edit_date\":"
+    "1700000100,\"chat\":{\"id\":42,\"type\":\"private\"},\"text\":\"Menu: page 2\",\"reply_markup\":{"
+    "\"inline_keyboard\":[[{\"text\":\"Back\",\"callback_data\":\"p1\"}]]}}}",
+    "editMessageMedia\n{}\n{\"ok\":true,\"result\":{\"message_id\":8,\"date\":1,\"chat\":{\"id\":42,\"type\":"
+    "\"private\"},\"photo\":[{\"file_id\":\"p\",\"file_unique_id\":\"u\",\"width\":1,\"height\":1}],"
+    "\"caption\":\"new\"}}",
     "sendMessage\n{}\n{\"ok\":false,\"error_code\":403,\"description\":\"Forbidden: bot was blocked by the "
     "user\"}",
 };
