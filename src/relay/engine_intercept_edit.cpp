@@ -24,7 +24,7 @@ void Engine::on_outgoing_edit(const Event& e, UnixMillis now) {
   if (!context_.params.intercept_external || e.is_service) return;
   if (e.chat_id <= 0 || e.chat_id == context_.group_id) return;  // only private chats are copied
   auto dialog = store_.dialog_by_user(context_.id, e.chat_id);
-  if (!dialog) return;  // never copied: no dialog was opened for it
+  if (!dialog) return;                    // never copied: no dialog was opened for it
   flush_intercepted_album(*dialog, now);  // an album still gathering is copied first, as it was
 
   const bool is_text = e.content == ContentKind::kText;
@@ -32,15 +32,21 @@ void Engine::on_outgoing_edit(const Event& e, UnixMillis now) {
   if (e.media_replaced && store_.link_by_user_message(dialog->id, e.message_id)) {
     auto marked = mark_intercepted(e, kMaxCaptionUnits, kMediaReplacedNote);
     enqueue(job::kInterceptCopy,
-            JobPayload{.dialog = dialog->id, .to = Side::kGroup, .message_id = e.message_id,
-                       .text = std::move(marked.text), .entities_json = std::move(marked.entities_json)},
+            JobPayload{.dialog = dialog->id,
+                       .to = Side::kGroup,
+                       .message_id = e.message_id,
+                       .text = std::move(marked.text),
+                       .entities_json = std::move(marked.entities_json)},
             kPriorityNormal, now);
     return;
   }
   auto marked = mark_intercepted(e, is_text ? kMaxTextUnits : kMaxCaptionUnits);
   enqueue(is_text ? job::kInterceptEditText : job::kEditCaption,
-          JobPayload{.dialog = dialog->id, .to = Side::kGroup, .message_id = e.message_id,
-                     .text = std::move(marked.text), .entities_json = std::move(marked.entities_json)},
+          JobPayload{.dialog = dialog->id,
+                     .to = Side::kGroup,
+                     .message_id = e.message_id,
+                     .text = std::move(marked.text),
+                     .entities_json = std::move(marked.entities_json)},
           kPriorityNormal, now);
 }
 

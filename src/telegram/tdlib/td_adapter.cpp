@@ -306,7 +306,8 @@ ProfileCache::Outgoing outgoing_kind(std::string_view update_type, const json::o
                          (message.contains("sending_state") && !message.at("sending_state").is_null());
   if (sent_here) return {};
   bool by_bot = false;
-  if (const auto* sender = object_field(message, "sender_id"); sender && type_of(*sender) == "messageSenderUser") {
+  if (const auto* sender = object_field(message, "sender_id");
+      sender && type_of(*sender) == "messageSenderUser") {
     const auto* known = profiles.find(int_field(*sender, "user_id"));
     by_bot = known != nullptr && known->is_bot;
   }

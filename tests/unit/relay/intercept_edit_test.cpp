@@ -125,7 +125,9 @@ TEST_F(InterceptEditEngineTest, ReplacedMediaIsCopiedAgainWhenThereWasACopy) {
   e.handle(replaced, kT0 + 20);  // no copy of message 3 yet: only the caption follows
   EXPECT_EQ(kinds(take_jobs(*store_)), (std::vector<std::string>{"edit_caption"}));
 
-  store_->add_link(store::MessageLink{.connection_id = context_.id, .dialog_id = dialog.id, .user_message_id = 3,
+  store_->add_link(store::MessageLink{.connection_id = context_.id,
+                                      .dialog_id = dialog.id,
+                                      .user_message_id = 3,
                                       .group_message_id = 5003,
                                       .direction = store::LinkDirection::kUserToGroup});
   replaced.update_id += 1;
@@ -181,7 +183,8 @@ TEST(OutgoingEditJson, RoundTripKeepsKindButtonsAndMediaReplaced) {
 
 class InterceptEditDispatchTest : public ::testing::Test {
  protected:
-  explicit InterceptEditDispatchTest(bool account = false) : store_(make_store()), context_(make_context(*store_)) {
+  explicit InterceptEditDispatchTest(bool account = false)
+      : store_(make_store()), context_(make_context(*store_)) {
     if (account) {
       context_.account = true;
       context_.account_id = 4242;
@@ -222,8 +225,8 @@ class InterceptEditDispatchTest : public ::testing::Test {
 };
 
 TEST_F(InterceptEditDispatchTest, TheCopyIsEditedInPlace) {
-  handle_and_settle(user_message(kAnn, 1, "hello"));   // topic 1000, card 5000, copy 5001
-  handle_and_settle(program_message(2, "Choose"));       // intercepted copy 5002
+  handle_and_settle(user_message(kAnn, 1, "hello"));  // topic 1000, card 5000, copy 5001
+  handle_and_settle(program_message(2, "Choose"));    // intercepted copy 5002
   auto edit = program_edit(2, "Tea it is");
   edit.reply_markup_json = std::string(kMenu);
   handle_and_settle(edit);

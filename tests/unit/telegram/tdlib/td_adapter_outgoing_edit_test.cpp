@@ -23,7 +23,8 @@ AdapterContext context() { return AdapterContext{.backend_group_id = -1001234567
 ProfileCache profiles_knowing_self(bool self_is_bot) {
   ProfileCache profiles;
   std::string type = self_is_bot ? "userTypeBot" : "userTypeRegular";
-  profiles.remember(parse(R"({"@type":"user","id":5000,"first_name":"Shop","type":{"@type":")" + type + R"("}})"));
+  profiles.remember(
+      parse(R"({"@type":"user","id":5000,"first_name":"Shop","type":{"@type":")" + type + R"("}})"));
   return profiles;
 }
 
@@ -36,10 +37,11 @@ json::object sent_elsewhere(std::int64_t td_id) {
 }
 
 json::object text_edit(std::int64_t td_id, std::string_view text) {
-  return parse(R"({"@type":"updateMessageContent","chat_id":7001,"message_id":)" + std::to_string(td_id) +
-               R"(,"new_content":{"@type":"messageText","text":{"@type":"formattedText","text":")" +
-               std::string(text) +
-               R"(","entities":[{"@type":"textEntity","offset":0,"length":3,"type":{"@type":"textEntityTypeBold"}}]}}})");
+  return parse(
+      R"({"@type":"updateMessageContent","chat_id":7001,"message_id":)" + std::to_string(td_id) +
+      R"(,"new_content":{"@type":"messageText","text":{"@type":"formattedText","text":")" +
+      std::string(text) +
+      R"(","entities":[{"@type":"textEntity","offset":0,"length":3,"type":{"@type":"textEntityTypeBold"}}]}}})");
 }
 
 std::optional<core::Event> incoming_event(const json::object& update, ProfileCache& profiles) {
