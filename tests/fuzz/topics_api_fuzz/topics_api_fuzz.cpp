@@ -5,8 +5,9 @@
 //
 // Input: one selector byte, then the request body. Selector bits 0-2 pick the key (0-2: the
 // "shop" connection's, 3-5: the "secret" connection's, which has HIDE_INFO=name, 6: none,
-// 7: a wrong one); bit 7 set: the request is sent kBurst + 5 times in one millisecond (drains
-// the rate limit's bucket, so 429s happen too).
+// 7: a wrong one); bit 6 set: the body is written as "name=value" lines (see body_of_lines), so
+// most mutations reach the fields instead of the JSON parser; bit 7 set: the request is sent
+// kBurst + 5 times in one millisecond (drains the rate limit's bucket, so 429s happen too).
 // With libFuzzer: build with -fsanitize=fuzzer -DTD_LIBFUZZER.
 #include <algorithm>
 #include <boost/json.hpp>
@@ -38,6 +39,7 @@ constexpr core::ChatId kGroup = -1001234567890;
 constexpr core::UserId kAnn = 424242;                   // writes to "shop": thread 45
 constexpr core::UserId kZeb = 535353;                   // writes to "secret": thread 46
 constexpr core::UserId kCleo = 646464;                  // writes to "shop", dialog closed: thread 47
+constexpr core::UserId kDara = 757575;                  // known to "shop", no dialog
 constexpr std::string_view kHiddenName = "Zebulonius";  // kZeb's name: HIDE_INFO must keep it out
 constexpr core::UnixMillis kT0 = 1'763'750'000'000;
 constexpr int kBurst = 20;                // the rate limit's bucket: 1000 requests/s, 20 at once
@@ -94,6 +96,10 @@ struct Fixture {
     open_dialog(*secret, kZeb, std::string(kHiddenName), 46);
     auto cleo = open_dialog(*shop, kCleo, "Cleo", 47);
     shop->api_set_status(cleo.id, store::DialogStatus::kClosed, kT0);
+    // Known to "shop" but without a dialog (404 unknown_dialog); Ann has a link and fields.
+    store->upsert_user(shop->context().id, core::Person{.id = kDara, .first_name = "Dara"}, kT0);
+    store->set_user_link(shop->context().id, kAnn, "N005");
+    store->set_user_field(shop->context().id, kAnn, "plan", "pro");
     shop_key = *integrations::reset_api_key(*store, shop->context().id, kT0);
     secret_key = *integrations::reset_api_key(*store, secret->context().id, kT0);
     integrations::TopicsApiOptions options;
@@ -168,6 +174,24 @@ void check_shape(const integrations::ApiResponse& answer, std::string_view body)
     violated("Retry-After wrong", body, answer.body);
 }
 
+// "name=value" lines → a JSON object: a value that is JSON is taken as it is ("45", "null",
+// "[1]"), anything else as a string ("https://t.me/c/1/45", "closed").
+std::string body_of_lines(std::string_view text) {
+  json::object request;
+  while (!text.empty()) {
+    auto end = text.find('\n');
+    std::string_view line = text.substr(0, end);
+    text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
+    auto equals = line.find('=');
+    if (equals == std::string_view::npos) continue;
+    boost::system::error_code ec;
+    json::value value = json::parse(line.substr(equals + 1), ec);
+    request[line.substr(0, equals)] =
+        ec ? json::value(json::string(line.substr(equals + 1))) : std::move(value);
+  }
+  return json::serialize(request);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -175,7 +199,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   Fixture& f = fixture();
   ++f.inputs;
   const unsigned selector = data[0];
-  std::string_view body(reinterpret_cast<const char*>(data) + 1, size - 1);
+  std::string_view raw(reinterpret_cast<const char*>(data) + 1, size - 1);
+  const std::string lines_body = (selector & 0x40) ? body_of_lines(raw) : std::string();
+  std::string_view body = (selector & 0x40) ? std::string_view(lines_body) : raw;
   const unsigned key_choice = selector % 8;
   std::string key = key_choice < 3    ? f.shop_key
                     : key_choice < 6  ? f.secret_key
@@ -212,6 +238,7 @@ const std::vector<std::string> kBodies = {
     R"({"action":"info_by_topic","link":"https://t.me/c/-1234567890/0/"})",
     R"({"action":"dialog_by_user","user_id":424242})",
     R"({"action":"dialog_by_user","user_id":535353})",
+    R"({"action":"dialog_by_user","user_id":757575})",
     R"({"action":"dialog_by_user","user_id":18446744073709551615})",
     R"({"action":"list_dialogs","status":"user_answered","limit":50,"after":0})",
     R"({"action":"list_dialogs","status":"closed","limit":1})",
@@ -232,6 +259,18 @@ const std::vector<std::string> kBodies = {
     "",
 };
 
+// The same requests as "name=value" lines (selector bit 6).
+const std::vector<std::string> kLineBodies = {
+    "action=info_by_topic\ngroup_id=-1001234567890\ntopic_id=45",
+    "action=info_by_topic\nlink=https://t.me/c/1234567890/46/1001",
+    "action=info_by_topic\nlink=t.me/c/1234567890/47?single",
+    "action=dialog_by_user\nuser_id=424242",
+    "action=list_dialogs\nstatus=support_answered\nlimit=2\nafter=1",
+    "action=send_message\nuser_id=535353\ntext=Ticket #42 is solved ✅\nsender=Helpdesk",
+    "action=set_status\nlink=https://t.me/c/1234567890/45\nstatus=null",
+    "action=set_status\nuser_id=424242\nstatus=user_answered",
+};
+
 std::vector<std::string> seeds() {
   std::vector<std::string> out;
   for (const auto& body : kBodies) {
@@ -242,6 +281,10 @@ std::vector<std::string> seeds() {
   out.push_back(std::string(1, '\x06') + kBodies[0]);  // no key
   out.push_back(std::string(1, '\x80') + kBodies[6]);  // in the same millisecond: drains the bucket
   out.push_back(std::string(1, '\x83') + kBodies[9]);
+  for (const auto& lines : kLineBodies) {
+    out.push_back(std::string(1, '\x40') + lines);  // shop, as lines
+    out.push_back(std::string(1, '\x43') + lines);  // secret, as lines
+  }
   return out;
 }
 
