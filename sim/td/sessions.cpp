@@ -499,7 +499,7 @@ void Sessions::observe(const Chat& chat, const Message& message, std::string_vie
                    {"chat_id", chat_id},
                    {"message_id", td_message_id(message.id)},
                    {"edit_date", message.edit_date},
-                   {"reply_markup", nullptr}});
+                   {"reply_markup", reply_markup_object(message.reply_markup)}});
   }
 }
 

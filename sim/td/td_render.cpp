@@ -305,7 +305,7 @@ json::object message_object(const model::World& world, const model::Chat& chat, 
       {"media_album_id", message.media_group_id.empty() ? std::string("0") : message.media_group_id},
       {"reply_to", nullptr},
       {"forward_info", nullptr},
-      {"reply_markup", nullptr},
+      {"reply_markup", reply_markup_object(message.reply_markup)},
       {"content", content_object(world, message.content)}};
   if (message.reply_to != 0) {
     out["reply_to"] = json::object{{"@type", "messageReplyToMessage"},
@@ -321,6 +321,48 @@ json::object message_object(const model::World& world, const model::Chat& chat, 
                      {"date", integer_of(message.forward_origin, "date").value_or(0)}};
   }
   return out;
+}
+
+namespace {
+
+// One Bot API InlineKeyboardButton as TDLib's inlineKeyboardButton (the kinds the desk lists).
+json::object inline_button(const json::object& button) {
+  json::object type{{"@type", "inlineKeyboardButtonTypeCallback"}, {"data", ""}};
+  auto url_of = [&](std::string_view key) -> std::string {
+    const auto* field = button.if_contains(key);
+    if (field && field->is_object()) return std::string(string_of(field->as_object(), "url"));
+    return {};
+  };
+  if (button.contains("url")) {
+    type = {{"@type", "inlineKeyboardButtonTypeUrl"}, {"url", string_of(button, "url")}};
+  } else if (button.contains("web_app")) {
+    type = {{"@type", "inlineKeyboardButtonTypeWebApp"}, {"url", url_of("web_app")}};
+  } else if (button.contains("login_url")) {
+    type = {{"@type", "inlineKeyboardButtonTypeLoginUrl"}, {"url", url_of("login_url")}, {"id", 0},
+            {"forward_text", ""}};
+  } else if (button.contains("pay")) {
+    type = {{"@type", "inlineKeyboardButtonTypeBuy"}};
+  }
+  return json::object{{"@type", "inlineKeyboardButton"}, {"text", string_of(button, "text")}, {"type", type}};
+}
+
+}  // namespace
+
+json::value reply_markup_object(const json::value& bot_markup) {
+  const auto* markup = bot_markup.if_object();
+  const auto* keyboard = markup ? markup->if_contains("inline_keyboard") : nullptr;
+  if (!keyboard || !keyboard->is_array()) return nullptr;
+  json::array rows;
+  for (const auto& row : keyboard->as_array()) {
+    json::array buttons;
+    if (row.is_array()) {
+      for (const auto& button : row.as_array()) {
+        if (button.is_object()) buttons.push_back(inline_button(button.as_object()));
+      }
+    }
+    rows.push_back(std::move(buttons));
+  }
+  return json::object{{"@type", "replyMarkupInlineKeyboard"}, {"rows", std::move(rows)}};
 }
 
 json::object authorization_state(std::string_view type) { return json::object{{"@type", type}}; }

@@ -25,6 +25,9 @@ boost::json::object chat_object(const model::World& world, const model::Chat& ch
 boost::json::object content_object(const model::World& world, const boost::json::object& content);
 boost::json::object message_object(const model::World& world, const model::Chat& chat,
                                    const model::Message& message, Id viewer);
+// A Bot API inline keyboard ({"inline_keyboard": [[button…]…]}) as TDLib's
+// replyMarkupInlineKeyboard; null for anything else (no markup, reply keyboards).
+boost::json::value reply_markup_object(const boost::json::value& bot_markup);
 boost::json::object authorization_state(std::string_view type);
 boost::json::object error_object(const ApiError& error);
 

@@ -27,20 +27,34 @@ class MtprotoTest(TdDeskTestCase):
         updates = wait_until(lambda: self.sim.bot_api(world.token, "getUpdates", {"timeout": 0})["result"],
                              what="the program's getUpdates")
         self.assertTrue(any(u.get("message", {}).get("text") == "Where is my parcel?" for u in updates), updates)
-        answer = self.sim.bot_api(world.token, "sendMessage", {"chat_id": user, "text": "It left the warehouse."})
+        track = {"inline_keyboard": [[{"text": "Track", "url": "https://track.example/1"}]]}
+        answer = self.sim.bot_api(world.token, "sendMessage", {"chat_id": user, "text": "It left the warehouse.",
+                                                               "reply_markup": track})
         self.assertTrue(answer["ok"], answer)
         copy = world.wait_in_topic(user, text_has("It left the warehouse."), "the program's answer, intercepted")
+        self.assertEqual(copy["text"], "📤 Sent by the bot's program\nIt left the warehouse.\n\n"
+                                       "⌨️ [Track ↗ https://track.example/1]")
 
         # The program edits its answer (through its own Bot API session): the desk's session is told
         # (updateMessageContent) and the topic copy follows, marker kept.
+        refresh = {"inline_keyboard": [[{"text": "Refresh", "callback_data": "refresh"}]]}
         edited = self.sim.bot_api(world.token, "editMessageText", {
-            "chat_id": user, "message_id": answer["result"]["message_id"], "text": "It reached the depot."})
+            "chat_id": user, "message_id": answer["result"]["message_id"], "text": "It reached the depot.",
+            "reply_markup": refresh})
         self.assertTrue(edited["ok"], edited)
         thread = world.topic_of(user)["message_thread_id"]
         followed = wait_until(lambda: next((m for m in world.group_messages(thread) if m["message_id"] == copy["message_id"]
                                             and "It reached the depot." in (m.get("text") or "")), None),
                               what="the intercepted copy following the program's edit")
-        self.assertEqual(followed["text"], "📤 Sent by the bot's program\nIt reached the depot.")
+        self.assertEqual(followed["text"], "📤 Sent by the bot's program\nIt reached the depot.\n\n⌨️ [Refresh]")
+        # Only the keyboard changes (editMessageReplyMarkup): the copy's button line follows.
+        done = {"inline_keyboard": [[{"text": "Thanks!", "callback_data": "thanks"}]]}
+        edited = self.sim.bot_api(world.token, "editMessageReplyMarkup", {
+            "chat_id": user, "message_id": answer["result"]["message_id"], "reply_markup": done})
+        self.assertTrue(edited["ok"], edited)
+        wait_until(lambda: next((m for m in world.group_messages(thread) if m["message_id"] == copy["message_id"]
+                                 and "[Thanks!]" in (m.get("text") or "")), None),
+                   what="the copy following a keyboard-only edit")
 
         # An operator answers in the topic: the user gets it, once, from the bot; it is not shown
         # again as "intercepted" (the desk's own sends are not the program's).

@@ -273,10 +273,9 @@ core::Result<std::optional<core::Event>> content_update_event(const json::object
   }
   const Side side = side_of(*chat_id, context);
   const core::MessageId bot_id = to_bot_message_id(*message_id);
-  const ProfileCache::Outgoing* outgoing = profiles.outgoing(*chat_id, *message_id);
-  // The desk's own sends are its business; an outgoing message sent from elsewhere was
-  // intercepted, and its edit is the owner's (or the other session's), never the user's.
-  if (side == Side::kIgnored || bot_id == 0 || (outgoing && (!outgoing->elsewhere || side != Side::kUser))) {
+  // Outgoing messages: the desk's own sends are its business; the edit of one sent from
+  // elsewhere is reported once its updateMessageEdited arrives (edited_update_event).
+  if (side == Side::kIgnored || bot_id == 0 || profiles.is_outgoing(*chat_id, *message_id)) {
     return std::optional<core::Event>{};
   }
   core::Event event;
@@ -284,14 +283,7 @@ core::Result<std::optional<core::Event>> content_update_event(const json::object
   event.chat_id = *chat_id;
   event.message_id = bot_id;
   event.date = now;
-  if (outgoing) {
-    event.kind = EventKind::kOutgoingEdit;
-    event.from = person_or_id(profiles, context.self_id);
-    event.from.is_bot = outgoing->by_bot;
-    event.sender_is_bot = outgoing->by_bot;
-  } else if (*chat_id > 0) {
-    event.from = person_or_id(profiles, *chat_id);
-  }
+  if (*chat_id > 0) event.from = person_or_id(profiles, *chat_id);
   read_content(*content, event);
   event.update_id =
       stable_update_id("e:" + std::to_string(*chat_id) + ":" + std::to_string(bot_id) + ":" +
@@ -299,9 +291,64 @@ core::Result<std::optional<core::Event>> content_update_event(const json::object
   return std::optional<core::Event>(std::move(event));
 }
 
-// How an outgoing message reported by `update_type` was sent (ProfileCache::Outgoing).
+// updateMessageEdited of an intercepted message (sent from elsewhere into a private chat): the
+// copy follows when the content (remembered from updateMessageContent) or the keyboard changed.
+core::Result<std::optional<core::Event>> edited_update_event(const json::object& update,
+                                                             const AdapterContext& context,
+                                                             const ProfileCache& profiles,
+                                                             core::UnixMillis now) {
+  const auto chat_id = json_int(update.if_contains("chat_id"));
+  const auto message_id = json_int(update.if_contains("message_id"));
+  if (!chat_id || !message_id) return core::make_error("updateMessageEdited needs chat_id and message_id");
+  const ProfileCache::Outgoing* outgoing = profiles.outgoing(*chat_id, *message_id);
+  const core::MessageId bot_id = to_bot_message_id(*message_id);
+  if (!outgoing || !outgoing->elsewhere || side_of(*chat_id, context) != Side::kUser || bot_id == 0) {
+    return std::optional<core::Event>{};
+  }
+  std::string markup = bot_reply_markup_json(update.if_contains("reply_markup"));
+  if (!outgoing->edit_pending && markup == outgoing->reply_markup_json) return std::optional<core::Event>{};
+  core::Event event;
+  event.kind = EventKind::kOutgoingEdit;
+  event.chat_id = *chat_id;
+  event.message_id = bot_id;
+  event.date = now;
+  event.from = person_or_id(profiles, context.self_id);
+  event.from.is_bot = outgoing->by_bot;
+  event.sender_is_bot = outgoing->by_bot;
+  event.content = outgoing->content;
+  event.text = outgoing->text;
+  event.entities_json = outgoing->entities_json;
+  event.reply_markup_json = std::move(markup);
+  // edit_date tells edits apart (A → B → A are three edits); a redelivered update dedupes.
+  event.update_id = stable_update_id("o:" + std::to_string(*chat_id) + ":" + std::to_string(bot_id) + ":" +
+                                     std::to_string(int_field(update, "edit_date")) + ":" + event.text + ":" +
+                                     event.entities_json + ":" + event.reply_markup_json);
+  return std::optional<core::Event>(std::move(event));
+}
+
+// One TDLib inline keyboard button as a Bot API InlineKeyboardButton (what the desk lists).
+json::object bot_button(const json::object& button) {
+  json::object out{{"text", text_field(button, "text")}};
+  const auto* type = object_field(button, "type");
+  const std::string_view kind = type != nullptr ? type_of(*type) : std::string_view();
+  if (kind == "inlineKeyboardButtonTypeUrl") {
+    out["url"] = text_field(*type, "url");
+  } else if (kind == "inlineKeyboardButtonTypeWebApp") {
+    out["web_app"] = json::object{{"url", text_field(*type, "url")}};
+  } else if (kind == "inlineKeyboardButtonTypeLoginUrl") {
+    out["login_url"] = json::object{{"url", text_field(*type, "url")}};
+  } else if (kind == "inlineKeyboardButtonTypeBuy") {
+    out["pay"] = true;
+  } else {
+    out["callback_data"] = "";  // callback, game, inline switch …: only the label matters here
+  }
+  return out;
+}
+
+// How an outgoing message reported by `update_type` was sent (ProfileCache::Outgoing); for
+// one sent from elsewhere also what it shows (`event`: the kOutgoingSeen made of it, if any).
 ProfileCache::Outgoing outgoing_kind(std::string_view update_type, const json::object& message,
-                                     const ProfileCache& profiles) {
+                                     const ProfileCache& profiles, const core::Event* event) {
   const bool sent_here = update_type == "updateMessageSendSucceeded" ||
                          (message.contains("sending_state") && !message.at("sending_state").is_null());
   if (sent_here) return {};
@@ -311,7 +358,14 @@ ProfileCache::Outgoing outgoing_kind(std::string_view update_type, const json::o
     const auto* known = profiles.find(int_field(*sender, "user_id"));
     by_bot = known != nullptr && known->is_bot;
   }
-  return {.elsewhere = true, .by_bot = by_bot};
+  ProfileCache::Outgoing how{.elsewhere = true, .by_bot = by_bot};
+  if (event != nullptr && event->kind == EventKind::kOutgoingSeen) {
+    how.content = event->content;
+    how.text = event->text;
+    how.entities_json = event->entities_json;
+    how.reply_markup_json = event->reply_markup_json;
+  }
+  return how;
 }
 
 }  // namespace
@@ -470,6 +524,42 @@ const ProfileCache::Outgoing* ProfileCache::outgoing(core::ChatId chat_id, std::
   return it == outgoing_.end() ? nullptr : &it->second;
 }
 
+void ProfileCache::outgoing_content_changed(core::ChatId chat_id, std::int64_t td_message_id,
+                                            const core::Event& content) {
+  auto it = outgoing_.find({chat_id, td_message_id});
+  if (it == outgoing_.end()) return;
+  it->second.content = content.content;
+  it->second.text = content.text;
+  it->second.entities_json = content.entities_json;
+  it->second.edit_pending = true;
+}
+
+void ProfileCache::outgoing_edit_done(core::ChatId chat_id, std::int64_t td_message_id,
+                                      std::string reply_markup_json) {
+  auto it = outgoing_.find({chat_id, td_message_id});
+  if (it == outgoing_.end()) return;
+  it->second.reply_markup_json = std::move(reply_markup_json);
+  it->second.edit_pending = false;
+}
+
+std::string bot_reply_markup_json(const json::value* td_reply_markup) {
+  const auto* markup = td_reply_markup != nullptr ? td_reply_markup->if_object() : nullptr;
+  if (markup == nullptr || type_of(*markup) != "replyMarkupInlineKeyboard") return {};
+  const auto* rows = markup->if_contains("rows");
+  if (rows == nullptr || !rows->is_array()) return {};
+  json::array keyboard;
+  for (const auto& row : rows->get_array()) {
+    json::array buttons;
+    if (const auto* items = row.if_array()) {
+      for (const auto& button : *items) {
+        if (const auto* b = button.if_object()) buttons.push_back(bot_button(*b));
+      }
+    }
+    keyboard.push_back(std::move(buttons));
+  }
+  return json::serialize(json::object{{"inline_keyboard", std::move(keyboard)}});
+}
+
 // --- events ---------------------------------------------------------------------------
 
 core::Result<std::optional<core::Event>> event_from_message(const json::object& message,
@@ -505,6 +595,9 @@ core::Result<std::optional<core::Event>> event_from_message(const json::object& 
   if (std::string album = std::to_string(int_field(message, "media_album_id")); album != "0") {
     event.media_group_id = std::move(album);
   }
+  if (event.kind == EventKind::kOutgoingSeen) {
+    event.reply_markup_json = bot_reply_markup_json(message.if_contains("reply_markup"));
+  }
   if (side == Side::kGroup && type_of(*content) == "messageForumTopicIsClosedToggled") {
     event.kind =
         flag_field(*content, "is_closed") ? EventKind::kTopicClosedInApp : EventKind::kTopicReopenedInApp;
@@ -526,8 +619,40 @@ core::Result<std::optional<core::Event>> event_from_update(const json::object& u
     return event;
   }
   if (type == "updateMessageContent") return content_update_event(update, context, profiles, now);
+  if (type == "updateMessageEdited") return edited_update_event(update, context, profiles, now);
   return std::optional<core::Event>{};
 }
+
+namespace {
+
+// What make_incoming teaches the cache about outgoing messages, after the update's event (if
+// any) was made: new ones, the new content of intercepted ones, and their finished edits.
+void remember_outgoing_changes(std::string_view type, const json::object& update, const core::Event* event,
+                               ProfileCache& profiles) {
+  if (type == "updateNewMessage" || type == "updateMessageSendSucceeded") {
+    const auto* message = object_field(update, "message");
+    if (message != nullptr && flag_field(*message, "is_outgoing")) {
+      profiles.remember_outgoing(int_field(*message, "chat_id"), int_field(*message, "id"),
+                                 outgoing_kind(type, *message, profiles, event));
+    }
+    return;
+  }
+  const std::int64_t chat_id = int_field(update, "chat_id");
+  const std::int64_t message_id = int_field(update, "message_id");
+  const auto* outgoing = profiles.outgoing(chat_id, message_id);
+  if (outgoing == nullptr || !outgoing->elsewhere) return;
+  if (type == "updateMessageContent") {
+    if (const auto* content = object_field(update, "new_content")) {
+      core::Event changed;
+      read_content(*content, changed);
+      profiles.outgoing_content_changed(chat_id, message_id, changed);
+    }
+  } else if (type == "updateMessageEdited" && event != nullptr) {
+    profiles.outgoing_edit_done(chat_id, message_id, event->reply_markup_json);
+  }
+}
+
+}  // namespace
 
 std::optional<Incoming> make_incoming(const json::object& update, const AdapterContext& context,
                                       ProfileCache& profiles, core::UnixMillis now) {
@@ -536,14 +661,8 @@ std::optional<Incoming> make_incoming(const json::object& update, const AdapterC
     if (const auto* user = object_field(update, "user")) profiles.remember(*user);
     return std::nullopt;
   }
-  if (type == "updateNewMessage" || type == "updateMessageSendSucceeded") {
-    const auto* message = object_field(update, "message");
-    if (message != nullptr && flag_field(*message, "is_outgoing")) {
-      profiles.remember_outgoing(int_field(*message, "chat_id"), int_field(*message, "id"),
-                                 outgoing_kind(type, *message, profiles));
-    }
-  }
   auto event = event_from_update(update, context, profiles, now);
+  remember_outgoing_changes(type, update, event.ok() && event.value() ? &*event.value() : nullptr, profiles);
   Incoming incoming;
   if (!event) {
     incoming.parse_error = event.error().message;

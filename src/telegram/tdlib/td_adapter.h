@@ -8,12 +8,13 @@
 //     sent through this client (no sending_state)           → kOutgoingSeen (intercepted)
 //   updateNewMessage in the backend group                   → kOperatorMessage (not our own sends)
 //   updateMessageContent in a private chat / backend group  → kUserEdit / kOperatorEdit
-//   updateMessageContent of an outgoing message first seen
-//     as kOutgoingSeen (sent from elsewhere)                → kOutgoingEdit (the copy follows)
-//   updateMessageContent of a message sent through this
-//     client (the desk's own copies)                        → nothing
 //   updateMessageEdited                                     → nothing (carries no content;
 //                                                             updateMessageContent precedes it)
+// except for outgoing messages first seen as kOutgoingSeen (sent from elsewhere): their
+//   updateMessageContent is remembered, and the updateMessageEdited that follows every edit
+//   becomes ONE kOutgoingEdit (content as remembered, inline keyboard as the update says)
+// Edits of messages sent through this client (the desk's own copies) are nothing.
+// Outgoing messages carry their inline keyboard as a Bot API reply_markup (reply_markup_json).
 //   other chats (groups, channels, secret chats)            → nothing unless monitor_groups
 // Ids are Bot API ids: TDLib message ids are divided by 1048576, forum thread ids too (the
 // General topic, thread 1, becomes 0); the implicit reply to a topic's first message is dropped.
@@ -62,6 +63,10 @@ std::string bot_entities_json(const boost::json::array& td_entities);
 // Bot API text + entities → TDLib formattedText (for sendMessage / editMessageText).
 boost::json::object formatted_text(const std::string& text, const boost::json::array& bot_entities);
 
+// TDLib replyMarkupInlineKeyboard → Bot API {"inline_keyboard": …} as compact JSON (button
+// text, url, web_app, login_url, pay, callback_data); "" for no markup or other kinds.
+std::string bot_reply_markup_json(const boost::json::value* td_reply_markup);
+
 // TDLib user → core::Person / a Bot API User object ({id, is_bot, first_name, …}).
 core::Person person_from_user(const boost::json::object& user);
 boost::json::object bot_user(const boost::json::object& user);
@@ -76,14 +81,24 @@ class ProfileCache {
   std::size_t size() const { return people_.size(); }
 
   // How an outgoing message was sent: through this client (the desk) or from elsewhere (the
-  // account's other apps, the bot's other session), and then whether a bot sent it.
+  // account's other apps, the bot's other session). For those from elsewhere (intercepted):
+  // whether a bot sent them and what they show now, so an edit can be presented whole.
   struct Outgoing {
     bool elsewhere = false;
     bool by_bot = false;
+    core::ContentKind content = core::ContentKind::kText;
+    std::string text;
+    std::string entities_json;
+    std::string reply_markup_json;
+    bool edit_pending = false;  // new content seen, its updateMessageEdited not yet
   };
   void remember_outgoing(core::ChatId chat_id, std::int64_t td_message_id, Outgoing how);
   bool is_outgoing(core::ChatId chat_id, std::int64_t td_message_id) const;
   const Outgoing* outgoing(core::ChatId chat_id, std::int64_t td_message_id) const;
+  // updateMessageContent of an outgoing message from elsewhere: the new content, edit pending.
+  void outgoing_content_changed(core::ChatId chat_id, std::int64_t td_message_id, const core::Event& content);
+  // updateMessageEdited of such a message, once its kOutgoingEdit is made: the keyboard it shows.
+  void outgoing_edit_done(core::ChatId chat_id, std::int64_t td_message_id, std::string reply_markup_json);
   static constexpr std::size_t kOutgoingMemory = 10000;
 
  private:
@@ -103,7 +118,8 @@ struct AdapterContext {
 core::Result<std::optional<core::Event>> event_from_message(const boost::json::object& message,
                                                             const AdapterContext& context,
                                                             const ProfileCache& profiles);
-// One update → event (updateNewMessage, updateMessageContent); nullopt for everything else.
+// One update → event (updateNewMessage, updateMessageContent, updateMessageEdited of an
+// intercepted message); nullopt for everything else.
 // `now` dates edits (updateMessageContent has no date).
 core::Result<std::optional<core::Event>> event_from_update(const boost::json::object& update,
                                                            const AdapterContext& context,

@@ -51,6 +51,27 @@ std::optional<core::Event> incoming_event(const json::object& update, ProfileCac
   return incoming->event;
 }
 
+constexpr std::string_view kTdMenu = R"({"@type":"replyMarkupInlineKeyboard","rows":[[
+    {"@type":"inlineKeyboardButton","text":"Tea","type":{"@type":"inlineKeyboardButtonTypeCallback","data":"dGVh"}},
+    {"@type":"inlineKeyboardButton","text":"Shop","type":{"@type":"inlineKeyboardButtonTypeUrl","url":"https://s.example"}}],
+    [{"@type":"inlineKeyboardButton","text":"App","type":{"@type":"inlineKeyboardButtonTypeWebApp","url":"https://a.example"}}]]})";
+constexpr std::string_view kBotMenu =
+    R"({"inline_keyboard":[[{"text":"Tea","callback_data":""},{"text":"Shop","url":"https://s.example"}],)"
+    R"([{"text":"App","web_app":{"url":"https://a.example"}}]]})";
+
+json::object edited(std::int64_t td_id, std::int64_t edit_date, std::string_view markup = "null") {
+  return parse(R"({"@type":"updateMessageEdited","chat_id":7001,"message_id":)" + std::to_string(td_id) +
+               R"(,"edit_date":)" + std::to_string(edit_date) + R"(,"reply_markup":)" + std::string(markup) +
+               "}");
+}
+
+// An edit as TDLib reports it: updateMessageContent (nothing yet), then updateMessageEdited.
+std::optional<core::Event> edit(ProfileCache& profiles, std::int64_t td_id, std::string_view text,
+                                std::int64_t edit_date = 1700000100) {
+  EXPECT_FALSE(incoming_event(text_edit(td_id, text), profiles)) << "the content alone is not the edit yet";
+  return incoming_event(edited(td_id, edit_date), profiles);
+}
+
 TEST(TdAdapterOutgoingEdit, TheOwnersEditOfAMessageSentElsewhereFollowsTheCopy) {
   ProfileCache profiles = profiles_knowing_self(false);
   const std::int64_t td_id = 9 * kMessageIdFactor;
@@ -58,7 +79,7 @@ TEST(TdAdapterOutgoingEdit, TheOwnersEditOfAMessageSentElsewhereFollowsTheCopy) 
   ASSERT_TRUE(seen);
   EXPECT_EQ(seen->kind, EventKind::kOutgoingSeen);
 
-  auto edit = incoming_event(text_edit(td_id, "New menu"), profiles);
+  auto edit = tdlib::edit(profiles, td_id, "New menu");
   ASSERT_TRUE(edit);
   EXPECT_EQ(edit->kind, EventKind::kOutgoingEdit);
   EXPECT_EQ(edit->chat_id, 7001);
@@ -75,7 +96,7 @@ TEST(TdAdapterOutgoingEdit, TheBotsOtherSessionKeepsTheProgramsMarker) {
   ProfileCache profiles = profiles_knowing_self(true);
   const std::int64_t td_id = 4 * kMessageIdFactor;
   ASSERT_TRUE(incoming_event(sent_elsewhere(td_id), profiles));
-  auto edit = incoming_event(text_edit(td_id, "Prices"), profiles);
+  auto edit = tdlib::edit(profiles, td_id, "Prices");
   ASSERT_TRUE(edit);
   EXPECT_EQ(edit->kind, EventKind::kOutgoingEdit);
   EXPECT_TRUE(edit->from.is_bot);
@@ -94,6 +115,7 @@ TEST(TdAdapterOutgoingEdit, EditsOfTheDesksOwnSendsStayIgnored) {
       "text":{"@type":"formattedText","text":"x","entities":[]}}}})");
   EXPECT_FALSE(incoming_event(sent, profiles));
   EXPECT_FALSE(incoming_event(text_edit(12582912, "operator fixed a typo"), profiles));
+  EXPECT_FALSE(incoming_event(edited(12582912, 5), profiles));
 }
 
 TEST(TdAdapterOutgoingEdit, TheUsersEditStaysAUserEdit) {
@@ -103,18 +125,70 @@ TEST(TdAdapterOutgoingEdit, TheUsersEditStaysAUserEdit) {
   ASSERT_TRUE(edit);
   EXPECT_EQ(edit->kind, EventKind::kUserEdit);
   EXPECT_EQ(edit->from.id, 7001);
+  EXPECT_FALSE(incoming_event(edited(8 * kMessageIdFactor, 5), profiles))
+      << "its updateMessageEdited adds nothing";
 }
 
-TEST(TdAdapterOutgoingEdit, TheSameEditTwiceHasOneUpdateIdAndAnotherEditAnother) {
+TEST(TdAdapterOutgoingEdit, ARedeliveredEditDedupesAndEditingBackIsANewEdit) {
   ProfileCache profiles = profiles_knowing_self(false);
   const std::int64_t td_id = 9 * kMessageIdFactor;
   ASSERT_TRUE(incoming_event(sent_elsewhere(td_id), profiles));
-  auto first = make_incoming(text_edit(td_id, "One"), context(), profiles, 1);
-  auto again = make_incoming(text_edit(td_id, "One"), context(), profiles, 2);
-  auto other = make_incoming(text_edit(td_id, "Two"), context(), profiles, 3);
-  ASSERT_TRUE(first && again && other);
-  EXPECT_EQ(first->update_id, again->update_id) << "a redelivered update dedupes in the inbox";
-  EXPECT_NE(first->update_id, other->update_id);
+  ASSERT_FALSE(incoming_event(text_edit(td_id, "One"), profiles));
+  auto first = make_incoming(edited(td_id, 100), context(), profiles, 1);
+  ASSERT_TRUE(first && first->event);
+  // The same update again (a redelivery) is the same inbox entry …
+  ASSERT_FALSE(incoming_event(text_edit(td_id, "One"), profiles));
+  auto again = make_incoming(edited(td_id, 100), context(), profiles, 2);
+  ASSERT_TRUE(again && again->event);
+  EXPECT_EQ(first->update_id, again->update_id);
+  // … while editing to other text and back are two more edits.
+  auto other = edit(profiles, td_id, "Two", 200);
+  auto back = edit(profiles, td_id, "One", 300);
+  ASSERT_TRUE(other && back);
+  EXPECT_NE(back->update_id, first->update_id);
+  EXPECT_EQ(back->text, "One");
+}
+
+TEST(TdAdapterOutgoingEdit, ButtonsAreListedAndAKeyboardOnlyEditFollowsToo) {
+  ProfileCache profiles = profiles_knowing_self(true);
+  const std::int64_t td_id = 9 * kMessageIdFactor;
+  auto message = sent_elsewhere(td_id);
+  message["message"].as_object()["reply_markup"] = json::parse(kTdMenu);
+  auto seen = incoming_event(message, profiles);
+  ASSERT_TRUE(seen);
+  EXPECT_EQ(seen->reply_markup_json, kBotMenu);
+
+  // The keyboard changes, the text does not (editMessageReplyMarkup): one edit, text as it was.
+  auto back_only =
+      R"({"@type":"replyMarkupInlineKeyboard","rows":[[{"@type":"inlineKeyboardButton","text":"Back",
+      "type":{"@type":"inlineKeyboardButtonTypeCallback","data":"YmFjaw=="}}]]})";
+  auto keyboard_edit = incoming_event(edited(td_id, 100, back_only), profiles);
+  ASSERT_TRUE(keyboard_edit);
+  EXPECT_EQ(keyboard_edit->kind, EventKind::kOutgoingEdit);
+  EXPECT_EQ(keyboard_edit->text, "Menu");
+  EXPECT_EQ(keyboard_edit->reply_markup_json,
+            R"({"inline_keyboard":[[{"text":"Back","callback_data":""}]]})");
+  // Nothing changed at all: nothing to follow.
+  EXPECT_FALSE(incoming_event(edited(td_id, 101, back_only), profiles));
+  // Text and keyboard change together: ONE edit with both.
+  ASSERT_FALSE(incoming_event(text_edit(td_id, "Tea list"), profiles));
+  auto both = incoming_event(edited(td_id, 200, kTdMenu), profiles);
+  ASSERT_TRUE(both);
+  EXPECT_EQ(both->text, "Tea list");
+  EXPECT_EQ(both->reply_markup_json, kBotMenu);
+}
+
+TEST(TdAdapterOutgoingEdit, MalformedEditUpdatesAreErrorsOrNothing) {
+  ProfileCache profiles = profiles_knowing_self(false);
+  auto missing =
+      make_incoming(parse(R"({"@type":"updateMessageEdited","chat_id":7001})"), context(), profiles, 0);
+  ASSERT_TRUE(missing);
+  EXPECT_FALSE(missing->parse_error.empty());
+  EXPECT_EQ(bot_reply_markup_json(nullptr), "");
+  json::value odd = json::parse(R"({"@type":"replyMarkupInlineKeyboard","rows":[7,[1,{"text":5}]]})");
+  EXPECT_EQ(bot_reply_markup_json(&odd), R"({"inline_keyboard":[[],[{"text":"","callback_data":""}]]})");
+  json::value reply_keyboard = json::parse(R"({"@type":"replyMarkupShowKeyboard","rows":[]})");
+  EXPECT_EQ(bot_reply_markup_json(&reply_keyboard), "");
 }
 
 }  // namespace
