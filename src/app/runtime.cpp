@@ -32,6 +32,7 @@ namespace {
 constexpr int kInboxBatch = 256;
 constexpr std::chrono::milliseconds kPurgeEvery = std::chrono::hours(1);
 constexpr std::chrono::milliseconds kKeepFinished = std::chrono::hours(48);
+constexpr std::chrono::milliseconds kKeepProxyUpdates = std::chrono::hours(24);
 
 }  // namespace
 
@@ -332,7 +333,10 @@ asio::awaitable<void> Runtime::Impl::run_housekeeping() {
     try {
       const auto now = relay::unix_millis_now();
       const auto removed = store->purge_finished(now - kKeepFinished.count());
-      if (removed > 0) spdlog::info("purged {} finished inbox/outbox rows", removed);
+      if (removed > 0) spdlog::info("purged {} finished inbox, outbox and webhook rows", removed);
+      // Telegram keeps a bot's unconfirmed updates for 24 hours; so does the proxy for its program.
+      const auto expired = store->proxy_expire(now - kKeepProxyUpdates.count());
+      if (expired > 0) spdlog::warn("proxy: dropped {} updates the bot's program did not fetch within 24 hours", expired);
     } catch (const std::exception& e) {
       spdlog::error("housekeeping: {}", e.what());
     }

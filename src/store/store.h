@@ -267,7 +267,8 @@ class Store {
                                     const std::string& payload, UnixMillis now) = 0;
 
   // Housekeeping: deletes handled inbox entries and done outbox jobs created before `before`
-  // (failed jobs are kept for operators). Returns the number of rows removed.
+  // (failed jobs are kept for operators), and webhook deliveries (with their attempts) that
+  // finished before `before`, delivered or given up. Returns the number of rows removed.
   virtual std::int64_t purge_finished(UnixMillis before) { return 0; }
 
   // --- Integrations (issue 5) -------------------------------------------------------------
@@ -324,6 +325,8 @@ class Store {
   virtual std::vector<ProxyUpdate> proxy_updates(ConnectionId id, std::int64_t from_id, int limit) { return {}; }
   // The program confirmed everything below `below_id`: deleted.
   virtual void proxy_confirm(ConnectionId id, std::int64_t below_id) {}
+  // Deletes updates stored before `before` that the program never confirmed; returns how many.
+  virtual std::int64_t proxy_expire(UnixMillis before) { return 0; }
   virtual std::optional<ProxyWebhook> proxy_webhook(ConnectionId id) { return std::nullopt; }
   // nullopt: deleteWebhook (the program polls again).
   virtual void proxy_set_webhook(ConnectionId id, const std::optional<ProxyWebhook>& webhook) {}

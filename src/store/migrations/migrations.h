@@ -248,11 +248,17 @@ CREATE TABLE proxy_webhooks (
 )sql";
 // --- end Bot API proxy (issue 4) ---
 
+// Housekeeping finds finished webhook deliveries by age without scanning the pending ones.
+inline constexpr char kV5Housekeeping[] = R"sql(
+CREATE INDEX webhook_deliveries_finished ON webhook_deliveries(finished_at) WHERE state <> 'pending';
+)sql";
+
 inline constexpr Migration kAll[] = {
     {1, "core tables", kV1CoreTables},
     {2, "topics api: api keys", kV2ApiKeys},  // issue 5, api
     {3, "integrations: user links, custom fields, webhook deliveries", kV3Integrations},  // issue 5, hooks
     {4, "bot api proxy: program update queue and webhook", kV4Proxy},  // Bot API proxy, issue 4
+    {5, "housekeeping: finished webhook deliveries by age", kV5Housekeeping},
 };
 
 inline std::span<const Migration> all() { return kAll; }

@@ -170,6 +170,14 @@ inline constexpr Sql kPurgeInbox{"purge_inbox",
     "DELETE FROM inbox WHERE done = 1 AND received_at < ?1 AND id < (SELECT MAX(id) FROM inbox)"};
 inline constexpr Sql kPurgeOutbox{"purge_outbox",
     "DELETE FROM outbox WHERE state = 'done' AND created_at < ?1 AND id < (SELECT MAX(id) FROM outbox)"};
+// Finished webhook deliveries and their attempts. The highest id stays, so ids (sent to
+// receivers as `delivery`) are never reused.
+inline constexpr Sql kPurgeWebhookAttempts{"purge_webhook_attempts",
+    "DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT id FROM webhook_deliveries "
+    "WHERE state <> 'pending' AND finished_at < ?1 AND id < (SELECT MAX(id) FROM webhook_deliveries))"};
+inline constexpr Sql kPurgeWebhookDeliveries{"purge_webhook_deliveries",
+    "DELETE FROM webhook_deliveries WHERE state <> 'pending' AND finished_at < ?1 "
+    "AND id < (SELECT MAX(id) FROM webhook_deliveries)"};
 // clang-format on
 
 }  // namespace topicdesk::store::sqlite_sql

@@ -498,6 +498,10 @@ std::int64_t SqliteStore::purge_finished(UnixMillis before) {
     auto outbox = db_.query(sql::kPurgeOutbox);
     outbox.bind(before).run();
     removed += outbox.changes();
+    db_.run(sql::kPurgeWebhookAttempts, before);  // counted with their deliveries
+    auto deliveries = db_.query(sql::kPurgeWebhookDeliveries);
+    deliveries.bind(before).run();
+    removed += deliveries.changes();
   });
   return removed;
 }

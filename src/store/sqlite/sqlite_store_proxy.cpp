@@ -31,6 +31,14 @@ void SqliteStore::proxy_confirm(ConnectionId id, std::int64_t below_id) {
   db_.run(sql::kProxyConfirm, id, below_id);
 }
 
+std::int64_t SqliteStore::proxy_expire(UnixMillis before) {
+  Lock lock(mutex_);
+  auto q = db_.query(sql::kProxyExpire);
+  q.bind_all(before);
+  q.run();
+  return q.changes();
+}
+
 std::optional<ProxyWebhook> SqliteStore::proxy_webhook(ConnectionId id) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kProxyWebhookGet);

@@ -121,5 +121,26 @@ TEST_F(HooksStoreTest, StatusCountsPerUrlWithFailingSinceAndLastError) {
   EXPECT_EQ(attempts[0].error, "connect: refused");
 }
 
+TEST_F(HooksStoreTest, HousekeepingPurgesFinishedDeliveriesButKeepsPendingAndTheNewestId) {
+  store->webhook_enqueue({delivery(1, 1), delivery(2, 2), delivery(3, 3), delivery(4, 4)}, 4);
+  auto ready = store->webhook_ready(2000, 10, {});
+  ASSERT_EQ(ready.size(), 4u);
+  store->webhook_delivered(WebhookAttempt{ready[0].id, 2100, 200, "", 1});
+  store->webhook_give_up(WebhookAttempt{ready[1].id, 2300, 500, "HTTP 500", 1});
+  store->webhook_retry(WebhookAttempt{ready[2].id, 2200, 0, "connect: refused", 1}, 9000);
+  store->webhook_delivered(WebhookAttempt{ready[3].id, 2400, 200, "", 1});
+
+  EXPECT_EQ(store->purge_finished(2000), 0) << "nothing finished that early";
+  EXPECT_EQ(store->purge_finished(3000), 2);
+  EXPECT_TRUE(store->webhook_attempts(ready[0].id).empty());
+  EXPECT_TRUE(store->webhook_attempts(ready[1].id).empty());
+  EXPECT_EQ(store->webhook_attempts(ready[2].id).size(), 1u) << "a pending delivery keeps its history";
+  auto status = store->webhook_status();
+  ASSERT_EQ(status.size(), 1u);
+  EXPECT_EQ(status[0].delivered, 1) << "the newest delivery stays so its id is never reused";
+  EXPECT_EQ(status[0].pending, 1);
+  EXPECT_EQ(status[0].failed, 0);
+}
+
 }  // namespace
 }  // namespace topicdesk::store
