@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include <boost/asio.hpp>
+#include <chrono>
 #include <filesystem>
+#include <optional>
 #include <boost/json.hpp>
 
 #include "app/td_connections.h"  // accounts (issue 4)
@@ -116,17 +118,28 @@ asio::awaitable<void> check_connection(asio::io_context& io, const RuntimeSettin
 // --- accounts (issue 4): TDLib sessions of mtproto and account connections ---
 // The session itself belongs to the running desk (its database is locked while open), so doctor
 // reads what the desk recorded in the store, and checks what it can without opening it.
+// The desk's store, when the desk has run (nullptr otherwise). Reading it while the desk runs is
+// safe: SQLite in WAL mode lets readers in beside the writer.
+std::unique_ptr<store::Store> recorded_store(const RuntimeSettings& s) {
+  if (s.sqlite_path.empty() || !std::filesystem::exists(s.sqlite_path)) return nullptr;
+  return store::open_sqlite(s.sqlite_path);
+}
+
+std::optional<core::ConnectionId> recorded_connection(store::Store& store, const std::string& name) {
+  for (const auto& record : store.connections()) {
+    if (record.name == name) return record.id;
+  }
+  return std::nullopt;
+}
+
 std::string recorded_session_state(const RuntimeSettings& s, const std::string& name) {
-  if (s.sqlite_path.empty() || !std::filesystem::exists(s.sqlite_path)) return {};
   try {
-    auto store = store::open_sqlite(s.sqlite_path);
-    for (const auto& record : store->connections()) {
-      if (record.name == name) return store->state_get(record.id, kSessionStateKey).value_or("");
-    }
+    auto store = recorded_store(s);
+    auto id = store ? recorded_connection(*store, name) : std::nullopt;
+    return id ? store->state_get(*id, kSessionStateKey).value_or("") : "";
   } catch (const std::exception& e) {
     return "error: cannot read " + s.sqlite_path + ": " + e.what();
   }
-  return {};
 }
 
 void check_tdlib_session(const RuntimeSettings& s, const ConnectionSettings& c, Report& report) {
@@ -160,6 +173,37 @@ void check_tdlib_session(const RuntimeSettings& s, const ConnectionSettings& c, 
 }
 // --- end accounts (issue 4) ---
 
+// --- Bot API proxy (issue 4): is the bot's program fetching what the proxy keeps for it? ---
+constexpr std::int64_t kProgramLateMs = 60'000;
+
+void check_proxy_program(const RuntimeSettings& s, const ConnectionSettings& c, Report& report) {
+  const std::string base = fmt::format("http://{}:{}", s.listen_address, s.listen_port);
+  const std::string point = "start the bot's program with its Bot API base URL set to " + base +
+                            " (it calls " + base + "/bot<token>/METHOD)";
+  try {
+    auto store = recorded_store(s);
+    auto id = store ? recorded_connection(*store, c.name) : std::nullopt;
+    if (!id) return report.note("the desk has not run this connection yet; then " + point);
+    const auto backlog = store->proxy_backlog(*id);
+    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch()).count();
+    const auto age_ms = backlog.count == 0 ? 0 : now - backlog.oldest;
+    if (auto hook = store->proxy_webhook(*id); hook && !hook->last_error.empty()) {
+      report.fail("the program's webhook " + telegram::redact_tokens(hook->url) + " fails: " + hook->last_error,
+                  "start the program's webhook server, or let it call deleteWebhook and poll");
+    } else if (age_ms > kProgramLateMs) {
+      report.fail(fmt::format("{} update(s) wait for the bot's program, the oldest for {} min", backlog.count,
+                              age_ms / 60'000),
+                  point + "; updates older than 24 hours are dropped, as at Telegram");
+    } else {
+      report.pass(fmt::format("the bot's program is keeping up ({} update(s) waiting)", backlog.count));
+    }
+  } catch (const std::exception& e) {
+    report.fail("cannot read " + s.sqlite_path + ": " + e.what(), "check [storage] sqlite");
+  }
+}
+// --- end Bot API proxy (issue 4) ---
+
 }  // namespace
 
 bool run_doctor(const RuntimeSettings& settings, std::ostream& out) {
@@ -172,6 +216,7 @@ bool run_doctor(const RuntimeSettings& settings, std::ostream& out) {
     io.run();
     io.restart();
     if (uses_tdlib(c.mode)) check_tdlib_session(settings, c, report);  // accounts (issue 4)
+    if (c.mode == Mode::kProxy) check_proxy_program(settings, c, report);
     healthy = healthy && report.healthy();
   }
   out << (healthy ? "\nall connections are ready\n" : "\nsome connections need fixing (see FIX above)\n");

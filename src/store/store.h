@@ -190,6 +190,12 @@ struct ProxyUpdate {
   std::string payload;  // the update as Telegram sent it
 };
 
+// What waits for the program: how many updates, and since when (0 when none).
+struct ProxyBacklog {
+  std::int64_t count = 0;
+  UnixMillis oldest = 0;
+};
+
 // The program's webhook (its setWebhook), answered and served by the proxy.
 struct ProxyWebhook {
   std::string url;
@@ -327,6 +333,7 @@ class Store {
   virtual void proxy_confirm(ConnectionId id, std::int64_t below_id) {}
   // Deletes updates stored before `before` that the program never confirmed; returns how many.
   virtual std::int64_t proxy_expire(UnixMillis before) { return 0; }
+  virtual ProxyBacklog proxy_backlog(ConnectionId id) { return {}; }
   virtual std::optional<ProxyWebhook> proxy_webhook(ConnectionId id) { return std::nullopt; }
   // nullopt: deleteWebhook (the program polls again).
   virtual void proxy_set_webhook(ConnectionId id, const std::optional<ProxyWebhook>& webhook) {}

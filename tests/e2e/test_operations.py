@@ -1,7 +1,10 @@
 """Operating the desk: doctor, configuration mistakes, migrate, webhook transport, metrics."""
+import json
 import os
+import sqlite3
 import subprocess
 import unittest
+import urllib.request
 
 from harness import TOPICDESK, DeskTestCase, World, free_port, text_is
 
@@ -59,6 +62,42 @@ group_id = {group}
         self.assertEqual(result.returncode, 1)
         self.assertIn("Telegram rejected the token", result.stdout)
         self.assertNotIn("x" * 35, result.stdout)
+
+    def test_doctor_says_when_the_bot_program_behind_the_proxy_does_not_fetch(self):
+        world = World(self.sim)
+        ann = self.sim.user("Ann")
+        port = free_port()
+        config = f'''[server]
+listen = "127.0.0.1:{port}"
+[storage]
+sqlite = "{self.workdir}/check.db"
+[telegram]
+api_base = "{self.sim.base}"
+[[connection]]
+name = "shop"
+mode = "proxy"
+token = "{world.token}"
+group_id = {world.group_id}
+'''
+        path = self.write_config(config)
+        self.start_desk([], config_text=config, port=port)
+        self.sim.send(ann, world.bot_id, text="anyone there?")
+        world.wait_in_topic(ann, text_is("anyone there?"))
+        self.assertIn("the bot's program is keeping up (1 update(s) waiting)", run_cli("doctor", "--config", path).stdout)
+        # An hour passes and no program fetches the update.
+        with sqlite3.connect(f"{self.workdir}/check.db") as db:
+            db.execute("UPDATE proxy_updates SET created_at = created_at - 3600000")
+        result = run_cli("doctor", "--config", path)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("1 update(s) wait for the bot's program, the oldest for 60 min", result.stdout)
+        self.assertIn(f"Bot API base URL set to http://127.0.0.1:{port}", result.stdout)
+        # The program comes and confirms what it got: all is well again.
+        base = f"http://127.0.0.1:{port}/bot{world.token}"
+        update = json.load(urllib.request.urlopen(f"{base}/getUpdates?timeout=0", timeout=10))["result"][0]
+        json.load(urllib.request.urlopen(f"{base}/getUpdates?timeout=0&offset={update['update_id'] + 1}", timeout=10))
+        result = run_cli("doctor", "--config", path)
+        self.assertIn("the bot's program is keeping up (0 update(s) waiting)", result.stdout)
+        self.assertNotIn(world.token, result.stdout + result.stderr)
 
     def test_config_mistakes_name_file_and_line(self):
         world = World(self.sim)

@@ -15,6 +15,8 @@ inline constexpr Sql kProxyConfirm{"proxy_confirm",
     "DELETE FROM proxy_updates WHERE connection_id = ?1 AND update_id < ?2"};
 inline constexpr Sql kProxyExpire{"proxy_expire",
     "DELETE FROM proxy_updates WHERE created_at < ?1"};
+inline constexpr Sql kProxyBacklog{"proxy_backlog",
+    "SELECT COUNT(*), COALESCE(MIN(created_at), 0) FROM proxy_updates WHERE connection_id = ?1"};
 inline constexpr Sql kProxyWebhookGet{"proxy_webhook",
     "SELECT url, secret_token, allowed_updates, max_connections, last_error_at, last_error FROM proxy_webhooks "
     "WHERE connection_id = ?1"};

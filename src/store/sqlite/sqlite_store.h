@@ -95,6 +95,7 @@ class SqliteStore final : public Store {
   std::vector<ProxyUpdate> proxy_updates(ConnectionId id, std::int64_t from_id, int limit) override;
   void proxy_confirm(ConnectionId id, std::int64_t below_id) override;
   std::int64_t proxy_expire(UnixMillis before) override;
+  ProxyBacklog proxy_backlog(ConnectionId id) override;
   std::optional<ProxyWebhook> proxy_webhook(ConnectionId id) override;
   void proxy_set_webhook(ConnectionId id, const std::optional<ProxyWebhook>& webhook) override;
   // --- end Bot API proxy (issue 4) ---

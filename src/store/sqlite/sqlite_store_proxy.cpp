@@ -39,6 +39,14 @@ std::int64_t SqliteStore::proxy_expire(UnixMillis before) {
   return q.changes();
 }
 
+ProxyBacklog SqliteStore::proxy_backlog(ConnectionId id) {
+  Lock lock(mutex_);
+  auto q = db_.query(sql::kProxyBacklog);
+  q.bind_all(id);
+  q.step();
+  return ProxyBacklog{q.int64(0), q.int64(1)};
+}
+
 std::optional<ProxyWebhook> SqliteStore::proxy_webhook(ConnectionId id) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kProxyWebhookGet);
