@@ -1,8 +1,9 @@
 // Fuzz target for the TDLib JSON adapter: whatever libtdjson hands the receive loop, the
 // adapter gives nothing, a parse error, or an event the inbox can store and read back — never
-// a crash, an exception or undefined behaviour. Each input is one message as td_receive returns
-// it, read as the runtime reads it, then adapted twice: without and with MONITOR_GROUPS, each
-// with a ProfileCache that lives across inputs (as a session's does).
+// a crash, an exception or undefined behaviour. An input is one or more messages as td_receive
+// returns them, one per line, read as the runtime reads them, then adapted twice: without and
+// with MONITOR_GROUPS, each with the ProfileCache of one session (what a message sent from
+// elsewhere and then edited needs).
 // With libFuzzer: build with -fsanitize=fuzzer -DTD_LIBFUZZER.
 #include <algorithm>
 #include <boost/json.hpp>
@@ -48,6 +49,7 @@ bool adapter_makes(EventKind kind) {
     case EventKind::kOperatorMessage:
     case EventKind::kOperatorEdit:
     case EventKind::kOutgoingSeen:
+    case EventKind::kOutgoingEdit:
     case EventKind::kTopicClosedInApp:
     case EventKind::kTopicReopenedInApp:
       return true;
@@ -106,27 +108,33 @@ void adapt(const json::object& update, const tdlib::AdapterContext& context, tdl
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  static tdlib::ProfileCache desk_profiles;
-  static tdlib::ProfileCache monitoring_profiles;
-  std::string_view input(reinterpret_cast<const char*>(data), size);
-  boost::system::error_code ec;
-  json::value value = json::parse(input, ec);  // as TdRuntime::deliver reads it
-  if (ec || !value.is_object()) return 0;
-  const auto& update = value.get_object();
-  adapt(update, {.backend_group_id = kGroup, .self_id = kSelf, .monitor_groups = false}, desk_profiles,
-        input);
-  adapt(update, {.backend_group_id = kGroup, .self_id = kSelf, .monitor_groups = true}, monitoring_profiles,
-        input);
-  if (const auto* user = update.if_contains("user"); user && user->is_object()) {
-    (void)tdlib::bot_user(user->get_object());  // /new answers with it
-  }
-  if (const auto* type = update.if_contains("@type");
-      type && type->is_string() && type->get_string() == "error") {
-    // TDLib's answer to a request the dispatcher made: a Bot API error the dispatcher can act on.
-    auto error = tdlib::api_error_from_td(update);
-    if (error.ok || error.retry_after < 0)
-      violated("a TDLib error became no error", input, error.description);
-    ++outcomes()["error answer"];
+  // One session's caches per input, so an input means the same whatever ran before it.
+  tdlib::ProfileCache desk_profiles;
+  tdlib::ProfileCache monitoring_profiles;
+  std::string_view rest(reinterpret_cast<const char*>(data), size);
+  while (!rest.empty()) {  // one td_receive message per line
+    const auto end = rest.find('\n');
+    const std::string_view input = rest.substr(0, end);
+    rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+    boost::system::error_code ec;
+    json::value value = json::parse(input, ec);  // as TdRuntime::deliver reads it
+    if (ec || !value.is_object()) continue;
+    const auto& update = value.get_object();
+    adapt(update, {.backend_group_id = kGroup, .self_id = kSelf, .monitor_groups = false}, desk_profiles,
+          input);
+    adapt(update, {.backend_group_id = kGroup, .self_id = kSelf, .monitor_groups = true}, monitoring_profiles,
+          input);
+    if (const auto* user = update.if_contains("user"); user && user->is_object()) {
+      (void)tdlib::bot_user(user->get_object());  // /new answers with it
+    }
+    if (const auto* type = update.if_contains("@type");
+        type && type->is_string() && type->get_string() == "error") {
+      // TDLib's answer to a request the dispatcher made: a Bot API error the dispatcher can act on.
+      auto error = tdlib::api_error_from_td(update);
+      if (error.ok || error.retry_after < 0)
+        violated("a TDLib error became no error", input, error.description);
+      ++outcomes()["error answer"];
+    }
   }
   return 0;
 }
@@ -152,6 +160,14 @@ const std::vector<std::string>
             R"({"@type":"updateMessageContent","chat_id":7001,"message_id":5242880,"new_content":{"@type":"messageText","text":{"@type":"formattedText","text":"Hi, edited","entities":[]}}})",
             R"({"@type":"updateMessageContent","chat_id":-1001234567890,"message_id":209715200,"new_content":{"@type":"messageText","text":{"@type":"formattedText","text":"fixed","entities":[]}}})",
             R"({"@type":"updateMessageEdited","chat_id":7001,"message_id":5242880,"edit_date":1700000100})",
+            // The owner's message from another device, its new content, then the edit with a keyboard.
+            R"({"@type":"updateUser","user":{"@type":"user","id":5000,"first_name":"Shop","type":{"@type":"userTypeBot"}}})"
+            "\n"
+            R"({"@type":"updateNewMessage","message":{"@type":"message","id":9437184,"sender_id":{"@type":"messageSenderUser","user_id":5000},"chat_id":7001,"is_outgoing":true,"date":1700000001,"content":{"@type":"messageText","text":{"@type":"formattedText","text":"Menu","entities":[]}}}})"
+            "\n"
+            R"({"@type":"updateMessageContent","chat_id":7001,"message_id":9437184,"new_content":{"@type":"messageText","text":{"@type":"formattedText","text":"New menu","entities":[{"@type":"textEntity","offset":0,"length":3,"type":{"@type":"textEntityTypeBold"}}]}}})"
+            "\n"
+            R"({"@type":"updateMessageEdited","chat_id":7001,"message_id":9437184,"edit_date":1700000100,"reply_markup":{"@type":"replyMarkupInlineKeyboard","rows":[[{"@type":"inlineKeyboardButton","text":"Tea","type":{"@type":"inlineKeyboardButtonTypeCallback","data":"dGVh"}},{"@type":"inlineKeyboardButton","text":"Shop","type":{"@type":"inlineKeyboardButtonTypeUrl","url":"https://s.example"}}],[{"@type":"inlineKeyboardButton","text":"App","type":{"@type":"inlineKeyboardButtonTypeWebApp","url":"https://a.example"}}]]}})",
             R"({"@type":"updateMessageSendSucceeded","old_message_id":10485761,"message":{"@type":"message","id":10485760,"chat_id":7001,"is_outgoing":true,"date":1,"content":{"@type":"messageText","text":{"@type":"formattedText","text":"x","entities":[]}}}})",
             R"({"@type":"updateUser","user":{"@type":"user","id":7001,"first_name":"Alice","last_name":"Liddell","usernames":{"@type":"usernames","active_usernames":["alice","alice2"],"disabled_usernames":[],"editable_username":"alice"},"phone_number":"4915112345","language_code":"de","type":{"@type":"userTypeRegular"}}})",
             R"({"@type":"updateUser","user":{"@type":"user","id":"7003","first_name":"Helper","username":"helper_bot","type":{"@type":"userTypeBot"}}})",
