@@ -219,8 +219,11 @@ std::string shift_entities(std::string_view entities_json, std::size_t units, st
     const auto* offset = entity->if_contains("offset");
     const auto* length = entity->if_contains("length");
     if (!offset || !length || !offset->is_int64() || !length->is_int64()) continue;
-    std::int64_t moved = offset->get_int64() + static_cast<std::int64_t>(units);
-    if (moved + length->get_int64() > static_cast<std::int64_t>(limit)) continue;
+    const std::int64_t start = offset->get_int64();
+    const std::int64_t size = length->get_int64();
+    const auto room = static_cast<std::int64_t>(limit) - static_cast<std::int64_t>(units);
+    if (start < 0 || size <= 0 || start > room || size > room - start) continue;  // outside the text
+    const std::int64_t moved = start + static_cast<std::int64_t>(units);
     (*entity)["offset"] = moved;
     out.push_back(std::move(item));
   }

@@ -100,6 +100,14 @@ class Reader {
     return 0;
   }
 
+  // Seconds since 1970 that still fit in milliseconds.
+  std::int64_t unix_time(std::string_view key, bool required = false) {
+    const std::int64_t seconds = integer(key, required);
+    if (seconds >= 0 && seconds <= std::numeric_limits<std::int64_t>::max() / kMillisPerSecond) return seconds;
+    fail(key, "must be a Unix time in seconds");
+    return 0;
+  }
+
   std::string text(std::string_view key, bool required = false) {
     const json::value* v = find(key, required);
     if (v == nullptr) return {};
@@ -242,8 +250,8 @@ ParsedUpdate parse_message(Reader& update, std::string_view field, bool edited, 
                          : (edited ? EventKind::kOperatorEdit : EventKind::kOperatorMessage);
   event.chat_id = chat.id;
   event.message_id = message->integer("message_id", true);
-  std::int64_t date = message->integer("date", true);
-  std::int64_t edit_date = message->integer("edit_date");
+  std::int64_t date = message->unix_time("date", true);
+  std::int64_t edit_date = message->unix_time("edit_date");
   event.date = (edited && edit_date != 0 ? edit_date : date) * kMillisPerSecond;
   read_sender(*message, event);
   bool is_topic_message = message->flag("is_topic_message");
@@ -295,7 +303,7 @@ ParsedUpdate parse_reaction(Reader& update, const ParseContext& context, core::E
   event.kind = chat.side == Side::kUser ? EventKind::kUserReaction : EventKind::kOperatorReaction;
   event.chat_id = chat.id;
   event.message_id = reaction->integer("message_id", true);
-  event.date = reaction->integer("date", true) * kMillisPerSecond;
+  event.date = reaction->unix_time("date", true) * kMillisPerSecond;
   if (auto user = reaction->child("user")) event.from = read_person(*user);
   if (auto actor_chat = reaction->child("actor_chat")) {
     if (actor_chat->integer("id", true) == chat.id) event.sender_is_anonymous_admin = true;
@@ -328,7 +336,7 @@ ParsedUpdate parse_my_chat_member(Reader& update, const ParseContext& context, c
     return std::optional<core::Event>{};
   }
   event.chat_id = chat.id;
-  event.date = member->integer("date", true) * kMillisPerSecond;
+  event.date = member->unix_time("date", true) * kMillisPerSecond;
   if (auto from = member->child("from")) event.from = read_person(*from);
   event.content = ContentKind::kOther;
   event.is_service = true;

@@ -263,6 +263,11 @@ TEST(InterceptPresentation, MalformedKeyboardsAndEntitiesAreIgnored) {
   core::Event e = program_message(kAnn, 1, "hi");
   e.entities_json = "[{]";
   EXPECT_EQ(mark_intercepted(e, kMaxTextUnits).entities_json, "");
+  // Entities outside the text (negative, empty, or so large they would overflow) are dropped.
+  e.entities_json = R"([{"type":"bold","offset":-5,"length":3},{"type":"bold","offset":0,"length":0},)"
+                    R"({"type":"bold","offset":9223372036854775807,"length":9223372036854775807},)"
+                    R"({"type":"bold","offset":0,"length":2}])";
+  EXPECT_EQ(mark_intercepted(e, kMaxTextUnits).entities_json, R"([{"type":"bold","offset":29,"length":2}])");
 }
 
 }  // namespace

@@ -406,6 +406,15 @@ TEST(UpdateParser, HugeUnsignedIdsAreErrorsNotWraparounds) {
   EXPECT_EQ(error_of(R"({"update_id":18446744073709551615})"), "update.update_id must be an integer");
 }
 
+TEST(UpdateParser, DatesThatDoNotFitInMillisecondsAreErrors) {
+  EXPECT_EQ(error_of(R"({"update_id":1,"message":{"message_id":1,"chat":{"id":5,"type":"private"},)"
+                     R"("date":9223372036854775807,"text":"x"}})"),
+            "update.message.date must be a Unix time in seconds");
+  EXPECT_EQ(error_of(R"({"update_id":1,"message":{"message_id":1,"chat":{"id":5,"type":"private"},)"
+                     R"("date":-1,"text":"x"}})"),
+            "update.message.date must be a Unix time in seconds");
+}
+
 TEST(UpdateParser, PeekUpdateIdOfAMalformedUpdate) {
   boost::system::error_code ec;
   auto value = boost::json::parse(R"({"update_id":99,"message":{"chat":7}})", ec);
