@@ -1,11 +1,15 @@
 // The plain-g++ driver shared by the desk's libFuzzer-style targets: it runs the seeds, a few
 // extreme inputs, then a bounded number of seeded random mutations of the seeds, each through
-// LLVMFuzzerTestOneInput. Built with libFuzzer (TD_LIBFUZZER) the target needs none of this.
+// LLVMFuzzerTestOneInput. Built with libFuzzer (TD_LIBFUZZER) a target uses only violated() and
+// outcomes().
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <map>
 #include <random>
 #include <string>
 #include <string_view>
@@ -22,6 +26,26 @@ struct Corpus {
   std::string_view interesting;         // characters that break the format in useful ways
   std::size_t max_copied_run = 32;      // longest run a mutation duplicates
 };
+
+inline std::string& target_name() {
+  static std::string name = "fuzz";
+  return name;
+}
+
+// Prints what went wrong (inputs cut to their first 2000 bytes) and stops, as libFuzzer expects.
+[[noreturn]] inline void violated(const char* what, std::string_view input, std::string_view detail) {
+  auto cut = [](std::string_view text) { return static_cast<int>(std::min<std::size_t>(text.size(), 2000)); };
+  std::fprintf(stderr, "%s: %s\n--- input ---\n%.*s\n--- detail ---\n%.*s\n", target_name().c_str(), what,
+               cut(input), input.data(), cut(detail), detail.data());
+  std::abort();
+}
+
+// Outcomes by kind, counted by the target and printed at the end: a run that never got past one
+// refusal shows.
+inline std::map<std::string, long>& outcomes() {
+  static std::map<std::string, long> seen;
+  return seen;
+}
 
 inline void run_input(const std::string& input) {
   LLVMFuzzerTestOneInput(reinterpret_cast<const std::uint8_t*>(input.data()), input.size());
@@ -46,6 +70,7 @@ inline std::string mutate(std::string input, std::mt19937_64& rng, const Corpus&
 
 // `--runs N --seed S` (defaults 10000 and 1).
 inline int run_driver(int argc, char** argv, const Corpus& corpus) {
+  target_name() = corpus.name;
   long runs = 10000;
   unsigned long long seed = 1;
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -58,6 +83,7 @@ inline int run_driver(int argc, char** argv, const Corpus& corpus) {
   std::mt19937_64 rng(seed);
   for (long i = 0; i < runs; ++i) run_input(mutate(corpus.seeds[rng() % corpus.seeds.size()], rng, corpus));
   std::cout << corpus.name << ": " << runs << " mutated inputs, no crash\n";
+  for (const auto& [outcome, count] : outcomes()) std::cout << "  " << outcome << ": " << count << "\n";
   return 0;
 }
 

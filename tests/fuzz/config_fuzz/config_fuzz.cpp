@@ -12,8 +12,10 @@
 #include <vector>
 
 #include "app/config.h"
+#include "tests/fuzz/fuzz_driver.h"
 
 namespace {
+using topicdesk::fuzz::violated;
 
 // Every env: secret resolves to this; it must never be echoed back.
 constexpr std::string_view kEnvSecret = "987654:EnvSecretValueThatMustNotLeak_123";
@@ -29,12 +31,6 @@ const topicdesk::app::SecretSources& secrets() {
     return s;
   }();
   return sources;
-}
-
-[[noreturn]] void violated(const char* what, std::string_view input, const std::string& detail) {
-  std::fprintf(stderr, "config_fuzz: %s\n--- input ---\n%.*s\n--- detail ---\n%s\n", what,
-               static_cast<int>(input.size()), input.data(), detail.c_str());
-  std::abort();
 }
 
 }  // namespace
@@ -54,7 +50,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 }
 
 #ifndef TD_LIBFUZZER
-#include "tests/fuzz/fuzz_driver.h"
 
 namespace {
 

@@ -24,28 +24,17 @@
 #include "core/utf8.h"
 #include "integrations/command_hooks.h"
 #include "relay/jobs.h"
+#include "tests/fuzz/fuzz_driver.h"
 
 namespace {
+using topicdesk::fuzz::outcomes;
+using topicdesk::fuzz::violated;
 namespace json = boost::json;
 namespace core = topicdesk::core;
 
 constexpr std::size_t kMaxTextUnits = 4096;
 constexpr std::size_t kMaxButtonRows = 20;
 constexpr std::size_t kMaxButtonsPerRow = 8;
-
-// Prints what went wrong (inputs cut to their first 2000 bytes) and stops, as libFuzzer expects.
-[[noreturn]] void violated(const char* what, std::string_view input, std::string_view detail) {
-  auto cut = [](std::string_view text) { return static_cast<int>(std::min<std::size_t>(text.size(), 2000)); };
-  std::fprintf(stderr, "hooks_fuzz: %s\n--- input ---\n%.*s\n--- detail ---\n%.*s\n", what, cut(input),
-               input.data(), cut(detail), detail.data());
-  std::abort();
-}
-
-// Outcomes by kind, printed at the end: a run that never got past one refusal shows.
-std::map<std::string, long>& outcomes() {
-  static std::map<std::string, long> seen;
-  return seen;
-}
 
 bool is_command_name(std::string_view name) {
   if (name.empty() || name.size() > 32) return false;
@@ -161,7 +150,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 }
 
 #ifndef TD_LIBFUZZER
-#include "tests/fuzz/fuzz_driver.h"
 
 namespace {
 
@@ -240,7 +228,6 @@ int main(int argc, char** argv) {
                     std::string(1, '\x00') + R"({"https://h/": [")" + std::string(40, 'a') + "\"]}"},
        .interesting = kInteresting,
        .max_copied_run = 32});
-  for (const auto& [outcome, count] : outcomes()) std::printf("  %s: %ld\n", outcome.c_str(), count);
   return result;
 }
 #endif

@@ -23,8 +23,11 @@
 #include "core/event_json.h"
 #include "proxy/bot_api_proxy.h"
 #include "proxy/proxy_parsing.h"
+#include "tests/fuzz/fuzz_driver.h"
 
 namespace {
+using topicdesk::fuzz::outcomes;
+using topicdesk::fuzz::violated;
 namespace json = boost::json;
 namespace core = topicdesk::core;
 namespace proxy = topicdesk::proxy;
@@ -32,18 +35,6 @@ namespace bhttp = boost::beast::http;
 
 constexpr core::ChatId kGroup = -1001987654321;
 constexpr core::UserId kBot = 7000000001;
-
-[[noreturn]] void violated(const char* what, std::string_view input, std::string_view detail) {
-  auto cut = [](std::string_view text) { return static_cast<int>(std::min<std::size_t>(text.size(), 2000)); };
-  std::fprintf(stderr, "proxy_fuzz: %s\n--- input ---\n%.*s\n--- detail ---\n%.*s\n", what, cut(input),
-               input.data(), cut(detail), detail.data());
-  std::abort();
-}
-
-std::map<std::string, long>& outcomes() {
-  static std::map<std::string, long> seen;
-  return seen;
-}
 
 // The next line of `rest` (without '\n'); `rest` keeps what follows.
 std::string_view next_line(std::string_view& rest) {
@@ -149,7 +140,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 }
 
 #ifndef TD_LIBFUZZER
-#include "tests/fuzz/fuzz_driver.h"
 
 namespace {
 
@@ -242,7 +232,6 @@ int main(int argc, char** argv) {
             std::string(1, '\x02') + std::string(100000, '{')},
        .interesting = kInteresting,
        .max_copied_run = 48});
-  for (const auto& [outcome, count] : outcomes()) std::printf("  %s: %ld\n", outcome.c_str(), count);
   return result;
 }
 #endif

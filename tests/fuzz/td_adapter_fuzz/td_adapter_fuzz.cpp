@@ -19,8 +19,11 @@
 #include "core/event_json.h"
 #include "telegram/tdlib/td_adapter.h"
 #include "telegram/tdlib/td_frontend_api.h"
+#include "tests/fuzz/fuzz_driver.h"
 
 namespace {
+using topicdesk::fuzz::outcomes;
+using topicdesk::fuzz::violated;
 namespace json = boost::json;
 namespace core = topicdesk::core;
 namespace tdlib = topicdesk::telegram::tdlib;
@@ -29,18 +32,6 @@ using core::EventKind;
 constexpr core::ChatId kGroup = -1001234567890;
 constexpr core::UserId kSelf = 5000;
 constexpr core::UnixMillis kNow = 1'700'000'123'000;
-
-[[noreturn]] void violated(const char* what, std::string_view input, std::string_view detail) {
-  auto cut = [](std::string_view text) { return static_cast<int>(std::min<std::size_t>(text.size(), 2000)); };
-  std::fprintf(stderr, "td_adapter_fuzz: %s\n--- input ---\n%.*s\n--- detail ---\n%.*s\n", what, cut(input),
-               input.data(), cut(detail), detail.data());
-  std::abort();
-}
-
-std::map<std::string, long>& outcomes() {
-  static std::map<std::string, long> seen;
-  return seen;
-}
 
 bool adapter_makes(EventKind kind) {
   switch (kind) {
@@ -140,7 +131,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 }
 
 #ifndef TD_LIBFUZZER
-#include "tests/fuzz/fuzz_driver.h"
 
 namespace {
 
@@ -203,7 +193,6 @@ int main(int argc, char** argv) {
                 text_content},
        .interesting = kInteresting,
        .max_copied_run = 48});
-  for (const auto& [outcome, count] : outcomes()) std::printf("  %s: %ld\n", outcome.c_str(), count);
   return result;
 }
 #endif

@@ -27,8 +27,11 @@
 #include "integrations/topics_api.h"
 #include "relay/engine.h"
 #include "store/store.h"
+#include "tests/fuzz/fuzz_driver.h"
 
 namespace {
+using topicdesk::fuzz::outcomes;
+using topicdesk::fuzz::violated;
 namespace json = boost::json;
 namespace integrations = topicdesk::integrations;
 namespace relay = topicdesk::relay;
@@ -54,14 +57,6 @@ const std::map<unsigned, std::set<std::string>>& documented_codes() {
       {429, {"rate_limited"}},
   };
   return codes;
-}
-
-// Prints what went wrong (inputs cut to their first 2000 bytes) and stops, as libFuzzer expects.
-[[noreturn]] void violated(const char* what, std::string_view input, std::string_view detail) {
-  auto cut = [](std::string_view text) { return static_cast<int>(std::min<std::size_t>(text.size(), 2000)); };
-  std::fprintf(stderr, "topics_api_fuzz: %s\n--- body ---\n%.*s\n--- answer ---\n%.*s\n", what, cut(input),
-               input.data(), cut(detail), detail.data());
-  std::abort();
 }
 
 core::Event user_message(core::UserId user, core::MessageId id, std::string first_name) {
@@ -130,13 +125,6 @@ struct Fixture {
   }
 };
 
-// How often each status and error code was answered: printed at the end, so a run that only
-// ever reached one early refusal shows.
-std::map<std::string, long>& answers_seen() {
-  static std::map<std::string, long> seen;
-  return seen;
-}
-
 Fixture& fixture() {
   static std::unique_ptr<Fixture> current;
   if (!current || current->inputs >= kInputsPerFixture) current = std::make_unique<Fixture>();
@@ -155,7 +143,7 @@ void check_shape(const integrations::ApiResponse& answer, std::string_view body)
   if (answer.status == 200) {
     const auto* result = o.if_contains("result");
     if (!result || !result->is_object()) violated("200 without a result object", body, answer.body);
-    ++answers_seen()["200"];
+    ++outcomes()["200"];
     return;
   }
   auto codes = documented_codes().find(answer.status);
@@ -169,7 +157,7 @@ void check_shape(const integrations::ApiResponse& answer, std::string_view body)
   if (!codes->second.contains(std::string(code->get_string())))
     violated("error code not documented for its status", body, answer.body);
   if (message->get_string().empty()) violated("error without a message", body, answer.body);
-  ++answers_seen()[std::to_string(answer.status) + " " + std::string(code->get_string())];
+  ++outcomes()[std::to_string(answer.status) + " " + std::string(code->get_string())];
   if ((answer.status == 429) != (answer.retry_after_seconds > 0))
     violated("Retry-After wrong", body, answer.body);
 }
@@ -224,7 +212,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 }
 
 #ifndef TD_LIBFUZZER
-#include "tests/fuzz/fuzz_driver.h"
 
 namespace {
 
@@ -310,7 +297,6 @@ int main(int argc, char** argv) {
                     std::string(1, '\x00') + R"({"action":"info_by_topic","link":"t.me/c/1//"})"},
        .interesting = kInteresting,
        .max_copied_run = 32});
-  for (const auto& [answer, count] : answers_seen()) std::printf("  %s: %ld\n", answer.c_str(), count);
   return result;
 }
 #endif
