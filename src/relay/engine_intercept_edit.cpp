@@ -29,19 +29,11 @@ void Engine::on_outgoing_edit(const Event& e, UnixMillis now) {
 
   const bool is_text = e.content == ContentKind::kText;
   if (!is_text && !takes_caption(e.content)) return;
-  if (e.media_replaced && store_.link_by_user_message(dialog->id, e.message_id)) {
-    auto marked = mark_intercepted(e, kMaxCaptionUnits, kMediaReplacedNote);
-    enqueue(job::kInterceptCopy,
-            JobPayload{.dialog = dialog->id,
-                       .to = Side::kGroup,
-                       .message_id = e.message_id,
-                       .text = std::move(marked.text),
-                       .entities_json = std::move(marked.entities_json)},
-            kPriorityNormal, now);
-    return;
-  }
-  auto marked = mark_intercepted(e, is_text ? kMaxTextUnits : kMaxCaptionUnits);
-  enqueue(is_text ? job::kInterceptEditText : job::kEditCaption,
+  const bool fresh_copy = e.media_replaced && store_.link_by_user_message(dialog->id, e.message_id).has_value();
+  auto marked = fresh_copy ? mark_intercepted(e, kMaxCaptionUnits, kMediaReplacedNote)
+                           : mark_intercepted(e, is_text ? kMaxTextUnits : kMaxCaptionUnits);
+  const auto kind = fresh_copy ? job::kInterceptCopy : is_text ? job::kInterceptEditText : job::kEditCaption;
+  enqueue(kind,
           JobPayload{.dialog = dialog->id,
                      .to = Side::kGroup,
                      .message_id = e.message_id,
