@@ -449,7 +449,7 @@ Dispatcher::Call Dispatcher::intercept_call(const Prepared& p) {
     if (copy == 0 || dialog_id == 0) return;
     store_.add_link(store::MessageLink{.connection_id = connection_id, .dialog_id = dialog_id,
                                        .user_message_id = source, .group_message_id = copy,
-                                       .direction = store::LinkDirection::kUserToGroup});
+                                       .direction = store::LinkDirection::kIntercepted});
   };
   return call;
 }

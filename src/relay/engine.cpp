@@ -218,6 +218,10 @@ void Engine::on_user_edit(const Event& e, UnixMillis now) {
   if (!user_may_write(e)) return;
   auto dialog = store_.dialog_by_user(context_.id, person_of(e).id);
   if (!dialog || dialog->banned) return;
+  if (auto link = store_.link_by_user_message(dialog->id, e.message_id);
+      link && link->direction == store::LinkDirection::kIntercepted) {
+    return on_outgoing_edit(as_outgoing_edit(e), now);  // issue 4: not the user's message after all
+  }
   if (context_.params.restricted_frontend.matches(e.text)) return;
   mirror_edit(*dialog, Side::kGroup, e, kPriorityNormal, now);
 }
@@ -300,11 +304,13 @@ void Engine::on_operator_message(const Event& e, UnixMillis now) {
 
 void Engine::on_operator_edit(const Event& e, UnixMillis now) {
   if (!is_human_operator_event(e)) return;
+  auto link = store_.link_by_group_message(context_.group_id, e.message_id);
+  // A copy of a user's (or an intercepted) message changes only when the desk mirrors an edit;
+  // TDLib sessions report that as a group edit without its sender. Sending it back to the user
+  // would edit the original again, and again.
+  if (link && link->direction != store::LinkDirection::kGroupToUser) return;
   std::optional<Dialog> dialog = own_dialog_by_thread(e.thread_id);
-  if (!dialog) {
-    auto link = store_.link_by_group_message(context_.group_id, e.message_id);
-    if (link && link->connection_id == context_.id) dialog = store_.dialog(link->dialog_id);
-  }
+  if (!dialog && link && link->connection_id == context_.id) dialog = store_.dialog(link->dialog_id);
   if (!dialog) return;
   if (core::is_comment(e.text) || core::parse_command(e.text, "")) return;
   if (context_.params.restricted_backend.matches(e.text)) {

@@ -106,6 +106,7 @@ class Engine {
   void flush_intercepted_album(const store::Dialog& dialog, core::UnixMillis now);
   // Edits of intercepted messages (issue 4 follow-up): engine_intercept_edit.cpp
   void on_outgoing_edit(const core::Event& event, core::UnixMillis now);
+  core::Event as_outgoing_edit(const core::Event& user_edit) const;
 
   store::Dialog open_dialog(const core::Event& event, core::UnixMillis now);
   void reopen_dialog(store::Dialog& dialog, core::UnixMillis now);

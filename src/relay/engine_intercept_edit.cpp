@@ -20,6 +20,17 @@ using core::ContentKind;
 using core::Event;
 using core::UnixMillis;
 
+// TDLib's edit updates do not say who sent the message, and the adapter remembers what was sent
+// from elsewhere only while it runs: after a restart such an edit arrives as the user's. The
+// message's link tells: the edit belongs to whoever sends from elsewhere on this connection.
+Event Engine::as_outgoing_edit(const Event& user_edit) const {
+  Event edit = user_edit;
+  edit.kind = core::EventKind::kOutgoingEdit;
+  edit.from = core::Person{.id = context_.account ? context_.account_id : context_.bot_id, .is_bot = !context_.account};
+  edit.sender_is_bot = !context_.account;
+  return edit;
+}
+
 void Engine::on_outgoing_edit(const Event& e, UnixMillis now) {
   if (!context_.params.intercept_external || e.is_service) return;
   if (e.chat_id <= 0 || e.chat_id == context_.group_id) return;  // only private chats are copied

@@ -67,7 +67,8 @@ struct DialogCounts {
   std::int64_t closed = 0;
 };
 
-enum class LinkDirection { kUserToGroup, kGroupToUser };
+// kIntercepted: a copy in the topic of a message the connection sent from elsewhere (issue 4).
+enum class LinkDirection { kUserToGroup, kGroupToUser, kIntercepted };
 
 // One message that exists on both sides: the user's private chat and the topic.
 struct MessageLink {

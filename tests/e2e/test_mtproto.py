@@ -56,6 +56,18 @@ class MtprotoTest(TdDeskTestCase):
                                  and "[Thanks!]" in (m.get("text") or "")), None),
                    what="the copy following a keyboard-only edit")
 
+        # After a desk restart the desk's session no longer knows the answer was sent from elsewhere
+        # (TDLib does not say who sent an edited message); the copy still follows as intercepted.
+        self.desks[-1].stop()
+        self.desks[-1].start()
+        edited = self.sim.bot_api(world.token, "editMessageText", {
+            "chat_id": user, "message_id": answer["result"]["message_id"], "text": "It was delivered."})
+        self.assertTrue(edited["ok"], edited)
+        followed = wait_until(lambda: next((m for m in world.group_messages(thread) if m["message_id"] == copy["message_id"]
+                                            and "It was delivered." in (m.get("text") or "")), None),
+                              what="the copy following an edit after a restart")
+        self.assertEqual(followed["text"], "📤 Sent by the bot's program\nIt was delivered.")
+
         # An operator answers in the topic: the user gets it, once, from the bot; it is not shown
         # again as "intercepted" (the desk's own sends are not the program's).
         topic = world.topic_of(user)

@@ -19,11 +19,18 @@ UnixMillis now_millis() {
 }
 
 const char* to_string(LinkDirection direction) {
-  return direction == LinkDirection::kUserToGroup ? "user_to_group" : "group_to_user";
+  switch (direction) {
+    case LinkDirection::kGroupToUser: return "group_to_user";
+    case LinkDirection::kIntercepted: return "intercepted";
+    case LinkDirection::kUserToGroup: break;
+  }
+  return "user_to_group";
 }
 
 LinkDirection link_direction_from(const std::string& text) {
-  return text == "group_to_user" ? LinkDirection::kGroupToUser : LinkDirection::kUserToGroup;
+  if (text == "group_to_user") return LinkDirection::kGroupToUser;
+  if (text == "intercepted") return LinkDirection::kIntercepted;
+  return LinkDirection::kUserToGroup;
 }
 
 Dialog read_dialog(const Query& q) {

@@ -262,6 +262,26 @@ TEST_F(EngineTest, EditsAreMirroredByContentKind) {
   EXPECT_EQ(jobs[2].payload.entities_json, caption.entities_json);  // the formatting goes along
 }
 
+// TDLib sessions report the desk's own edits of copies as group edits without a sender: only
+// the operator's own messages (copied to the user) may follow an edit to the user.
+TEST_F(EngineTest, EditsOfCopiesOfUsersMessagesNeverGoBackToTheUser) {
+  auto& e = engine();
+  auto dialog = open_ann(e);
+  using store::LinkDirection;
+  store_->add_link({context_.id, dialog.id, 1, 300, LinkDirection::kUserToGroup, kGroupId});
+  store_->add_link({context_.id, dialog.id, 2, 301, LinkDirection::kIntercepted, kGroupId});
+  store_->add_link({context_.id, dialog.id, 3, 302, LinkDirection::kGroupToUser, kGroupId});
+  for (core::MessageId group_message : {300, 301, 302}) {
+    auto op_edit = operator_message(kThread, group_message, "edited");
+    op_edit.kind = EventKind::kOperatorEdit;
+    e.handle(op_edit, kT0);
+  }
+  auto jobs = take_jobs(*store_);
+  ASSERT_EQ(jobs.size(), 1u);
+  EXPECT_EQ(jobs[0].payload.to, Side::kUser);
+  EXPECT_EQ(jobs[0].payload.message_id, 302);
+}
+
 TEST_F(EngineTest, ReactionsAreMirroredBothWays) {
   auto& e = engine();
   auto dialog = open_ann(e);

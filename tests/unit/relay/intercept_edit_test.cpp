@@ -138,6 +138,27 @@ TEST_F(InterceptEditEngineTest, ReplacedMediaIsCopiedAgainWhenThereWasACopy) {
   EXPECT_EQ(jobs[0].payload.text, "📤 Sent by the bot's program · new media\nMenu of the day");
 }
 
+// After a restart TDLib's adapter no longer knows a message was sent from elsewhere and reports
+// its edit as the user's; the message's link says it was intercepted.
+TEST_F(InterceptEditEngineTest, AnEditReportedAsTheUsersFollowsAsInterceptedWhenTheLinkSaysSo) {
+  auto& e = engine();
+  open_ann(e);
+  const auto dialog = store_->dialog_by_user(context_.id, kAnn)->id;
+  store_->add_link({context_.id, dialog, 2, 900, store::LinkDirection::kIntercepted, context_.group_id});
+  store_->add_link({context_.id, dialog, 1, 901, store::LinkDirection::kUserToGroup, context_.group_id});
+  auto edit = user_message(kAnn, 2, "Tea it is");
+  edit.kind = EventKind::kUserEdit;
+  e.handle(edit, kT0 + 20);
+  auto jobs = take_jobs(*store_);
+  ASSERT_EQ(kinds(jobs), (std::vector<std::string>{"intercept_edit_text"}));
+  EXPECT_EQ(jobs[0].payload.text, std::string(kMark) + "Tea it is");
+
+  auto users_edit = user_message(kAnn, 1, "hello again");  // the user's own message stays the user's
+  users_edit.kind = EventKind::kUserEdit;
+  e.handle(users_edit, kT0 + 30);
+  EXPECT_EQ(kinds(take_jobs(*store_)), (std::vector<std::string>{"edit_text"}));
+}
+
 TEST_F(InterceptEditEngineTest, NothingFollowsWithInterceptOffOrWithoutADialog) {
   auto& off = engine({{"INTERCEPT_EXTERNAL", "FALSE"}});
   open_ann(off);

@@ -268,7 +268,10 @@ TEST_P(StoreContract, LinksAreFoundBothWays) {
   EXPECT_EQ(by_group->group_id, kGroup);
   EXPECT_EQ(by_group->direction, LinkDirection::kGroupToUser);
 
-  EXPECT_FALSE(store_->link_by_user_message(d.id, 12));
+  store_->add_link({conn_, d.id, 12, 1002, LinkDirection::kIntercepted, kGroup});
+  EXPECT_EQ(store_->link_by_user_message(d.id, 12)->direction, LinkDirection::kIntercepted);
+
+  EXPECT_FALSE(store_->link_by_user_message(d.id, 13));
   EXPECT_FALSE(store_->link_by_group_message(kOtherGroup, 1000));
 }
 

@@ -26,7 +26,8 @@ class HooksEngineTest : public ::testing::Test {
   }
 
   std::vector<std::string> topic_texts_after(const std::string& text) {
-    engine->handle(operator_message(kThread, ++next_message, text), kT0 + next_message);
+    ++next_message;
+    engine->handle(operator_message(kThread, next_message, text), kT0 + next_message);
     return texts_to(take_jobs(*store), Side::kGroup);
   }
 
