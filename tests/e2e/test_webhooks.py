@@ -4,6 +4,7 @@ CUSTOM_COMMANDS, /link and /set."""
 import json
 import subprocess
 import unittest
+import urllib.request
 
 from harness import TOPICDESK, DeskTestCase, World, free_port, text_has, text_is, wait_until
 from hook_receiver import Receiver, signature_ok
@@ -74,6 +75,35 @@ class WebhooksTest(DeskTestCase):
         self.assertEqual(sent["message"]["text"], "Hi Ann")
         # A wrong secret does not verify: the check is real.
         self.assertFalse(signature_ok("another secret", rx.requests[0][2], rx.requests[0][1]["X-Topicdesk-Signature"]))
+
+    def test_message_intercepted_is_signed_and_says_the_program_sent_it(self):
+        rx = self.receiver()
+        port = free_port()
+        webhooks = json.dumps({rx.url(): ["message_intercepted"]})
+        config = "\n".join([
+            "[server]", f'listen = "127.0.0.1:{port}"',
+            "[storage]", f'sqlite = "{self.workdir}/desk.db"',
+            "[telegram]", f'api_base = "{self.sim.base}"',
+            "[[connection]]", 'name = "shop"', 'mode = "proxy"', f'token = "{self.world.token}"',
+            f"group_id = {self.world.group_id}",
+            "[connection.parameters]", f"WEBHOOKS = {json.dumps(webhooks)}", f'WEBHOOKS_SECRET = "{SECRET}"']) + "\n"
+        self.desk = self.start_desk([], config_text=config, port=port)
+        self.sim.send(self.ann, self.world.bot_id, text="Is my order ready?")
+        self.world.wait_topic(self.ann)
+        # The bot's own program answers through the desk's Bot API proxy.
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/bot{self.world.token}/sendMessage", method="POST",
+            data=json.dumps({"chat_id": self.ann, "text": "Yes, it ships today"}).encode(),
+            headers={"Content-Type": "application/json"})
+        self.assertTrue(json.load(urllib.request.urlopen(request, timeout=10))["ok"])
+        wait_until(lambda: rx.events(), what="the message_intercepted webhook")
+        path, headers, raw, event = rx.requests[0]
+        self.assertTrue(signature_ok(SECRET, raw, headers.get("X-Topicdesk-Signature")))
+        self.assertEqual(event["type"], "message_intercepted")
+        self.assertEqual(event["user"]["id"], self.ann)
+        self.assertEqual(event["message"]["text"], "Yes, it ships today")
+        self.assertEqual(event["message"]["by"], "program")
+        self.assertEqual([e["type"] for e in rx.events()], ["message_intercepted"], "only the listed kind")
 
     def test_receiver_down_then_up_loses_nothing_and_keeps_order(self):
         rx = self.receiver(start=False)  # nothing listens on its port yet
