@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "app/doctor.h"
+#include "app/redacting_sink.h"
 #include "app/runtime.h"
 #include "app/settings.h"
 #include "store/store.h"
@@ -14,7 +15,8 @@ namespace topicdesk::app {
 namespace {
 
 void setup_logging(const std::string& level) {
-  auto logger = spdlog::stderr_color_mt("topicdesk");
+  auto terminal = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
+  auto logger = std::make_shared<spdlog::logger>("topicdesk", std::make_shared<RedactingSink>(terminal));
   logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
   logger->set_level(spdlog::level::from_str(level));
   spdlog::set_default_logger(logger);
