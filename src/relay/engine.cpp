@@ -7,6 +7,8 @@
 
 #include "core/event_json.h"
 #include "core/presentation.h"
+#include "relay/album_state.h"
+#include "relay/intercept.h"
 
 namespace topicdesk::relay {
 namespace json = boost::json;
@@ -20,47 +22,15 @@ namespace {
 
 constexpr UnixMillis kMillisPerHour = 3'600'000;
 constexpr int kAutocloseBatch = 500;
-constexpr std::string_view kAlbumKeyPrefix = "album:";
-
-bool has_caption(core::ContentKind kind) {
-  using core::ContentKind;
-  return kind == ContentKind::kPhoto || kind == ContentKind::kVideo || kind == ContentKind::kAnimation ||
-         kind == ContentKind::kDocument || kind == ContentKind::kAudio || kind == ContentKind::kVoice;
-}
 
 // The job that mirrors an edit of this content; empty when Telegram cannot edit it.
 std::string_view edit_job_kind(core::ContentKind kind) {
   if (kind == core::ContentKind::kText) return job::kEditText;
-  return has_caption(kind) ? job::kEditCaption : std::string_view();
+  return takes_caption(kind) ? job::kEditCaption : std::string_view();
 }
 
 std::string album_key(core::DialogId dialog, Side to) {
   return std::string(kAlbumKeyPrefix) + std::to_string(dialog) + (to == Side::kGroup ? ":g" : ":u");
-}
-
-// A gathering album as kept in its durable timer.
-struct AlbumState {
-  std::string media_group_id;
-  JobPayload payload;
-};
-
-std::string album_to_json(const AlbumState& album) {
-  json::object o;
-  o["media_group_id"] = album.media_group_id;
-  o["payload"] = payload_to_json(album.payload);
-  return json::serialize(o);
-}
-
-std::optional<AlbumState> album_from_json(std::string_view text) {
-  boost::system::error_code ec;
-  json::value v = json::parse(text, ec);
-  if (ec || !v.is_object()) return std::nullopt;
-  const auto* group = v.get_object().if_contains("media_group_id");
-  const auto* payload = v.get_object().if_contains("payload");
-  if (!group || !group->is_string() || !payload || !payload->is_string()) return std::nullopt;
-  auto parsed = payload_from_json(payload->get_string());
-  if (!parsed) return std::nullopt;
-  return AlbumState{std::string(group->get_string()), std::move(*parsed)};
 }
 
 std::string message_event_json(const Event& e, core::UserId operator_id) {

@@ -15,6 +15,7 @@
 
 #include "core/event_json.h"
 #include "core/utf8.h"
+#include "relay/album_state.h"
 #include "relay/engine.h"
 #include "relay/intercept.h"
 
@@ -27,32 +28,10 @@ using store::DialogStatus;
 
 namespace {
 
-// Same key space and state format as the engine's album gathering (engine.cpp), so on_timer
+// Same key space and state format as the engine's album gathering (album_state.h), so on_timer
 // flushes an intercepted album like any other: as copy_album_to_topic.
-std::string intercepted_album_key(core::DialogId dialog) { return "album:" + std::to_string(dialog) + ":i"; }
-
-std::string album_state_json(const std::string& media_group_id, const JobPayload& payload) {
-  json::object o;
-  o["media_group_id"] = media_group_id;
-  o["payload"] = payload_to_json(payload);
-  return json::serialize(o);
-}
-
-struct AlbumState {
-  std::string media_group_id;
-  JobPayload payload;
-};
-
-std::optional<AlbumState> album_state_from_json(std::string_view text) {
-  boost::system::error_code ec;
-  json::value v = json::parse(text, ec);
-  if (ec || !v.is_object()) return std::nullopt;
-  const auto* group = v.get_object().if_contains("media_group_id");
-  const auto* payload = v.get_object().if_contains("payload");
-  if (!group || !group->is_string() || !payload || !payload->is_string()) return std::nullopt;
-  auto parsed = payload_from_json(payload->get_string());
-  if (!parsed) return std::nullopt;
-  return AlbumState{std::string(group->get_string()), std::move(*parsed)};
+std::string intercepted_album_key(core::DialogId dialog) {
+  return std::string(kAlbumKeyPrefix) + std::to_string(dialog) + ":i";
 }
 
 std::string intercepted_event_json(const Event& e, bool by_human) {
@@ -132,7 +111,7 @@ void Engine::open_intercepted_dialog(Dialog& dialog, UnixMillis now) {
 void Engine::gather_intercepted_album(const Dialog& dialog, const Event& e, UnixMillis now) {
   std::string key = intercepted_album_key(dialog.id);
   std::optional<AlbumState> album;
-  if (auto timer = store_.timer_get(context_.id, key)) album = album_state_from_json(timer->payload);
+  if (auto timer = store_.timer_get(context_.id, key)) album = album_from_json(timer->payload);
   if (album && album->media_group_id != e.media_group_id) {
     flush_intercepted_album(dialog, now);
     album.reset();
@@ -147,7 +126,7 @@ void Engine::gather_intercepted_album(const Dialog& dialog, const Event& e, Unix
   if (std::find(ids.begin(), ids.end(), e.message_id) == ids.end()) ids.push_back(e.message_id);
   std::sort(ids.begin(), ids.end());
   if (album->payload.reply_to == 0) album->payload.reply_to = e.reply_to_message_id;
-  store_.timer_set(context_.id, key, now + kAlbumGatherMillis, album_state_json(album->media_group_id, album->payload));
+  store_.timer_set(context_.id, key, now + kAlbumGatherMillis, album_to_json(*album));
 }
 
 void Engine::flush_intercepted_album(const Dialog& dialog, UnixMillis now) {

@@ -34,7 +34,7 @@ std::string intercept_copied_marker(bool by_human);
 // buttons or the JSON is not a keyboard (never throws).
 std::string buttons_as_text(std::string_view reply_markup_json);
 
-// True for content whose copy may carry a caption (so the marker fits into the caption).
+// True for content that carries a caption (a copy can be marked in it, an edit can change it).
 bool takes_caption(core::ContentKind content);
 
 struct MarkedText {

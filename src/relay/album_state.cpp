@@ -1,0 +1,27 @@
+#include "relay/album_state.h"
+
+#include <boost/json.hpp>
+
+namespace topicdesk::relay {
+namespace json = boost::json;
+
+std::string album_to_json(const AlbumState& album) {
+  json::object o;
+  o["media_group_id"] = album.media_group_id;
+  o["payload"] = payload_to_json(album.payload);
+  return json::serialize(o);
+}
+
+std::optional<AlbumState> album_from_json(std::string_view text) {
+  boost::system::error_code ec;
+  json::value v = json::parse(text, ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  const auto* group = v.get_object().if_contains("media_group_id");
+  const auto* payload = v.get_object().if_contains("payload");
+  if (!group || !group->is_string() || !payload || !payload->is_string()) return std::nullopt;
+  auto parsed = payload_from_json(payload->get_string());
+  if (!parsed) return std::nullopt;
+  return AlbumState{std::string(group->get_string()), std::move(*parsed)};
+}
+
+}  // namespace topicdesk::relay
