@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "telegram/tdlib/td_adapter.h"
+#include "telegram/tdlib/td_json.h"
 
 namespace topicdesk::telegram::tdlib {
 namespace asio = boost::asio;
@@ -10,11 +11,6 @@ namespace json = boost::json;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-std::string string_field(const json::object& object, const char* key) {
-  const auto* value = object.if_contains(key);
-  return value != nullptr && value->is_string() ? std::string(value->get_string()) : std::string();
-}
 
 bool is_ending(const std::string& state) {
   return state == auth_state::kClosed || state == auth_state::kClosing || state == auth_state::kLoggingOut;
@@ -100,7 +96,7 @@ class InteractiveLogin {
   }
 
   asio::awaitable<core::Status> show_qr(std::uint64_t seen) {
-    const std::string link = string_field(client_.auth_state(), "link");
+    const std::string link = text_field(client_.auth_state(), "link");
     if (link != last_link_ && dialog_.show_qr_link) dialog_.show_qr_link(link);
     last_link_ = link;
     const std::string step_name = "waiting for the QR code to be scanned";
@@ -113,9 +109,9 @@ class InteractiveLogin {
     prompt.phone_number = dialog_.phone_number;
     if (const auto* info = client_.auth_state().if_contains("code_info");
         info != nullptr && info->is_object()) {
-      if (prompt.phone_number.empty()) prompt.phone_number = string_field(info->get_object(), "phone_number");
+      if (prompt.phone_number.empty()) prompt.phone_number = text_field(info->get_object(), "phone_number");
       if (const auto* type = info->get_object().if_contains("type"); type != nullptr && type->is_object()) {
-        prompt.code_type = string_field(type->get_object(), "@type");
+        prompt.code_type = text_field(type->get_object(), "@type");
       }
     }
     auto code = co_await dialog_.ask_code(prompt);
@@ -138,7 +134,7 @@ class InteractiveLogin {
   asio::awaitable<core::Status> enter_password(std::uint64_t seen) {
     PasswordPrompt prompt;
     prompt.attempt = ++password_attempts_;
-    prompt.hint = string_field(client_.auth_state(), "password_hint");
+    prompt.hint = text_field(client_.auth_state(), "password_hint");
     auto password = co_await dialog_.ask_password(prompt);
     if (!password) co_return fail("signing in was cancelled");
     json::object request{{"@type", "checkAuthenticationPassword"}, {"password", *password}};

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "telegram/tdlib/database_lock.h"
+#include "telegram/tdlib/td_json.h"
 
 namespace topicdesk::telegram::tdlib {
 namespace asio = boost::asio;
@@ -16,11 +17,6 @@ namespace json = boost::json;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-std::string string_field(const json::object& object, const char* key) {
-  const auto* value = object.if_contains(key);
-  return value != nullptr && value->is_string() ? std::string(value->get_string()) : std::string();
-}
 
 // Sleeps on `timer` until `done()` or `deadline`; others wake it early with timer.cancel().
 template <class Done>
@@ -53,14 +49,14 @@ json::object set_tdlib_parameters_request(const TdParameters& p) {
   };
 }
 
-bool is_error(const json::object& answer) { return string_field(answer, "@type") == "error"; }
+bool is_error(const json::object& answer) { return text_field(answer, "@type") == "error"; }
 
 int error_code(const json::object& answer) {
   const auto* code = answer.if_contains("code");
   return code != nullptr && code->is_int64() ? static_cast<int>(code->get_int64()) : 0;
 }
 
-std::string error_message(const json::object& answer) { return string_field(answer, "message"); }
+std::string error_message(const json::object& answer) { return text_field(answer, "message"); }
 
 json::object make_error_object(int code, std::string message) {
   return json::object{{"@type", "error"}, {"code", code}, {"message", std::move(message)}};
@@ -90,14 +86,14 @@ struct TdClient::State {
   std::uint64_t auth_version = 0;
   std::set<asio::steady_timer*> auth_waiters;
 
-  bool closed() const { return string_field(auth_state, "@type") == auth_state::kClosed; }
+  bool closed() const { return text_field(auth_state, "@type") == auth_state::kClosed; }
 
   void on_message(json::object message) {
     if (const auto* extra = message.if_contains("@extra")) {
       on_answer(*extra, std::move(message));
       return;
     }
-    if (string_field(message, "@type") == "updateAuthorizationState") on_auth_state(message);
+    if (text_field(message, "@type") == "updateAuthorizationState") on_auth_state(message);
     std::vector<int> ids;
     for (const auto& [id, handler] : handlers) ids.push_back(id);
     for (int id : ids) {
@@ -128,7 +124,7 @@ struct TdClient::State {
     if (closed()) return;  // Closed is final: a TDLib client id is never reused
     auth_state = state->get_object();
     ++auth_version;
-    const std::string type = string_field(auth_state, "@type");
+    const std::string type = text_field(auth_state, "@type");
     spdlog::info("tdlib[{}]: {}", name, type);
     if (type == auth_state::kWaitTdlibParameters) {
       json::object request = set_tdlib_parameters_request(parameters);
@@ -183,7 +179,7 @@ TdClient::~TdClient() {
 
 asio::awaitable<json::object> TdClient::request(json::object request, std::chrono::milliseconds timeout) {
   auto state = state_;  // keeps the state alive while suspended
-  const std::string type = string_field(request, "@type");
+  const std::string type = text_field(request, "@type");
   if (state->closed()) co_return make_error_object(401, "Unauthorized: the TDLib session is closed");
   const std::uint64_t extra = state->next_extra++;
   auto entry = std::make_shared<State::Pending>(state->executor);
@@ -204,7 +200,7 @@ asio::awaitable<json::object> TdClient::request(json::object request, std::chron
 
 asio::awaitable<core::Result<json::object>> TdClient::send(json::object request,
                                                            std::chrono::milliseconds timeout) {
-  const std::string type = string_field(request, "@type");
+  const std::string type = text_field(request, "@type");
   json::object answer = co_await this->request(std::move(request), timeout);
   if (!is_error(answer)) co_return answer;
   co_return core::make_error(state_->name + ": " + type + " failed: " + std::to_string(error_code(answer)) +
@@ -220,7 +216,7 @@ int TdClient::add_update_handler(UpdateHandler handler) {
 void TdClient::remove_update_handler(int handler_id) { state_->handlers.erase(handler_id); }
 
 const json::object& TdClient::auth_state() const { return state_->auth_state; }
-std::string TdClient::auth_state_type() const { return string_field(state_->auth_state, "@type"); }
+std::string TdClient::auth_state_type() const { return text_field(state_->auth_state, "@type"); }
 std::uint64_t TdClient::auth_state_version() const { return state_->auth_version; }
 
 asio::awaitable<std::optional<json::object>> TdClient::wait_auth_change(std::uint64_t seen_version,

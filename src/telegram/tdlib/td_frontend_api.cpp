@@ -12,6 +12,7 @@
 #include <set>
 
 #include "telegram/tdlib/td_adapter.h"
+#include "telegram/tdlib/td_json.h"
 
 namespace topicdesk::telegram::tdlib {
 namespace asio = boost::asio;
@@ -21,15 +22,6 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 using MessageKey = std::pair<std::int64_t, std::int64_t>;  // chat id, TDLib message id
-
-std::string text_field(const json::object& object, std::string_view key) {
-  const auto* value = object.if_contains(key);
-  return value != nullptr && value->is_string() ? std::string(value->get_string()) : std::string();
-}
-
-std::int64_t int_field(const json::object& object, std::string_view key) {
-  return json_int(object.if_contains(key)).value_or(0);
-}
 
 const json::array& array_field(const json::object& object, std::string_view key) {
   static const json::array kEmpty;
