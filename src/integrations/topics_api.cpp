@@ -78,6 +78,16 @@ class Fields {
     return text;
   }
 
+  // A dialog status by name; nullopt when absent or null (or invalid: then failed()).
+  std::optional<DialogStatus> status(std::string_view name, std::string_view allowed) {
+    if (!has(name)) return std::nullopt;
+    auto text_value = text(name, true, 32);
+    if (!text_value) return std::nullopt;
+    auto parsed = store::dialog_status_from_string(*text_value);
+    if (!parsed) fail(name, fmt::format("must be {}", allowed));
+    return parsed;
+  }
+
   void fail(std::string_view name, std::string_view problem, std::string_view code = "invalid_field") {
     if (error_) return;
     error_ = api_error(400, code, fmt::format("field \"{}\" {}", name, problem));
@@ -326,16 +336,8 @@ ApiResponse TopicsApi::dialog_by_user(Call& call) { return dialog_answer(call, d
 
 ApiResponse TopicsApi::list_dialogs(Call& call) {
   auto& f = call.fields;
-  std::optional<DialogStatus> status;
-  if (f.has("status")) {
-    auto name = f.text("status", true, 32);
-    if (f.failed()) return f.error();
-    status = store::dialog_status_from_string(*name);
-    if (!status) {
-      f.fail("status", "must be user_answered, support_answered or closed");
-      return f.error();
-    }
-  }
+  auto status = f.status("status", "user_answered, support_answered or closed");
+  if (f.failed()) return f.error();
   auto limit = f.integer("limit", false, 1, kMaxListLimit);
   auto after = f.integer("after", false, 0, kMaxId);
   if (f.failed()) return f.error();
@@ -379,16 +381,8 @@ ApiResponse TopicsApi::set_status(Call& call) {
     f.fail("status", "is required (a status name, or null to clear)", "missing_field");
     return f.error();
   }
-  std::optional<DialogStatus> status;
-  if (f.has("status")) {
-    auto name = f.text("status", true, 32);
-    if (f.failed()) return f.error();
-    status = store::dialog_status_from_string(*name);
-    if (!status) {
-      f.fail("status", "must be user_answered, support_answered, closed or null");
-      return f.error();
-    }
-  }
+  auto status = f.status("status", "user_answered, support_answered, closed or null");
+  if (f.failed()) return f.error();
   bool by_topic = f.has("topic_id") || f.has("link");
   if (by_topic && f.has("user_id")) {
     f.fail("user_id", "cannot be given together with topic_id or link");
