@@ -1,19 +1,15 @@
 #include "proxy/forwarder.h"
 
-#include <openssl/ssl.h>
-
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
+#include <chrono>
 #include <mutex>
 #include <stdexcept>
 #include <vector>
 
 #include "telegram/bot_api_client.h"
+#include "telegram/client_connection.h"
 #include "telegram/redact.h"
 
 namespace topicdesk::proxy {
@@ -21,23 +17,9 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 namespace ssl = asio::ssl;
-using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
 
 namespace {
-
-constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
-
-struct Upstream {
-  std::unique_ptr<beast::tcp_stream> plain;
-  std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> tls;
-  beast::flat_buffer buffer;
-  beast::tcp_stream& tcp() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
-};
-
-bool is_stale(const beast::error_code& ec) {
-  return ec == bhttp::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
-         ec == asio::error::broken_pipe || ec == ssl::error::stream_truncated;
-}
 
 http::Response bad_gateway(std::string_view what) {
   http::Response response{bhttp::status::bad_gateway, 11};
@@ -56,71 +38,18 @@ struct Forwarder::Impl {
   ForwarderOptions options;
   ssl::context tls_context{ssl::context::tls_client};
   std::mutex idle_mutex;
-  std::vector<std::unique_ptr<Upstream>> idle;
+  std::vector<std::unique_ptr<telegram::ClientConnection>> idle;
 
-  std::unique_ptr<Upstream> take_idle() {
+  std::unique_ptr<telegram::ClientConnection> take_idle() {
     std::lock_guard lock(idle_mutex);
     if (idle.empty()) return nullptr;
     auto upstream = std::move(idle.back());
     idle.pop_back();
     return upstream;
   }
-  void give_back(std::unique_ptr<Upstream> upstream) {
+  void give_back(std::unique_ptr<telegram::ClientConnection> upstream) {
     std::lock_guard lock(idle_mutex);
     if (idle.size() < options.max_idle_connections) idle.push_back(std::move(upstream));
-  }
-
-  asio::awaitable<std::unique_ptr<Upstream>> connect(beast::error_code& ec) {
-    tcp::resolver resolver(executor);
-    auto [resolve_ec, endpoints] = co_await resolver.async_resolve(endpoint.host, endpoint.port, kUseTuple);
-    if (resolve_ec) {
-      ec = resolve_ec;
-      co_return nullptr;
-    }
-    auto upstream = std::make_unique<Upstream>();
-    if (endpoint.tls) {
-      upstream->tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(executor, tls_context);
-    } else {
-      upstream->plain = std::make_unique<beast::tcp_stream>(executor);
-    }
-    upstream->tcp().expires_after(options.timeout);
-    auto [connect_ec, to] = co_await upstream->tcp().async_connect(endpoints, kUseTuple);
-    if (connect_ec) {
-      ec = connect_ec;
-      co_return nullptr;
-    }
-    upstream->tcp().socket().set_option(tcp::no_delay(true));
-    if (endpoint.tls) {
-      SSL_set_tlsext_host_name(upstream->tls->native_handle(), endpoint.host.c_str());
-      upstream->tls->set_verify_callback(ssl::host_name_verification(endpoint.host));
-      auto [handshake_ec] = co_await upstream->tls->async_handshake(ssl::stream_base::client, kUseTuple);
-      if (handshake_ec) {
-        ec = handshake_ec;
-        co_return nullptr;
-      }
-    }
-    co_return upstream;
-  }
-
-  template <class Stream>
-  asio::awaitable<beast::error_code> exchange_over(Stream& stream, beast::flat_buffer& buffer,
-                                                   const http::Request& request, http::Response& response,
-                                                   bool& answer_started) {
-    auto [write_ec, written] = co_await bhttp::async_write(stream, request, kUseTuple);
-    if (write_ec) co_return write_ec;
-    bhttp::response_parser<bhttp::string_body> parser;
-    parser.body_limit(options.max_answer_bytes);
-    auto [read_ec, read] = co_await bhttp::async_read(stream, buffer, parser, kUseTuple);
-    answer_started = parser.got_some();
-    if (!read_ec) response = parser.release();
-    co_return read_ec;
-  }
-
-  asio::awaitable<beast::error_code> exchange(Upstream& upstream, const http::Request& request,
-                                              http::Response& response, bool& answer_started) {
-    upstream.tcp().expires_after(options.timeout);
-    if (upstream.tls) co_return co_await exchange_over(*upstream.tls, upstream.buffer, request, response, answer_started);
-    co_return co_await exchange_over(*upstream.plain, upstream.buffer, request, response, answer_started);
   }
 };
 
@@ -169,22 +98,29 @@ asio::awaitable<http::Response> Forwarder::forward(const http::Request& incoming
   for (int attempt = 0; attempt < 2; ++attempt) {
     auto upstream = impl->take_idle();
     const bool reused = upstream != nullptr;
-    beast::error_code ec;
-    if (!upstream) upstream = co_await impl->connect(ec);
-    if (!upstream) co_return bad_gateway("cannot reach the Bot API server: " + ec.message());
-    http::Response response;
-    bool answer_started = false;
-    ec = co_await impl->exchange(*upstream, request, response, answer_started);
-    if (!ec) {
-      http::Response out{response.result(), 11};
-      if (auto type = response.find(bhttp::field::content_type); type != response.end()) {
+    if (!upstream) {
+      telegram::ClientTarget server{impl->endpoint.host, impl->endpoint.port, impl->endpoint.tls};
+      auto connected = co_await telegram::connect_client(impl->executor, impl->tls_context, server,
+                                                         Clock::now() + impl->options.timeout);
+      if (!connected.connection) {
+        co_return bad_gateway("cannot reach the Bot API server: " + connected.ec.message());
+      }
+      upstream = std::move(connected.connection);
+    }
+    auto exchanged = co_await telegram::round_trip(*upstream, request, impl->options.max_answer_bytes,
+                                                   Clock::now() + impl->options.timeout);
+    if (!exchanged.ec) {
+      http::Response out{exchanged.response.result(), 11};
+      if (auto type = exchanged.response.find(bhttp::field::content_type); type != exchanged.response.end()) {
         out.set(bhttp::field::content_type, type->value());
       }
-      out.body() = std::move(response.body());
-      if (response.keep_alive()) impl->give_back(std::move(upstream));
+      out.body() = std::move(exchanged.response.body());
+      if (exchanged.response.keep_alive()) impl->give_back(std::move(upstream));
       co_return out;
     }
-    if (!(reused && !answer_started && is_stale(ec))) co_return bad_gateway(ec.message());
+    if (!(reused && !exchanged.answer_started && telegram::is_stale_connection_error(exchanged.ec))) {
+      co_return bad_gateway(exchanged.ec.message());
+    }
   }
   co_return bad_gateway("the Bot API server closed the connection");
 }

@@ -1,14 +1,10 @@
 #include "telegram/bot_api_client.h"
 
 #include <fmt/format.h>
-#include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -20,6 +16,7 @@
 #include <vector>
 
 #include "core/metrics.h"
+#include "telegram/client_connection.h"
 #include "telegram/redact.h"
 
 namespace topicdesk::telegram {
@@ -28,37 +25,13 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace json = boost::json;
 namespace ssl = asio::ssl;
-using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 using Request = http::request<http::string_body>;
 using Response = http::response<http::string_body>;
 
 namespace {
 
-constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::string_view kUserAgent = "topicdesk";
-
-struct Connection {
-  std::unique_ptr<beast::tcp_stream> plain;
-  std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> tls;
-  beast::flat_buffer buffer;  // bytes read past one answer stay here for the next
-
-  beast::tcp_stream& tcp() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
-};
-
-struct Connected {
-  std::unique_ptr<Connection> connection;
-  beast::error_code ec;
-  const char* stage = "";
-};
-
-// What one request/answer round trip on a connection produced.
-struct Exchange {
-  beast::error_code ec;
-  const char* stage = "";
-  bool answer_started = false;  // some bytes of an answer arrived before the error
-  Response response;
-};
 
 std::string lowercase(std::string_view text) {
   std::string out(text);
@@ -71,12 +44,6 @@ std::optional<std::int64_t> int_field(const json::object& object, std::string_vi
   if (v == nullptr) return std::nullopt;
   if (const auto* i = v->if_int64()) return *i;
   return std::nullopt;
-}
-
-// Errors of a kept-alive connection the server had already closed: nothing was processed.
-bool is_stale_connection_error(const beast::error_code& ec) {
-  return ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
-         ec == asio::error::broken_pipe || ec == ssl::error::stream_truncated;
 }
 
 std::string describe(const char* stage, const beast::error_code& ec, std::size_t body_limit) {
@@ -131,29 +98,6 @@ ApiResult parse_answer(Response& response) {
   return result;
 }
 
-template <class Stream>
-asio::awaitable<Exchange> exchange_over(Stream& stream, beast::flat_buffer& buffer, const Request& request,
-                                        std::size_t body_limit) {
-  Exchange out;
-  auto [write_ec, written] = co_await http::async_write(stream, request, kUseTuple);
-  if (write_ec) {
-    out.ec = write_ec;
-    out.stage = "send request";
-    co_return out;
-  }
-  http::response_parser<http::string_body> parser;
-  parser.body_limit(body_limit);
-  auto [read_ec, read] = co_await http::async_read(stream, buffer, parser, kUseTuple);
-  out.answer_started = parser.got_some();
-  if (read_ec) {
-    out.ec = read_ec;
-    out.stage = "read answer";
-    co_return out;
-  }
-  out.response = parser.release();
-  co_return out;
-}
-
 }  // namespace
 
 core::Result<ApiEndpoint> parse_api_base_url(std::string_view base_url) {
@@ -193,7 +137,7 @@ struct BotApiClient::Impl {
   ssl::context tls_context{ssl::context::tls_client};
 
   mutable std::mutex idle_mutex;  // calls may run on several threads
-  std::vector<std::unique_ptr<Connection>> idle;
+  std::vector<std::unique_ptr<ClientConnection>> idle;
 
   core::Metric& calls_ok = core::Metrics::global().counter("topicdesk_bot_api_calls_total",
                                                            "Bot API calls by outcome", "outcome=\"ok\"");
@@ -202,7 +146,7 @@ struct BotApiClient::Impl {
   core::Metric& calls_network_error = core::Metrics::global().counter(
       "topicdesk_bot_api_calls_total", "Bot API calls by outcome", "outcome=\"network_error\"");
 
-  std::unique_ptr<Connection> take_idle() {
+  std::unique_ptr<ClientConnection> take_idle() {
     std::lock_guard lock(idle_mutex);
     if (idle.empty()) return nullptr;
     auto connection = std::move(idle.back());
@@ -210,7 +154,7 @@ struct BotApiClient::Impl {
     return connection;
   }
 
-  void give_back(std::unique_ptr<Connection> connection) {
+  void give_back(std::unique_ptr<ClientConnection> connection) {
     std::lock_guard lock(idle_mutex);
     if (idle.size() < options.max_idle_connections) idle.push_back(std::move(connection));
   }
@@ -235,58 +179,6 @@ struct BotApiClient::Impl {
     return request;
   }
 
-  asio::awaitable<Connected> connect(Clock::time_point deadline) {
-    Connected out;
-    tcp::resolver resolver(executor);
-    auto [resolve_ec, endpoints] = co_await resolver.async_resolve(endpoint.host, endpoint.port, kUseTuple);
-    if (resolve_ec) {
-      out.ec = resolve_ec;
-      out.stage = "resolve";
-      co_return out;
-    }
-    auto connection = std::make_unique<Connection>();
-    if (endpoint.tls) {
-      connection->tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(executor, tls_context);
-    } else {
-      connection->plain = std::make_unique<beast::tcp_stream>(executor);
-    }
-    beast::tcp_stream& stream = connection->tcp();
-    stream.expires_at(deadline);
-    auto [connect_ec, connected_to] = co_await stream.async_connect(endpoints, kUseTuple);
-    if (connect_ec) {
-      out.ec = connect_ec;
-      out.stage = "connect";
-      co_return out;
-    }
-    stream.socket().set_option(tcp::no_delay(true));
-    if (endpoint.tls) {
-      // SNI, and the certificate must name the host we asked for.
-      if (SSL_set_tlsext_host_name(connection->tls->native_handle(), endpoint.host.c_str()) != 1) {
-        out.ec = asio::error::invalid_argument;
-        out.stage = "tls server name";
-        co_return out;
-      }
-      connection->tls->set_verify_callback(ssl::host_name_verification(endpoint.host));
-      auto [handshake_ec] = co_await connection->tls->async_handshake(ssl::stream_base::client, kUseTuple);
-      if (handshake_ec) {
-        out.ec = handshake_ec;
-        out.stage = "tls handshake";
-        co_return out;
-      }
-    }
-    out.connection = std::move(connection);
-    co_return out;
-  }
-
-  asio::awaitable<Exchange> exchange(Connection& connection, const Request& request,
-                                     Clock::time_point deadline) {
-    connection.tcp().expires_at(deadline);
-    if (connection.tls) {
-      co_return co_await exchange_over(*connection.tls, connection.buffer, request, options.max_answer_bytes);
-    }
-    co_return co_await exchange_over(*connection.plain, connection.buffer, request, options.max_answer_bytes);
-  }
-
   ApiResult network_failure(std::string_view method, std::string description) {
     calls_network_error.add(1);
     ApiResult result;
@@ -299,17 +191,18 @@ struct BotApiClient::Impl {
     Clock::time_point deadline = Clock::now() + timeout_for(method, params);
     Request request = make_request(method, params);
     for (int attempt = 0;; ++attempt) {
-      std::unique_ptr<Connection> connection = take_idle();
+      std::unique_ptr<ClientConnection> connection = take_idle();
       bool reused = connection != nullptr;
       if (!reused) {
-        Connected connected = co_await connect(deadline);
+        ClientTarget target{endpoint.host, endpoint.port, endpoint.tls};
+        Connected connected = co_await connect_client(executor, tls_context, target, deadline);
         if (connected.ec) {
           co_return network_failure(method,
                                     describe(connected.stage, connected.ec, options.max_answer_bytes));
         }
         connection = std::move(connected.connection);
       }
-      Exchange exchanged = co_await exchange(*connection, request, deadline);
+      RoundTrip exchanged = co_await round_trip(*connection, request, options.max_answer_bytes, deadline);
       if (exchanged.ec) {
         // A kept-alive connection that the server closed meanwhile fails before any answer
         // byte: the request was not taken, so one retry on a fresh connection is safe.
