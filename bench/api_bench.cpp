@@ -32,6 +32,8 @@
 #include <thread>
 #include <vector>
 
+#include "bench_support.h"
+
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -39,98 +41,17 @@ namespace json = boost::json;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-constexpr auto kSetupDeadline = std::chrono::seconds(60);
-constexpr auto kPollInterval = std::chrono::milliseconds(50);
+using bench::call;
+using bench::cpu_seconds;
+using bench::free_port;
+using bench::port_from_log;
+using bench::spawn;
+using bench::wait_for;
 
 struct Child {
   pid_t pid = -1;
   unsigned short port = 0;
 };
-
-// Runs `args` (through taskset when cpu >= 0) with stdout+stderr to `log`; env KEY=VALUE pairs added.
-pid_t spawn(const std::vector<std::string>& args, int cpu, const std::string& log,
-            const std::vector<std::string>& env = {}) {
-  pid_t pid = fork();
-  if (pid != 0) return pid;
-  FILE* out = std::fopen(log.c_str(), "w");
-  if (out) {
-    dup2(fileno(out), STDOUT_FILENO);
-    dup2(fileno(out), STDERR_FILENO);
-  }
-  for (const auto& e : env) putenv(const_cast<char*>(e.c_str()));
-  std::vector<std::string> full;
-  if (cpu >= 0) full = {"taskset", "-a", "-c", std::to_string(cpu)};
-  full.insert(full.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : full) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  execvp(argv[0], argv.data());
-  _exit(127);
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
-template <class Predicate>
-auto wait_for(const char* what, Predicate predicate) {
-  const auto deadline = Clock::now() + kSetupDeadline;
-  while (Clock::now() < deadline) {
-    if (auto value = predicate()) return value;
-    std::this_thread::sleep_for(kPollInterval);  // polling interval of a deadline wait
-  }
-  throw std::runtime_error(std::string("timed out waiting for ") + what);
-}
-
-double cpu_seconds(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string content((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-  auto after_name = content.rfind(')');
-  if (after_name == std::string::npos) return 0;
-  std::istringstream fields(content.substr(after_name + 2));
-  std::string field;
-  unsigned long long utime = 0, stime = 0;
-  for (int i = 3; i <= 15 && fields >> field; ++i) {
-    if (i == 14) utime = std::stoull(field);
-    if (i == 15) stime = std::stoull(field);
-  }
-  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
-// One blocking request for the setup phase; an empty optional when the server is not up yet.
-json::value call(unsigned short port, http::verb verb, const std::string& target,
-                 const json::object& body = {}) {
-  asio::io_context io;
-  beast::tcp_stream stream(io);
-  stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
-  http::request<http::string_body> request{verb, target, 11};
-  request.set(http::field::host, "127.0.0.1");
-  request.set(http::field::content_type, "application/json");
-  if (verb != http::verb::get) request.body() = json::serialize(body);
-  request.prepare_payload();
-  http::write(stream, request);
-  beast::flat_buffer buffer;
-  http::response<http::string_body> response;
-  http::read(stream, buffer, response);
-  if (response.result_int() != 200) throw std::runtime_error(target + " -> " + response.body());
-  return response.body().empty() || response.body()[0] != '{' ? json::value() : json::parse(response.body());
-}
-
-unsigned short port_from_log(const std::string& log, const std::regex& pattern) {
-  return wait_for("a listening port", [&]() -> unsigned short {
-    std::smatch match;
-    std::string text = read_file(log);
-    return std::regex_search(text, match, pattern) ? static_cast<unsigned short>(std::stoi(match[1])) : 0;
-  });
-}
-
-unsigned short free_port() {
-  asio::io_context io;
-  asio::ip::tcp::acceptor acceptor(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  return acceptor.local_endpoint().port();
-}
 
 std::string run_and_read(const std::string& command) {
   std::string out;

@@ -25,6 +25,8 @@
 #include <thread>
 #include <vector>
 
+#include "bench_support.h"
+
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -33,26 +35,6 @@ using Clock = std::chrono::steady_clock;
 using tcp = asio::ip::tcp;
 
 namespace {
-
-pid_t spawn(const std::vector<std::string>& args, const std::string& log) {
-  pid_t pid = fork();
-  if (pid != 0) return pid;
-  if (FILE* out = std::fopen(log.c_str(), "w")) {
-    dup2(fileno(out), STDOUT_FILENO);
-    dup2(fileno(out), STDERR_FILENO);
-  }
-  std::vector<std::string> full = args;
-  std::vector<char*> argv;
-  for (auto& a : full) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  execvp(argv[0], argv.data());
-  _exit(127);
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
 
 // One keep-alive HTTP/1.1 connection, used synchronously.
 class Client {
@@ -78,29 +60,6 @@ class Client {
   tcp::socket socket_;
   beast::flat_buffer buffer_;
 };
-
-json::value post_json(asio::io_context& io, unsigned short port, const std::string& target, const json::object& body) {
-  Client client(io, port);
-  auto [status, text] = client.post(target, json::serialize(body));
-  if (status != 200) throw std::runtime_error(target + " answered " + std::to_string(status) + ": " + text);
-  return json::parse(text);
-}
-
-unsigned short wait_port(const std::string& log, const std::regex& pattern) {
-  const auto deadline = Clock::now() + std::chrono::seconds(60);
-  while (Clock::now() < deadline) {
-    std::smatch m;
-    std::string text = read_file(log);
-    if (std::regex_search(text, m, pattern)) return static_cast<unsigned short>(std::stoi(m[1]));
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // polling a log file during set-up
-  }
-  throw std::runtime_error("timed out waiting for " + log);
-}
-
-unsigned short free_port(asio::io_context& io) {
-  tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  return acceptor.local_endpoint().port();
-}
 
 struct Stats {
   double p50 = 0, p99 = 0, mean = 0;
@@ -144,27 +103,27 @@ int main(int argc, char** argv) {
   try {
     asio::io_context io;
     std::string sim_log = (dir / "tgsim.log").string();
-    children.push_back(spawn({tgsim, "--listen", "127.0.0.1:0", "--limits", "off"}, sim_log));
-    unsigned short sim_port = wait_port(sim_log, std::regex(R"(tgsim listening on 127\.0\.0\.1:(\d+))"));
+    children.push_back(bench::spawn({tgsim, "--listen", "127.0.0.1:0", "--limits", "off"}, -1, sim_log));
+    unsigned short sim_port = bench::port_from_log(sim_log, std::regex(R"(tgsim listening on 127\.0\.0\.1:(\d+))"));
 
-    auto bot = post_json(io, sim_port, "/sim/bots", {{"username", "bench_bot"}, {"first_name", "Bench"}});
+    auto bot = bench::call(sim_port, http::verb::post, "/sim/bots", {{"username", "bench_bot"}, {"first_name", "Bench"}});
     std::string token(bot.at("token").as_string());
-    auto owner = post_json(io, sim_port, "/sim/users", {{"first_name", "Olga"}}).at("id").as_int64();
-    auto group = post_json(io, sim_port, "/sim/groups", {{"title", "bench"}, {"is_forum", true}, {"owner_id", owner}})
+    auto owner = bench::call(sim_port, http::verb::post, "/sim/users", {{"first_name", "Olga"}}).at("id").as_int64();
+    auto group = bench::call(sim_port, http::verb::post, "/sim/groups", {{"title", "bench"}, {"is_forum", true}, {"owner_id", owner}})
                      .at("id").as_int64();
-    post_json(io, sim_port, "/sim/groups/" + std::to_string(group) + "/members",
+    bench::call(sim_port, http::verb::post, "/sim/groups/" + std::to_string(group) + "/members",
               {{"user_id", bot.at("id")}, {"status", "administrator"}, {"rights", json::object{{"can_manage_topics", true}}}});
-    auto user = post_json(io, sim_port, "/sim/users", {{"first_name", "Ann"}}).at("id").as_int64();
-    post_json(io, sim_port, "/sim/messages", {{"from", user}, {"chat_id", bot.at("id")}, {"text", "hi"}});
+    auto user = bench::call(sim_port, http::verb::post, "/sim/users", {{"first_name", "Ann"}}).at("id").as_int64();
+    bench::call(sim_port, http::verb::post, "/sim/messages", {{"from", user}, {"chat_id", bot.at("id")}, {"text", "hi"}});
 
     std::string config = (dir / "topicdesk.toml").string();
-    std::ofstream(config) << "[server]\nlisten = \"127.0.0.1:" << free_port(io) << "\"\n[storage]\nsqlite = \"" << (dir / "desk.db").string()
+    std::ofstream(config) << "[server]\nlisten = \"127.0.0.1:" << bench::free_port() << "\"\n[storage]\nsqlite = \"" << (dir / "desk.db").string()
                           << "\"\n[telegram]\napi_base = \"http://127.0.0.1:" << sim_port
                           << "\"\n[[connection]]\nname = \"bench\"\nmode = \"proxy\"\ntoken = \"" << token
                           << "\"\ngroup_id = " << group << "\n[connection.parameters]\nINTERCEPT_EXTERNAL = " << intercept << "\n";
     std::string desk_log = (dir / "topicdesk.log").string();
-    children.push_back(spawn({topicdesk, "run", "--config", config}, desk_log));
-    unsigned short desk_port = wait_port(desk_log, std::regex(R"(listening on 127\.0\.0\.1:(\d+))"));
+    children.push_back(bench::spawn({topicdesk, "run", "--config", config}, -1, desk_log));
+    unsigned short desk_port = bench::port_from_log(desk_log, std::regex(R"(listening on 127\.0\.0\.1:(\d+))"));
 
     Client direct(io, sim_port), proxied(io, desk_port);
     std::string send = json::serialize(json::object{{"chat_id", user}, {"text", "benchmark"}});

@@ -29,6 +29,8 @@
 #include <string>
 #include <vector>
 
+#include "bench_support.h"
+
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -79,40 +81,6 @@ long rss_kb(pid_t pid) {
     if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
   }
   return -1;
-}
-
-// CPU seconds (user + system) the process has used so far.
-double cpu_seconds(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string content((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-  auto after_name = content.rfind(')');
-  if (after_name == std::string::npos) return 0;
-  std::istringstream fields(content.substr(after_name + 2));
-  std::string field;
-  unsigned long long utime = 0, stime = 0;
-  for (int i = 3; i <= 15 && fields >> field; ++i) {
-    if (i == 14) utime = std::stoull(field);
-    if (i == 15) stime = std::stoull(field);
-  }
-  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
-// One blocking request for the setup phase.
-json::value call(unsigned short port, const std::string& target, const json::object& body) {
-  asio::io_context io;
-  beast::tcp_stream stream(io);
-  stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
-  http::request<http::string_body> request{http::verb::post, target, 11};
-  request.set(http::field::host, "127.0.0.1");
-  request.set(http::field::content_type, "application/json");
-  request.body() = json::serialize(body);
-  request.prepare_payload();
-  http::write(stream, request);
-  beast::flat_buffer buffer;
-  http::response<http::string_body> response;
-  http::read(stream, buffer, response);
-  if (response.result_int() != 200) throw std::runtime_error(target + " -> " + response.body());
-  return json::parse(response.body());
 }
 
 struct Counters {
@@ -177,16 +145,16 @@ int main(int argc, char** argv) {
 
   Tgsim sim = start_tgsim(binary, tgsim_cpu);
   // World: a user who started the bot, a forum group with the bot as admin and a topic.
-  auto user = call(sim.port, "/sim/users", {{"first_name", "Bench"}}).at("id").as_int64();
-  auto bot = call(sim.port, "/sim/bots", {{"username", "bench_bot"}}).as_object();
+  auto user = bench::call(sim.port, http::verb::post, "/sim/users", {{"first_name", "Bench"}}).at("id").as_int64();
+  auto bot = bench::call(sim.port, http::verb::post, "/sim/bots", {{"username", "bench_bot"}}).as_object();
   std::string token(bot.at("token").as_string());
-  auto group = call(sim.port, "/sim/groups", {{"title", "Bench"}, {"is_forum", true}, {"owner_id", user}})
+  auto group = bench::call(sim.port, http::verb::post, "/sim/groups", {{"title", "Bench"}, {"is_forum", true}, {"owner_id", user}})
                    .at("id")
                    .as_int64();
-  call(sim.port, "/sim/groups/" + std::to_string(group) + "/members",
+  bench::call(sim.port, http::verb::post, "/sim/groups/" + std::to_string(group) + "/members",
        {{"user_id", bot.at("id")}, {"status", "administrator"}, {"rights", {{"can_manage_topics", true}}}});
-  call(sim.port, "/sim/messages", {{"from", user}, {"chat_id", bot.at("id")}, {"text", "/start"}});
-  auto topic = call(sim.port, "/bot" + token + "/createForumTopic", {{"chat_id", group}, {"name", "Bench"}});
+  bench::call(sim.port, http::verb::post, "/sim/messages", {{"from", user}, {"chat_id", bot.at("id")}, {"text", "/start"}});
+  auto topic = bench::call(sim.port, http::verb::post, "/bot" + token + "/createForumTopic", {{"chat_id", group}, {"name", "Bench"}});
   auto thread = topic.at("result").at("message_thread_id").as_int64();
 
   std::string target = "/bot" + token + "/" + (method == "sendMessageTopic" ? "sendMessage" : method);
@@ -213,7 +181,7 @@ int main(int argc, char** argv) {
     asio::io_context io(1);
     Counters counters;
     const auto started = Clock::now();
-    const double cpu_before = cpu_seconds(sim.pid);
+    const double cpu_before = bench::cpu_seconds(sim.pid);
     const auto until =
         started + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
     for (int i = 0; i < connections; ++i)
@@ -226,7 +194,7 @@ int main(int argc, char** argv) {
       return l.empty() ? 0u : l[std::min(l.size() - 1, static_cast<std::size_t>(p * l.size()))];
     };
     const double rate = static_cast<double>(counters.ok) / elapsed;
-    const double cpu = cpu_seconds(sim.pid) - cpu_before;
+    const double cpu = bench::cpu_seconds(sim.pid) - cpu_before;
     best = std::max(best, rate);
     // Requests per CPU-second of tgsim: what one fully available core would serve, even when the
     // machine is shared and tgsim did not get its core to itself.
