@@ -39,32 +39,12 @@ core::Event owner_message(core::UserId user, core::MessageId id, std::string tex
   return e;
 }
 
-class InterceptTest : public ::testing::Test {
+class InterceptTest : public EngineFixture {
  protected:
-  InterceptTest() : store_(make_store()), context_(make_context(*store_)) {}
-
-  Engine& engine(core::RawParameters raw = {}) {
-    auto params = core::parse_parameters(raw);
-    EXPECT_TRUE(params.ok());
-    context_.params = *params;
-    engine_ = std::make_unique<Engine>(*store_, context_);
-    return *engine_;
-  }
-
   store::Dialog open_ann(Engine& e) {
-    e.handle(user_message(kAnn, 1, "hello"), kT0);
-    auto dialog = store_->dialog_by_user(context_.id, kAnn);
-    EXPECT_TRUE(dialog.has_value());
-    dialog->thread_id = kThread;
-    store_->update_dialog(*dialog);
-    take_jobs(*store_);
-    return *dialog;
+    return open_dialog_of(e, kAnn, kThread);
   }
   store::Dialog ann() { return *store_->dialog_by_user(context_.id, kAnn); }
-
-  std::unique_ptr<store::Store> store_;
-  ConnectionContext context_;
-  std::unique_ptr<Engine> engine_;
 };
 
 TEST_F(InterceptTest, IsOnByDefault) { EXPECT_TRUE(core::Parameters{}.intercept_external); }

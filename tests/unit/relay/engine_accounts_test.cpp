@@ -43,25 +43,15 @@ core::Event group_message(core::UserId sender, core::MessageId id, std::string t
   return e;
 }
 
-class EngineAccountsTest : public ::testing::Test {
+class EngineAccountsTest : public EngineFixture {
  protected:
-  EngineAccountsTest() : store_(make_store()) {
-    context_ = make_context(*store_, "sales", 500, kForum);
-    context_.account_id = kAccount;
-    context_.account = true;
+  EngineAccountsTest() : EngineFixture(&account_context) {}
+  static ConnectionContext account_context(store::Store& store) {
+    auto context = make_context(store, "sales", 500, kForum);
+    context.account_id = kAccount;
+    context.account = true;
+    return context;
   }
-
-  Engine& engine(core::RawParameters raw = {}) {
-    auto params = core::parse_parameters(raw);
-    EXPECT_TRUE(params.ok()) << (params.ok() ? "" : params.error().message);
-    context_.params = *params;
-    engine_ = std::make_unique<Engine>(*store_, context_);
-    return *engine_;
-  }
-
-  std::unique_ptr<store::Store> store_;
-  ConnectionContext context_;
-  std::unique_ptr<Engine> engine_;
 };
 
 TEST(NewTarget, ParsesUsernamesPhonesAndInstances) {

@@ -17,18 +17,8 @@ constexpr core::UserId kBob = 1002;
 constexpr core::ThreadId kThread = 77;
 constexpr core::UnixMillis kHour = 3'600'000;
 
-class ParametersTest : public ::testing::Test {
+class ParametersTest : public EngineFixture {
  protected:
-  ParametersTest() : store_(make_store()), context_(make_context(*store_)) {}
-
-  Engine& engine(core::RawParameters raw) {
-    auto params = core::parse_parameters(raw);
-    EXPECT_TRUE(params.ok()) << (params.ok() ? "" : params.error().message);
-    context_.params = *params;
-    engine_ = std::make_unique<Engine>(*store_, context_);
-    return *engine_;
-  }
-
   std::vector<TakenJob> first_message(Engine& e, core::UserId user = kAnn, std::string text = "hello") {
     e.handle(user_message(user, 1, std::move(text)), kT0);
     auto jobs = take_jobs(*store_);
@@ -41,10 +31,6 @@ class ParametersTest : public ::testing::Test {
 
   std::optional<store::Dialog> dialog_of(core::UserId user) { return store_->dialog_by_user(context_.id, user); }
   core::ThreadId thread_of(core::UserId user) { return kThread + user; }
-
-  std::unique_ptr<store::Store> store_;
-  ConnectionContext context_;
-  std::unique_ptr<Engine> engine_;
 };
 
 TEST_F(ParametersTest, WelcomeGreetsNewUsersWithTheirName) {

@@ -15,27 +15,11 @@ using store::DialogStatus;
 constexpr core::UserId kAnn = 1001;
 constexpr core::ThreadId kThread = 77;
 
-class EngineTest : public ::testing::Test {
+class EngineTest : public EngineFixture {
  protected:
-  EngineTest() : store_(make_store()), context_(make_context(*store_)) {}
-
-  Engine& engine(core::RawParameters raw = {}) {
-    auto params = core::parse_parameters(raw);
-    EXPECT_TRUE(params.ok());
-    context_.params = *params;
-    engine_ = std::make_unique<Engine>(*store_, context_);
-    return *engine_;
-  }
-
   // The first message of Ann, with the topic created (as the dispatcher would) and jobs drained.
   store::Dialog open_ann(Engine& e) {
-    e.handle(user_message(kAnn, 1, "hello"), kT0);
-    auto dialog = store_->dialog_by_user(context_.id, kAnn);
-    EXPECT_TRUE(dialog.has_value());
-    dialog->thread_id = kThread;
-    store_->update_dialog(*dialog);
-    take_jobs(*store_);
-    return *dialog;
+    return open_dialog_of(e, kAnn, kThread);
   }
 
   store::Dialog ann_dialog() { return *store_->dialog_by_user(context_.id, kAnn); }
@@ -46,10 +30,6 @@ class EngineTest : public ::testing::Test {
     event.chat_id = kAnn;
     e.handle(event, kT0);
   }
-
-  std::unique_ptr<store::Store> store_;
-  ConnectionContext context_;
-  std::unique_ptr<Engine> engine_;
 };
 
 TEST_F(EngineTest, FirstMessageCreatesDialogTopicAndCopy) {

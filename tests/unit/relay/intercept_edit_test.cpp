@@ -45,25 +45,12 @@ core::Event program_edit(core::MessageId id, std::string text) {
 
 // ---- the engine: which job an edit becomes ------------------------------------------------
 
-class InterceptEditEngineTest : public ::testing::Test {
+class InterceptEditEngineTest : public EngineFixture {
  protected:
-  InterceptEditEngineTest() : store_(make_store()), context_(make_context(*store_)) {}
-
-  Engine& engine(core::RawParameters raw = {}) {
-    auto params = core::parse_parameters(raw);
-    EXPECT_TRUE(params.ok());
-    context_.params = *params;
-    engine_ = std::make_unique<Engine>(*store_, context_);
-    return *engine_;
-  }
   void open_ann(Engine& e) {
     e.handle(user_message(kAnn, 1, "hello"), kT0);
     take_jobs(*store_);
   }
-
-  std::unique_ptr<store::Store> store_;
-  ConnectionContext context_;
-  std::unique_ptr<Engine> engine_;
 };
 
 TEST_F(InterceptEditEngineTest, ATextEditRewritesTheCopyWithMarkerFormattingAndButtons) {

@@ -102,4 +102,37 @@ inline std::vector<std::string> texts_to(const std::vector<TakenJob>& jobs, Side
   return out;
 }
 
+// An engine over a fresh in-memory store for one connection; engine(raw) (re)builds it with
+// these parameters.
+class EngineFixture : public ::testing::Test {
+ protected:
+  using MakeContext = ConnectionContext (*)(store::Store&);
+  static ConnectionContext shop_context(store::Store& store) { return make_context(store); }
+
+  explicit EngineFixture(MakeContext make = &shop_context) : store_(make_store()), context_(make(*store_)) {}
+
+  Engine& engine(core::RawParameters raw = {}) {
+    auto params = core::parse_parameters(raw);
+    EXPECT_TRUE(params.ok()) << (params.ok() ? "" : params.error().message);
+    context_.params = *params;
+    engine_ = std::make_unique<Engine>(*store_, context_);
+    return *engine_;
+  }
+
+  // The user's first message, with the topic created (as the dispatcher would) and jobs drained.
+  store::Dialog open_dialog_of(Engine& e, core::UserId user, core::ThreadId thread) {
+    e.handle(user_message(user, 1, "hello"), kT0);
+    auto dialog = store_->dialog_by_user(context_.id, user);
+    EXPECT_TRUE(dialog.has_value());
+    dialog->thread_id = thread;
+    store_->update_dialog(*dialog);
+    take_jobs(*store_);
+    return *dialog;
+  }
+
+  std::unique_ptr<store::Store> store_;
+  ConnectionContext context_;
+  std::unique_ptr<Engine> engine_;
+};
+
 }  // namespace topicdesk::relay::testing
