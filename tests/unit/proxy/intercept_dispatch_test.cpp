@@ -7,6 +7,7 @@
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 
+#include "dispatch_test_util.h"
 #include "fake_bot_api.h"
 #include "relay/dispatcher.h"
 #include "relay/engine.h"
@@ -35,11 +36,7 @@ core::Event program_message(core::MessageId id, std::string text) {
 class InterceptDispatchTest : public ::testing::Test {
  protected:
   InterceptDispatchTest() : store_(make_store()), context_(make_context(*store_)), engine_(*store_, context_) {
-    DispatcherOptions options;
-    options.backoff_min = 20;
-    options.backoff_max = 200;
-    options.idle_poll = 50;
-    dispatcher_ = std::make_unique<Dispatcher>(io_.get_executor(), *store_, options);
+    dispatcher_ = std::make_unique<Dispatcher>(io_.get_executor(), *store_, fast_retry_options());
     dispatcher_->add_connection(context_, api_, telegram::FloodLimits{.enabled = false});
     boost::asio::co_spawn(io_, dispatcher_->run(), boost::asio::detached);
   }
@@ -51,11 +48,7 @@ class InterceptDispatchTest : public ::testing::Test {
   void handle_and_settle(const core::Event& e) {
     engine_.handle(e, unix_millis_now());
     dispatcher_->notify();
-    auto until = std::chrono::steady_clock::now() + milliseconds(5000);
-    while (store_->outbox_stats().pending != 0 || dispatcher_->in_flight() != 0) {
-      ASSERT_LT(std::chrono::steady_clock::now(), until) << "outbox not drained in time";
-      io_.run_for(milliseconds(5));
-    }
+    ASSERT_TRUE(run_io_until(io_, [&] { return dispatch_idle(*store_, *dispatcher_); })) << "outbox not drained in time";
   }
   store::Dialog ann() { return *store_->dialog_by_user(context_.id, kAnn); }
 

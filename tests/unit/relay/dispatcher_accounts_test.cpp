@@ -9,6 +9,7 @@
 #include <chrono>
 
 #include "core/event_json.h"
+#include "dispatch_test_util.h"
 #include "fake_bot_api.h"
 #include "relay/accounts.h"
 #include "relay/dispatcher.h"
@@ -42,11 +43,7 @@ class DispatcherAccountsTest : public ::testing::Test {
   }
 
   void start() {
-    DispatcherOptions options;
-    options.backoff_min = 20;
-    options.backoff_max = 200;
-    options.idle_poll = 50;
-    dispatcher_ = std::make_unique<Dispatcher>(io_.get_executor(), *store_, options);
+    dispatcher_ = std::make_unique<Dispatcher>(io_.get_executor(), *store_, fast_retry_options());
     dispatcher_->add_connection(context_, desk_bot_, {.enabled = false}, &account_);
     dispatcher_->set_inbox_listener([this](core::ConnectionId id) {
       // What the runtime does: drain the connection's inbox into its engine.
@@ -58,18 +55,10 @@ class DispatcherAccountsTest : public ::testing::Test {
 
   template <class Pred>
   bool run_until(Pred done, milliseconds deadline = milliseconds(5000)) {
-    auto until = std::chrono::steady_clock::now() + deadline;
-    while (!done()) {
-      if (std::chrono::steady_clock::now() > until) {
-        ADD_FAILURE() << "condition not reached in time";
-        return false;
-      }
-      io_.run_for(milliseconds(5));
-    }
-    return true;
+    return run_io_until(io_, done, deadline);
   }
 
-  bool idle() { return store_->outbox_stats().pending == 0 && dispatcher_->in_flight() == 0; }
+  bool idle() { return dispatch_idle(*store_, *dispatcher_); }
 
   void handle(const core::Event& e) {
     engine_->handle(e, unix_millis_now());

@@ -12,6 +12,7 @@
 
 #include "core/metrics.h"
 #include "core/presentation.h"
+#include "dispatch_test_util.h"
 #include "fake_bot_api.h"
 #include "relay/engine.h"
 #include "relay_test_util.h"
@@ -38,10 +39,7 @@ class DispatcherTest : public ::testing::Test {
   }
 
   void start(telegram::FloodLimits limits = {.enabled = false}, DispatcherOptions options = {}) {
-    options.backoff_min = 20;
-    options.backoff_max = 200;
-    options.idle_poll = 50;
-    dispatcher_ = std::make_unique<Dispatcher>(io_.get_executor(), *store_, options);
+    dispatcher_ = std::make_unique<Dispatcher>(io_.get_executor(), *store_, fast_retry_options(options));
     dispatcher_->add_connection(context_, api_, limits);
     boost::asio::co_spawn(io_, dispatcher_->run(), boost::asio::detached);
   }
@@ -49,18 +47,10 @@ class DispatcherTest : public ::testing::Test {
   // Runs the event loop until `done` holds; fails the test after the deadline.
   template <class Pred>
   bool run_until(Pred done, milliseconds deadline = milliseconds(5000)) {
-    auto until = std::chrono::steady_clock::now() + deadline;
-    while (!done()) {
-      if (std::chrono::steady_clock::now() > until) {
-        ADD_FAILURE() << "condition not reached in time";
-        return false;
-      }
-      io_.run_for(milliseconds(5));
-    }
-    return true;
+    return run_io_until(io_, done, deadline);
   }
 
-  bool idle() { return store_->outbox_stats().pending == 0 && dispatcher_->in_flight() == 0; }
+  bool idle() { return dispatch_idle(*store_, *dispatcher_); }
 
   void handle(const core::Event& e) {
     engine_.handle(e, unix_millis_now());

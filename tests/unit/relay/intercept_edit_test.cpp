@@ -9,6 +9,7 @@
 #include <chrono>
 
 #include "core/event_json.h"
+#include "dispatch_test_util.h"
 #include "fake_bot_api.h"
 #include "relay/dispatcher.h"
 #include "relay/engine.h"
@@ -199,11 +200,7 @@ class InterceptEditDispatchTest : public ::testing::Test {
       session_.next_message = 8000;  // the session's copies, told apart from the bot's
     }
     engine_ = std::make_unique<Engine>(*store_, context_);
-    DispatcherOptions options;
-    options.backoff_min = 20;
-    options.backoff_max = 200;
-    options.idle_poll = 50;
-    dispatcher_ = std::make_unique<Dispatcher>(io_.get_executor(), *store_, options);
+    dispatcher_ = std::make_unique<Dispatcher>(io_.get_executor(), *store_, fast_retry_options());
     dispatcher_->add_connection(context_, bot_, telegram::FloodLimits{.enabled = false},
                                 account ? &session_ : nullptr);
     boost::asio::co_spawn(io_, dispatcher_->run(), boost::asio::detached);
@@ -216,11 +213,7 @@ class InterceptEditDispatchTest : public ::testing::Test {
   void handle_and_settle(const core::Event& e) {
     engine_->handle(e, unix_millis_now());
     dispatcher_->notify();
-    auto until = std::chrono::steady_clock::now() + milliseconds(5000);
-    while (store_->outbox_stats().pending != 0 || dispatcher_->in_flight() != 0) {
-      ASSERT_LT(std::chrono::steady_clock::now(), until) << "outbox not drained in time";
-      io_.run_for(milliseconds(5));
-    }
+    ASSERT_TRUE(run_io_until(io_, [&] { return dispatch_idle(*store_, *dispatcher_); })) << "outbox not drained in time";
   }
 
   boost::asio::io_context io_;
