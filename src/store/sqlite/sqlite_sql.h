@@ -178,6 +178,11 @@ inline constexpr Sql kPurgeWebhookAttempts{"purge_webhook_attempts",
 inline constexpr Sql kPurgeWebhookDeliveries{"purge_webhook_deliveries",
     "DELETE FROM webhook_deliveries WHERE state <> 'pending' AND finished_at < ?1 "
     "AND id < (SELECT MAX(id) FROM webhook_deliveries)"};
+
+// Desk meta. Inserting keeps a value another connection stored first.
+inline constexpr Sql kMetaGet{"desk_meta_get", "SELECT value FROM desk_meta WHERE meta_key = ?1"};
+inline constexpr Sql kMetaInsert{"desk_meta_insert",
+    "INSERT INTO desk_meta(meta_key, value) VALUES (?1, ?2) ON CONFLICT(meta_key) DO NOTHING"};
 // clang-format on
 
 }  // namespace topicdesk::store::sqlite_sql
