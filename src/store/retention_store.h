@@ -1,6 +1,6 @@
-// Retention: what the desk forgets, and when. Finished work (handled inbox entries, done
-// outbox jobs, finished webhook deliveries with their attempts), proxy updates the program
-// never fetched, and old events (which hold message texts).
+// Retention: what the desk forgets. Finished work (handled inbox entries, done outbox jobs,
+// finished webhook deliveries with their attempts), proxy updates the program never fetched,
+// and old events (which hold message texts). When is the caller's choice (relay/housekeeping.h).
 //
 // The *_batch operations delete at most `max_rows` rows in one short transaction and return
 // how many they deleted, so a caller (relay/housekeeping.h) can yield to the event loop
@@ -23,6 +23,15 @@ class RetentionStore {
   // finished before it, delivered or given up. Returns the number of rows removed (attempts not
   // counted).
   virtual std::int64_t purge_finished(UnixMillis before) = 0;
+  // purge_finished, at most `max_rows` rows in one transaction (inbox first, then outbox, then
+  // deliveries, oldest first in each).
+  virtual std::int64_t purge_finished_batch(UnixMillis before, int max_rows) = 0;
+  // Deletes events created before `before`, oldest first, at most `max_rows`. Events the
+  // webhook fan-out has not reached yet (after WebhookStore::webhook_cursor()), or that a
+  // pending delivery still needs, are kept until they are delivered.
+  virtual std::int64_t purge_events_batch(UnixMillis before, int max_rows) = 0;
+  // ProxyStore::proxy_expire in batches: updates stored before `before`, at most `max_rows`.
+  virtual std::int64_t proxy_expire_batch(UnixMillis before, int max_rows) = 0;
 };
 
 }  // namespace topicdesk::store

@@ -62,8 +62,18 @@ class Store : public UnitOfWork,
   ~Store() override = default;
 };
 
-// Opens (creating if needed) an SQLite database file; ":memory:" for tests. Applies pending
-// migrations, so the store is ready to use; throws StoreError if the file cannot be opened.
-std::unique_ptr<Store> open_sqlite(const std::string& path);
+// Who opens the database. One desk per database: a desk (kDesk) holds an exclusive instance
+// lock on "<path>.lock" for the store's lifetime, and a second desk on the same file fails to
+// open. Command-line tools (doctor, migrate, webhooks status, apikey reset) open beside a
+// running desk (kTool) and take no lock: SQLite's own locking keeps their short reads and
+// writes safe.
+enum class OpenAs { kDesk, kTool };
+
+// Opens (creating if needed) an SQLite database file; ":memory:" for tests (no files, no lock).
+// A missing folder is created with mode 0700 (missing parents too); the database, its -wal and
+// -shm files and the lock file are kept at mode 0600 (message texts, secrets). Applies pending
+// migrations, so the store is ready to use. Throws StoreError if the file cannot be opened or
+// another desk holds the instance lock (the message names the lock file).
+std::unique_ptr<Store> open_sqlite(const std::string& path, OpenAs as = OpenAs::kDesk);
 
 }  // namespace topicdesk::store

@@ -255,6 +255,16 @@ CREATE TABLE desk_meta (
 );
 )sql";
 
+// Retention deletes old rows in small batches, oldest first: each batch reads an index by age
+// instead of scanning the table. A pending delivery's event is found by its id.
+inline constexpr char kV7Retention[] = R"sql(
+CREATE INDEX inbox_handled_by_age ON inbox(received_at) WHERE done = 1;
+CREATE INDEX outbox_done_by_age ON outbox(created_at) WHERE state = 'done';
+CREATE INDEX events_by_age ON events(created_at);
+CREATE INDEX proxy_updates_by_age ON proxy_updates(created_at);
+CREATE INDEX webhook_deliveries_pending_event ON webhook_deliveries(event_id) WHERE state = 'pending';
+)sql";
+
 inline constexpr Migration kAll[] = {
     {1, "core tables", kV1CoreTables},
     {2, "topics api: api keys", kV2ApiKeys},
@@ -262,6 +272,7 @@ inline constexpr Migration kAll[] = {
     {4, "bot api proxy: program update queue and webhook", kV4Proxy},
     {5, "housekeeping: finished webhook deliveries by age", kV5Housekeeping},
     {6, "desk meta: installation facts", kV6DeskMeta},
+    {7, "retention: old rows by age", kV7Retention},
 };
 
 inline std::span<const Migration> all() { return kAll; }

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <string>
 
+#include "store/sqlite/database_files.h"
 #include "store/sqlite/sqlite_db.h"
 #include "store/sqlite/wal_checkpointer.h"
 #include "store/store.h"
@@ -15,7 +16,14 @@ namespace topicdesk::store {
 
 class SqliteStore final : public Store {
  public:
-  explicit SqliteStore(const std::string& path);
+  // See open_sqlite (store.h): files, modes, the instance lock. Does not migrate.
+  explicit SqliteStore(const std::string& path, OpenAs as = OpenAs::kDesk);
+
+  // Test-only fault injection (FaultPlan in sqlite_db.h): makes chosen commits fail as a
+  // failing disk would; commits() counts every commit so a test can fail each step in turn.
+  void fail_commits(const FaultPlan& plan);
+  std::int64_t commits();
+  std::int64_t commits_failed();
 
   // UnitOfWork, SchemaStore (sqlite_store.cpp)
   void migrate() override;
@@ -71,6 +79,9 @@ class SqliteStore final : public Store {
 
   // RetentionStore (sqlite_store.cpp)
   std::int64_t purge_finished(UnixMillis before) override;
+  std::int64_t purge_finished_batch(UnixMillis before, int max_rows) override;
+  std::int64_t purge_events_batch(UnixMillis before, int max_rows) override;
+  std::int64_t proxy_expire_batch(UnixMillis before, int max_rows) override;
 
   // DeskMetaStore (sqlite_store.cpp)
   std::string install_secret() override;
@@ -115,10 +126,15 @@ class SqliteStore final : public Store {
   std::vector<Dialog> all_dialogs(Query& query);
 
   std::recursive_mutex mutex_;
+  std::unique_ptr<InstanceLock> instance_lock_;  // a desk's file only; taken before db_ opens
   SqliteDb db_;
   int transaction_depth_ = 0;  // >0 while transaction() runs a body; nested calls join it
   std::unique_ptr<WalCheckpointer> checkpointer_;  // files only; ":memory:" has no WAL
   std::string install_secret_;  // cached once known to be stored
 };
+
+// The SQLite store behind `store` (for its test-only fault plan); std::invalid_argument if it
+// is another backend.
+SqliteStore& sqlite_store(Store& store);
 
 }  // namespace topicdesk::store

@@ -151,6 +151,42 @@ TEST_P(DialogStoreContract, DialogsByStatusWaitingSinceAndCounts) {
   EXPECT_EQ(store_->count_dialogs(-5).user_answered, 0);
 }
 
+TEST_P(DialogStoreContract, WaitingSinceCountsFromTheLastOperatorReply) {
+  auto waiting = [&](UserId user, UnixMillis changed, UnixMillis replied) {
+    auto d = store_->create_dialog(conn_, user, kGroup, 1);
+    d.status = DialogStatus::kSupportAnswered;
+    d.status_changed_at = changed;
+    d.last_operator_reply_at = replied;
+    store_->update_dialog(d);
+    return d.id;
+  };
+  auto due = waiting(1, 100, 150);
+  waiting(2, 100, 1000);  // answered again recently
+  waiting(3, 100, 999);   // replied exactly at the cut-off: not before it
+  auto due_no_reply = waiting(4, 200, 0);
+  EXPECT_THAT(ids(store_->dialogs_waiting_since(conn_, 999, 10)), ElementsAre(due, due_no_reply));
+}
+
+// AUTOCLOSE asks for batches of 500: dialogs answered again recently must not fill the batch
+// ahead of the ones that are due behind them.
+TEST_P(DialogStoreContract, WaitingSinceLimitCountsOnlyDueDialogs) {
+  constexpr int kRecentlyAnswered = 520;
+  constexpr int kDue = 30;
+  std::vector<DialogId> due;
+  store_->transaction([&] {
+    for (int i = 0; i < kRecentlyAnswered + kDue; ++i) {
+      auto d = store_->create_dialog(conn_, 1000 + i, kGroup, 1);
+      d.status = DialogStatus::kSupportAnswered;
+      d.status_changed_at = 100 + i;  // the recently answered ones are the oldest by status
+      d.last_operator_reply_at = i < kRecentlyAnswered ? 50'000 : 200 + i;
+      store_->update_dialog(d);
+      if (i >= kRecentlyAnswered) due.push_back(d.id);
+    }
+  });
+  auto batch = ids(store_->dialogs_waiting_since(conn_, 10'000, 500));
+  EXPECT_EQ(batch, due);
+}
+
 TD_STORE_CONTRACT_SUITE(DialogStoreContract);
 
 }  // namespace
