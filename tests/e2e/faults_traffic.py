@@ -31,12 +31,14 @@ class Traffic:
     """Users write `rounds` messages each, one round every `pace` seconds; operators answer each
     user `answers` times, at most one answer per user every `pace` seconds, in a topic that
     carries the user's id (rotating over several such topics when there are duplicates).
+    With `arrivals` > 1 users come in waves: user number i writes first in round i % arrivals,
+    so new dialogs (topics, cards) keep starting while the run goes on.
 
     `pace` is the load's rate, not synchronisation: nothing waits on it for a result."""
 
-    def __init__(self, sim, connections, rounds, answers, pace):
+    def __init__(self, sim, connections, rounds, answers, pace, arrivals=1):
         self.sim, self.connections = sim, connections
-        self.rounds, self.answers, self.pace = rounds, answers, pace
+        self.rounds, self.answers, self.pace, self.arrivals = rounds, answers, pace, arrivals
         self.stop = threading.Event()
         self.sent_by_users = []  # (connection, user, text)
         self.sent_by_operators = []  # (connection, user, text, thread, message_id)
@@ -77,16 +79,24 @@ class Traffic:
             self.errors.append(error)
 
     def _users(self):
-        for n in range(self.rounds):
+        first_round = {}
+        for c in self.connections:
+            for user in c.users:
+                first_round[user] = len(first_round) % self.arrivals
+        last = self.rounds + self.arrivals - 1
+        for r in range(last):
             if self.stop.is_set():
                 return
             for c in self.connections:
                 for user in c.users:
+                    n = r - first_round[user]
+                    if not 0 <= n < self.rounds:
+                        continue
                     text = user_text(user, n)
                     self.sim.send(user, c.world.bot_id, text=text)
                     with self.lock:
                         self.sent_by_users.append((c, user, text))
-            if n + 1 < self.rounds:
+            if r + 1 < last:
                 self.stop.wait(self.pace)
 
     def _operators(self):

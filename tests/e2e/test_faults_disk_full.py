@@ -92,7 +92,7 @@ class DiskFullTest(DeskTestCase):
                     died = True
                     break
                 health.append(desk.health(timeout=2))
-                time.sleep(0.25)  # sampling rate of the measurement, not synchronisation
+                time.sleep(0.25)  # poll interval of the measurement window, not synchronisation
             full_for = time.monotonic() - full_at
             lines_during = count_lines(log_path) - lines_before
             sent_during = (len(traffic.sent_by_users), len(traffic.sent_by_operators))

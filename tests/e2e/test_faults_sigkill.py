@@ -8,7 +8,7 @@ import time
 import unittest
 
 from faults_traffic import Connection, Ledger, Traffic, wait_quiet
-from harness import DeskTestCase, World, wait_until
+from harness import MESSAGE_METHODS, DeskTestCase, World, wait_until
 
 
 class SigkillAtLatencyTest(DeskTestCase):
@@ -16,6 +16,7 @@ class SigkillAtLatencyTest(DeskTestCase):
     CONNECTIONS = 25  # bots, each with its own backend group
     USERS_PER_CONNECTION = 2
     ROUNDS = 5  # messages per user
+    ARRIVALS = 3  # users arrive in three waves, so new topics start during the run
     ANSWERS = 4  # operator answers per user
     PACE = 4.0  # seconds between a user's messages and between answers to one user
     LATENCY_MS = 400  # every Bot API answer
@@ -54,15 +55,19 @@ class SigkillAtLatencyTest(DeskTestCase):
         users = self.CONNECTIONS * self.USERS_PER_CONNECTION
         expected_calls = users * (2 + self.ROUNDS + self.ANSWERS)  # topic, card, copies, answers
         rng = random.Random(self.SEED)
-        points = sorted(rng.sample(range(30, int(expected_calls * 0.8)), self.KILLS))
-        traffic = Traffic(self.sim, self.connections, self.ROUNDS, self.ANSWERS, self.PACE).start()
+        points = [0] + sorted(rng.sample(range(30, int(expected_calls * 0.8)), self.KILLS - 1))
+        traffic = Traffic(self.sim, self.connections, self.ROUNDS, self.ANSWERS, self.PACE, self.ARRIVALS).start()
         kills = []
         try:
-            for point in points:
-                wait_until(lambda: self.sim.message_calls() >= point, 120,
-                           f"{point} message-creating calls at tgsim")
+            for k, point in enumerate(points):
+                # At a seeded point of progress, while the desk has calls out; the first kill
+                # lands while topics are being created (the first wave of users).
+                wanted = {"createForumTopic"} if k == 0 else MESSAGE_METHODS
+                wait_until(lambda: self.sim.message_calls() >= point and any(
+                    call["method"] in wanted for call in self.sim.in_flight().values()), 120,
+                    f"{point} message-creating calls at tgsim and one of {sorted(wanted)[:3]}… in flight")
                 kill = self._kill(desk)
-                kill["at_calls"] = point
+                kill["at_calls"] = self.sim.message_calls()
                 restart = time.monotonic()
                 desk.start(timeout=90)
                 kill["restart_s"] = round(time.monotonic() - restart, 2)

@@ -56,7 +56,7 @@ class HeldWriteLockTest(DeskTestCase):
                     died = True
                     break
                 health.append(desk.health(timeout=6))
-                time.sleep(0.05)  # sampling rate of the measurement, not synchronisation
+                time.sleep(0.05)  # poll interval of the measurement window, not synchronisation
             held_for = time.monotonic() - locked_at
             holder.stdin.write("\n")
             holder.stdin.flush()
@@ -73,9 +73,12 @@ class HeldWriteLockTest(DeskTestCase):
             traffic.join(120)
         finally:
             traffic.cancel()
-            if holder and holder.poll() is None:
-                holder.kill()
-                holder.wait()
+            if holder:
+                if holder.poll() is None:
+                    holder.kill()
+                    holder.wait()
+                holder.stdin.close()
+                holder.stdout.close()
         alive = desk.process.alive()
         quiet, waited, depth = wait_quiet(self.sim, desk, 60) if alive else (False, 0, None)
         ledger = Ledger(self.sim, desk, traffic).count() if alive else None
