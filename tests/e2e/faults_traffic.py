@@ -9,6 +9,8 @@ whether they are explained, and which dialog topics lack their user card.
 import threading
 import time
 
+from harness import World
+
 CARD_PREFIX = "📇"  # core::user_card: the card that heads a dialog's topic
 
 
@@ -17,6 +19,18 @@ class Connection:
 
     def __init__(self, name, world, users, key=None):
         self.name, self.world, self.users, self.key = name, world, users, key
+
+
+def start_one_connection(case, users, **desk_options):
+    """A DeskTestCase's desk with one connection ("shop") and `users` people who will write to it:
+    (Connection with its Topics API key, desk)."""
+    world = World(case.sim)
+    people = [case.sim.user(f"User{i}", username=f"user_{i}") for i in range(users)]
+    connection = Connection("shop", world, people)
+    desk = case.start_desk([world.connection()], start=False, **desk_options)
+    connection.key = desk.reset_api_key("shop")
+    desk.start()
+    return connection, desk
 
 
 def user_text(user, n):
@@ -263,3 +277,31 @@ def wait_quiet(sim, desk, timeout, still=3.0):
             return True, time.monotonic() - started, depth
         time.sleep(0.1)  # polling interval of a deadline wait
     return False, time.monotonic() - started, depth
+
+
+def wait_recovered(desk, timeout=30):
+    """Seconds until /healthz answers 200 again; None when the desk is gone or it did not in time."""
+    started = time.monotonic()
+    while desk.process.alive() and time.monotonic() - started < timeout:
+        if desk.health()[0] == 200:
+            return time.monotonic() - started
+        time.sleep(0.05)  # polling interval of a deadline wait
+    return None
+
+
+def settle(sim, desk, traffic, timeout=60):
+    """After a fault: (quiet, seconds waited, outbox depth, Ledger) once the desk has nothing left
+    to send; the ledger is None when the desk is gone."""
+    if not desk.process.alive():
+        return False, 0, None, None
+    quiet, waited, depth = wait_quiet(sim, desk, timeout)
+    return quiet, waited, depth, Ledger(sim, desk, traffic).count()
+
+
+def health_summary(health):
+    """({status: count}, [bodies of 503 "degraded…" answers]) of (status, body, seconds) probes."""
+    statuses = {}
+    for status, _, _ in health:
+        statuses[status] = statuses.get(status, 0) + 1
+    degraded = [body for status, body, _ in health if status == 503 and body.startswith("degraded")]
+    return statuses, degraded

@@ -10,8 +10,8 @@ import subprocess
 import time
 import unittest
 
-from faults_traffic import Connection, Ledger, Traffic, wait_quiet
-from harness import DeskTestCase, World, wait_until
+from faults_traffic import Traffic, health_summary, settle, start_one_connection, wait_recovered
+from harness import DeskTestCase, wait_until
 
 TMPFS_SIZE = "16m"
 FULL_SECONDS = 15  # how long the disk stays full
@@ -70,12 +70,7 @@ class DiskFullTest(DeskTestCase):
     def test_full_disk_degrades_then_recovers_without_loss_or_repeats(self):
         if self.mount_failed:
             self.skipTest(f"cannot mount a tmpfs for the database (needs root): {self.mount_failed}")
-        world = World(self.sim)
-        users = [self.sim.user(f"User{i}", username=f"user_{i}") for i in range(self.USERS)]
-        connection = Connection("shop", world, users)
-        desk = self.start_desk([world.connection()], db_path=os.path.join(self.mount, "desk.db"), start=False)
-        connection.key = desk.reset_api_key("shop")
-        desk.start()
+        connection, desk = start_one_connection(self, self.USERS, db_path=os.path.join(self.mount, "desk.db"))
         started = time.monotonic()
 
         traffic = Traffic(self.sim, [connection], self.ROUNDS, self.ANSWERS, self.PACE).start()
@@ -97,25 +92,12 @@ class DiskFullTest(DeskTestCase):
             lines_during = count_lines(log_path) - lines_before
             sent_during = (len(traffic.sent_by_users), len(traffic.sent_by_operators))
             os.remove(filler)
-            recovered_in = None
-            if desk.process.alive():
-                try:
-                    recover_at = time.monotonic()
-                    wait_until(lambda: desk.health()[0] == 200, 30, "/healthz ok after the filler is gone")
-                    recovered_in = time.monotonic() - recover_at
-                except AssertionError:
-                    pass
+            recovered_in = wait_recovered(desk)
             traffic.join(120)
         finally:
             traffic.cancel()
-        alive = desk.process.alive()
-        quiet, waited, depth = wait_quiet(self.sim, desk, 60) if alive else (False, 0, None)
-        ledger = Ledger(self.sim, desk, traffic).count() if alive else None
-
-        degraded = [(status, body) for status, body, _ in health if status == 503 and body.startswith("degraded")]
-        statuses = {}
-        for status, _, _ in health:
-            statuses[status] = statuses.get(status, 0) + 1
+        quiet, waited, depth, ledger = settle(self.sim, desk, traffic)
+        statuses, degraded = health_summary(health)
         per_minute = lines_during / full_for * 60 if full_for > 0 else 0
         print(f"[disk full] filler {size} bytes; full for {full_for:.1f}s; desk died: {died}; "
               f"/healthz answers while full: {statuses}, first degraded: {degraded[:1]}; "
