@@ -77,13 +77,13 @@ class SqliteStore final : public Store {
   std::int64_t append_event(ConnectionId id, DialogId dialog, const std::string& type,
                             const std::string& payload, UnixMillis now) override;
 
-  // RetentionStore (sqlite_store.cpp)
+  // RetentionStore (sqlite_store_retention.cpp)
   std::int64_t purge_finished(UnixMillis before) override;
   std::int64_t purge_finished_batch(UnixMillis before, int max_rows) override;
   std::int64_t purge_events_batch(UnixMillis before, int max_rows) override;
   std::int64_t proxy_expire_batch(UnixMillis before, int max_rows) override;
 
-  // DeskMetaStore (sqlite_store.cpp)
+  // DeskMetaStore (sqlite_store_meta.cpp)
   std::string install_secret() override;
 
   // ApiKeyStore and DialogStore's pages (sqlite_store_api.cpp)
