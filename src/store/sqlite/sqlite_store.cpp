@@ -1,10 +1,10 @@
 #include "store/sqlite/sqlite_store.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <chrono>
 #include <unordered_set>
-
-#include <fmt/format.h>
 
 #include "store/migrations/migrations.h"
 #include "store/sqlite/database_files.h"
@@ -23,9 +23,12 @@ UnixMillis now_millis() {
 
 const char* to_string(LinkDirection direction) {
   switch (direction) {
-    case LinkDirection::kGroupToUser: return "group_to_user";
-    case LinkDirection::kIntercepted: return "intercepted";
-    case LinkDirection::kUserToGroup: break;
+    case LinkDirection::kGroupToUser:
+      return "group_to_user";
+    case LinkDirection::kIntercepted:
+      return "intercepted";
+    case LinkDirection::kUserToGroup:
+      break;
   }
   return "user_to_group";
 }
@@ -81,9 +84,7 @@ MessageLink read_link(const Query& q) {
   return link;
 }
 
-Timer read_timer(const Query& q) {
-  return Timer{q.int64(0), q.int64(1), q.text(2), q.int64(3), q.text(4)};
-}
+Timer read_timer(const Query& q) { return Timer{q.int64(0), q.int64(1), q.text(2), q.int64(3), q.text(4)}; }
 
 ConnectionRecord read_connection(const Query& q) {
   return ConnectionRecord{q.int64(0), q.text(1), q.int64(2), q.int64(3)};
@@ -314,9 +315,9 @@ std::optional<Dialog> SqliteStore::dialog_by_thread(ChatId group_id, ThreadId th
 
 void SqliteStore::update_dialog(const Dialog& d) {
   Lock lock(mutex_);
-  db_.run(sql::kUpdateDialog, d.id, d.connection_id, d.user_id, d.group_id, d.thread_id,
-          to_string(d.status), d.banned, d.user_blocked_bot, d.pseudonym, d.topic_title, d.created_at,
-          d.last_user_message_at, d.last_operator_reply_at, d.status_changed_at);
+  db_.run(sql::kUpdateDialog, d.id, d.connection_id, d.user_id, d.group_id, d.thread_id, to_string(d.status),
+          d.banned, d.user_blocked_bot, d.pseudonym, d.topic_title, d.created_at, d.last_user_message_at,
+          d.last_operator_reply_at, d.status_changed_at);
 }
 
 std::vector<Dialog> SqliteStore::dialogs_with_status(ConnectionId id, DialogStatus status, int limit) {
@@ -343,9 +344,15 @@ DialogCounts SqliteStore::count_dialogs(ChatId group_id) {
     if (!status) continue;
     std::int64_t n = q.int64(1);
     switch (*status) {
-      case DialogStatus::kUserAnswered: counts.user_answered = n; break;
-      case DialogStatus::kSupportAnswered: counts.support_answered = n; break;
-      case DialogStatus::kClosed: counts.closed = n; break;
+      case DialogStatus::kUserAnswered:
+        counts.user_answered = n;
+        break;
+      case DialogStatus::kSupportAnswered:
+        counts.support_answered = n;
+        break;
+      case DialogStatus::kClosed:
+        counts.closed = n;
+        break;
     }
   }
   return counts;
