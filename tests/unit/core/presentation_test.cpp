@@ -7,10 +7,12 @@
 namespace topicdesk::core {
 namespace {
 
+constexpr std::string_view kSecret = "install-secret-of-the-tests";
+
 UserView ann(HideInfo hide = HideInfo::kOff) {
   UserView view;
   view.person = Person{.id = 1001, .first_name = "Ann", .last_name = "Lee", .username = "ann_lee", .language_code = "en"};
-  view.pseudonym = pseudonym(1, 1001);
+  view.pseudonym = pseudonym(kSecret, 1, 1001);
   view.hide_info = hide;
   return view;
 }
@@ -23,7 +25,7 @@ TEST(Presentation, TitleHasMarkerNameAndId) {
 
 TEST(Presentation, HiddenTitleUsesPseudonymOnly) {
   std::string title = topic_title(ann(HideInfo::kName), TopicStatus::kUserAnswered);
-  EXPECT_EQ(title, "🟢 " + pseudonym(1, 1001));
+  EXPECT_EQ(title, "🟢 " + pseudonym(kSecret, 1, 1001));
   EXPECT_EQ(title.find("Ann"), std::string::npos);
   EXPECT_EQ(title.find("1001"), std::string::npos);
 }
@@ -38,13 +40,21 @@ TEST(Presentation, LongNamesFitTelegramsLimitAndKeepTheId) {
 }
 
 TEST(Presentation, PseudonymsAreStableAndDiffer) {
-  EXPECT_EQ(pseudonym(1, 42), pseudonym(1, 42));
-  EXPECT_NE(pseudonym(1, 42), pseudonym(2, 42));
-  EXPECT_NE(pseudonym(1, 42), pseudonym(1, 43));
-  std::string name = pseudonym(7, 99);
+  EXPECT_EQ(pseudonym(kSecret, 1, 42), pseudonym(kSecret, 1, 42));
+  EXPECT_NE(pseudonym(kSecret, 1, 42), pseudonym(kSecret, 2, 42));
+  EXPECT_NE(pseudonym(kSecret, 1, 42), pseudonym(kSecret, 1, 43));
+  std::string name = pseudonym(kSecret, 7, 99);
   int spaces = 0;
   for (char c : name) spaces += c == ' ';
   EXPECT_EQ(spaces, 2) << name;
+}
+
+TEST(Presentation, PseudonymsDependOnTheInstallSecret) {
+  // Without the secret nobody can compute a user's pseudonym (and so find the user behind it).
+  int same = 0;
+  for (UserId user = 1; user <= 100; ++user) same += pseudonym(kSecret, 1, user) == pseudonym("another secret", 1, user);
+  EXPECT_LE(same, 2);  // 9.2 million pseudonyms: a coincidence or two at most
+  EXPECT_NE(pseudonym(kSecret, 1, 42), pseudonym("another secret", 1, 42));
 }
 
 TEST(Presentation, CardShowsDetailsAndStartParameter) {
@@ -61,7 +71,7 @@ TEST(Presentation, HiddenCardShowsNoPersonalDetails) {
   EXPECT_EQ(card.find("Ann"), std::string::npos);
   EXPECT_EQ(card.find("ann_lee"), std::string::npos);
   EXPECT_EQ(card.find("1001"), std::string::npos);
-  EXPECT_NE(card.find(pseudonym(1, 1001)), std::string::npos);
+  EXPECT_NE(card.find(pseudonym(kSecret, 1, 1001)), std::string::npos);
 }
 
 TEST(Presentation, InfoRevealsOnlyWhenAllowed) {
@@ -88,7 +98,7 @@ TEST(Presentation, StatsAndHelp) {
 TEST(Presentation, WelcomeReplacesEveryTitlePlaceholder) {
   EXPECT_EQ(welcome_text("Hi {title}! {title}?", ann()), "Hi Ann Lee! Ann Lee?");
   EXPECT_EQ(welcome_text("Hello", ann()), "Hello");
-  EXPECT_EQ(welcome_text("Hi {title}", ann(HideInfo::kName)), "Hi " + pseudonym(1, 1001));
+  EXPECT_EQ(welcome_text("Hi {title}", ann(HideInfo::kName)), "Hi " + pseudonym(kSecret, 1, 1001));
 }
 
 }  // namespace

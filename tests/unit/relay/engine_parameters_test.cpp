@@ -121,7 +121,7 @@ TEST_F(ParametersTest, HideInfoNameUsesPseudonymsAndRevealsOnlyToAllowedOperator
   auto texts = texts_to(take_jobs(*store_), Side::kGroup);
   ASSERT_EQ(texts.size(), 2u);
   EXPECT_EQ(texts[0].find("ann_lee"), std::string::npos);
-  EXPECT_NE(texts[0].find(core::pseudonym(context_.id, kAnn)), std::string::npos);
+  EXPECT_NE(texts[0].find(dialog_of(kAnn)->pseudonym), std::string::npos);
   EXPECT_NE(texts[1].find("@ann_lee"), std::string::npos);
 }
 
