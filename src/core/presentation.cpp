@@ -1,13 +1,10 @@
 #include "core/presentation.h"
 
 #include <fmt/format.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <array>
 #include <charconv>
 #include <ctime>
-#include <stdexcept>
 
 #include "core/utf8.h"
 
@@ -90,17 +87,7 @@ std::string_view status_name(TopicStatus status) {
   return "";
 }
 
-std::string pseudonym(std::string_view secret, ConnectionId connection, UserId user) {
-  const std::string message = fmt::format("pseudonym:{}:{}", connection, user);
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  if (HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-           reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest, &length) == nullptr ||
-      length < sizeof(std::uint64_t)) {
-    throw std::runtime_error("pseudonym: HMAC-SHA256 failed");  // OpenSSL broken: a bug, not input
-  }
-  std::uint64_t h = 0;
-  for (std::size_t i = 0; i < sizeof(h); ++i) h = (h << 8) | digest[i];
+std::string pseudonym_from_digest(std::uint64_t h) {
   return fmt::format("{} {} {}", kAdjectives[h % kAdjectives.size()], kAnimals[(h >> 8) % kAnimals.size()],
                      1000 + (h >> 16) % 9000);
 }

@@ -24,11 +24,9 @@ inline constexpr std::size_t kMaxTopicTitle = 128;  // Telegram's limit, UTF-16 
 std::string_view status_marker(TopicStatus status);
 std::string_view status_name(TopicStatus status);  // user_answered, support_answered, closed
 
-// "Blue Otter 4821" for (connection, user): HMAC-SHA256 under `secret` (the install's secret,
-// store::Store::install_secret), so it is stable across restarts but nobody without the
-// secret can compute which user has which pseudonym. A dialog keeps the pseudonym it was
-// given (store::Dialog::pseudonym); this makes the one of a new dialog.
-std::string pseudonym(std::string_view secret, ConnectionId connection, UserId user);
+// "Blue Otter 4821" from 64 bits of a keyed digest of (connection, user): see
+// relay::user_pseudonym, which computes it under the install's secret. 9.2 million names.
+std::string pseudonym_from_digest(std::uint64_t digest);
 
 // Whom the texts are about. `pseudonym` is used instead of names when hide_info != kOff.
 struct UserView {

@@ -87,7 +87,9 @@ std::optional<core::ConnectionId> owner_of_thread(store::Store& store, core::Cha
   return dialog->connection_id;
 }
 
-Engine::Engine(store::Store& store, ConnectionContext context) : store_(store), context_(std::move(context)) {}
+Engine::Engine(store::Store& store, ConnectionContext context) : store_(store), context_(std::move(context)) {
+  if (context_.pseudonym_secret.empty()) context_.pseudonym_secret = store_.install_secret();
+}
 
 void Engine::handle(const Event& event, UnixMillis now) {
   store_.transaction([&] { route(event, now); });
@@ -417,7 +419,7 @@ Dialog Engine::open_dialog(DialogOrigin origin, const core::Person& person, Unix
   // Nobody waits for the desk when it wrote first (the program, the owner, the API).
   const bool answered = origin == DialogOrigin::kIntercepted || origin == DialogOrigin::kApi;
   Dialog dialog = store_.create_dialog(context_.id, person.id, context_.group_id, now);
-  dialog.pseudonym = core::pseudonym(context_.pseudonym_secret, context_.id, person.id);
+  dialog.pseudonym = user_pseudonym(context_.pseudonym_secret, context_.id, person.id);
   dialog.status = answered ? DialogStatus::kSupportAnswered : DialogStatus::kUserAnswered;
   dialog.status_changed_at = now;
   store_.update_dialog(dialog);
@@ -487,9 +489,9 @@ int Engine::autoclose(UnixMillis now) {
   UnixMillis before = now - static_cast<UnixMillis>(hours) * kMillisPerHour;
   int closed = 0;
   store_.transaction([&] {
+    // Due: waiting since `before` or earlier, counted from the operator's last message, not the
+    // first (the store applies the whole rule, so every returned dialog is due).
     for (auto& dialog : store_.dialogs_waiting_since(context_.id, before + 1, kAutocloseBatch)) {
-      // Waiting counts from the last operator message, not from the first one.
-      if (std::max(dialog.status_changed_at, dialog.last_operator_reply_at) > before) continue;
       close_dialog(dialog, now, "autoclose");
       store_.update_dialog(dialog);
       ++closed;

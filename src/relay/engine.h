@@ -33,7 +33,7 @@ struct ConnectionContext {
   // that drives the group. The account's own posts in the group are copies, never operators.
   core::UserId account_id = 0;
   bool account = false;  // mode account: /new may write first
-  // The key of new dialogs' pseudonyms (core::pseudonym): the install's secret. Left empty,
+  // The key of new dialogs' pseudonyms (user_pseudonym): the install's secret. Left empty,
   // the engine reads it from the store once, when it is made.
   std::string pseudonym_secret;
 };
@@ -188,6 +188,10 @@ class Engine {
 
 // Which connection owns the topic `thread` of `group`; nullopt when no dialog uses it.
 std::optional<core::ConnectionId> owner_of_thread(store::Store& store, core::ChatId group, core::ThreadId thread);
+
+// A new dialog's HIDE_INFO pseudonym ("Blue Otter 4821"): HMAC-SHA256 of (connection, user)
+// under the install's secret, so it is stable but cannot be computed without the secret.
+std::string user_pseudonym(std::string_view secret, core::ConnectionId connection, core::UserId user);
 
 // The /start deep-link payload of a first message ("/start promo42" → "promo42").
 std::string start_parameter(std::string_view text);

@@ -70,7 +70,7 @@ TEST_F(LifecycleTest, EveryOriginGetsTopicCardAutoInfoAndOneCreatedEvent) {
   EXPECT_EQ(texts_to(by_api, Side::kUser), (std::vector<std::string>{"Your order shipped"}));  // no WELCOME
   auto cy = *store_->dialog_by_user(context_.id, kCy);
   EXPECT_EQ(cy.status, DialogStatus::kSupportAnswered);
-  EXPECT_EQ(cy.pseudonym, core::pseudonym(e.context().pseudonym_secret, context_.id, kCy));
+  EXPECT_EQ(cy.pseudonym, user_pseudonym(store_->install_secret(), context_.id, kCy));
   EXPECT_EQ(find_job(by_api, job::kSetTopicTitle), nullptr) << "the topic is made with its status";
 
   e.handle(intercepted(1002, 7, "Your code is 1234"), kT0);

@@ -92,6 +92,39 @@ TEST_F(PrivacyTest, AutoInfoUnderHiddenInfoShowsNoLinkedAccountOrFields) {
   EXPECT_FALSE(reveals(texts)) << texts[0];
 }
 
+// ---- pseudonyms ---------------------------------------------------------------------------
+
+TEST(Pseudonyms, SameInputSamePseudonymAnotherSecretAnotherOne) {
+  const std::string secret(64, 'a');
+  EXPECT_EQ(user_pseudonym(secret, 1, 42), user_pseudonym(secret, 1, 42));
+  EXPECT_NE(user_pseudonym(secret, 1, 42), user_pseudonym(secret, 2, 42));
+  EXPECT_NE(user_pseudonym(secret, 1, 42), user_pseudonym(secret, 1, 43));
+  // Without the secret nobody can compute a user's pseudonym (and so find the user behind it).
+  int same = 0;
+  for (core::UserId user = 1; user <= 100; ++user) same += user_pseudonym(secret, 1, user) == user_pseudonym("b", 1, user);
+  EXPECT_LE(same, 1) << "9.2 million names: a coincidence at most";
+}
+
+TEST_F(PrivacyTest, NewDialogsUseTheInstallSecretAndExistingOnesKeepTheirPseudonym) {
+  auto& e = engine({{"HIDE_INFO", "name"}});
+  e.handle(user_message(kAnn, 1, "hello"), kT0);
+  auto dialog = *store_->dialog_by_user(context_.id, kAnn);
+  EXPECT_EQ(dialog.pseudonym, user_pseudonym(store_->install_secret(), context_.id, kAnn));
+  // A dialog opened by an earlier version keeps the pseudonym its topic is titled with.
+  dialog.pseudonym = "Amber Badger 1234";
+  dialog.thread_id = kThread;
+  store_->update_dialog(dialog);
+  e.handle(operator_message(kThread, 50, "/close"), kT0);
+  e.handle(user_message(kAnn, 2, "again"), kT0);
+  EXPECT_EQ(store_->dialog_by_user(context_.id, kAnn)->pseudonym, "Amber Badger 1234");
+  // Another install (another database, another secret) names the same user differently.
+  auto other = make_store();
+  Engine elsewhere(*other, make_context(*other));
+  elsewhere.handle(user_message(kAnn, 1, "hello"), kT0);
+  EXPECT_NE(other->dialog_by_user(elsewhere.context().id, kAnn)->pseudonym,
+            user_pseudonym(store_->install_secret(), context_.id, kAnn));
+}
+
 // ---- bidi controls in names -------------------------------------------------------------
 
 TEST(BidiNames, ControlsAreStrippedAndTheIdStaysAtTheEnd) {
