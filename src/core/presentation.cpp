@@ -208,7 +208,9 @@ std::string dialog_closed_for_user(bool automatically) {
 std::string banned() { return "🚫 The user is banned: their messages are no longer relayed. /unban to undo."; }
 std::string unbanned() { return "✅ The user is unbanned: their messages are relayed again."; }
 std::string info_refused() { return "🔒 /info is available to EXTENSIONS_ALLOWED operators only."; }
-std::string linked_account_hidden() { return "🔒 The linked account is shown to EXTENSIONS_ALLOWED operators only."; }
+std::string linked_account_hidden() {
+  return "🔒 The linked account is shown to EXTENSIONS_ALLOWED operators only.";
+}
 std::string fields_hidden() { return "🔒 Custom fields are shown to EXTENSIONS_ALLOWED operators only."; }
 std::string unknown_command(std::string_view name) {
   return fmt::format("Unknown command /{}: nothing was sent to the user. /help lists the commands.", name);
@@ -225,11 +227,13 @@ std::string orphan_topic_adopted() {
          "Messages written here are sent to the user.";
 }
 std::string history_topic(std::string_view link) {
-  return link.empty() ? std::string("🗄 This topic is a closed conversation (LEAVE_CLOSED): the message was not "
-                                    "sent. The dialog goes on in a new topic.")
-                      : fmt::format("🗄 This topic is a closed conversation (LEAVE_CLOSED): the message was not "
-                                    "sent. The dialog goes on in {}",
-                                    link);
+  return link.empty() ? std::string(
+                            "🗄 This topic is a closed conversation (LEAVE_CLOSED): the message was not "
+                            "sent. The dialog goes on in a new topic.")
+                      : fmt::format(
+                            "🗄 This topic is a closed conversation (LEAVE_CLOSED): the message was not "
+                            "sent. The dialog goes on in {}",
+                            link);
 }
 std::string unknown_topic() {
   return "❓ The desk does not know this topic: messages here are not sent to anyone. Users' dialogs are in "

@@ -121,7 +121,8 @@ bool has_rtl(std::string_view text) {
   for (std::size_t pos = 0; pos < text.size();) {
     char32_t cp = utf8_next(text, pos);
     if ((cp >= 0x0590 && cp <= 0x08FF && cp != 0x061C) || (cp >= 0xFB1D && cp <= 0xFDFF) ||
-        (cp >= 0xFE70 && cp <= 0xFEFE) || (cp >= 0x10800 && cp <= 0x10FFF) || (cp >= 0x1E800 && cp <= 0x1EFFF)) {
+        (cp >= 0xFE70 && cp <= 0xFEFE) || (cp >= 0x10800 && cp <= 0x10FFF) ||
+        (cp >= 0x1E800 && cp <= 0x1EFFF)) {
       return true;
     }
   }

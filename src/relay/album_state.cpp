@@ -12,7 +12,8 @@ std::string album_key(core::DialogId dialog, AlbumLane lane) {
 
 JobPayload album_payload(core::DialogId dialog, AlbumLane lane) {
   const bool to_user = lane == AlbumLane::kOperator;
-  return JobPayload{.dialog = dialog, .to = to_user ? Side::kUser : Side::kGroup, .operator_message = to_user};
+  return JobPayload{
+      .dialog = dialog, .to = to_user ? Side::kUser : Side::kGroup, .operator_message = to_user};
 }
 
 std::string album_to_json(const AlbumState& album) {

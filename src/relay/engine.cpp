@@ -43,11 +43,16 @@ std::string message_event_json(const Event& e, core::UserId operator_id) {
 
 std::string_view origin_name(DialogOrigin origin) {
   switch (origin) {
-    case DialogOrigin::kUserMessage: return "user";
-    case DialogOrigin::kIntercepted: return "intercepted";
-    case DialogOrigin::kOperatorNew: return "operator";
-    case DialogOrigin::kMonitoredGroup: return "group";
-    case DialogOrigin::kApi: return "api";
+    case DialogOrigin::kUserMessage:
+      return "user";
+    case DialogOrigin::kIntercepted:
+      return "intercepted";
+    case DialogOrigin::kOperatorNew:
+      return "operator";
+    case DialogOrigin::kMonitoredGroup:
+      return "group";
+    case DialogOrigin::kApi:
+      return "api";
   }
   return "";
 }
@@ -443,7 +448,8 @@ void Engine::reopen_dialog(Dialog& dialog, UnixMillis now) {
   const auto& p = context_.params;
   if (p.leave_closed) {
     // LEAVE_CLOSED: the old topic stays closed as history; the conversation goes on in a new one.
-    if (dialog.thread_id != 0) store_.state_set(context_.id, history_topic_key(dialog.thread_id), std::to_string(dialog.id));
+    if (dialog.thread_id != 0)
+      store_.state_set(context_.id, history_topic_key(dialog.thread_id), std::to_string(dialog.id));
     dialog.thread_id = 0;
     store_.update_dialog(dialog);
     store_.state_set(context_.id, topic_closed_key(dialog.id), "");

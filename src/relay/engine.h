@@ -132,8 +132,8 @@ class Engine {
   // Albums of every lane (album_state.h) are gathered here: parts join the lane's durable
   // timer; another album (or a message after it) copies the gathered one first.
   // `opening_note` is posted in the topic before a new album's first part (empty: none).
-  void gather_album(const store::Dialog& dialog, AlbumLane lane, const core::Event& event, core::UnixMillis now,
-                    std::string_view opening_note = {});
+  void gather_album(const store::Dialog& dialog, AlbumLane lane, const core::Event& event,
+                    core::UnixMillis now, std::string_view opening_note = {});
   void flush_album(const store::Dialog& dialog, AlbumLane lane, core::UnixMillis now);
   void withhold_user_message(const std::optional<store::Dialog>& dialog, core::UserId user, core::UnixMillis now);
   void mirror_edit(const store::Dialog& dialog, Side to, const core::Event& e, int priority, core::UnixMillis now);
@@ -145,8 +145,10 @@ class Engine {
                           core::UnixMillis now);
   // `sees_hidden`: the operator may read what HIDE_INFO hides (core::sees_hidden_info); others
   // can still set, change and remove values, but are not shown the stored ones.
-  void link_command(const core::Command& command, const store::Dialog& dialog, bool sees_hidden, core::UnixMillis now);
-  void set_command(const core::Command& command, const store::Dialog& dialog, bool sees_hidden, core::UnixMillis now);
+  void link_command(const core::Command& command, const store::Dialog& dialog, bool sees_hidden,
+                    core::UnixMillis now);
+  void set_command(const core::Command& command, const store::Dialog& dialog, bool sees_hidden,
+                   core::UnixMillis now);
   void request_info_hooks(const store::Dialog& dialog, const core::Event& event, core::UnixMillis now);
   bool hooked(std::string_view command) const;  // a WEBHOOKS URL lists /command
   // /info lines: linked account, fields (only info_for(reveal) shows them)

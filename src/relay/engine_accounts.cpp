@@ -135,7 +135,8 @@ void Engine::on_group_frontend_message(const Event& e, UnixMillis now) {
   }
   core::Person group = group_person(e);
   store_.upsert_user(context_.id, group, now);
-  if (!dialog) dialog = open_dialog(DialogOrigin::kMonitoredGroup, group, now);
+  if (!dialog)
+    dialog = open_dialog(DialogOrigin::kMonitoredGroup, group, now);
   else if (dialog->status == DialogStatus::kClosed) reopen_dialog(*dialog, now);
   else set_status(*dialog, DialogStatus::kUserAnswered, now);
   dialog->last_user_message_at = now;
@@ -162,7 +163,8 @@ void Engine::name_group_sender(const Dialog& dialog, const Event& e, UnixMillis 
   if (store_.state_get(context_.id, key).value_or("") == sender) return;
   store_.state_set(context_.id, key, sender);
   flush_album(dialog, AlbumLane::kUser, now);  // the previous sender's album goes first
-  core::UserView view{e.from, user_pseudonym(context_.pseudonym_secret, context_.id, e.from.id), context_.params.hide_info};
+  core::UserView view{e.from, user_pseudonym(context_.pseudonym_secret, context_.id, e.from.id),
+                      context_.params.hide_info};
   std::string line = "👤 " + core::display_name(view);
   if (!e.from.username.empty() && context_.params.hide_info == core::HideInfo::kOff) line += " (@" + e.from.username + ")";
   post_in_topic(dialog, line + ":", kPriorityNormal, now);

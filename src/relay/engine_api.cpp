@@ -4,8 +4,8 @@
 
 #include "core/presentation.h"
 #include "core/utf8.h"
-#include "relay/intercept.h"
 #include "relay/engine.h"
+#include "relay/intercept.h"
 
 namespace topicdesk::relay {
 namespace json = boost::json;

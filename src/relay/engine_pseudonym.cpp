@@ -20,7 +20,8 @@ std::string user_pseudonym(std::string_view secret, core::ConnectionId connectio
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   if (HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-           reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest, &length) == nullptr ||
+           reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest,
+           &length) == nullptr ||
       length < sizeof(std::uint64_t)) {
     throw std::runtime_error("user_pseudonym: HMAC-SHA256 failed");  // OpenSSL broken: a bug, not input
   }

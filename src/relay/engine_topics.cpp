@@ -65,7 +65,8 @@ std::optional<Dialog> Engine::dialog_for_unknown_topic(const Event& e, UnixMilli
   if (owner_of_thread(store_, context_.group_id, e.thread_id)) return std::nullopt;  // another connection's
 
   auto connections = store_.connections();
-  std::erase_if(connections, [&](const store::ConnectionRecord& c) { return c.group_id != context_.group_id; });
+  std::erase_if(connections,
+                [&](const store::ConnectionRecord& c) { return c.group_id != context_.group_id; });
   std::sort(connections.begin(), connections.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
 
   // A topic LEAVE_CLOSED left behind: its connection answers.
@@ -76,7 +77,8 @@ std::optional<Dialog> Engine::dialog_for_unknown_topic(const Event& e, UnixMilli
     core::DialogId id = 0;
     std::from_chars(history->data(), history->data() + history->size(), id);
     auto dialog = store_.dialog(id);
-    std::string link = dialog && dialog->thread_id != 0 ? topic_link(context_.group_id, dialog->thread_id) : "";
+    std::string link =
+        dialog && dialog->thread_id != 0 ? topic_link(context_.group_id, dialog->thread_id) : "";
     post_in_thread(dialog ? dialog->id : 0, e.thread_id, core::notice::history_topic(link), now);
     return std::nullopt;
   }
@@ -104,7 +106,8 @@ std::optional<Dialog> Engine::dialog_for_unknown_topic(const Event& e, UnixMilli
     } else if (store_.state_get(context_.id, orphan_told_key(e.thread_id)).value_or("").empty()) {
       store_.state_set(context_.id, orphan_told_key(e.thread_id), std::to_string(named->id));
       post_in_thread(named->id, e.thread_id,
-                     core::notice::orphan_topic_relayed(topic_link(context_.group_id, named->thread_id)), now);
+                     core::notice::orphan_topic_relayed(topic_link(context_.group_id, named->thread_id)),
+                     now);
     }
     return named;
   }
@@ -132,7 +135,8 @@ void Engine::adopt_topic(Dialog& dialog, core::ThreadId thread, UnixMillis now) 
 }
 
 void Engine::post_in_thread(core::DialogId dialog, core::ThreadId thread, std::string text, UnixMillis now) {
-  enqueue(job::kSendText, JobPayload{.dialog = dialog, .to = Side::kGroup, .thread = thread, .text = std::move(text)},
+  enqueue(job::kSendText,
+          JobPayload{.dialog = dialog, .to = Side::kGroup, .thread = thread, .text = std::move(text)},
           kPriorityOperatorReply, now);
 }
 

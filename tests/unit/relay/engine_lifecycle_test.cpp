@@ -51,7 +51,8 @@ TEST_F(LifecycleTest, EveryOriginGetsTopicCardAutoInfoAndOneCreatedEvent) {
 
   e.handle(user_message(kAnn, 1, "/start promo"), kT0);
   auto by_user = take_jobs(*store_);
-  EXPECT_EQ(kinds(by_user), (std::vector<std::string>{"create_topic", "send_text", "send_text", "copy_to_topic"}));
+  EXPECT_EQ(kinds(by_user),
+            (std::vector<std::string>{"create_topic", "send_text", "send_text", "copy_to_topic"}));
   EXPECT_EQ(texts_to(by_user, Side::kUser), (std::vector<std::string>{"Hi Ann Lee"}));  // WELCOME: users only
   ASSERT_EQ(texts_to(by_user, Side::kGroup).size(), 1u);
   EXPECT_NE(texts_to(by_user, Side::kGroup)[0].find("Dialog info"), std::string::npos);
@@ -111,7 +112,8 @@ TEST_F(LifecycleTest, ApiCopyNearTheLimitIsCutToFitTheTopicAndTheUserGetsAll) {
 
   // A short text is copied whole.
   ASSERT_TRUE(e.api_send_message(kAnn, std::string(4000, 'b'), "CRM", kT0));
-  EXPECT_EQ(texts_to(take_jobs(*store_), Side::kGroup), (std::vector<std::string>{"🔌 CRM: " + std::string(4000, 'b')}));
+  EXPECT_EQ(texts_to(take_jobs(*store_), Side::kGroup),
+            (std::vector<std::string>{"🔌 CRM: " + std::string(4000, 'b')}));
 }
 
 // The user's, the operator's and an intercepted album are gathered side by side, each in its

@@ -33,7 +33,8 @@ class PrivacyTest : public EngineFixture {
     auto& e = engine(std::move(raw));
     open_dialog_of(e, kAnn, kThread);
     EXPECT_EQ(after(e, "/link N005"), std::vector<std::string>{"🔗 Linked to account N005."});
-    EXPECT_EQ(after(e, "/set email=" + std::string(kEmail)), std::vector<std::string>{"📝 email = ann@example.com"});
+    EXPECT_EQ(after(e, "/set email=" + std::string(kEmail)),
+              std::vector<std::string>{"📝 email = ann@example.com"});
     return e;
   }
 
@@ -73,7 +74,8 @@ TEST_F(PrivacyTest, AnonymousAdminsNeverSeeHiddenDetails) {
   anonymous.from.username = "boss_op";
   anonymous.sender_is_anonymous_admin = true;
   e.handle(anonymous, kT0);
-  EXPECT_EQ(texts_to(take_jobs(*store_), Side::kGroup), std::vector<std::string>{core::notice::fields_hidden()});
+  EXPECT_EQ(texts_to(take_jobs(*store_), Side::kGroup),
+            std::vector<std::string>{core::notice::fields_hidden()});
 }
 
 TEST_F(PrivacyTest, WithoutHideInfoEveryoneSeesThem) {
@@ -101,7 +103,8 @@ TEST(Pseudonyms, SameInputSamePseudonymAnotherSecretAnotherOne) {
   EXPECT_NE(user_pseudonym(secret, 1, 42), user_pseudonym(secret, 1, 43));
   // Without the secret nobody can compute a user's pseudonym (and so find the user behind it).
   int same = 0;
-  for (core::UserId user = 1; user <= 100; ++user) same += user_pseudonym(secret, 1, user) == user_pseudonym("b", 1, user);
+  for (core::UserId user = 1; user <= 100; ++user)
+    same += user_pseudonym(secret, 1, user) == user_pseudonym("b", 1, user);
   EXPECT_LE(same, 1) << "9.2 million names: a coincidence at most";
 }
 

@@ -63,7 +63,7 @@ TEST_F(UnknownTopicTest, AnOrphanNamingADialogWithATopicRelaysAndSaysWhereTheDia
 TEST_F(UnknownTopicTest, AnOrphanNamingADialogWithoutATopicIsAdopted) {
   auto& e = engine();
   e.handle(user_message(kAnn, 1, "/start promo"), kT0);  // create_topic is queued ...
-  take_jobs(*store_);                                     // ... and the desk died after createForumTopic
+  take_jobs(*store_);                                    // ... and the desk died after createForumTopic
   ASSERT_EQ(ann().thread_id, 0);
   e.handle(in_topic(kOrphan, 50, "Hello Ann", ann_title()), kT0);
   EXPECT_EQ(ann().thread_id, kOrphan);
@@ -133,7 +133,8 @@ TEST_F(UnknownTopicTest, AnOldTopicLeaveClosedLeftBehindSaysWhereTheDialogGoesOn
     e.handle(in_topic(kThread, id, "late answer", "🟢 Ann Lee #1001"), kT0);
     auto jobs = take_jobs(*store_);
     EXPECT_EQ(find_job(jobs, job::kCopyToUser), nullptr) << "history is not relayed";
-    EXPECT_EQ(posted_in(jobs, kThread), std::vector<std::string>{core::notice::history_topic(topic_link(kGroupId, 88))});
+    EXPECT_EQ(posted_in(jobs, kThread),
+              std::vector<std::string>{core::notice::history_topic(topic_link(kGroupId, 88))});
   }
 }
 
@@ -158,7 +159,8 @@ TEST(UnknownTopicShared, OneConnectionOfTheGroupAnswersAndTheOneWhoseDialogItIsR
   help.handle(unknown, kT0);
   EXPECT_TRUE(take_jobs(*store).empty()) << "only the first connection answers";
   shop.handle(unknown, kT0);
-  EXPECT_EQ(texts_to(take_jobs(*store), Side::kGroup), std::vector<std::string>{core::notice::unknown_topic()});
+  EXPECT_EQ(texts_to(take_jobs(*store), Side::kGroup),
+            std::vector<std::string>{core::notice::unknown_topic()});
 
   // Topics of the group's dialogs are their connection's, never unknown.
   shop.handle(operator_message(kThread, 52, "hello"), kT0);
@@ -177,7 +179,8 @@ TEST(TopicTitles, TheDeskReadsBackWhatItWrote) {
   EXPECT_EQ(ref->user, 0);
   EXPECT_EQ(ref->pseudonym, "Blue Otter 4821");
   core::UserView group{core::Person{.id = -100123, .first_name = "Shop chat"}, "", core::HideInfo::kOff};
-  EXPECT_EQ(core::parse_topic_title(core::topic_title(group, core::TopicStatus::kUserAnswered))->user, -100123);
+  EXPECT_EQ(core::parse_topic_title(core::topic_title(group, core::TopicStatus::kUserAnswered))->user,
+            -100123);
   EXPECT_FALSE(core::parse_topic_title("Coffee #12"));
   EXPECT_FALSE(core::parse_topic_title(""));
 }
