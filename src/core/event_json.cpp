@@ -136,6 +136,7 @@ std::string event_to_json(const Event& e) {
                    {"new_reactions", std::move(reactions)}};
   if (!e.reply_markup_json.empty()) obj["reply_markup_json"] = e.reply_markup_json;  // issue 4
   if (!e.chat_title.empty()) obj["chat_title"] = e.chat_title;  // accounts (issue 4)
+  if (!e.topic_name.empty()) obj["topic_name"] = e.topic_name;
   if (e.media_replaced) obj["media_replaced"] = true;           // issue 4 follow-up
   return json::serialize(obj);
 }
@@ -177,6 +178,7 @@ void read_event_fields(Reader& r, Event& e, std::string& kind, std::string& cont
   r.get("new_reactions", e.new_reactions);
   r.get("reply_markup_json", e.reply_markup_json);  // issue 4
   r.get("chat_title", e.chat_title);                // accounts (issue 4)
+  r.get("topic_name", e.topic_name);
   r.get("media_replaced", e.media_replaced);        // issue 4 follow-up
 }
 

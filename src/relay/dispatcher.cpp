@@ -281,13 +281,11 @@ asio::awaitable<void> Dispatcher::sleep_until(core::UnixMillis when) {
 }
 
 asio::awaitable<void> Dispatcher::perform(Prepared& p) {
-  if (p.payload.to == Side::kGroup && p.dialog) {
-    if (p.payload.thread != 0) {
-      p.thread = p.payload.thread;
-    } else {
-      if (p.dialog->thread_id == 0 && !co_await create_topic_for(p)) co_return;
-      p.thread = p.dialog->thread_id;
-    }
+  if (p.payload.to == Side::kGroup && p.payload.thread != 0) {
+    p.thread = p.payload.thread;  // an explicit topic, also without a dialog (a topic the desk does not know)
+  } else if (p.payload.to == Side::kGroup && p.dialog) {
+    if (p.dialog->thread_id == 0 && !co_await create_topic_for(p)) co_return;
+    p.thread = p.dialog->thread_id;
   }
   if (p.job.kind == job::kCreateTopic) {
     finish_done(p);

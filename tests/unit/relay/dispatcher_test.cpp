@@ -435,7 +435,8 @@ TEST_F(DispatcherTest, TopicsUseTheIconColourAndHiddenNames) {
   ASSERT_TRUE(run_until([&] { return idle(); }));
   auto topic = api_.of("createForumTopic").at(0);
   EXPECT_EQ(as_int(topic.params.at("icon_color")), 0xFB6F5F);
-  EXPECT_EQ(topic.params.at("name").as_string(), "🟢 " + core::pseudonym(context_.id, kAnn));
+  EXPECT_EQ(topic.params.at("name").as_string(),
+            "🟢 " + store_->dialog_by_user(context_.id, kAnn)->pseudonym);
   std::string card(api_.of("sendMessage").at(0).params.at("text").as_string());
   EXPECT_EQ(card.find("ann_lee"), std::string::npos);
   EXPECT_EQ(card.find("1001"), std::string::npos);
