@@ -253,12 +253,20 @@ inline constexpr char kV5Housekeeping[] = R"sql(
 CREATE INDEX webhook_deliveries_finished ON webhook_deliveries(finished_at) WHERE state <> 'pending';
 )sql";
 
+// The dispatcher marks a job started before its call, so a restart knows which outcomes are
+// unknown (started_at), and counts the repeats a restart caused (restarts).
+inline constexpr char kV6OutboxStarted[] = R"sql(
+ALTER TABLE outbox ADD COLUMN started_at BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN restarts INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 inline constexpr Migration kAll[] = {
     {1, "core tables", kV1CoreTables},
     {2, "topics api: api keys", kV2ApiKeys},  // issue 5, api
     {3, "integrations: user links, custom fields, webhook deliveries", kV3Integrations},  // issue 5, hooks
     {4, "bot api proxy: program update queue and webhook", kV4Proxy},  // Bot API proxy, issue 4
     {5, "housekeeping: finished webhook deliveries by age", kV5Housekeeping},
+    {6, "outbox: started mark and restarts of a job's call", kV6OutboxStarted},
 };
 
 inline std::span<const Migration> all() { return kAll; }
