@@ -398,7 +398,7 @@ bool Dispatcher::commit_turn(std::vector<Prepared>& starting, UnixMillis now) {
         left.push_back(std::move(commit));
       }
     }
-    if (left.empty()) {  // the store works again; the marks are made on the next turn
+    if (batch.size() > 1 && left.empty()) {  // the store works again; the marks are made on the next turn
       store_recovered();
       dirty_ = true;
     }

@@ -66,6 +66,7 @@ struct Desk {
   }
 
   void start(DispatcherOptions options = {}) {
+    io.restart();  // after a stopped dispatcher the loop ran out of work
     dispatcher = std::make_unique<Dispatcher>(io.get_executor(), failing, fast_retry_options(options));
     dispatcher->add_connection(context, api, {.enabled = false});
     drain_inbox_on_report(*dispatcher, *store, engine);
