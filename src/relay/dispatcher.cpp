@@ -155,6 +155,7 @@ void Dispatcher::add_connection(const ConnectionContext& context, telegram::BotA
   c.api = &api;
   c.frontend = frontend;
   c.flood = std::make_unique<telegram::FloodControl>(limits);
+  c.flood_limited = limits.enabled;
 }
 
 void Dispatcher::set_parameters(core::ConnectionId connection, core::Parameters params) {
@@ -265,10 +266,15 @@ std::vector<Dispatcher::Prepared> Dispatcher::select_ready(UnixMillis now) {
         std::int64_t id = job.id;
         auto p = prepare(std::move(job), now);
         if (!p) continue;
-        int bound = p->chat < 0 ? options_.max_in_flight_per_group : options_.max_in_flight_per_user;
+        // Without flood limits (a local Bot API server, benchmarks) a group takes what it gets.
+        int group_bound =
+            p->connection->flood_limited ? options_.max_in_flight_per_group : options_.max_in_flight;
+        int bound = p->chat < 0 ? group_bound : options_.max_in_flight_per_user;
         int& busy = chat_in_flight_[p->chat];
         if (busy >= bound) {
           chat_busy.insert(id);
+          if (static_cast<int>(chat_busy.size()) >= options_.fetch_batch)
+            return out;  // enough read this turn
           continue;
         }
         ++busy;

@@ -19,7 +19,8 @@
 //   it fails and the topic is told.
 // - Topics: createForumTopic's thread id is committed, together with the user card as the next
 //   step of the same job, before anything is posted in the topic.
-// - At most `max_in_flight_per_group` calls are in flight into one group, one into a private chat.
+// - At most `max_in_flight_per_group` calls are in flight into one group (when Telegram's flood
+//   limits apply), one into a private chat.
 //
 // Failures are switched on telegram::ErrorKind: flood blocks the chat until retry_after and
 // retries; network, 5xx, 401/404 and 409 retry with capped exponential backoff, without limit;
@@ -108,6 +109,7 @@ class Dispatcher {
     telegram::BotApi* api = nullptr;
     telegram::BotApi* frontend = nullptr;  // the TDLib session, if any
     std::unique_ptr<telegram::FloodControl> flood;
+    bool flood_limited = true;  // Telegram's limits apply (FloodLimits::enabled)
   };
   struct Prepared;  // a job with its parsed payload, dialog, destination and step
   // A Bot API call a job makes; `record` writes its result in the commit of the job's outcome.

@@ -13,11 +13,11 @@
 
 #include "core/presentation.h"
 #include "dispatch_test_util.h"
-#include "failing_store.h"
 #include "fake_bot_api.h"
 #include "relay/dispatcher.h"
 #include "relay/engine.h"
 #include "relay_test_util.h"
+#include "store/sqlite/sqlite_store.h"
 
 namespace topicdesk::relay {
 namespace {
@@ -58,25 +58,48 @@ class LogCounter {
   std::shared_ptr<CountingSink> sink_;
 };
 
-// One desk: the engine on the real store, the dispatcher on a store whose commits fail on demand.
+// One desk on an SQLite store whose commits fail on demand (its test-only fault plan): the
+// engine's commits and the dispatcher's alike. An engine commit that fails is handled again, as
+// the runtime does with the inbox entry it could not finish.
 struct Desk {
-  explicit Desk(std::function<bool(int)> fail = {})
-      : store(make_store()), failing(*store), context(make_context(*store)), engine(*store, context) {
-    failing.fail = std::move(fail);
+  Desk() : sqlite(std::make_unique<store::SqliteStore>(":memory:")) {
+    sqlite->migrate();
+    context = make_context(*sqlite);
+    engine = std::make_unique<Engine>(*sqlite, context);
   }
 
-  void start(DispatcherOptions options = {}) {
+  void start(DispatcherOptions options = {}, telegram::FloodLimits limits = {.enabled = false}) {
     io.restart();  // after a stopped dispatcher the loop ran out of work
-    dispatcher = std::make_unique<Dispatcher>(io.get_executor(), failing, fast_retry_options(options));
-    dispatcher->add_connection(context, api, {.enabled = false});
-    drain_inbox_on_report(*dispatcher, *store, engine);
+    dispatcher = std::make_unique<Dispatcher>(io.get_executor(), *sqlite, fast_retry_options(options));
+    dispatcher->add_connection(context, api, limits);
+    dispatcher->set_inbox_listener([this](core::ConnectionId id) {
+      for (const auto& entry : sqlite->inbox_pending(id, 100)) {
+        until_committed([&] { engine->handle_inbox(entry, unix_millis_now()); });
+      }
+      dispatcher->notify();
+    });
     boost::asio::co_spawn(io, dispatcher->run(), boost::asio::detached);
   }
 
   ~Desk() {
     if (dispatcher) {
+      sqlite->fail_commits({});
       dispatcher->stop();
       io.run_for(milliseconds(50));
+    }
+  }
+
+  template <class Work>
+  void until_committed(Work work) {
+    for (int attempt = 0;; ++attempt) {
+      try {
+        work();
+        return;
+      } catch (const store::StoreError& error) {
+        ++engine_failures;
+        ASSERT_TRUE(error.transient()) << error.what();
+        ASSERT_LT(attempt, 100) << "the store keeps failing";
+      }
     }
   }
 
@@ -94,7 +117,7 @@ struct Desk {
         io, [&] { return settled(); }, deadline);
   }
 
-  store::Dialog ann() { return *store->dialog_by_user(context.id, kAnn); }
+  store::Dialog ann() { return *sqlite->dialog_by_user(context.id, kAnn); }
 
   // The user writes, an operator answers: both directions of the relay.
   void round_trip() {
@@ -116,41 +139,44 @@ struct Desk {
   }
 
   boost::asio::io_context io;
-  std::unique_ptr<store::Store> store;
-  FailingStore failing;
+  std::unique_ptr<store::SqliteStore> sqlite;
   ConnectionContext context;
-  Engine engine;
+  std::unique_ptr<Engine> engine;
   FakeBotApi api;
   std::unique_ptr<Dispatcher> dispatcher;
+  int engine_failures = 0;
 };
 
 void expect_relayed(Desk& desk) {
   auto dialog = desk.ann();
   EXPECT_NE(dialog.thread_id, 0);
-  EXPECT_TRUE(desk.store->link_by_user_message(dialog.id, 1).has_value())
+  EXPECT_TRUE(desk.sqlite->link_by_user_message(dialog.id, 1).has_value())
       << "the user's message reached the topic";
-  EXPECT_TRUE(desk.store->link_by_group_message(kGroupId, 7000).has_value()) << "the answer reached the user";
-  EXPECT_EQ(desk.store->outbox_stats().failed, 0);
+  EXPECT_TRUE(desk.sqlite->link_by_group_message(kGroupId, 7000).has_value())
+      << "the answer reached the user";
+  EXPECT_EQ(desk.sqlite->outbox_stats().failed, 0);
 }
 
 TEST(DispatcherFailures, EveryCommitFailingOnceLosesNothingAndRepeatsNoCall) {
   Desk clean;
   clean.start();
+  const std::int64_t before = clean.sqlite->commits();
   clean.round_trip();
   expect_relayed(clean);
   const auto expected_calls = clean.call_counts();
-  const int commits = clean.failing.commits;
-  ASSERT_GE(commits, 4);
+  const std::int64_t commits = clean.sqlite->commits() - before;
+  ASSERT_GE(commits, 6);
   ASSERT_EQ(expected_calls.at("createForumTopic→group"), 1);
   ASSERT_EQ(expected_calls.at("copyMessage→user"), 1);
 
-  for (int n = 1; n <= commits; ++n) {
+  for (std::int64_t n = 1; n <= commits; ++n) {
     SCOPED_TRACE("commit " + std::to_string(n) + " of " + std::to_string(commits) + " fails");
     LogCounter log;
-    Desk desk([n](int nth) { return nth == n; });
+    Desk desk;
     desk.start();
+    desk.sqlite->fail_commits({.fail_commit = n});
     desk.round_trip();
-    EXPECT_EQ(desk.failing.failed, 1);
+    EXPECT_EQ(desk.sqlite->commits_failed(), 1);
     expect_relayed(desk);
     EXPECT_EQ(desk.call_counts(), expected_calls) << "a call was repeated (or lost) because a commit failed";
     EXPECT_LE(log.errors(), 2) << "one failed commit, a few lines";
@@ -158,7 +184,7 @@ TEST(DispatcherFailures, EveryCommitFailingOnceLosesNothingAndRepeatsNoCall) {
 }
 
 TEST(DispatcherFailures, AStoreThatKeepsFailingStartsNothingAndLogsAFewLines) {
-  // Commits 3 to 22 fail (a full disk for a while): the outcomes wait in memory, nothing new
+  // The disk is full for a while in each direction: the outcomes wait in memory, nothing new
   // starts, and the log stays short; then everything goes through, each call once.
   Desk clean;
   clean.start();
@@ -166,36 +192,44 @@ TEST(DispatcherFailures, AStoreThatKeepsFailingStartsNothingAndLogsAFewLines) {
   const auto expected_calls = clean.call_counts();
 
   LogCounter log;
-  Desk desk([](int nth) { return nth >= 3 && nth < 23; });
+  Desk desk;
   DispatcherOptions options;
   options.error_lines_per_minute = 3;
   desk.start(options);
-  desk.round_trip();
-  EXPECT_EQ(desk.failing.failed, 20);
+  auto storm = [&] {
+    desk.sqlite->fail_commits({.fail_every_commit = true});
+    desk.io.run_for(milliseconds(400));
+    desk.sqlite->fail_commits({});
+    ASSERT_TRUE(desk.run_until_settled());
+  };
+  desk.handle(user_message(kAnn, 1, "hello"));
+  storm();
+  desk.handle(operator_message(desk.ann().thread_id, 7000, "hello, how can we help?"));
+  storm();
+  EXPECT_GE(desk.sqlite->commits_failed(), 4);
   expect_relayed(desk);
   EXPECT_EQ(desk.call_counts(), expected_calls);
-  // 3 lines, then the count of those left out when the store works again.
-  EXPECT_LE(log.errors(), 4);
+  // 3 lines a minute, then the count of those left out each time the store works again.
+  EXPECT_LE(log.errors(), 3 + 2);
   bool counted = false;
   for (const auto& line : log.lines()) counted = counted || line.find("were not logged") != std::string::npos;
   EXPECT_TRUE(counted) << "the lines left out are counted";
 }
 
 TEST(DispatcherFailures, NoCallStartsWhileOutcomesCannotBeCommitted) {
-  bool failing = false;
-  Desk desk([&](int) { return failing; });
+  Desk desk;
   desk.start();
   desk.handle(user_message(kAnn, 1, "hello"));
   ASSERT_TRUE(desk.run_until_settled());
-  failing = true;
   desk.handle(user_message(kAnn, 2, "second"));
   desk.handle(user_message(kAnn, 3, "third"));
+  desk.sqlite->fail_commits({.fail_every_commit = true});
   // Neither copy starts: their started marks cannot be committed.
   desk.io.run_for(milliseconds(300));
   const std::size_t calls_while_failing = desk.api.calls.size();
   desk.io.run_for(milliseconds(300));
   EXPECT_EQ(desk.api.calls.size(), calls_while_failing) << "nothing starts while the store fails";
-  failing = false;
+  desk.sqlite->fail_commits({});
   ASSERT_TRUE(desk.run_until_settled());
   auto copies = desk.api.of("copyMessage");
   ASSERT_EQ(copies.size(), 3u);
@@ -226,15 +260,15 @@ TEST(DispatcherRestart, ACopyIntoTheTopicIsSentAgainWithAMarker) {
   desk.dispatcher->stop();
   desk.io.run_for(milliseconds(50));
 
-  desk.engine.handle(user_message(kAnn, 2, "lost in the crash?"), unix_millis_now());
-  mark_started(*desk.store, job::kCopyToTopic);
+  desk.engine->handle(user_message(kAnn, 2, "lost in the crash?"), unix_millis_now());
+  mark_started(*desk.sqlite, job::kCopyToTopic);
   desk.start();  // the new process
   ASSERT_TRUE(desk.run_until_settled());
   auto copy = desk.api.of("copyMessage").back();
   EXPECT_EQ(copy.params.at("message_id").as_int64(), 2);
   EXPECT_EQ(copy.params.at("reply_markup").at("inline_keyboard").at(0).at(0).at("text").as_string(),
             delivery_notice::kRepeatedMarker);
-  EXPECT_TRUE(desk.store->link_by_user_message(desk.ann().id, 2).has_value());
+  EXPECT_TRUE(desk.sqlite->link_by_user_message(desk.ann().id, 2).has_value());
 }
 
 TEST(DispatcherRestart, AMessageToTheUserIsSentAgainOnceAndTheTopicIsTold) {
@@ -246,8 +280,8 @@ TEST(DispatcherRestart, AMessageToTheUserIsSentAgainOnceAndTheTopicIsTold) {
   desk.io.run_for(milliseconds(50));
   const std::size_t calls_before = desk.api.calls.size();
 
-  desk.engine.handle(operator_message(desk.ann().thread_id, 7000, "our answer"), unix_millis_now());
-  mark_started(*desk.store, job::kCopyToUser);
+  desk.engine->handle(operator_message(desk.ann().thread_id, 7000, "our answer"), unix_millis_now());
+  mark_started(*desk.sqlite, job::kCopyToUser);
   desk.start();
   ASSERT_TRUE(desk.run_until_settled());
   std::vector<FakeBotApi::Call> to_user;
@@ -270,12 +304,12 @@ TEST(DispatcherRestart, AMessageToTheUserInterruptedTwiceIsNotSentAgain) {
   desk.dispatcher->stop();
   desk.io.run_for(milliseconds(50));
 
-  desk.engine.handle(operator_message(desk.ann().thread_id, 7000, "our answer"), unix_millis_now());
-  mark_started(*desk.store, job::kCopyToUser, /*already_repeated=*/true);
+  desk.engine->handle(operator_message(desk.ann().thread_id, 7000, "our answer"), unix_millis_now());
+  mark_started(*desk.sqlite, job::kCopyToUser, /*already_repeated=*/true);
   desk.start();
   ASSERT_TRUE(desk.run_until_settled());
   for (const auto& c : desk.api.of("copyMessage")) EXPECT_NE(c.params.at("chat_id").as_int64(), kAnn);
-  EXPECT_EQ(desk.store->outbox_stats().failed, 1);
+  EXPECT_EQ(desk.sqlite->outbox_stats().failed, 1);
   auto notice = desk.api.of("sendMessage").back();
   EXPECT_EQ(notice.params.at("text").as_string(),
             core::notice::not_delivered(delivery_notice::not_sent_again()));
@@ -283,8 +317,8 @@ TEST(DispatcherRestart, AMessageToTheUserInterruptedTwiceIsNotSentAgain) {
 
 TEST(DispatcherRestart, ATopicInterruptedBeforeItsThreadIdWasRecordedIsCreatedAgainRecognisably) {
   Desk desk;
-  desk.engine.handle(user_message(kAnn, 1, "hello"), unix_millis_now());
-  mark_started(*desk.store, job::kCreateTopic);
+  desk.engine->handle(user_message(kAnn, 1, "hello"), unix_millis_now());
+  mark_started(*desk.sqlite, job::kCreateTopic);
   desk.start();
   ASSERT_TRUE(desk.run_until_settled());
   auto topics = desk.api.of("createForumTopic");
@@ -348,11 +382,16 @@ TEST(DispatcherBounds, AGroupGetsAHandfulOfCallsAtOnceAndAPrivateChatOne) {
   desk.api.delay = milliseconds(20);
   DispatcherOptions options;
   options.max_in_flight_per_group = 3;
-  desk.start(options);
+  // Limits generous enough never to defer: only the bound holds calls back.
+  desk.start(options, {.enabled = true,
+                       .chat_per_second = 1000,
+                       .chat_burst = 1000,
+                       .group_per_minute = 100000,
+                       .bot_per_second = 1000});
   for (int u = 0; u < 12; ++u) desk.handle(user_message(kAnn + u, 1, "hi"));
   ASSERT_TRUE(desk.run_until_settled(milliseconds(20000)));
   for (int u = 0; u < 12; ++u) {
-    auto dialog = desk.store->dialog_by_user(desk.context.id, kAnn + u);
+    auto dialog = desk.sqlite->dialog_by_user(desk.context.id, kAnn + u);
     desk.handle(operator_message(dialog->thread_id, 8000 + u, "a"));
     desk.handle(operator_message(dialog->thread_id, 9000 + u, "b"));
   }
