@@ -104,7 +104,7 @@ inline constexpr Sql kInboxDone{"inbox_done",
 // Outbox.
 #define TD_JOB_COLUMNS                                                                             \
   "o.id, o.connection_id, o.queue_key, o.priority, o.kind, o.payload, o.attempts, o.not_before,"   \
-  " o.last_error, o.created_at"
+  " o.last_error, o.created_at, o.started_at, o.restarts"
 inline constexpr Sql kOutboxAdd{"outbox_add",
     "INSERT INTO outbox(connection_id, queue_key, priority, kind, payload, attempts, not_before,"
     " last_error, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id"};
@@ -123,7 +123,12 @@ inline constexpr Sql kOutboxFail{"outbox_fail",
     "UPDATE outbox SET state = 'failed', finished_at = ?2, last_error = ?3 "
     "WHERE id = ?1 AND state = 'pending' RETURNING queue_key"};
 inline constexpr Sql kOutboxRetry{"outbox_retry",
-    "UPDATE outbox SET attempts = attempts + 1, not_before = ?2, last_error = ?3 "
+    "UPDATE outbox SET attempts = attempts + 1, not_before = ?2, last_error = ?3, started_at = 0 "
+    "WHERE id = ?1 AND state = 'pending'"};
+inline constexpr Sql kOutboxStart{"outbox_start",
+    "UPDATE outbox SET started_at = ?2, restarts = restarts + ?3 WHERE id = ?1 AND state = 'pending'"};
+inline constexpr Sql kOutboxContinue{"outbox_continue",
+    "UPDATE outbox SET payload = ?2, not_before = 0, started_at = 0, restarts = 0, last_error = '' "
     "WHERE id = ?1 AND state = 'pending'"};
 inline constexpr Sql kOutboxHeadRetry{"outbox_head_retry",
     "UPDATE outbox_heads SET not_before = ?2 "

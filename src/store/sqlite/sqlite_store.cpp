@@ -70,6 +70,8 @@ OutboxJob read_job(const Query& q) {
   job.not_before = q.int64(7);
   job.last_error = q.text(8);
   job.created_at = q.int64(9);
+  job.started_at = q.int64(10);
+  job.restarts = static_cast<int>(q.int64(11));
   return job;
 }
 
@@ -479,6 +481,19 @@ void SqliteStore::outbox_retry(std::int64_t job_id, UnixMillis not_before, const
   transaction([&] {
     db_.run(sql::kOutboxRetry, job_id, not_before, error);
     db_.run(sql::kOutboxHeadRetry, job_id, not_before);
+  });
+}
+
+void SqliteStore::outbox_start(std::int64_t job_id, UnixMillis at, bool repeat) {
+  Lock lock(mutex_);
+  db_.run(sql::kOutboxStart, job_id, at, repeat ? 1 : 0);
+}
+
+void SqliteStore::outbox_continue(std::int64_t job_id, const std::string& payload) {
+  Lock lock(mutex_);
+  transaction([&] {
+    db_.run(sql::kOutboxContinue, job_id, payload);
+    db_.run(sql::kOutboxHeadRetry, job_id, 0);
   });
 }
 

@@ -65,6 +65,8 @@ class SqliteStore final : public Store {
   void outbox_done(std::int64_t job_id) override;
   void outbox_retry(std::int64_t job_id, UnixMillis not_before, const std::string& error) override;
   void outbox_fail(std::int64_t job_id, const std::string& error) override;
+  void outbox_start(std::int64_t job_id, UnixMillis at, bool repeat) override;
+  void outbox_continue(std::int64_t job_id, const std::string& payload) override;
   OutboxStats outbox_stats() override;
 
   void timer_set(ConnectionId id, const std::string& key, UnixMillis due_at,
