@@ -9,6 +9,7 @@
 
 #include "integrations/command_hooks.h"
 #include "integrations/hmac.h"
+#include "telegram/redact.h"
 #include "integrations/webhooks_http.h"
 #include "relay/jobs.h"
 
@@ -173,7 +174,10 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
 
   const std::string& secret_of(const HookConnection& c) {
     auto it = secrets.find(c.id);
-    if (it == secrets.end()) it = secrets.emplace(c.id, signing_secret(store, c)).first;
+    if (it == secrets.end()) {
+      it = secrets.emplace(c.id, signing_secret(store, c)).first;
+      telegram::register_secret(it->second);  // a generated secret: never in a log line either
+    }
     return it->second;
   }
 
@@ -255,7 +259,9 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
       co_return;
     }
     std::string body = webhook_body(store, *c, *event, delivery.id);
-    HookHttpClient::Headers headers{{"X-Topicdesk-Signature", webhook_signature(secret_of(*c), body)},
+    const std::int64_t timestamp = now_millis() / 1000;
+    HookHttpClient::Headers headers{{std::string(kSignatureHeader), webhook_signature(secret_of(*c), timestamp, body)},
+                                    {std::string(kTimestampHeader), std::to_string(timestamp)},
                                     {"X-Topicdesk-Event", event->type},
                                     {"X-Topicdesk-Delivery", std::to_string(delivery.id)}};
     auto started = std::chrono::steady_clock::now();
