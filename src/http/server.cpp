@@ -172,25 +172,27 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   class BodyLease {
    public:
     BodyLease() = default;
-    BodyLease(std::atomic<std::size_t>* pool, std::size_t bytes) : pool_(pool), bytes_(bytes) {}
     BodyLease(const BodyLease&) = delete;
     BodyLease& operator=(const BodyLease&) = delete;
     ~BodyLease() {
       if (pool_) pool_->fetch_sub(bytes_, std::memory_order_relaxed);
     }
 
+    // Takes `bytes` of `pool` unless the pool would then hold more than `max`.
+    bool take(std::atomic<std::size_t>& pool, std::size_t bytes, std::size_t max) {
+      std::size_t current = pool.load(std::memory_order_relaxed);
+      do {
+        if (current + bytes > max) return false;
+      } while (!pool.compare_exchange_weak(current, current + bytes, std::memory_order_relaxed));
+      pool_ = &pool;
+      bytes_ = bytes;
+      return true;
+    }
+
    private:
     std::atomic<std::size_t>* pool_ = nullptr;
     std::size_t bytes_ = 0;
   };
-
-  std::optional<BodyLease> lease_body(std::size_t bytes) {
-    std::size_t current = buffered_bytes.load(std::memory_order_relaxed);
-    do {
-      if (current + bytes > options.max_buffered_bytes) return std::nullopt;
-    } while (!buffered_bytes.compare_exchange_weak(current, current + bytes, std::memory_order_relaxed));
-    return std::optional<BodyLease>(std::in_place, &buffered_bytes, bytes);
-  }
 
   void log_limited(spdlog::level::level_enum level, const std::string& key, const std::string& text) {
     log_limiter.log(level, key, telegram::redact_secrets(text));
@@ -366,7 +368,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
         session->enter(Phase::kHandling);
         const std::string label = same_path ? same_path->label : "unmatched";
         Response response = same_path ? error_for(path, 405, "method not allowed") : error_for(path, 404, "not found");
-        const bool keep_alive = head.keep_alive() && !has_body && !stopping;
+        const bool keep_alive = head_parser.keep_alive() && !has_body && !stopping;
         const bool written = co_await write(stream, response, head.version(), keep_alive, label);
         if (has_body && written) co_await linger_close(stream);
         if (!written || !keep_alive) break;
@@ -374,7 +376,8 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
       }
 
       const std::size_t limit = route->body_limit ? route->body_limit(head) : options.body_limit;
-      const std::optional<std::uint64_t> declared = head_parser.content_length();
+      std::optional<std::uint64_t> declared;
+      if (auto length = head_parser.content_length()) declared = *length;
       if (declared && *declared > limit) {
         edge_counter("body_too_large").add(1);
         co_await refuse(stream, path, 413, fmt::format("request body larger than {} bytes", limit), route->label);
@@ -382,10 +385,9 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
       }
       // A body is reserved at once by its declared length; a chunked one may grow to the limit.
       const std::size_t reserve = declared ? static_cast<std::size_t>(*declared) : (has_body ? limit : 0);
-      std::optional<BodyLease> lease;
+      BodyLease lease;
       if (reserve > 0) {
-        lease = lease_body(reserve);
-        if (!lease) {
+        if (!lease.take(buffered_bytes, reserve, options.max_buffered_bytes)) {
           edge_counter("memory_budget").add(1);
           log_limited(spdlog::level::warn, "budget",
                       fmt::format("http: {} byte body refused with 503: request bodies in memory are at the "
