@@ -40,6 +40,8 @@ constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::string_view kPrometheusContentType = "text/plain; version=0.0.4";
 // After a failed accept (e.g. out of file descriptors) wait before trying again.
 constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
+// Connections taken from the backlog in one go after an accept completes.
+constexpr int kAcceptBatch = 64;
 // How long and how much a refused request may still send before the connection is closed.
 constexpr std::chrono::seconds kLingerTime{2};
 constexpr std::size_t kLingerMaxBytes = 4 * 1024 * 1024;
@@ -209,26 +211,39 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
         co_await pause.async_wait(kUseTuple);
         continue;
       }
-      beast::error_code peer_ec;
-      auto peer = socket.remote_endpoint(peer_ec);
-      auto session = std::make_shared<Session>(std::move(socket), peer_ec ? "" : peer.address().to_string());
-      if (!admit(session)) {
-        edge_counter("connection_cap").add(1);
-        log_limited(spdlog::level::warn, "cap",
-                    fmt::format("http: connection from {} refused: {} connections open, all busy", session->peer,
-                                connection_cap));
-        beast::error_code ignored;
-        session->stream.socket().close(ignored);
-        continue;
+      take_connection(std::move(socket));
+      // Connections waiting in the backlog are taken at once: under a flood a probe or a
+      // client queued behind hundreds of others is reached without a loop round trip each.
+      for (int i = 0; i < kAcceptBatch && !stopping; ++i) {
+        tcp::socket next(asio::make_strand(executor));
+        beast::error_code next_ec;
+        acceptor->accept(next, next_ec);
+        if (next_ec) break;  // would_block: the backlog is empty
+        take_connection(std::move(next));
       }
-      asio::co_spawn(session->stream.get_executor(), serve(session),
-                     [self, session](std::exception_ptr error) { self->session_ended(session, error); });
     }
     {
       std::lock_guard lock(mutex);
       accepting = false;
     }
     finish_stop_if_done();
+  }
+
+  void take_connection(tcp::socket socket) {
+    beast::error_code peer_ec;
+    auto peer = socket.remote_endpoint(peer_ec);
+    auto session = std::make_shared<Session>(std::move(socket), peer_ec ? "" : peer.address().to_string());
+    if (!admit(session)) {
+      edge_counter("connection_cap").add(1);
+      log_limited(spdlog::level::warn, "cap",
+                  fmt::format("http: connection from {} refused: {} connections open, all busy", session->peer,
+                              connection_cap));
+      beast::error_code ignored;
+      session->stream.socket().close(ignored);
+      return;
+    }
+    asio::co_spawn(session->stream.get_executor(), serve(session),
+                   [self = shared_from_this(), session](std::exception_ptr error) { self->session_ended(session, error); });
   }
 
   // Counts a new connection in, closing another one when a cap is reached; false when none
@@ -584,6 +599,7 @@ core::Status Server::start() {
   if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) acceptor.bind(endpoint, ec);
   if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (!ec) acceptor.non_blocking(true, ec);  // accept_loop drains the backlog without blocking
   if (ec) return core::make_error(fmt::format("cannot listen on {}: {}", where, ec.message()));
   impl_->bound_port = acceptor.local_endpoint().port();
   impl_->connection_cap = fitting_connection_cap(std::max<std::size_t>(1, options.max_connections));

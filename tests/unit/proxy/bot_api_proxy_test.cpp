@@ -45,7 +45,7 @@ bool eventually(Pred done, milliseconds deadline = milliseconds(5000)) {
 // Telegram as the upstream: echoes what it got, and answers sendMessage with a Message.
 class Upstream {
  public:
-  explicit Upstream(boost::asio::io_context& io) : server_(io.get_executor(), {.port = 0}) {
+  explicit Upstream(boost::asio::io_context& io) : server_(io.get_executor(), {.port = 0, .body_limit = 8 << 20}) {
     for (auto verb : {http::Verb::get, http::Verb::post}) {
       server_.route(verb, "/", [this](http::Request& r) { return answer(r); }, http::PathMatch::kPrefix);
     }
@@ -360,7 +360,7 @@ TEST_F(ProxyTest, SetWebhookToTheDeskItselfIsAlwaysRefused) {
   const std::string port = std::to_string(server_.port());
   for (std::string url : {"http://127.0.0.1:" + port + "/bot500:SECRET/getMe", "http://127.0.0.2:" + port + "/",
                           "http://0.0.0.0:" + port + "/", "http://localhost:" + port + "/x",
-                          "https://desk.example/telegram/shop", "https://DESK.example:443/"}) {
+                          std::string("https://desk.example/telegram/shop"), std::string("https://DESK.example:443/")}) {
     auto reply = call("setWebhook", R"({"url":")" + url + R"("})");
     EXPECT_EQ(reply.status, 400u) << url;
     EXPECT_EQ(json::parse(reply.body).at("description").as_string(),
