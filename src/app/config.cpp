@@ -541,7 +541,8 @@ std::string Config::redacted_summary() const {
     for (const auto& [name, value] : c.raw_parameters) {
       // The signing secret is never shown; WEBHOOKS URLs lose their credentials and secret queries.
       const bool secret = name == "WEBHOOKS_SECRET" && !value.empty();
-      out += fmt::format(", {}={}", name, secret ? std::string(telegram::kRedacted) : telegram::redact_secrets(value));
+      out += fmt::format(", {}={}", name,
+                         secret ? std::string(telegram::kRedacted) : telegram::redact_secrets(value));
     }
     out += ")";
   }

@@ -16,7 +16,8 @@ constexpr int kMmapThreshold = 128 * 1024;
 
 std::string raise_open_file_limit() {
   rlimit files{};
-  if (getrlimit(RLIMIT_NOFILE, &files) != 0) return fmt::format("open files: unknown ({})", std::strerror(errno));
+  if (getrlimit(RLIMIT_NOFILE, &files) != 0)
+    return fmt::format("open files: unknown ({})", std::strerror(errno));
   if (files.rlim_cur != files.rlim_max) {
     rlimit raised = files;
     raised.rlim_cur = files.rlim_max;

@@ -145,9 +145,9 @@ asio::awaitable<void> Runtime::Impl::start() {
       });
       proxy_support->proxy->add_routes(*server);
     }
-    proxy_support->proxy->add_connection(
-        {c->id, c->settings.name, c->settings.token, c->parse_context.bot_id, c->settings.group_id,
-         c->settings.parameters.intercept_external, c->settings.parameters.proxy_private_webhooks});
+    proxy_support->proxy->add_connection({c->id, c->settings.name, c->settings.token, c->parse_context.bot_id,
+                                          c->settings.group_id, c->settings.parameters.intercept_external,
+                                          c->settings.parameters.proxy_private_webhooks});
   }
   if (proxy_support) proxy_support->proxy->start();  // the program's webhook pushers
   // --- end Bot API proxy (issue 4) ---

@@ -70,7 +70,8 @@ struct Route {
 };
 
 std::int64_t steady_now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
       .count();
 }
 
@@ -236,14 +237,16 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     if (!admit(session)) {
       edge_counter("connection_cap").add(1);
       log_limited(spdlog::level::warn, "cap",
-                  fmt::format("http: connection from {} refused: {} connections open, all busy", session->peer,
-                              connection_cap));
+                  fmt::format("http: connection from {} refused: {} connections open, all busy",
+                              session->peer, connection_cap));
       beast::error_code ignored;
       session->stream.socket().close(ignored);
       return;
     }
     asio::co_spawn(session->stream.get_executor(), serve(session),
-                   [self = shared_from_this(), session](std::exception_ptr error) { self->session_ended(session, error); });
+                   [self = shared_from_this(), session](std::exception_ptr error) {
+                     self->session_ended(session, error);
+                   });
   }
 
   // Counts a new connection in, closing another one when a cap is reached; false when none
@@ -382,7 +385,8 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
         // Answered without reading a body; a connection with one unread cannot be kept.
         session->enter(Phase::kHandling);
         const std::string label = same_path ? same_path->label : "unmatched";
-        Response response = same_path ? error_for(path, 405, "method not allowed") : error_for(path, 404, "not found");
+        Response response =
+            same_path ? error_for(path, 405, "method not allowed") : error_for(path, 404, "not found");
         const bool keep_alive = head_parser.keep_alive() && !has_body && !stopping;
         const bool written = co_await write(stream, response, head.version(), keep_alive, label);
         if (has_body && written) co_await linger_close(stream);
@@ -395,7 +399,8 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
       if (auto length = head_parser.content_length()) declared = *length;
       if (declared && *declared > limit) {
         edge_counter("body_too_large").add(1);
-        co_await refuse(stream, path, 413, fmt::format("request body larger than {} bytes", limit), route->label);
+        co_await refuse(stream, path, 413, fmt::format("request body larger than {} bytes", limit),
+                        route->label);
         co_return;
       }
       // A body is reserved at once by its declared length; a chunked one may grow to the limit.
@@ -423,12 +428,14 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
       bhttp::request_parser<bhttp::string_body> parser{std::move(head_parser)};
       parser.body_limit(limit);
       if (!parser.is_done()) {
-        const auto body_time = std::chrono::milliseconds(reserve * 1000 / std::max<std::size_t>(1, options.body_min_rate));
+        const auto body_time =
+            std::chrono::milliseconds(reserve * 1000 / std::max<std::size_t>(1, options.body_min_rate));
         stream.expires_after(options.read_timeout + body_time);
         auto [read_ec, read] = co_await bhttp::async_read(stream, buffer, parser, kUseTuple);
         if (read_ec == bhttp::error::body_limit) {
           edge_counter("body_too_large").add(1);
-          co_await refuse(stream, path, 413, fmt::format("request body larger than {} bytes", limit), route->label);
+          co_await refuse(stream, path, 413, fmt::format("request body larger than {} bytes", limit),
+                          route->label);
           co_return;
         }
         if (read_ec) {
@@ -519,7 +526,8 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
       try {
         std::rethrow_exception(error);
       } catch (const std::exception& e) {
-        log_limited(spdlog::level::err, "session", fmt::format("http: connection ended by an unexpected error: {}", e.what()));
+        log_limited(spdlog::level::err, "session",
+                    fmt::format("http: connection ended by an unexpected error: {}", e.what()));
       }
     }
     {
@@ -603,8 +611,7 @@ core::Status Server::start() {
   if (ec) return core::make_error(fmt::format("cannot listen on {}: {}", where, ec.message()));
   impl_->bound_port = acceptor.local_endpoint().port();
   impl_->connection_cap = fitting_connection_cap(std::max<std::size_t>(1, options.max_connections));
-  impl_->address_cap =
-      std::clamp<std::size_t>(options.max_connections_per_address, 1, impl_->connection_cap);
+  impl_->address_cap = std::clamp<std::size_t>(options.max_connections_per_address, 1, impl_->connection_cap);
   {
     std::lock_guard lock(impl_->mutex);
     impl_->accepting = true;

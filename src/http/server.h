@@ -46,7 +46,7 @@ enum class PathMatch { kExact, kPrefix };
 
 struct ServerOptions {
   std::string address = "127.0.0.1";
-  unsigned short port = 8080;  // 0: any free port (tests); port() tells which
+  unsigned short port = 8080;            // 0: any free port (tests); port() tells which
   std::size_t body_limit = 1024 * 1024;  // for routes registered without a BodyLimit
   // All request bodies held at once (being received or handled); beyond it new bodies get 503.
   std::size_t max_buffered_bytes = 128 * 1024 * 1024;
@@ -83,8 +83,9 @@ class Server {
   // The same with the route's own body limit, decided per request from its head.
   void route(Verb method, std::string path, Handler handler, PathMatch match, BodyLimit body_limit);
 
-  // An area's own error shape: the 400, 404, 405, 413, 500 and 503 answers the server gives itself for paths starting with `prefix`
-  // come from `formatter(status, message)` instead of json_error(). Register before start().
+  // An area's own error shape: the 400, 404, 405, 413, 500 and 503 answers the server gives itself for paths
+  // starting with `prefix` come from `formatter(status, message)` instead of json_error(). Register before
+  // start().
   using ErrorFormatter = std::function<Response(unsigned status, std::string_view message)>;
   void error_format(std::string prefix, ErrorFormatter formatter);
 

@@ -10,9 +10,9 @@
 
 #include "integrations/command_hooks.h"
 #include "integrations/hmac.h"
-#include "telegram/redact.h"
 #include "integrations/webhooks_http.h"
 #include "relay/jobs.h"
+#include "telegram/redact.h"
 
 namespace topicdesk::integrations {
 namespace asio = boost::asio;
@@ -261,10 +261,11 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
     }
     std::string body = webhook_body(store, *c, *event, delivery.id);
     const std::int64_t timestamp = now_millis() / 1000;
-    HookHttpClient::Headers headers{{std::string(kSignatureHeader), webhook_signature(secret_of(*c), timestamp, body)},
-                                    {std::string(kTimestampHeader), std::to_string(timestamp)},
-                                    {"X-Topicdesk-Event", event->type},
-                                    {"X-Topicdesk-Delivery", std::to_string(delivery.id)}};
+    HookHttpClient::Headers headers{
+        {std::string(kSignatureHeader), webhook_signature(secret_of(*c), timestamp, body)},
+        {std::string(kTimestampHeader), std::to_string(timestamp)},
+        {"X-Topicdesk-Event", event->type},
+        {"X-Topicdesk-Delivery", std::to_string(delivery.id)}};
     auto started = std::chrono::steady_clock::now();
     HookHttpAnswer answer =
         co_await http.post(delivery.url, std::move(body), std::move(headers), options.request_timeout);

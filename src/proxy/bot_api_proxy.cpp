@@ -1,5 +1,9 @@
 #include "proxy/bot_api_proxy.h"
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -7,10 +11,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 #include <boost/url.hpp>
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
-
-#include <algorithm>
 #include <limits>
 #include <set>
 
@@ -64,10 +64,10 @@ http::Response api_ok(const json::value& result) {
 }
 
 const std::set<std::string, std::less<>> kSendMethods = {
-    "sendmessage",   "sendphoto",     "sendvideo",     "sendanimation", "sendaudio",    "senddocument",
-    "sendvoice",     "sendvideonote", "sendsticker",   "sendlocation",  "sendvenue",    "sendcontact",
-    "sendpoll",      "senddice",      "sendmediagroup", "sendinvoice",  "sendgame",     "sendpaidmedia",
-    "copymessage",   "copymessages",  "forwardmessage", "forwardmessages"};
+    "sendmessage", "sendphoto",     "sendvideo",      "sendanimation",  "sendaudio", "senddocument",
+    "sendvoice",   "sendvideonote", "sendsticker",    "sendlocation",   "sendvenue", "sendcontact",
+    "sendpoll",    "senddice",      "sendmediagroup", "sendinvoice",    "sendgame",  "sendpaidmedia",
+    "copymessage", "copymessages",  "forwardmessage", "forwardmessages"};
 
 // Edits of the program's own messages: answered with the edited Message.
 const std::set<std::string, std::less<>> kEditMethods = {"editmessagetext", "editmessagecaption",
@@ -109,12 +109,29 @@ std::optional<core::Event> message_event(const json::value& message, const teleg
 }  // namespace
 
 const std::vector<std::string>& all_update_kinds() {
-  static const std::vector<std::string> kinds{
-      "message", "edited_message", "channel_post", "edited_channel_post", "business_connection",
-      "business_message", "edited_business_message", "deleted_business_messages", "message_reaction",
-      "message_reaction_count", "inline_query", "chosen_inline_result", "callback_query", "shipping_query",
-      "pre_checkout_query", "purchased_paid_media", "poll", "poll_answer", "my_chat_member", "chat_member",
-      "chat_join_request", "chat_boost", "removed_chat_boost"};
+  static const std::vector<std::string> kinds{"message",
+                                              "edited_message",
+                                              "channel_post",
+                                              "edited_channel_post",
+                                              "business_connection",
+                                              "business_message",
+                                              "edited_business_message",
+                                              "deleted_business_messages",
+                                              "message_reaction",
+                                              "message_reaction_count",
+                                              "inline_query",
+                                              "chosen_inline_result",
+                                              "callback_query",
+                                              "shipping_query",
+                                              "pre_checkout_query",
+                                              "purchased_paid_media",
+                                              "poll",
+                                              "poll_answer",
+                                              "my_chat_member",
+                                              "chat_member",
+                                              "chat_join_request",
+                                              "chat_boost",
+                                              "removed_chat_boost"};
   return kinds;
 }
 
@@ -134,7 +151,8 @@ std::optional<ProgramUpdate> classify_update(std::string_view raw_json, core::Ch
       }
     }
     if (chat && chat->is_object()) {
-      if (const auto* id = chat->get_object().if_contains("id"); id && id->is_int64()) out.chat_id = id->get_int64();
+      if (const auto* id = chat->get_object().if_contains("id"); id && id->is_int64())
+        out.chat_id = id->get_int64();
     }
     break;
   }
@@ -142,8 +160,8 @@ std::optional<ProgramUpdate> classify_update(std::string_view raw_json, core::Ch
   return out;
 }
 
-std::vector<core::Event> sent_messages(std::string_view method, const json::object& params, const json::value& result,
-                                       const telegram::ParseContext& context) {
+std::vector<core::Event> sent_messages(std::string_view method, const json::object& params,
+                                       const json::value& result, const telegram::ParseContext& context) {
   std::vector<core::Event> out;
   std::string name = lowercase(method);
   if (!kSendMethods.contains(name)) return out;
@@ -160,7 +178,8 @@ std::vector<core::Event> sent_messages(std::string_view method, const json::obje
     auto chat = int_param(params, "chat_id");
     const auto* id = o->if_contains("message_id");
     if (!chat || *chat <= 0 || !id || !id->is_int64()) return;
-    if (copied_batch.empty()) copied_batch = std::string(core::kCopiedBatchPrefix) + std::to_string(id->get_int64());
+    if (copied_batch.empty())
+      copied_batch = std::string(core::kCopiedBatchPrefix) + std::to_string(id->get_int64());
     out.push_back(bare_sent_message(*chat, id->get_int64(), context.bot_id));
     out.back().media_group_id = copied_batch;
   };
@@ -191,8 +210,9 @@ struct BotApiProxy::Impl : std::enable_shared_from_this<Impl> {
   Forwarder& forwarder;
   InboxChanged inbox_changed;
   std::vector<ProxyConnection> connections;
-  std::map<core::ConnectionId, std::set<asio::steady_timer*>> waiting;  // long polls and pushers, by connection
-  std::map<std::string, std::unique_ptr<Forwarder>> webhook_clients;    // by scheme://host:port
+  std::map<core::ConnectionId, std::set<asio::steady_timer*>>
+      waiting;                                                        // long polls and pushers, by connection
+  std::map<std::string, std::unique_ptr<Forwarder>> webhook_clients;  // by scheme://host:port
   DeskAddress desk;
   telegram::LogLimiter log_limiter;
   bool stopped = false;
@@ -276,12 +296,16 @@ struct BotApiProxy::Impl : std::enable_shared_from_this<Impl> {
 
   asio::awaitable<http::Response> get_updates(const ProxyConnection& c, const json::object& params) {
     if (store.proxy_webhook(c.id)) {
-      co_return api_error(409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to "
-                               "delete the webhook first");
+      co_return api_error(
+          409,
+          "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to "
+          "delete the webhook first");
     }
     std::int64_t offset = int_param(params, "offset").value_or(0);
-    int limit = static_cast<int>(std::clamp<std::int64_t>(int_param(params, "limit").value_or(kMaxLimit), 1, kMaxLimit));
-    std::int64_t timeout = std::clamp<std::int64_t>(int_param(params, "timeout").value_or(0), 0, kMaxTimeoutSeconds);
+    int limit = static_cast<int>(
+        std::clamp<std::int64_t>(int_param(params, "limit").value_or(kMaxLimit), 1, kMaxLimit));
+    std::int64_t timeout =
+        std::clamp<std::int64_t>(int_param(params, "timeout").value_or(0), 0, kMaxTimeoutSeconds);
     if (auto kinds = list_param(params, "allowed_updates")) remember_allowed(c.id, *kinds);
     if (offset > 0) confirm(c.id, offset);  // Telegram: everything below offset is confirmed
     std::int64_t from = std::max<std::int64_t>(offset, 0);
@@ -307,7 +331,8 @@ struct BotApiProxy::Impl : std::enable_shared_from_this<Impl> {
                                                const json::object& params) {
     if (method == "getwebhookinfo") co_return webhook_info(c);
     const auto* drop = params.if_contains("drop_pending_updates");
-    if (drop && ((drop->is_bool() && drop->get_bool()) || (drop->is_string() && drop->get_string() == "true"))) {
+    if (drop &&
+        ((drop->is_bool() && drop->get_bool()) || (drop->is_string() && drop->get_string() == "true"))) {
       auto pending = store.proxy_updates(c.id, 0, std::numeric_limits<int>::max());
       if (!pending.empty()) confirm(c.id, pending.back().update_id + 1);
     }
@@ -336,7 +361,8 @@ struct BotApiProxy::Impl : std::enable_shared_from_this<Impl> {
   }
 
   // Why the desk must not POST to the URL's host (resolved now), or nullopt.
-  asio::awaitable<std::optional<std::string>> refused_target(const ProxyConnection& c, boost::urls::url_view url) {
+  asio::awaitable<std::optional<std::string>> refused_target(const ProxyConnection& c,
+                                                             boost::urls::url_view url) {
     const std::string host = url.host_address();
     const unsigned short port = url.has_port() ? url.port_number() : (url.scheme() == "https" ? 443 : 80);
     asio::ip::tcp::resolver resolver(executor);
@@ -351,7 +377,8 @@ struct BotApiProxy::Impl : std::enable_shared_from_this<Impl> {
 
   http::Response webhook_info(const ProxyConnection& c) {
     auto webhook = store.proxy_webhook(c.id);
-    json::object info{{"url", webhook ? webhook->url : ""}, {"has_custom_certificate", false},
+    json::object info{{"url", webhook ? webhook->url : ""},
+                      {"has_custom_certificate", false},
                       {"pending_update_count", store.proxy_updates(c.id, 0, 100000).size()}};
     if (webhook) {
       info["max_connections"] = webhook->max_connections;
@@ -421,7 +448,8 @@ struct BotApiProxy::Impl : std::enable_shared_from_this<Impl> {
       }
       webhook->last_error = error;
       webhook->last_error_at = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                   std::chrono::system_clock::now().time_since_epoch()).count();
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count();
       if (store.proxy_webhook(id)) store.proxy_set_webhook(id, *webhook);
       co_await sleep(id, backoff);
       backoff = std::min(backoff * 2, std::chrono::milliseconds(60'000));
@@ -474,13 +502,15 @@ struct BotApiProxy::Impl : std::enable_shared_from_this<Impl> {
     if (*method == "setwebhook" || *method == "deletewebhook" || *method == "getwebhookinfo") {
       co_return co_await webhook_call(*c, *method, params);
     }
-    http::Response answer = co_await forwarder.forward(std::move(request), "/bot" + c->token + "/" + path->rest + query);
+    http::Response answer =
+        co_await forwarder.forward(std::move(request), "/bot" + c->token + "/" + path->rest + query);
     try {
       intercept(*c, *method, params, answer);
     } catch (const std::exception& error) {
       log_limiter.log(spdlog::level::err, "intercept " + c->name,
-                      telegram::redact_secrets(fmt::format("proxy {}: could not record the program's {} as intercepted: {}",
-                                                           c->name, *method, error.what())));
+                      telegram::redact_secrets(
+                          fmt::format("proxy {}: could not record the program's {} as intercepted: {}",
+                                      c->name, *method, error.what())));
     }
     co_return answer;
   }
@@ -492,7 +522,9 @@ BotApiProxy::BotApiProxy(asio::any_io_executor executor, store::Store& store, Fo
 
 BotApiProxy::~BotApiProxy() = default;
 
-void BotApiProxy::add_connection(ProxyConnection connection) { impl_->connections.push_back(std::move(connection)); }
+void BotApiProxy::add_connection(ProxyConnection connection) {
+  impl_->connections.push_back(std::move(connection));
+}
 
 void BotApiProxy::add_routes(http::Server& server) {
   auto impl = impl_;

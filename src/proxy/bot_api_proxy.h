@@ -47,8 +47,8 @@ struct ProxyConnection {
   std::string name;
   std::string token;
   core::UserId bot_id = 0;
-  core::ChatId group_id = 0;  // the backend group: its updates are the desk's, never the program's
-  bool intercept = true;      // INTERCEPT_EXTERNAL: false skips recording the program's sends
+  core::ChatId group_id = 0;      // the backend group: its updates are the desk's, never the program's
+  bool intercept = true;          // INTERCEPT_EXTERNAL: false skips recording the program's sends
   bool private_webhooks = false;  // PROXY_PRIVATE_WEBHOOKS: setWebhook may name private addresses
 };
 
@@ -62,7 +62,8 @@ std::optional<ProgramUpdate> classify_update(std::string_view raw_json, core::Ch
 // Messages of a successful forwarded call that went to a private chat, as kOutgoingSeen events
 // (update_id left 0). `params` are the call's parameters (for copyMessage's chat_id).
 std::vector<core::Event> sent_messages(std::string_view method, const boost::json::object& params,
-                                       const boost::json::value& result, const telegram::ParseContext& context);
+                                       const boost::json::value& result,
+                                       const telegram::ParseContext& context);
 
 // The edited message of a successful editMessageText / Caption / ReplyMarkup / Media call in a
 // private chat as a kOutgoingEdit event (update_id left 0); nullopt for other methods, other
@@ -91,7 +92,8 @@ class BotApiProxy {
   void set_desk_address(DeskAddress desk);
 
   // Inside the transaction that commits a polled batch to the inbox.
-  void keep_for_program(core::ConnectionId id, const std::vector<telegram::Incoming>& batch, core::UnixMillis now);
+  void keep_for_program(core::ConnectionId id, const std::vector<telegram::Incoming>& batch,
+                        core::UnixMillis now);
   // After that commit: wakes the program's long polls and webhook pusher.
   void updates_committed(core::ConnectionId id);
 

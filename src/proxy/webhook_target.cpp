@@ -18,19 +18,19 @@ bool in_v4(std::uint32_t value, std::uint32_t network, int prefix) {
 
 bool is_private_v4(const ip::address_v4& address) {
   const std::uint32_t v = address.to_uint();
-  return in_v4(v, 0x00000000, 8)       // "this network", 0.0.0.0
-         || in_v4(v, 0x0A000000, 8)    // 10/8
-         || in_v4(v, 0x64400000, 10)   // 100.64/10, carrier-grade NAT
-         || in_v4(v, 0x7F000000, 8)    // loopback
-         || in_v4(v, 0xA9FE0000, 16)   // link-local (cloud metadata at 169.254.169.254)
-         || in_v4(v, 0xAC100000, 12)   // 172.16/12
-         || in_v4(v, 0xC0000000, 24)   // IETF protocol assignments
-         || in_v4(v, 0xC0000200, 24)   // TEST-NET-1
-         || in_v4(v, 0xC0A80000, 16)   // 192.168/16
-         || in_v4(v, 0xC6120000, 15)   // benchmarking
-         || in_v4(v, 0xC6336400, 24)   // TEST-NET-2
-         || in_v4(v, 0xCB007100, 24)   // TEST-NET-3
-         || in_v4(v, 0xE0000000, 3);   // multicast, reserved, broadcast
+  return in_v4(v, 0x00000000, 8)      // "this network", 0.0.0.0
+         || in_v4(v, 0x0A000000, 8)   // 10/8
+         || in_v4(v, 0x64400000, 10)  // 100.64/10, carrier-grade NAT
+         || in_v4(v, 0x7F000000, 8)   // loopback
+         || in_v4(v, 0xA9FE0000, 16)  // link-local (cloud metadata at 169.254.169.254)
+         || in_v4(v, 0xAC100000, 12)  // 172.16/12
+         || in_v4(v, 0xC0000000, 24)  // IETF protocol assignments
+         || in_v4(v, 0xC0000200, 24)  // TEST-NET-1
+         || in_v4(v, 0xC0A80000, 16)  // 192.168/16
+         || in_v4(v, 0xC6120000, 15)  // benchmarking
+         || in_v4(v, 0xC6336400, 24)  // TEST-NET-2
+         || in_v4(v, 0xCB007100, 24)  // TEST-NET-3
+         || in_v4(v, 0xE0000000, 3);  // multicast, reserved, broadcast
 }
 
 }  // namespace
@@ -77,20 +77,23 @@ DeskAddress desk_address(std::string_view listen_address, unsigned short port, s
 }
 
 std::optional<std::string> refused_webhook_target(std::string_view host, unsigned short port,
-                                                  const std::vector<ip::address>& addresses, const DeskAddress& desk,
-                                                  bool allow_private) {
+                                                  const std::vector<ip::address>& addresses,
+                                                  const DeskAddress& desk, bool allow_private) {
   constexpr std::string_view kOwn = "Bad Request: bad webhook: the URL points at this desk itself";
   std::string lowered(host);
-  std::transform(lowered.begin(), lowered.end(), lowered.begin(), [](unsigned char c) { return std::tolower(c); });
-  if (!desk.public_host.empty() && lowered == desk.public_host && port == desk.public_port) return std::string(kOwn);
+  std::transform(lowered.begin(), lowered.end(), lowered.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  if (!desk.public_host.empty() && lowered == desk.public_host && port == desk.public_port)
+    return std::string(kOwn);
   if (addresses.empty()) return "Bad Request: bad webhook: Failed to resolve host";
   for (const auto& address : addresses) {
     auto plain = address;
     if (address.is_v6() && address.to_v6().is_v4_mapped()) {
       plain = ip::make_address_v4(ip::v4_mapped, address.to_v6());
     }
-    const bool own_address = plain.is_loopback() || plain.is_unspecified() ||
-                             std::find(desk.addresses.begin(), desk.addresses.end(), plain) != desk.addresses.end();
+    const bool own_address =
+        plain.is_loopback() || plain.is_unspecified() ||
+        std::find(desk.addresses.begin(), desk.addresses.end(), plain) != desk.addresses.end();
     if (own_address && port == desk.port) return std::string(kOwn);
     if (!allow_private && is_private_address(plain)) {
       return "Bad Request: bad webhook: " + plain.to_string() +

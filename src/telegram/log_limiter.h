@@ -39,8 +39,8 @@ class LogLimiter {
  private:
   struct Entry {
     Clock::time_point window_start;
-    int written = 0;               // lines written in the current window
-    std::uint64_t held_back = 0;   // since the last line log() wrote
+    int written = 0;              // lines written in the current window
+    std::uint64_t held_back = 0;  // since the last line log() wrote
   };
   bool admit(const std::string& key, Clock::time_point now);  // mutex_ held
 

@@ -17,8 +17,8 @@ constexpr std::string_view kApiKeyPrefix = "tdk_";  // integrations::kApiKeyPref
 constexpr std::size_t kMinApiKeyBody = 20;
 // Words of a parameter name (split at _ - .) that make its value a secret.
 constexpr std::array<std::string_view, 14> kSecretNameWords = {
-    "token",     "secret",    "key",        "apikey",      "password", "passwd", "pass",
-    "pwd",       "auth",      "sig",        "signature",   "credential", "credentials", "accesstoken"};
+    "token", "secret", "key", "apikey",    "password",   "passwd",      "pass",
+    "pwd",   "auth",   "sig", "signature", "credential", "credentials", "accesstoken"};
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
@@ -43,7 +43,8 @@ bool names_a_secret(std::string_view name) {
     if (end == std::string_view::npos) end = name.size();
     std::string word(name.substr(begin, end - begin));
     std::transform(word.begin(), word.end(), word.begin(), lower);
-    if (std::find(kSecretNameWords.begin(), kSecretNameWords.end(), word) != kSecretNameWords.end()) return true;
+    if (std::find(kSecretNameWords.begin(), kSecretNameWords.end(), word) != kSecretNameWords.end())
+      return true;
     begin = end + 1;
   }
   return false;
@@ -121,7 +122,8 @@ std::string redact_registered(std::string text) {
   Registry& r = registry();
   std::lock_guard lock(r.mutex);
   for (const auto& secret : r.secrets) {
-    for (std::size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at + kRedacted.size())) {
+    for (std::size_t at = text.find(secret); at != std::string::npos;
+         at = text.find(secret, at + kRedacted.size())) {
       text.replace(at, secret.size(), kRedacted);
     }
   }
@@ -166,7 +168,8 @@ void register_secret(std::string_view secret) {
   std::lock_guard lock(r.mutex);
   if (std::find(r.secrets.begin(), r.secrets.end(), secret) != r.secrets.end()) return;
   r.secrets.emplace_back(secret);
-  std::sort(r.secrets.begin(), r.secrets.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
+  std::sort(r.secrets.begin(), r.secrets.end(),
+            [](const auto& a, const auto& b) { return a.size() > b.size(); });
 }
 
 }  // namespace topicdesk::telegram

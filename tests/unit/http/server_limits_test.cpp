@@ -37,7 +37,8 @@ class ServerLimitsTest : public ::testing::Test {
         [](Request& request) -> asio::awaitable<Response> {
           co_return text_response(201, std::to_string(request.body().size()));
         },
-        PathMatch::kExact, [](const RequestHead& head) -> std::size_t { return head.count("X-Known") ? 100'000 : 10; });
+        PathMatch::kExact,
+        [](const RequestHead& head) -> std::size_t { return head.count("X-Known") ? 100'000 : 10; });
     server_->route(Verb::get, "/slow", [this](Request&) -> asio::awaitable<Response> {
       slow_started_.set_value();
       asio::steady_timer timer(co_await asio::this_coro::executor, 500ms);
@@ -56,11 +57,13 @@ class ServerLimitsTest : public ::testing::Test {
   }
 
   // A client that sent a request head (and `body_part` of its body), not the rest.
-  std::unique_ptr<TestClient> half_sent(const std::string& target, std::size_t length, const std::string& body_part = "x",
+  std::unique_ptr<TestClient> half_sent(const std::string& target, std::size_t length,
+                                        const std::string& body_part = "x",
                                         const std::string& extra_headers = "") {
     auto client = std::make_unique<TestClient>(port_);
-    std::string head = "POST " + target + " HTTP/1.1\r\nHost: t\r\nContent-Length: " + std::to_string(length) +
-                       "\r\n" + extra_headers + "\r\n";
+    std::string head = "POST " + target +
+                       " HTTP/1.1\r\nHost: t\r\nContent-Length: " + std::to_string(length) + "\r\n" +
+                       extra_headers + "\r\n";
     asio::write(client->stream().socket(), asio::buffer(head + body_part));
     return client;
   }

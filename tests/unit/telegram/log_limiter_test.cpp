@@ -16,7 +16,8 @@ using namespace std::chrono_literals;
 class CapturedLog {
  public:
   CapturedLog() : previous_(spdlog::default_logger()) {
-    auto logger = std::make_shared<spdlog::logger>("captured", std::make_shared<spdlog::sinks::ostream_sink_mt>(out_));
+    auto logger =
+        std::make_shared<spdlog::logger>("captured", std::make_shared<spdlog::sinks::ostream_sink_mt>(out_));
     logger->set_pattern("%v");
     spdlog::set_default_logger(logger);
   }

@@ -44,12 +44,14 @@ TEST(RedactTokens, HandlesColonsAtTheEdges) {
 TEST(RedactSecrets, HidesCredentialsInUrls) {
   EXPECT_EQ(redact_secrets("POST https://user:pa55w0rd@crm.example/hook failed"),
             "POST https://<redacted>@crm.example/hook failed");
-  EXPECT_EQ(redact_secrets("http://only-user@host/x and http://host/y@z"), "http://<redacted>@host/x and http://host/y@z");
+  EXPECT_EQ(redact_secrets("http://only-user@host/x and http://host/y@z"),
+            "http://<redacted>@host/x and http://host/y@z");
 }
 
 TEST(RedactSecrets, HidesSecretQueryValues) {
-  EXPECT_EQ(redact_secrets("https://n8n.example/webhook?token=abc123&event=x&api_key=K&Signature=s#top"),
-            "https://n8n.example/webhook?token=<redacted>&event=x&api_key=<redacted>&Signature=<redacted>#top");
+  EXPECT_EQ(
+      redact_secrets("https://n8n.example/webhook?token=abc123&event=x&api_key=K&Signature=s#top"),
+      "https://n8n.example/webhook?token=<redacted>&event=x&api_key=<redacted>&Signature=<redacted>#top");
   EXPECT_EQ(redact_secrets("https://h/p?password=hunter2 next"), "https://h/p?password=<redacted> next");
 }
 
