@@ -23,6 +23,8 @@ RSS_BOUND_KB = 100 * 1024
 SAMPLES_PER_PHASE = 40
 # Set to measure a desk that does not hold (an older build): figures only, no assertions.
 MEASURE_ONLY = bool(os.environ.get("HOSTILE_MEASURE_ONLY"))
+# How much of each 1 MiB body a half-sent request sends (more shows what buffering costs).
+SENT_BYTES = int(os.environ.get("HOSTILE_SENT_BYTES", "1024"))
 
 # Polls /healthz on a fresh connection every 10 ms and samples the desk's VmRSS; one JSON line
 # [latency_ms, ok, rss_kb] per probe. A process of its own, so the attack never delays a probe.
@@ -118,9 +120,15 @@ class HostileClientsTest(DeskTestCase):
     def hold(self, phase):
         """Keeps the attack up until the probe made SAMPLES_PER_PHASE probes; returns them."""
         first = len(self.samples())
-        wait_until(lambda: len(self.samples()) >= first + SAMPLES_PER_PHASE, timeout=30,
-                   what=f"{SAMPLES_PER_PHASE} healthz probes during {phase}")
-        taken = self.samples()[first:]
+        enough = lambda: len(self.samples()) >= first + SAMPLES_PER_PHASE
+        if MEASURE_ONLY:  # a desk that does not hold may answer no probe at all: report what came
+            try:
+                wait_until(enough, timeout=30)
+            except AssertionError:
+                pass
+        else:
+            wait_until(enough, timeout=30, what=f"{SAMPLES_PER_PHASE} healthz probes during {phase}")
+        taken = self.samples()[first:] or [[float("inf"), False, 0]]
         worst = max(s[0] for s in taken)
         rss = max(s[2] for s in taken)
         failed = sum(1 for s in taken if not s[1])
@@ -164,7 +172,7 @@ class HostileClientsTest(DeskTestCase):
             head = ("POST /api/v1/topic_action HTTP/1.1\r\nHost: desk\r\nContent-Type: application/json\r\n"
                     f"X-API-KEY: {self.key}\r\nContent-Length: 1048576\r\n\r\n")
         try:
-            s.sendall(head.encode() + b"x" * 1024)
+            s.sendall(head.encode() + b"x" * SENT_BYTES)
         except OSError:
             pass  # the desk closed it to make room: that is its defence
 
