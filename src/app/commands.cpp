@@ -38,7 +38,7 @@ void register_secrets(const RuntimeSettings& settings) {
 std::optional<LoadedSettings> load_or_explain(const std::string& config_path) {
   auto loaded = load_settings(config_path);
   if (!loaded) {
-    std::cerr << loaded.error().message << "\n";
+    std::cerr << telegram::redact_secrets(loaded.error().message) << "\n";  // may quote a WEBHOOKS URL
     return std::nullopt;
   }
   return std::move(loaded).value();
