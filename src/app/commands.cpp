@@ -39,6 +39,11 @@ const char* version() { return "0.1.0"; }
 int run_command(const std::string& config_path) {
   auto loaded = load_or_explain(config_path);
   if (!loaded) return 2;
+  if (loaded->runtime.connections.empty()) {
+    std::cerr << config_path << ": no [[connection]] in " << config_path
+              << "; add one (name, token, group_id) for the desk to run\n";
+    return 2;
+  }
   setup_logging(loaded->log_level);
   spdlog::info("topicdesk {} starting: {}", version(), loaded->summary);
   try {

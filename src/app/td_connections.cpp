@@ -11,6 +11,7 @@
 
 #include "relay/dispatcher.h"
 #include "relay/jobs.h"
+#include "telegram/log_limiter.h"
 #include "telegram/redact.h"
 #include "telegram/tdlib/td_adapter.h"
 #include "telegram/tdlib/td_auth.h"
@@ -30,6 +31,9 @@ namespace {
 constexpr auto kResumeTimeout = 30s;      // an account session answering with its state
 constexpr auto kRetryUnusableEvery = 60s; // a signed-out session is looked at again this often
 constexpr auto kStopDeadline = 5s;
+constexpr auto kCommitRetryMin = 100ms;   // updates the store could not take are tried again
+constexpr auto kCommitRetryMax = 30s;
+constexpr std::size_t kMaxUndelivered = 100'000;  // beyond that the oldest are dropped (logged)
 
 const char* kStateReady = "ready";
 const char* kStateMissing = "missing";
@@ -116,6 +120,10 @@ struct TdConnections::Session {
   std::vector<json::object> early;                   // updates that came before Ready
   bool ready = false;
   std::optional<asio::steady_timer> retry_timer;
+  std::vector<telegram::Incoming> undelivered;  // not committed yet (the store failed), in order
+  std::optional<asio::steady_timer> commit_timer;
+  std::chrono::milliseconds commit_backoff{0};
+  telegram::LogLimiter log_limiter;
 };
 
 namespace {
@@ -175,9 +183,38 @@ void TdConnections::deliver(Session& s, const json::object& update) {
       if (auto title = s.chat_titles.find(e.chat_id); title != s.chat_titles.end()) e.chat_title = title->second;
     }
   }
-  std::vector<telegram::Incoming> batch;
-  batch.push_back(std::move(*incoming));
-  hooks_.commit(s.id, std::move(batch));
+  s.undelivered.push_back(std::move(*incoming));
+  if (!s.commit_timer) commit_undelivered(s);  // else: waiting out a store failure, in order
+}
+
+void TdConnections::commit_undelivered(Session& s) {
+  if (s.undelivered.empty()) return;
+  try {
+    hooks_.commit(s.id, s.undelivered);
+    s.undelivered.clear();
+    s.commit_backoff = 0ms;
+    return;
+  } catch (const std::exception& e) {
+    if (s.undelivered.size() > kMaxUndelivered) {
+      spdlog::error("connection {}: dropped {} updates of the Telegram session the store could not take",
+                    s.settings.name, s.undelivered.size() - kMaxUndelivered);
+      s.undelivered.erase(s.undelivered.begin(),
+                          s.undelivered.begin() + static_cast<std::ptrdiff_t>(s.undelivered.size() - kMaxUndelivered));
+    }
+    s.commit_backoff = s.commit_backoff == 0ms ? kCommitRetryMin : std::min<std::chrono::milliseconds>(
+                                                                        s.commit_backoff * 2, kCommitRetryMax);
+    const std::string what = e.what();
+    if (s.log_limiter.should_log(what)) {
+      spdlog::error("connection {}: {} update(s) of the Telegram session wait for the store ({}); retrying",
+                    s.settings.name, s.undelivered.size(), what);
+    }
+  }
+  s.commit_timer.emplace(executor_, s.commit_backoff);
+  s.commit_timer->async_wait([this, &s](const boost::system::error_code& ec) {
+    if (ec || stopping_) return;
+    s.commit_timer.reset();
+    commit_undelivered(s);
+  });
 }
 
 void TdConnections::on_update(Session& s, const json::object& update) {
@@ -330,6 +367,7 @@ void TdConnections::stop() {
     session->ready = false;
     session->api.attach(nullptr);
     if (session->retry_timer) session->retry_timer->cancel();
+    if (session->commit_timer) session->commit_timer->cancel();
   }
   if (shared_->runtime) shared_->runtime->stop(kStopDeadline);
 }

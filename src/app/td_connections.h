@@ -49,7 +49,9 @@ std::string session_notice(const ConnectionSettings& connection, const std::stri
 class TdConnections {
  public:
   struct Hooks {
-    // Events into the connection's inbox; returns once they are durable (Runtime commit).
+    // Events into the connection's inbox (relay::Inbox::commit); returns once they are
+    // durable, throws when the store failed. TDLib does not deliver an update twice, so the
+    // session keeps what could not be committed and tries again with a capped backoff.
     std::function<void(core::ConnectionId, std::vector<telegram::Incoming>)> commit;
     // The account's user id is known (engine: its posts in the group are not operators').
     std::function<void(core::ConnectionId, core::UserId)> account_known;
@@ -80,6 +82,7 @@ class TdConnections {
   void on_update(Session& session, const boost::json::object& update);
   void on_auth_state(Session& session, const boost::json::object& update);
   void deliver(Session& session, const boost::json::object& update);
+  void commit_undelivered(Session& session);
   void report(Session& session, const std::string& state);
 
   boost::asio::any_io_executor executor_;

@@ -17,6 +17,7 @@
 #include <boost/json.hpp>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <unordered_set>
 #include <vector>
 
@@ -94,8 +95,12 @@ std::string_view request_path(const Request& request) {
 struct Server::Impl : std::enable_shared_from_this<Impl> {
   asio::any_io_executor executor;
   ServerOptions options;
+  // Routes and error formats may grow after start(): read under a shared lock, written under
+  // an exclusive one.
+  mutable std::shared_mutex routes_mutex;
   std::vector<Route> routes;
-  std::vector<std::pair<std::string, ErrorFormatter>> error_formats;  // by path prefix (issue 5)
+  std::vector<std::pair<std::string, ErrorFormatter>> error_formats;  // by path prefix
+  HealthCheck health;
   asio::strand<asio::any_io_executor> accept_strand;
   std::optional<tcp::acceptor> acceptor;  // accept_strand only
   unsigned short bound_port = 0;
@@ -191,17 +196,26 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
 
   asio::awaitable<Response> respond(Request& request, std::string& label) {
     std::string_view path = request_path(request);
-    const Route* same_path = nullptr;
-    for (const Route& route : routes) {
-      if (!route.matches(path)) continue;
-      if (route.method != request.method()) {
-        same_path = same_path ? same_path : &route;
-        continue;
+    Handler handler;
+    bool same_path = false;
+    {
+      std::shared_lock lock(routes_mutex);
+      for (const Route& route : routes) {
+        if (!route.matches(path)) continue;
+        if (route.method != request.method()) {
+          if (!same_path) label = route.label;
+          same_path = true;
+          continue;
+        }
+        label = route.label;
+        handler = route.handler;
+        break;
       }
-      label = route.label;
+    }
+    if (handler) {
       std::string failure;
       try {
-        co_return co_await route.handler(request);
+        co_return co_await handler(request);
       } catch (const std::exception& e) {
         failure = e.what();
       }
@@ -209,16 +223,14 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
                     telegram::redact_tokens(request.target()), telegram::redact_tokens(failure));
       co_return error_for(path, 500, "internal error");
     }
-    if (same_path != nullptr) {
-      label = same_path->label;
-      co_return error_for(path, 405, "method not allowed");
-    }
+    if (same_path) co_return error_for(path, 405, "method not allowed");
     label = "unmatched";
     co_return error_for(path, 404, "not found");
   }
 
   // An error the server answers itself, in the shape registered for the path's area.
   Response error_for(std::string_view path, unsigned status, std::string_view message) const {
+    std::shared_lock lock(routes_mutex);
     for (const auto& [prefix, formatter] : error_formats) {
       if (path.starts_with(prefix)) return formatter(status, message);
     }
@@ -290,8 +302,9 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
 
 Server::Server(asio::any_io_executor executor, ServerOptions options)
     : impl_(std::make_shared<Impl>(std::move(executor), std::move(options))) {
-  route(Verb::get, "/healthz",
-        [](Request&) -> asio::awaitable<Response> { co_return text_response(200, "ok"); });
+  route(Verb::get, "/healthz", [impl = impl_.get()](Request&) -> asio::awaitable<Response> {
+    co_return impl->health ? impl->health() : text_response(200, "ok");
+  });
   route(Verb::get, "/metrics", [](Request&) -> asio::awaitable<Response> {
     co_return text_response(200, core::Metrics::global().render_prometheus(), kPrometheusContentType);
   });
@@ -302,10 +315,14 @@ Server::~Server() { stop(); }
 void Server::route(Verb method, std::string path, Handler handler, PathMatch match) {
   std::string label =
       std::string(bhttp::to_string(method)) + " " + path + (match == PathMatch::kPrefix ? "*" : "");
+  std::unique_lock lock(impl_->routes_mutex);
   impl_->routes.push_back(Route{method, std::move(path), match, std::move(handler), std::move(label)});
 }
 
+void Server::health_check(HealthCheck check) { impl_->health = std::move(check); }
+
 void Server::error_format(std::string prefix, ErrorFormatter formatter) {
+  std::unique_lock lock(impl_->routes_mutex);
   impl_->error_formats.emplace_back(std::move(prefix), std::move(formatter));
 }
 
