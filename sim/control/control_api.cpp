@@ -1,6 +1,7 @@
 #include "sim/control/control_api.h"
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <charconv>
 
 #include "sim/model/media.h"
