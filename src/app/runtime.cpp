@@ -145,6 +145,13 @@ asio::awaitable<void> Runtime::Impl::start() {
   inbox_hooks.store_ok = [this] { health->store_ok(); };
   inbox = std::make_unique<relay::Inbox>(io.get_executor(), *store, std::move(inbox_hooks));
   start_td_sessions();
+  // Before the server: a client for https loads the CA certificates (~100 ms each).
+  for (const auto& cs : settings.connections) {
+    auto c = std::make_unique<ConnectionRuntime>();
+    c->settings = cs;
+    c->api = std::make_unique<telegram::BotApiClient>(io.get_executor(), settings.api_base, cs.token);
+    connections.push_back(std::move(c));
+  }
   start_server();
 
   dispatcher_running = true;
@@ -156,12 +163,6 @@ asio::awaitable<void> Runtime::Impl::start() {
   asio::co_spawn(io, run_housekeeping(), asio::detached);
   asio::co_spawn(io, run_heartbeat(), asio::detached);
 
-  for (const auto& cs : settings.connections) {
-    auto c = std::make_unique<ConnectionRuntime>();
-    c->settings = cs;
-    c->api = std::make_unique<telegram::BotApiClient>(io.get_executor(), settings.api_base, cs.token);
-    connections.push_back(std::move(c));
-  }
   for (auto& c : connections) {
     asio::co_spawn(io, bring_up(*c), [this, conn = c.get()](std::exception_ptr e) {
       if (!e) return;
@@ -450,12 +451,14 @@ void Runtime::Impl::heartbeat() {
   try {
     bool wrote = false;
     for (auto& c : connections) {
-      if (!c->flood_journal || !c->flood_journal->changed()) continue;
+      // While the store fails every journal is written: a write tells whether it works again
+      // (reads may work while writes fail, e.g. while another process holds the write lock).
+      if (!c->flood_journal || !(c->flood_journal->changed() || probe)) continue;
       store->state_set(c->id, kFloodJournalKey, c->flood_journal->to_json(now));
       c->flood_journal->saved();
       wrote = true;
     }
-    if (probe && !wrote) store->connections();  // nothing to save: a read tells whether it works
+    if (probe && !wrote) store->connections();  // no connection is ready yet: a read at least
     if (probe) {
       spdlog::info("the store works again");
       health->store_ok();

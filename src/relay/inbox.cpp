@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <boost/json.hpp>
 
@@ -14,7 +15,12 @@ namespace asio = boost::asio;
 namespace json = boost::json;
 
 Inbox::Inbox(asio::any_io_executor executor, store::Store& store, InboxHooks hooks, InboxOptions options)
-    : executor_(std::move(executor)), store_(store), hooks_(std::move(hooks)), options_(options) {}
+    : executor_(std::move(executor)),
+      store_(store),
+      hooks_(std::move(hooks)),
+      options_(options),
+      batch_(std::clamp(options.min_batch, 1, std::max(1, options.batch))),  // grows while turns are quick
+      pause_timer_(executor_) {}
 
 Inbox::~Inbox() {
   *alive_ = false;
@@ -90,16 +96,24 @@ void Inbox::wake_all() {
 void Inbox::stop() {
   stopped_ = true;
   if (retry_timer_) retry_timer_->cancel();
+  pause_timer_.cancel();
 }
 
 void Inbox::schedule_step() {
   if (step_posted_ || retry_timer_ || stopped_ || ready_.empty()) return;
   step_posted_ = true;
-  asio::post(executor_, [this, alive = alive_] {
+  auto run = [this, alive = alive_] {
     if (!*alive) return;
     step_posted_ = false;
     step();
-  });
+  };
+  if (pause_.count() <= 0) {
+    asio::post(executor_, std::move(run));
+    return;
+  }
+  pause_timer_.expires_after(pause_);
+  pause_ = {};
+  pause_timer_.async_wait([run = std::move(run)](const boost::system::error_code&) { run(); });
 }
 
 // One turn: one batch of the connection at the head of the queue, which goes to the back if
@@ -111,11 +125,14 @@ void Inbox::step() {
   Connection& c = connections_.at(id);
   c.queued = false;
   try {
-    auto entries = store_.inbox_pending(id, options_.batch);
+    const auto started = std::chrono::steady_clock::now();
+    const int limit = batch_;
+    auto entries = store_.inbox_pending(id, limit);
     if (!entries.empty()) {
       handle_batch(c, entries);
-      if (static_cast<int>(entries.size()) == options_.batch) wake(id);  // more may wait
+      if (static_cast<int>(entries.size()) == limit) wake(id);  // more may wait
       if (hooks_.handled) hooks_.handled();
+      adapt_batch(std::chrono::steady_clock::now() - started, static_cast<int>(entries.size()) == limit);
     }
     backoff_ = std::chrono::milliseconds(0);
     store_ok();
@@ -124,6 +141,18 @@ void Inbox::step() {
     return;
   }
   schedule_step();
+}
+
+void Inbox::adapt_batch(std::chrono::steady_clock::duration took, bool full) {
+  const double busy = std::clamp(options_.max_busy, 0.05, 1.0);
+  pause_ = full ? std::chrono::duration_cast<std::chrono::steady_clock::duration>(took * ((1 - busy) / busy))
+                : std::chrono::steady_clock::duration{};
+  const int floor = std::clamp(options_.min_batch, 1, std::max(1, options_.batch));
+  if (took > options_.turn_budget) {
+    batch_ = std::max(floor, batch_ / 2);
+  } else if (full && took < options_.turn_budget / 2) {
+    batch_ = std::min(std::max(1, options_.batch), batch_ * 2);
+  }
 }
 
 void Inbox::handle_batch(Connection& c, const std::vector<store::InboxEntry>& entries) {

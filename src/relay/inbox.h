@@ -38,7 +38,17 @@
 namespace topicdesk::relay {
 
 struct InboxOptions {
-  int batch = 256;  // entries per drain turn: one transaction (commits are the store's main cost)
+  // Entries per drain turn, one transaction (commits are the store's main cost), at most. The
+  // batch shrinks while a turn takes longer than `turn_budget` (a slow disk, a busy machine)
+  // and grows back when turns are quick: an HTTP request waits a few turns, not a few batches
+  // of 256 on a machine that handles only a few thousand entries a second.
+  int batch = 256;
+  int min_batch = 8;
+  std::chrono::milliseconds turn_budget{2};
+  // While a backlog lasts the drain pauses after each turn, so it takes at most this share of
+  // the event loop: in the pauses the loop is idle, requests that came in run at once, and on
+  // a busy machine the OS keeps the desk responsive (it is not a CPU hog to the scheduler).
+  double max_busy = 0.5;
   std::chrono::milliseconds retry_min{100};
   std::chrono::milliseconds retry_max{std::chrono::seconds(30)};
 };
@@ -94,6 +104,7 @@ class Inbox {
   void schedule_step();
   void step();
   void handle_batch(Connection& connection, const std::vector<store::InboxEntry>& entries);
+  void adapt_batch(std::chrono::steady_clock::duration took, bool full);
   void skip_failing_entries(Connection& connection, const std::vector<store::InboxEntry>& entries);
   void on_store_error(core::ConnectionId id, const std::string& what);  // the drain's: backoff
   void store_failed(const std::string& what);
@@ -105,6 +116,9 @@ class Inbox {
   InboxOptions options_;
   std::map<core::ConnectionId, Connection> connections_;
   std::deque<core::ConnectionId> ready_;  // connections that may have pending entries, in turn order
+  int batch_ = 0;  // the current batch size, between min_batch and batch
+  std::chrono::steady_clock::duration pause_{0};  // before the next turn (max_busy)
+  boost::asio::steady_timer pause_timer_;
   bool step_posted_ = false;
   bool stopped_ = false;
   bool store_failing_ = false;
