@@ -6,8 +6,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 BUILD_DIR="${TOPICDESK_BUILD_DIR:-$ROOT/build}"
 
 DEBIAN_PACKAGES=(
-  build-essential cmake ninja-build ccache pkg-config git
-  libboost1.81-all-dev libboost-json1.81-dev libboost-url1.81-dev libssl-dev libsqlite3-dev sqlite3 libpq-dev postgresql
+  build-essential cmake ninja-build ccache pkg-config git clang-format clang-tidy
+  libboost1.81-all-dev libboost-json1.81-dev libboost-url1.81-dev libssl-dev libsqlite3-dev sqlite3
   libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev libqrencode-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   chromium fonts-noto-color-emoji python3 curl openssl

@@ -1,4 +1,4 @@
-// The control API under /sim/ (a contract, see issue 2 and sim/README.md): tests, demos and
+// The control API under /sim/ (a contract, see sim/README.md): tests, demos and
 // the playground create people, bots and groups, act as people, inspect what each side
 // sees and inject faults. JSON in, JSON out; errors in the Bot API's shape.
 #pragma once

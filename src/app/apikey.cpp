@@ -50,7 +50,7 @@ int apikey_reset_command(const std::string& config_path, const std::string& conn
     return 2;
   }
   try {
-    auto store = store::open_sqlite(loaded->runtime.sqlite_path);
+    auto store = store::open_sqlite(loaded->runtime.sqlite_path, store::OpenAs::kTool);
     auto id = connection_id(*store, *connection);
     auto key = integrations::reset_api_key(*store, id, relay::unix_millis_now());
     if (!key) {

@@ -65,7 +65,7 @@ int migrate_command(const std::string& config_path) {
   auto loaded = load_or_explain(config_path);
   if (!loaded) return 2;
   try {
-    auto store = store::open_sqlite(loaded->runtime.sqlite_path);  // opening applies migrations
+    auto store = store::open_sqlite(loaded->runtime.sqlite_path, store::OpenAs::kTool);  // applies migrations
     std::cout << "database " << loaded->runtime.sqlite_path << " is at schema version " << store->schema_version()
               << "\n";
     return 0;

@@ -122,7 +122,7 @@ asio::awaitable<void> check_connection(asio::io_context& io, const RuntimeSettin
 // safe: SQLite in WAL mode lets readers in beside the writer.
 std::unique_ptr<store::Store> recorded_store(const RuntimeSettings& s) {
   if (s.sqlite_path.empty() || !std::filesystem::exists(s.sqlite_path)) return nullptr;
-  return store::open_sqlite(s.sqlite_path);
+  return store::open_sqlite(s.sqlite_path, store::OpenAs::kTool);
 }
 
 std::optional<core::ConnectionId> recorded_connection(store::Store& store, const std::string& name) {

@@ -82,7 +82,7 @@ int webhooks_status_command(const std::string& config_path, bool show_secret) {
     return 2;
   }
   try {
-    auto store = store::open_sqlite(loaded->runtime.sqlite_path);
+    auto store = store::open_sqlite(loaded->runtime.sqlite_path, store::OpenAs::kTool);
     auto statuses = store->webhook_status();
     for (const auto& connection : loaded->runtime.connections) {
       print_connection(std::cout, *store, connection, statuses, show_secret);

@@ -471,9 +471,9 @@ int Engine::autoclose(UnixMillis now) {
   UnixMillis before = now - static_cast<UnixMillis>(hours) * kMillisPerHour;
   int closed = 0;
   store_.transaction([&] {
+    // Due: waiting since `before` or earlier, counted from the operator's last message, not the
+    // first (the store applies the whole rule, so every returned dialog is due).
     for (auto& dialog : store_.dialogs_waiting_since(context_.id, before + 1, kAutocloseBatch)) {
-      // Waiting counts from the last operator message, not from the first one.
-      if (std::max(dialog.status_changed_at, dialog.last_operator_reply_at) > before) continue;
       close_dialog(dialog, now, "autoclose");
       store_.update_dialog(dialog);
       ++closed;

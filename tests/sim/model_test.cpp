@@ -5,6 +5,7 @@
 #include "sim/model/flood_limiter.h"
 #include "sim/model/text.h"
 #include "sim/model/world.h"
+#include <boost/json.hpp>
 
 namespace tgsim {
 namespace {

@@ -153,7 +153,6 @@ CREATE TABLE events (
 CREATE INDEX events_by_connection ON events(connection_id, id);
 )sql";
 
-// --- Integrations (issue 5): hooks ---
 // User links and custom fields (/link, /set); webhook deliveries fanned out from events, with
 // every attempt recorded. The fan-out cursor lives in webhook_cursor (one row).
 inline constexpr char kV3Integrations[] = R"sql(
@@ -210,9 +209,7 @@ CREATE TABLE webhook_attempts (
 );
 CREATE INDEX webhook_attempts_by_delivery ON webhook_attempts(delivery_id, id);
 )sql";
-// --- end Integrations (issue 5): hooks ---
 
-// --- Topics API (issue 5) ---
 // One API key per connection, kept as the SHA-256 hex of the key. The index serves the API's
 // dialog lists by status, paged by id.
 inline constexpr char kV2ApiKeys[] = R"sql(
@@ -223,9 +220,7 @@ CREATE TABLE api_keys (
 );
 CREATE INDEX dialogs_by_connection_status_id ON dialogs(connection_id, status, id);
 )sql";
-// --- end Topics API (issue 5) ---
 
-// --- Bot API proxy (issue 4) ---
 // The bot's program's update queue (raw updates until it confirms them) and its webhook.
 inline constexpr char kV4Proxy[] = R"sql(
 CREATE TABLE proxy_updates (
@@ -246,19 +241,38 @@ CREATE TABLE proxy_webhooks (
   last_error TEXT NOT NULL DEFAULT ''
 );
 )sql";
-// --- end Bot API proxy (issue 4) ---
 
 // Housekeeping finds finished webhook deliveries by age without scanning the pending ones.
 inline constexpr char kV5Housekeeping[] = R"sql(
 CREATE INDEX webhook_deliveries_finished ON webhook_deliveries(finished_at) WHERE state <> 'pending';
 )sql";
 
+// Facts about the installation (its secret, ...), one row per key.
+inline constexpr char kV6DeskMeta[] = R"sql(
+CREATE TABLE desk_meta (
+  meta_key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+)sql";
+
+// Retention deletes old rows in small batches, oldest first: each batch reads an index by age
+// instead of scanning the table. A pending delivery's event is found by its id.
+inline constexpr char kV7Retention[] = R"sql(
+CREATE INDEX inbox_handled_by_age ON inbox(received_at) WHERE done = 1;
+CREATE INDEX outbox_done_by_age ON outbox(created_at) WHERE state = 'done';
+CREATE INDEX events_by_age ON events(created_at);
+CREATE INDEX proxy_updates_by_age ON proxy_updates(created_at);
+CREATE INDEX webhook_deliveries_pending_event ON webhook_deliveries(event_id) WHERE state = 'pending';
+)sql";
+
 inline constexpr Migration kAll[] = {
     {1, "core tables", kV1CoreTables},
-    {2, "topics api: api keys", kV2ApiKeys},  // issue 5, api
-    {3, "integrations: user links, custom fields, webhook deliveries", kV3Integrations},  // issue 5, hooks
-    {4, "bot api proxy: program update queue and webhook", kV4Proxy},  // Bot API proxy, issue 4
+    {2, "topics api: api keys", kV2ApiKeys},
+    {3, "integrations: user links, custom fields, webhook deliveries", kV3Integrations},
+    {4, "bot api proxy: program update queue and webhook", kV4Proxy},
     {5, "housekeeping: finished webhook deliveries by age", kV5Housekeeping},
+    {6, "desk meta: installation facts", kV6DeskMeta},
+    {7, "retention: old rows by age", kV7Retention},
 };
 
 inline std::span<const Migration> all() { return kAll; }

@@ -1,4 +1,4 @@
-// SQL of the Topics API (issue 5) on SQLite: API key hashes and paged dialog lists.
+// SQL of the Topics API on SQLite: API key hashes and paged dialog lists.
 #pragma once
 #include "store/sqlite/sqlite_sql.h"
 

@@ -1,4 +1,4 @@
-// Statements of the integrations (issue 5, hooks part): user links, custom fields, event
+// Statements of the integrations: user links, custom fields, event
 // reading and webhook delivery. Same conventions as sqlite_sql.h.
 #pragma once
 #include "store/sqlite/sqlite_sql.h"

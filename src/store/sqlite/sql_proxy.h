@@ -1,4 +1,4 @@
-// SQL of the Bot API proxy (issue 4) on SQLite: the program's update queue and webhook.
+// SQL of the Bot API proxy on SQLite: the program's update queue and webhook.
 #pragma once
 #include "store/sqlite/sqlite_sql.h"
 

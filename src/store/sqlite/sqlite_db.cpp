@@ -4,19 +4,27 @@
 
 #include <fmt/format.h>
 
-#include "store/store.h"
 
 namespace topicdesk::store {
 namespace {
 
-[[noreturn]] void throw_error(sqlite3* db, const char* operation, int rc) {
-  const char* message = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-  throw StoreError(fmt::format("sqlite {}: {} (code {})", operation, message, rc));
+StoreError::Kind kind_of(int rc) {
+  switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_PROTOCOL: return StoreError::Kind::kBusy;
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+    case SQLITE_NOMEM:
+    case SQLITE_CANTOPEN:
+    case SQLITE_READONLY: return StoreError::Kind::kStorage;
+    default: return StoreError::Kind::kOther;
+  }
 }
 
 }  // namespace
 
-Query::Query(sqlite3* db, sqlite3_stmt* stmt, const char* name) : db_(db), stmt_(stmt), name_(name) {}
+Query::Query(SqliteDb& owner, sqlite3_stmt* stmt, const char* name) : owner_(owner), stmt_(stmt), name_(name) {}
 
 Query::~Query() {
   sqlite3_reset(stmt_);
@@ -49,7 +57,7 @@ void Query::run() {
   }
 }
 
-int Query::changes() const { return sqlite3_changes(db_); }
+int Query::changes() const { return sqlite3_changes(owner_.db_); }
 
 std::int64_t Query::int64(int column) const { return sqlite3_column_int64(stmt_, column); }
 
@@ -59,7 +67,7 @@ std::string Query::text(int column) const {
   return std::string(data, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)));
 }
 
-void Query::fail(int rc) const { throw_error(db_, name_, rc); }
+void Query::fail(int rc) const { throw owner_.error(name_, rc); }
 
 SqliteDb::SqliteDb(const std::string& path) {
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
@@ -67,9 +75,38 @@ SqliteDb::SqliteDb(const std::string& path) {
   if (rc != SQLITE_OK) {
     std::string message = db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
     sqlite3_close(db_);
-    throw StoreError(fmt::format("sqlite open {}: {}", path, message));
+    throw StoreError(fmt::format("sqlite open {}: {}", path, message), kind_of(rc));
   }
   sqlite3_extended_result_codes(db_, 1);
+  sqlite3_commit_hook(db_, &SqliteDb::on_commit, this);
+}
+
+StoreError SqliteDb::error(const char* operation, int rc) {
+  if (rc == SQLITE_CONSTRAINT_COMMITHOOK && fault_pending_) {
+    fault_pending_ = false;
+    return StoreError(fmt::format("sqlite {}: commit failed as the fault plan says (injected {} failure)", operation,
+                                  to_string(plan_.kind)),
+                      plan_.kind);
+  }
+  const char* message = db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+  return StoreError(fmt::format("sqlite {}: {} (code {})", operation, message, rc), kind_of(rc));
+}
+
+void SqliteDb::set_fault_plan(const FaultPlan& plan) {
+  plan_ = plan;
+  commits_in_plan_ = 0;
+}
+
+int SqliteDb::on_commit(void* self) {
+  auto& db = *static_cast<SqliteDb*>(self);
+  ++db.commits_;
+  ++db.commits_in_plan_;
+  const bool fail =
+      db.plan_.fail_every_commit || (db.plan_.fail_commit > 0 && db.commits_in_plan_ == db.plan_.fail_commit);
+  if (!fail) return 0;
+  ++db.commits_failed_;
+  db.fault_pending_ = true;
+  return 1;  // SQLite turns the COMMIT into a ROLLBACK
 }
 
 SqliteDb::~SqliteDb() {
@@ -82,19 +119,23 @@ Query SqliteDb::query(const sqlite_sql::Sql& sql) {
   if (found == statements_.end()) {
     sqlite3_stmt* stmt = nullptr;
     int rc = sqlite3_prepare_v3(db_, sql.text, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
-    if (rc != SQLITE_OK) throw_error(db_, sql.name, rc);
+    if (rc != SQLITE_OK) throw error(sql.name, rc);
     found = statements_.emplace(&sql, stmt).first;
   }
-  return Query(db_, found->second, sql.name);
+  return Query(*this, found->second, sql.name);
 }
 
 void SqliteDb::exec_script(const std::string& sql, const char* name) {
   char* message = nullptr;
   int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &message);
   if (rc != SQLITE_OK) {
+    if (rc == SQLITE_CONSTRAINT_COMMITHOOK && fault_pending_) {
+      sqlite3_free(message);
+      throw error(name, rc);
+    }
     std::string text = message != nullptr ? message : sqlite3_errstr(rc);
     sqlite3_free(message);
-    throw StoreError(fmt::format("sqlite {}: {} (code {})", name, text, rc));
+    throw StoreError(fmt::format("sqlite {}: {} (code {})", name, text, rc), kind_of(rc));
   }
 }
 

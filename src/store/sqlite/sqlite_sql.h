@@ -66,9 +66,11 @@ inline constexpr Sql kDialogByThread{"dialog_by_thread",
     TD_DIALOG_COLUMNS "WHERE group_id = ?1 AND thread_id = ?2 AND thread_id <> 0"};
 inline constexpr Sql kDialogsWithStatus{"dialogs_with_status",
     TD_DIALOG_COLUMNS "WHERE connection_id = ?1 AND status = ?2 ORDER BY status_changed_at, id LIMIT ?3"};
+// AUTOCLOSE's whole rule, so the limit counts only dialogs that are due: rows whose operator
+// replied recently are skipped here, never filling the batch ahead of due ones.
 inline constexpr Sql kDialogsWaitingSince{"dialogs_waiting_since",
     TD_DIALOG_COLUMNS "WHERE connection_id = ?1 AND status = 'support_answered' AND status_changed_at < ?2 "
-    "ORDER BY status_changed_at, id LIMIT ?3"};
+    "AND last_operator_reply_at < ?2 ORDER BY status_changed_at, id LIMIT ?3"};
 #undef TD_DIALOG_COLUMNS
 inline constexpr Sql kUpdateDialog{"update_dialog",
     "UPDATE dialogs SET connection_id = ?2, user_id = ?3, group_id = ?4, thread_id = ?5, status = ?6,"
@@ -165,19 +167,36 @@ inline constexpr Sql kAppendEvent{"append_event",
     "INSERT INTO events(connection_id, dialog_id, event_type, payload, created_at) "
     "VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id"};
 
-// Housekeeping. The newest row of each table stays, so rowids keep growing (see migrations.h).
-inline constexpr Sql kPurgeInbox{"purge_inbox",
-    "DELETE FROM inbox WHERE done = 1 AND received_at < ?1 AND id < (SELECT MAX(id) FROM inbox)"};
-inline constexpr Sql kPurgeOutbox{"purge_outbox",
-    "DELETE FROM outbox WHERE state = 'done' AND created_at < ?1 AND id < (SELECT MAX(id) FROM outbox)"};
-// Finished webhook deliveries and their attempts. The highest id stays, so ids (sent to
-// receivers as `delivery`) are never reused.
-inline constexpr Sql kPurgeWebhookAttempts{"purge_webhook_attempts",
-    "DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT id FROM webhook_deliveries "
-    "WHERE state <> 'pending' AND finished_at < ?1 AND id < (SELECT MAX(id) FROM webhook_deliveries))"};
-inline constexpr Sql kPurgeWebhookDeliveries{"purge_webhook_deliveries",
-    "DELETE FROM webhook_deliveries WHERE state <> 'pending' AND finished_at < ?1 "
-    "AND id < (SELECT MAX(id) FROM webhook_deliveries)"};
+// Retention in batches, oldest first by the age indexes of migration 7. The newest row of each
+// table stays, so rowids keep growing (see migrations.h) and delivery ids (sent to receivers)
+// are never reused.
+inline constexpr Sql kPurgeInboxBatch{"purge_inbox_batch",
+    "DELETE FROM inbox WHERE id IN (SELECT id FROM inbox WHERE done = 1 AND received_at < ?1"
+    " AND id < (SELECT MAX(id) FROM inbox) ORDER BY received_at LIMIT ?2)"};
+inline constexpr Sql kPurgeOutboxBatch{"purge_outbox_batch",
+    "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE state = 'done' AND created_at < ?1"
+    " AND id < (SELECT MAX(id) FROM outbox) ORDER BY created_at LIMIT ?2)"};
+inline constexpr Sql kFinishedDeliveries{"finished_webhook_deliveries",
+    "SELECT id FROM webhook_deliveries WHERE state <> 'pending' AND finished_at < ?1"
+    " AND id < (SELECT MAX(id) FROM webhook_deliveries) ORDER BY finished_at LIMIT ?2"};
+inline constexpr Sql kDeleteDeliveryAttempts{"delete_webhook_attempts",
+    "DELETE FROM webhook_attempts WHERE delivery_id = ?1"};
+inline constexpr Sql kDeleteDelivery{"delete_webhook_delivery", "DELETE FROM webhook_deliveries WHERE id = ?1"};
+// Events the fan-out has not reached, or a pending delivery needs, stay.
+inline constexpr Sql kPurgeEventsBatch{"purge_events_batch",
+    "DELETE FROM events WHERE id IN (SELECT e.id FROM events e WHERE e.created_at < ?1"
+    " AND e.id < (SELECT MAX(id) FROM events)"
+    " AND e.id <= (SELECT event_id FROM webhook_cursor WHERE id = 1)"
+    " AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.state = 'pending' AND d.event_id = e.id)"
+    " ORDER BY e.created_at LIMIT ?2)"};
+inline constexpr Sql kProxyExpireBatch{"proxy_expire_batch",
+    "DELETE FROM proxy_updates WHERE rowid IN (SELECT rowid FROM proxy_updates WHERE created_at < ?1"
+    " ORDER BY created_at LIMIT ?2)"};
+
+// Desk meta. Inserting keeps a value another connection stored first.
+inline constexpr Sql kMetaGet{"desk_meta_get", "SELECT value FROM desk_meta WHERE meta_key = ?1"};
+inline constexpr Sql kMetaInsert{"desk_meta_insert",
+    "INSERT INTO desk_meta(meta_key, value) VALUES (?1, ?2) ON CONFLICT(meta_key) DO NOTHING"};
 // clang-format on
 
 }  // namespace topicdesk::store::sqlite_sql

@@ -4,7 +4,11 @@
 #include <chrono>
 #include <unordered_set>
 
+#include <fmt/format.h>
+#include <openssl/rand.h>
+
 #include "store/migrations/migrations.h"
+#include "store/sqlite/database_files.h"
 
 namespace topicdesk::store {
 namespace sql = sqlite_sql;
@@ -89,13 +93,55 @@ ConnectionRecord read_connection(const Query& q) {
 }  // namespace
 
 constexpr int kCheckpointEveryMs = 200;
+// How long a statement waits for another connection's write lock before failing with a
+// kBusy StoreError: short, so a held lock never stalls the event loop; callers retry the
+// unit of work with backoff (store_error.h).
+constexpr int kBusyTimeoutMs = 150;
 
-SqliteStore::SqliteStore(const std::string& path) : db_(path) {
+namespace {
+
+bool is_file(const std::string& path) { return path != ":memory:" && !path.empty(); }
+
+// Runs before the database is opened: its folder and file exist with private modes, and a
+// desk holds the instance lock before it touches the database (migrations included).
+std::unique_ptr<InstanceLock> prepare_files(const std::string& path, OpenAs as) {
+  if (!is_file(path)) return nullptr;
+  prepare_database_files(path);
+  if (as == OpenAs::kTool) return nullptr;
+  return std::make_unique<InstanceLock>(path);
+}
+
+}  // namespace
+
+SqliteStore::SqliteStore(const std::string& path, OpenAs as)
+    : instance_lock_(prepare_files(path, as)), db_(path) {
   apply_pragmas();
-  if (path != ":memory:" && !path.empty()) {
+  if (is_file(path)) {
     db_.exec_script("PRAGMA wal_autocheckpoint = 0;", "pragmas");  // the checkpointer's job now
+    restrict_database_files(path);
     checkpointer_ = std::make_unique<WalCheckpointer>(path, kCheckpointEveryMs);
   }
+}
+
+void SqliteStore::fail_commits(const FaultPlan& plan) {
+  Lock lock(mutex_);
+  db_.set_fault_plan(plan);
+}
+
+std::int64_t SqliteStore::commits() {
+  Lock lock(mutex_);
+  return db_.commits();
+}
+
+std::int64_t SqliteStore::commits_failed() {
+  Lock lock(mutex_);
+  return db_.commits_failed();
+}
+
+SqliteStore& sqlite_store(Store& store) {
+  auto* sqlite = dynamic_cast<SqliteStore*>(&store);
+  if (sqlite == nullptr) throw std::invalid_argument("sqlite_store: this store is not an SQLite store");
+  return *sqlite;
 }
 
 void SqliteStore::apply_pragmas() {
@@ -107,9 +153,9 @@ void SqliteStore::apply_pragmas() {
       "PRAGMA journal_mode = WAL;"
       "PRAGMA synchronous = NORMAL;"
       "PRAGMA foreign_keys = ON;"
-      "PRAGMA busy_timeout = 5000;"
       "PRAGMA temp_store = MEMORY;",
       "pragmas");
+  db_.exec_script(fmt::format("PRAGMA busy_timeout = {};", kBusyTimeoutMs), "pragmas");
 }
 
 void SqliteStore::migrate() {
@@ -495,26 +541,108 @@ std::int64_t SqliteStore::append_event(ConnectionId id, DialogId dialog, const s
   return event_id;
 }
 
+// Retention ---------------------------------------------------------------------------------
+
+namespace {
+constexpr int kPurgeBatchRows = 500;
+
+std::int64_t delete_batch(SqliteDb& db, const sql::Sql& statement, UnixMillis before, int max_rows) {
+  auto q = db.query(statement);
+  q.bind_all(before, max_rows).run();
+  return q.changes();
+}
+}  // namespace
+
 std::int64_t SqliteStore::purge_finished(UnixMillis before) {
+  std::int64_t removed = 0;
+  for (std::int64_t batch = 0; (batch = purge_finished_batch(before, kPurgeBatchRows)) > 0;) removed += batch;
+  return removed;
+}
+
+std::int64_t SqliteStore::purge_finished_batch(UnixMillis before, int max_rows) {
   Lock lock(mutex_);
   std::int64_t removed = 0;
+  if (max_rows <= 0) return 0;
   transaction([&] {
-    auto inbox = db_.query(sql::kPurgeInbox);
-    inbox.bind(before).run();
-    removed += inbox.changes();
-    auto outbox = db_.query(sql::kPurgeOutbox);
-    outbox.bind(before).run();
-    removed += outbox.changes();
-    db_.run(sql::kPurgeWebhookAttempts, before);  // counted with their deliveries
-    auto deliveries = db_.query(sql::kPurgeWebhookDeliveries);
-    deliveries.bind(before).run();
-    removed += deliveries.changes();
+    removed += delete_batch(db_, sql::kPurgeInboxBatch, before, max_rows);
+    if (removed < max_rows) removed += delete_batch(db_, sql::kPurgeOutboxBatch, before, max_rows - removed);
+    if (removed >= max_rows) return;
+    std::vector<std::int64_t> deliveries;
+    {
+      auto q = db_.query(sql::kFinishedDeliveries);
+      q.bind_all(before, static_cast<std::int64_t>(max_rows - removed));
+      while (q.step()) deliveries.push_back(q.int64(0));
+    }
+    for (auto id : deliveries) {
+      db_.run(sql::kDeleteDeliveryAttempts, id);  // counted with their delivery
+      db_.run(sql::kDeleteDelivery, id);
+    }
+    removed += static_cast<std::int64_t>(deliveries.size());
   });
   return removed;
 }
 
-std::unique_ptr<Store> open_sqlite(const std::string& path) {
-  auto store = std::make_unique<SqliteStore>(path);
+std::int64_t SqliteStore::purge_events_batch(UnixMillis before, int max_rows) {
+  Lock lock(mutex_);
+  if (max_rows <= 0) return 0;
+  return delete_batch(db_, sql::kPurgeEventsBatch, before, max_rows);  // one statement: its own unit
+}
+
+std::int64_t SqliteStore::proxy_expire_batch(UnixMillis before, int max_rows) {
+  Lock lock(mutex_);
+  if (max_rows <= 0) return 0;
+  return delete_batch(db_, sql::kProxyExpireBatch, before, max_rows);
+}
+
+// Desk meta --------------------------------------------------------------------------------
+
+namespace {
+
+constexpr const char* kInstallSecretKey = "install_secret";
+
+std::string random_hex(std::size_t bytes) {
+  std::vector<unsigned char> raw(bytes);
+  if (RAND_bytes(raw.data(), static_cast<int>(raw.size())) != 1) {
+    throw StoreError("install_secret: the system's random generator failed (OpenSSL RAND_bytes)",
+                     StoreError::Kind::kOther);
+  }
+  std::string out;
+  out.reserve(bytes * 2);
+  for (unsigned char b : raw) out += fmt::format("{:02x}", b);
+  return out;
+}
+
+}  // namespace
+
+std::string SqliteStore::install_secret() {
+  Lock lock(mutex_);
+  if (!install_secret_.empty()) return install_secret_;
+  const bool own_unit = transaction_depth_ == 0;
+  std::string secret;
+  bool stored_before = false;
+  transaction([&] {
+    {
+      auto found = db_.query(sql::kMetaGet);
+      found.bind(kInstallSecretKey);
+      if (found.step()) {
+        secret = found.text(0);
+        stored_before = true;
+        return;
+      }
+    }
+    db_.run(sql::kMetaInsert, kInstallSecretKey, random_hex(32));
+    auto stored = db_.query(sql::kMetaGet);
+    stored.bind(kInstallSecretKey);
+    if (!stored.step()) throw StoreError("sqlite install_secret: missing after insert");
+    secret = stored.text(0);
+  });
+  // A secret created inside a caller's transaction may still roll back: cache it only once committed.
+  if (stored_before || own_unit) install_secret_ = secret;
+  return secret;
+}
+
+std::unique_ptr<Store> open_sqlite(const std::string& path, OpenAs as) {
+  auto store = std::make_unique<SqliteStore>(path, as);
   store->migrate();
   return store;
 }

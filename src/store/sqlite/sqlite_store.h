@@ -1,10 +1,13 @@
 // The Store on SQLite: one file in WAL mode, one connection guarded by a recursive mutex,
-// every statement prepared once and reused.
+// every statement prepared once and reused. Implements every concern interface of store.h;
+// the sources are split by concern (sqlite_store_*.cpp), the SQL lives in sqlite_sql.h and
+// sql_*.h as named statements.
 #pragma once
 #include <memory>
 #include <mutex>
 #include <string>
 
+#include "store/sqlite/database_files.h"
 #include "store/sqlite/sqlite_db.h"
 #include "store/sqlite/wal_checkpointer.h"
 #include "store/store.h"
@@ -13,12 +16,21 @@ namespace topicdesk::store {
 
 class SqliteStore final : public Store {
  public:
-  explicit SqliteStore(const std::string& path);
+  // See open_sqlite (store.h): files, modes, the instance lock. Does not migrate.
+  explicit SqliteStore(const std::string& path, OpenAs as = OpenAs::kDesk);
 
+  // Test-only fault injection (FaultPlan in sqlite_db.h): makes chosen commits fail as a
+  // failing disk would; commits() counts every commit so a test can fail each step in turn.
+  void fail_commits(const FaultPlan& plan);
+  std::int64_t commits();
+  std::int64_t commits_failed();
+
+  // UnitOfWork, SchemaStore (sqlite_store.cpp)
   void migrate() override;
   int schema_version() override;
   void transaction(const std::function<void()>& body) override;
 
+  // ConnectionStore, UserStore, DialogStore, MessageLinkStore (sqlite_store.cpp)
   ConnectionId ensure_connection(const std::string& name, UserId bot_id, ChatId group_id) override;
   std::optional<ConnectionRecord> connection(ConnectionId id) override;
   std::vector<ConnectionRecord> connections() override;
@@ -41,6 +53,7 @@ class SqliteStore final : public Store {
   std::optional<MessageLink> link_by_user_message(DialogId dialog, MessageId user_message_id) override;
   std::optional<MessageLink> link_by_group_message(ChatId group_id, MessageId group_message_id) override;
 
+  // InboxStore, OutboxStore, TimerStore (sqlite_store.cpp)
   bool inbox_add(ConnectionId id, std::int64_t update_id, const std::string& payload) override;
   std::vector<InboxEntry> inbox_pending(ConnectionId id, int limit) override;
   void inbox_done(std::int64_t entry_id) override;
@@ -60,19 +73,26 @@ class SqliteStore final : public Store {
   std::vector<Timer> timers_due(UnixMillis now, int limit) override;
   void timer_delete(std::int64_t timer_id) override;
 
+  // EventStore (appending here, reading in sqlite_store_integrations.cpp)
   std::int64_t append_event(ConnectionId id, DialogId dialog, const std::string& type,
                             const std::string& payload, UnixMillis now) override;
 
+  // RetentionStore (sqlite_store.cpp)
   std::int64_t purge_finished(UnixMillis before) override;
+  std::int64_t purge_finished_batch(UnixMillis before, int max_rows) override;
+  std::int64_t purge_events_batch(UnixMillis before, int max_rows) override;
+  std::int64_t proxy_expire_batch(UnixMillis before, int max_rows) override;
 
-  // --- Topics API (issue 5): sqlite_store_api.cpp ---
+  // DeskMetaStore (sqlite_store.cpp)
+  std::string install_secret() override;
+
+  // ApiKeyStore and DialogStore's pages (sqlite_store_api.cpp)
   void set_api_key_hash(ConnectionId id, const std::string& key_hash, UnixMillis now) override;
   std::vector<ApiKeyRecord> api_keys() override;
   std::vector<DialogWithUser> dialogs_page(ConnectionId id, std::optional<DialogStatus> status, DialogId after_id,
                                            int limit) override;
-  // --- end Topics API (issue 5) ---
 
-  // --- Integrations (issue 5): hooks (sqlite_store_integrations.cpp) ---
+  // UserLinkStore, EventStore's reading, WebhookStore (sqlite_store_integrations.cpp)
   std::optional<std::string> user_link(ConnectionId id, UserId user_id) override;
   void set_user_link(ConnectionId id, UserId user_id, const std::string& account) override;
   std::vector<std::pair<std::string, std::string>> user_fields(ConnectionId id, UserId user_id) override;
@@ -88,9 +108,8 @@ class SqliteStore final : public Store {
   void webhook_give_up(const WebhookAttempt& attempt) override;
   std::vector<WebhookUrlStatus> webhook_status() override;
   std::vector<WebhookAttempt> webhook_attempts(std::int64_t delivery_id) override;
-  // --- end Integrations (issue 5): hooks ---
 
-  // --- Bot API proxy (issue 4): sqlite_store_proxy.cpp ---
+  // ProxyStore (sqlite_store_proxy.cpp)
   bool proxy_update_add(ConnectionId id, const ProxyUpdate& update, UnixMillis now) override;
   std::vector<ProxyUpdate> proxy_updates(ConnectionId id, std::int64_t from_id, int limit) override;
   void proxy_confirm(ConnectionId id, std::int64_t below_id) override;
@@ -98,7 +117,6 @@ class SqliteStore final : public Store {
   ProxyBacklog proxy_backlog(ConnectionId id) override;
   std::optional<ProxyWebhook> proxy_webhook(ConnectionId id) override;
   void proxy_set_webhook(ConnectionId id, const std::optional<ProxyWebhook>& webhook) override;
-  // --- end Bot API proxy (issue 4) ---
 
  private:
   void apply_pragmas();
@@ -108,9 +126,15 @@ class SqliteStore final : public Store {
   std::vector<Dialog> all_dialogs(Query& query);
 
   std::recursive_mutex mutex_;
+  std::unique_ptr<InstanceLock> instance_lock_;  // a desk's file only; taken before db_ opens
   SqliteDb db_;
   int transaction_depth_ = 0;  // >0 while transaction() runs a body; nested calls join it
   std::unique_ptr<WalCheckpointer> checkpointer_;  // files only; ":memory:" has no WAL
+  std::string install_secret_;  // cached once known to be stored
 };
+
+// The SQLite store behind `store` (for its test-only fault plan); std::invalid_argument if it
+// is another backend.
+SqliteStore& sqlite_store(Store& store);
 
 }  // namespace topicdesk::store

@@ -1,4 +1,4 @@
-// The Topics API's part of the SQLite store (issue 5): API key hashes and dialog pages.
+// SqliteStore: API key hashes (ApiKeyStore) and dialog pages (DialogStore) for the Topics API.
 #include "store/sqlite/sql_api.h"
 #include "store/sqlite/sqlite_store.h"
 

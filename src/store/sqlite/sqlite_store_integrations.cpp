@@ -1,4 +1,4 @@
-// SqliteStore, integrations (issue 5, hooks part): user links, custom fields, event reading
+// SqliteStore, integrations: user links, custom fields (UserLinkStore), event reading
 // and webhook delivery state.
 #include <algorithm>
 #include <chrono>

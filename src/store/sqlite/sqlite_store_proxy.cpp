@@ -1,4 +1,4 @@
-// The Bot API proxy's part of the SQLite store (issue 4): the program's update queue and webhook.
+// SqliteStore: the Bot API proxy's state (ProxyStore), the program's update queue and webhook.
 #include "store/sqlite/sql_proxy.h"
 #include "store/sqlite/sqlite_store.h"
 

@@ -17,7 +17,7 @@ std::string new_sqlite_file() {
 }
 
 void remove_sqlite_file(const std::string& path) {
-  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
+  for (const char* suffix : {"", "-wal", "-shm", ".lock"}) std::filesystem::remove(path + suffix);
 }
 
 }  // namespace

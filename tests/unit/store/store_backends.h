@@ -1,6 +1,9 @@
-// The Store backends the contract suite runs against. A PostgreSQL store joins by adding a
-// Backend to all_backends() in store_backends.cpp; every test then runs on it too.
+// The Store backends the contract suite runs against, and the fixture every contract test
+// uses. A PostgreSQL store joins by adding a Backend to all_backends() in store_backends.cpp;
+// every suite (one per concern interface, *_store_test.cpp) then runs on it too.
 #pragma once
+#include <gtest/gtest.h>
+
 #include <functional>
 #include <memory>
 #include <ostream>
@@ -24,4 +27,61 @@ std::vector<Backend> all_backends();
 
 inline void PrintTo(const Backend& backend, std::ostream* out) { *out << backend.name; }
 
+inline constexpr ChatId kGroup = -1001000000001;
+inline constexpr ChatId kOtherGroup = -1001000000002;
+
+// A fresh store of the backend under test with one connection ("support", group kGroup).
+class StoreContract : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    location_ = GetParam().new_location();
+    store_ = GetParam().open(location_);
+    conn_ = store_->ensure_connection("support", 111, kGroup);
+  }
+  void TearDown() override {
+    store_.reset();
+    GetParam().remove(location_);
+  }
+
+  void reopen() {
+    store_.reset();
+    store_ = GetParam().open(location_);
+  }
+
+  OutboxJob job(const std::string& queue, int priority = 5, UnixMillis not_before = 0,
+                const std::string& kind = "copy") {
+    OutboxJob j;
+    j.connection_id = conn_;
+    j.queue_key = queue;
+    j.priority = priority;
+    j.kind = kind;
+    j.payload = R"({"q":")" + queue + R"("})";
+    j.not_before = not_before;
+    return j;
+  }
+
+  std::vector<std::int64_t> ready_ids(UnixMillis now, int limit = 100,
+                                      const std::vector<std::int64_t>& in_flight = {}) {
+    std::vector<std::int64_t> ids;
+    for (const auto& j : store_->outbox_ready(now, limit, in_flight)) ids.push_back(j.id);
+    return ids;
+  }
+
+  static std::vector<DialogId> ids(const std::vector<Dialog>& dialogs) {
+    std::vector<DialogId> out;
+    for (const auto& d : dialogs) out.push_back(d.id);
+    return out;
+  }
+
+  std::string location_;
+  std::unique_ptr<Store> store_;
+  ConnectionId conn_ = 0;
+};
+
 }  // namespace topicdesk::store::test_support
+
+// Runs the suite `fixture` (a subclass of StoreContract) on every backend.
+#define TD_STORE_CONTRACT_SUITE(fixture)                                                          \
+  INSTANTIATE_TEST_SUITE_P(Backends, fixture,                                                     \
+                           ::testing::ValuesIn(::topicdesk::store::test_support::all_backends()), \
+                           [](const auto& info) { return info.param.name; })

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/unit/telegram/fake_bot_api_server.h"
+#include <boost/json.hpp>
 
 namespace topicdesk::telegram {
 namespace {

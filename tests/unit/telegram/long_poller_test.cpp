@@ -7,6 +7,7 @@
 
 #include "telegram/bot_api_client.h"
 #include "tests/unit/telegram/fake_bot_api_server.h"
+#include <boost/json.hpp>
 
 namespace topicdesk::telegram {
 namespace {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <boost/json.hpp>
 
 namespace topicdesk::telegram {
 namespace {

@@ -5,6 +5,8 @@
 
 #include "telegram/tdlib/td_auth.h"
 #include "tests/unit/telegram/tdlib/td_harness.h"
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 
 namespace topicdesk::telegram::tdlib {
 namespace {

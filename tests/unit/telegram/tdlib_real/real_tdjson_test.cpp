@@ -11,6 +11,8 @@
 #include "telegram/tdlib/td_client.h"
 #include "telegram/tdlib/td_library.h"
 #include "telegram/tdlib/td_runtime.h"
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 
 namespace topicdesk::telegram::tdlib {
 namespace {

@@ -1,12 +1,15 @@
-#include "store/store.h"
+#include "store/dialog_store.h"
 
 namespace topicdesk::store {
 
 const char* to_string(DialogStatus status) {
   switch (status) {
-    case DialogStatus::kUserAnswered: return "user_answered";
-    case DialogStatus::kSupportAnswered: return "support_answered";
-    case DialogStatus::kClosed: return "closed";
+    case DialogStatus::kUserAnswered:
+      return "user_answered";
+    case DialogStatus::kSupportAnswered:
+      return "support_answered";
+    case DialogStatus::kClosed:
+      return "closed";
   }
   return "unknown";
 }

@@ -1,0 +1,39 @@
+// StoreError: how every Store implementation reports a database failure (not bad input).
+//
+// The kind tells callers whether trying again can help:
+//   kBusy     another connection holds the database's write lock. SQLite waits only a short
+//             busy timeout (kBusyTimeoutMs in sqlite/sqlite_store.cpp, 150 ms) before giving up,
+//             so a held lock never stalls the event loop for seconds; the caller retries the
+//             whole unit of work with backoff.
+//   kStorage  the disk is full, an I/O error, no memory, a read-only file system: transient
+//             from the desk's point of view (an operator frees space, the disk comes back);
+//             retry with a longer backoff and tell the operator.
+//   kOther    a constraint violation, a corrupt database, a bug: retrying the same work fails
+//             the same way.
+// A failed call inside transaction() rolls the whole unit back; nothing of it is kept.
+#pragma once
+#include <stdexcept>
+#include <string>
+
+namespace topicdesk::store {
+
+class StoreError : public std::runtime_error {
+ public:
+  enum class Kind { kBusy, kStorage, kOther };
+
+  // `what` names the operation and the database's message.
+  explicit StoreError(const std::string& what, Kind kind = Kind::kOther)
+      : std::runtime_error(what), kind_(kind) {}
+  explicit StoreError(const char* what, Kind kind = Kind::kOther) : std::runtime_error(what), kind_(kind) {}
+
+  Kind kind() const { return kind_; }
+  // kBusy or kStorage: the same work may succeed later.
+  bool transient() const { return kind_ != Kind::kOther; }
+
+ private:
+  Kind kind_;
+};
+
+const char* to_string(StoreError::Kind kind);  // "busy", "storage", "other"
+
+}  // namespace topicdesk::store

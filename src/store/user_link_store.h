@@ -1,0 +1,28 @@
+// What operators attach to a user: a linked external account (/link) and custom fields
+// (/set key=value), per connection.
+#pragma once
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/ids.h"
+
+namespace topicdesk::store {
+
+using core::ConnectionId;
+using core::UserId;
+
+class UserLinkStore {
+ public:
+  virtual ~UserLinkStore() = default;
+  // An external account id per user; several users may share one. Setting "" clears it.
+  virtual std::optional<std::string> user_link(ConnectionId id, UserId user_id) = 0;
+  virtual void set_user_link(ConnectionId id, UserId user_id, const std::string& account) = 0;
+  // Custom fields ordered by key; setting a value "" deletes the field.
+  virtual std::vector<std::pair<std::string, std::string>> user_fields(ConnectionId id, UserId user_id) = 0;
+  virtual void set_user_field(ConnectionId id, UserId user_id, const std::string& key,
+                              const std::string& value) = 0;
+};
+
+}  // namespace topicdesk::store

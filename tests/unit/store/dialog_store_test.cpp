@@ -1,0 +1,193 @@
+// The Store contract, UserStore and DialogStore: profiles, dialogs, AUTOCLOSE candidates, pages.
+// Every backend must pass it unchanged (store_backends.h).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "store_backends.h"
+
+namespace topicdesk::store {
+namespace {
+
+using test_support::kGroup;
+using test_support::kOtherGroup;
+using test_support::StoreContract;
+using ::testing::ElementsAre;
+
+class UserStoreContract : public StoreContract {};
+
+TEST_P(UserStoreContract, UpsertUserKeepsLatestProfileButNotAnEmptyPhone) {
+  core::Person ann{500, false, "Ann", "Lee", "ann", "en", "+100"};
+  store_->upsert_user(conn_, ann, 1);
+  ann.first_name = "Anna";
+  ann.phone.clear();
+  store_->upsert_user(conn_, ann, 2);
+  auto seen = store_->user(conn_, 500);
+  ASSERT_TRUE(seen);
+  EXPECT_EQ(seen->first_name, "Anna");
+  EXPECT_EQ(seen->last_name, "Lee");
+  EXPECT_EQ(seen->username, "ann");
+  EXPECT_EQ(seen->language_code, "en");
+  EXPECT_EQ(seen->phone, "+100");
+  EXPECT_FALSE(store_->user(conn_, 501));
+  auto other = store_->ensure_connection("other", 1, kGroup);
+  EXPECT_FALSE(store_->user(other, 500)) << "users are per connection";
+}
+
+TD_STORE_CONTRACT_SUITE(UserStoreContract);
+
+class DialogStoreContract : public StoreContract {};
+
+TEST_P(DialogStoreContract, CreateDialogStartsUserAnsweredAndIsOnePerUser) {
+  auto d = store_->create_dialog(conn_, 500, kGroup, 1000);
+  EXPECT_GT(d.id, 0);
+  EXPECT_EQ(d.connection_id, conn_);
+  EXPECT_EQ(d.user_id, 500);
+  EXPECT_EQ(d.group_id, kGroup);
+  EXPECT_EQ(d.thread_id, 0);
+  EXPECT_EQ(d.status, DialogStatus::kUserAnswered);
+  EXPECT_EQ(d.created_at, 1000);
+  EXPECT_EQ(d.status_changed_at, 1000);
+  EXPECT_FALSE(d.banned);
+
+  auto again = store_->create_dialog(conn_, 500, kGroup, 2000);
+  EXPECT_EQ(again.id, d.id);
+  EXPECT_EQ(again.created_at, 1000);
+  EXPECT_EQ(store_->dialog_by_user(conn_, 500)->id, d.id);
+  EXPECT_FALSE(store_->dialog_by_user(conn_, 501));
+  EXPECT_FALSE(store_->dialog(d.id + 100));
+}
+
+TEST_P(DialogStoreContract, UpdateDialogWritesEveryField) {
+  auto d = store_->create_dialog(conn_, 500, kGroup, 1000);
+  d.thread_id = 77;
+  d.status = DialogStatus::kSupportAnswered;
+  d.banned = true;
+  d.user_blocked_bot = true;
+  d.pseudonym = "Blue Fox";
+  d.topic_title = "Ann Lee #500";
+  d.last_user_message_at = 1100;
+  d.last_operator_reply_at = 1200;
+  d.status_changed_at = 1300;
+  store_->update_dialog(d);
+  auto back = store_->dialog(d.id);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->thread_id, 77);
+  EXPECT_EQ(back->status, DialogStatus::kSupportAnswered);
+  EXPECT_TRUE(back->banned);
+  EXPECT_TRUE(back->user_blocked_bot);
+  EXPECT_EQ(back->pseudonym, "Blue Fox");
+  EXPECT_EQ(back->topic_title, "Ann Lee #500");
+  EXPECT_EQ(back->last_user_message_at, 1100);
+  EXPECT_EQ(back->last_operator_reply_at, 1200);
+  EXPECT_EQ(back->status_changed_at, 1300);
+  EXPECT_EQ(back->created_at, 1000);
+}
+
+TEST_P(DialogStoreContract, DialogByThreadFindsTheTopicInItsGroupOnly) {
+  auto d = store_->create_dialog(conn_, 500, kGroup, 1000);
+  EXPECT_FALSE(store_->dialog_by_thread(kGroup, 0)) << "no topic yet";
+  d.thread_id = 77;
+  store_->update_dialog(d);
+  EXPECT_EQ(store_->dialog_by_thread(kGroup, 77)->id, d.id);
+  EXPECT_FALSE(store_->dialog_by_thread(kOtherGroup, 77));
+  EXPECT_FALSE(store_->dialog_by_thread(kGroup, 78));
+}
+
+TEST_P(DialogStoreContract, TwoConnectionsSharingAGroupHaveSeparateDialogsAndTopics) {
+  auto sales = store_->ensure_connection("sales", 222, kGroup);
+  auto a = store_->create_dialog(conn_, 500, kGroup, 1);
+  auto b = store_->create_dialog(sales, 500, kGroup, 1);
+  EXPECT_NE(a.id, b.id);
+  a.thread_id = 10;
+  b.thread_id = 11;
+  store_->update_dialog(a);
+  store_->update_dialog(b);
+  EXPECT_EQ(store_->dialog_by_thread(kGroup, 10)->connection_id, conn_);
+  EXPECT_EQ(store_->dialog_by_thread(kGroup, 11)->connection_id, sales);
+  b.thread_id = 10;
+  EXPECT_THROW(store_->update_dialog(b), StoreError) << "one dialog per topic";
+}
+
+TEST_P(DialogStoreContract, DialogForUnknownConnectionIsRejected) {
+  EXPECT_THROW(store_->create_dialog(conn_ + 100, 500, kGroup, 1), StoreError);
+}
+
+TEST_P(DialogStoreContract, DialogsByStatusWaitingSinceAndCounts) {
+  auto set_status = [&](UserId user, DialogStatus status, UnixMillis changed) {
+    auto d = store_->create_dialog(conn_, user, kGroup, 1);
+    d.status = status;
+    d.status_changed_at = changed;
+    store_->update_dialog(d);
+    return d.id;
+  };
+  auto open1 = set_status(1, DialogStatus::kUserAnswered, 50);
+  auto wait_old = set_status(2, DialogStatus::kSupportAnswered, 100);
+  auto wait_new = set_status(3, DialogStatus::kSupportAnswered, 300);
+  set_status(4, DialogStatus::kClosed, 10);
+  set_status(5, DialogStatus::kClosed, 20);
+  auto other = store_->ensure_connection("other", 1, kOtherGroup);
+  auto foreign = store_->create_dialog(other, 9, kOtherGroup, 1);
+  foreign.status = DialogStatus::kSupportAnswered;
+  store_->update_dialog(foreign);
+
+  auto ids = [](const std::vector<Dialog>& dialogs) {
+    std::vector<DialogId> out;
+    for (const auto& d : dialogs) out.push_back(d.id);
+    return out;
+  };
+  EXPECT_THAT(ids(store_->dialogs_with_status(conn_, DialogStatus::kUserAnswered, 10)), ElementsAre(open1));
+  EXPECT_THAT(ids(store_->dialogs_with_status(conn_, DialogStatus::kSupportAnswered, 10)),
+              ElementsAre(wait_old, wait_new));
+  EXPECT_EQ(store_->dialogs_with_status(conn_, DialogStatus::kClosed, 1).size(), 1u);
+  EXPECT_THAT(ids(store_->dialogs_waiting_since(conn_, 200, 10)), ElementsAre(wait_old));
+  EXPECT_THAT(ids(store_->dialogs_waiting_since(conn_, 301, 10)), ElementsAre(wait_old, wait_new));
+  EXPECT_THAT(ids(store_->dialogs_waiting_since(conn_, 100, 10)), ElementsAre()) << "strictly before";
+
+  auto counts = store_->count_dialogs(kGroup);
+  EXPECT_EQ(counts.user_answered, 1);
+  EXPECT_EQ(counts.support_answered, 2);
+  EXPECT_EQ(counts.closed, 2);
+  EXPECT_EQ(store_->count_dialogs(kOtherGroup).support_answered, 1);
+  EXPECT_EQ(store_->count_dialogs(-5).user_answered, 0);
+}
+
+TEST_P(DialogStoreContract, WaitingSinceCountsFromTheLastOperatorReply) {
+  auto waiting = [&](UserId user, UnixMillis changed, UnixMillis replied) {
+    auto d = store_->create_dialog(conn_, user, kGroup, 1);
+    d.status = DialogStatus::kSupportAnswered;
+    d.status_changed_at = changed;
+    d.last_operator_reply_at = replied;
+    store_->update_dialog(d);
+    return d.id;
+  };
+  auto due = waiting(1, 100, 150);
+  waiting(2, 100, 1000);  // answered again recently
+  waiting(3, 100, 999);   // replied exactly at the cut-off: not before it
+  auto due_no_reply = waiting(4, 200, 0);
+  EXPECT_THAT(ids(store_->dialogs_waiting_since(conn_, 999, 10)), ElementsAre(due, due_no_reply));
+}
+
+// AUTOCLOSE asks for batches of 500: dialogs answered again recently must not fill the batch
+// ahead of the ones that are due behind them.
+TEST_P(DialogStoreContract, WaitingSinceLimitCountsOnlyDueDialogs) {
+  constexpr int kRecentlyAnswered = 520;
+  constexpr int kDue = 30;
+  std::vector<DialogId> due;
+  store_->transaction([&] {
+    for (int i = 0; i < kRecentlyAnswered + kDue; ++i) {
+      auto d = store_->create_dialog(conn_, 1000 + i, kGroup, 1);
+      d.status = DialogStatus::kSupportAnswered;
+      d.status_changed_at = 100 + i;  // the recently answered ones are the oldest by status
+      d.last_operator_reply_at = i < kRecentlyAnswered ? 50'000 : 200 + i;
+      store_->update_dialog(d);
+      if (i >= kRecentlyAnswered) due.push_back(d.id);
+    }
+  });
+  auto batch = ids(store_->dialogs_waiting_since(conn_, 10'000, 500));
+  EXPECT_EQ(batch, due);
+}
+
+TD_STORE_CONTRACT_SUITE(DialogStoreContract);
+
+}  // namespace
+}  // namespace topicdesk::store

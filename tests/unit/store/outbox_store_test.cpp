@@ -1,0 +1,110 @@
+// The Store contract, OutboxStore: per-destination queues, priorities, retries and failures.
+// Every backend must pass it unchanged (store_backends.h).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "store_backends.h"
+
+namespace topicdesk::store {
+namespace {
+
+using test_support::kGroup;
+using test_support::kOtherGroup;
+using test_support::StoreContract;
+using ::testing::ElementsAre;
+
+class OutboxStoreContract : public StoreContract {};
+
+TEST_P(OutboxStoreContract, OutboxReadyGivesOneHeadPerQueueByPriorityThenId) {
+  auto a1 = store_->outbox_add(job("chat:a", 5));
+  auto a2 = store_->outbox_add(job("chat:a", 1));  // urgent, but behind a1 in its queue
+  auto b1 = store_->outbox_add(job("chat:b", 5));
+  auto c1 = store_->outbox_add(job("chat:c", 1));
+  EXPECT_THAT(ready_ids(0), ElementsAre(c1, a1, b1));
+  EXPECT_THAT(ready_ids(0, 2), ElementsAre(c1, a1));
+
+  store_->outbox_done(a1);
+  EXPECT_THAT(ready_ids(0), ElementsAre(a2, c1, b1)) << "a2 is now a head, priority 1, lower id";
+  auto full = store_->outbox_ready(0, 1, {});
+  ASSERT_EQ(full.size(), 1u);
+  EXPECT_EQ(full[0].queue_key, "chat:a");
+  EXPECT_EQ(full[0].kind, "copy");
+  EXPECT_EQ(full[0].payload, R"({"q":"chat:a"})");
+  EXPECT_EQ(full[0].priority, 1);
+  EXPECT_EQ(full[0].connection_id, conn_);
+  EXPECT_GT(full[0].created_at, 0);
+}
+
+TEST_P(OutboxStoreContract, OutboxReadySkipsInFlightQueuesAndFutureJobs) {
+  auto a1 = store_->outbox_add(job("chat:a"));
+  store_->outbox_add(job("chat:a"));
+  auto b1 = store_->outbox_add(job("chat:b", 5, 1000));
+  auto c1 = store_->outbox_add(job("chat:c"));
+  EXPECT_THAT(ready_ids(999, 100, {a1}), ElementsAre(c1)) << "a busy, b not due";
+  EXPECT_THAT(ready_ids(1000, 1, {a1}), ElementsAre(b1)) << "limit counts only returned jobs";
+  EXPECT_THAT(ready_ids(1000, 100, {a1, b1, c1}), ElementsAre());
+  EXPECT_THAT(ready_ids(1000, 0), ElementsAre());
+}
+
+TEST_P(OutboxStoreContract, OutboxFutureHeadBlocksItsWholeQueue) {
+  auto a1 = store_->outbox_add(job("chat:a", 5, 500));
+  store_->outbox_add(job("chat:a", 5, 0));
+  EXPECT_THAT(ready_ids(100), ElementsAre()) << "order per destination is kept";
+  EXPECT_THAT(ready_ids(500), ElementsAre(a1));
+}
+
+TEST_P(OutboxStoreContract, OutboxRetryDelaysAndCountsAttempts) {
+  auto a1 = store_->outbox_add(job("chat:a"));
+  auto a2 = store_->outbox_add(job("chat:a"));
+  store_->outbox_retry(a1, 2000, "429 retry after 2");
+  EXPECT_THAT(ready_ids(1999), ElementsAre());
+  auto again = store_->outbox_ready(2000, 10, {});
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].id, a1);
+  EXPECT_EQ(again[0].attempts, 1);
+  EXPECT_EQ(again[0].not_before, 2000);
+  EXPECT_EQ(again[0].last_error, "429 retry after 2");
+  store_->outbox_retry(a1, 3000, "502");
+  EXPECT_EQ(store_->outbox_job(a1)->attempts, 2);
+  store_->outbox_done(a1);
+  EXPECT_THAT(ready_ids(0), ElementsAre(a2));
+}
+
+TEST_P(OutboxStoreContract, OutboxFailKeepsTheJobAndMovesTheQueueOn) {
+  auto a1 = store_->outbox_add(job("chat:a"));
+  auto a2 = store_->outbox_add(job("chat:a"));
+  store_->outbox_fail(a1, "400 Bad Request: chat not found");
+  EXPECT_THAT(ready_ids(0), ElementsAre(a2));
+  auto failed = store_->outbox_job(a1);
+  ASSERT_TRUE(failed);
+  EXPECT_EQ(failed->last_error, "400 Bad Request: chat not found");
+  store_->outbox_done(a1);  // late result for a failed job: ignored
+  store_->outbox_done(a2);
+  store_->outbox_done(a2);  // twice: ignored
+  EXPECT_THAT(ready_ids(0), ElementsAre());
+  EXPECT_FALSE(store_->outbox_job(a2 + 100));
+
+  auto stats = store_->outbox_stats();
+  EXPECT_EQ(stats.pending, 0);
+  EXPECT_EQ(stats.failed, 1);
+  EXPECT_EQ(stats.oldest_pending_created_at, 0);
+}
+
+TEST_P(OutboxStoreContract, OutboxStatsCountPendingAndOldest) {
+  auto early = job("chat:a");
+  early.created_at = 100;
+  store_->outbox_add(early);
+  auto late = job("chat:b");
+  late.created_at = 200;
+  auto late_id = store_->outbox_add(late);
+  store_->outbox_done(late_id);
+  auto stats = store_->outbox_stats();
+  EXPECT_EQ(stats.pending, 1);
+  EXPECT_EQ(stats.failed, 0);
+  EXPECT_EQ(stats.oldest_pending_created_at, 100);
+}
+
+TD_STORE_CONTRACT_SUITE(OutboxStoreContract);
+
+}  // namespace
+}  // namespace topicdesk::store
