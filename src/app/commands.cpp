@@ -66,8 +66,8 @@ int migrate_command(const std::string& config_path) {
   if (!loaded) return 2;
   try {
     auto store = store::open_sqlite(loaded->runtime.sqlite_path, store::OpenAs::kTool);  // applies migrations
-    std::cout << "database " << loaded->runtime.sqlite_path << " is at schema version " << store->schema_version()
-              << "\n";
+    std::cout << "database " << loaded->runtime.sqlite_path << " is at schema version "
+              << store->schema_version() << "\n";
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "migrate: " << e.what() << "\n";

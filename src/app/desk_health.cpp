@@ -15,17 +15,22 @@ constexpr ConnectionState kAllStates[] = {ConnectionState::kConnecting, Connecti
                                           ConnectionState::kTokenRejected, ConnectionState::kStopped};
 
 core::Metric& store_gauge() {
-  return core::Metrics::global().gauge("topicdesk_store_healthy", "1 while the store works, 0 while it fails");
+  return core::Metrics::global().gauge("topicdesk_store_healthy",
+                                       "1 while the store works, 0 while it fails");
 }
 
 }  // namespace
 
 const char* to_string(ConnectionState state) {
   switch (state) {
-    case ConnectionState::kConnecting: return "connecting";
-    case ConnectionState::kReady: return "ready";
-    case ConnectionState::kTokenRejected: return "token rejected";
-    case ConnectionState::kStopped: return "stopped";
+    case ConnectionState::kConnecting:
+      return "connecting";
+    case ConnectionState::kReady:
+      return "ready";
+    case ConnectionState::kTokenRejected:
+      return "token rejected";
+    case ConnectionState::kStopped:
+      return "stopped";
   }
   return "unknown";
 }
@@ -79,13 +84,25 @@ std::string DeskHealth::reason() const {
   return {};
 }
 
-http::Response DeskHealth::response() const {
-  json::object connections;
-  for (const auto& [name, entry] : connections_) connections[name] = to_string(entry.state);
-  json::object body{{"status", status()}};
-  if (auto why = reason(); !why.empty()) body["reason"] = why;
-  body["connections"] = std::move(connections);
-  return http::json_response(store_problem_ ? 503 : 200, body);
+http::Response DeskHealth::response(const http::Request& request) const {
+  const unsigned code = store_problem_ ? 503 : 200;
+  const std::string why = reason();
+  const std::string_view target = request.target();
+  const bool wants_json =
+      target.find("format=json") != std::string_view::npos ||
+      request[boost::beast::http::field::accept].find("application/json") != std::string_view::npos;
+  if (wants_json) {
+    json::object connections;
+    for (const auto& [name, entry] : connections_) connections[name] = to_string(entry.state);
+    json::object body{{"status", status()}};
+    if (!why.empty()) body["reason"] = why;
+    body["connections"] = std::move(connections);
+    return http::json_response(code, body);
+  }
+  std::string text = why.empty() ? status() : "degraded: " + why;
+  for (const auto& [name, entry] : connections_)
+    text += fmt::format("\n{}: {}", name, to_string(entry.state));
+  return http::text_response(code, text + "\n");
 }
 
 void DeskHealth::publish(const std::string& connection) const {

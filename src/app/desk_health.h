@@ -1,11 +1,14 @@
 // What /healthz and /metrics say about the running desk: the state of each connection and
 // whether the store works (docs/operations.md, "Health and readiness").
 //
-//   status "starting"  the HTTP server runs, some connection is still connecting     200
-//   status "ok"        every connection is ready and the store works                  200
-//   status "degraded"  the store fails (503: the desk cannot do its work), or a
-//                      connection gave up (its token was rejected, polling stopped):
-//                      200, since restarting the process fixes neither
+//   "starting"            the HTTP server runs, some connection is still connecting    200
+//   "ok"                  every connection is ready and the store works                 200
+//   "degraded: <reason>"  the store fails (503: the desk cannot do its work), or a
+//                         connection gave up (its token was rejected, polling stopped):
+//                         200, since restarting the process fixes neither
+//
+// The answer is text: that line, then one "<connection>: <state>" line per connection. With
+// ?format=json or Accept: application/json it is {"status","reason"?,"connections":{…}}.
 //
 // Not thread-safe: used on the desk's event loop (the server's strands run there too).
 #pragma once
@@ -34,8 +37,8 @@ class DeskHealth {
 
   std::string status() const;  // "starting", "ok", "degraded"
   std::string reason() const;  // why degraded; empty otherwise
-  // GET /healthz: {"status":…,"reason":…,"connections":{"shop":"ready",…}}; 503 while the store fails.
-  http::Response response() const;
+  // GET /healthz (text, or JSON when the request asks for it); 503 while the store fails.
+  http::Response response(const http::Request& request) const;
 
  private:
   struct Entry {

@@ -18,14 +18,16 @@ std::unique_ptr<ProxySupport> make_proxy_support(boost::asio::any_io_executor ex
 
 void add_proxy_routes(http::Server& server, ProxySupport& support,
                       std::function<bool(std::string_view token)> connecting) {
-  auto handler = [&support, connecting = std::move(connecting)](http::Request& request) -> asio::awaitable<http::Response> {
+  auto handler = [&support, connecting = std::move(connecting)](
+                     http::Request& request) -> asio::awaitable<http::Response> {
     std::string_view path = http::request_path(request);
     path.remove_prefix(path.starts_with("/file/bot") ? 9 : 4);
     if (connecting(path.substr(0, path.find('/')))) {
-      json::object answer{{"ok", false},
-                          {"error_code", 503},
-                          {"description", "Service Unavailable: the desk is still connecting to Telegram; retry"},
-                          {"parameters", json::object{{"retry_after", 5}}}};
+      json::object answer{
+          {"ok", false},
+          {"error_code", 503},
+          {"description", "Service Unavailable: the desk is still connecting to Telegram; retry"},
+          {"parameters", json::object{{"retry_after", 5}}}};
       co_return http::json_response(503, answer);
     }
     co_return co_await support.proxy->handle(request);

@@ -187,11 +187,12 @@ void Runtime::Impl::start_server() {
     if (cs.mode == Mode::kProxy) server_options.body_limit = kProxyBodyLimit;  // uploads pass through
   }
   server = std::make_unique<http::Server>(io.get_executor(), server_options);
-  server->health_check([this] { return health->response(); });
+  server->health_check([this](const http::Request& request) { return health->response(request); });
   for (const auto& cs : settings.connections) {
     if (cs.mode != Mode::kProxy || proxy_support) continue;
     proxy_support = make_proxy_support(io.get_executor(), *store, settings.api_base, *inbox);
-    add_proxy_routes(*server, *proxy_support, [this](std::string_view token) { return proxy_connecting(token); });
+    add_proxy_routes(*server, *proxy_support,
+                     [this](std::string_view token) { return proxy_connecting(token); });
   }
   if (auto st = server->start(); !st) throw std::runtime_error(st.error().message);
   server_running = true;
@@ -204,11 +205,11 @@ asio::awaitable<void> Runtime::Impl::bring_up(ConnectionRuntime& c) {
     co_return;
   }
   if (c.settings.transport == Transport::kWebhook) {
-    http::WebhookConnection wc{c.settings.name, c.settings.webhook_secret, c.parse_context,
-                               [this, conn = &c](std::vector<telegram::Incoming> batch) {
-                                 commit(*conn, std::move(batch));
-                               }};
-    if (auto st = http::add_webhook_route(*server, std::move(wc)); !st) throw std::runtime_error(st.error().message);
+    http::WebhookConnection wc{
+        c.settings.name, c.settings.webhook_secret, c.parse_context,
+        [this, conn = &c](std::vector<telegram::Incoming> batch) { commit(*conn, std::move(batch)); }};
+    if (auto st = http::add_webhook_route(*server, std::move(wc)); !st)
+      throw std::runtime_error(st.error().message);
   }
   if (c.settings.mode == Mode::kProxy) {
     proxy_support->proxy->add_connection({c.id, c.settings.name, c.settings.token, c.parse_context.bot_id,
@@ -233,9 +234,10 @@ asio::awaitable<bool> Runtime::Impl::connect(ConnectionRuntime& c) {
     me = co_await c.api->call("getMe", {});
     if (me.ok) break;
     if (me.error_code == 401 || me.error_code == 404) {
-      spdlog::critical("connection {}: Telegram rejected the bot token ({}); this connection stays off until the "
-                       "token is fixed and the desk restarted; the other connections go on",
-                       c.settings.name, telegram::redact_tokens(me.description));
+      spdlog::critical(
+          "connection {}: Telegram rejected the bot token ({}); this connection stays off until the "
+          "token is fixed and the desk restarted; the other connections go on",
+          c.settings.name, telegram::redact_tokens(me.description));
       health->set(c.settings.name, ConnectionState::kTokenRejected, telegram::redact_tokens(me.description));
       co_return false;
     }
@@ -247,7 +249,8 @@ asio::awaitable<bool> Runtime::Impl::connect(ConnectionRuntime& c) {
   if (stopping) co_return false;
   const auto bot_id = me.result.at("id").to_number<core::UserId>();
   const auto* username = me.result.as_object().if_contains("username");
-  for (backoff = 1s; !stopping; backoff = std::min<std::chrono::milliseconds>(backoff * 2, kConnectRetryMax)) {
+  for (backoff = 1s; !stopping;
+       backoff = std::min<std::chrono::milliseconds>(backoff * 2, kConnectRetryMax)) {
     try {
       c.id = store->ensure_connection(c.settings.name, bot_id, c.settings.group_id);
       break;
@@ -258,9 +261,13 @@ asio::awaitable<bool> Runtime::Impl::connect(ConnectionRuntime& c) {
   }
   if (stopping) co_return false;
   c.parse_context = telegram::ParseContext{bot_id, {c.settings.group_id}};
-  relay::ConnectionContext context{c.id, c.settings.name, bot_id,
-                                   username && username->is_string() ? std::string(username->as_string()) : "",
-                                   c.settings.group_id, c.settings.parameters};
+  relay::ConnectionContext context{
+      c.id,
+      c.settings.name,
+      bot_id,
+      username && username->is_string() ? std::string(username->as_string()) : "",
+      c.settings.group_id,
+      c.settings.parameters};
   context.account = c.settings.mode == Mode::kAccount;
   telegram::FloodLimits limits = settings.flood_limits;
   c.flood_journal = limits.journal = load_flood_journal(c);
@@ -277,7 +284,8 @@ asio::awaitable<bool> Runtime::Impl::connect(ConnectionRuntime& c) {
 // never ran).
 std::shared_ptr<telegram::FloodJournal> Runtime::Impl::load_flood_journal(const ConnectionRuntime& c) {
   const auto& limits = settings.flood_limits;
-  const int private_window = telegram::FloodJournal::private_window_ms(limits.chat_per_second, limits.chat_burst);
+  const int private_window =
+      telegram::FloodJournal::private_window_ms(limits.chat_per_second, limits.chat_burst);
   std::string saved;
   try {
     saved = store->state_get(c.id, kFloodJournalKey).value_or("");
@@ -352,7 +360,8 @@ void Runtime::Impl::start_integrations() {
     hook_connections.push_back({c->id, c->settings.name, c->settings.parameters});
   }
   integrations::add_topics_api(*server, *store, std::move(api_connections),
-                               {settings.api_rate_per_second, settings.api_burst}, [this] { dispatcher->notify(); });
+                               {settings.api_rate_per_second, settings.api_burst},
+                               [this] { dispatcher->notify(); });
   webhooks = integrations::start_webhooks(io.get_executor(), *store, std::move(hook_connections),
                                           [this] { dispatcher->notify(); });
 }
@@ -426,7 +435,8 @@ asio::awaitable<void> Runtime::Impl::run_housekeeping() {
       if (removed > 0) spdlog::info("purged {} finished inbox, outbox and webhook rows", removed);
       // Telegram keeps a bot's unconfirmed updates for 24 hours; so does the proxy for its program.
       const auto expired = store->proxy_expire(now - kKeepProxyUpdates.count());
-      if (expired > 0) spdlog::warn("proxy: dropped {} updates the bot's program did not fetch within 24 hours", expired);
+      if (expired > 0)
+        spdlog::warn("proxy: dropped {} updates the bot's program did not fetch within 24 hours", expired);
     } catch (const std::exception& e) {
       spdlog::error("housekeeping: {}", e.what());  // the next round tries again
     }

@@ -35,7 +35,8 @@ bool uses_tdlib(Mode mode);
 std::string session_directory(const RuntimeSettings& settings, const std::string& connection_name);
 
 // Store state keys (per connection) the desk writes and `doctor` reads.
-inline constexpr const char* kSessionStateKey = "td_session_state";    // "ready", "missing", "revoked", "error: …"
+inline constexpr const char* kSessionStateKey =
+    "td_session_state";  // "ready", "missing", "revoked", "error: …"
 inline constexpr const char* kSessionNoticeKey = "td_session_notice";  // the last problem posted in General
 inline constexpr const char* kAccountIdKey = "td_account_id";          // the account's user id, once known
 
@@ -76,7 +77,7 @@ class TdConnections {
 
  private:
   struct Shared;
-  boost::asio::awaitable<void> keep_alive(Session& session);  // open, go live, reopen when signed out
+  boost::asio::awaitable<void> keep_alive(Session& session);   // open, go live, reopen when signed out
   boost::asio::awaitable<std::string> open(Session& session);  // the state reached ("ready", …)
   boost::asio::awaitable<void> close(Session& session);
   void on_update(Session& session, const boost::json::object& update);

@@ -302,8 +302,8 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
 
 Server::Server(asio::any_io_executor executor, ServerOptions options)
     : impl_(std::make_shared<Impl>(std::move(executor), std::move(options))) {
-  route(Verb::get, "/healthz", [impl = impl_.get()](Request&) -> asio::awaitable<Response> {
-    co_return impl->health ? impl->health() : text_response(200, "ok");
+  route(Verb::get, "/healthz", [impl = impl_.get()](Request& request) -> asio::awaitable<Response> {
+    co_return impl->health ? impl->health(request) : text_response(200, "ok");
   });
   route(Verb::get, "/metrics", [](Request&) -> asio::awaitable<Response> {
     co_return text_response(200, core::Metrics::global().render_prometheus(), kPrometheusContentType);

@@ -59,7 +59,7 @@ class Server {
 
   // What GET /healthz answers; without one, 200 "ok". Called on the connection's strand for
   // each request. Set before start().
-  using HealthCheck = std::function<Response()>;
+  using HealthCheck = std::function<Response(const Request&)>;
   void health_check(HealthCheck check);
 
   // --- Topics API (issue 5): an area's own error shape ---

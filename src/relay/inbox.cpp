@@ -28,9 +28,10 @@ Inbox::~Inbox() {
 }
 
 void Inbox::add_connection(core::ConnectionId id, std::string name, Engine& engine) {
-  add_connection(id, std::move(name), [&engine](const std::vector<store::InboxEntry>& entries, core::UnixMillis now) {
-    engine.handle_inbox_batch(entries, now);
-  });
+  add_connection(id, std::move(name),
+                 [&engine](const std::vector<store::InboxEntry>& entries, core::UnixMillis now) {
+                   engine.handle_inbox_batch(entries, now);
+                 });
 }
 
 void Inbox::add_connection(core::ConnectionId id, std::string name, BatchHandler handler) {
@@ -162,7 +163,8 @@ void Inbox::handle_batch(Connection& c, const std::vector<store::InboxEntry>& en
     throw;
   } catch (const std::exception& e) {
     // Not the database: an entry the engine cannot handle. Find it, so the others go on.
-    spdlog::error("connection {}: an inbox batch failed ({}); handling its entries one by one", c.name, e.what());
+    spdlog::error("connection {}: an inbox batch failed ({}); handling its entries one by one", c.name,
+                  e.what());
     skip_failing_entries(c, entries);
   }
   handled_entries_ += static_cast<std::int64_t>(entries.size());

@@ -54,9 +54,9 @@ struct InboxOptions {
 };
 
 struct InboxHooks {
-  std::function<void()> handled;                            // a batch was handled: jobs may wait
+  std::function<void()> handled;                              // a batch was handled: jobs may wait
   std::function<void(const std::string& what)> store_failed;  // a store call failed
-  std::function<void()> store_ok;                           // a store call succeeded again
+  std::function<void()> store_ok;                             // a store call succeeded again
 };
 
 class Inbox {
@@ -64,7 +64,8 @@ class Inbox {
   // Handles entries (one transaction for all, marking each done), like Engine::handle_inbox_batch.
   using BatchHandler = std::function<void(const std::vector<store::InboxEntry>&, core::UnixMillis now)>;
 
-  Inbox(boost::asio::any_io_executor executor, store::Store& store, InboxHooks hooks = {}, InboxOptions options = {});
+  Inbox(boost::asio::any_io_executor executor, store::Store& store, InboxHooks hooks = {},
+        InboxOptions options = {});
   ~Inbox();
   Inbox(const Inbox&) = delete;
   Inbox& operator=(const Inbox&) = delete;
@@ -115,8 +116,8 @@ class Inbox {
   InboxHooks hooks_;
   InboxOptions options_;
   std::map<core::ConnectionId, Connection> connections_;
-  std::deque<core::ConnectionId> ready_;  // connections that may have pending entries, in turn order
-  int batch_ = 0;  // the current batch size, between min_batch and batch
+  std::deque<core::ConnectionId> ready_;          // connections that may have pending entries, in turn order
+  int batch_ = 0;                                 // the current batch size, between min_batch and batch
   std::chrono::steady_clock::duration pause_{0};  // before the next turn (max_busy)
   boost::asio::steady_timer pause_timer_;
   bool step_posted_ = false;

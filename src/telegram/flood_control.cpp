@@ -72,7 +72,8 @@ std::string FloodJournal::to_json(core::UnixMillis now) {
   }
   boost::json::object blocks;
   for (const auto& [chat, until] : blocks_) blocks[std::to_string(chat)] = until;
-  return boost::json::serialize(boost::json::object{{"sends", std::move(sends)}, {"blocks", std::move(blocks)}});
+  return boost::json::serialize(
+      boost::json::object{{"sends", std::move(sends)}, {"blocks", std::move(blocks)}});
 }
 
 int FloodJournal::private_window_ms(double chat_per_second, int chat_burst) {

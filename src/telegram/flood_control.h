@@ -44,7 +44,9 @@ class FloodJournal {
   static int private_window_ms(double chat_per_second, int chat_burst);
 
  private:
-  core::UnixMillis window_of(core::ChatId chat_id) const { return chat_id < 0 ? group_window_ : private_window_; }
+  core::UnixMillis window_of(core::ChatId chat_id) const {
+    return chat_id < 0 ? group_window_ : private_window_;
+  }
 
   core::UnixMillis group_window_;
   core::UnixMillis private_window_;  // a private chat's bucket is full again after burst / rate
@@ -104,7 +106,8 @@ class FloodControl {
   core::UnixMillis chat_slot(core::ChatId chat_id, const ChatState& state, core::UnixMillis now,
                              int messages) const;
   ChatState& state_of(core::ChatId chat_id, core::UnixMillis now);
-  void count_send(core::ChatId chat_id, core::UnixMillis now, int messages);  // the chat's part of record_send
+  void count_send(core::ChatId chat_id, core::UnixMillis now,
+                  int messages);  // the chat's part of record_send
   bool idle(core::ChatId chat_id, const ChatState& state, core::UnixMillis now) const;
   void collect_idle(core::UnixMillis now);
 

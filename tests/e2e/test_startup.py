@@ -18,7 +18,7 @@ def run_cli(*args):
     return subprocess.run([TOPICDESK, *args], capture_output=True, text=True, timeout=60)
 
 
-def healthz(port, timeout=5):
+def healthz(port, timeout=5, query="?format=json"):
     """(HTTP status, JSON body) of /healthz; None when nothing answers."""
     def body(raw):
         try:
@@ -26,7 +26,7 @@ def healthz(port, timeout=5):
         except ValueError:
             return raw.decode(errors="replace")
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=timeout) as resp:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz{query}", timeout=timeout) as resp:
             return resp.status, body(resp.read())
     except urllib.error.HTTPError as err:
         return err.code, body(err.read())
@@ -60,6 +60,7 @@ class StartupTest(DeskTestCase):
         status, body = wait_until(lambda: healthz(port), what="/healthz to answer")
         self.assertEqual(status, 200, "the process serves: orchestrators must not restart it")
         self.assertEqual(body, {"status": "starting", "connections": {"shop": "connecting"}})
+        self.assertEqual(healthz(port, query=""), (200, "starting\nshop: connecting\n"))
         metrics = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
         self.assertIn('topicdesk_connection_ready{connection="shop"} 0', metrics)
         self.assertIn('topicdesk_connection_state{connection="shop",state="connecting"} 1', metrics)
@@ -104,6 +105,20 @@ class StartupTest(DeskTestCase):
         result = run_cli("run", "--config", path)
         self.assertEqual(result.returncode, 2)
         self.assertIn(f"no [[connection]] in {path}", result.stderr)
+
+    def test_a_second_desk_on_the_same_database_refuses_to_start(self):
+        world = World(self.sim)
+        first_port = free_port()
+        first = self.spawn(self.config(first_port, [world.connection()]), log="first.log")
+        wait_until(lambda: (h := healthz(first_port)) and h[1]["status"] == "ok", what="the first desk")
+        second = self.spawn(self.config(free_port(), [world.connection()]), log="second.log")
+        wait_until(lambda: not second.alive(), what="the second desk to exit")
+        self.assertEqual(second.proc.returncode, 1)
+        output = second.output()
+        self.assertIn("another topicdesk process uses this database", output)
+        self.assertNotIn("terminate called", output)
+        self.assertEqual(healthz(first_port)[1]["status"], "ok", "the first desk goes on")
+        self.assertTrue(first.alive())
 
     def test_a_backlog_replayed_at_start_does_not_delay_healthz(self):
         backlog = 50_000
@@ -171,6 +186,8 @@ class StartupTest(DeskTestCase):
                                       timeout=60, what="/healthz to say the store fails")
             self.assertEqual(body["status"], "degraded")
             self.assertTrue(body["reason"].startswith("store: "), body)
+            status, text = healthz(desk.port, timeout=30, query="")
+            self.assertTrue(text.startswith("degraded: store: "), text)
             self.assertTrue(desk.process.alive())
         finally:
             blocker.execute("ROLLBACK")

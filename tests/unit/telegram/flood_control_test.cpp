@@ -206,10 +206,12 @@ TEST(FloodJournal, OnlyTheLastMinuteIsKept) {
   auto saved = journal.to_json(kStart + 59'000);
   journal.saved();
   EXPECT_FALSE(journal.changed());
-  EXPECT_EQ(FloodJournal::from_json(saved, kStart + 59'000)->sends().size(), 1u) << "the user's sends are old";
+  EXPECT_EQ(FloodJournal::from_json(saved, kStart + 59'000)->sends().size(), 1u)
+      << "the user's sends are old";
   EXPECT_TRUE(FloodJournal::from_json(saved, kStart + 60'000)->sends().empty());
   EXPECT_TRUE(FloodJournal::from_json("not json", kStart)->sends().empty());
-  EXPECT_TRUE(FloodJournal::from_json(R"({"sends":{"x":[1],"-5":"y"},"blocks":[]})", kStart)->sends().empty());
+  EXPECT_TRUE(
+      FloodJournal::from_json(R"({"sends":{"x":[1],"-5":"y"},"blocks":[]})", kStart)->sends().empty());
 }
 
 }  // namespace
