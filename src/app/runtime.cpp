@@ -16,6 +16,7 @@
 #include "integrations/webhooks.h"
 #include "relay/dispatcher.h"
 #include "relay/engine.h"
+#include "relay/housekeeping.h"
 #include "relay/inbox.h"
 #include "relay/scheduler.h"
 #include "store/store.h"
@@ -31,9 +32,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr std::chrono::milliseconds kPurgeEvery = std::chrono::hours(1);
-constexpr std::chrono::milliseconds kKeepFinished = std::chrono::hours(48);
-constexpr std::chrono::milliseconds kKeepProxyUpdates = std::chrono::hours(24);
 // Each connection's recent sends are saved this often while it sends (and at shutdown), so a
 // restart starts its flood windows where this run left them (docs/operations.md). While the
 // store fails, the same tick tries it, so health recovers by itself.
@@ -55,12 +53,11 @@ struct ConnectionRuntime {
 
 struct Runtime::Impl {
   explicit Impl(RuntimeSettings s)
-      : settings(std::move(s)), signals(io, SIGINT, SIGTERM), housekeeping_timer(io), heartbeat_timer(io) {}
+      : settings(std::move(s)), signals(io, SIGINT, SIGTERM), heartbeat_timer(io) {}
 
   RuntimeSettings settings;
   asio::io_context io;
   asio::signal_set signals;
-  asio::steady_timer housekeeping_timer;
   asio::steady_timer heartbeat_timer;
   std::unique_ptr<store::Store> store;
   std::unique_ptr<DeskHealth> health;
@@ -68,6 +65,7 @@ struct Runtime::Impl {
   std::vector<std::unique_ptr<ConnectionRuntime>> connections;
   std::unique_ptr<relay::Dispatcher> dispatcher;
   std::unique_ptr<relay::Scheduler> scheduler;
+  std::unique_ptr<relay::Housekeeping> housekeeping;  // retention, hourly
   std::unique_ptr<http::Server> server;
   std::unique_ptr<ProxySupport> proxy_support;
   std::unique_ptr<TdConnections> td;  // TDLib sessions of mtproto and account connections
@@ -91,7 +89,6 @@ struct Runtime::Impl {
   std::shared_ptr<telegram::FloodJournal> load_flood_journal(const ConnectionRuntime& c);
   asio::awaitable<void> sleep(std::chrono::milliseconds delay);
 
-  asio::awaitable<void> run_housekeeping();
   asio::awaitable<void> run_heartbeat();
   void heartbeat();
   void store_failed(std::string_view where, const std::string& what);
@@ -160,7 +157,8 @@ asio::awaitable<void> Runtime::Impl::start() {
     dispatcher_done();
   });
   asio::co_spawn(io, scheduler->run(), asio::detached);
-  asio::co_spawn(io, run_housekeeping(), asio::detached);
+  housekeeping = std::make_unique<relay::Housekeeping>(io.get_executor(), *store);
+  asio::co_spawn(io, housekeeping->run(), asio::detached);
   asio::co_spawn(io, run_heartbeat(), asio::detached);
 
   for (auto& c : connections) {
@@ -421,28 +419,6 @@ void Runtime::Impl::store_failed(std::string_view where, const std::string& what
   }
 }
 
-// Hourly housekeeping. Handled inbox rows are kept 48 h, longer than Telegram keeps
-// unconfirmed updates (24 h), so a redelivered update is still recognised as a duplicate.
-asio::awaitable<void> Runtime::Impl::run_housekeeping() {
-  while (!stopping) {
-    housekeeping_timer.expires_after(kPurgeEvery);
-    boost::system::error_code ec;
-    co_await housekeeping_timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    if (stopping) break;
-    try {
-      const auto now = relay::unix_millis_now();
-      const auto removed = store->purge_finished(now - kKeepFinished.count());
-      if (removed > 0) spdlog::info("purged {} finished inbox, outbox and webhook rows", removed);
-      // Telegram keeps a bot's unconfirmed updates for 24 hours; so does the proxy for its program.
-      const auto expired = store->proxy_expire(now - kKeepProxyUpdates.count());
-      if (expired > 0)
-        spdlog::warn("proxy: dropped {} updates the bot's program did not fetch within 24 hours", expired);
-    } catch (const std::exception& e) {
-      spdlog::error("housekeeping: {}", e.what());  // the next round tries again
-    }
-  }
-}
-
 // Every second: saves the flood journals that changed and, while the store fails, tries it, so
 // /healthz recovers by itself once it works again.
 asio::awaitable<void> Runtime::Impl::run_heartbeat() {
@@ -497,7 +473,7 @@ void Runtime::Impl::shutdown(int code) {
   stopping = true;
   exit_code = code;
   signals.cancel();
-  housekeeping_timer.cancel();
+  if (housekeeping) housekeeping->stop();
   heartbeat_timer.cancel();
   if (store && health) heartbeat();  // the next start knows what this run sent last
   if (inbox) inbox->stop();
