@@ -2,6 +2,8 @@
 
 #include <cstddef>
 
+#include "core/secret.h"
+
 namespace topicdesk::telegram {
 namespace {
 
@@ -10,10 +12,6 @@ namespace {
 constexpr std::size_t kMinSecretLength = 30;
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
-bool is_secret_char(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || is_digit(c) || c == '_' || c == '-';
-}
 
 }  // namespace
 
@@ -27,7 +25,7 @@ std::string redact_tokens(std::string_view text) {
     while (digits_begin > copied && is_digit(text[digits_begin - 1])) --digits_begin;
     if (digits_begin == colon) continue;  // no bot id before the colon
     std::size_t secret_end = colon + 1;
-    while (secret_end < text.size() && is_secret_char(text[secret_end])) ++secret_end;
+    while (secret_end < text.size() && core::is_secret_char(text[secret_end])) ++secret_end;
     if (secret_end - colon - 1 < kMinSecretLength) continue;
     out.append(text.substr(copied, digits_begin - copied));
     out.append(kRedacted);
