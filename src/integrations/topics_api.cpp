@@ -193,20 +193,28 @@ ApiResponse TopicsApi::topic_action(std::string_view api_key, std::string_view b
     return api_error(core::ErrorCode::kTooLarge, "body_too_large",
                      fmt::format("request body larger than {} bytes", options_.body_limit));
   }
-  if (api_key.empty()) return api_error(core::ErrorCode::kUnauthorized, "unauthorized", "the X-API-KEY header is missing");
+  if (api_key.empty())
+    return api_error(core::ErrorCode::kUnauthorized, "unauthorized", "the X-API-KEY header is missing");
   auto connection_id = keys_.connection_for(api_key, monotonic_ms);
-  if (!connection_id) return api_error(core::ErrorCode::kUnauthorized, "unauthorized", "the API key is not valid");
+  if (!connection_id)
+    return api_error(core::ErrorCode::kUnauthorized, "unauthorized", "the API key is not valid");
   const ApiConnection* conn = connection(*connection_id);
-  if (!conn) return api_error(core::ErrorCode::kUnauthorized, "unauthorized", "the API key's connection is not running on this desk");
+  if (!conn)
+    return api_error(core::ErrorCode::kUnauthorized, "unauthorized",
+                     "the API key's connection is not running on this desk");
   if (auto wait_ms = limiter_.acquire(*connection_id, monotonic_ms); wait_ms > 0) {
-    auto response = api_error(core::ErrorCode::kRateLimited, "rate_limited", "too many requests for this API key; retry later");
+    auto response = api_error(core::ErrorCode::kRateLimited, "rate_limited",
+                              "too many requests for this API key; retry later");
     response.retry_after_seconds = (wait_ms + 999) / 1000;
     return response;
   }
   boost::system::error_code ec;
   json::value request = json::parse(body, ec);
-  if (ec) return api_error(core::ErrorCode::kInvalid, "invalid_json", "the body is not valid JSON: " + ec.message());
-  if (!request.is_object()) return api_error(core::ErrorCode::kInvalid, "invalid_json", "the body must be a JSON object");
+  if (ec)
+    return api_error(core::ErrorCode::kInvalid, "invalid_json",
+                     "the body is not valid JSON: " + ec.message());
+  if (!request.is_object())
+    return api_error(core::ErrorCode::kInvalid, "invalid_json", "the body must be a JSON object");
   Call call{Fields(request.get_object()), *conn, now};
   return run(call);
 }
@@ -398,7 +406,8 @@ ApiResponse TopicsApi::set_status(Call& call) {
   if (!found.dialog) return found.error;
   auto dialog = call.connection.engine->api_set_status(found.dialog->id, status, call.now);
   if (!dialog)
-    return api_error(core::ErrorCode::kNotFound, "unknown_dialog", fmt::format("dialog {} no longer exists", found.dialog->id));
+    return api_error(core::ErrorCode::kNotFound, "unknown_dialog",
+                     fmt::format("dialog {} no longer exists", found.dialog->id));
   if (on_outbox_) on_outbox_();
   auto view = user_view(*dialog, store_.user(context.id, dialog->user_id), call.hide());
   return ok({{"dialog", dialog_json(store_, *dialog, view)}});
@@ -443,7 +452,8 @@ void add_topics_api_routes(http::Server& server, std::shared_ptr<TopicsApi> api)
   server.route(http::Verb::post, "/api/v1/topic_action",
                [api](http::Request& request) -> awaitable<http::Response> {
                  std::string_view key = request["X-API-KEY"];
-                 co_return to_http(api->topic_action(key, request.body(), core::unix_millis_now(), monotonic_millis()));
+                 co_return to_http(
+                     api->topic_action(key, request.body(), core::unix_millis_now(), monotonic_millis()));
                });
   server.route(http::Verb::get, "/api/v1/openapi.json", [](http::Request&) -> awaitable<http::Response> {
     co_return http::text_response(200, std::string(openapi_json()), "application/json");
