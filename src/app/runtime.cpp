@@ -9,6 +9,7 @@
 
 #include "app/td_connections.h"  // accounts (issue 4)
 #include "app/proxy_connection.h"  // Bot API proxy, issue 4
+#include "core/clock.h"
 #include "core/event_json.h"
 #include "http/server.h"
 #include "http/webhook_ingress.h"
@@ -259,7 +260,7 @@ asio::awaitable<void> Runtime::Impl::setup_transport(ConnectionRuntime& c) {
 
 // Called by a transport with a batch of updates: returns once they are durable.
 void Runtime::Impl::commit(ConnectionRuntime& c, std::vector<telegram::Incoming> batch) {
-  const auto now = relay::unix_millis_now();
+  const auto now = core::unix_millis_now();
   store->transaction([&] {
     for (const auto& in : batch) {
       if (in.event) {
@@ -316,7 +317,7 @@ void Runtime::Impl::drain_inbox(ConnectionRuntime& c) {
   for (;;) {
     auto entries = store->inbox_pending(c.id, kInboxBatch);
     if (entries.empty()) break;
-    c.engine->handle_inbox_batch(entries, relay::unix_millis_now());
+    c.engine->handle_inbox_batch(entries, core::unix_millis_now());
     handled = true;
   }
   if (handled && dispatcher) dispatcher->notify();
@@ -331,7 +332,7 @@ asio::awaitable<void> Runtime::Impl::run_housekeeping() {
     co_await housekeeping_timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (stopping) break;
     try {
-      const auto now = relay::unix_millis_now();
+      const auto now = core::unix_millis_now();
       const auto removed = store->purge_finished(now - kKeepFinished.count());
       if (removed > 0) spdlog::info("purged {} finished inbox, outbox and webhook rows", removed);
       // Telegram keeps a bot's unconfirmed updates for 24 hours; so does the proxy for its program.
