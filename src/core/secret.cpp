@@ -30,6 +30,17 @@ std::string base64url(const unsigned char* data, std::size_t size) {
   return out;
 }
 
+std::string to_hex(const unsigned char* data, std::size_t size) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(size * 2);
+  for (std::size_t i = 0; i < size; ++i) {
+    out.push_back(kDigits[data[i] >> 4]);
+    out.push_back(kDigits[data[i] & 0x0F]);
+  }
+  return out;
+}
+
 bool constant_time_equal(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;  // the length of a secret is no secret
   // volatile: the compiler may not stop at the first difference.

@@ -33,6 +33,9 @@ bool is_webhook_secret(std::string_view text);
 // base64url without padding of `size` bytes.
 std::string base64url(const unsigned char* data, std::size_t size);
 
+// Lowercase hex of `size` bytes: how hashes, signatures and random secrets are written.
+std::string to_hex(const unsigned char* data, std::size_t size);
+
 // Compares in time that depends on the lengths only, never on where the texts differ.
 bool constant_time_equal(std::string_view a, std::string_view b);
 

@@ -45,5 +45,11 @@ TEST(SecretTest, Base64UrlMatchesRfc4648WithoutPadding) {
   EXPECT_EQ(encode("\xfb\xff"), "-_8");  // the two characters base64url changes
 }
 
+TEST(SecretTest, HexIsLowercaseTwoDigitsPerByte) {
+  const unsigned char bytes[] = {0x00, 0x0f, 0xa5, 0xff};
+  EXPECT_EQ(to_hex(bytes, sizeof bytes), "000fa5ff");
+  EXPECT_EQ(to_hex(bytes, 0), "");
+}
+
 }  // namespace
 }  // namespace topicdesk::core
