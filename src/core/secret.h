@@ -26,6 +26,10 @@ constexpr bool is_secret_char(char c) {
 // True when every character of `text` is of kSecretAlphabet (an empty text too).
 bool is_secret_text(std::string_view text);
 
+// What every Topics API key starts with (integrations/api_keys.h makes them; token redaction
+// finds them in logs).
+inline constexpr std::string_view kApiKeyPrefix = "tdk_";
+
 // Telegram's rule for setWebhook's secret_token: 1-256 characters of kSecretAlphabet.
 inline constexpr std::size_t kMaxWebhookSecretLength = 256;
 bool is_webhook_secret(std::string_view text);

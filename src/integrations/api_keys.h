@@ -10,11 +10,12 @@
 
 #include "core/ids.h"
 #include "core/result.h"
+#include "core/secret.h"
 #include "store/store.h"
 
 namespace topicdesk::integrations {
 
-inline constexpr std::string_view kApiKeyPrefix = "tdk_";
+using core::kApiKeyPrefix;
 
 // "tdk_" + base64url (no padding) of 32 random bytes from OpenSSL's RAND_bytes.
 core::Result<std::string> generate_api_key();
