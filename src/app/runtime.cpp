@@ -292,7 +292,7 @@ std::shared_ptr<telegram::FloodJournal> Runtime::Impl::load_flood_journal(const 
   } catch (const store::StoreError& e) {
     store_failed("flood windows", e.what());
   }
-  auto journal = telegram::FloodJournal::from_json(saved, relay::unix_millis_now(), private_window);
+  auto journal = telegram::FloodJournal::from_json(saved, core::unix_millis_now(), private_window);
   if (!journal->sends().empty() || !journal->blocks().empty()) {
     spdlog::info("connection {}: flood windows go on from the previous run ({} chat(s) with recent sends)",
                  c.settings.name, journal->sends().size());
@@ -375,7 +375,7 @@ void Runtime::Impl::commit(ConnectionRuntime& c, std::vector<telegram::Incoming>
   }
   // The proxy keeps the raw updates for the bot's program in the same transaction.
   inbox->commit(c.id, batch,
-                [&] { proxy_support->proxy->keep_for_program(c.id, batch, relay::unix_millis_now()); });
+                [&] { proxy_support->proxy->keep_for_program(c.id, batch, core::unix_millis_now()); });
   proxy_support->proxy->updates_committed(c.id);
 }
 
@@ -434,7 +434,7 @@ asio::awaitable<void> Runtime::Impl::run_heartbeat() {
 }
 
 void Runtime::Impl::heartbeat() {
-  const auto now = relay::unix_millis_now();
+  const auto now = core::unix_millis_now();
   const bool probe = health->store_failing();
   try {
     bool wrote = false;

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <optional>
 
+#include "core/clock.h"
 #include "relay/dispatcher.h"
 #include "relay/jobs.h"
 #include "telegram/log_limiter.h"
@@ -169,7 +170,7 @@ void TdConnections::report(Session& s, const std::string& state) {
     store_.state_set(s.id, kSessionNoticeKey, category);
     relay::JobPayload general{.dialog = 0, .to = relay::Side::kGroup, .text = notice};
     store_.outbox_add(relay::make_job(s.id, relay::job::kSendText, general, relay::kPriorityOperatorReply,
-                                      relay::unix_millis_now()));
+                                      core::unix_millis_now()));
     queued = true;
   });
   if (state == kStateReady) {
@@ -181,7 +182,7 @@ void TdConnections::report(Session& s, const std::string& state) {
 }
 
 void TdConnections::deliver(Session& s, const json::object& update) {
-  auto incoming = tdlib::make_incoming(update, s.adapter, s.profiles, relay::unix_millis_now());
+  auto incoming = tdlib::make_incoming(update, s.adapter, s.profiles, core::unix_millis_now());
   if (!incoming) return;
   if (incoming->event) {
     auto& e = *incoming->event;

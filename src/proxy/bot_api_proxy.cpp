@@ -15,6 +15,7 @@
 #include <set>
 
 #include "core/event_json.h"
+#include "core/secret.h"
 #include "http/webhook_ingress.h"
 #include "proxy/proxy_parsing.h"
 #include "telegram/log_limiter.h"
@@ -223,7 +224,7 @@ struct BotApiProxy::Impl : std::enable_shared_from_this<Impl> {
   const ProxyConnection* by_token(std::string_view token) const {
     const ProxyConnection* found = nullptr;
     for (const auto& c : connections) {
-      if (http::secret_matches(token, c.token)) found = &c;  // all compared: constant time per token
+      if (core::constant_time_equal(token, c.token)) found = &c;  // all compared: constant time per token
     }
     return found;
   }

@@ -204,6 +204,4 @@ class Dispatcher {
   core::Metric* wait_sum_ = nullptr;
 };
 
-core::UnixMillis unix_millis_now();
-
 }  // namespace topicdesk::relay
