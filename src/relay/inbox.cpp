@@ -7,6 +7,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/json.hpp>
 
+#include "core/clock.h"
 #include "core/event_json.h"
 #include "relay/dispatcher.h"
 
@@ -43,7 +44,7 @@ void Inbox::add_connection(core::ConnectionId id, std::string name, BatchHandler
 
 void Inbox::commit(core::ConnectionId id, const std::vector<telegram::Incoming>& batch,
                    const std::function<void()>& also) {
-  const auto now = unix_millis_now();
+  const auto now = core::unix_millis_now();
   std::vector<std::string> skipped;
   try {
     store_.transaction([&] {
@@ -158,7 +159,7 @@ void Inbox::adapt_batch(std::chrono::steady_clock::duration took, bool full) {
 
 void Inbox::handle_batch(Connection& c, const std::vector<store::InboxEntry>& entries) {
   try {
-    c.handler(entries, unix_millis_now());
+    c.handler(entries, core::unix_millis_now());
   } catch (const store::StoreError&) {
     throw;
   } catch (const std::exception& e) {
@@ -173,7 +174,7 @@ void Inbox::handle_batch(Connection& c, const std::vector<store::InboxEntry>& en
 void Inbox::skip_failing_entries(Connection& c, const std::vector<store::InboxEntry>& entries) {
   for (const auto& entry : entries) {
     try {
-      c.handler({entry}, unix_millis_now());
+      c.handler({entry}, core::unix_millis_now());
     } catch (const store::StoreError&) {
       throw;
     } catch (const std::exception& e) {
