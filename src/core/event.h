@@ -96,6 +96,10 @@ struct Event {
   // An explicit reply only: the implicit reply to a topic's forum_topic_created message is
   // dropped by the transport (see telegram-facts.md), so 0 means "not a reply".
   MessageId reply_to_message_id = 0;
+  // The topic's name as it was created, when the transport tells: the Bot API's implicit reply
+  // (forum_topic_created.name) of a topic message that replies to nothing. The engine reads it
+  // to find the dialog of a topic it does not know (a topic left behind by a crash).
+  std::string topic_name;
 
   Person from;
   bool sender_is_anonymous_admin = false;  // GroupAnonymousBot or sender_chat == the group

@@ -151,8 +151,9 @@ std::string event_to_json(const Event& e) {
                    {"is_service", e.is_service},
                    {"new_reactions", std::move(reactions)}};
   if (!e.reply_markup_json.empty()) obj["reply_markup_json"] = e.reply_markup_json;  // issue 4
-  if (!e.chat_title.empty()) obj["chat_title"] = e.chat_title;                       // accounts (issue 4)
-  if (e.media_replaced) obj["media_replaced"] = true;                                // issue 4 follow-up
+  if (!e.chat_title.empty()) obj["chat_title"] = e.chat_title;  // accounts (issue 4)
+  if (!e.topic_name.empty()) obj["topic_name"] = e.topic_name;
+  if (e.media_replaced) obj["media_replaced"] = true;           // issue 4 follow-up
   if (e.delivery.job_id != 0) {
     const DeliveryReport& d = e.delivery;
     obj["delivery"] = json::object{{"job_id", d.job_id},
@@ -203,6 +204,7 @@ void read_event_fields(Reader& r, Event& e, std::string& kind, std::string& cont
   r.get("new_reactions", e.new_reactions);
   r.get("reply_markup_json", e.reply_markup_json);  // issue 4
   r.get("chat_title", e.chat_title);                // accounts (issue 4)
+  r.get("topic_name", e.topic_name);
   r.get("media_replaced", e.media_replaced);        // issue 4 follow-up
 }
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <charconv>
 #include <ctime>
 
 #include "core/utf8.h"
@@ -21,21 +22,22 @@ constexpr std::array<std::string_view, 32> kAnimals{
     "Lynx",   "Marten",  "Moose",  "Newt",   "Otter",  "Owl",     "Panda",  "Puffin",
     "Raven",  "Robin",   "Seal",   "Swan",   "Tiger",  "Turtle",  "Walrus", "Wolf"};
 
-// splitmix64: a fixed, well-mixed hash so pseudonyms never change between versions.
-std::uint64_t mix(std::uint64_t x) {
-  x += 0x9E3779B97F4A7C15ULL;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
-  return x ^ (x >> 31);
-}
-
 bool hidden(const UserView& user) { return user.hide_info != HideInfo::kOff; }
 
+// The name as the user set it, without bidi controls (core::strip_bidi_controls).
 std::string full_name(const Person& person) {
-  std::string name = person.first_name;
-  if (!person.last_name.empty()) name += (name.empty() ? "" : " ") + person.last_name;
+  std::string name = strip_bidi_controls(person.first_name);
+  std::string last = strip_bidi_controls(person.last_name);
+  if (!last.empty()) name += (name.empty() ? "" : " ") + last;
   return name;
 }
+
+// A right-to-left name is isolated, so that what follows it ("#id", ":") stays where it is
+// written; other names are shown as they are.
+std::string shown(std::string name) { return has_rtl(name) ? bidi_isolate(name) : name; }
+
+// FSI and PDI around an isolated name, in UTF-16 units.
+constexpr std::size_t kIsolateUnits = 2;
 
 std::string format_utc(UnixMillis millis) {
   std::time_t seconds = static_cast<std::time_t>(millis / 1000);
@@ -51,7 +53,7 @@ void append_details(std::string& out, const UserView& user, std::string_view sta
     out += fmt::format("👤 {}\n", user.pseudonym);
   } else {
     std::string name = full_name(p);
-    out += fmt::format("👤 {}\n", name.empty() ? "(no name)" : name);
+    out += fmt::format("👤 {}\n", name.empty() ? "(no name)" : shown(name));
     if (!p.username.empty()) out += fmt::format("@{}\n", p.username);
     out += fmt::format("id: {}\n", p.id);
     if (!p.phone.empty()) out += fmt::format("phone: {}\n", p.phone);
@@ -85,24 +87,51 @@ std::string_view status_name(TopicStatus status) {
   return "";
 }
 
-std::string pseudonym(ConnectionId connection, UserId user) {
-  std::uint64_t h = mix(mix(static_cast<std::uint64_t>(connection)) ^ static_cast<std::uint64_t>(user));
+std::string pseudonym_from_digest(std::uint64_t h) {
   return fmt::format("{} {} {}", kAdjectives[h % kAdjectives.size()], kAnimals[(h >> 8) % kAnimals.size()],
                      1000 + (h >> 16) % 9000);
 }
 
-std::string display_name(const UserView& user) {
+namespace {
+std::string plain_display_name(const UserView& user) {
   if (hidden(user)) return user.pseudonym;
   std::string name = full_name(user.person);
   if (name.empty()) name = "User";
   return name;
 }
+}  // namespace
+
+std::string display_name(const UserView& user) { return shown(plain_display_name(user)); }
 
 std::string topic_title(const UserView& user, TopicStatus status) {
   std::string suffix = hidden(user) ? std::string() : fmt::format(" #{}", user.person.id);
   std::string prefix = std::string(status_marker(status)) + " ";
   std::size_t room = kMaxTopicTitle - utf16_length(prefix) - utf16_length(suffix);
-  return prefix + utf16_truncate(display_name(user), room) + suffix;
+  std::string name = plain_display_name(user);
+  if (has_rtl(name)) return prefix + bidi_isolate(utf16_truncate(name, room - kIsolateUnits)) + suffix;
+  return prefix + utf16_truncate(name, room) + suffix;
+}
+
+std::optional<TitleRef> parse_topic_title(std::string_view title) {
+  bool marked = false;
+  for (auto status : {TopicStatus::kUserAnswered, TopicStatus::kSupportAnswered, TopicStatus::kClosed}) {
+    std::string prefix = std::string(status_marker(status)) + " ";
+    if (title.starts_with(prefix)) {
+      title.remove_prefix(prefix.size());
+      marked = true;
+      break;
+    }
+  }
+  if (!marked || title.empty()) return std::nullopt;
+  // " #<id>" at the end (a monitored group's id is negative).
+  std::size_t hash = title.rfind(" #");
+  if (hash != std::string_view::npos) {
+    std::string_view digits = title.substr(hash + 2);
+    UserId id = 0;
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), id);
+    if (ec == std::errc() && end == digits.data() + digits.size() && id != 0) return TitleRef{.user = id};
+  }
+  return TitleRef{.pseudonym = std::string(title)};
 }
 
 std::string user_card(const UserView& user, std::string_view start_parameter) {
@@ -179,10 +208,38 @@ std::string dialog_closed_for_user(bool automatically) {
 std::string banned() { return "🚫 The user is banned: their messages are no longer relayed. /unban to undo."; }
 std::string unbanned() { return "✅ The user is unbanned: their messages are relayed again."; }
 std::string info_refused() { return "🔒 /info is available to EXTENSIONS_ALLOWED operators only."; }
+std::string linked_account_hidden() {
+  return "🔒 The linked account is shown to EXTENSIONS_ALLOWED operators only.";
+}
+std::string fields_hidden() { return "🔒 Custom fields are shown to EXTENSIONS_ALLOWED operators only."; }
 std::string unknown_command(std::string_view name) {
   return fmt::format("Unknown command /{}: nothing was sent to the user. /help lists the commands.", name);
 }
 std::string reply_only_note() { return "REPLY_ONLY is on: only replies are sent to the user."; }
+std::string orphan_topic_relayed(std::string_view link) {
+  return fmt::format(
+      "🧭 This topic was left behind while the desk created the dialog's topic: the dialog lives in {}. "
+      "Messages written here are still sent to the user.",
+      link);
+}
+std::string orphan_topic_adopted() {
+  return "🧭 The desk had lost track of this topic while creating it: it is the dialog's topic again. "
+         "Messages written here are sent to the user.";
+}
+std::string history_topic(std::string_view link) {
+  return link.empty() ? std::string(
+                            "🗄 This topic is a closed conversation (LEAVE_CLOSED): the message was not "
+                            "sent. The dialog goes on in a new topic.")
+                      : fmt::format(
+                            "🗄 This topic is a closed conversation (LEAVE_CLOSED): the message was not "
+                            "sent. The dialog goes on in {}",
+                            link);
+}
+std::string unknown_topic() {
+  return "❓ The desk does not know this topic: messages here are not sent to anyone. Users' dialogs are in "
+         "the topics the desk opens (🟢 🟡 ⚪ in the title).";
+}
+std::string cut_in_topic() { return "… ✂️ (cut to fit here; the user got the whole message)"; }
 }  // namespace notice
 
 }  // namespace topicdesk::core

@@ -3,6 +3,7 @@
 // Pure functions of their arguments, so tests and the docs can rely on exact texts.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -23,8 +24,9 @@ inline constexpr std::size_t kMaxTopicTitle = 128;  // Telegram's limit, UTF-16 
 std::string_view status_marker(TopicStatus status);
 std::string_view status_name(TopicStatus status);  // user_answered, support_answered, closed
 
-// Deterministic "Blue Otter 4821" for (connection, user): stable across restarts.
-std::string pseudonym(ConnectionId connection, UserId user);
+// "Blue Otter 4821" from 64 bits of a keyed digest of (connection, user): see
+// relay::user_pseudonym, which computes it under the install's secret. 9.2 million names.
+std::string pseudonym_from_digest(std::uint64_t digest);
 
 // Whom the texts are about. `pseudonym` is used instead of names when hide_info != kOff.
 struct UserView {
@@ -33,10 +35,24 @@ struct UserView {
   HideInfo hide_info = HideInfo::kOff;
 };
 
-// "First Last #123" (or "Blue Otter 4821" when hidden), without a marker.
+// Names in every text here (titles, cards, /info, notices, WELCOME) lose their bidi controls
+// (core::strip_bidi_controls), and a right-to-left name is wrapped in FSI … PDI
+// (core::bidi_isolate): a name can never reverse the "#id" or the text around it.
+
+// "First Last" (or "Blue Otter 4821" when hidden), without a marker or id.
 std::string display_name(const UserView& user);
-// "🟢 First Last #123", at most kMaxTopicTitle.
+// "🟢 First Last #123" (the pseudonym without id when hidden), at most kMaxTopicTitle: a long
+// name is cut, the id is always kept whole.
 std::string topic_title(const UserView& user, TopicStatus status);
+
+// What a title topic_title() made names: the user id ("🟢 Ann Lee #1001") or, under HIDE_INFO,
+// the pseudonym ("🟡 Blue Otter 4821"). nullopt for a title without a status marker (a topic
+// people made). Used to find the dialog of a topic the desk does not know.
+struct TitleRef {
+  UserId user = 0;        // 0: the title names a pseudonym
+  std::string pseudonym;  // when user == 0
+};
+std::optional<TitleRef> parse_topic_title(std::string_view title);
 
 // The card posted first in a new topic. With hidden info it names the pseudonym and the
 // language only. `start_parameter` is the deep-link payload of /start, if any.
@@ -78,8 +94,19 @@ std::string dialog_closed_for_user(bool automatically);
 std::string banned();
 std::string unbanned();
 std::string info_refused();
+// HIDE_INFO: /link and /set without arguments, for an operator not on EXTENSIONS_ALLOWED.
+std::string linked_account_hidden();
+std::string fields_hidden();
 std::string unknown_command(std::string_view name);
 std::string reply_only_note();
+// Topics the desk does not know (an operator wrote there), posted in that topic. `link` opens
+// the dialog's own topic (empty: none yet).
+std::string orphan_topic_relayed(std::string_view link);  // named a dialog that has a topic
+std::string orphan_topic_adopted();                       // named a dialog without one: adopted
+std::string history_topic(std::string_view link);         // a topic LEAVE_CLOSED left behind
+std::string unknown_topic();                              // names no dialog of the desk
+// The end of a Topics API message cut to fit the topic (the user got all of it).
+std::string cut_in_topic();
 }  // namespace notice
 
 }  // namespace topicdesk::core

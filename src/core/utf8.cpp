@@ -102,6 +102,35 @@ std::string utf16_truncate(std::string_view text, std::size_t max_units) {
   return std::string(text);
 }
 
+bool is_bidi_control(char32_t cp) {
+  return (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200E || cp == 0x200F ||
+         cp == 0x061C;
+}
+
+std::string strip_bidi_controls(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t pos = 0; pos < text.size();) {
+    std::size_t start = pos;
+    if (!is_bidi_control(utf8_next(text, pos))) out.append(text.substr(start, pos - start));
+  }
+  return out;
+}
+
+bool has_rtl(std::string_view text) {
+  for (std::size_t pos = 0; pos < text.size();) {
+    char32_t cp = utf8_next(text, pos);
+    if ((cp >= 0x0590 && cp <= 0x08FF && cp != 0x061C) || (cp >= 0xFB1D && cp <= 0xFDFF) ||
+        (cp >= 0xFE70 && cp <= 0xFEFE) || (cp >= 0x10800 && cp <= 0x10FFF) ||
+        (cp >= 0x1E800 && cp <= 0x1EFFF)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string bidi_isolate(std::string_view text) { return "\u2068" + std::string(text) + "\u2069"; }
+
 bool is_ascii_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 std::string trim(std::string_view text) {

@@ -24,6 +24,17 @@ void utf8_append(std::string& out, char32_t cp);
 std::string utf16_truncate(std::string_view text, std::size_t max_units);
 std::size_t utf16_length(std::string_view text);
 
+// Explicit bidirectional formatting characters: the embeddings and overrides U+202A–202E, the
+// isolates U+2066–2069, the marks U+200E/200F and U+061C (ARABIC LETTER MARK).
+bool is_bidi_control(char32_t cp);
+// `text` without them: a name cannot turn the text around it (or its "#id") backwards.
+std::string strip_bidi_controls(std::string_view text);
+// True when `text` has a strong right-to-left letter (Hebrew, Arabic, Syriac, Thaana, N'Ko …).
+bool has_rtl(std::string_view text);
+// FIRST STRONG ISOLATE + text + POP DIRECTIONAL ISOLATE: the text keeps its own direction and
+// the text around it keeps its order. `text` must hold no bidi controls (strip them first).
+std::string bidi_isolate(std::string_view text);
+
 // Space, tab, CR or LF: what separates words in commands and parameter values.
 bool is_ascii_space(char c);
 // `text` without leading and trailing ASCII spaces.

@@ -1,15 +1,14 @@
 #include "http/webhook_ingress.h"
 
 #include <fmt/format.h>
-#include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <boost/json/parse.hpp>
 #include <memory>
-#include <mutex>
 
 #include "core/metrics.h"
+#include "core/secret.h"
 #include "telegram/log_limiter.h"
 #include "telegram/redact.h"
 
@@ -19,26 +18,18 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr std::size_t kMaxSecretLength = 256;
+bool is_name_char(char c) { return core::is_secret_char(c) || c == '.'; }
 
-bool is_secret_char(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-}
-
-bool is_name_char(char c) { return is_secret_char(c) || c == '.'; }
-
-// Per-route state shared by the handler's invocations.
+// Per-route state shared by the handler's invocations (on several connection strands at once:
+// the limiter is thread-safe).
 struct WebhookRoute {
   WebhookConnection connection;
   telegram::LogLimiter log_limiter;
-  std::mutex log_mutex;  // the handler may run on several connection strands at once
   core::Metric* received = nullptr;
 
   void warn(const std::string& what) {
-    std::lock_guard lock(log_mutex);
-    if (log_limiter.should_log(what)) {
-      spdlog::warn("webhook {}: {}", connection.name, telegram::redact_tokens(what));
-    }
+    log_limiter.log(spdlog::level::warn, what,
+                    telegram::redact_secrets(fmt::format("webhook {}: {}", connection.name, what)));
   }
 
   Response handle(const Request& request) {
@@ -74,8 +65,7 @@ struct WebhookRoute {
 }  // namespace
 
 bool secret_matches(std::string_view presented, std::string_view expected) {
-  if (presented.size() != expected.size()) return false;  // the length of a secret is no secret
-  return CRYPTO_memcmp(presented.data(), expected.data(), expected.size()) == 0;
+  return core::constant_time_equal(presented, expected);
 }
 
 core::Status add_webhook_route(Server& server, WebhookConnection connection) {
@@ -85,8 +75,7 @@ core::Status add_webhook_route(Server& server, WebhookConnection connection) {
         "webhook connection name \"{}\" must be non-empty letters, digits, '_', '-' or '.'", name));
   }
   const std::string& secret = connection.secret_token;
-  if (secret.empty() || secret.size() > kMaxSecretLength ||
-      !std::all_of(secret.begin(), secret.end(), is_secret_char)) {
+  if (!core::is_webhook_secret(secret)) {
     return core::make_error(fmt::format(
         "webhook secret of connection \"{}\" must be 1-256 characters of A-Za-z0-9_- (Telegram's rule)",
         name));
@@ -100,8 +89,10 @@ core::Status add_webhook_route(Server& server, WebhookConnection connection) {
       fmt::format("connection=\"{}\",transport=\"webhook\"", name));
   std::string path = std::string(kWebhookPathPrefix) + name;
   route->connection = std::move(connection);
-  server.route(Verb::post, std::move(path),
-               [route](Request& request) -> asio::awaitable<Response> { co_return route->handle(request); });
+  server.route(
+      Verb::post, std::move(path),
+      [route](Request& request) -> asio::awaitable<Response> { co_return route->handle(request); },
+      PathMatch::kExact, [](const RequestHead&) { return kWebhookBodyLimit; });
   return core::Ok{};
 }
 

@@ -6,21 +6,10 @@
 
 #include <stdexcept>
 
+#include "core/secret.h"
+
 namespace topicdesk::integrations {
-namespace {
-
-std::string to_hex(const unsigned char* data, std::size_t size) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(size * 2);
-  for (std::size_t i = 0; i < size; ++i) {
-    out.push_back(kDigits[data[i] >> 4]);
-    out.push_back(kDigits[data[i] & 0x0F]);
-  }
-  return out;
-}
-
-}  // namespace
+using core::to_hex;
 
 std::string hmac_sha256_hex(std::string_view key, std::string_view message) {
   unsigned char digest[EVP_MAX_MD_SIZE];
@@ -32,8 +21,11 @@ std::string hmac_sha256_hex(std::string_view key, std::string_view message) {
   return to_hex(digest, length);
 }
 
-std::string webhook_signature(std::string_view secret, std::string_view body) {
-  return "sha256=" + hmac_sha256_hex(secret, body);
+std::string webhook_signature(std::string_view secret, std::int64_t unix_seconds, std::string_view body) {
+  std::string signed_text = std::to_string(unix_seconds);
+  signed_text += '.';
+  signed_text += body;
+  return "sha256=" + hmac_sha256_hex(secret, signed_text);
 }
 
 std::string random_secret_hex() {

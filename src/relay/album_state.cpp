@@ -5,6 +5,17 @@
 namespace topicdesk::relay {
 namespace json = boost::json;
 
+std::string album_key(core::DialogId dialog, AlbumLane lane) {
+  std::string_view suffix = lane == AlbumLane::kUser ? ":g" : lane == AlbumLane::kOperator ? ":u" : ":i";
+  return std::string(kAlbumKeyPrefix) + std::to_string(dialog) + std::string(suffix);
+}
+
+JobPayload album_payload(core::DialogId dialog, AlbumLane lane) {
+  const bool to_user = lane == AlbumLane::kOperator;
+  return JobPayload{
+      .dialog = dialog, .to = to_user ? Side::kUser : Side::kGroup, .operator_message = to_user};
+}
+
 std::string album_to_json(const AlbumState& album) {
   json::object o;
   o["media_group_id"] = album.media_group_id;

@@ -29,9 +29,8 @@ std::string_view edit_job_kind(core::ContentKind kind) {
   return takes_caption(kind) ? job::kEditCaption : std::string_view();
 }
 
-std::string album_key(core::DialogId dialog, Side to) {
-  return std::string(kAlbumKeyPrefix) + std::to_string(dialog) + (to == Side::kGroup ? ":g" : ":u");
-}
+// The lane whose album must go before another message (or an edit) sent to `to`.
+AlbumLane lane_to(Side to) { return to == Side::kGroup ? AlbumLane::kUser : AlbumLane::kOperator; }
 
 std::string message_event_json(const Event& e, core::UserId operator_id) {
   json::object o;
@@ -40,6 +39,22 @@ std::string message_event_json(const Event& e, core::UserId operator_id) {
   if (!e.text.empty()) o["text"] = e.text;
   if (operator_id != 0) o["operator_id"] = operator_id;
   return json::serialize(o);
+}
+
+std::string_view origin_name(DialogOrigin origin) {
+  switch (origin) {
+    case DialogOrigin::kUserMessage:
+      return "user";
+    case DialogOrigin::kIntercepted:
+      return "intercepted";
+    case DialogOrigin::kOperatorNew:
+      return "operator";
+    case DialogOrigin::kMonitoredGroup:
+      return "group";
+    case DialogOrigin::kApi:
+      return "api";
+  }
+  return "";
 }
 
 core::Person person_of(const Event& e) {
@@ -77,7 +92,9 @@ std::optional<core::ConnectionId> owner_of_thread(store::Store& store, core::Cha
   return dialog->connection_id;
 }
 
-Engine::Engine(store::Store& store, ConnectionContext context) : store_(store), context_(std::move(context)) {}
+Engine::Engine(store::Store& store, ConnectionContext context) : store_(store), context_(std::move(context)) {
+  if (context_.pseudonym_secret.empty()) context_.pseudonym_secret = store_.install_secret();
+}
 
 void Engine::handle(const Event& event, UnixMillis now) {
   store_.transaction([&] { route(event, now); });
@@ -156,7 +173,7 @@ void Engine::on_user_message(const Event& e, UnixMillis now) {
   }
 
   bool fresh = !dialog || dialog->status == DialogStatus::kClosed;
-  if (!dialog) dialog = open_dialog(e, now);
+  if (!dialog) dialog = open_dialog(DialogOrigin::kUserMessage, person, now, e.text);
   else if (fresh) reopen_dialog(*dialog, now);
   else set_status(*dialog, DialogStatus::kUserAnswered, now);
   dialog->last_user_message_at = now;
@@ -164,9 +181,9 @@ void Engine::on_user_message(const Event& e, UnixMillis now) {
   store_.update_dialog(*dialog);
 
   if (!e.media_group_id.empty()) {
-    gather_album(*dialog, Side::kGroup, e, now);
+    gather_album(*dialog, AlbumLane::kUser, e, now);
   } else {
-    flush_album(*dialog, Side::kGroup, now);
+    flush_album(*dialog, AlbumLane::kUser, now);
     JobPayload copy{.dialog = dialog->id, .to = Side::kGroup, .message_id = e.message_id,
                     .reply_to = e.reply_to_message_id};
     enqueue(job::kCopyToTopic, copy, fresh ? kPriorityNewDialog : kPriorityNormal, now);
@@ -202,7 +219,7 @@ void Engine::on_user_reaction(const Event& e, UnixMillis now) {
   if (!user_may_write(e)) return;
   auto dialog = store_.dialog_by_user(context_.id, person_of(e).id);
   if (!dialog || dialog->banned) return;
-  flush_album(*dialog, Side::kGroup, now);
+  flush_album(*dialog, AlbumLane::kUser, now);
   enqueue(job::kSetReaction,
           JobPayload{.dialog = dialog->id, .to = Side::kGroup, .message_id = e.message_id, .reactions = e.new_reactions},
           kPriorityBulk, now);
@@ -238,7 +255,8 @@ void Engine::on_operator_message(const Event& e, UnixMillis now) {
   if (!is_human_operator_event(e) || e.is_service) return;
   if (e.thread_id == 0) return on_general_message(e, now);
   auto dialog = own_dialog_by_thread(e.thread_id);
-  if (!dialog) return;  // another connection's topic, or not a dialog's topic
+  if (!dialog) dialog = dialog_for_unknown_topic(e, now);  // engine_topics.cpp
+  if (!dialog) return;
   if (core::is_comment(e.text)) return;
   if (auto command = core::parse_command(e.text, context_.bot_username)) {
     return run_command(*command, *dialog, e, now);
@@ -253,9 +271,9 @@ void Engine::on_operator_message(const Event& e, UnixMillis now) {
   if (p.reply_only && e.reply_to_message_id == 0) return;  // stays in the topic as a note
 
   if (!e.media_group_id.empty()) {
-    gather_album(*dialog, Side::kUser, e, now);
+    gather_album(*dialog, AlbumLane::kOperator, e, now);
   } else {
-    flush_album(*dialog, Side::kUser, now);
+    flush_album(*dialog, AlbumLane::kOperator, now);
     enqueue(job::kCopyToUser,
             JobPayload{.dialog = dialog->id, .to = Side::kUser, .message_id = e.message_id,
                        .reply_to = e.reply_to_message_id, .operator_message = true},
@@ -296,7 +314,7 @@ void Engine::on_operator_edit(const Event& e, UnixMillis now) {
 void Engine::mirror_edit(const Dialog& dialog, Side to, const Event& e, int priority, UnixMillis now) {
   std::string_view kind = edit_job_kind(e.content);
   if (kind.empty()) return;
-  flush_album(dialog, to, now);
+  flush_album(dialog, lane_to(to), now);
   enqueue(kind,
           JobPayload{.dialog = dialog.id, .to = to, .message_id = e.message_id, .text = e.text,
                      .entities_json = e.entities_json},
@@ -401,24 +419,28 @@ void Engine::run_command(const core::Command& command, Dialog& dialog, const Eve
 
 // ---- dialog lifecycle ------------------------------------------------------------------
 
-Dialog Engine::open_dialog(const Event& e, UnixMillis now) {
-  core::Person person = person_of(e);
+Dialog Engine::open_dialog(DialogOrigin origin, const core::Person& person, UnixMillis now,
+                           std::string_view first_text) {
+  const auto& p = context_.params;
+  const bool by_user = origin == DialogOrigin::kUserMessage;
+  // Nobody waits for the desk when it wrote first (the program, the owner, the API).
+  const bool answered = origin == DialogOrigin::kIntercepted || origin == DialogOrigin::kApi;
   Dialog dialog = store_.create_dialog(context_.id, person.id, context_.group_id, now);
-  dialog.pseudonym = core::pseudonym(context_.id, person.id);
-  dialog.status = DialogStatus::kUserAnswered;
+  dialog.pseudonym = user_pseudonym(context_.pseudonym_secret, context_.id, person.id);
+  dialog.status = answered ? DialogStatus::kSupportAnswered : DialogStatus::kUserAnswered;
   dialog.status_changed_at = now;
   store_.update_dialog(dialog);
-  std::string start = start_parameter(e.text);
+  std::string start = by_user ? start_parameter(first_text) : std::string();
   if (!start.empty()) store_.state_set(context_.id, start_parameter_key(dialog.id), start);
 
-  enqueue(job::kCreateTopic, JobPayload{.dialog = dialog.id}, kPriorityNewDialog, now);
-  const auto& p = context_.params;
-  if (p.welcome && !p.silent_mode) {
+  enqueue(job::kCreateTopic, JobPayload{.dialog = dialog.id}, kPriorityNewDialog, now);  // and the card
+  if (by_user && p.welcome && !p.silent_mode) {
     core::UserView view{person, dialog.pseudonym, p.hide_info};
     send_to_user(dialog, core::welcome_text(*p.welcome, view), kPriorityNewDialog, now);
   }
   if (p.auto_info) post_in_topic(dialog, info_for(dialog, p.hide_info == core::HideInfo::kOff), kPriorityNewDialog, now);
   json::object o{{"user_id", person.id}};
+  if (!by_user) o["by"] = origin_name(origin);
   if (!start.empty()) o["start"] = start;
   event(dialog, "dialog_created", json::serialize(o), now);
   return dialog;
@@ -428,6 +450,8 @@ void Engine::reopen_dialog(Dialog& dialog, UnixMillis now) {
   const auto& p = context_.params;
   if (p.leave_closed) {
     // LEAVE_CLOSED: the old topic stays closed as history; the conversation goes on in a new one.
+    if (dialog.thread_id != 0)
+      store_.state_set(context_.id, history_topic_key(dialog.thread_id), std::to_string(dialog.id));
     dialog.thread_id = 0;
     store_.update_dialog(dialog);
     store_.state_set(context_.id, topic_closed_key(dialog.id), "");
@@ -486,17 +510,18 @@ int Engine::autoclose(UnixMillis now) {
 
 // ---- albums ----------------------------------------------------------------------------
 
-void Engine::gather_album(const Dialog& dialog, Side to, const Event& e, UnixMillis now) {
-  std::string key = album_key(dialog.id, to);
+void Engine::gather_album(const Dialog& dialog, AlbumLane lane, const Event& e, UnixMillis now,
+                          std::string_view opening_note) {
+  std::string key = album_key(dialog.id, lane);
   std::optional<AlbumState> album;
   if (auto timer = store_.timer_get(context_.id, key)) album = album_from_json(timer->payload);
   if (album && album->media_group_id != e.media_group_id) {
-    flush_album(dialog, to, now);
+    flush_album(dialog, lane, now);
     album.reset();
   }
   if (!album) {
-    album = AlbumState{e.media_group_id, JobPayload{.dialog = dialog.id, .to = to,
-                                                   .operator_message = to == Side::kUser}};
+    if (!opening_note.empty()) post_in_topic(dialog, std::string(opening_note), kPriorityNormal, now);
+    album = AlbumState{e.media_group_id, album_payload(dialog.id, lane)};
   }
   auto& ids = album->payload.message_ids;
   if (std::find(ids.begin(), ids.end(), e.message_id) == ids.end()) ids.push_back(e.message_id);
@@ -505,8 +530,8 @@ void Engine::gather_album(const Dialog& dialog, Side to, const Event& e, UnixMil
   store_.timer_set(context_.id, key, now + kAlbumGatherMillis, album_to_json(*album));
 }
 
-void Engine::flush_album(const Dialog& dialog, Side to, UnixMillis now) {
-  auto timer = store_.timer_get(context_.id, album_key(dialog.id, to));
+void Engine::flush_album(const Dialog& dialog, AlbumLane lane, UnixMillis now) {
+  auto timer = store_.timer_get(context_.id, album_key(dialog.id, lane));
   if (!timer) return;
   emit_album(timer->payload, now);
   store_.timer_delete(timer->id);
@@ -564,7 +589,7 @@ std::string Engine::info_for(const Dialog& dialog, bool reveal) {
   info.banned = dialog.banned;
   info.user_blocked_bot = dialog.user_blocked_bot;
   info.reveal = reveal;
-  return core::info_text(info) + integration_info(dialog);  // issue 5: linked account, custom fields
+  return core::info_text(info) + (reveal ? integration_info(dialog) : std::string());
 }
 
 void Engine::event(const Dialog& dialog, std::string_view type, std::string payload, UnixMillis now) {

@@ -15,6 +15,7 @@
 #include "core/ids.h"
 #include "core/parameters.h"
 #include "core/presentation.h"
+#include "relay/album_state.h"
 #include "relay/jobs.h"
 #include "store/store.h"
 
@@ -32,10 +33,25 @@ struct ConnectionContext {
   // that drives the group. The account's own posts in the group are copies, never operators.
   core::UserId account_id = 0;
   bool account = false;  // mode account: /new may write first
+  // The key of new dialogs' pseudonyms (user_pseudonym): the install's secret. Left empty,
+  // the engine reads it from the store once, when it is made.
+  std::string pseudonym_secret;
 };
 
 // Album parts are gathered this long after the last part, then copied together.
 inline constexpr core::UnixMillis kAlbumGatherMillis = 1500;
+
+// What opens a dialog. Engine::open_dialog decides from it, in one place, what every new
+// dialog gets: the topic (with the user card), the pseudonym, the first status, WELCOME
+// (the user's own first message only), AUTO_INFO (every origin) and the `dialog_created`
+// event (`by` names the origin; the user's own message has none).
+enum class DialogOrigin {
+  kUserMessage,     // the user wrote first: user_answered, WELCOME, the /start parameter
+  kIntercepted,     // the connection wrote to the user from elsewhere: support_answered
+  kOperatorNew,     // an operator's /new (account connections): user_answered
+  kMonitoredGroup,  // a group an account monitors wrote: user_answered, the group is the "user"
+  kApi,             // the Topics API's send_message: support_answered
+};
 
 class Engine {
  public:
@@ -101,20 +117,24 @@ class Engine {
   // --- intercepted messages (issue 4): engine_intercept.cpp ---
   void on_outgoing_seen(const core::Event& event, core::UnixMillis now);
   std::optional<store::Dialog> dialog_for_intercepted(const core::Event& event, core::UnixMillis now);
-  void open_intercepted_dialog(store::Dialog& dialog, core::UnixMillis now);
-  void gather_intercepted_album(const store::Dialog& dialog, const core::Event& event, core::UnixMillis now);
-  void flush_intercepted_album(const store::Dialog& dialog, core::UnixMillis now);
   // Edits of intercepted messages (issue 4 follow-up): engine_intercept_edit.cpp
   void on_outgoing_edit(const core::Event& event, core::UnixMillis now);
   core::Event as_outgoing_edit(const core::Event& user_edit) const;
 
-  store::Dialog open_dialog(const core::Event& event, core::UnixMillis now);
+  // The one way a dialog is opened (see DialogOrigin). `first_text` is the user's first
+  // message (its /start parameter is kept for the card).
+  store::Dialog open_dialog(DialogOrigin origin, const core::Person& person, core::UnixMillis now,
+                            std::string_view first_text = {});
   void reopen_dialog(store::Dialog& dialog, core::UnixMillis now);
   void close_dialog(store::Dialog& dialog, core::UnixMillis now, std::string_view by);
   void set_status(store::Dialog& dialog, store::DialogStatus status, core::UnixMillis now);
 
-  void gather_album(const store::Dialog& dialog, Side to, const core::Event& event, core::UnixMillis now);
-  void flush_album(const store::Dialog& dialog, Side to, core::UnixMillis now);
+  // Albums of every lane (album_state.h) are gathered here: parts join the lane's durable
+  // timer; another album (or a message after it) copies the gathered one first.
+  // `opening_note` is posted in the topic before a new album's first part (empty: none).
+  void gather_album(const store::Dialog& dialog, AlbumLane lane, const core::Event& event,
+                    core::UnixMillis now, std::string_view opening_note = {});
+  void flush_album(const store::Dialog& dialog, AlbumLane lane, core::UnixMillis now);
   void withhold_user_message(const std::optional<store::Dialog>& dialog, core::UserId user, core::UnixMillis now);
   void mirror_edit(const store::Dialog& dialog, Side to, const core::Event& e, int priority, core::UnixMillis now);
   void emit_album(const std::string& payload, core::UnixMillis now);
@@ -123,19 +143,35 @@ class Engine {
   // /link, /unlink, /set and commands topicdesk does not know (command hooks, CUSTOM_COMMANDS).
   void run_custom_command(const core::Command& command, store::Dialog& dialog, const core::Event& event,
                           core::UnixMillis now);
-  void link_command(const core::Command& command, const store::Dialog& dialog, core::UnixMillis now);
-  void set_command(const core::Command& command, const store::Dialog& dialog, core::UnixMillis now);
+  // `sees_hidden`: the operator may read what HIDE_INFO hides (core::sees_hidden_info); others
+  // can still set, change and remove values, but are not shown the stored ones.
+  void link_command(const core::Command& command, const store::Dialog& dialog, bool sees_hidden,
+                    core::UnixMillis now);
+  void set_command(const core::Command& command, const store::Dialog& dialog, bool sees_hidden,
+                   core::UnixMillis now);
   void request_info_hooks(const store::Dialog& dialog, const core::Event& event, core::UnixMillis now);
   bool hooked(std::string_view command) const;  // a WEBHOOKS URL lists /command
-  std::string integration_info(const store::Dialog& dialog);  // /info lines: linked account, fields
+  // /info lines: linked account, fields (only info_for(reveal) shows them)
+  std::string integration_info(const store::Dialog& dialog);
   // --- end Integrations (issue 5): hooks ---
 
   void enqueue(std::string_view kind, const JobPayload& payload, int priority, core::UnixMillis now);
   void post_in_topic(const store::Dialog& dialog, std::string text, int priority, core::UnixMillis now);
   void post_in_general(std::string text, core::UnixMillis now);
   void send_to_user(const store::Dialog& dialog, std::string text, int priority, core::UnixMillis now);
+  // The /info text; `reveal` false (HIDE_INFO, an operator not on EXTENSIONS_ALLOWED) leaves out
+  // the name, username, id, phone, linked account and custom fields.
   std::string info_for(const store::Dialog& dialog, bool reveal);
   void event(const store::Dialog& dialog, std::string_view type, std::string payload, core::UnixMillis now);
+
+  // --- topics the engine does not know: engine_topics.cpp ---
+  // An operator wrote in a topic no dialog of this connection uses: the operators are told
+  // what happens to the message. Returns the dialog the message is for (it is then relayed as
+  // usual); nullopt: not relayed.
+  std::optional<store::Dialog> dialog_for_unknown_topic(const core::Event& event, core::UnixMillis now);
+  void adopt_topic(store::Dialog& dialog, core::ThreadId thread, core::UnixMillis now);
+  // A text in an explicit topic of the group; `dialog` 0: a topic of no dialog.
+  void post_in_thread(core::DialogId dialog, core::ThreadId thread, std::string text, core::UnixMillis now);
 
   // --- accounts (issue 4), engine_accounts.cpp ---
   bool route_account_event(const core::Event& event, core::UnixMillis now);  // true: handled
@@ -145,7 +181,6 @@ class Engine {
   void on_group_frontend_message(const core::Event& event, core::UnixMillis now);
   void on_group_frontend_edit(const core::Event& event, core::UnixMillis now);
   bool group_message_wanted(const core::Event& event) const;
-  store::Dialog open_frontend_dialog(const core::Person& person, std::string_view by, core::UnixMillis now);
   void name_group_sender(const store::Dialog& dialog, const core::Event& event, core::UnixMillis now);
   void announce_topic(const store::Dialog& dialog, std::string text, core::UnixMillis now);
 
@@ -161,12 +196,18 @@ class Engine {
 // Which connection owns the topic `thread` of `group`; nullopt when no dialog uses it.
 std::optional<core::ConnectionId> owner_of_thread(store::Store& store, core::ChatId group, core::ThreadId thread);
 
+// A new dialog's HIDE_INFO pseudonym ("Blue Otter 4821"): HMAC-SHA256 of (connection, user)
+// under the install's secret, so it is stable but cannot be computed without the secret.
+std::string user_pseudonym(std::string_view secret, core::ConnectionId connection, core::UserId user);
+
 // The /start deep-link payload of a first message ("/start promo42" → "promo42").
 std::string start_parameter(std::string_view text);
 
 // State keys the engine and dispatcher share.
 std::string start_parameter_key(core::DialogId dialog);
 std::string topic_closed_key(core::DialogId dialog);
+// The dialog (id as text) whose old topic `thread` LEAVE_CLOSED left behind as history.
+std::string history_topic_key(core::ThreadId thread);
 
 core::TopicStatus topic_status(store::DialogStatus status);
 

@@ -102,26 +102,11 @@ void Engine::on_user_resolved(const Event& e, UnixMillis now) {
   store_.upsert_user(context_.id, e.from, now);
   auto dialog = store_.dialog_by_user(context_.id, e.from.id);
   const bool existed = dialog.has_value();
-  if (!dialog) dialog = open_frontend_dialog(e.from, "operator", now);
+  if (!dialog) dialog = open_dialog(DialogOrigin::kOperatorNew, e.from, now);
   core::UserView view{e.from, dialog->pseudonym, context_.params.hide_info};
   std::string who = core::display_name(view);
   if (!e.from.username.empty() && context_.params.hide_info == core::HideInfo::kOff) who += " (@" + e.from.username + ")";
   announce_topic(*dialog, existed ? account_notice::topic_exists(who) : account_notice::topic_opened(who), now);
-}
-
-// A dialog nobody wrote in yet (/new) or a monitored group's: no WELCOME, no start parameter.
-Dialog Engine::open_frontend_dialog(const core::Person& person, std::string_view by, UnixMillis now) {
-  Dialog dialog = store_.create_dialog(context_.id, person.id, context_.group_id, now);
-  dialog.pseudonym = core::pseudonym(context_.id, person.id);
-  dialog.status = DialogStatus::kUserAnswered;
-  dialog.status_changed_at = now;
-  store_.update_dialog(dialog);
-  enqueue(job::kCreateTopic, JobPayload{.dialog = dialog.id}, kPriorityNewDialog, now);
-  const auto& p = context_.params;
-  if (p.auto_info) post_in_topic(dialog, info_for(dialog, p.hide_info == core::HideInfo::kOff), kPriorityNewDialog, now);
-  json::object o{{"user_id", person.id}, {"by", by}};
-  event(dialog, "dialog_created", json::serialize(o), now);
-  return dialog;
 }
 
 // Posted in General once the topic exists (the job waits behind create_topic in its queue).
@@ -150,7 +135,8 @@ void Engine::on_group_frontend_message(const Event& e, UnixMillis now) {
   }
   core::Person group = group_person(e);
   store_.upsert_user(context_.id, group, now);
-  if (!dialog) dialog = open_frontend_dialog(group, "group", now);
+  if (!dialog)
+    dialog = open_dialog(DialogOrigin::kMonitoredGroup, group, now);
   else if (dialog->status == DialogStatus::kClosed) reopen_dialog(*dialog, now);
   else set_status(*dialog, DialogStatus::kUserAnswered, now);
   dialog->last_user_message_at = now;
@@ -158,9 +144,9 @@ void Engine::on_group_frontend_message(const Event& e, UnixMillis now) {
 
   name_group_sender(*dialog, e, now);
   if (!e.media_group_id.empty()) {
-    gather_album(*dialog, Side::kGroup, e, now);
+    gather_album(*dialog, AlbumLane::kUser, e, now);
   } else {
-    flush_album(*dialog, Side::kGroup, now);
+    flush_album(*dialog, AlbumLane::kUser, now);
     JobPayload copy{.dialog = dialog->id, .to = Side::kGroup, .message_id = e.message_id,
                     .reply_to = e.reply_to_message_id};
     enqueue(job::kCopyToTopic, copy, kPriorityNormal, now);
@@ -176,8 +162,9 @@ void Engine::name_group_sender(const Dialog& dialog, const Event& e, UnixMillis 
   const std::string sender = std::to_string(e.from.id);
   if (store_.state_get(context_.id, key).value_or("") == sender) return;
   store_.state_set(context_.id, key, sender);
-  flush_album(dialog, Side::kGroup, now);  // the previous sender's album goes first
-  core::UserView view{e.from, core::pseudonym(context_.id, e.from.id), context_.params.hide_info};
+  flush_album(dialog, AlbumLane::kUser, now);  // the previous sender's album goes first
+  core::UserView view{e.from, user_pseudonym(context_.pseudonym_secret, context_.id, e.from.id),
+                      context_.params.hide_info};
   std::string line = "👤 " + core::display_name(view);
   if (!e.from.username.empty() && context_.params.hide_info == core::HideInfo::kOff) line += " (@" + e.from.username + ")";
   post_in_topic(dialog, line + ":", kPriorityNormal, now);

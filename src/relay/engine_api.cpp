@@ -3,7 +3,9 @@
 #include <boost/json.hpp>
 
 #include "core/presentation.h"
+#include "core/utf8.h"
 #include "relay/engine.h"
+#include "relay/intercept.h"
 
 namespace topicdesk::relay {
 namespace json = boost::json;
@@ -19,6 +21,16 @@ constexpr std::string_view kApiMarker = "🔌";
 DialogStatus conversation_status(const Dialog& dialog) {
   return dialog.last_user_message_at >= dialog.last_operator_reply_at ? DialogStatus::kUserAnswered
                                                                       : DialogStatus::kSupportAnswered;
+}
+
+// "🔌 <sender>: text" for the topic. The prefix can push a text the user may get (4096) past
+// Telegram's limit: then the copy is cut (UTF-16 units, as the API's own check counts) and ends
+// with a visible marker, so the topic still shows what was sent.
+std::string topic_copy(std::string_view sender, const std::string& text) {
+  std::string copy = std::string(kApiMarker) + " " + std::string(sender) + ": " + text;
+  if (core::utf16_length(copy) <= kMaxTextUnits) return copy;
+  std::string marker = core::notice::cut_in_topic();
+  return core::utf16_truncate(copy, kMaxTextUnits - core::utf16_length(marker)) + marker;
 }
 
 std::string api_message_event_json(const std::string& text, std::string_view sender) {
@@ -40,21 +52,15 @@ std::optional<Engine::ApiSent> Engine::api_send_message(core::UserId user, const
     } else {
       // Writing first: the dialog and its topic are opened for the user, without WELCOME
       // (the user did not come to us).
-      result.dialog = store_.create_dialog(context_.id, user, context_.group_id, now);
-      result.dialog.pseudonym = core::pseudonym(context_.id, user);
-      result.dialog.status_changed_at = now;
+      result.dialog = open_dialog(DialogOrigin::kApi, core::Person{.id = user}, now);
       result.dialog_created = true;
-      enqueue(job::kCreateTopic, JobPayload{.dialog = result.dialog.id}, kPriorityNewDialog, now);
-      event(result.dialog, "dialog_created", json::serialize(json::object{{"user_id", user}, {"by", "api"}}),
-            now);
     }
     Dialog& dialog = result.dialog;
     bool was_closed = dialog.status == DialogStatus::kClosed;
     if (was_closed && context_.params.leave_closed && dialog.thread_id != 0) {
       enqueue(job::kReopenTopic, JobPayload{.dialog = dialog.id}, kPriorityOperatorReply, now);
     }
-    post_in_topic(dialog, std::string(kApiMarker) + " " + std::string(sender) + ": " + text,
-                  kPriorityOperatorReply, now);
+    post_in_topic(dialog, topic_copy(sender, text), kPriorityOperatorReply, now);
     enqueue(job::kSendText,
             JobPayload{.dialog = dialog.id, .to = Side::kUser, .text = text, .operator_message = true},
             kPriorityOperatorReply, now);

@@ -67,21 +67,27 @@ void Engine::run_custom_command(const core::Command& command, Dialog& dialog, co
   add_operator(o, e, context_.params);
   event(dialog, "command", json::serialize(o), now);
 
-  if (command.name == "link" || command.name == "unlink") return link_command(command, dialog, now);
-  if (command.name == "set") return set_command(command, dialog, now);
+  // HIDE_INFO: what /info hides from this operator, /link and /set do not show either.
+  const bool sees =
+      core::sees_hidden_info(context_.params, e.from.id, e.from.username, e.sender_is_anonymous_admin);
+  if (command.name == "link" || command.name == "unlink") return link_command(command, dialog, sees, now);
+  if (command.name == "set") return set_command(command, dialog, sees, now);
   // A hook or an assistant bot in the group answers; otherwise the operator learns the command is unknown.
   if (!context_.params.custom_commands && !hooked(command.name)) {
     post_in_topic(dialog, core::notice::unknown_command(command.name), kPriorityOperatorReply, now);
   }
 }
 
-void Engine::link_command(const core::Command& command, const Dialog& dialog, UnixMillis now) {
+void Engine::link_command(const core::Command& command, const Dialog& dialog, bool sees_hidden,
+                          UnixMillis now) {
   std::string account = core::trim(command.args);
   if (command.name == "unlink") {
     store_.set_user_link(context_.id, dialog.user_id, "");
     return post_in_topic(dialog, "🔗 The linked account was removed.", kPriorityOperatorReply, now);
   }
   if (account.empty()) {
+    if (!sees_hidden)
+      return post_in_topic(dialog, core::notice::linked_account_hidden(), kPriorityOperatorReply, now);
     auto current = store_.user_link(context_.id, dialog.user_id);
     return post_in_topic(
         dialog,
@@ -97,9 +103,12 @@ void Engine::link_command(const core::Command& command, const Dialog& dialog, Un
   post_in_topic(dialog, "🔗 Linked to account " + account + ".", kPriorityOperatorReply, now);
 }
 
-void Engine::set_command(const core::Command& command, const Dialog& dialog, UnixMillis now) {
+void Engine::set_command(const core::Command& command, const Dialog& dialog, bool sees_hidden,
+                         UnixMillis now) {
   std::string args = core::trim(command.args);
   if (args.empty()) {
+    if (!sees_hidden)
+      return post_in_topic(dialog, core::notice::fields_hidden(), kPriorityOperatorReply, now);
     auto fields = store_.user_fields(context_.id, dialog.user_id);
     std::string text = fields.empty() ? "📝 No custom fields. " + std::string(kSetUsage) : "📝 Custom fields:";
     for (const auto& [key, value] : fields) text += "\n" + key + " = " + value;

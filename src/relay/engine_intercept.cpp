@@ -28,12 +28,6 @@ using store::DialogStatus;
 
 namespace {
 
-// Same key space and state format as the engine's album gathering (album_state.h), so on_timer
-// flushes an intercepted album like any other: as copy_album_to_topic.
-std::string intercepted_album_key(core::DialogId dialog) {
-  return std::string(kAlbumKeyPrefix) + std::to_string(dialog) + ":i";
-}
-
 std::string intercepted_event_json(const Event& e, bool by_human) {
   json::object o;
   o["message_id"] = e.message_id;
@@ -50,12 +44,16 @@ void Engine::on_outgoing_seen(const Event& e, UnixMillis now) {
   auto dialog = dialog_for_intercepted(e, now);
   if (!dialog) return;
   const bool by_human = sent_by_human(e);
-  flush_album(*dialog, Side::kGroup, now);  // the user's album written before this answer goes first
+  flush_album(*dialog, AlbumLane::kUser, now);  // the user's album written before this answer goes first
 
   if (!e.media_group_id.empty()) {
-    gather_intercepted_album(*dialog, e, now);
+    // Albums are copied as they are after a marker line; messages known only by id (a copy
+    // call's answer) are gathered the same way, under their call's batch id.
+    const bool copied = e.media_group_id.starts_with(core::kCopiedBatchPrefix);
+    gather_album(*dialog, AlbumLane::kIntercepted, e, now,
+                 copied ? intercept_copied_marker(by_human) : intercept_album_marker(by_human));
   } else {
-    flush_intercepted_album(*dialog, now);
+    flush_album(*dialog, AlbumLane::kIntercepted, now);
     JobPayload copy{.dialog = dialog->id, .to = Side::kGroup, .message_id = e.message_id,
                     .reply_to = e.reply_to_message_id};
     if (e.content == core::ContentKind::kText || takes_caption(e.content)) {
@@ -88,52 +86,7 @@ std::optional<Dialog> Engine::dialog_for_intercepted(const Event& e, UnixMillis 
     if (!core::matches_user(p.white_list, user, known ? known->username : "")) return std::nullopt;
   }
   if (!p.private_keywords.empty()) return std::nullopt;  // only the user's own words open a dialog
-  Dialog dialog = store_.create_dialog(context_.id, user, context_.group_id, now);
-  open_intercepted_dialog(dialog, now);
-  return dialog;
-}
-
-void Engine::open_intercepted_dialog(Dialog& dialog, UnixMillis now) {
-  const auto& p = context_.params;
-  dialog.pseudonym = core::pseudonym(context_.id, dialog.user_id);
-  dialog.status = DialogStatus::kSupportAnswered;
-  dialog.status_changed_at = now;
-  store_.update_dialog(dialog);
-  enqueue(job::kCreateTopic, JobPayload{.dialog = dialog.id}, kPriorityNewDialog, now);
-  if (p.auto_info) post_in_topic(dialog, info_for(dialog, p.hide_info == core::HideInfo::kOff), kPriorityNewDialog, now);
-  json::object o{{"user_id", dialog.user_id}, {"by", "intercepted"}};
-  event(dialog, "dialog_created", json::serialize(o), now);
-}
-
-// Albums are gathered like the users' (the parts arrive one by one) and copied as they are;
-// the marker goes first, when the first part is seen. Messages known only by id (a copy call's
-// answer) are gathered the same way, under their call's batch id.
-void Engine::gather_intercepted_album(const Dialog& dialog, const Event& e, UnixMillis now) {
-  std::string key = intercepted_album_key(dialog.id);
-  std::optional<AlbumState> album;
-  if (auto timer = store_.timer_get(context_.id, key)) album = album_from_json(timer->payload);
-  if (album && album->media_group_id != e.media_group_id) {
-    flush_intercepted_album(dialog, now);
-    album.reset();
-  }
-  if (!album) {
-    const bool copied = e.media_group_id.starts_with(core::kCopiedBatchPrefix);
-    post_in_topic(dialog, copied ? intercept_copied_marker(sent_by_human(e)) : intercept_album_marker(sent_by_human(e)),
-                  kPriorityNormal, now);
-    album = AlbumState{e.media_group_id, JobPayload{.dialog = dialog.id, .to = Side::kGroup}};
-  }
-  auto& ids = album->payload.message_ids;
-  if (std::find(ids.begin(), ids.end(), e.message_id) == ids.end()) ids.push_back(e.message_id);
-  std::sort(ids.begin(), ids.end());
-  if (album->payload.reply_to == 0) album->payload.reply_to = e.reply_to_message_id;
-  store_.timer_set(context_.id, key, now + kAlbumGatherMillis, album_to_json(*album));
-}
-
-void Engine::flush_intercepted_album(const Dialog& dialog, UnixMillis now) {
-  auto timer = store_.timer_get(context_.id, intercepted_album_key(dialog.id));
-  if (!timer) return;
-  emit_album(timer->payload, now);
-  store_.timer_delete(timer->id);
+  return open_dialog(DialogOrigin::kIntercepted, core::Person{.id = user}, now);
 }
 
 // ---- presentation (intercept.h) --------------------------------------------------------

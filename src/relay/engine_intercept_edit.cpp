@@ -36,7 +36,7 @@ void Engine::on_outgoing_edit(const Event& e, UnixMillis now) {
   if (e.chat_id <= 0 || e.chat_id == context_.group_id) return;  // only private chats are copied
   auto dialog = store_.dialog_by_user(context_.id, e.chat_id);
   if (!dialog) return;                    // never copied: no dialog was opened for it
-  flush_intercepted_album(*dialog, now);  // an album still gathering is copied first, as it was
+  flush_album(*dialog, AlbumLane::kIntercepted, now);  // an album still gathering is copied first, as it was
 
   const bool is_text = e.content == ContentKind::kText;
   if (!is_text && !takes_caption(e.content)) return;

@@ -218,6 +218,14 @@ core::MessageId read_reply_to(Reader& message) {
   return implicit ? 0 : replied_id;
 }
 
+// The name of the topic a message is in: its implicit reply carries forum_topic_created.
+std::string read_topic_name(Reader& message) {
+  auto reply = message.child("reply_to_message");
+  if (!reply) return {};
+  auto created = reply->child("forum_topic_created");
+  return created ? created->text("name") : std::string();
+}
+
 void read_sender(Reader& message, core::Event& event) {
   if (auto from = message.child("from")) event.from = read_person(*from);
   if (auto sender_chat = message.child("sender_chat")) {
@@ -259,6 +267,7 @@ ParsedUpdate parse_message(Reader& update, std::string_view field, bool edited, 
   // Private chats have no topics for the desk; General carries no is_topic_message.
   if (!user_side && is_topic_message) event.thread_id = thread_id;
   event.reply_to_message_id = read_reply_to(*message);
+  if (event.thread_id != 0) event.topic_name = read_topic_name(*message);
   event.content = read_content_kind(*message);
   event.text = message->has("text") ? message->text("text") : message->text("caption");
   // Formatting of the text or caption, kept so that mirrored edits keep it.

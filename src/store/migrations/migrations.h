@@ -258,8 +258,6 @@ CREATE TABLE desk_meta (
 // Retention deletes old rows in small batches, oldest first: each batch reads an index by age
 // instead of scanning the table. A pending delivery's event is found by its id.
 inline constexpr char kV7Retention[] = R"sql(
-CREATE INDEX inbox_handled_by_age ON inbox(received_at) WHERE done = 1;
-CREATE INDEX outbox_done_by_age ON outbox(created_at) WHERE state = 'done';
 CREATE INDEX events_by_age ON events(created_at);
 CREATE INDEX proxy_updates_by_age ON proxy_updates(created_at);
 CREATE INDEX webhook_deliveries_pending_event ON webhook_deliveries(event_id) WHERE state = 'pending';

@@ -172,15 +172,23 @@ inline constexpr Sql kAppendEvent{"append_event",
     "INSERT INTO events(connection_id, dialog_id, event_type, payload, created_at) "
     "VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id"};
 
-// Retention in batches, oldest first by the age indexes of migration 7. The newest row of each
-// table stays, so rowids keep growing (see migrations.h) and delivery ids (sent to receivers)
-// are never reused.
+// Retention in batches, oldest first. The newest row of each table stays, so rowids keep
+// growing (see migrations.h) and delivery ids (sent to receivers) are never reused.
+// Inbox and outbox rows are read in id order, which is their time order, and only up to the
+// first row too new to go (found at the front of the table, once the older ones are gone):
+// a batch costs the old rows it looks at, never a scan of the whole table. Should the clock
+// have stepped back, the time condition still keeps every newer row.
 inline constexpr Sql kPurgeInboxBatch{"purge_inbox_batch",
     "DELETE FROM inbox WHERE id IN (SELECT id FROM inbox WHERE done = 1 AND received_at < ?1"
-    " AND id < (SELECT MAX(id) FROM inbox) ORDER BY received_at LIMIT ?2)"};
+    " AND id < MIN((SELECT MAX(id) FROM inbox),"
+    " COALESCE((SELECT id FROM inbox WHERE received_at >= ?1 ORDER BY id LIMIT 1), (SELECT MAX(id) FROM inbox)))"
+    " ORDER BY id LIMIT ?2)"};
 inline constexpr Sql kPurgeOutboxBatch{"purge_outbox_batch",
     "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE state = 'done' AND created_at < ?1"
-    " AND id < (SELECT MAX(id) FROM outbox) ORDER BY created_at LIMIT ?2)"};
+    " AND id < MIN((SELECT MAX(id) FROM outbox),"
+    " COALESCE((SELECT id FROM outbox WHERE created_at >= ?1 ORDER BY id LIMIT 1), (SELECT MAX(id) FROM outbox)))"
+    " ORDER BY id LIMIT ?2)"};
+// Finished deliveries by the age index of migration 5; events and proxy updates by those of 7.
 inline constexpr Sql kFinishedDeliveries{"finished_webhook_deliveries",
     "SELECT id FROM webhook_deliveries WHERE state <> 'pending' AND finished_at < ?1"
     " AND id < (SELECT MAX(id) FROM webhook_deliveries) ORDER BY finished_at LIMIT ?2"};

@@ -7,10 +7,12 @@
 namespace topicdesk::core {
 namespace {
 
+const std::string kAnnPseudonym = pseudonym_from_digest(0x0123456789ABCDEFULL);
+
 UserView ann(HideInfo hide = HideInfo::kOff) {
   UserView view;
   view.person = Person{.id = 1001, .first_name = "Ann", .last_name = "Lee", .username = "ann_lee", .language_code = "en"};
-  view.pseudonym = pseudonym(1, 1001);
+  view.pseudonym = kAnnPseudonym;
   view.hide_info = hide;
   return view;
 }
@@ -23,7 +25,7 @@ TEST(Presentation, TitleHasMarkerNameAndId) {
 
 TEST(Presentation, HiddenTitleUsesPseudonymOnly) {
   std::string title = topic_title(ann(HideInfo::kName), TopicStatus::kUserAnswered);
-  EXPECT_EQ(title, "🟢 " + pseudonym(1, 1001));
+  EXPECT_EQ(title, "🟢 " + kAnnPseudonym);
   EXPECT_EQ(title.find("Ann"), std::string::npos);
   EXPECT_EQ(title.find("1001"), std::string::npos);
 }
@@ -37,11 +39,10 @@ TEST(Presentation, LongNamesFitTelegramsLimitAndKeepTheId) {
   EXPECT_TRUE(title.ends_with(" #1001"));
 }
 
-TEST(Presentation, PseudonymsAreStableAndDiffer) {
-  EXPECT_EQ(pseudonym(1, 42), pseudonym(1, 42));
-  EXPECT_NE(pseudonym(1, 42), pseudonym(2, 42));
-  EXPECT_NE(pseudonym(1, 42), pseudonym(1, 43));
-  std::string name = pseudonym(7, 99);
+TEST(Presentation, PseudonymsAreAdjectiveAnimalAndNumber) {
+  EXPECT_EQ(pseudonym_from_digest(42), pseudonym_from_digest(42));
+  EXPECT_NE(pseudonym_from_digest(42), pseudonym_from_digest(43));
+  std::string name = pseudonym_from_digest(0xFFFFFFFFFFFFFFFFULL);
   int spaces = 0;
   for (char c : name) spaces += c == ' ';
   EXPECT_EQ(spaces, 2) << name;
@@ -61,7 +62,7 @@ TEST(Presentation, HiddenCardShowsNoPersonalDetails) {
   EXPECT_EQ(card.find("Ann"), std::string::npos);
   EXPECT_EQ(card.find("ann_lee"), std::string::npos);
   EXPECT_EQ(card.find("1001"), std::string::npos);
-  EXPECT_NE(card.find(pseudonym(1, 1001)), std::string::npos);
+  EXPECT_NE(card.find(kAnnPseudonym), std::string::npos);
 }
 
 TEST(Presentation, InfoRevealsOnlyWhenAllowed) {
@@ -88,7 +89,7 @@ TEST(Presentation, StatsAndHelp) {
 TEST(Presentation, WelcomeReplacesEveryTitlePlaceholder) {
   EXPECT_EQ(welcome_text("Hi {title}! {title}?", ann()), "Hi Ann Lee! Ann Lee?");
   EXPECT_EQ(welcome_text("Hello", ann()), "Hello");
-  EXPECT_EQ(welcome_text("Hi {title}", ann(HideInfo::kName)), "Hi " + pseudonym(1, 1001));
+  EXPECT_EQ(welcome_text("Hi {title}", ann(HideInfo::kName)), "Hi " + kAnnPseudonym);
 }
 
 }  // namespace

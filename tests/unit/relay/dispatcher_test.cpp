@@ -54,7 +54,7 @@ class DispatcherTest : public ::testing::Test {
   bool idle() { return dispatch_idle(*store_, *dispatcher_); }
 
   void handle(const core::Event& e) {
-    engine_.handle(e, unix_millis_now());
+    engine_.handle(e, core::unix_millis_now());
     if (dispatcher_) dispatcher_->notify();
   }
 
@@ -159,7 +159,7 @@ TEST_F(DispatcherTest, OperatorRepliesGoBeforeBulkWork) {
   dialog.thread_id = 1000;
   store_->update_dialog(dialog);
   take_jobs(*store_);
-  auto now = unix_millis_now();
+  auto now = core::unix_millis_now();
   store_->outbox_add(make_job(context_.id, job::kSendText, {.dialog = 0, .text = "bulk"}, kPriorityBulk, now));
   store_->outbox_add(make_job(context_.id, job::kCopyToUser, {.dialog = dialog.id, .to = Side::kUser, .message_id = 9},
                               kPriorityOperatorReply, now));
@@ -319,8 +319,8 @@ TEST_F(DispatcherTest, OperatorEditsReactionsAndAlbumsUseTheirLinks) {
     part.media_group_id = "alb";
     handle(part);
   }
-  for (const auto& timer : store_->timers_due(unix_millis_now() + kAlbumGatherMillis, 10)) {
-    engine_.on_timer(timer, unix_millis_now() + kAlbumGatherMillis);
+  for (const auto& timer : store_->timers_due(core::unix_millis_now() + kAlbumGatherMillis, 10)) {
+    engine_.on_timer(timer, core::unix_millis_now() + kAlbumGatherMillis);
   }
   dispatcher_->notify();
   ASSERT_TRUE(run_until([&] { return idle(); }));
@@ -437,7 +437,8 @@ TEST_F(DispatcherTest, TopicsUseTheIconColourAndHiddenNames) {
   ASSERT_TRUE(run_until([&] { return idle(); }));
   auto topic = api_.of("createForumTopic").at(0);
   EXPECT_EQ(as_int(topic.params.at("icon_color")), 0xFB6F5F);
-  EXPECT_EQ(topic.params.at("name").as_string(), "🟢 " + core::pseudonym(context_.id, kAnn));
+  EXPECT_EQ(topic.params.at("name").as_string(),
+            "🟢 " + store_->dialog_by_user(context_.id, kAnn)->pseudonym);
   std::string card(api_.of("sendMessage").at(0).params.at("text").as_string());
   EXPECT_EQ(card.find("ann_lee"), std::string::npos);
   EXPECT_EQ(card.find("1001"), std::string::npos);

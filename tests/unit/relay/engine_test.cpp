@@ -38,7 +38,7 @@ TEST_F(EngineTest, FirstMessageCreatesDialogTopicAndCopy) {
   ASSERT_TRUE(dialog);
   EXPECT_EQ(dialog->status, DialogStatus::kUserAnswered);
   EXPECT_EQ(dialog->group_id, kGroupId);
-  EXPECT_EQ(dialog->pseudonym, core::pseudonym(context_.id, kAnn));
+  EXPECT_EQ(dialog->pseudonym, user_pseudonym(store_->install_secret(), context_.id, kAnn));
   auto user = store_->user(context_.id, kAnn);
   ASSERT_TRUE(user);
   EXPECT_EQ(user->username, "ann_lee");

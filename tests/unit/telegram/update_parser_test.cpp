@@ -226,6 +226,7 @@ TEST(UpdateParser, OperatorMessageInATopic) {
   EXPECT_EQ(e.message_id, 9001);
   EXPECT_EQ(e.thread_id, 77);
   EXPECT_EQ(e.reply_to_message_id, 0) << "the implicit reply to the topic root is no reply";
+  EXPECT_EQ(e.topic_name, "Anna Berg #555001") << "the implicit reply names the topic";
   EXPECT_EQ(e.text, "We are on it");
   EXPECT_EQ(e.from.id, 555900);
   EXPECT_FALSE(e.sender_is_bot);
