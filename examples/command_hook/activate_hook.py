@@ -21,15 +21,25 @@ import json
 import os
 import re
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 TARIFFS = {"t1": "Basic", "t2": "Pro", "t3": "Business"}
 USAGE = "Usage: /activate t<tariff> m<months>, e.g. /activate t1 m6 (tariffs: t1 Basic, t2 Pro, t3 Business)"
 
 
-def verify(secret: bytes, body: bytes, header: str) -> bool:
-    expected = "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, header or "")
+# The desk signs "<X-Topicdesk-Timestamp>.<raw body>"; requests older (or newer) than the replay
+# window are refused even when signed, so a recorded request cannot be played again later.
+REPLAY_WINDOW_SECONDS = 300
+
+
+def verify(secret: bytes, body: bytes, timestamp: str, signature: str, now: float = None) -> bool:
+    if not timestamp or not timestamp.isdigit():
+        return False
+    if abs((time.time() if now is None else now) - int(timestamp)) > REPLAY_WINDOW_SECONDS:
+        return False
+    expected = "sha256=" + hmac.new(secret, timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, signature or "")
 
 
 def parse_args(args: str):
@@ -85,7 +95,8 @@ def make_handler(secret: bytes, activations: Activations):
 
         def do_POST(self):
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            if not verify(secret, body, self.headers.get("X-Topicdesk-Signature")):
+            if not verify(secret, body, self.headers.get("X-Topicdesk-Timestamp"),
+                          self.headers.get("X-Topicdesk-Signature")):
                 return self.reply(401, {"error": "bad signature"})
             event = json.loads(body)
             if event.get("type") != "command" or event["command"]["name"] != "activate":

@@ -9,7 +9,8 @@ Configure the desk with
                  "dialog_closed", "message_received", "message_sent"]}'
     WEBHOOKS_SECRET = "the same secret"
 
-Python 3 standard library only. A request with a bad signature gets 401 and is not archived;
+Python 3 standard library only. A request with a bad signature, or signed more than five
+minutes ago (a replay), gets 401 and is not archived;
 a delivery seen before (the desk retries until it gets a 2xx) is answered 200 and not written
 twice. Read one conversation with:  grep '"dialog": 12,' conversations.jsonl
 """
@@ -19,12 +20,22 @@ import hmac
 import json
 import os
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
-def verify(secret: bytes, body: bytes, header: str) -> bool:
-    expected = "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, header or "")
+# The desk signs "<X-Topicdesk-Timestamp>.<raw body>"; requests older (or newer) than the replay
+# window are refused even when signed, so a recorded request cannot be played again later.
+REPLAY_WINDOW_SECONDS = 300
+
+
+def verify(secret: bytes, body: bytes, timestamp: str, signature: str, now: float = None) -> bool:
+    if not timestamp or not timestamp.isdigit():
+        return False
+    if abs((time.time() if now is None else now) - int(timestamp)) > REPLAY_WINDOW_SECONDS:
+        return False
+    expected = "sha256=" + hmac.new(secret, timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, signature or "")
 
 
 def archive_line(event: dict) -> dict:
@@ -77,7 +88,8 @@ def make_handler(secret: bytes, archive: Archive):
 
         def do_POST(self):
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            if not verify(secret, body, self.headers.get("X-Topicdesk-Signature")):
+            if not verify(secret, body, self.headers.get("X-Topicdesk-Timestamp"),
+                          self.headers.get("X-Topicdesk-Signature")):
                 return self.reply(401, "bad signature")
             try:
                 event = json.loads(body)

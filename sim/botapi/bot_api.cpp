@@ -174,17 +174,22 @@ Reply BotApi::execute(const Call& call) {
   return reply;
 }
 
+int BotApi::messages_created(const Call& call) {
+  const Method* method = find_method(call.method);
+  if (!method || method->flood == Flood::kNone) return 0;
+  if (method->flood == Flood::kOne) return 1;
+  auto list = call.params.json(method->flood == Flood::kPerMessageId ? "message_ids" : "media");
+  if (list && *list && (*list)->is_array())
+    return std::max<int>(1, static_cast<int>((*list)->as_array().size()));
+  return 1;
+}
+
 Reply BotApi::run(const Call& call) {
   const Method* method = find_method(call.method);
   if (!method || !method->handler) return error_reply({404, "Not Found: method not found"});
   if (limits_on_ && method->flood != Flood::kNone) {
     if (auto chat_id = call.params.integer("chat_id"); chat_id) {
-      int messages = 1;
-      if (method->flood != Flood::kOne) {
-        auto list = call.params.json(method->flood == Flood::kPerMessageId ? "message_ids" : "media");
-        if (list && *list && (*list)->is_array())
-          messages = std::max<int>(1, static_cast<int>((*list)->as_array().size()));
-      }
+      int messages = messages_created(call);
       int retry_after = limiter_.admit(call.bot->id, *chat_id, messages, model::FloodLimiter::Clock::now());
       if (retry_after > 0) return error_reply(too_many_requests(retry_after));
     }

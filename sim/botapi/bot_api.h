@@ -54,6 +54,10 @@ class BotApi {
   Reply download(std::string_view path) const;
   // Records one answered call in the statistics.
   void count(const Call& call, int status);
+  // How many messages the call creates if it succeeds (what the flood limits count: 1 for a
+  // send, copy, forward or new topic; one per id of copyMessages/forwardMessages and per item
+  // of sendMediaGroup); 0 for methods that create none.
+  static int messages_created(const Call& call);
   static std::string_view canonical_name(std::string_view lower_method);
 
   struct Poll {

@@ -85,8 +85,18 @@ Server::Server(asio::io_context& io, const Options& options)
   control_.set_sessions(&sessions_);
   bot_api_.set_hooks({.webhook_changed = [this](Id bot_id) { webhook_changed(bot_id); }});
   control_.set_server_stats([this] {
+    json::array in_flight;
+    for (const auto& [id, call] : *in_flight_) {
+      in_flight.push_back(json::object{{"id", id},
+                                       {"bot_id", call.bot_id},
+                                       {"method", call.method},
+                                       {"messages", call.messages},
+                                       {"received_ms", call.received_ms}});
+    }
     return json::object{{"waiting_get_updates", pollers_.size()},
-                        {"webhooks_delivering", webhook_timers_.size()}};
+                        {"webhooks_delivering", webhook_timers_.size()},
+                        {"calls_received", calls_received_},
+                        {"in_flight", std::move(in_flight)}};
   });
 }
 
@@ -189,15 +199,37 @@ asio::awaitable<Server::HttpAnswer> Server::handle(HttpRequest request) {
   co_return HttpAnswer{static_file(path)};
 }
 
+// Keeps a call in `in_flight_` from its arrival until its answer is ready.
+class Server::InFlightGuard {
+ public:
+  InFlightGuard(std::shared_ptr<CallsInFlight> calls, std::uint64_t id) : calls_(std::move(calls)), id_(id) {}
+  InFlightGuard(const InFlightGuard&) = delete;
+  InFlightGuard& operator=(const InFlightGuard&) = delete;
+  ~InFlightGuard() { calls_->erase(id_); }
+
+ private:
+  std::shared_ptr<CallsInFlight> calls_;
+  std::uint64_t id_;
+};
+
 asio::awaitable<Server::HttpAnswer> Server::handle_bot_api(std::string_view path, std::string_view query,
                                                            const HttpRequest& request) {
   if (faults_.take_drop()) co_return HttpAnswer{{}, true};
+  auto call = bot_api_.route(path, query, request.content_type, request.body);
+  std::optional<InFlightGuard> in_flight;
+  if (call) {
+    const std::uint64_t id = ++calls_received_;
+    const auto now = std::chrono::system_clock::now().time_since_epoch();
+    (*in_flight_)[id] = CallInFlight{call->bot->id, std::string(botapi::BotApi::canonical_name(call->method)),
+                                     botapi::BotApi::messages_created(*call),
+                                     std::chrono::duration_cast<std::chrono::milliseconds>(now).count()};
+    in_flight.emplace(in_flight_, id);
+  }
   if (int latency = faults_.latency_ms(); latency > 0) {
     asio::steady_timer delay(co_await asio::this_coro::executor, std::chrono::milliseconds(latency));
     boost::system::error_code ec;
     co_await delay.async_wait(asio::redirect_error(use_awaitable, ec));
   }
-  auto call = bot_api_.route(path, query, request.content_type, request.body);
   if (!call) co_return HttpAnswer{botapi::error_reply(call.error())};
   if (auto fault = faults_.take(call->method)) {
     auto reply = botapi::error_reply(*fault);

@@ -5,6 +5,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -84,6 +86,20 @@ class Server {
   std::unordered_map<Id, Poller*> td_pollers_;
   std::unordered_map<Id, Poller*> pollers_;
   std::unordered_map<Id, boost::asio::steady_timer*> webhook_timers_;
+
+  // Bot API calls received and not yet answered (in /sim/stats as `in_flight`): what a client
+  // that dies now may not have learned the outcome of.
+  struct CallInFlight {
+    Id bot_id = 0;
+    std::string method;
+    int messages = 0;  // messages the call creates if it succeeds
+    std::int64_t received_ms = 0;
+  };
+  class InFlightGuard;
+  using CallsInFlight = std::map<std::uint64_t, CallInFlight>;
+  // Shared with the guards of suspended calls, which may outlive the server at shutdown.
+  std::shared_ptr<CallsInFlight> in_flight_ = std::make_shared<CallsInFlight>();
+  std::uint64_t calls_received_ = 0;
 };
 
 }  // namespace tgsim::server

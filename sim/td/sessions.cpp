@@ -471,7 +471,8 @@ bool Sessions::sees(Id account_id, const Chat& chat, const Message& message) con
 }
 
 void Sessions::observe(const Chat& chat, const Message& message, std::string_view kind) {
-  for (auto& [key, session] : sessions_) {
+  for (auto& entry : sessions_) {
+    Session& session = entry.second;
     if (session.account_id == 0 || session.id == origin_session_) continue;
     if (!sees(session.account_id, chat, message)) continue;
     // No library attached (closed, or restarting): kept until the session is resumed.

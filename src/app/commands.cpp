@@ -6,10 +6,12 @@
 #include <iostream>
 
 #include "app/doctor.h"
+#include "app/process_resources.h"
 #include "app/redacting_sink.h"
 #include "app/runtime.h"
 #include "app/settings.h"
 #include "store/store.h"
+#include "telegram/redact.h"
 
 namespace topicdesk::app {
 namespace {
@@ -22,11 +24,21 @@ void setup_logging(const std::string& level) {
   spdlog::set_default_logger(logger);
 }
 
+// Secrets without a recognisable shape, so that the log sink hides them wherever they appear.
+void register_secrets(const RuntimeSettings& settings) {
+  telegram::register_secret(settings.tdlib_api_hash);
+  for (const auto& c : settings.connections) {
+    telegram::register_secret(c.token);
+    telegram::register_secret(c.webhook_secret);
+    telegram::register_secret(c.parameters.webhooks_secret);
+  }
+}
+
 // Loads the configuration or prints why it cannot be used.
 std::optional<LoadedSettings> load_or_explain(const std::string& config_path) {
   auto loaded = load_settings(config_path);
   if (!loaded) {
-    std::cerr << loaded.error().message << "\n";
+    std::cerr << telegram::redact_secrets(loaded.error().message) << "\n";  // may quote a WEBHOOKS URL
     return std::nullopt;
   }
   return std::move(loaded).value();
@@ -40,7 +52,9 @@ int run_command(const std::string& config_path) {
   auto loaded = load_or_explain(config_path);
   if (!loaded) return 2;
   setup_logging(loaded->log_level);
+  register_secrets(loaded->runtime);
   spdlog::info("topicdesk {} starting: {}", version(), loaded->summary);
+  spdlog::info("process: {}", prepare_process_resources());
   try {
     Runtime runtime(std::move(loaded->runtime));
     return runtime.run();

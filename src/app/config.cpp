@@ -16,6 +16,8 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "telegram/redact.h"
+
 namespace topicdesk::app {
 namespace {
 
@@ -536,7 +538,12 @@ std::string Config::redacted_summary() const {
   for (const auto& c : connections) {
     out += fmt::format("; connection {} (mode {}, token {}, group {}, {}", c.name, to_string(c.mode), c.token_source,
                        c.group_id, to_string(c.transport));
-    for (const auto& [name, value] : c.raw_parameters) out += fmt::format(", {}={}", name, value);
+    for (const auto& [name, value] : c.raw_parameters) {
+      // The signing secret is never shown; WEBHOOKS URLs lose their credentials and secret queries.
+      const bool secret = name == "WEBHOOKS_SECRET" && !value.empty();
+      out += fmt::format(", {}={}", name,
+                         secret ? std::string(telegram::kRedacted) : telegram::redact_secrets(value));
+    }
     out += ")";
   }
   if (connections.empty()) out += "; no connections";

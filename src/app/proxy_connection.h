@@ -11,9 +11,6 @@
 
 namespace topicdesk::app {
 
-// Proxy calls carry uploads (Telegram takes files up to 50 MB): the server's body limit then.
-inline constexpr std::size_t kProxyBodyLimit = 64 * 1024 * 1024;
-
 struct ProxySupport {
   std::unique_ptr<proxy::Forwarder> forwarder;
   std::unique_ptr<proxy::BotApiProxy> proxy;

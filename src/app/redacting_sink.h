@@ -1,5 +1,6 @@
-// The last line of defence for "no bot token in any log line": every line passes through
-// telegram::redact_tokens before the sink it wraps writes it, whatever a call site forgot.
+// The one place that keeps secrets out of the log: every line passes through
+// telegram::redact_secrets (bot tokens, URL credentials, secret query values, API keys,
+// registered secrets) before the sink it wraps writes it, whatever a call site forgot.
 #pragma once
 #include <spdlog/sinks/base_sink.h>
 

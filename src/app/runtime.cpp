@@ -116,11 +116,6 @@ asio::awaitable<void> Runtime::Impl::start() {
   http::ServerOptions server_options;
   server_options.address = settings.listen_address;
   server_options.port = settings.listen_port;
-  // --- Bot API proxy (issue 4): uploads pass through the proxy ---
-  for (const auto& cs : settings.connections) {
-    if (cs.mode == Mode::kProxy) server_options.body_limit = kProxyBodyLimit;
-  }
-  // --- end Bot API proxy (issue 4) ---
   server = std::make_unique<http::Server>(io.get_executor(), server_options);
 
   for (const auto& cs : settings.connections) {
@@ -150,9 +145,9 @@ asio::awaitable<void> Runtime::Impl::start() {
       });
       proxy_support->proxy->add_routes(*server);
     }
-    proxy_support->proxy->add_connection(
-        {c->id, c->settings.name, c->settings.token, c->parse_context.bot_id, c->settings.group_id,
-         c->settings.parameters.intercept_external});
+    proxy_support->proxy->add_connection({c->id, c->settings.name, c->settings.token, c->parse_context.bot_id,
+                                          c->settings.group_id, c->settings.parameters.intercept_external,
+                                          c->settings.parameters.proxy_private_webhooks});
   }
   if (proxy_support) proxy_support->proxy->start();  // the program's webhook pushers
   // --- end Bot API proxy (issue 4) ---
@@ -168,6 +163,10 @@ asio::awaitable<void> Runtime::Impl::start() {
   if (auto st = server->start(); !st) throw std::runtime_error(st.error().message);
   server_running = true;
   spdlog::info("listening on {}:{}", settings.listen_address, server->port());
+  if (proxy_support) {
+    proxy_support->proxy->set_desk_address(
+        proxy::desk_address(settings.listen_address, server->port(), settings.public_url));
+  }
 
   for (auto& c : connections) {
     drain_inbox(*c);  // replay what a previous run stored but did not handle

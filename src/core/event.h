@@ -10,17 +10,17 @@
 namespace topicdesk::core {
 
 enum class EventKind {
-  kUserMessage,        // an end user wrote to the connection in a private chat
-  kUserEdit,           // an end user edited one of their messages
-  kUserReaction,       // an end user changed their reaction on a message of the private chat
-  kOperatorMessage,    // a human wrote in the backend group (a topic or General)
-  kOperatorEdit,       // a human edited a message in the backend group
-  kOperatorReaction,   // a human changed their reaction on a message in the backend group
-  kUserBlockedBot,     // my_chat_member in a private chat: the bot was blocked (kicked)
-  kUserUnblockedBot,   // my_chat_member in a private chat: the user restarted the bot
-  kTopicClosedInApp,   // an operator closed the topic from the Telegram app (forum_topic_closed)
-  kTopicReopenedInApp, // an operator reopened the topic from the Telegram app
-  kOutgoingSeen,       // a message the connection sent from elsewhere (intercepted); issue 4
+  kUserMessage,         // an end user wrote to the connection in a private chat
+  kUserEdit,            // an end user edited one of their messages
+  kUserReaction,        // an end user changed their reaction on a message of the private chat
+  kOperatorMessage,     // a human wrote in the backend group (a topic or General)
+  kOperatorEdit,        // a human edited a message in the backend group
+  kOperatorReaction,    // a human changed their reaction on a message in the backend group
+  kUserBlockedBot,      // my_chat_member in a private chat: the bot was blocked (kicked)
+  kUserUnblockedBot,    // my_chat_member in a private chat: the user restarted the bot
+  kTopicClosedInApp,    // an operator closed the topic from the Telegram app (forum_topic_closed)
+  kTopicReopenedInApp,  // an operator reopened the topic from the Telegram app
+  kOutgoingSeen,        // a message the connection sent from elsewhere (intercepted); issue 4
   // accounts (issue 4): the answer to an operator's /new. `text` is the query (@name or +phone),
   // `from` the user found (id 0: nobody), chat_id the backend group. Made by the dispatcher.
   kUserResolved,
@@ -28,13 +28,34 @@ enum class EventKind {
   // other session or the owner's app): the intercepted copy follows. Fields as kOutgoingSeen;
   // issue 4 follow-up.
   kOutgoingEdit,
+  // Delivery reports, made by the dispatcher from what Telegram answered (or from a send a
+  // restart interrupted); `delivery` names the job. The engine decides what to post
+  // (relay/engine_outcomes.cpp); the dispatcher never adds jobs itself.
+  kDeliveryFailed,    // a job failed for good; `text` is Telegram's description
+  kDeliveryRepeated,  // the desk restarted while the job's send was in flight; it was sent again
 };
 
 // Every Telegram message content type topicdesk distinguishes. Copies go through
 // copyMessage, so the relay mostly needs the kind for labels, albums and rules.
 enum class ContentKind {
-  kText, kPhoto, kVideo, kAnimation, kDocument, kAudio, kVoice, kVideoNote, kSticker,
-  kLocation, kVenue, kContact, kPoll, kDice, kStory, kGame, kInvoice, kOther,
+  kText,
+  kPhoto,
+  kVideo,
+  kAnimation,
+  kDocument,
+  kAudio,
+  kVoice,
+  kVideoNote,
+  kSticker,
+  kLocation,
+  kVenue,
+  kContact,
+  kPoll,
+  kDice,
+  kStory,
+  kGame,
+  kInvoice,
+  kOther,
 };
 
 // media_group_id of kOutgoingSeen events for messages a transport knows only by id (the
@@ -53,14 +74,25 @@ struct Person {
   std::string phone;  // only when Telegram tells (shared contact, account sessions)
 };
 
+// Which outbox job a delivery report is about.
+struct DeliveryReport {
+  std::int64_t job_id = 0;
+  DialogId dialog_id = 0;
+  std::string job_kind;
+  bool to_user = false;           // the job wrote to the user's chat (else to the backend group)
+  bool operator_message = false;  // an operator's message: a failure is told in the topic
+  bool user_blocked = false;      // kDeliveryFailed: the user blocked the bot
+  bool uncertain = false;         // kDeliveryFailed: not sent again after a restart; may have arrived
+};
+
 struct Event {
   EventKind kind = EventKind::kUserMessage;
   std::int64_t update_id = 0;  // transport's id, unique per connection; the inbox dedupes on it
   UnixMillis date = 0;         // message date (or edit date) in milliseconds
 
-  ChatId chat_id = 0;          // where it happened: the user's private chat or the backend group
+  ChatId chat_id = 0;  // where it happened: the user's private chat or the backend group
   MessageId message_id = 0;
-  ThreadId thread_id = 0;      // forum topic of a group message; 0 for General and private chats
+  ThreadId thread_id = 0;  // forum topic of a group message; 0 for General and private chats
   // An explicit reply only: the implicit reply to a topic's forum_topic_created message is
   // dropped by the transport (see telegram-facts.md), so 0 means "not a reply".
   MessageId reply_to_message_id = 0;
@@ -74,7 +106,7 @@ struct Event {
   bool sender_is_bot = false;              // a bot wrote (bots never act as operators)
 
   ContentKind content = ContentKind::kText;
-  std::string text;            // text or caption, as sent
+  std::string text;  // text or caption, as sent
   // The Bot API `entities` (or `caption_entities`) array of `text` as compact JSON; empty when
   // none. Kept so mirrored edits keep their formatting (bold, links …).
   std::string entities_json;
@@ -93,6 +125,9 @@ struct Event {
   // --- accounts (issue 4) ---
   // A message in a group the account monitors (MONITOR_GROUPS, chat_id < 0): the group's title.
   std::string chat_title;
+
+  // kDeliveryFailed / kDeliveryRepeated: the job (job_id 0 for every other kind).
+  DeliveryReport delivery;
 };
 
 }  // namespace topicdesk::core

@@ -1,15 +1,14 @@
 #include "core/event_json.h"
 
-#include <boost/json.hpp>
-
 #include <array>
+#include <boost/json.hpp>
 #include <utility>
 
 namespace topicdesk::core {
 namespace json = boost::json;
 namespace {
 
-constexpr std::array<std::pair<EventKind, const char*>, 13> kEventKindNames{{
+constexpr std::array<std::pair<EventKind, const char*>, 15> kEventKindNames{{
     {EventKind::kUserMessage, "user_message"},
     {EventKind::kUserEdit, "user_edit"},
     {EventKind::kUserReaction, "user_reaction"},
@@ -22,19 +21,30 @@ constexpr std::array<std::pair<EventKind, const char*>, 13> kEventKindNames{{
     {EventKind::kTopicReopenedInApp, "topic_reopened_in_app"},
     {EventKind::kOutgoingSeen, "outgoing_seen"},
     {EventKind::kUserResolved, "user_resolved"},  // accounts (issue 4)
-    {EventKind::kOutgoingEdit, "outgoing_edit"},  // issue 4 follow-up
+    {EventKind::kOutgoingEdit, "outgoing_edit"},
+    {EventKind::kDeliveryFailed, "delivery_failed"},
+    {EventKind::kDeliveryRepeated, "delivery_repeated"},
 }};
 
 constexpr std::array<std::pair<ContentKind, const char*>, 18> kContentKindNames{{
-    {ContentKind::kText, "text"},         {ContentKind::kPhoto, "photo"},
-    {ContentKind::kVideo, "video"},       {ContentKind::kAnimation, "animation"},
-    {ContentKind::kDocument, "document"}, {ContentKind::kAudio, "audio"},
-    {ContentKind::kVoice, "voice"},       {ContentKind::kVideoNote, "video_note"},
-    {ContentKind::kSticker, "sticker"},   {ContentKind::kLocation, "location"},
-    {ContentKind::kVenue, "venue"},       {ContentKind::kContact, "contact"},
-    {ContentKind::kPoll, "poll"},         {ContentKind::kDice, "dice"},
-    {ContentKind::kStory, "story"},       {ContentKind::kGame, "game"},
-    {ContentKind::kInvoice, "invoice"},   {ContentKind::kOther, "other"},
+    {ContentKind::kText, "text"},
+    {ContentKind::kPhoto, "photo"},
+    {ContentKind::kVideo, "video"},
+    {ContentKind::kAnimation, "animation"},
+    {ContentKind::kDocument, "document"},
+    {ContentKind::kAudio, "audio"},
+    {ContentKind::kVoice, "voice"},
+    {ContentKind::kVideoNote, "video_note"},
+    {ContentKind::kSticker, "sticker"},
+    {ContentKind::kLocation, "location"},
+    {ContentKind::kVenue, "venue"},
+    {ContentKind::kContact, "contact"},
+    {ContentKind::kPoll, "poll"},
+    {ContentKind::kDice, "dice"},
+    {ContentKind::kStory, "story"},
+    {ContentKind::kGame, "game"},
+    {ContentKind::kInvoice, "invoice"},
+    {ContentKind::kOther, "other"},
 }};
 
 template <class Enum, std::size_t N>
@@ -73,20 +83,26 @@ class Reader {
 
   void get(const char* key, std::int64_t& out) {
     if (const auto* v = obj_.if_contains(key)) {
-      if (const auto* i = v->if_int64()) out = *i;
-      else fail(key, "an integer");
+      if (const auto* i = v->if_int64())
+        out = *i;
+      else
+        fail(key, "an integer");
     }
   }
   void get(const char* key, bool& out) {
     if (const auto* v = obj_.if_contains(key)) {
-      if (const auto* b = v->if_bool()) out = *b;
-      else fail(key, "a boolean");
+      if (const auto* b = v->if_bool())
+        out = *b;
+      else
+        fail(key, "a boolean");
     }
   }
   void get(const char* key, std::string& out) {
     if (const auto* v = obj_.if_contains(key)) {
-      if (const auto* s = v->if_string()) out.assign(s->data(), s->size());
-      else fail(key, "a string");
+      if (const auto* s = v->if_string())
+        out.assign(s->data(), s->size());
+      else
+        fail(key, "a string");
     }
   }
   void get(const char* key, std::vector<std::string>& out) {
@@ -138,6 +154,16 @@ std::string event_to_json(const Event& e) {
   if (!e.chat_title.empty()) obj["chat_title"] = e.chat_title;  // accounts (issue 4)
   if (!e.topic_name.empty()) obj["topic_name"] = e.topic_name;
   if (e.media_replaced) obj["media_replaced"] = true;           // issue 4 follow-up
+  if (e.delivery.job_id != 0) {
+    const DeliveryReport& d = e.delivery;
+    obj["delivery"] = json::object{{"job_id", d.job_id},
+                                   {"dialog_id", d.dialog_id},
+                                   {"job_kind", d.job_kind},
+                                   {"to_user", d.to_user},
+                                   {"operator_message", d.operator_message},
+                                   {"user_blocked", d.user_blocked},
+                                   {"uncertain", d.uncertain}};
+  }
   return json::serialize(obj);
 }
 
@@ -196,7 +222,8 @@ Result<Event> event_from_json(std::string_view text) {
   std::string kind, content;
   read_event_fields(r, e, kind, content);
   if (!r.error().empty()) return make_error(r.error());
-  if (!parse_enum(kEventKindNames, kind, e.kind)) return make_error("event.kind: unknown kind '" + kind + "'");
+  if (!parse_enum(kEventKindNames, kind, e.kind))
+    return make_error("event.kind: unknown kind '" + kind + "'");
   if (!content.empty() && !parse_enum(kContentKindNames, content, e.content)) {
     return make_error("event.content: unknown content kind '" + content + "'");
   }
@@ -204,6 +231,19 @@ Result<Event> event_from_json(std::string_view text) {
     auto person = person_from_json(*from);
     if (!person) return person.error();
     e.from = std::move(*person);
+  }
+  if (const auto* delivery = obj->if_contains("delivery")) {
+    const auto* d = delivery->if_object();
+    if (!d) return make_error("event.delivery must be an object");
+    Reader dr(*d, "event.delivery");
+    dr.get("job_id", e.delivery.job_id);
+    dr.get("dialog_id", e.delivery.dialog_id);
+    dr.get("job_kind", e.delivery.job_kind);
+    dr.get("to_user", e.delivery.to_user);
+    dr.get("operator_message", e.delivery.operator_message);
+    dr.get("user_blocked", e.delivery.user_blocked);
+    dr.get("uncertain", e.delivery.uncertain);
+    if (!dr.error().empty()) return make_error(dr.error());
   }
   return e;
 }

@@ -237,6 +237,7 @@ const std::map<std::string, Setter>& setters() {
       {"LEAVE_CLOSED", boolean(&Parameters::leave_closed, "LEAVE_CLOSED")},
       {"ICON_COLOR", set_icon_color},
       {"INTERCEPT_EXTERNAL", boolean(&Parameters::intercept_external, "INTERCEPT_EXTERNAL")},
+      {"PROXY_PRIVATE_WEBHOOKS", boolean(&Parameters::proxy_private_webhooks, "PROXY_PRIVATE_WEBHOOKS")},
       {"CUSTOM_COMMANDS", boolean(&Parameters::custom_commands, "CUSTOM_COMMANDS")},
       {"WEBHOOKS", set_webhooks},                   // issue 5, hooks
       {"WEBHOOKS_SECRET", set_webhooks_secret},     // issue 5, hooks

@@ -59,6 +59,7 @@ struct Parameters {
   bool leave_closed = false;            // LEAVE_CLOSED
   int icon_color = kTopicColors[0];     // ICON_COLOR
   bool intercept_external = true;       // INTERCEPT_EXTERNAL (issue 4): on unless set FALSE
+  bool proxy_private_webhooks = false;  // PROXY_PRIVATE_WEBHOOKS: proxy setWebhook may name private addresses
   bool custom_commands = false;         // CUSTOM_COMMANDS (command hooks, later issue)
   // --- Integrations (issue 5): hooks ---
   std::vector<WebhookTarget> webhooks;  // WEBHOOKS: JSON object URL -> [event names and /commands]

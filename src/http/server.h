@@ -1,6 +1,20 @@
 // The desk's one HTTP/1.1 server (Boost.Beast on Asio coroutines): a small router, keep-alive,
-// a read timeout and a body limit on every request, request counters at /metrics and a
-// graceful stop. Health and metrics routes are built in; other areas add theirs with route().
+// request counters at /metrics and a graceful stop. Health and metrics routes are built in;
+// other areas add theirs with route().
+//
+// Every resource an outside client can make it hold is bounded (docs/architecture.md, "The HTTP
+// edge"):
+//  - a request's head is read first; its route decides the body limit from the head (a proxy
+//    route allows uploads only for a known bot token), and a body declared larger is refused
+//    with 413 and Connection: close before any of it is read;
+//  - the bodies of all requests together hold at most max_buffered_bytes (counted by their
+//    declared length, as the body is reserved at once); a body that does not fit is answered 503;
+//  - a deadline for the head (and for an idle keep-alive connection) and one for the body;
+//  - at most max_connections connections (and never more than 3/4 of the open-file limit) and
+//    max_connections_per_address from one address: a new connection beyond a cap closes the
+//    oldest connection that waits for a request (else the oldest still sending one) of the same
+//    address, or of the address with the most connections; requests being handled are never
+//    closed; when nothing can be closed the new connection is.
 #pragma once
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -23,15 +37,26 @@ using Request = boost::beast::http::request<boost::beast::http::string_body>;
 using Response = boost::beast::http::response<boost::beast::http::string_body>;
 using Verb = boost::beast::http::verb;
 using Handler = std::function<boost::asio::awaitable<Response>(Request&)>;
+// A request before its body: method, target and header fields.
+using RequestHead = boost::beast::http::request_header<>;
+// The largest body a route takes for this request head, in bytes.
+using BodyLimit = std::function<std::size_t(const RequestHead&)>;
 
 enum class PathMatch { kExact, kPrefix };
 
 struct ServerOptions {
   std::string address = "127.0.0.1";
-  unsigned short port = 8080;  // 0: any free port (tests); port() tells which
-  std::size_t body_limit = 1024 * 1024;
-  // Time to receive one whole request, and to wait for the next one on a kept-alive connection.
+  unsigned short port = 8080;            // 0: any free port (tests); port() tells which
+  std::size_t body_limit = 1024 * 1024;  // for routes registered without a BodyLimit
+  // All request bodies held at once (being received or handled); beyond it new bodies get 503.
+  std::size_t max_buffered_bytes = 128 * 1024 * 1024;
+  // Open connections; the server also stays below 3/4 of the process's open-file limit.
+  std::size_t max_connections = 4096;
+  std::size_t max_connections_per_address = 512;
+  // Time to receive a request's head, and to wait for the next one on a kept-alive connection.
   std::chrono::milliseconds read_timeout{std::chrono::seconds(30)};
+  // Time to receive a body: read_timeout plus its length at this rate (bytes per second).
+  std::size_t body_min_rate = 64 * 1024;
   std::chrono::milliseconds write_timeout{std::chrono::seconds(30)};
 };
 
@@ -55,17 +80,20 @@ class Server {
   // method answers 405, no match 404. Handlers run on the connection's strand; an exception
   // from one becomes a 500.
   void route(Verb method, std::string path, Handler handler, PathMatch match = PathMatch::kExact);
+  // The same with the route's own body limit, decided per request from its head.
+  void route(Verb method, std::string path, Handler handler, PathMatch match, BodyLimit body_limit);
 
-  // --- Topics API (issue 5): an area's own error shape ---
-  // The 404, 405, 413 and 500 answers the server gives itself for paths starting with `prefix`
-  // come from `formatter(status, message)` instead of json_error(). Register before start().
+  // An area's own error shape: the 400, 404, 405, 413, 500 and 503 answers the server gives itself for paths
+  // starting with `prefix` come from `formatter(status, message)` instead of json_error(). Register before
+  // start().
   using ErrorFormatter = std::function<Response(unsigned status, std::string_view message)>;
   void error_format(std::string prefix, ErrorFormatter formatter);
-  // --- end Topics API (issue 5) ---
 
   // Binds and listens; the error names the address ("cannot listen on 0.0.0.0:80: …").
   core::Status start();
   unsigned short port() const;  // the bound port, after start()
+  // The connection cap in force (max_connections, lowered to fit the open-file limit), after start().
+  std::size_t max_connections() const;
 
   // Stops accepting, closes idle connections, lets requests in progress finish (answered with
   // Connection: close). on_stopped runs once every connection is gone. Thread-safe.

@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <boost/json/parse.hpp>
 #include <memory>
-#include <mutex>
 
 #include "core/metrics.h"
 #include "telegram/log_limiter.h"
@@ -27,18 +26,16 @@ bool is_secret_char(char c) {
 
 bool is_name_char(char c) { return is_secret_char(c) || c == '.'; }
 
-// Per-route state shared by the handler's invocations.
+// Per-route state shared by the handler's invocations (on several connection strands at once:
+// the limiter is thread-safe).
 struct WebhookRoute {
   WebhookConnection connection;
   telegram::LogLimiter log_limiter;
-  std::mutex log_mutex;  // the handler may run on several connection strands at once
   core::Metric* received = nullptr;
 
   void warn(const std::string& what) {
-    std::lock_guard lock(log_mutex);
-    if (log_limiter.should_log(what)) {
-      spdlog::warn("webhook {}: {}", connection.name, telegram::redact_tokens(what));
-    }
+    log_limiter.log(spdlog::level::warn, what,
+                    telegram::redact_secrets(fmt::format("webhook {}: {}", connection.name, what)));
   }
 
   Response handle(const Request& request) {
@@ -100,8 +97,10 @@ core::Status add_webhook_route(Server& server, WebhookConnection connection) {
       fmt::format("connection=\"{}\",transport=\"webhook\"", name));
   std::string path = std::string(kWebhookPathPrefix) + name;
   route->connection = std::move(connection);
-  server.route(Verb::post, std::move(path),
-               [route](Request& request) -> asio::awaitable<Response> { co_return route->handle(request); });
+  server.route(
+      Verb::post, std::move(path),
+      [route](Request& request) -> asio::awaitable<Response> { co_return route->handle(request); },
+      PathMatch::kExact, [](const RequestHead&) { return kWebhookBodyLimit; });
   return core::Ok{};
 }
 

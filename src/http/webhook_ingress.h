@@ -1,8 +1,9 @@
 // Bot API webhook ingress: Telegram POSTs each update to /telegram/<connection name>. The
 // secret header is checked in constant time, the update parsed and committed to the inbox
 // through a synchronous callback, and only then answered 200, so Telegram retries anything
-// that did not reach the inbox.
+// that did not reach the inbox. A body larger than kWebhookBodyLimit is refused (413) before it is read.
 #pragma once
+#include <cstddef>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -16,6 +17,10 @@ namespace topicdesk::http {
 
 inline constexpr std::string_view kWebhookPathPrefix = "/telegram/";
 inline constexpr std::string_view kSecretTokenHeader = "X-Telegram-Bot-Api-Secret-Token";
+// The largest update body taken: a message has at most 4096 characters of text (16 KiB of UTF-8)
+// and as many entities (about 100 bytes of JSON each), plus its reply markup and the replied-to
+// message; 512 KiB leaves room for all of it.
+inline constexpr std::size_t kWebhookBodyLimit = 512 * 1024;
 
 struct WebhookConnection {
   std::string name;          // the path segment: /telegram/<name>

@@ -32,8 +32,11 @@ std::string hmac_sha256_hex(std::string_view key, std::string_view message) {
   return to_hex(digest, length);
 }
 
-std::string webhook_signature(std::string_view secret, std::string_view body) {
-  return "sha256=" + hmac_sha256_hex(secret, body);
+std::string webhook_signature(std::string_view secret, std::int64_t unix_seconds, std::string_view body) {
+  std::string signed_text = std::to_string(unix_seconds);
+  signed_text += '.';
+  signed_text += body;
+  return "sha256=" + hmac_sha256_hex(secret, signed_text);
 }
 
 std::string random_secret_hex() {

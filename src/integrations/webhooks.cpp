@@ -12,6 +12,7 @@
 #include "integrations/hmac.h"
 #include "integrations/webhooks_http.h"
 #include "relay/jobs.h"
+#include "telegram/redact.h"
 
 namespace topicdesk::integrations {
 namespace asio = boost::asio;
@@ -174,7 +175,10 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
 
   const std::string& secret_of(const HookConnection& c) {
     auto it = secrets.find(c.id);
-    if (it == secrets.end()) it = secrets.emplace(c.id, signing_secret(store, c)).first;
+    if (it == secrets.end()) {
+      it = secrets.emplace(c.id, signing_secret(store, c)).first;
+      telegram::register_secret(it->second);  // a generated secret: never in a log line either
+    }
     return it->second;
   }
 
@@ -256,9 +260,12 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
       co_return;
     }
     std::string body = webhook_body(store, *c, *event, delivery.id);
-    HookHttpClient::Headers headers{{"X-Topicdesk-Signature", webhook_signature(secret_of(*c), body)},
-                                    {"X-Topicdesk-Event", event->type},
-                                    {"X-Topicdesk-Delivery", std::to_string(delivery.id)}};
+    const std::int64_t timestamp = now_millis() / 1000;
+    HookHttpClient::Headers headers{
+        {std::string(kSignatureHeader), webhook_signature(secret_of(*c), timestamp, body)},
+        {std::string(kTimestampHeader), std::to_string(timestamp)},
+        {"X-Topicdesk-Event", event->type},
+        {"X-Topicdesk-Delivery", std::to_string(delivery.id)}};
     auto started = std::chrono::steady_clock::now();
     HookHttpAnswer answer =
         co_await http.post(delivery.url, std::move(body), std::move(headers), options.request_timeout);

@@ -1,4 +1,4 @@
-// Webhooks out and command hooks (issue 5; docs/webhooks.md).
+// Webhooks out and command hooks (docs/webhooks.md).
 //
 // The engine appends events to the store. The WebhookWorker reads them in id order and turns
 // each into one delivery per subscribed URL (WEBHOOKS), moving a cursor in the same
@@ -8,8 +8,10 @@
 // is dropped. Command hooks (`command` events) get one attempt: their answer, or a short
 // notice when they fail, is posted in the topic through the outbox.
 //
-// Every request is a POST of JSON signed with HMAC-SHA256 of the raw body:
-//   X-Topicdesk-Signature: sha256=<hex>   X-Topicdesk-Event: <type>   X-Topicdesk-Delivery: <id>
+// Every request is a POST of JSON, signed with HMAC-SHA256 over "<timestamp>.<raw body>"
+// (integrations/hmac.h):
+//   X-Topicdesk-Timestamp: <unix seconds>   X-Topicdesk-Signature: sha256=<hex>
+//   X-Topicdesk-Event: <type>   X-Topicdesk-Delivery: <id>
 // The key is the connection's WEBHOOKS_SECRET, or, when that is empty, a random secret the
 // desk generates once and keeps in the store (`topicdesk webhooks status` prints it).
 #pragma once

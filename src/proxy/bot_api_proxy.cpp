@@ -1,20 +1,23 @@
 #include "proxy/bot_api_proxy.h"
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 #include <boost/url.hpp>
-#include <spdlog/spdlog.h>
-
-#include <algorithm>
 #include <limits>
 #include <set>
 
 #include "core/event_json.h"
 #include "http/webhook_ingress.h"
 #include "proxy/proxy_parsing.h"
+#include "telegram/log_limiter.h"
 #include "telegram/redact.h"
 
 namespace topicdesk::proxy {
@@ -61,12 +64,12 @@ http::Response api_ok(const json::value& result) {
 }
 
 const std::set<std::string, std::less<>> kSendMethods = {
-    "sendmessage",   "sendphoto",     "sendvideo",     "sendanimation", "sendaudio",    "senddocument",
-    "sendvoice",     "sendvideonote", "sendsticker",   "sendlocation",  "sendvenue",    "sendcontact",
-    "sendpoll",      "senddice",      "sendmediagroup", "sendinvoice",  "sendgame",     "sendpaidmedia",
-    "copymessage",   "copymessages",  "forwardmessage", "forwardmessages"};
+    "sendmessage", "sendphoto",     "sendvideo",      "sendanimation",  "sendaudio", "senddocument",
+    "sendvoice",   "sendvideonote", "sendsticker",    "sendlocation",   "sendvenue", "sendcontact",
+    "sendpoll",    "senddice",      "sendmediagroup", "sendinvoice",    "sendgame",  "sendpaidmedia",
+    "copymessage", "copymessages",  "forwardmessage", "forwardmessages"};
 
-// Edits of the program's own messages (issue 4 follow-up): answered with the edited Message.
+// Edits of the program's own messages: answered with the edited Message.
 const std::set<std::string, std::less<>> kEditMethods = {"editmessagetext", "editmessagecaption",
                                                          "editmessagereplymarkup", "editmessagemedia"};
 
@@ -106,12 +109,29 @@ std::optional<core::Event> message_event(const json::value& message, const teleg
 }  // namespace
 
 const std::vector<std::string>& all_update_kinds() {
-  static const std::vector<std::string> kinds{
-      "message", "edited_message", "channel_post", "edited_channel_post", "business_connection",
-      "business_message", "edited_business_message", "deleted_business_messages", "message_reaction",
-      "message_reaction_count", "inline_query", "chosen_inline_result", "callback_query", "shipping_query",
-      "pre_checkout_query", "purchased_paid_media", "poll", "poll_answer", "my_chat_member", "chat_member",
-      "chat_join_request", "chat_boost", "removed_chat_boost"};
+  static const std::vector<std::string> kinds{"message",
+                                              "edited_message",
+                                              "channel_post",
+                                              "edited_channel_post",
+                                              "business_connection",
+                                              "business_message",
+                                              "edited_business_message",
+                                              "deleted_business_messages",
+                                              "message_reaction",
+                                              "message_reaction_count",
+                                              "inline_query",
+                                              "chosen_inline_result",
+                                              "callback_query",
+                                              "shipping_query",
+                                              "pre_checkout_query",
+                                              "purchased_paid_media",
+                                              "poll",
+                                              "poll_answer",
+                                              "my_chat_member",
+                                              "chat_member",
+                                              "chat_join_request",
+                                              "chat_boost",
+                                              "removed_chat_boost"};
   return kinds;
 }
 
@@ -131,7 +151,8 @@ std::optional<ProgramUpdate> classify_update(std::string_view raw_json, core::Ch
       }
     }
     if (chat && chat->is_object()) {
-      if (const auto* id = chat->get_object().if_contains("id"); id && id->is_int64()) out.chat_id = id->get_int64();
+      if (const auto* id = chat->get_object().if_contains("id"); id && id->is_int64())
+        out.chat_id = id->get_int64();
     }
     break;
   }
@@ -139,8 +160,8 @@ std::optional<ProgramUpdate> classify_update(std::string_view raw_json, core::Ch
   return out;
 }
 
-std::vector<core::Event> sent_messages(std::string_view method, const json::object& params, const json::value& result,
-                                       const telegram::ParseContext& context) {
+std::vector<core::Event> sent_messages(std::string_view method, const json::object& params,
+                                       const json::value& result, const telegram::ParseContext& context) {
   std::vector<core::Event> out;
   std::string name = lowercase(method);
   if (!kSendMethods.contains(name)) return out;
@@ -157,7 +178,8 @@ std::vector<core::Event> sent_messages(std::string_view method, const json::obje
     auto chat = int_param(params, "chat_id");
     const auto* id = o->if_contains("message_id");
     if (!chat || *chat <= 0 || !id || !id->is_int64()) return;
-    if (copied_batch.empty()) copied_batch = std::string(core::kCopiedBatchPrefix) + std::to_string(id->get_int64());
+    if (copied_batch.empty())
+      copied_batch = std::string(core::kCopiedBatchPrefix) + std::to_string(id->get_int64());
     out.push_back(bare_sent_message(*chat, id->get_int64(), context.bot_id));
     out.back().media_group_id = copied_batch;
   };
@@ -188,8 +210,11 @@ struct BotApiProxy::Impl : std::enable_shared_from_this<Impl> {
   Forwarder& forwarder;
   InboxChanged inbox_changed;
   std::vector<ProxyConnection> connections;
-  std::map<core::ConnectionId, std::set<asio::steady_timer*>> waiting;  // long polls and pushers, by connection
-  std::map<std::string, std::unique_ptr<Forwarder>> webhook_clients;    // by scheme://host:port
+  std::map<core::ConnectionId, std::set<asio::steady_timer*>>
+      waiting;                                                        // long polls and pushers, by connection
+  std::map<std::string, std::unique_ptr<Forwarder>> webhook_clients;  // by scheme://host:port
+  DeskAddress desk;
+  telegram::LogLimiter log_limiter;
   bool stopped = false;
 
   Impl(asio::any_io_executor e, store::Store& s, Forwarder& f, InboxChanged changed)
@@ -201,6 +226,25 @@ struct BotApiProxy::Impl : std::enable_shared_from_this<Impl> {
       if (http::secret_matches(token, c.token)) found = &c;  // all compared: constant time per token
     }
     return found;
+  }
+
+  const ProxyConnection* by_id(core::ConnectionId id) const {
+    for (const auto& c : connections) {
+      if (c.id == id) return &c;
+    }
+    return nullptr;
+  }
+
+  // Multipart uploads of a known bot may be large; nothing else is.
+  std::size_t body_limit(const http::RequestHead& head) const {
+    std::string_view target = head.target();
+    auto path = parse_call_path(target.substr(0, target.find('?')));
+    if (!path || by_token(path->token) == nullptr) return kCallBodyLimit;
+    auto type = head.find(bhttp::field::content_type);
+    if (type == head.end() || !boost::beast::iequals(type->value().substr(0, 19), "multipart/form-data")) {
+      return kCallBodyLimit;
+    }
+    return kUploadBodyLimit;
   }
 
   void wake(core::ConnectionId id) {
@@ -252,12 +296,16 @@ struct BotApiProxy::Impl : std::enable_shared_from_this<Impl> {
 
   asio::awaitable<http::Response> get_updates(const ProxyConnection& c, const json::object& params) {
     if (store.proxy_webhook(c.id)) {
-      co_return api_error(409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to "
-                               "delete the webhook first");
+      co_return api_error(
+          409,
+          "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to "
+          "delete the webhook first");
     }
     std::int64_t offset = int_param(params, "offset").value_or(0);
-    int limit = static_cast<int>(std::clamp<std::int64_t>(int_param(params, "limit").value_or(kMaxLimit), 1, kMaxLimit));
-    std::int64_t timeout = std::clamp<std::int64_t>(int_param(params, "timeout").value_or(0), 0, kMaxTimeoutSeconds);
+    int limit = static_cast<int>(
+        std::clamp<std::int64_t>(int_param(params, "limit").value_or(kMaxLimit), 1, kMaxLimit));
+    std::int64_t timeout =
+        std::clamp<std::int64_t>(int_param(params, "timeout").value_or(0), 0, kMaxTimeoutSeconds);
     if (auto kinds = list_param(params, "allowed_updates")) remember_allowed(c.id, *kinds);
     if (offset > 0) confirm(c.id, offset);  // Telegram: everything below offset is confirmed
     std::int64_t from = std::max<std::int64_t>(offset, 0);
@@ -279,10 +327,12 @@ struct BotApiProxy::Impl : std::enable_shared_from_this<Impl> {
     co_return api_json(200, std::move(body));
   }
 
-  http::Response webhook_call(const ProxyConnection& c, const std::string& method, const json::object& params) {
-    if (method == "getwebhookinfo") return webhook_info(c);
+  asio::awaitable<http::Response> webhook_call(const ProxyConnection& c, const std::string& method,
+                                               const json::object& params) {
+    if (method == "getwebhookinfo") co_return webhook_info(c);
     const auto* drop = params.if_contains("drop_pending_updates");
-    if (drop && ((drop->is_bool() && drop->get_bool()) || (drop->is_string() && drop->get_string() == "true"))) {
+    if (drop &&
+        ((drop->is_bool() && drop->get_bool()) || (drop->is_string() && drop->get_string() == "true"))) {
       auto pending = store.proxy_updates(c.id, 0, std::numeric_limits<int>::max());
       if (!pending.empty()) confirm(c.id, pending.back().update_id + 1);
     }
@@ -291,12 +341,13 @@ struct BotApiProxy::Impl : std::enable_shared_from_this<Impl> {
     if (method == "deletewebhook" || url.empty()) {
       store.proxy_set_webhook(c.id, std::nullopt);
       json::object o{{"ok", true}, {"result", true}, {"description", "Webhook was deleted"}};
-      return api_json(200, json::serialize(o));
+      co_return api_json(200, json::serialize(o));
     }
     auto parsed = boost::urls::parse_absolute_uri(url);
     if (!parsed || (parsed->scheme() != "https" && parsed->scheme() != "http") || parsed->host().empty()) {
-      return api_error(400, "Bad Request: bad webhook: invalid webhook URL specified");
+      co_return api_error(400, "Bad Request: bad webhook: invalid webhook URL specified");
     }
+    if (auto refused = co_await refused_target(c, *parsed)) co_return api_error(400, *refused);
     store::ProxyWebhook webhook{.url = url};
     if (const auto* secret = params.if_contains("secret_token"); secret && secret->is_string()) {
       webhook.secret_token = std::string(secret->get_string());
@@ -306,12 +357,28 @@ struct BotApiProxy::Impl : std::enable_shared_from_this<Impl> {
     store.proxy_set_webhook(c.id, webhook);
     wake(c.id);
     json::object o{{"ok", true}, {"result", true}, {"description", "Webhook was set"}};
-    return api_json(200, json::serialize(o));
+    co_return api_json(200, json::serialize(o));
+  }
+
+  // Why the desk must not POST to the URL's host (resolved now), or nullopt.
+  asio::awaitable<std::optional<std::string>> refused_target(const ProxyConnection& c,
+                                                             boost::urls::url_view url) {
+    const std::string host = url.host_address();
+    const unsigned short port = url.has_port() ? url.port_number() : (url.scheme() == "https" ? 443 : 80);
+    asio::ip::tcp::resolver resolver(executor);
+    auto [ec, results] =
+        co_await resolver.async_resolve(host, std::to_string(port), asio::as_tuple(asio::use_awaitable));
+    std::vector<asio::ip::address> addresses;  // none when it does not resolve: refused
+    if (!ec) {
+      for (const auto& entry : results) addresses.push_back(entry.endpoint().address());
+    }
+    co_return refused_webhook_target(host, port, addresses, desk, c.private_webhooks);
   }
 
   http::Response webhook_info(const ProxyConnection& c) {
     auto webhook = store.proxy_webhook(c.id);
-    json::object info{{"url", webhook ? webhook->url : ""}, {"has_custom_certificate", false},
+    json::object info{{"url", webhook ? webhook->url : ""},
+                      {"has_custom_certificate", false},
                       {"pending_update_count", store.proxy_updates(c.id, 0, 100000).size()}};
     if (webhook) {
       info["max_connections"] = webhook->max_connections;
@@ -337,9 +404,12 @@ struct BotApiProxy::Impl : std::enable_shared_from_this<Impl> {
   }
 
   // POSTs one update to the program's webhook; the error text when it was not taken.
-  asio::awaitable<std::string> push(const store::ProxyWebhook& webhook, const store::ProxyUpdate& update) {
+  asio::awaitable<std::string> push(const ProxyConnection& c, const store::ProxyWebhook& webhook,
+                                    const store::ProxyUpdate& update) {
     auto url = boost::urls::parse_absolute_uri(webhook.url);
     if (!url) co_return "invalid webhook URL";
+    // Checked again on every push: the name may resolve elsewhere now, the option may be off.
+    if (auto refused = co_await refused_target(c, *url)) co_return *refused;
     std::string base = std::string(url->scheme()) + "://" + std::string(url->encoded_authority());
     auto& client = webhook_clients[base];
     if (!client) client = std::make_unique<Forwarder>(executor, base);
@@ -360,7 +430,8 @@ struct BotApiProxy::Impl : std::enable_shared_from_this<Impl> {
   asio::awaitable<void> run_pusher(core::ConnectionId id) {
     auto self = shared_from_this();
     std::chrono::milliseconds backoff{500};
-    while (!stopped) {
+    const ProxyConnection* c = by_id(id);
+    while (!stopped && c != nullptr) {
       auto webhook = store.proxy_webhook(id);
       std::vector<store::ProxyUpdate> next;
       if (webhook) next = ready_updates(id, 0, 1);
@@ -368,7 +439,7 @@ struct BotApiProxy::Impl : std::enable_shared_from_this<Impl> {
         co_await sleep(id, std::chrono::seconds(30));
         continue;
       }
-      std::string error = co_await push(*webhook, next[0]);
+      std::string error = co_await push(*c, *webhook, next[0]);
       if (stopped) break;
       if (error.empty()) {
         confirm(id, next[0].update_id + 1);
@@ -377,7 +448,8 @@ struct BotApiProxy::Impl : std::enable_shared_from_this<Impl> {
       }
       webhook->last_error = error;
       webhook->last_error_at = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                   std::chrono::system_clock::now().time_since_epoch()).count();
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count();
       if (store.proxy_webhook(id)) store.proxy_set_webhook(id, *webhook);
       co_await sleep(id, backoff);
       backoff = std::min(backoff * 2, std::chrono::milliseconds(60'000));
@@ -412,28 +484,33 @@ struct BotApiProxy::Impl : std::enable_shared_from_this<Impl> {
   }
 
   asio::awaitable<http::Response> handle(http::Request& request) {
-    std::string_view path = http::request_path(request);
-    const bool file = path.starts_with("/file/bot");
-    path.remove_prefix(file ? 9 : 4);
-    auto slash = path.find('/');
-    if (slash == std::string_view::npos) co_return api_error(404, "Not Found");
-    const ProxyConnection* c = by_token(path.substr(0, slash));
+    auto path = parse_call_path(http::request_path(request));
+    if (!path) co_return api_error(404, "Not Found");
+    const ProxyConnection* c = by_token(path->token);
     if (!c) co_return api_error(401, "Unauthorized");
-    std::string target(request.target());
-    if (file) co_return co_await forwarder.forward(request, target);
-
-    std::string method = lowercase(path.substr(slash + 1));
-    json::object params = call_params(request);
-    if (method == "getupdates") co_return co_await get_updates(*c, params);
-    if (method == "setwebhook" || method == "deletewebhook" || method == "getwebhookinfo") {
-      co_return webhook_call(*c, method, params);
+    std::string_view target = request.target();
+    const std::string query(target.substr(std::min(target.find('?'), target.size())));
+    if (path->file) {
+      auto file = file_target(path->rest);
+      if (!file) co_return api_error(404, "Not Found");
+      co_return co_await forwarder.forward(std::move(request), "/file/bot" + c->token + "/" + *file + query);
     }
-    http::Response answer = co_await forwarder.forward(request, target);
+    auto method = method_key(path->rest);
+    if (!method) co_return api_error(404, "Not Found: method not found");
+    json::object params = call_params(request);
+    if (*method == "getupdates") co_return co_await get_updates(*c, params);
+    if (*method == "setwebhook" || *method == "deletewebhook" || *method == "getwebhookinfo") {
+      co_return co_await webhook_call(*c, *method, params);
+    }
+    http::Response answer =
+        co_await forwarder.forward(std::move(request), "/bot" + c->token + "/" + path->rest + query);
     try {
-      intercept(*c, method, params, answer);
+      intercept(*c, *method, params, answer);
     } catch (const std::exception& error) {
-      spdlog::error("proxy {}: could not record the program's {} as intercepted: {}", c->name, method,
-                    telegram::redact_tokens(error.what()));
+      log_limiter.log(spdlog::level::err, "intercept " + c->name,
+                      telegram::redact_secrets(
+                          fmt::format("proxy {}: could not record the program's {} as intercepted: {}",
+                                      c->name, *method, error.what())));
     }
     co_return answer;
   }
@@ -445,16 +522,21 @@ BotApiProxy::BotApiProxy(asio::any_io_executor executor, store::Store& store, Fo
 
 BotApiProxy::~BotApiProxy() = default;
 
-void BotApiProxy::add_connection(ProxyConnection connection) { impl_->connections.push_back(std::move(connection)); }
+void BotApiProxy::add_connection(ProxyConnection connection) {
+  impl_->connections.push_back(std::move(connection));
+}
 
 void BotApiProxy::add_routes(http::Server& server) {
   auto impl = impl_;
   auto handler = [impl](http::Request& request) { return impl->handle(request); };
+  auto limit = [impl](const http::RequestHead& head) { return impl->body_limit(head); };
   for (auto verb : {http::Verb::get, http::Verb::post}) {
-    server.route(verb, "/bot", handler, http::PathMatch::kPrefix);
-    server.route(verb, "/file/bot", handler, http::PathMatch::kPrefix);
+    server.route(verb, "/bot", handler, http::PathMatch::kPrefix, limit);
+    server.route(verb, "/file/bot", handler, http::PathMatch::kPrefix, limit);
   }
 }
+
+void BotApiProxy::set_desk_address(DeskAddress desk) { impl_->desk = std::move(desk); }
 
 void BotApiProxy::keep_for_program(core::ConnectionId id, const std::vector<telegram::Incoming>& batch,
                                    core::UnixMillis now) {

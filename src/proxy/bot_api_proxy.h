@@ -1,10 +1,15 @@
-// The Bot API proxy (issue 4, docs/architecture.md "Transports"): the bot's own program points
+// The Bot API proxy (docs/architecture.md "Transports"): the bot's own program points
 // its API base URL at the desk. Every call is forwarded to Telegram unchanged and answered
 // unchanged, except the update calls, which the proxy serves itself from the program's queue:
 // the desk polls Telegram once, stores each update for the relay AND for the program in one
 // transaction (keep_for_program), and the program gets them through getUpdates or its webhook.
 // Messages the program sends to private chats become kOutgoingSeen events (intercepted), its
 // edits of them kOutgoingEdit events (the intercepted copy follows).
+//
+// The path is read as Telegram's server reads it (proxy_parsing.h): percent-decoded, the method
+// name case-insensitive, anything but one method name "Not Found: method not found"; the call
+// goes upstream under the normalised path, never the raw one. setWebhook is checked against the
+// addresses the desk must not POST to (webhook_target.h).
 #pragma once
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -19,6 +24,7 @@
 #include "core/result.h"
 #include "http/server.h"
 #include "proxy/forwarder.h"
+#include "proxy/webhook_target.h"
 #include "store/store.h"
 #include "telegram/update_parser.h"
 
@@ -28,6 +34,11 @@ namespace topicdesk::proxy {
 // inbox never mistakes one for the other.
 inline constexpr std::int64_t kInterceptedUpdateIdBase = std::int64_t{1} << 53;
 
+// Request bodies: multipart uploads with a known token may carry files (Telegram takes up to
+// 50 MB); everything else, and every request with an unknown token, is small.
+inline constexpr std::size_t kUploadBodyLimit = 64 * 1024 * 1024;
+inline constexpr std::size_t kCallBodyLimit = 1024 * 1024;
+
 // Every update kind: the desk polls for all of them so the program can get any.
 const std::vector<std::string>& all_update_kinds();
 
@@ -36,8 +47,9 @@ struct ProxyConnection {
   std::string name;
   std::string token;
   core::UserId bot_id = 0;
-  core::ChatId group_id = 0;  // the backend group: its updates are the desk's, never the program's
-  bool intercept = true;      // INTERCEPT_EXTERNAL: false skips recording the program's sends
+  core::ChatId group_id = 0;      // the backend group: its updates are the desk's, never the program's
+  bool intercept = true;          // INTERCEPT_EXTERNAL: false skips recording the program's sends
+  bool private_webhooks = false;  // PROXY_PRIVATE_WEBHOOKS: setWebhook may name private addresses
 };
 
 // What the program should get of one raw update: nullopt for the desk's own (backend group).
@@ -50,11 +62,12 @@ std::optional<ProgramUpdate> classify_update(std::string_view raw_json, core::Ch
 // Messages of a successful forwarded call that went to a private chat, as kOutgoingSeen events
 // (update_id left 0). `params` are the call's parameters (for copyMessage's chat_id).
 std::vector<core::Event> sent_messages(std::string_view method, const boost::json::object& params,
-                                       const boost::json::value& result, const telegram::ParseContext& context);
+                                       const boost::json::value& result,
+                                       const telegram::ParseContext& context);
 
 // The edited message of a successful editMessageText / Caption / ReplyMarkup / Media call in a
 // private chat as a kOutgoingEdit event (update_id left 0); nullopt for other methods, other
-// chats and inline messages (whose answer is `true`). Issue 4 follow-up.
+// chats and inline messages (whose answer is `true`).
 std::optional<core::Event> edited_message(std::string_view method, const boost::json::value& result,
                                           const telegram::ParseContext& context);
 
@@ -72,11 +85,15 @@ class BotApiProxy {
   ~BotApiProxy();
 
   void add_connection(ProxyConnection connection);
-  // GET/POST /bot<token>/<method> and /file/bot<token>/<path>. Before server.start().
+  // GET/POST /bot<token>/<method> and /file/bot<token>/<path>, with the body limits above.
+  // Before server.start().
   void add_routes(http::Server& server);
+  // The desk's own HTTP endpoint, which setWebhook may never name. Before calls arrive.
+  void set_desk_address(DeskAddress desk);
 
   // Inside the transaction that commits a polled batch to the inbox.
-  void keep_for_program(core::ConnectionId id, const std::vector<telegram::Incoming>& batch, core::UnixMillis now);
+  void keep_for_program(core::ConnectionId id, const std::vector<telegram::Incoming>& batch,
+                        core::UnixMillis now);
   // After that commit: wakes the program's long polls and webhook pusher.
   void updates_committed(core::ConnectionId id);
 

@@ -68,9 +68,9 @@ Forwarder::Forwarder(asio::any_io_executor executor, std::string_view api_base, 
 
 Forwarder::~Forwarder() = default;
 
-asio::awaitable<http::Response> Forwarder::forward(const http::Request& incoming, std::string_view target) {
+asio::awaitable<http::Response> Forwarder::forward(http::Request incoming, std::string target) {
   auto impl = impl_;  // calls in flight keep the pool alive
-  http::Request request{incoming.method(), impl->endpoint.path_prefix + std::string(target), 11};
+  http::Request request{incoming.method(), impl->endpoint.path_prefix + target, 11};
   request.set(bhttp::field::host, impl->host_header);
   // End-to-end headers go along (content type, a webhook's secret token …); hop-by-hop ones
   // belong to each connection.
@@ -90,7 +90,7 @@ asio::awaitable<http::Response> Forwarder::forward(const http::Request& incoming
     }
   }
   request.keep_alive(true);
-  request.body() = incoming.body();
+  request.body() = std::move(incoming.body());
   request.prepare_payload();
 
   // A kept-alive connection the server closed meanwhile is retried once on a fresh one,

@@ -27,9 +27,10 @@ class Forwarder {
   Forwarder(const Forwarder&) = delete;
   Forwarder& operator=(const Forwarder&) = delete;
 
-  // `target` is the path and query to ask for (the base URL's path is put in front). A network
+  // `target` is the path and query to ask for (the base URL's path is put in front). The body is
+  // moved along when the request is given as an rvalue (uploads are not held twice). A network
   // failure comes back as 502 with a Bot API error body; it never throws.
-  boost::asio::awaitable<http::Response> forward(const http::Request& request, std::string_view target);
+  boost::asio::awaitable<http::Response> forward(http::Request request, std::string target);
 
  private:
   struct Impl;

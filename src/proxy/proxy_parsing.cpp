@@ -1,5 +1,6 @@
 #include "proxy/proxy_parsing.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <boost/url.hpp>
 
@@ -13,7 +14,94 @@ namespace {
 
 void add_pair(json::object& params, std::string_view key, std::string_view value) { params[key] = value; }
 
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::optional<std::string> percent_decode(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      out.push_back(text[i]);
+      continue;
+    }
+    if (i + 2 >= text.size()) return std::nullopt;
+    int high = hex_value(text[i + 1]);
+    int low = hex_value(text[i + 2]);
+    if (high < 0 || low < 0) return std::nullopt;
+    char c = static_cast<char>(high * 16 + low);
+    if (c == '\0') return std::nullopt;
+    out.push_back(c);
+    i += 2;
+  }
+  return out;
+}
+
+bool is_method_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+bool is_unreserved(char c) { return is_method_char(c) || c == '-' || c == '.' || c == '~'; }
+
 }  // namespace
+
+std::optional<CallPath> parse_call_path(std::string_view raw_path) {
+  auto path = percent_decode(raw_path);
+  if (!path) return std::nullopt;
+  CallPath out;
+  std::string_view rest = *path;
+  if (rest.starts_with("/file/bot")) {
+    out.file = true;
+    rest.remove_prefix(9);
+  } else if (rest.starts_with("/bot")) {
+    rest.remove_prefix(4);
+  } else {
+    return std::nullopt;
+  }
+  auto slash = rest.find('/');
+  if (slash == std::string_view::npos || slash == 0) return std::nullopt;
+  out.token = std::string(rest.substr(0, slash));
+  out.rest = std::string(rest.substr(slash + 1));
+  return out;
+}
+
+std::optional<std::string> method_key(std::string_view rest) {
+  if (rest.empty() || !std::all_of(rest.begin(), rest.end(), is_method_char)) return std::nullopt;
+  std::string key(rest);
+  std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return std::tolower(c); });
+  return key;
+}
+
+std::optional<std::string> file_target(std::string_view rest) {
+  static constexpr char kDigits[] = "0123456789ABCDEF";
+  if (rest.empty()) return std::nullopt;
+  std::string out;
+  std::size_t begin = 0;
+  for (;;) {
+    std::size_t end = std::min(rest.find('/', begin), rest.size());
+    std::string_view segment = rest.substr(begin, end - begin);
+    if (segment.empty() || segment == "." || segment == "..") return std::nullopt;
+    if (!out.empty()) out.push_back('/');
+    for (char c : segment) {
+      auto byte = static_cast<unsigned char>(c);
+      if (byte < 0x20 || byte == 0x7F) return std::nullopt;
+      if (is_unreserved(c)) {
+        out.push_back(c);
+      } else {
+        out.push_back('%');
+        out.push_back(kDigits[byte >> 4]);
+        out.push_back(kDigits[byte & 0x0F]);
+      }
+    }
+    if (end == rest.size()) break;
+    begin = end + 1;
+  }
+  return out;
+}
 
 std::optional<std::int64_t> int_param(const json::object& params, std::string_view key) {
   const auto* v = params.if_contains(key);

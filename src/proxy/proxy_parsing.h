@@ -1,6 +1,7 @@
-// How the Bot API proxy reads the program's calls: parameters from the query string and from
-// urlencoded, JSON or multipart bodies, and the typed values it needs of them (getUpdates,
-// setWebhook, copyMessage's chat_id). Internal to src/proxy; public for its tests and the fuzz
+// How the Bot API proxy reads the program's calls: the path (percent-decoded and checked as
+// Telegram's Bot API server reads it), parameters from the query string and from urlencoded,
+// JSON or multipart bodies, and the typed values it needs of them (getUpdates, setWebhook,
+// copyMessage's chat_id). Internal to src/proxy; public for its tests and the fuzz
 // target (tests/fuzz/proxy_fuzz). call_params() itself is declared in bot_api_proxy.h.
 // Nothing here throws: what cannot be read is skipped, and the call is forwarded unchanged.
 #pragma once
@@ -12,6 +13,27 @@
 #include <vector>
 
 namespace topicdesk::proxy {
+
+// A request path of the proxy: /bot<token>/<method> or /file/bot<token>/<file path>.
+struct CallPath {
+  bool file = false;
+  std::string token;  // percent-decoded
+  std::string rest;   // percent-decoded: the method, or the file path; may be empty
+};
+
+// The path (without the query) read as Telegram's server reads it: percent-decoded first, then
+// split after the token at the first '/'. nullopt when it is no proxy path ("Not Found"): no
+// /bot or /file/bot prefix, no '/' after the token, or a broken or NUL %-escape.
+std::optional<CallPath> parse_call_path(std::string_view raw_path);
+
+// The method named by a call path's rest, lower-cased (method names are case-insensitive);
+// nullopt unless it is one name of letters, digits and '_' (a trailing '/', further segments,
+// ".." …: Telegram's "Not Found: method not found").
+std::optional<std::string> method_key(std::string_view rest);
+
+// A file path to ask the Bot API server for, percent-encoded again; nullopt for an empty path or
+// segment, "." or "..", or control characters.
+std::optional<std::string> file_target(std::string_view rest);
 
 // An integer given as a JSON number or as text ("42"; leading digits, as Telegram reads them);
 // nullopt when absent or not a number.

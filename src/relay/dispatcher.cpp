@@ -1,19 +1,18 @@
 #include "relay/dispatcher.h"
 
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
-#include <spdlog/spdlog.h>
-
-#include <algorithm>
 #include <chrono>
 
-#include "core/presentation.h"
-#include "core/utf8.h"
 #include "core/event_json.h"
+#include "core/presentation.h"
 #include "relay/accounts.h"
 
 namespace topicdesk::relay {
@@ -21,24 +20,18 @@ namespace asio = boost::asio;
 namespace json = boost::json;
 using core::UnixMillis;
 using telegram::ApiResult;
+using telegram::ErrorKind;
 
 namespace {
 
 constexpr int kMaxBackoffShift = 20;
+constexpr UnixMillis kMinute = 60'000;
 
-bool contains(std::string_view haystack, std::string_view needle) {
-  return haystack.find(needle) != std::string_view::npos;
-}
+// What a job's own call puts into its destination chat, for flood control.
+enum class Cost { kNone, kOne, kPerMessage };
 
-// Messages a job puts into its destination chat, for flood control.
-int messages_of(std::string_view kind, const JobPayload& payload) {
-  if (kind == job::kSetReaction || kind == job::kResolveUser) return 0;
-  if (kind == job::kCreateTopic) return 1;  // the topic's service message; post_card counts the card
-  if (kind == job::kCopyAlbumToTopic || kind == job::kCopyAlbumToUser) {
-    return static_cast<int>(payload.message_ids.size());
-  }
-  return 1;
-}
+// The steps of a job: the dialog's topic when it has none, its user card, then the job's call.
+enum class Step { kTopic, kCard, kJob };
 
 std::int64_t message_id_of(const json::value& result) {
   if (const auto* o = result.if_object()) {
@@ -60,20 +53,94 @@ json::object reply_parameters(core::MessageId id) {
   return json::object{{"message_id", id}, {"allow_sending_without_reply", true}};
 }
 
+bool retried_as_is(ErrorKind kind) {
+  return kind == ErrorKind::kNetwork || kind == ErrorKind::kServerError || kind == ErrorKind::kUnauthorized ||
+         kind == ErrorKind::kConflict || kind == ErrorKind::kNone;
+}
+
+core::Person person_from_api_user(const json::value& result) {
+  core::Person person;
+  const auto* o = result.if_object();
+  if (o == nullptr) return person;
+  auto text = [o](std::string_view key) {
+    const auto* v = o->if_contains(key);
+    return v && v->is_string() ? std::string(v->get_string()) : std::string();
+  };
+  if (const auto* id = o->if_contains("id"); id && id->is_int64()) person.id = id->get_int64();
+  if (const auto* bot = o->if_contains("is_bot"); bot && bot->is_bool()) person.is_bot = bot->get_bool();
+  person.first_name = text("first_name");
+  person.last_name = text("last_name");
+  person.username = text("username");
+  person.language_code = text("language_code");
+  person.phone = text("phone_number");
+  return person;
+}
+
 }  // namespace
 
 UnixMillis unix_millis_now() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+// One row per job kind: how its call is built (the builder also says what the answer records),
+// what it costs in flood control, whether sending it twice is harmless (then it needs no
+// started mark), and whether an account connection makes it through its TDLib session.
+struct Dispatcher::KindSpec {
+  std::string_view kind;
+  Builder build;
+  Cost cost;
+  bool repeat_safe;
+  bool via_frontend;
+};
+
+namespace {
+using D = Dispatcher;
+}  // namespace
+
+const Dispatcher::KindSpec* Dispatcher::spec_of(std::string_view kind) {
+  static const KindSpec kKinds[] = {
+      // kind                     builder                     cost              repeat-safe frontend
+      {job::kCreateTopic, &D::nothing_call, Cost::kNone, true, false},  // the topic and card are steps
+      {job::kCopyToTopic, &D::copy_call, Cost::kOne, false, true},
+      {job::kCopyAlbumToTopic, &D::copy_call, Cost::kPerMessage, false, true},
+      {job::kSetTopicTitle, &D::title_call, Cost::kOne, true, false},
+      {job::kCloseTopic, &D::close_reopen_call, Cost::kOne, true, false},
+      {job::kReopenTopic, &D::close_reopen_call, Cost::kOne, true, false},
+      {job::kCopyToUser, &D::copy_call, Cost::kOne, false, false},
+      {job::kCopyAlbumToUser, &D::copy_call, Cost::kPerMessage, false, false},
+      {job::kSendText, &D::text_call, Cost::kOne, false, false},
+      {job::kEditText, &D::edit_call, Cost::kOne, true, true},
+      {job::kEditCaption, &D::edit_call, Cost::kOne, true, true},
+      {job::kSetReaction, &D::edit_call, Cost::kNone, true, false},
+      {job::kInterceptText, &D::intercept_call, Cost::kOne, false, false},
+      {job::kInterceptCopy, &D::intercept_call, Cost::kOne, false, true},
+      {job::kInterceptEditText, &D::edit_call, Cost::kOne, true, false},
+      {job::kHookAnswer, &D::hook_answer_call, Cost::kOne, false, false},
+      {job::kAnnounceTopic, &D::announce_call, Cost::kOne, false, false},
+      {job::kResolveUser, &D::resolve_call, Cost::kNone, true, false},  // a lookup, through the session
+  };
+  for (const auto& spec : kKinds) {
+    if (spec.kind == kind) return &spec;
+  }
+  return nullptr;
 }
 
 struct Dispatcher::Prepared {
   store::OutboxJob job;
   JobPayload payload;
   Connection* connection = nullptr;
+  const KindSpec* spec = nullptr;
   std::optional<store::Dialog> dialog;
   core::ChatId chat = 0;      // destination chat
-  core::ThreadId thread = 0;  // topic used (group side), known once performing
+  core::ThreadId thread = 0;  // topic used (group side)
+  Step step = Step::kJob;
+  bool marked = false;  // not safe to repeat: marked started, committed before the call
+  bool repeat = false;  // repeats a call a restart interrupted (docs/architecture.md)
+  int messages = 0;     // what the call costs in flood control
+
+  bool to_group() const { return payload.to == Side::kGroup; }
 };
 
 Dispatcher::Dispatcher(asio::any_io_executor executor, store::Store& store, DispatcherOptions options)
@@ -81,13 +148,14 @@ Dispatcher::Dispatcher(asio::any_io_executor executor, store::Store& store, Disp
 
 Dispatcher::~Dispatcher() = default;
 
-void Dispatcher::add_connection(const ConnectionContext& context, telegram::BotApi& api, telegram::FloodLimits limits,
-                                telegram::BotApi* frontend) {
+void Dispatcher::add_connection(const ConnectionContext& context, telegram::BotApi& api,
+                                telegram::FloodLimits limits, telegram::BotApi* frontend) {
   Connection& c = connections_[context.id];
   c.context = context;
   c.api = &api;
   c.frontend = frontend;
   c.flood = std::make_unique<telegram::FloodControl>(limits);
+  c.flood_limited = limits.enabled;
 }
 
 void Dispatcher::set_parameters(core::ConnectionId connection, core::Parameters params) {
@@ -114,9 +182,8 @@ void Dispatcher::stop() {
 asio::awaitable<void> Dispatcher::run() {
   while (!stopped_) {
     dirty_ = false;
-    flush_commits();
     UnixMillis now = unix_millis_now();
-    dispatch_ready(now);
+    turn(now);
     publish_gauges(now);
     if (dirty_ || stopped_) continue;
     UnixMillis wake_at = next_wake(now);
@@ -124,208 +191,412 @@ asio::awaitable<void> Dispatcher::run() {
     co_await wake_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
   }
   // Stopping: no new jobs start; calls in flight finish and their outcomes are recorded.
-  while (executing_ > 0) {
-    flush_commits();
-    wake_timer_.expires_after(std::chrono::milliseconds(options_.idle_poll));
+  int failed_attempts = 0;
+  while (executing_ > 0 || !pending_commits_.empty()) {
+    UnixMillis now = unix_millis_now();
+    if (!pending_commits_.empty() && store_retry_at_ <= now) {
+      std::vector<Prepared> none;
+      if (!commit_turn(none, now) && ++failed_attempts >= options_.stop_commit_attempts && executing_ == 0) {
+        spdlog::error(
+            "dispatcher: stopping with {} outcomes not recorded; their jobs stay marked started and are "
+            "resolved at the next start",
+            pending_commits_.size());
+        break;
+      }
+    }
+    UnixMillis wait = executing_ > 0 ? options_.idle_poll : std::max<UnixMillis>(1, store_retry_at_ - now);
+    wake_timer_.expires_after(std::chrono::milliseconds(std::min(wait, options_.idle_poll)));
     co_await wake_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
   }
-  flush_commits();
 }
 
 UnixMillis Dispatcher::next_wake(UnixMillis now) const {
   UnixMillis wake_at = now + options_.idle_poll;
+  if (store_retry_at_ > now) return store_retry_at_;  // nothing starts before the store works
   for (const auto& [id, at] : deferred_) wake_at = std::min(wake_at, at);
   auto retry = retry_times_.upper_bound(now);
   if (retry != retry_times_.end()) wake_at = std::min(wake_at, *retry);
   return std::max(wake_at, now + 1);
 }
 
-void Dispatcher::dispatch_ready(UnixMillis now) {
-  std::erase_if(deferred_, [now](const auto& entry) { return entry.second <= now; });
-  retry_times_.erase(retry_times_.begin(), retry_times_.upper_bound(now));
-  while (static_cast<int>(in_flight_.size()) < options_.max_in_flight) {
-    std::vector<std::int64_t> excluded(in_flight_.begin(), in_flight_.end());
-    for (const auto& [id, at] : deferred_) excluded.push_back(id);
-    excluded.insert(excluded.end(), foreign_.begin(), foreign_.end());
-    int capacity = options_.max_in_flight - static_cast<int>(in_flight_.size());
-    int limit = std::min(options_.fetch_batch, capacity);
-    auto jobs = store_.outbox_ready(now, limit, excluded);
-    for (auto& job : jobs) {
-      if (static_cast<int>(in_flight_.size()) >= options_.max_in_flight) return;
-      start_job(std::move(job), now);
-    }
-    if (static_cast<int>(jobs.size()) < limit) return;
-  }
+UnixMillis Dispatcher::backoff(int failures) const {
+  return std::min(options_.backoff_max,
+                  options_.backoff_min << std::clamp(failures - 1, 0, kMaxBackoffShift));
 }
 
-bool Dispatcher::start_job(store::OutboxJob job, UnixMillis now) {
+void Dispatcher::turn(UnixMillis now) {
+  if (store_retry_at_ > now) return;  // the store failed: nothing commits or starts before then
+  std::vector<Prepared> starting;
+  if (!stopped_) {
+    try {
+      starting = select_ready(now);
+    } catch (const std::exception& error) {
+      ++commit_failures_;
+      store_retry_at_ = now + backoff(commit_failures_);
+      log_error("reading the outbox failed", error.what());
+      return;
+    }
+  }
+  if (!commit_turn(starting, now)) {
+    for (const auto& p : starting) {  // not started: they are read again once the store works
+      in_flight_.erase(p.job.id);
+      if (--chat_in_flight_[p.chat] <= 0) chat_in_flight_.erase(p.chat);
+    }
+    return;
+  }
+  for (auto& p : starting) launch(std::move(p), now);
+}
+
+std::vector<Dispatcher::Prepared> Dispatcher::select_ready(UnixMillis now) {
+  std::erase_if(deferred_, [now](const auto& entry) { return entry.second <= now; });
+  retry_times_.erase(retry_times_.begin(), retry_times_.upper_bound(now));
+  std::vector<Prepared> out;
+  std::set<std::int64_t> chat_busy;  // ready, but their chat has enough calls in flight
+  try {
+    while (static_cast<int>(in_flight_.size()) < options_.max_in_flight) {
+      std::vector<std::int64_t> excluded(in_flight_.begin(), in_flight_.end());
+      for (const auto& [id, at] : deferred_) excluded.push_back(id);
+      excluded.insert(excluded.end(), foreign_.begin(), foreign_.end());
+      excluded.insert(excluded.end(), chat_busy.begin(), chat_busy.end());
+      int capacity = options_.max_in_flight - static_cast<int>(in_flight_.size());
+      int limit = std::min(options_.fetch_batch, capacity);
+      auto jobs = store_.outbox_ready(now, limit, excluded);
+      for (auto& job : jobs) {
+        if (static_cast<int>(in_flight_.size()) >= options_.max_in_flight) return out;
+        std::int64_t id = job.id;
+        auto p = prepare(std::move(job), now);
+        if (!p) continue;
+        // Without flood limits (a local Bot API server, benchmarks) a group takes what it gets.
+        int group_bound =
+            p->connection->flood_limited ? options_.max_in_flight_per_group : options_.max_in_flight;
+        int bound = p->chat < 0 ? group_bound : options_.max_in_flight_per_user;
+        int& busy = chat_in_flight_[p->chat];
+        if (busy >= bound) {
+          chat_busy.insert(id);
+          if (static_cast<int>(chat_busy.size()) >= options_.fetch_batch)
+            return out;  // enough read this turn
+          continue;
+        }
+        ++busy;
+        in_flight_.insert(id);
+        out.push_back(std::move(*p));
+      }
+      if (static_cast<int>(jobs.size()) < limit) break;
+    }
+  } catch (...) {
+    for (const auto& p : out) {
+      in_flight_.erase(p.job.id);
+      if (--chat_in_flight_[p.chat] <= 0) chat_in_flight_.erase(p.chat);
+    }
+    throw;
+  }
+  return out;
+}
+
+// Reads what the job needs, decides its step and how a restart left it, and checks flood
+// control. nullopt: not now (deferred, another process's, or finished without a call).
+std::optional<Dispatcher::Prepared> Dispatcher::prepare(store::OutboxJob job, UnixMillis now) {
   auto connection = connections_.find(job.connection_id);
   if (connection == connections_.end()) {
     foreign_.insert(job.id);  // another process (or a removed connection) owns it
-    return false;
+    return std::nullopt;
   }
   Prepared p;
   p.connection = &connection->second;
   p.job = std::move(job);
   auto payload = payload_from_json(p.job.payload);
   if (!payload) {
-    finish_fail(p, payload.error().message, false);
-    return false;
+    finish_fail(p, payload.error().message);
+    return std::nullopt;
   }
   p.payload = std::move(*payload);
+  p.spec = spec_of(p.job.kind);
+  if (p.spec == nullptr) {
+    finish_fail(p, "unknown job kind " + p.job.kind);
+    return std::nullopt;
+  }
   if (p.payload.dialog != 0) {
     p.dialog = store_.dialog(p.payload.dialog);
     if (!p.dialog) {
-      finish_fail(p, "dialog " + std::to_string(p.payload.dialog) + " not found", false);
-      return false;
+      finish_fail(p, "dialog " + std::to_string(p.payload.dialog) + " not found");
+      return std::nullopt;
     }
   }
   const auto& context = p.connection->context;
-  p.chat = p.payload.to == Side::kGroup ? context.group_id : p.dialog ? p.dialog->user_id : p.payload.chat;
+  p.chat = p.to_group() ? context.group_id : p.dialog ? p.dialog->user_id : p.payload.chat;
+  if (p.to_group() && p.payload.thread != 0) {
+    p.thread = p.payload.thread;  // an explicit topic, also one without a dialog (the desk does not know it)
+  } else if (p.to_group() && p.dialog) {
+    p.thread = p.dialog->thread_id;
+    if (p.thread == 0) p.step = Step::kTopic;
+  }
+  if (p.step == Step::kJob && !p.payload.card.empty()) p.step = Step::kCard;
+  p.marked = p.step != Step::kJob || !p.spec->repeat_safe;
+  p.messages = p.step != Step::kJob                ? 1
+               : p.spec->cost == Cost::kNone       ? 0
+               : p.spec->cost == Cost::kPerMessage ? static_cast<int>(p.payload.message_ids.size())
+                                                   : 1;
+
+  if (p.marked && p.job.started_at != 0) {
+    // A restart interrupted this call: Telegram may or may not have it (docs/architecture.md).
+    if (!p.to_group() && p.step == Step::kJob && p.job.restarts > 0) {
+      spdlog::warn("connection {}: job {} ({}) was interrupted by a restart twice: not sent again",
+                   context.name, p.job.id, p.job.kind);
+      finish_fail(p, "interrupted by a restart twice; not sent again", true, nullptr, true);
+      return std::nullopt;
+    }
+    p.repeat = true;
+    spdlog::info("connection {}: job {} ({}) was in flight when the desk stopped: sent again", context.name,
+                 p.job.id, p.job.kind);
+  }
 
   auto& flood = *p.connection->flood;
-  int messages = messages_of(p.job.kind, p.payload);
-  UnixMillis slot = flood.next_slot(p.chat, now, std::max(messages, 1));
+  UnixMillis slot = flood.next_slot(p.chat, now, std::max(p.messages, 1));
   if (slot > now) {
     deferred_[p.job.id] = slot;
     count("flood", "deferred");
+    return std::nullopt;
+  }
+  return p;
+}
+
+// The pending outcomes and the started marks of the jobs about to start, in one transaction.
+// false: nothing was started; the outcomes that could not be committed stay pending, and their
+// jobs stay out of dispatch, until a later try after the backoff.
+bool Dispatcher::commit_turn(std::vector<Prepared>& starting, UnixMillis now) {
+  bool marks = std::any_of(starting.begin(), starting.end(), [](const Prepared& p) { return p.marked; });
+  if (pending_commits_.empty() && !marks) return true;
+  std::vector<PendingCommit> batch;
+  batch.swap(pending_commits_);
+  auto notify_inboxes = [this] {
+    for (auto connection : inbox_touched_) {
+      asio::post(executor_, [this, connection] {
+        if (inbox_listener_) inbox_listener_(connection);
+      });
+    }
+    inbox_touched_.clear();
+  };
+  try {
+    inbox_touched_.clear();
+    store_.transaction([&] {
+      for (auto& commit : batch) commit.body();
+      for (const auto& p : starting) {
+        if (p.marked) store_.outbox_start(p.job.id, now, p.repeat);
+      }
+    });
+  } catch (const std::exception& error) {
+    inbox_touched_.clear();
+    ++commit_failures_;
+    store_retry_at_ = now + backoff(commit_failures_);
+    log_error("committing " + std::to_string(batch.size()) + " outcomes failed; no job starts until they are",
+              error.what());
+    // One outcome that cannot be committed must not hold back the others: try them alone.
+    std::vector<PendingCommit> left;
+    for (auto& commit : batch) {
+      if (batch.size() == 1) {
+        left.push_back(std::move(commit));
+        continue;
+      }
+      try {
+        store_.transaction(commit.body);
+        in_flight_.erase(commit.job_id);
+        notify_inboxes();
+      } catch (const std::exception&) {
+        inbox_touched_.clear();
+        left.push_back(std::move(commit));
+      }
+    }
+    if (batch.size() > 1 && left.empty()) {  // the store works again; the marks are made on the next turn
+      store_recovered();
+      dirty_ = true;
+    }
+    for (auto& commit : pending_commits_) left.push_back(std::move(commit));
+    pending_commits_ = std::move(left);
     return false;
   }
-  if (messages > 0) flood.record_send(p.chat, now, messages);
-  in_flight_.insert(p.job.id);
+  store_recovered();
+  for (const auto& commit : batch) in_flight_.erase(commit.job_id);
+  notify_inboxes();
+  if (!batch.empty()) dirty_ = true;  // the next jobs of those queues may be ready
+  return true;
+}
+
+void Dispatcher::store_recovered() {
+  if (commit_failures_ > 0) {
+    spdlog::info("dispatcher: the store commits again after {} failed attempts", commit_failures_);
+    if (error_log_.suppressed > 0) {
+      spdlog::error("dispatcher: {} similar errors were not logged", error_log_.suppressed);
+      error_log_.suppressed = 0;
+    }
+  }
+  commit_failures_ = 0;
+  store_retry_at_ = 0;
+}
+
+void Dispatcher::launch(Prepared p, UnixMillis now) {
+  if (p.messages > 0) p.connection->flood->record_send(p.chat, now, p.messages);
   ++executing_;
   asio::co_spawn(executor_, execute(std::move(p)), asio::detached);
-  return true;
 }
 
 asio::awaitable<void> Dispatcher::execute(Prepared p) {
   try {
     co_await perform(p);
   } catch (const std::exception& error) {
-    spdlog::error("outbox job {} ({}) failed unexpectedly: {}", p.job.id, p.job.kind, error.what());
-    try {
-      finish_retry(p, unix_millis_now() + options_.backoff_max, error.what());
-    } catch (const std::exception& again) {
-      spdlog::error("outbox job {}: could not record the failure: {}", p.job.id, again.what());
-    }
+    log_error("outbox job " + std::to_string(p.job.id) + " (" + p.job.kind + ") failed unexpectedly",
+              error.what());
+    finish_retry(p, unix_millis_now() + options_.backoff_max, error.what());
   }
-  // The job leaves in_flight_ when its outcome is committed (flush_commits).
+  // The job leaves in_flight_ when its outcome is committed (commit_turn).
+  if (--chat_in_flight_[p.chat] <= 0) chat_in_flight_.erase(p.chat);
   --executing_;
   wake();
 }
 
-asio::awaitable<ApiResult> Dispatcher::ensure_topic(Connection& c, store::Dialog& dialog) {
-  const auto& context = c.context;
-  auto person = store_.user(context.id, dialog.user_id).value_or(core::Person{.id = dialog.user_id});
-  core::UserView view{person, dialog.pseudonym, context.params.hide_info};
-  json::object params{{"chat_id", context.group_id},
-                      {"name", core::topic_title(view, topic_status(dialog.status))},
-                      {"icon_color", context.params.icon_color}};
-  ApiResult created = co_await c.api->call(std::string("createForumTopic"), std::move(params));
-  if (!created.ok) co_return created;
-  core::ThreadId thread = 0;
-  if (const auto* o = created.result.if_object()) {
-    if (const auto* id = o->if_contains("message_thread_id"); id && id->is_int64()) thread = id->get_int64();
-  }
-  if (thread == 0) {
-    created.ok = false;
-    created.description = "createForumTopic answered without message_thread_id";
-    co_return created;
-  }
-  store_.transaction([&] {
-    auto current = store_.dialog(dialog.id);
-    if (!current) return;
-    current->thread_id = thread;
-    current->topic_title = core::display_name(view);
-    store_.update_dialog(*current);
-    dialog = *current;
-  });
-  std::string start = store_.state_get(context.id, start_parameter_key(dialog.id)).value_or("");
-  co_await post_card(c, dialog, thread, core::user_card(view, start));
-  co_return created;
-}
-
-// The card goes right after the topic so it heads it. It counts against the group's flood
-// budget; a 429 is waited out; if it still cannot be posted it becomes an outbox job, so it
-// is late rather than lost.
-asio::awaitable<void> Dispatcher::post_card(Connection& c, const store::Dialog& dialog, core::ThreadId thread,
-                                            std::string text) {
-  const auto group = c.context.group_id;
-  for (int attempt = 0; attempt < kCardAttempts; ++attempt) {
-    const auto now = unix_millis_now();
-    if (const auto slot = c.flood->next_slot(group, now); slot > now) co_await sleep_until(slot);
-    json::object params;  // filled key by key: GCC 12 mishandles braced JSON literals in coroutines
-    params["chat_id"] = group;
-    params["message_thread_id"] = thread;
-    params["text"] = text;
-    ApiResult card = co_await c.api->call(std::string("sendMessage"), std::move(params));
-    c.flood->record_send(group, unix_millis_now());
-    if (card.ok) co_return;
-    if (card.error_code == 429) {
-      c.flood->block_chat_until(group, unix_millis_now() + std::max(card.retry_after, 1) * 1000);
-    } else if (!card.network_error() && card.error_code < 500) {
-      break;  // Telegram refuses this card: retrying the same call cannot help
-    }
-  }
-  spdlog::warn("connection {}: the card of dialog {} is queued to be posted later", c.context.name, dialog.id);
-  JobPayload payload;
-  payload.dialog = dialog.id;
-  payload.to = Side::kGroup;
-  payload.text = std::move(text);
-  store_.outbox_add(make_job(c.context.id, job::kSendText, payload, kPriorityNewDialog, unix_millis_now()));
-}
-
-asio::awaitable<void> Dispatcher::sleep_until(core::UnixMillis when) {
-  asio::steady_timer timer(executor_, std::chrono::milliseconds(std::max<core::UnixMillis>(0, when - unix_millis_now())));
-  co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-}
-
 asio::awaitable<void> Dispatcher::perform(Prepared& p) {
-  if (p.payload.to == Side::kGroup && p.payload.thread != 0) {
-    p.thread = p.payload.thread;  // an explicit topic, also without a dialog (a topic the desk does not know)
-  } else if (p.payload.to == Side::kGroup && p.dialog) {
-    if (p.dialog->thread_id == 0 && !co_await create_topic_for(p)) co_return;
-    p.thread = p.dialog->thread_id;
-  }
-  if (p.job.kind == job::kCreateTopic) {
-    finish_done(p);
-    co_return;
-  }
-  if (p.job.kind == job::kResolveUser) {  // accounts (issue 4)
-    co_await resolve_user(p);
-    co_return;
-  }
-  if (skipped_on_frontend(p)) co_return;  // accounts (issue 4)
-  auto call = build_call(p);
+  Builder build = p.step == Step::kTopic  ? &Dispatcher::topic_call
+                  : p.step == Step::kCard ? &Dispatcher::card_call
+                                          : p.spec->build;
+  auto call = (this->*build)(p);
   if (!call) co_return;  // finished without a call
+  if (p.repeat) mark_repeated(p, *call);
+  const std::string method = call->method;
   ApiResult result = co_await api_for(p).call(call->method, std::move(call->params));
   if (!result.ok) {
     co_await on_failure(p, result);
     co_return;
   }
   std::function<void()> record;
-  if (call->record) record = [record = std::move(call->record), answer = std::move(result.result)] { record(answer); };
+  if (call->record) record = [record = std::move(call->record), answer = result.result] { record(answer); };
+
+  if (p.step == Step::kTopic) {
+    core::ThreadId thread = 0;
+    if (const auto* o = result.result.if_object()) {
+      if (const auto* id = o->if_contains("message_thread_id"); id && id->is_int64())
+        thread = id->get_int64();
+    }
+    if (thread == 0) {
+      finish_retry(p, unix_millis_now() + options_.backoff_max,
+                   "createForumTopic answered without message_thread_id");
+      co_return;
+    }
+    // The thread id and the card (the job's next step) in one commit, before anything is posted.
+    finish_next_step(p, p.payload, std::move(record));
+    co_return;
+  }
+  if (p.step == Step::kCard) {
+    JobPayload next = p.payload;
+    next.card.clear();
+    if (p.job.kind == job::kCreateTopic)
+      finish_done(p);
+    else
+      finish_next_step(p, std::move(next));
+    co_return;
+  }
+  // A repeat the message itself cannot show (a user's chat, an album) is told in the topic.
+  const bool repeated = p.repeat || p.job.restarts > 0;
+  if (repeated && p.dialog && p.marked && (!p.to_group() || method == "copyMessages")) {
+    auto told = report_body(p, core::EventKind::kDeliveryRepeated, "", false, false);
+    record = [record = std::move(record), told = std::move(told)] {
+      if (record) record();
+      told();
+    };
+  }
   finish_done(p, std::move(record));
 }
 
-asio::awaitable<bool> Dispatcher::create_topic_for(Prepared& p) {
-  ApiResult created = co_await ensure_topic(*p.connection, *p.dialog);
-  if (created.ok) co_return true;
-  if (created.error_code >= 400 && created.error_code < 500 && created.error_code != 429) {
-    // Missing rights, not a forum, no such chat: the operators must fix the group. Until then
-    // the dialog's messages wait (never dropped), retried at the longest backoff.
-    spdlog::error("connection {}: cannot create a topic for dialog {}: {}", p.connection->context.name,
-                  p.dialog->id, created.description);
-    finish_retry(p, unix_millis_now() + options_.backoff_max, created.description);
-  } else {
-    co_await on_failure(p, created);
+telegram::BotApi& Dispatcher::api_for(const Prepared& p) const {
+  const Connection& c = *p.connection;
+  if (c.frontend == nullptr || p.step != Step::kJob) return *c.api;  // topics and cards are the bot's
+  return !p.to_group() || p.spec->via_frontend ? *c.frontend : *c.api;
+}
+
+// ---- calls ------------------------------------------------------------------------------
+
+// createForumTopic; the answer's thread id becomes the dialog's, and the job's next step is
+// the user card (computed here, committed with the thread id).
+std::optional<Dispatcher::Call> Dispatcher::topic_call(Prepared& p) {
+  const auto& context = p.connection->context;
+  const store::Dialog& dialog = *p.dialog;
+  auto person = store_.user(context.id, dialog.user_id).value_or(core::Person{.id = dialog.user_id});
+  core::UserView view{person, dialog.pseudonym, context.params.hide_info};
+  Call call{.method = "createForumTopic"};
+  call.params["chat_id"] = context.group_id;
+  // The title carries the user's id (or, with HIDE_INFO, the pseudonym made from it), so a
+  // topic a restart created twice can be recognised as this dialog's.
+  call.params["name"] = core::topic_title(view, topic_status(dialog.status));
+  call.params["icon_color"] = context.params.icon_color;
+  std::string start = store_.state_get(context.id, start_parameter_key(dialog.id)).value_or("");
+  p.payload.card = core::user_card(view, start);
+  call.record = [this, dialog_id = dialog.id, title = core::display_name(view)](const json::value& result) {
+    core::ThreadId thread = 0;
+    if (const auto* o = result.if_object()) {
+      if (const auto* id = o->if_contains("message_thread_id"); id && id->is_int64())
+        thread = id->get_int64();
+    }
+    auto current = store_.dialog(dialog_id);
+    if (!current || thread == 0) return;
+    current->thread_id = thread;
+    current->topic_title = title;
+    store_.update_dialog(*current);
+  };
+  return call;
+}
+
+// The card heads the topic: it is the step right after the topic, before the job's own call.
+std::optional<Dispatcher::Call> Dispatcher::card_call(Prepared& p) {
+  Call call{.method = "sendMessage"};
+  call.params["chat_id"] = p.chat;
+  call.params["message_thread_id"] = p.thread;
+  call.params["text"] = p.payload.card;
+  return call;
+}
+
+// create_topic: the topic and its card are the job's steps; nothing is left for the job itself.
+std::optional<Dispatcher::Call> Dispatcher::nothing_call(Prepared& p) {
+  finish_done(p);
+  return std::nullopt;
+}
+
+std::optional<Dispatcher::Call> Dispatcher::text_call(Prepared& p) {
+  Call call{.method = "sendMessage", .params = target_of(p)};
+  call.params["text"] = p.payload.text;
+  return call;
+}
+
+// A command hook's answer: the sendMessage fields as JSON.
+std::optional<Dispatcher::Call> Dispatcher::hook_answer_call(Prepared& p) {
+  boost::system::error_code ec;
+  json::value fields = json::parse(p.payload.text, ec);
+  if (ec || !fields.is_object()) {
+    finish_fail(p, "malformed hook answer");
+    return std::nullopt;
   }
-  co_return false;
+  Call call{.method = "sendMessage", .params = target_of(p)};
+  for (const auto& [key, value] : fields.get_object()) call.params[key] = value;
+  return call;
+}
+
+std::optional<Dispatcher::Call> Dispatcher::title_call(Prepared& p) {
+  Call call{.method = "editForumTopic", .params = target_of(p)};
+  call.params["name"] = topic_title_for(p);
+  return call;
+}
+
+std::optional<Dispatcher::Call> Dispatcher::close_reopen_call(Prepared& p) {
+  return Call{.method = p.job.kind == job::kCloseTopic ? "closeForumTopic" : "reopenForumTopic",
+              .params = target_of(p)};
+}
+
+json::object Dispatcher::target_of(const Prepared& p) const {
+  json::object target{{"chat_id", p.chat}};
+  if (p.to_group() && p.thread != 0) target["message_thread_id"] = p.thread;
+  return target;
 }
 
 core::MessageId Dispatcher::linked_message(const Prepared& p, core::MessageId source) {
   if (source == 0 || !p.dialog) return 0;
-  if (p.payload.to == Side::kGroup) {
+  if (p.to_group()) {
     auto link = store_.link_by_user_message(p.dialog->id, source);
     return link ? link->group_message_id : 0;
   }
@@ -333,57 +604,14 @@ core::MessageId Dispatcher::linked_message(const Prepared& p, core::MessageId so
   return link && link->dialog_id == p.dialog->id ? link->user_message_id : 0;
 }
 
-std::optional<Dispatcher::Call> Dispatcher::build_call(Prepared& p) {
-  const std::string& kind = p.job.kind;
-  if (kind == job::kCopyToTopic || kind == job::kCopyToUser || kind == job::kCopyAlbumToTopic ||
-      kind == job::kCopyAlbumToUser) {
-    return copy_call(p);
-  }
-  if (kind == job::kEditText || kind == job::kEditCaption || kind == job::kSetReaction ||
-      kind == job::kInterceptEditText) {  // issue 4 follow-up: edits of intercepted copies
-    return edit_call(p);
-  }
-  if (kind == job::kInterceptText || kind == job::kInterceptCopy) return intercept_call(p);  // issue 4
-  if (kind == job::kAnnounceTopic) return announce_call(p);  // accounts (issue 4)
-  Call call{.params = target_of(p)};
-  if (kind == job::kSendText) {
-    call.method = "sendMessage";
-    call.params["text"] = p.payload.text;
-  } else if (kind == job::kHookAnswer) {  // issue 5: a command hook's answer, sendMessage fields as JSON
-    call.method = "sendMessage";
-    boost::system::error_code ec;
-    json::value fields = json::parse(p.payload.text, ec);
-    if (ec || !fields.is_object()) {
-      finish_fail(p, "malformed hook answer", false);
-      return std::nullopt;
-    }
-    for (const auto& [key, value] : fields.get_object()) call.params[key] = value;
-  } else if (kind == job::kSetTopicTitle) {
-    call.method = "editForumTopic";
-    call.params["name"] = topic_title_for(p);
-  } else if (kind == job::kCloseTopic || kind == job::kReopenTopic) {
-    call.method = kind == job::kCloseTopic ? "closeForumTopic" : "reopenForumTopic";
-  } else {
-    finish_fail(p, "unknown job kind " + kind, false);
-    return std::nullopt;
-  }
-  return call;
-}
-
-boost::json::object Dispatcher::target_of(const Prepared& p) const {
-  json::object target{{"chat_id", p.chat}};
-  if (p.payload.to == Side::kGroup && p.thread != 0) target["message_thread_id"] = p.thread;
-  return target;
-}
-
 // copyMessage / copyMessages; the result links each copy to its source.
-Dispatcher::Call Dispatcher::copy_call(const Prepared& p) {
+std::optional<Dispatcher::Call> Dispatcher::copy_call(Prepared& p) {
   const JobPayload& pl = p.payload;
-  const bool to_group = pl.to == Side::kGroup;
+  const bool to_group = p.to_group();
   const core::DialogId dialog_id = p.dialog ? p.dialog->id : 0;
   // Runs later, in the commit of the job's outcome: captures values only.
-  auto add_link = [this, connection_id = p.connection->context.id, dialog_id, to_group](core::MessageId source,
-                                                                                      core::MessageId copy) {
+  auto add_link = [this, connection_id = p.connection->context.id, dialog_id, to_group](
+                      core::MessageId source, core::MessageId copy) {
     if (copy == 0) return;
     store::MessageLink link{.connection_id = connection_id, .dialog_id = dialog_id};
     link.user_message_id = to_group ? source : copy;
@@ -392,11 +620,13 @@ Dispatcher::Call Dispatcher::copy_call(const Prepared& p) {
     store_.add_link(link);
   };
   Call call{.params = target_of(p)};
-  call.params["from_chat_id"] = to_group ? (p.dialog ? p.dialog->user_id : pl.chat) : p.connection->context.group_id;
+  call.params["from_chat_id"] =
+      to_group ? (p.dialog ? p.dialog->user_id : pl.chat) : p.connection->context.group_id;
   if (p.job.kind == job::kCopyToTopic || p.job.kind == job::kCopyToUser) {
     call.method = "copyMessage";
     call.params["message_id"] = pl.message_id;
-    if (auto reply = linked_message(p, pl.reply_to)) call.params["reply_parameters"] = reply_parameters(reply);
+    if (auto reply = linked_message(p, pl.reply_to))
+      call.params["reply_parameters"] = reply_parameters(reply);
     call.record = [add_link, source = pl.message_id](const json::value& result) {
       add_link(source, message_id_of(result));
     };
@@ -417,12 +647,11 @@ Dispatcher::Call Dispatcher::copy_call(const Prepared& p) {
   return call;
 }
 
-// --- intercepted messages (issue 4) ---
-// The marked copy of a message the bot's program (or the account's owner) sent to the user:
+// An intercepted message (one the bot's program, or the account's owner, sent to the user):
 // sendMessage of the marked text, or copyMessage with the marked caption (or, for content
 // without a caption, the marker as an inline button). Linked like a user's message, so
 // operators can reply to it and edits can follow it.
-Dispatcher::Call Dispatcher::intercept_call(const Prepared& p) {
+std::optional<Dispatcher::Call> Dispatcher::intercept_call(Prepared& p) {
   const JobPayload& pl = p.payload;
   Call call{.params = target_of(p)};
   if (p.job.kind == job::kInterceptText) {
@@ -446,8 +675,10 @@ Dispatcher::Call Dispatcher::intercept_call(const Prepared& p) {
                  source = pl.message_id](const json::value& result) {
     auto copy = message_id_of(result);
     if (copy == 0 || dialog_id == 0) return;
-    store_.add_link(store::MessageLink{.connection_id = connection_id, .dialog_id = dialog_id,
-                                       .user_message_id = source, .group_message_id = copy,
+    store_.add_link(store::MessageLink{.connection_id = connection_id,
+                                       .dialog_id = dialog_id,
+                                       .user_message_id = source,
+                                       .group_message_id = copy,
                                        .direction = store::LinkDirection::kIntercepted});
   };
   return call;
@@ -457,6 +688,13 @@ Dispatcher::Call Dispatcher::intercept_call(const Prepared& p) {
 std::optional<Dispatcher::Call> Dispatcher::edit_call(Prepared& p) {
   const JobPayload& pl = p.payload;
   const std::string& kind = p.job.kind;
+  if (kind == job::kSetReaction && !p.to_group() && p.connection->frontend != nullptr) {
+    // TDLib sessions do not set reactions (docs/tdlib-subset.md): a reaction for the user is dropped.
+    spdlog::debug("connection {}: reaction not mirrored to the user through the account",
+                  p.connection->context.name);
+    finish_done(p);
+    return std::nullopt;
+  }
   core::MessageId message = linked_message(p, pl.message_id);
   if (message == 0) {
     spdlog::info("connection {}: {} of message {} skipped: no linked copy", p.connection->context.name, kind,
@@ -476,9 +714,46 @@ std::optional<Dispatcher::Call> Dispatcher::edit_call(Prepared& p) {
   } else {
     call.method = "setMessageReaction";
     json::array reactions;
-    for (const auto& emoji : pl.reactions) reactions.push_back(json::object{{"type", "emoji"}, {"emoji", emoji}});
+    for (const auto& emoji : pl.reactions)
+      reactions.push_back(json::object{{"type", "emoji"}, {"emoji", emoji}});
     call.params["reaction"] = std::move(reactions);
   }
+  return call;
+}
+
+// sendMessage in General with the link of the dialog's topic (its first step made sure it exists).
+std::optional<Dispatcher::Call> Dispatcher::announce_call(Prepared& p) {
+  Call call{.method = "sendMessage", .params = json::object{{"chat_id", p.chat}}};
+  std::string link = topic_link(p.chat, p.thread);
+  call.params["text"] = link.empty() ? p.payload.text : p.payload.text + "\n" + link;
+  return call;
+}
+
+// /new: asks the account who @name or +phone is. Found (here) or not (on_failure), the answer
+// goes back to the engine as a kUserResolved event in the connection's inbox.
+std::optional<Dispatcher::Call> Dispatcher::resolve_call(Prepared& p) {
+  if (p.connection->frontend == nullptr) {
+    finish_fail(p, "/new needs an account connection");
+    return std::nullopt;
+  }
+  const std::string& query = p.payload.text;
+  Call call{.method = "resolveUser"};
+  if (query.starts_with('+'))
+    call.params["phone"] = query;
+  else
+    call.params["username"] = query.starts_with('@') ? query.substr(1) : query;
+  call.record = [this, connection = p.connection->context.id, group = p.connection->context.group_id,
+                 job_id = p.job.id, query](const json::value& result) {
+    core::Event answer;
+    answer.kind = core::EventKind::kUserResolved;
+    answer.update_id = resolve_update_id(job_id);
+    answer.date = unix_millis_now();
+    answer.chat_id = group;
+    answer.text = query;
+    if (!result.is_null()) answer.from = person_from_api_user(result);
+    store_.inbox_add(connection, answer.update_id, core::event_to_json(answer));
+    inbox_touched_.insert(connection);
+  };
   return call;
 }
 
@@ -487,103 +762,115 @@ std::string Dispatcher::topic_title_for(const Prepared& p) {
   if (!p.payload.text.empty() || !p.dialog) return p.payload.text;
   const auto& context = p.connection->context;
   auto person = store_.user(context.id, p.dialog->user_id).value_or(core::Person{.id = p.dialog->user_id});
-  return core::topic_title({person, p.dialog->pseudonym, context.params.hide_info}, topic_status(p.dialog->status));
+  return core::topic_title({person, p.dialog->pseudonym, context.params.hide_info},
+                           topic_status(p.dialog->status));
 }
+
+// A call into the group repeated after a restart says so: a line under a text, a button under
+// a copy. An album cannot carry either (perform() has the topic told); a user never sees markers.
+void Dispatcher::mark_repeated(const Prepared& p, Call& call) const {
+  if (!p.to_group() || p.step == Step::kTopic) return;
+  if (call.method == "sendMessage") {
+    auto* text = call.params.if_contains("text");
+    if (text != nullptr && text->is_string()) {
+      *text = std::string(text->get_string()) + "\n\n" + std::string(delivery_notice::kRepeatedMarker);
+    }
+  } else if (call.method == "copyMessage") {
+    json::object button{{"text", delivery_notice::kRepeatedMarker},
+                        {"callback_data", delivery_notice::kRepeatedCallback}};
+    json::value& markup = call.params["reply_markup"];
+    if (!markup.is_object()) markup = json::object{{"inline_keyboard", json::array{}}};
+    json::value& keyboard = markup.as_object()["inline_keyboard"];
+    if (!keyboard.is_array()) keyboard = json::array{};
+    keyboard.as_array().push_back(json::array{button});
+  }
+}
+
+// ---- failures ---------------------------------------------------------------------------
 
 asio::awaitable<void> Dispatcher::on_failure(Prepared& p, const ApiResult& r) {
   UnixMillis now = unix_millis_now();
   Connection& c = *p.connection;
-  std::string description = core::lower_ascii(r.description);
-  bool to_group = p.payload.to == Side::kGroup;
-  UnixMillis backoff =
+  const bool to_group = p.to_group();
+  const UnixMillis retry_backoff =
       std::min(options_.backoff_max, options_.backoff_min << std::min(p.job.attempts, kMaxBackoffShift));
 
-  if (r.error_code == 429) {
+  if (r.kind == ErrorKind::kFlood) {
     UnixMillis until = now + std::max(1, r.retry_after) * 1000LL;
     c.flood->block_chat_until(p.chat, until);
     count("telegram", "429");
     finish_retry(p, until, r.description);
     co_return;
   }
-  if (r.network_error() || r.error_code >= 500 || r.error_code == 401 || r.error_code == 404 || r.error_code == 409) {
-    finish_retry(p, now + backoff, r.description);
+  if (retried_as_is(r.kind)) {
+    finish_retry(p, now + retry_backoff, r.description);
     co_return;
   }
-  if (to_group && p.dialog && (contains(description, "thread not found") || contains(description, "topic_deleted"))) {
+  if (r.kind == ErrorKind::kThreadNotFound && to_group && p.dialog) {
     if (p.payload.thread != 0) {  // an old topic (LEAVE_CLOSED) is gone: nothing left to do there
       finish_done(p);
       co_return;
     }
     // The topic was deleted: forget it; the retry creates a new one with its card first.
-    commit_later(p.job.id, [this, dialog_id = p.dialog->id, thread = p.thread, job_id = p.job.id, now,
-                            error = r.description] {
+    finish_retry(p, now, r.description, [this, dialog_id = p.dialog->id, thread = p.thread] {
       auto dialog = store_.dialog(dialog_id);
       if (dialog && dialog->thread_id == thread) {
         dialog->thread_id = 0;
         store_.update_dialog(*dialog);
       }
-      store_.outbox_retry(job_id, now, error);
     });
-    count(p.job.kind, "retried");
-    retry_times_.insert(now);
     co_return;
   }
-  if (to_group && contains(description, "topic_closed")) {
-    json::object reopen_params{{"chat_id", p.chat}, {"message_thread_id", p.thread}};
+  if (r.kind == ErrorKind::kTopicClosed && to_group) {
+    json::object reopen_params;  // filled key by key: GCC 12 mishandles braced JSON literals in coroutines
+    reopen_params["chat_id"] = p.chat;
+    reopen_params["message_thread_id"] = p.thread;
     ApiResult reopened = co_await c.api->call(std::string("reopenForumTopic"), std::move(reopen_params));
-    finish_retry(p, reopened.ok ? now : now + backoff, r.description);
+    finish_retry(p, reopened.ok ? now : now + retry_backoff, r.description);
     co_return;
   }
-  if (contains(description, "message is not modified") || contains(description, "topic_not_modified")) {
+  if (r.kind == ErrorKind::kNotModified) {
     finish_done(p);
     co_return;
   }
-  if (contains(description, "message to edit not found") || contains(description, "message to react not found")) {
+  if (r.kind == ErrorKind::kMessageNotFound && p.step == Step::kJob) {
     spdlog::info("connection {}: job {} ({}): {}", c.context.name, p.job.id, p.job.kind, r.description);
     finish_done(p);
     co_return;
   }
-  if (!to_group && r.error_code == 403) {
-    bool blocked = contains(description, "blocked");
-    core::DialogId dialog_id = p.dialog ? p.dialog->id : 0;
-    bool tell = p.dialog && p.payload.operator_message;
-    commit_later(p.job.id, [this, dialog_id, blocked, tell, job_id = p.job.id, connection_id = c.context.id,
-                            error = r.description, now] {
-      if (dialog_id != 0 && blocked) {
-        auto dialog = store_.dialog(dialog_id);
-        if (dialog && !dialog->user_blocked_bot) {
-          dialog->user_blocked_bot = true;
-          store_.update_dialog(*dialog);
-        }
-      }
-      store_.outbox_fail(job_id, error);
-      if (tell) {
-        std::string reason = blocked ? "the user blocked the bot." : error;
-        store_.outbox_add(make_job(connection_id, job::kSendText,
-                                   JobPayload{.dialog = dialog_id, .to = Side::kGroup,
-                                              .text = core::notice::not_delivered(reason)},
-                                   kPriorityOperatorReply, now));
-      }
-    });
-    count(p.job.kind, "failed");
+  // Telegram refuses this call for good.
+  if (p.step == Step::kJob && p.job.kind == job::kResolveUser) {  // /new: nobody by that name
+    spdlog::info("connection {}: /new {}: {}", c.context.name, p.payload.text, r.description);
+    Call call = *resolve_call(p);
+    finish_done(p, [record = std::move(call.record)] { record(json::value(nullptr)); });
     co_return;
   }
-  if (r.error_code == 403) {  // the bot lost the group: operators must fix it; never drop
+  if (p.step == Step::kTopic ||
+      (to_group && (r.kind == ErrorKind::kNoRights || r.kind == ErrorKind::kChatNotFound ||
+                    r.kind == ErrorKind::kUserBlocked))) {
+    // Missing rights, not a forum, kicked, no such chat: the operators must fix the group.
+    // Until then the dialog's messages wait (never dropped), retried at the longest backoff.
+    log_error("connection " + c.context.name + ": the group refuses " + p.job.kind + " of job " +
+                  std::to_string(p.job.id) + "; retried",
+              r.description);
     finish_retry(p, now + options_.backoff_max, r.description);
     co_return;
   }
-  finish_fail(p, r.description, p.payload.operator_message);
-  if (p.dialog && (p.job.kind == job::kCopyToTopic || p.job.kind == job::kCopyAlbumToTopic)) {
-    // Something arrived that Telegram would not copy: the operators should know it exists.
-    std::string text = core::notice::user_message_not_copied(r.description);
-    core::DialogId dialog_id = p.dialog->id;
-    commit_later(p.job.id, [this, connection_id = p.job.connection_id, dialog_id, text, now] {
-      store_.outbox_add(make_job(connection_id, job::kSendText,
-                                 JobPayload{.dialog = dialog_id, .to = Side::kGroup, .text = text},
-                                 kPriorityNormal, now));
-    });
+  if (p.step == Step::kCard) {  // Telegram refuses this card: the job goes on without it
+    spdlog::warn("connection {}: the card of dialog {} was refused: {}", c.context.name, p.payload.dialog,
+                 r.description);
+    JobPayload next = p.payload;
+    next.card.clear();
+    if (p.job.kind == job::kCreateTopic)
+      finish_done(p);
+    else
+      finish_next_step(p, std::move(next));
+    co_return;
   }
+  finish_fail(p, r.description, true, &r);
 }
+
+// ---- outcomes ---------------------------------------------------------------------------
 
 void Dispatcher::finish_done(const Prepared& p, std::function<void()> record) {
   commit_later(p.job.id, [this, job_id = p.job.id, record = std::move(record)] {
@@ -599,25 +886,63 @@ void Dispatcher::finish_done(const Prepared& p, std::function<void()> record) {
   wait_sum_->add(static_cast<double>(waited) / 1000.0);
 }
 
-void Dispatcher::finish_retry(const Prepared& p, UnixMillis not_before, const std::string& error) {
-  commit_later(p.job.id, [this, job_id = p.job.id, not_before, error] { store_.outbox_retry(job_id, not_before, error); });
+void Dispatcher::finish_next_step(const Prepared& p, JobPayload next, std::function<void()> record) {
+  commit_later(p.job.id,
+               [this, job_id = p.job.id, payload = payload_to_json(next), record = std::move(record)] {
+                 if (record) record();
+                 store_.outbox_continue(job_id, payload);
+               });
+  retry_times_.insert(unix_millis_now());
+}
+
+void Dispatcher::finish_retry(const Prepared& p, UnixMillis not_before, const std::string& error,
+                              std::function<void()> record) {
+  commit_later(p.job.id, [this, job_id = p.job.id, not_before, error, record = std::move(record)] {
+    if (record) record();
+    store_.outbox_retry(job_id, not_before, error);
+  });
   retry_times_.insert(not_before);
   count(p.job.kind, "retried");
 }
 
-void Dispatcher::finish_fail(const Prepared& p, const std::string& error, bool tell_operators) {
+// `report`: the engine hears of it (kDeliveryFailed) and tells the operators what they should
+// know; `answer` is Telegram's, when it refused.
+void Dispatcher::finish_fail(const Prepared& p, const std::string& error, bool report,
+                             const ApiResult* answer, bool uncertain) {
   spdlog::warn("outbox job {} ({}) failed: {}", p.job.id, p.job.kind, error);
-  core::DialogId dialog_id = tell_operators && p.dialog ? p.dialog->id : 0;
-  commit_later(p.job.id, [this, job_id = p.job.id, connection_id = p.job.connection_id, dialog_id, error] {
+  std::function<void()> told;
+  if (report && p.dialog) {
+    bool blocked = answer != nullptr && answer->kind == ErrorKind::kUserBlocked && answer->user_blocked;
+    told = report_body(p, core::EventKind::kDeliveryFailed, error, blocked, uncertain);
+  }
+  commit_later(p.job.id, [this, job_id = p.job.id, error, told = std::move(told)] {
     store_.outbox_fail(job_id, error);
-    if (dialog_id != 0) {
-      store_.outbox_add(make_job(connection_id, job::kSendText,
-                                 JobPayload{.dialog = dialog_id, .to = Side::kGroup,
-                                            .text = core::notice::not_delivered(error)},
-                                 kPriorityOperatorReply, unix_millis_now()));
-    }
+    if (told) told();
   });
   count(p.job.kind, "failed");
+}
+
+// An event for the engine in the connection's inbox, written in the commit of the outcome.
+std::function<void()> Dispatcher::report_body(const Prepared& p, core::EventKind kind, std::string text,
+                                              bool user_blocked, bool uncertain) {
+  core::Event e;
+  e.kind = kind;
+  e.update_id = delivery_update_id(p.job.id, kind == core::EventKind::kDeliveryRepeated);
+  e.date = unix_millis_now();
+  e.chat_id = p.connection->context.group_id;
+  e.text = std::move(text);
+  e.delivery = core::DeliveryReport{.job_id = p.job.id,
+                                    .dialog_id = p.dialog ? p.dialog->id : 0,
+                                    .job_kind = p.job.kind,
+                                    .to_user = !p.to_group(),
+                                    .operator_message = p.payload.operator_message,
+                                    .user_blocked = user_blocked,
+                                    .uncertain = uncertain};
+  return
+      [this, connection = p.connection->context.id, update_id = e.update_id, json = core::event_to_json(e)] {
+        store_.inbox_add(connection, update_id, json);
+        inbox_touched_.insert(connection);
+      };
 }
 
 void Dispatcher::commit_later(std::int64_t job_id, std::function<void()> body) {
@@ -626,26 +951,28 @@ void Dispatcher::commit_later(std::int64_t job_id, std::function<void()> body) {
   wake();
 }
 
-void Dispatcher::flush_commits() {
-  if (pending_commits_.empty()) return;
-  std::vector<PendingCommit> batch;
-  batch.swap(pending_commits_);
-  try {
-    store_.transaction([&] {
-      for (auto& commit : batch) commit.body();
-    });
-  } catch (const std::exception& error) {
-    // One bad outcome must not undo the others: record them one by one.
-    spdlog::error("dispatcher: batch commit failed ({}), committing one by one", error.what());
-    for (auto& commit : batch) {
-      try {
-        store_.transaction(commit.body);
-      } catch (const std::exception& again) {
-        spdlog::error("dispatcher: outcome of job {} not recorded: {}", commit.job_id, again.what());
-      }
+// A few lines a minute; the rest are counted, and the count is logged once the minute is over
+// (or when the store works again).
+void Dispatcher::log_error(const std::string& what, std::string_view error) {
+  UnixMillis now = unix_millis_now();
+  if (now - error_log_.minute_started >= kMinute) {
+    if (error_log_.suppressed > 0) {
+      spdlog::error("dispatcher: {} similar errors were not logged in the last minute",
+                    error_log_.suppressed);
     }
+    error_log_ = ErrorLog{.minute_started = now};
   }
-  for (const auto& commit : batch) in_flight_.erase(commit.job_id);
+  if (error_log_.lines >= options_.error_lines_per_minute) {
+    ++error_log_.suppressed;
+    return;
+  }
+  ++error_log_.lines;
+  if (commit_failures_ > 0) {
+    spdlog::error("dispatcher: {}: {} (failure {} in a row, next try in {} ms)", what, error,
+                  commit_failures_, std::max<UnixMillis>(0, store_retry_at_ - now));
+  } else {
+    spdlog::error("dispatcher: {}: {}", what, error);
+  }
 }
 
 void Dispatcher::count(std::string_view kind, std::string_view result) {
@@ -653,9 +980,9 @@ void Dispatcher::count(std::string_view kind, std::string_view result) {
   auto it = counters_.find(key);
   if (it == counters_.end()) {
     std::string labels = "kind=\"" + std::string(kind) + "\",result=\"" + std::string(result) + "\"";
-    auto& metric = core::Metrics::global().counter("topicdesk_outbox_jobs_total",
-                                                   "Outbox jobs by kind and result (done, retried, failed, 429, deferred)",
-                                                   labels);
+    auto& metric = core::Metrics::global().counter(
+        "topicdesk_outbox_jobs_total",
+        "Outbox jobs by kind and result (done, retried, failed, 429, deferred)", labels);
     it = counters_.emplace(key, &metric).first;
   }
   it->second->add(1);
@@ -666,102 +993,27 @@ void Dispatcher::publish_gauges(UnixMillis now) {
   if (now - gauges_published_at_ < kGaugeInterval) return;
   gauges_published_at_ = now;
   auto& metrics = core::Metrics::global();
-  auto stats = store_.outbox_stats();
-  metrics.gauge("topicdesk_outbox_depth", "Outbox jobs waiting to be sent").set(static_cast<double>(stats.pending));
-  metrics.gauge("topicdesk_outbox_failed", "Outbox jobs that failed for good").set(static_cast<double>(stats.failed));
+  store::OutboxStats stats;
+  try {
+    stats = store_.outbox_stats();
+  } catch (const std::exception& error) {
+    log_error("reading outbox statistics failed", error.what());
+    return;
+  }
+  metrics.gauge("topicdesk_outbox_depth", "Outbox jobs waiting to be sent")
+      .set(static_cast<double>(stats.pending));
+  metrics.gauge("topicdesk_outbox_failed", "Outbox jobs that failed for good")
+      .set(static_cast<double>(stats.failed));
   metrics.gauge("topicdesk_outbox_oldest_age_seconds", "Age of the oldest pending outbox job")
-      .set(stats.oldest_pending_created_at == 0 ? 0.0
-                                                : static_cast<double>(now - stats.oldest_pending_created_at) / 1000.0);
-  metrics.gauge("topicdesk_dispatcher_in_flight", "Bot API calls in flight").set(static_cast<double>(in_flight_.size()));
+      .set(stats.oldest_pending_created_at == 0
+               ? 0.0
+               : static_cast<double>(now - stats.oldest_pending_created_at) / 1000.0);
+  metrics.gauge("topicdesk_dispatcher_in_flight", "Bot API calls in flight")
+      .set(static_cast<double>(in_flight_.size()));
   metrics.gauge("topicdesk_dispatcher_flood_deferred", "Queues waiting for a flood-control slot")
       .set(static_cast<double>(deferred_.size()));
-}
-
-// --- accounts (issue 4) ---------------------------------------------------------------
-// An account (or mtproto) connection has a second BotApi, its TDLib session. Whatever reads or
-// writes the user's chat, or a message the session posted in the group, goes through it; the
-// group's own calls (topics, titles, notices, cards, reactions) stay with the bot.
-
-telegram::BotApi& Dispatcher::api_for(const Prepared& p) const {
-  const Connection& c = *p.connection;
-  if (c.frontend == nullptr) return *c.api;
-  const std::string& kind = p.job.kind;
-  bool frontend = p.payload.to == Side::kUser || kind == job::kCopyToTopic || kind == job::kCopyAlbumToTopic ||
-                  kind == job::kInterceptCopy || kind == job::kEditText || kind == job::kEditCaption;
-  return frontend ? *c.frontend : *c.api;
-}
-
-// TDLib sessions do not set reactions (docs/tdlib-subset.md): a reaction for the user is dropped.
-bool Dispatcher::skipped_on_frontend(const Prepared& p) {
-  if (p.connection->frontend == nullptr || p.job.kind != job::kSetReaction || p.payload.to != Side::kUser) return false;
-  spdlog::debug("connection {}: reaction not mirrored to the user through the account", p.connection->context.name);
-  finish_done(p);
-  return true;
-}
-
-namespace {
-
-core::Person person_from_api_user(const json::value& result) {
-  core::Person person;
-  const auto* o = result.if_object();
-  if (o == nullptr) return person;
-  auto text = [o](std::string_view key) {
-    const auto* v = o->if_contains(key);
-    return v && v->is_string() ? std::string(v->get_string()) : std::string();
-  };
-  if (const auto* id = o->if_contains("id"); id && id->is_int64()) person.id = id->get_int64();
-  if (const auto* bot = o->if_contains("is_bot"); bot && bot->is_bool()) person.is_bot = bot->get_bool();
-  person.first_name = text("first_name");
-  person.last_name = text("last_name");
-  person.username = text("username");
-  person.language_code = text("language_code");
-  person.phone = text("phone_number");
-  return person;
-}
-
-}  // namespace
-
-// /new: asks the account who @name or +phone is. Found or not, the answer goes back to the
-// engine as a kUserResolved event in the connection's inbox; other failures retry.
-asio::awaitable<void> Dispatcher::resolve_user(Prepared& p) {
-  if (p.connection->frontend == nullptr) {
-    finish_fail(p, "/new needs an account connection", false);
-    co_return;
-  }
-  const std::string& query = p.payload.text;
-  json::object params;
-  if (query.starts_with('+')) params["phone"] = query;
-  else params["username"] = query.starts_with('@') ? query.substr(1) : query;
-  ApiResult r = co_await p.connection->frontend->call(std::string("resolveUser"), std::move(params));
-  const bool not_found = !r.ok && (r.error_code == 400 || r.error_code == 404);
-  if (!r.ok && !not_found) {
-    co_await on_failure(p, r);
-    co_return;
-  }
-  core::Event answer;
-  answer.kind = core::EventKind::kUserResolved;
-  answer.update_id = resolve_update_id(p.job.id);
-  answer.date = unix_millis_now();
-  answer.chat_id = p.connection->context.group_id;
-  answer.text = query;
-  if (r.ok) answer.from = person_from_api_user(r.result);
-  if (!r.ok) spdlog::info("connection {}: /new {}: {}", p.connection->context.name, query, r.description);
-  const core::ConnectionId connection = p.connection->context.id;
-  finish_done(p, [this, connection, answer = std::move(answer)] {
-    store_.inbox_add(connection, answer.update_id, core::event_to_json(answer));
-    // Runs after this commit: the dispatcher's executor is single-threaded.
-    asio::post(executor_, [this, connection] {
-      if (inbox_listener_) inbox_listener_(connection);
-    });
-  });
-}
-
-// sendMessage in General with the link of the dialog's topic (perform() made sure it exists).
-Dispatcher::Call Dispatcher::announce_call(const Prepared& p) {
-  Call call{.method = "sendMessage", .params = json::object{{"chat_id", p.chat}}};
-  std::string link = topic_link(p.chat, p.thread);
-  call.params["text"] = link.empty() ? p.payload.text : p.payload.text + "\n" + link;
-  return call;
+  metrics.gauge("topicdesk_dispatcher_uncommitted", "Outcomes waiting for a commit that failed")
+      .set(static_cast<double>(pending_commits_.size()));
 }
 
 }  // namespace topicdesk::relay

@@ -1,14 +1,37 @@
 // The dispatcher: sends outbox jobs to Telegram, in order per queue (one dialog and direction),
-// within each bot's flood limits, and records results (links, thread ids) in the store.
+// within each bot's flood limits, and records outcomes (done, retry, failed) in the store.
 //
 // Threading: run() and notify()'s effects execute on `executor`, which must be a strand or a
 // single-threaded io_context; the store is called inline there. notify() is safe anywhere.
 //
-// Failures: 429 blocks the chat until retry_after and retries (never drops); network errors
-// and 5xx retry with capped exponential backoff, without limit; a deleted topic is created
-// again with its card before the job is retried; TOPIC_CLOSED reopens the topic and retries;
-// 403 from a user marks the dialog user_blocked_bot and tells the operators; other 400s fail
-// the job (kept in the outbox) and, for an operator's message, tell the operators.
+// Guarantee (docs/architecture.md, "Delivery guarantee"): every job is sent until Telegram
+// answers it, and a send whose outcome is unknown is never repeated blindly:
+// - Before a call that is not safe to repeat (sends, copies, createForumTopic) the job is
+//   marked started (outbox_start), and the mark is committed before the call goes out.
+// - Outcomes are committed in one transaction per loop turn. An outcome that cannot be
+//   committed keeps its job out of dispatch (in memory) while the commit is retried with
+//   capped exponential backoff; while commits fail, no new job starts. Repeated errors are
+//   logged a few lines a minute, with the count of lines left out.
+// - A job found marked started (a restart interrupted its call) is resolved by the rule in
+//   docs/architecture.md: into the group it is sent again and says so (the marker line or
+//   button, or a notice for an album); to a user it is sent again once and the topic is told
+//   the user may have received it twice; after a second interrupted try it is not sent again,
+//   it fails and the topic is told.
+// - Topics: createForumTopic's thread id is committed, together with the user card as the next
+//   step of the same job, before anything is posted in the topic.
+// - At most `max_in_flight_per_group` calls are in flight into one group (when Telegram's flood
+//   limits apply), one into a private chat.
+//
+// Failures are switched on telegram::ErrorKind: flood blocks the chat until retry_after and
+// retries; network, 5xx, 401/404 and 409 retry with capped exponential backoff, without limit;
+// a deleted topic is forgotten (the retry creates a new one with its card); a closed topic is
+// reopened and the job retried; an edit that changes nothing, or whose message is gone, is
+// done; a group that refuses (rights, kicked, not found) is retried at the longest backoff,
+// never dropped; every other refusal fails the job (kept in the outbox). What the operators
+// should learn (user blocked the bot, message not delivered / not copied, a repeat after a
+// restart, the answer to /new) goes back to the engine as an event in the connection's inbox;
+// the dispatcher never adds jobs. It writes outcome state, started marks, the next step of a
+// job, and the dialog facts it learns: the thread id (set and cleared).
 #pragma once
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -22,6 +45,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/event.h"
 #include "core/metrics.h"
 #include "relay/engine.h"
 #include "relay/jobs.h"
@@ -32,13 +56,20 @@
 namespace topicdesk::relay {
 
 struct DispatcherOptions {
-  int max_in_flight = 64;           // Bot API calls at once, all connections together
-  int fetch_batch = 256;            // jobs read per outbox_ready call
-  core::UnixMillis backoff_min = 1000;
+  int max_in_flight = 64;               // Bot API calls at once, all connections together
+  int max_in_flight_per_group = 8;      // into one backend group (it takes 20 messages a minute)
+  int max_in_flight_per_user = 1;       // into one private chat
+  int fetch_batch = 256;                // jobs read per outbox_ready call
+  core::UnixMillis backoff_min = 1000;  // Telegram retries and failed commits alike
   core::UnixMillis backoff_max = 60000;
   // Safety net for jobs whose not_before was set by an earlier run: the loop also wakes this
   // often when nothing else wakes it. notify() is the normal wake-up.
   core::UnixMillis idle_poll = 1000;
+  // Store errors logged per minute; the rest are counted and the count is logged.
+  int error_lines_per_minute = 5;
+  // After stop(), failed commits are retried this many times before the dispatcher gives up
+  // (the jobs keep their started marks and the restart rule resolves them).
+  int stop_commit_attempts = 5;
 };
 
 class Dispatcher {
@@ -47,9 +78,9 @@ class Dispatcher {
   ~Dispatcher();
 
   // Before run(). `api` must outlive the dispatcher. One FloodControl per connection (bot).
-  // accounts (issue 4): `frontend`, when given, is the connection's TDLib session (account or
-  // mtproto): every call that touches the user's chat, or a copy the frontend made, goes
-  // through it (accounts.h, Dispatcher::api_for); the group's own calls stay on `api`.
+  // `frontend`, when given, is the connection's TDLib session (account or mtproto): every call
+  // that touches the user's chat, or a copy the frontend made, goes through it (accounts.h,
+  // Dispatcher::api_for); the group's own calls stay on `api`.
   void add_connection(const ConnectionContext& context, telegram::BotApi& api, telegram::FloodLimits limits,
                       telegram::BotApi* frontend = nullptr);
   void set_parameters(core::ConnectionId connection, core::Parameters params);
@@ -61,63 +92,81 @@ class Dispatcher {
   boost::asio::awaitable<void> run();
   void stop();
 
+  // Jobs whose call is in flight or whose outcome is not committed yet.
   std::size_t in_flight() const { return in_flight_.size(); }
+  // Outcomes waiting for a commit that failed.
+  std::size_t uncommitted() const { return pending_commits_.size(); }
 
-  // --- accounts (issue 4) ---
   // Called (on the executor, after the commit) when the dispatcher put an event into a
-  // connection's inbox (the answer to /new), so the runtime drains that inbox.
-  void set_inbox_listener(std::function<void(core::ConnectionId)> listener) { inbox_listener_ = std::move(listener); }
+  // connection's inbox (a delivery report, the answer to /new), so the runtime drains it.
+  void set_inbox_listener(std::function<void(core::ConnectionId)> listener) {
+    inbox_listener_ = std::move(listener);
+  }
 
  private:
   struct Connection {
     ConnectionContext context;
     telegram::BotApi* api = nullptr;
-    telegram::BotApi* frontend = nullptr;  // accounts (issue 4): the TDLib session, if any
+    telegram::BotApi* frontend = nullptr;  // the TDLib session, if any
     std::unique_ptr<telegram::FloodControl> flood;
+    bool flood_limited = true;  // Telegram's limits apply (FloodLimits::enabled)
   };
-  struct Prepared;  // a job with its parsed payload, dialog and destination
+  struct Prepared;  // a job with its parsed payload, dialog, destination and step
   // A Bot API call a job makes; `record` writes its result in the commit of the job's outcome.
   struct Call {
     std::string method;
     boost::json::object params;
     std::function<void(const boost::json::value& result)> record;
   };
+  using Builder = std::optional<Call> (Dispatcher::*)(Prepared&);  // nullopt: finished without a call
+  struct KindSpec;
+  static const KindSpec* spec_of(std::string_view kind);
 
-  void dispatch_ready(core::UnixMillis now);
-  bool start_job(store::OutboxJob job, core::UnixMillis now);
+  // One loop turn: reads ready jobs, commits the pending outcomes and the started marks of the
+  // jobs about to start in ONE transaction, then starts their calls.
+  void turn(core::UnixMillis now);
+  std::vector<Prepared> select_ready(core::UnixMillis now);
+  std::optional<Prepared> prepare(store::OutboxJob job, core::UnixMillis now);
+  bool commit_turn(std::vector<Prepared>& starting, core::UnixMillis now);
+  void store_recovered();  // a commit succeeded after failures: back to normal, say so
+  void launch(Prepared prepared, core::UnixMillis now);
   boost::asio::awaitable<void> execute(Prepared prepared);
   boost::asio::awaitable<void> perform(Prepared& prepared);
-  boost::asio::awaitable<telegram::ApiResult> ensure_topic(Connection& connection, store::Dialog& dialog);
-  boost::asio::awaitable<void> post_card(Connection& connection, const store::Dialog& dialog, core::ThreadId thread,
-                                         std::string text);
-  boost::asio::awaitable<void> sleep_until(core::UnixMillis when);
-  static constexpr int kCardAttempts = 3;
-  boost::asio::awaitable<bool> create_topic_for(Prepared& prepared);  // false: the job is finished
-  std::optional<Call> build_call(Prepared& prepared);                 // nullopt: finished without a call
-  boost::json::object target_of(const Prepared& prepared) const;     // chat_id (+ topic) of the destination
-  Call copy_call(const Prepared& prepared);
-  std::optional<Call> edit_call(Prepared& prepared);                  // nullopt: no linked copy, done
-  Call intercept_call(const Prepared& prepared);  // --- intercepted messages (issue 4) ---
+
+  // The steps of a job: the topic (when the dialog has none), its card, then the kind's call.
+  std::optional<Call> topic_call(Prepared& prepared);
+  std::optional<Call> card_call(Prepared& prepared);
+  std::optional<Call> nothing_call(Prepared& prepared);
+  std::optional<Call> text_call(Prepared& prepared);
+  std::optional<Call> hook_answer_call(Prepared& prepared);
+  std::optional<Call> title_call(Prepared& prepared);
+  std::optional<Call> close_reopen_call(Prepared& prepared);
+  std::optional<Call> copy_call(Prepared& prepared);
+  std::optional<Call> edit_call(Prepared& prepared);  // nullopt: no linked copy, done
+  std::optional<Call> intercept_call(Prepared& prepared);
+  std::optional<Call> announce_call(Prepared& prepared);
+  std::optional<Call> resolve_call(Prepared& prepared);
+  boost::json::object target_of(const Prepared& prepared) const;  // chat_id (+ topic) of the destination
   std::string topic_title_for(const Prepared& prepared);
   core::MessageId linked_message(const Prepared& prepared, core::MessageId source);
+  void mark_repeated(const Prepared& prepared, Call& call) const;
   boost::asio::awaitable<void> on_failure(Prepared& prepared, const telegram::ApiResult& result);
+  telegram::BotApi& api_for(const Prepared& prepared) const;
 
-  // Outcomes are committed in batches, one transaction per loop turn (flush_commits): the
-  // commit is what costs at thousands of jobs per second.
+  // Outcomes are committed in batches, one transaction per loop turn (turn()).
   void finish_done(const Prepared& prepared, std::function<void()> record = {});
-  void finish_retry(const Prepared& prepared, core::UnixMillis not_before, const std::string& error);
-  void finish_fail(const Prepared& prepared, const std::string& error, bool tell_operators);
+  void finish_next_step(const Prepared& prepared, JobPayload next, std::function<void()> record = {});
+  void finish_retry(const Prepared& prepared, core::UnixMillis not_before, const std::string& error,
+                    std::function<void()> record = {});
+  void finish_fail(const Prepared& prepared, const std::string& error, bool report = false,
+                   const telegram::ApiResult* answer = nullptr, bool uncertain = false);
+  std::function<void()> report_body(const Prepared& prepared, core::EventKind kind, std::string text,
+                                    bool user_blocked, bool uncertain);
   void commit_later(std::int64_t job_id, std::function<void()> body);
-  void flush_commits();
   void count(std::string_view kind, std::string_view result);
   core::UnixMillis next_wake(core::UnixMillis now) const;
-
-  // --- accounts (issue 4), at the end of dispatcher.cpp ---
-  telegram::BotApi& api_for(const Prepared& prepared) const;
-  bool skipped_on_frontend(const Prepared& prepared);  // true: finished without a call
-  boost::asio::awaitable<void> resolve_user(Prepared& prepared);
-  Call announce_call(const Prepared& prepared);
-  std::function<void(core::ConnectionId)> inbox_listener_;
+  core::UnixMillis backoff(int failures) const;
+  void log_error(const std::string& what, std::string_view error);  // rate-limited
 
   void wake();
   void publish_gauges(core::UnixMillis now);
@@ -126,7 +175,8 @@ class Dispatcher {
   store::Store& store_;
   DispatcherOptions options_;
   std::map<core::ConnectionId, Connection> connections_;
-  std::set<std::int64_t> in_flight_;
+  std::set<std::int64_t> in_flight_;                   // calls in flight and outcomes not committed
+  std::map<core::ChatId, int> chat_in_flight_;         // calls in flight per destination chat
   std::map<std::int64_t, core::UnixMillis> deferred_;  // job id → when its flood slot opens
   std::set<std::int64_t> foreign_;                     // jobs of connections this process lacks
   std::multiset<core::UnixMillis> retry_times_;        // not_before of retries we scheduled
@@ -140,6 +190,15 @@ class Dispatcher {
     std::function<void()> body;
   };
   std::vector<PendingCommit> pending_commits_;
+  std::set<core::ConnectionId> inbox_touched_;  // inbox events in the commit being made
+  int commit_failures_ = 0;                     // consecutive failed commits (or store reads)
+  core::UnixMillis store_retry_at_ = 0;         // while the store fails: no commit, no start before
+  struct ErrorLog {
+    core::UnixMillis minute_started = 0;
+    int lines = 0;
+    int suppressed = 0;
+  } error_log_;
+  std::function<void(core::ConnectionId)> inbox_listener_;
   std::unordered_map<std::string, core::Metric*> counters_;
   core::Metric* wait_sum_ = nullptr;
 };

@@ -142,6 +142,8 @@ void Engine::route(const Event& e, UnixMillis now) {
     case EventKind::kOutgoingSeen: return on_outgoing_seen(e, now);  // issue 4: engine_intercept.cpp
     case EventKind::kOutgoingEdit: return on_outgoing_edit(e, now);  // issue 4: engine_intercept_edit.cpp
     case EventKind::kUserResolved: return;  // route_account_event (issue 4)
+    case EventKind::kDeliveryFailed: return on_delivery_failed(e, now);      // engine_outcomes.cpp
+    case EventKind::kDeliveryRepeated: return on_delivery_repeated(e, now);  // engine_outcomes.cpp
   }
 }
 

@@ -183,6 +183,11 @@ class Engine {
   void name_group_sender(const store::Dialog& dialog, const core::Event& event, core::UnixMillis now);
   void announce_topic(const store::Dialog& dialog, std::string text, core::UnixMillis now);
 
+  // Delivery reports of the dispatcher (engine_outcomes.cpp): what the operators are told.
+  void on_delivery_failed(const core::Event& event, core::UnixMillis now);
+  void on_delivery_repeated(const core::Event& event, core::UnixMillis now);
+  std::optional<store::Dialog> reported_dialog(const core::Event& event) const;
+
   store::Store& store_;
   ConnectionContext context_;
 };

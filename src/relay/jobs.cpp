@@ -26,6 +26,7 @@ std::string payload_to_json(const JobPayload& p) {
     o["reactions"] = std::move(reactions);
   }
   if (p.operator_message) o["operator_message"] = true;
+  if (!p.card.empty()) o["card"] = p.card;
   return json::serialize(o);
 }
 
@@ -46,9 +47,9 @@ core::Result<JobPayload> payload_from_json(std::string_view text) {
   if (ec || !value.is_object()) return core::make_error("job payload is not a JSON object");
   const auto& o = value.get_object();
   JobPayload p;
-  for (auto [key, field] : {std::pair{"dialog", &p.dialog}, std::pair{"message_id", &p.message_id},
-                            std::pair{"reply_to", &p.reply_to}, std::pair{"thread", &p.thread},
-                            std::pair{"chat", &p.chat}}) {
+  for (auto [key, field] :
+       {std::pair{"dialog", &p.dialog}, std::pair{"message_id", &p.message_id},
+        std::pair{"reply_to", &p.reply_to}, std::pair{"thread", &p.thread}, std::pair{"chat", &p.chat}}) {
     auto read = read_int(o, key);
     if (!read) return read.error();
     *field = *read;
@@ -63,13 +64,16 @@ core::Result<JobPayload> payload_from_json(std::string_view text) {
     }
   }
   if (const auto* t = o.if_contains("text"); t && t->is_string()) p.text = std::string(t->get_string());
-  if (const auto* t = o.if_contains("entities"); t && t->is_string()) p.entities_json = std::string(t->get_string());
+  if (const auto* t = o.if_contains("entities"); t && t->is_string())
+    p.entities_json = std::string(t->get_string());
   if (const auto* rs = o.if_contains("reactions"); rs && rs->is_array()) {
     for (const auto& r : rs->get_array()) {
       if (r.is_string()) p.reactions.emplace_back(r.get_string());
     }
   }
-  if (const auto* om = o.if_contains("operator_message"); om && om->is_bool()) p.operator_message = om->get_bool();
+  if (const auto* om = o.if_contains("operator_message"); om && om->is_bool())
+    p.operator_message = om->get_bool();
+  if (const auto* c = o.if_contains("card"); c && c->is_string()) p.card = std::string(c->get_string());
   return p;
 }
 
@@ -80,6 +84,29 @@ std::string queue_key(core::ConnectionId connection, const JobPayload& payload) 
   if (payload.dialog == 0) return "c" + std::to_string(connection) + ":general";
   return "d" + std::to_string(payload.dialog) + (payload.to == Side::kGroup ? ":g" : ":u");
 }
+
+std::int64_t delivery_update_id(std::int64_t job_id, bool repeated) {
+  return kDeliveryUpdateBase | (job_id << 1) | (repeated ? 1 : 0);
+}
+
+namespace delivery_notice {
+
+std::string sent_to_user_again() {
+  return "↻ The desk restarted while sending a message to the user and sent it again: they may have received "
+         "it "
+         "twice.";
+}
+
+std::string album_posted_again() {
+  return "↻ The desk restarted while posting an album here and posted it again: it may appear twice.";
+}
+
+std::string not_sent_again() {
+  return "the desk restarted twice while sending it, so it was not sent again; the user may or may not have "
+         "received it.";
+}
+
+}  // namespace delivery_notice
 
 store::OutboxJob make_job(core::ConnectionId connection, std::string_view kind, const JobPayload& payload,
                           int priority, core::UnixMillis now) {

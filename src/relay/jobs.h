@@ -16,20 +16,20 @@ namespace topicdesk::relay {
 
 namespace job {
 // Into the backend group (queue "d<dialog>:g", General: "c<connection>:general").
-inline constexpr std::string_view kCreateTopic = "create_topic";        // createForumTopic + the user card
-inline constexpr std::string_view kCopyToTopic = "copy_to_topic";       // copyMessage user → topic
+inline constexpr std::string_view kCreateTopic = "create_topic";   // createForumTopic + the user card
+inline constexpr std::string_view kCopyToTopic = "copy_to_topic";  // copyMessage user → topic
 inline constexpr std::string_view kCopyAlbumToTopic = "copy_album_to_topic";  // copyMessages user → topic
-inline constexpr std::string_view kSetTopicTitle = "set_topic_title";   // editForumTopic (status marker)
-inline constexpr std::string_view kCloseTopic = "close_topic";          // closeForumTopic
-inline constexpr std::string_view kReopenTopic = "reopen_topic";        // reopenForumTopic
+inline constexpr std::string_view kSetTopicTitle = "set_topic_title";  // editForumTopic (status marker)
+inline constexpr std::string_view kCloseTopic = "close_topic";         // closeForumTopic
+inline constexpr std::string_view kReopenTopic = "reopen_topic";       // reopenForumTopic
 // To the user (queue "d<dialog>:u").
-inline constexpr std::string_view kCopyToUser = "copy_to_user";         // copyMessage topic → user
+inline constexpr std::string_view kCopyToUser = "copy_to_user";             // copyMessage topic → user
 inline constexpr std::string_view kCopyAlbumToUser = "copy_album_to_user";  // copyMessages topic → user
 // Either side (payload.to).
-inline constexpr std::string_view kSendText = "send_text";              // sendMessage (notices, card, /info …)
-inline constexpr std::string_view kEditText = "edit_text";              // editMessageText of the linked copy
-inline constexpr std::string_view kEditCaption = "edit_caption";        // editMessageCaption of the linked copy
-inline constexpr std::string_view kSetReaction = "set_reaction";        // setMessageReaction on the linked copy
+inline constexpr std::string_view kSendText = "send_text";        // sendMessage (notices, card, /info …)
+inline constexpr std::string_view kEditText = "edit_text";        // editMessageText of the linked copy
+inline constexpr std::string_view kEditCaption = "edit_caption";  // editMessageCaption of the linked copy
+inline constexpr std::string_view kSetReaction = "set_reaction";  // setMessageReaction on the linked copy
 // --- intercepted messages (issue 4): a message the bot's program (or the account owner) sent
 // to the user, copied into the topic marked as intercepted; linked like a user's message.
 inline constexpr std::string_view kInterceptText = "intercept_text";  // sendMessage: text = marked text
@@ -54,23 +54,43 @@ inline constexpr int kPriorityBulk = 9;
 enum class Side { kGroup, kUser };
 
 struct JobPayload {
-  core::DialogId dialog = 0;          // 0: the General topic of the connection's group
-  Side to = Side::kGroup;             // where the call goes
-  core::MessageId message_id = 0;     // source message on the other side (copy, edit, reaction)
+  core::DialogId dialog = 0;                 // 0: the General topic of the connection's group
+  Side to = Side::kGroup;                    // where the call goes
+  core::MessageId message_id = 0;            // source message on the other side (copy, edit, reaction)
   std::vector<core::MessageId> message_ids;  // albums, increasing
-  core::MessageId reply_to = 0;       // source-side id of the replied-to message; 0: no reply
-  core::ChatId chat = 0;              // explicit user chat when there is no dialog (dialog == 0)
-  core::ThreadId thread = 0;          // explicit topic (an old topic left closed); 0: the dialog's
-  std::string text;                   // send_text / edits / explicit title
-  std::string entities_json;          // edits: the Bot API entities of `text` as JSON; empty: none
-  std::vector<std::string> reactions; // set_reaction: emoji, empty clears
-  bool operator_message = false;      // an operator's message: failures are reported in the topic
+  core::MessageId reply_to = 0;              // source-side id of the replied-to message; 0: no reply
+  core::ChatId chat = 0;                     // explicit user chat when there is no dialog (dialog == 0)
+  core::ThreadId thread = 0;                 // explicit topic (an old topic left closed); 0: the dialog's
+  std::string text;                          // send_text / edits / explicit title
+  std::string entities_json;                 // edits: the Bot API entities of `text` as JSON; empty: none
+  std::vector<std::string> reactions;        // set_reaction: emoji, empty clears
+  bool operator_message = false;             // an operator's message: failures are reported in the topic
+  // Set by the dispatcher, never by the engine: the user card to post in the dialog's topic
+  // before this job's own call. Committed with the topic's thread id, so a topic never exists
+  // without its card on the way (the job stays its queue's head until the card is posted).
+  std::string card;
 };
 
 std::string payload_to_json(const JobPayload& payload);
 core::Result<JobPayload> payload_from_json(std::string_view json);
 
 std::string queue_key(core::ConnectionId connection, const JobPayload& payload);
+
+// Inbox update ids of delivery reports (core::EventKind::kDeliveryFailed / kDeliveryRepeated):
+// bit 60 plus the job id and the kind, so a report written twice dedupes, and they never meet
+// Bot API ids (< 2^32), resolve results (bit 61) nor TDLib ids (bit 62).
+inline constexpr std::int64_t kDeliveryUpdateBase = std::int64_t{1} << 60;
+std::int64_t delivery_update_id(std::int64_t job_id, bool repeated);
+
+// What a restart that interrupted a send leaves behind (docs/architecture.md, delivery guarantee).
+namespace delivery_notice {
+// Appended to a text, or the button under a copy, posted again into the group after a restart.
+inline constexpr std::string_view kRepeatedMarker = "↻ possibly repeated after a restart";
+inline constexpr std::string_view kRepeatedCallback = "td:repeated";
+std::string sent_to_user_again();  // in the topic: the user may have received it twice
+std::string album_posted_again();  // in the topic: the album above may appear twice
+std::string not_sent_again();      // not_delivered's reason: a second restart, not repeated
+}  // namespace delivery_notice
 
 store::OutboxJob make_job(core::ConnectionId connection, std::string_view kind, const JobPayload& payload,
                           int priority, core::UnixMillis now);

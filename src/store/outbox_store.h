@@ -25,6 +25,10 @@ struct OutboxJob {
   UnixMillis not_before = 0;
   std::string last_error;
   UnixMillis created_at = 0;  // 0: the store sets the current time
+  // When the dispatcher started the job's call (outbox_start), until an outcome is recorded;
+  // non-zero when the job is read: a restart interrupted the call and its outcome is unknown.
+  UnixMillis started_at = 0;
+  int restarts = 0;  // calls of this step that repeated one a restart interrupted
 };
 
 struct OutboxStats {
@@ -48,6 +52,14 @@ class OutboxStore {
   virtual void outbox_done(std::int64_t job_id) = 0;
   virtual void outbox_retry(std::int64_t job_id, UnixMillis not_before, const std::string& error) = 0;
   virtual void outbox_fail(std::int64_t job_id, const std::string& error) = 0;  // kept, not retried
+  // The dispatcher is about to make the job's call: committed BEFORE the call, so a restart
+  // finds the job started (started_at = at) and knows the outcome is unknown. `repeat`: this
+  // call repeats one a restart interrupted (restarts + 1). outbox_retry clears the mark.
+  virtual void outbox_start(std::int64_t job_id, UnixMillis at, bool repeat) = 0;
+  // The job's call succeeded and the job goes on with its next call (a topic, then its card,
+  // then the copy): the payload is replaced; the job stays its queue's head, ready now, with no
+  // started mark and no restarts. Attempts are kept.
+  virtual void outbox_continue(std::int64_t job_id, const std::string& payload) = 0;
   virtual OutboxStats outbox_stats() = 0;
 };
 

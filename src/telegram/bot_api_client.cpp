@@ -75,6 +75,7 @@ ApiResult parse_answer(Response& response) {
   if (ok == nullptr || !ok->is_bool()) {
     result.error_code = status >= 200 && status < 300 ? 0 : static_cast<int>(status);
     result.description = fmt::format("HTTP {} with an answer that is not Bot API JSON", status);
+    result.kind = classify_bot_api_error(result.error_code, result.description);
     return result;
   }
   if (ok->get_bool()) {
@@ -95,7 +96,9 @@ ApiResult parse_answer(Response& response) {
     result.migrate_to_chat_id = int_field(parameters->get_object(), "migrate_to_chat_id").value_or(0);
   }
   if (result.error_code == 429 && result.retry_after == 0) result.retry_after = retry_after_header(response);
-  return result;
+  ApiResult classified = api_error(result.error_code, std::move(result.description), result.retry_after);
+  classified.migrate_to_chat_id = result.migrate_to_chat_id;
+  return classified;
 }
 
 }  // namespace
@@ -182,6 +185,7 @@ struct BotApiClient::Impl {
   ApiResult network_failure(std::string_view method, std::string description) {
     calls_network_error.add(1);
     ApiResult result;
+    result.kind = ErrorKind::kNetwork;
     result.description = redact_tokens(description);
     spdlog::debug("bot api {}: {}", method, result.description);
     return result;

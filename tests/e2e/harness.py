@@ -17,6 +17,11 @@ import urllib.request
 TGSIM = os.environ.get("TGSIM_BIN", "build/tgsim")
 TOPICDESK = os.environ.get("TOPICDESK_BIN", "build/topicdesk")
 DEFAULT_TIMEOUT = float(os.environ.get("E2E_TIMEOUT", "20"))
+# Bot API methods that create messages (what tgsim's flood limits count).
+MESSAGE_METHODS = {"sendMessage", "sendPhoto", "sendDocument", "sendVideo", "sendVoice", "sendAudio", "sendSticker",
+                   "sendAnimation", "sendVideoNote", "sendLocation", "sendVenue", "sendContact", "sendPoll",
+                   "sendDice", "sendMediaGroup", "copyMessage", "copyMessages", "forwardMessage",
+                   "forwardMessages", "createForumTopic"}
 
 
 def wait_until(predicate, timeout=DEFAULT_TIMEOUT, what="condition", interval=0.02):
@@ -143,6 +148,15 @@ class Sim:
     def fault(self, **spec):
         self.call("POST", "/sim/faults", spec)
 
+    def in_flight(self):
+        """Bot API calls tgsim received and has not answered yet: {id: call} (getUpdates included)."""
+        return {call["id"]: call for call in self.stats()["in_flight"]}
+
+    def message_calls(self):
+        """Answered Bot API calls of the methods that create messages, over all bots (429s included)."""
+        return sum(counters["requests"] for bot in self.stats()["bots"].values()
+                   for method, counters in bot["methods"].items() if method in MESSAGE_METHODS)
+
     def stats(self):
         return self.call("GET", "/sim/stats")
 
@@ -153,21 +167,26 @@ class Sim:
 class Desk:
     """topicdesk run --config, restartable on the same data directory."""
 
-    def __init__(self, workdir, sim, connections, extra_toml="", port=None, config_text=None, env=None):
+    def __init__(self, workdir, sim, connections, extra_toml="", port=None, config_text=None, env=None,
+                 db_path=None, start=True, name="topicdesk"):
         """Writes a config for `connections` (or takes `config_text` as is) and starts the desk
-        (with `env` added to its environment)."""
-        self.workdir, self.sim, self.env = workdir, sim, env
+        (with `env` added to its environment). `db_path` puts the database elsewhere than the
+        work dir; `start=False` leaves it to the caller (e.g. to make API keys first); `name`
+        names the config and log files, so a second desk can share the work dir."""
+        self.workdir, self.sim, self.env, self.name = workdir, sim, env, name
+        self.db_path = db_path or os.path.join(workdir, "desk.db")
         self.port = port or free_port()
-        self.config_path = os.path.join(workdir, "topicdesk.toml")
+        self.config_path = os.path.join(workdir, f"{name}.toml")
         with open(self.config_path, "w") as f:
             f.write(config_text if config_text is not None else self._config(connections, extra_toml))
         self.process = None
-        self.start()
+        if start:
+            self.start()
 
     def _config(self, connections, extra_toml):
         lines = [
             "[server]", f'listen = "127.0.0.1:{self.port}"', "",
-            "[storage]", f'sqlite = "{os.path.join(self.workdir, "desk.db")}"', "",
+            "[storage]", f'sqlite = "{self.db_path}"', "",
             "[telegram]", f'api_base = "{self.sim.base}"', "",
         ]
         for conn in connections:
@@ -181,10 +200,10 @@ class Desk:
             lines.append("")
         return "\n".join(lines) + extra_toml
 
-    def start(self):
+    def start(self, timeout=DEFAULT_TIMEOUT):
         self.process = Process([TOPICDESK, "run", "--config", self.config_path],
-                               os.path.join(self.workdir, "topicdesk.log"), self.env)
-        wait_until(self.healthy, what="topicdesk /healthz")
+                               os.path.join(self.workdir, f"{self.name}.log"), self.env)
+        wait_until(self.healthy, timeout, what="topicdesk /healthz")
 
     def healthy(self):
         if not self.process.alive():
@@ -199,11 +218,54 @@ class Desk:
         with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/metrics", timeout=5) as resp:
             return resp.read().decode()
 
+    def metric(self, name):
+        """The sum of a metric's samples (all label sets); None when the desk does not show it."""
+        values = [float(line.rsplit(" ", 1)[1]) for line in self.metrics().splitlines()
+                  if line.startswith(name) and line[len(name):len(name) + 1] in (" ", "{")]
+        return sum(values) if values else None
+
+    def health(self, timeout=5):
+        """(status, body, seconds) of GET /healthz; status None when it did not answer in time."""
+        started = time.monotonic()
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=timeout) as resp:
+                return resp.status, resp.read().decode(errors="replace"), time.monotonic() - started
+        except urllib.error.HTTPError as err:
+            return err.code, err.read().decode(errors="replace"), time.monotonic() - started
+        except OSError as err:
+            return None, str(err), time.monotonic() - started
+
+    def reset_api_key(self, connection):
+        """A new Topics API key for `connection` (`topicdesk apikey reset`)."""
+        done = subprocess.run([TOPICDESK, "apikey", "reset", "--config", self.config_path, "--connection", connection],
+                              capture_output=True, text=True, timeout=30)
+        if done.returncode != 0:
+            raise AssertionError(f"apikey reset failed: {done.stderr}")
+        return done.stdout.strip()
+
+    def topic_action(self, key, body):
+        """POST /api/v1/topic_action with the key; the answer's `result`, or an AssertionError."""
+        status, answer = http_json("POST", f"http://127.0.0.1:{self.port}/api/v1/topic_action", body,
+                                   {"X-API-KEY": key})
+        if status != 200 or not isinstance(answer, dict) or not answer.get("ok"):
+            raise AssertionError(f"topic_action {body} -> {status} {answer}")
+        return answer["result"]
+
+    def dialogs(self, key):
+        """Every dialog of the key's connection (list_dialogs, all pages)."""
+        dialogs, after = [], 0
+        while True:
+            result = self.topic_action(key, {"action": "list_dialogs", "limit": 100, "after": after})
+            dialogs += result["dialogs"]
+            if not result["dialogs"] or not result.get("next_after"):
+                return dialogs
+            after = result["next_after"]
+
     def kill(self):
         self.process.stop(signal.SIGKILL)
 
     def stop(self):
-        return self.process.stop()
+        return self.process.stop() if self.process else None
 
 
 class World:

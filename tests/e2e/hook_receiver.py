@@ -4,12 +4,22 @@ import hashlib
 import hmac
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
-def signature_ok(secret, body, header):
-    expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, header or "")
+def sign(secret, body, timestamp):
+    """The X-Topicdesk-Signature value for `body` sent at `timestamp` (unix seconds)."""
+    return "sha256=" + hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+
+
+def signature_ok(secret, body, headers, window=300):
+    """Whether a request's X-Topicdesk-Signature signs its X-Topicdesk-Timestamp and body, and the
+    timestamp is within `window` seconds of now (a receiver's replay window)."""
+    timestamp = headers.get("X-Topicdesk-Timestamp") or ""
+    if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > window:
+        return False
+    return hmac.compare_digest(sign(secret, body, timestamp), headers.get("X-Topicdesk-Signature") or "")
 
 
 class Receiver:

@@ -4,11 +4,13 @@ import json
 import os
 import re
 import sys
+import time
 import unittest
 import urllib.error
 import urllib.request
 
 from harness import DeskTestCase, Process, World, free_port, text_is, wait_until
+from hook_receiver import sign
 
 EXAMPLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "examples")
 SECRET = "example-secret-0123456789abcdef"
@@ -67,7 +69,16 @@ class HookExamplesTest(DeskTestCase):
         with self.assertRaises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(request, timeout=5)
         self.assertEqual(refused.exception.code, 401)
-        self.assertFalse(any(l["event"] == 999 for l in lines()))
+        # A correctly signed request from ten minutes ago is a replay: refused too.
+        body = b'{"id": 998, "type": "message_received"}'
+        old = str(int(time.time()) - 600)
+        request = urllib.request.Request(url, data=body, method="POST",
+                                         headers={"X-Topicdesk-Timestamp": old,
+                                                  "X-Topicdesk-Signature": sign(SECRET, body, old)})
+        with self.assertRaises(urllib.error.HTTPError) as replayed:
+            urllib.request.urlopen(request, timeout=5)
+        self.assertEqual(replayed.exception.code, 401)
+        self.assertFalse(any(l["event"] in (998, 999) for l in lines()))
 
     def test_activate_hook_answers_in_the_topic(self):
         state = os.path.join(self.workdir, "activations.json")

@@ -59,7 +59,7 @@ class WebhooksTest(DeskTestCase):
         self.assertEqual(kinds(), ["dialog_created", "message_received", "message_sent", "dialog_closed",
                                    "dialog_reopened", "message_received"])
         for path, headers, raw, event in rx.requests:
-            self.assertTrue(signature_ok(SECRET, raw, headers.get("X-Topicdesk-Signature")), headers)
+            self.assertTrue(signature_ok(SECRET, raw, headers), headers)
             self.assertEqual(headers.get("X-Topicdesk-Event"), event["type"])
             self.assertEqual(headers.get("X-Topicdesk-Delivery"), str(event["delivery"]))
             self.assertEqual(event["connection"]["name"], "shop")
@@ -73,8 +73,12 @@ class WebhooksTest(DeskTestCase):
         self.assertEqual(received[1]["user"]["fields"], {"plan": "pro"})
         sent = next(e for e in rx.events() if e["type"] == "message_sent")
         self.assertEqual(sent["message"]["text"], "Hi Ann")
-        # A wrong secret does not verify: the check is real.
-        self.assertFalse(signature_ok("another secret", rx.requests[0][2], rx.requests[0][1]["X-Topicdesk-Signature"]))
+        # A wrong secret does not verify: the check is real. Neither does the body under another
+        # timestamp: the timestamp is signed, a replay cannot refresh it.
+        self.assertFalse(signature_ok("another secret", rx.requests[0][2], rx.requests[0][1]))
+        _, headers, raw, _ = rx.requests[0]
+        moved = str(int(headers["X-Topicdesk-Timestamp"]) + 1)
+        self.assertFalse(signature_ok(SECRET, raw, {**headers, "X-Topicdesk-Timestamp": moved}))
 
     def test_message_intercepted_is_signed_and_says_the_program_sent_it(self):
         rx = self.receiver()
@@ -98,7 +102,7 @@ class WebhooksTest(DeskTestCase):
         self.assertTrue(json.load(urllib.request.urlopen(request, timeout=10))["ok"])
         wait_until(lambda: rx.events(), what="the message_intercepted webhook")
         path, headers, raw, event = rx.requests[0]
-        self.assertTrue(signature_ok(SECRET, raw, headers.get("X-Topicdesk-Signature")))
+        self.assertTrue(signature_ok(SECRET, raw, headers))
         self.assertEqual(event["type"], "message_intercepted")
         self.assertEqual(event["user"]["id"], self.ann)
         self.assertEqual(event["message"]["text"], "Yes, it ships today")

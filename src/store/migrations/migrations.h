@@ -258,11 +258,16 @@ CREATE TABLE desk_meta (
 // Retention deletes old rows in small batches, oldest first: each batch reads an index by age
 // instead of scanning the table. A pending delivery's event is found by its id.
 inline constexpr char kV7Retention[] = R"sql(
-CREATE INDEX inbox_handled_by_age ON inbox(received_at) WHERE done = 1;
-CREATE INDEX outbox_done_by_age ON outbox(created_at) WHERE state = 'done';
 CREATE INDEX events_by_age ON events(created_at);
 CREATE INDEX proxy_updates_by_age ON proxy_updates(created_at);
 CREATE INDEX webhook_deliveries_pending_event ON webhook_deliveries(event_id) WHERE state = 'pending';
+)sql";
+
+// The dispatcher marks a job started before its call, so a restart knows which outcomes are
+// unknown (started_at), and counts the repeats a restart caused (restarts).
+inline constexpr char kV8OutboxStarted[] = R"sql(
+ALTER TABLE outbox ADD COLUMN started_at BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN restarts INTEGER NOT NULL DEFAULT 0;
 )sql";
 
 inline constexpr Migration kAll[] = {
@@ -273,6 +278,7 @@ inline constexpr Migration kAll[] = {
     {5, "housekeeping: finished webhook deliveries by age", kV5Housekeeping},
     {6, "desk meta: installation facts", kV6DeskMeta},
     {7, "retention: old rows by age", kV7Retention},
+    {8, "outbox: started mark and restarts of a job's call", kV8OutboxStarted},
 };
 
 inline std::span<const Migration> all() { return kAll; }

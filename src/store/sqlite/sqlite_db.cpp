@@ -1,9 +1,7 @@
 #include "store/sqlite/sqlite_db.h"
 
-#include <sqlite3.h>
-
 #include <fmt/format.h>
-
+#include <sqlite3.h>
 
 namespace topicdesk::store {
 namespace {
@@ -12,19 +10,23 @@ StoreError::Kind kind_of(int rc) {
   switch (rc & 0xff) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
-    case SQLITE_PROTOCOL: return StoreError::Kind::kBusy;
+    case SQLITE_PROTOCOL:
+      return StoreError::Kind::kBusy;
     case SQLITE_FULL:
     case SQLITE_IOERR:
     case SQLITE_NOMEM:
     case SQLITE_CANTOPEN:
-    case SQLITE_READONLY: return StoreError::Kind::kStorage;
-    default: return StoreError::Kind::kOther;
+    case SQLITE_READONLY:
+      return StoreError::Kind::kStorage;
+    default:
+      return StoreError::Kind::kOther;
   }
 }
 
 }  // namespace
 
-Query::Query(SqliteDb& owner, sqlite3_stmt* stmt, const char* name) : owner_(owner), stmt_(stmt), name_(name) {}
+Query::Query(SqliteDb& owner, sqlite3_stmt* stmt, const char* name)
+    : owner_(owner), stmt_(stmt), name_(name) {}
 
 Query::~Query() {
   sqlite3_reset(stmt_);
@@ -39,8 +41,8 @@ Query& Query::bind(std::int64_t value) {
 
 Query& Query::bind(std::string_view value) {
   // SQLITE_TRANSIENT: SQLite copies the text, so temporaries are safe to pass.
-  int rc = sqlite3_bind_text64(stmt_, next_index_++, value.data(), value.size(), SQLITE_TRANSIENT,
-                               SQLITE_UTF8);
+  int rc =
+      sqlite3_bind_text64(stmt_, next_index_++, value.data(), value.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
   if (rc != SQLITE_OK) fail(rc);
   return *this;
 }
@@ -84,8 +86,8 @@ SqliteDb::SqliteDb(const std::string& path) {
 StoreError SqliteDb::error(const char* operation, int rc) {
   if (rc == SQLITE_CONSTRAINT_COMMITHOOK && fault_pending_) {
     fault_pending_ = false;
-    return StoreError(fmt::format("sqlite {}: commit failed as the fault plan says (injected {} failure)", operation,
-                                  to_string(plan_.kind)),
+    return StoreError(fmt::format("sqlite {}: commit failed as the fault plan says (injected {} failure)",
+                                  operation, to_string(plan_.kind)),
                       plan_.kind);
   }
   const char* message = db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);

@@ -90,7 +90,7 @@ class SqliteDb {
   // The error for result code `rc` of `operation`, with the database's message and the kind.
   StoreError error(const char* operation, int rc);
 
-  void set_fault_plan(const FaultPlan& plan);  // replaces the previous plan; counting restarts
+  void set_fault_plan(const FaultPlan& plan);        // replaces the previous plan; counting restarts
   std::int64_t commits() const { return commits_; }  // since open, failed ones included
   std::int64_t commits_failed() const { return commits_failed_; }  // by the fault plan
 

@@ -104,7 +104,7 @@ inline constexpr Sql kInboxDone{"inbox_done",
 // Outbox.
 #define TD_JOB_COLUMNS                                                                             \
   "o.id, o.connection_id, o.queue_key, o.priority, o.kind, o.payload, o.attempts, o.not_before,"   \
-  " o.last_error, o.created_at"
+  " o.last_error, o.created_at, o.started_at, o.restarts"
 inline constexpr Sql kOutboxAdd{"outbox_add",
     "INSERT INTO outbox(connection_id, queue_key, priority, kind, payload, attempts, not_before,"
     " last_error, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id"};
@@ -123,7 +123,12 @@ inline constexpr Sql kOutboxFail{"outbox_fail",
     "UPDATE outbox SET state = 'failed', finished_at = ?2, last_error = ?3 "
     "WHERE id = ?1 AND state = 'pending' RETURNING queue_key"};
 inline constexpr Sql kOutboxRetry{"outbox_retry",
-    "UPDATE outbox SET attempts = attempts + 1, not_before = ?2, last_error = ?3 "
+    "UPDATE outbox SET attempts = attempts + 1, not_before = ?2, last_error = ?3, started_at = 0 "
+    "WHERE id = ?1 AND state = 'pending'"};
+inline constexpr Sql kOutboxStart{"outbox_start",
+    "UPDATE outbox SET started_at = ?2, restarts = restarts + ?3 WHERE id = ?1 AND state = 'pending'"};
+inline constexpr Sql kOutboxContinue{"outbox_continue",
+    "UPDATE outbox SET payload = ?2, not_before = 0, started_at = 0, restarts = 0, last_error = '' "
     "WHERE id = ?1 AND state = 'pending'"};
 inline constexpr Sql kOutboxHeadRetry{"outbox_head_retry",
     "UPDATE outbox_heads SET not_before = ?2 "
@@ -167,15 +172,23 @@ inline constexpr Sql kAppendEvent{"append_event",
     "INSERT INTO events(connection_id, dialog_id, event_type, payload, created_at) "
     "VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id"};
 
-// Retention in batches, oldest first by the age indexes of migration 7. The newest row of each
-// table stays, so rowids keep growing (see migrations.h) and delivery ids (sent to receivers)
-// are never reused.
+// Retention in batches, oldest first. The newest row of each table stays, so rowids keep
+// growing (see migrations.h) and delivery ids (sent to receivers) are never reused.
+// Inbox and outbox rows are read in id order, which is their time order, and only up to the
+// first row too new to go (found at the front of the table, once the older ones are gone):
+// a batch costs the old rows it looks at, never a scan of the whole table. Should the clock
+// have stepped back, the time condition still keeps every newer row.
 inline constexpr Sql kPurgeInboxBatch{"purge_inbox_batch",
     "DELETE FROM inbox WHERE id IN (SELECT id FROM inbox WHERE done = 1 AND received_at < ?1"
-    " AND id < (SELECT MAX(id) FROM inbox) ORDER BY received_at LIMIT ?2)"};
+    " AND id < MIN((SELECT MAX(id) FROM inbox),"
+    " COALESCE((SELECT id FROM inbox WHERE received_at >= ?1 ORDER BY id LIMIT 1), (SELECT MAX(id) FROM inbox)))"
+    " ORDER BY id LIMIT ?2)"};
 inline constexpr Sql kPurgeOutboxBatch{"purge_outbox_batch",
     "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE state = 'done' AND created_at < ?1"
-    " AND id < (SELECT MAX(id) FROM outbox) ORDER BY created_at LIMIT ?2)"};
+    " AND id < MIN((SELECT MAX(id) FROM outbox),"
+    " COALESCE((SELECT id FROM outbox WHERE created_at >= ?1 ORDER BY id LIMIT 1), (SELECT MAX(id) FROM outbox)))"
+    " ORDER BY id LIMIT ?2)"};
+// Finished deliveries by the age index of migration 5; events and proxy updates by those of 7.
 inline constexpr Sql kFinishedDeliveries{"finished_webhook_deliveries",
     "SELECT id FROM webhook_deliveries WHERE state <> 'pending' AND finished_at < ?1"
     " AND id < (SELECT MAX(id) FROM webhook_deliveries) ORDER BY finished_at LIMIT ?2"};

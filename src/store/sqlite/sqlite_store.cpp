@@ -1,11 +1,10 @@
 #include "store/sqlite/sqlite_store.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <chrono>
 #include <unordered_set>
-
-#include <fmt/format.h>
-#include <openssl/rand.h>
 
 #include "store/migrations/migrations.h"
 #include "store/sqlite/database_files.h"
@@ -24,9 +23,12 @@ UnixMillis now_millis() {
 
 const char* to_string(LinkDirection direction) {
   switch (direction) {
-    case LinkDirection::kGroupToUser: return "group_to_user";
-    case LinkDirection::kIntercepted: return "intercepted";
-    case LinkDirection::kUserToGroup: break;
+    case LinkDirection::kGroupToUser:
+      return "group_to_user";
+    case LinkDirection::kIntercepted:
+      return "intercepted";
+    case LinkDirection::kUserToGroup:
+      break;
   }
   return "user_to_group";
 }
@@ -68,6 +70,8 @@ OutboxJob read_job(const Query& q) {
   job.not_before = q.int64(7);
   job.last_error = q.text(8);
   job.created_at = q.int64(9);
+  job.started_at = q.int64(10);
+  job.restarts = static_cast<int>(q.int64(11));
   return job;
 }
 
@@ -82,9 +86,7 @@ MessageLink read_link(const Query& q) {
   return link;
 }
 
-Timer read_timer(const Query& q) {
-  return Timer{q.int64(0), q.int64(1), q.text(2), q.int64(3), q.text(4)};
-}
+Timer read_timer(const Query& q) { return Timer{q.int64(0), q.int64(1), q.text(2), q.int64(3), q.text(4)}; }
 
 ConnectionRecord read_connection(const Query& q) {
   return ConnectionRecord{q.int64(0), q.text(1), q.int64(2), q.int64(3)};
@@ -315,9 +317,9 @@ std::optional<Dialog> SqliteStore::dialog_by_thread(ChatId group_id, ThreadId th
 
 void SqliteStore::update_dialog(const Dialog& d) {
   Lock lock(mutex_);
-  db_.run(sql::kUpdateDialog, d.id, d.connection_id, d.user_id, d.group_id, d.thread_id,
-          to_string(d.status), d.banned, d.user_blocked_bot, d.pseudonym, d.topic_title, d.created_at,
-          d.last_user_message_at, d.last_operator_reply_at, d.status_changed_at);
+  db_.run(sql::kUpdateDialog, d.id, d.connection_id, d.user_id, d.group_id, d.thread_id, to_string(d.status),
+          d.banned, d.user_blocked_bot, d.pseudonym, d.topic_title, d.created_at, d.last_user_message_at,
+          d.last_operator_reply_at, d.status_changed_at);
 }
 
 std::vector<Dialog> SqliteStore::dialogs_with_status(ConnectionId id, DialogStatus status, int limit) {
@@ -344,9 +346,15 @@ DialogCounts SqliteStore::count_dialogs(ChatId group_id) {
     if (!status) continue;
     std::int64_t n = q.int64(1);
     switch (*status) {
-      case DialogStatus::kUserAnswered: counts.user_answered = n; break;
-      case DialogStatus::kSupportAnswered: counts.support_answered = n; break;
-      case DialogStatus::kClosed: counts.closed = n; break;
+      case DialogStatus::kUserAnswered:
+        counts.user_answered = n;
+        break;
+      case DialogStatus::kSupportAnswered:
+        counts.support_answered = n;
+        break;
+      case DialogStatus::kClosed:
+        counts.closed = n;
+        break;
     }
   }
   return counts;
@@ -476,6 +484,19 @@ void SqliteStore::outbox_retry(std::int64_t job_id, UnixMillis not_before, const
   });
 }
 
+void SqliteStore::outbox_start(std::int64_t job_id, UnixMillis at, bool repeat) {
+  Lock lock(mutex_);
+  db_.run(sql::kOutboxStart, job_id, at, repeat ? 1 : 0);
+}
+
+void SqliteStore::outbox_continue(std::int64_t job_id, const std::string& payload) {
+  Lock lock(mutex_);
+  transaction([&] {
+    db_.run(sql::kOutboxContinue, job_id, payload);
+    db_.run(sql::kOutboxHeadRetry, job_id, 0);
+  });
+}
+
 void SqliteStore::outbox_fail(std::int64_t job_id, const std::string& error) {
   Lock lock(mutex_);
   transaction([&] {
@@ -539,106 +560,6 @@ std::int64_t SqliteStore::append_event(ConnectionId id, DialogId dialog, const s
   std::int64_t event_id = q.int64(0);
   q.run();
   return event_id;
-}
-
-// Retention ---------------------------------------------------------------------------------
-
-namespace {
-constexpr int kPurgeBatchRows = 500;
-
-std::int64_t delete_batch(SqliteDb& db, const sql::Sql& statement, UnixMillis before, int max_rows) {
-  auto q = db.query(statement);
-  q.bind_all(before, max_rows).run();
-  return q.changes();
-}
-}  // namespace
-
-std::int64_t SqliteStore::purge_finished(UnixMillis before) {
-  std::int64_t removed = 0;
-  for (std::int64_t batch = 0; (batch = purge_finished_batch(before, kPurgeBatchRows)) > 0;) removed += batch;
-  return removed;
-}
-
-std::int64_t SqliteStore::purge_finished_batch(UnixMillis before, int max_rows) {
-  Lock lock(mutex_);
-  std::int64_t removed = 0;
-  if (max_rows <= 0) return 0;
-  transaction([&] {
-    removed += delete_batch(db_, sql::kPurgeInboxBatch, before, max_rows);
-    if (removed < max_rows) removed += delete_batch(db_, sql::kPurgeOutboxBatch, before, max_rows - removed);
-    if (removed >= max_rows) return;
-    std::vector<std::int64_t> deliveries;
-    {
-      auto q = db_.query(sql::kFinishedDeliveries);
-      q.bind_all(before, static_cast<std::int64_t>(max_rows - removed));
-      while (q.step()) deliveries.push_back(q.int64(0));
-    }
-    for (auto id : deliveries) {
-      db_.run(sql::kDeleteDeliveryAttempts, id);  // counted with their delivery
-      db_.run(sql::kDeleteDelivery, id);
-    }
-    removed += static_cast<std::int64_t>(deliveries.size());
-  });
-  return removed;
-}
-
-std::int64_t SqliteStore::purge_events_batch(UnixMillis before, int max_rows) {
-  Lock lock(mutex_);
-  if (max_rows <= 0) return 0;
-  return delete_batch(db_, sql::kPurgeEventsBatch, before, max_rows);  // one statement: its own unit
-}
-
-std::int64_t SqliteStore::proxy_expire_batch(UnixMillis before, int max_rows) {
-  Lock lock(mutex_);
-  if (max_rows <= 0) return 0;
-  return delete_batch(db_, sql::kProxyExpireBatch, before, max_rows);
-}
-
-// Desk meta --------------------------------------------------------------------------------
-
-namespace {
-
-constexpr const char* kInstallSecretKey = "install_secret";
-
-std::string random_hex(std::size_t bytes) {
-  std::vector<unsigned char> raw(bytes);
-  if (RAND_bytes(raw.data(), static_cast<int>(raw.size())) != 1) {
-    throw StoreError("install_secret: the system's random generator failed (OpenSSL RAND_bytes)",
-                     StoreError::Kind::kOther);
-  }
-  std::string out;
-  out.reserve(bytes * 2);
-  for (unsigned char b : raw) out += fmt::format("{:02x}", b);
-  return out;
-}
-
-}  // namespace
-
-std::string SqliteStore::install_secret() {
-  Lock lock(mutex_);
-  if (!install_secret_.empty()) return install_secret_;
-  const bool own_unit = transaction_depth_ == 0;
-  std::string secret;
-  bool stored_before = false;
-  transaction([&] {
-    {
-      auto found = db_.query(sql::kMetaGet);
-      found.bind(kInstallSecretKey);
-      if (found.step()) {
-        secret = found.text(0);
-        stored_before = true;
-        return;
-      }
-    }
-    db_.run(sql::kMetaInsert, kInstallSecretKey, random_hex(32));
-    auto stored = db_.query(sql::kMetaGet);
-    stored.bind(kInstallSecretKey);
-    if (!stored.step()) throw StoreError("sqlite install_secret: missing after insert");
-    secret = stored.text(0);
-  });
-  // A secret created inside a caller's transaction may still roll back: cache it only once committed.
-  if (stored_before || own_unit) install_secret_ = secret;
-  return secret;
 }
 
 std::unique_ptr<Store> open_sqlite(const std::string& path, OpenAs as) {

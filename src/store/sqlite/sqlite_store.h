@@ -65,6 +65,8 @@ class SqliteStore final : public Store {
   void outbox_done(std::int64_t job_id) override;
   void outbox_retry(std::int64_t job_id, UnixMillis not_before, const std::string& error) override;
   void outbox_fail(std::int64_t job_id, const std::string& error) override;
+  void outbox_start(std::int64_t job_id, UnixMillis at, bool repeat) override;
+  void outbox_continue(std::int64_t job_id, const std::string& payload) override;
   OutboxStats outbox_stats() override;
 
   void timer_set(ConnectionId id, const std::string& key, UnixMillis due_at,
@@ -77,26 +79,27 @@ class SqliteStore final : public Store {
   std::int64_t append_event(ConnectionId id, DialogId dialog, const std::string& type,
                             const std::string& payload, UnixMillis now) override;
 
-  // RetentionStore (sqlite_store.cpp)
+  // RetentionStore (sqlite_store_retention.cpp)
   std::int64_t purge_finished(UnixMillis before) override;
   std::int64_t purge_finished_batch(UnixMillis before, int max_rows) override;
   std::int64_t purge_events_batch(UnixMillis before, int max_rows) override;
   std::int64_t proxy_expire_batch(UnixMillis before, int max_rows) override;
 
-  // DeskMetaStore (sqlite_store.cpp)
+  // DeskMetaStore (sqlite_store_meta.cpp)
   std::string install_secret() override;
 
   // ApiKeyStore and DialogStore's pages (sqlite_store_api.cpp)
   void set_api_key_hash(ConnectionId id, const std::string& key_hash, UnixMillis now) override;
   std::vector<ApiKeyRecord> api_keys() override;
-  std::vector<DialogWithUser> dialogs_page(ConnectionId id, std::optional<DialogStatus> status, DialogId after_id,
-                                           int limit) override;
+  std::vector<DialogWithUser> dialogs_page(ConnectionId id, std::optional<DialogStatus> status,
+                                           DialogId after_id, int limit) override;
 
   // UserLinkStore, EventStore's reading, WebhookStore (sqlite_store_integrations.cpp)
   std::optional<std::string> user_link(ConnectionId id, UserId user_id) override;
   void set_user_link(ConnectionId id, UserId user_id, const std::string& account) override;
   std::vector<std::pair<std::string, std::string>> user_fields(ConnectionId id, UserId user_id) override;
-  void set_user_field(ConnectionId id, UserId user_id, const std::string& key, const std::string& value) override;
+  void set_user_field(ConnectionId id, UserId user_id, const std::string& key,
+                      const std::string& value) override;
   std::vector<StoredEvent> events_after(std::int64_t after_id, int limit) override;
   std::optional<StoredEvent> event_by_id(std::int64_t event_id) override;
   std::int64_t webhook_cursor() override;
@@ -128,9 +131,9 @@ class SqliteStore final : public Store {
   std::recursive_mutex mutex_;
   std::unique_ptr<InstanceLock> instance_lock_;  // a desk's file only; taken before db_ opens
   SqliteDb db_;
-  int transaction_depth_ = 0;  // >0 while transaction() runs a body; nested calls join it
+  int transaction_depth_ = 0;                      // >0 while transaction() runs a body; nested calls join it
   std::unique_ptr<WalCheckpointer> checkpointer_;  // files only; ":memory:" has no WAL
-  std::string install_secret_;  // cached once known to be stored
+  std::string install_secret_;                     // cached once known to be stored
 };
 
 // The SQLite store behind `store` (for its test-only fault plan); std::invalid_argument if it

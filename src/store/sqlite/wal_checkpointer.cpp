@@ -11,7 +11,8 @@ namespace topicdesk::store {
 
 WalCheckpointer::WalCheckpointer(std::string path, int interval_ms)
     : path_(std::move(path)), interval_ms_(interval_ms) {
-  if (sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+  if (sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) !=
+      SQLITE_OK) {
     std::string message = db_ != nullptr ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
     throw StoreError(fmt::format("sqlite {}: the checkpoint connection cannot open: {}", path_, message));

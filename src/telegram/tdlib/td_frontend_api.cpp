@@ -39,6 +39,7 @@ ApiResult ok(json::value result) {
 ApiResult bad_request(std::string what) {
   ApiResult r;
   r.error_code = 400;
+  r.kind = ErrorKind::kBadRequest;
   r.description = "Bad Request: " + std::move(what);
   return r;
 }
@@ -106,12 +107,72 @@ std::int64_t reply_target(const json::object& params) {
 
 }  // namespace
 
+namespace {
+
+bool one_of(const std::string& message, std::initializer_list<std::string_view> codes) {
+  for (std::string_view code : codes) {
+    if (message == code) return true;
+  }
+  return false;
+}
+
+bool contains_ci(const std::string& text, std::string_view needle) {
+  if (needle.size() > text.size()) return false;
+  for (std::size_t i = 0; i + needle.size() <= text.size(); ++i) {
+    if (starts_with_ci(text.substr(i, needle.size()), needle)) return true;
+  }
+  return false;
+}
+
+// TDLib's own error (code + message: an MTProto code like USER_IS_BLOCKED or TDLib's text like
+// "Chat not found") → what it means for the caller.
+ErrorKind td_error_kind(int code, const std::string& message) {
+  if (code == 0) return ErrorKind::kNetwork;
+  if (code == 429) return ErrorKind::kFlood;
+  if (code >= 500) return ErrorKind::kServerError;
+  if (code == 401) return ErrorKind::kUnauthorized;
+  if (one_of(message, {"USER_IS_BLOCKED", "YOU_BLOCKED_USER", "USER_DEACTIVATED", "USER_DEACTIVATED_BAN",
+                       "INPUT_USER_DEACTIVATED"})) {
+    return ErrorKind::kUserBlocked;
+  }
+  if (one_of(message, {"TOPIC_DELETED", "TOPIC_ID_INVALID", "MESSAGE_THREAD_INVALID"}) ||
+      contains_ci(message, "thread not found")) {
+    return ErrorKind::kThreadNotFound;
+  }
+  if (message == "TOPIC_CLOSED") return ErrorKind::kTopicClosed;
+  if (one_of(message, {"MESSAGE_NOT_MODIFIED", "TOPIC_NOT_MODIFIED"}) ||
+      contains_ci(message, "not modified")) {
+    return ErrorKind::kNotModified;
+  }
+  if (message == "MESSAGE_ID_INVALID" || contains_ci(message, "message not found") ||
+      contains_ci(message, "message to edit not found")) {
+    return ErrorKind::kMessageNotFound;
+  }
+  if (one_of(message, {"PEER_ID_INVALID", "CHANNEL_PRIVATE", "CHANNEL_INVALID"}) ||
+      contains_ci(message, "chat not found")) {
+    return ErrorKind::kChatNotFound;
+  }
+  if (one_of(message, {"USER_PRIVACY_RESTRICTED", "PRIVACY_PREMIUM_REQUIRED"}))
+    return ErrorKind::kCantInitiate;
+  if (code == 403 ||
+      one_of(message, {"CHAT_WRITE_FORBIDDEN", "CHAT_ADMIN_REQUIRED", "USER_NOT_PARTICIPANT"}) ||
+      contains_ci(message, "not enough rights") || contains_ci(message, "no write access")) {
+    return ErrorKind::kNoRights;
+  }
+  return ErrorKind::kBadRequest;
+}
+
+}  // namespace
+
 ApiResult api_error_from_td(const json::object& error) {
   ApiResult r;
   r.error_code = error_code(error);
   const std::string message = error_message(error);
+  r.kind = td_error_kind(r.error_code, message);
+  r.user_blocked = message == "USER_IS_BLOCKED" || message == "YOU_BLOCKED_USER";
+  // The description keeps the Bot API's shape ("Bad Request: …"): operators read it in notices.
   switch (r.error_code) {
-    case 0:  // no answer: the caller treats it as a network error and retries
+    case 0:  // no answer: a network error, the outcome is unknown
       r.description = message;
       break;
     case 401:
@@ -121,7 +182,7 @@ ApiResult api_error_from_td(const json::object& error) {
       r.description = starts_with_ci(message, "Forbidden") ? message : "Forbidden: " + message;
       break;
     case 404:
-      // The Bot API's 404 means "no such method" (and is retried); TDLib's means "no such object".
+      // The Bot API's 404 means "no such method"; TDLib's means "no such object" (a bad request).
       r.error_code = 400;
       r.description = "Bad Request: " + message;
       break;
@@ -139,10 +200,9 @@ ApiResult api_error_from_td(const json::object& error) {
         r.description = starts_with_ci(message, "Bad Request") ? message : "Bad Request: " + message;
       }
   }
-  // An account cannot write to a user who blocked it; the dispatcher knows this as a 403.
-  if (message == "USER_IS_BLOCKED" || message == "YOU_BLOCKED_USER") {
+  if (r.kind == ErrorKind::kUserBlocked) {
     r.error_code = 403;
-    r.description = "Forbidden: the user is blocked (" + message + ")";
+    r.description = "Forbidden: the user is blocked or deactivated (" + message + ")";
   }
   return r;
 }
@@ -232,7 +292,7 @@ asio::awaitable<ApiResult> TdFrontendApi::call(std::string method, json::object 
   if (method == "getMe") co_return co_await get_me();
   if (method == "getChat") co_return co_await get_chat(std::move(params));
   if (method == "resolveUser") co_return co_await resolve_user(std::move(params));
-  // Not 404: the dispatcher retries a 404 forever; a 400 fails the job and says why.
+  // A bad request: the dispatcher fails the job and says why.
   co_return bad_request("method " + method + " is not available for an account (TDLib) connection");
 }
 

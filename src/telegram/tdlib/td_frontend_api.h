@@ -1,6 +1,8 @@
 // telegram::BotApi over a TdClient: the user-side calls of an account (or mtproto) connection,
 // so the dispatcher sends them unchanged. Answers are Bot API shaped: {"message_id":N} etc. in
-// ApiResult.result, errors as Bot API error_code / description ("Bad Request: …").
+// ApiResult.result. Errors carry their ErrorKind, classified from TDLib's own error (code and
+// MTProto message, e.g. USER_IS_BLOCKED, TOPIC_DELETED), with a Bot API shaped error_code and
+// description ("Bad Request: …") for logs and notices.
 //
 // Supported methods (ids are Bot API ids; TDLib's are converted):
 //   sendMessage      {chat_id, text, entities?, message_thread_id?, reply_parameters?|reply_to_message_id?}
@@ -32,7 +34,7 @@
 
 namespace topicdesk::telegram::tdlib {
 
-// TDLib error {code, message} → Bot API error_code / description / retry_after.
+// TDLib error {code, message} → ErrorKind, plus Bot API error_code / description / retry_after.
 ApiResult api_error_from_td(const boost::json::object& error);
 
 struct TdFrontendOptions {

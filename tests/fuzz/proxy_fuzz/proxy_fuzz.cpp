@@ -3,7 +3,8 @@
 // crashes or throws, and what it records (intercepted events in the inbox) reads back intact.
 //
 // Input: one selector byte, then lines. Selector % 3:
-//   0  a call: "<target>\n<content type>\n<body>" → call_params (query string, urlencoded,
+//   0  a call: "<target>\n<content type>\n<body>" → the path (parse_call_path, method_key,
+//      file_target), call_params (query string, urlencoded,
 //      JSON or multipart), the typed values getUpdates and setWebhook read (allowed_updates
 //      must survive being stored), then the copyMessage path that reads chat_id from them;
 //   1  an answer: "<method>\n<params JSON>\n<Telegram's answer>" → sent_messages, as intercept();
@@ -73,9 +74,32 @@ const topicdesk::telegram::ParseContext& context() {
   return c;
 }
 
+// The path as the proxy reads it: a method name is letters, digits and '_' only, lower-cased; a
+// file path sent upstream has no dot segment and reads back as the same file.
+void check_path(std::string_view target, std::string_view input) {
+  auto path = proxy::parse_call_path(target.substr(0, target.find('?')));
+  ++outcomes()[path ? "call: a proxy path" : "call: no proxy path"];
+  if (!path) return;
+  if (auto method = proxy::method_key(path->rest)) {
+    if (method->empty() || !std::all_of(method->begin(), method->end(), [](char c) {
+          return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+        }))
+      violated("a method key other than [a-z0-9_]+", input, *method);
+  }
+  if (auto file = proxy::file_target(path->rest)) {
+    const std::string upstream = "/" + *file + "/";
+    if (upstream.find("/../") != std::string::npos || upstream.find("/./") != std::string::npos ||
+        upstream.find("//") != std::string::npos)
+      violated("a file path with a dot or empty segment upstream", input, *file);
+    auto again = proxy::parse_call_path("/file/botT/" + *file);
+    if (!again || again->rest != path->rest) violated("a file path that reads back as another", input, *file);
+  }
+}
+
 void fuzz_call(std::string_view input) {
   std::string_view rest = input;
   std::string target = header_text(next_line(rest));
+  check_path(target, input);
   std::string content_type = header_text(next_line(rest));
   topicdesk::http::Request request{bhttp::verb::post, target.empty() ? "/" : target, 11};
   if (!content_type.empty()) request.set(bhttp::field::content_type, content_type);
@@ -145,6 +169,9 @@ namespace {
 
 // Calls as grammY and the unit tests make them (tests/unit/proxy), answers as Telegram gives them.
 const std::vector<std::string> kCalls = {
+    "/botT/get%55pdates\n\n",
+    "/bot%54/getUpdates/\n\n",
+    "/file/botT/photos/../%2e%2e/file%201.jpg\n\n",
     "/botT/getUpdates?offset=5&timeout=2&allowed_updates=%5B%22message%22%5D\n\n",
     "/botT/getUpdates\napplication/"
     "json\n{\"offset\":7,\"limit\":100,\"allowed_updates\":[\"message\",\"callback_query\"]}",

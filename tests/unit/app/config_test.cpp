@@ -292,6 +292,20 @@ TEST_F(ConfigTest, SummaryNeverShowsSecrets) {
   EXPECT_THAT(summary, HasSubstr("listen 127.0.0.1:8080"));
 }
 
+// (Credentials in a WEBHOOKS URL, user:pass@, are refused by the parameters themselves; the
+// log sink hides them wherever else they appear: tests/unit/app/redacting_sink_test.cpp.)
+TEST_F(ConfigTest, SummaryHidesTheSigningSecretAndSecretsInWebhookUrls) {
+  auto config = parse(connection(
+      "[connection.parameters]\nWEBHOOKS_SECRET = \"0123456789abcdef-signing\"\n"
+      "WEBHOOKS = '{\"https://crm.example/hook?token=t0ps3cret&x=1\": [\"dialog_created\"]}'\n"));
+  ASSERT_TRUE(config) << config.error().message;
+  std::string summary = config->redacted_summary();
+  EXPECT_THAT(summary, Not(HasSubstr("0123456789abcdef-signing")));
+  EXPECT_THAT(summary, Not(HasSubstr("t0ps3cret")));
+  EXPECT_THAT(summary, HasSubstr("WEBHOOKS_SECRET=<redacted>"));
+  EXPECT_THAT(summary, HasSubstr("https://crm.example/hook?token=<redacted>&x=1"));
+}
+
 // Files on disk -----------------------------------------------------------------------------
 
 class ConfigFileTest : public ::testing::Test {

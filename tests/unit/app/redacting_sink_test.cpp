@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "app/redacting_sink.h"
+#include "telegram/redact.h"
 
 namespace topicdesk::app {
 namespace {
@@ -21,6 +22,22 @@ TEST(RedactingSink, TokensNeverReachTheWrappedSinkAndThePatternStillApplies) {
   logger.error("GET https://api.telegram.org/bot{}/getMe failed", kToken);
   logger.flush();
   EXPECT_EQ(out.str(), "error GET https://api.telegram.org/bot<redacted>/getMe failed\n");
+}
+
+TEST(RedactingSink, NoSecretOfAnyKindReachesTheWrappedSink) {
+  std::ostringstream out;
+  auto inner = std::make_shared<spdlog::sinks::ostream_sink_mt>(out);
+  spdlog::logger logger("test", std::make_shared<RedactingSink>(inner));
+  logger.set_pattern("%v");
+  telegram::register_secret("generated-signing-secret-1234");
+  logger.warn("webhooks: https://u:p4ss@crm.example/h?api_key=K3y failed");
+  logger.warn("starting: WEBHOOKS_SECRET=abcdefghijklmnop, key tdk_AAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+  logger.warn("signing with generated-signing-secret-1234");
+  logger.flush();
+  EXPECT_EQ(out.str(),
+            "webhooks: https://<redacted>@crm.example/h?api_key=<redacted> failed\n"
+            "starting: WEBHOOKS_SECRET=<redacted>, key <redacted>\n"
+            "signing with <redacted>\n");
 }
 
 }  // namespace

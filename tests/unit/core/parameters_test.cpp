@@ -38,7 +38,7 @@ TEST(Parameters, EveryNameIsKnown) {
                                     "EXTENSIONS_ALLOWED", "GROUPS_KEYWORDS", "HIDE_INFO",
                                     "ICON_COLOR",      "IGNORE_CHATS",    "INTERCEPT_EXTERNAL",
                                     "LEAVE_CLOSED",    "MONITOR_GROUPS",  "MONITOR_PRIVATE",
-                                    "PRIVATE_KEYWORDS", "REPLY_ONLY",     "RESTRICTED_KEYWORDS_BACKEND",
+                                    "PRIVATE_KEYWORDS", "PROXY_PRIVATE_WEBHOOKS", "REPLY_ONLY",     "RESTRICTED_KEYWORDS_BACKEND",
                                     "RESTRICTED_KEYWORDS_FRONTEND", "SILENT_MODE", "WEBHOOKS", "WEBHOOKS_SECRET",  // issue 5
                                     "WELCOME", "WHITE_LIST"};
   EXPECT_EQ(known_parameter_names(), expected);

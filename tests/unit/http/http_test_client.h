@@ -35,7 +35,9 @@ class TestClient {
     bhttp::request<bhttp::string_body> request{method, target, 11};
     request.set(bhttp::field::host, "127.0.0.1");
     for (const auto& [name, value] : headers) request.set(name, value);
-    if (!body.empty()) request.set(bhttp::field::content_type, "application/json");
+    if (!body.empty() && request.find(bhttp::field::content_type) == request.end()) {
+      request.set(bhttp::field::content_type, "application/json");
+    }
     request.body() = body;
     request.prepare_payload();
     bhttp::write(stream_, request);
@@ -72,6 +74,17 @@ inline Reply request_once(unsigned short port, bhttp::verb method, const std::st
                           const std::map<std::string, std::string>& headers = {}) {
   TestClient client(port);
   return client.send(method, target, body, headers);
+}
+
+// Polls `done` until it returns true (then true) or the deadline passes (then false).
+template <class Pred>
+bool eventually_true(Pred done, std::chrono::milliseconds deadline = std::chrono::seconds(5)) {
+  const auto until = std::chrono::steady_clock::now() + deadline;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));  // polling interval of a deadline wait
+  }
+  return true;
 }
 
 // Runs an io_context on a background thread for the lifetime of the object.

@@ -4,9 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/asio/post.hpp>
 #include <boost/json.hpp>
-#include <atomic>
 #include <chrono>
 #include <future>
 #include <mutex>
@@ -28,6 +28,9 @@ using std::chrono::milliseconds;
 constexpr core::ChatId kGroup = -1001000;
 constexpr core::UserId kBot = 500;
 const std::string kToken = "500:SECRET";
+// A second bot whose connection keeps PROXY_PRIVATE_WEBHOOKS off.
+constexpr core::UserId kStrictBot = 501;
+const std::string kStrictToken = "501:STRICT";
 
 template <class Pred>
 bool eventually(Pred done, milliseconds deadline = milliseconds(5000)) {
@@ -42,9 +45,11 @@ bool eventually(Pred done, milliseconds deadline = milliseconds(5000)) {
 // Telegram as the upstream: echoes what it got, and answers sendMessage with a Message.
 class Upstream {
  public:
-  explicit Upstream(boost::asio::io_context& io) : server_(io.get_executor(), {.port = 0}) {
+  explicit Upstream(boost::asio::io_context& io)
+      : server_(io.get_executor(), {.port = 0, .body_limit = 8 << 20}) {
     for (auto verb : {http::Verb::get, http::Verb::post}) {
-      server_.route(verb, "/", [this](http::Request& r) { return answer(r); }, http::PathMatch::kPrefix);
+      server_.route(
+          verb, "/", [this](http::Request& r) { return answer(r); }, http::PathMatch::kPrefix);
     }
     EXPECT_TRUE(server_.start().ok());
   }
@@ -57,7 +62,8 @@ class Upstream {
     ++calls;
     std::string target(r.target());
     if (target.find("/sendMessage") != std::string::npos) {
-      json::object message{{"message_id", 77}, {"date", 1700000000},
+      json::object message{{"message_id", 77},
+                           {"date", 1700000000},
                            {"from", json::object{{"id", kBot}, {"is_bot", true}, {"first_name", "Shop"}}},
                            {"chat", json::object{{"id", 42}, {"type", "private"}, {"first_name", "Ann"}}},
                            {"text", "Hi Ann"}};
@@ -66,11 +72,14 @@ class Upstream {
     if (target.find("/editMessageText") != std::string::npos) {  // an edit answers the edited Message
       const bool inline_message = r.body().find("inline_message_id") != std::string::npos;
       if (inline_message) co_return http::json_response(200, json::object{{"ok", true}, {"result", true}});
-      json::object message{{"message_id", 77}, {"date", 1700000000}, {"edit_date", 1700000100},
-                           {"from", json::object{{"id", kBot}, {"is_bot", true}, {"first_name", "Shop"}}},
-                           {"chat", json::object{{"id", 42}, {"type", "private"}, {"first_name", "Ann"}}},
-                           {"text", "Tea costs 3 EUR"},
-                           {"reply_markup", json::parse(R"({"inline_keyboard":[[{"text":"Back","callback_data":"b"}]]})")}};
+      json::object message{
+          {"message_id", 77},
+          {"date", 1700000000},
+          {"edit_date", 1700000100},
+          {"from", json::object{{"id", kBot}, {"is_bot", true}, {"first_name", "Shop"}}},
+          {"chat", json::object{{"id", 42}, {"type", "private"}, {"first_name", "Ann"}}},
+          {"text", "Tea costs 3 EUR"},
+          {"reply_markup", json::parse(R"({"inline_keyboard":[[{"text":"Back","callback_data":"b"}]]})")}};
       co_return http::json_response(200, json::object{{"ok", true}, {"result", message}});
     }
     if (target.find("/fail") != std::string::npos) {
@@ -93,12 +102,16 @@ class ProxyTest : public ::testing::Test {
       : store_(store::open_sqlite(":memory:")),
         upstream_(upstream_io_.io()),
         forwarder_(io_.io().get_executor(), "http://127.0.0.1:" + std::to_string(upstream_.port())),
-        proxy_(io_.io().get_executor(), *store_, forwarder_, [this](core::ConnectionId) { ++inbox_changes_; }),
+        proxy_(io_.io().get_executor(), *store_, forwarder_,
+               [this](core::ConnectionId) { ++inbox_changes_; }),
         server_(io_.io().get_executor(), {.port = 0}) {
     id_ = store_->ensure_connection("shop", kBot, kGroup);
-    proxy_.add_connection({id_, "shop", kToken, kBot, kGroup});
+    proxy_.add_connection({id_, "shop", kToken, kBot, kGroup, true, /*private_webhooks=*/true});
+    strict_id_ = store_->ensure_connection("strict", kStrictBot, kGroup - 1);
+    proxy_.add_connection({strict_id_, "strict", kStrictToken, kStrictBot, kGroup - 1});
     proxy_.add_routes(server_);
     EXPECT_TRUE(server_.start().ok());
+    proxy_.set_desk_address(desk_address("127.0.0.1", server_.port(), "https://desk.example"));
     proxy_.start();
   }
   ~ProxyTest() override {
@@ -132,8 +145,9 @@ class ProxyTest : public ::testing::Test {
     done.get_future().wait();
   }
 
-  http::testing::Reply call(const std::string& method, const std::string& body = "{}") {
-    return request_once(server_.port(), bhttp::verb::post, "/bot" + kToken + "/" + method, body);
+  http::testing::Reply call(const std::string& method, const std::string& body = "{}",
+                            const std::string& token = kToken) {
+    return request_once(server_.port(), bhttp::verb::post, "/bot" + token + "/" + method, body);
   }
 
   IoThread upstream_io_;
@@ -145,6 +159,7 @@ class ProxyTest : public ::testing::Test {
   BotApiProxy proxy_;
   http::Server server_;
   core::ConnectionId id_ = 0;
+  core::ConnectionId strict_id_ = 0;
 };
 
 std::string private_update(std::int64_t id, const std::string& text) {
@@ -178,7 +193,8 @@ TEST_F(ProxyTest, UnknownTokensAreRefusedWithoutReachingTelegram) {
 }
 
 TEST_F(ProxyTest, GetUpdatesServesTheQueueAndConfirmsByOffset) {
-  std::string group_update = R"({"update_id":3,"message":{"message_id":3,"date":1,"chat":{"id":-1001000,"type":"supergroup"},"text":"op"}})";
+  std::string group_update =
+      R"({"update_id":3,"message":{"message_id":3,"date":1,"chat":{"id":-1001000,"type":"supergroup"},"text":"op"}})";
   poll_in({{1, private_update(1, "one")}, {2, private_update(2, "two")}, {3, group_update}});
   auto reply = call("getUpdates", R"({"offset":0,"timeout":0})");
   auto result = json::parse(reply.body).at("result").as_array();
@@ -218,7 +234,9 @@ TEST_F(ProxyTest, AllowedUpdatesFilterWhatTheProgramGets) {
   // Telegram's default leaves reactions out.
   auto result = json::parse(call("getUpdates").body).at("result").as_array();
   ASSERT_EQ(result.size(), 2u);
-  result = json::parse(call("getUpdates", R"({"allowed_updates":["callback_query"]})").body).at("result").as_array();
+  result = json::parse(call("getUpdates", R"({"allowed_updates":["callback_query"]})").body)
+               .at("result")
+               .as_array();
   ASSERT_EQ(result.size(), 1u);
   EXPECT_TRUE(result[0].as_object().contains("callback_query"));
 }
@@ -284,16 +302,102 @@ TEST_F(ProxyTest, TheProgramsWebhookGetsEveryUpdateInOrderWithItsSecret) {
   EXPECT_EQ(call("getUpdates").status, 409u);  // as Telegram: not both
   EXPECT_EQ(json::parse(call("getWebhookInfo").body).at("result").at("url").as_string(), url);
   poll_in({{1, private_update(1, "one")}, {2, private_update(2, "two")}});
-  ASSERT_TRUE(eventually([&] {
-    std::lock_guard lock(mutex);
-    return delivered.size() == 2;
-  }, milliseconds(10000)));
+  ASSERT_TRUE(eventually(
+      [&] {
+        std::lock_guard lock(mutex);
+        return delivered.size() == 2;
+      },
+      milliseconds(10000)));
   EXPECT_EQ(delivered[0], "s3cret " + private_update(1, "one"));  // retried after the 500, in order
   EXPECT_EQ(delivered[1], "s3cret " + private_update(2, "two"));
   ASSERT_TRUE(eventually([&] { return store_->proxy_updates(id_, 0, 10).empty(); }));
   EXPECT_EQ(json::parse(call("deleteWebhook").body).at("ok").as_bool(), true);
   EXPECT_EQ(call("getUpdates").status, 200u);
   program.stop();
+}
+
+TEST_F(ProxyTest, MethodPathsAreReadAsTelegramReadsThem) {
+  // Percent-encoded and in any case: still getUpdates, served by the proxy, never forwarded.
+  poll_in({{1, private_update(1, "one")}});
+  for (std::string method : {"get%55pdates", "GETUPDATES", "getupdates", "get%75pdates"}) {
+    auto reply = request_once(server_.port(), bhttp::verb::post, "/bot" + kToken + "/" + method, "{}");
+    EXPECT_EQ(reply.status, 200u) << method;
+    EXPECT_EQ(json::parse(reply.body).at("result").as_array().size(), 1u) << method;
+  }
+  // The token may be encoded too; upstream gets the normalised path.
+  auto reply = request_once(server_.port(), bhttp::verb::post, "/bot500%3ASECRET/get%4De?x=1", "{}");
+  EXPECT_EQ(json::parse(reply.body).at("target").as_string(), "/bot" + kToken + "/getMe?x=1");
+  EXPECT_EQ(upstream_.calls, 1);
+}
+
+TEST_F(ProxyTest, AnythingButOneMethodNameIsMethodNotFoundAndStaysHere) {
+  for (std::string rest : {"getUpdates/", "getMe/extra", "../bot501:STRICT/getMe", "..", "", "get%2FMe",
+                           "get%00Me", "get%zzMe", "sendMessage%20"}) {
+    auto reply = request_once(server_.port(), bhttp::verb::post, "/bot" + kToken + "/" + rest, "{}");
+    EXPECT_EQ(reply.status, 404u) << rest;
+    auto description = json::parse(reply.body).at("description").as_string();
+    EXPECT_TRUE(description == "Not Found: method not found" || description == "Not Found")
+        << rest << description;
+  }
+  EXPECT_EQ(request_once(server_.port(), bhttp::verb::post, "/bot" + kToken + "/getUpdates/", "{}").body,
+            R"({"ok":false,"error_code":404,"description":"Not Found: method not found"})");
+  EXPECT_EQ(upstream_.calls, 0);
+}
+
+TEST_F(ProxyTest, FilePathsWithDotSegmentsAreRefused) {
+  for (std::string path :
+       {"../bot501:STRICT/x", "photos/../../x", "photos/./file.jpg", "photos//file.jpg", "%2e%2e/x", ""}) {
+    auto reply = request_once(server_.port(), bhttp::verb::get, "/file/bot" + kToken + "/" + path);
+    EXPECT_EQ(reply.status, 404u) << path;
+  }
+  EXPECT_EQ(upstream_.calls, 0);
+  auto reply = request_once(server_.port(), bhttp::verb::get, "/file/bot" + kToken + "/photos/file%201.jpg");
+  EXPECT_EQ(json::parse(reply.body).at("target").as_string(), "/file/bot" + kToken + "/photos/file%201.jpg");
+}
+
+TEST_F(ProxyTest, SetWebhookToPrivateAddressesNeedsTheOption) {
+  for (std::string url : {"http://127.0.0.1:9/hook", "http://10.1.2.3/hook", "http://169.254.169.254/latest",
+                          "http://[::1]:9/hook", "http://192.168.0.5/", "http://[::ffff:10.0.0.1]/",
+                          "http://localhost:9/hook"}) {
+    auto reply = call("setWebhook", R"({"url":")" + url + R"("})", kStrictToken);
+    EXPECT_EQ(reply.status, 400u) << url;
+    EXPECT_NE(reply.body.find("bad webhook"), std::string::npos) << url << reply.body;
+  }
+  EXPECT_FALSE(store_->proxy_webhook(strict_id_));
+  // With PROXY_PRIVATE_WEBHOOKS the same address is fine.
+  auto reply = call("setWebhook", R"({"url":"http://127.0.0.1:9/hook"})");
+  EXPECT_EQ(reply.status, 200u) << reply.body;
+}
+
+TEST_F(ProxyTest, SetWebhookToTheDeskItselfIsAlwaysRefused) {
+  const std::string port = std::to_string(server_.port());
+  for (std::string url :
+       {"http://127.0.0.1:" + port + "/bot500:SECRET/getMe", "http://127.0.0.2:" + port + "/",
+        "http://0.0.0.0:" + port + "/", "http://localhost:" + port + "/x",
+        std::string("https://desk.example/telegram/shop"), std::string("https://DESK.example:443/")}) {
+    auto reply = call("setWebhook", R"({"url":")" + url + R"("})");
+    EXPECT_EQ(reply.status, 400u) << url;
+    EXPECT_EQ(json::parse(reply.body).at("description").as_string(),
+              "Bad Request: bad webhook: the URL points at this desk itself")
+        << url;
+  }
+  EXPECT_FALSE(store_->proxy_webhook(id_));
+}
+
+TEST_F(ProxyTest, UploadsMayBeLargeOnlyForAKnownToken) {
+  const std::string big(2 * 1024 * 1024, 'x');
+  const std::map<std::string, std::string> multipart{{"Content-Type", "multipart/form-data; boundary=b"}};
+  auto reply =
+      request_once(server_.port(), bhttp::verb::post, "/bot" + kToken + "/sendDocument",
+                   "--b\r\nContent-Disposition: form-data; name=\"document\"; filename=\"a\"\r\n\r\n" + big +
+                       "\r\n--b--\r\n",
+                   multipart);
+  EXPECT_EQ(reply.status, 200u);
+  EXPECT_EQ(
+      request_once(server_.port(), bhttp::verb::post, "/bot500:WRONG/sendDocument", big, multipart).status,
+      413u);
+  EXPECT_EQ(request_once(server_.port(), bhttp::verb::post, "/bot" + kToken + "/sendMessage", big).status,
+            413u);
 }
 
 }  // namespace

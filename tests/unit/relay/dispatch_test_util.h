@@ -32,6 +32,15 @@ bool run_io_until(boost::asio::io_context& io, Pred done,
   return true;
 }
 
+// What the runtime does when the dispatcher reports to the engine (a delivery report, the
+// answer to /new): drain the connection's inbox into its engine, then look at the outbox again.
+inline void drain_inbox_on_report(Dispatcher& dispatcher, store::Store& store, Engine& engine) {
+  dispatcher.set_inbox_listener([&dispatcher, &store, &engine](core::ConnectionId id) {
+    for (const auto& entry : store.inbox_pending(id, 100)) engine.handle_inbox(entry, unix_millis_now());
+    dispatcher.notify();
+  });
+}
+
 // Nothing waits in the outbox and nothing is in flight.
 inline bool dispatch_idle(store::Store& store, const Dispatcher& dispatcher) {
   return store.outbox_stats().pending == 0 && dispatcher.in_flight() == 0;

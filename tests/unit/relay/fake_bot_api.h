@@ -1,14 +1,13 @@
 // An in-memory Bot API for dispatcher tests: records every call and answers like Telegram,
 // or as a test script says.
 #pragma once
+#include <algorithm>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
-
 #include <chrono>
-
 #include <functional>
 #include <map>
 #include <optional>
@@ -31,10 +30,16 @@ class FakeBotApi : public telegram::BotApi {
   boost::asio::awaitable<telegram::ApiResult> call(std::string method, boost::json::object params) override {
     calls.push_back(Call{std::move(method), std::move(params)});
     std::size_t index = calls.size() - 1;
+    const auto* chat_field = calls[index].params.if_contains("chat_id");
+    const std::int64_t chat = chat_field != nullptr && chat_field->is_int64() ? chat_field->get_int64() : 0;
+    int& now_in_flight = in_flight_by_chat[chat];
+    ++now_in_flight;
+    max_in_flight_by_chat[chat] = std::max(max_in_flight_by_chat[chat], now_in_flight);
     if (delay.count() > 0) {
       boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, delay);
       co_await timer.async_wait(boost::asio::use_awaitable);
     }
+    --in_flight_by_chat[chat];
     const Call& c = calls[index];
     int nth = ++calls_per_method_[c.method];
     if (script) {
@@ -51,17 +56,16 @@ class FakeBotApi : public telegram::BotApi {
     return out;
   }
 
+  // A failure classified as the Bot API client classifies Telegram's answers.
   static telegram::ApiResult error(int code, std::string description, int retry_after = 0) {
-    telegram::ApiResult r;
-    r.error_code = code;
-    r.description = std::move(description);
-    r.retry_after = retry_after;
-    return r;
+    return telegram::api_error(code, std::move(description), retry_after);
   }
 
   std::vector<Call> calls;
   Script script;
-  std::chrono::milliseconds delay{0};  // every answer takes this long
+  std::chrono::milliseconds delay{0};                 // every answer takes this long
+  std::map<std::int64_t, int> in_flight_by_chat;      // calls waiting for their answer, by chat_id
+  std::map<std::int64_t, int> max_in_flight_by_chat;  // the most there ever were at once
   std::int64_t next_thread = 1000;
   std::int64_t next_message = 5000;
 

@@ -187,6 +187,28 @@ TEST_P(DialogStoreContract, WaitingSinceLimitCountsOnlyDueDialogs) {
   EXPECT_EQ(batch, due);
 }
 
+TEST_P(DialogStoreContract, PagesGoByIdWithTheUsersProfile) {
+  std::vector<DialogId> all;
+  for (UserId user = 1; user <= 5; ++user) all.push_back(store_->create_dialog(conn_, user, kGroup, 1).id);
+  store_->upsert_user(conn_, core::Person{2, false, "Bo", "", "bo", "en", ""}, 1);
+  auto closed = *store_->dialog(all[3]);
+  closed.status = DialogStatus::kClosed;
+  store_->update_dialog(closed);
+
+  auto first = store_->dialogs_page(conn_, std::nullopt, 0, 2);
+  ASSERT_EQ(first.size(), 2u);
+  EXPECT_EQ(first[0].dialog.id, all[0]);
+  EXPECT_FALSE(first[0].user) << "no profile stored";
+  EXPECT_EQ(first[1].user->first_name, "Bo");
+  auto rest = store_->dialogs_page(conn_, std::nullopt, first[1].dialog.id, 10);
+  EXPECT_EQ(rest.size(), 3u);
+  auto only_closed = store_->dialogs_page(conn_, DialogStatus::kClosed, 0, 10);
+  ASSERT_EQ(only_closed.size(), 1u);
+  EXPECT_EQ(only_closed[0].dialog.id, all[3]);
+  auto other = store_->ensure_connection("other", 1, kGroup);
+  EXPECT_TRUE(store_->dialogs_page(other, std::nullopt, 0, 10).empty());
+}
+
 TD_STORE_CONTRACT_SUITE(DialogStoreContract);
 
 }  // namespace

@@ -104,6 +104,43 @@ TEST_P(OutboxStoreContract, OutboxStatsCountPendingAndOldest) {
   EXPECT_EQ(stats.oldest_pending_created_at, 100);
 }
 
+TEST_P(OutboxStoreContract, OutboxStartMarkSurvivesARestartUntilAnOutcomeClearsIt) {
+  auto a1 = store_->outbox_add(job("chat:a"));
+  EXPECT_EQ(store_->outbox_job(a1)->started_at, 0);
+  store_->outbox_start(a1, 1234, false);
+  if (GetParam().persistent) reopen();  // the process died in the call
+  auto started = store_->outbox_ready(0, 10, {});
+  ASSERT_EQ(started.size(), 1u);
+  EXPECT_EQ(started[0].started_at, 1234);
+  EXPECT_EQ(started[0].restarts, 0);
+  store_->outbox_start(a1, 2000, true);  // the repeat after the restart
+  EXPECT_EQ(store_->outbox_job(a1)->restarts, 1);
+  store_->outbox_retry(a1, 0, "502");  // an answer: the outcome is known again
+  auto retried = store_->outbox_job(a1);
+  EXPECT_EQ(retried->started_at, 0);
+  EXPECT_EQ(retried->restarts, 1) << "restarts count across retries";
+  store_->outbox_done(a1);
+  store_->outbox_start(a1, 3000, false);  // a late mark of a finished job: ignored
+  EXPECT_EQ(store_->outbox_job(a1)->started_at, 0);
+}
+
+TEST_P(OutboxStoreContract, OutboxContinueReplacesThePayloadAndKeepsTheJobAtTheHead) {
+  auto a1 = store_->outbox_add(job("chat:a"));
+  auto a2 = store_->outbox_add(job("chat:a"));
+  store_->outbox_retry(a1, 5000, "429");
+  store_->outbox_start(a1, 5000, true);
+  store_->outbox_continue(a1, R"({"next":"step"})");
+  auto ready = store_->outbox_ready(0, 10, {});
+  ASSERT_EQ(ready.size(), 1u);
+  EXPECT_EQ(ready[0].id, a1) << "still its queue's head, ready now";
+  EXPECT_EQ(ready[0].payload, R"({"next":"step"})");
+  EXPECT_EQ(ready[0].started_at, 0);
+  EXPECT_EQ(ready[0].restarts, 0);
+  EXPECT_EQ(ready[0].attempts, 1);
+  store_->outbox_done(a1);
+  EXPECT_THAT(ready_ids(0), ElementsAre(a2));
+}
+
 TD_STORE_CONTRACT_SUITE(OutboxStoreContract);
 
 }  // namespace

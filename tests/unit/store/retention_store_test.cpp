@@ -53,6 +53,41 @@ TEST_P(RetentionStoreContract, FinishedWorkGoesInBatchesOfAtMostMaxRows) {
   EXPECT_FALSE(store_->inbox_add(conn_, 5000, "again")) << "the newest row stays";
 }
 
+TEST_P(RetentionStoreContract, UnhandledEntriesAheadDoNotHoldBackHandledOnes) {
+  store_->transaction([&] {
+    for (int i = 0; i < 10; ++i) store_->inbox_add(conn_, i, "stuck");  // a connection no longer configured
+    for (int i = 10; i < 610; ++i) store_->inbox_add(conn_, i, "{}");
+    auto entries = store_->inbox_pending(conn_, 1000);
+    for (std::size_t n = 10; n < entries.size(); ++n) store_->inbox_done(entries[n].id);
+    store_->inbox_add(conn_, 1000, "newest");
+  });
+  const auto all = std::numeric_limits<UnixMillis>::max();
+  EXPECT_EQ(store_->purge_finished_batch(all, 500), 500);
+  EXPECT_EQ(store_->purge_finished_batch(all, 500), 100);
+  EXPECT_EQ(store_->purge_finished_batch(all, 500), 0);
+  EXPECT_EQ(store_->inbox_pending(conn_, 100).size(), 11u) << "unhandled entries are never purged";
+}
+
+TEST_P(RetentionStoreContract, ANewerRowIsKeptWhereverItIs) {
+  auto add_done = [&](UnixMillis created) {
+    auto j = job("chat:" + std::to_string(created));
+    j.created_at = created;
+    auto id = store_->outbox_add(j);
+    store_->outbox_done(id);
+    return id;
+  };
+  auto old1 = add_done(100);
+  auto old2 = add_done(200);
+  auto newer = add_done(5000);
+  add_done(300);  // the clock stepped back
+  add_done(6000);
+  while (store_->purge_finished_batch(1000, 500) > 0) {
+  }
+  EXPECT_FALSE(store_->outbox_job(old1));
+  EXPECT_FALSE(store_->outbox_job(old2));
+  EXPECT_TRUE(store_->outbox_job(newer));
+}
+
 TEST_P(RetentionStoreContract, FinishedDeliveriesGoWithTheirAttempts) {
   auto e1 = store_->append_event(conn_, 0, "message_received", "{}", 10);
   std::vector<WebhookDelivery> deliveries;

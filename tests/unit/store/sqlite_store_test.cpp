@@ -130,6 +130,25 @@ TEST_F(SqliteStoreFiles, AHeldWriteLockFailsFastAsBusy) {
   EXPECT_EQ(store->state_get(conn, "k"), "v");
 }
 
+TEST_F(SqliteStoreFiles, TheRelaysWritePathHasNoIndexByAge) {
+  { open_sqlite(path_); }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* q = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(
+                db, "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('inbox', 'outbox')",
+                -1, &q, nullptr),
+            SQLITE_OK);
+  std::vector<std::string> names;
+  while (sqlite3_step(q) == SQLITE_ROW)
+    names.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(q, 0)));
+  sqlite3_finalize(q);
+  sqlite3_close(db);
+  EXPECT_THAT(names, ::testing::Not(::testing::Contains("inbox_handled_by_age")));
+  EXPECT_THAT(names, ::testing::Not(::testing::Contains("outbox_done_by_age")));
+  EXPECT_THAT(names, ::testing::Contains("inbox_pending"));
+}
+
 TEST(SqliteStoreErrors, AConstraintViolationIsNotTransient) {
   auto store = open_sqlite(":memory:");
   try {

@@ -2,13 +2,12 @@
 // includes the WAL writes), not wall time, so other work on a busy machine does not make them
 // flaky; the bounds are loose but catch a scan where an index lookup belongs.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
-#include <ctime>
 #include <algorithm>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
-
-#include <unistd.h>
 
 #include "store/store.h"
 
@@ -122,9 +121,7 @@ double relay_cycle_rate(Store& store, ConnectionId conn, int batch) {
   return rate;
 }
 
-TEST_F(StoreSpeed, RelayCycleOneMessagePerCommit) {
-  EXPECT_GT(relay_cycle_rate(*store_, conn_, 1), 1500.0);
-}
+TEST_F(StoreSpeed, RelayCycleOneMessagePerCommit) { EXPECT_GT(relay_cycle_rate(*store_, conn_, 1), 1500.0); }
 
 TEST_F(StoreSpeed, RelayCycleBatchedReachesFiveThousandMessagesPerSecond) {
   EXPECT_GT(relay_cycle_rate(*store_, conn_, 50), 5000.0);

@@ -1,16 +1,16 @@
 // The background checkpointer moves committed pages from the WAL into the database file, so
 // the WAL stays small although the store turns SQLite's automatic checkpoints off.
+#include "store/sqlite/wal_checkpointer.h"
+
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
 #include <string>
 #include <thread>
 
-#include <unistd.h>
-
 #include "store/sqlite/sqlite_db.h"
-#include "store/sqlite/wal_checkpointer.h"
 #include "store/store.h"
 
 namespace topicdesk::store {
@@ -32,9 +32,10 @@ class WalCheckpointerTest : public ::testing::Test {
 
 TEST_F(WalCheckpointerTest, CopiesCommittedPagesIntoTheDatabaseFile) {
   SqliteDb db(path_);
-  db.exec_script("PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0;"
-                 "CREATE TABLE t (v TEXT);",
-                 "setup");
+  db.exec_script(
+      "PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0;"
+      "CREATE TABLE t (v TEXT);",
+      "setup");
   const auto size_before = database_file_size();
   for (int i = 0; i < 200; ++i) {
     db.exec_script("INSERT INTO t VALUES (hex(randomblob(512)));", "insert");

@@ -65,6 +65,7 @@ TEST_F(BotApiClientTest, TelegramErrorsCarryCodeDescriptionAndParameters) {
   EXPECT_EQ(flood.error_code, 429);
   EXPECT_EQ(flood.retry_after, 7);
   EXPECT_EQ(flood.description, "Too Many Requests: retry after 7");
+  EXPECT_EQ(flood.kind, ErrorKind::kFlood);
 
   answer_.status = 400;
   answer_.body =
@@ -72,6 +73,7 @@ TEST_F(BotApiClientTest, TelegramErrorsCarryCodeDescriptionAndParameters) {
   ApiResult migrated = call(client, "sendMessage");
   EXPECT_EQ(migrated.error_code, 400);
   EXPECT_EQ(migrated.migrate_to_chat_id, -1001234567890);
+  EXPECT_EQ(migrated.kind, ErrorKind::kBadRequest);
 }
 
 TEST_F(BotApiClientTest, RetryAfterHeaderFillsAMissingParameter) {

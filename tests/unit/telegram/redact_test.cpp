@@ -41,5 +41,45 @@ TEST(RedactTokens, HandlesColonsAtTheEdges) {
   EXPECT_EQ(redact_tokens(""), "");
 }
 
+TEST(RedactSecrets, HidesCredentialsInUrls) {
+  EXPECT_EQ(redact_secrets("POST https://user:pa55w0rd@crm.example/hook failed"),
+            "POST https://<redacted>@crm.example/hook failed");
+  EXPECT_EQ(redact_secrets("http://only-user@host/x and http://host/y@z"),
+            "http://<redacted>@host/x and http://host/y@z");
+}
+
+TEST(RedactSecrets, HidesSecretQueryValues) {
+  EXPECT_EQ(
+      redact_secrets("https://n8n.example/webhook?token=abc123&event=x&api_key=K&Signature=s#top"),
+      "https://n8n.example/webhook?token=<redacted>&event=x&api_key=<redacted>&Signature=<redacted>#top");
+  EXPECT_EQ(redact_secrets("https://h/p?password=hunter2 next"), "https://h/p?password=<redacted> next");
+}
+
+TEST(RedactSecrets, HidesSecretParametersInTheStartupSummary) {
+  EXPECT_EQ(redact_secrets("connection a (AUTOCLOSE=24, WEBHOOKS_SECRET=0123456789abcdef0123, WELCOME=hi)"),
+            "connection a (AUTOCLOSE=24, WEBHOOKS_SECRET=<redacted>, WELCOME=hi)");
+  EXPECT_EQ(redact_secrets("PRIVATE_KEYWORDS=refund, secret_token=abc, apiKey=xyz"),
+            "PRIVATE_KEYWORDS=refund, secret_token=<redacted>, apiKey=<redacted>");
+}
+
+TEST(RedactSecrets, HidesApiKeysAndBotTokens) {
+  EXPECT_EQ(redact_secrets("key tdk_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_ used"), "key <redacted> used");
+  EXPECT_EQ(redact_secrets(std::string("GET /bot") + kToken + "/getMe"), "GET /bot<redacted>/getMe");
+  EXPECT_EQ(redact_secrets("tdk_short stays"), "tdk_short stays");
+}
+
+TEST(RedactSecrets, HidesRegisteredSecretsWhereverTheyStand) {
+  register_secret("s3cr3t-signing-key-for-hooks");
+  register_secret("short");  // too short to hide safely: ignored
+  EXPECT_EQ(redact_secrets("signing with s3cr3t-signing-key-for-hooks, again s3cr3t-signing-key-for-hooks"),
+            "signing with <redacted>, again <redacted>");
+  EXPECT_EQ(redact_secrets("a short text"), "a short text");
+}
+
+TEST(RedactSecrets, KeepsOrdinaryText) {
+  std::string text = "at 12:30 chat -1001234567890 said http://127.0.0.1:8081/sim/users?limit=5 a=b";
+  EXPECT_EQ(redact_secrets(text), text);
+}
+
 }  // namespace
 }  // namespace topicdesk::telegram

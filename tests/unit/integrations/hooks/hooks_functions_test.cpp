@@ -50,11 +50,14 @@ TEST(WebhooksParameter, ErrorsNameWhatIsWrong) {
   EXPECT_TRUE(core::parse_parameters({{"WEBHOOKS_SECRET", "0123456789abcdef"}}));
 }
 
-TEST(Signature, IsHmacSha256OfTheBody) {
+TEST(Signature, IsHmacSha256OfTheTimestampAndTheBody) {
   // RFC 4231, test case 2.
   EXPECT_EQ(hmac_sha256_hex("Jefe", "what do ya want for nothing?"),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
-  EXPECT_EQ(webhook_signature("Jefe", "what do ya want for nothing?").substr(0, 10), "sha256=5bd");
+  // The signed text is "<timestamp>.<body>": the timestamp cannot be changed without the key.
+  EXPECT_EQ(webhook_signature("key", 1767225600, R"({"id":1})"),
+            "sha256=" + hmac_sha256_hex("key", R"(1767225600.{"id":1})"));
+  EXPECT_NE(webhook_signature("key", 1767225601, R"({"id":1})"), webhook_signature("key", 1767225600, R"({"id":1})"));
   EXPECT_EQ(random_secret_hex().size(), 64u);
   EXPECT_NE(random_secret_hex(), random_secret_hex());
 }

@@ -1,0 +1,62 @@
+// What the operators learn from the dispatcher's delivery reports (core::EventKind::
+// kDeliveryFailed / kDeliveryRepeated, put into the connection's inbox with the job's outcome).
+// The dispatcher never adds jobs: the notices are decided here, like every other post.
+#include <spdlog/spdlog.h>
+
+#include "core/presentation.h"
+#include "relay/engine.h"
+
+namespace topicdesk::relay {
+using core::Event;
+using core::UnixMillis;
+
+std::optional<store::Dialog> Engine::reported_dialog(const Event& e) const {
+  if (e.delivery.dialog_id == 0) return std::nullopt;
+  auto dialog = store_.dialog(e.delivery.dialog_id);
+  if (!dialog || dialog->connection_id != context_.id) {
+    spdlog::warn("connection {}: delivery report of job {} names dialog {}, which is not this connection's",
+                 context_.name, e.delivery.job_id, e.delivery.dialog_id);
+    return std::nullopt;
+  }
+  return dialog;
+}
+
+// A job failed for good. To the user: a block marks the dialog; an operator's message (or one a
+// restart left uncertain) is reported in the topic. Into the topic: a user's message Telegram
+// would not copy is reported, so the operators know it exists.
+void Engine::on_delivery_failed(const Event& e, UnixMillis now) {
+  auto dialog = reported_dialog(e);
+  if (!dialog) return;
+  const core::DeliveryReport& d = e.delivery;
+  if (d.to_user) {
+    if (d.user_blocked && !dialog->user_blocked_bot) {
+      dialog->user_blocked_bot = true;
+      store_.update_dialog(*dialog);
+    }
+    if (!d.operator_message && !d.uncertain) return;
+    std::string reason = d.uncertain      ? delivery_notice::not_sent_again()
+                         : d.user_blocked ? std::string("the user blocked the bot.")
+                                          : e.text;
+    post_in_topic(*dialog, core::notice::not_delivered(reason), kPriorityOperatorReply, now);
+    return;
+  }
+  if (d.job_kind == job::kCopyToTopic || d.job_kind == job::kCopyAlbumToTopic) {
+    post_in_topic(*dialog, core::notice::user_message_not_copied(e.text), kPriorityNormal, now);
+  } else if (d.operator_message) {
+    post_in_topic(*dialog, core::notice::not_delivered(e.text), kPriorityOperatorReply, now);
+  }
+}
+
+// A restart interrupted a send and the dispatcher sent it again (docs/architecture.md, delivery
+// guarantee). Copies and texts in the group carry their own marker; the topic is told about a
+// message sent to the user again, and about an album (which cannot carry a marker).
+void Engine::on_delivery_repeated(const Event& e, UnixMillis now) {
+  auto dialog = reported_dialog(e);
+  if (!dialog) return;
+  post_in_topic(
+      *dialog,
+      e.delivery.to_user ? delivery_notice::sent_to_user_again() : delivery_notice::album_posted_again(),
+      kPriorityOperatorReply, now);
+}
+
+}  // namespace topicdesk::relay
