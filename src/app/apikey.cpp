@@ -5,8 +5,8 @@
 
 #include "app/commands.h"
 #include "app/settings.h"
+#include "core/clock.h"
 #include "integrations/api_keys.h"
-#include "relay/dispatcher.h"
 #include "store/store.h"
 
 namespace topicdesk::app {
@@ -52,7 +52,7 @@ int apikey_reset_command(const std::string& config_path, const std::string& conn
   try {
     auto store = store::open_sqlite(loaded->runtime.sqlite_path, store::OpenAs::kTool);
     auto id = connection_id(*store, *connection);
-    auto key = integrations::reset_api_key(*store, id, relay::unix_millis_now());
+    auto key = integrations::reset_api_key(*store, id, core::unix_millis_now());
     if (!key) {
       std::cerr << "apikey: " << key.error().message << "\n";
       return 1;

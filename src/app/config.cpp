@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "core/secret.h"
 #include "telegram/redact.h"
 
 namespace topicdesk::app {
@@ -23,7 +24,6 @@ namespace {
 
 constexpr std::size_t kMaxConnections = 1000;
 constexpr std::size_t kMaxNameLength = 32;
-constexpr std::size_t kMaxWebhookSecretLength = 256;
 constexpr std::size_t kMaxSecretFileBytes = 64 * 1024;
 constexpr std::string_view kLogLevels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
 
@@ -33,10 +33,6 @@ struct Mistake {
 };
 
 bool is_name_char(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'; }
-
-bool is_secret_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-}
 
 bool is_hex_char(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 
@@ -54,7 +50,7 @@ bool looks_like_bot_token(std::string_view token) {
   auto id = token.substr(0, colon);
   auto secret = token.substr(colon + 1);
   return std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
-         secret.size() <= 256 && std::all_of(secret.begin(), secret.end(), is_secret_char);
+         secret.size() <= 256 && core::is_secret_text(secret);
 }
 
 bool starts_with_http(std::string_view url) { return url.starts_with("http://") || url.starts_with("https://"); }
@@ -332,8 +328,7 @@ class Reader {
     if (t.contains("webhook_secret")) {
       std::string source;
       c.webhook_secret = resolve_secret(t, "webhook_secret", path, source);
-      if (c.webhook_secret.empty() || c.webhook_secret.size() > kMaxWebhookSecretLength ||
-          !std::all_of(c.webhook_secret.begin(), c.webhook_secret.end(), is_secret_char)) {
+      if (!core::is_webhook_secret(c.webhook_secret)) {
         fail(where(t, "webhook_secret"),
              fmt::format("{}.webhook_secret ({}) must be 1-256 of A-Z, a-z, 0-9, _ and -", path, source));
       }

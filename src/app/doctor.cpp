@@ -8,7 +8,8 @@
 #include <optional>
 #include <boost/json.hpp>
 
-#include "app/td_connections.h"  // accounts (issue 4)
+#include "app/td_connections.h"  // TDLib accounts
+#include "core/clock.h"
 #include "store/store.h"
 #include "telegram/bot_api_client.h"
 #include "telegram/tdlib/td_library.h"
@@ -185,8 +186,7 @@ void check_proxy_program(const RuntimeSettings& s, const ConnectionSettings& c, 
     auto id = store ? recorded_connection(*store, c.name) : std::nullopt;
     if (!id) return report.note("the desk has not run this connection yet; then " + point);
     const auto backlog = store->proxy_backlog(*id);
-    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                         std::chrono::system_clock::now().time_since_epoch()).count();
+    const auto now = core::unix_millis_now();
     const auto age_ms = backlog.count == 0 ? 0 : now - backlog.oldest;
     if (auto hook = store->proxy_webhook(*id); hook && !hook->last_error.empty()) {
       report.fail("the program's webhook " + telegram::redact_tokens(hook->url) + " fails: " + hook->last_error,

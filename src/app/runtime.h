@@ -5,14 +5,16 @@
 #include <string>
 #include <vector>
 
+#include "app/config.h"
 #include "core/ids.h"
 #include "core/parameters.h"
 #include "telegram/flood_control.h"
 
 namespace topicdesk::app {
 
-enum class Transport { kPolling, kWebhook };
-enum class Mode { kBot, kProxy, kMtproto, kAccount };  // see ConnectionMode in app/config.h
+// The configuration's own enums (app/config.h), under the names the runtime's code uses.
+using Transport = TransportKind;
+using Mode = ConnectionMode;
 
 struct ConnectionSettings {
   std::string name;

@@ -6,10 +6,6 @@
 
 namespace topicdesk::app {
 
-static_assert(static_cast<int>(ConnectionMode::kAccount) == static_cast<int>(Mode::kAccount) &&
-                  static_cast<int>(ConnectionMode::kProxy) == static_cast<int>(Mode::kProxy),
-              "app::Mode mirrors ConnectionMode");
-
 core::Result<LoadedSettings> load_settings(const std::string& config_path) {
   auto config = load_config(config_path);
   if (!config) return config.error();
@@ -35,10 +31,10 @@ core::Result<LoadedSettings> load_settings(const std::string& config_path) {
   for (auto& c : config->connections) {
     rt.connections.push_back(ConnectionSettings{
         .name = c.name,
-        .mode = static_cast<Mode>(c.mode),
+        .mode = c.mode,
         .token = c.token,
         .group_id = c.group_id,
-        .transport = c.transport == TransportKind::kWebhook ? Transport::kWebhook : Transport::kPolling,
+        .transport = c.transport,
         .webhook_secret = c.webhook_secret,
         .parameters = c.parameters,
     });

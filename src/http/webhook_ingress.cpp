@@ -1,7 +1,6 @@
 #include "http/webhook_ingress.h"
 
 #include <fmt/format.h>
-#include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -9,6 +8,7 @@
 #include <memory>
 
 #include "core/metrics.h"
+#include "core/secret.h"
 #include "telegram/log_limiter.h"
 #include "telegram/redact.h"
 
@@ -18,13 +18,7 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr std::size_t kMaxSecretLength = 256;
-
-bool is_secret_char(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-}
-
-bool is_name_char(char c) { return is_secret_char(c) || c == '.'; }
+bool is_name_char(char c) { return core::is_secret_char(c) || c == '.'; }
 
 // Per-route state shared by the handler's invocations (on several connection strands at once:
 // the limiter is thread-safe).
@@ -71,8 +65,7 @@ struct WebhookRoute {
 }  // namespace
 
 bool secret_matches(std::string_view presented, std::string_view expected) {
-  if (presented.size() != expected.size()) return false;  // the length of a secret is no secret
-  return CRYPTO_memcmp(presented.data(), expected.data(), expected.size()) == 0;
+  return core::constant_time_equal(presented, expected);
 }
 
 core::Status add_webhook_route(Server& server, WebhookConnection connection) {
@@ -82,8 +75,7 @@ core::Status add_webhook_route(Server& server, WebhookConnection connection) {
         "webhook connection name \"{}\" must be non-empty letters, digits, '_', '-' or '.'", name));
   }
   const std::string& secret = connection.secret_token;
-  if (secret.empty() || secret.size() > kMaxSecretLength ||
-      !std::all_of(secret.begin(), secret.end(), is_secret_char)) {
+  if (!core::is_webhook_secret(secret)) {
     return core::make_error(fmt::format(
         "webhook secret of connection \"{}\" must be 1-256 characters of A-Za-z0-9_- (Telegram's rule)",
         name));

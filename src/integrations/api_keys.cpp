@@ -1,36 +1,17 @@
 #include "integrations/api_keys.h"
 
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include <array>
+
+#include "core/secret.h"
 
 namespace topicdesk::integrations {
 
 namespace {
 
 constexpr std::size_t kKeyBytes = 32;
-
-std::string base64url(const unsigned char* data, std::size_t size) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  out.reserve((size * 4 + 2) / 3);
-  std::size_t i = 0;
-  for (; i + 3 <= size; i += 3) {
-    std::uint32_t n = (data[i] << 16) | (data[i + 1] << 8) | data[i + 2];
-    for (int shift : {18, 12, 6, 0}) out.push_back(kAlphabet[(n >> shift) & 63]);
-  }
-  std::size_t rest = size - i;
-  if (rest > 0) {
-    std::uint32_t n = data[i] << 16;
-    if (rest == 2) n |= data[i + 1] << 8;
-    out.push_back(kAlphabet[(n >> 18) & 63]);
-    out.push_back(kAlphabet[(n >> 12) & 63]);
-    if (rest == 2) out.push_back(kAlphabet[(n >> 6) & 63]);
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -39,25 +20,14 @@ core::Result<std::string> generate_api_key() {
   if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
     return core::make_error("cannot make an API key: OpenSSL's random generator failed");
   }
-  return std::string(kApiKeyPrefix) + base64url(bytes.data(), bytes.size());
+  return std::string(kApiKeyPrefix) + core::base64url(bytes.data(), bytes.size());
 }
 
 std::string api_key_hash(std::string_view key) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned int length = 0;
   EVP_Digest(key.data(), key.size(), digest.data(), &length, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(length * 2);
-  for (unsigned int i = 0; i < length; ++i) {
-    out.push_back(kHex[digest[i] >> 4]);
-    out.push_back(kHex[digest[i] & 15]);
-  }
-  return out;
-}
-
-bool constant_time_equal(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+  return core::to_hex(digest.data(), length);
 }
 
 core::Result<std::string> reset_api_key(store::Store& store, core::ConnectionId connection,
@@ -89,7 +59,7 @@ std::optional<core::ConnectionId> ApiKeyCache::connection_for(std::string_view k
 std::optional<core::ConnectionId> ApiKeyCache::lookup(const std::string& hash) const {
   std::optional<core::ConnectionId> found;
   for (const auto& record : keys_) {
-    if (constant_time_equal(record.key_hash, hash)) found = record.connection_id;
+    if (core::constant_time_equal(record.key_hash, hash)) found = record.connection_id;
   }
   return found;
 }

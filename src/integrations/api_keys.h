@@ -10,18 +10,17 @@
 
 #include "core/ids.h"
 #include "core/result.h"
+#include "core/secret.h"
 #include "store/store.h"
 
 namespace topicdesk::integrations {
 
-inline constexpr std::string_view kApiKeyPrefix = "tdk_";
+using core::kApiKeyPrefix;
 
 // "tdk_" + base64url (no padding) of 32 random bytes from OpenSSL's RAND_bytes.
 core::Result<std::string> generate_api_key();
 // Lowercase hex SHA-256 of the key: what the store keeps.
 std::string api_key_hash(std::string_view key);
-// Compares in time that depends on the lengths only, never on where the texts differ.
-bool constant_time_equal(std::string_view a, std::string_view b);
 // Makes a new key for the connection (the old one stops working) and returns it.
 core::Result<std::string> reset_api_key(store::Store& store, core::ConnectionId connection,
                                         core::UnixMillis now);

@@ -1,7 +1,10 @@
-// Per-key token buckets for the Topics API: `per_second` requests on average, `burst` at once.
+// Per-key token buckets (core::TokenBucket) for the Topics API: `per_second` requests on
+// average, `burst` at once.
 #pragma once
 #include <cstdint>
 #include <unordered_map>
+
+#include "core/token_bucket.h"
 
 namespace topicdesk::integrations {
 
@@ -19,12 +22,8 @@ class RateLimiter {
   std::int64_t acquire(std::int64_t key, std::int64_t monotonic_ms);
 
  private:
-  struct Bucket {
-    double tokens = 0;
-    std::int64_t updated_ms = 0;
-  };
   RateLimit limit_;
-  std::unordered_map<std::int64_t, Bucket> buckets_;
+  std::unordered_map<std::int64_t, core::TokenBucket> buckets_;
 };
 
 }  // namespace topicdesk::integrations

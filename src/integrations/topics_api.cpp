@@ -9,8 +9,10 @@
 #include <cstdlib>
 #include <limits>
 
+#include "core/clock.h"
 #include "core/presentation.h"
 #include "core/utf8.h"
+#include "http/error_status.h"
 #include "http/server.h"
 #include "integrations/openapi.h"
 
@@ -90,7 +92,7 @@ class Fields {
 
   void fail(std::string_view name, std::string_view problem, std::string_view code = "invalid_field") {
     if (error_) return;
-    error_ = api_error(400, code, fmt::format("field \"{}\" {}", name, problem));
+    error_ = api_error(core::ErrorCode::kInvalid, code, fmt::format("field \"{}\" {}", name, problem));
   }
   bool failed() const { return error_.has_value(); }
   ApiResponse error() const { return *error_; }
@@ -151,9 +153,13 @@ core::UserView user_view(const Dialog& dialog, const std::optional<core::Person>
 
 }  // namespace
 
-ApiResponse api_error(unsigned status, std::string_view code, std::string_view message) {
+std::string api_error_body(std::string_view code, std::string_view message) {
   json::object error{{"code", code}, {"message", message}};
-  return ApiResponse{status, json::serialize(json::object{{"ok", false}, {"error", std::move(error)}})};
+  return json::serialize(json::object{{"ok", false}, {"error", std::move(error)}});
+}
+
+ApiResponse api_error(core::ErrorCode kind, std::string_view code, std::string_view message) {
+  return ApiResponse{http::status_for(kind), api_error_body(code, message)};
 }
 
 struct TopicsApi::Call {
@@ -184,23 +190,31 @@ const ApiConnection* TopicsApi::connection(core::ConnectionId id) const {
 ApiResponse TopicsApi::topic_action(std::string_view api_key, std::string_view body, UnixMillis now,
                                     std::int64_t monotonic_ms) {
   if (body.size() > options_.body_limit) {
-    return api_error(413, "body_too_large",
+    return api_error(core::ErrorCode::kTooLarge, "body_too_large",
                      fmt::format("request body larger than {} bytes", options_.body_limit));
   }
-  if (api_key.empty()) return api_error(401, "unauthorized", "the X-API-KEY header is missing");
+  if (api_key.empty())
+    return api_error(core::ErrorCode::kUnauthorized, "unauthorized", "the X-API-KEY header is missing");
   auto connection_id = keys_.connection_for(api_key, monotonic_ms);
-  if (!connection_id) return api_error(401, "unauthorized", "the API key is not valid");
+  if (!connection_id)
+    return api_error(core::ErrorCode::kUnauthorized, "unauthorized", "the API key is not valid");
   const ApiConnection* conn = connection(*connection_id);
-  if (!conn) return api_error(401, "unauthorized", "the API key's connection is not running on this desk");
+  if (!conn)
+    return api_error(core::ErrorCode::kUnauthorized, "unauthorized",
+                     "the API key's connection is not running on this desk");
   if (auto wait_ms = limiter_.acquire(*connection_id, monotonic_ms); wait_ms > 0) {
-    auto response = api_error(429, "rate_limited", "too many requests for this API key; retry later");
+    auto response = api_error(core::ErrorCode::kRateLimited, "rate_limited",
+                              "too many requests for this API key; retry later");
     response.retry_after_seconds = (wait_ms + 999) / 1000;
     return response;
   }
   boost::system::error_code ec;
   json::value request = json::parse(body, ec);
-  if (ec) return api_error(400, "invalid_json", "the body is not valid JSON: " + ec.message());
-  if (!request.is_object()) return api_error(400, "invalid_json", "the body must be a JSON object");
+  if (ec)
+    return api_error(core::ErrorCode::kInvalid, "invalid_json",
+                     "the body is not valid JSON: " + ec.message());
+  if (!request.is_object())
+    return api_error(core::ErrorCode::kInvalid, "invalid_json", "the body must be a JSON object");
   Call call{Fields(request.get_object()), *conn, now};
   return run(call);
 }
@@ -214,7 +228,7 @@ ApiResponse TopicsApi::run(Call& call) {
   if (*action == "send_message") return send_message(call);
   if (*action == "set_status") return set_status(call);
   return api_error(
-      400, "unknown_action",
+      core::ErrorCode::kInvalid, "unknown_action",
       fmt::format("field \"action\": unknown action \"{}\" (known: info_by_topic, dialog_by_user, "
                   "list_dialogs, send_message, set_status)",
                   *action));
@@ -297,7 +311,7 @@ TopicsApi::Lookup TopicsApi::dialog_of_topic(Call& call) {
   std::optional<Dialog> dialog;
   if (ref.group == context.group_id) dialog = store_.dialog_by_thread(ref.group, ref.topic);
   if (!dialog || dialog->connection_id != context.id) {
-    return {.error = api_error(404, "unknown_topic",
+    return {.error = api_error(core::ErrorCode::kNotFound, "unknown_topic",
                                fmt::format("topic {} of group {} is not a dialog of connection {}", ref.topic,
                                            ref.group, context.name))};
   }
@@ -312,11 +326,11 @@ TopicsApi::Lookup TopicsApi::dialog_of_user(Call& call) {
   auto person = store_.user(context.id, *user);
   auto dialog = store_.dialog_by_user(context.id, *user);
   if (!person && !dialog) {
-    return {.error = api_error(404, "unknown_user",
+    return {.error = api_error(core::ErrorCode::kNotFound, "unknown_user",
                                fmt::format("user {} never wrote to connection {}", *user, context.name))};
   }
   if (!dialog) {
-    return {.error = api_error(404, "unknown_dialog",
+    return {.error = api_error(core::ErrorCode::kNotFound, "unknown_dialog",
                                fmt::format("user {} has no dialog with connection {}", *user, context.name))};
   }
   return {.dialog = dialog, .person = person};
@@ -365,7 +379,7 @@ ApiResponse TopicsApi::send_message(Call& call) {
       sender && !core::trim(*sender).empty() ? core::trim(*sender) : std::string(kDefaultSender);
   auto sent = call.connection.engine->api_send_message(*user, *text, sender_name, call.now);
   if (!sent) {
-    return api_error(404, "unknown_user",
+    return api_error(core::ErrorCode::kNotFound, "unknown_user",
                      fmt::format("user {} never wrote to connection {}", *user, context.name));
   }
   if (on_outbox_) on_outbox_();
@@ -392,7 +406,8 @@ ApiResponse TopicsApi::set_status(Call& call) {
   if (!found.dialog) return found.error;
   auto dialog = call.connection.engine->api_set_status(found.dialog->id, status, call.now);
   if (!dialog)
-    return api_error(404, "unknown_dialog", fmt::format("dialog {} no longer exists", found.dialog->id));
+    return api_error(core::ErrorCode::kNotFound, "unknown_dialog",
+                     fmt::format("dialog {} no longer exists", found.dialog->id));
   if (on_outbox_) on_outbox_();
   auto view = user_view(*dialog, store_.user(context.id, dialog->user_id), call.hide());
   return ok({{"dialog", dialog_json(store_, *dialog, view)}});
@@ -430,11 +445,6 @@ std::int64_t monotonic_millis() {
   return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
 }
 
-UnixMillis wall_millis() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
 }  // namespace
 
 void add_topics_api_routes(http::Server& server, std::shared_ptr<TopicsApi> api) {
@@ -442,13 +452,14 @@ void add_topics_api_routes(http::Server& server, std::shared_ptr<TopicsApi> api)
   server.route(http::Verb::post, "/api/v1/topic_action",
                [api](http::Request& request) -> awaitable<http::Response> {
                  std::string_view key = request["X-API-KEY"];
-                 co_return to_http(api->topic_action(key, request.body(), wall_millis(), monotonic_millis()));
+                 co_return to_http(
+                     api->topic_action(key, request.body(), core::unix_millis_now(), monotonic_millis()));
                });
   server.route(http::Verb::get, "/api/v1/openapi.json", [](http::Request&) -> awaitable<http::Response> {
     co_return http::text_response(200, std::string(openapi_json()), "application/json");
   });
   server.error_format("/api/", [](unsigned status, std::string_view message) {
-    return to_http(api_error(status, error_code_for(status), message));
+    return to_http(ApiResponse{status, api_error_body(error_code_for(status), message)});
   });
 }
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/ids.h"
+#include "core/result.h"
 #include "integrations/api_keys.h"
 #include "integrations/rate_limiter.h"
 #include "relay/engine.h"
@@ -41,8 +42,10 @@ struct ApiResponse {
   std::int64_t retry_after_seconds = 0;  // 429: the Retry-After header
 };
 
-// {"ok":false,"error":{"code":code,"message":message}}
-ApiResponse api_error(unsigned status, std::string_view code, std::string_view message);
+// {"ok":false,"error":{"code":code,"message":message}}; `code` is the API's own word
+// (docs/api.md), `kind` picks the HTTP status through http::status_for().
+std::string api_error_body(std::string_view code, std::string_view message);
+ApiResponse api_error(core::ErrorCode kind, std::string_view code, std::string_view message);
 
 class TopicsApi {
  public:

@@ -4,10 +4,12 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <map>
 #include <boost/asio.hpp>
 #include <boost/json.hpp>
+#include <map>
 
+#include "core/backoff.h"
+#include "core/clock.h"
 #include "integrations/command_hooks.h"
 #include "integrations/hmac.h"
 #include "integrations/webhooks_http.h"
@@ -22,11 +24,6 @@ using core::UnixMillis;
 namespace {
 
 constexpr std::string_view kCommandEvent = "command";
-
-UnixMillis now_millis() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 json::object parse_object(std::string_view text) {
   boost::system::error_code ec;
@@ -135,9 +132,7 @@ std::string webhook_body(store::Store& store, const HookConnection& connection,
 }
 
 std::chrono::milliseconds retry_delay(int attempts, const WebhookOptions& options) {
-  auto delay = options.first_backoff;
-  for (int i = 1; i < attempts && delay < options.max_backoff; ++i) delay *= 2;
-  return std::min(delay, options.max_backoff);
+  return core::Backoff{options.first_backoff, options.max_backoff}.delay(attempts - 1);
 }
 
 // ---- the worker --------------------------------------------------------------------------
@@ -211,7 +206,7 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
 
   void tick() {
     try {
-      UnixMillis now = now_millis();
+      UnixMillis now = core::unix_millis_now();
       fan_out(now);
       launch_ready(now);
     } catch (const std::exception& e) {
@@ -252,7 +247,7 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
   asio::awaitable<void> attempt(const store::WebhookDelivery& delivery) {
     const HookConnection* c = connection(delivery.connection_id);
     auto event = store.event_by_id(delivery.event_id);
-    store::WebhookAttempt attempt{.delivery_id = delivery.id, .at = now_millis()};
+    store::WebhookAttempt attempt{.delivery_id = delivery.id, .at = core::unix_millis_now()};
     if (c == nullptr || !event) {
       // The connection left the configuration (or the event is gone): keep the record, stop trying.
       attempt.error = c == nullptr ? "connection no longer configured" : "event not found";
@@ -272,7 +267,7 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
     attempt.duration_ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
             .count();
-    attempt.at = now_millis();
+    attempt.at = core::unix_millis_now();
     attempt.http_status = answer.status;
     bool ok = answer.error.empty() && answer.status >= 200 && answer.status < 300;
     if (!ok) attempt.error = answer.error.empty() ? fmt::format("HTTP {}", answer.status) : answer.error;

@@ -8,9 +8,9 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
-#include <map>
 
 #include "telegram/client_connection.h"
+#include "telegram/connection_pool.h"
 
 namespace topicdesk::integrations {
 namespace asio = boost::asio;
@@ -62,27 +62,24 @@ std::string media_type(std::string_view header) {
 
 struct HookHttpClient::Impl {
   Impl(asio::any_io_executor ex, std::size_t limit) : executor(std::move(ex)), max_answer_bytes(limit) {
-    tls_context.set_default_verify_paths();
     tls_context.set_verify_mode(ssl::verify_peer);
+  }
+
+  // Loading the system's CA certificates takes ~100 ms on the event loop: done on the first
+  // https hook, not when the desk starts (it would hold /healthz and everything else).
+  ssl::context& tls() {
+    if (!verify_paths_loaded) {
+      tls_context.set_default_verify_paths();
+      verify_paths_loaded = true;
+    }
+    return tls_context;
   }
 
   asio::any_io_executor executor;
   std::size_t max_answer_bytes;
   ssl::context tls_context{ssl::context::tls_client};
-  std::map<std::string, std::vector<std::unique_ptr<telegram::ClientConnection>>> idle;
-
-  std::unique_ptr<telegram::ClientConnection> take_idle(const Target& target) {
-    auto it = idle.find(target.key());
-    if (it == idle.end() || it->second.empty()) return nullptr;
-    auto connection = std::move(it->second.back());
-    it->second.pop_back();
-    return connection;
-  }
-
-  void give_back(const Target& target, std::unique_ptr<telegram::ClientConnection> connection) {
-    auto& list = idle[target.key()];
-    if (list.size() < kMaxIdlePerHost) list.push_back(std::move(connection));
-  }
+  bool verify_paths_loaded = false;
+  telegram::ConnectionPool idle{kMaxIdlePerHost};
 
   asio::awaitable<HookHttpAnswer> post(const std::string& url, std::string body, const Headers& headers,
                                        std::chrono::milliseconds timeout) {
@@ -103,11 +100,11 @@ struct HookHttpClient::Impl {
     Clock::time_point deadline = Clock::now() + timeout;
 
     for (int attempt = 0;; ++attempt) {
-      std::unique_ptr<telegram::ClientConnection> connection = take_idle(*target);
+      std::unique_ptr<telegram::ClientConnection> connection = idle.take(target->key());
       bool reused = connection != nullptr;
       if (!reused) {
         telegram::ClientTarget server{target->host, target->port, target->tls};
-        auto connected = co_await telegram::connect_client(executor, tls_context, server, deadline);
+        auto connected = co_await telegram::connect_client(executor, tls(), server, deadline);
         if (!connected.connection) {
           answer.error = describe(connected.stage, connected.ec);
           co_return answer;
@@ -117,7 +114,8 @@ struct HookHttpClient::Impl {
       auto exchanged = co_await telegram::round_trip(*connection, request, max_answer_bytes, deadline);
       if (exchanged.ec) {
         // A kept-alive connection the server closed meanwhile: the request was not taken.
-        if (reused && attempt == 0 && !exchanged.answer_started && telegram::is_stale_connection_error(exchanged.ec)) {
+        if (reused && attempt == 0 && !exchanged.answer_started &&
+            telegram::is_stale_connection_error(exchanged.ec)) {
           continue;
         }
         answer.error = describe("request", exchanged.ec);
@@ -127,7 +125,7 @@ struct HookHttpClient::Impl {
       answer.status = static_cast<int>(response.result_int());
       answer.content_type = media_type(response[http::field::content_type]);
       answer.body = std::move(response.body());
-      if (response.keep_alive()) give_back(*target, std::move(connection));
+      if (response.keep_alive()) idle.give_back(std::move(connection), target->key());
       co_return answer;
     }
   }

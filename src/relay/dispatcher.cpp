@@ -11,6 +11,8 @@
 #include <boost/json.hpp>
 #include <chrono>
 
+#include "core/backoff.h"
+#include "core/clock.h"
 #include "core/event_json.h"
 #include "core/presentation.h"
 #include "relay/accounts.h"
@@ -24,7 +26,6 @@ using telegram::ErrorKind;
 
 namespace {
 
-constexpr int kMaxBackoffShift = 20;
 constexpr UnixMillis kMinute = 60'000;
 
 // What a job's own call puts into its destination chat, for flood control.
@@ -77,12 +78,6 @@ core::Person person_from_api_user(const json::value& result) {
 }
 
 }  // namespace
-
-UnixMillis unix_millis_now() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // One row per job kind: how its call is built (the builder also says what the answer records),
 // what it costs in flood control, whether sending it twice is harmless (then it needs no
@@ -156,6 +151,7 @@ void Dispatcher::add_connection(const ConnectionContext& context, telegram::BotA
   c.frontend = frontend;
   c.flood = std::make_unique<telegram::FloodControl>(limits);
   c.flood_limited = limits.enabled;
+  foreign_.clear();  // a connection added while running: its waiting jobs are no longer foreign
 }
 
 void Dispatcher::set_parameters(core::ConnectionId connection, core::Parameters params) {
@@ -182,7 +178,7 @@ void Dispatcher::stop() {
 asio::awaitable<void> Dispatcher::run() {
   while (!stopped_) {
     dirty_ = false;
-    UnixMillis now = unix_millis_now();
+    UnixMillis now = core::unix_millis_now();
     turn(now);
     publish_gauges(now);
     if (dirty_ || stopped_) continue;
@@ -193,7 +189,7 @@ asio::awaitable<void> Dispatcher::run() {
   // Stopping: no new jobs start; calls in flight finish and their outcomes are recorded.
   int failed_attempts = 0;
   while (executing_ > 0 || !pending_commits_.empty()) {
-    UnixMillis now = unix_millis_now();
+    UnixMillis now = core::unix_millis_now();
     if (!pending_commits_.empty() && store_retry_at_ <= now) {
       std::vector<Prepared> none;
       if (!commit_turn(none, now) && ++failed_attempts >= options_.stop_commit_attempts && executing_ == 0) {
@@ -220,8 +216,9 @@ UnixMillis Dispatcher::next_wake(UnixMillis now) const {
 }
 
 UnixMillis Dispatcher::backoff(int failures) const {
-  return std::min(options_.backoff_max,
-                  options_.backoff_min << std::clamp(failures - 1, 0, kMaxBackoffShift));
+  const core::Backoff policy{std::chrono::milliseconds(options_.backoff_min),
+                             std::chrono::milliseconds(options_.backoff_max)};
+  return policy.delay(failures - 1).count();
 }
 
 void Dispatcher::turn(UnixMillis now) {
@@ -445,7 +442,7 @@ asio::awaitable<void> Dispatcher::execute(Prepared p) {
   } catch (const std::exception& error) {
     log_error("outbox job " + std::to_string(p.job.id) + " (" + p.job.kind + ") failed unexpectedly",
               error.what());
-    finish_retry(p, unix_millis_now() + options_.backoff_max, error.what());
+    finish_retry(p, core::unix_millis_now() + options_.backoff_max, error.what());
   }
   // The job leaves in_flight_ when its outcome is committed (commit_turn).
   if (--chat_in_flight_[p.chat] <= 0) chat_in_flight_.erase(p.chat);
@@ -476,7 +473,7 @@ asio::awaitable<void> Dispatcher::perform(Prepared& p) {
         thread = id->get_int64();
     }
     if (thread == 0) {
-      finish_retry(p, unix_millis_now() + options_.backoff_max,
+      finish_retry(p, core::unix_millis_now() + options_.backoff_max,
                    "createForumTopic answered without message_thread_id");
       co_return;
     }
@@ -747,7 +744,7 @@ std::optional<Dispatcher::Call> Dispatcher::resolve_call(Prepared& p) {
     core::Event answer;
     answer.kind = core::EventKind::kUserResolved;
     answer.update_id = resolve_update_id(job_id);
-    answer.date = unix_millis_now();
+    answer.date = core::unix_millis_now();
     answer.chat_id = group;
     answer.text = query;
     if (!result.is_null()) answer.from = person_from_api_user(result);
@@ -789,11 +786,10 @@ void Dispatcher::mark_repeated(const Prepared& p, Call& call) const {
 // ---- failures ---------------------------------------------------------------------------
 
 asio::awaitable<void> Dispatcher::on_failure(Prepared& p, const ApiResult& r) {
-  UnixMillis now = unix_millis_now();
+  UnixMillis now = core::unix_millis_now();
   Connection& c = *p.connection;
   const bool to_group = p.to_group();
-  const UnixMillis retry_backoff =
-      std::min(options_.backoff_max, options_.backoff_min << std::min(p.job.attempts, kMaxBackoffShift));
+  const UnixMillis retry_backoff = backoff(p.job.attempts + 1);
 
   if (r.kind == ErrorKind::kFlood) {
     UnixMillis until = now + std::max(1, r.retry_after) * 1000LL;
@@ -878,7 +874,7 @@ void Dispatcher::finish_done(const Prepared& p, std::function<void()> record) {
     store_.outbox_done(job_id);
   });
   count(p.job.kind, "done");
-  UnixMillis waited = unix_millis_now() - p.job.created_at;
+  UnixMillis waited = core::unix_millis_now() - p.job.created_at;
   if (!wait_sum_) {
     wait_sum_ = &core::Metrics::global().counter("topicdesk_outbox_wait_seconds_sum",
                                                  "Seconds from job creation to completion, summed");
@@ -892,7 +888,7 @@ void Dispatcher::finish_next_step(const Prepared& p, JobPayload next, std::funct
                  if (record) record();
                  store_.outbox_continue(job_id, payload);
                });
-  retry_times_.insert(unix_millis_now());
+  retry_times_.insert(core::unix_millis_now());
 }
 
 void Dispatcher::finish_retry(const Prepared& p, UnixMillis not_before, const std::string& error,
@@ -928,7 +924,7 @@ std::function<void()> Dispatcher::report_body(const Prepared& p, core::EventKind
   core::Event e;
   e.kind = kind;
   e.update_id = delivery_update_id(p.job.id, kind == core::EventKind::kDeliveryRepeated);
-  e.date = unix_millis_now();
+  e.date = core::unix_millis_now();
   e.chat_id = p.connection->context.group_id;
   e.text = std::move(text);
   e.delivery = core::DeliveryReport{.job_id = p.job.id,
@@ -954,7 +950,7 @@ void Dispatcher::commit_later(std::int64_t job_id, std::function<void()> body) {
 // A few lines a minute; the rest are counted, and the count is logged once the minute is over
 // (or when the store works again).
 void Dispatcher::log_error(const std::string& what, std::string_view error) {
-  UnixMillis now = unix_millis_now();
+  UnixMillis now = core::unix_millis_now();
   if (now - error_log_.minute_started >= kMinute) {
     if (error_log_.suppressed > 0) {
       spdlog::error("dispatcher: {} similar errors were not logged in the last minute",

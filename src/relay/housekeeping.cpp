@@ -8,6 +8,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <functional>
 
+#include "core/clock.h"
 #include "relay/dispatcher.h"
 
 namespace topicdesk::relay {
@@ -83,7 +84,7 @@ asio::awaitable<void> Housekeeping::run() {
     timer_.expires_after(options_.every);
     co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
     if (stopped_) break;
-    co_await turn(unix_millis_now());
+    co_await turn(core::unix_millis_now());
   }
 }
 

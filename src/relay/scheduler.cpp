@@ -5,7 +5,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
-#include "relay/dispatcher.h"
+#include "core/clock.h"
 
 namespace topicdesk::relay {
 namespace asio = boost::asio;
@@ -40,7 +40,7 @@ int Scheduler::tick(core::UnixMillis now) {
 asio::awaitable<void> Scheduler::run() {
   while (!stopped_) {
     try {
-      tick(unix_millis_now());
+      tick(core::unix_millis_now());
     } catch (const std::exception& error) {
       spdlog::error("scheduler tick failed: {}", error.what());
     }

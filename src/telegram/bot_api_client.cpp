@@ -17,6 +17,7 @@
 
 #include "core/metrics.h"
 #include "telegram/client_connection.h"
+#include "telegram/connection_pool.h"
 #include "telegram/redact.h"
 
 namespace topicdesk::telegram {
@@ -132,6 +133,8 @@ core::Result<ApiEndpoint> parse_api_base_url(std::string_view base_url) {
 }
 
 struct BotApiClient::Impl {
+  explicit Impl(BotApiClientOptions o) : options(std::move(o)) {}
+
   asio::any_io_executor executor;
   ApiEndpoint endpoint;
   std::string host_header;
@@ -139,8 +142,7 @@ struct BotApiClient::Impl {
   BotApiClientOptions options;
   ssl::context tls_context{ssl::context::tls_client};
 
-  mutable std::mutex idle_mutex;  // calls may run on several threads
-  std::vector<std::unique_ptr<ClientConnection>> idle;
+  ConnectionPool idle{options.max_idle_connections};
 
   core::Metric& calls_ok = core::Metrics::global().counter("topicdesk_bot_api_calls_total",
                                                            "Bot API calls by outcome", "outcome=\"ok\"");
@@ -148,19 +150,6 @@ struct BotApiClient::Impl {
       "topicdesk_bot_api_calls_total", "Bot API calls by outcome", "outcome=\"telegram_error\"");
   core::Metric& calls_network_error = core::Metrics::global().counter(
       "topicdesk_bot_api_calls_total", "Bot API calls by outcome", "outcome=\"network_error\"");
-
-  std::unique_ptr<ClientConnection> take_idle() {
-    std::lock_guard lock(idle_mutex);
-    if (idle.empty()) return nullptr;
-    auto connection = std::move(idle.back());
-    idle.pop_back();
-    return connection;
-  }
-
-  void give_back(std::unique_ptr<ClientConnection> connection) {
-    std::lock_guard lock(idle_mutex);
-    if (idle.size() < options.max_idle_connections) idle.push_back(std::move(connection));
-  }
 
   Clock::duration timeout_for(std::string_view method, const json::object& params) const {
     if (lowercase(method) == "getupdates") {
@@ -195,7 +184,7 @@ struct BotApiClient::Impl {
     Clock::time_point deadline = Clock::now() + timeout_for(method, params);
     Request request = make_request(method, params);
     for (int attempt = 0;; ++attempt) {
-      std::unique_ptr<ClientConnection> connection = take_idle();
+      std::unique_ptr<ClientConnection> connection = idle.take();
       bool reused = connection != nullptr;
       if (!reused) {
         ClientTarget target{endpoint.host, endpoint.port, endpoint.tls};
@@ -217,7 +206,7 @@ struct BotApiClient::Impl {
       }
       bool keep_alive = exchanged.response.keep_alive();
       ApiResult result = parse_answer(exchanged.response);
-      if (keep_alive) give_back(std::move(connection));
+      if (keep_alive) idle.give_back(std::move(connection));
       if (result.ok) {
         calls_ok.add(1);
       } else if (result.error_code == 0) {
@@ -232,7 +221,7 @@ struct BotApiClient::Impl {
 
 BotApiClient::BotApiClient(asio::any_io_executor executor, std::string_view base_url, std::string token,
                            BotApiClientOptions options)
-    : impl_(std::make_shared<Impl>()) {
+    : impl_(std::make_shared<Impl>(std::move(options))) {
   auto endpoint = parse_api_base_url(base_url);
   if (!endpoint) throw std::invalid_argument(endpoint.error().message);
   impl_->executor = std::move(executor);
@@ -242,7 +231,6 @@ BotApiClient::BotApiClient(asio::any_io_executor executor, std::string_view base
                                                                          : impl_->endpoint.host;
   impl_->host_header = default_port ? host : host + ":" + impl_->endpoint.port;
   impl_->token = std::move(token);
-  impl_->options = std::move(options);
   if (impl_->endpoint.tls) {
     auto& context = impl_->tls_context;
     context.set_verify_mode(ssl::verify_peer);
@@ -271,9 +259,6 @@ asio::awaitable<ApiResult> BotApiClient::call(std::string method, json::object p
   }
 }
 
-std::size_t BotApiClient::idle_connections() const {
-  std::lock_guard lock(impl_->idle_mutex);
-  return impl_->idle.size();
-}
+std::size_t BotApiClient::idle_connections() const { return impl_->idle.idle(); }
 
 }  // namespace topicdesk::telegram

@@ -1,7 +1,7 @@
 // One outbound HTTP/1.1 connection, plain or TLS, and the two steps every outbound client takes
 // with it: connect (resolve, TCP_NODELAY, SNI and certificate check against the host) and one
 // request/answer round trip. Shared by the Bot API client, the proxy's forwarder and the
-// webhook sender; each keeps its own pool of idle connections.
+// webhook sender, which keep idle connections in a ConnectionPool (telegram/connection_pool.h).
 #pragma once
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>

@@ -13,6 +13,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 
+#include "core/backoff.h"
 #include "core/metrics.h"
 #include "telegram/redact.h"
 
@@ -72,12 +73,13 @@ asio::awaitable<void> LongPoller::run() {
   // Cancellation shows up as error codes and in stopping(), not as exceptions.
   co_await asio::this_coro::throw_if_cancelled(false);
   spdlog::info("poller {}: polling getUpdates from offset {}", options_.connection_name, offset_);
-  std::chrono::milliseconds backoff = options_.initial_backoff;
+  const core::Backoff backoff{options_.initial_backoff, options_.max_backoff};
+  int failures = 0;  // in a row
   while (!co_await stopping()) {
     ApiResult answer = co_await api_.call("getUpdates", get_updates_params());
     if (co_await stopping()) break;
     if (answer.ok && commit_answer(answer.result)) {
-      backoff = options_.initial_backoff;
+      failures = 0;
       continue;
     }
     if (!answer.ok && answer.error_code == kUnauthorized) {
@@ -89,12 +91,11 @@ asio::awaitable<void> LongPoller::run() {
     }
     if (!answer.ok)
       log_failure(fmt::format("getUpdates failed: {} {}", answer.error_code, answer.description));
-    std::chrono::milliseconds delay = backoff;
+    std::chrono::milliseconds delay = backoff.delay(failures++);
     if (answer.error_code == kTooManyRequests) {
       delay = std::max<std::chrono::milliseconds>(delay, std::chrono::seconds(answer.retry_after));
     }
     co_await wait(delay);
-    backoff = std::min(backoff * 2, options_.max_backoff);
   }
   spdlog::info("poller {}: stopped at offset {}", options_.connection_name, offset_);
 }

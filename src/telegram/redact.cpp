@@ -6,6 +6,8 @@
 #include <mutex>
 #include <vector>
 
+#include "core/secret.h"
+
 namespace topicdesk::telegram {
 namespace {
 
@@ -13,7 +15,7 @@ namespace {
 // ordinary "12:34"-like text.
 constexpr std::size_t kMinSecretLength = 30;
 constexpr std::size_t kMinRegisteredLength = 8;
-constexpr std::string_view kApiKeyPrefix = "tdk_";  // integrations::kApiKeyPrefix
+using core::kApiKeyPrefix;
 constexpr std::size_t kMinApiKeyBody = 20;
 // Words of a parameter name (split at _ - .) that make its value a secret.
 constexpr std::array<std::string_view, 14> kSecretNameWords = {
@@ -22,11 +24,7 @@ constexpr std::array<std::string_view, 14> kSecretNameWords = {
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-bool is_secret_char(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || is_digit(c) || c == '_' || c == '-';
-}
-
-bool is_name_char(char c) { return is_secret_char(c) || c == '.'; }
+bool is_name_char(char c) { return core::is_secret_char(c) || c == '.'; }
 
 // Where a `name=value` value or a URL's authority ends.
 bool ends_value(char c) {
@@ -97,7 +95,7 @@ std::string redact_api_keys(std::string_view text) {
   for (std::size_t at = text.find(kApiKeyPrefix); at != std::string_view::npos;
        at = text.find(kApiKeyPrefix, at + 1)) {
     std::size_t end = at + kApiKeyPrefix.size();
-    while (end < text.size() && is_secret_char(text[end])) ++end;
+    while (end < text.size() && core::is_secret_char(text[end])) ++end;
     if (end - at - kApiKeyPrefix.size() < kMinApiKeyBody) continue;
     out.append(text.substr(copied, at - copied));
     out.append(kRedacted);
@@ -142,7 +140,7 @@ std::string redact_tokens(std::string_view text) {
     while (digits_begin > copied && is_digit(text[digits_begin - 1])) --digits_begin;
     if (digits_begin == colon) continue;  // no bot id before the colon
     std::size_t secret_end = colon + 1;
-    while (secret_end < text.size() && is_secret_char(text[secret_end])) ++secret_end;
+    while (secret_end < text.size() && core::is_secret_char(text[secret_end])) ++secret_end;
     if (secret_end - colon - 1 < kMinSecretLength) continue;
     out.append(text.substr(copied, digits_begin - copied));
     out.append(kRedacted);

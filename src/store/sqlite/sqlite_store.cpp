@@ -6,6 +6,7 @@
 #include <chrono>
 #include <unordered_set>
 
+#include "core/clock.h"
 #include "store/migrations/migrations.h"
 #include "store/sqlite/database_files.h"
 
@@ -15,11 +16,6 @@ namespace sql = sqlite_sql;
 namespace {
 
 using Lock = std::lock_guard<std::recursive_mutex>;
-
-UnixMillis now_millis() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 const char* to_string(LinkDirection direction) {
   switch (direction) {
@@ -169,7 +165,7 @@ void SqliteStore::migrate() {
       if (db_.query(sql::kMigrationApplied).bind(migration.version).step()) return;
       db_.exec_script(migrations::render_migration(migration.sql, migrations::kSqliteIdColumn),
                       migration.name);
-      db_.run(sql::kRecordMigration, migration.version, migration.name, now_millis());
+      db_.run(sql::kRecordMigration, migration.version, migration.name, core::unix_millis_now());
     });
   }
 }
@@ -389,7 +385,7 @@ std::optional<MessageLink> SqliteStore::link_by_group_message(ChatId group_id, M
 bool SqliteStore::inbox_add(ConnectionId id, std::int64_t update_id, const std::string& payload) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kInboxAdd);
-  q.bind_all(id, update_id, payload, now_millis());
+  q.bind_all(id, update_id, payload, core::unix_millis_now());
   q.run();
   return q.changes() == 1;
 }
@@ -405,7 +401,7 @@ std::vector<InboxEntry> SqliteStore::inbox_pending(ConnectionId id, int limit) {
 
 void SqliteStore::inbox_done(std::int64_t entry_id) {
   Lock lock(mutex_);
-  db_.run(sql::kInboxDone, entry_id, now_millis());
+  db_.run(sql::kInboxDone, entry_id, core::unix_millis_now());
 }
 
 // Outbox ------------------------------------------------------------------------------------
@@ -416,7 +412,7 @@ std::int64_t SqliteStore::outbox_add(const OutboxJob& job) {
   transaction([&] {
     auto q = db_.query(sql::kOutboxAdd);
     q.bind_all(job.connection_id, job.queue_key, job.priority, job.kind, job.payload, job.attempts,
-               job.not_before, job.last_error, job.created_at != 0 ? job.created_at : now_millis());
+               job.not_before, job.last_error, job.created_at != 0 ? job.created_at : core::unix_millis_now());
     if (!q.step()) throw StoreError("sqlite outbox_add: no id returned");
     id = q.int64(0);
     q.run();
@@ -471,7 +467,7 @@ void SqliteStore::outbox_done(std::int64_t job_id) {
   Lock lock(mutex_);
   transaction([&] {
     auto q = db_.query(sql::kOutboxDone);
-    q.bind_all(job_id, now_millis());
+    q.bind_all(job_id, core::unix_millis_now());
     finish_job(q);
   });
 }
@@ -501,7 +497,7 @@ void SqliteStore::outbox_fail(std::int64_t job_id, const std::string& error) {
   Lock lock(mutex_);
   transaction([&] {
     auto q = db_.query(sql::kOutboxFail);
-    q.bind_all(job_id, now_millis(), error);
+    q.bind_all(job_id, core::unix_millis_now(), error);
     finish_job(q);
   });
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "core/clock.h"
 #include "store/sqlite/sql_integrations.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -12,11 +13,6 @@ namespace sql = sqlite_sql;
 namespace {
 
 using Lock = std::lock_guard<std::recursive_mutex>;
-
-UnixMillis now_millis() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 StoredEvent read_event(const Query& q) {
   return StoredEvent{q.int64(0), q.int64(1), q.int64(2), q.text(3), q.text(4), q.int64(5)};
@@ -56,7 +52,7 @@ void SqliteStore::set_user_link(ConnectionId id, UserId user_id, const std::stri
   if (account.empty()) {
     db_.run(sql::kUserLinkDelete, id, user_id);
   } else {
-    db_.run(sql::kUserLinkSet, id, user_id, account, now_millis());
+    db_.run(sql::kUserLinkSet, id, user_id, account, core::unix_millis_now());
   }
 }
 
@@ -75,7 +71,7 @@ void SqliteStore::set_user_field(ConnectionId id, UserId user_id, const std::str
   if (value.empty()) {
     db_.run(sql::kUserFieldDelete, id, user_id, key);
   } else {
-    db_.run(sql::kUserFieldSet, id, user_id, key, value, now_millis());
+    db_.run(sql::kUserFieldSet, id, user_id, key, value, core::unix_millis_now());
   }
 }
 

@@ -1,9 +1,9 @@
 // SqliteStore: facts about the installation (DeskMetaStore).
-#include <fmt/format.h>
 #include <openssl/rand.h>
 
 #include <vector>
 
+#include "core/secret.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace topicdesk::store {
@@ -21,10 +21,7 @@ std::string random_hex(std::size_t bytes) {
     throw StoreError("install_secret: the system's random generator failed (OpenSSL RAND_bytes)",
                      StoreError::Kind::kOther);
   }
-  std::string out;
-  out.reserve(bytes * 2);
-  for (unsigned char b : raw) out += fmt::format("{:02x}", b);
-  return out;
+  return core::to_hex(raw.data(), raw.size());
 }
 
 }  // namespace

@@ -46,7 +46,7 @@ class InterceptDispatchTest : public ::testing::Test {
   }
 
   void handle_and_settle(const core::Event& e) {
-    engine_.handle(e, unix_millis_now());
+    engine_.handle(e, core::unix_millis_now());
     dispatcher_->notify();
     ASSERT_TRUE(run_io_until(io_, [&] { return dispatch_idle(*store_, *dispatcher_); })) << "outbox not drained in time";
   }

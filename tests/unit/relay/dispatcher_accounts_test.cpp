@@ -47,7 +47,7 @@ class DispatcherAccountsTest : public ::testing::Test {
     dispatcher_->add_connection(context_, desk_bot_, {.enabled = false}, &account_);
     dispatcher_->set_inbox_listener([this](core::ConnectionId id) {
       // What the runtime does: drain the connection's inbox into its engine.
-      for (const auto& entry : store_->inbox_pending(id, 100)) engine_->handle_inbox(entry, unix_millis_now());
+      for (const auto& entry : store_->inbox_pending(id, 100)) engine_->handle_inbox(entry, core::unix_millis_now());
       dispatcher_->notify();
     });
     boost::asio::co_spawn(io_, dispatcher_->run(), boost::asio::detached);
@@ -61,7 +61,7 @@ class DispatcherAccountsTest : public ::testing::Test {
   bool idle() { return dispatch_idle(*store_, *dispatcher_); }
 
   void handle(const core::Event& e) {
-    engine_->handle(e, unix_millis_now());
+    engine_->handle(e, core::unix_millis_now());
     dispatcher_->notify();
   }
 

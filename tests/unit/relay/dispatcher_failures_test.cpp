@@ -74,7 +74,7 @@ struct Desk {
     dispatcher->add_connection(context, api, limits);
     dispatcher->set_inbox_listener([this](core::ConnectionId id) {
       for (const auto& entry : sqlite->inbox_pending(id, 100)) {
-        until_committed([&] { engine->handle_inbox(entry, unix_millis_now()); });
+        until_committed([&] { engine->handle_inbox(entry, core::unix_millis_now()); });
       }
       dispatcher->notify();
     });
@@ -104,7 +104,7 @@ struct Desk {
   }
 
   void handle(const core::Event& e) {
-    engine.handle(e, unix_millis_now());
+    engine.handle(e, core::unix_millis_now());
     if (dispatcher) dispatcher->notify();
   }
 
@@ -243,12 +243,12 @@ TEST(DispatcherFailures, NoCallStartsWhileOutcomesCannotBeCommitted) {
 // would have left it.
 std::int64_t mark_started(store::Store& store, std::string_view kind, bool already_repeated = false) {
   std::int64_t id = 0;
-  for (const auto& job : store.outbox_ready(unix_millis_now() * 2, 100, {})) {
+  for (const auto& job : store.outbox_ready(core::unix_millis_now() * 2, 100, {})) {
     if (job.kind == kind) id = job.id;
   }
   EXPECT_NE(id, 0) << "no ready " << kind << " job";
-  if (already_repeated) store.outbox_start(id, unix_millis_now(), true);
-  store.outbox_start(id, unix_millis_now(), false);
+  if (already_repeated) store.outbox_start(id, core::unix_millis_now(), true);
+  store.outbox_start(id, core::unix_millis_now(), false);
   return id;
 }
 
@@ -260,7 +260,7 @@ TEST(DispatcherRestart, ACopyIntoTheTopicIsSentAgainWithAMarker) {
   desk.dispatcher->stop();
   desk.io.run_for(milliseconds(50));
 
-  desk.engine->handle(user_message(kAnn, 2, "lost in the crash?"), unix_millis_now());
+  desk.engine->handle(user_message(kAnn, 2, "lost in the crash?"), core::unix_millis_now());
   mark_started(*desk.sqlite, job::kCopyToTopic);
   desk.start();  // the new process
   ASSERT_TRUE(desk.run_until_settled());
@@ -280,7 +280,7 @@ TEST(DispatcherRestart, AMessageToTheUserIsSentAgainOnceAndTheTopicIsTold) {
   desk.io.run_for(milliseconds(50));
   const std::size_t calls_before = desk.api.calls.size();
 
-  desk.engine->handle(operator_message(desk.ann().thread_id, 7000, "our answer"), unix_millis_now());
+  desk.engine->handle(operator_message(desk.ann().thread_id, 7000, "our answer"), core::unix_millis_now());
   mark_started(*desk.sqlite, job::kCopyToUser);
   desk.start();
   ASSERT_TRUE(desk.run_until_settled());
@@ -304,7 +304,7 @@ TEST(DispatcherRestart, AMessageToTheUserInterruptedTwiceIsNotSentAgain) {
   desk.dispatcher->stop();
   desk.io.run_for(milliseconds(50));
 
-  desk.engine->handle(operator_message(desk.ann().thread_id, 7000, "our answer"), unix_millis_now());
+  desk.engine->handle(operator_message(desk.ann().thread_id, 7000, "our answer"), core::unix_millis_now());
   mark_started(*desk.sqlite, job::kCopyToUser, /*already_repeated=*/true);
   desk.start();
   ASSERT_TRUE(desk.run_until_settled());
@@ -317,7 +317,7 @@ TEST(DispatcherRestart, AMessageToTheUserInterruptedTwiceIsNotSentAgain) {
 
 TEST(DispatcherRestart, ATopicInterruptedBeforeItsThreadIdWasRecordedIsCreatedAgainRecognisably) {
   Desk desk;
-  desk.engine->handle(user_message(kAnn, 1, "hello"), unix_millis_now());
+  desk.engine->handle(user_message(kAnn, 1, "hello"), core::unix_millis_now());
   mark_started(*desk.sqlite, job::kCreateTopic);
   desk.start();
   ASSERT_TRUE(desk.run_until_settled());
@@ -338,12 +338,12 @@ TEST(DispatcherRestart, ARealCrashInTheMiddleOfACallIsResolvedByTheNextProcess) 
   auto store = make_store();
   auto context = make_context(*store);
   Engine engine(*store, context);
-  engine.handle(user_message(kAnn, 1, "hello"), unix_millis_now());
+  engine.handle(user_message(kAnn, 1, "hello"), core::unix_millis_now());
   auto dialog = *store->dialog_by_user(context.id, kAnn);
   dialog.thread_id = 1000;  // the topic exists
   store->update_dialog(dialog);
   take_jobs(*store);
-  engine.handle(operator_message(1000, 7000, "our answer"), unix_millis_now());
+  engine.handle(operator_message(1000, 7000, "our answer"), core::unix_millis_now());
 
   {
     boost::asio::io_context crashed_io;
@@ -356,7 +356,7 @@ TEST(DispatcherRestart, ARealCrashInTheMiddleOfACallIsResolvedByTheNextProcess) 
     // SIGKILL: nothing more runs in that process (its objects are only freed here).
     crashed.reset();
   }
-  auto job = store->outbox_ready(unix_millis_now(), 10, {});
+  auto job = store->outbox_ready(core::unix_millis_now(), 10, {});
   ASSERT_FALSE(job.empty());
   EXPECT_NE(job[0].started_at, 0) << "the mark was committed before the call";
 

@@ -54,7 +54,7 @@ class DispatcherTest : public ::testing::Test {
   bool idle() { return dispatch_idle(*store_, *dispatcher_); }
 
   void handle(const core::Event& e) {
-    engine_.handle(e, unix_millis_now());
+    engine_.handle(e, core::unix_millis_now());
     if (dispatcher_) dispatcher_->notify();
   }
 
@@ -159,7 +159,7 @@ TEST_F(DispatcherTest, OperatorRepliesGoBeforeBulkWork) {
   dialog.thread_id = 1000;
   store_->update_dialog(dialog);
   take_jobs(*store_);
-  auto now = unix_millis_now();
+  auto now = core::unix_millis_now();
   store_->outbox_add(make_job(context_.id, job::kSendText, {.dialog = 0, .text = "bulk"}, kPriorityBulk, now));
   store_->outbox_add(make_job(context_.id, job::kCopyToUser, {.dialog = dialog.id, .to = Side::kUser, .message_id = 9},
                               kPriorityOperatorReply, now));
@@ -319,8 +319,8 @@ TEST_F(DispatcherTest, OperatorEditsReactionsAndAlbumsUseTheirLinks) {
     part.media_group_id = "alb";
     handle(part);
   }
-  for (const auto& timer : store_->timers_due(unix_millis_now() + kAlbumGatherMillis, 10)) {
-    engine_.on_timer(timer, unix_millis_now() + kAlbumGatherMillis);
+  for (const auto& timer : store_->timers_due(core::unix_millis_now() + kAlbumGatherMillis, 10)) {
+    engine_.on_timer(timer, core::unix_millis_now() + kAlbumGatherMillis);
   }
   dispatcher_->notify();
   ASSERT_TRUE(run_until([&] { return idle(); }));

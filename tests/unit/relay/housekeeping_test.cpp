@@ -102,7 +102,7 @@ TEST_F(HousekeepingTest, EachTurnPurgesWhatHasGrownOldSince) {
   add_events(250, 1);
   // Inbox rows carry the wall clock's time: a turn "three days later" finds them old.
   std::optional<HousekeepingTurn> later;
-  const auto three_days_later = unix_millis_now() + 3 * kDay;
+  const auto three_days_later = core::unix_millis_now() + 3 * kDay;
   asio::co_spawn(io_, housekeeping.turn(three_days_later),
                  [&](std::exception_ptr, HousekeepingTurn t) { later = t; });
   run_io_until(io_, [&] { return later.has_value(); });

@@ -211,7 +211,7 @@ class InterceptEditDispatchTest : public ::testing::Test {
   }
 
   void handle_and_settle(const core::Event& e) {
-    engine_->handle(e, unix_millis_now());
+    engine_->handle(e, core::unix_millis_now());
     dispatcher_->notify();
     ASSERT_TRUE(run_io_until(io_, [&] { return dispatch_idle(*store_, *dispatcher_); })) << "outbox not drained in time";
   }
@@ -249,7 +249,7 @@ TEST_F(InterceptEditDispatchTest, AnEditOfAMessageNeverCopiedIsSkipped) {
 TEST_F(InterceptEditDispatchTest, ASendFollowedAtOnceByAnEditArrivesInOrder) {
   handle_and_settle(user_message(kAnn, 1, "hello"));
   // Both committed before the dispatcher runs: the edit waits for the copy in the same queue.
-  engine_->handle(program_message(2, "Loading…"), unix_millis_now());
+  engine_->handle(program_message(2, "Loading…"), core::unix_millis_now());
   handle_and_settle(program_edit(2, "Prices: tea 3 EUR"));
   ASSERT_GE(bot_.calls.size(), 2u);
   EXPECT_EQ(bot_.calls[bot_.calls.size() - 2].method, "sendMessage");

@@ -1,0 +1,35 @@
+// The one pool of idle outbound connections, beside the connection type it holds: a kept-alive
+// ClientConnection goes back after a clean answer and is taken again by the next request to the
+// same target. Used by the Bot API client, the proxy's forwarder and the webhook sender.
+// Thread-safe: calls may run on several threads.
+#pragma once
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "telegram/client_connection.h"
+
+namespace topicdesk::telegram {
+
+class ConnectionPool {
+ public:
+  // At most `max_idle_per_target` idle connections are kept for each target; more are closed.
+  explicit ConnectionPool(std::size_t max_idle_per_target) : max_idle_per_target_(max_idle_per_target) {}
+
+  // `target` names where a connection goes (scheme, host and port); a client with one target
+  // may leave it empty. take() gives null when none is idle.
+  std::unique_ptr<ClientConnection> take(std::string_view target = {});
+  void give_back(std::unique_ptr<ClientConnection> connection, std::string_view target = {});
+  std::size_t idle() const;  // over all targets
+
+ private:
+  std::size_t max_idle_per_target_;
+  mutable std::mutex mutex_;
+  std::map<std::string, std::vector<std::unique_ptr<ClientConnection>>, std::less<>> idle_;
+};
+
+}  // namespace topicdesk::telegram
