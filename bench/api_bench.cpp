@@ -166,8 +166,9 @@ int main(int argc, char** argv) {
   desk.pid = spawn({topicdesk, "run", "--config", config}, desk_cpu, (dir / "topicdesk.log").string(), {});
   wait_for("topicdesk /healthz", [&] {
     try {
-      call(desk.port, http::verb::get, "/healthz");
-      return true;
+      // The server answers while the connections connect; the API is there once they did.
+      auto health = call(desk.port, http::verb::get, "/healthz");
+      return !health.is_object() || health.as_object().at("status") != "starting";
     } catch (const std::exception&) {
       return false;
     }

@@ -124,6 +124,10 @@ int main(int argc, char** argv) {
     std::string desk_log = (dir / "topicdesk.log").string();
     children.push_back(bench::spawn({topicdesk, "run", "--config", config}, -1, desk_log));
     unsigned short desk_port = bench::port_from_log(desk_log, std::regex(R"(listening on 127\.0\.0\.1:(\d+))"));
+    // The server answers while the connection connects (503 for proxied calls): wait for it.
+    bench::wait_for("the connection", [&] {
+      return bench::read_file(desk_log).find("topicdesk is running") != std::string::npos;
+    });
 
     Client direct(io, sim_port), proxied(io, desk_port);
     std::string send = json::serialize(json::object{{"chat_id", user}, {"text", "benchmark"}});

@@ -51,6 +51,11 @@ const char* version() { return "0.1.0"; }
 int run_command(const std::string& config_path) {
   auto loaded = load_or_explain(config_path);
   if (!loaded) return 2;
+  if (loaded->runtime.connections.empty()) {
+    std::cerr << config_path << ": no [[connection]] in " << config_path
+              << "; add one (name, token, group_id) for the desk to run\n";
+    return 2;
+  }
   setup_logging(loaded->log_level);
   register_secrets(loaded->runtime);
   spdlog::info("topicdesk {} starting: {}", version(), loaded->summary);
@@ -75,8 +80,8 @@ int migrate_command(const std::string& config_path) {
   if (!loaded) return 2;
   try {
     auto store = store::open_sqlite(loaded->runtime.sqlite_path, store::OpenAs::kTool);  // applies migrations
-    std::cout << "database " << loaded->runtime.sqlite_path << " is at schema version " << store->schema_version()
-              << "\n";
+    std::cout << "database " << loaded->runtime.sqlite_path << " is at schema version "
+              << store->schema_version() << "\n";
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "migrate: " << e.what() << "\n";

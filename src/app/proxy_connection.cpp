@@ -1,14 +1,42 @@
 #include "app/proxy_connection.h"
 
+#include <boost/json.hpp>
+
 namespace topicdesk::app {
+namespace asio = boost::asio;
+namespace json = boost::json;
 
 std::unique_ptr<ProxySupport> make_proxy_support(boost::asio::any_io_executor executor, store::Store& store,
-                                                 const std::string& api_base,
-                                                 proxy::BotApiProxy::InboxChanged inbox_changed) {
+                                                 const std::string& api_base, relay::Inbox& inbox) {
   auto support = std::make_unique<ProxySupport>();
   support->forwarder = std::make_unique<proxy::Forwarder>(executor, api_base);
-  support->proxy = std::make_unique<proxy::BotApiProxy>(executor, store, *support->forwarder, std::move(inbox_changed));
+  support->proxy = std::make_unique<proxy::BotApiProxy>(
+      executor, store, *support->forwarder,
+      [&inbox](core::ConnectionId id, const core::Event& event) { inbox.add_event(id, event); });
   return support;
+}
+
+void add_proxy_routes(http::Server& server, ProxySupport& support,
+                      std::function<bool(std::string_view token)> connecting) {
+  auto handler = [&support, connecting = std::move(connecting)](
+                     http::Request& request) -> asio::awaitable<http::Response> {
+    std::string_view path = http::request_path(request);
+    path.remove_prefix(path.starts_with("/file/bot") ? 9 : 4);
+    if (connecting(path.substr(0, path.find('/')))) {
+      json::object answer{
+          {"ok", false},
+          {"error_code", 503},
+          {"description", "Service Unavailable: the desk is still connecting to Telegram; retry"},
+          {"parameters", json::object{{"retry_after", 5}}}};
+      co_return http::json_response(503, answer);
+    }
+    co_return co_await support.proxy->handle(request);
+  };
+  auto limit = [&support](const http::RequestHead& head) { return support.proxy->body_limit(head); };
+  for (auto verb : {http::Verb::get, http::Verb::post}) {
+    server.route(verb, "/bot", handler, http::PathMatch::kPrefix, limit);
+    server.route(verb, "/file/bot", handler, http::PathMatch::kPrefix, limit);
+  }
 }
 
 void use_proxy_polling(telegram::LongPollerOptions& options) {

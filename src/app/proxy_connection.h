@@ -1,12 +1,15 @@
-// The Bot API proxy in the running desk (issue 4): what runtime.cpp needs to serve proxy
-// connections (mode = "proxy"). See src/proxy/bot_api_proxy.h.
+// The Bot API proxy in the running desk: what runtime.cpp needs to serve proxy connections
+// (mode = "proxy"). See src/proxy/bot_api_proxy.h.
 #pragma once
 #include <boost/asio/any_io_executor.hpp>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "proxy/bot_api_proxy.h"
 #include "proxy/forwarder.h"
+#include "relay/inbox.h"
 #include "telegram/long_poller.h"
 
 namespace topicdesk::app {
@@ -16,9 +19,16 @@ struct ProxySupport {
   std::unique_ptr<proxy::BotApiProxy> proxy;
 };
 
+// Intercepted events go into the connection's inbox through `inbox`.
 std::unique_ptr<ProxySupport> make_proxy_support(boost::asio::any_io_executor executor, store::Store& store,
-                                                 const std::string& api_base,
-                                                 proxy::BotApiProxy::InboxChanged inbox_changed);
+                                                 const std::string& api_base, relay::Inbox& inbox);
+
+// GET/POST /bot<token>/… and /file/bot<token>/… on the server, served by the proxy. While
+// `connecting(token)` is true (the connection of that token has not reached Telegram yet) the
+// call is answered 503 in Telegram's error shape, which bot libraries retry, instead of the
+// proxy's 401 for a token it does not know yet.
+void add_proxy_routes(http::Server& server, ProxySupport& support,
+                      std::function<bool(std::string_view token)> connecting);
 
 // The desk polls for every update kind and keeps each raw update for the program.
 void use_proxy_polling(telegram::LongPollerOptions& options);

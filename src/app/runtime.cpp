@@ -7,19 +7,21 @@
 #include <chrono>
 #include <filesystem>
 
-#include "app/td_connections.h"  // accounts (issue 4)
-#include "app/proxy_connection.h"  // Bot API proxy, issue 4
-#include "core/clock.h"
-#include "core/event_json.h"
+#include "app/desk_health.h"
+#include "app/proxy_connection.h"
+#include "app/td_connections.h"
 #include "http/server.h"
 #include "http/webhook_ingress.h"
-#include "integrations/webhooks.h"  // issue 5: hooks
-#include "integrations/topics_api.h"  // Topics API (issue 5)
+#include "integrations/topics_api.h"
+#include "integrations/webhooks.h"
 #include "relay/dispatcher.h"
 #include "relay/engine.h"
+#include "relay/housekeeping.h"
+#include "relay/inbox.h"
 #include "relay/scheduler.h"
 #include "store/store.h"
 #include "telegram/bot_api_client.h"
+#include "telegram/log_limiter.h"
 #include "telegram/long_poller.h"
 #include "telegram/redact.h"
 
@@ -30,10 +32,12 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr int kInboxBatch = 256;
-constexpr std::chrono::milliseconds kPurgeEvery = std::chrono::hours(1);
-constexpr std::chrono::milliseconds kKeepFinished = std::chrono::hours(48);
-constexpr std::chrono::milliseconds kKeepProxyUpdates = std::chrono::hours(24);
+// Each connection's recent sends are saved this often while it sends (and at shutdown), so a
+// restart starts its flood windows where this run left them (docs/operations.md). While the
+// store fails, the same tick tries it, so health recovers by itself.
+constexpr auto kHeartbeatEvery = 1s;
+constexpr const char* kFloodJournalKey = "flood_journal";
+constexpr auto kConnectRetryMax = 30s;
 
 }  // namespace
 
@@ -44,37 +48,50 @@ struct ConnectionRuntime {
   std::unique_ptr<relay::Engine> engine;
   std::unique_ptr<telegram::LongPoller> poller;
   telegram::ParseContext parse_context;
-  bool inbox_scheduled = false;
+  std::shared_ptr<telegram::FloodJournal> flood_journal;
 };
 
 struct Runtime::Impl {
-  explicit Impl(RuntimeSettings s) : settings(std::move(s)), signals(io, SIGINT, SIGTERM), housekeeping_timer(io) {}
+  explicit Impl(RuntimeSettings s)
+      : settings(std::move(s)), signals(io, SIGINT, SIGTERM), heartbeat_timer(io) {}
 
   RuntimeSettings settings;
   asio::io_context io;
   asio::signal_set signals;
-  asio::steady_timer housekeeping_timer;
+  asio::steady_timer heartbeat_timer;
   std::unique_ptr<store::Store> store;
+  std::unique_ptr<DeskHealth> health;
+  std::unique_ptr<relay::Inbox> inbox;
   std::vector<std::unique_ptr<ConnectionRuntime>> connections;
   std::unique_ptr<relay::Dispatcher> dispatcher;
   std::unique_ptr<relay::Scheduler> scheduler;
+  std::unique_ptr<relay::Housekeeping> housekeeping;  // retention, hourly
   std::unique_ptr<http::Server> server;
-  std::unique_ptr<ProxySupport> proxy_support;  // Bot API proxy, issue 4
-  std::unique_ptr<TdConnections> td;  // accounts (issue 4): TDLib sessions of mtproto/account connections
-  std::unique_ptr<integrations::WebhookWorker> webhooks;  // issue 5: webhooks out, command hooks
+  std::unique_ptr<ProxySupport> proxy_support;
+  std::unique_ptr<TdConnections> td;  // TDLib sessions of mtproto and account connections
+  std::unique_ptr<integrations::WebhookWorker> webhooks;
+  telegram::LogLimiter log_limiter;
+  std::size_t settled = 0;  // connections that are ready or gave up
   bool stopping = false;
   int exit_code = 0;
 
   asio::awaitable<void> start();
+  void start_server();
+  asio::awaitable<void> bring_up(ConnectionRuntime& c);
   asio::awaitable<bool> connect(ConnectionRuntime& c);
   asio::awaitable<void> setup_transport(ConnectionRuntime& c);
+  void connection_settled();
+  void start_integrations();
   void commit(ConnectionRuntime& c, std::vector<telegram::Incoming> batch);
-  ConnectionRuntime* connection_by_id(core::ConnectionId id);  // accounts (issue 4)
-  void start_td_sessions();                                    // accounts (issue 4)
-  void schedule_inbox(ConnectionRuntime& c);
-  void drain_inbox(ConnectionRuntime& c);
+  ConnectionRuntime* connection_by_id(core::ConnectionId id);
+  bool proxy_connecting(std::string_view token) const;
+  void start_td_sessions();
+  std::shared_ptr<telegram::FloodJournal> load_flood_journal(const ConnectionRuntime& c);
+  asio::awaitable<void> sleep(std::chrono::milliseconds delay);
 
-  asio::awaitable<void> run_housekeeping();
+  asio::awaitable<void> run_heartbeat();
+  void heartbeat();
+  void store_failed(std::string_view where, const std::string& what);
   void shutdown(int code);
   void dispatcher_done();
   void stop_when_idle();
@@ -106,61 +123,72 @@ int Runtime::run() {
   return impl.exit_code;
 }
 
+// The store, then the HTTP server (health and metrics answer from here on), then every
+// connection at once: each reaches Telegram, drains what a previous run left in its inbox and
+// starts its transport on its own, so a slow or rejected one holds back no other.
 asio::awaitable<void> Runtime::Impl::start() {
   auto db_dir = std::filesystem::path(settings.sqlite_path).parent_path();
   if (!db_dir.empty()) std::filesystem::create_directories(db_dir);
   store = store::open_sqlite(settings.sqlite_path);
+
+  std::vector<std::string> names;
+  for (const auto& cs : settings.connections) names.push_back(cs.name);
+  health = std::make_unique<DeskHealth>(names);
   dispatcher = std::make_unique<relay::Dispatcher>(io.get_executor(), *store);
   scheduler = std::make_unique<relay::Scheduler>(io.get_executor(), *store, [this] { dispatcher->notify(); });
-  start_td_sessions();  // accounts (issue 4)
-
-  http::ServerOptions server_options;
-  server_options.address = settings.listen_address;
-  server_options.port = settings.listen_port;
-  server = std::make_unique<http::Server>(io.get_executor(), server_options);
-
+  relay::InboxHooks inbox_hooks;
+  inbox_hooks.handled = [this] { dispatcher->notify(); };
+  inbox_hooks.store_failed = [this](const std::string& what) { health->store_failed(what); };
+  inbox_hooks.store_ok = [this] { health->store_ok(); };
+  inbox = std::make_unique<relay::Inbox>(io.get_executor(), *store, std::move(inbox_hooks));
+  start_td_sessions();
+  // Before the server: a client for https loads the CA certificates (~100 ms each).
   for (const auto& cs : settings.connections) {
     auto c = std::make_unique<ConnectionRuntime>();
     c->settings = cs;
     c->api = std::make_unique<telegram::BotApiClient>(io.get_executor(), settings.api_base, cs.token);
-    if (!co_await connect(*c)) co_return;
     connections.push_back(std::move(c));
   }
+  start_server();
+
+  dispatcher_running = true;
+  asio::co_spawn(io, dispatcher->run(), [this](std::exception_ptr e) {
+    if (e) spdlog::critical("dispatcher stopped unexpectedly");
+    dispatcher_done();
+  });
+  asio::co_spawn(io, scheduler->run(), asio::detached);
+  housekeeping = std::make_unique<relay::Housekeeping>(io.get_executor(), *store);
+  asio::co_spawn(io, housekeeping->run(), asio::detached);
+  asio::co_spawn(io, run_heartbeat(), asio::detached);
+
   for (auto& c : connections) {
-    if (c->settings.transport == Transport::kWebhook) {
-      http::WebhookConnection wc{c->settings.name, c->settings.webhook_secret, c->parse_context,
-                                 [this, conn = c.get()](std::vector<telegram::Incoming> batch) {
-                                   commit(*conn, std::move(batch));
-                                 }};
-      if (auto st = http::add_webhook_route(*server, std::move(wc)); !st) throw std::runtime_error(st.error().message);
-    }
+    asio::co_spawn(io, bring_up(*c), [this, conn = c.get()](std::exception_ptr e) {
+      if (!e) return;
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        spdlog::critical("connection {}: start-up failed: {}", conn->settings.name,
+                         telegram::redact_tokens(ex.what()));
+      }
+      health->set(conn->settings.name, ConnectionState::kStopped, "start-up failed");
+      connection_settled();
+    });
   }
-  // --- Bot API proxy (issue 4): /bot<token>/… and /file/bot<token>/… for proxy connections ---
-  for (auto& c : connections) {
-    if (c->settings.mode != Mode::kProxy) continue;
-    if (!proxy_support) {
-      proxy_support = make_proxy_support(io.get_executor(), *store, settings.api_base, [this](core::ConnectionId id) {
-        for (auto& conn : connections) {
-          if (conn->id == id) schedule_inbox(*conn);
-        }
-      });
-      proxy_support->proxy->add_routes(*server);
-    }
-    proxy_support->proxy->add_connection({c->id, c->settings.name, c->settings.token, c->parse_context.bot_id,
-                                          c->settings.group_id, c->settings.parameters.intercept_external,
-                                          c->settings.parameters.proxy_private_webhooks});
+  co_return;
+}
+
+void Runtime::Impl::start_server() {
+  http::ServerOptions server_options;
+  server_options.address = settings.listen_address;
+  server_options.port = settings.listen_port;
+  server = std::make_unique<http::Server>(io.get_executor(), server_options);
+  server->health_check([this](const http::Request& request) { return health->response(request); });
+  for (const auto& cs : settings.connections) {
+    if (cs.mode != Mode::kProxy || proxy_support) continue;
+    proxy_support = make_proxy_support(io.get_executor(), *store, settings.api_base, *inbox);
+    add_proxy_routes(*server, *proxy_support,
+                     [this](std::string_view token) { return proxy_connecting(token); });
   }
-  if (proxy_support) proxy_support->proxy->start();  // the program's webhook pushers
-  // --- end Bot API proxy (issue 4) ---
-  // --- Topics API (issue 5) ---
-  std::vector<integrations::ApiConnection> api_connections;
-  for (auto& c : connections) {
-    constexpr const char* kFrontends[] = {"bot", "proxy", "mtproto", "account"};  // app::Mode order
-    if (c->engine) api_connections.push_back({c->engine.get(), kFrontends[static_cast<int>(c->settings.mode)]});
-  }
-  integrations::add_topics_api(*server, *store, std::move(api_connections),
-                               {settings.api_rate_per_second, settings.api_burst}, [this] { dispatcher->notify(); });
-  // --- end Topics API (issue 5) ---
   if (auto st = server->start(); !st) throw std::runtime_error(st.error().message);
   server_running = true;
   spdlog::info("listening on {}:{}", settings.listen_address, server->port());
@@ -168,65 +196,113 @@ asio::awaitable<void> Runtime::Impl::start() {
     proxy_support->proxy->set_desk_address(
         proxy::desk_address(settings.listen_address, server->port(), settings.public_url));
   }
-
-  for (auto& c : connections) {
-    drain_inbox(*c);  // replay what a previous run stored but did not handle
-    co_await setup_transport(*c);
-  }
-  dispatcher_running = true;
-  asio::co_spawn(io, dispatcher->run(), [this](std::exception_ptr e) {
-    if (e) spdlog::critical("dispatcher stopped unexpectedly");
-    dispatcher_done();
-  });
-  asio::co_spawn(io, scheduler->run(), asio::detached);
-  // --- Integrations (issue 5): webhooks out and command hooks ---
-  std::vector<integrations::HookConnection> hook_connections;
-  for (auto& c : connections) hook_connections.push_back({c->id, c->settings.name, c->settings.parameters});
-  webhooks = integrations::start_webhooks(io.get_executor(), *store, std::move(hook_connections),
-                                          [this] { dispatcher->notify(); });
-  asio::co_spawn(io, run_housekeeping(), asio::detached);
-  spdlog::info("topicdesk is running with {} connection(s)", connections.size());
 }
 
-// Learns who the bot is (retrying while Telegram cannot be reached) and prepares its engine.
+asio::awaitable<void> Runtime::Impl::bring_up(ConnectionRuntime& c) {
+  if (!co_await connect(c)) {
+    connection_settled();
+    co_return;
+  }
+  if (c.settings.transport == Transport::kWebhook) {
+    http::WebhookConnection wc{
+        c.settings.name, c.settings.webhook_secret, c.parse_context,
+        [this, conn = &c](std::vector<telegram::Incoming> batch) { commit(*conn, std::move(batch)); }};
+    if (auto st = http::add_webhook_route(*server, std::move(wc)); !st)
+      throw std::runtime_error(st.error().message);
+  }
+  if (c.settings.mode == Mode::kProxy) {
+    proxy_support->proxy->add_connection({c.id, c.settings.name, c.settings.token, c.parse_context.bot_id,
+                                          c.settings.group_id, c.settings.parameters.intercept_external,
+                                          c.settings.parameters.proxy_private_webhooks});
+  }
+  inbox->add_connection(c.id, c.settings.name, *c.engine);  // replays what a previous run left
+  co_await setup_transport(c);
+  if (stopping) co_return;
+  if (health->state(c.settings.name) == ConnectionState::kConnecting) {
+    health->set(c.settings.name, ConnectionState::kReady);
+  }
+  spdlog::info("connection {} (instance {}): ready", c.settings.name, c.id);
+  connection_settled();
+}
+
+// Learns who the bot is (retrying while Telegram or the store cannot be reached) and prepares
+// its engine. false: the token was rejected, or the desk stops.
 asio::awaitable<bool> Runtime::Impl::connect(ConnectionRuntime& c) {
-  auto backoff = 1s;
+  std::chrono::milliseconds backoff = 1s;
   telegram::ApiResult me;
   while (!stopping) {
     me = co_await c.api->call("getMe", {});
     if (me.ok) break;
     if (me.error_code == 401 || me.error_code == 404) {
-      spdlog::critical("connection {}: Telegram rejected the bot token ({}); fix the token and restart",
-                       c.settings.name, telegram::redact_tokens(me.description));
-      shutdown(2);
+      spdlog::critical(
+          "connection {}: Telegram rejected the bot token ({}); this connection stays off until the "
+          "token is fixed and the desk restarted; the other connections go on",
+          c.settings.name, telegram::redact_tokens(me.description));
+      health->set(c.settings.name, ConnectionState::kTokenRejected, telegram::redact_tokens(me.description));
       co_return false;
     }
-    spdlog::warn("connection {}: getMe failed ({}), retrying in {}s", c.settings.name,
+    spdlog::warn("connection {}: getMe failed ({}), retrying in {} ms", c.settings.name,
                  telegram::redact_tokens(me.description), backoff.count());
-    asio::steady_timer timer(io, backoff);
-    co_await timer.async_wait(asio::use_awaitable);
-    backoff = std::min(backoff * 2, std::chrono::seconds(30));
+    co_await sleep(backoff);
+    backoff = std::min<std::chrono::milliseconds>(backoff * 2, kConnectRetryMax);
   }
   if (stopping) co_return false;
   const auto bot_id = me.result.at("id").to_number<core::UserId>();
   const auto* username = me.result.as_object().if_contains("username");
-  c.id = store->ensure_connection(c.settings.name, bot_id, c.settings.group_id);
+  for (backoff = 1s; !stopping;
+       backoff = std::min<std::chrono::milliseconds>(backoff * 2, kConnectRetryMax)) {
+    try {
+      c.id = store->ensure_connection(c.settings.name, bot_id, c.settings.group_id);
+      break;
+    } catch (const store::StoreError& e) {
+      store_failed("connection " + c.settings.name, e.what());
+    }
+    co_await sleep(backoff);
+  }
+  if (stopping) co_return false;
   c.parse_context = telegram::ParseContext{bot_id, {c.settings.group_id}};
-  relay::ConnectionContext context{c.id, c.settings.name, bot_id,
-                                   username && username->is_string() ? std::string(username->as_string()) : "",
-                                   c.settings.group_id, c.settings.parameters};
-  context.account = c.settings.mode == Mode::kAccount;  // accounts (issue 4)
-  dispatcher->add_connection(context, *c.api, settings.flood_limits, td->frontend_for(c.settings));
+  relay::ConnectionContext context{
+      c.id,
+      c.settings.name,
+      bot_id,
+      username && username->is_string() ? std::string(username->as_string()) : "",
+      c.settings.group_id,
+      c.settings.parameters};
+  context.account = c.settings.mode == Mode::kAccount;
+  telegram::FloodLimits limits = settings.flood_limits;
+  c.flood_journal = limits.journal = load_flood_journal(c);
+  dispatcher->add_connection(context, *c.api, limits, td->frontend_for(c.settings));
   c.engine = std::make_unique<relay::Engine>(*store, std::move(context));
   scheduler->add_engine(*c.engine);
-  spdlog::info("connection {} (instance {}): bot {} ready, backend group {}", c.settings.name, c.id, bot_id,
+  dispatcher->notify();  // jobs a previous run left for this connection
+  spdlog::info("connection {} (instance {}): bot {} reached, backend group {}", c.settings.name, c.id, bot_id,
                c.settings.group_id);
   co_return true;
 }
 
+// What the previous run sent in its last minute (empty when unknown: the store fails, or it
+// never ran).
+std::shared_ptr<telegram::FloodJournal> Runtime::Impl::load_flood_journal(const ConnectionRuntime& c) {
+  const auto& limits = settings.flood_limits;
+  const int private_window =
+      telegram::FloodJournal::private_window_ms(limits.chat_per_second, limits.chat_burst);
+  std::string saved;
+  try {
+    saved = store->state_get(c.id, kFloodJournalKey).value_or("");
+  } catch (const store::StoreError& e) {
+    store_failed("flood windows", e.what());
+  }
+  auto journal = telegram::FloodJournal::from_json(saved, core::unix_millis_now(), private_window);
+  if (!journal->sends().empty() || !journal->blocks().empty()) {
+    spdlog::info("connection {}: flood windows go on from the previous run ({} chat(s) with recent sends)",
+                 c.settings.name, journal->sends().size());
+  }
+  return journal;
+}
+
 asio::awaitable<void> Runtime::Impl::setup_transport(ConnectionRuntime& c) {
-  // --- accounts (issue 4): mtproto takes every update from its TDLib session; account
-  // connections add the account's session beside the desk bot's usual polling.
+  // mtproto takes every update from its TDLib session; account connections add the account's
+  // session beside the desk bot's usual polling.
   if (uses_tdlib(c.settings.mode)) td->start(c.settings, c.id);
   if (c.settings.mode == Mode::kMtproto) co_return;
   if (c.settings.transport == Transport::kWebhook) {
@@ -241,47 +317,82 @@ asio::awaitable<void> Runtime::Impl::setup_transport(ConnectionRuntime& c) {
   // getUpdates and a webhook exclude each other: make sure no webhook is left from earlier.
   json::object delete_params{{"drop_pending_updates", false}};
   co_await c.api->call("deleteWebhook", std::move(delete_params));
+  if (stopping) co_return;
   telegram::LongPollerOptions options;
   options.connection_name = c.settings.name;
-  if (c.settings.mode == Mode::kProxy) use_proxy_polling(options);  // Bot API proxy, issue 4
+  if (c.settings.mode == Mode::kProxy) use_proxy_polling(options);
   c.poller = std::make_unique<telegram::LongPoller>(
       io.get_executor(), *c.api, c.parse_context, options,
       [this, conn = &c](std::vector<telegram::Incoming> batch) {
-        // accounts (issue 4): the desk bot's own private chats are not the account's dialogs.
+        // Account connections: the desk bot's own private chats are not the account's dialogs.
         if (conn->settings.mode == Mode::kAccount) keep_backend_group_only(batch, conn->settings.group_id);
         commit(*conn, std::move(batch));
       },
       [this, conn = &c](const std::string& description) {
         spdlog::critical("connection {}: polling stopped: {}", conn->settings.name, description);
+        health->set(conn->settings.name, ConnectionState::kStopped, description);
       });
   c.poller->start();
 }
 
-// Called by a transport with a batch of updates: returns once they are durable.
-void Runtime::Impl::commit(ConnectionRuntime& c, std::vector<telegram::Incoming> batch) {
-  const auto now = core::unix_millis_now();
-  store->transaction([&] {
-    for (const auto& in : batch) {
-      if (in.event) {
-        store->inbox_add(c.id, in.update_id, core::event_to_json(*in.event));
-      } else if (!in.parse_error.empty()) {  // Bot API proxy, issue 4: ignored raw updates are no errors
-        spdlog::warn("connection {}: update {} skipped: {}", c.settings.name, in.update_id, in.parse_error);
-        json::object record{{"update_id", in.update_id}, {"error", in.parse_error}};
-        store->append_event(c.id, 0, "malformed_update", json::serialize(record), now);
-      }
-    }
-    if (proxy_support) proxy_support->proxy->keep_for_program(c.id, batch, now);  // Bot API proxy, issue 4
-  });
-  if (proxy_support) proxy_support->proxy->updates_committed(c.id);  // Bot API proxy, issue 4
-  schedule_inbox(c);
+// Every connection is ready or gave up: the parts that take the list of connections once.
+void Runtime::Impl::connection_settled() {
+  if (++settled < connections.size() || stopping) return;
+  std::size_t ready = 0;
+  for (auto& c : connections) ready += c->engine ? 1 : 0;
+  if (ready == 0) {
+    spdlog::critical("no connection could be started; stopping");
+    shutdown(2);
+    return;
+  }
+  start_integrations();
+  spdlog::info("topicdesk is running with {} of {} connection(s)", ready, connections.size());
 }
 
-// --- accounts (issue 4) ---
+void Runtime::Impl::start_integrations() {
+  if (proxy_support) proxy_support->proxy->start();  // the programs' webhook pushers
+  std::vector<integrations::ApiConnection> api_connections;
+  std::vector<integrations::HookConnection> hook_connections;
+  for (auto& c : connections) {
+    if (!c->engine) continue;
+    constexpr const char* kFrontends[] = {"bot", "proxy", "mtproto", "account"};  // app::Mode order
+    api_connections.push_back({c->engine.get(), kFrontends[static_cast<int>(c->settings.mode)]});
+    hook_connections.push_back({c->id, c->settings.name, c->settings.parameters});
+  }
+  integrations::add_topics_api(*server, *store, std::move(api_connections),
+                               {settings.api_rate_per_second, settings.api_burst},
+                               [this] { dispatcher->notify(); });
+  webhooks = integrations::start_webhooks(io.get_executor(), *store, std::move(hook_connections),
+                                          [this] { dispatcher->notify(); });
+}
+
+// Called by a transport with a batch of updates: returns once they are durable, throws when
+// the store failed (the transport delivers them again).
+void Runtime::Impl::commit(ConnectionRuntime& c, std::vector<telegram::Incoming> batch) {
+  if (!proxy_support) {
+    inbox->commit(c.id, batch);
+    return;
+  }
+  // The proxy keeps the raw updates for the bot's program in the same transaction.
+  inbox->commit(c.id, batch,
+                [&] { proxy_support->proxy->keep_for_program(c.id, batch, core::unix_millis_now()); });
+  proxy_support->proxy->updates_committed(c.id);
+}
+
 ConnectionRuntime* Runtime::Impl::connection_by_id(core::ConnectionId id) {
   for (auto& c : connections) {
     if (c->id == id) return c.get();
   }
   return nullptr;
+}
+
+bool Runtime::Impl::proxy_connecting(std::string_view token) const {
+  for (const auto& c : connections) {
+    if (c->settings.mode == Mode::kProxy && http::secret_matches(token, c->settings.token)) {
+      return health->state(c->settings.name) == ConnectionState::kConnecting && !c->engine;
+    }
+  }
+  return false;
 }
 
 void Runtime::Impl::start_td_sessions() {
@@ -294,54 +405,58 @@ void Runtime::Impl::start_td_sessions() {
   };
   hooks.outbox_changed = [this] { dispatcher->notify(); };
   td = std::make_unique<TdConnections>(io.get_executor(), *store, settings, std::move(hooks));
-  dispatcher->set_inbox_listener([this](core::ConnectionId id) {
-    if (auto* c = connection_by_id(id)) schedule_inbox(*c);
-  });
-}
-// --- end accounts (issue 4) ---
-
-void Runtime::Impl::schedule_inbox(ConnectionRuntime& c) {
-  if (c.inbox_scheduled) return;
-  c.inbox_scheduled = true;
-  asio::post(io, [this, conn = &c] {
-    conn->inbox_scheduled = false;
-    drain_inbox(*conn);
-  });
+  dispatcher->set_inbox_listener([this](core::ConnectionId id) { inbox->wake(id); });
 }
 
-// Handles stored events in batches: one transaction per batch (commits are the store's main
-// cost under load); the engine falls back to one transaction per entry if a batch fails.
-void Runtime::Impl::drain_inbox(ConnectionRuntime& c) {
-  bool handled = false;
-  for (;;) {
-    auto entries = store->inbox_pending(c.id, kInboxBatch);
-    if (entries.empty()) break;
-    c.engine->handle_inbox_batch(entries, core::unix_millis_now());
-    handled = true;
+asio::awaitable<void> Runtime::Impl::sleep(std::chrono::milliseconds delay) {
+  asio::steady_timer timer(io, delay);
+  boost::system::error_code ec;
+  co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+}
+
+void Runtime::Impl::store_failed(std::string_view where, const std::string& what) {
+  health->store_failed(what);
+  if (log_limiter.should_log(std::string(where) + what)) {
+    spdlog::error("{}: the store failed ({}); retrying", where, what);
   }
-  if (handled && dispatcher) dispatcher->notify();
 }
 
-// Hourly housekeeping. Handled inbox rows are kept 48 h, longer than Telegram keeps
-// unconfirmed updates (24 h), so a redelivered update is still recognised as a duplicate.
-asio::awaitable<void> Runtime::Impl::run_housekeeping() {
+// Every second: saves the flood journals that changed and, while the store fails, tries it, so
+// /healthz recovers by itself once it works again.
+asio::awaitable<void> Runtime::Impl::run_heartbeat() {
   while (!stopping) {
-    housekeeping_timer.expires_after(kPurgeEvery);
+    heartbeat_timer.expires_after(kHeartbeatEvery);
     boost::system::error_code ec;
-    co_await housekeeping_timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    co_await heartbeat_timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (stopping) break;
-    try {
-      const auto now = core::unix_millis_now();
-      const auto removed = store->purge_finished(now - kKeepFinished.count());
-      if (removed > 0) spdlog::info("purged {} finished inbox, outbox and webhook rows", removed);
-      // Telegram keeps a bot's unconfirmed updates for 24 hours; so does the proxy for its program.
-      const auto expired = store->proxy_expire(now - kKeepProxyUpdates.count());
-      if (expired > 0) spdlog::warn("proxy: dropped {} updates the bot's program did not fetch within 24 hours", expired);
-    } catch (const std::exception& e) {
-      spdlog::error("housekeeping: {}", e.what());
-    }
+    heartbeat();
   }
 }
+
+void Runtime::Impl::heartbeat() {
+  const auto now = core::unix_millis_now();
+  const bool probe = health->store_failing();
+  try {
+    bool wrote = false;
+    for (auto& c : connections) {
+      // While the store fails every journal is written: a write tells whether it works again
+      // (reads may work while writes fail, e.g. while another process holds the write lock).
+      if (!c->flood_journal || !(c->flood_journal->changed() || probe)) continue;
+      store->state_set(c->id, kFloodJournalKey, c->flood_journal->to_json(now));
+      c->flood_journal->saved();
+      wrote = true;
+    }
+    if (probe && !wrote) store->connections();  // no connection is ready yet: a read at least
+    if (probe) {
+      spdlog::info("the store works again");
+      health->store_ok();
+      inbox->wake_all();
+    }
+  } catch (const std::exception& e) {
+    store_failed("health check", e.what());
+  }
+}
+
 void Runtime::Impl::dispatcher_done() {
   dispatcher_running = false;
   if (!stopping) {
@@ -360,13 +475,16 @@ void Runtime::Impl::shutdown(int code) {
   stopping = true;
   exit_code = code;
   signals.cancel();
-  housekeeping_timer.cancel();
+  if (housekeeping) housekeeping->stop();
+  heartbeat_timer.cancel();
+  if (store && health) heartbeat();  // the next start knows what this run sent last
+  if (inbox) inbox->stop();
   if (scheduler) scheduler->stop();
-  if (td) td->stop();  // accounts (issue 4): TDLib sessions close (bounded wait)
+  if (td) td->stop();  // TDLib sessions close (bounded wait)
   for (auto& c : connections) {
     if (c->poller) c->poller->stop();
   }
-  if (proxy_support) proxy_support->proxy->stop();  // Bot API proxy, issue 4
+  if (proxy_support) proxy_support->proxy->stop();
   // The dispatcher lets calls in flight finish and records them before run() returns.
   if (dispatcher_running) dispatcher->stop();
   if (server_running) {

@@ -12,6 +12,7 @@
 #include "core/clock.h"
 #include "relay/dispatcher.h"
 #include "relay/jobs.h"
+#include "telegram/log_limiter.h"
 #include "telegram/redact.h"
 #include "telegram/tdlib/td_adapter.h"
 #include "telegram/tdlib/td_auth.h"
@@ -28,9 +29,12 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr auto kResumeTimeout = 30s;      // an account session answering with its state
-constexpr auto kRetryUnusableEvery = 60s; // a signed-out session is looked at again this often
+constexpr auto kResumeTimeout = 30s;       // an account session answering with its state
+constexpr auto kRetryUnusableEvery = 60s;  // a signed-out session is looked at again this often
 constexpr auto kStopDeadline = 5s;
+constexpr auto kCommitRetryMin = 100ms;  // updates the store could not take are tried again
+constexpr auto kCommitRetryMax = 30s;
+constexpr std::size_t kMaxUndelivered = 100'000;  // beyond that the oldest are dropped (logged)
 
 const char* kStateReady = "ready";
 const char* kStateMissing = "missing";
@@ -75,7 +79,8 @@ std::string session_directory(const RuntimeSettings& settings, const std::string
 }
 
 void keep_backend_group_only(std::vector<telegram::Incoming>& batch, core::ChatId group_id) {
-  std::erase_if(batch, [group_id](const telegram::Incoming& in) { return in.event && in.event->chat_id != group_id; });
+  std::erase_if(
+      batch, [group_id](const telegram::Incoming& in) { return in.event && in.event->chat_id != group_id; });
 }
 
 std::string session_notice(const ConnectionSettings& c, const std::string& state) {
@@ -86,16 +91,21 @@ std::string session_notice(const ConnectionSettings& c, const std::string& state
            "Run `topicdesk doctor` for details.";
   }
   if (state == kStateMissing) {
-    return "⚠️ Connection " + c.name + ": the personal account is not signed in, so its chats are not relayed. "
-           "Sign it in with `" + connect + "` (the desk picks the session up within a minute).";
+    return "⚠️ Connection " + c.name +
+           ": the personal account is not signed in, so its chats are not relayed. "
+           "Sign it in with `" +
+           connect + "` (the desk picks the session up within a minute).";
   }
   if (state == kStateRevoked) {
-    return "⚠️ Connection " + c.name + ": the account's session was ended (logged out or revoked from another "
-           "device). Its chats are not relayed and operators' answers wait until it is signed in again with `" +
+    return "⚠️ Connection " + c.name +
+           ": the account's session was ended (logged out or revoked from another "
+           "device). Its chats are not relayed and operators' answers wait until it is signed in again with "
+           "`" +
            connect + "`.";
   }
   return "⚠️ Connection " + c.name + ": the account's Telegram session cannot be used (" + state +
-         "). Its chats are not relayed; the rest of the desk keeps working. Run `topicdesk doctor` for details.";
+         "). Its chats are not relayed; the rest of the desk keeps working. Run `topicdesk doctor` for "
+         "details.";
 }
 
 struct TdConnections::Shared {
@@ -114,9 +124,13 @@ struct TdConnections::Session {
   tdlib::AdapterContext adapter;
   tdlib::ProfileCache profiles;
   std::map<core::ChatId, std::string> chat_titles;  // updateNewChat, for MONITOR_GROUPS topics
-  std::vector<json::object> early;                   // updates that came before Ready
+  std::vector<json::object> early;                  // updates that came before Ready
   bool ready = false;
   std::optional<asio::steady_timer> retry_timer;
+  std::vector<telegram::Incoming> undelivered;  // not committed yet (the store failed), in order
+  std::optional<asio::steady_timer> commit_timer;
+  std::chrono::milliseconds commit_backoff{0};
+  telegram::LogLimiter log_limiter;
 };
 
 namespace {
@@ -131,8 +145,10 @@ asio::awaitable<core::Result<json::object>> resume_account(tdlib::TdClient& clie
       get_me["@type"] = "getMe";
       co_return co_await client.send(std::move(get_me));
     }
-    if (!type.empty() && type != tdlib::auth_state::kWaitTdlibParameters) co_return core::make_error(kStateMissing);
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (!type.empty() && type != tdlib::auth_state::kWaitTdlibParameters)
+      co_return core::make_error(kStateMissing);
+    auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) co_return core::make_error(kNoAnswer);
     co_await client.wait_auth_change(client.auth_state_version(), left);
   }
@@ -153,8 +169,8 @@ void TdConnections::report(Session& s, const std::string& state) {
     if (store_.state_get(s.id, kSessionNoticeKey).value_or("") == category) return;  // said already
     store_.state_set(s.id, kSessionNoticeKey, category);
     relay::JobPayload general{.dialog = 0, .to = relay::Side::kGroup, .text = notice};
-    store_.outbox_add(
-        relay::make_job(s.id, relay::job::kSendText, general, relay::kPriorityOperatorReply, core::unix_millis_now()));
+    store_.outbox_add(relay::make_job(s.id, relay::job::kSendText, general, relay::kPriorityOperatorReply,
+                                      core::unix_millis_now()));
     queued = true;
   });
   if (state == kStateReady) {
@@ -173,12 +189,44 @@ void TdConnections::deliver(Session& s, const json::object& update) {
     // Account connections: the desk bot reads the backend group; the account only copies into it.
     if (s.settings.mode == Mode::kAccount && e.chat_id == s.settings.group_id) return;
     if (e.chat_id < 0 && e.chat_title.empty()) {
-      if (auto title = s.chat_titles.find(e.chat_id); title != s.chat_titles.end()) e.chat_title = title->second;
+      if (auto title = s.chat_titles.find(e.chat_id); title != s.chat_titles.end())
+        e.chat_title = title->second;
     }
   }
-  std::vector<telegram::Incoming> batch;
-  batch.push_back(std::move(*incoming));
-  hooks_.commit(s.id, std::move(batch));
+  s.undelivered.push_back(std::move(*incoming));
+  if (!s.commit_timer) commit_undelivered(s);  // else: waiting out a store failure, in order
+}
+
+void TdConnections::commit_undelivered(Session& s) {
+  if (s.undelivered.empty()) return;
+  try {
+    hooks_.commit(s.id, s.undelivered);
+    s.undelivered.clear();
+    s.commit_backoff = 0ms;
+    return;
+  } catch (const std::exception& e) {
+    if (s.undelivered.size() > kMaxUndelivered) {
+      spdlog::error("connection {}: dropped {} updates of the Telegram session the store could not take",
+                    s.settings.name, s.undelivered.size() - kMaxUndelivered);
+      s.undelivered.erase(
+          s.undelivered.begin(),
+          s.undelivered.begin() + static_cast<std::ptrdiff_t>(s.undelivered.size() - kMaxUndelivered));
+    }
+    s.commit_backoff = s.commit_backoff == 0ms
+                           ? kCommitRetryMin
+                           : std::min<std::chrono::milliseconds>(s.commit_backoff * 2, kCommitRetryMax);
+    const std::string what = e.what();
+    if (s.log_limiter.should_log(what)) {
+      spdlog::error("connection {}: {} update(s) of the Telegram session wait for the store ({}); retrying",
+                    s.settings.name, s.undelivered.size(), what);
+    }
+  }
+  s.commit_timer.emplace(executor_, s.commit_backoff);
+  s.commit_timer->async_wait([this, &s](const boost::system::error_code& ec) {
+    if (ec || stopping_) return;
+    s.commit_timer.reset();
+    commit_undelivered(s);
+  });
 }
 
 void TdConnections::on_update(Session& s, const json::object& update) {
@@ -282,9 +330,12 @@ asio::awaitable<void> TdConnections::keep_alive(Session& s) {
   }
 }
 
-TdConnections::TdConnections(asio::any_io_executor executor, store::Store& store, const RuntimeSettings& settings,
-                             Hooks hooks)
-    : executor_(std::move(executor)), store_(store), settings_(settings), hooks_(std::move(hooks)),
+TdConnections::TdConnections(asio::any_io_executor executor, store::Store& store,
+                             const RuntimeSettings& settings, Hooks hooks)
+    : executor_(std::move(executor)),
+      store_(store),
+      settings_(settings),
+      hooks_(std::move(hooks)),
       shared_(std::make_shared<Shared>()) {}
 
 TdConnections::~TdConnections() {
@@ -331,6 +382,7 @@ void TdConnections::stop() {
     session->ready = false;
     session->api.attach(nullptr);
     if (session->retry_timer) session->retry_timer->cancel();
+    if (session->commit_timer) session->commit_timer->cancel();
   }
   if (shared_->runtime) shared_->runtime->stop(kStopDeadline);
 }

@@ -35,7 +35,8 @@ bool uses_tdlib(Mode mode);
 std::string session_directory(const RuntimeSettings& settings, const std::string& connection_name);
 
 // Store state keys (per connection) the desk writes and `doctor` reads.
-inline constexpr const char* kSessionStateKey = "td_session_state";    // "ready", "missing", "revoked", "error: …"
+inline constexpr const char* kSessionStateKey =
+    "td_session_state";  // "ready", "missing", "revoked", "error: …"
 inline constexpr const char* kSessionNoticeKey = "td_session_notice";  // the last problem posted in General
 inline constexpr const char* kAccountIdKey = "td_account_id";          // the account's user id, once known
 
@@ -49,7 +50,9 @@ std::string session_notice(const ConnectionSettings& connection, const std::stri
 class TdConnections {
  public:
   struct Hooks {
-    // Events into the connection's inbox; returns once they are durable (Runtime commit).
+    // Events into the connection's inbox (relay::Inbox::commit); returns once they are
+    // durable, throws when the store failed. TDLib does not deliver an update twice, so the
+    // session keeps what could not be committed and tries again with a capped backoff.
     std::function<void(core::ConnectionId, std::vector<telegram::Incoming>)> commit;
     // The account's user id is known (engine: its posts in the group are not operators').
     std::function<void(core::ConnectionId, core::UserId)> account_known;
@@ -74,12 +77,13 @@ class TdConnections {
 
  private:
   struct Shared;
-  boost::asio::awaitable<void> keep_alive(Session& session);  // open, go live, reopen when signed out
+  boost::asio::awaitable<void> keep_alive(Session& session);   // open, go live, reopen when signed out
   boost::asio::awaitable<std::string> open(Session& session);  // the state reached ("ready", …)
   boost::asio::awaitable<void> close(Session& session);
   void on_update(Session& session, const boost::json::object& update);
   void on_auth_state(Session& session, const boost::json::object& update);
   void deliver(Session& session, const boost::json::object& update);
+  void commit_undelivered(Session& session);
   void report(Session& session, const std::string& state);
 
   boost::asio::any_io_executor executor_;

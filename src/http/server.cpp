@@ -20,6 +20,7 @@
 #include <mutex>
 #include <optional>
 #include <unordered_map>
+#include <shared_mutex>
 #include <unordered_set>
 #include <vector>
 
@@ -148,8 +149,12 @@ std::string_view request_path(const Request& request) {
 struct Server::Impl : std::enable_shared_from_this<Impl> {
   asio::any_io_executor executor;
   ServerOptions options;
+  // Routes and error formats may grow after start(): read under a shared lock, written under
+  // an exclusive one.
+  mutable std::shared_mutex routes_mutex;
   std::vector<Route> routes;
   std::vector<std::pair<std::string, ErrorFormatter>> error_formats;  // by path prefix
+  HealthCheck health;
   asio::strand<asio::any_io_executor> accept_strand;
   std::optional<tcp::acceptor> acceptor;  // accept_strand only
   unsigned short bound_port = 0;
@@ -348,13 +353,16 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     if (it != counted_by_address.end() && --it->second == 0) counted_by_address.erase(it);
   }
 
-  const Route* find_route(Verb method, std::string_view path, const Route** same_path) const {
+  // A copy, taken under the lock: routes may be added while requests are served. When only
+  // another method matches, `same_path_label` names that route.
+  std::optional<Route> find_route(Verb method, std::string_view path, std::string* same_path_label) const {
+    std::shared_lock lock(routes_mutex);
     for (const Route& route : routes) {
       if (!route.matches(path)) continue;
-      if (route.method == method) return &route;
-      if (*same_path == nullptr) *same_path = &route;
+      if (route.method == method) return route;
+      if (same_path_label->empty()) *same_path_label = route.label;
     }
-    return nullptr;
+    return std::nullopt;
   }
 
   asio::awaitable<void> serve(std::shared_ptr<Session> session) {
@@ -379,14 +387,14 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
       std::string_view target = head.target();
       const std::string path(target.substr(0, target.find('?')));
       const bool has_body = head_parser.chunked() || head_parser.content_length().value_or(0) > 0;
-      const Route* same_path = nullptr;
-      const Route* route = find_route(head.method(), path, &same_path);
-      if (route == nullptr) {
+      std::string same_path;
+      const std::optional<Route> route = find_route(head.method(), path, &same_path);
+      if (!route) {
         // Answered without reading a body; a connection with one unread cannot be kept.
         session->enter(Phase::kHandling);
-        const std::string label = same_path ? same_path->label : "unmatched";
+        const std::string label = same_path.empty() ? "unmatched" : same_path;
         Response response =
-            same_path ? error_for(path, 405, "method not allowed") : error_for(path, 404, "not found");
+            same_path.empty() ? error_for(path, 404, "not found") : error_for(path, 405, "method not allowed");
         const bool keep_alive = head_parser.keep_alive() && !has_body && !stopping;
         const bool written = co_await write(stream, response, head.version(), keep_alive, label);
         if (has_body && written) co_await linger_close(stream);
@@ -497,6 +505,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
 
   // An error the server answers itself, in the shape registered for the path's area.
   Response error_for(std::string_view path, unsigned status, std::string_view message) const {
+    std::shared_lock lock(routes_mutex);
     for (const auto& [prefix, formatter] : error_formats) {
       if (path.starts_with(prefix)) return formatter(status, message);
     }
@@ -571,8 +580,9 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
 
 Server::Server(asio::any_io_executor executor, ServerOptions options)
     : impl_(std::make_shared<Impl>(std::move(executor), std::move(options))) {
-  route(Verb::get, "/healthz",
-        [](Request&) -> asio::awaitable<Response> { co_return text_response(200, "ok"); });
+  route(Verb::get, "/healthz", [impl = impl_.get()](Request& request) -> asio::awaitable<Response> {
+    co_return impl->health ? impl->health(request) : text_response(200, "ok");
+  });
   route(Verb::get, "/metrics", [](Request&) -> asio::awaitable<Response> {
     co_return text_response(200, core::Metrics::global().render_prometheus(), kPrometheusContentType);
   });
@@ -587,11 +597,15 @@ void Server::route(Verb method, std::string path, Handler handler, PathMatch mat
 void Server::route(Verb method, std::string path, Handler handler, PathMatch match, BodyLimit body_limit) {
   std::string label =
       std::string(bhttp::to_string(method)) + " " + path + (match == PathMatch::kPrefix ? "*" : "");
+  std::unique_lock lock(impl_->routes_mutex);
   impl_->routes.push_back(
       Route{method, std::move(path), match, std::move(handler), std::move(body_limit), std::move(label)});
 }
 
+void Server::health_check(HealthCheck check) { impl_->health = std::move(check); }
+
 void Server::error_format(std::string prefix, ErrorFormatter formatter) {
+  std::unique_lock lock(impl_->routes_mutex);
   impl_->error_formats.emplace_back(std::move(prefix), std::move(formatter));
 }
 

@@ -76,16 +76,22 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Register before start(). The first matching route wins; a path that matches with another
-  // method answers 405, no match 404. Handlers run on the connection's strand; an exception
-  // from one becomes a 500.
+  // The first matching route wins; a path that matches with another method answers 405, no
+  // match 404. Handlers run on the connection's strand; an exception from one becomes a 500.
+  // Routes may be added after start() (thread-safe): the desk serves /healthz and /metrics
+  // while its connections are still connecting, and adds their routes as they become ready.
   void route(Verb method, std::string path, Handler handler, PathMatch match = PathMatch::kExact);
   // The same with the route's own body limit, decided per request from its head.
   void route(Verb method, std::string path, Handler handler, PathMatch match, BodyLimit body_limit);
 
-  // An area's own error shape: the 400, 404, 405, 413, 500 and 503 answers the server gives itself for paths
-  // starting with `prefix` come from `formatter(status, message)` instead of json_error(). Register before
-  // start().
+  // What GET /healthz answers; without one, 200 "ok". Called on the connection's strand for
+  // each request. Set before start().
+  using HealthCheck = std::function<Response(const Request&)>;
+  void health_check(HealthCheck check);
+
+  // An area's own error shape: the 400, 404, 405, 413, 500 and 503 answers the server gives itself
+  // for paths starting with `prefix` come from `formatter(status, message)` instead of json_error().
+  // May be added after start().
   using ErrorFormatter = std::function<Response(unsigned status, std::string_view message)>;
   void error_format(std::string prefix, ErrorFormatter formatter);
 

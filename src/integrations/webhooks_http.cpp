@@ -62,13 +62,23 @@ std::string media_type(std::string_view header) {
 
 struct HookHttpClient::Impl {
   Impl(asio::any_io_executor ex, std::size_t limit) : executor(std::move(ex)), max_answer_bytes(limit) {
-    tls_context.set_default_verify_paths();
     tls_context.set_verify_mode(ssl::verify_peer);
+  }
+
+  // Loading the system's CA certificates takes ~100 ms on the event loop: done on the first
+  // https hook, not when the desk starts (it would hold /healthz and everything else).
+  ssl::context& tls() {
+    if (!verify_paths_loaded) {
+      tls_context.set_default_verify_paths();
+      verify_paths_loaded = true;
+    }
+    return tls_context;
   }
 
   asio::any_io_executor executor;
   std::size_t max_answer_bytes;
   ssl::context tls_context{ssl::context::tls_client};
+  bool verify_paths_loaded = false;
   telegram::ConnectionPool idle{kMaxIdlePerHost};
 
   asio::awaitable<HookHttpAnswer> post(const std::string& url, std::string body, const Headers& headers,
@@ -94,7 +104,7 @@ struct HookHttpClient::Impl {
       bool reused = connection != nullptr;
       if (!reused) {
         telegram::ClientTarget server{target->host, target->port, target->tls};
-        auto connected = co_await telegram::connect_client(executor, tls_context, server, deadline);
+        auto connected = co_await telegram::connect_client(executor, tls(), server, deadline);
         if (!connected.connection) {
           answer.error = describe(connected.stage, connected.ec);
           co_return answer;

@@ -214,7 +214,7 @@ struct BotApiProxy::Impl : std::enable_shared_from_this<Impl> {
   asio::any_io_executor executor;
   store::Store& store;
   Forwarder& forwarder;
-  InboxChanged inbox_changed;
+  InboxWriter inbox_writer;
   std::vector<ProxyConnection> connections;
   std::map<core::ConnectionId, std::set<asio::steady_timer*>>
       waiting;                                                        // long polls and pushers, by connection
@@ -223,8 +223,8 @@ struct BotApiProxy::Impl : std::enable_shared_from_this<Impl> {
   telegram::LogLimiter log_limiter;
   bool stopped = false;
 
-  Impl(asio::any_io_executor e, store::Store& s, Forwarder& f, InboxChanged changed)
-      : executor(std::move(e)), store(s), forwarder(f), inbox_changed(std::move(changed)) {}
+  Impl(asio::any_io_executor e, store::Store& s, Forwarder& f, InboxWriter writer)
+      : executor(std::move(e)), store(s), forwarder(f), inbox_writer(std::move(writer)) {}
 
   const ProxyConnection* by_token(std::string_view token) const {
     const ProxyConnection* found = nullptr;
@@ -480,11 +480,10 @@ struct BotApiProxy::Impl : std::enable_shared_from_this<Impl> {
       if (auto stored = store.state_get(c.id, std::string(kSequenceKey))) seq = std::stoll(*stored);
       for (auto& e : events) {
         e.update_id = kInterceptedUpdateIdBase + ++seq;
-        store.inbox_add(c.id, e.update_id, core::event_to_json(e));
+        inbox_writer(c.id, e);
       }
       store.state_set(c.id, std::string(kSequenceKey), std::to_string(seq));
     });
-    if (inbox_changed) inbox_changed(c.id);
   }
 
   asio::awaitable<http::Response> handle(http::Request& request) {
@@ -521,8 +520,8 @@ struct BotApiProxy::Impl : std::enable_shared_from_this<Impl> {
 };
 
 BotApiProxy::BotApiProxy(asio::any_io_executor executor, store::Store& store, Forwarder& forwarder,
-                         InboxChanged inbox_changed)
-    : impl_(std::make_shared<Impl>(std::move(executor), store, forwarder, std::move(inbox_changed))) {}
+                         InboxWriter inbox_writer)
+    : impl_(std::make_shared<Impl>(std::move(executor), store, forwarder, std::move(inbox_writer))) {}
 
 BotApiProxy::~BotApiProxy() = default;
 
@@ -541,6 +540,13 @@ void BotApiProxy::add_routes(http::Server& server) {
 }
 
 void BotApiProxy::set_desk_address(DeskAddress desk) { impl_->desk = std::move(desk); }
+
+std::size_t BotApiProxy::body_limit(const http::RequestHead& head) const { return impl_->body_limit(head); }
+
+asio::awaitable<http::Response> BotApiProxy::handle(http::Request& request) {
+  auto impl = impl_;
+  co_return co_await impl->handle(request);
+}
 
 void BotApiProxy::keep_for_program(core::ConnectionId id, const std::vector<telegram::Incoming>& batch,
                                    core::UnixMillis now) {

@@ -77,17 +77,21 @@ boost::json::object call_params(const http::Request& request);
 
 class BotApiProxy {
  public:
-  // Called (on the executor) after intercepted events were committed to a connection's inbox.
-  using InboxChanged = std::function<void(core::ConnectionId)>;
+  // Writes one intercepted event (update_id set) into the connection's inbox, inside the
+  // proxy's transaction; the desk's is relay::Inbox::add_event, which also wakes the drain.
+  using InboxWriter = std::function<void(core::ConnectionId, const core::Event&)>;
 
   BotApiProxy(boost::asio::any_io_executor executor, store::Store& store, Forwarder& forwarder,
-              InboxChanged inbox_changed);
+              InboxWriter inbox_writer);
   ~BotApiProxy();
 
   void add_connection(ProxyConnection connection);
   // GET/POST /bot<token>/<method> and /file/bot<token>/<path>, with the body limits above.
-  // Before server.start().
   void add_routes(http::Server& server);
+  // One such request (for a caller with routes of its own: the desk answers while starting).
+  boost::asio::awaitable<http::Response> handle(http::Request& request);
+  // How large a body such a request may send, decided from its head (the token's connection).
+  std::size_t body_limit(const http::RequestHead& head) const;
   // The desk's own HTTP endpoint, which setWebhook may never name. Before calls arrive.
   void set_desk_address(DeskAddress desk);
 

@@ -151,6 +151,7 @@ void Dispatcher::add_connection(const ConnectionContext& context, telegram::BotA
   c.frontend = frontend;
   c.flood = std::make_unique<telegram::FloodControl>(limits);
   c.flood_limited = limits.enabled;
+  foreign_.clear();  // a connection added while running: its waiting jobs are no longer foreign
 }
 
 void Dispatcher::set_parameters(core::ConnectionId connection, core::Parameters params) {

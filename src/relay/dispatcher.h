@@ -77,7 +77,8 @@ class Dispatcher {
   Dispatcher(boost::asio::any_io_executor executor, store::Store& store, DispatcherOptions options = {});
   ~Dispatcher();
 
-  // Before run(). `api` must outlive the dispatcher. One FloodControl per connection (bot).
+  // Before or while run() runs (connections connect in parallel). `api` must outlive the
+  // dispatcher. One FloodControl per connection (bot).
   // `frontend`, when given, is the connection's TDLib session (account or mtproto): every call
   // that touches the user's chat, or a copy the frontend made, goes through it (accounts.h,
   // Dispatcher::api_for); the group's own calls stay on `api`.

@@ -1,6 +1,7 @@
 #include "telegram/flood_control.h"
 
 #include <algorithm>
+#include <boost/json.hpp>
 #include <cmath>
 
 namespace topicdesk::telegram {
@@ -38,7 +39,101 @@ bool FloodControl::Window::idle(core::UnixMillis now, core::UnixMillis length) c
   return sends.empty() || sends.back() <= now - length;
 }
 
-FloodControl::FloodControl(FloodLimits limits) : limits_(limits) {}
+void FloodJournal::record(core::ChatId chat_id, core::UnixMillis at, int messages) {
+  auto& sends = sends_[chat_id];
+  const core::UnixMillis t = sends.empty() ? at : std::max(at, sends.back());
+  sends.insert(sends.end(), static_cast<std::size_t>(std::max(messages, 0)), t);
+  changed_ = true;
+}
+
+void FloodJournal::block(core::ChatId chat_id, core::UnixMillis until) {
+  auto& b = blocks_[chat_id];
+  b = std::max(b, until);
+  changed_ = true;
+}
+
+void FloodJournal::prune(core::UnixMillis now) {
+  for (auto it = sends_.begin(); it != sends_.end();) {
+    auto& sends = it->second;
+    const core::UnixMillis window = window_of(it->first);
+    while (!sends.empty() && sends.front() <= now - window) sends.pop_front();
+    it = sends.empty() ? sends_.erase(it) : std::next(it);
+  }
+  std::erase_if(blocks_, [now](const auto& entry) { return entry.second <= now; });
+}
+
+std::string FloodJournal::to_json(core::UnixMillis now) {
+  prune(now);
+  boost::json::object sends;
+  for (const auto& [chat, times] : sends_) {
+    boost::json::array list;
+    for (auto t : times) list.push_back(t);
+    sends[std::to_string(chat)] = std::move(list);
+  }
+  boost::json::object blocks;
+  for (const auto& [chat, until] : blocks_) blocks[std::to_string(chat)] = until;
+  return boost::json::serialize(
+      boost::json::object{{"sends", std::move(sends)}, {"blocks", std::move(blocks)}});
+}
+
+int FloodJournal::private_window_ms(double chat_per_second, int chat_burst) {
+  if (chat_per_second <= 0) return 60'000;
+  return static_cast<int>(std::clamp(std::ceil(chat_burst / chat_per_second * 1000), 1000.0, 3'600'000.0));
+}
+
+std::shared_ptr<FloodJournal> FloodJournal::from_json(std::string_view text, core::UnixMillis now,
+                                                      int private_window_ms) {
+  auto journal = std::make_shared<FloodJournal>(60'000, private_window_ms);
+  boost::system::error_code ec;
+  auto parsed = boost::json::parse(text, ec);
+  if (ec || !parsed.is_object()) return journal;
+  auto chat_of = [](std::string_view key) -> std::optional<core::ChatId> {
+    try {
+      std::size_t used = 0;
+      core::ChatId id = std::stoll(std::string(key), &used);
+      if (used == key.size()) return id;
+    } catch (const std::exception&) {
+    }
+    return std::nullopt;
+  };
+  if (const auto* sends = parsed.as_object().if_contains("sends"); sends && sends->is_object()) {
+    for (const auto& [key, list] : sends->get_object()) {
+      auto chat = chat_of(key);
+      if (!chat || !list.is_array()) continue;
+      std::vector<core::UnixMillis> times;
+      for (const auto& t : list.get_array()) {
+        if (t.is_int64()) times.push_back(t.get_int64());
+      }
+      std::sort(times.begin(), times.end());
+      for (auto t : times) journal->record(*chat, t, 1);
+    }
+  }
+  if (const auto* blocks = parsed.as_object().if_contains("blocks"); blocks && blocks->is_object()) {
+    for (const auto& [key, until] : blocks->get_object()) {
+      auto chat = chat_of(key);
+      if (chat && until.is_int64()) journal->block(*chat, until.get_int64());
+    }
+  }
+  journal->prune(now);
+  journal->changed_ = false;
+  return journal;
+}
+
+FloodControl::FloodControl(FloodLimits limits) : limits_(std::move(limits)) {
+  if (!limits_.journal) return;
+  // A previous run's last sends and blocks (FloodJournal::from_json): the windows go on from them.
+  for (const auto& [chat, times] : limits_.journal->sends()) {
+    for (auto t : times) count_send(chat, t, 1);
+  }
+  for (const auto& [chat, until] : limits_.journal->blocks()) {
+    if (chat == 0) {
+      bot_blocked_until_ = std::max(bot_blocked_until_, until);
+    } else {
+      ChatState& state = state_of(chat, until);
+      state.blocked_until = std::max(state.blocked_until, until);
+    }
+  }
+}
 
 double FloodControl::tokens_at(const TokenBucket& bucket, core::UnixMillis now) const {
   double elapsed_seconds = static_cast<double>(std::max<core::UnixMillis>(0, now - bucket.updated)) / kSecond;
@@ -79,6 +174,12 @@ FloodControl::ChatState& FloodControl::state_of(core::ChatId chat_id, core::Unix
 void FloodControl::record_send(core::ChatId chat_id, core::UnixMillis now, int messages) {
   if (!limits_.enabled || messages <= 0) return;
   bot_window_.record(now, kSecond, 1);  // the bot limit counts requests
+  count_send(chat_id, now, messages);
+  if (limits_.journal) limits_.journal->record(chat_id, now, messages);
+  collect_idle(now);
+}
+
+void FloodControl::count_send(core::ChatId chat_id, core::UnixMillis now, int messages) {
   ChatState& state = state_of(chat_id, now);
   if (is_group(chat_id)) {
     state.window.record(now, kMinute, messages);
@@ -87,16 +188,17 @@ void FloodControl::record_send(core::ChatId chat_id, core::UnixMillis now, int m
     state.bucket.tokens = tokens_at(state.bucket, now) - messages;
     state.bucket.updated = std::max(now, state.bucket.updated);
   }
-  collect_idle(now);
 }
 
 void FloodControl::block_chat_until(core::ChatId chat_id, core::UnixMillis until) {
   ChatState& state = state_of(chat_id, until);
   state.blocked_until = std::max(state.blocked_until, until);
+  if (limits_.journal) limits_.journal->block(chat_id, until);
 }
 
 void FloodControl::block_bot_until(core::UnixMillis until) {
   bot_blocked_until_ = std::max(bot_blocked_until_, until);
+  if (limits_.journal) limits_.journal->block(0, until);
 }
 
 std::size_t FloodControl::tracked_chats() const { return chats_.size(); }

@@ -5,11 +5,55 @@
 #pragma once
 #include <cstddef>
 #include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
 #include <unordered_map>
 
 #include "core/ids.h"
 
 namespace topicdesk::telegram {
+
+// What a bot sent lately (and the 429 blocks it got), kept beside its FloodControl so that a
+// restarted desk starts its windows where the previous run left them: without it a desk
+// restarted within a minute of a burst bursts again, and Telegram answers with 429s and holds
+// the group for most of a minute. The runtime saves it in the store (to_json) every second
+// while sends happen and at shutdown, and gives the next run what it saved (from_json).
+// Not thread-safe: the FloodControl's strand.
+class FloodJournal {
+ public:
+  FloodJournal(int group_window_ms = 60'000, int private_window_ms = 3'000)
+      : group_window_(group_window_ms), private_window_(private_window_ms) {}
+
+  void record(core::ChatId chat_id, core::UnixMillis at, int messages);
+  void block(core::ChatId chat_id, core::UnixMillis until);  // 0: the bot as a whole
+  // Sends still inside their window at `now`, per chat, oldest first; blocks not over yet.
+  const std::map<core::ChatId, std::deque<core::UnixMillis>>& sends() const { return sends_; }
+  const std::map<core::ChatId, core::UnixMillis>& blocks() const { return blocks_; }
+  void prune(core::UnixMillis now);
+
+  bool changed() const { return changed_; }  // since saved()
+  void saved() { changed_ = false; }
+  std::string to_json(core::UnixMillis now);  // prunes
+  // What to_json wrote; unreadable text gives an empty journal.
+  static std::shared_ptr<FloodJournal> from_json(std::string_view text, core::UnixMillis now,
+                                                 int private_window_ms = 3'000);
+  // How long a private chat's sends matter with these limits (its bucket refills in that time).
+  static int private_window_ms(double chat_per_second, int chat_burst);
+
+ private:
+  core::UnixMillis window_of(core::ChatId chat_id) const {
+    return chat_id < 0 ? group_window_ : private_window_;
+  }
+
+  core::UnixMillis group_window_;
+  core::UnixMillis private_window_;  // a private chat's bucket is full again after burst / rate
+  std::map<core::ChatId, std::deque<core::UnixMillis>> sends_;
+  std::map<core::ChatId, core::UnixMillis> blocks_;
+  bool changed_ = false;
+};
 
 struct FloodLimits {
   bool enabled = true;
@@ -17,6 +61,9 @@ struct FloodLimits {
   int chat_burst = 3;
   int group_per_minute = 20;
   int bot_per_second = 30;
+  // When set, the FloodControl starts from what it holds (a previous run's sends) and records
+  // every send and block in it.
+  std::shared_ptr<FloodJournal> journal;
 };
 
 class FloodControl {
@@ -59,6 +106,8 @@ class FloodControl {
   core::UnixMillis chat_slot(core::ChatId chat_id, const ChatState& state, core::UnixMillis now,
                              int messages) const;
   ChatState& state_of(core::ChatId chat_id, core::UnixMillis now);
+  void count_send(core::ChatId chat_id, core::UnixMillis now,
+                  int messages);  // the chat's part of record_send
   bool idle(core::ChatId chat_id, const ChatState& state, core::UnixMillis now) const;
   void collect_idle(core::UnixMillis now);
 

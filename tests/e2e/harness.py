@@ -208,11 +208,9 @@ class Desk:
     def healthy(self):
         if not self.process.alive():
             raise AssertionError("topicdesk exited:\n" + self.process.output()[-4000:])
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=1) as resp:
-                return resp.status == 200
-        except OSError:
-            return False
+        # The server answers while the connections connect ("starting"): wait for them.
+        status, body, _ = self.health(timeout=1)
+        return status == 200 and not body.startswith("starting")
 
     def metrics(self):
         with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/metrics", timeout=5) as resp:

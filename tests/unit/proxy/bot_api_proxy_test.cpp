@@ -103,7 +103,12 @@ class ProxyTest : public ::testing::Test {
         upstream_(upstream_io_.io()),
         forwarder_(io_.io().get_executor(), "http://127.0.0.1:" + std::to_string(upstream_.port())),
         proxy_(io_.io().get_executor(), *store_, forwarder_,
-               [this](core::ConnectionId) { ++inbox_changes_; }),
+               [this](core::ConnectionId id, const core::Event& e) {
+                 // What the desk's relay::Inbox::add_event does: written in the proxy's
+                 // transaction, told after its commit.
+                 store_->inbox_add(id, e.update_id, core::event_to_json(e));
+                 boost::asio::post(io_.io(), [this] { ++inbox_changes_; });
+               }),
         server_(io_.io().get_executor(), {.port = 0}) {
     id_ = store_->ensure_connection("shop", kBot, kGroup);
     proxy_.add_connection({id_, "shop", kToken, kBot, kGroup, true, /*private_webhooks=*/true});

@@ -157,5 +157,62 @@ TEST(FloodControl, BlockedChatsAreNotCollectedBeforeTheBlockEnds) {
   EXPECT_EQ(flood.next_slot(kUser, kStart + 20 * 60'000), kStart + 30 * 60'000);
 }
 
+// A restart: what the previous run's journal held, saved and read back as the desk does.
+FloodControl restarted(FloodJournal& previous, core::UnixMillis saved_at, core::UnixMillis now) {
+  FloodLimits limits;
+  limits.journal = FloodJournal::from_json(previous.to_json(saved_at), now);
+  return FloodControl(limits);
+}
+
+TEST(FloodJournal, ADeskRestartedAfterABurstWaitsForTheGroupsMinute) {
+  FloodLimits limits;
+  limits.journal = std::make_shared<FloodJournal>();
+  FloodControl before(limits);
+  send_n(before, kGroup, kStart, 20);
+  // Restarted two seconds later: the group's 20 sends still count until a minute after them.
+  FloodControl after = restarted(*limits.journal, kStart + 500, kStart + 2000);
+  EXPECT_EQ(after.next_slot(kGroup, kStart + 2000), kStart + 60'000);
+  EXPECT_LE(after.next_slot(kOtherUser, kStart + 2000), kStart + 2000) << "other chats are not held";
+}
+
+TEST(FloodJournal, AQuietPreviousRunHoldsNothingBack) {
+  FloodLimits limits;
+  limits.journal = std::make_shared<FloodJournal>();
+  FloodControl before(limits);
+  send_n(before, kGroup, kStart, 3);
+  FloodControl after = restarted(*limits.journal, kStart + 500, kStart + 2000);
+  EXPECT_EQ(send_n(after, kGroup, kStart + 2000, 17), kStart + 2000) << "the rest of the minute's budget";
+  EXPECT_EQ(after.next_slot(kGroup, kStart + 2000), kStart + 60'000);
+}
+
+TEST(FloodJournal, PrivateChatBucketsAndBlocksSurviveARestart) {
+  FloodLimits limits;
+  limits.journal = std::make_shared<FloodJournal>();
+  FloodControl before(limits);
+  send_n(before, kUser, kStart, 3);
+  before.block_chat_until(kOtherUser, kStart + 30'000);
+  before.block_bot_until(kStart + 5'000);
+  FloodControl after = restarted(*limits.journal, kStart + 100, kStart + 200);
+  EXPECT_EQ(after.next_slot(kUser, kStart + 5'000), kStart + 5'000) << "the bot-wide block";
+  EXPECT_EQ(after.next_slot(kOtherUser, kStart + 5'000), kStart + 30'000);
+  EXPECT_LE(after.next_slot(kUser, kStart + 5'000, 3), kStart + 5'000) << "the bucket refilled meanwhile";
+}
+
+TEST(FloodJournal, OnlyTheLastMinuteIsKept) {
+  FloodJournal journal;
+  journal.record(kGroup, kStart, 20);
+  journal.record(kUser, kStart, 3);
+  EXPECT_TRUE(journal.changed());
+  auto saved = journal.to_json(kStart + 59'000);
+  journal.saved();
+  EXPECT_FALSE(journal.changed());
+  EXPECT_EQ(FloodJournal::from_json(saved, kStart + 59'000)->sends().size(), 1u)
+      << "the user's sends are old";
+  EXPECT_TRUE(FloodJournal::from_json(saved, kStart + 60'000)->sends().empty());
+  EXPECT_TRUE(FloodJournal::from_json("not json", kStart)->sends().empty());
+  EXPECT_TRUE(
+      FloodJournal::from_json(R"({"sends":{"x":[1],"-5":"y"},"blocks":[]})", kStart)->sends().empty());
+}
+
 }  // namespace
 }  // namespace topicdesk::telegram

@@ -1,0 +1,54 @@
+// What /healthz and /metrics say about the running desk: the state of each connection and
+// whether the store works (docs/operations.md, "Health and readiness").
+//
+//   "starting"            the HTTP server runs, some connection is still connecting    200
+//   "ok"                  every connection is ready and the store works                 200
+//   "degraded: <reason>"  the store fails (503: the desk cannot do its work), or a
+//                         connection gave up (its token was rejected, polling stopped):
+//                         200, since restarting the process fixes neither
+//
+// The answer is text: that line, then one "<connection>: <state>" line per connection. With
+// ?format=json or Accept: application/json it is {"status","reason"?,"connections":{…}}.
+//
+// Not thread-safe: used on the desk's event loop (the server's strands run there too).
+#pragma once
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "http/server.h"
+
+namespace topicdesk::app {
+
+enum class ConnectionState { kConnecting, kReady, kTokenRejected, kStopped };
+const char* to_string(ConnectionState state);  // "connecting", "ready", "token rejected", "stopped"
+
+class DeskHealth {
+ public:
+  explicit DeskHealth(const std::vector<std::string>& connection_names);
+
+  void set(const std::string& connection, ConnectionState state, std::string detail = {});
+  ConnectionState state(const std::string& connection) const;
+  // A store call failed / succeeded. The problem stays until a later call succeeds.
+  void store_failed(const std::string& what);
+  void store_ok();
+  bool store_failing() const { return store_problem_.has_value(); }
+
+  std::string status() const;  // "starting", "ok", "degraded"
+  std::string reason() const;  // why degraded; empty otherwise
+  // GET /healthz (text, or JSON when the request asks for it); 503 while the store fails.
+  http::Response response(const http::Request& request) const;
+
+ private:
+  struct Entry {
+    ConnectionState state = ConnectionState::kConnecting;
+    std::string detail;
+  };
+  void publish(const std::string& connection) const;  // /metrics gauges
+
+  std::map<std::string, Entry> connections_;
+  std::optional<std::string> store_problem_;
+};
+
+}  // namespace topicdesk::app

@@ -1,0 +1,69 @@
+#include "app/desk_health.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+namespace topicdesk::app {
+namespace {
+
+namespace json = boost::json;
+
+json::value body_of(const http::Response& response) { return json::parse(response.body()); }
+
+http::Request json_request() {
+  http::Request request{http::Verb::get, "/healthz?format=json", 11};
+  return request;
+}
+
+TEST(DeskHealth, StartingUntilEveryConnectionIsReady) {
+  DeskHealth health({"shop", "support"});
+  EXPECT_EQ(health.status(), "starting");
+  health.set("shop", ConnectionState::kReady);
+  auto response = health.response(json_request());
+  EXPECT_EQ(response.result_int(), 200u);
+  EXPECT_EQ(body_of(response),
+            json::parse(R"({"status":"starting","connections":{"shop":"ready","support":"connecting"}})"));
+  health.set("support", ConnectionState::kReady);
+  EXPECT_EQ(health.status(), "ok");
+  EXPECT_EQ(body_of(health.response(json_request())).at("status"), "ok");
+}
+
+TEST(DeskHealth, PlainTextHasTheStatusLineThenOneLinePerConnection) {
+  DeskHealth health({"shop", "support"});
+  health.set("shop", ConnectionState::kReady);
+  http::Request request{http::Verb::get, "/healthz", 11};
+  EXPECT_EQ(health.response(request).body(), "starting\nshop: ready\nsupport: connecting\n");
+  health.store_failed("sqlite desk.db: database is locked");
+  auto response = health.response(request);
+  EXPECT_EQ(response.result_int(), 503u);
+  EXPECT_EQ(response.body(),
+            "degraded: store: sqlite desk.db: database is locked\nshop: ready\nsupport: connecting\n");
+}
+
+TEST(DeskHealth, ARejectedTokenIsDegradedButStillServing) {
+  DeskHealth health({"shop", "support"});
+  health.set("shop", ConnectionState::kReady);
+  health.set("support", ConnectionState::kTokenRejected, "Unauthorized");
+  auto response = health.response(json_request());
+  EXPECT_EQ(response.result_int(), 200u) << "restarting would not fix a token";
+  auto body = body_of(response);
+  EXPECT_EQ(body.at("status"), "degraded");
+  EXPECT_EQ(body.at("reason"), "connection support: token rejected (Unauthorized)");
+  EXPECT_EQ(body.at("connections").at("support"), "token rejected");
+}
+
+TEST(DeskHealth, AFailingStoreAnswers503UntilItWorksAgain) {
+  DeskHealth health({"shop"});
+  health.set("shop", ConnectionState::kReady);
+  health.store_failed("sqlite data/topicdesk.db: database or disk is full");
+  auto response = health.response(json_request());
+  EXPECT_EQ(response.result_int(), 503u);
+  EXPECT_EQ(body_of(response).at("reason"), "store: sqlite data/topicdesk.db: database or disk is full");
+  health.store_ok();
+  EXPECT_EQ(health.response(json_request()).result_int(), 200u);
+  EXPECT_EQ(health.status(), "ok");
+}
+
+}  // namespace
+}  // namespace topicdesk::app
