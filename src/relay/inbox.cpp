@@ -7,6 +7,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/json.hpp>
 
+#include "core/backoff.h"
+#include "core/clock.h"
 #include "core/event_json.h"
 #include "relay/dispatcher.h"
 
@@ -43,7 +45,7 @@ void Inbox::add_connection(core::ConnectionId id, std::string name, BatchHandler
 
 void Inbox::commit(core::ConnectionId id, const std::vector<telegram::Incoming>& batch,
                    const std::function<void()>& also) {
-  const auto now = unix_millis_now();
+  const auto now = core::unix_millis_now();
   std::vector<std::string> skipped;
   try {
     store_.transaction([&] {
@@ -135,7 +137,7 @@ void Inbox::step() {
       if (hooks_.handled) hooks_.handled();
       adapt_batch(std::chrono::steady_clock::now() - started, static_cast<int>(entries.size()) == limit);
     }
-    backoff_ = std::chrono::milliseconds(0);
+    store_failures_ = 0;
     store_ok();
   } catch (const store::StoreError& e) {
     on_store_error(id, e.what());
@@ -158,7 +160,7 @@ void Inbox::adapt_batch(std::chrono::steady_clock::duration took, bool full) {
 
 void Inbox::handle_batch(Connection& c, const std::vector<store::InboxEntry>& entries) {
   try {
-    c.handler(entries, unix_millis_now());
+    c.handler(entries, core::unix_millis_now());
   } catch (const store::StoreError&) {
     throw;
   } catch (const std::exception& e) {
@@ -173,7 +175,7 @@ void Inbox::handle_batch(Connection& c, const std::vector<store::InboxEntry>& en
 void Inbox::skip_failing_entries(Connection& c, const std::vector<store::InboxEntry>& entries) {
   for (const auto& entry : entries) {
     try {
-      c.handler({entry}, unix_millis_now());
+      c.handler({entry}, core::unix_millis_now());
     } catch (const store::StoreError&) {
       throw;
     } catch (const std::exception& e) {
@@ -190,7 +192,7 @@ void Inbox::on_store_error(core::ConnectionId id, const std::string& what) {
     c.queued = true;
     ready_.push_front(id);
   }
-  backoff_ = backoff_.count() == 0 ? options_.retry_min : std::min(backoff_ * 2, options_.retry_max);
+  backoff_ = core::Backoff{options_.retry_min, options_.retry_max}.delay(store_failures_++);
   if (log_limiter_.should_log(what)) {
     spdlog::error("inbox: the store failed ({}); entries stay pending, retrying within {} ms", what,
                   backoff_.count());
