@@ -255,7 +255,7 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
       co_return;
     }
     std::string body = webhook_body(store, *c, *event, delivery.id);
-    const std::int64_t timestamp = now_millis() / 1000;
+    const std::int64_t timestamp = core::unix_millis_now() / 1000;
     HookHttpClient::Headers headers{
         {std::string(kSignatureHeader), webhook_signature(secret_of(*c), timestamp, body)},
         {std::string(kTimestampHeader), std::to_string(timestamp)},
