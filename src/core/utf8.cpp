@@ -8,16 +8,16 @@ constexpr char32_t kReplacement = 0xFFFD;
 char32_t lower_code_point(char32_t cp) {
   if (cp >= U'A' && cp <= U'Z') return cp + 32;
   if (cp < 0xC0) return cp;
-  if (cp <= 0xDE && cp != 0xD7) return cp + 32;                        // À..Þ
-  if (cp >= 0x100 && cp <= 0x137 && cp % 2 == 0) return cp + 1;        // Latin Extended-A
+  if (cp <= 0xDE && cp != 0xD7) return cp + 32;                  // À..Þ
+  if (cp >= 0x100 && cp <= 0x137 && cp % 2 == 0) return cp + 1;  // Latin Extended-A
   if (cp >= 0x139 && cp <= 0x148 && cp % 2 == 1) return cp + 1;
   if (cp >= 0x14A && cp <= 0x177 && cp % 2 == 0) return cp + 1;
   if (cp == 0x178) return 0xFF;
   if (cp >= 0x179 && cp <= 0x17E && cp % 2 == 1) return cp + 1;
-  if (cp >= 0x391 && cp <= 0x3AB && cp != 0x3A2) return cp + 32;      // Greek
-  if (cp >= 0x400 && cp <= 0x40F) return cp + 80;                      // Ѐ..Џ
-  if (cp >= 0x410 && cp <= 0x42F) return cp + 32;                      // А..Я
-  if (cp >= 0x460 && cp <= 0x4BF && cp % 2 == 0) return cp + 1;        // historic, Ґ ...
+  if (cp >= 0x391 && cp <= 0x3AB && cp != 0x3A2) return cp + 32;  // Greek
+  if (cp >= 0x400 && cp <= 0x40F) return cp + 80;                 // Ѐ..Џ
+  if (cp >= 0x410 && cp <= 0x42F) return cp + 32;                 // А..Я
+  if (cp >= 0x460 && cp <= 0x4BF && cp % 2 == 0) return cp + 1;   // historic, Ґ ...
   if (cp >= 0x4D0 && cp <= 0x4FF && cp % 2 == 0) return cp + 1;
   return cp;
 }
@@ -27,7 +27,11 @@ char32_t lower_code_point(char32_t cp) {
 char32_t utf8_next(std::string_view text, std::size_t& pos) {
   auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
   unsigned char lead = byte(pos);
-  int extra = lead < 0x80 ? 0 : (lead >> 5) == 0x6 ? 1 : (lead >> 4) == 0xE ? 2 : (lead >> 3) == 0x1E ? 3 : -1;
+  int extra = lead < 0x80           ? 0
+              : (lead >> 5) == 0x6  ? 1
+              : (lead >> 4) == 0xE  ? 2
+              : (lead >> 3) == 0x1E ? 3
+                                    : -1;
   if (extra == 0) {
     ++pos;
     return lead;
@@ -75,13 +79,15 @@ std::string utf8_lower(std::string_view text) {
 }
 
 bool is_word_code_point(char32_t cp) {
-  if (cp < 0x80) return (cp >= U'0' && cp <= U'9') || (cp >= U'a' && cp <= U'z') || (cp >= U'A' && cp <= U'Z') || cp == U'_';
+  if (cp < 0x80)
+    return (cp >= U'0' && cp <= U'9') || (cp >= U'a' && cp <= U'z') || (cp >= U'A' && cp <= U'Z') ||
+           cp == U'_';
   if (cp < 0xC0 || cp == 0xD7 || cp == 0xF7) return false;
   if (cp >= 0x2000 && cp <= 0x2BFF) return false;  // punctuation, symbols, arrows
   if (cp >= 0x3000 && cp <= 0x303F) return false;  // CJK punctuation
   if (cp >= 0xFE00 && cp <= 0xFE0F) return false;  // variation selectors
   if (cp == kReplacement) return false;
-  return cp < 0x1F000;                             // emoji and pictographs are not letters
+  return cp < 0x1F000;  // emoji and pictographs are not letters
 }
 
 std::size_t utf16_length(std::string_view text) {

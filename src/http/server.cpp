@@ -47,6 +47,8 @@ constexpr int kAcceptBatch = 64;
 constexpr std::chrono::seconds kLingerTime{2};
 constexpr std::size_t kLingerMaxBytes = 4 * 1024 * 1024;
 constexpr std::size_t kLingerChunk = 4 * 1024;
+// A new connection is not closed for room before it had this long to send its request.
+constexpr std::chrono::seconds kNewConnectionGrace{1};
 // File descriptors kept free of client connections: the database, Telegram, webhooks, TDLib.
 constexpr rlim_t kMinReservedFiles = 64;
 
@@ -84,6 +86,7 @@ struct Session {
   // Read by the accept strand to pick a connection to close; written on the session's strand.
   std::atomic<Phase> phase{Phase::kWaiting};
   std::atomic<std::int64_t> phase_since;
+  std::atomic<bool> served{false};   // answered a request: waiting now is keep-alive idleness
   std::atomic<bool> evicted{false};  // written under Impl::mutex: closed by a cap, no longer counted
 
   void enter(Phase next) {
@@ -320,23 +323,30 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     return busiest;
   }
 
-  // mutex held. Marks and returns the connection to close for room: of `peer` (any when empty),
-  // the oldest waiting for a request, else the oldest still sending one; nullptr when all are
-  // handling requests.
+  // mutex held. Marks and returns the connection to close for room, of `peer` (any when empty):
+  // the oldest idle one (kept alive after a request, or connected longer than kNewConnectionGrace
+  // without sending anything), else the oldest still sending a request, else the oldest new one;
+  // nullptr when all are handling requests. A just-accepted connection has had no chance to send
+  // its request yet: in a flood it must not make room for the next one before it is read.
   std::shared_ptr<Session> oldest_closable(const std::string& peer) {
+    const std::int64_t now = steady_now_ns();
+    const std::int64_t grace =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(kNewConnectionGrace).count();
     std::shared_ptr<Session> best;
-    Phase best_phase = Phase::kHandling;
+    int best_rank = 3;
     std::int64_t best_since = 0;
     for (const auto& s : sessions) {
       if (s->evicted || (!peer.empty() && s->peer != peer)) continue;
-      Phase phase = s->phase.load(std::memory_order_relaxed);
+      const Phase phase = s->phase.load(std::memory_order_relaxed);
       if (phase == Phase::kHandling) continue;
-      std::int64_t since = s->phase_since.load(std::memory_order_relaxed);
-      bool better = !best || (phase == Phase::kWaiting && best_phase != Phase::kWaiting) ||
-                    (phase == best_phase && since < best_since);
-      if (better) {
+      const std::int64_t since = s->phase_since.load(std::memory_order_relaxed);
+      int rank = 1;  // sending a request
+      if (phase == Phase::kWaiting) {
+        rank = s->served.load(std::memory_order_relaxed) || now - since >= grace ? 0 : 2;
+      }
+      if (!best || rank < best_rank || (rank == best_rank && since < best_since)) {
         best = s;
-        best_phase = phase;
+        best_rank = rank;
         best_since = since;
       }
     }
@@ -399,6 +409,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
         const bool written = co_await write(stream, response, head.version(), keep_alive, label);
         if (has_body && written) co_await linger_close(stream);
         if (!written || !keep_alive) break;
+        session->served.store(true, std::memory_order_relaxed);
         continue;
       }
 
@@ -459,6 +470,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
       Response response = co_await respond(*route, path, request);
       bool keep_alive = request.keep_alive() && !stopping;
       if (!co_await write(stream, response, request.version(), keep_alive, label) || !keep_alive) break;
+      session->served.store(true, std::memory_order_relaxed);
     }
     beast::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);

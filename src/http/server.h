@@ -12,8 +12,9 @@
 //  - a deadline for the head (and for an idle keep-alive connection) and one for the body;
 //  - at most max_connections connections (and never more than 3/4 of the open-file limit) and
 //    max_connections_per_address from one address: a new connection beyond a cap closes the
-//    oldest connection that waits for a request (else the oldest still sending one) of the same
-//    address, or of the address with the most connections; requests being handled are never
+//    oldest idle connection (kept alive after a request, or silent for a second since it
+//    connected), else the oldest still sending a request, else the oldest new one, of the same
+//    address or of the address with the most connections; requests being handled are never
 //    closed; when nothing can be closed the new connection is.
 #pragma once
 #include <boost/asio/any_io_executor.hpp>

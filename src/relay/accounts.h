@@ -1,6 +1,6 @@
-// Account connections in the relay (issue 4): the `/new` command that lets operators write
+// Account connections in the relay: the `/new` command that lets operators write
 // first, the outbox jobs it needs, and the topic links posted in General. Pure helpers; the
-// engine (engine_accounts.cpp) and the dispatcher (the accounts section of dispatcher.cpp) use them.
+// engine (engine_accounts.cpp) and the dispatcher (its resolveUser and announce calls) use them.
 //
 // /new flow: an operator types `/new [i<ID>] @user|+phone` in General → the engine of the
 // chosen connection adds a kResolveUser job → the dispatcher asks the account's TDLib session

@@ -164,10 +164,9 @@ class Engine {
   std::string info_for(const store::Dialog& dialog, bool reveal);
   void event(const store::Dialog& dialog, std::string_view type, std::string payload, core::UnixMillis now);
 
-  // --- topics the engine does not know: engine_topics.cpp ---
-  // An operator wrote in a topic no dialog of this connection uses: the operators are told
-  // what happens to the message. Returns the dialog the message is for (it is then relayed as
-  // usual); nullopt: not relayed.
+  // Topics the engine does not know (engine_topics.cpp): an operator wrote in a topic no
+  // dialog of this connection uses, and the operators are told what happens to the message.
+  // Returns the dialog the message is for (it is then relayed as usual); nullopt: not relayed.
   std::optional<store::Dialog> dialog_for_unknown_topic(const core::Event& event, core::UnixMillis now);
   void adopt_topic(store::Dialog& dialog, core::ThreadId thread, core::UnixMillis now);
   // A text in an explicit topic of the group; `dialog` 0: a topic of no dialog.

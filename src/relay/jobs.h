@@ -30,18 +30,18 @@ inline constexpr std::string_view kSendText = "send_text";        // sendMessage
 inline constexpr std::string_view kEditText = "edit_text";        // editMessageText of the linked copy
 inline constexpr std::string_view kEditCaption = "edit_caption";  // editMessageCaption of the linked copy
 inline constexpr std::string_view kSetReaction = "set_reaction";  // setMessageReaction on the linked copy
-// --- intercepted messages (issue 4): a message the bot's program (or the account owner) sent
-// to the user, copied into the topic marked as intercepted; linked like a user's message.
+// Intercepted messages: a message the bot's program (or the account owner) sent to the user,
+// copied into the topic marked as intercepted; linked like a user's message.
 inline constexpr std::string_view kInterceptText = "intercept_text";  // sendMessage: text = marked text
 // copyMessage user chat → topic; non-empty text replaces the caption (marked), empty text
 // (content without a caption) gets the marker as an inline button instead.
 inline constexpr std::string_view kInterceptCopy = "intercept_copy";
 // editMessageText of an intercepted text copy (text = the marked text). Its own kind because the
 // copy was posted by the bot even on account connections, whose kEditText goes through the
-// account's session (issue 4 follow-up).
+// account's session.
 inline constexpr std::string_view kInterceptEditText = "intercept_edit_text";
-// --- Integrations (issue 5): a command hook's answer in the topic; `text` holds the
-// sendMessage fields as JSON ({"text", "parse_mode"?, "reply_markup"?}).
+// A command hook's answer in the topic; `text` holds the sendMessage fields as JSON
+// ({"text", "parse_mode"?, "reply_markup"?}).
 inline constexpr std::string_view kHookAnswer = "hook_answer";
 }  // namespace job
 

@@ -21,6 +21,7 @@ HALF_SENT_BODIES = 1000
 HEALTHZ_BOUND_MS = 100
 RSS_BOUND_KB = 100 * 1024
 SAMPLES_PER_PHASE = 40
+BATCH = 50  # attack connections opened between two probes
 # Set to measure a desk that does not hold (an older build): figures only, no assertions.
 MEASURE_ONLY = bool(os.environ.get("HOSTILE_MEASURE_ONLY"))
 # How much of each 1 MiB body a half-sent request sends (more shows what buffering costs).
@@ -76,7 +77,6 @@ class HostileClientsTest(DeskTestCase):
         wanted = IDLE_CONNECTIONS + HALF_SENT_BODIES + 200
         if soft < wanted and (hard == resource.RLIM_INFINITY or hard >= wanted):
             resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
-        self.batch = max(100, min(IDLE_CONNECTIONS, resource.getrlimit(resource.RLIMIT_NOFILE)[0] - 200))
         self.world = World(self.sim)
         self.ann = self.sim.user("Ann", last_name="Lee", username="ann_lee", language_code="en")
         self.port = free_port()
@@ -117,10 +117,16 @@ class HostileClientsTest(DeskTestCase):
         with open(self.probe_path) as f:
             return [json.loads(line) for line in f if line.endswith("\n")]
 
-    def hold(self, phase):
-        """Keeps the attack up until the probe made SAMPLES_PER_PHASE probes; returns them."""
-        first = len(self.samples())
-        enough = lambda: len(self.samples()) >= first + SAMPLES_PER_PHASE
+    def next_probe(self):
+        count = len(self.samples())
+        wait_until(lambda: len(self.samples()) > count, timeout=10, what="the next healthz probe")
+
+    def hold(self, phase, first=None):
+        """Keeps the attack up until the probe made SAMPLES_PER_PHASE more probes; returns every
+        probe since `first` (the phase's start; default now)."""
+        first = len(self.samples()) if first is None else first
+        start = len(self.samples())
+        enough = lambda: len(self.samples()) >= start + SAMPLES_PER_PHASE
         if MEASURE_ONLY:  # a desk that does not hold may answer no probe at all: report what came
             try:
                 wait_until(enough, timeout=30)
@@ -200,14 +206,21 @@ class HostileClientsTest(DeskTestCase):
         self.start_probe()
         self.assert_healthy("baseline", self.hold("baseline"))
 
-        for start in range(0, IDLE_CONNECTIONS, self.batch):
-            for _ in range(min(self.batch, IDLE_CONNECTIONS - start)):
+        # In batches of BATCH, each after the probe answered once more: the attack is up while the
+        # probe runs, and every probe meets the connections that came before it.
+        first = len(self.samples())
+        for start in range(0, IDLE_CONNECTIONS, BATCH):
+            for _ in range(min(BATCH, IDLE_CONNECTIONS - start)):
                 self.connect()
-        self.assert_healthy("1,000 idle connections", self.hold("1,000 idle connections"))
+            self.next_probe()
+        self.assert_healthy("1,000 idle connections", self.hold("1,000 idle connections", first))
 
-        for i in range(HALF_SENT_BODIES):
-            self.half_send(i)
-        self.assert_healthy("1,000 half-sent 1 MiB bodies", self.hold("1,000 idle + 1,000 half-sent 1 MiB bodies"))
+        first = len(self.samples())
+        for start in range(0, HALF_SENT_BODIES, BATCH):
+            for i in range(start, min(start + BATCH, HALF_SENT_BODIES)):
+                self.half_send(i)
+            self.next_probe()
+        self.assert_healthy("1,000 half-sent 1 MiB bodies", self.hold("1,000 idle + 1,000 half-sent 1 MiB bodies", first))
 
         # Large bodies without a known token, or where no large body belongs: refused from their
         # head, before any of the body is sent.

@@ -72,8 +72,9 @@ class StartupTest(DeskTestCase):
         bad = World(self.sim, name="bad")
         bad_token = bad.token.split(":")[0] + ":" + "x" * 35
         desk = self.spawn(self.config(port, [{**bad.connection("bad"), "token": bad_token}, good.connection("good")]))
-        status, body = wait_until(lambda: (h := healthz(port)) and h[1]["status"] != "starting" and h,
-                                  what="both connections to settle")
+        status, body = wait_until(
+            lambda: (h := healthz(port)) and "connecting" not in h[1]["connections"].values() and h,
+            what="both connections to settle")
         self.assertEqual(status, 200)
         self.assertEqual(body["status"], "degraded")
         self.assertEqual(body["connections"], {"bad": "token rejected", "good": "ready"})

@@ -104,13 +104,13 @@ struct Desk {
   }
 
   void handle(const core::Event& e) {
-    engine.handle(e, core::unix_millis_now());
+    until_committed([&] { engine->handle(e, core::unix_millis_now()); });
     if (dispatcher) dispatcher->notify();
   }
 
   bool settled() {
-    return dispatch_idle(*store, *dispatcher) && dispatcher->uncommitted() == 0 &&
-           store->inbox_pending(context.id, 1).empty();
+    return dispatch_idle(*sqlite, *dispatcher) && dispatcher->uncommitted() == 0 &&
+           sqlite->inbox_pending(context.id, 1).empty();
   }
   bool run_until_settled(milliseconds deadline = milliseconds(10000)) {
     return run_io_until(
