@@ -10,6 +10,8 @@
 #include "app/desk_health.h"
 #include "app/proxy_connection.h"
 #include "app/td_connections.h"
+#include "core/backoff.h"
+#include "core/clock.h"
 #include "http/server.h"
 #include "http/webhook_ingress.h"
 #include "integrations/topics_api.h"
@@ -228,7 +230,8 @@ asio::awaitable<void> Runtime::Impl::bring_up(ConnectionRuntime& c) {
 // Learns who the bot is (retrying while Telegram or the store cannot be reached) and prepares
 // its engine. false: the token was rejected, or the desk stops.
 asio::awaitable<bool> Runtime::Impl::connect(ConnectionRuntime& c) {
-  std::chrono::milliseconds backoff = 1s;
+  const core::Backoff backoff{1s, kConnectRetryMax};
+  int failures = 0;  // in a row
   telegram::ApiResult me;
   while (!stopping) {
     me = co_await c.api->call("getMe", {});
@@ -242,22 +245,20 @@ asio::awaitable<bool> Runtime::Impl::connect(ConnectionRuntime& c) {
       co_return false;
     }
     spdlog::warn("connection {}: getMe failed ({}), retrying in {} ms", c.settings.name,
-                 telegram::redact_tokens(me.description), backoff.count());
-    co_await sleep(backoff);
-    backoff = std::min<std::chrono::milliseconds>(backoff * 2, kConnectRetryMax);
+                 telegram::redact_tokens(me.description), backoff.delay(failures).count());
+    co_await sleep(backoff.delay(failures++));
   }
   if (stopping) co_return false;
   const auto bot_id = me.result.at("id").to_number<core::UserId>();
   const auto* username = me.result.as_object().if_contains("username");
-  for (backoff = 1s; !stopping;
-       backoff = std::min<std::chrono::milliseconds>(backoff * 2, kConnectRetryMax)) {
+  for (failures = 0; !stopping; ++failures) {
     try {
       c.id = store->ensure_connection(c.settings.name, bot_id, c.settings.group_id);
       break;
     } catch (const store::StoreError& e) {
       store_failed("connection " + c.settings.name, e.what());
     }
-    co_await sleep(backoff);
+    co_await sleep(backoff.delay(failures));
   }
   if (stopping) co_return false;
   c.parse_context = telegram::ParseContext{bot_id, {c.settings.group_id}};

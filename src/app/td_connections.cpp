@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <optional>
 
+#include "core/backoff.h"
 #include "core/clock.h"
 #include "relay/dispatcher.h"
 #include "relay/jobs.h"
@@ -130,6 +131,7 @@ struct TdConnections::Session {
   std::vector<telegram::Incoming> undelivered;  // not committed yet (the store failed), in order
   std::optional<asio::steady_timer> commit_timer;
   std::chrono::milliseconds commit_backoff{0};
+  int commit_failures = 0;  // in a row
   telegram::LogLimiter log_limiter;
 };
 
@@ -202,7 +204,7 @@ void TdConnections::commit_undelivered(Session& s) {
   try {
     hooks_.commit(s.id, s.undelivered);
     s.undelivered.clear();
-    s.commit_backoff = 0ms;
+    s.commit_failures = 0;
     return;
   } catch (const std::exception& e) {
     if (s.undelivered.size() > kMaxUndelivered) {
@@ -212,9 +214,7 @@ void TdConnections::commit_undelivered(Session& s) {
           s.undelivered.begin(),
           s.undelivered.begin() + static_cast<std::ptrdiff_t>(s.undelivered.size() - kMaxUndelivered));
     }
-    s.commit_backoff = s.commit_backoff == 0ms
-                           ? kCommitRetryMin
-                           : std::min<std::chrono::milliseconds>(s.commit_backoff * 2, kCommitRetryMax);
+    s.commit_backoff = core::Backoff{kCommitRetryMin, kCommitRetryMax}.delay(s.commit_failures++);
     const std::string what = e.what();
     if (s.log_limiter.should_log(what)) {
       spdlog::error("connection {}: {} update(s) of the Telegram session wait for the store ({}); retrying",

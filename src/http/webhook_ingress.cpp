@@ -9,6 +9,7 @@
 
 #include "core/metrics.h"
 #include "core/secret.h"
+#include "http/error_status.h"
 #include "telegram/log_limiter.h"
 #include "telegram/redact.h"
 
@@ -38,13 +39,13 @@ struct WebhookRoute {
     if (header != request.end()) presented = std::string_view(header->value().data(), header->value().size());
     if (!secret_matches(presented, connection.secret_token)) {
       warn("request with a wrong or missing secret token rejected");
-      return json_error(401, "wrong secret token");
+      return json_error(status_for(core::ErrorCode::kUnauthorized), "wrong secret token");
     }
     boost::system::error_code ec;
     json::value update = json::parse(request.body(), ec);
     if (ec) {
       warn("body is not JSON (" + ec.message() + "); Telegram will retry it");
-      return json_error(400, "body is not JSON: " + ec.message());
+      return json_error(status_for(core::ErrorCode::kInvalid), "body is not JSON: " + ec.message());
     }
     std::optional<telegram::Incoming> incoming = telegram::make_incoming(update, connection.context);
     if (!incoming) return text_response(200, "");
@@ -55,7 +56,7 @@ struct WebhookRoute {
       connection.commit(std::move(batch));
     } catch (const std::exception& e) {
       warn(fmt::format("inbox commit failed, Telegram will retry: {}", e.what()));
-      return json_error(500, "update not stored");
+      return json_error(status_for(core::ErrorCode::kInternal), "update not stored");
     }
     received->add(1);
     return text_response(200, "");

@@ -14,8 +14,11 @@
 #include <limits>
 #include <set>
 
+#include "core/backoff.h"
+#include "core/clock.h"
 #include "core/event_json.h"
 #include "core/secret.h"
+#include "http/error_status.h"
 #include "http/webhook_ingress.h"
 #include "proxy/proxy_parsing.h"
 #include "telegram/log_limiter.h"
@@ -54,7 +57,9 @@ http::Response api_json(unsigned status, std::string body) {
   return response;
 }
 
-http::Response api_error(unsigned status, std::string_view description) {
+// The Bot API's error shape; error_code is the HTTP status of the kind (http::status_for).
+http::Response api_error(core::ErrorCode kind, std::string_view description) {
+  const unsigned status = http::status_for(kind);
   json::object o{{"ok", false}, {"error_code", status}, {"description", description}};
   return api_json(status, json::serialize(o));
 }
@@ -298,7 +303,7 @@ struct BotApiProxy::Impl : std::enable_shared_from_this<Impl> {
   asio::awaitable<http::Response> get_updates(const ProxyConnection& c, const json::object& params) {
     if (store.proxy_webhook(c.id)) {
       co_return api_error(
-          409,
+          core::ErrorCode::kConflict,
           "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to "
           "delete the webhook first");
     }
@@ -346,9 +351,9 @@ struct BotApiProxy::Impl : std::enable_shared_from_this<Impl> {
     }
     auto parsed = boost::urls::parse_absolute_uri(url);
     if (!parsed || (parsed->scheme() != "https" && parsed->scheme() != "http") || parsed->host().empty()) {
-      co_return api_error(400, "Bad Request: bad webhook: invalid webhook URL specified");
+      co_return api_error(core::ErrorCode::kInvalid, "Bad Request: bad webhook: invalid webhook URL specified");
     }
-    if (auto refused = co_await refused_target(c, *parsed)) co_return api_error(400, *refused);
+    if (auto refused = co_await refused_target(c, *parsed)) co_return api_error(core::ErrorCode::kInvalid, *refused);
     store::ProxyWebhook webhook{.url = url};
     if (const auto* secret = params.if_contains("secret_token"); secret && secret->is_string()) {
       webhook.secret_token = std::string(secret->get_string());
@@ -430,7 +435,8 @@ struct BotApiProxy::Impl : std::enable_shared_from_this<Impl> {
   // Delivers the program's updates to its webhook one at a time, in order, retrying with backoff.
   asio::awaitable<void> run_pusher(core::ConnectionId id) {
     auto self = shared_from_this();
-    std::chrono::milliseconds backoff{500};
+    const core::Backoff backoff{std::chrono::milliseconds(500), std::chrono::milliseconds(60'000)};
+    int failures = 0;  // in a row
     const ProxyConnection* c = by_id(id);
     while (!stopped && c != nullptr) {
       auto webhook = store.proxy_webhook(id);
@@ -444,16 +450,13 @@ struct BotApiProxy::Impl : std::enable_shared_from_this<Impl> {
       if (stopped) break;
       if (error.empty()) {
         confirm(id, next[0].update_id + 1);
-        backoff = std::chrono::milliseconds(500);
+        failures = 0;
         continue;
       }
       webhook->last_error = error;
-      webhook->last_error_at = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                   std::chrono::system_clock::now().time_since_epoch())
-                                   .count();
+      webhook->last_error_at = core::unix_millis_now();
       if (store.proxy_webhook(id)) store.proxy_set_webhook(id, *webhook);
-      co_await sleep(id, backoff);
-      backoff = std::min(backoff * 2, std::chrono::milliseconds(60'000));
+      co_await sleep(id, backoff.delay(failures++));
     }
   }
 
@@ -485,18 +488,18 @@ struct BotApiProxy::Impl : std::enable_shared_from_this<Impl> {
 
   asio::awaitable<http::Response> handle(http::Request& request) {
     auto path = parse_call_path(http::request_path(request));
-    if (!path) co_return api_error(404, "Not Found");
+    if (!path) co_return api_error(core::ErrorCode::kNotFound, "Not Found");
     const ProxyConnection* c = by_token(path->token);
-    if (!c) co_return api_error(401, "Unauthorized");
+    if (!c) co_return api_error(core::ErrorCode::kUnauthorized, "Unauthorized");
     std::string_view target = request.target();
     const std::string query(target.substr(std::min(target.find('?'), target.size())));
     if (path->file) {
       auto file = file_target(path->rest);
-      if (!file) co_return api_error(404, "Not Found");
+      if (!file) co_return api_error(core::ErrorCode::kNotFound, "Not Found");
       co_return co_await forwarder.forward(std::move(request), "/file/bot" + c->token + "/" + *file + query);
     }
     auto method = method_key(path->rest);
-    if (!method) co_return api_error(404, "Not Found: method not found");
+    if (!method) co_return api_error(core::ErrorCode::kNotFound, "Not Found: method not found");
     json::object params = call_params(request);
     if (*method == "getupdates") co_return co_await get_updates(*c, params);
     if (*method == "setwebhook" || *method == "deletewebhook" || *method == "getwebhookinfo") {

@@ -4,12 +4,11 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
-#include <mutex>
 #include <stdexcept>
-#include <vector>
 
 #include "telegram/bot_api_client.h"
 #include "telegram/client_connection.h"
+#include "telegram/connection_pool.h"
 #include "telegram/redact.h"
 
 namespace topicdesk::proxy {
@@ -32,36 +31,24 @@ http::Response bad_gateway(std::string_view what) {
 }  // namespace
 
 struct Forwarder::Impl {
+  explicit Impl(ForwarderOptions o) : options(o) {}
+
   asio::any_io_executor executor;
   telegram::ApiEndpoint endpoint;
   std::string host_header;
   ForwarderOptions options;
   ssl::context tls_context{ssl::context::tls_client};
-  std::mutex idle_mutex;
-  std::vector<std::unique_ptr<telegram::ClientConnection>> idle;
-
-  std::unique_ptr<telegram::ClientConnection> take_idle() {
-    std::lock_guard lock(idle_mutex);
-    if (idle.empty()) return nullptr;
-    auto upstream = std::move(idle.back());
-    idle.pop_back();
-    return upstream;
-  }
-  void give_back(std::unique_ptr<telegram::ClientConnection> upstream) {
-    std::lock_guard lock(idle_mutex);
-    if (idle.size() < options.max_idle_connections) idle.push_back(std::move(upstream));
-  }
+  telegram::ConnectionPool idle{options.max_idle_connections};
 };
 
 Forwarder::Forwarder(asio::any_io_executor executor, std::string_view api_base, ForwarderOptions options)
-    : impl_(std::make_shared<Impl>()) {
+    : impl_(std::make_shared<Impl>(options)) {
   auto endpoint = telegram::parse_api_base_url(api_base);
   if (!endpoint) throw std::invalid_argument(endpoint.error().message);
   impl_->executor = std::move(executor);
   impl_->endpoint = std::move(*endpoint);
   bool default_port = impl_->endpoint.port == (impl_->endpoint.tls ? "443" : "80");
   impl_->host_header = impl_->endpoint.host + (default_port ? "" : ":" + impl_->endpoint.port);
-  impl_->options = options;
   impl_->tls_context.set_default_verify_paths();
   impl_->tls_context.set_verify_mode(ssl::verify_peer);
 }
@@ -96,7 +83,7 @@ asio::awaitable<http::Response> Forwarder::forward(http::Request incoming, std::
   // A kept-alive connection the server closed meanwhile is retried once on a fresh one,
   // but only when no answer had started (so nothing was processed twice).
   for (int attempt = 0; attempt < 2; ++attempt) {
-    auto upstream = impl->take_idle();
+    auto upstream = impl->idle.take();
     const bool reused = upstream != nullptr;
     if (!upstream) {
       telegram::ClientTarget server{impl->endpoint.host, impl->endpoint.port, impl->endpoint.tls};
@@ -115,7 +102,7 @@ asio::awaitable<http::Response> Forwarder::forward(http::Request incoming, std::
         out.set(bhttp::field::content_type, type->value());
       }
       out.body() = std::move(exchanged.response.body());
-      if (exchanged.response.keep_alive()) impl->give_back(std::move(upstream));
+      if (exchanged.response.keep_alive()) impl->idle.give_back(std::move(upstream));
       co_return out;
     }
     if (!(reused && !exchanged.answer_started && telegram::is_stale_connection_error(exchanged.ec))) {

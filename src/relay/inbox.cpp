@@ -7,6 +7,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/json.hpp>
 
+#include "core/backoff.h"
 #include "core/clock.h"
 #include "core/event_json.h"
 #include "relay/dispatcher.h"
@@ -136,7 +137,7 @@ void Inbox::step() {
       if (hooks_.handled) hooks_.handled();
       adapt_batch(std::chrono::steady_clock::now() - started, static_cast<int>(entries.size()) == limit);
     }
-    backoff_ = std::chrono::milliseconds(0);
+    store_failures_ = 0;
     store_ok();
   } catch (const store::StoreError& e) {
     on_store_error(id, e.what());
@@ -191,7 +192,7 @@ void Inbox::on_store_error(core::ConnectionId id, const std::string& what) {
     c.queued = true;
     ready_.push_front(id);
   }
-  backoff_ = backoff_.count() == 0 ? options_.retry_min : std::min(backoff_ * 2, options_.retry_max);
+  backoff_ = core::Backoff{options_.retry_min, options_.retry_max}.delay(store_failures_++);
   if (log_limiter_.should_log(what)) {
     spdlog::error("inbox: the store failed ({}); entries stay pending, retrying within {} ms", what,
                   backoff_.count());

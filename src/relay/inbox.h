@@ -123,7 +123,8 @@ class Inbox {
   bool step_posted_ = false;
   bool stopped_ = false;
   bool store_failing_ = false;
-  std::chrono::milliseconds backoff_{0};  // the drain's current retry delay; 0 while it works
+  std::chrono::milliseconds backoff_{0};                    // the drain's last retry delay
+  int store_failures_ = 0;                                  // in a row; 0 while the store works
   std::unique_ptr<boost::asio::steady_timer> retry_timer_;  // set while waiting after a store error
   std::int64_t handled_entries_ = 0;
   telegram::LogLimiter log_limiter_;

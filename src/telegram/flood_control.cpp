@@ -135,19 +135,11 @@ FloodControl::FloodControl(FloodLimits limits) : limits_(std::move(limits)) {
   }
 }
 
-double FloodControl::tokens_at(const TokenBucket& bucket, core::UnixMillis now) const {
-  double elapsed_seconds = static_cast<double>(std::max<core::UnixMillis>(0, now - bucket.updated)) / kSecond;
-  return std::min<double>(limits_.chat_burst, bucket.tokens + elapsed_seconds * limits_.chat_per_second);
-}
-
 core::UnixMillis FloodControl::chat_slot(core::ChatId chat_id, const ChatState& state, core::UnixMillis now,
                                          int messages) const {
   if (is_group(chat_id)) return state.window.next_free(now, kMinute, limits_.group_per_minute, messages);
   double needed = std::clamp<double>(messages, 1, std::max(1, limits_.chat_burst));
-  double tokens = tokens_at(state.bucket, now);
-  if (tokens >= needed || limits_.chat_per_second <= 0) return now;
-  auto wait = static_cast<core::UnixMillis>(std::ceil((needed - tokens) / limits_.chat_per_second * kSecond));
-  return now + wait;
+  return now + state.bucket.wait_ms(chat_rate(), needed, now);
 }
 
 core::UnixMillis FloodControl::next_slot(core::ChatId chat_id, core::UnixMillis now) const {
@@ -167,7 +159,7 @@ core::UnixMillis FloodControl::next_slot(core::ChatId chat_id, core::UnixMillis 
 
 FloodControl::ChatState& FloodControl::state_of(core::ChatId chat_id, core::UnixMillis now) {
   auto [it, inserted] = chats_.try_emplace(chat_id);
-  if (inserted) it->second.bucket = TokenBucket{static_cast<double>(limits_.chat_burst), now};
+  if (inserted) it->second.bucket = core::TokenBucket::full(chat_rate(), now);
   return it->second;
 }
 
@@ -185,8 +177,7 @@ void FloodControl::count_send(core::ChatId chat_id, core::UnixMillis now, int me
     state.window.record(now, kMinute, messages);
   } else {
     // The bucket may go below zero: a burst beyond it simply pushes the next slot later.
-    state.bucket.tokens = tokens_at(state.bucket, now) - messages;
-    state.bucket.updated = std::max(now, state.bucket.updated);
+    state.bucket.take(chat_rate(), messages, now);
   }
 }
 
@@ -206,7 +197,7 @@ std::size_t FloodControl::tracked_chats() const { return chats_.size(); }
 bool FloodControl::idle(core::ChatId chat_id, const ChatState& state, core::UnixMillis now) const {
   if (state.blocked_until > now) return false;
   if (is_group(chat_id)) return state.window.idle(now, kMinute);
-  return tokens_at(state.bucket, now) >= limits_.chat_burst;  // a fresh entry would look the same
+  return state.bucket.tokens_at(chat_rate(), now) >= limits_.chat_burst;  // a fresh entry would look the same
 }
 
 void FloodControl::collect_idle(core::UnixMillis now) {

@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "core/ids.h"
+#include "core/token_bucket.h"
 
 namespace topicdesk::telegram {
 
@@ -91,18 +92,16 @@ class FloodControl {
     void record(core::UnixMillis now, core::UnixMillis length, int messages);
     bool idle(core::UnixMillis now, core::UnixMillis length) const;
   };
-  struct TokenBucket {
-    double tokens = 0;
-    core::UnixMillis updated = 0;
-  };
   struct ChatState {
-    TokenBucket bucket;  // private chats
+    core::TokenBucket bucket;  // private chats
     Window window;       // groups
     core::UnixMillis blocked_until = 0;
   };
 
   static bool is_group(core::ChatId chat_id) { return chat_id < 0; }
-  double tokens_at(const TokenBucket& bucket, core::UnixMillis now) const;
+  core::TokenRate chat_rate() const {
+    return {limits_.chat_per_second, static_cast<double>(limits_.chat_burst)};
+  }
   core::UnixMillis chat_slot(core::ChatId chat_id, const ChatState& state, core::UnixMillis now,
                              int messages) const;
   ChatState& state_of(core::ChatId chat_id, core::UnixMillis now);
