@@ -15,9 +15,9 @@ int run_command(const std::string& config_path);
 int doctor_command(const std::string& config_path);
 int migrate_command(const std::string& config_path);
 int demo_command(const DemoOptions& options);
-// --- Topics API (issue 5): apikey.cpp ---
+// Topics API: apikey.cpp
 int apikey_reset_command(const std::string& config_path, const std::string& connection_name);
-// --- Integrations (issue 5): hooks (webhooks_cli.cpp) ---
+// Integrations: hooks (webhooks_cli.cpp)
 int webhooks_status_command(const std::string& config_path, bool show_secret);
 const char* version();
 

@@ -116,7 +116,7 @@ asio::awaitable<void> check_connection(asio::io_context& io, const RuntimeSettin
   }
 }
 
-// --- accounts (issue 4): TDLib sessions of mtproto and account connections ---
+// accounts: TDLib sessions of mtproto and account connections
 // The session itself belongs to the running desk (its database is locked while open), so doctor
 // reads what the desk recorded in the store, and checks what it can without opening it.
 // The desk's store, when the desk has run (nullptr otherwise). Reading it while the desk runs is
@@ -172,9 +172,8 @@ void check_tdlib_session(const RuntimeSettings& s, const ConnectionSettings& c, 
     report.note("the desk has not opened this session yet (" + directory + "); `run` signs in and records it");
   }
 }
-// --- end accounts (issue 4) ---
 
-// --- Bot API proxy (issue 4): is the bot's program fetching what the proxy keeps for it? ---
+// Bot API proxy: is the bot's program fetching what the proxy keeps for it?
 constexpr std::int64_t kProgramLateMs = 60'000;
 
 void check_proxy_program(const RuntimeSettings& s, const ConnectionSettings& c, Report& report) {
@@ -202,7 +201,6 @@ void check_proxy_program(const RuntimeSettings& s, const ConnectionSettings& c, 
     report.fail("cannot read " + s.sqlite_path + ": " + e.what(), "check [storage] sqlite");
   }
 }
-// --- end Bot API proxy (issue 4) ---
 
 }  // namespace
 
@@ -215,7 +213,7 @@ bool run_doctor(const RuntimeSettings& settings, std::ostream& out) {
     asio::co_spawn(io, check_connection(io, settings, c, report), asio::detached);
     io.run();
     io.restart();
-    if (uses_tdlib(c.mode)) check_tdlib_session(settings, c, report);  // accounts (issue 4)
+    if (uses_tdlib(c.mode)) check_tdlib_session(settings, c, report);  // accounts
     if (c.mode == Mode::kProxy) check_proxy_program(settings, c, report);
     healthy = healthy && report.healthy();
   }

@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
   demo->add_option("--sim-port", demo_options.sim_port, "Port of the simulator and playground");
   demo->add_option("--desk-port", demo_options.desk_port, "Port of the desk's HTTP server");
 
-  // --- Topics API (issue 5) ---
+  // Topics API
   std::string apikey_connection;
   auto* apikey = cli.add_subcommand("apikey", "Manage Topics API keys");
   apikey->require_subcommand(1);
@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
   apikey_reset->add_option("--config,-c", config_path, "Configuration file (TOML)")->check(CLI::ExistingFile);
   apikey_reset->add_option("--connection", apikey_connection, "Connection name from the configuration")->required();
 
-  // --- Integrations (issue 5): hooks ---
+  // Integrations: hooks
   bool show_secret = false;
   auto* webhooks = cli.add_subcommand("webhooks", "Outgoing webhooks and command hooks");
   webhooks->require_subcommand(1);
@@ -44,7 +44,7 @@ int main(int argc, char** argv) {
   webhooks_status->add_option("--config,-c", config_path, "Configuration file (TOML)")->check(CLI::ExistingFile);
   webhooks_status->add_flag("--show-secret", show_secret, "Also print a generated signing secret");
 
-  // --- tdlib (issue 4): connect account ---
+  // tdlib: connect account
   ConnectAccountOptions connect_options;
   auto* connect = cli.add_subcommand("connect", "Sign a connection's Telegram session in");
   connect->require_subcommand(1);
@@ -65,8 +65,8 @@ int main(int argc, char** argv) {
   if (*migrate) return migrate_command(config_path);
   if (*demo) return demo_command(demo_options);
   if (*apikey_reset) return apikey_reset_command(config_path, apikey_connection);
-  if (*webhooks_status) return webhooks_status_command(config_path, show_secret);  // issue 5
-  if (*connect_account) return connect_account_command(connect_options, std::cin, std::cout);  // issue 4
+  if (*webhooks_status) return webhooks_status_command(config_path, show_secret);
+  if (*connect_account) return connect_account_command(connect_options, std::cin, std::cout);
   std::cout << "topicdesk " << version() << "\n";
   return 0;
 }

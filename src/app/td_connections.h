@@ -1,4 +1,4 @@
-// TDLib sessions of the running desk (issue 4, docs/accounts.md):
+// TDLib sessions of the running desk (docs/accounts.md):
 //
 //   mode "mtproto"  the desk signs in as the bot a second time (checkAuthenticationBotToken);
 //                   every update comes from this session (no getUpdates: the bot's own program

@@ -1,5 +1,5 @@
 // `topicdesk webhooks status --config FILE [--show-secret]`: per connection and URL, how many
-// deliveries went out, how many wait, since when a URL fails and its last error (issue 5).
+// deliveries went out, how many wait, since when a URL fails and its last error.
 #include <fmt/format.h>
 
 #include <ctime>

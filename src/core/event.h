@@ -20,13 +20,13 @@ enum class EventKind {
   kUserUnblockedBot,    // my_chat_member in a private chat: the user restarted the bot
   kTopicClosedInApp,    // an operator closed the topic from the Telegram app (forum_topic_closed)
   kTopicReopenedInApp,  // an operator reopened the topic from the Telegram app
-  kOutgoingSeen,        // a message the connection sent from elsewhere (intercepted); issue 4
-  // accounts (issue 4): the answer to an operator's /new. `text` is the query (@name or +phone),
+  kOutgoingSeen,        // a message the connection sent from elsewhere (intercepted)
+  // accounts: the answer to an operator's /new. `text` is the query (@name or +phone),
   // `from` the user found (id 0: nobody), chat_id the backend group. Made by the dispatcher.
   kUserResolved,
   // A message the connection sent from elsewhere was edited (the program's editMessage…, the
   // other session or the owner's app): the intercepted copy follows. Fields as kOutgoingSeen;
-  // issue 4 follow-up.
+  //
   kOutgoingEdit,
   // Delivery reports, made by the dispatcher from what Telegram answered (or from a send a
   // restart interrupted); `delivery` names the job. The engine decides what to post
@@ -61,7 +61,7 @@ enum class ContentKind {
 // media_group_id of kOutgoingSeen events for messages a transport knows only by id (the
 // program's copyMessage / copyMessages / forwardMessages answer MessageIds, not Messages): the
 // ids of one call share "copied:<first id>", so the relay copies them from the user's chat in
-// one copyMessages behind one marker line (issue 4 follow-up).
+// one copyMessages behind one marker line.
 inline constexpr std::string_view kCopiedBatchPrefix = "copied:";
 
 struct Person {
@@ -115,14 +115,14 @@ struct Event {
 
   std::vector<std::string> new_reactions;  // reaction events: the emoji now set by `from`
 
-  // --- intercepted messages (issue 4) ---
+  // intercepted messages
   // kOutgoingSeen: the message's Bot API `reply_markup` (inline keyboard) as compact JSON, so
   // the intercepted copy can list its buttons; empty when none.
   std::string reply_markup_json;
   // kOutgoingEdit: the media itself was replaced (editMessageMedia), not only text or buttons.
   bool media_replaced = false;
 
-  // --- accounts (issue 4) ---
+  // accounts
   // A message in a group the account monitors (MONITOR_GROUPS, chat_id < 0): the group's title.
   std::string chat_title;
 

@@ -20,7 +20,7 @@ constexpr std::array<std::pair<EventKind, const char*>, 15> kEventKindNames{{
     {EventKind::kTopicClosedInApp, "topic_closed_in_app"},
     {EventKind::kTopicReopenedInApp, "topic_reopened_in_app"},
     {EventKind::kOutgoingSeen, "outgoing_seen"},
-    {EventKind::kUserResolved, "user_resolved"},  // accounts (issue 4)
+    {EventKind::kUserResolved, "user_resolved"},  // accounts
     {EventKind::kOutgoingEdit, "outgoing_edit"},
     {EventKind::kDeliveryFailed, "delivery_failed"},
     {EventKind::kDeliveryRepeated, "delivery_repeated"},
@@ -150,10 +150,10 @@ std::string event_to_json(const Event& e) {
                    {"media_group_id", e.media_group_id},
                    {"is_service", e.is_service},
                    {"new_reactions", std::move(reactions)}};
-  if (!e.reply_markup_json.empty()) obj["reply_markup_json"] = e.reply_markup_json;  // issue 4
-  if (!e.chat_title.empty()) obj["chat_title"] = e.chat_title;  // accounts (issue 4)
+  if (!e.reply_markup_json.empty()) obj["reply_markup_json"] = e.reply_markup_json;
+  if (!e.chat_title.empty()) obj["chat_title"] = e.chat_title;  // accounts
   if (!e.topic_name.empty()) obj["topic_name"] = e.topic_name;
-  if (e.media_replaced) obj["media_replaced"] = true;           // issue 4 follow-up
+  if (e.media_replaced) obj["media_replaced"] = true;
   if (e.delivery.job_id != 0) {
     const DeliveryReport& d = e.delivery;
     obj["delivery"] = json::object{{"job_id", d.job_id},
@@ -202,10 +202,10 @@ void read_event_fields(Reader& r, Event& e, std::string& kind, std::string& cont
   r.get("media_group_id", e.media_group_id);
   r.get("is_service", e.is_service);
   r.get("new_reactions", e.new_reactions);
-  r.get("reply_markup_json", e.reply_markup_json);  // issue 4
-  r.get("chat_title", e.chat_title);                // accounts (issue 4)
+  r.get("reply_markup_json", e.reply_markup_json);
+  r.get("chat_title", e.chat_title);                // accounts
   r.get("topic_name", e.topic_name);
-  r.get("media_replaced", e.media_replaced);        // issue 4 follow-up
+  r.get("media_replaced", e.media_replaced);
 }
 
 }  // namespace

@@ -160,7 +160,7 @@ Status set_icon_color(Parameters& p, const std::string& value) {
   return Ok{};
 }
 
-// --- Integrations (issue 5): hooks ---
+// Integrations: hooks
 constexpr std::size_t kMaxWebhookSecret = 256;
 
 Result<WebhookTarget> webhook_target(const std::string& url, const boost::json::value& list) {
@@ -218,7 +218,6 @@ Status set_webhooks_secret(Parameters& p, const std::string& value) {
   p.webhooks_secret = secret;
   return Ok{};
 }
-// --- end Integrations (issue 5): hooks ---
 
 const std::map<std::string, Setter>& setters() {
   static const std::map<std::string, Setter> table = {
@@ -239,9 +238,9 @@ const std::map<std::string, Setter>& setters() {
       {"INTERCEPT_EXTERNAL", boolean(&Parameters::intercept_external, "INTERCEPT_EXTERNAL")},
       {"PROXY_PRIVATE_WEBHOOKS", boolean(&Parameters::proxy_private_webhooks, "PROXY_PRIVATE_WEBHOOKS")},
       {"CUSTOM_COMMANDS", boolean(&Parameters::custom_commands, "CUSTOM_COMMANDS")},
-      {"WEBHOOKS", set_webhooks},                   // issue 5, hooks
-      {"WEBHOOKS_SECRET", set_webhooks_secret},     // issue 5, hooks
-      // --- accounts (issue 4) ---
+      {"WEBHOOKS", set_webhooks},
+      {"WEBHOOKS_SECRET", set_webhooks_secret},
+      // accounts
       {"MONITOR_PRIVATE", boolean(&Parameters::monitor_private, "MONITOR_PRIVATE")},
       {"MONITOR_GROUPS", boolean(&Parameters::monitor_groups, "MONITOR_GROUPS")},
       {"GROUPS_KEYWORDS", keywords(&Parameters::groups_keywords, "GROUPS_KEYWORDS")},
@@ -251,7 +250,7 @@ const std::map<std::string, Setter>& setters() {
 
 }  // namespace
 
-// --- Integrations (issue 5): hooks ---
+// Integrations: hooks
 const std::vector<std::string>& webhook_event_names() {
   static const std::vector<std::string> names = {"dialog_created", "dialog_reopened", "dialog_closed",
                                                  "message_received", "message_sent", "message_intercepted"};
@@ -265,7 +264,6 @@ bool WebhookTarget::wants_event(std::string_view type) const {
 bool WebhookTarget::wants_command(std::string_view name) const {
   return std::find(commands.begin(), commands.end(), name) != commands.end();
 }
-// --- end Integrations (issue 5): hooks ---
 
 bool matches_user(const std::vector<UserRef>& list, UserId id, std::string_view username) {
   std::string lowered = lower_ascii(username);

@@ -30,7 +30,7 @@ bool matches_user(const std::vector<UserRef>& list, UserId id, std::string_view 
 // Telegram's six topic icon colours.
 inline constexpr int kTopicColors[] = {0x6FB9F0, 0xFFD67E, 0xCB86DB, 0x8EEE98, 0xFF93B2, 0xFB6F5F};
 
-// --- Integrations (issue 5): hooks ---
+// Integrations: hooks
 // One WEBHOOKS entry: a URL and what it subscribed to.
 struct WebhookTarget {
   std::string url;                    // http:// or https://
@@ -41,7 +41,6 @@ struct WebhookTarget {
 };
 // The system events WEBHOOKS may list.
 const std::vector<std::string>& webhook_event_names();
-// --- end Integrations (issue 5): hooks ---
 
 struct Parameters {
   std::optional<std::string> welcome;   // WELCOME; nullopt = OFF; "{title}" = the user's name
@@ -58,15 +57,14 @@ struct Parameters {
   KeywordRule restricted_backend;       // RESTRICTED_KEYWORDS_BACKEND
   bool leave_closed = false;            // LEAVE_CLOSED
   int icon_color = kTopicColors[0];     // ICON_COLOR
-  bool intercept_external = true;       // INTERCEPT_EXTERNAL (issue 4): on unless set FALSE
+  bool intercept_external = true;       // INTERCEPT_EXTERNAL: on unless set FALSE
   bool proxy_private_webhooks = false;  // PROXY_PRIVATE_WEBHOOKS: proxy setWebhook may name private addresses
   bool custom_commands = false;         // CUSTOM_COMMANDS (command hooks, later issue)
-  // --- Integrations (issue 5): hooks ---
+  // Integrations: hooks
   std::vector<WebhookTarget> webhooks;  // WEBHOOKS: JSON object URL -> [event names and /commands]
   std::string webhooks_secret;          // WEBHOOKS_SECRET; empty = a generated per-connection secret
-  // --- end Integrations (issue 5): hooks ---
 
-  // --- accounts (issue 4): what a personal-account connection relays ---
+  // accounts: what a personal-account connection relays
   bool monitor_private = true;          // MONITOR_PRIVATE: private chats open dialogs
   bool monitor_groups = false;          // MONITOR_GROUPS: groups the account is in, one topic per group
   KeywordRule groups_keywords;          // GROUPS_KEYWORDS: only matching group messages; empty = all

@@ -1,4 +1,4 @@
-// The Topics API (issue 5): POST /api/v1/topic_action with {"action": ...} and the caller's
+// The Topics API: POST /api/v1/topic_action with {"action": ...} and the caller's
 // key in X-API-KEY. Actions: info_by_topic, dialog_by_user, list_dialogs, send_message,
 // set_status (docs/api.md, the OpenAPI document at GET /api/v1/openapi.json).
 //

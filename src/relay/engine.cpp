@@ -127,7 +127,7 @@ void Engine::handle_inbox_entry(const store::InboxEntry& entry, UnixMillis now) 
 }
 
 void Engine::route(const Event& e, UnixMillis now) {
-  if (route_account_event(e, now)) return;  // --- accounts (issue 4): engine_accounts.cpp ---
+  if (route_account_event(e, now)) return;  // accounts: engine_accounts.cpp
   switch (e.kind) {
     case EventKind::kUserMessage: return on_user_message(e, now);
     case EventKind::kUserEdit: return on_user_edit(e, now);
@@ -139,9 +139,9 @@ void Engine::route(const Event& e, UnixMillis now) {
     case EventKind::kOperatorReaction: return on_operator_reaction(e, now);
     case EventKind::kTopicClosedInApp: return on_topic_closed_in_app(e, now);
     case EventKind::kTopicReopenedInApp: return on_topic_reopened_in_app(e, now);
-    case EventKind::kOutgoingSeen: return on_outgoing_seen(e, now);  // issue 4: engine_intercept.cpp
-    case EventKind::kOutgoingEdit: return on_outgoing_edit(e, now);  // issue 4: engine_intercept_edit.cpp
-    case EventKind::kUserResolved: return;  // route_account_event (issue 4)
+    case EventKind::kOutgoingSeen: return on_outgoing_seen(e, now);  // engine_intercept.cpp
+    case EventKind::kOutgoingEdit: return on_outgoing_edit(e, now);  // engine_intercept_edit.cpp
+    case EventKind::kUserResolved: return;  // route_account_event
     case EventKind::kDeliveryFailed: return on_delivery_failed(e, now);      // engine_outcomes.cpp
     case EventKind::kDeliveryRepeated: return on_delivery_repeated(e, now);  // engine_outcomes.cpp
   }
@@ -209,7 +209,7 @@ void Engine::on_user_edit(const Event& e, UnixMillis now) {
   if (!dialog || dialog->banned) return;
   if (auto link = store_.link_by_user_message(dialog->id, e.message_id);
       link && link->direction == store::LinkDirection::kIntercepted) {
-    return on_outgoing_edit(as_outgoing_edit(e), now);  // issue 4: not the user's message after all
+    return on_outgoing_edit(as_outgoing_edit(e), now);  // not the user's message after all
   }
   if (context_.params.restricted_frontend.matches(e.text)) return;
   mirror_edit(*dialog, Side::kGroup, e, kPriorityNormal, now);
@@ -240,7 +240,7 @@ void Engine::on_user_blocked(const Event& e, bool blocked, UnixMillis now) {
 bool Engine::is_human_operator_event(const Event& e) const {
   if (e.chat_id != context_.group_id) return false;
   if (e.sender_is_bot || e.from.id == context_.bot_id || e.from.id == core::kTelegramServiceUserId) return false;
-  if (context_.account_id != 0 && e.from.id == context_.account_id) return false;  // accounts (issue 4): its copies
+  if (context_.account_id != 0 && e.from.id == context_.account_id) return false;  // accounts: its copies
   return true;
 }
 
@@ -364,7 +364,7 @@ bool Engine::answers_in_general() const {
 void Engine::on_general_message(const Event& e, UnixMillis now) {
   auto command = core::parse_command(e.text, context_.bot_username);
   if (!command) return;
-  if (command->name == "new") return on_new_command(*command, e, now);  // accounts (issue 4)
+  if (command->name == "new") return on_new_command(*command, e, now);  // accounts
   if (command->kind != core::CommandKind::kHelp && command->kind != core::CommandKind::kStats) return;
   if (!answers_in_general()) return;
   if (command->kind == core::CommandKind::kHelp) return post_in_general(core::help_text(true), now);
@@ -382,7 +382,7 @@ void Engine::run_command(const core::Command& command, Dialog& dialog, const Eve
         return post_in_topic(dialog, core::notice::info_refused(), kPriorityOperatorReply, now);
       }
       post_in_topic(dialog, info_for(dialog, sees), kPriorityOperatorReply, now);
-      return request_info_hooks(dialog, e, now);  // issue 5: hooks listed for "info"
+      return request_info_hooks(dialog, e, now);  // hooks listed for "info"
     }
     case CommandKind::kClose:
       close_dialog(dialog, now, "operator");
@@ -412,7 +412,7 @@ void Engine::run_command(const core::Command& command, Dialog& dialog, const Eve
                            kPriorityOperatorReply, now);
     }
     case CommandKind::kCustom:
-      return run_custom_command(command, dialog, e, now);  // issue 5: engine_integrations.cpp
+      return run_custom_command(command, dialog, e, now);  // engine_integrations.cpp
   }
   store_.update_dialog(dialog);
 }
@@ -574,7 +574,7 @@ void Engine::post_in_general(std::string text, UnixMillis now) {
 }
 
 void Engine::send_to_user(const Dialog& dialog, std::string text, int priority, UnixMillis now) {
-  if (dialog.user_id < 0) return;  // accounts (issue 4): a monitored group gets no service texts
+  if (dialog.user_id < 0) return;  // accounts: a monitored group gets no service texts
   enqueue(job::kSendText, JobPayload{.dialog = dialog.id, .to = Side::kUser, .text = std::move(text)}, priority, now);
 }
 

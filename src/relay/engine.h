@@ -28,7 +28,7 @@ struct ConnectionContext {
   std::string bot_username;  // commands addressed to another bot (`/close@other`) are ignored
   core::ChatId group_id = 0;
   core::Parameters params;
-  // --- accounts (issue 4) ---
+  // accounts
   // mode account: the signed-in personal account (the frontend); `bot_id` is then the desk bot
   // that drives the group. The account's own posts in the group are copies, never operators.
   core::UserId account_id = 0;
@@ -59,7 +59,7 @@ class Engine {
 
   const ConnectionContext& context() const { return context_; }
   void set_parameters(core::Parameters params) { context_.params = std::move(params); }
-  void set_account_id(core::UserId id) { context_.account_id = id; }  // accounts (issue 4)
+  void set_account_id(core::UserId id) { context_.account_id = id; }  // accounts
 
   // One event, one transaction.
   void handle(const core::Event& event, core::UnixMillis now);
@@ -75,7 +75,7 @@ class Engine {
   // Closes dialogs waiting for the user longer than AUTOCLOSE hours; returns how many.
   int autoclose(core::UnixMillis now);
 
-  // --- Topics API (issue 5): engine_api.cpp ---
+  // Topics API: engine_api.cpp
   // What the Topics API asks of the relay; each call is one transaction.
   struct ApiSent {
     store::Dialog dialog;
@@ -91,7 +91,6 @@ class Engine {
   // nullopt result: no such dialog of this connection.
   std::optional<store::Dialog> api_set_status(core::DialogId dialog, std::optional<store::DialogStatus> status,
                                               core::UnixMillis now);
-  // --- end Topics API (issue 5) ---
 
  private:
   void route(const core::Event& event, core::UnixMillis now);
@@ -114,10 +113,10 @@ class Engine {
   std::optional<store::Dialog> own_dialog_by_thread(core::ThreadId thread) const;
   bool answers_in_general() const;
 
-  // --- intercepted messages (issue 4): engine_intercept.cpp ---
+  // intercepted messages: engine_intercept.cpp
   void on_outgoing_seen(const core::Event& event, core::UnixMillis now);
   std::optional<store::Dialog> dialog_for_intercepted(const core::Event& event, core::UnixMillis now);
-  // Edits of intercepted messages (issue 4 follow-up): engine_intercept_edit.cpp
+  // Edits of intercepted messages: engine_intercept_edit.cpp
   void on_outgoing_edit(const core::Event& event, core::UnixMillis now);
   core::Event as_outgoing_edit(const core::Event& user_edit) const;
 
@@ -139,7 +138,7 @@ class Engine {
   void mirror_edit(const store::Dialog& dialog, Side to, const core::Event& e, int priority, core::UnixMillis now);
   void emit_album(const std::string& payload, core::UnixMillis now);
 
-  // --- Integrations (issue 5): hooks, engine_integrations.cpp ---
+  // Integrations: hooks, engine_integrations.cpp
   // /link, /unlink, /set and commands topicdesk does not know (command hooks, CUSTOM_COMMANDS).
   void run_custom_command(const core::Command& command, store::Dialog& dialog, const core::Event& event,
                           core::UnixMillis now);
@@ -153,7 +152,6 @@ class Engine {
   bool hooked(std::string_view command) const;  // a WEBHOOKS URL lists /command
   // /info lines: linked account, fields (only info_for(reveal) shows them)
   std::string integration_info(const store::Dialog& dialog);
-  // --- end Integrations (issue 5): hooks ---
 
   void enqueue(std::string_view kind, const JobPayload& payload, int priority, core::UnixMillis now);
   void post_in_topic(const store::Dialog& dialog, std::string text, int priority, core::UnixMillis now);
@@ -172,7 +170,7 @@ class Engine {
   // A text in an explicit topic of the group; `dialog` 0: a topic of no dialog.
   void post_in_thread(core::DialogId dialog, core::ThreadId thread, std::string text, core::UnixMillis now);
 
-  // --- accounts (issue 4), engine_accounts.cpp ---
+  // accounts, engine_accounts.cpp
   bool route_account_event(const core::Event& event, core::UnixMillis now);  // true: handled
   bool private_chat_monitored(const core::Event& event) const;
   void on_new_command(const core::Command& command, const core::Event& event, core::UnixMillis now);

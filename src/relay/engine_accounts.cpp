@@ -1,4 +1,4 @@
-// Account connections in the engine (issue 4), see relay/accounts.h and docs/accounts.md:
+// Account connections in the engine, see relay/accounts.h and docs/accounts.md:
 // - /new in General: operators write first (resolved through the account's TDLib session);
 // - MONITOR_PRIVATE off: private chats open no dialogs (dialogs opened with /new still relay);
 // - MONITOR_GROUPS: groups the account is in are frontends, one dialog (and topic) per group,

@@ -1,4 +1,4 @@
-// The Topics API's requests to the relay (issue 5): send a text to a user by user id, set or
+// The Topics API's requests to the relay: send a text to a user by user id, set or
 // clear a dialog's status. Same rules as an operator in the topic; one transaction each.
 #include <boost/json.hpp>
 

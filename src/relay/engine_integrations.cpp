@@ -1,4 +1,4 @@
-// Engine, integrations (issue 5, hooks part): /link, /unlink and /set on the user of a topic,
+// Engine, integrations (hooks part): /link, /unlink and /set on the user of a topic,
 // the linked account and custom fields in /info, `command` events for command hooks, and
 // what happens to commands topicdesk does not know (CUSTOM_COMMANDS).
 #include <algorithm>

@@ -1,4 +1,4 @@
-// Intercepted messages (issue 4): kOutgoingSeen events become marked copies in the topic.
+// Intercepted messages: kOutgoingSeen events become marked copies in the topic.
 //
 // Decisions (docs/parameters.md, INTERCEPT_EXTERNAL):
 // - The bot's program answering does not mean a human took care of the user: the dialog's

@@ -1,4 +1,4 @@
-// Edits of intercepted messages (issue 4 follow-up, docs/parameters.md INTERCEPT_EXTERNAL): the
+// Edits of intercepted messages (docs/parameters.md INTERCEPT_EXTERNAL): the
 // bot's program (editMessageText / Caption / ReplyMarkup / Media through the proxy), the other
 // MTProto session or the account owner's app edited a message that was copied into the topic.
 // The copy follows, presented as the first copy was: marker line, formatting, buttons as text.

@@ -1,4 +1,4 @@
-// Intercepted messages (issue 4): how a message the bot's own program (or an account's owner,
+// Intercepted messages: how a message the bot's own program (or an account's owner,
 // from their own app) sent to a user is shown in the user's topic. Pure text work, no store.
 //
 // The copy is ONE message in the topic, so it costs the group's flood budget no more than the

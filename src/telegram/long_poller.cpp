@@ -122,7 +122,7 @@ bool LongPoller::commit_answer(const json::value& result) {
   for (const json::value& update : *updates) {
     if (auto id = peek_update_id(update)) last_id = std::max(last_id.value_or(*id), *id);
     std::optional<Incoming> incoming = make_incoming(update, context_);
-    // --- Bot API proxy (issue 4): the program gets every update, also those the desk ignores.
+    // The Bot API proxy: the program gets every update, also those the desk ignores.
     if (!incoming && options_.keep_raw_updates) {
       incoming.emplace();
       incoming->update_id = peek_update_id(update).value_or(0);

@@ -28,7 +28,7 @@ struct LongPollerOptions {
                                            "callback_query"};
   std::chrono::milliseconds initial_backoff{std::chrono::seconds(1)};
   std::chrono::milliseconds max_backoff{std::chrono::seconds(30)};
-  // --- Bot API proxy (issue 4) ---
+  // Bot API proxy
   // Every update is handed over with Incoming::raw_json, also those topicdesk ignores.
   bool keep_raw_updates = false;
 };

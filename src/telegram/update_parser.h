@@ -34,7 +34,7 @@ struct Incoming {
   std::optional<core::Event> event;
   std::string parse_error;  // non-empty exactly when `event` is empty
 
-  // --- Bot API proxy (issue 4) ---
+  // Bot API proxy
   // With LongPollerOptions::keep_raw_updates: the update as Telegram sent it, for the bot's
   // program. Such a poller also hands over updates topicdesk ignores (no event, no parse_error).
   std::string raw_json;

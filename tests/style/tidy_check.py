@@ -37,9 +37,11 @@ def preprocess(entry):
     return subprocess.run(out + ["-E", "-P"], cwd=entry["directory"], capture_output=True).stdout
 
 
-def check(entry, build_dir, config_hash, cache_dir):
+def check(entry, build_dir, source_dir, config_hash, cache_dir):
     source = entry["file"]
-    key = hashlib.sha256(config_hash + preprocess(entry) + entry.get("command", "").encode()).hexdigest()
+    # Paths left out of the key, so another checkout of the same sources finds its results.
+    command = entry.get("command", "").replace(str(source_dir), "").replace(str(build_dir), "")
+    key = hashlib.sha256(config_hash + preprocess(entry) + command.encode()).hexdigest()
     stamp = cache_dir / key
     if stamp.exists():
         return source, True, ""
@@ -73,7 +75,7 @@ def main():
     cache_dir.mkdir(parents=True, exist_ok=True)
     failed = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        for source, ok, findings in pool.map(lambda e: check(e, build_dir, config_hash, cache_dir), entries):
+        for source, ok, findings in pool.map(lambda e: check(e, build_dir, source_dir, config_hash, cache_dir), entries):
             if not ok:
                 failed.append(source)
                 print(findings)
