@@ -112,7 +112,7 @@ TEST_F(InboxTest, WhenTheStoreFailsEntriesStayPendingAndAreHandledOnceItWorks) {
   hooks.store_failed = [&](const std::string& what) { failed.push_back(what); };
   hooks.store_ok = [&] { ++recovered; };
   Inbox inbox(io_.get_executor(), *store_, std::move(hooks),
-              {.batch = 100, .retry_min = 1ms, .retry_max = 4ms});
+              {.batch = 100, .min_batch = 100, .retry_min = 1ms, .retry_max = 4ms});
   auto record = recorder(a_);
   inbox.add_connection(a_, "a", [&](const std::vector<store::InboxEntry>& entries, core::UnixMillis now) {
     if (failures_left > 0) {
