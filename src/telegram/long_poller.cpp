@@ -82,6 +82,12 @@ asio::awaitable<void> LongPoller::run() {
       failures = 0;
       continue;
     }
+    if (answer.ok && commit_failed_) {
+      // The desk's own store failed, not Telegram: fetch the same updates again soon, so
+      // polling resumes within a second of the store working again.
+      co_await wait(options_.initial_backoff);
+      continue;
+    }
     if (!answer.ok && answer.error_code == kUnauthorized) {
       std::string description = redact_tokens(answer.description);
       spdlog::error("poller {}: Telegram rejected the token ({}); polling stopped", options_.connection_name,
@@ -112,6 +118,7 @@ json::object LongPoller::get_updates_params() const {
 }
 
 bool LongPoller::commit_answer(const json::value& result) {
+  commit_failed_ = false;
   const json::array* updates = result.if_array();
   if (updates == nullptr) {
     log_failure("getUpdates answered a result that is not an array");
@@ -142,6 +149,7 @@ bool LongPoller::commit_answer(const json::value& result) {
       commit_(std::move(batch));
     } catch (const std::exception& e) {
       log_failure(fmt::format("inbox commit failed, updates will be fetched again: {}", e.what()));
+      commit_failed_ = true;
       return false;
     }
     updates_counter(options_.connection_name).add(static_cast<double>(size));

@@ -74,6 +74,7 @@ class LongPoller {
   FatalError on_fatal_;
   std::int64_t offset_;
   std::atomic<bool> stop_requested_{false};
+  bool commit_failed_ = false;  // the last answer was fine but could not be committed
   boost::asio::cancellation_signal stop_signal_;
   LogLimiter log_limiter_;
 };

@@ -67,7 +67,7 @@ class DiskFullTest(DeskTestCase):
             self.addCleanup(subprocess.run, ["umount", "-l", self.mount], capture_output=True)
             # Cleanups run after tearDown, so the desk is stopped before the file system goes.
 
-    @unittest.skipUnless(os.environ.get("TOPICDESK_KNOWN_FAILING"), "open defect: user messages polled while the disk is full are lost, and the log exceeds its bound; run with TOPICDESK_KNOWN_FAILING=1")
+    @unittest.skipUnless(os.environ.get("TOPICDESK_KNOWN_FAILING"), "open defect: after the disk is full, user messages' copies and title edits are still pending when the desk reports an empty outbox (the outbox depth gauge), and the log exceeds its bound; run with TOPICDESK_KNOWN_FAILING=1")
     def test_full_disk_degrades_then_recovers_without_loss_or_repeats(self):
         if self.mount_failed:
             self.skipTest(f"cannot mount a tmpfs for the database (needs root): {self.mount_failed}")

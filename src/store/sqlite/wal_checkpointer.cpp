@@ -48,8 +48,19 @@ void WalCheckpointer::run() {
     const int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &wal_frames, &copied);
     lock.lock();
     if (rc == SQLITE_OK && copied > 0) ++checkpoints_done_;
+    // A failure (a full disk) lasts: logged when it starts, once a minute while it lasts (with
+    // how many attempts failed meanwhile), and when checkpoints work again.
+    const auto now = std::chrono::steady_clock::now();
     if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
-      spdlog::warn("sqlite {}: background checkpoint failed: {}", path_, sqlite3_errmsg(db_));
+      ++failures_;
+      if (failures_ == 1 || now - last_failure_log_ >= std::chrono::minutes(1)) {
+        spdlog::warn("sqlite {}: background checkpoint failed ({} attempts so far): {}", path_, failures_,
+                     sqlite3_errmsg(db_));
+        last_failure_log_ = now;
+      }
+    } else if (rc == SQLITE_OK && failures_ > 0) {
+      spdlog::info("sqlite {}: background checkpoints work again after {} failed attempts", path_, failures_);
+      failures_ = 0;
     }
   }
 }

@@ -6,6 +6,7 @@
 // calls. The store turns automatic checkpoints off and this thread runs PASSIVE checkpoints
 // (which never block writers or readers) on its own connection instead.
 #pragma once
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <string>
@@ -36,6 +37,8 @@ class WalCheckpointer {
   std::condition_variable wake_;
   bool stopping_ = false;
   int checkpoints_done_ = 0;
+  int failures_ = 0;  // in a row
+  std::chrono::steady_clock::time_point last_failure_log_;
   std::thread thread_;
 };
 
