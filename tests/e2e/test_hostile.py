@@ -55,7 +55,7 @@ while not os.path.exists(stop):
         pass
     latency = (time.monotonic() - started) * 1000
     print(json.dumps([latency, ok, rss_kb()]), flush=True)
-    time.sleep(0.01)  # the probe's pace, not synchronisation
+    time.sleep(0.01)  # the probes' polling pace, not synchronisation
 """
 
 
