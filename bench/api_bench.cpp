@@ -155,11 +155,12 @@ int main(int argc, char** argv) {
 
   Child desk{-1, free_port()};
   const std::string config = (dir / "topicdesk.toml").string();
-  std::ofstream(config)
-      << "[server]\nlisten = \"127.0.0.1:" << desk.port << "\"\n\n[storage]\nsqlite = \""
-      << (dir / "desk.db").string() << "\"\n\n[telegram]\napi_base = \"http://127.0.0.1:" << sim.port
-      << "\"\n\n[telegram.limits]\nenabled = false\n\n[api]\nrate_per_second = 1000000000\nburst = 1000000000\n\n[[connection]]\nname = \"shop\"\ntoken = \"" << token
-      << "\"\ngroup_id = " << group << "\n";
+  std::ofstream(config) << "[server]\nlisten = \"127.0.0.1:" << desk.port << "\"\n\n[storage]\nsqlite = \""
+                        << (dir / "desk.db").string()
+                        << "\"\n\n[telegram]\napi_base = \"http://127.0.0.1:" << sim.port
+                        << "\"\n\n[telegram.limits]\nenabled = false\n\n[api]\nrate_per_second = "
+                           "1000000000\nburst = 1000000000\n\n[[connection]]\nname = \"shop\"\ntoken = \""
+                        << token << "\"\ngroup_id = " << group << "\n";
   const std::string key =
       run_and_read(topicdesk + " apikey reset --config " + config + " --connection shop 2>/dev/null");
   // The limiter stays on (its cost is measured) with a rate no client reaches.

@@ -104,26 +104,38 @@ int main(int argc, char** argv) {
     asio::io_context io;
     std::string sim_log = (dir / "tgsim.log").string();
     children.push_back(bench::spawn({tgsim, "--listen", "127.0.0.1:0", "--limits", "off"}, -1, sim_log));
-    unsigned short sim_port = bench::port_from_log(sim_log, std::regex(R"(tgsim listening on 127\.0\.0\.1:(\d+))"));
+    unsigned short sim_port =
+        bench::port_from_log(sim_log, std::regex(R"(tgsim listening on 127\.0\.0\.1:(\d+))"));
 
-    auto bot = bench::call(sim_port, http::verb::post, "/sim/bots", {{"username", "bench_bot"}, {"first_name", "Bench"}});
+    auto bot = bench::call(sim_port, http::verb::post, "/sim/bots",
+                           {{"username", "bench_bot"}, {"first_name", "Bench"}});
     std::string token(bot.at("token").as_string());
-    auto owner = bench::call(sim_port, http::verb::post, "/sim/users", {{"first_name", "Olga"}}).at("id").as_int64();
-    auto group = bench::call(sim_port, http::verb::post, "/sim/groups", {{"title", "bench"}, {"is_forum", true}, {"owner_id", owner}})
-                     .at("id").as_int64();
+    auto owner =
+        bench::call(sim_port, http::verb::post, "/sim/users", {{"first_name", "Olga"}}).at("id").as_int64();
+    auto group = bench::call(sim_port, http::verb::post, "/sim/groups",
+                             {{"title", "bench"}, {"is_forum", true}, {"owner_id", owner}})
+                     .at("id")
+                     .as_int64();
     bench::call(sim_port, http::verb::post, "/sim/groups/" + std::to_string(group) + "/members",
-              {{"user_id", bot.at("id")}, {"status", "administrator"}, {"rights", json::object{{"can_manage_topics", true}}}});
-    auto user = bench::call(sim_port, http::verb::post, "/sim/users", {{"first_name", "Ann"}}).at("id").as_int64();
-    bench::call(sim_port, http::verb::post, "/sim/messages", {{"from", user}, {"chat_id", bot.at("id")}, {"text", "hi"}});
+                {{"user_id", bot.at("id")},
+                 {"status", "administrator"},
+                 {"rights", json::object{{"can_manage_topics", true}}}});
+    auto user =
+        bench::call(sim_port, http::verb::post, "/sim/users", {{"first_name", "Ann"}}).at("id").as_int64();
+    bench::call(sim_port, http::verb::post, "/sim/messages",
+                {{"from", user}, {"chat_id", bot.at("id")}, {"text", "hi"}});
 
     std::string config = (dir / "topicdesk.toml").string();
-    std::ofstream(config) << "[server]\nlisten = \"127.0.0.1:" << bench::free_port() << "\"\n[storage]\nsqlite = \"" << (dir / "desk.db").string()
+    std::ofstream(config) << "[server]\nlisten = \"127.0.0.1:" << bench::free_port()
+                          << "\"\n[storage]\nsqlite = \"" << (dir / "desk.db").string()
                           << "\"\n[telegram]\napi_base = \"http://127.0.0.1:" << sim_port
                           << "\"\n[[connection]]\nname = \"bench\"\nmode = \"proxy\"\ntoken = \"" << token
-                          << "\"\ngroup_id = " << group << "\n[connection.parameters]\nINTERCEPT_EXTERNAL = " << intercept << "\n";
+                          << "\"\ngroup_id = " << group
+                          << "\n[connection.parameters]\nINTERCEPT_EXTERNAL = " << intercept << "\n";
     std::string desk_log = (dir / "topicdesk.log").string();
     children.push_back(bench::spawn({topicdesk, "run", "--config", config}, -1, desk_log));
-    unsigned short desk_port = bench::port_from_log(desk_log, std::regex(R"(listening on 127\.0\.0\.1:(\d+))"));
+    unsigned short desk_port =
+        bench::port_from_log(desk_log, std::regex(R"(listening on 127\.0\.0\.1:(\d+))"));
     // The server answers while the connection connects (503 for proxied calls): wait for it.
     bench::wait_for("the connection", [&] {
       return bench::read_file(desk_log).find("topicdesk is running") != std::string::npos;
@@ -131,8 +143,9 @@ int main(int argc, char** argv) {
 
     Client direct(io, sim_port), proxied(io, desk_port);
     std::string send = json::serialize(json::object{{"chat_id", user}, {"text", "benchmark"}});
-    std::printf("%d calls each, one keep-alive connection, loopback, INTERCEPT_EXTERNAL = %s (microseconds)\n", calls,
-                intercept.c_str());
+    std::printf(
+        "%d calls each, one keep-alive connection, loopback, INTERCEPT_EXTERNAL = %s (microseconds)\n", calls,
+        intercept.c_str());
     std::printf("%-12s %-8s %9s %9s %9s\n", "method", "path", "p50", "p99", "mean");
     for (auto [method, body] : {std::pair<std::string, std::string>{"getMe", "{}"}, {"sendMessage", send}}) {
       std::string target = "/bot" + token + "/" + method;

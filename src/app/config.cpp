@@ -1,20 +1,19 @@
 #include "app/config.h"
 
+#include <fmt/format.h>
 #include <sys/stat.h>
+#include <toml++/toml.h>
 
 #include <algorithm>
 #include <charconv>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <utility>
-#include <vector>
 #include <limits>
 #include <set>
 #include <sstream>
-
-#include <fmt/format.h>
-#include <toml++/toml.h>
+#include <utility>
+#include <vector>
 
 #include "core/secret.h"
 #include "telegram/redact.h"
@@ -34,7 +33,9 @@ struct Mistake {
 
 bool is_name_char(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'; }
 
-bool is_hex_char(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+bool is_hex_char(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
 
 bool is_env_name(std::string_view name) {
   if (name.empty() || (name.front() >= '0' && name.front() <= '9')) return false;
@@ -53,7 +54,9 @@ bool looks_like_bot_token(std::string_view token) {
          secret.size() <= 256 && core::is_secret_text(secret);
 }
 
-bool starts_with_http(std::string_view url) { return url.starts_with("http://") || url.starts_with("https://"); }
+bool starts_with_http(std::string_view url) {
+  return url.starts_with("http://") || url.starts_with("https://");
+}
 
 // Parameter values as text: strings as written, numbers and booleans in TOML spelling, arrays
 // JSON-like with `"` and `\` escaped (what core::parse_list reads).
@@ -128,7 +131,8 @@ class Reader {
     return node->as_table();
   }
 
-  std::optional<std::string> string_at(const toml::table& t, std::string_view key, std::string_view path) const {
+  std::optional<std::string> string_at(const toml::table& t, std::string_view key,
+                                       std::string_view path) const {
     const toml::node* node = t.get(key);
     if (node == nullptr) return std::nullopt;
     if (!node->is_string()) fail(node->source(), fmt::format("{} must be a string", join(path, key)));
@@ -141,12 +145,13 @@ class Reader {
     if (node == nullptr) return std::nullopt;
     if (!node->is_integer()) fail(node->source(), fmt::format("{} must be an integer", join(path, key)));
     std::int64_t value = node->as_integer()->get();
-    if (value < min || value > max) fail(node->source(), fmt::format("{} must be {}..{}", join(path, key), min, max));
+    if (value < min || value > max)
+      fail(node->source(), fmt::format("{} must be {}..{}", join(path, key), min, max));
     return value;
   }
 
-  std::optional<double> number_at(const toml::table& t, std::string_view key, std::string_view path, double min,
-                                  double max) const {
+  std::optional<double> number_at(const toml::table& t, std::string_view key, std::string_view path,
+                                  double min, double max) const {
     const toml::node* node = t.get(key);
     if (node == nullptr) return std::nullopt;
     std::optional<double> value;
@@ -175,21 +180,25 @@ class Reader {
     if (auto listen = string_at(t, "listen", "server")) {
       auto colon = listen->rfind(':');
       std::uint32_t port = 0;
-      std::string_view port_text = colon == std::string::npos ? std::string_view() : std::string_view(*listen).substr(colon + 1);
+      std::string_view port_text =
+          colon == std::string::npos ? std::string_view() : std::string_view(*listen).substr(colon + 1);
       auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-      if (colon == std::string::npos || colon == 0 || ec != std::errc() || end != port_text.data() + port_text.size() ||
-          port == 0 || port > 65535) {
-        fail(where(t, "listen"), "server.listen must be host:port with a port 1..65535, e.g. \"127.0.0.1:8080\"");
+      if (colon == std::string::npos || colon == 0 || ec != std::errc() ||
+          end != port_text.data() + port_text.size() || port == 0 || port > 65535) {
+        fail(where(t, "listen"),
+             "server.listen must be host:port with a port 1..65535, e.g. \"127.0.0.1:8080\"");
       }
       server.listen_host = listen->substr(0, colon);
-      if (server.listen_host.size() > 2 && server.listen_host.front() == '[' && server.listen_host.back() == ']') {
+      if (server.listen_host.size() > 2 && server.listen_host.front() == '[' &&
+          server.listen_host.back() == ']') {
         server.listen_host = server.listen_host.substr(1, server.listen_host.size() - 2);  // [::1]:8080
       }
       server.listen_port = static_cast<unsigned short>(port);
     }
     if (auto url = string_at(t, "public_url", "server")) {
       if (!starts_with_http(*url) || url->size() > 2048) {
-        fail(where(t, "public_url"), "server.public_url must be an https:// address, e.g. \"https://desk.example.com\"");
+        fail(where(t, "public_url"),
+             "server.public_url must be an https:// address, e.g. \"https://desk.example.com\"");
       }
       while (!url->empty() && url->back() == '/') url->pop_back();
       server.public_url = *url;
@@ -215,21 +224,26 @@ class Reader {
     TelegramConfig telegram;
     if (auto base = string_at(t, "api_base", "telegram")) {
       if (!starts_with_http(*base) || base->size() > 2048) {
-        fail(where(t, "api_base"), "telegram.api_base must be an http(s):// address, e.g. \"https://api.telegram.org\"");
+        fail(where(t, "api_base"),
+             "telegram.api_base must be an http(s):// address, e.g. \"https://api.telegram.org\"");
       }
       while (!base->empty() && base->back() == '/') base->pop_back();
       telegram.api_base = *base;
     }
     if (const auto* limits = table_at(t, "limits", "telegram.limits")) {
       constexpr std::string_view kPath = "telegram.limits";
-      only_known_keys(*limits, kPath, {"enabled", "chat_per_second", "chat_burst", "group_per_minute", "bot_per_second"});
+      only_known_keys(*limits, kPath,
+                      {"enabled", "chat_per_second", "chat_burst", "group_per_minute", "bot_per_second"});
       auto& l = telegram.limits;
       l.enabled = boolean_at(*limits, "enabled", kPath).value_or(l.enabled);
-      l.chat_per_second = number_at(*limits, "chat_per_second", kPath, 0.01, 1000).value_or(l.chat_per_second);
-      l.chat_burst = static_cast<int>(integer_at(*limits, "chat_burst", kPath, 1, 1000).value_or(l.chat_burst));
-      l.group_per_minute =
-          static_cast<int>(integer_at(*limits, "group_per_minute", kPath, 1, 100000).value_or(l.group_per_minute));
-      l.bot_per_second = static_cast<int>(integer_at(*limits, "bot_per_second", kPath, 1, 100000).value_or(l.bot_per_second));
+      l.chat_per_second =
+          number_at(*limits, "chat_per_second", kPath, 0.01, 1000).value_or(l.chat_per_second);
+      l.chat_burst =
+          static_cast<int>(integer_at(*limits, "chat_burst", kPath, 1, 1000).value_or(l.chat_burst));
+      l.group_per_minute = static_cast<int>(
+          integer_at(*limits, "group_per_minute", kPath, 1, 100000).value_or(l.group_per_minute));
+      l.bot_per_second = static_cast<int>(
+          integer_at(*limits, "bot_per_second", kPath, 1, 100000).value_or(l.bot_per_second));
     }
     return telegram;
   }
@@ -239,7 +253,8 @@ class Reader {
     LoggingConfig logging;
     if (auto level = string_at(t, "level", "logging")) {
       if (std::find(std::begin(kLogLevels), std::end(kLogLevels), *level) == std::end(kLogLevels)) {
-        fail(where(t, "level"), "logging.level must be one of trace, debug, info, warn, error, critical, off");
+        fail(where(t, "level"),
+             "logging.level must be one of trace, debug, info, warn, error, critical, off");
       }
       logging.level = *level;
     }
@@ -265,8 +280,10 @@ class Reader {
     if (t.contains("api_hash")) {
       std::string source;
       tdlib.api_hash = resolve_secret(t, "api_hash", "tdlib", source);
-      if (tdlib.api_hash.size() != 32 || !std::all_of(tdlib.api_hash.begin(), tdlib.api_hash.end(), is_hex_char)) {
-        fail(where(t, "api_hash"), fmt::format("tdlib.api_hash ({}) must be the 32 hex digits my.telegram.org gives", source));
+      if (tdlib.api_hash.size() != 32 ||
+          !std::all_of(tdlib.api_hash.begin(), tdlib.api_hash.end(), is_hex_char)) {
+        fail(where(t, "api_hash"),
+             fmt::format("tdlib.api_hash ({}) must be the 32 hex digits my.telegram.org gives", source));
       }
     }
     return tdlib;
@@ -279,15 +296,18 @@ class Reader {
     if (array == nullptr || !array->is_array_of_tables()) {
       fail(node->source(), "connection must be an array of tables: write each as [[connection]]");
     }
-    if (array->size() > kMaxConnections) fail(node->source(), fmt::format("at most {} connections", kMaxConnections));
+    if (array->size() > kMaxConnections)
+      fail(node->source(), fmt::format("at most {} connections", kMaxConnections));
     for (std::size_t i = 0; i < array->size(); ++i) {
-      config.connections.push_back(read_connection(*array->get(i)->as_table(), fmt::format("connection[{}]", i)));
+      config.connections.push_back(
+          read_connection(*array->get(i)->as_table(), fmt::format("connection[{}]", i)));
     }
     check_connections_together(*array, config);
   }
 
   ConnectionConfig read_connection(const toml::table& t, const std::string& path) const {
-    only_known_keys(t, path, {"name", "mode", "token", "group_id", "transport", "webhook_secret", "parameters"});
+    only_known_keys(t, path,
+                    {"name", "mode", "token", "group_id", "transport", "webhook_secret", "parameters"});
     ConnectionConfig c;
     c.line = static_cast<int>(t.source().begin.line);
     auto required = [&](std::string_view key, std::string_view example) {
@@ -296,21 +316,26 @@ class Reader {
 
     required("name", "\"support\"");
     c.name = *string_at(t, "name", path);
-    if (c.name.empty() || c.name.size() > kMaxNameLength || !std::all_of(c.name.begin(), c.name.end(), is_name_char)) {
+    if (c.name.empty() || c.name.size() > kMaxNameLength ||
+        !std::all_of(c.name.begin(), c.name.end(), is_name_char)) {
       fail(where(t, "name"), fmt::format("{}.name must be 1-32 of a-z, 0-9, _ and -", path));
     }
 
     if (auto mode = string_at(t, "mode", path)) {
       auto parsed = connection_mode_from_string(*mode);
-      if (!parsed) fail(where(t, "mode"), fmt::format("{}.mode must be \"bot\", \"proxy\", \"mtproto\" or \"account\"", path));
+      if (!parsed)
+        fail(where(t, "mode"),
+             fmt::format("{}.mode must be \"bot\", \"proxy\", \"mtproto\" or \"account\"", path));
       c.mode = *parsed;
     }
 
     required("token", "\"env:SUPPORT_BOT_TOKEN\"");
     c.token = resolve_secret(t, "token", path, c.token_source);
     if (!looks_like_bot_token(c.token)) {
-      fail(where(t, "token"), fmt::format("{}.token ({}) does not look like a bot token (digits:secret, as @BotFather "
-                                          "gives it)", path, c.token_source));
+      fail(where(t, "token"),
+           fmt::format("{}.token ({}) does not look like a bot token (digits:secret, as @BotFather "
+                       "gives it)",
+                       path, c.token_source));
     }
 
     required("group_id", "-1001234567890");
@@ -333,9 +358,11 @@ class Reader {
              fmt::format("{}.webhook_secret ({}) must be 1-256 of A-Z, a-z, 0-9, _ and -", path, source));
       }
     } else if (c.transport == TransportKind::kWebhook) {
-      fail(where(t, "transport"), fmt::format("{}.webhook_secret is required with transport = \"webhook\"", path));
+      fail(where(t, "transport"),
+           fmt::format("{}.webhook_secret is required with transport = \"webhook\"", path));
     }
-    if (const auto* params = table_at(t, "parameters", path + ".parameters")) read_parameters(*params, path, c);
+    if (const auto* params = table_at(t, "parameters", path + ".parameters"))
+      read_parameters(*params, path, c);
     return c;
   }
 
@@ -347,10 +374,12 @@ class Reader {
     std::string field = join(path, key);
     if (value.starts_with("env:")) {
       std::string name = value.substr(4);
-      if (!is_env_name(name)) fail(at, fmt::format("{}: \"env:\" must be followed by a variable name", field));
+      if (!is_env_name(name))
+        fail(at, fmt::format("{}: \"env:\" must be followed by a variable name", field));
       source = "env:" + name;
       auto found = secrets_.env ? secrets_.env(name) : std::nullopt;
-      if (!found || found->empty()) fail(at, fmt::format("{}: environment variable {} is not set", field, name));
+      if (!found || found->empty())
+        fail(at, fmt::format("{}: environment variable {} is not set", field, name));
       return *found;
     }
     if (value.starts_with("file:")) {
@@ -361,7 +390,8 @@ class Reader {
       auto content = secrets_.read_file(file);
       if (!content) fail(at, fmt::format("{}: {}", field, content.error().message));
       std::string secret = *content;
-      while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r' || secret.back() == ' ')) secret.pop_back();
+      while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r' || secret.back() == ' '))
+        secret.pop_back();
       if (secret.empty()) fail(at, fmt::format("{}: {} is empty", field, file));
       return secret;
     }
@@ -388,14 +418,16 @@ class Reader {
       if (std::find(known.begin(), known.end(), name) == known.end()) {
         std::string hint;
         std::string upper = name;
-        std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char ch) { return std::toupper(ch); });
+        std::transform(upper.begin(), upper.end(), upper.begin(),
+                       [](unsigned char ch) { return std::toupper(ch); });
         if (upper != name && std::find(known.begin(), known.end(), upper) != known.end()) {
           hint = fmt::format(" (parameter names are upper case: {})", upper);
         }
         fail(key.source(), fmt::format("unknown parameter {}{}", field, hint));
       }
       auto text = render_parameter(node);
-      if (!text) fail(node.source(), fmt::format("{} must be a string, number, boolean or list of strings", field));
+      if (!text)
+        fail(node.source(), fmt::format("{} must be a string, number, boolean or list of strings", field));
       // Checked one by one so the message can point at the line of the parameter at fault.
       auto single = core::parse_parameters({{name, *text}});
       if (!single) fail(node.source(), parameter_message(path, single.error().message));
@@ -417,25 +449,32 @@ class Reader {
       const auto& c = config.connections[i];
       const auto& t = *array.get(i)->as_table();
       if (!names.insert(c.name).second) {
-        fail(where(t, "name"), fmt::format("connection[{}].name \"{}\" is used by another connection", i, c.name));
+        fail(where(t, "name"),
+             fmt::format("connection[{}].name \"{}\" is used by another connection", i, c.name));
       }
       for (std::size_t j = 0; j < i; ++j) {
         if (config.connections[j].token == c.token) {
-          fail(where(t, "token"), fmt::format("connection[{}].token is the same bot as connection[{}] (\"{}\"); "
-                                              "one connection per bot", i, j, config.connections[j].name));
+          fail(where(t, "token"),
+               fmt::format("connection[{}].token is the same bot as connection[{}] (\"{}\"); "
+                           "one connection per bot",
+                           i, j, config.connections[j].name));
         }
       }
       const bool needs_tdlib = c.mode == ConnectionMode::kMtproto || c.mode == ConnectionMode::kAccount;
       if (needs_tdlib && (config.tdlib.api_id == 0 || config.tdlib.api_hash.empty())) {
         fail(where(t, "mode"), fmt::format("connection[{}].mode = \"{}\" needs [tdlib] api_id and api_hash "
-                                           "(from https://my.telegram.org)", i, to_string(c.mode)));
+                                           "(from https://my.telegram.org)",
+                                           i, to_string(c.mode)));
       }
       if (c.mode != ConnectionMode::kBot && c.transport == TransportKind::kWebhook) {
-        fail(where(t, "transport"), fmt::format("connection[{}].transport = \"webhook\" works with mode = \"bot\" only", i));
+        fail(where(t, "transport"),
+             fmt::format("connection[{}].transport = \"webhook\" works with mode = \"bot\" only", i));
       }
       if (c.transport == TransportKind::kWebhook && config.server.public_url.empty()) {
-        fail(where(t, "transport"), fmt::format("connection[{}].transport = \"webhook\" needs server.public_url, "
-                                                "the https:// address Telegram can reach", i));
+        fail(where(t, "transport"),
+             fmt::format("connection[{}].transport = \"webhook\" needs server.public_url, "
+                         "the https:// address Telegram can reach",
+                         i));
       }
     }
   }
@@ -483,7 +522,8 @@ core::Result<Config> parse_config(std::string_view text, const std::string& sour
   try {
     root = toml::parse(text, source_name);
   } catch (const toml::parse_error& error) {
-    return core::make_error(fmt::format("{}:{}: {}", source_name, error.source().begin.line, error.description()));
+    return core::make_error(
+        fmt::format("{}:{}: {}", source_name, error.source().begin.line, error.description()));
   }
   try {
     return Reader(source_name, secrets).read(root);
@@ -510,16 +550,21 @@ core::Result<Config> load_config(const std::string& path) {
 
 const char* to_string(ConnectionMode mode) {
   switch (mode) {
-    case ConnectionMode::kBot: return "bot";
-    case ConnectionMode::kProxy: return "proxy";
-    case ConnectionMode::kMtproto: return "mtproto";
-    case ConnectionMode::kAccount: return "account";
+    case ConnectionMode::kBot:
+      return "bot";
+    case ConnectionMode::kProxy:
+      return "proxy";
+    case ConnectionMode::kMtproto:
+      return "mtproto";
+    case ConnectionMode::kAccount:
+      return "account";
   }
   return "bot";
 }
 
 std::optional<ConnectionMode> connection_mode_from_string(std::string_view text) {
-  for (auto mode : {ConnectionMode::kBot, ConnectionMode::kProxy, ConnectionMode::kMtproto, ConnectionMode::kAccount}) {
+  for (auto mode :
+       {ConnectionMode::kBot, ConnectionMode::kProxy, ConnectionMode::kMtproto, ConnectionMode::kAccount}) {
     if (text == to_string(mode)) return mode;
   }
   return std::nullopt;
@@ -531,8 +576,8 @@ std::string Config::redacted_summary() const {
   out += fmt::format(", sqlite {}, api_base {}, flood limits {}, log level {}", storage.sqlite_path,
                      telegram.api_base, telegram.limits.enabled ? "on" : "off", logging.level);
   for (const auto& c : connections) {
-    out += fmt::format("; connection {} (mode {}, token {}, group {}, {}", c.name, to_string(c.mode), c.token_source,
-                       c.group_id, to_string(c.transport));
+    out += fmt::format("; connection {} (mode {}, token {}, group {}, {}", c.name, to_string(c.mode),
+                       c.token_source, c.group_id, to_string(c.transport));
     for (const auto& [name, value] : c.raw_parameters) {
       // The signing secret is never shown; WEBHOOKS URLs lose their credentials and secret queries.
       const bool secret = name == "WEBHOOKS_SECRET" && !value.empty();

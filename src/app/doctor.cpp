@@ -3,17 +3,17 @@
 #include <fmt/format.h>
 
 #include <boost/asio.hpp>
+#include <boost/json.hpp>
 #include <chrono>
 #include <filesystem>
 #include <optional>
-#include <boost/json.hpp>
 
 #include "app/td_connections.h"  // TDLib accounts
 #include "core/clock.h"
 #include "store/store.h"
 #include "telegram/bot_api_client.h"
-#include "telegram/tdlib/td_library.h"
 #include "telegram/redact.h"
+#include "telegram/tdlib/td_library.h"
 
 namespace topicdesk::app {
 namespace asio = boost::asio;
@@ -67,7 +67,8 @@ asio::awaitable<void> check_group(telegram::BotApi& api, const ConnectionSetting
   json::object member_params{{"chat_id", c.group_id}, {"user_id", bot_id}};
   auto member = co_await api.call("getChatMember", std::move(member_params));
   if (!member.ok) {
-    report.fail(fmt::format("cannot read the bot's membership: {}", member.description), "add the bot to the group");
+    report.fail(fmt::format("cannot read the bot's membership: {}", member.description),
+                "add the bot to the group");
     co_return;
   }
   const auto status = text(member.result, "status");
@@ -89,8 +90,8 @@ asio::awaitable<void> check_group(telegram::BotApi& api, const ConnectionSetting
   }
 }
 
-asio::awaitable<void> check_connection(asio::io_context& io, const RuntimeSettings& s, const ConnectionSettings& c,
-                                       Report& report) {
+asio::awaitable<void> check_connection(asio::io_context& io, const RuntimeSettings& s,
+                                       const ConnectionSettings& c, Report& report) {
   telegram::BotApiClient api(io.get_executor(), s.api_base, c.token);
   auto me = co_await api.call("getMe", {});
   if (!me.ok) {
@@ -112,7 +113,8 @@ asio::awaitable<void> check_connection(asio::io_context& io, const RuntimeSettin
   auto hook = co_await api.call("getWebhookInfo", {});
   const auto url = hook.ok ? text(hook.result, "url") : "";
   if (c.transport == Transport::kPolling && !url.empty()) {
-    report.note("a webhook is set (" + telegram::redact_tokens(url) + "); `run` removes it to use getUpdates");
+    report.note("a webhook is set (" + telegram::redact_tokens(url) +
+                "); `run` removes it to use getUpdates");
   }
 }
 
@@ -146,22 +148,26 @@ std::string recorded_session_state(const RuntimeSettings& s, const std::string& 
 void check_tdlib_session(const RuntimeSettings& s, const ConnectionSettings& c, Report& report) {
   const std::string connect = "run `topicdesk connect account --config FILE --name " + c.name + "`";
   if (c.mode == Mode::kMtproto) {
-    report.note("Telegram does not promise every update to a second session: a bot logged in twice may miss "
-                "updates in one of them. The Bot API proxy (mode = \"proxy\") is the lossless way.");
+    report.note(
+        "Telegram does not promise every update to a second session: a bot logged in twice may miss "
+        "updates in one of them. The Bot API proxy (mode = \"proxy\") is the lossless way.");
   }
   if (auto library = telegram::tdlib::find_library(s.tdlib_library); library) {
     report.pass("TDLib library: " + *library);
   } else {
-    report.fail(library.error().message, "install the npm package @prebuilt-tdlib/linux-x64-glibc or set [tdlib] library");
+    report.fail(library.error().message,
+                "install the npm package @prebuilt-tdlib/linux-x64-glibc or set [tdlib] library");
   }
   if (s.tdlib_api_id == 0 || s.tdlib_api_hash.empty()) {
-    report.fail("[tdlib] api_id / api_hash are not set", "get them at https://my.telegram.org and add them to [tdlib]");
+    report.fail("[tdlib] api_id / api_hash are not set",
+                "get them at https://my.telegram.org and add them to [tdlib]");
   }
   const std::string directory = session_directory(s, c.name);
   const std::string state = recorded_session_state(s, c.name);
   if (state == "ready") {
     report.pass("Telegram session ready (as the desk last recorded it; " + directory + ")");
-  } else if (state == "missing" || (state.empty() && c.mode == Mode::kAccount && !std::filesystem::exists(directory))) {
+  } else if (state == "missing" ||
+             (state.empty() && c.mode == Mode::kAccount && !std::filesystem::exists(directory))) {
     report.fail("the account is not signed in (no session in " + directory + ")", connect);
   } else if (state == "revoked") {
     report.fail("the account's session was ended (revoked from another device or logged out)", connect);
@@ -169,7 +175,8 @@ void check_tdlib_session(const RuntimeSettings& s, const ConnectionSettings& c, 
     report.fail("the Telegram session cannot be used: " + state,
                 c.mode == Mode::kAccount ? connect : "check the token and [tdlib], then restart the desk");
   } else {
-    report.note("the desk has not opened this session yet (" + directory + "); `run` signs in and records it");
+    report.note("the desk has not opened this session yet (" + directory +
+                "); `run` signs in and records it");
   }
 }
 
@@ -188,8 +195,9 @@ void check_proxy_program(const RuntimeSettings& s, const ConnectionSettings& c, 
     const auto now = core::unix_millis_now();
     const auto age_ms = backlog.count == 0 ? 0 : now - backlog.oldest;
     if (auto hook = store->proxy_webhook(*id); hook && !hook->last_error.empty()) {
-      report.fail("the program's webhook " + telegram::redact_tokens(hook->url) + " fails: " + hook->last_error,
-                  "start the program's webhook server, or let it call deleteWebhook and poll");
+      report.fail(
+          "the program's webhook " + telegram::redact_tokens(hook->url) + " fails: " + hook->last_error,
+          "start the program's webhook server, or let it call deleteWebhook and poll");
     } else if (age_ms > kProgramLateMs) {
       report.fail(fmt::format("{} update(s) wait for the bot's program, the oldest for {} min", backlog.count,
                               age_ms / 60'000),

@@ -1,6 +1,5 @@
 // topicdesk: a thin main. It parses the command line and hands over to src/app.
 #include <CLI/CLI.hpp>
-
 #include <iostream>
 
 #include "app/commands.h"
@@ -32,28 +31,33 @@ int main(int argc, char** argv) {
   std::string apikey_connection;
   auto* apikey = cli.add_subcommand("apikey", "Manage Topics API keys");
   apikey->require_subcommand(1);
-  auto* apikey_reset = apikey->add_subcommand("reset", "Make a new API key for a connection and print it once");
+  auto* apikey_reset =
+      apikey->add_subcommand("reset", "Make a new API key for a connection and print it once");
   apikey_reset->add_option("--config,-c", config_path, "Configuration file (TOML)")->check(CLI::ExistingFile);
-  apikey_reset->add_option("--connection", apikey_connection, "Connection name from the configuration")->required();
+  apikey_reset->add_option("--connection", apikey_connection, "Connection name from the configuration")
+      ->required();
 
   // Integrations: hooks
   bool show_secret = false;
   auto* webhooks = cli.add_subcommand("webhooks", "Outgoing webhooks and command hooks");
   webhooks->require_subcommand(1);
-  auto* webhooks_status = webhooks->add_subcommand("status", "Per URL: delivered, pending, failing since, last error");
-  webhooks_status->add_option("--config,-c", config_path, "Configuration file (TOML)")->check(CLI::ExistingFile);
+  auto* webhooks_status =
+      webhooks->add_subcommand("status", "Per URL: delivered, pending, failing since, last error");
+  webhooks_status->add_option("--config,-c", config_path, "Configuration file (TOML)")
+      ->check(CLI::ExistingFile);
   webhooks_status->add_flag("--show-secret", show_secret, "Also print a generated signing secret");
 
   // tdlib: connect account
   ConnectAccountOptions connect_options;
   auto* connect = cli.add_subcommand("connect", "Sign a connection's Telegram session in");
   connect->require_subcommand(1);
-  auto* connect_account =
-      connect->add_subcommand("account", "Sign a personal account in: QR code, or --phone then code and 2FA password");
+  auto* connect_account = connect->add_subcommand(
+      "account", "Sign a personal account in: QR code, or --phone then code and 2FA password");
   connect_account->add_option("--config,-c", connect_options.config_path, "Configuration file (TOML)")
       ->check(CLI::ExistingFile)
       ->required();
-  connect_account->add_option("--name", connect_options.name, "Connection name (mode = \"account\")")->required();
+  connect_account->add_option("--name", connect_options.name, "Connection name (mode = \"account\")")
+      ->required();
   connect_account->add_option("--phone", connect_options.phone,
                               "Phone number, e.g. +491701234567; without it: QR code");
 

@@ -36,7 +36,7 @@ struct RuntimeSettings {
   double api_rate_per_second = 50;  // [api]: Topics API token bucket per key; 0 = off
   double api_burst = 100;
   // [tdlib] for mtproto and account connections.
-  std::string tdlib_library;   // empty = the npm package's libtdjson.so
+  std::string tdlib_library;  // empty = the npm package's libtdjson.so
   std::int32_t tdlib_api_id = 0;
   std::string tdlib_api_hash;
   std::string tdlib_data_dir;  // resolved: never empty when a connection needs TDLib

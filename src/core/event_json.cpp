@@ -203,7 +203,7 @@ void read_event_fields(Reader& r, Event& e, std::string& kind, std::string& cont
   r.get("is_service", e.is_service);
   r.get("new_reactions", e.new_reactions);
   r.get("reply_markup_json", e.reply_markup_json);
-  r.get("chat_title", e.chat_title);                // accounts
+  r.get("chat_title", e.chat_title);  // accounts
   r.get("topic_name", e.topic_name);
   r.get("media_replaced", e.media_replaced);
 }

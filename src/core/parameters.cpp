@@ -1,13 +1,12 @@
 #include "core/parameters.h"
 
 #include <algorithm>
+#include <boost/json.hpp>
+#include <boost/url/parse.hpp>
 #include <charconv>
 #include <functional>
 #include <map>
 #include <set>
-
-#include <boost/json.hpp>
-#include <boost/url/parse.hpp>
 
 #include "core/utf8.h"
 
@@ -34,7 +33,8 @@ std::optional<std::int64_t> to_integer(std::string_view text) {
 using Setter = std::function<Status(Parameters&, const std::string& value)>;
 
 Error wrong(std::string_view name, std::string_view allowed, std::string_view value) {
-  return make_error(std::string(name) + " must be " + std::string(allowed) + " (got \"" + std::string(value) + "\")");
+  return make_error(std::string(name) + " must be " + std::string(allowed) + " (got \"" + std::string(value) +
+                    "\")");
 }
 
 Setter boolean(bool Parameters::*field, std::string_view name) {
@@ -70,10 +70,11 @@ Setter keywords(KeywordRule Parameters::*field, std::string_view name) {
 Result<UserRef> user_ref(std::string_view name, const std::string& word) {
   if (auto id = to_integer(word); id && *id > 0) return UserRef{*id, {}};
   std::string username = word.starts_with('@') ? word.substr(1) : word;
-  bool valid = username.size() >= 4 && username.size() <= 32 &&
-               std::all_of(username.begin(), username.end(), [](char c) {
-                 return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-               });
+  bool valid =
+      username.size() >= 4 && username.size() <= 32 &&
+      std::all_of(username.begin(), username.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+      });
   if (!valid) return wrong(name, "a list of user ids or @usernames", word);
   return UserRef{0, lower_ascii(username)};
 }
@@ -99,7 +100,8 @@ Status set_welcome(Parameters& p, const std::string& value) {
     p.welcome.reset();
     return Ok{};
   }
-  if (utf16_length(value) > kMaxWelcomeLength) return wrong("WELCOME", "OFF or a text of at most 4096 characters", "…");
+  if (utf16_length(value) > kMaxWelcomeLength)
+    return wrong("WELCOME", "OFF or a text of at most 4096 characters", "…");
   p.welcome = value;
   return Ok{};
 }
@@ -110,7 +112,8 @@ Status set_autoclose(Parameters& p, const std::string& value) {
     return Ok{};
   }
   auto hours = to_integer(value);
-  if (!hours || *hours < 1 || *hours > kMaxAutocloseHours) return wrong("AUTOCLOSE", "OFF or hours 1..1000000", value);
+  if (!hours || *hours < 1 || *hours > kMaxAutocloseHours)
+    return wrong("AUTOCLOSE", "OFF or hours 1..1000000", value);
   p.autoclose_hours = static_cast<int>(*hours);
   return Ok{};
 }
@@ -153,7 +156,8 @@ Status set_icon_color(Parameters& p, const std::string& value) {
   } else {
     color = to_integer(v);
   }
-  if (!color || std::find(std::begin(kTopicColors), std::end(kTopicColors), *color) == std::end(kTopicColors)) {
+  if (!color ||
+      std::find(std::begin(kTopicColors), std::end(kTopicColors), *color) == std::end(kTopicColors)) {
     return wrong("ICON_COLOR", "one of 0x6FB9F0, 0xFFD67E, 0xCB86DB, 0x8EEE98, 0xFF93B2, 0xFB6F5F", value);
   }
   p.icon_color = static_cast<int>(*color);
@@ -165,21 +169,23 @@ constexpr std::size_t kMaxWebhookSecret = 256;
 
 Result<WebhookTarget> webhook_target(const std::string& url, const boost::json::value& list) {
   auto parsed = boost::urls::parse_absolute_uri(url);
-  bool web = parsed && (parsed->scheme() == "http" || parsed->scheme() == "https") && !parsed->host().empty() &&
-             !parsed->has_userinfo() && !parsed->has_fragment();
+  bool web = parsed && (parsed->scheme() == "http" || parsed->scheme() == "https") &&
+             !parsed->host().empty() && !parsed->has_userinfo() && !parsed->has_fragment();
   if (!web) return make_error("WEBHOOKS: \"" + url + "\" is not an http:// or https:// URL with a host");
-  if (!list.is_array()) return make_error("WEBHOOKS: the value for " + url + " must be a list of event names and /commands");
+  if (!list.is_array())
+    return make_error("WEBHOOKS: the value for " + url + " must be a list of event names and /commands");
   WebhookTarget target{url, {}, {}};
   for (const auto& item : list.get_array()) {
     if (!item.is_string()) return make_error("WEBHOOKS: " + url + " lists a value that is not a string");
     std::string name = trim(std::string(item.get_string()));
     if (name.starts_with('/') || name == "info") {
       std::string command = lower_ascii(name.starts_with('/') ? name.substr(1) : name);
-      bool valid = !command.empty() && command.size() <= 32 &&
-                   std::all_of(command.begin(), command.end(), [](char c) {
-                     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-                   });
-      if (!valid) return make_error("WEBHOOKS: " + url + ": \"" + name + "\" is not a /command (letters, digits, _)");
+      bool valid =
+          !command.empty() && command.size() <= 32 && std::all_of(command.begin(), command.end(), [](char c) {
+            return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+          });
+      if (!valid)
+        return make_error("WEBHOOKS: " + url + ": \"" + name + "\" is not a /command (letters, digits, _)");
       target.commands.push_back(command);
       continue;
     }
@@ -201,7 +207,8 @@ Status set_webhooks(Parameters& p, const std::string& value) {
   boost::system::error_code ec;
   boost::json::value parsed = boost::json::parse(value, ec);
   if (ec || !parsed.is_object()) {
-    return make_error("WEBHOOKS must be OFF or a JSON object {\"https://host/path\": [\"dialog_created\", \"/command\"]}");
+    return make_error(
+        "WEBHOOKS must be OFF or a JSON object {\"https://host/path\": [\"dialog_created\", \"/command\"]}");
   }
   for (const auto& [url, list] : parsed.get_object()) {
     auto target = webhook_target(std::string(url), list);
@@ -214,7 +221,8 @@ Status set_webhooks(Parameters& p, const std::string& value) {
 Status set_webhooks_secret(Parameters& p, const std::string& value) {
   std::string secret = trim(value);
   if (secret.size() > kMaxWebhookSecret) return wrong("WEBHOOKS_SECRET", "at most 256 characters", "…");
-  if (!secret.empty() && secret.size() < 16) return wrong("WEBHOOKS_SECRET", "empty or at least 16 characters", "…");
+  if (!secret.empty() && secret.size() < 16)
+    return wrong("WEBHOOKS_SECRET", "empty or at least 16 characters", "…");
   p.webhooks_secret = secret;
   return Ok{};
 }
@@ -231,8 +239,10 @@ const std::map<std::string, Setter>& setters() {
       {"AUTO_INFO", boolean(&Parameters::auto_info, "AUTO_INFO")},
       {"IGNORE_CHATS", set_ignore_chats},
       {"WHITE_LIST", users(&Parameters::white_list, "WHITE_LIST")},
-      {"RESTRICTED_KEYWORDS_FRONTEND", keywords(&Parameters::restricted_frontend, "RESTRICTED_KEYWORDS_FRONTEND")},
-      {"RESTRICTED_KEYWORDS_BACKEND", keywords(&Parameters::restricted_backend, "RESTRICTED_KEYWORDS_BACKEND")},
+      {"RESTRICTED_KEYWORDS_FRONTEND",
+       keywords(&Parameters::restricted_frontend, "RESTRICTED_KEYWORDS_FRONTEND")},
+      {"RESTRICTED_KEYWORDS_BACKEND",
+       keywords(&Parameters::restricted_backend, "RESTRICTED_KEYWORDS_BACKEND")},
       {"LEAVE_CLOSED", boolean(&Parameters::leave_closed, "LEAVE_CLOSED")},
       {"ICON_COLOR", set_icon_color},
       {"INTERCEPT_EXTERNAL", boolean(&Parameters::intercept_external, "INTERCEPT_EXTERNAL")},
@@ -252,8 +262,9 @@ const std::map<std::string, Setter>& setters() {
 
 // Integrations: hooks
 const std::vector<std::string>& webhook_event_names() {
-  static const std::vector<std::string> names = {"dialog_created", "dialog_reopened", "dialog_closed",
-                                                 "message_received", "message_sent", "message_intercepted"};
+  static const std::vector<std::string> names = {"dialog_created", "dialog_reopened",
+                                                 "dialog_closed",  "message_received",
+                                                 "message_sent",   "message_intercepted"};
   return names;
 }
 
@@ -273,7 +284,8 @@ bool matches_user(const std::vector<UserRef>& list, UserId id, std::string_view 
 }
 
 bool sees_hidden_info(const Parameters& p, UserId id, std::string_view username, bool anonymous_admin) {
-  return p.hide_info == HideInfo::kOff || (!anonymous_admin && matches_user(p.extensions_allowed, id, username));
+  return p.hide_info == HideInfo::kOff ||
+         (!anonymous_admin && matches_user(p.extensions_allowed, id, username));
 }
 
 const std::vector<std::string>& known_parameter_names() {

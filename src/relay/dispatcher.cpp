@@ -482,12 +482,7 @@ asio::awaitable<void> Dispatcher::perform(Prepared& p) {
     co_return;
   }
   if (p.step == Step::kCard) {
-    JobPayload next = p.payload;
-    next.card.clear();
-    if (p.job.kind == job::kCreateTopic)
-      finish_done(p);
-    else
-      finish_next_step(p, std::move(next));
+    finish_card_step(p);
     co_return;
   }
   // A repeat the message itself cannot show (a user's chat, an album) is told in the topic.
@@ -855,18 +850,24 @@ asio::awaitable<void> Dispatcher::on_failure(Prepared& p, const ApiResult& r) {
   if (p.step == Step::kCard) {  // Telegram refuses this card: the job goes on without it
     spdlog::warn("connection {}: the card of dialog {} was refused: {}", c.context.name, p.payload.dialog,
                  r.description);
-    JobPayload next = p.payload;
-    next.card.clear();
-    if (p.job.kind == job::kCreateTopic)
-      finish_done(p);
-    else
-      finish_next_step(p, std::move(next));
+    finish_card_step(p);
     co_return;
   }
   finish_fail(p, r.description, true, &r);
 }
 
 // ---- outcomes ---------------------------------------------------------------------------
+
+// The card is posted (or refused): a topic job is done, any other job goes on without it.
+void Dispatcher::finish_card_step(const Prepared& p) {
+  if (p.job.kind == job::kCreateTopic) {
+    finish_done(p);
+    return;
+  }
+  JobPayload next = p.payload;
+  next.card.clear();
+  finish_next_step(p, std::move(next));
+}
 
 void Dispatcher::finish_done(const Prepared& p, std::function<void()> record) {
   commit_later(p.job.id, [this, job_id = p.job.id, record = std::move(record)] {

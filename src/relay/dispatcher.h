@@ -155,6 +155,7 @@ class Dispatcher {
   telegram::BotApi& api_for(const Prepared& prepared) const;
 
   // Outcomes are committed in batches, one transaction per loop turn (turn()).
+  void finish_card_step(const Prepared& p);
   void finish_done(const Prepared& prepared, std::function<void()> record = {});
   void finish_next_step(const Prepared& prepared, JobPayload next, std::function<void()> record = {});
   void finish_retry(const Prepared& prepared, core::UnixMillis not_before, const std::string& error,
