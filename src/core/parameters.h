@@ -22,8 +22,8 @@ enum class HideInfo {
 
 // A user named in EXTENSIONS_ALLOWED or WHITE_LIST: by numeric id or by @username.
 struct UserRef {
-  UserId id = 0;          // 0 when given by username
-  std::string username;   // lowercased, without '@'; empty when given by id
+  UserId id = 0;         // 0 when given by username
+  std::string username;  // lowercased, without '@'; empty when given by id
 };
 bool matches_user(const std::vector<UserRef>& list, UserId id, std::string_view username);
 
@@ -43,21 +43,21 @@ struct WebhookTarget {
 const std::vector<std::string>& webhook_event_names();
 
 struct Parameters {
-  std::optional<std::string> welcome;   // WELCOME; nullopt = OFF; "{title}" = the user's name
-  int autoclose_hours = 0;              // AUTOCLOSE; 0 = OFF
-  bool silent_mode = false;             // SILENT_MODE
-  KeywordRule private_keywords;         // PRIVATE_KEYWORDS; empty = OFF
-  HideInfo hide_info = HideInfo::kOff;  // HIDE_INFO
+  std::optional<std::string> welcome;       // WELCOME; nullopt = OFF; "{title}" = the user's name
+  int autoclose_hours = 0;                  // AUTOCLOSE; 0 = OFF
+  bool silent_mode = false;                 // SILENT_MODE
+  KeywordRule private_keywords;             // PRIVATE_KEYWORDS; empty = OFF
+  HideInfo hide_info = HideInfo::kOff;      // HIDE_INFO
   std::vector<UserRef> extensions_allowed;  // EXTENSIONS_ALLOWED
-  bool reply_only = false;              // REPLY_ONLY
-  bool auto_info = false;               // AUTO_INFO
-  std::vector<ChatId> ignore_chats;     // IGNORE_CHATS
-  std::vector<UserRef> white_list;      // WHITE_LIST; empty = everyone may write
-  KeywordRule restricted_frontend;      // RESTRICTED_KEYWORDS_FRONTEND
-  KeywordRule restricted_backend;       // RESTRICTED_KEYWORDS_BACKEND
-  bool leave_closed = false;            // LEAVE_CLOSED
-  int icon_color = kTopicColors[0];     // ICON_COLOR
-  bool intercept_external = true;       // INTERCEPT_EXTERNAL: on unless set FALSE
+  bool reply_only = false;                  // REPLY_ONLY
+  bool auto_info = false;                   // AUTO_INFO
+  std::vector<ChatId> ignore_chats;         // IGNORE_CHATS
+  std::vector<UserRef> white_list;          // WHITE_LIST; empty = everyone may write
+  KeywordRule restricted_frontend;          // RESTRICTED_KEYWORDS_FRONTEND
+  KeywordRule restricted_backend;           // RESTRICTED_KEYWORDS_BACKEND
+  bool leave_closed = false;                // LEAVE_CLOSED
+  int icon_color = kTopicColors[0];         // ICON_COLOR
+  bool intercept_external = true;           // INTERCEPT_EXTERNAL: on unless set FALSE
   bool proxy_private_webhooks = false;  // PROXY_PRIVATE_WEBHOOKS: proxy setWebhook may name private addresses
   bool custom_commands = false;         // CUSTOM_COMMANDS (command hooks, later issue)
   // Integrations: hooks
@@ -65,9 +65,9 @@ struct Parameters {
   std::string webhooks_secret;          // WEBHOOKS_SECRET; empty = a generated per-connection secret
 
   // accounts: what a personal-account connection relays
-  bool monitor_private = true;          // MONITOR_PRIVATE: private chats open dialogs
-  bool monitor_groups = false;          // MONITOR_GROUPS: groups the account is in, one topic per group
-  KeywordRule groups_keywords;          // GROUPS_KEYWORDS: only matching group messages; empty = all
+  bool monitor_private = true;  // MONITOR_PRIVATE: private chats open dialogs
+  bool monitor_groups = false;  // MONITOR_GROUPS: groups the account is in, one topic per group
+  KeywordRule groups_keywords;  // GROUPS_KEYWORDS: only matching group messages; empty = all
 };
 
 // Whether an operator may see what HIDE_INFO hides: everyone while HIDE_INFO is off, otherwise

@@ -12,15 +12,14 @@ namespace topicdesk::core {
 namespace {
 
 constexpr std::array<std::string_view, 32> kAdjectives{
-    "Amber", "Blue",   "Brave",  "Bright", "Calm",   "Clever", "Coral",  "Crimson",
-    "Eager", "Gentle", "Golden", "Green",  "Happy",  "Honest", "Indigo", "Jolly",
-    "Kind",  "Lively", "Lucky",  "Mellow", "Misty",  "Noble",  "Olive",  "Quiet",
-    "Rapid", "Silver", "Snowy",  "Sunny",  "Swift",  "Teal",   "Violet", "Witty"};
+    "Amber", "Blue",   "Brave",  "Bright", "Calm",  "Clever", "Coral",  "Crimson",
+    "Eager", "Gentle", "Golden", "Green",  "Happy", "Honest", "Indigo", "Jolly",
+    "Kind",  "Lively", "Lucky",  "Mellow", "Misty", "Noble",  "Olive",  "Quiet",
+    "Rapid", "Silver", "Snowy",  "Sunny",  "Swift", "Teal",   "Violet", "Witty"};
 constexpr std::array<std::string_view, 32> kAnimals{
-    "Badger", "Bear",    "Beaver", "Bison",  "Crane",  "Dolphin", "Eagle",  "Falcon",
-    "Ferret", "Fox",     "Gecko",  "Heron",  "Ibis",   "Koala",   "Lark",   "Lemur",
-    "Lynx",   "Marten",  "Moose",  "Newt",   "Otter",  "Owl",     "Panda",  "Puffin",
-    "Raven",  "Robin",   "Seal",   "Swan",   "Tiger",  "Turtle",  "Walrus", "Wolf"};
+    "Badger", "Bear",   "Beaver", "Bison", "Crane", "Dolphin", "Eagle",  "Falcon", "Ferret", "Fox",   "Gecko",
+    "Heron",  "Ibis",   "Koala",  "Lark",  "Lemur", "Lynx",    "Marten", "Moose",  "Newt",   "Otter", "Owl",
+    "Panda",  "Puffin", "Raven",  "Robin", "Seal",  "Swan",    "Tiger",  "Turtle", "Walrus", "Wolf"};
 
 bool hidden(const UserView& user) { return user.hide_info != HideInfo::kOff; }
 
@@ -43,8 +42,8 @@ std::string format_utc(UnixMillis millis) {
   std::time_t seconds = static_cast<std::time_t>(millis / 1000);
   std::tm tm{};
   gmtime_r(&seconds, &tm);
-  return fmt::format("{:04}-{:02}-{:02} {:02}:{:02} UTC", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                     tm.tm_min);
+  return fmt::format("{:04}-{:02}-{:02} {:02}:{:02} UTC", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                     tm.tm_hour, tm.tm_min);
 }
 
 void append_details(std::string& out, const UserView& user, std::string_view start_parameter) {
@@ -71,18 +70,24 @@ std::string without_trailing_newline(std::string text) {
 
 std::string_view status_marker(TopicStatus status) {
   switch (status) {
-    case TopicStatus::kUserAnswered: return "🟢";
-    case TopicStatus::kSupportAnswered: return "🟡";
-    case TopicStatus::kClosed: return "⚪";
+    case TopicStatus::kUserAnswered:
+      return "🟢";
+    case TopicStatus::kSupportAnswered:
+      return "🟡";
+    case TopicStatus::kClosed:
+      return "⚪";
   }
   return "";
 }
 
 std::string_view status_name(TopicStatus status) {
   switch (status) {
-    case TopicStatus::kUserAnswered: return "user_answered";
-    case TopicStatus::kSupportAnswered: return "support_answered";
-    case TopicStatus::kClosed: return "closed";
+    case TopicStatus::kUserAnswered:
+      return "user_answered";
+    case TopicStatus::kSupportAnswered:
+      return "support_answered";
+    case TopicStatus::kClosed:
+      return "closed";
   }
   return "";
 }
@@ -171,9 +176,10 @@ std::string help_text(bool in_general_topic) {
 }
 
 std::string stats_text(const StatsView& stats) {
-  return fmt::format("📊 Dialogs\n🟢 waiting for operators: {}\n🟡 waiting for users: {}\n⚪ closed: {}\nopen: {}",
-                     stats.user_answered, stats.support_answered, stats.closed,
-                     stats.user_answered + stats.support_answered);
+  return fmt::format(
+      "📊 Dialogs\n🟢 waiting for operators: {}\n🟡 waiting for users: {}\n⚪ closed: {}\nopen: {}",
+      stats.user_answered, stats.support_answered, stats.closed,
+      stats.user_answered + stats.support_answered);
 }
 
 std::string welcome_text(std::string_view welcome_template, const UserView& user) {
@@ -183,7 +189,8 @@ std::string welcome_text(std::string_view welcome_template, const UserView& user
   std::size_t pos = 0;
   while (true) {
     std::size_t found = welcome_template.find(kPlaceholder, pos);
-    out += welcome_template.substr(pos, found == std::string_view::npos ? std::string_view::npos : found - pos);
+    out +=
+        welcome_template.substr(pos, found == std::string_view::npos ? std::string_view::npos : found - pos);
     if (found == std::string_view::npos) break;
     out += name;
     pos = found + kPlaceholder.size();
@@ -198,11 +205,16 @@ std::string not_delivered(std::string_view reason) { return fmt::format("⚠️ 
 std::string user_message_not_copied(std::string_view reason) {
   return fmt::format("⚠️ A message from the user could not be copied here: {}", reason);
 }
-std::string user_message_withheld() { return "🚫 A message from the user was withheld: it contains a restricted keyword."; }
-std::string operator_message_withheld() { return "🚫 Not delivered: the message contains a restricted keyword."; }
+std::string user_message_withheld() {
+  return "🚫 A message from the user was withheld: it contains a restricted keyword.";
+}
+std::string operator_message_withheld() {
+  return "🚫 Not delivered: the message contains a restricted keyword.";
+}
 std::string restricted_for_user() { return "Your message was not delivered: it contains a restricted word."; }
 std::string dialog_closed_for_user(bool automatically) {
-  return automatically ? "This conversation was closed after a period without activity. Write here any time to continue."
+  return automatically ? "This conversation was closed after a period without activity. Write here any time "
+                         "to continue."
                        : "This conversation was closed. Write here any time to continue.";
 }
 std::string banned() { return "🚫 The user is banned: their messages are no longer relayed. /unban to undo."; }

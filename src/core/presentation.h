@@ -87,9 +87,9 @@ std::string user_blocked_bot();
 std::string user_unblocked_bot();
 std::string not_delivered(std::string_view reason);
 std::string user_message_not_copied(std::string_view reason);  // in the topic
-std::string user_message_withheld();          // in the topic: RESTRICTED_KEYWORDS_FRONTEND
-std::string operator_message_withheld();      // in the topic: RESTRICTED_KEYWORDS_BACKEND
-std::string restricted_for_user();            // to the user: RESTRICTED_KEYWORDS_FRONTEND
+std::string user_message_withheld();                           // in the topic: RESTRICTED_KEYWORDS_FRONTEND
+std::string operator_message_withheld();                       // in the topic: RESTRICTED_KEYWORDS_BACKEND
+std::string restricted_for_user();                             // to the user: RESTRICTED_KEYWORDS_FRONTEND
 std::string dialog_closed_for_user(bool automatically);
 std::string banned();
 std::string unbanned();

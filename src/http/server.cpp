@@ -19,8 +19,8 @@
 #include <boost/json.hpp>
 #include <mutex>
 #include <optional>
-#include <unordered_map>
 #include <shared_mutex>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -403,8 +403,8 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
         // Answered without reading a body; a connection with one unread cannot be kept.
         session->enter(Phase::kHandling);
         const std::string label = same_path.empty() ? "unmatched" : same_path;
-        Response response =
-            same_path.empty() ? error_for(path, 404, "not found") : error_for(path, 405, "method not allowed");
+        Response response = same_path.empty() ? error_for(path, 404, "not found")
+                                              : error_for(path, 405, "method not allowed");
         const bool keep_alive = head_parser.keep_alive() && !has_body && !stopping;
         const bool written = co_await write(stream, response, head.version(), keep_alive, label);
         if (has_body && written) co_await linger_close(stream);

@@ -351,9 +351,11 @@ struct BotApiProxy::Impl : std::enable_shared_from_this<Impl> {
     }
     auto parsed = boost::urls::parse_absolute_uri(url);
     if (!parsed || (parsed->scheme() != "https" && parsed->scheme() != "http") || parsed->host().empty()) {
-      co_return api_error(core::ErrorCode::kInvalid, "Bad Request: bad webhook: invalid webhook URL specified");
+      co_return api_error(core::ErrorCode::kInvalid,
+                          "Bad Request: bad webhook: invalid webhook URL specified");
     }
-    if (auto refused = co_await refused_target(c, *parsed)) co_return api_error(core::ErrorCode::kInvalid, *refused);
+    if (auto refused = co_await refused_target(c, *parsed))
+      co_return api_error(core::ErrorCode::kInvalid, *refused);
     store::ProxyWebhook webhook{.url = url};
     if (const auto* secret = params.if_contains("secret_token"); secret && secret->is_string()) {
       webhook.secret_token = std::string(secret->get_string());

@@ -1,9 +1,9 @@
 #include "relay/engine.h"
 
-#include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <boost/json.hpp>
 
 #include "core/event_json.h"
 #include "core/presentation.h"
@@ -67,9 +67,12 @@ core::Person person_of(const Event& e) {
 
 core::TopicStatus topic_status(DialogStatus status) {
   switch (status) {
-    case DialogStatus::kUserAnswered: return core::TopicStatus::kUserAnswered;
-    case DialogStatus::kSupportAnswered: return core::TopicStatus::kSupportAnswered;
-    case DialogStatus::kClosed: return core::TopicStatus::kClosed;
+    case DialogStatus::kUserAnswered:
+      return core::TopicStatus::kUserAnswered;
+    case DialogStatus::kSupportAnswered:
+      return core::TopicStatus::kSupportAnswered;
+    case DialogStatus::kClosed:
+      return core::TopicStatus::kClosed;
   }
   return core::TopicStatus::kUserAnswered;
 }
@@ -86,7 +89,8 @@ std::string start_parameter(std::string_view text) {
 std::string start_parameter_key(core::DialogId dialog) { return "start:" + std::to_string(dialog); }
 std::string topic_closed_key(core::DialogId dialog) { return "topic_closed:" + std::to_string(dialog); }
 
-std::optional<core::ConnectionId> owner_of_thread(store::Store& store, core::ChatId group, core::ThreadId thread) {
+std::optional<core::ConnectionId> owner_of_thread(store::Store& store, core::ChatId group,
+                                                  core::ThreadId thread) {
   auto dialog = store.dialog_by_thread(group, thread);
   if (!dialog) return std::nullopt;
   return dialog->connection_id;
@@ -110,7 +114,8 @@ void Engine::handle_inbox_batch(const std::vector<store::InboxEntry>& entries, U
       for (const auto& entry : entries) handle_inbox_entry(entry, now);
     });
   } catch (const std::exception& error) {
-    spdlog::error("connection {}: inbox batch failed ({}), handling entries one by one", context_.name, error.what());
+    spdlog::error("connection {}: inbox batch failed ({}), handling entries one by one", context_.name,
+                  error.what());
     for (const auto& entry : entries) handle_inbox(entry, now);
   }
 }
@@ -129,21 +134,36 @@ void Engine::handle_inbox_entry(const store::InboxEntry& entry, UnixMillis now) 
 void Engine::route(const Event& e, UnixMillis now) {
   if (route_account_event(e, now)) return;  // accounts: engine_accounts.cpp
   switch (e.kind) {
-    case EventKind::kUserMessage: return on_user_message(e, now);
-    case EventKind::kUserEdit: return on_user_edit(e, now);
-    case EventKind::kUserReaction: return on_user_reaction(e, now);
-    case EventKind::kUserBlockedBot: return on_user_blocked(e, true, now);
-    case EventKind::kUserUnblockedBot: return on_user_blocked(e, false, now);
-    case EventKind::kOperatorMessage: return on_operator_message(e, now);
-    case EventKind::kOperatorEdit: return on_operator_edit(e, now);
-    case EventKind::kOperatorReaction: return on_operator_reaction(e, now);
-    case EventKind::kTopicClosedInApp: return on_topic_closed_in_app(e, now);
-    case EventKind::kTopicReopenedInApp: return on_topic_reopened_in_app(e, now);
-    case EventKind::kOutgoingSeen: return on_outgoing_seen(e, now);  // engine_intercept.cpp
-    case EventKind::kOutgoingEdit: return on_outgoing_edit(e, now);  // engine_intercept_edit.cpp
-    case EventKind::kUserResolved: return;  // route_account_event
-    case EventKind::kDeliveryFailed: return on_delivery_failed(e, now);      // engine_outcomes.cpp
-    case EventKind::kDeliveryRepeated: return on_delivery_repeated(e, now);  // engine_outcomes.cpp
+    case EventKind::kUserMessage:
+      return on_user_message(e, now);
+    case EventKind::kUserEdit:
+      return on_user_edit(e, now);
+    case EventKind::kUserReaction:
+      return on_user_reaction(e, now);
+    case EventKind::kUserBlockedBot:
+      return on_user_blocked(e, true, now);
+    case EventKind::kUserUnblockedBot:
+      return on_user_blocked(e, false, now);
+    case EventKind::kOperatorMessage:
+      return on_operator_message(e, now);
+    case EventKind::kOperatorEdit:
+      return on_operator_edit(e, now);
+    case EventKind::kOperatorReaction:
+      return on_operator_reaction(e, now);
+    case EventKind::kTopicClosedInApp:
+      return on_topic_closed_in_app(e, now);
+    case EventKind::kTopicReopenedInApp:
+      return on_topic_reopened_in_app(e, now);
+    case EventKind::kOutgoingSeen:
+      return on_outgoing_seen(e, now);  // engine_intercept.cpp
+    case EventKind::kOutgoingEdit:
+      return on_outgoing_edit(e, now);  // engine_intercept_edit.cpp
+    case EventKind::kUserResolved:
+      return;  // route_account_event
+    case EventKind::kDeliveryFailed:
+      return on_delivery_failed(e, now);  // engine_outcomes.cpp
+    case EventKind::kDeliveryRepeated:
+      return on_delivery_repeated(e, now);  // engine_outcomes.cpp
   }
 }
 
@@ -152,8 +172,10 @@ void Engine::route(const Event& e, UnixMillis now) {
 bool Engine::user_may_write(const Event& e) const {
   const auto& p = context_.params;
   if (e.sender_is_bot || e.is_service) return false;
-  if (std::find(p.ignore_chats.begin(), p.ignore_chats.end(), e.chat_id) != p.ignore_chats.end()) return false;
-  if (!p.white_list.empty() && !core::matches_user(p.white_list, person_of(e).id, e.from.username)) return false;
+  if (std::find(p.ignore_chats.begin(), p.ignore_chats.end(), e.chat_id) != p.ignore_chats.end())
+    return false;
+  if (!p.white_list.empty() && !core::matches_user(p.white_list, person_of(e).id, e.from.username))
+    return false;
   return true;
 }
 
@@ -173,9 +195,12 @@ void Engine::on_user_message(const Event& e, UnixMillis now) {
   }
 
   bool fresh = !dialog || dialog->status == DialogStatus::kClosed;
-  if (!dialog) dialog = open_dialog(DialogOrigin::kUserMessage, person, now, e.text);
-  else if (fresh) reopen_dialog(*dialog, now);
-  else set_status(*dialog, DialogStatus::kUserAnswered, now);
+  if (!dialog)
+    dialog = open_dialog(DialogOrigin::kUserMessage, person, now, e.text);
+  else if (fresh)
+    reopen_dialog(*dialog, now);
+  else
+    set_status(*dialog, DialogStatus::kUserAnswered, now);
   dialog->last_user_message_at = now;
   dialog->user_blocked_bot = false;  // they wrote: the chat works again
   store_.update_dialog(*dialog);
@@ -184,7 +209,9 @@ void Engine::on_user_message(const Event& e, UnixMillis now) {
     gather_album(*dialog, AlbumLane::kUser, e, now);
   } else {
     flush_album(*dialog, AlbumLane::kUser, now);
-    JobPayload copy{.dialog = dialog->id, .to = Side::kGroup, .message_id = e.message_id,
+    JobPayload copy{.dialog = dialog->id,
+                    .to = Side::kGroup,
+                    .message_id = e.message_id,
                     .reply_to = e.reply_to_message_id};
     enqueue(job::kCopyToTopic, copy, fresh ? kPriorityNewDialog : kPriorityNormal, now);
   }
@@ -196,8 +223,10 @@ void Engine::on_user_message(const Event& e, UnixMillis now) {
 void Engine::withhold_user_message(const std::optional<Dialog>& dialog, core::UserId user, UnixMillis now) {
   if (!context_.params.silent_mode) {
     JobPayload notice{.to = Side::kUser, .text = core::notice::restricted_for_user()};
-    if (dialog) notice.dialog = dialog->id;
-    else notice.chat = user;  // no dialog yet: addressed by chat id
+    if (dialog)
+      notice.dialog = dialog->id;
+    else
+      notice.chat = user;  // no dialog yet: addressed by chat id
     enqueue(job::kSendText, notice, kPriorityNormal, now);
   }
   if (dialog) post_in_topic(*dialog, core::notice::user_message_withheld(), kPriorityNormal, now);
@@ -220,9 +249,11 @@ void Engine::on_user_reaction(const Event& e, UnixMillis now) {
   auto dialog = store_.dialog_by_user(context_.id, person_of(e).id);
   if (!dialog || dialog->banned) return;
   flush_album(*dialog, AlbumLane::kUser, now);
-  enqueue(job::kSetReaction,
-          JobPayload{.dialog = dialog->id, .to = Side::kGroup, .message_id = e.message_id, .reactions = e.new_reactions},
-          kPriorityBulk, now);
+  enqueue(
+      job::kSetReaction,
+      JobPayload{
+          .dialog = dialog->id, .to = Side::kGroup, .message_id = e.message_id, .reactions = e.new_reactions},
+      kPriorityBulk, now);
 }
 
 void Engine::on_user_blocked(const Event& e, bool blocked, UnixMillis now) {
@@ -239,7 +270,8 @@ void Engine::on_user_blocked(const Event& e, bool blocked, UnixMillis now) {
 
 bool Engine::is_human_operator_event(const Event& e) const {
   if (e.chat_id != context_.group_id) return false;
-  if (e.sender_is_bot || e.from.id == context_.bot_id || e.from.id == core::kTelegramServiceUserId) return false;
+  if (e.sender_is_bot || e.from.id == context_.bot_id || e.from.id == core::kTelegramServiceUserId)
+    return false;
   if (context_.account_id != 0 && e.from.id == context_.account_id) return false;  // accounts: its copies
   return true;
 }
@@ -275,8 +307,11 @@ void Engine::on_operator_message(const Event& e, UnixMillis now) {
   } else {
     flush_album(*dialog, AlbumLane::kOperator, now);
     enqueue(job::kCopyToUser,
-            JobPayload{.dialog = dialog->id, .to = Side::kUser, .message_id = e.message_id,
-                       .reply_to = e.reply_to_message_id, .operator_message = true},
+            JobPayload{.dialog = dialog->id,
+                       .to = Side::kUser,
+                       .message_id = e.message_id,
+                       .reply_to = e.reply_to_message_id,
+                       .operator_message = true},
             kPriorityOperatorReply, now);
   }
   bool was_closed = dialog->status == DialogStatus::kClosed;
@@ -316,7 +351,10 @@ void Engine::mirror_edit(const Dialog& dialog, Side to, const Event& e, int prio
   if (kind.empty()) return;
   flush_album(dialog, lane_to(to), now);
   enqueue(kind,
-          JobPayload{.dialog = dialog.id, .to = to, .message_id = e.message_id, .text = e.text,
+          JobPayload{.dialog = dialog.id,
+                     .to = to,
+                     .message_id = e.message_id,
+                     .text = e.text,
                      .entities_json = e.entities_json},
           priority, now);
 }
@@ -328,9 +366,11 @@ void Engine::on_operator_reaction(const Event& e, UnixMillis now) {
   if (!link || link->connection_id != context_.id) return;
   auto dialog = store_.dialog(link->dialog_id);
   if (!dialog) return;
-  enqueue(job::kSetReaction,
-          JobPayload{.dialog = dialog->id, .to = Side::kUser, .message_id = e.message_id, .reactions = e.new_reactions},
-          kPriorityBulk, now);
+  enqueue(
+      job::kSetReaction,
+      JobPayload{
+          .dialog = dialog->id, .to = Side::kUser, .message_id = e.message_id, .reactions = e.new_reactions},
+      kPriorityBulk, now);
 }
 
 void Engine::on_topic_closed_in_app(const Event& e, UnixMillis now) {
@@ -390,8 +430,10 @@ void Engine::run_command(const core::Command& command, Dialog& dialog, const Eve
     case CommandKind::kHold:
     case CommandKind::kWait: {
       bool was_closed = dialog.status == DialogStatus::kClosed;
-      set_status(dialog, command.kind == CommandKind::kHold ? DialogStatus::kUserAnswered : DialogStatus::kSupportAnswered,
-                 now);
+      set_status(
+          dialog,
+          command.kind == CommandKind::kHold ? DialogStatus::kUserAnswered : DialogStatus::kSupportAnswered,
+          now);
       if (was_closed) event(dialog, "dialog_reopened", R"({"by":"operator"})", now);
       break;
     }
@@ -400,7 +442,8 @@ void Engine::run_command(const core::Command& command, Dialog& dialog, const Eve
       bool ban = command.kind == CommandKind::kBan;
       if (dialog.banned != ban) {
         dialog.banned = ban;
-        post_in_topic(dialog, ban ? core::notice::banned() : core::notice::unbanned(), kPriorityOperatorReply, now);
+        post_in_topic(dialog, ban ? core::notice::banned() : core::notice::unbanned(), kPriorityOperatorReply,
+                      now);
       }
       break;
     }
@@ -408,7 +451,8 @@ void Engine::run_command(const core::Command& command, Dialog& dialog, const Eve
       return post_in_topic(dialog, core::help_text(false), kPriorityOperatorReply, now);
     case CommandKind::kStats: {
       auto counts = store_.count_dialogs(context_.group_id);
-      return post_in_topic(dialog, core::stats_text({counts.user_answered, counts.support_answered, counts.closed}),
+      return post_in_topic(dialog,
+                           core::stats_text({counts.user_answered, counts.support_answered, counts.closed}),
                            kPriorityOperatorReply, now);
     }
     case CommandKind::kCustom:
@@ -438,7 +482,8 @@ Dialog Engine::open_dialog(DialogOrigin origin, const core::Person& person, Unix
     core::UserView view{person, dialog.pseudonym, p.hide_info};
     send_to_user(dialog, core::welcome_text(*p.welcome, view), kPriorityNewDialog, now);
   }
-  if (p.auto_info) post_in_topic(dialog, info_for(dialog, p.hide_info == core::HideInfo::kOff), kPriorityNewDialog, now);
+  if (p.auto_info)
+    post_in_topic(dialog, info_for(dialog, p.hide_info == core::HideInfo::kOff), kPriorityNewDialog, now);
   json::object o{{"user_id", person.id}};
   if (!by_user) o["by"] = origin_name(origin);
   if (!start.empty()) o["start"] = start;
@@ -456,13 +501,16 @@ void Engine::reopen_dialog(Dialog& dialog, UnixMillis now) {
     store_.update_dialog(dialog);
     store_.state_set(context_.id, topic_closed_key(dialog.id), "");
     enqueue(job::kCreateTopic, JobPayload{.dialog = dialog.id}, kPriorityNewDialog, now);
-  } else if (auto closed = store_.state_get(context_.id, topic_closed_key(dialog.id)); closed && *closed == "1") {
+  } else if (auto closed = store_.state_get(context_.id, topic_closed_key(dialog.id));
+             closed && *closed == "1") {
     store_.state_set(context_.id, topic_closed_key(dialog.id), "");
     enqueue(job::kReopenTopic, JobPayload{.dialog = dialog.id}, kPriorityNewDialog, now);
   }
   set_status(dialog, DialogStatus::kUserAnswered, now);
-  if (p.auto_info) post_in_topic(dialog, info_for(dialog, p.hide_info == core::HideInfo::kOff), kPriorityNewDialog, now);
-  event(dialog, "dialog_reopened", p.leave_closed ? R"({"by":"user","new_topic":true})" : R"({"by":"user"})", now);
+  if (p.auto_info)
+    post_in_topic(dialog, info_for(dialog, p.hide_info == core::HideInfo::kOff), kPriorityNewDialog, now);
+  event(dialog, "dialog_reopened", p.leave_closed ? R"({"by":"user","new_topic":true})" : R"({"by":"user"})",
+        now);
 }
 
 void Engine::close_dialog(Dialog& dialog, UnixMillis now, std::string_view by) {
@@ -473,14 +521,18 @@ void Engine::close_dialog(Dialog& dialog, UnixMillis now, std::string_view by) {
     dialog.status = DialogStatus::kClosed;
     dialog.status_changed_at = now;
     auto person = store_.user(context_.id, dialog.user_id).value_or(core::Person{.id = dialog.user_id});
-    std::string title = core::topic_title({person, dialog.pseudonym, p.hide_info}, core::TopicStatus::kClosed);
+    std::string title =
+        core::topic_title({person, dialog.pseudonym, p.hide_info}, core::TopicStatus::kClosed);
     enqueue(job::kSetTopicTitle, JobPayload{.dialog = dialog.id, .thread = dialog.thread_id, .text = title},
             kPriorityNormal, now);
-    if (by != "app") enqueue(job::kCloseTopic, JobPayload{.dialog = dialog.id, .thread = dialog.thread_id}, kPriorityNormal, now);
+    if (by != "app")
+      enqueue(job::kCloseTopic, JobPayload{.dialog = dialog.id, .thread = dialog.thread_id}, kPriorityNormal,
+              now);
   } else {
     set_status(dialog, DialogStatus::kClosed, now);
   }
-  if (!p.silent_mode) send_to_user(dialog, core::notice::dialog_closed_for_user(by == "autoclose"), kPriorityNormal, now);
+  if (!p.silent_mode)
+    send_to_user(dialog, core::notice::dialog_closed_for_user(by == "autoclose"), kPriorityNormal, now);
   event(dialog, "dialog_closed", json::serialize(json::object{{"by", by}}), now);
 }
 
@@ -565,7 +617,8 @@ void Engine::enqueue(std::string_view kind, const JobPayload& payload, int prior
 }
 
 void Engine::post_in_topic(const Dialog& dialog, std::string text, int priority, UnixMillis now) {
-  enqueue(job::kSendText, JobPayload{.dialog = dialog.id, .to = Side::kGroup, .text = std::move(text)}, priority, now);
+  enqueue(job::kSendText, JobPayload{.dialog = dialog.id, .to = Side::kGroup, .text = std::move(text)},
+          priority, now);
 }
 
 void Engine::post_in_general(std::string text, UnixMillis now) {
@@ -575,7 +628,8 @@ void Engine::post_in_general(std::string text, UnixMillis now) {
 
 void Engine::send_to_user(const Dialog& dialog, std::string text, int priority, UnixMillis now) {
   if (dialog.user_id < 0) return;  // accounts: a monitored group gets no service texts
-  enqueue(job::kSendText, JobPayload{.dialog = dialog.id, .to = Side::kUser, .text = std::move(text)}, priority, now);
+  enqueue(job::kSendText, JobPayload{.dialog = dialog.id, .to = Side::kUser, .text = std::move(text)},
+          priority, now);
 }
 
 std::string Engine::info_for(const Dialog& dialog, bool reveal) {

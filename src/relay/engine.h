@@ -89,7 +89,8 @@ class Engine {
   // Sets a dialog's status as /hold, /wait and /close do; nullopt clears an operator's choice
   // (the status follows the conversation again: user_answered if the user wrote last).
   // nullopt result: no such dialog of this connection.
-  std::optional<store::Dialog> api_set_status(core::DialogId dialog, std::optional<store::DialogStatus> status,
+  std::optional<store::Dialog> api_set_status(core::DialogId dialog,
+                                              std::optional<store::DialogStatus> status,
                                               core::UnixMillis now);
 
  private:
@@ -134,8 +135,10 @@ class Engine {
   void gather_album(const store::Dialog& dialog, AlbumLane lane, const core::Event& event,
                     core::UnixMillis now, std::string_view opening_note = {});
   void flush_album(const store::Dialog& dialog, AlbumLane lane, core::UnixMillis now);
-  void withhold_user_message(const std::optional<store::Dialog>& dialog, core::UserId user, core::UnixMillis now);
-  void mirror_edit(const store::Dialog& dialog, Side to, const core::Event& e, int priority, core::UnixMillis now);
+  void withhold_user_message(const std::optional<store::Dialog>& dialog, core::UserId user,
+                             core::UnixMillis now);
+  void mirror_edit(const store::Dialog& dialog, Side to, const core::Event& e, int priority,
+                   core::UnixMillis now);
   void emit_album(const std::string& payload, core::UnixMillis now);
 
   // Integrations: hooks, engine_integrations.cpp
@@ -191,7 +194,8 @@ class Engine {
 };
 
 // Which connection owns the topic `thread` of `group`; nullopt when no dialog uses it.
-std::optional<core::ConnectionId> owner_of_thread(store::Store& store, core::ChatId group, core::ThreadId thread);
+std::optional<core::ConnectionId> owner_of_thread(store::Store& store, core::ChatId group,
+                                                  core::ThreadId thread);
 
 // A new dialog's HIDE_INFO pseudonym ("Blue Otter 4821"): HMAC-SHA256 of (connection, user)
 // under the install's secret, so it is stable but cannot be computed without the secret.

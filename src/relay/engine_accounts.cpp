@@ -4,9 +4,8 @@
 // - MONITOR_GROUPS: groups the account is in are frontends, one dialog (and topic) per group,
 //   whose "user" is the group chat (negative id); GROUPS_KEYWORDS filters their messages;
 // - IGNORE_CHATS applies to the group and to its members.
-#include <boost/json.hpp>
-
 #include <algorithm>
+#include <boost/json.hpp>
 
 #include "core/event_json.h"
 #include "core/presentation.h"
@@ -78,7 +77,8 @@ void Engine::on_new_command(const core::Command& command, const Event& e, UnixMi
     bool exists = std::any_of(peers.begin(), peers.end(), [&](const store::ConnectionRecord& c) {
       return c.id == target->instance && c.group_id == context_.group_id;
     });
-    if (!exists && answers_in_general()) post_in_general(account_notice::no_such_connection(target->instance), now);
+    if (!exists && answers_in_general())
+      post_in_general(account_notice::no_such_connection(target->instance), now);
     return;
   }
   if (target->instance == 0) {
@@ -93,8 +93,10 @@ void Engine::on_new_command(const core::Command& command, const Event& e, UnixMi
       return;
     }
   }
-  if (!context_.account) return post_in_general(account_notice::not_an_account(context_.id, context_.name), now);
-  enqueue(job::kResolveUser, JobPayload{.to = Side::kUser, .text = target->query()}, kPriorityOperatorReply, now);
+  if (!context_.account)
+    return post_in_general(account_notice::not_an_account(context_.id, context_.name), now);
+  enqueue(job::kResolveUser, JobPayload{.to = Side::kUser, .text = target->query()}, kPriorityOperatorReply,
+          now);
 }
 
 void Engine::on_user_resolved(const Event& e, UnixMillis now) {
@@ -105,8 +107,10 @@ void Engine::on_user_resolved(const Event& e, UnixMillis now) {
   if (!dialog) dialog = open_dialog(DialogOrigin::kOperatorNew, e.from, now);
   core::UserView view{e.from, dialog->pseudonym, context_.params.hide_info};
   std::string who = core::display_name(view);
-  if (!e.from.username.empty() && context_.params.hide_info == core::HideInfo::kOff) who += " (@" + e.from.username + ")";
-  announce_topic(*dialog, existed ? account_notice::topic_exists(who) : account_notice::topic_opened(who), now);
+  if (!e.from.username.empty() && context_.params.hide_info == core::HideInfo::kOff)
+    who += " (@" + e.from.username + ")";
+  announce_topic(*dialog, existed ? account_notice::topic_exists(who) : account_notice::topic_opened(who),
+                 now);
 }
 
 // Posted in General once the topic exists (the job waits behind create_topic in its queue).
@@ -137,8 +141,10 @@ void Engine::on_group_frontend_message(const Event& e, UnixMillis now) {
   store_.upsert_user(context_.id, group, now);
   if (!dialog)
     dialog = open_dialog(DialogOrigin::kMonitoredGroup, group, now);
-  else if (dialog->status == DialogStatus::kClosed) reopen_dialog(*dialog, now);
-  else set_status(*dialog, DialogStatus::kUserAnswered, now);
+  else if (dialog->status == DialogStatus::kClosed)
+    reopen_dialog(*dialog, now);
+  else
+    set_status(*dialog, DialogStatus::kUserAnswered, now);
   dialog->last_user_message_at = now;
   store_.update_dialog(*dialog);
 
@@ -147,11 +153,14 @@ void Engine::on_group_frontend_message(const Event& e, UnixMillis now) {
     gather_album(*dialog, AlbumLane::kUser, e, now);
   } else {
     flush_album(*dialog, AlbumLane::kUser, now);
-    JobPayload copy{.dialog = dialog->id, .to = Side::kGroup, .message_id = e.message_id,
+    JobPayload copy{.dialog = dialog->id,
+                    .to = Side::kGroup,
+                    .message_id = e.message_id,
                     .reply_to = e.reply_to_message_id};
     enqueue(job::kCopyToTopic, copy, kPriorityNormal, now);
   }
-  json::object o{{"message_id", e.message_id}, {"content", core::to_string(e.content)}, {"from_id", e.from.id}};
+  json::object o{
+      {"message_id", e.message_id}, {"content", core::to_string(e.content)}, {"from_id", e.from.id}};
   if (!e.text.empty()) o["text"] = e.text;
   event(*dialog, "message_received", json::serialize(o), now);
 }
@@ -166,7 +175,8 @@ void Engine::name_group_sender(const Dialog& dialog, const Event& e, UnixMillis 
   core::UserView view{e.from, user_pseudonym(context_.pseudonym_secret, context_.id, e.from.id),
                       context_.params.hide_info};
   std::string line = "👤 " + core::display_name(view);
-  if (!e.from.username.empty() && context_.params.hide_info == core::HideInfo::kOff) line += " (@" + e.from.username + ")";
+  if (!e.from.username.empty() && context_.params.hide_info == core::HideInfo::kOff)
+    line += " (@" + e.from.username + ")";
   post_in_topic(dialog, line + ":", kPriorityNormal, now);
 }
 

@@ -46,7 +46,8 @@ void add_operator(json::object& command_event, const core::Event& e, const core:
     command_event["operator_id"] = e.from.id;
     command_event["operator"] = operator_json(e);
   }
-  command_event["sees_hidden_info"] = core::sees_hidden_info(p, e.from.id, e.from.username, e.sender_is_anonymous_admin);
+  command_event["sees_hidden_info"] =
+      core::sees_hidden_info(p, e.from.id, e.from.username, e.sender_is_anonymous_admin);
 }
 
 }  // namespace

@@ -8,10 +8,10 @@
 // - A message to a user without a dialog opens one (support_answered: nobody waits for us), with
 //   topic and card but no WELCOME; not for users who could not open one themselves
 //   (IGNORE_CHATS, WHITE_LIST, PRIVATE_KEYWORDS).
-#include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <boost/json.hpp>
 
 #include "core/event_json.h"
 #include "core/utf8.h"
@@ -54,15 +54,18 @@ void Engine::on_outgoing_seen(const Event& e, UnixMillis now) {
                  copied ? intercept_copied_marker(by_human) : intercept_album_marker(by_human));
   } else {
     flush_album(*dialog, AlbumLane::kIntercepted, now);
-    JobPayload copy{.dialog = dialog->id, .to = Side::kGroup, .message_id = e.message_id,
+    JobPayload copy{.dialog = dialog->id,
+                    .to = Side::kGroup,
+                    .message_id = e.message_id,
                     .reply_to = e.reply_to_message_id};
     if (e.content == core::ContentKind::kText || takes_caption(e.content)) {
-      auto marked = mark_intercepted(e, e.content == core::ContentKind::kText ? kMaxTextUnits : kMaxCaptionUnits);
+      auto marked =
+          mark_intercepted(e, e.content == core::ContentKind::kText ? kMaxTextUnits : kMaxCaptionUnits);
       copy.text = std::move(marked.text);
       copy.entities_json = std::move(marked.entities_json);
     }
-    enqueue(e.content == core::ContentKind::kText ? job::kInterceptText : job::kInterceptCopy, copy, kPriorityNormal,
-            now);
+    enqueue(e.content == core::ContentKind::kText ? job::kInterceptText : job::kInterceptCopy, copy,
+            kPriorityNormal, now);
   }
   if (by_human) {
     bool was_closed = dialog->status == DialogStatus::kClosed;
@@ -79,7 +82,8 @@ std::optional<Dialog> Engine::dialog_for_intercepted(const Event& e, UnixMillis 
   const auto& p = context_.params;
   const core::UserId user = e.chat_id;  // a private chat's id is the user's id
   if (user <= 0 || user == context_.group_id) return std::nullopt;
-  if (std::find(p.ignore_chats.begin(), p.ignore_chats.end(), e.chat_id) != p.ignore_chats.end()) return std::nullopt;
+  if (std::find(p.ignore_chats.begin(), p.ignore_chats.end(), e.chat_id) != p.ignore_chats.end())
+    return std::nullopt;
   if (auto dialog = store_.dialog_by_user(context_.id, user)) return dialog;
   if (!p.white_list.empty()) {
     auto known = store_.user(context_.id, user);

@@ -26,7 +26,8 @@ using core::UnixMillis;
 Event Engine::as_outgoing_edit(const Event& user_edit) const {
   Event edit = user_edit;
   edit.kind = core::EventKind::kOutgoingEdit;
-  edit.from = core::Person{.id = context_.account ? context_.account_id : context_.bot_id, .is_bot = !context_.account};
+  edit.from = core::Person{.id = context_.account ? context_.account_id : context_.bot_id,
+                           .is_bot = !context_.account};
   edit.sender_is_bot = !context_.account;
   return edit;
 }
@@ -35,12 +36,13 @@ void Engine::on_outgoing_edit(const Event& e, UnixMillis now) {
   if (!context_.params.intercept_external || e.is_service) return;
   if (e.chat_id <= 0 || e.chat_id == context_.group_id) return;  // only private chats are copied
   auto dialog = store_.dialog_by_user(context_.id, e.chat_id);
-  if (!dialog) return;                    // never copied: no dialog was opened for it
+  if (!dialog) return;                                 // never copied: no dialog was opened for it
   flush_album(*dialog, AlbumLane::kIntercepted, now);  // an album still gathering is copied first, as it was
 
   const bool is_text = e.content == ContentKind::kText;
   if (!is_text && !takes_caption(e.content)) return;
-  const bool fresh_copy = e.media_replaced && store_.link_by_user_message(dialog->id, e.message_id).has_value();
+  const bool fresh_copy =
+      e.media_replaced && store_.link_by_user_message(dialog->id, e.message_id).has_value();
   auto marked = fresh_copy ? mark_intercepted(e, kMaxCaptionUnits, kMediaReplacedNote)
                            : mark_intercepted(e, is_text ? kMaxTextUnits : kMaxCaptionUnits);
   const auto kind = fresh_copy ? job::kInterceptCopy : is_text ? job::kInterceptEditText : job::kEditCaption;

@@ -9,7 +9,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
-
 #include <chrono>
 #include <cstddef>
 #include <memory>
@@ -44,15 +43,14 @@ boost::asio::awaitable<Connected> connect_client(boost::asio::any_io_executor ex
 // What one request/answer round trip produced.
 struct RoundTrip {
   boost::beast::error_code ec;
-  const char* stage = "";        // send request, read answer
-  bool answer_started = false;   // some bytes of an answer arrived before the error
+  const char* stage = "";       // send request, read answer
+  bool answer_started = false;  // some bytes of an answer arrived before the error
   boost::beast::http::response<boost::beast::http::string_body> response;
 };
 
-boost::asio::awaitable<RoundTrip> round_trip(ClientConnection& connection,
-                                             const boost::beast::http::request<boost::beast::http::string_body>& request,
-                                             std::size_t max_answer_bytes,
-                                             std::chrono::steady_clock::time_point deadline);
+boost::asio::awaitable<RoundTrip> round_trip(
+    ClientConnection& connection, const boost::beast::http::request<boost::beast::http::string_body>& request,
+    std::size_t max_answer_bytes, std::chrono::steady_clock::time_point deadline);
 
 // Errors of a kept-alive connection the server had already closed: the request was not taken,
 // so one retry on a fresh connection is safe (when no answer byte had arrived).

@@ -94,7 +94,7 @@ class FloodControl {
   };
   struct ChatState {
     core::TokenBucket bucket;  // private chats
-    Window window;       // groups
+    Window window;             // groups
     core::UnixMillis blocked_until = 0;
   };
 

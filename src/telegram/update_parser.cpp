@@ -103,7 +103,8 @@ class Reader {
   // Seconds since 1970 that still fit in milliseconds.
   std::int64_t unix_time(std::string_view key, bool required = false) {
     const std::int64_t seconds = integer(key, required);
-    if (seconds >= 0 && seconds <= std::numeric_limits<std::int64_t>::max() / kMillisPerSecond) return seconds;
+    if (seconds >= 0 && seconds <= std::numeric_limits<std::int64_t>::max() / kMillisPerSecond)
+      return seconds;
     fail(key, "must be a Unix time in seconds");
     return 0;
   }

@@ -2,10 +2,11 @@
 // (the desk's dispatcher copies its algorithm) and the text rules (lengths, UTF-16 offsets).
 #include <gtest/gtest.h>
 
+#include <boost/json.hpp>
+
 #include "sim/model/flood_limiter.h"
 #include "sim/model/text.h"
 #include "sim/model/world.h"
-#include <boost/json.hpp>
 
 namespace tgsim {
 namespace {

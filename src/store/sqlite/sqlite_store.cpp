@@ -412,7 +412,8 @@ std::int64_t SqliteStore::outbox_add(const OutboxJob& job) {
   transaction([&] {
     auto q = db_.query(sql::kOutboxAdd);
     q.bind_all(job.connection_id, job.queue_key, job.priority, job.kind, job.payload, job.attempts,
-               job.not_before, job.last_error, job.created_at != 0 ? job.created_at : core::unix_millis_now());
+               job.not_before, job.last_error,
+               job.created_at != 0 ? job.created_at : core::unix_millis_now());
     if (!q.step()) throw StoreError("sqlite outbox_add: no id returned");
     id = q.int64(0);
     q.run();

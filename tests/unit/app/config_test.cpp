@@ -1,4 +1,6 @@
 // The configuration file: what a valid file gives, and what each mistake says and where.
+#include "app/config.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -7,8 +9,6 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-
-#include "app/config.h"
 
 namespace topicdesk::app {
 namespace {
@@ -34,7 +34,9 @@ class ConfigTest : public ::testing::Test {
     };
   }
 
-  core::Result<Config> parse(const std::string& text) { return parse_config(text, "topicdesk.toml", secrets_); }
+  core::Result<Config> parse(const std::string& text) {
+    return parse_config(text, "topicdesk.toml", secrets_);
+  }
 
   // The error message of a configuration that must be refused.
   std::string error_of(const std::string& text) {
@@ -45,7 +47,8 @@ class ConfigTest : public ::testing::Test {
 
   static std::string connection(const std::string& extra = "", const std::string& name = "support",
                                 const std::string& token = kToken) {
-    return "[[connection]]\nname = \"" + name + "\"\ntoken = \"" + token + "\"\ngroup_id = -1001234567890\n" + extra;
+    return "[[connection]]\nname = \"" + name + "\"\ntoken = \"" + token + "\"\ngroup_id = -1001234567890\n" +
+           extra;
   }
 
   std::map<std::string, std::string> env_;
@@ -104,7 +107,8 @@ ICON_COLOR = 0x6FB9F0
 
 [[connection]]
 name = "sales-2"
-token = ")" + std::string(kOtherToken) + R"("
+token = ")" + std::string(kOtherToken) +
+                      R"("
 group_id = -1001234567890
 )");
   ASSERT_TRUE(config) << config.error().message;
@@ -146,7 +150,8 @@ group_id = -1001234567890
 }
 
 TEST_F(ConfigTest, ArrayItemsWithQuotesSurviveRendering) {
-  auto config = parse(connection("[connection.parameters]\nPRIVATE_KEYWORDS = ['say \"hi\"', 'back\\slash']\n"));
+  auto config =
+      parse(connection("[connection.parameters]\nPRIVATE_KEYWORDS = ['say \"hi\"', 'back\\slash']\n"));
   ASSERT_TRUE(config) << config.error().message;
   EXPECT_EQ(config->connections[0].raw_parameters[0].second, R"(["say \"hi\"","back\\slash"])");
   EXPECT_TRUE(config->connections[0].parameters.private_keywords.matches("they say \"hi\" to you"));
@@ -159,28 +164,32 @@ TEST_F(ConfigTest, TomlSyntaxErrorNamesTheLine) {
 }
 
 TEST_F(ConfigTest, UnknownKeysAreRefusedWithTheirLine) {
-  EXPECT_EQ(error_of("\n[servr]\n"), "topicdesk.toml:2: unknown key servr (allowed here: server, storage, telegram, "
-                                     "logging, api, tdlib, connection)");
+  EXPECT_EQ(error_of("\n[servr]\n"),
+            "topicdesk.toml:2: unknown key servr (allowed here: server, storage, telegram, "
+            "logging, api, tdlib, connection)");
   EXPECT_THAT(error_of("[server]\nlisten = \"127.0.0.1:1\"\nport = 1\n"),
               HasSubstr("topicdesk.toml:3: unknown key server.port"));
-  EXPECT_THAT(error_of(connection("tokn = \"x\"\n")), HasSubstr("topicdesk.toml:5: unknown key connection[0].tokn"));
+  EXPECT_THAT(error_of(connection("tokn = \"x\"\n")),
+              HasSubstr("topicdesk.toml:5: unknown key connection[0].tokn"));
   EXPECT_THAT(error_of("[telegram.limits]\nenable = false\n"),
               HasSubstr("topicdesk.toml:2: unknown key telegram.limits.enable"));
 }
 
 TEST_F(ConfigTest, ParameterMistakesPointAtTheParameter) {
   std::string text = connection("[connection.parameters]\nWELCOME = \"hi\"\nAUTOCLOSE = 0\n");
-  EXPECT_THAT(error_of(text), HasSubstr("topicdesk.toml:7: connection[0].parameters.AUTOCLOSE must be OFF or hours "
-                                        "1..1000000"));
+  EXPECT_THAT(error_of(text),
+              HasSubstr("topicdesk.toml:7: connection[0].parameters.AUTOCLOSE must be OFF or hours "
+                        "1..1000000"));
   EXPECT_THAT(error_of(connection("[connection.parameters]\nAUTOCLOSE = 1000001\n")),
               HasSubstr("topicdesk.toml:6: connection[0].parameters.AUTOCLOSE must be"));
   EXPECT_THAT(error_of(connection("[connection.parameters]\nHIDE_INFO = \"maybe\"\n")),
               HasSubstr("topicdesk.toml:6: connection[0].parameters.HIDE_INFO must be OFF, name or command"));
   EXPECT_THAT(error_of(connection("[connection.parameters]\nSILENT_MODE = \"perhaps\"\n")),
               HasSubstr("topicdesk.toml:6: connection[0].parameters.SILENT_MODE must be true or false"));
-  EXPECT_THAT(error_of(connection("[connection.parameters]\nPRIVATE_KEYWORDS = [[\"a\", [\"b\"]]]\n")),
-              HasSubstr("topicdesk.toml:6: connection[0].parameters.PRIVATE_KEYWORDS must be a string, number, "
-                        "boolean or list of strings"));
+  EXPECT_THAT(
+      error_of(connection("[connection.parameters]\nPRIVATE_KEYWORDS = [[\"a\", [\"b\"]]]\n")),
+      HasSubstr("topicdesk.toml:6: connection[0].parameters.PRIVATE_KEYWORDS must be a string, number, "
+                "boolean or list of strings"));
 }
 
 TEST_F(ConfigTest, UnknownParameterNamesAreRefused) {
@@ -193,29 +202,36 @@ TEST_F(ConfigTest, UnknownParameterNamesAreRefused) {
 TEST_F(ConfigTest, ConnectionFieldsAreChecked) {
   EXPECT_EQ(error_of("[[connection]]\ntoken = \"" + std::string(kToken) + "\"\ngroup_id = -1\n"),
             "topicdesk.toml:1: connection[0] is missing (e.g. name = \"support\")");
-  EXPECT_THAT(error_of(connection("", "Support")), HasSubstr("topicdesk.toml:2: connection[0].name must be 1-32 of"));
+  EXPECT_THAT(error_of(connection("", "Support")),
+              HasSubstr("topicdesk.toml:2: connection[0].name must be 1-32 of"));
   EXPECT_THAT(error_of(connection("", std::string(33, 'a'))), HasSubstr("connection[0].name must be"));
-  EXPECT_THAT(error_of("[[connection]]\nname = \"a\"\ntoken = \"" + std::string(kToken) + "\"\ngroup_id = 100\n"),
-              HasSubstr("topicdesk.toml:4: connection[0].group_id must be"));
-  EXPECT_THAT(error_of("[[connection]]\nname = \"a\"\ntoken = \"" + std::string(kToken) + "\"\ngroup_id = \"-100\"\n"),
+  EXPECT_THAT(
+      error_of("[[connection]]\nname = \"a\"\ntoken = \"" + std::string(kToken) + "\"\ngroup_id = 100\n"),
+      HasSubstr("topicdesk.toml:4: connection[0].group_id must be"));
+  EXPECT_THAT(error_of("[[connection]]\nname = \"a\"\ntoken = \"" + std::string(kToken) +
+                       "\"\ngroup_id = \"-100\"\n"),
               HasSubstr("topicdesk.toml:4: connection[0].group_id must be an integer"));
   EXPECT_THAT(error_of(connection("transport = \"carrier-pigeon\"\n")),
               HasSubstr("topicdesk.toml:5: connection[0].transport must be \"polling\" or \"webhook\""));
-  EXPECT_THAT(error_of("connection = 5\n"), HasSubstr("topicdesk.toml:1: connection must be an array of tables"));
+  EXPECT_THAT(error_of("connection = 5\n"),
+              HasSubstr("topicdesk.toml:1: connection must be an array of tables"));
 }
 
 TEST_F(ConfigTest, WebhookNeedsASecretAndAPublicUrl) {
-  EXPECT_THAT(error_of(connection("transport = \"webhook\"\n")),
-              HasSubstr("topicdesk.toml:5: connection[0].webhook_secret is required with transport = \"webhook\""));
+  EXPECT_THAT(
+      error_of(connection("transport = \"webhook\"\n")),
+      HasSubstr("topicdesk.toml:5: connection[0].webhook_secret is required with transport = \"webhook\""));
   EXPECT_THAT(error_of(connection("transport = \"webhook\"\nwebhook_secret = \"ok_secret\"\n")),
               HasSubstr("topicdesk.toml:5: connection[0].transport = \"webhook\" needs server.public_url"));
   EXPECT_THAT(error_of("[server]\npublic_url = \"https://d.example\"\n" +
                        connection("transport = \"webhook\"\nwebhook_secret = \"bad secret!\"\n")),
               HasSubstr("topicdesk.toml:8: connection[0].webhook_secret (literal) must be 1-256 of"));
-  EXPECT_TRUE(parse("[server]\npublic_url = \"https://d.example\"\n" +
-                    connection("transport = \"webhook\"\nwebhook_secret = \"" + std::string(256, 'x') + "\"\n")));
-  EXPECT_FALSE(parse("[server]\npublic_url = \"https://d.example\"\n" +
-                     connection("transport = \"webhook\"\nwebhook_secret = \"" + std::string(257, 'x') + "\"\n")));
+  EXPECT_TRUE(
+      parse("[server]\npublic_url = \"https://d.example\"\n" +
+            connection("transport = \"webhook\"\nwebhook_secret = \"" + std::string(256, 'x') + "\"\n")));
+  EXPECT_FALSE(
+      parse("[server]\npublic_url = \"https://d.example\"\n" +
+            connection("transport = \"webhook\"\nwebhook_secret = \"" + std::string(257, 'x') + "\"\n")));
 }
 
 TEST_F(ConfigTest, ConnectionsMustDifferInNameAndBot) {
@@ -227,18 +243,24 @@ TEST_F(ConfigTest, ConnectionsMustDifferInNameAndBot) {
 }
 
 TEST_F(ConfigTest, ServerStorageTelegramAndLoggingValuesAreChecked) {
-  EXPECT_THAT(error_of("[server]\nlisten = \"8080\"\n"), HasSubstr("topicdesk.toml:2: server.listen must be host:port"));
-  EXPECT_THAT(error_of("[server]\nlisten = \"localhost:70000\"\n"), HasSubstr("server.listen must be host:port"));
-  EXPECT_THAT(error_of("[server]\nlisten = 8080\n"), HasSubstr("topicdesk.toml:2: server.listen must be a string"));
+  EXPECT_THAT(error_of("[server]\nlisten = \"8080\"\n"),
+              HasSubstr("topicdesk.toml:2: server.listen must be host:port"));
+  EXPECT_THAT(error_of("[server]\nlisten = \"localhost:70000\"\n"),
+              HasSubstr("server.listen must be host:port"));
+  EXPECT_THAT(error_of("[server]\nlisten = 8080\n"),
+              HasSubstr("topicdesk.toml:2: server.listen must be a string"));
   EXPECT_THAT(error_of("[server]\npublic_url = \"desk.example.com\"\n"),
               HasSubstr("topicdesk.toml:2: server.public_url must be an https:// address"));
   EXPECT_THAT(error_of("[storage]\npostgres = \"postgres://x\"\n"),
               HasSubstr("topicdesk.toml:2: storage.postgres is not supported yet"));
-  EXPECT_THAT(error_of("[storage]\nsqlite = \"\"\n"), HasSubstr("topicdesk.toml:2: storage.sqlite must be a file path"));
-  EXPECT_THAT(error_of("[telegram]\napi_base = \"ftp://x\"\n"), HasSubstr("telegram.api_base must be an http(s)://"));
+  EXPECT_THAT(error_of("[storage]\nsqlite = \"\"\n"),
+              HasSubstr("topicdesk.toml:2: storage.sqlite must be a file path"));
+  EXPECT_THAT(error_of("[telegram]\napi_base = \"ftp://x\"\n"),
+              HasSubstr("telegram.api_base must be an http(s)://"));
   EXPECT_THAT(error_of("[telegram.limits]\ngroup_per_minute = 0\n"),
               HasSubstr("topicdesk.toml:2: telegram.limits.group_per_minute must be 1..100000"));
-  EXPECT_THAT(error_of("[logging]\nlevel = \"loud\"\n"), HasSubstr("topicdesk.toml:2: logging.level must be one of"));
+  EXPECT_THAT(error_of("[logging]\nlevel = \"loud\"\n"),
+              HasSubstr("topicdesk.toml:2: logging.level must be one of"));
   EXPECT_THAT(error_of("server = 1\n"), HasSubstr("topicdesk.toml:1: server must be a table"));
 
   auto v6 = parse("[server]\nlisten = \"[::1]:8443\"\n");
@@ -262,15 +284,18 @@ TEST_F(ConfigTest, TokenFromEnvironmentAndFile) {
 TEST_F(ConfigTest, MissingSecretsAreNamedWithoutTheirValue) {
   EXPECT_THAT(error_of(connection("", "a", "env:NOPE")),
               HasSubstr("topicdesk.toml:3: connection[0].token: environment variable NOPE is not set"));
-  EXPECT_THAT(error_of(connection("", "a", "env:")), HasSubstr("\"env:\" must be followed by a variable name"));
-  EXPECT_THAT(error_of(connection("", "a", "file:/nope")), HasSubstr("topicdesk.toml:3: connection[0].token: cannot read /nope"));
+  EXPECT_THAT(error_of(connection("", "a", "env:")),
+              HasSubstr("\"env:\" must be followed by a variable name"));
+  EXPECT_THAT(error_of(connection("", "a", "file:/nope")),
+              HasSubstr("topicdesk.toml:3: connection[0].token: cannot read /nope"));
   EXPECT_THAT(error_of(connection("", "a", "")), HasSubstr("topicdesk.toml:3: connection[0].token is empty"));
 }
 
 TEST_F(ConfigTest, BadTokensAreRefusedWithoutPrintingThem) {
   const std::string secretish = "not-a-token-but-secret-ABCDEFG";
   std::string message = error_of(connection("", "a", secretish));
-  EXPECT_THAT(message, HasSubstr("topicdesk.toml:3: connection[0].token (literal) does not look like a bot token"));
+  EXPECT_THAT(message,
+              HasSubstr("topicdesk.toml:3: connection[0].token (literal) does not look like a bot token"));
   EXPECT_THAT(message, Not(HasSubstr(secretish)));
   env_["BOT"] = "12345:has spaces";
   message = error_of(connection("", "a", "env:BOT"));
@@ -280,24 +305,27 @@ TEST_F(ConfigTest, BadTokensAreRefusedWithoutPrintingThem) {
 
 TEST_F(ConfigTest, SummaryNeverShowsSecrets) {
   env_["HOOK"] = "hook_secret_value";
-  auto config = parse("[server]\npublic_url = \"https://d.example\"\n" +
-                      connection("transport = \"webhook\"\nwebhook_secret = \"env:HOOK\"\n[connection.parameters]\n"
-                                 "AUTOCLOSE = 24\n"));
+  auto config =
+      parse("[server]\npublic_url = \"https://d.example\"\n" +
+            connection("transport = \"webhook\"\nwebhook_secret = \"env:HOOK\"\n[connection.parameters]\n"
+                       "AUTOCLOSE = 24\n"));
   ASSERT_TRUE(config) << config.error().message;
   std::string summary = config->redacted_summary();
   EXPECT_THAT(summary, Not(HasSubstr(kToken)));
   EXPECT_THAT(summary, Not(HasSubstr("123456:")));
   EXPECT_THAT(summary, Not(HasSubstr("hook_secret_value")));
-  EXPECT_THAT(summary, HasSubstr("connection support (mode bot, token literal, group -1001234567890, webhook, AUTOCLOSE=24)"));
+  EXPECT_THAT(
+      summary,
+      HasSubstr("connection support (mode bot, token literal, group -1001234567890, webhook, AUTOCLOSE=24)"));
   EXPECT_THAT(summary, HasSubstr("listen 127.0.0.1:8080"));
 }
 
 // (Credentials in a WEBHOOKS URL, user:pass@, are refused by the parameters themselves; the
 // log sink hides them wherever else they appear: tests/unit/app/redacting_sink_test.cpp.)
 TEST_F(ConfigTest, SummaryHidesTheSigningSecretAndSecretsInWebhookUrls) {
-  auto config = parse(connection(
-      "[connection.parameters]\nWEBHOOKS_SECRET = \"0123456789abcdef-signing\"\n"
-      "WEBHOOKS = '{\"https://crm.example/hook?token=t0ps3cret&x=1\": [\"dialog_created\"]}'\n"));
+  auto config = parse(
+      connection("[connection.parameters]\nWEBHOOKS_SECRET = \"0123456789abcdef-signing\"\n"
+                 "WEBHOOKS = '{\"https://crm.example/hook?token=t0ps3cret&x=1\": [\"dialog_created\"]}'\n"));
   ASSERT_TRUE(config) << config.error().message;
   std::string summary = config->redacted_summary();
   EXPECT_THAT(summary, Not(HasSubstr("0123456789abcdef-signing")));
@@ -328,7 +356,8 @@ class ConfigFileTest : public ::testing::Test {
 
 TEST_F(ConfigFileTest, SecretFileRelativeToTheConfigWithTightPermissions) {
   write("bot.token", std::string(kToken) + "\n", 0600);
-  auto path = write("topicdesk.toml", "[[connection]]\nname = \"a\"\ntoken = \"file:bot.token\"\ngroup_id = -100\n", 0644);
+  auto path = write("topicdesk.toml",
+                    "[[connection]]\nname = \"a\"\ntoken = \"file:bot.token\"\ngroup_id = -100\n", 0644);
   auto config = load_config(path);
   ASSERT_TRUE(config) << config.error().message;
   EXPECT_EQ(config->connections[0].token, kToken);
@@ -337,7 +366,8 @@ TEST_F(ConfigFileTest, SecretFileRelativeToTheConfigWithTightPermissions) {
 
 TEST_F(ConfigFileTest, SecretFileReadableByOthersIsRefused) {
   write("bot.token", kToken, 0644);
-  auto path = write("topicdesk.toml", "[[connection]]\nname = \"a\"\ntoken = \"file:bot.token\"\ngroup_id = -100\n", 0644);
+  auto path = write("topicdesk.toml",
+                    "[[connection]]\nname = \"a\"\ntoken = \"file:bot.token\"\ngroup_id = -100\n", 0644);
   auto config = load_config(path);
   ASSERT_FALSE(config);
   EXPECT_THAT(config.error().message, HasSubstr(path + ":3: connection[0].token:"));
@@ -376,12 +406,15 @@ TEST_F(ConfigTest, ApiRateLimitIsReadAndChecked) {
   EXPECT_EQ(config->api.rate_per_second, 0);
   EXPECT_EQ(config->api.burst, 5);
   EXPECT_THAT(error_of("[api]\nburst = 0\n"), HasSubstr("topicdesk.toml:2: api.burst"));
-  EXPECT_THAT(error_of("[api]\nrate = 5\n"), HasSubstr("topicdesk.toml:2: unknown key api.rate (allowed here: rate_per_second, burst)"));
+  EXPECT_THAT(error_of("[api]\nrate = 5\n"),
+              HasSubstr("topicdesk.toml:2: unknown key api.rate (allowed here: rate_per_second, burst)"));
 }
 
 TEST_F(ConfigTest, ModeMistakesAreNamed) {
-  EXPECT_THAT(error_of(connection("mode = \"userbot\"\n")),
-              HasSubstr("topicdesk.toml:5: connection[0].mode must be \"bot\", \"proxy\", \"mtproto\" or \"account\""));
+  EXPECT_THAT(
+      error_of(connection("mode = \"userbot\"\n")),
+      HasSubstr(
+          "topicdesk.toml:5: connection[0].mode must be \"bot\", \"proxy\", \"mtproto\" or \"account\""));
   EXPECT_THAT(error_of(connection("mode = \"mtproto\"\n")),
               HasSubstr("connection[0].mode = \"mtproto\" needs [tdlib] api_id and api_hash"));
   EXPECT_THAT(error_of("[tdlib]\napi_id = 1\napi_hash = \"xyz\"\n"),

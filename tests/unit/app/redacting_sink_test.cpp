@@ -1,12 +1,13 @@
 // Every log line is redacted by the sink itself, so a token a call site forgot to redact still
 // never reaches the terminal.
+#include "app/redacting_sink.h"
+
 #include <gtest/gtest.h>
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
 #include <sstream>
 
-#include "app/redacting_sink.h"
 #include "telegram/redact.h"
 
 namespace topicdesk::app {

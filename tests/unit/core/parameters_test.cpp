@@ -34,13 +34,28 @@ TEST(Parameters, DefaultsWhenNothingIsGiven) {
 }
 
 TEST(Parameters, EveryNameIsKnown) {
-  std::vector<std::string> expected{"AUTOCLOSE",       "AUTO_INFO",       "CUSTOM_COMMANDS",
-                                    "EXTENSIONS_ALLOWED", "GROUPS_KEYWORDS", "HIDE_INFO",
-                                    "ICON_COLOR",      "IGNORE_CHATS",    "INTERCEPT_EXTERNAL",
-                                    "LEAVE_CLOSED",    "MONITOR_GROUPS",  "MONITOR_PRIVATE",
-                                    "PRIVATE_KEYWORDS", "PROXY_PRIVATE_WEBHOOKS", "REPLY_ONLY",     "RESTRICTED_KEYWORDS_BACKEND",
-                                    "RESTRICTED_KEYWORDS_FRONTEND", "SILENT_MODE", "WEBHOOKS", "WEBHOOKS_SECRET",  // issue 5
-                                    "WELCOME", "WHITE_LIST"};
+  std::vector<std::string> expected{"AUTOCLOSE",
+                                    "AUTO_INFO",
+                                    "CUSTOM_COMMANDS",
+                                    "EXTENSIONS_ALLOWED",
+                                    "GROUPS_KEYWORDS",
+                                    "HIDE_INFO",
+                                    "ICON_COLOR",
+                                    "IGNORE_CHATS",
+                                    "INTERCEPT_EXTERNAL",
+                                    "LEAVE_CLOSED",
+                                    "MONITOR_GROUPS",
+                                    "MONITOR_PRIVATE",
+                                    "PRIVATE_KEYWORDS",
+                                    "PROXY_PRIVATE_WEBHOOKS",
+                                    "REPLY_ONLY",
+                                    "RESTRICTED_KEYWORDS_BACKEND",
+                                    "RESTRICTED_KEYWORDS_FRONTEND",
+                                    "SILENT_MODE",
+                                    "WEBHOOKS",
+                                    "WEBHOOKS_SECRET",  // issue 5
+                                    "WELCOME",
+                                    "WHITE_LIST"};
   EXPECT_EQ(known_parameter_names(), expected);
 }
 
@@ -56,15 +71,19 @@ TEST(Parameters, Autoclose) {
   EXPECT_EQ(parse_ok({{"AUTOCLOSE", "1000000"}}).autoclose_hours, 1000000);
   EXPECT_EQ(parse_ok({{"AUTOCLOSE", "OFF"}}).autoclose_hours, 0);
   for (std::string bad : {"0", "1000001", "-3", "12h", "1.5"}) {
-    EXPECT_EQ(parse_error({{"AUTOCLOSE", bad}}), "AUTOCLOSE must be OFF or hours 1..1000000 (got \"" + bad + "\")");
+    EXPECT_EQ(parse_error({{"AUTOCLOSE", bad}}),
+              "AUTOCLOSE must be OFF or hours 1..1000000 (got \"" + bad + "\")");
   }
 }
 
 TEST(Parameters, Booleans) {
   const std::vector<std::pair<const char*, bool Parameters::*>> fields{
-      {"SILENT_MODE", &Parameters::silent_mode},   {"REPLY_ONLY", &Parameters::reply_only},
-      {"AUTO_INFO", &Parameters::auto_info},       {"LEAVE_CLOSED", &Parameters::leave_closed},
-      {"INTERCEPT_EXTERNAL", &Parameters::intercept_external}, {"CUSTOM_COMMANDS", &Parameters::custom_commands}};
+      {"SILENT_MODE", &Parameters::silent_mode},
+      {"REPLY_ONLY", &Parameters::reply_only},
+      {"AUTO_INFO", &Parameters::auto_info},
+      {"LEAVE_CLOSED", &Parameters::leave_closed},
+      {"INTERCEPT_EXTERNAL", &Parameters::intercept_external},
+      {"CUSTOM_COMMANDS", &Parameters::custom_commands}};
   for (const auto& [name, field] : fields) {
     EXPECT_TRUE(parse_ok({{name, "true"}}).*field) << name;
     EXPECT_TRUE(parse_ok({{name, "ON"}}).*field) << name;
@@ -103,21 +122,24 @@ TEST(Parameters, UserLists) {
   EXPECT_TRUE(matches_user(p.white_list, 7, ""));
   EXPECT_TRUE(matches_user(p.white_list, 1, "vip_client"));
   EXPECT_NE(parse_error({{"WHITE_LIST", R"(["a b"])"}}).find("WHITE_LIST must be"), std::string::npos);
-  EXPECT_NE(parse_error({{"EXTENSIONS_ALLOWED", R"("x",["y","z"])"}}).find("EXTENSIONS_ALLOWED"), std::string::npos);
+  EXPECT_NE(parse_error({{"EXTENSIONS_ALLOWED", R"("x",["y","z"])"}}).find("EXTENSIONS_ALLOWED"),
+            std::string::npos);
   EXPECT_TRUE(parse_ok({{"WHITE_LIST", "OFF"}}).white_list.empty());
 }
 
 TEST(Parameters, IgnoreChats) {
   Parameters p = parse_ok({{"IGNORE_CHATS", "[100, -1001234, 7]"}});
   EXPECT_EQ(p.ignore_chats, (std::vector<ChatId>{100, -1001234, 7}));
-  EXPECT_EQ(parse_error({{"IGNORE_CHATS", "[100, bob]"}}), "IGNORE_CHATS must be a list of chat ids (got \"[100, bob]\")");
+  EXPECT_EQ(parse_error({{"IGNORE_CHATS", "[100, bob]"}}),
+            "IGNORE_CHATS must be a list of chat ids (got \"[100, bob]\")");
 }
 
 TEST(Parameters, IconColor) {
   EXPECT_EQ(parse_ok({{"ICON_COLOR", "0xFFD67E"}}).icon_color, 0xFFD67E);
   EXPECT_EQ(parse_ok({{"ICON_COLOR", "#fb6f5f"}}).icon_color, 0xFB6F5F);
   EXPECT_EQ(parse_ok({{"ICON_COLOR", "13338331"}}).icon_color, 0xCB86DB);
-  EXPECT_NE(parse_error({{"ICON_COLOR", "0x123456"}}).find("ICON_COLOR must be one of 0x6FB9F0"), std::string::npos);
+  EXPECT_NE(parse_error({{"ICON_COLOR", "0x123456"}}).find("ICON_COLOR must be one of 0x6FB9F0"),
+            std::string::npos);
   EXPECT_FALSE(parse_parameters({{"ICON_COLOR", "red"}}).ok());
 }
 
@@ -127,13 +149,16 @@ TEST(Parameters, AccountMonitoring) {
   EXPECT_TRUE(defaults.monitor_private);
   EXPECT_FALSE(defaults.monitor_groups);
   EXPECT_TRUE(defaults.groups_keywords.empty());
-  Parameters p = parse_ok({{"MONITOR_PRIVATE", "false"}, {"MONITOR_GROUPS", "on"}, {"GROUPS_KEYWORDS", "help, [\"order\", \"~spam\"]"}});
+  Parameters p = parse_ok({{"MONITOR_PRIVATE", "false"},
+                           {"MONITOR_GROUPS", "on"},
+                           {"GROUPS_KEYWORDS", "help, [\"order\", \"~spam\"]"}});
   EXPECT_FALSE(p.monitor_private);
   EXPECT_TRUE(p.monitor_groups);
   EXPECT_TRUE(p.groups_keywords.matches("Need HELP please"));
   EXPECT_FALSE(p.groups_keywords.matches("order spam"));
   EXPECT_NE(parse_error({{"GROUPS_KEYWORDS", "[\"~x\"]"}}).find("GROUPS_KEYWORDS"), std::string::npos);
-  EXPECT_EQ(parse_error({{"MONITOR_GROUPS", "maybe"}}), "MONITOR_GROUPS must be true or false (got \"maybe\")");
+  EXPECT_EQ(parse_error({{"MONITOR_GROUPS", "maybe"}}),
+            "MONITOR_GROUPS must be true or false (got \"maybe\")");
 }
 
 TEST(Parameters, UnknownAndRepeatedNamesAreErrors) {

@@ -11,7 +11,8 @@ const std::string kAnnPseudonym = pseudonym_from_digest(0x0123456789ABCDEFULL);
 
 UserView ann(HideInfo hide = HideInfo::kOff) {
   UserView view;
-  view.person = Person{.id = 1001, .first_name = "Ann", .last_name = "Lee", .username = "ann_lee", .language_code = "en"};
+  view.person = Person{
+      .id = 1001, .first_name = "Ann", .last_name = "Lee", .username = "ann_lee", .language_code = "en"};
   view.pseudonym = kAnnPseudonym;
   view.hide_info = hide;
   return view;
@@ -66,7 +67,8 @@ TEST(Presentation, HiddenCardShowsNoPersonalDetails) {
 }
 
 TEST(Presentation, InfoRevealsOnlyWhenAllowed) {
-  InfoView info{.user = ann(HideInfo::kName), .status = TopicStatus::kSupportAnswered, .created_at = 1700000000000};
+  InfoView info{
+      .user = ann(HideInfo::kName), .status = TopicStatus::kSupportAnswered, .created_at = 1700000000000};
   info.reveal = true;
   std::string revealed = info_text(info);
   EXPECT_NE(revealed.find("@ann_lee"), std::string::npos);

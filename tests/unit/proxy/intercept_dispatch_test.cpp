@@ -35,7 +35,8 @@ core::Event program_message(core::MessageId id, std::string text) {
 
 class InterceptDispatchTest : public ::testing::Test {
  protected:
-  InterceptDispatchTest() : store_(make_store()), context_(make_context(*store_)), engine_(*store_, context_) {
+  InterceptDispatchTest()
+      : store_(make_store()), context_(make_context(*store_)), engine_(*store_, context_) {
     dispatcher_ = std::make_unique<Dispatcher>(io_.get_executor(), *store_, fast_retry_options());
     dispatcher_->add_connection(context_, api_, telegram::FloodLimits{.enabled = false});
     boost::asio::co_spawn(io_, dispatcher_->run(), boost::asio::detached);
@@ -48,7 +49,8 @@ class InterceptDispatchTest : public ::testing::Test {
   void handle_and_settle(const core::Event& e) {
     engine_.handle(e, core::unix_millis_now());
     dispatcher_->notify();
-    ASSERT_TRUE(run_io_until(io_, [&] { return dispatch_idle(*store_, *dispatcher_); })) << "outbox not drained in time";
+    ASSERT_TRUE(run_io_until(io_, [&] { return dispatch_idle(*store_, *dispatcher_); }))
+        << "outbox not drained in time";
   }
   store::Dialog ann() { return *store_->dialog_by_user(context_.id, kAnn); }
 
@@ -103,8 +105,9 @@ TEST_F(InterceptDispatchTest, CaptionsAreMarkedAndContentWithoutCaptionGetsAMark
   copy = api_.calls.back();
   EXPECT_EQ(copy.method, "copyMessage");
   EXPECT_FALSE(copy.params.contains("caption"));
-  EXPECT_EQ(copy.params.at("reply_markup").at("inline_keyboard").as_array()[0].as_array()[0].at("text").as_string(),
-            "📤 intercepted");
+  EXPECT_EQ(
+      copy.params.at("reply_markup").at("inline_keyboard").as_array()[0].as_array()[0].at("text").as_string(),
+      "📤 intercepted");
 }
 
 TEST_F(InterceptDispatchTest, FirstContactCreatesTheTopicFirst) {

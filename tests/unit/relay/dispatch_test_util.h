@@ -37,7 +37,8 @@ bool run_io_until(boost::asio::io_context& io, Pred done,
 // answer to /new): drain the connection's inbox into its engine, then look at the outbox again.
 inline void drain_inbox_on_report(Dispatcher& dispatcher, store::Store& store, Engine& engine) {
   dispatcher.set_inbox_listener([&dispatcher, &store, &engine](core::ConnectionId id) {
-    for (const auto& entry : store.inbox_pending(id, 100)) engine.handle_inbox(entry, core::unix_millis_now());
+    for (const auto& entry : store.inbox_pending(id, 100))
+      engine.handle_inbox(entry, core::unix_millis_now());
     dispatcher.notify();
   });
 }

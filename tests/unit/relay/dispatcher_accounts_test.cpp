@@ -47,7 +47,8 @@ class DispatcherAccountsTest : public ::testing::Test {
     dispatcher_->add_connection(context_, desk_bot_, {.enabled = false}, &account_);
     dispatcher_->set_inbox_listener([this](core::ConnectionId id) {
       // What the runtime does: drain the connection's inbox into its engine.
-      for (const auto& entry : store_->inbox_pending(id, 100)) engine_->handle_inbox(entry, core::unix_millis_now());
+      for (const auto& entry : store_->inbox_pending(id, 100))
+        engine_->handle_inbox(entry, core::unix_millis_now());
       dispatcher_->notify();
     });
     boost::asio::co_spawn(io_, dispatcher_->run(), boost::asio::detached);
@@ -74,7 +75,8 @@ class DispatcherAccountsTest : public ::testing::Test {
       if (call.params.contains("username") && call.params.at("username").as_string() == "alice") {
         telegram::ApiResult found;
         found.ok = true;
-        found.result = json::object{{"id", kAnn}, {"is_bot", false}, {"first_name", "Alice"}, {"username", "alice"}};
+        found.result =
+            json::object{{"id", kAnn}, {"is_bot", false}, {"first_name", "Alice"}, {"username", "alice"}};
         return found;
       }
       return FakeBotApi::error(400, "Bad Request: USERNAME_NOT_OCCUPIED");

@@ -2,10 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
-#include <algorithm>
 #include <chrono>
 #include <map>
 #include <random>
@@ -153,15 +153,16 @@ TEST_F(DispatcherTest, OrderIsKeptPerQueue) {
 }
 
 TEST_F(DispatcherTest, OperatorRepliesGoBeforeBulkWork) {
-
   handle(user_message(kAnn, 1, "hello"));
   auto dialog = ann();
   dialog.thread_id = 1000;
   store_->update_dialog(dialog);
   take_jobs(*store_);
   auto now = core::unix_millis_now();
-  store_->outbox_add(make_job(context_.id, job::kSendText, {.dialog = 0, .text = "bulk"}, kPriorityBulk, now));
-  store_->outbox_add(make_job(context_.id, job::kCopyToUser, {.dialog = dialog.id, .to = Side::kUser, .message_id = 9},
+  store_->outbox_add(
+      make_job(context_.id, job::kSendText, {.dialog = 0, .text = "bulk"}, kPriorityBulk, now));
+  store_->outbox_add(make_job(context_.id, job::kCopyToUser,
+                              {.dialog = dialog.id, .to = Side::kUser, .message_id = 9},
                               kPriorityOperatorReply, now));
   start({.enabled = false}, {.max_in_flight = 1});
   ASSERT_TRUE(run_until([&] { return idle(); }));
@@ -172,7 +173,8 @@ TEST_F(DispatcherTest, OperatorRepliesGoBeforeBulkWork) {
 
 TEST_F(DispatcherTest, TooManyRequestsWaitsRetryAfterAndNeverDrops) {
   api_.script = [](const FakeBotApi::Call& c, int nth) -> std::optional<telegram::ApiResult> {
-    if (c.method == "copyMessage" && nth == 1) return FakeBotApi::error(429, "Too Many Requests: retry after 1", 1);
+    if (c.method == "copyMessage" && nth == 1)
+      return FakeBotApi::error(429, "Too Many Requests: retry after 1", 1);
     return std::nullopt;
   };
   start({.enabled = true, .group_per_minute = 1000});
@@ -185,7 +187,8 @@ TEST_F(DispatcherTest, TooManyRequestsWaitsRetryAfterAndNeverDrops) {
   EXPECT_TRUE(store_->link_by_user_message(ann().id, 1).has_value());
   std::string metrics = core::Metrics::global().render_prometheus();
   EXPECT_NE(metrics.find(R"(topicdesk_outbox_jobs_total{kind="telegram",result="429"})"), std::string::npos);
-  EXPECT_NE(metrics.find(R"(topicdesk_outbox_jobs_total{kind="copy_to_topic",result="retried"})"), std::string::npos);
+  EXPECT_NE(metrics.find(R"(topicdesk_outbox_jobs_total{kind="copy_to_topic",result="retried"})"),
+            std::string::npos);
 }
 
 TEST_F(DispatcherTest, NetworkErrorsAndServerErrorsAreRetried) {
@@ -272,12 +275,17 @@ TEST_F(DispatcherTest, UnchangedEditsAreDoneAndOtherBadRequestsFailWithANotice) 
   ASSERT_TRUE(run_until([&] { return idle(); }));
   EXPECT_EQ(store_->outbox_stats().failed, 1);  // only the copy; the title edit counts as done
   auto notice = api_.of("sendMessage").back();
-  EXPECT_EQ(notice.params.at("text").as_string(), core::notice::not_delivered("Bad Request: message to copy not found"));
+  EXPECT_EQ(notice.params.at("text").as_string(),
+            core::notice::not_delivered("Bad Request: message to copy not found"));
 }
 
 TEST_F(DispatcherTest, FloodLimitedGroupWaitsWithoutBlockingTheUserSide) {
   // Group budget 2 per minute: the new topic and its card use it up; the copy must wait.
-  start({.enabled = true, .chat_per_second = 100, .chat_burst = 100, .group_per_minute = 2, .bot_per_second = 100});
+  start({.enabled = true,
+         .chat_per_second = 100,
+         .chat_burst = 100,
+         .group_per_minute = 2,
+         .bot_per_second = 100});
   handle(user_message(kAnn, 1, "hello"));
   ASSERT_TRUE(run_until([&] { return api_.of("sendMessage").size() == 1; }));
   auto dialog = ann();
@@ -333,7 +341,8 @@ TEST_F(DispatcherTest, OperatorEditsReactionsAndAlbumsUseTheirLinks) {
 
 TEST_F(DispatcherTest, TopicsThatCannotBeCreatedWaitInsteadOfDropping) {
   api_.script = [](const FakeBotApi::Call& c, int nth) -> std::optional<telegram::ApiResult> {
-    if (c.method == "createForumTopic" && nth == 1) return FakeBotApi::error(400, "Bad Request: not enough rights to create a topic");
+    if (c.method == "createForumTopic" && nth == 1)
+      return FakeBotApi::error(400, "Bad Request: not enough rights to create a topic");
     return std::nullopt;
   };
   start();
@@ -355,10 +364,10 @@ TEST_F(DispatcherTest, StopLetsCallsInFlightFinishAndRecordsThem) {
   dispatcher_->stop();
   ASSERT_TRUE(run_until([&] { return run_returned; }));
   EXPECT_EQ(dispatcher_->in_flight(), 0u);
-  EXPECT_EQ(ann().thread_id, 1000);                    // the call in flight was recorded
-  EXPECT_TRUE(api_.of("sendMessage").empty());         // nothing new started after stop: not the card,
-  EXPECT_TRUE(api_.of("copyMessage").empty());         // nor the copy
-  EXPECT_EQ(store_->outbox_stats().pending, 2);        // the topic's card (its job's next step), the copy
+  EXPECT_EQ(ann().thread_id, 1000);              // the call in flight was recorded
+  EXPECT_TRUE(api_.of("sendMessage").empty());   // nothing new started after stop: not the card,
+  EXPECT_TRUE(api_.of("copyMessage").empty());   // nor the copy
+  EXPECT_EQ(store_->outbox_stats().pending, 2);  // the topic's card (its job's next step), the copy
   dispatcher_.reset();
 }
 

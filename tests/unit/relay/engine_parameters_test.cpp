@@ -29,7 +29,9 @@ class ParametersTest : public EngineFixture {
     return jobs;
   }
 
-  std::optional<store::Dialog> dialog_of(core::UserId user) { return store_->dialog_by_user(context_.id, user); }
+  std::optional<store::Dialog> dialog_of(core::UserId user) {
+    return store_->dialog_by_user(context_.id, user);
+  }
   core::ThreadId thread_of(core::UserId user) { return kThread + user; }
 };
 
@@ -67,7 +69,8 @@ TEST_F(ParametersTest, AutocloseClosesDialogsWaitingForTheUser) {
   EXPECT_EQ(e.autoclose(kT0 + 2 * kHour), 1);
   EXPECT_EQ(dialog_of(kAnn)->status, DialogStatus::kClosed);
   EXPECT_EQ(dialog_of(kBob)->status, DialogStatus::kSupportAnswered);
-  EXPECT_EQ(texts_to(take_jobs(*store_), Side::kUser), (std::vector<std::string>{core::notice::dialog_closed_for_user(true)}));
+  EXPECT_EQ(texts_to(take_jobs(*store_), Side::kUser),
+            (std::vector<std::string>{core::notice::dialog_closed_for_user(true)}));
   EXPECT_EQ(e.autoclose(kT0 + 3 * kHour), 1);
   EXPECT_EQ(dialog_of(kBob)->status, DialogStatus::kClosed);
 }
@@ -205,7 +208,8 @@ TEST_F(ParametersTest, RestrictedBackendKeywordsStopOperatorMessages) {
   e.handle(operator_message(thread_of(kAnn), 50, "your Password is 123"), kT0);
   auto jobs = take_jobs(*store_);
   EXPECT_EQ(find_job(jobs, job::kCopyToUser), nullptr);
-  EXPECT_EQ(texts_to(jobs, Side::kGroup), (std::vector<std::string>{core::notice::operator_message_withheld()}));
+  EXPECT_EQ(texts_to(jobs, Side::kGroup),
+            (std::vector<std::string>{core::notice::operator_message_withheld()}));
   EXPECT_EQ(dialog_of(kAnn)->status, DialogStatus::kUserAnswered);
 }
 
@@ -226,7 +230,8 @@ TEST_F(ParametersTest, LeaveClosedStartsANewTopicForTheNextConversation) {
   e.handle(user_message(kAnn, 2, "new question"), kT0);
   EXPECT_EQ(dialog_of(kAnn)->thread_id, 0);
   EXPECT_EQ(dialog_of(kAnn)->status, DialogStatus::kUserAnswered);
-  EXPECT_EQ(kinds(take_jobs(*store_)), (std::vector<std::string>{"create_topic", "set_topic_title", "copy_to_topic"}));
+  EXPECT_EQ(kinds(take_jobs(*store_)),
+            (std::vector<std::string>{"create_topic", "set_topic_title", "copy_to_topic"}));
   // The old topic is history: operator messages there reach nobody, and the operator is told so.
   e.handle(operator_message(old_thread, 51, "hello?"), kT0);
   jobs = take_jobs(*store_);

@@ -18,9 +18,7 @@ constexpr core::ThreadId kThread = 77;
 class EngineTest : public EngineFixture {
  protected:
   // The first message of Ann, with the topic created (as the dispatcher would) and jobs drained.
-  store::Dialog open_ann(Engine& e) {
-    return open_dialog_of(e, kAnn, kThread);
-  }
+  store::Dialog open_ann(Engine& e) { return open_dialog_of(e, kAnn, kThread); }
 
   store::Dialog ann_dialog() { return *store_->dialog_by_user(context_.id, kAnn); }
   // Ann blocks (or restarts) the bot.
@@ -141,7 +139,8 @@ TEST_F(EngineTest, CloseThenUserMessageReopens) {
   auto jobs = take_jobs(*store_);
   EXPECT_NE(find_job(jobs, job::kSetTopicTitle), nullptr);
   EXPECT_EQ(find_job(jobs, job::kCloseTopic), nullptr);  // operators keep writing in the topic
-  EXPECT_EQ(texts_to(jobs, Side::kUser), (std::vector<std::string>{core::notice::dialog_closed_for_user(false)}));
+  EXPECT_EQ(texts_to(jobs, Side::kUser),
+            (std::vector<std::string>{core::notice::dialog_closed_for_user(false)}));
   EXPECT_EQ(find_job(jobs, job::kCopyToUser), nullptr);
 
   e.handle(user_message(kAnn, 5, "one more thing"), kT0 + 2000);
@@ -213,7 +212,8 @@ TEST_F(EngineTest, UnknownCommandsAreNotSent) {
   e.handle(operator_message(kThread, 50, "/refund 10"), kT0);
   auto jobs = take_jobs(*store_);
   EXPECT_EQ(find_job(jobs, job::kCopyToUser), nullptr);
-  EXPECT_EQ(texts_to(jobs, Side::kGroup), (std::vector<std::string>{core::notice::unknown_command("refund")}));
+  EXPECT_EQ(texts_to(jobs, Side::kGroup),
+            (std::vector<std::string>{core::notice::unknown_command("refund")}));
 }
 
 TEST_F(EngineTest, EditsAreMirroredByContentKind) {
@@ -265,7 +265,8 @@ TEST_F(EngineTest, EditsOfCopiesOfUsersMessagesNeverGoBackToTheUser) {
 TEST_F(EngineTest, ReactionsAreMirroredBothWays) {
   auto& e = engine();
   auto dialog = open_ann(e);
-  store_->add_link({.connection_id = context_.id, .dialog_id = dialog.id, .user_message_id = 1, .group_message_id = 300});
+  store_->add_link(
+      {.connection_id = context_.id, .dialog_id = dialog.id, .user_message_id = 1, .group_message_id = 300});
   auto user_reaction = user_message(kAnn, 1, "");
   user_reaction.kind = EventKind::kUserReaction;
   user_reaction.new_reactions = {"🔥"};
@@ -295,10 +296,12 @@ TEST_F(EngineTest, BlockedUserIsShownInTopic) {
   open_ann(e);
   ann_blocks(e);
   EXPECT_TRUE(ann_dialog().user_blocked_bot);
-  EXPECT_EQ(texts_to(take_jobs(*store_), Side::kGroup), (std::vector<std::string>{core::notice::user_blocked_bot()}));
+  EXPECT_EQ(texts_to(take_jobs(*store_), Side::kGroup),
+            (std::vector<std::string>{core::notice::user_blocked_bot()}));
   ann_blocks(e, false);
   EXPECT_FALSE(ann_dialog().user_blocked_bot);
-  EXPECT_EQ(texts_to(take_jobs(*store_), Side::kGroup), (std::vector<std::string>{core::notice::user_unblocked_bot()}));
+  EXPECT_EQ(texts_to(take_jobs(*store_), Side::kGroup),
+            (std::vector<std::string>{core::notice::user_unblocked_bot()}));
 }
 
 TEST_F(EngineTest, TopicClosedInTheAppClosesTheDialogAndTheNextMessageReopensTheTopic) {
@@ -311,7 +314,8 @@ TEST_F(EngineTest, TopicClosedInTheAppClosesTheDialogAndTheNextMessageReopensThe
   EXPECT_EQ(ann_dialog().status, DialogStatus::kClosed);
   take_jobs(*store_);
   e.handle(user_message(kAnn, 2, "hello?"), kT0);
-  EXPECT_EQ(kinds(take_jobs(*store_)), (std::vector<std::string>{"reopen_topic", "set_topic_title", "copy_to_topic"}));
+  EXPECT_EQ(kinds(take_jobs(*store_)),
+            (std::vector<std::string>{"reopen_topic", "set_topic_title", "copy_to_topic"}));
 }
 
 TEST_F(EngineTest, AlbumsAreGatheredInADurableTimerAndSurviveARestart) {
@@ -381,12 +385,14 @@ TEST_F(EngineTest, InboxEntriesAreHandledAndMarkedDone) {
 TEST_F(EngineTest, InboxBatchesGiveTheSameOutcomeInOneTransaction) {
   auto& e = engine();
   for (int i = 1; i <= 3; ++i) {
-    ASSERT_TRUE(store_->inbox_add(context_.id, i, core::event_to_json(user_message(kAnn, i, "m" + std::to_string(i)))));
+    ASSERT_TRUE(store_->inbox_add(context_.id, i,
+                                  core::event_to_json(user_message(kAnn, i, "m" + std::to_string(i)))));
   }
   e.handle_inbox_batch(store_->inbox_pending(context_.id, 10), kT0);
   EXPECT_TRUE(store_->inbox_pending(context_.id, 10).empty());
   auto jobs = take_jobs(*store_);
-  EXPECT_EQ(kinds(jobs), (std::vector<std::string>{"create_topic", "copy_to_topic", "copy_to_topic", "copy_to_topic"}));
+  EXPECT_EQ(kinds(jobs),
+            (std::vector<std::string>{"create_topic", "copy_to_topic", "copy_to_topic", "copy_to_topic"}));
 }
 
 TEST_F(EngineTest, AnOperatorWritingInAClosedDialogDeliversAndWaitsForTheUser) {

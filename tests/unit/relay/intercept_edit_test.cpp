@@ -213,7 +213,8 @@ class InterceptEditDispatchTest : public ::testing::Test {
   void handle_and_settle(const core::Event& e) {
     engine_->handle(e, core::unix_millis_now());
     dispatcher_->notify();
-    ASSERT_TRUE(run_io_until(io_, [&] { return dispatch_idle(*store_, *dispatcher_); })) << "outbox not drained in time";
+    ASSERT_TRUE(run_io_until(io_, [&] { return dispatch_idle(*store_, *dispatcher_); }))
+        << "outbox not drained in time";
   }
 
   boost::asio::io_context io_;

@@ -3,8 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "tests/unit/telegram/fake_bot_api_server.h"
 #include <boost/json.hpp>
+
+#include "tests/unit/telegram/fake_bot_api_server.h"
 
 namespace topicdesk::telegram {
 namespace {

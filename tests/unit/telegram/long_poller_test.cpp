@@ -3,11 +3,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <boost/json.hpp>
 #include <deque>
 
 #include "telegram/bot_api_client.h"
 #include "tests/unit/telegram/fake_bot_api_server.h"
-#include <boost/json.hpp>
 
 namespace topicdesk::telegram {
 namespace {

@@ -3,8 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <string>
 #include <boost/json.hpp>
+#include <string>
 
 namespace topicdesk::telegram {
 namespace {

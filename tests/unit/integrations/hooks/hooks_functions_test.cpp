@@ -57,7 +57,8 @@ TEST(Signature, IsHmacSha256OfTheTimestampAndTheBody) {
   // The signed text is "<timestamp>.<body>": the timestamp cannot be changed without the key.
   EXPECT_EQ(webhook_signature("key", 1767225600, R"({"id":1})"),
             "sha256=" + hmac_sha256_hex("key", R"(1767225600.{"id":1})"));
-  EXPECT_NE(webhook_signature("key", 1767225601, R"({"id":1})"), webhook_signature("key", 1767225600, R"({"id":1})"));
+  EXPECT_NE(webhook_signature("key", 1767225601, R"({"id":1})"),
+            webhook_signature("key", 1767225600, R"({"id":1})"));
   EXPECT_EQ(random_secret_hex().size(), 64u);
   EXPECT_NE(random_secret_hex(), random_secret_hex());
 }

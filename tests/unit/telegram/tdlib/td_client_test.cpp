@@ -3,10 +3,11 @@
 
 #include <gtest/gtest.h>
 
-#include "telegram/tdlib/td_auth.h"
-#include "tests/unit/telegram/tdlib/td_harness.h"
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+
+#include "telegram/tdlib/td_auth.h"
+#include "tests/unit/telegram/tdlib/td_harness.h"
 
 namespace topicdesk::telegram::tdlib {
 namespace {

@@ -3,6 +3,8 @@
 // TdRuntime/TdClient, with the real library's JSON fed through the desk's own parsers.
 #include <gtest/gtest.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 #include <filesystem>
@@ -11,8 +13,6 @@
 #include "telegram/tdlib/td_client.h"
 #include "telegram/tdlib/td_library.h"
 #include "telegram/tdlib/td_runtime.h"
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 
 namespace topicdesk::telegram::tdlib {
 namespace {
