@@ -93,7 +93,7 @@ inline boost::json::value call(unsigned short port, boost::beast::http::verb ver
   http::read(stream, buffer, response);
   if (response.result_int() != 200) throw std::runtime_error(target + " -> " + response.body());
   return response.body().empty() || response.body()[0] != '{' ? boost::json::value()
-                                                                : boost::json::parse(response.body());
+                                                              : boost::json::parse(response.body());
 }
 
 // CPU seconds (user + system) the process has used so far.

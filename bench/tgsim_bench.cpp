@@ -145,16 +145,21 @@ int main(int argc, char** argv) {
 
   Tgsim sim = start_tgsim(binary, tgsim_cpu);
   // World: a user who started the bot, a forum group with the bot as admin and a topic.
-  auto user = bench::call(sim.port, http::verb::post, "/sim/users", {{"first_name", "Bench"}}).at("id").as_int64();
+  auto user =
+      bench::call(sim.port, http::verb::post, "/sim/users", {{"first_name", "Bench"}}).at("id").as_int64();
   auto bot = bench::call(sim.port, http::verb::post, "/sim/bots", {{"username", "bench_bot"}}).as_object();
   std::string token(bot.at("token").as_string());
-  auto group = bench::call(sim.port, http::verb::post, "/sim/groups", {{"title", "Bench"}, {"is_forum", true}, {"owner_id", user}})
+  auto group = bench::call(sim.port, http::verb::post, "/sim/groups",
+                           {{"title", "Bench"}, {"is_forum", true}, {"owner_id", user}})
                    .at("id")
                    .as_int64();
-  bench::call(sim.port, http::verb::post, "/sim/groups/" + std::to_string(group) + "/members",
-       {{"user_id", bot.at("id")}, {"status", "administrator"}, {"rights", {{"can_manage_topics", true}}}});
-  bench::call(sim.port, http::verb::post, "/sim/messages", {{"from", user}, {"chat_id", bot.at("id")}, {"text", "/start"}});
-  auto topic = bench::call(sim.port, http::verb::post, "/bot" + token + "/createForumTopic", {{"chat_id", group}, {"name", "Bench"}});
+  bench::call(
+      sim.port, http::verb::post, "/sim/groups/" + std::to_string(group) + "/members",
+      {{"user_id", bot.at("id")}, {"status", "administrator"}, {"rights", {{"can_manage_topics", true}}}});
+  bench::call(sim.port, http::verb::post, "/sim/messages",
+              {{"from", user}, {"chat_id", bot.at("id")}, {"text", "/start"}});
+  auto topic = bench::call(sim.port, http::verb::post, "/bot" + token + "/createForumTopic",
+                           {{"chat_id", group}, {"name", "Bench"}});
   auto thread = topic.at("result").at("message_thread_id").as_int64();
 
   std::string target = "/bot" + token + "/" + (method == "sendMessageTopic" ? "sendMessage" : method);

@@ -338,7 +338,9 @@ json::object inline_button(const json::object& button) {
   } else if (button.contains("web_app")) {
     type = {{"@type", "inlineKeyboardButtonTypeWebApp"}, {"url", url_of("web_app")}};
   } else if (button.contains("login_url")) {
-    type = {{"@type", "inlineKeyboardButtonTypeLoginUrl"}, {"url", url_of("login_url")}, {"id", 0},
+    type = {{"@type", "inlineKeyboardButtonTypeLoginUrl"},
+            {"url", url_of("login_url")},
+            {"id", 0},
             {"forward_text", ""}};
   } else if (button.contains("pay")) {
     type = {{"@type", "inlineKeyboardButtonTypeBuy"}};

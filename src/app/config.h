@@ -30,7 +30,7 @@ struct StorageConfig {
 
 struct TelegramConfig {
   std::string api_base = "https://api.telegram.org";  // without a trailing slash
-  telegram::FloodLimits limits;                        // [telegram.limits]
+  telegram::FloodLimits limits;                       // [telegram.limits]
 };
 
 // [api]: the Topics API's per-key token bucket (docs/api.md).
@@ -57,14 +57,14 @@ std::optional<ConnectionMode> connection_mode_from_string(std::string_view text)
 
 // [tdlib]: needed by mtproto and account connections.
 struct TdlibConfig {
-  std::string library;   // path to libtdjson.so; empty = the npm package under node_modules
+  std::string library;  // path to libtdjson.so; empty = the npm package under node_modules
   std::int32_t api_id = 0;
   std::string api_hash;  // resolved secret; never log it
   std::string data_dir;  // one database directory per session below it; empty = <sqlite dir>/tdlib
 };
 
 struct ConnectionConfig {
-  std::string name;          // [a-z0-9_-]{1,32}, unique
+  std::string name;  // [a-z0-9_-]{1,32}, unique
   ConnectionMode mode = ConnectionMode::kBot;
   std::string token;         // resolved secret; never log it (mode account: the desk bot's token)
   std::string token_source;  // "literal", "env:NAME" or "file:PATH", safe to show

@@ -1,17 +1,17 @@
 // `topicdesk demo`: the newcomer's first look. Starts tgsim (simulator + playground), creates a
 // demo world through its control API, runs the desk against it as a child process, plays a
 // short scripted exchange, and keeps everything running until Ctrl+C.
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <fcntl.h>
-#include <cstring>
 
 #include <boost/json.hpp>
 #include <chrono>
 #include <csignal>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -36,7 +36,8 @@ class ChildProcess {
   ChildProcess(const std::vector<std::string>& args, const std::string& log_path) {
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0644);
     posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
     std::vector<char*> argv;
     for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
@@ -80,8 +81,8 @@ class DemoWorld {
     auto res = local_http_json(kHost, port_, method, target, body.is_null() ? nullptr : &body);
     if (!res) throw std::runtime_error(res.error().message);
     if (res->status != 200) {
-      throw std::runtime_error(fmt::format("{} {} answered {}: {}", method, target, res->status,
-                                           json::serialize(res->body)));
+      throw std::runtime_error(
+          fmt::format("{} {} answered {}: {}", method, target, res->status, json::serialize(res->body)));
     }
     return res->body;
   }
@@ -120,15 +121,18 @@ void build_world(DemoWorld& w) {
   auto bot = w.call("POST", "/sim/bots", {{"username", "shop_support_bot"}, {"first_name", "Shop Support"}});
   w.bot_id = bot.at("id").to_number<std::int64_t>();
   w.token = std::string(bot.at("token").as_string());
-  w.group_id = w.call("POST", "/sim/groups", {{"title", "Shop support desk"}, {"is_forum", true}, {"owner_id", w.olga}})
+  w.group_id = w.call("POST", "/sim/groups",
+                      {{"title", "Shop support desk"}, {"is_forum", true}, {"owner_id", w.olga}})
                    .at("id")
                    .to_number<std::int64_t>();
   auto members = fmt::format("/sim/groups/{}/members", w.group_id);
-  w.call("POST", members, {{"user_id", w.max}, {"status", "administrator"}, {"rights", {{"can_manage_topics", true}}}});
   w.call("POST", members,
-         {{"user_id", w.bot_id},
-          {"status", "administrator"},
-          {"rights", {{"can_manage_topics", true}, {"can_delete_messages", true}, {"can_pin_messages", true}}}});
+         {{"user_id", w.max}, {"status", "administrator"}, {"rights", {{"can_manage_topics", true}}}});
+  w.call(
+      "POST", members,
+      {{"user_id", w.bot_id},
+       {"status", "administrator"},
+       {"rights", {{"can_manage_topics", true}, {"can_delete_messages", true}, {"can_pin_messages", true}}}});
   w.ann = w.user("Ann", "Lee", "ann_lee", "en");
   w.boris = w.user("Boris", "Petrov", "boris_p", "ru");
   w.chen = w.user("Chen", "Wei", "", "zh");
@@ -138,7 +142,8 @@ std::string write_config(const DemoOptions& o, const DemoWorld& w) {
   std::filesystem::create_directories(o.data_dir);
   auto path = std::filesystem::absolute(std::filesystem::path(o.data_dir) / "topicdesk.toml").string();
   std::ofstream out(path);
-  out << fmt::format(R"(# Written by `topicdesk demo`: the desk against the local simulator.
+  out << fmt::format(
+      R"(# Written by `topicdesk demo`: the desk against the local simulator.
 [server]
 listen = "{host}:{desk_port}"
 
@@ -157,9 +162,9 @@ group_id = {group}
 WELCOME = "Hi {{title}}! Thanks for writing. An operator will answer here shortly."
 AUTOCLOSE = 24
 )",
-                     fmt::arg("host", kHost), fmt::arg("desk_port", o.desk_port), fmt::arg("sim_port", o.sim_port),
-                     fmt::arg("db", std::filesystem::absolute(std::filesystem::path(o.data_dir) / "demo.db").string()),
-                     fmt::arg("token", w.token), fmt::arg("group", w.group_id));
+      fmt::arg("host", kHost), fmt::arg("desk_port", o.desk_port), fmt::arg("sim_port", o.sim_port),
+      fmt::arg("db", std::filesystem::absolute(std::filesystem::path(o.data_dir) / "demo.db").string()),
+      fmt::arg("token", w.token), fmt::arg("group", w.group_id));
   return path;
 }
 
@@ -172,9 +177,11 @@ void play_first_exchange(DemoWorld& w) {
   if (!wait_for([&] { return (thread = w.topic_of(w.group_id, w.ann)) != 0; }, std::chrono::seconds(60))) {
     throw std::runtime_error("the desk did not create a topic for the first demo user within 60 s");
   }
-  w.say(w.olga, w.group_id, {{"message_thread_id", thread}, {"text", "/ courier says it left the warehouse today"}});
   w.say(w.olga, w.group_id,
-        {{"message_thread_id", thread}, {"text", "Sorry for the wait, Ann! Your parcel ships today; tracking follows."}});
+        {{"message_thread_id", thread}, {"text", "/ courier says it left the warehouse today"}});
+  w.say(w.olga, w.group_id,
+        {{"message_thread_id", thread},
+         {"text", "Sorry for the wait, Ann! Your parcel ships today; tracking follows."}});
 }
 
 }  // namespace
@@ -185,11 +192,13 @@ int demo_command(const DemoOptions& options) {
   try {
     std::filesystem::create_directories(options.data_dir);
     std::filesystem::remove(std::filesystem::path(options.data_dir) / "demo.db");  // a fresh world each run
-    ChildProcess sim({options.tgsim_path, "--listen", fmt::format("{}:{}", kHost, options.sim_port), "--limits", "on"},
-                     (std::filesystem::path(options.data_dir) / "tgsim.log").string());
+    ChildProcess sim(
+        {options.tgsim_path, "--listen", fmt::format("{}:{}", kHost, options.sim_port), "--limits", "on"},
+        (std::filesystem::path(options.data_dir) / "tgsim.log").string());
     DemoWorld world(options.sim_port);
-    if (!wait_for([&] { return local_http_json(kHost, options.sim_port, "GET", "/sim/version", nullptr).ok(); },
-                  std::chrono::seconds(15))) {
+    if (!wait_for(
+            [&] { return local_http_json(kHost, options.sim_port, "GET", "/sim/version", nullptr).ok(); },
+            std::chrono::seconds(15))) {
       std::cerr << "tgsim did not start; see " << options.data_dir << "/tgsim.log\n";
       return 1;
     }
@@ -200,13 +209,13 @@ int demo_command(const DemoOptions& options) {
     play_first_exchange(world);
 
     std::cout << fmt::format(
-        "\n  topicdesk demo is running.\n\n"
-        "  Playground (end users left, backend group right):  http://{0}:{1}/\n"
-        "  Desk metrics:                                        http://{0}:{2}/metrics\n"
-        "  Config and logs:                                     {3}\n\n"
-        "  Type as an end user on the left, answer as Olga in a topic on the right.\n"
-        "  Press Ctrl+C to stop.\n",
-        kHost, options.sim_port, options.desk_port, options.data_dir)
+                     "\n  topicdesk demo is running.\n\n"
+                     "  Playground (end users left, backend group right):  http://{0}:{1}/\n"
+                     "  Desk metrics:                                        http://{0}:{2}/metrics\n"
+                     "  Config and logs:                                     {3}\n\n"
+                     "  Type as an end user on the left, answer as Olga in a topic on the right.\n"
+                     "  Press Ctrl+C to stop.\n",
+                     kHost, options.sim_port, options.desk_port, options.data_dir)
               << std::flush;
     while (!g_stop_requested && sim.running() && desk.running()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(200));  // idle until a signal arrives

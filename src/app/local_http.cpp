@@ -41,7 +41,8 @@ core::Result<LocalHttpResult> local_http_json(const std::string& host, int port,
     if (parse_ec) result.body = boost::json::string(res.body());
     return result;
   } catch (const std::exception& e) {
-    return core::make_error(method + " http://" + host + ":" + std::to_string(port) + target + ": " + e.what());
+    return core::make_error(method + " http://" + host + ":" + std::to_string(port) + target + ": " +
+                            e.what());
   }
 }
 

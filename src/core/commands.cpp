@@ -11,9 +11,14 @@ namespace {
 constexpr std::size_t kMaxCommandName = 32;
 
 constexpr std::array<std::pair<std::string_view, CommandKind>, 8> kBuiltins{{
-    {"info", CommandKind::kInfo}, {"close", CommandKind::kClose}, {"hold", CommandKind::kHold},
-    {"wait", CommandKind::kWait}, {"ban", CommandKind::kBan},     {"unban", CommandKind::kUnban},
-    {"help", CommandKind::kHelp}, {"stats", CommandKind::kStats},
+    {"info", CommandKind::kInfo},
+    {"close", CommandKind::kClose},
+    {"hold", CommandKind::kHold},
+    {"wait", CommandKind::kWait},
+    {"ban", CommandKind::kBan},
+    {"unban", CommandKind::kUnban},
+    {"help", CommandKind::kHelp},
+    {"stats", CommandKind::kStats},
 }};
 
 bool is_name_char(char c) {
@@ -22,7 +27,9 @@ bool is_name_char(char c) {
 
 }  // namespace
 
-bool is_comment(std::string_view text) { return text.size() >= 2 && text[0] == '/' && is_ascii_space(text[1]); }
+bool is_comment(std::string_view text) {
+  return text.size() >= 2 && text[0] == '/' && is_ascii_space(text[1]);
+}
 
 std::optional<Command> parse_command(std::string_view text, std::string_view bot_username) {
   if (text.size() < 2 || text[0] != '/') return std::nullopt;

@@ -7,7 +7,7 @@ namespace topicdesk::core {
 using ChatId = std::int64_t;
 using UserId = std::int64_t;
 using MessageId = std::int64_t;
-using ThreadId = std::int64_t;     // forum topic id; 0 means "no topic" (General or private chat)
+using ThreadId = std::int64_t;      // forum topic id; 0 means "no topic" (General or private chat)
 using ConnectionId = std::int64_t;  // topicdesk's own id of a connection (the "instance id")
 using DialogId = std::int64_t;
 using UnixMillis = std::int64_t;

@@ -185,7 +185,8 @@ Result<KeywordRule> parse_keyword_rule(std::string_view text) {
     }
     if (std::all_of(group.terms.begin(), group.terms.end(), [](const KeywordTerm& t) { return t.negated; }) &&
         !item.bracketed) {
-      return make_error("\"~" + group.terms.front().word + "\" alone matches almost everything; put it in a group");
+      return make_error("\"~" + group.terms.front().word +
+                        "\" alone matches almost everything; put it in a group");
     }
     groups.push_back(std::move(group));
   }

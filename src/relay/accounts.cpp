@@ -12,7 +12,7 @@ namespace {
 constexpr std::size_t kMinUsername = 4;
 constexpr std::size_t kMaxUsername = 32;
 constexpr std::size_t kMinPhoneDigits = 5;
-constexpr std::size_t kMaxPhoneDigits = 15;  // E.164
+constexpr std::size_t kMaxPhoneDigits = 15;                // E.164
 constexpr std::int64_t kSupergroupOffset = 1000000000000;  // -100… ids: -(offset + internal id)
 
 bool is_username_char(char c) {
@@ -46,11 +46,14 @@ std::optional<core::ConnectionId> instance_of(std::string_view word) {
 core::Result<std::string> phone_of(std::string_view text) {
   std::string digits;
   for (char c : text.substr(1)) {
-    if (c >= '0' && c <= '9') digits += c;
-    else if (c != ' ' && c != '-' && c != '(' && c != ')') return core::make_error("/new: a phone number has digits only (got " + std::string(text) + ")");
+    if (c >= '0' && c <= '9')
+      digits += c;
+    else if (c != ' ' && c != '-' && c != '(' && c != ')')
+      return core::make_error("/new: a phone number has digits only (got " + std::string(text) + ")");
   }
   if (digits.size() < kMinPhoneDigits || digits.size() > kMaxPhoneDigits) {
-    return core::make_error("/new: a phone number has 5 to 15 digits after + (got " + std::string(text) + ")");
+    return core::make_error("/new: a phone number has 5 to 15 digits after + (got " + std::string(text) +
+                            ")");
   }
   return "+" + digits;
 }
@@ -81,7 +84,9 @@ core::Result<NewTarget> parse_new_target(std::string_view args) {
   if (name.starts_with("https://t.me/")) name.remove_prefix(13);
   bool valid = name.size() >= kMinUsername && name.size() <= kMaxUsername &&
                std::all_of(name.begin(), name.end(), is_username_char);
-  if (!valid) return core::make_error("/new: \"" + words.front() + "\" is not a Telegram username (letters, digits and _)");
+  if (!valid)
+    return core::make_error("/new: \"" + words.front() +
+                            "\" is not a Telegram username (letters, digits and _)");
   target.username = std::string(name);
   return target;
 }
@@ -94,7 +99,8 @@ std::string topic_link(core::ChatId group_id, core::ThreadId thread_id) {
 namespace account_notice {
 
 std::string usage() {
-  return "Usage: /new @username or /new +phone (add i<ID> first to pick the connection, e.g. /new i3 @alice).";
+  return "Usage: /new @username or /new +phone (add i<ID> first to pick the connection, e.g. /new i3 "
+         "@alice).";
 }
 
 std::string choose_connection(std::string_view connections) {
@@ -119,7 +125,9 @@ std::string topic_opened(std::string_view who) {
   return "✉️ New dialog with " + std::string(who) + ": write in its topic to send the first message.";
 }
 
-std::string topic_exists(std::string_view who) { return "✉️ " + std::string(who) + " already has a topic."; }
+std::string topic_exists(std::string_view who) {
+  return "✉️ " + std::string(who) + " already has a topic.";
+}
 
 }  // namespace account_notice
 

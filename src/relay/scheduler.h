@@ -14,8 +14,8 @@
 namespace topicdesk::relay {
 
 struct SchedulerOptions {
-  core::UnixMillis timer_poll = 250;           // how often due timers are looked up
-  core::UnixMillis autoclose_every = 60'000;   // how often AUTOCLOSE runs
+  core::UnixMillis timer_poll = 250;          // how often due timers are looked up
+  core::UnixMillis autoclose_every = 60'000;  // how often AUTOCLOSE runs
 };
 
 class Scheduler {

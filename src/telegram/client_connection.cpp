@@ -48,7 +48,8 @@ asio::awaitable<RoundTrip> round_trip_over(Stream& stream, beast::flat_buffer& b
 }  // namespace
 
 asio::awaitable<Connected> connect_client(asio::any_io_executor executor, ssl::context& tls_context,
-                                          ClientTarget target, std::chrono::steady_clock::time_point deadline) {
+                                          ClientTarget target,
+                                          std::chrono::steady_clock::time_point deadline) {
   tcp::resolver resolver(executor);
   auto [resolve_ec, endpoints] = co_await resolver.async_resolve(target.host, target.port, kUseTuple);
   if (resolve_ec) co_return failed("resolve", resolve_ec);
@@ -74,10 +75,13 @@ asio::awaitable<Connected> connect_client(asio::any_io_executor executor, ssl::c
   co_return Connected{std::move(connection), {}, ""};
 }
 
-asio::awaitable<RoundTrip> round_trip(ClientConnection& connection, const http::request<http::string_body>& request,
-                                      std::size_t max_answer_bytes, std::chrono::steady_clock::time_point deadline) {
+asio::awaitable<RoundTrip> round_trip(ClientConnection& connection,
+                                      const http::request<http::string_body>& request,
+                                      std::size_t max_answer_bytes,
+                                      std::chrono::steady_clock::time_point deadline) {
   connection.tcp().expires_at(deadline);
-  if (connection.tls) co_return co_await round_trip_over(*connection.tls, connection.buffer, request, max_answer_bytes);
+  if (connection.tls)
+    co_return co_await round_trip_over(*connection.tls, connection.buffer, request, max_answer_bytes);
   co_return co_await round_trip_over(*connection.plain, connection.buffer, request, max_answer_bytes);
 }
 

@@ -3,9 +3,9 @@
 // LLVMFuzzerTestOneInput. Built with libFuzzer (TD_LIBFUZZER) a target uses only violated() and
 // outcomes().
 #pragma once
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -20,11 +20,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 namespace topicdesk::fuzz {
 
 struct Corpus {
-  const char* name;                     // printed in the closing line
-  std::vector<std::string> seeds;       // valid inputs to start mutating from
-  std::vector<std::string> extremes;    // deep nesting, huge numbers: must be refused calmly
-  std::string_view interesting;         // characters that break the format in useful ways
-  std::size_t max_copied_run = 32;      // longest run a mutation duplicates
+  const char* name;                   // printed in the closing line
+  std::vector<std::string> seeds;     // valid inputs to start mutating from
+  std::vector<std::string> extremes;  // deep nesting, huge numbers: must be refused calmly
+  std::string_view interesting;       // characters that break the format in useful ways
+  std::size_t max_copied_run = 32;    // longest run a mutation duplicates
 };
 
 inline std::string& target_name() {
@@ -56,13 +56,24 @@ inline std::string mutate(std::string input, std::mt19937_64& rng, const Corpus&
   const int edits = 1 + static_cast<int>(rng() % 4);
   for (int i = 0; i < edits; ++i) {
     const std::size_t pos = input.empty() ? 0 : rng() % input.size();
-    const char c = (rng() % 2) ? corpus.interesting[rng() % corpus.interesting.size()] : static_cast<char>(rng() % 256);
+    const char c =
+        (rng() % 2) ? corpus.interesting[rng() % corpus.interesting.size()] : static_cast<char>(rng() % 256);
     switch (rng() % 5) {
-      case 0: if (!input.empty()) input[pos] = c; break;
-      case 1: input.insert(pos, 1, c); break;
-      case 2: if (!input.empty()) input.erase(pos, 1 + rng() % 8); break;
-      case 3: input.insert(pos, input.substr(rng() % (input.size() + 1), rng() % corpus.max_copied_run)); break;
-      default: input = input.substr(0, pos); break;
+      case 0:
+        if (!input.empty()) input[pos] = c;
+        break;
+      case 1:
+        input.insert(pos, 1, c);
+        break;
+      case 2:
+        if (!input.empty()) input.erase(pos, 1 + rng() % 8);
+        break;
+      case 3:
+        input.insert(pos, input.substr(rng() % (input.size() + 1), rng() % corpus.max_copied_run));
+        break;
+      default:
+        input = input.substr(0, pos);
+        break;
     }
   }
   return input;

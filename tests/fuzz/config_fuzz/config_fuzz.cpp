@@ -40,7 +40,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto config = topicdesk::app::parse_config(input, std::string(kSourceName), secrets());
   if (!config) {
     const std::string& message = config.error().message;
-    if (!message.starts_with(std::string(kSourceName) + ":")) violated("error without file:line", input, message);
+    if (!message.starts_with(std::string(kSourceName) + ":"))
+      violated("error without file:line", input, message);
     if (message.find(kEnvSecret) != std::string::npos) violated("error shows a secret", input, message);
     return 0;
   }
@@ -96,7 +97,8 @@ WHITE_LIST = ["@anna_b", 42]
 IGNORE_CHATS = [-1001, -1002]
 RESTRICTED_KEYWORDS_FRONTEND = 'spam, "buy now", ["cheap", "~not"]'
 )",
-    "server = { listen = \"[::1]:1\" }\nconnection = [ { name = \"x\", token = \"env:T\", group_id = -5 } ]\n",
+    "server = { listen = \"[::1]:1\" }\nconnection = [ { name = \"x\", token = \"env:T\", group_id = -5 } "
+    "]\n",
 };
 
 // Characters that tend to break TOML structure or types in interesting ways.
@@ -106,15 +108,15 @@ constexpr std::string_view kInteresting = "[]{}=\"'.,:#\n-+0x_eE\\ ~";
 
 int main(int argc, char** argv) {
   // Deep nesting, long lines and a huge number must be refused without trouble.
-  topicdesk::fuzz::run_driver(
-      argc, argv,
-      {.name = "config_fuzz",
-       .seeds = kSeeds,
-       .extremes = {"a = " + std::string(10000, '[') + std::string(10000, ']'), "a = " + std::string(10000, '{'),
-                    "[server]\nlisten = \"" + std::string(100000, 'x') + ":1\"\n",
-                    "[[connection]]\ngroup_id = -" + std::string(5000, '9') + "\n"},
-       .interesting = kInteresting,
-       .max_copied_run = 48});
+  topicdesk::fuzz::run_driver(argc, argv,
+                              {.name = "config_fuzz",
+                               .seeds = kSeeds,
+                               .extremes = {"a = " + std::string(10000, '[') + std::string(10000, ']'),
+                                            "a = " + std::string(10000, '{'),
+                                            "[server]\nlisten = \"" + std::string(100000, 'x') + ":1\"\n",
+                                            "[[connection]]\ngroup_id = -" + std::string(5000, '9') + "\n"},
+                               .interesting = kInteresting,
+                               .max_copied_run = 48});
   std::printf("config_fuzz: no error without its file:line, no leaked secret\n");
   return 0;
 }

@@ -48,13 +48,12 @@ constexpr std::string_view kInteresting = "{}[]\":,0-9.eE\\ntfu";
 
 int main(int argc, char** argv) {
   // Deep nesting and a huge number must be rejected without trouble.
-  return topicdesk::fuzz::run_driver(
-      argc, argv,
-      {.name = "update_parser_fuzz",
-       .seeds = kSeeds,
-       .extremes = {std::string(100000, '[') + std::string(100000, ']'),
-                    R"({"update_id":1)" + std::string(5000, '9') + "}"},
-       .interesting = kInteresting,
-       .max_copied_run = 32});
+  return topicdesk::fuzz::run_driver(argc, argv,
+                                     {.name = "update_parser_fuzz",
+                                      .seeds = kSeeds,
+                                      .extremes = {std::string(100000, '[') + std::string(100000, ']'),
+                                                   R"({"update_id":1)" + std::string(5000, '9') + "}"},
+                                      .interesting = kInteresting,
+                                      .max_copied_run = 32});
 }
 #endif

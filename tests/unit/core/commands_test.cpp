@@ -10,11 +10,11 @@ TEST(Commands, BuiltinsAreRecognized) {
     const char* text;
     CommandKind kind;
   };
-  for (auto [text, kind] : {Case{"/info", CommandKind::kInfo}, Case{"/close", CommandKind::kClose},
-                            Case{"/hold", CommandKind::kHold}, Case{"/wait", CommandKind::kWait},
-                            Case{"/ban", CommandKind::kBan}, Case{"/unban", CommandKind::kUnban},
-                            Case{"/help", CommandKind::kHelp}, Case{"/stats", CommandKind::kStats},
-                            Case{"/CLOSE", CommandKind::kClose}}) {
+  for (auto [text, kind] :
+       {Case{"/info", CommandKind::kInfo}, Case{"/close", CommandKind::kClose},
+        Case{"/hold", CommandKind::kHold}, Case{"/wait", CommandKind::kWait}, Case{"/ban", CommandKind::kBan},
+        Case{"/unban", CommandKind::kUnban}, Case{"/help", CommandKind::kHelp},
+        Case{"/stats", CommandKind::kStats}, Case{"/CLOSE", CommandKind::kClose}}) {
     auto command = parse_command(text, "desk_bot");
     ASSERT_TRUE(command.has_value()) << text;
     EXPECT_EQ(command->kind, kind) << text;

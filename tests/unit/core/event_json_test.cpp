@@ -14,8 +14,13 @@ TEST(EventJson, RoundTripKeepsEveryField) {
   e.message_id = 77;
   e.thread_id = 5;
   e.reply_to_message_id = 9;
-  e.from = Person{.id = 100, .is_bot = false, .first_name = "Ann", .last_name = "Lee",
-                  .username = "ann", .language_code = "en", .phone = "+100"};
+  e.from = Person{.id = 100,
+                  .is_bot = false,
+                  .first_name = "Ann",
+                  .last_name = "Lee",
+                  .username = "ann",
+                  .language_code = "en",
+                  .phone = "+100"};
   e.sender_is_anonymous_admin = true;
   e.content = ContentKind::kVideoNote;
   e.text = "caption \"quoted\" ✓";

@@ -75,8 +75,8 @@ TEST(Keywords, BareWordsWithoutQuotes) {
 }
 
 TEST(Keywords, MalformedListsAreErrors) {
-  for (std::string_view bad : {R"("a)", R"(["a")", R"("a" "b")", R"([["a",["b"]]])", R"("a",[])", R"("~a")", R"("a",,"b")",
-                               R"(a])"}) {
+  for (std::string_view bad : {R"("a)", R"(["a")", R"("a" "b")", R"([["a",["b"]]])", R"("a",[])", R"("~a")",
+                               R"("a",,"b")", R"(a])"}) {
     EXPECT_FALSE(parse_keyword_rule(bad).ok()) << bad;
   }
 }
@@ -87,7 +87,9 @@ TEST(Utf8, TruncatesOnCodePointBoundaries) {
   EXPECT_EQ(utf16_truncate("абв", 2), "аб");
   EXPECT_EQ(utf16_truncate("a🟢b", 2), "a");  // the emoji takes two UTF-16 units
   EXPECT_EQ(utf16_length("a🟢b"), 4u);
-  std::string invalid = "a\xff\xfe" "b";
+  std::string invalid =
+      "a\xff\xfe"
+      "b";
   EXPECT_EQ(utf16_length(invalid), 4u);
 }
 

@@ -41,9 +41,7 @@ core::Event owner_message(core::UserId user, core::MessageId id, std::string tex
 
 class InterceptTest : public EngineFixture {
  protected:
-  store::Dialog open_ann(Engine& e) {
-    return open_dialog_of(e, kAnn, kThread);
-  }
+  store::Dialog open_ann(Engine& e) { return open_dialog_of(e, kAnn, kThread); }
   store::Dialog ann() { return *store_->dialog_by_user(context_.id, kAnn); }
 };
 
@@ -61,7 +59,8 @@ TEST_F(InterceptTest, ProgramAnswerIsCopiedMarkedAndKeepsTheStatus) {
   EXPECT_EQ(jobs[0].payload.message_id, 2);
   EXPECT_EQ(jobs[0].payload.reply_to, 1);  // the dispatcher maps it to Ann's copy
   EXPECT_EQ(jobs[0].payload.text, "📤 Sent by the bot's program\nHi Ann!");
-  EXPECT_EQ(jobs[0].job.queue_key, queue_key(context_.id, JobPayload{.dialog = ann().id, .to = Side::kGroup}));
+  EXPECT_EQ(jobs[0].job.queue_key,
+            queue_key(context_.id, JobPayload{.dialog = ann().id, .to = Side::kGroup}));
   // The program answered, not a human: the dialog still needs an operator.
   EXPECT_EQ(ann().status, DialogStatus::kUserAnswered);
   EXPECT_EQ(ann().last_operator_reply_at, 0);
@@ -81,7 +80,8 @@ TEST_F(InterceptTest, OwnersAnswerFromTheirAppCountsAsASupportAnswer) {
   e.handle(owner_message(kAnn, 2, "I'll check"), kT0 + 10);
   auto jobs = take_jobs(*store_);
   ASSERT_NE(find_job(jobs, job::kInterceptText), nullptr);
-  EXPECT_EQ(find_job(jobs, job::kInterceptText)->payload.text, "📤 Sent by the account owner from their app\nI'll check");
+  EXPECT_EQ(find_job(jobs, job::kInterceptText)->payload.text,
+            "📤 Sent by the account owner from their app\nI'll check");
   EXPECT_NE(find_job(jobs, job::kSetTopicTitle), nullptr);
   EXPECT_EQ(ann().status, DialogStatus::kSupportAnswered);
   EXPECT_EQ(ann().last_operator_reply_at, kT0 + 10);
@@ -239,7 +239,8 @@ TEST(InterceptPresentation, LongTextsAreCutToTelegramsLimitAndEntitiesPastTheCut
 TEST(InterceptPresentation, MalformedKeyboardsAndEntitiesAreIgnored) {
   EXPECT_EQ(buttons_as_text("not json"), "");
   EXPECT_EQ(buttons_as_text(R"({"keyboard":[[{"text":"reply kb"}]]})"), "");
-  EXPECT_EQ(buttons_as_text(R"({"inline_keyboard":[5,[7,{"text":"ok","callback_data":"x"}]]})"), "⌨️ [ok]");
+  EXPECT_EQ(buttons_as_text(R"({"inline_keyboard":[5,[7,{"text":"ok","callback_data":"x"}]]})"),
+            "⌨️ [ok]");
   core::Event e = program_message(kAnn, 1, "hi");
   e.entities_json = "[{]";
   EXPECT_EQ(mark_intercepted(e, kMaxTextUnits).entities_json, "");

@@ -15,10 +15,12 @@ constexpr core::ChatId kGroup = -1001000;
 constexpr core::UserId kBot = 500;
 
 TEST(ClassifyUpdate, TheBackendGroupIsTheDesksBusiness) {
-  EXPECT_FALSE(classify_update(R"({"update_id":1,"message":{"message_id":1,"chat":{"id":-1001000,"type":"supergroup"}}})", kGroup));
+  EXPECT_FALSE(classify_update(
+      R"({"update_id":1,"message":{"message_id":1,"chat":{"id":-1001000,"type":"supergroup"}}})", kGroup));
   EXPECT_FALSE(classify_update(
       R"({"update_id":2,"callback_query":{"id":"q","message":{"chat":{"id":-1001000}}}})", kGroup));
-  auto own = classify_update(R"({"update_id":3,"message":{"message_id":1,"chat":{"id":42,"type":"private"}}})", kGroup);
+  auto own = classify_update(
+      R"({"update_id":3,"message":{"message_id":1,"chat":{"id":42,"type":"private"}}})", kGroup);
   ASSERT_TRUE(own);
   EXPECT_EQ(own->kind, "message");
   EXPECT_EQ(own->chat_id, 42);
@@ -52,9 +54,11 @@ TEST(SentMessages, AlbumsGroupsAndOtherMethods) {
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(events[1].media_group_id, "g");
   EXPECT_EQ(events[1].content, core::ContentKind::kPhoto);
-  json::value in_group = json::parse(R"({"message_id":1,"date":1,"chat":{"id":-100,"type":"supergroup"},"text":"x"})");
+  json::value in_group =
+      json::parse(R"({"message_id":1,"date":1,"chat":{"id":-100,"type":"supergroup"},"text":"x"})");
   EXPECT_TRUE(sent_messages("sendMessage", {}, in_group, context()).empty());
-  json::value private_text = json::parse(R"({"message_id":1,"date":1,"chat":{"id":42,"type":"private"},"text":"x"})");
+  json::value private_text =
+      json::parse(R"({"message_id":1,"date":1,"chat":{"id":42,"type":"private"},"text":"x"})");
   EXPECT_TRUE(sent_messages("getChat", {}, private_text, context()).empty());
   EXPECT_TRUE(sent_messages("editMessageText", {}, private_text, context()).empty());
 }
@@ -73,8 +77,8 @@ TEST(SentMessages, CopyMessageTakesTheChatFromTheCall) {
 
 TEST(SentMessages, TheIdsOfOneCopyCallShareOneBatch) {
   json::object params{{"chat_id", 42}, {"from_chat_id", 42}, {"message_ids", "[3,4,5]"}};
-  auto events =
-      sent_messages("copyMessages", params, json::parse(R"([{"message_id":20},{"message_id":21}])"), context());
+  auto events = sent_messages("copyMessages", params, json::parse(R"([{"message_id":20},{"message_id":21}])"),
+                              context());
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(events[0].media_group_id, "copied:20");
   EXPECT_EQ(events[1].media_group_id, "copied:20");
@@ -114,10 +118,13 @@ TEST(EditedMessage, PrivateChatEditsBecomeOutgoingEditEvents) {
 }
 
 TEST(EditedMessage, InlineGroupAndOtherMethodsAreNotEdits) {
-  EXPECT_FALSE(edited_message("editMessageText", json::value(true), context())) << "inline messages answer true";
-  json::value in_group = json::parse(R"({"message_id":1,"date":1,"chat":{"id":-100,"type":"supergroup"},"text":"x"})");
+  EXPECT_FALSE(edited_message("editMessageText", json::value(true), context()))
+      << "inline messages answer true";
+  json::value in_group =
+      json::parse(R"({"message_id":1,"date":1,"chat":{"id":-100,"type":"supergroup"},"text":"x"})");
   EXPECT_FALSE(edited_message("editMessageText", in_group, context()));
-  json::value private_text = json::parse(R"({"message_id":1,"date":1,"chat":{"id":42,"type":"private"},"text":"x"})");
+  json::value private_text =
+      json::parse(R"({"message_id":1,"date":1,"chat":{"id":42,"type":"private"},"text":"x"})");
   EXPECT_FALSE(edited_message("sendMessage", private_text, context()));
   EXPECT_FALSE(edited_message("editMessageLiveLocation", private_text, context()));
   EXPECT_FALSE(edited_message("editMessageText", json::parse("[]"), context()));
@@ -133,14 +140,16 @@ http::Request request(std::string target, std::string type, std::string body) {
 TEST(CallParams, QueryJsonUrlencodedAndMultipart) {
   auto p = call_params(request("/botT/getUpdates?offset=5&timeout=2", "", ""));
   EXPECT_EQ(p.at("offset").as_string(), "5");
-  p = call_params(request("/botT/getUpdates", "application/json", R"({"offset":7,"allowed_updates":["message"]})"));
+  p = call_params(
+      request("/botT/getUpdates", "application/json", R"({"offset":7,"allowed_updates":["message"]})"));
   EXPECT_EQ(p.at("offset").as_int64(), 7);
   EXPECT_TRUE(p.at("allowed_updates").is_array());
   p = call_params(request("/botT/sendMessage", "application/x-www-form-urlencoded", "chat_id=42&text=a%20b"));
   EXPECT_EQ(p.at("text").as_string(), "a b");
   std::string multipart =
       "--XyZ\r\nContent-Disposition: form-data; name=\"chat_id\"\r\n\r\n42\r\n"
-      "--XyZ\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"a.jpg\"\r\n\r\nBINARY\r\n--XyZ--\r\n";
+      "--XyZ\r\nContent-Disposition: form-data; name=\"photo\"; "
+      "filename=\"a.jpg\"\r\n\r\nBINARY\r\n--XyZ--\r\n";
   p = call_params(request("/botT/sendPhoto", "multipart/form-data; boundary=XyZ", multipart));
   EXPECT_EQ(p.at("chat_id").as_string(), "42");
   EXPECT_FALSE(p.contains("photo"));

@@ -17,7 +17,7 @@ constexpr core::ChatId kForum = -1001234567890;  // a real-looking supergroup id
 constexpr core::UserId kAccount = 4242;          // the signed-in personal account
 constexpr core::UserId kAnn = 1001;
 constexpr core::UserId kBob = 1002;
-constexpr core::ChatId kClub = -1009876543210;   // a group the account is a member of
+constexpr core::ChatId kClub = -1009876543210;  // a group the account is a member of
 constexpr core::ThreadId kThread = 77;
 
 core::Event general(std::string text, core::MessageId id = 1) {
@@ -35,7 +35,8 @@ core::Event resolved(std::string query, core::Person who) {
   return e;
 }
 
-core::Event group_message(core::UserId sender, core::MessageId id, std::string text, core::ChatId chat = kClub) {
+core::Event group_message(core::UserId sender, core::MessageId id, std::string text,
+                          core::ChatId chat = kClub) {
   auto e = user_message(sender, id, std::move(text));
   e.chat_id = chat;
   e.chat_title = "Book club";
@@ -131,12 +132,13 @@ TEST_F(EngineAccountsTest, InSharedGroupTheInstanceChoosesTheConnection) {
   // An instance nobody has: one answer.
   sales.handle(general("/new i99 @alice"), kT0);
   shop.handle(general("/new i99 @alice"), kT0);
-  EXPECT_EQ(texts_to(take_jobs(*store_), Side::kGroup), std::vector<std::string>{account_notice::no_such_connection(99)});
+  EXPECT_EQ(texts_to(take_jobs(*store_), Side::kGroup),
+            std::vector<std::string>{account_notice::no_such_connection(99)});
 }
 
 TEST_F(EngineAccountsTest, ResolvedUserGetsADialogTopicAndALinkInGeneral) {
-  engine({{"WELCOME", "Hi {title}!"}}).handle(
-      resolved("@alice", core::Person{.id = kAnn, .first_name = "Alice", .username = "alice"}), kT0);
+  engine({{"WELCOME", "Hi {title}!"}})
+      .handle(resolved("@alice", core::Person{.id = kAnn, .first_name = "Alice", .username = "alice"}), kT0);
   auto dialog = store_->dialog_by_user(context_.id, kAnn);
   ASSERT_TRUE(dialog);
   EXPECT_EQ(dialog->status, DialogStatus::kUserAnswered);
@@ -234,8 +236,8 @@ TEST_F(EngineAccountsTest, GroupsKeywordsAndIgnoreChatsFilterGroupMessages) {
                       {"IGNORE_CHATS", std::to_string(kBob) + ", -1005555"}});
   e.handle(group_message(kAnn, 10, "what a nice day"), kT0);
   e.handle(group_message(kAnn, 11, "refund joke"), kT0);
-  e.handle(group_message(kBob, 12, "support please"), kT0);                // ignored sender
-  e.handle(group_message(kAnn, 13, "support please", -1005555), kT0);      // ignored group
+  e.handle(group_message(kBob, 12, "support please"), kT0);            // ignored sender
+  e.handle(group_message(kAnn, 13, "support please", -1005555), kT0);  // ignored group
   EXPECT_TRUE(take_jobs(*store_).empty());
   e.handle(group_message(kAnn, 14, "I need a REFUND"), kT0);
   EXPECT_NE(find_job(take_jobs(*store_), job::kCopyToTopic), nullptr);

@@ -6,9 +6,16 @@ namespace topicdesk::relay {
 namespace {
 
 TEST(Jobs, PayloadRoundTripKeepsEveryField) {
-  JobPayload p{.dialog = 4, .to = Side::kUser, .message_id = 17, .message_ids = {3, 4, 5}, .reply_to = 9,
-               .chat = 0, .thread = 77, .text = "héllo \"quoted\"",
-               .entities_json = R"([{"offset":0,"length":5,"type":"italic"}])", .reactions = {"👍", "🔥"},
+  JobPayload p{.dialog = 4,
+               .to = Side::kUser,
+               .message_id = 17,
+               .message_ids = {3, 4, 5},
+               .reply_to = 9,
+               .chat = 0,
+               .thread = 77,
+               .text = "héllo \"quoted\"",
+               .entities_json = R"([{"offset":0,"length":5,"type":"italic"}])",
+               .reactions = {"👍", "🔥"},
                .operator_message = true};
   auto back = payload_from_json(payload_to_json(p));
   ASSERT_TRUE(back.ok()) << back.error().message;

@@ -47,7 +47,8 @@ inline core::Event user_message(core::UserId user, core::MessageId id, std::stri
   e.update_id = id;
   e.chat_id = user;
   e.message_id = id;
-  e.from = core::Person{.id = user, .first_name = "Ann", .last_name = "Lee", .username = "ann_lee", .language_code = "en"};
+  e.from = core::Person{
+      .id = user, .first_name = "Ann", .last_name = "Lee", .username = "ann_lee", .language_code = "en"};
   e.text = std::move(text);
   return e;
 }

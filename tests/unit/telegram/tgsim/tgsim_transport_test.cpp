@@ -63,7 +63,8 @@ class Tgsim {
     if (pid_ <= 0) return;
     kill(pid_, SIGTERM);
     const auto deadline = std::chrono::steady_clock::now() + 2s;  // then SIGKILL below
-    while (waitpid(pid_, nullptr, WNOHANG) == 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(20ms);
+    while (waitpid(pid_, nullptr, WNOHANG) == 0 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(20ms);
     if (waitpid(pid_, nullptr, WNOHANG) == 0) {
       kill(pid_, SIGKILL);
       waitpid(pid_, nullptr, 0);
