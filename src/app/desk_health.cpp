@@ -65,6 +65,20 @@ void DeskHealth::store_ok() {
   store_gauge().set(1);
 }
 
+void DeskHealth::upkeep(int failed_attempts, std::chrono::milliseconds failing_for,
+                        const std::string& error) {
+  if (failed_attempts == 0 || failing_for < kUpkeepFailingFor) {
+    upkeep_problem_.reset();
+  } else {
+    upkeep_problem_ = fmt::format("WAL checkpoints have failed for {} s ({} attempts): {}",
+                                  std::chrono::duration_cast<std::chrono::seconds>(failing_for).count(),
+                                  failed_attempts, error);
+  }
+  core::Metrics::global()
+      .gauge("topicdesk_store_upkeep_failing", "1 while the store's WAL checkpoints keep failing")
+      .set(upkeep_problem_ ? 1 : 0);
+}
+
 std::string DeskHealth::status() const {
   if (!reason().empty()) return "degraded";
   for (const auto& [name, entry] : connections_) {
@@ -75,6 +89,7 @@ std::string DeskHealth::status() const {
 
 std::string DeskHealth::reason() const {
   if (store_problem_) return "store: " + *store_problem_;
+  if (upkeep_problem_) return "store: " + *upkeep_problem_;
   for (const auto& [name, entry] : connections_) {
     if (entry.state == ConnectionState::kTokenRejected || entry.state == ConnectionState::kStopped) {
       std::string why = fmt::format("connection {}: {}", name, to_string(entry.state));

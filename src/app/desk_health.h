@@ -4,14 +4,17 @@
 //   "starting"            the HTTP server runs, some connection is still connecting    200
 //   "ok"                  every connection is ready and the store works                 200
 //   "degraded: <reason>"  the store fails (503: the desk cannot do its work), or a
-//                         connection gave up (its token was rejected, polling stopped):
-//                         200, since restarting the process fixes neither
+//                         connection gave up (its token was rejected, polling stopped), or
+//                         the store's background upkeep (the WAL checkpoint) has failed for
+//                         kUpkeepFailingFor and more: 200, since the desk still works and
+//                         restarting the process fixes none of them (the WAL grows meanwhile)
 //
 // The answer is text: that line, then one "<connection>: <state>" line per connection. With
 // ?format=json or Accept: application/json it is {"status","reason"?,"connections":{…}}.
 //
 // Not thread-safe: used on the desk's event loop (the server's strands run there too).
 #pragma once
+#include <chrono>
 #include <map>
 #include <optional>
 #include <string>
@@ -34,6 +37,9 @@ class DeskHealth {
   void store_failed(const std::string& what);
   void store_ok();
   bool store_failing() const { return store_problem_.has_value(); }
+  // What the store says of its upkeep (store::SchemaStore::upkeep), given every second or so.
+  static constexpr std::chrono::seconds kUpkeepFailingFor{10};
+  void upkeep(int failed_attempts, std::chrono::milliseconds failing_for, const std::string& error);
 
   std::string status() const;  // "starting", "ok", "degraded"
   std::string reason() const;  // why degraded; empty otherwise
@@ -49,6 +55,7 @@ class DeskHealth {
 
   std::map<std::string, Entry> connections_;
   std::optional<std::string> store_problem_;
+  std::optional<std::string> upkeep_problem_;
 };
 
 }  // namespace topicdesk::app

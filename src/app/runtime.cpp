@@ -141,7 +141,10 @@ asio::awaitable<void> Runtime::Impl::start() {
   relay::InboxHooks inbox_hooks;
   inbox_hooks.handled = [this] { dispatcher->notify(); };
   inbox_hooks.store_failed = [this](const std::string& what) { health->store_failed(what); };
-  inbox_hooks.store_ok = [this] { health->store_ok(); };
+  inbox_hooks.store_ok = [this] {
+    health->store_ok();
+    dispatcher->store_works();
+  };
   inbox = std::make_unique<relay::Inbox>(io.get_executor(), *store, std::move(inbox_hooks));
   start_td_sessions();
   // Before the server: a client for https loads the CA certificates (~100 ms each).
@@ -436,6 +439,8 @@ asio::awaitable<void> Runtime::Impl::run_heartbeat() {
 
 void Runtime::Impl::heartbeat() {
   const auto now = core::unix_millis_now();
+  const auto upkeep = store->upkeep();
+  health->upkeep(upkeep.failed_attempts, upkeep.failing_for, upkeep.error);
   const bool probe = health->store_failing();
   try {
     bool wrote = false;
@@ -452,6 +457,7 @@ void Runtime::Impl::heartbeat() {
       spdlog::info("the store works again");
       health->store_ok();
       inbox->wake_all();
+      dispatcher->store_works();
     }
   } catch (const std::exception& e) {
     store_failed("health check", e.what());

@@ -163,6 +163,13 @@ void Dispatcher::notify() {
   asio::post(executor_, [this] { wake(); });
 }
 
+void Dispatcher::store_works() {
+  asio::post(executor_, [this] {
+    store_retry_at_ = 0;
+    wake();
+  });
+}
+
 void Dispatcher::wake() {
   dirty_ = true;
   wake_timer_.cancel();
@@ -387,10 +394,13 @@ bool Dispatcher::commit_turn(std::vector<Prepared>& starting, UnixMillis now) {
     store_retry_at_ = now + backoff(commit_failures_);
     log_error("committing " + std::to_string(batch.size()) + " outcomes failed; no job starts until they are",
               error.what());
-    // One outcome that cannot be committed must not hold back the others: try them alone.
+    // One outcome that cannot be committed must not hold back the others: try them alone. Not
+    // while another process holds the write lock: every try would wait for it on the loop.
+    const auto* store_error = dynamic_cast<const store::StoreError*>(&error);
+    const bool locked = store_error != nullptr && store_error->kind() == store::StoreError::Kind::kBusy;
     std::vector<PendingCommit> left;
     for (auto& commit : batch) {
-      if (batch.size() == 1) {
+      if (batch.size() == 1 || locked) {
         left.push_back(std::move(commit));
         continue;
       }

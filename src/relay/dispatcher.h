@@ -88,6 +88,10 @@ class Dispatcher {
 
   // New jobs were committed (or time moved): look at the outbox again. Thread-safe.
   void notify();
+  // Another part of the desk found that the store works again: outcomes waiting out the
+  // backoff after a failed commit are committed now (the backoff keeps growing if they fail
+  // again). Thread-safe.
+  void store_works();
   // The loop. After stop() it starts nothing new, lets the calls in flight finish, records
   // their outcomes and returns.
   boost::asio::awaitable<void> run();

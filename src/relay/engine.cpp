@@ -113,6 +113,14 @@ void Engine::handle_inbox_batch(const std::vector<store::InboxEntry>& entries, U
     store_.transaction([&] {
       for (const auto& entry : entries) handle_inbox_entry(entry, now);
     });
+  } catch (const store::StoreError& error) {
+    // The database failed (a held write lock, a full disk), not an entry: every entry alone
+    // would fail the same way, each waiting for the lock on the event loop. The caller keeps
+    // the entries pending and retries the batch (relay/inbox.h).
+    if (error.transient()) throw;
+    spdlog::error("connection {}: inbox batch failed ({}), handling entries one by one", context_.name,
+                  error.what());
+    for (const auto& entry : entries) handle_inbox(entry, now);
   } catch (const std::exception& error) {
     spdlog::error("connection {}: inbox batch failed ({}), handling entries one by one", context_.name,
                   error.what());

@@ -68,7 +68,8 @@ class Engine {
   void handle_inbox(const store::InboxEntry& entry, core::UnixMillis now);
   // Several entries in one transaction: the same outcome as handle_inbox() one by one, with one
   // commit instead of many (what limits throughput on disk). If the batch fails as a whole it
-  // is retried entry by entry, so one bad entry cannot hold back the others.
+  // is retried entry by entry, so one bad entry cannot hold back the others; a transient
+  // store::StoreError (busy, storage) is thrown instead, with nothing committed.
   void handle_inbox_batch(const std::vector<store::InboxEntry>& entries, core::UnixMillis now);
   // A due durable timer of this connection (album gathering). Stale timers are ignored.
   void on_timer(const store::Timer& timer, core::UnixMillis now);

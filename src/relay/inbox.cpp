@@ -93,6 +93,9 @@ void Inbox::wake(core::ConnectionId id) {
 }
 
 void Inbox::wake_all() {
+  // The store works again (someone else's call succeeded): a retry waiting out its backoff
+  // runs now, not up to retry_max later.
+  if (retry_timer_) retry_timer_->cancel();
   for (auto& [id, c] : connections_) wake(id);
 }
 

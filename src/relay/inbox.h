@@ -87,7 +87,8 @@ class Inbox {
   // runs after it (posted). false: that update_id is in the inbox already.
   bool add_event(core::ConnectionId id, const core::Event& event);
 
-  // Looks at the connection's inbox again (all connections: wake_all).
+  // Looks at the connection's inbox again (all connections: wake_all, which also cuts short
+  // the wait after a store error: the caller knows the store works again).
   void wake(core::ConnectionId id);
   void wake_all();
   // Stops draining (entries stay pending for the next run).

@@ -1,10 +1,10 @@
 // StoreError: how every Store implementation reports a database failure (not bad input).
 //
 // The kind tells callers whether trying again can help:
-//   kBusy     another connection holds the database's write lock. SQLite waits only a short
-//             busy timeout (kBusyTimeoutMs in sqlite/sqlite_store.cpp, 150 ms) before giving up,
-//             so a held lock never stalls the event loop for seconds; the caller retries the
-//             whole unit of work with backoff.
+//   kBusy     another connection holds the database's write lock. A running desk waits only
+//             a few milliseconds (kDeskBusyTimeoutMs in sqlite/sqlite_store.cpp, 10 ms) before
+//             giving up, so a held lock never stalls the event loop; the caller retries the
+//             whole unit of work with backoff. Tools and migrations wait up to 5 s.
 //   kStorage  the disk is full, an I/O error, no memory, a read-only file system: transient
 //             from the desk's point of view (an operator frees space, the disk comes back);
 //             retry with a longer backoff and tell the operator.

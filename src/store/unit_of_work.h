@@ -4,7 +4,9 @@
 // `body` as one atomic unit; store calls made by `body` (on the same thread), whichever concern
 // interface they belong to, join it. Outside a transaction every call is its own unit.
 #pragma once
+#include <chrono>
 #include <functional>
+#include <string>
 
 namespace topicdesk::store {
 
@@ -16,11 +18,21 @@ class UnitOfWork {
   virtual void transaction(const std::function<void()>& body) = 0;
 };
 
+// The store's own upkeep, done in the background (SQLite: the WAL checkpoint): whether it
+// keeps failing. Nothing fails while failed_attempts is 0.
+struct Upkeep {
+  int failed_attempts = 0;                  // in a row
+  std::chrono::milliseconds failing_for{};  // since the first of them
+  std::string error;                        // the last one's
+};
+
 class SchemaStore {
  public:
   virtual ~SchemaStore() = default;
   virtual void migrate() = 0;  // applies pending numbered migrations; idempotent
   virtual int schema_version() = 0;
+  // Thread-safe and cheap (no database call); a backend without background upkeep keeps the default.
+  virtual Upkeep upkeep() { return {}; }
 };
 
 }  // namespace topicdesk::store

@@ -29,6 +29,7 @@ class SqliteStore final : public Store {
   void migrate() override;
   int schema_version() override;
   void transaction(const std::function<void()>& body) override;
+  Upkeep upkeep() override;  // the background WAL checkpoint
 
   // ConnectionStore, UserStore, DialogStore, MessageLinkStore (sqlite_store.cpp)
   ConnectionId ensure_connection(const std::string& name, UserId bot_id, ChatId group_id) override;
@@ -123,12 +124,14 @@ class SqliteStore final : public Store {
 
  private:
   void apply_pragmas();
+  void set_busy_timeout(int milliseconds);
   void finish_job(Query& finish);  // `finish` marks the job and returns its queue_key
   void refresh_queue_head(const std::string& queue_key);
   std::optional<Dialog> one_dialog(Query& query);
   std::vector<Dialog> all_dialogs(Query& query);
 
   std::recursive_mutex mutex_;
+  OpenAs as_;
   std::unique_ptr<InstanceLock> instance_lock_;  // a desk's file only; taken before db_ opens
   SqliteDb db_;
   int transaction_depth_ = 0;                      // >0 while transaction() runs a body; nested calls join it

@@ -39,6 +39,15 @@ int WalCheckpointer::checkpoints_done() const {
   return checkpoints_done_;
 }
 
+Upkeep WalCheckpointer::upkeep() const {
+  std::lock_guard lock(mutex_);
+  if (failures_ == 0) return {};
+  return Upkeep{.failed_attempts = failures_,
+                .failing_for = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::steady_clock::now() - failing_since_),
+                .error = last_error_};
+}
+
 void WalCheckpointer::run() {
   std::unique_lock lock(mutex_);
   while (!wake_.wait_for(lock, std::chrono::milliseconds(interval_ms_), [this] { return stopping_; })) {
@@ -52,10 +61,11 @@ void WalCheckpointer::run() {
     // how many attempts failed meanwhile), and when checkpoints work again.
     const auto now = std::chrono::steady_clock::now();
     if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
-      ++failures_;
+      if (failures_++ == 0) failing_since_ = now;
+      last_error_ = sqlite3_errmsg(db_);
       if (failures_ == 1 || now - last_failure_log_ >= std::chrono::minutes(1)) {
         spdlog::warn("sqlite {}: background checkpoint failed ({} attempts so far): {}", path_, failures_,
-                     sqlite3_errmsg(db_));
+                     last_error_);
         last_failure_log_ = now;
       }
     } else if (rc == SQLITE_OK && failures_ > 0) {

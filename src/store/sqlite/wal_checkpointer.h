@@ -12,6 +12,8 @@
 #include <string>
 #include <thread>
 
+#include "store/unit_of_work.h"
+
 struct sqlite3;
 
 namespace topicdesk::store {
@@ -26,6 +28,9 @@ class WalCheckpointer {
   WalCheckpointer& operator=(const WalCheckpointer&) = delete;
 
   int checkpoints_done() const;  // checkpoints that found frames in the WAL (for tests)
+  // Failed checkpoints in a row (not counting SQLITE_BUSY: another checkpoint was running),
+  // since when, and the last error. Thread-safe.
+  Upkeep upkeep() const;
 
  private:
   void run();
@@ -38,6 +43,8 @@ class WalCheckpointer {
   bool stopping_ = false;
   int checkpoints_done_ = 0;
   int failures_ = 0;  // in a row
+  std::chrono::steady_clock::time_point failing_since_;
+  std::string last_error_;
   std::chrono::steady_clock::time_point last_failure_log_;
   std::thread thread_;
 };

@@ -65,5 +65,22 @@ TEST(DeskHealth, AFailingStoreAnswers503UntilItWorksAgain) {
   EXPECT_EQ(health.status(), "ok");
 }
 
+TEST(DeskHealth, WalCheckpointsThatKeepFailingAreDegradedWithTheirReason) {
+  using std::chrono::milliseconds;
+  DeskHealth health({"shop"});
+  health.set("shop", ConnectionState::kReady);
+  health.upkeep(3, milliseconds(600), "database or disk is full");
+  EXPECT_EQ(health.status(), "ok") << "a checkpoint that failed a moment ago is not yet a problem";
+  health.upkeep(60, milliseconds(12'000), "database or disk is full");
+  auto response = health.response(json_request());
+  EXPECT_EQ(response.result_int(), 200u) << "the desk still works; a restart would not fix it";
+  auto body = body_of(response);
+  EXPECT_EQ(body.at("status"), "degraded");
+  EXPECT_EQ(body.at("reason"),
+            "store: WAL checkpoints have failed for 12 s (60 attempts): database or disk is full");
+  health.upkeep(0, milliseconds(0), "");
+  EXPECT_EQ(health.status(), "ok") << "checkpoints work again";
+}
+
 }  // namespace
 }  // namespace topicdesk::app
