@@ -354,6 +354,12 @@ std::optional<Dispatcher::Prepared> Dispatcher::prepare(store::OutboxJob job, Un
                  p.job.id, p.job.kind);
   }
 
+  if (p.step == Step::kJob && p.job.kind == job::kSetTopicTitle && title_unchanged(p)) {
+    count(p.job.kind, "unchanged");
+    finish_done(p);
+    return std::nullopt;
+  }
+
   auto& flood = *p.connection->flood;
   UnixMillis slot = flood.next_slot(p.chat, now, std::max(p.messages, 1));
   if (slot > now) {
@@ -526,11 +532,13 @@ std::optional<Dispatcher::Call> Dispatcher::topic_call(Prepared& p) {
   call.params["chat_id"] = context.group_id;
   // The title carries the user's id (or, with HIDE_INFO, the pseudonym made from it), so a
   // topic a restart created twice can be recognised as this dialog's.
-  call.params["name"] = core::topic_title(view, topic_status(dialog.status));
+  std::string name = core::topic_title(view, topic_status(dialog.status));
+  call.params["name"] = name;
   call.params["icon_color"] = context.params.icon_color;
   std::string start = store_.state_get(context.id, start_parameter_key(dialog.id)).value_or("");
   p.payload.card = core::user_card(view, start);
-  call.record = [this, dialog_id = dialog.id, title = core::display_name(view)](const json::value& result) {
+  call.record = [this, connection = context.id, dialog_id = dialog.id, title = core::display_name(view),
+                 name](const json::value& result) {
     core::ThreadId thread = 0;
     if (const auto* o = result.if_object()) {
       if (const auto* id = o->if_contains("message_thread_id"); id && id->is_int64())
@@ -541,6 +549,7 @@ std::optional<Dispatcher::Call> Dispatcher::topic_call(Prepared& p) {
     current->thread_id = thread;
     current->topic_title = title;
     store_.update_dialog(*current);
+    store_.state_set(connection, topic_name_key(thread), name);
   };
   return call;
 }
@@ -579,9 +588,24 @@ std::optional<Dispatcher::Call> Dispatcher::hook_answer_call(Prepared& p) {
   return call;
 }
 
+// Title changes are coalesced: each one posts a service message that counts against the
+// group's 20 messages a minute, and a title is computed when its job runs (from the dialog's
+// status then), so after a backlog (a store fault, a restart) the queued changes of a dialog
+// all name the same title. The one the topic already has is not sent again.
+// prepare() checks it before flood control, so a change not sent takes no slot.
+bool Dispatcher::title_unchanged(const Prepared& p) {
+  if (p.thread == 0) return false;
+  return store_.state_get(p.connection->context.id, topic_name_key(p.thread)) == topic_title_for(p);
+}
+
 std::optional<Dispatcher::Call> Dispatcher::title_call(Prepared& p) {
+  const auto connection = p.connection->context.id;
+  std::string title = topic_title_for(p);
   Call call{.method = "editForumTopic", .params = target_of(p)};
-  call.params["name"] = topic_title_for(p);
+  call.params["name"] = title;
+  call.record = [this, connection, thread = p.thread, title](const json::value&) {
+    if (thread != 0) store_.state_set(connection, topic_name_key(thread), title);
+  };
   return call;
 }
 

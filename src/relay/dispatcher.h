@@ -21,6 +21,9 @@
 //   step of the same job, before anything is posted in the topic.
 // - At most `max_in_flight_per_group` calls are in flight into one group (when Telegram's flood
 //   limits apply), one into a private chat.
+// - Title changes are coalesced: a set_topic_title job whose title the topic already has (the
+//   one the desk last gave it, kept under topic_name_key) is done without a call, so a backlog
+//   of status changes does not spend the group's 20 messages a minute.
 //
 // Failures are switched on telegram::ErrorKind: flood blocks the chat until retry_after and
 // retries; network, 5xx, 401/404 and 409 retry with capped exponential backoff, without limit;
@@ -153,6 +156,7 @@ class Dispatcher {
   std::optional<Call> resolve_call(Prepared& prepared);
   boost::json::object target_of(const Prepared& prepared) const;  // chat_id (+ topic) of the destination
   std::string topic_title_for(const Prepared& prepared);
+  bool title_unchanged(const Prepared& prepared);  // the topic has that title already
   core::MessageId linked_message(const Prepared& prepared, core::MessageId source);
   void mark_repeated(const Prepared& prepared, Call& call) const;
   boost::asio::awaitable<void> on_failure(Prepared& prepared, const telegram::ApiResult& result);

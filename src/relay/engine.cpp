@@ -88,6 +88,7 @@ std::string start_parameter(std::string_view text) {
 
 std::string start_parameter_key(core::DialogId dialog) { return "start:" + std::to_string(dialog); }
 std::string topic_closed_key(core::DialogId dialog) { return "topic_closed:" + std::to_string(dialog); }
+std::string topic_name_key(core::ThreadId thread) { return "topic_name:" + std::to_string(thread); }
 
 std::optional<core::ConnectionId> owner_of_thread(store::Store& store, core::ChatId group,
                                                   core::ThreadId thread) {

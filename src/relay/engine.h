@@ -208,6 +208,8 @@ std::string start_parameter(std::string_view text);
 // State keys the engine and dispatcher share.
 std::string start_parameter_key(core::DialogId dialog);
 std::string topic_closed_key(core::DialogId dialog);
+// The title the dispatcher last gave the topic `thread` (created or edited).
+std::string topic_name_key(core::ThreadId thread);
 // The dialog (id as text) whose old topic `thread` LEAVE_CLOSED left behind as history.
 std::string history_topic_key(core::ThreadId thread);
 

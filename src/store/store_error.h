@@ -2,7 +2,7 @@
 //
 // The kind tells callers whether trying again can help:
 //   kBusy     another connection holds the database's write lock. A running desk waits only
-//             a few milliseconds (kDeskBusyTimeoutMs in sqlite/sqlite_store.cpp, 10 ms) before
+//             a few milliseconds (kDeskBusyTimeoutMs in sqlite/sqlite_store.cpp, 5 ms) before
 //             giving up, so a held lock never stalls the event loop; the caller retries the
 //             whole unit of work with backoff. Tools and migrations wait up to 5 s.
 //   kStorage  the disk is full, an I/O error, no memory, a read-only file system: transient

@@ -97,7 +97,7 @@ constexpr int kCheckpointEveryMs = 200;
 // means another process (a tool, an operator's sqlite3): a few milliseconds ride out a tool's
 // short write, and a longer hold fails fast; the work stays pending and the caller retries it
 // with its backoff, while /healthz keeps answering at once (docs/operations.md).
-constexpr int kDeskBusyTimeoutMs = 10;
+constexpr int kDeskBusyTimeoutMs = 5;
 // Opening and migrating (a desk starting, or a command-line tool beside a running desk) runs
 // on no event loop: waiting for the other side's transaction is the right thing to do there.
 constexpr int kOpenBusyTimeoutMs = 5000;
