@@ -21,16 +21,35 @@ class Connection:
         self.name, self.world, self.users, self.key = name, world, users, key
 
 
-def start_one_connection(case, users, **desk_options):
-    """A DeskTestCase's desk with one connection ("shop") and `users` people who will write to it:
-    (Connection with its Topics API key, desk)."""
-    world = World(case.sim)
-    people = [case.sim.user(f"User{i}", username=f"user_{i}") for i in range(users)]
-    connection = Connection("shop", world, people)
-    desk = case.start_desk([world.connection()], start=False, **desk_options)
-    connection.key = desk.reset_api_key("shop")
+def start_connections(case, connections, users_per_connection, **desk_options):
+    """A DeskTestCase's desk with `connections` connections (bots, each with its own backend
+    group) and `users_per_connection` people who will write to each: ([Connection with its
+    Topics API key], desk).
+
+    Telegram takes 20 messages a minute into one group and the desk keeps to that; a test
+    whose point is not flood control spreads its users so that their messages, topics, cards
+    and title changes fit that budget, as a real desk's load is spread over its groups."""
+    result = []
+    for k in range(connections):
+        name = f"shop{k}"
+        world = World(case.sim, name=name)
+        people = [case.sim.user(f"User{k}x{i}", username=f"user_{k}_{i}") for i in range(users_per_connection)]
+        result.append(Connection(name, world, people))
+    desk = case.start_desk([c.world.connection(c.name) for c in result], start=False, **desk_options)
+    for c in result:
+        c.key = desk.reset_api_key(c.name)
     desk.start()
-    return connection, desk
+    return result, desk
+
+
+def outbox_figures(desk):
+    """What the desk's outbox holds, from its metrics: depth, queues waiting for a flood slot,
+    outcomes waiting for a commit (None each when the desk does not answer)."""
+    try:
+        return {name: desk.metric(f"topicdesk_{name}") for name in
+                ("outbox_depth", "dispatcher_flood_deferred", "dispatcher_uncommitted")}
+    except OSError:
+        return {}
 
 
 def user_text(user, n):

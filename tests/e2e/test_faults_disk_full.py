@@ -10,7 +10,7 @@ import subprocess
 import time
 import unittest
 
-from faults_traffic import Traffic, health_summary, settle, start_one_connection, wait_recovered
+from faults_traffic import Traffic, health_summary, outbox_figures, settle, start_connections, wait_recovered
 from harness import DeskTestCase, wait_until
 
 TMPFS_SIZE = "16m"
@@ -49,7 +49,8 @@ def count_lines(path):
 
 
 class DiskFullTest(DeskTestCase):
-    USERS = 4
+    CONNECTIONS = 4  # bots, each with its own backend group and one user
+    USERS_PER_CONNECTION = 1
     ROUNDS = 10
     ANSWERS = 6
     PACE = 2.0
@@ -67,17 +68,17 @@ class DiskFullTest(DeskTestCase):
             self.addCleanup(subprocess.run, ["umount", "-l", self.mount], capture_output=True)
             # Cleanups run after tearDown, so the desk is stopped before the file system goes.
 
-    @unittest.skipUnless(os.environ.get("TOPICDESK_KNOWN_FAILING"), "open defect: after the disk is full, user messages' copies and title edits are still pending when the desk reports an empty outbox (the outbox depth gauge), and the log exceeds its bound; run with TOPICDESK_KNOWN_FAILING=1")
     def test_full_disk_degrades_then_recovers_without_loss_or_repeats(self):
         if self.mount_failed:
             self.skipTest(f"cannot mount a tmpfs for the database (needs root): {self.mount_failed}")
-        connection, desk = start_one_connection(self, self.USERS, db_path=os.path.join(self.mount, "desk.db"))
+        connections, desk = start_connections(self, self.CONNECTIONS, self.USERS_PER_CONNECTION,
+                                              db_path=os.path.join(self.mount, "desk.db"))
         started = time.monotonic()
 
-        traffic = Traffic(self.sim, [connection], self.ROUNDS, self.ANSWERS, self.PACE).start()
+        traffic = Traffic(self.sim, connections, self.ROUNDS, self.ANSWERS, self.PACE).start()
         try:
             # Before: every user has a topic and operators have started answering.
-            wait_until(lambda: len(traffic.sent_by_operators) >= self.USERS, 30, "a first answer to every user")
+            wait_until(lambda: len(traffic.sent_by_operators) >= self.CONNECTIONS * self.USERS_PER_CONNECTION, 30, "a first answer to every user")
             log_path = desk.process.log_path
             lines_before = count_lines(log_path)
             filler, size = fill(self.mount)
@@ -106,6 +107,8 @@ class DiskFullTest(DeskTestCase):
               f"sent by then: {sent_during[0]} by users, {sent_during[1]} by operators; "
               f"recovered in: {recovered_in if recovered_in is None else round(recovered_in, 2)}s; "
               f"quiet: {quiet} after {waited:.1f}s; run {time.monotonic() - started:.0f}s", flush=True)
+        if not quiet:
+            print(f"[disk full] not quiet: {outbox_figures(desk)}", flush=True)
         if ledger:
             ledger.report("disk full")
         if died:
