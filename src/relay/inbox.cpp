@@ -139,9 +139,11 @@ void Inbox::step() {
       if (static_cast<int>(entries.size()) == limit) wake(id);  // more may wait
       if (hooks_.handled) hooks_.handled();
       adapt_batch(std::chrono::steady_clock::now() - started, static_cast<int>(entries.size()) == limit);
+      // A batch was committed. A read alone proves nothing: reads work while another
+      // process holds the write lock.
+      store_failures_ = 0;
+      store_ok();
     }
-    store_failures_ = 0;
-    store_ok();
   } catch (const store::StoreError& e) {
     on_store_error(id, e.what());
     return;

@@ -8,7 +8,8 @@ import time
 import os
 import unittest
 
-from faults_traffic import Traffic, health_summary, outbox_figures, settle, start_connections, wait_recovered
+from faults_traffic import (MachineStalls, Traffic, health_summary, outbox_figures, settle, start_connections,
+                            wait_recovered)
 from harness import DeskTestCase, wait_until
 
 HOLD_SECONDS = 10
@@ -48,13 +49,17 @@ class HeldWriteLockTest(DeskTestCase):
                 raise AssertionError(f"the lock holder could not take the write lock: {first} {holder.stdout.read()}")
             locked_at = time.monotonic()
             health, probed_at, died = [], [], False
-            while time.monotonic() - locked_at < HOLD_SECONDS:
-                if not desk.process.alive():
-                    died = True
-                    break
-                probed_at.append(time.monotonic() - locked_at)
-                health.append(desk.health(timeout=6))
-                time.sleep(0.05)  # poll interval of the measurement window, not synchronisation
+            machine = MachineStalls()
+            try:
+                while time.monotonic() - locked_at < HOLD_SECONDS:
+                    if not desk.process.alive():
+                        died = True
+                        break
+                    probed_at.append(time.monotonic())
+                    health.append(desk.health(timeout=6))
+                    time.sleep(0.05)  # poll interval of the measurement window, not synchronisation
+            finally:
+                machine.stop()
             held_for = time.monotonic() - locked_at
             holder.stdin.write("\n")
             holder.stdin.flush()
@@ -73,15 +78,22 @@ class HeldWriteLockTest(DeskTestCase):
         quiet, waited, depth, ledger = settle(self.sim, desk, traffic)
         statuses, degraded = health_summary(health)
         latencies = sorted(seconds for _, _, seconds in health)
-        slow = [round(s, 3) for s in latencies if s >= HEALTHZ_BOUND_S]
-        slow_at = [f"{round(seconds * 1000)} ms at {at:.2f}s" for (_, _, seconds), at in zip(health, probed_at)
-                   if seconds >= HEALTHZ_BOUND_S]
+        # A probe is slow when the desk's part of it (its time less what the machine spent
+        # stalled meanwhile, measured on every CPU) reaches the bound.
+        slow, excused = [], []
+        for (_, _, seconds), at in zip(health, probed_at):
+            if seconds < HEALTHZ_BOUND_S:
+                continue
+            stalled = machine.overlap(at, at + seconds)
+            note = f"{round(seconds * 1000)} ms at {at - locked_at:.2f}s, machine stalled {round(stalled * 1000)} ms"
+            (slow if seconds - stalled >= HEALTHZ_BOUND_S else excused).append(note)
         unanswered = sum(1 for status, _, _ in health if status is None)
         p50 = latencies[len(latencies) // 2] if latencies else None
         print(f"[write lock] held {held_for:.1f}s ({released}); desk died: {died}; /healthz while held: "
               f"{len(health)} probes {statuses}, p50 {p50 and round(p50 * 1000, 1)} ms, max "
-              f"{latencies and round(latencies[-1] * 1000, 1)} ms, {len(slow)} at or over "
-              f"{HEALTHZ_BOUND_S * 1000:.0f} ms {slow_at}, {unanswered} unanswered; first degraded: {degraded[:1]}; "
+              f"{latencies and round(latencies[-1] * 1000, 1)} ms, at or over "
+              f"{HEALTHZ_BOUND_S * 1000:.0f} ms: {len(slow)} by the desk {slow}, {len(excused)} by machine stalls "
+              f"{excused} ({len(machine.stalls)} stalls seen); {unanswered} unanswered; first degraded: {degraded[:1]}; "
               f"recovered in: {recovered_in if recovered_in is None else round(recovered_in, 2)}s; "
               f"quiet: {quiet} after {waited:.1f}s; run {time.monotonic() - started:.0f}s", flush=True)
         if not quiet:
