@@ -248,7 +248,7 @@ void Dispatcher::turn(UnixMillis now) {
     }
     return;
   }
-  for (auto& p : starting) launch(std::move(p), now);
+  for (auto& p : starting) launch(std::move(p));
 }
 
 std::vector<Dispatcher::Prepared> Dispatcher::select_ready(UnixMillis now) {
@@ -283,6 +283,11 @@ std::vector<Dispatcher::Prepared> Dispatcher::select_ready(UnixMillis now) {
         }
         ++busy;
         in_flight_.insert(id);
+        // Counted now, not when the call starts, so that the next job of this turn for the same
+        // chat sees it in flood control (a turn selects up to max_in_flight_per_group at once).
+        // A turn whose commit fails starts nothing: its sends count for nothing sent, which only
+        // delays the chat.
+        if (p->messages > 0) p->connection->flood->record_send(p->chat, now, p->messages);
         out.push_back(std::move(*p));
       }
       if (static_cast<int>(jobs.size()) < limit) break;
@@ -446,8 +451,7 @@ void Dispatcher::store_recovered() {
   store_retry_at_ = 0;
 }
 
-void Dispatcher::launch(Prepared p, UnixMillis now) {
-  if (p.messages > 0) p.connection->flood->record_send(p.chat, now, p.messages);
+void Dispatcher::launch(Prepared p) {
   ++executing_;
   asio::co_spawn(executor_, execute(std::move(p)), asio::detached);
 }

@@ -137,7 +137,7 @@ class Dispatcher {
   std::optional<Prepared> prepare(store::OutboxJob job, core::UnixMillis now);
   bool commit_turn(std::vector<Prepared>& starting, core::UnixMillis now);
   void store_recovered();  // a commit succeeded after failures: back to normal, say so
-  void launch(Prepared prepared, core::UnixMillis now);
+  void launch(Prepared prepared);
   boost::asio::awaitable<void> execute(Prepared prepared);
   boost::asio::awaitable<void> perform(Prepared& prepared);
 

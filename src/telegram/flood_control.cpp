@@ -83,7 +83,7 @@ int FloodJournal::private_window_ms(double chat_per_second, int chat_burst) {
 
 std::shared_ptr<FloodJournal> FloodJournal::from_json(std::string_view text, core::UnixMillis now,
                                                       int private_window_ms) {
-  auto journal = std::make_shared<FloodJournal>(60'000, private_window_ms);
+  auto journal = std::make_shared<FloodJournal>(kGroupWindowMs, private_window_ms);
   boost::system::error_code ec;
   auto parsed = boost::json::parse(text, ec);
   if (ec || !parsed.is_object()) return journal;
@@ -137,7 +137,8 @@ FloodControl::FloodControl(FloodLimits limits) : limits_(std::move(limits)) {
 
 core::UnixMillis FloodControl::chat_slot(core::ChatId chat_id, const ChatState& state, core::UnixMillis now,
                                          int messages) const {
-  if (is_group(chat_id)) return state.window.next_free(now, kMinute, limits_.group_per_minute, messages);
+  if (is_group(chat_id))
+    return state.window.next_free(now, kGroupWindowMs, limits_.group_per_minute, messages);
   double needed = std::clamp<double>(messages, 1, std::max(1, limits_.chat_burst));
   return now + state.bucket.wait_ms(chat_rate(), needed, now);
 }
@@ -174,7 +175,7 @@ void FloodControl::record_send(core::ChatId chat_id, core::UnixMillis now, int m
 void FloodControl::count_send(core::ChatId chat_id, core::UnixMillis now, int messages) {
   ChatState& state = state_of(chat_id, now);
   if (is_group(chat_id)) {
-    state.window.record(now, kMinute, messages);
+    state.window.record(now, kGroupWindowMs, messages);
   } else {
     // The bucket may go below zero: a burst beyond it simply pushes the next slot later.
     state.bucket.take(chat_rate(), messages, now);
@@ -196,7 +197,7 @@ std::size_t FloodControl::tracked_chats() const { return chats_.size(); }
 
 bool FloodControl::idle(core::ChatId chat_id, const ChatState& state, core::UnixMillis now) const {
   if (state.blocked_until > now) return false;
-  if (is_group(chat_id)) return state.window.idle(now, kMinute);
+  if (is_group(chat_id)) return state.window.idle(now, kGroupWindowMs);
   return state.bucket.tokens_at(chat_rate(), now) >= limits_.chat_burst;  // a fresh entry would look the same
 }
 

@@ -17,6 +17,13 @@
 
 namespace topicdesk::telegram {
 
+// How long a message to a group counts against the group's 20 a minute here: Telegram's
+// minute plus a margin. The desk records a send when it starts the call and Telegram when the
+// call arrives, later by the network's latency; with an exact minute, the sends that open when
+// a full window rolls over would reach Telegram just before its own window has room, and
+// some come back 429 (with a retry_after that holds the group).
+inline constexpr core::UnixMillis kGroupWindowMs = 61'000;
+
 // What a bot sent lately (and the 429 blocks it got), kept beside its FloodControl so that a
 // restarted desk starts its windows where the previous run left them: without it a desk
 // restarted within a minute of a burst bursts again, and Telegram answers with 429s and holds
@@ -25,7 +32,7 @@ namespace topicdesk::telegram {
 // Not thread-safe: the FloodControl's strand.
 class FloodJournal {
  public:
-  FloodJournal(int group_window_ms = 60'000, int private_window_ms = 3'000)
+  FloodJournal(int group_window_ms = kGroupWindowMs, int private_window_ms = 3'000)
       : group_window_(group_window_ms), private_window_(private_window_ms) {}
 
   void record(core::ChatId chat_id, core::UnixMillis at, int messages);

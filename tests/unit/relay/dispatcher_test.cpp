@@ -321,6 +321,20 @@ TEST_F(DispatcherTest, FloodLimitedGroupWaitsWithoutBlockingTheUserSide) {
   EXPECT_EQ(store_->outbox_stats().pending, 2);             // the group copy and the title edit
 }
 
+TEST_F(DispatcherTest, JobsStartedInOneTurnStayWithinTheGroupsBudget) {
+  // Four users write at once: four topics are due in the same turn, the group takes three.
+  start({.enabled = true,
+         .chat_per_second = 100,
+         .chat_burst = 100,
+         .group_per_minute = 3,
+         .bot_per_second = 100});
+  for (core::UserId user = 2001; user <= 2004; ++user) handle(user_message(user, 1, "hello"));
+  ASSERT_TRUE(run_until([&] { return api_.calls.size() >= 3; }));
+  io_.run_for(milliseconds(200));
+  EXPECT_EQ(api_.calls.size(), 3u) << "the fourth waits for the group's minute";
+  EXPECT_EQ(api_.of("createForumTopic").size(), 3u);
+}
+
 TEST_F(DispatcherTest, OperatorEditsReactionsAndAlbumsUseTheirLinks) {
   start();
   first_exchange();

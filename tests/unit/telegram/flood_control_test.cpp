@@ -59,16 +59,16 @@ TEST(FloodControl, GroupAllowsTwentyPerSlidingMinute) {
     flood.record_send(kGroup, now);
   }
   core::UnixMillis now = kStart + 2000;
-  EXPECT_EQ(flood.next_slot(kGroup, now), kStart + 60'000);  // when the first one leaves the window
-  flood.record_send(kGroup, kStart + 60'000);
-  EXPECT_EQ(flood.next_slot(kGroup, kStart + 60'000), kStart + 60'100);
+  EXPECT_EQ(flood.next_slot(kGroup, now), kStart + kGroupWindowMs);  // when the first one leaves the window
+  flood.record_send(kGroup, kStart + kGroupWindowMs);
+  EXPECT_EQ(flood.next_slot(kGroup, kStart + kGroupWindowMs), kStart + kGroupWindowMs + 100);
 }
 
 TEST(FloodControl, GroupRateOverTenMinutesStaysAtTwentyPerMinute) {
   FloodControl flood(FloodLimits{});
   core::UnixMillis last = send_n(flood, kGroup, kStart, 200);
-  // 200 messages at 20/min: the first 20 at once, then 20 more per minute.
-  EXPECT_EQ(last, kStart + 9 * 60'000);
+  // 200 messages at 20/min: the first 20 at once, then 20 more per minute (and its margin).
+  EXPECT_EQ(last, kStart + 9 * kGroupWindowMs);
 }
 
 TEST(FloodControl, AlbumNeedsRoomForAllItsMessagesAtOnce) {
@@ -76,7 +76,7 @@ TEST(FloodControl, AlbumNeedsRoomForAllItsMessagesAtOnce) {
   send_n(flood, kGroup, kStart, 15);
   EXPECT_LE(flood.next_slot(kGroup, kStart, 5), kStart);
   // Ten messages need ten free places: the 6th oldest send must leave the window first.
-  EXPECT_EQ(flood.next_slot(kGroup, kStart + 10, 10), kStart + 60'000);
+  EXPECT_EQ(flood.next_slot(kGroup, kStart + 10, 10), kStart + kGroupWindowMs);
   flood.record_send(kUser, kStart, 1);
   EXPECT_EQ(flood.next_slot(kUser, kStart, 3), kStart + 1000) << "three messages need the full burst";
   EXPECT_EQ(flood.next_slot(kUser, kStart, 10), kStart + 1000) << "never more than the burst is required";
@@ -135,7 +135,7 @@ TEST(FloodControl, CustomLimitsAreUsed) {
   flood.record_send(kUser, kStart);
   EXPECT_EQ(flood.next_slot(kUser, kStart), kStart + 500);
   send_n(flood, kGroup, kStart, 2);
-  EXPECT_EQ(flood.next_slot(kGroup, kStart + 10), kStart + 60'000);
+  EXPECT_EQ(flood.next_slot(kGroup, kStart + 10), kStart + kGroupWindowMs);
 }
 
 TEST(FloodControl, IdleChatsAreCollected) {
@@ -171,7 +171,7 @@ TEST(FloodJournal, ADeskRestartedAfterABurstWaitsForTheGroupsMinute) {
   send_n(before, kGroup, kStart, 20);
   // Restarted two seconds later: the group's 20 sends still count until a minute after them.
   FloodControl after = restarted(*limits.journal, kStart + 500, kStart + 2000);
-  EXPECT_EQ(after.next_slot(kGroup, kStart + 2000), kStart + 60'000);
+  EXPECT_EQ(after.next_slot(kGroup, kStart + 2000), kStart + kGroupWindowMs);
   EXPECT_LE(after.next_slot(kOtherUser, kStart + 2000), kStart + 2000) << "other chats are not held";
 }
 
@@ -182,7 +182,7 @@ TEST(FloodJournal, AQuietPreviousRunHoldsNothingBack) {
   send_n(before, kGroup, kStart, 3);
   FloodControl after = restarted(*limits.journal, kStart + 500, kStart + 2000);
   EXPECT_EQ(send_n(after, kGroup, kStart + 2000, 17), kStart + 2000) << "the rest of the minute's budget";
-  EXPECT_EQ(after.next_slot(kGroup, kStart + 2000), kStart + 60'000);
+  EXPECT_EQ(after.next_slot(kGroup, kStart + 2000), kStart + kGroupWindowMs);
 }
 
 TEST(FloodJournal, PrivateChatBucketsAndBlocksSurviveARestart) {
@@ -208,7 +208,7 @@ TEST(FloodJournal, OnlyTheLastMinuteIsKept) {
   EXPECT_FALSE(journal.changed());
   EXPECT_EQ(FloodJournal::from_json(saved, kStart + 59'000)->sends().size(), 1u)
       << "the user's sends are old";
-  EXPECT_TRUE(FloodJournal::from_json(saved, kStart + 60'000)->sends().empty());
+  EXPECT_TRUE(FloodJournal::from_json(saved, kStart + kGroupWindowMs)->sends().empty());
   EXPECT_TRUE(FloodJournal::from_json("not json", kStart)->sends().empty());
   EXPECT_TRUE(
       FloodJournal::from_json(R"({"sends":{"x":[1],"-5":"y"},"blocks":[]})", kStart)->sends().empty());
