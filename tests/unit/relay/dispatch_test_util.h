@@ -7,6 +7,7 @@
 
 #include "core/clock.h"
 #include "relay/dispatcher.h"
+#include "relay/inbox.h"
 
 namespace topicdesk::relay::testing {
 
@@ -33,14 +34,17 @@ bool run_io_until(boost::asio::io_context& io, Pred done,
   return true;
 }
 
-// What the runtime does when the dispatcher reports to the engine (a delivery report, the
-// answer to /new): drain the connection's inbox into its engine, then look at the outbox again.
-inline void drain_inbox_on_report(Dispatcher& dispatcher, store::Store& store, Engine& engine) {
-  dispatcher.set_inbox_listener([&dispatcher, &store, &engine](core::ConnectionId id) {
-    for (const auto& entry : store.inbox_pending(id, 100))
-      engine.handle_inbox(entry, core::unix_millis_now());
-    dispatcher.notify();
-  });
+// What the runtime wires: the dispatcher's reports (a delivery report, the answer to /new) go
+// into a real inbox that drains into the engine, and a handled batch wakes the dispatcher. The
+// inbox must live as long as the dispatcher runs.
+inline std::unique_ptr<Inbox> drain_inbox_on_report(boost::asio::io_context& io, Dispatcher& dispatcher,
+                                                    store::Store& store, Engine& engine) {
+  InboxHooks hooks;
+  hooks.handled = [&dispatcher] { dispatcher.notify(); };
+  auto inbox = std::make_unique<Inbox>(io.get_executor(), store, std::move(hooks));
+  inbox->add_connection(engine.context().id, engine.context().name, engine);
+  dispatcher.set_inbox(*inbox);
+  return inbox;
 }
 
 // Nothing waits in the outbox and nothing is in flight.

@@ -45,12 +45,7 @@ class DispatcherAccountsTest : public ::testing::Test {
   void start() {
     dispatcher_ = std::make_unique<Dispatcher>(io_.get_executor(), *store_, fast_retry_options());
     dispatcher_->add_connection(context_, desk_bot_, {.enabled = false}, &account_);
-    dispatcher_->set_inbox_listener([this](core::ConnectionId id) {
-      // What the runtime does: drain the connection's inbox into its engine.
-      for (const auto& entry : store_->inbox_pending(id, 100))
-        engine_->handle_inbox(entry, core::unix_millis_now());
-      dispatcher_->notify();
-    });
+    inbox_ = drain_inbox_on_report(io_, *dispatcher_, *store_, *engine_);
     boost::asio::co_spawn(io_, dispatcher_->run(), boost::asio::detached);
   }
 
@@ -89,6 +84,7 @@ class DispatcherAccountsTest : public ::testing::Test {
   std::unique_ptr<store::Store> store_;
   ConnectionContext context_;
   std::unique_ptr<Engine> engine_;
+  std::unique_ptr<Inbox> inbox_;
   std::unique_ptr<Dispatcher> dispatcher_;
 };
 

@@ -41,7 +41,7 @@ class DispatcherTest : public ::testing::Test {
   void start(telegram::FloodLimits limits = {.enabled = false}, DispatcherOptions options = {}) {
     dispatcher_ = std::make_unique<Dispatcher>(io_.get_executor(), *store_, fast_retry_options(options));
     dispatcher_->add_connection(context_, api_, limits);
-    drain_inbox_on_report(*dispatcher_, *store_, engine_);
+    inbox_ = drain_inbox_on_report(io_, *dispatcher_, *store_, engine_);
     boost::asio::co_spawn(io_, dispatcher_->run(), boost::asio::detached);
   }
 
@@ -71,6 +71,7 @@ class DispatcherTest : public ::testing::Test {
   std::unique_ptr<store::Store> store_;
   ConnectionContext context_;
   Engine engine_;
+  std::unique_ptr<Inbox> inbox_;
   std::unique_ptr<Dispatcher> dispatcher_;
 };
 
