@@ -37,10 +37,10 @@ constexpr auto kCommitRetryMin = 100ms;  // updates the store could not take are
 constexpr auto kCommitRetryMax = 30s;
 constexpr std::size_t kMaxUndelivered = 100'000;  // beyond that the oldest are dropped (logged)
 
-const char* kStateReady = "ready";
-const char* kStateMissing = "missing";
-const char* kStateRevoked = "revoked";
-const char* kNoAnswer = "error: TDLib did not answer within 30 s";
+constexpr const char* kStateReady = "ready";
+constexpr const char* kStateMissing = "missing";
+constexpr const char* kStateRevoked = "revoked";
+constexpr const char* kNoAnswer = "error: TDLib did not answer within 30 s";
 
 std::string type_of(const json::object& o) {
   const auto* t = o.if_contains("@type");

@@ -19,8 +19,6 @@ using namespace testing;
 namespace json = boost::json;
 using std::chrono::milliseconds;
 
-constexpr core::UserId kAnn = 1001;
-
 core::Event program_message(core::MessageId id, std::string text) {
   core::Event e;
   e.kind = core::EventKind::kOutgoingSeen;

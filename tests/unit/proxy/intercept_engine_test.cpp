@@ -13,11 +13,6 @@
 namespace topicdesk::relay {
 namespace {
 using namespace testing;
-using core::EventKind;
-using store::DialogStatus;
-
-constexpr core::UserId kAnn = 1001;
-constexpr core::ThreadId kThread = 77;
 
 // A message the bot's program sent to `user` (as the proxy or an MTProto session reports it).
 core::Event program_message(core::UserId user, core::MessageId id, std::string text) {

@@ -24,7 +24,6 @@ using std::chrono::milliseconds;
 
 constexpr core::ChatId kForum = -1001234567890;
 constexpr core::UserId kAccount = 4242;
-constexpr core::UserId kAnn = 1001;
 
 class DispatcherAccountsTest : public ::testing::Test {
  protected:

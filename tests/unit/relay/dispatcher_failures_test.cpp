@@ -25,8 +25,6 @@ using namespace testing;
 namespace json = boost::json;
 using std::chrono::milliseconds;
 
-constexpr core::UserId kAnn = 1001;
-
 // Counts the warnings and errors logged while it is installed.
 class CountingSink : public spdlog::sinks::base_sink<std::mutex> {
  public:

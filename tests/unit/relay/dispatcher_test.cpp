@@ -23,8 +23,6 @@ using namespace testing;
 namespace json = boost::json;
 using std::chrono::milliseconds;
 
-constexpr core::UserId kAnn = 1001;
-
 std::int64_t as_int(const json::value& v) { return v.as_int64(); }
 
 class DispatcherTest : public ::testing::Test {

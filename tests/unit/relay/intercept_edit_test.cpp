@@ -20,10 +20,8 @@ namespace topicdesk::relay {
 namespace {
 using namespace testing;
 using core::ContentKind;
-using core::EventKind;
 using std::chrono::milliseconds;
 
-constexpr core::UserId kAnn = 1001;
 constexpr std::string_view kMark = "📤 Sent by the bot's program\n";
 constexpr std::string_view kOwnerMark = "📤 Sent by the account owner from their app\n";
 constexpr std::string_view kMenu = R"({"inline_keyboard":[[{"text":"Tea","callback_data":"tea"}]]})";

@@ -12,7 +12,6 @@ using namespace testing;
 namespace json = boost::json;
 
 constexpr core::UserId kUser = 42;
-constexpr core::ThreadId kThread = 77;
 
 class HooksEngineTest : public ::testing::Test {
  protected:
