@@ -25,40 +25,15 @@ using std::chrono::milliseconds;
 constexpr core::ChatId kForum = -1001234567890;
 constexpr core::UserId kAccount = 4242;
 
-class DispatcherAccountsTest : public ::testing::Test {
+class DispatcherAccountsTest : public DispatchFixture {
  protected:
-  DispatcherAccountsTest() : store_(make_store()) {
+  DispatcherAccountsTest() {
     context_ = make_context(*store_, "sales", 500, kForum);
     context_.account = true;
     context_.account_id = kAccount;
-    engine_ = std::make_unique<Engine>(*store_, context_);
   }
 
-  ~DispatcherAccountsTest() override {
-    if (dispatcher_) {
-      dispatcher_->stop();
-      io_.run_for(milliseconds(50));
-    }
-  }
-
-  void start() {
-    dispatcher_ = std::make_unique<Dispatcher>(io_.get_executor(), *store_, fast_retry_options());
-    dispatcher_->add_connection(context_, desk_bot_, {.enabled = false}, &account_);
-    inbox_ = drain_inbox_on_report(io_, *dispatcher_, *store_, *engine_);
-    boost::asio::co_spawn(io_, dispatcher_->run(), boost::asio::detached);
-  }
-
-  template <class Pred>
-  bool run_until(Pred done, milliseconds deadline = milliseconds(5000)) {
-    return run_io_until(io_, done, deadline);
-  }
-
-  bool idle() { return dispatch_idle(*store_, *dispatcher_); }
-
-  void handle(const core::Event& e) {
-    engine_->handle(e, core::unix_millis_now());
-    dispatcher_->notify();
-  }
+  void start() { DispatchFixture::start({.enabled = false}, {}, true); }
 
   static core::Event general(std::string text) { return operator_message(0, 1, std::move(text), kForum); }
 
@@ -77,14 +52,8 @@ class DispatcherAccountsTest : public ::testing::Test {
     };
   }
 
-  boost::asio::io_context io_;
-  FakeBotApi desk_bot_;
-  FakeBotApi account_;
-  std::unique_ptr<store::Store> store_;
-  ConnectionContext context_;
-  std::unique_ptr<Engine> engine_;
-  std::unique_ptr<Inbox> inbox_;
-  std::unique_ptr<Dispatcher> dispatcher_;
+  FakeBotApi& desk_bot_ = api_;
+  FakeBotApi& account_ = session_;
 };
 
 TEST_F(DispatcherAccountsTest, UserSideCallsGoThroughTheAccountAndGroupCallsThroughTheDeskBot) {

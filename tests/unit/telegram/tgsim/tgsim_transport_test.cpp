@@ -18,6 +18,7 @@
 #include "http/webhook_ingress.h"
 #include "telegram/bot_api_client.h"
 #include "telegram/long_poller.h"
+#include "tests/unit/http/http_test_client.h"
 #include "tests/unit/telegram/tgsim_child.h"
 
 namespace topicdesk::telegram {
@@ -99,27 +100,7 @@ World make_world(const Tgsim& sim) {
   return world;
 }
 
-// Runs an io_context on a background thread; the test thread stays free for sync calls.
-class IoThread {
- public:
-  IoThread() : guard_(asio::make_work_guard(io_)), thread_([this] { io_.run(); }) {}
-  ~IoThread() {
-    guard_.reset();
-    io_.stop();
-    thread_.join();
-  }
-  asio::io_context& io() { return io_; }
-
-  template <class T>
-  T run(asio::awaitable<T> task) {
-    return asio::co_spawn(io_, std::move(task), asio::use_future).get();
-  }
-
- private:
-  asio::io_context io_;
-  asio::executor_work_guard<asio::io_context::executor_type> guard_;
-  std::thread thread_;
-};
+using http::testing::IoThread;
 
 TEST(TgsimTransport, LongPollingDeliversEveryDeskEventKind) {
   Tgsim sim({"--seed", "7"});
