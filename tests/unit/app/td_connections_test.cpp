@@ -1,4 +1,4 @@
-// The pure parts of the desk's TDLib sessions (issue 4): which modes use TDLib, where a session
+// The pure parts of the desk's TDLib sessions: which modes use TDLib, where a session
 // lives, which desk-bot updates an account connection keeps, and what the General notice says.
 #include "app/td_connections.h"
 

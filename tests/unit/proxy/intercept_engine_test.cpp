@@ -174,7 +174,7 @@ TEST_F(InterceptTest, AlbumsAreGatheredAndCopiedTogetherAfterAMarker) {
   EXPECT_EQ(jobs[0].payload.message_ids, (std::vector<core::MessageId>{10, 11}));
 }
 
-// Issue 4 follow-up: the program's copyMessage(s) / forwardMessages answer ids only; the real
+// The program's copyMessage(s) / forwardMessages answer ids only; the real
 // messages are copied from the user's chat in one copyMessages behind one marker line.
 TEST_F(InterceptTest, CopiesKnownOnlyByIdAreCopiedTogetherBehindAMarkerLine) {
   auto& e = engine();

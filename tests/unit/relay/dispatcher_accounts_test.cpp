@@ -1,4 +1,4 @@
-// The dispatcher with an account connection (issue 4): user-side calls go through the
+// The dispatcher with an account connection: user-side calls go through the
 // account's session (the frontend BotApi), group calls through the desk bot; /new is resolved
 // through the session and comes back as an inbox event; the topic link is posted in General.
 #include <gtest/gtest.h>

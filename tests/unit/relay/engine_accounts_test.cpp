@@ -1,4 +1,4 @@
-// Account connections in the engine (issue 4): /new, MONITOR_PRIVATE, MONITOR_GROUPS with
+// Account connections in the engine: /new, MONITOR_PRIVATE, MONITOR_GROUPS with
 // GROUPS_KEYWORDS and IGNORE_CHATS, and the account's own posts in the backend group.
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// Edits of intercepted messages (issue 4 follow-up): when the bot's program, its other session or
+// Edits of intercepted messages: when the bot's program, its other session or
 // an account's owner edits a message that was copied into the topic, the copy follows — with
 // the marker, the formatting and the buttons as text, as the first copy showed them.
 #include <gtest/gtest.h>
