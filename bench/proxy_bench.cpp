@@ -1,4 +1,4 @@
-// Bot API proxy overhead (issue 4): the latency of one Bot API call made straight to tgsim vs the
+// Bot API proxy overhead: the latency of one Bot API call made straight to tgsim vs the
 // same call made through topicdesk's proxy (mode = "proxy"), on loopback, over one keep-alive
 // connection each, calls one after the other. Starts tgsim and topicdesk itself.
 //

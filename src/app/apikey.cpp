@@ -4,7 +4,7 @@
 #include <iostream>
 
 #include "app/commands.h"
-#include "app/settings.h"
+#include "app/config.h"
 #include "core/clock.h"
 #include "integrations/api_keys.h"
 #include "store/store.h"
@@ -13,22 +13,9 @@ namespace topicdesk::app {
 
 namespace {
 
-const ConnectionSettings* find_connection(const RuntimeSettings& settings, const std::string& name) {
-  for (const auto& c : settings.connections) {
-    if (c.name == name) return &c;
-  }
-  return nullptr;
-}
-
-std::string connection_names(const RuntimeSettings& settings) {
-  std::string names;
-  for (const auto& c : settings.connections) names += (names.empty() ? "" : ", ") + c.name;
-  return names.empty() ? "none" : names;
-}
-
 // The connection's id in the store; a connection that never ran yet is registered now (the
 // desk fills in its bot id when it starts).
-core::ConnectionId connection_id(store::Store& store, const ConnectionSettings& connection) {
+core::ConnectionId connection_id(store::Store& store, const ConnectionConfig& connection) {
   for (const auto& record : store.connections()) {
     if (record.name == connection.name) return record.id;
   }
@@ -38,19 +25,19 @@ core::ConnectionId connection_id(store::Store& store, const ConnectionSettings& 
 }  // namespace
 
 int apikey_reset_command(const std::string& config_path, const std::string& connection_name) {
-  auto loaded = load_settings(config_path);
+  auto loaded = load_config(config_path);
   if (!loaded) {
     std::cerr << loaded.error().message << "\n";
     return 2;
   }
-  const ConnectionSettings* connection = find_connection(loaded->runtime, connection_name);
+  const ConnectionConfig* connection = loaded->find_connection(connection_name);
   if (!connection) {
     std::cerr << "apikey: " << config_path << " has no connection named \"" << connection_name
-              << "\" (connections: " << connection_names(loaded->runtime) << ")\n";
+              << "\" (connections: " << loaded->connection_names() << ")\n";
     return 2;
   }
   try {
-    auto store = store::open_sqlite(loaded->runtime.sqlite_path, store::OpenAs::kTool);
+    auto store = store::open_sqlite(loaded->storage.sqlite_path, store::OpenAs::kTool);
     auto id = connection_id(*store, *connection);
     auto key = integrations::reset_api_key(*store, id, core::unix_millis_now());
     if (!key) {

@@ -5,11 +5,11 @@
 
 #include <iostream>
 
+#include "app/config.h"
 #include "app/doctor.h"
 #include "app/process_resources.h"
 #include "app/redacting_sink.h"
 #include "app/runtime.h"
-#include "app/settings.h"
 #include "store/store.h"
 #include "telegram/redact.h"
 
@@ -25,8 +25,8 @@ void setup_logging(const std::string& level) {
 }
 
 // Secrets without a recognisable shape, so that the log sink hides them wherever they appear.
-void register_secrets(const RuntimeSettings& settings) {
-  telegram::register_secret(settings.tdlib_api_hash);
+void register_secrets(const Config& settings) {
+  telegram::register_secret(settings.tdlib.api_hash);
   for (const auto& c : settings.connections) {
     telegram::register_secret(c.token);
     telegram::register_secret(c.webhook_secret);
@@ -35,8 +35,8 @@ void register_secrets(const RuntimeSettings& settings) {
 }
 
 // Loads the configuration or prints why it cannot be used.
-std::optional<LoadedSettings> load_or_explain(const std::string& config_path) {
-  auto loaded = load_settings(config_path);
+std::optional<Config> load_or_explain(const std::string& config_path) {
+  auto loaded = load_config(config_path);
   if (!loaded) {
     std::cerr << telegram::redact_secrets(loaded.error().message) << "\n";  // may quote a WEBHOOKS URL
     return std::nullopt;
@@ -51,17 +51,17 @@ const char* version() { return "0.1.0"; }
 int run_command(const std::string& config_path) {
   auto loaded = load_or_explain(config_path);
   if (!loaded) return 2;
-  if (loaded->runtime.connections.empty()) {
+  if (loaded->connections.empty()) {
     std::cerr << config_path << ": no [[connection]] in " << config_path
               << "; add one (name, token, group_id) for the desk to run\n";
     return 2;
   }
-  setup_logging(loaded->log_level);
-  register_secrets(loaded->runtime);
-  spdlog::info("topicdesk {} starting: {}", version(), loaded->summary);
+  setup_logging(loaded->logging.level);
+  register_secrets(*loaded);
+  spdlog::info("topicdesk {} starting: {}", version(), loaded->redacted_summary());
   spdlog::info("process: {}", prepare_process_resources());
   try {
-    Runtime runtime(std::move(loaded->runtime));
+    Runtime runtime(std::move(*loaded));
     return runtime.run();
   } catch (const std::exception& e) {
     spdlog::critical("{}", e.what());
@@ -72,15 +72,15 @@ int run_command(const std::string& config_path) {
 int doctor_command(const std::string& config_path) {
   auto loaded = load_or_explain(config_path);
   if (!loaded) return 2;
-  return run_doctor(loaded->runtime, std::cout) ? 0 : 1;
+  return run_doctor(*loaded, std::cout) ? 0 : 1;
 }
 
 int migrate_command(const std::string& config_path) {
   auto loaded = load_or_explain(config_path);
   if (!loaded) return 2;
   try {
-    auto store = store::open_sqlite(loaded->runtime.sqlite_path, store::OpenAs::kTool);  // applies migrations
-    std::cout << "database " << loaded->runtime.sqlite_path << " is at schema version "
+    auto store = store::open_sqlite(loaded->storage.sqlite_path, store::OpenAs::kTool);  // applies migrations
+    std::cout << "database " << loaded->storage.sqlite_path << " is at schema version "
               << store->schema_version() << "\n";
     return 0;
   } catch (const std::exception& e) {

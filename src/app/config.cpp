@@ -101,6 +101,10 @@ class Reader {
     if (const auto* t = table_at(root, "api", "api")) config.api = read_api(*t);
     if (const auto* t = table_at(root, "tdlib", "tdlib")) config.tdlib = read_tdlib(*t);
     read_connections(root, config);
+    if (config.tdlib.data_dir.empty()) {
+      config.tdlib.data_dir =
+          (std::filesystem::path(config.storage.sqlite_path).parent_path() / "tdlib").string();
+    }
     return config;
   }
 
@@ -207,7 +211,7 @@ class Reader {
   }
 
   StorageConfig read_storage(const toml::table& t) const {
-    only_known_keys(t, "storage", {"sqlite", "postgres"});
+    only_known_keys(t, "storage", {"sqlite", "postgres", "event_retention_days"});
     if (t.contains("postgres")) {
       fail(where(t, "postgres"), "storage.postgres is not supported yet; use storage.sqlite = \"path\"");
     }
@@ -216,6 +220,8 @@ class Reader {
       if (path->empty()) fail(where(t, "sqlite"), "storage.sqlite must be a file path (or \":memory:\")");
       storage.sqlite_path = *path;
     }
+    storage.event_retention_days = static_cast<int>(
+        integer_at(t, "event_retention_days", "storage", 0, 36500).value_or(storage.event_retention_days));
     return storage;
   }
 
@@ -568,6 +574,19 @@ std::optional<ConnectionMode> connection_mode_from_string(std::string_view text)
     if (text == to_string(mode)) return mode;
   }
   return std::nullopt;
+}
+
+const ConnectionConfig* Config::find_connection(std::string_view name) const {
+  for (const auto& c : connections) {
+    if (c.name == name) return &c;
+  }
+  return nullptr;
+}
+
+std::string Config::connection_names() const {
+  std::string names;
+  for (const auto& c : connections) names += (names.empty() ? "" : ", ") + c.name;
+  return names.empty() ? "none" : names;
 }
 
 std::string Config::redacted_summary() const {

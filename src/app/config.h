@@ -26,6 +26,7 @@ struct ServerConfig {
 
 struct StorageConfig {
   std::string sqlite_path = "data/topicdesk.db";
+  int event_retention_days = 0;  // events (they hold message texts) older than this are purged; 0 = kept
 };
 
 struct TelegramConfig {
@@ -60,7 +61,7 @@ struct TdlibConfig {
   std::string library;  // path to libtdjson.so; empty = the npm package under node_modules
   std::int32_t api_id = 0;
   std::string api_hash;  // resolved secret; never log it
-  std::string data_dir;  // one database directory per session below it; empty = <sqlite dir>/tdlib
+  std::string data_dir;  // one database directory per session below it; as written or <sqlite dir>/tdlib
 };
 
 struct ConnectionConfig {
@@ -90,6 +91,10 @@ struct Config {
 
   // One line for the log at start-up: everything but the secrets.
   std::string redacted_summary() const;
+  // The [[connection]] named `name`, or nullptr.
+  const ConnectionConfig* find_connection(std::string_view name) const;
+  // "a, b, c", or "none": for messages that name a connection that is not there.
+  std::string connection_names() const;
 };
 
 // Where secrets come from; tests replace both.

@@ -10,7 +10,7 @@
 #include <iostream>
 
 #include "app/commands.h"
-#include "app/settings.h"
+#include "app/config.h"
 #include "telegram/tdlib/qr_code.h"
 #include "telegram/tdlib/td_adapter.h"
 #include "telegram/tdlib/td_auth.h"
@@ -81,31 +81,18 @@ class QrScreen {
   int lines_ = 0;
 };
 
-const ConnectionSettings* find_connection(const RuntimeSettings& settings, const std::string& name) {
-  for (const auto& connection : settings.connections) {
-    if (connection.name == name) return &connection;
-  }
-  return nullptr;
-}
-
-std::string names_of(const RuntimeSettings& settings) {
-  std::string names;
-  for (const auto& connection : settings.connections) names += (names.empty() ? "" : ", ") + connection.name;
-  return names.empty() ? "none" : names;
-}
-
 // What is wrong with the configuration for signing in `name`; empty when nothing.
-std::string configuration_problem(const ConnectAccountOptions& options, const RuntimeSettings& settings) {
-  const ConnectionSettings* connection = find_connection(settings, options.name);
+std::string configuration_problem(const ConnectAccountOptions& options, const Config& settings) {
+  const ConnectionConfig* connection = settings.find_connection(options.name);
   if (connection == nullptr) {
     return options.config_path + ": no connection named \"" + options.name +
-           "\" (connections: " + names_of(settings) + ")";
+           "\" (connections: " + settings.connection_names() + ")";
   }
-  if (connection->mode != Mode::kAccount) {
+  if (connection->mode != ConnectionMode::kAccount) {
     return options.config_path + ": connection \"" + options.name +
            "\" is not a personal account; `connect account` signs in connections with mode = \"account\"";
   }
-  if (settings.tdlib_api_id == 0 || settings.tdlib_api_hash.empty()) {
+  if (settings.tdlib.api_id == 0 || settings.tdlib.api_hash.empty()) {
     return options.config_path +
            ": [tdlib] api_id and api_hash are needed to sign in an account (create them at "
            "https://my.telegram.org, API development tools)";
@@ -153,18 +140,18 @@ asio::awaitable<void> sign_in(td::TdClient* client, td::LoginDialog dialog, Sign
 }  // namespace
 
 int connect_account_command(const ConnectAccountOptions& options, std::istream& in, std::ostream& out) {
-  auto loaded = load_settings(options.config_path);
+  auto loaded = load_config(options.config_path);
   if (!loaded) {
     std::cerr << loaded.error().message << "\n";
     return 2;
   }
-  const RuntimeSettings& settings = loaded->runtime;
+  const Config& settings = *loaded;
   if (auto problem = configuration_problem(options, settings); !problem.empty()) {
     std::cerr << problem << "\n";
     return 2;
   }
   spdlog::set_level(spdlog::level::warn);  // TDLib's state changes would interleave with the prompts
-  auto library = td::load_library(settings.tdlib_library);
+  auto library = td::load_library(settings.tdlib.library);
   if (!library) {
     std::cerr << "connect account: " << library.error().message << "\n";
     return 1;
@@ -172,9 +159,9 @@ int connect_account_command(const ConnectAccountOptions& options, std::istream& 
   td::TdRuntime runtime(library.value());
   asio::io_context io;
   td::TdParameters parameters;
-  parameters.database_directory = settings.tdlib_data_dir + "/" + options.name;
-  parameters.api_id = settings.tdlib_api_id;
-  parameters.api_hash = settings.tdlib_api_hash;
+  parameters.database_directory = settings.tdlib.data_dir + "/" + options.name;
+  parameters.api_id = settings.tdlib.api_id;
+  parameters.api_hash = settings.tdlib.api_hash;
   parameters.application_version = version();
   auto client = td::TdClient::open(runtime, io.get_executor(), parameters, options.name);
   if (!client) {

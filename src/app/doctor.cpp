@@ -48,7 +48,7 @@ std::string text(const json::value& obj, const char* key) {
   return v && v->is_string() ? std::string(v->get_string()) : std::string();
 }
 
-asio::awaitable<void> check_group(telegram::BotApi& api, const ConnectionSettings& c, core::UserId bot_id,
+asio::awaitable<void> check_group(telegram::BotApi& api, const ConnectionConfig& c, core::UserId bot_id,
                                   Report& report) {
   // Parameters are built before co_await: GCC 12 miscompiles braced literals inside it.
   json::object chat_params{{"chat_id", c.group_id}};
@@ -90,14 +90,15 @@ asio::awaitable<void> check_group(telegram::BotApi& api, const ConnectionSetting
   }
 }
 
-asio::awaitable<void> check_connection(asio::io_context& io, const RuntimeSettings& s,
-                                       const ConnectionSettings& c, Report& report) {
-  telegram::BotApiClient api(io.get_executor(), s.api_base, c.token);
+asio::awaitable<void> check_connection(asio::io_context& io, const Config& s, const ConnectionConfig& c,
+                                       Report& report) {
+  telegram::BotApiClient api(io.get_executor(), s.telegram.api_base, c.token);
   auto me = co_await api.call("getMe", {});
   if (!me.ok) {
     if (me.network_error()) {
-      report.fail(fmt::format("cannot reach {}: {}", s.api_base, telegram::redact_tokens(me.description)),
-                  "check the network and [telegram] api_base");
+      report.fail(
+          fmt::format("cannot reach {}: {}", s.telegram.api_base, telegram::redact_tokens(me.description)),
+          "check the network and [telegram] api_base");
     } else {
       report.fail(fmt::format("Telegram rejected the token: {}", me.description),
                   "copy the token again from @BotFather (or /revoke it and use the new one)");
@@ -112,7 +113,7 @@ asio::awaitable<void> check_connection(asio::io_context& io, const RuntimeSettin
   co_await check_group(api, c, bot_id, report);
   auto hook = co_await api.call("getWebhookInfo", {});
   const auto url = hook.ok ? text(hook.result, "url") : "";
-  if (c.transport == Transport::kPolling && !url.empty()) {
+  if (c.transport == TransportKind::kPolling && !url.empty()) {
     report.note("a webhook is set (" + telegram::redact_tokens(url) +
                 "); `run` removes it to use getUpdates");
   }
@@ -123,9 +124,9 @@ asio::awaitable<void> check_connection(asio::io_context& io, const RuntimeSettin
 // reads what the desk recorded in the store, and checks what it can without opening it.
 // The desk's store, when the desk has run (nullptr otherwise). Reading it while the desk runs is
 // safe: SQLite in WAL mode lets readers in beside the writer.
-std::unique_ptr<store::Store> recorded_store(const RuntimeSettings& s) {
-  if (s.sqlite_path.empty() || !std::filesystem::exists(s.sqlite_path)) return nullptr;
-  return store::open_sqlite(s.sqlite_path, store::OpenAs::kTool);
+std::unique_ptr<store::Store> recorded_store(const Config& s) {
+  if (s.storage.sqlite_path.empty() || !std::filesystem::exists(s.storage.sqlite_path)) return nullptr;
+  return store::open_sqlite(s.storage.sqlite_path, store::OpenAs::kTool);
 }
 
 std::optional<core::ConnectionId> recorded_connection(store::Store& store, const std::string& name) {
@@ -135,30 +136,30 @@ std::optional<core::ConnectionId> recorded_connection(store::Store& store, const
   return std::nullopt;
 }
 
-std::string recorded_session_state(const RuntimeSettings& s, const std::string& name) {
+std::string recorded_session_state(const Config& s, const std::string& name) {
   try {
     auto store = recorded_store(s);
     auto id = store ? recorded_connection(*store, name) : std::nullopt;
     return id ? store->state_get(*id, kSessionStateKey).value_or("") : "";
   } catch (const std::exception& e) {
-    return "error: cannot read " + s.sqlite_path + ": " + e.what();
+    return "error: cannot read " + s.storage.sqlite_path + ": " + e.what();
   }
 }
 
-void check_tdlib_session(const RuntimeSettings& s, const ConnectionSettings& c, Report& report) {
+void check_tdlib_session(const Config& s, const ConnectionConfig& c, Report& report) {
   const std::string connect = "run `topicdesk connect account --config FILE --name " + c.name + "`";
-  if (c.mode == Mode::kMtproto) {
+  if (c.mode == ConnectionMode::kMtproto) {
     report.note(
         "Telegram does not promise every update to a second session: a bot logged in twice may miss "
         "updates in one of them. The Bot API proxy (mode = \"proxy\") is the lossless way.");
   }
-  if (auto library = telegram::tdlib::find_library(s.tdlib_library); library) {
+  if (auto library = telegram::tdlib::find_library(s.tdlib.library); library) {
     report.pass("TDLib library: " + *library);
   } else {
     report.fail(library.error().message,
                 "install the npm package @prebuilt-tdlib/linux-x64-glibc or set [tdlib] library");
   }
-  if (s.tdlib_api_id == 0 || s.tdlib_api_hash.empty()) {
+  if (s.tdlib.api_id == 0 || s.tdlib.api_hash.empty()) {
     report.fail("[tdlib] api_id / api_hash are not set",
                 "get them at https://my.telegram.org and add them to [tdlib]");
   }
@@ -167,13 +168,14 @@ void check_tdlib_session(const RuntimeSettings& s, const ConnectionSettings& c, 
   if (state == "ready") {
     report.pass("Telegram session ready (as the desk last recorded it; " + directory + ")");
   } else if (state == "missing" ||
-             (state.empty() && c.mode == Mode::kAccount && !std::filesystem::exists(directory))) {
+             (state.empty() && c.mode == ConnectionMode::kAccount && !std::filesystem::exists(directory))) {
     report.fail("the account is not signed in (no session in " + directory + ")", connect);
   } else if (state == "revoked") {
     report.fail("the account's session was ended (revoked from another device or logged out)", connect);
   } else if (!state.empty()) {
-    report.fail("the Telegram session cannot be used: " + state,
-                c.mode == Mode::kAccount ? connect : "check the token and [tdlib], then restart the desk");
+    report.fail(
+        "the Telegram session cannot be used: " + state,
+        c.mode == ConnectionMode::kAccount ? connect : "check the token and [tdlib], then restart the desk");
   } else {
     report.note("the desk has not opened this session yet (" + directory +
                 "); `run` signs in and records it");
@@ -183,8 +185,8 @@ void check_tdlib_session(const RuntimeSettings& s, const ConnectionSettings& c, 
 // Bot API proxy: is the bot's program fetching what the proxy keeps for it?
 constexpr std::int64_t kProgramLateMs = 60'000;
 
-void check_proxy_program(const RuntimeSettings& s, const ConnectionSettings& c, Report& report) {
-  const std::string base = fmt::format("http://{}:{}", s.listen_address, s.listen_port);
+void check_proxy_program(const Config& s, const ConnectionConfig& c, Report& report) {
+  const std::string base = fmt::format("http://{}:{}", s.server.listen_host, s.server.listen_port);
   const std::string point = "start the bot's program with its Bot API base URL set to " + base +
                             " (it calls " + base + "/bot<token>/METHOD)";
   try {
@@ -206,13 +208,13 @@ void check_proxy_program(const RuntimeSettings& s, const ConnectionSettings& c, 
       report.pass(fmt::format("the bot's program is keeping up ({} update(s) waiting)", backlog.count));
     }
   } catch (const std::exception& e) {
-    report.fail("cannot read " + s.sqlite_path + ": " + e.what(), "check [storage] sqlite");
+    report.fail("cannot read " + s.storage.sqlite_path + ": " + e.what(), "check [storage] sqlite");
   }
 }
 
 }  // namespace
 
-bool run_doctor(const RuntimeSettings& settings, std::ostream& out) {
+bool run_doctor(const Config& settings, std::ostream& out) {
   asio::io_context io;
   bool healthy = true;
   for (const auto& c : settings.connections) {
@@ -222,7 +224,7 @@ bool run_doctor(const RuntimeSettings& settings, std::ostream& out) {
     io.run();
     io.restart();
     if (uses_tdlib(c.mode)) check_tdlib_session(settings, c, report);  // accounts
-    if (c.mode == Mode::kProxy) check_proxy_program(settings, c, report);
+    if (c.mode == ConnectionMode::kProxy) check_proxy_program(settings, c, report);
     healthy = healthy && report.healthy();
   }
   out << (healthy ? "\nall connections are ready\n" : "\nsome connections need fixing (see FIX above)\n");

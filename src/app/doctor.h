@@ -7,6 +7,6 @@
 namespace topicdesk::app {
 
 // Prints one line per check; returns true when every connection is ready.
-bool run_doctor(const RuntimeSettings& settings, std::ostream& out);
+bool run_doctor(const Config& settings, std::ostream& out);
 
 }  // namespace topicdesk::app

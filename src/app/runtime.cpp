@@ -44,7 +44,7 @@ constexpr auto kConnectRetryMax = 30s;
 }  // namespace
 
 struct ConnectionRuntime {
-  ConnectionSettings settings;
+  ConnectionConfig config;
   core::ConnectionId id = 0;
   std::unique_ptr<telegram::BotApiClient> api;
   std::unique_ptr<relay::Engine> engine;
@@ -54,10 +54,9 @@ struct ConnectionRuntime {
 };
 
 struct Runtime::Impl {
-  explicit Impl(RuntimeSettings s)
-      : settings(std::move(s)), signals(io, SIGINT, SIGTERM), heartbeat_timer(io) {}
+  explicit Impl(Config c) : config(std::move(c)), signals(io, SIGINT, SIGTERM), heartbeat_timer(io) {}
 
-  RuntimeSettings settings;
+  Config config;
   asio::io_context io;
   asio::signal_set signals;
   asio::steady_timer heartbeat_timer;
@@ -101,7 +100,7 @@ struct Runtime::Impl {
   bool server_running = false;
 };
 
-Runtime::Runtime(RuntimeSettings settings) : impl_(std::make_unique<Impl>(std::move(settings))) {}
+Runtime::Runtime(Config config) : impl_(std::make_unique<Impl>(std::move(config))) {}
 Runtime::~Runtime() = default;
 
 int Runtime::run() {
@@ -129,12 +128,12 @@ int Runtime::run() {
 // connection at once: each reaches Telegram, drains what a previous run left in its inbox and
 // starts its transport on its own, so a slow or rejected one holds back no other.
 asio::awaitable<void> Runtime::Impl::start() {
-  auto db_dir = std::filesystem::path(settings.sqlite_path).parent_path();
+  auto db_dir = std::filesystem::path(config.storage.sqlite_path).parent_path();
   if (!db_dir.empty()) std::filesystem::create_directories(db_dir);
-  store = store::open_sqlite(settings.sqlite_path);
+  store = store::open_sqlite(config.storage.sqlite_path);
 
   std::vector<std::string> names;
-  for (const auto& cs : settings.connections) names.push_back(cs.name);
+  for (const auto& cs : config.connections) names.push_back(cs.name);
   health = std::make_unique<DeskHealth>(names);
   dispatcher = std::make_unique<relay::Dispatcher>(io.get_executor(), *store);
   scheduler = std::make_unique<relay::Scheduler>(io.get_executor(), *store, [this] { dispatcher->notify(); });
@@ -146,12 +145,13 @@ asio::awaitable<void> Runtime::Impl::start() {
     dispatcher->store_works();
   };
   inbox = std::make_unique<relay::Inbox>(io.get_executor(), *store, std::move(inbox_hooks));
+  dispatcher->set_inbox(*inbox);
   start_td_sessions();
   // Before the server: a client for https loads the CA certificates (~100 ms each).
-  for (const auto& cs : settings.connections) {
+  for (const auto& cs : config.connections) {
     auto c = std::make_unique<ConnectionRuntime>();
-    c->settings = cs;
-    c->api = std::make_unique<telegram::BotApiClient>(io.get_executor(), settings.api_base, cs.token);
+    c->config = cs;
+    c->api = std::make_unique<telegram::BotApiClient>(io.get_executor(), config.telegram.api_base, cs.token);
     connections.push_back(std::move(c));
   }
   start_server();
@@ -162,7 +162,9 @@ asio::awaitable<void> Runtime::Impl::start() {
     dispatcher_done();
   });
   asio::co_spawn(io, scheduler->run(), asio::detached);
-  housekeeping = std::make_unique<relay::Housekeeping>(io.get_executor(), *store);
+  housekeeping = std::make_unique<relay::Housekeeping>(
+      io.get_executor(), *store,
+      relay::HousekeepingOptions{.event_retention_days = config.storage.event_retention_days});
   asio::co_spawn(io, housekeeping->run(), asio::detached);
   asio::co_spawn(io, run_heartbeat(), asio::detached);
 
@@ -172,10 +174,10 @@ asio::awaitable<void> Runtime::Impl::start() {
       try {
         std::rethrow_exception(e);
       } catch (const std::exception& ex) {
-        spdlog::critical("connection {}: start-up failed: {}", conn->settings.name,
+        spdlog::critical("connection {}: start-up failed: {}", conn->config.name,
                          telegram::redact_tokens(ex.what()));
       }
-      health->set(conn->settings.name, ConnectionState::kStopped, "start-up failed");
+      health->set(conn->config.name, ConnectionState::kStopped, "start-up failed");
       connection_settled();
     });
   }
@@ -184,22 +186,22 @@ asio::awaitable<void> Runtime::Impl::start() {
 
 void Runtime::Impl::start_server() {
   http::ServerOptions server_options;
-  server_options.address = settings.listen_address;
-  server_options.port = settings.listen_port;
+  server_options.address = config.server.listen_host;
+  server_options.port = config.server.listen_port;
   server = std::make_unique<http::Server>(io.get_executor(), server_options);
   server->health_check([this](const http::Request& request) { return health->response(request); });
-  for (const auto& cs : settings.connections) {
-    if (cs.mode != Mode::kProxy || proxy_support) continue;
-    proxy_support = make_proxy_support(io.get_executor(), *store, settings.api_base, *inbox);
+  for (const auto& cs : config.connections) {
+    if (cs.mode != ConnectionMode::kProxy || proxy_support) continue;
+    proxy_support = make_proxy_support(io.get_executor(), *store, config.telegram.api_base, *inbox);
     add_proxy_routes(*server, *proxy_support,
                      [this](std::string_view token) { return proxy_connecting(token); });
   }
   if (auto st = server->start(); !st) throw std::runtime_error(st.error().message);
   server_running = true;
-  spdlog::info("listening on {}:{}", settings.listen_address, server->port());
+  spdlog::info("listening on {}:{}", config.server.listen_host, server->port());
   if (proxy_support) {
     proxy_support->proxy->set_desk_address(
-        proxy::desk_address(settings.listen_address, server->port(), settings.public_url));
+        proxy::desk_address(config.server.listen_host, server->port(), config.server.public_url));
   }
 }
 
@@ -208,25 +210,25 @@ asio::awaitable<void> Runtime::Impl::bring_up(ConnectionRuntime& c) {
     connection_settled();
     co_return;
   }
-  if (c.settings.transport == Transport::kWebhook) {
+  if (c.config.transport == TransportKind::kWebhook) {
     http::WebhookConnection wc{
-        c.settings.name, c.settings.webhook_secret, c.parse_context,
+        c.config.name, c.config.webhook_secret, c.parse_context,
         [this, conn = &c](std::vector<telegram::Incoming> batch) { commit(*conn, std::move(batch)); }};
     if (auto st = http::add_webhook_route(*server, std::move(wc)); !st)
       throw std::runtime_error(st.error().message);
   }
-  if (c.settings.mode == Mode::kProxy) {
-    proxy_support->proxy->add_connection({c.id, c.settings.name, c.settings.token, c.parse_context.bot_id,
-                                          c.settings.group_id, c.settings.parameters.intercept_external,
-                                          c.settings.parameters.proxy_private_webhooks});
+  if (c.config.mode == ConnectionMode::kProxy) {
+    proxy_support->proxy->add_connection({c.id, c.config.name, c.config.token, c.parse_context.bot_id,
+                                          c.config.group_id, c.config.parameters.intercept_external,
+                                          c.config.parameters.proxy_private_webhooks});
   }
-  inbox->add_connection(c.id, c.settings.name, *c.engine);  // replays what a previous run left
+  inbox->add_connection(c.id, c.config.name, *c.engine);  // replays what a previous run left
   co_await setup_transport(c);
   if (stopping) co_return;
-  if (health->state(c.settings.name) == ConnectionState::kConnecting) {
-    health->set(c.settings.name, ConnectionState::kReady);
+  if (health->state(c.config.name) == ConnectionState::kConnecting) {
+    health->set(c.config.name, ConnectionState::kReady);
   }
-  spdlog::info("connection {} (instance {}): ready", c.settings.name, c.id);
+  spdlog::info("connection {} (instance {}): ready", c.config.name, c.id);
   connection_settled();
 }
 
@@ -243,11 +245,11 @@ asio::awaitable<bool> Runtime::Impl::connect(ConnectionRuntime& c) {
       spdlog::critical(
           "connection {}: Telegram rejected the bot token ({}); this connection stays off until the "
           "token is fixed and the desk restarted; the other connections go on",
-          c.settings.name, telegram::redact_tokens(me.description));
-      health->set(c.settings.name, ConnectionState::kTokenRejected, telegram::redact_tokens(me.description));
+          c.config.name, telegram::redact_tokens(me.description));
+      health->set(c.config.name, ConnectionState::kTokenRejected, telegram::redact_tokens(me.description));
       co_return false;
     }
-    spdlog::warn("connection {}: getMe failed ({}), retrying in {} ms", c.settings.name,
+    spdlog::warn("connection {}: getMe failed ({}), retrying in {} ms", c.config.name,
                  telegram::redact_tokens(me.description), backoff.delay(failures).count());
     co_await sleep(backoff.delay(failures++));
   }
@@ -256,38 +258,38 @@ asio::awaitable<bool> Runtime::Impl::connect(ConnectionRuntime& c) {
   const auto* username = me.result.as_object().if_contains("username");
   for (failures = 0; !stopping; ++failures) {
     try {
-      c.id = store->ensure_connection(c.settings.name, bot_id, c.settings.group_id);
+      c.id = store->ensure_connection(c.config.name, bot_id, c.config.group_id);
       break;
     } catch (const store::StoreError& e) {
-      store_failed("connection " + c.settings.name, e.what());
+      store_failed("connection " + c.config.name, e.what());
     }
     co_await sleep(backoff.delay(failures));
   }
   if (stopping) co_return false;
-  c.parse_context = telegram::ParseContext{bot_id, {c.settings.group_id}};
+  c.parse_context = telegram::ParseContext{bot_id, {c.config.group_id}};
   relay::ConnectionContext context{
       c.id,
-      c.settings.name,
+      c.config.name,
       bot_id,
       username && username->is_string() ? std::string(username->as_string()) : "",
-      c.settings.group_id,
-      c.settings.parameters};
-  context.account = c.settings.mode == Mode::kAccount;
-  telegram::FloodLimits limits = settings.flood_limits;
+      c.config.group_id,
+      c.config.parameters};
+  context.account = c.config.mode == ConnectionMode::kAccount;
+  telegram::FloodLimits limits = config.telegram.limits;
   c.flood_journal = limits.journal = load_flood_journal(c);
-  dispatcher->add_connection(context, *c.api, limits, td->frontend_for(c.settings));
+  dispatcher->add_connection(context, *c.api, limits, td->frontend_for(c.config));
   c.engine = std::make_unique<relay::Engine>(*store, std::move(context));
   scheduler->add_engine(*c.engine);
   dispatcher->notify();  // jobs a previous run left for this connection
-  spdlog::info("connection {} (instance {}): bot {} reached, backend group {}", c.settings.name, c.id, bot_id,
-               c.settings.group_id);
+  spdlog::info("connection {} (instance {}): bot {} reached, backend group {}", c.config.name, c.id, bot_id,
+               c.config.group_id);
   co_return true;
 }
 
 // What the previous run sent in its last minute (empty when unknown: the store fails, or it
 // never ran).
 std::shared_ptr<telegram::FloodJournal> Runtime::Impl::load_flood_journal(const ConnectionRuntime& c) {
-  const auto& limits = settings.flood_limits;
+  const auto& limits = config.telegram.limits;
   const int private_window =
       telegram::FloodJournal::private_window_ms(limits.chat_per_second, limits.chat_burst);
   std::string saved;
@@ -299,7 +301,7 @@ std::shared_ptr<telegram::FloodJournal> Runtime::Impl::load_flood_journal(const 
   auto journal = telegram::FloodJournal::from_json(saved, core::unix_millis_now(), private_window);
   if (!journal->sends().empty() || !journal->blocks().empty()) {
     spdlog::info("connection {}: flood windows go on from the previous run ({} chat(s) with recent sends)",
-                 c.settings.name, journal->sends().size());
+                 c.config.name, journal->sends().size());
   }
   return journal;
 }
@@ -307,15 +309,15 @@ std::shared_ptr<telegram::FloodJournal> Runtime::Impl::load_flood_journal(const 
 asio::awaitable<void> Runtime::Impl::setup_transport(ConnectionRuntime& c) {
   // mtproto takes every update from its TDLib session; account connections add the account's
   // session beside the desk bot's usual polling.
-  if (uses_tdlib(c.settings.mode)) td->start(c.settings, c.id);
-  if (c.settings.mode == Mode::kMtproto) co_return;
-  if (c.settings.transport == Transport::kWebhook) {
-    json::object params{{"url", settings.public_url + "/telegram/" + c.settings.name},
-                        {"secret_token", c.settings.webhook_secret},
+  if (uses_tdlib(c.config.mode)) td->start(c.config, c.id);
+  if (c.config.mode == ConnectionMode::kMtproto) co_return;
+  if (c.config.transport == TransportKind::kWebhook) {
+    json::object params{{"url", config.server.public_url + "/telegram/" + c.config.name},
+                        {"secret_token", c.config.webhook_secret},
                         {"allowed_updates", json::array{"message", "edited_message", "message_reaction",
                                                         "my_chat_member", "callback_query"}}};
     auto res = co_await c.api->call("setWebhook", std::move(params));
-    if (!res.ok) spdlog::error("connection {}: setWebhook failed: {}", c.settings.name, res.description);
+    if (!res.ok) spdlog::error("connection {}: setWebhook failed: {}", c.config.name, res.description);
     co_return;
   }
   // getUpdates and a webhook exclude each other: make sure no webhook is left from earlier.
@@ -323,18 +325,19 @@ asio::awaitable<void> Runtime::Impl::setup_transport(ConnectionRuntime& c) {
   co_await c.api->call("deleteWebhook", std::move(delete_params));
   if (stopping) co_return;
   telegram::LongPollerOptions options;
-  options.connection_name = c.settings.name;
-  if (c.settings.mode == Mode::kProxy) use_proxy_polling(options);
+  options.connection_name = c.config.name;
+  if (c.config.mode == ConnectionMode::kProxy) use_proxy_polling(options);
   c.poller = std::make_unique<telegram::LongPoller>(
       io.get_executor(), *c.api, c.parse_context, options,
       [this, conn = &c](std::vector<telegram::Incoming> batch) {
         // Account connections: the desk bot's own private chats are not the account's dialogs.
-        if (conn->settings.mode == Mode::kAccount) keep_backend_group_only(batch, conn->settings.group_id);
+        if (conn->config.mode == ConnectionMode::kAccount)
+          keep_backend_group_only(batch, conn->config.group_id);
         commit(*conn, std::move(batch));
       },
       [this, conn = &c](const std::string& description) {
-        spdlog::critical("connection {}: polling stopped: {}", conn->settings.name, description);
-        health->set(conn->settings.name, ConnectionState::kStopped, description);
+        spdlog::critical("connection {}: polling stopped: {}", conn->config.name, description);
+        health->set(conn->config.name, ConnectionState::kStopped, description);
       });
   c.poller->start();
 }
@@ -359,15 +362,15 @@ void Runtime::Impl::start_integrations() {
   std::vector<integrations::HookConnection> hook_connections;
   for (auto& c : connections) {
     if (!c->engine) continue;
-    constexpr const char* kFrontends[] = {"bot", "proxy", "mtproto", "account"};  // app::Mode order
-    api_connections.push_back({c->engine.get(), kFrontends[static_cast<int>(c->settings.mode)]});
-    hook_connections.push_back({c->id, c->settings.name, c->settings.parameters});
+    api_connections.push_back({c->engine.get(), to_string(c->config.mode)});
+    hook_connections.push_back({c->id, c->config.name, c->config.parameters});
   }
   integrations::add_topics_api(*server, *store, std::move(api_connections),
-                               {settings.api_rate_per_second, settings.api_burst},
+                               {config.api.rate_per_second, config.api.burst},
                                [this] { dispatcher->notify(); });
-  webhooks = integrations::start_webhooks(io.get_executor(), *store, std::move(hook_connections),
-                                          [this] { dispatcher->notify(); });
+  webhooks = integrations::start_webhooks(
+      io.get_executor(), *store, std::move(hook_connections),
+      [this](core::ConnectionId id, const core::Event& e) { inbox->add_event(id, e); });
 }
 
 // Called by a transport with a batch of updates: returns once they are durable, throws when
@@ -392,8 +395,8 @@ ConnectionRuntime* Runtime::Impl::connection_by_id(core::ConnectionId id) {
 
 bool Runtime::Impl::proxy_connecting(std::string_view token) const {
   for (const auto& c : connections) {
-    if (c->settings.mode == Mode::kProxy && http::secret_matches(token, c->settings.token)) {
-      return health->state(c->settings.name) == ConnectionState::kConnecting && !c->engine;
+    if (c->config.mode == ConnectionMode::kProxy && http::secret_matches(token, c->config.token)) {
+      return health->state(c->config.name) == ConnectionState::kConnecting && !c->engine;
     }
   }
   return false;
@@ -407,9 +410,8 @@ void Runtime::Impl::start_td_sessions() {
   hooks.account_known = [this](core::ConnectionId id, core::UserId account) {
     if (auto* c = connection_by_id(id); c && c->engine) c->engine->set_account_id(account);
   };
-  hooks.outbox_changed = [this] { dispatcher->notify(); };
-  td = std::make_unique<TdConnections>(io.get_executor(), *store, settings, std::move(hooks));
-  dispatcher->set_inbox_listener([this](core::ConnectionId id) { inbox->wake(id); });
+  hooks.add_event = [this](core::ConnectionId id, const core::Event& e) { inbox->add_event(id, e); };
+  td = std::make_unique<TdConnections>(io.get_executor(), *store, config, std::move(hooks));
 }
 
 asio::awaitable<void> Runtime::Impl::sleep(std::chrono::milliseconds delay) {

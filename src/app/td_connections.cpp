@@ -37,10 +37,10 @@ constexpr auto kCommitRetryMin = 100ms;  // updates the store could not take are
 constexpr auto kCommitRetryMax = 30s;
 constexpr std::size_t kMaxUndelivered = 100'000;  // beyond that the oldest are dropped (logged)
 
-const char* kStateReady = "ready";
-const char* kStateMissing = "missing";
-const char* kStateRevoked = "revoked";
-const char* kNoAnswer = "error: TDLib did not answer within 30 s";
+constexpr const char* kStateReady = "ready";
+constexpr const char* kStateMissing = "missing";
+constexpr const char* kStateRevoked = "revoked";
+constexpr const char* kNoAnswer = "error: TDLib did not answer within 30 s";
 
 std::string type_of(const json::object& o) {
   const auto* t = o.if_contains("@type");
@@ -73,10 +73,12 @@ class SessionApi : public telegram::BotApi {
 
 }  // namespace
 
-bool uses_tdlib(Mode mode) { return mode == Mode::kMtproto || mode == Mode::kAccount; }
+bool uses_tdlib(ConnectionMode mode) {
+  return mode == ConnectionMode::kMtproto || mode == ConnectionMode::kAccount;
+}
 
-std::string session_directory(const RuntimeSettings& settings, const std::string& connection_name) {
-  return (std::filesystem::path(settings.tdlib_data_dir) / connection_name).string();
+std::string session_directory(const Config& settings, const std::string& connection_name) {
+  return (std::filesystem::path(settings.tdlib.data_dir) / connection_name).string();
 }
 
 void keep_backend_group_only(std::vector<telegram::Incoming>& batch, core::ChatId group_id) {
@@ -84,9 +86,9 @@ void keep_backend_group_only(std::vector<telegram::Incoming>& batch, core::ChatI
       batch, [group_id](const telegram::Incoming& in) { return in.event && in.event->chat_id != group_id; });
 }
 
-std::string session_notice(const ConnectionSettings& c, const std::string& state) {
+std::string session_notice(const ConnectionConfig& c, const std::string& state) {
   const std::string connect = "topicdesk connect account --config FILE --name " + c.name;
-  if (c.mode == Mode::kMtproto) {
+  if (c.mode == ConnectionMode::kMtproto) {
     return "⚠️ Connection " + c.name + ": the desk could not sign in to Telegram as the bot (" + state +
            "). Messages to the bot are not relayed until this is fixed; the rest of the desk keeps working. "
            "Run `topicdesk doctor` for details.";
@@ -117,7 +119,7 @@ struct TdConnections::Shared {
 };
 
 struct TdConnections::Session {
-  ConnectionSettings settings;
+  ConnectionConfig settings;
   core::ConnectionId id = 0;
   SessionApi api;
   std::unique_ptr<tdlib::TdClient> client;
@@ -159,7 +161,6 @@ asio::awaitable<core::Result<json::object>> resume_account(tdlib::TdClient& clie
 }  // namespace
 
 void TdConnections::report(Session& s, const std::string& state) {
-  bool queued = false;
   const std::string notice = session_notice(s.settings, state);
   store_.transaction([&] {
     store_.state_set(s.id, kSessionStateKey, state);
@@ -170,17 +171,19 @@ void TdConnections::report(Session& s, const std::string& state) {
     const std::string category = notice_category(state);
     if (store_.state_get(s.id, kSessionNoticeKey).value_or("") == category) return;  // said already
     store_.state_set(s.id, kSessionNoticeKey, category);
-    relay::JobPayload general{.dialog = 0, .to = relay::Side::kGroup, .text = notice};
-    store_.outbox_add(relay::make_job(s.id, relay::job::kSendText, general, relay::kPriorityOperatorReply,
-                                      core::unix_millis_now()));
-    queued = true;
+    if (!hooks_.add_event) return;
+    core::Event problem;
+    problem.kind = core::EventKind::kSessionProblem;
+    problem.date = core::unix_millis_now();
+    problem.update_id = relay::session_problem_update_id(problem.date);
+    problem.text = notice;
+    hooks_.add_event(s.id, problem);
   });
   if (state == kStateReady) {
     spdlog::info("connection {}: Telegram session ready", s.settings.name);
   } else {
     spdlog::error("{}", telegram::redact_tokens(notice));
   }
-  if (queued && hooks_.outbox_changed) hooks_.outbox_changed();
 }
 
 void TdConnections::deliver(Session& s, const json::object& update) {
@@ -189,7 +192,7 @@ void TdConnections::deliver(Session& s, const json::object& update) {
   if (incoming->event) {
     auto& e = *incoming->event;
     // Account connections: the desk bot reads the backend group; the account only copies into it.
-    if (s.settings.mode == Mode::kAccount && e.chat_id == s.settings.group_id) return;
+    if (s.settings.mode == ConnectionMode::kAccount && e.chat_id == s.settings.group_id) return;
     if (e.chat_id < 0 && e.chat_title.empty()) {
       if (auto title = s.chat_titles.find(e.chat_id); title != s.chat_titles.end())
         e.chat_title = title->second;
@@ -265,8 +268,8 @@ void TdConnections::on_auth_state(Session& s, const json::object& update) {
 asio::awaitable<std::string> TdConnections::open(Session& s) {
   tdlib::TdParameters parameters;
   parameters.database_directory = session_directory(settings_, s.settings.name);
-  parameters.api_id = settings_.tdlib_api_id;
-  parameters.api_hash = settings_.tdlib_api_hash;
+  parameters.api_id = settings_.tdlib.api_id;
+  parameters.api_hash = settings_.tdlib.api_hash;
   auto client = tdlib::TdClient::open(*shared_->runtime, executor_, parameters, s.settings.name);
   if (!client) co_return "error: " + client.error().message;
   s.client = std::move(client).value();
@@ -275,7 +278,7 @@ asio::awaitable<std::string> TdConnections::open(Session& s) {
 
   // (GCC 12 miscompiles a ?: around co_await: two statements.)
   std::optional<core::Result<json::object>> me;
-  if (s.settings.mode == Mode::kMtproto) {
+  if (s.settings.mode == ConnectionMode::kMtproto) {
     std::string token = s.settings.token;
     me.emplace(co_await tdlib::log_in_bot(*s.client, std::move(token)));
   } else {
@@ -287,7 +290,7 @@ asio::awaitable<std::string> TdConnections::open(Session& s) {
   }
   const auto self = tdlib::json_int(me->value().if_contains("id")).value_or(0);
   s.adapter = tdlib::AdapterContext{s.settings.group_id, self, s.settings.parameters.monitor_groups};
-  if (s.settings.mode == Mode::kAccount) {
+  if (s.settings.mode == ConnectionMode::kAccount) {
     store_.state_set(s.id, kAccountIdKey, std::to_string(self));
     if (hooks_.account_known) hooks_.account_known(s.id, self);
   }
@@ -330,8 +333,8 @@ asio::awaitable<void> TdConnections::keep_alive(Session& s) {
   }
 }
 
-TdConnections::TdConnections(asio::any_io_executor executor, store::Store& store,
-                             const RuntimeSettings& settings, Hooks hooks)
+TdConnections::TdConnections(asio::any_io_executor executor, store::Store& store, const Config& settings,
+                             Hooks hooks)
     : executor_(std::move(executor)),
       store_(store),
       settings_(settings),
@@ -343,7 +346,7 @@ TdConnections::~TdConnections() {
   shared_.reset();
 }
 
-telegram::BotApi* TdConnections::frontend_for(const ConnectionSettings& connection) {
+telegram::BotApi* TdConnections::frontend_for(const ConnectionConfig& connection) {
   if (!uses_tdlib(connection.mode)) return nullptr;
   auto& session = sessions_[connection.name];
   if (!session) {
@@ -353,7 +356,7 @@ telegram::BotApi* TdConnections::frontend_for(const ConnectionSettings& connecti
   return &session->api;
 }
 
-void TdConnections::start(const ConnectionSettings& connection, core::ConnectionId id) {
+void TdConnections::start(const ConnectionConfig& connection, core::ConnectionId id) {
   if (!uses_tdlib(connection.mode)) return;
   frontend_for(connection);
   Session& s = *sessions_.at(connection.name);
@@ -364,7 +367,7 @@ void TdConnections::start(const ConnectionSettings& connection, core::Connection
   if (known > 0 && hooks_.account_known) hooks_.account_known(id, known);  // from an earlier run
   if (!shared_->tried) {
     shared_->tried = true;
-    auto library = tdlib::load_library(settings_.tdlib_library);
+    auto library = tdlib::load_library(settings_.tdlib.library);
     if (library) {
       shared_->library = std::move(library).value();
       shared_->runtime = std::make_unique<tdlib::TdRuntime>(shared_->library);

@@ -29,10 +29,10 @@
 
 namespace topicdesk::app {
 
-bool uses_tdlib(Mode mode);
+bool uses_tdlib(ConnectionMode mode);
 
 // The session directory of a connection: <tdlib data_dir>/<name>.
-std::string session_directory(const RuntimeSettings& settings, const std::string& connection_name);
+std::string session_directory(const Config& settings, const std::string& connection_name);
 
 // Store state keys (per connection) the desk writes and `doctor` reads.
 inline constexpr const char* kSessionStateKey =
@@ -45,7 +45,7 @@ inline constexpr const char* kAccountIdKey = "td_account_id";          // the ac
 void keep_backend_group_only(std::vector<telegram::Incoming>& batch, core::ChatId group_id);
 
 // The General-topic notice for a session problem; `state` as in kSessionStateKey.
-std::string session_notice(const ConnectionSettings& connection, const std::string& state);
+std::string session_notice(const ConnectionConfig& connection, const std::string& state);
 
 class TdConnections {
  public:
@@ -56,10 +56,12 @@ class TdConnections {
     std::function<void(core::ConnectionId, std::vector<telegram::Incoming>)> commit;
     // The account's user id is known (engine: its posts in the group are not operators').
     std::function<void(core::ConnectionId, core::UserId)> account_known;
-    std::function<void()> outbox_changed;  // a notice was queued: wake the dispatcher
+    // A session problem for the operators (core::EventKind::kSessionProblem) into the inbox
+    // (relay::Inbox::add_event), inside the transaction that records the session's state.
+    std::function<void(core::ConnectionId, const core::Event&)> add_event;
   };
 
-  TdConnections(boost::asio::any_io_executor executor, store::Store& store, const RuntimeSettings& settings,
+  TdConnections(boost::asio::any_io_executor executor, store::Store& store, const Config& settings,
                 Hooks hooks);
   ~TdConnections();
   TdConnections(const TdConnections&) = delete;
@@ -67,9 +69,9 @@ class TdConnections {
 
   // The BotApi of the connection's session, for the dispatcher (calls before the session is
   // ready answer as a network error, so jobs wait); nullptr for modes without TDLib.
-  telegram::BotApi* frontend_for(const ConnectionSettings& connection);
+  telegram::BotApi* frontend_for(const ConnectionConfig& connection);
   // Opens and signs in (mtproto) or resumes (account) the session in the background.
-  void start(const ConnectionSettings& connection, core::ConnectionId id);
+  void start(const ConnectionConfig& connection, core::ConnectionId id);
   // Closes every session (TDLib databases are flushed); returns when done or after a deadline.
   void stop();
 
@@ -88,7 +90,7 @@ class TdConnections {
 
   boost::asio::any_io_executor executor_;
   store::Store& store_;
-  const RuntimeSettings& settings_;
+  const Config& settings_;
   Hooks hooks_;
   bool stopping_ = false;
   std::shared_ptr<Shared> shared_;  // the TDLib runtime, loaded on first use

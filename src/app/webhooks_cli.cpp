@@ -7,7 +7,7 @@
 #include <set>
 
 #include "app/commands.h"
-#include "app/settings.h"
+#include "app/config.h"
 #include "integrations/webhooks.h"
 #include "store/store.h"
 
@@ -37,7 +37,7 @@ void print_url(std::ostream& out, const std::string& url, const store::WebhookUr
   }
 }
 
-void print_connection(std::ostream& out, store::Store& store, const ConnectionSettings& settings,
+void print_connection(std::ostream& out, store::Store& store, const ConnectionConfig& settings,
                       const std::vector<store::WebhookUrlStatus>& statuses, bool show_secret) {
   std::optional<store::ConnectionRecord> record;
   for (const auto& r : store.connections()) {
@@ -76,15 +76,15 @@ void print_connection(std::ostream& out, store::Store& store, const ConnectionSe
 }  // namespace
 
 int webhooks_status_command(const std::string& config_path, bool show_secret) {
-  auto loaded = load_settings(config_path);
+  auto loaded = load_config(config_path);
   if (!loaded) {
     std::cerr << loaded.error().message << "\n";
     return 2;
   }
   try {
-    auto store = store::open_sqlite(loaded->runtime.sqlite_path, store::OpenAs::kTool);
+    auto store = store::open_sqlite(loaded->storage.sqlite_path, store::OpenAs::kTool);
     auto statuses = store->webhook_status();
-    for (const auto& connection : loaded->runtime.connections) {
+    for (const auto& connection : loaded->connections) {
       print_connection(std::cout, *store, connection, statuses, show_secret);
     }
     return 0;

@@ -33,6 +33,10 @@ enum class EventKind {
   // (relay/engine_outcomes.cpp); the dispatcher never adds jobs itself.
   kDeliveryFailed,    // a job failed for good; `text` is Telegram's description
   kDeliveryRepeated,  // the desk restarted while the job's send was in flight; it was sent again
+  // Reports from the desk's other edges, decided on by the engine like the rest.
+  kHookAnswered,    // a command hook answered, or could not: `text` is the message for the topic
+                    // (JSON, relay::job::kHookAnswer's payload), `dialog_id` the dialog
+  kSessionProblem,  // the connection's TDLib session has a problem: `text` is the notice for General
 };
 
 // Every Telegram message content type topicdesk distinguishes. Copies go through
@@ -128,6 +132,8 @@ struct Event {
 
   // kDeliveryFailed / kDeliveryRepeated: the job (job_id 0 for every other kind).
   DeliveryReport delivery;
+  // kHookAnswered: the dialog the hook was called for (0 for every other kind).
+  DialogId dialog_id = 0;
 };
 
 }  // namespace topicdesk::core

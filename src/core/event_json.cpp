@@ -8,7 +8,7 @@ namespace topicdesk::core {
 namespace json = boost::json;
 namespace {
 
-constexpr std::array<std::pair<EventKind, const char*>, 15> kEventKindNames{{
+constexpr std::array<std::pair<EventKind, const char*>, 17> kEventKindNames{{
     {EventKind::kUserMessage, "user_message"},
     {EventKind::kUserEdit, "user_edit"},
     {EventKind::kUserReaction, "user_reaction"},
@@ -24,6 +24,8 @@ constexpr std::array<std::pair<EventKind, const char*>, 15> kEventKindNames{{
     {EventKind::kOutgoingEdit, "outgoing_edit"},
     {EventKind::kDeliveryFailed, "delivery_failed"},
     {EventKind::kDeliveryRepeated, "delivery_repeated"},
+    {EventKind::kHookAnswered, "hook_answered"},
+    {EventKind::kSessionProblem, "session_problem"},
 }};
 
 constexpr std::array<std::pair<ContentKind, const char*>, 18> kContentKindNames{{
@@ -154,6 +156,7 @@ std::string event_to_json(const Event& e) {
   if (!e.chat_title.empty()) obj["chat_title"] = e.chat_title;  // accounts
   if (!e.topic_name.empty()) obj["topic_name"] = e.topic_name;
   if (e.media_replaced) obj["media_replaced"] = true;
+  if (e.dialog_id != 0) obj["dialog_id"] = e.dialog_id;
   if (e.delivery.job_id != 0) {
     const DeliveryReport& d = e.delivery;
     obj["delivery"] = json::object{{"job_id", d.job_id},
@@ -206,6 +209,7 @@ void read_event_fields(Reader& r, Event& e, std::string& kind, std::string& cont
   r.get("chat_title", e.chat_title);  // accounts
   r.get("topic_name", e.topic_name);
   r.get("media_replaced", e.media_replaced);
+  r.get("dialog_id", e.dialog_id);
 }
 
 }  // namespace

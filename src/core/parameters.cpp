@@ -228,7 +228,7 @@ Status set_webhooks_secret(Parameters& p, const std::string& value) {
 }
 
 const std::map<std::string, Setter>& setters() {
-  static const std::map<std::string, Setter> table = {
+  static const std::map<std::string, Setter> kTable = {
       {"WELCOME", set_welcome},
       {"AUTOCLOSE", set_autoclose},
       {"SILENT_MODE", boolean(&Parameters::silent_mode, "SILENT_MODE")},
@@ -255,17 +255,17 @@ const std::map<std::string, Setter>& setters() {
       {"MONITOR_GROUPS", boolean(&Parameters::monitor_groups, "MONITOR_GROUPS")},
       {"GROUPS_KEYWORDS", keywords(&Parameters::groups_keywords, "GROUPS_KEYWORDS")},
   };
-  return table;
+  return kTable;
 }
 
 }  // namespace
 
 // Integrations: hooks
 const std::vector<std::string>& webhook_event_names() {
-  static const std::vector<std::string> names = {"dialog_created", "dialog_reopened",
-                                                 "dialog_closed",  "message_received",
-                                                 "message_sent",   "message_intercepted"};
-  return names;
+  static const std::vector<std::string> kNames = {"dialog_created", "dialog_reopened",
+                                                  "dialog_closed",  "message_received",
+                                                  "message_sent",   "message_intercepted"};
+  return kNames;
 }
 
 bool WebhookTarget::wants_event(std::string_view type) const {
@@ -289,12 +289,12 @@ bool sees_hidden_info(const Parameters& p, UserId id, std::string_view username,
 }
 
 const std::vector<std::string>& known_parameter_names() {
-  static const std::vector<std::string> names = [] {
+  static const std::vector<std::string> kNames = [] {
     std::vector<std::string> out;
     for (const auto& [name, setter] : setters()) out.push_back(name);
     return out;
   }();
-  return names;
+  return kNames;
 }
 
 Result<Parameters> parse_parameters(const RawParameters& raw) {

@@ -138,12 +138,12 @@ std::chrono::milliseconds retry_delay(int attempts, const WebhookOptions& option
 // ---- the worker --------------------------------------------------------------------------
 
 struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
-  Impl(asio::any_io_executor ex, store::Store& s, std::vector<HookConnection> c, std::function<void()> added,
+  Impl(asio::any_io_executor ex, store::Store& s, std::vector<HookConnection> c, AddEvent added,
        WebhookOptions o)
       : executor(ex),
         store(s),
         connections(std::move(c)),
-        outbox_added(std::move(added)),
+        add_event(std::move(added)),
         options(o),
         timer(ex),
         http(ex) {}
@@ -151,7 +151,7 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
   asio::any_io_executor executor;
   store::Store& store;
   std::vector<HookConnection> connections;
-  std::function<void()> outbox_added;
+  AddEvent add_event;
   WebhookOptions options;
   asio::steady_timer timer;
   HookHttpClient http;
@@ -302,25 +302,27 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
       message = json::serialize(json::object{{"text", hook_failed_notice(command, attempt.error)}});
     }
     store.transaction([&] {
-      if (message) {
-        relay::JobPayload payload{.dialog = delivery.dialog_id, .to = relay::Side::kGroup, .text = *message};
-        store.outbox_add(relay::make_job(c.id, relay::job::kHookAnswer, payload,
-                                         relay::kPriorityOperatorReply, attempt.at));
+      if (message && add_event) {
+        core::Event answered;
+        answered.kind = core::EventKind::kHookAnswered;
+        answered.update_id = relay::hook_answer_update_id(delivery.id);
+        answered.date = attempt.at;
+        answered.dialog_id = delivery.dialog_id;
+        answered.text = *message;
+        add_event(c.id, answered);
       }
       if (attempt.error.empty())
         store.webhook_delivered(attempt);
       else
         store.webhook_give_up(attempt);
     });
-    if (message && outbox_added) outbox_added();
   }
 };
 
 WebhookWorker::WebhookWorker(asio::any_io_executor executor, store::Store& store,
-                             std::vector<HookConnection> connections, std::function<void()> outbox_added,
+                             std::vector<HookConnection> connections, AddEvent add_event,
                              WebhookOptions options)
-    : impl_(std::make_shared<Impl>(executor, store, std::move(connections), std::move(outbox_added),
-                                   options)) {}
+    : impl_(std::make_shared<Impl>(executor, store, std::move(connections), std::move(add_event), options)) {}
 
 WebhookWorker::~WebhookWorker() { impl_->stopped = true; }
 
@@ -346,9 +348,9 @@ int WebhookWorker::in_flight() const { return static_cast<int>(impl_->busy_queue
 
 std::unique_ptr<WebhookWorker> start_webhooks(asio::any_io_executor executor, store::Store& store,
                                               std::vector<HookConnection> connections,
-                                              std::function<void()> outbox_added) {
+                                              WebhookWorker::AddEvent add_event) {
   auto worker =
-      std::make_unique<WebhookWorker>(executor, store, std::move(connections), std::move(outbox_added));
+      std::make_unique<WebhookWorker>(executor, store, std::move(connections), std::move(add_event));
   worker->start();
   return worker;
 }

@@ -6,7 +6,7 @@
 // (connection, URL, dialog) go out one at a time in event order, each attempt is recorded,
 // failures are retried with exponential backoff (capped) until the URL answers 2xx: nothing
 // is dropped. Command hooks (`command` events) get one attempt: their answer, or a short
-// notice when they fail, is posted in the topic through the outbox.
+// notice when they fail, goes back to the engine as an event, and the engine posts it in the topic.
 //
 // Every request is a POST of JSON, signed with HMAC-SHA256 over "<timestamp>.<raw body>"
 // (integrations/hmac.h):
@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "core/event.h"
 #include "core/ids.h"
 #include "core/parameters.h"
 #include "store/store.h"
@@ -64,10 +65,12 @@ std::chrono::milliseconds retry_delay(int attempts, const WebhookOptions& option
 
 class WebhookWorker {
  public:
-  // `outbox_added` is called (on the executor) after a command hook's answer was queued.
+  // A command hook's answer (or the notice that there is none) goes to the engine as a
+  // core::EventKind::kHookAnswered event through `add_event` (relay::Inbox::add_event), called on
+  // the executor inside the transaction that records the delivery's outcome.
+  using AddEvent = std::function<void(core::ConnectionId, const core::Event&)>;
   WebhookWorker(boost::asio::any_io_executor executor, store::Store& store,
-                std::vector<HookConnection> connections, std::function<void()> outbox_added,
-                WebhookOptions options = {});
+                std::vector<HookConnection> connections, AddEvent add_event, WebhookOptions options = {});
   ~WebhookWorker();
   WebhookWorker(const WebhookWorker&) = delete;
   WebhookWorker& operator=(const WebhookWorker&) = delete;
@@ -86,6 +89,6 @@ class WebhookWorker {
 // no connection does.
 std::unique_ptr<WebhookWorker> start_webhooks(boost::asio::any_io_executor executor, store::Store& store,
                                               std::vector<HookConnection> connections,
-                                              std::function<void()> outbox_added);
+                                              WebhookWorker::AddEvent add_event);
 
 }  // namespace topicdesk::integrations

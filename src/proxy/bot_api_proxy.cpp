@@ -115,30 +115,30 @@ std::optional<core::Event> message_event(const json::value& message, const teleg
 }  // namespace
 
 const std::vector<std::string>& all_update_kinds() {
-  static const std::vector<std::string> kinds{"message",
-                                              "edited_message",
-                                              "channel_post",
-                                              "edited_channel_post",
-                                              "business_connection",
-                                              "business_message",
-                                              "edited_business_message",
-                                              "deleted_business_messages",
-                                              "message_reaction",
-                                              "message_reaction_count",
-                                              "inline_query",
-                                              "chosen_inline_result",
-                                              "callback_query",
-                                              "shipping_query",
-                                              "pre_checkout_query",
-                                              "purchased_paid_media",
-                                              "poll",
-                                              "poll_answer",
-                                              "my_chat_member",
-                                              "chat_member",
-                                              "chat_join_request",
-                                              "chat_boost",
-                                              "removed_chat_boost"};
-  return kinds;
+  static const std::vector<std::string> kKinds{"message",
+                                               "edited_message",
+                                               "channel_post",
+                                               "edited_channel_post",
+                                               "business_connection",
+                                               "business_message",
+                                               "edited_business_message",
+                                               "deleted_business_messages",
+                                               "message_reaction",
+                                               "message_reaction_count",
+                                               "inline_query",
+                                               "chosen_inline_result",
+                                               "callback_query",
+                                               "shipping_query",
+                                               "pre_checkout_query",
+                                               "purchased_paid_media",
+                                               "poll",
+                                               "poll_answer",
+                                               "my_chat_member",
+                                               "chat_member",
+                                               "chat_join_request",
+                                               "chat_boost",
+                                               "removed_chat_boost"};
+  return kKinds;
 }
 
 std::optional<ProgramUpdate> classify_update(std::string_view raw_json, core::ChatId group_id) {

@@ -16,6 +16,7 @@
 #include "core/event_json.h"
 #include "core/presentation.h"
 #include "relay/accounts.h"
+#include "relay/inbox.h"
 
 namespace topicdesk::relay {
 namespace asio = boost::asio;
@@ -383,16 +384,7 @@ bool Dispatcher::commit_turn(std::vector<Prepared>& starting, UnixMillis now) {
   if (pending_commits_.empty() && !marks) return true;
   std::vector<PendingCommit> batch;
   batch.swap(pending_commits_);
-  auto notify_inboxes = [this] {
-    for (auto connection : inbox_touched_) {
-      asio::post(executor_, [this, connection] {
-        if (inbox_listener_) inbox_listener_(connection);
-      });
-    }
-    inbox_touched_.clear();
-  };
   try {
-    inbox_touched_.clear();
     store_.transaction([&] {
       for (auto& commit : batch) commit.body();
       for (const auto& p : starting) {
@@ -400,7 +392,6 @@ bool Dispatcher::commit_turn(std::vector<Prepared>& starting, UnixMillis now) {
       }
     });
   } catch (const std::exception& error) {
-    inbox_touched_.clear();
     ++commit_failures_;
     store_retry_at_ = now + backoff(commit_failures_);
     log_error("committing " + std::to_string(batch.size()) + " outcomes failed; no job starts until they are",
@@ -418,9 +409,7 @@ bool Dispatcher::commit_turn(std::vector<Prepared>& starting, UnixMillis now) {
       try {
         store_.transaction(commit.body);
         in_flight_.erase(commit.job_id);
-        notify_inboxes();
       } catch (const std::exception&) {
-        inbox_touched_.clear();
         left.push_back(std::move(commit));
       }
     }
@@ -434,7 +423,6 @@ bool Dispatcher::commit_turn(std::vector<Prepared>& starting, UnixMillis now) {
   }
   store_recovered();
   for (const auto& commit : batch) in_flight_.erase(commit.job_id);
-  notify_inboxes();
   if (!batch.empty()) dirty_ = true;  // the next jobs of those queues may be ready
   return true;
 }
@@ -781,8 +769,7 @@ std::optional<Dispatcher::Call> Dispatcher::resolve_call(Prepared& p) {
     answer.chat_id = group;
     answer.text = query;
     if (!result.is_null()) answer.from = person_from_api_user(result);
-    store_.inbox_add(connection, answer.update_id, core::event_to_json(answer));
-    inbox_touched_.insert(connection);
+    report(connection, answer);
   };
   return call;
 }
@@ -973,11 +960,16 @@ std::function<void()> Dispatcher::report_body(const Prepared& p, core::EventKind
                                     .operator_message = p.payload.operator_message,
                                     .user_blocked = user_blocked,
                                     .uncertain = uncertain};
-  return
-      [this, connection = p.connection->context.id, update_id = e.update_id, json = core::event_to_json(e)] {
-        store_.inbox_add(connection, update_id, json);
-        inbox_touched_.insert(connection);
-      };
+  return [this, connection = p.connection->context.id, e = std::move(e)] { report(connection, e); };
+}
+
+void Dispatcher::report(core::ConnectionId connection, const core::Event& event) {
+  if (inbox_ == nullptr) {  // a wiring mistake (only a test can make it): say so, loudly
+    spdlog::critical("dispatcher: no inbox to report {} of connection {} to", core::to_string(event.kind),
+                     connection);
+    return;
+  }
+  inbox_->add_event(connection, event);
 }
 
 void Dispatcher::commit_later(std::int64_t job_id, std::function<void()> body) {

@@ -58,6 +58,8 @@
 
 namespace topicdesk::relay {
 
+class Inbox;
+
 struct DispatcherOptions {
   int max_in_flight = 64;               // Bot API calls at once, all connections together
   int max_in_flight_per_group = 8;      // into one backend group (it takes 20 messages a minute)
@@ -105,11 +107,9 @@ class Dispatcher {
   // Outcomes waiting for a commit that failed.
   std::size_t uncommitted() const { return pending_commits_.size(); }
 
-  // Called (on the executor, after the commit) when the dispatcher put an event into a
-  // connection's inbox (a delivery report, the answer to /new), so the runtime drains it.
-  void set_inbox_listener(std::function<void(core::ConnectionId)> listener) {
-    inbox_listener_ = std::move(listener);
-  }
+  // Where reports for the engine go (delivery reports, the answer to /new): Inbox::add_event,
+  // inside the commit of the outcome. Set before run(); the inbox must outlive the dispatcher.
+  void set_inbox(Inbox& inbox) { inbox_ = &inbox; }
 
  private:
   struct Connection {
@@ -170,6 +170,7 @@ class Dispatcher {
                     std::function<void()> record = {});
   void finish_fail(const Prepared& prepared, const std::string& error, bool report = false,
                    const telegram::ApiResult* answer = nullptr, bool uncertain = false);
+  void report(core::ConnectionId connection, const core::Event& event);  // into the inbox
   std::function<void()> report_body(const Prepared& prepared, core::EventKind kind, std::string text,
                                     bool user_blocked, bool uncertain);
   void commit_later(std::int64_t job_id, std::function<void()> body);
@@ -200,15 +201,14 @@ class Dispatcher {
     std::function<void()> body;
   };
   std::vector<PendingCommit> pending_commits_;
-  std::set<core::ConnectionId> inbox_touched_;  // inbox events in the commit being made
-  int commit_failures_ = 0;                     // consecutive failed commits (or store reads)
-  core::UnixMillis store_retry_at_ = 0;         // while the store fails: no commit, no start before
+  int commit_failures_ = 0;              // consecutive failed commits (or store reads)
+  core::UnixMillis store_retry_at_ = 0;  // while the store fails: no commit, no start before
   struct ErrorLog {
     core::UnixMillis minute_started = 0;
     int lines = 0;
     int suppressed = 0;
   } error_log_;
-  std::function<void(core::ConnectionId)> inbox_listener_;
+  Inbox* inbox_ = nullptr;
   std::unordered_map<std::string, core::Metric*> counters_;
   core::Metric* wait_sum_ = nullptr;
 };

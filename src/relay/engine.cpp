@@ -173,6 +173,10 @@ void Engine::route(const Event& e, UnixMillis now) {
       return on_delivery_failed(e, now);  // engine_outcomes.cpp
     case EventKind::kDeliveryRepeated:
       return on_delivery_repeated(e, now);  // engine_outcomes.cpp
+    case EventKind::kHookAnswered:
+      return on_hook_answered(e, now);  // engine_outcomes.cpp
+    case EventKind::kSessionProblem:
+      return on_session_problem(e, now);  // engine_outcomes.cpp
   }
 }
 

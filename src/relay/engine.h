@@ -188,6 +188,8 @@ class Engine {
   // Delivery reports of the dispatcher (engine_outcomes.cpp): what the operators are told.
   void on_delivery_failed(const core::Event& event, core::UnixMillis now);
   void on_delivery_repeated(const core::Event& event, core::UnixMillis now);
+  void on_hook_answered(const core::Event& event, core::UnixMillis now);
+  void on_session_problem(const core::Event& event, core::UnixMillis now);
   std::optional<store::Dialog> reported_dialog(const core::Event& event) const;
 
   store::Store& store_;

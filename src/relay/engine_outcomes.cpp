@@ -1,8 +1,11 @@
-// What the operators learn from the dispatcher's delivery reports (core::EventKind::
-// kDeliveryFailed / kDeliveryRepeated, put into the connection's inbox with the job's outcome).
-// The dispatcher never adds jobs: the notices are decided here, like every other post.
+// What the operators learn from the desk's edges: the dispatcher's delivery reports
+// (core::EventKind::kDeliveryFailed / kDeliveryRepeated, put into the connection's inbox with the
+// job's outcome), command hooks' answers (kHookAnswered, from the webhook worker) and TDLib
+// sessions' problems (kSessionProblem). The edges never add jobs: what is posted is decided here,
+// like every other post.
 #include <spdlog/spdlog.h>
 
+#include "core/event_json.h"
 #include "core/presentation.h"
 #include "relay/engine.h"
 
@@ -11,11 +14,12 @@ using core::Event;
 using core::UnixMillis;
 
 std::optional<store::Dialog> Engine::reported_dialog(const Event& e) const {
-  if (e.delivery.dialog_id == 0) return std::nullopt;
-  auto dialog = store_.dialog(e.delivery.dialog_id);
+  const core::DialogId id = e.kind == core::EventKind::kHookAnswered ? e.dialog_id : e.delivery.dialog_id;
+  if (id == 0) return std::nullopt;
+  auto dialog = store_.dialog(id);
   if (!dialog || dialog->connection_id != context_.id) {
-    spdlog::warn("connection {}: delivery report of job {} names dialog {}, which is not this connection's",
-                 context_.name, e.delivery.job_id, e.delivery.dialog_id);
+    spdlog::warn("connection {}: {} event {} names dialog {}, which is not this connection's", context_.name,
+                 core::to_string(e.kind), e.update_id, id);
     return std::nullopt;
   }
   return dialog;
@@ -58,5 +62,17 @@ void Engine::on_delivery_repeated(const Event& e, UnixMillis now) {
       e.delivery.to_user ? delivery_notice::sent_to_user_again() : delivery_notice::album_posted_again(),
       kPriorityOperatorReply, now);
 }
+
+// A command hook answered (or the notice saying why it could not): into the dialog's topic.
+void Engine::on_hook_answered(const Event& e, UnixMillis now) {
+  auto dialog = reported_dialog(e);
+  if (!dialog) return;
+  enqueue(job::kHookAnswer, JobPayload{.dialog = dialog->id, .to = Side::kGroup, .text = e.text},
+          kPriorityOperatorReply, now);
+}
+
+// The connection's TDLib session cannot work (signed out, revoked, …): the operators are told in
+// General; the session decides when a problem is new, so each is said once.
+void Engine::on_session_problem(const Event& e, UnixMillis now) { post_in_general(e.text, now); }
 
 }  // namespace topicdesk::relay

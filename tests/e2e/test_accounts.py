@@ -1,4 +1,4 @@
-"""Personal-account connections (issue 4) against tgsim and its fake libtdjson: sign-in by code,
+"""Personal-account connections against tgsim and its fake libtdjson: sign-in by code,
 2FA and QR through `topicdesk connect account`; users writing to the account, operators answering,
 /new by username and phone, the owner's own messages intercepted, MONITOR_GROUPS, and a session
 revoked mid-run while another connection keeps working."""

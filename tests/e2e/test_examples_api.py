@@ -74,7 +74,7 @@ class AssistantBotExampleTest(DeskTestCase):
                                     for m in self.world.group_messages(thread)) and "unknown",
                              what="/link to be applied or refused")
         if outcome == "unknown":
-            self.skipTest("this desk has no /link command (issue 5, hooks)")
+            self.skipTest("this desk has no /link command")
         self.operator_info()
         answer = self.world.wait_in_topic(self.ann, self.from_assistant("(N005)"), "the answer for account N005")
         self.assertIn("Business until 2027-06-30", answer["text"])

@@ -1,4 +1,4 @@
-"""The issue 5 hook examples against topicdesk and tgsim: the webhook receiver archives every
+"""The hook examples against topicdesk and tgsim: the webhook receiver archives every
 conversation (and rejects bad signatures); the n8n-style /activate hook answers in the topic."""
 import json
 import os

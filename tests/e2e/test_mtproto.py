@@ -1,4 +1,4 @@
-"""MTProto parallel bot session (issue 4): the bot's own program keeps answering users through
+"""MTProto parallel bot session: the bot's own program keeps answering users through
 tgsim's Bot API (and keeps its getUpdates); the desk, logged in as the same bot through the fake
 libtdjson, relays users' messages into topics, shows the program's answers as intercepted and
 delivers operators' answers. `doctor` says a second session may miss updates."""

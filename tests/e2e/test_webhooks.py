@@ -1,4 +1,4 @@
-"""Webhooks out and command hooks (issue 5): signed events of every kind, nothing lost while
+"""Webhooks out and command hooks: signed events of every kind, nothing lost while
 the receiver is down, command hooks answering in the topic, /info enrichment,
 CUSTOM_COMMANDS, /link and /set."""
 import json

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -12,6 +11,7 @@
 #include <filesystem>
 #include <vector>
 
+#include "core/file_lock.h"
 #include "store/store_error.h"
 
 namespace topicdesk::store {
@@ -63,26 +63,21 @@ void restrict_database_files(const std::string& path) {
   }
 }
 
-InstanceLock::InstanceLock(const std::string& database_path) : lock_path_(lock_file_path(database_path)) {
-  fd_ = ::open(lock_path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, kFileMode);
-  if (fd_ < 0) fail(fmt::format("cannot open the instance lock {}", lock_path_), errno);
-  ::fchmod(fd_, kFileMode);
-  if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
-    const int why = errno;
-    ::close(fd_);
-    fd_ = -1;
-    if (why == EWOULDBLOCK) {
-      throw StoreError(fmt::format(
-          "sqlite {}: another topicdesk process uses this database (it holds the lock {}); one desk "
-          "per database: stop the other desk, or give this one its own [storage] sqlite path",
-          database_path, lock_path_));
-    }
-    fail(fmt::format("cannot take the instance lock {}", lock_path_), why);
+InstanceLock::InstanceLock(const std::string& database_path) {
+  auto lock = core::FileLock::acquire(lock_file_path(database_path));
+  if (lock) {
+    lock_ = std::move(*lock);
+    return;
   }
+  if (lock.error().code == core::ErrorCode::kConflict) {
+    throw StoreError(fmt::format(
+        "sqlite {}: another topicdesk process uses this database (it holds the lock {}); one desk "
+        "per database: stop the other desk, or give this one its own [storage] sqlite path",
+        database_path, lock_file_path(database_path)));
+  }
+  throw StoreError("sqlite instance lock: " + lock.error().message, StoreError::Kind::kStorage);
 }
 
-InstanceLock::~InstanceLock() {
-  if (fd_ >= 0) ::close(fd_);  // closing the descriptor releases the flock
-}
+InstanceLock::~InstanceLock() = default;
 
 }  // namespace topicdesk::store

@@ -1,17 +1,18 @@
 // The files of an SQLite desk database, and who may use them.
 //
 // One desk per database: InstanceLock holds an exclusive flock on "<db>.lock" beside the
-// database for its lifetime. flock belongs to the open file description, so a second open in
-// the same process is refused too, and the lock goes away with the process however it ends
-// (kill -9 included): there is no stale lock to clean up. The descriptor is close-on-exec, so a
-// child process never inherits it.
+// database for its lifetime (core::FileLock: a second store in this process is refused too, and
+// the lock goes away with the process however it ends, kill -9 included).
 //
 // Modes: the folder, when the store creates it, is 0700; the database, its -wal and -shm files
 // and the lock file are 0600 (message texts, secrets). SQLite gives -wal and -shm the mode of
 // the database file, so creating that one 0600 covers them; files found with wider modes (an
 // older install) are narrowed at open.
 #pragma once
+#include <memory>
 #include <string>
+
+#include "core/file_lock.h"
 
 namespace topicdesk::store {
 
@@ -32,11 +33,10 @@ class InstanceLock {
   InstanceLock(const InstanceLock&) = delete;
   InstanceLock& operator=(const InstanceLock&) = delete;
 
-  const std::string& lock_path() const { return lock_path_; }
+  const std::string& lock_path() const { return lock_->path(); }
 
  private:
-  std::string lock_path_;
-  int fd_ = -1;
+  std::unique_ptr<core::FileLock> lock_;
 };
 
 std::string lock_file_path(const std::string& database_path);  // "<path>.lock"

@@ -1,4 +1,4 @@
-// Fuzz target for the hook parsers of issue 5 (docs/webhooks.md):
+// Fuzz target for the hook parsers (docs/webhooks.md):
 // - the WEBHOOKS parameter: a Parameters whose every entry is an http(s) URL with a host,
 //   known event names and well-formed /commands, or an error that starts with "WEBHOOKS";
 // - a command hook's HTTP answer: nothing, an error to show operators, or sendMessage fields

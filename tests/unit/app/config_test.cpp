@@ -64,6 +64,8 @@ TEST_F(ConfigTest, EmptyFileGivesDefaults) {
   EXPECT_EQ(config->server.listen_host, "127.0.0.1");
   EXPECT_EQ(config->server.listen_port, 8080);
   EXPECT_EQ(config->storage.sqlite_path, "data/topicdesk.db");
+  EXPECT_EQ(config->storage.event_retention_days, 0);  // message texts kept until told otherwise
+  EXPECT_EQ(config->tdlib.data_dir, "data/tdlib");     // beside the database
   EXPECT_EQ(config->telegram.api_base, "https://api.telegram.org");
   EXPECT_TRUE(config->telegram.limits.enabled);
   EXPECT_EQ(config->logging.level, "info");
@@ -255,6 +257,8 @@ TEST_F(ConfigTest, ServerStorageTelegramAndLoggingValuesAreChecked) {
               HasSubstr("topicdesk.toml:2: storage.postgres is not supported yet"));
   EXPECT_THAT(error_of("[storage]\nsqlite = \"\"\n"),
               HasSubstr("topicdesk.toml:2: storage.sqlite must be a file path"));
+  EXPECT_THAT(error_of("[storage]\nevent_retention_days = -1\n"),
+              HasSubstr("topicdesk.toml:2: storage.event_retention_days must be 0..36500"));
   EXPECT_THAT(error_of("[telegram]\napi_base = \"ftp://x\"\n"),
               HasSubstr("telegram.api_base must be an http(s)://"));
   EXPECT_THAT(error_of("[telegram.limits]\ngroup_per_minute = 0\n"),
@@ -262,6 +266,11 @@ TEST_F(ConfigTest, ServerStorageTelegramAndLoggingValuesAreChecked) {
   EXPECT_THAT(error_of("[logging]\nlevel = \"loud\"\n"),
               HasSubstr("topicdesk.toml:2: logging.level must be one of"));
   EXPECT_THAT(error_of("server = 1\n"), HasSubstr("topicdesk.toml:1: server must be a table"));
+
+  auto kept = parse("[storage]\nsqlite = \"/srv/desk/desk.db\"\nevent_retention_days = 90\n");
+  ASSERT_TRUE(kept) << kept.error().message;
+  EXPECT_EQ(kept->storage.event_retention_days, 90);
+  EXPECT_EQ(kept->tdlib.data_dir, "/srv/desk/tdlib");
 
   auto v6 = parse("[server]\nlisten = \"[::1]:8443\"\n");
   ASSERT_TRUE(v6) << v6.error().message;

@@ -1,4 +1,4 @@
-// The pure parts of the desk's TDLib sessions (issue 4): which modes use TDLib, where a session
+// The pure parts of the desk's TDLib sessions: which modes use TDLib, where a session
 // lives, which desk-bot updates an account connection keeps, and what the General notice says.
 #include "app/td_connections.h"
 
@@ -15,8 +15,8 @@ telegram::Incoming incoming(core::ChatId chat, std::int64_t update_id) {
   return telegram::Incoming{.update_id = update_id, .event = e, .parse_error = ""};
 }
 
-ConnectionSettings connection(Mode mode) {
-  ConnectionSettings c;
+ConnectionConfig connection(ConnectionMode mode) {
+  ConnectionConfig c;
   c.name = "sales";
   c.mode = mode;
   c.token = "123:secret-token";
@@ -25,15 +25,15 @@ ConnectionSettings connection(Mode mode) {
 }
 
 TEST(TdConnections, OnlyMtprotoAndAccountModesUseTdlib) {
-  EXPECT_TRUE(uses_tdlib(Mode::kMtproto));
-  EXPECT_TRUE(uses_tdlib(Mode::kAccount));
-  EXPECT_FALSE(uses_tdlib(Mode::kBot));
-  EXPECT_FALSE(uses_tdlib(Mode::kProxy));
+  EXPECT_TRUE(uses_tdlib(ConnectionMode::kMtproto));
+  EXPECT_TRUE(uses_tdlib(ConnectionMode::kAccount));
+  EXPECT_FALSE(uses_tdlib(ConnectionMode::kBot));
+  EXPECT_FALSE(uses_tdlib(ConnectionMode::kProxy));
 }
 
 TEST(TdConnections, EachSessionHasItsOwnDirectory) {
-  RuntimeSettings settings;
-  settings.tdlib_data_dir = "/var/lib/topicdesk/tdlib";
+  Config settings;
+  settings.tdlib.data_dir = "/var/lib/topicdesk/tdlib";
   EXPECT_EQ(session_directory(settings, "sales"), "/var/lib/topicdesk/tdlib/sales");
   EXPECT_NE(session_directory(settings, "sales"), session_directory(settings, "shop"));
 }
@@ -49,12 +49,12 @@ TEST(TdConnections, AccountConnectionsKeepOnlyTheDeskBotsGroupUpdates) {
 }
 
 TEST(TdConnections, NoticesSayWhatHappenedAndHowToFixItWithoutSecrets) {
-  auto missing = session_notice(connection(Mode::kAccount), "missing");
+  auto missing = session_notice(connection(ConnectionMode::kAccount), "missing");
   EXPECT_NE(missing.find("not signed in"), std::string::npos);
   EXPECT_NE(missing.find("topicdesk connect account --config FILE --name sales"), std::string::npos);
-  auto revoked = session_notice(connection(Mode::kAccount), "revoked");
+  auto revoked = session_notice(connection(ConnectionMode::kAccount), "revoked");
   EXPECT_NE(revoked.find("session was ended"), std::string::npos);
-  auto bot = session_notice(connection(Mode::kMtproto), "error: ACCESS_TOKEN_INVALID");
+  auto bot = session_notice(connection(ConnectionMode::kMtproto), "error: ACCESS_TOKEN_INVALID");
   EXPECT_NE(bot.find("could not sign in to Telegram as the bot"), std::string::npos);
   EXPECT_NE(bot.find("ACCESS_TOKEN_INVALID"), std::string::npos);
   for (const auto& text : {missing, revoked, bot}) EXPECT_EQ(text.find("secret-token"), std::string::npos);

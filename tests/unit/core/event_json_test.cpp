@@ -45,6 +45,28 @@ TEST(EventJson, RoundTripKeepsEveryField) {
   EXPECT_EQ(back->new_reactions, e.new_reactions);
 }
 
+TEST(EventJson, HookAnswersAndSessionProblemsRoundTrip) {
+  Event answer;
+  answer.kind = EventKind::kHookAnswered;
+  answer.update_id = 7;
+  answer.dialog_id = 31;
+  answer.text = R"({"text":"order 12 shipped"})";
+  auto back = event_from_json(event_to_json(answer));
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->kind, EventKind::kHookAnswered);
+  EXPECT_EQ(back->dialog_id, 31);
+  EXPECT_EQ(back->text, answer.text);
+
+  Event problem;
+  problem.kind = EventKind::kSessionProblem;
+  problem.text = "the session was revoked";
+  back = event_from_json(event_to_json(problem));
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->kind, EventKind::kSessionProblem);
+  EXPECT_EQ(back->dialog_id, 0);
+  EXPECT_EQ(back->text, problem.text);
+}
+
 TEST(EventJson, MalformedInputNamesTheProblem) {
   EXPECT_NE(event_from_json("{").error().message.find("not valid JSON"), std::string::npos);
   EXPECT_NE(event_from_json("[]").error().message.find("JSON object"), std::string::npos);

@@ -53,7 +53,7 @@ TEST(Parameters, EveryNameIsKnown) {
                                     "RESTRICTED_KEYWORDS_FRONTEND",
                                     "SILENT_MODE",
                                     "WEBHOOKS",
-                                    "WEBHOOKS_SECRET",  // issue 5
+                                    "WEBHOOKS_SECRET",
                                     "WELCOME",
                                     "WHITE_LIST"};
   EXPECT_EQ(known_parameter_names(), expected);
@@ -143,7 +143,7 @@ TEST(Parameters, IconColor) {
   EXPECT_FALSE(parse_parameters({{"ICON_COLOR", "red"}}).ok());
 }
 
-// --- accounts (issue 4) ---
+// Account connections
 TEST(Parameters, AccountMonitoring) {
   Parameters defaults = parse_ok({});
   EXPECT_TRUE(defaults.monitor_private);

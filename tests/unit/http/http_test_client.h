@@ -98,6 +98,12 @@ class IoThread {
   }
   asio::io_context& io() { return io_; }
 
+  // Runs `task` on the thread and waits for its result (the test thread stays free for sync calls).
+  template <class T>
+  T run(asio::awaitable<T> task) {
+    return asio::co_spawn(io_, std::move(task), asio::use_future).get();
+  }
+
  private:
   asio::io_context io_;
   asio::executor_work_guard<asio::io_context::executor_type> guard_;

@@ -10,7 +10,7 @@
 #include <future>
 
 #include "http/server.h"
-#include "tests/unit/http/http_test_client.h"
+#include "tests/unit/http/server_fixture.h"
 
 namespace topicdesk::http {
 namespace {
@@ -23,11 +23,10 @@ using testing::IoThread;
 using testing::request_once;
 using testing::TestClient;
 
-class ServerLimitsTest : public ::testing::Test {
+class ServerLimitsTest : public testing::ServerFixture {
  protected:
   void start(ServerOptions options = {}) {
-    options.port = 0;
-    server_ = std::make_unique<Server>(io_thread_.io().get_executor(), options);
+    make_server(options);
     server_->route(Verb::post, "/items", [](Request& request) -> asio::awaitable<Response> {
       co_return text_response(201, std::to_string(request.body().size()));
     });
@@ -39,21 +38,8 @@ class ServerLimitsTest : public ::testing::Test {
         },
         PathMatch::kExact,
         [](const RequestHead& head) -> std::size_t { return head.count("X-Known") ? 100'000 : 10; });
-    server_->route(Verb::get, "/slow", [this](Request&) -> asio::awaitable<Response> {
-      slow_started_.set_value();
-      asio::steady_timer timer(co_await asio::this_coro::executor, 500ms);
-      co_await timer.async_wait(asio::use_awaitable);
-      co_return text_response(200, "slow done");
-    });
-    ASSERT_TRUE(server_->start().ok());
-    port_ = server_->port();
-  }
-
-  void TearDown() override {
-    if (!server_) return;
-    std::promise<void> stopped;
-    server_->stop([&] { stopped.set_value(); });
-    EXPECT_EQ(stopped.get_future().wait_for(5s), std::future_status::ready);
+    add_slow_route(500ms);
+    serve();
   }
 
   // A client that sent a request head (and `body_part` of its body), not the rest.
@@ -74,11 +60,6 @@ class ServerLimitsTest : public ::testing::Test {
     EXPECT_EQ(client->send(Verb::get, "/healthz").status, 200u);
     return client;
   }
-
-  IoThread io_thread_;
-  std::unique_ptr<Server> server_;
-  unsigned short port_ = 0;
-  std::promise<void> slow_started_;
 };
 
 TEST_F(ServerLimitsTest, ADeclaredOversizedBodyIsRefusedBeforeAnyOfItIsSent) {

@@ -7,7 +7,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <future>
 
-#include "tests/unit/http/http_test_client.h"
+#include "tests/unit/http/server_fixture.h"
 
 namespace topicdesk::http {
 namespace {
@@ -19,11 +19,10 @@ using testing::IoThread;
 using testing::request_once;
 using testing::TestClient;
 
-class ServerTest : public ::testing::Test {
+class ServerTest : public testing::ServerFixture {
  protected:
   void start(ServerOptions options = {}) {
-    options.port = 0;
-    server_ = std::make_unique<Server>(io_thread_.io().get_executor(), options);
+    make_server(options);
     server_->route(Verb::get, "/api/v1/echo", [](Request& request) -> asio::awaitable<Response> {
       co_return text_response(200, std::string(request.target()));
     });
@@ -37,27 +36,9 @@ class ServerTest : public ::testing::Test {
       throw std::runtime_error("handler bug");
       co_return text_response(200, "unreachable");
     });
-    server_->route(Verb::get, "/slow", [this](Request&) -> asio::awaitable<Response> {
-      slow_started_.set_value();
-      asio::steady_timer timer(co_await asio::this_coro::executor, 300ms);
-      co_await timer.async_wait(asio::use_awaitable);
-      co_return text_response(200, "slow done");
-    });
-    ASSERT_TRUE(server_->start().ok());
-    port_ = server_->port();
+    add_slow_route(300ms);
+    serve();
   }
-
-  void TearDown() override {
-    if (!server_) return;
-    std::promise<void> stopped;
-    server_->stop([&] { stopped.set_value(); });
-    EXPECT_EQ(stopped.get_future().wait_for(5s), std::future_status::ready);
-  }
-
-  IoThread io_thread_;
-  std::unique_ptr<Server> server_;
-  unsigned short port_ = 0;
-  std::promise<void> slow_started_;
 };
 
 TEST_F(ServerTest, HealthzAnswersOk) {

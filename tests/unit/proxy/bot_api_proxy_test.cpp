@@ -265,7 +265,7 @@ TEST_F(ProxyTest, MessagesSentToUsersGoToTheInboxAsIntercepted) {
   EXPECT_EQ(store_->inbox_pending(id_, 10)[1].update_id, pending[0].update_id + 1);
 }
 
-// Issue 4 follow-up: the program's edit of a message in a private chat is recorded (before the
+// The program's edit of a message in a private chat is recorded (before the
 // program gets its answer) so the topic copy follows; inline-message edits are not.
 TEST_F(ProxyTest, EditsOfTheProgramsMessagesGoToTheInboxBeforeTheAnswer) {
   auto reply = call("editMessageText", R"({"chat_id":42,"message_id":77,"text":"Tea costs 3 EUR"})");

@@ -19,8 +19,6 @@ using namespace testing;
 namespace json = boost::json;
 using std::chrono::milliseconds;
 
-constexpr core::UserId kAnn = 1001;
-
 core::Event program_message(core::MessageId id, std::string text) {
   core::Event e;
   e.kind = core::EventKind::kOutgoingSeen;
@@ -33,33 +31,9 @@ core::Event program_message(core::MessageId id, std::string text) {
   return e;
 }
 
-class InterceptDispatchTest : public ::testing::Test {
+class InterceptDispatchTest : public DispatchFixture {
  protected:
-  InterceptDispatchTest()
-      : store_(make_store()), context_(make_context(*store_)), engine_(*store_, context_) {
-    dispatcher_ = std::make_unique<Dispatcher>(io_.get_executor(), *store_, fast_retry_options());
-    dispatcher_->add_connection(context_, api_, telegram::FloodLimits{.enabled = false});
-    boost::asio::co_spawn(io_, dispatcher_->run(), boost::asio::detached);
-  }
-  ~InterceptDispatchTest() override {
-    dispatcher_->stop();
-    io_.run_for(milliseconds(50));
-  }
-
-  void handle_and_settle(const core::Event& e) {
-    engine_.handle(e, core::unix_millis_now());
-    dispatcher_->notify();
-    ASSERT_TRUE(run_io_until(io_, [&] { return dispatch_idle(*store_, *dispatcher_); }))
-        << "outbox not drained in time";
-  }
-  store::Dialog ann() { return *store_->dialog_by_user(context_.id, kAnn); }
-
-  boost::asio::io_context io_;
-  FakeBotApi api_;
-  std::unique_ptr<store::Store> store_;
-  ConnectionContext context_;
-  Engine engine_;
-  std::unique_ptr<Dispatcher> dispatcher_;
+  InterceptDispatchTest() { start(); }
 };
 
 TEST_F(InterceptDispatchTest, TextIsPostedInTheTopicAsAReplyAndLinked) {

@@ -13,11 +13,6 @@
 namespace topicdesk::relay {
 namespace {
 using namespace testing;
-using core::EventKind;
-using store::DialogStatus;
-
-constexpr core::UserId kAnn = 1001;
-constexpr core::ThreadId kThread = 77;
 
 // A message the bot's program sent to `user` (as the proxy or an MTProto session reports it).
 core::Event program_message(core::UserId user, core::MessageId id, std::string text) {
@@ -179,7 +174,7 @@ TEST_F(InterceptTest, AlbumsAreGatheredAndCopiedTogetherAfterAMarker) {
   EXPECT_EQ(jobs[0].payload.message_ids, (std::vector<core::MessageId>{10, 11}));
 }
 
-// Issue 4 follow-up: the program's copyMessage(s) / forwardMessages answer ids only; the real
+// The program's copyMessage(s) / forwardMessages answer ids only; the real
 // messages are copied from the user's chat in one copyMessages behind one marker line.
 TEST_F(InterceptTest, CopiesKnownOnlyByIdAreCopiedTogetherBehindAMarkerLine) {
   auto& e = engine();

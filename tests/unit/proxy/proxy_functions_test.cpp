@@ -88,7 +88,7 @@ TEST(SentMessages, TheIdsOfOneCopyCallShareOneBatch) {
   EXPECT_EQ(forwarded[0].media_group_id, "copied:30");
 }
 
-// Issue 4 follow-up: edits of the program's messages (the edited Message is the answer).
+// Edits of the program's messages (the edited Message is the answer).
 TEST(EditedMessage, PrivateChatEditsBecomeOutgoingEditEvents) {
   json::value result = json::parse(R"({"message_id":7,"date":1700000000,"edit_date":1700000050,
       "from":{"id":500,"is_bot":true,"first_name":"Shop"},"chat":{"id":42,"type":"private","first_name":"Ann"},

@@ -8,7 +8,6 @@
 namespace topicdesk::relay {
 namespace {
 using namespace testing;
-using store::DialogStatus;
 
 constexpr core::UnixMillis kHour = 3'600'000;
 

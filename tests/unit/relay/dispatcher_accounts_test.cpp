@@ -1,4 +1,4 @@
-// The dispatcher with an account connection (issue 4): user-side calls go through the
+// The dispatcher with an account connection: user-side calls go through the
 // account's session (the frontend BotApi), group calls through the desk bot; /new is resolved
 // through the session and comes back as an inbox event; the topic link is posted in General.
 #include <gtest/gtest.h>
@@ -24,47 +24,16 @@ using std::chrono::milliseconds;
 
 constexpr core::ChatId kForum = -1001234567890;
 constexpr core::UserId kAccount = 4242;
-constexpr core::UserId kAnn = 1001;
 
-class DispatcherAccountsTest : public ::testing::Test {
+class DispatcherAccountsTest : public DispatchFixture {
  protected:
-  DispatcherAccountsTest() : store_(make_store()) {
+  DispatcherAccountsTest() {
     context_ = make_context(*store_, "sales", 500, kForum);
     context_.account = true;
     context_.account_id = kAccount;
-    engine_ = std::make_unique<Engine>(*store_, context_);
   }
 
-  ~DispatcherAccountsTest() override {
-    if (dispatcher_) {
-      dispatcher_->stop();
-      io_.run_for(milliseconds(50));
-    }
-  }
-
-  void start() {
-    dispatcher_ = std::make_unique<Dispatcher>(io_.get_executor(), *store_, fast_retry_options());
-    dispatcher_->add_connection(context_, desk_bot_, {.enabled = false}, &account_);
-    dispatcher_->set_inbox_listener([this](core::ConnectionId id) {
-      // What the runtime does: drain the connection's inbox into its engine.
-      for (const auto& entry : store_->inbox_pending(id, 100))
-        engine_->handle_inbox(entry, core::unix_millis_now());
-      dispatcher_->notify();
-    });
-    boost::asio::co_spawn(io_, dispatcher_->run(), boost::asio::detached);
-  }
-
-  template <class Pred>
-  bool run_until(Pred done, milliseconds deadline = milliseconds(5000)) {
-    return run_io_until(io_, done, deadline);
-  }
-
-  bool idle() { return dispatch_idle(*store_, *dispatcher_); }
-
-  void handle(const core::Event& e) {
-    engine_->handle(e, core::unix_millis_now());
-    dispatcher_->notify();
-  }
+  void start() { DispatchFixture::start({.enabled = false}, {}, true); }
 
   static core::Event general(std::string text) { return operator_message(0, 1, std::move(text), kForum); }
 
@@ -83,13 +52,8 @@ class DispatcherAccountsTest : public ::testing::Test {
     };
   }
 
-  boost::asio::io_context io_;
-  FakeBotApi desk_bot_;
-  FakeBotApi account_;
-  std::unique_ptr<store::Store> store_;
-  ConnectionContext context_;
-  std::unique_ptr<Engine> engine_;
-  std::unique_ptr<Dispatcher> dispatcher_;
+  FakeBotApi& desk_bot_ = api_;
+  FakeBotApi& account_ = session_;
 };
 
 TEST_F(DispatcherAccountsTest, UserSideCallsGoThroughTheAccountAndGroupCallsThroughTheDeskBot) {

@@ -25,8 +25,6 @@ using namespace testing;
 namespace json = boost::json;
 using std::chrono::milliseconds;
 
-constexpr core::UserId kAnn = 1001;
-
 // Counts the warnings and errors logged while it is installed.
 class CountingSink : public spdlog::sinks::base_sink<std::mutex> {
  public:
@@ -72,12 +70,17 @@ struct Desk {
     io.restart();  // after a stopped dispatcher the loop ran out of work
     dispatcher = std::make_unique<Dispatcher>(io.get_executor(), *sqlite, fast_retry_options(options));
     dispatcher->add_connection(context, api, limits);
-    dispatcher->set_inbox_listener([this](core::ConnectionId id) {
-      for (const auto& entry : sqlite->inbox_pending(id, 100)) {
-        until_committed([&] { engine->handle_inbox(entry, core::unix_millis_now()); });
-      }
-      dispatcher->notify();
-    });
+    // The runtime's inbox, draining into the engine the way this desk handles commits that fail.
+    InboxHooks hooks;
+    hooks.handled = [this] { dispatcher->notify(); };
+    inbox = std::make_unique<Inbox>(io.get_executor(), *sqlite, std::move(hooks));
+    inbox->add_connection(context.id, context.name,
+                          [this](const std::vector<store::InboxEntry>& entries, core::UnixMillis now) {
+                            for (const auto& entry : entries) {
+                              until_committed([&] { engine->handle_inbox(entry, now); });
+                            }
+                          });
+    dispatcher->set_inbox(*inbox);
     boost::asio::co_spawn(io, dispatcher->run(), boost::asio::detached);
   }
 
@@ -143,6 +146,7 @@ struct Desk {
   ConnectionContext context;
   std::unique_ptr<Engine> engine;
   FakeBotApi api;
+  std::unique_ptr<Inbox> inbox;
   std::unique_ptr<Dispatcher> dispatcher;
   int engine_failures = 0;
 };
@@ -364,7 +368,7 @@ TEST(DispatcherRestart, ARealCrashInTheMiddleOfACallIsResolvedByTheNextProcess) 
   FakeBotApi api;
   Dispatcher next(io.get_executor(), *store, fast_retry_options());
   next.add_connection(context, api, {.enabled = false});
-  drain_inbox_on_report(next, *store, engine);
+  auto inbox = drain_inbox_on_report(io, next, *store, engine);
   boost::asio::co_spawn(io, next.run(), boost::asio::detached);
   ASSERT_TRUE(run_io_until(
       io, [&] { return dispatch_idle(*store, next) && store->inbox_pending(context.id, 1).empty(); }));

@@ -23,55 +23,15 @@ using namespace testing;
 namespace json = boost::json;
 using std::chrono::milliseconds;
 
-constexpr core::UserId kAnn = 1001;
-
 std::int64_t as_int(const json::value& v) { return v.as_int64(); }
 
-class DispatcherTest : public ::testing::Test {
+class DispatcherTest : public DispatchFixture {
  protected:
-  DispatcherTest() : store_(make_store()), context_(make_context(*store_)), engine_(*store_, context_) {}
-
-  ~DispatcherTest() override {
-    if (dispatcher_) {
-      dispatcher_->stop();
-      io_.run_for(milliseconds(50));
-    }
-  }
-
-  void start(telegram::FloodLimits limits = {.enabled = false}, DispatcherOptions options = {}) {
-    dispatcher_ = std::make_unique<Dispatcher>(io_.get_executor(), *store_, fast_retry_options(options));
-    dispatcher_->add_connection(context_, api_, limits);
-    drain_inbox_on_report(*dispatcher_, *store_, engine_);
-    boost::asio::co_spawn(io_, dispatcher_->run(), boost::asio::detached);
-  }
-
-  // Runs the event loop until `done` holds; fails the test after the deadline.
-  template <class Pred>
-  bool run_until(Pred done, milliseconds deadline = milliseconds(5000)) {
-    return run_io_until(io_, done, deadline);
-  }
-
-  bool idle() { return dispatch_idle(*store_, *dispatcher_); }
-
-  void handle(const core::Event& e) {
-    engine_.handle(e, core::unix_millis_now());
-    if (dispatcher_) dispatcher_->notify();
-  }
-
-  store::Dialog ann() { return *store_->dialog_by_user(context_.id, kAnn); }
-
   // Ann's first message relayed completely: topic, card, copy.
   void first_exchange() {
     handle(user_message(kAnn, 1, "hello"));
     ASSERT_TRUE(run_until([&] { return idle(); }));
   }
-
-  boost::asio::io_context io_;
-  FakeBotApi api_;
-  std::unique_ptr<store::Store> store_;
-  ConnectionContext context_;
-  Engine engine_;
-  std::unique_ptr<Dispatcher> dispatcher_;
 };
 
 TEST_F(DispatcherTest, FirstMessageCreatesTopicPostsCardAndCopies) {
@@ -365,7 +325,7 @@ TEST_F(DispatcherTest, OperatorEditsReactionsAndAlbumsUseTheirLinks) {
     handle(part);
   }
   for (const auto& timer : store_->timers_due(core::unix_millis_now() + kAlbumGatherMillis, 10)) {
-    engine_.on_timer(timer, core::unix_millis_now() + kAlbumGatherMillis);
+    engine().on_timer(timer, core::unix_millis_now() + kAlbumGatherMillis);
   }
   dispatcher_->notify();
   ASSERT_TRUE(run_until([&] { return idle(); }));
@@ -477,7 +437,7 @@ TEST_F(DispatcherTest, TopicsUseTheIconColourAndHiddenNames) {
   auto params = core::parse_parameters({{"ICON_COLOR", "0xFB6F5F"}, {"HIDE_INFO", "name"}});
   ASSERT_TRUE(params.ok());
   context_.params = *params;
-  engine_.set_parameters(*params);
+  engine().set_parameters(*params);
   start();
   handle(user_message(kAnn, 1, "hi"));
   ASSERT_TRUE(run_until([&] { return idle(); }));

@@ -1,4 +1,4 @@
-// Account connections in the engine (issue 4): /new, MONITOR_PRIVATE, MONITOR_GROUPS with
+// Account connections in the engine: /new, MONITOR_PRIVATE, MONITOR_GROUPS with
 // GROUPS_KEYWORDS and IGNORE_CHATS, and the account's own posts in the backend group.
 #include <gtest/gtest.h>
 
@@ -10,15 +10,10 @@
 namespace topicdesk::relay {
 namespace {
 using namespace testing;
-using core::EventKind;
-using store::DialogStatus;
 
 constexpr core::ChatId kForum = -1001234567890;  // a real-looking supergroup id (topic links)
 constexpr core::UserId kAccount = 4242;          // the signed-in personal account
-constexpr core::UserId kAnn = 1001;
-constexpr core::UserId kBob = 1002;
-constexpr core::ChatId kClub = -1009876543210;  // a group the account is a member of
-constexpr core::ThreadId kThread = 77;
+constexpr core::ChatId kClub = -1009876543210;   // a group the account is a member of
 
 core::Event general(std::string text, core::MessageId id = 1) {
   auto e = operator_message(0, id, std::move(text), kForum);

@@ -14,9 +14,7 @@ namespace topicdesk::relay {
 namespace {
 using namespace testing;
 namespace json = boost::json;
-using store::DialogStatus;
 
-constexpr core::UserId kAnn = 1001;
 constexpr core::UserId kCy = 3003;
 
 class LifecycleTest : public EngineFixture {

@@ -9,12 +9,7 @@
 namespace topicdesk::relay {
 namespace {
 using namespace testing;
-using core::EventKind;
-using store::DialogStatus;
 
-constexpr core::UserId kAnn = 1001;
-constexpr core::UserId kBob = 1002;
-constexpr core::ThreadId kThread = 77;
 constexpr core::UnixMillis kHour = 3'600'000;
 
 class ParametersTest : public EngineFixture {

@@ -11,8 +11,6 @@ namespace topicdesk::relay {
 namespace {
 using namespace testing;
 
-constexpr core::UserId kAnn = 1001;
-constexpr core::ThreadId kThread = 77;
 constexpr std::string_view kEmail = "ann@example.com";
 
 class PrivacyTest : public EngineFixture {

@@ -9,11 +9,6 @@
 namespace topicdesk::relay {
 namespace {
 using namespace testing;
-using core::EventKind;
-using store::DialogStatus;
-
-constexpr core::UserId kAnn = 1001;
-constexpr core::ThreadId kThread = 77;
 
 class EngineTest : public EngineFixture {
  protected:

@@ -10,10 +10,7 @@
 namespace topicdesk::relay {
 namespace {
 using namespace testing;
-using store::DialogStatus;
 
-constexpr core::UserId kAnn = 1001;
-constexpr core::ThreadId kThread = 77;
 constexpr core::ThreadId kOrphan = 90;
 
 // An operator's message in a topic, with the topic's name as the Bot API repeats it.

@@ -1,4 +1,4 @@
-// Edits of intercepted messages (issue 4 follow-up): when the bot's program, its other session or
+// Edits of intercepted messages: when the bot's program, its other session or
 // an account's owner edits a message that was copied into the topic, the copy follows — with
 // the marker, the formatting and the buttons as text, as the first copy showed them.
 #include <gtest/gtest.h>
@@ -20,10 +20,8 @@ namespace topicdesk::relay {
 namespace {
 using namespace testing;
 using core::ContentKind;
-using core::EventKind;
 using std::chrono::milliseconds;
 
-constexpr core::UserId kAnn = 1001;
 constexpr std::string_view kMark = "📤 Sent by the bot's program\n";
 constexpr std::string_view kOwnerMark = "📤 Sent by the account owner from their app\n";
 constexpr std::string_view kMenu = R"({"inline_keyboard":[[{"text":"Tea","callback_data":"tea"}]]})";
@@ -190,40 +188,18 @@ TEST(OutgoingEditJson, RoundTripKeepsKindButtonsAndMediaReplaced) {
 
 // ---- the dispatcher: the edit reaches the copy ----------------------------------------------
 
-class InterceptEditDispatchTest : public ::testing::Test {
+class InterceptEditDispatchTest : public DispatchFixture {
  protected:
-  explicit InterceptEditDispatchTest(bool account = false)
-      : store_(make_store()), context_(make_context(*store_)) {
+  explicit InterceptEditDispatchTest(bool account = false) {
     if (account) {
       context_.account = true;
       context_.account_id = 4242;
       session_.next_message = 8000;  // the session's copies, told apart from the bot's
     }
-    engine_ = std::make_unique<Engine>(*store_, context_);
-    dispatcher_ = std::make_unique<Dispatcher>(io_.get_executor(), *store_, fast_retry_options());
-    dispatcher_->add_connection(context_, bot_, telegram::FloodLimits{.enabled = false},
-                                account ? &session_ : nullptr);
-    boost::asio::co_spawn(io_, dispatcher_->run(), boost::asio::detached);
-  }
-  ~InterceptEditDispatchTest() override {
-    dispatcher_->stop();
-    io_.run_for(milliseconds(50));
+    start({.enabled = false}, {}, account);
   }
 
-  void handle_and_settle(const core::Event& e) {
-    engine_->handle(e, core::unix_millis_now());
-    dispatcher_->notify();
-    ASSERT_TRUE(run_io_until(io_, [&] { return dispatch_idle(*store_, *dispatcher_); }))
-        << "outbox not drained in time";
-  }
-
-  boost::asio::io_context io_;
-  FakeBotApi bot_;
-  FakeBotApi session_;  // an account connection's TDLib session
-  std::unique_ptr<store::Store> store_;
-  ConnectionContext context_;
-  std::unique_ptr<Engine> engine_;
-  std::unique_ptr<Dispatcher> dispatcher_;
+  FakeBotApi& bot_ = api_;
 };
 
 TEST_F(InterceptEditDispatchTest, TheCopyIsEditedInPlace) {
@@ -250,7 +226,7 @@ TEST_F(InterceptEditDispatchTest, AnEditOfAMessageNeverCopiedIsSkipped) {
 TEST_F(InterceptEditDispatchTest, ASendFollowedAtOnceByAnEditArrivesInOrder) {
   handle_and_settle(user_message(kAnn, 1, "hello"));
   // Both committed before the dispatcher runs: the edit waits for the copy in the same queue.
-  engine_->handle(program_message(2, "Loading…"), core::unix_millis_now());
+  engine().handle(program_message(2, "Loading…"), core::unix_millis_now());
   handle_and_settle(program_edit(2, "Prices: tea 3 EUR"));
   ASSERT_GE(bot_.calls.size(), 2u);
   EXPECT_EQ(bot_.calls[bot_.calls.size() - 2].method, "sendMessage");

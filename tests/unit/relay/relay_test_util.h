@@ -18,6 +18,11 @@ inline constexpr core::UserId kBotId = 500;
 inline constexpr core::ChatId kGroupId = -1001000;
 inline constexpr core::UserId kOperatorId = 900;
 inline constexpr core::UnixMillis kT0 = 1'700'000'000'000;
+inline constexpr core::UserId kAnn = 1001;  // end users
+inline constexpr core::UserId kBob = 1002;
+inline constexpr core::ThreadId kThread = 77;  // a topic the tests give a dialog
+using core::EventKind;
+using store::DialogStatus;
 
 struct TakenJob {
   store::OutboxJob job;

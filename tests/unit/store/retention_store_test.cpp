@@ -113,6 +113,26 @@ TEST_P(RetentionStoreContract, FinishedDeliveriesGoWithTheirAttempts) {
   EXPECT_EQ(store_->webhook_attempts(ready[2].id).size(), 1u);
 }
 
+TEST_P(RetentionStoreContract, APendingDeliveryKeepsItsHistory) {
+  auto e1 = store_->append_event(conn_, 0, "message_received", "{}", 10);
+  std::vector<WebhookDelivery> deliveries(2);
+  for (int i = 0; i < 2; ++i) {
+    deliveries[i].connection_id = conn_;
+    deliveries[i].url = "http://hooks/" + std::to_string(i);
+    deliveries[i].queue_key = deliveries[i].url;
+    deliveries[i].event_id = e1;
+  }
+  store_->webhook_enqueue(deliveries, e1);
+  auto ready = store_->webhook_ready(0, 10, {});
+  ASSERT_EQ(ready.size(), 2u);
+  store_->webhook_retry(WebhookAttempt{ready[0].id, 100, 0, "connect: refused", 1}, 9000);
+  store_->webhook_delivered(WebhookAttempt{ready[1].id, 100, 200, "", 1});
+  EXPECT_EQ(store_->purge_finished_batch(50, 10), 0) << "nothing finished that early";
+  store_->purge_finished_batch(1000, 10);
+  EXPECT_EQ(store_->webhook_attempts(ready[0].id).size(), 1u) << "a pending delivery keeps its history";
+  EXPECT_EQ(store_->webhook_ready(9000, 10, {}).size(), 1u);
+}
+
 TEST_P(RetentionStoreContract, OldEventsGoInBatchesNewerOnesStay) {
   std::int64_t last = 0;
   store_->transaction([&] {

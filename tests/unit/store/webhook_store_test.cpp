@@ -41,10 +41,10 @@ TEST_P(WebhookStoreContract, EnqueueMovesTheCursorAndTheQueueHeadGoesFirst) {
 }
 
 TEST_P(WebhookStoreContract, ARetryWaitsAndRemembersWhenFailingStarted) {
-  store_->webhook_enqueue({delivery(1, 1)}, 1);
+  store_->webhook_enqueue({delivery(1, 1), delivery(2, 1)}, 2);
   auto d = store_->webhook_ready(0, 10, {})[0];
   store_->webhook_retry(WebhookAttempt{d.id, 100, 0, "connect: refused", 3}, 5000);
-  EXPECT_TRUE(store_->webhook_ready(4999, 10, {}).empty());
+  EXPECT_TRUE(store_->webhook_ready(4999, 10, {}).empty()) << "the queue waits behind its head";
   store_->webhook_retry(WebhookAttempt{d.id, 5000, 502, "HTTP 502", 3}, 9000);
   auto again = store_->webhook_ready(9000, 10, {});
   ASSERT_EQ(again.size(), 1u);
@@ -73,6 +73,10 @@ TEST_P(WebhookStoreContract, StatusCountsPerUrl) {
   EXPECT_EQ(status[1].failed, 1);
   EXPECT_EQ(status[1].last_error, "HTTP 500");
   EXPECT_EQ(status[1].last_error_at, 2300);
+  EXPECT_EQ(status[1].failing_since, 0) << "nothing pending there";
+  auto attempts = store_->webhook_attempts(ready[1].id);
+  ASSERT_EQ(attempts.size(), 1u);
+  EXPECT_EQ(attempts[0].error, "connect: refused");
 }
 
 TD_STORE_CONTRACT_SUITE(WebhookStoreContract);

@@ -1,4 +1,4 @@
-// The engine's side of issue 5 hooks: /link, /unlink, /set, /info lines, command events and
+// The engine's side of hooks: /link, /unlink, /set, /info lines, command events and
 // which unknown commands get a notice.
 #include <gtest/gtest.h>
 
@@ -12,7 +12,6 @@ using namespace testing;
 namespace json = boost::json;
 
 constexpr core::UserId kUser = 42;
-constexpr core::ThreadId kThread = 77;
 
 class HooksEngineTest : public ::testing::Test {
  protected:

@@ -1,4 +1,4 @@
-// Edits of outgoing messages (issue 4 follow-up): a message the account's owner (or the bot's
+// Edits of outgoing messages: a message the account's owner (or the bot's
 // other session) sent from elsewhere was intercepted; its edit must reach the copy as
 // kOutgoingEdit, while edits of the desk's own sends stay ignored and the user's edits stay
 // kUserEdit.

@@ -1,13 +1,8 @@
 // BotApiClient, LongPoller, the update parser and the webhook ingress against a real tgsim
 // process: the shapes tgsim produces are the ones Telegram documents, so this checks the
 // transport end to end without Telegram. TGSIM=<path> overrides the simulator binary.
-#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -23,6 +18,8 @@
 #include "http/webhook_ingress.h"
 #include "telegram/bot_api_client.h"
 #include "telegram/long_poller.h"
+#include "tests/unit/http/http_test_client.h"
+#include "tests/unit/telegram/tgsim_child.h"
 
 namespace topicdesk::telegram {
 namespace {
@@ -34,96 +31,7 @@ namespace json = boost::json;
 using namespace std::chrono_literals;
 using core::EventKind;
 
-std::string tgsim_path() {
-  if (const char* path = std::getenv("TGSIM")) return path;
-  return TD_TGSIM_PATH;
-}
-
-// A tgsim child process on a free port, stopped with SIGTERM at the end.
-class Tgsim {
- public:
-  Tgsim() {
-    std::string path = tgsim_path();
-    if (!std::filesystem::exists(path)) throw std::runtime_error("tgsim not built: " + path);
-    int out[2];
-    if (pipe(out) != 0) throw std::runtime_error("pipe failed");
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(out[1], STDOUT_FILENO);
-      close(out[0]);
-      close(out[1]);
-      execl(path.c_str(), path.c_str(), "--listen", "127.0.0.1:0", "--limits", "off", "--seed", "7", nullptr);
-      _exit(127);
-    }
-    close(out[1]);
-    stdout_ = out[0];
-    port_ = read_port();
-  }
-  ~Tgsim() {
-    if (pid_ <= 0) return;
-    kill(pid_, SIGTERM);
-    const auto deadline = std::chrono::steady_clock::now() + 2s;  // then SIGKILL below
-    while (waitpid(pid_, nullptr, WNOHANG) == 0 && std::chrono::steady_clock::now() < deadline)
-      std::this_thread::sleep_for(20ms);
-    if (waitpid(pid_, nullptr, WNOHANG) == 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-    close(stdout_);
-  }
-
-  unsigned short port() const { return port_; }
-  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
-
-  // A /sim/ control call or a raw Bot API call, synchronously.
-  json::value request(bhttp::verb method, const std::string& target,
-                      const json::value& body = nullptr) const {
-    asio::io_context io;
-    beast::tcp_stream stream(io);
-    stream.expires_after(10s);
-    stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_));
-    bhttp::request<bhttp::string_body> request{method, target, 11};
-    request.set(bhttp::field::host, "127.0.0.1");
-    if (!body.is_null()) {
-      request.set(bhttp::field::content_type, "application/json");
-      request.body() = json::serialize(body);
-    }
-    request.prepare_payload();
-    bhttp::write(stream, request);
-    beast::flat_buffer buffer;
-    bhttp::response<bhttp::string_body> response;
-    bhttp::read(stream, buffer, response);
-    return json::parse(response.body());
-  }
-  json::value post(const std::string& target, const json::value& body) const {
-    return request(bhttp::verb::post, target, body);
-  }
-
- private:
-  unsigned short read_port() {
-    std::string line;
-    auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (line.find('\n') == std::string::npos && std::chrono::steady_clock::now() < deadline) {
-      pollfd fd{stdout_, POLLIN, 0};
-      if (poll(&fd, 1, 100) <= 0) continue;
-      char chunk[256];
-      ssize_t n = read(stdout_, chunk, sizeof chunk);
-      if (n <= 0) break;
-      line.append(chunk, static_cast<std::size_t>(n));
-    }
-    // Only the first line counts: log lines may follow in the same read.
-    line = line.substr(0, line.find('\n'));
-    auto colon = line.rfind(':');
-    if (!line.starts_with("tgsim listening on ") || colon == std::string::npos) {
-      throw std::runtime_error("tgsim did not start: " + line);
-    }
-    return static_cast<unsigned short>(std::stoi(line.substr(colon + 1)));
-  }
-
-  pid_t pid_ = -1;
-  int stdout_ = -1;
-  unsigned short port_ = 0;
-};
+using Tgsim = testing::TgsimChild;
 
 // Events committed by a transport, waited for from the test thread.
 class CommittedEvents {
@@ -192,30 +100,10 @@ World make_world(const Tgsim& sim) {
   return world;
 }
 
-// Runs an io_context on a background thread; the test thread stays free for sync calls.
-class IoThread {
- public:
-  IoThread() : guard_(asio::make_work_guard(io_)), thread_([this] { io_.run(); }) {}
-  ~IoThread() {
-    guard_.reset();
-    io_.stop();
-    thread_.join();
-  }
-  asio::io_context& io() { return io_; }
-
-  template <class T>
-  T run(asio::awaitable<T> task) {
-    return asio::co_spawn(io_, std::move(task), asio::use_future).get();
-  }
-
- private:
-  asio::io_context io_;
-  asio::executor_work_guard<asio::io_context::executor_type> guard_;
-  std::thread thread_;
-};
+using http::testing::IoThread;
 
 TEST(TgsimTransport, LongPollingDeliversEveryDeskEventKind) {
-  Tgsim sim;
+  Tgsim sim({"--seed", "7"});
   World world = make_world(sim);
   IoThread io;
   BotApiClient client(io.io().get_executor(), sim.base_url(), world.token);
@@ -313,7 +201,7 @@ TEST(TgsimTransport, LongPollingDeliversEveryDeskEventKind) {
 }
 
 TEST(TgsimTransport, TelegramErrorsComeBackAsApiResults) {
-  Tgsim sim;
+  Tgsim sim({"--seed", "7"});
   World world = make_world(sim);
   IoThread io;
   BotApiClient client(io.io().get_executor(), sim.base_url(), world.token);
@@ -339,7 +227,7 @@ TEST(TgsimTransport, TelegramErrorsComeBackAsApiResults) {
 }
 
 TEST(TgsimTransport, WebhookDeliveryIsCommittedAndConfirmed) {
-  Tgsim sim;
+  Tgsim sim({"--seed", "7"});
   World world = make_world(sim);
   IoThread io;
   http::ServerOptions server_options;

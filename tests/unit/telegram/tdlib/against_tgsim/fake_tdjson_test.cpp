@@ -2,13 +2,7 @@
 // the other side): an account signs in with phone and code, a customer's message becomes a
 // kUserMessage, the owner's message from their phone a kOutgoingSeen, and TdFrontendApi's
 // sendMessage / copyMessage / resolveUser reach tgsim. TGSIM / TDJSON override the binaries.
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -22,6 +16,7 @@
 #include "telegram/tdlib/td_frontend_api.h"
 #include "telegram/tdlib/td_library.h"
 #include "telegram/tdlib/td_runtime.h"
+#include "tests/unit/telegram/tgsim_child.h"
 
 namespace topicdesk::telegram::tdlib {
 namespace {
@@ -35,79 +30,6 @@ std::string path_from(const char* env, const char* fallback) {
   const char* value = std::getenv(env);
   return value != nullptr ? value : fallback;
 }
-
-// A tgsim child process on a free port.
-class Tgsim {
- public:
-  Tgsim() {
-    const std::string path = path_from("TGSIM", TD_TGSIM_PATH);
-    int out[2];
-    if (pipe(out) != 0) throw std::runtime_error("pipe failed");
-    pid_ = fork();
-    if (pid_ == 0) {
-      prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlives the test
-      dup2(out[1], STDOUT_FILENO);
-      close(out[0]);
-      close(out[1]);
-      execl(path.c_str(), path.c_str(), "--listen", "127.0.0.1:0", "--limits", "off", nullptr);
-      _exit(127);
-    }
-    close(out[1]);
-    stdout_ = out[0];
-    port_ = read_port();
-  }
-  ~Tgsim() {
-    kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-    close(stdout_);
-  }
-  std::string base() const { return "http://127.0.0.1:" + std::to_string(port_); }
-
-  json::value call(bhttp::verb method, const std::string& target, const json::value& body = nullptr) const {
-    asio::io_context io;
-    beast::tcp_stream stream(io);
-    stream.expires_after(10s);
-    stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_));
-    bhttp::request<bhttp::string_body> request{method, target, 11};
-    request.set(bhttp::field::host, "127.0.0.1");
-    if (!body.is_null()) {
-      request.set(bhttp::field::content_type, "application/json");
-      request.body() = json::serialize(body);
-    }
-    request.prepare_payload();
-    bhttp::write(stream, request);
-    beast::flat_buffer buffer;
-    bhttp::response<bhttp::string_body> response;
-    bhttp::read(stream, buffer, response);
-    return json::parse(response.body());
-  }
-  json::value post(const std::string& target, const json::value& body) const {
-    return call(bhttp::verb::post, target, body);
-  }
-
- private:
-  unsigned short read_port() {
-    std::string text;
-    const auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (text.find('\n') == std::string::npos && std::chrono::steady_clock::now() < deadline) {
-      pollfd fd{stdout_, POLLIN, 0};
-      if (poll(&fd, 1, 100) <= 0) continue;
-      char chunk[256];
-      ssize_t n = read(stdout_, chunk, sizeof chunk);
-      if (n <= 0) break;
-      text.append(chunk, static_cast<std::size_t>(n));
-    }
-    text = text.substr(0, text.find('\n'));
-    auto colon = text.rfind(':');
-    if (!text.starts_with("tgsim listening on ") || colon == std::string::npos) {
-      throw std::runtime_error("tgsim did not start: " + text);
-    }
-    return static_cast<unsigned short>(std::stoi(text.substr(colon + 1)));
-  }
-  pid_t pid_ = -1;
-  int stdout_ = -1;
-  unsigned short port_ = 0;
-};
 
 std::shared_ptr<TdLibrary> fake_library() {
   static auto library = [] {
@@ -145,8 +67,8 @@ std::optional<T> run_for_result(asio::io_context& io, asio::awaitable<T> body) {
 }
 
 TEST(FakeTdjson, AnAccountSignsInRelaysAndSends) {
-  Tgsim sim;
-  ::setenv("TGSIM_URL", sim.base().c_str(), 1);
+  testing::TgsimChild sim;
+  ::setenv("TGSIM_URL", sim.base_url().c_str(), 1);
   const std::int64_t anna = sim.post("/sim/accounts", {{"first_name", "Anna"},
                                                        {"username", "anna_shop"},
                                                        {"phone_number", "+4915100000009"},
@@ -222,8 +144,8 @@ TEST(FakeTdjson, AnAccountSignsInRelaysAndSends) {
       run_for_result(io, api.call("sendMessage", json::object{{"chat_id", carl}, {"text", "from the desk"}}));
   ASSERT_TRUE(sent && sent->ok) << (sent ? sent->description : "no answer");
   EXPECT_GT(sent->result.at("message_id").to_number<std::int64_t>(), 0);
-  auto seen_by_carl = sim.call(bhttp::verb::get,
-                               "/sim/chats/" + std::to_string(anna) + "/messages?as=" + std::to_string(carl));
+  auto seen_by_carl = sim.request(
+      bhttp::verb::get, "/sim/chats/" + std::to_string(anna) + "/messages?as=" + std::to_string(carl));
   EXPECT_NE(json::serialize(seen_by_carl).find("from the desk"), std::string::npos) << seen_by_carl;
   EXPECT_EQ(std::count_if(incoming.begin(), incoming.end(),
                           [](const Incoming& in) { return in.event && in.event->text == "from the desk"; }),
@@ -236,8 +158,8 @@ TEST(FakeTdjson, AnAccountSignsInRelaysAndSends) {
               "copyMessage",
               json::object{{"chat_id", group}, {"from_chat_id", carl}, {"message_id", customer.message_id}}));
   ASSERT_TRUE(copied && copied->ok) << (copied ? copied->description : "no answer");
-  auto in_group = sim.call(bhttp::verb::get,
-                           "/sim/chats/" + std::to_string(group) + "/messages?as=" + std::to_string(olga));
+  auto in_group = sim.request(bhttp::verb::get,
+                              "/sim/chats/" + std::to_string(group) + "/messages?as=" + std::to_string(olga));
   EXPECT_NE(json::serialize(in_group).find("Hello Anna"), std::string::npos) << in_group;
 
   // /new @carl
