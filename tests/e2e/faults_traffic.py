@@ -6,9 +6,6 @@ got (through tgsim's control API, and the desk's Topics API for which topic belo
 dialog) and counts what was lost, what arrived twice, which topics the desk does not know and
 whether they are explained, and which dialog topics lack their user card.
 """
-import os
-import subprocess
-import sys
 import threading
 import time
 
@@ -328,49 +325,3 @@ def health_summary(health):
     degraded = [body for status, body, _ in health if status == 503 and body.startswith("degraded")]
     return statuses, degraded
 
-
-# Sleeps 2 ms at a time on one CPU and prints when a sleep ended more than 20 ms late: the
-# machine did not run it (another VM's turn, the host's CPU quota), whatever the desk did.
-STALL_WATCHER = """
-import os, sys, time
-os.sched_setaffinity(0, {int(sys.argv[1])})
-while True:
-    before = time.monotonic()
-    time.sleep(0.002)
-    late = time.monotonic() - before - 0.002
-    if late > 0.02:
-        print(f"{before:.4f} {before + 0.002 + late:.4f}", flush=True)
-"""
-
-
-class MachineStalls:
-    """Watches, on every CPU, for moments the machine ran nothing (shared CI machines and VMs
-    stop all their processes for ~100 ms now and then). A latency bound is about the desk: the
-    part of a probe that the machine spent stalled is the machine's, measured here, not guessed.
-    Times are time.monotonic() (CLOCK_MONOTONIC, the same in every process)."""
-
-    def __init__(self):
-        cpus = sorted(os.sched_getaffinity(0))
-        self.watchers = [subprocess.Popen([sys.executable, "-c", STALL_WATCHER, str(cpu)], stdout=subprocess.PIPE,
-                                          text=True) for cpu in cpus]
-        self.stalls = []
-
-    def stop(self):
-        """Ends the watchers; the stalls they saw, merged: [(start, end)]."""
-        seen = []
-        for w in self.watchers:
-            w.kill()
-            out, _ = w.communicate()
-            seen += [tuple(float(x) for x in line.split()) for line in out.splitlines() if line.strip()]
-        merged = []
-        for start, end in sorted(seen):
-            if merged and start <= merged[-1][1]:
-                merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-            else:
-                merged.append((start, end))
-        self.stalls = merged
-        return merged
-
-    def overlap(self, start, end):
-        """Seconds of [start, end] during which the machine was stalled."""
-        return sum(max(0.0, min(end, b) - max(start, a)) for a, b in self.stalls)

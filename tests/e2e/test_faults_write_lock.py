@@ -8,9 +8,8 @@ import time
 import os
 import unittest
 
-from faults_traffic import (MachineStalls, Traffic, health_summary, outbox_figures, settle, start_connections,
-                            wait_recovered)
-from harness import DeskTestCase, wait_until
+from faults_traffic import Traffic, health_summary, outbox_figures, settle, start_connections, wait_recovered
+from harness import DeskTestCase, MachineStalls, wait_until
 
 HOLD_SECONDS = 10
 HEALTHZ_BOUND_S = 0.1
