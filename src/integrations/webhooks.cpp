@@ -14,6 +14,7 @@
 #include "integrations/hmac.h"
 #include "integrations/webhooks_http.h"
 #include "relay/jobs.h"
+#include "telegram/log_limiter.h"
 #include "telegram/redact.h"
 
 namespace topicdesk::integrations {
@@ -24,6 +25,8 @@ using core::UnixMillis;
 namespace {
 
 constexpr std::string_view kCommandEvent = "command";
+// While the store fails, the worker looks again after its poll interval doubling up to this.
+constexpr std::chrono::milliseconds kStoreRetryMax{5000};
 
 json::object parse_object(std::string_view text) {
   boost::system::error_code ec;
@@ -160,6 +163,8 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
   bool stopped = false;
   bool running = false;
   bool wake_pending = false;  // a wake-up is on its way to the loop
+  int store_failures = 0;     // ticks in a row the store failed
+  telegram::LogLimiter log_limiter{std::chrono::minutes(1), 3};
 
   const HookConnection* connection(core::ConnectionId id) const {
     for (const auto& c : connections) {
@@ -204,21 +209,31 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
     }
   }
 
-  void tick() {
+  // false: the store failed (a held write lock, a full disk); the next tick waits out a backoff
+  // and the failures are logged a few lines a minute.
+  bool tick() {
     try {
       UnixMillis now = core::unix_millis_now();
       fan_out(now);
       launch_ready(now);
     } catch (const std::exception& e) {
-      spdlog::error("webhooks: {}", e.what());  // the store failed: try again on the next tick
+      ++store_failures;
+      log_limiter.log(spdlog::level::err, "store",
+                      fmt::format("webhooks: the store failed ({}); retrying", e.what()));
+      return false;
     }
+    if (store_failures > 0)
+      spdlog::info("webhooks: the store works again after {} failed tries", store_failures);
+    store_failures = 0;
+    return true;
   }
 
   static asio::awaitable<void> loop(std::shared_ptr<Impl> self) {
     while (!self->stopped) {
       self->wake_pending = false;
-      self->tick();
-      self->timer.expires_after(self->options.poll_interval);
+      const bool ok = self->tick();
+      const core::Backoff backoff{self->options.poll_interval, kStoreRetryMax};
+      self->timer.expires_after(ok ? self->options.poll_interval : backoff.delay(self->store_failures - 1));
       boost::system::error_code ec;
       co_await self->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     }
