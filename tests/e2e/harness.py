@@ -376,7 +376,10 @@ class MachineStalls:
         self.stalls = []
 
     def stop(self):
-        """Ends the watchers; the stalls they saw, merged: [(start, end)]."""
+        """Ends the watchers (once; later calls return the same); the stalls they saw, merged:
+        [(start, end)]."""
+        if self.watchers is None:
+            return self.stalls
         seen = []
         for w in self.watchers:
             w.kill()
@@ -389,6 +392,7 @@ class MachineStalls:
             else:
                 merged.append((start, end))
         self.stalls = merged
+        self.watchers = None
         return merged
 
     def overlap(self, start, end):

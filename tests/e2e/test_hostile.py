@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 
-from harness import TOPICDESK, DeskTestCase, Desk, Process, World, free_port, text_is, wait_until
+from harness import TOPICDESK, DeskTestCase, Desk, MachineStalls, Process, World, free_port, text_is, wait_until
 from test_api import reset_key
 
 FILE_LIMIT = 1024
@@ -54,7 +54,7 @@ while not os.path.exists(stop):
     except OSError:
         pass
     latency = (time.monotonic() - started) * 1000
-    print(json.dumps([latency, ok, rss_kb()]), flush=True)
+    print(json.dumps([latency, ok, rss_kb(), started]), flush=True)
     time.sleep(0.01)  # the probes' polling pace, not synchronisation
 """
 
@@ -95,11 +95,15 @@ class HostileClientsTest(DeskTestCase):
     def tearDown(self):
         self.close_attack()
         self.stop_probe()
+        if getattr(self, "machine", None):
+            self.machine.stop()  # the watchers end with the test, whatever happened
         super().tearDown()
 
     # ---- the probe ----------------------------------------------------------------------
 
     def start_probe(self):
+        self.phases = []
+        self.machine = MachineStalls()
         self.stop_path = os.path.join(self.workdir, "probe.stop")
         self.probe_path = os.path.join(self.workdir, "probe.jsonl")
         self.probe_out = open(self.probe_path, "w")
@@ -134,7 +138,7 @@ class HostileClientsTest(DeskTestCase):
                 pass
         else:
             wait_until(enough, timeout=30, what=f"{SAMPLES_PER_PHASE} healthz probes during {phase}")
-        taken = self.samples()[first:] or [[float("inf"), False, 0]]
+        taken = self.samples()[first:] or [[float("inf"), False, 0, 0.0]]
         worst = max(s[0] for s in taken)
         rss = max(s[2] for s in taken)
         failed = sum(1 for s in taken if not s[1])
@@ -143,13 +147,27 @@ class HostileClientsTest(DeskTestCase):
         return taken
 
     def assert_healthy(self, phase, taken):
+        """Kept until the probe stops: a probe is slow when its time less what the machine spent
+        stalled meanwhile (MachineStalls, measured on every CPU) reaches the bound."""
+        self.phases.append((phase, taken))
+
+    def check_phases(self):
+        stalls = self.machine.stop()
         if MEASURE_ONLY:
             return
-        failed = [s for s in taken if not s[1]]
-        self.assertEqual(failed, [], f"/healthz failed during {phase}")
-        slow = [round(s[0], 1) for s in taken if s[0] >= HEALTHZ_BOUND_MS]
-        self.assertEqual(slow, [], f"/healthz took {HEALTHZ_BOUND_MS} ms or more during {phase}")
-        self.assertLess(max(s[2] for s in taken), RSS_BOUND_KB, f"desk RSS during {phase}")
+        for phase, taken in self.phases:
+            failed = [s for s in taken if not s[1]]
+            self.assertEqual(failed, [], f"/healthz failed during {phase}")
+            slow, excused = [], []
+            for latency, _, _, started in (s for s in taken if s[0] >= HEALTHZ_BOUND_MS):
+                stalled = self.machine.overlap(started, started + latency / 1000) * 1000
+                (slow if latency - stalled >= HEALTHZ_BOUND_MS else excused).append(
+                    f"{latency:.1f} ms (machine stalled {stalled:.0f} ms)")
+            if excused:
+                print(f"[hostile] {phase}: probes over {HEALTHZ_BOUND_MS} ms inside machine stalls: {excused}", flush=True)
+            self.assertEqual(slow, [], f"/healthz took {HEALTHZ_BOUND_MS} ms or more during {phase} "
+                                       f"({len(stalls)} machine stalls seen)")
+            self.assertLess(max(s[2] for s in taken), RSS_BOUND_KB, f"desk RSS during {phase}")
 
     # ---- attackers ----------------------------------------------------------------------
 
@@ -240,6 +258,7 @@ class HostileClientsTest(DeskTestCase):
         self.close_attack()
         self.assert_healthy("after the attack", self.hold("after the attack"))
         self.stop_probe()
+        self.check_phases()
         if MEASURE_ONLY:
             return
 
