@@ -91,7 +91,11 @@ class DispatchFixture : public ::testing::Test {
     return run_io_until(io_, done, deadline);
   }
 
-  bool idle() { return dispatch_idle(*store_, *dispatcher_); }
+  // Nothing to send, nothing in flight, and no report waiting in the inbox for the engine (the
+  // notice a report leads to would be a new job).
+  bool idle() {
+    return dispatch_idle(*store_, *dispatcher_) && store_->inbox_pending(context_.id, 1).empty();
+  }
 
   void handle(const core::Event& e) {
     engine().handle(e, core::unix_millis_now());
