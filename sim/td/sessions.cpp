@@ -192,6 +192,10 @@ Status Sessions::send(std::string_view key, const json::object& request) {
       {"editMessageText", &Sessions::edit_message_text},
       {"editMessageCaption", &Sessions::edit_message_caption},
       {"deleteMessages", &Sessions::delete_messages},
+      {"getMessage", &Sessions::get_message},
+      {"addMessageReaction", &Sessions::add_message_reaction},
+      {"removeMessageReaction", &Sessions::remove_message_reaction},
+      {"setMessageReactions", &Sessions::set_message_reactions},
   };
   const std::string type(string_of(request, "@type"));
   Result<Object> answer = ApiError{400, "Method not supported by tgsim"};
@@ -761,6 +765,79 @@ Result<Sessions::Object> Sessions::delete_messages(Session& session, const Objec
                                    {"is_permanent", true},
                                    {"from_cache", false}});
   }
+  return ok();
+}
+
+// ---------------------------------------------------------------- reactions
+
+namespace {
+
+// reactionTypeEmoji's emoji; other reaction types (custom emoji, paid) are not simulated.
+Result<std::string> reaction_emoji(const json::object& request) {
+  const auto* type = object_of(request, "reaction_type");
+  if (!type || string_of(*type, "@type") != "reactionTypeEmoji" || string_of(*type, "emoji").empty())
+    return ApiError{400, "tgsim supports only reactionTypeEmoji reactions"};
+  return std::string(string_of(*type, "emoji"));
+}
+
+}  // namespace
+
+Result<Sessions::Object> Sessions::get_message(Session& session, const Object& request) {
+  auto chat = chat_for(session, integer_of(request, "chat_id").value_or(0));
+  if (!chat) return chat.error();
+  auto id = server_id_of(request, "message_id");
+  if (!id) return id.error();
+  auto found = (*chat)->messages.find(*id);
+  if (found == (*chat)->messages.end()) return ApiError{404, "Not Found"};
+  return message_for(session, **chat, found->second);
+}
+
+// A person has one reaction per message (no Premium in tgsim): adding replaces it, as TDLib
+// trims the chosen reactions to the account's maximum.
+Result<Sessions::Object> Sessions::add_message_reaction(Session& session, const Object& request) {
+  auto chat = chat_for(session, integer_of(request, "chat_id").value_or(0));
+  if (!chat) return chat.error();
+  auto id = server_id_of(request, "message_id");
+  if (!id) return id.error();
+  auto emoji = reaction_emoji(request);
+  if (!emoji) return emoji.error();
+  if (!(*chat)->messages.contains(*id)) return ApiError{400, "Message not found"};
+  if (auto done = world_.react(**chat, session.account_id, *id, *emoji); !done) return done.error();
+  return ok();
+}
+
+Result<Sessions::Object> Sessions::remove_message_reaction(Session& session, const Object& request) {
+  auto chat = chat_for(session, integer_of(request, "chat_id").value_or(0));
+  if (!chat) return chat.error();
+  auto id = server_id_of(request, "message_id");
+  if (!id) return id.error();
+  auto emoji = reaction_emoji(request);
+  if (!emoji) return emoji.error();
+  auto found = (*chat)->messages.find(*id);
+  if (found == (*chat)->messages.end()) return ApiError{400, "Message not found"};
+  auto mine = found->second.reactions.find(session.account_id);
+  if (mine == found->second.reactions.end() || mine->second != *emoji) return ok();  // nothing to remove
+  if (auto done = world_.react(**chat, session.account_id, *id, ""); !done) return done.error();
+  return ok();
+}
+
+// Bots only, as in TDLib; the model keeps one reaction per sender (the first given).
+Result<Sessions::Object> Sessions::set_message_reactions(Session& session, const Object& request) {
+  const auto* me = world_.account(session.account_id);
+  if (!me || !me->is_bot) return ApiError{400, "Method is available only for bots"};
+  auto chat = chat_for(session, integer_of(request, "chat_id").value_or(0));
+  if (!chat) return chat.error();
+  auto id = server_id_of(request, "message_id");
+  if (!id) return id.error();
+  std::string emoji;
+  for (const auto& item : array_of(request, "reaction_types")) {
+    if (!item.is_object()) continue;
+    auto chosen = reaction_emoji(Object{{"reaction_type", item}});
+    if (!chosen) return chosen.error();
+    if (emoji.empty()) emoji = *chosen;
+  }
+  if (!(*chat)->messages.contains(*id)) return ApiError{400, "Message not found"};
+  if (auto done = world_.react(**chat, session.account_id, *id, emoji); !done) return done.error();
   return ok();
 }
 

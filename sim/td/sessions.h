@@ -128,6 +128,10 @@ class Sessions {
   Result<Object> edit_message_text(Session& session, const Object& request);
   Result<Object> edit_message_caption(Session& session, const Object& request);
   Result<Object> delete_messages(Session& session, const Object& request);
+  Result<Object> get_message(Session& session, const Object& request);
+  Result<Object> add_message_reaction(Session& session, const Object& request);
+  Result<Object> remove_message_reaction(Session& session, const Object& request);
+  Result<Object> set_message_reactions(Session& session, const Object& request);
   Result<Object> get_option(Session& session, const Object& request);
   Result<Object> set_log_verbosity(Session& session, const Object& request);
 

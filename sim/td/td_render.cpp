@@ -2,6 +2,7 @@
 
 #include <boost/json/array.hpp>
 #include <functional>
+#include <map>
 #include <string>
 
 #include "sim/td/td_json.h"
@@ -192,6 +193,34 @@ json::object service_content(const json::object& content) {
   return json::object{{"@type", "messageUnsupported"}};
 }
 
+// messageInteractionInfo with the message's reactions, is_chosen for the viewer's own.
+json::object interaction_info(const model::Message& message, Id viewer) {
+  std::map<std::string, std::pair<int, bool>> counts;  // emoji → (count, chosen by the viewer)
+  for (const auto& [who, emoji] : message.reactions) {
+    auto& [count, chosen] = counts[emoji];
+    ++count;
+    chosen = chosen || who == viewer;
+  }
+  json::array reactions;
+  for (const auto& [emoji, count] : counts) {
+    reactions.push_back(json::object{{"@type", "messageReaction"},
+                                     {"type", json::object{{"@type", "reactionTypeEmoji"}, {"emoji", emoji}}},
+                                     {"total_count", count.first},
+                                     {"is_chosen", count.second},
+                                     {"used_sender_id", nullptr},
+                                     {"recent_sender_ids", json::array{}}});
+  }
+  return json::object{{"@type", "messageInteractionInfo"},
+                      {"view_count", 0},
+                      {"forward_count", 0},
+                      {"reply_info", nullptr},
+                      {"reactions", json::object{{"@type", "messageReactions"},
+                                                 {"reactions", std::move(reactions)},
+                                                 {"are_tags", false},
+                                                 {"paid_reactors", json::array{}},
+                                                 {"can_get_added_reactions", false}}}};
+}
+
 }  // namespace
 
 json::object user_object(const model::World& world, Id user_id) {
@@ -312,6 +341,7 @@ json::object message_object(const model::World& world, const model::Chat& chat, 
                                    {"chat_id", world.chat_id_for(chat, viewer)},
                                    {"message_id", td_message_id(message.reply_to)}};
   }
+  if (!message.reactions.empty()) out["interaction_info"] = interaction_info(message, viewer);
   if (!message.forward_origin.empty()) {
     const auto* sender = message.forward_origin.if_contains("sender_user");
     Id sender_id = sender && sender->is_object() ? integer_of(sender->as_object(), "id").value_or(0) : 0;

@@ -191,8 +191,15 @@ void TdConnections::deliver(Session& s, const json::object& update) {
   if (!incoming) return;
   if (incoming->event) {
     auto& e = *incoming->event;
-    // Account connections: the desk bot reads the backend group; the account only copies into it.
-    if (s.settings.mode == ConnectionMode::kAccount && e.chat_id == s.settings.group_id) return;
+    // Account connections: the desk bot reads the backend group; the account only copies into
+    // it. What the owner writes there from their own app is told apart here: the session
+    // reports it as its own message sent elsewhere (the desk's copies carry a sending state).
+    if (s.settings.mode == ConnectionMode::kAccount && e.chat_id == s.settings.group_id) {
+      const bool owners = e.kind == core::EventKind::kOperatorMessage && e.from.id == s.adapter.self_id &&
+                          e.from.id != 0 && !e.is_service;
+      if (!owners) return;
+      e.by_account_owner = true;
+    }
     if (e.chat_id < 0 && e.chat_title.empty()) {
       if (auto title = s.chat_titles.find(e.chat_id); title != s.chat_titles.end())
         e.chat_title = title->second;
@@ -274,7 +281,8 @@ asio::awaitable<std::string> TdConnections::open(Session& s) {
   if (!client) co_return "error: " + client.error().message;
   s.client = std::move(client).value();
   s.client->add_update_handler([this, &s](const json::object& update) { on_update(s, update); });
-  s.frontend = std::make_unique<tdlib::TdFrontendApi>(*s.client);
+  s.frontend = std::make_unique<tdlib::TdFrontendApi>(
+      *s.client, tdlib::TdFrontendOptions{.bot_session = s.settings.mode == ConnectionMode::kMtproto});
 
   // (GCC 12 miscompiles a ?: around co_await: two statements.)
   std::optional<core::Result<json::object>> me;

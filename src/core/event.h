@@ -129,6 +129,11 @@ struct Event {
   // accounts
   // A message in a group the account monitors (MONITOR_GROUPS, chat_id < 0): the group's title.
   std::string chat_title;
+  // kOperatorMessage reported by the account's own TDLib session: the account's owner wrote in
+  // the backend group from their own app (the desk's copies, sent through the session, never
+  // are). Such a message is an operator's; the desk bot's view of it, like every post of the
+  // account in the group, is not.
+  bool by_account_owner = false;
 
   // kDeliveryFailed / kDeliveryRepeated: the job (job_id 0 for every other kind).
   DeliveryReport delivery;

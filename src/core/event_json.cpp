@@ -154,6 +154,7 @@ std::string event_to_json(const Event& e) {
                    {"new_reactions", std::move(reactions)}};
   if (!e.reply_markup_json.empty()) obj["reply_markup_json"] = e.reply_markup_json;
   if (!e.chat_title.empty()) obj["chat_title"] = e.chat_title;  // accounts
+  if (e.by_account_owner) obj["by_account_owner"] = true;
   if (!e.topic_name.empty()) obj["topic_name"] = e.topic_name;
   if (e.media_replaced) obj["media_replaced"] = true;
   if (e.dialog_id != 0) obj["dialog_id"] = e.dialog_id;
@@ -207,6 +208,7 @@ void read_event_fields(Reader& r, Event& e, std::string& kind, std::string& cont
   r.get("new_reactions", e.new_reactions);
   r.get("reply_markup_json", e.reply_markup_json);
   r.get("chat_title", e.chat_title);  // accounts
+  r.get("by_account_owner", e.by_account_owner);
   r.get("topic_name", e.topic_name);
   r.get("media_replaced", e.media_replaced);
   r.get("dialog_id", e.dialog_id);

@@ -668,13 +668,6 @@ std::optional<Dispatcher::Call> Dispatcher::intercept_call(Prepared& p) {
 std::optional<Dispatcher::Call> Dispatcher::edit_call(Prepared& p) {
   const JobPayload& pl = p.payload;
   const std::string& kind = p.job.kind;
-  if (kind == job::kSetReaction && !p.to_group() && p.connection->frontend != nullptr) {
-    // TDLib sessions do not set reactions (docs/tdlib-subset.md): a reaction for the user is dropped.
-    spdlog::debug("connection {}: reaction not mirrored to the user through the account",
-                  p.connection->context.name);
-    finish_done(p);
-    return std::nullopt;
-  }
   core::MessageId message = linked_message(p, pl.message_id);
   if (message == 0) {
     spdlog::info("connection {}: {} of message {} skipped: no linked copy", p.connection->context.name, kind,

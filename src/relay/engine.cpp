@@ -276,7 +276,8 @@ bool Engine::is_human_operator_event(const Event& e) const {
   if (e.chat_id != context_.group_id) return false;
   if (e.sender_is_bot || e.from.id == context_.bot_id || e.from.id == core::kTelegramServiceUserId)
     return false;
-  if (context_.account_id != 0 && e.from.id == context_.account_id) return false;  // accounts: its copies
+  // accounts: the account's posts are its copies, unless its own session says the owner wrote
+  if (context_.account_id != 0 && e.from.id == context_.account_id && !e.by_account_owner) return false;
   return true;
 }
 
@@ -326,6 +327,8 @@ void Engine::on_operator_message(const Event& e, UnixMillis now) {
   set_status(*dialog, DialogStatus::kSupportAnswered, now);
   dialog->last_operator_reply_at = now;
   store_.update_dialog(*dialog);
+  if (e.by_account_owner)
+    post_in_topic(*dialog, core::notice::account_owner_answered(), kPriorityOperatorReply, now);
   if (was_closed) event(*dialog, "dialog_reopened", R"({"by":"operator"})", now);
   // Anonymous admins are delivered but never attributed to a person.
   event(*dialog, "message_sent", message_event_json(e, e.sender_is_anonymous_admin ? 0 : e.from.id), now);

@@ -1,7 +1,8 @@
-"""Personal-account connections (issue 4) against tgsim and its fake libtdjson: sign-in by code,
+"""Personal-account connections against tgsim and its fake libtdjson: sign-in by code,
 2FA and QR through `topicdesk connect account`; users writing to the account, operators answering,
 /new by username and phone, the owner's own messages intercepted, MONITOR_GROUPS, and a session
-revoked mid-run while another connection keeps working."""
+revoked mid-run while another connection keeps working; the owner writing inside a topic and
+operators' reactions set by the account."""
 import unittest
 
 from harness import World, text_is
@@ -114,6 +115,49 @@ class AccountRelayTest(AccountTestCase):
                                  if m.get("text") == "Sure, come by the shop"
                                  and m.get("from", {}).get("id") == self.account.id), None),
                    what="the operator's answer in the club")
+
+
+class AccountOwnerAndReactionsTest(AccountTestCase):
+    def reactions_at(self, person, message_id):
+        message = next((m for m in self.account.chat_as(person) if m["message_id"] == message_id), {})
+        return [(r["user_id"], r["emoji"]) for r in message.get("reactions", [])]
+
+    def test_the_owners_messages_in_a_topic_and_operators_reactions_reach_the_user(self):
+        connection = self.make_account_world()
+        from harness import free_port
+        port = free_port()
+        config = self.write_config([connection], port)
+        self.connect_account(config, "sales", self.account)
+        self.start_desk([], port=port, config_text=self.read(config))
+
+        asked = self.sim.send(self.customer, self.account.id, text="Do you ship abroad?")
+        thread = wait_topic_named(self.sim, self.group, f"#{self.customer}")["message_thread_id"]
+        copy = wait_in_thread(self.sim, self.group, self.operator, thread, text_is("Do you ship abroad?"),
+                              "the customer's message in the topic")
+
+        # An operator's reaction on the copy is set on the customer's message by the account;
+        # changed, it follows; taken back, it is removed.
+        self.sim.react(self.operator, self.group, copy["message_id"], "👍")
+        wait_until(lambda: self.reactions_at(self.customer, asked) == [(self.account.id, "👍")],
+                   what="the operator's reaction on the customer's message")
+        self.sim.react(self.operator, self.group, copy["message_id"], "🔥")
+        wait_until(lambda: self.reactions_at(self.customer, asked) == [(self.account.id, "🔥")],
+                   what="the changed reaction")
+        self.sim.react(self.operator, self.group, copy["message_id"], "")
+        wait_until(lambda: self.reactions_at(self.customer, asked) == [], what="the reaction taken back")
+
+        # The owner writes in the topic from their own app: delivered like an operator's answer,
+        # and marked in the topic as the owner's.
+        self.sim.send(self.account.id, self.group, message_thread_id=thread, text="Yes, we ship worldwide")
+        self.wait_at(self.customer, "Yes, we ship worldwide", self.account.id)
+        wait_in_thread(self.sim, self.group, self.operator, thread,
+                       text_has("Sent to the user by the account owner"), "the owner's marker in the topic")
+        # An operator's answer still goes once; the account's own copies never come back to the user.
+        self.reply_in(thread, "Shipping takes a week")
+        self.wait_at(self.customer, "Shipping takes a week", self.account.id)
+        texts = [m.get("text") for m in self.account.chat_as(self.customer)]
+        self.assertEqual(texts.count("Yes, we ship worldwide"), 1, texts)
+        self.assertEqual(texts.count("Do you ship abroad?"), 1, texts)
 
 
 class AccountRevokedTest(AccountTestCase):

@@ -289,6 +289,7 @@ asio::awaitable<ApiResult> TdFrontendApi::call(std::string method, json::object 
   if (method == "editMessageText") co_return co_await edit_message(std::move(params), false);
   if (method == "editMessageCaption") co_return co_await edit_message(std::move(params), true);
   if (method == "deleteMessage") co_return co_await delete_message(std::move(params));
+  if (method == "setMessageReaction") co_return co_await set_reaction(std::move(params));
   if (method == "getMe") co_return co_await get_me();
   if (method == "getChat") co_return co_await get_chat(std::move(params));
   if (method == "resolveUser") co_return co_await resolve_user(std::move(params));
@@ -420,6 +421,83 @@ asio::awaitable<ApiResult> TdFrontendApi::delete_message(json::object params) {
                        {"revoke", true}};
   json::object answer = co_await client_.request(std::move(request), options_.request_timeout);
   if (is_error(answer)) co_return api_error_from_td(answer);
+  co_return ok(true);
+}
+
+namespace {
+
+// The emoji the account has chosen on a TDLib message (interaction_info.reactions: an object
+// messageReactions {reactions} in TDLib >= 1.8.36, the array itself before).
+std::set<std::string> chosen_emoji(const json::object& message) {
+  std::set<std::string> chosen;
+  const auto* info = message.if_contains("interaction_info");
+  const auto* reactions =
+      info != nullptr && info->is_object() ? info->get_object().if_contains("reactions") : nullptr;
+  if (reactions != nullptr && reactions->is_object())
+    reactions = reactions->get_object().if_contains("reactions");
+  if (reactions == nullptr || !reactions->is_array()) return chosen;
+  for (const auto& item : reactions->get_array()) {
+    const auto* reaction = item.if_object();
+    if (reaction == nullptr || !flag_field(*reaction, "is_chosen")) continue;
+    const auto* type = object_field(*reaction, "type");
+    if (type != nullptr && type_of(*type) == "reactionTypeEmoji") chosen.insert(text_field(*type, "emoji"));
+  }
+  return chosen;
+}
+
+}  // namespace
+
+// The Bot API's setMessageReaction replaces the reactions; TDLib adds and removes one at a time.
+asio::awaitable<ApiResult> TdFrontendApi::set_reaction(json::object params) {
+  const std::int64_t chat_id = int_field(params, "chat_id");
+  const std::int64_t message_id = to_td_message_id(int_field(params, "message_id"));
+  if (message_id == 0) co_return bad_request("message_id is required");
+  std::set<std::string> wanted;
+  for (const auto& item : array_field(params, "reaction")) {
+    const auto* reaction = item.if_object();
+    if (reaction != nullptr && text_field(*reaction, "type") == "emoji" &&
+        !text_field(*reaction, "emoji").empty())
+      wanted.insert(text_field(*reaction, "emoji"));
+  }
+  ApiResult known = co_await ensure_chat_known(chat_id);
+  if (!known.ok) co_return known;
+  if (options_.bot_session) {
+    json::array types;
+    for (const auto& emoji : wanted)
+      types.push_back(json::object{{"@type", "reactionTypeEmoji"}, {"emoji", emoji}});
+    json::object request{{"@type", "setMessageReactions"},
+                         {"chat_id", chat_id},
+                         {"message_id", message_id},
+                         {"reaction_types", std::move(types)},
+                         {"is_big", false}};
+    json::object answer = co_await client_.request(std::move(request), options_.request_timeout);
+    if (is_error(answer)) co_return api_error_from_td(answer);
+    co_return ok(true);
+  }
+  json::object get_message{{"@type", "getMessage"}, {"chat_id", chat_id}, {"message_id", message_id}};
+  json::object message = co_await client_.request(std::move(get_message), options_.request_timeout);
+  if (is_error(message)) co_return api_error_from_td(message);
+  const std::set<std::string> chosen = chosen_emoji(message);
+  for (const auto& emoji : chosen) {
+    if (wanted.contains(emoji)) continue;
+    json::object remove{{"@type", "removeMessageReaction"},
+                        {"chat_id", chat_id},
+                        {"message_id", message_id},
+                        {"reaction_type", json::object{{"@type", "reactionTypeEmoji"}, {"emoji", emoji}}}};
+    json::object answer = co_await client_.request(std::move(remove), options_.request_timeout);
+    if (is_error(answer)) co_return api_error_from_td(answer);
+  }
+  for (const auto& emoji : wanted) {
+    if (chosen.contains(emoji)) continue;
+    json::object add{{"@type", "addMessageReaction"},
+                     {"chat_id", chat_id},
+                     {"message_id", message_id},
+                     {"reaction_type", json::object{{"@type", "reactionTypeEmoji"}, {"emoji", emoji}}},
+                     {"is_big", false},
+                     {"update_recent_reactions", false}};
+    json::object answer = co_await client_.request(std::move(add), options_.request_timeout);
+    if (is_error(answer)) co_return api_error_from_td(answer);
+  }
   co_return ok(true);
 }
 

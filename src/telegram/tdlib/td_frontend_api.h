@@ -13,6 +13,10 @@
 //   editMessageText  {chat_id, message_id, text, entities?}        → Message
 //   editMessageCaption {chat_id, message_id, caption, caption_entities?} → Message
 //   deleteMessage    {chat_id, message_id}                         → true
+//   setMessageReaction {chat_id, message_id, reaction:[{type:"emoji", emoji}…]} → true: the
+//                    account's chosen reactions become these (getMessage, then
+//                    removeMessageReaction / addMessageReaction for the difference); [] clears.
+//                    A bot's session (mtproto) sends setMessageReactions, TDLib's bots-only form.
 //   getMe            → User;   getChat {chat_id} → Chat {id, type, title|first_name…}
 //   resolveUser      {username} | {phone}  (topicdesk's own, for /new) → User; also opens the
 //                    private chat so sendMessage to the user works
@@ -40,6 +44,7 @@ ApiResult api_error_from_td(const boost::json::object& error);
 struct TdFrontendOptions {
   std::chrono::milliseconds request_timeout{std::chrono::seconds(30)};
   std::chrono::milliseconds send_timeout{std::chrono::seconds(60)};  // until SendSucceeded
+  bool bot_session = false;  // signed in as a bot (mtproto), not as a personal account
 };
 
 class TdFrontendApi : public BotApi {
@@ -59,6 +64,7 @@ class TdFrontendApi : public BotApi {
   boost::asio::awaitable<ApiResult> copy_messages(boost::json::object params, bool single);
   boost::asio::awaitable<ApiResult> edit_message(boost::json::object params, bool caption);
   boost::asio::awaitable<ApiResult> delete_message(boost::json::object params);
+  boost::asio::awaitable<ApiResult> set_reaction(boost::json::object params);
   boost::asio::awaitable<ApiResult> get_me();
   boost::asio::awaitable<ApiResult> get_chat(boost::json::object params);
   boost::asio::awaitable<ApiResult> resolve_user(boost::json::object params);

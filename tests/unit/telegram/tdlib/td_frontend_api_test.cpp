@@ -215,9 +215,45 @@ TEST(TdFrontendApi, UnknownPhoneIsABadRequestNotARetry) {
 
 TEST(TdFrontendApi, UnsupportedMethodsFailClearly) {
   FrontendHarness h;
-  ApiResult r = h.call("setMessageReaction", {{"chat_id", kAlice}, {"message_id", 1}});
+  ApiResult r = h.call("pinChatMessage", {{"chat_id", kAlice}, {"message_id", 1}});
   EXPECT_EQ(r.error_code, 400);
-  EXPECT_NE(r.description.find("setMessageReaction"), std::string::npos);
+  EXPECT_NE(r.description.find("pinChatMessage"), std::string::npos);
+}
+
+// The Bot API replaces the reactions; the account removes what it chose before and adds the new.
+TEST(TdFrontendApi, SetMessageReactionReplacesTheAccountsChosenReaction) {
+  FrontendHarness h;
+  h.handlers["getMessage"] = [](ScriptedTd& td, int id, const json::object& request) {
+    json::object reaction{{"@type", "messageReaction"},
+                          {"type", json::object{{"@type", "reactionTypeEmoji"}, {"emoji", "👍"}}},
+                          {"total_count", 1},
+                          {"is_chosen", true}};
+    json::object message = sent_message(kAlice, 3 * kMessageIdFactor);
+    message["interaction_info"] = json::object{
+        {"@type", "messageInteractionInfo"},
+        {"reactions", json::object{{"@type", "messageReactions"}, {"reactions", json::array{reaction}}}}};
+    td.answer(id, request, message);
+  };
+  for (const char* method : {"addMessageReaction", "removeMessageReaction"}) {
+    h.handlers[method] = [](ScriptedTd& td, int id, const json::object& request) {
+      td.answer(id, request, json::object{{"@type", "ok"}});
+    };
+  }
+  json::array reaction{json::object{{"type", "emoji"}, {"emoji", "🔥"}}};
+  ApiResult r =
+      h.call("setMessageReaction", {{"chat_id", kAlice}, {"message_id", 3}, {"reaction", reaction}});
+  ASSERT_TRUE(r.ok) << r.description;
+  ASSERT_EQ(h.td.requests_of("removeMessageReaction").size(), 1u);
+  EXPECT_EQ(h.td.requests_of("removeMessageReaction")[0].at("reaction_type").at("emoji"), "👍");
+  ASSERT_EQ(h.td.requests_of("addMessageReaction").size(), 1u);
+  EXPECT_EQ(h.td.requests_of("addMessageReaction")[0].at("message_id"), 3 * kMessageIdFactor);
+  EXPECT_EQ(h.td.requests_of("addMessageReaction")[0].at("reaction_type").at("emoji"), "🔥");
+
+  ApiResult cleared =
+      h.call("setMessageReaction", {{"chat_id", kAlice}, {"message_id", 3}, {"reaction", json::array{}}});
+  ASSERT_TRUE(cleared.ok) << cleared.description;
+  EXPECT_EQ(h.td.requests_of("removeMessageReaction").size(), 2u);
+  EXPECT_EQ(h.td.requests_of("addMessageReaction").size(), 1u);
 }
 
 TEST(TdErrorMapping, BotApiCodesAndTexts) {
