@@ -8,6 +8,7 @@
 #include <chrono>
 #include <filesystem>
 #include <optional>
+#include <set>
 
 #include "core/backoff.h"
 #include "core/clock.h"
@@ -127,6 +128,7 @@ struct TdConnections::Session {
   tdlib::AdapterContext adapter;
   tdlib::ProfileCache profiles;
   std::map<core::ChatId, std::string> chat_titles;  // updateNewChat, for MONITOR_GROUPS topics
+  std::set<core::ChatId> channels;                  // updateNewChat: chats that are channels
   std::vector<json::object> early;                  // updates that came before Ready
   bool ready = false;
   std::optional<asio::steady_timer> retry_timer;
@@ -204,6 +206,7 @@ void TdConnections::deliver(Session& s, const json::object& update) {
       if (auto title = s.chat_titles.find(e.chat_id); title != s.chat_titles.end())
         e.chat_title = title->second;
     }
+    if (e.channel_post && !e.chat_title.empty()) e.from.first_name = e.chat_title;
   }
   s.undelivered.push_back(std::move(*incoming));
   if (!s.commit_timer) commit_undelivered(s);  // else: waiting out a store failure, in order
@@ -247,6 +250,10 @@ void TdConnections::on_update(Session& s, const json::object& update) {
       auto id = tdlib::json_int(chat->get_object().if_contains("id"));
       const auto* title = chat->get_object().if_contains("title");
       if (id && title && title->is_string()) s.chat_titles[*id] = std::string(title->get_string());
+      const auto* kind = chat->get_object().if_contains("type");
+      const auto* is_channel =
+          kind && kind->is_object() ? kind->get_object().if_contains("is_channel") : nullptr;
+      if (id && is_channel && is_channel->is_bool() && is_channel->get_bool()) s.channels.insert(*id);
     }
     return;
   }
@@ -297,7 +304,11 @@ asio::awaitable<std::string> TdConnections::open(Session& s) {
     co_return why == kStateMissing || why.starts_with("error: ") ? why : "error: " + why;
   }
   const auto self = tdlib::json_int(me->value().if_contains("id")).value_or(0);
-  s.adapter = tdlib::AdapterContext{s.settings.group_id, self, s.settings.parameters.monitor_groups};
+  s.adapter = tdlib::AdapterContext{.backend_group_id = s.settings.group_id,
+                                    .self_id = self,
+                                    .monitor_groups = s.settings.parameters.monitor_groups,
+                                    .monitor_channels = s.settings.parameters.monitor_channels,
+                                    .channels = &s.channels};
   if (s.settings.mode == ConnectionMode::kAccount) {
     store_.state_set(s.id, kAccountIdKey, std::to_string(self));
     if (hooks_.account_known) hooks_.account_known(s.id, self);

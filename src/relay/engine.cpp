@@ -159,6 +159,7 @@ void Engine::route(const Event& e, UnixMillis now) {
     case EventKind::kOutgoingEdit:
       return on_outgoing_edit(e, now);  // engine_intercept_edit.cpp
     case EventKind::kUserResolved:
+    case EventKind::kStoryPosted:
       return;  // route_account_event
     case EventKind::kDeliveryFailed:
       return on_delivery_failed(e, now);  // engine_outcomes.cpp
@@ -411,7 +412,8 @@ bool Engine::answers_in_general() const {
 void Engine::on_general_message(const Event& e, UnixMillis now) {
   auto command = core::parse_command(e.text, context_.bot_username);
   if (!command) return;
-  if (command->name == "new") return on_new_command(*command, e, now);  // accounts
+  if (command->name == "new") return on_new_command(*command, e, now);      // accounts
+  if (command->name == "story") return on_story_command(*command, e, now);  // accounts
   if (command->kind != core::CommandKind::kHelp && command->kind != core::CommandKind::kStats) return;
   if (!answers_in_general()) return;
   if (command->kind == core::CommandKind::kHelp) return post_in_general(core::help_text(true), now);

@@ -2,7 +2,7 @@
 2FA and QR through `topicdesk connect account`; users writing to the account, operators answering,
 /new by username and phone, the owner's own messages intercepted, MONITOR_GROUPS, and a session
 revoked mid-run while another connection keeps working; the owner writing inside a topic and
-operators' reactions set by the account."""
+operators' reactions set by the account; /story."""
 import unittest
 
 from harness import World, text_is
@@ -158,6 +158,39 @@ class AccountOwnerAndReactionsTest(AccountTestCase):
         texts = [m.get("text") for m in self.account.chat_as(self.customer)]
         self.assertEqual(texts.count("Yes, we ship worldwide"), 1, texts)
         self.assertEqual(texts.count("Do you ship abroad?"), 1, texts)
+
+
+class AccountStoryTest(AccountTestCase):
+    def test_story_posts_a_photo_for_the_accounts_users_and_says_why_not_otherwise(self):
+        connection = self.make_account_world()
+        from harness import free_port
+        port = free_port()
+        config = self.write_config([connection], port)
+        self.connect_account(config, "sales", self.account)
+        self.start_desk([], port=port, config_text=self.read(config))
+        dan = self.sim.user("Dan")
+        for person in (self.customer, dan):
+            self.sim.send(person, self.account.id, text="hello")
+            wait_topic_named(self.sim, self.group, f"#{person}")
+
+        photo = self.sim.send(self.operator, self.group, photo="new-shop.png")
+        self.sim.send(self.operator, self.group, text="/story Our new shop is open", reply_to_message_id=photo)
+        answer = self.wait_general(text_has("posted the story"), "the /story answer")
+        self.assertIn("2 users", answer["text"])
+        stories = self.sim.call("GET", f"/sim/stories?account_id={self.account.id}")["stories"]
+        self.assertEqual(len(stories), 1, stories)
+        self.assertEqual(stories[0]["kind"], "photo")
+        self.assertEqual(stories[0]["caption"], "Our new shop is open")
+        self.assertEqual(stories[0]["privacy"], "storyPrivacySettingsSelectedUsers")
+        self.assertEqual(sorted(stories[0]["user_ids"]), sorted([self.customer, dan]))
+
+        self.sim.send(self.operator, self.group, text="/story")
+        self.wait_general(text_has("reply to a photo or video with /story"), "the /story usage")
+        note = self.sim.send(self.operator, self.group, text="just words")
+        self.sim.send(self.operator, self.group, text="/story", reply_to_message_id=note)
+        failed = self.wait_general(text_has("could not post the story"), "the /story refusal")
+        self.assertIn("no photo or video", failed["text"])
+        self.assertEqual(len(self.sim.call("GET", f"/sim/stories?account_id={self.account.id}")["stories"]), 1)
 
 
 class AccountRevokedTest(AccountTestCase):
