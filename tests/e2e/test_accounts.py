@@ -2,7 +2,7 @@
 2FA and QR through `topicdesk connect account`; users writing to the account, operators answering,
 /new by username and phone, the owner's own messages intercepted, MONITOR_GROUPS, and a session
 revoked mid-run while another connection keeps working; the owner writing inside a topic and
-operators' reactions set by the account; /story."""
+operators' reactions set by the account; /story; MONITOR_CHANNELS."""
 import unittest
 
 from harness import World, text_is
@@ -115,6 +115,59 @@ class AccountRelayTest(AccountTestCase):
                                  if m.get("text") == "Sure, come by the shop"
                                  and m.get("from", {}).get("id") == self.account.id), None),
                    what="the operator's answer in the club")
+
+
+class AccountChannelsTest(AccountTestCase):
+    def test_monitored_channels_get_topics_and_answers_become_comments_in_the_discussion(self):
+        connection = self.make_account_world(parameters={"MONITOR_CHANNELS": True, "GROUPS_KEYWORDS": "sale"})
+        s = self.sim
+        publisher = s.user("Pat")
+        discussion = s.call("POST", "/sim/groups", {"title": "Bike news chat", "is_forum": False,
+                                                    "owner_id": publisher})["id"]
+        news = s.call("POST", "/sim/channels", {"title": "Bike news", "owner_id": publisher,
+                                                "discussion_group_id": discussion})["id"]
+        quiet = s.call("POST", "/sim/channels", {"title": "Quiet deals", "owner_id": publisher})["id"]
+        for chat in (news, quiet, discussion):
+            s.member(chat, self.account.id)
+        from harness import free_port
+        port = free_port()
+        config = self.write_config([connection], port)
+        self.connect_account(config, "sales", self.account)
+        self.start_desk([], port=port, config_text=self.read(config))
+
+        s.send(publisher, news, text="Nice weather for a ride")  # no keyword: not relayed
+        post = s.send(publisher, news, text="Big sale on helmets")
+        thread = wait_topic_named(s, self.group, "Bike news")["message_thread_id"]
+        copy = wait_in_thread(s, self.group, self.operator, thread, text_is("Big sale on helmets"), "the channel post")
+        in_topic = s.messages(self.group, self.operator, thread)
+        self.assertFalse([m for m in in_topic if "weather" in (m.get("text") or "")], in_topic)
+        self.assertFalse([m for m in in_topic if (m.get("text") or "").startswith("👤")], in_topic)
+
+        # A reply to the post's copy becomes the account's comment on the post in the discussion group.
+        forward = next(m for m in s.messages(discussion, publisher) if m.get("text") == "Big sale on helmets")
+        s.send(self.operator, self.group, message_thread_id=thread, reply_to_message_id=copy["message_id"],
+               text="Is the sale online too?")
+        comment = wait_until(lambda: next((m for m in s.messages(discussion, publisher)
+                                           if m.get("text") == "Is the sale online too?"), None),
+                             what="the answer as a comment in the discussion group")
+        self.assertEqual(comment["from"]["id"], self.account.id)
+        self.assertEqual(comment.get("reply_to_message", {}).get("message_id"), forward["message_id"])
+        self.assertNotIn("Is the sale online too?", [m.get("text") for m in s.messages(news, publisher)])
+        self.assertGreater(forward["message_id"], 0)
+        self.assertGreater(post, 0)
+
+        # Without a reply to a post, or without a discussion group, the answer is refused in the topic.
+        self.reply_in(thread, "hello channel")
+        wait_in_thread(s, self.group, self.operator, thread, text_has("reply to one of its posts"),
+                       "the refusal of an answer that replies to no post")
+        s.send(publisher, quiet, text="Flash sale today")
+        quiet_thread = wait_topic_named(s, self.group, "Quiet deals")["message_thread_id"]
+        quiet_copy = wait_in_thread(s, self.group, self.operator, quiet_thread, text_is("Flash sale today"),
+                                    "the post of the channel without discussion")
+        s.send(self.operator, self.group, message_thread_id=quiet_thread, reply_to_message_id=quiet_copy["message_id"],
+               text="Count me in")
+        wait_in_thread(s, self.group, self.operator, quiet_thread, text_has("has no discussion group"),
+                       "the refusal for a channel without discussion group")
 
 
 class AccountOwnerAndReactionsTest(AccountTestCase):
