@@ -622,6 +622,10 @@ Result<Sessions::Object> Sessions::send_message(Session& session, const Object& 
   if (!chat) return chat.error();
   auto input = message_input(request);
   if (!input) return input.error();
+  if (!(*chat)->is_forum && input->thread_id != 0) {  // a channel post's comments: reply to its forward
+    if (input->reply_to == 0) input->reply_to = input->thread_id;
+    input->thread_id = 0;
+  }
   origin_session_ = session.id;
   auto posted = world_.post(**chat, session.account_id, *input);
   origin_session_ = 0;
