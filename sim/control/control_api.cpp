@@ -110,6 +110,7 @@ Result<json::value> ControlApi::post(std::string_view path, const Body& body) {
     if (parts[0] == "clock") return advance_clock(body);
     if (parts[0] == "bots") return create_bot(body);
     if (parts[0] == "groups") return create_group(body);
+    if (parts[0] == "channels") return create_channel(body);
     if (parts[0] == "messages") return send_message(body);
     if (parts[0] == "reactions") return react(body);
     if (parts[0] == "block") return block(body, bool_field(body, "blocked", true));
@@ -145,6 +146,7 @@ Result<json::value> ControlApi::get(std::string_view path, std::string_view quer
   if (parts.size() == 1 && parts[0] == "overview") return overview();
   if (parts.size() == 1 && parts[0] == "login_code") return login_code(query);
   if (parts.size() == 1 && parts[0] == "sessions") return list_sessions(query);
+  if (parts.size() == 1 && parts[0] == "stories") return list_stories(query);
   if (parts.size() == 1 && parts[0] == "version")
     return json::value(json::object{{"version", world_.version()}});
   if (parts.size() == 3 && parts[0] == "chats" && parts[2] == "messages") {
@@ -183,6 +185,15 @@ Result<json::value> ControlApi::create_group(const Body& body) {
   auto owner = required_id(body, "owner_id");
   if (!owner) return owner.error();
   auto id = world_.create_group(string_field(body, "title"), bool_field(body, "is_forum", false), *owner);
+  if (!id) return id.error();
+  return json::value(json::object{{"id", *id}});
+}
+
+Result<json::value> ControlApi::create_channel(const Body& body) {
+  auto owner = required_id(body, "owner_id");
+  if (!owner) return owner.error();
+  auto id = world_.create_channel(string_field(body, "title"), *owner,
+                                  id_field(body, "discussion_group_id").value_or(0));
   if (!id) return id.error();
   return json::value(json::object{{"id", *id}});
 }
@@ -490,6 +501,16 @@ Result<json::value> ControlApi::list_sessions(std::string_view query) {
     if (!account) return bad_request("account_id must be an integer");
   }
   return json::value(json::object{{"sessions", sessions_->list(account)}});
+}
+
+Result<json::value> ControlApi::list_stories(std::string_view query) {
+  if (!sessions_) return ApiError{404, "Not Found: sessions are not available"};
+  std::optional<Id> account;
+  if (auto value = query_value(query, "account_id"); !value.empty()) {
+    account = to_id(value);
+    if (!account) return bad_request("account_id must be an integer");
+  }
+  return json::value(json::object{{"stories", sessions_->stories(account)}});
 }
 
 Result<json::value> ControlApi::revoke_session(const Body& body) {

@@ -41,6 +41,7 @@ class ControlApi {
   Result<boost::json::value> create_user(const Body& body);
   Result<boost::json::value> create_bot(const Body& body);
   Result<boost::json::value> create_group(const Body& body);
+  Result<boost::json::value> create_channel(const Body& body);
   Result<boost::json::value> add_member(Id group_id, const Body& body);
   Result<boost::json::value> send_message(const Body& body);
   Result<boost::json::value> edit_message(const Body& body);
@@ -57,6 +58,7 @@ class ControlApi {
   Result<boost::json::value> login_code(std::string_view query);
   Result<boost::json::value> confirm_qr(const Body& body);
   Result<boost::json::value> list_sessions(std::string_view query);
+  Result<boost::json::value> list_stories(std::string_view query);
   Result<boost::json::value> revoke_session(const Body& body);
   Result<boost::json::value> advance_clock(const Body& body);
   boost::json::value stats() const;

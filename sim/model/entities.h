@@ -75,6 +75,10 @@ struct Message {
   boost::json::value reply_markup;  // null when absent
   boost::json::object forward_origin;
   std::map<Id, std::string> reactions;  // who → emoji
+  // Channels: a post is sent as the channel (sender_chat = the channel's id); its automatic
+  // forward into the linked discussion group carries sender_chat too, and the post remembers it.
+  Id sender_chat = 0;
+  Id discussion_message_id = 0;
 
   bool is_service() const;
 };
@@ -89,6 +93,10 @@ struct Chat {
   bool is_forum = false;
   std::map<Id, Member> members;
   std::map<Id, Topic> topics;
+  // Channels: a supergroup whose members are subscribers; only administrators post, as the
+  // channel. linked_chat_id is its discussion group (0: none).
+  bool is_channel = false;
+  Id linked_chat_id = 0;
   // Private chats: one person and one bot.
   Id user_id = 0;
   Id bot_id = 0;

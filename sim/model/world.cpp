@@ -147,6 +147,23 @@ Result<Id> World::create_group(const std::string& title, bool is_forum, Id owner
   return id;
 }
 
+Result<Id> World::create_channel(const std::string& title, Id owner_id, Id discussion_group_id) {
+  if (discussion_group_id != 0) {
+    auto found = groups_.find(discussion_group_id);
+    if (found == groups_.end() || found->second.is_channel || found->second.is_forum)
+      return bad_request("discussion_group_id must be a group without topics");
+    if (!found->second.members.contains(owner_id))
+      return bad_request("the owner must be in the discussion group");
+  }
+  auto id = create_group(title, false, owner_id);
+  if (!id) return id;
+  Chat& channel = groups_.at(*id);
+  channel.is_channel = true;
+  channel.linked_chat_id = discussion_group_id;
+  if (discussion_group_id != 0) groups_.at(discussion_group_id).linked_chat_id = *id;
+  return id;
+}
+
 Status World::set_member(Id group_id, Id account_id, MemberStatus status, const json::object& rights) {
   auto found = groups_.find(group_id);
   if (found == groups_.end()) return bad_request("chat not found");
@@ -308,6 +325,10 @@ Status World::check_can_post(Chat& chat, Id sender, Id thread_id) const {
     if (sender == chat.bot_id && chat.blocked) return forbidden("bot was blocked by the user");
     return Done{};
   }
+  if (chat.is_channel) {
+    auto member = chat.members.find(sender);
+    if (member == chat.members.end() || !member->second.admin()) return bad_request("CHAT_WRITE_FORBIDDEN");
+  }
   if (thread_id != 0) {
     auto topic = chat.topics.find(thread_id);
     if (topic != chat.topics.end() && topic->second.is_closed) {
@@ -373,8 +394,28 @@ Result<const Message*> World::post(Chat& chat, Id sender, MessageInput input) {
   if (!thread) return thread.error();
   if (auto can = check_can_post(chat, sender, *thread); !can) return can.error();
   Message& message = store(chat, sender, std::move(input), *thread);
+  if (chat.is_channel) message.sender_chat = chat.id;
   fan_out(chat, message, "message");
+  if (chat.is_channel && chat.linked_chat_id != 0) forward_to_discussion(chat, message);
   return &message;
+}
+
+// A channel post appears in its discussion group as an automatic forward, sent as the channel;
+// comments are replies to it.
+void World::forward_to_discussion(const Chat& channel, Message& post) {
+  auto group = groups_.find(channel.linked_chat_id);
+  if (group == groups_.end()) return;
+  MessageInput input;
+  input.content = post.content;
+  Message& forwarded = store(group->second, post.from, std::move(input), 0);
+  forwarded.sender_chat = channel.id;
+  forwarded.forward_origin =
+      json::object{{"type", "channel"},
+                   {"chat", json::object{{"id", channel.id}, {"title", channel.title}}},
+                   {"message_id", post.id},
+                   {"date", post.date}};
+  post.discussion_message_id = forwarded.id;
+  fan_out(group->second, forwarded, "message");
 }
 
 Result<std::vector<const Message*>> World::post_album(Chat& chat, Id sender,

@@ -68,6 +68,9 @@ class World {
   Result<NewBot> create_bot(const std::string& username, const std::string& first_name,
                             bool can_read_all_group_messages);
   Result<Id> create_group(const std::string& title, bool is_forum, Id owner_id);
+  // A channel owned by `owner_id`; `discussion_group_id` (0: none) must be a group, not a forum,
+  // that the owner is in. Its posts are forwarded there automatically.
+  Result<Id> create_channel(const std::string& title, Id owner_id, Id discussion_group_id);
   Status set_member(Id group_id, Id account_id, MemberStatus status, const boost::json::object& rights);
   Status set_blocked(Id user_id, Id bot_id, bool blocked);
 
@@ -145,6 +148,7 @@ class World {
   Result<Id> resolve_thread(const Chat& chat, const MessageInput& input) const;
   Message& store(Chat& chat, Id sender, MessageInput input, Id thread_id);
   void forget_oldest(Chat& chat);
+  void forward_to_discussion(const Chat& channel, Message& post);
   void fan_out(const Chat& chat, const Message& message, std::string_view kind);
   void deliver(Id bot_id, std::string_view kind, boost::json::object payload);
   void service_message(Chat& chat, Id actor, Id thread_id, const char* field, boost::json::object body);

@@ -192,6 +192,12 @@ Status Sessions::send(std::string_view key, const json::object& request) {
       {"editMessageText", &Sessions::edit_message_text},
       {"editMessageCaption", &Sessions::edit_message_caption},
       {"deleteMessages", &Sessions::delete_messages},
+      {"getMessage", &Sessions::get_message},
+      {"addMessageReaction", &Sessions::add_message_reaction},
+      {"removeMessageReaction", &Sessions::remove_message_reaction},
+      {"setMessageReactions", &Sessions::set_message_reactions},
+      {"postStory", &Sessions::post_story},
+      {"getMessageThread", &Sessions::get_message_thread},
   };
   const std::string type(string_of(request, "@type"));
   Result<Object> answer = ApiError{400, "Method not supported by tgsim"};
@@ -616,6 +622,10 @@ Result<Sessions::Object> Sessions::send_message(Session& session, const Object& 
   if (!chat) return chat.error();
   auto input = message_input(request);
   if (!input) return input.error();
+  if (!(*chat)->is_forum && input->thread_id != 0) {  // a channel post's comments: reply to its forward
+    if (input->reply_to == 0) input->reply_to = input->thread_id;
+    input->thread_id = 0;
+  }
   origin_session_ = session.id;
   auto posted = world_.post(**chat, session.account_id, *input);
   origin_session_ = 0;
@@ -688,6 +698,11 @@ Result<Sessions::Object> Sessions::forward_messages(Session& session, const Obje
   if (ids.empty()) return ApiError{400, "message_ids must not be empty"};
   model::MessageInput overrides;
   overrides.thread_id = *thread;
+  // A thread in a group without topics is a channel post's comments: a reply to its forward.
+  if (!(*target)->is_forum && *thread != 0) {
+    overrides.reply_to = *thread;
+    overrides.thread_id = 0;
+  }
   const bool remove_caption = bool_of(request, "remove_caption");
   if (remove_caption) overrides.content = json::object{{"caption", nullptr}, {"caption_entities", nullptr}};
   origin_session_ = session.id;
@@ -762,6 +777,194 @@ Result<Sessions::Object> Sessions::delete_messages(Session& session, const Objec
                                    {"from_cache", false}});
   }
   return ok();
+}
+
+// ---------------------------------------------------------------- reactions
+
+namespace {
+
+// reactionTypeEmoji's emoji; other reaction types (custom emoji, paid) are not simulated.
+Result<std::string> reaction_emoji(const json::object& request) {
+  const auto* type = object_of(request, "reaction_type");
+  if (!type || string_of(*type, "@type") != "reactionTypeEmoji" || string_of(*type, "emoji").empty())
+    return ApiError{400, "tgsim supports only reactionTypeEmoji reactions"};
+  return std::string(string_of(*type, "emoji"));
+}
+
+}  // namespace
+
+Result<Sessions::Object> Sessions::get_message(Session& session, const Object& request) {
+  auto chat = chat_for(session, integer_of(request, "chat_id").value_or(0));
+  if (!chat) return chat.error();
+  auto id = server_id_of(request, "message_id");
+  if (!id) return id.error();
+  auto found = (*chat)->messages.find(*id);
+  if (found == (*chat)->messages.end()) return ApiError{404, "Not Found"};
+  return message_for(session, **chat, found->second);
+}
+
+// A person has one reaction per message (no Premium in tgsim): adding replaces it, as TDLib
+// trims the chosen reactions to the account's maximum.
+Result<Sessions::Object> Sessions::add_message_reaction(Session& session, const Object& request) {
+  auto chat = chat_for(session, integer_of(request, "chat_id").value_or(0));
+  if (!chat) return chat.error();
+  auto id = server_id_of(request, "message_id");
+  if (!id) return id.error();
+  auto emoji = reaction_emoji(request);
+  if (!emoji) return emoji.error();
+  if (!(*chat)->messages.contains(*id)) return ApiError{400, "Message not found"};
+  if (auto done = world_.react(**chat, session.account_id, *id, *emoji); !done) return done.error();
+  return ok();
+}
+
+Result<Sessions::Object> Sessions::remove_message_reaction(Session& session, const Object& request) {
+  auto chat = chat_for(session, integer_of(request, "chat_id").value_or(0));
+  if (!chat) return chat.error();
+  auto id = server_id_of(request, "message_id");
+  if (!id) return id.error();
+  auto emoji = reaction_emoji(request);
+  if (!emoji) return emoji.error();
+  auto found = (*chat)->messages.find(*id);
+  if (found == (*chat)->messages.end()) return ApiError{400, "Message not found"};
+  auto mine = found->second.reactions.find(session.account_id);
+  if (mine == found->second.reactions.end() || mine->second != *emoji) return ok();  // nothing to remove
+  if (auto done = world_.react(**chat, session.account_id, *id, ""); !done) return done.error();
+  return ok();
+}
+
+// Bots only, as in TDLib; the model keeps one reaction per sender (the first given).
+Result<Sessions::Object> Sessions::set_message_reactions(Session& session, const Object& request) {
+  const auto* me = world_.account(session.account_id);
+  if (!me || !me->is_bot) return ApiError{400, "Method is available only for bots"};
+  auto chat = chat_for(session, integer_of(request, "chat_id").value_or(0));
+  if (!chat) return chat.error();
+  auto id = server_id_of(request, "message_id");
+  if (!id) return id.error();
+  std::string emoji;
+  for (const auto& item : array_of(request, "reaction_types")) {
+    if (!item.is_object()) continue;
+    auto chosen = reaction_emoji(Object{{"reaction_type", item}});
+    if (!chosen) return chosen.error();
+    if (emoji.empty()) emoji = *chosen;
+  }
+  if (!(*chat)->messages.contains(*id)) return ApiError{400, "Message not found"};
+  if (auto done = world_.react(**chat, session.account_id, *id, emoji); !done) return done.error();
+  return ok();
+}
+
+// ---------------------------------------------------------------- stories
+
+namespace {
+
+constexpr std::int64_t kDefaultStoryPeriod = 86400;
+constexpr std::size_t kMaxStories = 10000;
+
+json::object story_object(const Story& story, Id temporary_id) {
+  json::array users;
+  for (Id id : story.user_ids) users.push_back(id);
+  return json::object{
+      {"@type", "story"},
+      {"id", temporary_id != 0 ? temporary_id : story.id},
+      {"poster_chat_id", story.account_id},
+      {"date", story.date},
+      {"is_being_posted", temporary_id != 0},
+      {"is_being_edited", false},
+      {"is_edited", false},
+      {"is_posted_to_chat_page", false},
+      {"is_visible_only_for_self", false},
+      {"can_be_deleted", true},
+      {"privacy_settings", json::object{{"@type", story.privacy}, {"user_ids", std::move(users)}}},
+      {"content", json::object{{"@type", story.kind == "photo" ? "storyContentPhoto" : "storyContentVideo"}}},
+      {"caption",
+       json::object{{"@type", "formattedText"}, {"text", story.caption}, {"entities", json::array{}}}}};
+}
+
+}  // namespace
+
+// A person's story (bots cannot post them). Answered with the story being posted (a temporary
+// id), then updateStoryPostSucceeded with the final one, as TDLib does.
+Result<Sessions::Object> Sessions::post_story(Session& session, const Object& request) {
+  const auto* me = world_.account(session.account_id);
+  if (!me || me->is_bot) return ApiError{400, "Stories can't be posted by bots"};
+  if (integer_of(request, "chat_id").value_or(0) != me->id) return ApiError{400, "Chat not found"};
+  const auto* content = object_of(request, "content");
+  const auto type = content ? string_of(*content, "@type") : std::string_view();
+  if (type != "inputStoryContentPhoto" && type != "inputStoryContentVideo")
+    return ApiError{400, "tgsim supports only inputStoryContentPhoto and inputStoryContentVideo"};
+  const bool photo = type == "inputStoryContentPhoto";
+  const auto* file = object_of(*content, photo ? "photo" : "video");
+  if (!file || string_of(*file, "@type") != "inputFileRemote")
+    return ApiError{400, "tgsim supports only inputFileRemote story files"};
+  const std::string file_id(string_of(*file, "id"));
+  if (!world_.file(file_id)) return ApiError{400, "Wrong remote file identifier specified"};
+  const auto* privacy = object_of(request, "privacy_settings");
+  if (!privacy) return ApiError{400, "Story privacy settings must be non-empty"};
+  Story story;
+  story.account_id = me->id;
+  story.kind = photo ? "photo" : "video";
+  story.file_id = file_id;
+  if (const auto* caption = object_of(request, "caption"))
+    story.caption = std::string(string_of(*caption, "text"));
+  story.privacy = std::string(string_of(*privacy, "@type"));
+  for (const auto& id : array_of(*privacy, "user_ids")) {
+    auto user = integer_of(id);
+    if (!user || !world_.account(*user)) return ApiError{400, "USER_ID_INVALID"};
+    story.user_ids.push_back(*user);
+  }
+  story.date = world_.now();
+  story.active_period = integer_of(request, "active_period").value_or(kDefaultStoryPeriod);
+  story.id = next_story_id_++;
+  const Id temporary = temporary_id(session);
+  after_answer_.push_back(Object{
+      {"@type", "updateStoryPostSucceeded"}, {"story", story_object(story, 0)}, {"old_story_id", temporary}});
+  auto answer = story_object(story, temporary);
+  stories_.push_back(std::move(story));
+  if (stories_.size() > kMaxStories) stories_.erase(stories_.begin());
+  return answer;
+}
+
+json::array Sessions::stories(std::optional<Id> account_id) const {
+  json::array out;
+  for (const auto& story : stories_) {
+    if (account_id && story.account_id != *account_id) continue;
+    json::array users;
+    for (Id id : story.user_ids) users.push_back(id);
+    out.push_back(json::object{{"id", story.id},
+                               {"account_id", story.account_id},
+                               {"kind", story.kind},
+                               {"file_id", story.file_id},
+                               {"caption", story.caption},
+                               {"privacy", story.privacy},
+                               {"user_ids", std::move(users)},
+                               {"date", story.date},
+                               {"active_period", story.active_period}});
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- channel comments
+
+// The comments of a channel post: its automatic forward in the discussion group is the thread.
+Result<Sessions::Object> Sessions::get_message_thread(Session& session, const Object& request) {
+  auto chat = chat_for(session, integer_of(request, "chat_id").value_or(0));
+  if (!chat) return chat.error();
+  auto id = server_id_of(request, "message_id");
+  if (!id) return id.error();
+  auto post = (*chat)->messages.find(*id);
+  if (post == (*chat)->messages.end()) return ApiError{400, "Message not found"};
+  if (!(*chat)->is_channel || post->second.discussion_message_id == 0)
+    return ApiError{400, "Message has no thread"};
+  auto group = world_.group((*chat)->linked_chat_id);
+  if (!group) return ApiError{400, "Message has no thread"};
+  auto forwarded = (*group)->messages.find(post->second.discussion_message_id);
+  if (forwarded == (*group)->messages.end()) return ApiError{400, "Message has no thread"};
+  return Object{{"@type", "messageThreadInfo"},
+                {"chat_id", (*group)->id},
+                {"message_thread_id", td_message_id(forwarded->second.id)},
+                {"reply_info", nullptr},
+                {"unread_message_count", 0},
+                {"messages", json::array{message_for(session, **group, forwarded->second)}},
+                {"draft_message", nullptr}};
 }
 
 }  // namespace tgsim::td

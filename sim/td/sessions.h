@@ -31,6 +31,19 @@ enum class AuthState {
   kClosed,
 };
 
+// A story an account posted (postStory): what it shows and to whom.
+struct Story {
+  Id id = 0;
+  Id account_id = 0;
+  std::string kind;  // "photo" or "video"
+  std::string file_id;
+  std::string caption;
+  std::string privacy;  // the storyPrivacySettings… type
+  std::vector<Id> user_ids;
+  std::int64_t date = 0;
+  std::int64_t active_period = 0;
+};
+
 struct Session {
   Id id = 0;        // public number: the control API lists and revokes sessions by it
   std::string key;  // the secret the library keeps in its database_directory
@@ -79,6 +92,9 @@ class Sessions {
   Result<Id> confirm_qr(Id account_id, std::string_view link);
   Status revoke(Id session_id);
   boost::json::array list(std::optional<Id> account_id) const;
+  // The stories accounts posted, oldest first ({id, account_id, kind, file_id, caption, privacy,
+  // user_ids, date, active_period}); only `account_id`'s when given.
+  boost::json::array stories(std::optional<Id> account_id) const;
   // Simulated time (only the QR links' lifetime depends on it).
   std::int64_t now_ms() const;
   void advance_clock(std::int64_t ms);
@@ -128,6 +144,12 @@ class Sessions {
   Result<Object> edit_message_text(Session& session, const Object& request);
   Result<Object> edit_message_caption(Session& session, const Object& request);
   Result<Object> delete_messages(Session& session, const Object& request);
+  Result<Object> get_message(Session& session, const Object& request);
+  Result<Object> add_message_reaction(Session& session, const Object& request);
+  Result<Object> remove_message_reaction(Session& session, const Object& request);
+  Result<Object> set_message_reactions(Session& session, const Object& request);
+  Result<Object> post_story(Session& session, const Object& request);
+  Result<Object> get_message_thread(Session& session, const Object& request);
   Result<Object> get_option(Session& session, const Object& request);
   Result<Object> set_log_verbosity(Session& session, const Object& request);
 
@@ -146,6 +168,8 @@ class Sessions {
   std::set<std::string, std::less<>> dead_keys_;  // revoked or logged out: resuming them fails
   Id next_session_id_ = 1;
   std::int64_t clock_offset_ms_ = 0;
+  std::vector<Story> stories_;
+  Id next_story_id_ = 1;
   Id origin_session_ = 0;                          // the session whose request is being executed
   std::vector<boost::json::object> after_answer_;  // goes into the stream after the answer
 };

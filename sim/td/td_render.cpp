@@ -2,6 +2,7 @@
 
 #include <boost/json/array.hpp>
 #include <functional>
+#include <map>
 #include <string>
 
 #include "sim/td/td_json.h"
@@ -192,6 +193,34 @@ json::object service_content(const json::object& content) {
   return json::object{{"@type", "messageUnsupported"}};
 }
 
+// messageInteractionInfo with the message's reactions, is_chosen for the viewer's own.
+json::object interaction_info(const model::Message& message, Id viewer) {
+  std::map<std::string, std::pair<int, bool>> counts;  // emoji → (count, chosen by the viewer)
+  for (const auto& [who, emoji] : message.reactions) {
+    auto& [count, chosen] = counts[emoji];
+    ++count;
+    chosen = chosen || who == viewer;
+  }
+  json::array reactions;
+  for (const auto& [emoji, count] : counts) {
+    reactions.push_back(json::object{{"@type", "messageReaction"},
+                                     {"type", json::object{{"@type", "reactionTypeEmoji"}, {"emoji", emoji}}},
+                                     {"total_count", count.first},
+                                     {"is_chosen", count.second},
+                                     {"used_sender_id", nullptr},
+                                     {"recent_sender_ids", json::array{}}});
+  }
+  return json::object{{"@type", "messageInteractionInfo"},
+                      {"view_count", 0},
+                      {"forward_count", 0},
+                      {"reply_info", nullptr},
+                      {"reactions", json::object{{"@type", "messageReactions"},
+                                                 {"reactions", std::move(reactions)},
+                                                 {"are_tags", false},
+                                                 {"paid_reactors", json::array{}},
+                                                 {"can_get_added_reactions", false}}}};
+}
+
 }  // namespace
 
 json::object user_object(const model::World& world, Id user_id) {
@@ -241,7 +270,7 @@ json::object group_chat_object(const model::Chat& group) {
                       {"id", group.id},
                       {"type", json::object{{"@type", "chatTypeSupergroup"},
                                             {"supergroup_id", kSupergroupIdBase - group.id},
-                                            {"is_channel", false}}},
+                                            {"is_channel", group.is_channel}}},
                       {"title", group.title},
                       {"photo", nullptr},
                       {"view_as_topics", group.is_forum},
@@ -312,7 +341,24 @@ json::object message_object(const model::World& world, const model::Chat& chat, 
                                    {"chat_id", world.chat_id_for(chat, viewer)},
                                    {"message_id", td_message_id(message.reply_to)}};
   }
-  if (!message.forward_origin.empty()) {
+  if (!message.reactions.empty()) out["interaction_info"] = interaction_info(message, viewer);
+  if (message.sender_chat != 0) {  // a channel's post, or its automatic forward to the discussion
+    out["sender_id"] = json::object{{"@type", "messageSenderChat"}, {"chat_id", message.sender_chat}};
+    out["is_outgoing"] = false;
+    out["can_be_edited"] = false;
+    out["is_channel_post"] = message.sender_chat == chat.id;
+  }
+  if (string_of(message.forward_origin, "type") == "channel") {
+    const auto* origin_chat = object_of(message.forward_origin, "chat");
+    out["forward_info"] = json::object{
+        {"@type", "messageForwardInfo"},
+        {"origin", json::object{{"@type", "messageOriginChannel"},
+                                {"chat_id", origin_chat ? integer_of(*origin_chat, "id").value_or(0) : 0},
+                                {"message_id",
+                                 td_message_id(integer_of(message.forward_origin, "message_id").value_or(0))},
+                                {"author_signature", ""}}},
+        {"date", integer_of(message.forward_origin, "date").value_or(0)}};
+  } else if (!message.forward_origin.empty()) {
     const auto* sender = message.forward_origin.if_contains("sender_user");
     Id sender_id = sender && sender->is_object() ? integer_of(sender->as_object(), "id").value_or(0) : 0;
     out["forward_info"] =

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <filesystem>
 #include <optional>
+#include <set>
 
 #include "core/backoff.h"
 #include "core/clock.h"
@@ -127,6 +128,7 @@ struct TdConnections::Session {
   tdlib::AdapterContext adapter;
   tdlib::ProfileCache profiles;
   std::map<core::ChatId, std::string> chat_titles;  // updateNewChat, for MONITOR_GROUPS topics
+  std::set<core::ChatId> channels;                  // updateNewChat: chats that are channels
   std::vector<json::object> early;                  // updates that came before Ready
   bool ready = false;
   std::optional<asio::steady_timer> retry_timer;
@@ -191,12 +193,20 @@ void TdConnections::deliver(Session& s, const json::object& update) {
   if (!incoming) return;
   if (incoming->event) {
     auto& e = *incoming->event;
-    // Account connections: the desk bot reads the backend group; the account only copies into it.
-    if (s.settings.mode == ConnectionMode::kAccount && e.chat_id == s.settings.group_id) return;
+    // Account connections: the desk bot reads the backend group; the account only copies into
+    // it. What the owner writes there from their own app is told apart here: the session
+    // reports it as its own message sent elsewhere (the desk's copies carry a sending state).
+    if (s.settings.mode == ConnectionMode::kAccount && e.chat_id == s.settings.group_id) {
+      const bool owners = e.kind == core::EventKind::kOperatorMessage && e.from.id == s.adapter.self_id &&
+                          e.from.id != 0 && !e.is_service;
+      if (!owners) return;
+      e.by_account_owner = true;
+    }
     if (e.chat_id < 0 && e.chat_title.empty()) {
       if (auto title = s.chat_titles.find(e.chat_id); title != s.chat_titles.end())
         e.chat_title = title->second;
     }
+    if (e.channel_post && !e.chat_title.empty()) e.from.first_name = e.chat_title;
   }
   s.undelivered.push_back(std::move(*incoming));
   if (!s.commit_timer) commit_undelivered(s);  // else: waiting out a store failure, in order
@@ -240,6 +250,10 @@ void TdConnections::on_update(Session& s, const json::object& update) {
       auto id = tdlib::json_int(chat->get_object().if_contains("id"));
       const auto* title = chat->get_object().if_contains("title");
       if (id && title && title->is_string()) s.chat_titles[*id] = std::string(title->get_string());
+      const auto* kind = chat->get_object().if_contains("type");
+      const auto* is_channel =
+          kind && kind->is_object() ? kind->get_object().if_contains("is_channel") : nullptr;
+      if (id && is_channel && is_channel->is_bool() && is_channel->get_bool()) s.channels.insert(*id);
     }
     return;
   }
@@ -274,7 +288,8 @@ asio::awaitable<std::string> TdConnections::open(Session& s) {
   if (!client) co_return "error: " + client.error().message;
   s.client = std::move(client).value();
   s.client->add_update_handler([this, &s](const json::object& update) { on_update(s, update); });
-  s.frontend = std::make_unique<tdlib::TdFrontendApi>(*s.client);
+  s.frontend = std::make_unique<tdlib::TdFrontendApi>(
+      *s.client, tdlib::TdFrontendOptions{.bot_session = s.settings.mode == ConnectionMode::kMtproto});
 
   // (GCC 12 miscompiles a ?: around co_await: two statements.)
   std::optional<core::Result<json::object>> me;
@@ -289,7 +304,11 @@ asio::awaitable<std::string> TdConnections::open(Session& s) {
     co_return why == kStateMissing || why.starts_with("error: ") ? why : "error: " + why;
   }
   const auto self = tdlib::json_int(me->value().if_contains("id")).value_or(0);
-  s.adapter = tdlib::AdapterContext{s.settings.group_id, self, s.settings.parameters.monitor_groups};
+  s.adapter = tdlib::AdapterContext{.backend_group_id = s.settings.group_id,
+                                    .self_id = self,
+                                    .monitor_groups = s.settings.parameters.monitor_groups,
+                                    .monitor_channels = s.settings.parameters.monitor_channels,
+                                    .channels = &s.channels};
   if (s.settings.mode == ConnectionMode::kAccount) {
     store_.state_set(s.id, kAccountIdKey, std::to_string(self));
     if (hooks_.account_known) hooks_.account_known(s.id, self);

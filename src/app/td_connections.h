@@ -5,8 +5,10 @@
 //                   keeps polling); user-side calls go through the session, so the desk's own
 //                   sends are never mistaken for the program's.
 //   mode "account"  a personal account signed in beforehand (`topicdesk connect account`);
-//                   its private chats (and, with MONITOR_GROUPS, its groups) are the frontend;
-//                   the desk bot (`token`) polls and drives the backend group as usual.
+//                   its private chats (and, with MONITOR_GROUPS / MONITOR_CHANNELS, its groups
+//                   and channels) are the frontend; the desk bot (`token`) polls and drives the
+//                   backend group as usual. Of the backend group the session passes on only
+//                   what the owner wrote there from their own app (Event::by_account_owner).
 //
 // A session that cannot be used (no library, never signed in, revoked, bad token) is reported
 // once in the backend group's General topic and in the log, and recorded in the store for

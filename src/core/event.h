@@ -37,6 +37,9 @@ enum class EventKind {
   kHookAnswered,    // a command hook answered, or could not: `text` is the message for the topic
                     // (JSON, relay::job::kHookAnswer's payload), `dialog_id` the dialog
   kSessionProblem,  // the connection's TDLib session has a problem: `text` is the notice for General
+  // accounts: the outcome of an operator's /story, made by the dispatcher. `message_id` is the
+  // story's id (0: not posted), `text` why not, or the number of users it is shown to.
+  kStoryPosted,
 };
 
 // Every Telegram message content type topicdesk distinguishes. Copies go through
@@ -129,6 +132,14 @@ struct Event {
   // accounts
   // A message in a group the account monitors (MONITOR_GROUPS, chat_id < 0): the group's title.
   std::string chat_title;
+  // kOperatorMessage reported by the account's own TDLib session: the account's owner wrote in
+  // the backend group from their own app (the desk's copies, sent through the session, never
+  // are). Such a message is an operator's; the desk bot's view of it, like every post of the
+  // account in the group, is not.
+  bool by_account_owner = false;
+  // kUserMessage / kUserEdit of a channel the account follows (MONITOR_CHANNELS): chat_id and
+  // `from` are the channel.
+  bool channel_post = false;
 
   // kDeliveryFailed / kDeliveryRepeated: the job (job_id 0 for every other kind).
   DeliveryReport delivery;

@@ -8,7 +8,7 @@ namespace topicdesk::core {
 namespace json = boost::json;
 namespace {
 
-constexpr std::array<std::pair<EventKind, const char*>, 17> kEventKindNames{{
+constexpr std::array<std::pair<EventKind, const char*>, 18> kEventKindNames{{
     {EventKind::kUserMessage, "user_message"},
     {EventKind::kUserEdit, "user_edit"},
     {EventKind::kUserReaction, "user_reaction"},
@@ -26,6 +26,7 @@ constexpr std::array<std::pair<EventKind, const char*>, 17> kEventKindNames{{
     {EventKind::kDeliveryRepeated, "delivery_repeated"},
     {EventKind::kHookAnswered, "hook_answered"},
     {EventKind::kSessionProblem, "session_problem"},
+    {EventKind::kStoryPosted, "story_posted"},  // accounts
 }};
 
 constexpr std::array<std::pair<ContentKind, const char*>, 18> kContentKindNames{{
@@ -154,6 +155,8 @@ std::string event_to_json(const Event& e) {
                    {"new_reactions", std::move(reactions)}};
   if (!e.reply_markup_json.empty()) obj["reply_markup_json"] = e.reply_markup_json;
   if (!e.chat_title.empty()) obj["chat_title"] = e.chat_title;  // accounts
+  if (e.by_account_owner) obj["by_account_owner"] = true;
+  if (e.channel_post) obj["channel_post"] = true;
   if (!e.topic_name.empty()) obj["topic_name"] = e.topic_name;
   if (e.media_replaced) obj["media_replaced"] = true;
   if (e.dialog_id != 0) obj["dialog_id"] = e.dialog_id;
@@ -207,6 +210,8 @@ void read_event_fields(Reader& r, Event& e, std::string& kind, std::string& cont
   r.get("new_reactions", e.new_reactions);
   r.get("reply_markup_json", e.reply_markup_json);
   r.get("chat_title", e.chat_title);  // accounts
+  r.get("by_account_owner", e.by_account_owner);
+  r.get("channel_post", e.channel_post);
   r.get("topic_name", e.topic_name);
   r.get("media_replaced", e.media_replaced);
   r.get("dialog_id", e.dialog_id);

@@ -253,6 +253,7 @@ const std::map<std::string, Setter>& setters() {
       // accounts
       {"MONITOR_PRIVATE", boolean(&Parameters::monitor_private, "MONITOR_PRIVATE")},
       {"MONITOR_GROUPS", boolean(&Parameters::monitor_groups, "MONITOR_GROUPS")},
+      {"MONITOR_CHANNELS", boolean(&Parameters::monitor_channels, "MONITOR_CHANNELS")},
       {"GROUPS_KEYWORDS", keywords(&Parameters::groups_keywords, "GROUPS_KEYWORDS")},
   };
   return kTable;

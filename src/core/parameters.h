@@ -65,9 +65,10 @@ struct Parameters {
   std::string webhooks_secret;          // WEBHOOKS_SECRET; empty = a generated per-connection secret
 
   // accounts: what a personal-account connection relays
-  bool monitor_private = true;  // MONITOR_PRIVATE: private chats open dialogs
-  bool monitor_groups = false;  // MONITOR_GROUPS: groups the account is in, one topic per group
-  KeywordRule groups_keywords;  // GROUPS_KEYWORDS: only matching group messages; empty = all
+  bool monitor_private = true;    // MONITOR_PRIVATE: private chats open dialogs
+  bool monitor_groups = false;    // MONITOR_GROUPS: groups the account is in, one topic per group
+  bool monitor_channels = false;  // MONITOR_CHANNELS: channels the account follows, one topic each
+  KeywordRule groups_keywords;    // GROUPS_KEYWORDS: only matching group messages; empty = all
 };
 
 // Whether an operator may see what HIDE_INFO hides: everyone while HIDE_INFO is off, otherwise

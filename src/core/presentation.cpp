@@ -252,6 +252,9 @@ std::string unknown_topic() {
          "the topics the desk opens (🟢 🟡 ⚪ in the title).";
 }
 std::string cut_in_topic() { return "… ✂️ (cut to fit here; the user got the whole message)"; }
+std::string account_owner_answered() {
+  return "📤 Sent to the user by the account owner from their app (the message above)";
+}
 }  // namespace notice
 
 }  // namespace topicdesk::core

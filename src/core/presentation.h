@@ -107,6 +107,8 @@ std::string history_topic(std::string_view link);         // a topic LEAVE_CLOSE
 std::string unknown_topic();                              // names no dialog of the desk
 // The end of a Topics API message cut to fit the topic (the user got all of it).
 std::string cut_in_topic();
+// Accounts: the owner wrote in the topic from their own app; the message above went to the user.
+std::string account_owner_answered();
 }  // namespace notice
 
 }  // namespace topicdesk::core

@@ -60,6 +60,20 @@ core::Result<std::string> phone_of(std::string_view text) {
 
 }  // namespace
 
+StoryRequest parse_story_request(std::string_view args) {
+  StoryRequest request;
+  while (!args.empty() && (args.front() == ' ' || args.front() == '\n')) args.remove_prefix(1);
+  const std::size_t end = args.find_first_of(" \n");
+  if (auto instance = instance_of(args.substr(0, end))) {
+    request.instance = *instance;
+    args = end == std::string_view::npos ? std::string_view() : args.substr(end + 1);
+  }
+  while (!args.empty() && (args.front() == ' ' || args.front() == '\n')) args.remove_prefix(1);
+  while (!args.empty() && (args.back() == ' ' || args.back() == '\n')) args.remove_suffix(1);
+  request.caption = std::string(args);
+  return request;
+}
+
 core::Result<NewTarget> parse_new_target(std::string_view args) {
   auto words = split_words(args);
   NewTarget target;
@@ -103,13 +117,39 @@ std::string usage() {
          "@alice).";
 }
 
-std::string choose_connection(std::string_view connections) {
-  return "Several connections share this group; say which one writes: /new i<ID> @username (" +
+std::string choose_connection(std::string_view connections, std::string_view command) {
+  const std::string example =
+      command == "new" ? "/new i<ID> @username" : "/" + std::string(command) + " i<ID> …";
+  return "Several connections share this group; say which one writes: " + example + " (" +
          std::string(connections) + ").";
 }
 
-std::string no_such_connection(core::ConnectionId instance) {
-  return "/new: there is no connection i" + std::to_string(instance) + " in this group.";
+std::string no_such_connection(core::ConnectionId instance, std::string_view command) {
+  return "/" + std::string(command) + ": there is no connection i" + std::to_string(instance) +
+         " in this group.";
+}
+
+std::string story_not_an_account(core::ConnectionId instance, std::string_view name) {
+  return "/story: i" + std::to_string(instance) + " (" + std::string(name) +
+         ") is a bot; only personal-account connections post stories.";
+}
+
+std::string story_usage() {
+  return "/story: reply to a photo or video with /story (a caption may follow: /story Our new shop).";
+}
+
+std::string story_no_viewers(std::string_view connection_name) {
+  return "/story: nobody has had a dialog with " + std::string(connection_name) +
+         " yet, so nobody could see the story; nothing was posted.";
+}
+
+std::string story_posted(std::string_view connection_name, std::size_t viewers) {
+  return "📖 " + std::string(connection_name) + " posted the story, visible to the " +
+         std::to_string(viewers) + (viewers == 1 ? " user" : " users") + " who had a dialog with it.";
+}
+
+std::string story_failed(std::string_view connection_name, std::string_view why) {
+  return "/story: " + std::string(connection_name) + " could not post the story: " + std::string(why);
 }
 
 std::string not_an_account(core::ConnectionId instance, std::string_view name) {

@@ -22,6 +22,10 @@ namespace job {
 // Through the connection's frontend (the account): resolve `text` (@username or +phone).
 // payload: to = user, chat = 0, text = the query.
 inline constexpr std::string_view kResolveUser = "resolve_user";
+// Through the connection's frontend (the account): post the photo or video of group message
+// `message_id` as a story with caption `text`, visible to `user_ids` (TdFrontendApi "postStory").
+// payload: to = user, chat = 0 (queue "c<connection>:u0"). The outcome comes back as kStoryPosted.
+inline constexpr std::string_view kPostStory = "post_story";
 // sendMessage in General (no thread): payload.text, then the link to the dialog's topic.
 // payload: dialog, to = group; queued behind the dialog's create_topic.
 inline constexpr std::string_view kAnnounceTopic = "announce_topic";
@@ -40,6 +44,13 @@ struct NewTarget {
 // wrong in words an operator understands.
 core::Result<NewTarget> parse_new_target(std::string_view args);
 
+// What follows `/story`: an optional `i<ID>` naming the connection, then the caption (may be empty).
+struct StoryRequest {
+  core::ConnectionId instance = 0;  // 0: not given
+  std::string caption;
+};
+StoryRequest parse_story_request(std::string_view args);
+
 // https://t.me/c/<internal id>/<thread>: opens the topic in every Telegram app. Empty for a
 // chat that is not a supergroup (-100…).
 std::string topic_link(core::ChatId group_id, core::ThreadId thread_id);
@@ -48,13 +59,23 @@ std::string topic_link(core::ChatId group_id, core::ThreadId thread_id);
 // crash dedupes, and they never meet Bot API ids (< 2^32) nor TDLib ones (bit 62).
 inline constexpr std::int64_t kResolveUpdateBase = std::int64_t{1} << 61;
 inline std::int64_t resolve_update_id(std::int64_t job_id) { return kResolveUpdateBase | job_id; }
+// Story outcomes (kStoryPosted) share that space: bit 61, bit 57 and the job id.
+inline constexpr std::int64_t kStoryUpdateBase = kResolveUpdateBase | (std::int64_t{1} << 57);
+inline std::int64_t story_update_id(std::int64_t job_id) { return kStoryUpdateBase | job_id; }
 
 // Texts posted in General.
 namespace account_notice {
 std::string usage();
-std::string choose_connection(std::string_view connections);  // "i1 shop, i3 sales"
-std::string no_such_connection(core::ConnectionId instance);
+// `command` is "new" or "story"; `connections` lists them: "i1 shop, i3 sales".
+std::string choose_connection(std::string_view connections, std::string_view command = "new");
+std::string no_such_connection(core::ConnectionId instance, std::string_view command = "new");
 std::string not_an_account(core::ConnectionId instance, std::string_view name);
+// /story
+std::string story_not_an_account(core::ConnectionId instance, std::string_view name);
+std::string story_usage();
+std::string story_no_viewers(std::string_view connection_name);
+std::string story_posted(std::string_view connection_name, std::size_t viewers);
+std::string story_failed(std::string_view connection_name, std::string_view why);
 std::string not_found(std::string_view query, std::string_view connection_name);
 std::string topic_opened(std::string_view who);
 std::string topic_exists(std::string_view who);

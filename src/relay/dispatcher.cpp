@@ -116,6 +116,7 @@ const Dispatcher::KindSpec* Dispatcher::spec_of(std::string_view kind) {
       {job::kHookAnswer, &D::hook_answer_call, Cost::kOne, false, false},
       {job::kAnnounceTopic, &D::announce_call, Cost::kOne, false, false},
       {job::kResolveUser, &D::resolve_call, Cost::kNone, true, false},  // a lookup, through the session
+      {job::kPostStory, &D::story_call, Cost::kNone, false, false},     // through the session
   };
   for (const auto& spec : kKinds) {
     if (spec.kind == kind) return &spec;
@@ -706,13 +707,6 @@ std::optional<Dispatcher::Call> Dispatcher::intercept_call(Prepared& p) {
 std::optional<Dispatcher::Call> Dispatcher::edit_call(Prepared& p) {
   const JobPayload& pl = p.payload;
   const std::string& kind = p.job.kind;
-  if (kind == job::kSetReaction && !p.to_group() && p.connection->frontend != nullptr) {
-    // TDLib sessions do not set reactions (docs/tdlib-subset.md): a reaction for the user is dropped.
-    spdlog::debug("connection {}: reaction not mirrored to the user through the account",
-                  p.connection->context.name);
-    finish_done(p);
-    return std::nullopt;
-  }
   core::MessageId message = linked_message(p, pl.message_id);
   if (message == 0) {
     spdlog::info("connection {}: {} of message {} skipped: no linked copy", p.connection->context.name, kind,
@@ -769,6 +763,42 @@ std::optional<Dispatcher::Call> Dispatcher::resolve_call(Prepared& p) {
     answer.chat_id = group;
     answer.text = query;
     if (!result.is_null()) answer.from = person_from_api_user(result);
+    report(connection, answer);
+  };
+  return call;
+}
+
+// /story: the account posts the photo or video of a General message as a story for the
+// payload's users. Posted (here) or refused (on_failure: the result is Telegram's description),
+// the outcome goes back to the engine as a kStoryPosted event in the connection's inbox.
+std::optional<Dispatcher::Call> Dispatcher::story_call(Prepared& p) {
+  if (p.connection->frontend == nullptr) {
+    finish_fail(p, "/story needs an account connection");
+    return std::nullopt;
+  }
+  const auto& context = p.connection->context;
+  Call call{.method = "postStory"};
+  call.params["from_chat_id"] = context.group_id;
+  call.params["message_id"] = p.payload.message_id;
+  if (!p.payload.text.empty()) call.params["caption"] = p.payload.text;
+  json::array users;
+  for (auto id : p.payload.user_ids) users.push_back(id);
+  call.params["user_ids"] = std::move(users);
+  call.record = [this, connection = context.id, group = context.group_id, job_id = p.job.id,
+                 viewers = p.payload.user_ids.size()](const json::value& result) {
+    core::Event answer;
+    answer.kind = core::EventKind::kStoryPosted;
+    answer.update_id = story_update_id(job_id);
+    answer.date = core::unix_millis_now();
+    answer.chat_id = group;
+    const auto* posted = result.if_object();
+    const auto* story = posted != nullptr ? posted->if_contains("story_id") : nullptr;
+    if (story != nullptr && story->is_int64() && story->get_int64() != 0) {
+      answer.message_id = story->get_int64();
+      answer.text = std::to_string(viewers);
+    } else {
+      answer.text = result.is_string() ? std::string(result.get_string()) : "Telegram gave no story id";
+    }
     report(connection, answer);
   };
   return call;
@@ -843,6 +873,12 @@ asio::awaitable<void> Dispatcher::on_failure(Prepared& p, const ApiResult& r) {
     reopen_params["message_thread_id"] = p.thread;
     ApiResult reopened = co_await c.api->call(std::string("reopenForumTopic"), std::move(reopen_params));
     finish_retry(p, reopened.ok ? now : now + retry_backoff, r.description);
+    co_return;
+  }
+  if (p.step == Step::kJob && p.job.kind == job::kPostStory) {  // /story: told in General
+    spdlog::info("connection {}: /story: {}", c.context.name, r.description);
+    Call call = *story_call(p);
+    finish_done(p, [record = std::move(call.record), why = r.description] { record(json::value(why)); });
     co_return;
   }
   if (r.kind == ErrorKind::kNotModified) {

@@ -168,6 +168,7 @@ void Engine::route(const Event& e, UnixMillis now) {
     case EventKind::kOutgoingEdit:
       return on_outgoing_edit(e, now);  // engine_intercept_edit.cpp
     case EventKind::kUserResolved:
+    case EventKind::kStoryPosted:
       return;  // route_account_event
     case EventKind::kDeliveryFailed:
       return on_delivery_failed(e, now);  // engine_outcomes.cpp
@@ -285,7 +286,8 @@ bool Engine::is_human_operator_event(const Event& e) const {
   if (e.chat_id != context_.group_id) return false;
   if (e.sender_is_bot || e.from.id == context_.bot_id || e.from.id == core::kTelegramServiceUserId)
     return false;
-  if (context_.account_id != 0 && e.from.id == context_.account_id) return false;  // accounts: its copies
+  // accounts: the account's posts are its copies, unless its own session says the owner wrote
+  if (context_.account_id != 0 && e.from.id == context_.account_id && !e.by_account_owner) return false;
   return true;
 }
 
@@ -335,6 +337,8 @@ void Engine::on_operator_message(const Event& e, UnixMillis now) {
   set_status(*dialog, DialogStatus::kSupportAnswered, now);
   dialog->last_operator_reply_at = now;
   store_.update_dialog(*dialog);
+  if (e.by_account_owner)
+    post_in_topic(*dialog, core::notice::account_owner_answered(), kPriorityOperatorReply, now);
   if (was_closed) event(*dialog, "dialog_reopened", R"({"by":"operator"})", now);
   // Anonymous admins are delivered but never attributed to a person.
   event(*dialog, "message_sent", message_event_json(e, e.sender_is_anonymous_admin ? 0 : e.from.id), now);
@@ -417,7 +421,8 @@ bool Engine::answers_in_general() const {
 void Engine::on_general_message(const Event& e, UnixMillis now) {
   auto command = core::parse_command(e.text, context_.bot_username);
   if (!command) return;
-  if (command->name == "new") return on_new_command(*command, e, now);  // accounts
+  if (command->name == "new") return on_new_command(*command, e, now);      // accounts
+  if (command->name == "story") return on_story_command(*command, e, now);  // accounts
   if (command->kind != core::CommandKind::kHelp && command->kind != core::CommandKind::kStats) return;
   if (!answers_in_general()) return;
   if (command->kind == core::CommandKind::kHelp) return post_in_general(core::help_text(true), now);

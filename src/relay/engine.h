@@ -178,6 +178,11 @@ class Engine {
   bool route_account_event(const core::Event& event, core::UnixMillis now);  // true: handled
   bool private_chat_monitored(const core::Event& event) const;
   void on_new_command(const core::Command& command, const core::Event& event, core::UnixMillis now);
+  bool general_command_is_mine(std::string_view command, core::ConnectionId instance, core::UnixMillis now);
+  void on_story_command(const core::Command& command, const core::Event& event, core::UnixMillis now);
+  void on_story_posted(const core::Event& event, core::UnixMillis now);
+  std::vector<core::UserId> story_viewers() const;
+  static constexpr std::size_t kMaxStoryViewers = 10000;
   void on_user_resolved(const core::Event& event, core::UnixMillis now);
   void on_group_frontend_message(const core::Event& event, core::UnixMillis now);
   void on_group_frontend_edit(const core::Event& event, core::UnixMillis now);

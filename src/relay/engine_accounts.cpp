@@ -1,11 +1,15 @@
 // Account connections in the engine, see relay/accounts.h and docs/accounts.md:
 // - /new in General: operators write first (resolved through the account's TDLib session);
+// - /story in General: the account posts a photo or video as a story for its users;
 // - MONITOR_PRIVATE off: private chats open no dialogs (dialogs opened with /new still relay);
 // - MONITOR_GROUPS: groups the account is in are frontends, one dialog (and topic) per group,
 //   whose "user" is the group chat (negative id); GROUPS_KEYWORDS filters their messages;
+// - MONITOR_CHANNELS: channels the account follows, the same way (no sender lines); answers go
+//   to the channel's discussion group as comments (the account's frontend does that);
 // - IGNORE_CHATS applies to the group and to its members.
 #include <algorithm>
 #include <boost/json.hpp>
+#include <charconv>
 
 #include "core/event_json.h"
 #include "core/presentation.h"
@@ -30,7 +34,8 @@ bool is_ignored(const core::Parameters& p, core::ChatId chat) {
 core::Person group_person(const Event& e) {
   core::Person group;
   group.id = e.chat_id;
-  group.first_name = e.chat_title.empty() ? "Group " + std::to_string(e.chat_id) : e.chat_title;
+  const std::string kind = e.channel_post ? "Channel " : "Group ";
+  group.first_name = e.chat_title.empty() ? kind + std::to_string(e.chat_id) : e.chat_title;
   return group;
 }
 
@@ -43,6 +48,9 @@ bool Engine::route_account_event(const Event& e, UnixMillis now) {
   switch (e.kind) {
     case EventKind::kUserResolved:
       on_user_resolved(e, now);
+      return true;
+    case EventKind::kStoryPosted:
+      on_story_posted(e, now);
       return true;
     case EventKind::kUserMessage:
       if (from_group) on_group_frontend_message(e, now);
@@ -66,22 +74,19 @@ bool Engine::private_chat_monitored(const Event& e) const {
 
 // ---- /new ------------------------------------------------------------------------------
 
-void Engine::on_new_command(const core::Command& command, const Event& e, UnixMillis now) {
-  auto target = parse_new_target(command.args);
-  if (!target) {
-    if (answers_in_general()) post_in_general(target.error().message, now);
-    return;
-  }
-  if (target->instance != 0 && target->instance != context_.id) {
+// Whether this connection carries out a General command that names `instance` (0: none); the
+// answers for a connection that does not exist or a choice to make are posted once.
+bool Engine::general_command_is_mine(std::string_view command, core::ConnectionId instance, UnixMillis now) {
+  if (instance != 0 && instance != context_.id) {
     auto peers = store_.connections();
     bool exists = std::any_of(peers.begin(), peers.end(), [&](const store::ConnectionRecord& c) {
-      return c.id == target->instance && c.group_id == context_.group_id;
+      return c.id == instance && c.group_id == context_.group_id;
     });
     if (!exists && answers_in_general())
-      post_in_general(account_notice::no_such_connection(target->instance), now);
-    return;
+      post_in_general(account_notice::no_such_connection(instance, command), now);
+    return false;
   }
-  if (target->instance == 0) {
+  if (instance == 0) {
     std::string sharing;
     int count = 0;
     for (const auto& c : store_.connections()) {
@@ -89,10 +94,20 @@ void Engine::on_new_command(const core::Command& command, const Event& e, UnixMi
       sharing += (count++ == 0 ? "" : ", ") + ("i" + std::to_string(c.id) + " " + c.name);
     }
     if (count > 1) {
-      if (answers_in_general()) post_in_general(account_notice::choose_connection(sharing), now);
-      return;
+      if (answers_in_general()) post_in_general(account_notice::choose_connection(sharing, command), now);
+      return false;
     }
   }
+  return true;
+}
+
+void Engine::on_new_command(const core::Command& command, const Event& e, UnixMillis now) {
+  auto target = parse_new_target(command.args);
+  if (!target) {
+    if (answers_in_general()) post_in_general(target.error().message, now);
+    return;
+  }
+  if (!general_command_is_mine("new", target->instance, now)) return;
   if (!context_.account)
     return post_in_general(account_notice::not_an_account(context_.id, context_.name), now);
   enqueue(job::kResolveUser, JobPayload{.to = Side::kUser, .text = target->query()}, kPriorityOperatorReply,
@@ -113,6 +128,49 @@ void Engine::on_user_resolved(const Event& e, UnixMillis now) {
                  now);
 }
 
+// ---- /story ------------------------------------------------------------------------------
+
+// The users a story of the account is shown to: everyone who had a dialog with it (not the
+// groups and channels it monitors), at most kMaxStoryViewers, the most recent dialogs first.
+std::vector<core::UserId> Engine::story_viewers() const {
+  std::vector<store::Dialog> dialogs;
+  for (auto status : {DialogStatus::kUserAnswered, DialogStatus::kSupportAnswered, DialogStatus::kClosed}) {
+    auto some = store_.dialogs_with_status(context_.id, status, static_cast<int>(kMaxStoryViewers));
+    dialogs.insert(dialogs.end(), some.begin(), some.end());
+  }
+  std::sort(dialogs.begin(), dialogs.end(), [](const Dialog& a, const Dialog& b) { return a.id > b.id; });
+  std::vector<core::UserId> users;
+  for (const auto& dialog : dialogs) {
+    if (dialog.user_id > 0 && users.size() < kMaxStoryViewers) users.push_back(dialog.user_id);
+  }
+  return users;
+}
+
+// An operator replied to a photo or video in General with `/story [i<ID>] [caption]`.
+void Engine::on_story_command(const core::Command& command, const Event& e, UnixMillis now) {
+  StoryRequest request = parse_story_request(command.args);
+  if (!general_command_is_mine("story", request.instance, now)) return;
+  if (!context_.account)
+    return post_in_general(account_notice::story_not_an_account(context_.id, context_.name), now);
+  if (e.reply_to_message_id == 0) return post_in_general(account_notice::story_usage(), now);
+  std::vector<core::UserId> viewers = story_viewers();
+  if (viewers.empty()) return post_in_general(account_notice::story_no_viewers(context_.name), now);
+  enqueue(job::kPostStory,
+          JobPayload{.to = Side::kUser,
+                     .message_id = e.reply_to_message_id,
+                     .text = std::move(request.caption),
+                     .user_ids = std::move(viewers)},
+          kPriorityOperatorReply, now);
+}
+
+// The dispatcher's report of a kPostStory job (core::EventKind::kStoryPosted).
+void Engine::on_story_posted(const Event& e, UnixMillis now) {
+  if (e.message_id == 0) return post_in_general(account_notice::story_failed(context_.name, e.text), now);
+  std::size_t viewers = 0;
+  std::from_chars(e.text.data(), e.text.data() + e.text.size(), viewers);
+  post_in_general(account_notice::story_posted(context_.name, viewers), now);
+}
+
 // Posted in General once the topic exists (the job waits behind create_topic in its queue).
 void Engine::announce_topic(const Dialog& dialog, std::string text, UnixMillis now) {
   enqueue(job::kAnnounceTopic, JobPayload{.dialog = dialog.id, .to = Side::kGroup, .text = std::move(text)},
@@ -123,7 +181,8 @@ void Engine::announce_topic(const Dialog& dialog, std::string text, UnixMillis n
 
 bool Engine::group_message_wanted(const Event& e) const {
   const auto& p = context_.params;
-  if (!p.monitor_groups || e.chat_id == context_.group_id || e.is_service) return false;
+  if (!(e.channel_post ? p.monitor_channels : p.monitor_groups)) return false;
+  if (e.chat_id == context_.group_id || e.is_service) return false;
   if (is_ignored(p, e.chat_id) || is_ignored(p, e.from.id)) return false;
   return p.groups_keywords.empty() || p.groups_keywords.matches(e.text);
 }
@@ -148,7 +207,7 @@ void Engine::on_group_frontend_message(const Event& e, UnixMillis now) {
   dialog->last_user_message_at = now;
   store_.update_dialog(*dialog);
 
-  name_group_sender(*dialog, e, now);
+  if (!e.channel_post) name_group_sender(*dialog, e, now);  // a channel's posts are all its own
   if (!e.media_group_id.empty()) {
     gather_album(*dialog, AlbumLane::kUser, e, now);
   } else {
@@ -182,7 +241,7 @@ void Engine::name_group_sender(const Dialog& dialog, const Event& e, UnixMillis 
 
 void Engine::on_group_frontend_edit(const Event& e, UnixMillis now) {
   const auto& p = context_.params;
-  if (!p.monitor_groups || e.chat_id == context_.group_id) return;
+  if (!(e.channel_post ? p.monitor_channels : p.monitor_groups) || e.chat_id == context_.group_id) return;
   if (is_ignored(p, e.chat_id) || is_ignored(p, e.from.id) || p.restricted_frontend.matches(e.text)) return;
   auto dialog = store_.dialog_by_user(context_.id, e.chat_id);
   if (!dialog || dialog->banned) return;

@@ -25,6 +25,11 @@ std::string payload_to_json(const JobPayload& p) {
     for (const auto& r : p.reactions) reactions.emplace_back(r);
     o["reactions"] = std::move(reactions);
   }
+  if (!p.user_ids.empty()) {
+    json::array users;
+    for (auto id : p.user_ids) users.push_back(id);
+    o["user_ids"] = std::move(users);
+  }
   if (p.operator_message) o["operator_message"] = true;
   if (!p.card.empty()) o["card"] = p.card;
   return json::serialize(o);
@@ -61,6 +66,12 @@ core::Result<JobPayload> payload_from_json(std::string_view text) {
     for (const auto& id : ids->get_array()) {
       if (!id.is_int64()) return core::make_error("job payload: message_ids must be integers");
       p.message_ids.push_back(id.get_int64());
+    }
+  }
+  if (const auto* ids = o.if_contains("user_ids"); ids && ids->is_array()) {
+    for (const auto& id : ids->get_array()) {
+      if (!id.is_int64()) return core::make_error("job payload: user_ids must be integers");
+      p.user_ids.push_back(id.get_int64());
     }
   }
   if (const auto* t = o.if_contains("text"); t && t->is_string()) p.text = std::string(t->get_string());

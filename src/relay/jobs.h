@@ -64,6 +64,7 @@ struct JobPayload {
   std::string text;                          // send_text / edits / explicit title
   std::string entities_json;                 // edits: the Bot API entities of `text` as JSON; empty: none
   std::vector<std::string> reactions;        // set_reaction: emoji, empty clears
+  std::vector<core::UserId> user_ids;        // post_story: the users who may see it
   bool operator_message = false;             // an operator's message: failures are reported in the topic
   // Set by the dispatcher, never by the engine: the user card to post in the dialog's topic
   // before this job's own call. Committed with the topic's thread id, so a topic never exists

@@ -1,7 +1,8 @@
 """Personal-account connections against tgsim and its fake libtdjson: sign-in by code,
 2FA and QR through `topicdesk connect account`; users writing to the account, operators answering,
 /new by username and phone, the owner's own messages intercepted, MONITOR_GROUPS, and a session
-revoked mid-run while another connection keeps working."""
+revoked mid-run while another connection keeps working; the owner writing inside a topic and
+operators' reactions set by the account; /story; MONITOR_CHANNELS."""
 import unittest
 
 from harness import World, text_is
@@ -114,6 +115,135 @@ class AccountRelayTest(AccountTestCase):
                                  if m.get("text") == "Sure, come by the shop"
                                  and m.get("from", {}).get("id") == self.account.id), None),
                    what="the operator's answer in the club")
+
+
+class AccountChannelsTest(AccountTestCase):
+    def test_monitored_channels_get_topics_and_answers_become_comments_in_the_discussion(self):
+        connection = self.make_account_world(parameters={"MONITOR_CHANNELS": True, "GROUPS_KEYWORDS": "sale"})
+        s = self.sim
+        publisher = s.user("Pat")
+        discussion = s.call("POST", "/sim/groups", {"title": "Bike news chat", "is_forum": False,
+                                                    "owner_id": publisher})["id"]
+        news = s.call("POST", "/sim/channels", {"title": "Bike news", "owner_id": publisher,
+                                                "discussion_group_id": discussion})["id"]
+        quiet = s.call("POST", "/sim/channels", {"title": "Quiet deals", "owner_id": publisher})["id"]
+        for chat in (news, quiet, discussion):
+            s.member(chat, self.account.id)
+        from harness import free_port
+        port = free_port()
+        config = self.write_config([connection], port)
+        self.connect_account(config, "sales", self.account)
+        self.start_desk([], port=port, config_text=self.read(config))
+
+        s.send(publisher, news, text="Nice weather for a ride")  # no keyword: not relayed
+        post = s.send(publisher, news, text="Big sale on helmets")
+        thread = wait_topic_named(s, self.group, "Bike news")["message_thread_id"]
+        copy = wait_in_thread(s, self.group, self.operator, thread, text_is("Big sale on helmets"), "the channel post")
+        in_topic = s.messages(self.group, self.operator, thread)
+        self.assertFalse([m for m in in_topic if "weather" in (m.get("text") or "")], in_topic)
+        self.assertFalse([m for m in in_topic if (m.get("text") or "").startswith("👤")], in_topic)
+
+        # A reply to the post's copy becomes the account's comment on the post in the discussion group.
+        forward = next(m for m in s.messages(discussion, publisher) if m.get("text") == "Big sale on helmets")
+        s.send(self.operator, self.group, message_thread_id=thread, reply_to_message_id=copy["message_id"],
+               text="Is the sale online too?")
+        comment = wait_until(lambda: next((m for m in s.messages(discussion, publisher)
+                                           if m.get("text") == "Is the sale online too?"), None),
+                             what="the answer as a comment in the discussion group")
+        self.assertEqual(comment["from"]["id"], self.account.id)
+        self.assertEqual(comment.get("reply_to_message", {}).get("message_id"), forward["message_id"])
+        self.assertNotIn("Is the sale online too?", [m.get("text") for m in s.messages(news, publisher)])
+        self.assertGreater(forward["message_id"], 0)
+        self.assertGreater(post, 0)
+
+        # Without a reply to a post, or without a discussion group, the answer is refused in the topic.
+        self.reply_in(thread, "hello channel")
+        wait_in_thread(s, self.group, self.operator, thread, text_has("reply to one of its posts"),
+                       "the refusal of an answer that replies to no post")
+        s.send(publisher, quiet, text="Flash sale today")
+        quiet_thread = wait_topic_named(s, self.group, "Quiet deals")["message_thread_id"]
+        quiet_copy = wait_in_thread(s, self.group, self.operator, quiet_thread, text_is("Flash sale today"),
+                                    "the post of the channel without discussion")
+        s.send(self.operator, self.group, message_thread_id=quiet_thread, reply_to_message_id=quiet_copy["message_id"],
+               text="Count me in")
+        wait_in_thread(s, self.group, self.operator, quiet_thread, text_has("has no discussion group"),
+                       "the refusal for a channel without discussion group")
+
+
+class AccountOwnerAndReactionsTest(AccountTestCase):
+    def reactions_at(self, person, message_id):
+        message = next((m for m in self.account.chat_as(person) if m["message_id"] == message_id), {})
+        return [(r["user_id"], r["emoji"]) for r in message.get("reactions", [])]
+
+    def test_the_owners_messages_in_a_topic_and_operators_reactions_reach_the_user(self):
+        connection = self.make_account_world()
+        from harness import free_port
+        port = free_port()
+        config = self.write_config([connection], port)
+        self.connect_account(config, "sales", self.account)
+        self.start_desk([], port=port, config_text=self.read(config))
+
+        asked = self.sim.send(self.customer, self.account.id, text="Do you ship abroad?")
+        thread = wait_topic_named(self.sim, self.group, f"#{self.customer}")["message_thread_id"]
+        copy = wait_in_thread(self.sim, self.group, self.operator, thread, text_is("Do you ship abroad?"),
+                              "the customer's message in the topic")
+
+        # An operator's reaction on the copy is set on the customer's message by the account;
+        # changed, it follows; taken back, it is removed.
+        self.sim.react(self.operator, self.group, copy["message_id"], "👍")
+        wait_until(lambda: self.reactions_at(self.customer, asked) == [(self.account.id, "👍")],
+                   what="the operator's reaction on the customer's message")
+        self.sim.react(self.operator, self.group, copy["message_id"], "🔥")
+        wait_until(lambda: self.reactions_at(self.customer, asked) == [(self.account.id, "🔥")],
+                   what="the changed reaction")
+        self.sim.react(self.operator, self.group, copy["message_id"], "")
+        wait_until(lambda: self.reactions_at(self.customer, asked) == [], what="the reaction taken back")
+
+        # The owner writes in the topic from their own app: delivered like an operator's answer,
+        # and marked in the topic as the owner's.
+        self.sim.send(self.account.id, self.group, message_thread_id=thread, text="Yes, we ship worldwide")
+        self.wait_at(self.customer, "Yes, we ship worldwide", self.account.id)
+        wait_in_thread(self.sim, self.group, self.operator, thread,
+                       text_has("Sent to the user by the account owner"), "the owner's marker in the topic")
+        # An operator's answer still goes once; the account's own copies never come back to the user.
+        self.reply_in(thread, "Shipping takes a week")
+        self.wait_at(self.customer, "Shipping takes a week", self.account.id)
+        texts = [m.get("text") for m in self.account.chat_as(self.customer)]
+        self.assertEqual(texts.count("Yes, we ship worldwide"), 1, texts)
+        self.assertEqual(texts.count("Do you ship abroad?"), 1, texts)
+
+
+class AccountStoryTest(AccountTestCase):
+    def test_story_posts_a_photo_for_the_accounts_users_and_says_why_not_otherwise(self):
+        connection = self.make_account_world()
+        from harness import free_port
+        port = free_port()
+        config = self.write_config([connection], port)
+        self.connect_account(config, "sales", self.account)
+        self.start_desk([], port=port, config_text=self.read(config))
+        dan = self.sim.user("Dan")
+        for person in (self.customer, dan):
+            self.sim.send(person, self.account.id, text="hello")
+            wait_topic_named(self.sim, self.group, f"#{person}")
+
+        photo = self.sim.send(self.operator, self.group, photo="new-shop.png")
+        self.sim.send(self.operator, self.group, text="/story Our new shop is open", reply_to_message_id=photo)
+        answer = self.wait_general(text_has("posted the story"), "the /story answer")
+        self.assertIn("2 users", answer["text"])
+        stories = self.sim.call("GET", f"/sim/stories?account_id={self.account.id}")["stories"]
+        self.assertEqual(len(stories), 1, stories)
+        self.assertEqual(stories[0]["kind"], "photo")
+        self.assertEqual(stories[0]["caption"], "Our new shop is open")
+        self.assertEqual(stories[0]["privacy"], "storyPrivacySettingsSelectedUsers")
+        self.assertEqual(sorted(stories[0]["user_ids"]), sorted([self.customer, dan]))
+
+        self.sim.send(self.operator, self.group, text="/story")
+        self.wait_general(text_has("reply to a photo or video with /story"), "the /story usage")
+        note = self.sim.send(self.operator, self.group, text="just words")
+        self.sim.send(self.operator, self.group, text="/story", reply_to_message_id=note)
+        failed = self.wait_general(text_has("could not post the story"), "the /story refusal")
+        self.assertIn("no photo or video", failed["text"])
+        self.assertEqual(len(self.sim.call("GET", f"/sim/stories?account_id={self.account.id}")["stories"]), 1)
 
 
 class AccountRevokedTest(AccountTestCase):

@@ -256,5 +256,74 @@ TEST(TdMessageIds, ServerIdsAreShiftedBy20Bits) {
   EXPECT_EQ(server_message_id(td_message_id(42)), 42);
 }
 
+// A channel's post is the channel's (messageSenderChat), is forwarded to its discussion group,
+// and getMessageThread names that forward; a comment forwarded into the thread replies to it.
+TEST_F(SessionsTest, ChannelPostsAndTheirComments) {
+  const Id discussion = world_.create_group("News chat", false, customer_).value();
+  const Id channel = world_.create_channel("News", customer_, discussion).value();
+  ASSERT_TRUE(world_.set_member(channel, owner_, model::MemberStatus::kMember, {}).ok());
+  ASSERT_TRUE(world_.set_member(discussion, owner_, model::MemberStatus::kMember, {}).ok());
+  auto key = ready_account(owner_);
+  model::MessageInput input;
+  input.content = json::object{{"text", "Big sale"}};
+  EXPECT_FALSE(world_.post(*world_.group(channel).value(), owner_, input).ok()) << "subscribers do not post";
+  const auto* post = world_.post(*world_.group(channel).value(), customer_, input).value();
+  json::object post_update;
+  for (const auto& o : read(key)) {
+    if (type_of(o) == "updateNewMessage" && o.at("message").at("chat_id").as_int64() == channel)
+      post_update = o.at("message").as_object();
+    if (type_of(o) == "updateNewChat" && o.at("chat").at("id").as_int64() == channel)
+      EXPECT_TRUE(o.at("chat").at("type").at("is_channel").as_bool());
+  }
+  ASSERT_FALSE(post_update.empty());
+  EXPECT_EQ(post_update.at("sender_id").at("@type").as_string(), "messageSenderChat");
+  EXPECT_EQ(post_update.at("sender_id").at("chat_id").as_int64(), channel);
+
+  send(key, {{"@type", "getMessageThread"}, {"chat_id", channel}, {"message_id", td_message_id(post->id)}});
+  auto thread = read(key).back();
+  ASSERT_EQ(type_of(thread), "messageThreadInfo");
+  EXPECT_EQ(thread.at("chat_id").as_int64(), discussion);
+  const Id forward = server_message_id(thread.at("message_thread_id").as_int64());
+  send(key, {{"@type", "forwardMessages"},
+             {"chat_id", discussion},
+             {"message_thread_id", td_message_id(forward)},
+             {"from_chat_id", channel},
+             {"message_ids", json::array{td_message_id(post->id)}},
+             {"send_copy", true}});
+  const auto& comments = world_.group(discussion).value()->messages;
+  EXPECT_EQ(comments.rbegin()->second.reply_to, forward);
+  EXPECT_EQ(comments.rbegin()->second.from, owner_);
+}
+
+TEST_F(SessionsTest, StoriesArePostedForTheChosenUsersAndListed) {
+  auto key = ready_account(owner_);
+  const auto& file = world_.add_file("photo", "shop.png", "image/png", "png");
+  send(
+      key,
+      {{"@type", "postStory"},
+       {"chat_id", owner_},
+       {"content", json::object{{"@type", "inputStoryContentPhoto"},
+                                {"photo", json::object{{"@type", "inputFileRemote"}, {"id", file.file_id}}}}},
+       {"caption", json::object{{"@type", "formattedText"}, {"text", "New shop"}}},
+       {"privacy_settings",
+        json::object{{"@type", "storyPrivacySettingsSelectedUsers"}, {"user_ids", json::array{customer_}}}},
+       {"active_period", 86400}});
+  auto answer = read(key);
+  ASSERT_GE(answer.size(), 2u);
+  EXPECT_EQ(type_of(answer[0]), "story");
+  EXPECT_TRUE(answer[0].at("is_being_posted").as_bool());
+  EXPECT_EQ(type_of(answer[1]), "updateStoryPostSucceeded");
+  EXPECT_EQ(answer[1].at("old_story_id"), answer[0].at("id"));
+  auto stories = sessions_.stories(owner_);
+  ASSERT_EQ(stories.size(), 1u);
+  EXPECT_EQ(stories[0].at("caption").as_string(), "New shop");
+  EXPECT_EQ(stories[0].at("user_ids").as_array(), json::array{customer_});
+  auto bot_key = open();
+  send(bot_key, {{"@type", "checkAuthenticationBotToken"}, {"token", world_.account(bot_)->token}});
+  read(bot_key);
+  send(bot_key, {{"@type", "postStory"}, {"chat_id", bot_}});
+  EXPECT_EQ(type_of(read(bot_key).back()), "error");
+}
+
 }  // namespace
 }  // namespace tgsim::td

@@ -148,11 +148,24 @@ bool is_service_content(std::string_view type) {
 
 enum class Side { kUser, kGroup, kIgnored };
 
+bool is_channel(core::ChatId chat_id, const AdapterContext& context) {
+  return context.channels != nullptr && context.channels->contains(chat_id);
+}
+
+// A channel's post: sent by the channel itself, which is the dialog's "user".
+void mark_channel_post(core::Event& event) {
+  event.channel_post = true;
+  event.from = core::Person{.id = event.chat_id, .first_name = "Channel"};
+  event.sender_is_anonymous_admin = false;
+  event.sender_is_bot = false;
+}
+
 Side side_of(core::ChatId chat_id, const AdapterContext& context) {
   if (context.backend_group_id != 0 && chat_id == context.backend_group_id) return Side::kGroup;
   // Saved Messages and Telegram's service chat (login codes!) are never relayed.
   if (chat_id == context.self_id || chat_id == core::kTelegramServiceUserId) return Side::kIgnored;
   if (chat_id > 0) return Side::kUser;  // a private chat's id is the other user's id
+  if (is_channel(chat_id, context)) return context.monitor_channels ? Side::kUser : Side::kIgnored;
   return context.monitor_groups ? Side::kUser : Side::kIgnored;
 }
 
@@ -262,6 +275,7 @@ core::Result<std::optional<core::Event>> content_update_event(const json::object
   event.message_id = bot_id;
   event.date = now;
   if (*chat_id > 0) event.from = person_or_id(profiles, *chat_id);
+  if (side == Side::kUser && is_channel(*chat_id, context)) mark_channel_post(event);
   read_content(*content, event);
   event.update_id =
       stable_update_id("e:" + std::to_string(*chat_id) + ":" + std::to_string(bot_id) + ":" +
@@ -570,6 +584,7 @@ core::Result<std::optional<core::Event>> event_from_message(const json::object& 
   if (side == Side::kGroup) event.thread_id = to_bot_thread_id(*td_thread);
   event.reply_to_message_id = read_reply_to(message, *td_thread, *chat_id);
   read_content(*content, event);
+  if (side == Side::kUser && is_channel(*chat_id, context)) mark_channel_post(event);
   if (std::string album = std::to_string(int_field(message, "media_album_id")); album != "0") {
     event.media_group_id = std::move(album);
   }

@@ -15,7 +15,10 @@
 //   becomes ONE kOutgoingEdit (content as remembered, inline keyboard as the update says)
 // Edits of messages sent through this client (the desk's own copies) are nothing.
 // Outgoing messages carry their inline keyboard as a Bot API reply_markup (reply_markup_json).
-//   other chats (groups, channels, secret chats)            → nothing unless monitor_groups
+//   other groups                                            → nothing unless monitor_groups
+//   channels (context.channels)                             → nothing unless monitor_channels;
+//                                                             with it kUserMessage / kUserEdit
+//                                                             with channel_post set, `from` the channel
 // Ids are Bot API ids: TDLib message ids are divided by 1048576, forum thread ids too (the
 // General topic, thread 1, becomes 0); the implicit reply to a topic's first message is dropped.
 #pragma once
@@ -26,6 +29,7 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -112,6 +116,10 @@ struct AdapterContext {
   core::ChatId backend_group_id = 0;  // the group's messages are operator traffic
   core::UserId self_id = 0;           // the signed-in account or bot (getMe)
   bool monitor_groups = false;        // other groups' messages become kUserMessage (chat_id < 0)
+  bool monitor_channels = false;      // channel posts become kUserMessage (chat_id < 0, channel_post)
+  // The chats TDLib announced as channels (updateNewChat, chatTypeSupergroup.is_channel); null:
+  // none known. Owned by the caller.
+  const std::set<core::ChatId>* channels = nullptr;
 };
 
 // One message → event; nullopt for messages topicdesk ignores. Errors name the bad field.

@@ -220,6 +220,8 @@ struct TdFrontendApi::SendTracker {
     std::optional<Outcome> outcome;
   };
   static constexpr std::size_t kEarlyMemory = 1000;
+  // Stories being posted are tracked like messages, under a chat id no chat has.
+  static constexpr std::int64_t kStoryKey = std::numeric_limits<std::int64_t>::min();
 
   std::map<MessageKey, Outcome> early;
   std::deque<MessageKey> early_order;
@@ -227,11 +229,15 @@ struct TdFrontendApi::SendTracker {
 
   void on_update(const json::object& update) {
     const std::string type = text_field(update, "@type");
-    if (type != "updateMessageSendSucceeded" && type != "updateMessageSendFailed") return;
-    const auto* message = update.if_contains("message");
+    const bool story = type == "updateStoryPostSucceeded" || type == "updateStoryPostFailed";
+    if (type != "updateMessageSendSucceeded" && type != "updateMessageSendFailed" && !story) return;
+    const auto* message = update.if_contains(story ? "story" : "message");
     if (message == nullptr || !message->is_object()) return;
-    MessageKey key{int_field(message->get_object(), "chat_id"), int_field(update, "old_message_id")};
-    Outcome outcome{.ok = type == "updateMessageSendSucceeded", .message = message->get_object()};
+    MessageKey key =
+        story ? MessageKey{kStoryKey, int_field(update, "old_story_id")}
+              : MessageKey{int_field(message->get_object(), "chat_id"), int_field(update, "old_message_id")};
+    Outcome outcome{.ok = type == "updateMessageSendSucceeded" || type == "updateStoryPostSucceeded",
+                    .message = message->get_object()};
     if (!outcome.ok) outcome.message = failure_of(update);
     if (auto it = waiting.find(key); it != waiting.end()) {
       it->second->outcome = std::move(outcome);
@@ -289,9 +295,11 @@ asio::awaitable<ApiResult> TdFrontendApi::call(std::string method, json::object 
   if (method == "editMessageText") co_return co_await edit_message(std::move(params), false);
   if (method == "editMessageCaption") co_return co_await edit_message(std::move(params), true);
   if (method == "deleteMessage") co_return co_await delete_message(std::move(params));
+  if (method == "setMessageReaction") co_return co_await set_reaction(std::move(params));
   if (method == "getMe") co_return co_await get_me();
   if (method == "getChat") co_return co_await get_chat(std::move(params));
   if (method == "resolveUser") co_return co_await resolve_user(std::move(params));
+  if (method == "postStory") co_return co_await post_story(std::move(params));
   // A bad request: the dispatcher fails the job and says why.
   co_return bad_request("method " + method + " is not available for an account (TDLib) connection");
 }
@@ -303,7 +311,33 @@ asio::awaitable<ApiResult> TdFrontendApi::ensure_chat_known(std::int64_t chat_id
                   : json::object{{"@type", "getChat"}, {"chat_id", chat_id}};
   json::object answer = co_await client_.request(std::move(request), options_.request_timeout);
   if (is_error(answer)) co_return api_error_from_td(answer);
+  const auto* type = object_field(answer, "type");
+  if (chat_id < 0 && type != nullptr && flag_field(*type, "is_channel")) channels_.insert(chat_id);
   co_return ok(true);
+}
+
+// Where a message "to" a channel goes: the channel takes none from its followers, so it becomes
+// a comment on the post `reply` in the channel's discussion group (getMessageThread). The
+// answer's result is {"chat_id", "message_thread_id"} in TDLib ids.
+asio::awaitable<ApiResult> TdFrontendApi::comment_target(std::int64_t channel_id, std::int64_t reply) {
+  if (reply == 0) {
+    co_return bad_request(
+        "a channel takes no messages from its followers; reply to one of its posts in the topic to "
+        "comment on it in the channel's discussion group");
+  }
+  json::object request{
+      {"@type", "getMessageThread"}, {"chat_id", channel_id}, {"message_id", to_td_message_id(reply)}};
+  json::object thread = co_await client_.request(std::move(request), options_.request_timeout);
+  if (is_error(thread)) {
+    if (error_message(thread) == "Message has no thread")
+      co_return bad_request("the channel has no discussion group, so answers cannot be posted there");
+    co_return api_error_from_td(thread);
+  }
+  const std::int64_t discussion = int_field(thread, "chat_id");
+  ApiResult known = co_await ensure_chat_known(discussion);
+  if (!known.ok) co_return known;
+  co_return ok(
+      json::object{{"chat_id", discussion}, {"message_thread_id", int_field(thread, "message_thread_id")}});
 }
 
 asio::awaitable<ApiResult> TdFrontendApi::await_sent(std::int64_t chat_id, json::array pending) {
@@ -374,14 +408,21 @@ asio::awaitable<ApiResult> TdFrontendApi::copy_messages(json::object params, boo
   ApiResult known = co_await ensure_chat_known(chat_id);
   if (known.ok) known = co_await ensure_chat_known(from_chat_id);
   if (!known.ok) co_return known;
-  json::object request{{"@type", "forwardMessages"},    {"chat_id", chat_id}, {"from_chat_id", from_chat_id},
+  std::int64_t td_thread = to_td_thread_id(int_field(params, "message_thread_id"));
+  std::int64_t target = chat_id;
+  if (channels_.contains(chat_id)) {
+    ApiResult comment = co_await comment_target(chat_id, reply_target(params));
+    if (!comment.ok) co_return comment;
+    target = int_field(comment.result.get_object(), "chat_id");
+    td_thread = int_field(comment.result.get_object(), "message_thread_id");
+  }
+  json::object request{{"@type", "forwardMessages"},    {"chat_id", target},  {"from_chat_id", from_chat_id},
                        {"message_ids", std::move(ids)}, {"options", nullptr}, {"send_copy", true},
                        {"remove_caption", false}};
-  if (auto thread = int_field(params, "message_thread_id"); thread != 0)
-    request["message_thread_id"] = to_td_thread_id(thread);
+  if (td_thread != 0) request["message_thread_id"] = td_thread;
   json::object answer = co_await client_.request(std::move(request), options_.request_timeout);
   if (is_error(answer)) co_return api_error_from_td(answer);
-  ApiResult sent = co_await await_sent(chat_id, array_field(answer, "messages"));
+  ApiResult sent = co_await await_sent(target, array_field(answer, "messages"));
   if (!sent.ok) co_return sent;
   json::array copies;
   for (const auto& message : sent.result.get_array()) {
@@ -420,6 +461,83 @@ asio::awaitable<ApiResult> TdFrontendApi::delete_message(json::object params) {
                        {"revoke", true}};
   json::object answer = co_await client_.request(std::move(request), options_.request_timeout);
   if (is_error(answer)) co_return api_error_from_td(answer);
+  co_return ok(true);
+}
+
+namespace {
+
+// The emoji the account has chosen on a TDLib message (interaction_info.reactions: an object
+// messageReactions {reactions} in TDLib >= 1.8.36, the array itself before).
+std::set<std::string> chosen_emoji(const json::object& message) {
+  std::set<std::string> chosen;
+  const auto* info = message.if_contains("interaction_info");
+  const auto* reactions =
+      info != nullptr && info->is_object() ? info->get_object().if_contains("reactions") : nullptr;
+  if (reactions != nullptr && reactions->is_object())
+    reactions = reactions->get_object().if_contains("reactions");
+  if (reactions == nullptr || !reactions->is_array()) return chosen;
+  for (const auto& item : reactions->get_array()) {
+    const auto* reaction = item.if_object();
+    if (reaction == nullptr || !flag_field(*reaction, "is_chosen")) continue;
+    const auto* type = object_field(*reaction, "type");
+    if (type != nullptr && type_of(*type) == "reactionTypeEmoji") chosen.insert(text_field(*type, "emoji"));
+  }
+  return chosen;
+}
+
+}  // namespace
+
+// The Bot API's setMessageReaction replaces the reactions; TDLib adds and removes one at a time.
+asio::awaitable<ApiResult> TdFrontendApi::set_reaction(json::object params) {
+  const std::int64_t chat_id = int_field(params, "chat_id");
+  const std::int64_t message_id = to_td_message_id(int_field(params, "message_id"));
+  if (message_id == 0) co_return bad_request("message_id is required");
+  std::set<std::string> wanted;
+  for (const auto& item : array_field(params, "reaction")) {
+    const auto* reaction = item.if_object();
+    if (reaction != nullptr && text_field(*reaction, "type") == "emoji" &&
+        !text_field(*reaction, "emoji").empty())
+      wanted.insert(text_field(*reaction, "emoji"));
+  }
+  ApiResult known = co_await ensure_chat_known(chat_id);
+  if (!known.ok) co_return known;
+  if (options_.bot_session) {
+    json::array types;
+    for (const auto& emoji : wanted)
+      types.push_back(json::object{{"@type", "reactionTypeEmoji"}, {"emoji", emoji}});
+    json::object request{{"@type", "setMessageReactions"},
+                         {"chat_id", chat_id},
+                         {"message_id", message_id},
+                         {"reaction_types", std::move(types)},
+                         {"is_big", false}};
+    json::object answer = co_await client_.request(std::move(request), options_.request_timeout);
+    if (is_error(answer)) co_return api_error_from_td(answer);
+    co_return ok(true);
+  }
+  json::object get_message{{"@type", "getMessage"}, {"chat_id", chat_id}, {"message_id", message_id}};
+  json::object message = co_await client_.request(std::move(get_message), options_.request_timeout);
+  if (is_error(message)) co_return api_error_from_td(message);
+  const std::set<std::string> chosen = chosen_emoji(message);
+  for (const auto& emoji : chosen) {
+    if (wanted.contains(emoji)) continue;
+    json::object remove{{"@type", "removeMessageReaction"},
+                        {"chat_id", chat_id},
+                        {"message_id", message_id},
+                        {"reaction_type", json::object{{"@type", "reactionTypeEmoji"}, {"emoji", emoji}}}};
+    json::object answer = co_await client_.request(std::move(remove), options_.request_timeout);
+    if (is_error(answer)) co_return api_error_from_td(answer);
+  }
+  for (const auto& emoji : wanted) {
+    if (chosen.contains(emoji)) continue;
+    json::object add{{"@type", "addMessageReaction"},
+                     {"chat_id", chat_id},
+                     {"message_id", message_id},
+                     {"reaction_type", json::object{{"@type", "reactionTypeEmoji"}, {"emoji", emoji}}},
+                     {"is_big", false},
+                     {"update_recent_reactions", false}};
+    json::object answer = co_await client_.request(std::move(add), options_.request_timeout);
+    if (is_error(answer)) co_return api_error_from_td(answer);
+  }
   co_return ok(true);
 }
 
@@ -464,6 +582,94 @@ asio::awaitable<ApiResult> TdFrontendApi::resolve_user(json::object params) {
   ApiResult known = co_await ensure_chat_known(int_field(user, "id"));
   if (!known.ok) co_return known;
   co_return ok(bot_user(user));
+}
+
+namespace {
+
+constexpr int kStoryActiveSeconds = 86400;  // a story stays visible for a day
+
+// The remote file id of a TDLib file object ({remote:{id}}); empty when it has none.
+std::string remote_file_id(const json::object* file) {
+  const auto* remote = file != nullptr ? object_field(*file, "remote") : nullptr;
+  return remote != nullptr ? text_field(*remote, "id") : std::string();
+}
+
+// A photo or video message's content as the inputStoryContent that posts it again; an empty
+// object for any other content.
+json::object story_content(const json::object& content) {
+  const std::string_view type = type_of(content);
+  if (type == "messagePhoto") {
+    const auto* photo = object_field(content, "photo");
+    const auto* sizes = photo != nullptr ? photo->if_contains("sizes") : nullptr;
+    if (sizes == nullptr || !sizes->is_array() || sizes->get_array().empty()) return {};
+    const auto* largest = sizes->get_array().back().if_object();  // TDLib lists sizes smallest first
+    std::string id = largest != nullptr ? remote_file_id(object_field(*largest, "photo")) : "";
+    if (id.empty()) return {};
+    return json::object{{"@type", "inputStoryContentPhoto"},
+                        {"photo", json::object{{"@type", "inputFileRemote"}, {"id", id}}},
+                        {"added_sticker_file_ids", json::array{}}};
+  }
+  if (type == "messageVideo") {
+    const auto* video = object_field(content, "video");
+    std::string id = video != nullptr ? remote_file_id(object_field(*video, "video")) : "";
+    if (id.empty()) return {};
+    return json::object{{"@type", "inputStoryContentVideo"},
+                        {"video", json::object{{"@type", "inputFileRemote"}, {"id", id}}},
+                        {"added_sticker_file_ids", json::array{}},
+                        {"duration", static_cast<double>(int_field(*video, "duration"))},
+                        {"cover_frame_timestamp", 0.0},
+                        {"is_animation", false}};
+  }
+  return {};
+}
+
+}  // namespace
+
+// The photo or video of a message in `from_chat_id`, posted as the account's story for
+// `user_ids` only (storyPrivacySettingsSelectedUsers).
+asio::awaitable<ApiResult> TdFrontendApi::post_story(json::object params) {
+  const std::int64_t from_chat_id = int_field(params, "from_chat_id");
+  const std::int64_t message_id = to_td_message_id(int_field(params, "message_id"));
+  if (message_id == 0) co_return bad_request("message_id is required");
+  ApiResult known = co_await ensure_chat_known(from_chat_id);
+  if (!known.ok) co_return known;
+  json::object get_message{{"@type", "getMessage"}, {"chat_id", from_chat_id}, {"message_id", message_id}};
+  json::object message = co_await client_.request(std::move(get_message), options_.request_timeout);
+  if (is_error(message)) co_return api_error_from_td(message);
+  const auto* content = object_field(message, "content");
+  json::object input = content != nullptr ? story_content(*content) : json::object{};
+  if (input.empty()) co_return bad_request("the message has no photo or video to post as a story");
+  json::object get_me{{"@type", "getMe"}};
+  json::object me = co_await client_.request(std::move(get_me), options_.request_timeout);
+  if (is_error(me)) co_return api_error_from_td(me);
+  json::array users;
+  for (const auto& id : array_field(params, "user_ids")) users.push_back(json_int(&id).value_or(0));
+  json::object request{{"@type", "postStory"},
+                       {"chat_id", int_field(me, "id")},  // the account's own chat: its story
+                       {"content", std::move(input)},
+                       {"areas", nullptr},
+                       {"caption", formatted_text(text_field(params, "caption"), json::array{})},
+                       {"privacy_settings", json::object{{"@type", "storyPrivacySettingsSelectedUsers"},
+                                                         {"user_ids", std::move(users)}}},
+                       {"active_period", kStoryActiveSeconds},
+                       {"from_story_full_id", nullptr},
+                       {"is_posted_to_chat_page", false},
+                       {"protect_content", false}};
+  json::object story = co_await client_.request(std::move(request), options_.request_timeout);
+  if (is_error(story)) co_return api_error_from_td(story);
+  if (flag_field(story, "is_being_posted")) {  // a temporary id until updateStoryPostSucceeded
+    auto outcome = co_await tracker_->wait(client_.executor(),
+                                           MessageKey{SendTracker::kStoryKey, int_field(story, "id")},
+                                           options_.send_timeout);
+    if (!outcome) {
+      co_return api_error_from_td(make_error_object(0, "Telegram did not confirm the story within " +
+                                                           std::to_string(options_.send_timeout.count()) +
+                                                           " ms"));
+    }
+    if (!outcome->ok) co_return api_error_from_td(outcome->message);
+    story = std::move(outcome->message);
+  }
+  co_return ok(json::object{{"story_id", int_field(story, "id")}});
 }
 
 }  // namespace topicdesk::telegram::tdlib

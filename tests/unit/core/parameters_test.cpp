@@ -44,6 +44,7 @@ TEST(Parameters, EveryNameIsKnown) {
                                     "IGNORE_CHATS",
                                     "INTERCEPT_EXTERNAL",
                                     "LEAVE_CLOSED",
+                                    "MONITOR_CHANNELS",
                                     "MONITOR_GROUPS",
                                     "MONITOR_PRIVATE",
                                     "PRIVATE_KEYWORDS",
@@ -148,7 +149,9 @@ TEST(Parameters, AccountMonitoring) {
   Parameters defaults = parse_ok({});
   EXPECT_TRUE(defaults.monitor_private);
   EXPECT_FALSE(defaults.monitor_groups);
+  EXPECT_FALSE(defaults.monitor_channels);
   EXPECT_TRUE(defaults.groups_keywords.empty());
+  EXPECT_TRUE(parse_ok({{"MONITOR_CHANNELS", "true"}}).monitor_channels);
   Parameters p = parse_ok({{"MONITOR_PRIVATE", "false"},
                            {"MONITOR_GROUPS", "on"},
                            {"GROUPS_KEYWORDS", "help, [\"order\", \"~spam\"]"}});

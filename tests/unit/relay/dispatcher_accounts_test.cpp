@@ -74,7 +74,7 @@ TEST_F(DispatcherAccountsTest, UserSideCallsGoThroughTheAccountAndGroupCallsThro
   EXPECT_EQ(desk_bot_.of("editForumTopic").size(), 1u);  // the status marker stays with the bot
 }
 
-TEST_F(DispatcherAccountsTest, ReactionsForTheUserAreNotSentThroughTheAccount) {
+TEST_F(DispatcherAccountsTest, ReactionsForTheUserAreSetByTheAccount) {
   start();
   handle(user_message(kAnn, 1, "hello"));
   ASSERT_TRUE(run_until([&] { return idle(); }));
@@ -83,7 +83,11 @@ TEST_F(DispatcherAccountsTest, ReactionsForTheUserAreNotSentThroughTheAccount) {
   reaction.new_reactions = {"👍"};
   handle(reaction);
   ASSERT_TRUE(run_until([&] { return idle(); }));
-  EXPECT_TRUE(account_.of("setMessageReaction").empty());
+  ASSERT_EQ(account_.of("setMessageReaction").size(), 1u);
+  EXPECT_TRUE(desk_bot_.of("setMessageReaction").empty());
+  const auto params = account_.of("setMessageReaction")[0].params;
+  EXPECT_EQ(params.at("chat_id").as_int64(), kAnn);
+  EXPECT_EQ(params.at("message_id").as_int64(), 1);  // the user's own message
   EXPECT_EQ(store_->outbox_stats().failed, 0);
 }
 

@@ -1,6 +1,9 @@
-// Account connections in the engine: /new, MONITOR_PRIVATE, MONITOR_GROUPS with
-// GROUPS_KEYWORDS and IGNORE_CHATS, and the account's own posts in the backend group.
+// Account connections in the engine: /new, /story, MONITOR_PRIVATE, MONITOR_GROUPS and
+// MONITOR_CHANNELS with GROUPS_KEYWORDS and IGNORE_CHATS, the account's own posts in the backend
+// group and its owner writing there.
 #include <gtest/gtest.h>
+
+#include <algorithm>
 
 #include "core/event_json.h"
 #include "relay/accounts.h"
@@ -175,6 +178,105 @@ TEST_F(EngineAccountsTest, TheAccountsOwnPostsInTheGroupAreNotOperatorMessages) 
   EXPECT_TRUE(take_jobs(*store_).empty());
   e.handle(operator_message(kThread, 9001, "How can I help?", kForum), kT0);
   EXPECT_EQ(kinds(take_jobs(*store_)), (std::vector<std::string>{"copy_to_user", "set_topic_title"}));
+}
+
+TEST_F(EngineAccountsTest, TheOwnersMessageInATopicGoesToTheUserMarkedAsTheOwners) {
+  Engine& e = engine();
+  e.handle(user_message(kAnn, 1, "hello"), kT0);
+  auto dialog = *store_->dialog_by_user(context_.id, kAnn);
+  dialog.thread_id = kThread;
+  store_->update_dialog(dialog);
+  take_jobs(*store_);
+  auto owners = operator_message(kThread, 9000, "It's me, Sam", kForum);
+  owners.from = core::Person{.id = kAccount, .first_name = "Sam"};
+  owners.by_account_owner = true;  // reported by the account's own session
+  e.handle(owners, kT0);
+  auto jobs = take_jobs(*store_);
+  ASSERT_NE(find_job(jobs, job::kCopyToUser), nullptr);
+  EXPECT_EQ(find_job(jobs, job::kCopyToUser)->payload.message_id, 9000);
+  EXPECT_EQ(texts_to(jobs, Side::kGroup), std::vector<std::string>{core::notice::account_owner_answered()});
+  EXPECT_EQ(store_->dialog(dialog.id)->status, DialogStatus::kSupportAnswered);
+}
+
+core::Event story_posted(core::MessageId story, std::string text) {
+  core::Event e;
+  e.kind = EventKind::kStoryPosted;
+  e.update_id = story_update_id(1);
+  e.chat_id = kForum;
+  e.message_id = story;
+  e.text = std::move(text);
+  return e;
+}
+
+TEST_F(EngineAccountsTest, StoryIsPostedForTheUsersWhoHadADialog) {
+  Engine& e = engine({{"MONITOR_GROUPS", "true"}});
+  e.handle(general("/story"), kT0);  // no reply: the usage
+  EXPECT_EQ(texts_to(take_jobs(*store_), Side::kGroup),
+            std::vector<std::string>{account_notice::story_usage()});
+  auto reply = general("/story Our new shop", 5);
+  reply.reply_to_message_id = 4;
+  e.handle(reply, kT0);  // nobody to show it to yet
+  EXPECT_EQ(texts_to(take_jobs(*store_), Side::kGroup),
+            std::vector<std::string>{account_notice::story_no_viewers("sales")});
+  e.handle(user_message(kAnn, 1, "hello"), kT0);
+  e.handle(user_message(kBob, 2, "hi"), kT0);
+  e.handle(group_message(kAnn, 10, "a group is no viewer"), kT0);
+  take_jobs(*store_);
+  e.handle(reply, kT0);
+  auto jobs = take_jobs(*store_);
+  const auto* story = find_job(jobs, job::kPostStory);
+  ASSERT_NE(story, nullptr);
+  EXPECT_EQ(story->payload.message_id, 4);
+  EXPECT_EQ(story->payload.text, "Our new shop");
+  auto viewers = story->payload.user_ids;
+  std::sort(viewers.begin(), viewers.end());
+  EXPECT_EQ(viewers, (std::vector<core::UserId>{std::min(kAnn, kBob), std::max(kAnn, kBob)}));
+  e.handle(story_posted(77, "2"), kT0);
+  EXPECT_EQ(texts_to(take_jobs(*store_), Side::kGroup),
+            std::vector<std::string>{account_notice::story_posted("sales", 2)});
+  e.handle(story_posted(0, "Bad Request: the message has no photo or video to post as a story"), kT0);
+  EXPECT_EQ(texts_to(take_jobs(*store_), Side::kGroup),
+            std::vector<std::string>{account_notice::story_failed(
+                "sales", "Bad Request: the message has no photo or video to post as a story")});
+}
+
+TEST_F(EngineAccountsTest, StoryOnABotConnectionSaysWhyNot) {
+  context_.account = false;
+  context_.account_id = 0;
+  auto reply = general("/story", 5);
+  reply.reply_to_message_id = 4;
+  engine().handle(reply, kT0);
+  EXPECT_EQ(texts_to(take_jobs(*store_), Side::kGroup),
+            std::vector<std::string>{account_notice::story_not_an_account(context_.id, "sales")});
+}
+
+TEST(StoryRequest, ParsesInstanceAndCaption) {
+  EXPECT_EQ(parse_story_request("").caption, "");
+  auto a = parse_story_request("  Our new shop  ");
+  EXPECT_EQ(a.instance, 0);
+  EXPECT_EQ(a.caption, "Our new shop");
+  auto b = parse_story_request("i3 Our new shop");
+  EXPECT_EQ(b.instance, 3);
+  EXPECT_EQ(b.caption, "Our new shop");
+  EXPECT_EQ(parse_story_request("i3").caption, "");
+  EXPECT_EQ(parse_story_request("ideas welcome").caption, "ideas welcome");
+}
+
+TEST_F(EngineAccountsTest, ChannelPostsNeedMonitorChannelsAndCarryNoSenderLine) {
+  auto post = group_message(kAnn, 10, "Big sale");
+  post.channel_post = true;
+  post.from = core::Person{.id = kClub, .first_name = "Book club"};
+  engine({{"MONITOR_GROUPS", "true"}}).handle(post, kT0);
+  EXPECT_TRUE(take_jobs(*store_).empty());
+  Engine& e = engine({{"MONITOR_CHANNELS", "true"}, {"GROUPS_KEYWORDS", "sale"}});
+  auto unmatched = post;
+  unmatched.message_id = 9;
+  unmatched.text = "Nice weather";
+  e.handle(unmatched, kT0);
+  EXPECT_TRUE(take_jobs(*store_).empty());
+  e.handle(post, kT0);
+  EXPECT_EQ(kinds(take_jobs(*store_)), (std::vector<std::string>{"create_topic", "copy_to_topic"}));
+  EXPECT_EQ(store_->user(context_.id, kClub)->first_name, "Book club");
 }
 
 TEST_F(EngineAccountsTest, MonitorPrivateOffRelaysOnlyDialogsOpenedWithNew) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <set>
 
 namespace topicdesk::telegram::tdlib {
 namespace {
@@ -267,6 +268,30 @@ TEST(TdAdapter, IgnoredChats) {
   c.monitor_groups = true;
   EXPECT_EQ(event_of(other_group, profiles_with_alice(), c).chat_id, -1005555);
   EXPECT_TRUE(ignored(R"({"@type":"updateConnectionState","state":{"@type":"connectionStateReady"}})"));
+}
+
+// A channel's posts (sent as the channel) are relayed only with monitor_channels, not with
+// monitor_groups, and come from the channel itself.
+TEST(TdAdapter, ChannelPostsNeedMonitorChannels) {
+  const std::set<core::ChatId> channels{-1007777};
+  AdapterContext c = context();
+  c.channels = &channels;
+  c.monitor_groups = true;
+  const std::string post = R"({"@type":"updateNewMessage","message":{"@type":"message","id":3145728,
+      "chat_id":-1007777,"sender_id":{"@type":"messageSenderChat","chat_id":-1007777},"is_outgoing":false,
+      "date":1700000000,"content":{"@type":"messageText","text":{"@type":"formattedText","text":"Sale",
+      "entities":[]}}}})";
+  ProfileCache profiles;
+  auto none = event_from_update(parse(post), c, profiles, 0);
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none.value().has_value()) << "a channel is not a group";
+  c.monitor_channels = true;
+  core::Event e = event_of(post, profiles, c);
+  EXPECT_EQ(e.kind, core::EventKind::kUserMessage);
+  EXPECT_TRUE(e.channel_post);
+  EXPECT_EQ(e.from.id, -1007777);
+  EXPECT_FALSE(e.sender_is_anonymous_admin);
+  EXPECT_EQ(e.message_id, 3);
 }
 
 TEST(TdAdapter, MalformedInputIsAnErrorNotACrash) {

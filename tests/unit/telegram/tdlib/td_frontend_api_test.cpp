@@ -16,6 +16,8 @@ using testing::ScriptedTd;
 
 constexpr std::int64_t kAlice = 7001;
 constexpr std::int64_t kGroup = -1001234567890;
+constexpr std::int64_t kChannel = -1007777;     // a channel the account follows
+constexpr std::int64_t kDiscussion = -1008888;  // its discussion group
 
 json::object pending_message(std::int64_t chat, std::int64_t temporary_id) {
   return json::object{
@@ -215,9 +217,136 @@ TEST(TdFrontendApi, UnknownPhoneIsABadRequestNotARetry) {
 
 TEST(TdFrontendApi, UnsupportedMethodsFailClearly) {
   FrontendHarness h;
-  ApiResult r = h.call("setMessageReaction", {{"chat_id", kAlice}, {"message_id", 1}});
+  ApiResult r = h.call("pinChatMessage", {{"chat_id", kAlice}, {"message_id", 1}});
   EXPECT_EQ(r.error_code, 400);
-  EXPECT_NE(r.description.find("setMessageReaction"), std::string::npos);
+  EXPECT_NE(r.description.find("pinChatMessage"), std::string::npos);
+}
+
+// The Bot API replaces the reactions; the account removes what it chose before and adds the new.
+TEST(TdFrontendApi, SetMessageReactionReplacesTheAccountsChosenReaction) {
+  FrontendHarness h;
+  h.handlers["getMessage"] = [](ScriptedTd& td, int id, const json::object& request) {
+    json::object reaction{{"@type", "messageReaction"},
+                          {"type", json::object{{"@type", "reactionTypeEmoji"}, {"emoji", "👍"}}},
+                          {"total_count", 1},
+                          {"is_chosen", true}};
+    json::object message = sent_message(kAlice, 3 * kMessageIdFactor);
+    message["interaction_info"] = json::object{
+        {"@type", "messageInteractionInfo"},
+        {"reactions", json::object{{"@type", "messageReactions"}, {"reactions", json::array{reaction}}}}};
+    td.answer(id, request, message);
+  };
+  for (const char* method : {"addMessageReaction", "removeMessageReaction"}) {
+    h.handlers[method] = [](ScriptedTd& td, int id, const json::object& request) {
+      td.answer(id, request, json::object{{"@type", "ok"}});
+    };
+  }
+  json::array reaction{json::object{{"type", "emoji"}, {"emoji", "🔥"}}};
+  ApiResult r =
+      h.call("setMessageReaction", {{"chat_id", kAlice}, {"message_id", 3}, {"reaction", reaction}});
+  ASSERT_TRUE(r.ok) << r.description;
+  ASSERT_EQ(h.td.requests_of("removeMessageReaction").size(), 1u);
+  EXPECT_EQ(h.td.requests_of("removeMessageReaction")[0].at("reaction_type").at("emoji"), "👍");
+  ASSERT_EQ(h.td.requests_of("addMessageReaction").size(), 1u);
+  EXPECT_EQ(h.td.requests_of("addMessageReaction")[0].at("message_id"), 3 * kMessageIdFactor);
+  EXPECT_EQ(h.td.requests_of("addMessageReaction")[0].at("reaction_type").at("emoji"), "🔥");
+
+  ApiResult cleared =
+      h.call("setMessageReaction", {{"chat_id", kAlice}, {"message_id", 3}, {"reaction", json::array{}}});
+  ASSERT_TRUE(cleared.ok) << cleared.description;
+  EXPECT_EQ(h.td.requests_of("removeMessageReaction").size(), 2u);
+  EXPECT_EQ(h.td.requests_of("addMessageReaction").size(), 1u);
+}
+
+// /story: the replied message's largest photo, by its remote id, posted for the chosen users;
+// done once TDLib confirms the story (updateStoryPostSucceeded).
+TEST(TdFrontendApi, PostStoryPostsThePhotoForTheChosenUsers) {
+  FrontendHarness h;
+  h.handlers["getMessage"] = [](ScriptedTd& td, int id, const json::object& request) {
+    auto size = [](const char* remote) {
+      return json::object{
+          {"@type", "photoSize"},
+          {"photo", json::object{{"@type", "file"}, {"remote", json::object{{"id", remote}}}}}};
+    };
+    json::object message = sent_message(kGroup, 4 * kMessageIdFactor);
+    message["content"] =
+        json::object{{"@type", "messagePhoto"},
+                     {"photo", json::object{{"sizes", json::array{size("small"), size("large")}}}}};
+    td.answer(id, request, message);
+  };
+  h.handlers["getMe"] = [](ScriptedTd& td, int id, const json::object& request) {
+    td.answer(id, request, json::object{{"@type", "user"}, {"id", 5000}, {"first_name", "Sam"}});
+  };
+  h.handlers["postStory"] = [](ScriptedTd& td, int id, const json::object& request) {
+    td.answer(id, request, json::object{{"@type", "story"}, {"id", 77001}, {"is_being_posted", true}});
+    td.push(id, json::object{{"@type", "updateStoryPostSucceeded"},
+                             {"story", json::object{{"@type", "story"}, {"id", 12}}},
+                             {"old_story_id", 77001}});
+  };
+  ApiResult r = h.call("postStory", {{"from_chat_id", kGroup},
+                                     {"message_id", 4},
+                                     {"caption", "New shop"},
+                                     {"user_ids", json::array{kAlice, 7002}}});
+  ASSERT_TRUE(r.ok) << r.description;
+  EXPECT_EQ(r.result.at("story_id"), 12);
+  auto posted = h.td.requests_of("postStory").at(0);
+  EXPECT_EQ(posted.at("chat_id"), 5000);
+  EXPECT_EQ(posted.at("content").at("@type"), "inputStoryContentPhoto");
+  EXPECT_EQ(posted.at("content").at("photo").at("id"), "large");
+  EXPECT_EQ(posted.at("caption").at("text"), "New shop");
+  EXPECT_EQ(posted.at("privacy_settings").at("@type"), "storyPrivacySettingsSelectedUsers");
+  EXPECT_EQ(posted.at("privacy_settings").at("user_ids"), (json::array{kAlice, 7002}));
+}
+
+TEST(TdFrontendApi, PostStoryOfATextIsABadRequest) {
+  FrontendHarness h;
+  h.handlers["getMessage"] = [](ScriptedTd& td, int id, const json::object& request) {
+    td.answer(id, request, sent_message(kGroup, 4 * kMessageIdFactor));
+  };
+  ApiResult r =
+      h.call("postStory", {{"from_chat_id", kGroup}, {"message_id", 4}, {"user_ids", json::array{kAlice}}});
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.error_code, 400);
+  EXPECT_NE(r.description.find("no photo or video"), std::string::npos);
+  EXPECT_TRUE(h.td.requests_of("postStory").empty());
+}
+
+// A copy "to" a channel is a comment on the replied-to post in its discussion group.
+TEST(TdFrontendApi, CopyToAChannelCommentsOnThePostInTheDiscussionGroup) {
+  FrontendHarness h;
+  h.handlers["getChat"] = [](ScriptedTd& td, int id, const json::object& request) {
+    const bool channel = request.at("chat_id") == kChannel;
+    td.answer(id, request,
+              json::object{{"@type", "chat"},
+                           {"id", request.at("chat_id")},
+                           {"type", json::object{{"@type", "chatTypeSupergroup"}, {"is_channel", channel}}}});
+  };
+  h.handlers["getMessageThread"] = [](ScriptedTd& td, int id, const json::object& request) {
+    td.answer(id, request,
+              json::object{{"@type", "messageThreadInfo"},
+                           {"chat_id", kDiscussion},
+                           {"message_thread_id", 9 * kMessageIdFactor}});
+  };
+  h.handlers["forwardMessages"] = [](ScriptedTd& td, int id, const json::object& request) {
+    json::object pending = pending_message(kDiscussion, 6291457);
+    td.answer(id, request, json::object{{"@type", "messages"}, {"messages", json::array{pending}}});
+    succeed(td, id, kDiscussion, 6291457, 10 * kMessageIdFactor);
+  };
+  ApiResult refused =
+      h.call("copyMessage", {{"chat_id", kChannel}, {"from_chat_id", kGroup}, {"message_id", 70}});
+  EXPECT_EQ(refused.error_code, 400);
+  EXPECT_NE(refused.description.find("reply to one of its posts"), std::string::npos);
+  json::object params{{"chat_id", kChannel},
+                      {"from_chat_id", kGroup},
+                      {"message_id", 70},
+                      {"reply_parameters", json::object{{"message_id", 3}}}};
+  ApiResult r = h.call("copyMessage", params);
+  ASSERT_TRUE(r.ok) << r.description;
+  EXPECT_EQ(r.result.at("message_id"), 10);
+  EXPECT_EQ(h.td.requests_of("getMessageThread").at(0).at("message_id"), 3 * kMessageIdFactor);
+  auto forward = h.td.requests_of("forwardMessages").at(0);
+  EXPECT_EQ(forward.at("chat_id"), kDiscussion);
+  EXPECT_EQ(forward.at("message_thread_id"), 9 * kMessageIdFactor);
 }
 
 TEST(TdErrorMapping, BotApiCodesAndTexts) {
