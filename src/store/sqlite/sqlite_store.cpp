@@ -91,6 +91,17 @@ ConnectionRecord read_connection(const Query& q) {
 }  // namespace
 
 constexpr int kCheckpointEveryMs = 200;
+// The WAL is checkpointed by a thread of its own (wal_checkpointer.h), PASSIVE, every 200 ms, so
+// the event loop never copies it. But the WAL starts over from its beginning only when every
+// frame in it was copied before the next write, and under a steady stream of commits the thread
+// never catches up with the last one: the WAL grew by 180 MB a second at 5,000 relayed
+// messages a second, every write a new page of the file. So the writer checkpoints too, when
+// the WAL passes this many pages (16 MB): nearly all of it is copied already, the rest is a short
+// copy, and the next write starts the WAL over. In ordinary traffic the thread keeps the WAL
+// far below it and the event loop never checkpoints.
+constexpr int kWalAutocheckpointPages = 4096;
+// A WAL that grew (a long burst) is cut back to this size when it starts over.
+constexpr std::int64_t kWalSizeLimitBytes = std::int64_t{64} << 20;
 // How long a statement waits for another connection's write lock before failing with a kBusy
 // StoreError (store_error.h). A running desk calls the store on its event loop, several times
 // in one turn, and is the only writer of its database (the instance lock), so a held lock
@@ -121,7 +132,9 @@ SqliteStore::SqliteStore(const std::string& path, OpenAs as)
     : as_(as), instance_lock_(prepare_files(path, as)), db_(path) {
   apply_pragmas();
   if (is_file(path)) {
-    db_.exec_script("PRAGMA wal_autocheckpoint = 0;", "pragmas");  // the checkpointer's job now
+    db_.exec_script(fmt::format("PRAGMA wal_autocheckpoint = {}; PRAGMA journal_size_limit = {};",
+                                kWalAutocheckpointPages, kWalSizeLimitBytes),
+                    "pragmas");
     restrict_database_files(path);
     checkpointer_ = std::make_unique<WalCheckpointer>(path, kCheckpointEveryMs);
   }
