@@ -56,6 +56,47 @@ std::optional<Command> parse_command(std::string_view text, std::string_view bot
   return command;
 }
 
+const std::vector<CommandSpec>& command_table() {
+  using K = CommandKind;
+  static const std::vector<CommandSpec> kTable = {
+      {"info", K::kInfo, false, true, false, "", "the user's card and the dialog status", std::nullopt},
+      {"close", K::kClose, false, true, false, "",
+       "close the dialog (the user's next message opens it again)", std::nullopt},
+      {"hold", K::kHold, false, true, false, "", "mark as waiting for operators", TopicStatus::kUserAnswered},
+      {"wait", K::kWait, false, true, false, "", "mark as waiting for the user",
+       TopicStatus::kSupportAnswered},
+      {"ban", K::kBan, false, true, false, "", "stop relaying this user's messages", std::nullopt},
+      {"unban", K::kUnban, false, true, false, "", "relay this user's messages again", std::nullopt},
+      {"link", K::kCustom, false, true, false, "[account]", "show or set the user's account in your system",
+       std::nullopt},
+      {"unlink", K::kCustom, false, true, false, "", "remove the linked account", std::nullopt},
+      {"set", K::kCustom, false, true, false, "[field] [value]",
+       "show, set or remove the dialog's custom fields", std::nullopt},
+      {"new", K::kCustom, true, false, true, "@username or +phone",
+       "write first to a user from the account (a new topic)", std::nullopt},
+      {"stats", K::kStats, true, true, false, "", "open, waiting and closed dialogs", std::nullopt},
+      {"help", K::kHelp, true, true, false, "", "this list", std::nullopt},
+  };
+  return kTable;
+}
+
+const CommandSpec* find_command(std::string_view name) {
+  for (const auto& spec : command_table()) {
+    if (spec.name == name) return &spec;
+  }
+  return nullptr;
+}
+
+bool command_works(const CommandSpec& spec, CommandPlace place, bool account) {
+  if (spec.account_only && !account) return false;
+  return place == CommandPlace::kGeneral ? spec.in_general : spec.in_topic;
+}
+
+bool command_works(std::string_view name, CommandPlace place, bool account) {
+  const CommandSpec* spec = find_command(name);
+  return spec != nullptr && command_works(*spec, place, account);
+}
+
 const char* to_string(CommandKind kind) {
   for (const auto& [name, k] : kBuiltins) {
     if (k == kind) return name.data();
