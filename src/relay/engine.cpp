@@ -447,6 +447,7 @@ void Engine::run_command(const core::Command& command, Dialog& dialog, const Eve
     case CommandKind::kHold:
     case CommandKind::kWait: {
       bool was_closed = dialog.status == DialogStatus::kClosed;
+      if (was_closed) reopen_closed_topic(dialog, kPriorityOperatorReply, now);
       set_status(
           dialog,
           command.kind == CommandKind::kHold ? DialogStatus::kUserAnswered : DialogStatus::kSupportAnswered,

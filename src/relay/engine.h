@@ -43,9 +43,10 @@ inline constexpr core::UnixMillis kAlbumGatherMillis = 1500;
 
 // What opens a dialog. Engine::open_dialog decides from it, in one place, what every new
 // dialog gets: the topic (with the user card), the pseudonym, the first status, WELCOME
-// (the user's own first message only), AUTO_INFO (every origin) and the `dialog_created`
-// event (`by` names the origin; the user's own message has none). A chat whose kind LEAVE_CLOSED
-// lists gets a closed topic and no WELCOME.
+// (the user's own first message only; a user writing after a close is welcomed again by
+// on_user_message), AUTO_INFO (every origin) and the `dialog_created` event (`by` names the
+// origin; the user's own message has none). A chat whose kind LEAVE_CLOSED lists gets a closed
+// topic and no WELCOME.
 enum class DialogOrigin {
   kUserMessage,     // the user wrote first: user_answered, WELCOME, the /start parameter
   kIntercepted,     // the connection wrote to the user from elsewhere: support_answered

@@ -83,6 +83,7 @@ std::optional<Dialog> Engine::api_set_status(core::DialogId id, std::optional<Di
       close_dialog(*dialog, now, "api");
     } else {
       bool was_closed = dialog->status == DialogStatus::kClosed;
+      if (was_closed) reopen_closed_topic(*dialog, kPriorityOperatorReply, now);
       set_status(*dialog, target, now);
       if (was_closed) event(*dialog, "dialog_reopened", R"({"by":"api"})", now);
     }

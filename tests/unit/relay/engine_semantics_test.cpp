@@ -173,6 +173,15 @@ TEST_F(SemanticsTest, LeaveClosedPrivateKeepsTopicsClosedUntilAnOperatorWrites) 
   EXPECT_EQ(ann().thread_id, kThread);  // the same topic, no new one
 }
 
+TEST_F(SemanticsTest, HoldOnALeaveClosedTopicOpensItInTelegram) {
+  auto& e = engine({{"LEAVE_CLOSED", "private"}});
+  say(e, 1, "hello");
+  auto hold = operator_says(e, 50, "/hold");
+  EXPECT_NE(find_job(hold, job::kReopenTopic), nullptr);
+  EXPECT_EQ(ann().status, DialogStatus::kUserAnswered);
+  EXPECT_EQ(find_job(operator_says(e, 51, "/wait"), job::kReopenTopic), nullptr);  // open already
+}
+
 TEST_F(SemanticsTest, LeaveClosedForOtherKindsLeavesPrivateChatsAlone) {
   auto& e = engine({{"WELCOME", "OFF"}, {"LEAVE_CLOSED", R"(["group","channel"])"}});
   EXPECT_EQ(kinds(say(e, 1, "hello")), (std::vector<std::string>{"create_topic", "copy_to_topic"}));
