@@ -215,7 +215,6 @@ void Engine::on_user_message(const Event& e, UnixMillis now) {
   } else {
     set_status(*dialog, DialogStatus::kUserAnswered, now);
   }
-  forget_failure_told(dialog->id);  // a new message: a failure of it is told again
   dialog->last_user_message_at = now;
   dialog->user_blocked_bot = false;  // they wrote: the chat works again
   store_.update_dialog(*dialog);

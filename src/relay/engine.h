@@ -196,9 +196,9 @@ class Engine {
   void on_hook_answered(const core::Event& event, core::UnixMillis now);
   void on_session_problem(const core::Event& event, core::UnixMillis now);
   std::optional<store::Dialog> reported_dialog(const core::Event& event) const;
-  // SILENT_MODE off: the user learns that a message of theirs could not be relayed (once per message).
+  // SILENT_MODE off: the user learns that a message of theirs could not be relayed (one notice
+  // for the failures of a few minutes).
   void tell_user_not_relayed(const store::Dialog& dialog, core::UnixMillis now);
-  void forget_failure_told(core::DialogId dialog);
 
   store::Store& store_;
   ConnectionContext context_;

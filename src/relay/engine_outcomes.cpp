@@ -5,6 +5,8 @@
 // like every other post.
 #include <spdlog/spdlog.h>
 
+#include <charconv>
+
 #include "core/event_json.h"
 #include "core/presentation.h"
 #include "relay/engine.h"
@@ -27,9 +29,11 @@ std::optional<store::Dialog> Engine::reported_dialog(const Event& e) const {
 
 namespace {
 
-// Set when the user was told a message of theirs could not be relayed; their next message clears
-// it, so one message (its topic and its copy failing) gives one notice.
+// When the user was last told a message of theirs could not be relayed (millis as text). One
+// notice covers the failures of the next minutes: a message whose topic and copy both fail, or a
+// burst of messages Telegram refuses, gives one notice, not one per failure.
 std::string failure_told_key(core::DialogId dialog) { return "failure_told:" + std::to_string(dialog); }
+constexpr UnixMillis kFailureNoticeEvery = 10 * 60 * 1000;
 
 // Jobs that carry a user's message to the operators (a topic that cannot be made fails the copy
 // waiting for it, or the topic job itself).
@@ -39,17 +43,16 @@ bool carries_user_message(std::string_view kind) {
 
 }  // namespace
 
-void Engine::forget_failure_told(core::DialogId dialog) {
-  if (auto told = store_.state_get(context_.id, failure_told_key(dialog)); told && !told->empty())
-    store_.state_set(context_.id, failure_told_key(dialog), "");
-}
-
 // SILENT_MODE off (the product's default): a user whose message cannot reach the operators is
-// told so, once for that message.
+// told so, in one short message (kFailureNoticeEvery).
 void Engine::tell_user_not_relayed(const store::Dialog& dialog, UnixMillis now) {
   if (context_.params.silent_mode || dialog.user_blocked_bot) return;
-  if (auto told = store_.state_get(context_.id, failure_told_key(dialog.id)); told && *told == "1") return;
-  store_.state_set(context_.id, failure_told_key(dialog.id), "1");
+  if (auto told = store_.state_get(context_.id, failure_told_key(dialog.id))) {
+    UnixMillis at = 0;
+    auto [end, ec] = std::from_chars(told->data(), told->data() + told->size(), at);
+    if (ec == std::errc() && now >= at && now - at < kFailureNoticeEvery) return;
+  }
+  store_.state_set(context_.id, failure_told_key(dialog.id), std::to_string(now));
   send_to_user(dialog, core::notice::message_not_relayed_for_user(), kPriorityOperatorReply, now);
 }
 

@@ -133,20 +133,24 @@ TEST_F(SemanticsTest, SilentModeHidesErrorsButNotWelcomeOrTheCloseNotice) {
             (std::vector<std::string>{core::notice::dialog_closed_for_user(false)}));
 }
 
-TEST_F(SemanticsTest, AUserWhoseMessageCannotBeRelayedIsToldOncePerMessage) {
+TEST_F(SemanticsTest, AUserWhoseMessageCannotBeRelayedIsToldInOneShortMessage) {
   auto& e = engine({{"WELCOME", "OFF"}});
   say(e, 1, "hello");
-  // The topic could not be made, and the copy waiting for it failed with it: one notice.
+  // The topic could not be made, and the copy waiting for it failed with it: one notice; so
+  // does a burst of refused messages.
   e.handle(failed(job::kCreateTopic, 1), kT0);
   e.handle(failed(job::kCopyToTopic, 2), kT0);
   const std::vector<std::string> told{core::notice::message_not_relayed_for_user()};
   EXPECT_EQ(texts_to(take_jobs(*store_), Side::kUser), told);
-  // The next message that fails is told again.
-  say(e, 2, "hello?");
-  e.handle(failed(job::kCopyAlbumToTopic, 3), kT0);
+  say(e, 2, "hello?", kT0 + 1000);
+  e.handle(failed(job::kCopyToTopic, 3), kT0 + 2000);
+  EXPECT_TRUE(texts_to(take_jobs(*store_), Side::kUser).empty());
+  // A failure some minutes later is told again.
+  say(e, 3, "still there?", kT0 + 11 * 60 * 1000);
+  e.handle(failed(job::kCopyAlbumToTopic, 4), kT0 + 11 * 60 * 1000);
   EXPECT_EQ(texts_to(take_jobs(*store_), Side::kUser), told);
   // A failure on the way to the user, or of an operator's note, is not the user's to hear.
-  e.handle(failed(job::kSendText, 4), kT0);
+  e.handle(failed(job::kSendText, 5), kT0 + 60 * 60 * 1000);  // long after the last notice
   EXPECT_TRUE(texts_to(take_jobs(*store_), Side::kUser).empty());
 }
 
