@@ -207,11 +207,8 @@ void Engine::on_user_message(const Event& e, UnixMillis now) {
   const bool fresh = !dialog || closed;
   if (!dialog) {
     dialog = open_dialog(DialogOrigin::kUserMessage, person, now, e.text);
-  } else if (closed && core::leaves_closed(p, chat_kind(dialog->user_id))) {
-    // LEAVE_CLOSED: the message goes into the closed topic; only an operator opens it again.
   } else if (closed) {
-    reopen_dialog(*dialog, now);
-    welcome(*dialog, person, now);  // the product's "WELCOME at the next contact"
+    if (reopen_dialog(*dialog, now)) welcome(*dialog, person, now);  // "WELCOME at the next contact"
   } else {
     set_status(*dialog, DialogStatus::kUserAnswered, now);
   }
@@ -535,8 +532,10 @@ void Engine::reopen_closed_topic(const Dialog& dialog, int priority, UnixMillis 
   enqueue(job::kReopenTopic, JobPayload{.dialog = dialog.id}, priority, now);
 }
 
-void Engine::reopen_dialog(Dialog& dialog, UnixMillis now) {
+bool Engine::reopen_dialog(Dialog& dialog, UnixMillis now) {
   const auto& p = context_.params;
+  // LEAVE_CLOSED: the message goes into the closed topic; only an operator opens it again.
+  if (core::leaves_closed(p, chat_kind(dialog.user_id))) return false;
   if (p.new_topic_after_close) {
     // NEW_TOPIC_AFTER_CLOSE: the old topic stays closed as history; the conversation goes on in a new one.
     if (dialog.thread_id != 0)
@@ -555,6 +554,7 @@ void Engine::reopen_dialog(Dialog& dialog, UnixMillis now) {
     post_in_topic(dialog, info_for(dialog, p.hide_info == core::HideInfo::kOff), kPriorityNewDialog, now);
   event(dialog, "dialog_reopened",
         p.new_topic_after_close ? R"({"by":"user","new_topic":true})" : R"({"by":"user"})", now);
+  return true;
 }
 
 void Engine::close_dialog(Dialog& dialog, UnixMillis now, std::string_view by) {

@@ -127,7 +127,9 @@ class Engine {
   // message (its /start parameter is kept for the card).
   store::Dialog open_dialog(DialogOrigin origin, const core::Person& person, core::UnixMillis now,
                             std::string_view first_text = {});
-  void reopen_dialog(store::Dialog& dialog, core::UnixMillis now);
+  // The user (or a monitored group) wrote in a closed dialog: it opens again, unless LEAVE_CLOSED
+  // lists the chat's kind (false: it stays closed).
+  bool reopen_dialog(store::Dialog& dialog, core::UnixMillis now);
   // WELCOME (core::Parameters::welcome) to the user; never twice in a row.
   void welcome(const store::Dialog& dialog, const core::Person& person, core::UnixMillis now);
   // Reopens in Telegram a topic the desk closed there (LEAVE_CLOSED, NEW_TOPIC_AFTER_CLOSE).

@@ -186,6 +186,38 @@ TEST_F(SemanticsTest, HoldOnALeaveClosedTopicOpensItInTelegram) {
   EXPECT_EQ(find_job(operator_says(e, 51, "/wait"), job::kReopenTopic), nullptr);  // open already
 }
 
+// An account connection's monitored group is the "group" kind.
+class GroupSemanticsTest : public EngineFixture {
+ protected:
+  static constexpr core::ChatId kClub = -1009001;
+  GroupSemanticsTest() : EngineFixture(&account_context) {}
+  static ConnectionContext account_context(store::Store& store) {
+    auto context = make_context(store, "sales", kBotId, kGroupId);
+    context.account_id = 4242;
+    context.account = true;
+    return context;
+  }
+  std::vector<TakenJob> club_says(Engine& e, core::MessageId id, std::string text) {
+    auto m = user_message(kAnn, id, std::move(text));
+    m.chat_id = kClub;
+    m.chat_title = "Book club";
+    e.handle(m, kT0);
+    return take_jobs(*store_);
+  }
+};
+
+TEST_F(GroupSemanticsTest, LeaveClosedGroupKeepsAMonitoredGroupsTopicClosed) {
+  auto& e = engine({{"MONITOR_GROUPS", "true"}, {"LEAVE_CLOSED", R"(["group"])"}});
+  auto first = club_says(e, 10, "anyone here?");
+  EXPECT_NE(find_job(first, job::kCloseTopic), nullptr);
+  auto dialog = *store_->dialog_by_user(context_.id, kClub);
+  EXPECT_EQ(dialog.status, DialogStatus::kClosed);
+  dialog.thread_id = kThread;
+  store_->update_dialog(dialog);
+  club_says(e, 11, "hello?");
+  EXPECT_EQ(store_->dialog_by_user(context_.id, kClub)->status, DialogStatus::kClosed);
+}
+
 TEST_F(SemanticsTest, LeaveClosedForOtherKindsLeavesPrivateChatsAlone) {
   auto& e = engine({{"WELCOME", "OFF"}, {"LEAVE_CLOSED", R"(["group","channel"])"}});
   EXPECT_EQ(kinds(say(e, 1, "hello")), (std::vector<std::string>{"create_topic", "copy_to_topic"}));
