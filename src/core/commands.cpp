@@ -1,25 +1,11 @@
 #include "core/commands.h"
 
-#include <array>
-#include <utility>
-
 #include "core/utf8.h"
 
 namespace topicdesk::core {
 namespace {
 
 constexpr std::size_t kMaxCommandName = 32;
-
-constexpr std::array<std::pair<std::string_view, CommandKind>, 8> kBuiltins{{
-    {"info", CommandKind::kInfo},
-    {"close", CommandKind::kClose},
-    {"hold", CommandKind::kHold},
-    {"wait", CommandKind::kWait},
-    {"ban", CommandKind::kBan},
-    {"unban", CommandKind::kUnban},
-    {"help", CommandKind::kHelp},
-    {"stats", CommandKind::kStats},
-}};
 
 bool is_name_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
@@ -50,9 +36,7 @@ std::optional<Command> parse_command(std::string_view text, std::string_view bot
   Command command;
   command.name = name;
   command.args = trim(text.substr(end));
-  for (const auto& [builtin, kind] : kBuiltins) {
-    if (name == builtin) command.kind = kind;
-  }
+  if (const CommandSpec* spec = find_command(name)) command.kind = spec->kind;  // kCustom: /link, /set, hooks
   return command;
 }
 
@@ -98,8 +82,9 @@ bool command_works(std::string_view name, CommandPlace place, bool account) {
 }
 
 const char* to_string(CommandKind kind) {
-  for (const auto& [name, k] : kBuiltins) {
-    if (k == kind) return name.data();
+  if (kind == CommandKind::kCustom) return "custom";
+  for (const auto& spec : command_table()) {
+    if (spec.kind == kind) return spec.name.data();
   }
   return "custom";
 }
