@@ -1,25 +1,11 @@
 #include "core/commands.h"
 
-#include <array>
-#include <utility>
-
 #include "core/utf8.h"
 
 namespace topicdesk::core {
 namespace {
 
 constexpr std::size_t kMaxCommandName = 32;
-
-constexpr std::array<std::pair<std::string_view, CommandKind>, 8> kBuiltins{{
-    {"info", CommandKind::kInfo},
-    {"close", CommandKind::kClose},
-    {"hold", CommandKind::kHold},
-    {"wait", CommandKind::kWait},
-    {"ban", CommandKind::kBan},
-    {"unban", CommandKind::kUnban},
-    {"help", CommandKind::kHelp},
-    {"stats", CommandKind::kStats},
-}};
 
 bool is_name_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
@@ -50,15 +36,58 @@ std::optional<Command> parse_command(std::string_view text, std::string_view bot
   Command command;
   command.name = name;
   command.args = trim(text.substr(end));
-  for (const auto& [builtin, kind] : kBuiltins) {
-    if (name == builtin) command.kind = kind;
-  }
+  if (const CommandSpec* spec = find_command(name)) command.kind = spec->kind;  // kCustom: /link, /set, hooks
   return command;
 }
 
+const std::vector<CommandSpec>& command_table() {
+  using K = CommandKind;
+  static const std::vector<CommandSpec> kTable = {
+      {"info", K::kInfo, false, true, false, "", "the user's card and the dialog status", std::nullopt},
+      {"close", K::kClose, false, true, false, "",
+       "close the dialog (the user's next message opens it again)", std::nullopt},
+      {"hold", K::kHold, false, true, false, "", "mark as waiting for operators", TopicStatus::kUserAnswered},
+      {"wait", K::kWait, false, true, false, "", "mark as waiting for the user",
+       TopicStatus::kSupportAnswered},
+      {"ban", K::kBan, false, true, false, "", "stop relaying this user's messages", std::nullopt},
+      {"unban", K::kUnban, false, true, false, "", "relay this user's messages again", std::nullopt},
+      {"link", K::kCustom, false, true, false, "[account]", "show or set the user's account in your system",
+       std::nullopt},
+      {"unlink", K::kCustom, false, true, false, "", "remove the linked account", std::nullopt},
+      {"set", K::kCustom, false, true, false, "[field] [value]",
+       "show, set or remove the dialog's custom fields", std::nullopt},
+      {"new", K::kCustom, true, false, true, "@username or +phone",
+       "write first to a user from the account (a new topic)", std::nullopt},
+      {"story", K::kCustom, true, false, true, "[caption]",
+       "in reply to a photo or video: post it as the account's story for the users who had a dialog",
+       std::nullopt},
+      {"stats", K::kStats, true, true, false, "", "open, waiting and closed dialogs", std::nullopt},
+      {"help", K::kHelp, true, true, false, "", "this list", std::nullopt},
+  };
+  return kTable;
+}
+
+const CommandSpec* find_command(std::string_view name) {
+  for (const auto& spec : command_table()) {
+    if (spec.name == name) return &spec;
+  }
+  return nullptr;
+}
+
+bool command_works(const CommandSpec& spec, CommandPlace place, bool account) {
+  if (spec.account_only && !account) return false;
+  return place == CommandPlace::kGeneral ? spec.in_general : spec.in_topic;
+}
+
+bool command_works(std::string_view name, CommandPlace place, bool account) {
+  const CommandSpec* spec = find_command(name);
+  return spec != nullptr && command_works(*spec, place, account);
+}
+
 const char* to_string(CommandKind kind) {
-  for (const auto& [name, k] : kBuiltins) {
-    if (k == kind) return name.data();
+  if (kind == CommandKind::kCustom) return "custom";
+  for (const auto& spec : command_table()) {
+    if (spec.kind == kind) return spec.name.data();
   }
   return "custom";
 }

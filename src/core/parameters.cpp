@@ -106,6 +106,95 @@ Status set_welcome(Parameters& p, const std::string& value) {
   return Ok{};
 }
 
+Status set_close_message(Parameters& p, const std::string& value) {
+  std::string v = lower_ascii(trim(value));
+  if (v == "off" || v == "false") {
+    p.close_message.reset();
+    return Ok{};
+  }
+  if (v.empty() || v == "default" || v == "on" || v == "true") {
+    p.close_message = std::string();
+    return Ok{};
+  }
+  if (utf16_length(value) > kMaxWelcomeLength)
+    return wrong("CLOSE_MESSAGE", "OFF, default or a text of at most 4096 characters", "…");
+  p.close_message = value;
+  return Ok{};
+}
+
+// Every word of a list, brackets or not: `"private","group"` and `["private","group"]` (what a
+// TOML array becomes) both give two words.
+Result<std::vector<std::string>> flat_words(std::string_view name, const std::string& value) {
+  auto items = parse_list(value);
+  if (!items) return make_error(std::string(name) + ": " + items.error().message);
+  std::vector<std::string> out;
+  for (const auto& item : *items) {
+    for (const auto& word : item.words) out.push_back(trim(word));
+  }
+  return out;
+}
+
+// The product's list of chat kinds; the yes/no of earlier topicdesk versions still works:
+// true is NEW_TOPIC_AFTER_CLOSE (what it meant), false leaves every topic to open again.
+Status set_leave_closed(Parameters& p, const std::string& value) {
+  p.leave_closed.clear();
+  std::string v = lower_ascii(trim(value));
+  if (v == "true" || v == "yes" || v == "on" || v == "1") {
+    p.new_topic_after_close = true;
+    return Ok{};
+  }
+  if (is_off(value) || v == "false" || v == "no" || v == "0" || v == "[]") return Ok{};
+  static constexpr std::string_view kAllowed =
+      "a list of chat kinds \"private\", \"group\", \"channel\" (or OFF)";
+  auto words = flat_words("LEAVE_CLOSED", value);
+  if (!words) return wrong("LEAVE_CLOSED", kAllowed, value);
+  for (const auto& word : *words) {
+    std::string kind = lower_ascii(word);
+    if (kind != "private" && kind != "group" && kind != "channel")
+      return wrong("LEAVE_CLOSED", kAllowed, value);
+    if (std::find(p.leave_closed.begin(), p.leave_closed.end(), kind) == p.leave_closed.end())
+      p.leave_closed.push_back(kind);
+  }
+  return Ok{};
+}
+
+constexpr std::size_t kMaxStatusIconBytes = 32;
+
+Status set_status_icons(Parameters& p, const std::string& value) {
+  std::string v = lower_ascii(trim(value));
+  if (v.empty() || v == "default") {
+    p.status_icons = StatusIcons{};
+    return Ok{};
+  }
+  static constexpr std::string_view kAllowed =
+      "three markers: waiting for operators, waiting for the user, closed (e.g. \"🟢\",\"🟡\",\"⚪\")";
+  auto words = flat_words("STATUS_ICONS", value);
+  if (!words || words->size() != 3) return wrong("STATUS_ICONS", kAllowed, value);
+  for (const auto& word : *words) {
+    bool plain = word.size() <= kMaxStatusIconBytes &&
+                 std::none_of(word.begin(), word.end(), [](char c) { return is_ascii_space(c) || c == '#'; });
+    if (word.empty() || !plain) return wrong("STATUS_ICONS", kAllowed, value);
+  }
+  if ((*words)[0] == (*words)[1] || (*words)[1] == (*words)[2] || (*words)[0] == (*words)[2])
+    return wrong("STATUS_ICONS", "three different markers", value);
+  p.status_icons = StatusIcons{(*words)[0], (*words)[1], (*words)[2]};
+  return Ok{};
+}
+
+Status set_intercepted_status(Parameters& p, const std::string& value) {
+  std::string v = lower_ascii(trim(value));
+  if (v == "true" || v == "yes" || v == "on" || v == "1" || v == "all") {
+    p.intercepted_status = InterceptedStatus::kAll;
+  } else if (v == "false" || v == "no" || v == "off" || v == "0" || v == "none") {
+    p.intercepted_status = InterceptedStatus::kNone;
+  } else if (v == "owner") {
+    p.intercepted_status = InterceptedStatus::kOwner;
+  } else {
+    return wrong("INTERCEPTED_STATUS", "true, false or owner", value);
+  }
+  return Ok{};
+}
+
 Status set_autoclose(Parameters& p, const std::string& value) {
   if (is_off(value)) {
     p.autoclose_hours = 0;
@@ -243,8 +332,12 @@ const std::map<std::string, Setter>& setters() {
        keywords(&Parameters::restricted_frontend, "RESTRICTED_KEYWORDS_FRONTEND")},
       {"RESTRICTED_KEYWORDS_BACKEND",
        keywords(&Parameters::restricted_backend, "RESTRICTED_KEYWORDS_BACKEND")},
-      {"LEAVE_CLOSED", boolean(&Parameters::leave_closed, "LEAVE_CLOSED")},
+      {"CLOSE_MESSAGE", set_close_message},
+      {"LEAVE_CLOSED", set_leave_closed},
+      {"NEW_TOPIC_AFTER_CLOSE", boolean(&Parameters::new_topic_after_close, "NEW_TOPIC_AFTER_CLOSE")},
       {"ICON_COLOR", set_icon_color},
+      {"STATUS_ICONS", set_status_icons},
+      {"INTERCEPTED_STATUS", set_intercepted_status},
       {"INTERCEPT_EXTERNAL", boolean(&Parameters::intercept_external, "INTERCEPT_EXTERNAL")},
       {"PROXY_PRIVATE_WEBHOOKS", boolean(&Parameters::proxy_private_webhooks, "PROXY_PRIVATE_WEBHOOKS")},
       {"CUSTOM_COMMANDS", boolean(&Parameters::custom_commands, "CUSTOM_COMMANDS")},
@@ -277,6 +370,10 @@ bool WebhookTarget::wants_command(std::string_view name) const {
   return std::find(commands.begin(), commands.end(), name) != commands.end();
 }
 
+bool leaves_closed(const Parameters& p, std::string_view chat_kind) {
+  return std::find(p.leave_closed.begin(), p.leave_closed.end(), chat_kind) != p.leave_closed.end();
+}
+
 bool matches_user(const std::vector<UserRef>& list, UserId id, std::string_view username) {
   std::string lowered = lower_ascii(username);
   return std::any_of(list.begin(), list.end(), [&](const UserRef& ref) {
@@ -301,7 +398,12 @@ const std::vector<std::string>& known_parameter_names() {
 Result<Parameters> parse_parameters(const RawParameters& raw) {
   Parameters params;
   std::set<std::string> seen;
-  for (const auto& [name, value] : raw) {
+  // NEW_TOPIC_AFTER_CLOSE, when given, wins over what an old LEAVE_CLOSED = true meant, wherever
+  // it stands.
+  RawParameters ordered = raw;
+  std::stable_partition(ordered.begin(), ordered.end(),
+                        [](const auto& entry) { return entry.first != "NEW_TOPIC_AFTER_CLOSE"; });
+  for (const auto& [name, value] : ordered) {
     auto setter = setters().find(name);
     if (setter == setters().end()) {
       std::string known;

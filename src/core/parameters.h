@@ -30,6 +30,26 @@ bool matches_user(const std::vector<UserRef>& list, UserId id, std::string_view 
 // Telegram's six topic icon colours.
 inline constexpr int kTopicColors[] = {0x6FB9F0, 0xFFD67E, 0xCB86DB, 0x8EEE98, 0xFF93B2, 0xFB6F5F};
 
+// The status markers at the start of topic titles (STATUS_ICONS): the product's by default.
+struct StatusIcons {
+  std::string user_answered = "🟪";     // waiting for operators
+  std::string support_answered = "🟨";  // waiting for the user
+  std::string closed = "⬛️";          // closed
+  bool operator==(const StatusIcons&) const = default;
+};
+
+// INTERCEPTED_STATUS: which intercepted answers count as an answer (the dialog waits for the
+// user, AUTOCLOSE counts from them).
+enum class InterceptedStatus {
+  kNone,   // false: none; the status follows the user and the operators only
+  kOwner,  // owner: the account owner's own messages (a person), not the bot's program
+  kAll,    // true: every intercepted answer, the program's too
+};
+
+// The WELCOME sent when nothing is configured; {title} is the user's own name.
+inline constexpr std::string_view kDefaultWelcome =
+    "Hello, {title}! Thank you for your message. An operator will answer you here as soon as possible.";
+
 // Integrations: hooks
 // One WEBHOOKS entry: a URL and what it subscribed to.
 struct WebhookTarget {
@@ -43,9 +63,13 @@ struct WebhookTarget {
 const std::vector<std::string>& webhook_event_names();
 
 struct Parameters {
-  std::optional<std::string> welcome;       // WELCOME; nullopt = OFF; "{title}" = the user's name
-  int autoclose_hours = 0;                  // AUTOCLOSE; 0 = OFF
-  bool silent_mode = false;                 // SILENT_MODE
+  // WELCOME; nullopt = OFF; "{title}" = the user's own name (never the HIDE_INFO pseudonym)
+  std::optional<std::string> welcome = std::string(kDefaultWelcome);
+  int autoclose_hours = 48;  // AUTOCLOSE; 0 = OFF
+  bool silent_mode = false;  // SILENT_MODE: true hides from users that their message could not be relayed
+  // CLOSE_MESSAGE: what a user is told when their dialog closes; nullopt = OFF, empty = the built-in
+  // texts (which say whether AUTOCLOSE closed it); "{title}" = the user's own name
+  std::optional<std::string> close_message = std::string();
   KeywordRule private_keywords;             // PRIVATE_KEYWORDS; empty = OFF
   HideInfo hide_info = HideInfo::kOff;      // HIDE_INFO
   std::vector<UserRef> extensions_allowed;  // EXTENSIONS_ALLOWED
@@ -55,9 +79,14 @@ struct Parameters {
   std::vector<UserRef> white_list;          // WHITE_LIST; empty = everyone may write
   KeywordRule restricted_frontend;          // RESTRICTED_KEYWORDS_FRONTEND
   KeywordRule restricted_backend;           // RESTRICTED_KEYWORDS_BACKEND
-  bool leave_closed = false;                // LEAVE_CLOSED
-  int icon_color = kTopicColors[0];         // ICON_COLOR
-  bool intercept_external = true;           // INTERCEPT_EXTERNAL: on unless set FALSE
+  // LEAVE_CLOSED: the chat kinds ("private", "group", "channel") whose topics stay closed when a
+  // message comes in, are created closed, and open again when an operator writes
+  std::vector<std::string> leave_closed;
+  bool new_topic_after_close = false;  // NEW_TOPIC_AFTER_CLOSE (was LEAVE_CLOSED = true)
+  int icon_color = kTopicColors[0];    // ICON_COLOR
+  StatusIcons status_icons;            // STATUS_ICONS
+  InterceptedStatus intercepted_status = InterceptedStatus::kOwner;  // INTERCEPTED_STATUS
+  bool intercept_external = true;       // INTERCEPT_EXTERNAL: on unless set FALSE
   bool proxy_private_webhooks = false;  // PROXY_PRIVATE_WEBHOOKS: proxy setWebhook may name private addresses
   bool custom_commands = false;         // CUSTOM_COMMANDS (command hooks, later issue)
   // Integrations: hooks
@@ -70,6 +99,9 @@ struct Parameters {
   bool monitor_channels = false;  // MONITOR_CHANNELS: channels the account follows, one topic each
   KeywordRule groups_keywords;    // GROUPS_KEYWORDS: only matching group messages; empty = all
 };
+
+// Whether LEAVE_CLOSED lists the chat kind ("private", "group", "channel").
+bool leaves_closed(const Parameters& p, std::string_view chat_kind);
 
 // Whether an operator may see what HIDE_INFO hides: everyone while HIDE_INFO is off, otherwise
 // only operators on EXTENSIONS_ALLOWED (never an anonymous admin: not a person).

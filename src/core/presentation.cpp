@@ -6,6 +6,7 @@
 #include <charconv>
 #include <ctime>
 
+#include "core/commands.h"
 #include "core/utf8.h"
 
 namespace topicdesk::core {
@@ -22,6 +23,8 @@ constexpr std::array<std::string_view, 32> kAnimals{
     "Panda",  "Puffin", "Raven",  "Robin", "Seal",  "Swan",    "Tiger",  "Turtle", "Walrus", "Wolf"};
 
 bool hidden(const UserView& user) { return user.hide_info != HideInfo::kOff; }
+
+const StatusIcons kProductIcons{};
 
 // The name as the user set it, without bidi controls (core::strip_bidi_controls).
 std::string full_name(const Person& person) {
@@ -68,14 +71,14 @@ std::string without_trailing_newline(std::string text) {
 
 }  // namespace
 
-std::string_view status_marker(TopicStatus status) {
+std::string_view status_marker(TopicStatus status, const StatusIcons& icons) {
   switch (status) {
     case TopicStatus::kUserAnswered:
-      return "🟢";
+      return icons.user_answered;
     case TopicStatus::kSupportAnswered:
-      return "🟡";
+      return icons.support_answered;
     case TopicStatus::kClosed:
-      return "⚪";
+      return icons.closed;
   }
   return "";
 }
@@ -110,21 +113,23 @@ std::string display_name(const UserView& user) { return shown(plain_display_name
 
 std::string topic_title(const UserView& user, TopicStatus status) {
   std::string suffix = hidden(user) ? std::string() : fmt::format(" #{}", user.person.id);
-  std::string prefix = std::string(status_marker(status)) + " ";
+  std::string prefix = std::string(status_marker(status, user.icons)) + " ";
   std::size_t room = kMaxTopicTitle - utf16_length(prefix) - utf16_length(suffix);
   std::string name = plain_display_name(user);
   if (has_rtl(name)) return prefix + bidi_isolate(utf16_truncate(name, room - kIsolateUnits)) + suffix;
   return prefix + utf16_truncate(name, room) + suffix;
 }
 
-std::optional<TitleRef> parse_topic_title(std::string_view title) {
+std::optional<TitleRef> parse_topic_title(std::string_view title, const StatusIcons& icons) {
+  static const StatusIcons kEarlierIcons{"🟢", "🟡", "⚪"};
   bool marked = false;
-  for (auto status : {TopicStatus::kUserAnswered, TopicStatus::kSupportAnswered, TopicStatus::kClosed}) {
-    std::string prefix = std::string(status_marker(status)) + " ";
-    if (title.starts_with(prefix)) {
-      title.remove_prefix(prefix.size());
-      marked = true;
-      break;
+  for (const StatusIcons* set : {&icons, static_cast<const StatusIcons*>(&kProductIcons), &kEarlierIcons}) {
+    for (auto status : {TopicStatus::kUserAnswered, TopicStatus::kSupportAnswered, TopicStatus::kClosed}) {
+      std::string prefix = std::string(status_marker(status, *set)) + " ";
+      if (!marked && title.starts_with(prefix)) {
+        title.remove_prefix(prefix.size());
+        marked = true;
+      }
     }
   }
   if (!marked || title.empty()) return std::nullopt;
@@ -151,40 +156,41 @@ std::string info_text(const InfoView& info) {
   if (!info.reveal && user.hide_info == HideInfo::kOff) user.hide_info = HideInfo::kName;
   if (info.reveal) user.hide_info = HideInfo::kOff;
   append_details(out, user, info.start_parameter);
-  out += fmt::format("status: {} {}\n", status_marker(info.status), status_name(info.status));
+  out +=
+      fmt::format("status: {} {}\n", status_marker(info.status, info.user.icons), status_name(info.status));
   if (info.created_at > 0) out += fmt::format("since: {}\n", format_utc(info.created_at));
   if (info.banned) out += "banned: yes\n";
   if (info.user_blocked_bot) out += "the user blocked the bot\n";
   return without_trailing_newline(out);
 }
 
-std::string help_text(bool in_general_topic) {
-  if (in_general_topic) {
-    return "Commands here in General:\n"
-           "/stats — open, waiting and closed dialogs\n"
-           "/help — this list\n"
-           "In a user's topic, /help lists the dialog commands.";
+std::string help_text(bool in_general_topic, bool account, const StatusIcons& icons) {
+  const CommandPlace place = in_general_topic ? CommandPlace::kGeneral : CommandPlace::kTopic;
+  std::string out = in_general_topic ? "Commands here in General:\n" : "Commands in a topic:\n";
+  for (const auto& spec : command_table()) {
+    if (!command_works(spec, place, account)) continue;
+    out += fmt::format("/{}{}{} — {}", spec.name, spec.args.empty() ? "" : " ", spec.args, spec.summary);
+    if (spec.marks) out += fmt::format(" ({})", status_marker(*spec.marks, icons));
+    out += '\n';
   }
-  return "Commands in a topic:\n"
-         "/info — the user's card and the dialog status\n"
-         "/close — close the dialog (the user's next message opens it again)\n"
-         "/hold — mark as waiting for operators (🟢)\n"
-         "/wait — mark as waiting for the user (🟡)\n"
-         "/ban, /unban — stop or resume relaying this user's messages\n"
+  if (in_general_topic) return out + "In a user's topic, /help lists the dialog commands.";
+  return out +
          "/ text — a comment for colleagues, never sent to the user\n"
          "Any other message is sent to the user.";
 }
 
-std::string stats_text(const StatsView& stats) {
+std::string stats_text(const StatsView& stats, const StatusIcons& icons) {
   return fmt::format(
-      "📊 Dialogs\n🟢 waiting for operators: {}\n🟡 waiting for users: {}\n⚪ closed: {}\nopen: {}",
-      stats.user_answered, stats.support_answered, stats.closed,
-      stats.user_answered + stats.support_answered);
+      "📊 Dialogs\n{} waiting for operators: {}\n{} waiting for users: {}\n{} closed: {}\nopen: {}",
+      icons.user_answered, stats.user_answered, icons.support_answered, stats.support_answered, icons.closed,
+      stats.closed, stats.user_answered + stats.support_answered);
 }
 
 std::string welcome_text(std::string_view welcome_template, const UserView& user) {
   std::string out;
-  std::string name = display_name(user);
+  UserView own = user;
+  own.hide_info = HideInfo::kOff;  // the user is told their own name, never the operators' pseudonym
+  std::string name = display_name(own);
   constexpr std::string_view kPlaceholder = "{title}";
   std::size_t pos = 0;
   while (true) {
@@ -217,6 +223,9 @@ std::string dialog_closed_for_user(bool automatically) {
                          "to continue."
                        : "This conversation was closed. Write here any time to continue.";
 }
+std::string message_not_relayed_for_user() {
+  return "⚠️ Your message could not be passed on to our operators. Please try again later.";
+}
 std::string banned() { return "🚫 The user is banned: their messages are no longer relayed. /unban to undo."; }
 std::string unbanned() { return "✅ The user is unbanned: their messages are relayed again."; }
 std::string info_refused() { return "🔒 /info is available to EXTENSIONS_ALLOWED operators only."; }
@@ -247,9 +256,11 @@ std::string history_topic(std::string_view link) {
                             "sent. The dialog goes on in {}",
                             link);
 }
-std::string unknown_topic() {
-  return "❓ The desk does not know this topic: messages here are not sent to anyone. Users' dialogs are in "
-         "the topics the desk opens (🟢 🟡 ⚪ in the title).";
+std::string unknown_topic(const StatusIcons& icons) {
+  return fmt::format(
+      "❓ The desk does not know this topic: messages here are not sent to anyone. Users' dialogs are in "
+      "the topics the desk opens ({} {} {} in the title).",
+      icons.user_answered, icons.support_answered, icons.closed);
 }
 std::string cut_in_topic() { return "… ✂️ (cut to fit here; the user got the whole message)"; }
 std::string account_owner_answered() {

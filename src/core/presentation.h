@@ -13,15 +13,16 @@
 
 namespace topicdesk::core {
 
-// A dialog's status as shown in its topic. Markers (a prefix of the title):
-//   🟢 user_answered (the user wrote last: needs an operator)
-//   🟡 support_answered (an operator answered: waiting for the user)
-//   ⚪ closed
+// A dialog's status as shown in its topic. Markers (a prefix of the title; STATUS_ICONS, by
+// default the product's):
+//   🟪 user_answered (the user wrote last: needs an operator)
+//   🟨 support_answered (an operator answered: waiting for the user)
+//   ⬛️ closed
 enum class TopicStatus { kUserAnswered, kSupportAnswered, kClosed };
 
 inline constexpr std::size_t kMaxTopicTitle = 128;  // Telegram's limit, UTF-16 code units
 
-std::string_view status_marker(TopicStatus status);
+std::string_view status_marker(TopicStatus status, const StatusIcons& icons = {});
 std::string_view status_name(TopicStatus status);  // user_answered, support_answered, closed
 
 // "Blue Otter 4821" from 64 bits of a keyed digest of (connection, user): see
@@ -29,10 +30,12 @@ std::string_view status_name(TopicStatus status);  // user_answered, support_ans
 std::string pseudonym_from_digest(std::uint64_t digest);
 
 // Whom the texts are about. `pseudonym` is used instead of names when hide_info != kOff.
+// `icons` mark the status in titles and /info.
 struct UserView {
   Person person;
   std::string pseudonym;
   HideInfo hide_info = HideInfo::kOff;
+  StatusIcons icons;
 };
 
 // Names in every text here (titles, cards, /info, notices, WELCOME) lose their bidi controls
@@ -45,14 +48,15 @@ std::string display_name(const UserView& user);
 // name is cut, the id is always kept whole.
 std::string topic_title(const UserView& user, TopicStatus status);
 
-// What a title topic_title() made names: the user id ("🟢 Ann Lee #1001") or, under HIDE_INFO,
-// the pseudonym ("🟡 Blue Otter 4821"). nullopt for a title without a status marker (a topic
-// people made). Used to find the dialog of a topic the desk does not know.
+// What a title topic_title() made names: the user id ("🟪 Ann Lee #1001") or, under HIDE_INFO,
+// the pseudonym ("🟨 Blue Otter 4821"). nullopt for a title without a status marker (a topic
+// people made): the markers of `icons`, the product's, or the 🟢 🟡 ⚪ of earlier versions.
+// Used to find the dialog of a topic the desk does not know.
 struct TitleRef {
   UserId user = 0;        // 0: the title names a pseudonym
   std::string pseudonym;  // when user == 0
 };
-std::optional<TitleRef> parse_topic_title(std::string_view title);
+std::optional<TitleRef> parse_topic_title(std::string_view title, const StatusIcons& icons = {});
 
 // The card posted first in a new topic. With hidden info it names the pseudonym and the
 // language only. `start_parameter` is the deep-link payload of /start, if any.
@@ -69,16 +73,19 @@ struct InfoView {
 };
 std::string info_text(const InfoView& info);
 
-std::string help_text(bool in_general_topic);
+// /help: the commands that work where it was asked (core::command_table()), one a line.
+// `account`: the connection is a personal account's (/new works in General).
+std::string help_text(bool in_general_topic, bool account = false, const StatusIcons& icons = {});
 
 struct StatsView {
   std::int64_t user_answered = 0;
   std::int64_t support_answered = 0;
   std::int64_t closed = 0;
 };
-std::string stats_text(const StatsView& stats);
+std::string stats_text(const StatsView& stats, const StatusIcons& icons = {});
 
-// WELCOME with {title} replaced by the user's display name (pseudonym when hidden).
+// WELCOME (or CLOSE_MESSAGE) with {title} replaced by the user's own name: texts for the user
+// never show the operators' HIDE_INFO pseudonym.
 std::string welcome_text(std::string_view welcome_template, const UserView& user);
 
 // Notices posted in the topic (for operators) or sent to the user.
@@ -91,6 +98,8 @@ std::string user_message_withheld();                           // in the topic: 
 std::string operator_message_withheld();                       // in the topic: RESTRICTED_KEYWORDS_BACKEND
 std::string restricted_for_user();                             // to the user: RESTRICTED_KEYWORDS_FRONTEND
 std::string dialog_closed_for_user(bool automatically);
+// To the user (unless SILENT_MODE): a message of theirs could not be passed on to the operators.
+std::string message_not_relayed_for_user();
 std::string banned();
 std::string unbanned();
 std::string info_refused();
@@ -101,10 +110,10 @@ std::string unknown_command(std::string_view name);
 std::string reply_only_note();
 // Topics the desk does not know (an operator wrote there), posted in that topic. `link` opens
 // the dialog's own topic (empty: none yet).
-std::string orphan_topic_relayed(std::string_view link);  // named a dialog that has a topic
-std::string orphan_topic_adopted();                       // named a dialog without one: adopted
-std::string history_topic(std::string_view link);         // a topic LEAVE_CLOSED left behind
-std::string unknown_topic();                              // names no dialog of the desk
+std::string orphan_topic_relayed(std::string_view link);   // named a dialog that has a topic
+std::string orphan_topic_adopted();                        // named a dialog without one: adopted
+std::string history_topic(std::string_view link);          // a topic LEAVE_CLOSED left behind
+std::string unknown_topic(const StatusIcons& icons = {});  // names no dialog of the desk
 // The end of a Topics API message cut to fit the topic (the user got all of it).
 std::string cut_in_topic();
 // Accounts: the owner wrote in the topic from their own app; the message above went to the user.

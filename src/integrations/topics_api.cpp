@@ -147,8 +147,9 @@ std::optional<TopicRef> parse_topic_link(std::string_view link) {
 }
 
 core::UserView user_view(const Dialog& dialog, const std::optional<core::Person>& person,
-                         core::HideInfo hide) {
-  return core::UserView{person.value_or(core::Person{.id = dialog.user_id}), dialog.pseudonym, hide};
+                         const core::Parameters& params) {
+  return core::UserView{person.value_or(core::Person{.id = dialog.user_id}), dialog.pseudonym,
+                        params.hide_info, params.status_icons};
 }
 
 }  // namespace
@@ -168,7 +169,7 @@ struct TopicsApi::Call {
   UnixMillis now;
 
   const relay::ConnectionContext& context() const { return connection.engine->context(); }
-  core::HideInfo hide() const { return context().params.hide_info; }
+  const core::Parameters& params() const { return context().params; }
 };
 
 TopicsApi::TopicsApi(store::Store& store, std::vector<ApiConnection> connections, TopicsApiOptions options,
@@ -338,7 +339,7 @@ TopicsApi::Lookup TopicsApi::dialog_of_user(Call& call) {
 
 ApiResponse TopicsApi::dialog_answer(Call& call, const Lookup& found) {
   if (!found.dialog) return found.error;
-  auto view = user_view(*found.dialog, found.person, call.hide());
+  auto view = user_view(*found.dialog, found.person, call.params());
   return ok({{"connection", connection_json(call.connection)},
              {"dialog", dialog_json(store_, *found.dialog, view)},
              {"user", user_json(store_, *found.dialog, view)}});
@@ -359,7 +360,7 @@ ApiResponse TopicsApi::list_dialogs(Call& call) {
   auto page = store_.dialogs_page(call.context().id, status, after.value_or(0), page_size);
   json::array dialogs;
   for (const auto& entry : page) {
-    auto view = user_view(entry.dialog, entry.user, call.hide());
+    auto view = user_view(entry.dialog, entry.user, call.params());
     dialogs.push_back(json::object{{"dialog", dialog_json(store_, entry.dialog, view)},
                                    {"user", user_json(store_, entry.dialog, view)}});
   }
@@ -384,7 +385,7 @@ ApiResponse TopicsApi::send_message(Call& call) {
   }
   if (on_outbox_) on_outbox_();
   auto person = store_.user(context.id, *user);
-  auto view = user_view(sent->dialog, person, call.hide());
+  auto view = user_view(sent->dialog, person, call.params());
   return ok({{"dialog", dialog_json(store_, sent->dialog, view)}, {"dialog_created", sent->dialog_created}});
 }
 
@@ -409,7 +410,7 @@ ApiResponse TopicsApi::set_status(Call& call) {
     return api_error(core::ErrorCode::kNotFound, "unknown_dialog",
                      fmt::format("dialog {} no longer exists", found.dialog->id));
   if (on_outbox_) on_outbox_();
-  auto view = user_view(*dialog, store_.user(context.id, dialog->user_id), call.hide());
+  auto view = user_view(*dialog, store_.user(context.id, dialog->user_id), call.params());
   return ok({{"dialog", dialog_json(store_, *dialog, view)}});
 }
 

@@ -520,7 +520,7 @@ std::optional<Dispatcher::Call> Dispatcher::topic_call(Prepared& p) {
   const auto& context = p.connection->context;
   const store::Dialog& dialog = *p.dialog;
   auto person = store_.user(context.id, dialog.user_id).value_or(core::Person{.id = dialog.user_id});
-  core::UserView view{person, dialog.pseudonym, context.params.hide_info};
+  core::UserView view{person, dialog.pseudonym, context.params.hide_info, context.params.status_icons};
   Call call{.method = "createForumTopic"};
   call.params["chat_id"] = context.group_id;
   // The title carries the user's id (or, with HIDE_INFO, the pseudonym made from it), so a
@@ -809,8 +809,9 @@ std::string Dispatcher::topic_title_for(const Prepared& p) {
   if (!p.payload.text.empty() || !p.dialog) return p.payload.text;
   const auto& context = p.connection->context;
   auto person = store_.user(context.id, p.dialog->user_id).value_or(core::Person{.id = p.dialog->user_id});
-  return core::topic_title({person, p.dialog->pseudonym, context.params.hide_info},
-                           topic_status(p.dialog->status));
+  return core::topic_title(
+      {person, p.dialog->pseudonym, context.params.hide_info, context.params.status_icons},
+      topic_status(p.dialog->status));
 }
 
 // A call into the group repeated after a restart says so: a line under a text, a button under

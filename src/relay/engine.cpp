@@ -63,6 +63,9 @@ core::Person person_of(const Event& e) {
   return person;
 }
 
+// "Never twice in a row": set when WELCOME was sent, cleared by an answer or a close.
+std::string welcomed_key(core::DialogId dialog) { return "welcomed:" + std::to_string(dialog); }
+
 }  // namespace
 
 core::TopicStatus topic_status(DialogStatus status) {
@@ -89,6 +92,8 @@ std::string start_parameter(std::string_view text) {
 std::string start_parameter_key(core::DialogId dialog) { return "start:" + std::to_string(dialog); }
 std::string topic_closed_key(core::DialogId dialog) { return "topic_closed:" + std::to_string(dialog); }
 std::string topic_name_key(core::ThreadId thread) { return "topic_name:" + std::to_string(thread); }
+
+std::string_view chat_kind(core::UserId user) { return user > 0 ? "private" : "group"; }
 
 std::optional<core::ConnectionId> owner_of_thread(store::Store& store, core::ChatId group,
                                                   core::ThreadId thread) {
@@ -208,13 +213,15 @@ void Engine::on_user_message(const Event& e, UnixMillis now) {
     return;
   }
 
-  bool fresh = !dialog || dialog->status == DialogStatus::kClosed;
-  if (!dialog)
+  const bool closed = dialog && dialog->status == DialogStatus::kClosed;
+  const bool fresh = !dialog || closed;
+  if (!dialog) {
     dialog = open_dialog(DialogOrigin::kUserMessage, person, now, e.text);
-  else if (fresh)
-    reopen_dialog(*dialog, now);
-  else
+  } else if (closed) {
+    if (reopen_dialog(*dialog, now)) welcome(*dialog, person, now);  // "WELCOME at the next contact"
+  } else {
     set_status(*dialog, DialogStatus::kUserAnswered, now);
+  }
   dialog->last_user_message_at = now;
   dialog->user_blocked_bot = false;  // they wrote: the chat works again
   store_.update_dialog(*dialog);
@@ -232,8 +239,8 @@ void Engine::on_user_message(const Event& e, UnixMillis now) {
   event(*dialog, "message_received", message_event_json(e, 0), now);
 }
 
-// RESTRICTED_FRONTEND matched: the user is told (unless SILENT_MODE), the operators see that
-// something was withheld.
+// RESTRICTED_FRONTEND matched: the user is told (unless SILENT_MODE: an error in processing
+// their message), the operators see that something was withheld.
 void Engine::withhold_user_message(const std::optional<Dialog>& dialog, core::UserId user, UnixMillis now) {
   if (!context_.params.silent_mode) {
     JobPayload notice{.to = Side::kUser, .text = core::notice::restricted_for_user()};
@@ -330,10 +337,8 @@ void Engine::on_operator_message(const Event& e, UnixMillis now) {
             kPriorityOperatorReply, now);
   }
   bool was_closed = dialog->status == DialogStatus::kClosed;
-  if (was_closed && p.leave_closed) {
-    // The operator goes on in the topic LEAVE_CLOSED closed: open it again in Telegram too.
-    enqueue(job::kReopenTopic, JobPayload{.dialog = dialog->id}, kPriorityOperatorReply, now);
-  }
+  // The operator goes on in a topic the desk closed in Telegram: it is opened there too.
+  if (was_closed) reopen_closed_topic(*dialog, kPriorityOperatorReply, now);
   set_status(*dialog, DialogStatus::kSupportAnswered, now);
   dialog->last_operator_reply_at = now;
   store_.update_dialog(*dialog);
@@ -423,11 +428,15 @@ void Engine::on_general_message(const Event& e, UnixMillis now) {
   if (!command) return;
   if (command->name == "new") return on_new_command(*command, e, now);      // accounts
   if (command->name == "story") return on_story_command(*command, e, now);  // accounts
-  if (command->kind != core::CommandKind::kHelp && command->kind != core::CommandKind::kStats) return;
+  // Only what core::command_table() says works in General (what /help lists there).
+  if (!core::command_works(command->name, core::CommandPlace::kGeneral, context_.account)) return;
   if (!answers_in_general()) return;
-  if (command->kind == core::CommandKind::kHelp) return post_in_general(core::help_text(true), now);
+  const auto& icons = context_.params.status_icons;
+  if (command->kind == core::CommandKind::kHelp)
+    return post_in_general(core::help_text(true, context_.account, icons), now);
   auto counts = store_.count_dialogs(context_.group_id);
-  post_in_general(core::stats_text({counts.user_answered, counts.support_answered, counts.closed}), now);
+  post_in_general(core::stats_text({counts.user_answered, counts.support_answered, counts.closed}, icons),
+                  now);
 }
 
 void Engine::run_command(const core::Command& command, Dialog& dialog, const Event& e, UnixMillis now) {
@@ -448,6 +457,7 @@ void Engine::run_command(const core::Command& command, Dialog& dialog, const Eve
     case CommandKind::kHold:
     case CommandKind::kWait: {
       bool was_closed = dialog.status == DialogStatus::kClosed;
+      if (was_closed) reopen_closed_topic(dialog, kPriorityOperatorReply, now);
       set_status(
           dialog,
           command.kind == CommandKind::kHold ? DialogStatus::kUserAnswered : DialogStatus::kSupportAnswered,
@@ -466,12 +476,14 @@ void Engine::run_command(const core::Command& command, Dialog& dialog, const Eve
       break;
     }
     case CommandKind::kHelp:
-      return post_in_topic(dialog, core::help_text(false), kPriorityOperatorReply, now);
+      return post_in_topic(dialog, core::help_text(false, context_.account, p.status_icons),
+                           kPriorityOperatorReply, now);
     case CommandKind::kStats: {
       auto counts = store_.count_dialogs(context_.group_id);
-      return post_in_topic(dialog,
-                           core::stats_text({counts.user_answered, counts.support_answered, counts.closed}),
-                           kPriorityOperatorReply, now);
+      return post_in_topic(
+          dialog,
+          core::stats_text({counts.user_answered, counts.support_answered, counts.closed}, p.status_icons),
+          kPriorityOperatorReply, now);
     }
     case CommandKind::kCustom:
       return run_custom_command(command, dialog, e, now);  // engine_integrations.cpp
@@ -487,18 +499,25 @@ Dialog Engine::open_dialog(DialogOrigin origin, const core::Person& person, Unix
   const bool by_user = origin == DialogOrigin::kUserMessage;
   // Nobody waits for the desk when it wrote first (the program, the owner, the API).
   const bool answered = origin == DialogOrigin::kIntercepted || origin == DialogOrigin::kApi;
+  // LEAVE_CLOSED: a chat of a listed kind that writes gets a closed topic, without WELCOME.
+  const bool incoming = by_user || origin == DialogOrigin::kMonitoredGroup;
+  const bool stays_closed = incoming && core::leaves_closed(p, chat_kind(person.id));
   Dialog dialog = store_.create_dialog(context_.id, person.id, context_.group_id, now);
   dialog.pseudonym = user_pseudonym(context_.pseudonym_secret, context_.id, person.id);
-  dialog.status = answered ? DialogStatus::kSupportAnswered : DialogStatus::kUserAnswered;
+  dialog.status = stays_closed ? DialogStatus::kClosed
+                  : answered   ? DialogStatus::kSupportAnswered
+                               : DialogStatus::kUserAnswered;
   dialog.status_changed_at = now;
   store_.update_dialog(dialog);
   std::string start = by_user ? start_parameter(first_text) : std::string();
   if (!start.empty()) store_.state_set(context_.id, start_parameter_key(dialog.id), start);
 
   enqueue(job::kCreateTopic, JobPayload{.dialog = dialog.id}, kPriorityNewDialog, now);  // and the card
-  if (by_user && p.welcome && !p.silent_mode) {
-    core::UserView view{person, dialog.pseudonym, p.hide_info};
-    send_to_user(dialog, core::welcome_text(*p.welcome, view), kPriorityNewDialog, now);
+  if (stays_closed) {
+    store_.state_set(context_.id, topic_closed_key(dialog.id), "1");
+    enqueue(job::kCloseTopic, JobPayload{.dialog = dialog.id}, kPriorityNewDialog, now);
+  } else if (by_user) {
+    welcome(dialog, person, now);
   }
   if (p.auto_info)
     post_in_topic(dialog, info_for(dialog, p.hide_info == core::HideInfo::kOff), kPriorityNewDialog, now);
@@ -509,10 +528,30 @@ Dialog Engine::open_dialog(DialogOrigin origin, const core::Person& person, Unix
   return dialog;
 }
 
-void Engine::reopen_dialog(Dialog& dialog, UnixMillis now) {
+// WELCOME to the user, with their own name; never twice in a row (welcomed_key).
+void Engine::welcome(const Dialog& dialog, const core::Person& person, UnixMillis now) {
   const auto& p = context_.params;
-  if (p.leave_closed) {
-    // LEAVE_CLOSED: the old topic stays closed as history; the conversation goes on in a new one.
+  if (!p.welcome) return;
+  if (auto welcomed = store_.state_get(context_.id, welcomed_key(dialog.id)); welcomed && *welcomed == "1")
+    return;
+  store_.state_set(context_.id, welcomed_key(dialog.id), "1");
+  core::UserView view{person, dialog.pseudonym, p.hide_info, p.status_icons};
+  send_to_user(dialog, core::welcome_text(*p.welcome, view), kPriorityNewDialog, now);
+}
+
+void Engine::reopen_closed_topic(const Dialog& dialog, int priority, UnixMillis now) {
+  auto closed = store_.state_get(context_.id, topic_closed_key(dialog.id));
+  if (!(closed && *closed == "1") && !context_.params.new_topic_after_close) return;
+  store_.state_set(context_.id, topic_closed_key(dialog.id), "");
+  enqueue(job::kReopenTopic, JobPayload{.dialog = dialog.id}, priority, now);
+}
+
+bool Engine::reopen_dialog(Dialog& dialog, UnixMillis now) {
+  const auto& p = context_.params;
+  // LEAVE_CLOSED: the message goes into the closed topic; only an operator opens it again.
+  if (core::leaves_closed(p, chat_kind(dialog.user_id))) return false;
+  if (p.new_topic_after_close) {
+    // NEW_TOPIC_AFTER_CLOSE: the old topic stays closed as history; the conversation goes on in a new one.
     if (dialog.thread_id != 0)
       store_.state_set(context_.id, history_topic_key(dialog.thread_id), std::to_string(dialog.id));
     dialog.thread_id = 0;
@@ -527,20 +566,21 @@ void Engine::reopen_dialog(Dialog& dialog, UnixMillis now) {
   set_status(dialog, DialogStatus::kUserAnswered, now);
   if (p.auto_info)
     post_in_topic(dialog, info_for(dialog, p.hide_info == core::HideInfo::kOff), kPriorityNewDialog, now);
-  event(dialog, "dialog_reopened", p.leave_closed ? R"({"by":"user","new_topic":true})" : R"({"by":"user"})",
-        now);
+  event(dialog, "dialog_reopened",
+        p.new_topic_after_close ? R"({"by":"user","new_topic":true})" : R"({"by":"user"})", now);
+  return true;
 }
 
 void Engine::close_dialog(Dialog& dialog, UnixMillis now, std::string_view by) {
   if (dialog.status == DialogStatus::kClosed) return;
   const auto& p = context_.params;
-  if (p.leave_closed && dialog.thread_id != 0) {
+  auto person = store_.user(context_.id, dialog.user_id).value_or(core::Person{.id = dialog.user_id});
+  if (p.new_topic_after_close && dialog.thread_id != 0) {
     // The title and the close target this topic for good, even after a new one replaces it.
     dialog.status = DialogStatus::kClosed;
     dialog.status_changed_at = now;
-    auto person = store_.user(context_.id, dialog.user_id).value_or(core::Person{.id = dialog.user_id});
-    std::string title =
-        core::topic_title({person, dialog.pseudonym, p.hide_info}, core::TopicStatus::kClosed);
+    std::string title = core::topic_title({person, dialog.pseudonym, p.hide_info, p.status_icons},
+                                          core::TopicStatus::kClosed);
     enqueue(job::kSetTopicTitle, JobPayload{.dialog = dialog.id, .thread = dialog.thread_id, .text = title},
             kPriorityNormal, now);
     if (by != "app")
@@ -548,13 +588,25 @@ void Engine::close_dialog(Dialog& dialog, UnixMillis now, std::string_view by) {
               now);
   } else {
     set_status(dialog, DialogStatus::kClosed, now);
+    if (core::leaves_closed(p, chat_kind(dialog.user_id)) && dialog.thread_id != 0 && by != "app") {
+      // LEAVE_CLOSED: the topic is closed in Telegram too, until an operator writes in it.
+      store_.state_set(context_.id, topic_closed_key(dialog.id), "1");
+      enqueue(job::kCloseTopic, JobPayload{.dialog = dialog.id}, kPriorityNormal, now);
+    }
   }
-  if (!p.silent_mode)
-    send_to_user(dialog, core::notice::dialog_closed_for_user(by == "autoclose"), kPriorityNormal, now);
+  store_.state_set(context_.id, welcomed_key(dialog.id), "");  // the next contact is welcomed again
+  if (p.close_message) {
+    // CLOSE_MESSAGE: the built-in text (empty) or the connection's, with the user's own name.
+    std::string text = p.close_message->empty()
+                           ? core::notice::dialog_closed_for_user(by == "autoclose")
+                           : core::welcome_text(*p.close_message, {person, dialog.pseudonym, p.hide_info});
+    send_to_user(dialog, std::move(text), kPriorityNormal, now);
+  }
   event(dialog, "dialog_closed", json::serialize(json::object{{"by", by}}), now);
 }
 
 void Engine::set_status(Dialog& dialog, DialogStatus status, UnixMillis now) {
+  if (status == DialogStatus::kSupportAnswered) store_.state_set(context_.id, welcomed_key(dialog.id), "");
   if (dialog.status == status) return;
   dialog.status = status;
   dialog.status_changed_at = now;
@@ -655,6 +707,7 @@ std::string Engine::info_for(const Dialog& dialog, bool reveal) {
   info.user.person = store_.user(context_.id, dialog.user_id).value_or(core::Person{.id = dialog.user_id});
   info.user.pseudonym = dialog.pseudonym;
   info.user.hide_info = context_.params.hide_info;
+  info.user.icons = context_.params.status_icons;
   info.start_parameter = store_.state_get(context_.id, start_parameter_key(dialog.id)).value_or("");
   info.status = topic_status(dialog.status);
   info.created_at = dialog.created_at;

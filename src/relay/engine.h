@@ -43,8 +43,10 @@ inline constexpr core::UnixMillis kAlbumGatherMillis = 1500;
 
 // What opens a dialog. Engine::open_dialog decides from it, in one place, what every new
 // dialog gets: the topic (with the user card), the pseudonym, the first status, WELCOME
-// (the user's own first message only), AUTO_INFO (every origin) and the `dialog_created`
-// event (`by` names the origin; the user's own message has none).
+// (the user's own first message only; a user writing after a close is welcomed again by
+// on_user_message), AUTO_INFO (every origin) and the `dialog_created` event (`by` names the
+// origin; the user's own message has none). A chat whose kind LEAVE_CLOSED lists gets a closed
+// topic and no WELCOME.
 enum class DialogOrigin {
   kUserMessage,     // the user wrote first: user_answered, WELCOME, the /start parameter
   kIntercepted,     // the connection wrote to the user from elsewhere: support_answered
@@ -126,7 +128,13 @@ class Engine {
   // message (its /start parameter is kept for the card).
   store::Dialog open_dialog(DialogOrigin origin, const core::Person& person, core::UnixMillis now,
                             std::string_view first_text = {});
-  void reopen_dialog(store::Dialog& dialog, core::UnixMillis now);
+  // The user (or a monitored group) wrote in a closed dialog: it opens again, unless LEAVE_CLOSED
+  // lists the chat's kind (false: it stays closed).
+  bool reopen_dialog(store::Dialog& dialog, core::UnixMillis now);
+  // WELCOME (core::Parameters::welcome) to the user; never twice in a row.
+  void welcome(const store::Dialog& dialog, const core::Person& person, core::UnixMillis now);
+  // Reopens in Telegram a topic the desk closed there (LEAVE_CLOSED, NEW_TOPIC_AFTER_CLOSE).
+  void reopen_closed_topic(const store::Dialog& dialog, int priority, core::UnixMillis now);
   void close_dialog(store::Dialog& dialog, core::UnixMillis now, std::string_view by);
   void set_status(store::Dialog& dialog, store::DialogStatus status, core::UnixMillis now);
 
@@ -196,6 +204,9 @@ class Engine {
   void on_hook_answered(const core::Event& event, core::UnixMillis now);
   void on_session_problem(const core::Event& event, core::UnixMillis now);
   std::optional<store::Dialog> reported_dialog(const core::Event& event) const;
+  // SILENT_MODE off: the user learns that a message of theirs could not be relayed (one notice
+  // for the failures of a few minutes).
+  void tell_user_not_relayed(const store::Dialog& dialog, core::UnixMillis now);
 
   store::Store& store_;
   ConnectionContext context_;
@@ -217,7 +228,10 @@ std::string start_parameter_key(core::DialogId dialog);
 std::string topic_closed_key(core::DialogId dialog);
 // The title the dispatcher last gave the topic `thread` (created or edited).
 std::string topic_name_key(core::ThreadId thread);
-// The dialog (id as text) whose old topic `thread` LEAVE_CLOSED left behind as history.
+// The chat kind LEAVE_CLOSED names for a dialog's user: "private" (a person) or "group" (a chat
+// an account monitors).
+std::string_view chat_kind(core::UserId user);
+// The dialog (id as text) whose old topic `thread` NEW_TOPIC_AFTER_CLOSE left behind as history.
 std::string history_topic_key(core::ThreadId thread);
 
 core::TopicStatus topic_status(store::DialogStatus status);

@@ -57,9 +57,7 @@ std::optional<Engine::ApiSent> Engine::api_send_message(core::UserId user, const
     }
     Dialog& dialog = result.dialog;
     bool was_closed = dialog.status == DialogStatus::kClosed;
-    if (was_closed && context_.params.leave_closed && dialog.thread_id != 0) {
-      enqueue(job::kReopenTopic, JobPayload{.dialog = dialog.id}, kPriorityOperatorReply, now);
-    }
+    if (was_closed && dialog.thread_id != 0) reopen_closed_topic(dialog, kPriorityOperatorReply, now);
     post_in_topic(dialog, topic_copy(sender, text), kPriorityOperatorReply, now);
     enqueue(job::kSendText,
             JobPayload{.dialog = dialog.id, .to = Side::kUser, .text = text, .operator_message = true},
@@ -85,6 +83,7 @@ std::optional<Dialog> Engine::api_set_status(core::DialogId id, std::optional<Di
       close_dialog(*dialog, now, "api");
     } else {
       bool was_closed = dialog->status == DialogStatus::kClosed;
+      if (was_closed) reopen_closed_topic(*dialog, kPriorityOperatorReply, now);
       set_status(*dialog, target, now);
       if (was_closed) event(*dialog, "dialog_reopened", R"({"by":"api"})", now);
     }

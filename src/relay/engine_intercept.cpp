@@ -1,10 +1,12 @@
 // Intercepted messages: kOutgoingSeen events become marked copies in the topic.
 //
 // Decisions (docs/parameters.md, INTERCEPT_EXTERNAL):
-// - The bot's program answering does not mean a human took care of the user: the dialog's
-//   status does not change (a closed dialog stays closed, a waiting one keeps waiting).
-// - A human (an account's owner writing from their own app) answering is a support answer:
-//   the dialog becomes support_answered, as if an operator had replied in the topic.
+// - INTERCEPTED_STATUS says which answers count as a support answer (the dialog becomes
+//   support_answered, as if an operator had replied in the topic, and AUTOCLOSE counts from it):
+//   `owner` (the default) only a human's (an account's owner writing from their own app), since
+//   the bot's program answering does not mean a human took care of the user; `true` the
+//   program's too (the desk as a backup of a bot that answers by itself); `false` none. An
+//   answer that does not count leaves the status as it is (a closed dialog stays closed).
 // - A message to a user without a dialog opens one (support_answered: nobody waits for us), with
 //   topic and card but no WELCOME; not for users who could not open one themselves
 //   (IGNORE_CHATS, WHITE_LIST, PRIVATE_KEYWORDS).
@@ -67,12 +69,14 @@ void Engine::on_outgoing_seen(const Event& e, UnixMillis now) {
     enqueue(e.content == core::ContentKind::kText ? job::kInterceptText : job::kInterceptCopy, copy,
             kPriorityNormal, now);
   }
-  if (by_human) {
+  const auto counted = context_.params.intercepted_status;
+  if (counted == core::InterceptedStatus::kAll || (counted == core::InterceptedStatus::kOwner && by_human)) {
     bool was_closed = dialog->status == DialogStatus::kClosed;
     set_status(*dialog, DialogStatus::kSupportAnswered, now);
     dialog->last_operator_reply_at = now;
     store_.update_dialog(*dialog);
-    if (was_closed) event(*dialog, "dialog_reopened", R"({"by":"owner"})", now);
+    if (was_closed)
+      event(*dialog, "dialog_reopened", by_human ? R"({"by":"owner"})" : R"({"by":"program"})", now);
   }
   event(*dialog, "message_intercepted", intercepted_event_json(e, by_human), now);
 }

@@ -5,6 +5,8 @@
 // like every other post.
 #include <spdlog/spdlog.h>
 
+#include <charconv>
+
 #include "core/event_json.h"
 #include "core/presentation.h"
 #include "relay/engine.h"
@@ -25,9 +27,39 @@ std::optional<store::Dialog> Engine::reported_dialog(const Event& e) const {
   return dialog;
 }
 
+namespace {
+
+// When the user was last told a message of theirs could not be relayed (millis as text). One
+// notice covers the failures of the next minutes: a message whose topic and copy both fail, or a
+// burst of messages Telegram refuses, gives one notice, not one per failure.
+std::string failure_told_key(core::DialogId dialog) { return "failure_told:" + std::to_string(dialog); }
+constexpr UnixMillis kFailureNoticeEvery = 10 * 60 * 1000;
+
+// Jobs that carry a user's message to the operators (a topic that cannot be made fails the copy
+// waiting for it, or the topic job itself).
+bool carries_user_message(std::string_view kind) {
+  return kind == job::kCopyToTopic || kind == job::kCopyAlbumToTopic || kind == job::kCreateTopic;
+}
+
+}  // namespace
+
+// SILENT_MODE off (the product's default): a user whose message cannot reach the operators is
+// told so, in one short message (kFailureNoticeEvery).
+void Engine::tell_user_not_relayed(const store::Dialog& dialog, UnixMillis now) {
+  if (context_.params.silent_mode || dialog.user_blocked_bot) return;
+  if (auto told = store_.state_get(context_.id, failure_told_key(dialog.id))) {
+    UnixMillis at = 0;
+    auto [end, ec] = std::from_chars(told->data(), told->data() + told->size(), at);
+    if (ec == std::errc() && now >= at && now - at < kFailureNoticeEvery) return;
+  }
+  store_.state_set(context_.id, failure_told_key(dialog.id), std::to_string(now));
+  send_to_user(dialog, core::notice::message_not_relayed_for_user(), kPriorityOperatorReply, now);
+}
+
 // A job failed for good. To the user: a block marks the dialog; an operator's message (or one a
 // restart left uncertain) is reported in the topic. Into the topic: a user's message Telegram
-// would not copy is reported, so the operators know it exists.
+// would not copy is reported, so the operators know it exists, and the user is told (unless
+// SILENT_MODE).
 void Engine::on_delivery_failed(const Event& e, UnixMillis now) {
   auto dialog = reported_dialog(e);
   if (!dialog) return;
@@ -44,6 +76,7 @@ void Engine::on_delivery_failed(const Event& e, UnixMillis now) {
     post_in_topic(*dialog, core::notice::not_delivered(reason), kPriorityOperatorReply, now);
     return;
   }
+  if (carries_user_message(d.job_kind)) tell_user_not_relayed(*dialog, now);
   if (d.job_kind == job::kCopyToTopic || d.job_kind == job::kCopyAlbumToTopic) {
     post_in_topic(*dialog, core::notice::user_message_not_copied(e.text), kPriorityNormal, now);
   } else if (d.operator_message) {

@@ -85,7 +85,7 @@ std::optional<Dialog> Engine::dialog_for_unknown_topic(const Event& e, UnixMilli
 
   // A topic the desk made: its title names the dialog.
   std::optional<Dialog> named;
-  if (auto title = core::parse_topic_title(e.topic_name)) {
+  if (auto title = core::parse_topic_title(e.topic_name, context_.params.status_icons)) {
     std::optional<Dialog> first;
     for (const auto& c : connections) {
       auto dialog = title->user != 0 ? store_.dialog_by_user(c.id, title->user)
@@ -115,7 +115,7 @@ std::optional<Dialog> Engine::dialog_for_unknown_topic(const Event& e, UnixMilli
   if (!answers_in_general()) return std::nullopt;
   if (!store_.state_get(context_.id, unknown_told_key(e.thread_id)).value_or("").empty()) return std::nullopt;
   store_.state_set(context_.id, unknown_told_key(e.thread_id), "1");
-  post_in_thread(0, e.thread_id, core::notice::unknown_topic(), now);
+  post_in_thread(0, e.thread_id, core::notice::unknown_topic(context_.params.status_icons), now);
   return std::nullopt;
 }
 
@@ -124,7 +124,7 @@ std::optional<Dialog> Engine::dialog_for_unknown_topic(const Event& e, UnixMilli
 void Engine::adopt_topic(Dialog& dialog, core::ThreadId thread, UnixMillis now) {
   const auto& p = context_.params;
   auto person = store_.user(context_.id, dialog.user_id).value_or(core::Person{.id = dialog.user_id});
-  core::UserView view{person, dialog.pseudonym, p.hide_info};
+  core::UserView view{person, dialog.pseudonym, p.hide_info, p.status_icons};
   dialog.thread_id = thread;
   dialog.topic_title = core::display_name(view);
   store_.update_dialog(dialog);

@@ -19,7 +19,12 @@ Scheduler::Scheduler(asio::any_io_executor executor, store::Store& store, std::f
                      SchedulerOptions options)
     : store_(store), on_new_jobs_(std::move(on_new_jobs)), options_(options), timer_(std::move(executor)) {}
 
-void Scheduler::add_engine(Engine& engine) { engines_[engine.context().id] = &engine; }
+// A connection brought up gets AUTOCLOSE at the next tick: what became due while the desk was
+// down (or the connection unreachable) closes right away, not a whole period later.
+void Scheduler::add_engine(Engine& engine) {
+  engines_[engine.context().id] = &engine;
+  last_autoclose_ = 0;
+}
 
 int Scheduler::tick(core::UnixMillis now) {
   int fired = 0;

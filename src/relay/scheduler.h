@@ -24,7 +24,8 @@ class Scheduler {
   Scheduler(boost::asio::any_io_executor executor, store::Store& store, std::function<void()> on_new_jobs,
             SchedulerOptions options = {});
 
-  void add_engine(Engine& engine);  // before run(); the engine must outlive the scheduler
+  // The engine must outlive the scheduler; its AUTOCLOSE runs at the next tick.
+  void add_engine(Engine& engine);
   // One pass: fires due timers and, when its time has come, AUTOCLOSE. Returns timers fired.
   int tick(core::UnixMillis now);
   boost::asio::awaitable<void> run();

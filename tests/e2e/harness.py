@@ -197,7 +197,7 @@ class Desk:
             if params:
                 lines.append("[connection.parameters]")
                 for key, value in params.items():
-                    lines.append(f"{key} = {json.dumps(value)}")
+                    lines.append(f"{key} = {json.dumps(value, ensure_ascii=False)}")
             lines.append("")
         return "\n".join(lines) + extra_toml
 

@@ -9,7 +9,7 @@ import urllib.request
 
 from harness import TOPICDESK, DeskTestCase, World, text_has, text_is, wait_until
 
-NEEDS_OPERATOR, WAITING_FOR_USER, CLOSED = "🟢", "🟡", "⚪"
+NEEDS_OPERATOR, WAITING_FOR_USER, CLOSED = "🟪", "🟨", "⬛️"  # the product's markers (STATUS_ICONS)
 
 
 def reset_key(desk, connection="shop"):

@@ -3,7 +3,7 @@ import unittest
 
 from harness import DeskTestCase, World, text_has, text_is, wait_until
 
-NEEDS_OPERATOR, WAITING_FOR_USER, CLOSED = "🟢", "🟡", "⚪"
+NEEDS_OPERATOR, WAITING_FOR_USER, CLOSED = "🟪", "🟨", "⬛️"  # the product's markers (STATUS_ICONS)
 
 
 class CommandsTest(DeskTestCase):

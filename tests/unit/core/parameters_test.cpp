@@ -19,9 +19,13 @@ std::string parse_error(const RawParameters& raw) {
 
 TEST(Parameters, DefaultsWhenNothingIsGiven) {
   Parameters p = parse_ok({});
-  EXPECT_FALSE(p.welcome.has_value());
-  EXPECT_EQ(p.autoclose_hours, 0);
-  EXPECT_FALSE(p.silent_mode);
+  ASSERT_TRUE(p.welcome.has_value());  // the product's: a standard welcome
+  EXPECT_EQ(*p.welcome, kDefaultWelcome);
+  EXPECT_NE(p.welcome->find("{title}"), std::string::npos);
+  EXPECT_EQ(p.autoclose_hours, 48);  // the product's: 48 hours after the operator's last reply
+  EXPECT_FALSE(p.silent_mode);       // errors are shown to users
+  ASSERT_TRUE(p.close_message.has_value());
+  EXPECT_TRUE(p.close_message->empty());  // the built-in close notice
   EXPECT_TRUE(p.private_keywords.empty());
   EXPECT_EQ(p.hide_info, HideInfo::kOff);
   EXPECT_TRUE(p.extensions_allowed.empty());
@@ -29,30 +33,39 @@ TEST(Parameters, DefaultsWhenNothingIsGiven) {
   EXPECT_FALSE(p.auto_info);
   EXPECT_TRUE(p.ignore_chats.empty());
   EXPECT_TRUE(p.white_list.empty());
-  EXPECT_FALSE(p.leave_closed);
+  EXPECT_TRUE(p.leave_closed.empty());
+  EXPECT_FALSE(p.new_topic_after_close);
   EXPECT_EQ(p.icon_color, 0x6FB9F0);
+  EXPECT_EQ(p.status_icons.user_answered, "🟪");
+  EXPECT_EQ(p.status_icons.support_answered, "🟨");
+  EXPECT_EQ(p.status_icons.closed, "⬛️");
+  EXPECT_EQ(p.intercepted_status, InterceptedStatus::kOwner);
 }
 
 TEST(Parameters, EveryNameIsKnown) {
   std::vector<std::string> expected{"AUTOCLOSE",
                                     "AUTO_INFO",
+                                    "CLOSE_MESSAGE",
                                     "CUSTOM_COMMANDS",
                                     "EXTENSIONS_ALLOWED",
                                     "GROUPS_KEYWORDS",
                                     "HIDE_INFO",
                                     "ICON_COLOR",
                                     "IGNORE_CHATS",
+                                    "INTERCEPTED_STATUS",
                                     "INTERCEPT_EXTERNAL",
                                     "LEAVE_CLOSED",
                                     "MONITOR_CHANNELS",
                                     "MONITOR_GROUPS",
                                     "MONITOR_PRIVATE",
+                                    "NEW_TOPIC_AFTER_CLOSE",
                                     "PRIVATE_KEYWORDS",
                                     "PROXY_PRIVATE_WEBHOOKS",
                                     "REPLY_ONLY",
                                     "RESTRICTED_KEYWORDS_BACKEND",
                                     "RESTRICTED_KEYWORDS_FRONTEND",
                                     "SILENT_MODE",
+                                    "STATUS_ICONS",
                                     "WEBHOOKS",
                                     "WEBHOOKS_SECRET",
                                     "WELCOME",
@@ -82,7 +95,7 @@ TEST(Parameters, Booleans) {
       {"SILENT_MODE", &Parameters::silent_mode},
       {"REPLY_ONLY", &Parameters::reply_only},
       {"AUTO_INFO", &Parameters::auto_info},
-      {"LEAVE_CLOSED", &Parameters::leave_closed},
+      {"NEW_TOPIC_AFTER_CLOSE", &Parameters::new_topic_after_close},
       {"INTERCEPT_EXTERNAL", &Parameters::intercept_external},
       {"CUSTOM_COMMANDS", &Parameters::custom_commands}};
   for (const auto& [name, field] : fields) {
@@ -92,6 +105,52 @@ TEST(Parameters, Booleans) {
     EXPECT_FALSE(parse_ok({{name, "off"}}).*field) << name;
     EXPECT_EQ(parse_error({{name, "maybe"}}), std::string(name) + " must be true or false (got \"maybe\")");
   }
+}
+
+TEST(Parameters, CloseMessage) {
+  EXPECT_FALSE(parse_ok({{"CLOSE_MESSAGE", "OFF"}}).close_message.has_value());
+  EXPECT_EQ(*parse_ok({{"CLOSE_MESSAGE", "Bye {title}"}}).close_message, "Bye {title}");
+  EXPECT_EQ(*parse_ok({{"CLOSE_MESSAGE", "default"}}).close_message, "");
+}
+
+// The product's list of chat kinds; the yes/no of earlier versions is NEW_TOPIC_AFTER_CLOSE.
+TEST(Parameters, LeaveClosedTakesTheProductsListAndTheEarlierYesNo) {
+  Parameters list = parse_ok({{"LEAVE_CLOSED", R"(["private","group"])"}});
+  EXPECT_EQ(list.leave_closed, (std::vector<std::string>{"private", "group"}));
+  EXPECT_TRUE(leaves_closed(list, "private"));
+  EXPECT_FALSE(leaves_closed(list, "channel"));
+  EXPECT_FALSE(list.new_topic_after_close);
+  EXPECT_EQ(parse_ok({{"LEAVE_CLOSED", "Channel"}}).leave_closed, (std::vector<std::string>{"channel"}));
+
+  Parameters yes = parse_ok({{"LEAVE_CLOSED", "true"}});
+  EXPECT_TRUE(yes.leave_closed.empty());
+  EXPECT_TRUE(yes.new_topic_after_close);
+  Parameters no = parse_ok({{"LEAVE_CLOSED", "false"}});
+  EXPECT_TRUE(no.leave_closed.empty());
+  EXPECT_FALSE(no.new_topic_after_close);
+  // NEW_TOPIC_AFTER_CLOSE, when given, decides, wherever it stands.
+  EXPECT_FALSE(
+      parse_ok({{"NEW_TOPIC_AFTER_CLOSE", "false"}, {"LEAVE_CLOSED", "true"}}).new_topic_after_close);
+
+  std::string error = parse_error({{"LEAVE_CLOSED", R"(["private","bots"])"}});
+  EXPECT_EQ(error.rfind("LEAVE_CLOSED must be a list of chat kinds", 0), 0u) << error;
+}
+
+TEST(Parameters, StatusIcons) {
+  Parameters p = parse_ok({{"STATUS_ICONS", R"(["🟢","🟡","⚪"])"}});
+  EXPECT_EQ(p.status_icons, (StatusIcons{"🟢", "🟡", "⚪"}));
+  EXPECT_EQ(parse_ok({{"STATUS_ICONS", "default"}}).status_icons, StatusIcons{});
+  for (std::string bad : {R"(["🟢","🟡"])", R"(["🟢","🟢","⚪"])", R"(["a b","🟡","⚪"])"}) {
+    EXPECT_EQ(parse_error({{"STATUS_ICONS", bad}}).rfind("STATUS_ICONS must be", 0), 0u) << bad;
+  }
+}
+
+TEST(Parameters, InterceptedStatus) {
+  EXPECT_EQ(parse_ok({{"INTERCEPTED_STATUS", "true"}}).intercepted_status, InterceptedStatus::kAll);
+  EXPECT_EQ(parse_ok({{"INTERCEPTED_STATUS", "false"}}).intercepted_status, InterceptedStatus::kNone);
+  EXPECT_EQ(parse_ok({{"INTERCEPTED_STATUS", "owner"}}).intercepted_status, InterceptedStatus::kOwner);
+  EXPECT_EQ(parse_error({{"INTERCEPTED_STATUS", "bots"}}),
+            "INTERCEPTED_STATUS must be true, false or owner (got \"bots\")");
 }
 
 TEST(Parameters, Keywords) {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/commands.h"
 #include "core/utf8.h"
 
 namespace topicdesk::core {
@@ -18,15 +19,31 @@ UserView ann(HideInfo hide = HideInfo::kOff) {
   return view;
 }
 
-TEST(Presentation, TitleHasMarkerNameAndId) {
-  EXPECT_EQ(topic_title(ann(), TopicStatus::kUserAnswered), "🟢 Ann Lee #1001");
-  EXPECT_EQ(topic_title(ann(), TopicStatus::kSupportAnswered), "🟡 Ann Lee #1001");
-  EXPECT_EQ(topic_title(ann(), TopicStatus::kClosed), "⚪ Ann Lee #1001");
+TEST(Presentation, TitleHasTheProductsMarkerNameAndId) {
+  EXPECT_EQ(topic_title(ann(), TopicStatus::kUserAnswered), "🟪 Ann Lee #1001");
+  EXPECT_EQ(topic_title(ann(), TopicStatus::kSupportAnswered), "🟨 Ann Lee #1001");
+  EXPECT_EQ(topic_title(ann(), TopicStatus::kClosed), "⬛️ Ann Lee #1001");
+}
+
+TEST(Presentation, StatusIconsAreTheConnectionsAndEveryKnownSetIsRecognised) {
+  UserView view = ann();
+  view.icons = StatusIcons{"🟢", "🟡", "⚪"};
+  EXPECT_EQ(topic_title(view, TopicStatus::kSupportAnswered), "🟡 Ann Lee #1001");
+  const StatusIcons custom{"A1", "B2", "C3"};
+  view.icons = custom;
+  EXPECT_EQ(topic_title(view, TopicStatus::kClosed), "C3 Ann Lee #1001");
+  // A topic titled before an upgrade (🟢 🟡 ⚪) or before STATUS_ICONS changed is still the desk's.
+  for (std::string title : {"C3 Ann Lee #1001", "⚪ Ann Lee #1001", "🟪 Ann Lee #1001"}) {
+    auto ref = parse_topic_title(title, custom);
+    ASSERT_TRUE(ref.has_value()) << title;
+    EXPECT_EQ(ref->user, 1001);
+  }
+  EXPECT_FALSE(parse_topic_title("Ann Lee #1001", custom).has_value());
 }
 
 TEST(Presentation, HiddenTitleUsesPseudonymOnly) {
   std::string title = topic_title(ann(HideInfo::kName), TopicStatus::kUserAnswered);
-  EXPECT_EQ(title, "🟢 " + kAnnPseudonym);
+  EXPECT_EQ(title, "🟪 " + kAnnPseudonym);
   EXPECT_EQ(title.find("Ann"), std::string::npos);
   EXPECT_EQ(title.find("1001"), std::string::npos);
 }
@@ -84,14 +101,35 @@ TEST(Presentation, StatsAndHelp) {
   EXPECT_NE(stats.find("waiting for users: 2"), std::string::npos);
   EXPECT_NE(stats.find("closed: 7"), std::string::npos);
   EXPECT_NE(stats.find("open: 5"), std::string::npos);
-  EXPECT_NE(help_text(false).find("/close"), std::string::npos);
-  EXPECT_NE(help_text(true).find("/stats"), std::string::npos);
+  EXPECT_NE(stats.find("🟪 waiting for operators: 3"), std::string::npos);
+}
+
+// /help is written from core::command_table(): every command that works where it is asked,
+// and none that does not.
+TEST(Presentation, HelpListsExactlyTheCommandsThatWorkThere) {
+  for (bool general : {true, false}) {
+    for (bool account : {false, true}) {
+      std::string help = help_text(general, account);
+      for (const auto& spec : command_table()) {
+        bool works = command_works(spec, general ? CommandPlace::kGeneral : CommandPlace::kTopic, account);
+        EXPECT_EQ(help.find("/" + std::string(spec.name) + " ") != std::string::npos, works)
+            << spec.name << (general ? " in General" : " in a topic") << (account ? ", account" : "");
+      }
+    }
+  }
+  std::string topic = help_text(false);
+  for (std::string name :
+       {"/info", "/close", "/hold", "/wait", "/ban", "/unban", "/link", "/unlink", "/set", "/stats", "/help"})
+    EXPECT_NE(topic.find(name + " "), std::string::npos) << name;
+  EXPECT_NE(topic.find("(🟪)"), std::string::npos);  // /hold names the marker it sets
+  EXPECT_NE(help_text(false, false, StatusIcons{"🟢", "🟡", "⚪"}).find("(🟢)"), std::string::npos);
 }
 
 TEST(Presentation, WelcomeReplacesEveryTitlePlaceholder) {
   EXPECT_EQ(welcome_text("Hi {title}! {title}?", ann()), "Hi Ann Lee! Ann Lee?");
   EXPECT_EQ(welcome_text("Hello", ann()), "Hello");
-  EXPECT_EQ(welcome_text("Hi {title}", ann(HideInfo::kName)), "Hi " + kAnnPseudonym);
+  // The user is greeted with their own name: the pseudonym is for the operators.
+  EXPECT_EQ(welcome_text("Hi {title}", ann(HideInfo::kName)), "Hi Ann Lee");
 }
 
 }  // namespace

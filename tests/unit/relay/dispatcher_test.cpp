@@ -40,7 +40,7 @@ TEST_F(DispatcherTest, FirstMessageCreatesTopicPostsCardAndCopies) {
   ASSERT_TRUE(run_until([&] { return idle(); }));
   ASSERT_GE(api_.calls.size(), 3u);
   EXPECT_EQ(api_.calls[0].method, "createForumTopic");
-  EXPECT_EQ(api_.calls[0].params.at("name").as_string(), "🟢 Ann Lee #1001");
+  EXPECT_EQ(api_.calls[0].params.at("name").as_string(), "🟪 Ann Lee #1001");
   EXPECT_EQ(as_int(api_.calls[0].params.at("chat_id")), kGroupId);
   EXPECT_EQ(api_.calls[1].method, "sendMessage");
   std::string card(api_.calls[1].params.at("text").as_string());
@@ -425,12 +425,21 @@ TEST_F(DispatcherTest, AUserMessageTelegramWillNotCopyIsReportedInTheTopic) {
     return std::nullopt;
   };
   handle(user_message(kAnn, 2, "a paid post"));
-  ASSERT_TRUE(run_until([&] { return idle(); }));
+  // The failure comes back through the inbox, and the engine's notices after it: wait for both.
+  auto sent_where = [&](auto predicate) {
+    auto sent = api_.of("sendMessage");
+    auto found = std::find_if(sent.rbegin(), sent.rend(), predicate);
+    return found == sent.rend() ? std::optional<FakeBotApi::Call>() : std::optional<FakeBotApi::Call>(*found);
+  };
+  auto in_topic = [](const FakeBotApi::Call& c) { return c.params.contains("message_thread_id"); };
+  auto to_user = [](const FakeBotApi::Call& c) { return as_int(c.params.at("chat_id")) == kAnn; };
+  ASSERT_TRUE(run_until([&] { return idle() && sent_where(in_topic) && sent_where(to_user); }));
   EXPECT_EQ(store_->outbox_stats().failed, 1);
-  auto notice = api_.of("sendMessage").back();
-  EXPECT_EQ(as_int(notice.params.at("message_thread_id")), 1000);
-  EXPECT_EQ(notice.params.at("text").as_string(),
+  EXPECT_EQ(as_int(sent_where(in_topic)->params.at("message_thread_id")), 1000);
+  EXPECT_EQ(sent_where(in_topic)->params.at("text").as_string(),
             core::notice::user_message_not_copied("Bad Request: message can't be copied"));
+  // And the user is told (SILENT_MODE is off by default).
+  EXPECT_EQ(sent_where(to_user)->params.at("text").as_string(), core::notice::message_not_relayed_for_user());
 }
 
 TEST_F(DispatcherTest, TopicsUseTheIconColourAndHiddenNames) {
@@ -444,7 +453,7 @@ TEST_F(DispatcherTest, TopicsUseTheIconColourAndHiddenNames) {
   auto topic = api_.of("createForumTopic").at(0);
   EXPECT_EQ(as_int(topic.params.at("icon_color")), 0xFB6F5F);
   EXPECT_EQ(topic.params.at("name").as_string(),
-            "🟢 " + store_->dialog_by_user(context_.id, kAnn)->pseudonym);
+            "🟪 " + store_->dialog_by_user(context_.id, kAnn)->pseudonym);
   std::string card(api_.of("sendMessage").at(0).params.at("text").as_string());
   EXPECT_EQ(card.find("ann_lee"), std::string::npos);
   EXPECT_EQ(card.find("1001"), std::string::npos);

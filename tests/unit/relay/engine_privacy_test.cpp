@@ -132,7 +132,7 @@ TEST(BidiNames, ControlsAreStrippedAndTheIdStaysAtTheEnd) {
   core::UserView view;
   // U+202E RIGHT-TO-LEFT OVERRIDE would show "#1001" as "1001#" and the name backwards.
   view.person = core::Person{.id = 1001, .first_name = "\u202EnnA", .last_name = "\u2066Lee\u200F\u061C"};
-  EXPECT_EQ(core::topic_title(view, core::TopicStatus::kUserAnswered), "🟢 nnA Lee #1001");
+  EXPECT_EQ(core::topic_title(view, core::TopicStatus::kUserAnswered), "🟪 nnA Lee #1001");
   EXPECT_EQ(core::display_name(view), "nnA Lee");
   std::string card = core::user_card(view, "");
   EXPECT_EQ(card.find("\u202E"), std::string::npos);
@@ -144,7 +144,7 @@ TEST(BidiNames, RightToLeftNamesAreIsolatedSoTheIdKeepsItsPlace) {
   core::UserView view;
   view.person = core::Person{.id = 1001, .first_name = "שרה", .last_name = "\u202Bכהן"};
   const std::string isolated = "\u2068שרה כהן\u2069";
-  EXPECT_EQ(core::topic_title(view, core::TopicStatus::kClosed), "⚪ " + isolated + " #1001");
+  EXPECT_EQ(core::topic_title(view, core::TopicStatus::kClosed), "⬛️ " + isolated + " #1001");
   EXPECT_EQ(core::welcome_text("Hi {title}!", view), "Hi " + isolated + "!");
   EXPECT_NE(core::user_card(view, "").find("👤 " + isolated), std::string::npos);
   // Long right-to-left names still fit Telegram's limit with the isolates and the id.

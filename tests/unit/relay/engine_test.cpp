@@ -37,6 +37,9 @@ TEST_F(EngineTest, FirstMessageCreatesDialogTopicAndCopy) {
   EXPECT_EQ(user->username, "ann_lee");
 
   auto jobs = take_jobs(*store_);
+  // The default WELCOME goes to the user; the topic and the copy go together.
+  EXPECT_EQ(texts_to(jobs, Side::kUser).size(), 1u);
+  std::erase_if(jobs, [](const TakenJob& j) { return j.payload.to == Side::kUser; });
   ASSERT_EQ(kinds(jobs), (std::vector<std::string>{"create_topic", "copy_to_topic"}));
   EXPECT_EQ(jobs[0].job.priority, kPriorityNewDialog);
   EXPECT_EQ(jobs[1].job.priority, kPriorityNewDialog);
@@ -127,7 +130,7 @@ TEST_F(EngineTest, AnonymousAdminsAreDelivered) {
 }
 
 TEST_F(EngineTest, CloseThenUserMessageReopens) {
-  auto& e = engine();
+  auto& e = engine({{"WELCOME", "OFF"}});  // the re-welcome: engine_semantics_test.cpp
   open_ann(e);
   e.handle(operator_message(kThread, 50, "/close"), kT0 + 1000);
   EXPECT_EQ(ann_dialog().status, DialogStatus::kClosed);
@@ -300,7 +303,7 @@ TEST_F(EngineTest, BlockedUserIsShownInTopic) {
 }
 
 TEST_F(EngineTest, TopicClosedInTheAppClosesTheDialogAndTheNextMessageReopensTheTopic) {
-  auto& e = engine();
+  auto& e = engine({{"WELCOME", "OFF"}});
   open_ann(e);
   auto closed = operator_message(kThread, 50, "");
   closed.kind = EventKind::kTopicClosedInApp;
@@ -378,7 +381,7 @@ TEST_F(EngineTest, InboxEntriesAreHandledAndMarkedDone) {
 }
 
 TEST_F(EngineTest, InboxBatchesGiveTheSameOutcomeInOneTransaction) {
-  auto& e = engine();
+  auto& e = engine({{"WELCOME", "OFF"}});  // the test counts the relayed messages
   for (int i = 1; i <= 3; ++i) {
     ASSERT_TRUE(store_->inbox_add(context_.id, i,
                                   core::event_to_json(user_message(kAnn, i, "m" + std::to_string(i)))));

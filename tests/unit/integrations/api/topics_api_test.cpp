@@ -188,7 +188,7 @@ TEST_F(TopicsApiTest, InfoByTopicNamesConnectionDialogAndUser) {
   EXPECT_EQ(r.at("dialog").at("thread_id").as_int64(), kAnnThread);
   EXPECT_EQ(r.at("dialog").at("chat_id").as_int64(), kGroupId);
   EXPECT_EQ(r.at("dialog").at("last_activity").as_int64(), kT0 / 1000);
-  EXPECT_EQ(r.at("dialog").at("title").as_string(), "🟢 Ann Lee #424242");
+  EXPECT_EQ(r.at("dialog").at("title").as_string(), "🟪 Ann Lee #424242");
   const auto& user = r.at("user");
   EXPECT_EQ(user.at("user_id").as_int64(), kAnn);
   EXPECT_EQ(user.at("first_name").as_string(), "Ann");
