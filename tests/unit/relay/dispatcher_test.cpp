@@ -241,7 +241,7 @@ TEST_F(DispatcherTest, UnchangedEditsAreDoneAndOtherBadRequestsFailWithANotice) 
 
 TEST_F(DispatcherTest, QueuedTitleChangesAreCoalescedIntoTheTitleTheTopicNeeds) {
   start();
-  first_exchange();  // the topic was created as "🟢 Ann Lee #1001"
+  first_exchange();  // the topic was created as "🟪 Ann Lee #1001"
   // A backlog (the store was locked, the desk restarted): the status flips three times before
   // the dispatcher looks (the loop does not run meanwhile); every queued change would name the
   // title of the status now.
@@ -251,7 +251,7 @@ TEST_F(DispatcherTest, QueuedTitleChangesAreCoalescedIntoTheTitleTheTopicNeeds) 
   ASSERT_TRUE(run_until([&] { return idle(); }));
   auto titles = api_.of("editForumTopic");
   ASSERT_EQ(titles.size(), 1u) << "one edit for three queued changes";
-  EXPECT_NE(titles[0].params.at("name").as_string(), "🟢 Ann Lee #1001");
+  EXPECT_NE(titles[0].params.at("name").as_string(), "🟪 Ann Lee #1001");
   // Back to the status the topic was created with, then to the one it has now: both are sent.
   handle(user_message(kAnn, 3, "one more thing"));
   ASSERT_TRUE(run_until([&] { return idle(); }));
@@ -259,7 +259,7 @@ TEST_F(DispatcherTest, QueuedTitleChangesAreCoalescedIntoTheTitleTheTopicNeeds) 
   ASSERT_TRUE(run_until([&] { return idle(); }));
   titles = api_.of("editForumTopic");
   ASSERT_EQ(titles.size(), 2u);
-  EXPECT_EQ(titles[1].params.at("name").as_string(), "🟢 Ann Lee #1001");
+  EXPECT_EQ(titles[1].params.at("name").as_string(), "🟪 Ann Lee #1001");
 }
 
 TEST_F(DispatcherTest, FloodLimitedGroupWaitsWithoutBlockingTheUserSide) {
