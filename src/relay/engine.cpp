@@ -93,7 +93,7 @@ std::string start_parameter_key(core::DialogId dialog) { return "start:" + std::
 std::string topic_closed_key(core::DialogId dialog) { return "topic_closed:" + std::to_string(dialog); }
 std::string topic_name_key(core::ThreadId thread) { return "topic_name:" + std::to_string(thread); }
 
-std::string_view chat_kind(core::UserId user) { return user > 0 ? "private" : "group"; }
+std::string channel_chat_key(core::UserId chat) { return "channel:" + std::to_string(chat); }
 
 std::optional<core::ConnectionId> owner_of_thread(store::Store& store, core::ChatId group,
                                                   core::ThreadId thread) {
@@ -493,6 +493,11 @@ void Engine::run_command(const core::Command& command, Dialog& dialog, const Eve
 
 // ---- dialog lifecycle ------------------------------------------------------------------
 
+std::string_view Engine::chat_kind_of(core::UserId user) const {
+  if (user > 0) return "private";
+  return store_.state_get(context_.id, channel_chat_key(user)) ? "channel" : "group";
+}
+
 Dialog Engine::open_dialog(DialogOrigin origin, const core::Person& person, UnixMillis now,
                            std::string_view first_text) {
   const auto& p = context_.params;
@@ -501,7 +506,7 @@ Dialog Engine::open_dialog(DialogOrigin origin, const core::Person& person, Unix
   const bool answered = origin == DialogOrigin::kIntercepted || origin == DialogOrigin::kApi;
   // LEAVE_CLOSED: a chat of a listed kind that writes gets a closed topic, without WELCOME.
   const bool incoming = by_user || origin == DialogOrigin::kMonitoredGroup;
-  const bool stays_closed = incoming && core::leaves_closed(p, chat_kind(person.id));
+  const bool stays_closed = incoming && core::leaves_closed(p, chat_kind_of(person.id));
   Dialog dialog = store_.create_dialog(context_.id, person.id, context_.group_id, now);
   dialog.pseudonym = user_pseudonym(context_.pseudonym_secret, context_.id, person.id);
   dialog.status = stays_closed ? DialogStatus::kClosed
@@ -549,7 +554,7 @@ void Engine::reopen_closed_topic(const Dialog& dialog, int priority, UnixMillis 
 bool Engine::reopen_dialog(Dialog& dialog, UnixMillis now) {
   const auto& p = context_.params;
   // LEAVE_CLOSED: the message goes into the closed topic; only an operator opens it again.
-  if (core::leaves_closed(p, chat_kind(dialog.user_id))) return false;
+  if (core::leaves_closed(p, chat_kind_of(dialog.user_id))) return false;
   if (p.new_topic_after_close) {
     // NEW_TOPIC_AFTER_CLOSE: the old topic stays closed as history; the conversation goes on in a new one.
     if (dialog.thread_id != 0)
@@ -588,7 +593,7 @@ void Engine::close_dialog(Dialog& dialog, UnixMillis now, std::string_view by) {
               now);
   } else {
     set_status(dialog, DialogStatus::kClosed, now);
-    if (core::leaves_closed(p, chat_kind(dialog.user_id)) && dialog.thread_id != 0 && by != "app") {
+    if (core::leaves_closed(p, chat_kind_of(dialog.user_id)) && dialog.thread_id != 0 && by != "app") {
       // LEAVE_CLOSED: the topic is closed in Telegram too, until an operator writes in it.
       store_.state_set(context_.id, topic_closed_key(dialog.id), "1");
       enqueue(job::kCloseTopic, JobPayload{.dialog = dialog.id}, kPriorityNormal, now);

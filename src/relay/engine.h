@@ -131,6 +131,9 @@ class Engine {
   // The user (or a monitored group) wrote in a closed dialog: it opens again, unless LEAVE_CLOSED
   // lists the chat's kind (false: it stays closed).
   bool reopen_dialog(store::Dialog& dialog, core::UnixMillis now);
+  // The chat kind LEAVE_CLOSED names for a dialog's user: "private" (a person), "channel" (a
+  // channel an account follows) or "group" (a group it monitors).
+  std::string_view chat_kind_of(core::UserId user) const;
   // WELCOME (core::Parameters::welcome) to the user; never twice in a row.
   void welcome(const store::Dialog& dialog, const core::Person& person, core::UnixMillis now);
   // Reopens in Telegram a topic the desk closed there (LEAVE_CLOSED, NEW_TOPIC_AFTER_CLOSE).
@@ -228,9 +231,9 @@ std::string start_parameter_key(core::DialogId dialog);
 std::string topic_closed_key(core::DialogId dialog);
 // The title the dispatcher last gave the topic `thread` (created or edited).
 std::string topic_name_key(core::ThreadId thread);
-// The chat kind LEAVE_CLOSED names for a dialog's user: "private" (a person) or "group" (a chat
-// an account monitors).
-std::string_view chat_kind(core::UserId user);
+// Set (to "1") for a chat an account follows as a channel (MONITOR_CHANNELS), when its first post
+// opens its dialog: LEAVE_CLOSED tells channels from groups by it.
+std::string channel_chat_key(core::UserId chat);
 // The dialog (id as text) whose old topic `thread` NEW_TOPIC_AFTER_CLOSE left behind as history.
 std::string history_topic_key(core::ThreadId thread);
 

@@ -198,6 +198,7 @@ void Engine::on_group_frontend_message(const Event& e, UnixMillis now) {
   }
   core::Person group = group_person(e);
   store_.upsert_user(context_.id, group, now);
+  if (!dialog && e.channel_post) store_.state_set(context_.id, channel_chat_key(e.chat_id), "1");
   if (!dialog)
     dialog = open_dialog(DialogOrigin::kMonitoredGroup, group, now);
   else if (dialog->status == DialogStatus::kClosed)

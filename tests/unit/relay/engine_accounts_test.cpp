@@ -279,6 +279,22 @@ TEST_F(EngineAccountsTest, ChannelPostsNeedMonitorChannelsAndCarryNoSenderLine) 
   EXPECT_EQ(store_->user(context_.id, kClub)->first_name, "Book club");
 }
 
+TEST_F(EngineAccountsTest, LeaveClosedChannelKeepsAChannelsTopicClosedButNotAGroups) {
+  Engine& e =
+      engine({{"MONITOR_CHANNELS", "true"}, {"MONITOR_GROUPS", "true"}, {"LEAVE_CLOSED", R"(["channel"])"}});
+  auto post = group_message(kAnn, 10, "Big sale");
+  post.channel_post = true;
+  post.from = core::Person{.id = kClub, .first_name = "Book club"};
+  e.handle(post, kT0);
+  take_jobs(*store_);
+  EXPECT_EQ(store_->dialog_by_user(context_.id, post.chat_id)->status, DialogStatus::kClosed);
+
+  auto talk = group_message(kAnn, 11, "hello club");
+  talk.chat_id = post.chat_id - 1;  // another chat: a group
+  e.handle(talk, kT0);
+  EXPECT_EQ(store_->dialog_by_user(context_.id, talk.chat_id)->status, DialogStatus::kUserAnswered);
+}
+
 TEST_F(EngineAccountsTest, MonitorPrivateOffRelaysOnlyDialogsOpenedWithNew) {
   Engine& e = engine({{"MONITOR_PRIVATE", "false"}});
   e.handle(user_message(kAnn, 1, "hello"), kT0);
