@@ -6,7 +6,7 @@ operators' reactions set by the account; /story; MONITOR_CHANNELS."""
 import unittest
 
 from harness import World, text_is
-from td_harness import Account, TdDeskTestCase, text_has, wait_in_thread, wait_topic_named, wait_until
+from td_harness import Account, TdDeskTestCase, text_has, topic_named, wait_in_thread, wait_topic_named, wait_until
 
 
 class AccountTestCase(TdDeskTestCase):
@@ -168,6 +168,41 @@ class AccountChannelsTest(AccountTestCase):
                text="Count me in")
         wait_in_thread(s, self.group, self.operator, quiet_thread, text_has("has no discussion group"),
                        "the refusal for a channel without discussion group")
+
+
+class AccountLeaveClosedTest(AccountTestCase):
+    def test_leave_closed_keeps_the_listed_kinds_topics_closed_and_the_others_open(self):
+        connection = self.make_account_world(parameters={"MONITOR_CHANNELS": True, "MONITOR_GROUPS": True,
+                                                         "LEAVE_CLOSED": ["channel"]})
+        s = self.sim
+        # Telegram lets only administrators who manage topics write in a closed topic: the account
+        # posts the copies, so it needs that right for topics that stay closed (docs/accounts.md).
+        s.member(self.group, self.account.id, "administrator", can_manage_topics=True)
+        publisher = s.user("Pat")
+        news = s.call("POST", "/sim/channels", {"title": "Bike news", "owner_id": publisher})["id"]
+        club = s.call("POST", "/sim/groups", {"title": "Bike club", "is_forum": False, "owner_id": self.customer})["id"]
+        for chat in (news, club):
+            s.member(chat, self.account.id)
+        from harness import free_port
+        port = free_port()
+        config = self.write_config([connection], port)
+        self.connect_account(config, "sales", self.account)
+        self.start_desk([], port=port, config_text=self.read(config))
+
+        s.send(publisher, news, text="Big sale on helmets")
+        s.send(self.customer, club, text="Anyone riding on Sunday?")
+        channel = wait_topic_named(s, self.group, "Bike news")
+        wait_in_thread(s, self.group, self.operator, channel["message_thread_id"], text_is("Big sale on helmets"),
+                       "the channel post in its topic")
+        group = wait_topic_named(s, self.group, "Bike club")
+        wait_in_thread(s, self.group, self.operator, group["message_thread_id"], text_has("Anyone riding"),
+                       "the club message in its topic")
+        channel = wait_until(lambda: next((t for t in s.topics(self.group) if "Bike news" in t["name"]
+                                           and t["is_closed"]), None), what="the channel's topic closed")
+        self.assertTrue(channel["name"].startswith("⬛"), channel)
+        group = topic_named(s, self.group, "Bike club")
+        self.assertFalse(group["is_closed"], group)
+        self.assertTrue(group["name"].startswith("🟪"), group)
 
 
 class AccountOwnerAndReactionsTest(AccountTestCase):
