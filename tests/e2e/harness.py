@@ -356,7 +356,7 @@ import os, sys, time
 os.sched_setaffinity(0, {int(sys.argv[1])})
 while True:
     before = time.monotonic()
-    time.sleep(0.002)
+    time.sleep(0.002)  # the watcher's polling tick: it measures lateness, it waits for nothing
     late = time.monotonic() - before - 0.002
     if late > 0.02:
         print(f"{before:.4f} {before + 0.002 + late:.4f}", flush=True)
