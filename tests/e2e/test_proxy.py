@@ -11,6 +11,9 @@ from harness import DeskTestCase, Process, World, free_port, text_has, text_is, 
 NODE = shutil.which("node")
 BOT_JS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "proxy_bot", "bot.js")
 MARK = "📤 Sent by the bot's program"
+# A copy into the group whose send a kill interrupted is repeated with this line
+# (docs/architecture.md, "Delivery guarantee").
+REPEATED = "↻ possibly repeated after a restart"
 
 
 @unittest.skipUnless(NODE, "node is needed for the grammY bot")
@@ -161,7 +164,11 @@ class ProxyTest(DeskTestCase):
         topic = [m.get("text") or "" for m in w.group_messages(thread)]
         self.assertEqual(sorted(t for t in topic if t in sent), sorted(sent), "each message copied exactly once")
         intercepted = [t for t in topic if t.startswith(MARK)]
-        self.assertEqual(len(intercepted), len(sent), "each answer intercepted exactly once")
+        repeated = [t for t in intercepted if REPEATED in t]
+        self.assertEqual(len(intercepted) - len(repeated), len(sent), "each answer intercepted exactly once")
+        # Only a copy in flight at the kill may come again, and it says so: at most the answers of
+        # the round the kill ended.
+        self.assertLessEqual(len(repeated), 4, repeated)
         self.assertEqual(len(self.sim.topics(w.group_id)), 1)
 
 if __name__ == "__main__":
