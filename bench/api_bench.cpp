@@ -34,11 +34,7 @@
 
 #include "bench_support.h"
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-namespace json = boost::json;
-using Clock = std::chrono::steady_clock;
+using namespace bench;  // NOLINT(google-build-using-namespace): the benchmarks' common names
 
 namespace {
 using bench::call;

@@ -22,6 +22,13 @@
 
 namespace bench {
 
+// The names every benchmark uses (`using namespace bench;` brings them in).
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+namespace json = boost::json;
+using Clock = std::chrono::steady_clock;
+
 // Runs `args` (through taskset when cpu >= 0) with stdout+stderr to `log`; env KEY=VALUE pairs added.
 inline pid_t spawn(const std::vector<std::string>& args, int cpu, const std::string& log,
                    const std::vector<std::string>& env = {}) {
@@ -78,7 +85,6 @@ inline unsigned short free_port() {
 // that is not a JSON object reads as null.
 inline boost::json::value call(unsigned short port, boost::beast::http::verb verb, const std::string& target,
                                const boost::json::object& body = {}) {
-  namespace http = boost::beast::http;
   boost::asio::io_context io;
   boost::beast::tcp_stream stream(io);
   stream.connect(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port));
