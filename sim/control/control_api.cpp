@@ -202,16 +202,12 @@ Result<json::value> ControlApi::add_member(Id group_id, const Body& body) {
   auto user = required_id(body, "user_id");
   if (!user) return user.error();
   std::string status_name = string_field(body, "status");
-  MemberStatus status = MemberStatus::kMember;
-  if (status_name == "administrator") {
-    status = MemberStatus::kAdministrator;
-  } else if (status_name == "left") {
-    status = MemberStatus::kLeft;
-  } else if (status_name == "kicked") {
-    status = MemberStatus::kKicked;
-  } else if (!status_name.empty() && status_name != "member") {
+  auto parsed = status_name.empty() ? std::optional(MemberStatus::kMember)
+                                    : model::member_status_from_string(status_name);
+  if (!parsed || *parsed == MemberStatus::kCreator || *parsed == MemberStatus::kRestricted) {
     return bad_request("status must be administrator, member, left or kicked");
   }
+  const MemberStatus status = *parsed;
   json::object rights;
   if (const auto* r = body.if_contains("rights"); r && r->is_object()) rights = r->as_object();
   if (auto done = world_.set_member(group_id, *user, status, rights); !done) return done.error();

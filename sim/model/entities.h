@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -34,6 +35,7 @@ struct Account {
 enum class MemberStatus { kCreator, kAdministrator, kMember, kRestricted, kLeft, kKicked };
 
 std::string_view to_string(MemberStatus status);
+std::optional<MemberStatus> member_status_from_string(std::string_view name);  // nullopt: unknown
 
 struct Member {
   MemberStatus status = MemberStatus::kLeft;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <optional>
+#include <utility>
 
 #include "sim/model/text.h"
 
@@ -35,22 +37,24 @@ std::string_view file_id_prefix(std::string_view kind) {
 
 }  // namespace
 
+// Telegram's names of the statuses, both ways.
+constexpr std::pair<MemberStatus, std::string_view> kMemberStatusNames[] = {
+    {MemberStatus::kCreator, "creator"}, {MemberStatus::kAdministrator, "administrator"},
+    {MemberStatus::kMember, "member"},   {MemberStatus::kRestricted, "restricted"},
+    {MemberStatus::kLeft, "left"},       {MemberStatus::kKicked, "kicked"}};
+
 std::string_view to_string(MemberStatus status) {
-  switch (status) {
-    case MemberStatus::kCreator:
-      return "creator";
-    case MemberStatus::kAdministrator:
-      return "administrator";
-    case MemberStatus::kMember:
-      return "member";
-    case MemberStatus::kRestricted:
-      return "restricted";
-    case MemberStatus::kLeft:
-      return "left";
-    case MemberStatus::kKicked:
-      return "kicked";
+  for (const auto& [value, name] : kMemberStatusNames) {
+    if (value == status) return name;
   }
   return "left";
+}
+
+std::optional<MemberStatus> member_status_from_string(std::string_view name) {
+  for (const auto& [value, known] : kMemberStatusNames) {
+    if (known == name) return value;
+  }
+  return std::nullopt;
 }
 
 bool Member::has_right(std::string_view right) const {

@@ -1,6 +1,7 @@
 #include "sim/td/sessions.h"
 
 #include <chrono>
+#include <utility>
 
 #include "sim/model/json_util.h"
 #include "sim/model/text.h"
@@ -68,22 +69,20 @@ bool meant_for_its_process(const json::object& object) {
 
 }  // namespace
 
+namespace {
+constexpr std::pair<AuthState, std::string_view> kAuthStateNames[] = {
+    {AuthState::kWaitTdlibParameters, "authorizationStateWaitTdlibParameters"},
+    {AuthState::kWaitPhoneNumber, "authorizationStateWaitPhoneNumber"},
+    {AuthState::kWaitCode, "authorizationStateWaitCode"},
+    {AuthState::kWaitOtherDeviceConfirmation, "authorizationStateWaitOtherDeviceConfirmation"},
+    {AuthState::kWaitPassword, "authorizationStateWaitPassword"},
+    {AuthState::kReady, "authorizationStateReady"},
+    {AuthState::kClosed, "authorizationStateClosed"}};
+}  // namespace
+
 std::string_view to_string(AuthState state) {
-  switch (state) {
-    case AuthState::kWaitTdlibParameters:
-      return "authorizationStateWaitTdlibParameters";
-    case AuthState::kWaitPhoneNumber:
-      return "authorizationStateWaitPhoneNumber";
-    case AuthState::kWaitCode:
-      return "authorizationStateWaitCode";
-    case AuthState::kWaitOtherDeviceConfirmation:
-      return "authorizationStateWaitOtherDeviceConfirmation";
-    case AuthState::kWaitPassword:
-      return "authorizationStateWaitPassword";
-    case AuthState::kReady:
-      return "authorizationStateReady";
-    case AuthState::kClosed:
-      return "authorizationStateClosed";
+  for (const auto& [value, name] : kAuthStateNames) {
+    if (value == state) return name;
   }
   return "authorizationStateClosed";
 }
