@@ -721,26 +721,32 @@ Result<Sessions::Object> Sessions::forward_messages(Session& session, const Obje
       {"@type", "messages"}, {"total_count", pending_list.size()}, {"messages", std::move(pending_list)}};
 }
 
-Result<Sessions::Object> Sessions::edit_message_text(Session& session, const Object& request) {
+Result<Sessions::MessageTarget> Sessions::message_target(const Session& session, const Object& request) {
   auto chat = chat_for(session, integer_of(request, "chat_id").value_or(0));
   if (!chat) return chat.error();
   auto id = server_id_of(request, "message_id");
   if (!id) return id.error();
+  return MessageTarget{*chat, *id};
+}
+
+Result<Sessions::Object> Sessions::edit_message_text(Session& session, const Object& request) {
+  auto target = message_target(session, request);
+  if (!target) return target.error();
+  auto [chat, id] = *target;
   auto content = text_content(request);
   if (!content) return content.error();
   json::object changes{
       {"text", content->at("text")},
       {"entities", content->contains("entities") ? content->at("entities") : json::value(nullptr)}};
-  auto edited = world_.edit(**chat, session.account_id, *id, changes, std::nullopt);
+  auto edited = world_.edit(*chat, session.account_id, id, changes, std::nullopt);
   if (!edited) return edited.error();
-  return message_for(session, **chat, **edited);
+  return message_for(session, *chat, **edited);
 }
 
 Result<Sessions::Object> Sessions::edit_message_caption(Session& session, const Object& request) {
-  auto chat = chat_for(session, integer_of(request, "chat_id").value_or(0));
-  if (!chat) return chat.error();
-  auto id = server_id_of(request, "message_id");
-  if (!id) return id.error();
+  auto target = message_target(session, request);
+  if (!target) return target.error();
+  auto [chat, id] = *target;
   const auto* caption = object_of(request, "caption");
   auto checked = caption ? checked_text(*caption) : Result<text::Formatted>(text::Formatted{});
   if (!checked) return checked.error();
@@ -749,9 +755,9 @@ Result<Sessions::Object> Sessions::edit_message_caption(Session& session, const 
   json::object changes{{"caption", checked->text.empty() ? json::value(nullptr) : json::value(checked->text)},
                        {"caption_entities",
                         checked->entities.empty() ? json::value(nullptr) : json::value(checked->entities)}};
-  auto edited = world_.edit(**chat, session.account_id, *id, changes, std::nullopt);
+  auto edited = world_.edit(*chat, session.account_id, id, changes, std::nullopt);
   if (!edited) return edited.error();
-  return message_for(session, **chat, **edited);
+  return message_for(session, *chat, **edited);
 }
 
 // Unknown ids are skipped, as TDLib does; the deleting session gets updateDeleteMessages.
@@ -793,41 +799,38 @@ Result<std::string> reaction_emoji(const json::object& request) {
 }  // namespace
 
 Result<Sessions::Object> Sessions::get_message(Session& session, const Object& request) {
-  auto chat = chat_for(session, integer_of(request, "chat_id").value_or(0));
-  if (!chat) return chat.error();
-  auto id = server_id_of(request, "message_id");
-  if (!id) return id.error();
-  auto found = (*chat)->messages.find(*id);
-  if (found == (*chat)->messages.end()) return ApiError{404, "Not Found"};
-  return message_for(session, **chat, found->second);
+  auto target = message_target(session, request);
+  if (!target) return target.error();
+  auto [chat, id] = *target;
+  auto found = chat->messages.find(id);
+  if (found == chat->messages.end()) return ApiError{404, "Not Found"};
+  return message_for(session, *chat, found->second);
 }
 
 // A person has one reaction per message (no Premium in tgsim): adding replaces it, as TDLib
 // trims the chosen reactions to the account's maximum.
 Result<Sessions::Object> Sessions::add_message_reaction(Session& session, const Object& request) {
-  auto chat = chat_for(session, integer_of(request, "chat_id").value_or(0));
-  if (!chat) return chat.error();
-  auto id = server_id_of(request, "message_id");
-  if (!id) return id.error();
+  auto target = message_target(session, request);
+  if (!target) return target.error();
+  auto [chat, id] = *target;
   auto emoji = reaction_emoji(request);
   if (!emoji) return emoji.error();
-  if (!(*chat)->messages.contains(*id)) return ApiError{400, "Message not found"};
-  if (auto done = world_.react(**chat, session.account_id, *id, *emoji); !done) return done.error();
+  if (!chat->messages.contains(id)) return ApiError{400, "Message not found"};
+  if (auto done = world_.react(*chat, session.account_id, id, *emoji); !done) return done.error();
   return ok();
 }
 
 Result<Sessions::Object> Sessions::remove_message_reaction(Session& session, const Object& request) {
-  auto chat = chat_for(session, integer_of(request, "chat_id").value_or(0));
-  if (!chat) return chat.error();
-  auto id = server_id_of(request, "message_id");
-  if (!id) return id.error();
+  auto target = message_target(session, request);
+  if (!target) return target.error();
+  auto [chat, id] = *target;
   auto emoji = reaction_emoji(request);
   if (!emoji) return emoji.error();
-  auto found = (*chat)->messages.find(*id);
-  if (found == (*chat)->messages.end()) return ApiError{400, "Message not found"};
+  auto found = chat->messages.find(id);
+  if (found == chat->messages.end()) return ApiError{400, "Message not found"};
   auto mine = found->second.reactions.find(session.account_id);
   if (mine == found->second.reactions.end() || mine->second != *emoji) return ok();  // nothing to remove
-  if (auto done = world_.react(**chat, session.account_id, *id, ""); !done) return done.error();
+  if (auto done = world_.react(*chat, session.account_id, id, ""); !done) return done.error();
   return ok();
 }
 
@@ -835,10 +838,9 @@ Result<Sessions::Object> Sessions::remove_message_reaction(Session& session, con
 Result<Sessions::Object> Sessions::set_message_reactions(Session& session, const Object& request) {
   const auto* me = world_.account(session.account_id);
   if (!me || !me->is_bot) return ApiError{400, "Method is available only for bots"};
-  auto chat = chat_for(session, integer_of(request, "chat_id").value_or(0));
-  if (!chat) return chat.error();
-  auto id = server_id_of(request, "message_id");
-  if (!id) return id.error();
+  auto target = message_target(session, request);
+  if (!target) return target.error();
+  auto [chat, id] = *target;
   std::string emoji;
   for (const auto& item : array_of(request, "reaction_types")) {
     if (!item.is_object()) continue;
@@ -846,8 +848,8 @@ Result<Sessions::Object> Sessions::set_message_reactions(Session& session, const
     if (!chosen) return chosen.error();
     if (emoji.empty()) emoji = *chosen;
   }
-  if (!(*chat)->messages.contains(*id)) return ApiError{400, "Message not found"};
-  if (auto done = world_.react(**chat, session.account_id, *id, emoji); !done) return done.error();
+  if (!chat->messages.contains(id)) return ApiError{400, "Message not found"};
+  if (auto done = world_.react(*chat, session.account_id, id, emoji); !done) return done.error();
   return ok();
 }
 
@@ -945,15 +947,14 @@ json::array Sessions::stories(std::optional<Id> account_id) const {
 
 // The comments of a channel post: its automatic forward in the discussion group is the thread.
 Result<Sessions::Object> Sessions::get_message_thread(Session& session, const Object& request) {
-  auto chat = chat_for(session, integer_of(request, "chat_id").value_or(0));
-  if (!chat) return chat.error();
-  auto id = server_id_of(request, "message_id");
-  if (!id) return id.error();
-  auto post = (*chat)->messages.find(*id);
-  if (post == (*chat)->messages.end()) return ApiError{400, "Message not found"};
-  if (!(*chat)->is_channel || post->second.discussion_message_id == 0)
+  auto target = message_target(session, request);
+  if (!target) return target.error();
+  auto [chat, id] = *target;
+  auto post = chat->messages.find(id);
+  if (post == chat->messages.end()) return ApiError{400, "Message not found"};
+  if (!chat->is_channel || post->second.discussion_message_id == 0)
     return ApiError{400, "Message has no thread"};
-  auto group = world_.group((*chat)->linked_chat_id);
+  auto group = world_.group(chat->linked_chat_id);
   if (!group) return ApiError{400, "Message has no thread"};
   auto forwarded = (*group)->messages.find(post->second.discussion_message_id);
   if (forwarded == (*group)->messages.end()) return ApiError{400, "Message has no thread"};

@@ -122,6 +122,12 @@ class Sessions {
   void introduce_for(Session& session, const boost::json::object& update);
   Object message_for(Session& session, const model::Chat& chat, const model::Message& message);
   Result<model::Chat*> chat_for(const Session& session, Id chat_id);
+  // The chat and the message a request names (chat_id, message_id), or TDLib's error.
+  struct MessageTarget {
+    model::Chat* chat = nullptr;
+    Id id = 0;
+  };
+  Result<MessageTarget> message_target(const Session& session, const Object& request);
 
   // Requests (docs/tdlib-subset.md).
   Result<Object> set_tdlib_parameters(Session& session, const Object& request);
