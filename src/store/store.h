@@ -23,6 +23,7 @@
 #include "store/event_store.h"
 #include "store/inbox_store.h"
 #include "store/message_link_store.h"
+#include "store/operator_store.h"
 #include "store/outbox_store.h"
 #include "store/proxy_store.h"
 #include "store/retention_store.h"
@@ -57,7 +58,8 @@ class Store : public UnitOfWork,
               public ApiKeyStore,
               public ProxyStore,
               public DeskMetaStore,
-              public RetentionStore {
+              public RetentionStore,
+              public OperatorStore {
  public:
   ~Store() override = default;
 };
