@@ -59,7 +59,8 @@ constexpr std::string_view kOpenApi = R"json({
           {"$ref": "#/components/schemas/DialogByUser"},
           {"$ref": "#/components/schemas/ListDialogs"},
           {"$ref": "#/components/schemas/SendMessage"},
-          {"$ref": "#/components/schemas/SetStatus"}
+          {"$ref": "#/components/schemas/SetStatus"},
+          {"$ref": "#/components/schemas/Assign"}
         ],
         "discriminator": {"propertyName": "action"}
       },
@@ -111,6 +112,19 @@ constexpr std::string_view kOpenApi = R"json({
         "properties": {
           "action": {"type": "string", "enum": ["set_status"]},
           "status": {"allOf": [{"$ref": "#/components/schemas/Status"}], "nullable": true},
+          "group_id": {"type": "integer", "format": "int64"},
+          "topic_id": {"type": "integer", "format": "int64"},
+          "link": {"type": "string"},
+          "user_id": {"type": "integer", "format": "int64"}
+        }
+      },
+      "Assign": {
+        "type": "object",
+        "required": ["action", "owner_id"],
+        "properties": {
+          "action": {"type": "string", "enum": ["assign"]},
+          "owner_id": {"type": "integer", "format": "int64", "nullable": true,
+                       "description": "An operator who has written in the backend group; null: nobody"},
           "group_id": {"type": "integer", "format": "int64"},
           "topic_id": {"type": "integer", "format": "int64"},
           "link": {"type": "string"},
@@ -195,7 +209,7 @@ constexpr std::string_view kOpenApi = R"json({
             "type": "object",
             "properties": {
               "code": {"type": "string", "enum": ["invalid_json", "missing_field", "invalid_field", "unknown_action",
-                "bad_request", "unauthorized", "unknown_topic", "unknown_user", "unknown_dialog", "not_found",
+                "bad_request", "unauthorized", "unknown_topic", "unknown_user", "unknown_dialog", "unknown_operator", "not_found",
                 "method_not_allowed", "body_too_large", "rate_limited", "internal_error"]},
               "message": {"type": "string"}
             }

@@ -229,10 +229,11 @@ ApiResponse TopicsApi::run(Call& call) {
   if (*action == "list_dialogs") return list_dialogs(call);
   if (*action == "send_message") return send_message(call);
   if (*action == "set_status") return set_status(call);
+  if (*action == "assign") return assign(call);
   return api_error(
       core::ErrorCode::kInvalid, "unknown_action",
       fmt::format("field \"action\": unknown action \"{}\" (known: info_by_topic, dialog_by_user, "
-                  "list_dialogs, send_message, set_status)",
+                  "list_dialogs, send_message, set_status, assign)",
                   *action));
 }
 
@@ -406,14 +407,47 @@ ApiResponse TopicsApi::set_status(Call& call) {
   }
   auto status = f.status("status", "user_answered, support_answered, closed or null");
   if (f.failed()) return f.error();
+  Lookup found = dialog_named(call);
+  if (!found.dialog) return found.error;
+  auto dialog = call.connection.engine->api_set_status(found.dialog->id, status, call.now);
+  if (!dialog)
+    return api_error(core::ErrorCode::kNotFound, "unknown_dialog",
+                     fmt::format("dialog {} no longer exists", found.dialog->id));
+  if (on_outbox_) on_outbox_();
+  auto view = user_view(*dialog, store_.user(context.id, dialog->user_id), call.params());
+  return ok({{"dialog", dialog_json(store_, *dialog, view)}});
+}
+
+TopicsApi::Lookup TopicsApi::dialog_named(Call& call) {
+  auto& f = call.fields;
   bool by_topic = f.has("topic_id") || f.has("link");
   if (by_topic && f.has("user_id")) {
     f.fail("user_id", "cannot be given together with topic_id or link");
+    Lookup failed;
+    failed.error = f.error();
+    return failed;
+  }
+  return by_topic ? dialog_of_topic(call) : dialog_of_user(call);
+}
+
+// The dialog's owner: an operator of the backend group (one who has written there), or null.
+ApiResponse TopicsApi::assign(Call& call) {
+  auto& f = call.fields;
+  const auto& context = call.context();
+  if (!f.present("owner_id")) {
+    f.fail("owner_id", "is required (an operator's user id, or null for nobody)", "missing_field");
     return f.error();
   }
-  Lookup found = by_topic ? dialog_of_topic(call) : dialog_of_user(call);
+  auto owner = f.integer("owner_id", false, 1, kMaxId);
+  if (f.failed()) return f.error();
+  Lookup found = dialog_named(call);
   if (!found.dialog) return found.error;
-  auto dialog = call.connection.engine->api_set_status(found.dialog->id, status, call.now);
+  if (owner && !store_.operator_by_id(context.group_id, *owner))
+    return api_error(core::ErrorCode::kNotFound, "unknown_operator",
+                     fmt::format("field \"owner_id\": {} is not an operator of the backend group (operators "
+                                 "become known once they write in it)",
+                                 *owner));
+  auto dialog = call.connection.engine->api_assign(found.dialog->id, owner.value_or(0), call.now);
   if (!dialog)
     return api_error(core::ErrorCode::kNotFound, "unknown_dialog",
                      fmt::format("dialog {} no longer exists", found.dialog->id));

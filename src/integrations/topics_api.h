@@ -76,6 +76,8 @@ class TopicsApi {
   ApiResponse list_dialogs(Call& call);
   ApiResponse send_message(Call& call);
   ApiResponse set_status(Call& call);
+  ApiResponse assign(Call& call);
+  Lookup dialog_named(Call& call);  // by topic_id (group_id) or link, or by user_id
 
   const ApiConnection* connection(core::ConnectionId id) const;
 

@@ -98,6 +98,10 @@ class Engine {
   std::optional<store::Dialog> api_set_status(core::DialogId dialog,
                                               std::optional<store::DialogStatus> status,
                                               core::UnixMillis now);
+  // Gives a dialog to `owner` (0: nobody) as /assign and /unassign do: a notice in the topic,
+  // the title, `dialog_assigned` with `by` "api" (engine_ownership.cpp). The caller checks that
+  // `owner` is an operator of the group. nullopt: no such dialog of this connection.
+  std::optional<store::Dialog> api_assign(core::DialogId dialog, core::UserId owner, core::UnixMillis now);
 
  private:
   void route(const core::Event& event, core::UnixMillis now);

@@ -155,6 +155,24 @@ void Engine::auto_assign(Dialog& dialog, UnixMillis now) {
                 kPriorityNewDialog, now);
 }
 
+std::optional<Dialog> Engine::api_assign(core::DialogId id, core::UserId owner, UnixMillis now) {
+  std::optional<Dialog> updated;
+  store_.transaction([&] {
+    auto dialog = store_.dialog(id);
+    if (!dialog || dialog->connection_id != context_.id) return;
+    if (dialog->owner_id != owner) {
+      set_owner(*dialog, owner, "api", 0, now);
+      std::string name = owner ? operator_name(store_.operator_by_id(context_.group_id, owner), owner) : "";
+      post_in_topic(*dialog,
+                    owner ? ownership_notice::assigned("The Topics API", name)
+                          : ownership_notice::unassigned("The Topics API"),
+                    kPriorityOperatorReply, now);
+    }
+    updated = std::move(dialog);
+  });
+  return updated;
+}
+
 std::string Engine::ownership_info(const Dialog& dialog) {
   if (dialog.owner_id == 0) return {};
   return "\n" + ownership_notice::info_line(operator_name(

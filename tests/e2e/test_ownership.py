@@ -91,6 +91,11 @@ class ManualOwnershipTest(OwnershipTest):
                                  "the /unassign answer")
         self.wait_owner_in_title(ann, None)
         self.assertEqual([d["dialog"]["owner"] for d in self.api_dialogs()], [None])
+        # A program gives it back to Olga through the Topics API.
+        given = self.desk.topic_action(self.api_key, {"action": "assign", "topic_id": thread, "owner_id": self.olga})
+        self.assertEqual(given["dialog"]["owner"]["id"], self.olga)
+        self.world.wait_in_topic(ann, text_has("The Topics API gave this dialog to Olga"), "the API's change told")
+        self.wait_owner_in_title(ann, "Olga")
         self.assertFalse(any((m.get("text") or "").startswith("/") for m in self.world.user_messages(ann)),
                          "commands never reach the user")
 

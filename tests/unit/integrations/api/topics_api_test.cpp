@@ -405,19 +405,63 @@ TEST_F(TopicsApiTest, SetStatusChecksItsArguments) {
             "unknown_topic");
 }
 
+// ---- assign ----------------------------------------------------------------------------------------
+
+TEST_F(TopicsApiTest, AssignGivesTheDialogToAKnownOperatorOrToNobody) {
+  auto dialog = ann_writes();
+  EXPECT_TRUE(
+      call({{"action", "list_dialogs"}}).result().at("dialogs").at(0).at("dialog").at("owner").is_null());
+  core::Person olga;
+  olga.id = 900;
+  olga.first_name = "Olga";
+  olga.username = "olga_op";
+  store_->upsert_operator(kGroupId, olga, kT0);  // she has written in the group
+  take_jobs(*store_);
+
+  auto given = call({{"action", "assign"}, {"topic_id", kAnnThread}, {"owner_id", 900}});
+  ASSERT_EQ(given.status, 200u) << json::serialize(given.body);
+  const auto& owner = given.result().at("dialog").at("owner");
+  EXPECT_EQ(owner.at("id").as_int64(), 900);
+  EXPECT_EQ(owner.at("name").as_string(), "Olga (@olga_op)");
+  EXPECT_TRUE(given.result().at("dialog").at("title").as_string().ends_with(" 👤 Olga"));
+  EXPECT_EQ(store_->dialog(dialog.id)->owner_id, 900);
+  auto jobs = take_jobs(*store_);
+  EXPECT_NE(relay::testing::find_job(jobs, relay::job::kSetTopicTitle), nullptr);
+  bool told_topic = false;
+  for (const auto& j : jobs)
+    told_topic |= j.job.kind == relay::job::kSendText &&
+                  j.payload.text.find("The Topics API gave this dialog to Olga") != std::string::npos;
+  EXPECT_TRUE(told_topic) << "the operators see who changed the owner";
+
+  auto nobody = call({{"action", "assign"}, {"user_id", kAnn}, {"owner_id", nullptr}});
+  EXPECT_TRUE(nobody.result().at("dialog").at("owner").is_null());
+  EXPECT_EQ(store_->dialog(dialog.id)->owner_id, 0);
+}
+
+TEST_F(TopicsApiTest, AssignChecksItsArguments) {
+  ann_writes();
+  EXPECT_EQ(call({{"action", "assign"}, {"user_id", kAnn}}).code(), "missing_field");
+  EXPECT_EQ(call({{"action", "assign"}, {"user_id", kAnn}, {"owner_id", "olga"}}).code(), "invalid_field");
+  auto unknown = call({{"action", "assign"}, {"user_id", kAnn}, {"owner_id", 901}});
+  EXPECT_EQ(unknown.status, 404u);
+  EXPECT_EQ(unknown.code(), "unknown_operator");
+  EXPECT_EQ(store_->dialog_by_user(engine_->context().id, kAnn)->owner_id, 0);
+}
+
 // ---- OpenAPI ---------------------------------------------------------------------------------------
 
 TEST(OpenApi, IsValidJsonListingEveryActionAndErrorCode) {
   auto doc = json::parse(openapi_json());
   EXPECT_EQ(doc.at("openapi").as_string(), "3.0.3");
   const auto& schemas = doc.at("components").at("schemas");
-  for (const char* schema : {"InfoByTopic", "DialogByUser", "ListDialogs", "SendMessage", "SetStatus"}) {
+  for (const char* schema :
+       {"InfoByTopic", "DialogByUser", "ListDialogs", "SendMessage", "SetStatus", "Assign"}) {
     EXPECT_TRUE(schemas.as_object().contains(schema)) << schema;
   }
   std::string codes = json::serialize(schemas.at("Error"));
-  for (const char* code :
-       {"invalid_json", "missing_field", "invalid_field", "unknown_action", "unauthorized", "unknown_topic",
-        "unknown_user", "unknown_dialog", "body_too_large", "rate_limited", "method_not_allowed"}) {
+  for (const char* code : {"invalid_json", "missing_field", "invalid_field", "unknown_action", "unauthorized",
+                           "unknown_topic", "unknown_user", "unknown_dialog", "unknown_operator",
+                           "body_too_large", "rate_limited", "method_not_allowed"}) {
     EXPECT_NE(codes.find(code), std::string::npos) << code;
   }
 }
