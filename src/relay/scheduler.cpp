@@ -34,12 +34,12 @@ int Scheduler::tick(core::UnixMillis now) {
     engine->second->on_timer(timer, now);
     ++fired;
   }
-  int closed = 0;
+  int changed = 0;  // dialogs closed or announced: jobs to send
   if (now - last_autoclose_ >= options_.autoclose_every) {
     last_autoclose_ = now;
-    for (auto& [id, engine] : engines_) closed += engine->autoclose(now) + engine->unanswered_alerts(now);
+    for (auto& [id, engine] : engines_) changed += engine->autoclose(now) + engine->unanswered_alerts(now);
   }
-  if ((fired > 0 || closed > 0) && on_new_jobs_) on_new_jobs_();
+  if ((fired > 0 || changed > 0) && on_new_jobs_) on_new_jobs_();
   return fired;
 }
 

@@ -214,6 +214,32 @@ TEST_F(OwnershipTest, ShiftAndMineAnswerInGeneral) {
   EXPECT_EQ(in_general(take_jobs(*store_))[0].payload.text, "You own no open dialogs.");
 }
 
+TEST_F(OwnershipTest, AGroupSharedByTwoConnectionsAnswersGeneralOnceAboutTheWholeGroup) {
+  auto& shop = engine();
+  ConnectionContext sales_context = make_context(*store_, "sales", kBotId + 1, kDeskGroup);
+  Engine sales(*store_, sales_context);
+  auto olga_says = [&](core::ThreadId thread, core::MessageId id, const std::string& text) {
+    auto e = olga(thread, id, text);
+    shop.handle(e, kT0);  // every bot in the group sees every operator message
+    sales.handle(e, kT0);
+  };
+  sales.handle(user_message(kBob, 1, "hello"), kT0);
+  auto bob = *store_->dialog_by_user(sales_context.id, kBob);
+  bob.thread_id = kThread + 5;
+  store_->update_dialog(bob);
+  olga_says(bob.thread_id, 10, "/take");
+  EXPECT_EQ(store_->dialog(bob.id)->owner_id, kOperatorId) << "the topic's own connection carries it out";
+  take_jobs(*store_);
+
+  olga_says(0, 11, "/shift on");
+  olga_says(0, 12, "/mine");
+  auto said = in_general(take_jobs(*store_));
+  ASSERT_EQ(said.size(), 2u) << "each General command answered once";
+  EXPECT_EQ(said[0].payload.text, "🟢 Olga (@olga_op) is on shift.");
+  EXPECT_EQ(said[1].payload.text, "Your open dialogs (1):\n🟪 Ann Lee: https://t.me/c/1234567890/82")
+      << "the other connection's dialog is listed too";
+}
+
 TEST_F(OwnershipTest, RoundRobinRotatesAmongThoseOnShiftAndSurvivesARestart) {
   auto& e = engine({{"ASSIGN", "round_robin"}});
   operators_introduce_themselves(e);
