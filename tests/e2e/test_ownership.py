@@ -4,7 +4,7 @@ shift, and UNANSWERED_ALERT calls the owner of a dialog that waits too long."""
 import sqlite3
 import unittest
 
-from harness import DeskTestCase, World, text_has, wait_until
+from harness import DeskTestCase, World, text_has, text_is, wait_until
 
 OWNER_MARK = "👤"
 
@@ -27,7 +27,10 @@ class OwnershipTest(DeskTestCase):
     def user_writes(self, first_name, text="Hello"):
         user = self.sim.user(first_name, last_name="Client", username=f"{first_name.lower()}_client")
         self.sim.send(user, self.world.bot_id, text=text)
-        return user, self.world.wait_topic(user)["message_thread_id"]
+        thread = self.world.wait_topic(user)["message_thread_id"]
+        # The copy follows the topic in its queue: the desk has recorded the topic by then.
+        self.world.wait_in_topic(user, text_is(text), "the user's message in the topic")
+        return user, thread
 
     def in_topic(self, operator, thread, text):
         self.sim.send(operator, self.world.group_id, message_thread_id=thread, text=text)
