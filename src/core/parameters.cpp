@@ -14,6 +14,7 @@ namespace topicdesk::core {
 namespace {
 
 constexpr int kMaxAutocloseHours = 1000000;
+constexpr int kMaxPerMinute = 10000;
 constexpr std::size_t kMaxWelcomeLength = 4096;
 
 bool is_off(std::string_view value) {
@@ -207,6 +208,20 @@ Status set_autoclose(Parameters& p, const std::string& value) {
   return Ok{};
 }
 
+// OFF (0) or a number of things a minute, 1..10000.
+Setter per_minute(int Parameters::*field, std::string_view name) {
+  return [field, name](Parameters& p, const std::string& value) -> Status {
+    if (is_off(value)) {
+      p.*field = 0;
+      return Ok{};
+    }
+    auto n = to_integer(value);
+    if (!n || *n < 1 || *n > kMaxPerMinute) return wrong(name, "OFF or a number a minute 1..10000", value);
+    p.*field = static_cast<int>(*n);
+    return Ok{};
+  };
+}
+
 Status set_hide_info(Parameters& p, const std::string& value) {
   std::string v = lower_ascii(trim(value));
   if (v == "off" || v.empty() || v == "false") {
@@ -341,6 +356,9 @@ const std::map<std::string, Setter>& setters() {
       {"INTERCEPT_EXTERNAL", boolean(&Parameters::intercept_external, "INTERCEPT_EXTERNAL")},
       {"PROXY_PRIVATE_WEBHOOKS", boolean(&Parameters::proxy_private_webhooks, "PROXY_PRIVATE_WEBHOOKS")},
       {"CUSTOM_COMMANDS", boolean(&Parameters::custom_commands, "CUSTOM_COMMANDS")},
+      {"NEW_TOPICS_PER_MINUTE", per_minute(&Parameters::new_topics_per_minute, "NEW_TOPICS_PER_MINUTE")},
+      {"USER_MESSAGES_PER_MINUTE",
+       per_minute(&Parameters::user_messages_per_minute, "USER_MESSAGES_PER_MINUTE")},
       {"WEBHOOKS", set_webhooks},
       {"WEBHOOKS_SECRET", set_webhooks_secret},
       // accounts

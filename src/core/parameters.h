@@ -89,6 +89,9 @@ struct Parameters {
   bool intercept_external = true;       // INTERCEPT_EXTERNAL: on unless set FALSE
   bool proxy_private_webhooks = false;  // PROXY_PRIVATE_WEBHOOKS: proxy setWebhook may name private addresses
   bool custom_commands = false;         // CUSTOM_COMMANDS (command hooks, later issue)
+  // The flood guard (relay/flood_guard.h); 0 = OFF
+  int new_topics_per_minute = 5;      // NEW_TOPICS_PER_MINUTE: topics this connection creates a minute
+  int user_messages_per_minute = 20;  // USER_MESSAGES_PER_MINUTE: copies of one user's messages a minute
   // Integrations: hooks
   std::vector<WebhookTarget> webhooks;  // WEBHOOKS: JSON object URL -> [event names and /commands]
   std::string webhooks_secret;          // WEBHOOKS_SECRET; empty = a generated per-connection secret
