@@ -236,6 +236,7 @@ void Engine::on_user_message(const Event& e, UnixMillis now) {
                     .reply_to = e.reply_to_message_id};
     enqueue(job::kCopyToTopic, copy, fresh ? kPriorityNewDialog : kPriorityNormal, now);
   }
+  if (dialog->status != DialogStatus::kClosed) away_reply(*dialog, person, e, now);  // engine_hours.cpp
   event(*dialog, "message_received", message_event_json(e, 0), now);
 }
 
@@ -428,6 +429,7 @@ void Engine::on_general_message(const Event& e, UnixMillis now) {
   if (!command) return;
   if (command->name == "new") return on_new_command(*command, e, now);      // accounts
   if (command->name == "story") return on_story_command(*command, e, now);  // accounts
+  if (command->name == "hours") return on_hours_command(*command, e, now);  // engine_hours.cpp
   // Only what core::command_table() says works in General (what /help lists there).
   if (!core::command_works(command->name, core::CommandPlace::kGeneral, context_.account)) return;
   if (!answers_in_general()) return;
