@@ -236,7 +236,8 @@ void Engine::on_user_message(const Event& e, UnixMillis now) {
                     .reply_to = e.reply_to_message_id};
     enqueue(job::kCopyToTopic, copy, fresh ? kPriorityNewDialog : kPriorityNormal, now);
   }
-  if (dialog->status != DialogStatus::kClosed) away_reply(*dialog, person, e, now);  // engine_hours.cpp
+  if (dialog->status != DialogStatus::kClosed)  // engine_hours.cpp
+    away_reply(*dialog, person, e, fresh ? kPriorityNewDialog : kPriorityNormal, now);
   event(*dialog, "message_received", message_event_json(e, 0), now);
 }
 

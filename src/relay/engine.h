@@ -203,9 +203,9 @@ class Engine {
 
   // Working hours, engine_hours.cpp: AWAY_MESSAGE to a user who wrote outside WORKING_HOURS
   // (once a calendar day per dialog, judged by the message's date) with a note in the topic;
-  // /hours in General.
+  // /hours in General. `priority`: the copy's, so the note follows the message in the topic.
   void away_reply(const store::Dialog& dialog, const core::Person& person, const core::Event& event,
-                  core::UnixMillis now);
+                  int priority, core::UnixMillis now);
   void on_hours_command(const core::Command& command, const core::Event& event, core::UnixMillis now);
 
   // Delivery reports of the dispatcher (engine_outcomes.cpp): what the operators are told.

@@ -27,7 +27,8 @@ std::string away_note(const core::WorkingHours& hours, UnixMillis at) {
 
 std::string away_reply_key(core::DialogId dialog) { return "away_day:" + std::to_string(dialog); }
 
-void Engine::away_reply(const Dialog& dialog, const core::Person& person, const Event& e, UnixMillis now) {
+void Engine::away_reply(const Dialog& dialog, const core::Person& person, const Event& e, int priority,
+                        UnixMillis now) {
   const auto& p = context_.params;
   if (!p.working_hours || !p.away_message || dialog.user_id < 0) return;
   const UnixMillis at = written_at(e, now);
@@ -38,7 +39,7 @@ void Engine::away_reply(const Dialog& dialog, const core::Person& person, const 
   store_.state_set(context_.id, away_reply_key(dialog.id), day);
   core::UserView view{person, dialog.pseudonym, p.hide_info, p.status_icons};
   send_to_user(dialog, core::welcome_text(*p.away_message, view), kPriorityNewDialog, now);
-  post_in_topic(dialog, away_note(*p.working_hours, at), kPriorityNewDialog, now);
+  post_in_topic(dialog, away_note(*p.working_hours, at), priority, now);
 }
 
 void Engine::on_hours_command(const core::Command& command, const Event& e, UnixMillis now) {

@@ -70,6 +70,8 @@ TEST_F(EngineHoursTest, AtMostOnceACalendarDayInTheSchedulesZone) {
   auto next_day = take_jobs(*store_);
   EXPECT_EQ(texts_to(next_day, Side::kUser), (std::vector<std::string>{kAwayText}));
   EXPECT_EQ(texts_to(next_day, Side::kGroup), (std::vector<std::string>{kNote}));
+  ASSERT_EQ(next_day.size(), 3u);  // the copy, then the note in the topic (and the reply)
+  EXPECT_EQ(next_day[0].job.kind, job::kCopyToTopic);
   e.handle(written(4, utc(2026, 12, 14, 9, 0)), kT0);  // Monday 10:00 Berlin: open
   EXPECT_TRUE(texts_to(take_jobs(*store_), Side::kUser).empty());
   e.handle(written(5, utc(2026, 12, 14, 18, 0)), kT0);  // Monday 19:00 Berlin: closed again
