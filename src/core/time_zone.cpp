@@ -254,9 +254,10 @@ std::string offset_name(int offset) {
 // "UTC", "GMT", "UTC+2", "UTC+02", "UTC+0200", "UTC+02:00" (any case); nullopt: not of this form.
 std::optional<Result<int>> fixed_offset(std::string_view name) {
   std::string lower = lower_ascii(name);
-  if (!lower.starts_with("utc") && !lower.starts_with("gmt")) return std::nullopt;
+  if (lower == "utc" || lower == "gmt") return Result<int>(0);
+  // "GMT+2" is left to the zone files, where (as in POSIX) it means UTC-02:00.
+  if (!lower.starts_with("utc")) return std::nullopt;
   std::string_view rest = std::string_view(lower).substr(3);
-  if (rest.empty()) return Result<int>(0);
   if (rest[0] != '+' && rest[0] != '-') return std::nullopt;
   const int sign = rest[0] == '-' ? -1 : 1;
   rest.remove_prefix(1);

@@ -72,7 +72,8 @@ class TimeZone {
 };
 
 // "UTC", "GMT", "UTC+02:00", "UTC-05:30", "UTC+3" (fixed offsets) or an IANA name such as
-// "Europe/Berlin", read from `zoneinfo_dir`. Names are checked before any file is opened
+// "Europe/Berlin", read from `zoneinfo_dir` (where "Etc/GMT+2" and "GMT+2" mean UTC-02:00, as
+// in POSIX). Names are checked before any file is opened
 // (letters, digits, '_', '-', '+', '/'; no "." or ".." parts), so a value cannot read outside
 // the directory. Errors say what is wrong with the name.
 Result<TimeZone> load_time_zone(std::string_view name, std::string_view zoneinfo_dir = kZoneInfoDir);

@@ -176,18 +176,25 @@ std::int64_t search_last_day(const WorkingHours& h, std::int64_t day) {
   return last;
 }
 
-// The first local time after `local` at which local_open() changes; nullopt: never.
-std::optional<std::int64_t> next_local_change(const WorkingHours& h, std::int64_t local) {
-  std::int64_t day = floor_div(local, kDay);
+// The first local time after `local` at which local_open() changes, looking no further than the
+// day after `until` (when given); nullopt: none found. Without `until` nullopt means never: the
+// search runs past the last holiday, where the week repeats. The window grows as needed.
+std::optional<std::int64_t> next_local_change(const WorkingHours& h, std::int64_t local,
+                                              std::optional<std::int64_t> until) {
+  const std::int64_t day = floor_div(local, kDay);
   std::int64_t last = search_last_day(h, day);
-  for (const auto& i : local_intervals(h, day - 1, last)) {
-    if (i.to <= local) continue;
-    if (i.from > local) return i.from;
-    // Open at `local`: an interval still open at the search's last day runs on for good.
-    if (i.to <= last * kDay) return i.to;
-    return std::nullopt;
+  if (until) last = std::min(last, floor_div(*until, kDay) + 1);
+  for (std::int64_t span = kSearchDays;; span *= 2) {
+    const std::int64_t window = std::min(last, day + span);
+    for (const auto& i : local_intervals(h, day - 1, window)) {
+      if (i.to <= local) continue;
+      if (i.from > local) return i.from;
+      // Open at `local`: an interval reaching the window's last day may run on beyond it.
+      if (i.to <= window * kDay) return i.to;
+      break;
+    }
+    if (window >= last) return std::nullopt;
   }
-  return std::nullopt;
 }
 
 bool open_at_second(const WorkingHours& h, std::int64_t utc) {
@@ -204,7 +211,9 @@ std::optional<std::int64_t> next_change_second(const WorkingHours& h, std::int64
   for (int step = 0; step < kMaxWalkSteps; ++step) {
     const int offset = h.zone.offset_at(cur);
     const auto transition = h.zone.next_transition(cur);
-    if (auto local = next_local_change(h, cur + offset)) {
+    std::optional<std::int64_t> until;
+    if (transition) until = *transition + offset;
+    if (auto local = next_local_change(h, cur + offset, until)) {
       std::int64_t at = *local - offset;
       if (!transition || at < *transition) return at;
     }

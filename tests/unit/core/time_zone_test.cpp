@@ -76,6 +76,7 @@ TEST(TimeZone, FixedOffsets) {
   EXPECT_EQ(zone("utc-3").offset_at(0), -3 * kHour);
   EXPECT_EQ(zone("UTC-3").name(), "UTC-03:00");
   EXPECT_FALSE(zone("UTC+02:00").next_transition(0).has_value());
+  EXPECT_EQ(zone("Etc/GMT+2").offset_at(0), -2 * kHour);  // POSIX's sign, as the zone files have it
   // A TZif file of a zone without daylight time: Asia/Kolkata, +05:30 for decades.
   EXPECT_EQ(zone("Asia/Kolkata").offset_at(utc(2040, 7, 1, 0)), 5 * kHour + 1800);
 }

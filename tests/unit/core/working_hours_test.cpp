@@ -131,6 +131,12 @@ TEST(WorkingHours, AlwaysOpenAndNeverOpen) {
   EXPECT_EQ(next_opening(holidays_only, utc(2026, 12, 6, 0)), utc(2026, 12, 14, 9, 0));
 }
 
+TEST(WorkingHours, AFarHolidayIsFoundAcrossManyDaylightChanges) {
+  WorkingHours h = hours("Europe/Berlin; daily 00:00-24:00; holidays 2150-06-01");
+  EXPECT_EQ(next_closing(h, utc(2026, 12, 7, 0)), utc(2150, 5, 31, 22, 0));  // summer time, +02:00
+  EXPECT_EQ(next_opening(h, utc(2026, 12, 7, 0)), utc(2150, 6, 1, 22, 0));
+}
+
 TEST(WorkingHours, CalendarDayInTheZone) {
   WorkingHours h = hours(kBerlinDesk);
   EXPECT_EQ(local_day(h, utc(2026, 12, 7, 22, 59)), days_from_civil(2026, 12, 7));
