@@ -61,6 +61,8 @@ const std::vector<CommandSpec>& command_table() {
       {"story", K::kCustom, true, false, true, "[caption]",
        "in reply to a photo or video: post it as the account's story for the users who had a dialog",
        std::nullopt},
+      {"hours", K::kCustom, true, false, false, "[i<ID>]",
+       "the working hours, whether the desk is open now and when that changes", std::nullopt},
       {"stats", K::kStats, true, true, false, "", "open, waiting and closed dialogs", std::nullopt},
       {"help", K::kHelp, true, true, false, "", "this list", std::nullopt},
   };

@@ -331,6 +331,35 @@ Status set_webhooks_secret(Parameters& p, const std::string& value) {
   return Ok{};
 }
 
+Status set_working_hours(Parameters& p, const std::string& value) {
+  if (is_off(value)) {
+    p.working_hours.reset();
+    return Ok{};
+  }
+  auto hours = parse_working_hours(value);
+  if (!hours) {
+    return make_error("WORKING_HOURS: " + hours.error().message +
+                      " (allowed: OFF or \"Europe/Berlin; mon-fri 09:00-18:00; sat 10:00-14:00; holidays "
+                      "2026-12-25\")");
+  }
+  p.working_hours = std::move(*hours);
+  return Ok{};
+}
+
+Status set_away_message(Parameters& p, const std::string& value) {
+  if (is_off(value)) {
+    p.away_message.reset();
+    return Ok{};
+  }
+  if (lower_ascii(trim(value)).starts_with("template:"))
+    return make_error(
+        "AWAY_MESSAGE: message templates are not available in this version; write the text itself");
+  if (utf16_length(value) > kMaxWelcomeLength)
+    return wrong("AWAY_MESSAGE", "OFF or a text of at most 4096 characters", "…");
+  p.away_message = value;
+  return Ok{};
+}
+
 const std::map<std::string, Setter>& setters() {
   static const std::map<std::string, Setter> kTable = {
       {"WELCOME", set_welcome},
@@ -366,6 +395,9 @@ const std::map<std::string, Setter>& setters() {
       {"MONITOR_GROUPS", boolean(&Parameters::monitor_groups, "MONITOR_GROUPS")},
       {"MONITOR_CHANNELS", boolean(&Parameters::monitor_channels, "MONITOR_CHANNELS")},
       {"GROUPS_KEYWORDS", keywords(&Parameters::groups_keywords, "GROUPS_KEYWORDS")},
+      // working hours
+      {"WORKING_HOURS", set_working_hours},
+      {"AWAY_MESSAGE", set_away_message},
   };
   return kTable;
 }

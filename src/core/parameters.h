@@ -11,6 +11,7 @@
 #include "core/ids.h"
 #include "core/keywords.h"
 #include "core/result.h"
+#include "core/working_hours.h"
 
 namespace topicdesk::core {
 
@@ -101,6 +102,12 @@ struct Parameters {
   bool monitor_groups = false;    // MONITOR_GROUPS: groups the account is in, one topic per group
   bool monitor_channels = false;  // MONITOR_CHANNELS: channels the account follows, one topic each
   KeywordRule groups_keywords;    // GROUPS_KEYWORDS: only matching group messages; empty = all
+
+  // working hours (core/working_hours.h)
+  std::optional<WorkingHours> working_hours;  // WORKING_HOURS; nullopt = OFF, always open
+  // AWAY_MESSAGE: the reply outside working hours, once a calendar day per dialog; nullopt = OFF;
+  // "{title}" = the user's own name
+  std::optional<std::string> away_message;
 };
 
 // Whether LEAVE_CLOSED lists the chat kind ("private", "group", "channel").

@@ -237,6 +237,8 @@ void Engine::on_user_message(const Event& e, UnixMillis now) {
     enqueue(job::kCopyToTopic, copy, fresh ? kPriorityNewDialog : kPriorityNormal, now,
             user_message_slot(*dialog, now));
   }
+  if (dialog->status != DialogStatus::kClosed)  // engine_hours.cpp
+    away_reply(*dialog, person, e, fresh ? kPriorityNewDialog : kPriorityNormal, now);
   event(*dialog, "message_received", message_event_json(e, 0), now);
 }
 
@@ -429,6 +431,7 @@ void Engine::on_general_message(const Event& e, UnixMillis now) {
   if (!command) return;
   if (command->name == "new") return on_new_command(*command, e, now);      // accounts
   if (command->name == "story") return on_story_command(*command, e, now);  // accounts
+  if (command->name == "hours") return on_hours_command(*command, e, now);  // engine_hours.cpp
   // Only what core::command_table() says works in General (what /help lists there).
   if (!core::command_works(command->name, core::CommandPlace::kGeneral, context_.account)) return;
   if (!answers_in_general()) return;

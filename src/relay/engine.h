@@ -211,6 +211,13 @@ class Engine {
   void name_group_sender(const store::Dialog& dialog, const core::Event& event, core::UnixMillis now);
   void announce_topic(const store::Dialog& dialog, std::string text, core::UnixMillis now);
 
+  // Working hours, engine_hours.cpp: AWAY_MESSAGE to a user who wrote outside WORKING_HOURS
+  // (once a calendar day per dialog, judged by the message's date) with a note in the topic;
+  // /hours in General. `priority`: the copy's, so the note follows the message in the topic.
+  void away_reply(const store::Dialog& dialog, const core::Person& person, const core::Event& event,
+                  int priority, core::UnixMillis now);
+  void on_hours_command(const core::Command& command, const core::Event& event, core::UnixMillis now);
+
   // Delivery reports of the dispatcher (engine_outcomes.cpp): what the operators are told.
   void on_delivery_failed(const core::Event& event, core::UnixMillis now);
   void on_delivery_repeated(const core::Event& event, core::UnixMillis now);
@@ -246,6 +253,9 @@ std::string topic_name_key(core::ThreadId thread);
 std::string channel_chat_key(core::UserId chat);
 // The dialog (id as text) whose old topic `thread` NEW_TOPIC_AFTER_CLOSE left behind as history.
 std::string history_topic_key(core::ThreadId thread);
+
+// The calendar day (days since 1970, in WORKING_HOURS' zone) the dialog last got the away reply.
+std::string away_reply_key(core::DialogId dialog);
 
 core::TopicStatus topic_status(store::DialogStatus status);
 

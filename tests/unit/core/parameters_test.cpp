@@ -45,6 +45,7 @@ TEST(Parameters, DefaultsWhenNothingIsGiven) {
 TEST(Parameters, EveryNameIsKnown) {
   std::vector<std::string> expected{"AUTOCLOSE",
                                     "AUTO_INFO",
+                                    "AWAY_MESSAGE",
                                     "CLOSE_MESSAGE",
                                     "CUSTOM_COMMANDS",
                                     "EXTENSIONS_ALLOWED",
@@ -71,7 +72,8 @@ TEST(Parameters, EveryNameIsKnown) {
                                     "WEBHOOKS",
                                     "WEBHOOKS_SECRET",
                                     "WELCOME",
-                                    "WHITE_LIST"};
+                                    "WHITE_LIST",
+                                    "WORKING_HOURS"};
   EXPECT_EQ(known_parameter_names(), expected);
 }
 
