@@ -15,9 +15,12 @@ int main(int argc, char** argv) {
   CLI::App app{"tgsim: an in-memory Telegram with the Bot API, a control API and a playground"};
   std::string listen = "127.0.0.1:8081";
   std::string limits = "on";
+  int group_per_minute = tgsim::model::FloodLimiter::kGroupPerMinute;
   std::uint64_t seed = std::random_device{}();
   app.add_option("--listen", listen, "address:port to listen on (port 0 picks a free port)");
   app.add_option("--limits", limits, "flood limits")->check(CLI::IsMember({"on", "off"}));
+  app.add_option("--group-per-minute", group_per_minute, "messages a minute a bot may post into one group")
+      ->check(CLI::Range(1, 100000));
   app.add_option("--seed", seed, "seed for tokens, file ids and update ids");
   CLI11_PARSE(app, argc, argv);
 
@@ -37,6 +40,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   options.limits = limits == "on";
+  options.group_per_minute = group_per_minute;
   options.seed = seed;
 
   boost::asio::io_context io(1);
@@ -51,7 +55,8 @@ int main(int argc, char** argv) {
   signals.async_wait([&](const boost::system::error_code&, int) { io.stop(); });
   std::printf("tgsim listening on %s:%u\n", options.address.c_str(), server.port());
   std::fflush(stdout);
-  spdlog::info("flood limits {}", options.limits ? "on" : "off");
+  spdlog::info("flood limits {} ({} messages a minute into a group)", options.limits ? "on" : "off",
+               options.group_per_minute);
   io.run();
   return 0;
 }

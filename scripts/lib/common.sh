@@ -10,7 +10,7 @@ DEBIAN_PACKAGES=(
   libboost1.81-all-dev libboost-json1.81-dev libboost-url1.81-dev libssl-dev libsqlite3-dev sqlite3
   libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev libqrencode-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  chromium fonts-noto-color-emoji python3 curl openssl
+  chromium fonts-noto-color-emoji python3 curl openssl tzdata
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*"; }

@@ -29,7 +29,7 @@ int FloodLimiter::admit(Id bot_id, Id chat_id, int messages, Clock::time_point n
   std::deque<Clock::time_point>* group_window = nullptr;
   if (chat_id < 0) {
     group_window = &group_windows_[{bot_id, chat_id}];
-    wait = std::max(wait, seconds_until_window_room(*group_window, seconds(60), kGroupPerMinute, n, now));
+    wait = std::max(wait, seconds_until_window_room(*group_window, seconds(60), group_per_minute_, n, now));
   } else {
     auto [it, created] = private_buckets_.try_emplace({bot_id, chat_id});
     bucket = &it->second;

@@ -23,6 +23,8 @@ class FloodLimiter {
   static constexpr int kGroupPerMinute = 20;
   static constexpr int kBotPerSecond = 30;
 
+  explicit FloodLimiter(int group_per_minute = kGroupPerMinute) : group_per_minute_(group_per_minute) {}
+
   // 0 when admitted (and recorded); otherwise retry_after in seconds (>= 1), nothing recorded.
   int admit(Id bot_id, Id chat_id, int messages, Clock::time_point now);
 
@@ -34,6 +36,7 @@ class FloodLimiter {
   static double seconds_until_window_room(std::deque<Clock::time_point>& window, Clock::duration span,
                                           std::size_t capacity, std::size_t needed, Clock::time_point now);
 
+  std::size_t group_per_minute_;
   std::map<std::pair<Id, Id>, Bucket> private_buckets_;
   std::map<std::pair<Id, Id>, std::deque<Clock::time_point>> group_windows_;
   std::map<Id, std::deque<Clock::time_point>> bot_windows_;

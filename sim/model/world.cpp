@@ -77,7 +77,7 @@ World::World(std::uint64_t seed) : rng_(seed) {}
 
 std::int64_t World::now() const {
   using namespace std::chrono;
-  return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
+  return duration_cast<seconds>(system_clock::now().time_since_epoch()).count() + clock_offset_s_;
 }
 
 std::string World::random_string(std::size_t length, std::string_view alphabet) {

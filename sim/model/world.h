@@ -61,7 +61,12 @@ class World {
   void on_message(MessageObserver observer) { on_message_ = std::move(observer); }
   // Grows on every change of the world; cheap change detection for the playground.
   std::uint64_t version() const { return version_; }
+  // Unix seconds of the simulated world: the real clock plus what POST /sim/clock advanced.
+  // Message, edit and session dates follow it; flood limits keep to a real monotonic clock.
   std::int64_t now() const;
+  void advance_clock(std::int64_t seconds) {
+    if (seconds > 0) clock_offset_s_ += seconds;
+  }
 
   // ---- accounts, groups, membership (control API) ----
   Result<Id> create_user(const ProfileInput& profile, const LoginInput& login = {});
@@ -159,6 +164,7 @@ class World {
 
   std::mt19937_64 rng_;
   std::uint64_t version_ = 1;
+  std::int64_t clock_offset_s_ = 0;
   std::function<void(Id)> on_update_;
   MessageObserver on_message_;
   std::map<Id, Account> accounts_;

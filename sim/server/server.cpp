@@ -77,6 +77,7 @@ Server::Server(asio::io_context& io, const Options& options)
       options_(options),
       acceptor_(io),
       world_(options.seed),
+      limiter_(options.group_per_minute),
       bot_api_(world_, limiter_, stats_, options.limits),
       control_(world_, faults_, stats_, bot_api_),
       sessions_(world_) {

@@ -26,6 +26,9 @@ struct Options {
   std::string address = "127.0.0.1";
   unsigned short port = 0;
   bool limits = true;
+  // Messages a minute one bot may post into one group (Telegram's 20). Tests of the desk's own
+  // pacing raise it, so a wave of hundreds of users fits a test's minutes.
+  int group_per_minute = model::FloodLimiter::kGroupPerMinute;
   std::uint64_t seed = 1;
 };
 

@@ -68,6 +68,8 @@ const std::vector<CommandSpec>& command_table() {
       {"shift", K::kShift, true, false, false, "[on|off]", "go on or off shift, or see who is on shift",
        std::nullopt},
       {"mine", K::kMine, true, false, false, "", "your open dialogs, with links", std::nullopt},
+      {"hours", K::kCustom, true, false, false, "[i<ID>]",
+       "the working hours, whether the desk is open now and when that changes", std::nullopt},
       {"stats", K::kStats, true, true, false, "", "open, waiting and closed dialogs", std::nullopt},
       {"help", K::kHelp, true, true, false, "", "this list", std::nullopt},
   };

@@ -15,6 +15,7 @@ namespace {
 
 constexpr int kMaxAutocloseHours = 1000000;
 constexpr int kMaxUnansweredAlertMinutes = 525600;  // a year
+constexpr int kMaxPerMinute = 10000;
 constexpr std::size_t kMaxWelcomeLength = 4096;
 
 bool is_off(std::string_view value) {
@@ -234,6 +235,20 @@ Status set_unanswered_alert(Parameters& p, const std::string& value) {
   return Ok{};
 }
 
+// OFF (0) or a number of things a minute, 1..10000.
+Setter per_minute(int Parameters::*field, std::string_view name) {
+  return [field, name](Parameters& p, const std::string& value) -> Status {
+    if (is_off(value)) {
+      p.*field = 0;
+      return Ok{};
+    }
+    auto n = to_integer(value);
+    if (!n || *n < 1 || *n > kMaxPerMinute) return wrong(name, "OFF or a number a minute 1..10000", value);
+    p.*field = static_cast<int>(*n);
+    return Ok{};
+  };
+}
+
 Status set_hide_info(Parameters& p, const std::string& value) {
   std::string v = lower_ascii(trim(value));
   if (v == "off" || v.empty() || v == "false") {
@@ -343,6 +358,35 @@ Status set_webhooks_secret(Parameters& p, const std::string& value) {
   return Ok{};
 }
 
+Status set_working_hours(Parameters& p, const std::string& value) {
+  if (is_off(value)) {
+    p.working_hours.reset();
+    return Ok{};
+  }
+  auto hours = parse_working_hours(value);
+  if (!hours) {
+    return make_error("WORKING_HOURS: " + hours.error().message +
+                      " (allowed: OFF or \"Europe/Berlin; mon-fri 09:00-18:00; sat 10:00-14:00; holidays "
+                      "2026-12-25\")");
+  }
+  p.working_hours = std::move(*hours);
+  return Ok{};
+}
+
+Status set_away_message(Parameters& p, const std::string& value) {
+  if (is_off(value)) {
+    p.away_message.reset();
+    return Ok{};
+  }
+  if (lower_ascii(trim(value)).starts_with("template:"))
+    return make_error(
+        "AWAY_MESSAGE: message templates are not available in this version; write the text itself");
+  if (utf16_length(value) > kMaxWelcomeLength)
+    return wrong("AWAY_MESSAGE", "OFF or a text of at most 4096 characters", "…");
+  p.away_message = value;
+  return Ok{};
+}
+
 const std::map<std::string, Setter>& setters() {
   static const std::map<std::string, Setter> kTable = {
       {"WELCOME", set_welcome},
@@ -368,6 +412,9 @@ const std::map<std::string, Setter>& setters() {
       {"INTERCEPT_EXTERNAL", boolean(&Parameters::intercept_external, "INTERCEPT_EXTERNAL")},
       {"PROXY_PRIVATE_WEBHOOKS", boolean(&Parameters::proxy_private_webhooks, "PROXY_PRIVATE_WEBHOOKS")},
       {"CUSTOM_COMMANDS", boolean(&Parameters::custom_commands, "CUSTOM_COMMANDS")},
+      {"NEW_TOPICS_PER_MINUTE", per_minute(&Parameters::new_topics_per_minute, "NEW_TOPICS_PER_MINUTE")},
+      {"USER_MESSAGES_PER_MINUTE",
+       per_minute(&Parameters::user_messages_per_minute, "USER_MESSAGES_PER_MINUTE")},
       {"WEBHOOKS", set_webhooks},
       {"WEBHOOKS_SECRET", set_webhooks_secret},
       {"ASSIGN", set_assign},
@@ -377,6 +424,9 @@ const std::map<std::string, Setter>& setters() {
       {"MONITOR_GROUPS", boolean(&Parameters::monitor_groups, "MONITOR_GROUPS")},
       {"MONITOR_CHANNELS", boolean(&Parameters::monitor_channels, "MONITOR_CHANNELS")},
       {"GROUPS_KEYWORDS", keywords(&Parameters::groups_keywords, "GROUPS_KEYWORDS")},
+      // working hours
+      {"WORKING_HOURS", set_working_hours},
+      {"AWAY_MESSAGE", set_away_message},
   };
   return kTable;
 }

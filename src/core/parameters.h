@@ -11,6 +11,7 @@
 #include "core/ids.h"
 #include "core/keywords.h"
 #include "core/result.h"
+#include "core/working_hours.h"
 
 namespace topicdesk::core {
 
@@ -100,6 +101,9 @@ struct Parameters {
   // Dialog ownership
   AssignMode assign = AssignMode::kOff;  // ASSIGN
   int unanswered_alert_minutes = 0;      // UNANSWERED_ALERT; 0 = OFF
+  // The flood guard (relay/flood_guard.h); 0 = OFF
+  int new_topics_per_minute = 5;      // NEW_TOPICS_PER_MINUTE: topics this connection creates a minute
+  int user_messages_per_minute = 20;  // USER_MESSAGES_PER_MINUTE: copies of one user's messages a minute
   // Integrations: hooks
   std::vector<WebhookTarget> webhooks;  // WEBHOOKS: JSON object URL -> [event names and /commands]
   std::string webhooks_secret;          // WEBHOOKS_SECRET; empty = a generated per-connection secret
@@ -109,6 +113,12 @@ struct Parameters {
   bool monitor_groups = false;    // MONITOR_GROUPS: groups the account is in, one topic per group
   bool monitor_channels = false;  // MONITOR_CHANNELS: channels the account follows, one topic each
   KeywordRule groups_keywords;    // GROUPS_KEYWORDS: only matching group messages; empty = all
+
+  // working hours (core/working_hours.h)
+  std::optional<WorkingHours> working_hours;  // WORKING_HOURS; nullopt = OFF, always open
+  // AWAY_MESSAGE: the reply outside working hours, once a calendar day per dialog; nullopt = OFF;
+  // "{title}" = the user's own name
+  std::optional<std::string> away_message;
 };
 
 // Whether LEAVE_CLOSED lists the chat kind ("private", "group", "channel").

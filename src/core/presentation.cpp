@@ -246,6 +246,18 @@ std::string user_message_withheld() {
 std::string operator_message_withheld() {
   return "🚫 Not delivered: the message contains a restricted keyword.";
 }
+std::string new_topics_held(int per_minute) {
+  return "⏳ New dialogs arrive faster than NEW_TOPICS_PER_MINUTE (" + std::to_string(per_minute) +
+         "): their topics are created at that pace, in order; no message is lost.";
+}
+std::string user_messages_held_in_topic(int per_minute) {
+  return "⏳ The user writes faster than USER_MESSAGES_PER_MINUTE (" + std::to_string(per_minute) +
+         "): their next messages arrive here at that pace, in order.";
+}
+std::string user_messages_held_for_user() {
+  return "You are writing faster than we can read. Your messages are saved and will reach us in a moment, in "
+         "order.";
+}
 std::string restricted_for_user() { return "Your message was not delivered: it contains a restricted word."; }
 std::string dialog_closed_for_user(bool automatically) {
   return automatically ? "This conversation was closed after a period without activity. Write here any time "

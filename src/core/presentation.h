@@ -119,6 +119,12 @@ std::string unknown_topic(const StatusIcons& icons = {});  // names no dialog of
 std::string cut_in_topic();
 // Accounts: the owner wrote in the topic from their own app; the message above went to the user.
 std::string account_owner_answered();
+// The flood guard (relay/flood_guard.h), once per burst: in General, new dialogs wait for their
+// topics (NEW_TOPICS_PER_MINUTE); in the topic and to the user, the user's messages are held
+// (USER_MESSAGES_PER_MINUTE).
+std::string new_topics_held(int per_minute);
+std::string user_messages_held_in_topic(int per_minute);
+std::string user_messages_held_for_user();
 }  // namespace notice
 
 }  // namespace topicdesk::core

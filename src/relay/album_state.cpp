@@ -20,6 +20,7 @@ std::string album_to_json(const AlbumState& album) {
   json::object o;
   o["media_group_id"] = album.media_group_id;
   o["payload"] = payload_to_json(album.payload);
+  if (album.not_before != 0) o["not_before"] = album.not_before;
   return json::serialize(o);
 }
 
@@ -32,7 +33,10 @@ std::optional<AlbumState> album_from_json(std::string_view text) {
   if (!group || !group->is_string() || !payload || !payload->is_string()) return std::nullopt;
   auto parsed = payload_from_json(payload->get_string());
   if (!parsed) return std::nullopt;
-  return AlbumState{std::string(group->get_string()), std::move(*parsed)};
+  AlbumState album{std::string(group->get_string()), std::move(*parsed)};
+  if (const auto* at = v.get_object().if_contains("not_before"); at && at->is_int64())
+    album.not_before = at->get_int64();
+  return album;
 }
 
 }  // namespace topicdesk::relay

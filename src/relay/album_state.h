@@ -28,6 +28,7 @@ JobPayload album_payload(core::DialogId dialog, AlbumLane lane);
 struct AlbumState {
   std::string media_group_id;
   JobPayload payload;
+  core::UnixMillis not_before = 0;  // the flood guard holds the album's copy until then (0: not held)
 };
 
 std::string album_to_json(const AlbumState& album);

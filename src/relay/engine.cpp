@@ -235,8 +235,11 @@ void Engine::on_user_message(const Event& e, UnixMillis now) {
                     .to = Side::kGroup,
                     .message_id = e.message_id,
                     .reply_to = e.reply_to_message_id};
-    enqueue(job::kCopyToTopic, copy, fresh ? kPriorityNewDialog : kPriorityNormal, now);
+    enqueue(job::kCopyToTopic, copy, fresh ? kPriorityNewDialog : kPriorityNormal, now,
+            user_message_slot(*dialog, now));
   }
+  if (dialog->status != DialogStatus::kClosed)  // engine_hours.cpp
+    away_reply(*dialog, person, e, fresh ? kPriorityNewDialog : kPriorityNormal, now);
   event(*dialog, "message_received", message_event_json(e, 0), now);
 }
 
@@ -431,6 +434,7 @@ void Engine::on_general_message(const Event& e, UnixMillis now) {
   if (!command) return;
   if (command->name == "new") return on_new_command(*command, e, now);      // accounts
   if (command->name == "story") return on_story_command(*command, e, now);  // accounts
+  if (command->name == "hours") return on_hours_command(*command, e, now);  // engine_hours.cpp
   // Only what core::command_table() says works in General (what /help lists there).
   if (!core::command_works(command->name, core::CommandPlace::kGeneral, context_.account)) return;
   if (command->kind == core::CommandKind::kShift || command->kind == core::CommandKind::kMine)
@@ -528,7 +532,8 @@ Dialog Engine::open_dialog(DialogOrigin origin, const core::Person& person, Unix
   std::string start = by_user ? start_parameter(first_text) : std::string();
   if (!start.empty()) store_.state_set(context_.id, start_parameter_key(dialog.id), start);
 
-  enqueue(job::kCreateTopic, JobPayload{.dialog = dialog.id}, kPriorityNewDialog, now);  // and the card
+  enqueue(job::kCreateTopic, JobPayload{.dialog = dialog.id}, kPriorityNewDialog, now,  // and the card
+          new_topic_slot(now));
   if (stays_closed) {
     store_.state_set(context_.id, topic_closed_key(dialog.id), "1");
     enqueue(job::kCloseTopic, JobPayload{.dialog = dialog.id}, kPriorityNewDialog, now);
@@ -662,6 +667,7 @@ void Engine::gather_album(const Dialog& dialog, AlbumLane lane, const Event& e, 
   if (!album) {
     if (!opening_note.empty()) post_in_topic(dialog, std::string(opening_note), kPriorityNormal, now);
     album = AlbumState{e.media_group_id, album_payload(dialog.id, lane)};
+    if (lane == AlbumLane::kUser) album->not_before = user_message_slot(dialog, now);  // one album, one slot
   }
   auto& ids = album->payload.message_ids;
   if (std::find(ids.begin(), ids.end(), e.message_id) == ids.end()) ids.push_back(e.message_id);
@@ -685,7 +691,7 @@ void Engine::emit_album(const std::string& payload, UnixMillis now) {
   }
   bool to_user = album->payload.to == Side::kUser;
   enqueue(to_user ? job::kCopyAlbumToUser : job::kCopyAlbumToTopic, album->payload,
-          to_user ? kPriorityOperatorReply : kPriorityNormal, now);
+          to_user ? kPriorityOperatorReply : kPriorityNormal, now, album->not_before);
 }
 
 void Engine::on_timer(const store::Timer& timer, UnixMillis now) {
@@ -700,8 +706,11 @@ void Engine::on_timer(const store::Timer& timer, UnixMillis now) {
 
 // ---- output helpers --------------------------------------------------------------------
 
-void Engine::enqueue(std::string_view kind, const JobPayload& payload, int priority, UnixMillis now) {
-  store_.outbox_add(make_job(context_.id, kind, payload, priority, now));
+void Engine::enqueue(std::string_view kind, const JobPayload& payload, int priority, UnixMillis now,
+                     UnixMillis not_before) {
+  auto job = make_job(context_.id, kind, payload, priority, now);
+  job.not_before = not_before;
+  store_.outbox_add(job);
 }
 
 void Engine::post_in_topic(const Dialog& dialog, std::string text, int priority, UnixMillis now) {

@@ -16,6 +16,7 @@
 #include "core/parameters.h"
 #include "core/presentation.h"
 #include "relay/album_state.h"
+#include "relay/flood_guard.h"
 #include "relay/jobs.h"
 #include "store/store.h"
 
@@ -73,7 +74,8 @@ class Engine {
   // is retried entry by entry, so one bad entry cannot hold back the others; a transient
   // store::StoreError (busy, storage) is thrown instead, with nothing committed.
   void handle_inbox_batch(const std::vector<store::InboxEntry>& entries, core::UnixMillis now);
-  // A due durable timer of this connection (album gathering). Stale timers are ignored.
+  // A due durable timer of this connection: an album's gathering ends; a flood guard window
+  // that holds nothing back any more is dropped. Stale timers are ignored.
   void on_timer(const store::Timer& timer, core::UnixMillis now);
   // Closes dialogs waiting for the user longer than AUTOCLOSE hours; returns how many.
   int autoclose(core::UnixMillis now);
@@ -160,6 +162,12 @@ class Engine {
                    core::UnixMillis now);
   void emit_album(const std::string& payload, core::UnixMillis now);
 
+  // The flood guard (flood_guard.h), engine_flood_guard.cpp: the not_before of a new dialog's
+  // topic and of a copy of the user's message (0: not held). Each hands out a slot of its window.
+  Slot paced_slot(const std::string& key, int per_minute, core::UnixMillis now);
+  core::UnixMillis new_topic_slot(core::UnixMillis now);
+  core::UnixMillis user_message_slot(const store::Dialog& dialog, core::UnixMillis now);
+
   // Integrations: hooks, engine_integrations.cpp
   // /link, /unlink, /set and commands topicdesk does not know (command hooks, CUSTOM_COMMANDS).
   void run_custom_command(const core::Command& command, store::Dialog& dialog, const core::Event& event,
@@ -175,7 +183,9 @@ class Engine {
   // /info lines: linked account, fields (only info_for(reveal) shows them)
   std::string integration_info(const store::Dialog& dialog);
 
-  void enqueue(std::string_view kind, const JobPayload& payload, int priority, core::UnixMillis now);
+  // `not_before`: the job waits until then (0: ready now); the flood guard holds jobs so.
+  void enqueue(std::string_view kind, const JobPayload& payload, int priority, core::UnixMillis now,
+               core::UnixMillis not_before = 0);
   void post_in_topic(const store::Dialog& dialog, std::string text, int priority, core::UnixMillis now);
   void post_in_general(std::string text, core::UnixMillis now);
   void send_to_user(const store::Dialog& dialog, std::string text, int priority, core::UnixMillis now);
@@ -223,6 +233,13 @@ class Engine {
   void name_group_sender(const store::Dialog& dialog, const core::Event& event, core::UnixMillis now);
   void announce_topic(const store::Dialog& dialog, std::string text, core::UnixMillis now);
 
+  // Working hours, engine_hours.cpp: AWAY_MESSAGE to a user who wrote outside WORKING_HOURS
+  // (once a calendar day per dialog, judged by the message's date) with a note in the topic;
+  // /hours in General. `priority`: the copy's, so the note follows the message in the topic.
+  void away_reply(const store::Dialog& dialog, const core::Person& person, const core::Event& event,
+                  int priority, core::UnixMillis now);
+  void on_hours_command(const core::Command& command, const core::Event& event, core::UnixMillis now);
+
   // Delivery reports of the dispatcher (engine_outcomes.cpp): what the operators are told.
   void on_delivery_failed(const core::Event& event, core::UnixMillis now);
   void on_delivery_repeated(const core::Event& event, core::UnixMillis now);
@@ -258,6 +275,9 @@ std::string topic_name_key(core::ThreadId thread);
 std::string channel_chat_key(core::UserId chat);
 // The dialog (id as text) whose old topic `thread` NEW_TOPIC_AFTER_CLOSE left behind as history.
 std::string history_topic_key(core::ThreadId thread);
+
+// The calendar day (days since 1970, in WORKING_HOURS' zone) the dialog last got the away reply.
+std::string away_reply_key(core::DialogId dialog);
 
 core::TopicStatus topic_status(store::DialogStatus status);
 

@@ -323,10 +323,11 @@ def text_has(fragment):
 class DeskTestCase(unittest.TestCase):
     """Starts a fresh simulator per test; subclasses start desks with start_desk()."""
     limits = False
+    sim_args = ()  # more tgsim options, e.g. ("--group-per-minute", "600")
 
     def setUp(self):
         self.workdir = tempfile.mkdtemp(prefix=f"e2e-{self._testMethodName}-")
-        self.sim = Sim(self.workdir, limits=self.limits)
+        self.sim = Sim(self.workdir, limits=self.limits, extra=self.sim_args)
         self.desks = []
 
     def tearDown(self):

@@ -139,3 +139,29 @@ TEST(WorldTest, ChatHistoryIsBoundedButTopicRootsStay) {
 
 }  // namespace
 }  // namespace tgsim
+
+namespace tgsim {
+namespace {
+
+// POST /sim/clock moves the world's time forward, never back, and message dates follow it.
+TEST(WorldClock, MessageDatesFollowTheAdvancedClock) {
+  model::World world(1);
+  auto owner = world.create_user({"Olga", "", "", "", ""});
+  auto group_id = world.create_group("G", false, *owner);
+  auto group = world.group(*group_id);
+  model::MessageInput input;
+  input.content["text"] = "before";
+  auto first = world.post(**group, *owner, input);
+  ASSERT_TRUE(first.ok());
+  const std::int64_t before = (*first)->date;
+  world.advance_clock(86400);
+  world.advance_clock(-3600);  // ignored
+  input.content["text"] = "after";
+  auto second = world.post(**group, *owner, input);
+  ASSERT_TRUE(second.ok());
+  EXPECT_GE((*second)->date, before + 86400);
+  EXPECT_GE(world.now(), before + 86400);
+}
+
+}  // namespace
+}  // namespace tgsim

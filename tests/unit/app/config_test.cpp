@@ -194,6 +194,17 @@ TEST_F(ConfigTest, ParameterMistakesPointAtTheParameter) {
                 "boolean or list of strings"));
 }
 
+TEST_F(ConfigTest, WorkingHoursMistakesPointAtTheParameterAndThePart) {
+  EXPECT_THAT(
+      error_of(connection("[connection.parameters]\nWELCOME = \"hi\"\n"
+                          "WORKING_HOURS = \"Europe/Berlin; mon-fry 09:00-18:00\"\n")),
+      HasSubstr("topicdesk.toml:7: connection[0].parameters.WORKING_HOURS: part 2 \"mon-fry 09:00-18:00\": "
+                "\"fry\" is not a weekday"));
+  EXPECT_THAT(error_of(connection("[connection.parameters]\nAWAY_MESSAGE = \"template:night\"\n")),
+              HasSubstr("topicdesk.toml:6: connection[0].parameters.AWAY_MESSAGE: message templates are not "
+                        "available in this version"));
+}
+
 TEST_F(ConfigTest, UnknownParameterNamesAreRefused) {
   EXPECT_THAT(error_of(connection("[connection.parameters]\nAUTO_CLOSE = 5\n")),
               HasSubstr("topicdesk.toml:6: unknown parameter connection[0].parameters.AUTO_CLOSE"));

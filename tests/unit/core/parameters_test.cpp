@@ -46,6 +46,7 @@ TEST(Parameters, EveryNameIsKnown) {
   std::vector<std::string> expected{"ASSIGN",
                                     "AUTOCLOSE",
                                     "AUTO_INFO",
+                                    "AWAY_MESSAGE",
                                     "CLOSE_MESSAGE",
                                     "CUSTOM_COMMANDS",
                                     "EXTENSIONS_ALLOWED",
@@ -59,6 +60,7 @@ TEST(Parameters, EveryNameIsKnown) {
                                     "MONITOR_CHANNELS",
                                     "MONITOR_GROUPS",
                                     "MONITOR_PRIVATE",
+                                    "NEW_TOPICS_PER_MINUTE",
                                     "NEW_TOPIC_AFTER_CLOSE",
                                     "PRIVATE_KEYWORDS",
                                     "PROXY_PRIVATE_WEBHOOKS",
@@ -68,10 +70,12 @@ TEST(Parameters, EveryNameIsKnown) {
                                     "SILENT_MODE",
                                     "STATUS_ICONS",
                                     "UNANSWERED_ALERT",
+                                    "USER_MESSAGES_PER_MINUTE",
                                     "WEBHOOKS",
                                     "WEBHOOKS_SECRET",
                                     "WELCOME",
-                                    "WHITE_LIST"};
+                                    "WHITE_LIST",
+                                    "WORKING_HOURS"};
   EXPECT_EQ(known_parameter_names(), expected);
 }
 

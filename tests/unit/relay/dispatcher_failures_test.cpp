@@ -393,6 +393,10 @@ TEST(DispatcherBounds, AGroupGetsAHandfulOfCallsAtOnceAndAPrivateChatOne) {
                        .chat_burst = 1000,
                        .group_per_minute = 100000,
                        .bot_per_second = 1000});
+  // Twelve new dialogs at once: NEW_TOPICS_PER_MINUTE would hold most topics; only the bound is under test.
+  auto params = desk.context.params;
+  params.new_topics_per_minute = 0;
+  desk.engine->set_parameters(params);
   for (int u = 0; u < 12; ++u) desk.handle(user_message(kAnn + u, 1, "hi"));
   ASSERT_TRUE(desk.run_until_settled(milliseconds(20000)));
   for (int u = 0; u < 12; ++u) {

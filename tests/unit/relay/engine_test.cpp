@@ -337,7 +337,7 @@ TEST_F(EngineTest, AlbumsAreGatheredInADurableTimerAndSurviveARestart) {
   ASSERT_EQ(kinds(jobs), (std::vector<std::string>{"copy_album_to_topic"}));
   EXPECT_EQ(jobs[0].payload.message_ids, (std::vector<core::MessageId>{10, 11, 12}));
   EXPECT_EQ(jobs[0].payload.dialog, dialog.id);
-  EXPECT_TRUE(store_->timers_due(kT0 * 2, 10).empty());
+  EXPECT_FALSE(store_->timer_get(context_.id, album_key(dialog.id, AlbumLane::kUser)));
 }
 
 TEST_F(EngineTest, AMessageAfterAnAlbumFlushesTheAlbumFirst) {
@@ -351,7 +351,8 @@ TEST_F(EngineTest, AMessageAfterAnAlbumFlushesTheAlbumFirst) {
   e.handle(user_message(kAnn, 12, "and some text"), kT0 + 10);
   auto jobs = take_jobs(*store_);
   ASSERT_EQ(kinds(jobs), (std::vector<std::string>{"copy_album_to_topic", "copy_to_topic"}));
-  EXPECT_TRUE(store_->timers_due(kT0 * 2, 10).empty());
+  EXPECT_FALSE(store_->timer_get(context_.id,
+                                 album_key(store_->dialog_by_user(context_.id, kAnn)->id, AlbumLane::kUser)));
 }
 
 TEST_F(EngineTest, OperatorAlbumsGoToTheUserTogether) {
