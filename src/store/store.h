@@ -25,6 +25,7 @@
 #include "store/message_link_store.h"
 #include "store/outbox_store.h"
 #include "store/proxy_store.h"
+#include "store/rating_store.h"
 #include "store/retention_store.h"
 #include "store/store_error.h"
 #include "store/timer_store.h"
@@ -57,7 +58,8 @@ class Store : public UnitOfWork,
               public ApiKeyStore,
               public ProxyStore,
               public DeskMetaStore,
-              public RetentionStore {
+              public RetentionStore,
+              public RatingStore {
  public:
   ~Store() override = default;
 };
