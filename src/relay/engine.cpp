@@ -183,6 +183,8 @@ void Engine::route(const Event& e, UnixMillis now) {
       return on_hook_answered(e, now);  // engine_outcomes.cpp
     case EventKind::kSessionProblem:
       return on_session_problem(e, now);  // engine_outcomes.cpp
+    case EventKind::kButtonPressed:
+      return on_button_pressed(e, now);  // engine_ratings.cpp
   }
 }
 
@@ -203,6 +205,7 @@ void Engine::on_user_message(const Event& e, UnixMillis now) {
   core::Person person = person_of(e);
   auto dialog = store_.dialog_by_user(context_.id, person.id);
   if (dialog && dialog->banned) return;
+  if (dialog && take_rating_reply(*dialog, e, now)) return;  // engine_ratings.cpp
   // PRIVATE_KEYWORDS: only matching messages open a dialog; an existing dialog takes everything.
   const auto& p = context_.params;
   if (!dialog && !p.private_keywords.empty() && !p.private_keywords.matches(e.text)) return;
@@ -608,6 +611,7 @@ void Engine::close_dialog(Dialog& dialog, UnixMillis now, std::string_view by) {
     send_to_user(dialog, std::move(text), kPriorityNormal, now);
   }
   event(dialog, "dialog_closed", json::serialize(json::object{{"by", by}}), now);
+  ask_rating(dialog, now);  // CSAT: engine_ratings.cpp
 }
 
 void Engine::set_status(Dialog& dialog, DialogStatus status, UnixMillis now) {
