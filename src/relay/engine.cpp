@@ -344,6 +344,7 @@ void Engine::on_operator_message(const Event& e, UnixMillis now) {
   if (was_closed) reopen_closed_topic(*dialog, kPriorityOperatorReply, now);
   set_status(*dialog, DialogStatus::kSupportAnswered, now);
   dialog->last_operator_reply_at = now;
+  dialog->last_operator_id = e.sender_is_anonymous_admin ? 0 : e.from.id;
   store_.update_dialog(*dialog);
   if (e.by_account_owner)
     post_in_topic(*dialog, core::notice::account_owner_answered(), kPriorityOperatorReply, now);

@@ -64,6 +64,7 @@ std::optional<Engine::ApiSent> Engine::api_send_message(core::UserId user, const
             kPriorityOperatorReply, now);
     set_status(dialog, DialogStatus::kSupportAnswered, now);
     dialog.last_operator_reply_at = now;
+    dialog.last_operator_id = 0;  // a program through the API, not an operator
     store_.update_dialog(dialog);
     if (was_closed) event(dialog, "dialog_reopened", R"({"by":"api"})", now);
     event(dialog, "message_sent", api_message_event_json(text, sender), now);

@@ -74,6 +74,7 @@ void Engine::on_outgoing_seen(const Event& e, UnixMillis now) {
     bool was_closed = dialog->status == DialogStatus::kClosed;
     set_status(*dialog, DialogStatus::kSupportAnswered, now);
     dialog->last_operator_reply_at = now;
+    dialog->last_operator_id = by_human ? e.from.id : 0;
     store_.update_dialog(*dialog);
     if (was_closed)
       event(*dialog, "dialog_reopened", by_human ? R"({"by":"owner"})" : R"({"by":"program"})", now);

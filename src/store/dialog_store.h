@@ -38,6 +38,9 @@ struct Dialog {
   UnixMillis last_user_message_at = 0;
   UnixMillis last_operator_reply_at = 0;
   UnixMillis status_changed_at = 0;
+  UserId owner_id = 0;          // the operator who owns the dialog (/take, /assign, ASSIGN); 0 = nobody
+  UserId last_operator_id = 0;  // the operator who last answered the user; 0 = none or not a person
+  UnixMillis unanswered_alerted_at = 0;  // UNANSWERED_ALERT announced the wait begun at or before it
 };
 
 struct DialogCounts {

@@ -270,6 +270,30 @@ ALTER TABLE outbox ADD COLUMN started_at BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE outbox ADD COLUMN restarts INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// Dialog ownership: who owns a dialog, who last answered its user, when UNANSWERED_ALERT
+// announced its current wait; the backend groups' human operators (learnt from their messages,
+// with their shift) and each connection's ASSIGN=round_robin rotation.
+inline constexpr char kV9Ownership[] = R"sql(
+ALTER TABLE dialogs ADD COLUMN owner_id BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE dialogs ADD COLUMN last_operator_id BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE dialogs ADD COLUMN unanswered_alerted_at BIGINT NOT NULL DEFAULT 0;
+CREATE INDEX dialogs_by_owner ON dialogs(group_id, owner_id, status) WHERE owner_id <> 0;
+CREATE TABLE operators (
+  group_id BIGINT NOT NULL,
+  user_id BIGINT NOT NULL,
+  username TEXT NOT NULL DEFAULT '',
+  first_name TEXT NOT NULL DEFAULT '',
+  last_name TEXT NOT NULL DEFAULT '',
+  last_seen_at BIGINT NOT NULL DEFAULT 0,
+  on_shift INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (group_id, user_id)
+);
+CREATE TABLE assign_rotation (
+  connection_id BIGINT PRIMARY KEY REFERENCES connections(id),
+  last_owner_id BIGINT NOT NULL
+);
+)sql";
+
 // Satisfaction ratings: one row per close that asked the user for a score (store/rating_store.h).
 inline constexpr char kV10Ratings[] = R"sql(
 CREATE TABLE ratings (
@@ -297,6 +321,7 @@ inline constexpr Migration kAll[] = {
     {6, "desk meta: installation facts", kV6DeskMeta},
     {7, "retention: old rows by age", kV7Retention},
     {8, "outbox: started mark and restarts of a job's call", kV8OutboxStarted},
+    {9, "ownership: dialog owners, operators, assignment rotation", kV9Ownership},
     {10, "ratings: satisfaction ratings of closes", kV10Ratings},
 };
 

@@ -15,7 +15,7 @@ inline constexpr Sql kApiKeys{"api_keys",
 #define TD_API_DIALOG_COLUMNS                                                                      \
   "SELECT id, connection_id, user_id, group_id, thread_id, status, banned, user_blocked_bot,"      \
   " pseudonym, topic_title, created_at, last_user_message_at, last_operator_reply_at,"             \
-  " status_changed_at FROM dialogs "
+  " status_changed_at, owner_id, last_operator_id, unanswered_alerted_at FROM dialogs "
 // Keyset paging by id: stable while dialogs are added or change status.
 inline constexpr Sql kDialogsPage{"dialogs_page",
     TD_API_DIALOG_COLUMNS "WHERE connection_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3"};

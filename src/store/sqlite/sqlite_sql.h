@@ -54,7 +54,7 @@ inline constexpr Sql kUserById{"user",
 #define TD_DIALOG_COLUMNS                                                                          \
   "SELECT id, connection_id, user_id, group_id, thread_id, status, banned, user_blocked_bot,"      \
   " pseudonym, topic_title, created_at, last_user_message_at, last_operator_reply_at,"             \
-  " status_changed_at FROM dialogs "
+  " status_changed_at, owner_id, last_operator_id, unanswered_alerted_at FROM dialogs "
 inline constexpr Sql kInsertDialog{"create_dialog",
     "INSERT INTO dialogs(connection_id, user_id, group_id, status, created_at, status_changed_at) "
     "VALUES (?1, ?2, ?3, 'user_answered', ?4, ?4) ON CONFLICT(connection_id, user_id) DO NOTHING"};
@@ -75,7 +75,8 @@ inline constexpr Sql kDialogsWaitingSince{"dialogs_waiting_since",
 inline constexpr Sql kUpdateDialog{"update_dialog",
     "UPDATE dialogs SET connection_id = ?2, user_id = ?3, group_id = ?4, thread_id = ?5, status = ?6,"
     " banned = ?7, user_blocked_bot = ?8, pseudonym = ?9, topic_title = ?10, created_at = ?11,"
-    " last_user_message_at = ?12, last_operator_reply_at = ?13, status_changed_at = ?14 WHERE id = ?1"};
+    " last_user_message_at = ?12, last_operator_reply_at = ?13, status_changed_at = ?14, owner_id = ?15,"
+    " last_operator_id = ?16, unanswered_alerted_at = ?17 WHERE id = ?1"};
 inline constexpr Sql kCountDialogs{"count_dialogs",
     "SELECT status, COUNT(*) FROM dialogs WHERE group_id = ?1 GROUP BY status"};
 

@@ -51,6 +51,9 @@ Dialog read_dialog(const Query& q) {
   d.last_user_message_at = q.int64(11);
   d.last_operator_reply_at = q.int64(12);
   d.status_changed_at = q.int64(13);
+  d.owner_id = q.int64(14);
+  d.last_operator_id = q.int64(15);
+  d.unanswered_alerted_at = q.int64(16);
   return d;
 }
 
@@ -342,7 +345,8 @@ void SqliteStore::update_dialog(const Dialog& d) {
   Lock lock(mutex_);
   db_.run(sql::kUpdateDialog, d.id, d.connection_id, d.user_id, d.group_id, d.thread_id, to_string(d.status),
           d.banned, d.user_blocked_bot, d.pseudonym, d.topic_title, d.created_at, d.last_user_message_at,
-          d.last_operator_reply_at, d.status_changed_at);
+          d.last_operator_reply_at, d.status_changed_at, d.owner_id, d.last_operator_id,
+          d.unanswered_alerted_at);
 }
 
 std::vector<Dialog> SqliteStore::dialogs_with_status(ConnectionId id, DialogStatus status, int limit) {

@@ -88,6 +88,7 @@ TEST_F(EngineTest, OperatorReplyGoesToUserFirstAndChangesStatus) {
   auto after = ann_dialog();
   EXPECT_EQ(after.status, DialogStatus::kSupportAnswered);
   EXPECT_EQ(after.last_operator_reply_at, kT0 + 5000);
+  EXPECT_EQ(after.last_operator_id, kOperatorId) << "the operator who answered the user";
 
   // The user answers: back to user_answered, with a title change.
   e.handle(user_message(kAnn, 3, "thanks"), kT0 + 6000);

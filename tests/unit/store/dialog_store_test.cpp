@@ -68,6 +68,9 @@ TEST_P(DialogStoreContract, UpdateDialogWritesEveryField) {
   d.last_user_message_at = 1100;
   d.last_operator_reply_at = 1200;
   d.status_changed_at = 1300;
+  d.owner_id = 9001;
+  d.last_operator_id = 9002;
+  d.unanswered_alerted_at = 1400;
   store_->update_dialog(d);
   auto back = store_->dialog(d.id);
   ASSERT_TRUE(back);
@@ -80,7 +83,28 @@ TEST_P(DialogStoreContract, UpdateDialogWritesEveryField) {
   EXPECT_EQ(back->last_user_message_at, 1100);
   EXPECT_EQ(back->last_operator_reply_at, 1200);
   EXPECT_EQ(back->status_changed_at, 1300);
+  EXPECT_EQ(back->owner_id, 9001);
+  EXPECT_EQ(back->last_operator_id, 9002);
+  EXPECT_EQ(back->unanswered_alerted_at, 1400);
   EXPECT_EQ(back->created_at, 1000);
+  if (!GetParam().persistent) return;
+  reopen();
+  auto reopened = store_->dialog(d.id);
+  ASSERT_TRUE(reopened);
+  EXPECT_EQ(reopened->owner_id, 9001) << "ownership survives a restart";
+  EXPECT_EQ(reopened->last_operator_id, 9002);
+}
+
+TEST_P(DialogStoreContract, ANewDialogHasNoOwnerAndNoOperatorYet) {
+  auto d = store_->create_dialog(conn_, 500, kGroup, 1000);
+  EXPECT_EQ(d.owner_id, 0);
+  EXPECT_EQ(d.last_operator_id, 0);
+  EXPECT_EQ(d.unanswered_alerted_at, 0);
+  d.owner_id = 9001;
+  store_->update_dialog(d);
+  auto page = store_->dialogs_page(conn_, std::nullopt, 0, 10);
+  ASSERT_EQ(page.size(), 1u);
+  EXPECT_EQ(page[0].dialog.owner_id, 9001) << "the Topics API's pages carry the owner";
 }
 
 TEST_P(DialogStoreContract, DialogByThreadFindsTheTopicInItsGroupOnly) {
