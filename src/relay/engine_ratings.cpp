@@ -23,8 +23,8 @@ namespace {
 constexpr UnixMillis kMillisPerSecond = 1000;
 
 // The operator a close's rating credits: the dialog's owner, else the last operator who answered.
-core::UserId credited_operator(const Dialog&) {
-  return 0;  // the dialog does not tell its operators yet
+core::UserId credited_operator(const Dialog& dialog) {
+  return dialog.owner_id != 0 ? dialog.owner_id : dialog.last_operator_id;
 }
 
 std::string csat_event_json(const Rating& r) {

@@ -141,6 +141,29 @@ TEST_F(EngineRatingsTest, APressAfterCloseIsRecordedAndLeavesTheDialogClosed) {
   EXPECT_EQ(data.at("closed_at").as_int64(), (kT0 + kMinute) / 1000);
   EXPECT_EQ(data.at("rated_at").as_int64(), (kT0 + 2 * kMinute) / 1000);
   EXPECT_EQ(data.at("comment").as_string(), "");
+  EXPECT_EQ(data.at("operator_id").as_int64(), 0);  // nobody answered: nobody is credited
+  EXPECT_THAT(topic_texts(jobs), ::testing::ElementsAre(HasSubstr("no operator to credit")));
+}
+
+TEST_F(EngineRatingsTest, TheRatingCreditsTheOwnerElseTheLastOperatorWhoAnswered) {
+  auto& e = rating_engine();
+  dialog_ = open_dialog_of(e, kAnn, kThread);
+  e.handle(operator_message(kThread, 10, "Here is your answer"), kT0 + kMinute);
+  e.handle(operator_message(kThread, 11, "/close"), kT0 + 2 * kMinute);
+  auto question = *find_job(take_jobs(*store_), job::kRatingQuestion);
+  e.handle(press(kAnn, button_data(question, 5)), kT0 + 3 * kMinute);
+  EXPECT_THAT(topic_texts(take_jobs(*store_)), ::testing::ElementsAre(HasSubstr("credited to operator 900")));
+  EXPECT_EQ(store_->latest_rating(dialog_.id)->operator_id, kOperatorId);
+  EXPECT_EQ(boost::json::parse(csat_events().at(0).payload).at("operator_id").as_int64(), kOperatorId);
+
+  auto owned = dialog();  // an owner (set by /take, /assign or ASSIGN) is credited first
+  owned.owner_id = 4711;
+  owned.status = DialogStatus::kUserAnswered;
+  store_->update_dialog(owned);
+  e.handle(operator_message(kThread, 12, "/close"), kT0 + 4 * kMinute);
+  question = *find_job(take_jobs(*store_), job::kRatingQuestion);
+  e.handle(press(kAnn, button_data(question, 3), 300, 5001), kT0 + 5 * kMinute);
+  EXPECT_EQ(store_->latest_rating(dialog_.id)->operator_id, 4711);
 }
 
 TEST_F(EngineRatingsTest, ASecondPressReplacesTheFirst) {
