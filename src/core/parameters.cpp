@@ -370,10 +370,9 @@ const std::map<std::string, Setter>& setters() {
 
 // Integrations: hooks
 const std::vector<std::string>& webhook_event_names() {
-  static const std::vector<std::string> kNames = {"dialog_created", "dialog_reopened",
-                                                  "dialog_closed",  "message_received",
-                                                  "message_sent",   "message_intercepted",
-                                                  "csat_received"};
+  static const std::vector<std::string> kNames = {
+      "dialog_created", "dialog_reopened",     "dialog_closed", "message_received",
+      "message_sent",   "message_intercepted", "csat_received"};
   return kNames;
 }
 

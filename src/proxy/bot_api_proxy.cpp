@@ -153,7 +153,8 @@ std::optional<ProgramUpdate> classify_update(std::string_view raw_json, core::Ch
     if (key == "callback_query") {
       // The desk's own buttons (the satisfaction rating) are answered by the desk.
       const auto* data = payload.if_contains("data");
-      if (data && data->is_string() && std::string_view(data->get_string()).starts_with(core::kRatingCallbackPrefix))
+      if (data && data->is_string() &&
+          std::string_view(data->get_string()).starts_with(core::kRatingCallbackPrefix))
         return std::nullopt;
     }
     const json::value* chat = payload.if_contains("chat");

@@ -54,7 +54,8 @@ void Engine::ask_rating(const Dialog& dialog, UnixMillis now) {
     rating.awaits_until = now + kRatingOpenMillis;
   }
   rating.id = store_.add_rating(rating);
-  if (context_.account) return send_to_user(dialog, rating_notice::question_by_digit(*question), kPriorityNormal, now);
+  if (context_.account)
+    return send_to_user(dialog, rating_notice::question_by_digit(*question), kPriorityNormal, now);
   enqueue(job::kRatingQuestion,
           JobPayload{.dialog = dialog.id,
                      .to = Side::kUser,
@@ -65,21 +66,23 @@ void Engine::ask_rating(const Dialog& dialog, UnixMillis now) {
 void Engine::on_button_pressed(const Event& e, UnixMillis now) {
   if (!e.text.starts_with(core::kRatingCallbackPrefix)) return;  // not the desk's button
   auto answer = [&](core::DialogId dialog, std::string text) {
-    JobPayload payload{.dialog = dialog, .to = Side::kUser, .text = answer_button_fields(e.callback_id, text)};
+    JobPayload payload{
+        .dialog = dialog, .to = Side::kUser, .text = answer_button_fields(e.callback_id, text)};
     if (dialog == 0) payload.chat = e.chat_id;
     enqueue(job::kAnswerButton, payload, kPriorityOperatorReply, now);
   };
   auto press = parse_rating_callback(context_.pseudonym_secret, e.text);
   auto rating = press ? store_.rating(press->rating_id) : std::nullopt;
   if (!rating || rating->connection_id != context_.id || rating->user_id != e.from.id) {
-    spdlog::warn("connection {}: a rating button of chat {} names no rating of this user: refused", context_.name,
-                 e.chat_id);
+    spdlog::warn("connection {}: a rating button of chat {} names no rating of this user: refused",
+                 context_.name, e.chat_id);
     return answer(0, rating_notice::closed());
   }
   auto dialog = store_.dialog(rating->dialog_id);
   auto latest = store_.latest_rating(rating->dialog_id);
   // Accepted for a day after the close, and only for the newest close: a later one asked again.
-  if (!dialog || dialog->banned || now - rating->closed_at > kRatingOpenMillis || !latest || latest->id != rating->id)
+  if (!dialog || dialog->banned || now - rating->closed_at > kRatingOpenMillis || !latest ||
+      latest->id != rating->id)
     return answer(rating->dialog_id, rating_notice::closed());
 
   const int previous = rating->score;
@@ -96,9 +99,11 @@ void Engine::on_button_pressed(const Event& e, UnixMillis now) {
           JobPayload{.dialog = dialog->id,
                      .to = Side::kUser,
                      .message_id = e.message_id,
-                     .text = rated_question_fields(context_.params.csat.value_or(""), press->score, comment_welcome)},
+                     .text = rated_question_fields(context_.params.csat.value_or(""), press->score,
+                                                   comment_welcome)},
           kPriorityOperatorReply, now);
-  post_in_topic(*dialog, rating_notice::in_topic(press->score, previous, rating->operator_id), kPriorityNormal, now);
+  post_in_topic(*dialog, rating_notice::in_topic(press->score, previous, rating->operator_id),
+                kPriorityNormal, now);
   event(*dialog, "csat_received", csat_event_json(*rating), now);
 }
 

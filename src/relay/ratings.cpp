@@ -73,7 +73,8 @@ std::optional<RatingPress> parse_rating_callback(std::string_view secret, std::s
   return RatingPress{*id, static_cast<int>(*score)};
 }
 
-std::string rating_question_fields(std::string_view secret, std::string_view question, std::int64_t rating_id) {
+std::string rating_question_fields(std::string_view secret, std::string_view question,
+                                   std::int64_t rating_id) {
   json::array row;
   for (int score = 1; score <= 5; ++score) {
     row.push_back(json::object{{"text", std::to_string(score) + " ⭐"},

@@ -48,7 +48,8 @@ struct RatingPress {
 std::optional<RatingPress> parse_rating_callback(std::string_view secret, std::string_view data);
 
 // The sendMessage fields (JSON) of the question `question` with the buttons 1–5 of `rating_id`.
-std::string rating_question_fields(std::string_view secret, std::string_view question, std::int64_t rating_id);
+std::string rating_question_fields(std::string_view secret, std::string_view question,
+                                   std::int64_t rating_id);
 // The editMessageText fields (JSON) that replace the question once rated: buttons removed.
 std::string rated_question_fields(std::string_view question, int score, bool comment_welcome);
 // The answerCallbackQuery fields (JSON).
@@ -58,10 +59,10 @@ std::string answer_button_fields(std::string_view callback_id, std::string_view 
 std::optional<int> digit_score(std::string_view text);
 
 namespace rating_notice {
-std::string stars(int score);                   // "⭐⭐⭐⭐"
+std::string stars(int score);                              // "⭐⭐⭐⭐"
 std::string question_by_digit(std::string_view question);  // the question for account connections
-std::string thanks();                           // the answer to a press
-std::string closed();                           // the answer to a press that is not accepted
+std::string thanks();                                      // the answer to a press
+std::string closed();                                      // the answer to a press that is not accepted
 // The user's chat after a digit reply (account connections).
 std::string rated_by_digit(int score);
 // Internal comments in the topic. `operator_id` 0: no operator answered in the dialog.

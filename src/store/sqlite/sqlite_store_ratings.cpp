@@ -48,8 +48,8 @@ std::optional<Rating> one_rating(Query& q) {
 std::int64_t SqliteStore::add_rating(const Rating& r) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kRatingAdd);
-  q.bind_all(r.connection_id, r.dialog_id, r.user_id, r.operator_id, r.closed_at, r.score, r.comment, r.rated_at,
-             awaits_name(r.awaits), r.awaits_until);
+  q.bind_all(r.connection_id, r.dialog_id, r.user_id, r.operator_id, r.closed_at, r.score, r.comment,
+             r.rated_at, awaits_name(r.awaits), r.awaits_until);
   if (!q.step()) throw StoreError("add_rating: the insert returned no id");
   return q.int64(0);
 }

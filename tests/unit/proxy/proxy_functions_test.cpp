@@ -42,7 +42,8 @@ TEST(ClassifyUpdate, PressesOfTheDesksRatingButtonsAreNotTheProgramsOthersAre) {
   ASSERT_TRUE(program);
   EXPECT_EQ(program->kind, "callback_query");
   EXPECT_EQ(program->chat_id, 42);
-  EXPECT_TRUE(classify_update(R"({"update_id":7,"callback_query":{"id":"q","from":{"id":42},"data":7}})", kGroup));
+  EXPECT_TRUE(
+      classify_update(R"({"update_id":7,"callback_query":{"id":"q","from":{"id":42},"data":7}})", kGroup));
 }
 
 telegram::ParseContext context() { return telegram::ParseContext{kBot, {kGroup}}; }

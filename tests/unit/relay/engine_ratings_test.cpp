@@ -18,7 +18,8 @@ constexpr std::string_view kQuestion = "How did we do?";
 constexpr core::UnixMillis kMinute = 60'000;
 constexpr core::UnixMillis kHour = 60 * kMinute;
 
-core::Event press(core::UserId user, std::string data, core::MessageId question = 300, std::int64_t update = 5000) {
+core::Event press(core::UserId user, std::string data, core::MessageId question = 300,
+                  std::int64_t update = 5000) {
   core::Event e;
   e.kind = EventKind::kButtonPressed;
   e.update_id = update;
@@ -30,7 +31,9 @@ core::Event press(core::UserId user, std::string data, core::MessageId question 
   return e;
 }
 
-boost::json::object fields_of(const TakenJob& job) { return boost::json::parse(job.payload.text).as_object(); }
+boost::json::object fields_of(const TakenJob& job) {
+  return boost::json::parse(job.payload.text).as_object();
+}
 
 // The callback data of button `score` under a question job.
 std::string button_data(const TakenJob& question, int score) {
@@ -39,7 +42,9 @@ std::string button_data(const TakenJob& question, int score) {
   return std::string(row.at(score - 1).at("callback_data").as_string());
 }
 
-std::vector<std::string> topic_texts(const std::vector<TakenJob>& jobs) { return texts_to(jobs, Side::kGroup); }
+std::vector<std::string> topic_texts(const std::vector<TakenJob>& jobs) {
+  return texts_to(jobs, Side::kGroup);
+}
 
 class EngineRatingsTest : public EngineFixture {
  protected:
@@ -282,9 +287,7 @@ TEST_F(EngineRatingsTest, WithoutAPressTheNextMessageReopensAsUsual) {
 
 class EngineAccountRatingsTest : public EngineRatingsTest {
  protected:
-  EngineAccountRatingsTest() {
-    context_ = account_context(*store_);
-  }
+  EngineAccountRatingsTest() { context_ = account_context(*store_); }
   static ConnectionContext account_context(store::Store& store) {
     auto context = make_context(store, "sales");
     context.account_id = 4242;

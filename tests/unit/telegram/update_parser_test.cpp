@@ -353,8 +353,8 @@ TEST(UpdateParser, ButtonPressInThePrivateChatIsAButtonPressed) {
 
 TEST(UpdateParser, ButtonPressOfAnOldInaccessibleMessageStillCounts) {
   // Telegram sends messages older than 48 hours as InaccessibleMessage: chat, id, date 0.
-  auto e = event_of(button_press(R"("data":"d","message":{"message_id":50,)" + std::string(kUserChat) +
-                                 R"(,"date":0})"));
+  auto e = event_of(
+      button_press(R"("data":"d","message":{"message_id":50,)" + std::string(kUserChat) + R"(,"date":0})"));
   EXPECT_EQ(e.kind, EventKind::kButtonPressed);
   EXPECT_EQ(e.message_id, 50);
   EXPECT_EQ(e.date, 0);
