@@ -2,9 +2,10 @@
 the question shows the score, the rating and the comment that follows are posted in the topic
 and sent as csat_received webhooks, and the dialog stays closed."""
 import json
+import os
 import unittest
 
-from harness import DeskTestCase, World, free_port, text_has, text_is, wait_until
+from harness import DeskTestCase, World, free_port, http_json, text_has, text_is, wait_until
 from hook_receiver import Receiver, signature_ok
 
 SECRET = "e2e-ratings-secret-0123456789"
@@ -106,6 +107,33 @@ class RatingsTest(DeskTestCase):
         self.sim.send(self.ann, self.world.bot_id, text="One more question")
         self.world.wait_in_topic(self.ann, text_is("One more question"))
         wait_until(lambda: "dialog_reopened" in [e["type"] for e in self.rx.events()], what="the reopen")
+
+    def test_in_proxy_mode_the_program_never_gets_the_desks_rating_presses(self):
+        port = free_port()
+        config = "\n".join([
+            "[server]", f'listen = "127.0.0.1:{port}"',
+            "[storage]", f'sqlite = "{os.path.join(self.workdir, "desk.db")}"',
+            "[telegram]", f'api_base = "{self.sim.base}"',
+            "[[connection]]", 'name = "shop"', 'mode = "proxy"', f'token = "{self.world.token}"',
+            f"group_id = {self.world.group_id}",
+            "[connection.parameters]", f"CSAT = {json.dumps(QUESTION)}"]) + "\n"
+        self.desk = self.start_desk([], config_text=config, port=port)
+        self.sim.send(self.ann, self.world.bot_id, text="Hello")
+        self.world.wait_topic(self.ann)
+        self.operator_says("/close")
+        question = self.question_message()
+        self.press(question["message_id"], question["reply_markup"]["inline_keyboard"][0][4]["callback_data"])
+        self.world.wait_in_topic(self.ann, text_has("⭐ 5/5 from the user"), what="the desk's rating")
+        self.press(question["message_id"], "program:order-42")  # a button of the bot's own program
+
+        def program_presses():
+            status, answer = http_json("POST", f"http://127.0.0.1:{port}/bot{self.world.token}/getUpdates",
+                                       {"timeout": 0, "allowed_updates": ["message", "callback_query"]})
+            self.assertEqual(status, 200, answer)
+            return [u["callback_query"]["data"] for u in answer["result"] if "callback_query" in u]
+        presses = wait_until(lambda: (found := program_presses()) and "program:order-42" in found and found,
+                             what="the program's own press to reach the program")
+        self.assertEqual(presses, ["program:order-42"])
 
     def test_csat_off_asks_nothing(self):
         self.desk = self.start_desk([self.world.connection(CLOSE_MESSAGE="Bye")])
