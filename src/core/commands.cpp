@@ -61,6 +61,13 @@ const std::vector<CommandSpec>& command_table() {
       {"story", K::kCustom, true, false, true, "[caption]",
        "in reply to a photo or video: post it as the account's story for the users who had a dialog",
        std::nullopt},
+      {"take", K::kTake, false, true, false, "", "own this dialog yourself", std::nullopt},
+      {"assign", K::kAssign, false, true, false, "@operator or id",
+       "give this dialog to an operator who has written in the group", std::nullopt},
+      {"unassign", K::kUnassign, false, true, false, "", "leave this dialog without an owner", std::nullopt},
+      {"shift", K::kShift, true, false, false, "[on|off]", "go on or off shift, or see who is on shift",
+       std::nullopt},
+      {"mine", K::kMine, true, false, false, "", "your open dialogs, with links", std::nullopt},
       {"stats", K::kStats, true, true, false, "", "open, waiting and closed dialogs", std::nullopt},
       {"help", K::kHelp, true, true, false, "", "this list", std::nullopt},
   };

@@ -11,7 +11,22 @@
 
 namespace topicdesk::core {
 
-enum class CommandKind { kInfo, kClose, kHold, kWait, kBan, kUnban, kHelp, kStats, kCustom };
+enum class CommandKind {
+  kInfo,
+  kClose,
+  kHold,
+  kWait,
+  kBan,
+  kUnban,
+  kHelp,
+  kStats,
+  kTake,
+  kAssign,
+  kUnassign,
+  kShift,
+  kMine,
+  kCustom
+};
 
 struct Command {
   CommandKind kind = CommandKind::kCustom;

@@ -14,6 +14,7 @@ namespace topicdesk::core {
 namespace {
 
 constexpr int kMaxAutocloseHours = 1000000;
+constexpr int kMaxUnansweredAlertMinutes = 525600;  // a year
 constexpr std::size_t kMaxWelcomeLength = 4096;
 
 bool is_off(std::string_view value) {
@@ -220,6 +221,32 @@ Status set_autoclose(Parameters& p, const std::string& value) {
   return Ok{};
 }
 
+Status set_assign(Parameters& p, const std::string& value) {
+  std::string v = lower_ascii(trim(value));
+  if (is_off(value)) {
+    p.assign = AssignMode::kOff;
+  } else if (v == "round_robin") {
+    p.assign = AssignMode::kRoundRobin;
+  } else if (v == "least_open") {
+    p.assign = AssignMode::kLeastOpen;
+  } else {
+    return wrong("ASSIGN", "OFF, round_robin or least_open", value);
+  }
+  return Ok{};
+}
+
+Status set_unanswered_alert(Parameters& p, const std::string& value) {
+  if (is_off(value)) {
+    p.unanswered_alert_minutes = 0;
+    return Ok{};
+  }
+  auto minutes = to_integer(value);
+  if (!minutes || *minutes < 1 || *minutes > kMaxUnansweredAlertMinutes)
+    return wrong("UNANSWERED_ALERT", "OFF or minutes 1..525600", value);
+  p.unanswered_alert_minutes = static_cast<int>(*minutes);
+  return Ok{};
+}
+
 Status set_hide_info(Parameters& p, const std::string& value) {
   std::string v = lower_ascii(trim(value));
   if (v == "off" || v.empty() || v == "false") {
@@ -357,6 +384,8 @@ const std::map<std::string, Setter>& setters() {
       {"CUSTOM_COMMANDS", boolean(&Parameters::custom_commands, "CUSTOM_COMMANDS")},
       {"WEBHOOKS", set_webhooks},
       {"WEBHOOKS_SECRET", set_webhooks_secret},
+      {"ASSIGN", set_assign},
+      {"UNANSWERED_ALERT", set_unanswered_alert},
       // accounts
       {"MONITOR_PRIVATE", boolean(&Parameters::monitor_private, "MONITOR_PRIVATE")},
       {"MONITOR_GROUPS", boolean(&Parameters::monitor_groups, "MONITOR_GROUPS")},
@@ -371,8 +400,8 @@ const std::map<std::string, Setter>& setters() {
 // Integrations: hooks
 const std::vector<std::string>& webhook_event_names() {
   static const std::vector<std::string> kNames = {
-      "dialog_created", "dialog_reopened",     "dialog_closed", "message_received",
-      "message_sent",   "message_intercepted", "csat_received"};
+      "dialog_created", "dialog_reopened",     "dialog_closed",   "message_received",
+      "message_sent",   "message_intercepted", "dialog_assigned", "csat_received"};
   return kNames;
 }
 

@@ -46,6 +46,14 @@ enum class InterceptedStatus {
   kAll,    // true: every intercepted answer, the program's too
 };
 
+// ASSIGN: how a dialog that opens (or opens again) without an owner gets one among the
+// operators on shift.
+enum class AssignMode {
+  kOff,         // OFF: dialogs are taken (/take) or assigned (/assign) by hand
+  kRoundRobin,  // round_robin: in turn, by operator id, continuing after a restart
+  kLeastOpen,   // least_open: the one with the fewest open dialogs (ties: the lowest id)
+};
+
 // The WELCOME sent when nothing is configured; {title} is the user's own name.
 inline constexpr std::string_view kDefaultWelcome =
     "Hello, {title}! Thank you for your message. An operator will answer you here as soon as possible.";
@@ -91,6 +99,9 @@ struct Parameters {
   bool intercept_external = true;       // INTERCEPT_EXTERNAL: on unless set FALSE
   bool proxy_private_webhooks = false;  // PROXY_PRIVATE_WEBHOOKS: proxy setWebhook may name private addresses
   bool custom_commands = false;         // CUSTOM_COMMANDS (command hooks, later issue)
+  // Dialog ownership
+  AssignMode assign = AssignMode::kOff;  // ASSIGN
+  int unanswered_alert_minutes = 0;      // UNANSWERED_ALERT; 0 = OFF
   // Integrations: hooks
   std::vector<WebhookTarget> webhooks;  // WEBHOOKS: JSON object URL -> [event names and /commands]
   std::string webhooks_secret;          // WEBHOOKS_SECRET; empty = a generated per-connection secret

@@ -111,8 +111,40 @@ std::string plain_display_name(const UserView& user) {
 
 std::string display_name(const UserView& user) { return shown(plain_display_name(user)); }
 
-std::string topic_title(const UserView& user, TopicStatus status) {
-  std::string suffix = hidden(user) ? std::string() : fmt::format(" #{}", user.person.id);
+namespace {
+
+// " 👤 Olga": the owner's short name after the title, without '#' (so the user's " #id" stays the
+// last one) and bidi controls, at most kMaxOwnerUnits.
+constexpr std::string_view kOwnerMark = " 👤 ";
+constexpr std::size_t kMaxOwnerUnits = 24;
+
+std::string owner_tail(std::string_view owner) {
+  std::string name = strip_bidi_controls(owner);
+  std::erase(name, '#');
+  name = trim(name);
+  if (name.empty()) return {};
+  name = utf16_truncate(name, kMaxOwnerUnits - (has_rtl(name) ? kIsolateUnits : 0));
+  return std::string(kOwnerMark) + shown(name);
+}
+
+// The user id of " #<digits>" ending the title or followed by the owner's mark; 0: none.
+UserId title_user_id(std::string_view title) {
+  for (std::size_t hash = title.rfind(" #"); hash != std::string_view::npos;
+       hash = hash == 0 ? std::string_view::npos : title.rfind(" #", hash - 1)) {
+    std::string_view digits = title.substr(hash + 2);
+    UserId id = 0;
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), id);
+    std::string_view rest(end, static_cast<std::size_t>(digits.data() + digits.size() - end));
+    if (ec == std::errc() && id != 0 && (rest.empty() || rest.starts_with(kOwnerMark))) return id;
+  }
+  return 0;
+}
+
+}  // namespace
+
+std::string topic_title(const UserView& user, TopicStatus status, std::string_view owner) {
+  std::string suffix =
+      (hidden(user) ? std::string() : fmt::format(" #{}", user.person.id)) + owner_tail(owner);
   std::string prefix = std::string(status_marker(status, user.icons)) + " ";
   std::size_t room = kMaxTopicTitle - utf16_length(prefix) - utf16_length(suffix);
   std::string name = plain_display_name(user);
@@ -133,14 +165,11 @@ std::optional<TitleRef> parse_topic_title(std::string_view title, const StatusIc
     }
   }
   if (!marked || title.empty()) return std::nullopt;
-  // " #<id>" at the end (a monitored group's id is negative).
-  std::size_t hash = title.rfind(" #");
-  if (hash != std::string_view::npos) {
-    std::string_view digits = title.substr(hash + 2);
-    UserId id = 0;
-    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), id);
-    if (ec == std::errc() && end == digits.data() + digits.size() && id != 0) return TitleRef{.user = id};
-  }
+  // " #<id>" at the end or before the owner (a monitored group's id is negative).
+  if (UserId id = title_user_id(title)) return TitleRef{.user = id};
+  // A pseudonym never holds the owner's mark: what follows it is the owner.
+  if (std::size_t owner = title.find(kOwnerMark); owner != std::string_view::npos)
+    title = title.substr(0, owner);
   return TitleRef{.pseudonym = std::string(title)};
 }
 

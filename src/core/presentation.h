@@ -45,13 +45,14 @@ struct UserView {
 // "First Last" (or "Blue Otter 4821" when hidden), without a marker or id.
 std::string display_name(const UserView& user);
 // "🟢 First Last #123" (the pseudonym without id when hidden), at most kMaxTopicTitle: a long
-// name is cut, the id is always kept whole.
-std::string topic_title(const UserView& user, TopicStatus status);
+// name is cut, the id is always kept whole. A non-empty `owner` (the owning operator's short
+// name) follows as " 👤 Olga", itself cut to a few characters; the user's name gives way first.
+std::string topic_title(const UserView& user, TopicStatus status, std::string_view owner = {});
 
-// What a title topic_title() made names: the user id ("🟪 Ann Lee #1001") or, under HIDE_INFO,
-// the pseudonym ("🟨 Blue Otter 4821"). nullopt for a title without a status marker (a topic
-// people made): the markers of `icons`, the product's, or the 🟢 🟡 ⚪ of earlier versions.
-// Used to find the dialog of a topic the desk does not know.
+// What a title topic_title() made names: the user id ("🟪 Ann Lee #1001", also with an owner:
+// "🟪 Ann Lee #1001 👤 Olga") or, under HIDE_INFO, the pseudonym ("🟨 Blue Otter 4821"). nullopt for a
+// title without a status marker (a topic people made): the markers of `icons`, the product's, or the 🟢
+// 🟡 ⚪ of earlier versions. Used to find the dialog of a topic the desk does not know.
 struct TitleRef {
   UserId user = 0;        // 0: the title names a pseudonym
   std::string pseudonym;  // when user == 0

@@ -140,7 +140,17 @@ constexpr std::string_view kOpenApi = R"json({
           "last_operator_reply_at": {"type": "integer"},
           "banned": {"type": "boolean"},
           "user_blocked_bot": {"type": "boolean"},
-          "start_parameter": {"type": "string"}
+          "start_parameter": {"type": "string"},
+          "owner": {"$ref": "#/components/schemas/Owner"}
+        }
+      },
+      "Owner": {
+        "type": "object",
+        "nullable": true,
+        "description": "The operator who owns the dialog (/take, /assign, ASSIGN); null: nobody",
+        "properties": {
+          "id": {"type": "integer", "format": "int64", "description": "The operator's Telegram user id"},
+          "name": {"type": "string", "description": "Their name and @username as the desk last saw them"}
         }
       },
       "User": {

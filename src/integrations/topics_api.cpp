@@ -15,6 +15,7 @@
 #include "http/error_status.h"
 #include "http/server.h"
 #include "integrations/openapi.h"
+#include "relay/ownership.h"
 
 namespace topicdesk::integrations {
 namespace json = boost::json;
@@ -250,7 +251,7 @@ json::object dialog_json(store::Store& store, const Dialog& dialog, const core::
   json::object o{
       {"id", dialog.id},
       {"status", store::to_string(dialog.status)},
-      {"title", core::topic_title(view, relay::topic_status(dialog.status))},
+      {"title", relay::dialog_topic_title(store, dialog, view, relay::topic_status(dialog.status))},
       {"chat_id", dialog.group_id},
       {"thread_id", dialog.thread_id},
       {"created_at", unix_seconds(dialog.created_at)},
@@ -262,6 +263,13 @@ json::object dialog_json(store::Store& store, const Dialog& dialog, const core::
   };
   auto start = store.state_get(dialog.connection_id, relay::start_parameter_key(dialog.id));
   o["start_parameter"] = start.value_or("");
+  if (dialog.owner_id == 0) {
+    o["owner"] = nullptr;
+  } else {
+    auto owner = store.operator_by_id(dialog.group_id, dialog.owner_id);
+    o["owner"] =
+        json::object{{"id", dialog.owner_id}, {"name", relay::operator_name(owner, dialog.owner_id)}};
+  }
   return o;
 }
 

@@ -17,6 +17,7 @@
 #include "core/presentation.h"
 #include "relay/accounts.h"
 #include "relay/inbox.h"
+#include "relay/ownership.h"
 #include "relay/ratings.h"
 
 namespace topicdesk::relay {
@@ -529,7 +530,7 @@ std::optional<Dispatcher::Call> Dispatcher::topic_call(Prepared& p) {
   call.params["chat_id"] = context.group_id;
   // The title carries the user's id (or, with HIDE_INFO, the pseudonym made from it), so a
   // topic a restart created twice can be recognised as this dialog's.
-  std::string name = core::topic_title(view, topic_status(dialog.status));
+  std::string name = dialog_topic_title(store_, dialog, view, topic_status(dialog.status));
   call.params["name"] = name;
   call.params["icon_color"] = context.params.icon_color;
   std::string start = store_.state_get(context.id, start_parameter_key(dialog.id)).value_or("");
@@ -569,6 +570,7 @@ std::optional<Dispatcher::Call> Dispatcher::nothing_call(Prepared& p) {
 std::optional<Dispatcher::Call> Dispatcher::text_call(Prepared& p) {
   Call call{.method = "sendMessage", .params = target_of(p)};
   call.params["text"] = p.payload.text;
+  add_entities(call.params, "entities", p.payload.entities_json);  // a mention (UNANSWERED_ALERT)
   return call;
 }
 
@@ -836,8 +838,8 @@ std::string Dispatcher::topic_title_for(const Prepared& p) {
   if (!p.payload.text.empty() || !p.dialog) return p.payload.text;
   const auto& context = p.connection->context;
   auto person = store_.user(context.id, p.dialog->user_id).value_or(core::Person{.id = p.dialog->user_id});
-  return core::topic_title(
-      {person, p.dialog->pseudonym, context.params.hide_info, context.params.status_icons},
+  return dialog_topic_title(
+      store_, *p.dialog, {person, p.dialog->pseudonym, context.params.hide_info, context.params.status_icons},
       topic_status(p.dialog->status));
 }
 

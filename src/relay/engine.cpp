@@ -9,6 +9,7 @@
 #include "core/presentation.h"
 #include "relay/album_state.h"
 #include "relay/intercept.h"
+#include "relay/ownership.h"
 
 namespace topicdesk::relay {
 namespace json = boost::json;
@@ -310,6 +311,7 @@ std::optional<Dialog> Engine::own_dialog_by_thread(core::ThreadId thread) const 
 
 void Engine::on_operator_message(const Event& e, UnixMillis now) {
   if (!is_human_operator_event(e) || e.is_service) return;
+  learn_operator(e, now);  // engine_ownership.cpp
   if (e.thread_id == 0) return on_general_message(e, now);
   auto dialog = own_dialog_by_thread(e.thread_id);
   if (!dialog) dialog = dialog_for_unknown_topic(e, now);  // engine_topics.cpp
@@ -434,6 +436,8 @@ void Engine::on_general_message(const Event& e, UnixMillis now) {
   if (command->name == "story") return on_story_command(*command, e, now);  // accounts
   // Only what core::command_table() says works in General (what /help lists there).
   if (!core::command_works(command->name, core::CommandPlace::kGeneral, context_.account)) return;
+  if (command->kind == core::CommandKind::kShift || command->kind == core::CommandKind::kMine)
+    return ownership_general_command(*command, e, now);  // engine_ownership.cpp
   if (!answers_in_general()) return;
   const auto& icons = context_.params.status_icons;
   if (command->kind == core::CommandKind::kHelp)
@@ -489,6 +493,12 @@ void Engine::run_command(const core::Command& command, Dialog& dialog, const Eve
           core::stats_text({counts.user_answered, counts.support_answered, counts.closed}, p.status_icons),
           kPriorityOperatorReply, now);
     }
+    case CommandKind::kTake:
+    case CommandKind::kAssign:
+    case CommandKind::kUnassign:
+    case CommandKind::kShift:
+    case CommandKind::kMine:
+      return ownership_command(command, dialog, e, now);  // engine_ownership.cpp
     case CommandKind::kCustom:
       return run_custom_command(command, dialog, e, now);  // engine_integrations.cpp
   }
@@ -534,6 +544,7 @@ Dialog Engine::open_dialog(DialogOrigin origin, const core::Person& person, Unix
   if (!by_user) o["by"] = origin_name(origin);
   if (!start.empty()) o["start"] = start;
   event(dialog, "dialog_created", json::serialize(o), now);
+  auto_assign(dialog, now);  // engine_ownership.cpp
   return dialog;
 }
 
@@ -575,6 +586,7 @@ bool Engine::reopen_dialog(Dialog& dialog, UnixMillis now) {
   set_status(dialog, DialogStatus::kUserAnswered, now);
   if (p.auto_info)
     post_in_topic(dialog, info_for(dialog, p.hide_info == core::HideInfo::kOff), kPriorityNewDialog, now);
+  auto_assign(dialog, now);  // engine_ownership.cpp
   event(dialog, "dialog_reopened",
         p.new_topic_after_close ? R"({"by":"user","new_topic":true})" : R"({"by":"user"})", now);
   return true;
@@ -588,8 +600,8 @@ void Engine::close_dialog(Dialog& dialog, UnixMillis now, std::string_view by) {
     // The title and the close target this topic for good, even after a new one replaces it.
     dialog.status = DialogStatus::kClosed;
     dialog.status_changed_at = now;
-    std::string title = core::topic_title({person, dialog.pseudonym, p.hide_info, p.status_icons},
-                                          core::TopicStatus::kClosed);
+    std::string title = dialog_topic_title(
+        store_, dialog, {person, dialog.pseudonym, p.hide_info, p.status_icons}, core::TopicStatus::kClosed);
     enqueue(job::kSetTopicTitle, JobPayload{.dialog = dialog.id, .thread = dialog.thread_id, .text = title},
             kPriorityNormal, now);
     if (by != "app")
@@ -724,7 +736,7 @@ std::string Engine::info_for(const Dialog& dialog, bool reveal) {
   info.banned = dialog.banned;
   info.user_blocked_bot = dialog.user_blocked_bot;
   info.reveal = reveal;
-  return core::info_text(info) + (reveal ? integration_info(dialog) : std::string());
+  return core::info_text(info) + ownership_info(dialog) + (reveal ? integration_info(dialog) : std::string());
 }
 
 void Engine::event(const Dialog& dialog, std::string_view type, std::string payload, UnixMillis now) {

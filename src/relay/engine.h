@@ -77,6 +77,9 @@ class Engine {
   void on_timer(const store::Timer& timer, core::UnixMillis now);
   // Closes dialogs waiting for the user longer than AUTOCLOSE hours; returns how many.
   int autoclose(core::UnixMillis now);
+  // UNANSWERED_ALERT: announces in General, once per wait, the dialogs waiting for operators
+  // longer than its minutes (engine_ownership.cpp); returns how many.
+  int unanswered_alerts(core::UnixMillis now);
 
   // Topics API: engine_api.cpp
   // What the Topics API asks of the relay; each call is one transaction.
@@ -184,6 +187,21 @@ class Engine {
   void adopt_topic(store::Dialog& dialog, core::ThreadId thread, core::UnixMillis now);
   // A text in an explicit topic of the group; `dialog` 0: a topic of no dialog.
   void post_in_thread(core::DialogId dialog, core::ThreadId thread, std::string text, core::UnixMillis now);
+
+  // Dialog ownership, engine_ownership.cpp
+  void learn_operator(const core::Event& event, core::UnixMillis now);  // the operators registry
+  // /take, /assign, /unassign in a topic; /shift and /mine in General.
+  void ownership_command(const core::Command& command, store::Dialog& dialog, const core::Event& event,
+                         core::UnixMillis now);
+  void ownership_general_command(const core::Command& command, const core::Event& event,
+                                 core::UnixMillis now);
+  // ASSIGN: a dialog that opens (or opens again) without an owner gets one among those on shift.
+  void auto_assign(store::Dialog& dialog, core::UnixMillis now);
+  // Writes the owner (0: none), retitles the topic and emits `dialog_assigned`; `by` is
+  // "operator" (then `by_operator` is who) or ASSIGN's mode.
+  void set_owner(store::Dialog& dialog, core::UserId owner, std::string_view by, core::UserId by_operator,
+                 core::UnixMillis now);
+  std::string ownership_info(const store::Dialog& dialog);  // /info's owner line
 
   // accounts, engine_accounts.cpp
   bool route_account_event(const core::Event& event, core::UnixMillis now);  // true: handled

@@ -62,10 +62,10 @@ struct JobPayload {
   core::ChatId chat = 0;                     // explicit user chat when there is no dialog (dialog == 0)
   core::ThreadId thread = 0;                 // explicit topic (an old topic left closed); 0: the dialog's
   std::string text;                          // send_text / edits / explicit title
-  std::string entities_json;                 // edits: the Bot API entities of `text` as JSON; empty: none
-  std::vector<std::string> reactions;        // set_reaction: emoji, empty clears
-  std::vector<core::UserId> user_ids;        // post_story: the users who may see it
-  bool operator_message = false;             // an operator's message: failures are reported in the topic
+  std::string entities_json;  // edits, send_text: the Bot API entities of `text` as JSON; empty: none
+  std::vector<std::string> reactions;  // set_reaction: emoji, empty clears
+  std::vector<core::UserId> user_ids;  // post_story: the users who may see it
+  bool operator_message = false;       // an operator's message: failures are reported in the topic
   // Set by the dispatcher, never by the engine: the user card to post in the dialog's topic
   // before this job's own call. Committed with the topic's thread id, so a topic never exists
   // without its card on the way (the job stays its queue's head until the card is posted).

@@ -37,7 +37,7 @@ int Scheduler::tick(core::UnixMillis now) {
   int closed = 0;
   if (now - last_autoclose_ >= options_.autoclose_every) {
     last_autoclose_ = now;
-    for (auto& [id, engine] : engines_) closed += engine->autoclose(now);
+    for (auto& [id, engine] : engines_) closed += engine->autoclose(now) + engine->unanswered_alerts(now);
   }
   if ((fired > 0 || closed > 0) && on_new_jobs_) on_new_jobs_();
   return fired;

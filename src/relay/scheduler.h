@@ -1,4 +1,5 @@
-// The scheduler fires durable timers (album gathering) and AUTOCLOSE through the engines.
+// The scheduler fires durable timers (album gathering), AUTOCLOSE and UNANSWERED_ALERT's scan
+// through the engines.
 // Timers live in the store, so whatever was pending before a restart fires after it.
 // Runs on the same executor as the dispatcher (a strand or a single-threaded io_context).
 #pragma once
@@ -15,7 +16,7 @@ namespace topicdesk::relay {
 
 struct SchedulerOptions {
   core::UnixMillis timer_poll = 250;          // how often due timers are looked up
-  core::UnixMillis autoclose_every = 60'000;  // how often AUTOCLOSE runs
+  core::UnixMillis autoclose_every = 60'000;  // how often AUTOCLOSE and UNANSWERED_ALERT run
 };
 
 class Scheduler {
@@ -26,7 +27,8 @@ class Scheduler {
 
   // The engine must outlive the scheduler; its AUTOCLOSE runs at the next tick.
   void add_engine(Engine& engine);
-  // One pass: fires due timers and, when its time has come, AUTOCLOSE. Returns timers fired.
+  // One pass: fires due timers and, when its time has come, AUTOCLOSE and UNANSWERED_ALERT.
+  // Returns timers fired.
   int tick(core::UnixMillis now);
   boost::asio::awaitable<void> run();
   void stop();

@@ -23,6 +23,7 @@
 #include "store/event_store.h"
 #include "store/inbox_store.h"
 #include "store/message_link_store.h"
+#include "store/operator_store.h"
 #include "store/outbox_store.h"
 #include "store/proxy_store.h"
 #include "store/rating_store.h"
@@ -59,6 +60,7 @@ class Store : public UnitOfWork,
               public ProxyStore,
               public DeskMetaStore,
               public RetentionStore,
+              public OperatorStore,
               public RatingStore {
  public:
   ~Store() override = default;

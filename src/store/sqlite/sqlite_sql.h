@@ -50,7 +50,7 @@ inline constexpr Sql kUserById{"user",
     "SELECT user_id, is_bot, first_name, last_name, username, language_code, phone FROM users "
     "WHERE connection_id = ?1 AND user_id = ?2"};
 
-// Dialogs.
+// Dialogs. TD_DIALOG_COLUMNS selects what read_dialog reads; the sql_*.h headers use it too.
 #define TD_DIALOG_COLUMNS                                                                          \
   "SELECT id, connection_id, user_id, group_id, thread_id, status, banned, user_blocked_bot,"      \
   " pseudonym, topic_title, created_at, last_user_message_at, last_operator_reply_at,"             \
@@ -71,7 +71,6 @@ inline constexpr Sql kDialogsWithStatus{"dialogs_with_status",
 inline constexpr Sql kDialogsWaitingSince{"dialogs_waiting_since",
     TD_DIALOG_COLUMNS "WHERE connection_id = ?1 AND status = 'support_answered' AND status_changed_at < ?2 "
     "AND last_operator_reply_at < ?2 ORDER BY status_changed_at, id LIMIT ?3"};
-#undef TD_DIALOG_COLUMNS
 inline constexpr Sql kUpdateDialog{"update_dialog",
     "UPDATE dialogs SET connection_id = ?2, user_id = ?3, group_id = ?4, thread_id = ?5, status = ?6,"
     " banned = ?7, user_blocked_bot = ?8, pseudonym = ?9, topic_title = ?10, created_at = ?11,"

@@ -86,6 +86,18 @@ class SqliteStore final : public Store {
   std::int64_t purge_events_batch(UnixMillis before, int max_rows) override;
   std::int64_t proxy_expire_batch(UnixMillis before, int max_rows) override;
 
+  // OperatorStore (sqlite_store_ownership.cpp)
+  void upsert_operator(ChatId group, const core::Person& person, UnixMillis now) override;
+  std::optional<Operator> operator_by_id(ChatId group, UserId id) override;
+  std::optional<Operator> operator_by_username(ChatId group, std::string_view username) override;
+  bool set_on_shift(ChatId group, UserId id, bool on_shift) override;
+  std::vector<Operator> operators_on_shift(ChatId group) override;
+  std::vector<Dialog> open_dialogs_owned_by(ChatId group, UserId owner, int limit) override;
+  std::vector<std::pair<UserId, std::int64_t>> open_owned_counts(ChatId group) override;
+  std::vector<Dialog> dialogs_unannounced_waiting(ConnectionId id, UnixMillis before, int limit) override;
+  UserId rotation_last(ConnectionId id) override;
+  void set_rotation_last(ConnectionId id, UserId owner) override;
+
   // DeskMetaStore (sqlite_store_meta.cpp)
   std::string install_secret() override;
 

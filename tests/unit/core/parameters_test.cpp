@@ -43,7 +43,8 @@ TEST(Parameters, DefaultsWhenNothingIsGiven) {
 }
 
 TEST(Parameters, EveryNameIsKnown) {
-  std::vector<std::string> expected{"AUTOCLOSE",
+  std::vector<std::string> expected{"ASSIGN",
+                                    "AUTOCLOSE",
                                     "AUTO_INFO",
                                     "CLOSE_MESSAGE",
                                     "CSAT",
@@ -67,6 +68,7 @@ TEST(Parameters, EveryNameIsKnown) {
                                     "RESTRICTED_KEYWORDS_FRONTEND",
                                     "SILENT_MODE",
                                     "STATUS_ICONS",
+                                    "UNANSWERED_ALERT",
                                     "WEBHOOKS",
                                     "WEBHOOKS_SECRET",
                                     "WELCOME",
@@ -158,6 +160,23 @@ TEST(Parameters, InterceptedStatus) {
   EXPECT_EQ(parse_ok({{"INTERCEPTED_STATUS", "owner"}}).intercepted_status, InterceptedStatus::kOwner);
   EXPECT_EQ(parse_error({{"INTERCEPTED_STATUS", "bots"}}),
             "INTERCEPTED_STATUS must be true, false or owner (got \"bots\")");
+}
+
+TEST(Parameters, AssignAndUnansweredAlert) {
+  Parameters defaults = parse_ok({});
+  EXPECT_EQ(defaults.assign, AssignMode::kOff);
+  EXPECT_EQ(defaults.unanswered_alert_minutes, 0);
+  EXPECT_EQ(parse_ok({{"ASSIGN", "round_robin"}}).assign, AssignMode::kRoundRobin);
+  EXPECT_EQ(parse_ok({{"ASSIGN", "Least_Open"}}).assign, AssignMode::kLeastOpen);
+  EXPECT_EQ(parse_ok({{"ASSIGN", "OFF"}}).assign, AssignMode::kOff);
+  EXPECT_EQ(parse_error({{"ASSIGN", "random"}}),
+            "ASSIGN must be OFF, round_robin or least_open (got \"random\")");
+  EXPECT_EQ(parse_ok({{"UNANSWERED_ALERT", "15"}}).unanswered_alert_minutes, 15);
+  EXPECT_EQ(parse_ok({{"UNANSWERED_ALERT", "off"}}).unanswered_alert_minutes, 0);
+  for (std::string bad : {"0", "-5", "1.5", "soon", "525601"}) {
+    EXPECT_EQ(parse_error({{"UNANSWERED_ALERT", bad}}),
+              "UNANSWERED_ALERT must be OFF or minutes 1..525600 (got \"" + bad + "\")");
+  }
 }
 
 TEST(Parameters, Keywords) {

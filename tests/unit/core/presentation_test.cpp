@@ -57,6 +57,31 @@ TEST(Presentation, LongNamesFitTelegramsLimitAndKeepTheId) {
   EXPECT_TRUE(title.ends_with(" #1001"));
 }
 
+TEST(Presentation, TheOwnerEndsTheTitleWhichStillNamesTheUser) {
+  std::string title = topic_title(ann(), TopicStatus::kUserAnswered, "Olga");
+  EXPECT_EQ(title, "🟪 Ann Lee #1001 👤 Olga");
+  EXPECT_EQ(parse_topic_title(title)->user, 1001);
+  // A '#' in the owner's name cannot pass for the user's id.
+  title = topic_title(ann(), TopicStatus::kClosed, "Team #7");
+  EXPECT_EQ(title, "⬛️ Ann Lee #1001 👤 Team 7");
+  EXPECT_EQ(parse_topic_title(title)->user, 1001);
+  // Hidden: the pseudonym is recovered without the owner.
+  title = topic_title(ann(HideInfo::kName), TopicStatus::kUserAnswered, "Olga");
+  EXPECT_EQ(title, "🟪 " + kAnnPseudonym + " 👤 Olga");
+  auto hidden = parse_topic_title(title);
+  ASSERT_TRUE(hidden);
+  EXPECT_EQ(hidden->user, 0);
+  EXPECT_EQ(hidden->pseudonym, kAnnPseudonym);
+  // Long names on both sides: within Telegram's limit, the id whole, the owner cut short.
+  UserView view = ann();
+  view.person.first_name = std::string(200, 'x');
+  title = topic_title(view, TopicStatus::kSupportAnswered, std::string(100, 'O'));
+  EXPECT_LE(utf16_length(title), kMaxTopicTitle);
+  EXPECT_TRUE(title.ends_with(" #1001 👤 " + std::string(24, 'O'))) << title;
+  EXPECT_EQ(parse_topic_title(title)->user, 1001);
+  EXPECT_EQ(topic_title(ann(), TopicStatus::kUserAnswered, "  "), "🟪 Ann Lee #1001") << "no name, no mark";
+}
+
 TEST(Presentation, PseudonymsAreAdjectiveAnimalAndNumber) {
   EXPECT_EQ(pseudonym_from_digest(42), pseudonym_from_digest(42));
   EXPECT_NE(pseudonym_from_digest(42), pseudonym_from_digest(43));
