@@ -225,6 +225,7 @@ class Engine {
   void ask_rating(const store::Dialog& dialog, core::UnixMillis now);
   void on_button_pressed(const core::Event& event, core::UnixMillis now);
   bool take_rating_reply(const store::Dialog& dialog, const core::Event& event, core::UnixMillis now);
+  std::string credited_name(core::UserId operator_id);
 
   // Delivery reports of the dispatcher (engine_outcomes.cpp): what the operators are told.
   void on_delivery_failed(const core::Event& event, core::UnixMillis now);

@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 
 #include "relay/engine.h"
+#include "relay/ownership.h"
 #include "relay/ratings.h"
 
 namespace topicdesk::relay {
@@ -102,9 +103,15 @@ void Engine::on_button_pressed(const Event& e, UnixMillis now) {
                      .text = rated_question_fields(context_.params.csat.value_or(""), press->score,
                                                    comment_welcome)},
           kPriorityOperatorReply, now);
-  post_in_topic(*dialog, rating_notice::in_topic(press->score, previous, rating->operator_id),
+  post_in_topic(*dialog, rating_notice::in_topic(press->score, previous, credited_name(rating->operator_id)),
                 kPriorityNormal, now);
   event(*dialog, "csat_received", csat_event_json(*rating), now);
+}
+
+// "Olga Petrova (@olga_op)" as the desk last saw the operator; empty: nobody is credited.
+std::string Engine::credited_name(core::UserId operator_id) {
+  if (operator_id == 0) return {};
+  return operator_name(store_.operator_by_id(context_.group_id, operator_id), operator_id);
 }
 
 bool Engine::take_rating_reply(const Dialog& dialog, const Event& e, UnixMillis now) {
@@ -127,7 +134,8 @@ bool Engine::take_rating_reply(const Dialog& dialog, const Event& e, UnixMillis 
     rating->awaits_until = now + kCommentMillis;
     store_.update_rating(*rating);
     send_to_user(dialog, rating_notice::rated_by_digit(*score), kPriorityOperatorReply, now);
-    post_in_topic(dialog, rating_notice::in_topic(*score, 0, rating->operator_id), kPriorityNormal, now);
+    post_in_topic(dialog, rating_notice::in_topic(*score, 0, credited_name(rating->operator_id)),
+                  kPriorityNormal, now);
   } else {
     rating->comment = e.text;
     store_.update_rating(*rating);

@@ -124,12 +124,12 @@ std::string rated_by_digit(int score) {
          "/5). Thank you!\nYou may add a comment in your next message.";
 }
 
-std::string in_topic(int score, int previous_score, core::UserId operator_id) {
+std::string in_topic(int score, int previous_score, std::string_view credited) {
   std::string text = "⭐ " + std::to_string(score) + "/5 from the user";
   if (previous_score != 0 && previous_score != score)
     text += " (changed from " + std::to_string(previous_score) + "/5)";
-  text += operator_id != 0 ? " — credited to operator " + std::to_string(operator_id)
-                           : " — no operator to credit";
+  text +=
+      credited.empty() ? std::string(" — no operator to credit") : " — credited to " + std::string(credited);
   return text;
 }
 

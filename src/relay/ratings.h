@@ -65,8 +65,8 @@ std::string thanks();                                      // the answer to a pr
 std::string closed();                                      // the answer to a press that is not accepted
 // The user's chat after a digit reply (account connections).
 std::string rated_by_digit(int score);
-// Internal comments in the topic. `operator_id` 0: no operator answered in the dialog.
-std::string in_topic(int score, int previous_score, core::UserId operator_id);
+// Internal comments in the topic. `credited`: the operator's name; empty when nobody is credited.
+std::string in_topic(int score, int previous_score, std::string_view credited);
 std::string comment_in_topic(std::string_view comment);
 }  // namespace rating_notice
 

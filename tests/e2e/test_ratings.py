@@ -61,8 +61,7 @@ class RatingsTest(DeskTestCase):
         self.assertTrue(all(len(b["callback_data"].encode()) <= 64 for b in buttons))
 
         self.press(question["message_id"], buttons[3]["callback_data"])  # 4
-        self.world.wait_in_topic(self.ann, text_has(f"⭐ 4/5 from the user — credited to operator "
-                                                    f"{self.world.operator}"), what="the rating in the topic")
+        self.world.wait_in_topic(self.ann, text_has("⭐ 4/5 from the user — credited to Olga Operator (@olga_shop)"), what="the rating in the topic")
         edited = wait_until(lambda: (m := self.user_message(question["message_id"])) and "(4/5)" in m["text"] and m,
                             what="the question to show the score")
         self.assertIn("comment", edited["text"])
