@@ -157,7 +157,8 @@ TEST_F(EngineRatingsTest, TheRatingCreditsTheOwnerElseTheLastOperatorWhoAnswered
   e.handle(operator_message(kThread, 11, "/close"), kT0 + 2 * kMinute);
   auto question = *find_job(take_jobs(*store_), job::kRatingQuestion);
   e.handle(press(kAnn, button_data(question, 5)), kT0 + 3 * kMinute);
-  EXPECT_THAT(topic_texts(take_jobs(*store_)), ::testing::ElementsAre(HasSubstr("credited to Olga (@olga_op)")));
+  EXPECT_THAT(topic_texts(take_jobs(*store_)),
+              ::testing::ElementsAre(HasSubstr("credited to Olga (@olga_op)")));
   EXPECT_EQ(store_->latest_rating(dialog_.id)->operator_id, kOperatorId);
   EXPECT_EQ(boost::json::parse(csat_events().at(0).payload).at("operator_id").as_int64(), kOperatorId);
 
