@@ -206,7 +206,8 @@ void Engine::on_user_message(const Event& e, UnixMillis now) {
   core::Person person = person_of(e);
   auto dialog = store_.dialog_by_user(context_.id, person.id);
   if (dialog && dialog->banned) return;
-  if (dialog && take_rating_reply(*dialog, e, now)) return;  // engine_ratings.cpp
+  // A closed dialog's next message may be its rating's digit or comment (engine_ratings.cpp).
+  if (dialog && dialog->status == DialogStatus::kClosed && take_rating_reply(*dialog, e, now)) return;
   // PRIVATE_KEYWORDS: only matching messages open a dialog; an existing dialog takes everything.
   const auto& p = context_.params;
   if (!dialog && !p.private_keywords.empty() && !p.private_keywords.matches(e.text)) return;
