@@ -40,6 +40,10 @@ enum class EventKind {
   // accounts: the outcome of an operator's /story, made by the dispatcher. `message_id` is the
   // story's id (0: not posted), `text` why not, or the number of users it is shown to.
   kStoryPosted,
+  // An end user pressed an inline button under a message of their private chat (callback_query):
+  // `callback_id` the query to answer, `text` the button's callback data, chat_id / message_id
+  // the message with the button, `from` who pressed.
+  kButtonPressed,
 };
 
 // Every Telegram message content type topicdesk distinguishes. Copies go through
@@ -70,6 +74,10 @@ enum class ContentKind {
 // ids of one call share "copied:<first id>", so the relay copies them from the user's chat in
 // one copyMessages behind one marker line.
 inline constexpr std::string_view kCopiedBatchPrefix = "copied:";
+
+// Callback data of the desk's own buttons in users' private chats (the satisfaction rating's
+// 1–5): their presses are the desk's, never the bot's program's (proxy mode).
+inline constexpr std::string_view kRatingCallbackPrefix = "td:csat:";
 
 struct Person {
   UserId id = 0;
@@ -145,6 +153,8 @@ struct Event {
   DeliveryReport delivery;
   // kHookAnswered: the dialog the hook was called for (0 for every other kind).
   DialogId dialog_id = 0;
+  // kButtonPressed: the callback query's id (answerCallbackQuery names it).
+  std::string callback_id;
 };
 
 }  // namespace topicdesk::core

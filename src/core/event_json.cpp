@@ -8,7 +8,7 @@ namespace topicdesk::core {
 namespace json = boost::json;
 namespace {
 
-constexpr std::array<std::pair<EventKind, const char*>, 18> kEventKindNames{{
+constexpr std::array<std::pair<EventKind, const char*>, 19> kEventKindNames{{
     {EventKind::kUserMessage, "user_message"},
     {EventKind::kUserEdit, "user_edit"},
     {EventKind::kUserReaction, "user_reaction"},
@@ -27,6 +27,7 @@ constexpr std::array<std::pair<EventKind, const char*>, 18> kEventKindNames{{
     {EventKind::kHookAnswered, "hook_answered"},
     {EventKind::kSessionProblem, "session_problem"},
     {EventKind::kStoryPosted, "story_posted"},  // accounts
+    {EventKind::kButtonPressed, "button_pressed"},
 }};
 
 constexpr std::array<std::pair<ContentKind, const char*>, 18> kContentKindNames{{
@@ -160,6 +161,7 @@ std::string event_to_json(const Event& e) {
   if (!e.topic_name.empty()) obj["topic_name"] = e.topic_name;
   if (e.media_replaced) obj["media_replaced"] = true;
   if (e.dialog_id != 0) obj["dialog_id"] = e.dialog_id;
+  if (!e.callback_id.empty()) obj["callback_id"] = e.callback_id;
   if (e.delivery.job_id != 0) {
     const DeliveryReport& d = e.delivery;
     obj["delivery"] = json::object{{"job_id", d.job_id},
@@ -215,6 +217,7 @@ void read_event_fields(Reader& r, Event& e, std::string& kind, std::string& cont
   r.get("topic_name", e.topic_name);
   r.get("media_replaced", e.media_replaced);
   r.get("dialog_id", e.dialog_id);
+  r.get("callback_id", e.callback_id);
 }
 
 }  // namespace

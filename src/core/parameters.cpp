@@ -124,6 +124,19 @@ Status set_close_message(Parameters& p, const std::string& value) {
   return Ok{};
 }
 
+Status set_csat(Parameters& p, const std::string& value) {
+  if (is_off(value)) {
+    p.csat.reset();
+    return Ok{};
+  }
+  // The edited question also carries the score and a line about comments.
+  constexpr std::size_t kMaxQuestionLength = 3500;
+  if (trim(value).empty() || utf16_length(value) > kMaxQuestionLength)
+    return wrong("CSAT", "OFF or the question, a text of at most 3500 characters", "…");
+  p.csat = value;
+  return Ok{};
+}
+
 // Every word of a list, brackets or not: `"private","group"` and `["private","group"]` (what a
 // TOML array becomes) both give two words.
 Result<std::vector<std::string>> flat_words(std::string_view name, const std::string& value) {
@@ -404,6 +417,7 @@ const std::map<std::string, Setter>& setters() {
       {"RESTRICTED_KEYWORDS_BACKEND",
        keywords(&Parameters::restricted_backend, "RESTRICTED_KEYWORDS_BACKEND")},
       {"CLOSE_MESSAGE", set_close_message},
+      {"CSAT", set_csat},
       {"LEAVE_CLOSED", set_leave_closed},
       {"NEW_TOPIC_AFTER_CLOSE", boolean(&Parameters::new_topic_after_close, "NEW_TOPIC_AFTER_CLOSE")},
       {"ICON_COLOR", set_icon_color},
@@ -436,8 +450,8 @@ const std::map<std::string, Setter>& setters() {
 // Integrations: hooks
 const std::vector<std::string>& webhook_event_names() {
   static const std::vector<std::string> kNames = {
-      "dialog_created", "dialog_reopened",     "dialog_closed",  "message_received",
-      "message_sent",   "message_intercepted", "dialog_assigned"};
+      "dialog_created", "dialog_reopened",     "dialog_closed",   "message_received",
+      "message_sent",   "message_intercepted", "dialog_assigned", "csat_received"};
   return kNames;
 }
 

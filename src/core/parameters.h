@@ -79,6 +79,8 @@ struct Parameters {
   // CLOSE_MESSAGE: what a user is told when their dialog closes; nullopt = OFF, empty = the built-in
   // texts (which say whether AUTOCLOSE closed it); "{title}" = the user's own name
   std::optional<std::string> close_message = std::string();
+  // CSAT: the satisfaction question a closed dialog's user is asked (buttons 1–5); nullopt = OFF
+  std::optional<std::string> csat;
   KeywordRule private_keywords;             // PRIVATE_KEYWORDS; empty = OFF
   HideInfo hide_info = HideInfo::kOff;      // HIDE_INFO
   std::vector<UserRef> extensions_allowed;  // EXTENSIONS_ALLOWED

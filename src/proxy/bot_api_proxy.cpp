@@ -150,6 +150,13 @@ std::optional<ProgramUpdate> classify_update(std::string_view raw_json, core::Ch
     if (key == "update_id" || !value.is_object()) continue;
     out.kind = std::string(key);
     const auto& payload = value.get_object();
+    if (key == "callback_query") {
+      // The desk's own buttons (the satisfaction rating) are answered by the desk.
+      const auto* data = payload.if_contains("data");
+      if (data && data->is_string() &&
+          std::string_view(data->get_string()).starts_with(core::kRatingCallbackPrefix))
+        return std::nullopt;
+    }
     const json::value* chat = payload.if_contains("chat");
     if (!chat) {
       if (const auto* message = payload.if_contains("message"); message && message->is_object()) {

@@ -52,7 +52,8 @@ struct ProxyConnection {
   bool private_webhooks = false;  // PROXY_PRIVATE_WEBHOOKS: setWebhook may name private addresses
 };
 
-// What the program should get of one raw update: nullopt for the desk's own (backend group).
+// What the program should get of one raw update: nullopt for the desk's own (the backend
+// group's, and presses of the desk's rating buttons, core::kRatingCallbackPrefix).
 struct ProgramUpdate {
   std::string kind;
   core::ChatId chat_id = 0;

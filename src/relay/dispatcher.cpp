@@ -18,6 +18,7 @@
 #include "relay/accounts.h"
 #include "relay/inbox.h"
 #include "relay/ownership.h"
+#include "relay/ratings.h"
 
 namespace topicdesk::relay {
 namespace asio = boost::asio;
@@ -118,6 +119,9 @@ const Dispatcher::KindSpec* Dispatcher::spec_of(std::string_view kind) {
       {job::kAnnounceTopic, &D::announce_call, Cost::kOne, false, false},
       {job::kResolveUser, &D::resolve_call, Cost::kNone, true, false},  // a lookup, through the session
       {job::kPostStory, &D::story_call, Cost::kNone, false, false},     // through the session
+      {job::kRatingQuestion, &D::rating_call, Cost::kOne, false, false},
+      {job::kRatingQuestionEdit, &D::rating_call, Cost::kOne, true, false},
+      {job::kAnswerButton, &D::rating_call, Cost::kNone, true, false},
   };
   for (const auto& spec : kKinds) {
     if (spec.kind == kind) return &spec;
@@ -579,6 +583,29 @@ std::optional<Dispatcher::Call> Dispatcher::hook_answer_call(Prepared& p) {
     return std::nullopt;
   }
   Call call{.method = "sendMessage", .params = target_of(p)};
+  for (const auto& [key, value] : fields.get_object()) call.params[key] = value;
+  return call;
+}
+
+// Satisfaction ratings (relay/ratings.h): the payload's text holds the call's fields. All
+// three act in the user's chat, so flood control counts them there, never in the group.
+std::optional<Dispatcher::Call> Dispatcher::rating_call(Prepared& p) {
+  boost::system::error_code ec;
+  json::value fields = json::parse(p.payload.text, ec);
+  if (ec || !fields.is_object()) {
+    finish_fail(p, "malformed " + p.job.kind + " fields");
+    return std::nullopt;
+  }
+  Call call;
+  if (p.job.kind == job::kAnswerButton) {
+    call.method = "answerCallbackQuery";
+  } else if (p.job.kind == job::kRatingQuestion) {
+    call.method = "sendMessage";
+    call.params = target_of(p);
+  } else {
+    call.method = "editMessageText";
+    call.params = json::object{{"chat_id", p.chat}, {"message_id", p.payload.message_id}};
+  }
   for (const auto& [key, value] : fields.get_object()) call.params[key] = value;
   return call;
 }

@@ -184,6 +184,8 @@ void Engine::route(const Event& e, UnixMillis now) {
       return on_hook_answered(e, now);  // engine_outcomes.cpp
     case EventKind::kSessionProblem:
       return on_session_problem(e, now);  // engine_outcomes.cpp
+    case EventKind::kButtonPressed:
+      return on_button_pressed(e, now);  // engine_ratings.cpp
   }
 }
 
@@ -204,6 +206,8 @@ void Engine::on_user_message(const Event& e, UnixMillis now) {
   core::Person person = person_of(e);
   auto dialog = store_.dialog_by_user(context_.id, person.id);
   if (dialog && dialog->banned) return;
+  // A closed dialog's next message may be its rating's digit or comment (engine_ratings.cpp).
+  if (dialog && dialog->status == DialogStatus::kClosed && take_rating_reply(*dialog, e, now)) return;
   // PRIVATE_KEYWORDS: only matching messages open a dialog; an existing dialog takes everything.
   const auto& p = context_.params;
   if (!dialog && !p.private_keywords.empty() && !p.private_keywords.matches(e.text)) return;
@@ -626,6 +630,7 @@ void Engine::close_dialog(Dialog& dialog, UnixMillis now, std::string_view by) {
     send_to_user(dialog, std::move(text), kPriorityNormal, now);
   }
   event(dialog, "dialog_closed", json::serialize(json::object{{"by", by}}), now);
+  ask_rating(dialog, now);  // CSAT: engine_ratings.cpp
 }
 
 void Engine::set_status(Dialog& dialog, DialogStatus status, UnixMillis now) {

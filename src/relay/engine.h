@@ -240,6 +240,14 @@ class Engine {
                   int priority, core::UnixMillis now);
   void on_hours_command(const core::Command& command, const core::Event& event, core::UnixMillis now);
 
+  // Satisfaction ratings (CSAT), engine_ratings.cpp: the question a close asks, a button
+  // pressed, and the user's next message when it is the rating's digit or comment (true: taken,
+  // not relayed; the dialog stays closed).
+  void ask_rating(const store::Dialog& dialog, core::UnixMillis now);
+  void on_button_pressed(const core::Event& event, core::UnixMillis now);
+  bool take_rating_reply(const store::Dialog& dialog, const core::Event& event, core::UnixMillis now);
+  std::string credited_name(core::UserId operator_id);
+
   // Delivery reports of the dispatcher (engine_outcomes.cpp): what the operators are told.
   void on_delivery_failed(const core::Event& event, core::UnixMillis now);
   void on_delivery_repeated(const core::Event& event, core::UnixMillis now);

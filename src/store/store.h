@@ -26,6 +26,7 @@
 #include "store/operator_store.h"
 #include "store/outbox_store.h"
 #include "store/proxy_store.h"
+#include "store/rating_store.h"
 #include "store/retention_store.h"
 #include "store/store_error.h"
 #include "store/timer_store.h"
@@ -59,7 +60,8 @@ class Store : public UnitOfWork,
               public ProxyStore,
               public DeskMetaStore,
               public RetentionStore,
-              public OperatorStore {
+              public OperatorStore,
+              public RatingStore {
  public:
   ~Store() override = default;
 };

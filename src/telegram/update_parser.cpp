@@ -354,6 +354,32 @@ ParsedUpdate parse_my_chat_member(Reader& update, const ParseContext& context, c
   return std::optional<core::Event>(std::move(event));
 }
 
+// A button pressed under a message of a private chat. Buttons of inline messages (no `message`),
+// of other chats and game buttons (no `data`) are not the desk's: nothing to relay.
+ParsedUpdate parse_callback_query(Reader& update, const ParseContext& context, core::Event event) {
+  auto query = update.child("callback_query");
+  if (!query) return core::make_error(update.error());
+  event.callback_id = query->text("id", true);
+  auto from = query->child("from", true);
+  if (from) event.from = read_person(*from);
+  std::optional<Reader> message = query->child("message");
+  if (query->failed()) return core::make_error(update.error());
+  if (!message || !query->has("data")) return std::optional<core::Event>{};
+  ChatRef chat = read_chat(*message, context);
+  event.message_id = message->integer("message_id", true);
+  event.text = query->text("data");
+  if (query->failed()) return core::make_error(update.error());
+  if (chat.side != Side::kUser || event.callback_id.empty()) return std::optional<core::Event>{};
+  event.kind = EventKind::kButtonPressed;
+  event.chat_id = chat.id;
+  event.sender_is_bot = event.from.is_bot;
+  // A press has no date of its own: the message's is the closest Telegram tells (0 when the
+  // message is too old to be sent again, an "inaccessible message").
+  event.date = message->unix_time("date") * kMillisPerSecond;
+  if (message->failed()) return core::make_error(update.error());
+  return std::optional<core::Event>(std::move(event));
+}
+
 }  // namespace
 
 ParsedUpdate parse_update(const json::value& update, const ParseContext& context) {
@@ -370,7 +396,8 @@ ParsedUpdate parse_update(const json::value& update, const ParseContext& context
     return parse_message(reader, "edited_message", true, context, std::move(event));
   if (reader.has("message_reaction")) return parse_reaction(reader, context, std::move(event));
   if (reader.has("my_chat_member")) return parse_my_chat_member(reader, context, std::move(event));
-  return std::optional<core::Event>{};  // callback_query, channel posts, … : nothing to relay yet
+  if (reader.has("callback_query")) return parse_callback_query(reader, context, std::move(event));
+  return std::optional<core::Event>{};  // channel posts, inline queries, … : nothing to relay
 }
 
 ParsedUpdate parse_update(std::string_view update_json, const ParseContext& context) {

@@ -294,6 +294,24 @@ CREATE TABLE assign_rotation (
 );
 )sql";
 
+// Satisfaction ratings: one row per close that asked the user for a score (store/rating_store.h).
+inline constexpr char kV10Ratings[] = R"sql(
+CREATE TABLE ratings (
+  id {{id}},
+  connection_id BIGINT NOT NULL,
+  dialog_id BIGINT NOT NULL,
+  user_id BIGINT NOT NULL,
+  operator_id BIGINT NOT NULL DEFAULT 0,
+  closed_at BIGINT NOT NULL,
+  score INTEGER NOT NULL DEFAULT 0,
+  comment TEXT NOT NULL DEFAULT '',
+  rated_at BIGINT NOT NULL DEFAULT 0,
+  awaits TEXT NOT NULL DEFAULT '',
+  awaits_until BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX ratings_by_dialog ON ratings(dialog_id, id);
+)sql";
+
 inline constexpr Migration kAll[] = {
     {1, "core tables", kV1CoreTables},
     {2, "topics api: api keys", kV2ApiKeys},
@@ -304,6 +322,7 @@ inline constexpr Migration kAll[] = {
     {7, "retention: old rows by age", kV7Retention},
     {8, "outbox: started mark and restarts of a job's call", kV8OutboxStarted},
     {9, "ownership: dialog owners, operators, assignment rotation", kV9Ownership},
+    {10, "ratings: satisfaction ratings of closes", kV10Ratings},
 };
 
 inline std::span<const Migration> all() { return kAll; }

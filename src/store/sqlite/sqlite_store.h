@@ -134,6 +134,12 @@ class SqliteStore final : public Store {
   std::optional<ProxyWebhook> proxy_webhook(ConnectionId id) override;
   void proxy_set_webhook(ConnectionId id, const std::optional<ProxyWebhook>& webhook) override;
 
+  // RatingStore (sqlite_store_ratings.cpp)
+  std::int64_t add_rating(const Rating& rating) override;
+  std::optional<Rating> rating(std::int64_t id) override;
+  std::optional<Rating> latest_rating(DialogId dialog) override;
+  void update_rating(const Rating& rating) override;
+
  private:
   void apply_pragmas();
   void set_busy_timeout(int milliseconds);

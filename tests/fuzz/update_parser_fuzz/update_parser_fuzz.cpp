@@ -39,6 +39,7 @@ const std::vector<std::string> kSeeds = {
     R"({"update_id":6,"my_chat_member":{"chat":{"id":555001,"type":"private"},"from":{"id":555001,"is_bot":false,"first_name":"Anna"},"date":1,"old_chat_member":{"status":"member","user":{"id":7,"is_bot":true,"first_name":"D"}},"new_chat_member":{"status":"kicked","user":{"id":7,"is_bot":true,"first_name":"D"},"until_date":0}}})",
     R"({"update_id":7,"message":{"message_id":1,"from":{"id":555001,"is_bot":false,"first_name":"A"},"chat":{"id":555001,"type":"private"},"date":1,"contact":{"phone_number":"+49","first_name":"A","user_id":555001}}})",
     R"({"update_id":8,"callback_query":{"id":"1","from":{"id":1,"is_bot":false,"first_name":"A"},"chat_instance":"1","data":"x"}})",
+    R"({"update_id":9,"callback_query":{"id":"77","from":{"id":555001,"is_bot":false,"first_name":"Anna"},"message":{"message_id":50,"from":{"id":7,"is_bot":true,"first_name":"D"},"chat":{"id":555001,"type":"private"},"date":1732200000,"text":"How did we do?"},"chat_instance":"-5","data":"td:csat:12:4:0123456789abcdef"}})",
 };
 
 // Characters that tend to break JSON structure or types in interesting ways.

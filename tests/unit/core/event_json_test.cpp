@@ -67,6 +67,23 @@ TEST(EventJson, HookAnswersAndSessionProblemsRoundTrip) {
   EXPECT_EQ(back->text, problem.text);
 }
 
+TEST(EventJson, ButtonPressesKeepTheirCallbackId) {
+  Event press;
+  press.kind = EventKind::kButtonPressed;
+  press.update_id = 9;
+  press.chat_id = 1001;
+  press.message_id = 300;
+  press.callback_id = "4382bfdwdsb323b2d9";
+  press.text = "td:csat:7:5:0123456789abcdef";
+  auto back = event_from_json(event_to_json(press));
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->kind, EventKind::kButtonPressed);
+  EXPECT_EQ(back->callback_id, press.callback_id);
+  EXPECT_EQ(back->text, press.text);
+  EXPECT_EQ(back->message_id, 300);
+  EXPECT_FALSE(event_from_json(R"({"kind":"button_pressed","callback_id":5})").ok());
+}
+
 TEST(EventJson, MalformedInputNamesTheProblem) {
   EXPECT_NE(event_from_json("{").error().message.find("not valid JSON"), std::string::npos);
   EXPECT_NE(event_from_json("[]").error().message.find("JSON object"), std::string::npos);

@@ -48,6 +48,7 @@ TEST(Parameters, EveryNameIsKnown) {
                                     "AUTO_INFO",
                                     "AWAY_MESSAGE",
                                     "CLOSE_MESSAGE",
+                                    "CSAT",
                                     "CUSTOM_COMMANDS",
                                     "EXTENSIONS_ALLOWED",
                                     "GROUPS_KEYWORDS",
@@ -116,6 +117,12 @@ TEST(Parameters, Booleans) {
 TEST(Parameters, CloseMessage) {
   EXPECT_FALSE(parse_ok({{"CLOSE_MESSAGE", "OFF"}}).close_message.has_value());
   EXPECT_EQ(*parse_ok({{"CLOSE_MESSAGE", "Bye {title}"}}).close_message, "Bye {title}");
+}
+
+TEST(Parameters, CsatIsOffOrTheQuestion) {
+  EXPECT_FALSE(parse_ok({}).csat.has_value());  // OFF unless set
+  EXPECT_FALSE(parse_ok({{"CSAT", "OFF"}}).csat.has_value());
+  EXPECT_EQ(*parse_ok({{"CSAT", "How did we do?"}}).csat, "How did we do?");
   EXPECT_EQ(*parse_ok({{"CLOSE_MESSAGE", "default"}}).close_message, "");
 }
 

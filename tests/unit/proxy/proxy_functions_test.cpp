@@ -30,6 +30,22 @@ TEST(ClassifyUpdate, TheBackendGroupIsTheDesksBusiness) {
   EXPECT_TRUE(classify_update("not json", kGroup));  // the program still gets what we cannot read
 }
 
+TEST(ClassifyUpdate, PressesOfTheDesksRatingButtonsAreNotTheProgramsOthersAre) {
+  EXPECT_FALSE(classify_update(
+      R"({"update_id":5,"callback_query":{"id":"q","from":{"id":42},"message":{"message_id":3,"chat":{"id":42,)"
+      R"("type":"private"}},"data":"td:csat:7:5:0123456789abcdef"}})",
+      kGroup));
+  auto program = classify_update(
+      R"({"update_id":6,"callback_query":{"id":"q","from":{"id":42},"message":{"message_id":4,"chat":{"id":42,)"
+      R"("type":"private"}},"data":"buy:7"}})",
+      kGroup);
+  ASSERT_TRUE(program);
+  EXPECT_EQ(program->kind, "callback_query");
+  EXPECT_EQ(program->chat_id, 42);
+  EXPECT_TRUE(
+      classify_update(R"({"update_id":7,"callback_query":{"id":"q","from":{"id":42},"data":7}})", kGroup));
+}
+
 telegram::ParseContext context() { return telegram::ParseContext{kBot, {kGroup}}; }
 
 TEST(SentMessages, PrivateChatMessagesBecomeOutgoingSeenEvents) {

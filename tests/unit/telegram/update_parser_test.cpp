@@ -329,6 +329,62 @@ TEST(UpdateParser, MessagesOfOtherGroupsAndChannelsAreIgnored) {
   EXPECT_TRUE(ignored(R"({"update_id":11})"));
 }
 
+// A press of a button under a message of Anna's private chat; `fields` are more callback fields.
+std::string button_press(const std::string& fields) {
+  return std::string(R"({"update_id":800100400,"callback_query":{"id":"4382bfdwdsb323b2d9",)") + kUserFrom +
+         R"(,"chat_instance":"-88",)" + fields + "}}";
+}
+
+TEST(UpdateParser, ButtonPressInThePrivateChatIsAButtonPressed) {
+  auto e = event_of(button_press(R"("data":"td:csat:12:4:abc","message":{"message_id":50,)"
+                                 R"("from":{"id":7000000001,"is_bot":true,"first_name":"Desk"},)" +
+                                 std::string(kUserChat) + R"(,"date":1732200000,"text":"How did we do?"})"));
+  EXPECT_EQ(e.kind, EventKind::kButtonPressed);
+  EXPECT_EQ(e.update_id, 800100400);
+  EXPECT_EQ(e.callback_id, "4382bfdwdsb323b2d9");
+  EXPECT_EQ(e.text, "td:csat:12:4:abc");
+  EXPECT_EQ(e.chat_id, 555001);
+  EXPECT_EQ(e.message_id, 50);
+  EXPECT_EQ(e.from.id, 555001);
+  EXPECT_EQ(e.from.username, "anna_b");
+  EXPECT_FALSE(e.sender_is_bot);
+  EXPECT_EQ(e.date, 1732200000LL * 1000);
+}
+
+TEST(UpdateParser, ButtonPressOfAnOldInaccessibleMessageStillCounts) {
+  // Telegram sends messages older than 48 hours as InaccessibleMessage: chat, id, date 0.
+  auto e = event_of(
+      button_press(R"("data":"d","message":{"message_id":50,)" + std::string(kUserChat) + R"(,"date":0})"));
+  EXPECT_EQ(e.kind, EventKind::kButtonPressed);
+  EXPECT_EQ(e.message_id, 50);
+  EXPECT_EQ(e.date, 0);
+}
+
+TEST(UpdateParser, ButtonPressesThatAreNotTheDesksAreIgnored) {
+  // in the backend group (the desk's own markers), of an inline message, of a game (no data)
+  EXPECT_TRUE(ignored(button_press(R"("data":"td:repeated","message":{"message_id":9,)" +
+                                   std::string(kGroupChat) + R"(,"date":1})")));
+  EXPECT_TRUE(ignored(button_press(R"("data":"x","inline_message_id":"AAE")")));
+  EXPECT_TRUE(ignored(button_press(R"("game_short_name":"g","message":{"message_id":9,)" +
+                                   std::string(kUserChat) + R"(,"date":1})")));
+}
+
+TEST(UpdateParser, MalformedButtonPressesAreErrorsNamingTheField) {
+  EXPECT_EQ(error_of(R"({"update_id":1,"callback_query":{"from":{"id":1,"first_name":"A"},"data":"x"}})"),
+            "update.callback_query.id is missing");
+  EXPECT_EQ(error_of(R"({"update_id":1,"callback_query":{"id":"q","data":"x"}})"),
+            "update.callback_query.from is missing");
+  EXPECT_EQ(error_of(button_press(R"("data":5,"message":{"message_id":50,)" + std::string(kUserChat) +
+                                  R"(,"date":1})")),
+            "update.callback_query.data must be a string");
+  EXPECT_EQ(error_of(button_press(R"("data":"x","message":{"message_id":50,"date":1})")),
+            "update.callback_query.message.chat is missing");
+  EXPECT_EQ(error_of(button_press(R"("data":"x","message":{)" + std::string(kUserChat) + R"(,"date":1})")),
+            "update.callback_query.message.message_id is missing");
+  EXPECT_EQ(error_of(R"({"update_id":1,"callback_query":"pressed"})"),
+            "update.callback_query must be an object");
+}
+
 TEST(UpdateParser, UserReactionInThePrivateChat) {
   core::Event e = event_of(
       R"({"update_id":12,"message_reaction":{"chat":{"id":555001,"type":"private","first_name":"Anna"},"message_id":44,"user":{"id":555001,"is_bot":false,"first_name":"Anna"},"date":1732200300,"old_reaction":[],"new_reaction":[{"type":"emoji","emoji":"\ud83d\udc4d"},{"type":"custom_emoji","custom_emoji_id":"5368324170671202286"},{"type":"emoji","emoji":"\u2764"}]}})");
