@@ -185,10 +185,11 @@ int Engine::unanswered_alerts(UnixMillis now) {
   const UnixMillis threshold = static_cast<UnixMillis>(p.unanswered_alert_minutes) * 60'000;
   int announced = 0;
   store_.transaction([&] {
-    // The store's wall-time bound is a first cut; waiting_for_operators_ms decides.
+    // The store's wall-time bound is a first cut; waiting_for_operators_ms decides (working time
+    // under WORKING_HOURS). Oldest waits first: once one is not due, no later one is.
     for (auto& dialog : store_.dialogs_unannounced_waiting(context_.id, now - threshold + 1, kAlertBatch)) {
-      const UnixMillis waited = waiting_for_operators_ms(dialog, now);
-      if (waited < threshold) continue;
+      const UnixMillis waited = waiting_for_operators_ms(dialog, now, p.working_hours);
+      if (waited < threshold) break;
       auto person = store_.user(context_.id, dialog.user_id).value_or(core::Person{.id = dialog.user_id});
       std::string user = core::display_name({person, dialog.pseudonym, p.hide_info, p.status_icons});
       std::string link =

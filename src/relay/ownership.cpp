@@ -30,8 +30,10 @@ core::UserId pick_owner(core::AssignMode mode, const std::vector<core::UserId>& 
   return best;
 }
 
-core::UnixMillis waiting_for_operators_ms(const store::Dialog& dialog, core::UnixMillis now) {
+core::UnixMillis waiting_for_operators_ms(const store::Dialog& dialog, core::UnixMillis now,
+                                          const std::optional<core::WorkingHours>& hours) {
   if (dialog.status != store::DialogStatus::kUserAnswered) return 0;
+  if (hours) return core::working_ms_between(*hours, dialog.status_changed_at, now);
   return std::max<core::UnixMillis>(0, now - dialog.status_changed_at);
 }
 

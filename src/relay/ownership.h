@@ -26,8 +26,11 @@ core::UserId pick_owner(core::AssignMode mode, const std::vector<core::UserId>& 
                         const std::vector<std::pair<core::UserId, std::int64_t>>& open_counts);
 
 // How long `dialog` has waited for operators at `now` (0 unless it is user_answered): the one
-// measure UNANSWERED_ALERT compares with its minutes. Wall time since the wait began.
-core::UnixMillis waiting_for_operators_ms(const store::Dialog& dialog, core::UnixMillis now);
+// measure UNANSWERED_ALERT compares with its minutes. The time inside WORKING_HOURS since the
+// wait began (a wait over a night or a weekend counts only its working part); wall time when
+// `hours` is nullopt (always open).
+core::UnixMillis waiting_for_operators_ms(const store::Dialog& dialog, core::UnixMillis now,
+                                          const std::optional<core::WorkingHours>& hours);
 
 // "Olga Petrova (@olga_op)", "@olga_op" or "id 900" for one the registry does not know.
 std::string operator_name(const std::optional<store::Operator>& op, core::UserId id);

@@ -372,9 +372,24 @@ TEST(OwnershipRules, WaitingCountsOnlyWhileTheUserWaitsForOperators) {
   store::Dialog d;
   d.status = DialogStatus::kUserAnswered;
   d.status_changed_at = 1000;
-  EXPECT_EQ(waiting_for_operators_ms(d, 61'000), 60'000);
+  EXPECT_EQ(waiting_for_operators_ms(d, 61'000, std::nullopt), 60'000);
   d.status = DialogStatus::kSupportAnswered;
-  EXPECT_EQ(waiting_for_operators_ms(d, 61'000), 0);
+  EXPECT_EQ(waiting_for_operators_ms(d, 61'000, std::nullopt), 0);
+}
+
+// Under WORKING_HOURS only the working part of a wait counts: a question left on Friday evening
+// has waited 30 minutes by Monday 09:30, not a weekend.
+TEST(OwnershipRules, WaitingCountsWorkingTimeUnderWorkingHours) {
+  auto hours = core::parse_working_hours("UTC; mon-fri 09:00-18:00");
+  ASSERT_TRUE(hours.ok()) << hours.error().message;
+  constexpr core::UnixMillis kMinute = 60'000;
+  constexpr core::UnixMillis kFriday1730 = 1'798'824'600'000;  // 2027-01-01, a Friday, 17:30 UTC
+  constexpr core::UnixMillis kMonday0930 = kFriday1730 + (2 * 24 * 60 + 16 * 60) * kMinute;
+  store::Dialog d;
+  d.status = DialogStatus::kUserAnswered;
+  d.status_changed_at = kFriday1730;
+  EXPECT_EQ(waiting_for_operators_ms(d, kMonday0930, *hours), 60 * kMinute);  // 30 on Friday, 30 on Monday
+  EXPECT_EQ(waiting_for_operators_ms(d, kMonday0930, std::nullopt), kMonday0930 - kFriday1730);
 }
 
 }  // namespace
