@@ -11,6 +11,7 @@ OWNER_MARK = "👤"
 
 class OwnershipTest(DeskTestCase):
     parameters = {}
+    desk_toml = ""
 
     def setUp(self):
         super().setUp()
@@ -20,7 +21,7 @@ class OwnershipTest(DeskTestCase):
         self.maria = self.sim.user("Maria", username="maria_help")
         for operator in (self.ivan, self.maria):
             self.sim.member(self.world.group_id, operator)
-        self.desk = self.start_desk([self.world.connection(**self.parameters)])
+        self.desk = self.start_desk([self.world.connection(**self.parameters)], self.desk_toml)
 
     # ---- helpers ----------------------------------------------------------------------------
 
@@ -132,6 +133,33 @@ class RoundRobinTest(OwnershipTest):
         self.assertIn(f"https://t.me/c/{internal}/{ann_thread}", mine)
         self.assertIn(f"https://t.me/c/{internal}/{carl_thread}", mine)
         self.assertEqual(mine.count("https://t.me/c/"), 2, mine)
+
+
+class LeastOpenTest(OwnershipTest):
+    # Six new dialogs in a few seconds, with their titles and notices, are more than the group's
+    # 20 messages a minute and NEW_TOPICS_PER_MINUTE's 5, which the desk would wait for; tgsim's
+    # limits are off here, so are the desk's.
+    parameters = {"ASSIGN": "least_open", "NEW_TOPICS_PER_MINUTE": "OFF"}
+    desk_toml = "[telegram.limits]\nenabled = false\n"
+
+    def test_new_dialogs_go_to_the_operator_with_the_fewest_open_dialogs(self):
+        self.shift_on((self.olga, "Olga"), (self.ivan, "Ivan"), (self.maria, "Maria"))
+        ann, ann_thread = self.user_writes("Ann")  # nobody owns anything: the lowest id
+        self.wait_owner_in_title(ann, "Olga")
+        bob, _ = self.user_writes("Bob")
+        self.wait_owner_in_title(bob, "Ivan")
+        carl, carl_thread = self.user_writes("Carl")
+        self.wait_owner_in_title(carl, "Maria")
+        # Uneven loads: Ivan takes Ann's and Carl's dialogs (Ivan 3, Olga 0, Maria 0).
+        for user, thread in ((ann, ann_thread), (carl, carl_thread)):
+            self.in_topic(self.ivan, thread, "/take")
+            self.wait_owner_in_title(user, "Ivan")
+        dan, _ = self.user_writes("Dan")
+        self.wait_owner_in_title(dan, "Olga")  # 0 open, before Maria by id
+        eve, _ = self.user_writes("Eve")
+        self.wait_owner_in_title(eve, "Maria")  # Olga has one now
+        fay, _ = self.user_writes("Fay")
+        self.wait_owner_in_title(fay, "Olga")  # Olga 1, Maria 1, Ivan 3: the lowest id
 
 
 class UnansweredAlertTest(OwnershipTest):
