@@ -400,7 +400,6 @@ ApiResponse TopicsApi::send_message(Call& call) {
 
 ApiResponse TopicsApi::set_status(Call& call) {
   auto& f = call.fields;
-  const auto& context = call.context();
   if (!f.present("status")) {
     f.fail("status", "is required (a status name, or null to clear)", "missing_field");
     return f.error();
@@ -409,13 +408,18 @@ ApiResponse TopicsApi::set_status(Call& call) {
   if (f.failed()) return f.error();
   Lookup found = dialog_named(call);
   if (!found.dialog) return found.error;
-  auto dialog = call.connection.engine->api_set_status(found.dialog->id, status, call.now);
-  if (!dialog)
+  return changed_dialog(call, found.dialog->id,
+                        call.connection.engine->api_set_status(found.dialog->id, status, call.now));
+}
+
+ApiResponse TopicsApi::changed_dialog(Call& call, core::DialogId id,
+                                      const std::optional<store::Dialog>& changed) {
+  if (!changed)
     return api_error(core::ErrorCode::kNotFound, "unknown_dialog",
-                     fmt::format("dialog {} no longer exists", found.dialog->id));
+                     fmt::format("dialog {} no longer exists", id));
   if (on_outbox_) on_outbox_();
-  auto view = user_view(*dialog, store_.user(context.id, dialog->user_id), call.params());
-  return ok({{"dialog", dialog_json(store_, *dialog, view)}});
+  auto view = user_view(*changed, store_.user(call.context().id, changed->user_id), call.params());
+  return ok({{"dialog", dialog_json(store_, *changed, view)}});
 }
 
 TopicsApi::Lookup TopicsApi::dialog_named(Call& call) {
@@ -447,13 +451,8 @@ ApiResponse TopicsApi::assign(Call& call) {
                      fmt::format("field \"owner_id\": {} is not an operator of the backend group (operators "
                                  "become known once they write in it)",
                                  *owner));
-  auto dialog = call.connection.engine->api_assign(found.dialog->id, owner.value_or(0), call.now);
-  if (!dialog)
-    return api_error(core::ErrorCode::kNotFound, "unknown_dialog",
-                     fmt::format("dialog {} no longer exists", found.dialog->id));
-  if (on_outbox_) on_outbox_();
-  auto view = user_view(*dialog, store_.user(context.id, dialog->user_id), call.params());
-  return ok({{"dialog", dialog_json(store_, *dialog, view)}});
+  return changed_dialog(call, found.dialog->id,
+                        call.connection.engine->api_assign(found.dialog->id, owner.value_or(0), call.now));
 }
 
 // ---- configuration and HTTP --------------------------------------------------------------------

@@ -78,6 +78,9 @@ class TopicsApi {
   ApiResponse set_status(Call& call);
   ApiResponse assign(Call& call);
   Lookup dialog_named(Call& call);  // by topic_id (group_id) or link, or by user_id
+  // The answer to an action that changed dialog `id` (`changed`: the dialog now; nullopt: it went
+  // away meanwhile, 404).
+  ApiResponse changed_dialog(Call& call, core::DialogId id, const std::optional<store::Dialog>& changed);
 
   const ApiConnection* connection(core::ConnectionId id) const;
 
