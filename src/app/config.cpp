@@ -31,6 +31,14 @@ struct Mistake {
   std::string message;
 };
 
+const std::vector<std::string_view>& keys_of(std::string_view table) {
+  for (const auto& t : config_tables()) {
+    if (t.path == table) return t.keys;
+  }
+  static const std::vector<std::string_view> kNone;
+  return kNone;
+}
+
 bool is_name_char(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'; }
 
 bool is_hex_char(char c) {
@@ -93,7 +101,7 @@ class Reader {
   Config read(const toml::table& root) {
     Config config;
     config.path = file_;
-    only_known_keys(root, "", {"server", "storage", "telegram", "logging", "api", "tdlib", "connection"});
+    only_known_keys(root, "", keys_of(""));
     if (const auto* t = table_at(root, "server", "server")) config.server = read_server(*t);
     if (const auto* t = table_at(root, "storage", "storage")) config.storage = read_storage(*t);
     if (const auto* t = table_at(root, "telegram", "telegram")) config.telegram = read_telegram(*t);
@@ -118,7 +126,7 @@ class Reader {
   }
 
   void only_known_keys(const toml::table& table, std::string_view path,
-                       std::initializer_list<std::string_view> known) const {
+                       const std::vector<std::string_view>& known) const {
     for (auto&& [key, node] : table) {
       if (std::find(known.begin(), known.end(), key.str()) == known.end()) {
         std::string allowed;
@@ -179,7 +187,7 @@ class Reader {
   }
 
   ServerConfig read_server(const toml::table& t) const {
-    only_known_keys(t, "server", {"listen", "public_url"});
+    only_known_keys(t, "server", keys_of("server"));
     ServerConfig server;
     if (auto listen = string_at(t, "listen", "server")) {
       auto colon = listen->rfind(':');
@@ -211,7 +219,7 @@ class Reader {
   }
 
   StorageConfig read_storage(const toml::table& t) const {
-    only_known_keys(t, "storage", {"sqlite", "postgres", "event_retention_days"});
+    only_known_keys(t, "storage", keys_of("storage"));
     if (t.contains("postgres")) {
       fail(where(t, "postgres"), "storage.postgres is not supported yet; use storage.sqlite = \"path\"");
     }
@@ -226,7 +234,7 @@ class Reader {
   }
 
   TelegramConfig read_telegram(const toml::table& t) const {
-    only_known_keys(t, "telegram", {"api_base", "limits"});
+    only_known_keys(t, "telegram", keys_of("telegram"));
     TelegramConfig telegram;
     if (auto base = string_at(t, "api_base", "telegram")) {
       if (!starts_with_http(*base) || base->size() > 2048) {
@@ -238,8 +246,7 @@ class Reader {
     }
     if (const auto* limits = table_at(t, "limits", "telegram.limits")) {
       constexpr std::string_view kPath = "telegram.limits";
-      only_known_keys(*limits, kPath,
-                      {"enabled", "chat_per_second", "chat_burst", "group_per_minute", "bot_per_second"});
+      only_known_keys(*limits, kPath, keys_of(kPath));
       auto& l = telegram.limits;
       l.enabled = boolean_at(*limits, "enabled", kPath).value_or(l.enabled);
       l.chat_per_second =
@@ -255,7 +262,7 @@ class Reader {
   }
 
   LoggingConfig read_logging(const toml::table& t) const {
-    only_known_keys(t, "logging", {"level"});
+    only_known_keys(t, "logging", keys_of("logging"));
     LoggingConfig logging;
     if (auto level = string_at(t, "level", "logging")) {
       if (std::find(std::begin(kLogLevels), std::end(kLogLevels), *level) == std::end(kLogLevels)) {
@@ -268,7 +275,7 @@ class Reader {
   }
 
   ApiConfig read_api(const toml::table& t) const {
-    only_known_keys(t, "api", {"rate_per_second", "burst"});
+    only_known_keys(t, "api", keys_of("api"));
     ApiConfig api;
     api.rate_per_second = number_at(t, "rate_per_second", "api", 0, 1e9).value_or(api.rate_per_second);
     api.burst = number_at(t, "burst", "api", 1, 1e9).value_or(api.burst);
@@ -276,7 +283,7 @@ class Reader {
   }
 
   TdlibConfig read_tdlib(const toml::table& t) const {
-    only_known_keys(t, "tdlib", {"library", "api_id", "api_hash", "data_dir"});
+    only_known_keys(t, "tdlib", keys_of("tdlib"));
     TdlibConfig tdlib;
     if (auto library = string_at(t, "library", "tdlib")) tdlib.library = *library;
     if (auto dir = string_at(t, "data_dir", "tdlib")) tdlib.data_dir = *dir;
@@ -312,8 +319,7 @@ class Reader {
   }
 
   ConnectionConfig read_connection(const toml::table& t, const std::string& path) const {
-    only_known_keys(t, path,
-                    {"name", "mode", "token", "group_id", "transport", "webhook_secret", "parameters"});
+    only_known_keys(t, path, keys_of("connection"));
     ConnectionConfig c;
     c.line = static_cast<int>(t.source().begin.line);
     auto required = [&](std::string_view key, std::string_view example) {
@@ -508,6 +514,21 @@ core::Result<std::string> read_secret_file(const std::string& path) {
 }
 
 }  // namespace
+
+const std::vector<ConfigTable>& config_tables() {
+  static const std::vector<ConfigTable> kTables = {
+      {"", {"server", "storage", "telegram", "logging", "api", "tdlib", "connection"}},
+      {"server", {"listen", "public_url"}},
+      {"storage", {"sqlite", "postgres", "event_retention_days"}},
+      {"telegram", {"api_base", "limits"}},
+      {"telegram.limits", {"enabled", "chat_per_second", "chat_burst", "group_per_minute", "bot_per_second"}},
+      {"logging", {"level"}},
+      {"api", {"rate_per_second", "burst"}},
+      {"tdlib", {"library", "api_id", "api_hash", "data_dir"}},
+      {"connection", {"name", "mode", "token", "group_id", "transport", "webhook_secret", "parameters"}},
+  };
+  return kTables;
+}
 
 const char* to_string(TransportKind kind) { return kind == TransportKind::kWebhook ? "webhook" : "polling"; }
 

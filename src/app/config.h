@@ -105,6 +105,15 @@ struct SecretSources {
   static SecretSources system();
 };
 
+// The keys each table of the file may hold; the reader refuses any other. `path` is "" for the
+// top level, "connection" for each [[connection]] ([connection.parameters] holds parameters,
+// core::known_parameter_names()).
+struct ConfigTable {
+  std::string_view path;
+  std::vector<std::string_view> keys;
+};
+const std::vector<ConfigTable>& config_tables();
+
 // Reads and checks a configuration file. Relative `file:` paths are relative to the file's
 // directory.
 core::Result<Config> load_config(const std::string& path);

@@ -4,6 +4,7 @@
 
 #include "app/commands.h"
 #include "app/connect_account.h"
+#include "app/example_config.h"
 
 int main(int argc, char** argv) {
   using namespace topicdesk::app;
@@ -11,6 +12,12 @@ int main(int argc, char** argv) {
   cli.require_subcommand(1);
 
   std::string config_path = "topicdesk.toml";
+  std::string init_out = "topicdesk.toml";
+  bool init_force = false;
+  auto* init = cli.add_subcommand("init", "Write a commented example configuration to start from");
+  init->add_option("--out,-o", init_out, "Where to write it (\"-\": standard output)")->capture_default_str();
+  init->add_flag("--force", init_force, "Overwrite an existing file");
+
   auto* run = cli.add_subcommand("run", "Run the desk with a configuration file");
   run->add_option("--config,-c", config_path, "Configuration file (TOML)")->check(CLI::ExistingFile);
 
@@ -64,6 +71,7 @@ int main(int argc, char** argv) {
   cli.add_subcommand("version", "Print the version");
 
   CLI11_PARSE(cli, argc, argv);
+  if (*init) return init_command(init_out, init_force);
   if (*run) return run_command(config_path);
   if (*doctor) return doctor_command(config_path);
   if (*migrate) return migrate_command(config_path);
