@@ -47,8 +47,8 @@ api_base = "https://api.telegram.org"
 # The desk's own flood control, so that Telegram's limits for a bot are never hit.
 [telegram.limits]
 enabled = true
-chat_per_second = 1.0    # per private chat: refill of a bucket (0.01..1000) ...
-chat_burst = 3           # ... of this many messages (1..1000)
+chat_per_second = 1.0    # per private chat: messages a second (0.01..1000) ...
+chat_burst = 3           # ... in bursts of at most this many (1..1000)
 group_per_minute = 20    # per group, in any 60 seconds (1..100000)
 bot_per_second = 30      # per bot, in any second (1..100000)
 
