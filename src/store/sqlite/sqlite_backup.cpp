@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -237,6 +238,7 @@ SnapshotFacts inspect_snapshot(const std::string& path, const std::string& shown
     if (problems != std::vector<std::string>{"ok"}) {
       std::string shown;
       for (const auto& p : problems) shown += (shown.empty() ? "" : "; ") + p;
+      std::replace(shown.begin(), shown.end(), '\n', ' ');
       throw StoreError(fmt::format("{} is damaged: integrity_check says: {}", name, shown));
     }
     if (!db.has_table("schema_migrations")) {
@@ -338,10 +340,9 @@ RestoreOutcome restore_sqlite(const std::string& snapshot_path, const std::strin
   copy.create();
   copy_file(snapshot_path, copy.path());
   try {
-    outcome.snapshot = inspect_snapshot(copy.path());
+    outcome.snapshot = inspect_snapshot(copy.path(), snapshot_path);
   } catch (const StoreError& e) {
-    throw StoreError(fmt::format("the snapshot {} cannot be restored: {}", snapshot_path, e.what()),
-                     e.kind());
+    throw StoreError(fmt::format("{}; nothing was restored", e.what()), e.kind());
   }
   outcome.snapshot.bytes = size_of(snapshot_path);
   if (outcome.snapshot.schema_version > newest_schema_version()) {
