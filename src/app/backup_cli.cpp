@@ -21,8 +21,17 @@ std::string human_size(std::int64_t bytes) {
 }
 
 std::string describe(const store::SnapshotFacts& facts) {
-  return fmt::format("{} dialogs, {} pending outbox jobs, {} unhandled updates, {}", facts.dialogs,
-                     facts.pending_jobs, facts.pending_updates, human_size(facts.bytes));
+  const char* from = facts.taken_from == store::TakenFrom::kRunningDesk   ? ", taken from a running desk"
+                     : facts.taken_from == store::TakenFrom::kStoppedDesk ? ", taken from a stopped desk"
+                                                                          : "";
+  return fmt::format("{} dialogs, {} pending outbox jobs, {} unhandled updates, {}{}", facts.dialogs,
+                     facts.pending_jobs, facts.pending_updates, human_size(facts.bytes), from);
+}
+
+store::RestoreOptions::Pending pending_from(const std::string& text) {
+  if (text == "settle") return store::RestoreOptions::Pending::kSettle;
+  if (text == "keep") return store::RestoreOptions::Pending::kKeep;
+  return store::RestoreOptions::Pending::kAuto;
 }
 
 }  // namespace
@@ -54,7 +63,7 @@ int restore_command(const RestoreCliOptions& options) {
   const auto& database = loaded->storage.sqlite_path;
   try {
     auto outcome = store::restore_sqlite(options.from_path, database, core::unix_millis_now(),
-                                         {.force = options.force, .keep_pending = options.keep_pending});
+                                         {.force = options.force, .pending = pending_from(options.pending)});
     std::cout << fmt::format("restored {} into {}: schema version {}", options.from_path, database,
                              outcome.snapshot.schema_version);
     if (outcome.schema_version != outcome.snapshot.schema_version) {
@@ -63,9 +72,9 @@ int restore_command(const RestoreCliOptions& options) {
     std::cout << ", " << describe(outcome.snapshot) << "\n";
     if (outcome.settled_jobs + outcome.settled_updates > 0) {
       std::cout << fmt::format(
-          "{} outbox jobs marked failed and {} updates marked handled: they were in flight when the backup "
-          "was "
-          "taken (--keep-pending keeps them)\n",
+          "{} outbox jobs marked failed and {} updates marked handled: they were in flight at the backup, "
+          "and "
+          "the desk that went on running did them (--pending keep keeps them)\n",
           outcome.settled_jobs, outcome.settled_updates);
     }
     if (!outcome.kept_aside.empty())

@@ -17,7 +17,7 @@ struct RestoreCliOptions {
   std::string config_path;
   std::string from_path;
   bool force = false;
-  bool keep_pending = false;
+  std::string pending = "auto";  // auto, settle or keep (store::RestoreOptions::Pending)
 };
 
 int backup_command(const BackupCliOptions& options);

@@ -77,8 +77,8 @@ int main(int argc, char** argv) {
       ->required();
   restore->add_option("--from", restore_options.from_path, "The backup file to restore")->required();
   restore->add_flag("--force", restore_options.force, "Restore over a database with data (kept aside)");
-  restore->add_flag("--keep-pending", restore_options.keep_pending,
-                    "Keep the backup's in-flight work pending");
+  restore->add_option("--pending", restore_options.pending, "The backup's pending work: auto, settle or keep")
+      ->check(CLI::IsMember({"auto", "settle", "keep"}));
 
   cli.add_subcommand("version", "Print the version");
 

@@ -72,6 +72,7 @@ class BackupRestoreTest(DeskTestCase):
         self.assertEqual(done.returncode, 0, done.stderr)
         self.assertIn(f"saved {self.snapshot}", done.stdout)
         self.assertIn("3 dialogs", done.stdout)
+        self.assertIn("taken from a running desk", done.stdout)  # its pending work is in flight, done by the desk
         self.assertEqual(os.stat(self.snapshot).st_mode & 0o777, 0o600)
         self.assertEqual(sorted(os.listdir(os.path.dirname(self.snapshot))), ["desk-backup.db"])
 

@@ -11,7 +11,9 @@
 #include <cstring>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
 #include <limits>
+#include <sstream>
 #include <vector>
 
 #include "core/file_lock.h"
@@ -215,6 +217,39 @@ std::string utc_stamp(core::UnixMillis now) {
 // The database's files that hold data: the file itself and its WAL (a -shm is an index only).
 bool holds_data(const std::string& path) { return size_of(path) > 0 || size_of(path + "-wal") > 0; }
 
+// Whether some process holds a flock on `path` (the instance lock: a desk runs), read from
+// /proc/locks by the file's inode, so that looking never takes the lock from a desk starting
+// at this moment. Unknown when the file or /proc/locks cannot be read.
+TakenFrom desk_state(const std::string& database_path) {
+  struct stat st {};
+  if (::stat(lock_file_path(database_path).c_str(), &st) != 0) return TakenFrom::kStoppedDesk;  // never ran
+  std::ifstream locks("/proc/locks");
+  if (!locks) return TakenFrom::kUnknown;
+  const std::string inode = fmt::format(":{}", st.st_ino);
+  for (std::string line; std::getline(locks, line);) {
+    // "1: FLOCK  ADVISORY  WRITE 1234 08:01:5678 0 EOF"
+    std::istringstream fields(line);
+    std::string number, type, advisory, mode, pid, device;
+    if (!(fields >> number >> type >> advisory >> mode >> pid >> device) || type != "FLOCK") continue;
+    if (device.size() > inode.size() && device.ends_with(inode)) return TakenFrom::kRunningDesk;
+  }
+  return TakenFrom::kStoppedDesk;
+}
+
+constexpr const char* kTakenFromKey = "backup.taken_from";
+
+const char* to_text(TakenFrom from) {
+  switch (from) {
+    case TakenFrom::kRunningDesk:
+      return "running desk";
+    case TakenFrom::kStoppedDesk:
+      return "stopped desk";
+    case TakenFrom::kUnknown:
+      break;
+  }
+  return "unknown";
+}
+
 }  // namespace
 
 int newest_schema_version() {
@@ -253,6 +288,14 @@ SnapshotFacts inspect_snapshot(const std::string& path, const std::string& shown
       facts.pending_jobs =
           db.number("SELECT COUNT(*) FROM outbox WHERE state = 'pending'", "counting outbox jobs in");
     }
+    if (db.has_table("desk_meta")) {
+      const auto from = db.rows(
+          fmt::format("SELECT value FROM desk_meta WHERE meta_key = '{}'", kTakenFromKey).c_str(), "reading");
+      if (!from.empty() && from.front() == to_text(TakenFrom::kRunningDesk))
+        facts.taken_from = TakenFrom::kRunningDesk;
+      if (!from.empty() && from.front() == to_text(TakenFrom::kStoppedDesk))
+        facts.taken_from = TakenFrom::kStoppedDesk;
+    }
     if (db.has_table("inbox")) {
       facts.pending_updates =
           db.number("SELECT COUNT(*) FROM inbox WHERE done = 0", "counting inbox updates in");
@@ -278,6 +321,7 @@ SnapshotFacts backup_sqlite(const std::string& database_path, const std::string&
   const std::string folder = folder_of(out_path);
   if (!fs::is_directory(folder)) throw StoreError(fmt::format("the folder {} does not exist", folder));
 
+  const TakenFrom taken_from = desk_state(database_path);
   TemporaryFile partial(
       fmt::format("{}/.{}.partial-{}", folder, fs::path(out_path).filename().string(), ::getpid()));
   partial.create();
@@ -303,6 +347,15 @@ SnapshotFacts backup_sqlite(const std::string& database_path, const std::string&
                        kind_of(rc));
     }
     source.exec("COMMIT", "ending the read transaction on");
+    // Whether the work pending in the copy was in flight (a desk ran on) or waiting (stopped).
+    if (target.has_table("desk_meta")) {
+      target.exec(
+          fmt::format("INSERT INTO desk_meta(meta_key, value) VALUES ('{}', '{}') ON CONFLICT(meta_key) DO "
+                      "UPDATE SET value = excluded.value",
+                      kTakenFromKey, to_text(taken_from))
+              .c_str(),
+          "writing the backup");
+    }
   }
   SnapshotFacts facts;
   try {
@@ -375,7 +428,15 @@ RestoreOutcome restore_sqlite(const std::string& snapshot_path, const std::strin
   // The lock stays ours; a tool's open takes none and applies the pending migrations.
   auto store = open_sqlite(database_path, OpenAs::kTool);
   outcome.schema_version = store->schema_version();
-  if (!options.keep_pending) {
+  {
+    Connection restored(database_path);  // the mark belongs to the snapshot, not to the desk from now on
+    restored.exec(fmt::format("DELETE FROM desk_meta WHERE meta_key = '{}'", kTakenFromKey).c_str(),
+                  "restoring");
+  }
+  const bool settle = options.pending == RestoreOptions::Pending::kSettle ||
+                      (options.pending == RestoreOptions::Pending::kAuto &&
+                       outcome.snapshot.taken_from != TakenFrom::kStoppedDesk);
+  if (settle) {
     const auto in_flight =
         fmt::format("not done: in flight when the backup was taken (restored {})", utc_stamp(now));
     store->transaction([&] {

@@ -13,7 +13,7 @@
 // snapshot beside the target first, keeps a target that holds data aside as
 // "<path>.before-restore-<UTC time>" (its -wal too), renames the copy into place, removes
 // stale -wal/-shm, applies pending migrations and settles the work that was in flight when
-// the snapshot was taken (see RestoreOptions::keep_pending).
+// the snapshot was taken (see RestoreOptions::pending).
 //
 // Every failure is a StoreError whose message names the file and what to do.
 #pragma once
@@ -24,8 +24,14 @@
 
 namespace topicdesk::store {
 
+// Whether a desk ran on the database while the backup copied it: the backup reads it from the
+// instance lock (is "<path>.lock" flock'ed, per /proc/locks, without taking it: a desk that
+// starts meanwhile is never refused) and records it in the copy's desk_meta.
+enum class TakenFrom { kUnknown, kRunningDesk, kStoppedDesk };
+
 // What a snapshot holds, for the operator.
 struct SnapshotFacts {
+  TakenFrom taken_from = TakenFrom::kUnknown;
   int schema_version = 0;
   std::int64_t dialogs = 0;
   std::int64_t pending_jobs = 0;     // outbox jobs not sent yet
@@ -52,12 +58,14 @@ SnapshotFacts backup_sqlite(const std::string& database_path, const std::string&
 
 struct RestoreOptions {
   bool force = false;  // restore over a database that holds data (kept aside, never deleted)
-  // By default the inbox updates and outbox jobs the snapshot holds as pending are settled:
-  // updates marked handled, jobs marked failed ("in flight at the backup"). They were in
-  // flight when the snapshot was taken, and the desk that went on running finished them;
-  // doing them again would post the same messages twice. true keeps them pending (a snapshot
-  // of a desk that stopped right after it, with work it never did).
-  bool keep_pending = false;
+  // The inbox updates and outbox jobs the snapshot holds as pending. A backup of a running desk
+  // caught them in flight, and the desk that went on running finished them: doing them again
+  // would post the same messages twice, so they are settled (updates marked handled, jobs
+  // marked failed "in flight at the backup"). A backup of a stopped desk holds work nobody
+  // did: it is kept pending and done by the restored desk. kAuto decides by the snapshot's
+  // TakenFrom (unknown: settled); kSettle and kKeep override it.
+  enum class Pending { kAuto, kSettle, kKeep };
+  Pending pending = Pending::kAuto;
 };
 
 struct RestoreOutcome {

@@ -293,20 +293,24 @@ TEST_F(SqliteBackup, RestoringOverDataNeedsForceAndKeepsTheOldFilesAside) {
   EXPECT_EQ(open_sqlite(outcome.kept_aside, OpenAs::kTool)->connections().front().name, "current");
 }
 
-TEST_F(SqliteBackup, WorkInFlightAtTheBackupIsSettledUnlessKept) {
-  {
-    auto desk = open_sqlite(desk_path_);
-    auto conn = desk->ensure_connection("support", 1, kGroup);
-    desk->inbox_add(conn, 9001, "{}");
-    OutboxJob job;
-    job.connection_id = conn;
-    job.queue_key = "user:501";
-    job.kind = "send";
-    job.payload = "{}";
-    desk->outbox_add(job);
-    desk->outbox_add(job);
-  }
+// A desk with an update not handled yet and two jobs not sent yet.
+void add_pending_work(Store& desk) {
+  auto conn = desk.ensure_connection("support", 1, kGroup);
+  desk.inbox_add(conn, 9001, "{}");
+  OutboxJob job;
+  job.connection_id = conn;
+  job.queue_key = "user:501";
+  job.kind = "send";
+  job.payload = "{}";
+  desk.outbox_add(job);
+  desk.outbox_add(job);
+}
+
+TEST_F(SqliteBackup, WorkInFlightAtABackupOfARunningDeskIsSettledUnlessKept) {
+  auto desk = open_sqlite(desk_path_);
+  add_pending_work(*desk);
   auto facts = backup_sqlite(desk_path_, out_path_);
+  EXPECT_EQ(facts.taken_from, TakenFrom::kRunningDesk);
   EXPECT_EQ(facts.pending_jobs, 2);
   EXPECT_EQ(facts.pending_updates, 1);
 
@@ -319,11 +323,27 @@ TEST_F(SqliteBackup, WorkInFlightAtTheBackupIsSettledUnlessKept) {
     EXPECT_EQ(restored->outbox_stats().failed, 2);
     EXPECT_TRUE(restored->inbox_pending(1, 10).empty());
   }
-  auto kept = restore_sqlite(out_path_, restored_path_, kNow, {.force = true, .keep_pending = true});
+  auto kept = restore_sqlite(out_path_, restored_path_, kNow,
+                             {.force = true, .pending = RestoreOptions::Pending::kKeep});
   EXPECT_EQ(kept.settled_jobs, 0);
   auto restored = open_sqlite(restored_path_);
   EXPECT_EQ(restored->outbox_ready(kNow * 2, 10, {}).size(), 1u);  // one queue: its head
   EXPECT_EQ(restored->inbox_pending(1, 10).size(), 1u);
+}
+
+TEST_F(SqliteBackup, WorkWaitingInABackupOfAStoppedDeskIsKeptForTheRestoredDesk) {
+  add_pending_work(*open_sqlite(desk_path_));  // the desk stopped with work not done
+  auto facts = backup_sqlite(desk_path_, out_path_);
+  EXPECT_EQ(facts.taken_from, TakenFrom::kStoppedDesk);
+
+  auto outcome = restore_sqlite(out_path_, restored_path_, kNow);
+  EXPECT_EQ(outcome.snapshot.taken_from, TakenFrom::kStoppedDesk);
+  EXPECT_EQ(outcome.settled_jobs, 0);
+  auto restored = open_sqlite(restored_path_);
+  EXPECT_EQ(restored->outbox_ready(kNow * 2, 10, {}).size(), 1u);
+  EXPECT_EQ(restored->inbox_pending(1, 10).size(), 1u);
+  EXPECT_EQ(inspect_snapshot(restored_path_).taken_from, TakenFrom::kUnknown)
+      << "the mark stays with the snapshot";
 }
 
 }  // namespace
