@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "app/backup_cli.h"
 #include "app/commands.h"
 #include "app/connect_account.h"
 #include "app/example_config.h"
@@ -68,6 +69,24 @@ int main(int argc, char** argv) {
   connect_account->add_option("--phone", connect_options.phone,
                               "Phone number, e.g. +491701234567; without it: QR code");
 
+  BackupCliOptions backup_options;
+  auto* backup =
+      cli.add_subcommand("backup", "Save a consistent copy of the database, also while the desk runs");
+  backup->add_option("--config,-c", backup_options.config_path, "Configuration file (TOML)")
+      ->check(CLI::ExistingFile)
+      ->required();
+  backup->add_option("--out,-o", backup_options.out_path, "The backup file to write")->required();
+  backup->add_flag("--force", backup_options.force, "Replace the backup file if it exists");
+  RestoreCliOptions restore_options;
+  auto* restore = cli.add_subcommand("restore", "Bring a backup into the database path (the desk stopped)");
+  restore->add_option("--config,-c", restore_options.config_path, "Configuration file (TOML)")
+      ->check(CLI::ExistingFile)
+      ->required();
+  restore->add_option("--from", restore_options.from_path, "The backup file to restore")->required();
+  restore->add_flag("--force", restore_options.force, "Restore over a database with data (kept aside)");
+  restore->add_option("--pending", restore_options.pending, "The backup's pending work: auto, settle or keep")
+      ->check(CLI::IsMember({"auto", "settle", "keep"}));
+
   cli.add_subcommand("version", "Print the version");
 
   CLI11_PARSE(cli, argc, argv);
@@ -78,6 +97,8 @@ int main(int argc, char** argv) {
   if (*demo) return demo_command(demo_options);
   if (*apikey_reset) return apikey_reset_command(config_path, apikey_connection);
   if (*webhooks_status) return webhooks_status_command(config_path, show_secret);
+  if (*backup) return backup_command(backup_options);
+  if (*restore) return restore_command(restore_options);
   if (*connect_account) return connect_account_command(connect_options, std::cin, std::cout);
   std::cout << "topicdesk " << version() << "\n";
   return 0;

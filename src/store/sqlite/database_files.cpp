@@ -30,9 +30,8 @@ constexpr mode_t kFolderMode = 0700;
 
 std::string lock_file_path(const std::string& database_path) { return database_path + ".lock"; }
 
-void prepare_database_files(const std::string& path) {
-  const fs::path file(path);
-  const fs::path folder = file.parent_path();
+void prepare_database_folder(const std::string& path) {
+  const fs::path folder = fs::path(path).parent_path();
   if (!folder.empty()) {
     std::vector<fs::path> missing;
     for (fs::path p = folder; !p.empty() && !fs::exists(p); p = p.parent_path()) {
@@ -46,6 +45,10 @@ void prepare_database_files(const std::string& path) {
       ::chmod(it->c_str(), kFolderMode);  // whatever the umask
     }
   }
+}
+
+void prepare_database_files(const std::string& path) {
+  prepare_database_folder(path);
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, kFileMode);
   if (fd < 0) fail(fmt::format("cannot open or create the database file {}", path), errno);
   ::close(fd);

@@ -16,6 +16,10 @@
 
 namespace topicdesk::store {
 
+// Creates the database's folder (and missing parents, each 0700) if it does not exist.
+// StoreError (kStorage) when it cannot.
+void prepare_database_folder(const std::string& path);
+
 // Creates the database's folder (and missing parents, each 0700) and the empty database file
 // (0600) if they do not exist. StoreError (kStorage) when it cannot.
 void prepare_database_files(const std::string& path);
