@@ -126,7 +126,10 @@ void Engine::ownership_general_command(const core::Command& command, const Event
   std::vector<std::string> lines;
   for (const auto& d : owned) {
     auto person = store_.user(d.connection_id, d.user_id).value_or(core::Person{.id = d.user_id});
-    core::UserView view{person, d.pseudonym, p.hide_info, p.status_icons};
+    // Another connection's dialog goes by its pseudonym: this engine cannot know whether that
+    // connection hides its users (HIDE_INFO), and General is read by every operator.
+    const auto hide = d.connection_id == context_.id ? p.hide_info : core::HideInfo::kName;
+    core::UserView view{person, d.pseudonym, hide, p.status_icons};
     std::string line = std::string(core::status_marker(topic_status(d.status), p.status_icons)) + " " +
                        core::display_name(view);
     if (d.thread_id != 0) line += ": " + topic_link(group, d.thread_id);
