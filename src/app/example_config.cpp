@@ -37,7 +37,8 @@ listen = "127.0.0.1:8080"
 # The SQLite database, created at the first start (a relative path is relative to the folder
 # the desk runs in). PostgreSQL is planned.
 sqlite = "data/topicdesk.db"
-# Stored events hold message texts: purge those older than this many days (0..36500; 0 = keep).
+# Stored events and rating comments hold users' texts: purge those older than this many days
+# (0..36500; 0 = keep).
 event_retention_days = 0
 
 [telegram]

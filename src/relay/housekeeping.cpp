@@ -50,6 +50,8 @@ asio::awaitable<HousekeepingTurn> Housekeeping::turn(core::UnixMillis now) {
       const auto events_before =
           now - static_cast<core::UnixMillis>(options_.event_retention_days) * kMillisPerDay;
       co_await drain(done.events, [&] { return store_.purge_events_batch(events_before, rows); });
+      co_await drain(done.rating_comments,
+                     [&] { return store_.forget_rating_comments_batch(events_before, rows); });
     }
   } catch (const std::exception& error) {  // StoreError, or anything else: the loop goes on
     done.failed = true;
@@ -76,6 +78,10 @@ void Housekeeping::report(const HousekeepingTurn& turn) {
   }
   if (turn.events > 0) {
     spdlog::info("purged {} events older than {} days", turn.events, options_.event_retention_days);
+  }
+  if (turn.rating_comments > 0) {
+    spdlog::info("cleared {} rating comments older than {} days", turn.rating_comments,
+                 options_.event_retention_days);
   }
 }
 

@@ -38,8 +38,9 @@ struct HousekeepingTurn {
   std::int64_t finished = 0;  // inbox, outbox and webhook rows
   std::int64_t proxy_updates = 0;
   std::int64_t events = 0;
-  int batches = 0;      // transactions run (each followed by a yield)
-  bool failed = false;  // a store error ended the turn early
+  std::int64_t rating_comments = 0;  // cleared with the events (event_retention_days)
+  int batches = 0;                   // transactions run (each followed by a yield)
+  bool failed = false;               // a store error ended the turn early
 };
 
 class Housekeeping {

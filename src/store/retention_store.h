@@ -1,6 +1,7 @@
 // Retention: what the desk forgets. Finished work (handled inbox entries, done outbox jobs,
 // finished webhook deliveries with their attempts), proxy updates the program never fetched,
-// and old events (which hold message texts). When is the caller's choice (relay/housekeeping.h).
+// old events (which hold message texts) and old rating comments. When is the caller's choice
+// (relay/housekeeping.h).
 //
 // The *_batch operations delete at most `max_rows` rows in one short transaction and return
 // how many they deleted, so a caller (relay/housekeeping.h) can yield to the event loop
@@ -32,6 +33,9 @@ class RetentionStore {
   virtual std::int64_t purge_events_batch(UnixMillis before, int max_rows) = 0;
   // ProxyStore::proxy_expire in batches: updates stored before `before`, at most `max_rows`.
   virtual std::int64_t proxy_expire_batch(UnixMillis before, int max_rows) = 0;
+  // Clears the comments (the users' own words) of satisfaction ratings given before `before`,
+  // oldest first, at most `max_rows`; scores, operators and times are kept. Returns how many.
+  virtual std::int64_t forget_rating_comments_batch(UnixMillis before, int max_rows) = 0;
 };
 
 }  // namespace topicdesk::store

@@ -310,6 +310,9 @@ CREATE TABLE ratings (
   awaits_until BIGINT NOT NULL DEFAULT 0
 );
 CREATE INDEX ratings_by_dialog ON ratings(dialog_id, id);
+-- Retention forgets the users' comments (their own words) with the events: only rows that
+-- still hold one are indexed.
+CREATE INDEX ratings_comments_by_age ON ratings(rated_at) WHERE comment <> '';
 )sql";
 
 inline constexpr Migration kAll[] = {

@@ -17,6 +17,9 @@ inline constexpr Sql kRatingLatest{"latest_rating",
 inline constexpr Sql kRatingUpdate{"update_rating",
     "UPDATE ratings SET operator_id = ?2, score = ?3, comment = ?4, rated_at = ?5, awaits = ?6,"
     " awaits_until = ?7 WHERE id = ?1"};
+inline constexpr Sql kForgetRatingCommentsBatch{"forget_rating_comments_batch",
+    "UPDATE ratings SET comment = '' WHERE id IN (SELECT id FROM ratings WHERE comment <> '' AND rated_at < ?1"
+    " ORDER BY rated_at LIMIT ?2)"};
 #undef TD_RATING_COLUMNS
 // clang-format on
 

@@ -85,6 +85,7 @@ class SqliteStore final : public Store {
   std::int64_t purge_finished_batch(UnixMillis before, int max_rows) override;
   std::int64_t purge_events_batch(UnixMillis before, int max_rows) override;
   std::int64_t proxy_expire_batch(UnixMillis before, int max_rows) override;
+  std::int64_t forget_rating_comments_batch(UnixMillis before, int max_rows) override;
 
   // OperatorStore (sqlite_store_ownership.cpp)
   void upsert_operator(ChatId group, const core::Person& person, UnixMillis now) override;

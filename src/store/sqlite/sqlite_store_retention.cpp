@@ -1,4 +1,5 @@
 // SqliteStore: retention (RetentionStore), old rows deleted in small batches.
+#include "store/sqlite/sql_ratings.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace topicdesk::store {
@@ -9,7 +10,8 @@ namespace {
 using Lock = std::lock_guard<std::recursive_mutex>;
 constexpr int kPurgeBatchRows = 500;
 
-std::int64_t delete_batch(SqliteDb& db, const sql::Sql& statement, UnixMillis before, int max_rows) {
+// One statement over the oldest rows: (before, max_rows) bound, the rows it changed returned.
+std::int64_t run_batch(SqliteDb& db, const sql::Sql& statement, UnixMillis before, int max_rows) {
   auto q = db.query(statement);
   q.bind_all(before, max_rows).run();
   return q.changes();
@@ -27,8 +29,8 @@ std::int64_t SqliteStore::purge_finished_batch(UnixMillis before, int max_rows) 
   std::int64_t removed = 0;
   if (max_rows <= 0) return 0;
   transaction([&] {
-    removed += delete_batch(db_, sql::kPurgeInboxBatch, before, max_rows);
-    if (removed < max_rows) removed += delete_batch(db_, sql::kPurgeOutboxBatch, before, max_rows - removed);
+    removed += run_batch(db_, sql::kPurgeInboxBatch, before, max_rows);
+    if (removed < max_rows) removed += run_batch(db_, sql::kPurgeOutboxBatch, before, max_rows - removed);
     if (removed >= max_rows) return;
     std::vector<std::int64_t> deliveries;
     {
@@ -48,13 +50,19 @@ std::int64_t SqliteStore::purge_finished_batch(UnixMillis before, int max_rows) 
 std::int64_t SqliteStore::purge_events_batch(UnixMillis before, int max_rows) {
   Lock lock(mutex_);
   if (max_rows <= 0) return 0;
-  return delete_batch(db_, sql::kPurgeEventsBatch, before, max_rows);  // one statement: its own unit
+  return run_batch(db_, sql::kPurgeEventsBatch, before, max_rows);  // one statement: its own unit
 }
 
 std::int64_t SqliteStore::proxy_expire_batch(UnixMillis before, int max_rows) {
   Lock lock(mutex_);
   if (max_rows <= 0) return 0;
-  return delete_batch(db_, sql::kProxyExpireBatch, before, max_rows);
+  return run_batch(db_, sql::kProxyExpireBatch, before, max_rows);
+}
+
+std::int64_t SqliteStore::forget_rating_comments_batch(UnixMillis before, int max_rows) {
+  Lock lock(mutex_);
+  if (max_rows <= 0) return 0;
+  return run_batch(db_, sql::kForgetRatingCommentsBatch, before, max_rows);
 }
 
 }  // namespace topicdesk::store

@@ -82,6 +82,29 @@ TEST_F(HousekeepingTest, OldEventsGoInBatchesWhileTheEventLoopKeepsRunning) {
   EXPECT_TRUE(saw_partial) << "other work ran between two batches of the same turn";
 }
 
+// Rating comments are the users' own words too: they go with the events, the scores stay.
+TEST_F(HousekeepingTest, RatingCommentsGoWithTheEvents) {
+  auto dialog = store_->create_dialog(conn_, 42, -100, kT0 - 50 * kDay);
+  auto rating_at = [&](core::UnixMillis rated_at) {
+    store::Rating r{.connection_id = conn_, .dialog_id = dialog.id, .user_id = 42, .closed_at = rated_at};
+    r.id = store_->add_rating(r);
+    r.score = 2;
+    r.comment = "too slow";
+    r.rated_at = rated_at;
+    store_->update_rating(r);
+    return r.id;
+  };
+  auto old = rating_at(kT0 - 40 * kDay);
+  auto recent = rating_at(kT0 - kDay);
+  Housekeeping keep_forever(io_.get_executor(), *store_);
+  EXPECT_EQ(run_turn(keep_forever).rating_comments, 0);
+  Housekeeping housekeeping(io_.get_executor(), *store_, {.event_retention_days = 30});
+  EXPECT_EQ(run_turn(housekeeping).rating_comments, 1);
+  EXPECT_EQ(store_->rating(old)->comment, "");
+  EXPECT_EQ(store_->rating(old)->score, 2);
+  EXPECT_EQ(store_->rating(recent)->comment, "too slow");
+}
+
 TEST_F(HousekeepingTest, EventsAreKeptForeverByDefault) {
   add_events(100, 0);
   Housekeeping housekeeping(io_.get_executor(), *store_);

@@ -93,6 +93,32 @@ TEST_P(RatingStoreContract, AwaitingAScoreIsKept) {
   EXPECT_EQ(read->awaits_until, 100 + 86'400'000);
 }
 
+// Retention forgets what users wrote (event_retention_days): old comments are cleared in
+// batches, oldest first; the scores stay for the operators' figures.
+TEST_P(RatingStoreContract, RetentionClearsOldCommentsAndKeepsScores) {
+  auto dialog = store_->create_dialog(conn_, 42, test_support::kGroup, 1);
+  std::vector<Rating> ratings;
+  for (int i = 0; i < 3; ++i) {
+    auto r = asked(dialog.id, 100 + i);
+    r.score = 4;
+    r.comment = "comment " + std::to_string(i);
+    r.rated_at = 1000 * (i + 1);
+    store_->update_rating(r);
+    ratings.push_back(r);
+  }
+  auto unrated = asked(dialog.id, 200);  // no comment: nothing to forget
+
+  EXPECT_EQ(store_->forget_rating_comments_batch(1000, 10), 0) << "nothing older than the first";
+  EXPECT_EQ(store_->forget_rating_comments_batch(3000, 1), 1) << "at most max_rows";
+  EXPECT_EQ(store_->rating(ratings[0].id)->comment, "") << "oldest first";
+  EXPECT_EQ(store_->rating(ratings[1].id)->comment, "comment 1");
+  EXPECT_EQ(store_->forget_rating_comments_batch(3000, 10), 1);
+  EXPECT_EQ(store_->rating(ratings[2].id)->comment, "comment 2") << "given at 3000: not before it";
+  EXPECT_EQ(store_->forget_rating_comments_batch(3000, 10), 0) << "nothing left";
+  for (const auto& r : ratings) EXPECT_EQ(store_->rating(r.id)->score, 4);
+  EXPECT_EQ(store_->rating(unrated.id)->score, 0);
+}
+
 TD_STORE_CONTRACT_SUITE(RatingStoreContract);
 
 }  // namespace
