@@ -60,8 +60,8 @@ core::Result<std::string> phone_of(std::string_view text) {
 
 }  // namespace
 
-StoryRequest parse_story_request(std::string_view args) {
-  StoryRequest request;
+InstanceRequest parse_instance_request(std::string_view args) {
+  InstanceRequest request;
   while (!args.empty() && (args.front() == ' ' || args.front() == '\n')) args.remove_prefix(1);
   const std::size_t end = args.find_first_of(" \n");
   if (auto instance = instance_of(args.substr(0, end))) {
@@ -70,7 +70,7 @@ StoryRequest parse_story_request(std::string_view args) {
   }
   while (!args.empty() && (args.front() == ' ' || args.front() == '\n')) args.remove_prefix(1);
   while (!args.empty() && (args.back() == ' ' || args.back() == '\n')) args.remove_suffix(1);
-  request.caption = std::string(args);
+  request.rest = std::string(args);
   return request;
 }
 

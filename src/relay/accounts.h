@@ -44,12 +44,14 @@ struct NewTarget {
 // wrong in words an operator understands.
 core::Result<NewTarget> parse_new_target(std::string_view args);
 
-// What follows `/story`: an optional `i<ID>` naming the connection, then the caption (may be empty).
-struct StoryRequest {
+// What follows a General command that a group shared by several connections may address to one
+// of them (`/story`, `/hours`): an optional `i<ID>` naming the connection, then the rest (trimmed;
+// /story's caption, may be empty).
+struct InstanceRequest {
   core::ConnectionId instance = 0;  // 0: not given
-  std::string caption;
+  std::string rest;
 };
-StoryRequest parse_story_request(std::string_view args);
+InstanceRequest parse_instance_request(std::string_view args);
 
 // https://t.me/c/<internal id>/<thread>: opens the topic in every Telegram app. Empty for a
 // chat that is not a supergroup (-100…).

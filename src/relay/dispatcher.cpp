@@ -576,36 +576,30 @@ std::optional<Dispatcher::Call> Dispatcher::text_call(Prepared& p) {
 
 // A command hook's answer: the sendMessage fields as JSON.
 std::optional<Dispatcher::Call> Dispatcher::hook_answer_call(Prepared& p) {
-  boost::system::error_code ec;
-  json::value fields = json::parse(p.payload.text, ec);
-  if (ec || !fields.is_object()) {
-    finish_fail(p, "malformed hook answer");
-    return std::nullopt;
-  }
-  Call call{.method = "sendMessage", .params = target_of(p)};
-  for (const auto& [key, value] : fields.get_object()) call.params[key] = value;
-  return call;
+  return fields_call(p, "sendMessage", target_of(p), "malformed hook answer");
 }
 
 // Satisfaction ratings (relay/ratings.h): the payload's text holds the call's fields. All
 // three act in the user's chat, so flood control counts them there, never in the group.
 std::optional<Dispatcher::Call> Dispatcher::rating_call(Prepared& p) {
+  const std::string malformed = "malformed " + p.job.kind + " fields";
+  if (p.job.kind == job::kAnswerButton) return fields_call(p, "answerCallbackQuery", {}, malformed);
+  if (p.job.kind == job::kRatingQuestion) return fields_call(p, "sendMessage", target_of(p), malformed);
+  return fields_call(p, "editMessageText", {{"chat_id", p.chat}, {"message_id", p.payload.message_id}},
+                     malformed);
+}
+
+// A call whose fields the engine wrote as a JSON object in the payload's text, on top of
+// `params`; a payload that is not one fails the job with `malformed`.
+std::optional<Dispatcher::Call> Dispatcher::fields_call(Prepared& p, std::string method, json::object params,
+                                                        const std::string& malformed) {
   boost::system::error_code ec;
   json::value fields = json::parse(p.payload.text, ec);
   if (ec || !fields.is_object()) {
-    finish_fail(p, "malformed " + p.job.kind + " fields");
+    finish_fail(p, malformed);
     return std::nullopt;
   }
-  Call call;
-  if (p.job.kind == job::kAnswerButton) {
-    call.method = "answerCallbackQuery";
-  } else if (p.job.kind == job::kRatingQuestion) {
-    call.method = "sendMessage";
-    call.params = target_of(p);
-  } else {
-    call.method = "editMessageText";
-    call.params = json::object{{"chat_id", p.chat}, {"message_id", p.payload.message_id}};
-  }
+  Call call{.method = std::move(method), .params = std::move(params)};
   for (const auto& [key, value] : fields.get_object()) call.params[key] = value;
   return call;
 }

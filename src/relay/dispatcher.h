@@ -155,7 +155,9 @@ class Dispatcher {
   std::optional<Call> announce_call(Prepared& prepared);
   std::optional<Call> resolve_call(Prepared& prepared);
   std::optional<Call> story_call(Prepared& prepared);
-  std::optional<Call> rating_call(Prepared& prepared);            // satisfaction ratings (relay/ratings.h)
+  std::optional<Call> rating_call(Prepared& prepared);  // satisfaction ratings (relay/ratings.h)
+  std::optional<Call> fields_call(Prepared& prepared, std::string method, boost::json::object params,
+                                  const std::string& malformed);
   boost::json::object target_of(const Prepared& prepared) const;  // chat_id (+ topic) of the destination
   std::string topic_title_for(const Prepared& prepared);
   bool title_unchanged(const Prepared& prepared);  // the topic has that title already

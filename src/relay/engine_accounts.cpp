@@ -148,7 +148,7 @@ std::vector<core::UserId> Engine::story_viewers() const {
 
 // An operator replied to a photo or video in General with `/story [i<ID>] [caption]`.
 void Engine::on_story_command(const core::Command& command, const Event& e, UnixMillis now) {
-  StoryRequest request = parse_story_request(command.args);
+  InstanceRequest request = parse_instance_request(command.args);
   if (!general_command_is_mine("story", request.instance, now)) return;
   if (!context_.account)
     return post_in_general(account_notice::story_not_an_account(context_.id, context_.name), now);
@@ -158,7 +158,7 @@ void Engine::on_story_command(const core::Command& command, const Event& e, Unix
   enqueue(job::kPostStory,
           JobPayload{.to = Side::kUser,
                      .message_id = e.reply_to_message_id,
-                     .text = std::move(request.caption),
+                     .text = std::move(request.rest),  // the caption
                      .user_ids = std::move(viewers)},
           kPriorityOperatorReply, now);
 }

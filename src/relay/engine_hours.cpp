@@ -43,7 +43,7 @@ void Engine::away_reply(const Dialog& dialog, const core::Person& person, const 
 }
 
 void Engine::on_hours_command(const core::Command& command, const Event& e, UnixMillis now) {
-  if (!general_command_is_mine("hours", parse_story_request(command.args).instance, now)) return;
+  if (!general_command_is_mine("hours", parse_instance_request(command.args).instance, now)) return;
   const auto& hours = context_.params.working_hours;
   std::string text = "i" + std::to_string(context_.id) + " " + context_.name + "\n";
   if (!hours) {

@@ -167,11 +167,7 @@ TEST_F(EngineAccountsTest, NobodyFoundIsSaidInGeneral) {
 
 TEST_F(EngineAccountsTest, TheAccountsOwnPostsInTheGroupAreNotOperatorMessages) {
   Engine& e = engine();
-  e.handle(user_message(kAnn, 1, "hello"), kT0);
-  auto dialog = *store_->dialog_by_user(context_.id, kAnn);
-  dialog.thread_id = kThread;
-  store_->update_dialog(dialog);
-  take_jobs(*store_);
+  auto dialog = open_dialog_of(e, kAnn, kThread);
   auto copy = operator_message(kThread, 9000, "hello", kForum);
   copy.from = core::Person{.id = kAccount, .first_name = "Sales"};
   e.handle(copy, kT0);
@@ -182,11 +178,7 @@ TEST_F(EngineAccountsTest, TheAccountsOwnPostsInTheGroupAreNotOperatorMessages) 
 
 TEST_F(EngineAccountsTest, TheOwnersMessageInATopicGoesToTheUserMarkedAsTheOwners) {
   Engine& e = engine();
-  e.handle(user_message(kAnn, 1, "hello"), kT0);
-  auto dialog = *store_->dialog_by_user(context_.id, kAnn);
-  dialog.thread_id = kThread;
-  store_->update_dialog(dialog);
-  take_jobs(*store_);
+  auto dialog = open_dialog_of(e, kAnn, kThread);
   auto owners = operator_message(kThread, 9000, "It's me, Sam", kForum);
   owners.from = core::Person{.id = kAccount, .first_name = "Sam"};
   owners.by_account_owner = true;  // reported by the account's own session
@@ -250,16 +242,16 @@ TEST_F(EngineAccountsTest, StoryOnABotConnectionSaysWhyNot) {
             std::vector<std::string>{account_notice::story_not_an_account(context_.id, "sales")});
 }
 
-TEST(StoryRequest, ParsesInstanceAndCaption) {
-  EXPECT_EQ(parse_story_request("").caption, "");
-  auto a = parse_story_request("  Our new shop  ");
+TEST(InstanceRequest, ParsesInstanceAndCaption) {
+  EXPECT_EQ(parse_instance_request("").rest, "");
+  auto a = parse_instance_request("  Our new shop  ");
   EXPECT_EQ(a.instance, 0);
-  EXPECT_EQ(a.caption, "Our new shop");
-  auto b = parse_story_request("i3 Our new shop");
+  EXPECT_EQ(a.rest, "Our new shop");
+  auto b = parse_instance_request("i3 Our new shop");
   EXPECT_EQ(b.instance, 3);
-  EXPECT_EQ(b.caption, "Our new shop");
-  EXPECT_EQ(parse_story_request("i3").caption, "");
-  EXPECT_EQ(parse_story_request("ideas welcome").caption, "ideas welcome");
+  EXPECT_EQ(b.rest, "Our new shop");
+  EXPECT_EQ(parse_instance_request("i3").rest, "");
+  EXPECT_EQ(parse_instance_request("ideas welcome").rest, "ideas welcome");
 }
 
 TEST_F(EngineAccountsTest, ChannelPostsNeedMonitorChannelsAndCarryNoSenderLine) {
