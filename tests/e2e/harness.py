@@ -193,6 +193,8 @@ class Desk:
         for conn in connections:
             lines += ["[[connection]]", f'name = "{conn["name"]}"', f'token = "{conn["token"]}"',
                       f'group_id = {conn["group_id"]}']
+            if conn.get("mode"):
+                lines.append(f'mode = "{conn["mode"]}"')
             params = conn.get("parameters", {})
             if params:
                 lines.append("[connection.parameters]")
@@ -279,8 +281,10 @@ class World:
         sim.member(self.group_id, self.bot_id, "administrator", can_manage_topics=True,
                    can_delete_messages=True, can_pin_messages=True)
 
-    def connection(self, name="shop", **parameters):
-        return {"name": name, "token": self.token, "group_id": self.group_id, "parameters": parameters}
+    def connection(self, name="shop", mode=None, **parameters):
+        """A [[connection]] of this bot and group; `mode` "proxy", "mtproto"… (None: a bot)."""
+        return {"name": name, "token": self.token, "group_id": self.group_id, "mode": mode,
+                "parameters": parameters}
 
     def topic_of(self, user_id):
         """The topic whose name carries #<user_id>."""

@@ -2,7 +2,6 @@
 the question shows the score, the rating and the comment that follows are posted in the topic
 and sent as csat_received webhooks, and the dialog stays closed."""
 import json
-import os
 import unittest
 
 from harness import DeskTestCase, World, free_port, http_json, text_has, text_is, wait_until
@@ -108,15 +107,8 @@ class RatingsTest(DeskTestCase):
         wait_until(lambda: "dialog_reopened" in [e["type"] for e in self.rx.events()], what="the reopen")
 
     def test_in_proxy_mode_the_program_never_gets_the_desks_rating_presses(self):
-        port = free_port()
-        config = "\n".join([
-            "[server]", f'listen = "127.0.0.1:{port}"',
-            "[storage]", f'sqlite = "{os.path.join(self.workdir, "desk.db")}"',
-            "[telegram]", f'api_base = "{self.sim.base}"',
-            "[[connection]]", 'name = "shop"', 'mode = "proxy"', f'token = "{self.world.token}"',
-            f"group_id = {self.world.group_id}",
-            "[connection.parameters]", f"CSAT = {json.dumps(QUESTION)}"]) + "\n"
-        self.desk = self.start_desk([], config_text=config, port=port)
+        self.desk = self.start_desk([self.world.connection(mode="proxy", CSAT=QUESTION)])
+        port = self.desk.port
         self.sim.send(self.ann, self.world.bot_id, text="Hello")
         self.world.wait_topic(self.ann)
         self.operator_says("/close")

@@ -82,16 +82,9 @@ class WebhooksTest(DeskTestCase):
 
     def test_message_intercepted_is_signed_and_says_the_program_sent_it(self):
         rx = self.receiver()
-        port = free_port()
         webhooks = json.dumps({rx.url(): ["message_intercepted"]})
-        config = "\n".join([
-            "[server]", f'listen = "127.0.0.1:{port}"',
-            "[storage]", f'sqlite = "{self.workdir}/desk.db"',
-            "[telegram]", f'api_base = "{self.sim.base}"',
-            "[[connection]]", 'name = "shop"', 'mode = "proxy"', f'token = "{self.world.token}"',
-            f"group_id = {self.world.group_id}",
-            "[connection.parameters]", f"WEBHOOKS = {json.dumps(webhooks)}", f'WEBHOOKS_SECRET = "{SECRET}"']) + "\n"
-        self.desk = self.start_desk([], config_text=config, port=port)
+        self.desk = self.start_desk([self.world.connection(mode="proxy", WEBHOOKS=webhooks, WEBHOOKS_SECRET=SECRET)])
+        port = self.desk.port
         self.sim.send(self.ann, self.world.bot_id, text="Is my order ready?")
         self.world.wait_topic(self.ann)
         # The bot's own program answers through the desk's Bot API proxy.
