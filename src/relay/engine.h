@@ -37,6 +37,9 @@ struct ConnectionContext {
   // The key of new dialogs' pseudonyms (user_pseudonym): the install's secret. Left empty,
   // the engine reads it from the store once, when it is made.
   std::string pseudonym_secret;
+  // The backend group's creator as the desk learnt it at start (0: not known): with
+  // EXTENSIONS_ALLOWED set, the owner and the people it lists manage the CRM (crm/permissions.h).
+  core::UserId group_owner = 0;
 };
 
 // Album parts are gathered this long after the last part, then copied together.
