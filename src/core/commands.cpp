@@ -70,6 +70,9 @@ const std::vector<CommandSpec>& command_table() {
       {"mine", K::kMine, true, false, false, "", "your open dialogs, with links", std::nullopt},
       {"hours", K::kCustom, true, false, false, "[i<ID>]",
        "the working hours, whether the desk is open now and when that changes", std::nullopt},
+      {"mark", K::kCustom, true, true, false, "[NAME | del NAME | new NAME | help]",
+       "labels: in a topic, list, add or remove them; in General, list and manage them (/mark help)",
+       std::nullopt},
       {"stats", K::kStats, true, true, false, "", "open, waiting and closed dialogs", std::nullopt},
       {"help", K::kHelp, true, true, false, "", "this list", std::nullopt},
   };

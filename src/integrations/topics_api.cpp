@@ -232,7 +232,8 @@ ApiResponse TopicsApi::run(Call& call) {
   if (*action == "send_message") return send_message(call);
   if (*action == "set_status") return set_status(call);
   if (*action == "assign") return assign(call);
-  if (auto answer = label_action(store_, *call.connection.engine, *action, call.request, call.now, on_outbox_))
+  if (auto answer =
+          label_action(store_, *call.connection.engine, *action, call.request, call.now, on_outbox_))
     return *answer;  // labels
   return api_error(
       core::ErrorCode::kInvalid, "unknown_action",
