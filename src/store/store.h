@@ -29,6 +29,7 @@
 #include "store/rating_store.h"
 #include "store/retention_store.h"
 #include "store/store_error.h"
+#include "store/template_store.h"
 #include "store/timer_store.h"
 #include "store/unit_of_work.h"
 #include "store/user_link_store.h"
@@ -61,7 +62,8 @@ class Store : public UnitOfWork,
               public DeskMetaStore,
               public RetentionStore,
               public OperatorStore,
-              public RatingStore {
+              public RatingStore,
+              public TemplateStore {
  public:
   ~Store() override = default;
 };
