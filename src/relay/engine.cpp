@@ -316,6 +316,7 @@ std::optional<Dialog> Engine::own_dialog_by_thread(core::ThreadId thread) const 
 void Engine::on_operator_message(const Event& e, UnixMillis now) {
   if (!is_human_operator_event(e) || e.is_service) return;
   learn_operator(e, now);  // engine_ownership.cpp
+  if (!e.media_group_id.empty()) remember_album_item(e, now);  // templates: engine_templates.cpp
   if (e.thread_id == 0) return on_general_message(e, now);
   auto dialog = own_dialog_by_thread(e.thread_id);
   if (!dialog) dialog = dialog_for_unknown_topic(e, now);  // engine_topics.cpp
@@ -444,6 +445,8 @@ void Engine::on_general_message(const Event& e, UnixMillis now) {
   if (command->kind == core::CommandKind::kShift || command->kind == core::CommandKind::kMine)
     return ownership_general_command(*command, e, now);  // engine_ownership.cpp
   if (!answers_in_general()) return;
+  if (command->name == "template" || command->name == "t")
+    return template_command(*command, nullptr, e, now);  // engine_templates.cpp
   const auto& icons = context_.params.status_icons;
   if (command->kind == core::CommandKind::kHelp)
     return post_in_general(core::help_text(true, context_.account, icons), now);
@@ -455,6 +458,8 @@ void Engine::on_general_message(const Event& e, UnixMillis now) {
 void Engine::run_command(const core::Command& command, Dialog& dialog, const Event& e, UnixMillis now) {
   using core::CommandKind;
   const auto& p = context_.params;
+  if (command.name == "template" || command.name == "t")
+    return template_command(command, &dialog, e, now);  // engine_templates.cpp
   switch (command.kind) {
     case CommandKind::kInfo: {
       const bool sees = core::sees_hidden_info(p, e.from.id, e.from.username, e.sender_is_anonymous_admin);
@@ -561,6 +566,10 @@ void Engine::welcome(const Dialog& dialog, const core::Person& person, UnixMilli
   if (auto welcomed = store_.state_get(context_.id, welcomed_key(dialog.id)); welcomed && *welcomed == "1")
     return;
   store_.state_set(context_.id, welcomed_key(dialog.id), "1");
+  if (auto name = core::template_reference(*p.welcome)) {  // engine_templates.cpp
+    if (dialog.user_id > 0) send_template_reply(dialog, "WELCOME", *name, kPriorityNewDialog, now);
+    return;
+  }
   core::UserView view{person, dialog.pseudonym, p.hide_info, p.status_icons};
   send_to_user(dialog, core::welcome_text(*p.welcome, view), kPriorityNewDialog, now);
 }

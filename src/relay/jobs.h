@@ -43,6 +43,13 @@ inline constexpr std::string_view kInterceptEditText = "intercept_edit_text";
 // A command hook's answer in the topic; `text` holds the sendMessage fields as JSON
 // ({"text", "parse_mode"?, "reply_markup"?}).
 inline constexpr std::string_view kHookAnswer = "hook_answer";
+// One part of a message template (crm/templates.h). `text` holds the calls as JSON:
+// {"user": {"method", "params"}, "topic": {"method", "params"}} without chat and thread. A job
+// made to the user (queue "d<dialog>:u") sends "user" first; its next step posts "topic" in
+// the dialog's topic, the sent copies in `message_ids`, and links each copy to the user's (as an
+// operator's message), so replies and reactions follow. A job made to the group (a preview,
+// /template show) posts "topic" only, linked to nothing.
+inline constexpr std::string_view kTemplatePart = "template_part";
 }  // namespace job
 
 // Lower goes first among ready queue heads.
