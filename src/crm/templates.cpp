@@ -342,13 +342,14 @@ std::string template_list_text(const std::vector<store::Template>& templates) {
 
 std::string template_show_text(const store::Template& t, const std::vector<std::string>& variables) {
   std::string out =
-      fmt::format("/ 📋 Template {}: {} part{}", t.name, t.parts.size(), t.parts.size() == 1 ? "" : "s");
+      fmt::format("📋 Template {}: {} part{}", t.name, t.parts.size(), t.parts.size() == 1 ? "" : "s");
   if (!t.saved_by_name.empty()) out += ", saved by " + t.saved_by_name;
   if (!variables.empty()) {
     out += "\nvariables:";
     for (const auto& v : variables) out += " " + v;
   }
-  out += "\nA preview follows; the user gets it with the variables filled in (/t " + t.name + ").";
+  out += "\nA preview follows, not sent to anyone; /t " + t.name +
+         " in a topic sends it with the variables filled in.";
   return out;
 }
 

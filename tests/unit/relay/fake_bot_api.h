@@ -79,6 +79,14 @@ class FakeBotApi : public telegram::BotApi {
       r.result = boost::json::object{{"message_thread_id", next_thread++}, {"name", c.params.at("name")}};
     } else if (c.method == "copyMessage" || c.method == "sendMessage") {
       r.result = boost::json::object{{"message_id", next_message++}};
+    } else if (c.method == "sendMediaGroup") {
+      boost::json::array messages;
+      for (std::size_t i = 0; i < c.params.at("media").as_array().size(); ++i) {
+        messages.push_back(boost::json::object{{"message_id", next_message++}});
+      }
+      r.result = std::move(messages);
+    } else if (c.method.starts_with("send") && c.method != "sendChatAction") {  // sendPhoto, sendVideo …
+      r.result = boost::json::object{{"message_id", next_message++}};
     } else if (c.method == "copyMessages") {
       boost::json::array ids;
       for (std::size_t i = 0; i < c.params.at("message_ids").as_array().size(); ++i) {
