@@ -130,7 +130,7 @@ std::optional<std::string> Engine::send_template(const Dialog& dialog, std::stri
     store_.update_dialog(updated);
     if (was_closed) event(updated, "dialog_reopened", json::serialize(json::object{{"by", who.by}}), now);
   }
-  json::object o{{"template", t->name}, {"parts", t->parts.size()}, {"by", who.by}};
+  json::object o{{"content", "template"}, {"template", t->name}, {"parts", t->parts.size()}, {"by", who.by}};
   if (who.operator_id != 0) o["operator_id"] = who.operator_id;
   event(dialog, "message_sent", json::serialize(o), now);
   return std::nullopt;
