@@ -315,7 +315,7 @@ std::optional<Dialog> Engine::own_dialog_by_thread(core::ThreadId thread) const 
 
 void Engine::on_operator_message(const Event& e, UnixMillis now) {
   if (!is_human_operator_event(e) || e.is_service) return;
-  learn_operator(e, now);  // engine_ownership.cpp
+  learn_operator(e, now);                                      // engine_ownership.cpp
   if (!e.media_group_id.empty()) remember_album_item(e, now);  // templates: engine_templates.cpp
   if (e.thread_id == 0) return on_general_message(e, now);
   auto dialog = own_dialog_by_thread(e.thread_id);
