@@ -127,6 +127,7 @@ class Dispatcher {
     std::function<void(const boost::json::value& result)> record;
     // Set when the job goes on after this call: its next step's payload, from the answer.
     std::function<JobPayload(const boost::json::value& result)> next;
+    std::optional<telegram::InputFile> file;  // uploaded beside the params (send_document)
   };
   using Builder = std::optional<Call> (Dispatcher::*)(Prepared&);  // nullopt: finished without a call
   struct KindSpec;
@@ -149,6 +150,7 @@ class Dispatcher {
   std::optional<Call> nothing_call(Prepared& prepared);
   std::optional<Call> text_call(Prepared& prepared);
   std::optional<Call> hook_answer_call(Prepared& prepared);
+  std::optional<Call> document_call(Prepared& prepared);
   std::optional<Call> title_call(Prepared& prepared);
   std::optional<Call> close_reopen_call(Prepared& prepared);
   std::optional<Call> copy_call(Prepared& prepared);
