@@ -174,6 +174,7 @@ class TemplatesTest(DeskTestCase):
         self.assertEqual(made["template"]["variables"], ["{first_name}", "{operator|We}"])
         listed = self.desk.topic_action(key, {"action": "list_templates"})["templates"]
         self.assertEqual([t["name"] for t in listed], ["hello"])
+        self.assertIsNone(listed[0]["saved_by"])
         got = self.desk.topic_action(key, {"action": "get_template", "name": "HELLO"})["template"]
         self.assertEqual(got["parts"][0]["reply_markup"]["inline_keyboard"][0][0]["url"], "https://example.com/faq")
 
@@ -191,9 +192,12 @@ class TemplatesTest(DeskTestCase):
                           "the refusal")
         self.operator_in_topic(self.ann, "/t hello", sender=max_)
         self.world.wait_at_user(self.ann, text_is("Welcome, Ann! Max will answer soon."), what="Max's /t")
-        # The group's owner (Olga created the group) may.
-        self.operator_in_general("/template show hello")
-        self.wait_general(text_has("Template hello: 1 part"), "the owner's show")
+        # The group's owner (Olga created the group) may; anyone may preview.
+        posted = self.sim.bot_api(self.world.token, "sendMessage", {"chat_id": self.world.group_id, "text": "Bye"})
+        self.operator_in_general("/template save bye", reply_to=posted["result"]["message_id"])
+        self.wait_general(text_has("📋 Template bye saved (text)"), "the owner's save")
+        self.operator_in_general("/template show hello", sender=max_)
+        self.wait_general(text_has("Template hello: 1 part"), "Max's preview")
 
         # The API's refusals name what is wrong.
         self.assertEqual(api_error({"action": "put_template", "name": "1x", "parts": []})[:2], (400, "invalid_field"))
