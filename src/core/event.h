@@ -89,6 +89,18 @@ struct Person {
   std::string phone;  // only when Telegram tells (shared contact, account sessions)
 };
 
+// The message an operator's message replies to, as Telegram sends it whole (the Bot API's
+// reply_to_message): what `/template save` keeps (crm/templates.h). message_id 0: not a reply.
+struct ReplyContent {
+  MessageId message_id = 0;
+  ContentKind content = ContentKind::kText;
+  std::string text;           // text or caption
+  std::string entities_json;  // its Bot API entities as compact JSON; empty: none
+  std::string file_id;        // the media's (a photo's largest size); empty: none
+  std::string media_group_id;
+  std::string reply_markup_json;  // its inline keyboard as compact JSON; empty: none
+};
+
 // Which outbox job a delivery report is about.
 struct DeliveryReport {
   std::int64_t job_id = 0;
@@ -126,7 +138,12 @@ struct Event {
   // none. Kept so mirrored edits keep their formatting (bold, links …).
   std::string entities_json;
   std::string media_group_id;  // album id; empty when not part of an album
-  bool is_service = false;     // a service message (member joined, topic edited, pinned …)
+  // The media's file id as this bot received it (a photo's largest size); empty for texts and
+  // where the transport does not tell. Backend group albums are remembered by it (templates).
+  std::string file_id;
+  // kOperatorMessage: the message it explicitly replies to, whole (templates are saved so).
+  ReplyContent replied;
+  bool is_service = false;  // a service message (member joined, topic edited, pinned …)
 
   std::vector<std::string> new_reactions;  // reaction events: the emoji now set by `from`
 

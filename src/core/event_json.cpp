@@ -155,6 +155,17 @@ std::string event_to_json(const Event& e) {
                    {"is_service", e.is_service},
                    {"new_reactions", std::move(reactions)}};
   if (!e.reply_markup_json.empty()) obj["reply_markup_json"] = e.reply_markup_json;
+  if (!e.file_id.empty()) obj["file_id"] = e.file_id;
+  if (e.replied.message_id != 0) {
+    const ReplyContent& c = e.replied;
+    obj["replied"] = json::object{{"message_id", c.message_id},
+                                  {"content", to_string(c.content)},
+                                  {"text", c.text},
+                                  {"entities_json", c.entities_json},
+                                  {"file_id", c.file_id},
+                                  {"media_group_id", c.media_group_id},
+                                  {"reply_markup_json", c.reply_markup_json}};
+  }
   if (!e.chat_title.empty()) obj["chat_title"] = e.chat_title;  // accounts
   if (e.by_account_owner) obj["by_account_owner"] = true;
   if (e.channel_post) obj["channel_post"] = true;
@@ -211,6 +222,7 @@ void read_event_fields(Reader& r, Event& e, std::string& kind, std::string& cont
   r.get("is_service", e.is_service);
   r.get("new_reactions", e.new_reactions);
   r.get("reply_markup_json", e.reply_markup_json);
+  r.get("file_id", e.file_id);
   r.get("chat_title", e.chat_title);  // accounts
   r.get("by_account_owner", e.by_account_owner);
   r.get("channel_post", e.channel_post);
@@ -243,6 +255,22 @@ Result<Event> event_from_json(std::string_view text) {
     auto person = person_from_json(*from);
     if (!person) return person.error();
     e.from = std::move(*person);
+  }
+  if (const auto* replied = obj->if_contains("replied")) {
+    const auto* c = replied->if_object();
+    if (!c) return make_error("event.replied must be an object");
+    Reader cr(*c, "event.replied");
+    std::string replied_content;
+    cr.get("message_id", e.replied.message_id);
+    cr.get("content", replied_content);
+    cr.get("text", e.replied.text);
+    cr.get("entities_json", e.replied.entities_json);
+    cr.get("file_id", e.replied.file_id);
+    cr.get("media_group_id", e.replied.media_group_id);
+    cr.get("reply_markup_json", e.replied.reply_markup_json);
+    if (!cr.error().empty()) return make_error(cr.error());
+    if (!replied_content.empty() && !parse_enum(kContentKindNames, replied_content, e.replied.content))
+      return make_error("event.replied.content: unknown content kind '" + replied_content + "'");
   }
   if (const auto* delivery = obj->if_contains("delivery")) {
     const auto* d = delivery->if_object();

@@ -97,11 +97,40 @@ Setter users(std::vector<UserRef> Parameters::*field, std::string_view name) {
   };
 }
 
+// "template:NAME" with NAME a template name (crm/templates.h has the rule with its reasons).
+Status check_template_reference(std::string_view parameter, const std::string& value) {
+  auto name = template_reference(value);
+  if (!name) return Ok{};
+  bool valid =
+      !name->empty() && name->size() <= 32 &&
+      ((name->front() >= 'a' && name->front() <= 'z') || (name->front() >= 'A' && name->front() <= 'Z'));
+  for (char c : *name) {
+    valid = valid && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '-' || c == '_');
+  }
+  if (valid) return Ok{};
+  return make_error(std::string(parameter) +
+                    ": template:NAME names a template: a Latin letter, then letters, digits, '-' or '_', at "
+                    "most 32 characters");
+}
+
+}  // namespace
+
+std::optional<std::string> template_reference(std::string_view value) {
+  std::string trimmed = trim(value);
+  constexpr std::string_view kPrefix = "template:";
+  if (!lower_ascii(trimmed).starts_with(kPrefix)) return std::nullopt;
+  return trim(std::string_view(trimmed).substr(kPrefix.size()));
+}
+
+namespace {
+
 Status set_welcome(Parameters& p, const std::string& value) {
   if (is_off(value)) {
     p.welcome.reset();
     return Ok{};
   }
+  if (auto checked = check_template_reference("WELCOME", value); !checked) return checked;
   if (utf16_length(value) > kMaxWelcomeLength)
     return wrong("WELCOME", "OFF or a text of at most 4096 characters", "…");
   p.welcome = value;
@@ -391,9 +420,7 @@ Status set_away_message(Parameters& p, const std::string& value) {
     p.away_message.reset();
     return Ok{};
   }
-  if (lower_ascii(trim(value)).starts_with("template:"))
-    return make_error(
-        "AWAY_MESSAGE: message templates are not available in this version; write the text itself");
+  if (auto checked = check_template_reference("AWAY_MESSAGE", value); !checked) return checked;
   if (utf16_length(value) > kMaxWelcomeLength)
     return wrong("AWAY_MESSAGE", "OFF or a text of at most 4096 characters", "…");
   p.away_message = value;

@@ -123,6 +123,10 @@ struct Parameters {
   std::optional<std::string> away_message;
 };
 
+// WELCOME and AWAY_MESSAGE may name a message template instead of a text: "template:NAME"
+// (prefix in any case, spaces around trimmed) → NAME; nullopt for a text.
+std::optional<std::string> template_reference(std::string_view value);
+
 // Whether LEAVE_CLOSED lists the chat kind ("private", "group", "channel").
 bool leaves_closed(const Parameters& p, std::string_view chat_kind);
 

@@ -329,7 +329,7 @@ std::string renamed(std::string_view from, std::string_view to) {
 std::string added(std::string_view name, const std::vector<std::string>& removed, std::string_view sent) {
   std::string out = fmt::format("🏷 + {}", name);
   if (!removed.empty()) out += " (removed " + joined(removed) + ")";
-  if (!sent.empty()) out += fmt::format("; template {} sent to the user", sent);
+  if (!sent.empty()) out += fmt::format("; {}", sent);
   return out;
 }
 

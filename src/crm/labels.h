@@ -86,7 +86,8 @@ std::string exists(std::string_view name);
 std::string created(const store::Label& label);
 std::string changed(const store::Label& label, const std::vector<std::string>& after_names);
 std::string renamed(std::string_view from, std::string_view to);
-// In a topic: NAME set (with what the funnel removed, and the template sent), or removed.
+// In a topic: NAME set (with what the funnel removed, and `sent`: what became of its template),
+// or removed.
 std::string added(std::string_view name, const std::vector<std::string>& removed, std::string_view sent);
 std::string already(std::string_view name);
 std::string removed(std::string_view name);

@@ -61,6 +61,10 @@ constexpr std::string_view kOpenApi = R"json({
           {"$ref": "#/components/schemas/SendMessage"},
           {"$ref": "#/components/schemas/SetStatus"},
           {"$ref": "#/components/schemas/Assign"},
+          {"$ref": "#/components/schemas/ListTemplates"},
+          {"$ref": "#/components/schemas/GetTemplate"},
+          {"$ref": "#/components/schemas/PutTemplate"},
+          {"$ref": "#/components/schemas/DeleteTemplate"},
           {"$ref": "#/components/schemas/ListLabels"},
           {"$ref": "#/components/schemas/ChangeLabel"},
           {"$ref": "#/components/schemas/DialogLabels"}
@@ -132,6 +136,69 @@ constexpr std::string_view kOpenApi = R"json({
           "topic_id": {"type": "integer", "format": "int64"},
           "link": {"type": "string"},
           "user_id": {"type": "integer", "format": "int64"}
+        }
+      },
+      "ListTemplates": {
+        "type": "object",
+        "description": "The connection's message templates by name, each with its parts and the variables it uses.",
+        "required": ["action"],
+        "properties": {"action": {"type": "string", "enum": ["list_templates"]}}
+      },
+      "GetTemplate": {
+        "type": "object",
+        "description": "One template by name (case is ignored).",
+        "required": ["action", "name"],
+        "properties": {
+          "action": {"type": "string", "enum": ["get_template"]},
+          "name": {"$ref": "#/components/schemas/TemplateName"}
+        }
+      },
+      "PutTemplate": {
+        "type": "object",
+        "description": "Creates the template, or replaces the one of that name whole. File ids must be ones the connection's bot received (Telegram checks them when the template is sent). Only URL buttons are kept.",
+        "required": ["action", "name", "parts"],
+        "properties": {
+          "action": {"type": "string", "enum": ["put_template"]},
+          "name": {"$ref": "#/components/schemas/TemplateName"},
+          "parts": {"type": "array", "minItems": 1, "maxItems": 5, "items": {"$ref": "#/components/schemas/TemplatePart"}}
+        }
+      },
+      "DeleteTemplate": {
+        "type": "object",
+        "required": ["action", "name"],
+        "properties": {
+          "action": {"type": "string", "enum": ["delete_template"]},
+          "name": {"$ref": "#/components/schemas/TemplateName"}
+        }
+      },
+      "TemplateName": {"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9_-]{0,31}$", "example": "refund"},
+      "TemplatePart": {
+        "type": "object",
+        "description": "text: text (+entities); a media kind: file_id (+caption, caption_entities); album: items. Texts may hold variables {first_name}, {last_name}, {title}, {username}, {operator}, {link}, {field:KEY}, each with an optional fallback {first_name|there}.",
+        "required": ["kind"],
+        "properties": {
+          "kind": {"type": "string", "enum": ["text", "photo", "video", "animation", "document", "audio", "voice", "sticker", "video_note", "album"]},
+          "text": {"type": "string", "maxLength": 4096},
+          "entities": {"type": "array", "items": {"type": "object"}, "description": "Bot API MessageEntity objects, offsets in UTF-16 units"},
+          "file_id": {"type": "string"},
+          "caption": {"type": "string", "maxLength": 1024},
+          "caption_entities": {"type": "array", "items": {"type": "object"}},
+          "reply_markup": {"type": "object", "description": "An inline keyboard; only URL buttons are kept"},
+          "items": {"type": "array", "minItems": 2, "maxItems": 10, "items": {"type": "object", "required": ["kind", "file_id"], "properties": {
+            "kind": {"type": "string", "enum": ["photo", "video", "document", "audio"]},
+            "file_id": {"type": "string"}, "caption": {"type": "string", "maxLength": 1024},
+            "caption_entities": {"type": "array", "items": {"type": "object"}}}}}
+        }
+      },
+      "Template": {
+        "type": "object",
+        "properties": {
+          "name": {"type": "string"},
+          "parts": {"type": "array", "items": {"$ref": "#/components/schemas/TemplatePart"}},
+          "variables": {"type": "array", "items": {"type": "string"}, "example": ["{first_name|there}", "{operator}"]},
+          "saved_by": {"type": "integer", "format": "int64", "nullable": true, "description": "The operator who saved it last; null: the API"},
+          "created_at": {"type": "integer"},
+          "updated_at": {"type": "integer"}
         }
       },
       "ListLabels": {
@@ -237,6 +304,10 @@ constexpr std::string_view kOpenApi = R"json({
               "dialogs": {"type": "array", "items": {"type": "object", "properties": {
                 "dialog": {"$ref": "#/components/schemas/Dialog"}, "user": {"$ref": "#/components/schemas/User"}}}},
               "next_after": {"type": "integer", "nullable": true},
+              "templates": {"type": "array", "items": {"$ref": "#/components/schemas/Template"}},
+              "template": {"$ref": "#/components/schemas/Template"},
+              "created": {"type": "boolean", "description": "put_template: a new template (false: one was replaced)"},
+              "deleted": {"type": "string", "description": "delete_template: the name deleted"},
               "labels": {"type": "array", "description": "list_labels: Label objects; the other label actions: the dialog's labels",
                          "items": {"oneOf": [{"$ref": "#/components/schemas/Label"}, {"type": "string"}]}},
               "history": {"type": "array", "items": {"type": "object", "properties": {
@@ -257,7 +328,8 @@ constexpr std::string_view kOpenApi = R"json({
             "type": "object",
             "properties": {
               "code": {"type": "string", "enum": ["invalid_json", "missing_field", "invalid_field", "unknown_action",
-                "bad_request", "unauthorized", "unknown_topic", "unknown_user", "unknown_dialog", "unknown_operator", "unknown_label", "not_found",
+                "bad_request", "unauthorized", "unknown_topic", "unknown_user", "unknown_dialog", "unknown_operator", "unknown_template",
+                "unknown_label", "not_found",
                 "method_not_allowed", "body_too_large", "rate_limited", "internal_error"]},
               "message": {"type": "string"}
             }

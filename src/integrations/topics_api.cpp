@@ -16,6 +16,7 @@
 #include "http/server.h"
 #include "integrations/openapi.h"
 #include "integrations/topics_api_labels.h"
+#include "integrations/topics_api_templates.h"
 #include "relay/ownership.h"
 
 namespace topicdesk::integrations {
@@ -232,14 +233,16 @@ ApiResponse TopicsApi::run(Call& call) {
   if (*action == "send_message") return send_message(call);
   if (*action == "set_status") return set_status(call);
   if (*action == "assign") return assign(call);
+  if (auto answer = template_action(store_, call.context(), *action, call.request, call.now))  // templates
+    return *answer;
   if (auto answer =
           label_action(store_, *call.connection.engine, *action, call.request, call.now, on_outbox_))
     return *answer;  // labels
   return api_error(
       core::ErrorCode::kInvalid, "unknown_action",
       fmt::format("field \"action\": unknown action \"{}\" (known: info_by_topic, dialog_by_user, "
-                  "list_dialogs, send_message, set_status, assign, list_labels, set_label, remove_label, "
-                  "dialog_labels)",
+                  "list_dialogs, send_message, set_status, assign, list_templates, get_template, "
+                  "put_template, delete_template, list_labels, set_label, remove_label, dialog_labels)",
                   *action));
 }
 

@@ -30,6 +30,8 @@ using telegram::ErrorKind;
 namespace {
 
 constexpr UnixMillis kMinute = 60'000;
+// How many times a template's copy for the topic waits for a topic being created.
+constexpr int kTopicWaitAttempts = 5;
 
 // What a job's own call puts into its destination chat, for flood control.
 enum class Cost { kNone, kOne, kPerMessage };
@@ -116,12 +118,14 @@ const Dispatcher::KindSpec* Dispatcher::spec_of(std::string_view kind) {
       {job::kInterceptCopy, &D::intercept_call, Cost::kOne, false, true},
       {job::kInterceptEditText, &D::edit_call, Cost::kOne, true, false},
       {job::kHookAnswer, &D::hook_answer_call, Cost::kOne, false, false},
+      {job::kSendDocument, &D::document_call, Cost::kOne, false, false},
       {job::kAnnounceTopic, &D::announce_call, Cost::kOne, false, false},
       {job::kResolveUser, &D::resolve_call, Cost::kNone, true, false},  // a lookup, through the session
       {job::kPostStory, &D::story_call, Cost::kNone, false, false},     // through the session
       {job::kRatingQuestion, &D::rating_call, Cost::kOne, false, false},
       {job::kRatingQuestionEdit, &D::rating_call, Cost::kOne, true, false},
       {job::kAnswerButton, &D::rating_call, Cost::kNone, true, false},
+      {job::kTemplatePart, &D::template_call, Cost::kPerMessage, false, false},
   };
   for (const auto& spec : kKinds) {
     if (spec.kind == kind) return &spec;
@@ -365,10 +369,23 @@ std::optional<Dispatcher::Prepared> Dispatcher::prepare(store::OutboxJob job, Un
   }
   if (p.step == Step::kJob && !p.payload.card.empty()) p.step = Step::kCard;
   p.marked = p.step != Step::kJob || !p.spec->repeat_safe;
-  p.messages = p.step != Step::kJob                ? 1
-               : p.spec->cost == Cost::kNone       ? 0
-               : p.spec->cost == Cost::kPerMessage ? static_cast<int>(p.payload.message_ids.size())
-                                                   : 1;
+  p.messages = p.step != Step::kJob          ? 1
+               : p.spec->cost == Cost::kNone ? 0
+               : p.spec->cost == Cost::kPerMessage
+                   ? std::max(1, static_cast<int>(p.payload.message_ids.size()))
+                   : 1;
+  if (p.step == Step::kTopic && p.job.kind == job::kTemplatePart) {
+    // A template's copy for the topic never creates it (the dialog's own create_topic job does,
+    // in the group queue): it waits a little for the topic, then the user's queue goes on without it.
+    if (p.job.attempts >= kTopicWaitAttempts) {
+      spdlog::info("connection {}: job {} ({}): the dialog has no topic; its copy there is left out",
+                   context.name, p.job.id, p.job.kind);
+      finish_done(p);
+    } else {
+      finish_retry(p, now + backoff(p.job.attempts + 1), "waiting for the dialog's topic");
+    }
+    return std::nullopt;
+  }
 
   if (p.marked && p.job.started_at != 0) {
     // A restart interrupted this call: Telegram may or may not have it (docs/architecture.md).
@@ -499,9 +516,15 @@ asio::awaitable<void> Dispatcher::perform(Prepared& p) {
                                           : p.spec->build;
   auto call = (this->*build)(p);
   if (!call) co_return;  // finished without a call
+  auto next = std::move(call->next);
   if (p.repeat) mark_repeated(p, *call);
   const std::string method = call->method;
-  ApiResult result = co_await api_for(p).call(call->method, std::move(call->params));
+  ApiResult result;
+  if (call->file) {
+    result = co_await api_for(p).upload(call->method, std::move(call->params), std::move(*call->file));
+  } else {
+    result = co_await api_for(p).call(call->method, std::move(call->params));
+  }
   if (!result.ok) {
     co_await on_failure(p, result);
     co_return;
@@ -540,6 +563,10 @@ asio::awaitable<void> Dispatcher::perform(Prepared& p) {
       if (record) record();
       told();
     };
+  }
+  if (next) {  // the job goes on (a template's part: its copy in the topic)
+    finish_next_step(p, next(result.result), std::move(record));
+    co_return;
   }
   finish_done(p, std::move(record));
 }
@@ -612,6 +639,15 @@ std::optional<Dispatcher::Call> Dispatcher::hook_answer_call(Prepared& p) {
   return fields_call(p, "sendMessage", target_of(p), "malformed hook answer");
 }
 
+// A file the desk made, uploaded as a document with the payload's text as its caption.
+std::optional<Dispatcher::Call> Dispatcher::document_call(Prepared& p) {
+  Call call{.method = "sendDocument", .params = target_of(p)};
+  if (!p.payload.text.empty()) call.params["caption"] = p.payload.text;
+  call.file = telegram::InputFile{
+      .field = "document", .file_name = p.payload.document_name, .bytes = p.payload.document};
+  return call;
+}
+
 // Satisfaction ratings (relay/ratings.h): the payload's text holds the call's fields. All
 // three act in the user's chat, so flood control counts them there, never in the group.
 std::optional<Dispatcher::Call> Dispatcher::rating_call(Prepared& p) {
@@ -634,6 +670,63 @@ std::optional<Dispatcher::Call> Dispatcher::fields_call(Prepared& p, std::string
   }
   Call call{.method = std::move(method), .params = std::move(params)};
   for (const auto& [key, value] : fields.get_object()) call.params[key] = value;
+  return call;
+}
+
+// A template's part (job::kTemplatePart): to the user first, then (the next step) its copy in
+// the topic, each copy linked to the user's as an operator's message is; a preview only posts.
+std::optional<Dispatcher::Call> Dispatcher::template_call(Prepared& p) {
+  boost::system::error_code ec;
+  json::value calls = json::parse(p.payload.text, ec);
+  const auto* o = ec ? nullptr : calls.if_object();
+  const auto* side = o != nullptr ? o->if_contains(p.to_group() ? "topic" : "user") : nullptr;
+  const auto* spec = side != nullptr ? side->if_object() : nullptr;
+  const auto* method = spec != nullptr ? spec->if_contains("method") : nullptr;
+  const auto* params = spec != nullptr ? spec->if_contains("params") : nullptr;
+  if (method == nullptr || !method->is_string() || params == nullptr || !params->is_object()) {
+    if (p.to_group() && o != nullptr && side == nullptr) {  // nothing for the topic: done
+      finish_done(p);
+      return std::nullopt;
+    }
+    finish_fail(p, "malformed template_part calls", true);
+    return std::nullopt;
+  }
+  Call call{.method = std::string(method->get_string()), .params = target_of(p)};
+  for (const auto& [key, value] : params->get_object()) call.params[key] = value;
+  auto ids_of = [](const json::value& result) {
+    std::vector<core::MessageId> ids;
+    if (const auto* many = result.if_array()) {
+      for (const auto& m : *many) ids.push_back(message_id_of(m));
+    } else {
+      ids.push_back(message_id_of(result));
+    }
+    return ids;
+  };
+  if (!p.to_group()) {
+    if (p.dialog && o->contains("topic")) {
+      call.next = [payload = p.payload, ids_of](const json::value& result) {
+        JobPayload next = payload;
+        next.to = Side::kGroup;
+        next.message_ids = ids_of(result);
+        return next;
+      };
+    }
+    return call;
+  }
+  if (p.dialog && !p.payload.message_ids.empty()) {
+    call.record = [this, connection_id = p.connection->context.id, dialog_id = p.dialog->id,
+                   users = p.payload.message_ids, ids_of](const json::value& result) {
+      auto copies = ids_of(result);
+      for (std::size_t i = 0; i < copies.size() && i < users.size(); ++i) {
+        if (copies[i] == 0 || users[i] == 0) continue;
+        store_.add_link(store::MessageLink{.connection_id = connection_id,
+                                           .dialog_id = dialog_id,
+                                           .user_message_id = users[i],
+                                           .group_message_id = copies[i],
+                                           .direction = store::LinkDirection::kGroupToUser});
+      }
+    };
+  }
   return call;
 }
 

@@ -129,6 +129,9 @@ class Dispatcher {
     std::string method;
     boost::json::object params;
     std::function<void(const boost::json::value& result)> record;
+    // Set when the job goes on after this call: its next step's payload, from the answer.
+    std::function<JobPayload(const boost::json::value& result)> next;
+    std::optional<telegram::InputFile> file;  // uploaded beside the params (send_document)
   };
   using Builder = std::optional<Call> (Dispatcher::*)(Prepared&);  // nullopt: finished without a call
   struct KindSpec;
@@ -151,6 +154,7 @@ class Dispatcher {
   std::optional<Call> nothing_call(Prepared& prepared);
   std::optional<Call> text_call(Prepared& prepared);
   std::optional<Call> hook_answer_call(Prepared& prepared);
+  std::optional<Call> document_call(Prepared& prepared);
   std::optional<Call> title_call(Prepared& prepared);
   std::optional<Call> close_reopen_call(Prepared& prepared);
   std::optional<Call> copy_call(Prepared& prepared);
@@ -159,7 +163,8 @@ class Dispatcher {
   std::optional<Call> announce_call(Prepared& prepared);
   std::optional<Call> resolve_call(Prepared& prepared);
   std::optional<Call> story_call(Prepared& prepared);
-  std::optional<Call> rating_call(Prepared& prepared);  // satisfaction ratings (relay/ratings.h)
+  std::optional<Call> rating_call(Prepared& prepared);    // satisfaction ratings (relay/ratings.h)
+  std::optional<Call> template_call(Prepared& prepared);  // a template's part (job::kTemplatePart)
   std::optional<Call> fields_call(Prepared& prepared, std::string method, boost::json::object params,
                                   const std::string& malformed);
   boost::json::object target_of(const Prepared& prepared) const;  // chat_id (+ topic) of the destination

@@ -315,7 +315,8 @@ std::optional<Dialog> Engine::own_dialog_by_thread(core::ThreadId thread) const 
 
 void Engine::on_operator_message(const Event& e, UnixMillis now) {
   if (!is_human_operator_event(e) || e.is_service) return;
-  learn_operator(e, now);  // engine_ownership.cpp
+  learn_operator(e, now);                                      // engine_ownership.cpp
+  if (!e.media_group_id.empty()) remember_album_item(e, now);  // templates: engine_templates.cpp
   if (e.thread_id == 0) return on_general_message(e, now);
   auto dialog = own_dialog_by_thread(e.thread_id);
   if (!dialog) dialog = dialog_for_unknown_topic(e, now);  // engine_topics.cpp
@@ -445,6 +446,8 @@ void Engine::on_general_message(const Event& e, UnixMillis now) {
   if (command->kind == core::CommandKind::kShift || command->kind == core::CommandKind::kMine)
     return ownership_general_command(*command, e, now);  // engine_ownership.cpp
   if (!answers_in_general()) return;
+  if (command->name == "template" || command->name == "t")
+    return template_command(*command, nullptr, e, now);  // engine_templates.cpp
   const auto& icons = context_.params.status_icons;
   if (command->kind == core::CommandKind::kHelp)
     return post_in_general(core::help_text(true, context_.account, icons), now);
@@ -456,6 +459,8 @@ void Engine::on_general_message(const Event& e, UnixMillis now) {
 void Engine::run_command(const core::Command& command, Dialog& dialog, const Event& e, UnixMillis now) {
   using core::CommandKind;
   const auto& p = context_.params;
+  if (command.name == "template" || command.name == "t")
+    return template_command(command, &dialog, e, now);                           // engine_templates.cpp
   if (command.name == "mark") return on_mark_in_topic(command, dialog, e, now);  // engine_labels.cpp
   switch (command.kind) {
     case CommandKind::kInfo: {
@@ -563,6 +568,10 @@ void Engine::welcome(const Dialog& dialog, const core::Person& person, UnixMilli
   if (auto welcomed = store_.state_get(context_.id, welcomed_key(dialog.id)); welcomed && *welcomed == "1")
     return;
   store_.state_set(context_.id, welcomed_key(dialog.id), "1");
+  if (auto name = core::template_reference(*p.welcome)) {  // engine_templates.cpp
+    if (dialog.user_id > 0) send_template_reply(dialog, "WELCOME", *name, kPriorityNewDialog, now);
+    return;
+  }
   core::UserView view{person, dialog.pseudonym, p.hide_info, p.status_icons};
   send_to_user(dialog, core::welcome_text(*p.welcome, view), kPriorityNewDialog, now);
 }
@@ -743,6 +752,17 @@ void Engine::post_in_topic(const Dialog& dialog, std::string text, int priority,
 void Engine::post_in_general(std::string text, UnixMillis now) {
   enqueue(job::kSendText, JobPayload{.dialog = 0, .to = Side::kGroup, .text = std::move(text)},
           kPriorityOperatorReply, now);
+}
+
+void Engine::post_document(core::DialogId dialog, std::string file_name, std::string bytes,
+                           std::string caption, UnixMillis now) {
+  enqueue(job::kSendDocument,
+          JobPayload{.dialog = dialog,
+                     .to = Side::kGroup,
+                     .text = std::move(caption),
+                     .document_name = std::move(file_name),
+                     .document = std::move(bytes)},
+          kPriorityNormal, now);
 }
 
 void Engine::send_to_user(const Dialog& dialog, std::string text, int priority, UnixMillis now) {

@@ -20,6 +20,10 @@
 #include "relay/jobs.h"
 #include "store/store.h"
 
+namespace topicdesk::crm {
+struct TemplateValues;
+}  // namespace topicdesk::crm
+
 namespace topicdesk::relay {
 
 struct ConnectionContext {
@@ -57,6 +61,16 @@ enum class DialogOrigin {
   kOperatorNew,     // an operator's /new (account connections): user_answered
   kMonitoredGroup,  // a group an account monitors wrote: user_answered, the group is the "user"
   kApi,             // the Topics API's send_message: support_answered
+};
+
+// Who sends a template (Engine::send_template) and what the send counts as.
+struct TemplateSender {
+  core::UserId operator_id = 0;  // the operator who sent it; 0: none (WELCOME, a label, a broadcast)
+  std::string operator_name;     // {operator}: their first name; empty: no value (the fallback is used)
+  std::string by = "operator";   // the message_sent event's `by`: "operator", "welcome", "label" …
+  bool answers = true;           // an answer of the support: status support_answered, as an operator's reply
+  bool copy_in_topic = true;     // the topic gets a copy of each part (linked to the user's)
+  int priority = kPriorityOperatorReply;
 };
 
 class Engine {
@@ -119,6 +133,16 @@ class Engine {
   };
   ApiLabelResult api_change_label(core::DialogId dialog, std::string_view name, bool add,
                                   core::UnixMillis now);
+
+  // Message templates: engine_templates.cpp
+  // Sends the template `name` to the dialog's user, rendered for them (crm/template_render.h):
+  // one outbox job per part in the user's queue, each then copied into the topic and linked;
+  // a `message_sent` event; with `who.answers` the status becomes support_answered (the dialog
+  // is re-read and written here: callers holding a copy re-read it). Call it inside the
+  // engine's transaction. nullopt: sent; else why nothing was sent (no such template, a
+  // variable without a value, a text too long), in words for the operators.
+  std::optional<std::string> send_template(const store::Dialog& dialog, std::string_view name,
+                                           const TemplateSender& who, core::UnixMillis now);
 
  private:
   void route(const core::Event& event, core::UnixMillis now);
@@ -186,6 +210,15 @@ class Engine {
   core::UnixMillis new_topic_slot(core::UnixMillis now);
   core::UnixMillis user_message_slot(const store::Dialog& dialog, core::UnixMillis now);
 
+  // Message templates, engine_templates.cpp: /template and /t (`dialog` null: typed in
+  // General), the album items seen in the group, WELCOME/AWAY_MESSAGE = "template:NAME".
+  void template_command(const core::Command& command, store::Dialog* dialog, const core::Event& event,
+                        core::UnixMillis now);
+  void remember_album_item(const core::Event& event, core::UnixMillis now);
+  crm::TemplateValues template_values(const store::Dialog& dialog, const TemplateSender& who, bool hidden);
+  void send_template_reply(const store::Dialog& dialog, std::string_view parameter, std::string_view name,
+                           int priority, core::UnixMillis now);
+
   // Integrations: hooks, engine_integrations.cpp
   // /link, /unlink, /set and commands topicdesk does not know (command hooks, CUSTOM_COMMANDS).
   void run_custom_command(const core::Command& command, store::Dialog& dialog, const core::Event& event,
@@ -206,6 +239,10 @@ class Engine {
                core::UnixMillis not_before = 0);
   void post_in_topic(const store::Dialog& dialog, std::string text, int priority, core::UnixMillis now);
   void post_in_general(std::string text, core::UnixMillis now);
+  // A file the desk made (a report, an export) as a document in a topic (`dialog` 0: General),
+  // with `caption` (at most 1024 characters) under it.
+  void post_document(core::DialogId dialog, std::string file_name, std::string bytes, std::string caption,
+                     core::UnixMillis now);
   void send_to_user(const store::Dialog& dialog, std::string text, int priority, core::UnixMillis now);
   // The /info text; `reveal` false (HIDE_INFO, an operator not on EXTENSIONS_ALLOWED) leaves out
   // the name, username, id, phone, linked account and custom fields.

@@ -37,8 +37,12 @@ void Engine::away_reply(const Dialog& dialog, const core::Person& person, const 
   const std::string day = std::to_string(core::local_day(*p.working_hours, at));
   if (auto sent = store_.state_get(context_.id, away_reply_key(dialog.id)); sent && *sent == day) return;
   store_.state_set(context_.id, away_reply_key(dialog.id), day);
-  core::UserView view{person, dialog.pseudonym, p.hide_info, p.status_icons};
-  send_to_user(dialog, core::welcome_text(*p.away_message, view), kPriorityNewDialog, now);
+  if (auto name = core::template_reference(*p.away_message)) {  // engine_templates.cpp
+    send_template_reply(dialog, "AWAY_MESSAGE", *name, kPriorityNewDialog, now);
+  } else {
+    core::UserView view{person, dialog.pseudonym, p.hide_info, p.status_icons};
+    send_to_user(dialog, core::welcome_text(*p.away_message, view), kPriorityNewDialog, now);
+  }
   post_in_topic(dialog, away_note(*p.working_hours, at), priority, now);
 }
 

@@ -229,10 +229,15 @@ Engine::LabelChangeResult Engine::change_label(Dialog& dialog, const Label& labe
   return result;
 }
 
-// `sends TEMPLATE`: the template goes to the user when the label is set. Templates are not part
-// of this build yet: the operators are told it was not sent (docs/labels.md).
-std::string Engine::send_label_template(const Dialog&, const Label& label, UnixMillis) {
-  return "template " + label.sends + " NOT sent: this desk cannot send templates yet";
+// `sends TEMPLATE`: the template goes to the user when the label is set, through the one way
+// templates reach users (Engine::send_template, engine_templates.cpp), with a copy in the topic.
+// It is the desk's message, not an operator's answer: the status stays. A template that is gone
+// or cannot be rendered is reported; the label stays set.
+std::string Engine::send_label_template(const Dialog& dialog, const Label& label, UnixMillis now) {
+  TemplateSender who{.by = "label", .answers = false, .copy_in_topic = true};
+  if (auto refused = send_template(dialog, label.sends, who, now))
+    return "template " + label.sends + " NOT sent: " + *refused;
+  return "template " + label.sends + " sent to the user";
 }
 
 std::string Engine::label_info(const Dialog& dialog) {

@@ -30,6 +30,7 @@
 #include "store/rating_store.h"
 #include "store/retention_store.h"
 #include "store/store_error.h"
+#include "store/template_store.h"
 #include "store/timer_store.h"
 #include "store/unit_of_work.h"
 #include "store/user_link_store.h"
@@ -63,6 +64,7 @@ class Store : public UnitOfWork,
               public RetentionStore,
               public OperatorStore,
               public RatingStore,
+              public TemplateStore,
               public LabelStore {
  public:
   ~Store() override = default;

@@ -143,6 +143,7 @@ class Reader {
 
   std::string path_of(std::string_view key) const { return path_ + "." + std::string(key); }
   std::string& error() const { return *error_; }
+  const json::object& object() const { return *object_; }
 
  private:
   const json::value* find(std::string_view key, bool required) {
@@ -219,6 +220,50 @@ core::MessageId read_reply_to(Reader& message) {
   return implicit ? 0 : replied_id;
 }
 
+// The media's file id (a photo's largest size), read leniently: a malformed media field
+// leaves it empty and never fails the update.
+std::string read_file_id(const json::object& message, ContentKind kind) {
+  auto id_of = [](const json::value* media) {
+    const auto* o = media != nullptr ? media->if_object() : nullptr;
+    const auto* id = o != nullptr ? o->if_contains("file_id") : nullptr;
+    return id != nullptr && id->is_string() ? std::string(id->get_string()) : std::string();
+  };
+  if (kind == ContentKind::kPhoto) {
+    const auto* sizes = message.if_contains("photo");
+    if (sizes == nullptr || !sizes->is_array() || sizes->get_array().empty()) return {};
+    return id_of(&sizes->get_array().back());
+  }
+  if (kind == ContentKind::kText) return {};
+  for (const auto& [field, field_kind] : kContentFields) {
+    if (field_kind == kind) return id_of(message.if_contains(field));
+  }
+  return {};
+}
+
+// The message an explicit reply names, whole (templates are saved from it). Read with its own
+// error: a reply whose content the desk cannot read leaves `replied` empty, never the update.
+core::ReplyContent read_replied(const Reader& message, core::MessageId reply_to) {
+  core::ReplyContent out;
+  if (reply_to == 0) return out;
+  const auto* value = message.object().if_contains("reply_to_message");
+  const json::object* object = value != nullptr ? value->if_object() : nullptr;
+  if (object == nullptr) return out;
+  std::string error;
+  Reader reply(*object, "reply_to_message", error);
+  core::ReplyContent c;
+  c.message_id = reply_to;
+  c.content = read_content_kind(reply);
+  c.text = reply.has("text") ? reply.text("text") : reply.text("caption");
+  const json::array* entities = reply.array(reply.has("text") ? "entities" : "caption_entities");
+  if (entities != nullptr && !entities->empty()) c.entities_json = json::serialize(*entities);
+  c.file_id = read_file_id(*object, c.content);
+  c.media_group_id = reply.text("media_group_id");
+  if (const auto* markup = object->if_contains("reply_markup"); markup != nullptr && markup->is_object())
+    c.reply_markup_json = json::serialize(*markup);
+  if (!error.empty()) return out;
+  return c;
+}
+
 // The name of the topic a message is in: its implicit reply carries forum_topic_created.
 std::string read_topic_name(Reader& message) {
   auto reply = message.child("reply_to_message");
@@ -275,6 +320,10 @@ ParsedUpdate parse_message(Reader& update, std::string_view field, bool edited, 
   const json::array* entities = message->array(message->has("text") ? "entities" : "caption_entities");
   if (entities != nullptr && !entities->empty()) event.entities_json = json::serialize(*entities);
   event.media_group_id = message->text("media_group_id");
+  if (!user_side) {
+    event.file_id = read_file_id(message->object(), event.content);
+    if (!edited) event.replied = read_replied(*message, event.reply_to_message_id);
+  }
   event.is_service = is_service_message(*message);
   if (event.is_service) event.content = ContentKind::kOther;
   read_own_phone(*message, event);

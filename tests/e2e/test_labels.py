@@ -58,6 +58,10 @@ class LabelsTest(DeskTestCase):
         thread = self.world.wait_topic(ann)["message_thread_id"]
         self.world.wait_in_topic(ann, text_has("Hello"), "Ann's message in her topic")
 
+        key = self.desk.reset_api_key("shop")
+        self.desk.topic_action(key, {"action": "put_template", "name": "thanks_paid",
+                                     "parts": [{"kind": "text", "text": "Thank you, {first_name|there}!"}]})
+
         # General: managing labels.
         self.general(self.olga, "/mark", "No labels yet", "the empty list")
         self.general(self.olga, "/mark help", "/mark NAME after M1,M2", "the help")
@@ -85,7 +89,8 @@ class LabelsTest(DeskTestCase):
         wait_until(lambda: self.title(ann).startswith("🟪 🧪 · Ann Lee #"), what="Pilot's ticker in the title")
         paid = self.in_topic(ann, thread, "/mark Paid", "+ Paid", "Paid set")
         self.assertIn("removed Lead, Pilot", paid)
-        self.assertIn("thanks_paid NOT sent", paid)
+        self.assertIn("template thanks_paid sent to the user", paid)
+        self.world.wait_at_user(ann, lambda m: m.get("text") == "Thank you, Ann!", "the label's template")
         wait_until(lambda: self.title(ann).startswith("🟪 💰 · Ann Lee #"), what="Paid's ticker alone in the title")
         self.in_topic(ann, thread, "/mark Pade", "Did you mean Paid?", "an unknown label in the topic")
         self.in_topic(ann, thread, "/mark del Lead", "does not carry Lead", "removing what is not there")
@@ -100,7 +105,6 @@ class LabelsTest(DeskTestCase):
         self.assertIn("− Pilot (funnel)", info)
 
         # The Topics API.
-        key = self.desk.reset_api_key("shop")
         labels = self.desk.topic_action(key, {"action": "list_labels"})["labels"]
         self.assertEqual([l["name"] for l in labels], ["Lead", "Pilot", "Paid"])
         self.assertEqual(labels[2]["after"], ["Lead", "Pilot"])

@@ -315,6 +315,46 @@ CREATE INDEX ratings_by_dialog ON ratings(dialog_id, id);
 CREATE INDEX ratings_comments_by_age ON ratings(rated_at) WHERE comment <> '';
 )sql";
 
+// Message templates (store/template_store.h): a name per connection (unique without regard to
+// case: name_key is the name lowered) and its ordered parts; the album items seen in the backend
+// group lately, so that a reply to one item can save the whole album.
+inline constexpr char kV11Templates[] = R"sql(
+CREATE TABLE templates (
+  id {{id}},
+  connection_id BIGINT NOT NULL,
+  name TEXT NOT NULL,
+  name_key TEXT NOT NULL,
+  saved_by BIGINT NOT NULL DEFAULT 0,
+  saved_by_name TEXT NOT NULL DEFAULT '',
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  UNIQUE (connection_id, name_key)
+);
+CREATE TABLE template_parts (
+  template_id BIGINT NOT NULL,
+  position INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  text TEXT NOT NULL DEFAULT '',
+  entities TEXT NOT NULL DEFAULT '',
+  file_id TEXT NOT NULL DEFAULT '',
+  album TEXT NOT NULL DEFAULT '',
+  reply_markup TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (template_id, position)
+);
+CREATE TABLE album_items (
+  connection_id BIGINT NOT NULL,
+  media_group_id TEXT NOT NULL,
+  message_id BIGINT NOT NULL,
+  kind TEXT NOT NULL,
+  file_id TEXT NOT NULL,
+  caption TEXT NOT NULL DEFAULT '',
+  caption_entities TEXT NOT NULL DEFAULT '',
+  seen_at BIGINT NOT NULL,
+  PRIMARY KEY (connection_id, media_group_id, message_id)
+);
+CREATE INDEX album_items_by_age ON album_items(seen_at);
+)sql";
+
 // Labels and funnels (store/label_store.h): definitions per connection, what dialogs carry
 // now, and every change with its time and operator.
 inline constexpr char kV12Labels[] = R"sql(
@@ -362,6 +402,7 @@ inline constexpr Migration kAll[] = {
     {8, "outbox: started mark and restarts of a job's call", kV8OutboxStarted},
     {9, "ownership: dialog owners, operators, assignment rotation", kV9Ownership},
     {10, "ratings: satisfaction ratings of closes", kV10Ratings},
+    {11, "templates: message templates and recent album items", kV11Templates},
     {12, "labels: definitions, dialogs' labels, funnel history", kV12Labels},
 };
 

@@ -142,6 +142,15 @@ class SqliteStore final : public Store {
   std::optional<Rating> latest_rating(DialogId dialog) override;
   void update_rating(const Rating& rating) override;
 
+  // TemplateStore (sqlite_store_templates.cpp)
+  std::vector<Template> templates(ConnectionId id) override;
+  std::optional<Template> template_by_name(ConnectionId id, std::string_view name) override;
+  Template save_template(const Template& t) override;
+  bool delete_template(ConnectionId id, std::string_view name) override;
+  void add_album_item(const AlbumItem& item) override;
+  std::vector<AlbumItem> album_items(ConnectionId id, std::string_view media_group_id) override;
+  std::int64_t expire_album_items(UnixMillis before, int max_rows) override;
+
   // LabelStore (sqlite_store_labels.cpp)
   std::int64_t add_label(const Label& label) override;
   void update_label(const Label& label) override;
@@ -163,6 +172,7 @@ class SqliteStore final : public Store {
   void refresh_queue_head(const std::string& queue_key);
   std::optional<Dialog> one_dialog(Query& query);
   std::vector<Dialog> all_dialogs(Query& query);
+  void read_template_parts(Template& t);
 
   std::recursive_mutex mutex_;
   OpenAs as_;

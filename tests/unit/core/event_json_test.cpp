@@ -27,6 +27,14 @@ TEST(EventJson, RoundTripKeepsEveryField) {
   e.entities_json = R"([{"offset":0,"length":7,"type":"bold"}])";
   e.media_group_id = "album-1";
   e.new_reactions = {"👍", "🔥"};
+  e.file_id = "FILE-1";
+  e.replied = ReplyContent{.message_id = 8,
+                           .content = ContentKind::kPhoto,
+                           .text = "cap",
+                           .entities_json = R"([{"offset":0,"length":3,"type":"italic"}])",
+                           .file_id = "PHOTO",
+                           .media_group_id = "g",
+                           .reply_markup_json = R"({"inline_keyboard":[]})"};
 
   auto back = event_from_json(event_to_json(e));
   ASSERT_TRUE(back.ok()) << back.error().message;
@@ -43,6 +51,19 @@ TEST(EventJson, RoundTripKeepsEveryField) {
   EXPECT_EQ(back->entities_json, e.entities_json);
   EXPECT_EQ(back->media_group_id, "album-1");
   EXPECT_EQ(back->new_reactions, e.new_reactions);
+  EXPECT_EQ(back->file_id, "FILE-1");
+  EXPECT_EQ(back->replied.message_id, 8);
+  EXPECT_EQ(back->replied.content, ContentKind::kPhoto);
+  EXPECT_EQ(back->replied.text, "cap");
+  EXPECT_EQ(back->replied.entities_json, e.replied.entities_json);
+  EXPECT_EQ(back->replied.file_id, "PHOTO");
+  EXPECT_EQ(back->replied.media_group_id, "g");
+  EXPECT_EQ(back->replied.reply_markup_json, e.replied.reply_markup_json);
+  // Rows written before these fields existed read as no file and no replied message.
+  auto old = event_from_json(R"({"kind":"operator_message","update_id":1,"chat_id":-5,"message_id":2})");
+  ASSERT_TRUE(old.ok()) << old.error().message;
+  EXPECT_EQ(old->file_id, "");
+  EXPECT_EQ(old->replied.message_id, 0);
 }
 
 TEST(EventJson, HookAnswersAndSessionProblemsRoundTrip) {

@@ -261,3 +261,20 @@ TEST(Parameters, UnknownAndRepeatedNamesAreErrors) {
 
 }  // namespace
 }  // namespace topicdesk::core
+
+namespace topicdesk::core {
+namespace {
+
+TEST(TemplateParameters, WelcomeAndAwayMessageMayNameATemplate) {
+  auto p = parse_parameters({{"WELCOME", " Template:hello_1 "}, {"AWAY_MESSAGE", "template:night"}});
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  EXPECT_EQ(template_reference(*p->welcome), "hello_1");
+  EXPECT_EQ(template_reference(*p->away_message), "night");
+  EXPECT_EQ(template_reference("Hello, {title}!"), std::nullopt);
+  auto bad = parse_parameters({{"WELCOME", "template:"}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("WELCOME: template:NAME names a template"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace topicdesk::core

@@ -203,6 +203,35 @@ TEST_F(EngineLabelsTest, TickersAreInTheTitleAndATickerChangeRetitlesEveryCarrie
   EXPECT_EQ(core::parse_topic_title(title)->user, kAnn);
 }
 
+TEST_F(EngineLabelsTest, SettingALabelSendsItsTemplateOrSaysWhyNot) {
+  auto& e = engine();
+  for (auto text :
+       {"/mark new Paid", "/mark Paid sends thanks", "/mark new Gone", "/mark Gone sends nothing_here"})
+    general(e, text);
+  store_->save_template(
+      store::Template{.connection_id = context_.id,
+                      .name = "thanks",
+                      .parts = {store::TemplatePart{.text = "Thank you, {first_name|there}!"}}});
+  auto dialog = open_dialog_of(e, kAnn, kThread);
+  answers();
+  in_topic(e, "/mark Paid");
+  auto jobs = take_jobs(*store_);
+  auto part = find_job(jobs, job::kTemplatePart);
+  ASSERT_NE(part, nullptr) << "the template goes to the user";
+  EXPECT_EQ(part->payload.dialog, dialog.id);
+  EXPECT_TRUE(has(part->payload.text, "Thank you, Ann!")) << part->payload.text;
+  bool told = false;
+  for (const auto& j : jobs)
+    told = told || (j.job.kind == job::kSendText && has(j.payload.text, "template thanks sent to the user"));
+  EXPECT_TRUE(told);
+  EXPECT_EQ(store_->dialog(dialog.id)->status, store::DialogStatus::kUserAnswered)
+      << "not an operator's answer";
+  in_topic(e, "/mark Gone");
+  EXPECT_TRUE(has(answer(), "template nothing_here NOT sent: there is no template nothing_here"));
+  EXPECT_EQ(label_names(dialog.id), (std::vector<std::string>{"Paid", "Gone"}))
+      << "the label is set all the same";
+}
+
 TEST_F(EngineLabelsTest, TheApiSetsAndRemovesLabelsLikeATopic) {
   auto& e = engine();
   for (auto text : {"/mark new Lead", "/mark new Paid", "/mark Paid after Lead"}) general(e, text);

@@ -246,6 +246,36 @@ TEST(UpdateParser, ExplicitOperatorReplyInATopicIsKept) {
   EXPECT_EQ(e.thread_id, 77);
 }
 
+TEST(UpdateParser, AnOperatorsReplyCarriesTheRepliedMessageWhole) {
+  // What /template save keeps: text, formatting, buttons; a photo's largest size; an album's id.
+  core::Event e = event_of(group_message(
+      R"("reply_to_message":{"message_id":8800,"from":{"id":7000000001,"is_bot":true,"first_name":"Desk"},"chat":{"id":-1001987654321,"type":"supergroup"},"date":1732100000,"text":"Hi all","entities":[{"type":"bold","offset":0,"length":2}],"reply_markup":{"inline_keyboard":[[{"text":"Go","url":"https://e.x"}]]}},"text":"/template save hi")"));
+  EXPECT_EQ(e.replied.message_id, 8800);
+  EXPECT_EQ(e.replied.content, core::ContentKind::kText);
+  EXPECT_EQ(e.replied.text, "Hi all");
+  EXPECT_EQ(e.replied.entities_json, R"([{"type":"bold","offset":0,"length":2}])");
+  EXPECT_EQ(e.replied.reply_markup_json, R"({"inline_keyboard":[[{"text":"Go","url":"https://e.x"}]]})");
+
+  core::Event photo = event_of(group_message(
+      R"("reply_to_message":{"message_id":8801,"chat":{"id":-1001987654321,"type":"supergroup"},"date":1732100000,"media_group_id":"g7","photo":[{"file_id":"small","width":90,"height":90},{"file_id":"large","width":900,"height":900}],"caption":"c"},"text":"/template save p")"));
+  EXPECT_EQ(photo.replied.content, core::ContentKind::kPhoto);
+  EXPECT_EQ(photo.replied.file_id, "large");
+  EXPECT_EQ(photo.replied.text, "c");
+  EXPECT_EQ(photo.replied.media_group_id, "g7");
+}
+
+TEST(UpdateParser, AGroupAlbumItemCarriesItsFileIdAndAMalformedReplyIsLeftOut) {
+  core::Event e = event_of(group_message(R"("media_group_id":"g1","video":{"file_id":"VID"},"caption":"x")"));
+  EXPECT_EQ(e.file_id, "VID");
+  // A replied message the desk cannot read never costs the update itself.
+  core::Event odd = event_of(group_message(
+      R"("reply_to_message":{"message_id":8802,"chat":{"id":-1001987654321,"type":"supergroup"},"date":1732100000,"photo":"not an array","caption":7},"text":"/template save x")"));
+  EXPECT_EQ(odd.reply_to_message_id, 8802);
+  EXPECT_EQ(odd.replied.message_id, 0);
+  core::Event bad_media = event_of(group_message(R"("video":"not an object","media_group_id":"g2")"));
+  EXPECT_EQ(bad_media.file_id, "");
+}
+
 TEST(UpdateParser, GeneralTopicMessageHasThreadZero) {
   core::Event e = event_of(group_message(R"("text":"/stats")"));
   EXPECT_EQ(e.kind, EventKind::kOperatorMessage);

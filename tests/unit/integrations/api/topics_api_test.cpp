@@ -455,13 +455,14 @@ TEST(OpenApi, IsValidJsonListingEveryActionAndErrorCode) {
   EXPECT_EQ(doc.at("openapi").as_string(), "3.0.3");
   const auto& schemas = doc.at("components").at("schemas");
   for (const char* schema :
-       {"InfoByTopic", "DialogByUser", "ListDialogs", "SendMessage", "SetStatus", "Assign"}) {
+       {"InfoByTopic", "DialogByUser", "ListDialogs", "SendMessage", "SetStatus", "Assign", "ListTemplates",
+        "GetTemplate", "PutTemplate", "DeleteTemplate", "TemplatePart"}) {
     EXPECT_TRUE(schemas.as_object().contains(schema)) << schema;
   }
   std::string codes = json::serialize(schemas.at("Error"));
   for (const char* code : {"invalid_json", "missing_field", "invalid_field", "unknown_action", "unauthorized",
                            "unknown_topic", "unknown_user", "unknown_dialog", "unknown_operator",
-                           "body_too_large", "rate_limited", "method_not_allowed"}) {
+                           "unknown_template", "body_too_large", "rate_limited", "method_not_allowed"}) {
     EXPECT_NE(codes.find(code), std::string::npos) << code;
   }
 }

@@ -1,0 +1,235 @@
+// Message templates in the relay: /template (save, add, del, show) and /t in the backend group,
+// and Engine::send_template, the one way a template reaches a user (/t, WELCOME and
+// AWAY_MESSAGE = "template:NAME", labels' `sends`, broadcasts). Rendering and the rules are
+// crm/template_render.h and crm/templates.h; the store is store::TemplateStore.
+#include <fmt/format.h>
+
+#include <boost/json.hpp>
+
+#include "core/utf8.h"
+#include "crm/permissions.h"
+#include "crm/template_render.h"
+#include "crm/templates.h"
+#include "relay/engine.h"
+
+namespace topicdesk::relay {
+namespace json = boost::json;
+using core::Event;
+using core::UnixMillis;
+using store::Dialog;
+
+namespace {
+
+// Album items seen in the group are kept this long (a template is saved from a recent album).
+constexpr UnixMillis kAlbumItemTtl = 24LL * 3'600'000;
+constexpr int kAlbumExpireBatch = 100;
+
+constexpr std::string_view kUsage =
+    "📋 Templates: reply to a message with /template save NAME (a new template) or /template add NAME "
+    "(one more part); /template show NAME, /template del NAME; /t lists them, /t NAME in a topic sends one.";
+
+std::optional<store::TemplatePartKind> album_item_kind(core::ContentKind kind) {
+  switch (kind) {
+    case core::ContentKind::kPhoto:
+      return store::TemplatePartKind::kPhoto;
+    case core::ContentKind::kVideo:
+      return store::TemplatePartKind::kVideo;
+    case core::ContentKind::kDocument:
+      return store::TemplatePartKind::kDocument;
+    case core::ContentKind::kAudio:
+      return store::TemplatePartKind::kAudio;
+    default:
+      return std::nullopt;
+  }
+}
+
+json::value call_json(const crm::PartCall& call) {
+  return json::object{{"method", call.method}, {"params", call.params}};
+}
+
+// "save NAME" → {"save", "NAME"}; the name is what follows, trimmed.
+std::pair<std::string, std::string> split_args(std::string_view args) {
+  std::string trimmed = core::trim(args);
+  auto space = trimmed.find_first_of(" \t\n");
+  if (space == std::string::npos) return {core::lower_ascii(trimmed), ""};
+  return {core::lower_ascii(trimmed.substr(0, space)), core::trim(std::string_view(trimmed).substr(space))};
+}
+
+}  // namespace
+
+void Engine::remember_album_item(const Event& e, UnixMillis now) {
+  auto kind = album_item_kind(e.content);
+  if (!kind || e.file_id.empty() || e.media_group_id.empty()) return;
+  store_.add_album_item(store::AlbumItem{
+      .connection_id = context_.id,
+      .media_group_id = e.media_group_id,
+      .message_id = e.message_id,
+      .media = {*kind, e.file_id, e.text, e.entities_json},
+      .seen_at = now,
+  });
+  store_.expire_album_items(now - kAlbumItemTtl, kAlbumExpireBatch);
+}
+
+crm::TemplateValues Engine::template_values(const Dialog& dialog, const TemplateSender& who, bool hidden) {
+  crm::TemplateValues v;
+  auto person = store_.user(context_.id, dialog.user_id).value_or(core::Person{.id = dialog.user_id});
+  if (hidden) {  // the topic's copy under HIDE_INFO: the pseudonym stands for the name
+    auto mask = [](const std::string& s) { return s.empty() ? std::string() : std::string("•••"); };
+    v.first_name = dialog.pseudonym.empty() ? mask(person.first_name) : dialog.pseudonym;
+    v.title = v.first_name;
+    v.last_name = mask(person.last_name);
+    v.username = mask(person.username);
+  } else {
+    v.first_name = person.first_name;
+    v.last_name = person.last_name;
+    v.username = person.username;
+    v.title = core::display_name(core::UserView{person, dialog.pseudonym, core::HideInfo::kOff});
+    if (person.first_name.empty() && person.last_name.empty()) v.title = std::string();
+  }
+  v.operator_name = who.operator_name;
+  if (auto link = store_.user_link(context_.id, dialog.user_id))
+    v.link = hidden && !link->empty() ? "•••" : *link;
+  for (auto& [key, value] : store_.user_fields(context_.id, dialog.user_id))
+    v.fields[key] = hidden && !value.empty() ? "•••" : value;
+  return v;
+}
+
+std::optional<std::string> Engine::send_template(const Dialog& dialog, std::string_view name,
+                                                 const TemplateSender& who, UnixMillis now) {
+  auto t = store_.template_by_name(context_.id, name);
+  if (!t) return fmt::format("there is no template {}", name);
+  if (t->parts.empty()) return fmt::format("template {} has no parts", t->name);
+  auto rendered = crm::render_template(*t, template_values(dialog, who, false));
+  if (!rendered) return rendered.error().message;
+  std::vector<store::TemplatePart> topic_parts = *rendered;
+  if (who.copy_in_topic && context_.params.hide_info != core::HideInfo::kOff) {
+    auto hidden = crm::render_template(*t, template_values(dialog, who, true));
+    if (!hidden) return hidden.error().message;
+    topic_parts = std::move(*hidden);
+  }
+  std::string marker = "📋 " + t->name;
+  if (!who.operator_name.empty()) marker += " · " + who.operator_name;
+  flush_album(dialog, AlbumLane::kOperator, now);  // the operator's album goes first, as it was sent first
+  for (std::size_t i = 0; i < rendered->size(); ++i) {
+    json::object calls{{"user", call_json(crm::part_call((*rendered)[i]))}};
+    if (who.copy_in_topic) calls["topic"] = call_json(crm::part_call(topic_parts[i], marker));
+    enqueue(job::kTemplatePart,
+            JobPayload{.dialog = dialog.id,
+                       .to = Side::kUser,
+                       .text = json::serialize(calls),
+                       .operator_message = who.operator_id != 0 || who.answers},
+            who.priority, now);
+  }
+  if (who.answers) {
+    Dialog updated = store_.dialog(dialog.id).value_or(dialog);
+    bool was_closed = updated.status == store::DialogStatus::kClosed;
+    if (was_closed) reopen_closed_topic(updated, kPriorityOperatorReply, now);
+    set_status(updated, store::DialogStatus::kSupportAnswered, now);
+    updated.last_operator_reply_at = now;
+    if (who.operator_id != 0) updated.last_operator_id = who.operator_id;
+    store_.update_dialog(updated);
+    if (was_closed) event(updated, "dialog_reopened", json::serialize(json::object{{"by", who.by}}), now);
+  }
+  json::object o{{"content", "template"}, {"template", t->name}, {"parts", t->parts.size()}, {"by", who.by}};
+  if (who.operator_id != 0) o["operator_id"] = who.operator_id;
+  event(dialog, "message_sent", json::serialize(o), now);
+  return std::nullopt;
+}
+
+// WELCOME and AWAY_MESSAGE = "template:NAME": the template to the user; when it cannot be
+// sent, the topic says why and the user gets nothing.
+void Engine::send_template_reply(const Dialog& dialog, std::string_view parameter, std::string_view name,
+                                 int priority, UnixMillis now) {
+  TemplateSender who{.by = std::string(core::lower_ascii(parameter)),
+                     .answers = false,
+                     .copy_in_topic = false,
+                     .priority = priority};
+  if (auto refused = send_template(dialog, name, who, now)) {
+    post_in_topic(dialog, fmt::format("⚠️ {} (template {}) was not sent: {}.", parameter, name, *refused),
+                  priority, now);
+  }
+}
+
+void Engine::template_command(const core::Command& command, Dialog* dialog, const Event& e, UnixMillis now) {
+  auto answer = [&](std::string text) {
+    if (dialog != nullptr)
+      post_in_topic(*dialog, std::move(text), kPriorityOperatorReply, now);
+    else
+      post_in_general(std::move(text), now);
+  };
+  const crm::Actor actor{e.from.id, e.from.username, e.sender_is_anonymous_admin};
+  if (command.name == "t") {
+    std::string name = core::trim(command.args);
+    if (name.empty()) return answer(crm::template_list_text(store_.templates(context_.id)));
+    if (dialog == nullptr)
+      return answer("📋 /t NAME sends a template to a user: type it in the user's topic.");
+    TemplateSender who{.operator_id = e.sender_is_anonymous_admin ? 0 : e.from.id,
+                       .operator_name = e.sender_is_anonymous_admin ? std::string() : e.from.first_name,
+                       .by = "operator"};
+    if (auto refused = send_template(*dialog, name, who, now))
+      return answer(
+          fmt::format("⚠️ Template {} not sent: {}. Nothing was sent to the user.", name, *refused));
+    return;
+  }
+  auto [action, name] = split_args(command.args);
+  if (action == "show") {
+    auto t = store_.template_by_name(context_.id, name);
+    if (!t)
+      return answer(fmt::format("📋 There is no template {}. /t lists them.", name.empty() ? "NAME" : name));
+    answer(crm::template_show_text(*t, crm::template_variables(*t)));
+    for (const auto& part : t->parts) {
+      json::object calls{{"topic", call_json(crm::part_call(part, "📋 preview of " + t->name))}};
+      enqueue(job::kTemplatePart,
+              JobPayload{.dialog = dialog != nullptr ? dialog->id : 0,
+                         .to = Side::kGroup,
+                         .text = json::serialize(calls)},
+              kPriorityOperatorReply, now);
+    }
+    return;
+  }
+  if (action != "save" && action != "add" && action != "del") return answer(std::string(kUsage));
+  if (!crm::may_manage(context_.params, actor, context_.group_owner))
+    return answer(crm::management_refused("manage templates", actor));
+  if (auto valid = crm::check_template_name(name); !valid)
+    return answer(
+        fmt::format("📋 {}: {}.", name.empty() ? "No name" : "Not a template name", valid.error().message));
+  auto existing = store_.template_by_name(context_.id, name);
+  if (action == "del") {
+    if (!existing) return answer(fmt::format("📋 There is no template {}.", name));
+    store_.delete_template(context_.id, name);
+    return answer(fmt::format("📋 Template {} deleted.", existing->name));
+  }
+  if (e.replied.message_id == 0) {
+    return answer(fmt::format("📋 Reply to the message to keep with /template {} {}.", action, name));
+  }
+  if (action == "add" && !existing)
+    return answer(
+        fmt::format("📋 There is no template {}: save its first part with /template save {}.", name, name));
+  if (action == "add" && existing->parts.size() >= crm::kMaxTemplateParts) {
+    return answer(fmt::format("📋 Template {} has {} parts already, the most a template may have.",
+                              existing->name, crm::kMaxTemplateParts));
+  }
+  std::vector<store::AlbumItem> album;
+  if (!e.replied.media_group_id.empty()) album = store_.album_items(context_.id, e.replied.media_group_id);
+  auto part = crm::part_from_message(e.replied, album);
+  if (!part) return answer(fmt::format("📋 Not saved: {}.", part.error().message));
+  store::Template t;
+  if (action == "add") t = *existing;
+  t.connection_id = context_.id;
+  t.name = action == "add" ? existing->name : name;
+  if (action == "save") t.parts.clear();
+  t.parts.push_back(std::move(*part));
+  t.saved_by = e.sender_is_anonymous_admin ? 0 : e.from.id;
+  t.saved_by_name = e.sender_is_anonymous_admin ? std::string() : e.from.first_name;
+  t.updated_at = now;
+  auto saved = store_.save_template(t);
+  std::string what = crm::describe_part(saved.parts.back());
+  if (action == "add") {
+    return answer(fmt::format("📋 Added to template {}: part {} of at most {} ({}).", saved.name,
+                              saved.parts.size(), crm::kMaxTemplateParts, what));
+  }
+  answer(fmt::format("📋 Template {} {} ({}). Send it with /t {} in a topic; /template add {} adds a part.",
+                     saved.name, existing ? "replaced" : "saved", what, saved.name, saved.name));
+}
+
+}  // namespace topicdesk::relay
