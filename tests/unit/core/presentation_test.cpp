@@ -25,6 +25,28 @@ TEST(Presentation, TitleHasTheProductsMarkerNameAndId) {
   EXPECT_EQ(topic_title(ann(), TopicStatus::kClosed), "⬛️ Ann Lee #1001");
 }
 
+TEST(Presentation, TickersFollowTheMarkerAndGiveWayToTheName) {
+  EXPECT_EQ(topic_title(ann(), TopicStatus::kUserAnswered, "Olga", {"🔥", "VIP"}),
+            "🟪 🔥 VIP · Ann Lee #1001 👤 Olga");
+  EXPECT_EQ(parse_topic_title("🟪 🔥 VIP · Ann Lee #1001 👤 Olga")->user, 1001);
+  auto hidden = ann(HideInfo::kName);
+  hidden.pseudonym = "Blue Otter 4821";
+  auto title = topic_title(hidden, TopicStatus::kSupportAnswered, {}, {"💰"});
+  EXPECT_EQ(title, "🟨 💰 · Blue Otter 4821");
+  EXPECT_EQ(parse_topic_title(title)->pseudonym, "Blue Otter 4821") << "the tickers are skipped";
+  // A long name fills the title: the tickers that do not fit whole are left out, last first.
+  UserView long_name = ann();
+  long_name.person.first_name = std::string(105, 'a');
+  long_name.person.last_name = "";
+  auto full = topic_title(long_name, TopicStatus::kUserAnswered, {}, {"VIP", "🔥🔥🔥🔥🔥"});
+  EXPECT_LE(utf16_length(full), kMaxTopicTitle);
+  EXPECT_EQ(full, "🟪 VIP · " + std::string(105, 'a') + " #1001");
+  long_name.person.first_name = std::string(118, 'a');
+  EXPECT_EQ(topic_title(long_name, TopicStatus::kUserAnswered, {}, {"VIP"}),
+            "🟪 " + std::string(118, 'a') + " #1001")
+      << "the name wins";
+}
+
 TEST(Presentation, StatusIconsAreTheConnectionsAndEveryKnownSetIsRecognised) {
   UserView view = ann();
   view.icons = StatusIcons{"🟢", "🟡", "⚪"};
