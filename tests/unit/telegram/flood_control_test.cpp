@@ -64,6 +64,24 @@ TEST(FloodControl, GroupAllowsTwentyPerSlidingMinute) {
   EXPECT_EQ(flood.next_slot(kGroup, kStart + kGroupWindowMs), kStart + kGroupWindowMs + 100);
 }
 
+TEST(FloodControl, BulkMessagesLeaveAQuarterOfTheGroupsMinuteToTheRest) {
+  FloodControl flood(FloodLimits{});
+  EXPECT_EQ(flood.bulk_reserve(), 5);
+  for (int i = 0; i < 15; ++i) {
+    core::UnixMillis now = kStart + i * 100;
+    ASSERT_LE(flood.next_bulk_slot(kGroup, now), now) << "title " << i;
+    flood.record_send(kGroup, now);
+  }
+  core::UnixMillis now = kStart + 2000;
+  EXPECT_EQ(flood.next_bulk_slot(kGroup, now), kStart + kGroupWindowMs) << "15 in the minute: bulk waits";
+  for (int i = 0; i < 5; ++i) {  // the rest of the budget is there for other messages
+    ASSERT_LE(flood.next_slot(kGroup, now), now) << "message " << i;
+    flood.record_send(kGroup, now);
+  }
+  EXPECT_GT(flood.next_slot(kGroup, now), now);
+  EXPECT_EQ(flood.next_bulk_slot(kUser, now), now) << "private chats: the usual limits";
+}
+
 TEST(FloodControl, GroupRateOverTenMinutesStaysAtTwentyPerMinute) {
   FloodControl flood(FloodLimits{});
   core::UnixMillis last = send_n(flood, kGroup, kStart, 200);
