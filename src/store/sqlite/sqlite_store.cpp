@@ -266,6 +266,16 @@ std::optional<std::string> SqliteStore::state_get(ConnectionId id, const std::st
   return q.text(0);
 }
 
+std::vector<std::pair<std::string, std::string>> SqliteStore::state_with_prefix(ConnectionId id,
+                                                                              const std::string& prefix) {
+  Lock lock(mutex_);
+  auto q = db_.query(sql::kStateWithPrefix);
+  q.bind_all(id, prefix);
+  std::vector<std::pair<std::string, std::string>> out;
+  while (q.step()) out.emplace_back(q.text(0), q.text(1));
+  return out;
+}
+
 void SqliteStore::state_set(ConnectionId id, const std::string& key, const std::string& value) {
   Lock lock(mutex_);
   db_.run(sql::kStateSet, id, key, value);
