@@ -70,6 +70,9 @@ const std::vector<CommandSpec>& command_table() {
       {"mine", K::kMine, true, false, false, "", "your open dialogs, with links", std::nullopt},
       {"hours", K::kCustom, true, false, false, "[i<ID>]",
        "the working hours, whether the desk is open now and when that changes", std::nullopt},
+      {"segment", K::kCustom, true, false, false, "[expression]",
+       "count the users an expression picks and show a few, e.g. vip and last_message<7d (a dry run)",
+       std::nullopt},
       {"stats", K::kStats, true, true, false, "", "open, waiting and closed dialogs", std::nullopt},
       {"help", K::kHelp, true, true, false, "", "this list", std::nullopt},
   };
