@@ -442,9 +442,9 @@ void Engine::on_general_message(const Event& e, UnixMillis now) {
   // Only what core::command_table() says works in General (what /help lists there).
   if (!core::command_works(command->name, core::CommandPlace::kGeneral, context_.account)) return;
   if (command->kind == core::CommandKind::kShift || command->kind == core::CommandKind::kMine)
-    return ownership_general_command(*command, e, now);                         // engine_ownership.cpp
-  if (command->name == "segment") return on_segment_command(*command, e, now);  // engine_segments.cpp
+    return ownership_general_command(*command, e, now);  // engine_ownership.cpp
   if (!answers_in_general()) return;
+  if (command->name == "segment") return on_segment_command(*command, e, now);  // engine_segments.cpp
   const auto& icons = context_.params.status_icons;
   if (command->kind == core::CommandKind::kHelp)
     return post_in_general(core::help_text(true, context_.account, icons), now);

@@ -36,7 +36,6 @@ std::string users(std::int64_t n) { return n == 1 ? "1 user" : fmt::format("{} u
 }  // namespace
 
 void Engine::on_segment_command(const core::Command& command, const Event& e, UnixMillis now) {
-  if (!answers_in_general()) return;
   const auto& p = context_.params;
   std::string expression = core::trim(command.args);
   if (expression.empty()) return post_in_general(crm::segment_help(), now);
