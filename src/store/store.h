@@ -22,6 +22,7 @@
 #include "store/dialog_store.h"
 #include "store/event_store.h"
 #include "store/inbox_store.h"
+#include "store/label_store.h"
 #include "store/message_link_store.h"
 #include "store/operator_store.h"
 #include "store/outbox_store.h"
@@ -61,7 +62,8 @@ class Store : public UnitOfWork,
               public DeskMetaStore,
               public RetentionStore,
               public OperatorStore,
-              public RatingStore {
+              public RatingStore,
+              public LabelStore {
  public:
   ~Store() override = default;
 };

@@ -315,6 +315,42 @@ CREATE INDEX ratings_by_dialog ON ratings(dialog_id, id);
 CREATE INDEX ratings_comments_by_age ON ratings(rated_at) WHERE comment <> '';
 )sql";
 
+// Labels and funnels (store/label_store.h): definitions per connection, what dialogs carry
+// now, and every change with its time and operator.
+inline constexpr char kV12Labels[] = R"sql(
+CREATE TABLE labels (
+  id {{id}},
+  connection_id BIGINT NOT NULL,
+  name TEXT NOT NULL,
+  key TEXT NOT NULL,
+  ticker TEXT NOT NULL DEFAULT '',
+  sends TEXT NOT NULL DEFAULT '',
+  after_ids TEXT NOT NULL DEFAULT '',
+  created_at BIGINT NOT NULL,
+  UNIQUE (connection_id, key)
+);
+CREATE TABLE dialog_labels (
+  connection_id BIGINT NOT NULL,
+  dialog_id BIGINT NOT NULL,
+  label_id BIGINT NOT NULL,
+  since BIGINT NOT NULL,
+  PRIMARY KEY (dialog_id, label_id)
+);
+CREATE INDEX dialog_labels_by_label ON dialog_labels(label_id, dialog_id);
+CREATE TABLE label_history (
+  id {{id}},
+  connection_id BIGINT NOT NULL,
+  dialog_id BIGINT NOT NULL,
+  label_id BIGINT NOT NULL,
+  label_name TEXT NOT NULL,
+  added INTEGER NOT NULL,
+  operator_id BIGINT NOT NULL DEFAULT 0,
+  at BIGINT NOT NULL,
+  by TEXT NOT NULL
+);
+CREATE INDEX label_history_by_dialog ON label_history(dialog_id, id);
+)sql";
+
 inline constexpr Migration kAll[] = {
     {1, "core tables", kV1CoreTables},
     {2, "topics api: api keys", kV2ApiKeys},
@@ -326,6 +362,7 @@ inline constexpr Migration kAll[] = {
     {8, "outbox: started mark and restarts of a job's call", kV8OutboxStarted},
     {9, "ownership: dialog owners, operators, assignment rotation", kV9Ownership},
     {10, "ratings: satisfaction ratings of closes", kV10Ratings},
+    {12, "labels: definitions, dialogs' labels, funnel history", kV12Labels},
 };
 
 inline std::span<const Migration> all() { return kAll; }

@@ -144,6 +144,20 @@ class SqliteStore final : public Store {
   std::optional<Rating> latest_rating(DialogId dialog) override;
   void update_rating(const Rating& rating) override;
 
+  // LabelStore (sqlite_store_labels.cpp)
+  std::int64_t add_label(const Label& label) override;
+  void update_label(const Label& label) override;
+  std::optional<Label> label(std::int64_t id) override;
+  std::optional<Label> label_by_key(ConnectionId connection, std::string_view key) override;
+  std::vector<Label> labels(ConnectionId connection) override;
+  bool set_dialog_label(ConnectionId connection, DialogId dialog, std::int64_t label_id,
+                        UnixMillis at) override;
+  bool remove_dialog_label(DialogId dialog, std::int64_t label_id) override;
+  std::vector<Label> dialog_labels(DialogId dialog) override;
+  std::vector<LabelCarrier> label_carriers(std::int64_t label_id, int limit) override;
+  void add_label_change(const LabelChange& change) override;
+  std::vector<LabelChange> label_history(DialogId dialog, int limit) override;
+
  private:
   void apply_pragmas();
   void set_busy_timeout(int milliseconds);

@@ -1,0 +1,381 @@
+#include "crm/labels.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <ctime>
+
+#include "core/utf8.h"
+
+namespace topicdesk::crm {
+namespace {
+
+bool is_latin(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool is_name_char(char c) { return is_latin(c) || (c >= '0' && c <= '9') || c == '-' || c == '_'; }
+
+// The first word of `text` and the rest, trimmed.
+std::pair<std::string_view, std::string_view> split_word(std::string_view text) {
+  std::size_t end = 0;
+  while (end < text.size() && !core::is_ascii_space(text[end])) ++end;
+  std::string_view rest = text.substr(end);
+  while (!rest.empty() && core::is_ascii_space(rest.front())) rest.remove_prefix(1);
+  while (!rest.empty() && core::is_ascii_space(rest.back())) rest.remove_suffix(1);
+  return {text.substr(0, end), rest};
+}
+
+bool is_clear(std::string_view word) { return core::lower_ascii(word) == "clear"; }
+
+core::Error usage_error(std::string what, bool in_general) {
+  return core::make_error(what + "\n" + label_text::usage(in_general));
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = up;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string format_utc(core::UnixMillis millis) {
+  std::time_t seconds = static_cast<std::time_t>(millis / 1000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  return fmt::format("{:04}-{:02}-{:02} {:02}:{:02} UTC", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                     tm.tm_hour, tm.tm_min);
+}
+
+std::string joined(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& name : names) out += (out.empty() ? "" : ", ") + name;
+  return out;
+}
+
+}  // namespace
+
+core::Result<std::string> label_key(std::string_view name) {
+  if (name.empty()) return core::make_error("A label needs a name.");
+  if (name.size() > kMaxLabelName) {
+    return core::make_error(
+        fmt::format("“{}” is too long for a label name: at most {} characters.", name, kMaxLabelName));
+  }
+  if (!is_latin(name.front())) {
+    return core::make_error(
+        fmt::format("“{}” cannot name a label: a name starts with a Latin letter.", name));
+  }
+  for (char c : name) {
+    if (!is_name_char(c)) {
+      return core::make_error(fmt::format(
+          "“{}” cannot name a label: only Latin letters, digits, “-” and “_” may follow the first letter.",
+          name));
+    }
+  }
+  std::string key = core::lower_ascii(name);
+  for (auto reserved : kReservedNames) {
+    if (key == reserved) {
+      return core::make_error(fmt::format("“{}” cannot name a label: /mark uses that word itself.", name));
+    }
+  }
+  return key;
+}
+
+core::Result<std::string> valid_ticker(std::string_view text) {
+  std::string ticker = core::trim(text);
+  if (ticker.empty()) return core::make_error("A ticker needs a text or an emoji (or CLEAR to remove it).");
+  if (core::utf16_length(ticker) > kMaxTicker) {
+    return core::make_error(fmt::format(
+        "The ticker “{}” is too long: at most {} characters (an emoji counts 2).", ticker, kMaxTicker));
+  }
+  if (ticker.find('\n') != std::string::npos || ticker.find('#') != std::string::npos ||
+      ticker.find("·") != std::string::npos || core::strip_bidi_controls(ticker) != ticker) {
+    return core::make_error(fmt::format(
+        "The ticker “{}” cannot be used: one line, without “#”, “·” or direction marks.", ticker));
+  }
+  return ticker;
+}
+
+core::Result<MarkRequest> parse_mark(std::string_view args, bool in_general) {
+  MarkRequest r;
+  std::string trimmed = core::trim(args);
+  auto [first, rest] = split_word(trimmed);
+  if (first.empty()) return r;  // kList
+  std::string word = core::lower_ascii(first);
+  if (word == "help" && rest.empty()) {
+    r.action = MarkAction::kHelp;
+    return r;
+  }
+  if (!in_general) {
+    if (word == "del") {
+      auto [name, extra] = split_word(rest);
+      if (name.empty()) return usage_error("Which label should go? Write /mark del NAME.", false);
+      if (!extra.empty()) return usage_error("One label at a time: /mark del NAME.", false);
+      r.action = MarkAction::kRemove;
+      r.name = std::string(name);
+      return r;
+    }
+    if (!rest.empty()) return usage_error("One label at a time: /mark NAME.", false);
+    r.action = MarkAction::kAdd;
+    r.name = std::string(first);
+    return r;
+  }
+  if (word == "new") {
+    auto [name, extra] = split_word(rest);
+    if (name.empty()) return usage_error("Name the new label: /mark new NAME.", true);
+    if (!extra.empty()) return usage_error("A label name is one word: /mark new NAME.", true);
+    auto key = label_key(name);
+    if (!key) return core::make_error(key.error().message);
+    r.action = MarkAction::kNew;
+    r.name = std::string(name);
+    return r;
+  }
+  r.name = std::string(first);
+  if (rest.empty()) {
+    r.action = MarkAction::kShow;
+    return r;
+  }
+  auto [property, value] = split_word(rest);
+  std::string prop = core::lower_ascii(property);
+  if (value.empty()) {
+    return usage_error(fmt::format("“{}” needs a value after it (or CLEAR).", property), true);
+  }
+  if (prop == "after") {
+    if (is_clear(value)) {
+      r.action = MarkAction::kAfterClear;
+      return r;
+    }
+    r.action = MarkAction::kAfter;
+    std::string_view list = value;
+    while (!list.empty()) {
+      auto comma = list.find(',');
+      std::string name = core::trim(list.substr(0, comma));
+      list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+      if (name.empty()) continue;
+      if (name.find(' ') != std::string::npos) {
+        return usage_error(fmt::format("Separate the labels with commas: “{}”.", name), true);
+      }
+      auto key = label_key(name);
+      if (!key) return core::make_error(key.error().message);
+      if (*key == core::lower_ascii(r.name)) {
+        return core::make_error(
+            fmt::format("{} cannot remove itself: leave it out of its after-list.", r.name));
+      }
+      bool seen = std::any_of(r.names.begin(), r.names.end(),
+                              [&](const std::string& n) { return core::lower_ascii(n) == *key; });
+      if (!seen) r.names.push_back(std::move(name));
+    }
+    if (r.names.empty()) return usage_error("Name the labels it removes: /mark NAME after M1,M2.", true);
+    return r;
+  }
+  if (prop == "sends") {
+    if (is_clear(value)) {
+      r.action = MarkAction::kSendsClear;
+      return r;
+    }
+    auto [name, extra] = split_word(value);
+    if (!extra.empty() || name.size() > kMaxTemplateName) {
+      return usage_error(fmt::format("A template's name is one word (at most {} characters): “{}”.",
+                                     kMaxTemplateName, value),
+                         true);
+    }
+    r.action = MarkAction::kSends;
+    r.value = std::string(name);
+    return r;
+  }
+  if (prop == "ticker") {
+    if (is_clear(value)) {
+      r.action = MarkAction::kTickerClear;
+      return r;
+    }
+    auto ticker = valid_ticker(value);
+    if (!ticker) return core::make_error(ticker.error().message);
+    r.action = MarkAction::kTicker;
+    r.value = std::move(*ticker);
+    return r;
+  }
+  if (prop == "name") {
+    auto [name, extra] = split_word(value);
+    if (!extra.empty()) return usage_error("A label name is one word: /mark NAME name NEW.", true);
+    auto key = label_key(name);
+    if (!key) return core::make_error(key.error().message);
+    r.action = MarkAction::kRename;
+    r.value = std::string(name);
+    return r;
+  }
+  return usage_error(
+      fmt::format("/mark {} {}: “{}” is not something a label has (after, sends, ticker, name).", first,
+                  property, property),
+      true);
+}
+
+std::optional<std::string> closest_name(std::string_view wanted, const std::vector<std::string>& names) {
+  std::string key = core::lower_ascii(wanted);
+  std::optional<std::string> best;
+  std::size_t best_distance = 0;
+  for (const auto& name : names) {
+    std::string other = core::lower_ascii(name);
+    std::size_t distance = edit_distance(key, other);
+    if (other.starts_with(key) || key.starts_with(other)) distance = std::min<std::size_t>(distance, 1);
+    if (!best || distance < best_distance) {
+      best = name;
+      best_distance = distance;
+    }
+  }
+  // Near enough: a typo or two, fewer for short names.
+  if (!best || best_distance > (key.size() <= 3 ? 1u : 2u)) return {};
+  return best;
+}
+
+LabelPlan plan_set(const std::vector<std::int64_t>& carried, const store::Label& label) {
+  LabelPlan plan;
+  plan.add = std::find(carried.begin(), carried.end(), label.id) == carried.end();
+  if (!plan.add) return plan;
+  for (auto id : label.after) {
+    if (id != label.id && std::find(carried.begin(), carried.end(), id) != carried.end())
+      plan.remove.push_back(id);
+  }
+  return plan;
+}
+
+std::vector<std::string> tickers_of(const std::vector<store::Label>& labels) {
+  std::vector<std::string> out;
+  for (const auto& label : labels) {
+    if (!label.ticker.empty()) out.push_back(label.ticker);
+  }
+  return out;
+}
+
+namespace label_text {
+
+std::string usage(bool in_general) {
+  return in_general ? "Usage: /mark, /mark NAME, /mark new NAME, /mark NAME after M1,M2|CLEAR, "
+                      "/mark NAME sends TEMPLATE|CLEAR, /mark NAME ticker TEXT|CLEAR, /mark NAME name NEW"
+                    : "Usage: /mark (this topic's labels), /mark NAME (add), /mark del NAME (remove)";
+}
+
+std::string help(bool in_general) {
+  if (!in_general) {
+    return "🏷 Labels in a topic:\n"
+           "/mark: this dialog's labels\n"
+           "/mark NAME: add a label (it removes the labels of its funnel stage)\n"
+           "/mark del NAME: remove a label\n"
+           "Labels are made in General: /mark help there.";
+  }
+  return "🏷 Labels in General:\n"
+         "/mark: every label\n"
+         "/mark NAME: a label and the topics that carry it\n"
+         "/mark new NAME: a new label (a Latin letter, then letters, digits, - or _)\n"
+         "/mark NAME after M1,M2: setting NAME removes M1 and M2 (funnel stages); after CLEAR\n"
+         "/mark NAME sends TEMPLATE: setting NAME sends the template to the user; sends CLEAR\n"
+         "/mark NAME ticker TEXT: shown in the titles of topics carrying NAME; ticker CLEAR\n"
+         "/mark NAME name NEW: rename\n"
+         "In a topic: /mark, /mark NAME, /mark del NAME.";
+}
+
+std::string describe(const store::Label& label, const std::vector<std::string>& after_names) {
+  std::string out = "• " + label.name;
+  if (!label.ticker.empty()) out += " — ticker " + label.ticker;
+  if (!after_names.empty()) out += " — removes " + joined(after_names);
+  if (!label.sends.empty()) out += " — sends " + label.sends;
+  return out;
+}
+
+std::string list(const std::vector<std::string>& lines) {
+  if (lines.empty()) return "🏷 No labels yet. Make one: /mark new NAME";
+  std::string out = "🏷 Labels:";
+  for (const auto& line : lines) out += "\n" + line;
+  return out;
+}
+
+std::string show(const store::Label& label, const std::vector<std::string>& after_names,
+                 const std::vector<std::string>& topic_lines, std::size_t total) {
+  std::string out = "🏷 " + label.name;
+  out += "\nticker: " + (label.ticker.empty() ? std::string("none") : label.ticker);
+  out += "\nremoves when set: " + (after_names.empty() ? std::string("nothing") : joined(after_names));
+  out += "\nsends: " + (label.sends.empty() ? std::string("nothing") : label.sends);
+  if (total == 0) return out + "\nNo topic carries it.";
+  out += fmt::format("\n{} {} carry it:", total, total == 1 ? "topic" : "topics");
+  for (const auto& line : topic_lines) out += "\n" + line;
+  if (total > topic_lines.size()) out += fmt::format("\n… and {} more", total - topic_lines.size());
+  return out;
+}
+
+std::string topic_labels(const std::vector<store::Label>& labels) {
+  if (labels.empty()) return "🏷 No labels. Add one: /mark NAME";
+  std::vector<std::string> names;
+  for (const auto& l : labels) names.push_back(l.ticker.empty() ? l.name : l.name + " " + l.ticker);
+  return "🏷 Labels: " + joined(names);
+}
+
+std::string unknown(std::string_view name, const std::optional<std::string>& suggestion) {
+  std::string out = fmt::format("❓ There is no label “{}”.", name);
+  if (suggestion) out += fmt::format(" Did you mean {}?", *suggestion);
+  return out + " /mark lists them.";
+}
+
+std::string exists(std::string_view name) { return fmt::format("❓ The label {} exists already.", name); }
+
+std::string created(const store::Label& label) {
+  return fmt::format("🏷 Label {} made. Set it in a topic with /mark {}.", label.name, label.name);
+}
+
+std::string changed(const store::Label& label, const std::vector<std::string>& after_names) {
+  return "🏷 Changed:\n" + describe(label, after_names);
+}
+
+std::string renamed(std::string_view from, std::string_view to) {
+  return fmt::format("🏷 Label {} is now called {}.", from, to);
+}
+
+std::string added(std::string_view name, const std::vector<std::string>& removed, std::string_view sent) {
+  std::string out = fmt::format("🏷 + {}", name);
+  if (!removed.empty()) out += " (removed " + joined(removed) + ")";
+  if (!sent.empty()) out += fmt::format("; template {} sent to the user", sent);
+  return out;
+}
+
+std::string already(std::string_view name) {
+  return fmt::format("🏷 This dialog carries {} already.", name);
+}
+std::string removed(std::string_view name) { return fmt::format("🏷 − {}", name); }
+std::string not_carried(std::string_view name) {
+  return fmt::format("❓ This dialog does not carry {}.", name);
+}
+std::string too_many() {
+  return fmt::format("⛔ This desk has {} labels, the most it keeps. Rename one instead.", kMaxLabels);
+}
+
+std::string info_lines(const std::vector<store::Label>& labels,
+                       const std::vector<store::LabelChange>& history, const std::vector<std::string>& who) {
+  std::string out;
+  if (!labels.empty()) {
+    std::vector<std::string> names;
+    for (const auto& l : labels) names.push_back(l.name);
+    out += "\nlabels: " + joined(names);
+  }
+  if (history.empty()) return out;
+  out += "\nlabel history:";
+  for (std::size_t i = 0; i < history.size(); ++i) {
+    const auto& c = history[i];
+    out += fmt::format("\n{} {} {}", format_utc(c.at), c.added ? "+" : "−", c.label_name);
+    std::string by = i < who.size() ? who[i] : std::string();
+    if (c.by == store::LabelChangeBy::kFunnel) {
+      out += " (funnel)";
+    } else if (c.by == store::LabelChangeBy::kApi) {
+      out += " (API)";
+    } else if (!by.empty()) {
+      out += " by " + by;
+    }
+  }
+  return out;
+}
+
+}  // namespace label_text
+
+}  // namespace topicdesk::crm
