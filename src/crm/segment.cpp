@@ -6,6 +6,7 @@
 #include <array>
 
 #include "core/utf8.h"
+#include "crm/labels.h"
 
 namespace topicdesk::crm {
 namespace {
@@ -14,7 +15,6 @@ constexpr core::UnixMillis kHour = 3600LL * 1000;
 constexpr core::UnixMillis kDay = 24 * kHour;
 constexpr core::UnixMillis kMinute = 60LL * 1000;
 constexpr std::int64_t kMaxAgeNumber = 100000;  // 100000w: far beyond any dialog, far from overflow
-constexpr std::size_t kMaxLabel = 64;
 constexpr std::size_t kMaxName = 64;  // field keys, connection names, start parameters (Telegram: 64)
 constexpr std::size_t kMaxValue = 512;
 constexpr std::size_t kMaxTokenShown = 24;
@@ -424,20 +424,22 @@ class SegmentParser {
     return failed_ ? -1 : node;
   }
 
+  // A label's name as the label rules (crm/labels.h) allow it.
   int label_term(std::string_view word, std::size_t start) {
-    if (!is_ascii_letter(word.front())) {
-      fail_at(start, "a label starts with a Latin letter (then letters, digits, - and _)");
+    if (word.size() > kMaxLabelName) {
+      fail_at(start, fmt::format("a label's name is at most {} characters", kMaxLabelName));
       return -1;
     }
-    if (word.size() > kMaxLabel) {
-      fail_at(start, fmt::format("a label is at most {} bytes", kMaxLabel));
+    auto key = label_key(word);
+    if (!key) {
+      fail_at(start, key.error().message);
       return -1;
     }
     if (peek() == '=' || peek() == '<' || peek() == '>') {
       fail_here("a comparison follows only last_message and first_contact");
       return -1;
     }
-    return add(Node{.op = Op::kLabel, .text = core::utf8_lower(word)});
+    return add(Node{.op = Op::kLabel, .text = *key});
   }
 
   // The value of status:, lang:, is:, connection: (a word) or start: (a word, maybe with '*').

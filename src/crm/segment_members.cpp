@@ -1,6 +1,7 @@
 #include "crm/segment_members.h"
 
 #include <charconv>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -34,8 +35,15 @@ std::unordered_map<core::DialogId, std::string> start_by_dialog(store::Store& st
   return out;
 }
 
-std::unordered_map<core::UserId, std::vector<std::string>> labels_by_user(store::Store&, core::ConnectionId) {
-  return {};
+// One read per label of the connection (at most crm::kMaxLabels), none per user.
+std::unordered_map<core::DialogId, std::vector<std::string>> labels_by_dialog(store::Store& store,
+                                                                              core::ConnectionId id) {
+  std::unordered_map<core::DialogId, std::vector<std::string>> out;
+  for (const auto& label : store.labels(id)) {
+    for (const auto& carrier : store.label_carriers(label.id, std::numeric_limits<int>::max()))
+      out[carrier.dialog_id].push_back(label.name);
+  }
+  return out;
 }
 
 }  // namespace
@@ -46,7 +54,7 @@ void for_each_segment_member(store::Store& store, core::ConnectionId connection,
   if (!record) return;
   auto fields = fields_by_user(store, connection);
   auto starts = start_by_dialog(store, connection);
-  auto labels = labels_by_user(store, connection);
+  auto labels = labels_by_dialog(store, connection);
   SegmentMember member;
   core::DialogId after = 0;
   for (;;) {
@@ -69,7 +77,7 @@ void for_each_segment_member(store::Store& store, core::ConnectionId connection,
       s.fields = f == fields.end() ? Fields{} : f->second;
       auto st = starts.find(d.id);
       s.start_parameter = st == starts.end() ? std::string() : st->second;
-      auto l = labels.find(d.user_id);
+      auto l = labels.find(d.id);
       s.labels = l == labels.end() ? std::vector<std::string>{} : l->second;
       after = d.id;
       if (!visit(member)) return;

@@ -71,6 +71,16 @@ TEST_F(SegmentMembers, EveryTermReadsWhatTheStoreKeeps) {
   EXPECT_EQ(ids(match(shop_, "connection:sales")), Ids{});
   EXPECT_EQ(ids(match(sales_, "field:plan=team and connection:sales")), (Ids{1}));
   EXPECT_EQ(ids(match(shop_, "first_contact>=1970-01-01")), (Ids{1, 2, 3}));
+  auto vip = store_->add_label(store::Label{.connection_id = shop_, .name = "VIP", .key = "vip"});
+  auto lead = store_->add_label(store::Label{.connection_id = shop_, .name = "lead", .key = "lead"});
+  store_->set_dialog_label(shop_, ann.id, vip, kNow);
+  store_->set_dialog_label(shop_, bob.id, lead, kNow);
+  store_->set_dialog_label(shop_, cid.id, vip, kNow);
+  store_->set_dialog_label(shop_, cid.id, lead, kNow);
+  EXPECT_EQ(ids(match(shop_, "vip")), (Ids{1, 3}));
+  EXPECT_EQ(ids(match(shop_, "vip and lead")), (Ids{3}));
+  EXPECT_EQ(ids(match(shop_, "lead and not vip")), (Ids{2}));
+  EXPECT_EQ(ids(match(sales_, "vip")), Ids{}) << "labels are per connection";
   auto first = match(shop_, "lang:ru").members.front();
   ASSERT_TRUE(first.user);
   EXPECT_EQ(first.user->first_name, "U1");

@@ -245,8 +245,13 @@ TEST(Segment, ErrorsSayWhatWhereAndWhatWasExpected) {
   EXPECT_EQ(e.column, 16u);
   EXPECT_EQ(e.token, "2026-02-30");
 
-  e = error_of("7days");
-  EXPECT_EQ(e.message, "a label starts with a Latin letter (then letters, digits, - and _)");
+  e = error_of("7days");  // the label rules' own words (crm/labels.h)
+  EXPECT_EQ(e.message, "“7days” cannot name a label: a name starts with a Latin letter.");
+  e = error_of("vip or new");
+  EXPECT_EQ(e.column, 8u);
+  EXPECT_EQ(e.message, "“new” cannot name a label: /mark uses that word itself.");
+  e = error_of("vip or " + std::string(33, 'a'));
+  EXPECT_EQ(e.message, "a label's name is at most 32 characters");
 
   e = error_of("field:plan=");
   EXPECT_EQ(e.column, 12u);
