@@ -15,6 +15,7 @@
 #include "http/error_status.h"
 #include "http/server.h"
 #include "integrations/openapi.h"
+#include "integrations/topics_api_segments.h"
 #include "relay/ownership.h"
 
 namespace topicdesk::integrations {
@@ -168,6 +169,7 @@ struct TopicsApi::Call {
   Fields fields;
   const ApiConnection& connection;
   UnixMillis now;
+  const json::object& request;  // for the actions of other files (topics_api_<concern>.cpp)
 
   const relay::ConnectionContext& context() const { return connection.engine->context(); }
   const core::Parameters& params() const { return context().params; }
@@ -217,7 +219,7 @@ ApiResponse TopicsApi::topic_action(std::string_view api_key, std::string_view b
                      "the body is not valid JSON: " + ec.message());
   if (!request.is_object())
     return api_error(core::ErrorCode::kInvalid, "invalid_json", "the body must be a JSON object");
-  Call call{Fields(request.get_object()), *conn, now};
+  Call call{Fields(request.get_object()), *conn, now, request.get_object()};
   return run(call);
 }
 
@@ -230,10 +232,12 @@ ApiResponse TopicsApi::run(Call& call) {
   if (*action == "send_message") return send_message(call);
   if (*action == "set_status") return set_status(call);
   if (*action == "assign") return assign(call);
+  if (auto answer = segment_action(store_, call.context(), *action, call.request, call.now))  // segments
+    return *answer;
   return api_error(
       core::ErrorCode::kInvalid, "unknown_action",
       fmt::format("field \"action\": unknown action \"{}\" (known: info_by_topic, dialog_by_user, "
-                  "list_dialogs, send_message, set_status, assign)",
+                  "list_dialogs, send_message, set_status, assign, segment_count, segment_list)",
                   *action));
 }
 
