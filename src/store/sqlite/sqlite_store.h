@@ -165,6 +165,8 @@ class SqliteStore final : public Store {
   void refresh_queue_head(const std::string& queue_key);
   std::optional<Dialog> one_dialog(Query& query);
   std::vector<Dialog> all_dialogs(Query& query);
+  // Rows of TD_DIALOG_WITH_USER_COLUMNS (sql_api.h): a dialog, then its user's profile.
+  std::vector<DialogWithUser> all_dialogs_with_users(Query& query);
 
   std::recursive_mutex mutex_;
   OpenAs as_;
