@@ -38,7 +38,7 @@ constexpr auto kMethods = std::to_array<Method>({
     {"deletemessage", "deleteMessage", &BotApi::delete_message, Flood::kNone},
     {"deletemycommands", "deleteMyCommands", &BotApi::delete_my_commands, Flood::kNone},
     {"deletewebhook", "deleteWebhook", &BotApi::delete_webhook, Flood::kNone},
-    {"editforumtopic", "editForumTopic", &BotApi::edit_forum_topic, Flood::kNone},
+    {"editforumtopic", "editForumTopic", &BotApi::edit_forum_topic, Flood::kOne},  // a service message
     {"editmessagecaption", "editMessageCaption", &BotApi::edit_message_caption, Flood::kNone},
     {"editmessagereplymarkup", "editMessageReplyMarkup", &BotApi::edit_message_reply_markup, Flood::kNone},
     {"editmessagetext", "editMessageText", &BotApi::edit_message_text, Flood::kNone},

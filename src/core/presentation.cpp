@@ -142,14 +142,26 @@ UserId title_user_id(std::string_view title) {
 
 }  // namespace
 
-std::string topic_title(const UserView& user, TopicStatus status, std::string_view owner) {
+std::string topic_title(const UserView& user, TopicStatus status, std::string_view owner,
+                        const std::vector<std::string>& tickers) {
   std::string suffix =
       (hidden(user) ? std::string() : fmt::format(" #{}", user.person.id)) + owner_tail(owner);
   std::string prefix = std::string(status_marker(status, user.icons)) + " ";
   std::size_t room = kMaxTopicTitle - utf16_length(prefix) - utf16_length(suffix);
   std::string name = plain_display_name(user);
-  if (has_rtl(name)) return prefix + bidi_isolate(utf16_truncate(name, room - kIsolateUnits)) + suffix;
-  return prefix + utf16_truncate(name, room) + suffix;
+  name =
+      has_rtl(name) ? bidi_isolate(utf16_truncate(name, room - kIsolateUnits)) : utf16_truncate(name, room);
+  // The tickers take what the name left, whole ones only.
+  std::size_t left = room - utf16_length(name);
+  std::string shown_tickers;
+  for (const auto& ticker : tickers) {
+    if (ticker.empty()) continue;
+    std::string next = shown_tickers.empty() ? ticker : shown_tickers + " " + ticker;
+    if (utf16_length(next) + utf16_length(kTickerSeparator) > left) break;
+    shown_tickers = std::move(next);
+  }
+  if (!shown_tickers.empty()) prefix += shown_tickers + std::string(kTickerSeparator);
+  return prefix + name + suffix;
 }
 
 std::optional<TitleRef> parse_topic_title(std::string_view title, const StatusIcons& icons) {
@@ -164,6 +176,9 @@ std::optional<TitleRef> parse_topic_title(std::string_view title, const StatusIc
       }
     }
   }
+  // Tickers end with the separator; neither they nor a pseudonym hold a '·'.
+  if (std::size_t tickers = title.find(kTickerSeparator); tickers != std::string_view::npos)
+    title.remove_prefix(tickers + kTickerSeparator.size());
   if (!marked || title.empty()) return std::nullopt;
   // " #<id>" at the end or before the owner (a monitored group's id is negative).
   if (UserId id = title_user_id(title)) return TitleRef{.user = id};

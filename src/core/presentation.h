@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/event.h"
 #include "core/ids.h"
@@ -47,12 +48,18 @@ std::string display_name(const UserView& user);
 // "🟢 First Last #123" (the pseudonym without id when hidden), at most kMaxTopicTitle: a long
 // name is cut, the id is always kept whole. A non-empty `owner` (the owning operator's short
 // name) follows as " 👤 Olga", itself cut to a few characters; the user's name gives way first.
-std::string topic_title(const UserView& user, TopicStatus status, std::string_view owner = {});
+// `tickers` (of the dialog's labels, in order) follow the marker, ended by kTickerSeparator:
+// "🟪 🔥 VIP · Ann Lee #1001". They get what room the rest leaves: the marker and the name (or
+// pseudonym) win, and the tickers that do not fit whole are left out, the last ones first.
+inline constexpr std::string_view kTickerSeparator = " · ";
+std::string topic_title(const UserView& user, TopicStatus status, std::string_view owner = {},
+                        const std::vector<std::string>& tickers = {});
 
 // What a title topic_title() made names: the user id ("🟪 Ann Lee #1001", also with an owner:
 // "🟪 Ann Lee #1001 👤 Olga") or, under HIDE_INFO, the pseudonym ("🟨 Blue Otter 4821"). nullopt for a
-// title without a status marker (a topic people made): the markers of `icons`, the product's, or the 🟢
-// 🟡 ⚪ of earlier versions. Used to find the dialog of a topic the desk does not know.
+// title without a status marker (a topic people made); tickers are skipped: the markers of `icons`, the
+// product's, or the 🟢 🟡 ⚪ of earlier versions. Used to find the dialog of a topic the desk does not
+// know.
 struct TitleRef {
   UserId user = 0;        // 0: the title names a pseudonym
   std::string pseudonym;  // when user == 0

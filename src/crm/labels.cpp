@@ -29,19 +29,20 @@ core::Error usage_error(std::string what, bool in_general) {
   return core::make_error(what + "\n" + label_text::usage(in_general));
 }
 
+// Edits between two names, a swap of neighbours counting one (optimal string alignment).
 std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
   for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
     for (std::size_t j = 1; j <= b.size(); ++j) {
-      std::size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = up;
+      d[i][j] =
+          std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
     }
   }
-  return row[b.size()];
+  return d[a.size()][b.size()];
 }
 
 std::string format_utc(core::UnixMillis millis) {
@@ -241,14 +242,6 @@ LabelPlan plan_set(const std::vector<std::int64_t>& carried, const store::Label&
       plan.remove.push_back(id);
   }
   return plan;
-}
-
-std::vector<std::string> tickers_of(const std::vector<store::Label>& labels) {
-  std::vector<std::string> out;
-  for (const auto& label : labels) {
-    if (!label.ticker.empty()) out.push_back(label.ticker);
-  }
-  return out;
 }
 
 namespace label_text {

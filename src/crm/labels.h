@@ -22,14 +22,13 @@ inline constexpr std::size_t kMaxTemplateName = 64;
 inline constexpr int kMaxLabels = 200;  // per connection
 // Words `/mark` itself uses: no label may be named so.
 inline constexpr std::string_view kReservedNames[] = {"new", "help", "del", "clear"};
-// The separator after a title's tickers: core::parse_topic_title reads what follows it.
-inline constexpr std::string_view kTickerSeparator = " · ";
 
 // The lower-case key of a valid label name: a Latin letter first, then letters, digits, `-`,
 // `_`, at most kMaxLabelName, not a reserved word. The error says what is wrong with `name`.
 core::Result<std::string> label_key(std::string_view name);
 // A ticker as shown (trimmed), or what is wrong with it: 1..kMaxTicker UTF-16 units, one line,
-// no '#', no '·' and no bidi controls (the title must stay readable by parse_topic_title).
+// no '#', no '·' and no bidi controls: core::parse_topic_title must still read the title (the
+// tickers end at core::kTickerSeparator, the user's id is the last " #<digits>").
 core::Result<std::string> valid_ticker(std::string_view text);
 
 enum class MarkAction {
@@ -69,9 +68,6 @@ struct LabelPlan {
   std::vector<std::int64_t> remove;  // carried labels that `label`'s after-list removes
 };
 LabelPlan plan_set(const std::vector<std::int64_t>& carried, const store::Label& label);
-
-// The tickers of `labels` for a title, in their order, skipping labels without one.
-std::vector<std::string> tickers_of(const std::vector<store::Label>& labels);
 
 // Texts operators read.
 namespace label_text {

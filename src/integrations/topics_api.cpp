@@ -15,6 +15,7 @@
 #include "http/error_status.h"
 #include "http/server.h"
 #include "integrations/openapi.h"
+#include "integrations/topics_api_labels.h"
 #include "integrations/topics_api_segments.h"
 #include "relay/ownership.h"
 
@@ -232,12 +233,15 @@ ApiResponse TopicsApi::run(Call& call) {
   if (*action == "send_message") return send_message(call);
   if (*action == "set_status") return set_status(call);
   if (*action == "assign") return assign(call);
+  if (auto answer = label_action(store_, *call.connection.engine, *action, call.request, call.now, on_outbox_))
+    return *answer;  // labels
   if (auto answer = segment_action(store_, call.context(), *action, call.request, call.now))  // segments
     return *answer;
   return api_error(
       core::ErrorCode::kInvalid, "unknown_action",
       fmt::format("field \"action\": unknown action \"{}\" (known: info_by_topic, dialog_by_user, "
-                  "list_dialogs, send_message, set_status, assign, segment_count, segment_list)",
+                  "list_dialogs, send_message, set_status, assign, list_labels, set_label, remove_label, "
+                  "dialog_labels, segment_count, segment_list)",
                   *action));
 }
 

@@ -275,6 +275,16 @@ std::vector<Dispatcher::Prepared> Dispatcher::select_ready(UnixMillis now) {
       for (auto& job : jobs) {
         if (static_cast<int>(in_flight_.size()) >= options_.max_in_flight) return out;
         std::int64_t id = job.id;
+        if (is_title_queue(job.queue_key)) {
+          // The title budget of this connection's group opens later: no need to read the job.
+          auto held = titles_held_.find(job.connection_id);
+          if (held != titles_held_.end() && held->second > now) {
+            deferred_[id] = held->second;
+            titles_waiting_.insert(id);
+            continue;
+          }
+        }
+        titles_waiting_.erase(id);
         auto p = prepare(std::move(job), now);
         if (!p) continue;
         // Without flood limits (a local Bot API server, benchmarks) a group takes what it gets.
@@ -339,6 +349,13 @@ std::optional<Dispatcher::Prepared> Dispatcher::prepare(store::OutboxJob job, Un
     }
   }
   const auto& context = p.connection->context;
+  const bool title_queue = is_title_queue(p.job.queue_key);
+  if (title_queue && p.dialog && p.dialog->thread_id == 0) {
+    // A title job never creates a topic: it waits for the one the dialog's queue creates (which
+    // gets the title of that moment; then this one finds it unchanged).
+    finish_retry(p, now + backoff(p.job.attempts + 1), "waiting for the dialog's topic");
+    return std::nullopt;
+  }
   p.chat = p.to_group() ? context.group_id : p.dialog ? p.dialog->user_id : p.payload.chat;
   if (p.to_group() && p.payload.thread != 0) {
     p.thread = p.payload.thread;  // an explicit topic, also one without a dialog (the desk does not know it)
@@ -373,6 +390,18 @@ std::optional<Dispatcher::Prepared> Dispatcher::prepare(store::OutboxJob job, Un
   }
 
   auto& flood = *p.connection->flood;
+  if (title_queue && p.step == Step::kJob) {
+    // Titles wait for what live traffic leaves (FloodControl::next_bulk_slot); the other titles of
+    // the group are not read again before then.
+    UnixMillis slot = flood.next_bulk_slot(p.chat, now);
+    if (slot > now) {
+      titles_held_[p.job.connection_id] = slot;
+      deferred_[p.job.id] = slot;
+      titles_waiting_.insert(p.job.id);
+      count("flood", "title_deferred");
+      return std::nullopt;
+    }
+  }
   UnixMillis slot = flood.next_slot(p.chat, now, std::max(p.messages, 1));
   if (slot > now) {
     deferred_[p.job.id] = slot;
@@ -497,6 +526,10 @@ asio::awaitable<void> Dispatcher::perform(Prepared& p) {
   }
   if (p.step == Step::kCard) {
     finish_card_step(p);
+    co_return;
+  }
+  if (p.job.kind == job::kSetTopicTitle && p.payload.text.empty()) {
+    finish_title(p, std::move(record));
     co_return;
   }
   // A repeat the message itself cannot show (a user's chat, an album) is told in the topic.
@@ -906,6 +939,12 @@ asio::awaitable<void> Dispatcher::on_failure(Prepared& p, const ApiResult& r) {
     co_return;
   }
   if (r.kind == ErrorKind::kNotModified) {
+    if (p.step == Step::kJob && p.job.kind == job::kSetTopicTitle) {
+      // The topic has that title already: remember it, so it is not sent again.
+      Call call = *title_call(p);
+      finish_done(p, [record = std::move(call.record)] { record(json::value(true)); });
+      co_return;
+    }
     finish_done(p);
     co_return;
   }
@@ -966,6 +1005,26 @@ void Dispatcher::finish_done(const Prepared& p, std::function<void()> record) {
                                                  "Seconds from job creation to completion, summed");
   }
   wait_sum_->add(static_cast<double>(waited) / 1000.0);
+}
+
+// A title edit went through. In the commit of its outcome the title is computed again: when the
+// dialog changed while the call was out (a status, an owner, a ticker), the job stays its
+// queue's head and runs again; otherwise it is done. The engine adds no title job while one is
+// pending (Engine::retitle), so this is what carries those changes; both read and write in one
+// transaction, so no change falls between them.
+void Dispatcher::finish_title(const Prepared& p, std::function<void()> record) {
+  Prepared again = p;
+  commit_later(p.job.id, [this, again = std::move(again), record = std::move(record)]() mutable {
+    if (record) record();
+    again.dialog = store_.dialog(again.payload.dialog);
+    if (again.dialog && again.dialog->thread_id == again.thread && !title_unchanged(again)) {
+      store_.outbox_continue(again.job.id, again.job.payload);
+      return;
+    }
+    store_.outbox_done(again.job.id);
+  });
+  retry_times_.insert(core::unix_millis_now());
+  count(p.job.kind, "done");
 }
 
 void Dispatcher::finish_next_step(const Prepared& p, JobPayload next, std::function<void()> record) {
@@ -1099,6 +1158,8 @@ void Dispatcher::publish_gauges(UnixMillis now) {
       .set(static_cast<double>(in_flight_.size()));
   metrics.gauge("topicdesk_dispatcher_flood_deferred", "Queues waiting for a flood-control slot")
       .set(static_cast<double>(deferred_.size()));
+  metrics.gauge("topicdesk_title_backlog", "Topic title edits waiting for the title budget")
+      .set(static_cast<double>(titles_waiting_.size()));
   metrics.gauge("topicdesk_dispatcher_uncommitted", "Outcomes waiting for a commit that failed")
       .set(static_cast<double>(pending_commits_.size()));
 }

@@ -21,9 +21,13 @@
 //   step of the same job, before anything is posted in the topic.
 // - At most `max_in_flight_per_group` calls are in flight into one group (when Telegram's flood
 //   limits apply), one into a private chat.
-// - Title changes are coalesced: a set_topic_title job whose title the topic already has (the
-//   one the desk last gave it, kept under topic_name_key) is done without a call, so a backlog
-//   of status changes does not spend the group's 20 messages a minute.
+// - Title changes are coalesced and paced (docs/labels.md): a set_topic_title job whose title the
+//   topic already has (the one the desk last gave it, kept under topic_name_key) is done without
+//   a call, so a backlog of changes does not spend the group's 20 messages a minute. A dialog's
+//   title jobs have a queue of their own (title_queue_key, bulk priority), so they never wait in
+//   front of its messages; they start only while the group's minute leaves a quarter of its
+//   budget free (FloodControl::next_bulk_slot), so live messages always find room; a title job
+//   never creates a topic; one whose dialog changed during its call runs again (finish_title).
 //
 // Failures are switched on telegram::ErrorKind: flood blocks the chat until retry_after and
 // retries; network, 5xx, 401/404 and 409 retry with capped exponential backoff, without limit;
@@ -170,6 +174,7 @@ class Dispatcher {
   void finish_card_step(const Prepared& p);
   void finish_done(const Prepared& prepared, std::function<void()> record = {});
   void finish_next_step(const Prepared& prepared, JobPayload next, std::function<void()> record = {});
+  void finish_title(const Prepared& prepared, std::function<void()> record);  // done, or again if changed
   void finish_retry(const Prepared& prepared, core::UnixMillis not_before, const std::string& error,
                     std::function<void()> record = {});
   void finish_fail(const Prepared& prepared, const std::string& error, bool report = false,
@@ -190,11 +195,13 @@ class Dispatcher {
   store::Store& store_;
   DispatcherOptions options_;
   std::map<core::ConnectionId, Connection> connections_;
-  std::set<std::int64_t> in_flight_;                   // calls in flight and outcomes not committed
-  std::map<core::ChatId, int> chat_in_flight_;         // calls in flight per destination chat
-  std::map<std::int64_t, core::UnixMillis> deferred_;  // job id → when its flood slot opens
-  std::set<std::int64_t> foreign_;                     // jobs of connections this process lacks
-  std::multiset<core::UnixMillis> retry_times_;        // not_before of retries we scheduled
+  std::set<std::int64_t> in_flight_;                            // calls in flight and outcomes not committed
+  std::map<core::ChatId, int> chat_in_flight_;                  // calls in flight per destination chat
+  std::map<std::int64_t, core::UnixMillis> deferred_;           // job id → when its flood slot opens
+  std::set<std::int64_t> foreign_;                              // jobs of connections this process lacks
+  std::map<core::ConnectionId, core::UnixMillis> titles_held_;  // the group's title budget opens then
+  std::set<std::int64_t> titles_waiting_;        // title jobs held by the title budget (a gauge)
+  std::multiset<core::UnixMillis> retry_times_;  // not_before of retries we scheduled
   boost::asio::steady_timer wake_timer_;
   int executing_ = 0;  // execute() coroutines running
   bool dirty_ = true;

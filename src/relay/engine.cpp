@@ -439,6 +439,7 @@ void Engine::on_general_message(const Event& e, UnixMillis now) {
   if (command->name == "new") return on_new_command(*command, e, now);      // accounts
   if (command->name == "story") return on_story_command(*command, e, now);  // accounts
   if (command->name == "hours") return on_hours_command(*command, e, now);  // engine_hours.cpp
+  if (command->name == "mark") return on_mark_general(*command, e, now);    // engine_labels.cpp
   // Only what core::command_table() says works in General (what /help lists there).
   if (!core::command_works(command->name, core::CommandPlace::kGeneral, context_.account)) return;
   if (command->kind == core::CommandKind::kShift || command->kind == core::CommandKind::kMine)
@@ -456,6 +457,7 @@ void Engine::on_general_message(const Event& e, UnixMillis now) {
 void Engine::run_command(const core::Command& command, Dialog& dialog, const Event& e, UnixMillis now) {
   using core::CommandKind;
   const auto& p = context_.params;
+  if (command.name == "mark") return on_mark_in_topic(command, dialog, e, now);  // engine_labels.cpp
   switch (command.kind) {
     case CommandKind::kInfo: {
       const bool sees = core::sees_hidden_info(p, e.from.id, e.from.username, e.sender_is_anonymous_admin);
@@ -639,7 +641,22 @@ void Engine::set_status(Dialog& dialog, DialogStatus status, UnixMillis now) {
   if (dialog.status == status) return;
   dialog.status = status;
   dialog.status_changed_at = now;
-  enqueue(job::kSetTopicTitle, JobPayload{.dialog = dialog.id}, kPriorityNormal, now);
+  retitle(dialog, now);
+}
+
+void Engine::retitle(const Dialog& dialog, UnixMillis now) {
+  if (dialog.thread_id == 0) {
+    // No topic yet: the job follows the topic's creation in the dialog's queue and is done without a
+    // call when the topic was created with the current title.
+    enqueue(job::kSetTopicTitle, JobPayload{.dialog = dialog.id}, kPriorityNormal, now);
+    return;
+  }
+  // A pending title job computes the title when it runs, and one that is running now sends again
+  // when the title changed meanwhile (the dispatcher's title rule): either covers this change.
+  auto job = make_job(context_.id, job::kSetTopicTitle, JobPayload{.dialog = dialog.id}, kPriorityBulk, now);
+  job.queue_key = title_queue_key(dialog.id);
+  if (store_.outbox_queue_pending(job.queue_key)) return;
+  store_.outbox_add(job);
 }
 
 int Engine::autoclose(UnixMillis now) {
@@ -747,7 +764,8 @@ std::string Engine::info_for(const Dialog& dialog, bool reveal) {
   info.banned = dialog.banned;
   info.user_blocked_bot = dialog.user_blocked_bot;
   info.reveal = reveal;
-  return core::info_text(info) + ownership_info(dialog) + (reveal ? integration_info(dialog) : std::string());
+  return core::info_text(info) + ownership_info(dialog) + label_info(dialog) +
+         (reveal ? integration_info(dialog) : std::string());
 }
 
 void Engine::event(const Dialog& dialog, std::string_view type, std::string payload, UnixMillis now) {

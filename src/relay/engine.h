@@ -107,6 +107,18 @@ class Engine {
   // the title, `dialog_assigned` with `by` "api" (engine_ownership.cpp). The caller checks that
   // `owner` is an operator of the group. nullopt: no such dialog of this connection.
   std::optional<store::Dialog> api_assign(core::DialogId dialog, core::UserId owner, core::UnixMillis now);
+  // Sets (`add`) or removes the label `name` on a dialog as /mark does in its topic, with `by`
+  // "api" in the history and the webhooks, and a note in the topic (engine_labels.cpp).
+  struct ApiLabelResult {
+    enum Outcome { kDone, kNoDialog, kUnknownLabel } outcome = kDone;
+    std::string message;               // kUnknownLabel: what is wrong, with the closest name
+    bool changed = false;              // false: it carried it already (add) or did not carry it (remove)
+    std::vector<std::string> removed;  // labels the funnel removed
+    std::string label;                 // the label's name as defined
+    store::Dialog dialog;
+  };
+  ApiLabelResult api_change_label(core::DialogId dialog, std::string_view name, bool add,
+                                  core::UnixMillis now);
 
  private:
   void route(const core::Event& event, core::UnixMillis now);
@@ -152,6 +164,9 @@ class Engine {
   void reopen_closed_topic(const store::Dialog& dialog, int priority, core::UnixMillis now);
   void close_dialog(store::Dialog& dialog, core::UnixMillis now, std::string_view by);
   void set_status(store::Dialog& dialog, store::DialogStatus status, core::UnixMillis now);
+  // The topic's title should follow the dialog (status, owner, labels' tickers): one title job
+  // per dialog at most, in its own queue at bulk priority, computed when it runs (docs/labels.md).
+  void retitle(const store::Dialog& dialog, core::UnixMillis now);
 
   // Albums of every lane (album_state.h) are gathered here: parts join the lane's durable
   // timer; another album (or a message after it) copies the gathered one first.
@@ -253,6 +268,25 @@ class Engine {
   void on_button_pressed(const core::Event& event, core::UnixMillis now);
   bool take_rating_reply(const store::Dialog& dialog, const core::Event& event, core::UnixMillis now);
   std::string credited_name(core::UserId operator_id);
+
+  // Labels and funnels, engine_labels.cpp: /mark in General and in a topic, label changes (the
+  // funnel, history, events, titles), /info's lines.
+  void on_mark_general(const core::Command& command, const core::Event& event, core::UnixMillis now);
+  void on_mark_in_topic(const core::Command& command, store::Dialog& dialog, const core::Event& event,
+                        core::UnixMillis now);
+  struct LabelChangeResult {
+    bool changed = false;
+    std::vector<std::string> removed;  // by the funnel
+    std::string template_note;         // what became of the label's template (sends)
+  };
+  LabelChangeResult change_label(store::Dialog& dialog, const store::Label& label, bool add,
+                                 store::LabelChangeBy by, core::UserId operator_id, core::UnixMillis now);
+  std::string send_label_template(const store::Dialog& dialog, const store::Label& label,
+                                  core::UnixMillis now);
+  std::optional<store::Label> find_label(std::string_view name);
+  std::string unknown_label(std::string_view name);  // with the closest name, if any
+  std::vector<std::string> after_names(const store::Label& label);
+  std::string label_info(const store::Dialog& dialog);
 
   // Delivery reports of the dispatcher (engine_outcomes.cpp): what the operators are told.
   void on_delivery_failed(const core::Event& event, core::UnixMillis now);

@@ -48,7 +48,7 @@ void Engine::set_owner(Dialog& dialog, core::UserId owner, std::string_view by, 
   const core::UserId previous = dialog.owner_id;
   dialog.owner_id = owner;
   store_.update_dialog(dialog);
-  enqueue(job::kSetTopicTitle, JobPayload{.dialog = dialog.id}, kPriorityNormal, now);
+  retitle(dialog, now);
   json::object o{
       {"owner", operator_json(owner ? store_.operator_by_id(context_.group_id, owner) : std::nullopt, owner)},
       {"previous_owner_id", previous},

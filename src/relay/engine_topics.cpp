@@ -131,7 +131,7 @@ void Engine::adopt_topic(Dialog& dialog, core::ThreadId thread, UnixMillis now) 
   std::string start = store_.state_get(context_.id, start_parameter_key(dialog.id)).value_or("");
   post_in_topic(dialog, core::user_card(view, start), kPriorityOperatorReply, now);
   post_in_topic(dialog, core::notice::orphan_topic_adopted(), kPriorityOperatorReply, now);
-  enqueue(job::kSetTopicTitle, JobPayload{.dialog = dialog.id}, kPriorityNormal, now);
+  retitle(dialog, now);
 }
 
 void Engine::post_in_thread(core::DialogId dialog, core::ThreadId thread, std::string text, UnixMillis now) {

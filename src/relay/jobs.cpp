@@ -96,6 +96,10 @@ std::string queue_key(core::ConnectionId connection, const JobPayload& payload) 
   return "d" + std::to_string(payload.dialog) + (payload.to == Side::kGroup ? ":g" : ":u");
 }
 
+std::string title_queue_key(core::DialogId dialog) { return "d" + std::to_string(dialog) + ":title"; }
+
+bool is_title_queue(std::string_view queue_key) { return queue_key.ends_with(":title"); }
+
 std::int64_t delivery_update_id(std::int64_t job_id, bool repeated) {
   return kDeliveryUpdateBase | (job_id << 1) | (repeated ? 1 : 0);
 }

@@ -76,6 +76,10 @@ std::string payload_to_json(const JobPayload& payload);
 core::Result<JobPayload> payload_from_json(std::string_view json);
 
 std::string queue_key(core::ConnectionId connection, const JobPayload& payload);
+// A dialog's title edits have a queue of their own ("d<dialog>:title", at most one job, bulk
+// priority): they never wait in front of the dialog's messages (docs/labels.md).
+std::string title_queue_key(core::DialogId dialog);
+bool is_title_queue(std::string_view queue_key);
 
 // Inbox update ids of delivery reports (core::EventKind::kDeliveryFailed / kDeliveryRepeated):
 // bit 60 plus the job id and the kind, so a report written twice dedupes, and they never meet

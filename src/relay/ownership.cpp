@@ -102,7 +102,11 @@ std::string dialog_topic_title(store::Store& store, const store::Dialog& dialog,
   std::string owner;
   if (dialog.owner_id != 0)
     owner = operator_short_name(store.operator_by_id(dialog.group_id, dialog.owner_id), dialog.owner_id);
-  return core::topic_title(user, status, owner);
+  std::vector<std::string> tickers;
+  for (const auto& label : store.dialog_labels(dialog.id)) {
+    if (!label.ticker.empty()) tickers.push_back(label.ticker);
+  }
+  return core::topic_title(user, status, owner, tickers);
 }
 
 namespace ownership_notice {

@@ -51,7 +51,8 @@ MentionText unanswered_alert_text(std::string_view user_name, core::UnixMillis w
                                   core::UserId owner_id);
 
 // The topic's title for a dialog as the dispatcher and the Topics API show it: the status
-// marker, the user, and the owner's short name when someone owns it.
+// marker, the tickers of the dialog's labels, the user, and the owner's short name when someone
+// owns it.
 std::string dialog_topic_title(store::Store& store, const store::Dialog& dialog, const core::UserView& user,
                                core::TopicStatus status);
 

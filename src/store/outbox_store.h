@@ -47,6 +47,8 @@ class OutboxStore {
   virtual std::vector<OutboxJob> outbox_ready(UnixMillis now, int limit,
                                               const std::vector<std::int64_t>& in_flight) = 0;
   virtual std::optional<OutboxJob> outbox_job(std::int64_t job_id) = 0;
+  // Whether the queue holds a pending job (a coalescing queue adds none while it does).
+  virtual bool outbox_queue_pending(const std::string& queue_key) = 0;
   // done and fail finish a pending job and move its queue on; for a finished or unknown job
   // they do nothing.
   virtual void outbox_done(std::int64_t job_id) = 0;

@@ -158,6 +158,15 @@ core::UnixMillis FloodControl::next_slot(core::ChatId chat_id, core::UnixMillis 
   return slot;
 }
 
+core::UnixMillis FloodControl::next_bulk_slot(core::ChatId chat_id, core::UnixMillis now) const {
+  core::UnixMillis slot = next_slot(chat_id, now, 1);
+  if (!limits_.enabled || !is_group(chat_id)) return slot;
+  auto it = chats_.find(chat_id);
+  if (it == chats_.end()) return slot;
+  const int share = std::max(1, limits_.group_per_minute - bulk_reserve());
+  return std::max(slot, it->second.window.next_free(now, kGroupWindowMs, share, 1));
+}
+
 FloodControl::ChatState& FloodControl::state_of(core::ChatId chat_id, core::UnixMillis now) {
   auto [it, inserted] = chats_.try_emplace(chat_id);
   if (inserted) it->second.bucket = core::TokenBucket::full(chat_rate(), now);

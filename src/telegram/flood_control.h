@@ -3,6 +3,7 @@
 // second for the bot overall. Same algorithms as tgsim's (sim/model/flood_limiter.h). Pure and
 // not thread-safe: one per bot, used from the dispatcher's strand, time passed in by the caller.
 #pragma once
+#include <algorithm>
 #include <cstddef>
 #include <deque>
 #include <map>
@@ -83,6 +84,12 @@ class FloodControl {
   // The same for one request carrying `messages` messages (copyMessages, sendMediaGroup): the
   // chat must have room for min(messages, its capacity) at once, as tgsim and Telegram admit it.
   core::UnixMillis next_slot(core::ChatId chat_id, core::UnixMillis now, int messages) const;
+  // The earliest time for a message that may wait (a topic's title edit: it posts a service
+  // message, so it counts like any other): it goes only while the group's last minute leaves
+  // bulk_reserve() of the budget free, so the messages people wait for always find room.
+  core::UnixMillis next_bulk_slot(core::ChatId chat_id, core::UnixMillis now) const;
+  // A quarter of the group's per-minute budget, at least one: 5 of Telegram's 20.
+  int bulk_reserve() const { return std::max(1, limits_.group_per_minute / 4); }
   // One request that delivered `messages` messages: the bot's window counts the request, the
   // chat's bucket or window counts every message.
   void record_send(core::ChatId chat_id, core::UnixMillis now, int messages = 1);

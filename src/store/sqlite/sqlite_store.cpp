@@ -506,6 +506,13 @@ std::optional<OutboxJob> SqliteStore::outbox_job(std::int64_t job_id) {
   return read_job(q);
 }
 
+bool SqliteStore::outbox_queue_pending(const std::string& queue_key) {
+  Lock lock(mutex_);
+  auto q = db_.query(sql::kOutboxQueueHead);
+  q.bind(queue_key);
+  return q.step();
+}
+
 void SqliteStore::refresh_queue_head(const std::string& queue_key) {
   auto head = db_.query(sql::kOutboxQueueHead);
   head.bind(queue_key);

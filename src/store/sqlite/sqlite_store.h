@@ -65,6 +65,7 @@ class SqliteStore final : public Store {
   std::vector<OutboxJob> outbox_ready(UnixMillis now, int limit,
                                       const std::vector<std::int64_t>& in_flight) override;
   std::optional<OutboxJob> outbox_job(std::int64_t job_id) override;
+  bool outbox_queue_pending(const std::string& queue_key) override;
   void outbox_done(std::int64_t job_id) override;
   void outbox_retry(std::int64_t job_id, UnixMillis not_before, const std::string& error) override;
   void outbox_fail(std::int64_t job_id, const std::string& error) override;

@@ -26,8 +26,9 @@ class DispatcherRatingsTest : public DispatchFixture {
 };
 
 TEST_F(DispatcherRatingsTest, RatingCallsGoToTheUsersChatWhileTheGroupsBudgetIsSpent) {
-  // The group may take 4 messages a minute: the topic, the card, the copy and the closed title.
-  start(telegram::FloodLimits{.enabled = true, .group_per_minute = 4});
+  // The group may take 3 messages a minute: the topic, the card and the copy (the closed title
+  // waits for the title budget).
+  start(telegram::FloodLimits{.enabled = true, .group_per_minute = 3});
   handle_and_settle(user_message(kAnn, 1, "hello"));
   handle(operator_message(1000, 10, "/close"));
   ASSERT_TRUE(run_until([&] { return question().has_value(); }));

@@ -35,6 +35,18 @@ TEST_P(OutboxStoreContract, OutboxReadyGivesOneHeadPerQueueByPriorityThenId) {
   EXPECT_GT(full[0].created_at, 0);
 }
 
+TEST_P(OutboxStoreContract, AQueueIsPendingUntilItsLastJobFinishes) {
+  EXPECT_FALSE(store_->outbox_queue_pending("d1:title"));
+  auto a = store_->outbox_add(job("d1:title"));
+  auto b = store_->outbox_add(job("d1:title"));
+  EXPECT_TRUE(store_->outbox_queue_pending("d1:title"));
+  EXPECT_FALSE(store_->outbox_queue_pending("d2:title"));
+  store_->outbox_done(a);
+  EXPECT_TRUE(store_->outbox_queue_pending("d1:title"));
+  store_->outbox_fail(b, "refused");
+  EXPECT_FALSE(store_->outbox_queue_pending("d1:title")) << "failed jobs are not pending";
+}
+
 TEST_P(OutboxStoreContract, OutboxReadySkipsInFlightQueuesAndFutureJobs) {
   auto a1 = store_->outbox_add(job("chat:a"));
   store_->outbox_add(job("chat:a"));
