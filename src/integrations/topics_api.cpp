@@ -233,10 +233,11 @@ ApiResponse TopicsApi::run(Call& call) {
   if (*action == "send_message") return send_message(call);
   if (*action == "set_status") return set_status(call);
   if (*action == "assign") return assign(call);
-  if (auto answer = label_action(store_, *call.connection.engine, *action, call.request, call.now, on_outbox_))
+  if (auto answer =
+          label_action(store_, *call.connection.engine, *action, call.request, call.now, on_outbox_))
     return *answer;  // labels
-  if (auto answer = segment_action(store_, call.context(), *action, call.request, call.now))  // segments
-    return *answer;
+  if (auto answer = segment_action(store_, call.context(), *action, call.request, call.now))
+    return *answer;  // segments
   return api_error(
       core::ErrorCode::kInvalid, "unknown_action",
       fmt::format("field \"action\": unknown action \"{}\" (known: info_by_topic, dialog_by_user, "
