@@ -450,9 +450,8 @@ const std::map<std::string, Setter>& setters() {
 // Integrations: hooks
 const std::vector<std::string>& webhook_event_names() {
   static const std::vector<std::string> kNames = {
-      "dialog_created", "dialog_reopened",     "dialog_closed",   "message_received",
-      "message_sent",   "message_intercepted", "dialog_assigned", "csat_received",
-      "label_added",    "label_removed"};
+      "dialog_created",      "dialog_reopened", "dialog_closed", "message_received", "message_sent",
+      "message_intercepted", "dialog_assigned", "csat_received", "label_added",      "label_removed"};
   return kNames;
 }
 

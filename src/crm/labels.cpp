@@ -293,7 +293,7 @@ std::string show(const store::Label& label, const std::vector<std::string>& afte
   out += "\nremoves when set: " + (after_names.empty() ? std::string("nothing") : joined(after_names));
   out += "\nsends: " + (label.sends.empty() ? std::string("nothing") : label.sends);
   if (total == 0) return out + "\nNo topic carries it.";
-  out += fmt::format("\n{} {} carry it:", total, total == 1 ? "topic" : "topics");
+  out += fmt::format("\n{} {} it:", total, total == 1 ? "topic carries" : "topics carry");
   for (const auto& line : topic_lines) out += "\n" + line;
   if (total > topic_lines.size()) out += fmt::format("\n… and {} more", total - topic_lines.size());
   return out;

@@ -62,6 +62,9 @@ constexpr std::string_view kOpenApi = R"json({
           {"$ref": "#/components/schemas/SendMessage"},
           {"$ref": "#/components/schemas/SetStatus"},
           {"$ref": "#/components/schemas/Assign"},
+          {"$ref": "#/components/schemas/ListLabels"},
+          {"$ref": "#/components/schemas/ChangeLabel"},
+          {"$ref": "#/components/schemas/DialogLabels"},
           {"$ref": "#/components/schemas/SegmentCount"},
           {"$ref": "#/components/schemas/SegmentList"}
         ],
@@ -132,6 +135,43 @@ constexpr std::string_view kOpenApi = R"json({
           "topic_id": {"type": "integer", "format": "int64"},
           "link": {"type": "string"},
           "user_id": {"type": "integer", "format": "int64"}
+        }
+      },
+      "ListLabels": {
+        "type": "object",
+        "description": "The connection's labels (docs/labels.md): result.labels, in creation order.",
+        "required": ["action"],
+        "properties": {"action": {"type": "string", "enum": ["list_labels"]}}
+      },
+      "ChangeLabel": {
+        "type": "object",
+        "description": "Sets or removes a label on the dialog named by user_id or topic_id, as /mark NAME and /mark del NAME do in its topic (the funnel, history and webhooks with by=api). Answers result.dialog_id, label, changed, removed (what the funnel removed) and labels (the dialog's labels now).",
+        "required": ["action", "label"],
+        "properties": {
+          "action": {"type": "string", "enum": ["set_label", "remove_label"]},
+          "label": {"type": "string", "description": "A label's name, without regard to case"},
+          "user_id": {"type": "integer", "format": "int64"},
+          "topic_id": {"type": "integer", "format": "int64"}
+        }
+      },
+      "DialogLabels": {
+        "type": "object",
+        "description": "The dialog's labels now and their history (result.labels, result.history: label, change added|removed, by operator|api|funnel, operator_id, at), oldest first.",
+        "required": ["action"],
+        "properties": {
+          "action": {"type": "string", "enum": ["dialog_labels"]},
+          "user_id": {"type": "integer", "format": "int64"},
+          "topic_id": {"type": "integer", "format": "int64"}
+        }
+      },
+      "Label": {
+        "type": "object",
+        "properties": {
+          "name": {"type": "string"},
+          "ticker": {"type": "string", "description": "Shown in the titles of topics that carry it; empty: none"},
+          "sends": {"type": "string", "description": "The template sent to the user when it is set; empty: none"},
+          "after": {"type": "array", "items": {"type": "string"}, "description": "Labels that setting this one removes"},
+          "created_at": {"type": "integer"}
         }
       },
       "SegmentCount": {
@@ -231,6 +271,14 @@ constexpr std::string_view kOpenApi = R"json({
               "dialogs": {"type": "array", "items": {"type": "object", "properties": {
                 "dialog": {"$ref": "#/components/schemas/Dialog"}, "user": {"$ref": "#/components/schemas/User"}}}},
               "next_after": {"type": "integer", "nullable": true},
+              "labels": {"type": "array", "description": "list_labels: Label objects; the other label actions: the dialog's labels",
+                         "items": {"oneOf": [{"$ref": "#/components/schemas/Label"}, {"type": "string"}]}},
+              "history": {"type": "array", "items": {"type": "object", "properties": {
+                "label": {"type": "string"}, "change": {"type": "string", "enum": ["added", "removed"]},
+                "by": {"type": "string", "enum": ["operator", "api", "funnel"]},
+                "operator_id": {"type": "integer", "format": "int64", "nullable": true}, "at": {"type": "integer"}}}},
+              "changed": {"type": "boolean"},
+              "removed": {"type": "array", "items": {"type": "string"}},
               "segment": {"type": "string", "description": "The expression as the desk understood it"},
               "count": {"type": "integer", "format": "int64"},
               "users": {"type": "array", "items": {"$ref": "#/components/schemas/SegmentUser"}}
@@ -246,7 +294,7 @@ constexpr std::string_view kOpenApi = R"json({
             "type": "object",
             "properties": {
               "code": {"type": "string", "enum": ["invalid_json", "missing_field", "invalid_field", "unknown_action",
-                "bad_request", "unauthorized", "unknown_topic", "unknown_user", "unknown_dialog", "unknown_operator", "not_found",
+                "bad_request", "unauthorized", "unknown_topic", "unknown_user", "unknown_dialog", "unknown_operator", "unknown_label", "not_found",
                 "invalid_segment", "fields_hidden",
                 "method_not_allowed", "body_too_large", "rate_limited", "internal_error"]},
               "message": {"type": "string"},

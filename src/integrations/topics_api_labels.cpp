@@ -25,18 +25,21 @@ std::optional<std::int64_t> positive_integer(const json::value* value) {
 }
 
 // The dialog the request names by user_id or by topic_id (a thread of the connection's group).
-std::variant<store::Dialog, ApiResponse> dialog_of(store::Store& store, const relay::ConnectionContext& context,
+std::variant<store::Dialog, ApiResponse> dialog_of(store::Store& store,
+                                                   const relay::ConnectionContext& context,
                                                    const json::object& request) {
   const auto* user = request.if_contains("user_id");
   const auto* topic = request.if_contains("topic_id");
   if ((user == nullptr) == (topic == nullptr))
-    return api_error(core::ErrorCode::kInvalid, "missing_field", "give one of the fields \"user_id\" and \"topic_id\"");
+    return api_error(core::ErrorCode::kInvalid, "missing_field",
+                     "give one of the fields \"user_id\" and \"topic_id\"");
   auto id = positive_integer(user != nullptr ? user : topic);
   std::string_view field = user != nullptr ? "user_id" : "topic_id";
   if (!id)
     return api_error(core::ErrorCode::kInvalid, "invalid_field",
                      fmt::format("field \"{}\" must be a positive integer", field));
-  auto dialog = user != nullptr ? store.dialog_by_user(context.id, *id) : store.dialog_by_thread(context.group_id, *id);
+  auto dialog =
+      user != nullptr ? store.dialog_by_user(context.id, *id) : store.dialog_by_thread(context.group_id, *id);
   if (!dialog || dialog->connection_id != context.id)
     return api_error(core::ErrorCode::kNotFound, "unknown_dialog",
                      fmt::format("connection {} has no dialog with {} {}", context.name, field, *id));
@@ -84,11 +87,12 @@ std::optional<ApiResponse> label_action(store::Store& store, relay::Engine& engi
     }
     json::array history;
     for (const auto& c : store.label_history(dialog.id, kHistoryLimit)) {
-      history.push_back(json::object{{"label", c.label_name},
-                                     {"change", c.added ? "added" : "removed"},
-                                     {"by", store::to_string(c.by)},
-                                     {"operator_id", c.operator_id == 0 ? json::value(nullptr) : json::value(c.operator_id)},
-                                     {"at", c.at / 1000}});
+      history.push_back(json::object{
+          {"label", c.label_name},
+          {"change", c.added ? "added" : "removed"},
+          {"by", store::to_string(c.by)},
+          {"operator_id", c.operator_id == 0 ? json::value(nullptr) : json::value(c.operator_id)},
+          {"at", c.at / 1000}});
     }
     return ok({{"dialog_id", dialog.id},
                {"user_id", dialog.user_id},
@@ -102,7 +106,8 @@ std::optional<ApiResponse> label_action(store::Store& store, relay::Engine& engi
   const bool add = action == "set_label";
   auto changed = engine.api_change_label(dialog.id, std::string_view(label->get_string()), add, now);
   if (changed.outcome == relay::Engine::ApiLabelResult::kNoDialog)
-    return api_error(core::ErrorCode::kNotFound, "unknown_dialog", fmt::format("dialog {} no longer exists", dialog.id));
+    return api_error(core::ErrorCode::kNotFound, "unknown_dialog",
+                     fmt::format("dialog {} no longer exists", dialog.id));
   if (changed.outcome == relay::Engine::ApiLabelResult::kUnknownLabel)
     return api_error(core::ErrorCode::kNotFound, "unknown_label", "field \"label\": " + changed.message);
   if (changed.changed && on_outbox) on_outbox();
