@@ -77,6 +77,9 @@ const std::vector<CommandSpec>& command_table() {
       {"mark", K::kCustom, true, true, false, "[NAME | del NAME | new NAME | help]",
        "labels: in a topic, list, add or remove them; in General, list and manage them (/mark help)",
        std::nullopt},
+      {"segment", K::kCustom, true, false, false, "[expression]",
+       "count the users an expression picks and show a few, e.g. vip and last_message<7d (a dry run)",
+       std::nullopt},
       {"stats", K::kStats, true, true, false, "", "open, waiting and closed dialogs", std::nullopt},
       {"help", K::kHelp, true, true, false, "", "this list", std::nullopt},
   };

@@ -28,6 +28,7 @@ constexpr std::string_view kOpenApi = R"json({
           "200": {"description": "Done", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Success"}}}},
           "400": {"$ref": "#/components/responses/Error"},
           "401": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"},
           "404": {"$ref": "#/components/responses/Error"},
           "405": {"$ref": "#/components/responses/Error"},
           "413": {"$ref": "#/components/responses/Error"},
@@ -67,7 +68,9 @@ constexpr std::string_view kOpenApi = R"json({
           {"$ref": "#/components/schemas/DeleteTemplate"},
           {"$ref": "#/components/schemas/ListLabels"},
           {"$ref": "#/components/schemas/ChangeLabel"},
-          {"$ref": "#/components/schemas/DialogLabels"}
+          {"$ref": "#/components/schemas/DialogLabels"},
+          {"$ref": "#/components/schemas/SegmentCount"},
+          {"$ref": "#/components/schemas/SegmentList"}
         ],
         "discriminator": {"propertyName": "action"}
       },
@@ -238,6 +241,37 @@ constexpr std::string_view kOpenApi = R"json({
           "created_at": {"type": "integer"}
         }
       },
+      "SegmentCount": {
+        "type": "object",
+        "description": "How many users of the connection a segment expression picks (docs/segments.md). With HIDE_INFO on, field: terms are refused (403 fields_hidden).",
+        "required": ["action", "segment"],
+        "properties": {
+          "action": {"type": "string", "enum": ["segment_count"]},
+          "segment": {"type": "string", "maxLength": 1000, "example": "(vip or lead) and last_message<7d"}
+        }
+      },
+      "SegmentList": {
+        "type": "object",
+        "description": "The users a segment picks, in dialog id order, paged: pass next_after of one answer as after of the next. count is the whole segment's.",
+        "required": ["action", "segment"],
+        "properties": {
+          "action": {"type": "string", "enum": ["segment_list"]},
+          "segment": {"type": "string", "maxLength": 1000, "example": "status:open and lang:ru"},
+          "limit": {"type": "integer", "minimum": 1, "maximum": 100, "default": 50},
+          "after": {"type": "integer", "format": "int64", "minimum": 0, "default": 0}
+        }
+      },
+      "SegmentUser": {
+        "type": "object",
+        "properties": {
+          "dialog_id": {"type": "integer", "format": "int64"},
+          "status": {"$ref": "#/components/schemas/Status"},
+          "thread_id": {"type": "integer", "format": "int64"},
+          "last_user_message_at": {"type": "integer", "description": "0: the user never wrote"},
+          "created_at": {"type": "integer"},
+          "user": {"$ref": "#/components/schemas/User"}
+        }
+      },
       "Status": {"type": "string", "enum": ["user_answered", "support_answered", "closed"]},
       "Connection": {
         "type": "object",
@@ -315,7 +349,10 @@ constexpr std::string_view kOpenApi = R"json({
                 "by": {"type": "string", "enum": ["operator", "api", "funnel"]},
                 "operator_id": {"type": "integer", "format": "int64", "nullable": true}, "at": {"type": "integer"}}}},
               "changed": {"type": "boolean"},
-              "removed": {"type": "array", "items": {"type": "string"}}
+              "removed": {"type": "array", "items": {"type": "string"}},
+              "segment": {"type": "string", "description": "The expression as the desk understood it"},
+              "count": {"type": "integer", "format": "int64"},
+              "users": {"type": "array", "items": {"$ref": "#/components/schemas/SegmentUser"}}
             }
           }
         }
@@ -329,9 +366,11 @@ constexpr std::string_view kOpenApi = R"json({
             "properties": {
               "code": {"type": "string", "enum": ["invalid_json", "missing_field", "invalid_field", "unknown_action",
                 "bad_request", "unauthorized", "unknown_topic", "unknown_user", "unknown_dialog", "unknown_operator", "unknown_template",
-                "unknown_label", "not_found",
+                "unknown_label", "not_found", "invalid_segment", "fields_hidden",
                 "method_not_allowed", "body_too_large", "rate_limited", "internal_error"]},
-              "message": {"type": "string"}
+              "message": {"type": "string"},
+              "column": {"type": "integer", "description": "invalid_segment: where (1-based characters; 0: the whole expression)"},
+              "token": {"type": "string", "description": "invalid_segment: what was found there"}
             }
           }
         }

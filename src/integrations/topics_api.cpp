@@ -16,6 +16,7 @@
 #include "http/server.h"
 #include "integrations/openapi.h"
 #include "integrations/topics_api_labels.h"
+#include "integrations/topics_api_segments.h"
 #include "integrations/topics_api_templates.h"
 #include "relay/ownership.h"
 
@@ -238,11 +239,14 @@ ApiResponse TopicsApi::run(Call& call) {
   if (auto answer =
           label_action(store_, *call.connection.engine, *action, call.request, call.now, on_outbox_))
     return *answer;  // labels
+  if (auto answer = segment_action(store_, call.context(), *action, call.request, call.now))
+    return *answer;  // segments
   return api_error(
       core::ErrorCode::kInvalid, "unknown_action",
       fmt::format("field \"action\": unknown action \"{}\" (known: info_by_topic, dialog_by_user, "
                   "list_dialogs, send_message, set_status, assign, list_templates, get_template, "
-                  "put_template, delete_template, list_labels, set_label, remove_label, dialog_labels)",
+                  "put_template, delete_template, list_labels, set_label, remove_label, dialog_labels, "
+                  "segment_count, segment_list)",
                   *action));
 }
 

@@ -447,7 +447,8 @@ void Engine::on_general_message(const Event& e, UnixMillis now) {
     return ownership_general_command(*command, e, now);  // engine_ownership.cpp
   if (!answers_in_general()) return;
   if (command->name == "template" || command->name == "t")
-    return template_command(*command, nullptr, e, now);  // engine_templates.cpp
+    return template_command(*command, nullptr, e, now);                         // engine_templates.cpp
+  if (command->name == "segment") return on_segment_command(*command, e, now);  // engine_segments.cpp
   const auto& icons = context_.params.status_icons;
   if (command->kind == core::CommandKind::kHelp)
     return post_in_general(core::help_text(true, context_.account, icons), now);

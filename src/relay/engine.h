@@ -295,6 +295,9 @@ class Engine {
                   int priority, core::UnixMillis now);
   void on_hours_command(const core::Command& command, const core::Event& event, core::UnixMillis now);
 
+  // Segments, engine_segments.cpp: /segment EXPRESSION in General, a dry run (count and examples).
+  void on_segment_command(const core::Command& command, const core::Event& event, core::UnixMillis now);
+
   // Satisfaction ratings (CSAT), engine_ratings.cpp: the question a close asks, a button
   // pressed, and the user's next message when it is the rating's digit or comment (true: taken,
   // not relayed; the dialog stays closed).

@@ -3,6 +3,7 @@
 #pragma once
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/ids.h"
@@ -29,6 +30,10 @@ class ConnectionStore {
   virtual std::vector<ConnectionRecord> connections() = 0;  // in id order
   virtual std::optional<std::string> state_get(ConnectionId id, const std::string& key) = 0;
   virtual void state_set(ConnectionId id, const std::string& key, const std::string& value) = 0;
+  // Every (key, value) of the connection whose key starts with `prefix`, in key order: one read
+  // for what is kept per dialog (the /start parameters under "start:<dialog>").
+  virtual std::vector<std::pair<std::string, std::string>> state_with_prefix(ConnectionId id,
+                                                                             const std::string& prefix) = 0;
 };
 
 }  // namespace topicdesk::store

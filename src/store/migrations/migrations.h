@@ -391,6 +391,12 @@ CREATE TABLE label_history (
 CREATE INDEX label_history_by_dialog ON label_history(dialog_id, id);
 )sql";
 
+// Segments read a connection's dialogs in id order, page after page (dialogs_page without a
+// status): by this index each page is a range, not a scan and sort of every dialog.
+inline constexpr char kV14DialogsByConnection[] = R"sql(
+CREATE INDEX dialogs_by_connection_id ON dialogs(connection_id, id);
+)sql";
+
 inline constexpr Migration kAll[] = {
     {1, "core tables", kV1CoreTables},
     {2, "topics api: api keys", kV2ApiKeys},
@@ -404,6 +410,7 @@ inline constexpr Migration kAll[] = {
     {10, "ratings: satisfaction ratings of closes", kV10Ratings},
     {11, "templates: message templates and recent album items", kV11Templates},
     {12, "labels: definitions, dialogs' labels, funnel history", kV12Labels},
+    {14, "segments: dialogs of a connection in id order", kV14DialogsByConnection},
 };
 
 inline std::span<const Migration> all() { return kAll; }

@@ -17,6 +17,8 @@ inline constexpr Sql kUserLinkDelete{"clear_user_link",
     "DELETE FROM user_links WHERE connection_id = ?1 AND user_id = ?2"};
 inline constexpr Sql kUserFieldsGet{"user_fields",
     "SELECT field_key, value FROM user_fields WHERE connection_id = ?1 AND user_id = ?2 ORDER BY field_key"};
+inline constexpr Sql kConnectionUserFields{"connection_user_fields",
+    "SELECT user_id, field_key, value FROM user_fields WHERE connection_id = ?1 ORDER BY user_id, field_key"};
 inline constexpr Sql kUserFieldSet{"set_user_field",
     "INSERT INTO user_fields(connection_id, user_id, field_key, value, updated_at) VALUES (?1, ?2, ?3, ?4, ?5) "
     "ON CONFLICT(connection_id, user_id, field_key) DO UPDATE SET value = excluded.value, "

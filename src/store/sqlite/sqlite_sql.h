@@ -33,6 +33,9 @@ inline constexpr Sql kAllConnections{"connections",
     "SELECT id, name, bot_id, group_id FROM connections ORDER BY id"};
 inline constexpr Sql kStateGet{"state_get",
     "SELECT value FROM connection_state WHERE connection_id = ?1 AND state_key = ?2"};
+inline constexpr Sql kStateWithPrefix{"state_with_prefix",
+    "SELECT state_key, value FROM connection_state WHERE connection_id = ?1 "
+    "AND substr(state_key, 1, length(?2)) = ?2 ORDER BY state_key"};
 inline constexpr Sql kStateSet{"state_set",
     "INSERT INTO connection_state(connection_id, state_key, value) VALUES (?1, ?2, ?3) "
     "ON CONFLICT(connection_id, state_key) DO UPDATE SET value = excluded.value"};

@@ -266,6 +266,16 @@ std::optional<std::string> SqliteStore::state_get(ConnectionId id, const std::st
   return q.text(0);
 }
 
+std::vector<std::pair<std::string, std::string>> SqliteStore::state_with_prefix(ConnectionId id,
+                                                                                const std::string& prefix) {
+  Lock lock(mutex_);
+  auto q = db_.query(sql::kStateWithPrefix);
+  q.bind_all(id, prefix);
+  std::vector<std::pair<std::string, std::string>> out;
+  while (q.step()) out.emplace_back(q.text(0), q.text(1));
+  return out;
+}
+
 void SqliteStore::state_set(ConnectionId id, const std::string& key, const std::string& value) {
   Lock lock(mutex_);
   db_.run(sql::kStateSet, id, key, value);
@@ -305,6 +315,24 @@ std::optional<Dialog> SqliteStore::one_dialog(Query& q) {
 std::vector<Dialog> SqliteStore::all_dialogs(Query& q) {
   std::vector<Dialog> out;
   while (q.step()) out.push_back(read_dialog(q));
+  return out;
+}
+
+std::vector<DialogWithUser> SqliteStore::all_dialogs_with_users(Query& q) {
+  std::vector<DialogWithUser> out;
+  while (q.step()) {
+    DialogWithUser entry{read_dialog(q), std::nullopt};
+    if (q.int64(17) != 0) {
+      entry.user = core::Person{.id = q.int64(17),
+                                .is_bot = q.boolean(18),
+                                .first_name = q.text(19),
+                                .last_name = q.text(20),
+                                .username = q.text(21),
+                                .language_code = q.text(22),
+                                .phone = q.text(23)};
+    }
+    out.push_back(std::move(entry));
+  }
   return out;
 }
 

@@ -37,6 +37,8 @@ class SqliteStore final : public Store {
   std::vector<ConnectionRecord> connections() override;
   std::optional<std::string> state_get(ConnectionId id, const std::string& key) override;
   void state_set(ConnectionId id, const std::string& key, const std::string& value) override;
+  std::vector<std::pair<std::string, std::string>> state_with_prefix(ConnectionId id,
+                                                                     const std::string& prefix) override;
 
   void upsert_user(ConnectionId id, const core::Person& person, UnixMillis now) override;
   std::optional<core::Person> user(ConnectionId id, UserId user_id) override;
@@ -115,6 +117,7 @@ class SqliteStore final : public Store {
   std::vector<std::pair<std::string, std::string>> user_fields(ConnectionId id, UserId user_id) override;
   void set_user_field(ConnectionId id, UserId user_id, const std::string& key,
                       const std::string& value) override;
+  std::vector<UserField> connection_user_fields(ConnectionId id) override;
   std::vector<StoredEvent> events_after(std::int64_t after_id, int limit) override;
   std::optional<StoredEvent> event_by_id(std::int64_t event_id) override;
   std::int64_t webhook_cursor() override;
@@ -173,6 +176,8 @@ class SqliteStore final : public Store {
   std::optional<Dialog> one_dialog(Query& query);
   std::vector<Dialog> all_dialogs(Query& query);
   void read_template_parts(Template& t);
+  // Rows of TD_DIALOG_WITH_USER_COLUMNS (sql_api.h): a dialog, then its user's profile.
+  std::vector<DialogWithUser> all_dialogs_with_users(Query& query);
 
   std::recursive_mutex mutex_;
   OpenAs as_;

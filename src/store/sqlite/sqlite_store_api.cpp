@@ -25,23 +25,12 @@ std::vector<ApiKeyRecord> SqliteStore::api_keys() {
 std::vector<DialogWithUser> SqliteStore::dialogs_page(ConnectionId id, std::optional<DialogStatus> status,
                                                       DialogId after_id, int limit) {
   Lock lock(mutex_);
-  std::vector<Dialog> dialogs;
-  if (status) {
-    auto q = db_.query(sql::kDialogsPageWithStatus);
+  auto q = db_.query(status ? sql::kDialogsPageWithStatus : sql::kDialogsPage);
+  if (status)
     q.bind_all(id, after_id, limit, to_string(*status));
-    dialogs = all_dialogs(q);
-  } else {
-    auto q = db_.query(sql::kDialogsPage);
+  else
     q.bind_all(id, after_id, limit);
-    dialogs = all_dialogs(q);
-  }
-  std::vector<DialogWithUser> out;
-  out.reserve(dialogs.size());
-  for (auto& dialog : dialogs) {
-    auto person = user(id, dialog.user_id);  // primary-key lookups under the same lock
-    out.push_back(DialogWithUser{std::move(dialog), std::move(person)});
-  }
-  return out;
+  return all_dialogs_with_users(q);
 }
 
 }  // namespace topicdesk::store

@@ -75,6 +75,15 @@ void SqliteStore::set_user_field(ConnectionId id, UserId user_id, const std::str
   }
 }
 
+std::vector<UserField> SqliteStore::connection_user_fields(ConnectionId id) {
+  Lock lock(mutex_);
+  auto q = db_.query(sql::kConnectionUserFields);
+  q.bind_all(id);
+  std::vector<UserField> out;
+  while (q.step()) out.push_back(UserField{q.int64(0), q.text(1), q.text(2)});
+  return out;
+}
+
 // Events ------------------------------------------------------------------------------------
 
 std::vector<StoredEvent> SqliteStore::events_after(std::int64_t after_id, int limit) {

@@ -42,6 +42,20 @@ TEST_P(ConnectionStoreContract, StateIsPerConnectionAndOverwritten) {
   EXPECT_EQ(store_->state_get(other, "offset"), "99");
 }
 
+TEST_P(ConnectionStoreContract, StateWithPrefixReadsOnlyThatPrefixOfOneConnectionInKeyOrder) {
+  auto other = store_->ensure_connection("other", 1, kGroup);
+  store_->state_set(conn_, "start:12", "promo");
+  store_->state_set(conn_, "start:3", "ad_ru");
+  store_->state_set(conn_, "starting", "not this");
+  store_->state_set(conn_, "offset", "10");
+  store_->state_set(other, "start:4", "other's");
+  using Pairs = std::vector<std::pair<std::string, std::string>>;
+  EXPECT_EQ(store_->state_with_prefix(conn_, "start:"), (Pairs{{"start:12", "promo"}, {"start:3", "ad_ru"}}));
+  EXPECT_EQ(store_->state_with_prefix(other, "start:"), (Pairs{{"start:4", "other's"}}));
+  EXPECT_TRUE(store_->state_with_prefix(conn_, "none:").empty());
+  EXPECT_TRUE(store_->state_with_prefix(conn_, "start%").empty()) << "the prefix is text, not a pattern";
+}
+
 TD_STORE_CONTRACT_SUITE(ConnectionStoreContract);
 
 }  // namespace

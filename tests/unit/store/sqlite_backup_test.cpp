@@ -200,16 +200,18 @@ TEST_F(SqliteBackup, ASnapshotFromANewerTopicdeskIsRefused) {
 TEST_F(SqliteBackup, AnOlderSnapshotIsMigratedOnRestore) {
   fs::create_directories(fs::path(desk_path_).parent_path());
   std::string script = migrations::kCreateSchemaMigrations + std::string(";");
+  int older = 0;  // the newest but one (version numbers may leave gaps)
   for (const auto& m : migrations::all()) {
     if (m.version >= newest_schema_version()) continue;
     script += migrations::render_migration(m.sql, migrations::kSqliteIdColumn);
     script += "; INSERT INTO schema_migrations VALUES (" + std::to_string(m.version) + ", 'old', 0);";
+    older = std::max(older, m.version);
   }
   exec(out_path_, script);
-  ASSERT_EQ(inspect_snapshot(out_path_).schema_version, newest_schema_version() - 1);
+  ASSERT_EQ(inspect_snapshot(out_path_).schema_version, older);
 
   auto outcome = restore_sqlite(out_path_, restored_path_, kNow);
-  EXPECT_EQ(outcome.snapshot.schema_version, newest_schema_version() - 1);
+  EXPECT_EQ(outcome.snapshot.schema_version, older);
   EXPECT_EQ(outcome.schema_version, newest_schema_version());
 }
 

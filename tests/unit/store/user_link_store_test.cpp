@@ -35,6 +35,26 @@ TEST_P(UserLinkStoreContract, FieldsAreOrderedByKeyAndAnEmptyValueDeletes) {
   EXPECT_TRUE(store_->user_fields(conn_, 8).empty());
 }
 
+TEST_P(UserLinkStoreContract, ConnectionUserFieldsReadEveryUsersFieldsOfOneConnectionInOrder) {
+  auto other = store_->ensure_connection("other", 1, test_support::kGroup);
+  store_->set_user_field(conn_, 9, "plan", "pro");
+  store_->set_user_field(conn_, 7, "plan", "team");
+  store_->set_user_field(conn_, 7, "city", "Oslo");
+  store_->set_user_field(conn_, 8, "gone", "x");
+  store_->set_user_field(conn_, 8, "gone", "");
+  store_->set_user_field(other, 7, "plan", "other's");
+  auto fields = store_->connection_user_fields(conn_);
+  ASSERT_EQ(fields.size(), 3u);
+  EXPECT_EQ(fields[0].user_id, 7);
+  EXPECT_EQ(fields[0].key, "city");
+  EXPECT_EQ(fields[0].value, "Oslo");
+  EXPECT_EQ(fields[1].user_id, 7);
+  EXPECT_EQ(fields[1].key, "plan");
+  EXPECT_EQ(fields[2].user_id, 9);
+  EXPECT_EQ(fields[2].value, "pro");
+  EXPECT_EQ(store_->connection_user_fields(other).size(), 1u);
+}
+
 TD_STORE_CONTRACT_SUITE(UserLinkStoreContract);
 
 }  // namespace
