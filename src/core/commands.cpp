@@ -70,6 +70,9 @@ const std::vector<CommandSpec>& command_table() {
       {"mine", K::kMine, true, false, false, "", "your open dialogs, with links", std::nullopt},
       {"hours", K::kCustom, true, false, false, "[i<ID>]",
        "the working hours, whether the desk is open now and when that changes", std::nullopt},
+      {"send", K::kCustom, true, false, false, "test|all|list ID… [at TIME]",
+       "in reply to a message: send it to many users (a broadcast; confirm, cancel, pause, resume, status)",
+       std::nullopt},
       {"stats", K::kStats, true, true, false, "", "open, waiting and closed dialogs", std::nullopt},
       {"help", K::kHelp, true, true, false, "", "this list", std::nullopt},
   };

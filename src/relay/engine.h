@@ -15,6 +15,7 @@
 #include "core/ids.h"
 #include "core/parameters.h"
 #include "core/presentation.h"
+#include "crm/broadcast.h"
 #include "relay/album_state.h"
 #include "relay/flood_guard.h"
 #include "relay/jobs.h"
@@ -250,6 +251,10 @@ class Engine {
   void on_button_pressed(const core::Event& event, core::UnixMillis now);
   bool take_rating_reply(const store::Dialog& dialog, const core::Event& event, core::UnixMillis now);
   std::string credited_name(core::UserId operator_id);
+
+  // Broadcasts, engine_broadcasts.cpp: /send in General.
+  void on_send_command(const core::Command& command, const core::Event& event, core::UnixMillis now);
+  void create_broadcast(const crm::SendRequest& request, const core::Event& event, core::UnixMillis now);
 
   // Delivery reports of the dispatcher (engine_outcomes.cpp): what the operators are told.
   void on_delivery_failed(const core::Event& event, core::UnixMillis now);

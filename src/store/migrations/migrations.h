@@ -315,6 +315,40 @@ CREATE INDEX ratings_by_dialog ON ratings(dialog_id, id);
 CREATE INDEX ratings_comments_by_age ON ratings(rated_at) WHERE comment <> '';
 )sql";
 
+// Broadcasts: what to send to whom, and a durable state per recipient (store/broadcast_store.h).
+inline constexpr char kV13Broadcasts[] = R"sql(
+CREATE TABLE broadcasts (
+  id {{id}},
+  connection_id BIGINT NOT NULL,
+  creator_id BIGINT NOT NULL DEFAULT 0,
+  from_chat_id BIGINT NOT NULL,
+  message_ids TEXT NOT NULL,
+  recipients TEXT NOT NULL,
+  state TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  scheduled_at BIGINT NOT NULL DEFAULT 0,
+  started_at BIGINT NOT NULL DEFAULT 0,
+  finished_at BIGINT NOT NULL DEFAULT 0,
+  progress_message_id BIGINT NOT NULL DEFAULT 0,
+  progress_at BIGINT NOT NULL DEFAULT 0,
+  report_message_id BIGINT NOT NULL DEFAULT 0,
+  report TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX broadcasts_by_state ON broadcasts(state, id);
+CREATE INDEX broadcasts_by_connection ON broadcasts(connection_id, id);
+CREATE TABLE broadcast_recipients (
+  broadcast_id BIGINT NOT NULL,
+  user_id BIGINT NOT NULL,
+  state TEXT NOT NULL,
+  error TEXT NOT NULL DEFAULT '',
+  message_ids TEXT NOT NULL DEFAULT '',
+  sent_at BIGINT NOT NULL DEFAULT 0,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (broadcast_id, user_id)
+);
+CREATE INDEX broadcast_recipients_by_state ON broadcast_recipients(broadcast_id, state, user_id);
+)sql";
+
 inline constexpr Migration kAll[] = {
     {1, "core tables", kV1CoreTables},
     {2, "topics api: api keys", kV2ApiKeys},
@@ -326,6 +360,7 @@ inline constexpr Migration kAll[] = {
     {8, "outbox: started mark and restarts of a job's call", kV8OutboxStarted},
     {9, "ownership: dialog owners, operators, assignment rotation", kV9Ownership},
     {10, "ratings: satisfaction ratings of closes", kV10Ratings},
+    {13, "broadcasts: broadcasts and their recipients", kV13Broadcasts},
 };
 
 inline std::span<const Migration> all() { return kAll; }
