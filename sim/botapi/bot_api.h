@@ -44,6 +44,10 @@ class BotApi {
       : world_(world), limiter_(limiter), stats_(stats), limits_on_(limits_on) {}
   void set_hooks(Hooks hooks) { hooks_ = std::move(hooks); }
   bool limits_on() const { return limits_on_; }
+  // POST /sim/limits: Telegram's limits switched on or off while running (a benchmark seeds
+  // many users without them, then measures with them).
+  void set_limits_on(bool on) { limits_on_ = on; }
+  model::FloodLimiter& limiter() { return limiter_; }
 
   // Path is "/bot<token>/<method>". An error is a finished answer (401, 404, 413).
   Result<Call> route(std::string_view path, std::string_view query, std::string_view content_type,

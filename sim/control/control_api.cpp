@@ -117,6 +117,7 @@ Result<json::value> ControlApi::post(std::string_view path, const Body& body) {
     if (parts[0] == "unblock") return block(body, false);
     if (parts[0] == "callback") return press_button(body);
     if (parts[0] == "faults") return add_fault(body);
+    if (parts[0] == "limits") return set_limits(body);
     if (parts[0] == "topics") return create_topic(body);
   }
   if (parts.size() == 2) {
@@ -172,6 +173,17 @@ Result<json::value> ControlApi::create_user(const Body& body) {
        string_field(body, "login_code")});
   if (!id) return id.error();
   return json::value(json::object{{"id", *id}});
+}
+
+// Telegram's flood limits switched on or off, and the group budget changed, while running.
+Result<json::value> ControlApi::set_limits(const Body& body) {
+  bot_api_.set_limits_on(bool_field(body, "enabled", bot_api_.limits_on()));
+  if (auto per_minute = id_field(body, "group_per_minute")) {
+    if (*per_minute < 1 || *per_minute > 1'000'000) return bad_request("group_per_minute must be 1..1000000");
+    bot_api_.limiter().set_group_per_minute(static_cast<int>(*per_minute));
+  }
+  return json::value(json::object{{"enabled", bot_api_.limits_on()},
+                                  {"group_per_minute", bot_api_.limiter().group_per_minute()}});
 }
 
 Result<json::value> ControlApi::create_bot(const Body& body) {

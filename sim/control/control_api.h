@@ -48,6 +48,7 @@ class ControlApi {
   Result<boost::json::value> delete_message(const Body& body);
   Result<boost::json::value> react(const Body& body);
   Result<boost::json::value> block(const Body& body, bool blocked);
+  Result<boost::json::value> set_limits(const Body& body);
   Result<boost::json::value> create_topic(const Body& body);
   Result<boost::json::value> delete_topic(const Body& body);
   Result<boost::json::value> set_topic_closed(const Body& body, bool closed);

@@ -25,6 +25,9 @@ class FloodLimiter {
 
   explicit FloodLimiter(int group_per_minute = kGroupPerMinute) : group_per_minute_(group_per_minute) {}
 
+  int group_per_minute() const { return static_cast<int>(group_per_minute_); }
+  void set_group_per_minute(int per_minute) { group_per_minute_ = static_cast<std::size_t>(per_minute); }
+
   // 0 when admitted (and recorded); otherwise retry_after in seconds (>= 1), nothing recorded.
   int admit(Id bot_id, Id chat_id, int messages, Clock::time_point now);
 

@@ -55,8 +55,15 @@ void BroadcastSender::outcome(std::function<void()> body) {
   if (wake_) wake_();
 }
 
+core::TokenRate BroadcastSender::pace_of(const BroadcastLane& lane) const {
+  if (lane.account) return {options_.account_per_second, 1.0};
+  if (!lane.flood->enabled()) return {0, 0};
+  return {static_cast<double>(lane.flood->bot_per_second() - options_.reserve_per_second), 3.0};
+}
+
 UnixMillis BroadcastSender::next_wake(UnixMillis now) const {
   UnixMillis at = now + options_.reload_every;
+  if (room_at_ != 0) at = std::min(at, room_at_);
   if (!outcomes_.empty()) at = std::min(at, std::max(now, retry_commit_at_));
   for (const auto& q : queued_) at = std::min(at, std::max(q.not_before, now + 1));
   for (const auto& [id, a] : active_) {
@@ -93,16 +100,29 @@ void BroadcastSender::turn(UnixMillis now, const std::map<core::ConnectionId, Br
     loaded_at_ = now;  // tried again at the next reload
     return;
   }
-  // What each bot's second has left beyond live traffic's reserve.
+  // What each bot's second has left beyond live traffic's reserve, paced evenly over the
+  // second (a burst at the start of each second would meet Telegram's window, which counts
+  // arrivals, a few milliseconds off ours).
   std::map<core::ConnectionId, int> budget;
+  room_at_ = 0;
   for (const auto& [id, lane] : lanes) {
+    const bool working = std::any_of(active_.begin(), active_.end(), [id = id](const auto& entry) {
+      const Active& a = entry.second;
+      return a.broadcast.connection_id == id && a.broadcast.state == BroadcastState::kRunning && !a.exhausted;
+    });
+    if (!working) continue;
     int room = options_.max_in_flight;
     if (lane.flood->enabled()) room = lane.flood->bot_room(now) - options_.reserve_per_second;
-    if (lane.account) {
-      auto [it, fresh] = account_buckets_.try_emplace(id);
-      core::TokenRate rate{options_.account_per_second, 1.0};
+    const core::TokenRate rate = pace_of(lane);
+    if (rate.per_second > 0) {
+      auto [it, fresh] = pace_.try_emplace(id);
       if (fresh) it->second = core::TokenBucket::full(rate, now);
       room = std::min(room, static_cast<int>(it->second.tokens_at(rate, now)));
+      if (room <= 0) {
+        UnixMillis at = now + it->second.wait_ms(rate, 1, now);
+        if (lane.flood->enabled()) at = std::max(at, lane.flood->bot_slot(now, options_.reserve_per_second + 1));
+        room_at_ = room_at_ == 0 ? at : std::min(room_at_, at);
+      }
     }
     budget[id] = std::max(0, room);
   }
@@ -258,10 +278,8 @@ void BroadcastSender::pump(Active& a, const BroadcastLane& lane, UnixMillis now,
         continue;
       }
       lane.flood->record_send(chat, now, messages);
-      if (lane.account) {
-        core::TokenRate rate{options_.account_per_second, 1.0};
-        account_buckets_[a.broadcast.connection_id].take(rate, 1, now);
-      }
+      if (const core::TokenRate rate = pace_of(lane); rate.per_second > 0)
+        pace_[a.broadcast.connection_id].take(rate, 1, now);
       --budget;
       ++in_flight_;
       ++a.in_flight;
@@ -271,7 +289,7 @@ void BroadcastSender::pump(Active& a, const BroadcastLane& lane, UnixMillis now,
     }
     if (any_queued || a.exhausted || budget <= 0) return;
     // Claim the next few, committed before any of their calls goes out.
-    const int want = std::min(options_.claim_batch, std::max(budget, 1));
+    const int want = options_.claim_batch;
     std::vector<store::BroadcastRecipient> claimed;
     store_.transaction([&] {
       claimed = store_.claim_broadcast_recipients(a.broadcast.id, want);

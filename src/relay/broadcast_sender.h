@@ -121,7 +121,10 @@ class BroadcastSender {
   std::map<std::int64_t, Active> active_;        // running, paused, scheduled, cancelled-unfinished
   std::deque<Queued> queued_;                    // claimed, not called yet (or waiting to retry)
   std::vector<std::function<void()>> outcomes_;  // committed together in the next turn
-  std::map<core::ConnectionId, core::TokenBucket> account_buckets_;
+  core::TokenRate pace_of(const BroadcastLane& lane) const;  // per_second 0: not paced
+
+  std::map<core::ConnectionId, core::TokenBucket> pace_;  // sends spread evenly over the second
+  core::UnixMillis room_at_ = 0;  // when a paced lane with work takes a send again (0: none waits)
   std::set<std::int64_t> source_gone_;  // broadcasts whose message to copy is gone
   int in_flight_ = 0;
   bool resolved_ = false;  // the in-flight window of the last run is resolved
