@@ -122,7 +122,8 @@ def main():
         t0 = time.time()
         users = [api.call("POST", "/sim/users", {"first_name": f"User{i}", "last_name": "Bench"})["id"]
                  for i in range(args.users)]
-        connection = [world.connection("bench")]
+        connection = [world.connection("bench", NEW_TOPICS_PER_MINUTE="OFF", USER_MESSAGES_PER_MINUTE="OFF",
+                                       WELCOME="OFF")]
         desk = harness.Desk(workdir, sim, connection, "\n[telegram.limits]\nenabled = false\n")
         for user in users:
             api.call("POST", "/sim/messages", {"from": user, "chat_id": world.bot_id, "text": "hi"})
