@@ -54,6 +54,13 @@ def percentile(values, q):
     return values[min(len(values) - 1, int(q * len(values)))]
 
 
+def cpu_seconds(pid):
+    """utime + stime of a process, from /proc/<pid>/stat."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def wait_topics(sim, world, count, timeout):
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -114,6 +121,7 @@ def main():
     args = parse_args()
     harness.TGSIM, harness.TOPICDESK = args.tgsim, args.topicdesk
     workdir = args.workdir or tempfile.mkdtemp(prefix="broadcast-bench-")
+    os.makedirs(workdir, exist_ok=True)
     sim = harness.Sim(workdir, limits=False)
     desk = None
     try:
@@ -140,11 +148,13 @@ def main():
         live = LiveOperators(sim, world, users[:args.live_dialogs], args.live_interval)
         confirm = sim.send(world.operator, world.group_id, text=f"/send confirm #{broadcast_id}")
         confirmed_at = time.time()
+        cpu_before = cpu_seconds(desk.process.proc.pid)
         live.start()
         harness.wait_until(lambda: next((m for m in general_messages(sim, world)
                                          if f"Broadcast #{broadcast_id} — done" in (m.get("text") or "")), None),
                            args.timeout, "the broadcast to end", interval=2)
         elapsed = time.time() - confirmed_at
+        desk_cpu = cpu_seconds(desk.process.proc.pid) - cpu_before
         live.stop_event.set()
         live.join()
         waits, live_missing = live.waits()
@@ -164,6 +174,11 @@ def main():
         while start + 10_000 <= times[-1] - 10_000:
             windows.append(sum(1 for t in times if start <= t < start + 10_000) / 10.0)
             start += 10_000
+        per_second = {}
+        for t in times:
+            second = int((t - times[0]) // 1000)
+            per_second[second] = per_second.get(second, 0) + 1
+        seconds = [per_second.get(i, 0) for i in range(max(per_second, default=-1) + 1)]
         with sqlite3.connect(desk.db_path) as db:
             report = db.execute("SELECT report FROM broadcasts WHERE id = ?", (broadcast_id,)).fetchone()[0]
         rows = {int(r["user_id"]): r for r in csv.DictReader(io.StringIO(report))}
@@ -173,10 +188,12 @@ def main():
         result = {
             "users": args.users, "seed_seconds": round(seeded, 1), "broadcast_seconds": round(elapsed, 1),
             "rate_overall": round(overall, 2), "rate_slowest_10s": round(min(windows), 2) if windows else None,
+            "desk_cpu_seconds": round(desk_cpu, 1),
             "duplicates": duplicates, "missing": missing, "report_mismatches": report_mismatches,
             "live_answers": len(waits), "live_missing": live_missing,
             "live_wait_p50": percentile(waits, 0.5), "live_wait_p99": percentile(waits, 0.99),
             "live_wait_max": max(waits) if waits else None,
+            "copies_per_second_first_30": seconds[:30],
             "copy_requests": stats.get("copyMessage", {}).get("requests"),
             "copy_429": stats.get("copyMessage", {}).get("too_many_requests"),
         }

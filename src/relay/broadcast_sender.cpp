@@ -58,14 +58,17 @@ void BroadcastSender::outcome(std::function<void()> body) {
 core::TokenRate BroadcastSender::pace_of(const BroadcastLane& lane) const {
   if (lane.account) return {options_.account_per_second, 1.0};
   if (!lane.flood->enabled()) return {0, 0};
-  return {static_cast<double>(lane.flood->bot_per_second() - options_.reserve_per_second), 3.0};
+  return {static_cast<double>(std::max(1, lane.flood->bot_per_second() - options_.headroom_per_second)), 1.5};
 }
 
 UnixMillis BroadcastSender::next_wake(UnixMillis now) const {
   UnixMillis at = now + options_.reload_every;
   if (room_at_ != 0) at = std::min(at, room_at_);
   if (!outcomes_.empty()) at = std::min(at, std::max(now, retry_commit_at_));
-  for (const auto& q : queued_) at = std::min(at, std::max(q.not_before, now + 1));
+  // Claimed recipients waiting for the budget wake with room_at_; these wait for their chat.
+  for (const auto& q : queued_) {
+    if (q.not_before > now) at = std::min(at, q.not_before);
+  }
   for (const auto& [id, a] : active_) {
     if (a.broadcast.state == BroadcastState::kScheduled) at = std::min(at, a.broadcast.scheduled_at);
     if (a.broadcast.progress_message_id != 0)
@@ -111,19 +114,29 @@ void BroadcastSender::turn(UnixMillis now, const std::map<core::ConnectionId, Br
       return a.broadcast.connection_id == id && a.broadcast.state == BroadcastState::kRunning && !a.exhausted;
     });
     if (!working) continue;
+    // Room in the bot's window beyond the reserve, the broadcast's own pace, and a 429's hold.
     int room = options_.max_in_flight;
-    if (lane.flood->enabled()) room = lane.flood->bot_room(now) - options_.reserve_per_second;
-    const core::TokenRate rate = pace_of(lane);
-    if (rate.per_second > 0) {
-      auto [it, fresh] = pace_.try_emplace(id);
-      if (fresh) it->second = core::TokenBucket::full(rate, now);
-      room = std::min(room, static_cast<int>(it->second.tokens_at(rate, now)));
-      if (room <= 0) {
-        UnixMillis at = now + it->second.wait_ms(rate, 1, now);
-        if (lane.flood->enabled()) at = std::max(at, lane.flood->bot_slot(now, options_.reserve_per_second + 1));
-        room_at_ = room_at_ == 0 ? at : std::min(room_at_, at);
+    UnixMillis at = now;
+    if (lane.flood->enabled()) {
+      room = lane.flood->bot_room(now) - options_.reserve_per_second;
+      if (room <= 0) at = std::max(at, lane.flood->bot_slot(now, options_.reserve_per_second + 1));
+    }
+    if (auto held = held_until_.find(id); held != held_until_.end()) {
+      if (held->second > now) {
+        room = 0;
+        at = std::max(at, held->second);
+      } else {
+        held_until_.erase(held);
       }
     }
+    if (const core::TokenRate rate = pace_of(lane); rate.per_second > 0) {
+      auto [it, fresh] = pace_.try_emplace(id);
+      if (fresh) it->second = core::TokenBucket::full(rate, now);
+      const int tokens = static_cast<int>(it->second.tokens_at(rate, now));
+      if (tokens <= 0) at = std::max(at, now + std::max<UnixMillis>(1, it->second.wait_ms(rate, 1, now)));
+      room = std::min(room, tokens);
+    }
+    if (room <= 0 && at > now) room_at_ = room_at_ == 0 ? at : std::min(room_at_, at);
     budget[id] = std::max(0, room);
   }
   for (auto& [id, a] : active_) {
@@ -138,6 +151,17 @@ void BroadcastSender::turn(UnixMillis now, const std::map<core::ConnectionId, Br
       spdlog::error("broadcast {}: the store failed: {}", id, error.what());
       loaded_at_ = 0;
     }
+  }
+  // A lane whose budget this turn spent looks again when its pace allows the next send.
+  for (const auto& [id, left] : budget) {
+    if (left > 0) continue;
+    auto lane = lanes.find(id);
+    auto pace = pace_.find(id);
+    if (lane == lanes.end() || pace == pace_.end()) continue;
+    const core::TokenRate rate = pace_of(lane->second);
+    if (rate.per_second <= 0) continue;
+    const UnixMillis at = now + std::max<UnixMillis>(1, pace->second.wait_ms(rate, 1, now));
+    room_at_ = room_at_ == 0 ? at : std::min(room_at_, at);
   }
   std::erase_if(active_, [](const auto& entry) {
     const auto& a = entry.second;
@@ -342,6 +366,11 @@ asio::awaitable<void> BroadcastSender::send(Active* a, BroadcastLane lane, Queue
   } else if (r.kind == ErrorKind::kFlood) {
     UnixMillis until = now + std::max(1, r.retry_after) * 1000LL;
     lane.flood->block_chat_until(rec.user_id, until);
+    // The chat waits retry_after; the broadcast's other sends pause a moment, so that the bot's
+    // window drains without a second 429 (live traffic goes on).
+    held_until_[connection] = std::max(held_until_[connection], now + options_.hold_after_429);
+    spdlog::warn("broadcast {}: 429 for user {} (retry after {} s)", rec.broadcast_id, rec.user_id,
+                 r.retry_after);
     q.not_before = until;
     queued_.push_back(std::move(q));
   } else if (retried(r.kind) && ++q.tries < options_.max_tries) {

@@ -37,8 +37,13 @@
 namespace topicdesk::relay {
 
 struct BroadcastSenderOptions {
-  // Requests of the bot's second left to live traffic (operator replies, first messages).
-  int reserve_per_second = 2;
+  // Requests of the bot's second left to live traffic (operator replies, first messages): the
+  // broadcast takes a request only while the bot's window has more room than this.
+  int reserve_per_second = 1;
+  // The broadcast's own pace is this far below the bot's ceiling, spread evenly over the second:
+  // Telegram's window counts arrivals, which drift a little from the desk's clock, so a
+  // broadcast that kept the window exactly full would meet 429s.
+  int headroom_per_second = 2;
   // Recipients claimed per commit: the most a stop can leave in flight (besides calls already
   // answered whose outcome was not committed yet).
   int claim_batch = 8;
@@ -46,8 +51,9 @@ struct BroadcastSenderOptions {
   // Account connections (the account's own session sends): a slow default, since Telegram
   // limits and bans accounts that write to many people quickly (docs/broadcasts.md).
   double account_per_second = 0.5;
-  core::UnixMillis progress_every = 5000;     // the progress message is edited at most this often
-  core::UnixMillis reload_every = 500;        // broadcasts' states are read again this often
+  core::UnixMillis progress_every = 5000;  // the progress message is edited at most this often
+  core::UnixMillis reload_every = 500;     // broadcasts' states are read again this often
+  core::UnixMillis hold_after_429 = 250;   // the broadcast's pause after a 429 (the chat waits retry_after)
   core::UnixMillis retry_after_error = 2000;  // a network or server error: the same recipient again
   int max_tries = 5;                          // network or server errors before a recipient fails
 };
@@ -124,7 +130,10 @@ class BroadcastSender {
   core::TokenRate pace_of(const BroadcastLane& lane) const;  // per_second 0: not paced
 
   std::map<core::ConnectionId, core::TokenBucket> pace_;  // sends spread evenly over the second
-  core::UnixMillis room_at_ = 0;  // when a paced lane with work takes a send again (0: none waits)
+  core::UnixMillis room_at_ = 0;
+  // A broadcast copy met a 429: this connection's broadcasts wait until then (live traffic does not).
+  std::map<core::ConnectionId, core::UnixMillis>
+      held_until_;                      // when a paced lane with work takes a send again (0: none waits)
   std::set<std::int64_t> source_gone_;  // broadcasts whose message to copy is gone
   int in_flight_ = 0;
   bool resolved_ = false;  // the in-flight window of the last run is resolved
