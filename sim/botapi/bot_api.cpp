@@ -45,6 +45,7 @@ constexpr auto kMethods = std::to_array<Method>({
     {"forwardmessage", "forwardMessage", &BotApi::forward_message, Flood::kOne},
     {"forwardmessages", "forwardMessages", &BotApi::forward_messages, Flood::kPerMessageId},
     {"getchat", "getChat", &BotApi::get_chat, Flood::kNone},
+    {"getchatadministrators", "getChatAdministrators", &BotApi::get_chat_administrators, Flood::kNone},
     {"getchatmember", "getChatMember", &BotApi::get_chat_member, Flood::kNone},
     {"getfile", "getFile", &BotApi::get_file, Flood::kNone},
     {"getforumtopiciconstickers", "getForumTopicIconStickers", &BotApi::get_forum_topic_icon_stickers,
@@ -771,18 +772,12 @@ Result<json::value> BotApi::get_chat(const Account& bot, const Params& p) {
   return json::value(std::move(out));
 }
 
-Result<json::value> BotApi::get_chat_member(const Account& bot, const Params& p) {
-  auto target = chat(bot, p);
-  if (!target) return target.error();
-  auto user_id = p.integer("user_id");
-  if (!user_id || !world_.account(*user_id)) return bad_request("user not found");
-  json::object out{{"user", world_.user_json(*user_id)}};
-  const Chat& c = **target;
-  if (c.type == model::ChatType::kPrivate) {
-    out["status"] = (*user_id == c.user_id || *user_id == c.bot_id) ? "member" : "left";
-    return json::value(std::move(out));
-  }
-  auto member = c.members.find(*user_id);
+namespace {
+
+// A ChatMember of a group as getChatMember and getChatAdministrators show it.
+json::object member_json(const model::World& world, const model::Chat& c, Id user_id) {
+  json::object out{{"user", world.user_json(user_id)}};
+  auto member = c.members.find(user_id);
   model::MemberStatus status = member == c.members.end() ? model::MemberStatus::kLeft : member->second.status;
   out["status"] = model::to_string(status);
   if (status == model::MemberStatus::kCreator) out["is_anonymous"] = false;
@@ -796,6 +791,40 @@ Result<json::value> BotApi::get_chat_member(const Account& bot, const Params& p)
           "can_edit_stories", "can_delete_stories", "can_pin_messages", "can_manage_topics"}) {
       out[right] = member->second.has_right(right);
     }
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<json::value> BotApi::get_chat_member(const Account& bot, const Params& p) {
+  auto target = chat(bot, p);
+  if (!target) return target.error();
+  auto user_id = p.integer("user_id");
+  if (!user_id || !world_.account(*user_id)) return bad_request("user not found");
+  const Chat& c = **target;
+  if (c.type == model::ChatType::kPrivate) {
+    json::object out{{"user", world_.user_json(*user_id)}};
+    out["status"] = (*user_id == c.user_id || *user_id == c.bot_id) ? "member" : "left";
+    return json::value(std::move(out));
+  }
+  return json::value(member_json(world_, c, *user_id));
+}
+
+// The creator and the administrators that are not bots, as the Bot API documents.
+Result<json::value> BotApi::get_chat_administrators(const Account& bot, const Params& p) {
+  auto target = chat(bot, p);
+  if (!target) return target.error();
+  const Chat& c = **target;
+  if (c.type == model::ChatType::kPrivate)
+    return bad_request("there are no administrators in the private chat");
+  json::array out;
+  for (const auto& [user_id, member] : c.members) {
+    const auto* account = world_.account(user_id);
+    if (account == nullptr || account->is_bot) continue;
+    if (member.status == model::MemberStatus::kCreator ||
+        member.status == model::MemberStatus::kAdministrator)
+      out.push_back(member_json(world_, c, user_id));
   }
   return json::value(std::move(out));
 }

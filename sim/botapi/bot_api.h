@@ -108,6 +108,7 @@ class BotApi {
   Result<boost::json::value> set_message_reaction(const model::Account&, const Params&);
   Result<boost::json::value> get_chat(const model::Account&, const Params&);
   Result<boost::json::value> get_chat_member(const model::Account&, const Params&);
+  Result<boost::json::value> get_chat_administrators(const model::Account&, const Params&);
   Result<boost::json::value> get_file(const model::Account&, const Params&);
   Result<boost::json::value> create_forum_topic(const model::Account&, const Params&);
   Result<boost::json::value> edit_forum_topic(const model::Account&, const Params&);

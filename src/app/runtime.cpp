@@ -90,6 +90,7 @@ struct Runtime::Impl {
   bool proxy_connecting(std::string_view token) const;
   void start_td_sessions();
   std::shared_ptr<telegram::FloodJournal> load_flood_journal(const ConnectionRuntime& c);
+  asio::awaitable<core::UserId> group_owner(ConnectionRuntime& c);
   asio::awaitable<void> sleep(std::chrono::milliseconds delay);
 
   asio::awaitable<void> run_heartbeat();
@@ -279,6 +280,7 @@ asio::awaitable<bool> Runtime::Impl::connect(ConnectionRuntime& c) {
       c.config.group_id,
       c.config.parameters};
   context.account = c.config.mode == ConnectionMode::kAccount;
+  context.group_owner = co_await group_owner(c);
   telegram::FloodLimits limits = config.telegram.limits;
   c.flood_journal = limits.journal = load_flood_journal(c);
   dispatcher->add_connection(context, *c.api, limits, td->frontend_for(c.config));
@@ -288,6 +290,29 @@ asio::awaitable<bool> Runtime::Impl::connect(ConnectionRuntime& c) {
   spdlog::info("connection {} (instance {}): bot {} reached, backend group {}", c.config.name, c.id, bot_id,
                c.config.group_id);
   co_return true;
+}
+
+// The backend group's creator (0 when Telegram does not tell: the call fails, or the owner is
+// anonymous to the bot): with EXTENSIONS_ALLOWED set, the owner manages the CRM.
+asio::awaitable<core::UserId> Runtime::Impl::group_owner(ConnectionRuntime& c) {
+  json::object params{{"chat_id", c.config.group_id}};
+  telegram::ApiResult admins = co_await c.api->call(std::string("getChatAdministrators"), std::move(params));
+  if (!admins.ok || !admins.result.is_array()) {
+    spdlog::warn("connection {}: the backend group's owner is unknown (getChatAdministrators: {})",
+                 c.config.name, telegram::redact_tokens(admins.description));
+    co_return 0;
+  }
+  for (const auto& member : admins.result.get_array()) {
+    const auto* m = member.if_object();
+    if (m == nullptr) continue;
+    const auto* status = m->if_contains("status");
+    const auto* user = m->if_contains("user");
+    if (status && status->is_string() && status->get_string() == "creator" && user && user->is_object()) {
+      if (const auto* id = user->get_object().if_contains("id"); id && id->is_int64())
+        co_return id->get_int64();
+    }
+  }
+  co_return 0;
 }
 
 // What the previous run sent in its last minute (empty when unknown: the store fails, or it

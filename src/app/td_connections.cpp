@@ -67,6 +67,15 @@ class SessionApi : public telegram::BotApi {
     }
     co_return co_await api_->call(std::move(method), std::move(params));
   }
+  asio::awaitable<telegram::ApiResult> upload(std::string method, json::object params,
+                                              telegram::InputFile file) override {
+    if (api_ == nullptr) {
+      telegram::ApiResult unavailable;
+      unavailable.description = "the connection's Telegram session is not signed in";
+      co_return unavailable;
+    }
+    co_return co_await api_->upload(std::move(method), std::move(params), std::move(file));
+  }
 
  private:
   telegram::BotApi* api_ = nullptr;

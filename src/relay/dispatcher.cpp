@@ -117,6 +117,7 @@ const Dispatcher::KindSpec* Dispatcher::spec_of(std::string_view kind) {
       {job::kInterceptCopy, &D::intercept_call, Cost::kOne, false, true},
       {job::kInterceptEditText, &D::edit_call, Cost::kOne, true, false},
       {job::kHookAnswer, &D::hook_answer_call, Cost::kOne, false, false},
+      {job::kSendDocument, &D::document_call, Cost::kOne, false, false},
       {job::kAnnounceTopic, &D::announce_call, Cost::kOne, false, false},
       {job::kResolveUser, &D::resolve_call, Cost::kNone, true, false},  // a lookup, through the session
       {job::kPostStory, &D::story_call, Cost::kNone, false, false},     // through the session
@@ -495,7 +496,12 @@ asio::awaitable<void> Dispatcher::perform(Prepared& p) {
   if (!call) co_return;  // finished without a call
   if (p.repeat) mark_repeated(p, *call);
   const std::string method = call->method;
-  ApiResult result = co_await api_for(p).call(call->method, std::move(call->params));
+  ApiResult result;
+  if (call->file) {
+    result = co_await api_for(p).upload(call->method, std::move(call->params), std::move(*call->file));
+  } else {
+    result = co_await api_for(p).call(call->method, std::move(call->params));
+  }
   if (!result.ok) {
     co_await on_failure(p, result);
     co_return;
@@ -600,6 +606,15 @@ std::optional<Dispatcher::Call> Dispatcher::text_call(Prepared& p) {
 // A command hook's answer: the sendMessage fields as JSON.
 std::optional<Dispatcher::Call> Dispatcher::hook_answer_call(Prepared& p) {
   return fields_call(p, "sendMessage", target_of(p), "malformed hook answer");
+}
+
+// A file the desk made, uploaded as a document with the payload's text as its caption.
+std::optional<Dispatcher::Call> Dispatcher::document_call(Prepared& p) {
+  Call call{.method = "sendDocument", .params = target_of(p)};
+  if (!p.payload.text.empty()) call.params["caption"] = p.payload.text;
+  call.file = telegram::InputFile{
+      .field = "document", .file_name = p.payload.document_name, .bytes = p.payload.document};
+  return call;
 }
 
 // Satisfaction ratings (relay/ratings.h): the payload's text holds the call's fields. All

@@ -129,6 +129,7 @@ class Dispatcher {
     std::string method;
     boost::json::object params;
     std::function<void(const boost::json::value& result)> record;
+    std::optional<telegram::InputFile> file;  // uploaded beside the params (send_document)
   };
   using Builder = std::optional<Call> (Dispatcher::*)(Prepared&);  // nullopt: finished without a call
   struct KindSpec;
@@ -151,6 +152,7 @@ class Dispatcher {
   std::optional<Call> nothing_call(Prepared& prepared);
   std::optional<Call> text_call(Prepared& prepared);
   std::optional<Call> hook_answer_call(Prepared& prepared);
+  std::optional<Call> document_call(Prepared& prepared);
   std::optional<Call> title_call(Prepared& prepared);
   std::optional<Call> close_reopen_call(Prepared& prepared);
   std::optional<Call> copy_call(Prepared& prepared);

@@ -729,6 +729,17 @@ void Engine::post_in_general(std::string text, UnixMillis now) {
           kPriorityOperatorReply, now);
 }
 
+void Engine::post_document(core::DialogId dialog, std::string file_name, std::string bytes,
+                           std::string caption, UnixMillis now) {
+  enqueue(job::kSendDocument,
+          JobPayload{.dialog = dialog,
+                     .to = Side::kGroup,
+                     .text = std::move(caption),
+                     .document_name = std::move(file_name),
+                     .document = std::move(bytes)},
+          kPriorityNormal, now);
+}
+
 void Engine::send_to_user(const Dialog& dialog, std::string text, int priority, UnixMillis now) {
   if (dialog.user_id < 0) return;  // accounts: a monitored group gets no service texts
   enqueue(job::kSendText, JobPayload{.dialog = dialog.id, .to = Side::kUser, .text = std::move(text)},

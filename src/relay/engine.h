@@ -192,6 +192,10 @@ class Engine {
                core::UnixMillis not_before = 0);
   void post_in_topic(const store::Dialog& dialog, std::string text, int priority, core::UnixMillis now);
   void post_in_general(std::string text, core::UnixMillis now);
+  // A file the desk made (a report, an export) as a document in a topic (`dialog` 0: General),
+  // with `caption` (at most 1024 characters) under it.
+  void post_document(core::DialogId dialog, std::string file_name, std::string bytes, std::string caption,
+                     core::UnixMillis now);
   void send_to_user(const store::Dialog& dialog, std::string text, int priority, core::UnixMillis now);
   // The /info text; `reveal` false (HIDE_INFO, an operator not on EXTENSIONS_ALLOWED) leaves out
   // the name, username, id, phone, linked account and custom fields.

@@ -1,9 +1,36 @@
 #include "relay/jobs.h"
 
+#include <openssl/evp.h>
+
 #include <boost/json.hpp>
 
 namespace topicdesk::relay {
 namespace json = boost::json;
+
+namespace {
+
+// Documents may be any bytes; JSON strings must be UTF-8.
+std::string to_base64(std::string_view bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
+  int n =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                      reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+  out.resize(static_cast<std::size_t>(n));
+  return out;
+}
+
+std::optional<std::string> from_base64(std::string_view text) {
+  if (text.size() % 4 != 0) return std::nullopt;
+  std::string out(3 * text.size() / 4, '\0');
+  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
+  if (n < 0) return std::nullopt;
+  std::size_t padding = text.ends_with("==") ? 2 : text.ends_with("=") ? 1 : 0;
+  out.resize(static_cast<std::size_t>(n) - padding);
+  return out;
+}
+
+}  // namespace
 
 std::string payload_to_json(const JobPayload& p) {
   json::object o;
@@ -32,6 +59,8 @@ std::string payload_to_json(const JobPayload& p) {
   }
   if (p.operator_message) o["operator_message"] = true;
   if (!p.card.empty()) o["card"] = p.card;
+  if (!p.document_name.empty()) o["document_name"] = p.document_name;
+  if (!p.document.empty()) o["document"] = to_base64(p.document);
   return json::serialize(o);
 }
 
@@ -85,6 +114,13 @@ core::Result<JobPayload> payload_from_json(std::string_view text) {
   if (const auto* om = o.if_contains("operator_message"); om && om->is_bool())
     p.operator_message = om->get_bool();
   if (const auto* c = o.if_contains("card"); c && c->is_string()) p.card = std::string(c->get_string());
+  if (const auto* n = o.if_contains("document_name"); n && n->is_string())
+    p.document_name = std::string(n->get_string());
+  if (const auto* d = o.if_contains("document"); d && d->is_string()) {
+    auto bytes = from_base64(d->get_string());
+    if (!bytes) return core::make_error("job payload: document must be base64");
+    p.document = std::move(*bytes);
+  }
   return p;
 }
 

@@ -43,6 +43,9 @@ inline constexpr std::string_view kInterceptEditText = "intercept_edit_text";
 // A command hook's answer in the topic; `text` holds the sendMessage fields as JSON
 // ({"text", "parse_mode"?, "reply_markup"?}).
 inline constexpr std::string_view kHookAnswer = "hook_answer";
+// sendDocument of a file the desk made (a broadcast report, an export): `document` holds its
+// bytes, `document_name` its name, `text` the caption. Into General (dialog 0) or a topic.
+inline constexpr std::string_view kSendDocument = "send_document";
 }  // namespace job
 
 // Lower goes first among ready queue heads.
@@ -66,6 +69,8 @@ struct JobPayload {
   std::vector<std::string> reactions;  // set_reaction: emoji, empty clears
   std::vector<core::UserId> user_ids;  // post_story: the users who may see it
   bool operator_message = false;       // an operator's message: failures are reported in the topic
+  std::string document_name;           // send_document: the file's name
+  std::string document;                // send_document: the file's bytes (base64 in the JSON)
   // Set by the dispatcher, never by the engine: the user card to post in the dialog's topic
   // before this job's own call. Committed with the topic's thread id, so a topic never exists
   // without its card on the way (the job stays its queue's head until the card is posted).

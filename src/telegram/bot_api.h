@@ -58,11 +58,23 @@ struct ApiResult {
 // A failed ApiResult with its kind set from `error_code` and `description`.
 ApiResult api_error(int error_code, std::string description, int retry_after = 0);
 
+// A file the desk made (a report, an export) sent with a call as an upload: multipart/form-data
+// with `field` (e.g. "document") holding `bytes` under `file_name`.
+struct InputFile {
+  std::string field;
+  std::string file_name;
+  std::string bytes;
+  std::string content_type = "application/octet-stream";
+};
+
 class BotApi {
  public:
   virtual ~BotApi() = default;
   // Never throws for Telegram or network failures; they come back in ApiResult.
   virtual boost::asio::awaitable<ApiResult> call(std::string method, boost::json::object params) = 0;
+  // The same call with a file uploaded beside `params` (sendDocument of a generated CSV).
+  virtual boost::asio::awaitable<ApiResult> upload(std::string method, boost::json::object params,
+                                                   InputFile file) = 0;
 };
 
 }  // namespace topicdesk::telegram

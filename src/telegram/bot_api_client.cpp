@@ -12,6 +12,7 @@
 #include <boost/url/parse.hpp>
 #include <cctype>
 #include <mutex>
+#include <random>
 #include <stdexcept>
 #include <vector>
 
@@ -31,6 +32,42 @@ using Request = http::request<http::string_body>;
 using Response = http::response<http::string_body>;
 
 namespace {
+
+// A boundary that does not occur in the file (form fields are ours and never contain it).
+std::string multipart_boundary(std::string_view bytes) {
+  static std::mt19937_64 random{std::random_device{}()};
+  static std::mutex random_mutex;
+  for (;;) {
+    std::string boundary;
+    {
+      std::lock_guard lock(random_mutex);
+      boundary = fmt::format("topicdesk-{:016x}{:016x}", random(), random());
+    }
+    if (bytes.find(boundary) == std::string_view::npos) return boundary;
+  }
+}
+
+// Each param is a form field: strings as they are, anything else as JSON (the Bot API reads
+// reply_markup, entities … from form fields that way); then the file.
+std::string multipart_body(const json::object& params, const InputFile& file, std::string_view boundary) {
+  std::string body;
+  body.reserve(file.bytes.size() + 256 * (params.size() + 1));
+  for (const auto& [key, value] : params) {
+    body += fmt::format("--{}\r\nContent-Disposition: form-data; name=\"{}\"\r\n\r\n", boundary,
+                        std::string_view(key));
+    body += value.is_string() ? std::string(value.get_string()) : json::serialize(value);
+    body += "\r\n";
+  }
+  std::string name = file.file_name;
+  std::erase_if(name, [](char c) { return c == '"' || c == '\r' || c == '\n' || c == '\\'; });
+  body += fmt::format(
+      "--{}\r\nContent-Disposition: form-data; name=\"{}\"; filename=\"{}\"\r\n"
+      "Content-Type: {}\r\n\r\n",
+      boundary, file.field, name, file.content_type);
+  body += file.bytes;
+  body += fmt::format("\r\n--{}--\r\n", boundary);
+  return body;
+}
 
 constexpr std::string_view kUserAgent = "topicdesk";
 
@@ -160,13 +197,20 @@ struct BotApiClient::Impl {
     return options.request_timeout;
   }
 
-  Request make_request(std::string_view method, const json::object& params) const {
+  Request make_request(std::string_view method, const json::object& params,
+                       const InputFile* file = nullptr) const {
     Request request{http::verb::post, endpoint.path_prefix + "/bot" + token + "/" + std::string(method), 11};
     request.set(http::field::host, host_header);
     request.set(http::field::user_agent, kUserAgent);
-    request.set(http::field::content_type, "application/json");
+    if (file != nullptr) {
+      std::string boundary = multipart_boundary(file->bytes);
+      request.set(http::field::content_type, "multipart/form-data; boundary=" + boundary);
+      request.body() = multipart_body(params, *file, boundary);
+    } else {
+      request.set(http::field::content_type, "application/json");
+      request.body() = json::serialize(params);
+    }
     request.keep_alive(true);
-    request.body() = json::serialize(params);
     request.prepare_payload();
     return request;
   }
@@ -180,9 +224,10 @@ struct BotApiClient::Impl {
     return result;
   }
 
-  asio::awaitable<ApiResult> perform(const std::string& method, const json::object& params) {
+  asio::awaitable<ApiResult> perform(const std::string& method, const json::object& params,
+                                     const InputFile* file = nullptr) {
     Clock::time_point deadline = Clock::now() + timeout_for(method, params);
-    Request request = make_request(method, params);
+    Request request = make_request(method, params, file);
     for (int attempt = 0;; ++attempt) {
       std::unique_ptr<ClientConnection> connection = idle.take();
       bool reused = connection != nullptr;
@@ -255,6 +300,15 @@ asio::awaitable<ApiResult> BotApiClient::call(std::string method, json::object p
   } catch (const std::exception& e) {
     // I/O reports error codes; only cancellation of the awaiting coroutine (or running out of
     // memory) arrives as an exception.
+    co_return impl->network_failure(method, e.what());
+  }
+}
+
+asio::awaitable<ApiResult> BotApiClient::upload(std::string method, json::object params, InputFile file) {
+  std::shared_ptr<Impl> impl = impl_;
+  try {
+    co_return co_await impl->perform(method, params, &file);
+  } catch (const std::exception& e) {
     co_return impl->network_failure(method, e.what());
   }
 }

@@ -49,6 +49,10 @@ class BotApiClient : public BotApi {
   // POST <base>/bot<token>/<method> with `params` as JSON. Cancellable through the
   // awaiting coroutine's cancellation slot (the answer is then a network error).
   boost::asio::awaitable<ApiResult> call(std::string method, boost::json::object params) override;
+  // The same POST as multipart/form-data: each param a part (strings as they are, other values
+  // as JSON, as the Bot API reads form fields), then the file.
+  boost::asio::awaitable<ApiResult> upload(std::string method, boost::json::object params,
+                                           InputFile file) override;
 
   std::size_t idle_connections() const;
 

@@ -288,6 +288,11 @@ TdFrontendApi::TdFrontendApi(TdClient& client, TdFrontendOptions options)
 
 TdFrontendApi::~TdFrontendApi() { client_.remove_update_handler(update_handler_); }
 
+asio::awaitable<ApiResult> TdFrontendApi::upload(std::string method, json::object, InputFile) {
+  co_return api_error(400,
+                      "Bad Request: " + method + " with a file goes through the desk's bot, not a session");
+}
+
 asio::awaitable<ApiResult> TdFrontendApi::call(std::string method, json::object params) {
   if (method == "sendMessage") co_return co_await send_message(std::move(params));
   if (method == "copyMessage") co_return co_await copy_messages(std::move(params), true);

@@ -63,6 +63,10 @@ class TdFrontendApi : public BotApi {
   TdFrontendApi& operator=(const TdFrontendApi&) = delete;
 
   boost::asio::awaitable<ApiResult> call(std::string method, boost::json::object params) override;
+  // Files the desk makes (reports, exports) go to the backend group through the desk's bot; a
+  // session never uploads them: the answer is a bad request that says so.
+  boost::asio::awaitable<ApiResult> upload(std::string method, boost::json::object params,
+                                           InputFile file) override;
 
   struct SendTracker;  // pending sends: (chat, temporary id) → final message or error
 

@@ -131,6 +131,25 @@ TEST_F(DispatcherTest, OperatorRepliesGoBeforeBulkWork) {
   EXPECT_EQ(api_.calls[1].method, "sendMessage");
 }
 
+TEST_F(DispatcherTest, DocumentsAreUploadedIntoGeneralWithTheirCaption) {
+  start();
+  auto now = core::unix_millis_now();
+  store_->outbox_add(
+      make_job(context_.id, job::kSendDocument,
+               {.dialog = 0, .text = "Report", .document_name = "r.csv", .document = "id\n1\n"},
+               kPriorityNormal, now));
+  ASSERT_TRUE(run_until([&] { return idle(); }));
+  auto sent = api_.of("sendDocument");
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(as_int(sent[0].params.at("chat_id")), kGroupId);
+  EXPECT_FALSE(sent[0].params.contains("message_thread_id"));
+  EXPECT_EQ(sent[0].params.at("caption").as_string(), "Report");
+  ASSERT_TRUE(sent[0].file);
+  EXPECT_EQ(sent[0].file->field, "document");
+  EXPECT_EQ(sent[0].file->file_name, "r.csv");
+  EXPECT_EQ(sent[0].file->bytes, "id\n1\n");
+}
+
 TEST_F(DispatcherTest, TooManyRequestsWaitsRetryAfterAndNeverDrops) {
   api_.script = [](const FakeBotApi::Call& c, int nth) -> std::optional<telegram::ApiResult> {
     if (c.method == "copyMessage" && nth == 1)

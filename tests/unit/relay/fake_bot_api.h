@@ -23,12 +23,22 @@ class FakeBotApi : public telegram::BotApi {
   struct Call {
     std::string method;
     boost::json::object params;
+    std::optional<telegram::InputFile> file;  // upload(): the file sent beside the params
   };
   // Returns an answer to override the default one, or nullopt to answer normally.
   using Script = std::function<std::optional<telegram::ApiResult>(const Call& call, int nth_call_of_method)>;
 
   boost::asio::awaitable<telegram::ApiResult> call(std::string method, boost::json::object params) override {
-    calls.push_back(Call{std::move(method), std::move(params)});
+    co_return co_await answer_call(std::move(method), std::move(params), std::nullopt);
+  }
+  boost::asio::awaitable<telegram::ApiResult> upload(std::string method, boost::json::object params,
+                                                     telegram::InputFile file) override {
+    co_return co_await answer_call(std::move(method), std::move(params), std::move(file));
+  }
+
+  boost::asio::awaitable<telegram::ApiResult> answer_call(std::string method, boost::json::object params,
+                                                          std::optional<telegram::InputFile> file) {
+    calls.push_back(Call{std::move(method), std::move(params), std::move(file)});
     std::size_t index = calls.size() - 1;
     const auto* chat_field = calls[index].params.if_contains("chat_id");
     const std::int64_t chat = chat_field != nullptr && chat_field->is_int64() ? chat_field->get_int64() : 0;

@@ -53,3 +53,23 @@ TEST(Jobs, QueueKeysOrderEachDialogAndDirection) {
 
 }  // namespace
 }  // namespace topicdesk::relay
+
+namespace topicdesk::relay {
+namespace {
+
+TEST(Jobs, DocumentsKeepAnyBytesThroughTheOutbox) {
+  std::string bytes = "id,name\n1,\"Zoë\"\n";
+  bytes.push_back('\0');
+  bytes += "\xff\x80 not UTF-8";
+  for (std::string document : {bytes, std::string("a"), std::string("ab"), std::string("abc")}) {
+    JobPayload p{.dialog = 0, .text = "caption", .document_name = "report.csv", .document = document};
+    auto back = payload_from_json(payload_to_json(p));
+    ASSERT_TRUE(back.ok()) << back.error().message;
+    EXPECT_EQ(back->document, document);
+    EXPECT_EQ(back->document_name, "report.csv");
+  }
+  EXPECT_FALSE(payload_from_json(R"({"document":"%%%"})").ok());
+}
+
+}  // namespace
+}  // namespace topicdesk::relay

@@ -41,6 +41,10 @@ class ScriptedBotApi : public BotApi {
     co_return answer;
   }
 
+  asio::awaitable<ApiResult> upload(std::string method, json::object, InputFile) override {
+    co_return api_error(400, "Bad Request: the poller never uploads (" + method + ")");
+  }
+
   void answer_updates(const std::string& updates_json) {
     ApiResult r;
     r.ok = true;

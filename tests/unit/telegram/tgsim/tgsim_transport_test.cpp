@@ -268,3 +268,33 @@ TEST(TgsimTransport, WebhookDeliveryIsCommittedAndConfirmed) {
 
 }  // namespace
 }  // namespace topicdesk::telegram
+
+namespace topicdesk::telegram {
+namespace {
+
+// A file the desk makes (a report) reaches the group as a document with its exact bytes, its
+// name and the other fields beside it, even when the bytes look like multipart syntax.
+TEST(TgsimTransport, UploadSendsADocumentWithItsBytesAndFields) {
+  Tgsim sim({"--seed", "7"});
+  World world = make_world(sim);
+  http::testing::IoThread io;
+  BotApiClient client(io.io().get_executor(), sim.base_url(), world.token);
+  std::string bytes = "user_id,name\r\n--boundary\r\n1001,\"Anna\"\r\n";
+  bytes.push_back('\0');
+  bytes += "\xff\xfe binary tail";
+  InputFile file{.field = "document", .file_name = "report \"May\".csv", .bytes = bytes};
+  ApiResult sent = io.run(
+      client.upload("sendDocument", {{"chat_id", world.group_id}, {"caption", "Broadcast report"}}, file));
+  ASSERT_TRUE(sent.ok) << sent.description;
+  const auto& document = sent.result.at("document");
+  EXPECT_EQ(document.at("file_name").as_string(), "report May.csv");
+  EXPECT_EQ(document.at("file_size").as_int64(), static_cast<std::int64_t>(bytes.size()));
+  EXPECT_EQ(sent.result.at("caption").as_string(), "Broadcast report");
+
+  ApiResult path = io.run(client.call("getFile", {{"file_id", document.at("file_id")}}));
+  ASSERT_TRUE(path.ok) << path.description;
+  EXPECT_EQ(path.result.at("file_size").as_int64(), static_cast<std::int64_t>(bytes.size()));
+}
+
+}  // namespace
+}  // namespace topicdesk::telegram
