@@ -538,9 +538,13 @@ void BroadcastSender::finish(Active& a, const BroadcastLane& lane, UnixMillis no
     if (report_) {
       report_(*stored, counts);
     } else {
-      auto text = crm::report_summary_text(*stored, counts);
-      store_.outbox_add(make_job(stored->connection_id, job::kSendText,
-                                 JobPayload{.dialog = 0, .to = Side::kGroup, .text = std::move(text)},
+      // The CSV as a document in General, its caption the summary.
+      store_.outbox_add(make_job(stored->connection_id, job::kSendDocument,
+                                 JobPayload{.dialog = 0,
+                                            .to = Side::kGroup,
+                                            .text = crm::report_summary_text(*stored, counts),
+                                            .document_name = crm::report_file_name(stored->id),
+                                            .document = csv},
                                  kPriorityNormal, now));
     }
     b = *stored;

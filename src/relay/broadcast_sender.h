@@ -84,8 +84,8 @@ class BroadcastSender {
   void stop() { stopped_ = true; }
 
   // How an ended broadcast's report reaches General: called inside the commit that ends it
-  // (add outbox jobs there). Unset: a summary text is posted in General (the CSV stays in the
-  // store, served by the Topics API).
+  // (add outbox jobs there). Unset: the CSV is posted in General as a document (an outbox
+  // send_document job) with the summary as its caption; it is also kept with the broadcast.
   using ReportPoster = std::function<void(const store::Broadcast& b, const store::BroadcastCounts& counts)>;
   void set_report_poster(ReportPoster poster) { report_ = std::move(poster); }
 

@@ -11,6 +11,7 @@ import io
 import os
 import sqlite3
 import unittest
+import urllib.request
 
 from harness import DeskTestCase, World, text_has, wait_until
 
@@ -56,7 +57,7 @@ class BroadcastsTest(DeskTestCase):
         def found():
             return next((m for m in self.general_messages()
                          if m["message_id"] > message_id and m.get("from", {}).get("id") == self.world.bot_id
-                         and fragment in (m.get("text") or "")), None)
+                         and fragment in (m.get("text") or m.get("caption") or "")), None)
         return wait_until(found, timeout, f"an answer in General with {fragment!r}")
 
     def promo_copies(self, user, text=PROMO):
@@ -68,9 +69,17 @@ class BroadcastsTest(DeskTestCase):
             return db.execute("SELECT state, report FROM broadcasts WHERE id = ?", (broadcast_id,)).fetchone()
 
     def report(self, broadcast_id):
-        state, report = wait_until(lambda: (lambda row: row if row and row[1] else None)(
-            self.broadcast_row(broadcast_id)), 60, "the report")
-        return state, list(csv.DictReader(io.StringIO(report)))
+        """The CSV report posted in General as a document; it is also kept with the broadcast."""
+        posted = wait_until(lambda: next((m for m in self.general_messages() if m.get("document")
+                                          and m["document"]["file_name"] == f"broadcast-{broadcast_id}.csv"), None),
+                            60, "the report in General")
+        path = self.sim.bot_api(self.world.token, "getFile", {"file_id": posted["document"]["file_id"]})
+        url = f"{self.sim.base}/file/bot{self.world.token}/{path['result']['file_path']}"
+        with urllib.request.urlopen(url, timeout=10) as response:
+            text = response.read().decode()
+        state, kept = self.broadcast_row(broadcast_id)
+        self.assertEqual(kept, text)
+        return state, list(csv.DictReader(io.StringIO(text)))
 
     def send_all(self, promo_text=PROMO):
         promo = self.say(promo_text)
