@@ -386,12 +386,11 @@ Message& World::store(Chat& chat, Id sender, MessageInput input, Id thread_id) {
 
 void World::forget_oldest(Chat& chat) {
   // Keeps memory flat in long runs; topic roots stay so topics keep their implicit reply, and
-  // the newest message stays (it is the one just stored, whose answer is being written, even
-  // when a group has more topics than the cap).
+  // do not count: a group with many topics still keeps its newest kMaxMessagesPerChat others.
   if (chat.messages.empty()) return;
   auto it = chat.messages.begin();
-  const auto newest = std::prev(chat.messages.end());
-  while (chat.messages.size() > kMaxMessagesPerChat && it != newest) {
+  const auto newest = std::prev(chat.messages.end());  // the one just stored
+  while (chat.messages.size() > kMaxMessagesPerChat + chat.topics.size() && it != newest) {
     const bool topic_root = it->second.id == it->second.thread_id;
     it = topic_root ? std::next(it) : chat.messages.erase(it);
   }

@@ -124,7 +124,9 @@ TEST(ReportCsv, QuotesNamesAndDefusesFormulas) {
   EXPECT_EQ(report_csv_row(row),
             "5,'=HYPERLINK(1),sent,sent again after a restart interrupted the first send: may have arrived "
             "twice,10 11,2026-01-01T00:00:00Z\r\n");
-  ReportRow blocked{.user_id = 6, .name = "Bo", .state = store::RecipientState::kBlocked,
+  ReportRow blocked{.user_id = 6,
+                    .name = "Bo",
+                    .state = store::RecipientState::kBlocked,
                     .error = "Forbidden: bot was blocked by the user"};
   EXPECT_EQ(report_csv_row(blocked), "6,Bo,blocked,Forbidden: bot was blocked by the user,,\r\n");
 }

@@ -25,7 +25,8 @@ class BroadcastSenderTest : public DispatchFixture {
     }
   }
 
-  void start_with_broadcasts(telegram::FloodLimits limits = {.enabled = false}, BroadcastSenderOptions options = {}) {
+  void start_with_broadcasts(telegram::FloodLimits limits = {.enabled = false},
+                             BroadcastSenderOptions options = {}) {
     options.reload_every = 20;
     sender_ = std::make_unique<BroadcastSender>(io_.get_executor(), *store_, options);
     dispatcher_ = std::make_unique<Dispatcher>(io_.get_executor(), *store_, fast_retry_options());
@@ -95,7 +96,8 @@ TEST_F(BroadcastSenderTest, EveryRecipientGetsOneCopyAndTheOutcomesAreRecorded) 
   // The progress message was posted in General (and the summary follows as an outbox job).
   ASSERT_TRUE(run_until([&] {
     return std::any_of(api_.calls.begin(), api_.calls.end(), [](const FakeBotApi::Call& c) {
-      return c.method == "sendMessage" && c.params.at("text").as_string().find("is done") != std::string::npos;
+      return c.method == "sendMessage" &&
+             c.params.at("text").as_string().find("is done") != std::string::npos;
     });
   }));
   auto progress = api_.of("sendMessage");
@@ -123,7 +125,9 @@ TEST_F(BroadcastSenderTest, AUserWhoBlockedTheBotIsRecordedAndMarked) {
   EXPECT_EQ(store_->add_broadcast_recipients_all(next, context_.id), 2);
   // Nothing went into the group but General's progress.
   for (const auto& c : api_.calls) {
-    if (c.params.at("chat_id").as_int64() == kGroupId) EXPECT_FALSE(c.params.contains("message_thread_id"));
+    if (c.params.at("chat_id").as_int64() == kGroupId) {
+      EXPECT_FALSE(c.params.contains("message_thread_id"));
+    }
   }
 }
 
@@ -208,7 +212,8 @@ TEST_F(BroadcastSenderTest, LiveTrafficKeepsItsShareOfTheBotsSecond) {
   for (std::size_t i = 0; i < sends.size(); ++i) {
     if (sends[i].second) live = i;
     int broadcast_in_second = 0;
-    for (std::size_t j = i; j < sends.size() && sends[j].first - sends[i].first < std::chrono::milliseconds(1000); ++j)
+    for (std::size_t j = i;
+         j < sends.size() && sends[j].first - sends[i].first < std::chrono::milliseconds(1000); ++j)
       broadcast_in_second += sends[j].second ? 0 : 1;
     EXPECT_LE(broadcast_in_second, 28) << "from send " << i;
   }
