@@ -278,26 +278,28 @@ void BroadcastSender::pump(Active& a, const BroadcastLane& lane, UnixMillis now,
                            const std::function<bool(core::ChatId)>& chat_busy, int& budget) {
   const int messages = std::max<int>(1, static_cast<int>(a.broadcast.message_ids.size()));
   for (int round = 0; round < 2 && budget > 0 && in_flight_ < options_.max_in_flight; ++round) {
-    bool any_queued = false;
+    int waiting = 0;  // claimed recipients of this broadcast still queued (a 429's retry, a busy chat)
     for (auto it = queued_.begin();
          it != queued_.end() && budget > 0 && in_flight_ < options_.max_in_flight;) {
       if (it->recipient.broadcast_id != a.broadcast.id) {
         ++it;
         continue;
       }
-      any_queued = true;
       if (it->not_before > now) {
+        ++waiting;
         ++it;
         continue;
       }
       const core::ChatId chat = it->recipient.user_id;
       if (chat_busy && chat_busy(chat)) {
         it->not_before = now + 200;  // a live call to this user first
+        ++waiting;
         ++it;
         continue;
       }
       if (UnixMillis slot = lane.flood->next_slot(chat, now, messages); slot > now) {
         it->not_before = slot;
+        ++waiting;
         ++it;
         continue;
       }
@@ -311,7 +313,9 @@ void BroadcastSender::pump(Active& a, const BroadcastLane& lane, UnixMillis now,
       it = queued_.erase(it);
       asio::co_spawn(executor_, send(&a, lane, std::move(q)), asio::detached);
     }
-    if (any_queued || a.exhausted || budget <= 0) return;
+    // Recipients waiting for their own chat (or a retry) do not hold the others back; the
+    // queue is topped up to one claim batch.
+    if (waiting >= options_.claim_batch || a.exhausted || budget <= 0) return;
     // Claim the next few, committed before any of their calls goes out.
     const int want = options_.claim_batch;
     std::vector<store::BroadcastRecipient> claimed;
