@@ -395,15 +395,18 @@ asio::awaitable<void> BroadcastSender::send(Active* a, BroadcastLane lane, Queue
     rec.state = RecipientState::kFailed;
     rec.error = r.description.empty() ? std::string(telegram::to_string(r.kind)) : r.description;
     outcome([this, rec] { store_.finish_broadcast_recipient(rec); });
-    if (r.kind == ErrorKind::kMessageNotFound) abandon_source(*a, r.description);
+    // A 400 on a copy is about the message to copy (deleted, or one that cannot be copied),
+    // the same for every recipient: the broadcast stops there.
+    if (r.kind == ErrorKind::kMessageNotFound || r.kind == ErrorKind::kBadRequest)
+      abandon_source(*a, r.description);
   }
   --a->in_flight;
   --in_flight_;
   if (wake_) wake_();
 }
 
-// The message to copy is gone (deleted in General): nobody else can get it. The broadcast is
-// cancelled, its pending recipients skipped, and General is told.
+// The message to copy is gone (deleted in General) or cannot be copied: nobody else can get it. The broadcast
+// is cancelled, its pending recipients skipped, and General is told.
 void BroadcastSender::abandon_source(Active& a, const std::string& why) {
   if (!source_gone_.insert(a.broadcast.id).second) return;
   spdlog::warn("broadcast {}: the message to send is gone ({}); cancelled", a.broadcast.id, why);
