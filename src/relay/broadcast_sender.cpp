@@ -111,7 +111,7 @@ void BroadcastSender::turn(UnixMillis now, const std::map<core::ConnectionId, Br
   for (const auto& [id, lane] : lanes) {
     const bool working = std::any_of(active_.begin(), active_.end(), [id = id](const auto& entry) {
       const Active& a = entry.second;
-      return a.broadcast.connection_id == id && a.broadcast.state == BroadcastState::kRunning && !a.exhausted;
+      return a.broadcast.connection_id == id && a.broadcast.state == BroadcastState::kRunning;
     });
     if (!working) continue;
     // Room in the bot's window beyond the reserve, the broadcast's own pace, and a 429's hold.
