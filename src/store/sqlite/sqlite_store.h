@@ -151,8 +151,9 @@ class SqliteStore final : public Store {
                                         RecipientState state, const std::string& error) override;
   std::int64_t add_broadcast_recipients_all(std::int64_t broadcast, ConnectionId connection) override;
   std::vector<BroadcastRecipient> claim_broadcast_recipients(std::int64_t broadcast, int limit) override;
-  std::vector<BroadcastRecipient> broadcast_recipients(std::int64_t broadcast, std::optional<RecipientState> state,
-                                                       UserId after_user, int limit) override;
+  std::vector<BroadcastRecipient> broadcast_recipients(std::int64_t broadcast,
+                                                       std::optional<RecipientState> state, UserId after_user,
+                                                       int limit) override;
   void finish_broadcast_recipient(const BroadcastRecipient& recipient) override;
   std::int64_t skip_pending_broadcast_recipients(std::int64_t broadcast, const std::string& error) override;
   BroadcastCounts broadcast_counts(std::int64_t broadcast) override;
