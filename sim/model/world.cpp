@@ -385,9 +385,12 @@ Message& World::store(Chat& chat, Id sender, MessageInput input, Id thread_id) {
 }
 
 void World::forget_oldest(Chat& chat) {
-  // Keeps memory flat in long runs; topic roots stay so topics keep their implicit reply.
+  // Keeps memory flat in long runs; topic roots stay so topics keep their implicit reply, and
+  // do not count: a group with many topics still keeps its newest kMaxMessagesPerChat others.
+  if (chat.messages.empty()) return;
   auto it = chat.messages.begin();
-  while (chat.messages.size() > kMaxMessagesPerChat && it != chat.messages.end()) {
+  const auto newest = std::prev(chat.messages.end());  // the one just stored
+  while (chat.messages.size() > kMaxMessagesPerChat + chat.topics.size() && it != newest) {
     const bool topic_root = it->second.id == it->second.thread_id;
     it = topic_root ? std::next(it) : chat.messages.erase(it);
   }

@@ -16,6 +16,7 @@
 #include "http/webhook_ingress.h"
 #include "integrations/topics_api.h"
 #include "integrations/webhooks.h"
+#include "relay/broadcast_sender.h"
 #include "relay/dispatcher.h"
 #include "relay/engine.h"
 #include "relay/housekeeping.h"
@@ -65,6 +66,7 @@ struct Runtime::Impl {
   std::unique_ptr<relay::Inbox> inbox;
   std::vector<std::unique_ptr<ConnectionRuntime>> connections;
   std::unique_ptr<relay::Dispatcher> dispatcher;
+  std::unique_ptr<relay::BroadcastSender> broadcasts;  // inside the dispatcher's loop
   std::unique_ptr<relay::Scheduler> scheduler;
   std::unique_ptr<relay::Housekeeping> housekeeping;  // retention, hourly
   std::unique_ptr<http::Server> server;
@@ -147,6 +149,8 @@ asio::awaitable<void> Runtime::Impl::start() {
   };
   inbox = std::make_unique<relay::Inbox>(io.get_executor(), *store, std::move(inbox_hooks));
   dispatcher->set_inbox(*inbox);
+  broadcasts = std::make_unique<relay::BroadcastSender>(io.get_executor(), *store);
+  dispatcher->set_broadcasts(*broadcasts);
   start_td_sessions();
   // Before the server: a client for https loads the CA certificates (~100 ms each).
   for (const auto& cs : config.connections) {

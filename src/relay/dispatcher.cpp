@@ -16,6 +16,7 @@
 #include "core/event_json.h"
 #include "core/presentation.h"
 #include "relay/accounts.h"
+#include "relay/broadcast_sender.h"
 #include "relay/inbox.h"
 #include "relay/ownership.h"
 #include "relay/ratings.h"
@@ -170,6 +171,25 @@ void Dispatcher::set_parameters(core::ConnectionId connection, core::Parameters 
   if (it != connections_.end()) it->second.context.params = std::move(params);
 }
 
+void Dispatcher::set_broadcasts(BroadcastSender& sender) {
+  broadcasts_ = &sender;
+  sender.set_wake([this] { wake(); });
+}
+
+void Dispatcher::broadcasts_turn(UnixMillis now) {
+  if (broadcasts_ == nullptr) return;
+  std::map<core::ConnectionId, BroadcastLane> lanes;
+  for (auto& [id, c] : connections_) {
+    lanes[id] = BroadcastLane{.context = &c.context,
+                              .users_api = c.frontend != nullptr ? c.frontend : c.api,
+                              .group_api = c.api,
+                              .flood = c.flood.get(),
+                              .account = c.context.account};
+  }
+  if (stopped_) broadcasts_->stop();
+  broadcasts_->turn(now, lanes, [this](core::ChatId chat) { return chat_in_flight_.contains(chat); });
+}
+
 void Dispatcher::notify() {
   asio::post(executor_, [this] { wake(); });
 }
@@ -198,6 +218,7 @@ asio::awaitable<void> Dispatcher::run() {
     dirty_ = false;
     UnixMillis now = core::unix_millis_now();
     turn(now);
+    broadcasts_turn(now);
     publish_gauges(now);
     if (dirty_ || stopped_) continue;
     UnixMillis wake_at = next_wake(now);
@@ -206,8 +227,9 @@ asio::awaitable<void> Dispatcher::run() {
   }
   // Stopping: no new jobs start; calls in flight finish and their outcomes are recorded.
   int failed_attempts = 0;
-  while (executing_ > 0 || !pending_commits_.empty()) {
+  while (executing_ > 0 || !pending_commits_.empty() || (broadcasts_ != nullptr && broadcasts_->busy())) {
     UnixMillis now = core::unix_millis_now();
+    broadcasts_turn(now);  // records the outcomes of broadcast calls that end
     if (!pending_commits_.empty() && store_retry_at_ <= now) {
       std::vector<Prepared> none;
       if (!commit_turn(none, now) && ++failed_attempts >= options_.stop_commit_attempts && executing_ == 0) {
@@ -230,6 +252,7 @@ UnixMillis Dispatcher::next_wake(UnixMillis now) const {
   for (const auto& [id, at] : deferred_) wake_at = std::min(wake_at, at);
   auto retry = retry_times_.upper_bound(now);
   if (retry != retry_times_.end()) wake_at = std::min(wake_at, *retry);
+  if (broadcasts_ != nullptr) wake_at = std::min(wake_at, broadcasts_->next_wake(now));
   return std::max(wake_at, now + 1);
 }
 

@@ -63,6 +63,7 @@
 namespace topicdesk::relay {
 
 class Inbox;
+class BroadcastSender;
 
 struct DispatcherOptions {
   int max_in_flight = 64;               // Bot API calls at once, all connections together
@@ -114,6 +115,9 @@ class Dispatcher {
   // Where reports for the engine go (delivery reports, the answer to /new): Inbox::add_event,
   // inside the commit of the outcome. Set before run(); the inbox must outlive the dispatcher.
   void set_inbox(Inbox& inbox) { inbox_ = &inbox; }
+  // Broadcasts (broadcast_sender.h) run inside this loop, after each turn's live jobs, with what
+  // those leave of each bot's budget. Set before run(); the sender must outlive the dispatcher.
+  void set_broadcasts(BroadcastSender& sender);
 
  private:
   struct Connection {
@@ -195,6 +199,7 @@ class Dispatcher {
 
   void wake();
   void publish_gauges(core::UnixMillis now);
+  void broadcasts_turn(core::UnixMillis now);  // the sender's share of a turn
 
   boost::asio::any_io_executor executor_;
   store::Store& store_;
@@ -225,6 +230,7 @@ class Dispatcher {
     int suppressed = 0;
   } error_log_;
   Inbox* inbox_ = nullptr;
+  BroadcastSender* broadcasts_ = nullptr;
   std::unordered_map<std::string, core::Metric*> counters_;
   core::Metric* wait_sum_ = nullptr;
 };

@@ -15,6 +15,7 @@
 #include "core/ids.h"
 #include "core/parameters.h"
 #include "core/presentation.h"
+#include "crm/broadcast.h"
 #include "relay/album_state.h"
 #include "relay/flood_guard.h"
 #include "relay/jobs.h"
@@ -324,6 +325,9 @@ class Engine {
   std::string unknown_label(std::string_view name);  // with the closest name, if any
   std::vector<std::string> after_names(const store::Label& label);
   std::string label_info(const store::Dialog& dialog);
+  // Broadcasts, engine_broadcasts.cpp: /send in General.
+  void on_send_command(const core::Command& command, const core::Event& event, core::UnixMillis now);
+  void create_broadcast(const crm::SendRequest& request, const core::Event& event, core::UnixMillis now);
 
   // Delivery reports of the dispatcher (engine_outcomes.cpp): what the operators are told.
   void on_delivery_failed(const core::Event& event, core::UnixMillis now);

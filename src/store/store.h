@@ -17,6 +17,7 @@
 #include "core/event.h"
 #include "core/ids.h"
 #include "store/api_key_store.h"
+#include "store/broadcast_store.h"
 #include "store/connection_store.h"
 #include "store/desk_meta_store.h"
 #include "store/dialog_store.h"
@@ -65,7 +66,8 @@ class Store : public UnitOfWork,
               public OperatorStore,
               public RatingStore,
               public TemplateStore,
-              public LabelStore {
+              public LabelStore,
+              public BroadcastStore {
  public:
   ~Store() override = default;
 };

@@ -202,6 +202,20 @@ void FloodControl::block_bot_until(core::UnixMillis until) {
   if (limits_.journal) limits_.journal->block(0, until);
 }
 
+int FloodControl::bot_room(core::UnixMillis now) const {
+  if (!limits_.enabled) return limits_.bot_per_second;
+  if (bot_blocked_until_ > now) return 0;
+  auto first_active = std::upper_bound(bot_window_.sends.begin(), bot_window_.sends.end(), now - kSecond);
+  auto active = static_cast<int>(bot_window_.sends.end() - first_active);
+  return std::max(0, limits_.bot_per_second - active);
+}
+
+core::UnixMillis FloodControl::bot_slot(core::UnixMillis now, int needed) const {
+  if (!limits_.enabled) return now;
+  return std::max(std::max(now, bot_blocked_until_),
+                  bot_window_.next_free(now, kSecond, limits_.bot_per_second, needed));
+}
+
 std::size_t FloodControl::tracked_chats() const { return chats_.size(); }
 
 bool FloodControl::idle(core::ChatId chat_id, const ChatState& state, core::UnixMillis now) const {

@@ -96,6 +96,12 @@ class FloodControl {
   // Telegram answered 429 retry_after: nothing to chat_id before `until`.
   void block_chat_until(core::ChatId chat_id, core::UnixMillis until);
   void block_bot_until(core::UnixMillis until);
+  // The bot's own second: how many more requests it takes now (0 while blocked), and when it
+  // takes `needed` more. Bulk senders (broadcasts) use them to leave live traffic its share.
+  int bot_room(core::UnixMillis now) const;
+  core::UnixMillis bot_slot(core::UnixMillis now, int needed) const;
+  bool enabled() const { return limits_.enabled; }
+  int bot_per_second() const { return limits_.bot_per_second; }
   std::size_t tracked_chats() const;  // for metrics; old idle entries are collected
 
  private:

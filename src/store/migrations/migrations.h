@@ -391,6 +391,40 @@ CREATE TABLE label_history (
 CREATE INDEX label_history_by_dialog ON label_history(dialog_id, id);
 )sql";
 
+// Broadcasts: what to send to whom, and a durable state per recipient (store/broadcast_store.h).
+inline constexpr char kV13Broadcasts[] = R"sql(
+CREATE TABLE broadcasts (
+  id {{id}},
+  connection_id BIGINT NOT NULL,
+  creator_id BIGINT NOT NULL DEFAULT 0,
+  from_chat_id BIGINT NOT NULL,
+  message_ids TEXT NOT NULL,
+  recipients TEXT NOT NULL,
+  state TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  scheduled_at BIGINT NOT NULL DEFAULT 0,
+  started_at BIGINT NOT NULL DEFAULT 0,
+  finished_at BIGINT NOT NULL DEFAULT 0,
+  progress_message_id BIGINT NOT NULL DEFAULT 0,
+  progress_at BIGINT NOT NULL DEFAULT 0,
+  report_message_id BIGINT NOT NULL DEFAULT 0,
+  report TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX broadcasts_by_state ON broadcasts(state, id);
+CREATE INDEX broadcasts_by_connection ON broadcasts(connection_id, id);
+CREATE TABLE broadcast_recipients (
+  broadcast_id BIGINT NOT NULL,
+  user_id BIGINT NOT NULL,
+  state TEXT NOT NULL,
+  error TEXT NOT NULL DEFAULT '',
+  message_ids TEXT NOT NULL DEFAULT '',
+  sent_at BIGINT NOT NULL DEFAULT 0,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (broadcast_id, user_id)
+);
+CREATE INDEX broadcast_recipients_by_state ON broadcast_recipients(broadcast_id, state, user_id);
+)sql";
+
 // Segments read a connection's dialogs in id order, page after page (dialogs_page without a
 // status): by this index each page is a range, not a scan and sort of every dialog.
 inline constexpr char kV14DialogsByConnection[] = R"sql(
@@ -410,6 +444,7 @@ inline constexpr Migration kAll[] = {
     {10, "ratings: satisfaction ratings of closes", kV10Ratings},
     {11, "templates: message templates and recent album items", kV11Templates},
     {12, "labels: definitions, dialogs' labels, funnel history", kV12Labels},
+    {13, "broadcasts: broadcasts and their recipients", kV13Broadcasts},
     {14, "segments: dialogs of a connection in id order", kV14DialogsByConnection},
 };
 

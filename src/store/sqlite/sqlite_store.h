@@ -167,6 +167,23 @@ class SqliteStore final : public Store {
   std::vector<LabelCarrier> label_carriers(std::int64_t label_id, int limit) override;
   void add_label_change(const LabelChange& change) override;
   std::vector<LabelChange> label_history(DialogId dialog, int limit) override;
+  // BroadcastStore (sqlite_store_broadcasts.cpp)
+  std::int64_t add_broadcast(const Broadcast& broadcast) override;
+  std::optional<Broadcast> broadcast(std::int64_t id) override;
+  void update_broadcast(const Broadcast& broadcast) override;
+  std::vector<Broadcast> broadcasts_in_states(const std::vector<BroadcastState>& states) override;
+  std::vector<Broadcast> broadcasts_of(ConnectionId connection, int limit) override;
+  std::int64_t add_broadcast_recipients(std::int64_t broadcast, const std::vector<UserId>& users,
+                                        RecipientState state, const std::string& error) override;
+  std::int64_t add_broadcast_recipients_all(std::int64_t broadcast, ConnectionId connection) override;
+  std::vector<BroadcastRecipient> claim_broadcast_recipients(std::int64_t broadcast, int limit) override;
+  std::vector<BroadcastRecipient> broadcast_recipients(std::int64_t broadcast,
+                                                       std::optional<RecipientState> state, UserId after_user,
+                                                       int limit) override;
+  void finish_broadcast_recipient(const BroadcastRecipient& recipient) override;
+  std::int64_t skip_pending_broadcast_recipients(std::int64_t broadcast, const std::string& error) override;
+  BroadcastCounts broadcast_counts(std::int64_t broadcast) override;
+  std::int64_t broadcast_sends_since(ConnectionId connection, UnixMillis since) override;
 
  private:
   void apply_pragmas();

@@ -1,0 +1,315 @@
+#include "crm/broadcast.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+#include <set>
+
+#include "core/utf8.h"
+
+namespace topicdesk::crm {
+namespace {
+
+using store::BroadcastState;
+
+std::vector<std::string_view> words_of(std::string_view text) {
+  std::vector<std::string_view> out;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && (core::is_ascii_space(text[i]) || text[i] == ',' || text[i] == ';')) ++i;
+    std::size_t start = i;
+    while (i < text.size() && !core::is_ascii_space(text[i]) && text[i] != ',' && text[i] != ';') ++i;
+    if (i > start) out.push_back(text.substr(start, i - start));
+  }
+  return out;
+}
+
+std::optional<std::int64_t> number(std::string_view word) {
+  std::int64_t value = 0;
+  auto [end, ec] = std::from_chars(word.data(), word.data() + word.size(), value);
+  if (ec != std::errc() || end != word.data() + word.size()) return std::nullopt;
+  return value;
+}
+
+// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
+std::int64_t days_from_civil(int y, int m, int d) {
+  y -= m <= 2;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+void civil_from_days(std::int64_t z, int& y, int& m, int& d) {
+  z += 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const unsigned doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  d = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
+  m = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
+  y = static_cast<int>(yoe + era * 400 + (m <= 2));
+}
+
+bool valid_date(int y, int m, int d) {
+  if (y < 1970 || y > 9999 || m < 1 || m > 12 || d < 1) return false;
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  return d <= kDays[m - 1] + (m == 2 && leap ? 1 : 0);
+}
+
+core::Result<WallTime> parse_at(const std::vector<std::string_view>& words) {
+  const std::string bad = "after 'at' write a time as HH:MM or YYYY-MM-DD HH:MM";
+  if (words.empty() || words.size() > 2) return core::make_error(bad);
+  WallTime t;
+  std::string_view clock = words.back();
+  if (words.size() == 2) {
+    std::string_view date = words[0];
+    if (date.size() != 10 || date[4] != '-' || date[7] != '-') return core::make_error(bad);
+    auto y = number(date.substr(0, 4)), m = number(date.substr(5, 2)), d = number(date.substr(8, 2));
+    if (!y || !m || !d || !valid_date(int(*y), int(*m), int(*d)))
+      return core::make_error("'" + std::string(date) + "' is not a date (YYYY-MM-DD)");
+    t.year = int(*y);
+    t.month = int(*m);
+    t.day = int(*d);
+  }
+  auto colon = clock.find(':');
+  if (colon == std::string_view::npos) return core::make_error(bad);
+  auto h = number(clock.substr(0, colon)), mi = number(clock.substr(colon + 1));
+  if (!h || !mi || *h < 0 || *h > 23 || *mi < 0 || *mi > 59 || clock.size() - colon - 1 != 2)
+    return core::make_error("'" + std::string(clock) + "' is not a time of day (HH:MM)");
+  t.hour = int(*h);
+  t.minute = int(*mi);
+  return t;
+}
+
+std::string with_thousands(std::int64_t n) {
+  std::string digits = std::to_string(n < 0 ? -n : n);
+  std::string out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return n < 0 ? "-" + out : out;
+}
+
+}  // namespace
+
+std::string usage_text() {
+  return "Broadcasts, in reply to the message to send:\n"
+         "/send test — only to you\n"
+         "/send all — every user of the desk (those who blocked the bot are left out)\n"
+         "/send list ID ID … — these users\n"
+         "add 'at HH:MM' or 'at YYYY-MM-DD HH:MM' to schedule it.\n"
+         "Then: /send confirm | cancel | pause | resume | status [#ID]";
+}
+
+core::Result<SendRequest> parse_send(std::string_view args) {
+  auto words = words_of(args);
+  if (words.empty()) return core::make_error(usage_text());
+  SendRequest r;
+  std::string first = core::lower_ascii(words[0]);
+  static const std::pair<std::string_view, SendAction> kActions[] = {
+      {"confirm", SendAction::kConfirm}, {"go", SendAction::kConfirm},    {"cancel", SendAction::kCancel},
+      {"pause", SendAction::kPause},     {"resume", SendAction::kResume}, {"status", SendAction::kStatus},
+  };
+  for (const auto& [name, action] : kActions) {
+    if (first != name) continue;
+    r.action = action;
+    if (words.size() > 2) return core::make_error("/send " + first + " takes at most a broadcast number");
+    if (words.size() == 2) {
+      std::string_view id = words[1];
+      if (id.starts_with('#')) id.remove_prefix(1);
+      auto n = number(id);
+      if (!n || *n <= 0) return core::make_error("'" + std::string(words[1]) + "' is not a broadcast number");
+      r.broadcast_id = *n;
+    }
+    return r;
+  }
+  // Recipients, then maybe "at TIME".
+  auto at = std::find_if(words.begin(), words.end(),
+                         [](std::string_view w) { return core::lower_ascii(w) == "at"; });
+  std::vector<std::string_view> who(words.begin(), at);
+  if (at != words.end()) {
+    auto when = parse_at(std::vector<std::string_view>(at + 1, words.end()));
+    if (!when) return when.error();
+    r.at = *when;
+  }
+  if (who.empty()) return core::make_error("/send: whom to? " + usage_text());
+  std::string kind = core::lower_ascii(who[0]);
+  if (kind == "test" || kind == "all") {
+    if (who.size() > 1) return core::make_error("/send " + kind + " takes no more words before 'at'");
+    r.kind = kind == "test" ? RecipientsKind::kTest : RecipientsKind::kAll;
+    r.recipients = kind;
+    return r;
+  }
+  if (kind == "list") {
+    if (who.size() == 1) return core::make_error("/send list: write the user ids after 'list'");
+    if (who.size() - 1 > kMaxListedUsers)
+      return core::make_error("/send list: at most " + with_thousands(kMaxListedUsers) + " users");
+    std::set<core::UserId> seen;
+    for (std::size_t i = 1; i < who.size(); ++i) {
+      auto id = number(who[i]);
+      if (!id || *id <= 0)
+        return core::make_error("/send list: '" + std::string(who[i]) + "' is not a user id");
+      if (seen.insert(*id).second) r.users.push_back(*id);
+    }
+    r.kind = RecipientsKind::kList;
+    r.recipients = "list of " + std::to_string(r.users.size());
+    return r;
+  }
+  return core::make_error("/send: '" + std::string(who[0]) + "' is not a recipient (test, all or list). " +
+                          usage_text());
+}
+
+core::Result<std::vector<core::UserId>> parse_user_ids(std::string_view text, std::size_t max_users) {
+  std::vector<core::UserId> out;
+  std::set<core::UserId> seen;
+  int line_number = 0;
+  std::vector<int> bad_lines;
+  while (!text.empty()) {
+    ++line_number;
+    auto end = text.find('\n');
+    std::string_view line = text.substr(0, end);
+    text = end == std::string_view::npos ? std::string_view{} : text.substr(end + 1);
+    for (auto word : words_of(line)) {
+      auto id = number(word);
+      if (!id || *id <= 0) {
+        bad_lines.push_back(line_number);
+        break;
+      }
+      if (seen.insert(*id).second) out.push_back(*id);
+      if (out.size() > max_users)
+        return core::make_error("more than " + with_thousands(static_cast<std::int64_t>(max_users)) +
+                                " user ids");
+    }
+  }
+  if (!bad_lines.empty()) {
+    std::string lines;
+    for (std::size_t i = 0; i < bad_lines.size() && i < 10; ++i)
+      lines += (i ? ", " : "") + std::to_string(bad_lines[i]);
+    if (bad_lines.size() > 10) lines += " and " + std::to_string(bad_lines.size() - 10) + " more";
+    return core::make_error("not user ids on line" + std::string(bad_lines.size() > 1 ? "s " : " ") + lines);
+  }
+  return out;
+}
+
+core::Result<core::UnixMillis> resolve_wall_time(const WallTime& at, const core::TimeZone& zone,
+                                                 core::UnixMillis now) {
+  const std::int64_t now_s = now / 1000;
+  const std::int64_t clock = at.hour * 3600 + at.minute * 60;
+  if (at.year != 0) {
+    std::int64_t local = days_from_civil(at.year, at.month, at.day) * 86400 + clock;
+    std::int64_t utc = zone.to_utc(local);
+    if (utc <= now_s) return core::make_error("that time has passed");
+    return utc * 1000;
+  }
+  const std::int64_t local_now = now_s + zone.offset_at(now_s);
+  std::int64_t day = local_now / 86400 - (local_now % 86400 < 0 ? 1 : 0);
+  for (int i = 0; i < 3; ++i) {
+    std::int64_t utc = zone.to_utc((day + i) * 86400 + clock);
+    if (utc > now_s) return utc * 1000;
+  }
+  return core::make_error("that time does not come in the next days");
+}
+
+std::string format_wall_time(core::UnixMillis at, const core::TimeZone& zone) {
+  std::int64_t s = at / 1000;
+  std::int64_t local = s + zone.offset_at(s);
+  std::int64_t days = local / 86400 - (local % 86400 < 0 ? 1 : 0);
+  std::int64_t secs = local - days * 86400;
+  int y = 0, m = 0, d = 0;
+  civil_from_days(days, y, m, d);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d %02d:%02d ", y, m, d, int(secs / 3600), int(secs / 60 % 60));
+  return buf + zone.name();
+}
+
+std::string confirmation_text(const store::Broadcast& b, const store::BroadcastCounts& counts,
+                              const std::string& when) {
+  std::string text = "📣 Broadcast #" + std::to_string(b.id) + " (" + b.recipients +
+                     "): " + with_thousands(counts.pending) + " recipient" + (counts.pending == 1 ? "" : "s");
+  if (counts.skipped > 0) text += ", " + with_thousands(counts.skipped) + " left out (see the report)";
+  text += ".\n";
+  text += when.empty() ? "Sent as soon as you confirm.\n" : "Scheduled for " + when + ".\n";
+  text +=
+      "Confirm: /send confirm #" + std::to_string(b.id) + "   Cancel: /send cancel #" + std::to_string(b.id);
+  return text;
+}
+
+std::string progress_text(const store::Broadcast& b, const store::BroadcastCounts& c, double per_second) {
+  std::string state = b.state == BroadcastState::kRunning     ? "sending"
+                      : b.state == BroadcastState::kPaused    ? "paused"
+                      : b.state == BroadcastState::kCancelled ? "cancelled"
+                      : b.state == BroadcastState::kDone      ? "done"
+                                                              : store::to_string(b.state);
+  std::string text = "📣 Broadcast #" + std::to_string(b.id) + " — " + state + ": " +
+                     with_thousands(c.finished()) + " of " + with_thousands(c.total()) + "\n";
+  text += "sent " + with_thousands(c.sent) + " · blocked " + with_thousands(c.blocked) + " · failed " +
+          with_thousands(c.failed) + " · skipped " + with_thousands(c.skipped);
+  if (b.state == BroadcastState::kRunning && per_second > 0) {
+    char rate[32];
+    std::snprintf(rate, sizeof rate, "%.1f", per_second);
+    text += "\n" + std::string(rate) + " messages/s";
+  }
+  return text;
+}
+
+std::string report_summary_text(const store::Broadcast& b, const store::BroadcastCounts& c) {
+  std::string text = "📣 Broadcast #" + std::to_string(b.id) + " " +
+                     (b.state == BroadcastState::kCancelled ? "was cancelled" : "is done") + ": sent " +
+                     with_thousands(c.sent) + ", blocked the bot " + with_thousands(c.blocked) + ", failed " +
+                     with_thousands(c.failed) + ", skipped " + with_thousands(c.skipped) + " (of " +
+                     with_thousands(c.total()) + ").";
+  return text;
+}
+
+std::string state_changed_text(const store::Broadcast& b, std::string_view what) {
+  return "📣 Broadcast #" + std::to_string(b.id) + " " + std::string(what) + ".";
+}
+
+std::optional<std::string> action_refused(SendAction action, store::BroadcastState state) {
+  const bool confirming = state == BroadcastState::kConfirming;
+  const bool scheduled = state == BroadcastState::kScheduled;
+  const bool running = state == BroadcastState::kRunning;
+  const bool paused = state == BroadcastState::kPaused;
+  const std::string is = std::string("it is ") + store::to_string(state);
+  switch (action) {
+    case SendAction::kConfirm:
+      if (confirming) return std::nullopt;
+      return "only a broadcast waiting for confirmation can be confirmed; " + is;
+    case SendAction::kCancel:
+      if (confirming || scheduled || running || paused) return std::nullopt;
+      return "it is over (" + std::string(store::to_string(state)) + ")";
+    case SendAction::kPause:
+      if (running || scheduled) return std::nullopt;
+      return "only a running or scheduled broadcast can be paused; " + is;
+    case SendAction::kResume:
+      if (paused) return std::nullopt;
+      return "only a paused broadcast can be resumed; " + is;
+    case SendAction::kStatus:
+    case SendAction::kCreate:
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+store::BroadcastState state_after(SendAction action, const store::Broadcast& b) {
+  switch (action) {
+    case SendAction::kConfirm:
+    case SendAction::kResume:
+      return b.scheduled_at != 0 && b.started_at == 0 ? BroadcastState::kScheduled : BroadcastState::kRunning;
+    case SendAction::kCancel:
+      return BroadcastState::kCancelled;
+    case SendAction::kPause:
+      return BroadcastState::kPaused;
+    case SendAction::kStatus:
+    case SendAction::kCreate:
+      return b.state;
+  }
+  return b.state;
+}
+
+}  // namespace topicdesk::crm

@@ -1,0 +1,146 @@
+// The broadcast sender (docs/broadcasts.md): sends running broadcasts to their recipients with
+// what live traffic leaves of each bot's budget, keeps every recipient's state durable, posts
+// and edits the progress message in General, and ends a broadcast with its CSV report.
+//
+// It runs inside the dispatcher's loop (Dispatcher::set_broadcasts) on the dispatcher's
+// executor, after the loop turn has started the live outbox jobs, and shares the bot's
+// FloodControl with them: a broadcast takes requests only while the bot's one-second window
+// has room beyond `reserve_per_second`, so operator replies and first messages always find a
+// slot within about a second. A recipient whose private chat is busy (a live call in flight,
+// or its own per-chat bucket empty) waits.
+//
+// Durability: a batch of recipients is claimed ("sending") in one commit BEFORE any of their
+// calls goes out; outcomes (sent with the copies' ids, blocked, failed) are committed after.
+// At start, recipients found "sending" were in flight when the desk stopped: the Bot API cannot
+// tell whether they arrived, so they are sent again once (the report says they may have
+// arrived twice); one found "sending" after a second interrupted try fails as uncertain.
+// Users who blocked the bot are recorded (recipient "blocked", and the dialog's
+// user_blocked_bot), so `/send all` leaves them out next time.
+//
+// Threading: every member runs on the dispatcher's executor (a strand or single thread).
+#pragma once
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <deque>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <vector>
+
+#include "core/token_bucket.h"
+#include "relay/engine.h"
+#include "store/store.h"
+#include "telegram/bot_api.h"
+#include "telegram/flood_control.h"
+
+namespace topicdesk::relay {
+
+struct BroadcastSenderOptions {
+  // Requests of the bot's second left to live traffic (operator replies, first messages): the
+  // broadcast takes a request only while the bot's window has more room than this.
+  int reserve_per_second = 1;
+  // The broadcast's own pace is this far below the bot's ceiling, spread evenly over the second:
+  // Telegram's window counts arrivals, which drift a little from the desk's clock, so a
+  // broadcast that kept the window exactly full would meet 429s.
+  int headroom_per_second = 2;
+  // Recipients claimed per commit: the most a stop can leave in flight (besides calls already
+  // answered whose outcome was not committed yet).
+  int claim_batch = 8;
+  int max_in_flight = 32;  // calls at once, all broadcasts together
+  // Account connections (the account's own session sends): a slow default, since Telegram
+  // limits and bans accounts that write to many people quickly (docs/broadcasts.md).
+  double account_per_second = 0.5;
+  core::UnixMillis progress_every = 5000;  // the progress message is edited at most this often
+  core::UnixMillis reload_every = 500;     // broadcasts' states are read again this often
+  core::UnixMillis hold_after_429 = 250;   // the broadcast's pause after a 429 (the chat waits retry_after)
+  core::UnixMillis retry_after_error = 2000;  // a network or server error: the same recipient again
+  int max_tries = 5;                          // network or server errors before a recipient fails
+};
+
+// What the dispatcher lends the sender for one connection.
+struct BroadcastLane {
+  const ConnectionContext* context = nullptr;
+  telegram::BotApi* users_api = nullptr;  // copies to users: the account's session on accounts
+  telegram::BotApi* group_api = nullptr;  // General: progress and report
+  telegram::FloodControl* flood = nullptr;
+  bool account = false;
+};
+
+class BroadcastSender {
+ public:
+  BroadcastSender(boost::asio::any_io_executor executor, store::Store& store,
+                  BroadcastSenderOptions options = {});
+
+  // Called when a call ends or there is something to commit (the dispatcher's wake).
+  void set_wake(std::function<void()> wake) { wake_ = std::move(wake); }
+  // One turn, after the live jobs of the dispatcher's turn were started. `chat_busy` tells
+  // whether a live call to that chat is in flight.
+  void turn(core::UnixMillis now, const std::map<core::ConnectionId, BroadcastLane>& lanes,
+            const std::function<bool(core::ChatId)>& chat_busy);
+  core::UnixMillis next_wake(core::UnixMillis now) const;
+  // Calls in flight or outcomes not committed.
+  bool busy() const { return in_flight_ > 0 || !outcomes_.empty() || !queued_.empty(); }
+  void stop() { stopped_ = true; }
+
+  // How an ended broadcast's report reaches General: called inside the commit that ends it
+  // (add outbox jobs there). Unset: the CSV is posted in General as a document (an outbox
+  // send_document job) with the summary as its caption; it is also kept with the broadcast.
+  using ReportPoster = std::function<void(const store::Broadcast& b, const store::BroadcastCounts& counts)>;
+  void set_report_poster(ReportPoster poster) { report_ = std::move(poster); }
+
+ private:
+  struct Queued {  // a claimed recipient waiting for its call
+    store::BroadcastRecipient recipient;
+    core::UnixMillis not_before = 0;
+    int tries = 0;
+  };
+  struct Active {  // a broadcast the sender works on
+    store::Broadcast broadcast;
+    int in_flight = 0;
+    bool exhausted = false;  // the last claim found nobody pending
+    bool progress_in_flight = false;
+    std::int64_t finished_at_start = 0;  // for the rate shown
+    core::UnixMillis rate_since = 0;
+    std::int64_t finished_since = 0;
+  };
+
+  void resolve_interrupted();
+  void reload(core::UnixMillis now);
+  bool commit_outcomes();
+  void start_due(core::UnixMillis now);
+  void pump(Active& a, const BroadcastLane& lane, core::UnixMillis now,
+            const std::function<bool(core::ChatId)>& chat_busy, int& budget);
+  void progress(Active& a, const BroadcastLane& lane, core::UnixMillis now, bool final);
+  void finish(Active& a, const BroadcastLane& lane, core::UnixMillis now);
+  boost::asio::awaitable<void> send(Active* a, BroadcastLane lane, Queued q);
+  boost::asio::awaitable<void> post_progress(std::int64_t broadcast_id, BroadcastLane lane, std::string text,
+                                             core::MessageId edit);
+  void outcome(std::function<void()> body);
+  void abandon_source(Active& a, const std::string& why);
+
+  boost::asio::any_io_executor executor_;
+  store::Store& store_;
+  BroadcastSenderOptions options_;
+  std::function<void()> wake_;
+  ReportPoster report_;
+  std::map<std::int64_t, Active> active_;        // running, paused, scheduled, cancelled-unfinished
+  std::deque<Queued> queued_;                    // claimed, not called yet (or waiting to retry)
+  std::vector<std::function<void()>> outcomes_;  // committed together in the next turn
+  core::TokenRate pace_of(const BroadcastLane& lane) const;  // per_second 0: not paced
+
+  std::map<core::ConnectionId, core::TokenBucket> pace_;  // sends spread evenly over the second
+  core::UnixMillis room_at_ = 0;
+  // A broadcast copy met a 429: this connection's broadcasts wait until then (live traffic does not).
+  std::map<core::ConnectionId, core::UnixMillis>
+      held_until_;                      // when a paced lane with work takes a send again (0: none waits)
+  std::set<std::int64_t> source_gone_;  // broadcasts whose message to copy is gone
+  int in_flight_ = 0;
+  bool resolved_ = false;  // the in-flight window of the last run is resolved
+  bool stopped_ = false;
+  core::UnixMillis loaded_at_ = 0;
+  core::UnixMillis retry_commit_at_ = 0;
+  int commit_failures_ = 0;
+};
+
+}  // namespace topicdesk::relay

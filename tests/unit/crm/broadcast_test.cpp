@@ -1,0 +1,135 @@
+// /send's arguments, lists of user ids, `at TIME`, the actions a state takes, the CSV report.
+#include "crm/broadcast.h"
+
+#include <gtest/gtest.h>
+
+#include "crm/broadcast_report.h"
+
+namespace topicdesk::crm {
+namespace {
+
+using store::BroadcastState;
+
+TEST(ParseSend, RecipientsAndATime) {
+  auto all = parse_send("all");
+  ASSERT_TRUE(all);
+  EXPECT_EQ(all->action, SendAction::kCreate);
+  EXPECT_EQ(all->kind, RecipientsKind::kAll);
+  EXPECT_FALSE(all->at);
+  auto test = parse_send("TEST at 18:30");
+  ASSERT_TRUE(test);
+  EXPECT_EQ(test->kind, RecipientsKind::kTest);
+  ASSERT_TRUE(test->at);
+  EXPECT_EQ(test->at->hour, 18);
+  EXPECT_EQ(test->at->minute, 30);
+  auto list = parse_send("list 5, 7 5 9 at 2027-01-02 08:05");
+  ASSERT_TRUE(list);
+  EXPECT_EQ(list->users, (std::vector<core::UserId>{5, 7, 9}));
+  EXPECT_EQ(list->recipients, "list of 3");
+  EXPECT_EQ(list->at->year, 2027);
+  EXPECT_EQ(list->at->day, 2);
+}
+
+TEST(ParseSend, ActionsTakeAnOptionalNumber) {
+  auto confirm = parse_send("confirm #12");
+  ASSERT_TRUE(confirm);
+  EXPECT_EQ(confirm->action, SendAction::kConfirm);
+  EXPECT_EQ(confirm->broadcast_id, 12);
+  auto pause = parse_send("pause");
+  ASSERT_TRUE(pause);
+  EXPECT_EQ(pause->action, SendAction::kPause);
+  EXPECT_EQ(pause->broadcast_id, 0);
+  EXPECT_FALSE(parse_send("cancel x"));
+  EXPECT_FALSE(parse_send("resume 1 2"));
+}
+
+TEST(ParseSend, BadInputSaysWhatIsWrong) {
+  EXPECT_NE(parse_send("").error().message.find("/send test"), std::string::npos);
+  EXPECT_NE(parse_send("everyone").error().message.find("'everyone' is not a recipient"), std::string::npos);
+  EXPECT_NE(parse_send("list").error().message.find("write the user ids"), std::string::npos);
+  EXPECT_NE(parse_send("list 1 -2").error().message.find("'-2' is not a user id"), std::string::npos);
+  EXPECT_NE(parse_send("all at 24:00").error().message.find("not a time of day"), std::string::npos);
+  EXPECT_NE(parse_send("all at 2027-02-30 10:00").error().message.find("not a date"), std::string::npos);
+  EXPECT_NE(parse_send("all at").error().message.find("HH:MM"), std::string::npos);
+  EXPECT_FALSE(parse_send("all extra"));
+}
+
+TEST(ParseUserIds, LinesWithBadLinesNumbered) {
+  auto ids = parse_user_ids("1\n2, 3\n\n3;4\n");
+  ASSERT_TRUE(ids);
+  EXPECT_EQ(*ids, (std::vector<core::UserId>{1, 2, 3, 4}));
+  auto bad = parse_user_ids("1\nbob\n3\n4x\n");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().message, "not user ids on lines 2, 4");
+  auto many = parse_user_ids("1 2 3 4", 3);
+  ASSERT_FALSE(many);
+  EXPECT_NE(many.error().message.find("more than 3"), std::string::npos);
+}
+
+TEST(WallTime, NextClockTimeAndDatesInTheZone) {
+  const core::UnixMillis now = 1'767'225'600'000;  // 2026-01-01 00:00 UTC
+  core::TimeZone utc;
+  auto at = resolve_wall_time({.hour = 9, .minute = 30}, utc, now);
+  ASSERT_TRUE(at);
+  EXPECT_EQ(*at, now + (9 * 3600 + 30 * 60) * 1000LL);
+  auto berlin = core::TimeZone::fixed(3600, "UTC+01:00");
+  auto there = resolve_wall_time({.year = 2026, .month = 1, .day = 2, .hour = 1, .minute = 0}, berlin, now);
+  ASSERT_TRUE(there);
+  EXPECT_EQ(*there, now + 24 * 3600 * 1000LL);
+  EXPECT_EQ(format_wall_time(*there, berlin), "2026-01-02 01:00 UTC+01:00");
+  // Earlier today: tomorrow at that time.
+  auto later = resolve_wall_time({.hour = 0, .minute = 0}, utc, now + 60'000);
+  EXPECT_EQ(*later, now + 24 * 3600 * 1000LL);
+  EXPECT_FALSE(resolve_wall_time({.year = 2025, .month = 12, .day = 31, .hour = 23, .minute = 0}, utc, now));
+}
+
+TEST(BroadcastStates, ActionsFitTheirStates) {
+  EXPECT_FALSE(action_refused(SendAction::kConfirm, BroadcastState::kConfirming));
+  EXPECT_TRUE(action_refused(SendAction::kConfirm, BroadcastState::kRunning));
+  EXPECT_FALSE(action_refused(SendAction::kPause, BroadcastState::kRunning));
+  EXPECT_TRUE(action_refused(SendAction::kPause, BroadcastState::kPaused));
+  EXPECT_FALSE(action_refused(SendAction::kResume, BroadcastState::kPaused));
+  EXPECT_TRUE(action_refused(SendAction::kCancel, BroadcastState::kDone));
+  EXPECT_FALSE(action_refused(SendAction::kCancel, BroadcastState::kScheduled));
+  store::Broadcast b;
+  EXPECT_EQ(state_after(SendAction::kConfirm, b), BroadcastState::kRunning);
+  b.scheduled_at = 5;
+  EXPECT_EQ(state_after(SendAction::kConfirm, b), BroadcastState::kScheduled);
+  b.started_at = 6;  // a scheduled broadcast that started, paused, resumes running
+  EXPECT_EQ(state_after(SendAction::kResume, b), BroadcastState::kRunning);
+  EXPECT_EQ(state_after(SendAction::kCancel, b), BroadcastState::kCancelled);
+}
+
+TEST(ProgressText, CountsAndState) {
+  store::Broadcast b;
+  b.id = 7;
+  b.state = BroadcastState::kRunning;
+  store::BroadcastCounts c{.pending = 9000, .sent = 1000, .blocked = 2};
+  auto text = progress_text(b, c, 27.5);
+  EXPECT_EQ(text,
+            "📣 Broadcast #7 — sending: 1,002 of 10,002\nsent 1,000 · blocked 2 · failed 0 · skipped 0\n27.5 "
+            "messages/s");
+}
+
+TEST(ReportCsv, QuotesNamesAndDefusesFormulas) {
+  EXPECT_EQ(report_csv_header(), "user_id,name,status,error,message_ids,sent_at\r\n");
+  ReportRow row{.user_id = 5,
+                .name = "Smith, \"Jo\"",
+                .state = store::RecipientState::kSent,
+                .message_ids = {10, 11},
+                .sent_at = 1'767'225'600'000};
+  EXPECT_EQ(report_csv_row(row), "5,\"Smith, \"\"Jo\"\"\",sent,,10 11,2026-01-01T00:00:00Z\r\n");
+  row.name = "=HYPERLINK(1)";
+  row.attempts = 2;
+  EXPECT_EQ(report_csv_row(row),
+            "5,'=HYPERLINK(1),sent,sent again after a restart interrupted the first send: may have arrived "
+            "twice,10 11,2026-01-01T00:00:00Z\r\n");
+  ReportRow blocked{.user_id = 6,
+                    .name = "Bo",
+                    .state = store::RecipientState::kBlocked,
+                    .error = "Forbidden: bot was blocked by the user"};
+  EXPECT_EQ(report_csv_row(blocked), "6,Bo,blocked,Forbidden: bot was blocked by the user,,\r\n");
+}
+
+}  // namespace
+}  // namespace topicdesk::crm
