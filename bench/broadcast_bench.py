@@ -179,8 +179,10 @@ def main():
             second = int((t - times[0]) // 1000)
             per_second[second] = per_second.get(second, 0) + 1
         seconds = [per_second.get(i, 0) for i in range(max(per_second, default=-1) + 1)]
-        with sqlite3.connect(desk.db_path) as db:
-            report = db.execute("SELECT report FROM broadcasts WHERE id = ?", (broadcast_id,)).fetchone()[0]
+        def kept_report():  # made by the engine once the sender reports the end
+            with sqlite3.connect(desk.db_path) as db:
+                return db.execute("SELECT report FROM broadcasts WHERE id = ?", (broadcast_id,)).fetchone()[0]
+        report = harness.wait_until(kept_report, 60, "the report kept with the broadcast")
         rows = {int(r["user_id"]): r for r in csv.DictReader(io.StringIO(report))}
         report_mismatches = sum(1 for u in users if (rows.get(u, {}).get("message_ids") or "")
                                 != (str(copies[u]["message_id"]) if u in copies else ""))

@@ -80,7 +80,7 @@ const std::vector<CommandSpec>& command_table() {
       {"segment", K::kCustom, true, false, false, "[expression]",
        "count the users an expression picks and show a few, e.g. vip and last_message<7d (a dry run)",
        std::nullopt},
-      {"send", K::kCustom, true, false, false, "test|all|list ID… [at TIME]",
+      {"send", K::kCustom, true, false, false, "test|all|list ID…|EXPRESSION [at TIME]",
        "in reply to a message: send it to many users (a broadcast; confirm, cancel, pause, resume, status)",
        std::nullopt},
       {"stats", K::kStats, true, true, false, "", "open, waiting and closed dialogs", std::nullopt},

@@ -44,6 +44,9 @@ enum class EventKind {
   // `callback_id` the query to answer, `text` the button's callback data, chat_id / message_id
   // the message with the button, `from` who pressed.
   kButtonPressed,
+  // A broadcast of the connection ended (done or cancelled): `text` is its id. Made by the
+  // broadcast sender in the commit that ends it; the engine posts the report in General.
+  kBroadcastEnded,
 };
 
 // Every Telegram message content type topicdesk distinguishes. Copies go through

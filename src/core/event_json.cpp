@@ -8,7 +8,7 @@ namespace topicdesk::core {
 namespace json = boost::json;
 namespace {
 
-constexpr std::array<std::pair<EventKind, const char*>, 19> kEventKindNames{{
+constexpr std::array<std::pair<EventKind, const char*>, 20> kEventKindNames{{
     {EventKind::kUserMessage, "user_message"},
     {EventKind::kUserEdit, "user_edit"},
     {EventKind::kUserReaction, "user_reaction"},
@@ -28,6 +28,7 @@ constexpr std::array<std::pair<EventKind, const char*>, 19> kEventKindNames{{
     {EventKind::kSessionProblem, "session_problem"},
     {EventKind::kStoryPosted, "story_posted"},  // accounts
     {EventKind::kButtonPressed, "button_pressed"},
+    {EventKind::kBroadcastEnded, "broadcast_ended"},
 }};
 
 constexpr std::array<std::pair<ContentKind, const char*>, 18> kContentKindNames{{

@@ -353,6 +353,12 @@ CivilDate civil_from_days(std::int64_t days) {
   return {year, month, day};
 }
 
+bool is_civil_date(int year, int month, int day) {
+  if (month < 1 || month > 12 || day < 1 || day > 31) return false;
+  CivilDate back = civil_from_days(days_from_civil(year, month, day));
+  return back.year == year && back.month == month && back.day == day;
+}
+
 int weekday_of(std::int64_t days) {
   // 1970-01-01 was a Thursday (3 when Monday is 0).
   return static_cast<int>(((days % 7) + 7 + 3) % 7);

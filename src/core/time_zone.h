@@ -84,6 +84,8 @@ struct CivilDate {
   int year = 1970, month = 1, day = 1;
 };
 CivilDate civil_from_days(std::int64_t days);
+// Whether year-month-day is a day of the calendar (2026-02-30 is not).
+bool is_civil_date(int year, int month, int day);
 // 0 = Monday … 6 = Sunday.
 int weekday_of(std::int64_t days);
 

@@ -121,10 +121,8 @@ Result<std::int64_t> parse_date(const std::string& text) {
   int month = std::stoi(text.substr(5, 2));
   int day = std::stoi(text.substr(8, 2));
   if (month < 1 || month > 12 || day < 1) return bad;
+  if (!is_civil_date(year, month, day)) return make_error("\"" + text + "\" is not a day of the calendar");
   std::int64_t days = days_from_civil(year, month, day);
-  CivilDate back = civil_from_days(days);
-  if (back.month != month || back.day != day)
-    return make_error("\"" + text + "\" is not a day of the calendar");
   if (year < kFirstHolidayYear || year > kLastHolidayYear)
     return make_error("\"" + text + "\" is not in 2000..2200");
   return days;

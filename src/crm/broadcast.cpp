@@ -5,7 +5,9 @@
 #include <cstdio>
 #include <set>
 
+#include "core/time_zone.h"
 #include "core/utf8.h"
+#include "crm/segment.h"
 
 namespace topicdesk::crm {
 namespace {
@@ -31,34 +33,7 @@ std::optional<std::int64_t> number(std::string_view word) {
   return value;
 }
 
-// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
-std::int64_t days_from_civil(int y, int m, int d) {
-  y -= m <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
-void civil_from_days(std::int64_t z, int& y, int& m, int& d) {
-  z += 719468;
-  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  d = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
-  m = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
-  y = static_cast<int>(yoe + era * 400 + (m <= 2));
-}
-
-bool valid_date(int y, int m, int d) {
-  if (y < 1970 || y > 9999 || m < 1 || m > 12 || d < 1) return false;
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  return d <= kDays[m - 1] + (m == 2 && leap ? 1 : 0);
-}
+bool valid_date(int y, int m, int d) { return y >= 1970 && y <= 9999 && core::is_civil_date(y, m, d); }
 
 core::Result<WallTime> parse_at(const std::vector<std::string_view>& words) {
   const std::string bad = "after 'at' write a time as HH:MM or YYYY-MM-DD HH:MM";
@@ -95,6 +70,11 @@ std::string with_thousands(std::int64_t n) {
   return n < 0 ? "-" + out : out;
 }
 
+bool is_keyword_recipient(std::string_view word) {
+  std::string w = core::lower_ascii(word);
+  return w == "test" || w == "all" || w == "list";
+}
+
 }  // namespace
 
 std::string usage_text() {
@@ -102,6 +82,8 @@ std::string usage_text() {
          "/send test — only to you\n"
          "/send all — every user of the desk (those who blocked the bot are left out)\n"
          "/send list ID ID … — these users\n"
+         "/send EXPRESSION — the users a segment picks, e.g. /send vip and last_message<30d (/segment to try "
+         "one)\n"
          "add 'at HH:MM' or 'at YYYY-MM-DD HH:MM' to schedule it.\n"
          "Then: /send confirm | cancel | pause | resume | status [#ID]";
 }
@@ -128,14 +110,25 @@ core::Result<SendRequest> parse_send(std::string_view args) {
     }
     return r;
   }
-  // Recipients, then maybe "at TIME".
-  auto at = std::find_if(words.begin(), words.end(),
-                         [](std::string_view w) { return core::lower_ascii(w) == "at"; });
+  // Recipients, then maybe "at TIME": the last "at" that one or two words of a time follow (a
+  // segment may name a label "at"). A list or a keyword followed by a bad time says what is wrong.
+  auto at = words.end();
+  for (auto it = words.begin(); it != words.end(); ++it) {
+    if (core::lower_ascii(*it) == "at" && words.end() - it <= 3) {
+      at = it;
+      break;
+    }
+  }
   std::vector<std::string_view> who(words.begin(), at);
   if (at != words.end()) {
     auto when = parse_at(std::vector<std::string_view>(at + 1, words.end()));
-    if (!when) return when.error();
-    r.at = *when;
+    if (when) {
+      r.at = *when;
+    } else if (!who.empty() && is_keyword_recipient(who[0])) {
+      return when.error();
+    } else {
+      who.assign(words.begin(), words.end());  // "at" belongs to the expression
+    }
   }
   if (who.empty()) return core::make_error("/send: whom to? " + usage_text());
   std::string kind = core::lower_ascii(who[0]);
@@ -160,8 +153,19 @@ core::Result<SendRequest> parse_send(std::string_view args) {
     r.recipients = "list of " + std::to_string(r.users.size());
     return r;
   }
-  return core::make_error("/send: '" + std::string(who[0]) + "' is not a recipient (test, all or list). " +
-                          usage_text());
+  // Anything else is a segment expression.
+  std::string expression;
+  for (auto w : who) expression += (expression.empty() ? "" : " ") + std::string(w);
+  auto parsed = parse_segment(expression);
+  if (!parsed) {
+    return core::make_error("/send: '" + std::string(who[0]) +
+                            "' is not test, all or list, and the words are not a segment: " +
+                            describe(parsed.error) + ". " + usage_text());
+  }
+  r.kind = RecipientsKind::kSegment;
+  r.segment = parsed.segment->to_string();
+  r.recipients = "segment " + r.segment;
+  return r;
 }
 
 core::Result<std::vector<core::UserId>> parse_user_ids(std::string_view text, std::size_t max_users) {
@@ -201,7 +205,7 @@ core::Result<core::UnixMillis> resolve_wall_time(const WallTime& at, const core:
   const std::int64_t now_s = now / 1000;
   const std::int64_t clock = at.hour * 3600 + at.minute * 60;
   if (at.year != 0) {
-    std::int64_t local = days_from_civil(at.year, at.month, at.day) * 86400 + clock;
+    std::int64_t local = core::days_from_civil(at.year, at.month, at.day) * 86400 + clock;
     std::int64_t utc = zone.to_utc(local);
     if (utc <= now_s) return core::make_error("that time has passed");
     return utc * 1000;
@@ -220,10 +224,10 @@ std::string format_wall_time(core::UnixMillis at, const core::TimeZone& zone) {
   std::int64_t local = s + zone.offset_at(s);
   std::int64_t days = local / 86400 - (local % 86400 < 0 ? 1 : 0);
   std::int64_t secs = local - days * 86400;
-  int y = 0, m = 0, d = 0;
-  civil_from_days(days, y, m, d);
+  core::CivilDate date = core::civil_from_days(days);
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d %02d:%02d ", y, m, d, int(secs / 3600), int(secs / 60 % 60));
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d %02d:%02d ", date.year, date.month, date.day,
+                int(secs / 3600), int(secs / 60 % 60));
   return buf + zone.name();
 }
 

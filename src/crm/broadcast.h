@@ -3,7 +3,8 @@
 // and the texts the desk posts in General (confirmation, progress). No store, no network.
 //
 // /send forms (in General, in reply to the message to send for the recipient forms):
-//   /send test | all | list ID ID… [at TIME]   a new broadcast, waiting for confirmation
+//   /send test | all | list ID ID… | EXPRESSION [at TIME]   a new broadcast, waiting for confirmation
+//   (EXPRESSION: a segment, crm/segment.h, e.g. `vip and last_message<30d`)
 //   /send confirm|cancel|pause|resume|status [#ID]   an action on a broadcast (default: the newest)
 // TIME is "HH:MM" (the next such time) or "YYYY-MM-DD HH:MM", on the zone's wall clock.
 #pragma once
@@ -25,7 +26,7 @@ inline constexpr std::size_t kMaxListedUsers = 100'000;
 
 enum class SendAction { kCreate, kConfirm, kCancel, kPause, kResume, kStatus };
 
-enum class RecipientsKind { kTest, kAll, kList };
+enum class RecipientsKind { kTest, kAll, kList, kSegment };
 
 // A wall-clock time as written after `at`; date 0 means "the next HH:MM".
 struct WallTime {
@@ -38,6 +39,7 @@ struct SendRequest {
   std::int64_t broadcast_id = 0;  // actions: 0 means the newest broadcast the action fits
   RecipientsKind kind = RecipientsKind::kTest;
   std::vector<core::UserId> users;  // kList, in the order given, without repeats
+  std::string segment;              // kSegment: the expression as the segment writes it out
   std::optional<WallTime> at;
   std::string recipients;  // the recipients as written (kept on the broadcast)
 };

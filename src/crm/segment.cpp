@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 
+#include "core/time_zone.h"
 #include "core/utf8.h"
 #include "crm/labels.h"
 
@@ -86,22 +87,6 @@ bool compare(core::UnixMillis t, const Segment::Node& n, core::UnixMillis now) {
   return false;
 }
 
-// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
-unsigned days_in_month(std::int64_t y, unsigned m) {
-  static constexpr std::array<unsigned, 12> kDays = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  return m == 2 && leap ? 29 : kDays[m - 1];
-}
-
 std::optional<std::int64_t> number(std::string_view digits) {
   if (digits.empty() || digits.size() > 9) return std::nullopt;
   std::int64_t value = 0;
@@ -143,18 +128,8 @@ std::string quoted(std::string_view value) {
 }
 
 std::string date_text(core::UnixMillis millis, core::UnixMillis span) {
-  std::int64_t days = millis / kDay;
-  // civil_from_days
-  days += 719468;
-  const std::int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(days - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
-  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-  const std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2);
-  std::string out = fmt::format("{:04}-{:02}-{:02}", y, m, d);
+  core::CivilDate date = core::civil_from_days(millis / kDay);
+  std::string out = fmt::format("{:04}-{:02}-{:02}", date.year, date.month, date.day);
   if (span == kMinute) {
     const core::UnixMillis in_day = millis % kDay;
     out += fmt::format("T{:02}:{:02}", in_day / kHour, (in_day % kHour) / kMinute);
@@ -621,10 +596,8 @@ class SegmentParser {
     auto y = number(v.substr(0, 4));
     auto m = number(v.substr(5, 2));
     auto d = number(v.substr(8, 2));
-    if (!y || !m || !d || *y < 1970 || *m < 1 || *m > 12 || *d < 1 ||
-        *d > days_in_month(*y, static_cast<unsigned>(*m)))
-      return std::nullopt;
-    core::UnixMillis start = days_from_civil(*y, static_cast<unsigned>(*m), static_cast<unsigned>(*d)) * kDay;
+    if (!y || !m || !d || *y < 1970 || !core::is_civil_date(int(*y), int(*m), int(*d))) return std::nullopt;
+    core::UnixMillis start = core::days_from_civil(int(*y), int(*m), int(*d)) * kDay;
     if (v.size() == 10) return std::pair{start, kDay};
     if ((v[10] != 'T' && v[10] != 't') || v[13] != ':') return std::nullopt;
     auto hh = number(v.substr(11, 2));

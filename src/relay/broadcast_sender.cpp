@@ -10,7 +10,6 @@
 #include "core/clock.h"
 #include "core/presentation.h"
 #include "crm/broadcast.h"
-#include "crm/broadcast_report.h"
 
 namespace topicdesk::relay {
 namespace asio = boost::asio;
@@ -261,7 +260,9 @@ void BroadcastSender::reload(UnixMillis now) {
 }
 
 void BroadcastSender::start_due(UnixMillis now) {
-  for (auto& [id, a] : active_) {
+  for (auto& entry : active_) {
+    const std::int64_t id = entry.first;
+    Active& a = entry.second;
     if (a.broadcast.state != BroadcastState::kScheduled || a.broadcast.scheduled_at > now) continue;
     store_.transaction([&] {
       auto b = store_.broadcast(id);
@@ -497,8 +498,8 @@ asio::awaitable<void> BroadcastSender::post_progress(std::int64_t id, BroadcastL
   if (wake_) wake_();
 }
 
-// A broadcast with nobody left to send to (or cancelled) and nothing in flight: done, with its
-// report built, kept and posted, and the progress message edited one last time.
+// A broadcast with nobody left to send to (or cancelled) and nothing in flight: done (its end
+// reported for the engine to post the report), and the progress message edited one last time.
 void BroadcastSender::finish(Active& a, const BroadcastLane& lane, UnixMillis now) {
   store::Broadcast& b = a.broadcast;
   if (b.finished_at != 0 || a.in_flight > 0 || a.progress_in_flight) return;
@@ -514,45 +515,16 @@ void BroadcastSender::finish(Active& a, const BroadcastLane& lane, UnixMillis no
     a.exhausted = false;
     return;
   }
-  std::string csv = crm::report_csv_header();
-  core::UserId after = 0;
-  for (;;) {
-    auto page = store_.broadcast_recipients(b.id, std::nullopt, after, kReportPage);
-    for (const auto& r : page) {
-      after = r.user_id;
-      auto person = store_.user(b.connection_id, r.user_id).value_or(core::Person{.id = r.user_id});
-      auto dialog = store_.dialog_by_user(b.connection_id, r.user_id);
-      core::UserView view{
-          person, dialog ? dialog->pseudonym : std::string(), lane.context->params.hide_info, {}};
-      crm::ReportRow row{.user_id = r.user_id,
-                         .name = core::display_name(view),
-                         .state = r.state,
-                         .error = r.error,
-                         .message_ids = r.message_ids,
-                         .sent_at = r.sent_at,
-                         .attempts = r.attempts};
-      csv += crm::report_csv_row(row);
-    }
-    if (static_cast<int>(page.size()) < kReportPage) break;
-  }
   store_.transaction([&] {
     auto stored = store_.broadcast(b.id);
     if (!stored) return;
     if (stored->state != BroadcastState::kCancelled) stored->state = BroadcastState::kDone;
     stored->finished_at = now;
-    stored->report = csv;
     store_.update_broadcast(*stored);
-    if (report_) {
-      report_(*stored, counts);
-    } else {
-      // The CSV as a document in General, its caption the summary.
-      store_.outbox_add(make_job(stored->connection_id, job::kSendDocument,
-                                 JobPayload{.dialog = 0,
-                                            .to = Side::kGroup,
-                                            .text = crm::report_summary_text(*stored, counts),
-                                            .document_name = crm::report_file_name(stored->id),
-                                            .document = csv},
-                                 kPriorityNormal, now));
+    if (end_reporter_) {
+      end_reporter_(*stored);
+    } else {  // a wiring mistake (only a test can make it): say so, loudly
+      spdlog::critical("broadcast {}: ended with nobody to post its report", stored->id);
     }
     b = *stored;
   });

@@ -1,6 +1,6 @@
 // The broadcast sender (docs/broadcasts.md): sends running broadcasts to their recipients with
 // what live traffic leaves of each bot's budget, keeps every recipient's state durable, posts
-// and edits the progress message in General, and ends a broadcast with its CSV report.
+// and edits the progress message in General, and ends a broadcast (its engine posts the report).
 //
 // It runs inside the dispatcher's loop (Dispatcher::set_broadcasts) on the dispatcher's
 // executor, after the loop turn has started the live outbox jobs, and shares the bot's
@@ -83,11 +83,10 @@ class BroadcastSender {
   bool busy() const { return in_flight_ > 0 || !outcomes_.empty() || !queued_.empty(); }
   void stop() { stopped_ = true; }
 
-  // How an ended broadcast's report reaches General: called inside the commit that ends it
-  // (add outbox jobs there). Unset: the CSV is posted in General as a document (an outbox
-  // send_document job) with the summary as its caption; it is also kept with the broadcast.
-  using ReportPoster = std::function<void(const store::Broadcast& b, const store::BroadcastCounts& counts)>;
-  void set_report_poster(ReportPoster poster) { report_ = std::move(poster); }
+  // Told inside the commit that ends a broadcast (done or cancelled): the dispatcher makes it an
+  // inbox event, and the broadcast's engine posts the report (the engine alone writes jobs).
+  using EndReporter = std::function<void(const store::Broadcast& b)>;
+  void set_end_reporter(EndReporter reporter) { end_reporter_ = std::move(reporter); }
 
  private:
   struct Queued {  // a claimed recipient waiting for its call
@@ -123,7 +122,7 @@ class BroadcastSender {
   store::Store& store_;
   BroadcastSenderOptions options_;
   std::function<void()> wake_;
-  ReportPoster report_;
+  EndReporter end_reporter_;
   std::map<std::int64_t, Active> active_;        // running, paused, scheduled, cancelled-unfinished
   std::deque<Queued> queued_;                    // claimed, not called yet (or waiting to retry)
   std::vector<std::function<void()>> outcomes_;  // committed together in the next turn

@@ -174,6 +174,17 @@ void Dispatcher::set_parameters(core::ConnectionId connection, core::Parameters 
 void Dispatcher::set_broadcasts(BroadcastSender& sender) {
   broadcasts_ = &sender;
   sender.set_wake([this] { wake(); });
+  // An ended broadcast is an event for its engine, which posts the report (engine_broadcasts.cpp).
+  sender.set_end_reporter([this](const store::Broadcast& b) {
+    auto it = connections_.find(b.connection_id);
+    core::Event e;
+    e.kind = core::EventKind::kBroadcastEnded;
+    e.update_id = broadcast_ended_update_id(b.id);
+    e.date = core::unix_millis_now();
+    e.chat_id = it != connections_.end() ? it->second.context.group_id : 0;
+    e.text = std::to_string(b.id);
+    report(b.connection_id, e);
+  });
 }
 
 void Dispatcher::broadcasts_turn(UnixMillis now) {

@@ -186,6 +186,8 @@ void Engine::route(const Event& e, UnixMillis now) {
       return on_session_problem(e, now);  // engine_outcomes.cpp
     case EventKind::kButtonPressed:
       return on_button_pressed(e, now);  // engine_ratings.cpp
+    case EventKind::kBroadcastEnded:
+      return on_broadcast_ended(e, now);  // engine_broadcasts.cpp
   }
 }
 

@@ -16,6 +16,7 @@
 #include "core/parameters.h"
 #include "core/presentation.h"
 #include "crm/broadcast.h"
+#include "crm/segment.h"
 #include "relay/album_state.h"
 #include "relay/flood_guard.h"
 #include "relay/jobs.h"
@@ -298,6 +299,9 @@ class Engine {
 
   // Segments, engine_segments.cpp: /segment EXPRESSION in General, a dry run (count and examples).
   void on_segment_command(const core::Command& command, const core::Event& event, core::UnixMillis now);
+  // The first label a segment names that no connection of the group defines, as the answer for
+  // the chat (with the closest name); nullopt when every label exists.
+  std::optional<std::string> unknown_segment_label(const crm::Segment& segment);
 
   // Satisfaction ratings (CSAT), engine_ratings.cpp: the question a close asks, a button
   // pressed, and the user's next message when it is the rating's digit or comment (true: taken,
@@ -328,6 +332,8 @@ class Engine {
   // Broadcasts, engine_broadcasts.cpp: /send in General.
   void on_send_command(const core::Command& command, const core::Event& event, core::UnixMillis now);
   void create_broadcast(const crm::SendRequest& request, const core::Event& event, core::UnixMillis now);
+  // The CSV report of an ended broadcast, kept with it and posted in General (once).
+  void on_broadcast_ended(const core::Event& event, core::UnixMillis now);
 
   // Delivery reports of the dispatcher (engine_outcomes.cpp): what the operators are told.
   void on_delivery_failed(const core::Event& event, core::UnixMillis now);

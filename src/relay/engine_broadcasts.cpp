@@ -1,9 +1,12 @@
 // Broadcasts in General (docs/broadcasts.md): /send creates a broadcast of the message it
 // replies to, lists its recipients and asks for confirmation; /send confirm, cancel, pause,
 // resume and status act on one. The sending itself is the broadcast sender's
-// (relay/broadcast_sender.h), which picks up the state written here.
+// (relay/broadcast_sender.h), which picks up the state written here; when a broadcast ends the
+// sender reports it and the CSV report is made and posted here.
 #include "crm/broadcast.h"
+#include "crm/broadcast_report.h"
 #include "crm/permissions.h"
+#include "crm/segment_members.h"
 #include "relay/engine.h"
 
 namespace topicdesk::relay {
@@ -103,6 +106,11 @@ void Engine::create_broadcast(const crm::SendRequest& request, const core::Event
     b.scheduled_at = *at;
     when = crm::format_wall_time(*at, zone_of(context_.params));
   }
+  std::optional<crm::Segment> segment;
+  if (request.kind == crm::RecipientsKind::kSegment) {
+    segment = crm::parse_segment(request.segment).segment;
+    if (auto unknown = unknown_segment_label(*segment)) return post_in_general("/send: " + *unknown, now);
+  }
   if (request.kind == crm::RecipientsKind::kTest && b.creator_id == 0)
     return post_in_general("/send test goes to its sender: write it under your own name, not anonymously",
                            now);
@@ -131,6 +139,18 @@ void Engine::create_broadcast(const crm::SendRequest& request, const core::Event
       store_.add_broadcast_recipients(b.id, blocked, RecipientState::kSkipped, "blocked the bot");
       break;
     }
+    case crm::RecipientsKind::kSegment: {
+      // Picked now, when the broadcast is made: the confirmation counts exactly who gets it.
+      std::vector<core::UserId> pending, blocked;
+      crm::for_each_segment_member(store_, context_.id, [&](const crm::SegmentMember& member) {
+        if (member.dialog.user_id > 0 && segment->matches(member.subject, now))
+          (member.dialog.user_blocked_bot ? blocked : pending).push_back(member.dialog.user_id);
+        return true;
+      });
+      store_.add_broadcast_recipients(b.id, pending);
+      store_.add_broadcast_recipients(b.id, blocked, RecipientState::kSkipped, "blocked the bot");
+      break;
+    }
   }
   auto counts = store_.broadcast_counts(b.id);
   if (counts.pending == 0) {
@@ -144,6 +164,42 @@ void Engine::create_broadcast(const crm::SendRequest& request, const core::Event
     return post_in_general("/send: broadcast #" + std::to_string(b.id) + " is not made: " + why, now);
   }
   post_in_general(crm::confirmation_text(b, counts, when), now);
+}
+
+void Engine::on_broadcast_ended(const core::Event& e, core::UnixMillis now) {
+  std::int64_t id = 0;
+  try {
+    id = std::stoll(e.text);
+  } catch (const std::exception&) {
+    return;
+  }
+  auto b = store_.broadcast(id);
+  // Replayed after the report was made (or not this connection's): nothing more to post.
+  if (!b || b->connection_id != context_.id || !b->report.empty()) return;
+  constexpr int kPage = 1000;
+  std::string csv = crm::report_csv_header();
+  core::UserId after = 0;
+  for (;;) {
+    auto page = store_.broadcast_recipients(b->id, std::nullopt, after, kPage);
+    for (const auto& r : page) {
+      after = r.user_id;
+      auto person = store_.user(context_.id, r.user_id).value_or(core::Person{.id = r.user_id});
+      auto dialog = store_.dialog_by_user(context_.id, r.user_id);
+      core::UserView view{person, dialog ? dialog->pseudonym : std::string(), context_.params.hide_info, {}};
+      csv += crm::report_csv_row(crm::ReportRow{.user_id = r.user_id,
+                                                .name = core::display_name(view),
+                                                .state = r.state,
+                                                .error = r.error,
+                                                .message_ids = r.message_ids,
+                                                .sent_at = r.sent_at,
+                                                .attempts = r.attempts});
+    }
+    if (static_cast<int>(page.size()) < kPage) break;
+  }
+  b->report = csv;
+  store_.update_broadcast(*b);
+  post_document(0, crm::report_file_name(b->id), std::move(csv),
+                crm::report_summary_text(*b, store_.broadcast_counts(b->id)), now);
 }
 
 }  // namespace topicdesk::relay

@@ -35,6 +35,19 @@ std::string users(std::int64_t n) { return n == 1 ? "1 user" : fmt::format("{} u
 
 }  // namespace
 
+std::optional<std::string> Engine::unknown_segment_label(const crm::Segment& segment) {
+  for (const auto& node : segment.nodes()) {
+    if (node.op != crm::Segment::Op::kLabel) continue;
+    bool known = false;
+    for (const auto& connection : store_.connections()) {
+      if (connection.group_id == context_.group_id && store_.label_by_key(connection.id, node.text))
+        known = true;
+    }
+    if (!known) return unknown_label(node.text);
+  }
+  return std::nullopt;
+}
+
 void Engine::on_segment_command(const core::Command& command, const Event& e, UnixMillis now) {
   const auto& p = context_.params;
   std::string expression = core::trim(command.args);
@@ -46,6 +59,7 @@ void Engine::on_segment_command(const core::Command& command, const Event& e, Un
                            now);
   }
   const crm::Segment& segment = *parsed.segment;
+  if (auto unknown = unknown_segment_label(segment)) return post_in_general(*unknown, now);
   const bool hidden = p.hide_info != core::HideInfo::kOff;
   const bool sees = core::sees_hidden_info(p, e.from.id, e.from.username, e.sender_is_anonymous_admin);
   if (hidden && segment.uses_fields() && !sees) {

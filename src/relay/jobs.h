@@ -102,13 +102,18 @@ std::int64_t delivery_update_id(std::int64_t job_id, bool repeated);
 // Inbox update ids of the other events the desk makes itself, below the delivery reports and
 // above the proxy's intercepted ids (bit 53): a command hook's answer (kHookAnswered) is bit 59
 // plus the webhook delivery's id (one answer per delivery, even when written twice); a TDLib
-// session's problem (kSessionProblem) is bit 58 plus the time it was found, in milliseconds.
+// session's problem (kSessionProblem) is bit 58 plus the time it was found, in milliseconds; a
+// broadcast's end (kBroadcastEnded) is bit 57 plus the broadcast's id (reported once per end).
 inline constexpr std::int64_t kHookAnswerUpdateBase = std::int64_t{1} << 59;
 inline constexpr std::int64_t kSessionProblemUpdateBase = std::int64_t{1} << 58;
+inline constexpr std::int64_t kBroadcastEndedUpdateBase = std::int64_t{1} << 57;
 inline std::int64_t hook_answer_update_id(std::int64_t delivery_id) {
   return kHookAnswerUpdateBase | delivery_id;
 }
 inline std::int64_t session_problem_update_id(core::UnixMillis at) { return kSessionProblemUpdateBase | at; }
+inline std::int64_t broadcast_ended_update_id(std::int64_t broadcast_id) {
+  return kBroadcastEndedUpdateBase | broadcast_id;
+}
 
 // What a restart that interrupted a send leaves behind (docs/architecture.md, delivery guarantee).
 namespace delivery_notice {

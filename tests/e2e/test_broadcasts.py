@@ -206,7 +206,7 @@ class BroadcastsTest(DeskTestCase):
         promo = self.say("Nothing to see")
         cases = [
             (self.say("/send all"), "reply with it to the message to send"),
-            (self.say("/send everybody", reply_to=promo), "'everybody' is not a recipient"),
+            (self.say("/send everybody", reply_to=promo), "There is no label “everybody”"),
             (self.say("/send list 12 abc", reply_to=promo), "'abc' is not a user id"),
             (self.say("/send list 999999", reply_to=promo), "is not made: none of the 1 listed users"),
             (self.say("/send all at 25:00", reply_to=promo), "'25:00' is not a time of day"),

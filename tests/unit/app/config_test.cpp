@@ -200,9 +200,10 @@ TEST_F(ConfigTest, WorkingHoursMistakesPointAtTheParameterAndThePart) {
                           "WORKING_HOURS = \"Europe/Berlin; mon-fry 09:00-18:00\"\n")),
       HasSubstr("topicdesk.toml:7: connection[0].parameters.WORKING_HOURS: part 2 \"mon-fry 09:00-18:00\": "
                 "\"fry\" is not a weekday"));
-  EXPECT_THAT(error_of(connection("[connection.parameters]\nAWAY_MESSAGE = \"template:night\"\n")),
-              HasSubstr("topicdesk.toml:6: connection[0].parameters.AWAY_MESSAGE: message templates are not "
-                        "available in this version"));
+  EXPECT_THAT(
+      error_of(connection("[connection.parameters]\nAWAY_MESSAGE = \"template:9lives\"\n")),
+      HasSubstr("topicdesk.toml:6: connection[0].parameters.AWAY_MESSAGE: template:NAME names a template: "
+                "a Latin letter"));
 }
 
 TEST_F(ConfigTest, UnknownParameterNamesAreRefused) {

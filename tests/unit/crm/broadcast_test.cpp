@@ -30,6 +30,21 @@ TEST(ParseSend, RecipientsAndATime) {
   EXPECT_EQ(list->at->day, 2);
 }
 
+TEST(ParseSend, AnythingElseIsASegmentExpression) {
+  auto vip = parse_send("VIP and not churned at 18:30");
+  ASSERT_TRUE(vip) << vip.error().message;
+  EXPECT_EQ(vip->kind, RecipientsKind::kSegment);
+  EXPECT_EQ(vip->segment, "vip and not churned");
+  EXPECT_EQ(vip->recipients, "segment vip and not churned");
+  ASSERT_TRUE(vip->at);
+  EXPECT_EQ(vip->at->hour, 18);
+  // "at" without a time after it is a label of the expression.
+  auto label_at = parse_send("vip or at");
+  ASSERT_TRUE(label_at) << label_at.error().message;
+  EXPECT_EQ(label_at->segment, "vip or at");
+  EXPECT_FALSE(label_at->at);
+}
+
 TEST(ParseSend, ActionsTakeAnOptionalNumber) {
   auto confirm = parse_send("confirm #12");
   ASSERT_TRUE(confirm);
@@ -45,7 +60,10 @@ TEST(ParseSend, ActionsTakeAnOptionalNumber) {
 
 TEST(ParseSend, BadInputSaysWhatIsWrong) {
   EXPECT_NE(parse_send("").error().message.find("/send test"), std::string::npos);
-  EXPECT_NE(parse_send("everyone").error().message.find("'everyone' is not a recipient"), std::string::npos);
+  EXPECT_NE(parse_send("vip churned")
+                .error()
+                .message.find("not test, all or list, and the words are not a segment"),
+            std::string::npos);
   EXPECT_NE(parse_send("list").error().message.find("write the user ids"), std::string::npos);
   EXPECT_NE(parse_send("list 1 -2").error().message.find("'-2' is not a user id"), std::string::npos);
   EXPECT_NE(parse_send("all at 24:00").error().message.find("not a time of day"), std::string::npos);

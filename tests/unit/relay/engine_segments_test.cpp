@@ -2,6 +2,8 @@
 // syntax for an empty expression, the parser's error for a malformed one, and HIDE_INFO.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "crm/segment.h"
 #include "relay_test_util.h"
 
@@ -95,6 +97,42 @@ TEST_F(SegmentCommandTest, AnEmptyExpressionGetsTheSyntaxAndAMalformedOneItsErro
       "⚠️ That segment does not parse: column 8, at the end: expected a term (a label, status:, lang:, "
       "start:, field:, connection:, is:, last_message, first_contact), `not` or `(`. /segment alone "
       "shows the syntax.");
+}
+
+TEST_F(SegmentCommandTest, AnUnknownLabelIsNamedWithTheClosestOne) {
+  auto& e = engine();
+  two_users(e);
+  general_answer(e, "/mark new vip");
+  EXPECT_EQ(general_answer(e, "/segment vpi and status:open"),
+            "❓ There is no label “vpi”. Did you mean vip? /mark lists them.");
+}
+
+TEST_F(SegmentCommandTest, ABroadcastToASegmentListsTheUsersItPicks) {
+  auto& e = engine();
+  two_users(e);
+  general_answer(e, "/mark new vip");
+  e.handle(operator_message(kThread, 11, "/mark vip", kDeskGroup), kT0);
+  take_jobs(*store_);
+  auto ask = operator_message(0, next_id_++, "/send vip or lang:ru", kDeskGroup);
+  ask.reply_to_message_id = 77;
+  e.handle(ask, kT0 + 1000);
+  take_jobs(*store_);
+  auto made = store_->broadcasts_of(context_.id, 10);
+  ASSERT_EQ(made.size(), 1u);
+  EXPECT_EQ(made[0].recipients, "segment vip or lang:ru");
+  std::vector<core::UserId> users;
+  for (const auto& r : store_->broadcast_recipients(made[0].id, std::nullopt, 0, 10))
+    users.push_back(r.user_id);
+  std::sort(users.begin(), users.end());
+  EXPECT_EQ(users, (std::vector<core::UserId>{std::min(kAnn, kBob), std::max(kAnn, kBob)}));
+  // A label nobody defined: nothing is made.
+  auto unknown = operator_message(0, next_id_++, "/send vpi", kDeskGroup);
+  unknown.reply_to_message_id = 77;
+  e.handle(unknown, kT0 + 2000);
+  auto said = texts_to(take_jobs(*store_), Side::kGroup);
+  ASSERT_EQ(said.size(), 1u);
+  EXPECT_EQ(said[0], "/send: ❓ There is no label “vpi”. Did you mean vip? /mark lists them.");
+  EXPECT_EQ(store_->broadcasts_of(context_.id, 10).size(), 1u);
 }
 
 TEST_F(SegmentCommandTest, HideInfoShowsPseudonymsAndKeepsFieldsToAllowedOperators) {
