@@ -27,6 +27,8 @@ void setup_logging(const std::string& level) {
 // Secrets without a recognisable shape, so that the log sink hides them wherever they appear.
 void register_secrets(const Config& settings) {
   telegram::register_secret(settings.tdlib.api_hash);
+  for (const auto& password : postgres_uri_passwords(settings.storage.postgres_uri))
+    telegram::register_secret(password);
   for (const auto& c : settings.connections) {
     telegram::register_secret(c.token);
     telegram::register_secret(c.webhook_secret);
@@ -41,6 +43,7 @@ std::optional<Config> load_or_explain(const std::string& config_path) {
     std::cerr << telegram::redact_secrets(loaded.error().message) << "\n";  // may quote a WEBHOOKS URL
     return std::nullopt;
   }
+  register_secrets(*loaded);  // before anything can print a database error
   return std::move(loaded).value();
 }
 
@@ -57,7 +60,6 @@ int run_command(const std::string& config_path) {
     return 2;
   }
   setup_logging(loaded->logging.level);
-  register_secrets(*loaded);
   spdlog::info("topicdesk {} starting: {}", version(), loaded->redacted_summary());
   spdlog::info("process: {}", prepare_process_resources());
   try {

@@ -5,6 +5,7 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstdlib>
 #include <filesystem>
@@ -220,13 +221,27 @@ class Reader {
 
   StorageConfig read_storage(const toml::table& t) const {
     only_known_keys(t, "storage", keys_of("storage"));
-    if (t.contains("postgres")) {
-      fail(where(t, "postgres"), "storage.postgres is not supported yet; use storage.sqlite = \"path\"");
-    }
     StorageConfig storage;
     if (auto path = string_at(t, "sqlite", "storage")) {
       if (path->empty()) fail(where(t, "sqlite"), "storage.sqlite must be a file path (or \":memory:\")");
       storage.sqlite_path = *path;
+    }
+    if (string_at(t, "postgres", "storage")) {
+      if (t.contains("sqlite")) {
+        fail(where(t, "postgres"),
+             "storage: set sqlite or postgres, not both (postgres keeps everything; "
+             "remove the sqlite line)");
+      }
+      storage.postgres_uri = resolve_secret(t, "postgres", "storage", storage.postgres_source);
+      // The value may be a password: say where it came from, never what it is.
+      if (!storage.postgres_uri.starts_with("postgresql://") &&
+          !storage.postgres_uri.starts_with("postgres://")) {
+        fail(where(t, "postgres"),
+             fmt::format(
+                 "storage.postgres must be a libpq URI, postgresql://user@host:port/database (the value "
+                 "from {} is not)",
+                 storage.postgres_source));
+      }
     }
     storage.event_retention_days = static_cast<int>(
         integer_at(t, "event_retention_days", "storage", 0, 36500).value_or(storage.event_retention_days));
@@ -597,6 +612,54 @@ std::optional<ConnectionMode> connection_mode_from_string(std::string_view text)
   return std::nullopt;
 }
 
+std::string StorageConfig::describe() const {
+  if (!uses_postgres()) return "sqlite " + sqlite_path;
+  return fmt::format("postgres {} (from {})", telegram::redact_secrets(postgres_uri), postgres_source);
+}
+
+std::vector<std::string> postgres_uri_passwords(std::string_view uri) {
+  auto decoded = [](std::string_view text) {
+    std::string out;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      if (text[i] == '%' && i + 2 < text.size() && std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
+          std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
+        out += static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16));
+        i += 2;
+      } else {
+        out += text[i];
+      }
+    }
+    return out;
+  };
+  std::vector<std::string> passwords;
+  auto add = [&](std::string_view raw) {
+    if (raw.empty()) return;
+    passwords.emplace_back(raw);
+    if (auto plain = decoded(raw); plain != raw) passwords.push_back(plain);
+  };
+  const auto scheme = uri.find("://");
+  if (scheme == std::string_view::npos) return passwords;
+  const auto rest = uri.substr(scheme + 3);
+  // user:password@ comes before the first '/', '?' of the authority; the password may hold '@'.
+  const auto authority = rest.substr(0, rest.find_first_of("/?"));
+  if (const auto at = authority.rfind('@'); at != std::string_view::npos) {
+    const auto userinfo = authority.substr(0, at);
+    if (const auto colon = userinfo.find(':'); colon != std::string_view::npos)
+      add(userinfo.substr(colon + 1));
+  }
+  if (const auto query = rest.find('?'); query != std::string_view::npos) {
+    auto params = rest.substr(query + 1);
+    while (!params.empty()) {
+      const auto amp = params.find('&');
+      const auto param = params.substr(0, amp);
+      if (param.starts_with("password=")) add(param.substr(9));
+      if (amp == std::string_view::npos) break;
+      params.remove_prefix(amp + 1);
+    }
+  }
+  return passwords;
+}
+
 const ConnectionConfig* Config::find_connection(std::string_view name) const {
   for (const auto& c : connections) {
     if (c.name == name) return &c;
@@ -613,7 +676,7 @@ std::string Config::connection_names() const {
 std::string Config::redacted_summary() const {
   std::string out = fmt::format("config {}: listen {}:{}", path, server.listen_host, server.listen_port);
   if (!server.public_url.empty()) out += fmt::format(", public_url {}", server.public_url);
-  out += fmt::format(", sqlite {}, api_base {}, flood limits {}, log level {}", storage.sqlite_path,
+  out += fmt::format(", {}, api_base {}, flood limits {}, log level {}", storage.describe(),
                      telegram.api_base, telegram.limits.enabled ? "on" : "off", logging.level);
   for (const auto& c : connections) {
     out += fmt::format("; connection {} (mode {}, token {}, group {}, {}", c.name, to_string(c.mode),

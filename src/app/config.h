@@ -24,10 +24,22 @@ struct ServerConfig {
   std::string public_url;  // webhook mode: the https:// address Telegram reaches the desk at
 };
 
+// Where the desk keeps everything: an SQLite file (the default), or PostgreSQL when
+// `postgres` is set ([storage] postgres = "env:TOPICDESK_PG", a libpq URI).
 struct StorageConfig {
-  std::string sqlite_path = "data/topicdesk.db";
+  std::string sqlite_path = "data/topicdesk.db";  // with postgres: only TDLib's data_dir default
+  std::string postgres_uri;                       // resolved secret (it may hold the password); never log it
+  std::string postgres_source;                    // "literal", "env:NAME" or "file:PATH", safe to show
   int event_retention_days = 0;  // events (they hold message texts) older than this are purged; 0 = kept
+
+  bool uses_postgres() const { return !postgres_uri.empty(); }
+  // The database for messages: the SQLite path, or the URI without its credentials.
+  std::string describe() const;
 };
+
+// The passwords a libpq URI holds (`user:password@`, `?password=`), as written and decoded,
+// for telegram::register_secret: a password echoed alone by an error text is hidden too.
+std::vector<std::string> postgres_uri_passwords(std::string_view uri);
 
 struct TelegramConfig {
   std::string api_base = "https://api.telegram.org";  // without a trailing slash

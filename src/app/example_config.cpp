@@ -35,7 +35,11 @@ listen = "127.0.0.1:8080"
 
 [storage]
 # The SQLite database, created at the first start (a relative path is relative to the folder
-# the desk runs in). PostgreSQL is planned.
+# the desk runs in). For PostgreSQL instead, replace the sqlite line with
+#   postgres = "env:TOPICDESK_PG"
+# and set TOPICDESK_PG to the server's address for libpq,
+# postgresql://user:password@host:5432/database (the database must exist; the desk creates its
+# tables). `file:PATH` works too.
 sqlite = "data/topicdesk.db"
 # Stored events and rating comments hold users' texts: purge those older than this many days
 # (0..36500; 0 = keep).

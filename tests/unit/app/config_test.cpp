@@ -265,8 +265,6 @@ TEST_F(ConfigTest, ServerStorageTelegramAndLoggingValuesAreChecked) {
               HasSubstr("topicdesk.toml:2: server.listen must be a string"));
   EXPECT_THAT(error_of("[server]\npublic_url = \"desk.example.com\"\n"),
               HasSubstr("topicdesk.toml:2: server.public_url must be an https:// address"));
-  EXPECT_THAT(error_of("[storage]\npostgres = \"postgres://x\"\n"),
-              HasSubstr("topicdesk.toml:2: storage.postgres is not supported yet"));
   EXPECT_THAT(error_of("[storage]\nsqlite = \"\"\n"),
               HasSubstr("topicdesk.toml:2: storage.sqlite must be a file path"));
   EXPECT_THAT(error_of("[storage]\nevent_retention_days = -1\n"),
@@ -339,6 +337,59 @@ TEST_F(ConfigTest, SummaryNeverShowsSecrets) {
       summary,
       HasSubstr("connection support (mode bot, token literal, group -1001234567890, webhook, AUTOCLOSE=24)"));
   EXPECT_THAT(summary, HasSubstr("listen 127.0.0.1:8080"));
+}
+
+TEST_F(ConfigTest, PostgresStorageComesFromTheEnvironmentOrAFileAndIsCheckedWithoutShowingIt) {
+  env_["TOPICDESK_PG"] = "postgresql://desk:s3cret-pw@db.internal:5432/topicdesk?sslmode=require";
+  auto config = parse("[storage]\npostgres = \"env:TOPICDESK_PG\"\n");
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_TRUE(config->storage.uses_postgres());
+  EXPECT_EQ(config->storage.postgres_uri, env_["TOPICDESK_PG"]);
+  EXPECT_EQ(config->storage.postgres_source, "env:TOPICDESK_PG");
+  EXPECT_FALSE(parse("")->storage.uses_postgres()) << "SQLite unless told otherwise";
+
+  files_["pg.uri"] = "postgres://desk@/topicdesk?host=/run/postgresql\n";
+  auto from_file = parse("[storage]\npostgres = \"file:pg.uri\"\n");
+  ASSERT_TRUE(from_file) << from_file.error().message;
+  EXPECT_EQ(from_file->storage.postgres_uri, "postgres://desk@/topicdesk?host=/run/postgresql");
+
+  EXPECT_THAT(error_of("[storage]\npostgres = \"env:NOT_SET\"\n"),
+              HasSubstr("topicdesk.toml:2: storage.postgres: environment variable NOT_SET is not set"));
+  EXPECT_THAT(error_of("[storage]\npostgres = \"file:missing.uri\"\n"),
+              HasSubstr("topicdesk.toml:2: storage.postgres: cannot read missing.uri"));
+  EXPECT_THAT(error_of("[storage]\nsqlite = \"desk.db\"\npostgres = \"env:TOPICDESK_PG\"\n"),
+              HasSubstr("topicdesk.toml:3: storage: set sqlite or postgres, not both"));
+  EXPECT_THAT(error_of("[storage]\npostgres = 5432\n"),
+              HasSubstr("topicdesk.toml:2: storage.postgres must be a string"));
+  env_["WRONG"] = "host=db.internal password=hunter2hunter2";
+  auto message = error_of("[storage]\n\npostgres = \"env:WRONG\"\n");
+  EXPECT_THAT(message, HasSubstr("topicdesk.toml:3: storage.postgres must be a libpq URI, "
+                                 "postgresql://user@host:port/database (the value from env:WRONG is not)"));
+  EXPECT_THAT(message, Not(HasSubstr("hunter2")));
+}
+
+TEST_F(ConfigTest, SummaryNamesThePostgresServerButNeverItsPassword) {
+  env_["TOPICDESK_PG"] = "postgresql://desk:s3cret-pw@db.internal:5432/topicdesk";
+  auto config = parse("[storage]\npostgres = \"env:TOPICDESK_PG\"\n");
+  ASSERT_TRUE(config) << config.error().message;
+  const auto summary = config->redacted_summary();
+  EXPECT_THAT(
+      summary,
+      HasSubstr("postgres postgresql://<redacted>@db.internal:5432/topicdesk (from env:TOPICDESK_PG)"));
+  EXPECT_THAT(summary, Not(HasSubstr("s3cret-pw")));
+  EXPECT_THAT(summary, Not(HasSubstr("sqlite")));
+}
+
+TEST(PostgresUriPasswords, FindsThePasswordWhereverTheUriHoldsIt) {
+  using ::testing::ElementsAre;
+  using ::testing::IsEmpty;
+  EXPECT_THAT(postgres_uri_passwords("postgresql://desk:s3cret@db/topicdesk"), ElementsAre("s3cret"));
+  EXPECT_THAT(postgres_uri_passwords("postgresql://desk:p%40ss%2Fword@db:5432/topicdesk"),
+              ElementsAre("p%40ss%2Fword", "p@ss/word"));
+  EXPECT_THAT(postgres_uri_passwords("postgres://desk@db/topicdesk?sslmode=require&password=qwerty123"),
+              ElementsAre("qwerty123"));
+  EXPECT_THAT(postgres_uri_passwords("postgresql://desk@/topicdesk?host=/run/postgresql"), IsEmpty());
+  EXPECT_THAT(postgres_uri_passwords("postgresql:///topicdesk"), IsEmpty());
 }
 
 // (Credentials in a WEBHOOKS URL, user:pass@, are refused by the parameters themselves; the

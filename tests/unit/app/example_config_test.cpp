@@ -150,7 +150,7 @@ TEST(ExampleConfig, ShowsEveryKeyTheReaderKnows) {
     for (auto key : table.keys) {
       std::string name =
           table.path.empty() ? std::string(key) : std::string(table.path) + "." + std::string(key);
-      if (name == "storage.postgres") continue;  // accepted only to say it is not supported yet
+      if (name == "storage.postgres") continue;  // shown in prose: it replaces sqlite, never beside it
       EXPECT_TRUE(shown.contains(name)) << name << " is a key the reader knows; the example must show it";
     }
   }
@@ -180,11 +180,31 @@ TEST(ExampleConfig, EveryParameterItNamesExists) {
 
 TEST(ExampleConfig, EnvironmentReferencesAreTheOnlySecrets) {
   const std::string text = uncomment_settings(example_config());
-  EXPECT_EQ(matches(text, std::regex(R"(env:([A-Za-z_][A-Za-z0-9_]*))"), 1),
-            (std::set<std::string>{"NAME", "SUPPORT_BOT_TOKEN", "SHOP_BOT_TOKEN", "LEGACY_BOT_TOKEN",
-                                   "DESK_BOT_TOKEN", "SUPPORT_WEBHOOK_SECRET", "TG_API_HASH"}));
+  EXPECT_EQ(
+      matches(text, std::regex(R"(env:([A-Za-z_][A-Za-z0-9_]*))"), 1),
+      (std::set<std::string>{"NAME", "SUPPORT_BOT_TOKEN", "SHOP_BOT_TOKEN", "LEGACY_BOT_TOKEN",
+                             "DESK_BOT_TOKEN", "SUPPORT_WEBHOOK_SECRET", "TG_API_HASH", "TOPICDESK_PG"}));
   // No literal token: nothing shaped like digits:secret.
   EXPECT_FALSE(std::regex_search(text, std::regex(R"(\d{5,}:[A-Za-z0-9_-]{20,})")));
+}
+
+TEST(ExampleConfig, ThePostgresLineItShowsIsAcceptedInPlaceOfSqlite) {
+  std::string text = example_config();
+  const auto shown = text.find("#   postgres = \"env:TOPICDESK_PG\"\n");
+  ASSERT_NE(shown, std::string::npos);
+  const auto sqlite = text.find("sqlite = \"data/topicdesk.db\"\n");
+  ASSERT_NE(sqlite, std::string::npos);
+  text.replace(sqlite, std::string("sqlite = \"data/topicdesk.db\"\n").size(),
+               "postgres = \"env:TOPICDESK_PG\"\n");
+  auto secrets = env_sources();
+  secrets.env = [](const std::string& name) -> std::optional<std::string> {
+    if (name == "TOPICDESK_PG") return "postgresql://desk:pw@db.example:5432/topicdesk";
+    auto found = kEnv.find(name);
+    return found == kEnv.end() ? std::nullopt : std::optional<std::string>(found->second);
+  };
+  auto config = parse_config(text, "topicdesk.toml", secrets);
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_TRUE(config->storage.uses_postgres());
 }
 
 TEST(ExampleConfig, CommandsInItNameTheFileItWasWrittenTo) {

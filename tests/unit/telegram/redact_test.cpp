@@ -48,6 +48,17 @@ TEST(RedactSecrets, HidesCredentialsInUrls) {
             "http://<redacted>@host/x and http://host/y@z");
 }
 
+// [storage] postgres: a libpq URI in a log line or a database error.
+TEST(RedactSecrets, HidesPostgresPasswords) {
+  EXPECT_EQ(redact_secrets("cannot reach postgresql://desk:pg-pa55@db.internal:5432/topicdesk: timeout"),
+            "cannot reach postgresql://<redacted>@db.internal:5432/topicdesk: timeout");
+  EXPECT_EQ(redact_secrets("postgres://desk:p@ss@db/topicdesk"), "postgres://<redacted>@db/topicdesk");
+  EXPECT_EQ(redact_secrets("postgresql://desk@db/topicdesk?sslmode=require&password=pg-pa55"),
+            "postgresql://<redacted>@db/topicdesk?sslmode=require&password=<redacted>");
+  EXPECT_EQ(redact_secrets("connect: host=db password=pg-pa55 dbname=topicdesk"),
+            "connect: host=db password=<redacted> dbname=topicdesk");
+}
+
 TEST(RedactSecrets, HidesSecretQueryValues) {
   EXPECT_EQ(
       redact_secrets("https://n8n.example/webhook?token=abc123&event=x&api_key=K&Signature=s#top"),
