@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <optional>
 
+#include "app/postgres_probe.h"
 #include "app/td_connections.h"  // TDLib accounts
 #include "core/clock.h"
 #include "store/store.h"
@@ -212,11 +213,48 @@ void check_proxy_program(const Config& s, const ConnectionConfig& c, Report& rep
   }
 }
 
+// storage: a PostgreSQL server must be reachable and hold a schema this desk can use.
+void check_postgres(const StorageConfig& storage, Report& report) {
+  const std::string where = storage.describe();
+  const auto probe = probe_postgres(storage.postgres_uri);
+  if (!probe.reachable) {
+    return report.fail(fmt::format("cannot use {}: {}", where, probe.error),
+                       "check [storage] postgres (" + storage.postgres_source +
+                           ": postgresql://user:password@host:port/database), that the server runs and "
+                           "the database exists");
+  }
+  if (!probe.error.empty())
+    return report.fail(fmt::format("{}: {}", where, probe.error), "check the database");
+  const int newest = newest_schema_version();
+  const std::string server = fmt::format("PostgreSQL {} reachable: {}", probe.server_version, where);
+  if (probe.schema_version > newest) {
+    return report.fail(fmt::format("{}; its schema version {} is newer than this topicdesk knows ({})",
+                                   server, probe.schema_version, newest),
+                       "run the topicdesk version that wrote it, or a newer one");
+  }
+  report.pass(server);
+  if (probe.schema_version == 0) {
+    report.note(fmt::format(
+        "no tables yet: `topicdesk migrate` or the first `run` creates them (schema version {})", newest));
+  } else if (probe.schema_version < newest) {
+    report.note(fmt::format("schema version {}; `topicdesk migrate` or the next `run` brings it to {}",
+                            probe.schema_version, newest));
+  } else {
+    report.pass(fmt::format("schema version {} (this topicdesk's)", probe.schema_version));
+  }
+}
+
 }  // namespace
 
 bool run_doctor(const Config& settings, std::ostream& out) {
   asio::io_context io;
   bool healthy = true;
+  if (settings.storage.uses_postgres()) {
+    out << "storage:\n";
+    Report report(out);
+    check_postgres(settings.storage, report);
+    healthy = report.healthy();
+  }
   for (const auto& c : settings.connections) {
     out << "connection " << c.name << ":\n";
     Report report(out);
@@ -227,7 +265,7 @@ bool run_doctor(const Config& settings, std::ostream& out) {
     if (c.mode == ConnectionMode::kProxy) check_proxy_program(settings, c, report);
     healthy = healthy && report.healthy();
   }
-  out << (healthy ? "\nall connections are ready\n" : "\nsome connections need fixing (see FIX above)\n");
+  out << (healthy ? "\nall connections are ready\n" : "\nsome checks need fixing (see FIX above)\n");
   return healthy;
 }
 
