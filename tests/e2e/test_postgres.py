@@ -1,0 +1,154 @@
+"""The desk on PostgreSQL ([storage] postgres): it relays both ways across a SIGKILL and a
+restart, keeps everything in the server (no SQLite file), and `migrate` and `doctor` speak of
+the server: its version, the schema version, a wrong address, a server that is not there.
+
+Runs against the throwaway server CTest starts (TOPICDESK_TEST_PG, cmake/pg_test_server.cmake);
+each test gets a database of its own. Skipped without the variable.
+"""
+import os
+import re
+import subprocess
+import unittest
+
+from harness import TOPICDESK, DeskTestCase, World, text_is
+
+ADMIN_URI = os.environ.get("TOPICDESK_TEST_PG", "")
+
+
+def with_database(uri, database):
+    """The admin URI (postgresql://user@/postgres?host=...) with another database."""
+    path = uri.index("/", uri.index("://") + 3)
+    query = uri.find("?", path)
+    return uri[:path + 1] + database + (uri[query:] if query >= 0 else "")
+
+
+def psql(uri, sql):
+    done = subprocess.run(["psql", "-XAtq", "-v", "ON_ERROR_STOP=1", uri, "-c", sql],
+                          capture_output=True, text=True, timeout=30)
+    if done.returncode != 0:
+        raise AssertionError(f"psql {sql!r}: {done.stderr}")
+    return done.stdout.strip()
+
+
+def run_cli(args, env):
+    return subprocess.run([TOPICDESK, *args], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, **env})
+
+
+@unittest.skipUnless(ADMIN_URI, "TOPICDESK_TEST_PG is not set (no PostgreSQL test server)")
+class PostgresDeskTest(DeskTestCase):
+    def setUp(self):
+        super().setUp()
+        self.database = f"e2e_{os.getpid()}_{self._testMethodName}"[:63].lower()
+        psql(ADMIN_URI, f"DROP DATABASE IF EXISTS {self.database}")
+        psql(ADMIN_URI, f"CREATE DATABASE {self.database}")
+        self.uri = with_database(ADMIN_URI, self.database)
+        self.addCleanup(psql, ADMIN_URI, f"DROP DATABASE IF EXISTS {self.database} WITH (FORCE)")
+
+    def postgres_config(self, world, env_name="TOPICDESK_PG"):
+        """A configuration of one connection whose storage is PostgreSQL, from the environment."""
+        path = os.path.join(self.workdir, "postgres.toml")
+        with open(path, "w") as f:
+            f.write(f'''[storage]
+postgres = "env:{env_name}"
+[telegram]
+api_base = "{self.sim.base}"
+[[connection]]
+name = "shop"
+token = "{world.token}"
+group_id = {world.group_id}
+''')
+        return path
+
+    def test_relays_both_ways_across_a_sigkill_and_a_restart(self):
+        world = World(self.sim)
+        desk = self.start_desk([world.connection()], start=False, env={"TOPICDESK_PG": self.uri})
+        with open(desk.config_path) as f:
+            config = f.read()
+        config = re.sub(r'(?m)^sqlite = .*$', 'postgres = "env:TOPICDESK_PG"', config)
+        with open(desk.config_path, "w") as f:
+            f.write(config)
+        desk.start()
+        user = self.sim.user("Pia", username="pia")
+
+        self.sim.send(user, world.bot_id, text="hello from postgres")
+        world.wait_in_topic(user, text_is("hello from postgres"), "the first message in the user's topic")
+        thread = world.topic_of(user)["message_thread_id"]
+        self.sim.send(world.operator, world.group_id, message_thread_id=thread, text="first answer")
+        world.wait_at_user(user, text_is("first answer"), "the first answer at the user")
+
+        desk.kill()
+        # While the desk is down both sides write; Telegram (tgsim) keeps the updates.
+        self.sim.send(user, world.bot_id, text="written while the desk was down")
+        self.sim.send(world.operator, world.group_id, message_thread_id=thread, text="answered while down")
+        desk.start()
+
+        world.wait_in_topic(user, text_is("written while the desk was down"), "the message sent during the outage")
+        world.wait_at_user(user, text_is("answered while down"), "the answer sent during the outage")
+        self.sim.send(user, world.bot_id, text="after the restart")
+        world.wait_in_topic(user, text_is("after the restart"), "a message after the restart")
+        self.sim.send(world.operator, world.group_id, message_thread_id=thread, text="answer after the restart")
+        world.wait_at_user(user, text_is("answer after the restart"), "an answer after the restart")
+
+        # One topic (the restart found the dialog in PostgreSQL), and nothing went to SQLite.
+        self.assertEqual(len(self.sim.topics(world.group_id)), 1)
+        self.assertEqual(psql(self.uri, f"SELECT count(*) FROM dialogs WHERE user_id = {user}"), "1")
+        self.assertFalse(os.path.exists(desk.db_path), "the desk made an SQLite file beside PostgreSQL")
+        log = desk.process.output()
+        self.assertIn("postgres postgresql://", log)
+
+    def test_migrate_and_doctor_speak_of_the_server(self):
+        world = World(self.sim)
+        config = self.postgres_config(world)
+        env = {"TOPICDESK_PG": self.uri}
+
+        doctor = run_cli(["doctor", "--config", config], env)
+        self.assertEqual(doctor.returncode, 0, doctor.stdout + doctor.stderr)
+        self.assertRegex(doctor.stdout, r"PostgreSQL \d+\.\d+ reachable")
+        self.assertIn("no tables yet", doctor.stdout)
+
+        migrate = run_cli(["migrate", "--config", config], env)
+        self.assertEqual(migrate.returncode, 0, migrate.stdout + migrate.stderr)
+        newest = psql(self.uri, "SELECT max(version) FROM schema_migrations")
+        self.assertIn(f"is at schema version {newest}", migrate.stdout)
+        again = run_cli(["migrate", "--config", config], env)
+        self.assertEqual(again.returncode, 0, again.stdout + again.stderr)
+        self.assertIn(f"is at schema version {newest}", again.stdout)
+
+        doctor = run_cli(["doctor", "--config", config], env)
+        self.assertEqual(doctor.returncode, 0, doctor.stdout + doctor.stderr)
+        self.assertIn(f"schema version {newest} (this topicdesk's)", doctor.stdout)
+
+        # A schema from a newer desk: both refuse and say what to do.
+        psql(self.uri, "INSERT INTO schema_migrations(version, name, applied_at) VALUES (999, 'from a newer desk', 0)")
+        for command in ("doctor", "migrate"):
+            refused = run_cli([command, "--config", config], env)
+            self.assertEqual(refused.returncode, 1, refused.stdout + refused.stderr)
+            self.assertIn("999", refused.stdout + refused.stderr)
+            self.assertIn("newer than this topicdesk", refused.stdout + refused.stderr)
+
+    def test_a_wrong_or_unreachable_server_is_named_without_its_password(self):
+        world = World(self.sim)
+        config = self.postgres_config(world)
+        secret = "pg-hunter2-secret"
+        cases = {
+            "no server": f"postgresql://desk:{secret}@/topicdesk?host={self.workdir}/no-server-here",
+            "no database": with_database(ADMIN_URI, "no_such_database").replace("postgres@", f"postgres:{secret}@"),
+        }
+        for case, uri in cases.items():
+            env = {"TOPICDESK_PG": uri}
+            for command in ("doctor", "migrate"):
+                with self.subTest(case=case, command=command):
+                    result = run_cli([command, "--config", config], env)
+                    output = result.stdout + result.stderr
+                    self.assertEqual(result.returncode, 1, output)
+                    self.assertNotIn(secret, output)
+                    self.assertIn("no-server-here" if case == "no server" else "no_such_database", output)
+        not_a_uri = run_cli(["migrate", "--config", config], {"TOPICDESK_PG": f"host=db password={secret}"})
+        self.assertEqual(not_a_uri.returncode, 2)
+        self.assertIn("storage.postgres must be a libpq URI", not_a_uri.stderr)
+        self.assertNotIn(secret, not_a_uri.stdout + not_a_uri.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
