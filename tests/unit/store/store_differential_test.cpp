@@ -255,8 +255,8 @@ class StoreDifferential : public ::testing::Test {
     for (const auto& r : recent_) trail += "  " + r + "\n";
     FAIL() << "the stores differ at step " << step_ << " (" << what << "), seed " << seed_
            << " (replay: TOPICDESK_STORE_DIFF_SEED=" << seed_ << ")\n"
-           << a_.backend->name << ": " << ra << "\n"
-           << b_.backend->name << ": " << rb << "\nlast operations:\n"
+           << "A " << a_.backend->name << ": " << ra << "\n"
+           << "B " << b_.backend->name << ": " << rb << "\nlast operations:\n"
            << trail;
   }
 
