@@ -15,7 +15,7 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "store/sqlite/sqlite_sql.h"
+#include "store/sql/sql_core.h"
 #include "store/store_error.h"
 
 struct sqlite3;

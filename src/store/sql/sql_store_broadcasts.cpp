@@ -2,8 +2,8 @@
 #include <algorithm>
 #include <charconv>
 
-#include "store/sqlite/sql_broadcasts.h"
-#include "store/sqlite/sqlite_store.h"
+#include "store/sql/sql_broadcasts.h"
+#include "store/sql/sql_store.h"
 
 namespace topicdesk::store {
 namespace sql = sqlite_sql;

@@ -1,4 +1,4 @@
-#include "store/sqlite/sqlite_store.h"
+#include "store/sql/sql_store.h"
 
 #include <fmt/format.h>
 

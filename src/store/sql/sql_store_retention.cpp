@@ -1,6 +1,6 @@
 // SqliteStore: retention (RetentionStore), old rows deleted in small batches.
-#include "store/sqlite/sql_ratings.h"
-#include "store/sqlite/sqlite_store.h"
+#include "store/sql/sql_ratings.h"
+#include "store/sql/sql_store.h"
 
 namespace topicdesk::store {
 namespace sql = sqlite_sql;

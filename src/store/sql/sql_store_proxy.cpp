@@ -1,6 +1,6 @@
 // SqliteStore: the Bot API proxy's state (ProxyStore), the program's update queue and webhook.
-#include "store/sqlite/sql_proxy.h"
-#include "store/sqlite/sqlite_store.h"
+#include "store/sql/sql_proxy.h"
+#include "store/sql/sql_store.h"
 
 namespace topicdesk::store {
 namespace sql = sqlite_sql;

@@ -2,8 +2,8 @@
 #include <boost/json.hpp>
 
 #include "core/utf8.h"
-#include "store/sqlite/sql_templates.h"
-#include "store/sqlite/sqlite_store.h"
+#include "store/sql/sql_templates.h"
+#include "store/sql/sql_store.h"
 
 namespace topicdesk::store {
 namespace sql = sqlite_sql;

@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "core/secret.h"
-#include "store/sqlite/sqlite_store.h"
+#include "store/sql/sql_store.h"
 
 namespace topicdesk::store {
 namespace sql = sqlite_sql;

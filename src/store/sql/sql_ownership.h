@@ -1,7 +1,7 @@
 // SQL of dialog ownership on SQLite: the groups' operators, owned dialogs, UNANSWERED_ALERT's
 // waiting dialogs and ASSIGN's rotation.
 #pragma once
-#include "store/sqlite/sqlite_sql.h"
+#include "store/sql/sql_core.h"
 
 namespace topicdesk::store::sqlite_sql {
 

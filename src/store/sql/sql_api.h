@@ -1,6 +1,6 @@
 // SQL of the Topics API on SQLite: API key hashes and paged dialog lists.
 #pragma once
-#include "store/sqlite/sqlite_sql.h"
+#include "store/sql/sql_core.h"
 
 namespace topicdesk::store::sqlite_sql {
 

@@ -1,6 +1,6 @@
 // SqliteStore: satisfaction ratings (RatingStore).
-#include "store/sqlite/sql_ratings.h"
-#include "store/sqlite/sqlite_store.h"
+#include "store/sql/sql_ratings.h"
+#include "store/sql/sql_store.h"
 
 namespace topicdesk::store {
 namespace sql = sqlite_sql;

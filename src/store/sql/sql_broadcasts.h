@@ -1,6 +1,6 @@
 // SQL of broadcasts on SQLite (BroadcastStore).
 #pragma once
-#include "store/sqlite/sqlite_sql.h"
+#include "store/sql/sql_core.h"
 
 namespace topicdesk::store::sqlite_sql {
 

@@ -1,6 +1,6 @@
 // SQL of the Bot API proxy on SQLite: the program's update queue and webhook.
 #pragma once
-#include "store/sqlite/sqlite_sql.h"
+#include "store/sql/sql_core.h"
 
 namespace topicdesk::store::sqlite_sql {
 

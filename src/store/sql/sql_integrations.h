@@ -1,7 +1,7 @@
 // Statements of the integrations: user links, custom fields, event
 // reading and webhook delivery. Same conventions as sqlite_sql.h.
 #pragma once
-#include "store/sqlite/sqlite_sql.h"
+#include "store/sql/sql_core.h"
 
 namespace topicdesk::store::sqlite_sql {
 

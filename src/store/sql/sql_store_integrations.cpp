@@ -4,8 +4,8 @@
 #include <chrono>
 
 #include "core/clock.h"
-#include "store/sqlite/sql_integrations.h"
-#include "store/sqlite/sqlite_store.h"
+#include "store/sql/sql_integrations.h"
+#include "store/sql/sql_store.h"
 
 namespace topicdesk::store {
 namespace sql = sqlite_sql;

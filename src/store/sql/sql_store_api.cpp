@@ -1,6 +1,6 @@
 // SqliteStore: API key hashes (ApiKeyStore) and dialog pages (DialogStore) for the Topics API.
-#include "store/sqlite/sql_api.h"
-#include "store/sqlite/sqlite_store.h"
+#include "store/sql/sql_api.h"
+#include "store/sql/sql_store.h"
 
 namespace topicdesk::store {
 namespace sql = sqlite_sql;

@@ -1,6 +1,6 @@
 // SqliteStore: dialog ownership (OperatorStore).
-#include "store/sqlite/sql_ownership.h"
-#include "store/sqlite/sqlite_store.h"
+#include "store/sql/sql_ownership.h"
+#include "store/sql/sql_store.h"
 
 namespace topicdesk::store {
 namespace sql = sqlite_sql;

@@ -1,6 +1,6 @@
 // SQL of labels and funnels on SQLite (LabelStore).
 #pragma once
-#include "store/sqlite/sqlite_sql.h"
+#include "store/sql/sql_core.h"
 
 namespace topicdesk::store::sqlite_sql {
 

@@ -1,8 +1,8 @@
 // SqliteStore: labels and funnels (LabelStore).
 #include <charconv>
 
-#include "store/sqlite/sql_labels.h"
-#include "store/sqlite/sqlite_store.h"
+#include "store/sql/sql_labels.h"
+#include "store/sql/sql_store.h"
 
 namespace topicdesk::store {
 namespace sql = sqlite_sql;
