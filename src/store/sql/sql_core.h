@@ -1,17 +1,14 @@
-// Every statement the SQLite store runs, as named constants. Each is prepared once per
-// connection and reused (see SqliteDb::query). Parameters are numbered (?1, ?2, ...).
+// The statements of the store's core concerns, as named constants (the other concerns' are in
+// sql_*.h). Each is prepared once per connection and reused (see connection.h). Parameters are
+// numbered (?1, ?2, ...); a PostgreSQL text stands beside the SQLite one where the two differ.
 #pragma once
+#include "store/sql/connection.h"
 
-namespace topicdesk::store::sqlite_sql {
-
-// A statement and the name used in error messages; its address is the cache key.
-struct Sql {
-  const char* name;
-  const char* text;
-};
+namespace topicdesk::store::sql {
 
 // clang-format off
-inline constexpr Sql kBegin{"begin", "BEGIN IMMEDIATE"};
+// SQLite takes the write lock at BEGIN, so a transaction never fails half-way for want of it.
+inline constexpr Sql kBegin{"begin", "BEGIN IMMEDIATE", "BEGIN"};
 inline constexpr Sql kCommit{"commit", "COMMIT"};
 inline constexpr Sql kRollback{"rollback", "ROLLBACK"};
 
@@ -215,4 +212,4 @@ inline constexpr Sql kMetaInsert{"desk_meta_insert",
     "INSERT INTO desk_meta(meta_key, value) VALUES (?1, ?2) ON CONFLICT(meta_key) DO NOTHING"};
 // clang-format on
 
-}  // namespace topicdesk::store::sqlite_sql
+}  // namespace topicdesk::store::sql

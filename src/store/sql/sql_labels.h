@@ -1,8 +1,8 @@
-// SQL of labels and funnels on SQLite (LabelStore).
+// SQL of labels and funnels (LabelStore).
 #pragma once
 #include "store/sql/sql_core.h"
 
-namespace topicdesk::store::sqlite_sql {
+namespace topicdesk::store::sql {
 
 // clang-format off
 #define TD_LABEL_COLUMNS "SELECT id, connection_id, name, key, ticker, sends, after_ids, created_at FROM labels "
@@ -34,4 +34,4 @@ inline constexpr Sql kLabelHistory{"label_history",
 #undef TD_LABEL_COLUMNS
 // clang-format on
 
-}  // namespace topicdesk::store::sqlite_sql
+}  // namespace topicdesk::store::sql

@@ -8,10 +8,9 @@
 
 #include "core/clock.h"
 #include "store/migrations/migrations.h"
-#include "store/sqlite/database_files.h"
+#include "store/sql/sql_core.h"
 
 namespace topicdesk::store {
-namespace sql = sqlite_sql;
 
 namespace {
 
@@ -93,121 +92,72 @@ ConnectionRecord read_connection(const Query& q) {
 
 }  // namespace
 
-constexpr int kCheckpointEveryMs = 200;
-// The WAL is checkpointed by a thread of its own (wal_checkpointer.h), PASSIVE, every 200 ms, so
-// the event loop never copies it. But the WAL starts over from its beginning only when every
-// frame in it was copied before the next write, and under a steady stream of commits the thread
-// never catches up with the last one: the WAL grew by 180 MB a second at 5,000 relayed
-// messages a second, every write a new page of the file. So the writer checkpoints too, when
-// the WAL passes this many pages (16 MB): nearly all of it is copied already, the rest is a short
-// copy, and the next write starts the WAL over. In ordinary traffic the thread keeps the WAL
-// far below it and the event loop never checkpoints.
-constexpr int kWalAutocheckpointPages = 4096;
-// A WAL that grew (a long burst) is cut back to this size when it starts over.
-constexpr std::int64_t kWalSizeLimitBytes = std::int64_t{64} << 20;
-// How long a statement waits for another connection's write lock before failing with a kBusy
-// StoreError (store_error.h). A running desk calls the store on its event loop, several times
-// in one turn, and is the only writer of its database (the instance lock), so a held lock
-// means another process (a tool, an operator's sqlite3): a few milliseconds ride out a tool's
-// short write, and a longer hold fails fast; the work stays pending and the caller retries it
-// with its backoff, while /healthz keeps answering at once (docs/operations.md).
-constexpr int kDeskBusyTimeoutMs = 5;
-// Opening and migrating (a desk starting, or a command-line tool beside a running desk) runs
-// on no event loop: waiting for the other side's transaction is the right thing to do there.
-constexpr int kOpenBusyTimeoutMs = 5000;
+SqlStore::SqlStore(std::unique_ptr<sql::Connection> connection)
+    : connection_(std::move(connection)), db_(*connection_) {}
 
-namespace {
-
-bool is_file(const std::string& path) { return path != ":memory:" && !path.empty(); }
-
-// Runs before the database is opened: its folder and file exist with private modes, and a
-// desk holds the instance lock before it touches the database (migrations included).
-std::unique_ptr<InstanceLock> prepare_files(const std::string& path, OpenAs as) {
-  if (!is_file(path)) return nullptr;
-  prepare_database_files(path);
-  if (as == OpenAs::kTool) return nullptr;
-  return std::make_unique<InstanceLock>(path);
-}
-
-}  // namespace
-
-SqliteStore::SqliteStore(const std::string& path, OpenAs as)
-    : as_(as), instance_lock_(prepare_files(path, as)), db_(path) {
-  apply_pragmas();
-  if (is_file(path)) {
-    db_.exec_script(fmt::format("PRAGMA wal_autocheckpoint = {}; PRAGMA journal_size_limit = {};",
-                                kWalAutocheckpointPages, kWalSizeLimitBytes),
-                    "pragmas");
-    restrict_database_files(path);
-    checkpointer_ = std::make_unique<WalCheckpointer>(path, kCheckpointEveryMs);
-  }
-}
-
-void SqliteStore::fail_commits(const FaultPlan& plan) {
+void SqlStore::fail_commits(const FaultPlan& plan) {
   Lock lock(mutex_);
   db_.set_fault_plan(plan);
 }
 
-std::int64_t SqliteStore::commits() {
+std::int64_t SqlStore::commits() {
   Lock lock(mutex_);
   return db_.commits();
 }
 
-std::int64_t SqliteStore::commits_failed() {
+std::int64_t SqlStore::commits_failed() {
   Lock lock(mutex_);
   return db_.commits_failed();
 }
 
-SqliteStore& sqlite_store(Store& store) {
-  auto* sqlite = dynamic_cast<SqliteStore*>(&store);
-  if (sqlite == nullptr) throw std::invalid_argument("sqlite_store: this store is not an SQLite store");
-  return *sqlite;
-}
-
-void SqliteStore::apply_pragmas() {
-  // Durability: WAL with synchronous=NORMAL commits without an fsync per transaction. A commit
-  // survives the process being killed (SIGKILL, crash) because it is in the WAL file the OS
-  // already holds; only a power loss or kernel crash may drop the last transactions. That is
-  // the failure our crash tests exercise, and it keeps 5,000 relayed messages/s affordable.
-  db_.exec_script(
-      "PRAGMA journal_mode = WAL;"
-      "PRAGMA synchronous = NORMAL;"
-      "PRAGMA foreign_keys = ON;"
-      "PRAGMA temp_store = MEMORY;",
-      "pragmas");
-  set_busy_timeout(kOpenBusyTimeoutMs);
-}
-
-void SqliteStore::set_busy_timeout(int milliseconds) {
-  db_.exec_script(fmt::format("PRAGMA busy_timeout = {};", milliseconds), "pragmas");
-}
-
-void SqliteStore::migrate() {
+void SqlStore::exec_for_tests(const std::string& sql) {
   Lock lock(mutex_);
-  db_.exec_script(migrations::kCreateSchemaMigrations, "create schema_migrations");
+  db_.exec_script(sql, "exec_for_tests");
+}
+
+SqlStore& sql_store(Store& store) {
+  auto* found = dynamic_cast<SqlStore*>(&store);
+  if (found == nullptr) throw std::invalid_argument("sql_store: this store is not an SQL store");
+  return *found;
+}
+
+void SqlStore::migrate() {
+  Lock lock(mutex_);
+  const bool postgres = db_.dialect() == sql::Dialect::kPostgres;
+  const int known = migrations::all().back().version;
+  const int found = schema_version();
+  if (found > known) {
+    throw StoreError(
+        fmt::format("the database {} has schema version {}, newer than this topicdesk knows ({}): "
+                    "open it with the topicdesk version that wrote it, or a newer one",
+                    db_.location(), found, known));
+  }
   for (const auto& migration : migrations::all()) {
+    if (migration.version <= found) continue;
     transaction([&] {
       // Checked inside the write transaction: another process may have applied it meanwhile.
       if (db_.query(sql::kMigrationApplied).bind(migration.version).step()) return;
-      db_.exec_script(migrations::render_migration(migration.sql, migrations::kSqliteIdColumn),
+      db_.exec_script(postgres ? migrations::render_postgres(migration.sql)
+                               : migrations::render_migration(migration.sql, migrations::kSqliteIdColumn),
                       migration.name);
       db_.run(sql::kRecordMigration, migration.version, migration.name, core::unix_millis_now());
     });
   }
-  // Ready for the desk's event loop from here on; a tool keeps waiting for the lock.
-  if (as_ == OpenAs::kDesk) set_busy_timeout(kDeskBusyTimeoutMs);
 }
 
-Upkeep SqliteStore::upkeep() { return checkpointer_ ? checkpointer_->upkeep() : Upkeep{}; }
+Upkeep SqlStore::upkeep() { return {}; }
 
-int SqliteStore::schema_version() {
+int SqlStore::schema_version() {
   Lock lock(mutex_);
-  db_.exec_script(migrations::kCreateSchemaMigrations, "create schema_migrations");
+  db_.exec_script(db_.dialect() == sql::Dialect::kPostgres
+                      ? migrations::render_postgres(migrations::kCreateSchemaMigrations)
+                      : std::string(migrations::kCreateSchemaMigrations),
+                  "create schema_migrations");
   auto q = db_.query(sql::kSchemaVersion);
   return q.step() ? static_cast<int>(q.int64(0)) : 0;
 }
 
-void SqliteStore::transaction(const std::function<void()>& body) {
+void SqlStore::transaction(const std::function<void()>& body) {
   Lock lock(mutex_);
   if (transaction_depth_ > 0) {  // joined: the outermost call commits or rolls back
     body();
@@ -232,17 +182,17 @@ void SqliteStore::transaction(const std::function<void()>& body) {
 
 // Connections -------------------------------------------------------------------------------
 
-ConnectionId SqliteStore::ensure_connection(const std::string& name, UserId bot_id, ChatId group_id) {
+ConnectionId SqlStore::ensure_connection(const std::string& name, UserId bot_id, ChatId group_id) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kEnsureConnection);
   q.bind_all(name, bot_id, group_id);
-  if (!q.step()) throw StoreError("sqlite ensure_connection: no id returned");
+  if (!q.step()) throw StoreError("store ensure_connection: no id returned");
   ConnectionId id = q.int64(0);
   q.run();
   return id;
 }
 
-std::optional<ConnectionRecord> SqliteStore::connection(ConnectionId id) {
+std::optional<ConnectionRecord> SqlStore::connection(ConnectionId id) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kConnectionById);
   q.bind(id);
@@ -250,7 +200,7 @@ std::optional<ConnectionRecord> SqliteStore::connection(ConnectionId id) {
   return read_connection(q);
 }
 
-std::vector<ConnectionRecord> SqliteStore::connections() {
+std::vector<ConnectionRecord> SqlStore::connections() {
   Lock lock(mutex_);
   auto q = db_.query(sql::kAllConnections);
   std::vector<ConnectionRecord> out;
@@ -258,7 +208,7 @@ std::vector<ConnectionRecord> SqliteStore::connections() {
   return out;
 }
 
-std::optional<std::string> SqliteStore::state_get(ConnectionId id, const std::string& key) {
+std::optional<std::string> SqlStore::state_get(ConnectionId id, const std::string& key) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kStateGet);
   q.bind_all(id, key);
@@ -266,8 +216,8 @@ std::optional<std::string> SqliteStore::state_get(ConnectionId id, const std::st
   return q.text(0);
 }
 
-std::vector<std::pair<std::string, std::string>> SqliteStore::state_with_prefix(ConnectionId id,
-                                                                                const std::string& prefix) {
+std::vector<std::pair<std::string, std::string>> SqlStore::state_with_prefix(ConnectionId id,
+                                                                             const std::string& prefix) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kStateWithPrefix);
   q.bind_all(id, prefix);
@@ -276,20 +226,20 @@ std::vector<std::pair<std::string, std::string>> SqliteStore::state_with_prefix(
   return out;
 }
 
-void SqliteStore::state_set(ConnectionId id, const std::string& key, const std::string& value) {
+void SqlStore::state_set(ConnectionId id, const std::string& key, const std::string& value) {
   Lock lock(mutex_);
   db_.run(sql::kStateSet, id, key, value);
 }
 
 // Users -------------------------------------------------------------------------------------
 
-void SqliteStore::upsert_user(ConnectionId id, const core::Person& p, UnixMillis now) {
+void SqlStore::upsert_user(ConnectionId id, const core::Person& p, UnixMillis now) {
   Lock lock(mutex_);
   db_.run(sql::kUpsertUser, id, p.id, p.is_bot, p.first_name, p.last_name, p.username, p.language_code,
           p.phone, now);
 }
 
-std::optional<core::Person> SqliteStore::user(ConnectionId id, UserId user_id) {
+std::optional<core::Person> SqlStore::user(ConnectionId id, UserId user_id) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kUserById);
   q.bind_all(id, user_id);
@@ -307,18 +257,18 @@ std::optional<core::Person> SqliteStore::user(ConnectionId id, UserId user_id) {
 
 // Dialogs -----------------------------------------------------------------------------------
 
-std::optional<Dialog> SqliteStore::one_dialog(Query& q) {
+std::optional<Dialog> SqlStore::one_dialog(Query& q) {
   if (!q.step()) return std::nullopt;
   return read_dialog(q);
 }
 
-std::vector<Dialog> SqliteStore::all_dialogs(Query& q) {
+std::vector<Dialog> SqlStore::all_dialogs(Query& q) {
   std::vector<Dialog> out;
   while (q.step()) out.push_back(read_dialog(q));
   return out;
 }
 
-std::vector<DialogWithUser> SqliteStore::all_dialogs_with_users(Query& q) {
+std::vector<DialogWithUser> SqlStore::all_dialogs_with_users(Query& q) {
   std::vector<DialogWithUser> out;
   while (q.step()) {
     DialogWithUser entry{read_dialog(q), std::nullopt};
@@ -336,40 +286,40 @@ std::vector<DialogWithUser> SqliteStore::all_dialogs_with_users(Query& q) {
   return out;
 }
 
-Dialog SqliteStore::create_dialog(ConnectionId id, UserId user_id, ChatId group_id, UnixMillis now) {
+Dialog SqlStore::create_dialog(ConnectionId id, UserId user_id, ChatId group_id, UnixMillis now) {
   Lock lock(mutex_);
   Dialog created;
   transaction([&] {
     db_.run(sql::kInsertDialog, id, user_id, group_id, now);
     auto found = dialog_by_user(id, user_id);
-    if (!found) throw StoreError("sqlite create_dialog: dialog missing after insert");
+    if (!found) throw StoreError("store create_dialog: dialog missing after insert");
     created = *found;
   });
   return created;
 }
 
-std::optional<Dialog> SqliteStore::dialog(DialogId id) {
+std::optional<Dialog> SqlStore::dialog(DialogId id) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kDialogById);
   q.bind(id);
   return one_dialog(q);
 }
 
-std::optional<Dialog> SqliteStore::dialog_by_user(ConnectionId id, UserId user_id) {
+std::optional<Dialog> SqlStore::dialog_by_user(ConnectionId id, UserId user_id) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kDialogByUser);
   q.bind_all(id, user_id);
   return one_dialog(q);
 }
 
-std::optional<Dialog> SqliteStore::dialog_by_thread(ChatId group_id, ThreadId thread_id) {
+std::optional<Dialog> SqlStore::dialog_by_thread(ChatId group_id, ThreadId thread_id) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kDialogByThread);
   q.bind_all(group_id, thread_id);
   return one_dialog(q);
 }
 
-void SqliteStore::update_dialog(const Dialog& d) {
+void SqlStore::update_dialog(const Dialog& d) {
   Lock lock(mutex_);
   db_.run(sql::kUpdateDialog, d.id, d.connection_id, d.user_id, d.group_id, d.thread_id, to_string(d.status),
           d.banned, d.user_blocked_bot, d.pseudonym, d.topic_title, d.created_at, d.last_user_message_at,
@@ -377,21 +327,21 @@ void SqliteStore::update_dialog(const Dialog& d) {
           d.unanswered_alerted_at);
 }
 
-std::vector<Dialog> SqliteStore::dialogs_with_status(ConnectionId id, DialogStatus status, int limit) {
+std::vector<Dialog> SqlStore::dialogs_with_status(ConnectionId id, DialogStatus status, int limit) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kDialogsWithStatus);
   q.bind_all(id, to_string(status), limit);
   return all_dialogs(q);
 }
 
-std::vector<Dialog> SqliteStore::dialogs_waiting_since(ConnectionId id, UnixMillis before, int limit) {
+std::vector<Dialog> SqlStore::dialogs_waiting_since(ConnectionId id, UnixMillis before, int limit) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kDialogsWaitingSince);
   q.bind_all(id, before, limit);
   return all_dialogs(q);
 }
 
-DialogCounts SqliteStore::count_dialogs(ChatId group_id) {
+DialogCounts SqlStore::count_dialogs(ChatId group_id) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kCountDialogs);
   q.bind(group_id);
@@ -417,13 +367,13 @@ DialogCounts SqliteStore::count_dialogs(ChatId group_id) {
 
 // Message links -----------------------------------------------------------------------------
 
-void SqliteStore::add_link(const MessageLink& link) {
+void SqlStore::add_link(const MessageLink& link) {
   Lock lock(mutex_);
   db_.run(sql::kInsertLink, link.connection_id, link.dialog_id, link.group_id, link.user_message_id,
           link.group_message_id, to_string(link.direction));
 }
 
-std::optional<MessageLink> SqliteStore::link_by_user_message(DialogId dialog, MessageId user_message_id) {
+std::optional<MessageLink> SqlStore::link_by_user_message(DialogId dialog, MessageId user_message_id) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kLinkByUser);
   q.bind_all(dialog, user_message_id);
@@ -431,7 +381,7 @@ std::optional<MessageLink> SqliteStore::link_by_user_message(DialogId dialog, Me
   return read_link(q);
 }
 
-std::optional<MessageLink> SqliteStore::link_by_group_message(ChatId group_id, MessageId group_message_id) {
+std::optional<MessageLink> SqlStore::link_by_group_message(ChatId group_id, MessageId group_message_id) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kLinkByGroup);
   q.bind_all(group_id, group_message_id);
@@ -441,7 +391,7 @@ std::optional<MessageLink> SqliteStore::link_by_group_message(ChatId group_id, M
 
 // Inbox -------------------------------------------------------------------------------------
 
-bool SqliteStore::inbox_add(ConnectionId id, std::int64_t update_id, const std::string& payload) {
+bool SqlStore::inbox_add(ConnectionId id, std::int64_t update_id, const std::string& payload) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kInboxAdd);
   q.bind_all(id, update_id, payload, core::unix_millis_now());
@@ -449,7 +399,7 @@ bool SqliteStore::inbox_add(ConnectionId id, std::int64_t update_id, const std::
   return q.changes() == 1;
 }
 
-std::vector<InboxEntry> SqliteStore::inbox_pending(ConnectionId id, int limit) {
+std::vector<InboxEntry> SqlStore::inbox_pending(ConnectionId id, int limit) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kInboxPending);
   q.bind_all(id, limit);
@@ -458,14 +408,14 @@ std::vector<InboxEntry> SqliteStore::inbox_pending(ConnectionId id, int limit) {
   return out;
 }
 
-void SqliteStore::inbox_done(std::int64_t entry_id) {
+void SqlStore::inbox_done(std::int64_t entry_id) {
   Lock lock(mutex_);
   db_.run(sql::kInboxDone, entry_id, core::unix_millis_now());
 }
 
 // Outbox ------------------------------------------------------------------------------------
 
-std::int64_t SqliteStore::outbox_add(const OutboxJob& job) {
+std::int64_t SqlStore::outbox_add(const OutboxJob& job) {
   Lock lock(mutex_);
   std::int64_t id = 0;
   transaction([&] {
@@ -473,7 +423,7 @@ std::int64_t SqliteStore::outbox_add(const OutboxJob& job) {
     q.bind_all(job.connection_id, job.queue_key, job.priority, job.kind, job.payload, job.attempts,
                job.not_before, job.last_error,
                job.created_at != 0 ? job.created_at : core::unix_millis_now());
-    if (!q.step()) throw StoreError("sqlite outbox_add: no id returned");
+    if (!q.step()) throw StoreError("store outbox_add: no id returned");
     id = q.int64(0);
     q.run();
     // Becomes the head only if its queue had no pending job.
@@ -482,8 +432,8 @@ std::int64_t SqliteStore::outbox_add(const OutboxJob& job) {
   return id;
 }
 
-std::vector<OutboxJob> SqliteStore::outbox_ready(UnixMillis now, int limit,
-                                                 const std::vector<std::int64_t>& in_flight) {
+std::vector<OutboxJob> SqlStore::outbox_ready(UnixMillis now, int limit,
+                                              const std::vector<std::int64_t>& in_flight) {
   Lock lock(mutex_);
   std::vector<OutboxJob> out;
   if (limit <= 0) return out;
@@ -498,7 +448,7 @@ std::vector<OutboxJob> SqliteStore::outbox_ready(UnixMillis now, int limit,
   return out;
 }
 
-std::optional<OutboxJob> SqliteStore::outbox_job(std::int64_t job_id) {
+std::optional<OutboxJob> SqlStore::outbox_job(std::int64_t job_id) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kOutboxJob);
   q.bind(job_id);
@@ -506,14 +456,14 @@ std::optional<OutboxJob> SqliteStore::outbox_job(std::int64_t job_id) {
   return read_job(q);
 }
 
-bool SqliteStore::outbox_queue_pending(const std::string& queue_key) {
+bool SqlStore::outbox_queue_pending(const std::string& queue_key) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kOutboxQueueHead);
   q.bind(queue_key);
   return q.step();
 }
 
-void SqliteStore::refresh_queue_head(const std::string& queue_key) {
+void SqlStore::refresh_queue_head(const std::string& queue_key) {
   auto head = db_.query(sql::kOutboxQueueHead);
   head.bind(queue_key);
   if (head.step()) {
@@ -523,14 +473,14 @@ void SqliteStore::refresh_queue_head(const std::string& queue_key) {
   }
 }
 
-void SqliteStore::finish_job(Query& finish) {
+void SqlStore::finish_job(Query& finish) {
   if (!finish.step()) return;  // unknown or already finished: nothing to do
   std::string queue_key = finish.text(0);
   finish.run();
   refresh_queue_head(queue_key);
 }
 
-void SqliteStore::outbox_done(std::int64_t job_id) {
+void SqlStore::outbox_done(std::int64_t job_id) {
   Lock lock(mutex_);
   transaction([&] {
     auto q = db_.query(sql::kOutboxDone);
@@ -539,7 +489,7 @@ void SqliteStore::outbox_done(std::int64_t job_id) {
   });
 }
 
-void SqliteStore::outbox_retry(std::int64_t job_id, UnixMillis not_before, const std::string& error) {
+void SqlStore::outbox_retry(std::int64_t job_id, UnixMillis not_before, const std::string& error) {
   Lock lock(mutex_);
   transaction([&] {
     db_.run(sql::kOutboxRetry, job_id, not_before, error);
@@ -547,12 +497,12 @@ void SqliteStore::outbox_retry(std::int64_t job_id, UnixMillis not_before, const
   });
 }
 
-void SqliteStore::outbox_start(std::int64_t job_id, UnixMillis at, bool repeat) {
+void SqlStore::outbox_start(std::int64_t job_id, UnixMillis at, bool repeat) {
   Lock lock(mutex_);
   db_.run(sql::kOutboxStart, job_id, at, repeat ? 1 : 0);
 }
 
-void SqliteStore::outbox_continue(std::int64_t job_id, const std::string& payload) {
+void SqlStore::outbox_continue(std::int64_t job_id, const std::string& payload) {
   Lock lock(mutex_);
   transaction([&] {
     db_.run(sql::kOutboxContinue, job_id, payload);
@@ -560,7 +510,7 @@ void SqliteStore::outbox_continue(std::int64_t job_id, const std::string& payloa
   });
 }
 
-void SqliteStore::outbox_fail(std::int64_t job_id, const std::string& error) {
+void SqlStore::outbox_fail(std::int64_t job_id, const std::string& error) {
   Lock lock(mutex_);
   transaction([&] {
     auto q = db_.query(sql::kOutboxFail);
@@ -569,7 +519,7 @@ void SqliteStore::outbox_fail(std::int64_t job_id, const std::string& error) {
   });
 }
 
-OutboxStats SqliteStore::outbox_stats() {
+OutboxStats SqlStore::outbox_stats() {
   Lock lock(mutex_);
   OutboxStats stats;
   auto read_one = [&](const sql::Sql& statement) {
@@ -584,13 +534,13 @@ OutboxStats SqliteStore::outbox_stats() {
 
 // Timers ------------------------------------------------------------------------------------
 
-void SqliteStore::timer_set(ConnectionId id, const std::string& key, UnixMillis due_at,
-                            const std::string& payload) {
+void SqlStore::timer_set(ConnectionId id, const std::string& key, UnixMillis due_at,
+                         const std::string& payload) {
   Lock lock(mutex_);
   db_.run(sql::kTimerSet, id, key, due_at, payload);
 }
 
-std::optional<Timer> SqliteStore::timer_get(ConnectionId id, const std::string& key) {
+std::optional<Timer> SqlStore::timer_get(ConnectionId id, const std::string& key) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kTimerGet);
   q.bind_all(id, key);
@@ -598,7 +548,7 @@ std::optional<Timer> SqliteStore::timer_get(ConnectionId id, const std::string& 
   return read_timer(q);
 }
 
-std::vector<Timer> SqliteStore::timers_due(UnixMillis now, int limit) {
+std::vector<Timer> SqlStore::timers_due(UnixMillis now, int limit) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kTimersDue);
   q.bind_all(now, limit);
@@ -607,28 +557,22 @@ std::vector<Timer> SqliteStore::timers_due(UnixMillis now, int limit) {
   return out;
 }
 
-void SqliteStore::timer_delete(std::int64_t timer_id) {
+void SqlStore::timer_delete(std::int64_t timer_id) {
   Lock lock(mutex_);
   db_.run(sql::kTimerDelete, timer_id);
 }
 
 // Events ------------------------------------------------------------------------------------
 
-std::int64_t SqliteStore::append_event(ConnectionId id, DialogId dialog, const std::string& type,
-                                       const std::string& payload, UnixMillis now) {
+std::int64_t SqlStore::append_event(ConnectionId id, DialogId dialog, const std::string& type,
+                                    const std::string& payload, UnixMillis now) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kAppendEvent);
   q.bind_all(id, dialog, type, payload, now);
-  if (!q.step()) throw StoreError("sqlite append_event: no id returned");
+  if (!q.step()) throw StoreError("store append_event: no id returned");
   std::int64_t event_id = q.int64(0);
   q.run();
   return event_id;
-}
-
-std::unique_ptr<Store> open_sqlite(const std::string& path, OpenAs as) {
-  auto store = std::make_unique<SqliteStore>(path, as);
-  store->migrate();
-  return store;
 }
 
 }  // namespace topicdesk::store

@@ -1,37 +1,40 @@
-// The Store on SQLite: one file in WAL mode, one connection guarded by a recursive mutex,
-// every statement prepared once and reused. Implements every concern interface of store.h;
-// the sources are split by concern (sqlite_store_*.cpp), the SQL lives in sqlite_sql.h and
-// sql_*.h as named statements.
+// The store logic shared by the SQL backends: every concern interface of store.h written once
+// against a Connection (connection.h), one connection guarded by a recursive mutex, every
+// statement named (sql_core.h, sql_*.h) and prepared once. The sources are split by concern
+// (sql_store_*.cpp). A backend (sqlite/sqlite_store.h, postgres/postgres_store.h) opens the
+// connection, adds what only it has (files, locks, a checkpointer) and migrates.
 #pragma once
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 
-#include "store/sqlite/database_files.h"
-#include "store/sqlite/sqlite_db.h"
-#include "store/sqlite/wal_checkpointer.h"
+#include "store/sql/connection.h"
 #include "store/store.h"
 
 namespace topicdesk::store {
 
-class SqliteStore final : public Store {
- public:
-  // See open_sqlite (store.h): files, modes, the instance lock. Does not migrate.
-  explicit SqliteStore(const std::string& path, OpenAs as = OpenAs::kDesk);
+using sql::FaultPlan;
+using sql::Query;
 
-  // Test-only fault injection (FaultPlan in sqlite_db.h): makes chosen commits fail as a
-  // failing disk would; commits() counts every commit so a test can fail each step in turn.
+class SqlStore : public Store {
+ public:
+  // Test-only fault injection (FaultPlan in connection.h): makes chosen commits fail as a
+  // failing disk would; commits() counts the commits so a test can fail each step in turn.
   void fail_commits(const FaultPlan& plan);
   std::int64_t commits();
   std::int64_t commits_failed();
+  // Test-only: runs `sql` (statements without parameters) on the store's connection.
+  void exec_for_tests(const std::string& sql);
 
-  // UnitOfWork, SchemaStore (sqlite_store.cpp)
+  // UnitOfWork, SchemaStore (sql_store.cpp). migrate() applies the pending migrations in the
+  // connection's dialect and refuses a schema newer than this binary knows.
   void migrate() override;
   int schema_version() override;
   void transaction(const std::function<void()>& body) override;
-  Upkeep upkeep() override;  // the background WAL checkpoint
+  Upkeep upkeep() override;  // none here; a backend with background work overrides it
 
-  // ConnectionStore, UserStore, DialogStore, MessageLinkStore (sqlite_store.cpp)
+  // ConnectionStore, UserStore, DialogStore, MessageLinkStore (sql_store.cpp)
   ConnectionId ensure_connection(const std::string& name, UserId bot_id, ChatId group_id) override;
   std::optional<ConnectionRecord> connection(ConnectionId id) override;
   std::vector<ConnectionRecord> connections() override;
@@ -56,7 +59,7 @@ class SqliteStore final : public Store {
   std::optional<MessageLink> link_by_user_message(DialogId dialog, MessageId user_message_id) override;
   std::optional<MessageLink> link_by_group_message(ChatId group_id, MessageId group_message_id) override;
 
-  // InboxStore, OutboxStore, TimerStore (sqlite_store.cpp)
+  // InboxStore, OutboxStore, TimerStore (sql_store.cpp)
   bool inbox_add(ConnectionId id, std::int64_t update_id, const std::string& payload) override;
   std::vector<InboxEntry> inbox_pending(ConnectionId id, int limit) override;
   void inbox_done(std::int64_t entry_id) override;
@@ -83,14 +86,14 @@ class SqliteStore final : public Store {
   std::int64_t append_event(ConnectionId id, DialogId dialog, const std::string& type,
                             const std::string& payload, UnixMillis now) override;
 
-  // RetentionStore (sqlite_store_retention.cpp)
+  // RetentionStore (sql_store_retention.cpp)
   std::int64_t purge_finished(UnixMillis before) override;
   std::int64_t purge_finished_batch(UnixMillis before, int max_rows) override;
   std::int64_t purge_events_batch(UnixMillis before, int max_rows) override;
   std::int64_t proxy_expire_batch(UnixMillis before, int max_rows) override;
   std::int64_t forget_rating_comments_batch(UnixMillis before, int max_rows) override;
 
-  // OperatorStore (sqlite_store_ownership.cpp)
+  // OperatorStore (sql_store_ownership.cpp)
   void upsert_operator(ChatId group, const core::Person& person, UnixMillis now) override;
   std::optional<Operator> operator_by_id(ChatId group, UserId id) override;
   std::optional<Operator> operator_by_username(ChatId group, std::string_view username) override;
@@ -102,16 +105,16 @@ class SqliteStore final : public Store {
   UserId rotation_last(ConnectionId id) override;
   void set_rotation_last(ConnectionId id, UserId owner) override;
 
-  // DeskMetaStore (sqlite_store_meta.cpp)
+  // DeskMetaStore (sql_store_meta.cpp)
   std::string install_secret() override;
 
-  // ApiKeyStore and DialogStore's pages (sqlite_store_api.cpp)
+  // ApiKeyStore and DialogStore's pages (sql_store_api.cpp)
   void set_api_key_hash(ConnectionId id, const std::string& key_hash, UnixMillis now) override;
   std::vector<ApiKeyRecord> api_keys() override;
   std::vector<DialogWithUser> dialogs_page(ConnectionId id, std::optional<DialogStatus> status,
                                            DialogId after_id, int limit) override;
 
-  // UserLinkStore, EventStore's reading, WebhookStore (sqlite_store_integrations.cpp)
+  // UserLinkStore, EventStore's reading, WebhookStore (sql_store_integrations.cpp)
   std::optional<std::string> user_link(ConnectionId id, UserId user_id) override;
   void set_user_link(ConnectionId id, UserId user_id, const std::string& account) override;
   std::vector<std::pair<std::string, std::string>> user_fields(ConnectionId id, UserId user_id) override;
@@ -130,7 +133,7 @@ class SqliteStore final : public Store {
   std::vector<WebhookUrlStatus> webhook_status() override;
   std::vector<WebhookAttempt> webhook_attempts(std::int64_t delivery_id) override;
 
-  // ProxyStore (sqlite_store_proxy.cpp)
+  // ProxyStore (sql_store_proxy.cpp)
   bool proxy_update_add(ConnectionId id, const ProxyUpdate& update, UnixMillis now) override;
   std::vector<ProxyUpdate> proxy_updates(ConnectionId id, std::int64_t from_id, int limit) override;
   void proxy_confirm(ConnectionId id, std::int64_t below_id) override;
@@ -139,13 +142,13 @@ class SqliteStore final : public Store {
   std::optional<ProxyWebhook> proxy_webhook(ConnectionId id) override;
   void proxy_set_webhook(ConnectionId id, const std::optional<ProxyWebhook>& webhook) override;
 
-  // RatingStore (sqlite_store_ratings.cpp)
+  // RatingStore (sql_store_ratings.cpp)
   std::int64_t add_rating(const Rating& rating) override;
   std::optional<Rating> rating(std::int64_t id) override;
   std::optional<Rating> latest_rating(DialogId dialog) override;
   void update_rating(const Rating& rating) override;
 
-  // TemplateStore (sqlite_store_templates.cpp)
+  // TemplateStore (sql_store_templates.cpp)
   std::vector<Template> templates(ConnectionId id) override;
   std::optional<Template> template_by_name(ConnectionId id, std::string_view name) override;
   Template save_template(const Template& t) override;
@@ -154,7 +157,7 @@ class SqliteStore final : public Store {
   std::vector<AlbumItem> album_items(ConnectionId id, std::string_view media_group_id) override;
   std::int64_t expire_album_items(UnixMillis before, int max_rows) override;
 
-  // LabelStore (sqlite_store_labels.cpp)
+  // LabelStore (sql_store_labels.cpp)
   std::int64_t add_label(const Label& label) override;
   void update_label(const Label& label) override;
   std::optional<Label> label(std::int64_t id) override;
@@ -167,7 +170,7 @@ class SqliteStore final : public Store {
   std::vector<LabelCarrier> label_carriers(std::int64_t label_id, int limit) override;
   void add_label_change(const LabelChange& change) override;
   std::vector<LabelChange> label_history(DialogId dialog, int limit) override;
-  // BroadcastStore (sqlite_store_broadcasts.cpp)
+  // BroadcastStore (sql_store_broadcasts.cpp)
   std::int64_t add_broadcast(const Broadcast& broadcast) override;
   std::optional<Broadcast> broadcast(std::int64_t id) override;
   void update_broadcast(const Broadcast& broadcast) override;
@@ -185,9 +188,13 @@ class SqliteStore final : public Store {
   BroadcastCounts broadcast_counts(std::int64_t broadcast) override;
   std::int64_t broadcast_sends_since(ConnectionId connection, UnixMillis since) override;
 
+ protected:
+  explicit SqlStore(std::unique_ptr<sql::Connection> connection);
+  sql::Connection& db() { return db_; }
+
+  std::recursive_mutex mutex_;
+
  private:
-  void apply_pragmas();
-  void set_busy_timeout(int milliseconds);
   void finish_job(Query& finish);  // `finish` marks the job and returns its queue_key
   void refresh_queue_head(const std::string& queue_key);
   std::optional<Dialog> one_dialog(Query& query);
@@ -196,17 +203,14 @@ class SqliteStore final : public Store {
   // Rows of TD_DIALOG_WITH_USER_COLUMNS (sql_api.h): a dialog, then its user's profile.
   std::vector<DialogWithUser> all_dialogs_with_users(Query& query);
 
-  std::recursive_mutex mutex_;
-  OpenAs as_;
-  std::unique_ptr<InstanceLock> instance_lock_;  // a desk's file only; taken before db_ opens
-  SqliteDb db_;
-  int transaction_depth_ = 0;                      // >0 while transaction() runs a body; nested calls join it
-  std::unique_ptr<WalCheckpointer> checkpointer_;  // files only; ":memory:" has no WAL
-  std::string install_secret_;                     // cached once known to be stored
+  std::unique_ptr<sql::Connection> connection_;
+  sql::Connection& db_;         // *connection_
+  int transaction_depth_ = 0;   // >0 while transaction() runs a body; nested calls join it
+  std::string install_secret_;  // cached once known to be stored
 };
 
-// The SQLite store behind `store` (for its test-only fault plan); std::invalid_argument if it
-// is another backend.
-SqliteStore& sqlite_store(Store& store);
+// The SQL store behind `store` (for its test-only fault plan); std::invalid_argument if it is
+// another kind of store.
+SqlStore& sql_store(Store& store);
 
 }  // namespace topicdesk::store

@@ -1,8 +1,8 @@
-// SQL of message templates and recently seen album items on SQLite (TemplateStore).
+// SQL of message templates and recently seen album items (TemplateStore).
 #pragma once
 #include "store/sql/sql_core.h"
 
-namespace topicdesk::store::sqlite_sql {
+namespace topicdesk::store::sql {
 
 // clang-format off
 #define TD_TEMPLATE_COLUMNS \
@@ -41,4 +41,4 @@ inline constexpr Sql kAlbumItemsExpire{"album_items_expire",
     " ORDER BY seen_at LIMIT ?2)"};
 // clang-format on
 
-}  // namespace topicdesk::store::sqlite_sql
+}  // namespace topicdesk::store::sql

@@ -17,7 +17,7 @@
 #include "relay/dispatcher.h"
 #include "relay/engine.h"
 #include "relay_test_util.h"
-#include "store/sql/sql_store.h"
+#include "store/sqlite/sqlite_store.h"
 
 namespace topicdesk::relay {
 namespace {

@@ -12,7 +12,7 @@
 
 #include "dispatch_test_util.h"
 #include "relay_test_util.h"
-#include "store/sql/sql_store.h"
+#include "store/sqlite/sqlite_store.h"
 
 namespace topicdesk::relay {
 namespace {

@@ -1,6 +1,6 @@
 // What only the SQLite store promises: one desk per database file, private file modes, error
 // kinds and a short busy timeout, and the test-only fault plan that fails commits.
-#include "store/sql/sql_store.h"
+#include "store/sqlite/sqlite_store.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
