@@ -30,7 +30,7 @@ inline constexpr Sql kLabelChangeAdd{"label_change_add",
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"};
 inline constexpr Sql kLabelHistory{"label_history",
     "SELECT id, connection_id, dialog_id, label_id, label_name, added, operator_id, at, by FROM ("
-    "SELECT * FROM label_history WHERE dialog_id = ?1 ORDER BY id DESC LIMIT ?2) ORDER BY id"};
+    "SELECT * FROM label_history WHERE dialog_id = ?1 ORDER BY id DESC LIMIT ?2) h ORDER BY id"};
 #undef TD_LABEL_COLUMNS
 // clang-format on
 
