@@ -1,6 +1,7 @@
 // The Store backends the contract suite runs against, and the fixture every contract test
-// uses. A PostgreSQL store joins by adding a Backend to all_backends() in store_backends.cpp;
-// every suite (one per concern interface, *_store_test.cpp) then runs on it too.
+// uses: SQLite on a file and in memory, and PostgreSQL when the environment variable
+// TOPICDESK_TEST_PG holds an admin libpq URI of a test server (a schema per test). Every suite
+// (one per concern interface, *_store_test.cpp) runs on each.
 #pragma once
 #include <gtest/gtest.h>
 
