@@ -5,6 +5,7 @@
 
 #include "app/commands.h"
 #include "app/config.h"
+#include "app/open_store.h"
 #include "core/clock.h"
 #include "integrations/api_keys.h"
 #include "store/store.h"
@@ -37,7 +38,7 @@ int apikey_reset_command(const std::string& config_path, const std::string& conn
     return 2;
   }
   try {
-    auto store = store::open_sqlite(loaded->storage.sqlite_path, store::OpenAs::kTool);
+    auto store = open_store(loaded->storage, store::OpenAs::kTool);
     auto id = connection_id(*store, *connection);
     auto key = integrations::reset_api_key(*store, id, core::unix_millis_now());
     if (!key) {

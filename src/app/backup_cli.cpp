@@ -42,6 +42,11 @@ int backup_command(const BackupCliOptions& options) {
     std::cerr << "backup: " << loaded.error().message << "\n";
     return 2;
   }
+  if (loaded->storage.uses_postgres()) {
+    std::cerr << "backup: copies an SQLite database; this desk keeps its data in PostgreSQL ("
+              << loaded->storage.describe() << "): use pg_dump\n";
+    return 2;
+  }
   const auto& database = loaded->storage.sqlite_path;
   try {
     auto facts = store::backup_sqlite(database, options.out_path, {.force = options.force});
@@ -58,6 +63,11 @@ int restore_command(const RestoreCliOptions& options) {
   auto loaded = load_config(options.config_path);
   if (!loaded) {
     std::cerr << "restore: " << loaded.error().message << "\n";
+    return 2;
+  }
+  if (loaded->storage.uses_postgres()) {
+    std::cerr << "restore: restores an SQLite database; this desk keeps its data in PostgreSQL ("
+              << loaded->storage.describe() << "): use pg_restore\n";
     return 2;
   }
   const auto& database = loaded->storage.sqlite_path;

@@ -7,6 +7,8 @@
 
 #include "app/config.h"
 #include "app/doctor.h"
+#include "app/open_store.h"
+#include "app/postgres_probe.h"
 #include "app/process_resources.h"
 #include "app/redacting_sink.h"
 #include "app/runtime.h"
@@ -80,13 +82,30 @@ int doctor_command(const std::string& config_path) {
 int migrate_command(const std::string& config_path) {
   auto loaded = load_or_explain(config_path);
   if (!loaded) return 2;
+  const auto& storage = loaded->storage;
+  std::string server;
+  if (storage.uses_postgres()) {
+    // Asked first, so that a wrong address or a newer schema is said plainly.
+    const auto probe = probe_postgres(storage.postgres_uri);
+    if (!probe.reachable) {
+      std::cerr << "migrate: cannot use " << storage.describe() << ": " << probe.error << "\n";
+      return 1;
+    }
+    if (probe.schema_version > newest_schema_version()) {
+      std::cerr << "migrate: " << storage.describe() << " has schema version " << probe.schema_version
+                << ", newer than this topicdesk knows (" << newest_schema_version()
+                << "): run the topicdesk version that wrote it, or a newer one\n";
+      return 1;
+    }
+    server = " (PostgreSQL " + probe.server_version + ")";
+  }
   try {
-    auto store = store::open_sqlite(loaded->storage.sqlite_path, store::OpenAs::kTool);  // applies migrations
-    std::cout << "database " << loaded->storage.sqlite_path << " is at schema version "
+    auto store = open_store(storage, store::OpenAs::kTool);  // applies migrations
+    std::cout << "database " << storage.describe() << server << " is at schema version "
               << store->schema_version() << "\n";
     return 0;
   } catch (const std::exception& e) {
-    std::cerr << "migrate: " << e.what() << "\n";
+    std::cerr << "migrate: " << telegram::redact_secrets(e.what()) << "\n";
     return 1;
   }
 }

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <optional>
 
+#include "app/open_store.h"
 #include "app/postgres_probe.h"
 #include "app/td_connections.h"  // TDLib accounts
 #include "core/clock.h"
@@ -124,10 +125,17 @@ asio::awaitable<void> check_connection(asio::io_context& io, const Config& s, co
 // The session itself belongs to the running desk (its database is locked while open), so doctor
 // reads what the desk recorded in the store, and checks what it can without opening it.
 // The desk's store, when the desk has run (nullptr otherwise). Reading it while the desk runs is
-// safe: SQLite in WAL mode lets readers in beside the writer.
+// safe: SQLite in WAL mode lets readers in beside the writer, PostgreSQL serves many sessions.
+// A PostgreSQL database the desk has not migrated yet counts as not run: doctor changes nothing.
 std::unique_ptr<store::Store> recorded_store(const Config& s) {
-  if (s.storage.sqlite_path.empty() || !std::filesystem::exists(s.storage.sqlite_path)) return nullptr;
-  return store::open_sqlite(s.storage.sqlite_path, store::OpenAs::kTool);
+  if (s.storage.uses_postgres()) {
+    const auto probe = probe_postgres(s.storage.postgres_uri);
+    if (!probe.reachable) throw std::runtime_error(probe.error);
+    if (probe.schema_version == 0) return nullptr;
+  } else if (s.storage.sqlite_path.empty() || !std::filesystem::exists(s.storage.sqlite_path)) {
+    return nullptr;
+  }
+  return open_store(s.storage, store::OpenAs::kTool);
 }
 
 std::optional<core::ConnectionId> recorded_connection(store::Store& store, const std::string& name) {
@@ -143,7 +151,7 @@ std::string recorded_session_state(const Config& s, const std::string& name) {
     auto id = store ? recorded_connection(*store, name) : std::nullopt;
     return id ? store->state_get(*id, kSessionStateKey).value_or("") : "";
   } catch (const std::exception& e) {
-    return "error: cannot read " + s.storage.sqlite_path + ": " + e.what();
+    return "error: cannot read " + s.storage.describe() + ": " + telegram::redact_secrets(e.what());
   }
 }
 
@@ -209,7 +217,8 @@ void check_proxy_program(const Config& s, const ConnectionConfig& c, Report& rep
       report.pass(fmt::format("the bot's program is keeping up ({} update(s) waiting)", backlog.count));
     }
   } catch (const std::exception& e) {
-    report.fail("cannot read " + s.storage.sqlite_path + ": " + e.what(), "check [storage] sqlite");
+    report.fail("cannot read " + s.storage.describe() + ": " + telegram::redact_secrets(e.what()),
+                "check [storage]");
   }
 }
 

@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "app/desk_health.h"
+#include "app/open_store.h"
 #include "app/proxy_connection.h"
 #include "app/td_connections.h"
 #include "core/backoff.h"
@@ -131,9 +132,7 @@ int Runtime::run() {
 // connection at once: each reaches Telegram, drains what a previous run left in its inbox and
 // starts its transport on its own, so a slow or rejected one holds back no other.
 asio::awaitable<void> Runtime::Impl::start() {
-  auto db_dir = std::filesystem::path(config.storage.sqlite_path).parent_path();
-  if (!db_dir.empty()) std::filesystem::create_directories(db_dir);
-  store = store::open_sqlite(config.storage.sqlite_path);
+  store = open_store(config.storage);
 
   std::vector<std::string> names;
   for (const auto& cs : config.connections) names.push_back(cs.name);

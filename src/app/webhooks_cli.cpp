@@ -8,6 +8,7 @@
 
 #include "app/commands.h"
 #include "app/config.h"
+#include "app/open_store.h"
 #include "integrations/webhooks.h"
 #include "store/store.h"
 
@@ -82,7 +83,7 @@ int webhooks_status_command(const std::string& config_path, bool show_secret) {
     return 2;
   }
   try {
-    auto store = store::open_sqlite(loaded->storage.sqlite_path, store::OpenAs::kTool);
+    auto store = open_store(loaded->storage, store::OpenAs::kTool);
     auto statuses = store->webhook_status();
     for (const auto& connection : loaded->connections) {
       print_connection(std::cout, *store, connection, statuses, show_secret);
