@@ -30,13 +30,16 @@ std::string one_line(const char* message) {
 }
 
 // host:port/db of a URI as libpq reads it, without the password; the whole string is never
-// shown, as it may carry one.
+// shown, as it may carry one. Throws StoreError (kOther) if libpq cannot read it.
 std::string describe_server(const std::string& uri, std::string& password) {
   char* message = nullptr;
   PQconninfoOption* options = PQconninfoParse(uri.c_str(), &message);
   if (options == nullptr) {
+    // libpq's reason may quote the text, password and all: it is not shown.
     PQfreemem(message);
-    return "an unreadable libpq URI";
+    throw StoreError(
+        "postgres: the store's URI is not one libpq reads (postgresql://user@host:port/database?...); "
+        "it is not shown here, as it may hold a password");
   }
   std::string host;
   std::string port;

@@ -134,6 +134,15 @@ TEST_F(PostgresStore, ErrorsNameTheStatementAndTheServerButNeverThePassword) {
     EXPECT_THAT(error.what(), Not(HasSubstr(password)));
     EXPECT_TRUE(error.transient()) << "the server may come back";
   }
+  // A URI libpq cannot read is not echoed.
+  try {
+    open_postgres("postgresql://desk:" + password + "@host/db?no_such_option=%zz");
+    FAIL() << "an unreadable URI was used";
+  } catch (const StoreError& error) {
+    EXPECT_THAT(error.what(), HasSubstr("not one libpq reads"));
+    EXPECT_THAT(error.what(), Not(HasSubstr(password)));
+    EXPECT_FALSE(error.transient());
+  }
   // The test server, a database it does not have.
   auto uri = admin_uri();
   auto at = uri.find("@");
