@@ -30,13 +30,16 @@ std::string one_line(const char* message) {
 }
 
 // host:port/db of a URI as libpq reads it, without the password; the whole string is never
-// shown, as it may carry one.
+// shown, as it may carry one. Throws StoreError (kOther) if libpq cannot read it.
 std::string describe_server(const std::string& uri, std::string& password) {
   char* message = nullptr;
   PQconninfoOption* options = PQconninfoParse(uri.c_str(), &message);
   if (options == nullptr) {
+    // libpq's reason may quote the text, password and all: it is not shown.
     PQfreemem(message);
-    return "an unreadable libpq URI";
+    throw StoreError(
+        "postgres: the store's URI is not one libpq reads (postgresql://user@host:port/database?...); "
+        "it is not shown here, as it may hold a password");
   }
   std::string host;
   std::string port;
@@ -166,7 +169,8 @@ void PgStatement::reset() {
 
 // The connection ----------------------------------------------------------------------------
 
-PgConnection::PgConnection(const std::string& uri) : location_(describe_server(uri, password_)) {
+PgConnection::PgConnection(const std::string& uri) {
+  location_ = describe_server(uri, password_);
   conn_ = PQconnectdb(uri.c_str());
   if (conn_ == nullptr || PQstatus(conn_) != CONNECTION_OK) {
     std::string message = scrub(one_line(conn_ != nullptr ? PQerrorMessage(conn_) : "out of memory"));
@@ -201,6 +205,8 @@ StoreError PgConnection::error(const char* operation, const PGresult* result) {
     // finds a working connection; whatever this call was part of is lost, so it fails.
     PQreset(conn_);
     for (auto& [sql, statement] : statements_) statement->prepared = false;
+    transaction_lost_ = in_transaction_;
+    in_transaction_ = false;
     kind = StoreError::Kind::kBusy;
     message += PQstatus(conn_) == CONNECTION_OK ? " (connection lost; reconnected)" : " (connection lost)";
   }
@@ -219,12 +225,22 @@ sql::Query PgConnection::query(const sql::Sql& sql) {
 }
 
 PGresult* PgConnection::execute(PgStatement& statement, const char* const* values, int count) {
-  if (&statement.sql() == &sql::kCommit) {
+  const sql::Sql* which = &statement.sql();
+  if (which == &sql::kRollback) transaction_lost_ = false;
+  if (transaction_lost_) {
+    // Until the store ends the unit, nothing of it may run on the new session as if it were
+    // whole: its first half is gone.
+    throw StoreError(fmt::format("postgres {} on {}: the transaction was lost with the connection",
+                                 which->name, location_),
+                     StoreError::Kind::kBusy);
+  }
+  if (which == &sql::kCommit) {
     ++commits_;
     ++commits_in_plan_;
     if (plan_.fail_every_commit || (plan_.fail_commit > 0 && commits_in_plan_ == plan_.fail_commit)) {
       ++commits_failed_;
       PQclear(PQexec(conn_, "ROLLBACK"));
+      in_transaction_ = false;
       throw StoreError(
           fmt::format("postgres commit on {}: commit failed as the fault plan says (injected {} failure)",
                       location_, to_string(plan_.kind)),
@@ -250,6 +266,8 @@ PGresult* PgConnection::execute(PgStatement& statement, const char* const* value
     PQclear(result);
     throw failure;
   }
+  if (which == &sql::kBegin) in_transaction_ = true;
+  if (which == &sql::kCommit || which == &sql::kRollback) in_transaction_ = false;
   return result;
 }
 

@@ -7,7 +7,8 @@
 // are kBusy; insufficient resources (class 53: disk full, out of memory) kStorage; the rest
 // kOther. A message names the statement and the server ("postgres inbox_add on
 // host:port/db: ..."), never the password. A lost connection is reset at once and the call
-// fails with kBusy: the transaction it was part of is gone, and the caller retries the unit.
+// fails with kBusy: the transaction it was part of is gone, and so every statement of it fails
+// as kBusy too until the store rolls it back; the caller retries the unit.
 //
 // Fault plan (tests only): the store's explicit COMMITs are counted; a planned failure rolls
 // the transaction back instead and throws the plan's kind. Writes outside a transaction
@@ -101,6 +102,8 @@ class PgConnection final : public sql::Connection {
   std::string location_;  // host:port/db, for messages
   std::string password_;  // only to keep it out of messages
   std::unordered_map<const sql::Sql*, std::unique_ptr<PgStatement>> statements_;
+  bool in_transaction_ = false;    // between the store's BEGIN and its COMMIT or ROLLBACK
+  bool transaction_lost_ = false;  // the connection was reset inside one: fail until ROLLBACK
   sql::FaultPlan plan_;
   std::int64_t commits_ = 0;
   std::int64_t commits_in_plan_ = 0;

@@ -18,6 +18,12 @@ inline constexpr Sql kMigrationApplied{"migration_applied",
     "SELECT 1 FROM schema_migrations WHERE version = ?1"};
 inline constexpr Sql kRecordMigration{"record_migration",
     "INSERT INTO schema_migrations(version, name, applied_at) VALUES (?1, ?2, ?3)"};
+// Two processes opening one PostgreSQL schema at once migrate one after the other (SQLite's
+// write lock does that already). The lock is the session's, so it spans every migration.
+inline constexpr Sql kMigrationsLock{"migrations_lock", "SELECT 1",
+    "SELECT pg_advisory_lock(hashtext('topicdesk migrations ' || current_schema()))"};
+inline constexpr Sql kMigrationsUnlock{"migrations_unlock", "SELECT 1",
+    "SELECT pg_advisory_unlock(hashtext('topicdesk migrations ' || current_schema()))"};
 
 // Connections.
 inline constexpr Sql kEnsureConnection{"ensure_connection",

@@ -123,6 +123,21 @@ SqlStore& sql_store(Store& store) {
 
 void SqlStore::migrate() {
   Lock lock(mutex_);
+  db_.query(sql::kMigrationsLock).run();
+  try {
+    migrate_locked();
+  } catch (...) {
+    try {
+      db_.query(sql::kMigrationsUnlock).run();
+    } catch (const StoreError&) {
+      // A lost connection took the lock with it; the first error is the one to report.
+    }
+    throw;
+  }
+  db_.query(sql::kMigrationsUnlock).run();
+}
+
+void SqlStore::migrate_locked() {
   const bool postgres = db_.dialect() == sql::Dialect::kPostgres;
   const int known = migrations::all().back().version;
   const int found = schema_version();

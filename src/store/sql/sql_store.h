@@ -195,6 +195,7 @@ class SqlStore : public Store {
   std::recursive_mutex mutex_;
 
  private:
+  void migrate_locked();
   void finish_job(Query& finish);  // `finish` marks the job and returns its queue_key
   void refresh_queue_head(const std::string& queue_key);
   std::optional<Dialog> one_dialog(Query& query);

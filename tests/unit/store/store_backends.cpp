@@ -33,6 +33,8 @@ void run_admin(const std::string& admin_uri, const std::string& sql) {
     PQfinish(conn);
     throw std::runtime_error("TOPICDESK_TEST_PG: cannot connect: " + message);
   }
+  PQsetNoticeProcessor(
+      conn, [](void*, const char*) {}, nullptr);  // DROP ... CASCADE lists every table
   PGresult* result = PQexec(conn, sql.c_str());
   const bool ok = PQresultStatus(result) == PGRES_COMMAND_OK;
   std::string message = PQresultErrorMessage(result);
@@ -48,8 +50,10 @@ std::string schema_uri(const std::string& admin_uri, const std::string& schema) 
          schema;
 }
 
-Backend postgres_backend(const std::string& admin_uri) {
-  return Backend{"postgres", true,
+Backend postgres_backend_at(const std::string& admin_uri) {
+  return Backend{"postgres",
+                 true,
+                 !admin_uri.empty(),
                  [admin_uri] {
                    static std::atomic<int> counter{0};
                    auto schema = "td_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
@@ -69,15 +73,22 @@ Backend postgres_backend(const std::string& admin_uri) {
 
 std::vector<Backend> all_backends() {
   std::vector<Backend> backends{
-      Backend{"sqlite_file", true, new_sqlite_file, [](const std::string& p) { return open_sqlite(p); },
+      Backend{"sqlite_file", true, true, new_sqlite_file, [](const std::string& p) { return open_sqlite(p); },
               remove_sqlite_file},
-      Backend{"sqlite_memory", false, [] { return std::string(":memory:"); },
+      Backend{"sqlite_memory", false, true, [] { return std::string(":memory:"); },
               [](const std::string& p) { return open_sqlite(p); }, [](const std::string&) {}},
   };
-  if (const char* admin_uri = std::getenv("TOPICDESK_TEST_PG"); admin_uri != nullptr && *admin_uri != '\0') {
-    backends.push_back(postgres_backend(admin_uri));
-  }
+  // Always listed, so that the test names do not depend on the environment (CTest lists them
+  // before a fixture starts the server); each test skips itself when there is no server.
+  backends.push_back(postgres_backend_at(
+      std::getenv("TOPICDESK_TEST_PG") != nullptr ? std::getenv("TOPICDESK_TEST_PG") : ""));
   return backends;
+}
+
+std::optional<Backend> postgres_backend() {
+  const char* admin_uri = std::getenv("TOPICDESK_TEST_PG");
+  if (admin_uri == nullptr || *admin_uri == '\0') return std::nullopt;
+  return postgres_backend_at(admin_uri);
 }
 
 }  // namespace topicdesk::store::test_support

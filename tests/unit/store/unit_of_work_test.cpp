@@ -46,6 +46,17 @@ TEST_P(SchemaContract, ASchemaNewerThanThisBinaryIsRefused) {
   }
 }
 
+TEST_P(SchemaContract, AConstraintViolationIsNotTransient) {
+  try {
+    store_->create_dialog(999, 1, kGroup, 1);
+    FAIL() << "a dialog of an unknown connection was created";
+  } catch (const StoreError& error) {
+    EXPECT_EQ(error.kind(), StoreError::Kind::kOther);
+    EXPECT_FALSE(error.transient());
+  }
+  EXPECT_TRUE(store_->create_dialog(conn_, 1, kGroup, 1).id > 0) << "the store works on";
+}
+
 TEST_P(SchemaContract, ReopeningKeepsData) {
   if (!GetParam().persistent) GTEST_SKIP() << "in-memory database";
   auto dialog = store_->create_dialog(conn_, 500, kGroup, 1000);
