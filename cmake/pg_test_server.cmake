@@ -1,7 +1,7 @@
 # The throwaway PostgreSQL server for tests (scripts/pg-test-server), as a CTest fixture.
-# A test that needs it calls topicdesk_requires_pg(TEST...); a GoogleTest binary calls
-# topicdesk_pg_gtest(TARGET) and passes ${TOPICDESK_PG_TEST_PROPERTIES} to
-# gtest_discover_tests(... PROPERTIES ...). CTest then
+# A test that needs it calls topicdesk_requires_pg(TEST...); a GoogleTest binary passes
+# ${TOPICDESK_PG_TEST_PROPERTIES} to gtest_discover_tests(... PROPERTIES ...) (its test names
+# must not depend on the variable: discovery does not get it). CTest then
 # starts the server before it (FIXTURES_SETUP), stops it after the last one
 # (FIXTURES_CLEANUP), and the test gets TOPICDESK_TEST_PG, the server's admin libpq URI.
 # Without Debian's PostgreSQL server binaries those tests run without the variable (their
@@ -27,8 +27,6 @@ if(NOT _pg_initdb)
                   "tests against PostgreSQL are skipped; apt-get install postgresql")
   function(topicdesk_requires_pg)
   endfunction()
-  function(topicdesk_pg_gtest)
-  endfunction()
   return()
 endif()
 
@@ -47,11 +45,3 @@ function(topicdesk_requires_pg)
   endforeach()
 endfunction()
 
-# gtest_discover_tests lists a binary's tests by running it, and the contract suite
-# instantiates its postgres cases only when TOPICDESK_TEST_PG is set: discovery must see the
-# variable too, and the tests' ENVIRONMENT property does not reach it. CMake 3.25 has no
-# discovery environment, but discovery and every discovered test run through the target's
-# CROSSCOMPILING_EMULATOR: `env TOPICDESK_TEST_PG=URI`. Call before gtest_discover_tests.
-function(topicdesk_pg_gtest target)
-  set_property(TARGET ${target} PROPERTY CROSSCOMPILING_EMULATOR env "TOPICDESK_TEST_PG=${TOPICDESK_TEST_PG_URI}")
-endfunction()
