@@ -1,5 +1,5 @@
 // The Store, differentially: one long random sequence of operations across the concerns
-// (inbox, outbox, dialogs and users, message links, timers, webhook deliveries, the proxy's
+// (inbox, outbox, dialogs and users, message links, timers, events, webhook deliveries, the proxy's
 // update queue, connection state) applied to two stores at once, every result compared, with
 // restarts (both stores closed and reopened) and transactions rolled back by a throw in
 // between. Two backends that both keep the contract answer every step alike.
@@ -35,8 +35,9 @@ namespace {
 
 using test_support::Backend;
 
-enum IdKind { kConnection, kInbox, kJob, kDialog, kTimer, kDelivery, kIdKinds };
-constexpr const char* kIdKindNames[kIdKinds] = {"conn", "inbox", "job", "dialog", "timer", "delivery"};
+enum IdKind { kConnection, kInbox, kJob, kDialog, kTimer, kDelivery, kEvent, kIdKinds };
+constexpr const char* kIdKindNames[kIdKinds] = {"conn",  "inbox",    "job",  "dialog",
+                                                "timer", "delivery", "event"};
 constexpr std::int64_t kUnknownId = std::int64_t{1} << 40;
 constexpr ChatId kGroups[] = {-1001000000001, -1001000000002};
 // Webhook URLs whose byte order ("H" < "h") is not their linguistic order.
@@ -274,7 +275,7 @@ class StoreDifferential : public ::testing::Test {
   // once, so both sides get the same.
   std::pair<std::string, Op> draw() {
     const UnixMillis now = now_;
-    switch (pick(40)) {
+    switch (pick(42)) {
       // Connections and their state.
       case 0: {
         static const char* kNames[] = {"support", "sales", "hooks"};
@@ -690,6 +691,40 @@ class StoreDifferential : public ::testing::Test {
                       return std::to_string(b.count) + " " + std::to_string(b.oldest);
                     }};
         }
+      }
+      // Events (what the webhook fan-out reads).
+      case 39: {
+        auto c = handle(kConnection);
+        auto d = handle(kDialog);
+        auto type = chance(50) ? "message_received" : "dialog_created";
+        auto payload = text(R"({"text":"é)") + "\"}";
+        return {"append_event", [=](Side& s) {
+                  auto dialog = s.id(kDialog, d);
+                  return s.name(kEvent,
+                                s.store->append_event(s.id(kConnection, c), dialog == kUnknownId ? 0 : dialog,
+                                                      type, payload, now));
+                }};
+      }
+      case 40: {
+        auto after = handle(kEvent);
+        auto limit = static_cast<int>(between(1, 6));
+        auto show_event = [](Side& s, const StoredEvent& e) {
+          Out o;
+          o << s.name(kEvent, e.id) << s.name(kConnection, e.connection_id) << s.name(kDialog, e.dialog_id)
+            << e.type << e.payload << e.created_at;
+          return o.str();
+        };
+        if (chance(50))
+          return {"event_by_id", [=](Side& s) {
+                    auto e = s.store->event_by_id(s.id(kEvent, after));
+                    return e ? show_event(s, *e) : std::string("none");
+                  }};
+        return {"events_after", [=](Side& s) {
+                  auto after_id = after ? s.id(kEvent, after) : 0;
+                  if (after_id == kUnknownId) after_id = 0;
+                  return show_all(s.store->events_after(after_id, limit),
+                                  [&](const StoredEvent& e) { return show_event(s, e); });
+                }};
       }
       default: {
         auto c = handle(kConnection);
