@@ -4,8 +4,8 @@
 // restarts (both stores closed and reopened) and transactions rolled back by a throw in
 // between. Two backends that both keep the contract answer every step alike.
 //
-// The pair: SQLite against PostgreSQL when the contract suite has a "postgres" backend
-// (store_backends.cpp, TOPICDESK_TEST_PG set); otherwise SQLite against a second SQLite file,
+// The pair: SQLite against PostgreSQL when the contract suite's "postgres" backend is
+// available (store_backends.cpp, TOPICDESK_TEST_PG set); otherwise SQLite against a second SQLite file,
 // which still catches nondeterminism and what a restart loses.
 //
 // Ids are compared as the test sees them: the n-th id of a kind either store handed out is
