@@ -1,12 +1,12 @@
 // The Store, differentially: one long random sequence of operations across the concerns
-// (inbox, outbox, dialogs and users, message links, timers, events, webhook deliveries, the proxy's
-// update queue, connection state) applied to two stores at once, every result compared, with
-// restarts (both stores closed and reopened) and transactions rolled back by a throw in
-// between. Two backends that both keep the contract answer every step alike.
+// (inbox, outbox, dialogs and users, message links, timers, events, webhook deliveries, the
+// proxy's update queue, connection state) applied to two stores at once, every result
+// compared, with restarts (both stores closed and reopened) and transactions rolled back by a
+// throw in between. Two backends that both keep the contract answer every step alike.
 //
 // The pair: SQLite against PostgreSQL when the contract suite's "postgres" backend is
-// available (store_backends.cpp, TOPICDESK_TEST_PG set); otherwise SQLite against a second SQLite file,
-// which still catches nondeterminism and what a restart loses.
+// available (store_backends.cpp, TOPICDESK_TEST_PG set); otherwise SQLite against a second
+// SQLite file, which still catches nondeterminism and what a restart loses.
 //
 // Ids are compared as the test sees them: the n-th id of a kind either store handed out is
 // "#n" on both sides, so sequences that skip values after a rollback (PostgreSQL) or reuse
