@@ -8,10 +8,11 @@
 #include "app/config.h"
 #include "app/doctor.h"
 #include "app/open_store.h"
-#include "app/postgres_probe.h"
 #include "app/process_resources.h"
 #include "app/redacting_sink.h"
 #include "app/runtime.h"
+#include "store/migrations/migrations.h"
+#include "store/postgres/postgres_probe.h"
 #include "store/store.h"
 #include "telegram/redact.h"
 
@@ -86,14 +87,14 @@ int migrate_command(const std::string& config_path) {
   std::string server;
   if (storage.uses_postgres()) {
     // Asked first, so that a wrong address or a newer schema is said plainly.
-    const auto probe = probe_postgres(storage.postgres_uri);
+    const auto probe = store::probe_postgres(storage.postgres_uri);
     if (!probe.reachable) {
       std::cerr << "migrate: cannot use " << storage.describe() << ": " << probe.error << "\n";
       return 1;
     }
-    if (probe.schema_version > newest_schema_version()) {
+    if (probe.schema_version > store::migrations::newest_version()) {
       std::cerr << "migrate: " << storage.describe() << " has schema version " << probe.schema_version
-                << ", newer than this topicdesk knows (" << newest_schema_version()
+                << ", newer than this topicdesk knows (" << store::migrations::newest_version()
                 << "): run the topicdesk version that wrote it, or a newer one\n";
       return 1;
     }

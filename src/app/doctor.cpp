@@ -9,9 +9,10 @@
 #include <optional>
 
 #include "app/open_store.h"
-#include "app/postgres_probe.h"
 #include "app/td_connections.h"  // TDLib accounts
 #include "core/clock.h"
+#include "store/migrations/migrations.h"
+#include "store/postgres/postgres_probe.h"
 #include "store/store.h"
 #include "telegram/bot_api_client.h"
 #include "telegram/redact.h"
@@ -129,7 +130,7 @@ asio::awaitable<void> check_connection(asio::io_context& io, const Config& s, co
 // A PostgreSQL database the desk has not migrated yet counts as not run: doctor changes nothing.
 std::unique_ptr<store::Store> recorded_store(const Config& s) {
   if (s.storage.uses_postgres()) {
-    const auto probe = probe_postgres(s.storage.postgres_uri);
+    const auto probe = store::probe_postgres(s.storage.postgres_uri);
     if (!probe.reachable) throw std::runtime_error(probe.error);
     if (probe.schema_version == 0) return nullptr;
   } else if (s.storage.sqlite_path.empty() || !std::filesystem::exists(s.storage.sqlite_path)) {
@@ -225,7 +226,7 @@ void check_proxy_program(const Config& s, const ConnectionConfig& c, Report& rep
 // storage: a PostgreSQL server must be reachable and hold a schema this desk can use.
 void check_postgres(const StorageConfig& storage, Report& report) {
   const std::string where = storage.describe();
-  const auto probe = probe_postgres(storage.postgres_uri);
+  const auto probe = store::probe_postgres(storage.postgres_uri);
   if (!probe.reachable) {
     return report.fail(fmt::format("cannot use {}: {}", where, probe.error),
                        "check [storage] postgres (" + storage.postgres_source +
@@ -234,7 +235,7 @@ void check_postgres(const StorageConfig& storage, Report& report) {
   }
   if (!probe.error.empty())
     return report.fail(fmt::format("{}: {}", where, probe.error), "check the database");
-  const int newest = newest_schema_version();
+  const int newest = store::migrations::newest_version();
   const std::string server = fmt::format("PostgreSQL {} reachable: {}", probe.server_version, where);
   if (probe.schema_version > newest) {
     return report.fail(fmt::format("{}; its schema version {} is newer than this topicdesk knows ({})",

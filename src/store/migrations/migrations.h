@@ -453,6 +453,8 @@ inline constexpr Migration kAll[] = {
 };
 
 inline std::span<const Migration> all() { return kAll; }
+// The schema version this build brings a database to (the last migration's).
+inline int newest_version() { return all().back().version; }
 
 // Replaces every {{id}} with the dialect's auto-increment primary key column.
 inline std::string render_migration(std::string_view sql, std::string_view id_column) {

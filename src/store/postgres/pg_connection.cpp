@@ -19,19 +19,24 @@ StoreError::Kind kind_of_sqlstate(std::string_view state) {
   return StoreError::Kind::kOther;
 }
 
-// libpq's messages end with a newline and may span lines; one line reads better in a log.
-std::string one_line(const char* message) {
+void ignore_notice(void*, const char*) {}  // IF NOT EXISTS and the like tell what they skipped
+
+}  // namespace
+
+std::string postgres_message(const char* message, const std::string& password) {
   std::string out = message != nullptr ? message : "";
   while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
   for (auto& c : out) {
     if (c == '\n') c = ' ';
   }
-  return out.empty() ? std::string("unknown error") : out;
+  if (out.empty()) return "unknown error";
+  if (password.empty()) return out;
+  for (auto at = out.find(password); at != std::string::npos; at = out.find(password, at))
+    out.replace(at, password.size(), "<redacted>");
+  return out;
 }
 
-// host:port/db of a URI as libpq reads it, without the password; the whole string is never
-// shown, as it may carry one. Throws StoreError (kOther) if libpq cannot read it.
-std::string describe_server(const std::string& uri, std::string& password) {
+std::string describe_postgres_server(const std::string& uri, std::string& password) {
   char* message = nullptr;
   PQconninfoOption* options = PQconninfoParse(uri.c_str(), &message);
   if (options == nullptr) {
@@ -56,10 +61,6 @@ std::string describe_server(const std::string& uri, std::string& password) {
   if (host.empty()) host = "localhost";
   return fmt::format("{}{}{}/{}", host, port.empty() ? "" : ":", port, db);
 }
-
-void ignore_notice(void*, const char*) {}  // IF NOT EXISTS and the like tell what they skipped
-
-}  // namespace
 
 std::string postgres_placeholders(std::string_view sql, int& parameters) {
   std::string out;
@@ -170,10 +171,11 @@ void PgStatement::reset() {
 // The connection ----------------------------------------------------------------------------
 
 PgConnection::PgConnection(const std::string& uri) {
-  location_ = describe_server(uri, password_);
+  location_ = describe_postgres_server(uri, password_);
   conn_ = PQconnectdb(uri.c_str());
   if (conn_ == nullptr || PQstatus(conn_) != CONNECTION_OK) {
-    std::string message = scrub(one_line(conn_ != nullptr ? PQerrorMessage(conn_) : "out of memory"));
+    std::string message =
+        postgres_message(conn_ != nullptr ? PQerrorMessage(conn_) : "out of memory", password_);
     PQfinish(conn_);
     conn_ = nullptr;
     throw StoreError(fmt::format("postgres connect to {}: {}", location_, message), StoreError::Kind::kBusy);
@@ -186,19 +188,11 @@ PgConnection::~PgConnection() {
   PQfinish(conn_);
 }
 
-std::string PgConnection::scrub(std::string text) const {
-  if (password_.empty()) return text;
-  for (std::size_t at = text.find(password_); at != std::string::npos; at = text.find(password_, at)) {
-    text.replace(at, password_.size(), "<redacted>");
-  }
-  return text;
-}
-
 StoreError PgConnection::error(const char* operation, const PGresult* result) {
   const char* state = result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
   std::string message =
-      scrub(one_line(result != nullptr ? PQresultErrorMessage(result) : PQerrorMessage(conn_)));
-  if (message == "unknown error") message = scrub(one_line(PQerrorMessage(conn_)));
+      postgres_message(result != nullptr ? PQresultErrorMessage(result) : PQerrorMessage(conn_), password_);
+  if (message == "unknown error") message = postgres_message(PQerrorMessage(conn_), password_);
   StoreError::Kind kind = kind_of_sqlstate(state != nullptr ? state : "");
   if (PQstatus(conn_) != CONNECTION_OK) {
     // The server is gone (restart, network, idle kill). Reconnect now so the caller's retry

@@ -30,6 +30,14 @@ namespace topicdesk::store {
 
 class PgConnection;
 
+// host:port/db of a libpq URI, without the password (kept in `password`, to scrub messages);
+// the URI itself is never shown, as it may carry one. Throws StoreError (kOther), without
+// libpq's reason (it may quote the URI), if libpq cannot read it.
+std::string describe_postgres_server(const std::string& uri, std::string& password);
+// A libpq message on one line ("unknown error" when empty), with `password` redacted should
+// libpq ever echo it.
+std::string postgres_message(const char* message, const std::string& password);
+
 // ?N → $N outside quoted text; the PostgreSQL text of a statement written for SQLite.
 // `parameters` receives the highest N.
 std::string postgres_placeholders(std::string_view sql, int& parameters);
@@ -96,7 +104,6 @@ class PgConnection final : public sql::Connection {
   // The error of `result` (or of the connection, when there is none) for `operation`; resets
   // a connection found broken.
   StoreError error(const char* operation, const PGresult* result);
-  std::string scrub(std::string text) const;  // the password, should libpq echo it
 
   PGconn* conn_ = nullptr;
   std::string location_;  // host:port/db, for messages

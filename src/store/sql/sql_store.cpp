@@ -139,7 +139,7 @@ void SqlStore::migrate() {
 
 void SqlStore::migrate_locked() {
   const bool postgres = db_.dialect() == sql::Dialect::kPostgres;
-  const int known = migrations::all().back().version;
+  const int known = migrations::newest_version();
   const int found = schema_version();
   if (found > known) {
     throw StoreError(

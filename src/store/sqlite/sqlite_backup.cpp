@@ -252,12 +252,6 @@ const char* to_text(TakenFrom from) {
 
 }  // namespace
 
-int newest_schema_version() {
-  int newest = 0;
-  for (const auto& migration : migrations::all()) newest = std::max(newest, migration.version);
-  return newest;
-}
-
 SnapshotFacts inspect_snapshot(const std::string& path, const std::string& shown_as) {
   SnapshotFacts facts;
   {
@@ -398,11 +392,11 @@ RestoreOutcome restore_sqlite(const std::string& snapshot_path, const std::strin
     throw StoreError(fmt::format("{}; nothing was restored", e.what()), e.kind());
   }
   outcome.snapshot.bytes = size_of(snapshot_path);
-  if (outcome.snapshot.schema_version > newest_schema_version()) {
+  if (outcome.snapshot.schema_version > migrations::newest_version()) {
     throw StoreError(fmt::format(
         "the snapshot {} has schema version {}, newer than this topicdesk knows ({}): restore it with the "
         "topicdesk version that made it, or a newer one",
-        snapshot_path, outcome.snapshot.schema_version, newest_schema_version()));
+        snapshot_path, outcome.snapshot.schema_version, migrations::newest_version()));
   }
 
   if (holds_data(database_path)) {

@@ -39,9 +39,6 @@ struct SnapshotFacts {
   std::int64_t bytes = 0;            // the file's size
 };
 
-// The newest schema version this binary knows (its last migration).
-int newest_schema_version();
-
 // Opens `path` as a snapshot and checks it: an SQLite database, integrity_check "ok", a
 // topicdesk schema (schema_migrations). Does not judge the version. Never writes the data.
 // Messages name the file `shown_as` when given (a copy checked under its original's name).

@@ -89,14 +89,14 @@ TEST_F(SqliteBackup, ABackupOfARunningDeskRestoresItsDialogs) {
   desk->state_set(conn, "offset", "42");
 
   auto facts = backup_sqlite(desk_path_, out_path_);
-  EXPECT_EQ(facts.schema_version, newest_schema_version());
+  EXPECT_EQ(facts.schema_version, migrations::newest_version());
   EXPECT_EQ(facts.dialogs, 2);
   EXPECT_EQ(facts.bytes, static_cast<std::int64_t>(fs::file_size(out_path_)));
   EXPECT_EQ(mode_of(out_path_), 0600u);
   EXPECT_EQ(files_in(root_), (std::vector<std::string>{"backup.db", "desk"})) << "no temporary file is left";
 
   auto outcome = restore_sqlite(out_path_, restored_path_, kNow);
-  EXPECT_EQ(outcome.schema_version, newest_schema_version());
+  EXPECT_EQ(outcome.schema_version, migrations::newest_version());
   EXPECT_TRUE(outcome.kept_aside.empty());
   EXPECT_EQ(mode_of(restored_path_), 0600u);
   auto restored = open_sqlite(restored_path_);
@@ -152,8 +152,8 @@ TEST_F(SqliteBackup, AnExistingFileIsReplacedOnlyWithForce) {
   EXPECT_EQ(read_all(out_path_), "last night's backup");
 
   auto facts = backup_sqlite(desk_path_, out_path_, {.force = true});
-  EXPECT_EQ(facts.schema_version, newest_schema_version());
-  EXPECT_EQ(inspect_snapshot(out_path_).schema_version, newest_schema_version());
+  EXPECT_EQ(facts.schema_version, migrations::newest_version());
+  EXPECT_EQ(inspect_snapshot(out_path_).schema_version, migrations::newest_version());
 }
 
 TEST_F(SqliteBackup, AMissingDatabaseOrFolderIsNamed) {
@@ -181,7 +181,7 @@ TEST_F(SqliteBackup, AMissingDatabaseOrFolderIsNamed) {
 
 TEST_F(SqliteBackup, ASnapshotFromANewerTopicdeskIsRefused) {
   open_sqlite(desk_path_)->ensure_connection("support", 1, kGroup);
-  const int newer = newest_schema_version() + 1;
+  const int newer = migrations::newest_version() + 1;
   exec(desk_path_, "INSERT INTO schema_migrations(version, name, applied_at) VALUES (" +
                        std::to_string(newer) + ", 'from the future', 0)");
   EXPECT_EQ(backup_sqlite(desk_path_, out_path_).schema_version, newer);  // a backup copies it as it is
@@ -191,7 +191,7 @@ TEST_F(SqliteBackup, ASnapshotFromANewerTopicdeskIsRefused) {
   } catch (const StoreError& e) {
     EXPECT_THAT(e.what(), HasSubstr("has schema version " + std::to_string(newer) +
                                     ", newer than this topicdesk knows (" +
-                                    std::to_string(newest_schema_version()) + ")"));
+                                    std::to_string(migrations::newest_version()) + ")"));
   }
   EXPECT_FALSE(fs::exists(restored_path_));
   EXPECT_EQ(files_in(fs::path(restored_path_).parent_path()), (std::vector<std::string>{"desk.db.lock"}));
@@ -202,7 +202,7 @@ TEST_F(SqliteBackup, AnOlderSnapshotIsMigratedOnRestore) {
   std::string script = migrations::kCreateSchemaMigrations + std::string(";");
   int older = 0;  // the newest but one (version numbers may leave gaps)
   for (const auto& m : migrations::all()) {
-    if (m.version >= newest_schema_version()) continue;
+    if (m.version >= migrations::newest_version()) continue;
     script += migrations::render_migration(m.sql, migrations::kSqliteIdColumn);
     script += "; INSERT INTO schema_migrations VALUES (" + std::to_string(m.version) + ", 'old', 0);";
     older = std::max(older, m.version);
@@ -212,7 +212,7 @@ TEST_F(SqliteBackup, AnOlderSnapshotIsMigratedOnRestore) {
 
   auto outcome = restore_sqlite(out_path_, restored_path_, kNow);
   EXPECT_EQ(outcome.snapshot.schema_version, older);
-  EXPECT_EQ(outcome.schema_version, newest_schema_version());
+  EXPECT_EQ(outcome.schema_version, migrations::newest_version());
 }
 
 TEST_F(SqliteBackup, RestoreIsRefusedWhileADeskRunsOnTheTarget) {

@@ -5,7 +5,7 @@
 #pragma once
 #include <string>
 
-namespace topicdesk::app {
+namespace topicdesk::store {
 
 struct PostgresProbe {
   bool reachable = false;
@@ -17,7 +17,4 @@ struct PostgresProbe {
 // Connects once to `uri` (a libpq URI), waits at most `connect_timeout_s` seconds.
 PostgresProbe probe_postgres(const std::string& uri, int connect_timeout_s = 5);
 
-// The newest schema version this build knows (store/migrations).
-int newest_schema_version();
-
-}  // namespace topicdesk::app
+}  // namespace topicdesk::store
