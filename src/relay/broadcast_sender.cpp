@@ -45,6 +45,15 @@ bool retried(ErrorKind kind) {
 
 }  // namespace
 
+// Times are whole milliseconds and Telegram's are not: an answer stamped t came at t + 0.x, so
+// it leaves the second one millisecond later.
+constexpr UnixMillis kCountedFor = 1001;
+
+void BroadcastSender::Window::prune(UnixMillis now) {
+  while (!sent.empty() && sent.front() + 1000 <= now) sent.pop_front();
+  while (!answered.empty() && answered.front() + kCountedFor <= now) answered.pop_front();
+}
+
 BroadcastSender::BroadcastSender(asio::any_io_executor executor, store::Store& store,
                                  BroadcastSenderOptions options)
     : executor_(std::move(executor)), store_(store), options_(options) {}
@@ -117,8 +126,22 @@ void BroadcastSender::turn(UnixMillis now, const std::map<core::ConnectionId, Br
     int room = options_.max_in_flight;
     UnixMillis at = now;
     if (lane.flood->enabled()) {
-      room = lane.flood->bot_room(now) - options_.reserve_per_second;
-      if (room <= 0) at = std::max(at, lane.flood->bot_slot(now, options_.reserve_per_second + 1));
+      // The bot's second as Telegram may count it: live calls as the FloodControl recorded them,
+      // the broadcast's own from their call until a second after their answer (Window).
+      Window& w = windows_[id];
+      w.prune(now);
+      const int limit = lane.flood->bot_per_second();
+      const int desk_counted = limit - lane.flood->bot_room(now);
+      const int live = std::max(0, desk_counted - static_cast<int>(w.sent.size()));
+      const int ours = w.in_flight + static_cast<int>(w.answered.size());
+      room = std::min(lane.flood->bot_room(now), limit - live - ours) - options_.reserve_per_second;
+      if (room <= 0) {
+        // Room comes back when the FloodControl's window has it, or our oldest answer leaves
+        // the second (an answer in flight wakes the loop anyway).
+        UnixMillis opens = lane.flood->bot_slot(now, options_.reserve_per_second + 1);
+        if (opens <= now && !w.answered.empty()) opens = w.answered.front() + kCountedFor;
+        at = std::max(at, opens);
+      }
     }
     if (auto held = held_until_.find(id); held != held_until_.end()) {
       if (held->second > now) {
@@ -305,6 +328,11 @@ void BroadcastSender::pump(Active& a, const BroadcastLane& lane, UnixMillis now,
         continue;
       }
       lane.flood->record_send(chat, now, messages);
+      if (lane.flood->enabled()) {
+        Window& w = windows_[a.broadcast.connection_id];
+        ++w.in_flight;
+        w.sent.push_back(now);
+      }
       if (const core::TokenRate rate = pace_of(lane); rate.per_second > 0)
         pace_[a.broadcast.connection_id].take(rate, 1, now);
       --budget;
@@ -362,6 +390,10 @@ asio::awaitable<void> BroadcastSender::send(Active* a, BroadcastLane lane, Queue
   const UnixMillis now = core::unix_millis_now();
   store::BroadcastRecipient rec = q.recipient;
   const core::ConnectionId connection = b.connection_id;
+  if (auto w = windows_.find(connection); w != windows_.end()) {
+    --w->second.in_flight;
+    w->second.answered.push_back(std::max(now, w->second.answered.empty() ? now : w->second.answered.back()));
+  }
   if (r.ok) {
     rec.state = RecipientState::kSent;
     rec.message_ids = copied_ids(r.result);

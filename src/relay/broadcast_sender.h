@@ -129,6 +129,18 @@ class BroadcastSender {
   core::TokenRate pace_of(const BroadcastLane& lane) const;  // per_second 0: not paced
 
   std::map<core::ConnectionId, core::TokenBucket> pace_;  // sends spread evenly over the second
+  // The broadcast's own calls as Telegram's window may count them. Telegram counts a request
+  // when it arrives, somewhere between the desk's call and its answer; a call held up on the
+  // way (a busy network or server) arrives later than the desk's window says, and calls held
+  // together arrive together. So a call counts from when it goes out until a second after its
+  // answer: in flight, then in `answered_` (answer times, oldest first) for one second.
+  struct Window {
+    int in_flight = 0;
+    std::deque<core::UnixMillis> sent;      // when calls went out, the last second
+    std::deque<core::UnixMillis> answered;  // when answers came, the last second
+    void prune(core::UnixMillis now);
+  };
+  std::map<core::ConnectionId, Window> windows_;
   core::UnixMillis room_at_ = 0;
   // A broadcast copy met a 429: this connection's broadcasts wait until then (live traffic does not).
   std::map<core::ConnectionId, core::UnixMillis>

@@ -45,8 +45,9 @@ class FakeBotApi : public telegram::BotApi {
     int& now_in_flight = in_flight_by_chat[chat];
     ++now_in_flight;
     max_in_flight_by_chat[chat] = std::max(max_in_flight_by_chat[chat], now_in_flight);
-    if (delay.count() > 0) {
-      boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, delay);
+    const std::chrono::milliseconds wait = delay_of ? delay_of(calls[index]) : delay;
+    if (wait.count() > 0) {
+      boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, wait);
       co_await timer.async_wait(boost::asio::use_awaitable);
     }
     --in_flight_by_chat[chat];
@@ -74,6 +75,8 @@ class FakeBotApi : public telegram::BotApi {
   std::vector<Call> calls;
   Script script;
   std::chrono::milliseconds delay{0};                 // every answer takes this long
+  // When set, how long this call's answer takes (instead of `delay`).
+  std::function<std::chrono::milliseconds(const Call&)> delay_of;
   std::map<std::int64_t, int> in_flight_by_chat;      // calls waiting for their answer, by chat_id
   std::map<std::int64_t, int> max_in_flight_by_chat;  // the most there ever were at once
   std::int64_t next_thread = 1000;
