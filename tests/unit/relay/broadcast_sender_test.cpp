@@ -250,7 +250,8 @@ TEST_F(BroadcastSenderTest, CallsHeldUpOnTheWayStillFitTheBotsSecondWhenTheyArri
   std::sort(arrivals.begin(), arrivals.end());
   for (std::size_t i = 0; i < arrivals.size(); ++i) {
     std::size_t in_second = 0;
-    for (std::size_t j = i; j < arrivals.size() && arrivals[j] - arrivals[i] < std::chrono::milliseconds(1000); ++j)
+    for (std::size_t j = i;
+         j < arrivals.size() && arrivals[j] - arrivals[i] < std::chrono::milliseconds(1000); ++j)
       ++in_second;
     EXPECT_LE(in_second, 29u) << "arrivals from copy " << i;  // 30 a second, 1 kept for live traffic
   }

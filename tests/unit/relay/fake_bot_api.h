@@ -74,7 +74,7 @@ class FakeBotApi : public telegram::BotApi {
 
   std::vector<Call> calls;
   Script script;
-  std::chrono::milliseconds delay{0};                 // every answer takes this long
+  std::chrono::milliseconds delay{0};  // every answer takes this long
   // When set, how long this call's answer takes (instead of `delay`).
   std::function<std::chrono::milliseconds(const Call&)> delay_of;
   std::map<std::int64_t, int> in_flight_by_chat;      // calls waiting for their answer, by chat_id
