@@ -15,7 +15,9 @@
 // tell whether they arrived, so they are sent again once (the report says they may have
 // arrived twice); one found "sending" after a second interrupted try fails as uncertain.
 // Users who blocked the bot are recorded (recipient "blocked", and the dialog's
-// user_blocked_bot), so `/send all` leaves them out next time.
+// user_blocked_bot), so `/send all` leaves them out next time. With BROADCAST_MONTHLY_QUOTA set,
+// no more users are claimed than the month leaves; a broadcast that uses it up pauses once its
+// calls are over, and General is told.
 //
 // Threading: every member runs on the dispatcher's executor (a strand or single thread).
 #pragma once
@@ -116,6 +118,9 @@ class BroadcastSender {
   boost::asio::awaitable<void> post_progress(std::int64_t broadcast_id, BroadcastLane lane, std::string text,
                                              core::MessageId edit);
   void outcome(std::function<void()> body);
+  std::int64_t quota_left(const Active& a, const BroadcastLane& lane, core::UnixMillis now);
+  void quota_reached(Active& a, const BroadcastLane& lane, core::UnixMillis now);
+  boost::asio::awaitable<void> post_notice(std::int64_t broadcast_id, BroadcastLane lane, std::string text);
   void abandon_source(Active& a, const std::string& why);
 
   boost::asio::any_io_executor executor_;
