@@ -257,5 +257,28 @@ TEST_F(BroadcastSenderTest, CallsHeldUpOnTheWayStillFitTheBotsSecondWhenTheyArri
   }
 }
 
+TEST_F(BroadcastSenderTest, ABroadcastThatReachesTheMonthlyQuotaPausesAndGeneralIsTold) {
+  context_.params.broadcast_monthly_quota = 5;
+  auto to = users(12);
+  auto id = running(to);
+  start_with_broadcasts();
+  ASSERT_TRUE(run_until([&] {
+    auto b = store_->broadcast(id);
+    return b && b->state == BroadcastState::kPaused && !sender_->busy() && !api_.of("sendMessage").empty() &&
+           api_.of("sendMessage").back().params.at("text").as_string().find("monthly quota") != std::string::npos;
+  }));
+  EXPECT_EQ(copies_by_chat().size(), 5u);
+  auto counts = store_->broadcast_counts(id);
+  EXPECT_EQ(counts.sent, 5);
+  EXPECT_EQ(counts.pending, 7);
+  const std::string notice(api_.of("sendMessage").back().params.at("text").as_string());
+  EXPECT_NE(notice.find("is paused: it reached the monthly quota of 5 users"), std::string::npos) << notice;
+  EXPECT_NE(notice.find("7 recipients wait"), std::string::npos) << notice;
+  // Nothing more goes out while the month is used up.
+  io_.run_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(copies_by_chat().size(), 5u);
+  EXPECT_EQ(store_->broadcast(id)->state, BroadcastState::kPaused);
+}
+
 }  // namespace
 }  // namespace topicdesk::relay
