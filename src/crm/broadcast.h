@@ -27,9 +27,8 @@ namespace topicdesk::crm {
 inline constexpr std::size_t kMaxListedUsers = 100'000;
 // The largest document of user ids the desk reads (100,000 ids of 10 digits and a separator fit).
 inline constexpr std::int64_t kMaxIdsFileBytes = 2 * 1024 * 1024;
-// The most messages one broadcast copies to each user (a chain of parts, an album counting as
-// its items); copyMessages takes at most 100.
-inline constexpr std::size_t kMaxBroadcastParts = 5;
+// The most messages one broadcast copies to each user (a chain, an album counting as its
+// items); copyMessages takes at most 100.
 inline constexpr std::size_t kMaxBroadcastMessages = 50;
 
 enum class SendAction { kCreate, kAdd, kConfirm, kCancel, kPause, kResume, kStatus };

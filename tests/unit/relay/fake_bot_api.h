@@ -59,6 +59,19 @@ class FakeBotApi : public telegram::BotApi {
     co_return answer(c);
   }
 
+  // download(): the file at this path (getFile answers "documents/<file_id>" and its size).
+  boost::asio::awaitable<telegram::ApiResult> download(std::string file_path, std::size_t max_bytes) override {
+    calls.push_back(Call{"download", boost::json::object{{"file_path", file_path}}, std::nullopt});
+    const std::string id = file_path.substr(file_path.find('/') + 1);
+    auto file = files.find(id);
+    if (file == files.end()) co_return error(400, "Bad Request: the file could not be downloaded (HTTP 404)");
+    if (file->second.size() > max_bytes) co_return error(400, "Bad Request: the file is larger than the bound");
+    telegram::ApiResult r;
+    r.ok = true;
+    r.result = boost::json::string(file->second);
+    co_return r;
+  }
+
   std::vector<Call> of(std::string_view method) const {
     std::vector<Call> out;
     for (const auto& c : calls) {
@@ -79,6 +92,7 @@ class FakeBotApi : public telegram::BotApi {
   std::function<std::chrono::milliseconds(const Call&)> delay_of;
   std::map<std::int64_t, int> in_flight_by_chat;      // calls waiting for their answer, by chat_id
   std::map<std::int64_t, int> max_in_flight_by_chat;  // the most there ever were at once
+  std::map<std::string, std::string> files;  // file_id → bytes (getFile, download)
   std::int64_t next_thread = 1000;
   std::int64_t next_message = 5000;
 
@@ -100,6 +114,13 @@ class FakeBotApi : public telegram::BotApi {
       r.result = std::move(messages);
     } else if (c.method.starts_with("send") && c.method != "sendChatAction") {  // sendPhoto, sendVideo …
       r.result = boost::json::object{{"message_id", next_message++}};
+    } else if (c.method == "getFile") {
+      const std::string id(c.params.at("file_id").as_string());
+      auto file = files.find(id);
+      if (file == files.end()) return error(400, "Bad Request: wrong file_id or the file is temporarily unavailable");
+      r.result = boost::json::object{{"file_id", id},
+                                     {"file_size", static_cast<std::int64_t>(file->second.size())},
+                                     {"file_path", "documents/" + id}};
     } else if (c.method == "copyMessages") {
       boost::json::array ids;
       for (std::size_t i = 0; i < c.params.at("message_ids").as_array().size(); ++i) {
