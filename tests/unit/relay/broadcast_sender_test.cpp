@@ -265,7 +265,8 @@ TEST_F(BroadcastSenderTest, ABroadcastThatReachesTheMonthlyQuotaPausesAndGeneral
   ASSERT_TRUE(run_until([&] {
     auto b = store_->broadcast(id);
     return b && b->state == BroadcastState::kPaused && !sender_->busy() && !api_.of("sendMessage").empty() &&
-           api_.of("sendMessage").back().params.at("text").as_string().find("monthly quota") != std::string::npos;
+           api_.of("sendMessage").back().params.at("text").as_string().find("monthly quota") !=
+               std::string::npos;
   }));
   EXPECT_EQ(copies_by_chat().size(), 5u);
   auto counts = store_->broadcast_counts(id);

@@ -58,7 +58,8 @@ TEST_F(IdsFileTest, ADocumentOverTheBoundIsNotDownloadedAndABadOneMakesNothing) 
   EXPECT_NE(last_in_general().find("nothing was made: the document is 2097153 bytes"), std::string::npos)
       << last_in_general();
   handle_and_settle(send_file(701, "BAD"));
-  EXPECT_NE(last_in_general().find("nothing was made: the document has not user ids on line 2"), std::string::npos)
+  EXPECT_NE(last_in_general().find("nothing was made: the document has not user ids on line 2"),
+            std::string::npos)
       << last_in_general();
   handle_and_settle(send_file(702, "GONE"));
   EXPECT_NE(last_in_general().find("nothing was made: Telegram did not give the document"), std::string::npos)

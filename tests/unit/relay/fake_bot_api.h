@@ -60,12 +60,14 @@ class FakeBotApi : public telegram::BotApi {
   }
 
   // download(): the file at this path (getFile answers "documents/<file_id>" and its size).
-  boost::asio::awaitable<telegram::ApiResult> download(std::string file_path, std::size_t max_bytes) override {
+  boost::asio::awaitable<telegram::ApiResult> download(std::string file_path,
+                                                       std::size_t max_bytes) override {
     calls.push_back(Call{"download", boost::json::object{{"file_path", file_path}}, std::nullopt});
     const std::string id = file_path.substr(file_path.find('/') + 1);
     auto file = files.find(id);
     if (file == files.end()) co_return error(400, "Bad Request: the file could not be downloaded (HTTP 404)");
-    if (file->second.size() > max_bytes) co_return error(400, "Bad Request: the file is larger than the bound");
+    if (file->second.size() > max_bytes)
+      co_return error(400, "Bad Request: the file is larger than the bound");
     telegram::ApiResult r;
     r.ok = true;
     r.result = boost::json::string(file->second);
@@ -92,7 +94,7 @@ class FakeBotApi : public telegram::BotApi {
   std::function<std::chrono::milliseconds(const Call&)> delay_of;
   std::map<std::int64_t, int> in_flight_by_chat;      // calls waiting for their answer, by chat_id
   std::map<std::int64_t, int> max_in_flight_by_chat;  // the most there ever were at once
-  std::map<std::string, std::string> files;  // file_id → bytes (getFile, download)
+  std::map<std::string, std::string> files;           // file_id → bytes (getFile, download)
   std::int64_t next_thread = 1000;
   std::int64_t next_message = 5000;
 
@@ -117,7 +119,8 @@ class FakeBotApi : public telegram::BotApi {
     } else if (c.method == "getFile") {
       const std::string id(c.params.at("file_id").as_string());
       auto file = files.find(id);
-      if (file == files.end()) return error(400, "Bad Request: wrong file_id or the file is temporarily unavailable");
+      if (file == files.end())
+        return error(400, "Bad Request: wrong file_id or the file is temporarily unavailable");
       r.result = boost::json::object{{"file_id", id},
                                      {"file_size", static_cast<std::int64_t>(file->second.size())},
                                      {"file_path", "documents/" + id}};
