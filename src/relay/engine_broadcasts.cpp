@@ -1,6 +1,9 @@
 // Broadcasts in General (docs/broadcasts.md): /send creates a broadcast of the message it
-// replies to, lists its recipients and asks for confirmation; /send confirm, cancel, pause,
-// resume and status act on one. The sending itself is the broadcast sender's
+// replies to (its whole album; /send add chains more), lists its recipients and asks for
+// confirmation; /send confirm, cancel, pause, resume and status act on one. `/send file` has the
+// dispatcher read its document first (job::kReadIdsFile) and makes the broadcast when the text
+// comes back (kIdsFileRead). BROADCAST_MONTHLY_QUOTA is checked when a broadcast is made,
+// confirmed and resumed. The sending itself is the broadcast sender's
 // (relay/broadcast_sender.h), which picks up the state written here; when a broadcast ends the
 // sender reports it and the CSV report is made and posted here.
 #include <algorithm>
