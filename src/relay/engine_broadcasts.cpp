@@ -330,6 +330,7 @@ void Engine::make_broadcast(const crm::SendRequest& request, std::vector<core::M
     b.state = BroadcastState::kCancelled;
     b.finished_at = now;
     store_.update_broadcast(b);
+    if (counts.pending > 0) store_.skip_pending_broadcast_recipients(b.id, "not made: " + *why);
     return post_in_general("/send: broadcast #" + std::to_string(b.id) + " is not made: " + *why, now);
   }
   post_in_general(crm::confirmation_text(b, counts, when), now);

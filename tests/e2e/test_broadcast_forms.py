@@ -154,6 +154,12 @@ class BroadcastFormsTest(DeskTestCase):
         again = self.say("/send list " + " ".join(str(u) for u in users[3:6]), reply_to=promo)
         self.assertIn("3 used this month, 2 left, this broadcast needs 3", self.answer_after(again, "is not made")["text"])
         self.assertEqual(3, sum(len(self.copies(u, "Quota")) for u in users))
+        # The refused ones were closed at once, their users left out: nothing waits to be sent.
+        with sqlite3.connect(self.desk.db_path) as db:
+            self.assertEqual(["cancelled", "done", "cancelled"],
+                             [r[0] for r in db.execute("SELECT state FROM broadcasts ORDER BY id")])
+            self.assertEqual(0, db.execute("SELECT COUNT(*) FROM broadcast_recipients WHERE state = 'pending'")
+                             .fetchone()[0])
 
 
 if __name__ == "__main__":
