@@ -40,11 +40,11 @@ namespace topicdesk::relay {
 
 struct BroadcastSenderOptions {
   // Requests of the bot's second left to live traffic (operator replies, first messages): the
-  // broadcast takes a request only while the bot's window has more room than this.
+  // broadcast takes a request only while the bot's window has more room than this. The window
+  // counts the broadcast's own calls until a second after their answer (Window, below).
   int reserve_per_second = 1;
-  // The broadcast's own pace is this far below the bot's ceiling, spread evenly over the second:
-  // Telegram's window counts arrivals, which drift a little from the desk's clock, so a
-  // broadcast that kept the window exactly full would meet 429s.
+  // The broadcast's own pace is this far below the bot's ceiling, spread evenly over the second,
+  // so that it never fills the window in a burst at the start of a second.
   int headroom_per_second = 2;
   // Recipients claimed per commit: the most a stop can leave in flight (besides calls already
   // answered whose outcome was not committed yet).
