@@ -248,9 +248,11 @@ Result<json::object> ControlApi::content_of(const Body& body) {
     if (!value || !value->is_string()) continue;
     std::string name(value->get_string());
     const model::File* file = world_.file(name);
-    if (!file) {
+    const auto* bytes = body.if_contains("file_content");  // the new file's bytes, as a string
+    if (!file || (bytes != nullptr && bytes->is_string())) {
       file = &world_.add_file(std::string(kind), name, std::string(mime_for_name(kind, name)),
-                              "tgsim placeholder file " + name);
+                              bytes != nullptr && bytes->is_string() ? std::string(bytes->get_string())
+                                                                     : "tgsim placeholder file " + name);
     }
     content[kind] = model::media_json(*file, kind);
     if (const auto* caption = body.if_contains("caption");

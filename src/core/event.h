@@ -47,6 +47,10 @@ enum class EventKind {
   // A broadcast of the connection ended (done or cancelled): `text` is its id. Made by the
   // broadcast sender in the commit that ends it; the engine posts the report in General.
   kBroadcastEnded,
+  // The document of user ids a `/send file` named was read (or could not be): `text` is JSON,
+  // {"request": {…as the engine asked…}, "content": "the file's text"} or {"request", "error"}.
+  // Made by the dispatcher from a kReadIdsFile job; the engine makes the broadcast.
+  kIdsFileRead,
 };
 
 // Every Telegram message content type topicdesk distinguishes. Copies go through

@@ -8,7 +8,7 @@ namespace topicdesk::core {
 namespace json = boost::json;
 namespace {
 
-constexpr std::array<std::pair<EventKind, const char*>, 20> kEventKindNames{{
+constexpr std::array<std::pair<EventKind, const char*>, 21> kEventKindNames{{
     {EventKind::kUserMessage, "user_message"},
     {EventKind::kUserEdit, "user_edit"},
     {EventKind::kUserReaction, "user_reaction"},
@@ -29,6 +29,7 @@ constexpr std::array<std::pair<EventKind, const char*>, 20> kEventKindNames{{
     {EventKind::kStoryPosted, "story_posted"},  // accounts
     {EventKind::kButtonPressed, "button_pressed"},
     {EventKind::kBroadcastEnded, "broadcast_ended"},
+    {EventKind::kIdsFileRead, "ids_file_read"},
 }};
 
 constexpr std::array<std::pair<ContentKind, const char*>, 18> kContentKindNames{{

@@ -16,6 +16,7 @@ namespace {
 constexpr int kMaxAutocloseHours = 1000000;
 constexpr int kMaxUnansweredAlertMinutes = 525600;  // a year
 constexpr int kMaxPerMinute = 10000;
+constexpr std::int64_t kMaxBroadcastMonthlyQuota = 1'000'000'000;
 constexpr std::size_t kMaxWelcomeLength = 4096;
 
 bool is_off(std::string_view value) {
@@ -291,6 +292,18 @@ Setter per_minute(int Parameters::*field, std::string_view name) {
   };
 }
 
+Status set_broadcast_monthly_quota(Parameters& p, const std::string& value) {
+  if (is_off(value)) {
+    p.broadcast_monthly_quota = 0;
+    return Ok{};
+  }
+  auto n = to_integer(value);
+  if (!n || *n < 1 || *n > kMaxBroadcastMonthlyQuota)
+    return wrong("BROADCAST_MONTHLY_QUOTA", "OFF or a number of users a month 1..1000000000", value);
+  p.broadcast_monthly_quota = *n;
+  return Ok{};
+}
+
 Status set_hide_info(Parameters& p, const std::string& value) {
   std::string v = lower_ascii(trim(value));
   if (v == "off" || v.empty() || v == "false") {
@@ -456,6 +469,7 @@ const std::map<std::string, Setter>& setters() {
       {"NEW_TOPICS_PER_MINUTE", per_minute(&Parameters::new_topics_per_minute, "NEW_TOPICS_PER_MINUTE")},
       {"USER_MESSAGES_PER_MINUTE",
        per_minute(&Parameters::user_messages_per_minute, "USER_MESSAGES_PER_MINUTE")},
+      {"BROADCAST_MONTHLY_QUOTA", set_broadcast_monthly_quota},
       {"WEBHOOKS", set_webhooks},
       {"WEBHOOKS_SECRET", set_webhooks_secret},
       {"ASSIGN", set_assign},

@@ -106,6 +106,9 @@ struct Parameters {
   // The flood guard (relay/flood_guard.h); 0 = OFF
   int new_topics_per_minute = 5;      // NEW_TOPICS_PER_MINUTE: topics this connection creates a minute
   int user_messages_per_minute = 20;  // USER_MESSAGES_PER_MINUTE: copies of one user's messages a minute
+  // BROADCAST_MONTHLY_QUOTA: users broadcasts may reach in a calendar month (WORKING_HOURS' zone,
+  // else UTC); 0 = OFF
+  std::int64_t broadcast_monthly_quota = 0;
   // Integrations: hooks
   std::vector<WebhookTarget> webhooks;  // WEBHOOKS: JSON object URL -> [event names and /commands]
   std::string webhooks_secret;          // WEBHOOKS_SECRET; empty = a generated per-connection secret

@@ -72,7 +72,27 @@ std::string with_thousands(std::int64_t n) {
 
 bool is_keyword_recipient(std::string_view word) {
   std::string w = core::lower_ascii(word);
-  return w == "test" || w == "all" || w == "list";
+  return w == "test" || w == "all" || w == "list" || w == "file";
+}
+
+// Whether `bytes` are UTF-8 without control characters other than tab, line ends and form feed.
+bool is_text(std::string_view bytes) {
+  std::size_t i = 0;
+  while (i < bytes.size()) {
+    const auto c = static_cast<unsigned char>(bytes[i]);
+    if (c < 0x80) {
+      if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f') || c == 0x7F) return false;
+      ++i;
+      continue;
+    }
+    const int extra = (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xE ? 2 : (c >> 3) == 0x1E ? 3 : -1;
+    if (extra < 0 || i + static_cast<std::size_t>(extra) >= bytes.size()) return false;
+    for (int k = 1; k <= extra; ++k) {
+      if ((static_cast<unsigned char>(bytes[i + static_cast<std::size_t>(k)]) & 0xC0) != 0x80) return false;
+    }
+    i += static_cast<std::size_t>(extra) + 1;
+  }
+  return true;
 }
 
 }  // namespace
@@ -82,9 +102,12 @@ std::string usage_text() {
          "/send test — only to you\n"
          "/send all — every user of the desk (those who blocked the bot are left out)\n"
          "/send list ID ID … — these users\n"
+         "/send file — the users of a document of ids: attach it to your reply, with /send file as its "
+         "caption\n"
          "/send EXPRESSION — the users a segment picks, e.g. /send vip and last_message<30d (/segment to try "
          "one)\n"
-         "add 'at HH:MM' or 'at YYYY-MM-DD HH:MM' to schedule it.\n"
+         "add 'at HH:MM' or 'at YYYY-MM-DD HH:MM' to schedule it. Reply to an album's item: the whole album "
+         "goes; /send add, in reply to one more message, makes a chain.\n"
          "Then: /send confirm | cancel | pause | resume | status [#ID]";
 }
 
@@ -96,6 +119,7 @@ core::Result<SendRequest> parse_send(std::string_view args) {
   static const std::pair<std::string_view, SendAction> kActions[] = {
       {"confirm", SendAction::kConfirm}, {"go", SendAction::kConfirm},    {"cancel", SendAction::kCancel},
       {"pause", SendAction::kPause},     {"resume", SendAction::kResume}, {"status", SendAction::kStatus},
+      {"add", SendAction::kAdd},
   };
   for (const auto& [name, action] : kActions) {
     if (first != name) continue;
@@ -132,6 +156,12 @@ core::Result<SendRequest> parse_send(std::string_view args) {
   }
   if (who.empty()) return core::make_error("/send: whom to? " + usage_text());
   std::string kind = core::lower_ascii(who[0]);
+  if (kind == "file") {
+    if (who.size() > 1) return core::make_error("/send file takes no more words before 'at'");
+    r.kind = RecipientsKind::kFile;
+    r.recipients = "file";
+    return r;
+  }
   if (kind == "test" || kind == "all") {
     if (who.size() > 1) return core::make_error("/send " + kind + " takes no more words before 'at'");
     r.kind = kind == "test" ? RecipientsKind::kTest : RecipientsKind::kAll;
@@ -200,6 +230,50 @@ core::Result<std::vector<core::UserId>> parse_user_ids(std::string_view text, st
   return out;
 }
 
+core::Result<std::string_view> ids_file_text(std::string_view bytes) {
+  if (bytes.starts_with("\xEF\xBB\xBF")) bytes.remove_prefix(3);
+  if (!is_text(bytes))
+    return core::make_error(
+        "the document is not a text file (write the user ids as plain text, e.g. a .txt or .csv)");
+  return bytes;
+}
+
+core::UnixMillis month_start(core::UnixMillis now, const core::TimeZone& zone) {
+  const std::int64_t now_s = now / 1000;
+  const std::int64_t local = now_s + zone.offset_at(now_s);
+  const std::int64_t days = local / 86400 - (local % 86400 < 0 ? 1 : 0);
+  const core::CivilDate date = core::civil_from_days(days);
+  return zone.to_utc(core::days_from_civil(date.year, date.month, 1) * 86400) * 1000;
+}
+
+core::UnixMillis next_month_start(core::UnixMillis now, const core::TimeZone& zone) {
+  const std::int64_t now_s = now / 1000;
+  const std::int64_t local = now_s + zone.offset_at(now_s);
+  const std::int64_t days = local / 86400 - (local % 86400 < 0 ? 1 : 0);
+  const core::CivilDate date = core::civil_from_days(days);
+  const int year = date.month == 12 ? date.year + 1 : date.year;
+  const int month = date.month == 12 ? 1 : date.month + 1;
+  return zone.to_utc(core::days_from_civil(year, month, 1) * 86400) * 1000;
+}
+
+std::string quota_text(const QuotaUse& use, const std::string& renews) {
+  return "monthly quota " + with_thousands(use.quota) + " users: " + with_thousands(use.used) +
+         " used this month, " + with_thousands(use.left()) + " left, this broadcast needs " +
+         with_thousands(use.needed) + "; it renews " + renews;
+}
+
+std::optional<std::string> quota_refusal(const QuotaUse& use, const std::string& renews) {
+  if (use.quota <= 0 || use.needed <= use.left()) return std::nullopt;
+  return "over the " + quota_text(use, renews) + " (BROADCAST_MONTHLY_QUOTA)";
+}
+
+std::string quota_paused_text(const store::Broadcast& b, const QuotaUse& use, const std::string& renews) {
+  return "📣 Broadcast #" + std::to_string(b.id) + " is paused: it reached the monthly quota of " +
+         with_thousands(use.quota) + " users (BROADCAST_MONTHLY_QUOTA); " + with_thousands(use.needed) +
+         " recipients wait. The quota renews " + renews + "; then /send resume #" + std::to_string(b.id) +
+         " goes on, or /send cancel #" + std::to_string(b.id) + " ends it with its report.";
+}
+
 core::Result<core::UnixMillis> resolve_wall_time(const WallTime& at, const core::TimeZone& zone,
                                                  core::UnixMillis now) {
   const std::int64_t now_s = now / 1000;
@@ -236,6 +310,7 @@ std::string confirmation_text(const store::Broadcast& b, const store::BroadcastC
   std::string text = "📣 Broadcast #" + std::to_string(b.id) + " (" + b.recipients +
                      "): " + with_thousands(counts.pending) + " recipient" + (counts.pending == 1 ? "" : "s");
   if (counts.skipped > 0) text += ", " + with_thousands(counts.skipped) + " left out (see the report)";
+  if (b.message_ids.size() > 1) text += "; " + std::to_string(b.message_ids.size()) + " messages each";
   text += ".\n";
   text += when.empty() ? "Sent as soon as you confirm.\n" : "Scheduled for " + when + ".\n";
   text +=
@@ -293,6 +368,9 @@ std::optional<std::string> action_refused(SendAction action, store::BroadcastSta
     case SendAction::kResume:
       if (paused) return std::nullopt;
       return "only a paused broadcast can be resumed; " + is;
+    case SendAction::kAdd:
+      if (confirming) return std::nullopt;
+      return "only a broadcast waiting for confirmation takes more messages; " + is;
     case SendAction::kStatus:
     case SendAction::kCreate:
       return std::nullopt;
@@ -309,6 +387,7 @@ store::BroadcastState state_after(SendAction action, const store::Broadcast& b) 
       return BroadcastState::kCancelled;
     case SendAction::kPause:
       return BroadcastState::kPaused;
+    case SendAction::kAdd:
     case SendAction::kStatus:
     case SendAction::kCreate:
       return b.state;

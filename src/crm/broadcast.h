@@ -3,8 +3,10 @@
 // and the texts the desk posts in General (confirmation, progress). No store, no network.
 //
 // /send forms (in General, in reply to the message to send for the recipient forms):
-//   /send test | all | list ID ID… | EXPRESSION [at TIME]   a new broadcast, waiting for confirmation
-//   (EXPRESSION: a segment, crm/segment.h, e.g. `vip and last_message<30d`)
+//   /send test | all | list ID ID… | file | EXPRESSION [at TIME]   a new broadcast, waiting for
+//   confirmation (EXPRESSION: a segment, crm/segment.h, e.g. `vip and last_message<30d`; `file`:
+//   the caption of a document of user ids, posted in reply to the message to send)
+//   /send add [#ID]   one more message (a chain) for a broadcast waiting for confirmation
 //   /send confirm|cancel|pause|resume|status [#ID]   an action on a broadcast (default: the newest)
 // TIME is "HH:MM" (the next such time) or "YYYY-MM-DD HH:MM", on the zone's wall clock.
 #pragma once
@@ -23,10 +25,15 @@ namespace topicdesk::crm {
 
 // Bounds on what one broadcast may list: beyond them the request is refused, never cut.
 inline constexpr std::size_t kMaxListedUsers = 100'000;
+// The largest document of user ids the desk reads (100,000 ids of 10 digits and a separator fit).
+inline constexpr std::int64_t kMaxIdsFileBytes = 2 * 1024 * 1024;
+// The most messages one broadcast copies to each user (a chain, an album counting as its
+// items); copyMessages takes at most 100.
+inline constexpr std::size_t kMaxBroadcastMessages = 50;
 
-enum class SendAction { kCreate, kConfirm, kCancel, kPause, kResume, kStatus };
+enum class SendAction { kCreate, kAdd, kConfirm, kCancel, kPause, kResume, kStatus };
 
-enum class RecipientsKind { kTest, kAll, kList, kSegment };
+enum class RecipientsKind { kTest, kAll, kList, kSegment, kFile };
 
 // A wall-clock time as written after `at`; date 0 means "the next HH:MM".
 struct WallTime {
@@ -38,7 +45,7 @@ struct SendRequest {
   SendAction action = SendAction::kCreate;
   std::int64_t broadcast_id = 0;  // actions: 0 means the newest broadcast the action fits
   RecipientsKind kind = RecipientsKind::kTest;
-  std::vector<core::UserId> users;  // kList, in the order given, without repeats
+  std::vector<core::UserId> users;  // kList (and kFile once read), in the order given, without repeats
   std::string segment;              // kSegment: the expression as the segment writes it out
   std::optional<WallTime> at;
   std::string recipients;  // the recipients as written (kept on the broadcast)
@@ -59,12 +66,34 @@ core::Result<core::UnixMillis> resolve_wall_time(const WallTime& at, const core:
 // "2026-12-24 18:30 Europe/Berlin"
 std::string format_wall_time(core::UnixMillis at, const core::TimeZone& zone);
 
+// A document's bytes as the text of a file of user ids: UTF-8 text (a BOM and CRLF line ends are
+// fine), else the error for the chat.
+core::Result<std::string_view> ids_file_text(std::string_view bytes);
+
+// The monthly quota (BROADCAST_MONTHLY_QUOTA): users broadcasts may reach in a calendar month
+// on the zone's wall clock. A month starts on its first day at 00:00.
+core::UnixMillis month_start(core::UnixMillis now, const core::TimeZone& zone);
+core::UnixMillis next_month_start(core::UnixMillis now, const core::TimeZone& zone);
+struct QuotaUse {
+  std::int64_t quota = 0;   // 0: off
+  std::int64_t used = 0;    // users reached this month (and claims in flight)
+  std::int64_t needed = 0;  // users the broadcast still has to reach
+  std::int64_t left() const { return quota > used ? quota - used : 0; }
+};
+// "monthly quota 10,000 users: 9,500 used this month, 500 left, this broadcast needs 1,200; it
+// renews 2027-01-01 00:00 UTC" (`renews` as format_wall_time writes it).
+std::string quota_text(const QuotaUse& use, const std::string& renews);
+// Whether a broadcast needing `use.needed` fits what is left; nullopt when it does or the quota is off.
+std::optional<std::string> quota_refusal(const QuotaUse& use, const std::string& renews);
+
 // The texts in General.
 std::string confirmation_text(const store::Broadcast& b, const store::BroadcastCounts& counts,
                               const std::string& when);
 std::string progress_text(const store::Broadcast& b, const store::BroadcastCounts& counts, double per_second);
 std::string state_changed_text(const store::Broadcast& b, std::string_view what);
 std::string usage_text();
+// Posted when a running broadcast reaches the monthly quota and pauses.
+std::string quota_paused_text(const store::Broadcast& b, const QuotaUse& use, const std::string& renews);
 // Posted in General when a broadcast ends (with the CSV report when it can be attached).
 std::string report_summary_text(const store::Broadcast& b, const store::BroadcastCounts& counts);
 

@@ -6,6 +6,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/json.hpp>
+#include <limits>
 
 #include "core/clock.h"
 #include "core/presentation.h"
@@ -22,6 +23,11 @@ using telegram::ErrorKind;
 namespace {
 
 constexpr int kReportPage = 1000;
+
+const core::TimeZone& zone_of(const core::Parameters& params) {
+  static const core::TimeZone kUtc;
+  return params.working_hours ? params.working_hours->zone : kUtc;
+}
 
 std::vector<core::MessageId> copied_ids(const json::value& result) {
   std::vector<core::MessageId> out;
@@ -44,6 +50,15 @@ bool retried(ErrorKind kind) {
 }
 
 }  // namespace
+
+// Times are whole milliseconds and Telegram's are not: an answer stamped t came at t + 0.x, so
+// it leaves the second one millisecond later.
+constexpr UnixMillis kCountedFor = 1001;
+
+void BroadcastSender::Window::prune(UnixMillis now) {
+  while (!sent.empty() && sent.front() + 1000 <= now) sent.pop_front();
+  while (!answered.empty() && answered.front() + kCountedFor <= now) answered.pop_front();
+}
 
 BroadcastSender::BroadcastSender(asio::any_io_executor executor, store::Store& store,
                                  BroadcastSenderOptions options)
@@ -117,8 +132,22 @@ void BroadcastSender::turn(UnixMillis now, const std::map<core::ConnectionId, Br
     int room = options_.max_in_flight;
     UnixMillis at = now;
     if (lane.flood->enabled()) {
-      room = lane.flood->bot_room(now) - options_.reserve_per_second;
-      if (room <= 0) at = std::max(at, lane.flood->bot_slot(now, options_.reserve_per_second + 1));
+      // The bot's second as Telegram may count it: live calls as the FloodControl recorded them,
+      // the broadcast's own from their call until a second after their answer (Window).
+      Window& w = windows_[id];
+      w.prune(now);
+      const int limit = lane.flood->bot_per_second();
+      const int desk_counted = limit - lane.flood->bot_room(now);
+      const int live = std::max(0, desk_counted - static_cast<int>(w.sent.size()));
+      const int ours = w.in_flight + static_cast<int>(w.answered.size());
+      room = std::min(lane.flood->bot_room(now), limit - live - ours) - options_.reserve_per_second;
+      if (room <= 0) {
+        // Room comes back when the FloodControl's window has it, or our oldest answer leaves
+        // the second (an answer in flight wakes the loop anyway).
+        UnixMillis opens = lane.flood->bot_slot(now, options_.reserve_per_second + 1);
+        if (opens <= now && !w.answered.empty()) opens = w.answered.front() + kCountedFor;
+        at = std::max(at, opens);
+      }
     }
     if (auto held = held_until_.find(id); held != held_until_.end()) {
       if (held->second > now) {
@@ -305,6 +334,11 @@ void BroadcastSender::pump(Active& a, const BroadcastLane& lane, UnixMillis now,
         continue;
       }
       lane.flood->record_send(chat, now, messages);
+      if (lane.flood->enabled()) {
+        Window& w = windows_[a.broadcast.connection_id];
+        ++w.in_flight;
+        w.sent.push_back(now);
+      }
       if (const core::TokenRate rate = pace_of(lane); rate.per_second > 0)
         pace_[a.broadcast.connection_id].take(rate, 1, now);
       --budget;
@@ -317,8 +351,13 @@ void BroadcastSender::pump(Active& a, const BroadcastLane& lane, UnixMillis now,
     // Recipients waiting for their own chat (or a retry) do not hold the others back; the
     // queue is topped up to one claim batch.
     if (waiting >= options_.claim_batch || a.exhausted || budget <= 0) return;
-    // Claim the next few, committed before any of their calls goes out.
-    const int want = options_.claim_batch;
+    // Claim the next few, committed before any of their calls goes out; no more than the
+    // monthly quota leaves.
+    int want = options_.claim_batch;
+    if (const std::int64_t left = quota_left(a, lane, now); left < want) {
+      if (left <= 0) return quota_reached(a, lane, now);
+      want = static_cast<int>(left);
+    }
     std::vector<store::BroadcastRecipient> claimed;
     store_.transaction([&] {
       claimed = store_.claim_broadcast_recipients(a.broadcast.id, want);
@@ -337,6 +376,69 @@ void BroadcastSender::pump(Active& a, const BroadcastLane& lane, UnixMillis now,
     }
     for (auto& r : claimed) queued_.push_back(Queued{.recipient = std::move(r)});
   }
+}
+
+// What the connection's monthly quota (BROADCAST_MONTHLY_QUOTA) leaves: users reached this
+// month and users claimed (in flight, or waiting for their outcome's commit) count.
+std::int64_t BroadcastSender::quota_left(const Active& a, const BroadcastLane& lane, UnixMillis now) {
+  const std::int64_t quota = lane.context->params.broadcast_monthly_quota;
+  if (quota <= 0) return std::numeric_limits<std::int64_t>::max();
+  const auto& zone = zone_of(lane.context->params);
+  std::int64_t used = store_.broadcast_sends_since(a.broadcast.connection_id, crm::month_start(now, zone));
+  for (const auto& [id, other] : active_) {
+    if (other.broadcast.connection_id == a.broadcast.connection_id && other.broadcast.finished_at == 0)
+      used += store_.broadcast_counts(id).sending;
+  }
+  return quota - used;
+}
+
+// The quota is used up: once its calls are over, the broadcast pauses and General is told.
+void BroadcastSender::quota_reached(Active& a, const BroadcastLane& lane, UnixMillis now) {
+  if (a.in_flight > 0 || !outcomes_.empty()) return;  // the last sends' outcomes first
+  if (std::any_of(queued_.begin(), queued_.end(),
+                  [&](const Queued& q) { return q.recipient.broadcast_id == a.broadcast.id; }))
+    return;
+  std::optional<store::Broadcast> paused;
+  store_.transaction([&] {
+    auto b = store_.broadcast(a.broadcast.id);
+    if (!b || b->state != BroadcastState::kRunning) return;
+    b->state = BroadcastState::kPaused;
+    store_.update_broadcast(*b);
+    paused = *b;
+  });
+  if (!paused) return;
+  a.broadcast = *paused;
+  const auto& params = lane.context->params;
+  const auto& zone = zone_of(params);
+  const auto counts = store_.broadcast_counts(a.broadcast.id);
+  crm::QuotaUse use{
+      .quota = params.broadcast_monthly_quota,
+      .used = store_.broadcast_sends_since(a.broadcast.connection_id, crm::month_start(now, zone)),
+      .needed = counts.pending};
+  spdlog::info("broadcast {}: paused at the monthly quota ({} of {} used)", a.broadcast.id, use.used,
+               use.quota);
+  lane.flood->record_send(lane.context->group_id, now, 1);
+  asio::co_spawn(
+      executor_,
+      post_notice(a.broadcast.id, lane,
+                  crm::quota_paused_text(a.broadcast, use,
+                                         crm::format_wall_time(crm::next_month_start(now, zone), zone))),
+      asio::detached);
+}
+
+asio::awaitable<void> BroadcastSender::post_notice(std::int64_t id, BroadcastLane lane, std::string text) {
+  json::object params;
+  params["chat_id"] = lane.context->group_id;
+  params["text"] = std::move(text);
+  telegram::ApiResult r;
+  try {
+    r = co_await lane.group_api->call("sendMessage", std::move(params));
+  } catch (const std::exception& error) {
+    r = telegram::api_error(0, error.what());
+  }
+  if (!r.ok) spdlog::warn("broadcast {}: a notice in General could not be posted: {}", id, r.description);
+  if (r.kind == ErrorKind::kFlood)
+    lane.flood->block_chat_until(lane.context->group_id, core::unix_millis_now() + r.retry_after * 1000LL);
 }
 
 asio::awaitable<void> BroadcastSender::send(Active* a, BroadcastLane lane, Queued q) {
@@ -362,6 +464,10 @@ asio::awaitable<void> BroadcastSender::send(Active* a, BroadcastLane lane, Queue
   const UnixMillis now = core::unix_millis_now();
   store::BroadcastRecipient rec = q.recipient;
   const core::ConnectionId connection = b.connection_id;
+  if (auto w = windows_.find(connection); w != windows_.end()) {
+    --w->second.in_flight;
+    w->second.answered.push_back(std::max(now, w->second.answered.empty() ? now : w->second.answered.back()));
+  }
   if (r.ok) {
     rec.state = RecipientState::kSent;
     rec.message_ids = copied_ids(r.result);

@@ -15,7 +15,9 @@
 // tell whether they arrived, so they are sent again once (the report says they may have
 // arrived twice); one found "sending" after a second interrupted try fails as uncertain.
 // Users who blocked the bot are recorded (recipient "blocked", and the dialog's
-// user_blocked_bot), so `/send all` leaves them out next time.
+// user_blocked_bot), so `/send all` leaves them out next time. With BROADCAST_MONTHLY_QUOTA set,
+// no more users are claimed than the month leaves; a broadcast that uses it up pauses once its
+// calls are over, and General is told.
 //
 // Threading: every member runs on the dispatcher's executor (a strand or single thread).
 #pragma once
@@ -38,11 +40,11 @@ namespace topicdesk::relay {
 
 struct BroadcastSenderOptions {
   // Requests of the bot's second left to live traffic (operator replies, first messages): the
-  // broadcast takes a request only while the bot's window has more room than this.
+  // broadcast takes a request only while the bot's window has more room than this. The window
+  // counts the broadcast's own calls until a second after their answer (Window, below).
   int reserve_per_second = 1;
-  // The broadcast's own pace is this far below the bot's ceiling, spread evenly over the second:
-  // Telegram's window counts arrivals, which drift a little from the desk's clock, so a
-  // broadcast that kept the window exactly full would meet 429s.
+  // The broadcast's own pace is this far below the bot's ceiling, spread evenly over the second,
+  // so that it never fills the window in a burst at the start of a second.
   int headroom_per_second = 2;
   // Recipients claimed per commit: the most a stop can leave in flight (besides calls already
   // answered whose outcome was not committed yet).
@@ -116,6 +118,9 @@ class BroadcastSender {
   boost::asio::awaitable<void> post_progress(std::int64_t broadcast_id, BroadcastLane lane, std::string text,
                                              core::MessageId edit);
   void outcome(std::function<void()> body);
+  std::int64_t quota_left(const Active& a, const BroadcastLane& lane, core::UnixMillis now);
+  void quota_reached(Active& a, const BroadcastLane& lane, core::UnixMillis now);
+  boost::asio::awaitable<void> post_notice(std::int64_t broadcast_id, BroadcastLane lane, std::string text);
   void abandon_source(Active& a, const std::string& why);
 
   boost::asio::any_io_executor executor_;
@@ -129,6 +134,18 @@ class BroadcastSender {
   core::TokenRate pace_of(const BroadcastLane& lane) const;  // per_second 0: not paced
 
   std::map<core::ConnectionId, core::TokenBucket> pace_;  // sends spread evenly over the second
+  // The broadcast's own calls as Telegram's window may count them. Telegram counts a request
+  // when it arrives, somewhere between the desk's call and its answer; a call held up on the
+  // way (a busy network or server) arrives later than the desk's window says, and calls held
+  // together arrive together. So a call counts from when it goes out until a second after its
+  // answer: in flight, then in `answered_` (answer times, oldest first) for one second.
+  struct Window {
+    int in_flight = 0;
+    std::deque<core::UnixMillis> sent;      // when calls went out, the last second
+    std::deque<core::UnixMillis> answered;  // when answers came, the last second
+    void prune(core::UnixMillis now);
+  };
+  std::map<core::ConnectionId, Window> windows_;
   core::UnixMillis room_at_ = 0;
   // A broadcast copy met a 429: this connection's broadcasts wait until then (live traffic does not).
   std::map<core::ConnectionId, core::UnixMillis>

@@ -15,6 +15,7 @@
 #include "core/clock.h"
 #include "core/event_json.h"
 #include "core/presentation.h"
+#include "crm/broadcast.h"
 #include "relay/accounts.h"
 #include "relay/broadcast_sender.h"
 #include "relay/inbox.h"
@@ -83,6 +84,22 @@ core::Person person_from_api_user(const json::value& result) {
   return person;
 }
 
+// The kIdsFileRead event of read_ids_file job `job_id`: the engine's request as it was, and
+// `field` ("content" or "error") = `value`.
+core::Event ids_file_event(core::ChatId group, std::int64_t job_id, const json::value& request,
+                           std::string_view field, std::string value) {
+  json::object out;
+  out["request"] = request;
+  out[field] = std::move(value);
+  core::Event e;
+  e.kind = core::EventKind::kIdsFileRead;
+  e.update_id = ids_file_update_id(job_id);
+  e.date = core::unix_millis_now();
+  e.chat_id = group;
+  e.text = json::serialize(out);
+  return e;
+}
+
 }  // namespace
 
 // One row per job kind: how its call is built (the builder also says what the answer records),
@@ -127,6 +144,7 @@ const Dispatcher::KindSpec* Dispatcher::spec_of(std::string_view kind) {
       {job::kRatingQuestionEdit, &D::rating_call, Cost::kOne, true, false},
       {job::kAnswerButton, &D::rating_call, Cost::kNone, true, false},
       {job::kTemplatePart, &D::template_call, Cost::kPerMessage, false, false},
+      {job::kReadIdsFile, &D::ids_file_call, Cost::kNone, true, false},  // getFile, then the download
   };
   for (const auto& spec : kKinds) {
     if (spec.kind == kind) return &spec;
@@ -556,6 +574,8 @@ asio::awaitable<void> Dispatcher::perform(Prepared& p) {
   ApiResult result;
   if (call->file) {
     result = co_await api_for(p).upload(call->method, std::move(call->params), std::move(*call->file));
+  } else if (call->download) {
+    result = co_await api_for(p).download(*call->download, call->download_max);
   } else {
     result = co_await api_for(p).call(call->method, std::move(call->params));
   }
@@ -987,6 +1007,71 @@ std::optional<Dispatcher::Call> Dispatcher::story_call(Prepared& p) {
   return call;
 }
 
+// `/send file`: getFile names the document's path (and size: one over the bound is refused
+// without a download), the next step downloads it; its text, or why not, goes back to the engine
+// as a kIdsFileRead event. Both calls are safe to repeat; I/O stays out of the engine.
+std::optional<Dispatcher::Call> Dispatcher::ids_file_call(Prepared& p) {
+  boost::system::error_code ec;
+  json::value parsed = json::parse(p.payload.text, ec);
+  const json::object* job = !ec && parsed.is_object() ? &parsed.as_object() : nullptr;
+  const json::value* file_id = job != nullptr ? job->if_contains("file_id") : nullptr;
+  if (file_id == nullptr || !file_id->is_string()) {
+    finish_fail(p, "read_ids_file: a payload without file_id");
+    return std::nullopt;
+  }
+  if (const auto* error = job->if_contains("error"); error != nullptr && error->is_string()) {
+    finish_done(p, ids_file_report(p, "error", std::string(error->get_string())));
+    return std::nullopt;
+  }
+  if (const auto* path = job->if_contains("file_path"); path != nullptr && path->is_string()) {
+    Call call;
+    call.download = std::string(path->get_string());
+    call.download_max = static_cast<std::size_t>(crm::kMaxIdsFileBytes);
+    call.record = [this, connection = p.connection->context.id, group = p.connection->context.group_id,
+                   job_id = p.job.id,
+                   request = job->contains("request") ? job->at("request")
+                                                      : json::value()](const json::value& result) {
+      report(connection,
+             ids_file_event(group, job_id, request, "content",
+                            result.is_string() ? std::string(result.get_string()) : std::string()));
+    };
+    return call;
+  }
+  Call call{.method = "getFile"};
+  call.params["file_id"] = file_id->get_string();
+  call.next = [payload = p.payload, job = *job](const json::value& result) {
+    JobPayload next = payload;
+    json::object step = job;
+    const auto* answer = result.if_object();
+    const auto* size = answer != nullptr ? answer->if_contains("file_size") : nullptr;
+    const auto* path = answer != nullptr ? answer->if_contains("file_path") : nullptr;
+    if (size != nullptr && size->is_int64() && size->get_int64() > crm::kMaxIdsFileBytes) {
+      step["error"] = "the document is " + std::to_string(size->get_int64()) +
+                      " bytes; a file of user ids may have " + std::to_string(crm::kMaxIdsFileBytes) +
+                      " at most (2 MB)";
+    } else if (path == nullptr || !path->is_string() || path->get_string().empty()) {
+      step["error"] = "Telegram gave no path to download the document";
+    } else {
+      step["file_path"] = *path;
+    }
+    next.text = json::serialize(step);
+    return next;
+  };
+  return call;
+}
+
+std::function<void()> Dispatcher::ids_file_report(const Prepared& p, std::string_view field,
+                                                  std::string value) {
+  boost::system::error_code ec;
+  json::value parsed = json::parse(p.payload.text, ec);
+  json::value request;
+  if (!ec && parsed.is_object()) {
+    if (const auto* r = parsed.as_object().if_contains("request")) request = *r;
+  }
+  core::Event e = ids_file_event(p.connection->context.group_id, p.job.id, request, field, std::move(value));
+  return [this, connection = p.connection->context.id, e = std::move(e)] { report(connection, e); };
+}
+
 // An explicit title, or the dialog's title with its current status marker.
 std::string Dispatcher::topic_title_for(const Prepared& p) {
   if (!p.payload.text.empty() || !p.dialog) return p.payload.text;
@@ -1057,6 +1142,11 @@ asio::awaitable<void> Dispatcher::on_failure(Prepared& p, const ApiResult& r) {
     reopen_params["message_thread_id"] = p.thread;
     ApiResult reopened = co_await c.api->call(std::string("reopenForumTopic"), std::move(reopen_params));
     finish_retry(p, reopened.ok ? now : now + retry_backoff, r.description);
+    co_return;
+  }
+  if (p.step == Step::kJob && p.job.kind == job::kReadIdsFile) {  // /send file: told in General
+    spdlog::info("connection {}: /send file: {}", c.context.name, r.description);
+    finish_done(p, ids_file_report(p, "error", "Telegram did not give the document: " + r.description));
     co_return;
   }
   if (p.step == Step::kJob && p.job.kind == job::kPostStory) {  // /story: told in General

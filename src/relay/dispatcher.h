@@ -136,6 +136,9 @@ class Dispatcher {
     // Set when the job goes on after this call: its next step's payload, from the answer.
     std::function<JobPayload(const boost::json::value& result)> next;
     std::optional<telegram::InputFile> file;  // uploaded beside the params (send_document)
+    // Set for a file's download instead of a method (read_ids_file): its file_path and bound.
+    std::optional<std::string> download;
+    std::size_t download_max = 0;
   };
   using Builder = std::optional<Call> (Dispatcher::*)(Prepared&);  // nullopt: finished without a call
   struct KindSpec;
@@ -169,6 +172,9 @@ class Dispatcher {
   std::optional<Call> story_call(Prepared& prepared);
   std::optional<Call> rating_call(Prepared& prepared);    // satisfaction ratings (relay/ratings.h)
   std::optional<Call> template_call(Prepared& prepared);  // a template's part (job::kTemplatePart)
+  std::optional<Call> ids_file_call(Prepared& prepared);  // `/send file`'s document (job::kReadIdsFile)
+  // The kIdsFileRead event of a read_ids_file job: its request with `field` ("content" or "error").
+  std::function<void()> ids_file_report(const Prepared& prepared, std::string_view field, std::string value);
   std::optional<Call> fields_call(Prepared& prepared, std::string method, boost::json::object params,
                                   const std::string& malformed);
   boost::json::object target_of(const Prepared& prepared) const;  // chat_id (+ topic) of the destination

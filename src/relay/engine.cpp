@@ -188,6 +188,8 @@ void Engine::route(const Event& e, UnixMillis now) {
       return on_button_pressed(e, now);  // engine_ratings.cpp
     case EventKind::kBroadcastEnded:
       return on_broadcast_ended(e, now);  // engine_broadcasts.cpp
+    case EventKind::kIdsFileRead:
+      return on_ids_file_read(e, now);  // engine_broadcasts.cpp
   }
 }
 

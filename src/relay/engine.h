@@ -332,6 +332,19 @@ class Engine {
   // Broadcasts, engine_broadcasts.cpp: /send in General.
   void on_send_command(const core::Command& command, const core::Event& event, core::UnixMillis now);
   void create_broadcast(const crm::SendRequest& request, const core::Event& event, core::UnixMillis now);
+  // The broadcast itself once its recipients are known (a file's once it was read): made,
+  // checked against the monthly quota, and the confirmation (or why not) posted.
+  void make_broadcast(const crm::SendRequest& request, std::vector<core::MessageId> messages,
+                      core::UserId creator, core::UnixMillis scheduled_at, const std::string& when,
+                      core::UnixMillis now);
+  // The messages a reply names: the replied-to message, or every item of its album.
+  core::Result<std::vector<core::MessageId>> broadcast_messages(const core::Event& event);
+  void add_to_broadcast(const crm::SendRequest& request, const core::Event& event, core::UnixMillis now);
+  // The monthly quota's numbers for a broadcast still needing `needed` users.
+  crm::QuotaUse broadcast_quota_use(std::int64_t needed, core::UnixMillis now);
+  std::string broadcast_quota_renewal(core::UnixMillis now);
+  // The dispatcher read (or could not read) the document of a `/send file`.
+  void on_ids_file_read(const core::Event& event, core::UnixMillis now);
   // The CSV report of an ended broadcast, kept with it and posted in General (once).
   void on_broadcast_ended(const core::Event& event, core::UnixMillis now);
 

@@ -1,8 +1,14 @@
 // Broadcasts in General (docs/broadcasts.md): /send creates a broadcast of the message it
-// replies to, lists its recipients and asks for confirmation; /send confirm, cancel, pause,
-// resume and status act on one. The sending itself is the broadcast sender's
+// replies to (its whole album; /send add chains more), lists its recipients and asks for
+// confirmation; /send confirm, cancel, pause, resume and status act on one. `/send file` has the
+// dispatcher read its document first (job::kReadIdsFile) and makes the broadcast when the text
+// comes back (kIdsFileRead). BROADCAST_MONTHLY_QUOTA is checked when a broadcast is made,
+// confirmed and resumed. The sending itself is the broadcast sender's
 // (relay/broadcast_sender.h), which picks up the state written here; when a broadcast ends the
 // sender reports it and the CSV report is made and posted here.
+#include <algorithm>
+#include <boost/json.hpp>
+
 #include "crm/broadcast.h"
 #include "crm/broadcast_report.h"
 #include "crm/permissions.h"
@@ -10,6 +16,7 @@
 #include "relay/engine.h"
 
 namespace topicdesk::relay {
+namespace json = boost::json;
 namespace {
 
 using store::BroadcastState;
@@ -40,6 +47,7 @@ void Engine::on_send_command(const core::Command& command, const core::Event& e,
     return post_in_general(crm::management_refused("send broadcasts", actor), now);
   if (!request) return post_in_general("/send: " + request.error().message, now);
   if (request->action == crm::SendAction::kCreate) return create_broadcast(*request, e, now);
+  if (request->action == crm::SendAction::kAdd) return add_to_broadcast(*request, e, now);
 
   if (named && !b)
     return post_in_general("/send: there is no broadcast #" + std::to_string(request->broadcast_id), now);
@@ -58,6 +66,18 @@ void Engine::on_send_command(const core::Command& command, const core::Event& e,
   if (auto why = crm::action_refused(request->action, b->state))
     return post_in_general("/send: broadcast #" + std::to_string(b->id) + ": " + *why, now);
 
+  if (request->action == crm::SendAction::kConfirm || request->action == crm::SendAction::kResume) {
+    // The monthly quota: a broadcast starts only when all its users fit what is left; one paused
+    // by the quota goes on while anything is left (and pauses again when that is used).
+    auto counts = store_.broadcast_counts(b->id);
+    auto use = broadcast_quota_use(counts.pending + counts.sending, now);
+    if (request->action == crm::SendAction::kResume && use.quota > 0 && use.left() > 0) use.needed = 0;
+    if (auto over = crm::quota_refusal(use, broadcast_quota_renewal(now)))
+      return post_in_general("/send: broadcast #" + std::to_string(b->id) + " cannot " +
+                                 (request->action == crm::SendAction::kConfirm ? "start" : "go on") + ": " +
+                                 *over + "; /send cancel #" + std::to_string(b->id) + " ends it",
+                             now);
+  }
   const BroadcastState next = crm::state_after(request->action, *b);
   std::string said;
   switch (request->action) {
@@ -88,32 +108,175 @@ void Engine::on_send_command(const core::Command& command, const core::Event& e,
   post_in_general(crm::state_changed_text(*b, said), now);
 }
 
+core::Result<std::vector<core::MessageId>> Engine::broadcast_messages(const core::Event& e) {
+  const core::MessageId replied = e.replied.message_id != 0 ? e.replied.message_id : e.reply_to_message_id;
+  if (e.replied.media_group_id.empty()) return std::vector<core::MessageId>{replied};
+  // An album goes whole: the items the desk saw posted in the group (kept a day, as templates
+  // keep them), in order; copyMessages keeps them one album in the user's chat.
+  std::vector<core::MessageId> ids;
+  bool has_replied = false;
+  for (const auto& item : store_.album_items(context_.id, e.replied.media_group_id)) {
+    ids.push_back(item.message_id);
+    has_replied = has_replied || item.message_id == replied;
+  }
+  if (!has_replied || ids.size() < 2)
+    return core::make_error(
+        "the desk did not see this album whole (it remembers albums posted in the group for a day): post "
+        "the album in General again and reply to it");
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+crm::QuotaUse Engine::broadcast_quota_use(std::int64_t needed, core::UnixMillis now) {
+  crm::QuotaUse use{.quota = context_.params.broadcast_monthly_quota, .needed = needed};
+  if (use.quota > 0)
+    use.used = store_.broadcast_sends_since(context_.id, crm::month_start(now, zone_of(context_.params)));
+  return use;
+}
+
+std::string Engine::broadcast_quota_renewal(core::UnixMillis now) {
+  const auto& zone = zone_of(context_.params);
+  return crm::format_wall_time(crm::next_month_start(now, zone), zone);
+}
+
 void Engine::create_broadcast(const crm::SendRequest& request, const core::Event& e, core::UnixMillis now) {
-  if (e.reply_to_message_id == 0)
+  const bool file = request.kind == crm::RecipientsKind::kFile;
+  if (file && (e.content != core::ContentKind::kDocument || e.file_id.empty()))
+    return post_in_general(
+        "/send file: attach the document of user ids to your reply to the message to send, "
+        "with /send file as its caption (plain text; ids separated by spaces, commas, "
+        "semicolons or new lines; at most 100,000 ids and 2 MB)",
+        now);
+  if (e.reply_to_message_id == 0) {
+    if (file)
+      return post_in_general(
+          "/send file: post the document in reply to the message to send (with /send file "
+          "as its caption)",
+          now);
     return post_in_general("/send: reply with it to the message to send. " + crm::usage_text(), now);
-  store::Broadcast b;
-  b.connection_id = context_.id;
-  b.creator_id = e.sender_is_anonymous_admin ? 0 : e.from.id;
-  b.from_chat_id = context_.group_id;
-  b.message_ids = {e.reply_to_message_id};
-  b.recipients = request.recipients;
-  b.state = BroadcastState::kConfirming;
-  b.created_at = now;
+  }
+  auto messages = broadcast_messages(e);
+  if (!messages) return post_in_general("/send: " + messages.error().message, now);
+  const core::UserId creator = e.sender_is_anonymous_admin ? 0 : e.from.id;
+  core::UnixMillis scheduled_at = 0;
   std::string when;
   if (request.at) {
     auto at = crm::resolve_wall_time(*request.at, zone_of(context_.params), now);
     if (!at) return post_in_general("/send: " + at.error().message, now);
-    b.scheduled_at = *at;
+    scheduled_at = *at;
     when = crm::format_wall_time(*at, zone_of(context_.params));
   }
-  std::optional<crm::Segment> segment;
-  if (request.kind == crm::RecipientsKind::kSegment) {
-    segment = crm::parse_segment(request.segment).segment;
-    if (auto unknown = unknown_segment_label(*segment)) return post_in_general("/send: " + *unknown, now);
+  if (file) {
+    // Reading the document is I/O: the dispatcher fetches it (job::kReadIdsFile) and gives it
+    // back as a kIdsFileRead event with this request; the broadcast is made then.
+    json::array ids;
+    for (auto id : *messages) ids.push_back(id);
+    json::object job{{"file_id", e.file_id},
+                     {"request", json::object{{"message_ids", std::move(ids)},
+                                              {"creator", creator},
+                                              {"scheduled_at", scheduled_at},
+                                              {"when", when}}}};
+    enqueue(job::kReadIdsFile, JobPayload{.to = Side::kGroup, .text = json::serialize(job)},
+            kPriorityOperatorReply, now);
+    return;
   }
-  if (request.kind == crm::RecipientsKind::kTest && b.creator_id == 0)
+  if (request.kind == crm::RecipientsKind::kSegment) {
+    if (auto unknown = unknown_segment_label(*crm::parse_segment(request.segment).segment))
+      return post_in_general("/send: " + *unknown, now);
+  }
+  if (request.kind == crm::RecipientsKind::kTest && creator == 0)
     return post_in_general("/send test goes to its sender: write it under your own name, not anonymously",
                            now);
+  make_broadcast(request, std::move(*messages), creator, scheduled_at, when, now);
+}
+
+void Engine::on_ids_file_read(const core::Event& e, core::UnixMillis now) {
+  boost::system::error_code ec;
+  json::value parsed = json::parse(e.text, ec);
+  const json::object* answer = !ec && parsed.is_object() ? &parsed.as_object() : nullptr;
+  const json::value* request = answer != nullptr ? answer->if_contains("request") : nullptr;
+  if (request == nullptr || !request->is_object()) return;
+  const json::object& r = request->as_object();
+  auto integer = [&r](std::string_view key) -> std::int64_t {
+    const auto* v = r.if_contains(key);
+    return v != nullptr && v->is_int64() ? v->get_int64() : 0;
+  };
+  const std::string refused = "/send file: nothing was made: ";
+  if (const auto* error = answer->if_contains("error"); error != nullptr && error->is_string())
+    return post_in_general(refused + std::string(error->get_string()), now);
+  const auto* content = answer->if_contains("content");
+  if (content == nullptr || !content->is_string()) return;
+  auto text = crm::ids_file_text(content->get_string());
+  if (!text) return post_in_general(refused + text.error().message, now);
+  auto users = crm::parse_user_ids(*text);
+  if (!users) return post_in_general(refused + "the document has " + users.error().message, now);
+  if (users->empty()) return post_in_general(refused + "the document holds no user ids", now);
+  std::vector<core::MessageId> messages;
+  if (const auto* ids = r.if_contains("message_ids"); ids != nullptr && ids->is_array()) {
+    for (const auto& id : ids->get_array()) {
+      if (id.is_int64()) messages.push_back(id.get_int64());
+    }
+  }
+  if (messages.empty()) return;
+  crm::SendRequest list;
+  list.kind = crm::RecipientsKind::kList;
+  list.recipients = "file of " + std::to_string(users->size());
+  list.users = std::move(*users);
+  const auto* when = r.if_contains("when");
+  make_broadcast(list, std::move(messages), integer("creator"), integer("scheduled_at"),
+                 when != nullptr && when->is_string() ? std::string(when->get_string()) : std::string(), now);
+}
+
+void Engine::add_to_broadcast(const crm::SendRequest& request, const core::Event& e, core::UnixMillis now) {
+  if (e.reply_to_message_id == 0)
+    return post_in_general("/send add: reply with it to the message to add to the broadcast", now);
+  std::optional<store::Broadcast> b;
+  if (request.broadcast_id != 0) {
+    b = store_.broadcast(request.broadcast_id);
+    if (!b || b->connection_id != context_.id)
+      return post_in_general("/send: there is no broadcast #" + std::to_string(request.broadcast_id), now);
+  } else {
+    for (auto& candidate : store_.broadcasts_of(context_.id, 50)) {
+      if (candidate.state == BroadcastState::kConfirming) {
+        b = std::move(candidate);
+        break;
+      }
+    }
+    if (!b) return post_in_general("/send add: no broadcast is waiting for confirmation", now);
+  }
+  if (auto why = crm::action_refused(crm::SendAction::kAdd, b->state))
+    return post_in_general("/send: broadcast #" + std::to_string(b->id) + ": " + *why, now);
+  auto messages = broadcast_messages(e);
+  if (!messages) return post_in_general("/send: " + messages.error().message, now);
+  std::vector<core::MessageId> all = b->message_ids;
+  all.insert(all.end(), messages->begin(), messages->end());
+  // copyMessages sends them in the order they were posted (its ids increase).
+  std::sort(all.begin(), all.end());
+  all.erase(std::unique(all.begin(), all.end()), all.end());
+  if (all.size() > crm::kMaxBroadcastMessages)
+    return post_in_general("/send: broadcast #" + std::to_string(b->id) + " would copy " +
+                               std::to_string(all.size()) + " messages to each user; at most " +
+                               std::to_string(crm::kMaxBroadcastMessages),
+                           now);
+  b->message_ids = std::move(all);
+  store_.update_broadcast(*b);
+  const std::string when =
+      b->scheduled_at != 0 ? crm::format_wall_time(b->scheduled_at, zone_of(context_.params)) : std::string();
+  post_in_general(crm::confirmation_text(*b, store_.broadcast_counts(b->id), when), now);
+}
+
+void Engine::make_broadcast(const crm::SendRequest& request, std::vector<core::MessageId> messages,
+                            core::UserId creator, core::UnixMillis scheduled_at, const std::string& when,
+                            core::UnixMillis now) {
+  store::Broadcast b;
+  b.connection_id = context_.id;
+  b.creator_id = creator;
+  b.from_chat_id = context_.group_id;
+  b.message_ids = std::move(messages);
+  b.recipients = request.recipients;
+  b.state = BroadcastState::kConfirming;
+  b.created_at = now;
+  b.scheduled_at = scheduled_at;
   b.id = store_.add_broadcast(b);
   switch (request.kind) {
     case crm::RecipientsKind::kTest:
@@ -122,6 +285,7 @@ void Engine::create_broadcast(const crm::SendRequest& request, const core::Event
     case crm::RecipientsKind::kAll:
       store_.add_broadcast_recipients_all(b.id, context_.id);
       break;
+    case crm::RecipientsKind::kFile:  // read first: on_ids_file_read makes it a list
     case crm::RecipientsKind::kList: {
       std::vector<core::UserId> pending, unknown, blocked;
       for (auto user : request.users) {
@@ -141,6 +305,7 @@ void Engine::create_broadcast(const crm::SendRequest& request, const core::Event
     }
     case crm::RecipientsKind::kSegment: {
       // Picked now, when the broadcast is made: the confirmation counts exactly who gets it.
+      auto segment = crm::parse_segment(request.segment).segment;
       std::vector<core::UserId> pending, blocked;
       crm::for_each_segment_member(store_, context_.id, [&](const crm::SegmentMember& member) {
         if (member.dialog.user_id > 0 && segment->matches(member.subject, now))
@@ -153,15 +318,20 @@ void Engine::create_broadcast(const crm::SendRequest& request, const core::Event
     }
   }
   auto counts = store_.broadcast_counts(b.id);
+  std::optional<std::string> why;
   if (counts.pending == 0) {
+    why = counts.total() == 0 ? "there is nobody to send it to"
+                              : "none of the " + std::to_string(counts.total()) +
+                                    " listed users can get it (never wrote to the bot, or blocked it)";
+  } else {
+    why = crm::quota_refusal(broadcast_quota_use(counts.pending, now), broadcast_quota_renewal(now));
+  }
+  if (why) {
     b.state = BroadcastState::kCancelled;
     b.finished_at = now;
     store_.update_broadcast(b);
-    std::string why = counts.total() == 0
-                          ? "there is nobody to send it to"
-                          : "none of the " + std::to_string(counts.total()) +
-                                " listed users can get it (never wrote to the bot, or blocked it)";
-    return post_in_general("/send: broadcast #" + std::to_string(b.id) + " is not made: " + why, now);
+    if (counts.pending > 0) store_.skip_pending_broadcast_recipients(b.id, "not made: " + *why);
+    return post_in_general("/send: broadcast #" + std::to_string(b.id) + " is not made: " + *why, now);
   }
   post_in_general(crm::confirmation_text(b, counts, when), now);
 }

@@ -53,6 +53,10 @@ inline constexpr std::string_view kTemplatePart = "template_part";
 // sendDocument of a file the desk made (a broadcast report, an export): `document` holds its
 // bytes, `document_name` its name, `text` the caption. Into General (dialog 0) or a topic.
 inline constexpr std::string_view kSendDocument = "send_document";
+// `/send file`: getFile, then the download of the document of user ids (crm::kMaxIdsFileBytes at
+// most), its text back to the engine as a kIdsFileRead event. `text` is JSON: {"file_id", "request"}
+// (the request is the engine's, returned as it is), and after getFile also "file_path" or "error".
+inline constexpr std::string_view kReadIdsFile = "read_ids_file";
 }  // namespace job
 
 // Lower goes first among ready queue heads.
@@ -114,6 +118,9 @@ inline std::int64_t session_problem_update_id(core::UnixMillis at) { return kSes
 inline std::int64_t broadcast_ended_update_id(std::int64_t broadcast_id) {
   return kBroadcastEndedUpdateBase | broadcast_id;
 }
+// A document of user ids read for `/send file` (kIdsFileRead): bit 56 plus the job's id.
+inline constexpr std::int64_t kIdsFileUpdateBase = std::int64_t{1} << 56;
+inline std::int64_t ids_file_update_id(std::int64_t job_id) { return kIdsFileUpdateBase | job_id; }
 
 // What a restart that interrupted a send leaves behind (docs/architecture.md, delivery guarantee).
 namespace delivery_notice {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <string>
 
 namespace topicdesk::telegram {
 namespace {
@@ -94,6 +95,10 @@ ApiResult api_error(int error_code, std::string description, int retry_after) {
   r.description = std::move(description);
   r.retry_after = retry_after;
   return r;
+}
+
+boost::asio::awaitable<ApiResult> BotApi::download(std::string file_path, std::size_t /*max_bytes*/) {
+  co_return api_error(400, "Bad Request: this connection cannot download files (" + file_path + ")");
 }
 
 }  // namespace topicdesk::telegram

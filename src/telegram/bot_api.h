@@ -10,6 +10,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -75,6 +76,11 @@ class BotApi {
   // The same call with a file uploaded beside `params` (sendDocument of a generated CSV).
   virtual boost::asio::awaitable<ApiResult> upload(std::string method, boost::json::object params,
                                                    InputFile file) = 0;
+  // The bytes of a file getFile named: GET <base>/file/bot<token>/<file_path>. ok: `result` is
+  // the bytes as a JSON string. A file larger than `max_bytes` is refused (kBadRequest, never
+  // retried); an answer that is not 200 is that status. Where no download exists (a TDLib
+  // session), the refusal says so.
+  virtual boost::asio::awaitable<ApiResult> download(std::string file_path, std::size_t max_bytes);
 };
 
 }  // namespace topicdesk::telegram

@@ -262,6 +262,54 @@ struct BotApiClient::Impl {
       co_return result;
     }
   }
+
+  // A file's bytes (BotApi::download): the same pool and deadline; the body bounded by max_bytes.
+  asio::awaitable<ApiResult> fetch(const std::string& file_path, std::size_t max_bytes) {
+    const std::string what = "download";
+    Clock::time_point deadline = Clock::now() + options.request_timeout;
+    Request request{http::verb::get, endpoint.path_prefix + "/file/bot" + token + "/" + file_path, 11};
+    request.set(http::field::host, host_header);
+    request.set(http::field::user_agent, kUserAgent);
+    request.keep_alive(true);
+    request.prepare_payload();
+    for (int attempt = 0;; ++attempt) {
+      std::unique_ptr<ClientConnection> connection = idle.take();
+      bool reused = connection != nullptr;
+      if (!reused) {
+        ClientTarget target{endpoint.host, endpoint.port, endpoint.tls};
+        Connected connected = co_await connect_client(executor, tls_context, target, deadline);
+        if (connected.ec) co_return network_failure(what, describe(connected.stage, connected.ec, max_bytes));
+        connection = std::move(connected.connection);
+      }
+      RoundTrip exchanged = co_await round_trip(*connection, request, max_bytes, deadline);
+      if (exchanged.ec) {
+        if (reused && attempt == 0 && !exchanged.answer_started && is_stale_connection_error(exchanged.ec)) {
+          continue;
+        }
+        if (exchanged.ec == http::error::body_limit) {  // the same answer every time: not retried
+          calls_telegram_error.add(1);
+          co_return api_error(400, fmt::format("Bad Request: the file is larger than {} bytes", max_bytes));
+        }
+        co_return network_failure(what, describe(exchanged.stage, exchanged.ec, max_bytes));
+      }
+      if (exchanged.response.keep_alive()) idle.give_back(std::move(connection));
+      const int status = static_cast<int>(exchanged.response.result_int());
+      if (status == 200) {
+        calls_ok.add(1);
+        ApiResult result;
+        result.ok = true;
+        result.result = json::string(exchanged.response.body());
+        co_return result;
+      }
+      calls_telegram_error.add(1);
+      if (status == 429 || status >= 500)
+        co_return api_error(status, fmt::format("download: HTTP {}", status),
+                            retry_after_header(exchanged.response));
+      // 404 here is the file (gone, or the path expired), not the token: never retried as is.
+      co_return api_error(400,
+                          fmt::format("Bad Request: the file could not be downloaded (HTTP {})", status));
+    }
+  }
 };
 
 BotApiClient::BotApiClient(asio::any_io_executor executor, std::string_view base_url, std::string token,
@@ -310,6 +358,15 @@ asio::awaitable<ApiResult> BotApiClient::upload(std::string method, json::object
     co_return co_await impl->perform(method, params, &file);
   } catch (const std::exception& e) {
     co_return impl->network_failure(method, e.what());
+  }
+}
+
+asio::awaitable<ApiResult> BotApiClient::download(std::string file_path, std::size_t max_bytes) {
+  std::shared_ptr<Impl> impl = impl_;
+  try {
+    co_return co_await impl->fetch(file_path, max_bytes);
+  } catch (const std::exception& e) {
+    co_return impl->network_failure("download", e.what());
   }
 }
 

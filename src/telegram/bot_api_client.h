@@ -54,6 +54,9 @@ class BotApiClient : public BotApi {
   boost::asio::awaitable<ApiResult> upload(std::string method, boost::json::object params,
                                            InputFile file) override;
 
+  // GET <base>/file/bot<token>/<file_path>, the answer's body at most `max_bytes`.
+  boost::asio::awaitable<ApiResult> download(std::string file_path, std::size_t max_bytes) override;
+
   std::size_t idle_connections() const;
 
  private:

@@ -47,6 +47,7 @@ TEST(Parameters, EveryNameIsKnown) {
                                     "AUTOCLOSE",
                                     "AUTO_INFO",
                                     "AWAY_MESSAGE",
+                                    "BROADCAST_MONTHLY_QUOTA",
                                     "CLOSE_MESSAGE",
                                     "CSAT",
                                     "CUSTOM_COMMANDS",
@@ -94,6 +95,17 @@ TEST(Parameters, Autoclose) {
   for (std::string bad : {"0", "1000001", "-3", "12h", "1.5"}) {
     EXPECT_EQ(parse_error({{"AUTOCLOSE", bad}}),
               "AUTOCLOSE must be OFF or hours 1..1000000 (got \"" + bad + "\")");
+  }
+}
+
+TEST(Parameters, BroadcastMonthlyQuotaIsOffOrANumberOfUsers) {
+  EXPECT_EQ(parse_ok({}).broadcast_monthly_quota, 0);
+  EXPECT_EQ(parse_ok({{"BROADCAST_MONTHLY_QUOTA", "50000"}}).broadcast_monthly_quota, 50000);
+  EXPECT_EQ(parse_ok({{"BROADCAST_MONTHLY_QUOTA", "OFF"}}).broadcast_monthly_quota, 0);
+  for (std::string bad : {"0", "-1", "1e6", "1000000001"}) {
+    EXPECT_EQ(parse_error({{"BROADCAST_MONTHLY_QUOTA", bad}}),
+              "BROADCAST_MONTHLY_QUOTA must be OFF or a number of users a month 1..1000000000 (got \"" + bad +
+                  "\")");
   }
 }
 

@@ -101,6 +101,60 @@ TEST(WallTime, NextClockTimeAndDatesInTheZone) {
   EXPECT_FALSE(resolve_wall_time({.year = 2025, .month = 12, .day = 31, .hour = 23, .minute = 0}, utc, now));
 }
 
+TEST(ParseSend, FileAndAddForms) {
+  auto file = parse_send("file at 09:30");
+  ASSERT_TRUE(file);
+  EXPECT_EQ(file->kind, RecipientsKind::kFile);
+  EXPECT_EQ(file->recipients, "file");
+  ASSERT_TRUE(file->at);
+  EXPECT_EQ(file->at->hour, 9);
+  EXPECT_FALSE(parse_send("file ids.txt"));
+  auto add = parse_send("add #7");
+  ASSERT_TRUE(add);
+  EXPECT_EQ(add->action, SendAction::kAdd);
+  EXPECT_EQ(add->broadcast_id, 7);
+  EXPECT_FALSE(action_refused(SendAction::kAdd, BroadcastState::kConfirming));
+  EXPECT_TRUE(action_refused(SendAction::kAdd, BroadcastState::kRunning));
+}
+
+TEST(IdsFile, PlainTextOnly) {
+  EXPECT_EQ(*ids_file_text("\xEF\xBB\xBF"
+                           "1, 2\r\n3"),
+            "1, 2\r\n3");                    // a BOM and CRLF are fine
+  EXPECT_TRUE(ids_file_text("Müller 5\n"));  // text; parse_user_ids names the bad line
+  auto binary = ids_file_text(std::string("PK\x03\x04\0\0", 6));
+  ASSERT_FALSE(binary);
+  EXPECT_NE(binary.error().message.find("not a text file"), std::string::npos);
+  EXPECT_FALSE(ids_file_text("\xFF\xFE1\0"));  // UTF-16
+  EXPECT_FALSE(ids_file_text("12\xC3"));       // cut in a character
+}
+
+TEST(Quota, CalendarMonthOnTheZonesClockAndTheNumbers) {
+  const core::UnixMillis now = 1'767'225'600'000;  // 2026-01-01 00:00 UTC
+  core::TimeZone utc;
+  EXPECT_EQ(month_start(now, utc), now);
+  EXPECT_EQ(month_start(now + 1000, utc), now);
+  EXPECT_EQ(next_month_start(now, utc), now + 31LL * 86'400'000);
+  // 00:30 on 1 January in UTC is still December one hour west of it.
+  auto west = core::TimeZone::fixed(-3600, "UTC-01:00");
+  EXPECT_EQ(month_start(now + 1'800'000, west), now - 31LL * 86'400'000 + 3'600'000);
+  EXPECT_EQ(next_month_start(now + 1'800'000, west), now + 3'600'000);
+  const core::UnixMillis december = now - 86'400'000;
+  EXPECT_EQ(next_month_start(december, utc), now);
+
+  QuotaUse use{.quota = 10'000, .used = 9'500, .needed = 1'200};
+  EXPECT_EQ(use.left(), 500);
+  auto refused = quota_refusal(use, "2026-02-01 00:00 UTC");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(
+      *refused,
+      "over the monthly quota 10,000 users: 9,500 used this month, 500 left, this broadcast needs 1,200; "
+      "it renews 2026-02-01 00:00 UTC (BROADCAST_MONTHLY_QUOTA)");
+  EXPECT_FALSE(quota_refusal({.quota = 10'000, .used = 9'500, .needed = 500}, ""));
+  EXPECT_FALSE(quota_refusal({.quota = 0, .used = 9'500, .needed = 5'000}, ""));
+  EXPECT_EQ(QuotaUse({.quota = 10, .used = 12}).left(), 0);
+}
+
 TEST(BroadcastStates, ActionsFitTheirStates) {
   EXPECT_FALSE(action_refused(SendAction::kConfirm, BroadcastState::kConfirming));
   EXPECT_TRUE(action_refused(SendAction::kConfirm, BroadcastState::kRunning));

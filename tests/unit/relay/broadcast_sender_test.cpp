@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 
@@ -222,6 +223,62 @@ TEST_F(BroadcastSenderTest, LiveTrafficKeepsItsShareOfTheBotsSecond) {
   }
   ASSERT_NE(live, 0u) << "the operator's reply went out";
   EXPECT_LT(live, sends.size() - 1) << "the reply did not wait for the broadcast to end";
+}
+
+// Telegram counts a request when it arrives. Calls held up on the way (a stalled network or
+// server) arrive together, later than the desk sent them; the broadcast must still never put
+// more than the bot's second into any second of arrivals.
+TEST_F(BroadcastSenderTest, CallsHeldUpOnTheWayStillFitTheBotsSecondWhenTheyArrive) {
+  auto to = users(70);
+  using Clock = std::chrono::steady_clock;
+  const Clock::time_point start = Clock::now();
+  const Clock::time_point stall_ends = start + std::chrono::milliseconds(700);
+  api_.delay_of = [&](const FakeBotApi::Call& c) {
+    auto now = Clock::now();
+    if (c.method != "copyMessage" || now >= stall_ends) return std::chrono::milliseconds(0);
+    return std::chrono::duration_cast<std::chrono::milliseconds>(stall_ends - now);
+  };
+  std::vector<Clock::time_point> arrivals;  // when the fake Telegram takes each copy
+  api_.script = [&](const FakeBotApi::Call& c, int) -> std::optional<telegram::ApiResult> {
+    if (c.method == "copyMessage") arrivals.push_back(Clock::now());
+    return std::nullopt;
+  };
+  auto id = running(to);
+  start_with_broadcasts({.enabled = true, .group_per_minute = 1000, .bot_per_second = 30});
+  ASSERT_TRUE(run_until([&] { return finished(id); }, std::chrono::milliseconds(15000)));
+  ASSERT_EQ(arrivals.size(), to.size());
+  std::sort(arrivals.begin(), arrivals.end());
+  for (std::size_t i = 0; i < arrivals.size(); ++i) {
+    std::size_t in_second = 0;
+    for (std::size_t j = i;
+         j < arrivals.size() && arrivals[j] - arrivals[i] < std::chrono::milliseconds(1000); ++j)
+      ++in_second;
+    EXPECT_LE(in_second, 29u) << "arrivals from copy " << i;  // 30 a second, 1 kept for live traffic
+  }
+}
+
+TEST_F(BroadcastSenderTest, ABroadcastThatReachesTheMonthlyQuotaPausesAndGeneralIsTold) {
+  context_.params.broadcast_monthly_quota = 5;
+  auto to = users(12);
+  auto id = running(to);
+  start_with_broadcasts();
+  ASSERT_TRUE(run_until([&] {
+    auto b = store_->broadcast(id);
+    return b && b->state == BroadcastState::kPaused && !sender_->busy() && !api_.of("sendMessage").empty() &&
+           api_.of("sendMessage").back().params.at("text").as_string().find("monthly quota") !=
+               std::string::npos;
+  }));
+  EXPECT_EQ(copies_by_chat().size(), 5u);
+  auto counts = store_->broadcast_counts(id);
+  EXPECT_EQ(counts.sent, 5);
+  EXPECT_EQ(counts.pending, 7);
+  const std::string notice(api_.of("sendMessage").back().params.at("text").as_string());
+  EXPECT_NE(notice.find("is paused: it reached the monthly quota of 5 users"), std::string::npos) << notice;
+  EXPECT_NE(notice.find("7 recipients wait"), std::string::npos) << notice;
+  // Nothing more goes out while the month is used up.
+  io_.run_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(copies_by_chat().size(), 5u);
+  EXPECT_EQ(store_->broadcast(id)->state, BroadcastState::kPaused);
 }
 
 }  // namespace

@@ -45,8 +45,9 @@ class FakeBotApi : public telegram::BotApi {
     int& now_in_flight = in_flight_by_chat[chat];
     ++now_in_flight;
     max_in_flight_by_chat[chat] = std::max(max_in_flight_by_chat[chat], now_in_flight);
-    if (delay.count() > 0) {
-      boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, delay);
+    const std::chrono::milliseconds wait = delay_of ? delay_of(calls[index]) : delay;
+    if (wait.count() > 0) {
+      boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, wait);
       co_await timer.async_wait(boost::asio::use_awaitable);
     }
     --in_flight_by_chat[chat];
@@ -56,6 +57,21 @@ class FakeBotApi : public telegram::BotApi {
       if (auto answer = script(c, nth)) co_return *answer;
     }
     co_return answer(c);
+  }
+
+  // download(): the file at this path (getFile answers "documents/<file_id>" and its size).
+  boost::asio::awaitable<telegram::ApiResult> download(std::string file_path,
+                                                       std::size_t max_bytes) override {
+    calls.push_back(Call{"download", boost::json::object{{"file_path", file_path}}, std::nullopt});
+    const std::string id = file_path.substr(file_path.find('/') + 1);
+    auto file = files.find(id);
+    if (file == files.end()) co_return error(400, "Bad Request: the file could not be downloaded (HTTP 404)");
+    if (file->second.size() > max_bytes)
+      co_return error(400, "Bad Request: the file is larger than the bound");
+    telegram::ApiResult r;
+    r.ok = true;
+    r.result = boost::json::string(file->second);
+    co_return r;
   }
 
   std::vector<Call> of(std::string_view method) const {
@@ -73,9 +89,12 @@ class FakeBotApi : public telegram::BotApi {
 
   std::vector<Call> calls;
   Script script;
-  std::chrono::milliseconds delay{0};                 // every answer takes this long
+  std::chrono::milliseconds delay{0};  // every answer takes this long
+  // When set, how long this call's answer takes (instead of `delay`).
+  std::function<std::chrono::milliseconds(const Call&)> delay_of;
   std::map<std::int64_t, int> in_flight_by_chat;      // calls waiting for their answer, by chat_id
   std::map<std::int64_t, int> max_in_flight_by_chat;  // the most there ever were at once
+  std::map<std::string, std::string> files;           // file_id → bytes (getFile, download)
   std::int64_t next_thread = 1000;
   std::int64_t next_message = 5000;
 
@@ -97,6 +116,14 @@ class FakeBotApi : public telegram::BotApi {
       r.result = std::move(messages);
     } else if (c.method.starts_with("send") && c.method != "sendChatAction") {  // sendPhoto, sendVideo …
       r.result = boost::json::object{{"message_id", next_message++}};
+    } else if (c.method == "getFile") {
+      const std::string id(c.params.at("file_id").as_string());
+      auto file = files.find(id);
+      if (file == files.end())
+        return error(400, "Bad Request: wrong file_id or the file is temporarily unavailable");
+      r.result = boost::json::object{{"file_id", id},
+                                     {"file_size", static_cast<std::int64_t>(file->second.size())},
+                                     {"file_path", "documents/" + id}};
     } else if (c.method == "copyMessages") {
       boost::json::array ids;
       for (std::size_t i = 0; i < c.params.at("message_ids").as_array().size(); ++i) {

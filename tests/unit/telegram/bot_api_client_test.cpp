@@ -144,6 +144,34 @@ TEST_F(BotApiClientTest, OversizedAnswerIsRejected) {
   EXPECT_THAT(result.description, HasSubstr("larger than 100000 bytes"));
 }
 
+TEST_F(BotApiClientTest, DownloadGetsTheFileAndRefusesWhatIsTooLargeOrGone) {
+  BotApiClient client = make_client();
+  auto download = [&](std::string path, std::size_t max) {
+    auto result = run_until_done(io_, client.download(std::move(path), max));
+    return result ? *result : ApiResult{};
+  };
+  answer_.body = "123, 456\n";
+  answer_.body += '\0';
+  answer_.body += "binary";
+  ApiResult got = download("documents/file_3.txt", 100);
+  ASSERT_TRUE(got.ok) << got.description;
+  EXPECT_EQ(got.result.as_string(), answer_.body);
+  ASSERT_EQ(server_.requests.size(), 1u);
+  EXPECT_EQ(server_.requests[0].target, std::string("/file/bot") + kToken + "/documents/file_3.txt");
+  // Larger than the bound: refused for good (a 400), never a network error to retry.
+  answer_.body = std::string(5000, '1');
+  ApiResult big = download("documents/big.txt", 1000);
+  EXPECT_FALSE(big.ok);
+  EXPECT_EQ(big.kind, ErrorKind::kBadRequest);
+  EXPECT_THAT(big.description, HasSubstr("larger than 1000 bytes"));
+  // A 404 here is the file, not the token: a refusal, not kUnauthorized.
+  answer_.status = 404;
+  answer_.body = R"({"ok":false,"error_code":404,"description":"Not Found"})";
+  ApiResult gone = download("documents/gone.txt", 1000);
+  EXPECT_EQ(gone.kind, ErrorKind::kBadRequest);
+  EXPECT_THAT(gone.description, Not(HasSubstr(kToken)));
+}
+
 TEST_F(BotApiClientTest, SequentialCallsReuseOneKeepAliveConnection) {
   BotApiClient client = make_client();
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(call(client, "getMe").ok);
