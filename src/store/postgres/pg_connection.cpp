@@ -124,6 +124,15 @@ void PgStatement::bind(int index, std::int64_t value) {
 
 void PgStatement::bind(int index, std::string_view value) { slot(index).assign(value); }
 
+void PgStatement::bind_null(int index) {
+  slot(index);
+  bound_[static_cast<std::size_t>(index - 1)] = 0;  // sent as NULL
+}
+
+bool PgStatement::is_null(int column) const {
+  return result_ == nullptr || row_ < 0 || row_ >= rows_ || PQgetisnull(result_, row_, column) != 0;
+}
+
 bool PgStatement::step() {
   if (result_ == nullptr) {
     for (std::size_t i = 0; i < values_.size(); ++i)

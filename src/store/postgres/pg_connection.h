@@ -53,10 +53,12 @@ class PgStatement final : public sql::Statement {
 
   void bind(int index, std::int64_t value) override;
   void bind(int index, std::string_view value) override;
+  void bind_null(int index) override;
   bool step() override;
   int changes() const override { return changes_; }
   std::int64_t int64(int column) const override;
   std::string text(int column) const override;
+  bool is_null(int column) const override;
   void reset() override;
 
   const sql::Sql& sql() const { return sql_; }

@@ -47,10 +47,12 @@ class Statement {
   virtual ~Statement() = default;
   virtual void bind(int index, std::int64_t value) = 0;
   virtual void bind(int index, std::string_view value) = 0;  // copied: temporaries are fine
+  virtual void bind_null(int index) = 0;
   virtual bool step() = 0;                                   // true while a row is available
   virtual int changes() const = 0;                   // rows the statement inserted, updated or deleted
   virtual std::int64_t int64(int column) const = 0;  // NULL reads as 0
   virtual std::string text(int column) const = 0;    // NULL reads as ""
+  virtual bool is_null(int column) const = 0;
   virtual void reset() = 0;                          // ready for the next use: bindings and rows dropped
 };
 
@@ -75,6 +77,10 @@ class Query {
   }
   Query& bind(const std::string& value) { return bind(std::string_view(value)); }
   Query& bind(const char* value) { return bind(std::string_view(value)); }
+  Query& bind_null() {
+    statement_.bind_null(next_index_++);
+    return *this;
+  }
 
   template <class... Args>
   Query& bind_all(const Args&... args) {
@@ -92,6 +98,7 @@ class Query {
   std::int64_t int64(int column) const { return statement_.int64(column); }
   bool boolean(int column) const { return int64(column) != 0; }
   std::string text(int column) const { return statement_.text(column); }
+  bool is_null(int column) const { return statement_.is_null(column); }
 
  private:
   Statement& statement_;

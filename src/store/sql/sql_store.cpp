@@ -115,6 +115,11 @@ void SqlStore::exec_for_tests(const std::string& sql) {
   db_.exec_script(sql, "exec_for_tests");
 }
 
+void SqlStore::with_connection(const std::function<void(sql::Connection&)>& body) {
+  Lock lock(mutex_);
+  body(db_);
+}
+
 SqlStore& sql_store(Store& store) {
   auto* found = dynamic_cast<SqlStore*>(&store);
   if (found == nullptr) throw std::invalid_argument("sql_store: this store is not an SQL store");

@@ -26,6 +26,10 @@ class SqlStore : public Store {
   std::int64_t commits_failed();
   // Test-only: runs `sql` (statements without parameters) on the store's connection.
   void exec_for_tests(const std::string& sql);
+  // For tools that work on the tables themselves (store/copy/store_copy.h): runs `body` with
+  // the store's connection, under the store's mutex; inside transaction() it is part of the
+  // unit. Statements `body` runs must outlive the store (the connection caches them by address).
+  void with_connection(const std::function<void(sql::Connection&)>& body);
 
   // UnitOfWork, SchemaStore (sql_store.cpp). migrate() applies the pending migrations in the
   // connection's dialect and refuses a schema newer than this binary knows.

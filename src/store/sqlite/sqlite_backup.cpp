@@ -217,6 +217,22 @@ std::string utc_stamp(core::UnixMillis now) {
 // The database's files that hold data: the file itself and its WAL (a -shm is an index only).
 bool holds_data(const std::string& path) { return size_of(path) > 0 || size_of(path + "-wal") > 0; }
 
+constexpr const char* kTakenFromKey = "backup.taken_from";
+
+const char* to_text(TakenFrom from) {
+  switch (from) {
+    case TakenFrom::kRunningDesk:
+      return "running desk";
+    case TakenFrom::kStoppedDesk:
+      return "stopped desk";
+    case TakenFrom::kUnknown:
+      break;
+  }
+  return "unknown";
+}
+
+}  // namespace
+
 // Whether some process holds a flock on `path` (the instance lock: a desk runs), read from
 // /proc/locks by the file's inode, so that looking never takes the lock from a desk starting
 // at this moment. Unknown when the file or /proc/locks cannot be read.
@@ -235,22 +251,6 @@ TakenFrom desk_state(const std::string& database_path) {
   }
   return TakenFrom::kStoppedDesk;
 }
-
-constexpr const char* kTakenFromKey = "backup.taken_from";
-
-const char* to_text(TakenFrom from) {
-  switch (from) {
-    case TakenFrom::kRunningDesk:
-      return "running desk";
-    case TakenFrom::kStoppedDesk:
-      return "stopped desk";
-    case TakenFrom::kUnknown:
-      break;
-  }
-  return "unknown";
-}
-
-}  // namespace
 
 SnapshotFacts inspect_snapshot(const std::string& path, const std::string& shown_as) {
   SnapshotFacts facts;

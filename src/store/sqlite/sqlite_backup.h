@@ -29,6 +29,10 @@ namespace topicdesk::store {
 // starts meanwhile is never refused) and records it in the copy's desk_meta.
 enum class TakenFrom { kUnknown, kRunningDesk, kStoppedDesk };
 
+// Whether a desk runs on the database at `database_path` now (see TakenFrom); the store copy
+// (store/copy/store_copy.h) says so too.
+TakenFrom desk_state(const std::string& database_path);
+
 // What a snapshot holds, for the operator.
 struct SnapshotFacts {
   TakenFrom taken_from = TakenFrom::kUnknown;

@@ -43,6 +43,13 @@ void SqliteStatement::bind(int index, std::string_view value) {
   if (rc != SQLITE_OK) fail(rc);
 }
 
+void SqliteStatement::bind_null(int index) {
+  int rc = sqlite3_bind_null(stmt_, index);
+  if (rc != SQLITE_OK) fail(rc);
+}
+
+bool SqliteStatement::is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
+
 bool SqliteStatement::step() {
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;

@@ -37,10 +37,12 @@ class SqliteStatement final : public sql::Statement {
 
   void bind(int index, std::int64_t value) override;
   void bind(int index, std::string_view value) override;
+  void bind_null(int index) override;
   bool step() override;
   int changes() const override;
   std::int64_t int64(int column) const override;
   std::string text(int column) const override;
+  bool is_null(int column) const override;
   void reset() override;
 
  private:
