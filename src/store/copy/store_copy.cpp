@@ -34,8 +34,8 @@ struct Column {
 
 struct Table {
   std::string name;
-  std::vector<Column> columns;     // by name
-  std::vector<std::size_t> key;    // the primary key's columns (indexes into columns), in key order
+  std::vector<Column> columns;       // by name
+  std::vector<std::size_t> key;      // the primary key's columns (indexes into columns), in key order
   std::set<std::string> references;  // tables its foreign keys point at
 };
 
@@ -81,11 +81,13 @@ std::string quoted(std::string_view identifier) {
 ColumnKind kind_of_type(const std::string& table, const std::string& column, std::string type) {
   std::transform(type.begin(), type.end(), type.begin(), [](unsigned char c) { return std::toupper(c); });
   if (type.find("INT") != std::string::npos) return ColumnKind::kInteger;
-  if (type.find("TEXT") != std::string::npos || type.find("CHAR") != std::string::npos) return ColumnKind::kText;
+  if (type.find("TEXT") != std::string::npos || type.find("CHAR") != std::string::npos)
+    return ColumnKind::kText;
   throw StoreError(fmt::format("the copy knows integer and text columns; {}.{} is {}", table, column, type));
 }
 
-std::vector<std::string> strings(sql::Connection& db, const sql::Sql& statement, const std::string& arg = {}) {
+std::vector<std::string> strings(sql::Connection& db, const sql::Sql& statement,
+                                 const std::string& arg = {}) {
   auto q = db.query(statement);
   if (!arg.empty()) q.bind(arg);
   std::vector<std::string> out;
@@ -94,10 +96,12 @@ std::vector<std::string> strings(sql::Connection& db, const sql::Sql& statement,
 }
 
 // SQLite's schema.
-const sql::Sql kSqliteTables{"copy_tables",
-                             "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite%'"};
-const sql::Sql kSqliteColumns{"copy_columns", "SELECT name, type, pk FROM pragma_table_info(?1) ORDER BY cid"};
-const sql::Sql kSqliteReferences{"copy_references", "SELECT DISTINCT \"table\" FROM pragma_foreign_key_list(?1)"};
+const sql::Sql kSqliteTables{
+    "copy_tables", "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite%'"};
+const sql::Sql kSqliteColumns{"copy_columns",
+                              "SELECT name, type, pk FROM pragma_table_info(?1) ORDER BY cid"};
+const sql::Sql kSqliteReferences{"copy_references",
+                                 "SELECT DISTINCT \"table\" FROM pragma_foreign_key_list(?1)"};
 
 // PostgreSQL's schema: the tables of the connection's schema (search_path).
 const sql::Sql kPostgresTables{"copy_tables",
@@ -114,13 +118,14 @@ const sql::Sql kPostgresKey{"copy_key",
                             "tc.constraint_name AND kcu.table_name = tc.table_name "
                             "WHERE tc.table_schema = current_schema() AND tc.table_name = ?1::TEXT "
                             "AND tc.constraint_type = 'PRIMARY KEY' ORDER BY kcu.ordinal_position"};
-const sql::Sql kPostgresReferences{"copy_references",
-                                   "SELECT DISTINCT ccu.table_name::TEXT FROM information_schema.table_constraints tc "
-                                   "JOIN information_schema.constraint_column_usage ccu "
-                                   "ON ccu.constraint_schema = tc.constraint_schema AND ccu.constraint_name = "
-                                   "tc.constraint_name "
-                                   "WHERE tc.table_schema = current_schema() AND tc.table_name = ?1::TEXT "
-                                   "AND tc.constraint_type = 'FOREIGN KEY'"};
+const sql::Sql kPostgresReferences{
+    "copy_references",
+    "SELECT DISTINCT ccu.table_name::TEXT FROM information_schema.table_constraints tc "
+    "JOIN information_schema.constraint_column_usage ccu "
+    "ON ccu.constraint_schema = tc.constraint_schema AND ccu.constraint_name = "
+    "tc.constraint_name "
+    "WHERE tc.table_schema = current_schema() AND tc.table_name = ?1::TEXT "
+    "AND tc.constraint_type = 'FOREIGN KEY'"};
 
 // Every table but schema_migrations, in foreign-key order (a table after those it refers to),
 // ties by name.
@@ -174,8 +179,8 @@ std::vector<Table> read_schema(sql::Connection& db) {
   while (!tables.empty()) {
     auto next = std::find_if(tables.begin(), tables.end(), [&](const Table& t) {
       return std::all_of(t.references.begin(), t.references.end(), [&](const std::string& r) {
-        return placed.count(r) > 0 || std::none_of(tables.begin(), tables.end(),
-                                                   [&](const Table& u) { return u.name == r; });
+        return placed.count(r) > 0 ||
+               std::none_of(tables.begin(), tables.end(), [&](const Table& u) { return u.name == r; });
       });
     });
     if (next == tables.end()) next = tables.begin();  // a cycle: by name
@@ -232,10 +237,9 @@ void scan(sql::Connection& db, const Table& table, int batch,
           const std::function<void(const std::vector<Row>&)>& on_batch) {
   const std::string select = fmt::format("SELECT {} FROM {}", column_list(table), quoted(table.name));
   std::string after;
-  for (std::size_t i = 0; i < table.key.size(); ++i)
-    after += fmt::format("{}?{}", i == 0 ? "" : ", ", i + 1);
-  const auto& first = Statements::get(
-      "copy_read " + table.name, fmt::format("{} ORDER BY {} LIMIT {}", select, key_list(table), batch));
+  for (std::size_t i = 0; i < table.key.size(); ++i) after += fmt::format("{}?{}", i == 0 ? "" : ", ", i + 1);
+  const auto& first = Statements::get("copy_read " + table.name,
+                                      fmt::format("{} ORDER BY {} LIMIT {}", select, key_list(table), batch));
   const auto& next = Statements::get("copy_read " + table.name,
                                      fmt::format("{} WHERE ({}) > ({}) ORDER BY {} LIMIT {}", select,
                                                  key_list(table), after, key_list(table), batch));
@@ -328,8 +332,8 @@ int schema_version_of(sql::Connection& db, const std::string& shown) {
   if (std::find(tables.begin(), tables.end(), kSchemaMigrations) == tables.end()) {
     throw StoreError(fmt::format("{} holds no topicdesk store (it has no schema_migrations table)", shown));
   }
-  auto q = db.query(Statements::get("copy_schema_version",
-                                    "SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
+  auto q = db.query(
+      Statements::get("copy_schema_version", "SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
   return q.step() ? static_cast<int>(q.int64(0)) : 0;
 }
 
@@ -361,7 +365,8 @@ void require_same_schema(const std::vector<Table>& source, const std::vector<Tab
       problems.push_back(fmt::format("table {} has another primary key on the target", s.name));
     }
   }
-  for (const auto& [name, table] : by_name) problems.push_back(fmt::format("table {} is only on the target", name));
+  for (const auto& [name, table] : by_name)
+    problems.push_back(fmt::format("table {} is only on the target", name));
   if (problems.empty()) return;
   std::string all;
   for (const auto& p : problems) all += (all.empty() ? "" : "; ") + p;
@@ -381,11 +386,13 @@ std::unique_ptr<sql::Connection> open_source(const StoreLocation& from) {
     return db;
   }
   if (!exists(from.where) || from.where == ":memory:") {
-    throw StoreError(fmt::format("the source database {} does not exist (is [storage] sqlite right?)", from.where));
+    throw StoreError(
+        fmt::format("the source database {} does not exist (is [storage] sqlite right?)", from.where));
   }
   auto db = std::make_unique<SqliteDb>(from.where);
-  db->exec_script(fmt::format("PRAGMA busy_timeout = {}; PRAGMA query_only = ON; BEGIN", kSourceBusyTimeoutMs),
-                  "copy: start the read transaction");
+  db->exec_script(
+      fmt::format("PRAGMA busy_timeout = {}; PRAGMA query_only = ON; BEGIN", kSourceBusyTimeoutMs),
+      "copy: start the read transaction");
   return db;
 }
 
@@ -449,7 +456,8 @@ CopyOutcome copy_store(const StoreLocation& from, const StoreLocation& to, const
   const std::string from_shown = from.describe();
   const std::string to_shown = to.describe();
   CopyOutcome outcome;
-  if (from.kind == StoreLocation::Kind::kSqlite && exists(from.where)) outcome.source_desk = desk_state(from.where);
+  if (from.kind == StoreLocation::Kind::kSqlite && exists(from.where))
+    outcome.source_desk = desk_state(from.where);
 
   auto source = open_source(from);
   const int version = schema_version_of(*source, from_shown);
@@ -506,7 +514,8 @@ CopyOutcome copy_store(const StoreLocation& from, const StoreLocation& to, const
         require_same_schema(tables, target_tables, from_shown, to_shown);
         // Rows a fresh schema holds (webhook_cursor's) make way for the source's.
         for (auto t = target_tables.rbegin(); t != target_tables.rend(); ++t) {
-          db.query(Statements::get("copy_clear " + t->name, fmt::format("DELETE FROM {}", quoted(t->name)))).run();
+          db.query(Statements::get("copy_clear " + t->name, fmt::format("DELETE FROM {}", quoted(t->name))))
+              .run();
         }
         std::int64_t done = 0;
         for (const auto& table : tables) {
@@ -552,7 +561,8 @@ CopyOutcome copy_store(const StoreLocation& from, const StoreLocation& to, const
             db.exec_script("RELEASE SAVEPOINT copy_batch", "copy: savepoint");
             digest.rows += static_cast<std::int64_t>(rows.size());
             done += static_cast<std::int64_t>(rows.size());
-            if (options.progress) options.progress({table.name, digest.rows, counts[table.name], done, total});
+            if (options.progress)
+              options.progress({table.name, digest.rows, counts[table.name], done, total});
           });
           digest.sha256 = sha.hex();
           source_digests.push_back(std::move(digest));
@@ -561,11 +571,12 @@ CopyOutcome copy_store(const StoreLocation& from, const StoreLocation& to, const
           for (const auto& table : target_tables) {
             for (const auto& column : table.columns) {
               if (!column.identity) continue;
-              db.query(Statements::get(
-                           "copy_sequence " + table.name,
-                           fmt::format("SELECT setval(pg_get_serial_sequence(?1, ?2), COALESCE((SELECT MAX({}) "
-                                       "FROM {}), 0) + 1, false)",
-                                       quoted(column.name), quoted(table.name))))
+              db
+                  .query(Statements::get(
+                      "copy_sequence " + table.name,
+                      fmt::format("SELECT setval(pg_get_serial_sequence(?1, ?2), COALESCE((SELECT MAX({}) "
+                                  "FROM {}), 0) + 1, false)",
+                                  quoted(column.name), quoted(table.name))))
                   .bind_all(quoted(table.name), column.name)
                   .run();
             }
@@ -576,9 +587,11 @@ CopyOutcome copy_store(const StoreLocation& from, const StoreLocation& to, const
                   [](const auto& a, const auto& b) { return a.table < b.table; });
         const auto target_digests = digest_tables(db, target_tables, batch);
         for (std::size_t i = 0; i < source_digests.size(); ++i) {
-          outcome.tables.push_back({source_digests[i], i < target_digests.size() ? target_digests[i] : TableDigest{}});
+          outcome.tables.push_back(
+              {source_digests[i], i < target_digests.size() ? target_digests[i] : TableDigest{}});
         }
-        if (!std::all_of(outcome.tables.begin(), outcome.tables.end(), [](const auto& t) { return t.same(); })) {
+        if (!std::all_of(outcome.tables.begin(), outcome.tables.end(),
+                         [](const auto& t) { return t.same(); })) {
           throw Difference{};
         }
       });

@@ -77,7 +77,7 @@ struct CopyOutcome {
   int schema_version = 0;
   TakenFrom source_desk = TakenFrom::kUnknown;  // an SQLite source: whether a desk ran on it
   std::vector<TableComparison> tables;          // by table name
-  bool committed = false;  // false: a table differed and the copy was rolled back
+  bool committed = false;                       // false: a table differed and the copy was rolled back
 
   bool verified() const;
   std::int64_t rows() const;  // copied, all tables

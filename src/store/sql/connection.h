@@ -48,12 +48,12 @@ class Statement {
   virtual void bind(int index, std::int64_t value) = 0;
   virtual void bind(int index, std::string_view value) = 0;  // copied: temporaries are fine
   virtual void bind_null(int index) = 0;
-  virtual bool step() = 0;                                   // true while a row is available
+  virtual bool step() = 0;                           // true while a row is available
   virtual int changes() const = 0;                   // rows the statement inserted, updated or deleted
   virtual std::int64_t int64(int column) const = 0;  // NULL reads as 0
   virtual std::string text(int column) const = 0;    // NULL reads as ""
   virtual bool is_null(int column) const = 0;
-  virtual void reset() = 0;                          // ready for the next use: bindings and rows dropped
+  virtual void reset() = 0;  // ready for the next use: bindings and rows dropped
 };
 
 // One use of a cached statement. Bind parameters in order, then step(); the statement is
