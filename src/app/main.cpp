@@ -6,6 +6,7 @@
 #include "app/commands.h"
 #include "app/connect_account.h"
 #include "app/example_config.h"
+#include "app/store_copy_cli.h"
 
 int main(int argc, char** argv) {
   using namespace topicdesk::app;
@@ -87,6 +88,22 @@ int main(int argc, char** argv) {
   restore->add_option("--pending", restore_options.pending, "The backup's pending work: auto, settle or keep")
       ->check(CLI::IsMember({"auto", "settle", "keep"}));
 
+  StoreCopyCliOptions store_copy_options;
+  auto* store_cmd = cli.add_subcommand("store", "The desk's store as a whole");
+  store_cmd->require_subcommand(1);
+  auto* store_copy = store_cmd->add_subcommand(
+      "copy", "Copy every table into an empty store of the other backend (SQLite <-> PostgreSQL), verified");
+  store_copy->add_option("--from", store_copy_options.from_config, "Configuration whose [storage] is copied")
+      ->check(CLI::ExistingFile)
+      ->required();
+  store_copy
+      ->add_option("--to", store_copy_options.to_config, "Configuration whose [storage] receives it (empty)")
+      ->check(CLI::ExistingFile)
+      ->required();
+  store_copy->add_option("--batch", store_copy_options.batch_rows, "Rows read and written per statement")
+      ->check(CLI::Range(1, 10000))
+      ->capture_default_str();
+
   cli.add_subcommand("version", "Print the version");
 
   CLI11_PARSE(cli, argc, argv);
@@ -99,6 +116,7 @@ int main(int argc, char** argv) {
   if (*webhooks_status) return webhooks_status_command(config_path, show_secret);
   if (*backup) return backup_command(backup_options);
   if (*restore) return restore_command(restore_options);
+  if (*store_copy) return store_copy_command(store_copy_options, std::cout, std::cerr);
   if (*connect_account) return connect_account_command(connect_options, std::cin, std::cout);
   std::cout << "topicdesk " << version() << "\n";
   return 0;
