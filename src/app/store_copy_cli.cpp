@@ -34,7 +34,7 @@ void print_tables(const store::CopyOutcome& outcome, std::ostream& out) {
   std::size_t width = 5;
   for (const auto& t : outcome.tables) width = std::max(width, t.source.table.size());
   out << fmt::format("{:<{}}  {:>10}  {:>10}  {:<16}  {:<16}  {}\n", "table", width, "source", "target",
-                     "source sha-256", "target sha-256", "");
+                     "source sha-256", "target sha-256", "match");
   for (const auto& t : outcome.tables) {
     out << fmt::format("{:<{}}  {:>10}  {:>10}  {:<16}  {:<16}  {}\n", t.source.table, width, t.source.rows,
                        t.target.rows, short_hash(t.source.sha256), short_hash(t.target.sha256),
