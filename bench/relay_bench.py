@@ -8,7 +8,9 @@ user through tgsim's control API (keep-alive HTTP) while an observer reads the g
 created. Reports relayed messages/s, latency from the user's send (the control API's answer)
 to the copy in the topic, topicdesk's CPU time and peak memory, and checks that every message
 arrived exactly once, in order, in its user's topic. With --limits on it also reports the
-group's messages per 60 s window and tgsim's 429 answers. bench/README.md records results.
+group's messages per 60 s window and tgsim's 429 answers. --store postgres (or both) runs the
+desk on a throwaway PostgreSQL server (scripts/pg-test-server) instead of (or after) SQLite,
+and counts the server's CPU beside the desk's. bench/README.md records results.
 """
 import argparse
 import http.client
@@ -231,6 +233,8 @@ def parse_args():
     p.add_argument("--timeout", type=float, default=600, help="seconds to wait for the last copy")
     p.add_argument("--workdir", default=None)
     p.add_argument("--json", dest="json_out", default=None, help="also write the results here")
+    p.add_argument("--store", choices=["sqlite", "postgres", "both"], default="sqlite",
+                   help="the desk's store; both: SQLite, then PostgreSQL, in one run, and a comparison")
     p.add_argument("--check", action="store_true",
                    help="exit 1 unless every message arrived exactly once, in order, in its topic")
     return p.parse_args()
@@ -313,12 +317,75 @@ def group_windows(times_ms):
     return most, [per_minute.get(m, 0) for m in range(max(per_minute, default=-1) + 1)]
 
 
+PG_SERVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts", "pg-test-server")
+
+
+class PostgresServer:
+    """A throwaway server (scripts/pg-test-server) with a database for the desk; its processes
+    on CPU 0 beside the desk under --pin (the store's work on the desk's core, as SQLite's is)."""
+
+    def __init__(self, workdir, pin):
+        self.dir = os.path.join(workdir, "pg-server")
+        admin = subprocess.run([PG_SERVER, "start", self.dir], check=True, capture_output=True,
+                               text=True).stdout.strip()
+        self.postmaster = None
+        for line in open(os.path.join(self.server_home(admin), "data", "postmaster.pid")):
+            self.postmaster = int(line)
+            break
+        if pin:
+            subprocess.run(["taskset", "-a", "-p", "-c", "0", str(self.postmaster)], check=True,
+                           stdout=subprocess.DEVNULL)
+        subprocess.run(["psql", "-XAtq", admin, "-c", "CREATE DATABASE relay_bench"], check=True,
+                       capture_output=True)
+        self.uri = admin.replace("/postgres?", "/relay_bench?", 1)
+
+    @staticmethod
+    def server_home(uri):
+        return re.search(r"host=([^&]+)", uri).group(1)
+
+    def cpu_seconds(self):
+        """CPU time of the postmaster and its children (the desk's backend among them)."""
+        total = 0.0
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(entry) == self.postmaster or int(fields[1]) == self.postmaster:
+                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return total
+
+    def stop(self):
+        subprocess.run([PG_SERVER, "stop", self.dir], check=False, capture_output=True)
+
+
 def main():
     args = parse_args()
     harness.TGSIM, harness.TOPICDESK = args.tgsim, args.topicdesk
     workdir = args.workdir or tempfile.mkdtemp(prefix="relay-bench-")
     os.makedirs(workdir, exist_ok=True)
+    stores = ["sqlite", "postgres"] if args.store == "both" else [args.store]
+    reports = []
+    for store in stores:
+        report = run_once(args, os.path.join(workdir, store) if len(stores) > 1 else workdir, store)
+        print_report(report)
+        reports.append(report)
+    if len(reports) > 1:
+        print_comparison(reports)
+    if args.json_out:
+        with open(args.json_out, "w") as f:
+            json.dump(reports if len(reports) > 1 else reports[0], f, indent=2)
+    if args.check and any(r["problems"] for r in reports):
+        sys.exit(1)
+
+
+def run_once(args, workdir, store):
+    os.makedirs(workdir, exist_ok=True)
     total = args.users * args.messages
+    pg = PostgresServer(workdir, args.pin) if store == "postgres" else None
     if args.pin:
         os.sched_setaffinity(0, {1})  # tgsim and the sender processes inherit CPU 1
     sim = harness.Sim(workdir, limits=args.limits == "on")
@@ -330,7 +397,14 @@ def main():
         # nothing reaches, so that its bookkeeping is measured).
         cap = "10000" if args.flood_guard else "OFF"
         connection = world.connection("bench", NEW_TOPICS_PER_MINUTE=cap, USER_MESSAGES_PER_MINUTE=cap)
-        desk = harness.Desk(workdir, sim, [connection], desk_toml(args))
+        desk = harness.Desk(workdir, sim, [connection], desk_toml(args), start=False,
+                            env={"TOPICDESK_BENCH_PG": pg.uri} if pg else None)
+        if pg:
+            with open(desk.config_path) as f:
+                config = re.sub(r'(?m)^sqlite = .*$', 'postgres = "env:TOPICDESK_BENCH_PG"', f.read())
+            with open(desk.config_path, "w") as f:
+                f.write(config)
+        desk.start()
         if args.pin:  # every thread of topicdesk on CPU 0
             subprocess.run(["taskset", "-a", "-p", "-c", "0", str(desk.process.proc.pid)], check=True,
                            stdout=subprocess.DEVNULL)
@@ -351,11 +425,13 @@ def main():
             warm = run_senders(args, sim, world, user_ids, range(1))
             wait_relayed(args.users)
         desk_cpu0, sim_cpu0 = desk_stats.cpu_seconds(), sim_stats.cpu_seconds()
+        pg_cpu0 = pg.cpu_seconds() if pg else 0.0
         sent = run_senders(args, sim, world, user_ids, range(first_timed_seq, args.messages))
         send_done = now_ms()
         wait_relayed(total)
         sent = {index: warm.get(index, []) + times for index, times in sent.items()}
         desk_cpu1, sim_cpu1 = desk_stats.cpu_seconds(), sim_stats.cpu_seconds()
+        pg_cpu = (pg.cpu_seconds() - pg_cpu0) if pg else 0.0
         observer.stop()
         stored = user_message_times(sim.base, world.bot_id, user_ids)
         report = analyse(args, world, observer, sent, first_timed_seq, stored, send_done, desk_cpu1 - desk_cpu0,
@@ -364,15 +440,16 @@ def main():
         if desk:
             desk.stop()
         sim.stop()
+        if pg:
+            pg.stop()
+        if args.pin:
+            os.sched_setaffinity(0, {0, 1})
+    report["store"] = store
+    report["postgres_cpu_s"] = pg_cpu
     report["workdir"] = workdir
     with open(os.path.join(workdir, "group_messages.json"), "w") as f:
         json.dump(observer.seen, f)
-    print_report(report)
-    if args.json_out:
-        with open(args.json_out, "w") as f:
-            json.dump(report, f, indent=2)
-    if args.check and report["problems"]:
-        sys.exit(1)
+    return report
 
 
 def user_message_times(base, bot_id, user_ids):
@@ -445,6 +522,7 @@ def analyse(args, world, observer, sent, first_timed_seq, stored, send_done, des
 
 def print_report(r):
     lat, first = r["latency_ms"], r["first_message_latency_ms"]
+    print(f"store {r['store']}: ", end="")
     print(f"users {r['users']} x {r['messages_per_user']} messages, limits {r['limits']}, "
           f"offered {r['offered_rate']} msg/s from {r['senders']} sender processes"
           + (", topicdesk alone on CPU 0" if r["pinned"] else "")
@@ -460,12 +538,25 @@ def print_report(r):
           f"p99 {client['p99']:.1f}  max {client['max']:.1f}")
     print(f"topicdesk CPU {r['topicdesk_cpu_s']:.2f} s ({r['topicdesk_core_utilisation'] * 100:.0f}% of a core), "
           f"{r['relayed_per_topicdesk_cpu_s']:.0f} relayed per CPU-second; tgsim CPU {r['tgsim_cpu_s']:.2f} s")
+    if r["store"] == "postgres":
+        print(f"PostgreSQL server CPU {r['postgres_cpu_s']:.2f} s; desk + server "
+              f"{r['relayed'] / max(1e-3, r['topicdesk_cpu_s'] + r['postgres_cpu_s']):.0f} relayed per CPU-second")
     print(f"topicdesk peak RSS {r['topicdesk_peak_rss_kb'] / 1024:.1f} MB (now {r['topicdesk_rss_kb'] / 1024:.1f} MB)")
     print(f"group: {r['group_messages_by_bot']} messages by the bot ({r['topics_created']} topics created), at most {r['group_most_in_60s']} in any 60 s, "
           f"per minute {r['group_per_minute']}; tgsim requests {r['tgsim_requests']}, 429s {r['tgsim_429']}")
     print("delivery: every message exactly once, in order, in its own topic" if not r["problems"]
           else "delivery PROBLEMS:\n  " + "\n  ".join(r["problems"][:20]))
     print(f"logs and data: {r['workdir']}")
+
+
+def print_comparison(reports):
+    print()
+    print(f"{'store':<10} {'relayed/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'desk CPU-s':>11} "
+          f"{'server CPU-s':>13} {'delivery':>9}")
+    for r in reports:
+        lat = r["latency_ms"]
+        print(f"{r['store']:<10} {r['relayed_per_s']:>10.0f} {lat['p50']:>8.2f} {lat['p99']:>8.2f} {lat['max']:>8.1f} "
+              f"{r['topicdesk_cpu_s']:>11.2f} {r['postgres_cpu_s']:>13.2f} {'ok' if not r['problems'] else 'PROBLEMS':>9}")
 
 
 if __name__ == "__main__":
