@@ -2,7 +2,7 @@
 // table, row for row, verified. `topicdesk store copy` (app/store_copy_cli.h) is its command;
 // docs/operations.md, "Moving between SQLite and PostgreSQL", the operators' guide.
 //
-// The source is read as a tool and never written or migrated: ONE read transaction (SQLite's
+// The source is read as a tool: its data never changed, nor migrated; ONE read transaction (SQLite's
 // WAL snapshot, PostgreSQL's REPEATABLE READ READ ONLY) holds for the whole copy, so the copy
 // is the store as it was when that transaction began, also while a desk runs on it. Its schema
 // must be this binary's newest (else: run `topicdesk migrate` on it first).
