@@ -382,6 +382,37 @@ TEST_F(StoreCopy, ARowThatCannotBeWrittenRollsTheWholeCopyBack) {
       << "the same target takes the copy once the row is fixed";
 }
 
+// A target that does not keep what it is given (here a trigger rewrites users' names): the
+// verification finds the table, and the copy is rolled back.
+TEST_F(StoreCopy, ATableThatDiffersAfterTheCopyRollsItBack) {
+  const auto sqlite = sqlite_file_backend();
+  const auto from = make(sqlite);
+  const auto to = make(sqlite);
+  {
+    auto s = sqlite.open(from);
+    fill(*s);
+  }
+  std::vector<TableDigest> empty;
+  {
+    auto t = sqlite.open(to);
+    sql_store(*t).exec_for_tests(
+        "CREATE TRIGGER rename_users AFTER INSERT ON users BEGIN UPDATE users SET first_name = 'X' WHERE "
+        "connection_id = NEW.connection_id AND user_id = NEW.user_id; END");
+    empty = store_digest(*t);
+  }
+  const auto outcome = copy_store(StoreLocation::sqlite(from), StoreLocation::sqlite(to));
+  EXPECT_FALSE(outcome.committed);
+  EXPECT_FALSE(outcome.verified());
+  for (const auto& table : outcome.tables) {
+    EXPECT_EQ(table.same(), table.source.table != "users") << table.source.table;
+    if (table.source.table == "users") {
+      EXPECT_EQ(table.source.rows, table.target.rows);
+    }
+  }
+  auto t = sqlite.open(to);
+  EXPECT_EQ(store_digest(*t), empty) << "nothing of the copy is kept";
+}
+
 // A desk keeps writing (each unit adds an inbox update and an outbox job together) while the
 // copy reads its database: the copy is one state of it, never half a unit.
 TEST_F(StoreCopy, ACopyOfARunningDeskIsOneConsistentState) {
