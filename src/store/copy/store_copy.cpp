@@ -23,6 +23,7 @@ namespace {
 
 constexpr std::string_view kSchemaMigrations = "schema_migrations";
 constexpr int kSourceBusyTimeoutMs = 5000;
+constexpr std::size_t kMaxParameters = 30000;
 
 enum class ColumnKind { kInteger, kText };
 
@@ -542,7 +543,10 @@ CopyOutcome copy_store(const StoreLocation& from, const StoreLocation& to, const
             for (const auto& row : rows) sha.add(row);
             db.exec_script("SAVEPOINT copy_batch", "copy: savepoint");
             try {
-              insert(rows, 0, rows.size());
+              // Within both dialects' limit of parameters per statement (SQLite: 32766).
+              const std::size_t per_insert = std::max<std::size_t>(1, kMaxParameters / table.columns.size());
+              for (std::size_t r = 0; r < rows.size(); r += per_insert)
+                insert(rows, r, std::min(per_insert, rows.size() - r));
             } catch (const StoreError& e) {
               if (e.kind() != StoreError::Kind::kOther) throw;
               // Which row: again one at a time.
