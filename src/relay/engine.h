@@ -22,10 +22,6 @@
 #include "relay/jobs.h"
 #include "store/store.h"
 
-namespace topicdesk::crm {
-struct TemplateValues;
-}  // namespace topicdesk::crm
-
 namespace topicdesk::relay {
 
 struct ConnectionContext {
@@ -136,6 +132,28 @@ class Engine {
   ApiLabelResult api_change_label(core::DialogId dialog, std::string_view name, bool add,
                                   core::UnixMillis now);
 
+  // Broadcasts of the Topics API: engine_broadcasts.cpp. Each call is one transaction; General
+  // is told as for /send (docs/broadcasts.md).
+  // What making a broadcast came to: `broadcast.id` 0 when refused, then `refused` says why,
+  // `field` names what the refusal is about ("template", "recipients") and `code` its kind.
+  struct BroadcastMade {
+    store::Broadcast broadcast;
+    store::BroadcastCounts counts;
+    std::string refused;
+    std::string field;
+    core::ErrorCode code = core::ErrorCode::kInvalid;
+  };
+  // A broadcast of `request` (kAll, kList or kSegment, with template_name) at `scheduled_at`
+  // (0: as soon as confirmed). `confirm`: the call is the confirmation (running or scheduled
+  // at once); else it waits for /send confirm or api_broadcast_action(kConfirm). Recipients
+  // that come to nobody refuse it and nothing is kept.
+  BroadcastMade api_create_broadcast(const crm::SendRequest& request, core::UnixMillis scheduled_at, bool confirm,
+                                     core::UnixMillis now);
+  // confirm, pause, resume or cancel, as /send does. Error kNotFound: no such broadcast of this
+  // connection; kConflict: its state does not take the action (crm::action_refused).
+  core::Result<store::Broadcast> api_broadcast_action(std::int64_t id, crm::SendAction action,
+                                                      core::UnixMillis now);
+
   // Message templates: engine_templates.cpp
   // Sends the template `name` to the dialog's user, rendered for them (crm/template_render.h):
   // one outbox job per part in the user's queue, each then copied into the topic and linked;
@@ -217,7 +235,6 @@ class Engine {
   void template_command(const core::Command& command, store::Dialog* dialog, const core::Event& event,
                         core::UnixMillis now);
   void remember_album_item(const core::Event& event, core::UnixMillis now);
-  crm::TemplateValues template_values(const store::Dialog& dialog, const TemplateSender& who, bool hidden);
   void send_template_reply(const store::Dialog& dialog, std::string_view parameter, std::string_view name,
                            int priority, core::UnixMillis now);
 
@@ -332,6 +349,12 @@ class Engine {
   // Broadcasts, engine_broadcasts.cpp: /send in General.
   void on_send_command(const core::Command& command, const core::Event& event, core::UnixMillis now);
   void create_broadcast(const crm::SendRequest& request, const core::Event& event, core::UnixMillis now);
+  // A broadcast of `request` made and its recipients listed (cancelled at once when they come
+  // to nobody): the message of General `message` is its content, or request.template_name.
+  BroadcastMade make_broadcast(const crm::SendRequest& request, core::UserId creator, core::MessageId message,
+                               core::UnixMillis scheduled_at, core::UnixMillis now);
+  // An allowed action's transition (crm::state_after), written; returns what General is told.
+  std::string apply_broadcast_action(store::Broadcast& b, crm::SendAction action, core::UnixMillis now);
   // The CSV report of an ended broadcast, kept with it and posted in General (once).
   void on_broadcast_ended(const core::Event& event, core::UnixMillis now);
 

@@ -1,10 +1,13 @@
 // Broadcasts in General (docs/broadcasts.md): /send creates a broadcast of the message it
-// replies to, lists its recipients and asks for confirmation; /send confirm, cancel, pause,
-// resume and status act on one. The sending itself is the broadcast sender's
+// replies to (or of a saved template, /send template:NAME), lists its recipients and asks for
+// confirmation; /send confirm, cancel, pause, resume and status act on one. The Topics API
+// makes and acts on broadcasts through the same functions (api_create_broadcast,
+// api_broadcast_action). The sending itself is the broadcast sender's
 // (relay/broadcast_sender.h), which picks up the state written here; when a broadcast ends the
 // sender reports it and the CSV report is made and posted here.
 #include "crm/broadcast.h"
 #include "crm/broadcast_report.h"
+#include "crm/broadcast_rows.h"
 #include "crm/permissions.h"
 #include "crm/segment_members.h"
 #include "relay/engine.h"
@@ -58,24 +61,27 @@ void Engine::on_send_command(const core::Command& command, const core::Event& e,
   if (auto why = crm::action_refused(request->action, b->state))
     return post_in_general("/send: broadcast #" + std::to_string(b->id) + ": " + *why, now);
 
-  const BroadcastState next = crm::state_after(request->action, *b);
+  post_in_general(crm::state_changed_text(*b, apply_broadcast_action(*b, request->action, now)), now);
+}
+
+std::string Engine::apply_broadcast_action(store::Broadcast& b, crm::SendAction action, core::UnixMillis now) {
+  const BroadcastState next = crm::state_after(action, b);
   std::string said;
-  switch (request->action) {
+  switch (action) {
     case crm::SendAction::kConfirm:
       said = next == BroadcastState::kScheduled
-                 ? "is confirmed: it goes out at " +
-                       crm::format_wall_time(b->scheduled_at, zone_of(context_.params))
+                 ? "is confirmed: it goes out at " + crm::format_wall_time(b.scheduled_at, zone_of(context_.params))
                  : "is confirmed: sending now (progress below)";
       break;
     case crm::SendAction::kCancel: {
-      auto skipped = store_.skip_pending_broadcast_recipients(b->id, "cancelled");
+      auto skipped = store_.skip_pending_broadcast_recipients(b.id, "cancelled");
       said = "is cancelled; " + std::to_string(skipped) + " recipients left out";
-      if (b->started_at == 0 && b->state != BroadcastState::kRunning && b->state != BroadcastState::kPaused)
-        b->finished_at = now;  // nothing was ever sent: no report
+      if (b.started_at == 0 && b.state != BroadcastState::kRunning && b.state != BroadcastState::kPaused)
+        b.finished_at = now;  // nothing was ever sent: no report
       break;
     }
     case crm::SendAction::kPause:
-      said = "is paused; /send resume #" + std::to_string(b->id) + " goes on";
+      said = "is paused; /send resume #" + std::to_string(b.id) + " goes on";
       break;
     case crm::SendAction::kResume:
       said = "goes on";
@@ -83,37 +89,69 @@ void Engine::on_send_command(const core::Command& command, const core::Event& e,
     default:
       break;
   }
-  b->state = next;
-  store_.update_broadcast(*b);
-  post_in_general(crm::state_changed_text(*b, said), now);
+  b.state = next;
+  store_.update_broadcast(b);
+  return said;
 }
 
 void Engine::create_broadcast(const crm::SendRequest& request, const core::Event& e, core::UnixMillis now) {
-  if (e.reply_to_message_id == 0)
+  if (e.reply_to_message_id == 0 && request.template_name.empty())
     return post_in_general("/send: reply with it to the message to send. " + crm::usage_text(), now);
-  store::Broadcast b;
-  b.connection_id = context_.id;
-  b.creator_id = e.sender_is_anonymous_admin ? 0 : e.from.id;
-  b.from_chat_id = context_.group_id;
-  b.message_ids = {e.reply_to_message_id};
-  b.recipients = request.recipients;
-  b.state = BroadcastState::kConfirming;
-  b.created_at = now;
+  core::UnixMillis scheduled_at = 0;
   std::string when;
   if (request.at) {
     auto at = crm::resolve_wall_time(*request.at, zone_of(context_.params), now);
     if (!at) return post_in_general("/send: " + at.error().message, now);
-    b.scheduled_at = *at;
+    scheduled_at = *at;
     when = crm::format_wall_time(*at, zone_of(context_.params));
+  }
+  auto made = make_broadcast(request, e.sender_is_anonymous_admin ? 0 : e.from.id, e.reply_to_message_id,
+                             scheduled_at, now);
+  if (made.broadcast.id == 0) return post_in_general("/send: " + made.refused, now);
+  if (made.counts.pending == 0)
+    return post_in_general(
+        "/send: broadcast #" + std::to_string(made.broadcast.id) + " is not made: " + made.refused, now);
+  post_in_general(crm::confirmation_text(made.broadcast, made.counts, when), now);
+}
+
+Engine::BroadcastMade Engine::make_broadcast(const crm::SendRequest& request, core::UserId creator,
+                                             core::MessageId message, core::UnixMillis scheduled_at,
+                                             core::UnixMillis now) {
+  BroadcastMade made;
+  auto refuse = [&made](std::string field, core::ErrorCode code, std::string why) {
+    made.field = std::move(field);
+    made.code = code;
+    made.refused = std::move(why);
+    return made;
+  };
+  store::Broadcast& b = made.broadcast;
+  b.connection_id = context_.id;
+  b.creator_id = creator;
+  b.recipients = request.recipients;
+  b.state = BroadcastState::kConfirming;
+  b.created_at = now;
+  b.scheduled_at = scheduled_at;
+  if (!request.template_name.empty()) {
+    auto t = store_.template_by_name(context_.id, request.template_name);
+    if (!t)
+      return refuse("template", core::ErrorCode::kNotFound,
+                    "there is no template " + request.template_name + " (/t lists them)");
+    if (auto why = crm::template_broadcast_refused(*t, context_.account))
+      return refuse("template", core::ErrorCode::kInvalid, *why);
+    b.template_name = t->name;
+  } else {
+    b.from_chat_id = context_.group_id;
+    b.message_ids = {message};
   }
   std::optional<crm::Segment> segment;
   if (request.kind == crm::RecipientsKind::kSegment) {
     segment = crm::parse_segment(request.segment).segment;
-    if (auto unknown = unknown_segment_label(*segment)) return post_in_general("/send: " + *unknown, now);
+    if (auto unknown = unknown_segment_label(*segment))
+      return refuse("recipients", core::ErrorCode::kNotFound, *unknown);
   }
   if (request.kind == crm::RecipientsKind::kTest && b.creator_id == 0)
-    return post_in_general("/send test goes to its sender: write it under your own name, not anonymously",
-                           now);
+    return refuse("recipients", core::ErrorCode::kInvalid,
+                  "/send test goes to its sender: write it under your own name, not anonymously");
   b.id = store_.add_broadcast(b);
   switch (request.kind) {
     case crm::RecipientsKind::kTest:
@@ -152,18 +190,71 @@ void Engine::create_broadcast(const crm::SendRequest& request, const core::Event
       break;
     }
   }
-  auto counts = store_.broadcast_counts(b.id);
-  if (counts.pending == 0) {
+  made.counts = store_.broadcast_counts(b.id);
+  if (made.counts.pending == 0) {
     b.state = BroadcastState::kCancelled;
     b.finished_at = now;
     store_.update_broadcast(b);
-    std::string why = counts.total() == 0
-                          ? "there is nobody to send it to"
-                          : "none of the " + std::to_string(counts.total()) +
-                                " listed users can get it (never wrote to the bot, or blocked it)";
-    return post_in_general("/send: broadcast #" + std::to_string(b.id) + " is not made: " + why, now);
+    made.field = "recipients";
+    made.refused = made.counts.total() == 0
+                       ? "there is nobody to send it to"
+                       : "none of the " + std::to_string(made.counts.total()) +
+                             " listed users can get it (never wrote to the bot, or blocked it)";
   }
-  post_in_general(crm::confirmation_text(b, counts, when), now);
+  return made;
+}
+
+namespace {
+// Thrown inside the API's transaction to roll a broadcast without recipients back.
+struct NobodyToSend {};
+}  // namespace
+
+Engine::BroadcastMade Engine::api_create_broadcast(const crm::SendRequest& request, core::UnixMillis scheduled_at,
+                                                   bool confirm, core::UnixMillis now) {
+  BroadcastMade made;
+  try {
+    store_.transaction([&] {
+      made = make_broadcast(request, 0, 0, scheduled_at, now);
+      if (made.broadcast.id == 0) return;
+      if (made.counts.pending == 0) throw NobodyToSend{};
+      store::Broadcast& b = made.broadcast;
+      const std::string when =
+          b.scheduled_at == 0 ? std::string() : crm::format_wall_time(b.scheduled_at, zone_of(context_.params));
+      if (!confirm) {
+        post_in_general("🔌 Made by the Topics API.\n" + crm::confirmation_text(b, made.counts, when), now);
+        return;
+      }
+      b.state = crm::state_after(crm::SendAction::kConfirm, b);
+      store_.update_broadcast(b);
+      post_in_general("🔌 " + crm::api_broadcast_started_text(b, made.counts, when), now);
+    });
+  } catch (const NobodyToSend&) {
+    made.broadcast.id = 0;  // rolled back: nothing is kept
+    made.code = core::ErrorCode::kInvalid;
+  }
+  return made;
+}
+
+core::Result<store::Broadcast> Engine::api_broadcast_action(std::int64_t id, crm::SendAction action,
+                                                            core::UnixMillis now) {
+  std::optional<core::Error> error;
+  std::optional<store::Broadcast> b;
+  store_.transaction([&] {
+    b = store_.broadcast(id);
+    if (!b || b->connection_id != context_.id) {
+      error = core::make_error(core::ErrorCode::kNotFound,
+                               "connection " + context_.name + " has no broadcast #" + std::to_string(id));
+      return;
+    }
+    if (auto why = crm::action_refused(action, b->state)) {
+      error = core::make_error(core::ErrorCode::kConflict, "broadcast #" + std::to_string(id) + ": " + *why);
+      return;
+    }
+    std::string said = apply_broadcast_action(*b, action, now);
+    post_in_general("🔌 " + crm::state_changed_text(*b, said + " (by the Topics API)"), now);
+  });
+  if (error) return *error;
+  return *b;
 }
 
 void Engine::on_broadcast_ended(const core::Event& e, core::UnixMillis now) {
@@ -176,30 +267,25 @@ void Engine::on_broadcast_ended(const core::Event& e, core::UnixMillis now) {
   auto b = store_.broadcast(id);
   // Replayed after the report was made (or not this connection's): nothing more to post.
   if (!b || b->connection_id != context_.id || !b->report.empty()) return;
-  constexpr int kPage = 1000;
-  std::string csv = crm::report_csv_header();
-  core::UserId after = 0;
-  for (;;) {
-    auto page = store_.broadcast_recipients(b->id, std::nullopt, after, kPage);
-    for (const auto& r : page) {
-      after = r.user_id;
-      auto person = store_.user(context_.id, r.user_id).value_or(core::Person{.id = r.user_id});
-      auto dialog = store_.dialog_by_user(context_.id, r.user_id);
-      core::UserView view{person, dialog ? dialog->pseudonym : std::string(), context_.params.hide_info, {}};
-      csv += crm::report_csv_row(crm::ReportRow{.user_id = r.user_id,
-                                                .name = core::display_name(view),
-                                                .state = r.state,
-                                                .error = r.error,
-                                                .message_ids = r.message_ids,
-                                                .sent_at = r.sent_at,
-                                                .attempts = r.attempts});
-    }
-    if (static_cast<int>(page.size()) < kPage) break;
-  }
+  std::string csv = crm::report_csv(store_, context_.id, context_.params.hide_info, b->id);
   b->report = csv;
   store_.update_broadcast(*b);
-  post_document(0, crm::report_file_name(b->id), std::move(csv),
-                crm::report_summary_text(*b, store_.broadcast_counts(b->id)), now);
+  std::string summary = crm::report_summary_text(*b, store_.broadcast_counts(b->id));
+  if (b->state == BroadcastState::kCancelled && !b->template_name.empty()) {
+    // The sender stopped it because its template was deleted: say so where it is read.
+    const std::string gone = crm::template_gone_error(b->template_name);
+    std::int64_t left_out = 0;
+    for (core::UserId after = 0;;) {
+      auto page = store_.broadcast_recipients(b->id, RecipientState::kSkipped, after, 1000);
+      for (const auto& r : page) left_out += r.error == gone ? 1 : 0;
+      if (page.size() < 1000) break;
+      after = page.back().user_id;
+    }
+    if (left_out > 0)
+      summary += "\n⚠️ Template " + b->template_name + " was deleted before everyone got it: the broadcast stopped and " +
+                 std::to_string(left_out) + " users were skipped.";
+  }
+  post_document(0, crm::report_file_name(b->id), std::move(csv), summary, now);
 }
 
 }  // namespace topicdesk::relay
