@@ -101,7 +101,8 @@ core::Result<SendRequest> parse_send(std::string_view args) {
       return core::make_error("'" + std::string(words[0]) + "': " + valid.error().message);
     r.template_name = std::move(name);
     words.erase(words.begin());
-    if (words.empty()) return core::make_error("/send template:" + r.template_name + ": whom to? " + usage_text());
+    if (words.empty())
+      return core::make_error("/send template:" + r.template_name + ": whom to? " + usage_text());
   }
   std::string first = core::lower_ascii(words[0]);
   static const std::pair<std::string_view, SendAction> kActions[] = {
@@ -245,7 +246,8 @@ std::string format_wall_time(core::UnixMillis at, const core::TimeZone& zone) {
 
 std::string confirmation_text(const store::Broadcast& b, const store::BroadcastCounts& counts,
                               const std::string& when) {
-  std::string what = b.template_name.empty() ? b.recipients : "template " + b.template_name + ", " + b.recipients;
+  std::string what =
+      b.template_name.empty() ? b.recipients : "template " + b.template_name + ", " + b.recipients;
   std::string text = "📣 Broadcast #" + std::to_string(b.id) + " (" + what +
                      "): " + with_thousands(counts.pending) + " recipient" + (counts.pending == 1 ? "" : "s");
   if (counts.skipped > 0) text += ", " + with_thousands(counts.skipped) + " left out (see the report)";
@@ -258,9 +260,11 @@ std::string confirmation_text(const store::Broadcast& b, const store::BroadcastC
 
 std::string api_broadcast_started_text(const store::Broadcast& b, const store::BroadcastCounts& counts,
                                        const std::string& when) {
-  std::string what = b.template_name.empty() ? b.recipients : "template " + b.template_name + ", " + b.recipients;
-  std::string text = "📣 Broadcast #" + std::to_string(b.id) + " (" + what + ") made and confirmed by the Topics API: " +
-                     with_thousands(counts.pending) + " recipient" + (counts.pending == 1 ? "" : "s");
+  std::string what =
+      b.template_name.empty() ? b.recipients : "template " + b.template_name + ", " + b.recipients;
+  std::string text = "📣 Broadcast #" + std::to_string(b.id) + " (" + what +
+                     ") made and confirmed by the Topics API: " + with_thousands(counts.pending) +
+                     " recipient" + (counts.pending == 1 ? "" : "s");
   if (counts.skipped > 0) text += ", " + with_thousands(counts.skipped) + " left out (see the report)";
   text += when.empty() ? "; sending now (progress below)." : "; it goes out at " + when + ".";
   text += "\nCancel: /send cancel #" + std::to_string(b.id);
@@ -345,7 +349,8 @@ std::optional<std::string> template_broadcast_refused(const store::Template& t, 
   if (!account_connection) return std::nullopt;
   for (std::size_t i = 0; i < t.parts.size(); ++i) {
     if (t.parts[i].kind == store::TemplatePartKind::kText) continue;
-    return "template " + t.name + " has media (part " + std::to_string(i + 1) + ": " + describe_part(t.parts[i]) +
+    return "template " + t.name + " has media (part " + std::to_string(i + 1) + ": " +
+           describe_part(t.parts[i]) +
            "); an account connection sends texts only, since the account cannot use the desk bot's file "
            "ids: templates with media are for bot connections";
   }
@@ -357,7 +362,8 @@ std::string template_gone_error(std::string_view name) {
 }
 
 core::Result<core::UnixMillis> parse_iso_instant(std::string_view text) {
-  const std::string bad = "must be ISO 8601 with a zone, e.g. 2026-12-24T18:30:00+01:00 or 2026-12-24T17:30:00Z";
+  const std::string bad =
+      "must be ISO 8601 with a zone, e.g. 2026-12-24T18:30:00+01:00 or 2026-12-24T17:30:00Z";
   auto digits = [&](std::size_t at, std::size_t n) -> std::optional<int> {
     if (at + n > text.size()) return std::nullopt;
     int value = 0;
@@ -368,10 +374,12 @@ core::Result<core::UnixMillis> parse_iso_instant(std::string_view text) {
     return value;
   };
   auto y = digits(0, 4), mo = digits(5, 2), d = digits(8, 2), h = digits(11, 2), mi = digits(14, 2);
-  if (text.size() < 17 || text[4] != '-' || text[7] != '-' || (text[10] != 'T' && text[10] != 't' && text[10] != ' ') ||
-      text[13] != ':' || !y || !mo || !d || !h || !mi)
+  if (text.size() < 17 || text[4] != '-' || text[7] != '-' ||
+      (text[10] != 'T' && text[10] != 't' && text[10] != ' ') || text[13] != ':' || !y || !mo || !d || !h ||
+      !mi)
     return core::make_error(bad);
-  if (!valid_date(*y, *mo, *d) || *h > 23 || *mi > 59) return core::make_error("is not a valid date and time");
+  if (!valid_date(*y, *mo, *d) || *h > 23 || *mi > 59)
+    return core::make_error("is not a valid date and time");
   std::size_t i = 16;
   int sec = 0;
   if (i < text.size() && text[i] == ':') {

@@ -43,7 +43,7 @@ struct SendRequest {
   std::vector<core::UserId> users;  // kList, in the order given, without repeats
   std::string segment;              // kSegment: the expression as the segment writes it out
   std::optional<WallTime> at;
-  std::string recipients;  // the recipients as written (kept on the broadcast)
+  std::string recipients;     // the recipients as written (kept on the broadcast)
   std::string template_name;  // `template:NAME` before the recipients: the content (checked as a name)
 };
 

@@ -22,7 +22,9 @@ constexpr std::int64_t kDefaultReportLimit = 100;
 constexpr std::int64_t kMaxReportLimit = 1000;
 constexpr core::UnixMillis kMaxScheduleAhead = 366LL * 86'400'000;
 
-json::value seconds_or_null(core::UnixMillis at) { return at == 0 ? json::value(nullptr) : json::value(at / 1000); }
+json::value seconds_or_null(core::UnixMillis at) {
+  return at == 0 ? json::value(nullptr) : json::value(at / 1000);
+}
 
 json::object broadcast_json(store::Store& store, const store::Broadcast& b) {
   auto c = store.broadcast_counts(b.id);
@@ -60,10 +62,11 @@ std::variant<crm::SendRequest, ApiResponse> recipients_of(const json::object& re
   if (const auto* list = value->if_array()) {
     if (list->empty()) return invalid("invalid_field", "field \"recipients\" must not be an empty list");
     if (list->size() > kMaxApiListedUsers)
-      return invalid("invalid_field",
-                     fmt::format("field \"recipients\" lists {} user ids; at most {} (use \"all\" or a segment "
-                                 "for more)",
-                                 list->size(), kMaxApiListedUsers));
+      return invalid(
+          "invalid_field",
+          fmt::format("field \"recipients\" lists {} user ids; at most {} (use \"all\" or a segment "
+                      "for more)",
+                      list->size(), kMaxApiListedUsers));
     std::set<core::UserId> seen;
     for (std::size_t i = 0; i < list->size(); ++i) {
       const auto& id = (*list)[i];
@@ -91,16 +94,17 @@ std::variant<crm::SendRequest, ApiResponse> recipients_of(const json::object& re
   }
   auto parsed = crm::parse_segment(text);
   if (!parsed) {
-    json::object error{{"code", "invalid_segment"},
-                       {"message", "field \"recipients\": not \"all\" and not a segment: " +
-                                       crm::describe(parsed.error)},
-                       {"column", parsed.error.column},
-                       {"token", parsed.error.token}};
+    json::object error{
+        {"code", "invalid_segment"},
+        {"message", "field \"recipients\": not \"all\" and not a segment: " + crm::describe(parsed.error)},
+        {"column", parsed.error.column},
+        {"token", parsed.error.token}};
     return ApiResponse{400, json::serialize(json::object{{"ok", false}, {"error", std::move(error)}})};
   }
   if (params.hide_info != core::HideInfo::kOff && parsed.segment->uses_fields())
-    return api_error(core::ErrorCode::kForbidden, "fields_hidden",
-                     "field \"recipients\": field: terms read custom fields, which HIDE_INFO hides from the API");
+    return api_error(
+        core::ErrorCode::kForbidden, "fields_hidden",
+        "field \"recipients\": field: terms read custom fields, which HIDE_INFO hides from the API");
   r.kind = crm::RecipientsKind::kSegment;
   r.segment = parsed.segment->to_string();
   r.recipients = "segment " + r.segment;
@@ -108,7 +112,8 @@ std::variant<crm::SendRequest, ApiResponse> recipients_of(const json::object& re
 }
 
 // scheduled_at: Unix seconds or ISO 8601 with a zone; 0 when absent.
-std::variant<core::UnixMillis, ApiResponse> scheduled_at_of(const json::object& request, core::UnixMillis now) {
+std::variant<core::UnixMillis, ApiResponse> scheduled_at_of(const json::object& request,
+                                                            core::UnixMillis now) {
   const auto* value = request.if_contains("scheduled_at");
   if (value == nullptr || value->is_null()) return core::UnixMillis{0};
   core::UnixMillis at = 0;
@@ -125,12 +130,13 @@ std::variant<core::UnixMillis, ApiResponse> scheduled_at_of(const json::object& 
     return invalid("invalid_field", "field \"scheduled_at\" must be Unix seconds or ISO 8601 with a zone");
   }
   if (at <= now) return invalid("invalid_field", "field \"scheduled_at\" is in the past");
-  if (at - now > kMaxScheduleAhead) return invalid("invalid_field", "field \"scheduled_at\" is more than a year ahead");
+  if (at - now > kMaxScheduleAhead)
+    return invalid("invalid_field", "field \"scheduled_at\" is more than a year ahead");
   return at;
 }
 
-ApiResponse create(store::Store& store, relay::Engine& engine, const json::object& request, core::UnixMillis now,
-                   const std::function<void()>& on_outbox) {
+ApiResponse create(store::Store& store, relay::Engine& engine, const json::object& request,
+                   core::UnixMillis now, const std::function<void()>& on_outbox) {
   const auto& context = engine.context();
   Fields f(request);
   auto name = f.text("template", true, crm::kMaxTemplateName + 8);
@@ -149,7 +155,8 @@ ApiResponse create(store::Store& store, relay::Engine& engine, const json::objec
   auto made = engine.api_create_broadcast(r, std::get<core::UnixMillis>(at), confirm, now);
   if (made.broadcast.id == 0) {
     std::string code = "invalid_field";
-    if (made.code == core::ErrorCode::kNotFound) code = made.field == "template" ? "unknown_template" : "unknown_label";
+    if (made.code == core::ErrorCode::kNotFound)
+      code = made.field == "template" ? "unknown_template" : "unknown_label";
     if (made.field == "recipients" && made.code == core::ErrorCode::kInvalid) code = "no_recipients";
     return api_error(made.code, code, fmt::format("field \"{}\": {}", made.field, made.refused));
   }
@@ -159,14 +166,15 @@ ApiResponse create(store::Store& store, relay::Engine& engine, const json::objec
 }
 
 // The broadcast named by broadcast_id, this connection's, or the error to answer.
-std::variant<store::Broadcast, ApiResponse> named(store::Store& store, const relay::ConnectionContext& context,
-                                                  Fields& f) {
+std::variant<store::Broadcast, ApiResponse> named(store::Store& store,
+                                                  const relay::ConnectionContext& context, Fields& f) {
   auto id = f.integer("broadcast_id", true, 1, kMaxId);
   if (f.failed()) return f.error();
   auto b = store.broadcast(*id);
   if (!b || b->connection_id != context.id)
-    return api_error(core::ErrorCode::kNotFound, "unknown_broadcast",
-                     fmt::format("field \"broadcast_id\": connection {} has no broadcast {}", context.name, *id));
+    return api_error(
+        core::ErrorCode::kNotFound, "unknown_broadcast",
+        fmt::format("field \"broadcast_id\": connection {} has no broadcast {}", context.name, *id));
   return *b;
 }
 
@@ -178,7 +186,8 @@ ApiResponse report(store::Store& store, const relay::ConnectionContext& context,
   auto after = f.integer("after", false, 0, kMaxId);
   if (f.failed()) return f.error();
   const bool csv = format && *format == "csv";
-  if (format && !csv && *format != "json") return invalid("invalid_field", "field \"format\" must be json or csv");
+  if (format && !csv && *format != "json")
+    return invalid("invalid_field", "field \"format\" must be json or csv");
   std::optional<store::RecipientState> only;
   if (state) {
     only = store::recipient_state_from_string(*state);
@@ -218,9 +227,9 @@ ApiResponse report(store::Store& store, const relay::ConnectionContext& context,
 
 }  // namespace
 
-std::optional<ApiResponse> broadcast_action(store::Store& store, relay::Engine& engine, std::string_view action,
-                                            const json::object& request, core::UnixMillis now,
-                                            const std::function<void()>& on_outbox) {
+std::optional<ApiResponse> broadcast_action(store::Store& store, relay::Engine& engine,
+                                            std::string_view action, const json::object& request,
+                                            core::UnixMillis now, const std::function<void()>& on_outbox) {
   static const std::pair<std::string_view, crm::SendAction> kChanges[] = {
       {"confirm_broadcast", crm::SendAction::kConfirm},
       {"pause_broadcast", crm::SendAction::kPause},

@@ -22,8 +22,8 @@ namespace topicdesk::integrations {
 inline constexpr std::size_t kMaxApiListedUsers = 5000;
 
 // nullopt: `action` is not a broadcast action. `on_outbox` runs after General was told.
-std::optional<ApiResponse> broadcast_action(store::Store& store, relay::Engine& engine, std::string_view action,
-                                            const boost::json::object& request, core::UnixMillis now,
-                                            const std::function<void()>& on_outbox);
+std::optional<ApiResponse> broadcast_action(store::Store& store, relay::Engine& engine,
+                                            std::string_view action, const boost::json::object& request,
+                                            core::UnixMillis now, const std::function<void()>& on_outbox);
 
 }  // namespace topicdesk::integrations

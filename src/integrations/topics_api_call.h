@@ -93,7 +93,8 @@ class Fields {
 };
 
 inline ApiResponse ok(boost::json::object result) {
-  return ApiResponse{200, boost::json::serialize(boost::json::object{{"ok", true}, {"result", std::move(result)}})};
+  return ApiResponse{
+      200, boost::json::serialize(boost::json::object{{"ok", true}, {"result", std::move(result)}})};
 }
 
 }  // namespace topicdesk::integrations

@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 #include <variant>
+
 #include "integrations/topics_api_call.h"
 
 namespace topicdesk::integrations {

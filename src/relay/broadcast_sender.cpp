@@ -306,8 +306,9 @@ void BroadcastSender::pump(Active& a, const BroadcastLane& lane, UnixMillis now,
       std::vector<crm::PartCall> calls;
       if (!a.broadcast.template_name.empty()) {
         if (!a.content && !load_template(a, lane)) return;
-        auto dialog = store_.dialog_by_user(a.broadcast.connection_id, chat)
-                          .value_or(store::Dialog{.connection_id = a.broadcast.connection_id, .user_id = chat});
+        auto dialog =
+            store_.dialog_by_user(a.broadcast.connection_id, chat)
+                .value_or(store::Dialog{.connection_id = a.broadcast.connection_id, .user_id = chat});
         auto rendered = crm::render_template(
             *a.content, template_values(store_, a.broadcast.connection_id, dialog, {}, false));
         if (!rendered) {  // no value and no fallback (or too long) for this user: nothing is sent
@@ -411,7 +412,8 @@ asio::awaitable<void> BroadcastSender::send(Active* a, BroadcastLane lane, Queue
   const core::ConnectionId connection = b.connection_id;
   if (!r.ok && !sent_ids.empty()) {
     // A later part of a template failed: the parts before it arrived, so it is not tried again.
-    rec.state = r.kind == ErrorKind::kUserBlocked && r.user_blocked ? RecipientState::kBlocked : RecipientState::kFailed;
+    rec.state = r.kind == ErrorKind::kUserBlocked && r.user_blocked ? RecipientState::kBlocked
+                                                                    : RecipientState::kFailed;
     rec.message_ids = sent_ids;
     rec.sent_at = now;
     rec.error = "part " + std::to_string(part + 1) + " of " + std::to_string(calls.size()) +
@@ -463,8 +465,9 @@ asio::awaitable<void> BroadcastSender::send(Active* a, BroadcastLane lane, Queue
   if (wake_) wake_();
 }
 
-asio::awaitable<telegram::ApiResult> BroadcastSender::send_next_part(const BroadcastLane& lane, core::ChatId chat,
-                                                                      const crm::PartCall& call) {
+asio::awaitable<telegram::ApiResult> BroadcastSender::send_next_part(const BroadcastLane& lane,
+                                                                     core::ChatId chat,
+                                                                     const crm::PartCall& call) {
   asio::steady_timer timer(executor_);
   auto wait = [&timer](UnixMillis ms) -> asio::awaitable<void> {
     timer.expires_after(std::chrono::milliseconds(std::max<UnixMillis>(1, ms)));
@@ -505,7 +508,8 @@ bool BroadcastSender::load_template(Active& a, const BroadcastLane& lane) {
   const store::Broadcast& b = a.broadcast;
   auto t = store_.template_by_name(b.connection_id, b.template_name);
   if (!t) {
-    abandon_source(a, "template " + b.template_name + " was deleted", crm::template_gone_error(b.template_name));
+    abandon_source(a, "template " + b.template_name + " was deleted",
+                   crm::template_gone_error(b.template_name));
     return false;
   }
   if (auto why = crm::template_broadcast_refused(*t, lane.account)) {

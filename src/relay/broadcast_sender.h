@@ -120,7 +120,8 @@ class BroadcastSender {
   void progress(Active& a, const BroadcastLane& lane, core::UnixMillis now, bool final);
   void finish(Active& a, const BroadcastLane& lane, core::UnixMillis now);
   // `calls`: a template broadcast's parts rendered for the recipient (empty: copy the messages).
-  boost::asio::awaitable<void> send(Active* a, BroadcastLane lane, Queued q, std::vector<crm::PartCall> calls);
+  boost::asio::awaitable<void> send(Active* a, BroadcastLane lane, Queued q,
+                                    std::vector<crm::PartCall> calls);
   // The next part of a template to a recipient who got the first: waits for the chat's room,
   // and on a 429 or a network error tries again (the parts before it arrived).
   boost::asio::awaitable<telegram::ApiResult> send_next_part(const BroadcastLane& lane, core::ChatId chat,

@@ -147,8 +147,8 @@ class Engine {
   // (0: as soon as confirmed). `confirm`: the call is the confirmation (running or scheduled
   // at once); else it waits for /send confirm or api_broadcast_action(kConfirm). Recipients
   // that come to nobody refuse it and nothing is kept.
-  BroadcastMade api_create_broadcast(const crm::SendRequest& request, core::UnixMillis scheduled_at, bool confirm,
-                                     core::UnixMillis now);
+  BroadcastMade api_create_broadcast(const crm::SendRequest& request, core::UnixMillis scheduled_at,
+                                     bool confirm, core::UnixMillis now);
   // confirm, pause, resume or cancel, as /send does. Error kNotFound: no such broadcast of this
   // connection; kConflict: its state does not take the action (crm::action_refused).
   core::Result<store::Broadcast> api_broadcast_action(std::int64_t id, crm::SendAction action,

@@ -64,13 +64,15 @@ void Engine::on_send_command(const core::Command& command, const core::Event& e,
   post_in_general(crm::state_changed_text(*b, apply_broadcast_action(*b, request->action, now)), now);
 }
 
-std::string Engine::apply_broadcast_action(store::Broadcast& b, crm::SendAction action, core::UnixMillis now) {
+std::string Engine::apply_broadcast_action(store::Broadcast& b, crm::SendAction action,
+                                           core::UnixMillis now) {
   const BroadcastState next = crm::state_after(action, b);
   std::string said;
   switch (action) {
     case crm::SendAction::kConfirm:
       said = next == BroadcastState::kScheduled
-                 ? "is confirmed: it goes out at " + crm::format_wall_time(b.scheduled_at, zone_of(context_.params))
+                 ? "is confirmed: it goes out at " +
+                       crm::format_wall_time(b.scheduled_at, zone_of(context_.params))
                  : "is confirmed: sending now (progress below)";
       break;
     case crm::SendAction::kCancel: {
@@ -209,8 +211,9 @@ namespace {
 struct NobodyToSend {};
 }  // namespace
 
-Engine::BroadcastMade Engine::api_create_broadcast(const crm::SendRequest& request, core::UnixMillis scheduled_at,
-                                                   bool confirm, core::UnixMillis now) {
+Engine::BroadcastMade Engine::api_create_broadcast(const crm::SendRequest& request,
+                                                   core::UnixMillis scheduled_at, bool confirm,
+                                                   core::UnixMillis now) {
   BroadcastMade made;
   try {
     store_.transaction([&] {
@@ -218,8 +221,9 @@ Engine::BroadcastMade Engine::api_create_broadcast(const crm::SendRequest& reque
       if (made.broadcast.id == 0) return;
       if (made.counts.pending == 0) throw NobodyToSend{};
       store::Broadcast& b = made.broadcast;
-      const std::string when =
-          b.scheduled_at == 0 ? std::string() : crm::format_wall_time(b.scheduled_at, zone_of(context_.params));
+      const std::string when = b.scheduled_at == 0
+                                   ? std::string()
+                                   : crm::format_wall_time(b.scheduled_at, zone_of(context_.params));
       if (!confirm) {
         post_in_general("🔌 Made by the Topics API.\n" + crm::confirmation_text(b, made.counts, when), now);
         return;
@@ -282,7 +286,8 @@ void Engine::on_broadcast_ended(const core::Event& e, core::UnixMillis now) {
       after = page.back().user_id;
     }
     if (left_out > 0)
-      summary += "\n⚠️ Template " + b->template_name + " was deleted before everyone got it: the broadcast stopped and " +
+      summary += "\n⚠️ Template " + b->template_name +
+                 " was deleted before everyone got it: the broadcast stopped and " +
                  std::to_string(left_out) + " users were skipped.";
   }
   post_document(0, crm::report_file_name(b->id), std::move(csv), summary, now);

@@ -5,7 +5,8 @@
 namespace topicdesk::relay {
 
 crm::TemplateValues template_values(store::Store& store, core::ConnectionId connection,
-                                    const store::Dialog& dialog, std::string_view operator_name, bool hidden) {
+                                    const store::Dialog& dialog, std::string_view operator_name,
+                                    bool hidden) {
   crm::TemplateValues v;
   auto person = store.user(connection, dialog.user_id).value_or(core::Person{.id = dialog.user_id});
   if (hidden) {  // the topic's copy under HIDE_INFO: the pseudonym stands for the name
@@ -22,7 +23,8 @@ crm::TemplateValues template_values(store::Store& store, core::ConnectionId conn
     if (person.first_name.empty() && person.last_name.empty()) v.title = std::string();
   }
   v.operator_name = std::string(operator_name);
-  if (auto link = store.user_link(connection, dialog.user_id)) v.link = hidden && !link->empty() ? "•••" : *link;
+  if (auto link = store.user_link(connection, dialog.user_id))
+    v.link = hidden && !link->empty() ? "•••" : *link;
   for (auto& [key, value] : store.user_fields(connection, dialog.user_id))
     v.fields[key] = hidden && !value.empty() ? "•••" : value;
   return v;

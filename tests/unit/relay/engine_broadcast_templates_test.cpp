@@ -44,7 +44,8 @@ TEST_F(BroadcastTemplateCommandTest, ATemplateBroadcastNeedsNoReplyAndNamesItsTe
   EXPECT_EQ(made[0].template_name, "Greet") << "the name as saved";
   EXPECT_TRUE(made[0].message_ids.empty());
   EXPECT_EQ(made[0].state, BroadcastState::kConfirming);
-  EXPECT_EQ(answer.find("📣 Broadcast #" + std::to_string(made[0].id) + " (template Greet, all): 1 recipient"), 0u)
+  EXPECT_EQ(answer.find("📣 Broadcast #" + std::to_string(made[0].id) + " (template Greet, all): 1 recipient"),
+            0u)
       << answer;
   EXPECT_EQ(store_->broadcast_counts(made[0].id).pending, 1);
   EXPECT_NE(general_answer(e, "/send confirm").find("is confirmed"), std::string::npos);
@@ -55,7 +56,8 @@ TEST_F(BroadcastTemplateCommandTest, AnUnknownTemplateIsRefusedAndNothingIsMade)
   auto& e = engine();
   open_dialog_of(e, kAnn, kThread);
   save("Greet");
-  EXPECT_EQ(general_answer(e, "/send template:promo all"), "/send: there is no template promo (/t lists them)");
+  EXPECT_EQ(general_answer(e, "/send template:promo all"),
+            "/send: there is no template promo (/t lists them)");
   EXPECT_TRUE(store_->broadcasts_of(context_.id, 10).empty());
   EXPECT_NE(general_answer(e, "/send template:9x all").find("'template:9x'"), std::string::npos);
 }

@@ -41,7 +41,8 @@ class TopicsApiBroadcastsTest : public ::testing::Test {
     store::Template t;
     t.connection_id = engine_->context().id;
     t.name = "Greet";
-    t.parts.push_back(store::TemplatePart{.kind = store::TemplatePartKind::kText, .text = "Hi {first_name|there}"});
+    t.parts.push_back(
+        store::TemplatePart{.kind = store::TemplatePartKind::kText, .text = "Hi {first_name|there}"});
     store_->save_template(t);
     take_jobs(*store_);
   }
@@ -83,7 +84,8 @@ TEST_F(TopicsApiBroadcastsTest, ACreatedBroadcastIsConfirmedByTheCallAndGeneralI
   ASSERT_EQ(said.size(), 1u);
   EXPECT_NE(said[0].find("made and confirmed by the Topics API"), std::string::npos) << said[0];
 
-  auto status = call({{"action", "broadcast_status"}, {"broadcast_id", b.at("id")}}).at("result").at("broadcast");
+  auto status =
+      call({{"action", "broadcast_status"}, {"broadcast_id", b.at("id")}}).at("result").at("broadcast");
   EXPECT_EQ(status, b);
 }
 
@@ -109,7 +111,10 @@ TEST_F(TopicsApiBroadcastsTest, ConfirmFalseWaitsForAConfirmation) {
 
 TEST_F(TopicsApiBroadcastsTest, AScheduledTimeIsUnixSecondsOrIsoWithAZone) {
   const std::int64_t at = kNow / 1000 + 3600;
-  auto unix = call({{"action", "create_broadcast"}, {"template", "greet"}, {"recipients", "all"}, {"scheduled_at", at}})
+  auto unix = call({{"action", "create_broadcast"},
+                    {"template", "greet"},
+                    {"recipients", "all"},
+                    {"scheduled_at", at}})
                   .at("result")
                   .at("broadcast");
   EXPECT_EQ(unix.at("state").as_string(), "scheduled");
@@ -119,7 +124,10 @@ TEST_F(TopicsApiBroadcastsTest, AScheduledTimeIsUnixSecondsOrIsoWithAZone) {
   std::time_t t = at + 2 * 3600;
   char iso[64];
   std::strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%S+02:00", std::gmtime(&t));
-  auto zoned = call({{"action", "create_broadcast"}, {"template", "greet"}, {"recipients", "all"}, {"scheduled_at", iso}})
+  auto zoned = call({{"action", "create_broadcast"},
+                     {"template", "greet"},
+                     {"recipients", "all"},
+                     {"scheduled_at", iso}})
                    .at("result")
                    .at("broadcast");
   EXPECT_EQ(zoned.at("scheduled_at").as_int64(), at);
@@ -142,15 +150,23 @@ TEST_F(TopicsApiBroadcastsTest, BadRequestsNameTheField) {
             "invalid_field: field \"recipients\": item 1 is not a user id (a positive integer)");
   json::array many;
   for (int i = 1; i <= 5001; ++i) many.push_back(i);
-  EXPECT_EQ(error_of(create({{"recipients", many}}), 400).find("invalid_field: field \"recipients\" lists 5001"), 0u);
-  EXPECT_EQ(error_of(create({{"recipients", "vip churned"}}), 400).find("invalid_segment: field \"recipients\""), 0u);
+  EXPECT_EQ(
+      error_of(create({{"recipients", many}}), 400).find("invalid_field: field \"recipients\" lists 5001"),
+      0u);
+  EXPECT_EQ(
+      error_of(create({{"recipients", "vip churned"}}), 400).find("invalid_segment: field \"recipients\""),
+      0u);
   EXPECT_EQ(error_of(create({{"recipients", "vip"}}), 404).find("unknown_label: field \"recipients\""), 0u);
-  EXPECT_EQ(error_of(create({{"recipients", json::array{4242}}}), 400).find("no_recipients: field \"recipients\""),
-            0u);
+  EXPECT_EQ(
+      error_of(create({{"recipients", json::array{4242}}}), 400).find("no_recipients: field \"recipients\""),
+      0u);
   EXPECT_EQ(error_of(create({{"scheduled_at", kNow / 1000 - 60}}), 400),
             "invalid_field: field \"scheduled_at\" is in the past");
-  EXPECT_EQ(error_of(create({{"scheduled_at", "2026-12-24T18:30:00"}}), 400).find("invalid_field: field \"scheduled_at\" must be ISO 8601"), 0u);
-  EXPECT_EQ(error_of(create({{"confirm", "yes"}}), 400), "invalid_field: field \"confirm\" must be true or false");
+  EXPECT_EQ(error_of(create({{"scheduled_at", "2026-12-24T18:30:00"}}), 400)
+                .find("invalid_field: field \"scheduled_at\" must be ISO 8601"),
+            0u);
+  EXPECT_EQ(error_of(create({{"confirm", "yes"}}), 400),
+            "invalid_field: field \"confirm\" must be true or false");
   EXPECT_TRUE(store_->broadcasts_of(engine_->context().id, 10).empty()) << "nothing is made by a bad request";
   EXPECT_EQ(error_of({{"action", "broadcast_status"}, {"broadcast_id", 77}}, 404),
             "unknown_broadcast: field \"broadcast_id\": connection shop has no broadcast 77");
@@ -164,12 +180,15 @@ TEST_F(TopicsApiBroadcastsTest, ABroadcastOfAnotherConnectionIsNotFound) {
   other.created_at = kT0;
   auto id = store_->add_broadcast(other);
   for (std::string action : {"broadcast_status", "broadcast_report", "cancel_broadcast"})
-    EXPECT_EQ(error_of({{"action", action}, {"broadcast_id", id}}, 404).substr(0, 17), "unknown_broadcast") << action;
+    EXPECT_EQ(error_of({{"action", action}, {"broadcast_id", id}}, 404).substr(0, 17), "unknown_broadcast")
+        << action;
   EXPECT_EQ(store_->broadcast(id)->state, store::BroadcastState::kConfirming);
 }
 
 TEST_F(TopicsApiBroadcastsTest, TheReportPagesThroughTheRecipients) {
-  auto id = call({{"action", "create_broadcast"}, {"template", "greet"}, {"recipients", json::array{1001, 1002, 1003, 4242}}})
+  auto id = call({{"action", "create_broadcast"},
+                  {"template", "greet"},
+                  {"recipients", json::array{1001, 1002, 1003, 4242}}})
                 .at("result")
                 .at("broadcast")
                 .at("id");
@@ -200,11 +219,13 @@ TEST_F(TopicsApiBroadcastsTest, TheReportPagesThroughTheRecipients) {
     if (after.is_null()) break;
   }
   EXPECT_EQ(seen, (std::vector<std::int64_t>{1001, 1002, 1003, 4242}));
-  auto skipped = call({{"action", "broadcast_report"}, {"broadcast_id", id}, {"status", "skipped"}}).at("result");
+  auto skipped =
+      call({{"action", "broadcast_report"}, {"broadcast_id", id}, {"status", "skipped"}}).at("result");
   ASSERT_EQ(skipped.at("rows").as_array().size(), 1u);
   EXPECT_EQ(skipped.at("rows").at(0).at("error").as_string(), "never wrote to the bot");
   auto csv = call({{"action", "broadcast_report"}, {"broadcast_id", id}, {"format", "csv"}}).at("result");
-  EXPECT_EQ(std::string(csv.at("csv").as_string()).find("user_id,name,status,error,message_ids,sent_at\r\n1001,U1001,sent,,7001,"),
+  EXPECT_EQ(std::string(csv.at("csv").as_string())
+                .find("user_id,name,status,error,message_ids,sent_at\r\n1001,U1001,sent,,7001,"),
             0u)
       << csv.at("csv").as_string();
   EXPECT_EQ(error_of({{"action", "broadcast_report"}, {"broadcast_id", id}, {"format", "xml"}}, 400),
@@ -230,9 +251,10 @@ TEST_F(TopicsApiBroadcastsTest, HideInfoHidesNamesInTheReport) {
                              .at("csv")
                              .as_string());
   EXPECT_EQ(csv.find("U100"), std::string::npos) << csv;
-  EXPECT_EQ(error_of({{"action", "create_broadcast"}, {"template", "greet"}, {"recipients", "field:plan=pro"}}, 403)
-                .substr(0, 13),
-            "fields_hidden");
+  EXPECT_EQ(
+      error_of({{"action", "create_broadcast"}, {"template", "greet"}, {"recipients", "field:plan=pro"}}, 403)
+          .substr(0, 13),
+      "fields_hidden");
 }
 
 TEST_F(TopicsApiBroadcastsTest, PauseResumeAndCancelFollowTheStates) {
