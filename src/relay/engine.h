@@ -353,6 +353,9 @@ class Engine {
   // to nobody): the message of General `message` is its content, or request.template_name.
   BroadcastMade make_broadcast(const crm::SendRequest& request, core::UserId creator, core::MessageId message,
                                core::UnixMillis scheduled_at, core::UnixMillis now);
+  // For /template del: the broadcasts not over yet that send template `name`, which will stop
+  // (empty when none).
+  std::string broadcasts_of_template_note(std::string_view name);
   // An allowed action's transition (crm::state_after), written; returns what General is told.
   std::string apply_broadcast_action(store::Broadcast& b, crm::SendAction action, core::UnixMillis now);
   // The CSV report of an ended broadcast, kept with it and posted in General (once).

@@ -5,6 +5,7 @@
 // api_broadcast_action). The sending itself is the broadcast sender's
 // (relay/broadcast_sender.h), which picks up the state written here; when a broadcast ends the
 // sender reports it and the CSV report is made and posted here.
+#include "core/utf8.h"
 #include "crm/broadcast.h"
 #include "crm/broadcast_report.h"
 #include "crm/broadcast_rows.h"
@@ -204,6 +205,20 @@ Engine::BroadcastMade Engine::make_broadcast(const crm::SendRequest& request, co
                              " listed users can get it (never wrote to the bot, or blocked it)";
   }
   return made;
+}
+
+std::string Engine::broadcasts_of_template_note(std::string_view name) {
+  std::string note;
+  for (const auto& b : store_.broadcasts_of(context_.id, 50)) {
+    if (b.finished_at != 0 || b.state == BroadcastState::kDone || b.state == BroadcastState::kCancelled ||
+        core::lower_ascii(b.template_name) != core::lower_ascii(name))
+      continue;
+    note +=
+        (note.empty() ? "" : ", ") + ("#" + std::to_string(b.id) + " (" + store::to_string(b.state) + ")");
+  }
+  if (note.empty()) return note;
+  return "\n⚠️ Broadcast " + note +
+         " sends it: it stops before its next recipients, and its report says who was skipped.";
 }
 
 namespace {

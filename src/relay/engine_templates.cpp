@@ -176,7 +176,8 @@ void Engine::template_command(const core::Command& command, Dialog* dialog, cons
   if (action == "del") {
     if (!existing) return answer(fmt::format("📋 There is no template {}.", name));
     store_.delete_template(context_.id, name);
-    return answer(fmt::format("📋 Template {} deleted.", existing->name));
+    return answer(fmt::format("📋 Template {} deleted.", existing->name) +
+                  broadcasts_of_template_note(existing->name));
   }
   if (e.replied.message_id == 0) {
     return answer(fmt::format("📋 Reply to the message to keep with /template {} {}.", action, name));

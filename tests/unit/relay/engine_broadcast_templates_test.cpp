@@ -50,6 +50,11 @@ TEST_F(BroadcastTemplateCommandTest, ATemplateBroadcastNeedsNoReplyAndNamesItsTe
   EXPECT_EQ(store_->broadcast_counts(made[0].id).pending, 1);
   EXPECT_NE(general_answer(e, "/send confirm").find("is confirmed"), std::string::npos);
   EXPECT_EQ(store_->broadcast(made[0].id)->state, BroadcastState::kRunning);
+  // Deleting the template says which broadcast it stops.
+  EXPECT_EQ(
+      general_answer(e, "/template del greet"),
+      "📋 Template Greet deleted.\n⚠️ Broadcast #" + std::to_string(made[0].id) +
+          " (running) sends it: it stops before its next recipients, and its report says who was skipped.");
 }
 
 TEST_F(BroadcastTemplateCommandTest, AnUnknownTemplateIsRefusedAndNothingIsMade) {
