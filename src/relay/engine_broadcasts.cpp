@@ -154,7 +154,7 @@ Engine::BroadcastMade Engine::make_broadcast(const crm::SendRequest& request, co
   }
   if (request.kind == crm::RecipientsKind::kTest && b.creator_id == 0)
     return refuse("recipients", core::ErrorCode::kInvalid,
-                  "/send test goes to its sender: write it under your own name, not anonymously");
+                  "test goes to its sender: write it under your own name, not anonymously");
   b.id = store_.add_broadcast(b);
   switch (request.kind) {
     case crm::RecipientsKind::kTest:
