@@ -1,7 +1,8 @@
 // The Store: everything topicdesk keeps. One pure interface per concern (the headers below),
 // all sharing one unit of work (unit_of_work.h); Store is their aggregate, implemented in full
-// by every backend: SQLite now (sqlite/), PostgreSQL later (postgres/), one set of migrations
-// (migrations/) and one contract test suite (tests/unit/store/) run against each.
+// by every backend: SQLite (sqlite/) and PostgreSQL (postgres/), both on one store logic
+// (sql/), one set of migrations (migrations/) and one contract test suite (tests/unit/store/)
+// run against each.
 //
 // Code that needs one concern may take that interface (e.g. DialogStore&); code that needs a
 // transaction across concerns takes Store&.
@@ -85,5 +86,10 @@ enum class OpenAs { kDesk, kTool };
 // migrations, so the store is ready to use. Throws StoreError if the file cannot be opened or
 // another desk holds the instance lock (the message names the lock file).
 std::unique_ptr<Store> open_sqlite(const std::string& path, OpenAs as = OpenAs::kDesk);
+
+// Opens a PostgreSQL store at a libpq URI ("postgresql://user@host:port/db?..."); applies
+// pending migrations. Throws StoreError naming the server (never the password). `as` takes no
+// lock on PostgreSQL: one desk per database is the operator's to keep for now.
+std::unique_ptr<Store> open_postgres(const std::string& uri, OpenAs as = OpenAs::kDesk);
 
 }  // namespace topicdesk::store

@@ -1,10 +1,14 @@
-// Numbered schema migrations shared by every Store implementation (SQLite now, PostgreSQL
-// later). Each one is applied once, in its own transaction, and recorded in
-// schema_migrations. Never edit a released migration: add the next number.
+// Numbered schema migrations shared by every Store implementation (SQLite and PostgreSQL).
+// Each one is applied once, in its own transaction, and recorded in schema_migrations. Never
+// edit a released migration: add the next number. A database whose schema is newer than the
+// last migration here is refused (a newer topicdesk wrote it).
 //
-// The SQL is portable (INTEGER/BIGINT/TEXT, partial indexes, ON CONFLICT) except for the
-// auto-increment primary key, written as {{id}} and rendered per dialect by render_migration().
+// The SQL is portable (INTEGER/BIGINT/TEXT, partial indexes, ON CONFLICT) except for what each
+// dialect renders (render_migration for SQLite, render_postgres for PostgreSQL): the
+// auto-increment primary key, written as {{id}}, and, on PostgreSQL, the collation of TEXT
+// columns. Write column types in capitals (TEXT), as the migrations below do.
 #pragma once
+#include <cctype>
 #include <span>
 #include <string>
 #include <string_view>
@@ -468,6 +472,32 @@ inline std::string render_migration(std::string_view sql, std::string_view id_co
     if (hit == std::string_view::npos) return out;
     out.append(id_column);
     pos = hit + kPlaceholder.size();
+  }
+}
+
+// A migration for PostgreSQL: {{id}} as an identity column, and every TEXT column compared and
+// sorted by its bytes (COLLATE "C"), as SQLite does, whatever the database's locale: lists
+// ordered by a name or key come out in the same order on both backends, and lower() changes
+// ASCII letters only on both.
+inline std::string render_postgres(std::string_view sql) {
+  std::string rendered = render_migration(sql, kPostgresIdColumn);
+  constexpr std::string_view kText = "TEXT";
+  constexpr std::string_view kCollated = " COLLATE \"C\"";
+  auto is_word = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_'; };
+  std::string out;
+  out.reserve(rendered.size() + 512);
+  for (std::size_t pos = 0;;) {
+    std::size_t hit = rendered.find(kText, pos);
+    if (hit == std::string::npos) {
+      out.append(rendered, pos, std::string::npos);
+      return out;
+    }
+    std::size_t end = hit + kText.size();
+    out.append(rendered, pos, end - pos);
+    const bool whole_word =
+        (hit == 0 || !is_word(rendered[hit - 1])) && (end == rendered.size() || !is_word(rendered[end]));
+    if (whole_word) out.append(kCollated);
+    pos = end;
   }
 }
 

@@ -25,53 +25,44 @@ StoreError::Kind kind_of(int rc) {
 
 }  // namespace
 
-Query::Query(SqliteDb& owner, sqlite3_stmt* stmt, const char* name)
-    : owner_(owner), stmt_(stmt), name_(name) {}
+SqliteStatement::~SqliteStatement() { sqlite3_finalize(stmt_); }
 
-Query::~Query() {
+void SqliteStatement::reset() {
   sqlite3_reset(stmt_);
   sqlite3_clear_bindings(stmt_);
 }
 
-Query& Query::bind(std::int64_t value) {
-  int rc = sqlite3_bind_int64(stmt_, next_index_++, value);
+void SqliteStatement::bind(int index, std::int64_t value) {
+  int rc = sqlite3_bind_int64(stmt_, index, value);
   if (rc != SQLITE_OK) fail(rc);
-  return *this;
 }
 
-Query& Query::bind(std::string_view value) {
+void SqliteStatement::bind(int index, std::string_view value) {
   // SQLITE_TRANSIENT: SQLite copies the text, so temporaries are safe to pass.
-  int rc =
-      sqlite3_bind_text64(stmt_, next_index_++, value.data(), value.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  int rc = sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
   if (rc != SQLITE_OK) fail(rc);
-  return *this;
 }
 
-bool Query::step() {
+bool SqliteStatement::step() {
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
   fail(rc);
 }
 
-void Query::run() {
-  while (step()) {
-  }
-}
+int SqliteStatement::changes() const { return sqlite3_changes(owner_.db_); }
 
-int Query::changes() const { return sqlite3_changes(owner_.db_); }
+std::int64_t SqliteStatement::int64(int column) const { return sqlite3_column_int64(stmt_, column); }
 
-std::int64_t Query::int64(int column) const { return sqlite3_column_int64(stmt_, column); }
-
-std::string Query::text(int column) const {
+std::string SqliteStatement::text(int column) const {
   const auto* data = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
   if (data == nullptr) return {};
   return std::string(data, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)));
 }
 
-void Query::fail(int rc) const { throw owner_.error(name_, rc); }
+void SqliteStatement::fail(int rc) const { throw owner_.error(name_, rc); }
 
-SqliteDb::SqliteDb(const std::string& path) {
+SqliteDb::SqliteDb(const std::string& path) : path_(path) {
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
   int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
   if (rc != SQLITE_OK) {
@@ -94,7 +85,7 @@ StoreError SqliteDb::error(const char* operation, int rc) {
   return StoreError(fmt::format("sqlite {}: {} (code {})", operation, message, rc), kind_of(rc));
 }
 
-void SqliteDb::set_fault_plan(const FaultPlan& plan) {
+void SqliteDb::set_fault_plan(const sql::FaultPlan& plan) {
   plan_ = plan;
   commits_in_plan_ = 0;
 }
@@ -112,19 +103,19 @@ int SqliteDb::on_commit(void* self) {
 }
 
 SqliteDb::~SqliteDb() {
-  for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+  statements_.clear();  // finalized before the connection closes
   sqlite3_close(db_);
 }
 
-Query SqliteDb::query(const sqlite_sql::Sql& sql) {
+sql::Query SqliteDb::query(const sql::Sql& sql) {
   auto found = statements_.find(&sql);
   if (found == statements_.end()) {
     sqlite3_stmt* stmt = nullptr;
     int rc = sqlite3_prepare_v3(db_, sql.text, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
     if (rc != SQLITE_OK) throw error(sql.name, rc);
-    found = statements_.emplace(&sql, stmt).first;
+    found = statements_.emplace(&sql, std::make_unique<SqliteStatement>(*this, stmt, sql.name)).first;
   }
-  return Query(*this, found->second, sql.name);
+  return sql::Query(*found->second);
 }
 
 void SqliteDb::exec_script(const std::string& sql, const char* name) {

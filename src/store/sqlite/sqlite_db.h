@@ -1,5 +1,5 @@
-// A thin, exception-throwing wrapper over one sqlite3 connection: a cache of prepared
-// statements and a Query that binds, steps and reads columns. Not thread-safe by itself;
+// The SQLite connection of the store (sql/connection.h): one sqlite3 connection, a cache of
+// prepared statements and their Statement implementation. Not thread-safe by itself;
 // SqliteStore serialises access.
 //
 // Errors are StoreErrors whose kind follows SQLite's primary result code: BUSY, LOCKED and
@@ -11,11 +11,12 @@
 // disk, and the StoreError carries the plan's kind.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 
-#include "store/sqlite/sqlite_sql.h"
+#include "store/sql/connection.h"
 #include "store/store_error.h"
 
 struct sqlite3;
@@ -25,42 +26,22 @@ namespace topicdesk::store {
 
 class SqliteDb;
 
-// Which commits fail (see above). The default plan fails none.
-struct FaultPlan {
-  std::int64_t fail_commit = 0;    // the Nth commit from now fails (1 = the next one); 0: none
-  bool fail_every_commit = false;  // every commit fails while set
-  StoreError::Kind kind = StoreError::Kind::kStorage;  // how the failure is reported
-};
-
-// One use of a cached statement. Bind parameters in order, then step(); the statement is
-// reset (and its bindings cleared) when the Query goes away, ready for the next use.
-class Query {
+// A statement prepared on the SQLite connection (see sql::Statement).
+class SqliteStatement final : public sql::Statement {
  public:
-  Query(SqliteDb& owner, sqlite3_stmt* stmt, const char* name);
-  Query(const Query&) = delete;
-  Query& operator=(const Query&) = delete;
-  ~Query();
+  SqliteStatement(SqliteDb& owner, sqlite3_stmt* stmt, const char* name)
+      : owner_(owner), stmt_(stmt), name_(name) {}
+  SqliteStatement(const SqliteStatement&) = delete;
+  SqliteStatement& operator=(const SqliteStatement&) = delete;
+  ~SqliteStatement() override;
 
-  Query& bind(std::int64_t value);
-  Query& bind(int value) { return bind(static_cast<std::int64_t>(value)); }
-  Query& bind(bool value) { return bind(static_cast<std::int64_t>(value ? 1 : 0)); }
-  Query& bind(std::string_view value);
-  Query& bind(const std::string& value) { return bind(std::string_view(value)); }
-  Query& bind(const char* value) { return bind(std::string_view(value)); }
-
-  template <class... Args>
-  Query& bind_all(const Args&... args) {
-    (bind(args), ...);
-    return *this;
-  }
-
-  bool step();  // true while a row is available
-  void run();   // steps to the end, discarding rows
-  int changes() const;
-
-  std::int64_t int64(int column) const;
-  bool boolean(int column) const { return int64(column) != 0; }
-  std::string text(int column) const;
+  void bind(int index, std::int64_t value) override;
+  void bind(int index, std::string_view value) override;
+  bool step() override;
+  int changes() const override;
+  std::int64_t int64(int column) const override;
+  std::string text(int column) const override;
+  void reset() override;
 
  private:
   [[noreturn]] void fail(int rc) const;
@@ -68,43 +49,41 @@ class Query {
   SqliteDb& owner_;
   sqlite3_stmt* stmt_;
   const char* name_;
-  int next_index_ = 1;
 };
 
-class SqliteDb {
+class SqliteDb final : public sql::Connection {
  public:
   explicit SqliteDb(const std::string& path);
   SqliteDb(const SqliteDb&) = delete;
   SqliteDb& operator=(const SqliteDb&) = delete;
-  ~SqliteDb();
+  ~SqliteDb() override;
 
+  sql::Dialect dialect() const override { return sql::Dialect::kSqlite; }
+  const std::string& location() const override { return path_; }
   // The cached prepared statement for `sql`, prepared on first use.
-  Query query(const sqlite_sql::Sql& sql);
-  template <class... Args>
-  void run(const sqlite_sql::Sql& sql, const Args&... args) {
-    query(sql).bind_all(args...).run();
-  }
+  sql::Query query(const sql::Sql& sql) override;
   // Runs a script of several statements (migrations, PRAGMAs); not cached.
-  void exec_script(const std::string& sql, const char* name);
+  void exec_script(const std::string& sql, const char* name) override;
 
   // The error for result code `rc` of `operation`, with the database's message and the kind.
   StoreError error(const char* operation, int rc);
 
-  void set_fault_plan(const FaultPlan& plan);        // replaces the previous plan; counting restarts
-  std::int64_t commits() const { return commits_; }  // since open, failed ones included
-  std::int64_t commits_failed() const { return commits_failed_; }  // by the fault plan
+  void set_fault_plan(const sql::FaultPlan& plan) override;  // counting restarts
+  std::int64_t commits() const override { return commits_; }
+  std::int64_t commits_failed() const override { return commits_failed_; }
 
  private:
-  friend class Query;
+  friend class SqliteStatement;
   static int on_commit(void* self);
 
+  std::string path_;
   sqlite3* db_ = nullptr;
-  FaultPlan plan_;
+  sql::FaultPlan plan_;
   std::int64_t commits_ = 0;
   std::int64_t commits_in_plan_ = 0;
   std::int64_t commits_failed_ = 0;
   bool fault_pending_ = false;  // the hook failed a commit; its error is not reported yet
-  std::unordered_map<const sqlite_sql::Sql*, sqlite3_stmt*> statements_;
+  std::unordered_map<const sql::Sql*, std::unique_ptr<SqliteStatement>> statements_;
 };
 
 }  // namespace topicdesk::store

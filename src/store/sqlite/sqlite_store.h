@@ -1,12 +1,11 @@
-// The Store on SQLite: one file in WAL mode, one connection guarded by a recursive mutex,
-// every statement prepared once and reused. Implements every concern interface of store.h;
-// the sources are split by concern (sqlite_store_*.cpp), the SQL lives in sqlite_sql.h and
-// sql_*.h as named statements.
+// The Store on SQLite: the shared store logic (sql/sql_store.h) on one SQLite file in WAL mode,
+// plus what only SQLite has: the database's folder and file modes, a desk's instance lock, the
+// pragmas and busy timeouts, and the background WAL checkpoint (upkeep()).
 #pragma once
 #include <memory>
-#include <mutex>
 #include <string>
 
+#include "store/sql/sql_store.h"
 #include "store/sqlite/database_files.h"
 #include "store/sqlite/sqlite_db.h"
 #include "store/sqlite/wal_checkpointer.h"
@@ -14,199 +13,29 @@
 
 namespace topicdesk::store {
 
-class SqliteStore final : public Store {
+// Holds a desk's instance lock; a base of SqliteStore so that it is taken before the database
+// is opened (migrations included) and released after it is closed.
+struct SqliteInstanceLock {
+  std::unique_ptr<InstanceLock> instance_lock;  // a desk's file only
+};
+
+class SqliteStore final : private SqliteInstanceLock, public SqlStore {
  public:
   // See open_sqlite (store.h): files, modes, the instance lock. Does not migrate.
   explicit SqliteStore(const std::string& path, OpenAs as = OpenAs::kDesk);
 
-  // Test-only fault injection (FaultPlan in sqlite_db.h): makes chosen commits fail as a
-  // failing disk would; commits() counts every commit so a test can fail each step in turn.
-  void fail_commits(const FaultPlan& plan);
-  std::int64_t commits();
-  std::int64_t commits_failed();
-
-  // UnitOfWork, SchemaStore (sqlite_store.cpp)
-  void migrate() override;
-  int schema_version() override;
-  void transaction(const std::function<void()>& body) override;
+  void migrate() override;   // then the desk's short busy timeout
   Upkeep upkeep() override;  // the background WAL checkpoint
-
-  // ConnectionStore, UserStore, DialogStore, MessageLinkStore (sqlite_store.cpp)
-  ConnectionId ensure_connection(const std::string& name, UserId bot_id, ChatId group_id) override;
-  std::optional<ConnectionRecord> connection(ConnectionId id) override;
-  std::vector<ConnectionRecord> connections() override;
-  std::optional<std::string> state_get(ConnectionId id, const std::string& key) override;
-  void state_set(ConnectionId id, const std::string& key, const std::string& value) override;
-  std::vector<std::pair<std::string, std::string>> state_with_prefix(ConnectionId id,
-                                                                     const std::string& prefix) override;
-
-  void upsert_user(ConnectionId id, const core::Person& person, UnixMillis now) override;
-  std::optional<core::Person> user(ConnectionId id, UserId user_id) override;
-
-  Dialog create_dialog(ConnectionId id, UserId user_id, ChatId group_id, UnixMillis now) override;
-  std::optional<Dialog> dialog(DialogId id) override;
-  std::optional<Dialog> dialog_by_user(ConnectionId id, UserId user_id) override;
-  std::optional<Dialog> dialog_by_thread(ChatId group_id, ThreadId thread_id) override;
-  void update_dialog(const Dialog& dialog) override;
-  std::vector<Dialog> dialogs_with_status(ConnectionId id, DialogStatus status, int limit) override;
-  std::vector<Dialog> dialogs_waiting_since(ConnectionId id, UnixMillis before, int limit) override;
-  DialogCounts count_dialogs(ChatId group_id) override;
-
-  void add_link(const MessageLink& link) override;
-  std::optional<MessageLink> link_by_user_message(DialogId dialog, MessageId user_message_id) override;
-  std::optional<MessageLink> link_by_group_message(ChatId group_id, MessageId group_message_id) override;
-
-  // InboxStore, OutboxStore, TimerStore (sqlite_store.cpp)
-  bool inbox_add(ConnectionId id, std::int64_t update_id, const std::string& payload) override;
-  std::vector<InboxEntry> inbox_pending(ConnectionId id, int limit) override;
-  void inbox_done(std::int64_t entry_id) override;
-
-  std::int64_t outbox_add(const OutboxJob& job) override;
-  std::vector<OutboxJob> outbox_ready(UnixMillis now, int limit,
-                                      const std::vector<std::int64_t>& in_flight) override;
-  std::optional<OutboxJob> outbox_job(std::int64_t job_id) override;
-  bool outbox_queue_pending(const std::string& queue_key) override;
-  void outbox_done(std::int64_t job_id) override;
-  void outbox_retry(std::int64_t job_id, UnixMillis not_before, const std::string& error) override;
-  void outbox_fail(std::int64_t job_id, const std::string& error) override;
-  void outbox_start(std::int64_t job_id, UnixMillis at, bool repeat) override;
-  void outbox_continue(std::int64_t job_id, const std::string& payload) override;
-  OutboxStats outbox_stats() override;
-
-  void timer_set(ConnectionId id, const std::string& key, UnixMillis due_at,
-                 const std::string& payload) override;
-  std::optional<Timer> timer_get(ConnectionId id, const std::string& key) override;
-  std::vector<Timer> timers_due(UnixMillis now, int limit) override;
-  void timer_delete(std::int64_t timer_id) override;
-
-  // EventStore (appending here, reading in sqlite_store_integrations.cpp)
-  std::int64_t append_event(ConnectionId id, DialogId dialog, const std::string& type,
-                            const std::string& payload, UnixMillis now) override;
-
-  // RetentionStore (sqlite_store_retention.cpp)
-  std::int64_t purge_finished(UnixMillis before) override;
-  std::int64_t purge_finished_batch(UnixMillis before, int max_rows) override;
-  std::int64_t purge_events_batch(UnixMillis before, int max_rows) override;
-  std::int64_t proxy_expire_batch(UnixMillis before, int max_rows) override;
-  std::int64_t forget_rating_comments_batch(UnixMillis before, int max_rows) override;
-
-  // OperatorStore (sqlite_store_ownership.cpp)
-  void upsert_operator(ChatId group, const core::Person& person, UnixMillis now) override;
-  std::optional<Operator> operator_by_id(ChatId group, UserId id) override;
-  std::optional<Operator> operator_by_username(ChatId group, std::string_view username) override;
-  bool set_on_shift(ChatId group, UserId id, bool on_shift) override;
-  std::vector<Operator> operators_on_shift(ChatId group) override;
-  std::vector<Dialog> open_dialogs_owned_by(ChatId group, UserId owner, int limit) override;
-  std::vector<std::pair<UserId, std::int64_t>> open_owned_counts(ChatId group) override;
-  std::vector<Dialog> dialogs_unannounced_waiting(ConnectionId id, UnixMillis before, int limit) override;
-  UserId rotation_last(ConnectionId id) override;
-  void set_rotation_last(ConnectionId id, UserId owner) override;
-
-  // DeskMetaStore (sqlite_store_meta.cpp)
-  std::string install_secret() override;
-
-  // ApiKeyStore and DialogStore's pages (sqlite_store_api.cpp)
-  void set_api_key_hash(ConnectionId id, const std::string& key_hash, UnixMillis now) override;
-  std::vector<ApiKeyRecord> api_keys() override;
-  std::vector<DialogWithUser> dialogs_page(ConnectionId id, std::optional<DialogStatus> status,
-                                           DialogId after_id, int limit) override;
-
-  // UserLinkStore, EventStore's reading, WebhookStore (sqlite_store_integrations.cpp)
-  std::optional<std::string> user_link(ConnectionId id, UserId user_id) override;
-  void set_user_link(ConnectionId id, UserId user_id, const std::string& account) override;
-  std::vector<std::pair<std::string, std::string>> user_fields(ConnectionId id, UserId user_id) override;
-  void set_user_field(ConnectionId id, UserId user_id, const std::string& key,
-                      const std::string& value) override;
-  std::vector<UserField> connection_user_fields(ConnectionId id) override;
-  std::vector<StoredEvent> events_after(std::int64_t after_id, int limit) override;
-  std::optional<StoredEvent> event_by_id(std::int64_t event_id) override;
-  std::int64_t webhook_cursor() override;
-  void webhook_enqueue(const std::vector<WebhookDelivery>& deliveries, std::int64_t cursor) override;
-  std::vector<WebhookDelivery> webhook_ready(UnixMillis now, int limit,
-                                             const std::vector<std::string>& busy_queues) override;
-  void webhook_delivered(const WebhookAttempt& attempt) override;
-  void webhook_retry(const WebhookAttempt& attempt, UnixMillis not_before) override;
-  void webhook_give_up(const WebhookAttempt& attempt) override;
-  std::vector<WebhookUrlStatus> webhook_status() override;
-  std::vector<WebhookAttempt> webhook_attempts(std::int64_t delivery_id) override;
-
-  // ProxyStore (sqlite_store_proxy.cpp)
-  bool proxy_update_add(ConnectionId id, const ProxyUpdate& update, UnixMillis now) override;
-  std::vector<ProxyUpdate> proxy_updates(ConnectionId id, std::int64_t from_id, int limit) override;
-  void proxy_confirm(ConnectionId id, std::int64_t below_id) override;
-  std::int64_t proxy_expire(UnixMillis before) override;
-  ProxyBacklog proxy_backlog(ConnectionId id) override;
-  std::optional<ProxyWebhook> proxy_webhook(ConnectionId id) override;
-  void proxy_set_webhook(ConnectionId id, const std::optional<ProxyWebhook>& webhook) override;
-
-  // RatingStore (sqlite_store_ratings.cpp)
-  std::int64_t add_rating(const Rating& rating) override;
-  std::optional<Rating> rating(std::int64_t id) override;
-  std::optional<Rating> latest_rating(DialogId dialog) override;
-  void update_rating(const Rating& rating) override;
-
-  // TemplateStore (sqlite_store_templates.cpp)
-  std::vector<Template> templates(ConnectionId id) override;
-  std::optional<Template> template_by_name(ConnectionId id, std::string_view name) override;
-  Template save_template(const Template& t) override;
-  bool delete_template(ConnectionId id, std::string_view name) override;
-  void add_album_item(const AlbumItem& item) override;
-  std::vector<AlbumItem> album_items(ConnectionId id, std::string_view media_group_id) override;
-  std::int64_t expire_album_items(UnixMillis before, int max_rows) override;
-
-  // LabelStore (sqlite_store_labels.cpp)
-  std::int64_t add_label(const Label& label) override;
-  void update_label(const Label& label) override;
-  std::optional<Label> label(std::int64_t id) override;
-  std::optional<Label> label_by_key(ConnectionId connection, std::string_view key) override;
-  std::vector<Label> labels(ConnectionId connection) override;
-  bool set_dialog_label(ConnectionId connection, DialogId dialog, std::int64_t label_id,
-                        UnixMillis at) override;
-  bool remove_dialog_label(DialogId dialog, std::int64_t label_id) override;
-  std::vector<Label> dialog_labels(DialogId dialog) override;
-  std::vector<LabelCarrier> label_carriers(std::int64_t label_id, int limit) override;
-  void add_label_change(const LabelChange& change) override;
-  std::vector<LabelChange> label_history(DialogId dialog, int limit) override;
-  // BroadcastStore (sqlite_store_broadcasts.cpp)
-  std::int64_t add_broadcast(const Broadcast& broadcast) override;
-  std::optional<Broadcast> broadcast(std::int64_t id) override;
-  void update_broadcast(const Broadcast& broadcast) override;
-  std::vector<Broadcast> broadcasts_in_states(const std::vector<BroadcastState>& states) override;
-  std::vector<Broadcast> broadcasts_of(ConnectionId connection, int limit) override;
-  std::int64_t add_broadcast_recipients(std::int64_t broadcast, const std::vector<UserId>& users,
-                                        RecipientState state, const std::string& error) override;
-  std::int64_t add_broadcast_recipients_all(std::int64_t broadcast, ConnectionId connection) override;
-  std::vector<BroadcastRecipient> claim_broadcast_recipients(std::int64_t broadcast, int limit) override;
-  std::vector<BroadcastRecipient> broadcast_recipients(std::int64_t broadcast,
-                                                       std::optional<RecipientState> state, UserId after_user,
-                                                       int limit) override;
-  void finish_broadcast_recipient(const BroadcastRecipient& recipient) override;
-  std::int64_t skip_pending_broadcast_recipients(std::int64_t broadcast, const std::string& error) override;
-  BroadcastCounts broadcast_counts(std::int64_t broadcast) override;
-  std::int64_t broadcast_sends_since(ConnectionId connection, UnixMillis since) override;
 
  private:
   void apply_pragmas();
   void set_busy_timeout(int milliseconds);
-  void finish_job(Query& finish);  // `finish` marks the job and returns its queue_key
-  void refresh_queue_head(const std::string& queue_key);
-  std::optional<Dialog> one_dialog(Query& query);
-  std::vector<Dialog> all_dialogs(Query& query);
-  void read_template_parts(Template& t);
-  // Rows of TD_DIALOG_WITH_USER_COLUMNS (sql_api.h): a dialog, then its user's profile.
-  std::vector<DialogWithUser> all_dialogs_with_users(Query& query);
 
-  std::recursive_mutex mutex_;
   OpenAs as_;
-  std::unique_ptr<InstanceLock> instance_lock_;  // a desk's file only; taken before db_ opens
-  SqliteDb db_;
-  int transaction_depth_ = 0;                      // >0 while transaction() runs a body; nested calls join it
   std::unique_ptr<WalCheckpointer> checkpointer_;  // files only; ":memory:" has no WAL
-  std::string install_secret_;                     // cached once known to be stored
 };
 
-// The SQLite store behind `store` (for its test-only fault plan); std::invalid_argument if it
-// is another backend.
+// The SQLite store behind `store`; std::invalid_argument if it is another backend.
 SqliteStore& sqlite_store(Store& store);
 
 }  // namespace topicdesk::store

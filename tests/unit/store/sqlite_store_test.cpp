@@ -149,17 +149,6 @@ TEST_F(SqliteStoreFiles, TheRelaysWritePathHasNoIndexByAge) {
   EXPECT_THAT(names, ::testing::Contains("inbox_pending"));
 }
 
-TEST(SqliteStoreErrors, AConstraintViolationIsNotTransient) {
-  auto store = open_sqlite(":memory:");
-  try {
-    store->create_dialog(999, 1, kGroup, 1);
-    FAIL() << "a dialog of an unknown connection was created";
-  } catch (const StoreError& error) {
-    EXPECT_EQ(error.kind(), StoreError::Kind::kOther);
-    EXPECT_FALSE(error.transient());
-  }
-}
-
 // Fault plan --------------------------------------------------------------------------------
 
 class SqliteFaults : public ::testing::Test {

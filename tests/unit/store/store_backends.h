@@ -1,11 +1,13 @@
 // The Store backends the contract suite runs against, and the fixture every contract test
-// uses. A PostgreSQL store joins by adding a Backend to all_backends() in store_backends.cpp;
-// every suite (one per concern interface, *_store_test.cpp) then runs on it too.
+// uses: SQLite on a file and in memory, and PostgreSQL on the test server whose admin libpq URI
+// is in the environment variable TOPICDESK_TEST_PG (a schema per test; without the variable
+// its tests skip). Every suite (one per concern interface, *_store_test.cpp) runs on each.
 #pragma once
 #include <gtest/gtest.h>
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -17,6 +19,7 @@ namespace topicdesk::store::test_support {
 struct Backend {
   std::string name;
   bool persistent = true;  // reopening the same location finds the data again
+  bool available = true;   // false: the tests on it skip (PostgreSQL without TOPICDESK_TEST_PG)
   // A fresh, empty database location, and how to open (or reopen) one.
   std::function<std::string()> new_location;
   std::function<std::unique_ptr<Store>(const std::string& location)> open;
@@ -24,6 +27,8 @@ struct Backend {
 };
 
 std::vector<Backend> all_backends();
+// The PostgreSQL backend alone, when TOPICDESK_TEST_PG is set.
+std::optional<Backend> postgres_backend();
 
 inline void PrintTo(const Backend& backend, std::ostream* out) { *out << backend.name; }
 
@@ -34,13 +39,14 @@ inline constexpr ChatId kOtherGroup = -1001000000002;
 class StoreContract : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
+    if (!GetParam().available) GTEST_SKIP() << GetParam().name << ": no test server (TOPICDESK_TEST_PG)";
     location_ = GetParam().new_location();
     store_ = GetParam().open(location_);
     conn_ = store_->ensure_connection("support", 111, kGroup);
   }
   void TearDown() override {
     store_.reset();
-    GetParam().remove(location_);
+    if (!location_.empty()) GetParam().remove(location_);
   }
 
   void reopen() {

@@ -5,11 +5,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
 
 #include "store/store.h"
+#include "store_backends.h"
 
 namespace topicdesk::store {
 namespace {
@@ -125,6 +127,27 @@ TEST_F(StoreSpeed, RelayCycleOneMessagePerCommit) { EXPECT_GT(relay_cycle_rate(*
 
 TEST_F(StoreSpeed, RelayCycleBatchedReachesFiveThousandMessagesPerSecond) {
   EXPECT_GT(relay_cycle_rate(*store_, conn_, 50), 5000.0);
+}
+
+// The same cycle on the PostgreSQL test server (TOPICDESK_TEST_PG), measured, not asserted:
+// there the round trips to the server, not this thread's CPU, set the pace, so the wall time
+// is printed too.
+TEST(StoreSpeedPostgres, RelayCycle) {
+  auto backend = test_support::postgres_backend();
+  if (!backend) GTEST_SKIP() << "TOPICDESK_TEST_PG is not set";
+  for (int batch : {1, 50}) {
+    const auto location = backend->new_location();  // each run on a fresh schema
+    {
+      auto store = backend->open(location);
+      const auto conn = store->ensure_connection("support", 1, -100);
+      const auto start = std::chrono::steady_clock::now();
+      relay_cycle_rate(*store, conn, batch);
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      std::printf("  on postgres, wall time: %6.0f messages/s (%.1f us/message)\n", 5000 / seconds,
+                  seconds * 1e6 / 5000);
+    }
+    backend->remove(location);
+  }
 }
 
 }  // namespace

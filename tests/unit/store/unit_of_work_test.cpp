@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "store/sql/sql_store.h"
 #include "store_backends.h"
 
 namespace topicdesk::store {
@@ -26,6 +27,34 @@ TEST_P(SchemaContract, OpenAppliesMigrationsAndMigrateAgainIsANoOp) {
   store_->migrate();
   EXPECT_EQ(store_->schema_version(), version);
   EXPECT_EQ(store_->state_get(conn_, "offset"), "42");
+}
+
+TEST_P(SchemaContract, ASchemaNewerThanThisBinaryIsRefused) {
+  if (!GetParam().persistent) GTEST_SKIP() << "in-memory database";
+  const int newer = store_->schema_version() + 1;
+  sql_store(*store_).exec_for_tests("INSERT INTO schema_migrations(version, name, applied_at) VALUES (" +
+                                    std::to_string(newer) + ", 'from the future', 0)");
+  store_.reset();
+  try {
+    store_ = GetParam().open(location_);
+    FAIL() << "a database of a newer topicdesk was opened";
+  } catch (const StoreError& error) {
+    EXPECT_THAT(error.what(), ::testing::HasSubstr("has schema version " + std::to_string(newer) +
+                                                   ", newer than this topicdesk knows (" +
+                                                   std::to_string(newer - 1) + ")"));
+    EXPECT_FALSE(error.transient());
+  }
+}
+
+TEST_P(SchemaContract, AConstraintViolationIsNotTransient) {
+  try {
+    store_->create_dialog(999, 1, kGroup, 1);
+    FAIL() << "a dialog of an unknown connection was created";
+  } catch (const StoreError& error) {
+    EXPECT_EQ(error.kind(), StoreError::Kind::kOther);
+    EXPECT_FALSE(error.transient());
+  }
+  EXPECT_TRUE(store_->create_dialog(conn_, 1, kGroup, 1).id > 0) << "the store works on";
 }
 
 TEST_P(SchemaContract, ReopeningKeepsData) {

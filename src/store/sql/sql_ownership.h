@@ -1,9 +1,9 @@
-// SQL of dialog ownership on SQLite: the groups' operators, owned dialogs, UNANSWERED_ALERT's
+// SQL of dialog ownership: the groups' operators, owned dialogs, UNANSWERED_ALERT's
 // waiting dialogs and ASSIGN's rotation.
 #pragma once
-#include "store/sqlite/sqlite_sql.h"
+#include "store/sql/sql_core.h"
 
-namespace topicdesk::store::sqlite_sql {
+namespace topicdesk::store::sql {
 
 // clang-format off
 // A refresh keeps the shift.
@@ -40,4 +40,4 @@ inline constexpr Sql kSetRotationLast{"set_rotation_last",
     "ON CONFLICT(connection_id) DO UPDATE SET last_owner_id = excluded.last_owner_id"};
 // clang-format on
 
-}  // namespace topicdesk::store::sqlite_sql
+}  // namespace topicdesk::store::sql

@@ -1,9 +1,9 @@
-// SqliteStore: retention (RetentionStore), old rows deleted in small batches.
-#include "store/sqlite/sql_ratings.h"
-#include "store/sqlite/sqlite_store.h"
+// SqlStore: retention (RetentionStore), old rows deleted in small batches.
+#include "store/sql/sql_core.h"
+#include "store/sql/sql_ratings.h"
+#include "store/sql/sql_store.h"
 
 namespace topicdesk::store {
-namespace sql = sqlite_sql;
 
 namespace {
 
@@ -11,20 +11,20 @@ using Lock = std::lock_guard<std::recursive_mutex>;
 constexpr int kPurgeBatchRows = 500;
 
 // One statement over the oldest rows: (before, max_rows) bound, the rows it changed returned.
-std::int64_t run_batch(SqliteDb& db, const sql::Sql& statement, UnixMillis before, int max_rows) {
+std::int64_t run_batch(sql::Connection& db, const sql::Sql& statement, UnixMillis before, int max_rows) {
   auto q = db.query(statement);
   q.bind_all(before, max_rows).run();
   return q.changes();
 }
 }  // namespace
 
-std::int64_t SqliteStore::purge_finished(UnixMillis before) {
+std::int64_t SqlStore::purge_finished(UnixMillis before) {
   std::int64_t removed = 0;
   for (std::int64_t batch = 0; (batch = purge_finished_batch(before, kPurgeBatchRows)) > 0;) removed += batch;
   return removed;
 }
 
-std::int64_t SqliteStore::purge_finished_batch(UnixMillis before, int max_rows) {
+std::int64_t SqlStore::purge_finished_batch(UnixMillis before, int max_rows) {
   Lock lock(mutex_);
   std::int64_t removed = 0;
   if (max_rows <= 0) return 0;
@@ -47,19 +47,19 @@ std::int64_t SqliteStore::purge_finished_batch(UnixMillis before, int max_rows) 
   return removed;
 }
 
-std::int64_t SqliteStore::purge_events_batch(UnixMillis before, int max_rows) {
+std::int64_t SqlStore::purge_events_batch(UnixMillis before, int max_rows) {
   Lock lock(mutex_);
   if (max_rows <= 0) return 0;
   return run_batch(db_, sql::kPurgeEventsBatch, before, max_rows);  // one statement: its own unit
 }
 
-std::int64_t SqliteStore::proxy_expire_batch(UnixMillis before, int max_rows) {
+std::int64_t SqlStore::proxy_expire_batch(UnixMillis before, int max_rows) {
   Lock lock(mutex_);
   if (max_rows <= 0) return 0;
   return run_batch(db_, sql::kProxyExpireBatch, before, max_rows);
 }
 
-std::int64_t SqliteStore::forget_rating_comments_batch(UnixMillis before, int max_rows) {
+std::int64_t SqlStore::forget_rating_comments_batch(UnixMillis before, int max_rows) {
   Lock lock(mutex_);
   if (max_rows <= 0) return 0;
   return run_batch(db_, sql::kForgetRatingCommentsBatch, before, max_rows);

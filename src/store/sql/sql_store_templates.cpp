@@ -1,12 +1,12 @@
-// SqliteStore: message templates and recently seen album items (TemplateStore).
+// SqlStore: message templates and recently seen album items (TemplateStore).
 #include <boost/json.hpp>
 
 #include "core/utf8.h"
-#include "store/sqlite/sql_templates.h"
-#include "store/sqlite/sqlite_store.h"
+#include "store/sql/sql_store.h"
+#include "store/sql/sql_templates.h"
 
 namespace topicdesk::store {
-namespace sql = sqlite_sql;
+
 namespace json = boost::json;
 
 namespace {
@@ -64,7 +64,7 @@ Template template_row(Query& q) {
 
 }  // namespace
 
-void SqliteStore::read_template_parts(Template& t) {
+void SqlStore::read_template_parts(Template& t) {
   auto q = db_.query(sql::kTemplatePartsOf);
   q.bind_all(t.id);
   while (q.step()) {
@@ -79,7 +79,7 @@ void SqliteStore::read_template_parts(Template& t) {
   }
 }
 
-std::vector<Template> SqliteStore::templates(ConnectionId id) {
+std::vector<Template> SqlStore::templates(ConnectionId id) {
   Lock lock(mutex_);
   std::vector<Template> out;
   {
@@ -91,7 +91,7 @@ std::vector<Template> SqliteStore::templates(ConnectionId id) {
   return out;
 }
 
-std::optional<Template> SqliteStore::template_by_name(ConnectionId id, std::string_view name) {
+std::optional<Template> SqlStore::template_by_name(ConnectionId id, std::string_view name) {
   Lock lock(mutex_);
   std::optional<Template> t;
   {
@@ -103,7 +103,7 @@ std::optional<Template> SqliteStore::template_by_name(ConnectionId id, std::stri
   return t;
 }
 
-Template SqliteStore::save_template(const Template& t) {
+Template SqlStore::save_template(const Template& t) {
   Lock lock(mutex_);
   Template saved = t;
   transaction([&] {
@@ -130,7 +130,7 @@ Template SqliteStore::save_template(const Template& t) {
   return saved;
 }
 
-bool SqliteStore::delete_template(ConnectionId id, std::string_view name) {
+bool SqlStore::delete_template(ConnectionId id, std::string_view name) {
   Lock lock(mutex_);
   bool deleted = false;
   transaction([&] {
@@ -143,14 +143,14 @@ bool SqliteStore::delete_template(ConnectionId id, std::string_view name) {
   return deleted;
 }
 
-void SqliteStore::add_album_item(const AlbumItem& item) {
+void SqlStore::add_album_item(const AlbumItem& item) {
   Lock lock(mutex_);
   db_.run(sql::kAlbumItemAdd, item.connection_id, item.media_group_id, item.message_id,
           std::string(to_string(item.media.kind)), item.media.file_id, item.media.caption,
           item.media.caption_entities_json, item.seen_at);
 }
 
-std::vector<AlbumItem> SqliteStore::album_items(ConnectionId id, std::string_view media_group_id) {
+std::vector<AlbumItem> SqlStore::album_items(ConnectionId id, std::string_view media_group_id) {
   Lock lock(mutex_);
   std::vector<AlbumItem> out;
   auto q = db_.query(sql::kAlbumItemsOf);
@@ -170,7 +170,7 @@ std::vector<AlbumItem> SqliteStore::album_items(ConnectionId id, std::string_vie
   return out;
 }
 
-std::int64_t SqliteStore::expire_album_items(UnixMillis before, int max_rows) {
+std::int64_t SqlStore::expire_album_items(UnixMillis before, int max_rows) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kAlbumItemsExpire);
   q.bind_all(before, max_rows);

@@ -1,8 +1,8 @@
-// SQL of broadcasts on SQLite (BroadcastStore).
+// SQL of broadcasts (BroadcastStore).
 #pragma once
-#include "store/sqlite/sqlite_sql.h"
+#include "store/sql/sql_core.h"
 
-namespace topicdesk::store::sqlite_sql {
+namespace topicdesk::store::sql {
 
 // clang-format off
 #define TD_BROADCAST_COLUMNS                                                                        \
@@ -53,4 +53,4 @@ inline constexpr Sql kBroadcastSendsSince{"broadcast_sends_since",
 #undef TD_RECIPIENT_COLUMNS
 // clang-format on
 
-}  // namespace topicdesk::store::sqlite_sql
+}  // namespace topicdesk::store::sql

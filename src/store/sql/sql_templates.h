@@ -1,8 +1,8 @@
-// SQL of message templates and recently seen album items on SQLite (TemplateStore).
+// SQL of message templates and recently seen album items (TemplateStore).
 #pragma once
-#include "store/sqlite/sqlite_sql.h"
+#include "store/sql/sql_core.h"
 
-namespace topicdesk::store::sqlite_sql {
+namespace topicdesk::store::sql {
 
 // clang-format off
 #define TD_TEMPLATE_COLUMNS \
@@ -38,7 +38,10 @@ inline constexpr Sql kAlbumItemsOf{"album_items",
     " WHERE connection_id = ?1 AND media_group_id = ?2 ORDER BY message_id"};
 inline constexpr Sql kAlbumItemsExpire{"album_items_expire",
     "DELETE FROM album_items WHERE rowid IN (SELECT rowid FROM album_items WHERE seen_at < ?1"
-    " ORDER BY seen_at LIMIT ?2)"};
+    " ORDER BY seen_at LIMIT ?2)",
+    // PostgreSQL has no rowid; ctid is its row address.
+    "DELETE FROM album_items WHERE ctid = ANY(ARRAY(SELECT ctid FROM album_items WHERE seen_at < ?1"
+    " ORDER BY seen_at LIMIT ?2))"};
 // clang-format on
 
-}  // namespace topicdesk::store::sqlite_sql
+}  // namespace topicdesk::store::sql

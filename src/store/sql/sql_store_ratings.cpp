@@ -1,9 +1,8 @@
-// SqliteStore: satisfaction ratings (RatingStore).
-#include "store/sqlite/sql_ratings.h"
-#include "store/sqlite/sqlite_store.h"
+// SqlStore: satisfaction ratings (RatingStore).
+#include "store/sql/sql_ratings.h"
+#include "store/sql/sql_store.h"
 
 namespace topicdesk::store {
-namespace sql = sqlite_sql;
 
 namespace {
 using Lock = std::lock_guard<std::recursive_mutex>;
@@ -45,7 +44,7 @@ std::optional<Rating> one_rating(Query& q) {
 
 }  // namespace
 
-std::int64_t SqliteStore::add_rating(const Rating& r) {
+std::int64_t SqlStore::add_rating(const Rating& r) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kRatingAdd);
   q.bind_all(r.connection_id, r.dialog_id, r.user_id, r.operator_id, r.closed_at, r.score, r.comment,
@@ -54,21 +53,21 @@ std::int64_t SqliteStore::add_rating(const Rating& r) {
   return q.int64(0);
 }
 
-std::optional<Rating> SqliteStore::rating(std::int64_t id) {
+std::optional<Rating> SqlStore::rating(std::int64_t id) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kRatingById);
   q.bind_all(id);
   return one_rating(q);
 }
 
-std::optional<Rating> SqliteStore::latest_rating(DialogId dialog) {
+std::optional<Rating> SqlStore::latest_rating(DialogId dialog) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kRatingLatest);
   q.bind_all(dialog);
   return one_rating(q);
 }
 
-void SqliteStore::update_rating(const Rating& r) {
+void SqlStore::update_rating(const Rating& r) {
   Lock lock(mutex_);
   db_.run(sql::kRatingUpdate, r.id, r.operator_id, r.score, r.comment, r.rated_at, awaits_name(r.awaits),
           r.awaits_until);

@@ -1,8 +1,8 @@
-// SQL of satisfaction ratings on SQLite (RatingStore).
+// SQL of satisfaction ratings (RatingStore).
 #pragma once
-#include "store/sqlite/sqlite_sql.h"
+#include "store/sql/sql_core.h"
 
-namespace topicdesk::store::sqlite_sql {
+namespace topicdesk::store::sql {
 
 // clang-format off
 #define TD_RATING_COLUMNS                                                                          \
@@ -23,4 +23,4 @@ inline constexpr Sql kForgetRatingCommentsBatch{"forget_rating_comments_batch",
 #undef TD_RATING_COLUMNS
 // clang-format on
 
-}  // namespace topicdesk::store::sqlite_sql
+}  // namespace topicdesk::store::sql

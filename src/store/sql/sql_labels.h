@@ -1,8 +1,8 @@
-// SQL of labels and funnels on SQLite (LabelStore).
+// SQL of labels and funnels (LabelStore).
 #pragma once
-#include "store/sqlite/sqlite_sql.h"
+#include "store/sql/sql_core.h"
 
-namespace topicdesk::store::sqlite_sql {
+namespace topicdesk::store::sql {
 
 // clang-format off
 #define TD_LABEL_COLUMNS "SELECT id, connection_id, name, key, ticker, sends, after_ids, created_at FROM labels "
@@ -30,8 +30,8 @@ inline constexpr Sql kLabelChangeAdd{"label_change_add",
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"};
 inline constexpr Sql kLabelHistory{"label_history",
     "SELECT id, connection_id, dialog_id, label_id, label_name, added, operator_id, at, by FROM ("
-    "SELECT * FROM label_history WHERE dialog_id = ?1 ORDER BY id DESC LIMIT ?2) ORDER BY id"};
+    "SELECT * FROM label_history WHERE dialog_id = ?1 ORDER BY id DESC LIMIT ?2) h ORDER BY id"};
 #undef TD_LABEL_COLUMNS
 // clang-format on
 
-}  // namespace topicdesk::store::sqlite_sql
+}  // namespace topicdesk::store::sql

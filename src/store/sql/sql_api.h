@@ -1,8 +1,8 @@
-// SQL of the Topics API on SQLite: API key hashes and paged dialog lists.
+// SQL of the Topics API: API key hashes and paged dialog lists.
 #pragma once
-#include "store/sqlite/sqlite_sql.h"
+#include "store/sql/sql_core.h"
 
-namespace topicdesk::store::sqlite_sql {
+namespace topicdesk::store::sql {
 
 // clang-format off
 // One key per connection: a reset replaces the hash.
@@ -28,4 +28,4 @@ inline constexpr Sql kDialogsPageWithStatus{"dialogs_page_with_status",
     TD_DIALOG_WITH_USER_COLUMNS "WHERE d.connection_id = ?1 AND d.id > ?2 AND d.status = ?4 ORDER BY d.id LIMIT ?3"};
 // clang-format on
 
-}  // namespace topicdesk::store::sqlite_sql
+}  // namespace topicdesk::store::sql

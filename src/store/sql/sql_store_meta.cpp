@@ -1,13 +1,13 @@
-// SqliteStore: facts about the installation (DeskMetaStore).
+// SqlStore: facts about the installation (DeskMetaStore).
 #include <openssl/rand.h>
 
 #include <vector>
 
 #include "core/secret.h"
-#include "store/sqlite/sqlite_store.h"
+#include "store/sql/sql_core.h"
+#include "store/sql/sql_store.h"
 
 namespace topicdesk::store {
-namespace sql = sqlite_sql;
 
 namespace {
 
@@ -26,7 +26,7 @@ std::string random_hex(std::size_t bytes) {
 
 }  // namespace
 
-std::string SqliteStore::install_secret() {
+std::string SqlStore::install_secret() {
   Lock lock(mutex_);
   if (!install_secret_.empty()) return install_secret_;
   const bool own_unit = transaction_depth_ == 0;
@@ -45,7 +45,7 @@ std::string SqliteStore::install_secret() {
     db_.run(sql::kMetaInsert, kInstallSecretKey, random_hex(32));
     auto stored = db_.query(sql::kMetaGet);
     stored.bind(kInstallSecretKey);
-    if (!stored.step()) throw StoreError("sqlite install_secret: missing after insert");
+    if (!stored.step()) throw StoreError("store install_secret: missing after insert");
     secret = stored.text(0);
   });
   // A secret created inside a caller's transaction may still roll back: cache it only once committed.

@@ -1,9 +1,8 @@
-// SqliteStore: dialog ownership (OperatorStore).
-#include "store/sqlite/sql_ownership.h"
-#include "store/sqlite/sqlite_store.h"
+// SqlStore: dialog ownership (OperatorStore).
+#include "store/sql/sql_ownership.h"
+#include "store/sql/sql_store.h"
 
 namespace topicdesk::store {
-namespace sql = sqlite_sql;
 
 namespace {
 
@@ -23,12 +22,12 @@ Operator read_operator(const Query& q) {
 
 }  // namespace
 
-void SqliteStore::upsert_operator(ChatId group, const core::Person& person, UnixMillis now) {
+void SqlStore::upsert_operator(ChatId group, const core::Person& person, UnixMillis now) {
   Lock lock(mutex_);
   db_.run(sql::kUpsertOperator, group, person.id, person.username, person.first_name, person.last_name, now);
 }
 
-std::optional<Operator> SqliteStore::operator_by_id(ChatId group, UserId id) {
+std::optional<Operator> SqlStore::operator_by_id(ChatId group, UserId id) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kOperatorById);
   q.bind_all(group, id);
@@ -36,7 +35,7 @@ std::optional<Operator> SqliteStore::operator_by_id(ChatId group, UserId id) {
   return read_operator(q);
 }
 
-std::optional<Operator> SqliteStore::operator_by_username(ChatId group, std::string_view username) {
+std::optional<Operator> SqlStore::operator_by_username(ChatId group, std::string_view username) {
   if (username.empty()) return std::nullopt;
   Lock lock(mutex_);
   auto q = db_.query(sql::kOperatorByUsername);
@@ -45,7 +44,7 @@ std::optional<Operator> SqliteStore::operator_by_username(ChatId group, std::str
   return read_operator(q);
 }
 
-bool SqliteStore::set_on_shift(ChatId group, UserId id, bool on_shift) {
+bool SqlStore::set_on_shift(ChatId group, UserId id, bool on_shift) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kSetOnShift);
   q.bind_all(group, id, on_shift);
@@ -53,7 +52,7 @@ bool SqliteStore::set_on_shift(ChatId group, UserId id, bool on_shift) {
   return q.changes() > 0;
 }
 
-std::vector<Operator> SqliteStore::operators_on_shift(ChatId group) {
+std::vector<Operator> SqlStore::operators_on_shift(ChatId group) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kOperatorsOnShift);
   q.bind(group);
@@ -62,14 +61,14 @@ std::vector<Operator> SqliteStore::operators_on_shift(ChatId group) {
   return out;
 }
 
-std::vector<Dialog> SqliteStore::open_dialogs_owned_by(ChatId group, UserId owner, int limit) {
+std::vector<Dialog> SqlStore::open_dialogs_owned_by(ChatId group, UserId owner, int limit) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kOpenDialogsOwnedBy);
   q.bind_all(group, owner, limit);
   return all_dialogs(q);
 }
 
-std::vector<std::pair<UserId, std::int64_t>> SqliteStore::open_owned_counts(ChatId group) {
+std::vector<std::pair<UserId, std::int64_t>> SqlStore::open_owned_counts(ChatId group) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kOpenOwnedCounts);
   q.bind(group);
@@ -78,21 +77,21 @@ std::vector<std::pair<UserId, std::int64_t>> SqliteStore::open_owned_counts(Chat
   return out;
 }
 
-std::vector<Dialog> SqliteStore::dialogs_unannounced_waiting(ConnectionId id, UnixMillis before, int limit) {
+std::vector<Dialog> SqlStore::dialogs_unannounced_waiting(ConnectionId id, UnixMillis before, int limit) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kDialogsUnannouncedWaiting);
   q.bind_all(id, before, limit);
   return all_dialogs(q);
 }
 
-UserId SqliteStore::rotation_last(ConnectionId id) {
+UserId SqlStore::rotation_last(ConnectionId id) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kRotationLast);
   q.bind(id);
   return q.step() ? q.int64(0) : 0;
 }
 
-void SqliteStore::set_rotation_last(ConnectionId id, UserId owner) {
+void SqlStore::set_rotation_last(ConnectionId id, UserId owner) {
   Lock lock(mutex_);
   db_.run(sql::kSetRotationLast, id, owner);
 }

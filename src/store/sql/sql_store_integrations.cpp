@@ -1,14 +1,13 @@
-// SqliteStore, integrations: user links, custom fields (UserLinkStore), event reading
+// SqlStore, integrations: user links, custom fields (UserLinkStore), event reading
 // and webhook delivery state.
 #include <algorithm>
 #include <chrono>
 
 #include "core/clock.h"
-#include "store/sqlite/sql_integrations.h"
-#include "store/sqlite/sqlite_store.h"
+#include "store/sql/sql_integrations.h"
+#include "store/sql/sql_store.h"
 
 namespace topicdesk::store {
-namespace sql = sqlite_sql;
 
 namespace {
 
@@ -39,7 +38,7 @@ WebhookDelivery read_delivery(const Query& q) {
 
 // User links and custom fields --------------------------------------------------------------
 
-std::optional<std::string> SqliteStore::user_link(ConnectionId id, UserId user_id) {
+std::optional<std::string> SqlStore::user_link(ConnectionId id, UserId user_id) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kUserLinkGet);
   q.bind_all(id, user_id);
@@ -47,7 +46,7 @@ std::optional<std::string> SqliteStore::user_link(ConnectionId id, UserId user_i
   return q.text(0);
 }
 
-void SqliteStore::set_user_link(ConnectionId id, UserId user_id, const std::string& account) {
+void SqlStore::set_user_link(ConnectionId id, UserId user_id, const std::string& account) {
   Lock lock(mutex_);
   if (account.empty()) {
     db_.run(sql::kUserLinkDelete, id, user_id);
@@ -56,7 +55,7 @@ void SqliteStore::set_user_link(ConnectionId id, UserId user_id, const std::stri
   }
 }
 
-std::vector<std::pair<std::string, std::string>> SqliteStore::user_fields(ConnectionId id, UserId user_id) {
+std::vector<std::pair<std::string, std::string>> SqlStore::user_fields(ConnectionId id, UserId user_id) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kUserFieldsGet);
   q.bind_all(id, user_id);
@@ -65,8 +64,8 @@ std::vector<std::pair<std::string, std::string>> SqliteStore::user_fields(Connec
   return out;
 }
 
-void SqliteStore::set_user_field(ConnectionId id, UserId user_id, const std::string& key,
-                                 const std::string& value) {
+void SqlStore::set_user_field(ConnectionId id, UserId user_id, const std::string& key,
+                              const std::string& value) {
   Lock lock(mutex_);
   if (value.empty()) {
     db_.run(sql::kUserFieldDelete, id, user_id, key);
@@ -75,7 +74,7 @@ void SqliteStore::set_user_field(ConnectionId id, UserId user_id, const std::str
   }
 }
 
-std::vector<UserField> SqliteStore::connection_user_fields(ConnectionId id) {
+std::vector<UserField> SqlStore::connection_user_fields(ConnectionId id) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kConnectionUserFields);
   q.bind_all(id);
@@ -86,7 +85,7 @@ std::vector<UserField> SqliteStore::connection_user_fields(ConnectionId id) {
 
 // Events ------------------------------------------------------------------------------------
 
-std::vector<StoredEvent> SqliteStore::events_after(std::int64_t after_id, int limit) {
+std::vector<StoredEvent> SqlStore::events_after(std::int64_t after_id, int limit) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kEventsAfter);
   q.bind_all(after_id, limit);
@@ -95,7 +94,7 @@ std::vector<StoredEvent> SqliteStore::events_after(std::int64_t after_id, int li
   return out;
 }
 
-std::optional<StoredEvent> SqliteStore::event_by_id(std::int64_t event_id) {
+std::optional<StoredEvent> SqlStore::event_by_id(std::int64_t event_id) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kEventById);
   q.bind(event_id);
@@ -105,13 +104,13 @@ std::optional<StoredEvent> SqliteStore::event_by_id(std::int64_t event_id) {
 
 // Webhook delivery --------------------------------------------------------------------------
 
-std::int64_t SqliteStore::webhook_cursor() {
+std::int64_t SqlStore::webhook_cursor() {
   Lock lock(mutex_);
   auto q = db_.query(sql::kWebhookCursorGet);
   return q.step() ? q.int64(0) : 0;
 }
 
-void SqliteStore::webhook_enqueue(const std::vector<WebhookDelivery>& deliveries, std::int64_t cursor) {
+void SqlStore::webhook_enqueue(const std::vector<WebhookDelivery>& deliveries, std::int64_t cursor) {
   Lock lock(mutex_);
   transaction([&] {
     for (const auto& d : deliveries) {
@@ -122,8 +121,8 @@ void SqliteStore::webhook_enqueue(const std::vector<WebhookDelivery>& deliveries
   });
 }
 
-std::vector<WebhookDelivery> SqliteStore::webhook_ready(UnixMillis now, int limit,
-                                                        const std::vector<std::string>& busy_queues) {
+std::vector<WebhookDelivery> SqlStore::webhook_ready(UnixMillis now, int limit,
+                                                     const std::vector<std::string>& busy_queues) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kWebhookReady);
   // Busy heads are skipped here, so ask for enough rows to still fill `limit`.
@@ -137,7 +136,7 @@ std::vector<WebhookDelivery> SqliteStore::webhook_ready(UnixMillis now, int limi
   return out;
 }
 
-void SqliteStore::webhook_delivered(const WebhookAttempt& attempt) {
+void SqlStore::webhook_delivered(const WebhookAttempt& attempt) {
   Lock lock(mutex_);
   transaction([&] {
     db_.run(sql::kWebhookAttemptAdd, attempt.delivery_id, attempt.at, attempt.http_status, attempt.error,
@@ -146,7 +145,7 @@ void SqliteStore::webhook_delivered(const WebhookAttempt& attempt) {
   });
 }
 
-void SqliteStore::webhook_retry(const WebhookAttempt& attempt, UnixMillis not_before) {
+void SqlStore::webhook_retry(const WebhookAttempt& attempt, UnixMillis not_before) {
   Lock lock(mutex_);
   transaction([&] {
     db_.run(sql::kWebhookAttemptAdd, attempt.delivery_id, attempt.at, attempt.http_status, attempt.error,
@@ -155,7 +154,7 @@ void SqliteStore::webhook_retry(const WebhookAttempt& attempt, UnixMillis not_be
   });
 }
 
-void SqliteStore::webhook_give_up(const WebhookAttempt& attempt) {
+void SqlStore::webhook_give_up(const WebhookAttempt& attempt) {
   Lock lock(mutex_);
   transaction([&] {
     db_.run(sql::kWebhookAttemptAdd, attempt.delivery_id, attempt.at, attempt.http_status, attempt.error,
@@ -164,7 +163,7 @@ void SqliteStore::webhook_give_up(const WebhookAttempt& attempt) {
   });
 }
 
-std::vector<WebhookUrlStatus> SqliteStore::webhook_status() {
+std::vector<WebhookUrlStatus> SqlStore::webhook_status() {
   Lock lock(mutex_);
   std::vector<WebhookUrlStatus> out;
   {
@@ -190,7 +189,7 @@ std::vector<WebhookUrlStatus> SqliteStore::webhook_status() {
   return out;
 }
 
-std::vector<WebhookAttempt> SqliteStore::webhook_attempts(std::int64_t delivery_id) {
+std::vector<WebhookAttempt> SqlStore::webhook_attempts(std::int64_t delivery_id) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kWebhookAttempts);
   q.bind(delivery_id);

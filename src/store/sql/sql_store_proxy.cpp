@@ -1,15 +1,14 @@
-// SqliteStore: the Bot API proxy's state (ProxyStore), the program's update queue and webhook.
-#include "store/sqlite/sql_proxy.h"
-#include "store/sqlite/sqlite_store.h"
+// SqlStore: the Bot API proxy's state (ProxyStore), the program's update queue and webhook.
+#include "store/sql/sql_proxy.h"
+#include "store/sql/sql_store.h"
 
 namespace topicdesk::store {
-namespace sql = sqlite_sql;
 
 namespace {
 using Lock = std::lock_guard<std::recursive_mutex>;
 }  // namespace
 
-bool SqliteStore::proxy_update_add(ConnectionId id, const ProxyUpdate& update, UnixMillis now) {
+bool SqlStore::proxy_update_add(ConnectionId id, const ProxyUpdate& update, UnixMillis now) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kProxyUpdateAdd);
   q.bind_all(id, update.update_id, update.kind, update.payload, now);
@@ -17,7 +16,7 @@ bool SqliteStore::proxy_update_add(ConnectionId id, const ProxyUpdate& update, U
   return q.changes() > 0;
 }
 
-std::vector<ProxyUpdate> SqliteStore::proxy_updates(ConnectionId id, std::int64_t from_id, int limit) {
+std::vector<ProxyUpdate> SqlStore::proxy_updates(ConnectionId id, std::int64_t from_id, int limit) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kProxyUpdates);
   q.bind_all(id, from_id, limit);
@@ -26,12 +25,12 @@ std::vector<ProxyUpdate> SqliteStore::proxy_updates(ConnectionId id, std::int64_
   return out;
 }
 
-void SqliteStore::proxy_confirm(ConnectionId id, std::int64_t below_id) {
+void SqlStore::proxy_confirm(ConnectionId id, std::int64_t below_id) {
   Lock lock(mutex_);
   db_.run(sql::kProxyConfirm, id, below_id);
 }
 
-std::int64_t SqliteStore::proxy_expire(UnixMillis before) {
+std::int64_t SqlStore::proxy_expire(UnixMillis before) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kProxyExpire);
   q.bind_all(before);
@@ -39,7 +38,7 @@ std::int64_t SqliteStore::proxy_expire(UnixMillis before) {
   return q.changes();
 }
 
-ProxyBacklog SqliteStore::proxy_backlog(ConnectionId id) {
+ProxyBacklog SqlStore::proxy_backlog(ConnectionId id) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kProxyBacklog);
   q.bind_all(id);
@@ -47,7 +46,7 @@ ProxyBacklog SqliteStore::proxy_backlog(ConnectionId id) {
   return ProxyBacklog{q.int64(0), q.int64(1)};
 }
 
-std::optional<ProxyWebhook> SqliteStore::proxy_webhook(ConnectionId id) {
+std::optional<ProxyWebhook> SqlStore::proxy_webhook(ConnectionId id) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kProxyWebhookGet);
   q.bind_all(id);
@@ -55,7 +54,7 @@ std::optional<ProxyWebhook> SqliteStore::proxy_webhook(ConnectionId id) {
   return ProxyWebhook{q.text(0), q.text(1), q.text(2), static_cast<int>(q.int64(3)), q.int64(4), q.text(5)};
 }
 
-void SqliteStore::proxy_set_webhook(ConnectionId id, const std::optional<ProxyWebhook>& webhook) {
+void SqlStore::proxy_set_webhook(ConnectionId id, const std::optional<ProxyWebhook>& webhook) {
   Lock lock(mutex_);
   if (!webhook) {
     db_.run(sql::kProxyWebhookDelete, id);

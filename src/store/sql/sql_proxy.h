@@ -1,8 +1,8 @@
-// SQL of the Bot API proxy on SQLite: the program's update queue and webhook.
+// SQL of the Bot API proxy: the program's update queue and webhook.
 #pragma once
-#include "store/sqlite/sqlite_sql.h"
+#include "store/sql/sql_core.h"
 
-namespace topicdesk::store::sqlite_sql {
+namespace topicdesk::store::sql {
 
 // clang-format off
 inline constexpr Sql kProxyUpdateAdd{"proxy_update_add",
@@ -30,4 +30,4 @@ inline constexpr Sql kProxyWebhookDelete{"proxy_delete_webhook",
     "DELETE FROM proxy_webhooks WHERE connection_id = ?1"};
 // clang-format on
 
-}  // namespace topicdesk::store::sqlite_sql
+}  // namespace topicdesk::store::sql

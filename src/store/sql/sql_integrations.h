@@ -1,9 +1,9 @@
 // Statements of the integrations: user links, custom fields, event
-// reading and webhook delivery. Same conventions as sqlite_sql.h.
+// reading and webhook delivery. Same conventions as sql_core.h.
 #pragma once
-#include "store/sqlite/sqlite_sql.h"
+#include "store/sql/sql_core.h"
 
-namespace topicdesk::store::sqlite_sql {
+namespace topicdesk::store::sql {
 
 // clang-format off
 // User links and custom fields.
@@ -75,4 +75,4 @@ inline constexpr Sql kWebhookAttempts{"webhook_attempts",
     "WHERE delivery_id = ?1 ORDER BY id DESC"};
 // clang-format on
 
-}  // namespace topicdesk::store::sqlite_sql
+}  // namespace topicdesk::store::sql

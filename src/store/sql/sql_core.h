@@ -1,17 +1,14 @@
-// Every statement the SQLite store runs, as named constants. Each is prepared once per
-// connection and reused (see SqliteDb::query). Parameters are numbered (?1, ?2, ...).
+// The statements of the store's core concerns, as named constants (the other concerns' are in
+// sql_*.h). Each is prepared once per connection and reused (see connection.h). Parameters are
+// numbered (?1, ?2, ...); a PostgreSQL text stands beside the SQLite one where the two differ.
 #pragma once
+#include "store/sql/connection.h"
 
-namespace topicdesk::store::sqlite_sql {
-
-// A statement and the name used in error messages; its address is the cache key.
-struct Sql {
-  const char* name;
-  const char* text;
-};
+namespace topicdesk::store::sql {
 
 // clang-format off
-inline constexpr Sql kBegin{"begin", "BEGIN IMMEDIATE"};
+// SQLite takes the write lock at BEGIN, so a transaction never fails half-way for want of it.
+inline constexpr Sql kBegin{"begin", "BEGIN IMMEDIATE", "BEGIN"};
 inline constexpr Sql kCommit{"commit", "COMMIT"};
 inline constexpr Sql kRollback{"rollback", "ROLLBACK"};
 
@@ -21,6 +18,12 @@ inline constexpr Sql kMigrationApplied{"migration_applied",
     "SELECT 1 FROM schema_migrations WHERE version = ?1"};
 inline constexpr Sql kRecordMigration{"record_migration",
     "INSERT INTO schema_migrations(version, name, applied_at) VALUES (?1, ?2, ?3)"};
+// Two processes opening one PostgreSQL schema at once migrate one after the other (SQLite's
+// write lock does that already). The lock is the session's, so it spans every migration.
+inline constexpr Sql kMigrationsLock{"migrations_lock", "SELECT 1",
+    "SELECT pg_advisory_lock(hashtext('topicdesk migrations ' || current_schema()))"};
+inline constexpr Sql kMigrationsUnlock{"migrations_unlock", "SELECT 1",
+    "SELECT pg_advisory_unlock(hashtext('topicdesk migrations ' || current_schema()))"};
 
 // Connections.
 inline constexpr Sql kEnsureConnection{"ensure_connection",
@@ -86,6 +89,10 @@ inline constexpr Sql kCountDialogs{"count_dialogs",
 inline constexpr Sql kInsertLink{"add_link",
     "INSERT INTO message_links(connection_id, dialog_id, group_id, user_message_id, group_message_id,"
     " direction) VALUES (?1, ?2, COALESCE(NULLIF(?3, 0), (SELECT group_id FROM dialogs WHERE id = ?2), 0),"
+    " ?4, ?5, ?6)",
+    // PostgreSQL would take ?3 for an INTEGER from the 0 beside it.
+    "INSERT INTO message_links(connection_id, dialog_id, group_id, user_message_id, group_message_id,"
+    " direction) VALUES (?1, ?2, COALESCE(NULLIF(?3::BIGINT, 0), (SELECT group_id FROM dialogs WHERE id = ?2), 0),"
     " ?4, ?5, ?6)"};
 inline constexpr Sql kLinkByUser{"link_by_user_message",
     "SELECT connection_id, dialog_id, group_id, user_message_id, group_message_id, direction "
@@ -181,14 +188,23 @@ inline constexpr Sql kAppendEvent{"append_event",
 // first row too new to go (found at the front of the table, once the older ones are gone):
 // a batch costs the old rows it looks at, never a scan of the whole table. Should the clock
 // have stepped back, the time condition still keeps every newer row.
+// PostgreSQL writes SQLite's two-argument MIN as LEAST, and its rowid as ctid.
 inline constexpr Sql kPurgeInboxBatch{"purge_inbox_batch",
     "DELETE FROM inbox WHERE id IN (SELECT id FROM inbox WHERE done = 1 AND received_at < ?1"
     " AND id < MIN((SELECT MAX(id) FROM inbox),"
+    " COALESCE((SELECT id FROM inbox WHERE received_at >= ?1 ORDER BY id LIMIT 1), (SELECT MAX(id) FROM inbox)))"
+    " ORDER BY id LIMIT ?2)",
+    "DELETE FROM inbox WHERE id IN (SELECT id FROM inbox WHERE done = 1 AND received_at < ?1"
+    " AND id < LEAST((SELECT MAX(id) FROM inbox),"
     " COALESCE((SELECT id FROM inbox WHERE received_at >= ?1 ORDER BY id LIMIT 1), (SELECT MAX(id) FROM inbox)))"
     " ORDER BY id LIMIT ?2)"};
 inline constexpr Sql kPurgeOutboxBatch{"purge_outbox_batch",
     "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE state = 'done' AND created_at < ?1"
     " AND id < MIN((SELECT MAX(id) FROM outbox),"
+    " COALESCE((SELECT id FROM outbox WHERE created_at >= ?1 ORDER BY id LIMIT 1), (SELECT MAX(id) FROM outbox)))"
+    " ORDER BY id LIMIT ?2)",
+    "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE state = 'done' AND created_at < ?1"
+    " AND id < LEAST((SELECT MAX(id) FROM outbox),"
     " COALESCE((SELECT id FROM outbox WHERE created_at >= ?1 ORDER BY id LIMIT 1), (SELECT MAX(id) FROM outbox)))"
     " ORDER BY id LIMIT ?2)"};
 // Finished deliveries by the age index of migration 5; events and proxy updates by those of 7.
@@ -207,7 +223,9 @@ inline constexpr Sql kPurgeEventsBatch{"purge_events_batch",
     " ORDER BY e.created_at LIMIT ?2)"};
 inline constexpr Sql kProxyExpireBatch{"proxy_expire_batch",
     "DELETE FROM proxy_updates WHERE rowid IN (SELECT rowid FROM proxy_updates WHERE created_at < ?1"
-    " ORDER BY created_at LIMIT ?2)"};
+    " ORDER BY created_at LIMIT ?2)",
+    "DELETE FROM proxy_updates WHERE ctid = ANY(ARRAY(SELECT ctid FROM proxy_updates WHERE created_at < ?1"
+    " ORDER BY created_at LIMIT ?2))"};
 
 // Desk meta. Inserting keeps a value another connection stored first.
 inline constexpr Sql kMetaGet{"desk_meta_get", "SELECT value FROM desk_meta WHERE meta_key = ?1"};
@@ -215,4 +233,4 @@ inline constexpr Sql kMetaInsert{"desk_meta_insert",
     "INSERT INTO desk_meta(meta_key, value) VALUES (?1, ?2) ON CONFLICT(meta_key) DO NOTHING"};
 // clang-format on
 
-}  // namespace topicdesk::store::sqlite_sql
+}  // namespace topicdesk::store::sql

@@ -1,12 +1,11 @@
-// SqliteStore: broadcasts and their recipients (BroadcastStore).
+// SqlStore: broadcasts and their recipients (BroadcastStore).
 #include <algorithm>
 #include <charconv>
 
-#include "store/sqlite/sql_broadcasts.h"
-#include "store/sqlite/sqlite_store.h"
+#include "store/sql/sql_broadcasts.h"
+#include "store/sql/sql_store.h"
 
 namespace topicdesk::store {
-namespace sql = sqlite_sql;
 
 namespace {
 
@@ -78,7 +77,7 @@ std::vector<BroadcastRecipient> all_recipients(Query& q) {
 
 }  // namespace
 
-std::int64_t SqliteStore::add_broadcast(const Broadcast& b) {
+std::int64_t SqlStore::add_broadcast(const Broadcast& b) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kBroadcastAdd);
   q.bind_all(b.connection_id, b.creator_id, b.from_chat_id, ids_text(b.message_ids), b.recipients,
@@ -88,7 +87,7 @@ std::int64_t SqliteStore::add_broadcast(const Broadcast& b) {
   return q.int64(0);
 }
 
-std::optional<Broadcast> SqliteStore::broadcast(std::int64_t id) {
+std::optional<Broadcast> SqlStore::broadcast(std::int64_t id) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kBroadcastById);
   q.bind_all(id);
@@ -96,14 +95,14 @@ std::optional<Broadcast> SqliteStore::broadcast(std::int64_t id) {
   return read_broadcast(q);
 }
 
-void SqliteStore::update_broadcast(const Broadcast& b) {
+void SqlStore::update_broadcast(const Broadcast& b) {
   Lock lock(mutex_);
   db_.run(sql::kBroadcastUpdate, b.id, b.from_chat_id, ids_text(b.message_ids), b.recipients,
           to_string(b.state), b.scheduled_at, b.started_at, b.finished_at, b.progress_message_id,
           b.progress_at, b.report_message_id, b.report, b.template_name);
 }
 
-std::vector<Broadcast> SqliteStore::broadcasts_in_states(const std::vector<BroadcastState>& states) {
+std::vector<Broadcast> SqlStore::broadcasts_in_states(const std::vector<BroadcastState>& states) {
   Lock lock(mutex_);
   std::vector<Broadcast> out;
   for (auto state : states) {
@@ -115,7 +114,7 @@ std::vector<Broadcast> SqliteStore::broadcasts_in_states(const std::vector<Broad
   return out;
 }
 
-std::vector<Broadcast> SqliteStore::broadcasts_of(ConnectionId connection, int limit) {
+std::vector<Broadcast> SqlStore::broadcasts_of(ConnectionId connection, int limit) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kBroadcastsOf);
   q.bind_all(connection, limit);
@@ -124,8 +123,8 @@ std::vector<Broadcast> SqliteStore::broadcasts_of(ConnectionId connection, int l
   return out;
 }
 
-std::int64_t SqliteStore::add_broadcast_recipients(std::int64_t broadcast, const std::vector<UserId>& users,
-                                                   RecipientState state, const std::string& error) {
+std::int64_t SqlStore::add_broadcast_recipients(std::int64_t broadcast, const std::vector<UserId>& users,
+                                                RecipientState state, const std::string& error) {
   Lock lock(mutex_);
   std::int64_t added = 0;
   for (auto user : users) {
@@ -137,7 +136,7 @@ std::int64_t SqliteStore::add_broadcast_recipients(std::int64_t broadcast, const
   return added;
 }
 
-std::int64_t SqliteStore::add_broadcast_recipients_all(std::int64_t broadcast, ConnectionId connection) {
+std::int64_t SqlStore::add_broadcast_recipients_all(std::int64_t broadcast, ConnectionId connection) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kRecipientAddAll);
   q.bind_all(broadcast, connection);
@@ -145,7 +144,7 @@ std::int64_t SqliteStore::add_broadcast_recipients_all(std::int64_t broadcast, C
   return q.changes();
 }
 
-std::vector<BroadcastRecipient> SqliteStore::claim_broadcast_recipients(std::int64_t broadcast, int limit) {
+std::vector<BroadcastRecipient> SqlStore::claim_broadcast_recipients(std::int64_t broadcast, int limit) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kRecipientClaim);
   q.bind_all(broadcast, limit);
@@ -155,9 +154,9 @@ std::vector<BroadcastRecipient> SqliteStore::claim_broadcast_recipients(std::int
   return out;
 }
 
-std::vector<BroadcastRecipient> SqliteStore::broadcast_recipients(std::int64_t broadcast,
-                                                                  std::optional<RecipientState> state,
-                                                                  UserId after_user, int limit) {
+std::vector<BroadcastRecipient> SqlStore::broadcast_recipients(std::int64_t broadcast,
+                                                               std::optional<RecipientState> state,
+                                                               UserId after_user, int limit) {
   Lock lock(mutex_);
   if (state) {
     auto q = db_.query(sql::kRecipientsInState);
@@ -169,14 +168,13 @@ std::vector<BroadcastRecipient> SqliteStore::broadcast_recipients(std::int64_t b
   return all_recipients(q);
 }
 
-void SqliteStore::finish_broadcast_recipient(const BroadcastRecipient& r) {
+void SqlStore::finish_broadcast_recipient(const BroadcastRecipient& r) {
   Lock lock(mutex_);
   db_.run(sql::kRecipientFinish, r.broadcast_id, r.user_id, to_string(r.state), r.error,
           ids_text(r.message_ids), r.sent_at, r.attempts);
 }
 
-std::int64_t SqliteStore::skip_pending_broadcast_recipients(std::int64_t broadcast,
-                                                            const std::string& error) {
+std::int64_t SqlStore::skip_pending_broadcast_recipients(std::int64_t broadcast, const std::string& error) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kRecipientsSkipPending);
   q.bind_all(broadcast, error);
@@ -184,7 +182,7 @@ std::int64_t SqliteStore::skip_pending_broadcast_recipients(std::int64_t broadca
   return q.changes();
 }
 
-BroadcastCounts SqliteStore::broadcast_counts(std::int64_t broadcast) {
+BroadcastCounts SqlStore::broadcast_counts(std::int64_t broadcast) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kRecipientCounts);
   q.bind_all(broadcast);
@@ -217,7 +215,7 @@ BroadcastCounts SqliteStore::broadcast_counts(std::int64_t broadcast) {
   return c;
 }
 
-std::int64_t SqliteStore::broadcast_sends_since(ConnectionId connection, UnixMillis since) {
+std::int64_t SqlStore::broadcast_sends_since(ConnectionId connection, UnixMillis since) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kBroadcastSendsSince);
   q.bind_all(connection, since);

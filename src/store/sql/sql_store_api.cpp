@@ -1,20 +1,19 @@
-// SqliteStore: API key hashes (ApiKeyStore) and dialog pages (DialogStore) for the Topics API.
-#include "store/sqlite/sql_api.h"
-#include "store/sqlite/sqlite_store.h"
+// SqlStore: API key hashes (ApiKeyStore) and dialog pages (DialogStore) for the Topics API.
+#include "store/sql/sql_api.h"
+#include "store/sql/sql_store.h"
 
 namespace topicdesk::store {
-namespace sql = sqlite_sql;
 
 namespace {
 using Lock = std::lock_guard<std::recursive_mutex>;
 }  // namespace
 
-void SqliteStore::set_api_key_hash(ConnectionId id, const std::string& key_hash, UnixMillis now) {
+void SqlStore::set_api_key_hash(ConnectionId id, const std::string& key_hash, UnixMillis now) {
   Lock lock(mutex_);
   db_.run(sql::kSetApiKeyHash, id, key_hash, now);
 }
 
-std::vector<ApiKeyRecord> SqliteStore::api_keys() {
+std::vector<ApiKeyRecord> SqlStore::api_keys() {
   Lock lock(mutex_);
   auto q = db_.query(sql::kApiKeys);
   std::vector<ApiKeyRecord> out;
@@ -22,8 +21,8 @@ std::vector<ApiKeyRecord> SqliteStore::api_keys() {
   return out;
 }
 
-std::vector<DialogWithUser> SqliteStore::dialogs_page(ConnectionId id, std::optional<DialogStatus> status,
-                                                      DialogId after_id, int limit) {
+std::vector<DialogWithUser> SqlStore::dialogs_page(ConnectionId id, std::optional<DialogStatus> status,
+                                                   DialogId after_id, int limit) {
   Lock lock(mutex_);
   auto q = db_.query(status ? sql::kDialogsPageWithStatus : sql::kDialogsPage);
   if (status)

@@ -1,11 +1,10 @@
-// SqliteStore: labels and funnels (LabelStore).
+// SqlStore: labels and funnels (LabelStore).
 #include <charconv>
 
-#include "store/sqlite/sql_labels.h"
-#include "store/sqlite/sqlite_store.h"
+#include "store/sql/sql_labels.h"
+#include "store/sql/sql_store.h"
 
 namespace topicdesk::store {
-namespace sql = sqlite_sql;
 
 namespace {
 using Lock = std::lock_guard<std::recursive_mutex>;
@@ -55,7 +54,7 @@ std::vector<Label> all_labels(Query& q) {
 
 }  // namespace
 
-std::int64_t SqliteStore::add_label(const Label& l) {
+std::int64_t SqlStore::add_label(const Label& l) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kLabelAdd);
   q.bind_all(l.connection_id, l.name, l.key, l.ticker, l.sends, ids_text(l.after), l.created_at);
@@ -63,12 +62,12 @@ std::int64_t SqliteStore::add_label(const Label& l) {
   return q.int64(0);
 }
 
-void SqliteStore::update_label(const Label& l) {
+void SqlStore::update_label(const Label& l) {
   Lock lock(mutex_);
   db_.run(sql::kLabelUpdate, l.id, l.name, l.key, l.ticker, l.sends, ids_text(l.after));
 }
 
-std::optional<Label> SqliteStore::label(std::int64_t id) {
+std::optional<Label> SqlStore::label(std::int64_t id) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kLabelById);
   q.bind_all(id);
@@ -76,7 +75,7 @@ std::optional<Label> SqliteStore::label(std::int64_t id) {
   return read_label(q);
 }
 
-std::optional<Label> SqliteStore::label_by_key(ConnectionId connection, std::string_view key) {
+std::optional<Label> SqlStore::label_by_key(ConnectionId connection, std::string_view key) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kLabelByKey);
   q.bind_all(connection, std::string(key));
@@ -84,15 +83,15 @@ std::optional<Label> SqliteStore::label_by_key(ConnectionId connection, std::str
   return read_label(q);
 }
 
-std::vector<Label> SqliteStore::labels(ConnectionId connection) {
+std::vector<Label> SqlStore::labels(ConnectionId connection) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kLabels);
   q.bind_all(connection);
   return all_labels(q);
 }
 
-bool SqliteStore::set_dialog_label(ConnectionId connection, DialogId dialog, std::int64_t label_id,
-                                   UnixMillis at) {
+bool SqlStore::set_dialog_label(ConnectionId connection, DialogId dialog, std::int64_t label_id,
+                                UnixMillis at) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kDialogLabelSet);
   q.bind_all(connection, dialog, label_id, at);
@@ -100,7 +99,7 @@ bool SqliteStore::set_dialog_label(ConnectionId connection, DialogId dialog, std
   return q.changes() > 0;
 }
 
-bool SqliteStore::remove_dialog_label(DialogId dialog, std::int64_t label_id) {
+bool SqlStore::remove_dialog_label(DialogId dialog, std::int64_t label_id) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kDialogLabelRemove);
   q.bind_all(dialog, label_id);
@@ -108,14 +107,14 @@ bool SqliteStore::remove_dialog_label(DialogId dialog, std::int64_t label_id) {
   return q.changes() > 0;
 }
 
-std::vector<Label> SqliteStore::dialog_labels(DialogId dialog) {
+std::vector<Label> SqlStore::dialog_labels(DialogId dialog) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kDialogLabels);
   q.bind_all(dialog);
   return all_labels(q);
 }
 
-std::vector<LabelCarrier> SqliteStore::label_carriers(std::int64_t label_id, int limit) {
+std::vector<LabelCarrier> SqlStore::label_carriers(std::int64_t label_id, int limit) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kLabelCarriers);
   q.bind_all(label_id, static_cast<std::int64_t>(limit));
@@ -124,13 +123,13 @@ std::vector<LabelCarrier> SqliteStore::label_carriers(std::int64_t label_id, int
   return out;
 }
 
-void SqliteStore::add_label_change(const LabelChange& c) {
+void SqlStore::add_label_change(const LabelChange& c) {
   Lock lock(mutex_);
   db_.run(sql::kLabelChangeAdd, c.connection_id, c.dialog_id, c.label_id, c.label_name, c.added ? 1 : 0,
           c.operator_id, c.at, to_string(c.by));
 }
 
-std::vector<LabelChange> SqliteStore::label_history(DialogId dialog, int limit) {
+std::vector<LabelChange> SqlStore::label_history(DialogId dialog, int limit) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kLabelHistory);
   q.bind_all(dialog, static_cast<std::int64_t>(limit));
