@@ -80,9 +80,9 @@ const std::vector<CommandSpec>& command_table() {
       {"segment", K::kCustom, true, false, false, "[expression]",
        "count the users an expression picks and show a few, e.g. vip and last_message<7d (a dry run)",
        std::nullopt},
-      {"send", K::kCustom, true, false, false, "test|all|list ID…|file|EXPRESSION [at TIME]",
-       "in reply to a message (an album's item: the album): send it to many users (a broadcast; file: as a "
-       "document's caption; add, confirm, cancel, pause, resume, status)",
+      {"send", K::kCustom, true, false, false, "[template:NAME] test|all|list ID…|file|EXPRESSION [at TIME]",
+       "in reply to a message (an album's item: the album), or with template:NAME: send it to many users (a "
+       "broadcast; file: as a document's caption; add, confirm, cancel, pause, resume, status)",
        std::nullopt},
       {"stats", K::kStats, true, true, false, "", "open, waiting and closed dialogs", std::nullopt},
       {"help", K::kHelp, true, true, false, "", "this list", std::nullopt},

@@ -8,6 +8,7 @@
 #include "core/time_zone.h"
 #include "core/utf8.h"
 #include "crm/segment.h"
+#include "crm/templates.h"
 
 namespace topicdesk::crm {
 namespace {
@@ -108,6 +109,7 @@ std::string usage_text() {
          "one)\n"
          "add 'at HH:MM' or 'at YYYY-MM-DD HH:MM' to schedule it. Reply to an album's item: the whole album "
          "goes; /send add, in reply to one more message, makes a chain.\n"
+         "/send template:NAME … sends the template NAME instead (no reply needed).\n"
          "Then: /send confirm | cancel | pause | resume | status [#ID]";
 }
 
@@ -115,6 +117,16 @@ core::Result<SendRequest> parse_send(std::string_view args) {
   auto words = words_of(args);
   if (words.empty()) return core::make_error(usage_text());
   SendRequest r;
+  // `template:NAME` first: the template is the content, the rest names the recipients.
+  if (core::lower_ascii(words[0]).starts_with("template:")) {
+    std::string name(words[0].substr(9));
+    if (auto valid = check_template_name(name); !valid)
+      return core::make_error("'" + std::string(words[0]) + "': " + valid.error().message);
+    r.template_name = std::move(name);
+    words.erase(words.begin());
+    if (words.empty())
+      return core::make_error("/send template:" + r.template_name + ": whom to? " + usage_text());
+  }
   std::string first = core::lower_ascii(words[0]);
   static const std::pair<std::string_view, SendAction> kActions[] = {
       {"confirm", SendAction::kConfirm}, {"go", SendAction::kConfirm},    {"cancel", SendAction::kCancel},
@@ -124,6 +136,7 @@ core::Result<SendRequest> parse_send(std::string_view args) {
   for (const auto& [name, action] : kActions) {
     if (first != name) continue;
     r.action = action;
+    if (!r.template_name.empty()) return core::make_error("/send " + first + " takes no template");
     if (words.size() > 2) return core::make_error("/send " + first + " takes at most a broadcast number");
     if (words.size() == 2) {
       std::string_view id = words[1];
@@ -307,7 +320,9 @@ std::string format_wall_time(core::UnixMillis at, const core::TimeZone& zone) {
 
 std::string confirmation_text(const store::Broadcast& b, const store::BroadcastCounts& counts,
                               const std::string& when) {
-  std::string text = "📣 Broadcast #" + std::to_string(b.id) + " (" + b.recipients +
+  std::string what =
+      b.template_name.empty() ? b.recipients : "template " + b.template_name + ", " + b.recipients;
+  std::string text = "📣 Broadcast #" + std::to_string(b.id) + " (" + what +
                      "): " + with_thousands(counts.pending) + " recipient" + (counts.pending == 1 ? "" : "s");
   if (counts.skipped > 0) text += ", " + with_thousands(counts.skipped) + " left out (see the report)";
   if (b.message_ids.size() > 1) text += "; " + std::to_string(b.message_ids.size()) + " messages each";
@@ -315,6 +330,19 @@ std::string confirmation_text(const store::Broadcast& b, const store::BroadcastC
   text += when.empty() ? "Sent as soon as you confirm.\n" : "Scheduled for " + when + ".\n";
   text +=
       "Confirm: /send confirm #" + std::to_string(b.id) + "   Cancel: /send cancel #" + std::to_string(b.id);
+  return text;
+}
+
+std::string api_broadcast_started_text(const store::Broadcast& b, const store::BroadcastCounts& counts,
+                                       const std::string& when) {
+  std::string what =
+      b.template_name.empty() ? b.recipients : "template " + b.template_name + ", " + b.recipients;
+  std::string text = "📣 Broadcast #" + std::to_string(b.id) + " (" + what +
+                     ") made and confirmed by the Topics API: " + with_thousands(counts.pending) +
+                     " recipient" + (counts.pending == 1 ? "" : "s");
+  if (counts.skipped > 0) text += ", " + with_thousands(counts.skipped) + " left out (see the report)";
+  text += when.empty() ? "; sending now (progress below)." : "; it goes out at " + when + ".";
+  text += "\nCancel: /send cancel #" + std::to_string(b.id);
   return text;
 }
 
@@ -393,6 +421,81 @@ store::BroadcastState state_after(SendAction action, const store::Broadcast& b) 
       return b.state;
   }
   return b.state;
+}
+
+std::optional<std::string> template_broadcast_refused(const store::Template& t, bool account_connection) {
+  if (t.parts.empty()) return "template " + t.name + " has no parts";
+  if (!account_connection) return std::nullopt;
+  for (std::size_t i = 0; i < t.parts.size(); ++i) {
+    if (t.parts[i].kind == store::TemplatePartKind::kText) continue;
+    return "template " + t.name + " has media (part " + std::to_string(i + 1) + ": " +
+           describe_part(t.parts[i]) +
+           "); an account connection sends texts only, since the account cannot use the desk bot's file "
+           "ids: templates with media are for bot connections";
+  }
+  return std::nullopt;
+}
+
+std::string template_gone_error(std::string_view name) {
+  return "cancelled: template " + std::string(name) + " was deleted";
+}
+
+core::Result<core::UnixMillis> parse_iso_instant(std::string_view text) {
+  const std::string bad =
+      "must be ISO 8601 with a zone, e.g. 2026-12-24T18:30:00+01:00 or 2026-12-24T17:30:00Z";
+  auto digits = [&](std::size_t at, std::size_t n) -> std::optional<int> {
+    if (at + n > text.size()) return std::nullopt;
+    int value = 0;
+    for (std::size_t i = at; i < at + n; ++i) {
+      if (text[i] < '0' || text[i] > '9') return std::nullopt;
+      value = value * 10 + (text[i] - '0');
+    }
+    return value;
+  };
+  auto y = digits(0, 4), mo = digits(5, 2), d = digits(8, 2), h = digits(11, 2), mi = digits(14, 2);
+  if (text.size() < 17 || text[4] != '-' || text[7] != '-' ||
+      (text[10] != 'T' && text[10] != 't' && text[10] != ' ') || text[13] != ':' || !y || !mo || !d || !h ||
+      !mi)
+    return core::make_error(bad);
+  if (!valid_date(*y, *mo, *d) || *h > 23 || *mi > 59)
+    return core::make_error("is not a valid date and time");
+  std::size_t i = 16;
+  int sec = 0;
+  if (i < text.size() && text[i] == ':') {
+    auto s = digits(i + 1, 2);
+    if (!s || *s > 59) return core::make_error(bad);
+    sec = *s;
+    i += 3;
+    if (i < text.size() && (text[i] == '.' || text[i] == ',')) {
+      ++i;
+      const std::size_t start = i;
+      while (i < text.size() && text[i] >= '0' && text[i] <= '9') ++i;
+      if (i == start) return core::make_error(bad);
+    }
+  }
+  std::int64_t offset = 0;
+  std::string_view zone = text.substr(i);
+  if (zone == "Z" || zone == "z") {
+    offset = 0;
+  } else if (!zone.empty() && (zone[0] == '+' || zone[0] == '-')) {
+    std::optional<int> zh, zm;
+    if (zone.size() == 6 && zone[3] == ':') {
+      zh = digits(i + 1, 2);
+      zm = digits(i + 4, 2);
+    } else if (zone.size() == 5) {
+      zh = digits(i + 1, 2);
+      zm = digits(i + 3, 2);
+    } else if (zone.size() == 3) {
+      zh = digits(i + 1, 2);
+      zm = 0;
+    }
+    if (!zh || !zm || *zh > 23 || *zm > 59) return core::make_error(bad);
+    offset = (*zh * 3600 + *zm * 60) * (zone[0] == '-' ? -1 : 1);
+  } else {
+    return core::make_error(bad);
+  }
+  std::int64_t local = core::days_from_civil(*y, *mo, *d) * 86400 + *h * 3600 + *mi * 60 + sec;
+  return (local - offset) * 1000;
 }
 
 }  // namespace topicdesk::crm

@@ -6,6 +6,7 @@
 //   /send test | all | list ID ID… | file | EXPRESSION [at TIME]   a new broadcast, waiting for
 //   confirmation (EXPRESSION: a segment, crm/segment.h, e.g. `vip and last_message<30d`; `file`:
 //   the caption of a document of user ids, posted in reply to the message to send)
+//   /send template:NAME RECIPIENTS [at TIME]   the same with a saved template as the content (no reply)
 //   /send add [#ID]   one more message (a chain) for a broadcast waiting for confirmation
 //   /send confirm|cancel|pause|resume|status [#ID]   an action on a broadcast (default: the newest)
 // TIME is "HH:MM" (the next such time) or "YYYY-MM-DD HH:MM", on the zone's wall clock.
@@ -20,6 +21,7 @@
 #include "core/result.h"
 #include "core/time_zone.h"
 #include "store/broadcast_store.h"
+#include "store/template_store.h"
 
 namespace topicdesk::crm {
 
@@ -48,7 +50,8 @@ struct SendRequest {
   std::vector<core::UserId> users;  // kList (and kFile once read), in the order given, without repeats
   std::string segment;              // kSegment: the expression as the segment writes it out
   std::optional<WallTime> at;
-  std::string recipients;  // the recipients as written (kept on the broadcast)
+  std::string recipients;     // the recipients as written (kept on the broadcast)
+  std::string template_name;  // `template:NAME` before the recipients: the content (checked as a name)
 };
 
 // Parses the arguments of /send; the error is the answer for the chat.
@@ -94,6 +97,9 @@ std::string state_changed_text(const store::Broadcast& b, std::string_view what)
 std::string usage_text();
 // Posted when a running broadcast reaches the monthly quota and pauses.
 std::string quota_paused_text(const store::Broadcast& b, const QuotaUse& use, const std::string& renews);
+// Posted in General when the Topics API makes a broadcast and confirms it in the same call.
+std::string api_broadcast_started_text(const store::Broadcast& b, const store::BroadcastCounts& counts,
+                                       const std::string& when);
 // Posted in General when a broadcast ends (with the CSV report when it can be attached).
 std::string report_summary_text(const store::Broadcast& b, const store::BroadcastCounts& counts);
 
@@ -101,5 +107,16 @@ std::string report_summary_text(const store::Broadcast& b, const store::Broadcas
 std::optional<std::string> action_refused(SendAction action, store::BroadcastState state);
 // The state an allowed action leads to (kConfirm: scheduled when it has a time, else running).
 store::BroadcastState state_after(SendAction action, const store::Broadcast& b);
+
+// Broadcasts of a template.
+// Why the template cannot be a broadcast's content (nullopt: it can): no parts, or media on an
+// account connection (the account cannot send the desk bot's file ids; docs/broadcasts.md).
+std::optional<std::string> template_broadcast_refused(const store::Template& t, bool account_connection);
+// The error of the recipients a deleted template leaves out (the report and its summary say it).
+std::string template_gone_error(std::string_view name);
+
+// An instant written for the Topics API: ISO 8601 with a zone ("2026-12-24T18:30:00+01:00",
+// "2026-12-24T17:30Z"; seconds and fractions optional, ' ' for 'T' allowed).
+core::Result<core::UnixMillis> parse_iso_instant(std::string_view text);
 
 }  // namespace topicdesk::crm

@@ -36,11 +36,14 @@ std::string report_csv_row(const ReportRow& row) {
     if (!ids.empty()) ids += ' ';
     ids += std::to_string(id);
   }
-  std::string error = row.error;
-  if (row.state == store::RecipientState::kSent && row.attempts > 1 && error.empty())
-    error = "sent again after a restart interrupted the first send: may have arrived twice";
   return std::to_string(row.user_id) + "," + csv_field(row.name) + "," + store::to_string(row.state) + "," +
-         csv_field(error) + "," + ids + "," + iso_utc(row.sent_at) + "\r\n";
+         csv_field(report_error(row)) + "," + ids + "," + iso_utc(row.sent_at) + "\r\n";
+}
+
+std::string report_error(const ReportRow& row) {
+  if (row.state == store::RecipientState::kSent && row.attempts > 1 && row.error.empty())
+    return "sent again after a restart interrupted the first send: may have arrived twice";
+  return row.error;
 }
 
 std::string report_file_name(std::int64_t broadcast_id) {

@@ -23,6 +23,8 @@ struct ReportRow {
 
 std::string report_csv_header();  // "user_id,name,status,error,message_ids,sent_at\r\n"
 std::string report_csv_row(const ReportRow& row);
+// The row's error column: the error, or the note on a send repeated after a restart.
+std::string report_error(const ReportRow& row);
 // One CSV field, quoted when needed.
 std::string csv_field(std::string_view text);
 // "2026-12-07T05:01:02Z"; empty for 0.

@@ -31,6 +31,7 @@ constexpr std::string_view kOpenApi = R"json({
           "403": {"$ref": "#/components/responses/Error"},
           "404": {"$ref": "#/components/responses/Error"},
           "405": {"$ref": "#/components/responses/Error"},
+          "409": {"$ref": "#/components/responses/Error"},
           "413": {"$ref": "#/components/responses/Error"},
           "429": {
             "description": "Rate limited: the key's token bucket is empty",
@@ -70,7 +71,11 @@ constexpr std::string_view kOpenApi = R"json({
           {"$ref": "#/components/schemas/ChangeLabel"},
           {"$ref": "#/components/schemas/DialogLabels"},
           {"$ref": "#/components/schemas/SegmentCount"},
-          {"$ref": "#/components/schemas/SegmentList"}
+          {"$ref": "#/components/schemas/SegmentList"},
+          {"$ref": "#/components/schemas/CreateBroadcast"},
+          {"$ref": "#/components/schemas/BroadcastChange"},
+          {"$ref": "#/components/schemas/BroadcastStatus"},
+          {"$ref": "#/components/schemas/BroadcastReport"}
         ],
         "discriminator": {"propertyName": "action"}
       },
@@ -261,6 +266,88 @@ constexpr std::string_view kOpenApi = R"json({
           "after": {"type": "integer", "format": "int64", "minimum": 0, "default": 0}
         }
       },
+      "CreateBroadcast": {
+        "type": "object",
+        "description": "A broadcast of a saved template (docs/broadcasts.md), rendered for each recipient. The call is the confirmation (state running, or scheduled with scheduled_at) unless confirm is false: then it waits (state confirming) for confirm_broadcast or /send confirm #ID in General. General is told either way. A recipient whose template variable has no value and no fallback is skipped, naming the variable. Recipients that come to nobody are refused (400 no_recipients) and nothing is kept.",
+        "required": ["action", "template", "recipients"],
+        "properties": {
+          "action": {"type": "string", "enum": ["create_broadcast"]},
+          "template": {"type": "string", "description": "A template of the connection (case ignored)", "example": "greet"},
+          "recipients": {
+            "description": "\"all\" (every user with a dialog, except those who blocked the bot and banned users), a segment expression (docs/segments.md; picked now), or a list of at most 5000 user ids (users who never wrote to the bot or blocked it are skipped)",
+            "oneOf": [{"type": "string", "example": "vip and last_message<30d"},
+                      {"type": "array", "maxItems": 5000, "items": {"type": "integer", "format": "int64", "minimum": 1}}]
+          },
+          "scheduled_at": {
+            "description": "When to send: Unix seconds, or ISO 8601 with a zone (2026-12-24T18:30:00+01:00); in the future, at most a year ahead. Absent: as soon as confirmed.",
+            "oneOf": [{"type": "integer", "format": "int64"}, {"type": "string", "format": "date-time"}]
+          },
+          "confirm": {"type": "boolean", "default": true}
+        }
+      },
+      "BroadcastChange": {
+        "type": "object",
+        "description": "confirm (confirming), pause (running or scheduled), resume (paused) or cancel (not over yet) a broadcast of the connection, as /send does in General; General is told. A state that does not take the action is 409 invalid_state.",
+        "required": ["action", "broadcast_id"],
+        "properties": {
+          "action": {"type": "string", "enum": ["confirm_broadcast", "pause_broadcast", "resume_broadcast", "cancel_broadcast"]},
+          "broadcast_id": {"type": "integer", "format": "int64", "minimum": 1}
+        }
+      },
+      "BroadcastStatus": {
+        "type": "object",
+        "description": "A broadcast's state, counts and times.",
+        "required": ["action", "broadcast_id"],
+        "properties": {
+          "action": {"type": "string", "enum": ["broadcast_status"]},
+          "broadcast_id": {"type": "integer", "format": "int64", "minimum": 1}
+        }
+      },
+      "BroadcastReport": {
+        "type": "object",
+        "description": "The report's rows (one per recipient, in user id order), paged: pass next_after of one answer as after of the next. format csv gives the same rows as the CSV posted in General (the header on the first page). With HIDE_INFO on, names are hidden: a row carries the pseudonym instead.",
+        "required": ["action", "broadcast_id"],
+        "properties": {
+          "action": {"type": "string", "enum": ["broadcast_report"]},
+          "broadcast_id": {"type": "integer", "format": "int64", "minimum": 1},
+          "format": {"type": "string", "enum": ["json", "csv"], "default": "json"},
+          "status": {"type": "string", "enum": ["pending", "sent", "failed", "blocked", "skipped"], "description": "Only the rows in this state"},
+          "limit": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100},
+          "after": {"type": "integer", "format": "int64", "minimum": 0, "default": 0, "description": "A user id"}
+        }
+      },
+      "Broadcast": {
+        "type": "object",
+        "properties": {
+          "id": {"type": "integer", "format": "int64"},
+          "state": {"type": "string", "enum": ["confirming", "scheduled", "running", "paused", "cancelled", "done"]},
+          "template": {"type": "string", "nullable": true, "description": "null: a copy of a message of General (/send)"},
+          "recipients": {"type": "string", "description": "As given: all, list of N, segment EXPRESSION, test"},
+          "created_by": {"type": "integer", "format": "int64", "nullable": true, "description": "The operator who wrote /send; null: the Topics API"},
+          "created_at": {"type": "integer"},
+          "scheduled_at": {"type": "integer", "nullable": true},
+          "started_at": {"type": "integer", "nullable": true, "description": "The first send"},
+          "finished_at": {"type": "integer", "nullable": true, "description": "Done or cancelled"},
+          "counts": {"type": "object", "properties": {
+            "total": {"type": "integer"}, "pending": {"type": "integer"}, "sending": {"type": "integer"},
+            "sent": {"type": "integer"}, "failed": {"type": "integer"}, "blocked": {"type": "integer"},
+            "skipped": {"type": "integer"}}},
+          "report_ready": {"type": "boolean", "description": "The broadcast ended and its CSV was posted in General"}
+        }
+      },
+      "BroadcastRow": {
+        "type": "object",
+        "properties": {
+          "user_id": {"type": "integer", "format": "int64"},
+          "hidden": {"type": "boolean", "description": "HIDE_INFO: pseudonym instead of name"},
+          "name": {"type": "string"},
+          "pseudonym": {"type": "string"},
+          "status": {"type": "string", "enum": ["pending", "sending", "sent", "failed", "blocked", "skipped"]},
+          "error": {"type": "string", "description": "Telegram's answer, or why the user was left out"},
+          "message_ids": {"type": "array", "items": {"type": "integer", "format": "int64"}, "description": "The messages in the user's chat"},
+          "sent_at": {"type": "integer", "nullable": true}
+        }
+      },
       "SegmentUser": {
         "type": "object",
         "properties": {
@@ -352,7 +439,10 @@ constexpr std::string_view kOpenApi = R"json({
               "removed": {"type": "array", "items": {"type": "string"}},
               "segment": {"type": "string", "description": "The expression as the desk understood it"},
               "count": {"type": "integer", "format": "int64"},
-              "users": {"type": "array", "items": {"$ref": "#/components/schemas/SegmentUser"}}
+              "users": {"type": "array", "items": {"$ref": "#/components/schemas/SegmentUser"}},
+              "broadcast": {"$ref": "#/components/schemas/Broadcast"},
+              "rows": {"type": "array", "items": {"$ref": "#/components/schemas/BroadcastRow"}},
+              "csv": {"type": "string", "description": "broadcast_report with format csv: this page's lines"}
             }
           }
         }
@@ -366,7 +456,7 @@ constexpr std::string_view kOpenApi = R"json({
             "properties": {
               "code": {"type": "string", "enum": ["invalid_json", "missing_field", "invalid_field", "unknown_action",
                 "bad_request", "unauthorized", "unknown_topic", "unknown_user", "unknown_dialog", "unknown_operator", "unknown_template",
-                "unknown_label", "not_found", "invalid_segment", "fields_hidden",
+                "unknown_label", "unknown_broadcast", "no_recipients", "invalid_state", "not_found", "invalid_segment", "fields_hidden",
                 "method_not_allowed", "body_too_large", "rate_limited", "internal_error"]},
               "message": {"type": "string"},
               "column": {"type": "integer", "description": "invalid_segment: where (1-based characters; 0: the whole expression)"},

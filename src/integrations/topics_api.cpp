@@ -15,6 +15,8 @@
 #include "http/error_status.h"
 #include "http/server.h"
 #include "integrations/openapi.h"
+#include "integrations/topics_api_broadcasts.h"
+#include "integrations/topics_api_call.h"
 #include "integrations/topics_api_labels.h"
 #include "integrations/topics_api_segments.h"
 #include "integrations/topics_api_templates.h"
@@ -34,86 +36,8 @@ constexpr std::size_t kMaxTextUnits = 4096;  // Telegram's message length, UTF-1
 constexpr std::size_t kMaxSenderUnits = 64;
 constexpr std::size_t kMaxLinkBytes = 256;
 constexpr std::string_view kDefaultSender = "API";
-constexpr std::int64_t kMaxId = std::numeric_limits<std::int64_t>::max();
 
 std::int64_t unix_seconds(UnixMillis millis) { return millis / 1000; }
-
-// Reads request fields; the first problem is kept and answered as 400 naming the field.
-class Fields {
- public:
-  explicit Fields(const json::object& request) : request_(request) {}
-
-  bool has(std::string_view name) const {
-    const auto* value = request_.if_contains(name);
-    return value && !value->is_null();
-  }
-  bool present(std::string_view name) const { return request_.contains(name); }
-
-  std::optional<std::int64_t> integer(std::string_view name, bool required, std::int64_t min,
-                                      std::int64_t max) {
-    const auto* value = request_.if_contains(name);
-    if (!value || value->is_null()) return missing(name, required);
-    std::optional<std::int64_t> number;
-    if (value->is_int64())
-      number = value->get_int64();
-    else if (value->is_uint64() && value->get_uint64() <= static_cast<std::uint64_t>(kMaxId))
-      number = value->get_uint64();
-    if (!number || *number < min || *number > max) {
-      fail(name, fmt::format("must be an integer {}..{}", min, max));
-      return std::nullopt;
-    }
-    return number;
-  }
-
-  std::optional<std::string> text(std::string_view name, bool required, std::size_t max_units) {
-    const auto* value = request_.if_contains(name);
-    if (!value || value->is_null()) return missing(name, required);
-    if (!value->is_string()) {
-      fail(name, "must be a string");
-      return std::nullopt;
-    }
-    std::string text(value->get_string());
-    if (required && text.empty()) {
-      fail(name, "must not be empty");
-      return std::nullopt;
-    }
-    if (core::utf16_length(text) > max_units) {
-      fail(name, fmt::format("is longer than {} characters", max_units));
-      return std::nullopt;
-    }
-    return text;
-  }
-
-  // A dialog status by name; nullopt when absent or null (or invalid: then failed()).
-  std::optional<DialogStatus> status(std::string_view name, std::string_view allowed) {
-    if (!has(name)) return std::nullopt;
-    auto text_value = text(name, true, 32);
-    if (!text_value) return std::nullopt;
-    auto parsed = store::dialog_status_from_string(*text_value);
-    if (!parsed) fail(name, fmt::format("must be {}", allowed));
-    return parsed;
-  }
-
-  void fail(std::string_view name, std::string_view problem, std::string_view code = "invalid_field") {
-    if (error_) return;
-    error_ = api_error(core::ErrorCode::kInvalid, code, fmt::format("field \"{}\" {}", name, problem));
-  }
-  bool failed() const { return error_.has_value(); }
-  ApiResponse error() const { return *error_; }
-
- private:
-  std::nullopt_t missing(std::string_view name, bool required) {
-    if (required) fail(name, "is required", "missing_field");
-    return std::nullopt;
-  }
-
-  const json::object& request_;
-  std::optional<ApiResponse> error_;
-};
-
-ApiResponse ok(json::object result) {
-  return ApiResponse{200, json::serialize(json::object{{"ok", true}, {"result", std::move(result)}})};
-}
 
 // A topic as the request names it: a t.me link or group_id + topic_id.
 struct TopicRef {
@@ -241,12 +165,16 @@ ApiResponse TopicsApi::run(Call& call) {
     return *answer;  // labels
   if (auto answer = segment_action(store_, call.context(), *action, call.request, call.now))
     return *answer;  // segments
+  if (auto answer =
+          broadcast_action(store_, *call.connection.engine, *action, call.request, call.now, on_outbox_))
+    return *answer;  // broadcasts
   return api_error(
       core::ErrorCode::kInvalid, "unknown_action",
       fmt::format("field \"action\": unknown action \"{}\" (known: info_by_topic, dialog_by_user, "
                   "list_dialogs, send_message, set_status, assign, list_templates, get_template, "
                   "put_template, delete_template, list_labels, set_label, remove_label, dialog_labels, "
-                  "segment_count, segment_list)",
+                  "segment_count, segment_list, create_broadcast, confirm_broadcast, pause_broadcast, "
+                  "resume_broadcast, cancel_broadcast, broadcast_status, broadcast_report)",
                   *action));
 }
 

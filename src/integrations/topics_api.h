@@ -1,6 +1,7 @@
 // The Topics API: POST /api/v1/topic_action with {"action": ...} and the caller's
 // key in X-API-KEY. Actions: info_by_topic, dialog_by_user, list_dialogs, send_message,
-// set_status (docs/api.md, the OpenAPI document at GET /api/v1/openapi.json).
+// set_status, assign here; templates, labels, segments and broadcasts in
+// topics_api_<concern>.cpp (docs/api.md, the OpenAPI document at GET /api/v1/openapi.json).
 //
 // TopicsApi is the handler without HTTP, so tests drive it directly; add_topics_api_routes()
 // puts it on the desk's server. It runs on the desk's event loop, like the engines it calls.

@@ -5,16 +5,14 @@
 #include <boost/json.hpp>
 #include <variant>
 
+#include "integrations/topics_api_call.h"
+
 namespace topicdesk::integrations {
 namespace json = boost::json;
 
 namespace {
 
 constexpr int kHistoryLimit = 200;
-
-ApiResponse ok(json::object result) {
-  return ApiResponse{200, json::serialize(json::object{{"ok", true}, {"result", std::move(result)}})};
-}
 
 std::optional<std::int64_t> positive_integer(const json::value* value) {
   if (value == nullptr) return std::nullopt;

@@ -9,6 +9,7 @@
 #include "core/utf8.h"
 #include "crm/segment.h"
 #include "crm/segment_members.h"
+#include "integrations/topics_api_call.h"
 
 namespace topicdesk::integrations {
 namespace json = boost::json;
@@ -17,11 +18,6 @@ namespace {
 
 constexpr std::int64_t kDefaultLimit = 50;
 constexpr std::int64_t kMaxLimit = 100;
-constexpr std::int64_t kMaxId = std::numeric_limits<std::int64_t>::max();
-
-ApiResponse ok(json::object result) {
-  return ApiResponse{200, json::serialize(json::object{{"ok", true}, {"result", std::move(result)}})};
-}
 
 ApiResponse invalid(std::string_view code, std::string message) {
   return api_error(core::ErrorCode::kInvalid, code, message);

@@ -6,15 +6,12 @@
 
 #include "crm/template_render.h"
 #include "crm/templates.h"
+#include "integrations/topics_api_call.h"
 
 namespace topicdesk::integrations {
 namespace json = boost::json;
 
 namespace {
-
-ApiResponse ok(json::object result) {
-  return ApiResponse{200, json::serialize(json::object{{"ok", true}, {"result", std::move(result)}})};
-}
 
 json::object template_json(const store::Template& t) {
   json::array variables;

@@ -5,12 +5,16 @@
 #include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 #include <limits>
 
 #include "core/clock.h"
 #include "core/presentation.h"
 #include "crm/broadcast.h"
+#include "crm/template_render.h"
+#include "relay/template_values.h"
 
 namespace topicdesk::relay {
 namespace asio = boost::asio;
@@ -44,6 +48,13 @@ std::vector<core::MessageId> copied_ids(const json::value& result) {
   return out;
 }
 
+// Messages one call delivers: an album's items, else one.
+int messages_of(const crm::PartCall& call) {
+  if (const auto* media = call.params.if_contains("media"); media && media->is_array())
+    return std::max<int>(1, static_cast<int>(media->get_array().size()));
+  return 1;
+}
+
 bool retried(ErrorKind kind) {
   return kind == ErrorKind::kNetwork || kind == ErrorKind::kServerError || kind == ErrorKind::kUnauthorized ||
          kind == ErrorKind::kConflict || kind == ErrorKind::kNone;
@@ -58,6 +69,20 @@ constexpr UnixMillis kCountedFor = 1001;
 void BroadcastSender::Window::prune(UnixMillis now) {
   while (!sent.empty() && sent.front() + 1000 <= now) sent.pop_front();
   while (!answered.empty() && answered.front() + kCountedFor <= now) answered.pop_front();
+}
+
+void BroadcastSender::call_started(core::ConnectionId connection, const BroadcastLane& lane, UnixMillis now) {
+  if (!lane.flood->enabled()) return;
+  Window& w = windows_[connection];
+  ++w.in_flight;
+  w.sent.push_back(now);
+}
+
+void BroadcastSender::call_answered(core::ConnectionId connection, UnixMillis now) {
+  auto w = windows_.find(connection);
+  if (w == windows_.end() || w->second.in_flight == 0) return;
+  --w->second.in_flight;
+  w->second.answered.push_back(std::max(now, w->second.answered.empty() ? now : w->second.answered.back()));
 }
 
 BroadcastSender::BroadcastSender(asio::any_io_executor executor, store::Store& store,
@@ -321,36 +346,54 @@ void BroadcastSender::pump(Active& a, const BroadcastLane& lane, UnixMillis now,
         continue;
       }
       const core::ChatId chat = it->recipient.user_id;
+      std::vector<crm::PartCall> calls;
+      if (!a.broadcast.template_name.empty()) {
+        if (!a.content && !load_template(a, lane)) return;
+        auto dialog =
+            store_.dialog_by_user(a.broadcast.connection_id, chat)
+                .value_or(store::Dialog{.connection_id = a.broadcast.connection_id, .user_id = chat});
+        auto rendered = crm::render_template(
+            *a.content, template_values(store_, a.broadcast.connection_id, dialog, {}, false));
+        if (!rendered) {  // no value and no fallback (or too long) for this user: nothing is sent
+          store::BroadcastRecipient r = it->recipient;
+          r.state = RecipientState::kSkipped;
+          r.error = "template " + a.content->name + ": " + rendered.error().message;
+          outcome([this, r] { store_.finish_broadcast_recipient(r); });
+          it = queued_.erase(it);
+          continue;
+        }
+        for (const auto& part : *rendered) calls.push_back(crm::part_call(part));
+      }
+      const int first = calls.empty() ? messages : messages_of(calls.front());
+      const int requests = calls.empty() ? 1 : static_cast<int>(calls.size());
       if (chat_busy && chat_busy(chat)) {
         it->not_before = now + 200;  // a live call to this user first
         ++waiting;
         ++it;
         continue;
       }
-      if (UnixMillis slot = lane.flood->next_slot(chat, now, messages); slot > now) {
+      if (UnixMillis slot = lane.flood->next_slot(chat, now, first); slot > now) {
         it->not_before = slot;
         ++waiting;
         ++it;
         continue;
       }
-      lane.flood->record_send(chat, now, messages);
-      if (lane.flood->enabled()) {
-        Window& w = windows_[a.broadcast.connection_id];
-        ++w.in_flight;
-        w.sent.push_back(now);
-      }
+      lane.flood->record_send(chat, now, first);
+      call_started(a.broadcast.connection_id, lane, now);
       if (const core::TokenRate rate = pace_of(lane); rate.per_second > 0)
-        pace_[a.broadcast.connection_id].take(rate, 1, now);
-      --budget;
+        pace_[a.broadcast.connection_id].take(rate, requests, now);
+      budget -= requests;
       ++in_flight_;
       ++a.in_flight;
       Queued q = std::move(*it);
       it = queued_.erase(it);
-      asio::co_spawn(executor_, send(&a, lane, std::move(q)), asio::detached);
+      asio::co_spawn(executor_, send(&a, lane, std::move(q), std::move(calls)), asio::detached);
     }
     // Recipients waiting for their own chat (or a retry) do not hold the others back; the
     // queue is topped up to one claim batch.
     if (waiting >= options_.claim_batch || a.exhausted || budget <= 0) return;
+    // A template broadcast reads its template again before each claim: a deleted one stops it.
+    if (!a.broadcast.template_name.empty() && !load_template(a, lane)) return;
     // Claim the next few, committed before any of their calls goes out; no more than the
     // monthly quota leaves.
     int want = options_.claim_batch;
@@ -441,15 +484,20 @@ asio::awaitable<void> BroadcastSender::post_notice(std::int64_t id, BroadcastLan
     lane.flood->block_chat_until(lane.context->group_id, core::unix_millis_now() + r.retry_after * 1000LL);
 }
 
-asio::awaitable<void> BroadcastSender::send(Active* a, BroadcastLane lane, Queued q) {
+asio::awaitable<void> BroadcastSender::send(Active* a, BroadcastLane lane, Queued q,
+                                            std::vector<crm::PartCall> calls) {
   const store::Broadcast& b = a->broadcast;
   json::object params;
   params["chat_id"] = q.recipient.user_id;
-  params["from_chat_id"] = b.from_chat_id;
   std::string method = "copyMessage";
-  if (b.message_ids.size() == 1) {
+  if (!calls.empty()) {  // a template: its first part here, the others once it arrived
+    method = calls.front().method;
+    for (const auto& [key, value] : calls.front().params) params[key] = value;
+  } else if (b.message_ids.size() == 1) {
+    params["from_chat_id"] = b.from_chat_id;
     params["message_id"] = b.message_ids.front();
   } else {
+    params["from_chat_id"] = b.from_chat_id;
     method = "copyMessages";
     json::array ids;
     for (auto id : b.message_ids) ids.push_back(id);
@@ -461,16 +509,33 @@ asio::awaitable<void> BroadcastSender::send(Active* a, BroadcastLane lane, Queue
   } catch (const std::exception& error) {
     r = telegram::api_error(0, error.what());
   }
+  call_answered(b.connection_id, core::unix_millis_now());
+  std::vector<core::MessageId> sent_ids;
+  std::size_t part = 1;  // parts that arrived, once the first did
+  if (r.ok) {
+    sent_ids = copied_ids(r.result);
+    for (; part < calls.size(); ++part) {
+      r = co_await send_next_part(lane, q.recipient.user_id, calls[part]);
+      if (!r.ok) break;
+      for (auto id : copied_ids(r.result)) sent_ids.push_back(id);
+    }
+  }
   const UnixMillis now = core::unix_millis_now();
   store::BroadcastRecipient rec = q.recipient;
   const core::ConnectionId connection = b.connection_id;
-  if (auto w = windows_.find(connection); w != windows_.end()) {
-    --w->second.in_flight;
-    w->second.answered.push_back(std::max(now, w->second.answered.empty() ? now : w->second.answered.back()));
-  }
-  if (r.ok) {
+  if (!r.ok && !sent_ids.empty()) {
+    // A later part of a template failed: the parts before it arrived, so it is not tried again.
+    rec.state = r.kind == ErrorKind::kUserBlocked && r.user_blocked ? RecipientState::kBlocked
+                                                                    : RecipientState::kFailed;
+    rec.message_ids = sent_ids;
+    rec.sent_at = now;
+    rec.error = "part " + std::to_string(part + 1) + " of " + std::to_string(calls.size()) +
+                " not sent (the parts before it arrived): " +
+                (r.description.empty() ? std::string(telegram::to_string(r.kind)) : r.description);
+    outcome([this, rec] { store_.finish_broadcast_recipient(rec); });
+  } else if (r.ok) {
     rec.state = RecipientState::kSent;
-    rec.message_ids = copied_ids(r.result);
+    rec.message_ids = std::move(sent_ids);
     rec.sent_at = now;
     rec.error.clear();
     outcome([this, rec] { store_.finish_broadcast_recipient(rec); });
@@ -504,26 +569,85 @@ asio::awaitable<void> BroadcastSender::send(Active* a, BroadcastLane lane, Queue
     outcome([this, rec] { store_.finish_broadcast_recipient(rec); });
     // A 400 on a copy is about the message to copy (deleted, or one that cannot be copied),
     // the same for every recipient: the broadcast stops there.
-    if (r.kind == ErrorKind::kMessageNotFound || r.kind == ErrorKind::kBadRequest)
-      abandon_source(*a, r.description);
+    // A template's part is the broadcast's own message, not a copy: its 400 is this user's.
+    if (calls.empty() && (r.kind == ErrorKind::kMessageNotFound || r.kind == ErrorKind::kBadRequest))
+      abandon_source(*a, r.description, "cancelled: the message to send was deleted");
   }
   --a->in_flight;
   --in_flight_;
   if (wake_) wake_();
 }
 
-// The message to copy is gone (deleted in General) or cannot be copied: nobody else can get it. The broadcast
-// is cancelled, its pending recipients skipped, and General is told.
-void BroadcastSender::abandon_source(Active& a, const std::string& why) {
+asio::awaitable<telegram::ApiResult> BroadcastSender::send_next_part(const BroadcastLane& lane,
+                                                                     core::ChatId chat,
+                                                                     const crm::PartCall& call) {
+  asio::steady_timer timer(executor_);
+  auto wait = [&timer](UnixMillis ms) -> asio::awaitable<void> {
+    timer.expires_after(std::chrono::milliseconds(std::max<UnixMillis>(1, ms)));
+    co_await timer.async_wait(asio::use_awaitable);
+  };
+  const int messages = messages_of(call);
+  telegram::ApiResult r;
+  for (int tries = 0;;) {
+    for (UnixMillis now = core::unix_millis_now();; now = core::unix_millis_now()) {
+      const UnixMillis slot = lane.flood->next_slot(chat, now, messages);
+      if (slot <= now) {
+        lane.flood->record_send(chat, now, messages);
+        call_started(lane.context->id, lane, now);
+        break;
+      }
+      co_await wait(slot - now);
+    }
+    json::object params = call.params;
+    params["chat_id"] = chat;
+    try {
+      r = co_await lane.users_api->call(call.method, std::move(params));
+    } catch (const std::exception& error) {
+      r = telegram::api_error(0, error.what());
+    }
+    call_answered(lane.context->id, core::unix_millis_now());
+    if (r.ok || ++tries >= options_.max_tries) co_return r;
+    if (r.kind == ErrorKind::kFlood) {
+      const UnixMillis until = core::unix_millis_now() + std::max(1, r.retry_after) * 1000LL;
+      lane.flood->block_chat_until(chat, until);
+      co_await wait(until - core::unix_millis_now());
+    } else if (retried(r.kind)) {
+      co_await wait(options_.retry_after_error * tries);
+    } else {
+      co_return r;
+    }
+  }
+}
+
+bool BroadcastSender::load_template(Active& a, const BroadcastLane& lane) {
+  const store::Broadcast& b = a.broadcast;
+  auto t = store_.template_by_name(b.connection_id, b.template_name);
+  if (!t) {
+    abandon_source(a, "template " + b.template_name + " was deleted",
+                   crm::template_gone_error(b.template_name));
+    return false;
+  }
+  if (auto why = crm::template_broadcast_refused(*t, lane.account)) {
+    abandon_source(a, *why, "cancelled: " + *why);
+    return false;
+  }
+  a.content = std::move(t);
+  return true;
+}
+
+// The content is gone (the message deleted in General, the template deleted) or cannot be sent:
+// nobody else can get it. The broadcast is cancelled, its pending recipients skipped, and General
+// is told (the progress message and the report's summary).
+void BroadcastSender::abandon_source(Active& a, const std::string& why, const std::string& skip_error) {
   if (!source_gone_.insert(a.broadcast.id).second) return;
-  spdlog::warn("broadcast {}: the message to send is gone ({}); cancelled", a.broadcast.id, why);
+  spdlog::warn("broadcast {}: the content is gone ({}); cancelled", a.broadcast.id, why);
   const std::int64_t id = a.broadcast.id;
-  outcome([this, id] {
+  outcome([this, id, skip_error] {
     auto b = store_.broadcast(id);
     if (!b || b->finished_at != 0) return;
     b->state = BroadcastState::kCancelled;
     store_.update_broadcast(*b);
-    store_.skip_pending_broadcast_recipients(id, "cancelled: the message to send was deleted");
+    store_.skip_pending_broadcast_recipients(id, skip_error);
   });
   for (auto it = queued_.begin(); it != queued_.end();) {
     if (it->recipient.broadcast_id != id) {
@@ -532,7 +656,7 @@ void BroadcastSender::abandon_source(Active& a, const std::string& why) {
     }
     store::BroadcastRecipient r = it->recipient;
     r.state = RecipientState::kSkipped;
-    r.error = "cancelled: the message to send was deleted";
+    r.error = skip_error;
     outcome([this, r] { store_.finish_broadcast_recipient(r); });
     it = queued_.erase(it);
   }

@@ -14,6 +14,11 @@
 // At start, recipients found "sending" were in flight when the desk stopped: the Bot API cannot
 // tell whether they arrived, so they are sent again once (the report says they may have
 // arrived twice); one found "sending" after a second interrupted try fails as uncertain.
+// A broadcast of a template (docs/broadcasts.md) sends the template's parts by the bot's file ids,
+// rendered for each recipient with the functions a template to one user uses
+// (crm::render_template, relay::template_values, crm::part_call); a recipient whose variables
+// have no value and no fallback is skipped, naming them. The template is read again at each
+// claim: once it is deleted, the broadcast stops and the rest are skipped.
 // Users who blocked the bot are recorded (recipient "blocked", and the dialog's
 // user_blocked_bot), so `/send all` leaves them out next time. With BROADCAST_MONTHLY_QUOTA set,
 // no more users are claimed than the month leaves; a broadcast that uses it up pauses once its
@@ -31,6 +36,7 @@
 #include <vector>
 
 #include "core/token_bucket.h"
+#include "crm/templates.h"
 #include "relay/engine.h"
 #include "store/store.h"
 #include "telegram/bot_api.h"
@@ -104,6 +110,7 @@ class BroadcastSender {
     std::int64_t finished_at_start = 0;  // for the rate shown
     core::UnixMillis rate_since = 0;
     std::int64_t finished_since = 0;
+    std::optional<store::Template> content;  // a template broadcast's template, read at each claim
   };
 
   void resolve_interrupted();
@@ -114,14 +121,28 @@ class BroadcastSender {
             const std::function<bool(core::ChatId)>& chat_busy, int& budget);
   void progress(Active& a, const BroadcastLane& lane, core::UnixMillis now, bool final);
   void finish(Active& a, const BroadcastLane& lane, core::UnixMillis now);
-  boost::asio::awaitable<void> send(Active* a, BroadcastLane lane, Queued q);
+  // `calls`: a template broadcast's parts rendered for the recipient (empty: copy the messages).
+  boost::asio::awaitable<void> send(Active* a, BroadcastLane lane, Queued q,
+                                    std::vector<crm::PartCall> calls);
+  // The next part of a template to a recipient who got the first: waits for the chat's room,
+  // and on a 429 or a network error tries again (the parts before it arrived).
+  boost::asio::awaitable<telegram::ApiResult> send_next_part(const BroadcastLane& lane, core::ChatId chat,
+                                                             const crm::PartCall& call);
+  // A template broadcast's template as it is now, or the broadcast is abandoned (deleted, or media
+  // an account cannot send): false.
+  bool load_template(Active& a, const BroadcastLane& lane);
   boost::asio::awaitable<void> post_progress(std::int64_t broadcast_id, BroadcastLane lane, std::string text,
                                              core::MessageId edit);
   void outcome(std::function<void()> body);
+  // A call of a broadcast went out, or its answer came (the bot's second, Window below).
+  void call_started(core::ConnectionId connection, const BroadcastLane& lane, core::UnixMillis now);
+  void call_answered(core::ConnectionId connection, core::UnixMillis now);
   std::int64_t quota_left(const Active& a, const BroadcastLane& lane, core::UnixMillis now);
   void quota_reached(Active& a, const BroadcastLane& lane, core::UnixMillis now);
   boost::asio::awaitable<void> post_notice(std::int64_t broadcast_id, BroadcastLane lane, std::string text);
-  void abandon_source(Active& a, const std::string& why);
+  // Nobody else can get the content: the broadcast is cancelled, its recipients not sent yet
+  // skipped with `skip_error`.
+  void abandon_source(Active& a, const std::string& why, const std::string& skip_error);
 
   boost::asio::any_io_executor executor_;
   store::Store& store_;

@@ -22,10 +22,6 @@
 #include "relay/jobs.h"
 #include "store/store.h"
 
-namespace topicdesk::crm {
-struct TemplateValues;
-}  // namespace topicdesk::crm
-
 namespace topicdesk::relay {
 
 struct ConnectionContext {
@@ -136,6 +132,28 @@ class Engine {
   ApiLabelResult api_change_label(core::DialogId dialog, std::string_view name, bool add,
                                   core::UnixMillis now);
 
+  // Broadcasts of the Topics API: engine_broadcasts.cpp. Each call is one transaction; General
+  // is told as for /send (docs/broadcasts.md).
+  // What making a broadcast came to: `broadcast.id` 0 when refused, then `refused` says why,
+  // `field` names what the refusal is about ("template", "recipients") and `code` its kind.
+  struct BroadcastMade {
+    store::Broadcast broadcast;
+    store::BroadcastCounts counts;
+    std::string refused;
+    std::string field;
+    core::ErrorCode code = core::ErrorCode::kInvalid;
+  };
+  // A broadcast of `request` (kAll, kList or kSegment, with template_name) at `scheduled_at`
+  // (0: as soon as confirmed). `confirm`: the call is the confirmation (running or scheduled
+  // at once); else it waits for /send confirm or api_broadcast_action(kConfirm). Recipients
+  // that come to nobody refuse it and nothing is kept.
+  BroadcastMade api_create_broadcast(const crm::SendRequest& request, core::UnixMillis scheduled_at,
+                                     bool confirm, core::UnixMillis now);
+  // confirm, pause, resume or cancel, as /send does. Error kNotFound: no such broadcast of this
+  // connection; kConflict: its state does not take the action (crm::action_refused).
+  core::Result<store::Broadcast> api_broadcast_action(std::int64_t id, crm::SendAction action,
+                                                      core::UnixMillis now);
+
   // Message templates: engine_templates.cpp
   // Sends the template `name` to the dialog's user, rendered for them (crm/template_render.h):
   // one outbox job per part in the user's queue, each then copied into the topic and linked;
@@ -217,7 +235,6 @@ class Engine {
   void template_command(const core::Command& command, store::Dialog* dialog, const core::Event& event,
                         core::UnixMillis now);
   void remember_album_item(const core::Event& event, core::UnixMillis now);
-  crm::TemplateValues template_values(const store::Dialog& dialog, const TemplateSender& who, bool hidden);
   void send_template_reply(const store::Dialog& dialog, std::string_view parameter, std::string_view name,
                            int priority, core::UnixMillis now);
 
@@ -332,19 +349,30 @@ class Engine {
   // Broadcasts, engine_broadcasts.cpp: /send in General.
   void on_send_command(const core::Command& command, const core::Event& event, core::UnixMillis now);
   void create_broadcast(const crm::SendRequest& request, const core::Event& event, core::UnixMillis now);
-  // The broadcast itself once its recipients are known (a file's once it was read): made,
-  // checked against the monthly quota, and the confirmation (or why not) posted.
-  void make_broadcast(const crm::SendRequest& request, std::vector<core::MessageId> messages,
-                      core::UserId creator, core::UnixMillis scheduled_at, const std::string& when,
-                      core::UnixMillis now);
+  // A broadcast of `request` made and its recipients listed: the messages of General
+  // `messages` (an album's items, a chain) are its content, or request.template_name. Refused
+  // before it is made (broadcast.id 0), or made and cancelled at once (`refused` says why) when
+  // its recipients come to nobody or do not fit the monthly quota.
+  BroadcastMade make_broadcast(const crm::SendRequest& request, std::vector<core::MessageId> messages,
+                               core::UserId creator, core::UnixMillis scheduled_at, core::UnixMillis now);
+  // The confirmation of a broadcast /send made, or why it was not made.
+  void post_made(const BroadcastMade& made, const std::string& when, core::UnixMillis now);
   // The messages a reply names: the replied-to message, or every item of its album.
   core::Result<std::vector<core::MessageId>> broadcast_messages(const core::Event& event);
   void add_to_broadcast(const crm::SendRequest& request, const core::Event& event, core::UnixMillis now);
   // The monthly quota's numbers for a broadcast still needing `needed` users.
   crm::QuotaUse broadcast_quota_use(std::int64_t needed, core::UnixMillis now);
   std::string broadcast_quota_renewal(core::UnixMillis now);
+  // Whether the monthly quota lets `action` (confirm, resume) go ahead; else why not.
+  std::optional<std::string> broadcast_quota_refused(const store::Broadcast& b, crm::SendAction action,
+                                                     core::UnixMillis now);
   // The dispatcher read (or could not read) the document of a `/send file`.
   void on_ids_file_read(const core::Event& event, core::UnixMillis now);
+  // For /template del: the broadcasts not over yet that send template `name`, which will stop
+  // (empty when none).
+  std::string broadcasts_of_template_note(std::string_view name);
+  // An allowed action's transition (crm::state_after), written; returns what General is told.
+  std::string apply_broadcast_action(store::Broadcast& b, crm::SendAction action, core::UnixMillis now);
   // The CSV report of an ended broadcast, kept with it and posted in General (once).
   void on_broadcast_ended(const core::Event& event, core::UnixMillis now);
 

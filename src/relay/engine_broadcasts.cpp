@@ -1,16 +1,20 @@
 // Broadcasts in General (docs/broadcasts.md): /send creates a broadcast of the message it
-// replies to (its whole album; /send add chains more), lists its recipients and asks for
-// confirmation; /send confirm, cancel, pause, resume and status act on one. `/send file` has the
-// dispatcher read its document first (job::kReadIdsFile) and makes the broadcast when the text
-// comes back (kIdsFileRead). BROADCAST_MONTHLY_QUOTA is checked when a broadcast is made,
-// confirmed and resumed. The sending itself is the broadcast sender's
+// replies to (its whole album; /send add chains more) or of a saved template (/send
+// template:NAME), lists its recipients and asks for confirmation; /send confirm, cancel, pause,
+// resume and status act on one. `/send file` has the dispatcher read its document first
+// (job::kReadIdsFile) and makes the broadcast when the text comes back (kIdsFileRead).
+// BROADCAST_MONTHLY_QUOTA is checked when a broadcast is made, confirmed and resumed. The Topics
+// API makes and acts on broadcasts through the same functions (api_create_broadcast,
+// api_broadcast_action). The sending itself is the broadcast sender's
 // (relay/broadcast_sender.h), which picks up the state written here; when a broadcast ends the
 // sender reports it and the CSV report is made and posted here.
 #include <algorithm>
 #include <boost/json.hpp>
 
+#include "core/utf8.h"
 #include "crm/broadcast.h"
 #include "crm/broadcast_report.h"
+#include "crm/broadcast_rows.h"
 #include "crm/permissions.h"
 #include "crm/segment_members.h"
 #include "relay/engine.h"
@@ -66,36 +70,33 @@ void Engine::on_send_command(const core::Command& command, const core::Event& e,
   if (auto why = crm::action_refused(request->action, b->state))
     return post_in_general("/send: broadcast #" + std::to_string(b->id) + ": " + *why, now);
 
-  if (request->action == crm::SendAction::kConfirm || request->action == crm::SendAction::kResume) {
-    // The monthly quota: a broadcast starts only when all its users fit what is left; one paused
-    // by the quota goes on while anything is left (and pauses again when that is used).
-    auto counts = store_.broadcast_counts(b->id);
-    auto use = broadcast_quota_use(counts.pending + counts.sending, now);
-    if (request->action == crm::SendAction::kResume && use.quota > 0 && use.left() > 0) use.needed = 0;
-    if (auto over = crm::quota_refusal(use, broadcast_quota_renewal(now)))
-      return post_in_general("/send: broadcast #" + std::to_string(b->id) + " cannot " +
-                                 (request->action == crm::SendAction::kConfirm ? "start" : "go on") + ": " +
-                                 *over + "; /send cancel #" + std::to_string(b->id) + " ends it",
-                             now);
-  }
-  const BroadcastState next = crm::state_after(request->action, *b);
+  if (auto over = broadcast_quota_refused(*b, request->action, now))
+    return post_in_general("/send: broadcast #" + std::to_string(b->id) + " " + *over + "; /send cancel #" +
+                               std::to_string(b->id) + " ends it",
+                           now);
+  post_in_general(crm::state_changed_text(*b, apply_broadcast_action(*b, request->action, now)), now);
+}
+
+std::string Engine::apply_broadcast_action(store::Broadcast& b, crm::SendAction action,
+                                           core::UnixMillis now) {
+  const BroadcastState next = crm::state_after(action, b);
   std::string said;
-  switch (request->action) {
+  switch (action) {
     case crm::SendAction::kConfirm:
       said = next == BroadcastState::kScheduled
                  ? "is confirmed: it goes out at " +
-                       crm::format_wall_time(b->scheduled_at, zone_of(context_.params))
+                       crm::format_wall_time(b.scheduled_at, zone_of(context_.params))
                  : "is confirmed: sending now (progress below)";
       break;
     case crm::SendAction::kCancel: {
-      auto skipped = store_.skip_pending_broadcast_recipients(b->id, "cancelled");
+      auto skipped = store_.skip_pending_broadcast_recipients(b.id, "cancelled");
       said = "is cancelled; " + std::to_string(skipped) + " recipients left out";
-      if (b->started_at == 0 && b->state != BroadcastState::kRunning && b->state != BroadcastState::kPaused)
-        b->finished_at = now;  // nothing was ever sent: no report
+      if (b.started_at == 0 && b.state != BroadcastState::kRunning && b.state != BroadcastState::kPaused)
+        b.finished_at = now;  // nothing was ever sent: no report
       break;
     }
     case crm::SendAction::kPause:
-      said = "is paused; /send resume #" + std::to_string(b->id) + " goes on";
+      said = "is paused; /send resume #" + std::to_string(b.id) + " goes on";
       break;
     case crm::SendAction::kResume:
       said = "goes on";
@@ -103,9 +104,22 @@ void Engine::on_send_command(const core::Command& command, const core::Event& e,
     default:
       break;
   }
-  b->state = next;
-  store_.update_broadcast(*b);
-  post_in_general(crm::state_changed_text(*b, said), now);
+  b.state = next;
+  store_.update_broadcast(b);
+  return said;
+}
+
+std::optional<std::string> Engine::broadcast_quota_refused(const store::Broadcast& b, crm::SendAction action,
+                                                           core::UnixMillis now) {
+  // The monthly quota: a broadcast starts only when all its users fit what is left; one paused
+  // by the quota goes on while anything is left (and pauses again when that is used).
+  if (action != crm::SendAction::kConfirm && action != crm::SendAction::kResume) return std::nullopt;
+  auto counts = store_.broadcast_counts(b.id);
+  auto use = broadcast_quota_use(counts.pending + counts.sending, now);
+  if (action == crm::SendAction::kResume && use.quota > 0 && use.left() > 0) use.needed = 0;
+  auto over = crm::quota_refusal(use, broadcast_quota_renewal(now));
+  if (!over) return std::nullopt;
+  return std::string(action == crm::SendAction::kConfirm ? "cannot start: " : "cannot go on: ") + *over;
 }
 
 core::Result<std::vector<core::MessageId>> Engine::broadcast_messages(const core::Event& e) {
@@ -147,7 +161,8 @@ void Engine::create_broadcast(const crm::SendRequest& request, const core::Event
         "with /send file as its caption (plain text; ids separated by spaces, commas, "
         "semicolons or new lines; at most 100,000 ids and 2 MB)",
         now);
-  if (e.reply_to_message_id == 0) {
+  const bool from_template = !request.template_name.empty();
+  if (e.reply_to_message_id == 0 && !from_template) {
     if (file)
       return post_in_general(
           "/send file: post the document in reply to the message to send (with /send file "
@@ -155,8 +170,12 @@ void Engine::create_broadcast(const crm::SendRequest& request, const core::Event
           now);
     return post_in_general("/send: reply with it to the message to send. " + crm::usage_text(), now);
   }
-  auto messages = broadcast_messages(e);
-  if (!messages) return post_in_general("/send: " + messages.error().message, now);
+  std::vector<core::MessageId> messages;
+  if (!from_template) {
+    auto replied = broadcast_messages(e);
+    if (!replied) return post_in_general("/send: " + replied.error().message, now);
+    messages = std::move(*replied);
+  }
   const core::UserId creator = e.sender_is_anonymous_admin ? 0 : e.from.id;
   core::UnixMillis scheduled_at = 0;
   std::string when;
@@ -170,9 +189,10 @@ void Engine::create_broadcast(const crm::SendRequest& request, const core::Event
     // Reading the document is I/O: the dispatcher fetches it (job::kReadIdsFile) and gives it
     // back as a kIdsFileRead event with this request; the broadcast is made then.
     json::array ids;
-    for (auto id : *messages) ids.push_back(id);
+    for (auto id : messages) ids.push_back(id);
     json::object job{{"file_id", e.file_id},
                      {"request", json::object{{"message_ids", std::move(ids)},
+                                              {"template", request.template_name},
                                               {"creator", creator},
                                               {"scheduled_at", scheduled_at},
                                               {"when", when}}}};
@@ -180,14 +200,15 @@ void Engine::create_broadcast(const crm::SendRequest& request, const core::Event
             kPriorityOperatorReply, now);
     return;
   }
-  if (request.kind == crm::RecipientsKind::kSegment) {
-    if (auto unknown = unknown_segment_label(*crm::parse_segment(request.segment).segment))
-      return post_in_general("/send: " + *unknown, now);
-  }
-  if (request.kind == crm::RecipientsKind::kTest && creator == 0)
-    return post_in_general("/send test goes to its sender: write it under your own name, not anonymously",
-                           now);
-  make_broadcast(request, std::move(*messages), creator, scheduled_at, when, now);
+  post_made(make_broadcast(request, std::move(messages), creator, scheduled_at, now), when, now);
+}
+
+void Engine::post_made(const BroadcastMade& made, const std::string& when, core::UnixMillis now) {
+  if (made.broadcast.id == 0) return post_in_general("/send: " + made.refused, now);
+  if (!made.refused.empty())
+    return post_in_general(
+        "/send: broadcast #" + std::to_string(made.broadcast.id) + " is not made: " + made.refused, now);
+  post_in_general(crm::confirmation_text(made.broadcast, made.counts, when), now);
 }
 
 void Engine::on_ids_file_read(const core::Event& e, core::UnixMillis now) {
@@ -217,14 +238,16 @@ void Engine::on_ids_file_read(const core::Event& e, core::UnixMillis now) {
       if (id.is_int64()) messages.push_back(id.get_int64());
     }
   }
-  if (messages.empty()) return;
   crm::SendRequest list;
+  if (const auto* name = r.if_contains("template"); name != nullptr && name->is_string())
+    list.template_name = std::string(name->get_string());
+  if (messages.empty() && list.template_name.empty()) return;
   list.kind = crm::RecipientsKind::kList;
   list.recipients = "file of " + std::to_string(users->size());
   list.users = std::move(*users);
   const auto* when = r.if_contains("when");
-  make_broadcast(list, std::move(messages), integer("creator"), integer("scheduled_at"),
-                 when != nullptr && when->is_string() ? std::string(when->get_string()) : std::string(), now);
+  post_made(make_broadcast(list, std::move(messages), integer("creator"), integer("scheduled_at"), now),
+            when != nullptr && when->is_string() ? std::string(when->get_string()) : std::string(), now);
 }
 
 void Engine::add_to_broadcast(const crm::SendRequest& request, const core::Event& e, core::UnixMillis now) {
@@ -246,6 +269,10 @@ void Engine::add_to_broadcast(const crm::SendRequest& request, const core::Event
   }
   if (auto why = crm::action_refused(crm::SendAction::kAdd, b->state))
     return post_in_general("/send: broadcast #" + std::to_string(b->id) + ": " + *why, now);
+  if (!b->template_name.empty())
+    return post_in_general("/send add: broadcast #" + std::to_string(b->id) + " sends the template " +
+                               b->template_name + "; add the message to the template instead (/template add)",
+                           now);
   auto messages = broadcast_messages(e);
   if (!messages) return post_in_general("/send: " + messages.error().message, now);
   std::vector<core::MessageId> all = b->message_ids;
@@ -265,18 +292,44 @@ void Engine::add_to_broadcast(const crm::SendRequest& request, const core::Event
   post_in_general(crm::confirmation_text(*b, store_.broadcast_counts(b->id), when), now);
 }
 
-void Engine::make_broadcast(const crm::SendRequest& request, std::vector<core::MessageId> messages,
-                            core::UserId creator, core::UnixMillis scheduled_at, const std::string& when,
-                            core::UnixMillis now) {
-  store::Broadcast b;
+Engine::BroadcastMade Engine::make_broadcast(const crm::SendRequest& request,
+                                             std::vector<core::MessageId> messages, core::UserId creator,
+                                             core::UnixMillis scheduled_at, core::UnixMillis now) {
+  BroadcastMade made;
+  auto refuse = [&made](std::string field, core::ErrorCode code, std::string why) {
+    made.field = std::move(field);
+    made.code = code;
+    made.refused = std::move(why);
+    return made;
+  };
+  store::Broadcast& b = made.broadcast;
   b.connection_id = context_.id;
   b.creator_id = creator;
-  b.from_chat_id = context_.group_id;
-  b.message_ids = std::move(messages);
   b.recipients = request.recipients;
   b.state = BroadcastState::kConfirming;
   b.created_at = now;
   b.scheduled_at = scheduled_at;
+  if (!request.template_name.empty()) {
+    auto t = store_.template_by_name(context_.id, request.template_name);
+    if (!t)
+      return refuse("template", core::ErrorCode::kNotFound,
+                    "there is no template " + request.template_name + " (/t lists them)");
+    if (auto why = crm::template_broadcast_refused(*t, context_.account))
+      return refuse("template", core::ErrorCode::kInvalid, *why);
+    b.template_name = t->name;
+  } else {
+    b.from_chat_id = context_.group_id;
+    b.message_ids = std::move(messages);
+  }
+  std::optional<crm::Segment> segment;
+  if (request.kind == crm::RecipientsKind::kSegment) {
+    segment = crm::parse_segment(request.segment).segment;
+    if (auto unknown = unknown_segment_label(*segment))
+      return refuse("recipients", core::ErrorCode::kNotFound, *unknown);
+  }
+  if (request.kind == crm::RecipientsKind::kTest && b.creator_id == 0)
+    return refuse("recipients", core::ErrorCode::kInvalid,
+                  "test goes to its sender: write it under your own name, not anonymously");
   b.id = store_.add_broadcast(b);
   switch (request.kind) {
     case crm::RecipientsKind::kTest:
@@ -305,7 +358,6 @@ void Engine::make_broadcast(const crm::SendRequest& request, std::vector<core::M
     }
     case crm::RecipientsKind::kSegment: {
       // Picked now, when the broadcast is made: the confirmation counts exactly who gets it.
-      auto segment = crm::parse_segment(request.segment).segment;
       std::vector<core::UserId> pending, blocked;
       crm::for_each_segment_member(store_, context_.id, [&](const crm::SegmentMember& member) {
         if (member.dialog.user_id > 0 && segment->matches(member.subject, now))
@@ -317,23 +369,99 @@ void Engine::make_broadcast(const crm::SendRequest& request, std::vector<core::M
       break;
     }
   }
-  auto counts = store_.broadcast_counts(b.id);
-  std::optional<std::string> why;
-  if (counts.pending == 0) {
-    why = counts.total() == 0 ? "there is nobody to send it to"
-                              : "none of the " + std::to_string(counts.total()) +
-                                    " listed users can get it (never wrote to the bot, or blocked it)";
-  } else {
-    why = crm::quota_refusal(broadcast_quota_use(counts.pending, now), broadcast_quota_renewal(now));
+  made.counts = store_.broadcast_counts(b.id);
+  if (made.counts.pending == 0) {
+    made.field = "recipients";
+    made.refused = made.counts.total() == 0
+                       ? "there is nobody to send it to"
+                       : "none of the " + std::to_string(made.counts.total()) +
+                             " listed users can get it (never wrote to the bot, or blocked it)";
+  } else if (auto over = crm::quota_refusal(broadcast_quota_use(made.counts.pending, now),
+                                            broadcast_quota_renewal(now))) {
+    made.field = "recipients";
+    made.code = core::ErrorCode::kConflict;
+    made.refused = *over;
+    store_.skip_pending_broadcast_recipients(b.id, "not made: " + *over);
+    made.counts = store_.broadcast_counts(b.id);
   }
-  if (why) {
+  if (!made.refused.empty()) {
     b.state = BroadcastState::kCancelled;
     b.finished_at = now;
     store_.update_broadcast(b);
-    if (counts.pending > 0) store_.skip_pending_broadcast_recipients(b.id, "not made: " + *why);
-    return post_in_general("/send: broadcast #" + std::to_string(b.id) + " is not made: " + *why, now);
   }
-  post_in_general(crm::confirmation_text(b, counts, when), now);
+  return made;
+}
+
+std::string Engine::broadcasts_of_template_note(std::string_view name) {
+  std::string note;
+  for (const auto& b : store_.broadcasts_of(context_.id, 50)) {
+    if (b.finished_at != 0 || b.state == BroadcastState::kDone || b.state == BroadcastState::kCancelled ||
+        core::lower_ascii(b.template_name) != core::lower_ascii(name))
+      continue;
+    note +=
+        (note.empty() ? "" : ", ") + ("#" + std::to_string(b.id) + " (" + store::to_string(b.state) + ")");
+  }
+  if (note.empty()) return note;
+  return "\n⚠️ Broadcast " + note +
+         " sends it: it stops before its next recipients, and its report says who was skipped.";
+}
+
+namespace {
+// Thrown inside the API's transaction to roll a refused broadcast back.
+struct NotMade {};
+}  // namespace
+
+Engine::BroadcastMade Engine::api_create_broadcast(const crm::SendRequest& request,
+                                                   core::UnixMillis scheduled_at, bool confirm,
+                                                   core::UnixMillis now) {
+  BroadcastMade made;
+  try {
+    store_.transaction([&] {
+      made = make_broadcast(request, {}, 0, scheduled_at, now);
+      if (made.broadcast.id == 0) return;
+      if (!made.refused.empty()) throw NotMade{};
+      store::Broadcast& b = made.broadcast;
+      const std::string when = b.scheduled_at == 0
+                                   ? std::string()
+                                   : crm::format_wall_time(b.scheduled_at, zone_of(context_.params));
+      if (!confirm) {
+        post_in_general("🔌 Made by the Topics API.\n" + crm::confirmation_text(b, made.counts, when), now);
+        return;
+      }
+      b.state = crm::state_after(crm::SendAction::kConfirm, b);
+      store_.update_broadcast(b);
+      post_in_general("🔌 " + crm::api_broadcast_started_text(b, made.counts, when), now);
+    });
+  } catch (const NotMade&) {
+    made.broadcast.id = 0;  // rolled back: nothing is kept
+  }
+  return made;
+}
+
+core::Result<store::Broadcast> Engine::api_broadcast_action(std::int64_t id, crm::SendAction action,
+                                                            core::UnixMillis now) {
+  std::optional<core::Error> error;
+  std::optional<store::Broadcast> b;
+  store_.transaction([&] {
+    b = store_.broadcast(id);
+    if (!b || b->connection_id != context_.id) {
+      error = core::make_error(core::ErrorCode::kNotFound,
+                               "connection " + context_.name + " has no broadcast #" + std::to_string(id));
+      return;
+    }
+    if (auto why = crm::action_refused(action, b->state)) {
+      error = core::make_error(core::ErrorCode::kConflict, "broadcast #" + std::to_string(id) + ": " + *why);
+      return;
+    }
+    if (auto over = broadcast_quota_refused(*b, action, now)) {
+      error = core::make_error(core::ErrorCode::kConflict, "broadcast #" + std::to_string(id) + " " + *over);
+      return;
+    }
+    std::string said = apply_broadcast_action(*b, action, now);
+    post_in_general("🔌 " + crm::state_changed_text(*b, said + " (by the Topics API)"), now);
+  });
+  if (error) return *error;
+  return *b;
 }
 
 void Engine::on_broadcast_ended(const core::Event& e, core::UnixMillis now) {
@@ -346,30 +474,26 @@ void Engine::on_broadcast_ended(const core::Event& e, core::UnixMillis now) {
   auto b = store_.broadcast(id);
   // Replayed after the report was made (or not this connection's): nothing more to post.
   if (!b || b->connection_id != context_.id || !b->report.empty()) return;
-  constexpr int kPage = 1000;
-  std::string csv = crm::report_csv_header();
-  core::UserId after = 0;
-  for (;;) {
-    auto page = store_.broadcast_recipients(b->id, std::nullopt, after, kPage);
-    for (const auto& r : page) {
-      after = r.user_id;
-      auto person = store_.user(context_.id, r.user_id).value_or(core::Person{.id = r.user_id});
-      auto dialog = store_.dialog_by_user(context_.id, r.user_id);
-      core::UserView view{person, dialog ? dialog->pseudonym : std::string(), context_.params.hide_info, {}};
-      csv += crm::report_csv_row(crm::ReportRow{.user_id = r.user_id,
-                                                .name = core::display_name(view),
-                                                .state = r.state,
-                                                .error = r.error,
-                                                .message_ids = r.message_ids,
-                                                .sent_at = r.sent_at,
-                                                .attempts = r.attempts});
-    }
-    if (static_cast<int>(page.size()) < kPage) break;
-  }
+  std::string csv = crm::report_csv(store_, context_.id, context_.params.hide_info, b->id);
   b->report = csv;
   store_.update_broadcast(*b);
-  post_document(0, crm::report_file_name(b->id), std::move(csv),
-                crm::report_summary_text(*b, store_.broadcast_counts(b->id)), now);
+  std::string summary = crm::report_summary_text(*b, store_.broadcast_counts(b->id));
+  if (b->state == BroadcastState::kCancelled && !b->template_name.empty()) {
+    // The sender stopped it because its template was deleted: say so where it is read.
+    const std::string gone = crm::template_gone_error(b->template_name);
+    std::int64_t left_out = 0;
+    for (core::UserId after = 0;;) {
+      auto page = store_.broadcast_recipients(b->id, RecipientState::kSkipped, after, 1000);
+      for (const auto& r : page) left_out += r.error == gone ? 1 : 0;
+      if (page.size() < 1000) break;
+      after = page.back().user_id;
+    }
+    if (left_out > 0)
+      summary += "\n⚠️ Template " + b->template_name +
+                 " was deleted before everyone got it: the broadcast stopped and " +
+                 std::to_string(left_out) + " users were skipped.";
+  }
+  post_document(0, crm::report_file_name(b->id), std::move(csv), summary, now);
 }
 
 }  // namespace topicdesk::relay

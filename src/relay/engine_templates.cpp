@@ -11,6 +11,7 @@
 #include "crm/template_render.h"
 #include "crm/templates.h"
 #include "relay/engine.h"
+#include "relay/template_values.h"
 
 namespace topicdesk::relay {
 namespace json = boost::json;
@@ -70,40 +71,18 @@ void Engine::remember_album_item(const Event& e, UnixMillis now) {
   store_.expire_album_items(now - kAlbumItemTtl, kAlbumExpireBatch);
 }
 
-crm::TemplateValues Engine::template_values(const Dialog& dialog, const TemplateSender& who, bool hidden) {
-  crm::TemplateValues v;
-  auto person = store_.user(context_.id, dialog.user_id).value_or(core::Person{.id = dialog.user_id});
-  if (hidden) {  // the topic's copy under HIDE_INFO: the pseudonym stands for the name
-    auto mask = [](const std::string& s) { return s.empty() ? std::string() : std::string("•••"); };
-    v.first_name = dialog.pseudonym.empty() ? mask(person.first_name) : dialog.pseudonym;
-    v.title = v.first_name;
-    v.last_name = mask(person.last_name);
-    v.username = mask(person.username);
-  } else {
-    v.first_name = person.first_name;
-    v.last_name = person.last_name;
-    v.username = person.username;
-    v.title = core::display_name(core::UserView{person, dialog.pseudonym, core::HideInfo::kOff});
-    if (person.first_name.empty() && person.last_name.empty()) v.title = std::string();
-  }
-  v.operator_name = who.operator_name;
-  if (auto link = store_.user_link(context_.id, dialog.user_id))
-    v.link = hidden && !link->empty() ? "•••" : *link;
-  for (auto& [key, value] : store_.user_fields(context_.id, dialog.user_id))
-    v.fields[key] = hidden && !value.empty() ? "•••" : value;
-  return v;
-}
-
 std::optional<std::string> Engine::send_template(const Dialog& dialog, std::string_view name,
                                                  const TemplateSender& who, UnixMillis now) {
   auto t = store_.template_by_name(context_.id, name);
   if (!t) return fmt::format("there is no template {}", name);
   if (t->parts.empty()) return fmt::format("template {} has no parts", t->name);
-  auto rendered = crm::render_template(*t, template_values(dialog, who, false));
+  auto rendered =
+      crm::render_template(*t, template_values(store_, context_.id, dialog, who.operator_name, false));
   if (!rendered) return rendered.error().message;
   std::vector<store::TemplatePart> topic_parts = *rendered;
   if (who.copy_in_topic && context_.params.hide_info != core::HideInfo::kOff) {
-    auto hidden = crm::render_template(*t, template_values(dialog, who, true));
+    auto hidden =
+        crm::render_template(*t, template_values(store_, context_.id, dialog, who.operator_name, true));
     if (!hidden) return hidden.error().message;
     topic_parts = std::move(*hidden);
   }
@@ -197,7 +176,8 @@ void Engine::template_command(const core::Command& command, Dialog* dialog, cons
   if (action == "del") {
     if (!existing) return answer(fmt::format("📋 There is no template {}.", name));
     store_.delete_template(context_.id, name);
-    return answer(fmt::format("📋 Template {} deleted.", existing->name));
+    return answer(fmt::format("📋 Template {} deleted.", existing->name) +
+                  broadcasts_of_template_note(existing->name));
   }
   if (e.replied.message_id == 0) {
     return answer(fmt::format("📋 Reply to the message to keep with /template {} {}.", action, name));

@@ -42,6 +42,7 @@ struct Broadcast {
   UserId creator_id = 0;               // the operator who wrote /send (or 0: the Topics API)
   ChatId from_chat_id = 0;             // where the messages to copy are (the backend group)
   std::vector<MessageId> message_ids;  // copied in this order to every recipient
+  std::string template_name;           // not empty: the content is this template, rendered per user
   std::string recipients;              // the recipients as given ("all", "test", "list 1 2" …)
   BroadcastState state = BroadcastState::kConfirming;
   UnixMillis created_at = 0;

@@ -435,6 +435,12 @@ inline constexpr char kV14DialogsByConnection[] = R"sql(
 CREATE INDEX dialogs_by_connection_id ON dialogs(connection_id, id);
 )sql";
 
+// Broadcasts whose content is a saved template (docs/broadcasts.md): its name, rendered per
+// recipient when sent; '' for a broadcast that copies messages of General.
+inline constexpr char kV15BroadcastTemplate[] = R"sql(
+ALTER TABLE broadcasts ADD COLUMN template_name TEXT NOT NULL DEFAULT '';
+)sql";
+
 inline constexpr Migration kAll[] = {
     {1, "core tables", kV1CoreTables},
     {2, "topics api: api keys", kV2ApiKeys},
@@ -450,6 +456,7 @@ inline constexpr Migration kAll[] = {
     {12, "labels: definitions, dialogs' labels, funnel history", kV12Labels},
     {13, "broadcasts: broadcasts and their recipients", kV13Broadcasts},
     {14, "segments: dialogs of a connection in id order", kV14DialogsByConnection},
+    {15, "broadcasts: a template as the content", kV15BroadcastTemplate},
 };
 
 inline std::span<const Migration> all() { return kAll; }

@@ -8,18 +8,18 @@ namespace topicdesk::store::sql {
 #define TD_BROADCAST_COLUMNS                                                                        \
   "SELECT id, connection_id, creator_id, from_chat_id, message_ids, recipients, state, created_at," \
   " scheduled_at, started_at, finished_at, progress_message_id, progress_at, report_message_id,"   \
-  " report FROM broadcasts "
+  " report, template_name FROM broadcasts "
 #define TD_RECIPIENT_COLUMNS \
   "SELECT broadcast_id, user_id, state, error, message_ids, sent_at, attempts FROM broadcast_recipients "
 inline constexpr Sql kBroadcastAdd{"broadcast_add",
     "INSERT INTO broadcasts(connection_id, creator_id, from_chat_id, message_ids, recipients, state, created_at,"
-    " scheduled_at, started_at, finished_at, progress_message_id, progress_at, report_message_id, report)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) RETURNING id"};
+    " scheduled_at, started_at, finished_at, progress_message_id, progress_at, report_message_id, report,"
+    " template_name) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) RETURNING id"};
 inline constexpr Sql kBroadcastById{"broadcast", TD_BROADCAST_COLUMNS "WHERE id = ?1"};
 inline constexpr Sql kBroadcastUpdate{"broadcast_update",
     "UPDATE broadcasts SET from_chat_id = ?2, message_ids = ?3, recipients = ?4, state = ?5, scheduled_at = ?6,"
     " started_at = ?7, finished_at = ?8, progress_message_id = ?9, progress_at = ?10, report_message_id = ?11,"
-    " report = ?12 WHERE id = ?1"};
+    " report = ?12, template_name = ?13 WHERE id = ?1"};
 inline constexpr Sql kBroadcastsInState{"broadcasts_in_state", TD_BROADCAST_COLUMNS "WHERE state = ?1 ORDER BY id"};
 inline constexpr Sql kBroadcastsOf{"broadcasts_of",
     TD_BROADCAST_COLUMNS "WHERE connection_id = ?1 ORDER BY id DESC LIMIT ?2"};

@@ -53,6 +53,7 @@ Broadcast read_broadcast(const Query& q) {
   b.progress_at = q.int64(12);
   b.report_message_id = q.int64(13);
   b.report = q.text(14);
+  b.template_name = q.text(15);
   return b;
 }
 
@@ -81,7 +82,7 @@ std::int64_t SqlStore::add_broadcast(const Broadcast& b) {
   auto q = db_.query(sql::kBroadcastAdd);
   q.bind_all(b.connection_id, b.creator_id, b.from_chat_id, ids_text(b.message_ids), b.recipients,
              to_string(b.state), b.created_at, b.scheduled_at, b.started_at, b.finished_at,
-             b.progress_message_id, b.progress_at, b.report_message_id, b.report);
+             b.progress_message_id, b.progress_at, b.report_message_id, b.report, b.template_name);
   if (!q.step()) throw StoreError("add_broadcast: the insert returned no id");
   return q.int64(0);
 }
@@ -98,7 +99,7 @@ void SqlStore::update_broadcast(const Broadcast& b) {
   Lock lock(mutex_);
   db_.run(sql::kBroadcastUpdate, b.id, b.from_chat_id, ids_text(b.message_ids), b.recipients,
           to_string(b.state), b.scheduled_at, b.started_at, b.finished_at, b.progress_message_id,
-          b.progress_at, b.report_message_id, b.report);
+          b.progress_at, b.report_message_id, b.report, b.template_name);
 }
 
 std::vector<Broadcast> SqlStore::broadcasts_in_states(const std::vector<BroadcastState>& states) {

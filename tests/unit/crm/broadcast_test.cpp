@@ -203,5 +203,55 @@ TEST(ReportCsv, QuotesNamesAndDefusesFormulas) {
   EXPECT_EQ(report_csv_row(blocked), "6,Bo,blocked,Forbidden: bot was blocked by the user,,\r\n");
 }
 
+TEST(ParseSend, ATemplateIsTheContentOfAnyRecipientsForm) {
+  auto segment = parse_send("template:Greet vip and not churned at 18:30");
+  ASSERT_TRUE(segment) << segment.error().message;
+  EXPECT_EQ(segment->template_name, "Greet");
+  EXPECT_EQ(segment->kind, RecipientsKind::kSegment);
+  EXPECT_EQ(segment->segment, "vip and not churned");
+  ASSERT_TRUE(segment->at);
+  auto list = parse_send("TEMPLATE:promo list 5 7");
+  ASSERT_TRUE(list);
+  EXPECT_EQ(list->template_name, "promo");
+  EXPECT_EQ(list->users, (std::vector<core::UserId>{5, 7}));
+  EXPECT_EQ(parse_send("all")->template_name, "");
+  // A bad name, no recipients, and an action with a template are refused.
+  auto bad = parse_send("template:9lives all");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("template:9lives"), std::string::npos) << bad.error().message;
+  auto nobody = parse_send("template:greet");
+  ASSERT_FALSE(nobody);
+  EXPECT_NE(nobody.error().message.find("whom to"), std::string::npos);
+  EXPECT_FALSE(parse_send("template:greet confirm #3"));
+}
+
+TEST(TemplateBroadcasts, MediaIsRefusedOnAccountConnectionsOnly) {
+  store::Template t;
+  t.name = "promo";
+  EXPECT_TRUE(template_broadcast_refused(t, false));  // no parts
+  t.parts.push_back(store::TemplatePart{.kind = store::TemplatePartKind::kText, .text = "hi"});
+  EXPECT_FALSE(template_broadcast_refused(t, true));
+  t.parts.push_back(store::TemplatePart{.kind = store::TemplatePartKind::kPhoto, .file_id = "F"});
+  EXPECT_FALSE(template_broadcast_refused(t, false));
+  auto refused = template_broadcast_refused(t, true);
+  ASSERT_TRUE(refused);
+  EXPECT_NE(refused->find("part 2"), std::string::npos) << *refused;
+  EXPECT_NE(refused->find("bot connections"), std::string::npos) << *refused;
+}
+
+TEST(IsoInstant, ZonesSecondsAndBadInput) {
+  const core::UnixMillis t = 1'798'133'400'000;  // 2026-12-24T17:30:00Z
+  EXPECT_EQ(*parse_iso_instant("2026-12-24T17:30:00Z"), t);
+  EXPECT_EQ(*parse_iso_instant("2026-12-24T18:30:00+01:00"), t);
+  EXPECT_EQ(*parse_iso_instant("2026-12-24 12:30-0500"), t);
+  EXPECT_EQ(*parse_iso_instant("2026-12-24T17:30:00.250Z"), t);
+  EXPECT_EQ(*parse_iso_instant("2026-12-24T17:30+00"), t);
+  EXPECT_FALSE(parse_iso_instant("2026-12-24T17:30:00"));  // no zone
+  EXPECT_FALSE(parse_iso_instant("2026-02-30T10:00Z"));
+  EXPECT_FALSE(parse_iso_instant("2026-12-24T24:00Z"));
+  EXPECT_FALSE(parse_iso_instant("tomorrow"));
+  EXPECT_FALSE(parse_iso_instant(""));
+}
+
 }  // namespace
 }  // namespace topicdesk::crm

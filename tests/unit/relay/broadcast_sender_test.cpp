@@ -281,5 +281,109 @@ TEST_F(BroadcastSenderTest, ABroadcastThatReachesTheMonthlyQuotaPausesAndGeneral
   EXPECT_EQ(store_->broadcast(id)->state, BroadcastState::kPaused);
 }
 
+// A broadcast of a template: each recipient's parts rendered for them and sent by the bot's
+// file id; a user whose variable has no value and no fallback is skipped, naming it.
+class TemplateBroadcastTest : public BroadcastSenderTest {
+ protected:
+  std::int64_t template_broadcast(const std::vector<core::UserId>& to, std::string name = "greet") {
+    store::Broadcast b;
+    b.connection_id = context_.id;
+    b.template_name = std::move(name);
+    b.recipients = "list of " + std::to_string(to.size());
+    b.state = BroadcastState::kRunning;
+    b.created_at = kT0;
+    b.id = store_->add_broadcast(b);
+    store_->add_broadcast_recipients(b.id, to);
+    return b.id;
+  }
+  void save_greet() {
+    store::Template t;
+    t.connection_id = context_.id;
+    t.name = "Greet";
+    t.parts.push_back(store::TemplatePart{.kind = store::TemplatePartKind::kText,
+                                          .text = "Hello {first_name|there}",
+                                          .entities_json = R"([{"type":"bold","offset":0,"length":5}])"});
+    t.parts.push_back(store::TemplatePart{
+        .kind = store::TemplatePartKind::kPhoto, .text = "Your plan: {field:plan}", .file_id = "PHOTO-1"});
+    store_->save_template(t);
+  }
+};
+
+TEST_F(TemplateBroadcastTest, EachRecipientGetsThePartsRenderedForThem) {
+  save_greet();
+  auto to = users(3);
+  store_->upsert_user(context_.id, core::Person{.id = to[0], .first_name = "Ann"}, kT0);
+  store_->set_user_field(context_.id, to[0], "plan", "pro");
+  store_->set_user_field(context_.id, to[1], "plan", "basic");  // no first name: the fallback
+  // to[2] has no plan and {field:plan} no fallback: skipped, nothing sent to them.
+  auto id = template_broadcast(to);
+  start_with_broadcasts();
+  ASSERT_TRUE(run_until([&] { return finished(id); }));
+  std::map<core::UserId, std::vector<std::string>> got;
+  for (const auto& c : api_.calls) {
+    auto chat = c.params.at("chat_id").as_int64();
+    if (chat == kGroupId) continue;
+    if (c.method == "sendMessage") got[chat].push_back(std::string(c.params.at("text").as_string()));
+    if (c.method == "sendPhoto") {
+      EXPECT_EQ(c.params.at("photo").as_string(), "PHOTO-1");
+      got[chat].push_back(std::string(c.params.at("caption").as_string()));
+    }
+  }
+  EXPECT_EQ(got[to[0]], (std::vector<std::string>{"Hello Ann", "Your plan: pro"}));
+  EXPECT_EQ(got[to[1]], (std::vector<std::string>{"Hello there", "Your plan: basic"}));
+  EXPECT_FALSE(got.contains(to[2]));
+  EXPECT_TRUE(api_.of("copyMessage").empty());
+  auto counts = store_->broadcast_counts(id);
+  EXPECT_EQ(counts.sent, 2);
+  EXPECT_EQ(counts.skipped, 1);
+  auto sent = store_->broadcast_recipients(id, RecipientState::kSent, 0, 10);
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(sent[0].message_ids.size(), 2u) << "both parts' ids in the report";
+  auto skipped = store_->broadcast_recipients(id, RecipientState::kSkipped, 0, 10);
+  ASSERT_EQ(skipped.size(), 1u);
+  EXPECT_EQ(skipped[0].user_id, to[2]);
+  EXPECT_NE(skipped[0].error.find("{field:plan}"), std::string::npos) << skipped[0].error;
+  EXPECT_EQ(store_->broadcast(id)->state, BroadcastState::kDone);
+}
+
+TEST_F(TemplateBroadcastTest, ADeletedTemplateStopsTheBroadcastAndTheReportSaysSo) {
+  auto to = users(4);
+  auto id = template_broadcast(to, "gone");  // no such template (deleted after confirmation)
+  start_with_broadcasts();
+  ASSERT_TRUE(run_until([&] { return finished(id); }));
+  EXPECT_EQ(store_->broadcast(id)->state, BroadcastState::kCancelled);
+  auto counts = store_->broadcast_counts(id);
+  EXPECT_EQ(counts.skipped, 4);
+  EXPECT_EQ(counts.sent, 0);
+  for (const auto& r : store_->broadcast_recipients(id, std::nullopt, 0, 10))
+    EXPECT_EQ(r.error, "cancelled: template gone was deleted");
+  for (const auto& c : api_.calls) EXPECT_EQ(c.params.at("chat_id").as_int64(), kGroupId) << c.method;
+  ASSERT_TRUE(run_until([&] {
+    auto posted = api_.of("sendDocument");
+    return !posted.empty() &&
+           posted[0].params.at("caption").as_string().find("Template gone was deleted") != std::string::npos;
+  }));
+}
+
+TEST_F(TemplateBroadcastTest, ALaterPartThatFailsKeepsWhatArrived) {
+  save_greet();
+  auto to = users(1);
+  store_->set_user_field(context_.id, to[0], "plan", "pro");
+  api_.script = [](const FakeBotApi::Call& c, int) -> std::optional<telegram::ApiResult> {
+    if (c.method == "sendPhoto") return FakeBotApi::error(400, "Bad Request: wrong file identifier");
+    return std::nullopt;
+  };
+  auto id = template_broadcast(to);
+  start_with_broadcasts();
+  ASSERT_TRUE(run_until([&] { return finished(id); }));
+  auto failed = store_->broadcast_recipients(id, RecipientState::kFailed, 0, 10);
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0].message_ids.size(), 1u);
+  EXPECT_NE(failed[0].error.find("part 2 of 2"), std::string::npos) << failed[0].error;
+  int to_user = 0;
+  for (const auto& c : api_.calls) to_user += c.params.at("chat_id").as_int64() == to[0] ? 1 : 0;
+  EXPECT_EQ(to_user, 2) << "the text once, the photo once: a 400 is not tried again";
+}
+
 }  // namespace
 }  // namespace topicdesk::relay

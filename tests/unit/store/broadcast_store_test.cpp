@@ -47,6 +47,26 @@ TEST_P(BroadcastStoreContract, ABroadcastIsKeptAsWritten) {
   EXPECT_FALSE(store_->broadcast(b.id + 100));
 }
 
+TEST_P(BroadcastStoreContract, ATemplateBroadcastKeepsItsTemplateName) {
+  auto copy = created();
+  Broadcast b;
+  b.connection_id = conn_;
+  b.template_name = "Greet";
+  b.recipients = "segment vip";
+  b.created_at = 1000;
+  b.id = store_->add_broadcast(b);
+  auto read = store_->broadcast(b.id);
+  ASSERT_TRUE(read);
+  EXPECT_EQ(read->template_name, "Greet");
+  EXPECT_TRUE(read->message_ids.empty());
+  EXPECT_EQ(store_->broadcast(copy.id)->template_name, "");  // a copy of messages has none
+  read->template_name = "Promo";
+  read->state = BroadcastState::kRunning;
+  store_->update_broadcast(*read);
+  EXPECT_EQ(store_->broadcast(b.id)->template_name, "Promo");
+  EXPECT_EQ(store_->broadcasts_in_states({BroadcastState::kRunning}).at(0).template_name, "Promo");
+}
+
 TEST_P(BroadcastStoreContract, BroadcastsAreFoundByStateAndConnection) {
   auto a = created(BroadcastState::kRunning);
   created(BroadcastState::kDone);
