@@ -568,6 +568,13 @@ CopyOutcome copy_store(const StoreLocation& from, const StoreLocation& to, const
             if (options.progress)
               options.progress({table.name, digest.rows, counts[table.name], done, total});
           });
+          if (digest.rows != counts[table.name]) {
+            // Key order skipped rows (a NULL in a primary key column compares as nothing).
+            throw StoreError(
+                fmt::format("{}: table {} holds {} rows, but {} were read in primary-key order; "
+                            "nothing was copied",
+                            from_shown, table.name, counts[table.name], digest.rows));
+          }
           digest.sha256 = sha.hex();
           source_digests.push_back(std::move(digest));
         }

@@ -413,6 +413,29 @@ TEST_F(StoreCopy, ATableThatDiffersAfterTheCopyRollsItBack) {
   EXPECT_EQ(store_digest(*t), empty) << "nothing of the copy is kept";
 }
 
+// SQLite lets a TEXT primary key hold NULL, which key order cannot page past: the copy refuses
+// rather than leave rows behind.
+TEST_F(StoreCopy, RowsKeyOrderCannotReachAreNeverLeftBehind) {
+  const auto sqlite = sqlite_file_backend();
+  const auto from = make(sqlite);
+  const auto to = make(sqlite);
+  {
+    auto s = sqlite.open(from);
+    sql_store(*s).exec_for_tests(
+        "INSERT INTO outbox_heads(queue_key, job_id, priority, not_before) VALUES (NULL, 1, 1, 0), "
+        "('chat:1', 2, "
+        "1, 0)");
+  }
+  CopyOptions options;
+  options.batch_rows = 1;
+  try {
+    copy_store(StoreLocation::sqlite(from), StoreLocation::sqlite(to), options);
+    FAIL() << "copied part of a table";
+  } catch (const StoreError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("table outbox_heads holds 2 rows, but 1 were read in primary-key order"));
+  }
+}
+
 // A desk keeps writing (each unit adds an inbox update and an outbox job together) while the
 // copy reads its database: the copy is one state of it, never half a unit.
 TEST_F(StoreCopy, ACopyOfARunningDeskIsOneConsistentState) {
