@@ -435,6 +435,14 @@ inline constexpr char kV14DialogsByConnection[] = R"sql(
 CREATE INDEX dialogs_by_connection_id ON dialogs(connection_id, id);
 )sql";
 
+// The Bot API proxy's queue knows each update's dialog (the user's private chat of a message or
+// an edit; 0 for the rest and for updates queued before this migration), so updates operators
+// answered while the program was away can be told and dropped (PROXY_BACKLOG, /backlog).
+inline constexpr char kV17ProxyDialogChat[] = R"sql(
+ALTER TABLE proxy_updates ADD COLUMN dialog_chat BIGINT NOT NULL DEFAULT 0;
+CREATE INDEX proxy_updates_by_dialog ON proxy_updates(connection_id, dialog_chat) WHERE dialog_chat <> 0;
+)sql";
+
 inline constexpr Migration kAll[] = {
     {1, "core tables", kV1CoreTables},
     {2, "topics api: api keys", kV2ApiKeys},
@@ -450,6 +458,7 @@ inline constexpr Migration kAll[] = {
     {12, "labels: definitions, dialogs' labels, funnel history", kV12Labels},
     {13, "broadcasts: broadcasts and their recipients", kV13Broadcasts},
     {14, "segments: dialogs of a connection in id order", kV14DialogsByConnection},
+    {17, "bot api proxy: each queued update's dialog", kV17ProxyDialogChat},
 };
 
 inline std::span<const Migration> all() { return kAll; }
