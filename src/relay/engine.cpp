@@ -441,16 +441,17 @@ bool Engine::answers_in_general() const {
 void Engine::on_general_message(const Event& e, UnixMillis now) {
   auto command = core::parse_command(e.text, context_.bot_username);
   if (!command) return;
-  if (command->name == "new") return on_new_command(*command, e, now);          // accounts
-  if (command->name == "story") return on_story_command(*command, e, now);      // accounts
-  if (command->name == "hours") return on_hours_command(*command, e, now);      // engine_hours.cpp
-  if (command->name == "mark") return on_mark_general(*command, e, now);        // engine_labels.cpp
-  if (command->name == "send") return on_send_command(*command, e, now);        // engine_broadcasts.cpp
-  if (command->name == "backlog") return on_backlog_command(*command, e, now);  // engine_backlog.cpp
+  if (command->name == "new") return on_new_command(*command, e, now);      // accounts
+  if (command->name == "story") return on_story_command(*command, e, now);  // accounts
+  if (command->name == "hours") return on_hours_command(*command, e, now);  // engine_hours.cpp
+  if (command->name == "mark") return on_mark_general(*command, e, now);    // engine_labels.cpp
+  if (command->name == "send") return on_send_command(*command, e, now);    // engine_broadcasts.cpp
   // Only what core::command_table() says works in General (what /help lists there).
   if (!core::command_works(command->name, core::CommandPlace::kGeneral, context_.account)) return;
   if (command->kind == core::CommandKind::kShift || command->kind == core::CommandKind::kMine)
     return ownership_general_command(*command, e, now);  // engine_ownership.cpp
+  // Every connection answers /backlog for itself (its own program's queue).
+  if (command->name == "backlog") return on_backlog_command(*command, e, now);  // engine_backlog.cpp
   if (!answers_in_general()) return;
   if (command->name == "template" || command->name == "t")
     return template_command(*command, nullptr, e, now);                         // engine_templates.cpp
