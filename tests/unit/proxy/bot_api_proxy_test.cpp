@@ -13,6 +13,7 @@
 #include <mutex>
 
 #include "../http/http_test_client.h"
+#include "core/clock.h"
 #include "core/event_json.h"
 #include "http/server.h"
 #include "store/store.h"
@@ -185,8 +186,8 @@ std::string private_update(std::int64_t id, const std::string& text, core::ChatI
 
 std::vector<std::int64_t> update_ids(const http::testing::Reply& reply) {
   std::vector<std::int64_t> out;
-  for (const auto& u : json::parse(reply.body).at("result").as_array())
-    out.push_back(u.at("update_id").as_int64());
+  const json::value parsed = json::parse(reply.body);
+  for (const auto& u : parsed.at("result").as_array()) out.push_back(u.at("update_id").as_int64());
   return out;
 }
 
