@@ -334,7 +334,9 @@ struct BotApiProxy::Impl : std::enable_shared_from_this<Impl> {
       last_take[c.id] = now;  // told once per return
       return;
     }
+    // A webhook the desk keeps retrying comes here at every try: only a drop is told.
     const std::int64_t dropped = store.proxy_drop_answered(c.id);
+    if (dropped == 0) return;
     spdlog::info(
         "proxy {}: the program comes back to {} waiting updates; {} of dialogs operators answered meanwhile "
         "dropped (PROXY_BACKLOG = unanswered)",
