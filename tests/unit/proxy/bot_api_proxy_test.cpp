@@ -120,7 +120,7 @@ class ProxyTest : public ::testing::Test {
     strict_id_ = store_->ensure_connection("strict", kStrictBot, kGroup - 1);
     proxy_.add_connection({strict_id_, "strict", kStrictToken, kStrictBot, kGroup - 1});
     backup_id_ = store_->ensure_connection("backup", kBackupBot, kGroup - 2);
-    proxy_.add_connection({backup_id_, "backup", kBackupToken, kBackupBot, kGroup - 2, true, false,
+    proxy_.add_connection({backup_id_, "backup", kBackupToken, kBackupBot, kGroup - 2, true, true,
                            core::ProxyBacklogMode::kUnanswered, 60'000});
     proxy_.add_routes(server_);
     EXPECT_TRUE(server_.start().ok());
@@ -262,6 +262,26 @@ TEST_F(ProxyTest, AReturningProgramGetsOnlyUnansweredDialogsUnderProxyBacklogUna
   bob.last_operator_reply_at = core::unix_millis_now();
   store_->update_dialog(bob);
   EXPECT_EQ(update_ids(call("getUpdates", "{}", kBackupToken)), (std::vector<std::int64_t>{2, 3, 4}));
+}
+
+TEST_F(ProxyTest, AReturningWebhookGetsOnlyUnansweredDialogsUnderProxyBacklogUnanswered) {
+  std::mutex mutex;
+  std::vector<std::int64_t> delivered;
+  http::Server program(upstream_io_.io().get_executor(), {.port = 0});
+  program.route(http::Verb::post, "/hook", [&](http::Request& r) -> boost::asio::awaitable<http::Response> {
+    std::lock_guard lock(mutex);
+    delivered.push_back(json::parse(r.body()).at("update_id").as_int64());
+    co_return http::text_response(200, "ok");
+  });
+  ASSERT_TRUE(program.start().ok());
+  outage(*store_, backup_id_, kGroup - 2, [&](auto raw) { poll_in(std::move(raw), backup_id_); });
+  auto url = "http://127.0.0.1:" + std::to_string(program.port()) + "/hook";
+  call("setWebhook", R"({"url":")" + url + R"("})", kBackupToken);  // the program is back
+  ASSERT_TRUE(
+      eventually([&] { return store_->proxy_updates(backup_id_, 0, 10).empty(); }, milliseconds(10000)));
+  program.stop();
+  std::lock_guard lock(mutex);
+  EXPECT_EQ(delivered, (std::vector<std::int64_t>{2, 3, 4}));
 }
 
 TEST_F(ProxyTest, AReturningProgramGetsEverythingByDefault) {
