@@ -222,9 +222,10 @@ asio::awaitable<void> Runtime::Impl::bring_up(ConnectionRuntime& c) {
       throw std::runtime_error(st.error().message);
   }
   if (c.config.mode == ConnectionMode::kProxy) {
+    const auto& p = c.config.parameters;
     proxy_support->proxy->add_connection({c.id, c.config.name, c.config.token, c.parse_context.bot_id,
-                                          c.config.group_id, c.config.parameters.intercept_external,
-                                          c.config.parameters.proxy_private_webhooks});
+                                          c.config.group_id, p.intercept_external, p.proxy_private_webhooks,
+                                          p.proxy_backlog, core::UnixMillis{p.proxy_outage_seconds} * 1000});
   }
   inbox->add_connection(c.id, c.config.name, *c.engine);  // replays what a previous run left
   co_await setup_transport(c);
@@ -279,6 +280,7 @@ asio::awaitable<bool> Runtime::Impl::connect(ConnectionRuntime& c) {
       c.config.group_id,
       c.config.parameters};
   context.account = c.config.mode == ConnectionMode::kAccount;
+  context.proxy = c.config.mode == ConnectionMode::kProxy;
   context.group_owner = co_await group_owner(c);
   telegram::FloodLimits limits = config.telegram.limits;
   c.flood_journal = limits.journal = load_flood_journal(c);

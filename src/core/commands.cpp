@@ -84,6 +84,10 @@ const std::vector<CommandSpec>& command_table() {
        "in reply to a message (an album's item: the album), or with template:NAME: send it to many users (a "
        "broadcast; file: as a document's caption; add, confirm, cancel, pause, resume, status)",
        std::nullopt},
+      {"backlog", K::kCustom, true, false, false, "[drop answered]",
+       "proxy connections: what waits for the bot's own program, by age and by dialog; drop answered: drop "
+       "the updates of dialogs operators answered meanwhile",
+       std::nullopt},
       {"stats", K::kStats, true, true, false, "", "open, waiting and closed dialogs", std::nullopt},
       {"help", K::kHelp, true, true, false, "", "this list", std::nullopt},
   };

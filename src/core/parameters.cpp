@@ -14,7 +14,8 @@ namespace topicdesk::core {
 namespace {
 
 constexpr int kMaxAutocloseHours = 1000000;
-constexpr int kMaxUnansweredAlertMinutes = 525600;  // a year
+constexpr int kMaxUnansweredAlertMinutes = 525600;      // a year
+constexpr std::int64_t kMaxProxyOutageSeconds = 86400;  // a day
 constexpr int kMaxPerMinute = 10000;
 constexpr std::int64_t kMaxBroadcastMonthlyQuota = 1'000'000'000;
 constexpr std::size_t kMaxWelcomeLength = 4096;
@@ -278,6 +279,26 @@ Status set_unanswered_alert(Parameters& p, const std::string& value) {
   return Ok{};
 }
 
+Status set_proxy_backlog(Parameters& p, const std::string& value) {
+  std::string v = lower_ascii(trim(value));
+  if (v == "all") {
+    p.proxy_backlog = ProxyBacklogMode::kAll;
+  } else if (v == "unanswered") {
+    p.proxy_backlog = ProxyBacklogMode::kUnanswered;
+  } else {
+    return wrong("PROXY_BACKLOG", "all or unanswered", value);
+  }
+  return Ok{};
+}
+
+Status set_proxy_outage(Parameters& p, const std::string& value) {
+  auto seconds = to_integer(value);
+  if (!seconds || *seconds < 1 || *seconds > kMaxProxyOutageSeconds)
+    return wrong("PROXY_OUTAGE", "seconds 1..86400", value);
+  p.proxy_outage_seconds = static_cast<int>(*seconds);
+  return Ok{};
+}
+
 // OFF (0) or a number of things a minute, 1..10000.
 Setter per_minute(int Parameters::*field, std::string_view name) {
   return [field, name](Parameters& p, const std::string& value) -> Status {
@@ -465,6 +486,8 @@ const std::map<std::string, Setter>& setters() {
       {"INTERCEPTED_STATUS", set_intercepted_status},
       {"INTERCEPT_EXTERNAL", boolean(&Parameters::intercept_external, "INTERCEPT_EXTERNAL")},
       {"PROXY_PRIVATE_WEBHOOKS", boolean(&Parameters::proxy_private_webhooks, "PROXY_PRIVATE_WEBHOOKS")},
+      {"PROXY_BACKLOG", set_proxy_backlog},
+      {"PROXY_OUTAGE", set_proxy_outage},
       {"CUSTOM_COMMANDS", boolean(&Parameters::custom_commands, "CUSTOM_COMMANDS")},
       {"NEW_TOPICS_PER_MINUTE", per_minute(&Parameters::new_topics_per_minute, "NEW_TOPICS_PER_MINUTE")},
       {"USER_MESSAGES_PER_MINUTE",

@@ -55,6 +55,13 @@ enum class AssignMode {
   kLeastOpen,   // least_open: the one with the fewest open dialogs (ties: the lowest id)
 };
 
+// PROXY_BACKLOG: what a proxy connection's program gets of its queue when it comes back after an
+// outage (docs/backup-system.md).
+enum class ProxyBacklogMode {
+  kAll,         // all: everything, as Telegram would
+  kUnanswered,  // unanswered: updates of dialogs an operator answered meanwhile are dropped
+};
+
 // The WELCOME sent when nothing is configured; {title} is the user's own name.
 inline constexpr std::string_view kDefaultWelcome =
     "Hello, {title}! Thank you for your message. An operator will answer you here as soon as possible.";
@@ -99,7 +106,11 @@ struct Parameters {
   InterceptedStatus intercepted_status = InterceptedStatus::kOwner;  // INTERCEPTED_STATUS
   bool intercept_external = true;       // INTERCEPT_EXTERNAL: on unless set FALSE
   bool proxy_private_webhooks = false;  // PROXY_PRIVATE_WEBHOOKS: proxy setWebhook may name private addresses
-  bool custom_commands = false;         // CUSTOM_COMMANDS (command hooks, later issue)
+  ProxyBacklogMode proxy_backlog = ProxyBacklogMode::kAll;  // PROXY_BACKLOG
+  // PROXY_OUTAGE: seconds after which a proxy program that took nothing while its queue held older
+  // updates counts as away; its next getUpdates or webhook delivery is its return
+  int proxy_outage_seconds = 60;
+  bool custom_commands = false;  // CUSTOM_COMMANDS (command hooks, later issue)
   // Dialog ownership
   AssignMode assign = AssignMode::kOff;  // ASSIGN
   int unanswered_alert_minutes = 0;      // UNANSWERED_ALERT; 0 = OFF

@@ -173,6 +173,16 @@ std::optional<ProgramUpdate> classify_update(std::string_view raw_json, core::Ch
   return out;
 }
 
+bool came_back(core::UnixMillis now, core::UnixMillis last_take, core::UnixMillis oldest,
+               core::UnixMillis outage_millis) {
+  return now - last_take >= outage_millis && oldest != 0 && now - oldest >= outage_millis;
+}
+
+core::ChatId dialog_chat(const ProgramUpdate& update) {
+  if (update.kind != "message" && update.kind != "edited_message") return 0;
+  return update.chat_id > 0 ? update.chat_id : 0;  // private chats: the user's id, positive
+}
+
 std::vector<core::Event> sent_messages(std::string_view method, const json::object& params,
                                        const json::value& result, const telegram::ParseContext& context) {
   std::vector<core::Event> out;
@@ -226,6 +236,8 @@ struct BotApiProxy::Impl : std::enable_shared_from_this<Impl> {
   std::map<core::ConnectionId, std::set<asio::steady_timer*>>
       waiting;                                                        // long polls and pushers, by connection
   std::map<std::string, std::unique_ptr<Forwarder>> webhook_clients;  // by scheme://host:port
+  // When the program last took updates (a getUpdates call, a delivery its webhook took)
+  std::map<core::ConnectionId, core::UnixMillis> last_take;
   DeskAddress desk;
   telegram::LogLimiter log_limiter;
   bool stopped = false;
@@ -307,6 +319,32 @@ struct BotApiProxy::Impl : std::enable_shared_from_this<Impl> {
     return out;
   }
 
+  // Before the program takes updates: when it comes back (came_back()), PROXY_BACKLOG =
+  // unanswered drops the updates of dialogs an operator answered meanwhile.
+  void before_take(const ProxyConnection& c) {
+    const core::UnixMillis now = core::unix_millis_now();
+    const core::UnixMillis last = last_take[c.id];
+    if (now - last < c.outage_millis) return;  // taking all along: no queue to look at
+    auto backlog = store.proxy_backlog(c.id);
+    if (!came_back(now, last, backlog.oldest, c.outage_millis)) return;
+    if (c.backlog != core::ProxyBacklogMode::kUnanswered) {
+      spdlog::info(
+          "proxy {}: the program comes back to {} waiting updates; it gets them all (PROXY_BACKLOG = all)",
+          c.name, backlog.count);
+      last_take[c.id] = now;  // told once per return
+      return;
+    }
+    // A webhook the desk keeps retrying comes here at every try: only a drop is told.
+    const std::int64_t dropped = store.proxy_drop_answered(c.id);
+    if (dropped == 0) return;
+    spdlog::info(
+        "proxy {}: the program comes back to {} waiting updates; {} of dialogs operators answered meanwhile "
+        "dropped (PROXY_BACKLOG = unanswered)",
+        c.name, backlog.count, dropped);
+  }
+
+  void took(core::ConnectionId id) { last_take[id] = core::unix_millis_now(); }
+
   asio::awaitable<http::Response> get_updates(const ProxyConnection& c, const json::object& params) {
     if (store.proxy_webhook(c.id)) {
       co_return api_error(
@@ -321,6 +359,8 @@ struct BotApiProxy::Impl : std::enable_shared_from_this<Impl> {
         std::clamp<std::int64_t>(int_param(params, "timeout").value_or(0), 0, kMaxTimeoutSeconds);
     if (auto kinds = list_param(params, "allowed_updates")) remember_allowed(c.id, *kinds);
     if (offset > 0) confirm(c.id, offset);  // Telegram: everything below offset is confirmed
+    before_take(c);
+    took(c.id);
     std::int64_t from = std::max<std::int64_t>(offset, 0);
     auto updates = ready_updates(c.id, from, limit);
     if (updates.empty() && timeout > 0 && !stopped) {
@@ -330,6 +370,7 @@ struct BotApiProxy::Impl : std::enable_shared_from_this<Impl> {
       co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
       waiting[c.id].erase(&timer);
       updates = ready_updates(c.id, from, limit);
+      took(c.id);
     }
     std::string body = R"({"ok":true,"result":[)";
     for (std::size_t i = 0; i < updates.size(); ++i) {
@@ -450,7 +491,10 @@ struct BotApiProxy::Impl : std::enable_shared_from_this<Impl> {
     while (!stopped && c != nullptr) {
       auto webhook = store.proxy_webhook(id);
       std::vector<store::ProxyUpdate> next;
-      if (webhook) next = ready_updates(id, 0, 1);
+      if (webhook) {
+        before_take(*c);
+        next = ready_updates(id, 0, 1);
+      }
       if (next.empty()) {
         co_await sleep(id, std::chrono::seconds(30));
         continue;
@@ -459,6 +503,7 @@ struct BotApiProxy::Impl : std::enable_shared_from_this<Impl> {
       if (stopped) break;
       if (error.empty()) {
         confirm(id, next[0].update_id + 1);
+        took(id);
         failures = 0;
         continue;
       }
@@ -569,7 +614,8 @@ void BotApiProxy::keep_for_program(core::ConnectionId id, const std::vector<tele
     if (in.raw_json.empty() || in.update_id < confirmed) continue;
     auto update = classify_update(in.raw_json, c->group_id);
     if (!update) continue;  // the backend group: the desk's business
-    impl_->store.proxy_update_add(id, store::ProxyUpdate{in.update_id, update->kind, in.raw_json}, now);
+    impl_->store.proxy_update_add(
+        id, store::ProxyUpdate{in.update_id, update->kind, in.raw_json, dialog_chat(*update)}, now);
   }
 }
 

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "core/ids.h"
+#include "core/parameters.h"
 #include "core/result.h"
 #include "http/server.h"
 #include "proxy/forwarder.h"
@@ -50,6 +51,9 @@ struct ProxyConnection {
   core::ChatId group_id = 0;      // the backend group: its updates are the desk's, never the program's
   bool intercept = true;          // INTERCEPT_EXTERNAL: false skips recording the program's sends
   bool private_webhooks = false;  // PROXY_PRIVATE_WEBHOOKS: setWebhook may name private addresses
+  // PROXY_BACKLOG and PROXY_OUTAGE: what the program gets when it comes back (came_back())
+  core::ProxyBacklogMode backlog = core::ProxyBacklogMode::kAll;
+  core::UnixMillis outage_millis = 60'000;
 };
 
 // What the program should get of one raw update: nullopt for the desk's own (the backend
@@ -59,6 +63,17 @@ struct ProgramUpdate {
   core::ChatId chat_id = 0;
 };
 std::optional<ProgramUpdate> classify_update(std::string_view raw_json, core::ChatId group_id);
+
+// Whether the program comes back now (docs/backup-system.md): it took nothing (no getUpdates, no
+// delivery its webhook took) since `last_take` (0: not since the desk started), for at least
+// `outage_millis`, while the queue held an update older than that (`oldest`, 0: none waits).
+// A program that polls or takes its webhook's deliveries, or an idle one, never comes back.
+bool came_back(core::UnixMillis now, core::UnixMillis last_take, core::UnixMillis oldest,
+               core::UnixMillis outage_millis);
+
+// The chat of the user's dialog an update belongs to (store::ProxyUpdate::dialog_chat): the
+// private chat of a message or an edit; 0 for every other kind and chat.
+core::ChatId dialog_chat(const ProgramUpdate& update);
 
 // Messages of a successful forwarded call that went to a private chat, as kOutgoingSeen events
 // (update_id left 0). `params` are the call's parameters (for copyMessage's chat_id).

@@ -450,6 +450,8 @@ void Engine::on_general_message(const Event& e, UnixMillis now) {
   if (!core::command_works(command->name, core::CommandPlace::kGeneral, context_.account)) return;
   if (command->kind == core::CommandKind::kShift || command->kind == core::CommandKind::kMine)
     return ownership_general_command(*command, e, now);  // engine_ownership.cpp
+  // Every connection answers /backlog for itself (its own program's queue).
+  if (command->name == "backlog") return on_backlog_command(*command, e, now);  // engine_backlog.cpp
   if (!answers_in_general()) return;
   if (command->name == "template" || command->name == "t")
     return template_command(*command, nullptr, e, now);                         // engine_templates.cpp

@@ -36,6 +36,7 @@ struct ConnectionContext {
   // that drives the group. The account's own posts in the group are copies, never operators.
   core::UserId account_id = 0;
   bool account = false;  // mode account: /new may write first
+  bool proxy = false;    // mode proxy: the bot's own program takes its updates from the desk (/backlog)
   // The key of new dialogs' pseudonyms (user_pseudonym): the install's secret. Left empty,
   // the engine reads it from the store once, when it is made.
   std::string pseudonym_secret;
@@ -314,6 +315,10 @@ class Engine {
                   int priority, core::UnixMillis now);
   void on_hours_command(const core::Command& command, const core::Event& event, core::UnixMillis now);
 
+  // The proxy program's backlog, engine_backlog.cpp: /backlog and /backlog drop answered in General.
+  void on_backlog_command(const core::Command& command, const core::Event& event, core::UnixMillis now);
+  std::string backlog_text(core::UnixMillis now);
+  std::string backlog_dropped(std::int64_t dropped) const;
   // Segments, engine_segments.cpp: /segment EXPRESSION in General, a dry run (count and examples).
   void on_segment_command(const core::Command& command, const core::Event& event, core::UnixMillis now);
   // The first label a segment names that no connection of the group defines, as the answer for
@@ -416,5 +421,10 @@ std::string history_topic_key(core::ThreadId thread);
 std::string away_reply_key(core::DialogId dialog);
 
 core::TopicStatus topic_status(store::DialogStatus status);
+
+// /backlog's usage, and its answer on a connection that is not a proxy (`account`: a personal
+// account) (engine_backlog.cpp).
+std::string backlog_usage();
+std::string backlog_not_applicable(std::string_view connection, bool account);
 
 }  // namespace topicdesk::relay

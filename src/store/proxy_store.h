@@ -19,12 +19,35 @@ struct ProxyUpdate {
   std::int64_t update_id = 0;
   std::string kind;     // "message", "callback_query" … (for allowed_updates)
   std::string payload;  // the update as Telegram sent it
+  // The user's private chat when the update is a message or an edit in it (the chat of the
+  // user's dialog); 0 for the rest (callback queries, my_chat_member …), which no operator answers.
+  core::ChatId dialog_chat = 0;
 };
 
 // What waits for the program: how many updates, and since when (0 when none).
 struct ProxyBacklog {
   std::int64_t count = 0;
   UnixMillis oldest = 0;
+};
+
+// The updates of one user's dialog waiting for the program. "Answered": queued at or before the
+// dialog's last answer (dialogs.last_operator_reply_at: an operator's reply in its topic, a
+// template or API send, or an intercepted answer INTERCEPTED_STATUS counts).
+struct ProxyDialogBacklog {
+  core::ChatId chat_id = 0;
+  std::int64_t count = 0;
+  UnixMillis oldest = 0;
+  std::int64_t answered = 0;     // of `count`
+  core::DialogId dialog_id = 0;  // 0: the chat has no dialog (yet)
+  UnixMillis answered_at = 0;    // the dialog's last answer; 0: none
+};
+
+// The waiting updates of users' dialogs, and the answered ones among them (ProxyDialogBacklog).
+struct ProxyDialogTotals {
+  std::int64_t updates = 0;
+  std::int64_t dialogs = 0;
+  std::int64_t answered = 0;
+  std::int64_t answered_dialogs = 0;
 };
 
 // The program's webhook (its setWebhook), answered and served by the proxy.
@@ -50,6 +73,16 @@ class ProxyStore {
   // returns how many. RetentionStore::proxy_expire_batch does the same in small steps.
   virtual std::int64_t proxy_expire(UnixMillis before) = 0;
   virtual ProxyBacklog proxy_backlog(ConnectionId id) = 0;
+  // How many waiting updates were queued before `before` (one count per cutoff, in order).
+  virtual std::vector<std::int64_t> proxy_backlog_older(ConnectionId id,
+                                                        const std::vector<UnixMillis>& before) = 0;
+  // The waiting updates of users' dialogs, one entry per chat, oldest first, at most `limit`.
+  virtual std::vector<ProxyDialogBacklog> proxy_backlog_dialogs(ConnectionId id, int limit) = 0;
+  // The totals over every dialog's waiting updates.
+  virtual ProxyDialogTotals proxy_backlog_totals(ConnectionId id) = 0;
+  // Deletes the answered updates (ProxyDialogBacklog); returns how many. Nothing else is touched:
+  // updates that are not a dialog's, and a dialog's updates queued after its last answer, stay.
+  virtual std::int64_t proxy_drop_answered(ConnectionId id) = 0;
   virtual std::optional<ProxyWebhook> proxy_webhook(ConnectionId id) = 0;
   // nullopt: deleteWebhook (the program polls again).
   virtual void proxy_set_webhook(ConnectionId id, const std::optional<ProxyWebhook>& webhook) = 0;

@@ -441,6 +441,14 @@ inline constexpr char kV15BroadcastTemplate[] = R"sql(
 ALTER TABLE broadcasts ADD COLUMN template_name TEXT NOT NULL DEFAULT '';
 )sql";
 
+// The Bot API proxy's queue knows each update's dialog (the user's private chat of a message or
+// an edit; 0 for the rest and for updates queued before this migration), so updates operators
+// answered while the program was away can be told and dropped (PROXY_BACKLOG, /backlog).
+inline constexpr char kV16ProxyDialogChat[] = R"sql(
+ALTER TABLE proxy_updates ADD COLUMN dialog_chat BIGINT NOT NULL DEFAULT 0;
+CREATE INDEX proxy_updates_by_dialog ON proxy_updates(connection_id, dialog_chat) WHERE dialog_chat <> 0;
+)sql";
+
 inline constexpr Migration kAll[] = {
     {1, "core tables", kV1CoreTables},
     {2, "topics api: api keys", kV2ApiKeys},
@@ -457,6 +465,7 @@ inline constexpr Migration kAll[] = {
     {13, "broadcasts: broadcasts and their recipients", kV13Broadcasts},
     {14, "segments: dialogs of a connection in id order", kV14DialogsByConnection},
     {15, "broadcasts: a template as the content", kV15BroadcastTemplate},
+    {16, "bot api proxy: each queued update's dialog", kV16ProxyDialogChat},
 };
 
 inline std::span<const Migration> all() { return kAll; }

@@ -143,6 +143,11 @@ class SqlStore : public Store {
   void proxy_confirm(ConnectionId id, std::int64_t below_id) override;
   std::int64_t proxy_expire(UnixMillis before) override;
   ProxyBacklog proxy_backlog(ConnectionId id) override;
+  std::vector<std::int64_t> proxy_backlog_older(ConnectionId id,
+                                                const std::vector<UnixMillis>& before) override;
+  std::vector<ProxyDialogBacklog> proxy_backlog_dialogs(ConnectionId id, int limit) override;
+  ProxyDialogTotals proxy_backlog_totals(ConnectionId id) override;
+  std::int64_t proxy_drop_answered(ConnectionId id) override;
   std::optional<ProxyWebhook> proxy_webhook(ConnectionId id) override;
   void proxy_set_webhook(ConnectionId id, const std::optional<ProxyWebhook>& webhook) override;
 

@@ -65,6 +65,8 @@ TEST(Parameters, EveryNameIsKnown) {
                                     "NEW_TOPICS_PER_MINUTE",
                                     "NEW_TOPIC_AFTER_CLOSE",
                                     "PRIVATE_KEYWORDS",
+                                    "PROXY_BACKLOG",
+                                    "PROXY_OUTAGE",
                                     "PROXY_PRIVATE_WEBHOOKS",
                                     "REPLY_ONLY",
                                     "RESTRICTED_KEYWORDS_BACKEND",
@@ -106,6 +108,20 @@ TEST(Parameters, BroadcastMonthlyQuotaIsOffOrANumberOfUsers) {
     EXPECT_EQ(parse_error({{"BROADCAST_MONTHLY_QUOTA", bad}}),
               "BROADCAST_MONTHLY_QUOTA must be OFF or a number of users a month 1..1000000000 (got \"" + bad +
                   "\")");
+  }
+}
+
+TEST(Parameters, ProxyBacklogIsAllOrUnansweredAfterAnOutageInSeconds) {
+  EXPECT_EQ(parse_ok({}).proxy_backlog, ProxyBacklogMode::kAll);
+  EXPECT_EQ(parse_ok({}).proxy_outage_seconds, 60);
+  EXPECT_EQ(parse_ok({{"PROXY_BACKLOG", " Unanswered "}}).proxy_backlog, ProxyBacklogMode::kUnanswered);
+  EXPECT_EQ(parse_ok({{"PROXY_BACKLOG", "all"}}).proxy_backlog, ProxyBacklogMode::kAll);
+  EXPECT_EQ(parse_error({{"PROXY_BACKLOG", "answered"}}),
+            "PROXY_BACKLOG must be all or unanswered (got \"answered\")");
+  EXPECT_EQ(parse_ok({{"PROXY_OUTAGE", "300"}}).proxy_outage_seconds, 300);
+  for (std::string bad : {"0", "-5", "OFF", "86401", "1m"}) {
+    EXPECT_EQ(parse_error({{"PROXY_OUTAGE", bad}}),
+              "PROXY_OUTAGE must be seconds 1..86400 (got \"" + bad + "\")");
   }
 }
 

@@ -8,10 +8,12 @@
 #include <boost/asio/post.hpp>
 #include <boost/json.hpp>
 #include <chrono>
+#include <functional>
 #include <future>
 #include <mutex>
 
 #include "../http/http_test_client.h"
+#include "core/clock.h"
 #include "core/event_json.h"
 #include "http/server.h"
 #include "store/store.h"
@@ -31,6 +33,9 @@ const std::string kToken = "500:SECRET";
 // A second bot whose connection keeps PROXY_PRIVATE_WEBHOOKS off.
 constexpr core::UserId kStrictBot = 501;
 const std::string kStrictToken = "501:STRICT";
+// A third whose program gets only unanswered updates when it comes back (PROXY_BACKLOG).
+constexpr core::UserId kBackupBot = 502;
+const std::string kBackupToken = "502:BACKUP";
 
 template <class Pred>
 bool eventually(Pred done, milliseconds deadline = milliseconds(5000)) {
@@ -114,6 +119,9 @@ class ProxyTest : public ::testing::Test {
     proxy_.add_connection({id_, "shop", kToken, kBot, kGroup, true, /*private_webhooks=*/true});
     strict_id_ = store_->ensure_connection("strict", kStrictBot, kGroup - 1);
     proxy_.add_connection({strict_id_, "strict", kStrictToken, kStrictBot, kGroup - 1});
+    backup_id_ = store_->ensure_connection("backup", kBackupBot, kGroup - 2);
+    proxy_.add_connection({backup_id_, "backup", kBackupToken, kBackupBot, kGroup - 2, true, true,
+                           core::ProxyBacklogMode::kUnanswered, 60'000});
     proxy_.add_routes(server_);
     EXPECT_TRUE(server_.start().ok());
     proxy_.set_desk_address(desk_address("127.0.0.1", server_.port(), "https://desk.example"));
@@ -133,7 +141,9 @@ class ProxyTest : public ::testing::Test {
   }
 
   // A polled batch as the runtime commits it, on the desk's loop.
-  void poll_in(std::vector<std::pair<std::int64_t, std::string>> raw) {
+  // (queued at 1 ms after the epoch: long before any take, as after an outage)
+  void poll_in(std::vector<std::pair<std::int64_t, std::string>> raw, core::ConnectionId id = 0) {
+    if (id == 0) id = id_;
     std::promise<void> done;
     boost::asio::post(io_.io(), [&] {
       std::vector<telegram::Incoming> batch;
@@ -143,8 +153,8 @@ class ProxyTest : public ::testing::Test {
         in.raw_json = json_text;
         batch.push_back(std::move(in));
       }
-      store_->transaction([&] { proxy_.keep_for_program(id_, batch, 1); });
-      proxy_.updates_committed(id_);
+      store_->transaction([&] { proxy_.keep_for_program(id, batch, 1); });
+      proxy_.updates_committed(id);
       done.set_value();
     });
     done.get_future().wait();
@@ -165,11 +175,35 @@ class ProxyTest : public ::testing::Test {
   http::Server server_;
   core::ConnectionId id_ = 0;
   core::ConnectionId strict_id_ = 0;
+  core::ConnectionId backup_id_ = 0;
 };
 
-std::string private_update(std::int64_t id, const std::string& text) {
+std::string private_update(std::int64_t id, const std::string& text, core::ChatId chat = 42) {
   return R"({"update_id":)" + std::to_string(id) + R"(,"message":{"message_id":)" + std::to_string(id) +
-         R"(,"date":1,"chat":{"id":42,"type":"private"},"text":")" + text + R"("}})";
+         R"(,"date":1,"chat":{"id":)" + std::to_string(chat) + R"(,"type":"private"},"text":")" + text +
+         R"("}})";
+}
+
+std::vector<std::int64_t> update_ids(const http::testing::Reply& reply) {
+  std::vector<std::int64_t> out;
+  const json::value parsed = json::parse(reply.body);
+  for (const auto& u : parsed.at("result").as_array()) out.push_back(u.at("update_id").as_int64());
+  return out;
+}
+
+// Users 42, 43 and 44 wrote while the program was away, 42 pressed a button of the program's;
+// an operator answered 42 (after its updates were queued) in `id`'s connection.
+void outage(store::Store& store, core::ConnectionId id, core::ChatId group,
+            const std::function<void(std::vector<std::pair<std::int64_t, std::string>>)>& poll_in) {
+  poll_in({{1, private_update(1, "ann", 42)},
+           {2, private_update(2, "bob", 43)},
+           {3, private_update(3, "cid", 44)},
+           {4, R"({"update_id":4,"callback_query":{"id":"q","from":{"id":42},"message":{"message_id":9,)"
+               R"("chat":{"id":42,"type":"private"}},"data":"buy"}})"}});
+  for (core::ChatId user : {42, 43, 44}) store.create_dialog(id, user, group, 1);
+  auto ann = *store.dialog_by_user(id, 42);
+  ann.last_operator_reply_at = 5;
+  store.update_dialog(ann);
 }
 
 TEST_F(ProxyTest, CallsAreForwardedAndAnsweredUnchanged) {
@@ -218,6 +252,41 @@ TEST_F(ProxyTest, GetUpdatesServesTheQueueAndConfirmsByOffset) {
   result = json::parse(call("getUpdates").body).at("result").as_array();
   ASSERT_EQ(result.size(), 1u);
   EXPECT_EQ(result[0].at("update_id").as_int64(), 2);
+}
+
+TEST_F(ProxyTest, AReturningProgramGetsOnlyUnansweredDialogsUnderProxyBacklogUnanswered) {
+  outage(*store_, backup_id_, kGroup - 2, [&](auto raw) { poll_in(std::move(raw), backup_id_); });
+  EXPECT_EQ(update_ids(call("getUpdates", "{}", kBackupToken)), (std::vector<std::int64_t>{2, 3, 4}));
+  // Back and taking: an answer now is the program's business again; nothing more is dropped.
+  auto bob = *store_->dialog_by_user(backup_id_, 43);
+  bob.last_operator_reply_at = core::unix_millis_now();
+  store_->update_dialog(bob);
+  EXPECT_EQ(update_ids(call("getUpdates", "{}", kBackupToken)), (std::vector<std::int64_t>{2, 3, 4}));
+}
+
+TEST_F(ProxyTest, AReturningWebhookGetsOnlyUnansweredDialogsUnderProxyBacklogUnanswered) {
+  std::mutex mutex;
+  std::vector<std::int64_t> delivered;
+  http::Server program(upstream_io_.io().get_executor(), {.port = 0});
+  program.route(http::Verb::post, "/hook", [&](http::Request& r) -> boost::asio::awaitable<http::Response> {
+    std::lock_guard lock(mutex);
+    delivered.push_back(json::parse(r.body()).at("update_id").as_int64());
+    co_return http::text_response(200, "ok");
+  });
+  ASSERT_TRUE(program.start().ok());
+  outage(*store_, backup_id_, kGroup - 2, [&](auto raw) { poll_in(std::move(raw), backup_id_); });
+  auto url = "http://127.0.0.1:" + std::to_string(program.port()) + "/hook";
+  call("setWebhook", R"({"url":")" + url + R"("})", kBackupToken);  // the program is back
+  ASSERT_TRUE(
+      eventually([&] { return store_->proxy_updates(backup_id_, 0, 10).empty(); }, milliseconds(10000)));
+  program.stop();
+  std::lock_guard lock(mutex);
+  EXPECT_EQ(delivered, (std::vector<std::int64_t>{2, 3, 4}));
+}
+
+TEST_F(ProxyTest, AReturningProgramGetsEverythingByDefault) {
+  outage(*store_, id_, kGroup, [&](auto raw) { poll_in(std::move(raw)); });
+  EXPECT_EQ(update_ids(call("getUpdates")), (std::vector<std::int64_t>{1, 2, 3, 4}));
 }
 
 TEST_F(ProxyTest, ALongPollReturnsAsSoonAsAnUpdateIsCommitted) {

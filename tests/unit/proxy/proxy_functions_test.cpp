@@ -30,6 +30,23 @@ TEST(ClassifyUpdate, TheBackendGroupIsTheDesksBusiness) {
   EXPECT_TRUE(classify_update("not json", kGroup));  // the program still gets what we cannot read
 }
 
+TEST(CameBack, OnlyAfterTakingNothingWhileOldUpdatesWaited) {
+  constexpr core::UnixMillis kOutage = 60'000, kNow = 10'000'000;
+  EXPECT_TRUE(came_back(kNow, 0, kNow - kOutage, kOutage));  // first take since the desk started
+  EXPECT_TRUE(came_back(kNow, kNow - 3'600'000, kNow - 3'000'000, kOutage));  // away an hour
+  EXPECT_FALSE(came_back(kNow, kNow - 1'000, kNow - 3'000'000, kOutage));     // taking all along
+  EXPECT_FALSE(came_back(kNow, kNow - 3'600'000, kNow - 1'000, kOutage));     // idle: the update is new
+  EXPECT_FALSE(came_back(kNow, kNow - 3'600'000, 0, kOutage));                // nothing waits
+}
+
+TEST(DialogChat, MessagesAndEditsInPrivateChatsOnly) {
+  EXPECT_EQ(dialog_chat({"message", 42}), 42);
+  EXPECT_EQ(dialog_chat({"edited_message", 42}), 42);
+  EXPECT_EQ(dialog_chat({"callback_query", 42}), 0);
+  EXPECT_EQ(dialog_chat({"my_chat_member", 42}), 0);
+  EXPECT_EQ(dialog_chat({"message", -100123}), 0);  // a group the bot is in
+}
+
 TEST(ClassifyUpdate, PressesOfTheDesksRatingButtonsAreNotTheProgramsOthersAre) {
   EXPECT_FALSE(classify_update(
       R"({"update_id":5,"callback_query":{"id":"q","from":{"id":42},"message":{"message_id":3,"chat":{"id":42,)"
