@@ -160,9 +160,10 @@ std::vector<Table> read_schema(sql::Connection& db) {
     std::sort(table.columns.begin(), table.columns.end(),
               [](const Column& a, const Column& b) { return a.name < b.name; });
     std::sort(key.begin(), key.end());
-    for (const auto& [position, column] : key) {
+    for (const auto& entry : key) {
+      const std::string& column = entry.second;
       auto at = std::find_if(table.columns.begin(), table.columns.end(),
-                             [&](const Column& c) { return c.name == column; });
+                             [&column](const Column& c) { return c.name == column; });
       table.key.push_back(static_cast<std::size_t>(at - table.columns.begin()));
     }
     if (table.key.empty()) {
