@@ -9,66 +9,17 @@ seeded quickly."""
 import sqlite3
 import unittest
 
-from harness import DeskTestCase, World, wait_until
-
-GROUP_PER_MINUTE = 100000
-LIMITS = f"[telegram.limits]\ngroup_per_minute = {GROUP_PER_MINUTE}\n"
+from broadcast_support import BroadcastTestCase
+from harness import wait_until
 
 
-class BroadcastFormsTest(DeskTestCase):
-    limits = True
-    sim_args = ("--group-per-minute", str(GROUP_PER_MINUTE))
-
-    def setUp(self):
-        super().setUp()
-        self.world = World(self.sim)
-
-    def start(self, **parameters):
-        self.desk = self.start_desk([self.world.connection(NEW_TOPICS_PER_MINUTE="OFF", USER_MESSAGES_PER_MINUTE="OFF",
-                                                           WELCOME="OFF", **parameters)], LIMITS)
-        return self.desk
-
-    def seed(self, count):
-        users = [self.sim.user(f"User{i}", last_name="Test") for i in range(count)]
-        for user in users:
-            self.sim.send(user, self.world.bot_id, text="hello")
-        wait_until(lambda: len(self.sim.topics(self.world.group_id)) >= count, 120, f"{count} topics")
-        return users
-
-    def general_messages(self):
-        return [m for m in self.world.group_messages() if not m.get("is_topic_message")]
-
-    def say(self, text, reply_to=None, **fields):
-        fields = {"text": text, **fields}
-        if reply_to:
-            fields["reply_to_message_id"] = reply_to
-        return self.sim.send(self.world.operator, self.world.group_id, **fields)
-
+class BroadcastFormsTest(BroadcastTestCase):
     def post_file(self, content, reply_to, caption="/send file", name="ids.txt"):
         return self.sim.send(self.world.operator, self.world.group_id, document=name, file_content=content,
                              caption=caption, reply_to_message_id=reply_to)
 
-    def answer_after(self, message_id, fragment, timeout=30):
-        """The desk's message in General after `message_id` that contains `fragment`."""
-        def found():
-            return next((m for m in self.general_messages()
-                         if m["message_id"] > message_id and m.get("from", {}).get("id") == self.world.bot_id
-                         and fragment in (m.get("text") or m.get("caption") or "")), None)
-        return wait_until(found, timeout, f"an answer in General with {fragment!r}")
-
-    def from_bot(self, user):
-        return [m for m in self.world.user_messages(user) if m.get("from", {}).get("id") == self.world.bot_id]
-
     def copies(self, user, text):
         return [m for m in self.from_bot(user) if (m.get("text") or m.get("caption")) == text]
-
-    def broadcast_id(self, confirmation):
-        return int(confirmation["text"].split("#", 1)[1].split(" ", 1)[0])
-
-    def done(self, broadcast_id, timeout=120):
-        return wait_until(lambda: next((m for m in self.general_messages()
-                                        if f"Broadcast #{broadcast_id} — done" in (m.get("text") or "")), None),
-                          timeout, f"broadcast #{broadcast_id} done")
 
     def states(self):
         with sqlite3.connect(self.desk.db_path) as db:
@@ -76,7 +27,7 @@ class BroadcastFormsTest(DeskTestCase):
 
     def test_send_file_goes_to_the_users_of_the_document(self):
         self.start()
-        users = self.seed(6)
+        users = self.seed_users(6)
         promo = self.say("From a file")
         # Separators of every kind, an empty line, a repeat, and one user who never wrote.
         content = f"{users[0]}, {users[1]}\r\n{users[2]};{users[3]}\n\n{users[0]}\n999999\n"
@@ -95,7 +46,7 @@ class BroadcastFormsTest(DeskTestCase):
 
     def test_bad_files_are_answered_and_nothing_is_made(self):
         self.start()
-        users = self.seed(2)
+        users = self.seed_users(2)
         promo = self.say("Never sent")
         cases = [
             (self.post_file(f"{users[0]}\nabc\n{users[1]} x\n", promo), "not user ids on lines 2, 3"),
@@ -112,7 +63,7 @@ class BroadcastFormsTest(DeskTestCase):
 
     def test_an_album_goes_whole_and_a_chain_is_made_with_send_add(self):
         self.start()
-        users = self.seed(3)
+        users = self.seed_users(3)
         album = [self.say(None, photo=f"spring{i}.jpg", media_group_id="catalogue", caption=f"Spring {i}")
                  for i in range(3)]
         asked = self.say("/send all", reply_to=album[1])  # any item names the whole album
@@ -142,7 +93,7 @@ class BroadcastFormsTest(DeskTestCase):
 
     def test_the_monthly_quota_refuses_a_broadcast_with_the_numbers(self):
         self.start(BROADCAST_MONTHLY_QUOTA="5")
-        users = self.seed(8)
+        users = self.seed_users(8)
         promo = self.say("Quota")
         refused = self.say("/send all", reply_to=promo)
         self.assertIn("is not made: over the monthly quota 5 users: 0 used this month, 5 left, "

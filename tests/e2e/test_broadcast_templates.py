@@ -6,51 +6,17 @@ The Topics API makes one (create_broadcast) and its broadcast_status and broadca
 checked against what tgsim delivered to each user.
 
 tgsim's limits are on; the group's budget is raised so that seeding the dialogs is quick."""
-import csv
-import io
 import time
 import unittest
-import urllib.request
 
-from harness import DeskTestCase, World, http_json, text_has, wait_until
+from broadcast_support import BroadcastTestCase
+from harness import http_json, text_has, wait_until
 
-GROUP_PER_MINUTE = 100000
-LIMITS = f"[telegram.limits]\ngroup_per_minute = {GROUP_PER_MINUTE}\n"
 PROMO = "Hi {first_name|there}, your plan: {field:plan}"
 
 
-class BroadcastTemplatesTest(DeskTestCase):
-    limits = True
-    sim_args = ("--group-per-minute", str(GROUP_PER_MINUTE))
-
-    def setUp(self):
-        super().setUp()
-        self.world = World(self.sim)
-
-    def start(self):
-        self.desk = self.start_desk([self.world.connection(NEW_TOPICS_PER_MINUTE="OFF", USER_MESSAGES_PER_MINUTE="OFF",
-                                                           WELCOME="OFF")], LIMITS)
-        return self.desk
-
+class BroadcastTemplatesTest(BroadcastTestCase):
     # ---- helpers ----------------------------------------------------------------------------
-
-    def general(self):
-        return [m for m in self.world.group_messages() if not m.get("is_topic_message")]
-
-    def say(self, text, reply_to=None, thread=None):
-        fields = {"text": text}
-        if reply_to:
-            fields["reply_to_message_id"] = reply_to
-        if thread:
-            fields["message_thread_id"] = thread
-        return self.sim.send(self.world.operator, self.world.group_id, **fields)
-
-    def answer_after(self, message_id, fragment, timeout=30):
-        def found():
-            return next((m for m in self.general()
-                         if m["message_id"] > message_id and m.get("from", {}).get("id") == self.world.bot_id
-                         and fragment in (m.get("text") or m.get("caption") or "")), None)
-        return wait_until(found, timeout, f"an answer in General with {fragment!r}")
 
     def seed(self, *names):
         users = [self.sim.user(name) for name in names]
@@ -65,18 +31,9 @@ class BroadcastTemplatesTest(DeskTestCase):
         self.say(text, thread=thread)
         self.world.wait_in_topic(user, text_has(answer), f"the answer to {text}")
 
-    def from_bot(self, user):
-        return [m for m in self.world.user_messages(user) if m.get("from", {}).get("id") == self.world.bot_id]
-
     def report(self, broadcast_id):
-        posted = wait_until(lambda: next((m for m in self.general() if m.get("document")
-                                          and m["document"]["file_name"] == f"broadcast-{broadcast_id}.csv"), None),
-                            60, "the report in General")
-        path = self.sim.bot_api(self.world.token, "getFile", {"file_id": posted["document"]["file_id"]})
-        url = f"{self.sim.base}/file/bot{self.world.token}/{path['result']['file_path']}"
-        with urllib.request.urlopen(url, timeout=10) as response:
-            text = response.read().decode()
-        return posted, {int(r["user_id"]): r for r in csv.DictReader(io.StringIO(text))}
+        posted, text = self.posted_report(broadcast_id)
+        return posted, {int(r["user_id"]): r for r in self.csv_rows(text)}
 
     def save_promo(self):
         """PROMO as a text part, then a photo with a caption as the second part."""
@@ -119,7 +76,7 @@ class BroadcastTemplatesTest(DeskTestCase):
         self.assertEqual([], got(dan), "not in the segment")
         # The photo went by the file id the bot received in General.
         photo = next(m for m in self.from_bot(ann) if "photo" in m)
-        original = next(m for m in self.general() if m.get("caption") == "For {first_name|you}")
+        original = next(m for m in self.general_messages() if m.get("caption") == "For {first_name|you}")
         self.assertEqual(original["photo"][-1]["file_id"], photo["photo"][-1]["file_id"])
 
         _, rows = self.report(broadcast_id)
@@ -207,7 +164,7 @@ class BroadcastTemplatesTest(DeskTestCase):
         csv_page = self.desk.topic_action(key, {"action": "broadcast_report", "broadcast_id": made["id"],
                                                 "format": "csv", "limit": 1000})
         _, posted = self.report(made["id"])
-        self.assertEqual(posted, {int(r["user_id"]): r for r in csv.DictReader(io.StringIO(csv_page["csv"]))},
+        self.assertEqual(posted, {int(r["user_id"]): r for r in self.csv_rows(csv_page["csv"])},
                          "the API's CSV is the report posted in General")
 
         # Bad requests name the field; nothing is made.

@@ -6,63 +6,20 @@ window, pause / resume / cancel, `at TIME`, and bad input answered in the chat.
 
 tgsim's limits are on (30 messages/s per bot), with the group's budget raised so that the users'
 first messages (topic, card, copy) are seeded quickly."""
-import csv
-import io
-import os
 import sqlite3
 import unittest
-import urllib.request
 
-from harness import DeskTestCase, World, text_has, wait_until
+from broadcast_support import BroadcastTestCase
+from harness import wait_until
 
-GROUP_PER_MINUTE = 100000
 PROMO = "Winter sale: everything -20% until Sunday"
-LIMITS = f"[telegram.limits]\ngroup_per_minute = {GROUP_PER_MINUTE}\n"
 # Claimed per commit plus calls at once: the most a kill can leave in flight (broadcast_sender.h).
 IN_FLIGHT_WINDOW = 8 + 32
 
 
-class BroadcastsTest(DeskTestCase):
-    limits = True
-    sim_args = ("--group-per-minute", str(GROUP_PER_MINUTE))
-
-    def setUp(self):
-        super().setUp()
-        self.world = World(self.sim)
-
-    def start(self):
-        # No flood guard and no WELCOME: the users' first messages are seeding, not the subject.
-        self.desk = self.start_desk([self.world.connection(NEW_TOPICS_PER_MINUTE="OFF", USER_MESSAGES_PER_MINUTE="OFF",
-                                                           WELCOME="OFF")], LIMITS)
-        return self.desk
-
-    def seed(self, count):
-        users = [self.sim.user(f"User{i}", last_name="Test") for i in range(count)]
-        for user in users:
-            self.sim.send(user, self.world.bot_id, text="hello")
-        wait_until(lambda: len(self.sim.topics(self.world.group_id)) >= count, 120, f"{count} topics")
-        return users
-
-    def general_messages(self):
-        return [m for m in self.world.group_messages() if not m.get("is_topic_message")]
-
-    def say(self, text, reply_to=None):
-        fields = {"text": text}
-        if reply_to:
-            fields["reply_to_message_id"] = reply_to
-        return self.sim.send(self.world.operator, self.world.group_id, **fields)
-
-    def answer_after(self, message_id, fragment, timeout=30):
-        """The desk's message in General after `message_id` that contains `fragment`."""
-        def found():
-            return next((m for m in self.general_messages()
-                         if m["message_id"] > message_id and m.get("from", {}).get("id") == self.world.bot_id
-                         and fragment in (m.get("text") or m.get("caption") or "")), None)
-        return wait_until(found, timeout, f"an answer in General with {fragment!r}")
-
+class BroadcastsTest(BroadcastTestCase):
     def promo_copies(self, user, text=PROMO):
-        return [m for m in self.world.user_messages(user)
-                if m.get("from", {}).get("id") == self.world.bot_id and m.get("text") == text]
+        return [m for m in self.from_bot(user) if m.get("text") == text]
 
     def broadcast_row(self, broadcast_id):
         with sqlite3.connect(self.desk.db_path) as db:
@@ -70,32 +27,21 @@ class BroadcastsTest(DeskTestCase):
 
     def report(self, broadcast_id):
         """The CSV report posted in General as a document; it is also kept with the broadcast."""
-        posted = wait_until(lambda: next((m for m in self.general_messages() if m.get("document")
-                                          and m["document"]["file_name"] == f"broadcast-{broadcast_id}.csv"), None),
-                            60, "the report in General")
-        path = self.sim.bot_api(self.world.token, "getFile", {"file_id": posted["document"]["file_id"]})
-        url = f"{self.sim.base}/file/bot{self.world.token}/{path['result']['file_path']}"
-        with urllib.request.urlopen(url, timeout=10) as response:
-            text = response.read().decode()
+        _, text = self.posted_report(broadcast_id)
         state, kept = self.broadcast_row(broadcast_id)
         self.assertEqual(kept, text)
-        return state, list(csv.DictReader(io.StringIO(text)))
+        return state, self.csv_rows(text)
 
     def send_all(self, promo_text=PROMO):
         promo = self.say(promo_text)
         ask = self.say("/send all", reply_to=promo)
         confirmation = self.answer_after(ask, "recipient")
-        broadcast_id = int(confirmation["text"].split("#", 1)[1].split(" ", 1)[0])
+        broadcast_id = self.broadcast_id(confirmation)
         return promo, broadcast_id, confirmation
-
-    def progress_done(self, broadcast_id, timeout=120):
-        return wait_until(lambda: next((m for m in self.general_messages()
-                                        if f"Broadcast #{broadcast_id} — done" in (m.get("text") or "")), None),
-                          timeout, f"broadcast #{broadcast_id} done in its progress message")
 
     def test_every_user_gets_it_once_the_report_matches_and_blocked_users_are_left_out_next_time(self):
         desk = self.start()
-        users = self.seed(60)
+        users = self.seed_users(60)
         blocked = users[:3]
         # They block the bot while the desk is down and the updates that say so are gone (taken
         # by another program, or older than Telegram's 24 hours): the desk learns it from the
@@ -112,7 +58,7 @@ class BroadcastsTest(DeskTestCase):
         self.assertIn("60 recipients", confirmation["text"])
         ok = self.say(f"/send confirm #{first}")
         self.answer_after(ok, "is confirmed")
-        progress = self.progress_done(first)
+        progress = self.done(first)
         self.assertIn("sent 57", progress["text"])
         self.assertIn("blocked 3", progress["text"])
         # One progress message, edited: never a second one for the same broadcast.
@@ -144,13 +90,13 @@ class BroadcastsTest(DeskTestCase):
 
     def test_a_sigkill_in_the_middle_resumes_without_second_copies_beyond_the_in_flight_window(self):
         desk = self.start()
-        users = self.seed(200)
+        users = self.seed_users(200)
         _, broadcast_id, _ = self.send_all()
         self.say(f"/send confirm #{broadcast_id}")
         wait_until(lambda: sum(1 for u in users[:80] if self.promo_copies(u)) >= 30, 60, "30 users served")
         desk.kill()
         desk.start()
-        self.progress_done(broadcast_id)
+        self.done(broadcast_id)
         _, rows = self.report(broadcast_id)
         by_user = {int(r["user_id"]): r for r in rows}
         twice = []
@@ -167,7 +113,7 @@ class BroadcastsTest(DeskTestCase):
 
     def test_test_pause_resume_cancel_and_a_scheduled_broadcast(self):
         self.start()
-        users = self.seed(40)
+        users = self.seed_users(40)
         self.sim.send(self.world.operator, self.world.bot_id, text="I am the operator")
         wait_until(lambda: len(self.sim.topics(self.world.group_id)) >= 41, 60, "the operator's dialog")
 
@@ -184,7 +130,7 @@ class BroadcastsTest(DeskTestCase):
         self.answer_after(paused, "is paused")
         resumed = self.say(f"/send resume #{running}")
         self.answer_after(resumed, "goes on")
-        self.progress_done(running)
+        self.done(running)
         for user in users:
             self.assertEqual(1, len(self.promo_copies(user, "Paused and resumed")), f"user {user}")
 
@@ -202,7 +148,7 @@ class BroadcastsTest(DeskTestCase):
 
     def test_bad_input_is_answered_in_the_chat_and_nothing_is_sent(self):
         self.start()
-        users = self.seed(3)
+        users = self.seed_users(3)
         promo = self.say("Nothing to see")
         cases = [
             (self.say("/send all"), "reply with it to the message to send"),
