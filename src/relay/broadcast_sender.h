@@ -51,7 +51,7 @@ struct BroadcastSenderOptions {
   int reserve_per_second = 1;
   // The broadcast's own pace is this far below the bot's ceiling, spread evenly over the second,
   // so that it never fills the window in a burst at the start of a second.
-  int headroom_per_second = 2;
+  int headroom_per_second = 1;
   // Recipients claimed per commit: the most a stop can leave in flight (besides calls already
   // answered whose outcome was not committed yet).
   int claim_batch = 8;
