@@ -302,6 +302,20 @@ class World:
     def user_messages(self, user_id):
         return self.sim.messages(self.bot_id, user_id)
 
+    def bot_texts_in_topic(self, user_id):
+        """The texts the bot posted in the user's topic, oldest first."""
+        topic = self.topic_of(user_id)
+        return [m.get("text") for m in self.group_messages(topic["message_thread_id"])
+                if m.get("from", {}).get("id") == self.bot_id]
+
+    def bot_texts_at_user(self, user_id):
+        """The texts the bot sent the user, oldest first."""
+        return [m.get("text") for m in self.user_messages(user_id) if m.get("from", {}).get("id") == self.bot_id]
+
+    def desk_polling(self):
+        """The desk's long poll is parked again: every update it handled is confirmed to Telegram."""
+        return any(call.get("method") == "getUpdates" for call in self.sim.in_flight().values())
+
     def wait_in_topic(self, user_id, predicate, what="a message in the topic", timeout=DEFAULT_TIMEOUT):
         def found():
             topic = self.topic_of(user_id)

@@ -29,19 +29,6 @@ class BackupRestoreTest(DeskTestCase):
         self.snapshot = os.path.join(self.workdir, "backups", "desk-backup.db")
         os.makedirs(os.path.dirname(self.snapshot))
 
-    def _texts_in_topic(self, user):
-        topic = self.world.topic_of(user)
-        return [m.get("text") for m in self.world.group_messages(topic["message_thread_id"])
-                if m.get("from", {}).get("id") == self.world.bot_id]
-
-    def _texts_at_user(self, user):
-        return [m.get("text") for m in self.world.user_messages(user)
-                if m.get("from", {}).get("id") == self.world.bot_id]
-
-    def _polling_after_everything(self):
-        """The desk's long poll is parked again: every update it handled is confirmed to Telegram."""
-        return any(call.get("method") == "getUpdates" for call in self.sim.in_flight().values())
-
     def test_a_snapshot_taken_while_users_write_restores_a_desk_that_knows_its_dialogs(self):
         w = self.world
         desk = self.start_desk([w.connection(**NO_FLOOD_GUARD)], NO_FLOOD_LIMITS)
@@ -82,8 +69,8 @@ class BackupRestoreTest(DeskTestCase):
         self.assertIn(f"{self.snapshot} exists; pass --force", again.stderr)
 
         # The running desk handled everything Clara wrote; then it stops.
-        wait_until(lambda: sent[-1] in self._texts_in_topic(clara), 60, "Clara's last line in her topic")
-        wait_until(self._polling_after_everything, what="the desk polling again")
+        wait_until(lambda: sent[-1] in self.world.bot_texts_in_topic(clara), 60, "Clara's last line in her topic")
+        wait_until(self.world.desk_polling, what="the desk polling again")
         desk.stop()
         topics_before = len(self.sim.topics(w.group_id))
 
@@ -105,18 +92,19 @@ class BackupRestoreTest(DeskTestCase):
         self.sim.send(w.operator, w.group_id, message_thread_id=threads[anna], text="after the restore, Anna")
         self.sim.send(boris, w.bot_id, text="Boris again")
         w.wait_at_user(anna, text_is("after the restore, Anna"))
-        wait_until(lambda: "Boris again" in self._texts_in_topic(boris), what="Boris's message in his topic")
+        wait_until(lambda: "Boris again" in self.world.bot_texts_in_topic(boris), what="Boris's message in his topic")
         self.assertEqual(w.topic_of(boris)["message_thread_id"], threads[boris], "Boris keeps his topic")
 
         # Nothing twice: no new topic, each message once where it belongs, nobody else got Anna's reply.
         self.sim.send(clara, w.bot_id, text="clara after the restore")
-        wait_until(lambda: "clara after the restore" in self._texts_in_topic(clara), what="Clara's new line")
+        wait_until(lambda: "clara after the restore" in self.world.bot_texts_in_topic(clara), what="Clara's new line")
         self.assertEqual(len(self.sim.topics(w.group_id)), topics_before)
-        at_anna = self._texts_at_user(anna)
+        at_anna = self.world.bot_texts_at_user(anna)
         self.assertEqual((at_anna.count(f"welcome {anna}"), at_anna.count("after the restore, Anna")), (1, 1))
-        self.assertNotIn("after the restore, Anna", self._texts_at_user(boris) + self._texts_at_user(clara))
-        self.assertEqual(self._texts_in_topic(boris).count("Boris again"), 1)
-        clara_lines = [t for t in self._texts_in_topic(clara) if t and t.startswith("clara")]
+        self.assertNotIn("after the restore, Anna",
+                         self.world.bot_texts_at_user(boris) + self.world.bot_texts_at_user(clara))
+        self.assertEqual(self.world.bot_texts_in_topic(boris).count("Boris again"), 1)
+        clara_lines = [t for t in self.world.bot_texts_in_topic(clara) if t and t.startswith("clara")]
         self.assertEqual(clara_lines, sent + ["clara after the restore"])
 
     def test_refusals_name_what_and_where(self):

@@ -54,19 +54,6 @@ class StoreCopyTest(DeskTestCase):
             f.write(text)
         return path, text
 
-    def _texts_in_topic(self, user):
-        topic = self.world.topic_of(user)
-        return [m.get("text") for m in self.world.group_messages(topic["message_thread_id"])
-                if m.get("from", {}).get("id") == self.world.bot_id]
-
-    def _texts_at_user(self, user):
-        return [m.get("text") for m in self.world.user_messages(user)
-                if m.get("from", {}).get("id") == self.world.bot_id]
-
-    def _polling_after_everything(self):
-        """The desk's long poll is parked again: every update it handled is confirmed to Telegram."""
-        return any(call.get("method") == "getUpdates" for call in self.sim.in_flight().values())
-
     def _assert_verified(self, done):
         output = done.stdout + done.stderr
         self.assertEqual(done.returncode, 0, output)
@@ -118,8 +105,8 @@ class StoreCopyTest(DeskTestCase):
         self.assertNotIn(SECRET, again.stdout + again.stderr)
 
         # The move: the desk finishes what it has, stops, and its store goes to PostgreSQL.
-        wait_until(lambda: sent[-1] in self._texts_in_topic(clara), 60, "Clara's last line in her topic")
-        wait_until(self._polling_after_everything, what="the desk polling again")
+        wait_until(lambda: sent[-1] in self.world.bot_texts_in_topic(clara), 60, "Clara's last line in her topic")
+        wait_until(self.world.desk_polling, what="the desk polling again")
         desk.stop()
         topics_before = len(self.sim.topics(w.group_id))
         moved_config, moved_text = self._config_on(desk, 'postgres = "env:TOPICDESK_PG"', "moved")
@@ -133,19 +120,19 @@ class StoreCopyTest(DeskTestCase):
                                       name="on-postgres")
         self.sim.send(boris, w.bot_id, text="Boris on postgres")
         self.sim.send(w.operator, w.group_id, message_thread_id=threads[anna], text="Anna, from postgres")
-        wait_until(lambda: "Boris on postgres" in self._texts_in_topic(boris), what="Boris's message in his topic")
+        wait_until(lambda: "Boris on postgres" in self.world.bot_texts_in_topic(boris), what="Boris's message in his topic")
         w.wait_at_user(anna, text_is("Anna, from postgres"))
         self.assertEqual(w.topic_of(boris)["message_thread_id"], threads[boris], "Boris keeps his topic")
         self.sim.send(clara, w.bot_id, text="clara on postgres")
-        wait_until(lambda: "clara on postgres" in self._texts_in_topic(clara), what="Clara's new line")
+        wait_until(lambda: "clara on postgres" in self.world.bot_texts_in_topic(clara), what="Clara's new line")
         self.assertEqual(len(self.sim.topics(w.group_id)), topics_before, "no topic made twice")
-        self.assertNotIn("Anna, from postgres", self._texts_at_user(boris) + self._texts_at_user(clara))
-        self.assertEqual(self._texts_at_user(anna).count(f"welcome {anna}"), 1, "nothing sent twice")
-        clara_lines = [t for t in self._texts_in_topic(clara) if t and t.startswith("clara")]
+        self.assertNotIn("Anna, from postgres", self.world.bot_texts_at_user(boris) + self.world.bot_texts_at_user(clara))
+        self.assertEqual(self.world.bot_texts_at_user(anna).count(f"welcome {anna}"), 1, "nothing sent twice")
+        clara_lines = [t for t in self.world.bot_texts_in_topic(clara) if t and t.startswith("clara")]
         self.assertEqual(clara_lines, sent + ["clara on postgres"])
 
         # And back: into a new SQLite file, verified.
-        wait_until(self._polling_after_everything, what="the desk on PostgreSQL polling again")
+        wait_until(self.world.desk_polling, what="the desk on PostgreSQL polling again")
         on_postgres.stop()
         back_db = os.path.join(self.workdir, "back", "desk.db")
         back_config, _ = self._config_on(desk, f'sqlite = "{back_db}"', "back")
