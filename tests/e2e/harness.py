@@ -3,6 +3,7 @@
 Tests act as end users and operators through tgsim's control API (/sim/...) and check what
 each side sees. Every wait is a condition polled until a deadline, never a fixed sleep.
 """
+import contextlib
 import json
 import os
 import re
@@ -10,6 +11,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 import urllib.error
@@ -311,6 +313,26 @@ class World:
     def bot_texts_at_user(self, user_id):
         """The texts the bot sent the user, oldest first."""
         return [m.get("text") for m in self.user_messages(user_id) if m.get("from", {}).get("id") == self.bot_id]
+
+    @contextlib.contextmanager
+    def user_keeps_writing(self, user_id, prefix, most):
+        """The user writes numbered lines ("<prefix> 0", "<prefix> 1", …) to the bot, at most `most`,
+        while the block runs (entered once five are out); yields the list of texts sent so far."""
+        stop, sent = threading.Event(), []
+
+        def keep_writing():
+            while not stop.is_set() and len(sent) < most:
+                text = f"{prefix} {len(sent)}"
+                self.sim.send(user_id, self.bot_id, text=text)
+                sent.append(text)
+        writer = threading.Thread(target=keep_writing)
+        writer.start()
+        try:
+            wait_until(lambda: len(sent) >= 5, what="the user writing")
+            yield sent
+        finally:
+            stop.set()
+            writer.join()
 
     def desk_polling(self):
         """The desk's long poll is parked again: every update it handled is confirmed to Telegram."""

@@ -7,7 +7,6 @@ the right user, a user's new message lands in their existing topic, and nothing 
 twice. Refusals are checked through the command line too (unit tests cover the rest)."""
 import os
 import subprocess
-import threading
 import unittest
 
 from harness import TOPICDESK, DeskTestCase, World, text_is, wait_until
@@ -41,21 +40,8 @@ class BackupRestoreTest(DeskTestCase):
             w.wait_at_user(user, text_is(f"welcome {user}"))
 
         # Clara keeps writing while the backup runs.
-        stop, sent = threading.Event(), []
-
-        def keep_writing():
-            while not stop.is_set() and len(sent) < 100:
-                text = f"clara line {len(sent)}"
-                self.sim.send(clara, w.bot_id, text=text)
-                sent.append(text)
-        writer = threading.Thread(target=keep_writing)
-        writer.start()
-        wait_until(lambda: len(sent) >= 5, what="Clara writing")
-        try:
+        with w.user_keeps_writing(clara, "clara line", 100) as sent:
             done = topicdesk("backup", "--config", desk.config_path, "--out", self.snapshot)
-        finally:
-            stop.set()
-            writer.join()
         self.assertEqual(done.returncode, 0, done.stderr)
         self.assertIn(f"saved {self.snapshot}", done.stdout)
         self.assertIn("3 dialogs", done.stdout)

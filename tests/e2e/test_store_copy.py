@@ -13,7 +13,6 @@ Runs against the throwaway server CTest starts (TOPICDESK_TEST_PG); skipped with
 import os
 import re
 import subprocess
-import threading
 import unittest
 
 from harness import TOPICDESK, DeskTestCase, World, text_is, wait_until
@@ -78,21 +77,8 @@ class StoreCopyTest(DeskTestCase):
         env = {"TOPICDESK_PG_SNAPSHOT": self.uris["snapshot"], "TOPICDESK_PG": self.uris["moved"]}
 
         # A copy while the desk runs and Clara keeps writing: one consistent state, verified.
-        stop, sent = threading.Event(), []
-
-        def keep_writing():
-            while not stop.is_set() and len(sent) < 60:
-                text = f"clara line {len(sent)}"
-                self.sim.send(clara, w.bot_id, text=text)
-                sent.append(text)
-        writer = threading.Thread(target=keep_writing)
-        writer.start()
-        wait_until(lambda: len(sent) >= 5, what="Clara writing")
-        try:
+        with w.user_keeps_writing(clara, "clara line", 60) as sent:
             running = store_copy(desk.config_path, snapshot_config, env)
-        finally:
-            stop.set()
-            writer.join()
         self._assert_verified(running)
         self.assertIn("a desk runs on SQLite", running.stderr)
         self.assertIn("copy again into an empty target", running.stderr)
