@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <iostream>
+#include <tuple>
 
 #include "app/config.h"
 #include "app/doctor.h"
@@ -54,9 +55,17 @@ std::optional<Config> load_or_explain(const std::string& config_path) {
 
 const char* version() { return "0.1.0"; }
 
-int run_command(const std::string& config_path) {
+int run_command(const std::string& config_path, const std::string& listen) {
   auto loaded = load_or_explain(config_path);
   if (!loaded) return 2;
+  if (!listen.empty()) {
+    auto parsed = parse_host_port(listen);
+    if (!parsed) {
+      std::cerr << "--listen " << listen << ": must be host:port with a port 1..65535, e.g. 127.0.0.1:8081\n";
+      return 2;
+    }
+    std::tie(loaded->server.listen_host, loaded->server.listen_port) = *parsed;
+  }
   if (loaded->connections.empty()) {
     std::cerr << config_path << ": no [[connection]] in " << config_path
               << "; add one (name, token, group_id) for the desk to run\n";

@@ -11,7 +11,8 @@ struct DemoOptions {
   int desk_port = 8080;
 };
 
-int run_command(const std::string& config_path);
+// `listen` ("host:port"), when not empty, replaces [server] listen.
+int run_command(const std::string& config_path, const std::string& listen = "");
 int doctor_command(const std::string& config_path);
 int migrate_command(const std::string& config_path);
 int demo_command(const DemoOptions& options);

@@ -13,6 +13,8 @@
 #include <limits>
 #include <set>
 #include <sstream>
+#include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -105,6 +107,7 @@ class Reader {
     only_known_keys(root, "", keys_of(""));
     if (const auto* t = table_at(root, "server", "server")) config.server = read_server(*t);
     if (const auto* t = table_at(root, "storage", "storage")) config.storage = read_storage(*t);
+    if (const auto* t = table_at(root, "cluster", "cluster")) config.cluster = read_cluster(*t);
     if (const auto* t = table_at(root, "telegram", "telegram")) config.telegram = read_telegram(*t);
     if (const auto* t = table_at(root, "logging", "logging")) config.logging = read_logging(*t);
     if (const auto* t = table_at(root, "api", "api")) config.api = read_api(*t);
@@ -191,22 +194,12 @@ class Reader {
     only_known_keys(t, "server", keys_of("server"));
     ServerConfig server;
     if (auto listen = string_at(t, "listen", "server")) {
-      auto colon = listen->rfind(':');
-      std::uint32_t port = 0;
-      std::string_view port_text =
-          colon == std::string::npos ? std::string_view() : std::string_view(*listen).substr(colon + 1);
-      auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-      if (colon == std::string::npos || colon == 0 || ec != std::errc() ||
-          end != port_text.data() + port_text.size() || port == 0 || port > 65535) {
+      auto parsed = parse_host_port(*listen);
+      if (!parsed) {
         fail(where(t, "listen"),
              "server.listen must be host:port with a port 1..65535, e.g. \"127.0.0.1:8080\"");
       }
-      server.listen_host = listen->substr(0, colon);
-      if (server.listen_host.size() > 2 && server.listen_host.front() == '[' &&
-          server.listen_host.back() == ']') {
-        server.listen_host = server.listen_host.substr(1, server.listen_host.size() - 2);  // [::1]:8080
-      }
-      server.listen_port = static_cast<unsigned short>(port);
+      std::tie(server.listen_host, server.listen_port) = *parsed;
     }
     if (auto url = string_at(t, "public_url", "server")) {
       if (!starts_with_http(*url) || url->size() > 2048) {
@@ -217,6 +210,22 @@ class Reader {
       server.public_url = *url;
     }
     return server;
+  }
+
+  ClusterConfig read_cluster(const toml::table& t) const {
+    only_known_keys(t, "cluster", keys_of("cluster"));
+    ClusterConfig cluster;
+    cluster.lease_seconds =
+        static_cast<int>(integer_at(t, "lease_seconds", "cluster", 2, 300).value_or(cluster.lease_seconds));
+    if (auto advertise = string_at(t, "advertise", "cluster")) {
+      if (!parse_host_port(*advertise)) {
+        fail(where(t, "advertise"),
+             "cluster.advertise must be host:port with a port 1..65535: where the other instances reach this "
+             "one's HTTP server, e.g. \"10.0.0.5:8080\"");
+      }
+      cluster.advertise = *advertise;
+    }
+    return cluster;
   }
 
   StorageConfig read_storage(const toml::table& t) const {
@@ -532,9 +541,10 @@ core::Result<std::string> read_secret_file(const std::string& path) {
 
 const std::vector<ConfigTable>& config_tables() {
   static const std::vector<ConfigTable> kTables = {
-      {"", {"server", "storage", "telegram", "logging", "api", "tdlib", "connection"}},
+      {"", {"server", "storage", "cluster", "telegram", "logging", "api", "tdlib", "connection"}},
       {"server", {"listen", "public_url"}},
       {"storage", {"sqlite", "postgres", "event_retention_days"}},
+      {"cluster", {"lease_seconds", "advertise"}},
       {"telegram", {"api_base", "limits"}},
       {"telegram.limits", {"enabled", "chat_per_second", "chat_burst", "group_per_minute", "bot_per_second"}},
       {"logging", {"level"}},
@@ -671,6 +681,20 @@ std::string Config::connection_names() const {
   std::string names;
   for (const auto& c : connections) names += (names.empty() ? "" : ", ") + c.name;
   return names.empty() ? "none" : names;
+}
+
+std::optional<std::pair<std::string, unsigned short>> parse_host_port(std::string_view text) {
+  auto colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) return std::nullopt;
+  std::uint32_t port = 0;
+  std::string_view port_text = text.substr(colon + 1);
+  auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (ec != std::errc() || end != port_text.data() + port_text.size() || port == 0 || port > 65535)
+    return std::nullopt;
+  std::string host(text.substr(0, colon));
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);  // [::1]:8080
+  return std::pair{host, static_cast<unsigned short>(port)};
 }
 
 std::string Config::redacted_summary() const {

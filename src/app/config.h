@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/ids.h"
@@ -45,6 +46,15 @@ struct TelegramConfig {
   std::string api_base = "https://api.telegram.org";  // without a trailing slash
   telegram::FloodLimits limits;                       // [telegram.limits]
 };
+
+// [cluster]: several instances on one PostgreSQL database (docs/several-instances.md).
+struct ClusterConfig {
+  int lease_seconds = 10;  // a dead instance's connections move within this
+  std::string advertise;   // "host:port" the other instances reach this one's HTTP at; empty: from listen
+};
+
+// "host:port" (a port 1..65535; "[::1]:8080" for IPv6), or nullopt.
+std::optional<std::pair<std::string, unsigned short>> parse_host_port(std::string_view text);
 
 // [api]: the Topics API's per-key token bucket (docs/api.md).
 struct ApiConfig {
@@ -95,6 +105,7 @@ struct Config {
   std::string path;
   ServerConfig server;
   StorageConfig storage;
+  ClusterConfig cluster;
   TelegramConfig telegram;
   LoggingConfig logging;
   ApiConfig api;

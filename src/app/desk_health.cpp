@@ -1,6 +1,7 @@
 #include "app/desk_health.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <boost/json.hpp>
 
@@ -12,7 +13,8 @@ namespace json = boost::json;
 namespace {
 
 constexpr ConnectionState kAllStates[] = {ConnectionState::kConnecting, ConnectionState::kReady,
-                                          ConnectionState::kTokenRejected, ConnectionState::kStopped};
+                                          ConnectionState::kTokenRejected, ConnectionState::kStopped,
+                                          ConnectionState::kElsewhere};
 
 core::Metric& store_gauge() {
   return core::Metrics::global().gauge("topicdesk_store_healthy",
@@ -31,6 +33,8 @@ const char* to_string(ConnectionState state) {
       return "token rejected";
     case ConnectionState::kStopped:
       return "stopped";
+    case ConnectionState::kElsewhere:
+      return "elsewhere";
   }
   return "unknown";
 }
@@ -112,11 +116,19 @@ http::Response DeskHealth::response(const http::Request& request) const {
     json::object body{{"status", status()}};
     if (!why.empty()) body["reason"] = why;
     body["connections"] = std::move(connections);
+    if (!instance_.empty()) {
+      body["instance"] = instance_;
+      json::array owned;
+      for (const auto& name : owned_) owned.emplace_back(name);
+      body["owned"] = std::move(owned);
+    }
     return http::json_response(code, body);
   }
   std::string text = why.empty() ? status() : "degraded: " + why;
   for (const auto& [name, entry] : connections_)
     text += fmt::format("\n{}: {}", name, to_string(entry.state));
+  if (!instance_.empty())
+    text += fmt::format("\ninstance: {}\nowned: {}", instance_, fmt::join(owned_, ", "));
   return http::text_response(code, text + "\n");
 }
 

@@ -11,6 +11,10 @@
 //
 // The answer is text: that line, then one "<connection>: <state>" line per connection. With
 // ?format=json or Accept: application/json it is {"status","reason"?,"connections":{…}}.
+// Several instances on one database (docs/several-instances.md): each connection this
+// instance does not run is "elsewhere" (not a problem), and the answer also names the
+// instance and the connections it runs: an "instance: <id>" and an "owned: a, b" line, or
+// "instance" and "owned" (a list) in JSON.
 //
 // Not thread-safe: used on the desk's event loop (the server's strands run there too).
 #pragma once
@@ -24,14 +28,18 @@
 
 namespace topicdesk::app {
 
-enum class ConnectionState { kConnecting, kReady, kTokenRejected, kStopped };
-const char* to_string(ConnectionState state);  // "connecting", "ready", "token rejected", "stopped"
+enum class ConnectionState { kConnecting, kReady, kTokenRejected, kStopped, kElsewhere };
+// "connecting", "ready", "token rejected", "stopped", "elsewhere"
+const char* to_string(ConnectionState state);
 
 class DeskHealth {
  public:
   explicit DeskHealth(const std::vector<std::string>& connection_names);
 
   void set(const std::string& connection, ConnectionState state, std::string detail = {});
+  // This process is one instance of several: its id, and the connections it runs.
+  void set_instance(std::string id) { instance_ = std::move(id); }
+  void set_owned(std::vector<std::string> names) { owned_ = std::move(names); }
   ConnectionState state(const std::string& connection) const;
   // A store call failed / succeeded. The problem stays until a later call succeeds.
   void store_failed(const std::string& what);
@@ -54,6 +62,8 @@ class DeskHealth {
   void publish(const std::string& connection) const;  // /metrics gauges
 
   std::map<std::string, Entry> connections_;
+  std::string instance_;  // empty: a desk alone on its database
+  std::vector<std::string> owned_;
   std::optional<std::string> store_problem_;
   std::optional<std::string> upkeep_problem_;
 };

@@ -10,6 +10,7 @@
 
 #include "app/open_store.h"
 #include "app/td_connections.h"  // TDLib accounts
+#include "cluster/cluster_review.h"
 #include "core/clock.h"
 #include "store/migrations/migrations.h"
 #include "store/postgres/postgres_probe.h"
@@ -254,6 +255,36 @@ void check_postgres(const StorageConfig& storage, Report& report) {
   }
 }
 
+// Several instances: who is alive, their clocks, who runs each connection.
+void check_cluster(const Config& s, Report& report) {
+  try {
+    auto store = recorded_store(s);
+    if (!store) return report.note("no instance has run on this database yet");
+    std::vector<std::string> names;
+    for (const auto& c : s.connections) names.push_back(c.name);
+    const auto findings =
+        cluster::review_cluster(store->database_now(), std::int64_t{s.cluster.lease_seconds} * 1000,
+                                store->instances(), store->leases(), names);
+    for (const auto& f : findings) {
+      switch (f.kind) {
+        case cluster::ClusterFinding::Kind::kPass:
+          report.pass(f.text);
+          break;
+        case cluster::ClusterFinding::Kind::kFail:
+          report.fail(f.text, f.fix);
+          break;
+        case cluster::ClusterFinding::Kind::kNote:
+          report.note(f.text);
+          break;
+      }
+    }
+  } catch (const std::exception& e) {
+    report.fail("cannot read the instances and leases in " + s.storage.describe() + ": " +
+                    telegram::redact_secrets(e.what()),
+                "check [storage]");
+  }
+}
+
 }  // namespace
 
 bool run_doctor(const Config& settings, std::ostream& out) {
@@ -264,6 +295,10 @@ bool run_doctor(const Config& settings, std::ostream& out) {
     Report report(out);
     check_postgres(settings.storage, report);
     healthy = report.healthy();
+    out << "instances:\n";
+    Report instances(out);
+    if (healthy) check_cluster(settings, instances);
+    healthy = healthy && instances.healthy();
   }
   for (const auto& c : settings.connections) {
     out << "connection " << c.name << ":\n";

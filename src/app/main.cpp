@@ -22,6 +22,10 @@ int main(int argc, char** argv) {
 
   auto* run = cli.add_subcommand("run", "Run the desk with a configuration file");
   run->add_option("--config,-c", config_path, "Configuration file (TOML)")->check(CLI::ExistingFile);
+  std::string run_listen;
+  run->add_option(
+      "--listen", run_listen,
+      "host:port instead of [server] listen (several instances of one configuration on one machine)");
 
   auto* doctor = cli.add_subcommand("doctor", "Check every connection against Telegram and say what to fix");
   doctor->add_option("--config,-c", config_path, "Configuration file (TOML)")->check(CLI::ExistingFile);
@@ -108,7 +112,7 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(cli, argc, argv);
   if (*init) return init_command(init_out, init_force);
-  if (*run) return run_command(config_path);
+  if (*run) return run_command(config_path, run_listen);
   if (*doctor) return doctor_command(config_path);
   if (*migrate) return migrate_command(config_path);
   if (*demo) return demo_command(demo_options);

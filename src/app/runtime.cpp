@@ -1,6 +1,8 @@
 #include "app/runtime.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <boost/asio.hpp>
 #include <boost/json.hpp>
@@ -11,6 +13,7 @@
 #include "app/open_store.h"
 #include "app/proxy_connection.h"
 #include "app/td_connections.h"
+#include "cluster/lease_keeper.h"
 #include "core/backoff.h"
 #include "core/clock.h"
 #include "http/server.h"
@@ -42,17 +45,38 @@ namespace {
 constexpr auto kHeartbeatEvery = 1s;
 constexpr const char* kFloodJournalKey = "flood_journal";
 constexpr auto kConnectRetryMax = 30s;
+// Several instances: how often the inbox is read again for entries other instances wrote, and
+// how long a hand-over waits for the calls in flight.
+constexpr auto kClusterPoll = 200ms;
+constexpr auto kHandOverWait = 15s;
+
+// Where the other instances reach this one: the listen address, or this host's name when it
+// listens on every interface.
+std::string advertised_address(const std::string& host, unsigned short port) {
+  std::string h = host;
+  if (h.empty() || h == "0.0.0.0" || h == "::") {
+    char name[256] = {};
+    h = ::gethostname(name, sizeof name - 1) == 0 ? name : "localhost";
+  }
+  return h.find(':') != std::string::npos ? fmt::format("[{}]:{}", h, port) : fmt::format("{}:{}", h, port);
+}
 
 }  // namespace
 
+// A configured connection. Every instance knows every connection (it reached Telegram as the
+// bot and has its engine); it RUNS one (transport, inbox drain, sends, timers) while it holds
+// the connection's lease, or always when it is alone on its database (SQLite).
 struct ConnectionRuntime {
   ConnectionConfig config;
   core::ConnectionId id = 0;
   std::unique_ptr<telegram::BotApiClient> api;
-  std::unique_ptr<relay::Engine> engine;
+  std::unique_ptr<relay::Engine> engine;  // set once known
   std::unique_ptr<telegram::LongPoller> poller;
   telegram::ParseContext parse_context;
   std::shared_ptr<telegram::FloodJournal> flood_journal;
+  bool leased = false;   // this instance holds its lease (always true alone)
+  bool running = false;  // its transport and relay run here
+  bool td_started = false;
 };
 
 struct Runtime::Impl {
@@ -74,6 +98,8 @@ struct Runtime::Impl {
   std::unique_ptr<ProxySupport> proxy_support;
   std::unique_ptr<TdConnections> td;  // TDLib sessions of mtproto and account connections
   std::unique_ptr<integrations::WebhookWorker> webhooks;
+  std::unique_ptr<cluster::LeaseKeeper> keeper;                        // several instances (PostgreSQL) only
+  std::vector<std::unique_ptr<telegram::LongPoller>> retired_pollers;  // stopping; freed when they end
   telegram::LogLimiter log_limiter;
   std::size_t settled = 0;  // connections that are ready or gave up
   bool stopping = false;
@@ -83,6 +109,13 @@ struct Runtime::Impl {
   void start_server();
   asio::awaitable<void> bring_up(ConnectionRuntime& c);
   asio::awaitable<bool> connect(ConnectionRuntime& c);
+  asio::awaitable<void> run_connection(ConnectionRuntime& c);
+  void stop_running(ConnectionRuntime& c);
+  asio::awaitable<void> hand_over(ConnectionRuntime& c, std::function<void()> released);
+  void start_cluster();
+  void publish_owned();
+  ConnectionRuntime* connection_by_name(std::string_view name);
+  bool clustered() const { return config.storage.uses_postgres(); }
   asio::awaitable<void> setup_transport(ConnectionRuntime& c);
   void connection_settled();
   void start_integrations();
@@ -146,7 +179,16 @@ asio::awaitable<void> Runtime::Impl::start() {
     health->store_ok();
     dispatcher->store_works();
   };
-  inbox = std::make_unique<relay::Inbox>(io.get_executor(), *store, std::move(inbox_hooks));
+  relay::InboxOptions inbox_options;
+  if (clustered()) {
+    // Other instances write entries for the connections this one runs (intercepted sends,
+    // command hooks' answers): look at the inbox often.
+    inbox_options.poll_every = kClusterPoll;
+    inbox_hooks.lease_lost = [this](core::ConnectionId id) {
+      if (auto* c = connection_by_id(id)) stop_running(*c);
+    };
+  }
+  inbox = std::make_unique<relay::Inbox>(io.get_executor(), *store, std::move(inbox_hooks), inbox_options);
   dispatcher->set_inbox(*inbox);
   broadcasts = std::make_unique<relay::BroadcastSender>(io.get_executor(), *store);
   dispatcher->set_broadcasts(*broadcasts);
@@ -159,6 +201,7 @@ asio::awaitable<void> Runtime::Impl::start() {
     connections.push_back(std::move(c));
   }
   start_server();
+  if (clustered()) start_cluster();
 
   dispatcher_running = true;
   asio::co_spawn(io, dispatcher->run(), [this](std::exception_ptr e) {
@@ -209,11 +252,15 @@ void Runtime::Impl::start_server() {
   }
 }
 
+// Knows the connection (reaches Telegram as its bot, prepares its engine and its routes), then
+// runs it when this instance holds its lease.
 asio::awaitable<void> Runtime::Impl::bring_up(ConnectionRuntime& c) {
   if (!co_await connect(c)) {
     connection_settled();
     co_return;
   }
+  // Telegram's webhook pushes and the proxy's calls may reach any instance (a load balancer in
+  // front): both only write to the store, which the running instance reads.
   if (c.config.transport == TransportKind::kWebhook) {
     http::WebhookConnection wc{
         c.config.name, c.config.webhook_secret, c.parse_context,
@@ -226,15 +273,125 @@ asio::awaitable<void> Runtime::Impl::bring_up(ConnectionRuntime& c) {
     proxy_support->proxy->add_connection({c.id, c.config.name, c.config.token, c.parse_context.bot_id,
                                           c.config.group_id, p.intercept_external, p.proxy_private_webhooks,
                                           p.proxy_backlog, core::UnixMillis{p.proxy_outage_seconds} * 1000});
+    proxy_support->proxy->set_owned(c.id, !clustered());
   }
+  if (keeper) keeper->bind(c.config.name, c.id);
+  if (c.leased) {
+    co_await run_connection(c);
+  } else {
+    health->set(c.config.name, ConnectionState::kElsewhere);
+  }
+  connection_settled();
+}
+
+// This instance runs the connection from now on: its flood windows as the last runner left
+// them, its sends, timers and inbox (what the last runner left is drained first), then its
+// transport.
+asio::awaitable<void> Runtime::Impl::run_connection(ConnectionRuntime& c) {
+  if (c.running || stopping) co_return;
+  c.running = true;
+  telegram::FloodLimits limits = config.telegram.limits;
+  c.flood_journal = limits.journal = load_flood_journal(c);
+  dispatcher->add_connection(c.engine->context(), *c.api, limits, td->frontend_for(c.config));
+  scheduler->add_engine(*c.engine);
+  if (c.config.mode == ConnectionMode::kProxy) proxy_support->proxy->set_owned(c.id, true);
   inbox->add_connection(c.id, c.config.name, *c.engine);  // replays what a previous run left
+  dispatcher->notify();                                   // jobs a previous run left for this connection
   co_await setup_transport(c);
-  if (stopping) co_return;
-  if (health->state(c.config.name) == ConnectionState::kConnecting) {
+  if (stopping || !c.running) co_return;
+  if (health->state(c.config.name) == ConnectionState::kConnecting ||
+      health->state(c.config.name) == ConnectionState::kElsewhere) {
     health->set(c.config.name, ConnectionState::kReady);
   }
+  publish_owned();
   spdlog::info("connection {} (instance {}): ready", c.config.name, c.id);
-  connection_settled();
+}
+
+// This instance stops running the connection (its lease moved on, or it hands it over): no
+// update is fetched, no entry drained, no job started for it any more. Calls in flight end
+// and their outcomes are committed, fenced (a moved lease leaves them to the new owner).
+void Runtime::Impl::stop_running(ConnectionRuntime& c) {
+  c.leased = false;
+  if (!c.running) return;
+  c.running = false;
+  if (c.poller) {
+    c.poller->stop();
+    retired_pollers.push_back(std::move(c.poller));  // freed at exit: its loop may still be ending
+  }
+  inbox->remove_connection(c.id);
+  scheduler->remove_engine(c.id);
+  dispatcher->remove_connection(c.id);
+  if (c.config.mode == ConnectionMode::kProxy) proxy_support->proxy->set_owned(c.id, false);
+  if (c.flood_journal) {
+    try {
+      store->state_set(c.id, kFloodJournalKey, c.flood_journal->to_json(core::unix_millis_now()));
+    } catch (const store::StoreError& e) {
+      spdlog::warn("connection {}: its flood windows were not saved for the next runner: {}", c.config.name,
+                   e.what());
+    }
+    c.flood_journal.reset();
+  }
+  health->set(c.config.name, ConnectionState::kElsewhere);
+  publish_owned();
+  spdlog::info("connection {}: run by another instance from now on", c.config.name);
+}
+
+// A graceful hand-over (another instance has fewer connections): stop, let the calls in flight
+// end and their outcomes commit, then let the lease go so the other instance takes it at once.
+asio::awaitable<void> Runtime::Impl::hand_over(ConnectionRuntime& c, std::function<void()> released) {
+  stop_running(c);
+  const auto deadline = std::chrono::steady_clock::now() + kHandOverWait;
+  while (dispatcher->busy(c.id) > 0 && std::chrono::steady_clock::now() < deadline && !stopping) {
+    co_await sleep(50ms);
+  }
+  released();
+}
+
+void Runtime::Impl::start_cluster() {
+  std::string address = config.cluster.advertise;
+  if (address.empty()) address = advertised_address(config.server.listen_host, server->port());
+  std::vector<std::string> names;
+  for (const auto& c : connections) names.push_back(c->config.name);
+  cluster::LeaseKeeperOptions options;
+  options.ttl = std::chrono::seconds(config.cluster.lease_seconds);
+  cluster::LeaseKeeper::Callbacks callbacks;
+  callbacks.on_acquired = [this](const std::string& name, const store::Fence&) {
+    auto* c = connection_by_name(name);
+    if (c == nullptr || stopping) return;
+    c->leased = true;
+    spdlog::info("connection {}: this instance runs it now (lease taken)", name);
+    if (c->engine) asio::co_spawn(io, run_connection(*c), asio::detached);  // else bring_up runs it
+  };
+  callbacks.on_lost = [this](const std::string& name) {
+    if (auto* c = connection_by_name(name)) {
+      spdlog::warn("connection {}: this instance lost its lease; another instance runs it", name);
+      stop_running(*c);
+    }
+  };
+  callbacks.on_release = [this](const std::string& name, std::function<void()> released) {
+    auto* c = connection_by_name(name);
+    if (c == nullptr) {
+      released();
+      return;
+    }
+    spdlog::info("connection {}: handed over to an instance with fewer connections", name);
+    asio::co_spawn(io, hand_over(*c, std::move(released)), asio::detached);
+  };
+  keeper = std::make_unique<cluster::LeaseKeeper>(io.get_executor(), *store, cluster::new_instance_id(),
+                                                  address, names, options, std::move(callbacks));
+  health->set_instance(keeper->instance_id());
+  dispatcher->set_fences(keeper.get());
+  keeper->start();
+  spdlog::info("several instances: this is instance {} at {}; lease time {} s", keeper->instance_id(),
+               address, config.cluster.lease_seconds);
+}
+
+void Runtime::Impl::publish_owned() {
+  std::vector<std::string> owned;
+  for (const auto& c : connections) {
+    if (c->running) owned.push_back(c->config.name);
+  }
+  health->set_owned(std::move(owned));
 }
 
 // Learns who the bot is (retrying while Telegram or the store cannot be reached) and prepares
@@ -282,12 +439,9 @@ asio::awaitable<bool> Runtime::Impl::connect(ConnectionRuntime& c) {
   context.account = c.config.mode == ConnectionMode::kAccount;
   context.proxy = c.config.mode == ConnectionMode::kProxy;
   context.group_owner = co_await group_owner(c);
-  telegram::FloodLimits limits = config.telegram.limits;
-  c.flood_journal = limits.journal = load_flood_journal(c);
-  dispatcher->add_connection(context, *c.api, limits, td->frontend_for(c.config));
   c.engine = std::make_unique<relay::Engine>(*store, std::move(context));
-  scheduler->add_engine(*c.engine);
-  dispatcher->notify();  // jobs a previous run left for this connection
+  c.engine->set_fences(keeper.get());
+  if (!keeper) c.leased = true;  // alone on the database: every connection is this desk's
   spdlog::info("connection {} (instance {}): bot {} reached, backend group {}", c.config.name, c.id, bot_id,
                c.config.group_id);
   co_return true;
@@ -339,7 +493,12 @@ std::shared_ptr<telegram::FloodJournal> Runtime::Impl::load_flood_journal(const 
 asio::awaitable<void> Runtime::Impl::setup_transport(ConnectionRuntime& c) {
   // mtproto takes every update from its TDLib session; account connections add the account's
   // session beside the desk bot's usual polling.
-  if (uses_tdlib(c.config.mode)) td->start(c.config, c.id);
+  if (uses_tdlib(c.config.mode) && !c.td_started) {
+    // A TDLib session is not stopped when the connection moves to another instance: it only
+    // commits what it receives to the shared inbox (docs/several-instances.md).
+    c.td_started = true;
+    td->start(c.config, c.id);
+  }
   if (c.config.mode == ConnectionMode::kMtproto) co_return;
   if (c.config.transport == TransportKind::kWebhook) {
     json::object params{{"url", config.server.public_url + "/telegram/" + c.config.name},
@@ -375,7 +534,7 @@ asio::awaitable<void> Runtime::Impl::setup_transport(ConnectionRuntime& c) {
 // Every connection is ready or gave up: the parts that take the list of connections once.
 void Runtime::Impl::connection_settled() {
   if (++settled < connections.size() || stopping) return;
-  std::size_t ready = 0;
+  std::size_t ready = 0;  // known: reached Telegram (run here or by another instance)
   for (auto& c : connections) ready += c->engine ? 1 : 0;
   if (ready == 0) {
     spdlog::critical("no connection could be started; stopping");
@@ -414,6 +573,13 @@ void Runtime::Impl::commit(ConnectionRuntime& c, std::vector<telegram::Incoming>
   inbox->commit(c.id, batch,
                 [&] { proxy_support->proxy->keep_for_program(c.id, batch, core::unix_millis_now()); });
   proxy_support->proxy->updates_committed(c.id);
+}
+
+ConnectionRuntime* Runtime::Impl::connection_by_name(std::string_view name) {
+  for (auto& c : connections) {
+    if (c->config.name == name) return c.get();
+  }
+  return nullptr;
 }
 
 ConnectionRuntime* Runtime::Impl::connection_by_id(core::ConnectionId id) {
@@ -479,7 +645,7 @@ void Runtime::Impl::heartbeat() {
     for (auto& c : connections) {
       // While the store fails every journal is written: a write tells whether it works again
       // (reads may work while writes fail, e.g. while another process holds the write lock).
-      if (!c->flood_journal || !(c->flood_journal->changed() || probe)) continue;
+      if (!c->running || !c->flood_journal || !(c->flood_journal->changed() || probe)) continue;
       store->state_set(c->id, kFloodJournalKey, c->flood_journal->to_json(now));
       c->flood_journal->saved();
       wrote = true;
@@ -502,6 +668,8 @@ void Runtime::Impl::dispatcher_done() {
     shutdown(1);
     return;
   }
+  // The outcomes are committed: the leases go now, so the other instances take over at once.
+  if (keeper) keeper->stop();
   stop_when_idle();
 }
 

@@ -119,9 +119,13 @@ UnixMillis BroadcastSender::next_wake(UnixMillis now) const {
 void BroadcastSender::turn(UnixMillis now, const std::map<core::ConnectionId, BroadcastLane>& lanes,
                            const std::function<bool(core::ChatId)>& chat_busy) {
   try {
-    if (!resolved_) {
-      resolve_interrupted();
-      resolved_ = true;
+    // A connection this sender starts running (at start, or when its lease comes to this
+    // instance): the sends its last runner left in flight are resolved first.
+    std::erase_if(resolved_, [&](core::ConnectionId id) { return !lanes.contains(id); });
+    for (const auto& [id, lane] : lanes) {
+      if (resolved_.contains(id)) continue;
+      resolve_interrupted(id);
+      resolved_.insert(id);
     }
     if (stopped_) {
       // Claimed recipients whose call never started go back; the rest is committed.
@@ -136,7 +140,7 @@ void BroadcastSender::turn(UnixMillis now, const std::map<core::ConnectionId, Br
     if (!outcomes_.empty() && now >= retry_commit_at_ && !commit_outcomes()) return;
     if (stopped_) return;
     if (now - loaded_at_ >= options_.reload_every) reload(now);
-    start_due(now);
+    start_due(now, lanes);
   } catch (const std::exception& error) {
     spdlog::error("broadcasts: reading or writing the store failed: {}", error.what());
     loaded_at_ = now;  // tried again at the next reload
@@ -222,13 +226,14 @@ void BroadcastSender::turn(UnixMillis now, const std::map<core::ConnectionId, Br
   });
 }
 
-// The recipients the last run left "sending": sent again once, or failed as uncertain.
-void BroadcastSender::resolve_interrupted() {
+// The recipients of the connection's broadcasts the last run left "sending": sent again once,
+// or failed as uncertain.
+void BroadcastSender::resolve_interrupted(core::ConnectionId connection) {
   store_.transaction([&] {
     auto list = store_.broadcasts_in_states({BroadcastState::kScheduled, BroadcastState::kRunning,
                                              BroadcastState::kPaused, BroadcastState::kCancelled});
     for (const auto& b : list) {
-      if (b.finished_at != 0) continue;
+      if (b.finished_at != 0 || b.connection_id != connection) continue;
       core::UserId after = 0;
       for (;;) {
         auto page = store_.broadcast_recipients(b.id, RecipientState::kSending, after, kReportPage);
@@ -313,11 +318,12 @@ void BroadcastSender::reload(UnixMillis now) {
   }
 }
 
-void BroadcastSender::start_due(UnixMillis now) {
+void BroadcastSender::start_due(UnixMillis now, const std::map<core::ConnectionId, BroadcastLane>& lanes) {
   for (auto& entry : active_) {
     const std::int64_t id = entry.first;
     Active& a = entry.second;
     if (a.broadcast.state != BroadcastState::kScheduled || a.broadcast.scheduled_at > now) continue;
+    if (!lanes.contains(a.broadcast.connection_id)) continue;  // another instance runs it
     store_.transaction([&] {
       auto b = store_.broadcast(id);
       if (!b || b->state != BroadcastState::kScheduled) return;

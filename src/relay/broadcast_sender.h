@@ -113,10 +113,10 @@ class BroadcastSender {
     std::optional<store::Template> content;  // a template broadcast's template, read at each claim
   };
 
-  void resolve_interrupted();
+  void resolve_interrupted(core::ConnectionId connection);
   void reload(core::UnixMillis now);
   bool commit_outcomes();
-  void start_due(core::UnixMillis now);
+  void start_due(core::UnixMillis now, const std::map<core::ConnectionId, BroadcastLane>& lanes);
   void pump(Active& a, const BroadcastLane& lane, core::UnixMillis now,
             const std::function<bool(core::ChatId)>& chat_busy, int& budget);
   void progress(Active& a, const BroadcastLane& lane, core::UnixMillis now, bool final);
@@ -173,7 +173,7 @@ class BroadcastSender {
       held_until_;                      // when a paced lane with work takes a send again (0: none waits)
   std::set<std::int64_t> source_gone_;  // broadcasts whose message to copy is gone
   int in_flight_ = 0;
-  bool resolved_ = false;  // the in-flight window of the last run is resolved
+  std::set<core::ConnectionId> resolved_;  // lanes whose last runner's in-flight window is resolved
   bool stopped_ = false;
   core::UnixMillis loaded_at_ = 0;
   core::UnixMillis retry_commit_at_ = 0;

@@ -21,6 +21,7 @@
 #include "relay/inbox.h"
 #include "relay/ownership.h"
 #include "relay/ratings.h"
+#include "store/lease_store.h"
 
 namespace topicdesk::relay {
 namespace asio = boost::asio;
@@ -179,9 +180,26 @@ void Dispatcher::add_connection(const ConnectionContext& context, telegram::BotA
   c.context = context;
   c.api = &api;
   c.frontend = frontend;
-  c.flood = std::make_unique<telegram::FloodControl>(limits);
+  // A connection run again (its lease came back) keeps its flood windows: calls of its earlier
+  // run may still be in flight and count.
+  if (!c.flood) c.flood = std::make_unique<telegram::FloodControl>(limits);
   c.flood_limited = limits.enabled;
+  c.active = true;
   foreign_.clear();  // a connection added while running: its waiting jobs are no longer foreign
+  wake();
+}
+
+void Dispatcher::remove_connection(core::ConnectionId connection) {
+  auto it = connections_.find(connection);
+  if (it == connections_.end()) return;
+  it->second.active = false;
+  wake();
+}
+
+std::size_t Dispatcher::busy(core::ConnectionId connection) const {
+  std::size_t n = 0;
+  for (const auto& commit : pending_commits_) n += commit.connection == connection ? 1 : 0;
+  return n + static_cast<std::size_t>(executing_of_.contains(connection) ? executing_of_.at(connection) : 0);
 }
 
 void Dispatcher::set_parameters(core::ConnectionId connection, core::Parameters params) {
@@ -209,6 +227,7 @@ void Dispatcher::broadcasts_turn(UnixMillis now) {
   if (broadcasts_ == nullptr) return;
   std::map<core::ConnectionId, BroadcastLane> lanes;
   for (auto& [id, c] : connections_) {
+    if (!c.active || (fences_ != nullptr && !fences_->may_send(id))) continue;  // another instance's
     lanes[id] = BroadcastLane{.context = &c.context,
                               .users_api = c.frontend != nullptr ? c.frontend : c.api,
                               .group_api = c.api,
@@ -379,7 +398,8 @@ std::vector<Dispatcher::Prepared> Dispatcher::select_ready(UnixMillis now) {
 // control. nullopt: not now (deferred, another process's, or finished without a call).
 std::optional<Dispatcher::Prepared> Dispatcher::prepare(store::OutboxJob job, UnixMillis now) {
   auto connection = connections_.find(job.connection_id);
-  if (connection == connections_.end()) {
+  if (connection == connections_.end() || !connection->second.active ||
+      (fences_ != nullptr && !fences_->may_send(job.connection_id))) {
     foreign_.insert(job.id);  // another process (or a removed connection) owns it
     return std::nullopt;
   }
@@ -489,12 +509,20 @@ bool Dispatcher::commit_turn(std::vector<Prepared>& starting, UnixMillis now) {
   std::vector<PendingCommit> batch;
   batch.swap(pending_commits_);
   try {
-    store_.transaction([&] {
-      for (auto& commit : batch) commit.body();
-      for (const auto& p : starting) {
-        if (p.marked) store_.outbox_start(p.job.id, now, p.repeat);
+    for (;;) {
+      try {
+        store_.transaction([&] {
+          fence(batch, starting);
+          for (auto& commit : batch) commit.body();
+          for (const auto& p : starting) {
+            if (p.marked) store_.outbox_start(p.job.id, now, p.repeat);
+          }
+        });
+        break;
+      } catch (const store::LeaseLost& lost) {
+        drop_connection_work(lost.connection(), batch, starting);  // and commit the rest
       }
-    });
+    }
   } catch (const std::exception& error) {
     ++commit_failures_;
     store_retry_at_ = now + backoff(commit_failures_);
@@ -531,6 +559,43 @@ bool Dispatcher::commit_turn(std::vector<Prepared>& starting, UnixMillis now) {
   return true;
 }
 
+void Dispatcher::fence(const std::vector<PendingCommit>& batch, const std::vector<Prepared>& starting) {
+  if (fences_ == nullptr) return;
+  std::set<core::ConnectionId> touched;
+  for (const auto& commit : batch) touched.insert(commit.connection);
+  for (const auto& p : starting) {
+    if (p.marked) touched.insert(p.job.connection_id);
+  }
+  for (auto id : touched) fences_->check(id);
+}
+
+// Another instance holds `name` now: what this one still had to commit or start for it is
+// left to the new owner (the jobs keep their started marks: the new owner resolves them as
+// after a restart), and the connection leaves this dispatcher.
+void Dispatcher::drop_connection_work(const std::string& name, std::vector<PendingCommit>& batch,
+                                      std::vector<Prepared>& starting) {
+  core::ConnectionId id = 0;
+  for (auto& [cid, c] : connections_) {
+    if (c.context.name == name) id = cid;
+  }
+  if (id == 0) throw store::LeaseLost(name);  // not one of ours: nothing to drop, a real failure
+  spdlog::warn("connection {}: its lease moved to another instance; {} outcome(s) left to the new owner",
+               name,
+               std::count_if(batch.begin(), batch.end(), [id](const auto& c) { return c.connection == id; }));
+  connections_.at(id).active = false;
+  std::erase_if(batch, [&](const PendingCommit& commit) {
+    if (commit.connection != id) return false;
+    in_flight_.erase(commit.job_id);
+    return true;
+  });
+  std::erase_if(starting, [&](const Prepared& p) {
+    if (p.job.connection_id != id) return false;
+    in_flight_.erase(p.job.id);
+    if (--chat_in_flight_[p.chat] <= 0) chat_in_flight_.erase(p.chat);
+    return true;
+  });
+}
+
 void Dispatcher::store_recovered() {
   if (commit_failures_ > 0) {
     spdlog::info("dispatcher: the store commits again after {} failed attempts", commit_failures_);
@@ -545,6 +610,7 @@ void Dispatcher::store_recovered() {
 
 void Dispatcher::launch(Prepared p) {
   ++executing_;
+  ++executing_of_[p.job.connection_id];
   asio::co_spawn(executor_, execute(std::move(p)), asio::detached);
 }
 
@@ -559,6 +625,7 @@ asio::awaitable<void> Dispatcher::execute(Prepared p) {
   // The job leaves in_flight_ when its outcome is committed (commit_turn).
   if (--chat_in_flight_[p.chat] <= 0) chat_in_flight_.erase(p.chat);
   --executing_;
+  if (--executing_of_[p.job.connection_id] <= 0) executing_of_.erase(p.job.connection_id);
   wake();
 }
 
@@ -571,6 +638,12 @@ asio::awaitable<void> Dispatcher::perform(Prepared& p) {
   auto next = std::move(call->next);
   if (p.repeat) mark_repeated(p, *call);
   const std::string method = call->method;
+  if (fences_ != nullptr && !fences_->may_send(p.job.connection_id)) {
+    // The lease may have moved on: this call is the new owner's to make (the job keeps its
+    // started mark, so the new owner sends it again and says so). Nothing is recorded here.
+    in_flight_.erase(p.job.id);
+    co_return;
+  }
   ApiResult result;
   if (call->file) {
     result = co_await api_for(p).upload(call->method, std::move(call->params), std::move(*call->file));
@@ -1211,7 +1284,7 @@ void Dispatcher::finish_card_step(const Prepared& p) {
 }
 
 void Dispatcher::finish_done(const Prepared& p, std::function<void()> record) {
-  commit_later(p.job.id, [this, job_id = p.job.id, record = std::move(record)] {
+  commit_later(p, [this, job_id = p.job.id, record = std::move(record)] {
     if (record) record();
     store_.outbox_done(job_id);
   });
@@ -1231,7 +1304,7 @@ void Dispatcher::finish_done(const Prepared& p, std::function<void()> record) {
 // transaction, so no change falls between them.
 void Dispatcher::finish_title(const Prepared& p, std::function<void()> record) {
   Prepared again = p;
-  commit_later(p.job.id, [this, again = std::move(again), record = std::move(record)]() mutable {
+  commit_later(p, [this, again = std::move(again), record = std::move(record)]() mutable {
     if (record) record();
     again.dialog = store_.dialog(again.payload.dialog);
     if (again.dialog && again.dialog->thread_id == again.thread && !title_unchanged(again)) {
@@ -1245,17 +1318,16 @@ void Dispatcher::finish_title(const Prepared& p, std::function<void()> record) {
 }
 
 void Dispatcher::finish_next_step(const Prepared& p, JobPayload next, std::function<void()> record) {
-  commit_later(p.job.id,
-               [this, job_id = p.job.id, payload = payload_to_json(next), record = std::move(record)] {
-                 if (record) record();
-                 store_.outbox_continue(job_id, payload);
-               });
+  commit_later(p, [this, job_id = p.job.id, payload = payload_to_json(next), record = std::move(record)] {
+    if (record) record();
+    store_.outbox_continue(job_id, payload);
+  });
   retry_times_.insert(core::unix_millis_now());
 }
 
 void Dispatcher::finish_retry(const Prepared& p, UnixMillis not_before, const std::string& error,
                               std::function<void()> record) {
-  commit_later(p.job.id, [this, job_id = p.job.id, not_before, error, record = std::move(record)] {
+  commit_later(p, [this, job_id = p.job.id, not_before, error, record = std::move(record)] {
     if (record) record();
     store_.outbox_retry(job_id, not_before, error);
   });
@@ -1273,7 +1345,7 @@ void Dispatcher::finish_fail(const Prepared& p, const std::string& error, bool r
     bool blocked = answer != nullptr && answer->kind == ErrorKind::kUserBlocked && answer->user_blocked;
     told = report_body(p, core::EventKind::kDeliveryFailed, error, blocked, uncertain);
   }
-  commit_later(p.job.id, [this, job_id = p.job.id, error, told = std::move(told)] {
+  commit_later(p, [this, job_id = p.job.id, error, told = std::move(told)] {
     store_.outbox_fail(job_id, error);
     if (told) told();
   });
@@ -1308,9 +1380,9 @@ void Dispatcher::report(core::ConnectionId connection, const core::Event& event)
   inbox_->add_event(connection, event);
 }
 
-void Dispatcher::commit_later(std::int64_t job_id, std::function<void()> body) {
-  in_flight_.insert(job_id);  // stays excluded from outbox_ready until committed
-  pending_commits_.push_back(PendingCommit{job_id, std::move(body)});
+void Dispatcher::commit_later(const Prepared& p, std::function<void()> body) {
+  in_flight_.insert(p.job.id);  // stays excluded from outbox_ready until committed
+  pending_commits_.push_back(PendingCommit{p.job.id, p.job.connection_id, std::move(body)});
   wake();
 }
 

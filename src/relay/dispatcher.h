@@ -55,6 +55,7 @@
 #include "core/event.h"
 #include "core/metrics.h"
 #include "relay/engine.h"
+#include "relay/fencing.h"
 #include "relay/jobs.h"
 #include "store/store.h"
 #include "telegram/bot_api.h"
@@ -95,6 +96,16 @@ class Dispatcher {
   void add_connection(const ConnectionContext& context, telegram::BotApi& api, telegram::FloodLimits limits,
                       telegram::BotApi* frontend = nullptr);
   void set_parameters(core::ConnectionId connection, core::Parameters params);
+  // This instance stops running the connection (its lease moves to another instance): none of
+  // its jobs starts from now on; calls in flight finish and their outcomes are committed
+  // (fenced). add_connection runs it again. busy() counts its calls in flight and outcomes
+  // not yet committed: a graceful hand-over waits for 0 before it releases the lease.
+  void remove_connection(core::ConnectionId connection);
+  std::size_t busy(core::ConnectionId connection) const;
+  // Several instances on one database (fencing.h): every commit checks the leases of the
+  // connections it writes for, and no call goes out once a lease may have moved on. An
+  // outcome whose lease moved is left to the new owner. Null (the default): a desk alone.
+  void set_fences(ConnectionFences* fences) { fences_ = fences; }
 
   // New jobs were committed (or time moved): look at the outbox again. Thread-safe.
   void notify();
@@ -126,6 +137,7 @@ class Dispatcher {
     telegram::BotApi* frontend = nullptr;  // the TDLib session, if any
     std::unique_ptr<telegram::FloodControl> flood;
     bool flood_limited = true;  // Telegram's limits apply (FloodLimits::enabled)
+    bool active = true;         // false once removed: its jobs are another instance's
   };
   struct Prepared;  // a job with its parsed payload, dialog, destination and step
   // A Bot API call a job makes; `record` writes its result in the commit of the job's outcome.
@@ -197,7 +209,11 @@ class Dispatcher {
   void report(core::ConnectionId connection, const core::Event& event);  // into the inbox
   std::function<void()> report_body(const Prepared& prepared, core::EventKind kind, std::string text,
                                     bool user_blocked, bool uncertain);
-  void commit_later(std::int64_t job_id, std::function<void()> body);
+  void commit_later(const Prepared& p, std::function<void()> body);
+  struct PendingCommit;
+  void fence(const std::vector<PendingCommit>& batch, const std::vector<Prepared>& starting);
+  void drop_connection_work(const std::string& name, std::vector<PendingCommit>& batch,
+                            std::vector<Prepared>& starting);
   void count(std::string_view kind, std::string_view result);
   core::UnixMillis next_wake(core::UnixMillis now) const;
   core::UnixMillis backoff(int failures) const;
@@ -219,12 +235,15 @@ class Dispatcher {
   std::set<std::int64_t> titles_waiting_;        // title jobs held by the title budget (a gauge)
   std::multiset<core::UnixMillis> retry_times_;  // not_before of retries we scheduled
   boost::asio::steady_timer wake_timer_;
-  int executing_ = 0;  // execute() coroutines running
+  int executing_ = 0;                               // execute() coroutines running
+  std::map<core::ConnectionId, int> executing_of_;  // … per connection
+  ConnectionFences* fences_ = nullptr;
   bool dirty_ = true;
   bool stopped_ = false;
   core::UnixMillis gauges_published_at_ = 0;
   struct PendingCommit {
     std::int64_t job_id = 0;
+    core::ConnectionId connection = 0;
     std::function<void()> body;
   };
   std::vector<PendingCommit> pending_commits_;

@@ -10,6 +10,7 @@
 #include "relay/album_state.h"
 #include "relay/intercept.h"
 #include "relay/ownership.h"
+#include "store/lease_store.h"
 
 namespace topicdesk::relay {
 namespace json = boost::json;
@@ -107,19 +108,28 @@ Engine::Engine(store::Store& store, ConnectionContext context) : store_(store), 
   if (context_.pseudonym_secret.empty()) context_.pseudonym_secret = store_.install_secret();
 }
 
+void Engine::transaction(const std::function<void()>& body) {
+  store_.transaction([&] {
+    if (fences_ != nullptr) fences_->check(context_.id);
+    body();
+  });
+}
+
 void Engine::handle(const Event& event, UnixMillis now) {
-  store_.transaction([&] { route(event, now); });
+  transaction([&] { route(event, now); });
 }
 
 void Engine::handle_inbox(const store::InboxEntry& entry, UnixMillis now) {
-  store_.transaction([&] { handle_inbox_entry(entry, now); });
+  transaction([&] { handle_inbox_entry(entry, now); });
 }
 
 void Engine::handle_inbox_batch(const std::vector<store::InboxEntry>& entries, UnixMillis now) {
   try {
-    store_.transaction([&] {
+    transaction([&] {
       for (const auto& entry : entries) handle_inbox_entry(entry, now);
     });
+  } catch (const store::LeaseLost&) {
+    throw;  // another instance runs the connection now: none of these entries is ours to handle
   } catch (const store::StoreError& error) {
     // The database failed (a held write lock, a full disk), not an entry: every entry alone
     // would fail the same way, each waiting for the lock on the event loop. The caller keeps
@@ -680,7 +690,7 @@ int Engine::autoclose(UnixMillis now) {
   if (hours <= 0) return 0;
   UnixMillis before = now - static_cast<UnixMillis>(hours) * kMillisPerHour;
   int closed = 0;
-  store_.transaction([&] {
+  transaction([&] {
     // Due: waiting since `before` or earlier, counted from the operator's last message, not the
     // first (the store applies the whole rule, so every returned dialog is due).
     for (auto& dialog : store_.dialogs_waiting_since(context_.id, before + 1, kAutocloseBatch)) {
@@ -734,7 +744,7 @@ void Engine::emit_album(const std::string& payload, UnixMillis now) {
 }
 
 void Engine::on_timer(const store::Timer& timer, UnixMillis now) {
-  store_.transaction([&] {
+  transaction([&] {
     // Re-read inside the transaction: a later album part may have pushed the timer back.
     auto current = store_.timer_get(context_.id, timer.key);
     if (!current || current->due_at > now) return;

@@ -6,6 +6,7 @@
 // group shared by several connections every bot sees every operator message, and an engine
 // ignores topics that belong to another connection (owner_of_thread() tells whose it is).
 #pragma once
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,6 +19,7 @@
 #include "crm/broadcast.h"
 #include "crm/segment.h"
 #include "relay/album_state.h"
+#include "relay/fencing.h"
 #include "relay/flood_guard.h"
 #include "relay/jobs.h"
 #include "store/store.h"
@@ -79,6 +81,9 @@ class Engine {
   const ConnectionContext& context() const { return context_; }
   void set_parameters(core::Parameters params) { context_.params = std::move(params); }
   void set_account_id(core::UserId id) { context_.account_id = id; }  // accounts
+  // Several instances on one database: every transaction of this engine first checks that this
+  // instance still holds the connection's lease (fencing.h). Null: a desk alone (the default).
+  void set_fences(ConnectionFences* fences) { fences_ = fences; }
 
   // One event, one transaction.
   void handle(const core::Event& event, core::UnixMillis now);
@@ -391,8 +396,12 @@ class Engine {
   // for the failures of a few minutes).
   void tell_user_not_relayed(const store::Dialog& dialog, core::UnixMillis now);
 
+  // One unit of work for this connection: fenced when several instances share the store.
+  void transaction(const std::function<void()>& body);
+
   store::Store& store_;
   ConnectionContext context_;
+  ConnectionFences* fences_ = nullptr;
 };
 
 // Which connection owns the topic `thread` of `group`; nullopt when no dialog uses it.

@@ -43,7 +43,7 @@ std::string api_message_event_json(const std::string& text, std::string_view sen
 std::optional<Engine::ApiSent> Engine::api_send_message(core::UserId user, const std::string& text,
                                                         std::string_view sender, UnixMillis now) {
   std::optional<ApiSent> sent;
-  store_.transaction([&] {
+  transaction([&] {
     if (!store_.user(context_.id, user)) return;
     ApiSent result;
     auto existing = store_.dialog_by_user(context_.id, user);
@@ -76,7 +76,7 @@ std::optional<Engine::ApiSent> Engine::api_send_message(core::UserId user, const
 std::optional<Dialog> Engine::api_set_status(core::DialogId id, std::optional<DialogStatus> status,
                                              UnixMillis now) {
   std::optional<Dialog> updated;
-  store_.transaction([&] {
+  transaction([&] {
     auto dialog = store_.dialog(id);
     if (!dialog || dialog->connection_id != context_.id) return;
     DialogStatus target = status.value_or(conversation_status(*dialog));

@@ -416,7 +416,7 @@ Engine::BroadcastMade Engine::api_create_broadcast(const crm::SendRequest& reque
                                                    core::UnixMillis now) {
   BroadcastMade made;
   try {
-    store_.transaction([&] {
+    transaction([&] {
       made = make_broadcast(request, {}, 0, scheduled_at, now);
       if (made.broadcast.id == 0) return;
       if (!made.refused.empty()) throw NotMade{};
@@ -442,7 +442,7 @@ core::Result<store::Broadcast> Engine::api_broadcast_action(std::int64_t id, crm
                                                             core::UnixMillis now) {
   std::optional<core::Error> error;
   std::optional<store::Broadcast> b;
-  store_.transaction([&] {
+  transaction([&] {
     b = store_.broadcast(id);
     if (!b || b->connection_id != context_.id) {
       error = core::make_error(core::ErrorCode::kNotFound,

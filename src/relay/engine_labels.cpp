@@ -254,7 +254,7 @@ std::string Engine::label_info(const Dialog& dialog) {
 Engine::ApiLabelResult Engine::api_change_label(core::DialogId id, std::string_view name, bool add,
                                                 UnixMillis now) {
   ApiLabelResult out;
-  store_.transaction([&] {
+  transaction([&] {
     auto dialog = store_.dialog(id);
     if (!dialog || dialog->connection_id != context_.id) {
       out.outcome = ApiLabelResult::kNoDialog;

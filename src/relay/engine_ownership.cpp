@@ -160,7 +160,7 @@ void Engine::auto_assign(Dialog& dialog, UnixMillis now) {
 
 std::optional<Dialog> Engine::api_assign(core::DialogId id, core::UserId owner, UnixMillis now) {
   std::optional<Dialog> updated;
-  store_.transaction([&] {
+  transaction([&] {
     auto dialog = store_.dialog(id);
     if (!dialog || dialog->connection_id != context_.id) return;
     if (dialog->owner_id != owner) {
@@ -187,7 +187,7 @@ int Engine::unanswered_alerts(UnixMillis now) {
   if (p.unanswered_alert_minutes <= 0) return 0;
   const UnixMillis threshold = static_cast<UnixMillis>(p.unanswered_alert_minutes) * 60'000;
   int announced = 0;
-  store_.transaction([&] {
+  transaction([&] {
     // The store's wall-time bound is a first cut; waiting_for_operators_ms decides (working time
     // under WORKING_HOURS). Oldest waits first: once one is not due, no later one is.
     for (auto& dialog : store_.dialogs_unannounced_waiting(context_.id, now - threshold + 1, kAlertBatch)) {

@@ -11,6 +11,7 @@
 #include "core/clock.h"
 #include "core/event_json.h"
 #include "relay/dispatcher.h"
+#include "store/lease_store.h"
 
 namespace topicdesk::relay {
 namespace asio = boost::asio;
@@ -22,11 +23,15 @@ Inbox::Inbox(asio::any_io_executor executor, store::Store& store, InboxHooks hoo
       hooks_(std::move(hooks)),
       options_(options),
       batch_(std::clamp(options.min_batch, 1, std::max(1, options.batch))),  // grows while turns are quick
-      pause_timer_(executor_) {}
+      pause_timer_(executor_),
+      poll_timer_(executor_) {
+  schedule_poll();
+}
 
 Inbox::~Inbox() {
   *alive_ = false;
   if (retry_timer_) retry_timer_->cancel();
+  poll_timer_.cancel();
 }
 
 void Inbox::add_connection(core::ConnectionId id, std::string name, Engine& engine) {
@@ -41,6 +46,21 @@ void Inbox::add_connection(core::ConnectionId id, std::string name, BatchHandler
   c.name = std::move(name);
   c.handler = std::move(handler);
   wake(id);
+}
+
+void Inbox::remove_connection(core::ConnectionId id) {
+  connections_.erase(id);
+  std::erase(ready_, id);
+}
+
+void Inbox::schedule_poll() {
+  if (options_.poll_every.count() <= 0 || stopped_) return;
+  poll_timer_.expires_after(options_.poll_every);
+  poll_timer_.async_wait([this, alive = alive_](const boost::system::error_code& ec) {
+    if (ec || !*alive || stopped_) return;
+    for (auto& [id, c] : connections_) wake(id);
+    schedule_poll();
+  });
 }
 
 void Inbox::commit(core::ConnectionId id, const std::vector<telegram::Incoming>& batch,
@@ -103,6 +123,7 @@ void Inbox::stop() {
   stopped_ = true;
   if (retry_timer_) retry_timer_->cancel();
   pause_timer_.cancel();
+  poll_timer_.cancel();
 }
 
 void Inbox::schedule_step() {
@@ -144,6 +165,10 @@ void Inbox::step() {
       store_failures_ = 0;
       store_ok();
     }
+  } catch (const store::LeaseLost& e) {
+    spdlog::warn("connection {}: another instance runs it now; its inbox is theirs", c.name);
+    remove_connection(id);
+    if (hooks_.lease_lost) hooks_.lease_lost(id);
   } catch (const store::StoreError& e) {
     on_store_error(id, e.what());
     return;

@@ -11,6 +11,10 @@
 // requests, timers, the dispatcher) longer than one batch, and a busy connection cannot starve
 // a quiet one.
 //
+// Several instances: a connection is drained by the one instance that runs it (its lease);
+// every batch is fenced through the engine (fencing.h), and a batch whose lease has moved
+// leaves the connection's entries pending for the new owner.
+//
 // Store errors never end the process. commit() throws store::StoreError with nothing committed
 // (the transport keeps its updates and delivers them again); the drain leaves the entries
 // pending, logs (rate limited) and tries again after a backoff that doubles up to a cap. An
@@ -49,6 +53,10 @@ struct InboxOptions {
   // the event loop: in the pauses the loop is idle, requests that came in run at once, and on
   // a busy machine the OS keeps the desk responsive (it is not a CPU hog to the scheduler).
   double max_busy = 0.5;
+  // Several instances on one database: other instances write entries for the connections this
+  // one runs (the proxy's intercepted sends, command hooks' answers), so the drain also looks
+  // at every connection this often. 0 (a desk alone): only its own writes wake it.
+  std::chrono::milliseconds poll_every{0};
   std::chrono::milliseconds retry_min{100};
   std::chrono::milliseconds retry_max{std::chrono::seconds(30)};
 };
@@ -57,6 +65,9 @@ struct InboxHooks {
   std::function<void()> handled;                              // a batch was handled: jobs may wait
   std::function<void(const std::string& what)> store_failed;  // a store call failed
   std::function<void()> store_ok;                             // a store call succeeded again
+  // The drain found that another instance holds the connection's lease now (store::LeaseLost):
+  // the connection has left the drain already.
+  std::function<void(core::ConnectionId)> lease_lost;
 };
 
 class Inbox {
@@ -74,6 +85,9 @@ class Inbox {
   // but did not handle is drained from now on. `name` is for log lines.
   void add_connection(core::ConnectionId id, std::string name, Engine& engine);
   void add_connection(core::ConnectionId id, std::string name, BatchHandler handler);
+  // This instance stops running the connection (its lease moved to another instance): its
+  // entries stay pending for the instance that runs it now.
+  void remove_connection(core::ConnectionId id);
 
   // A transport's batch, in ONE transaction: the events into the inbox (duplicates ignored),
   // updates that could not be parsed recorded as "malformed_update" events, and `also` (the
@@ -121,6 +135,8 @@ class Inbox {
   int batch_ = 0;                                 // the current batch size, between min_batch and batch
   std::chrono::steady_clock::duration pause_{0};  // before the next turn (max_busy)
   boost::asio::steady_timer pause_timer_;
+  boost::asio::steady_timer poll_timer_;
+  void schedule_poll();
   bool step_posted_ = false;
   bool stopped_ = false;
   bool store_failing_ = false;

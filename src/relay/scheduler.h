@@ -27,6 +27,9 @@ class Scheduler {
 
   // The engine must outlive the scheduler; its AUTOCLOSE runs at the next tick.
   void add_engine(Engine& engine);
+  // This instance stops running the connection (its lease moved): its timers are left to the
+  // instance that runs it.
+  void remove_engine(core::ConnectionId connection) { engines_.erase(connection); }
   // One pass: fires due timers and, when its time has come, AUTOCLOSE and UNANSWERED_ALERT.
   // Returns timers fired.
   int tick(core::UnixMillis now);
