@@ -1,6 +1,7 @@
 #include "cluster/lease_keeper.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -41,9 +42,11 @@ struct LeaseKeeper::State : std::enable_shared_from_this<LeaseKeeper::State> {
         options(options),
         limiter(std::chrono::minutes(1), options.error_lines_per_minute),
         timer(executor) {
+    // Options that would lose every lease between two renewals are replaced by the defaults.
     auto& o = this->options;
-    if (o.renew_every.count() <= 0) o.renew_every = o.ttl / 4;
-    if (o.margin.count() <= 0) o.margin = o.ttl / 5;
+    if (o.ttl.count() <= 0) o.ttl = LeaseKeeperOptions{}.ttl;
+    if (o.margin.count() <= 0 || o.margin >= o.ttl) o.margin = o.ttl / 5;
+    if (o.renew_every.count() <= 0 || o.renew_every * 2 > o.ttl - o.margin) o.renew_every = o.ttl / 4;
     if (o.join_delay.count() <= 0) o.join_delay = o.renew_every;
     if (o.forget_after.count() <= 0) o.forget_after = o.ttl * 10;
   }
@@ -75,7 +78,6 @@ struct LeaseKeeper::State : std::enable_shared_from_this<LeaseKeeper::State> {
   }
 
   void lose(const std::string& name) {
-    spdlog::warn("cluster: instance {} lost the lease of connection {}", id, name);
     forget_held(name);
     call(hooks.on_lost, "on_lost", name);
   }
@@ -109,6 +111,9 @@ struct LeaseKeeper::State : std::enable_shared_from_this<LeaseKeeper::State> {
     for (const auto& [name, lease] : held)
       if (lease.deadline <= now && std::find(lost.begin(), lost.end(), name) == lost.end())
         lost.push_back(name);
+    if (!lost.empty())
+      spdlog::warn("cluster: instance {} lost the leases of {}: it stops running them", id,
+                   fmt::join(lost, ", "));
     for (const auto& name : lost) {
       if (done) return;
       lose(name);
@@ -150,6 +155,7 @@ struct LeaseKeeper::State : std::enable_shared_from_this<LeaseKeeper::State> {
     const auto plan = plan_leases(input);
 
     int taken = 0;
+    std::vector<std::string> taken_names;
     for (const auto& name : plan.candidates) {
       if (taken >= plan.take || done) break;
       const auto started_at = Steady::now();
@@ -165,10 +171,11 @@ struct LeaseKeeper::State : std::enable_shared_from_this<LeaseKeeper::State> {
       ++taken;
       held[name] = Held{*fence, deadline_from(started_at), false};
       gone.erase(name);
-      spdlog::info("cluster: instance {} took the lease of connection {} (generation {})", id, name,
-                   fence->generation);
+      taken_names.push_back(name);
       call(hooks.on_acquired, "on_acquired", name, *fence);
     }
+    if (!taken_names.empty())
+      spdlog::info("cluster: instance {} took the leases of {}", id, fmt::join(taken_names, ", "));
 
     if (!plan.release || done) return;
     auto it = held.find(*plan.release);

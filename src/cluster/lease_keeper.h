@@ -63,7 +63,8 @@ namespace topicdesk::cluster {
 struct LeaseKeeperOptions {
   std::chrono::milliseconds ttl{10'000};  // the lease time
   // Zero: derived from ttl. renew_every = ttl / 4; margin = ttl / 5; join_delay = renew_every;
-  // forget_after = 10 × ttl.
+  // forget_after = 10 × ttl. A margin not below ttl, or a renew period longer than half of
+  // ttl − margin (two renewals must fit before the deadline), is replaced by its default.
   std::chrono::milliseconds renew_every{0};
   std::chrono::milliseconds margin{0};
   std::chrono::milliseconds join_delay{0};
@@ -74,7 +75,9 @@ struct LeaseKeeperOptions {
 struct LeaseKeeperHooks {
   // A lease was taken: start running the connection; its writes name `fence`.
   std::function<void(const std::string& name, const store::Fence& fence)> on_acquired;
-  // A lease was lost (taken over, or its deadline passed): stop the connection now.
+  // A lease was lost (taken over, or its deadline passed): stop the connection now. Also for a
+  // lease being given up (on_release) whose released() has not come yet; released() then does
+  // nothing.
   std::function<void(const std::string& name)> on_lost;
   // The plan gives a lease up: stop the connection, then call `released` (once). Unset: the lease
   // is released at once.
