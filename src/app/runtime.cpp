@@ -354,7 +354,7 @@ void Runtime::Impl::start_cluster() {
   for (const auto& c : connections) names.push_back(c->config.name);
   cluster::LeaseKeeperOptions options;
   options.ttl = std::chrono::seconds(config.cluster.lease_seconds);
-  cluster::LeaseKeeper::Callbacks callbacks;
+  cluster::LeaseKeeperHooks callbacks;
   callbacks.on_acquired = [this](const std::string& name, const store::Fence&) {
     auto* c = connection_by_name(name);
     if (c == nullptr || stopping) return;
