@@ -107,7 +107,7 @@ asio::awaitable<http::Response> OwnerForwarder::forward(const http::Request& inc
 
   http::Request request{incoming.method(), incoming.target(), 11};
   for (const auto& field : incoming) {
-    if (!hop_by_hop(field.name())) request.set(field.name_string(), field.value());
+    if (!hop_by_hop(field.name())) request.insert(field.name_string(), field.value());
   }
   request.set(bhttp::field::host, *address);
   request.set(kForwardedHeader, impl->owners.instance);
@@ -136,7 +136,7 @@ asio::awaitable<http::Response> OwnerForwarder::forward(const http::Request& inc
     if (!exchanged.ec) {
       http::Response out{exchanged.response.result(), 11};
       for (const auto& field : exchanged.response) {
-        if (!hop_by_hop(field.name())) out.set(field.name_string(), field.value());
+        if (!hop_by_hop(field.name())) out.insert(field.name_string(), field.value());
       }
       out.body() = std::move(exchanged.response.body());
       if (exchanged.response.keep_alive()) impl->idle.give_back(std::move(connection), *address);
