@@ -7,12 +7,13 @@ namespace asio = boost::asio;
 namespace json = boost::json;
 
 std::unique_ptr<ProxySupport> make_proxy_support(boost::asio::any_io_executor executor, store::Store& store,
-                                                 const std::string& api_base, relay::Inbox& inbox) {
+                                                 const std::string& api_base, relay::Inbox& inbox,
+                                                 proxy::ProxyOptions options) {
   auto support = std::make_unique<ProxySupport>();
   support->forwarder = std::make_unique<proxy::Forwarder>(executor, api_base);
   support->proxy = std::make_unique<proxy::BotApiProxy>(
       executor, store, *support->forwarder,
-      [&inbox](core::ConnectionId id, const core::Event& event) { inbox.add_event(id, event); });
+      [&inbox](core::ConnectionId id, const core::Event& event) { inbox.add_event(id, event); }, options);
   return support;
 }
 

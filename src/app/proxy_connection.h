@@ -19,9 +19,11 @@ struct ProxySupport {
   std::unique_ptr<proxy::BotApiProxy> proxy;
 };
 
-// Intercepted events go into the connection's inbox through `inbox`.
+// Intercepted events go into the connection's inbox through `inbox` (on an instance that does
+// not own the connection too: the inbox table is shared, the owner's drain takes them).
 std::unique_ptr<ProxySupport> make_proxy_support(boost::asio::any_io_executor executor, store::Store& store,
-                                                 const std::string& api_base, relay::Inbox& inbox);
+                                                 const std::string& api_base, relay::Inbox& inbox,
+                                                 proxy::ProxyOptions options = {});
 
 // GET/POST /bot<token>/… and /file/bot<token>/… on the server, served by the proxy. While
 // `connecting(token)` is true (the connection of that token has not reached Telegram yet) the

@@ -37,6 +37,15 @@ constexpr std::string_view kOpenApi = R"json({
             "description": "Rate limited: the key's token bucket is empty",
             "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds until a request is allowed again"}},
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+          },
+          "503": {
+            "description": "Several desk instances: no instance runs the key's connection right now (owner_unavailable); another takes it over within the lease time",
+            "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait before retrying"}},
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+          },
+          "504": {
+            "description": "Several desk instances: the instance running the connection took the request but did not answer in time (owner_no_answer); the action may have been carried out",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
           }
         }
       }
@@ -457,7 +466,7 @@ constexpr std::string_view kOpenApi = R"json({
               "code": {"type": "string", "enum": ["invalid_json", "missing_field", "invalid_field", "unknown_action",
                 "bad_request", "unauthorized", "unknown_topic", "unknown_user", "unknown_dialog", "unknown_operator", "unknown_template",
                 "unknown_label", "unknown_broadcast", "no_recipients", "invalid_state", "not_found", "invalid_segment", "fields_hidden",
-                "method_not_allowed", "body_too_large", "rate_limited", "internal_error"]},
+                "method_not_allowed", "body_too_large", "rate_limited", "owner_unavailable", "owner_no_answer", "internal_error"]},
               "message": {"type": "string"},
               "column": {"type": "integer", "description": "invalid_segment: where (1-based characters; 0: the whole expression)"},
               "token": {"type": "string", "description": "invalid_segment: what was found there"}

@@ -119,20 +119,37 @@ const ApiConnection* TopicsApi::connection(core::ConnectionId id) const {
 
 ApiResponse TopicsApi::topic_action(std::string_view api_key, std::string_view body, UnixMillis now,
                                     std::int64_t monotonic_ms) {
-  if (body.size() > options_.body_limit) {
-    return api_error(core::ErrorCode::kTooLarge, "body_too_large",
-                     fmt::format("request body larger than {} bytes", options_.body_limit));
+  auto who = authenticate(api_key, body.size(), monotonic_ms);
+  if (who.refused) return *who.refused;
+  return act(who.connection, body, now, monotonic_ms);
+}
+
+TopicsApi::Authenticated TopicsApi::authenticate(std::string_view api_key, std::size_t body_size,
+                                                 std::int64_t monotonic_ms) {
+  if (body_size > options_.body_limit) {
+    return {0, api_error(core::ErrorCode::kTooLarge, "body_too_large",
+                         fmt::format("request body larger than {} bytes", options_.body_limit))};
   }
   if (api_key.empty())
-    return api_error(core::ErrorCode::kUnauthorized, "unauthorized", "the X-API-KEY header is missing");
+    return {0, api_error(core::ErrorCode::kUnauthorized, "unauthorized", "the X-API-KEY header is missing")};
   auto connection_id = keys_.connection_for(api_key, monotonic_ms);
   if (!connection_id)
-    return api_error(core::ErrorCode::kUnauthorized, "unauthorized", "the API key is not valid");
-  const ApiConnection* conn = connection(*connection_id);
+    return {0, api_error(core::ErrorCode::kUnauthorized, "unauthorized", "the API key is not valid")};
+  return {*connection_id, std::nullopt};
+}
+
+std::string TopicsApi::connection_name(core::ConnectionId id) const {
+  if (const ApiConnection* conn = connection(id)) return conn->engine->context().name;
+  return std::to_string(id);
+}
+
+ApiResponse TopicsApi::act(core::ConnectionId connection_id, std::string_view body, UnixMillis now,
+                           std::int64_t monotonic_ms) {
+  const ApiConnection* conn = connection(connection_id);
   if (!conn)
     return api_error(core::ErrorCode::kUnauthorized, "unauthorized",
                      "the API key's connection is not running on this desk");
-  if (auto wait_ms = limiter_.acquire(*connection_id, monotonic_ms); wait_ms > 0) {
+  if (auto wait_ms = limiter_.acquire(connection_id, monotonic_ms); wait_ms > 0) {
     auto response = api_error(core::ErrorCode::kRateLimited, "rate_limited",
                               "too many requests for this API key; retry later");
     response.retry_after_seconds = (wait_ms + 999) / 1000;
@@ -430,14 +447,22 @@ std::int64_t monotonic_millis() {
 
 }  // namespace
 
-void add_topics_api_routes(http::Server& server, std::shared_ptr<TopicsApi> api) {
+void add_topics_api_routes(http::Server& server, std::shared_ptr<TopicsApi> api,
+                           std::shared_ptr<OwnerForwarder> owners) {
   using boost::asio::awaitable;
-  server.route(http::Verb::post, "/api/v1/topic_action",
-               [api](http::Request& request) -> awaitable<http::Response> {
-                 std::string_view key = request["X-API-KEY"];
-                 co_return to_http(
-                     api->topic_action(key, request.body(), core::unix_millis_now(), monotonic_millis()));
-               });
+  server.route(
+      http::Verb::post, "/api/v1/topic_action",
+      [api, owners](http::Request& request) -> awaitable<http::Response> {
+        std::string_view key = request["X-API-KEY"];
+        const std::int64_t monotonic = monotonic_millis();
+        auto who = api->authenticate(key, request.body().size(), monotonic);
+        if (who.refused) co_return to_http(*who.refused);
+        // Another instance runs the connection: its engine answers, not ours.
+        if (owners && !owners->runs_here(who.connection)) {
+          co_return co_await owners->forward(request, who.connection, api->connection_name(who.connection));
+        }
+        co_return to_http(api->act(who.connection, request.body(), core::unix_millis_now(), monotonic));
+      });
   server.route(http::Verb::get, "/api/v1/openapi.json", [](http::Request&) -> awaitable<http::Response> {
     co_return http::text_response(200, std::string(openapi_json()), "application/json");
   });
@@ -447,13 +472,15 @@ void add_topics_api_routes(http::Server& server, std::shared_ptr<TopicsApi> api)
 }
 
 void add_topics_api(http::Server& server, store::Store& store, std::vector<ApiConnection> connections,
-                    RateLimit rate_limit, std::function<void()> on_outbox) {
+                    RateLimit rate_limit, std::function<void()> on_outbox,
+                    std::shared_ptr<OwnerForwarder> owners) {
   TopicsApiOptions options;
   options.rate_limit = rate_limit;
   spdlog::info("topics api: /api/v1/topic_action for {} connection(s), {} requests/s per key (burst {})",
                connections.size(), options.rate_limit.per_second, options.rate_limit.burst);
   add_topics_api_routes(
-      server, std::make_shared<TopicsApi>(store, std::move(connections), options, std::move(on_outbox)));
+      server, std::make_shared<TopicsApi>(store, std::move(connections), options, std::move(on_outbox)),
+      std::move(owners));
 }
 
 }  // namespace topicdesk::integrations

@@ -5,11 +5,15 @@
 //
 // TopicsApi is the handler without HTTP, so tests drive it directly; add_topics_api_routes()
 // puts it on the desk's server. It runs on the desk's event loop, like the engines it calls.
+// With several desk instances on one database a request is answered by the instance that runs
+// its key's connection: the others forward it there (owner_forwarding.h), after the key check
+// and before anything else (the rate limit is the owner's).
 #pragma once
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,6 +21,7 @@
 #include "core/ids.h"
 #include "core/result.h"
 #include "integrations/api_keys.h"
+#include "integrations/owner_forwarding.h"
 #include "integrations/rate_limiter.h"
 #include "relay/engine.h"
 #include "store/store.h"
@@ -54,9 +59,22 @@ class TopicsApi {
             std::function<void()> on_outbox = {});
 
   // One request. `now`: wall clock (what the store records); `monotonic_ms`: a steady clock
-  // for rate limits and the key cache.
+  // for rate limits and the key cache. authenticate() and then act().
   ApiResponse topic_action(std::string_view api_key, std::string_view body, core::UnixMillis now,
                            std::int64_t monotonic_ms);
+
+  // The first step of a request: the connection its key opens, or the answer instead (body
+  // too large, no key, a wrong key).
+  struct Authenticated {
+    core::ConnectionId connection = 0;
+    std::optional<ApiResponse> refused;
+  };
+  Authenticated authenticate(std::string_view api_key, std::size_t body_size, std::int64_t monotonic_ms);
+  // The rest, here: the rate limit and the action.
+  ApiResponse act(core::ConnectionId connection, std::string_view body, core::UnixMillis now,
+                  std::int64_t monotonic_ms);
+  // The connection's name for messages (its id when no engine of it is known here).
+  std::string connection_name(core::ConnectionId id) const;
 
   const TopicsApiOptions& options() const { return options_; }
 
@@ -94,12 +112,15 @@ class TopicsApi {
 };
 
 // POST /api/v1/topic_action, GET /api/v1/openapi.json, and the API's error shape for the
-// answers the server gives itself under /api/ (404, 405, 413).
-void add_topics_api_routes(http::Server& server, std::shared_ptr<TopicsApi> api);
+// answers the server gives itself under /api/ (404, 405, 413). With `owners`, requests of
+// connections another instance runs are forwarded there; without, everything runs here.
+void add_topics_api_routes(http::Server& server, std::shared_ptr<TopicsApi> api,
+                           std::shared_ptr<OwnerForwarder> owners = nullptr);
 
 // What the running desk calls: the routes, with the [api] rate limit of the configuration.
-// `on_outbox` runs after an action queued messages.
+// `on_outbox` runs after an action queued messages. `owners`: see add_topics_api_routes.
 void add_topics_api(http::Server& server, store::Store& store, std::vector<ApiConnection> connections,
-                    RateLimit rate_limit, std::function<void()> on_outbox);
+                    RateLimit rate_limit, std::function<void()> on_outbox,
+                    std::shared_ptr<OwnerForwarder> owners = nullptr);
 
 }  // namespace topicdesk::integrations

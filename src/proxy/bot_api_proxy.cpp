@@ -11,6 +11,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 #include <boost/url.hpp>
+#include <deque>
 #include <limits>
 #include <set>
 
@@ -31,7 +32,10 @@ namespace bhttp = boost::beast::http;
 
 namespace {
 
+// The last intercepted update id handed out (above kInterceptedUpdateIdBase), and the row every
+// intercept writes first to take its lock (see Impl::intercept).
 constexpr std::string_view kSequenceKey = "proxy:intercept_seq";
+constexpr std::string_view kSequenceLockKey = "proxy:intercept_lock";
 constexpr std::string_view kAllowedKey = "proxy:allowed_updates";
 // Every update below this id was confirmed by the program: one Telegram delivers again (the desk
 // stopped between its commit and confirming the offset) is not queued a second time.
@@ -232,7 +236,13 @@ struct BotApiProxy::Impl : std::enable_shared_from_this<Impl> {
   store::Store& store;
   Forwarder& forwarder;
   InboxWriter inbox_writer;
-  std::vector<ProxyConnection> connections;
+  ProxyOptions options;
+  // A deque: requests and pushers hold references to their connection across awaits while
+  // more connections are registered.
+  std::deque<ProxyConnection> connections;
+  std::map<core::ConnectionId, bool> owned;  // by connection; absent: owned
+  std::set<core::ConnectionId> pushing;      // connections whose webhook pusher runs
+  bool started = false;
   std::map<core::ConnectionId, std::set<asio::steady_timer*>>
       waiting;                                                        // long polls and pushers, by connection
   std::map<std::string, std::unique_ptr<Forwarder>> webhook_clients;  // by scheme://host:port
@@ -242,8 +252,42 @@ struct BotApiProxy::Impl : std::enable_shared_from_this<Impl> {
   telegram::LogLimiter log_limiter;
   bool stopped = false;
 
-  Impl(asio::any_io_executor e, store::Store& s, Forwarder& f, InboxWriter writer)
-      : executor(std::move(e)), store(s), forwarder(f), inbox_writer(std::move(writer)) {}
+  Impl(asio::any_io_executor e, store::Store& s, Forwarder& f, InboxWriter writer, ProxyOptions o)
+      : executor(std::move(e)), store(s), forwarder(f), inbox_writer(std::move(writer)), options(o) {}
+
+  bool is_owned(core::ConnectionId id) const {
+    auto found = owned.find(id);
+    return found == owned.end() || found->second;
+  }
+
+  ProxyConnection* by_id_mutable(core::ConnectionId id) {
+    for (auto& c : connections) {
+      if (c.id == id) return &c;
+    }
+    return nullptr;
+  }
+
+  // Runs the connection's webhook pusher unless it runs already, the proxy has not started or
+  // has stopped, or another instance owns the connection.
+  void spawn_pusher(core::ConnectionId id) {
+    const ProxyConnection* c = by_id(id);
+    if (!c || !started || stopped || !is_owned(id) || pushing.contains(id)) return;
+    pushing.insert(id);
+    asio::co_spawn(
+        executor, run_pusher(id), [self = shared_from_this(), id, name = c->name](std::exception_ptr error) {
+          self->pushing.erase(id);
+          if (error) {
+            try {
+              std::rethrow_exception(error);
+            } catch (const std::exception& e) {
+              spdlog::error("proxy {}: webhook pusher stopped: {}", name, telegram::redact_tokens(e.what()));
+            }
+            return;
+          }
+          // Owned again while it was ending: a fresh one takes over.
+          self->spawn_pusher(id);
+        });
+  }
 
   const ProxyConnection* by_token(std::string_view token) const {
     const ProxyConnection* found = nullptr;
@@ -364,12 +408,22 @@ struct BotApiProxy::Impl : std::enable_shared_from_this<Impl> {
     std::int64_t from = std::max<std::int64_t>(offset, 0);
     auto updates = ready_updates(c.id, from, limit);
     if (updates.empty() && timeout > 0 && !stopped) {
-      asio::steady_timer timer(executor, std::chrono::seconds(timeout));
       auto self = shared_from_this();
-      waiting[c.id].insert(&timer);
-      co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-      waiting[c.id].erase(&timer);
-      updates = ready_updates(c.id, from, limit);
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout);
+      // Woken by this instance's commits (updates_committed); where another instance owns the
+      // connection its commits are not announced here, so the store is looked at on a timer.
+      while (updates.empty() && !stopped) {
+        const auto now = std::chrono::steady_clock::now();
+        if (now >= deadline) break;
+        std::chrono::steady_clock::duration wait = deadline - now;
+        if (!is_owned(c.id))
+          wait = std::min<std::chrono::steady_clock::duration>(wait, options.store_poll_interval);
+        asio::steady_timer timer(executor, wait);
+        waiting[c.id].insert(&timer);
+        co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        waiting[c.id].erase(&timer);
+        updates = ready_updates(c.id, from, limit);
+      }
       took(c.id);
     }
     std::string body = R"({"ok":true,"result":[)";
@@ -488,7 +542,7 @@ struct BotApiProxy::Impl : std::enable_shared_from_this<Impl> {
     const core::Backoff backoff{std::chrono::milliseconds(500), std::chrono::milliseconds(60'000)};
     int failures = 0;  // in a row
     const ProxyConnection* c = by_id(id);
-    while (!stopped && c != nullptr) {
+    while (!stopped && c != nullptr && is_owned(id)) {
       auto webhook = store.proxy_webhook(id);
       std::vector<store::ProxyUpdate> next;
       if (webhook) {
@@ -496,7 +550,9 @@ struct BotApiProxy::Impl : std::enable_shared_from_this<Impl> {
         next = ready_updates(id, 0, 1);
       }
       if (next.empty()) {
-        co_await sleep(id, std::chrono::seconds(30));
+        // Woken by this instance's commits and setWebhook; a setWebhook another instance
+        // served is seen at the next look.
+        co_await sleep(id, options.pusher_idle_interval);
         continue;
       }
       std::string error = co_await push(*c, *webhook, next[0]);
@@ -529,7 +585,15 @@ struct BotApiProxy::Impl : std::enable_shared_from_this<Impl> {
     auto events = sent_messages(method, params, *result, context);
     if (auto edit = edited_message(method, *result, context)) events.push_back(std::move(*edit));
     if (events.empty()) return;
+    // The ids come from a sequence in the connection's state, read and advanced in the
+    // transaction that writes the events: they survive restarts. Instances sharing the database
+    // intercept for one connection at the same time (each serves the program's calls), so the
+    // transaction first writes the lock row: PostgreSQL holds its row lock until the commit, a
+    // second intercept waits there and then (read committed, every statement sees what was
+    // committed before it) reads the advanced sequence; SQLite has one writer at a time anyway.
+    // Unique ids matter: the inbox drops a second event with an id it has as a duplicate.
     store.transaction([&] {
+      store.state_set(c.id, std::string(kSequenceLockKey), "");
       std::int64_t seq = 0;
       if (auto stored = store.state_get(c.id, std::string(kSequenceKey))) seq = std::stoll(*stored);
       for (auto& e : events) {
@@ -574,14 +638,33 @@ struct BotApiProxy::Impl : std::enable_shared_from_this<Impl> {
 };
 
 BotApiProxy::BotApiProxy(asio::any_io_executor executor, store::Store& store, Forwarder& forwarder,
-                         InboxWriter inbox_writer)
-    : impl_(std::make_shared<Impl>(std::move(executor), store, forwarder, std::move(inbox_writer))) {}
+                         InboxWriter inbox_writer, ProxyOptions options)
+    : impl_(std::make_shared<Impl>(std::move(executor), store, forwarder, std::move(inbox_writer), options)) {
+}
 
 BotApiProxy::~BotApiProxy() = default;
 
-void BotApiProxy::add_connection(ProxyConnection connection) {
-  impl_->connections.push_back(std::move(connection));
+void BotApiProxy::add_connection(ProxyConnection connection, bool owned) {
+  const core::ConnectionId id = connection.id;
+  if (auto* known = impl_->by_id_mutable(id)) {
+    *known = std::move(connection);
+  } else {
+    impl_->connections.push_back(std::move(connection));
+  }
+  set_owned(id, owned);
 }
+
+void BotApiProxy::set_owned(core::ConnectionId id, bool owned) {
+  if (!impl_->by_id(id)) return;
+  impl_->owned[id] = owned;
+  if (owned) {
+    impl_->spawn_pusher(id);
+  } else {
+    impl_->wake(id);  // the pusher ends; long polls go on, watching the store
+  }
+}
+
+bool BotApiProxy::owned(core::ConnectionId id) const { return impl_->is_owned(id); }
 
 void BotApiProxy::add_routes(http::Server& server) {
   auto impl = impl_;
@@ -622,16 +705,8 @@ void BotApiProxy::keep_for_program(core::ConnectionId id, const std::vector<tele
 void BotApiProxy::updates_committed(core::ConnectionId id) { impl_->wake(id); }
 
 void BotApiProxy::start() {
-  for (const auto& c : impl_->connections) {
-    asio::co_spawn(impl_->executor, impl_->run_pusher(c.id), [name = c.name](std::exception_ptr error) {
-      if (!error) return;
-      try {
-        std::rethrow_exception(error);
-      } catch (const std::exception& e) {
-        spdlog::error("proxy {}: webhook pusher stopped: {}", name, telegram::redact_tokens(e.what()));
-      }
-    });
-  }
+  impl_->started = true;
+  for (const auto& c : impl_->connections) impl_->spawn_pusher(c.id);
 }
 
 void BotApiProxy::stop() {

@@ -10,9 +10,18 @@
 // name case-insensitive, anything but one method name "Not Found: method not found"; the call
 // goes upstream under the normalised path, never the raw one. setWebhook is checked against the
 // addresses the desk must not POST to (webhook_target.h).
+//
+// Several desk instances on one database (docs/architecture.md "Transports"): every instance
+// registers every proxy connection and serves its program's calls; only the instance that owns
+// the connection (set_owned) runs the program's webhook pusher and commits polled batches. On
+// the others, forwarded calls go to Telegram as usual, intercepted sends and edits are written
+// to the shared inbox table (the owner's drain takes them), getUpdates is served from the shared
+// queue (a waiting long poll looks at the store every ProxyOptions::store_poll_interval, since
+// the owner's commits are not announced here), and the webhook calls are store reads and writes.
 #pragma once
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -32,7 +41,9 @@
 namespace topicdesk::proxy {
 
 // Update ids of intercepted events start here: far above Telegram's (32-bit) update ids, so the
-// inbox never mistakes one for the other.
+// inbox never mistakes one for the other. Above it they count up per connection from a sequence
+// kept in the store (connection state), taken under a row lock, so instances sharing the
+// database and restarts never hand out one id twice.
 inline constexpr std::int64_t kInterceptedUpdateIdBase = std::int64_t{1} << 53;
 
 // Request bodies: multipart uploads with a known token may carry files (Telegram takes up to
@@ -91,6 +102,15 @@ std::optional<core::Event> edited_message(std::string_view method, const boost::
 // plain text fields). Never throws; unreadable parts are skipped.
 boost::json::object call_params(const http::Request& request);
 
+struct ProxyOptions {
+  // How often a long poll of a connection owned by another instance looks at the store for
+  // updates (that instance's commits wake only its own long polls).
+  std::chrono::milliseconds store_poll_interval{250};
+  // How often an idle webhook pusher (nothing to deliver, or no webhook) looks at the store
+  // again: a setWebhook served by another instance is not announced to the owner.
+  std::chrono::milliseconds pusher_idle_interval{5000};
+};
+
 class BotApiProxy {
  public:
   // Writes one intercepted event (update_id set) into the connection's inbox, inside the
@@ -98,10 +118,19 @@ class BotApiProxy {
   using InboxWriter = std::function<void(core::ConnectionId, const core::Event&)>;
 
   BotApiProxy(boost::asio::any_io_executor executor, store::Store& store, Forwarder& forwarder,
-              InboxWriter inbox_writer);
+              InboxWriter inbox_writer, ProxyOptions options = {});
   ~BotApiProxy();
 
-  void add_connection(ProxyConnection connection);
+  // Registers a connection (again: replaces its settings). `owned`: whether this instance runs
+  // it (see set_owned); a connection may be registered before this instance owns it. Before
+  // calls arrive or on the executor.
+  void add_connection(ProxyConnection connection, bool owned = true);
+  // Whether this instance owns the connection (default true: a single desk owns all). Owned, it
+  // runs the program's webhook pusher (from start() on) and its commits wake the long polls
+  // (updates_committed); not owned, the pusher stops and long polls watch the store. Every
+  // call of the program is served either way. On the executor; unknown ids are ignored.
+  void set_owned(core::ConnectionId id, bool owned);
+  bool owned(core::ConnectionId id) const;
   // GET/POST /bot<token>/<method> and /file/bot<token>/<path>, with the body limits above.
   void add_routes(http::Server& server);
   // One such request (for a caller with routes of its own: the desk answers while starting).
@@ -117,7 +146,8 @@ class BotApiProxy {
   // After that commit: wakes the program's long polls and webhook pusher.
   void updates_committed(core::ConnectionId id);
 
-  // Starts the webhook pushers (one per connection).
+  // Starts the webhook pushers (one per owned connection; connections owned later get theirs
+  // from set_owned or add_connection).
   void start();
   // Ends long polls (answered with what there is) and pushers.
   void stop();

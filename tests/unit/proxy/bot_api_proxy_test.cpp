@@ -10,9 +10,12 @@
 #include <chrono>
 #include <functional>
 #include <future>
+#include <map>
 #include <mutex>
+#include <set>
 
 #include "../http/http_test_client.h"
+#include "../store/store_backends.h"
 #include "core/clock.h"
 #include "core/event_json.h"
 #include "http/server.h"
@@ -36,6 +39,12 @@ const std::string kStrictToken = "501:STRICT";
 // A third whose program gets only unanswered updates when it comes back (PROXY_BACKLOG).
 constexpr core::UserId kBackupBot = 502;
 const std::string kBackupToken = "502:BACKUP";
+// Bots of connections another desk instance owns (registered with owned = false), and one this
+// instance owns beside them.
+constexpr core::UserId kAwayBot = 503;
+const std::string kAwayToken = "503:AWAY";
+constexpr core::UserId kHereBot = 504;
+const std::string kHereToken = "504:HERE";
 
 template <class Pred>
 bool eventually(Pred done, milliseconds deadline = milliseconds(5000)) {
@@ -101,6 +110,8 @@ class Upstream {
   http::Server server_;
 };
 
+std::string private_update(std::int64_t id, const std::string& text, core::ChatId chat = 42);
+
 class ProxyTest : public ::testing::Test {
  protected:
   ProxyTest()
@@ -160,6 +171,32 @@ class ProxyTest : public ::testing::Test {
     done.get_future().wait();
   }
 
+  // Runs `body` on the desk's loop (where the runtime calls add_connection and set_owned).
+  void on_loop(const std::function<void()>& body) {
+    std::promise<void> done;
+    boost::asio::post(io_.io(), [&] {
+      body();
+      done.set_value();
+    });
+    done.get_future().wait();
+  }
+
+  // A connection registered while another instance owns it (or this one, `owned`).
+  core::ConnectionId add_elsewhere(const std::string& name, core::UserId bot, const std::string& token,
+                                   bool owned = false) {
+    const core::ConnectionId id = store_->ensure_connection(name, bot, kGroup - bot);
+    on_loop([&] { proxy_.add_connection({id, name, token, bot, kGroup - bot, true, true}, owned); });
+    return id;
+  }
+
+  // What the owner instance's commit of a polled batch leaves in the shared store.
+  void owner_commits(core::ConnectionId id, std::int64_t update_id) {
+    store_->transaction([&] {
+      store_->proxy_update_add(id, {update_id, "message", private_update(update_id, "from the owner"), 42},
+                               1);
+    });
+  }
+
   http::testing::Reply call(const std::string& method, const std::string& body = "{}",
                             const std::string& token = kToken) {
     return request_once(server_.port(), bhttp::verb::post, "/bot" + token + "/" + method, body);
@@ -178,7 +215,7 @@ class ProxyTest : public ::testing::Test {
   core::ConnectionId backup_id_ = 0;
 };
 
-std::string private_update(std::int64_t id, const std::string& text, core::ChatId chat = 42) {
+std::string private_update(std::int64_t id, const std::string& text, core::ChatId chat) {
   return R"({"update_id":)" + std::to_string(id) + R"(,"message":{"message_id":)" + std::to_string(id) +
          R"(,"date":1,"chat":{"id":)" + std::to_string(chat) + R"(,"type":"private"},"text":")" + text +
          R"("}})";
@@ -472,6 +509,158 @@ TEST_F(ProxyTest, UploadsMayBeLargeOnlyForAKnownToken) {
       413u);
   EXPECT_EQ(request_once(server_.port(), bhttp::verb::post, "/bot" + kToken + "/sendMessage", big).status,
             413u);
+}
+
+// Another instance owns the connection: the program's calls are served here all the same.
+TEST_F(ProxyTest, CallsOfAConnectionOwnedElsewhereAreServedHere) {
+  const auto away = add_elsewhere("away", kAwayBot, kAwayToken);
+  EXPECT_FALSE(proxy_.owned(away));
+  EXPECT_TRUE(proxy_.owned(id_));  // a single desk owns everything by default
+  // Forwarded to Telegram and answered unchanged; the send is intercepted into the shared
+  // inbox, where the owner's drain finds it.
+  auto reply = call("sendMessage", R"({"chat_id":42,"text":"Hi Ann"})", kAwayToken);
+  EXPECT_EQ(reply.status, 200u);
+  EXPECT_EQ(json::parse(reply.body).at("result").at("message_id").as_int64(), 77);
+  ASSERT_TRUE(eventually([&] { return store_->inbox_pending(away, 10).size() == 1; }));
+  EXPECT_GE(store_->inbox_pending(away, 10)[0].update_id, kInterceptedUpdateIdBase);
+  // The program's webhook settings are store reads and writes.
+  EXPECT_EQ(json::parse(call("setWebhook", R"({"url":"http://127.0.0.1:9/hook"})", kAwayToken).body)
+                .at("result")
+                .as_bool(),
+            true);
+  EXPECT_EQ(store_->proxy_webhook(away)->url, "http://127.0.0.1:9/hook");
+  EXPECT_EQ(json::parse(call("getWebhookInfo", "{}", kAwayToken).body).at("result").at("url").as_string(),
+            "http://127.0.0.1:9/hook");
+  call("deleteWebhook", "{}", kAwayToken);
+  EXPECT_FALSE(store_->proxy_webhook(away));
+}
+
+TEST_F(ProxyTest, ALongPollOfAConnectionOwnedElsewhereIsAnsweredWhenTheOwnerCommits) {
+  const auto away = add_elsewhere("away", kAwayBot, kAwayToken);
+  auto poll =
+      std::async(std::launch::async, [&] { return call("getUpdates", R"({"timeout":20})", kAwayToken); });
+  ASSERT_EQ(poll.wait_for(milliseconds(300)), std::future_status::timeout);  // it waits
+  owner_commits(away, 7);  // no updates_committed here: the owner is another instance
+  ASSERT_EQ(poll.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  EXPECT_EQ(update_ids(poll.get()), (std::vector<std::int64_t>{7}));
+  // Confirming by offset works from here too.
+  owner_commits(away, 8);
+  EXPECT_EQ(update_ids(call("getUpdates", R"({"offset":8})", kAwayToken)), (std::vector<std::int64_t>{8}));
+  EXPECT_EQ(store_->proxy_updates(away, 0, 10).size(), 1u);
+  // Taken over by this instance: its own commits wake the long poll again.
+  on_loop([&] { proxy_.set_owned(away, true); });
+  poll = std::async(std::launch::async,
+                    [&] { return call("getUpdates", R"({"offset":9,"timeout":20})", kAwayToken); });
+  ASSERT_EQ(poll.wait_for(milliseconds(300)), std::future_status::timeout);
+  poll_in({{9, private_update(9, "ours now")}}, away);
+  ASSERT_EQ(poll.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  EXPECT_EQ(update_ids(poll.get()), (std::vector<std::int64_t>{9}));
+}
+
+TEST_F(ProxyTest, TheProgramsWebhookIsPushedOnlyWhereTheConnectionIsOwned) {
+  std::mutex mutex;
+  std::map<std::string, std::vector<std::int64_t>> delivered;  // by path
+  http::Server program(upstream_io_.io().get_executor(), {.port = 0});
+  program.route(
+      http::Verb::post, "/hook/",
+      [&](http::Request& r) -> boost::asio::awaitable<http::Response> {
+        std::lock_guard lock(mutex);
+        delivered[std::string(r.target())].push_back(json::parse(r.body()).at("update_id").as_int64());
+        co_return http::text_response(200, "ok");
+      },
+      http::PathMatch::kPrefix);
+  ASSERT_TRUE(program.start().ok());
+  const auto base = "http://127.0.0.1:" + std::to_string(program.port()) + "/hook/";
+  // Both programs set their webhooks and have updates waiting before this instance registers
+  // the connections: a pusher that runs delivers at once.
+  const auto away = store_->ensure_connection("away", kAwayBot, kGroup - kAwayBot);
+  const auto here = store_->ensure_connection("here", kHereBot, kGroup - kHereBot);
+  for (auto [id, name] : {std::pair{away, "away"}, std::pair{here, "here"}}) {
+    store_->proxy_set_webhook(id, store::ProxyWebhook{.url = base + name});
+    owner_commits(id, 1);
+    owner_commits(id, 2);
+  }
+  add_elsewhere("away", kAwayBot, kAwayToken, /*owned=*/false);
+  add_elsewhere("here", kHereBot, kHereToken, /*owned=*/true);
+  ASSERT_TRUE(eventually([&] { return store_->proxy_updates(here, 0, 10).empty(); }, milliseconds(10000)));
+  {
+    std::lock_guard lock(mutex);
+    EXPECT_EQ(delivered["/hook/here"], (std::vector<std::int64_t>{1, 2}));
+    EXPECT_TRUE(delivered["/hook/away"].empty()) << "the owner instance pushes, not this one";
+  }
+  EXPECT_EQ(store_->proxy_updates(away, 0, 10).size(), 2u);
+  // Taken over: this instance's pusher delivers what waited.
+  on_loop([&] { proxy_.set_owned(away, true); });
+  ASSERT_TRUE(eventually([&] { return store_->proxy_updates(away, 0, 10).empty(); }, milliseconds(10000)));
+  std::lock_guard lock(mutex);
+  EXPECT_EQ(delivered["/hook/away"], (std::vector<std::int64_t>{1, 2}));
+  program.stop();
+}
+
+// Two desk instances on one database, each with its own store connection, intercept the same
+// program's sends at the same time: every event gets an update id of its own (the inbox would
+// drop a second one with the same id as a duplicate). On PostgreSQL when the test server is
+// there (TOPICDESK_TEST_PG), else both on one SQLite store (one desk per SQLite database).
+TEST(ProxyInstances, InterceptedEventsOfTwoInstancesNeverShareAnUpdateId) {
+  IoThread upstream_io;
+  Upstream upstream(upstream_io.io());
+  auto postgres = store::test_support::postgres_backend();
+  std::string location;
+  std::unique_ptr<store::Store> first;
+  std::unique_ptr<store::Store> second;
+  if (postgres) {
+    location = postgres->new_location();
+    first = postgres->open(location);
+    second = postgres->open(location);
+  } else {
+    first = store::open_sqlite(":memory:");
+  }
+  store::Store& store_a = *first;
+  store::Store& store_b = second ? *second : *first;
+  const auto id = store_a.ensure_connection("shop", kBot, kGroup);
+
+  struct Instance {
+    explicit Instance(store::Store& store, unsigned short upstream_port, std::atomic<int>& duplicates)
+        : forwarder(io.io().get_executor(), "http://127.0.0.1:" + std::to_string(upstream_port)),
+          proxy(io.io().get_executor(), store, forwarder,
+                [&store, &duplicates](core::ConnectionId c, const core::Event& e) {
+                  if (!store.inbox_add(c, e.update_id, core::event_to_json(e))) ++duplicates;
+                }) {}
+    IoThread io;
+    Forwarder forwarder;
+    BotApiProxy proxy;
+  };
+  std::atomic<int> duplicates{0};
+  Instance a(store_a, upstream.port(), duplicates);
+  Instance b(store_b, upstream.port(), duplicates);
+  a.proxy.add_connection({id, "shop", kToken, kBot, kGroup}, /*owned=*/true);
+  b.proxy.add_connection({id, "shop", kToken, kBot, kGroup}, /*owned=*/false);
+
+  constexpr int kSends = 60;
+  auto sends = [&](Instance& instance) {
+    for (int i = 0; i < kSends; ++i) {
+      http::Request request{bhttp::verb::post, "/bot" + kToken + "/sendMessage", 11};
+      request.set(bhttp::field::content_type, "application/json");
+      request.body() = R"({"chat_id":42,"text":"Hi Ann"})";
+      request.prepare_payload();
+      auto answer = instance.io.run(instance.proxy.handle(request));
+      ASSERT_EQ(answer.result_int(), 200u);
+    }
+  };
+  auto from_a = std::async(std::launch::async, sends, std::ref(a));
+  auto from_b = std::async(std::launch::async, sends, std::ref(b));
+  from_a.get();
+  from_b.get();
+  EXPECT_EQ(duplicates, 0);
+  auto pending = store_a.inbox_pending(id, 1000);
+  ASSERT_EQ(pending.size(), 2u * kSends);
+  std::set<std::int64_t> ids;
+  for (const auto& entry : pending) ids.insert(entry.update_id);
+  EXPECT_EQ(ids.size(), 2u * kSends);
+  EXPECT_GE(*ids.begin(), kInterceptedUpdateIdBase);
+  second.reset();
+  first.reset();
+  if (postgres) postgres->remove(location);
 }
 
 }  // namespace

@@ -460,9 +460,10 @@ TEST(OpenApi, IsValidJsonListingEveryActionAndErrorCode) {
     EXPECT_TRUE(schemas.as_object().contains(schema)) << schema;
   }
   std::string codes = json::serialize(schemas.at("Error"));
-  for (const char* code : {"invalid_json", "missing_field", "invalid_field", "unknown_action", "unauthorized",
-                           "unknown_topic", "unknown_user", "unknown_dialog", "unknown_operator",
-                           "unknown_template", "body_too_large", "rate_limited", "method_not_allowed"}) {
+  for (const char* code :
+       {"invalid_json", "missing_field", "invalid_field", "unknown_action", "unauthorized", "unknown_topic",
+        "unknown_user", "unknown_dialog", "unknown_operator", "unknown_template", "body_too_large",
+        "rate_limited", "method_not_allowed", "owner_unavailable", "owner_no_answer"}) {
     EXPECT_NE(codes.find(code), std::string::npos) << code;
   }
 }
