@@ -18,6 +18,7 @@
 #include "core/clock.h"
 #include "http/server.h"
 #include "http/webhook_ingress.h"
+#include "integrations/owner_forwarding.h"
 #include "integrations/topics_api.h"
 #include "integrations/webhooks.h"
 #include "relay/broadcast_sender.h"
@@ -270,10 +271,11 @@ asio::awaitable<void> Runtime::Impl::bring_up(ConnectionRuntime& c) {
   }
   if (c.config.mode == ConnectionMode::kProxy) {
     const auto& p = c.config.parameters;
-    proxy_support->proxy->add_connection({c.id, c.config.name, c.config.token, c.parse_context.bot_id,
-                                          c.config.group_id, p.intercept_external, p.proxy_private_webhooks,
-                                          p.proxy_backlog, core::UnixMillis{p.proxy_outage_seconds} * 1000});
-    proxy_support->proxy->set_owned(c.id, !clustered());
+    // Run here or not, the proxy serves the program's calls (docs/several-instances.md).
+    proxy_support->proxy->add_connection(
+        {c.id, c.config.name, c.config.token, c.parse_context.bot_id, c.config.group_id, p.intercept_external,
+         p.proxy_private_webhooks, p.proxy_backlog, core::UnixMillis{p.proxy_outage_seconds} * 1000},
+        /*owned=*/false);
   }
   if (keeper) keeper->bind(c.config.name, c.id);
   if (c.leased) {
@@ -554,9 +556,24 @@ void Runtime::Impl::start_integrations() {
     api_connections.push_back({c->engine.get(), to_string(c->config.mode)});
     hook_connections.push_back({c->id, c->config.name, c->config.parameters});
   }
-  integrations::add_topics_api(*server, *store, std::move(api_connections),
-                               {config.api.rate_per_second, config.api.burst},
-                               [this] { dispatcher->notify(); });
+  std::shared_ptr<integrations::OwnerForwarder> owners;
+  if (keeper) {
+    // A call for a connection another instance runs is passed to that instance.
+    integrations::ApiOwners api_owners;
+    api_owners.instance = keeper->instance_id();
+    api_owners.runs_here = [this](core::ConnectionId id) {
+      const auto* c = connection_by_id(id);
+      return c != nullptr && c->running;
+    };
+    api_owners.owner_address = [this](core::ConnectionId id) -> std::optional<std::string> {
+      const auto* c = connection_by_id(id);
+      return c == nullptr ? std::nullopt : keeper->owner_address(c->config.name);
+    };
+    owners = std::make_shared<integrations::OwnerForwarder>(io.get_executor(), std::move(api_owners));
+  }
+  integrations::add_topics_api(
+      *server, *store, std::move(api_connections), {config.api.rate_per_second, config.api.burst},
+      [this] { dispatcher->notify(); }, std::move(owners));
   webhooks = integrations::start_webhooks(
       io.get_executor(), *store, std::move(hook_connections),
       [this](core::ConnectionId id, const core::Event& e) { inbox->add_event(id, e); });

@@ -134,11 +134,28 @@ struct LeaseKeeper::State : std::enable_shared_from_this<LeaseKeeper::State> {
     }
   }
 
+  // Where each connection's runner answers, as this round read it (the Topics API passes a call
+  // for a connection run elsewhere there): live owners of unexpired leases only.
+  void remember_owners(const std::vector<store::InstanceRecord>& instances,
+                       const std::vector<store::LeaseRecord>& leases, core::UnixMillis db_now) {
+    std::map<std::string, std::string> address_of;
+    for (const auto& i : instances) {
+      if (db_now - i.seen_at < ttl_ms()) address_of[i.id] = i.address;
+    }
+    owner_addresses.clear();
+    for (const auto& l : leases) {
+      auto a = address_of.find(l.owner);
+      if (l.expires_at > db_now && a != address_of.end()) owner_addresses[l.connection] = a->second;
+    }
+  }
+
   void plan_round(core::UnixMillis db_now) {
     LeasePlanInput input;
     try {
-      input.live = live_instances(store.instances(), db_now, ttl_ms());
+      const auto instances = store.instances();
+      input.live = live_instances(instances, db_now, ttl_ms());
       input.leases = store.leases();
+      remember_owners(instances, input.leases, db_now);
     } catch (const store::StoreError& error) {
       log_failure("read", fmt::format("reading instances and leases failed: {}", error.what()));
       return;
@@ -261,7 +278,8 @@ struct LeaseKeeper::State : std::enable_shared_from_this<LeaseKeeper::State> {
   asio::steady_timer timer;
 
   std::map<std::string, Held> held;
-  std::set<std::string> gone;  // held before, not now
+  std::map<std::string, std::string> owner_addresses;  // remember_owners
+  std::set<std::string> gone;                          // held before, not now
   std::map<std::string, Steady::time_point> cool_until;
   std::map<core::ConnectionId, std::string> names;
   Steady::time_point started{};
@@ -321,6 +339,12 @@ std::optional<store::Fence> LeaseKeeper::fence(const std::string& name) const {
   auto lease = state_->held.find(name);
   if (lease == state_->held.end()) return std::nullopt;
   return lease->second.fence;
+}
+
+std::optional<std::string> LeaseKeeper::owner_address(const std::string& name) const {
+  auto it = state_->owner_addresses.find(name);
+  if (it == state_->owner_addresses.end()) return std::nullopt;
+  return it->second;
 }
 
 const std::string& LeaseKeeper::instance_id() const { return state_->id; }

@@ -112,6 +112,9 @@ class LeaseKeeper : public relay::ConnectionFences {
   std::vector<std::string> owned() const;
   // The fence of a lease held now.
   std::optional<store::Fence> fence(const std::string& name) const;
+  // Where the instance that runs `name` answers ("host:port"), as the last round read the leases
+  // and instances; nullopt when no live instance held it then.
+  std::optional<std::string> owner_address(const std::string& name) const;
   const std::string& instance_id() const;
 
  private:
