@@ -87,7 +87,7 @@ Filled fill(Store& s) {
   s.set_user_field(f.connection, 5000, "plan", "gold");
   s.webhook_enqueue({WebhookDelivery{0, f.connection, "http://Hooks/2", "q", f.last_event, f.dialogs[0], true,
                                      0, 0, 0, "", kNow}},
-                    f.last_event);
+                    s.webhook_cursor(), f.last_event);
   const auto deliveries = s.webhook_ready(kNow, 10, {});
   s.webhook_retry(WebhookAttempt{deliveries.at(0).id, kNow, 500, "server error", 12}, kNow + 1000);
   s.set_api_key_hash(f.connection, "ab12", kNow);

@@ -604,6 +604,7 @@ class StoreDifferential : public ::testing::Test {
         auto first_event = next_event_;
         next_event_ += static_cast<std::int64_t>(drafts.size()) + pick(2);
         auto cursor = next_event_ - 1;
+        const bool stale = chance(15);  // another worker moved the cursor first: nothing is added
         return {"webhook_enqueue", [=](Side& s) {
                   std::vector<WebhookDelivery> deliveries;
                   auto event = first_event;
@@ -620,8 +621,9 @@ class StoreDifferential : public ::testing::Test {
                     w.created_at = now;
                     deliveries.push_back(w);
                   }
-                  s.store->webhook_enqueue(deliveries, cursor);
-                  return std::to_string(s.store->webhook_cursor());
+                  const auto from = s.store->webhook_cursor() - (stale ? 1 : 0);
+                  const bool moved = s.store->webhook_enqueue(deliveries, from, cursor);
+                  return std::string(moved ? "moved " : "stale ") + std::to_string(s.store->webhook_cursor());
                 }};
       }
       case 34: {

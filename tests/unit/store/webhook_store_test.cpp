@@ -31,7 +31,7 @@ class WebhookStoreContract : public StoreContract {
 
 TEST_P(WebhookStoreContract, EnqueueMovesTheCursorAndTheQueueHeadGoesFirst) {
   EXPECT_EQ(store_->webhook_cursor(), 0);
-  store_->webhook_enqueue({delivery(1, 1), delivery(2, 1), delivery(3, 2)}, 3);
+  store_->webhook_enqueue({delivery(1, 1), delivery(2, 1), delivery(3, 2)}, 0, 3);
   EXPECT_EQ(store_->webhook_cursor(), 3);
   EXPECT_THAT(ready_events(0), ::testing::ElementsAre(1, 3)) << "one head per queue, oldest first";
   EXPECT_THAT(ready_events(0, {"1|http://a/h"}), ::testing::ElementsAre(3)) << "busy queues are skipped";
@@ -41,7 +41,7 @@ TEST_P(WebhookStoreContract, EnqueueMovesTheCursorAndTheQueueHeadGoesFirst) {
 }
 
 TEST_P(WebhookStoreContract, ARetryWaitsAndRemembersWhenFailingStarted) {
-  store_->webhook_enqueue({delivery(1, 1), delivery(2, 1)}, 2);
+  store_->webhook_enqueue({delivery(1, 1), delivery(2, 1)}, 0, 2);
   auto d = store_->webhook_ready(0, 10, {})[0];
   store_->webhook_retry(WebhookAttempt{d.id, 100, 0, "connect: refused", 3}, 5000);
   EXPECT_TRUE(store_->webhook_ready(4999, 10, {}).empty()) << "the queue waits behind its head";
@@ -57,7 +57,7 @@ TEST_P(WebhookStoreContract, ARetryWaitsAndRemembersWhenFailingStarted) {
 }
 
 TEST_P(WebhookStoreContract, StatusCountsPerUrl) {
-  store_->webhook_enqueue({delivery(1, 1), delivery(2, 2), delivery(3, 3, "http://b/h")}, 3);
+  store_->webhook_enqueue({delivery(1, 1), delivery(2, 2), delivery(3, 3, "http://b/h")}, 0, 3);
   auto ready = store_->webhook_ready(2000, 10, {});
   ASSERT_EQ(ready.size(), 3u);
   store_->webhook_delivered(WebhookAttempt{ready[0].id, 2100, 200, "", 1});
