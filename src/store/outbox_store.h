@@ -47,7 +47,8 @@ class OutboxStore {
   // only the jobs of those connections (an instance of several on one database reads the jobs
   // of the connections it owns). Inside a transaction on PostgreSQL, the filtered read locks
   // the jobs it returns and skips jobs another transaction holds (FOR UPDATE SKIP LOCKED).
-  virtual std::vector<OutboxJob> outbox_ready(UnixMillis now, int limit, const std::vector<std::int64_t>& in_flight,
+  virtual std::vector<OutboxJob> outbox_ready(UnixMillis now, int limit,
+                                              const std::vector<std::int64_t>& in_flight,
                                               const std::vector<ConnectionId>& connections = {}) = 0;
   virtual std::optional<OutboxJob> outbox_job(std::int64_t job_id) = 0;
   // Whether the queue holds a pending job (a coalescing queue adds none while it does).

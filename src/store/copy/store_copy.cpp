@@ -140,7 +140,8 @@ std::vector<Table> read_schema(sql::Connection& db) {
   std::vector<Table> tables;
   for (const auto& name : names) {
     if (name == kSchemaMigrations) continue;
-    if (std::find(std::begin(kRuntimeTables), std::end(kRuntimeTables), name) != std::end(kRuntimeTables)) continue;
+    if (std::find(std::begin(kRuntimeTables), std::end(kRuntimeTables), name) != std::end(kRuntimeTables))
+      continue;
     Table table;
     table.name = name;
     std::vector<std::pair<int, std::string>> key;  // (position, column)

@@ -452,7 +452,8 @@ std::int64_t SqlStore::outbox_add(const OutboxJob& job) {
   return id;
 }
 
-std::vector<OutboxJob> SqlStore::outbox_ready(UnixMillis now, int limit, const std::vector<std::int64_t>& in_flight,
+std::vector<OutboxJob> SqlStore::outbox_ready(UnixMillis now, int limit,
+                                              const std::vector<std::int64_t>& in_flight,
                                               const std::vector<ConnectionId>& connections) {
   Lock lock(mutex_);
   std::vector<OutboxJob> out;

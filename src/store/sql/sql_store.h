@@ -132,7 +132,8 @@ class SqlStore : public Store {
                        std::int64_t to) override;
   std::vector<WebhookDelivery> webhook_ready(UnixMillis now, int limit,
                                              const std::vector<std::string>& busy_queues) override;
-  std::vector<WebhookDelivery> webhook_claim(UnixMillis now, int limit, const std::vector<std::string>& busy_queues,
+  std::vector<WebhookDelivery> webhook_claim(UnixMillis now, int limit,
+                                             const std::vector<std::string>& busy_queues,
                                              std::int64_t claim_ms) override;
   void webhook_delivered(const WebhookAttempt& attempt) override;
   void webhook_retry(const WebhookAttempt& attempt, UnixMillis not_before) override;
