@@ -34,7 +34,8 @@ inline constexpr Sql kInstances{"instances",
 inline constexpr Sql kInstanceLeave{"instance_leave", "DELETE FROM desk_instances WHERE id = ?1"};
 inline constexpr Sql kInstanceForget{"instance_forget_before", "DELETE FROM desk_instances WHERE seen_at < ?1"};
 
-// Leases. A released lease has no owner; an unowned or expired one may be taken.
+// Leases. A released lease has no owner (''); an unowned or expired one may be taken. No
+// fence names the empty owner: renew and release want a real one.
 inline constexpr Sql kLeases{"leases",
     "SELECT connection, owner, generation, expires_at FROM connection_leases ORDER BY connection"};
 inline constexpr Sql kLeaseInsert{"lease_insert",
@@ -48,14 +49,14 @@ inline constexpr Sql kLeaseTake{"lease_take",
 // Renewing a lease that expired but was not taken keeps it: nobody owned it in between.
 inline constexpr Sql kLeaseRenew{"lease_renew",
     "UPDATE connection_leases SET expires_at = " TD_NOW_SQLITE " + ?4 "
-    "WHERE connection = ?1 AND owner = ?2 AND generation = ?3",
+    "WHERE connection = ?1 AND owner = ?2 AND owner <> '' AND generation = ?3",
     "UPDATE connection_leases SET expires_at = " TD_NOW_POSTGRES " + ?4 "
-    "WHERE connection = ?1 AND owner = ?2 AND generation = ?3"};
+    "WHERE connection = ?1 AND owner = ?2 AND owner <> '' AND generation = ?3"};
 inline constexpr Sql kLeaseRelease{"lease_release",
     "UPDATE connection_leases SET owner = '', expires_at = " TD_NOW_SQLITE " "
-    "WHERE connection = ?1 AND owner = ?2 AND generation = ?3",
+    "WHERE connection = ?1 AND owner = ?2 AND owner <> '' AND generation = ?3",
     "UPDATE connection_leases SET owner = '', expires_at = " TD_NOW_POSTGRES " "
-    "WHERE connection = ?1 AND owner = ?2 AND generation = ?3"};
+    "WHERE connection = ?1 AND owner = ?2 AND owner <> '' AND generation = ?3"};
 inline constexpr Sql kLeaseCheck{"lease_check",
     "SELECT generation, owner, expires_at > " TD_NOW_SQLITE " FROM connection_leases WHERE connection = ?1",
     "SELECT generation, owner, expires_at > " TD_NOW_POSTGRES " FROM connection_leases WHERE connection = ?1 "

@@ -57,6 +57,8 @@ std::vector<LeaseRecord> SqlStore::leases() {
 
 std::optional<Fence> SqlStore::lease_acquire(const std::string& connection, const std::string& instance,
                                              std::int64_t ttl_ms) {
+  if (instance.empty())
+    throw StoreError("store lease_acquire: an empty instance id for connection " + connection);
   Lock lock(mutex_);
   std::optional<Fence> taken;
   transaction([&] {
@@ -87,7 +89,8 @@ void SqlStore::lease_check(const Fence& fence) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kLeaseCheck);
   q.bind(fence.connection);
-  const bool held = q.step() && q.int64(0) == fence.generation && q.text(1) == fence.instance && q.boolean(2);
+  const bool held = q.step() && q.int64(0) == fence.generation && !fence.instance.empty() &&
+                    q.text(1) == fence.instance && q.boolean(2);
   q.run();
   if (!held) throw LeaseLost(fence.connection);
 }

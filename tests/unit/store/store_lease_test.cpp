@@ -80,6 +80,9 @@ TEST_P(LeaseStoreContract, AnInstanceAcquiresRenewsAndReleasesALease) {
   EXPECT_EQ(lease("support")->owner, "") << "released: nobody owns it";
   EXPECT_FALSE(checks(*fence));
   EXPECT_FALSE(store_->lease_renew(*fence, kLong)) << "a released lease is not ours to renew";
+  const Fence nobody{"support", "", 1};
+  EXPECT_FALSE(store_->lease_renew(nobody, kLong)) << "no fence names the empty owner";
+  EXPECT_FALSE(checks(nobody));
 }
 
 TEST_P(LeaseStoreContract, ALiveLeaseIsNotTakenAnExpiredOrReleasedOneIs) {
