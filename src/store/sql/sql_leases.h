@@ -20,13 +20,14 @@ namespace topicdesk::store::sql {
 inline constexpr Sql kDatabaseNow{"database_now", "SELECT " TD_NOW_SQLITE, "SELECT " TD_NOW_POSTGRES};
 
 // Instances. A beat inserts the instance (started now) or moves its seen_at and local clock.
+// The clock is read once, so a new instance's started_at and seen_at are the same.
 inline constexpr Sql kInstanceBeat{"instance_beat",
     "INSERT INTO desk_instances(id, address, started_at, seen_at, local_at) "
-    "VALUES (?1, ?2, " TD_NOW_SQLITE ", " TD_NOW_SQLITE ", ?3) "
+    "SELECT ?1, ?2, t.now, t.now, ?3 FROM (SELECT " TD_NOW_SQLITE " AS now) t WHERE true "
     "ON CONFLICT(id) DO UPDATE SET address = excluded.address, seen_at = excluded.seen_at,"
     " local_at = excluded.local_at RETURNING seen_at",
     "INSERT INTO desk_instances(id, address, started_at, seen_at, local_at) "
-    "VALUES (?1, ?2, " TD_NOW_POSTGRES ", " TD_NOW_POSTGRES ", ?3) "
+    "SELECT ?1, ?2, t.now, t.now, ?3 FROM (SELECT " TD_NOW_POSTGRES " AS now) t "
     "ON CONFLICT(id) DO UPDATE SET address = excluded.address, seen_at = excluded.seen_at,"
     " local_at = excluded.local_at RETURNING seen_at"};
 inline constexpr Sql kInstances{"instances",

@@ -193,8 +193,10 @@ TEST_P(LeaseStoreContract, InstancesBeatLeaveAndAreForgotten) {
 
   store_->instance_leave("a");
   EXPECT_THAT(instance_ids(), ElementsAre("b"));
+  const auto b_seen = store_->instances().at(0).seen_at;
+  ASSERT_TRUE(eventually([&] { return store_->database_now() > b_seen; }, kDeadline));
   store_->instance_beat("c", "", 0);
-  store_->instance_forget_before(store_->instances().back().seen_at + 1);  // b's beat is older
+  store_->instance_forget_before(b_seen + 1);  // b's beat is older than c's
   EXPECT_THAT(instance_ids(), ElementsAre("c"));
 }
 
