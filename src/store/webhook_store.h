@@ -1,5 +1,8 @@
 // Webhook delivery: events fanned out to the configured URLs, one delivery per (event, URL),
-// each attempt recorded for `topicdesk webhooks status`.
+// each attempt recorded for `topicdesk webhooks status`. Several workers (one per desk
+// instance) may share one database: the fan-out is a compare-and-set of the cursor and a worker
+// claims what it sends (webhook_claim), so no event is fanned out twice and no delivery is sent
+// by two workers at once.
 #pragma once
 #include <cstdint>
 #include <string>
