@@ -78,7 +78,10 @@ std::string signing_secret(store::Store& store, const HookConnection& connection
   if (!connection.params.webhooks_secret.empty()) return connection.params.webhooks_secret;
   if (auto stored = store.state_get(connection.id, kWebhookSecretKey); stored && !stored->empty())
     return *stored;
-  std::string secret = random_secret_hex();
+  // Derived from the installation's random secret, so that several desk instances generating
+  // it at once (one database) all sign with the same key.
+  std::string secret =
+      hmac_sha256_hex(store.install_secret(), fmt::format("{} {}", kWebhookSecretKey, connection.id));
   store.state_set(connection.id, kWebhookSecretKey, secret);
   return secret;
 }

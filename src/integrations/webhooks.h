@@ -19,8 +19,10 @@
 // (integrations/hmac.h):
 //   X-Topicdesk-Timestamp: <unix seconds>   X-Topicdesk-Signature: sha256=<hex>
 //   X-Topicdesk-Event: <type>   X-Topicdesk-Delivery: <id>
-// The key is the connection's WEBHOOKS_SECRET, or, when that is empty, a random secret the
-// desk generates once and keeps in the store (`topicdesk webhooks status` prints it).
+// The key is the connection's WEBHOOKS_SECRET, or, when that is empty, a secret the desk
+// generates once and keeps in the store (`topicdesk webhooks status` prints it): an HMAC of the
+// connection's id under the installation's random secret (store::DeskMetaStore), so several desk
+// instances on one database generate the same one.
 #pragma once
 #include <boost/asio/any_io_executor.hpp>
 #include <chrono>

@@ -155,6 +155,9 @@ std::vector<WebhookDelivery> SqlStore::webhook_claim(UnixMillis now, int limit,
   Lock lock(mutex_);
   std::vector<WebhookDelivery> claimed;
   if (limit <= 0) return claimed;
+  // A worker polls often and mostly finds nothing: that look costs no transaction (and no
+  // commit, which SQLite's fault plan would count).
+  if (ready_deliveries(sql::kWebhookReady, now, 1, busy_queues).empty()) return claimed;
   transaction([&] {
     claimed = ready_deliveries(sql::kWebhookClaimable, now, limit, busy_queues);
     for (const auto& d : claimed) db_.run(sql::kWebhookClaim, d.id, claim_ms);
