@@ -95,7 +95,8 @@ CopyOutcome copy_store(const StoreLocation& from, const StoreLocation& to, const
 // computes it (read in one transaction).
 std::vector<TableDigest> store_digest(Store& store);
 
-// The tables the copy sees in `store`'s schema, by name, without schema_migrations.
+// The tables the copy sees in `store`'s schema, by name, without schema_migrations and the
+// runtime tables of several instances.
 std::vector<std::string> store_tables(Store& store);
 
 }  // namespace topicdesk::store
