@@ -78,7 +78,10 @@ std::string signing_secret(store::Store& store, const HookConnection& connection
   if (!connection.params.webhooks_secret.empty()) return connection.params.webhooks_secret;
   if (auto stored = store.state_get(connection.id, kWebhookSecretKey); stored && !stored->empty())
     return *stored;
-  std::string secret = random_secret_hex();
+  // Derived from the installation's random secret, so that several desk instances generating
+  // it at once (one database) all sign with the same key.
+  std::string secret =
+      hmac_sha256_hex(store.install_secret(), fmt::format("{} {}", kWebhookSecretKey, connection.id));
   store.state_set(connection.id, kWebhookSecretKey, secret);
   return secret;
 }
@@ -182,7 +185,9 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
     return it->second;
   }
 
-  // New events → deliveries, in batches; the cursor moves in the same transaction.
+  // New events → deliveries, in batches; the cursor moves in the same transaction. Another
+  // worker on the same database may fan the same events out first: then the cursor is no
+  // longer where this batch began, nothing is added, and the batch is read again from it.
   void fan_out(UnixMillis now) {
     for (;;) {
       std::int64_t cursor = store.webhook_cursor();
@@ -195,15 +200,18 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
           deliveries.insert(deliveries.end(), more.begin(), more.end());
         }
       }
-      store.webhook_enqueue(deliveries, events.back().id);
+      if (!store.webhook_enqueue(deliveries, cursor, events.back().id)) continue;
       if (static_cast<int>(events.size()) < options.fan_out_batch) return;
     }
   }
 
+  // Claimed for longer than an attempt can take, so no other worker sends it meanwhile; a
+  // worker that dies mid-request leaves a claim that expires, and another worker sends again.
   void launch_ready(UnixMillis now) {
     int room = options.max_in_flight - static_cast<int>(busy_queues.size());
     if (room <= 0 || stopped) return;
-    for (auto& delivery : store.webhook_ready(now, room, busy_queues)) {
+    const std::int64_t claim_ms = (options.request_timeout + options.claim_margin).count();
+    for (auto& delivery : store.webhook_claim(now, room, busy_queues, claim_ms)) {
       busy_queues.push_back(delivery.queue_key);
       asio::co_spawn(executor, deliver(shared_from_this(), std::move(delivery)), asio::detached);
     }

@@ -5,15 +5,24 @@
 // transaction, so restarts neither lose nor repeat an event. Deliveries of one
 // (connection, URL, dialog) go out one at a time in event order, each attempt is recorded,
 // failures are retried with exponential backoff (capped) until the URL answers 2xx: nothing
-// is dropped. Command hooks (`command` events) get one attempt: their answer, or a short
+// is dropped.
+//
+// Several workers may share one database (several desk instances, docs/webhooks.md): the
+// cursor moves by compare-and-set, so an event is fanned out once, and a worker claims the
+// deliveries it sends (for request_timeout + claim_margin, on the database's clock), so no two
+// workers send one delivery at once. A worker that dies mid-request leaves its claim to
+// expire; another worker then sends the delivery again (receivers see its X-Topicdesk-Delivery
+// twice at most in that case). Command hooks (`command` events) get one attempt: their answer, or a short
 // notice when they fail, goes back to the engine as an event, and the engine posts it in the topic.
 //
 // Every request is a POST of JSON, signed with HMAC-SHA256 over "<timestamp>.<raw body>"
 // (integrations/hmac.h):
 //   X-Topicdesk-Timestamp: <unix seconds>   X-Topicdesk-Signature: sha256=<hex>
 //   X-Topicdesk-Event: <type>   X-Topicdesk-Delivery: <id>
-// The key is the connection's WEBHOOKS_SECRET, or, when that is empty, a random secret the
-// desk generates once and keeps in the store (`topicdesk webhooks status` prints it).
+// The key is the connection's WEBHOOKS_SECRET, or, when that is empty, a secret the desk
+// generates once and keeps in the store (`topicdesk webhooks status` prints it): an HMAC of the
+// connection's id under the installation's random secret (store::DeskMetaStore), so several desk
+// instances on one database generate the same one.
 #pragma once
 #include <boost/asio/any_io_executor.hpp>
 #include <chrono>
@@ -38,6 +47,7 @@ struct HookConnection {
 struct WebhookOptions {
   std::chrono::milliseconds poll_interval{50};        // how often new events are looked for
   std::chrono::milliseconds request_timeout{10'000};  // per attempt, webhooks and command hooks
+  std::chrono::milliseconds claim_margin{30'000};     // a claim lasts request_timeout + this
   std::chrono::milliseconds first_backoff{500};
   std::chrono::milliseconds max_backoff{60'000};
   int max_in_flight = 64;    // requests at once, over all URLs

@@ -17,8 +17,13 @@
 // fails. A paused or partitioned former owner can therefore no longer commit for the
 // connection; it stops sending on its own, from its local deadline (cluster/lease_keeper.h).
 //
+// The database's clock is PostgreSQL's clock_timestamp() or SQLite's julianday('now'), in
+// milliseconds, read inside each statement that decides (sql/sql_leases.h). A ttl of 0 makes a
+// lease expired at once (tests need no waiting).
+//
 // On SQLite there is one desk per database (its file lock); these calls work there too (the
-// contract tests run on every backend) but the desk does not use them.
+// contract tests run on every backend) but the desk does not use them. The tables are runtime
+// state: `store copy` skips them.
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -91,14 +96,17 @@ class LeaseStore {
   virtual std::vector<LeaseRecord> leases() = 0;
   // Takes the lease of `connection` for `instance` when nobody holds it (no row yet, expired
   // on the database's clock, or released): the generation grows by one and it expires
-  // `ttl_ms` from the database's now. nullopt: another instance holds it.
+  // `ttl_ms` from the database's now. nullopt: it is held, by another instance or by
+  // `instance` itself (which renews it instead). An empty instance id is refused (StoreError).
   virtual std::optional<Fence> lease_acquire(const std::string& connection, const std::string& instance,
                                              std::int64_t ttl_ms) = 0;
-  // Extends a lease still held at fence.generation to `ttl_ms` from the database's now. false:
-  // it has moved on (expired and taken, or released): the connection is no longer ours.
+  // Extends a lease still held at fence.generation to `ttl_ms` from the database's now (also
+  // one that expired but that nobody took: nobody owned it in between). false: it has moved
+  // on (taken, or released): the connection is no longer ours.
   virtual bool lease_renew(const Fence& fence, std::int64_t ttl_ms) = 0;
-  // Gives the lease up at once (owner emptied, expired), so another instance may take it
-  // without waiting. Does nothing when it has moved on already.
+  // Gives the lease up at once (owner emptied, expires_at the database's now; the generation
+  // stays, the next owner raises it), so another instance may take it without waiting. Does
+  // nothing when it has moved on already.
   virtual void lease_release(const Fence& fence) = 0;
   // Inside a transaction: throws LeaseLost unless the lease is still held at fence.generation
   // and not expired; locks the lease row until the transaction ends (PostgreSQL: FOR SHARE).

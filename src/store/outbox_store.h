@@ -43,9 +43,13 @@ class OutboxStore {
   virtual std::int64_t outbox_add(const OutboxJob& job) = 0;
   // Heads of queues that are ready (not_before <= now), at most one per queue_key,
   // excluding queues whose head is listed in `in_flight`, ordered by priority then id.
-  // A head that is not due yet blocks its whole queue.
+  // A head that is not due yet blocks its whole queue. `connections`, when not empty, keeps
+  // only the jobs of those connections (an instance of several on one database reads the jobs
+  // of the connections it owns). Inside a transaction on PostgreSQL, the filtered read locks
+  // the jobs it returns and skips jobs another transaction holds (FOR UPDATE SKIP LOCKED).
   virtual std::vector<OutboxJob> outbox_ready(UnixMillis now, int limit,
-                                              const std::vector<std::int64_t>& in_flight) = 0;
+                                              const std::vector<std::int64_t>& in_flight,
+                                              const std::vector<ConnectionId>& connections = {}) = 0;
   virtual std::optional<OutboxJob> outbox_job(std::int64_t job_id) = 0;
   // Whether the queue holds a pending job (a coalescing queue adds none while it does).
   virtual bool outbox_queue_pending(const std::string& queue_key) = 0;

@@ -25,6 +25,7 @@
 #include "store/event_store.h"
 #include "store/inbox_store.h"
 #include "store/label_store.h"
+#include "store/lease_store.h"
 #include "store/message_link_store.h"
 #include "store/operator_store.h"
 #include "store/outbox_store.h"
@@ -68,7 +69,8 @@ class Store : public UnitOfWork,
               public RatingStore,
               public TemplateStore,
               public LabelStore,
-              public BroadcastStore {
+              public BroadcastStore,
+              public LeaseStore {
  public:
   ~Store() override = default;
 };

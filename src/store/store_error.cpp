@@ -8,6 +8,8 @@ const char* to_string(StoreError::Kind kind) {
       return "busy";
     case StoreError::Kind::kStorage:
       return "storage";
+    case StoreError::Kind::kFatal:
+      return "fatal";
     case StoreError::Kind::kOther:
       break;
   }

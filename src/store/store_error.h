@@ -10,6 +10,8 @@
 //             retry with a longer backoff and tell the operator.
 //   kOther    a constraint violation, a corrupt database, a bug: retrying the same work fails
 //             the same way.
+//   kFatal    the database is fine but the work must stop: this instance no longer owns what
+//             it writes for (LeaseLost, lease_store.h). Retrying cannot help.
 // A failed call inside transaction() rolls the whole unit back; nothing of it is kept.
 #pragma once
 #include <stdexcept>
@@ -19,7 +21,7 @@ namespace topicdesk::store {
 
 class StoreError : public std::runtime_error {
  public:
-  enum class Kind { kBusy, kStorage, kOther };
+  enum class Kind { kBusy, kStorage, kOther, kFatal };
 
   // `what` names the operation and the database's message.
   explicit StoreError(const std::string& what, Kind kind = Kind::kOther)
@@ -28,12 +30,12 @@ class StoreError : public std::runtime_error {
 
   Kind kind() const { return kind_; }
   // kBusy or kStorage: the same work may succeed later.
-  bool transient() const { return kind_ != Kind::kOther; }
+  bool transient() const { return kind_ == Kind::kBusy || kind_ == Kind::kStorage; }
 
  private:
   Kind kind_;
 };
 
-const char* to_string(StoreError::Kind kind);  // "busy", "storage", "other"
+const char* to_string(StoreError::Kind kind);  // "busy", "storage", "other", "fatal"
 
 }  // namespace topicdesk::store

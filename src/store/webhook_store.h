@@ -1,5 +1,8 @@
 // Webhook delivery: events fanned out to the configured URLs, one delivery per (event, URL),
-// each attempt recorded for `topicdesk webhooks status`.
+// each attempt recorded for `topicdesk webhooks status`. Several workers (one per desk
+// instance) may share one database: the fan-out is a compare-and-set of the cursor and a worker
+// claims what it sends (webhook_claim), so no event is fanned out twice and no delivery is sent
+// by two workers at once.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -54,15 +57,26 @@ struct WebhookUrlStatus {
 class WebhookStore {
  public:
   virtual ~WebhookStore() = default;
-  // The fan-out cursor is the id of the last event turned into deliveries; webhook_enqueue
-  // adds deliveries and moves the cursor in one transaction, so a restart neither loses nor
-  // repeats an event.
+  // The fan-out cursor is the id of the last event turned into deliveries. webhook_enqueue
+  // adds deliveries and moves the cursor from `from` to `to` in one transaction, so a restart
+  // neither loses nor repeats an event. It is a compare-and-set: when the cursor is no longer
+  // at `from` (another worker on the same database fanned those events out first), it adds
+  // nothing and returns false, and the caller reads the cursor again.
   virtual std::int64_t webhook_cursor() = 0;
-  virtual void webhook_enqueue(const std::vector<WebhookDelivery>& deliveries, std::int64_t cursor) = 0;
-  // Heads of delivery queues that are ready (not_before <= now), oldest first, skipping
-  // queues listed in `busy_queues` (a delivery of theirs is in flight).
+  virtual bool webhook_enqueue(const std::vector<WebhookDelivery>& deliveries, std::int64_t from,
+                               std::int64_t to) = 0;
+  // Heads of delivery queues that are ready (not_before <= now) and not claimed, oldest first,
+  // skipping queues listed in `busy_queues` (a delivery of theirs is in flight). A read only.
   virtual std::vector<WebhookDelivery> webhook_ready(UnixMillis now, int limit,
                                                      const std::vector<std::string>& busy_queues) = 0;
+  // What a worker sends: the deliveries webhook_ready would give, each claimed for `claim_ms`
+  // on the database's clock, so that other workers on the same database skip them (PostgreSQL:
+  // FOR UPDATE SKIP LOCKED, so two claimers at once get disjoint sets). An outcome
+  // (delivered, retry, give up) ends the claim; a claim that expires (its worker died mid-
+  // request) makes the delivery ready again, for any worker.
+  virtual std::vector<WebhookDelivery> webhook_claim(UnixMillis now, int limit,
+                                                     const std::vector<std::string>& busy_queues,
+                                                     std::int64_t claim_ms) = 0;
   virtual void webhook_delivered(const WebhookAttempt& attempt) = 0;
   virtual void webhook_retry(const WebhookAttempt& attempt, UnixMillis not_before) = 0;
   virtual void webhook_give_up(const WebhookAttempt& attempt) = 0;  // kept as failed, not retried

@@ -22,6 +22,9 @@ namespace topicdesk::store {
 namespace {
 
 constexpr std::string_view kSchemaMigrations = "schema_migrations";
+// Runtime state of several desk instances on one database (lease_store.h): who runs and who
+// owns which connection now. It means nothing in another database, so it is not copied.
+constexpr std::string_view kRuntimeTables[] = {"desk_instances", "connection_leases"};
 constexpr int kSourceBusyTimeoutMs = 5000;
 constexpr std::size_t kMaxParameters = 30000;
 
@@ -128,8 +131,8 @@ const sql::Sql kPostgresReferences{
     "WHERE tc.table_schema = current_schema() AND tc.table_name = ?1::TEXT "
     "AND tc.constraint_type = 'FOREIGN KEY'"};
 
-// Every table but schema_migrations, in foreign-key order (a table after those it refers to),
-// ties by name.
+// Every table but schema_migrations and the runtime tables, in foreign-key order (a table
+// after those it refers to), ties by name.
 std::vector<Table> read_schema(sql::Connection& db) {
   const bool postgres = db.dialect() == sql::Dialect::kPostgres;
   auto names = strings(db, postgres ? kPostgresTables : kSqliteTables);
@@ -137,6 +140,8 @@ std::vector<Table> read_schema(sql::Connection& db) {
   std::vector<Table> tables;
   for (const auto& name : names) {
     if (name == kSchemaMigrations) continue;
+    if (std::find(std::begin(kRuntimeTables), std::end(kRuntimeTables), name) != std::end(kRuntimeTables))
+      continue;
     Table table;
     table.name = name;
     std::vector<std::pair<int, std::string>> key;  // (position, column)

@@ -17,7 +17,9 @@
 // a row that cannot be written is named by its table and key.
 //
 // The tables come from the schema itself (sqlite_schema, information_schema), except
-// schema_migrations, which the target's migrations write.
+// schema_migrations, which the target's migrations write, and the runtime state of several
+// desk instances (desk_instances, connection_leases: who runs and owns what now), which is
+// neither copied nor compared.
 //
 // Every message names a PostgreSQL store as host:port/database, never its URI or password.
 #pragma once
@@ -93,7 +95,8 @@ CopyOutcome copy_store(const StoreLocation& from, const StoreLocation& to, const
 // computes it (read in one transaction).
 std::vector<TableDigest> store_digest(Store& store);
 
-// The tables the copy sees in `store`'s schema, by name, without schema_migrations.
+// The tables the copy sees in `store`'s schema, by name, without schema_migrations and the
+// runtime tables of several instances.
 std::vector<std::string> store_tables(Store& store);
 
 }  // namespace topicdesk::store

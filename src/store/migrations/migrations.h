@@ -449,6 +449,26 @@ ALTER TABLE proxy_updates ADD COLUMN dialog_chat BIGINT NOT NULL DEFAULT 0;
 CREATE INDEX proxy_updates_by_dialog ON proxy_updates(connection_id, dialog_chat) WHERE dialog_chat <> 0;
 )sql";
 
+// Several desk instances on one database (lease_store.h): the instances' beats and the
+// connections' leases, both on the database's clock; and webhook deliveries claimed by one
+// worker at a time (claimed_until, the database's clock; 0: not claimed).
+inline constexpr char kV17Leases[] = R"sql(
+CREATE TABLE desk_instances (
+  id TEXT PRIMARY KEY,
+  address TEXT NOT NULL DEFAULT '',
+  started_at BIGINT NOT NULL,
+  seen_at BIGINT NOT NULL,
+  local_at BIGINT NOT NULL DEFAULT 0
+);
+CREATE TABLE connection_leases (
+  connection TEXT PRIMARY KEY,
+  owner TEXT NOT NULL DEFAULT '',
+  generation BIGINT NOT NULL DEFAULT 0,
+  expires_at BIGINT NOT NULL DEFAULT 0
+);
+ALTER TABLE webhook_deliveries ADD COLUMN claimed_until BIGINT NOT NULL DEFAULT 0;
+)sql";
+
 inline constexpr Migration kAll[] = {
     {1, "core tables", kV1CoreTables},
     {2, "topics api: api keys", kV2ApiKeys},
@@ -466,6 +486,7 @@ inline constexpr Migration kAll[] = {
     {14, "segments: dialogs of a connection in id order", kV14DialogsByConnection},
     {15, "broadcasts: a template as the content", kV15BroadcastTemplate},
     {16, "bot api proxy: each queued update's dialog", kV16ProxyDialogChat},
+    {17, "several instances: instances, connection leases, webhook claims", kV17Leases},
 };
 
 inline std::span<const Migration> all() { return kAll; }

@@ -7,6 +7,13 @@
 namespace topicdesk::store::sql {
 
 // clang-format off
+// The database's clock in milliseconds since the epoch, for decisions several instances share
+// (leases, webhook claims): their own clocks may disagree. PostgreSQL's clock_timestamp()
+// moves during a transaction (now() would not); SQLite 3.40 has no 'subsec', so the
+// milliseconds come from julianday('now'), which is fixed for one statement.
+#define TD_NOW_SQLITE "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)"
+#define TD_NOW_POSTGRES "(extract(epoch from clock_timestamp()) * 1000)::BIGINT"
+
 // SQLite takes the write lock at BEGIN, so a transaction never fails half-way for want of it.
 inline constexpr Sql kBegin{"begin", "BEGIN IMMEDIATE", "BEGIN"};
 inline constexpr Sql kCommit{"commit", "COMMIT"};
@@ -124,6 +131,16 @@ inline constexpr Sql kOutboxJob{"outbox_job",
 inline constexpr Sql kOutboxReady{"outbox_ready",
     "SELECT " TD_JOB_COLUMNS " FROM outbox_heads h JOIN outbox o ON o.id = h.job_id "
     "WHERE h.not_before <= ?1 ORDER BY h.priority, h.job_id LIMIT ?2"};
+// The same for some connections only, whose ids ?3 lists as a JSON array ("[1,4]"). On
+// PostgreSQL it locks the jobs it returns, skipping jobs another transaction holds: inside a
+// transaction they stay locked until it ends; outside one the lock lasts the statement.
+inline constexpr Sql kOutboxReadyOf{"outbox_ready_of",
+    "SELECT " TD_JOB_COLUMNS " FROM outbox_heads h JOIN outbox o ON o.id = h.job_id "
+    "WHERE h.not_before <= ?1 AND o.connection_id IN (SELECT value FROM json_each(?3)) "
+    "ORDER BY h.priority, h.job_id LIMIT ?2",
+    "SELECT " TD_JOB_COLUMNS " FROM outbox_heads h JOIN outbox o ON o.id = h.job_id "
+    "WHERE h.not_before <= ?1 AND o.connection_id IN (SELECT jsonb_array_elements_text(?3::JSONB)::BIGINT) "
+    "ORDER BY h.priority, h.job_id LIMIT ?2 FOR UPDATE OF o SKIP LOCKED"};
 #undef TD_JOB_COLUMNS
 // Done keeps the last error of a job that succeeded after retries: useful when investigating.
 inline constexpr Sql kOutboxDone{"outbox_done",

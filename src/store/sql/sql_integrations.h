@@ -36,28 +36,44 @@ inline constexpr Sql kEventById{"event_by_id",
 // Webhook delivery.
 inline constexpr Sql kWebhookCursorGet{"webhook_cursor",
     "SELECT event_id FROM webhook_cursor WHERE id = 1"};
-inline constexpr Sql kWebhookCursorSet{"set_webhook_cursor",
-    "UPDATE webhook_cursor SET event_id = ?1 WHERE id = 1"};
+// Compare-and-set: on PostgreSQL the row lock makes a second worker wait for the first one's
+// commit, then re-check `event_id = ?1` against it and change nothing.
+inline constexpr Sql kWebhookCursorMove{"move_webhook_cursor",
+    "UPDATE webhook_cursor SET event_id = ?2 WHERE id = 1 AND event_id = ?1"};
 inline constexpr Sql kWebhookAdd{"webhook_add",
     "INSERT INTO webhook_deliveries(connection_id, url, queue_key, event_id, dialog_id, retry, created_at) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"};
-// The head (lowest pending id) of every queue, ready ones oldest first.
+// The head (lowest pending id) of every queue, ready and unclaimed ones oldest first.
+#define TD_WEBHOOK_HEADS                                                                           \
+  "SELECT d.id, d.connection_id, d.url, d.queue_key, d.event_id, d.dialog_id, d.retry, d.attempts, " \
+  "d.not_before, d.failing_since, d.last_error, d.created_at "                                     \
+  "FROM (SELECT MIN(id) AS head FROM webhook_deliveries WHERE state = 'pending' GROUP BY queue_key) h " \
+  "JOIN webhook_deliveries d ON d.id = h.head WHERE d.state = 'pending' AND d.not_before <= ?1 "
 inline constexpr Sql kWebhookReady{"webhook_ready",
-    "SELECT d.id, d.connection_id, d.url, d.queue_key, d.event_id, d.dialog_id, d.retry, d.attempts, "
-    "d.not_before, d.failing_since, d.last_error, d.created_at "
-    "FROM (SELECT MIN(id) AS head FROM webhook_deliveries WHERE state = 'pending' GROUP BY queue_key) h "
-    "JOIN webhook_deliveries d ON d.id = h.head WHERE d.not_before <= ?1 ORDER BY d.id LIMIT ?2"};
+    TD_WEBHOOK_HEADS "AND d.claimed_until <= " TD_NOW_SQLITE " ORDER BY d.id LIMIT ?2",
+    TD_WEBHOOK_HEADS "AND d.claimed_until <= " TD_NOW_POSTGRES " ORDER BY d.id LIMIT ?2"};
+// The same, locked for the claim on PostgreSQL. Heads another worker is claiming right now are
+// skipped; a head claimed or finished since this statement's snapshot is locked in its new
+// version and re-checked (state, claimed_until), so it drops out. The grouping sits in a
+// subquery, where FOR UPDATE allows it.
+inline constexpr Sql kWebhookClaimable{"webhook_claimable",
+    TD_WEBHOOK_HEADS "AND d.claimed_until <= " TD_NOW_SQLITE " ORDER BY d.id LIMIT ?2",
+    TD_WEBHOOK_HEADS "AND d.claimed_until <= " TD_NOW_POSTGRES " ORDER BY d.id LIMIT ?2 FOR UPDATE OF d SKIP LOCKED"};
+#undef TD_WEBHOOK_HEADS
+inline constexpr Sql kWebhookClaim{"webhook_claim",
+    "UPDATE webhook_deliveries SET claimed_until = " TD_NOW_SQLITE " + ?2 WHERE id = ?1",
+    "UPDATE webhook_deliveries SET claimed_until = " TD_NOW_POSTGRES " + ?2 WHERE id = ?1"};
 inline constexpr Sql kWebhookAttemptAdd{"webhook_attempt_add",
     "INSERT INTO webhook_attempts(delivery_id, attempted_at, http_status, error, duration_ms) "
     "VALUES (?1, ?2, ?3, ?4, ?5)"};
 inline constexpr Sql kWebhookDone{"webhook_done",
     "UPDATE webhook_deliveries SET state = 'delivered', attempts = attempts + 1, last_error = '', "
-    "finished_at = ?2 WHERE id = ?1"};
+    "finished_at = ?2, claimed_until = 0 WHERE id = ?1"};
 inline constexpr Sql kWebhookRetry{"webhook_retry",
-    "UPDATE webhook_deliveries SET attempts = attempts + 1, not_before = ?2, last_error = ?3, "
+    "UPDATE webhook_deliveries SET attempts = attempts + 1, not_before = ?2, last_error = ?3, claimed_until = 0, "
     "failing_since = CASE WHEN failing_since = 0 THEN ?4 ELSE failing_since END WHERE id = ?1"};
 inline constexpr Sql kWebhookGiveUp{"webhook_give_up",
-    "UPDATE webhook_deliveries SET state = 'failed', attempts = attempts + 1, last_error = ?2, "
+    "UPDATE webhook_deliveries SET state = 'failed', attempts = attempts + 1, last_error = ?2, claimed_until = 0, "
     "failing_since = CASE WHEN failing_since = 0 THEN ?3 ELSE failing_since END, finished_at = ?3 "
     "WHERE id = ?1"};
 inline constexpr Sql kWebhookCounts{"webhook_counts",

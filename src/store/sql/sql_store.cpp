@@ -453,14 +453,20 @@ std::int64_t SqlStore::outbox_add(const OutboxJob& job) {
 }
 
 std::vector<OutboxJob> SqlStore::outbox_ready(UnixMillis now, int limit,
-                                              const std::vector<std::int64_t>& in_flight) {
+                                              const std::vector<std::int64_t>& in_flight,
+                                              const std::vector<ConnectionId>& connections) {
   Lock lock(mutex_);
   std::vector<OutboxJob> out;
   if (limit <= 0) return out;
   // In-flight jobs are heads of their queues; fetch enough extra rows to skip them here.
   std::unordered_set<std::int64_t> busy(in_flight.begin(), in_flight.end());
-  auto q = db_.query(sql::kOutboxReady);
+  auto q = db_.query(connections.empty() ? sql::kOutboxReady : sql::kOutboxReadyOf);
   q.bind_all(now, static_cast<std::int64_t>(limit) + static_cast<std::int64_t>(busy.size()));
+  if (!connections.empty()) {
+    std::string ids = "[";
+    for (auto id : connections) ids += (ids.size() > 1 ? "," : "") + std::to_string(id);
+    q.bind(ids + "]");
+  }
   while (static_cast<int>(out.size()) < limit && q.step()) {
     if (busy.count(q.int64(0)) != 0) continue;
     out.push_back(read_job(q));

@@ -69,8 +69,8 @@ class SqlStore : public Store {
   void inbox_done(std::int64_t entry_id) override;
 
   std::int64_t outbox_add(const OutboxJob& job) override;
-  std::vector<OutboxJob> outbox_ready(UnixMillis now, int limit,
-                                      const std::vector<std::int64_t>& in_flight) override;
+  std::vector<OutboxJob> outbox_ready(UnixMillis now, int limit, const std::vector<std::int64_t>& in_flight,
+                                      const std::vector<ConnectionId>& connections = {}) override;
   std::optional<OutboxJob> outbox_job(std::int64_t job_id) override;
   bool outbox_queue_pending(const std::string& queue_key) override;
   void outbox_done(std::int64_t job_id) override;
@@ -128,9 +128,13 @@ class SqlStore : public Store {
   std::vector<StoredEvent> events_after(std::int64_t after_id, int limit) override;
   std::optional<StoredEvent> event_by_id(std::int64_t event_id) override;
   std::int64_t webhook_cursor() override;
-  void webhook_enqueue(const std::vector<WebhookDelivery>& deliveries, std::int64_t cursor) override;
+  bool webhook_enqueue(const std::vector<WebhookDelivery>& deliveries, std::int64_t from,
+                       std::int64_t to) override;
   std::vector<WebhookDelivery> webhook_ready(UnixMillis now, int limit,
                                              const std::vector<std::string>& busy_queues) override;
+  std::vector<WebhookDelivery> webhook_claim(UnixMillis now, int limit,
+                                             const std::vector<std::string>& busy_queues,
+                                             std::int64_t claim_ms) override;
   void webhook_delivered(const WebhookAttempt& attempt) override;
   void webhook_retry(const WebhookAttempt& attempt, UnixMillis not_before) override;
   void webhook_give_up(const WebhookAttempt& attempt) override;
@@ -197,6 +201,20 @@ class SqlStore : public Store {
   BroadcastCounts broadcast_counts(std::int64_t broadcast) override;
   std::int64_t broadcast_sends_since(ConnectionId connection, UnixMillis since) override;
 
+  // LeaseStore (sql_store_leases.cpp)
+  UnixMillis database_now() override;
+  UnixMillis instance_beat(const std::string& instance, const std::string& address,
+                           UnixMillis local_now) override;
+  std::vector<InstanceRecord> instances() override;
+  void instance_leave(const std::string& instance) override;
+  void instance_forget_before(UnixMillis before) override;
+  std::vector<LeaseRecord> leases() override;
+  std::optional<Fence> lease_acquire(const std::string& connection, const std::string& instance,
+                                     std::int64_t ttl_ms) override;
+  bool lease_renew(const Fence& fence, std::int64_t ttl_ms) override;
+  void lease_release(const Fence& fence) override;
+  void lease_check(const Fence& fence) override;
+
  protected:
   explicit SqlStore(std::unique_ptr<sql::Connection> connection);
   sql::Connection& db() { return db_; }
@@ -210,6 +228,10 @@ class SqlStore : public Store {
   std::optional<Dialog> one_dialog(Query& query);
   std::vector<Dialog> all_dialogs(Query& query);
   void read_template_parts(Template& t);
+  // Ready webhook deliveries by `statement` (kWebhookReady or kWebhookClaimable), busy queues
+  // skipped.
+  std::vector<WebhookDelivery> ready_deliveries(const sql::Sql& statement, UnixMillis now, int limit,
+                                                const std::vector<std::string>& busy_queues);
   // Rows of TD_DIALOG_WITH_USER_COLUMNS (sql_api.h): a dialog, then its user's profile.
   std::vector<DialogWithUser> all_dialogs_with_users(Query& query);
 

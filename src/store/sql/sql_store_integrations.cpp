@@ -110,30 +110,59 @@ std::int64_t SqlStore::webhook_cursor() {
   return q.step() ? q.int64(0) : 0;
 }
 
-void SqlStore::webhook_enqueue(const std::vector<WebhookDelivery>& deliveries, std::int64_t cursor) {
+bool SqlStore::webhook_enqueue(const std::vector<WebhookDelivery>& deliveries, std::int64_t from,
+                               std::int64_t to) {
   Lock lock(mutex_);
+  bool moved = false;
   transaction([&] {
+    // The cursor first: its row lock keeps a second worker out until this one commits.
+    auto move = db_.query(sql::kWebhookCursorMove);
+    move.bind_all(from, to).run();
+    if (move.changes() != 1) return;
+    moved = true;
     for (const auto& d : deliveries) {
       db_.run(sql::kWebhookAdd, d.connection_id, d.url, d.queue_key, d.event_id, d.dialog_id, d.retry,
               d.created_at);
     }
-    db_.run(sql::kWebhookCursorSet, cursor);
   });
+  return moved;
 }
 
-std::vector<WebhookDelivery> SqlStore::webhook_ready(UnixMillis now, int limit,
-                                                     const std::vector<std::string>& busy_queues) {
-  Lock lock(mutex_);
-  auto q = db_.query(sql::kWebhookReady);
+std::vector<WebhookDelivery> SqlStore::ready_deliveries(const sql::Sql& statement, UnixMillis now, int limit,
+                                                        const std::vector<std::string>& busy_queues) {
+  auto q = db_.query(statement);
   // Busy heads are skipped here, so ask for enough rows to still fill `limit`.
   q.bind_all(now, limit + static_cast<int>(busy_queues.size()));
   std::vector<WebhookDelivery> out;
-  while (q.step() && static_cast<int>(out.size()) < limit) {
+  while (static_cast<int>(out.size()) < limit && q.step()) {
     auto delivery = read_delivery(q);
     if (std::find(busy_queues.begin(), busy_queues.end(), delivery.queue_key) != busy_queues.end()) continue;
     out.push_back(std::move(delivery));
   }
   return out;
+}
+
+std::vector<WebhookDelivery> SqlStore::webhook_ready(UnixMillis now, int limit,
+                                                     const std::vector<std::string>& busy_queues) {
+  Lock lock(mutex_);
+  if (limit <= 0) return {};
+  return ready_deliveries(sql::kWebhookReady, now, limit, busy_queues);
+}
+
+std::vector<WebhookDelivery> SqlStore::webhook_claim(UnixMillis now, int limit,
+                                                     const std::vector<std::string>& busy_queues,
+                                                     std::int64_t claim_ms) {
+  Lock lock(mutex_);
+  std::vector<WebhookDelivery> claimed;
+  if (limit <= 0) return claimed;
+  // A worker polls often and mostly finds nothing: that look costs no transaction (and no
+  // commit, which SQLite's fault plan would count).
+  if (ready_deliveries(sql::kWebhookReady, now, 1, busy_queues).empty()) return claimed;
+  transaction([&] {
+    claimed = ready_deliveries(sql::kWebhookClaimable, now, limit, busy_queues);
+    for (const auto& d : claimed) db_.run(sql::kWebhookClaim, d.id, claim_ms);
+  });
+  return claimed;
 }
 
 void SqlStore::webhook_delivered(const WebhookAttempt& attempt) {

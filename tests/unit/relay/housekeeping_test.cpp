@@ -38,7 +38,7 @@ class HousekeepingTest : public ::testing::Test {
       for (int i = 0; i < recent; ++i)
         last = store_->append_event(conn_, 0, "message_received", "{}", kT0 - 3'600'000);
     });
-    store_->webhook_enqueue({}, last);
+    store_->webhook_enqueue({}, store_->webhook_cursor(), last);
   }
   std::size_t events_left() { return store_->events_after(0, 1'000'000).size(); }
 

@@ -3,6 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <future>
+
 #include "store_backends.h"
 
 namespace topicdesk::store {
@@ -153,7 +156,68 @@ TEST_P(OutboxStoreContract, OutboxContinueReplacesThePayloadAndKeepsTheJobAtTheH
   EXPECT_THAT(ready_ids(0), ElementsAre(a2));
 }
 
+TEST_P(OutboxStoreContract, OutboxReadyCanReadSomeConnectionsOnly) {
+  const auto other = store_->ensure_connection("sales", 222, kOtherGroup);
+  const auto third = store_->ensure_connection("billing", 333, kOtherGroup);
+  auto mine = store_->outbox_add(job("chat:a"));
+  auto theirs_job = job("chat:b", 1);
+  theirs_job.connection_id = other;
+  auto theirs = store_->outbox_add(theirs_job);
+  auto third_job = job("chat:c", 9);
+  third_job.connection_id = third;
+  auto billing = store_->outbox_add(third_job);
+  auto ids_of = [&](const std::vector<ConnectionId>& connections,
+                    const std::vector<std::int64_t>& in_flight) {
+    std::vector<std::int64_t> out;
+    for (const auto& j : store_->outbox_ready(0, 10, in_flight, connections)) out.push_back(j.id);
+    return out;
+  };
+  EXPECT_THAT(ids_of({}, {}), ElementsAre(theirs, mine, billing)) << "no filter: every connection";
+  EXPECT_THAT(ids_of({conn_}, {}), ElementsAre(mine));
+  EXPECT_THAT(ids_of({third, conn_}, {}), ElementsAre(mine, billing));
+  EXPECT_THAT(ids_of({third, conn_}, {mine}), ElementsAre(billing)) << "in-flight heads are still skipped";
+  EXPECT_THAT(ids_of({987654}, {}), ElementsAre()) << "a connection without jobs";
+}
+
 TD_STORE_CONTRACT_SUITE(OutboxStoreContract);
+
+// PostgreSQL: inside a transaction, the filtered read holds the jobs it returned; another
+// instance's filtered read (a second connection) skips them instead of waiting.
+TEST(OutboxStorePostgres, AFilteredReadInATransactionHoldsItsJobs) {
+  auto backend = test_support::postgres_backend();
+  if (!backend) GTEST_SKIP() << "postgres: no test server (TOPICDESK_TEST_PG)";
+  const auto location = backend->new_location();
+  {
+    auto a = backend->open(location);
+    auto b = backend->open(location);
+    const auto conn = a->ensure_connection("support", 111, kGroup);
+    std::vector<std::int64_t> jobs;
+    for (const char* queue : {"chat:a", "chat:b"}) {
+      OutboxJob j;
+      j.connection_id = conn;
+      j.queue_key = queue;
+      j.kind = "copy";
+      j.payload = "{}";
+      jobs.push_back(a->outbox_add(j));
+    }
+    std::vector<OutboxJob> held;
+    std::future<std::vector<OutboxJob>> other;
+    bool answered = false;
+    a->transaction([&] {
+      held = a->outbox_ready(0, 1, {}, {conn});
+      other = std::async(std::launch::async, [&] { return b->outbox_ready(0, 10, {}, {conn}); });
+      answered = other.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+    });
+    ASSERT_TRUE(answered) << "the other read waited for the held job instead of skipping it";
+    auto seen = other.get();
+    ASSERT_EQ(held.size(), 1u);
+    EXPECT_EQ(held[0].id, jobs[0]);
+    ASSERT_EQ(seen.size(), 1u);
+    EXPECT_EQ(seen[0].id, jobs[1]);
+    EXPECT_EQ(b->outbox_ready(0, 10, {}, {conn}).size(), 2u) << "the commit let the job go";
+  }
+  backend->remove(location);
+}
 
 }  // namespace
 }  // namespace topicdesk::store

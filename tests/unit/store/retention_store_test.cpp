@@ -99,7 +99,7 @@ TEST_P(RetentionStoreContract, FinishedDeliveriesGoWithTheirAttempts) {
     d.event_id = e1;
     deliveries.push_back(d);
   }
-  store_->webhook_enqueue(deliveries, e1);
+  store_->webhook_enqueue(deliveries, 0, e1);
   auto ready = store_->webhook_ready(0, 10, {});
   ASSERT_EQ(ready.size(), 3u);
   store_->webhook_delivered(WebhookAttempt{ready[0].id, 100, 200, "", 1});
@@ -122,7 +122,7 @@ TEST_P(RetentionStoreContract, APendingDeliveryKeepsItsHistory) {
     deliveries[i].queue_key = deliveries[i].url;
     deliveries[i].event_id = e1;
   }
-  store_->webhook_enqueue(deliveries, e1);
+  store_->webhook_enqueue(deliveries, 0, e1);
   auto ready = store_->webhook_ready(0, 10, {});
   ASSERT_EQ(ready.size(), 2u);
   store_->webhook_retry(WebhookAttempt{ready[0].id, 100, 0, "connect: refused", 1}, 9000);
@@ -140,7 +140,7 @@ TEST_P(RetentionStoreContract, OldEventsGoInBatchesNewerOnesStay) {
       last = store_->append_event(conn_, 0, "message_received", "{\"text\":\"hi\"}", 1000 + i);
     for (int i = 0; i < 5; ++i) last = store_->append_event(conn_, 0, "message_received", "{}", 900'000 + i);
   });
-  store_->webhook_enqueue({}, last);  // the fan-out has seen them all
+  store_->webhook_enqueue({}, 0, last);  // the fan-out has seen them all
   std::vector<std::int64_t> batches;
   for (std::int64_t n = 0; (n = store_->purge_events_batch(500'000, 500)) > 0;) batches.push_back(n);
   EXPECT_THAT(batches, ElementsAre(500, 500, 200));
@@ -159,7 +159,7 @@ TEST_P(RetentionStoreContract, EventsNotYetDeliveredStay) {
   pending.url = "http://hooks/down";
   pending.queue_key = pending.url;
   pending.event_id = needed;
-  store_->webhook_enqueue({pending}, needed);  // the cursor stops at `needed`
+  store_->webhook_enqueue({pending}, 0, needed);  // the cursor stops at `needed`
   EXPECT_EQ(store_->purge_events_batch(1000, 500), 1);
   EXPECT_FALSE(store_->event_by_id(fanned_out));
   EXPECT_TRUE(store_->event_by_id(needed)) << "a pending delivery still needs it";

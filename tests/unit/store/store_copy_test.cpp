@@ -87,7 +87,7 @@ Filled fill(Store& s) {
   s.set_user_field(f.connection, 5000, "plan", "gold");
   s.webhook_enqueue({WebhookDelivery{0, f.connection, "http://Hooks/2", "q", f.last_event, f.dialogs[0], true,
                                      0, 0, 0, "", kNow}},
-                    f.last_event);
+                    s.webhook_cursor(), f.last_event);
   const auto deliveries = s.webhook_ready(kNow, 10, {});
   s.webhook_retry(WebhookAttempt{deliveries.at(0).id, kNow, 500, "server error", 12}, kNow + 1000);
   s.set_api_key_hash(f.connection, "ab12", kNow);
@@ -264,8 +264,28 @@ TEST_F(StoreCopy, CopiesSqliteToSqlite) {
   expect_behaves_like(*s, filled);
 }
 
-// The copy sees every table the migrations create (the list comes from the schema): a migration
-// that adds a table is copied without anyone listing it.
+// Which instances run and own which connection is runtime state of the source's database: it is
+// not copied, and the target's desks beat and take leases afresh.
+TEST_F(StoreCopy, LeavesInstancesAndLeasesBehind) {
+  const auto sqlite = sqlite_file_backend();
+  const auto from = make(sqlite);
+  const auto to = make(sqlite);
+  {
+    auto s = sqlite.open(from);
+    fill(*s);
+    s->instance_beat("instance-1", "10.0.0.1:8080", kNow);
+    ASSERT_TRUE(s->lease_acquire("support", "instance-1", 600'000));
+  }
+  ASSERT_TRUE(copy_store(StoreLocation::sqlite(from), StoreLocation::sqlite(to)).verified());
+  auto s = sqlite.open(to);
+  EXPECT_TRUE(s->instances().empty());
+  EXPECT_TRUE(s->leases().empty());
+  EXPECT_TRUE(s->lease_acquire("support", "instance-2", 600'000)) << "nobody owns it on the copy";
+}
+
+// The copy sees every table the migrations create (the list comes from the schema), but the
+// runtime tables of several instances: a migration that adds a table is copied without anyone
+// listing it.
 TEST_F(StoreCopy, SeesEveryTableTheMigrationsCreate) {
   std::set<std::string> created;
   const std::regex create_table(R"(CREATE TABLE (IF NOT EXISTS )?([a-z_0-9]+))");
@@ -275,6 +295,7 @@ TEST_F(StoreCopy, SeesEveryTableTheMigrationsCreate) {
       created.insert((*it)[2]);
   }
   ASSERT_GT(created.size(), 20u);
+  EXPECT_EQ(created.erase("desk_instances") + created.erase("connection_leases"), 2u);
   auto s = open_sqlite(":memory:");
   const auto tables = store_tables(*s);
   EXPECT_EQ(std::set<std::string>(tables.begin(), tables.end()), created);

@@ -1,8 +1,8 @@
 // The Store, differentially: one long random sequence of operations across the concerns
-// (inbox, outbox, dialogs and users, message links, timers, events, webhook deliveries, the
-// proxy's update queue, connection state) applied to two stores at once, every result
-// compared, with restarts (both stores closed and reopened) and transactions rolled back by a
-// throw in between. Two backends that both keep the contract answer every step alike.
+// (inbox, outbox, dialogs and users, message links, timers, events, webhook deliveries and
+// their claims, the proxy's update queue, connection state, leases and instances) applied to two stores at
+// once, every result compared, with restarts (both stores closed and reopened) and transactions rolled back
+// by a throw in between. Two backends that both keep the contract answer every step alike.
 //
 // The pair: SQLite against PostgreSQL when the contract suite's "postgres" backend is
 // available (store_backends.cpp, TOPICDESK_TEST_PG set); otherwise SQLite against a second
@@ -17,6 +17,7 @@
 // operations.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdlib>
 #include <deque>
@@ -42,6 +43,7 @@ constexpr std::int64_t kUnknownId = std::int64_t{1} << 40;
 constexpr ChatId kGroups[] = {-1001000000001, -1001000000002};
 // Webhook URLs whose byte order ("H" < "h") is not their linguistic order.
 constexpr const char* kUrls[] = {"http://hooks/0", "http://hooks/1", "http://Hooks/2"};
+constexpr std::int64_t kHour = 3'600'000;  // a lease or claim that outlives the run
 
 // One store under test, and the ids it handed out in the order the test first saw them.
 struct Side {
@@ -275,7 +277,7 @@ class StoreDifferential : public ::testing::Test {
   // once, so both sides get the same.
   std::pair<std::string, Op> draw() {
     const UnixMillis now = now_;
-    switch (pick(42)) {
+    switch (pick(45)) {
       // Connections and their state.
       case 0: {
         static const char* kNames[] = {"support", "sales", "hooks"};
@@ -375,10 +377,15 @@ class StoreDifferential : public ::testing::Test {
         auto limit = static_cast<int>(between(1, 8));
         std::vector<std::optional<int>> in_flight;
         for (int i = pick(3); i > 0; --i) in_flight.push_back(handle(kJob));
+        std::vector<std::optional<int>> owned;  // an instance's connections; none: all
+        if (chance(40))
+          for (int i = 1 + pick(2); i > 0; --i) owned.push_back(handle(kConnection));
         return {"outbox_ready", [=](Side& s) {
                   std::vector<std::int64_t> ids;
                   for (auto h : in_flight) ids.push_back(s.id(kJob, h));
-                  return show_all(s.store->outbox_ready(now, limit, ids),
+                  std::vector<ConnectionId> connections;
+                  for (auto h : owned) connections.push_back(s.id(kConnection, h));
+                  return show_all(s.store->outbox_ready(now, limit, ids, connections),
                                   [&](const OutboxJob& j) { return show(s, j); });
                 }};
       }
@@ -604,6 +611,7 @@ class StoreDifferential : public ::testing::Test {
         auto first_event = next_event_;
         next_event_ += static_cast<std::int64_t>(drafts.size()) + pick(2);
         auto cursor = next_event_ - 1;
+        const bool stale = chance(15);  // another worker moved the cursor first: nothing is added
         return {"webhook_enqueue", [=](Side& s) {
                   std::vector<WebhookDelivery> deliveries;
                   auto event = first_event;
@@ -620,8 +628,9 @@ class StoreDifferential : public ::testing::Test {
                     w.created_at = now;
                     deliveries.push_back(w);
                   }
-                  s.store->webhook_enqueue(deliveries, cursor);
-                  return std::to_string(s.store->webhook_cursor());
+                  const auto from = s.store->webhook_cursor() - (stale ? 1 : 0);
+                  const bool moved = s.store->webhook_enqueue(deliveries, from, cursor);
+                  return std::string(moved ? "moved " : "stale ") + std::to_string(s.store->webhook_cursor());
                 }};
       }
       case 34: {
@@ -726,6 +735,74 @@ class StoreDifferential : public ::testing::Test {
                                   [&](const StoredEvent& e) { return show_event(s, e); });
                 }};
       }
+      // Several instances: leases and webhook claims. Their times are the databases' own
+      // clocks, which differ; ttl 0 (expired at once) or an hour (live for the whole run) keeps
+      // who owns, generations and success comparable.
+      case 42:
+      case 43: {
+        static const char* kNames[] = {"support", "sales", "hooks"};
+        static const char* kInstances[] = {"a", "b", "c"};
+        auto connection = std::string(kNames[pick(3)]);
+        auto instance = std::string(kInstances[pick(3)]);
+        auto ttl = chance(50) ? 0 : kHour;
+        auto current = chance(70);  // the fence of the lease as it is now, else a made-up one
+        auto generation = between(0, 5);
+        auto op = pick(4);
+        static const char* kOps[] = {"lease_acquire", "lease_renew", "lease_release", "lease_check"};
+        return {std::string(kOps[op]) + " " + connection + " " + instance, [=](Side& s) {
+                  Fence fence{connection, instance, generation};
+                  for (const auto& l : s.store->leases()) {
+                    if (current && l.connection == connection)
+                      fence = Fence{connection, l.owner, l.generation};
+                  }
+                  std::string out;
+                  switch (op) {
+                    case 0: {
+                      auto taken = s.store->lease_acquire(connection, instance, ttl);
+                      out = taken ? "taken " + std::to_string(taken->generation) : "held elsewhere";
+                      break;
+                    }
+                    case 1:
+                      out = s.store->lease_renew(fence, ttl) ? "renewed" : "moved on";
+                      break;
+                    case 2:
+                      s.store->lease_release(fence);
+                      out = "released";
+                      break;
+                    default:
+                      try {
+                        s.store->lease_check(fence);
+                        out = "held";
+                      } catch (const LeaseLost& lost) {
+                        out = std::string("lost ") + lost.connection();
+                      }
+                  }
+                  return out + " " + leases(s);
+                }};
+      }
+      case 44: {
+        auto limit = static_cast<int>(between(1, 6));
+        auto claim = chance(50) ? 0 : kHour;
+        if (chance(20)) {
+          static const char* kInstances[] = {"a", "b", "c"};
+          auto instance = std::string(kInstances[pick(3)]);
+          auto leave = chance(30);
+          return {"instance " + instance, [=](Side& s) {
+                    if (leave)
+                      s.store->instance_leave(instance);
+                    else
+                      s.store->instance_beat(instance, instance + ":8080", now);
+                    std::vector<std::string> ids;
+                    for (const auto& i : s.store->instances()) ids.push_back(i.id + "@" + i.address);
+                    std::sort(ids.begin(), ids.end());  // beats in one millisecond may tie
+                    return show_all(ids, [](const std::string& id) { return id; });
+                  }};
+        }
+        return {"webhook_claim", [=](Side& s) {
+                  return show_all(s.store->webhook_claim(now, limit, {}, claim),
+                                  [&](const WebhookDelivery& d) { return show(s, d); });
+                }};
+      }
       default: {
         auto c = handle(kConnection);
         std::optional<ProxyWebhook> hook;
@@ -748,6 +825,16 @@ class StoreDifferential : public ::testing::Test {
                 }};
       }
     }
+  }
+
+  // Who owns which lease, at which generation, and whether it is live (never the times).
+  static std::string leases(Side& s) {
+    const auto db_now = s.store->database_now();
+    return show_all(s.store->leases(), [&](const LeaseRecord& l) {
+      Out o;
+      o << l.connection << l.owner << l.generation << (l.expires_at > db_now ? "live" : "expired");
+      return o.str();
+    });
   }
 
   static std::string webhook_status(Side& s) {
@@ -778,6 +865,7 @@ class StoreDifferential : public ::testing::Test {
               out += " timers " + show_all(s.store->timers_due(now + 1000000, 1000),
                                            [&](const Timer& t) { return show(s, t); });
               out += " hooks " + webhook_status(s) + " cursor " + std::to_string(s.store->webhook_cursor());
+              out += " leases " + leases(s);
               return out;
             }};
   }

@@ -155,6 +155,18 @@ TEST(Secret, ParameterWinsElseOneGeneratedSecretIsKept) {
   EXPECT_EQ(signing_secret(*store, c), "0123456789abcdef");
 }
 
+// Several desk instances on one database may generate a connection's secret at the same time:
+// they all come to the same one, and connections differ.
+TEST(Secret, EveryInstanceGeneratesTheSameSecretForAConnection) {
+  auto store = store::open_sqlite(":memory:");
+  HookConnection c{store->ensure_connection("shop", 1, -100), "shop", {}};
+  HookConnection other{store->ensure_connection("help", 2, -200), "help", {}};
+  std::string first = signing_secret(*store, c);
+  store->state_set(c.id, kWebhookSecretKey, "");  // as if another instance had not seen it stored
+  EXPECT_EQ(signing_secret(*store, c), first);
+  EXPECT_NE(signing_secret(*store, other), first);
+}
+
 TEST(Backoff, DoublesUpToTheCap) {
   WebhookOptions o;
   o.first_backoff = std::chrono::milliseconds(500);
