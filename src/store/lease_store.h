@@ -60,13 +60,11 @@ struct Fence {
 };
 
 // Thrown by lease_check (and by every fenced write) when the lease has moved on: the caller
-// no longer owns the connection and must stop working for it. Its kind is kOther: retrying
+// no longer owns the connection and must stop working for it. Its kind is kFatal: retrying
 // cannot help.
 class LeaseLost : public StoreError {
  public:
-  explicit LeaseLost(const std::string& connection)
-      : StoreError("the lease of connection " + connection + " has moved to another instance"),
-        connection_(connection) {}
+  explicit LeaseLost(const std::string& connection);
   const std::string& connection() const { return connection_; }
 
  private:
