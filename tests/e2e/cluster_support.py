@@ -338,8 +338,10 @@ def calls(sim, after=0, bot_id=None):
 
 def in_flight_at(sim, instance, act):
     """Runs act() (a SIGKILL or SIGSTOP of `instance`) and returns what may be repeated because
-    of it: tgsim's message-creating calls open just before or still open after (a union by call
-    id; every instance's, so an upper bound) and the instance's own dispatcher gauge, the larger."""
+    of it: the messages of tgsim's calls open just before or still open after (a union by call id;
+    every instance's, so an upper bound), and the instance's own gauge of calls sent and not yet
+    committed, read just before (it also holds calls tgsim has answered). The bound is their sum:
+    the two lists overlap, but their union has no ids to count it by."""
     before = sim.in_flight()
     try:
         gauge = instance.metric("topicdesk_dispatcher_in_flight") or 0
@@ -350,7 +352,7 @@ def in_flight_at(sim, instance, act):
     after = sim.in_flight()
     union = {**before, **after}
     messages = sum(call["messages"] for call in union.values())
-    return {"at_ms": at, "tgsim_messages": messages, "desk_gauge": int(gauge), "bound": max(messages, int(gauge))}
+    return {"at_ms": at, "tgsim_messages": messages, "desk_gauge": int(gauge), "bound": messages + int(gauge)}
 
 
 class Program:

@@ -146,6 +146,12 @@ class ClusterFailoverTest(ClusterTestCase):
         finally:
             traffic.cancel()
         ledger = self.settle(traffic)
+        # The harness names the sender of a call by its client port (what the three-instance test
+        # relies on to tell a paused instance's calls apart): here every call is the one desk's.
+        after = [call for call in calls(self.sim) if call["received_ms"] > kill["at_ms"]]
+        named = sum(1 for call in after if self.watch.instance_of_port(call["peer_port"]) == desk.index)
+        print(f"[one instance] Bot API calls after the kill named desk0 by their client port: {named} of "
+              f"{len(after)}", flush=True)
         self.assertTrue(desk.process.alive(), "the desk died")
         self.assert_delivered("one instance", traffic, ledger, kill["bound"])
 
