@@ -140,17 +140,17 @@ class Balancer:
         self.base = f"http://127.0.0.1:{self.port}"
         self.config_path = os.path.join(workdir, "haproxy.cfg")
         servers = "\n".join(f"    server desk{k} 127.0.0.1:{p} check" for k, p in enumerate(backend_ports))
-        # connect 500 ms: a killed instance refuses at once and the request goes to another
-        # (retries 3 + redispatch); a paused one accepts but never answers: its check times out
-        # (timeout check) and it is taken out after `fall 2` checks. Server answers may take up to
-        # 10 s (the programs' long polls through the proxy wait 2 s).
+        # connect 200 ms (also the pause before a retry): a killed instance refuses at once and the
+        # request goes to another (retries 3 + redispatch); a paused one accepts but never answers:
+        # its check times out (timeout check) and it is taken out after `fall 2` checks. Server
+        # answers may take up to 10 s (the programs' long polls through the proxy wait 2 s).
         with open(self.config_path, "w") as f:
             f.write(f"""global
     maxconn 4096
 
 defaults
     mode http
-    timeout connect 500ms
+    timeout connect 200ms
     timeout client 30s
     timeout server 10s
     timeout check 500ms
