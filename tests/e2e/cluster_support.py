@@ -103,6 +103,21 @@ class Instance(Desk):
         owned = answer.get("owned") if answer else None
         return sorted(owned) if isinstance(owned, list) else None
 
+    def connection_states(self, timeout=1.0):
+        """{connection: state} from /healthz (`connections`: "connecting", "ready", …); {} when it
+        does not answer."""
+        answer = self.health_json(timeout)
+        states = answer.get("connections") if answer else None
+        return states if isinstance(states, dict) else {}
+
+    def runs_what_it_owns(self):
+        """Every connection this instance owns is ready here (None: it does not say what it owns)."""
+        answer = self.health_json()
+        if not answer or not isinstance(answer.get("owned"), list):
+            return None
+        states = answer.get("connections") or {}
+        return all(states.get(name) == "ready" for name in answer["owned"])
+
     def reset_api_key(self, connection):
         done = subprocess.run([harness.TOPICDESK, "apikey", "reset", "--config", self.config_path,
                                "--connection", connection], capture_output=True, text=True, timeout=60,

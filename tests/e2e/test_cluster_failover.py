@@ -171,7 +171,7 @@ class ClusterFailoverTest(ClusterTestCase):
         def spread():
             owners = self.watch.owners()
             return len(owners) == total and all(len(v) == 1 for v in owners.values()) and all(
-                len(i.owned() or []) <= share for i in instances)
+                len(i.owned() or []) <= share and i.runs_what_it_owns() for i in instances)
         wait_until(spread, 3 * LEASE_SECONDS + 20, "the connections spread over the instances", interval=0.2)
 
         # Traffic long enough to cover the kill, the takeover, the pause and the resume.
