@@ -332,14 +332,6 @@ class Watch:
                     return sent, index
         return None, None
 
-    def last_owned_before(self, index, before_ms):
-        with self.lock:
-            found = None
-            for sent, i, owned in self.owned_samples:
-                if i == index and sent < before_ms and owned is not None:
-                    found = owned
-            return found or []
-
     def instance_of_port(self, port):
         """The one instance that had this client port open to tgsim; None if none or several."""
         with self.lock:
@@ -408,7 +400,7 @@ def first_occurrences(texts, wanted):
     return order
 
 
-def order_problems(sim, front, traffic):
+def order_problems(front, traffic):
     """Per user: their messages in their dialog's topic, and the operators' answers at them, in
     the order sent (first occurrences; what is missing is the ledger's to report)."""
     problems = []

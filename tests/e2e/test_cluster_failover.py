@@ -117,7 +117,7 @@ class ClusterFailoverTest(ClusterTestCase):
 
     def assert_delivered(self, title, traffic, ledger, bound):
         ledger.report(title)
-        order = order_problems(self.sim, self.balancer, traffic)
+        order = order_problems(self.balancer, traffic)
         program = self.program_problems(traffic)
         print(f"[{title}] duplicates {ledger.duplicates} vs bound {bound}; order problems {len(order)}; "
               f"program problems { {k: len(v) for k, v in program.items()} }; "
