@@ -9,7 +9,7 @@ DEBIAN_PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git clang-format clang-tidy
   libboost1.81-all-dev libboost-json1.81-dev libboost-url1.81-dev libssl-dev libsqlite3-dev sqlite3
   libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev libqrencode-dev
-  postgresql libpq-dev
+  postgresql libpq-dev haproxy
   libgtest-dev libgmock-dev libbenchmark-dev
   chromium fonts-noto-color-emoji python3 curl openssl tzdata
 )

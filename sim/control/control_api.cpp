@@ -144,6 +144,7 @@ Result<json::value> ControlApi::post(std::string_view path, const Body& body) {
 Result<json::value> ControlApi::get(std::string_view path, std::string_view query) {
   auto parts = segments(path);
   if (parts.size() == 1 && parts[0] == "stats") return stats();
+  if (parts.size() == 1 && parts[0] == "calls") return calls(query);
   if (parts.size() == 1 && parts[0] == "overview") return overview();
   if (parts.size() == 1 && parts[0] == "login_code") return login_code(query);
   if (parts.size() == 1 && parts[0] == "sessions") return list_sessions(query);
@@ -610,6 +611,28 @@ json::value ControlApi::stats() const {
     for (auto& [key, value] : server_stats_()) out[key] = value;
   }
   return out;
+}
+
+Result<json::value> ControlApi::calls(std::string_view query) const {
+  std::optional<Id> bot_id;
+  std::uint64_t after = 0;
+  std::size_t limit = 10'000;
+  if (auto text = query_value(query, "bot_id"); !text.empty()) {
+    bot_id = to_id(text);
+    if (!bot_id) return bad_request("bot_id must be an integer");
+  }
+  if (auto text = query_value(query, "after"); !text.empty()) {
+    auto value = to_id(text);
+    if (!value || *value < 0) return bad_request("after must be a call id (an integer >= 0)");
+    after = static_cast<std::uint64_t>(*value);
+  }
+  if (auto text = query_value(query, "limit"); !text.empty()) {
+    auto value = to_id(text);
+    if (!value || *value < 1 || *value > 100'000) return bad_request("limit must be 1..100000");
+    limit = static_cast<std::size_t>(*value);
+  }
+  json::array out = calls_ ? calls_->list(bot_id, after, limit) : json::array{};
+  return json::value(json::object{{"calls", std::move(out)}});
 }
 
 json::value ControlApi::overview() const {

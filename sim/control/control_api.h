@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "sim/botapi/bot_api.h"
+#include "sim/botapi/call_log.h"
 #include "sim/botapi/faults.h"
 #include "sim/botapi/stats.h"
 #include "sim/model/world.h"
@@ -26,6 +27,9 @@ class ControlApi {
   void set_server_stats(std::function<boost::json::object()> provider) {
     server_stats_ = std::move(provider);
   }
+
+  // The answered Bot API calls the server keeps (GET /sim/calls).
+  void set_call_log(const botapi::CallLog* calls) { calls_ = calls; }
 
   // The MTProto sessions of the fake libtdjson (login codes, QR, listing and revoking).
   void set_sessions(td::Sessions* sessions) { sessions_ = sessions; }
@@ -63,6 +67,7 @@ class ControlApi {
   Result<boost::json::value> revoke_session(const Body& body);
   Result<boost::json::value> advance_clock(const Body& body);
   boost::json::value stats() const;
+  Result<boost::json::value> calls(std::string_view query) const;
   boost::json::value overview() const;
 
   Result<model::Chat*> chat_of(Id person, Id chat_id);
@@ -81,6 +86,7 @@ class ControlApi {
   botapi::BotApi& bot_api_;
   std::function<boost::json::object()> server_stats_;
   td::Sessions* sessions_ = nullptr;
+  const botapi::CallLog* calls_ = nullptr;
 };
 
 }  // namespace tgsim::control

@@ -64,6 +64,12 @@ auto log_failure(const char* what) {
   };
 }
 
+// Unix time in ms with a µs fraction (the call log's clock, as sim_date_ms).
+double unix_ms_now() {
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  return static_cast<double>(std::chrono::duration_cast<std::chrono::microseconds>(now).count()) / 1000.0;
+}
+
 }  // namespace
 
 // A getUpdates call waiting for updates; a newer call or setWebhook ends it with 409.
@@ -84,6 +90,7 @@ Server::Server(asio::io_context& io, const Options& options)
   world_.on_update([this](Id bot_id) { wake(bot_id); });
   sessions_.on_stream([this](Id session_id) { wake_td(session_id); });
   control_.set_sessions(&sessions_);
+  control_.set_call_log(&call_log_);
   bot_api_.set_hooks({.webhook_changed = [this](Id bot_id) { webhook_changed(bot_id); }});
   control_.set_server_stats([this] {
     json::array in_flight;
@@ -126,9 +133,11 @@ asio::awaitable<void> Server::accept_loop() {
 }
 
 asio::awaitable<void> Server::session(asio::ip::tcp::socket socket) {
+  boost::system::error_code ec;
+  const auto peer = socket.remote_endpoint(ec);
+  const unsigned short peer_port = ec ? 0 : peer.port();
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
-  boost::system::error_code ec;
   for (;;) {
     http::request_parser<http::string_body> parser;
     parser.body_limit(kMaxBodyBytes);
@@ -153,7 +162,8 @@ asio::awaitable<void> Server::session(asio::ip::tcp::socket socket) {
         answer = co_await handle(HttpRequest{request.method_string(),
                                              request.target(),
                                              {content_type.data(), content_type.size()},
-                                             request.body()});
+                                             request.body(),
+                                             peer_port});
       } catch (const std::exception& e) {
         // A bug, not bad input: answer 500 and keep serving everyone else.
         spdlog::error("internal error while answering {} {}: {}", std::string_view(request.method_string()),
@@ -218,12 +228,20 @@ asio::awaitable<Server::HttpAnswer> Server::handle_bot_api(std::string_view path
   if (faults_.take_drop()) co_return HttpAnswer{{}, true};
   auto call = bot_api_.route(path, query, request.content_type, request.body);
   std::optional<InFlightGuard> in_flight;
+  botapi::CallRecord record;
   if (call) {
     const std::uint64_t id = ++calls_received_;
-    const auto now = std::chrono::system_clock::now().time_since_epoch();
-    (*in_flight_)[id] = CallInFlight{call->bot->id, std::string(botapi::BotApi::canonical_name(call->method)),
-                                     botapi::BotApi::messages_created(*call),
-                                     std::chrono::duration_cast<std::chrono::milliseconds>(now).count()};
+    record = botapi::CallRecord{
+        .id = id,
+        .bot_id = call->bot->id,
+        .method = std::string(botapi::BotApi::canonical_name(call->method)),
+        .chat_id = call->params.integer("chat_id"),
+        .text = call->params.string("text").value_or(call->params.string("caption").value_or("")),
+        .messages = botapi::BotApi::messages_created(*call),
+        .received_ms = unix_ms_now(),
+        .peer_port = request.peer_port};
+    (*in_flight_)[id] = CallInFlight{record.bot_id, record.method, record.messages,
+                                     static_cast<std::int64_t>(record.received_ms)};
     in_flight.emplace(in_flight_, id);
   }
   if (int latency = faults_.latency_ms(); latency > 0) {
@@ -232,17 +250,23 @@ asio::awaitable<Server::HttpAnswer> Server::handle_bot_api(std::string_view path
     co_await delay.async_wait(asio::redirect_error(use_awaitable, ec));
   }
   if (!call) co_return HttpAnswer{botapi::error_reply(call.error())};
+  auto answered = [&](botapi::Reply reply) {
+    record.status = reply.status;
+    record.answered_ms = unix_ms_now();
+    call_log_.add(std::move(record));
+    return HttpAnswer{std::move(reply)};
+  };
   if (auto fault = faults_.take(call->method)) {
     auto reply = botapi::error_reply(*fault);
     bot_api_.count(*call, reply.status);
-    co_return HttpAnswer{std::move(reply)};
+    co_return answered(std::move(reply));
   }
   if (call->method == "getupdates") {
     auto reply = co_await long_poll(*call);
     bot_api_.count(*call, reply.status);
-    co_return HttpAnswer{std::move(reply)};
+    co_return answered(std::move(reply));
   }
-  co_return HttpAnswer{bot_api_.execute(*call)};
+  co_return answered(bot_api_.execute(*call));
 }
 
 // ---------------------------------------------------------------- long polling

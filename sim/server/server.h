@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "sim/botapi/bot_api.h"
+#include "sim/botapi/call_log.h"
 #include "sim/botapi/faults.h"
 #include "sim/botapi/stats.h"
 #include "sim/control/control_api.h"
@@ -44,6 +45,7 @@ class Server {
     std::string_view target;
     std::string_view content_type;
     std::string_view body;
+    unsigned short peer_port = 0;  // the client's TCP port (GET /sim/calls)
   };
   struct HttpAnswer {
     botapi::Reply reply;
@@ -103,6 +105,7 @@ class Server {
   // Shared with the guards of suspended calls, which may outlive the server at shutdown.
   std::shared_ptr<CallsInFlight> in_flight_ = std::make_shared<CallsInFlight>();
   std::uint64_t calls_received_ = 0;
+  botapi::CallLog call_log_;  // answered Bot API calls (GET /sim/calls)
 };
 
 }  // namespace tgsim::server

@@ -11,23 +11,7 @@ import subprocess
 import unittest
 
 from harness import TOPICDESK, DeskTestCase, World, text_is
-
-ADMIN_URI = os.environ.get("TOPICDESK_TEST_PG", "")
-
-
-def with_database(uri, database):
-    """The admin URI (postgresql://user@/postgres?host=...) with another database."""
-    path = uri.index("/", uri.index("://") + 3)
-    query = uri.find("?", path)
-    return uri[:path + 1] + database + (uri[query:] if query >= 0 else "")
-
-
-def psql(uri, sql):
-    done = subprocess.run(["psql", "-XAtq", "-v", "ON_ERROR_STOP=1", uri, "-c", sql],
-                          capture_output=True, text=True, timeout=30)
-    if done.returncode != 0:
-        raise AssertionError(f"psql {sql!r}: {done.stderr}")
-    return done.stdout.strip()
+from pg_support import ADMIN_URI, fresh_database, psql, with_database
 
 
 def run_cli(args, env):
@@ -39,11 +23,7 @@ def run_cli(args, env):
 class PostgresDeskTest(DeskTestCase):
     def setUp(self):
         super().setUp()
-        self.database = f"e2e_{os.getpid()}_{self._testMethodName}"[:63].lower()
-        psql(ADMIN_URI, f"DROP DATABASE IF EXISTS {self.database}")
-        psql(ADMIN_URI, f"CREATE DATABASE {self.database}")
-        self.uri = with_database(ADMIN_URI, self.database)
-        self.addCleanup(psql, ADMIN_URI, f"DROP DATABASE IF EXISTS {self.database} WITH (FORCE)")
+        self.uri = fresh_database(self, f"e2e_{os.getpid()}_{self._testMethodName}")
 
     def postgres_config(self, world, env_name="TOPICDESK_PG"):
         """A configuration of one connection whose storage is PostgreSQL, from the environment."""

@@ -786,6 +786,46 @@ class ControlApiTest(SimTestCase):
         stats = self.sim.control("GET", "/sim/stats")
         self.assertGreaterEqual(stats["bots"][str(self.bot_id)]["methods"]["getMe"]["requests"], 1)
 
+    def test_call_log_says_which_bot_and_client_sent_what_and_when(self):
+        """GET /sim/calls: the answered Bot API calls of a bot, with the chat, the text, the
+        status, tgsim's clock and the client's port (tests of several desks tell senders apart)."""
+        last = self.sim.control("GET", "/sim/calls?limit=100000")["calls"]
+        after = last[-1]["id"] if last else 0
+        self.start_chat()
+        before_ms = time.time() * 1000
+        conn = http.client.HTTPConnection("127.0.0.1", self.sim.port, timeout=10)
+        conn.connect()
+        client_port = conn.sock.getsockname()[1]
+        conn.request("POST", f"/bot{self.token}/sendMessage", json.dumps({"chat_id": self.ann, "text": "hé" * 150}),
+                     {"Content-Type": "application/json"})
+        answer = conn.getresponse()
+        self.assertEqual(answer.status, 200, answer.read())
+        answer.read()
+        conn.request("POST", f"/bot{self.token}/sendMessage", json.dumps({"chat_id": self.ann}),
+                     {"Content-Type": "application/json"})
+        conn.getresponse().read()
+        conn.close()
+        after_ms = time.time() * 1000
+        other_id, other_token = self.sim.bot(f"other{self.counter}_bot")
+        self.sim.ok(other_token, "getMe")
+
+        mine = self.sim.control("GET", f"/sim/calls?bot_id={self.bot_id}&after={after}")["calls"]
+        sends = [c for c in mine if c["method"] == "sendMessage"]
+        self.assertEqual([(c["chat_id"], c["status"], c["messages"], c["peer_port"]) for c in sends],
+                         [(self.ann, 200, 1, client_port), (self.ann, 400, 1, client_port)])
+        self.assertEqual(sends[0]["text"], "hé" * 66 + "h", "cut to 200 bytes, never inside a character")
+        self.assertNotIn("text", sends[1])
+        for call in sends:
+            self.assertLessEqual(before_ms - 1, call["received_ms"])
+            self.assertLessEqual(call["received_ms"], call["answered_ms"])
+            self.assertLessEqual(call["answered_ms"], after_ms + 1)
+        self.assertLess(sends[0]["id"], sends[1]["id"])
+        self.assertNotIn(other_id, {c["bot_id"] for c in mine})
+        everyone = self.sim.control("GET", f"/sim/calls?after={sends[0]['id']}")["calls"]
+        self.assertIn((other_id, "getMe"), [(c["bot_id"], c["method"]) for c in everyone])
+        self.assertEqual(len(self.sim.control("GET", f"/sim/calls?after={after}&limit=1")["calls"]), 1)
+        self.assertEqual(self.sim.request("GET", "/sim/calls?bot_id=x")[0], 400)
+
     def test_playground_is_served(self):
         status, headers, body = self.sim.request("GET", "/")
         self.assertEqual(status, 200)

@@ -1,11 +1,21 @@
 // A small third-party bot (grammY) that knows nothing of topicdesk: it only gets its API base
-// URL pointed at the desk's Bot API proxy. Usage: node bot.js <token> <apiRoot>
+// URL pointed at the desk's Bot API proxy. Usage: node bot.js <token> <apiRoot> [--log-updates]
+// --log-updates prints one line per update it gets, before handling it:
+// `update {"update_id":N,"from":<user id>,"text":"…"}` (tests check each arrives once, in order).
 "use strict";
 const path = require("path");
 const { Bot, InlineKeyboard } = require(path.join(__dirname, "..", "..", "..", "node_modules", "grammy"));
 
-const [token, apiRoot] = process.argv.slice(2);
+const [token, apiRoot, ...flags] = process.argv.slice(2);
 const bot = new Bot(token, { client: { apiRoot } });
+if (flags.includes("--log-updates")) {
+  bot.use((ctx, next) => {
+    const message = ctx.update.message ?? ctx.update.edited_message;
+    const line = { update_id: ctx.update.update_id, from: ctx.from?.id ?? null, text: message?.text ?? null };
+    console.log(`update ${JSON.stringify(line)}`);
+    return next();
+  });
+}
 
 const mainMenu = () =>
   new InlineKeyboard().text("Prices", "prices").row().webApp("Open shop", "https://shop.example/app");
