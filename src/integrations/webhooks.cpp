@@ -200,7 +200,15 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
           deliveries.insert(deliveries.end(), more.begin(), more.end());
         }
       }
-      if (!store.webhook_enqueue(deliveries, cursor, events.back().id)) continue;
+      if (!store.webhook_enqueue(deliveries, cursor, events.back().id)) {
+        // Lost to another worker: the cursor moved. If it did not, its row is missing.
+        if (store.webhook_cursor() == cursor) {
+          throw store::StoreError(fmt::format(
+              "webhooks: the fan-out cursor cannot move from event {}: table webhook_cursor has no row",
+              cursor));
+        }
+        continue;
+      }
       if (static_cast<int>(events.size()) < options.fan_out_batch) return;
     }
   }
