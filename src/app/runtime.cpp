@@ -380,7 +380,7 @@ void Runtime::Impl::start_cluster() {
     asio::co_spawn(io, hand_over(*c, std::move(released)), asio::detached);
   };
   keeper = std::make_unique<cluster::LeaseKeeper>(io.get_executor(), *store, cluster::new_instance_id(),
-                                                  address, names, options, std::move(callbacks));
+                                                  address, names, std::move(callbacks), options);
   health->set_instance(keeper->instance_id());
   dispatcher->set_fences(keeper.get());
   keeper->start();

@@ -189,6 +189,16 @@ void Dispatcher::add_connection(const ConnectionContext& context, telegram::BotA
   wake();
 }
 
+std::vector<core::ConnectionId> Dispatcher::running_connections() const {
+  if (fences_ == nullptr) return {};  // a desk alone: every job is ours (foreign_ skips the rest)
+  std::vector<core::ConnectionId> ids;
+  for (const auto& [id, c] : connections_) {
+    if (c.active) ids.push_back(id);
+  }
+  if (ids.empty()) ids.push_back(0);  // none runs here: no job is ours (0 is no connection's id)
+  return ids;
+}
+
 void Dispatcher::remove_connection(core::ConnectionId connection) {
   auto it = connections_.find(connection);
   if (it == connections_.end()) return;
@@ -346,7 +356,7 @@ std::vector<Dispatcher::Prepared> Dispatcher::select_ready(UnixMillis now) {
       excluded.insert(excluded.end(), chat_busy.begin(), chat_busy.end());
       int capacity = options_.max_in_flight - static_cast<int>(in_flight_.size());
       int limit = std::min(options_.fetch_batch, capacity);
-      auto jobs = store_.outbox_ready(now, limit, excluded);
+      auto jobs = store_.outbox_ready(now, limit, excluded, running_connections());
       for (auto& job : jobs) {
         if (static_cast<int>(in_flight_.size()) >= options_.max_in_flight) return out;
         std::int64_t id = job.id;

@@ -210,6 +210,8 @@ class Dispatcher {
   std::function<void()> report_body(const Prepared& prepared, core::EventKind kind, std::string text,
                                     bool user_blocked, bool uncertain);
   void commit_later(const Prepared& p, std::function<void()> body);
+  // The connections whose jobs this instance reads (several instances: those it runs).
+  std::vector<core::ConnectionId> running_connections() const;
   struct PendingCommit;
   void fence(const std::vector<PendingCommit>& batch, const std::vector<Prepared>& starting);
   void drop_connection_work(const std::string& name, std::vector<PendingCommit>& batch,
