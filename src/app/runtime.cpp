@@ -518,6 +518,7 @@ asio::awaitable<void> Runtime::Impl::setup_transport(ConnectionRuntime& c) {
   telegram::LongPollerOptions options;
   options.connection_name = c.config.name;
   if (c.config.mode == ConnectionMode::kProxy) use_proxy_polling(options);
+  if (keeper) options.may_poll = [this, id = c.id] { return keeper->may_send(id); };
   c.poller = std::make_unique<telegram::LongPoller>(
       io.get_executor(), *c.api, c.parse_context, options,
       [this, conn = &c](std::vector<telegram::Incoming> batch) {

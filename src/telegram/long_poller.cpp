@@ -76,6 +76,12 @@ asio::awaitable<void> LongPoller::run() {
   const core::Backoff backoff{options_.initial_backoff, options_.max_backoff};
   int failures = 0;  // in a row
   while (!co_await stopping()) {
+    if (options_.may_poll && !options_.may_poll()) {
+      // Another instance may run the connection now (a lease's deadline passed): its poll is
+      // theirs. The desk stops this poller once it knows, or polling goes on when it may.
+      co_await wait(options_.initial_backoff);
+      continue;
+    }
     ApiResult answer = co_await api_.call("getUpdates", get_updates_params());
     if (co_await stopping()) break;
     if (answer.ok && commit_answer(answer.result)) {

@@ -31,6 +31,9 @@ struct LongPollerOptions {
   // Bot API proxy
   // Every update is handed over with Incoming::raw_json, also those topicdesk ignores.
   bool keep_raw_updates = false;
+  // Several instances: asked before every getUpdates; false (this instance's lease of the
+  // connection may have moved on) skips the call. Unset: always.
+  std::function<bool()> may_poll;
 };
 
 class LongPoller {

@@ -207,6 +207,7 @@ StoreError PgConnection::error(const char* operation, const PGresult* result) {
     // The server is gone (restart, network, idle kill). Reconnect now so the caller's retry
     // finds a working connection; whatever this call was part of is lost, so it fails.
     PQreset(conn_);
+    if (PQstatus(conn_) == CONNECTION_OK && !session_.empty()) PQclear(PQexec(conn_, session_.c_str()));
     for (auto& [sql, statement] : statements_) statement->prepared = false;
     transaction_lost_ = in_transaction_;
     in_transaction_ = false;
@@ -216,6 +217,11 @@ StoreError PgConnection::error(const char* operation, const PGresult* result) {
   return StoreError(fmt::format("postgres {} on {}: {}{}", operation, location_, message,
                                 state != nullptr ? fmt::format(" (SQLSTATE {})", state) : std::string()),
                     kind);
+}
+
+void PgConnection::set_session(std::string sql) {
+  session_ = std::move(sql);
+  exec_script(session_, "session settings");
 }
 
 sql::Query PgConnection::query(const sql::Sql& sql) {

@@ -99,6 +99,9 @@ class PgConnection final : public sql::Connection {
   std::int64_t commits() const override { return commits_; }
   std::int64_t commits_failed() const override { return commits_failed_; }
 
+  // Session settings (SET statements) run now and again after every reconnect.
+  void set_session(std::string sql);
+
   // Runs `statement` with `values` (NULL where null); the result is the caller's to PQclear.
   PGresult* execute(PgStatement& statement, const char* const* values, int count);
 
@@ -111,6 +114,7 @@ class PgConnection final : public sql::Connection {
   std::string location_;  // host:port/db, for messages
   std::string password_;  // only to keep it out of messages
   std::unordered_map<const sql::Sql*, std::unique_ptr<PgStatement>> statements_;
+  std::string session_;            // set_session
   bool in_transaction_ = false;    // between the store's BEGIN and its COMMIT or ROLLBACK
   bool transaction_lost_ = false;  // the connection was reset inside one: fail until ROLLBACK
   sql::FaultPlan plan_;

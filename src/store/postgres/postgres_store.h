@@ -2,9 +2,10 @@
 // (pg_connection.h), guarded by the store's mutex and called synchronously, as the SQLite
 // store is. Migrations are the shared ones, rendered for PostgreSQL (migrations.h).
 //
-// Not yet: store work off the event loop (a call waits for the server's round trip), and
-// several desk instances on one database (no leases; a desk assumes it is the only writer).
+// Not yet: store work off the event loop (a call waits for the server's round trip). Several
+// desk instances share one database through leases (lease_store.h).
 #pragma once
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -12,6 +13,11 @@
 #include "store/store.h"
 
 namespace topicdesk::store {
+
+// The longest a desk's session waits for a row lock, and keeps a transaction open without a
+// statement, before the server gives up on it (open_postgres sets both).
+inline constexpr std::chrono::milliseconds kLockTimeout{2000};
+inline constexpr std::chrono::milliseconds kIdleInTransaction{3000};
 
 class PostgresStore final : public SqlStore {
  public:
