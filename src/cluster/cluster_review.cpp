@@ -76,6 +76,18 @@ std::vector<ClusterFinding> review_cluster(core::UnixMillis now, std::int64_t le
            "an instance takes it within the lease time; if it does not, read the instances' logs"});
     }
   }
+  // A live instance running a connection this configuration does not have: another desk (or
+  // an instance with another configuration) shares the database, and the instances of the two
+  // count each other when they divide their connections.
+  for (const auto& l : leases) {
+    if (std::find(connections.begin(), connections.end(), l.connection) != connections.end()) continue;
+    if (l.owner.empty() || l.expires_at <= now || !alive.contains(l.owner)) continue;
+    out.push_back({Kind::kFail,
+                   fmt::format("instance {} runs connection {}, which this configuration does not have",
+                               l.owner, l.connection),
+                   "run every instance with the same configuration file; a different desk needs its own "
+                   "database or schema (docs/several-instances.md)"});
+  }
   if (alive.size() > 1) {
     int most = 0;
     int fewest = static_cast<int>(connections.size());

@@ -83,5 +83,14 @@ TEST(ClusterReview, AnUnevenSpreadIsNoted) {
   EXPECT_NE(spread->text.find("0 to 3"), std::string::npos) << spread->text;
 }
 
+TEST(ClusterReview, AConnectionThisConfigurationLacksIsAnotherDesk) {
+  auto findings = review_cluster(kNow, kLease, {instance("a", 100), instance("b", 100)},
+                                 {{"shop", "a", 1, kNow + 9000}, {"other", "b", 1, kNow + 9000}}, {"shop"});
+  const auto* other = find(findings, "runs connection other");
+  ASSERT_NE(other, nullptr);
+  EXPECT_EQ(other->kind, Kind::kFail);
+  EXPECT_NE(other->fix.find("same configuration"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace topicdesk::cluster
