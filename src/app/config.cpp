@@ -218,7 +218,7 @@ class Reader {
     cluster.lease_seconds =
         static_cast<int>(integer_at(t, "lease_seconds", "cluster", 2, 300).value_or(cluster.lease_seconds));
     if (auto advertise = string_at(t, "advertise", "cluster")) {
-      if (!parse_host_port(*advertise)) {
+      if (!advertise->empty() && !parse_host_port(*advertise)) {
         fail(where(t, "advertise"),
              "cluster.advertise must be host:port with a port 1..65535: where the other instances reach this "
              "one's HTTP server, e.g. \"10.0.0.5:8080\"");

@@ -45,6 +45,15 @@ sqlite = "data/topicdesk.db"
 # (0..36500; 0 = keep).
 event_retention_days = 0
 
+[cluster]
+# Only with postgres: every `topicdesk run` with this file and that database joins one desk, and
+# the instances share the connections (README, "Running several instances"). A dead instance's
+# connections move to the others within lease_seconds (2..300).
+lease_seconds = 10
+# host:port where the other instances reach this one's HTTP server ("" = the listen address; a
+# listen address of 0.0.0.0 becomes this machine's name).
+advertise = ""
+
 [telegram]
 # The Bot API: Telegram's, a local Bot API server, or tgsim (the project's simulator).
 api_base = "https://api.telegram.org"

@@ -10,7 +10,7 @@ import re
 import subprocess
 import unittest
 
-from harness import TOPICDESK, DeskTestCase, World, text_is
+from harness import TOPICDESK, DeskTestCase, World, text_is, wait_until
 from pg_support import ADMIN_URI, fresh_database, psql, with_database
 
 
@@ -23,7 +23,8 @@ def run_cli(args, env):
 class PostgresDeskTest(DeskTestCase):
     def setUp(self):
         super().setUp()
-        self.uri = fresh_database(self, f"e2e_{os.getpid()}_{self._testMethodName}")
+        self.database = f"e2e_{os.getpid()}_{self._testMethodName}"[:63].lower()
+        self.uri = fresh_database(self, self.database)
 
     def postgres_config(self, world, env_name="TOPICDESK_PG"):
         """A configuration of one connection whose storage is PostgreSQL, from the environment."""
@@ -76,6 +77,42 @@ group_id = {world.group_id}
         self.assertFalse(os.path.exists(desk.db_path), "the desk made an SQLite file beside PostgreSQL")
         log = desk.process.output()
         self.assertIn("postgres postgresql://", log)
+
+    def test_a_server_that_goes_away_mid_run_loses_nothing(self):
+        """The desk's sessions are ended and the database refuses new ones for a while (as when
+        the server restarts or the network drops): /healthz says so, Telegram keeps what the desk
+        could not commit, and once the server is back every message and answer goes through."""
+        world = World(self.sim)
+        desk = self.start_desk([world.connection()], start=False, env={"TOPICDESK_PG": self.uri})
+        with open(desk.config_path) as f:
+            config = f.read()
+        with open(desk.config_path, "w") as f:
+            f.write(re.sub(r'(?m)^sqlite = .*$', 'postgres = "env:TOPICDESK_PG"', config))
+        desk.start()
+        user = self.sim.user("Ola", username="ola")
+        self.sim.send(user, world.bot_id, text="before the outage")
+        world.wait_in_topic(user, text_is("before the outage"), "the first message in the user's topic")
+        thread = world.topic_of(user)["message_thread_id"]
+
+        database = self.database
+        psql(ADMIN_URI, f"ALTER DATABASE {database} ALLOW_CONNECTIONS false")
+        psql(ADMIN_URI, f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database}'")
+        try:
+            for i in range(5):
+                self.sim.send(user, world.bot_id, text=f"during the outage {i}")
+            self.sim.send(world.operator, world.group_id, message_thread_id=thread, text="answer during the outage")
+            wait_until(lambda: desk.health()[0] == 503, 30, what="/healthz to say the store fails")
+        finally:
+            psql(ADMIN_URI, f"ALTER DATABASE {database} ALLOW_CONNECTIONS true")
+
+        for i in range(5):
+            world.wait_in_topic(user, text_is(f"during the outage {i}"), f"message {i} of the outage in the topic")
+        world.wait_at_user(user, text_is("answer during the outage"), "the answer of the outage at the user")
+        wait_until(lambda: desk.health()[0] == 200, 30, what="/healthz to say the store works again")
+        texts = world.bot_texts_in_topic(user)
+        for i in range(5):
+            self.assertEqual(texts.count(f"during the outage {i}"), 1, f"message {i} once in the topic: {texts}")
+        self.assertIn("connection lost", desk.process.output())
 
     def test_migrate_and_doctor_speak_of_the_server(self):
         world = World(self.sim)

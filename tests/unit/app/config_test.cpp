@@ -165,9 +165,20 @@ TEST_F(ConfigTest, TomlSyntaxErrorNamesTheLine) {
   EXPECT_THAT(error_of("[server]\nlisten = \"127.0.0.1:8080\n"), HasSubstr("topicdesk.toml:2:"));
 }
 
+TEST_F(ConfigTest, ClusterSettingsAreCheckedWithTheirLine) {
+  auto config = parse("[cluster]\nlease_seconds = 4\nadvertise = \"10.0.0.5:8081\"\n" + connection());
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->cluster.lease_seconds, 4);
+  EXPECT_EQ(config->cluster.advertise, "10.0.0.5:8081");
+  EXPECT_THAT(error_of("\n[cluster]\nlease_seconds = 1\n"),
+              HasSubstr("topicdesk.toml:3: cluster.lease_seconds"));
+  EXPECT_THAT(error_of("\n[cluster]\nadvertise = \"no-port\"\n"),
+              HasSubstr("topicdesk.toml:3: cluster.advertise must be host:port"));
+}
+
 TEST_F(ConfigTest, UnknownKeysAreRefusedWithTheirLine) {
   EXPECT_EQ(error_of("\n[servr]\n"),
-            "topicdesk.toml:2: unknown key servr (allowed here: server, storage, telegram, "
+            "topicdesk.toml:2: unknown key servr (allowed here: server, storage, cluster, telegram, "
             "logging, api, tdlib, connection)");
   EXPECT_THAT(error_of("[server]\nlisten = \"127.0.0.1:1\"\nport = 1\n"),
               HasSubstr("topicdesk.toml:3: unknown key server.port"));
