@@ -514,7 +514,8 @@ asio::awaitable<void> Runtime::Impl::setup_transport(ConnectionRuntime& c) {
   // getUpdates and a webhook exclude each other: make sure no webhook is left from earlier.
   json::object delete_params{{"drop_pending_updates", false}};
   co_await c.api->call("deleteWebhook", std::move(delete_params));
-  if (stopping) co_return;
+  // The desk stops, another instance took the connection meanwhile, or a later run of it polls already.
+  if (stopping || !c.running || c.poller) co_return;
   telegram::LongPollerOptions options;
   options.connection_name = c.config.name;
   if (c.config.mode == ConnectionMode::kProxy) use_proxy_polling(options);

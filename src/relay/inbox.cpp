@@ -58,7 +58,11 @@ void Inbox::schedule_poll() {
   poll_timer_.expires_after(options_.poll_every);
   poll_timer_.async_wait([this, alive = alive_](const boost::system::error_code& ec) {
     if (ec || !*alive || stopped_) return;
-    for (auto& [id, c] : connections_) wake(id);
+    try {
+      for (auto id : store_.inbox_pending_connections()) wake(id);  // not ours: wake ignores it
+    } catch (const store::StoreError& e) {
+      store_failed(e.what());
+    }
     schedule_poll();
   });
 }

@@ -26,6 +26,9 @@ class InboxStore {
   virtual bool inbox_add(ConnectionId id, std::int64_t update_id, const std::string& payload) = 0;
   // Unhandled entries of a connection in arrival order.
   virtual std::vector<InboxEntry> inbox_pending(ConnectionId id, int limit) = 0;
+  // The connections that have unhandled entries, in id order (one read for all of them, for an
+  // instance that looks for entries other instances wrote).
+  virtual std::vector<ConnectionId> inbox_pending_connections() = 0;
   virtual void inbox_done(std::int64_t entry_id) = 0;
 };
 

@@ -45,8 +45,7 @@ class OutboxStore {
   // excluding queues whose head is listed in `in_flight`, ordered by priority then id.
   // A head that is not due yet blocks its whole queue. `connections`, when not empty, keeps
   // only the jobs of those connections (an instance of several on one database reads the jobs
-  // of the connections it owns). Inside a transaction on PostgreSQL, the filtered read locks
-  // the jobs it returns and skips jobs another transaction holds (FOR UPDATE SKIP LOCKED).
+  // of the connections it runs; they are its alone while it holds their leases).
   virtual std::vector<OutboxJob> outbox_ready(UnixMillis now, int limit,
                                               const std::vector<std::int64_t>& in_flight,
                                               const std::vector<ConnectionId>& connections = {}) = 0;

@@ -115,6 +115,8 @@ inline constexpr Sql kInboxAdd{"inbox_add",
 inline constexpr Sql kInboxPending{"inbox_pending",
     "SELECT id, connection_id, update_id, payload FROM inbox WHERE connection_id = ?1 AND done = 0 "
     "ORDER BY id LIMIT ?2"};
+inline constexpr Sql kInboxPendingConnections{"inbox_pending_connections",
+    "SELECT DISTINCT connection_id FROM inbox WHERE done = 0 ORDER BY connection_id"};
 inline constexpr Sql kInboxDone{"inbox_done",
     "UPDATE inbox SET done = 1, handled_at = ?2 WHERE id = ?1"};
 
@@ -131,16 +133,16 @@ inline constexpr Sql kOutboxJob{"outbox_job",
 inline constexpr Sql kOutboxReady{"outbox_ready",
     "SELECT " TD_JOB_COLUMNS " FROM outbox_heads h JOIN outbox o ON o.id = h.job_id "
     "WHERE h.not_before <= ?1 ORDER BY h.priority, h.job_id LIMIT ?2"};
-// The same for some connections only, whose ids ?3 lists as a JSON array ("[1,4]"). On
-// PostgreSQL it locks the jobs it returns, skipping jobs another transaction holds: inside a
-// transaction they stay locked until it ends; outside one the lock lasts the statement.
+// The same for some connections only, whose ids ?3 lists as a JSON array ("[1,4]"): those an
+// instance runs. No row locks: a connection's jobs are its runner's alone (its lease), and the
+// started marks are written in a fenced transaction (docs/several-instances.md).
 inline constexpr Sql kOutboxReadyOf{"outbox_ready_of",
     "SELECT " TD_JOB_COLUMNS " FROM outbox_heads h JOIN outbox o ON o.id = h.job_id "
     "WHERE h.not_before <= ?1 AND o.connection_id IN (SELECT value FROM json_each(?3)) "
     "ORDER BY h.priority, h.job_id LIMIT ?2",
     "SELECT " TD_JOB_COLUMNS " FROM outbox_heads h JOIN outbox o ON o.id = h.job_id "
     "WHERE h.not_before <= ?1 AND o.connection_id IN (SELECT jsonb_array_elements_text(?3::JSONB)::BIGINT) "
-    "ORDER BY h.priority, h.job_id LIMIT ?2 FOR UPDATE OF o SKIP LOCKED"};
+    "ORDER BY h.priority, h.job_id LIMIT ?2"};
 #undef TD_JOB_COLUMNS
 // Done keeps the last error of a job that succeeded after retries: useful when investigating.
 inline constexpr Sql kOutboxDone{"outbox_done",

@@ -428,6 +428,14 @@ std::vector<InboxEntry> SqlStore::inbox_pending(ConnectionId id, int limit) {
   return out;
 }
 
+std::vector<ConnectionId> SqlStore::inbox_pending_connections() {
+  Lock lock(mutex_);
+  auto q = db_.query(sql::kInboxPendingConnections);
+  std::vector<ConnectionId> out;
+  while (q.step()) out.push_back(q.int64(0));
+  return out;
+}
+
 void SqlStore::inbox_done(std::int64_t entry_id) {
   Lock lock(mutex_);
   db_.run(sql::kInboxDone, entry_id, core::unix_millis_now());

@@ -66,6 +66,7 @@ class SqlStore : public Store {
   // InboxStore, OutboxStore, TimerStore (sql_store.cpp)
   bool inbox_add(ConnectionId id, std::int64_t update_id, const std::string& payload) override;
   std::vector<InboxEntry> inbox_pending(ConnectionId id, int limit) override;
+  std::vector<ConnectionId> inbox_pending_connections() override;
   void inbox_done(std::int64_t entry_id) override;
 
   std::int64_t outbox_add(const OutboxJob& job) override;

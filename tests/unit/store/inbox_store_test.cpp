@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "store_backends.h"
 
 namespace topicdesk::store {
@@ -36,6 +38,20 @@ TEST_P(InboxStoreContract, InboxDropsDuplicatesAndReplaysUnhandledInOrder) {
   EXPECT_FALSE(store_->inbox_add(conn_, 5, "five")) << "handled entries still dedupe";
   EXPECT_EQ(store_->inbox_pending(other, 1).size(), 1u);
   EXPECT_EQ(store_->inbox_pending(conn_, 0).size(), 0u);
+}
+
+TEST_P(InboxStoreContract, ConnectionsWithUnhandledEntriesAreListedOnce) {
+  auto other = store_->ensure_connection("other", 1, kGroup);
+  auto quiet = store_->ensure_connection("quiet", 2, kOtherGroup);
+  EXPECT_THAT(store_->inbox_pending_connections(), ElementsAre());
+  store_->inbox_add(other, 1, "a");
+  store_->inbox_add(other, 2, "b");
+  store_->inbox_add(conn_, 1, "c");
+  store_->inbox_add(quiet, 1, "d");
+  store_->inbox_done(store_->inbox_pending(quiet, 1)[0].id);
+  EXPECT_THAT(store_->inbox_pending_connections(),
+              ElementsAre(std::min(conn_, other), std::max(conn_, other)))
+      << "each connection with unhandled entries once, in id order; handled ones are not";
 }
 
 TD_STORE_CONTRACT_SUITE(InboxStoreContract);

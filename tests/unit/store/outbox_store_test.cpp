@@ -181,43 +181,5 @@ TEST_P(OutboxStoreContract, OutboxReadyCanReadSomeConnectionsOnly) {
 
 TD_STORE_CONTRACT_SUITE(OutboxStoreContract);
 
-// PostgreSQL: inside a transaction, the filtered read holds the jobs it returned; another
-// instance's filtered read (a second connection) skips them instead of waiting.
-TEST(OutboxStorePostgres, AFilteredReadInATransactionHoldsItsJobs) {
-  auto backend = test_support::postgres_backend();
-  if (!backend) GTEST_SKIP() << "postgres: no test server (TOPICDESK_TEST_PG)";
-  const auto location = backend->new_location();
-  {
-    auto a = backend->open(location);
-    auto b = backend->open(location);
-    const auto conn = a->ensure_connection("support", 111, kGroup);
-    std::vector<std::int64_t> jobs;
-    for (const char* queue : {"chat:a", "chat:b"}) {
-      OutboxJob j;
-      j.connection_id = conn;
-      j.queue_key = queue;
-      j.kind = "copy";
-      j.payload = "{}";
-      jobs.push_back(a->outbox_add(j));
-    }
-    std::vector<OutboxJob> held;
-    std::future<std::vector<OutboxJob>> other;
-    bool answered = false;
-    a->transaction([&] {
-      held = a->outbox_ready(0, 1, {}, {conn});
-      other = std::async(std::launch::async, [&] { return b->outbox_ready(0, 10, {}, {conn}); });
-      answered = other.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
-    });
-    ASSERT_TRUE(answered) << "the other read waited for the held job instead of skipping it";
-    auto seen = other.get();
-    ASSERT_EQ(held.size(), 1u);
-    EXPECT_EQ(held[0].id, jobs[0]);
-    ASSERT_EQ(seen.size(), 1u);
-    EXPECT_EQ(seen[0].id, jobs[1]);
-    EXPECT_EQ(b->outbox_ready(0, 10, {}, {conn}).size(), 2u) << "the commit let the job go";
-  }
-  backend->remove(location);
-}
-
 }  // namespace
 }  // namespace topicdesk::store
