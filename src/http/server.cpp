@@ -149,6 +149,25 @@ std::string_view request_path(const Request& request) {
   return target.substr(0, target.find('?'));
 }
 
+bool hop_by_hop(boost::beast::http::field name) {
+  using boost::beast::http::field;
+  switch (name) {
+    case field::host:
+    case field::connection:
+    case field::keep_alive:
+    case field::content_length:
+    case field::transfer_encoding:
+    case field::te:
+    case field::trailer:
+    case field::upgrade:
+    case field::proxy_authorization:
+    case field::proxy_authenticate:
+      return true;
+    default:
+      return false;
+  }
+}
+
 struct Server::Impl : std::enable_shared_from_this<Impl> {
   asio::any_io_executor executor;
   ServerOptions options;

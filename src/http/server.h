@@ -70,6 +70,10 @@ Response json_error(unsigned status, std::string_view message);
 // The request path without the query string.
 std::string_view request_path(const Request& request);
 
+// Headers that belong to one connection (hop-by-hop, and the framing each hop sets itself):
+// never passed along by a forwarding hop.
+bool hop_by_hop(boost::beast::http::field name);
+
 class Server {
  public:
   Server(boost::asio::any_io_executor executor, ServerOptions options);

@@ -31,25 +31,6 @@ http::Response unavailable(std::string_view connection, std::string_view why) {
                   connection, why, kOwnerRetryAfterSeconds));
 }
 
-// Headers that belong to one connection (hop-by-hop) and are never passed along.
-bool hop_by_hop(bhttp::field name) {
-  switch (name) {
-    case bhttp::field::host:
-    case bhttp::field::connection:
-    case bhttp::field::keep_alive:
-    case bhttp::field::content_length:
-    case bhttp::field::transfer_encoding:
-    case bhttp::field::te:
-    case bhttp::field::trailer:
-    case bhttp::field::upgrade:
-    case bhttp::field::proxy_authorization:
-    case bhttp::field::proxy_authenticate:
-      return true;
-    default:
-      return false;
-  }
-}
-
 // "host:port" or "[v6]:port".
 std::optional<telegram::ClientTarget> parse_address(std::string_view address) {
   const auto colon = address.rfind(':');
@@ -107,7 +88,7 @@ asio::awaitable<http::Response> OwnerForwarder::forward(const http::Request& inc
 
   http::Request request{incoming.method(), incoming.target(), 11};
   for (const auto& field : incoming) {
-    if (!hop_by_hop(field.name())) request.insert(field.name_string(), field.value());
+    if (!http::hop_by_hop(field.name())) request.insert(field.name_string(), field.value());
   }
   request.set(bhttp::field::host, *address);
   request.set(kForwardedHeader, impl->owners.instance);
@@ -115,38 +96,24 @@ asio::awaitable<http::Response> OwnerForwarder::forward(const http::Request& inc
   request.body() = incoming.body();
   request.prepare_payload();
 
-  const auto deadline = Clock::now() + impl->options.timeout;
-  // A kept-alive connection the owner closed meanwhile is retried once on a fresh one, but only
-  // when no answer had started (so the owner did nothing twice).
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    auto connection = impl->idle.take(*address);
-    const bool reused = connection != nullptr;
-    if (!connection) {
-      auto connected =
-          co_await telegram::connect_client(impl->executor, impl->tls_context, *target, deadline);
-      if (!connected.connection) {
-        spdlog::warn("topics api: cannot reach the desk instance at {} owning connection {} ({}: {})",
-                     *address, connection_name, connected.stage, connected.ec.message());
-        co_return unavailable(connection_name, "is run by a desk instance that cannot be reached");
-      }
-      connection = std::move(connected.connection);
+  auto exchanged = co_await telegram::pooled_round_trip(
+      impl->executor, impl->tls_context, impl->idle, *address, *target, request,
+      impl->options.max_answer_bytes, Clock::now() + impl->options.timeout);
+  if (!exchanged.ec) {
+    http::Response out{exchanged.response.result(), 11};
+    for (const auto& field : exchanged.response) {
+      if (!http::hop_by_hop(field.name())) out.insert(field.name_string(), field.value());
     }
-    auto exchanged =
-        co_await telegram::round_trip(*connection, request, impl->options.max_answer_bytes, deadline);
-    if (!exchanged.ec) {
-      http::Response out{exchanged.response.result(), 11};
-      for (const auto& field : exchanged.response) {
-        if (!hop_by_hop(field.name())) out.insert(field.name_string(), field.value());
-      }
-      out.body() = std::move(exchanged.response.body());
-      if (exchanged.response.keep_alive()) impl->idle.give_back(std::move(connection), *address);
-      co_return out;
-    }
-    if (reused && !exchanged.answer_started && telegram::is_stale_connection_error(exchanged.ec)) continue;
-    spdlog::warn("topics api: the desk instance at {} owning connection {} did not answer ({}: {})", *address,
-                 connection_name, exchanged.stage, exchanged.ec.message());
-    break;
+    out.body() = std::move(exchanged.response.body());
+    co_return out;
   }
+  if (!exchanged.connected) {
+    spdlog::warn("topics api: cannot reach the desk instance at {} owning connection {} ({}: {})", *address,
+                 connection_name, exchanged.stage, exchanged.ec.message());
+    co_return unavailable(connection_name, "is run by a desk instance that cannot be reached");
+  }
+  spdlog::warn("topics api: the desk instance at {} owning connection {} did not answer ({}: {})", *address,
+               connection_name, exchanged.stage, exchanged.ec.message());
   co_return error_answer(
       504, "owner_no_answer",
       fmt::format("the desk instance running connection \"{}\" did not answer in time; the "

@@ -99,35 +99,18 @@ struct HookHttpClient::Impl {
     request.prepare_payload();
     Clock::time_point deadline = Clock::now() + timeout;
 
-    for (int attempt = 0;; ++attempt) {
-      std::unique_ptr<telegram::ClientConnection> connection = idle.take(target->key());
-      bool reused = connection != nullptr;
-      if (!reused) {
-        telegram::ClientTarget server{target->host, target->port, target->tls};
-        auto connected = co_await telegram::connect_client(executor, tls(), server, deadline);
-        if (!connected.connection) {
-          answer.error = describe(connected.stage, connected.ec);
-          co_return answer;
-        }
-        connection = std::move(connected.connection);
-      }
-      auto exchanged = co_await telegram::round_trip(*connection, request, max_answer_bytes, deadline);
-      if (exchanged.ec) {
-        // A kept-alive connection the server closed meanwhile: the request was not taken.
-        if (reused && attempt == 0 && !exchanged.answer_started &&
-            telegram::is_stale_connection_error(exchanged.ec)) {
-          continue;
-        }
-        answer.error = describe("request", exchanged.ec);
-        co_return answer;
-      }
-      auto& response = exchanged.response;
-      answer.status = static_cast<int>(response.result_int());
-      answer.content_type = media_type(response[http::field::content_type]);
-      answer.body = std::move(response.body());
-      if (response.keep_alive()) idle.give_back(std::move(connection), target->key());
+    telegram::ClientTarget server{target->host, target->port, target->tls};
+    auto exchanged = co_await telegram::pooled_round_trip(
+        executor, tls(), idle, target->key(), std::move(server), request, max_answer_bytes, deadline);
+    if (exchanged.ec) {
+      answer.error = describe(exchanged.stage, exchanged.ec);
       co_return answer;
     }
+    auto& response = exchanged.response;
+    answer.status = static_cast<int>(response.result_int());
+    answer.content_type = media_type(response[http::field::content_type]);
+    answer.body = std::move(response.body());
+    co_return answer;
   }
 };
 

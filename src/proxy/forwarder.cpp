@@ -62,54 +62,26 @@ asio::awaitable<http::Response> Forwarder::forward(http::Request incoming, std::
   // End-to-end headers go along (content type, a webhook's secret token …); hop-by-hop ones
   // belong to each connection.
   for (const auto& field : incoming) {
-    switch (field.name()) {
-      case bhttp::field::host:
-      case bhttp::field::connection:
-      case bhttp::field::keep_alive:
-      case bhttp::field::content_length:
-      case bhttp::field::transfer_encoding:
-      case bhttp::field::te:
-      case bhttp::field::upgrade:
-      case bhttp::field::proxy_authorization:
-        break;
-      default:
-        request.set(field.name_string(), field.value());
-    }
+    if (!http::hop_by_hop(field.name())) request.set(field.name_string(), field.value());
   }
   request.keep_alive(true);
   request.body() = std::move(incoming.body());
   request.prepare_payload();
 
-  // A kept-alive connection the server closed meanwhile is retried once on a fresh one,
-  // but only when no answer had started (so nothing was processed twice).
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    auto upstream = impl->idle.take();
-    const bool reused = upstream != nullptr;
-    if (!upstream) {
-      telegram::ClientTarget server{impl->endpoint.host, impl->endpoint.port, impl->endpoint.tls};
-      auto connected = co_await telegram::connect_client(impl->executor, impl->tls_context, server,
-                                                         Clock::now() + impl->options.timeout);
-      if (!connected.connection) {
-        co_return bad_gateway("cannot reach the Bot API server: " + connected.ec.message());
-      }
-      upstream = std::move(connected.connection);
-    }
-    auto exchanged = co_await telegram::round_trip(*upstream, request, impl->options.max_answer_bytes,
-                                                   Clock::now() + impl->options.timeout);
-    if (!exchanged.ec) {
-      http::Response out{exchanged.response.result(), 11};
-      if (auto type = exchanged.response.find(bhttp::field::content_type); type != exchanged.response.end()) {
-        out.set(bhttp::field::content_type, type->value());
-      }
-      out.body() = std::move(exchanged.response.body());
-      if (exchanged.response.keep_alive()) impl->idle.give_back(std::move(upstream));
-      co_return out;
-    }
-    if (!(reused && !exchanged.answer_started && telegram::is_stale_connection_error(exchanged.ec))) {
-      co_return bad_gateway(exchanged.ec.message());
-    }
+  telegram::ClientTarget server{impl->endpoint.host, impl->endpoint.port, impl->endpoint.tls};
+  auto exchanged = co_await telegram::pooled_round_trip(
+      impl->executor, impl->tls_context, impl->idle, "", std::move(server), request,
+      impl->options.max_answer_bytes, Clock::now() + impl->options.timeout);
+  if (exchanged.ec) {
+    co_return bad_gateway(exchanged.connected ? exchanged.ec.message()
+                                              : "cannot reach the Bot API server: " + exchanged.ec.message());
   }
-  co_return bad_gateway("the Bot API server closed the connection");
+  http::Response out{exchanged.response.result(), 11};
+  if (auto type = exchanged.response.find(bhttp::field::content_type); type != exchanged.response.end()) {
+    out.set(bhttp::field::content_type, type->value());
+  }
+  out.body() = std::move(exchanged.response.body());
+  co_return out;
 }
 
 }  // namespace topicdesk::proxy

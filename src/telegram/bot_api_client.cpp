@@ -228,40 +228,23 @@ struct BotApiClient::Impl {
                                      const InputFile* file = nullptr) {
     Clock::time_point deadline = Clock::now() + timeout_for(method, params);
     Request request = make_request(method, params, file);
-    for (int attempt = 0;; ++attempt) {
-      std::unique_ptr<ClientConnection> connection = idle.take();
-      bool reused = connection != nullptr;
-      if (!reused) {
-        ClientTarget target{endpoint.host, endpoint.port, endpoint.tls};
-        Connected connected = co_await connect_client(executor, tls_context, target, deadline);
-        if (connected.ec) {
-          co_return network_failure(method,
-                                    describe(connected.stage, connected.ec, options.max_answer_bytes));
-        }
-        connection = std::move(connected.connection);
-      }
-      RoundTrip exchanged = co_await round_trip(*connection, request, options.max_answer_bytes, deadline);
-      if (exchanged.ec) {
-        // A kept-alive connection that the server closed meanwhile fails before any answer
-        // byte: the request was not taken, so one retry on a fresh connection is safe.
-        if (reused && attempt == 0 && !exchanged.answer_started && is_stale_connection_error(exchanged.ec)) {
-          continue;
-        }
-        co_return network_failure(method, describe(exchanged.stage, exchanged.ec, options.max_answer_bytes));
-      }
-      bool keep_alive = exchanged.response.keep_alive();
-      ApiResult result = parse_answer(exchanged.response);
-      if (keep_alive) idle.give_back(std::move(connection));
-      if (result.ok) {
-        calls_ok.add(1);
-      } else if (result.error_code == 0) {
-        co_return network_failure(method, result.description);
-      } else {
-        calls_telegram_error.add(1);
-      }
-      co_return result;
+    RoundTrip exchanged = co_await pooled_round_trip(executor, tls_context, idle, "", target(), request,
+                                                     options.max_answer_bytes, deadline);
+    if (exchanged.ec) {
+      co_return network_failure(method, describe(exchanged.stage, exchanged.ec, options.max_answer_bytes));
     }
+    ApiResult result = parse_answer(exchanged.response);
+    if (result.ok) {
+      calls_ok.add(1);
+    } else if (result.error_code == 0) {
+      co_return network_failure(method, result.description);
+    } else {
+      calls_telegram_error.add(1);
+    }
+    co_return result;
   }
+
+  ClientTarget target() const { return {endpoint.host, endpoint.port, endpoint.tls}; }
 
   // A file's bytes (BotApi::download): the same pool and deadline; the body bounded by max_bytes.
   asio::awaitable<ApiResult> fetch(const std::string& file_path, std::size_t max_bytes) {
@@ -272,43 +255,29 @@ struct BotApiClient::Impl {
     request.set(http::field::user_agent, kUserAgent);
     request.keep_alive(true);
     request.prepare_payload();
-    for (int attempt = 0;; ++attempt) {
-      std::unique_ptr<ClientConnection> connection = idle.take();
-      bool reused = connection != nullptr;
-      if (!reused) {
-        ClientTarget target{endpoint.host, endpoint.port, endpoint.tls};
-        Connected connected = co_await connect_client(executor, tls_context, target, deadline);
-        if (connected.ec) co_return network_failure(what, describe(connected.stage, connected.ec, max_bytes));
-        connection = std::move(connected.connection);
+    RoundTrip exchanged =
+        co_await pooled_round_trip(executor, tls_context, idle, "", target(), request, max_bytes, deadline);
+    if (exchanged.ec) {
+      if (exchanged.ec == http::error::body_limit) {  // the same answer every time: not retried
+        calls_telegram_error.add(1);
+        co_return api_error(400, fmt::format("Bad Request: the file is larger than {} bytes", max_bytes));
       }
-      RoundTrip exchanged = co_await round_trip(*connection, request, max_bytes, deadline);
-      if (exchanged.ec) {
-        if (reused && attempt == 0 && !exchanged.answer_started && is_stale_connection_error(exchanged.ec)) {
-          continue;
-        }
-        if (exchanged.ec == http::error::body_limit) {  // the same answer every time: not retried
-          calls_telegram_error.add(1);
-          co_return api_error(400, fmt::format("Bad Request: the file is larger than {} bytes", max_bytes));
-        }
-        co_return network_failure(what, describe(exchanged.stage, exchanged.ec, max_bytes));
-      }
-      if (exchanged.response.keep_alive()) idle.give_back(std::move(connection));
-      const int status = static_cast<int>(exchanged.response.result_int());
-      if (status == 200) {
-        calls_ok.add(1);
-        ApiResult result;
-        result.ok = true;
-        result.result = json::string(exchanged.response.body());
-        co_return result;
-      }
-      calls_telegram_error.add(1);
-      if (status == 429 || status >= 500)
-        co_return api_error(status, fmt::format("download: HTTP {}", status),
-                            retry_after_header(exchanged.response));
-      // 404 here is the file (gone, or the path expired), not the token: never retried as is.
-      co_return api_error(400,
-                          fmt::format("Bad Request: the file could not be downloaded (HTTP {})", status));
+      co_return network_failure(what, describe(exchanged.stage, exchanged.ec, max_bytes));
     }
+    const int status = static_cast<int>(exchanged.response.result_int());
+    if (status == 200) {
+      calls_ok.add(1);
+      ApiResult result;
+      result.ok = true;
+      result.result = json::string(exchanged.response.body());
+      co_return result;
+    }
+    calls_telegram_error.add(1);
+    if (status == 429 || status >= 500)
+      co_return api_error(status, fmt::format("download: HTTP {}", status),
+                          retry_after_header(exchanged.response));
+    // 404 here is the file (gone, or the path expired), not the token: never retried as is.
+    co_return api_error(400, fmt::format("Bad Request: the file could not be downloaded (HTTP {})", status));
   }
 };
 

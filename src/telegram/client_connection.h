@@ -45,6 +45,7 @@ struct RoundTrip {
   boost::beast::error_code ec;
   const char* stage = "";       // send request, read answer
   bool answer_started = false;  // some bytes of an answer arrived before the error
+  bool connected = true;        // pooled_round_trip: false when no connection could be made
   boost::beast::http::response<boost::beast::http::string_body> response;
 };
 

@@ -3,6 +3,9 @@
 // same target. Used by the Bot API client, the proxy's forwarder and the webhook sender.
 // Thread-safe: calls may run on several threads.
 #pragma once
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
 #include <cstddef>
 #include <map>
 #include <memory>
@@ -31,5 +34,16 @@ class ConnectionPool {
   mutable std::mutex mutex_;
   std::map<std::string, std::vector<std::unique_ptr<ClientConnection>>, std::less<>> idle_;
 };
+
+// One request and its answer on an idle connection from `pool` (under `key`) or a new one to
+// `target`. A kept-alive connection the server had closed meanwhile fails before any answer
+// byte: the request was not taken, so it is sent once more on a fresh connection. After a clean
+// answer the connection goes back to the pool when the answer keeps it alive. On failure `ec`
+// and `stage` say what failed (resolve, connect, tls …, send request, read answer).
+boost::asio::awaitable<RoundTrip> pooled_round_trip(
+    boost::asio::any_io_executor executor, boost::asio::ssl::context& tls_context, ConnectionPool& pool,
+    std::string key, ClientTarget target,
+    const boost::beast::http::request<boost::beast::http::string_body>& request, std::size_t max_answer_bytes,
+    std::chrono::steady_clock::time_point deadline);
 
 }  // namespace topicdesk::telegram
