@@ -96,11 +96,13 @@ std::vector<ClusterFinding> review_cluster(core::UnixMillis now, std::int64_t le
       fewest = std::min(fewest, runs[id]);
     }
     if (most - fewest > 1) {
-      out.push_back({Kind::kNote,
-                     fmt::format("the connections are not spread evenly yet ({} to {} per instance); the "
-                                 "instances even it out one connection per renewal",
-                                 fewest, most),
-                     ""});
+      out.push_back(
+          {Kind::kNote,
+           fmt::format("the connections are not spread evenly yet ({} to {} per instance); the "
+                       "instances even it out, each above its share handing over up to 16 connections per "
+                       "renewal",
+                       fewest, most),
+           ""});
     }
   }
   return out;

@@ -49,6 +49,7 @@ struct LeaseKeeper::State : std::enable_shared_from_this<LeaseKeeper::State> {
     if (o.renew_every.count() <= 0 || o.renew_every * 2 > o.ttl - o.margin) o.renew_every = o.ttl / 4;
     if (o.join_delay.count() <= 0) o.join_delay = o.renew_every;
     if (o.forget_after.count() <= 0) o.forget_after = o.ttl * 10;
+    if (o.max_release_per_round <= 0) o.max_release_per_round = LeaseKeeperOptions{}.max_release_per_round;
   }
 
   std::int64_t ttl_ms() const { return options.ttl.count(); }
@@ -169,6 +170,7 @@ struct LeaseKeeper::State : std::enable_shared_from_this<LeaseKeeper::State> {
     }
     for (const auto& [name, until] : cool_until) input.avoid.insert(name);
     input.expiry_bucket_ms = ttl_ms();
+    input.max_release = options.max_release_per_round;
     const auto plan = plan_leases(input);
 
     int taken = 0;
@@ -194,25 +196,36 @@ struct LeaseKeeper::State : std::enable_shared_from_this<LeaseKeeper::State> {
     if (!taken_names.empty())
       spdlog::info("cluster: instance {} took the leases of {}", id, fmt::join(taken_names, ", "));
 
-    if (!plan.release || done) return;
-    auto it = held.find(*plan.release);
-    if (it == held.end()) return;
+    if (done || plan.release.empty()) return;
+    spdlog::info("cluster: instance {} gives up connections {} to even out the spread", id,
+                 fmt::join(plan.release, ", "));
+    for (const auto& name : plan.release) {
+      if (done) return;
+      give_up(name);
+    }
+  }
+
+  // Asks the runtime to stop a connection the plan gives up; its lease goes back to the store
+  // once the runtime says it has (finish_release). Several may be on their way out at once, each
+  // with its own released().
+  void give_up(const std::string& name) {
+    auto it = held.find(name);
+    if (it == held.end() || it->second.releasing) return;
     it->second.releasing = true;
     const auto generation = it->second.fence.generation;
-    spdlog::info("cluster: instance {} gives up connection {} to even out the spread", id, *plan.release);
     if (!hooks.on_release) {
-      finish_release(*plan.release, generation);
+      finish_release(name, generation);
       return;
     }
     std::weak_ptr<State> weak = weak_from_this();
-    auto released = [weak, name = *plan.release, generation] {
+    auto released = [weak, name, generation] {
       auto self = weak.lock();
       if (!self) return;
       asio::post(self->executor, [weak, name, generation] {
         if (auto state = weak.lock()) state->finish_release(name, generation);
       });
     };
-    call(hooks.on_release, "on_release", *plan.release, std::function<void()>(released));
+    call(hooks.on_release, "on_release", name, std::function<void()>(released));
   }
 
   // The runtime stopped a connection being given up: the lease goes back to the store.

@@ -9,10 +9,12 @@
 //      passes while the store fails, is LOST: hooks.on_lost(name), and from that moment
 //      may_send is false and check throws LeaseLost for it;
 //   3. from `join_delay` after start() on, the lease plan (cluster/lease_plan.h) runs on fresh
-//      rows: leases are acquired in its order (hooks.on_acquired(name, fence) for each), and at
-//      most one is given up: hooks.on_release(name, released) asks the runtime to stop the
-//      connection; it calls released() once it has, and only then is the lease released in the
-//      store. Until then the lease is renewed as usual; no other release starts meanwhile;
+//      rows: leases are acquired in its order (hooks.on_acquired(name, fence) for each), and
+//      the ones it names are given up: for each, hooks.on_release(name, released) asks the
+//      runtime to stop the connection; it calls that released() once it has, and only then is
+//      that lease released in the store. Until then the lease is renewed as usual and is not
+//      given up again. Several may be on their way out at once, never more than
+//      `max_release_per_round` (later rounds give up the rest);
 //   4. instances gone for `forget_after` are forgotten.
 // A name lost or released is not taken again for one renew period (the runtime may still be
 // stopping it, and the instance that needs it should get it first).
@@ -70,6 +72,10 @@ struct LeaseKeeperOptions {
   std::chrono::milliseconds join_delay{0};
   std::chrono::milliseconds forget_after{0};
   int error_lines_per_minute = 5;  // per kind of store call
+  // Leases being given up (connections stopping for a handover) at once, at most: a newcomer
+  // receives up to this many connections per renew period from each instance above its share.
+  // Zero or less: the default.
+  int max_release_per_round = 16;
 };
 
 struct LeaseKeeperHooks {

@@ -1,6 +1,7 @@
 #include "cluster/lease_plan.h"
 
 #include <algorithm>
+#include <functional>
 #include <limits>
 #include <map>
 #include <tuple>
@@ -94,27 +95,36 @@ LeasePlan plan_leases(const LeasePlanInput& input) {
     for (auto& lease : free) plan.candidates.push_back(std::move(lease.name));
 
   // Release.
-  if (!input.releasing.empty() || mine <= floor_share) return plan;
-  bool give = mine > ceil_share;
-  if (!give) {
-    const std::int64_t shortfall = short_others - unowned;
-    if (shortfall > 0) {
-      std::vector<std::pair<std::int64_t, std::string>> above;  // (-owned, id): most owned first
-      for (const auto& [id, count] : owned)
-        if (count > floor_share) above.emplace_back(-count, id);
-      std::sort(above.begin(), above.end());
-      for (std::int64_t i = 0; i < shortfall && i < static_cast<std::int64_t>(above.size()); ++i)
-        if (above[i].second == input.self) give = true;
-    }
+  std::int64_t outstanding = 0;  // held leases already on their way out
+  for (const auto& name : input.releasing)
+    if (configured.count(name) && input.held.count(name)) ++outstanding;
+  const std::int64_t room = std::max(1, input.max_release) - outstanding;
+  if (room <= 0 || mine <= floor_share) return plan;
+  std::int64_t surplus_all = 0;  // what every live instance owns above ceil: it is given up anyway
+  for (const auto& [id, count] : owned) surplus_all += std::max<std::int64_t>(0, count - ceil_share);
+  std::int64_t due = std::max<std::int64_t>(0, mine - ceil_share);
+  const std::int64_t shortfall = short_others - unowned - surplus_all;
+  if (shortfall > 0) {
+    std::vector<std::pair<std::int64_t, std::string>> above;  // (-owned, id): most owned first
+    for (const auto& [id, count] : owned)
+      if (count > floor_share) above.emplace_back(-count, id);
+    std::sort(above.begin(), above.end());
+    for (std::int64_t i = 0; i < shortfall && i < static_cast<std::int64_t>(above.size()); ++i)
+      if (above[i].second == input.self) ++due;
   }
-  if (!give) return plan;
-  std::optional<std::pair<std::uint64_t, std::string>> pick;
+  // Never below floor (due is at most mine - ceil + 1, and ceil > floor when a shortfall is
+  // shared out); what is on its way out counts as given.
+  due = std::min(due, mine - floor_share) - outstanding;
+  const std::int64_t count = std::min(due, room);
+  if (count <= 0) return plan;
+  std::vector<std::pair<std::uint64_t, std::string>> picks;  // highest first
   for (const auto& name : input.held) {
     if (!configured.count(name) || input.releasing.count(name)) continue;
-    std::pair<std::uint64_t, std::string> key{lease_order_hash(input.self, name), name};
-    if (!pick || key > *pick) pick = std::move(key);
+    picks.emplace_back(lease_order_hash(input.self, name), name);
   }
-  if (pick) plan.release = pick->second;
+  std::sort(picks.begin(), picks.end(), std::greater<>());
+  for (std::int64_t i = 0; i < count && i < static_cast<std::int64_t>(picks.size()); ++i)
+    plan.release.push_back(std::move(picks[i].second));
   return plan;
 }
 

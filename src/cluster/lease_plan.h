@@ -1,5 +1,5 @@
 // The lease plan (docs/several-instances.md, "Leases"): given what the database says about the
-// cluster, which connection leases this instance should take and which one it should give up.
+// cluster, which connection leases this instance should take and which ones it should give up.
 // A pure function: the lease keeper (cluster/lease_keeper.h) runs it every round with fresh rows.
 //
 // Spread rule. With n configured connections and L live instances (this one always counts),
@@ -10,11 +10,16 @@
 //   - Acquire: up to floor always; beyond floor, up to ceil, only with free leases left over once
 //     every other live instance below floor could reach floor. So an instance never takes what
 //     an instance below floor needs, and never goes above ceil.
-//   - Release (one per round, and none while one is on its way out): when this instance owns
-//     more than ceil, or when it owns more than floor while the live instances below floor need
-//     more than the free leases can give (the shortfall). Of the instances above floor, the
-//     first `shortfall` in the order (most owned first, then instance id) release, so instances
-//     looking at the same rows do not all release at once.
+//   - Release, counted from the lease rows (a lease on its way out still counts for its owner):
+//     an instance gives up what it owns above ceil (its surplus: every instance reading the same
+//     rows agrees on it), and one more when the live instances below floor need more than the
+//     free leases and every instance's surplus can give (the shortfall): of the instances above
+//     floor, the first `shortfall` in the order (most owned first, then instance id) give one
+//     each, so instances looking at the same rows do not all release for the same need. What is
+//     due less what is already on its way out is released now, but never more leases on their
+//     way out at once than `max_release` (a cap on stops in flight: a newcomer's share arrives
+//     a few rounds later instead of stopping hundreds of connections in one go). A lease on its
+//     way out is never picked again. An instance never gives up below floor.
 // Neither rule fires again on the state its own step produced (a release leaves free leases that
 // only instances below their share may take; an acquisition never makes anyone else short), so
 // the spread settles with every instance at floor or ceil and then nothing moves (no ping-pong).
@@ -26,7 +31,6 @@
 // together do not all reach for the same names first.
 #pragma once
 #include <cstdint>
-#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -46,6 +50,7 @@ struct LeasePlanInput {
   std::set<std::string> releasing;         // held leases on their way out (stopping, then released)
   std::set<std::string> avoid;             // names this instance must not take now
   core::UnixMillis expiry_bucket_ms = 0;   // expiries this close together count as a tie
+  int max_release = 16;                    // leases on their way out at once, at most (1 if lower)
 };
 
 struct LeasePlan {
@@ -53,8 +58,9 @@ struct LeasePlan {
   // until `take` succeeded (one another instance took first is skipped).
   std::vector<std::string> candidates;
   int take = 0;
-  // The one held lease to give up this round, if any.
-  std::optional<std::string> release;
+  // Held leases to give up this round (none on their way out already), in the order to give
+  // them up.
+  std::vector<std::string> release;
 };
 
 LeasePlan plan_leases(const LeasePlanInput& input);

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <functional>
@@ -46,7 +47,7 @@ core::ConnectionId id_of(const std::string& name) { return 100 + std::stoi(name.
 // One desk instance: its keeper, its own way to the database, and what the runtime was told.
 struct Node {
   Node(asio::io_context& io, FakeLeaseStore& database, const std::string& id, int connections,
-       bool hold_releases = false)
+       bool hold_releases = false, LeaseKeeperOptions options = short_leases())
       : view(database) {
     LeaseKeeperHooks hooks;
     hooks.on_acquired = [this](const std::string& name, const store::Fence& fence) {
@@ -62,7 +63,7 @@ struct Node {
         released();  // the connection stops at once
     };
     keeper = std::make_unique<LeaseKeeper>(io.get_executor(), view, id, id + ":8080", names(connections),
-                                           std::move(hooks), short_leases());
+                                           std::move(hooks), options);
     for (const auto& name : names(connections)) keeper->bind(name, id_of(name));
   }
   std::size_t owns() const { return keeper->owned().size(); }
@@ -218,43 +219,61 @@ TEST(LeaseKeeper, AFormerOwnerThatWasPausedCannotCommitAfterATakeover) {
   for (const auto& name : a_had) EXPECT_EQ(database.owner(name), "b");
 }
 
-TEST(LeaseKeeper, ALateInstanceGetsItsShareOneGracefulHandoverAtATime) {
+TEST(LeaseKeeper, ALateInstanceGetsItsShareInGracefulHandoversSeveralAtOnceUpToTheCap) {
   asio::io_context io;
   FakeLeaseStore database;
-  Node a(io, database, "a", 4, /*hold_releases=*/true), b(io, database, "b", 4);
+  auto options = short_leases();
+  options.max_release_per_round = 3;
+  Node a(io, database, "a", 8, /*hold_releases=*/true, options), b(io, database, "b", 8);
   a.keeper->start();
-  ASSERT_TRUE(run_until({&io}, [&] { return a.owns() == 4; }));
+  ASSERT_TRUE(run_until({&io}, [&] { return a.owns() == 8; }));
   b.keeper->start();
 
-  for (int handover = 0; handover < 2; ++handover) {
-    ASSERT_TRUE(run_until({&io}, [&] { return a.releases.size() == 1; }));
-    const std::string name = a.releases[0].first;
-    // While the runtime stops it, a keeps the lease renewed and may still send; nothing else
-    // is given up in the meantime.
-    auto a_seen = [&] {
-      for (const auto& instance : database.instances())
-        if (instance.id == "a") return instance.seen_at;
-      return core::UnixMillis{0};
-    };
-    const auto seen = a_seen();
-    ASSERT_TRUE(run_until({&io}, [&] { return a_seen() > seen; }));  // a further round of a
-    ASSERT_TRUE(run_until({&io}, [&] {
-      const auto now = a_seen();
-      return now > seen + std::chrono::duration_cast<std::chrono::milliseconds>(kTtl).count();
-    }));  // longer than the lease time
+  // a gives up 4 of its 8: three at once (the cap), each stopped by the runtime on its own.
+  ASSERT_TRUE(run_until({&io}, [&] { return a.releases.size() == 3; }));
+  std::set<std::string> first;
+  for (const auto& [name, released] : a.releases) first.insert(name);
+  ASSERT_EQ(first.size(), 3U);
+  // While the runtime stops them, a keeps the leases renewed and may still send; nothing else
+  // is given up in the meantime, for longer than the lease time.
+  auto a_seen = [&] {
+    for (const auto& instance : database.instances())
+      if (instance.id == "a") return instance.seen_at;
+    return core::UnixMillis{0};
+  };
+  const auto seen = a_seen();
+  ASSERT_TRUE(run_until({&io}, [&] {
+    return a_seen() > seen + std::chrono::duration_cast<std::chrono::milliseconds>(kTtl).count();
+  }));
+  for (const auto& name : first) {
     EXPECT_EQ(database.owner(name), "a");
     EXPECT_TRUE(a.keeper->may_send(id_of(name)));
-    EXPECT_EQ(a.releases.size(), 1U);
-
-    auto released = std::move(a.releases[0].second);
-    a.releases.clear();
-    released();
-    ASSERT_TRUE(run_until({&io}, [&] { return database.owner(name) == "b"; }));
-    EXPECT_FALSE(a.keeper->may_send(id_of(name)));
   }
-  ASSERT_TRUE(run_until({&io}, [&] { return a.owns() == 2 && b.owns() == 2; }));
+  EXPECT_EQ(a.releases.size(), 3U);
+  EXPECT_EQ(b.owns(), 0U);
+
+  // Each released() hands over its own connection, in whatever order the runtime finishes; the
+  // fourth may start once fewer than three are on their way out.
+  auto releases = std::move(a.releases);
+  a.releases.clear();
+  std::reverse(releases.begin(), releases.end());
+  std::size_t in_flight = releases.size();
+  for (auto& [name, released] : releases) {
+    released();
+    --in_flight;
+    ASSERT_TRUE(run_until({&io}, [&, name = name] { return database.owner(name) == "b"; }));
+    EXPECT_FALSE(a.keeper->may_send(id_of(name)));
+    EXPECT_LE(in_flight + a.releases.size(), 3U) << "more than three on their way out";
+  }
+  ASSERT_TRUE(run_until({&io}, [&] { return a.releases.size() == 1; }));
+  const std::string last = a.releases[0].first;
+  EXPECT_FALSE(first.count(last));
+  a.releases[0].second();
+  ASSERT_TRUE(run_until({&io}, [&] { return a.owns() == 4 && b.owns() == 4; }));
+  EXPECT_EQ(database.owner(last), "b");
+  EXPECT_EQ(a.releases.size(), 1U);  // nothing more given up
   EXPECT_TRUE(a.lost.empty());
-  EXPECT_EQ(database.acquired_released, 2);
+  EXPECT_EQ(database.acquired_released, 4);
 }
 
 TEST(LeaseKeeper, ConnectionsNeverHeldHereAreNotFenced) {
