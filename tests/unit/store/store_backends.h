@@ -5,16 +5,30 @@
 #pragma once
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "store/store.h"
 
 namespace topicdesk::store::test_support {
+
+// Polls `done` until it holds (true) or `deadline` passes (false): tests of several store
+// connections at once wait for a condition, never for a time.
+template <class Pred>
+bool eventually(Pred done, std::chrono::milliseconds deadline) {
+  const auto until = std::chrono::steady_clock::now() + deadline;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));  // the polling interval of a deadline wait
+  }
+  return true;
+}
 
 struct Backend {
   std::string name;

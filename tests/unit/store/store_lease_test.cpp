@@ -15,23 +15,13 @@
 namespace topicdesk::store {
 namespace {
 
+using test_support::eventually;
 using test_support::StoreContract;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 constexpr std::int64_t kLong = 600'000;  // a lease that does not expire during a test
 constexpr auto kDeadline = std::chrono::seconds(10);
-
-// Polls `done` until it holds or `deadline` passes: waiting for a condition, not for a time.
-template <class Pred>
-bool eventually(Pred done, std::chrono::milliseconds deadline) {
-  const auto until = std::chrono::steady_clock::now() + deadline;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > until) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  return true;
-}
 
 class LeaseStoreContract : public StoreContract {
  protected:

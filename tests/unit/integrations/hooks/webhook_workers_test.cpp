@@ -21,23 +21,13 @@ namespace {
 
 namespace json = boost::json;
 using http::testing::IoThread;
+using store::test_support::eventually;
 
 struct Received {
   std::int64_t delivery = 0;
   std::int64_t event = 0;
   std::int64_t dialog = 0;
 };
-
-// Polls `done` until it holds or `deadline` passes: waiting for a condition, not for a time.
-template <class Pred>
-bool eventually(Pred done, std::chrono::milliseconds deadline) {
-  const auto until = std::chrono::steady_clock::now() + deadline;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > until) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  return true;
-}
 
 TEST(WebhookWorkers, TwoWorkersOnOneDatabaseSendEveryEventOnceInOrder) {
   auto backend = store::test_support::postgres_backend();
