@@ -293,7 +293,9 @@ asio::awaitable<void> Runtime::Impl::run_connection(ConnectionRuntime& c) {
   if (c.running || stopping) co_return;
   c.running = true;
   telegram::FloodLimits limits = config.telegram.limits;
-  c.flood_journal = limits.journal = load_flood_journal(c);
+  // Run here before, the dispatcher keeps its flood control and with it this journal.
+  if (!c.flood_journal) c.flood_journal = load_flood_journal(c);
+  limits.journal = c.flood_journal;
   dispatcher->add_connection(c.engine->context(), *c.api, limits, td->frontend_for(c.config));
   scheduler->add_engine(*c.engine);
   if (c.config.mode == ConnectionMode::kProxy) proxy_support->proxy->set_owned(c.id, true);
@@ -331,7 +333,6 @@ void Runtime::Impl::stop_running(ConnectionRuntime& c) {
       spdlog::warn("connection {}: its flood windows were not saved for the next runner: {}", c.config.name,
                    e.what());
     }
-    c.flood_journal.reset();
   }
   health->set(c.config.name, ConnectionState::kElsewhere);
   publish_owned();
