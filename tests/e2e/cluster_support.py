@@ -32,7 +32,7 @@ import harness
 from harness import DEFAULT_TIMEOUT, Desk, DeskTestCase, Process, free_port, http_json, wait_until
 from pg_support import ADMIN_URI, fresh_database, psql
 
-HAPROXY = shutil.which("haproxy")
+HAPROXY = shutil.which("haproxy") or shutil.which("haproxy", path="/usr/sbin:/sbin")  # sbin: not in every PATH
 NODE = shutil.which("node")
 BOT_JS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "proxy_bot", "bot.js")
 # The lease time the instances run with, and TOML added to every instance's configuration (e.g.
