@@ -41,15 +41,19 @@ group_id = {world.group_id}
 ''')
         return path
 
-    def test_relays_both_ways_across_a_sigkill_and_a_restart(self):
-        world = World(self.sim)
+    def start_postgres_desk(self, world):
+        """The harness's desk for `world`, its storage switched to this test's database."""
         desk = self.start_desk([world.connection()], start=False, env={"TOPICDESK_PG": self.uri})
         with open(desk.config_path) as f:
             config = f.read()
-        config = re.sub(r'(?m)^sqlite = .*$', 'postgres = "env:TOPICDESK_PG"', config)
         with open(desk.config_path, "w") as f:
-            f.write(config)
+            f.write(re.sub(r'(?m)^sqlite = .*$', 'postgres = "env:TOPICDESK_PG"', config))
         desk.start()
+        return desk
+
+    def test_relays_both_ways_across_a_sigkill_and_a_restart(self):
+        world = World(self.sim)
+        desk = self.start_postgres_desk(world)
         user = self.sim.user("Pia", username="pia")
 
         self.sim.send(user, world.bot_id, text="hello from postgres")
@@ -78,17 +82,18 @@ group_id = {world.group_id}
         log = desk.process.output()
         self.assertIn("postgres postgresql://", log)
 
+        # doctor, beside the running desk: the instance, its clock, and who runs the connection.
+        doctor = run_cli(["doctor", "--config", desk.config_path], {"TOPICDESK_PG": self.uri})
+        self.assertIn("instances:", doctor.stdout)
+        self.assertRegex(doctor.stdout, r"ok +instance [0-9a-f]{16} at 127\.0\.0\.1:\d+: alive")
+        self.assertRegex(doctor.stdout, r"ok +connection shop: run by instance [0-9a-f]{16}")
+
     def test_a_server_that_goes_away_mid_run_loses_nothing(self):
         """The desk's sessions are ended and the database refuses new ones for a while (as when
         the server restarts or the network drops): /healthz says so, Telegram keeps what the desk
         could not commit, and once the server is back every message and answer goes through."""
         world = World(self.sim)
-        desk = self.start_desk([world.connection()], start=False, env={"TOPICDESK_PG": self.uri})
-        with open(desk.config_path) as f:
-            config = f.read()
-        with open(desk.config_path, "w") as f:
-            f.write(re.sub(r'(?m)^sqlite = .*$', 'postgres = "env:TOPICDESK_PG"', config))
-        desk.start()
+        desk = self.start_postgres_desk(world)
         user = self.sim.user("Ola", username="ola")
         self.sim.send(user, world.bot_id, text="before the outage")
         world.wait_in_topic(user, text_is("before the outage"), "the first message in the user's topic")
