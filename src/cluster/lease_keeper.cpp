@@ -18,6 +18,7 @@
 
 #include "cluster/lease_plan.h"
 #include "core/clock.h"
+#include "core/metrics.h"
 #include "telegram/log_limiter.h"
 
 namespace topicdesk::cluster {
@@ -80,7 +81,25 @@ struct LeaseKeeper::State : std::enable_shared_from_this<LeaseKeeper::State> {
 
   void lose(const std::string& name) {
     forget_held(name);
+    count_move("lost");
     call(hooks.on_lost, "on_lost", name);
+  }
+
+  // /metrics: lease moves of this instance by kind, the leases it holds, the live instances.
+  static void count_move(const char* kind) {
+    core::Metrics::global()
+        .counter("topicdesk_cluster_lease_moves_total",
+                 "Leases this instance took, lost (taken over or deadline passed) or gave up",
+                 fmt::format("kind=\"{}\"", kind))
+        .add(1);
+  }
+  void publish(std::size_t live) const {
+    auto& metrics = core::Metrics::global();
+    metrics.gauge("topicdesk_cluster_leases_held", "Connections whose lease this instance holds")
+        .set(static_cast<double>(held.size()));
+    metrics
+        .gauge("topicdesk_cluster_instances_alive", "Desk instances whose last beat is within the lease time")
+        .set(static_cast<double>(live));
   }
 
   void round() {
@@ -155,6 +174,9 @@ struct LeaseKeeper::State : std::enable_shared_from_this<LeaseKeeper::State> {
     try {
       const auto instances = store.instances();
       input.live = live_instances(instances, db_now, ttl_ms());
+      std::set<std::string> alive(input.live.begin(), input.live.end());
+      alive.insert(id);  // it beat just now, unless the beat failed
+      publish(alive.size());
       input.leases = store.leases();
       remember_owners(instances, input.leases, db_now);
     } catch (const store::StoreError& error) {
@@ -191,6 +213,7 @@ struct LeaseKeeper::State : std::enable_shared_from_this<LeaseKeeper::State> {
       held[name] = Held{*fence, deadline_from(started_at), false};
       gone.erase(name);
       taken_names.push_back(name);
+      count_move("taken");
       call(hooks.on_acquired, "on_acquired", name, *fence);
     }
     if (!taken_names.empty())
@@ -234,6 +257,7 @@ struct LeaseKeeper::State : std::enable_shared_from_this<LeaseKeeper::State> {
     if (it == held.end() || !it->second.releasing || it->second.fence.generation != generation) return;
     const auto fence = it->second.fence;
     forget_held(name);
+    count_move("given_up");
     try {
       store.lease_release(fence);
     } catch (const store::StoreError& error) {

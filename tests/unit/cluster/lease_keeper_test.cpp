@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "core/metrics.h"
 #include "fake_lease_store.h"
 
 namespace topicdesk::cluster {
@@ -129,9 +130,16 @@ TEST(LeaseKeeper, AKilledInstancesConnectionsAreTakenWithinTheLeaseTimeAndARenew
   b.keeper->start();
   ASSERT_TRUE(run_until({&io}, [&] { return a->owns() == 3 && b.owns() == 3; }));
 
+  auto& metrics = core::Metrics::global();
+  auto& taken = metrics.counter("topicdesk_cluster_lease_moves_total", "", "kind=\"taken\"");
+  const double taken_before = taken.value();
   a.reset();  // no stop(): nothing released, no leave, as a killed process
   const auto killed = std::chrono::steady_clock::now();
   ASSERT_TRUE(run_until({&io}, [&] { return b.owns() == 6; }));
+  EXPECT_EQ(taken.value() - taken_before, 3) << "/metrics counts the takeovers";
+  ASSERT_TRUE(run_until({&io}, [&] {
+    return metrics.gauge("topicdesk_cluster_instances_alive", "").value() == 1;
+  })) << "/metrics: the killed instance is gone once its beat is older than the lease time";
   const auto took = std::chrono::steady_clock::now() - killed;
   EXPECT_LE(took, kTtl + kRenew + kJitter)
       << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms";
