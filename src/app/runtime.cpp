@@ -394,6 +394,7 @@ void Runtime::Impl::publish_owned() {
   for (const auto& c : connections) {
     if (c->running) owned.push_back(c->config.name);
   }
+  dispatcher->set_runs_every_connection(owned.size() == connections.size());
   health->set_owned(std::move(owned));
 }
 

@@ -190,7 +190,9 @@ void Dispatcher::add_connection(const ConnectionContext& context, telegram::BotA
 }
 
 std::vector<core::ConnectionId> Dispatcher::running_connections() const {
-  if (fences_ == nullptr) return {};  // a desk alone: every job is ours (foreign_ skips the rest)
+  // A desk alone, or an instance that runs every connection now: every job is ours (foreign_
+  // skips the rest), and the unfiltered read is the cheap one (bench/README.md).
+  if (fences_ == nullptr || runs_every_connection_) return {};
   std::vector<core::ConnectionId> ids;
   for (const auto& [id, c] : connections_) {
     if (c.active) ids.push_back(id);

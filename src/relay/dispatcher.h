@@ -106,6 +106,9 @@ class Dispatcher {
   // connections it writes for, and no call goes out once a lease may have moved on. An
   // outcome whose lease moved is left to the new owner. Null (the default): a desk alone.
   void set_fences(ConnectionFences* fences) { fences_ = fences; }
+  // Whether this instance runs every configured connection now: then it reads the outbox
+  // without naming its connections (a filtered read costs the database far more).
+  void set_runs_every_connection(bool all) { runs_every_connection_ = all; }
 
   // New jobs were committed (or time moved): look at the outbox again. Thread-safe.
   void notify();
@@ -240,6 +243,7 @@ class Dispatcher {
   int executing_ = 0;                               // execute() coroutines running
   std::map<core::ConnectionId, int> executing_of_;  // … per connection
   ConnectionFences* fences_ = nullptr;
+  bool runs_every_connection_ = false;
   bool dirty_ = true;
   bool stopped_ = false;
   core::UnixMillis gauges_published_at_ = 0;

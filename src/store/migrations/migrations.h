@@ -469,6 +469,15 @@ CREATE TABLE connection_leases (
 ALTER TABLE webhook_deliveries ADD COLUMN claimed_until BIGINT NOT NULL DEFAULT 0;
 )sql";
 
+// Each queue head names its connection (a queue belongs to one), so an instance of several
+// reads the heads of the connections it runs without joining every other head's job
+// (OutboxStore::outbox_ready with connections).
+inline constexpr char kV18HeadConnection[] = R"sql(
+ALTER TABLE outbox_heads ADD COLUMN connection_id BIGINT NOT NULL DEFAULT 0;
+UPDATE outbox_heads SET connection_id = (SELECT o.connection_id FROM outbox o WHERE o.id = outbox_heads.job_id);
+CREATE INDEX outbox_heads_by_connection ON outbox_heads(connection_id, priority, job_id);
+)sql";
+
 inline constexpr Migration kAll[] = {
     {1, "core tables", kV1CoreTables},
     {2, "topics api: api keys", kV2ApiKeys},
@@ -487,6 +496,7 @@ inline constexpr Migration kAll[] = {
     {15, "broadcasts: a template as the content", kV15BroadcastTemplate},
     {16, "bot api proxy: each queued update's dialog", kV16ProxyDialogChat},
     {17, "several instances: instances, connection leases, webhook claims", kV17Leases},
+    {18, "several instances: each outbox queue head's connection", kV18HeadConnection},
 };
 
 inline std::span<const Migration> all() { return kAll; }

@@ -138,10 +138,10 @@ inline constexpr Sql kOutboxReady{"outbox_ready",
 // started marks are written in a fenced transaction (docs/several-instances.md).
 inline constexpr Sql kOutboxReadyOf{"outbox_ready_of",
     "SELECT " TD_JOB_COLUMNS " FROM outbox_heads h JOIN outbox o ON o.id = h.job_id "
-    "WHERE h.not_before <= ?1 AND o.connection_id IN (SELECT value FROM json_each(?3)) "
+    "WHERE h.not_before <= ?1 AND h.connection_id IN (SELECT value FROM json_each(?3)) "
     "ORDER BY h.priority, h.job_id LIMIT ?2",
     "SELECT " TD_JOB_COLUMNS " FROM outbox_heads h JOIN outbox o ON o.id = h.job_id "
-    "WHERE h.not_before <= ?1 AND o.connection_id IN (SELECT jsonb_array_elements_text(?3::JSONB)::BIGINT) "
+    "WHERE h.not_before <= ?1 AND h.connection_id = ANY (translate(?3, '[]', '{}')::BIGINT[]) "
     "ORDER BY h.priority, h.job_id LIMIT ?2"};
 #undef TD_JOB_COLUMNS
 // Done keeps the last error of a job that succeeded after retries: useful when investigating.
@@ -163,15 +163,16 @@ inline constexpr Sql kOutboxHeadRetry{"outbox_head_retry",
     "UPDATE outbox_heads SET not_before = ?2 "
     "WHERE queue_key = (SELECT queue_key FROM outbox WHERE id = ?1) AND job_id = ?1"};
 inline constexpr Sql kOutboxHeadAdd{"outbox_head_add",
-    "INSERT INTO outbox_heads(queue_key, job_id, priority, not_before) VALUES (?1, ?2, ?3, ?4) "
-    "ON CONFLICT(queue_key) DO NOTHING"};
+    "INSERT INTO outbox_heads(queue_key, job_id, priority, not_before, connection_id) "
+    "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(queue_key) DO NOTHING"};
 inline constexpr Sql kOutboxQueueHead{"outbox_queue_head",
-    "SELECT id, priority, not_before FROM outbox WHERE queue_key = ?1 AND state = 'pending' "
+    "SELECT id, priority, not_before, connection_id FROM outbox WHERE queue_key = ?1 AND state = 'pending' "
     "ORDER BY id LIMIT 1"};
 inline constexpr Sql kOutboxHeadSet{"outbox_head_set",
-    "INSERT INTO outbox_heads(queue_key, job_id, priority, not_before) VALUES (?1, ?2, ?3, ?4) "
+    "INSERT INTO outbox_heads(queue_key, job_id, priority, not_before, connection_id) "
+    "VALUES (?1, ?2, ?3, ?4, ?5) "
     "ON CONFLICT(queue_key) DO UPDATE SET job_id = excluded.job_id, priority = excluded.priority,"
-    " not_before = excluded.not_before"};
+    " not_before = excluded.not_before, connection_id = excluded.connection_id"};
 inline constexpr Sql kOutboxHeadDelete{"outbox_head_delete",
     "DELETE FROM outbox_heads WHERE queue_key = ?1"};
 // Counted from the partial indexes. The oldest pending job is the one with the lowest id,

@@ -455,7 +455,7 @@ std::int64_t SqlStore::outbox_add(const OutboxJob& job) {
     id = q.int64(0);
     q.run();
     // Becomes the head only if its queue had no pending job.
-    db_.run(sql::kOutboxHeadAdd, job.queue_key, id, job.priority, job.not_before);
+    db_.run(sql::kOutboxHeadAdd, job.queue_key, id, job.priority, job.not_before, job.connection_id);
   });
   return id;
 }
@@ -501,7 +501,7 @@ void SqlStore::refresh_queue_head(const std::string& queue_key) {
   auto head = db_.query(sql::kOutboxQueueHead);
   head.bind(queue_key);
   if (head.step()) {
-    db_.run(sql::kOutboxHeadSet, queue_key, head.int64(0), head.int64(1), head.int64(2));
+    db_.run(sql::kOutboxHeadSet, queue_key, head.int64(0), head.int64(1), head.int64(2), head.int64(3));
   } else {
     db_.run(sql::kOutboxHeadDelete, queue_key);
   }
