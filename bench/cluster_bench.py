@@ -131,11 +131,7 @@ def send_pipelined(base, users, seqs, depth, rate, results):
         for index, user_id, bot_id in users:
             pending.append({"from": user_id, "chat_id": bot_id, "text": f"b{index}:{seq}"})
             if len(pending) == depth:
-                if interval:
-                    next_batch += interval
-                    ahead = next_batch - time.monotonic()
-                    if ahead > 0:
-                        time.sleep(ahead)  # pacing of the offered load
+                next_batch = relay_bench.pace(next_batch, interval)
                 first = first or time.time() * 1000
                 api.post_all("/sim/messages", pending)
                 pending = []

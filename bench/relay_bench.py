@@ -33,6 +33,18 @@ GROUP_WINDOW_S = 60
 GROUP_CEILING = 20  # Telegram's messages per minute per group (shared/telegram-facts.md)
 
 
+def pace(next_batch, interval):
+    """Offered load at a rate: waits until the next batch is due (interval 0: at once); returns
+    when the one after it is."""
+    if not interval:
+        return next_batch
+    next_batch += interval
+    ahead = next_batch - time.monotonic()
+    if ahead > 0:
+        time.sleep(ahead)  # pacing of the offered load
+    return next_batch
+
+
 def now_ms():
     return time.time() * 1000.0
 
@@ -105,11 +117,7 @@ def send_pipelined(base, bot_id, users, first_index, seqs, depth, rate, results)
         for i, user_id in enumerate(users):
             pending.append((first_index + i, {"from": user_id, "chat_id": bot_id, "text": f"b{first_index + i}:{seq}"}))
             if len(pending) == depth:
-                if interval:
-                    next_batch += interval
-                    ahead = next_batch - time.monotonic()
-                    if ahead > 0:
-                        time.sleep(ahead)  # pacing of the offered load
+                next_batch = pace(next_batch, interval)
                 flush_pipeline(api, pending, sent)
     flush_pipeline(api, pending, sent)
     results.put(sent)

@@ -75,7 +75,6 @@ struct ConnectionRuntime {
   std::unique_ptr<telegram::LongPoller> poller;
   telegram::ParseContext parse_context;
   std::shared_ptr<telegram::FloodJournal> flood_journal;
-  bool leased = false;   // this instance holds its lease (always true alone)
   bool running = false;  // its transport and relay run here
   bool td_started = false;
 };
@@ -278,7 +277,8 @@ asio::awaitable<void> Runtime::Impl::bring_up(ConnectionRuntime& c) {
         /*owned=*/false);
   }
   if (keeper) keeper->bind(c.config.name, c.id);
-  if (c.leased) {
+  // Alone on the database every connection is this desk's; otherwise the lease says.
+  if (!keeper || keeper->fence(c.config.name)) {
     co_await run_connection(c);
   } else {
     health->set(c.config.name, ConnectionState::kElsewhere);
@@ -315,7 +315,6 @@ asio::awaitable<void> Runtime::Impl::run_connection(ConnectionRuntime& c) {
 // update is fetched, no entry drained, no job started for it any more. Calls in flight end
 // and their outcomes are committed, fenced (a moved lease leaves them to the new owner).
 void Runtime::Impl::stop_running(ConnectionRuntime& c) {
-  c.leased = false;
   if (!c.running) return;
   c.running = false;
   if (c.poller) {
@@ -361,9 +360,8 @@ void Runtime::Impl::start_cluster() {
   callbacks.on_acquired = [this](const std::string& name, const store::Fence&) {
     auto* c = connection_by_name(name);
     if (c == nullptr || stopping) return;
-    c->leased = true;
     spdlog::info("connection {}: this instance runs it now (lease taken)", name);
-    if (c->engine) asio::co_spawn(io, run_connection(*c), asio::detached);  // else bring_up runs it
+    if (c->engine) asio::co_spawn(io, run_connection(*c), asio::detached);  // else bring_up will
   };
   callbacks.on_lost = [this](const std::string& name) {
     if (auto* c = connection_by_name(name)) {
@@ -445,7 +443,6 @@ asio::awaitable<bool> Runtime::Impl::connect(ConnectionRuntime& c) {
   context.group_owner = co_await group_owner(c);
   c.engine = std::make_unique<relay::Engine>(*store, std::move(context));
   c.engine->set_fences(keeper.get());
-  if (!keeper) c.leased = true;  // alone on the database: every connection is this desk's
   spdlog::info("connection {} (instance {}): bot {} reached, backend group {}", c.config.name, c.id, bot_id,
                c.config.group_id);
   co_return true;
