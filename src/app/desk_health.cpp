@@ -48,29 +48,70 @@ DeskHealth::DeskHealth(const std::vector<std::string>& connection_names) {
 }
 
 void DeskHealth::set(const std::string& connection, ConnectionState state, std::string detail) {
+  std::lock_guard lock(mutex_);
   auto& entry = connections_[connection];
   entry.state = state;
   entry.detail = std::move(detail);
   publish(connection);
 }
 
+void DeskHealth::set_instance(std::string id) {
+  std::lock_guard lock(mutex_);
+  instance_ = std::move(id);
+}
+
+void DeskHealth::set_owned(std::vector<std::string> names) {
+  std::lock_guard lock(mutex_);
+  owned_ = std::move(names);
+}
+
+void DeskHealth::relay_beat() {
+  std::lock_guard lock(mutex_);
+  relay_beat_ = clock_();
+}
+
+void DeskHealth::set_clock(std::function<std::chrono::steady_clock::time_point()> clock) {
+  std::lock_guard lock(mutex_);
+  clock_ = std::move(clock);
+  relay_beat_ = clock_();
+}
+
+std::optional<std::string> DeskHealth::relay_stalled_locked() const {
+  const auto waiting = std::chrono::duration_cast<std::chrono::seconds>(clock_() - relay_beat_);
+  if (waiting < kRelayStalledAfter) return std::nullopt;
+  return fmt::format("the relay has waited {} s for a store call", waiting.count());
+}
+
+bool DeskHealth::store_failing() const {
+  std::lock_guard lock(mutex_);
+  return store_problem_.has_value();
+}
+
 ConnectionState DeskHealth::state(const std::string& connection) const {
+  std::lock_guard lock(mutex_);
+  return state_locked(connection);
+}
+
+ConnectionState DeskHealth::state_locked(const std::string& connection) const {
   auto it = connections_.find(connection);
   return it == connections_.end() ? ConnectionState::kConnecting : it->second.state;
 }
 
 void DeskHealth::store_failed(const std::string& what) {
+  std::lock_guard lock(mutex_);
   store_problem_ = what;
   store_gauge().set(0);
 }
 
 void DeskHealth::store_ok() {
+  std::lock_guard lock(mutex_);
   store_problem_.reset();
   store_gauge().set(1);
 }
 
 void DeskHealth::upkeep(int failed_attempts, std::chrono::milliseconds failing_for,
                         const std::string& error) {
+  std::lock_guard lock(mutex_);
   if (failed_attempts == 0 || failing_for < kUpkeepFailingFor) {
     upkeep_problem_.reset();
   } else {
@@ -84,15 +125,26 @@ void DeskHealth::upkeep(int failed_attempts, std::chrono::milliseconds failing_f
 }
 
 std::string DeskHealth::status() const {
-  if (!reason().empty()) return "degraded";
+  std::lock_guard lock(mutex_);
+  return status_locked();
+}
+
+std::string DeskHealth::reason() const {
+  std::lock_guard lock(mutex_);
+  return reason_locked();
+}
+
+std::string DeskHealth::status_locked() const {
+  if (!reason_locked().empty()) return "degraded";
   for (const auto& [name, entry] : connections_) {
     if (entry.state == ConnectionState::kConnecting) return "starting";
   }
   return "ok";
 }
 
-std::string DeskHealth::reason() const {
+std::string DeskHealth::reason_locked() const {
   if (store_problem_) return "store: " + *store_problem_;
+  if (auto stalled = relay_stalled_locked()) return "store: " + *stalled;
   if (upkeep_problem_) return "store: " + *upkeep_problem_;
   for (const auto& [name, entry] : connections_) {
     if (entry.state == ConnectionState::kTokenRejected || entry.state == ConnectionState::kStopped) {
@@ -104,8 +156,9 @@ std::string DeskHealth::reason() const {
 }
 
 http::Response DeskHealth::response(const http::Request& request) const {
-  const unsigned code = store_problem_ ? 503 : 200;
-  const std::string why = reason();
+  std::lock_guard lock(mutex_);
+  const unsigned code = store_problem_ || relay_stalled_locked() ? 503 : 200;
+  const std::string why = reason_locked();
   const std::string_view target = request.target();
   const bool wants_json =
       target.find("format=json") != std::string_view::npos ||
@@ -113,7 +166,7 @@ http::Response DeskHealth::response(const http::Request& request) const {
   if (wants_json) {
     json::object connections;
     for (const auto& [name, entry] : connections_) connections[name] = to_string(entry.state);
-    json::object body{{"status", status()}};
+    json::object body{{"status", status_locked()}};
     if (!why.empty()) body["reason"] = why;
     body["connections"] = std::move(connections);
     if (!instance_.empty()) {
@@ -124,7 +177,7 @@ http::Response DeskHealth::response(const http::Request& request) const {
     }
     return http::json_response(code, body);
   }
-  std::string text = why.empty() ? status() : "degraded: " + why;
+  std::string text = why.empty() ? status_locked() : "degraded: " + why;
   for (const auto& [name, entry] : connections_)
     text += fmt::format("\n{}: {}", name, to_string(entry.state));
   if (!instance_.empty())
@@ -134,7 +187,7 @@ http::Response DeskHealth::response(const http::Request& request) const {
 
 void DeskHealth::publish(const std::string& connection) const {
   auto& metrics = core::Metrics::global();
-  const ConnectionState current = state(connection);
+  const ConnectionState current = state_locked(connection);
   metrics
       .gauge("topicdesk_connection_ready", "1 when the connection is ready (connected, relaying)",
              fmt::format("connection=\"{}\"", connection))

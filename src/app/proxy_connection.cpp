@@ -8,12 +8,17 @@ namespace json = boost::json;
 
 std::unique_ptr<ProxySupport> make_proxy_support(boost::asio::any_io_executor executor, store::Store& store,
                                                  const std::string& api_base, relay::Inbox& inbox,
+                                                 boost::asio::any_io_executor edge,
                                                  proxy::ProxyOptions options) {
   auto support = std::make_unique<ProxySupport>();
   support->forwarder = std::make_unique<proxy::Forwarder>(executor, api_base);
   support->proxy = std::make_unique<proxy::BotApiProxy>(
       executor, store, *support->forwarder,
       [&inbox](core::ConnectionId id, const core::Event& event) { inbox.add_event(id, event); }, options);
+  if (edge) {
+    support->edge_forwarder = std::make_unique<proxy::Forwarder>(edge, api_base);
+    support->proxy->serve_at_edge(*support->edge_forwarder);
+  }
   return support;
 }
 
@@ -23,7 +28,8 @@ void add_proxy_routes(http::Server& server, ProxySupport& support,
                      http::Request& request) -> asio::awaitable<http::Response> {
     std::string_view path = http::request_path(request);
     path.remove_prefix(path.starts_with("/file/bot") ? 9 : 4);
-    if (connecting(path.substr(0, path.find('/')))) {
+    const std::string_view token = path.substr(0, path.find('/'));
+    if (!support.proxy->knows_token(token) && connecting(token)) {
       json::object answer{
           {"ok", false},
           {"error_code", 503},
@@ -33,11 +39,7 @@ void add_proxy_routes(http::Server& server, ProxySupport& support,
     }
     co_return co_await support.proxy->handle(request);
   };
-  auto limit = [&support](const http::RequestHead& head) { return support.proxy->body_limit(head); };
-  for (auto verb : {http::Verb::get, http::Verb::post}) {
-    server.route(verb, "/bot", handler, http::PathMatch::kPrefix, limit);
-    server.route(verb, "/file/bot", handler, http::PathMatch::kPrefix, limit);
-  }
+  support.proxy->add_routes(server, std::move(handler));
 }
 
 void use_proxy_polling(telegram::LongPollerOptions& options) {

@@ -15,20 +15,24 @@
 namespace topicdesk::app {
 
 struct ProxySupport {
-  std::unique_ptr<proxy::Forwarder> forwarder;
+  std::unique_ptr<proxy::Forwarder> forwarder;       // the webhook pusher's, on the relay loop
+  std::unique_ptr<proxy::Forwarder> edge_forwarder;  // the program's calls, on the server's loop
   std::unique_ptr<proxy::BotApiProxy> proxy;
 };
 
 // Intercepted events go into the connection's inbox through `inbox` (on an instance that does
 // not own the connection too: the inbox table is shared, the owner's drain takes them).
+// `executor` is the relay loop's (the store's); `edge`, the HTTP server's loop when it has its
+// own (ServerOptions::handlers): the program's calls are forwarded from there.
 std::unique_ptr<ProxySupport> make_proxy_support(boost::asio::any_io_executor executor, store::Store& store,
                                                  const std::string& api_base, relay::Inbox& inbox,
+                                                 boost::asio::any_io_executor edge = {},
                                                  proxy::ProxyOptions options = {});
 
 // GET/POST /bot<token>/… and /file/bot<token>/… on the server, served by the proxy. While
-// `connecting(token)` is true (the connection of that token has not reached Telegram yet) the
-// call is answered 503 in Telegram's error shape, which bot libraries retry, instead of the
-// proxy's 401 for a token it does not know yet.
+// `connecting(token)` is true for a token the proxy does not know yet (its connection has not
+// reached Telegram yet) the call is answered 503 in Telegram's error shape, which bot libraries
+// retry, instead of the proxy's 401. `connecting` is called on the server's loop.
 void add_proxy_routes(http::Server& server, ProxySupport& support,
                       std::function<bool(std::string_view token)> connecting);
 

@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include "app/desk_health.h"
 #include "app/open_store.h"
@@ -83,7 +84,10 @@ struct Runtime::Impl {
   explicit Impl(Config c) : config(std::move(c)), signals(io, SIGINT, SIGTERM), heartbeat_timer(io) {}
 
   Config config;
-  asio::io_context io;
+  asio::io_context io;  // the relay loop: the store, engines, inbox, sends, timers, API handlers
+  // The HTTP server's loop: reads and writes requests, answers /healthz and /metrics and forwards
+  // the proxy's calls, so none of them waits for the store (handlers run on `io`).
+  asio::io_context edge;
   asio::signal_set signals;
   asio::steady_timer heartbeat_timer;
   std::unique_ptr<store::Store> store;
@@ -157,7 +161,12 @@ int Runtime::run() {
     }
     impl.shutdown(1);
   });
+  auto edge_work = asio::make_work_guard(impl.edge);
+  std::thread edge_thread([&impl] { impl.edge.run(); });
   impl.io.run();
+  edge_work.reset();
+  impl.edge.stop();
+  edge_thread.join();
   return impl.exit_code;
 }
 
@@ -235,11 +244,13 @@ void Runtime::Impl::start_server() {
   http::ServerOptions server_options;
   server_options.address = config.server.listen_host;
   server_options.port = config.server.listen_port;
-  server = std::make_unique<http::Server>(io.get_executor(), server_options);
+  server_options.handlers = io.get_executor();
+  server = std::make_unique<http::Server>(edge.get_executor(), server_options);
   server->health_check([this](const http::Request& request) { return health->response(request); });
   for (const auto& cs : config.connections) {
     if (cs.mode != ConnectionMode::kProxy || proxy_support) continue;
-    proxy_support = make_proxy_support(io.get_executor(), *store, config.telegram.api_base, *inbox);
+    proxy_support =
+        make_proxy_support(io.get_executor(), *store, config.telegram.api_base, *inbox, edge.get_executor());
     add_proxy_routes(*server, *proxy_support,
                      [this](std::string_view token) { return proxy_connecting(token); });
   }
@@ -610,7 +621,7 @@ ConnectionRuntime* Runtime::Impl::connection_by_id(core::ConnectionId id) {
 bool Runtime::Impl::proxy_connecting(std::string_view token) const {
   for (const auto& c : connections) {
     if (c->config.mode == ConnectionMode::kProxy && http::secret_matches(token, c->config.token)) {
-      return health->state(c->config.name) == ConnectionState::kConnecting && !c->engine;
+      return health->state(c->config.name) == ConnectionState::kConnecting;
     }
   }
   return false;
@@ -654,6 +665,7 @@ asio::awaitable<void> Runtime::Impl::run_heartbeat() {
 }
 
 void Runtime::Impl::heartbeat() {
+  health->relay_beat();
   const auto now = core::unix_millis_now();
   const auto upkeep = store->upkeep();
   health->upkeep(upkeep.failed_attempts, upkeep.failing_for, upkeep.error);
@@ -713,9 +725,11 @@ void Runtime::Impl::shutdown(int code) {
   // The dispatcher lets calls in flight finish and records them before run() returns.
   if (dispatcher_running) dispatcher->stop();
   if (server_running) {
-    server->stop([this] {
-      server_running = false;
-      stop_when_idle();
+    server->stop([this] {  // on the server's loop
+      asio::post(io, [this] {
+        server_running = false;
+        stop_when_idle();
+      });
     });
   }
   stop_when_idle();

@@ -66,6 +66,7 @@ struct Route {
   Handler handler;
   BodyLimit body_limit;  // empty: ServerOptions::body_limit
   std::string label;     // metrics label: the registered pattern, never the concrete path
+  bool at_edge = false;  // runs on the connection's strand even when ServerOptions::handlers is set
 
   bool matches(std::string_view request_path) const {
     return match == PathMatch::kExact ? request_path == path : request_path.starts_with(path);
@@ -524,7 +525,8 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   asio::awaitable<Response> respond(const Route& route, std::string_view path, Request& request) {
     std::string failure;
     try {
-      co_return co_await route.handler(request);
+      if (route.at_edge || !options.handlers) co_return co_await route.handler(request);
+      co_return co_await asio::co_spawn(options.handlers, route.handler(request), asio::use_awaitable);
     } catch (const std::exception& e) {
       failure = e.what();
     }
@@ -532,6 +534,15 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
                 fmt::format("http: {} {} failed: {}", std::string(request.method_string()),
                             std::string(request.target()), failure));
     co_return error_for(path, 500, "internal error");
+  }
+
+  void add_route(Verb method, std::string path, Handler handler, PathMatch match, BodyLimit body_limit,
+                 bool at_edge) {
+    std::string label =
+        std::string(bhttp::to_string(method)) + " " + path + (match == PathMatch::kPrefix ? "*" : "");
+    std::unique_lock lock(routes_mutex);
+    routes.push_back(Route{method, std::move(path), match, std::move(handler), std::move(body_limit),
+                           std::move(label), at_edge});
   }
 
   // An error the server answers itself, in the shape registered for the path's area.
@@ -611,12 +622,18 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
 
 Server::Server(asio::any_io_executor executor, ServerOptions options)
     : impl_(std::make_shared<Impl>(std::move(executor), std::move(options))) {
-  route(Verb::get, "/healthz", [impl = impl_.get()](Request& request) -> asio::awaitable<Response> {
-    co_return impl->health ? impl->health(request) : text_response(200, "ok");
-  });
-  route(Verb::get, "/metrics", [](Request&) -> asio::awaitable<Response> {
-    co_return text_response(200, core::Metrics::global().render_prometheus(), kPrometheusContentType);
-  });
+  route_at_edge(
+      Verb::get, "/healthz",
+      [impl = impl_.get()](Request& request) -> asio::awaitable<Response> {
+        co_return impl->health ? impl->health(request) : text_response(200, "ok");
+      },
+      PathMatch::kExact, BodyLimit{});
+  route_at_edge(
+      Verb::get, "/metrics",
+      [](Request&) -> asio::awaitable<Response> {
+        co_return text_response(200, core::Metrics::global().render_prometheus(), kPrometheusContentType);
+      },
+      PathMatch::kExact, BodyLimit{});
 }
 
 Server::~Server() { stop(); }
@@ -626,11 +643,12 @@ void Server::route(Verb method, std::string path, Handler handler, PathMatch mat
 }
 
 void Server::route(Verb method, std::string path, Handler handler, PathMatch match, BodyLimit body_limit) {
-  std::string label =
-      std::string(bhttp::to_string(method)) + " " + path + (match == PathMatch::kPrefix ? "*" : "");
-  std::unique_lock lock(impl_->routes_mutex);
-  impl_->routes.push_back(
-      Route{method, std::move(path), match, std::move(handler), std::move(body_limit), std::move(label)});
+  impl_->add_route(method, std::move(path), std::move(handler), match, std::move(body_limit), false);
+}
+
+void Server::route_at_edge(Verb method, std::string path, Handler handler, PathMatch match,
+                           BodyLimit body_limit) {
+  impl_->add_route(method, std::move(path), std::move(handler), match, std::move(body_limit), true);
 }
 
 void Server::health_check(HealthCheck check) { impl_->health = std::move(check); }

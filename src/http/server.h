@@ -59,6 +59,11 @@ struct ServerOptions {
   // Time to receive a body: read_timeout plus its length at this rate (bytes per second).
   std::size_t body_min_rate = 64 * 1024;
   std::chrono::milliseconds write_timeout{std::chrono::seconds(30)};
+  // Where route handlers run. Empty: on the connection's strand, with the server. Set (the
+  // desk's relay loop, which calls the store): the server's own loop only reads, writes and
+  // answers /healthz and /metrics, so a store that stalls never holds those or a proxied call
+  // (route_at_edge); a handler's exception still becomes a 500.
+  boost::asio::any_io_executor handlers;
 };
 
 // Responses with a body; keep-alive and Content-Length are set by the server.
@@ -88,8 +93,13 @@ class Server {
   void route(Verb method, std::string path, Handler handler, PathMatch match = PathMatch::kExact);
   // The same with the route's own body limit, decided per request from its head.
   void route(Verb method, std::string path, Handler handler, PathMatch match, BodyLimit body_limit);
+  // A route whose handler runs on the connection's strand even when ServerOptions::handlers is
+  // set: it never waits for the store (the Bot API proxy's forwards), and hops to the handlers'
+  // executor itself for what does.
+  void route_at_edge(Verb method, std::string path, Handler handler, PathMatch match, BodyLimit body_limit);
 
-  // What GET /healthz answers; without one, 200 "ok". Called on the connection's strand for
+  // What GET /healthz answers; without one, 200 "ok". Called on the server's loop (never on
+  // ServerOptions::handlers, so it answers while those are busy), on the connection's strand, for
   // each request. Set before start().
   using HealthCheck = std::function<Response(const Request&)>;
   void health_check(HealthCheck check);

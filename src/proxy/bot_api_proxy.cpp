@@ -13,6 +13,8 @@
 #include <boost/url.hpp>
 #include <deque>
 #include <limits>
+#include <mutex>
+#include <optional>
 #include <set>
 
 #include "core/backoff.h"
@@ -238,8 +240,13 @@ struct BotApiProxy::Impl : std::enable_shared_from_this<Impl> {
   InboxWriter inbox_writer;
   ProxyOptions options;
   // A deque: requests and pushers hold references to their connection across awaits while
-  // more connections are registered.
+  // more connections are registered. Written on `executor` under connections_mutex; read there
+  // freely, and under the mutex by calls served at the edge (find_token).
   std::deque<ProxyConnection> connections;
+  mutable std::mutex connections_mutex;
+  // Set by serve_at_edge(): calls arrive on the HTTP server's loop; forwards go out from there
+  // through this forwarder, and what touches the store runs on `executor`.
+  Forwarder* edge_forwarder = nullptr;
   std::map<core::ConnectionId, bool> owned;  // by connection; absent: owned
   std::set<core::ConnectionId> pushing;      // connections whose webhook pusher runs
   bool started = false;
@@ -297,6 +304,14 @@ struct BotApiProxy::Impl : std::enable_shared_from_this<Impl> {
     return found;
   }
 
+  // A copy of the connection with this token, safe from any thread.
+  std::optional<ProxyConnection> find_token(std::string_view token) const {
+    std::lock_guard lock(connections_mutex);
+    const ProxyConnection* found = by_token(token);
+    if (found == nullptr) return std::nullopt;
+    return *found;
+  }
+
   const ProxyConnection* by_id(core::ConnectionId id) const {
     for (const auto& c : connections) {
       if (c.id == id) return &c;
@@ -308,7 +323,7 @@ struct BotApiProxy::Impl : std::enable_shared_from_this<Impl> {
   std::size_t body_limit(const http::RequestHead& head) const {
     std::string_view target = head.target();
     auto path = parse_call_path(target.substr(0, target.find('?')));
-    if (!path || by_token(path->token) == nullptr) return kCallBodyLimit;
+    if (!path || !find_token(path->token)) return kCallBodyLimit;
     auto type = head.find(bhttp::field::content_type);
     if (type == head.end() || !boost::beast::iequals(type->value().substr(0, 19), "multipart/form-data")) {
       return kCallBodyLimit;
@@ -572,19 +587,26 @@ struct BotApiProxy::Impl : std::enable_shared_from_this<Impl> {
 
   // A successful send to a private chat (or an edit of such a message) becomes intercepted
   // events in the inbox, committed before the program gets its answer.
-  void intercept(const ProxyConnection& c, const std::string& method, const json::object& params,
-                 const http::Response& answer) {
-    if (!c.intercept || answer.result_int() != 200) return;
-    if (!kSendMethods.contains(method) && !kEditMethods.contains(method)) return;
+  // What a successful call of the program sent or edited in private chats, as kOutgoingSeen /
+  // kOutgoingEdit events (update_id 0); empty when there is nothing to record. Pure.
+  static std::vector<core::Event> intercepted_events(const ProxyConnection& c, const std::string& method,
+                                                     const json::object& params,
+                                                     const http::Response& answer) {
+    if (!c.intercept || answer.result_int() != 200) return {};
+    if (!kSendMethods.contains(method) && !kEditMethods.contains(method)) return {};
     boost::system::error_code ec;
     json::value v = json::parse(answer.body(), ec);
-    if (ec || !v.is_object()) return;
+    if (ec || !v.is_object()) return {};
     const auto* result = v.get_object().if_contains("result");
-    if (!result) return;
+    if (!result) return {};
     telegram::ParseContext context{c.bot_id, {c.group_id}};
     auto events = sent_messages(method, params, *result, context);
     if (auto edit = edited_message(method, *result, context)) events.push_back(std::move(*edit));
-    if (events.empty()) return;
+    return events;
+  }
+
+  // Writes intercepted events into the connection's inbox, with ids of their own.
+  void record_intercepted(const ProxyConnection& c, std::vector<core::Event>& events) {
     // The ids come from a sequence in the connection's state, read and advanced in the
     // transaction that writes the events: they survive restarts. Instances sharing the database
     // intercept for one connection at the same time (each serves the program's calls), so the
@@ -604,36 +626,55 @@ struct BotApiProxy::Impl : std::enable_shared_from_this<Impl> {
     });
   }
 
+  // Runs where the call arrives: on `executor`, or at the edge after serve_at_edge(). A forward
+  // goes out from where it arrived; everything that reads or writes the store runs on `executor`.
   asio::awaitable<http::Response> handle(http::Request& request) {
     auto path = parse_call_path(http::request_path(request));
     if (!path) co_return api_error(core::ErrorCode::kNotFound, "Not Found");
-    const ProxyConnection* c = by_token(path->token);
+    const std::optional<ProxyConnection> c = find_token(path->token);
     if (!c) co_return api_error(core::ErrorCode::kUnauthorized, "Unauthorized");
+    Forwarder& out = edge_forwarder != nullptr ? *edge_forwarder : forwarder;
     std::string_view target = request.target();
     const std::string query(target.substr(std::min(target.find('?'), target.size())));
     if (path->file) {
       auto file = file_target(path->rest);
       if (!file) co_return api_error(core::ErrorCode::kNotFound, "Not Found");
-      co_return co_await forwarder.forward(std::move(request), "/file/bot" + c->token + "/" + *file + query);
+      co_return co_await out.forward(std::move(request), "/file/bot" + c->token + "/" + *file + query);
     }
     auto method = method_key(path->rest);
     if (!method) co_return api_error(core::ErrorCode::kNotFound, "Not Found: method not found");
     json::object params = call_params(request);
-    if (*method == "getupdates") co_return co_await get_updates(*c, params);
+    if (*method == "getupdates") co_return co_await on_executor(get_updates(*c, params));
     if (*method == "setwebhook" || *method == "deletewebhook" || *method == "getwebhookinfo") {
-      co_return co_await webhook_call(*c, *method, params);
+      co_return co_await on_executor(webhook_call(*c, *method, params));
     }
     http::Response answer =
-        co_await forwarder.forward(std::move(request), "/bot" + c->token + "/" + path->rest + query);
+        co_await out.forward(std::move(request), "/bot" + c->token + "/" + path->rest + query);
+    // A send to a user is answered once its copy for the topic is recorded; other calls at once.
+    auto events = intercepted_events(*c, *method, params, answer);
+    if (!events.empty()) co_await on_executor(record_call(*c, *method, events));
+    co_return answer;
+  }
+
+  // The program's call as intercepted messages; a failure is logged, the program keeps its answer.
+  asio::awaitable<void> record_call(const ProxyConnection& c, const std::string& method,
+                                    std::vector<core::Event>& events) {
     try {
-      intercept(*c, *method, params, answer);
+      record_intercepted(c, events);
     } catch (const std::exception& error) {
-      log_limiter.log(spdlog::level::err, "intercept " + c->name,
+      log_limiter.log(spdlog::level::err, "intercept " + c.name,
                       telegram::redact_secrets(
                           fmt::format("proxy {}: could not record the program's {} as intercepted: {}",
-                                      c->name, *method, error.what())));
+                                      c.name, method, error.what())));
     }
-    co_return answer;
+    co_return;
+  }
+
+  // Runs `work` on `executor` (directly when the call arrived there).
+  template <typename T>
+  asio::awaitable<T> on_executor(asio::awaitable<T> work) {
+    if (edge_forwarder == nullptr) co_return co_await std::move(work);
+    co_return co_await asio::co_spawn(executor, std::move(work), asio::use_awaitable);
   }
 };
 
@@ -646,10 +687,13 @@ BotApiProxy::~BotApiProxy() = default;
 
 void BotApiProxy::add_connection(ProxyConnection connection, bool owned) {
   const core::ConnectionId id = connection.id;
-  if (auto* known = impl_->by_id_mutable(id)) {
-    *known = std::move(connection);
-  } else {
-    impl_->connections.push_back(std::move(connection));
+  {
+    std::lock_guard lock(impl_->connections_mutex);
+    if (auto* known = impl_->by_id_mutable(id)) {
+      *known = std::move(connection);
+    } else {
+      impl_->connections.push_back(std::move(connection));
+    }
   }
   set_owned(id, owned);
 }
@@ -668,13 +712,26 @@ bool BotApiProxy::owned(core::ConnectionId id) const { return impl_->is_owned(id
 
 void BotApiProxy::add_routes(http::Server& server) {
   auto impl = impl_;
-  auto handler = [impl](http::Request& request) { return impl->handle(request); };
+  add_routes(server, [impl](http::Request& request) { return impl->handle(request); });
+}
+
+void BotApiProxy::add_routes(http::Server& server, http::Handler handler) {
+  auto impl = impl_;
   auto limit = [impl](const http::RequestHead& head) { return impl->body_limit(head); };
   for (auto verb : {http::Verb::get, http::Verb::post}) {
-    server.route(verb, "/bot", handler, http::PathMatch::kPrefix, limit);
-    server.route(verb, "/file/bot", handler, http::PathMatch::kPrefix, limit);
+    for (const char* prefix : {"/bot", "/file/bot"}) {
+      if (impl->edge_forwarder != nullptr) {
+        server.route_at_edge(verb, prefix, handler, http::PathMatch::kPrefix, limit);
+      } else {
+        server.route(verb, prefix, handler, http::PathMatch::kPrefix, limit);
+      }
+    }
   }
 }
+
+void BotApiProxy::serve_at_edge(Forwarder& edge_forwarder) { impl_->edge_forwarder = &edge_forwarder; }
+
+bool BotApiProxy::knows_token(std::string_view token) const { return impl_->find_token(token).has_value(); }
 
 void BotApiProxy::set_desk_address(DeskAddress desk) { impl_->desk = std::move(desk); }
 

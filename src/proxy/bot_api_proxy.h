@@ -131,8 +131,18 @@ class BotApiProxy {
   // call of the program is served either way. On the executor; unknown ids are ignored.
   void set_owned(core::ConnectionId id, bool owned);
   bool owned(core::ConnectionId id) const;
-  // GET/POST /bot<token>/<method> and /file/bot<token>/<path>, with the body limits above.
+  // Calls arrive on another loop than `executor` (the HTTP server's, ServerOptions::handlers):
+  // forwards go out from there through `edge_forwarder` (which must live on that loop and
+  // outlive the proxy), so a store that stalls never holds the program's calls to Telegram; what
+  // reads or writes the store (getUpdates, webhook calls, recording intercepted sends) runs on
+  // `executor`. Before add_routes().
+  void serve_at_edge(Forwarder& edge_forwarder);
+  // Whether a registered connection has this token. Thread-safe.
+  bool knows_token(std::string_view token) const;
+  // GET/POST /bot<token>/<method> and /file/bot<token>/<path>, with the body limits above; with
+  // `handler` in place of handle() (a caller that answers some calls itself).
   void add_routes(http::Server& server);
+  void add_routes(http::Server& server, http::Handler handler);
   // One such request (for a caller with routes of its own: the desk answers while starting).
   boost::asio::awaitable<http::Response> handle(http::Request& request);
   // How large a body such a request may send, decided from its head (the token's connection).

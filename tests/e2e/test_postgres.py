@@ -5,10 +5,14 @@ the server: its version, the schema version, a wrong address, a server that is n
 Runs against the throwaway server CTest starts (TOPICDESK_TEST_PG, cmake/pg_test_server.cmake);
 each test gets a database of its own. Skipped without the variable.
 """
+import json
 import os
 import re
+import signal
 import subprocess
+import time
 import unittest
+import urllib.request
 
 from harness import TOPICDESK, DeskTestCase, World, text_is, wait_until
 from pg_support import ADMIN_URI, fresh_database, psql, with_database
@@ -41,9 +45,9 @@ group_id = {world.group_id}
 ''')
         return path
 
-    def start_postgres_desk(self, world):
+    def start_postgres_desk(self, world, mode=None):
         """The harness's desk for `world`, its storage switched to this test's database."""
-        desk = self.start_desk([world.connection()], start=False, env={"TOPICDESK_PG": self.uri})
+        desk = self.start_desk([world.connection(mode=mode)], start=False, env={"TOPICDESK_PG": self.uri})
         with open(desk.config_path) as f:
             config = f.read()
         with open(desk.config_path, "w") as f:
@@ -118,6 +122,46 @@ group_id = {world.group_id}
         for i in range(5):
             self.assertEqual(texts.count(f"during the outage {i}"), 1, f"message {i} once in the topic: {texts}")
         self.assertIn("connection lost", desk.process.output())
+
+    def test_a_stalled_server_holds_neither_health_nor_the_programs_calls(self):
+        """The server stops answering the desk (its sessions' processes are stopped, as when a
+        network path hangs without an error): the relay waits for it, but /healthz, /metrics and
+        the program's calls through the proxy answer at once. Once the server answers again,
+        what was written meanwhile is relayed, once."""
+        world = World(self.sim)
+        desk = self.start_postgres_desk(world, mode="proxy")
+        user = self.sim.user("Stan", username="stan")
+        self.sim.send(user, world.bot_id, text="before the stall")
+        world.wait_in_topic(user, text_is("before the stall"), "the first message in the user's topic")
+        wait_until(world.desk_polling, 30, what="the desk's long poll to be parked")
+
+        sessions = psql(ADMIN_URI, "SELECT pid FROM pg_stat_activity "
+                                   f"WHERE datname = '{self.database}' AND pid <> pg_backend_pid()").split()
+        self.assertTrue(sessions, "the desk holds no session to stop")
+        for pid in sessions:
+            os.kill(int(pid), signal.SIGSTOP)
+        try:
+            self.sim.send(user, world.bot_id, text="during the stall")
+            # The long poll took the update; its commit waits for the server, so it is not parked again.
+            wait_until(lambda: not world.desk_polling(), 30, what="the desk to take the update")
+            for _ in range(5):
+                status, _, seconds = desk.health(timeout=5)
+                self.assertEqual(status, 200)
+                self.assertLess(seconds, 1.0, "/healthz waited for the store")
+            self.assertIsNotNone(desk.metric("topicdesk_http_connections"))
+            started = time.monotonic()
+            with urllib.request.urlopen(f"http://127.0.0.1:{desk.port}/bot{world.token}/getMe", timeout=5) as reply:
+                me = json.loads(reply.read())
+            self.assertTrue(me["ok"])
+            self.assertEqual(me["result"]["id"], world.bot_id)
+            self.assertLess(time.monotonic() - started, 1.0, "the program's call waited for the store")
+            self.assertNotIn("during the stall", world.bot_texts_in_topic(user), "the store was not stalled")
+        finally:
+            for pid in sessions:
+                os.kill(int(pid), signal.SIGCONT)
+
+        world.wait_in_topic(user, text_is("during the stall"), "the message of the stall in the topic")
+        self.assertEqual(world.bot_texts_in_topic(user).count("during the stall"), 1)
 
     def test_migrate_and_doctor_speak_of_the_server(self):
         world = World(self.sim)

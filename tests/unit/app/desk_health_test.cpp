@@ -65,6 +65,22 @@ TEST(DeskHealth, AFailingStoreAnswers503UntilItWorksAgain) {
   EXPECT_EQ(health.status(), "ok");
 }
 
+TEST(DeskHealth, ARelayWaitingForTheStoreTooLongAnswers503UntilItBeatsAgain) {
+  auto now = std::chrono::steady_clock::time_point{};
+  DeskHealth health({"shop"});
+  health.set_clock([&now] { return now; });
+  health.set("shop", ConnectionState::kReady);
+  now += std::chrono::seconds(9);
+  EXPECT_EQ(health.response(json_request()).result_int(), 200u) << "a slow store call is not yet a stall";
+  now += std::chrono::seconds(3);
+  auto response = health.response(json_request());
+  EXPECT_EQ(response.result_int(), 503u);
+  EXPECT_EQ(body_of(response).at("reason"), "store: the relay has waited 12 s for a store call");
+  health.relay_beat();
+  EXPECT_EQ(health.response(json_request()).result_int(), 200u);
+  EXPECT_EQ(health.status(), "ok");
+}
+
 TEST(DeskHealth, WalCheckpointsThatKeepFailingAreDegradedWithTheirReason) {
   using std::chrono::milliseconds;
   DeskHealth health({"shop"});

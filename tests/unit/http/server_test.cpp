@@ -6,6 +6,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <future>
+#include <thread>
 
 #include "tests/unit/http/server_fixture.h"
 
@@ -18,6 +19,10 @@ using ::testing::HasSubstr;
 using testing::IoThread;
 using testing::request_once;
 using testing::TestClient;
+
+std::thread::id relay_thread_id(IoThread& thread) {
+  return thread.run([]() -> asio::awaitable<std::thread::id> { co_return std::this_thread::get_id(); }());
+}
 
 class ServerTest : public testing::ServerFixture {
  protected:
@@ -147,6 +152,41 @@ TEST_F(ServerTest, StopLetsARequestInProgressFinishAndClosesIdleConnections) {
   late.connect({boost::asio::ip::make_address("127.0.0.1"), port_}, ec);
   EXPECT_TRUE(ec) << "no longer accepting";
   server_.reset();
+}
+
+// The desk's relay loop calls the store synchronously; with ServerOptions::handlers the server's
+// own loop keeps answering /healthz, /metrics and edge routes while that loop is held.
+TEST_F(ServerTest, HandlersRunOnTheirExecutorAndAHeldOneHoldsNoEdgeRoute) {
+  IoThread relay;
+  const std::thread::id relay_thread = relay_thread_id(relay);
+  std::promise<std::thread::id> handler_thread;
+  std::promise<void> entered;
+  std::promise<void> release;
+  auto released = release.get_future().share();
+  ServerOptions options;
+  options.handlers = relay.io().get_executor();
+  make_server(options);
+  server_->route(Verb::get, "/held", [&](Request&) -> asio::awaitable<Response> {
+    handler_thread.set_value(std::this_thread::get_id());
+    entered.set_value();
+    released.wait();  // a store call that stalls, holding the relay loop
+    co_return text_response(200, "done");
+  });
+  server_->route_at_edge(
+      Verb::get, "/edge", [](Request&) -> asio::awaitable<Response> { co_return text_response(200, "edge"); },
+      PathMatch::kExact, BodyLimit{});
+  serve();
+
+  auto held = std::async(std::launch::async, [this] { return request_once(port_, Verb::get, "/held"); });
+  entered.get_future().wait();
+  EXPECT_EQ(handler_thread.get_future().get(), relay_thread);
+  EXPECT_EQ(request_once(port_, Verb::get, "/healthz").status, 200u);
+  EXPECT_EQ(request_once(port_, Verb::get, "/edge").body, "edge");
+  EXPECT_EQ(request_once(port_, Verb::get, "/metrics").status, 200u);
+  release.set_value();
+  auto reply = held.get();
+  EXPECT_EQ(reply.status, 200u);
+  EXPECT_EQ(reply.body, "done");
 }
 
 TEST(Server, StartReportsAnAddressInUse) {
