@@ -663,5 +663,56 @@ TEST(ProxyInstances, InterceptedEventsOfTwoInstancesNeverShareAnUpdateId) {
   if (postgres) postgres->remove(location);
 }
 
+// The desk serves the program's calls on the HTTP server's own loop (serve_at_edge) and keeps
+// the store on its relay loop: while that loop is held (a store call that does not return), a
+// call is still forwarded, and a send to a user is answered only once its copy is recorded.
+TEST(ProxyAtTheEdge, ForwardsWhileTheRelayIsHeldAndAnswersASendOnceItsCopyIsRecorded) {
+  IoThread upstream_io;
+  IoThread relay;
+  IoThread edge;
+  Upstream upstream(upstream_io.io());
+  auto store = store::open_sqlite(":memory:");
+  const std::string base = "http://127.0.0.1:" + std::to_string(upstream.port());
+  Forwarder relay_forwarder(relay.io().get_executor(), base);
+  Forwarder edge_forwarder(edge.io().get_executor(), base);
+  BotApiProxy proxy(relay.io().get_executor(), *store, relay_forwarder,
+                    [&store](core::ConnectionId id, const core::Event& e) {
+                      store->inbox_add(id, e.update_id, core::event_to_json(e));
+                    });
+  proxy.serve_at_edge(edge_forwarder);
+  const core::ConnectionId id = store->ensure_connection("shop", kBot, kGroup);
+  proxy.add_connection({id, "shop", kToken, kBot, kGroup});
+  http::Server server(edge.io().get_executor(), {.port = 0, .handlers = relay.io().get_executor()});
+  proxy.add_routes(server);
+  ASSERT_TRUE(server.start().ok());
+
+  std::promise<void> held;
+  std::promise<void> release;
+  boost::asio::post(relay.io(), [&] {
+    held.set_value();
+    release.get_future().wait();
+  });
+  held.get_future().wait();
+  auto me = request_once(server.port(), bhttp::verb::post, "/bot" + kToken + "/getMe", "{}");
+  EXPECT_EQ(me.status, 200u);
+  EXPECT_NE(me.body.find("/bot500:SECRET/getMe"), std::string::npos) << me.body;
+
+  auto sent = std::async(std::launch::async, [&] {
+    return request_once(server.port(), bhttp::verb::post, "/bot" + kToken + "/sendMessage",
+                        R"({"chat_id":42,"text":"Hi Ann"})");
+  });
+  release.set_value();
+  auto reply = sent.get();
+  EXPECT_EQ(reply.status, 200u);
+  auto pending = store->inbox_pending(id, 10);  // recorded before the program had its answer
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_GE(pending[0].update_id, kInterceptedUpdateIdBase);
+
+  std::promise<void> stopped;
+  boost::asio::post(relay.io(), [&] { proxy.stop(); });
+  server.stop([&] { stopped.set_value(); });
+  stopped.get_future().wait();
+}
+
 }  // namespace
 }  // namespace topicdesk::proxy
