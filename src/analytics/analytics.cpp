@@ -26,6 +26,9 @@ std::string operator_name(const store::Operator& op) {
   return name;
 }
 
+// The JSON and CSV give times as Unix seconds, like the rest of the Topics API (rounded down).
+std::int64_t seconds(core::UnixMillis at) { return at >= 0 ? at / 1000 : -((-at + 999) / 1000); }
+
 json::value optional_json(const std::optional<std::int64_t>& v) {
   return v ? json::value(*v) : json::value(nullptr);
 }
@@ -41,8 +44,8 @@ json::object durations_json(const Durations& d) {
 
 json::object figures_json(const PeriodFigures& f) {
   return json::object{{"start", f.start},
-                      {"from", f.from},
-                      {"to", f.to},
+                      {"from", seconds(f.from)},
+                      {"to", seconds(f.to)},
                       {"new_dialogs", f.new_dialogs},
                       {"closed", f.closed},
                       {"reopened", f.reopened},
@@ -99,7 +102,7 @@ std::string periods_csv(const AnalyticsReport& r) {
       "period,from,to,new_dialogs,closed,reopened,unanswered,messages_in,messages_out,messages_"
       "intercepted\r\n";
   for (const auto& f : r.periods) {
-    out += fmt::format("{},{},{},{},{},{},{},{},{},{}\r\n", f.start, f.from, f.to, f.new_dialogs, f.closed,
+    out += fmt::format("{},{},{},{},{},{},{},{},{},{}\r\n", f.start, seconds(f.from), seconds(f.to), f.new_dialogs, f.closed,
                        f.reopened, f.unanswered, f.messages_in, f.messages_out, f.messages_intercepted);
   }
   return out;
@@ -259,13 +262,13 @@ std::string to_json(const AnalyticsReport& r) {
   json::object out{
       {"connection_id", r.connection ? json::value(*r.connection) : json::value(nullptr)},
       {"connection", r.connection_name},
-      {"from", r.from},
-      {"to", r.to},
+      {"from", seconds(r.from)},
+      {"to", seconds(r.to)},
       {"period", to_string(r.period)},
       {"time_zone", r.time_zone},
       {"first_day", r.first_day},
       {"last_day", r.last_day},
-      {"oldest_event_at", r.oldest_event_at ? json::value(r.oldest_event_at) : json::value(nullptr)},
+      {"oldest_event_at", r.oldest_event_at ? json::value(seconds(r.oldest_event_at)) : json::value(nullptr)},
       {"total", figures_json(r.total)},
       {"periods", std::move(periods)},
       {"load", std::move(load)},
@@ -302,8 +305,9 @@ std::string summary_text(const AnalyticsReport& r) {
   for (std::size_t i = 0; i < r.operators.size() && i < kTopOperators; ++i) {
     const auto& o = r.operators[i];
     out += i == 0 ? "\nOperators: " : "; ";
-    out += fmt::format("{} {} messages, {} dialogs", o.name.empty() ? std::to_string(o.id) : o.name,
-                       o.messages, o.dialogs_answered);
+    out += fmt::format("{} {} message{}, {} dialog{}", o.name.empty() ? std::to_string(o.id) : o.name,
+                       o.messages, o.messages == 1 ? "" : "s", o.dialogs_answered,
+                       o.dialogs_answered == 1 ? "" : "s");
   }
   return out;
 }

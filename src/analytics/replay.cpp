@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <boost/json.hpp>
 
+#include "analytics/calendar.h"
+
 namespace topicdesk::analytics {
 
 namespace json = boost::json;
@@ -18,54 +20,6 @@ constexpr std::int64_t kMillisPerHour = 3'600'000;
 
 std::int64_t floor_div(std::int64_t a, std::int64_t b) {
   return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
-}
-
-// Seconds as if the zone's wall clock were UTC.
-std::int64_t local_seconds(const core::TimeZone& zone, UnixMillis at) {
-  std::int64_t s = floor_div(at, 1000);
-  return s + zone.offset_at(s);
-}
-
-std::int64_t local_day(const core::TimeZone& zone, UnixMillis at) {
-  return floor_div(local_seconds(zone, at), kSecondsPerDay);
-}
-
-UnixMillis start_of_day(const core::TimeZone& zone, std::int64_t day) {
-  return zone.to_utc(day * kSecondsPerDay) * 1000;
-}
-
-std::int64_t period_start_day(std::int64_t day, Period period) {
-  switch (period) {
-    case Period::kDay:
-      return day;
-    case Period::kWeek:
-      return day - core::weekday_of(day);
-    case Period::kMonth: {
-      auto c = core::civil_from_days(day);
-      return core::days_from_civil(c.year, c.month, 1);
-    }
-  }
-  return day;
-}
-
-std::int64_t next_period_day(std::int64_t start, Period period) {
-  switch (period) {
-    case Period::kDay:
-      return start + 1;
-    case Period::kWeek:
-      return start + 7;
-    case Period::kMonth: {
-      auto c = core::civil_from_days(start);
-      return c.month == 12 ? core::days_from_civil(c.year + 1, 1, 1)
-                           : core::days_from_civil(c.year, c.month + 1, 1);
-    }
-  }
-  return start + 1;
-}
-
-std::string date_text(std::int64_t day) {
-  auto c = core::civil_from_days(day);
-  return fmt::format("{:04}-{:02}-{:02}", c.year, c.month, c.day);
 }
 
 struct Payload {

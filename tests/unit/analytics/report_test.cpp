@@ -17,6 +17,8 @@ using test_support::dec;
 
 constexpr core::ChatId kGroup = -1001000000001;
 
+std::string secs(core::UnixMillis at) { return std::to_string(at / 1000); }
+
 class AnalyticsReport_ : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -103,13 +105,13 @@ TEST_F(AnalyticsReport_, EveryTableDownloadsAsCsv) {
             "period,from,to,new_dialogs,closed,reopened,unanswered,messages_in,messages_out,messages_"
             "intercepted\r\n"
             "2026-12-07," +
-                std::to_string(dec(7, 0)) + "," + std::to_string(dec(8, 0)) +
+                secs(dec(7, 0)) + "," + secs(dec(8, 0)) +
                 ",2,0,0,2,2,2,0\r\n"
                 "2026-12-08," +
-                std::to_string(dec(8, 0)) + "," + std::to_string(dec(9, 0)) +
+                secs(dec(8, 0)) + "," + secs(dec(9, 0)) +
                 ",0,1,0,0,2,4,0\r\n"
                 "2026-12-09," +
-                std::to_string(dec(9, 0)) + "," + std::to_string(dec(10, 0)) + ",2,1,1,1,3,1,2\r\n");
+                secs(dec(9, 0)) + "," + secs(dec(10, 0)) + ",2,1,1,1,3,1,2\r\n");
   auto times = to_csv(r, "response_times");
   ASSERT_TRUE(times.ok());
   EXPECT_NE(times->find("\r\ntotal,reply,6,2400,90000\r\n"), std::string::npos) << *times;
