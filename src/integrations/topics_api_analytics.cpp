@@ -107,7 +107,8 @@ ApiResponse analytics_answer(store::Store& store, const relay::ConnectionContext
   }
 
   auto report = analytics::compute(store, query);
-  if (!report) return bad_parameter("period", report.error().message);  // too many periods for the range
+  // Too many periods for the range: the message says to ask by a longer period.
+  if (!report) return api_error(core::ErrorCode::kInvalid, "invalid_parameter", report.error().message);
   if (csv) {
     auto text = analytics::to_csv(*report, table);
     if (!text) return bad_parameter("table", text.error().message);

@@ -19,7 +19,7 @@ constexpr core::ChatId kGroup = -1001000000001;
 
 std::string secs(core::UnixMillis at) { return std::to_string(at / 1000); }
 
-class AnalyticsReport_ : public ::testing::Test {
+class AnalyticsComputeTest : public ::testing::Test {
  protected:
   void SetUp() override {
     store_ = store::open_sqlite(":memory:");
@@ -50,7 +50,7 @@ class AnalyticsReport_ : public ::testing::Test {
   core::ConnectionId conn_ = 0, other_ = 0;
 };
 
-TEST_F(AnalyticsReport_, ComputesAConnectionsFiguresFromTheStore) {
+TEST_F(AnalyticsComputeTest, ComputesAConnectionsFiguresFromTheStore) {
   auto r = report(conn_);
   EXPECT_EQ(r.connection_name, "support");
   EXPECT_EQ(r.total.new_dialogs, 4);
@@ -63,7 +63,7 @@ TEST_F(AnalyticsReport_, ComputesAConnectionsFiguresFromTheStore) {
   EXPECT_EQ(r.operators[1].name, "=Boris, Jr.");
 }
 
-TEST_F(AnalyticsReport_, TheDeskCountsEveryConnection) {
+TEST_F(AnalyticsComputeTest, TheDeskCountsEveryConnection) {
   auto r = report(std::nullopt);
   EXPECT_EQ(r.connection_name, "");
   EXPECT_EQ(r.total.messages_in, 14);
@@ -71,7 +71,7 @@ TEST_F(AnalyticsReport_, TheDeskCountsEveryConnection) {
   EXPECT_EQ(r.total.unanswered, 6);
 }
 
-TEST_F(AnalyticsReport_, AQueryThatCannotBeAnsweredSaysWhy) {
+TEST_F(AnalyticsComputeTest, AQueryThatCannotBeAnsweredSaysWhy) {
   auto zone = compute(*store_, {.from = dec(7, 0), .to = dec(8, 0), .time_zone = "Mars/Olympus"});
   ASSERT_FALSE(zone.ok());
   EXPECT_NE(zone.error().message.find("time zone"), std::string::npos);
@@ -80,7 +80,7 @@ TEST_F(AnalyticsReport_, AQueryThatCannotBeAnsweredSaysWhy) {
   EXPECT_NE(range.error().message.find("must be after"), std::string::npos);
 }
 
-TEST_F(AnalyticsReport_, JsonHoldsEveryTable) {
+TEST_F(AnalyticsComputeTest, JsonHoldsEveryTable) {
   auto v = json::parse(to_json(report(conn_, "Europe/Berlin")));
   const auto& o = v.as_object();
   EXPECT_EQ(o.at("connection_id").as_int64(), conn_);
@@ -97,7 +97,7 @@ TEST_F(AnalyticsReport_, JsonHoldsEveryTable) {
   EXPECT_EQ(o.at("operators").as_array()[0].as_object().at("name").as_string(), "Anna (@anna)");
 }
 
-TEST_F(AnalyticsReport_, EveryTableDownloadsAsCsv) {
+TEST_F(AnalyticsComputeTest, EveryTableDownloadsAsCsv) {
   auto r = report(conn_);
   auto periods = to_csv(r, "periods");
   ASSERT_TRUE(periods.ok());
@@ -137,7 +137,7 @@ TEST_F(AnalyticsReport_, EveryTableDownloadsAsCsv) {
             "operators");
 }
 
-TEST_F(AnalyticsReport_, TheSummaryIsAFewLinesForGeneral) {
+TEST_F(AnalyticsComputeTest, TheSummaryIsAFewLinesForGeneral) {
   EXPECT_EQ(summary_text(report(conn_)),
             "📊 Statistics of support, 2026-12-07 – 2026-12-09 (UTC)\n"
             "Dialogs: 4 new, 2 closed, 1 reopened; 1 waiting for an answer\n"
