@@ -102,8 +102,9 @@ std::string periods_csv(const AnalyticsReport& r) {
       "period,from,to,new_dialogs,closed,reopened,unanswered,messages_in,messages_out,messages_"
       "intercepted\r\n";
   for (const auto& f : r.periods) {
-    out += fmt::format("{},{},{},{},{},{},{},{},{},{}\r\n", f.start, seconds(f.from), seconds(f.to), f.new_dialogs, f.closed,
-                       f.reopened, f.unanswered, f.messages_in, f.messages_out, f.messages_intercepted);
+    out += fmt::format("{},{},{},{},{},{},{},{},{},{}\r\n", f.start, seconds(f.from), seconds(f.to),
+                       f.new_dialogs, f.closed, f.reopened, f.unanswered, f.messages_in, f.messages_out,
+                       f.messages_intercepted);
   }
   return out;
 }
