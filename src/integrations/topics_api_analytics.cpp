@@ -45,6 +45,7 @@ ApiResponse analytics_answer(store::Store& store, const relay::ConnectionContext
   std::map<std::string, std::string, std::less<>> params;
   for (auto param : url->params()) {
     std::string key = param.key;
+    if (key.empty() && !param.has_value) continue;  // "?" alone, "a=1&": nothing asked
     if (key != "from" && key != "to" && key != "range" && key != "period" && key != "tz" &&
         !(csv && key == "table"))
       return bad_parameter(key,
@@ -70,21 +71,23 @@ ApiResponse analytics_answer(store::Store& store, const relay::ConnectionContext
     if (!named) return bad_parameter("range", "must be today, yesterday, week or month");
     query = *named;
   } else {
-    std::int64_t to = now / 1000;
+    // Without `to`, up to now: this very millisecond included, so what just happened counts.
+    core::UnixMillis to = now + 1;
     if (auto it = params.find("to"); it != params.end()) {
       auto value = seconds(it->second);
       if (!value) return bad_parameter("to", "must be a Unix time in seconds");
-      to = *value;
+      to = *value * 1000;
     }
-    std::int64_t from = to - kDefaultDays * 86'400;
+    core::UnixMillis from = to - kDefaultDays * 86'400'000;
     if (auto it = params.find("from"); it != params.end()) {
       auto value = seconds(it->second);
       if (!value) return bad_parameter("from", "must be a Unix time in seconds");
-      from = *value;
+      from = *value * 1000;
     }
-    if (from >= to) return bad_parameter("from", fmt::format("must be before to ({} ≥ {})", from, to));
-    query.from = from * 1000;
-    query.to = to * 1000;
+    if (from >= to)
+      return bad_parameter("from", fmt::format("must be before to ({} ≥ {})", from / 1000, to / 1000));
+    query.from = from;
+    query.to = to;
   }
   if (auto period = params.find("period"); period != params.end()) {
     auto parsed = analytics::period_from(period->second);

@@ -129,6 +129,18 @@ TEST_F(TopicsApiAnalyticsTest, BadParametersAre400NamingThem) {
   }
 }
 
+TEST_F(TopicsApiAnalyticsTest, AnEmptyQueryTakesTheLast30DaysUpToNow) {
+  // Bob writes in the very millisecond of the requests: up to now includes now.
+  engine_->handle(user_message(kBob, 2, "Hi"), kT0 + 60 * kMinute);
+  for (std::string target : {"/api/v1/analytics", "/api/v1/analytics?", "/api/v1/analytics?period=day&"}) {
+    auto r = get(target);
+    ASSERT_EQ(r.status, 200u) << target << ": " << r.body;
+    auto result = json::parse(r.body).at("result");
+    EXPECT_EQ(result.at("to").as_int64() - result.at("from").as_int64(), 30 * 86'400) << target;
+    EXPECT_EQ(result.at("total").at("new_dialogs").as_int64(), 2) << target;
+  }
+}
+
 TEST_F(TopicsApiAnalyticsTest, AWrongKeyIs401) {
   auto r = get("/api/v1/analytics", false, "tdk_wrong");
   EXPECT_EQ(r.status, 401u);
