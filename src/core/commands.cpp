@@ -88,7 +88,9 @@ const std::vector<CommandSpec>& command_table() {
        "proxy connections: what waits for the bot's own program, by age and by dialog; drop answered: drop "
        "the updates of dialogs operators answered meanwhile",
        std::nullopt},
-      {"stats", K::kStats, true, true, false, "", "open, waiting and closed dialogs", std::nullopt},
+      {"stats", K::kStats, true, true, false, "",
+       "open, waiting and closed dialogs; in General, /stats today, yesterday, week or month: analytics",
+       std::nullopt},
       {"help", K::kHelp, true, true, false, "", "this list", std::nullopt},
   };
   return kTable;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
+#include <cctype>
 #include <charconv>
 #include <functional>
 #include <map>
@@ -279,6 +280,24 @@ Status set_unanswered_alert(Parameters& p, const std::string& value) {
   return Ok{};
 }
 
+Status set_daily_digest(Parameters& p, const std::string& value) {
+  if (is_off(value)) {
+    p.daily_digest_minute.reset();
+    return Ok{};
+  }
+  std::string v = trim(value);
+  const bool shaped = v.size() == 5 && v[2] == ':' && std::isdigit(static_cast<unsigned char>(v[0])) &&
+                      std::isdigit(static_cast<unsigned char>(v[1])) &&
+                      std::isdigit(static_cast<unsigned char>(v[3])) &&
+                      std::isdigit(static_cast<unsigned char>(v[4]));
+  const int hours = shaped ? (v[0] - '0') * 10 + (v[1] - '0') : 0;
+  const int minutes = shaped ? (v[3] - '0') * 10 + (v[4] - '0') : 0;
+  if (!shaped || hours > 23 || minutes > 59)
+    return wrong("DAILY_DIGEST", "OFF or a time of day HH:MM", value);
+  p.daily_digest_minute = hours * 60 + minutes;
+  return Ok{};
+}
+
 Status set_proxy_backlog(Parameters& p, const std::string& value) {
   std::string v = lower_ascii(trim(value));
   if (v == "all") {
@@ -497,6 +516,7 @@ const std::map<std::string, Setter>& setters() {
       {"WEBHOOKS_SECRET", set_webhooks_secret},
       {"ASSIGN", set_assign},
       {"UNANSWERED_ALERT", set_unanswered_alert},
+      {"DAILY_DIGEST", set_daily_digest},
       // accounts
       {"MONITOR_PRIVATE", boolean(&Parameters::monitor_private, "MONITOR_PRIVATE")},
       {"MONITOR_GROUPS", boolean(&Parameters::monitor_groups, "MONITOR_GROUPS")},

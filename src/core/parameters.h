@@ -114,6 +114,9 @@ struct Parameters {
   // Dialog ownership
   AssignMode assign = AssignMode::kOff;  // ASSIGN
   int unanswered_alert_minutes = 0;      // UNANSWERED_ALERT; 0 = OFF
+  // DAILY_DIGEST: when the day's analytics summary of the day before is posted in General, in
+  // minutes after local midnight (WORKING_HOURS' zone, else UTC); nullopt = OFF
+  std::optional<int> daily_digest_minute;
   // The flood guard (relay/flood_guard.h); 0 = OFF
   int new_topics_per_minute = 5;      // NEW_TOPICS_PER_MINUTE: topics this connection creates a minute
   int user_messages_per_minute = 20;  // USER_MESSAGES_PER_MINUTE: copies of one user's messages a minute

@@ -11,7 +11,7 @@ constexpr std::string_view kOpenApi = R"json({
   "info": {
     "title": "topicdesk Topics API",
     "version": "1.0.0",
-    "description": "Read and act on a connection's dialogs (one forum topic per end user). One endpoint, POST /api/v1/topic_action, with {\"action\": ...}. Authenticate with the connection's key in X-API-KEY (`topicdesk apikey reset --connection NAME`). Successful answers are {\"ok\": true, \"result\": ...}; errors are {\"ok\": false, \"error\": {\"code\", \"message\"}}. Times are Unix seconds. With HIDE_INFO on, users are shown as their pseudonym and language only."
+    "description": "Read and act on a connection's dialogs (one forum topic per end user). One endpoint, POST /api/v1/topic_action, with {\"action\": ...}; analytics are read with GET /api/v1/analytics and GET /api/v1/analytics.csv. Authenticate with the connection's key in X-API-KEY (`topicdesk apikey reset --connection NAME`). Successful answers are {\"ok\": true, \"result\": ...}; errors are {\"ok\": false, \"error\": {\"code\", \"message\"}}. Times are Unix seconds. With HIDE_INFO on, users are shown as their pseudonym and language only."
   },
   "servers": [{"url": "/"}],
   "security": [{"apiKey": []}],
@@ -47,6 +47,45 @@ constexpr std::string_view kOpenApi = R"json({
             "description": "Several desk instances: the instance running the connection took the request but did not answer in time (owner_no_answer); the action may have been carried out",
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
           }
+        }
+      }
+    },
+    "/api/v1/analytics": {
+      "get": {
+        "summary": "The connection's analytics report (docs/analytics.md)",
+        "operationId": "analytics",
+        "parameters": [
+          {"name": "from", "in": "query", "schema": {"type": "integer"}, "description": "Start of the range, Unix seconds (default: 30 days before to)"},
+          {"name": "to", "in": "query", "schema": {"type": "integer"}, "description": "End of the range (excluded), Unix seconds (default: now)"},
+          {"name": "range", "in": "query", "schema": {"type": "string", "enum": ["today", "yesterday", "week", "month"]}, "description": "Instead of from/to: since local midnight, the day before, since Monday 00:00, since the 1st 00:00"},
+          {"name": "period", "in": "query", "schema": {"type": "string", "enum": ["day", "week", "month"], "default": "day"}, "description": "How the range is split (weeks start on Monday)"},
+          {"name": "tz", "in": "query", "schema": {"type": "string"}, "description": "IANA zone (Europe/Berlin) or UTC+hh:mm for days, weeks, months and the load by hour (default: WORKING_HOURS' zone, else UTC)"}
+        ],
+        "responses": {
+          "200": {"description": "The report", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AnalyticsAnswer"}}}},
+          "400": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Error"},
+          "429": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
+    "/api/v1/analytics.csv": {
+      "get": {
+        "summary": "One table of the analytics report as CSV (RFC 4180, a header row)",
+        "operationId": "analyticsCsv",
+        "parameters": [
+          {"name": "from", "in": "query", "schema": {"type": "integer"}, "description": "Start of the range, Unix seconds (default: 30 days before to)"},
+          {"name": "to", "in": "query", "schema": {"type": "integer"}, "description": "End of the range (excluded), Unix seconds (default: now)"},
+          {"name": "range", "in": "query", "schema": {"type": "string", "enum": ["today", "yesterday", "week", "month"]}, "description": "Instead of from/to: since local midnight, the day before, since Monday 00:00, since the 1st 00:00"},
+          {"name": "period", "in": "query", "schema": {"type": "string", "enum": ["day", "week", "month"], "default": "day"}, "description": "How the range is split (weeks start on Monday)"},
+          {"name": "tz", "in": "query", "schema": {"type": "string"}, "description": "IANA zone (Europe/Berlin) or UTC+hh:mm for days, weeks, months and the load by hour (default: WORKING_HOURS' zone, else UTC)"},
+          {"name": "table", "in": "query", "required": true, "schema": {"type": "string", "enum": ["periods", "response_times", "buckets", "load", "operators"]}}
+        ],
+        "responses": {
+          "200": {"description": "The table", "content": {"text/csv": {"schema": {"type": "string"}}}},
+          "400": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Error"},
+          "429": {"$ref": "#/components/responses/Error"}
         }
       }
     },
@@ -456,6 +495,49 @@ constexpr std::string_view kOpenApi = R"json({
           }
         }
       },
+      "Durations": {
+        "type": "object",
+        "description": "Durations in seconds: median and p90 by nearest rank (null without samples), buckets by upper bound",
+        "properties": {
+          "count": {"type": "integer"},
+          "median_seconds": {"type": "integer", "nullable": true},
+          "p90_seconds": {"type": "integer", "nullable": true},
+          "buckets": {"type": "object", "properties": {"0-1h": {"type": "integer"}, "1-4h": {"type": "integer"}, "4-8h": {"type": "integer"}, "8-24h": {"type": "integer"}, "24h+": {"type": "integer"}}}
+        }
+      },
+      "AnalyticsFigures": {
+        "type": "object",
+        "properties": {
+          "start": {"type": "string", "description": "The period's first local day, YYYY-MM-DD"},
+          "from": {"type": "integer"}, "to": {"type": "integer"},
+          "new_dialogs": {"type": "integer"}, "closed": {"type": "integer"}, "reopened": {"type": "integer"},
+          "unanswered": {"type": "integer", "description": "Dialogs waiting for an answer at `to`"},
+          "messages_in": {"type": "integer"}, "messages_out": {"type": "integer"}, "messages_intercepted": {"type": "integer"},
+          "first_response": {"$ref": "#/components/schemas/Durations"},
+          "reply": {"$ref": "#/components/schemas/Durations"},
+          "resolution": {"$ref": "#/components/schemas/Durations"}
+        }
+      },
+      "AnalyticsAnswer": {
+        "type": "object",
+        "properties": {
+          "ok": {"type": "boolean", "enum": [true]},
+          "result": {
+            "type": "object",
+            "properties": {
+              "connection_id": {"type": "integer"}, "connection": {"type": "string"},
+              "from": {"type": "integer"}, "to": {"type": "integer"},
+              "period": {"type": "string", "enum": ["day", "week", "month"]},
+              "time_zone": {"type": "string"}, "first_day": {"type": "string"}, "last_day": {"type": "string"},
+              "oldest_event_at": {"type": "integer", "nullable": true, "description": "The oldest event kept: analytics covers what the events retention keeps"},
+              "total": {"$ref": "#/components/schemas/AnalyticsFigures"},
+              "periods": {"type": "array", "items": {"$ref": "#/components/schemas/AnalyticsFigures"}},
+              "load": {"type": "array", "items": {"type": "object", "properties": {"weekday": {"type": "integer", "description": "0 = Monday"}, "hour": {"type": "integer"}, "messages_in": {"type": "integer"}, "messages_out": {"type": "integer"}, "new_dialogs": {"type": "integer"}}}},
+              "operators": {"type": "array", "items": {"type": "object", "properties": {"operator_id": {"type": "integer"}, "name": {"type": "string"}, "messages": {"type": "integer"}, "dialogs_answered": {"type": "integer"}, "first_response": {"$ref": "#/components/schemas/Durations"}, "reply": {"$ref": "#/components/schemas/Durations"}}}}
+            }
+          }
+        }
+      },
       "Error": {
         "type": "object",
         "properties": {
@@ -466,6 +548,7 @@ constexpr std::string_view kOpenApi = R"json({
               "code": {"type": "string", "enum": ["invalid_json", "missing_field", "invalid_field", "unknown_action",
                 "bad_request", "unauthorized", "unknown_topic", "unknown_user", "unknown_dialog", "unknown_operator", "unknown_template",
                 "unknown_label", "unknown_broadcast", "no_recipients", "invalid_state", "not_found", "invalid_segment", "fields_hidden",
+                "invalid_parameter", "missing_parameter",
                 "method_not_allowed", "body_too_large", "rate_limited", "owner_unavailable", "owner_no_answer", "internal_error"]},
               "message": {"type": "string"},
               "column": {"type": "integer", "description": "invalid_segment: where (1-based characters; 0: the whole expression)"},

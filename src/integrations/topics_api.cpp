@@ -418,7 +418,7 @@ ApiResponse TopicsApi::assign(Call& call) {
 namespace {
 
 http::Response to_http(const ApiResponse& answer) {
-  http::Response response = http::text_response(answer.status, answer.body, "application/json");
+  http::Response response = http::text_response(answer.status, answer.body, answer.content_type);
   if (answer.retry_after_seconds > 0) {
     response.set(boost::beast::http::field::retry_after, std::to_string(answer.retry_after_seconds));
   }
@@ -463,6 +463,20 @@ void add_topics_api_routes(http::Server& server, std::shared_ptr<TopicsApi> api,
         }
         co_return to_http(api->act(who.connection, request.body(), core::unix_millis_now(), monotonic));
       });
+  for (bool csv : {false, true}) {
+    server.route(
+        http::Verb::get, csv ? "/api/v1/analytics.csv" : "/api/v1/analytics",
+        [api, owners, csv](http::Request& request) -> awaitable<http::Response> {
+          const std::int64_t monotonic = monotonic_millis();
+          auto who = api->authenticate(request["X-API-KEY"], request.body().size(), monotonic);
+          if (who.refused) co_return to_http(*who.refused);
+          if (owners && !owners->runs_here(who.connection)) {
+            co_return co_await owners->forward(request, who.connection, api->connection_name(who.connection));
+          }
+          co_return to_http(
+              api->analytics(who.connection, request.target(), csv, core::unix_millis_now(), monotonic));
+        });
+  }
   server.route(http::Verb::get, "/api/v1/openapi.json", [](http::Request&) -> awaitable<http::Response> {
     co_return http::text_response(200, std::string(openapi_json()), "application/json");
   });

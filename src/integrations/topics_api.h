@@ -1,7 +1,8 @@
 // The Topics API: POST /api/v1/topic_action with {"action": ...} and the caller's
 // key in X-API-KEY. Actions: info_by_topic, dialog_by_user, list_dialogs, send_message,
 // set_status, assign here; templates, labels, segments and broadcasts in
-// topics_api_<concern>.cpp (docs/api.md, the OpenAPI document at GET /api/v1/openapi.json).
+// topics_api_<concern>.cpp; GET /api/v1/analytics(.csv) in topics_api_analytics.cpp
+// (docs/api.md, the OpenAPI document at GET /api/v1/openapi.json).
 //
 // TopicsApi is the handler without HTTP, so tests drive it directly; add_topics_api_routes()
 // puts it on the desk's server. It runs on the desk's event loop, like the engines it calls.
@@ -46,6 +47,8 @@ struct ApiResponse {
   unsigned status = 200;
   std::string body;                      // JSON
   std::int64_t retry_after_seconds = 0;  // 429: the Retry-After header
+  // JSON, or text/csv for the analytics tables
+  std::string content_type = "application/json";
 };
 
 // {"ok":false,"error":{"code":code,"message":message}}; `code` is the API's own word
@@ -73,6 +76,10 @@ class TopicsApi {
   // The rest, here: the rate limit and the action.
   ApiResponse act(core::ConnectionId connection, std::string_view body, core::UnixMillis now,
                   std::int64_t monotonic_ms);
+  // GET /api/v1/analytics (csv: /api/v1/analytics.csv) after authenticate(): the rate limit and
+  // the report of the key's connection (topics_api_analytics.cpp). `target`: path and query.
+  ApiResponse analytics(core::ConnectionId connection, std::string_view target, bool csv,
+                        core::UnixMillis now, std::int64_t monotonic_ms);
   // The connection's name for messages (its id when no engine of it is known here).
   std::string connection_name(core::ConnectionId id) const;
 
@@ -111,9 +118,10 @@ class TopicsApi {
   RateLimiter limiter_;
 };
 
-// POST /api/v1/topic_action, GET /api/v1/openapi.json, and the API's error shape for the
-// answers the server gives itself under /api/ (404, 405, 413). With `owners`, requests of
-// connections another instance runs are forwarded there; without, everything runs here.
+// POST /api/v1/topic_action, GET /api/v1/analytics(.csv), GET /api/v1/openapi.json, and the
+// API's error shape for the answers the server gives itself under /api/ (404, 405, 413). With
+// `owners`, requests of connections another instance runs are forwarded there; without,
+// everything runs here.
 void add_topics_api_routes(http::Server& server, std::shared_ptr<TopicsApi> api,
                            std::shared_ptr<OwnerForwarder> owners = nullptr);
 

@@ -456,6 +456,8 @@ void Engine::on_general_message(const Event& e, UnixMillis now) {
   if (command->name == "hours") return on_hours_command(*command, e, now);  // engine_hours.cpp
   if (command->name == "mark") return on_mark_general(*command, e, now);    // engine_labels.cpp
   if (command->name == "send") return on_send_command(*command, e, now);    // engine_broadcasts.cpp
+  // With a range (today, week …): analytics, engine_stats.cpp; alone: the counts below.
+  if (command->name == "stats" && !command->args.empty()) return on_stats_command(*command, e, now);
   // Only what core::command_table() says works in General (what /help lists there).
   if (!core::command_works(command->name, core::CommandPlace::kGeneral, context_.account)) return;
   if (command->kind == core::CommandKind::kShift || command->kind == core::CommandKind::kMine)

@@ -103,6 +103,9 @@ class Engine {
   // UNANSWERED_ALERT: announces in General, once per wait, the dialogs waiting for operators
   // longer than its minutes (engine_ownership.cpp); returns how many.
   int unanswered_alerts(core::UnixMillis now);
+  // DAILY_DIGEST: once a local day, at or after its time, posts the summary of the day before in
+  // General (engine_stats.cpp); returns 1 when it did.
+  int daily_digest(core::UnixMillis now);
 
   // Topics API: engine_api.cpp
   // What the Topics API asks of the relay; each call is one transaction.
@@ -319,6 +322,10 @@ class Engine {
   void away_reply(const store::Dialog& dialog, const core::Person& person, const core::Event& event,
                   int priority, core::UnixMillis now);
   void on_hours_command(const core::Command& command, const core::Event& event, core::UnixMillis now);
+
+  // Analytics in General, engine_stats.cpp: /stats [iN] today|yesterday|week|month (the
+  // connection's summary in WORKING_HOURS' zone, else UTC).
+  void on_stats_command(const core::Command& command, const core::Event& event, core::UnixMillis now);
 
   // The proxy program's backlog, engine_backlog.cpp: /backlog and /backlog drop answered in General.
   void on_backlog_command(const core::Command& command, const core::Event& event, core::UnixMillis now);

@@ -30,12 +30,14 @@ using store::DialogStatus;
 
 namespace {
 
-std::string intercepted_event_json(const Event& e, bool by_human) {
+// `answers`: the desk counted it as the support's answer (INTERCEPTED_STATUS); analytics reads it.
+std::string intercepted_event_json(const Event& e, bool by_human, bool answers) {
   json::object o;
   o["message_id"] = e.message_id;
   o["content"] = core::to_string(e.content);
   if (!e.text.empty()) o["text"] = e.text;
   o["by"] = by_human ? "owner" : "program";
+  if (answers) o["answers"] = true;
   return json::serialize(o);
 }
 
@@ -70,7 +72,9 @@ void Engine::on_outgoing_seen(const Event& e, UnixMillis now) {
             kPriorityNormal, now);
   }
   const auto counted = context_.params.intercepted_status;
-  if (counted == core::InterceptedStatus::kAll || (counted == core::InterceptedStatus::kOwner && by_human)) {
+  const bool answers =
+      counted == core::InterceptedStatus::kAll || (counted == core::InterceptedStatus::kOwner && by_human);
+  if (answers) {
     bool was_closed = dialog->status == DialogStatus::kClosed;
     set_status(*dialog, DialogStatus::kSupportAnswered, now);
     dialog->last_operator_reply_at = now;
@@ -79,7 +83,7 @@ void Engine::on_outgoing_seen(const Event& e, UnixMillis now) {
     if (was_closed)
       event(*dialog, "dialog_reopened", by_human ? R"({"by":"owner"})" : R"({"by":"program"})", now);
   }
-  event(*dialog, "message_intercepted", intercepted_event_json(e, by_human), now);
+  event(*dialog, "message_intercepted", intercepted_event_json(e, by_human, answers), now);
 }
 
 // The dialog of the user the message went to; opened when the user could have opened one.

@@ -37,7 +37,8 @@ int Scheduler::tick(core::UnixMillis now) {
   int changed = 0;  // dialogs closed or announced: jobs to send
   if (now - last_autoclose_ >= options_.autoclose_every) {
     last_autoclose_ = now;
-    for (auto& [id, engine] : engines_) changed += engine->autoclose(now) + engine->unanswered_alerts(now);
+    for (auto& [id, engine] : engines_)
+      changed += engine->autoclose(now) + engine->unanswered_alerts(now) + engine->daily_digest(now);
   }
   if ((fired > 0 || changed > 0) && on_new_jobs_) on_new_jobs_();
   return fired;

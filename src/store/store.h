@@ -17,6 +17,7 @@
 
 #include "core/event.h"
 #include "core/ids.h"
+#include "store/analytics_store.h"
 #include "store/api_key_store.h"
 #include "store/broadcast_store.h"
 #include "store/connection_store.h"
@@ -70,7 +71,8 @@ class Store : public UnitOfWork,
               public TemplateStore,
               public LabelStore,
               public BroadcastStore,
-              public LeaseStore {
+              public LeaseStore,
+              public AnalyticsStore {
  public:
   ~Store() override = default;
 };

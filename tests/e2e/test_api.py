@@ -3,6 +3,7 @@ every action and every error answered over HTTP as a caller sees them."""
 import json
 import os
 import subprocess
+import time
 import unittest
 import urllib.error
 import urllib.request
@@ -155,6 +156,46 @@ class TopicsApiTest(ApiCase):
         self.assertEqual(status, 200)
         self.assertTrue(doc["openapi"].startswith("3."))
         self.assertIn("/api/v1/topic_action", doc["paths"])
+
+
+class AnalyticsApiTest(ApiCase):
+    def analytics(self, query):
+        status, _, body = raw_request(f"http://127.0.0.1:{self.desk.port}/api/v1/analytics?{query}", method="GET",
+                                      headers={"X-API-KEY": self.key})
+        self.assertEqual(status, 200, body)
+        return body["result"]
+
+    def test_a_comment_is_no_answer_and_every_table_downloads(self):
+        since = f"from={int(time.time()) - 60}"  # not "today": the test may run across midnight
+        thread = self.ann_topic()
+        self.sim.send(self.world.operator, self.world.group_id, message_thread_id=thread, text="/ checking first")
+        # /stats in General comes after the comment: Ann still waits.
+        self.sim.send(self.world.operator, self.world.group_id, text="/stats today")
+        wait_until(lambda: any("📊 Statistics of shop" in (m.get("text") or "") and "message_thread_id" not in m
+                               and "1 waiting for an answer" in m["text"] for m in self.world.group_messages()),
+                   what="the /stats today summary in General")
+        self.assertEqual(self.analytics(since)["total"]["unanswered"], 1, "a comment is no answer")
+
+        self.sim.send(self.world.operator, self.world.group_id, message_thread_id=thread, text="Here you go")
+        total = wait_until(lambda: (t := self.analytics(since)["total"])["first_response"]["count"] == 1
+                           and t, what="the answer counted")
+        self.assertEqual(total["unanswered"], 0)
+        self.assertEqual(total["messages_in"], 1)
+        self.assertEqual(total["messages_out"], 1)
+
+        req = urllib.request.Request(
+            f"http://127.0.0.1:{self.desk.port}/api/v1/analytics.csv?table=operators&{since}",
+            headers={"X-API-KEY": self.key})
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            self.assertEqual(resp.headers["Content-Type"], "text/csv; charset=utf-8")
+            rows = resp.read().decode().split("\r\n")
+        self.assertTrue(rows[0].startswith("operator_id,name,messages,dialogs_answered"), rows)
+        self.assertTrue(rows[1].startswith(f"{self.world.operator},"), rows)
+
+        status, _, body = raw_request(f"http://127.0.0.1:{self.desk.port}/api/v1/analytics?period=year",
+                                      method="GET", headers={"X-API-KEY": self.key})
+        self.assertEqual((status, body["error"]["code"]), (400, "invalid_parameter"))
+        self.assertIn('"period"', body["error"]["message"])
 
 
 class HideInfoApiTest(ApiCase):

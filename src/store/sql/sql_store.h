@@ -162,6 +162,9 @@ class SqlStore : public Store {
   std::optional<Rating> latest_rating(DialogId dialog) override;
   void update_rating(const Rating& rating) override;
 
+  // AnalyticsStore (sql_store_analytics.cpp)
+  std::vector<StoredEvent> events_in_range(const EventRange& range) override;
+
   // TemplateStore (sql_store_templates.cpp)
   std::vector<Template> templates(ConnectionId id) override;
   std::optional<Template> template_by_name(ConnectionId id, std::string_view name) override;

@@ -51,6 +51,7 @@ TEST(Parameters, EveryNameIsKnown) {
                                     "CLOSE_MESSAGE",
                                     "CSAT",
                                     "CUSTOM_COMMANDS",
+                                    "DAILY_DIGEST",
                                     "EXTENSIONS_ALLOWED",
                                     "GROUPS_KEYWORDS",
                                     "HIDE_INFO",
@@ -208,6 +209,14 @@ TEST(Parameters, AssignAndUnansweredAlert) {
   for (std::string bad : {"0", "-5", "1.5", "soon", "525601"}) {
     EXPECT_EQ(parse_error({{"UNANSWERED_ALERT", bad}}),
               "UNANSWERED_ALERT must be OFF or minutes 1..525600 (got \"" + bad + "\")");
+  }
+  EXPECT_FALSE(defaults.daily_digest_minute);
+  EXPECT_EQ(parse_ok({{"DAILY_DIGEST", "09:30"}}).daily_digest_minute, 9 * 60 + 30);
+  EXPECT_EQ(parse_ok({{"DAILY_DIGEST", "00:00"}}).daily_digest_minute, 0);
+  EXPECT_FALSE(parse_ok({{"DAILY_DIGEST", "OFF"}}).daily_digest_minute);
+  for (std::string bad : {"9:30", "24:00", "12:60", "noon", "09-30"}) {
+    EXPECT_EQ(parse_error({{"DAILY_DIGEST", bad}}),
+              "DAILY_DIGEST must be OFF or a time of day HH:MM (got \"" + bad + "\")");
   }
 }
 

@@ -44,6 +44,20 @@ FullReply send(unsigned short port, const std::string& target, const std::string
   return reply;
 }
 
+// A GET with the key, as a caller of the analytics reads sends it.
+FullReply get(unsigned short port, const std::string& target, const std::string& key) {
+  TestClient client(port);
+  bhttp::request<bhttp::string_body> request{bhttp::verb::get, target, 11};
+  request.set(bhttp::field::host, "127.0.0.1");
+  request.set("X-API-KEY", key);
+  request.prepare_payload();
+  bhttp::write(client.stream(), request);
+  boost::beast::flat_buffer buffer;
+  FullReply reply;
+  bhttp::read(client.stream(), buffer, reply);
+  return reply;
+}
+
 class OwnerForwardingTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -131,6 +145,31 @@ TEST_F(OwnerForwardingTest, TheForwardedAnswerIsTheOwnersAnswer) {
   auto wrong = send(other_server_->port(), "/api/v1/topic_action", R"({"action":"list_dialogs"})",
                     {{"X-API-KEY", "tdk_wrong"}});
   EXPECT_EQ(wrong.result_int(), 401u);
+}
+
+TEST_F(OwnerForwardingTest, AnalyticsReadsAreServedAndForwardedLikeActions) {
+  start();
+  // Ann wrote at kT0: 2023-11-14 22:13:20 UTC, in the day 1699920000..1700006400.
+  const std::string csv = "/api/v1/analytics.csv?table=periods&from=1699920000&to=1700006400";
+  auto direct = get(owner_server_->port(), csv, key_);
+  ASSERT_EQ(direct.result_int(), 200u) << direct.body();
+  EXPECT_EQ(direct[bhttp::field::content_type], "text/csv; charset=utf-8");
+  EXPECT_EQ(direct.body(),
+            "period,from,to,new_dialogs,closed,reopened,unanswered,messages_in,messages_out,messages_"
+            "intercepted\r\n"
+            "2023-11-14,1699920000,1700006400,1,0,0,1,1,0,0\r\n");
+  auto forwarded = get(other_server_->port(), csv, key_);
+  EXPECT_EQ(forwarded.result_int(), 200u);
+  EXPECT_EQ(forwarded[bhttp::field::content_type], direct[bhttp::field::content_type]);
+  EXPECT_EQ(forwarded.body(), direct.body());
+
+  auto report = get(owner_server_->port(), "/api/v1/analytics?from=1699920000&to=1700006400", key_);
+  ASSERT_EQ(report.result_int(), 200u) << report.body();
+  EXPECT_EQ(json::parse(report.body()).at("result").at("total").at("unanswered").as_int64(), 1);
+  auto bad = get(owner_server_->port(), "/api/v1/analytics?period=year", key_);
+  EXPECT_EQ(bad.result_int(), 400u);
+  EXPECT_EQ(json::parse(bad.body()).at("error").at("code").as_string(), "invalid_parameter");
+  EXPECT_EQ(get(owner_server_->port(), "/api/v1/analytics", "tdk_wrong").result_int(), 401u);
 }
 
 TEST_F(OwnerForwardingTest, TheOwnersRateLimitAndItsRetryAfterComeBack) {
