@@ -481,8 +481,9 @@ CREATE INDEX outbox_heads_by_connection ON outbox_heads(connection_id, priority,
 // Message history (store/history_store.h): every message the relay passes, with its content.
 // `folded` is the text lowered by the store (core::utf8_lower) for search, so matching ignores
 // case the same way on both backends, Cyrillic and Greek included. Read by dialog and by
-// connection in id order; edits find their message by (dialog, message_id) among the rows that
-// have one. Retention deletes the oldest by id (the primary key).
+// connection in id order; an edit looks for its message among its dialog's rows, newest first
+// (edits are of recent messages: an index of message ids would cost every insert a write into
+// another page, for a rare read). Retention deletes the oldest by id (the primary key).
 inline constexpr char kV19History[] = R"sql(
 CREATE TABLE history (
   id {{id}},
@@ -505,7 +506,6 @@ CREATE TABLE history (
 );
 CREATE INDEX history_by_dialog ON history(dialog_id, id);
 CREATE INDEX history_by_connection ON history(connection_id, id);
-CREATE INDEX history_by_message ON history(dialog_id, message_id) WHERE message_id <> 0;
 )sql";
 
 inline constexpr Migration kAll[] = {

@@ -16,11 +16,11 @@ inline constexpr Sql kHistoryAdd{"add_history",
     "INSERT INTO history(connection_id, dialog_id, author, sender_id, sender_name, message_id, content, text,"
     " folded, entities, file_id, media_group_id, reply_to, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
     " ?11, ?12, ?13, ?14) RETURNING id"};
-// The newest row of the dialog with that message id, written by one of two authors (one side).
-// `message_id <> 0` lets the planner use the partial index.
+// The newest row of the dialog with that message id, written by one of two authors (one side):
+// the dialog's rows are read newest first (history_by_dialog) until it is found.
 inline constexpr Sql kHistoryEdit{"edit_history",
     "UPDATE history SET text = ?5, folded = ?6, entities = ?7, edited_at = ?8, edits = edits + 1"
-    " WHERE id = (SELECT id FROM history WHERE dialog_id = ?1 AND message_id = ?2 AND message_id <> 0"
+    " WHERE id = (SELECT id FROM history WHERE dialog_id = ?1 AND message_id = ?2"
     " AND author IN (?3, ?4) ORDER BY id DESC LIMIT 1)"};
 inline constexpr Sql kHistoryOfDialog{"dialog_history",
     TD_HISTORY_COLUMNS "WHERE dialog_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3"};
