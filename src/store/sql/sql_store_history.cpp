@@ -70,8 +70,10 @@ std::int64_t SqlStore::add_history(const HistoryEntry& e) {
   q.bind_all(e.connection_id, e.dialog_id, to_string(e.author), e.sender_id, e.sender_name, e.message_id,
              e.content, e.text, core::utf8_lower(e.text), e.entities_json, e.file_id, e.media_group_id,
              e.reply_to, e.at);
-  if (!q.step()) throw StoreError("add_history: the insert returned no id");
-  return q.int64(0);
+  if (q.step()) return q.int64(0);             // PostgreSQL: RETURNING id
+  auto last = db_.query(sql::kHistoryLastId);  // SQLite: the connection's last insert (sql_history.h)
+  if (!last.step()) throw StoreError("add_history: no id for the inserted entry");
+  return last.int64(0);
 }
 
 bool SqlStore::edit_history(DialogId dialog, bool in_group, MessageId message_id, const std::string& text,
