@@ -71,6 +71,7 @@ void Engine::on_outgoing_seen(const Event& e, UnixMillis now) {
     enqueue(e.content == core::ContentKind::kText ? job::kInterceptText : job::kInterceptCopy, copy,
             kPriorityNormal, now);
   }
+  record_message(*dialog, store::HistoryAuthor::kIntercepted, e, now);  // engine_history.cpp
   const auto counted = context_.params.intercepted_status;
   const bool answers =
       counted == core::InterceptedStatus::kAll || (counted == core::InterceptedStatus::kOwner && by_human);

@@ -24,6 +24,7 @@
 #include "store/desk_meta_store.h"
 #include "store/dialog_store.h"
 #include "store/event_store.h"
+#include "store/history_store.h"
 #include "store/inbox_store.h"
 #include "store/label_store.h"
 #include "store/lease_store.h"
@@ -72,7 +73,8 @@ class Store : public UnitOfWork,
               public LabelStore,
               public BroadcastStore,
               public LeaseStore,
-              public AnalyticsStore {
+              public AnalyticsStore,
+              public HistoryStore {
  public:
   ~Store() override = default;
 };
