@@ -23,6 +23,7 @@
 #include "store/desk_meta_store.h"
 #include "store/dialog_store.h"
 #include "store/event_store.h"
+#include "store/history_store.h"
 #include "store/inbox_store.h"
 #include "store/label_store.h"
 #include "store/lease_store.h"
@@ -70,7 +71,8 @@ class Store : public UnitOfWork,
               public TemplateStore,
               public LabelStore,
               public BroadcastStore,
-              public LeaseStore {
+              public LeaseStore,
+              public HistoryStore {
  public:
   ~Store() override = default;
 };
