@@ -153,6 +153,8 @@ Document transcript_html_document(const Conversation& c, bool reveal) {
   Document doc;
   doc.head = fmt::format(
       "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src "
+      "'unsafe-inline'\">"
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
       "<title>Conversation with {0}</title><style>{1}</style></head><body>\n"
       "<h1>Conversation with {0}</h1>\n<p class=\"meta\">{2} · dialog {3} · "

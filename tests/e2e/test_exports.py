@@ -63,9 +63,12 @@ class ExportsTest(DeskTestCase):
         self.boris = self.sim.user("Boris", language_code="ru")
         self.sim.send(self.anna, w.bot_id, text="/start promo42")
         self.sim.send(self.anna, w.bot_id, text="Hi, I am Anna <b>and</b> I need help")
+        # Under HIDE_INFO titles carry no user id: Anna's topic is the first one.
+        self.thread = wait_until(lambda: self.sim.topics(w.group_id), what="Anna's topic")[0]["message_thread_id"]
         self.sim.send(self.boris, w.bot_id, text="привет")
-        self.thread = w.wait_topic(self.anna)["message_thread_id"]
-        w.wait_topic(self.boris)
+        wait_until(lambda: len(self.sim.topics(w.group_id)) == 2, what="Boris's topic")
+        wait_until(lambda: any(m.get("text") == "Hi, I am Anna <b>and</b> I need help"
+                               for m in w.group_messages(self.thread)), what="Anna's question in her topic")
         self.say("Hello Anna, how can we help?", self.thread)
         w.wait_at_user(self.anna, text_is("Hello Anna, how can we help?"))
         self.answer_to("/mark new vip")
