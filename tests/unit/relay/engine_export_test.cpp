@@ -1,6 +1,7 @@
 // /export in General (the clients' CSV as a document) and /export here in a topic (the
 // conversation's transcript): what is posted where, the answers to wrong input, who may export,
 // and HIDE_INFO, under which no file names the user.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <tuple>
@@ -139,7 +140,11 @@ TEST_F(ExportCommandTest, HereInATopicPostsTheConversationThere) {
   auto& e = engine({{"HIDE_INFO", "name"}});
   two_users(e);
   auto ann = *store_->dialog_by_user(context_.id, kAnnId);
-  EXPECT_EQ(answer(e, "/export here", kThread), "📤 The history holds no message of this conversation yet.");
+  auto silent = store_->create_dialog(context_.id, 700100999, kDeskGroup, kT0);  // nothing recorded
+  silent.thread_id = kThread + 5;
+  store_->update_dialog(silent);
+  EXPECT_EQ(answer(e, "/export here", kThread + 5),
+            "📤 The history holds no message of this conversation yet.");
   for (auto [author, name, text] : {std::tuple{store::HistoryAuthor::kUser, "Ann Lee", "I am Ann, @ann_lee"},
                                     std::tuple{store::HistoryAuthor::kOperator, "Olga", "Hello Ann!"}}) {
     store_->add_history({.connection_id = context_.id,
@@ -151,6 +156,8 @@ TEST_F(ExportCommandTest, HereInATopicPostsTheConversationThere) {
                          .text = text,
                          .at = kT0});
   }
+  const auto recorded = store_->dialog_history(ann.id, 0, 1000).size();  // the engine's and the two above
+  ASSERT_GT(recorded, 2u);
   auto jobs = ask(e, "/export here", kThread);
   auto docs = documents(jobs);
   ASSERT_EQ(docs.size(), 2u);
@@ -159,7 +166,8 @@ TEST_F(ExportCommandTest, HereInATopicPostsTheConversationThere) {
   EXPECT_EQ(docs[1]->payload.document_name, stem + ".jsonl");
   for (const auto* doc : docs) {
     EXPECT_EQ(doc->payload.dialog, ann.id) << "in the topic";
-    EXPECT_EQ(doc->payload.text, "📤 This conversation: 2 messages (HIDE_INFO: the client by pseudonym)");
+    EXPECT_EQ(doc->payload.text,
+              fmt::format("📤 This conversation: {} messages (HIDE_INFO: the client by pseudonym)", recorded));
     for (std::string_view secret : {"Ann", "Lee", "ann_lee", "700100200"})
       EXPECT_EQ(doc->payload.document.find(secret), std::string::npos) << secret << " leaked:\n"
                                                                        << doc->payload.document;
