@@ -69,7 +69,8 @@ class Transcript : public ::testing::Test {
                                      .reply_to = 1001,
                                      .at = kT0 + 3000});
     add(HistoryAuthor::kNotice, "🔒 Dialog closed by Olga", 0, "", kT0 + 4000);
-    store_->edit_history(dialog_.id, false, 1, "Hi, I'm Anna. Order <b>#42</b> & \"more\" (edited)", "", kT0 + 5000);
+    store_->edit_history(dialog_.id, false, 1, "Hi, I'm Anna. Order <b>#42</b> & \"more\" (edited)", "",
+                         kT0 + 5000);
   }
 
   static std::vector<boost::json::object> lines(const std::string& jsonl) {
