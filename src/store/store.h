@@ -37,6 +37,7 @@
 #include "store/timer_store.h"
 #include "store/unit_of_work.h"
 #include "store/user_link_store.h"
+#include "store/web_session_store.h"
 #include "store/webhook_store.h"
 
 namespace topicdesk::store {
@@ -70,7 +71,8 @@ class Store : public UnitOfWork,
               public TemplateStore,
               public LabelStore,
               public BroadcastStore,
-              public LeaseStore {
+              public LeaseStore,
+              public WebSessionStore {
  public:
   ~Store() override = default;
 };

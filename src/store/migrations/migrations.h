@@ -478,6 +478,32 @@ UPDATE outbox_heads SET connection_id = (SELECT o.connection_id FROM outbox o WH
 CREATE INDEX outbox_heads_by_connection ON outbox_heads(connection_id, priority, job_id);
 )sql";
 
+// The web dashboard's sign-in (store/web_session_store.h): one-time login links and sessions,
+// each kept as the SHA-256 of its secret.
+inline constexpr char kV20WebSessions[] = R"sql(
+CREATE TABLE web_login_links (
+  token_hash TEXT PRIMARY KEY,
+  group_id BIGINT NOT NULL,
+  user_id BIGINT NOT NULL,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  used_at BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX web_login_links_by_user ON web_login_links(group_id, user_id);
+CREATE INDEX web_login_links_by_expiry ON web_login_links(expires_at);
+CREATE TABLE web_sessions (
+  id {{id}},
+  token_hash TEXT NOT NULL UNIQUE,
+  group_id BIGINT NOT NULL,
+  user_id BIGINT NOT NULL,
+  via TEXT NOT NULL DEFAULT '',
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL
+);
+CREATE INDEX web_sessions_by_user ON web_sessions(group_id, user_id);
+CREATE INDEX web_sessions_by_expiry ON web_sessions(expires_at);
+)sql";
+
 inline constexpr Migration kAll[] = {
     {1, "core tables", kV1CoreTables},
     {2, "topics api: api keys", kV2ApiKeys},
@@ -497,6 +523,7 @@ inline constexpr Migration kAll[] = {
     {16, "bot api proxy: each queued update's dialog", kV16ProxyDialogChat},
     {17, "several instances: instances, connection leases, webhook claims", kV17Leases},
     {18, "several instances: each outbox queue head's connection", kV18HeadConnection},
+    {20, "web dashboard: login links and sessions", kV20WebSessions},
 };
 
 inline std::span<const Migration> all() { return kAll; }
