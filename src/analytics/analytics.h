@@ -1,14 +1,17 @@
 // Analytics: what owners decide on, computed from the store on demand. A pure computation over
-// what the store returns for a time range (dialogs, events, history): nothing is counted on the
-// relay's path. Read by /stats and the daily digest in General (the engine), the Topics API's
-// GET /api/v1/analytics and the web dashboard.
+// the event log the engine appends (store/event_store.h, read through store/analytics_store.h):
+// nothing is counted on the relay's path. Read by /stats and the daily digest in General (the
+// engine, relay/engine_stats.cpp), the Topics API's GET /api/v1/analytics and the web dashboard.
 //
 // Figures, per connection or for the whole desk, by day, week (Monday first) or month in a time
-// zone: new, closed, reopened and unanswered dialogs; messages in (users'), out (operators',
-// the API's, the desk's sends to users) and intercepted; first-response, reply and resolution
-// times (median and p90, and a distribution in buckets 0–1 h, 1–4 h, 4–8 h, 8–24 h, 24 h+);
-// load by weekday and hour; per operator (messages, dialogs answered, response times).
+// zone: new, closed, reopened and unanswered dialogs; messages in (users'), out (the desk's
+// sends to users: operators', the API's, templates) and intercepted; first-response, reply and
+// resolution times (median and p90, and a distribution in buckets 0–1 h, 1–4 h, 4–8 h, 8–24 h,
+// 24 h+); load by weekday and hour; per operator (messages, dialogs answered, response times).
 // Comments are not answers: a dialog whose operators only commented is still unanswered.
+// The definitions are in docs/analytics.md; the replay itself in analytics/replay.h.
+//
+// Events are purged by the events retention: analytics covers what is kept.
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -33,7 +36,13 @@ struct AnalyticsQuery {
   core::UnixMillis to = 0;
   Period period = Period::kDay;
   std::string time_zone = "UTC";  // an IANA name or fixed offset (core/time_zone.h)
+  // A zone already loaded (the engine's WORKING_HOURS zone): used instead of `time_zone`.
+  std::optional<core::TimeZone> zone;
 };
+
+// At most this many periods in one report (a day period over more than ~2.7 years is refused:
+// ask by week or month).
+inline constexpr int kMaxPeriods = 1000;
 
 // The tables a report holds, by the names CSV downloads and the JSON use.
 // "periods", "response_times", "buckets", "load", "operators".
@@ -41,7 +50,8 @@ std::vector<std::string_view> table_names();
 
 struct AnalyticsReport;  // defined in analytics/report.h
 
-// Computes the report; an error says what is wrong with the query (an unknown zone, to < from).
+// Computes the report; an error (ErrorCode::kInvalid) says what is wrong with the query (an
+// unknown zone, to <= from, too many periods). Store failures throw StoreError.
 core::Result<AnalyticsReport> compute(store::Store& store, const AnalyticsQuery& query);
 
 // The report as JSON (GET /api/v1/analytics and the dashboard) and one table as CSV

@@ -17,6 +17,7 @@
 
 #include "core/event.h"
 #include "core/ids.h"
+#include "store/analytics_store.h"
 #include "store/api_key_store.h"
 #include "store/broadcast_store.h"
 #include "store/connection_store.h"
@@ -72,6 +73,7 @@ class Store : public UnitOfWork,
               public LabelStore,
               public BroadcastStore,
               public LeaseStore,
+              public AnalyticsStore,
               public WebSessionStore {
  public:
   ~Store() override = default;

@@ -171,6 +171,9 @@ class SqlStore : public Store {
   std::int64_t revoke_web_sessions(ChatId group, UserId user) override;
   std::int64_t purge_web_sessions(UnixMillis before) override;
 
+  // AnalyticsStore (sql_store_analytics.cpp)
+  std::vector<StoredEvent> events_in_range(const EventRange& range) override;
+
   // TemplateStore (sql_store_templates.cpp)
   std::vector<Template> templates(ConnectionId id) override;
   std::optional<Template> template_by_name(ConnectionId id, std::string_view name) override;
