@@ -38,6 +38,9 @@ enum class HistoryAuthor {
 };
 std::string_view to_string(HistoryAuthor author);
 std::optional<HistoryAuthor> history_author_from(std::string_view text);
+// Where such a message is written: the backend group (kOperator, kComment, kNotice) or the
+// user's private chat (the rest).
+bool written_in_group(HistoryAuthor author);
 
 struct HistoryEntry {
   std::int64_t id = 0;  // grows with time of recording
@@ -50,19 +53,21 @@ struct HistoryEntry {
   // backend group (kOperator, kComment). 0 where it is not known when recorded (the desk's
   // sends, notices, API sends). Edits find their message by (dialog, author side, message_id).
   MessageId message_id = 0;
-  std::string content;  // "text", "photo", "video", … as core::ContentKind names them
-  std::string text;     // the text or caption
+  std::string content;        // "text", "photo", "video", … as core::ContentKind names them
+  std::string text;           // the text or caption
   std::string entities_json;  // its Bot API entities as compact JSON; empty: none
   std::string file_id;        // the media's file id as the bot received it; empty: none
   std::string media_group_id;
-  MessageId reply_to = 0;  // the message_id (same side) it replies to; 0: none
-  UnixMillis at = 0;       // when it was written (the message's date where Telegram gave one)
+  MessageId reply_to = 0;    // the message_id (same side) it replies to; 0: none
+  UnixMillis at = 0;         // when it was written (the message's date where Telegram gave one)
   UnixMillis edited_at = 0;  // the last edit; 0: never edited
   int edits = 0;
 };
 
-// What the dashboard's search looks for: every term (case-insensitive, ASCII and Cyrillic …
-// as the backend's LIKE/ILIKE folds them) must appear in the text.
+// What the dashboard's search looks for. `text` is split into terms at spaces; every term must
+// appear in the entry's text, anywhere (inside words too), without regard to case: the store
+// lowers the text and the terms with core::utf8_lower (ASCII, Latin-1/Extended-A, Greek,
+// Cyrillic), the same on every backend. %, _ and \ in a term are plain characters.
 struct HistoryQuery {
   std::optional<ConnectionId> connection;  // nullopt: every connection
   std::optional<DialogId> dialog;          // nullopt: every dialog
@@ -87,10 +92,11 @@ class HistoryStore {
   // A connection's messages in id order with id > after_id, at most `limit` (exports).
   virtual std::vector<HistoryEntry> connection_history(ConnectionId connection, std::int64_t after_id,
                                                        int limit) = 0;
-  // Newest first, matching `query`.
+  // Newest first (by id), matching `query`, at most query.limit.
   virtual std::vector<HistoryEntry> search_history(const HistoryQuery& query) = 0;
   // Retention: deletes entries recorded before `before`, oldest first, at most `max_rows` in
-  // one transaction; returns how many (0: nothing left). The highest id is kept.
+  // one transaction; returns how many (0: nothing left). The highest id is kept. "Oldest" is by
+  // id: a batch looks at the `max_rows` lowest ids only, so it never scans the table.
   virtual std::int64_t purge_history_batch(UnixMillis before, int max_rows) = 0;
 };
 

@@ -24,6 +24,7 @@
 #include "store/desk_meta_store.h"
 #include "store/dialog_store.h"
 #include "store/event_store.h"
+#include "store/history_store.h"
 #include "store/inbox_store.h"
 #include "store/label_store.h"
 #include "store/lease_store.h"
@@ -74,6 +75,7 @@ class Store : public UnitOfWork,
               public BroadcastStore,
               public LeaseStore,
               public AnalyticsStore,
+              public HistoryStore,
               public WebSessionStore {
  public:
   ~Store() override = default;

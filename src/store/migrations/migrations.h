@@ -478,6 +478,36 @@ UPDATE outbox_heads SET connection_id = (SELECT o.connection_id FROM outbox o WH
 CREATE INDEX outbox_heads_by_connection ON outbox_heads(connection_id, priority, job_id);
 )sql";
 
+// Message history (store/history_store.h): every message the relay passes, with its content.
+// `folded` is the text lowered by the store (core::utf8_lower) for search, so matching ignores
+// case the same way on both backends, Cyrillic and Greek included. Read by dialog and by
+// connection in id order; edits find their message by (dialog, message_id) among the rows that
+// have one. Retention deletes the oldest by id (the primary key).
+inline constexpr char kV19History[] = R"sql(
+CREATE TABLE history (
+  id {{id}},
+  connection_id BIGINT NOT NULL,
+  dialog_id BIGINT NOT NULL,
+  author TEXT NOT NULL,
+  sender_id BIGINT NOT NULL DEFAULT 0,
+  sender_name TEXT NOT NULL DEFAULT '',
+  message_id BIGINT NOT NULL DEFAULT 0,
+  content TEXT NOT NULL DEFAULT '',
+  text TEXT NOT NULL DEFAULT '',
+  folded TEXT NOT NULL DEFAULT '',
+  entities TEXT NOT NULL DEFAULT '',
+  file_id TEXT NOT NULL DEFAULT '',
+  media_group_id TEXT NOT NULL DEFAULT '',
+  reply_to BIGINT NOT NULL DEFAULT 0,
+  at BIGINT NOT NULL,
+  edited_at BIGINT NOT NULL DEFAULT 0,
+  edits INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX history_by_dialog ON history(dialog_id, id);
+CREATE INDEX history_by_connection ON history(connection_id, id);
+CREATE INDEX history_by_message ON history(dialog_id, message_id) WHERE message_id <> 0;
+)sql";
+
 // The web dashboard's sign-in (store/web_session_store.h): one-time login links and sessions,
 // each kept as the SHA-256 of its secret.
 inline constexpr char kV20WebSessions[] = R"sql(
@@ -523,6 +553,7 @@ inline constexpr Migration kAll[] = {
     {16, "bot api proxy: each queued update's dialog", kV16ProxyDialogChat},
     {17, "several instances: instances, connection leases, webhook claims", kV17Leases},
     {18, "several instances: each outbox queue head's connection", kV18HeadConnection},
+    {19, "history: every relayed message with its content", kV19History},
     {20, "web dashboard: login links and sessions", kV20WebSessions},
 };
 

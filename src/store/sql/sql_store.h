@@ -228,6 +228,16 @@ class SqlStore : public Store {
   void lease_release(const Fence& fence) override;
   void lease_check(const Fence& fence) override;
 
+  // HistoryStore (sql_store_history.cpp)
+  std::int64_t add_history(const HistoryEntry& entry) override;
+  bool edit_history(DialogId dialog, bool in_group, MessageId message_id, const std::string& text,
+                    const std::string& entities_json, UnixMillis at) override;
+  std::vector<HistoryEntry> dialog_history(DialogId dialog, std::int64_t after_id, int limit) override;
+  std::vector<HistoryEntry> connection_history(ConnectionId connection, std::int64_t after_id,
+                                               int limit) override;
+  std::vector<HistoryEntry> search_history(const HistoryQuery& query) override;
+  std::int64_t purge_history_batch(UnixMillis before, int max_rows) override;
+
  protected:
   explicit SqlStore(std::unique_ptr<sql::Connection> connection);
   sql::Connection& db() { return db_; }

@@ -144,6 +144,21 @@ Filled fill(Store& s) {
   broadcast.created_at = kNow;
   const auto b = s.add_broadcast(broadcast);
   s.add_broadcast_recipients(b, {5000, 5001}, RecipientState::kPending, "");
+  HistoryEntry said;
+  said.connection_id = f.connection;
+  said.dialog_id = f.dialogs[0];
+  said.author = HistoryAuthor::kUser;
+  said.sender_id = 5000;
+  said.sender_name = "Ann0 O'Neil";
+  said.message_id = 10;
+  said.text = "Wo ist meine Bestellung? Ünïcödé ✓";
+  said.at = kNow;
+  s.add_history(said);
+  s.edit_history(f.dialogs[0], false, 10, "Wo ist MEINE Bestellung?", "", kNow + 5);
+  said.author = HistoryAuthor::kOperator;
+  said.text = "Sie ist unterwegs";
+  said.message_id = 2100;
+  s.add_history(said);
   return f;
 }
 
@@ -169,6 +184,12 @@ void expect_behaves_like(Store& copy, const Filled& f) {
   EXPECT_EQ(copy.state_get(f.connection, "start:é").value_or(""), "ünïcödé ✓ 'quoted' \"double\"");
   EXPECT_EQ(copy.user_link(f.connection, 5000).value_or(""), "crm-17");
   EXPECT_EQ(copy.templates(f.connection).size(), 1u);
+  HistoryQuery search;
+  search.text = "meine bestellung";
+  const auto found = copy.search_history(search);
+  ASSERT_EQ(found.size(), 1u) << "the history and its folded text for search";
+  EXPECT_EQ(found[0].edits, 1);
+  EXPECT_EQ(copy.dialog_history(f.dialogs[0], 0, 10).size(), 2u);
 
   OutboxJob job;
   job.connection_id = f.connection;
