@@ -1,37 +1,87 @@
-// Exports: the desk's data in files businesses can use elsewhere. Pure formatting over what
-// the store returns; the callers (the engine's /export, the web dashboard, `topicdesk export`)
-// decide where the bytes go. HIDE_INFO applies: with `reveal` false, a client's identity
-// (names, username, phone, user id) is replaced by the dialog's pseudonym, exactly as the
-// topic shows it.
+// Exports: the desk's data in files businesses can use elsewhere (docs/exports.md). Pure
+// formatting over what the store returns; the callers (the engine's /export, the web dashboard,
+// `topicdesk export`) decide where the bytes go. HIDE_INFO applies: with `reveal` false, a
+// client's identity (names, username, phone, user id, linked account, custom fields) is replaced
+// by the dialog's pseudonym, exactly as the topic shows it, and is scrubbed from the texts of a
+// transcript too.
+//
+// Every file is a Document: a head (the CSV header row, the HTML page's start), rows (one
+// client, one message) and a tail. str() is the whole file; parts() cuts it at row boundaries
+// into files no larger than a limit, each with the head and the tail again (Telegram bots send
+// documents up to 50 MB).
 #pragma once
+#include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "core/ids.h"
 #include "core/result.h"
+#include "store/history_store.h"
 #include "store/store.h"
 
 namespace topicdesk::exports {
 
-struct ClientsQuery {
-  std::optional<core::ConnectionId> connection;  // nullopt: every connection
-  std::string segment;                           // a segment expression (crm/segment.h); empty: all
-  bool reveal = true;                            // false: HIDE_INFO applies
+struct Document {
+  std::string head;
+  std::vector<std::string> rows;
+  std::string tail;
+
+  std::size_t size() const;  // bytes of str()
+  std::string str() const;
+  // The document cut into files of at most `max_bytes` each (whole rows; a single row larger
+  // than the limit still makes a part of its own); one part when it fits.
+  std::vector<std::string> parts(std::size_t max_bytes) const;
 };
 
-// One row per client (a dialog's user): id, first and last name, username, language, phone
-// where known and allowed, labels, links, fields, first and last contact, start parameter,
-// dialog count, status. RFC 4180 with a header row. An error names what is wrong with the
-// segment expression.
+struct ClientsQuery {
+  std::optional<core::ConnectionId> connection;  // nullopt: every connection (of `group`, if set)
+  std::optional<core::ChatId> group;             // only the connections whose backend group it is
+  std::string segment;                           // a segment expression (crm/segment.h); empty: all
+  bool reveal = true;                            // false: HIDE_INFO applies
+  // Set: decides per connection instead of `reveal` (a group several connections share, each
+  // with its own HIDE_INFO).
+  std::function<bool(core::ConnectionId)> reveals;
+  core::UnixMillis now = 0;  // segment ages count back from it; 0: the system clock
+};
+
+// The CSV's columns, in order.
+inline constexpr std::string_view kClientColumns =
+    "connection,user_id,pseudonym,first_name,last_name,username,language,phone,labels,link,fields,"
+    "first_contact,last_contact,start_parameter,dialogs,status";
+
+// One row per client (a dialog's user; a user of two connections has a row with each): the
+// columns above. labels: the names, space-separated; fields: a JSON object; times ISO 8601 UTC;
+// dialogs: how many connections of the desk the user has a dialog with. RFC 4180 with a header
+// row. An error names what is wrong with the segment expression.
+core::Result<Document> clients_document(store::Store& store, const ClientsQuery& query);
 core::Result<std::string> clients_csv(store::Store& store, const ClientsQuery& query);
+
+// A conversation as it reads from the history, made pure for tests and the dashboard.
+struct Conversation {
+  store::Dialog dialog;
+  std::string connection;                    // its name
+  std::optional<core::Person> user;          // the profile as last seen
+  std::vector<store::HistoryEntry> entries;  // in id order
+};
+Conversation read_conversation(store::Store& store, core::DialogId dialog);
 
 // A conversation read back from the history: a self-contained, readable HTML page (no scripts,
 // every text escaped) and JSON Lines (one history entry per line).
+Document transcript_html_document(const Conversation& conversation, bool reveal);
+Document transcript_jsonl_document(const Conversation& conversation, bool reveal);
 std::string transcript_html(store::Store& store, core::DialogId dialog, bool reveal);
 std::string transcript_jsonl(store::Store& store, core::DialogId dialog, bool reveal);
+// One history entry as the JSONL line (without the newline); `hide` as a transcript applies it.
+std::string history_line(const store::HistoryEntry& entry, const store::Dialog& dialog, bool reveal,
+                         const std::function<std::string(std::string_view)>& hide);
 
 // `topicdesk export`: writes clients.csv, dialogs.csv, history/<connection>.jsonl, labels.csv and
-// templates.jsonl under `dir` (created, mode 0700). Returns a one-line summary per file.
+// templates.jsonl under `dir` (created, mode 0700; files 0600), everything revealed (the tool is
+// run by whoever holds the database). Returns a one-line summary per file; an error names the
+// file it could not write.
 core::Result<std::string> export_all(store::Store& store, const std::string& dir);
 
 }  // namespace topicdesk::exports
