@@ -162,9 +162,11 @@ core::Result<MiniAppUser> validate_init_data(std::string_view init_data, std::st
   std::vector<std::pair<std::string, std::string>> fields;
   std::string hash;
   int hashes = 0;
+  boost::urls::encoding_opts form;
+  form.space_as_plus = true;  // a query string may write a space as '+'; a '+' itself is %2B
   for (auto param : *params) {
-    std::string key = param.key.decode();
-    std::string value = param.has_value ? param.value.decode() : std::string();
+    std::string key = param.key.decode(form);
+    std::string value = param.has_value ? param.value.decode(form) : std::string();
     if (key == "hash") {
       hash = std::move(value);
       ++hashes;
