@@ -6,6 +6,7 @@
 #include "app/commands.h"
 #include "app/connect_account.h"
 #include "app/example_config.h"
+#include "app/export_cli.h"
 #include "app/store_copy_cli.h"
 
 int main(int argc, char** argv) {
@@ -92,6 +93,17 @@ int main(int argc, char** argv) {
   restore->add_option("--pending", restore_options.pending, "The backup's pending work: auto, settle or keep")
       ->check(CLI::IsMember({"auto", "settle", "keep"}));
 
+  ExportCliOptions export_options;
+  auto* export_cmd = cli.add_subcommand(
+      "export",
+      "Write clients, dialogs, the message history, labels and templates as files, also while the "
+      "desk runs");
+  export_cmd->add_option("--config,-c", export_options.config_path, "Configuration file (TOML)")
+      ->check(CLI::ExistingFile)
+      ->required();
+  export_cmd->add_option("--out,-o", export_options.out_dir, "The folder to write the files into")
+      ->required();
+
   StoreCopyCliOptions store_copy_options;
   auto* store_cmd = cli.add_subcommand("store", "The desk's store as a whole");
   store_cmd->require_subcommand(1);
@@ -120,6 +132,7 @@ int main(int argc, char** argv) {
   if (*webhooks_status) return webhooks_status_command(config_path, show_secret);
   if (*backup) return backup_command(backup_options);
   if (*restore) return restore_command(restore_options);
+  if (*export_cmd) return export_command(export_options, std::cout, std::cerr);
   if (*store_copy) return store_copy_command(store_copy_options, std::cout, std::cerr);
   if (*connect_account) return connect_account_command(connect_options, std::cin, std::cout);
   std::cout << "topicdesk " << version() << "\n";

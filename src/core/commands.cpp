@@ -84,6 +84,10 @@ const std::vector<CommandSpec>& command_table() {
        "in reply to a message (an album's item: the album), or with template:NAME: send it to many users (a "
        "broadcast; file: as a document's caption; add, confirm, cancel, pause, resume, status)",
        std::nullopt},
+      {"export", K::kCustom, true, true, false, "[expression] | here",
+       "in General: the clients as a CSV file (a segment expression narrows it); in a topic, /export here: "
+       "this conversation as HTML and JSON Lines",
+       std::nullopt},
       {"backlog", K::kCustom, true, false, false, "[drop answered]",
        "proxy connections: what waits for the bot's own program, by age and by dialog; drop answered: drop "
        "the updates of dialogs operators answered meanwhile",

@@ -1,4 +1,6 @@
 // Document: a file of rows between a head and a tail, whole or cut into parts.
+#include <fmt/format.h>
+
 #include "exports/exports.h"
 
 namespace topicdesk::exports {
@@ -33,6 +35,28 @@ std::vector<std::string> Document::parts(std::size_t max_bytes) const {
     has_rows = true;
   }
   out.push_back(std::move(part) + tail);
+  return out;
+}
+
+core::Result<std::vector<NamedFile>> files_to_post(const Document& doc, std::string_view stem,
+                                                   std::string_view extension, std::size_t max_bytes,
+                                                   std::size_t max_parts) {
+  auto parts = doc.parts(max_bytes);
+  if (parts.size() > max_parts) {
+    return core::make_error(
+        core::ErrorCode::kTooLarge,
+        fmt::format("{}.{} would be {:.1f} MB: more than Telegram lets a bot send in {} files of {:.0f} MB. "
+                    "Narrow it down, or run `topicdesk export` on the desk's machine, which writes it whole.",
+                    stem, extension, static_cast<double>(doc.size()) / 1e6, max_parts,
+                    static_cast<double>(max_bytes) / 1e6));
+  }
+  std::vector<NamedFile> out;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    std::string name = parts.size() == 1
+                           ? fmt::format("{}.{}", stem, extension)
+                           : fmt::format("{}-part{}of{}.{}", stem, i + 1, parts.size(), extension);
+    out.push_back(NamedFile{std::move(name), std::move(parts[i])});
+  }
   return out;
 }
 

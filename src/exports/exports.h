@@ -36,6 +36,24 @@ struct Document {
   std::vector<std::string> parts(std::size_t max_bytes) const;
 };
 
+// Telegram bots send documents of at most 50 MB (a local Bot API server lifts that; the desk
+// does not count on one). A bigger export is posted in parts, each a whole file; one that would
+// need more than kMaxTelegramParts is refused (`topicdesk export` writes it whole).
+inline constexpr std::size_t kMaxTelegramDocument = 50'000'000;
+inline constexpr std::size_t kMaxTelegramParts = 4;
+
+struct NamedFile {
+  std::string name;
+  std::string bytes;
+};
+// The files that carry `doc` as "<stem>.<extension>": one when it fits in `max_bytes`, else
+// "<stem>-part1of3.<extension>" and so on. Error kTooLarge (saying how big it is and what to
+// do instead) when more than `max_parts` would be needed.
+core::Result<std::vector<NamedFile>> files_to_post(const Document& doc, std::string_view stem,
+                                                   std::string_view extension,
+                                                   std::size_t max_bytes = kMaxTelegramDocument,
+                                                   std::size_t max_parts = kMaxTelegramParts);
+
 struct ClientsQuery {
   std::optional<core::ConnectionId> connection;  // nullopt: every connection (of `group`, if set)
   std::optional<core::ChatId> group;             // only the connections whose backend group it is

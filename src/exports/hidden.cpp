@@ -2,38 +2,20 @@
 
 #include <algorithm>
 
+#include "core/utf8.h"
+
 namespace topicdesk::exports {
 namespace {
-
-// Whether a code point continues a word: ASCII letters, digits and '_', and letters of other
-// scripts (roughly: what is not Latin-1 punctuation, general punctuation, arrows and symbols,
-// CJK punctuation or emoji), so «Anna» and "Anna," are whole words and "Annabel" is not "Anna".
-bool is_word_code_point(char32_t c) {
-  if (c < 0x80) return std::isalnum(static_cast<int>(c)) || c == '_';
-  if (c < 0xC0) return false;
-  if (c >= 0x2000 && c <= 0x2BFF) return false;
-  if (c >= 0x3000 && c <= 0x303F) return false;
-  if (c >= 0xFE00 && c <= 0xFE0F) return false;
-  if (c >= 0x1F000) return false;
-  return true;
-}
-
-// The code point starting at `at` (a continuation byte or bad sequence reads as U+FFFD).
-char32_t code_point_at(std::string_view text, std::size_t at) {
-  auto b = static_cast<unsigned char>(text[at]);
-  int extra = b < 0x80 ? 0 : (b & 0xE0) == 0xC0 ? 1 : (b & 0xF0) == 0xE0 ? 2 : (b & 0xF8) == 0xF0 ? 3 : -1;
-  if (extra < 0 || at + extra >= text.size()) return 0xFFFD;
-  char32_t c = extra == 0 ? b : b & (0x3F >> extra);
-  for (int i = 1; i <= extra; ++i) c = (c << 6) | (static_cast<unsigned char>(text[at + i]) & 0x3F);
-  return c;
-}
 
 // The code point ending just before `at`.
 char32_t code_point_before(std::string_view text, std::size_t at) {
   std::size_t start = at - 1;
   while (start > 0 && at - start < 4 && (static_cast<unsigned char>(text[start]) & 0xC0) == 0x80) --start;
-  return code_point_at(text, start);
+  return core::utf8_next(text, start);
 }
+
+char32_t code_point_at(std::string_view text, std::size_t at) { return core::utf8_next(text, at); }
+
 bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
 char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
@@ -106,10 +88,11 @@ bool IdentityScrubber::matches_at(std::string_view text, std::size_t at, const T
     return end == text.size() || !is_digit(static_cast<unsigned char>(text[end]));
   }
   // A token that starts (ends) with a word character must not continue a word there.
-  if (at > 0 && is_word_code_point(code_point_at(t, 0)) && is_word_code_point(code_point_before(text, at)))
+  if (at > 0 && core::is_word_code_point(code_point_at(t, 0)) &&
+      core::is_word_code_point(code_point_before(text, at)))
     return false;
-  if (end < text.size() && is_word_code_point(code_point_before(t, t.size())) &&
-      is_word_code_point(code_point_at(text, end)))
+  if (end < text.size() && core::is_word_code_point(code_point_before(t, t.size())) &&
+      core::is_word_code_point(code_point_at(text, end)))
     return false;
   return true;
 }

@@ -466,7 +466,8 @@ void Engine::on_general_message(const Event& e, UnixMillis now) {
   if (command->name == "template" || command->name == "t")
     return template_command(*command, nullptr, e, now);                         // engine_templates.cpp
   if (command->name == "segment") return on_segment_command(*command, e, now);  // engine_segments.cpp
-  if (command->name == "web") return on_web_command(*command, e, now);              // engine_web.cpp
+  if (command->name == "export") return on_export_command(*command, e, now);    // engine_export.cpp
+  if (command->name == "web") return on_web_command(*command, e, now);          // engine_web.cpp
   const auto& icons = context_.params.status_icons;
   if (command->kind == core::CommandKind::kHelp)
     return post_in_general(core::help_text(true, context_.account, icons), now);
@@ -481,6 +482,7 @@ void Engine::run_command(const core::Command& command, Dialog& dialog, const Eve
   if (command.name == "template" || command.name == "t")
     return template_command(command, &dialog, e, now);                           // engine_templates.cpp
   if (command.name == "mark") return on_mark_in_topic(command, dialog, e, now);  // engine_labels.cpp
+  if (command.name == "export") return on_export_in_topic(command, dialog, e, now);
   switch (command.kind) {
     case CommandKind::kInfo: {
       const bool sees = core::sees_hidden_info(p, e.from.id, e.from.username, e.sender_is_anonymous_admin);

@@ -334,6 +334,11 @@ class Engine {
   // The first label a segment names that no connection of the group defines, as the answer for
   // the chat (with the closest name); nullopt when every label exists.
   std::optional<std::string> unknown_segment_label(const crm::Segment& segment);
+  // Exports, engine_export.cpp: /export [expression] in General (the clients' CSV), /export here
+  // in a topic (the conversation's transcript).
+  void on_export_command(const core::Command& command, const core::Event& event, core::UnixMillis now);
+  void on_export_in_topic(const core::Command& command, const store::Dialog& dialog, const core::Event& event,
+                          core::UnixMillis now);
 
   // Satisfaction ratings (CSAT), engine_ratings.cpp: the question a close asks, a button
   // pressed, and the user's next message when it is the rating's digit or comment (true: taken,
