@@ -74,18 +74,21 @@ TEST(Csrf, TheTokenBelongsToItsSession) {
 }
 
 TEST(Cookie, IsHttpOnlyStrictAndSecureOverHttps) {
-  EXPECT_EQ(session_cookie("abc", 60, false), "td_session=abc; Path=/ui/; Max-Age=60; HttpOnly; SameSite=Strict");
+  EXPECT_EQ(session_cookie("abc", 60, false),
+            "td_session=abc; Path=/ui/; Max-Age=60; HttpOnly; SameSite=Strict");
   EXPECT_EQ(session_cookie("abc", 60, true),
             "td_session=abc; Path=/ui/; Max-Age=60; HttpOnly; SameSite=Strict; Secure");
   EXPECT_EQ(cookie_value("a=1; td_session=xyz; b=2", "td_session"), "xyz");
   EXPECT_EQ(cookie_value("td_sessionx=1", "td_session"), "");
 }
 
-std::string user_json(core::UserId id) { return R"({"id":)" + std::to_string(id) + R"(,"first_name":"Olga Op","username":"olga"})"; }
+std::string user_json(core::UserId id) {
+  return R"({"id":)" + std::to_string(id) + R"(,"first_name":"Olga Op","username":"olga"})";
+}
 
 TEST(InitData, TelegramsSignatureIsAccepted) {
-  auto data = sign_init_data({{"auth_date", std::to_string(kNow / 1000)}, {"query_id", "AAE"}, {"user", user_json(7)}},
-                             kToken);
+  auto data = sign_init_data(
+      {{"auth_date", std::to_string(kNow / 1000)}, {"query_id", "AAE"}, {"user", user_json(7)}}, kToken);
   auto user = validate_init_data(data, kToken, kNow + 1000);
   ASSERT_TRUE(user) << user.error().message;
   EXPECT_EQ(user->id, 7);
@@ -108,11 +111,13 @@ TEST(InitData, AnotherBotsTokenOrAChangedFieldIsRefused) {
 
 TEST(InitData, AnOldOrFutureAuthDateIsRefused) {
   const auto day = 24LL * 3600 * 1000;
-  auto old = sign_init_data({{"auth_date", std::to_string((kNow - day - 1000) / 1000)}, {"user", user_json(7)}}, kToken);
+  auto old = sign_init_data(
+      {{"auth_date", std::to_string((kNow - day - 1000) / 1000)}, {"user", user_json(7)}}, kToken);
   auto refused = validate_init_data(old, kToken, kNow);
   ASSERT_FALSE(refused);
   EXPECT_NE(refused.error().message.find("too old"), std::string::npos);
-  auto ahead = sign_init_data({{"auth_date", std::to_string((kNow + 120'000) / 1000)}, {"user", user_json(7)}}, kToken);
+  auto ahead = sign_init_data(
+      {{"auth_date", std::to_string((kNow + 120'000) / 1000)}, {"user", user_json(7)}}, kToken);
   EXPECT_FALSE(validate_init_data(ahead, kToken, kNow));
 }
 
