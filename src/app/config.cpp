@@ -108,6 +108,7 @@ class Reader {
     if (const auto* t = table_at(root, "server", "server")) config.server = read_server(*t);
     if (const auto* t = table_at(root, "storage", "storage")) config.storage = read_storage(*t);
     if (const auto* t = table_at(root, "cluster", "cluster")) config.cluster = read_cluster(*t);
+    if (const auto* t = table_at(root, "retention", "retention")) config.retention = read_retention(*t);
     if (const auto* t = table_at(root, "telegram", "telegram")) config.telegram = read_telegram(*t);
     if (const auto* t = table_at(root, "logging", "logging")) config.logging = read_logging(*t);
     if (const auto* t = table_at(root, "api", "api")) config.api = read_api(*t);
@@ -226,6 +227,14 @@ class Reader {
       cluster.advertise = *advertise;
     }
     return cluster;
+  }
+
+  RetentionConfig read_retention(const toml::table& t) const {
+    only_known_keys(t, "retention", keys_of("retention"));
+    RetentionConfig retention;
+    retention.history_days = static_cast<int>(
+        integer_at(t, "history_days", "retention", 0, 36500).value_or(retention.history_days));
+    return retention;
   }
 
   StorageConfig read_storage(const toml::table& t) const {
@@ -541,9 +550,11 @@ core::Result<std::string> read_secret_file(const std::string& path) {
 
 const std::vector<ConfigTable>& config_tables() {
   static const std::vector<ConfigTable> kTables = {
-      {"", {"server", "storage", "cluster", "telegram", "logging", "api", "tdlib", "connection"}},
+      {"",
+       {"server", "storage", "retention", "cluster", "telegram", "logging", "api", "tdlib", "connection"}},
       {"server", {"listen", "public_url"}},
       {"storage", {"sqlite", "postgres", "event_retention_days"}},
+      {"retention", {"history_days"}},
       {"cluster", {"lease_seconds", "advertise"}},
       {"telegram", {"api_base", "limits"}},
       {"telegram.limits", {"enabled", "chat_per_second", "chat_burst", "group_per_minute", "bot_per_second"}},

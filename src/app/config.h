@@ -47,6 +47,11 @@ struct TelegramConfig {
   telegram::FloodLimits limits;                       // [telegram.limits]
 };
 
+// [retention]: how long the desk keeps what it records about conversations.
+struct RetentionConfig {
+  int history_days = 0;  // message history (store/history_store.h) older than this is purged; 0 = kept
+};
+
 // [cluster]: several instances on one PostgreSQL database (docs/several-instances.md).
 struct ClusterConfig {
   int lease_seconds = 10;  // a dead instance's connections move within this
@@ -105,6 +110,7 @@ struct Config {
   std::string path;
   ServerConfig server;
   StorageConfig storage;
+  RetentionConfig retention;
   ClusterConfig cluster;
   TelegramConfig telegram;
   LoggingConfig logging;

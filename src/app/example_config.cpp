@@ -45,6 +45,11 @@ sqlite = "data/topicdesk.db"
 # (0..36500; 0 = keep).
 event_retention_days = 0
 
+[retention]
+# The message history (every relayed message with its text, for exports and search, see
+# docs/history.md): purge entries older than this many days (0..36500; 0 = keep forever).
+history_days = 0
+
 [cluster]
 # Only with postgres: every `topicdesk run` with this file and that database joins one desk, and
 # the instances share the connections (README, "Running several instances"). A dead instance's

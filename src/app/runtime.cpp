@@ -213,7 +213,8 @@ asio::awaitable<void> Runtime::Impl::start() {
   asio::co_spawn(io, scheduler->run(), asio::detached);
   housekeeping = std::make_unique<relay::Housekeeping>(
       io.get_executor(), *store,
-      relay::HousekeepingOptions{.event_retention_days = config.storage.event_retention_days});
+      relay::HousekeepingOptions{.event_retention_days = config.storage.event_retention_days,
+                                 .history_retention_days = config.retention.history_days});
   asio::co_spawn(io, housekeeping->run(), asio::detached);
   asio::co_spawn(io, run_heartbeat(), asio::detached);
 

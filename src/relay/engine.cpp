@@ -256,7 +256,8 @@ void Engine::on_user_message(const Event& e, UnixMillis now) {
     enqueue(job::kCopyToTopic, copy, fresh ? kPriorityNewDialog : kPriorityNormal, now,
             user_message_slot(*dialog, now));
   }
-  if (dialog->status != DialogStatus::kClosed)  // engine_hours.cpp
+  record_message(*dialog, store::HistoryAuthor::kUser, e, now);  // engine_history.cpp
+  if (dialog->status != DialogStatus::kClosed)                   // engine_hours.cpp
     away_reply(*dialog, person, e, fresh ? kPriorityNewDialog : kPriorityNormal, now);
   event(*dialog, "message_received", message_event_json(e, 0), now);
 }
@@ -266,10 +267,12 @@ void Engine::on_user_message(const Event& e, UnixMillis now) {
 void Engine::withhold_user_message(const std::optional<Dialog>& dialog, core::UserId user, UnixMillis now) {
   if (!context_.params.silent_mode) {
     JobPayload notice{.to = Side::kUser, .text = core::notice::restricted_for_user()};
-    if (dialog)
+    if (dialog) {
       notice.dialog = dialog->id;
-    else
+      record_text(*dialog, store::HistoryAuthor::kDesk, notice.text, now);
+    } else {
       notice.chat = user;  // no dialog yet: addressed by chat id
+    }
     enqueue(job::kSendText, notice, kPriorityNormal, now);
   }
   if (dialog) post_in_topic(*dialog, core::notice::user_message_withheld(), kPriorityNormal, now);
@@ -285,6 +288,7 @@ void Engine::on_user_edit(const Event& e, UnixMillis now) {
   }
   if (context_.params.restricted_frontend.matches(e.text)) return;
   mirror_edit(*dialog, Side::kGroup, e, kPriorityNormal, now);
+  record_edit(*dialog, false, e, now);
 }
 
 void Engine::on_user_reaction(const Event& e, UnixMillis now) {
@@ -335,7 +339,7 @@ void Engine::on_operator_message(const Event& e, UnixMillis now) {
   auto dialog = own_dialog_by_thread(e.thread_id);
   if (!dialog) dialog = dialog_for_unknown_topic(e, now);  // engine_topics.cpp
   if (!dialog) return;
-  if (core::is_comment(e.text)) return;
+  if (core::is_comment(e.text)) return record_message(*dialog, store::HistoryAuthor::kComment, e, now);
   if (auto command = core::parse_command(e.text, context_.bot_username)) {
     return run_command(*command, *dialog, e, now);
   }
@@ -346,7 +350,8 @@ void Engine::on_operator_message(const Event& e, UnixMillis now) {
     post_in_topic(*dialog, core::notice::operator_message_withheld(), kPriorityOperatorReply, now);
     return;
   }
-  if (p.reply_only && e.reply_to_message_id == 0) return;  // stays in the topic as a note
+  if (p.reply_only && e.reply_to_message_id == 0)  // stays in the topic as a note
+    return record_message(*dialog, store::HistoryAuthor::kComment, e, now);
 
   if (!e.media_group_id.empty()) {
     gather_album(*dialog, AlbumLane::kOperator, e, now);
@@ -360,6 +365,7 @@ void Engine::on_operator_message(const Event& e, UnixMillis now) {
                        .operator_message = true},
             kPriorityOperatorReply, now);
   }
+  record_message(*dialog, store::HistoryAuthor::kOperator, e, now);
   bool was_closed = dialog->status == DialogStatus::kClosed;
   // The operator goes on in a topic the desk closed in Telegram: it is opened there too.
   if (was_closed) reopen_closed_topic(*dialog, kPriorityOperatorReply, now);
@@ -384,12 +390,14 @@ void Engine::on_operator_edit(const Event& e, UnixMillis now) {
   std::optional<Dialog> dialog = own_dialog_by_thread(e.thread_id);
   if (!dialog && link && link->connection_id == context_.id) dialog = store_.dialog(link->dialog_id);
   if (!dialog) return;
-  if (core::is_comment(e.text) || core::parse_command(e.text, "")) return;
+  if (core::is_comment(e.text)) return record_edit(*dialog, true, e, now);
+  if (core::parse_command(e.text, "")) return;
   if (context_.params.restricted_backend.matches(e.text)) {
     post_in_topic(*dialog, core::notice::operator_message_withheld(), kPriorityOperatorReply, now);
     return;
   }
   mirror_edit(*dialog, Side::kUser, e, kPriorityOperatorReply, now);
+  record_edit(*dialog, true, e, now);
 }
 
 // Edits the linked copy with the new text or caption and its formatting.
@@ -766,6 +774,7 @@ void Engine::enqueue(std::string_view kind, const JobPayload& payload, int prior
 }
 
 void Engine::post_in_topic(const Dialog& dialog, std::string text, int priority, UnixMillis now) {
+  record_text(dialog, store::HistoryAuthor::kNotice, text, now);
   enqueue(job::kSendText, JobPayload{.dialog = dialog.id, .to = Side::kGroup, .text = std::move(text)},
           priority, now);
 }
@@ -788,6 +797,7 @@ void Engine::post_document(core::DialogId dialog, std::string file_name, std::st
 
 void Engine::send_to_user(const Dialog& dialog, std::string text, int priority, UnixMillis now) {
   if (dialog.user_id < 0) return;  // accounts: a monitored group gets no service texts
+  record_text(dialog, store::HistoryAuthor::kDesk, text, now);
   enqueue(job::kSendText, JobPayload{.dialog = dialog.id, .to = Side::kUser, .text = std::move(text)},
           priority, now);
 }

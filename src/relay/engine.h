@@ -406,6 +406,18 @@ class Engine {
   // for the failures of a few minutes).
   void tell_user_not_relayed(const store::Dialog& dialog, core::UnixMillis now);
 
+  // Message history, engine_history.cpp: each message the relay passes, recorded in the same
+  // transaction (docs/history.md). `in_group`: the edited message is the group's (an operator's
+  // or a comment), else the private chat's. `album_key` ties a template album's rows together.
+  void record_message(const store::Dialog& dialog, store::HistoryAuthor author, const core::Event& e,
+                      core::UnixMillis now);
+  void record_edit(const store::Dialog& dialog, bool in_group, const core::Event& e, core::UnixMillis now);
+  void record_text(const store::Dialog& dialog, store::HistoryAuthor author, std::string_view text,
+                   core::UnixMillis now, std::string_view sender_name = {});
+  void record_template_part(const store::Dialog& dialog, const TemplateSender& who,
+                            const store::TemplatePart& part, std::string_view album_key,
+                            core::UnixMillis now);
+
   // One unit of work for this connection: fenced when several instances share the store.
   void transaction(const std::function<void()>& body);
 

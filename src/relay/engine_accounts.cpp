@@ -219,6 +219,7 @@ void Engine::on_group_frontend_message(const Event& e, UnixMillis now) {
                     .reply_to = e.reply_to_message_id};
     enqueue(job::kCopyToTopic, copy, kPriorityNormal, now);
   }
+  record_message(*dialog, store::HistoryAuthor::kUser, e, now);  // a member of the group: its sender
   json::object o{
       {"message_id", e.message_id}, {"content", core::to_string(e.content)}, {"from_id", e.from.id}};
   if (!e.text.empty()) o["text"] = e.text;
@@ -247,6 +248,7 @@ void Engine::on_group_frontend_edit(const Event& e, UnixMillis now) {
   auto dialog = store_.dialog_by_user(context_.id, e.chat_id);
   if (!dialog || dialog->banned) return;
   mirror_edit(*dialog, Side::kGroup, e, kPriorityNormal, now);  // skipped by the dispatcher if never copied
+  record_edit(*dialog, false, e, now);
 }
 
 }  // namespace topicdesk::relay

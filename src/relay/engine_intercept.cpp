@@ -69,6 +69,7 @@ void Engine::on_outgoing_seen(const Event& e, UnixMillis now) {
     enqueue(e.content == core::ContentKind::kText ? job::kInterceptText : job::kInterceptCopy, copy,
             kPriorityNormal, now);
   }
+  record_message(*dialog, store::HistoryAuthor::kIntercepted, e, now);  // engine_history.cpp
   const auto counted = context_.params.intercepted_status;
   if (counted == core::InterceptedStatus::kAll || (counted == core::InterceptedStatus::kOwner && by_human)) {
     bool was_closed = dialog->status == DialogStatus::kClosed;

@@ -41,6 +41,7 @@ void Engine::on_outgoing_edit(const Event& e, UnixMillis now) {
 
   const bool is_text = e.content == ContentKind::kText;
   if (!is_text && !takes_caption(e.content)) return;
+  record_edit(*dialog, false, e, now);
   const bool fresh_copy =
       e.media_replaced && store_.link_by_user_message(dialog->id, e.message_id).has_value();
   auto marked = fresh_copy ? mark_intercepted(e, kMaxCaptionUnits, kMediaReplacedNote)

@@ -102,6 +102,7 @@ void Engine::on_hook_answered(const Event& e, UnixMillis now) {
   if (!dialog) return;
   enqueue(job::kHookAnswer, JobPayload{.dialog = dialog->id, .to = Side::kGroup, .text = e.text},
           kPriorityOperatorReply, now);
+  record_text(*dialog, store::HistoryAuthor::kNotice, e.text, now);
 }
 
 // The connection's TDLib session cannot work (signed out, revoked, …): the operators are told in

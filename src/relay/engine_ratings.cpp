@@ -57,6 +57,7 @@ void Engine::ask_rating(const Dialog& dialog, UnixMillis now) {
   rating.id = store_.add_rating(rating);
   if (context_.account)
     return send_to_user(dialog, rating_notice::question_by_digit(*question), kPriorityNormal, now);
+  record_text(dialog, store::HistoryAuthor::kDesk, *question, now);
   enqueue(job::kRatingQuestion,
           JobPayload{.dialog = dialog.id,
                      .to = Side::kUser,

@@ -98,6 +98,7 @@ std::optional<std::string> Engine::send_template(const Dialog& dialog, std::stri
                        .text = json::serialize(calls),
                        .operator_message = who.operator_id != 0 || who.answers},
             who.priority, now);
+    record_template_part(dialog, who, (*rendered)[i], fmt::format("template:{}:{}:{}", t->id, now, i), now);
   }
   if (who.answers) {
     Dialog updated = store_.dialog(dialog.id).value_or(dialog);

@@ -53,6 +53,11 @@ asio::awaitable<HousekeepingTurn> Housekeeping::turn(core::UnixMillis now) {
       co_await drain(done.rating_comments,
                      [&] { return store_.forget_rating_comments_batch(events_before, rows); });
     }
+    if (options_.history_retention_days > 0) {
+      const auto history_before =
+          now - static_cast<core::UnixMillis>(options_.history_retention_days) * kMillisPerDay;
+      co_await drain(done.history, [&] { return store_.purge_history_batch(history_before, rows); });
+    }
   } catch (const std::exception& error) {  // StoreError, or anything else: the loop goes on
     done.failed = true;
     if (!failing_) {
@@ -78,6 +83,10 @@ void Housekeeping::report(const HousekeepingTurn& turn) {
   }
   if (turn.events > 0) {
     spdlog::info("purged {} events older than {} days", turn.events, options_.event_retention_days);
+  }
+  if (turn.history > 0) {
+    spdlog::info("purged {} history entries older than {} days", turn.history,
+                 options_.history_retention_days);
   }
   if (turn.rating_comments > 0) {
     spdlog::info("cleared {} rating comments older than {} days", turn.rating_comments,

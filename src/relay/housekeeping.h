@@ -7,7 +7,8 @@
 //     a duplicate), done outbox jobs, finished webhook deliveries;
 //   - proxy updates the bot's program did not fetch within keep_proxy_updates (24 h, as
 //     Telegram keeps a bot's updates);
-//   - events older than event_retention_days (0 = keep forever); events hold message texts.
+//   - events older than event_retention_days (0 = keep forever); events hold message texts;
+//   - message history older than history_retention_days (0 = keep forever).
 // A store failure ends the turn: it is logged once (not again while it keeps failing) and the
 // next turn retries.
 //
@@ -29,8 +30,9 @@ struct HousekeepingOptions {
   std::chrono::milliseconds every = std::chrono::hours(1);
   std::chrono::milliseconds keep_finished = std::chrono::hours(48);
   std::chrono::milliseconds keep_proxy_updates = std::chrono::hours(24);
-  int event_retention_days = 0;  // events older than this are deleted; 0 = kept forever
-  int batch_rows = 500;          // rows per batch (one transaction, then the loop runs again)
+  int event_retention_days = 0;    // events older than this are deleted; 0 = kept forever
+  int history_retention_days = 0;  // history entries older than this are deleted; 0 = kept forever
+  int batch_rows = 500;            // rows per batch (one transaction, then the loop runs again)
 };
 
 // What one turn deleted.
@@ -39,6 +41,7 @@ struct HousekeepingTurn {
   std::int64_t proxy_updates = 0;
   std::int64_t events = 0;
   std::int64_t rating_comments = 0;  // cleared with the events (event_retention_days)
+  std::int64_t history = 0;          // message history entries (history_retention_days)
   int batches = 0;                   // transactions run (each followed by a yield)
   bool failed = false;               // a store error ended the turn early
 };

@@ -65,6 +65,7 @@ TEST_F(ConfigTest, EmptyFileGivesDefaults) {
   EXPECT_EQ(config->server.listen_port, 8080);
   EXPECT_EQ(config->storage.sqlite_path, "data/topicdesk.db");
   EXPECT_EQ(config->storage.event_retention_days, 0);  // message texts kept until told otherwise
+  EXPECT_EQ(config->retention.history_days, 0);        // the message history too
   EXPECT_EQ(config->tdlib.data_dir, "data/tdlib");     // beside the database
   EXPECT_EQ(config->telegram.api_base, "https://api.telegram.org");
   EXPECT_TRUE(config->telegram.limits.enabled);
@@ -177,9 +178,10 @@ TEST_F(ConfigTest, ClusterSettingsAreCheckedWithTheirLine) {
 }
 
 TEST_F(ConfigTest, UnknownKeysAreRefusedWithTheirLine) {
-  EXPECT_EQ(error_of("\n[servr]\n"),
-            "topicdesk.toml:2: unknown key servr (allowed here: server, storage, cluster, telegram, "
-            "logging, api, tdlib, connection)");
+  EXPECT_EQ(
+      error_of("\n[servr]\n"),
+      "topicdesk.toml:2: unknown key servr (allowed here: server, storage, retention, cluster, telegram, "
+      "logging, api, tdlib, connection)");
   EXPECT_THAT(error_of("[server]\nlisten = \"127.0.0.1:1\"\nport = 1\n"),
               HasSubstr("topicdesk.toml:3: unknown key server.port"));
   EXPECT_THAT(error_of(connection("tokn = \"x\"\n")),
@@ -292,6 +294,16 @@ TEST_F(ConfigTest, ServerStorageTelegramAndLoggingValuesAreChecked) {
   ASSERT_TRUE(kept) << kept.error().message;
   EXPECT_EQ(kept->storage.event_retention_days, 90);
   EXPECT_EQ(kept->tdlib.data_dir, "/srv/desk/tdlib");
+
+  EXPECT_THAT(error_of("[retention]\nhistory_days = -3\n"),
+              HasSubstr("topicdesk.toml:2: retention.history_days must be 0..36500"));
+  EXPECT_THAT(error_of("[retention]\n\nhistory_day = 30\n"),
+              HasSubstr("topicdesk.toml:3: unknown key retention.history_day"));
+  EXPECT_THAT(error_of("[retention]\nhistory_days = \"30\"\n"),
+              HasSubstr("topicdesk.toml:2: retention.history_days must be"));
+  auto history = parse("[retention]\nhistory_days = 180\n");
+  ASSERT_TRUE(history) << history.error().message;
+  EXPECT_EQ(history->retention.history_days, 180);
 
   auto v6 = parse("[server]\nlisten = \"[::1]:8443\"\n");
   ASSERT_TRUE(v6) << v6.error().message;

@@ -78,6 +78,7 @@ TEST(ExampleConfig, TheReaderAcceptsItAsWrittenWithItsDefaults) {
   EXPECT_EQ(config->server.public_url, "");
   EXPECT_EQ(config->storage.sqlite_path, defaults.storage.sqlite_path);
   EXPECT_EQ(config->storage.event_retention_days, defaults.storage.event_retention_days);
+  EXPECT_EQ(config->retention.history_days, defaults.retention.history_days);
   EXPECT_EQ(config->telegram.api_base, defaults.telegram.api_base);
   const auto& limits = config->telegram.limits;
   EXPECT_EQ(limits.enabled, defaults.telegram.limits.enabled);

@@ -105,6 +105,36 @@ TEST_F(HousekeepingTest, RatingCommentsGoWithTheEvents) {
   EXPECT_EQ(store_->rating(recent)->comment, "too slow");
 }
 
+// The message history has its own retention ([retention] history_days): kept forever unless
+// set, then purged in batches, the newer entries kept.
+TEST_F(HousekeepingTest, HistoryOlderThanItsRetentionGoesInBatches) {
+  auto dialog = store_->create_dialog(conn_, 42, -100, kT0 - 50 * kDay);
+  store_->transaction([&] {
+    for (int i = 0; i < 230; ++i) {
+      store::HistoryEntry entry{.connection_id = conn_, .dialog_id = dialog.id, .text = "old"};
+      entry.at = kT0 - 40 * kDay + i;
+      store_->add_history(entry);
+    }
+    for (int i = 0; i < 5; ++i) {
+      store::HistoryEntry entry{.connection_id = conn_, .dialog_id = dialog.id, .text = "recent"};
+      entry.at = kT0 - kDay;
+      store_->add_history(entry);
+    }
+  });
+  Housekeeping keep_forever(io_.get_executor(), *store_, {.event_retention_days = 10});
+  EXPECT_EQ(run_turn(keep_forever).history, 0) << "events' retention is not the history's";
+  EXPECT_EQ(store_->dialog_history(dialog.id, 0, 1000).size(), 235u);
+
+  Housekeeping housekeeping(io_.get_executor(), *store_, {.history_retention_days = 30, .batch_rows = 100});
+  auto turn = run_turn(housekeeping);
+  EXPECT_FALSE(turn.failed);
+  EXPECT_EQ(turn.history, 230);
+  EXPECT_GE(turn.batches, 3) << "230 entries in batches of 100";
+  const auto left = store_->dialog_history(dialog.id, 0, 1000);
+  ASSERT_EQ(left.size(), 5u);
+  for (const auto& entry : left) EXPECT_EQ(entry.text, "recent");
+}
+
 TEST_F(HousekeepingTest, EventsAreKeptForeverByDefault) {
   add_events(100, 0);
   Housekeeping housekeeping(io_.get_executor(), *store_);
