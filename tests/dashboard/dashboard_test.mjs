@@ -253,7 +253,7 @@ async function run() {
     check(pageErrors.length === 0, `no script errors on the pages: ${pageErrors.join("; ")}`);
 
     // ---- a state change without the CSRF token is refused, even with the session cookie
-    const cookies = await browser.cookies(desk);
+    const cookies = await browser.cookies(`${desk}/ui/`);
     const session = cookies.find((c) => c.name === "td_session");
     check(session && session.httpOnly && session.sameSite === "Strict", "the session cookie is HttpOnly and SameSite=Strict");
     const forged = await fetch(`${desk}/ui/api/labels`, {
@@ -311,6 +311,7 @@ async function run() {
     // Olga herself opens it as a Mini App: signed in.
     const asOlga = signInitData({ auth_date: String(now), user: JSON.stringify({ id: olga, first_name: "Olga" }) }, botToken);
     await browser.clearCookies();
+    await other.goto("about:blank");  // a fresh load: a new fragment alone would not reload the page
     await other.goto(`${desk}/ui/#tgWebAppData=${encodeURIComponent(asOlga)}`);
     await other.waitForURL(`${desk}/ui/`);
     await other.locator('#page[data-page="overview"][data-loaded="true"]').waitFor();

@@ -55,7 +55,7 @@
   }
 
   function show(title, ...content) {
-    page.replaceChildren(el("h1", {}, title), ...content);
+    page.replaceChildren(el("h1", {}, title), ...content.flat().filter((c) => c !== null && c !== undefined && c !== false));
   }
 
   function failure(error) {
