@@ -36,7 +36,7 @@ const Charts = (() => {
   function bars(title, labels, series) {
     const width = 640, height = 240, left = 40, bottom = 28, top = 10;
     const plotW = width - left - 10, plotH = height - top - bottom;
-    const max = niceMax(Math.max(0, ...series.flatMap((s) => s.values)));
+    const max = niceMax(Math.max(4, ...series.flatMap((s) => s.values)));  // at least 0..4: whole ticks
     const root = svg("svg", { class: "chart", viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": title });
     for (let i = 0; i <= 4; ++i) {
       const y = top + plotH - (plotH * i) / 4;
