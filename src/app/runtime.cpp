@@ -595,9 +595,10 @@ void Runtime::Impl::add_dashboard() {
                                      std::string(to_string(c->config.transport)), c->config.token,
                                      c->config.raw_parameters});
   }
-  web::add_dashboard_routes(
-      *server, std::make_shared<web::Dashboard>(*store, std::move(dashboard_connections),
-                                                web::DashboardOptions{config.server.public_url.starts_with("https://")}));
+  web::add_dashboard_routes(*server,
+                            std::make_shared<web::Dashboard>(
+                                *store, std::move(dashboard_connections),
+                                web::DashboardOptions{config.server.public_url.starts_with("https://")}));
 }
 
 // Called by a transport with a batch of updates: returns once they are durable, throws when
