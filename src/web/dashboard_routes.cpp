@@ -66,6 +66,7 @@ const std::vector<RouteInfo> kRoutes = {
     {Verb::get, "/ui/api/dialogs", Access::kSession},
     {Verb::get, "/ui/api/dialog", Access::kSession},
     {Verb::get, "/ui/api/search", Access::kSession},
+    {Verb::get, "/ui/api/transcript", Access::kSession},
     {Verb::get, "/ui/api/clients.csv", Access::kSession},
     {Verb::get, "/ui/api/templates", Access::kSession},
     {Verb::post, "/ui/api/templates", Access::kSessionCsrf},
@@ -323,6 +324,7 @@ Response Dashboard::dispatch(const RouteInfo& route, const http::Request& reques
   if (path == "/ui/api/dialogs") return dialogs(v, request);
   if (path == "/ui/api/dialog") return dialog(v, request);
   if (path == "/ui/api/search") return search(v, request);
+  if (path == "/ui/api/transcript") return transcript(v, request);
   if (path == "/ui/api/clients.csv") return clients_csv(v, request);
   if (path == "/ui/api/templates") {
     return request.method() == Verb::get ? templates(v) : save_template(v, request, now);
@@ -652,6 +654,24 @@ Response Dashboard::search(const Viewer& v, const http::Request& request) {
   });
   if (results.size() > kMaxSearchResults) results.resize(kMaxSearchResults);
   return json_ok({{"messages", std::move(results)}});
+}
+
+// A conversation as a file (exports/exports.h): an HTML page or JSON Lines, HIDE_INFO applied.
+Response Dashboard::transcript(const Viewer& v, const http::Request& request) {
+  auto q = query_of(request);
+  auto id = parse_int(param(q, "id"));
+  if (!id) return json_refused(400, "id: a dialog id is required");
+  auto dialog = store_.dialog(*id);
+  const DashboardConnection* c = dialog ? v.connection(dialog->connection_id) : nullptr;
+  if (!dialog || c == nullptr) return json_refused(404, fmt::format("no dialog {} in your group", *id));
+  const bool html = param(q, "format") != "jsonl";
+  auto body = html ? exports::transcript_html(store_, dialog->id, v.sees(*c))
+                   : exports::transcript_jsonl(store_, dialog->id, v.sees(*c));
+  auto response = http::text_response(
+      200, std::move(body), html ? "text/html; charset=utf-8" : "application/x-ndjson; charset=utf-8");
+  response.set(bhttp::field::content_disposition,
+               fmt::format("attachment; filename=\"dialog-{}.{}\"", dialog->id, html ? "html" : "jsonl"));
+  return response;
 }
 
 Response Dashboard::clients_csv(const Viewer& v, const http::Request& request) {

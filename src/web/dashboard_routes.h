@@ -80,6 +80,7 @@ class Dashboard {
   http::Response dialogs(const Viewer& viewer, const http::Request& request);
   http::Response dialog(const Viewer& viewer, const http::Request& request);
   http::Response search(const Viewer& viewer, const http::Request& request);
+  http::Response transcript(const Viewer& viewer, const http::Request& request);
   http::Response clients_csv(const Viewer& viewer, const http::Request& request);
   http::Response templates(const Viewer& viewer);
   http::Response save_template(const Viewer& viewer, const http::Request& request, core::UnixMillis now);

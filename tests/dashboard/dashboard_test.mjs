@@ -210,6 +210,10 @@ async function run() {
     await page.locator("#transcript .msg.user", { hasText: "My order #1042" }).waitFor();
     await page.locator("#transcript .msg.operator", { hasText: "Your parcel ships today" }).waitFor();
     check(await page.locator("a[href^='https://t.me/c/']").count() === 1, "the dialog links to its topic");
+    const [transcriptFile] = await Promise.all([page.waitForEvent("download"), page.locator("#transcript-html").click()]);
+    const transcriptPath = path.join(outputDir, "dashboard-transcript.html");
+    await transcriptFile.saveAs(transcriptPath);
+    check(fs.readFileSync(transcriptPath, "utf8").includes("Your parcel ships today"), "the transcript downloads as a page");
     await shoot("dialog");
 
     // ---- clients: the CSV downloads

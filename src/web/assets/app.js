@@ -185,7 +185,11 @@
     show(d.user.name,
       d.identity_hidden ? el("p", { className: "muted" }, "HIDE_INFO: the user's identity is hidden from you.") : null,
       el("div", { className: "card" }, facts),
-      el("h2", {}, "Transcript"), transcript,
+      el("h2", {}, "Transcript"),
+      el("p", {}, "Download: ",
+        el("a", { id: "transcript-html", href: `/ui/api/transcript?id=${d.id}&format=html`, download: `dialog-${d.id}.html` }, "HTML page"), " · ",
+        el("a", { href: `/ui/api/transcript?id=${d.id}&format=jsonl`, download: `dialog-${d.id}.jsonl` }, "JSON Lines")),
+      transcript,
       data.transcript_cut ? el("p", { className: "muted" }, "Only the first messages are shown.") : null);
   }
 

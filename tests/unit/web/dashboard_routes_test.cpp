@@ -227,6 +227,8 @@ TEST_F(DashboardTest, HideInfoLeaksNothingThroughSearchTranscriptsOrExports) {
       call(http::Verb::get, "/ui/api/dialog?id=" + std::to_string(dialog_), olga).body(),
       call(http::Verb::get, "/ui/api/search?q=parcel", olga).body(),
       call(http::Verb::get, "/ui/api/clients.csv", olga).body(),
+      call(http::Verb::get, "/ui/api/transcript?id=" + std::to_string(dialog_), olga).body(),
+      call(http::Verb::get, "/ui/api/transcript?format=jsonl&id=" + std::to_string(dialog_), olga).body(),
   };
   for (const auto& body : answers) {
     EXPECT_EQ(body.find("Secretname"), std::string::npos) << body;
