@@ -8,6 +8,7 @@
 
 namespace topicdesk::relay {
 namespace {
+using namespace testing;
 
 class EngineWebTest : public EngineFixture {
  protected:
