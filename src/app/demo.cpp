@@ -184,6 +184,31 @@ void play_first_exchange(DemoWorld& w) {
          {"text", "Sorry for the wait, Ann! Your parcel ships today; tracking follows."}});
 }
 
+// Olga asks the desk for a dashboard link in General (/web), as an operator would: the demo
+// prints it, so one click opens the dashboard signed in as her. Empty when none came in time.
+std::string dashboard_link(DemoWorld& w) {
+  const auto sent = w.say(w.olga, w.group_id, {{"text", "/web"}});
+  std::string link;
+  const auto messages = fmt::format("/sim/chats/{}/messages?as={}&after={}", w.group_id, w.olga, sent);
+  wait_for(
+      [&] {
+        const auto answer = w.call("GET", messages);
+        for (const auto& m : answer.at("messages").as_array()) {
+          const auto* text = m.as_object().if_contains("text");
+          if (text == nullptr || !text->is_string()) continue;
+          std::string_view t = text->get_string();
+          auto at = t.find("http");
+          if (at == std::string_view::npos || t.find("/ui/login?t=", at) == std::string_view::npos) continue;
+          auto end = t.find_first_of(" \n", at);
+          link = std::string(t.substr(at, end == std::string_view::npos ? std::string_view::npos : end - at));
+          return true;
+        }
+        return false;
+      },
+      std::chrono::seconds(30));
+  return link;
+}
+
 }  // namespace
 
 int demo_command(const DemoOptions& options) {
@@ -207,15 +232,19 @@ int demo_command(const DemoOptions& options) {
     ChildProcess desk({"/proc/self/exe", "run", "--config", config_path},
                       (std::filesystem::path(options.data_dir) / "topicdesk.log").string());
     play_first_exchange(world);
+    const std::string dashboard = dashboard_link(world);
 
     std::cout << fmt::format(
                      "\n  topicdesk demo is running.\n\n"
                      "  Playground (end users left, backend group right):  http://{0}:{1}/\n"
+                     "  Dashboard, signed in as Olga (one click, 10 min):   {4}\n"
                      "  Desk metrics:                                        http://{0}:{2}/metrics\n"
                      "  Config and logs:                                     {3}\n\n"
                      "  Type as an end user on the left, answer as Olga in a topic on the right.\n"
+                     "  A new dashboard link: write /web in General as Olga.\n"
                      "  Press Ctrl+C to stop.\n",
-                     kHost, options.sim_port, options.desk_port, options.data_dir)
+                     kHost, options.sim_port, options.desk_port, options.data_dir,
+                     dashboard.empty() ? "(no link came: write /web in General)" : dashboard)
               << std::flush;
     while (!g_stop_requested && sim.running() && desk.running()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(200));  // idle until a signal arrives

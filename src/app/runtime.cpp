@@ -33,6 +33,7 @@
 #include "telegram/log_limiter.h"
 #include "telegram/long_poller.h"
 #include "telegram/redact.h"
+#include "web/dashboard_routes.h"
 
 namespace topicdesk::app {
 namespace asio = boost::asio;
@@ -123,6 +124,7 @@ struct Runtime::Impl {
   asio::awaitable<void> setup_transport(ConnectionRuntime& c);
   void connection_settled();
   void start_integrations();
+  void add_dashboard();  // the web dashboard under /ui/ (web/dashboard_routes.h)
   void commit(ConnectionRuntime& c, std::vector<telegram::Incoming> batch);
   ConnectionRuntime* connection_by_id(core::ConnectionId id);
   bool proxy_connecting(std::string_view token) const;
@@ -453,6 +455,9 @@ asio::awaitable<bool> Runtime::Impl::connect(ConnectionRuntime& c) {
   context.account = c.config.mode == ConnectionMode::kAccount;
   context.proxy = c.config.mode == ConnectionMode::kProxy;
   context.group_owner = co_await group_owner(c);
+  context.dashboard_url = config.server.public_url.empty()
+                              ? "http://" + advertised_address(config.server.listen_host, server->port())
+                              : config.server.public_url;
   c.engine = std::make_unique<relay::Engine>(*store, std::move(context));
   c.engine->set_fences(keeper.get());
   spdlog::info("connection {} (instance {}): bot {} reached, backend group {}", c.config.name, c.id, bot_id,
@@ -587,9 +592,24 @@ void Runtime::Impl::start_integrations() {
   integrations::add_topics_api(
       *server, *store, std::move(api_connections), {config.api.rate_per_second, config.api.burst},
       [this] { dispatcher->notify(); }, std::move(owners));
+  add_dashboard();
   webhooks = integrations::start_webhooks(
       io.get_executor(), *store, std::move(hook_connections),
       [this](core::ConnectionId id, const core::Event& e) { inbox->add_event(id, e); });
+}
+
+void Runtime::Impl::add_dashboard() {
+  std::vector<web::DashboardConnection> dashboard_connections;
+  for (auto& c : connections) {
+    if (!c->engine) continue;
+    dashboard_connections.push_back({c->engine.get(), std::string(to_string(c->config.mode)),
+                                     std::string(to_string(c->config.transport)), c->config.token,
+                                     c->config.raw_parameters});
+  }
+  web::add_dashboard_routes(*server,
+                            std::make_shared<web::Dashboard>(
+                                *store, std::move(dashboard_connections),
+                                web::DashboardOptions{config.server.public_url.starts_with("https://")}));
 }
 
 // Called by a transport with a batch of updates: returns once they are durable, throws when

@@ -92,6 +92,9 @@ const std::vector<CommandSpec>& command_table() {
        "proxy connections: what waits for the bot's own program, by age and by dialog; drop answered: drop "
        "the updates of dialogs operators answered meanwhile",
        std::nullopt},
+      {"web", K::kCustom, true, false, false, "[logout all|everyone]",
+       "a one-time link to the web dashboard (10 minutes); logout all: end your dashboard sessions",
+       std::nullopt},
       {"stats", K::kStats, true, true, false, "",
        "open, waiting and closed dialogs; in General, /stats today, yesterday, week or month: analytics",
        std::nullopt},

@@ -477,6 +477,7 @@ void Engine::on_general_message(const Event& e, UnixMillis now) {
     return template_command(*command, nullptr, e, now);                         // engine_templates.cpp
   if (command->name == "segment") return on_segment_command(*command, e, now);  // engine_segments.cpp
   if (command->name == "export") return on_export_command(*command, e, now);    // engine_export.cpp
+  if (command->name == "web") return on_web_command(*command, e, now);          // engine_web.cpp
   const auto& icons = context_.params.status_icons;
   if (command->kind == core::CommandKind::kHelp)
     return post_in_general(core::help_text(true, context_.account, icons), now);

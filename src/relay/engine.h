@@ -45,6 +45,9 @@ struct ConnectionContext {
   // The backend group's creator as the desk learnt it at start (0: not known): with
   // EXTENSIONS_ALLOWED set, the owner and the people it lists manage the CRM (crm/permissions.h).
   core::UserId group_owner = 0;
+  // The desk's address as a browser reaches it (server.public_url, else http://host:port): the
+  // web dashboard's login links start with it. Empty: /web says the dashboard is not served.
+  std::string dashboard_url;
 };
 
 // Album parts are gathered this long after the last part, then copied together.
@@ -322,6 +325,8 @@ class Engine {
   void away_reply(const store::Dialog& dialog, const core::Person& person, const core::Event& event,
                   int priority, core::UnixMillis now);
   void on_hours_command(const core::Command& command, const core::Event& event, core::UnixMillis now);
+  // The web dashboard, engine_web.cpp: /web (a one-time login link) and /web logout all|everyone.
+  void on_web_command(const core::Command& command, const core::Event& event, core::UnixMillis now);
 
   // Analytics in General, engine_stats.cpp: /stats [iN] today|yesterday|week|month (the
   // connection's summary in WORKING_HOURS' zone, else UTC).

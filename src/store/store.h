@@ -39,6 +39,7 @@
 #include "store/timer_store.h"
 #include "store/unit_of_work.h"
 #include "store/user_link_store.h"
+#include "store/web_session_store.h"
 #include "store/webhook_store.h"
 
 namespace topicdesk::store {
@@ -74,7 +75,8 @@ class Store : public UnitOfWork,
               public BroadcastStore,
               public LeaseStore,
               public AnalyticsStore,
-              public HistoryStore {
+              public HistoryStore,
+              public WebSessionStore {
  public:
   ~Store() override = default;
 };

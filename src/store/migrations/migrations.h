@@ -508,6 +508,32 @@ CREATE INDEX history_by_dialog ON history(dialog_id, id);
 CREATE INDEX history_by_connection ON history(connection_id, id);
 )sql";
 
+// The web dashboard's sign-in (store/web_session_store.h): one-time login links and sessions,
+// each kept as the SHA-256 of its secret.
+inline constexpr char kV20WebSessions[] = R"sql(
+CREATE TABLE web_login_links (
+  token_hash TEXT PRIMARY KEY,
+  group_id BIGINT NOT NULL,
+  user_id BIGINT NOT NULL,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  used_at BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX web_login_links_by_user ON web_login_links(group_id, user_id);
+CREATE INDEX web_login_links_by_expiry ON web_login_links(expires_at);
+CREATE TABLE web_sessions (
+  id {{id}},
+  token_hash TEXT NOT NULL UNIQUE,
+  group_id BIGINT NOT NULL,
+  user_id BIGINT NOT NULL,
+  via TEXT NOT NULL DEFAULT '',
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL
+);
+CREATE INDEX web_sessions_by_user ON web_sessions(group_id, user_id);
+CREATE INDEX web_sessions_by_expiry ON web_sessions(expires_at);
+)sql";
+
 inline constexpr Migration kAll[] = {
     {1, "core tables", kV1CoreTables},
     {2, "topics api: api keys", kV2ApiKeys},
@@ -528,6 +554,7 @@ inline constexpr Migration kAll[] = {
     {17, "several instances: instances, connection leases, webhook claims", kV17Leases},
     {18, "several instances: each outbox queue head's connection", kV18HeadConnection},
     {19, "history: every relayed message with its content", kV19History},
+    {20, "web dashboard: login links and sessions", kV20WebSessions},
 };
 
 inline std::span<const Migration> all() { return kAll; }

@@ -162,6 +162,15 @@ class SqlStore : public Store {
   std::optional<Rating> latest_rating(DialogId dialog) override;
   void update_rating(const Rating& rating) override;
 
+  // WebSessionStore (sql_store_web_sessions.cpp)
+  void add_web_login_link(const WebLoginLink& link) override;
+  std::optional<WebLoginLink> use_web_login_link(const std::string& token_hash, UnixMillis now) override;
+  std::int64_t add_web_session(const WebSession& session) override;
+  std::optional<WebSession> web_session(const std::string& token_hash, UnixMillis now) override;
+  bool revoke_web_session(const std::string& token_hash) override;
+  std::int64_t revoke_web_sessions(ChatId group, UserId user) override;
+  std::int64_t purge_web_sessions(UnixMillis before) override;
+
   // AnalyticsStore (sql_store_analytics.cpp)
   std::vector<StoredEvent> events_in_range(const EventRange& range) override;
 

@@ -1,0 +1,45 @@
+// The web dashboard in General: `/web` posts a one-time login link for the operator who asked
+// (web/sessions.h); `/web logout all` ends that operator's dashboard sessions, `/web logout
+// everyone` every session of the group (for those who manage the CRM, crm/permissions.h).
+#include <fmt/format.h>
+
+#include "core/utf8.h"
+#include "crm/permissions.h"
+#include "relay/engine.h"
+#include "web/sessions.h"
+
+namespace topicdesk::relay {
+using core::Event;
+using core::UnixMillis;
+
+void Engine::on_web_command(const core::Command& command, const Event& e, UnixMillis now) {
+  if (e.sender_is_anonymous_admin || e.from.id <= 0) {
+    return post_in_general(
+        "🌐 The dashboard opens for one person: write /web under your own name, not as the group.", now);
+  }
+  const std::string args = core::lower_ascii(command.args);
+  if (args == "logout all" || args == "logout everyone") {
+    const bool everyone = args == "logout everyone";
+    const crm::Actor actor{e.from.id, e.from.username, e.sender_is_anonymous_admin};
+    if (everyone && !crm::may_manage(context_.params, actor, context_.group_owner)) {
+      return post_in_general(crm::management_refused("end everyone's dashboard sessions", actor), now);
+    }
+    auto ended = store_.revoke_web_sessions(context_.group_id, everyone ? 0 : e.from.id);
+    return post_in_general(
+        fmt::format("🌐 {} dashboard session(s) ended{}.", ended, everyone ? " for everyone" : ""), now);
+  }
+  if (!args.empty()) return post_in_general("🌐 Usage: /web, /web logout all or /web logout everyone", now);
+  if (context_.dashboard_url.empty())
+    return post_in_general("🌐 This desk does not serve the dashboard.", now);
+  auto link = web::issue_login_link(store_, context_.group_id, e.from.id, context_.dashboard_url, now);
+  if (!link) return post_in_general("🌐 No link: " + link.error().message, now);
+  std::string name = e.from.first_name.empty() ? "@" + e.from.username : e.from.first_name;
+  std::string text =
+      fmt::format("🌐 Dashboard sign-in for {} (valid 10 minutes, opens once):\n{}", name, link->url);
+  if (context_.dashboard_url.starts_with("https://") && !context_.bot_username.empty()) {
+    text += fmt::format("\nIn Telegram: https://t.me/{}?startapp=dashboard", context_.bot_username);
+  }
+  post_in_general(std::move(text), now);
+}
+
+}  // namespace topicdesk::relay

@@ -1,0 +1,890 @@
+#include "web/dashboard_routes.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/parse_query.hpp>
+#include <charconv>
+#include <chrono>
+
+#include "analytics/analytics.h"
+#include "analytics/report.h"
+#include "core/clock.h"
+#include "core/presentation.h"
+#include "core/secret.h"
+#include "core/utf8.h"
+#include "crm/permissions.h"
+#include "crm/template_render.h"
+#include "crm/templates.h"
+#include "exports/exports.h"
+#include "relay/accounts.h"
+#include "web/assets.h"
+#include "web/label_rules.h"
+#include "web/sessions.h"
+
+namespace topicdesk::web {
+namespace json = boost::json;
+namespace bhttp = boost::beast::http;
+using core::UnixMillis;
+using http::Response;
+using http::Verb;
+
+namespace {
+
+constexpr std::size_t kBodyLimit = 64 * 1024;
+constexpr int kDialogPage = 500;
+constexpr int kMaxDialogsScanned = 20'000;
+constexpr int kMaxDialogsListed = 200;
+constexpr int kMaxSearchResults = 100;
+constexpr int kTranscriptPage = 500;
+constexpr int kMaxTranscript = 5'000;
+constexpr std::int64_t kDayMillis = 24LL * 3600 * 1000;
+// Parameters whose value is a secret, or may hold one (URLs with credentials): shown as hidden.
+constexpr std::array<std::string_view, 2> kSecretParameters = {"WEBHOOKS_SECRET", "WEBHOOKS"};
+
+// Content-Security-Policy: nothing but the desk's own files; Telegram's web clients may frame
+// the Mini App.
+constexpr std::string_view kCsp =
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'self' https://web.telegram.org";
+
+const std::vector<RouteInfo> kRoutes = {
+    {Verb::get, "/ui/login", Access::kPublic},
+    {Verb::post, "/ui/login", Access::kPublic},
+    {Verb::post, "/ui/api/miniapp", Access::kPublic},
+    {Verb::get, "/ui/style.css", Access::kPublic},
+    {Verb::get, "/ui/signin.js", Access::kPublic},
+    {Verb::get, "/ui/", Access::kSession},
+    {Verb::get, "/ui/app.js", Access::kSession},
+    {Verb::get, "/ui/charts.js", Access::kSession},
+    {Verb::get, "/ui/api/session", Access::kSession},
+    {Verb::post, "/ui/api/logout", Access::kSessionCsrf},
+    {Verb::get, "/ui/api/overview", Access::kSession},
+    {Verb::get, "/ui/api/dialogs", Access::kSession},
+    {Verb::get, "/ui/api/dialog", Access::kSession},
+    {Verb::get, "/ui/api/search", Access::kSession},
+    {Verb::get, "/ui/api/transcript", Access::kSession},
+    {Verb::get, "/ui/api/clients.csv", Access::kSession},
+    {Verb::get, "/ui/api/templates", Access::kSession},
+    {Verb::post, "/ui/api/templates", Access::kSessionCsrf},
+    {Verb::post, "/ui/api/templates/delete", Access::kSessionCsrf},
+    {Verb::get, "/ui/api/labels", Access::kSession},
+    {Verb::post, "/ui/api/labels", Access::kSessionCsrf},
+    {Verb::get, "/ui/api/broadcasts", Access::kSession},
+    {Verb::get, "/ui/api/broadcast_report", Access::kSession},
+    {Verb::get, "/ui/api/connections", Access::kSession},
+};
+
+std::string html_escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+Response with_headers(Response response) {
+  response.set(bhttp::field::cache_control, "no-store");
+  response.set("Content-Security-Policy", kCsp);
+  response.set("X-Content-Type-Options", "nosniff");
+  response.set("Referrer-Policy", "no-referrer");
+  return response;
+}
+
+Response json_ok(json::object body) {
+  body["ok"] = true;
+  return http::json_response(200, body);
+}
+
+Response json_refused(unsigned status, std::string_view message) { return http::json_error(status, message); }
+
+// A small page of the sign-in flow (what a browser without a session sees), in the dashboard's style.
+Response page(unsigned status, std::string_view title, std::string_view body_html) {
+  std::string html = fmt::format(
+      "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+      "<title>{0} · topicdesk</title><link rel=\"stylesheet\" href=\"/ui/style.css\">"
+      "<script src=\"/ui/signin.js\" defer></script></head>"
+      "<body class=\"signin\"><main class=\"card\"><h1>{0}</h1>{1}</main></body></html>",
+      html_escape(title), body_html);
+  return http::text_response(status, std::move(html), "text/html; charset=utf-8");
+}
+
+Response signin_page(unsigned status) {
+  return page(
+      status, "Sign in",
+      "<p>Write <code>/web</code> in the General topic of your backend group: the desk answers with a "
+      "sign-in link for you, valid 10 minutes.</p><p id=\"miniapp-status\"></p>");
+}
+
+// Query parameters of a request target, decoded.
+std::map<std::string, std::string> query_of(const http::Request& request) {
+  std::map<std::string, std::string> out;
+  std::string_view target(request.target().data(), request.target().size());
+  auto q = target.find('?');
+  if (q == std::string_view::npos) return out;
+  std::string query(target.substr(q + 1));
+  if (query.find('\0') != std::string::npos) return out;
+  auto parsed = boost::urls::parse_query(query);
+  if (!parsed) return out;
+  boost::urls::encoding_opts form;
+  form.space_as_plus = true;
+  for (auto param : *parsed)
+    out.emplace(param.key.decode(form), param.has_value ? param.value.decode(form) : "");
+  return out;
+}
+
+std::map<std::string, std::string> form_of(const http::Request& request) {
+  std::string body = request.body();
+  std::map<std::string, std::string> out;
+  if (body.find('\0') != std::string::npos) return out;
+  auto parsed = boost::urls::parse_query(body);
+  if (!parsed) return out;
+  boost::urls::encoding_opts form;
+  form.space_as_plus = true;
+  for (auto param : *parsed)
+    out.emplace(param.key.decode(form), param.has_value ? param.value.decode(form) : "");
+  return out;
+}
+
+std::optional<std::int64_t> parse_int(std::string_view text) {
+  std::int64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+std::string param(const std::map<std::string, std::string>& q, const std::string& name) {
+  auto it = q.find(name);
+  return it == q.end() ? "" : it->second;
+}
+
+std::optional<json::object> json_body(const http::Request& request) {
+  boost::system::error_code ec;
+  auto v = json::parse(request.body(), ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  return v.as_object();
+}
+
+std::string string_field(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  return v && v->is_string() ? std::string(v->get_string()) : "";
+}
+
+std::optional<std::int64_t> int_field(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  if (v && v->is_int64()) return v->as_int64();
+  if (v && v->is_string()) return parse_int(v->get_string());
+  return std::nullopt;
+}
+
+std::string operator_name(const store::Operator& op) {
+  std::string name = op.first_name;
+  if (!op.last_name.empty()) name += (name.empty() ? "" : " ") + op.last_name;
+  if (name.empty() && !op.username.empty()) name = "@" + op.username;
+  return name.empty() ? std::to_string(op.id) : name;
+}
+
+bool contains_folded(std::string_view haystack, std::string_view folded_needle) {
+  return core::utf8_lower(haystack).find(folded_needle) != std::string::npos;
+}
+
+Response csv_download(std::string body, std::string_view file_name) {
+  auto response = http::text_response(200, std::move(body), "text/csv; charset=utf-8");
+  response.set(bhttp::field::content_disposition, fmt::format("attachment; filename=\"{}\"", file_name));
+  return response;
+}
+
+}  // namespace
+
+// The signed-in operator and what the session lets them see.
+struct Dashboard::Viewer {
+  store::WebSession session;
+  std::string secret;  // the cookie's (for the CSRF token)
+  store::Operator op;
+  std::vector<const DashboardConnection*> connections;  // of the session's group
+
+  const relay::ConnectionContext& context(const DashboardConnection& c) const { return c.engine->context(); }
+  bool sees(const DashboardConnection& c) const {
+    return core::sees_hidden_info(context(c).params, op.id, op.username, false);
+  }
+  bool manages(const DashboardConnection& c) const {
+    return crm::may_manage(context(c).params, crm::Actor{op.id, op.username, false}, context(c).group_owner);
+  }
+  const DashboardConnection* connection(core::ConnectionId id) const {
+    for (const auto* c : connections) {
+      if (c->engine->context().id == id) return c;
+    }
+    return nullptr;
+  }
+  // The connection a request names (?connection=ID), else the first of the group.
+  const DashboardConnection* chosen(const std::map<std::string, std::string>& q) const {
+    auto id = parse_int(param(q, "connection"));
+    if (id) return connection(*id);
+    return connections.empty() ? nullptr : connections.front();
+  }
+};
+
+Dashboard::Dashboard(store::Store& store, std::vector<DashboardConnection> connections,
+                     DashboardOptions options)
+    : store_(store), connections_(std::move(connections)), options_(options) {}
+
+const std::vector<RouteInfo>& Dashboard::routes() { return kRoutes; }
+
+std::optional<Dashboard::Viewer> Dashboard::viewer_of(const http::Request& request, UnixMillis now) {
+  auto cookie = request.find(bhttp::field::cookie);
+  if (cookie == request.end()) return std::nullopt;
+  std::string secret =
+      cookie_value(std::string_view(cookie->value().data(), cookie->value().size()), kSessionCookie);
+  if (secret.empty()) return std::nullopt;
+  auto session = find_session(store_, secret, now);
+  if (!session) return std::nullopt;
+  // Still an operator of the group: someone the group no longer knows has no dashboard.
+  auto op = store_.operator_by_id(session->group_id, session->user_id);
+  if (!op) return std::nullopt;
+  Viewer viewer{*session, secret, *op, {}};
+  for (const auto& c : connections_) {
+    if (c.engine && c.engine->context().group_id == session->group_id) viewer.connections.push_back(&c);
+  }
+  return viewer;
+}
+
+Response Dashboard::handle(const http::Request& request, UnixMillis now) {
+  std::string_view path = http::request_path(request);
+  if (path == "/ui") {
+    Response redirect{bhttp::status::see_other, 11};
+    redirect.set(bhttp::field::location, kDashboardPath);
+    return with_headers(std::move(redirect));
+  }
+  const RouteInfo* route = nullptr;
+  bool path_known = false;
+  for (const auto& r : kRoutes) {
+    if (r.path != path) continue;
+    path_known = true;
+    if (r.method == request.method()) route = &r;
+  }
+  try {
+    if (route == nullptr) {
+      // Without a session nothing tells which paths exist.
+      if (!viewer_of(request, now)) return with_headers(json_refused(401, "sign in first: /web in General"));
+      return with_headers(path_known ? json_refused(405, "method not allowed")
+                                     : json_refused(404, "not found"));
+    }
+    return with_headers(dispatch(*route, request, now));
+  } catch (const std::exception& e) {
+    spdlog::error("dashboard {} {}: {}", std::string(request.method_string()), std::string(path), e.what());
+    return with_headers(json_refused(500, "the dashboard failed to answer; see the desk's log"));
+  }
+}
+
+Response Dashboard::dispatch(const RouteInfo& route, const http::Request& request, UnixMillis now) {
+  const std::string_view path = route.path;
+  if (route.access == Access::kPublic) {
+    if (path == "/ui/login") return request.method() == Verb::get ? login_page(request) : login(request, now);
+    if (path == "/ui/api/miniapp") return miniapp_login(request, now);
+    return asset(path);
+  }
+  auto viewer = viewer_of(request, now);
+  if (!viewer) {
+    if (path == "/ui/") return signin_page(401);
+    return json_refused(401, "sign in first: /web in General");
+  }
+  if (route.access == Access::kSessionCsrf) {
+    auto token = request.find(kCsrfHeader);
+    std::string presented = token == request.end() ? "" : std::string(token->value());
+    if (!csrf_matches(viewer->secret, presented)) return json_refused(403, "missing or wrong CSRF token");
+  }
+  const auto& v = *viewer;
+  if (path == "/ui/" || path == "/ui/app.js" || path == "/ui/charts.js") return asset(path);
+  if (path == "/ui/api/session") return session_info(v);
+  if (path == "/ui/api/logout") return logout(v);
+  if (path == "/ui/api/overview") return overview(v, request, now);
+  if (path == "/ui/api/dialogs") return dialogs(v, request);
+  if (path == "/ui/api/dialog") return dialog(v, request);
+  if (path == "/ui/api/search") return search(v, request);
+  if (path == "/ui/api/transcript") return transcript(v, request);
+  if (path == "/ui/api/clients.csv") return clients_csv(v, request);
+  if (path == "/ui/api/templates") {
+    return request.method() == Verb::get ? templates(v) : save_template(v, request, now);
+  }
+  if (path == "/ui/api/templates/delete") return delete_template(v, request);
+  if (path == "/ui/api/labels")
+    return request.method() == Verb::get ? labels(v) : save_label(v, request, now);
+  if (path == "/ui/api/broadcasts") return broadcasts(v);
+  if (path == "/ui/api/broadcast_report") return broadcast_report(v, request);
+  if (path == "/ui/api/connections") return connections(v);
+  return json_refused(404, "not found");
+}
+
+// ---- signing in ---------------------------------------------------------------------------
+
+Response Dashboard::asset(std::string_view path) {
+  const Asset* found = find_asset(path == "/ui/" ? "/ui/index.html" : path);
+  if (found == nullptr) return json_refused(404, "not found");
+  return http::text_response(200, std::string(found->body), found->content_type);
+}
+
+// The link's page does not spend the link (a chat's link preview fetches it too): its form
+// does, sent by signin.js at once, or by the button without JavaScript.
+Response Dashboard::login_page(const http::Request& request) {
+  auto secret = param(query_of(request), "t");
+  if (secret.empty() || !core::is_secret_text(secret) || secret.size() > 64) {
+    return page(400, "Sign in",
+                "<p>This address is not a sign-in link. Write <code>/web</code> in General.</p>");
+  }
+  return page(
+      200, "Sign in",
+      fmt::format("<form id=\"login\" method=\"post\" action=\"{}\"><input type=\"hidden\" name=\"t\" "
+                  "value=\"{}\"><button type=\"submit\">Open the dashboard</button></form>",
+                  kLoginPath, secret));
+}
+
+Response Dashboard::login(const http::Request& request, UnixMillis now) {
+  auto opened = redeem_login_link(store_, param(form_of(request), "t"), now);
+  if (opened && !store_.operator_by_id(opened->session.group_id, opened->session.user_id)) {
+    store_.revoke_web_session(opened->session.token_hash);
+    opened.reset();
+  }
+  if (!opened) {
+    return page(
+        401, "Link refused",
+        "<p>This sign-in link has expired or was used already. Write <code>/web</code> in General for a "
+        "new one.</p>");
+  }
+  Response redirect{bhttp::status::see_other, 11};
+  redirect.set(bhttp::field::location, kDashboardPath);
+  redirect.set(bhttp::field::set_cookie,
+               session_cookie(opened->secret, std::chrono::seconds(kSessionLifetime).count(),
+                              options_.secure_cookies));
+  return redirect;
+}
+
+Response Dashboard::miniapp_login(const http::Request& request, UnixMillis now) {
+  auto body = json_body(request);
+  if (!body) return json_refused(400, "expected a JSON object with init_data");
+  const std::string init_data = string_field(*body, "init_data");
+  std::string last_error = "no connection's bot signed this initData";
+  for (const auto& c : connections_) {
+    if (!c.engine || c.bot_token.empty()) continue;
+    auto user = validate_init_data(init_data, c.bot_token, now);
+    if (!user) {
+      last_error = user.error().message;
+      continue;
+    }
+    const auto group = c.engine->context().group_id;
+    if (!store_.operator_by_id(group, user->id)) {
+      return json_refused(
+          403, "only operators of the backend group may open the dashboard: write in the group first");
+    }
+    auto opened = open_session(store_, group, user->id, "miniapp", now);
+    if (!opened) return json_refused(500, opened.error().message);
+    auto response = json_ok({});
+    response.set(bhttp::field::set_cookie,
+                 session_cookie(opened->secret, std::chrono::seconds(kSessionLifetime).count(),
+                                options_.secure_cookies));
+    return response;
+  }
+  return json_refused(401, last_error);
+}
+
+Response Dashboard::session_info(const Viewer& v) {
+  json::array connections;
+  for (const auto* c : v.connections) {
+    const auto& ctx = v.context(*c);
+    connections.push_back(json::object{{"id", ctx.id},
+                                       {"name", ctx.name},
+                                       {"mode", c->mode},
+                                       {"sees_hidden_info", v.sees(*c)},
+                                       {"manages", v.manages(*c)}});
+  }
+  return json_ok({{"operator",
+                   json::object{{"id", v.op.id}, {"name", operator_name(v.op)}, {"username", v.op.username}}},
+                  {"csrf_token", csrf_token(v.secret)},
+                  {"via", v.session.via},
+                  {"expires_at", v.session.expires_at},
+                  {"connections", std::move(connections)}});
+}
+
+Response Dashboard::logout(const Viewer& v) {
+  store_.revoke_web_session(v.session.token_hash);
+  auto response = json_ok({});
+  response.set(bhttp::field::set_cookie, session_cookie("", 0, options_.secure_cookies));
+  return response;
+}
+
+// ---- overview -----------------------------------------------------------------------------
+
+Response Dashboard::overview(const Viewer& v, const http::Request& request, UnixMillis now) {
+  auto q = query_of(request);
+  const auto* c = v.chosen(q);
+  if (c == nullptr) return json_refused(404, "no such connection in your group");
+  analytics::AnalyticsQuery query;
+  query.connection = v.context(*c).id;
+  auto days = parse_int(param(q, "days")).value_or(30);
+  days = std::clamp<std::int64_t>(days, 1, 366);
+  query.to = now;
+  query.from = now - days * kDayMillis;
+  query.period = analytics::period_from(param(q, "period")).value_or(analytics::Period::kDay);
+  auto zone = param(q, "tz");
+  if (!zone.empty()) query.time_zone = zone;
+  auto report = analytics::compute(store_, query);
+  if (!report) return json_refused(400, report.error().message);
+  boost::system::error_code ec;
+  auto parsed = json::parse(analytics::to_json(*report), ec);
+  if (ec) return json_refused(500, "the analytics report is not JSON");
+  auto counts = store_.count_dialogs(v.context(*c).group_id);
+  return json_ok({{"report", std::move(parsed)},
+                  {"now", json::object{{"waiting", counts.user_answered},
+                                       {"answered", counts.support_answered},
+                                       {"closed", counts.closed}}}});
+}
+
+// ---- dialogs ------------------------------------------------------------------------------
+
+namespace {
+
+struct DialogRow {
+  store::DialogWithUser d;
+  const DashboardConnection* connection = nullptr;
+  bool sees = false;
+};
+
+}  // namespace
+
+Response Dashboard::dialogs(const Viewer& v, const http::Request& request) {
+  auto q = query_of(request);
+  const std::string text = core::utf8_lower(core::trim(param(q, "q")));
+  const std::string status_text = param(q, "status");
+  std::optional<store::DialogStatus> status;
+  if (!status_text.empty()) {
+    status = store::dialog_status_from_string(status_text);
+    if (!status) return json_refused(400, "status is user_answered, support_answered or closed");
+  }
+  const std::string label_text = core::lower_ascii(core::trim(param(q, "label")));
+  const auto id_wanted = parse_int(text.starts_with('#') ? text.substr(1) : text);
+  json::array rows;
+  bool truncated = false;
+  for (const auto* c : v.connections) {
+    if (auto only = parse_int(param(q, "connection")); only && *only != v.context(*c).id) continue;
+    const auto& ctx = v.context(*c);
+    const bool sees = v.sees(*c);
+    std::optional<std::vector<store::LabelCarrier>> carriers;
+    if (!label_text.empty()) {
+      auto label = store_.label_by_key(ctx.id, label_text);
+      if (!label) continue;
+      carriers = store_.label_carriers(label->id, kMaxDialogsScanned);
+    }
+    std::map<std::int64_t, std::string> label_names;
+    for (const auto& l : store_.labels(ctx.id)) label_names[l.id] = l.name;
+    core::DialogId after = 0;
+    int scanned = 0;
+    while (scanned < kMaxDialogsScanned && !truncated) {
+      auto page = store_.dialogs_page(ctx.id, status, after, kDialogPage);
+      if (page.empty()) break;
+      after = page.back().dialog.id;
+      scanned += static_cast<int>(page.size());
+      for (auto& d : page) {
+        const auto& dialog = d.dialog;
+        if (carriers && std::none_of(carriers->begin(), carriers->end(),
+                                     [&](const auto& lc) { return lc.dialog_id == dialog.id; }))
+          continue;
+        const auto person = d.user.value_or(core::Person{.id = dialog.user_id});
+        // HIDE_INFO: who may not see a user's identity cannot find it either.
+        if (!text.empty()) {
+          bool hit = contains_folded(dialog.pseudonym, text) || (id_wanted && *id_wanted == dialog.id);
+          if (sees) {
+            hit = hit || contains_folded(person.first_name + " " + person.last_name, text) ||
+                  contains_folded(person.username, text) || (id_wanted && *id_wanted == dialog.user_id) ||
+                  contains_folded(dialog.topic_title, text);
+          }
+          if (!hit) {
+            for (const auto& l : store_.dialog_labels(dialog.id)) hit = hit || contains_folded(l.name, text);
+          }
+          if (!hit) continue;
+        }
+        if (rows.size() >= kMaxDialogsListed) {
+          truncated = true;
+          break;
+        }
+        json::array labels;
+        for (const auto& l : store_.dialog_labels(dialog.id)) labels.push_back(json::string(l.name));
+        core::UserView view{person, dialog.pseudonym, sees ? core::HideInfo::kOff : ctx.params.hide_info,
+                            ctx.params.status_icons};
+        json::object row{{"id", dialog.id},
+                         {"connection", ctx.name},
+                         {"connection_id", ctx.id},
+                         {"name", core::display_name(view)},
+                         {"status", store::to_string(dialog.status)},
+                         {"labels", std::move(labels)},
+                         {"topic_link", relay::topic_link(dialog.group_id, dialog.thread_id)},
+                         {"created_at", dialog.created_at},
+                         {"last_user_message_at", dialog.last_user_message_at},
+                         {"last_operator_reply_at", dialog.last_operator_reply_at}};
+        if (sees) {
+          row["user_id"] = dialog.user_id;
+          row["username"] = person.username;
+        }
+        rows.push_back(std::move(row));
+      }
+      if (static_cast<int>(page.size()) < kDialogPage) break;
+    }
+  }
+  return json_ok({{"dialogs", std::move(rows)}, {"truncated", truncated}});
+}
+
+namespace {
+
+json::object history_json(const store::HistoryEntry& h, const std::string& user_shown_as, bool sees) {
+  std::string sender = h.sender_name;
+  // HIDE_INFO: the user's own name stays hidden in the transcript too.
+  if ((h.author == store::HistoryAuthor::kUser) && !sees) sender = user_shown_as;
+  json::object o{{"id", h.id},       {"dialog_id", h.dialog_id}, {"author", store::to_string(h.author)},
+                 {"sender", sender}, {"content", h.content},     {"text", h.text},
+                 {"at", h.at},       {"edited_at", h.edited_at}};
+  return o;
+}
+
+}  // namespace
+
+Response Dashboard::dialog(const Viewer& v, const http::Request& request) {
+  auto q = query_of(request);
+  auto id = parse_int(param(q, "id"));
+  if (!id) return json_refused(400, "id: a dialog id is required");
+  auto dialog = store_.dialog(*id);
+  const DashboardConnection* c = dialog ? v.connection(dialog->connection_id) : nullptr;
+  if (!dialog || c == nullptr) return json_refused(404, fmt::format("no dialog {} in your group", *id));
+  const auto& ctx = v.context(*c);
+  const bool sees = v.sees(*c);
+  const auto person = store_.user(ctx.id, dialog->user_id).value_or(core::Person{.id = dialog->user_id});
+  core::UserView view{person, dialog->pseudonym, sees ? core::HideInfo::kOff : ctx.params.hide_info,
+                      ctx.params.status_icons};
+  const std::string shown_as = core::display_name(view);
+  json::array labels;
+  for (const auto& l : store_.dialog_labels(dialog->id)) labels.push_back(json::string(l.name));
+  json::object user{{"name", shown_as}};
+  json::object fields;
+  json::value link = nullptr;
+  if (sees) {
+    user["id"] = dialog->user_id;
+    user["first_name"] = person.first_name;
+    user["last_name"] = person.last_name;
+    user["username"] = person.username;
+    user["language"] = person.language_code;
+    user["phone"] = person.phone;
+    for (const auto& [key, value] : store_.user_fields(ctx.id, dialog->user_id)) fields[key] = value;
+    if (auto linked = store_.user_link(ctx.id, dialog->user_id)) link = json::string(*linked);
+  }
+  json::array transcript;
+  std::int64_t after = 0;
+  bool more = false;
+  while (true) {
+    auto page = store_.dialog_history(dialog->id, after, kTranscriptPage);
+    for (const auto& h : page) transcript.push_back(history_json(h, shown_as, sees));
+    if (static_cast<int>(page.size()) < kTranscriptPage) break;
+    after = page.back().id;
+    if (transcript.size() >= kMaxTranscript) {
+      more = true;
+      break;
+    }
+  }
+  return json_ok(
+      {{"dialog", json::object{{"id", dialog->id},
+                               {"connection", ctx.name},
+                               {"status", store::to_string(dialog->status)},
+                               {"created_at", dialog->created_at},
+                               {"topic_link", relay::topic_link(dialog->group_id, dialog->thread_id)},
+                               {"labels", std::move(labels)},
+                               {"user", std::move(user)},
+                               {"fields", std::move(fields)},
+                               {"link", std::move(link)},
+                               {"identity_hidden", !sees}}},
+       {"transcript", std::move(transcript)},
+       {"transcript_cut", more}});
+}
+
+Response Dashboard::search(const Viewer& v, const http::Request& request) {
+  auto q = query_of(request);
+  const std::string text(core::trim(param(q, "q")));
+  if (text.empty()) return json_refused(400, "q: the words to look for are required");
+  json::array results;
+  for (const auto* c : v.connections) {
+    const auto& ctx = v.context(*c);
+    const bool sees = v.sees(*c);
+    store::HistoryQuery query;
+    query.connection = ctx.id;
+    query.text = text;
+    query.limit = kMaxSearchResults;
+    for (const auto& h : store_.search_history(query)) {
+      auto dialog = store_.dialog(h.dialog_id);
+      if (!dialog) continue;
+      const auto person = store_.user(ctx.id, dialog->user_id).value_or(core::Person{.id = dialog->user_id});
+      core::UserView view{person, dialog->pseudonym, sees ? core::HideInfo::kOff : ctx.params.hide_info,
+                          ctx.params.status_icons};
+      auto row = history_json(h, core::display_name(view), sees);
+      row["dialog_name"] = core::display_name(view);
+      row["connection"] = ctx.name;
+      row["topic_link"] = relay::topic_link(dialog->group_id, dialog->thread_id);
+      results.push_back(std::move(row));
+    }
+  }
+  std::sort(results.begin(), results.end(), [](const json::value& a, const json::value& b) {
+    return a.at("at").to_number<std::int64_t>() > b.at("at").to_number<std::int64_t>();
+  });
+  if (results.size() > kMaxSearchResults) results.resize(kMaxSearchResults);
+  return json_ok({{"messages", std::move(results)}});
+}
+
+// A conversation as a file (exports/exports.h): an HTML page or JSON Lines, HIDE_INFO applied.
+Response Dashboard::transcript(const Viewer& v, const http::Request& request) {
+  auto q = query_of(request);
+  auto id = parse_int(param(q, "id"));
+  if (!id) return json_refused(400, "id: a dialog id is required");
+  auto dialog = store_.dialog(*id);
+  const DashboardConnection* c = dialog ? v.connection(dialog->connection_id) : nullptr;
+  if (!dialog || c == nullptr) return json_refused(404, fmt::format("no dialog {} in your group", *id));
+  const bool html = param(q, "format") != "jsonl";
+  auto body = html ? exports::transcript_html(store_, dialog->id, v.sees(*c))
+                   : exports::transcript_jsonl(store_, dialog->id, v.sees(*c));
+  auto response = http::text_response(
+      200, std::move(body), html ? "text/html; charset=utf-8" : "application/x-ndjson; charset=utf-8");
+  response.set(bhttp::field::content_disposition,
+               fmt::format("attachment; filename=\"dialog-{}.{}\"", dialog->id, html ? "html" : "jsonl"));
+  return response;
+}
+
+Response Dashboard::clients_csv(const Viewer& v, const http::Request& request) {
+  auto q = query_of(request);
+  exports::ClientsQuery query;
+  query.group = v.session.group_id;
+  if (auto only = parse_int(param(q, "connection"))) {
+    if (!v.connection(*only)) return json_refused(404, "no such connection in your group");
+    query.connection = *only;
+  }
+  query.segment = param(q, "segment");
+  query.reveals = [&v](core::ConnectionId id) {
+    const auto* c = v.connection(id);
+    return c != nullptr && v.sees(*c);
+  };
+  auto csv = exports::clients_csv(store_, query);
+  if (!csv) return json_refused(400, csv.error().message);
+  return csv_download(std::move(*csv), "clients.csv");
+}
+
+// ---- templates and labels -----------------------------------------------------------------
+
+Response Dashboard::templates(const Viewer& v) {
+  json::array out;
+  for (const auto* c : v.connections) {
+    const auto& ctx = v.context(*c);
+    for (const auto& t : store_.templates(ctx.id)) {
+      json::array parts;
+      for (const auto& p : t.parts) parts.push_back(json::string(crm::describe_part(p)));
+      const bool text_only = t.parts.size() == 1 && t.parts[0].kind == store::TemplatePartKind::kText &&
+                             t.parts[0].reply_markup_json.empty();
+      out.push_back(json::object{
+          {"connection", ctx.name},
+          {"connection_id", ctx.id},
+          {"name", t.name},
+          {"parts", std::move(parts)},
+          {"text", text_only ? json::value(json::string(t.parts[0].text)) : json::value(nullptr)},
+          {"saved_by", t.saved_by_name},
+          {"updated_at", t.updated_at},
+          {"editable", text_only && v.manages(*c)}});
+    }
+  }
+  return json_ok({{"templates", std::move(out)}});
+}
+
+Response Dashboard::save_template(const Viewer& v, const http::Request& request, UnixMillis now) {
+  auto body = json_body(request);
+  if (!body) return json_refused(400, "expected a JSON object: connection_id, name, text");
+  const auto* c = v.connection(int_field(*body, "connection_id").value_or(0));
+  if (c == nullptr) return json_refused(404, "no such connection in your group");
+  if (!v.manages(*c))
+    return json_refused(403, "EXTENSIONS_ALLOWED does not list you: you may not manage templates");
+  const std::string name = string_field(*body, "name");
+  const std::string text = string_field(*body, "text");
+  if (auto valid = crm::check_template_name(name); !valid)
+    return json_refused(400, "name: " + valid.error().message);
+  if (core::trim(text).empty()) return json_refused(400, "text: a template needs a text");
+  std::vector<std::string> missing;
+  if (auto r = crm::render_text(text, "", crm::TemplateValues{}, crm::kMaxTextUnits, "text", missing); !r) {
+    return json_refused(400, r.error().message);
+  }
+  const auto& ctx = v.context(*c);
+  if (auto existing = store_.template_by_name(ctx.id, name);
+      existing &&
+      !(existing->parts.size() == 1 && existing->parts[0].kind == store::TemplatePartKind::kText)) {
+    return json_refused(409,
+                        "this template has media or several parts: change it in Telegram (/template save)");
+  }
+  store::Template t{.connection_id = ctx.id,
+                    .name = name,
+                    .parts = {store::TemplatePart{.kind = store::TemplatePartKind::kText, .text = text}},
+                    .saved_by = v.op.id,
+                    .saved_by_name = operator_name(v.op),
+                    .updated_at = now};
+  auto saved = store_.save_template(t);
+  return json_ok({{"name", saved.name}});
+}
+
+Response Dashboard::delete_template(const Viewer& v, const http::Request& request) {
+  auto body = json_body(request);
+  if (!body) return json_refused(400, "expected a JSON object: connection_id, name");
+  const auto* c = v.connection(int_field(*body, "connection_id").value_or(0));
+  if (c == nullptr) return json_refused(404, "no such connection in your group");
+  if (!v.manages(*c))
+    return json_refused(403, "EXTENSIONS_ALLOWED does not list you: you may not manage templates");
+  const std::string name = string_field(*body, "name");
+  if (!store_.delete_template(v.context(*c).id, name)) return json_refused(404, "no template " + name);
+  return json_ok({{"deleted", name}});
+}
+
+Response Dashboard::labels(const Viewer& v) {
+  json::array out;
+  for (const auto* c : v.connections) {
+    const auto& ctx = v.context(*c);
+    for (const auto& l : store_.labels(ctx.id)) {
+      out.push_back(
+          json::object{{"connection", ctx.name},
+                       {"connection_id", ctx.id},
+                       {"id", l.id},
+                       {"name", l.name},
+                       {"ticker", l.ticker},
+                       {"sends", l.sends},
+                       {"dialogs", static_cast<std::int64_t>(store_.label_carriers(l.id, 100'000).size())},
+                       {"editable", v.manages(*c)}});
+    }
+  }
+  return json_ok({{"labels", std::move(out)}});
+}
+
+// Creates a label, or renames one / changes its ticker (with "id").
+Response Dashboard::save_label(const Viewer& v, const http::Request& request, UnixMillis now) {
+  auto body = json_body(request);
+  if (!body)
+    return json_refused(400, "expected a JSON object: connection_id, name, ticker (id to change one)");
+  const auto* c = v.connection(int_field(*body, "connection_id").value_or(0));
+  if (c == nullptr) return json_refused(404, "no such connection in your group");
+  if (!v.manages(*c))
+    return json_refused(403, "EXTENSIONS_ALLOWED does not list you: you may not manage labels");
+  const auto& ctx = v.context(*c);
+  const std::string name = string_field(*body, "name");
+  auto key = label_key(name);
+  if (!key) return json_refused(400, "name: " + key.error().message);
+  std::string ticker = string_field(*body, "ticker");
+  if (!ticker.empty()) {
+    auto valid = label_ticker(ticker);
+    if (!valid) return json_refused(400, "ticker: " + valid.error().message);
+    ticker = *valid;
+  }
+  auto same_key = store_.label_by_key(ctx.id, *key);
+  if (auto id = int_field(*body, "id")) {
+    auto label = store_.label(*id);
+    if (!label || label->connection_id != ctx.id) return json_refused(404, "no such label");
+    if (same_key && same_key->id != label->id) return json_refused(409, "another label is called " + name);
+    label->name = name;
+    label->key = *key;
+    label->ticker = ticker;
+    store_.update_label(*label);
+    return json_ok({{"id", label->id}});
+  }
+  if (same_key) return json_refused(409, "a label " + name + " exists already");
+  store::Label label{.connection_id = ctx.id, .name = name, .key = *key, .ticker = ticker, .created_at = now};
+  return json_ok({{"id", store_.add_label(label)}});
+}
+
+// ---- broadcasts and connections -----------------------------------------------------------
+
+Response Dashboard::broadcasts(const Viewer& v) {
+  json::array out;
+  for (const auto* c : v.connections) {
+    const auto& ctx = v.context(*c);
+    for (const auto& b : store_.broadcasts_of(ctx.id, 100)) {
+      auto counts = store_.broadcast_counts(b.id);
+      out.push_back(json::object{{"id", b.id},
+                                 {"connection", ctx.name},
+                                 {"state", store::to_string(b.state)},
+                                 {"recipients", b.recipients},
+                                 {"template", b.template_name},
+                                 {"created_at", b.created_at},
+                                 {"started_at", b.started_at},
+                                 {"finished_at", b.finished_at},
+                                 {"total", counts.total()},
+                                 {"finished", counts.finished()},
+                                 {"sent", counts.sent},
+                                 {"failed", counts.failed},
+                                 {"blocked", counts.blocked},
+                                 {"skipped", counts.skipped},
+                                 {"report", !b.report.empty() && v.sees(*c)}});
+    }
+  }
+  return json_ok({{"broadcasts", std::move(out)}});
+}
+
+Response Dashboard::broadcast_report(const Viewer& v, const http::Request& request) {
+  auto id = parse_int(param(query_of(request), "id"));
+  if (!id) return json_refused(400, "id: a broadcast id is required");
+  auto b = store_.broadcast(*id);
+  const DashboardConnection* c = b ? v.connection(b->connection_id) : nullptr;
+  if (!b || c == nullptr) return json_refused(404, "no such broadcast in your group");
+  // The report names every recipient: HIDE_INFO keeps it from those who may not see them.
+  if (!v.sees(*c)) return json_refused(403, "HIDE_INFO: the report names users, and you may not see them");
+  if (b->report.empty()) return json_refused(404, "the report is made when the broadcast ends");
+  return csv_download(b->report, fmt::format("broadcast-{}.csv", b->id));
+}
+
+Response Dashboard::connections(const Viewer& v) {
+  json::array out;
+  for (const auto* c : v.connections) {
+    const auto& ctx = v.context(*c);
+    json::array params;
+    for (const auto& [name, value] : c->parameters) {
+      const bool secret =
+          std::find(kSecretParameters.begin(), kSecretParameters.end(), name) != kSecretParameters.end();
+      params.push_back(json::object{{"name", name}, {"value", secret ? "(set, not shown)" : value}});
+    }
+    out.push_back(json::object{{"id", ctx.id},
+                               {"name", ctx.name},
+                               {"mode", c->mode},
+                               {"transport", c->transport},
+                               {"bot_username", ctx.bot_username},
+                               {"group_id", ctx.group_id},
+                               {"parameters", std::move(params)}});
+  }
+  return json_ok({{"connections", std::move(out)}});
+}
+
+void add_dashboard_routes(http::Server& server, std::shared_ptr<Dashboard> dashboard) {
+  auto handler = [dashboard](http::Request& request) -> boost::asio::awaitable<Response> {
+    co_return dashboard->handle(request, core::unix_millis_now());
+  };
+  auto limit = [](const http::RequestHead&) { return kBodyLimit; };
+  server.route(Verb::get, "/ui", handler, http::PathMatch::kExact, limit);
+  server.route(Verb::get, std::string(kDashboardPath), handler, http::PathMatch::kPrefix, limit);
+  server.route(Verb::post, std::string(kDashboardPath), handler, http::PathMatch::kPrefix, limit);
+}
+
+}  // namespace topicdesk::web
