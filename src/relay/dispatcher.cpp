@@ -1436,6 +1436,10 @@ void Dispatcher::count(std::string_view kind, std::string_view result) {
 }
 
 void Dispatcher::publish_gauges(UnixMillis now) {
+  // Every turn: /metrics is read on the HTTP server's own thread at any moment, and between two
+  // turns the count only falls (calls end, outcomes commit), so what it reads is never below
+  // the calls whose outcome is not committed (what a kill may make the restart send again).
+  in_flight_gauge_->set(static_cast<double>(in_flight_.size()));
   constexpr UnixMillis kGaugeInterval = 1000;
   if (now - gauges_published_at_ < kGaugeInterval) return;
   gauges_published_at_ = now;
@@ -1455,8 +1459,6 @@ void Dispatcher::publish_gauges(UnixMillis now) {
       .set(stats.oldest_pending_created_at == 0
                ? 0.0
                : static_cast<double>(now - stats.oldest_pending_created_at) / 1000.0);
-  metrics.gauge("topicdesk_dispatcher_in_flight", "Bot API calls in flight")
-      .set(static_cast<double>(in_flight_.size()));
   metrics.gauge("topicdesk_dispatcher_flood_deferred", "Queues waiting for a flood-control slot")
       .set(static_cast<double>(deferred_.size()));
   metrics.gauge("topicdesk_title_backlog", "Topic title edits waiting for the title budget")

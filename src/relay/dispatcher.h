@@ -264,6 +264,8 @@ class Dispatcher {
   BroadcastSender* broadcasts_ = nullptr;
   std::unordered_map<std::string, core::Metric*> counters_;
   core::Metric* wait_sum_ = nullptr;
+  core::Metric* in_flight_gauge_ = &core::Metrics::global().gauge(
+      "topicdesk_dispatcher_in_flight", "Bot API calls in flight and outcomes not yet committed");
 };
 
 }  // namespace topicdesk::relay
