@@ -9,6 +9,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "core/html.h"
 #include "crm/broadcast_report.h"
 #include "exports/exports.h"
 #include "exports/hidden.h"
@@ -18,37 +19,7 @@ namespace {
 
 constexpr int kHistoryPage = 5000;
 
-std::string html_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + text.size() / 8);
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      case '\n':
-        out += "<br>";
-        break;
-      case '\r':
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
+std::string html_escape(std::string_view text) { return core::html_escape(text, /*line_breaks=*/true); }
 
 // "2026-12-07 09:30 UTC".
 std::string readable_time(core::UnixMillis at) {

@@ -143,18 +143,25 @@ std::string TopicsApi::connection_name(core::ConnectionId id) const {
   return std::to_string(id);
 }
 
-ApiResponse TopicsApi::act(core::ConnectionId connection_id, std::string_view body, UnixMillis now,
-                           std::int64_t monotonic_ms) {
-  const ApiConnection* conn = connection(connection_id);
+std::optional<ApiResponse> TopicsApi::admit(core::ConnectionId id, std::int64_t monotonic_ms,
+                                            const ApiConnection*& conn) {
+  conn = connection(id);
   if (!conn)
     return api_error(core::ErrorCode::kUnauthorized, "unauthorized",
                      "the API key's connection is not running on this desk");
-  if (auto wait_ms = limiter_.acquire(connection_id, monotonic_ms); wait_ms > 0) {
+  if (auto wait_ms = limiter_.acquire(id, monotonic_ms); wait_ms > 0) {
     auto response = api_error(core::ErrorCode::kRateLimited, "rate_limited",
                               "too many requests for this API key; retry later");
     response.retry_after_seconds = (wait_ms + 999) / 1000;
     return response;
   }
+  return std::nullopt;
+}
+
+ApiResponse TopicsApi::act(core::ConnectionId connection_id, std::string_view body, UnixMillis now,
+                           std::int64_t monotonic_ms) {
+  const ApiConnection* conn = nullptr;
+  if (auto refused = admit(connection_id, monotonic_ms, conn)) return *refused;
   boost::system::error_code ec;
   json::value request = json::parse(body, ec);
   if (ec)

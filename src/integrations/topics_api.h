@@ -109,6 +109,10 @@ class TopicsApi {
   ApiResponse changed_dialog(Call& call, core::DialogId id, const std::optional<store::Dialog>& changed);
 
   const ApiConnection* connection(core::ConnectionId id) const;
+  // A request of the key's connection may go on: its connection runs here and its rate allows
+  // it. Else the answer (401, 429 with retry_after_seconds), and `conn` is left unset.
+  std::optional<ApiResponse> admit(core::ConnectionId id, std::int64_t monotonic_ms,
+                                   const ApiConnection*& conn);
 
   store::Store& store_;
   std::vector<ApiConnection> connections_;

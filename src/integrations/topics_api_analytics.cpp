@@ -124,16 +124,8 @@ ApiResponse analytics_answer(store::Store& store, const relay::ConnectionContext
 
 ApiResponse TopicsApi::analytics(core::ConnectionId connection_id, std::string_view target, bool csv,
                                  core::UnixMillis now, std::int64_t monotonic_ms) {
-  const ApiConnection* conn = connection(connection_id);
-  if (!conn)
-    return api_error(core::ErrorCode::kUnauthorized, "unauthorized",
-                     "the API key's connection is not running on this desk");
-  if (auto wait_ms = limiter_.acquire(connection_id, monotonic_ms); wait_ms > 0) {
-    auto response = api_error(core::ErrorCode::kRateLimited, "rate_limited",
-                              "too many requests for this API key; retry later");
-    response.retry_after_seconds = (wait_ms + 999) / 1000;
-    return response;
-  }
+  const ApiConnection* conn = nullptr;
+  if (auto refused = admit(connection_id, monotonic_ms, conn)) return *refused;
   return analytics_answer(store_, conn->engine->context(), target, csv, now);
 }
 

@@ -13,6 +13,7 @@
 #include "analytics/analytics.h"
 #include "analytics/report.h"
 #include "core/clock.h"
+#include "core/html.h"
 #include "core/presentation.h"
 #include "core/secret.h"
 #include "core/utf8.h"
@@ -78,33 +79,6 @@ const std::vector<RouteInfo> kRoutes = {
     {Verb::get, "/ui/api/connections", Access::kSession},
 };
 
-std::string html_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 Response with_headers(Response response) {
   response.set(bhttp::field::cache_control, "no-store");
   response.set("Content-Security-Policy", kCsp);
@@ -128,7 +102,7 @@ Response page(unsigned status, std::string_view title, std::string_view body_htm
       "<title>{0} · topicdesk</title><link rel=\"stylesheet\" href=\"/ui/style.css\">"
       "<script src=\"/ui/signin.js\" defer></script></head>"
       "<body class=\"signin\"><main class=\"card\"><h1>{0}</h1>{1}</main></body></html>",
-      html_escape(title), body_html);
+      core::html_escape(title), body_html);
   return http::text_response(status, std::move(html), "text/html; charset=utf-8");
 }
 
