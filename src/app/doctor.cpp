@@ -12,6 +12,7 @@
 #include "app/td_connections.h"  // TDLib accounts
 #include "cluster/cluster_review.h"
 #include "core/clock.h"
+#include "doctor/bot_checks.h"
 #include "store/migrations/migrations.h"
 #include "store/postgres/postgres_probe.h"
 #include "store/store.h"
@@ -24,72 +25,20 @@ namespace asio = boost::asio;
 namespace json = boost::json;
 namespace {
 
-class Report {
- public:
-  explicit Report(std::ostream& out) : out_(out) {}
-  void pass(const std::string& what) { out_ << "  ok    " << what << "\n"; }
-  void fail(const std::string& what, const std::string& fix) {
-    out_ << "  FIX   " << what << "\n        -> " << fix << "\n";
-    healthy_ = false;
-  }
-  void note(const std::string& what) { out_ << "  note  " << what << "\n"; }
-  bool healthy() const { return healthy_; }
+using Report = doctor::Findings;
 
- private:
-  std::ostream& out_;
-  bool healthy_ = true;
-};
-
-bool flag(const json::value& obj, const char* key) {
-  const auto* o = obj.if_object();
-  const auto* v = o ? o->if_contains(key) : nullptr;
-  return v && v->is_bool() && v->get_bool();
-}
-
-std::string text(const json::value& obj, const char* key) {
-  const auto* o = obj.if_object();
-  const auto* v = o ? o->if_contains(key) : nullptr;
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
-}
-
-asio::awaitable<void> check_group(telegram::BotApi& api, const ConnectionConfig& c, core::UserId bot_id,
-                                  Report& report) {
-  // Parameters are built before co_await: GCC 12 miscompiles braced literals inside it.
-  json::object chat_params{{"chat_id", c.group_id}};
-  auto chat = co_await api.call("getChat", std::move(chat_params));
-  if (!chat.ok) {
-    report.fail(fmt::format("backend group {}: {}", c.group_id, chat.description),
-                "add the bot to the group, and check group_id (it starts with -100)");
-    co_return;
-  }
-  const auto title = text(chat.result, "title");
-  if (text(chat.result, "type") != "supergroup" || !flag(chat.result, "is_forum")) {
-    report.fail(fmt::format("group \"{}\" is not a forum", title), "turn on Topics in the group's settings");
-  } else {
-    report.pass(fmt::format("group \"{}\" is a forum supergroup", title));
-  }
-  json::object member_params{{"chat_id", c.group_id}, {"user_id", bot_id}};
-  auto member = co_await api.call("getChatMember", std::move(member_params));
-  if (!member.ok) {
-    report.fail(fmt::format("cannot read the bot's membership: {}", member.description),
-                "add the bot to the group");
-    co_return;
-  }
-  const auto status = text(member.result, "status");
-  if (status != "administrator" && status != "creator") {
-    report.fail(fmt::format("the bot is '{}' in the group", status),
-                "make the bot an administrator (it must see every message and manage topics)");
-    co_return;
-  }
-  report.pass("the bot is an administrator (sees every message whatever its privacy mode)");
-  if (status == "administrator") {
-    if (!flag(member.result, "can_manage_topics")) {
-      report.fail("the bot cannot manage topics", "give the bot the 'Manage topics' right");
-    } else {
-      report.pass("the bot can manage topics");
-    }
-    if (!flag(member.result, "can_delete_messages")) {
-      report.note("the bot cannot delete messages: not needed for relaying, useful for cleaning up topics");
+void print(const doctor::Findings& findings, std::ostream& out) {
+  for (const auto& f : findings.items) {
+    switch (f.level) {
+      case doctor::Finding::Level::kOk:
+        out << "  ok    " << f.what << "\n";
+        break;
+      case doctor::Finding::Level::kFix:
+        out << "  FIX   " << f.what << "\n        -> " << f.fix << "\n";
+        break;
+      case doctor::Finding::Level::kNote:
+        out << "  note  " << f.what << "\n";
+        break;
     }
   }
 }
@@ -97,30 +46,7 @@ asio::awaitable<void> check_group(telegram::BotApi& api, const ConnectionConfig&
 asio::awaitable<void> check_connection(asio::io_context& io, const Config& s, const ConnectionConfig& c,
                                        Report& report) {
   telegram::BotApiClient api(io.get_executor(), s.telegram.api_base, c.token);
-  auto me = co_await api.call("getMe", {});
-  if (!me.ok) {
-    if (me.network_error()) {
-      report.fail(
-          fmt::format("cannot reach {}: {}", s.telegram.api_base, telegram::redact_tokens(me.description)),
-          "check the network and [telegram] api_base");
-    } else {
-      report.fail(fmt::format("Telegram rejected the token: {}", me.description),
-                  "copy the token again from @BotFather (or /revoke it and use the new one)");
-    }
-    co_return;
-  }
-  const auto bot_id = me.result.at("id").to_number<core::UserId>();
-  report.pass(fmt::format("token valid: @{} (id {})", text(me.result, "username"), bot_id));
-  if (!flag(me.result, "can_read_all_group_messages")) {
-    report.note("privacy mode is on: fine while the bot is an administrator of the group");
-  }
-  co_await check_group(api, c, bot_id, report);
-  auto hook = co_await api.call("getWebhookInfo", {});
-  const auto url = hook.ok ? text(hook.result, "url") : "";
-  if (c.transport == TransportKind::kPolling && !url.empty()) {
-    report.note("a webhook is set (" + telegram::redact_tokens(url) +
-                "); `run` removes it to use getUpdates");
-  }
+  co_await doctor::check_bot(api, bot_check_of(s, c), report);
 }
 
 // accounts: TDLib sessions of mtproto and account connections
@@ -287,27 +213,34 @@ void check_cluster(const Config& s, Report& report) {
 
 }  // namespace
 
+doctor::BotCheck bot_check_of(const Config& settings, const ConnectionConfig& connection) {
+  return {connection.group_id, connection.transport == TransportKind::kPolling, settings.telegram.api_base};
+}
+
 bool run_doctor(const Config& settings, std::ostream& out) {
   asio::io_context io;
   bool healthy = true;
   if (settings.storage.uses_postgres()) {
     out << "storage:\n";
-    Report report(out);
+    Report report;
     check_postgres(settings.storage, report);
+    print(report, out);
     healthy = report.healthy();
     out << "instances:\n";
-    Report instances(out);
+    Report instances;
     if (healthy) check_cluster(settings, instances);
+    print(instances, out);
     healthy = healthy && instances.healthy();
   }
   for (const auto& c : settings.connections) {
     out << "connection " << c.name << ":\n";
-    Report report(out);
+    Report report;
     asio::co_spawn(io, check_connection(io, settings, c, report), asio::detached);
     io.run();
     io.restart();
     if (uses_tdlib(c.mode)) check_tdlib_session(settings, c, report);  // accounts
     if (c.mode == ConnectionMode::kProxy) check_proxy_program(settings, c, report);
+    print(report, out);
     healthy = healthy && report.healthy();
   }
   out << (healthy ? "\nall connections are ready\n" : "\nsome checks need fixing (see FIX above)\n");

@@ -11,12 +11,14 @@
 #include <thread>
 
 #include "app/desk_health.h"
+#include "app/doctor.h"
 #include "app/open_store.h"
 #include "app/proxy_connection.h"
 #include "app/td_connections.h"
 #include "cluster/lease_keeper.h"
 #include "core/backoff.h"
 #include "core/clock.h"
+#include "doctor/periodic_checks.h"
 #include "http/server.h"
 #include "http/webhook_ingress.h"
 #include "integrations/owner_forwarding.h"
@@ -103,7 +105,9 @@ struct Runtime::Impl {
   std::unique_ptr<ProxySupport> proxy_support;
   std::unique_ptr<TdConnections> td;  // TDLib sessions of mtproto and account connections
   std::unique_ptr<integrations::WebhookWorker> webhooks;
-  std::unique_ptr<cluster::LeaseKeeper> keeper;                        // several instances (PostgreSQL) only
+  std::unique_ptr<cluster::LeaseKeeper> keeper;    // several instances (PostgreSQL) only
+  doctor::FindingsBoard findings;                  // the doctor's latest, for the dashboard
+  std::unique_ptr<doctor::PeriodicChecks> checks;  // … made at start and every kCheckEvery
   std::vector<std::unique_ptr<telegram::LongPoller>> retired_pollers;  // stopping; freed when they end
   telegram::LogLimiter log_limiter;
   std::size_t settled = 0;  // connections that are ready or gave up
@@ -124,6 +128,7 @@ struct Runtime::Impl {
   asio::awaitable<void> setup_transport(ConnectionRuntime& c);
   void connection_settled();
   void start_integrations();
+  void start_checks();   // the doctor's bot checks of every known connection (doctor/)
   void add_dashboard();  // the web dashboard under /ui/ (web/dashboard_routes.h)
   void commit(ConnectionRuntime& c, std::vector<telegram::Incoming> batch);
   ConnectionRuntime* connection_by_id(core::ConnectionId id);
@@ -592,10 +597,24 @@ void Runtime::Impl::start_integrations() {
   integrations::add_topics_api(
       *server, *store, std::move(api_connections), {config.api.rate_per_second, config.api.burst},
       [this] { dispatcher->notify(); }, std::move(owners));
+  start_checks();
   add_dashboard();
   webhooks = integrations::start_webhooks(
       io.get_executor(), *store, std::move(hook_connections),
       [this](core::ConnectionId id, const core::Event& e) { inbox->add_event(id, e); });
+}
+
+// How often the running desk repeats the doctor's checks on its own (the dashboard can ask sooner).
+constexpr std::chrono::minutes kCheckEvery{15};
+
+void Runtime::Impl::start_checks() {
+  std::vector<doctor::CheckedConnection> checked;
+  for (auto& c : connections) {
+    if (c->engine) checked.push_back({c->id, c->api.get(), bot_check_of(config, c->config)});
+  }
+  checks =
+      std::make_unique<doctor::PeriodicChecks>(io.get_executor(), findings, std::move(checked), kCheckEvery);
+  asio::co_spawn(io, checks->run(), asio::detached);
 }
 
 void Runtime::Impl::add_dashboard() {
@@ -606,10 +625,12 @@ void Runtime::Impl::add_dashboard() {
                                      std::string(to_string(c->config.transport)), c->config.token,
                                      c->config.raw_parameters});
   }
-  web::add_dashboard_routes(*server,
-                            std::make_shared<web::Dashboard>(
-                                *store, std::move(dashboard_connections),
-                                web::DashboardOptions{config.server.public_url.starts_with("https://")}));
+  web::add_dashboard_routes(
+      *server, std::make_shared<web::Dashboard>(
+                   *store, std::move(dashboard_connections),
+                   web::DashboardOptions{.secure_cookies = config.server.public_url.starts_with("https://"),
+                                         .findings = &findings,
+                                         .on_outbox = [this] { dispatcher->notify(); }}));
 }
 
 // Called by a transport with a batch of updates: returns once they are durable, throws when
@@ -734,6 +755,7 @@ void Runtime::Impl::shutdown(int code) {
   exit_code = code;
   signals.cancel();
   if (housekeeping) housekeeping->stop();
+  if (checks) checks->stop();
   heartbeat_timer.cancel();
   if (store && health) heartbeat();  // the next start knows what this run sent last
   if (inbox) inbox->stop();

@@ -334,12 +334,11 @@ std::string confirmation_text(const store::Broadcast& b, const store::BroadcastC
 }
 
 std::string api_broadcast_started_text(const store::Broadcast& b, const store::BroadcastCounts& counts,
-                                       const std::string& when) {
+                                       const std::string& when, const std::string& by) {
   std::string what =
       b.template_name.empty() ? b.recipients : "template " + b.template_name + ", " + b.recipients;
-  std::string text = "📣 Broadcast #" + std::to_string(b.id) + " (" + what +
-                     ") made and confirmed by the Topics API: " + with_thousands(counts.pending) +
-                     " recipient" + (counts.pending == 1 ? "" : "s");
+  std::string text = "📣 Broadcast #" + std::to_string(b.id) + " (" + what + ") made and confirmed by " + by +
+                     ": " + with_thousands(counts.pending) + " recipient" + (counts.pending == 1 ? "" : "s");
   if (counts.skipped > 0) text += ", " + with_thousands(counts.skipped) + " left out (see the report)";
   text += when.empty() ? "; sending now (progress below)." : "; it goes out at " + when + ".";
   text += "\nCancel: /send cancel #" + std::to_string(b.id);

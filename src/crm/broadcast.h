@@ -97,9 +97,10 @@ std::string state_changed_text(const store::Broadcast& b, std::string_view what)
 std::string usage_text();
 // Posted when a running broadcast reaches the monthly quota and pauses.
 std::string quota_paused_text(const store::Broadcast& b, const QuotaUse& use, const std::string& renews);
-// Posted in General when the Topics API makes a broadcast and confirms it in the same call.
+// Posted in General when the Topics API or the dashboard (`by`) makes a broadcast and confirms
+// it in the same call.
 std::string api_broadcast_started_text(const store::Broadcast& b, const store::BroadcastCounts& counts,
-                                       const std::string& when);
+                                       const std::string& when, const std::string& by);
 // Posted in General when a broadcast ends (with the CSV report when it can be attached).
 std::string report_summary_text(const store::Broadcast& b, const store::BroadcastCounts& counts);
 

@@ -77,6 +77,13 @@ struct TemplateSender {
   int priority = kPriorityOperatorReply;
 };
 
+// Who makes or changes a broadcast from outside the group (Engine::api_create_broadcast): what
+// General is told, and the broadcast's creator (an operator on the dashboard; 0 for an API key).
+struct BroadcastOrigin {
+  std::string by = "the Topics API";
+  core::UserId creator = 0;
+};
+
 class Engine {
  public:
   Engine(store::Store& store, ConnectionContext context);
@@ -160,11 +167,12 @@ class Engine {
   // at once); else it waits for /send confirm or api_broadcast_action(kConfirm). Recipients
   // that come to nobody refuse it and nothing is kept.
   BroadcastMade api_create_broadcast(const crm::SendRequest& request, core::UnixMillis scheduled_at,
-                                     bool confirm, core::UnixMillis now);
+                                     bool confirm, core::UnixMillis now, const BroadcastOrigin& origin = {});
   // confirm, pause, resume or cancel, as /send does. Error kNotFound: no such broadcast of this
   // connection; kConflict: its state does not take the action (crm::action_refused).
   core::Result<store::Broadcast> api_broadcast_action(std::int64_t id, crm::SendAction action,
-                                                      core::UnixMillis now);
+                                                      core::UnixMillis now,
+                                                      const BroadcastOrigin& origin = {});
 
   // Message templates: engine_templates.cpp
   // Sends the template `name` to the dialog's user, rendered for them (crm/template_render.h):

@@ -413,11 +413,11 @@ struct NotMade {};
 
 Engine::BroadcastMade Engine::api_create_broadcast(const crm::SendRequest& request,
                                                    core::UnixMillis scheduled_at, bool confirm,
-                                                   core::UnixMillis now) {
+                                                   core::UnixMillis now, const BroadcastOrigin& origin) {
   BroadcastMade made;
   try {
     transaction([&] {
-      made = make_broadcast(request, {}, 0, scheduled_at, now);
+      made = make_broadcast(request, {}, origin.creator, scheduled_at, now);
       if (made.broadcast.id == 0) return;
       if (!made.refused.empty()) throw NotMade{};
       store::Broadcast& b = made.broadcast;
@@ -425,12 +425,12 @@ Engine::BroadcastMade Engine::api_create_broadcast(const crm::SendRequest& reque
                                    ? std::string()
                                    : crm::format_wall_time(b.scheduled_at, zone_of(context_.params));
       if (!confirm) {
-        post_in_general("🔌 Made by the Topics API.\n" + crm::confirmation_text(b, made.counts, when), now);
+        post_in_general("🔌 Made by " + origin.by + ".\n" + crm::confirmation_text(b, made.counts, when), now);
         return;
       }
       b.state = crm::state_after(crm::SendAction::kConfirm, b);
       store_.update_broadcast(b);
-      post_in_general("🔌 " + crm::api_broadcast_started_text(b, made.counts, when), now);
+      post_in_general("🔌 " + crm::api_broadcast_started_text(b, made.counts, when, origin.by), now);
     });
   } catch (const NotMade&) {
     made.broadcast.id = 0;  // rolled back: nothing is kept
@@ -439,7 +439,8 @@ Engine::BroadcastMade Engine::api_create_broadcast(const crm::SendRequest& reque
 }
 
 core::Result<store::Broadcast> Engine::api_broadcast_action(std::int64_t id, crm::SendAction action,
-                                                            core::UnixMillis now) {
+                                                            core::UnixMillis now,
+                                                            const BroadcastOrigin& origin) {
   std::optional<core::Error> error;
   std::optional<store::Broadcast> b;
   transaction([&] {
@@ -458,7 +459,7 @@ core::Result<store::Broadcast> Engine::api_broadcast_action(std::int64_t id, crm
       return;
     }
     std::string said = apply_broadcast_action(*b, action, now);
-    post_in_general("🔌 " + crm::state_changed_text(*b, said + " (by the Topics API)"), now);
+    post_in_general("🔌 " + crm::state_changed_text(*b, said + " (by " + origin.by + ")"), now);
   });
   if (error) return *error;
   return *b;

@@ -23,6 +23,7 @@
 #include "exports/exports.h"
 #include "relay/accounts.h"
 #include "web/assets.h"
+#include "web/dashboard_support.h"
 #include "web/label_rules.h"
 #include "web/sessions.h"
 
@@ -43,8 +44,6 @@ constexpr int kMaxSearchResults = 100;
 constexpr int kTranscriptPage = 500;
 constexpr int kMaxTranscript = 5'000;
 constexpr std::int64_t kDayMillis = 24LL * 3600 * 1000;
-// Parameters whose value is a secret, or may hold one (URLs with credentials): shown as hidden.
-constexpr std::array<std::string_view, 2> kSecretParameters = {"WEBHOOKS_SECRET", "WEBHOOKS"};
 
 // Content-Security-Policy: nothing but the desk's own files; Telegram's web clients may frame
 // the Mini App.
@@ -75,8 +74,11 @@ const std::vector<RouteInfo> kRoutes = {
     {Verb::get, "/ui/api/labels", Access::kSession},
     {Verb::post, "/ui/api/labels", Access::kSessionCsrf},
     {Verb::get, "/ui/api/broadcasts", Access::kSession},
+    {Verb::post, "/ui/api/broadcasts", Access::kSessionCsrf},
+    {Verb::post, "/ui/api/broadcasts/action", Access::kSessionCsrf},
     {Verb::get, "/ui/api/broadcast_report", Access::kSession},
     {Verb::get, "/ui/api/connections", Access::kSession},
+    {Verb::post, "/ui/api/connections/check", Access::kSessionCsrf},
 };
 
 Response with_headers(Response response) {
@@ -86,13 +88,6 @@ Response with_headers(Response response) {
   response.set("Referrer-Policy", "no-referrer");
   return response;
 }
-
-Response json_ok(json::object body) {
-  body["ok"] = true;
-  return http::json_response(200, body);
-}
-
-Response json_refused(unsigned status, std::string_view message) { return http::json_error(status, message); }
 
 // A small page of the sign-in flow (what a browser without a session sees), in the dashboard's style.
 Response page(unsigned status, std::string_view title, std::string_view body_html) {
@@ -113,117 +108,11 @@ Response signin_page(unsigned status) {
       "sign-in link for you, valid 10 minutes.</p><p id=\"miniapp-status\"></p>");
 }
 
-// Query parameters of a request target, decoded.
-std::map<std::string, std::string> query_of(const http::Request& request) {
-  std::map<std::string, std::string> out;
-  std::string_view target(request.target().data(), request.target().size());
-  auto q = target.find('?');
-  if (q == std::string_view::npos) return out;
-  std::string query(target.substr(q + 1));
-  if (query.find('\0') != std::string::npos) return out;
-  auto parsed = boost::urls::parse_query(query);
-  if (!parsed) return out;
-  boost::urls::encoding_opts form;
-  form.space_as_plus = true;
-  for (auto param : *parsed)
-    out.emplace(param.key.decode(form), param.has_value ? param.value.decode(form) : "");
-  return out;
-}
-
-std::map<std::string, std::string> form_of(const http::Request& request) {
-  std::string body = request.body();
-  std::map<std::string, std::string> out;
-  if (body.find('\0') != std::string::npos) return out;
-  auto parsed = boost::urls::parse_query(body);
-  if (!parsed) return out;
-  boost::urls::encoding_opts form;
-  form.space_as_plus = true;
-  for (auto param : *parsed)
-    out.emplace(param.key.decode(form), param.has_value ? param.value.decode(form) : "");
-  return out;
-}
-
-std::optional<std::int64_t> parse_int(std::string_view text) {
-  std::int64_t value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return value;
-}
-
-std::string param(const std::map<std::string, std::string>& q, const std::string& name) {
-  auto it = q.find(name);
-  return it == q.end() ? "" : it->second;
-}
-
-std::optional<json::object> json_body(const http::Request& request) {
-  boost::system::error_code ec;
-  auto v = json::parse(request.body(), ec);
-  if (ec || !v.is_object()) return std::nullopt;
-  return v.as_object();
-}
-
-std::string string_field(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->get_string()) : "";
-}
-
-std::optional<std::int64_t> int_field(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  if (v && v->is_int64()) return v->as_int64();
-  if (v && v->is_string()) return parse_int(v->get_string());
-  return std::nullopt;
-}
-
-std::string operator_name(const store::Operator& op) {
-  std::string name = op.first_name;
-  if (!op.last_name.empty()) name += (name.empty() ? "" : " ") + op.last_name;
-  if (name.empty() && !op.username.empty()) name = "@" + op.username;
-  return name.empty() ? std::to_string(op.id) : name;
-}
-
-bool contains_folded(std::string_view haystack, std::string_view folded_needle) {
-  return core::utf8_lower(haystack).find(folded_needle) != std::string::npos;
-}
-
-Response csv_download(std::string body, std::string_view file_name) {
-  auto response = http::text_response(200, std::move(body), "text/csv; charset=utf-8");
-  response.set(bhttp::field::content_disposition, fmt::format("attachment; filename=\"{}\"", file_name));
-  return response;
-}
-
 }  // namespace
-
-// The signed-in operator and what the session lets them see.
-struct Dashboard::Viewer {
-  store::WebSession session;
-  std::string secret;  // the cookie's (for the CSRF token)
-  store::Operator op;
-  std::vector<const DashboardConnection*> connections;  // of the session's group
-
-  const relay::ConnectionContext& context(const DashboardConnection& c) const { return c.engine->context(); }
-  bool sees(const DashboardConnection& c) const {
-    return core::sees_hidden_info(context(c).params, op.id, op.username, false);
-  }
-  bool manages(const DashboardConnection& c) const {
-    return crm::may_manage(context(c).params, crm::Actor{op.id, op.username, false}, context(c).group_owner);
-  }
-  const DashboardConnection* connection(core::ConnectionId id) const {
-    for (const auto* c : connections) {
-      if (c->engine->context().id == id) return c;
-    }
-    return nullptr;
-  }
-  // The connection a request names (?connection=ID), else the first of the group.
-  const DashboardConnection* chosen(const std::map<std::string, std::string>& q) const {
-    auto id = parse_int(param(q, "connection"));
-    if (id) return connection(*id);
-    return connections.empty() ? nullptr : connections.front();
-  }
-};
 
 Dashboard::Dashboard(store::Store& store, std::vector<DashboardConnection> connections,
                      DashboardOptions options)
-    : store_(store), connections_(std::move(connections)), options_(options) {}
+    : store_(store), connections_(std::move(connections)), options_(std::move(options)) {}
 
 const std::vector<RouteInfo>& Dashboard::routes() { return kRoutes; }
 
@@ -306,7 +195,10 @@ Response Dashboard::dispatch(const RouteInfo& route, const http::Request& reques
   if (path == "/ui/api/templates/delete") return delete_template(v, request);
   if (path == "/ui/api/labels")
     return request.method() == Verb::get ? labels(v) : save_label(v, request, now);
-  if (path == "/ui/api/broadcasts") return broadcasts(v);
+  if (path == "/ui/api/broadcasts")
+    return request.method() == Verb::get ? broadcasts(v) : create_broadcast(v, request, now);
+  if (path == "/ui/api/broadcasts/action") return broadcast_action(v, request, now);
+  if (path == "/ui/api/connections/check") return check_connections(v);
   if (path == "/ui/api/broadcast_report") return broadcast_report(v, request);
   if (path == "/ui/api/connections") return connections(v);
   return json_refused(404, "not found");
@@ -788,67 +680,6 @@ Response Dashboard::save_label(const Viewer& v, const http::Request& request, Un
   if (same_key) return json_refused(409, "a label " + name + " exists already");
   store::Label label{.connection_id = ctx.id, .name = name, .key = *key, .ticker = ticker, .created_at = now};
   return json_ok({{"id", store_.add_label(label)}});
-}
-
-// ---- broadcasts and connections -----------------------------------------------------------
-
-Response Dashboard::broadcasts(const Viewer& v) {
-  json::array out;
-  for (const auto* c : v.connections) {
-    const auto& ctx = v.context(*c);
-    for (const auto& b : store_.broadcasts_of(ctx.id, 100)) {
-      auto counts = store_.broadcast_counts(b.id);
-      out.push_back(json::object{{"id", b.id},
-                                 {"connection", ctx.name},
-                                 {"state", store::to_string(b.state)},
-                                 {"recipients", b.recipients},
-                                 {"template", b.template_name},
-                                 {"created_at", b.created_at},
-                                 {"started_at", b.started_at},
-                                 {"finished_at", b.finished_at},
-                                 {"total", counts.total()},
-                                 {"finished", counts.finished()},
-                                 {"sent", counts.sent},
-                                 {"failed", counts.failed},
-                                 {"blocked", counts.blocked},
-                                 {"skipped", counts.skipped},
-                                 {"report", !b.report.empty() && v.sees(*c)}});
-    }
-  }
-  return json_ok({{"broadcasts", std::move(out)}});
-}
-
-Response Dashboard::broadcast_report(const Viewer& v, const http::Request& request) {
-  auto id = parse_int(param(query_of(request), "id"));
-  if (!id) return json_refused(400, "id: a broadcast id is required");
-  auto b = store_.broadcast(*id);
-  const DashboardConnection* c = b ? v.connection(b->connection_id) : nullptr;
-  if (!b || c == nullptr) return json_refused(404, "no such broadcast in your group");
-  // The report names every recipient: HIDE_INFO keeps it from those who may not see them.
-  if (!v.sees(*c)) return json_refused(403, "HIDE_INFO: the report names users, and you may not see them");
-  if (b->report.empty()) return json_refused(404, "the report is made when the broadcast ends");
-  return csv_download(b->report, fmt::format("broadcast-{}.csv", b->id));
-}
-
-Response Dashboard::connections(const Viewer& v) {
-  json::array out;
-  for (const auto* c : v.connections) {
-    const auto& ctx = v.context(*c);
-    json::array params;
-    for (const auto& [name, value] : c->parameters) {
-      const bool secret =
-          std::find(kSecretParameters.begin(), kSecretParameters.end(), name) != kSecretParameters.end();
-      params.push_back(json::object{{"name", name}, {"value", secret ? "(set, not shown)" : value}});
-    }
-    out.push_back(json::object{{"id", ctx.id},
-                               {"name", ctx.name},
-                               {"mode", c->mode},
-                               {"transport", c->transport},
-                               {"bot_username", ctx.bot_username},
-                               {"group_id", ctx.group_id},
-                               {"parameters", std::move(params)}});
-  }
-  return json_ok({{"connections", std::move(out)}});
 }
 
 void add_dashboard_routes(http::Server& server, std::shared_ptr<Dashboard> dashboard) {

@@ -10,13 +10,16 @@
 //    compared in constant time (SameSite=Strict cookies are the second line);
 //  - rights follow the group's: HIDE_INFO hides a user's identity (names, username, id, phone,
 //    links, fields) from operators EXTENSIONS_ALLOWED does not exempt, in lists, search,
-//    transcripts and downloads alike; editing templates and labels needs crm::may_manage;
+//    transcripts and downloads alike (and a segment may not read fields for them); editing
+//    templates and labels and making or changing broadcasts need crm::may_manage;
 //  - no page or answer carries a secret: tokens never leave the server, parameters that hold
 //    one are shown as hidden, and the session's own secret lives only in its HttpOnly cookie.
 //
 // Dashboard is the handler without a network, so tests drive it directly; add_dashboard_routes()
 // puts it on the desk's server. It runs on the desk's event loop, like the Topics API.
 #pragma once
+#include <boost/json/array.hpp>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -24,6 +27,7 @@
 
 #include "core/ids.h"
 #include "core/parameters.h"
+#include "doctor/findings.h"
 #include "http/server.h"
 #include "relay/engine.h"
 #include "store/store.h"
@@ -31,15 +35,20 @@
 namespace topicdesk::web {
 
 struct DashboardConnection {
-  const relay::Engine* engine = nullptr;  // its context: id, name, group, parameters, group owner
-  std::string mode;                       // bot, proxy, mtproto, account
-  std::string transport;                  // polling, webhook, tdlib …
-  std::string bot_token;                  // checks a Mini App's initData; never shown
-  core::RawParameters parameters;         // as configured, for the read-only view
+  relay::Engine* engine =
+      nullptr;                     // its context (id, name, group, parameters, group owner); makes broadcasts
+  std::string mode;                // bot, proxy, mtproto, account
+  std::string transport;           // polling, webhook, tdlib …
+  std::string bot_token;           // checks a Mini App's initData; never shown
+  core::RawParameters parameters;  // as configured, for the read-only view
 };
 
 struct DashboardOptions {
   bool secure_cookies = false;  // server.public_url is https: cookies get Secure
+  // The doctor's latest findings per connection, shown on the connections page (null: none).
+  doctor::FindingsBoard* findings = nullptr;
+  // New outbox jobs were committed (a broadcast made or resumed): the dispatcher's notify().
+  std::function<void()> on_outbox;
 };
 
 // Who may call a route.
@@ -87,9 +96,15 @@ class Dashboard {
   http::Response delete_template(const Viewer& viewer, const http::Request& request);
   http::Response labels(const Viewer& viewer);
   http::Response save_label(const Viewer& viewer, const http::Request& request, core::UnixMillis now);
+  // web/dashboard_broadcasts.cpp
   http::Response broadcasts(const Viewer& viewer);
   http::Response broadcast_report(const Viewer& viewer, const http::Request& request);
+  http::Response create_broadcast(const Viewer& viewer, const http::Request& request, core::UnixMillis now);
+  http::Response broadcast_action(const Viewer& viewer, const http::Request& request, core::UnixMillis now);
+  static boost::json::array actions_json(const Viewer& viewer, const DashboardConnection& connection,
+                                         store::BroadcastState state);
   http::Response connections(const Viewer& viewer);
+  http::Response check_connections(const Viewer& viewer);
 
   store::Store& store_;
   std::vector<DashboardConnection> connections_;

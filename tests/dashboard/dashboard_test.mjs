@@ -1,7 +1,8 @@
 // Web dashboard end-to-end test: runs `topicdesk demo` (tgsim, the desk and the demo's traffic),
 // signs in through the /web link the demo printed, then drives every page in headless Chromium:
 // the overview's charts, the dialog list and a message search, a transcript, the clients CSV
-// download, templates and labels (adding one of each), broadcasts and connections. It checks
+// download, templates and labels (adding one of each), a broadcast made from the new template to a
+// segment and confirmed, and connections with the doctor's findings. It checks
 // that a reused or expired link is refused, that nothing answers without a session, and that
 // a user outside the backend group cannot sign in (neither with /web nor as a Mini App).
 // Screenshots of every page are kept in the output dir; the overview's must not be blank.
@@ -245,14 +246,39 @@ async function run() {
     await page.locator("#label-list tr", { hasText: "vip" }).waitFor();
     await shoot("labels");
 
-    // ---- broadcasts and connections
+    // ---- broadcasts: the template just added, to a segment, confirmed; the users get it
+    await page.goto(`${desk}/ui/#broadcasts`);
+    await loaded("broadcasts");
+    await page.locator("#broadcast-new select[name=template]").selectOption("thanks");
+    await page.locator("#broadcast-new input[name=recipients]").fill("status:open or status:closed");
+    await page.locator("#broadcast-new").getByRole("button", { name: "Create" }).click();
+    await page.locator("#page p.made", { hasText: /\d+ recipient\(s\)/ }).waitFor();
+    const row = page.locator("#broadcast-list tr", { hasText: "thanks" });
+    check(await row.locator(".state").textContent().then((t) => t.startsWith("confirming")), "the new broadcast waits for its confirmation");
+    await row.locator("button[data-action=confirm]").click();
+    await loaded("broadcasts");
+    const ann = (users?.users || []).find((u) => u.first_name === "Ann");
+    const annChat = (users?.private_chats || []).find((c) => c.user_id === ann?.id);
+    check(ann && annChat, "tgsim knows the demo's Ann and her chat with the bot");
+    await waitFor(async () => (await texts(sim, annChat.bot_id, ann.id)).includes("Thank you, Ann!"),
+      "Ann receives the broadcast made on the dashboard", 30_000);
     await page.goto(`${desk}/ui/#broadcasts`);
     await loaded("broadcasts");
     await shoot("broadcasts");
+
+    // ---- connections: parameters and the doctor's findings, checked again on request
     await page.goto(`${desk}/ui/#connections`);
     await loaded("connections");
     await page.locator("code", { hasText: "WELCOME" }).waitFor();
     await page.locator("#page h2", { hasText: "shop" }).waitFor();
+    const checkedBefore = await page.locator(".findings p.muted").textContent();
+    await page.locator("#check-now").click();
+    await waitFor(async () => {
+      const now = page.locator(".findings p.muted");
+      return (await now.count()) === 1 && (await now.textContent()) !== checkedBefore;
+    }, "the doctor's findings checked again on request", 40_000);
+    await page.locator(".findings li.finding-ok", { hasText: "the bot can manage topics" }).waitFor();
+    check(await page.locator(".findings li.finding-fix").count() === 0, "the demo's connection has nothing to fix");
     await shoot("connections");
     check(pageErrors.length === 0, `no script errors on the pages: ${pageErrors.join("; ")}`);
 

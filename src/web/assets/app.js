@@ -289,23 +289,84 @@
   }
 
   async function broadcasts() {
-    const data = await api("/ui/api/broadcasts");
-    show("Broadcasts", data.broadcasts.length === 0 ? el("p", { className: "muted" }, "No broadcast yet: /send in General.") :
+    const [data, saved] = await Promise.all([api("/ui/api/broadcasts"), api("/ui/api/templates")]);
+    const managed = session.connections.filter((c) => c.manages);
+    const act = (b, action) => async (e) => {
+      try {
+        await post("/ui/api/broadcasts/action", { id: b.id, action });
+        route();
+      } catch (error) { e.target.parentNode.append(failure(error)); }
+    };
+    const list = data.broadcasts.length === 0 ? el("p", { className: "muted" }, "No broadcast yet.") :
       el("table", { id: "broadcast-list" },
-        el("tr", {}, el("th", {}, "#"), el("th", {}, "Recipients"), el("th", {}, "State"), el("th", {}, "Progress"), el("th", {}, "Report")),
-        data.broadcasts.map((b) => el("tr", {},
+        el("tr", {}, el("th", {}, "#"), el("th", {}, "Recipients"), el("th", {}, "State"), el("th", {}, "Progress"), el("th", {}, "Report"), el("th", {}, "")),
+        data.broadcasts.map((b) => el("tr", { "data-broadcast": b.id },
           el("td", {}, b.id), el("td", {}, b.recipients, b.template ? el("div", { className: "muted" }, `template ${b.template}`) : null),
-          el("td", {}, b.state, el("div", { className: "muted" }, when(b.created_at))),
+          el("td", { className: "state" }, b.state, el("div", { className: "muted" }, when(b.created_at))),
           el("td", {}, el("div", { className: "progress" }, el("span", { style: `width:${b.total ? (100 * b.finished) / b.total : 0}%` })),
             el("div", { className: "muted" }, `${b.finished}/${b.total} · sent ${b.sent} · failed ${b.failed} · blocked ${b.blocked}`)),
-          el("td", {}, b.report ? el("a", { href: `/ui/api/broadcast_report?id=${b.id}`, download: `broadcast-${b.id}.csv` }, "CSV") : "—")))));
+          el("td", {}, b.report ? el("a", { href: `/ui/api/broadcast_report?id=${b.id}`, download: `broadcast-${b.id}.csv` }, "CSV") : "—"),
+          el("td", {}, (b.actions || []).map((a) => el("button", { type: "button", className: a === "confirm" ? "" : "secondary", "data-action": a, onclick: act(b, a) }, a))))));
+    const templatesOf = (id) => saved.templates.filter((t) => String(t.connection_id) === String(id));
+    const templateSelect = el("select", { name: "template", required: true });
+    const fillTemplates = (id) => templateSelect.replaceChildren(...templatesOf(id).map((t) => el("option", { value: t.name }, t.name)));
+    const create = managed.length === 0 ? el("p", { className: "muted" }, "EXTENSIONS_ALLOWED does not list you: you may follow broadcasts here, not send them.") :
+      el("form", {
+        className: "inline", id: "broadcast-new",
+        onsubmit: async (e) => {
+          e.preventDefault();
+          const f = new FormData(e.target);
+          for (const old of e.target.querySelectorAll(".error, .made")) old.remove();
+          try {
+            const made = await post("/ui/api/broadcasts", { connection_id: Number(f.get("connection_id")), template: f.get("template"), recipients: f.get("recipients") });
+            await route();
+            page.append(el("p", { className: "made" }, `Broadcast #${made.id}: ${made.recipients} recipient(s)${made.skipped ? `, ${made.skipped} left out` : ""}. Confirm it in the list to send it.`));
+          } catch (error) { e.target.append(failure(error)); }
+        },
+      },
+        el("select", { name: "connection_id", onchange: (e) => fillTemplates(e.target.value) }, managed.map((c) => el("option", { value: c.id }, c.name))),
+        el("label", {}, "Template ", templateSelect),
+        el("label", {}, "Recipients ", el("input", { name: "recipients", value: "all", size: 40, required: true, placeholder: "all, or a segment: label:vip and lang:de" })),
+        el("button", { type: "submit" }, "Create"));
+    if (managed.length) fillTemplates(managed[0].id);
+    show("Broadcasts", list, el("h2", {}, "New broadcast"),
+      el("p", { className: "muted" }, "A saved template to everyone or to a segment (the same expressions as /segment). It waits for your confirmation; General is told."),
+      create);
+  }
+
+  function findings(c) {
+    if (!c.findings) return el("div", { className: "findings" }, el("p", { className: "muted" }, "The doctor has not checked this connection yet."));
+    return el("div", { className: "findings" },
+      el("p", { className: "muted" }, `Checked ${when(c.findings.checked_at)}: ${c.findings.healthy ? "nothing to fix" : "something needs fixing"}.`),
+      el("ul", {}, c.findings.items.map((f) => el("li", { className: `finding-${f.level}` },
+        el("strong", {}, f.level === "fix" ? "Fix" : f.level === "ok" ? "OK" : "Note"), " ", f.what,
+        f.fix ? el("div", { className: "muted" }, `→ ${f.fix}`) : null))));
   }
 
   async function connections() {
     const data = await api("/ui/api/connections");
-    show("Connections", data.connections.map((c) => el("section", { className: "card" },
+    const check = el("button", {
+      type: "button", id: "check-now", className: "secondary",
+      onclick: async (e) => {
+        const before = JSON.stringify(data.connections.map((c) => c.findings && c.findings.checked_at));
+        e.target.disabled = true;
+        e.target.textContent = "Checking…";
+        try {
+          await post("/ui/api/connections/check", {});
+          for (let i = 0; i < 30; i++) {  // up to 30 s: each check asks Telegram a few questions
+            await new Promise((r) => setTimeout(r, 1000));
+            const now = await api("/ui/api/connections");
+            if (JSON.stringify(now.connections.map((c) => c.findings && c.findings.checked_at)) !== before) break;
+          }
+          route();
+        } catch (error) { e.target.after(failure(error)); }
+      },
+    }, "Check now");
+    show("Connections", el("p", {}, check), data.connections.map((c) => el("section", { className: "card", "data-connection": c.name },
       el("h2", {}, c.name),
       el("p", { className: "muted" }, `${c.mode} · ${c.transport} · @${c.bot_username} · group ${c.group_id}`),
+      el("h3", {}, "Doctor"), findings(c),
+      el("h3", {}, "Parameters"),
       c.parameters.length === 0 ? el("p", { className: "muted" }, "No parameters: every default applies.") :
         el("table", {}, el("tr", {}, el("th", {}, "Parameter"), el("th", {}, "Value")),
           c.parameters.map((p) => el("tr", {}, el("td", {}, el("code", {}, p.name)), el("td", {}, p.value)))))));

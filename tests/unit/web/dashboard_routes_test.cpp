@@ -7,6 +7,7 @@
 
 #include <boost/json.hpp>
 
+#include "doctor/findings.h"
 #include "store/store.h"
 #include "web/sessions.h"
 
@@ -264,6 +265,143 @@ TEST_F(DashboardTest, LogoutEndsTheSession) {
   const std::string secret = session_for(kOlga);
   EXPECT_EQ(call(http::Verb::post, "/ui/api/logout", secret, "{}", csrf_token(secret)).result_int(), 200);
   EXPECT_EQ(call(http::Verb::get, "/ui/api/session", secret).result_int(), 401);
+}
+
+// The texts posted in General so far (the outbox's jobs into the group's General topic).
+std::string general_texts(store::Store& store) {
+  std::string out;
+  for (const auto& job : store.outbox_ready(kNow + 10'000, 100, {})) out += job.payload + "\n";
+  return out;
+}
+
+TEST_F(DashboardTest, AManagerMakesABroadcastFromATemplateAndASegmentThenConfirmsIt) {
+  start({{"EXTENSIONS_ALLOWED", "@max_ops"}});
+  store_->save_template(store::Template{
+      .connection_id = connection_,
+      .name = "promo",
+      .parts = {store::TemplatePart{.kind = store::TemplatePartKind::kText, .text = "Sale today!"}},
+      .updated_at = kNow});
+  const std::string olga = session_for(kOlga);
+  const std::string max = session_for(kMax);
+  auto body = [&](std::string_view tpl, std::string_view recipients) {
+    return json::serialize(
+        json::object{{"connection_id", connection_}, {"template", tpl}, {"recipients", recipients}});
+  };
+  EXPECT_EQ(
+      call(http::Verb::post, "/ui/api/broadcasts", olga, body("promo", "all"), csrf_token(olga)).result_int(),
+      403);
+  EXPECT_TRUE(store_->broadcasts_of(connection_, 10).empty()) << "a refused request makes nothing";
+
+  auto made = call(http::Verb::post, "/ui/api/broadcasts", max, body("promo", "status:open or status:closed"),
+                   csrf_token(max));
+  ASSERT_EQ(made.result_int(), 200) << made.body();
+  const auto id = parse(made).at("id").as_int64();
+  EXPECT_EQ(parse(made).at("recipients").as_int64(), 1) << "Ann, the one user";
+  auto b = store_->broadcast(id);
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->state, store::BroadcastState::kConfirming) << "it waits for the confirmation";
+  EXPECT_EQ(b->creator_id, kMax);
+  EXPECT_EQ(b->template_name, "promo");
+  EXPECT_NE(general_texts(*store_).find("Made by Max on the dashboard"), std::string::npos)
+      << "General is told who made it:\n"
+      << general_texts(*store_);
+
+  auto listed = [&](const std::string& secret) {
+    return parse(call(http::Verb::get, "/ui/api/broadcasts", secret))
+        .at("broadcasts")
+        .as_array()
+        .at(0)
+        .as_object();
+  };
+  EXPECT_EQ(json::serialize(listed(max).at("actions")), R"(["confirm","cancel"])");
+  EXPECT_EQ(json::serialize(listed(olga).at("actions")), "[]") << "Olga follows it, she may not act on it";
+
+  auto action = [&](std::string_view name) {
+    return call(http::Verb::post, "/ui/api/broadcasts/action", max,
+                json::serialize(json::object{{"id", id}, {"action", name}}), csrf_token(max));
+  };
+  EXPECT_EQ(action("explode").result_int(), 400);
+  auto confirmed = action("confirm");
+  ASSERT_EQ(confirmed.result_int(), 200) << confirmed.body();
+  EXPECT_EQ(store_->broadcast(id)->state, store::BroadcastState::kRunning);
+  EXPECT_EQ(action("confirm").result_int(), 409) << "a running broadcast is not confirmed again";
+  EXPECT_EQ(call(http::Verb::post, "/ui/api/broadcasts/action", olga,
+                 json::serialize(json::object{{"id", id}, {"action", "cancel"}}), csrf_token(olga))
+                .result_int(),
+            403);
+  EXPECT_EQ(store_->broadcast(id)->state, store::BroadcastState::kRunning);
+}
+
+TEST_F(DashboardTest, ABroadcastWithBadInputIsRefusedWithWhatIsWrongAndNothingIsKept) {
+  const std::string olga = session_for(kOlga);
+  auto refused = [&](std::string_view tpl, std::string_view recipients) {
+    auto r = call(http::Verb::post, "/ui/api/broadcasts", olga,
+                  json::serialize(json::object{
+                      {"connection_id", connection_}, {"template", tpl}, {"recipients", recipients}}),
+                  csrf_token(olga));
+    return std::make_pair(r.result_int(), std::string(parse(r).at("error").as_string()));
+  };
+  auto [status, error] = refused("nope", "all");
+  EXPECT_EQ(status, 404);
+  EXPECT_NE(error.find("template"), std::string::npos) << error;
+  std::tie(status, error) = refused("", "all");
+  EXPECT_EQ(status, 400);
+  EXPECT_NE(error.find("template"), std::string::npos) << error;
+  std::tie(status, error) = refused("promo", "");
+  EXPECT_EQ(status, 400);
+  EXPECT_NE(error.find("recipients"), std::string::npos) << error;
+  std::tie(status, error) = refused("promo", "label:vip and (");
+  EXPECT_EQ(status, 400);
+  EXPECT_NE(error.find("recipients"), std::string::npos) << error;
+  EXPECT_TRUE(store_->broadcasts_of(connection_, 10).empty());
+}
+
+TEST_F(DashboardTest, HideInfoKeepsFieldSegmentsFromOperatorsWhoMayNotSeeFields) {
+  start({{"HIDE_INFO", "name"}});
+  store_->save_template(store::Template{
+      .connection_id = connection_,
+      .name = "promo",
+      .parts = {store::TemplatePart{.kind = store::TemplatePartKind::kText, .text = "Sale today!"}},
+      .updated_at = kNow});
+  const std::string olga = session_for(kOlga);
+  auto r =
+      call(http::Verb::post, "/ui/api/broadcasts", olga,
+           json::serialize(json::object{
+               {"connection_id", connection_}, {"template", "promo"}, {"recipients", "field:city=Berlin"}}),
+           csrf_token(olga));
+  EXPECT_EQ(r.result_int(), 403) << r.body();
+  EXPECT_NE(r.body().find("HIDE_INFO"), std::string::npos) << r.body();
+  EXPECT_TRUE(store_->broadcasts_of(connection_, 10).empty());
+}
+
+TEST_F(DashboardTest, TheConnectionsPageShowsTheDoctorsLatestFindingsAndCheckNowAsksAgain) {
+  doctor::FindingsBoard board;
+  int requests = 0;
+  board.set_on_request([&] { ++requests; });
+  dashboard_ = std::make_unique<Dashboard>(
+      *store_,
+      std::vector<DashboardConnection>{{engine_.get(), "bot", "polling", std::string(kBotToken), {}}},
+      DashboardOptions{.findings = &board});
+  const std::string olga = session_for(kOlga);
+  auto first = parse(call(http::Verb::get, "/ui/api/connections", olga)).at("connections").as_array().at(0);
+  EXPECT_TRUE(first.at("findings").is_null()) << "not checked yet";
+
+  doctor::Findings found;
+  found.pass("token valid: @shop_bot (id 111)");
+  found.fail("the bot cannot manage topics", "give the bot the 'Manage topics' right");
+  board.publish(connection_, found, kNow);
+  auto shown = parse(call(http::Verb::get, "/ui/api/connections", olga)).at("connections").as_array().at(0);
+  const auto& findings = shown.at("findings").as_object();
+  EXPECT_FALSE(findings.at("healthy").as_bool());
+  EXPECT_EQ(findings.at("checked_at").as_int64(), kNow);
+  ASSERT_EQ(findings.at("items").as_array().size(), 2U);
+  const auto& fix = findings.at("items").as_array().at(1).as_object();
+  EXPECT_EQ(fix.at("level").as_string(), "fix");
+  EXPECT_EQ(fix.at("fix").as_string(), "give the bot the 'Manage topics' right");
+
+  EXPECT_EQ(call(http::Verb::post, "/ui/api/connections/check", olga, "{}", csrf_token(olga)).result_int(),
+            200);
+  EXPECT_EQ(requests, 1);
 }
 
 }  // namespace

@@ -1,0 +1,188 @@
+// The dashboard's broadcasts page (list, progress, report; making one from a template and a
+// segment, and confirming, pausing, resuming or cancelling it) and its connections page (the
+// parameters as configured and the doctor's latest findings). Broadcasts are made and change
+// state through the connection's engine, as the Topics API does (relay/engine.h, "Broadcasts"),
+// so General is told who did what.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+
+#include "core/utf8.h"
+#include "crm/broadcast.h"
+#include "crm/segment.h"
+#include "crm/templates.h"
+#include "http/error_status.h"
+#include "web/dashboard_support.h"
+
+namespace topicdesk::web {
+namespace json = boost::json;
+using core::UnixMillis;
+using http::Response;
+
+namespace {
+
+// Parameters whose value is a secret, or may hold one (URLs with credentials): shown as hidden.
+constexpr std::array<std::string_view, 2> kSecretParameters = {"WEBHOOKS_SECRET", "WEBHOOKS"};
+
+constexpr std::array<std::pair<std::string_view, crm::SendAction>, 4> kActions = {{
+    {"confirm", crm::SendAction::kConfirm},
+    {"pause", crm::SendAction::kPause},
+    {"resume", crm::SendAction::kResume},
+    {"cancel", crm::SendAction::kCancel},
+}};
+
+// What General is told: "Ann (@ann) on the dashboard".
+relay::BroadcastOrigin origin_of(const store::Operator& op) {
+  return {operator_name(op) + " on the dashboard", op.id};
+}
+
+json::value findings_json(const doctor::FindingsBoard* board, core::ConnectionId id) {
+  auto latest = board != nullptr ? board->latest(id) : std::nullopt;
+  if (!latest) return nullptr;
+  json::array items;
+  for (const auto& f : latest->findings.items) {
+    items.push_back(json::object{{"level", doctor::to_string(f.level)}, {"what", f.what}, {"fix", f.fix}});
+  }
+  return json::object{{"checked_at", latest->checked_at},
+                      {"healthy", latest->findings.healthy()},
+                      {"items", std::move(items)}};
+}
+
+}  // namespace
+
+Response Dashboard::broadcasts(const Viewer& v) {
+  json::array out;
+  for (const auto* c : v.connections) {
+    const auto& ctx = v.context(*c);
+    for (const auto& b : store_.broadcasts_of(ctx.id, 100)) {
+      auto counts = store_.broadcast_counts(b.id);
+      out.push_back(json::object{{"id", b.id},
+                                 {"connection", ctx.name},
+                                 {"state", store::to_string(b.state)},
+                                 {"recipients", b.recipients},
+                                 {"template", b.template_name},
+                                 {"created_at", b.created_at},
+                                 {"started_at", b.started_at},
+                                 {"finished_at", b.finished_at},
+                                 {"total", counts.total()},
+                                 {"finished", counts.finished()},
+                                 {"sent", counts.sent},
+                                 {"failed", counts.failed},
+                                 {"blocked", counts.blocked},
+                                 {"skipped", counts.skipped},
+                                 {"report", !b.report.empty() && v.sees(*c)},
+                                 {"actions", actions_json(v, *c, b.state)}});
+    }
+  }
+  return json_ok({{"broadcasts", std::move(out)}});
+}
+
+Response Dashboard::broadcast_report(const Viewer& v, const http::Request& request) {
+  auto id = parse_int(param(query_of(request), "id"));
+  if (!id) return json_refused(400, "id: a broadcast id is required");
+  auto b = store_.broadcast(*id);
+  const DashboardConnection* c = b ? v.connection(b->connection_id) : nullptr;
+  if (!b || c == nullptr) return json_refused(404, "no such broadcast in your group");
+  // The report names every recipient: HIDE_INFO keeps it from those who may not see them.
+  if (!v.sees(*c)) return json_refused(403, "HIDE_INFO: the report names users, and you may not see them");
+  if (b->report.empty()) return json_refused(404, "the report is made when the broadcast ends");
+  return csv_download(b->report, fmt::format("broadcast-{}.csv", b->id));
+}
+
+Response Dashboard::connections(const Viewer& v) {
+  json::array out;
+  for (const auto* c : v.connections) {
+    const auto& ctx = v.context(*c);
+    json::array params;
+    for (const auto& [name, value] : c->parameters) {
+      const bool secret =
+          std::find(kSecretParameters.begin(), kSecretParameters.end(), name) != kSecretParameters.end();
+      params.push_back(json::object{{"name", name}, {"value", secret ? "(set, not shown)" : value}});
+    }
+    out.push_back(json::object{{"id", ctx.id},
+                               {"name", ctx.name},
+                               {"findings", findings_json(options_.findings, ctx.id)},
+                               {"mode", c->mode},
+                               {"transport", c->transport},
+                               {"bot_username", ctx.bot_username},
+                               {"group_id", ctx.group_id},
+                               {"parameters", std::move(params)}});
+  }
+  return json_ok({{"connections", std::move(out)}});
+}
+
+// What the viewer may do to a broadcast in `state` now (nothing unless they manage broadcasts).
+json::array Dashboard::actions_json(const Viewer& v, const DashboardConnection& c,
+                                    store::BroadcastState state) {
+  json::array out;
+  if (!v.manages(c)) return out;
+  for (const auto& [name, action] : kActions) {
+    if (!crm::action_refused(action, state)) out.emplace_back(name);
+  }
+  return out;
+}
+
+// A broadcast of a saved template to "all" or a segment, made unconfirmed: the answer (and
+// General) says how many it reaches, and the operator confirms it with broadcast_action.
+Response Dashboard::create_broadcast(const Viewer& v, const http::Request& request, UnixMillis now) {
+  auto body = json_body(request);
+  if (!body) return json_refused(400, "expected a JSON object: connection_id, template, recipients");
+  const auto* c = v.connection(int_field(*body, "connection_id").value_or(0));
+  if (c == nullptr) return json_refused(404, "no such connection in your group");
+  if (!v.manages(*c))
+    return json_refused(403, "EXTENSIONS_ALLOWED does not list you: you may not send broadcasts");
+  crm::SendRequest r;
+  r.template_name = core::trim(string_field(*body, "template"));
+  if (auto valid = crm::check_template_name(r.template_name); !valid)
+    return json_refused(400, "template: " + valid.error().message);
+  const std::string recipients = core::trim(string_field(*body, "recipients"));
+  if (recipients.empty()) return json_refused(400, "recipients: \"all\" or a segment expression");
+  if (core::lower_ascii(recipients) == "all") {
+    r.kind = crm::RecipientsKind::kAll;
+    r.recipients = "all";
+  } else {
+    auto parsed = crm::parse_segment(recipients);
+    if (!parsed) return json_refused(400, "recipients: " + crm::describe(parsed.error));
+    const auto& params = v.context(*c).params;
+    if (params.hide_info != core::HideInfo::kOff && parsed.segment->uses_fields() && !v.sees(*c))
+      return json_refused(403, "recipients: field: terms read custom fields, which HIDE_INFO hides from you");
+    r.kind = crm::RecipientsKind::kSegment;
+    r.segment = parsed.segment->to_string();
+    r.recipients = "segment " + r.segment;
+  }
+  auto made = c->engine->api_create_broadcast(r, 0, /*confirm=*/false, now, origin_of(v.op));
+  if (made.broadcast.id == 0)
+    return json_refused(http::status_for(made.code), made.field + ": " + made.refused);
+  if (options_.on_outbox) options_.on_outbox();
+  return json_ok({{"id", made.broadcast.id},
+                  {"state", store::to_string(made.broadcast.state)},
+                  {"recipients", made.counts.pending},
+                  {"skipped", made.counts.skipped}});
+}
+
+Response Dashboard::broadcast_action(const Viewer& v, const http::Request& request, UnixMillis now) {
+  auto body = json_body(request);
+  if (!body) return json_refused(400, "expected a JSON object: id, action");
+  auto b = store_.broadcast(int_field(*body, "id").value_or(0));
+  const DashboardConnection* c = b ? v.connection(b->connection_id) : nullptr;
+  if (!b || c == nullptr) return json_refused(404, "no such broadcast in your group");
+  if (!v.manages(*c))
+    return json_refused(403, "EXTENSIONS_ALLOWED does not list you: you may not send broadcasts");
+  const std::string name = string_field(*body, "action");
+  auto known = std::find_if(kActions.begin(), kActions.end(), [&](const auto& a) { return a.first == name; });
+  if (known == kActions.end()) return json_refused(400, "action: confirm, pause, resume or cancel");
+  auto changed = c->engine->api_broadcast_action(b->id, known->second, now, origin_of(v.op));
+  if (!changed) return json_refused(http::status_for(changed.error()), changed.error().message);
+  if (options_.on_outbox) options_.on_outbox();
+  return json_ok({{"id", changed->id}, {"state", store::to_string(changed->state)}});
+}
+
+Response Dashboard::check_connections(const Viewer& v) {
+  if (options_.findings == nullptr) return json_refused(404, "this desk does not run the doctor's checks");
+  if (v.connections.empty()) return json_refused(404, "no connection in your group");
+  options_.findings->request_check();
+  return json_ok({{"requested", true}});
+}
+
+}  // namespace topicdesk::web
