@@ -9,10 +9,11 @@
 // - Before a call that is not safe to repeat (sends, copies, createForumTopic) the job is
 //   marked started (outbox_start), and the mark is committed before the call goes out.
 // - Outcomes are committed in one transaction per loop turn (with the turn's started marks);
-//   while other calls are out and nothing starts, at most `outcome_gather` later. An outcome that cannot be
-//   committed keeps its job out of dispatch (in memory) while the commit is retried with
-//   capped exponential backoff; while commits fail, no new job starts. Repeated errors are
-//   logged a few lines a minute, with the count of lines left out.
+//   while other calls are out and nothing starts, at most `outcome_gather` later (their jobs
+//   count as in flight meanwhile). An outcome that cannot be committed keeps its job out of
+//   dispatch (in memory) while the commit is retried with capped exponential backoff; while
+//   commits fail, no new job starts. Repeated errors are logged a few lines a minute, with the
+//   count of lines left out.
 // - A job found marked started (a restart interrupted its call) is resolved by the rule in
 //   docs/architecture.md: into the group it is sent again and says so (the marker line or
 //   button, or a notice for an album); to a user it is sent again once and the topic is told

@@ -97,8 +97,8 @@ inline constexpr Sql kUpdateDialog{"update_dialog",
 // The columns no index holds: a change of these alone leaves the dialogs' indexes as they are
 // (an UPDATE that names an indexed column rewrites that index's entry, changed or not).
 inline constexpr Sql kUpdateDialogFacts{"update_dialog_facts",
-    "UPDATE dialogs SET banned = ?2, user_blocked_bot = ?3, pseudonym = ?4, topic_title = ?5, created_at = ?6,"
-    " last_user_message_at = ?7, last_operator_reply_at = ?8, last_operator_id = ?9,"
+    "UPDATE dialogs SET banned = ?2, user_blocked_bot = ?3, pseudonym = ?4, topic_title = ?5,"
+    " created_at = ?6, last_user_message_at = ?7, last_operator_reply_at = ?8, last_operator_id = ?9,"
     " unanswered_alerted_at = ?10 WHERE id = ?1"};
 inline constexpr Sql kCountDialogs{"count_dialogs",
     "SELECT status, COUNT(*) FROM dialogs WHERE group_id = ?1 GROUP BY status"};
@@ -218,7 +218,8 @@ inline constexpr Sql kTimerDelete{"timer_delete", "DELETE FROM timers WHERE id =
 #define TD_EVENT_INSERT                                                                            \
   "INSERT INTO events(connection_id, dialog_id, event_type, payload, created_at) "                 \
   "VALUES (?1, ?2, ?3, ?4, ?5)"
-inline constexpr Sql kAppendEvent{"append_event", TD_EVENT_INSERT, TD_EVENT_INSERT " RETURNING id"};  // kLastInsertId
+// The id as kOutboxAdd's (kLastInsertId on SQLite).
+inline constexpr Sql kAppendEvent{"append_event", TD_EVENT_INSERT, TD_EVENT_INSERT " RETURNING id"};
 #undef TD_EVENT_INSERT
 
 // Retention in batches, oldest first. The newest row of each table stays, so rowids keep

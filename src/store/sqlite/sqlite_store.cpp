@@ -72,7 +72,7 @@ void SqliteStore::apply_pragmas() {
   // Pages of 1 KB (a new database; an existing one keeps its size): a commit writes every page
   // it changed whole, to the WAL and again at the checkpoint, and a message's commits change a
   // few rows in each of many tables and indexes, so the page is what a message costs in bytes
-  // written: 1 KB pages write 40% less than 4 KB ones at everyday load (docs/performance.md).
+  // written: 1 KB pages write 38% less than 4 KB ones at everyday load (docs/performance.md).
   db().exec_script(
       "PRAGMA page_size = 1024;"
       "PRAGMA journal_mode = WAL;"
