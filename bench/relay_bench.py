@@ -6,7 +6,9 @@ backend group, an operator and N end users, then sender processes write M number
 user through tgsim's control API (keep-alive HTTP) while an observer reads the group through
 `GET /sim/chats/<group>/messages?after=<id>`, whose `sim_date_ms` says when each copy was
 created. Reports relayed messages/s, latency from the user's send (the control API's answer)
-to the copy in the topic, topicdesk's CPU time and peak memory, and checks that every message
+to the copy in the topic, topicdesk's CPU time, peak memory, bytes written to disk
+(/proc/PID/io write_bytes) and the connections it opened to the Bot API per 1,000 calls (its
+/metrics), each per relayed message where it says so, and checks that every message
 arrived exactly once, in order, in its user's topic. With --limits on it also reports the
 group's messages per 60 s window and tgsim's 429 answers. --store postgres (or both) runs the
 desk on a throwaway PostgreSQL server (scripts/pg-test-server) instead of (or after) SQLite,
@@ -205,6 +207,14 @@ class ProcessStats:
             fields = f.read().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / self.ticks  # utime + stime
 
+    def write_bytes(self):
+        """Bytes the process caused to be written to storage (dirtied file pages), /proc/PID/io."""
+        with open(f"/proc/{self.pid}/io") as f:
+            for line in f:
+                if line.startswith("write_bytes:"):
+                    return int(line.split()[1])
+        return 0
+
     def memory_kb(self, key):
         with open(f"/proc/{self.pid}/status") as f:
             for line in f:
@@ -353,7 +363,15 @@ class PostgresServer:
 
     def cpu_seconds(self):
         """CPU time of the postmaster and its children (the desk's backend among them)."""
-        total = 0.0
+        return self.sum_over_processes(
+            lambda pid, fields: (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"))
+
+    def write_bytes(self):
+        """Bytes the postmaster and its living children wrote to storage (/proc/PID/io)."""
+        return self.sum_over_processes(lambda pid, fields: ProcessStats(pid).write_bytes())
+
+    def sum_over_processes(self, value):
+        total = 0
         for entry in os.listdir("/proc"):
             if not entry.isdigit():
                 continue
@@ -363,7 +381,10 @@ class PostgresServer:
             except OSError:
                 continue
             if int(entry) == self.postmaster or int(fields[1]) == self.postmaster:
-                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+                try:
+                    total += value(int(entry), fields)
+                except OSError:
+                    continue
         return total
 
     def stop(self):
@@ -434,12 +455,16 @@ def run_once(args, workdir, store):
             wait_relayed(args.users)
         desk_cpu0, sim_cpu0 = desk_stats.cpu_seconds(), sim_stats.cpu_seconds()
         pg_cpu0 = pg.cpu_seconds() if pg else 0.0
+        written0, pg_written0, api0 = desk_stats.write_bytes(), pg.write_bytes() if pg else 0, api_counts(desk)
         sent = run_senders(args, sim, world, user_ids, range(first_timed_seq, args.messages))
         send_done = now_ms()
         wait_relayed(total)
         sent = {index: warm.get(index, []) + times for index, times in sent.items()}
         desk_cpu1, sim_cpu1 = desk_stats.cpu_seconds(), sim_stats.cpu_seconds()
         pg_cpu = (pg.cpu_seconds() - pg_cpu0) if pg else 0.0
+        written = desk_stats.write_bytes() - written0
+        pg_written = (pg.write_bytes() - pg_written0) if pg else 0
+        api1 = api_counts(desk)
         observer.stop()
         stored = user_message_times(sim.base, world.bot_id, user_ids)
         report = analyse(args, world, observer, sent, first_timed_seq, stored, send_done, desk_cpu1 - desk_cpu0,
@@ -454,10 +479,24 @@ def run_once(args, workdir, store):
             os.sched_setaffinity(0, {0, 1})
     report["store"] = store
     report["postgres_cpu_s"] = pg_cpu
+    relayed = max(1, report["relayed"])
+    report["topicdesk_cpu_us_per_message"] = report["topicdesk_cpu_s"] * 1e6 / relayed
+    report["topicdesk_write_bytes"] = written
+    report["topicdesk_write_bytes_per_message"] = written / relayed
+    report["postgres_write_bytes_per_message"] = pg_written / relayed
+    calls, opened = api1[0] - api0[0], api1[1] - api0[1]
+    report["bot_api_calls"], report["bot_api_connections_opened"] = calls, opened
+    report["connections_opened_per_1000_calls"] = opened * 1000 / max(1, calls)
     report["workdir"] = workdir
     with open(os.path.join(workdir, "group_messages.json"), "w") as f:
         json.dump(observer.seen, f)
     return report
+
+
+def api_counts(desk):
+    """(Bot API calls, connections opened to the Bot API) so far, from the desk's /metrics."""
+    return (desk.metric("topicdesk_bot_api_calls_total") or 0,
+            desk.metric("topicdesk_bot_api_connections_opened_total") or 0)
 
 
 def user_message_times(base, bot_id, user_ids):
@@ -549,6 +588,12 @@ def print_report(r):
     if r["store"] == "postgres":
         print(f"PostgreSQL server CPU {r['postgres_cpu_s']:.2f} s; desk + server "
               f"{r['relayed'] / max(1e-3, r['topicdesk_cpu_s'] + r['postgres_cpu_s']):.0f} relayed per CPU-second")
+    print(f"per relayed message: {r['topicdesk_cpu_us_per_message']:.0f} µs of desk CPU, "
+          f"{r['topicdesk_write_bytes_per_message'] / 1024:.1f} KB written by the desk"
+          + (f" and {r['postgres_write_bytes_per_message'] / 1024:.1f} KB by the PostgreSQL server"
+             if r["store"] == "postgres" else "")
+          + f"; Bot API: {r['bot_api_connections_opened']:.0f} connections opened for {r['bot_api_calls']:.0f} "
+          f"calls ({r['connections_opened_per_1000_calls']:.1f} per 1,000)")
     print(f"topicdesk peak RSS {r['topicdesk_peak_rss_kb'] / 1024:.1f} MB (now {r['topicdesk_rss_kb'] / 1024:.1f} MB)")
     print(f"group: {r['group_messages_by_bot']} messages by the bot ({r['topics_created']} topics created), at most {r['group_most_in_60s']} in any 60 s, "
           f"per minute {r['group_per_minute']}; tgsim requests {r['tgsim_requests']}, 429s {r['tgsim_429']}")

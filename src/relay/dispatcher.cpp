@@ -310,6 +310,7 @@ UnixMillis Dispatcher::next_wake(UnixMillis now) const {
   UnixMillis wake_at = now + options_.idle_poll;
   if (store_retry_at_ > now) return store_retry_at_;  // nothing starts before the store works
   for (const auto& [id, at] : deferred_) wake_at = std::min(wake_at, at);
+  if (!pending_commits_.empty()) wake_at = std::min(wake_at, pending_since_ + options_.outcome_gather);
   auto retry = retry_times_.upper_bound(now);
   if (retry != retry_times_.end()) wake_at = std::min(wake_at, *retry);
   if (broadcasts_ != nullptr) wake_at = std::min(wake_at, broadcasts_->next_wake(now));
@@ -518,6 +519,8 @@ std::optional<Dispatcher::Prepared> Dispatcher::prepare(store::OutboxJob job, Un
 bool Dispatcher::commit_turn(std::vector<Prepared>& starting, UnixMillis now) {
   bool marks = std::any_of(starting.begin(), starting.end(), [](const Prepared& p) { return p.marked; });
   if (pending_commits_.empty() && !marks) return true;
+  // Group commit: while other calls are out, the outcomes wait for theirs (bounded).
+  if (!marks && !stopped_ && executing_ > 0 && now < pending_since_ + options_.outcome_gather) return true;
   std::vector<PendingCommit> batch;
   batch.swap(pending_commits_);
   try {
@@ -1394,6 +1397,7 @@ void Dispatcher::report(core::ConnectionId connection, const core::Event& event)
 
 void Dispatcher::commit_later(const Prepared& p, std::function<void()> body) {
   in_flight_.insert(p.job.id);  // stays excluded from outbox_ready until committed
+  if (pending_commits_.empty()) pending_since_ = core::unix_millis_now();
   pending_commits_.push_back(PendingCommit{p.job.id, p.job.connection_id, std::move(body)});
   wake();
 }

@@ -8,10 +8,12 @@
 // answers it, and a send whose outcome is unknown is never repeated blindly:
 // - Before a call that is not safe to repeat (sends, copies, createForumTopic) the job is
 //   marked started (outbox_start), and the mark is committed before the call goes out.
-// - Outcomes are committed in one transaction per loop turn. An outcome that cannot be
-//   committed keeps its job out of dispatch (in memory) while the commit is retried with
-//   capped exponential backoff; while commits fail, no new job starts. Repeated errors are
-//   logged a few lines a minute, with the count of lines left out.
+// - Outcomes are committed in one transaction per loop turn (with the turn's started marks);
+//   while other calls are out and nothing starts, at most `outcome_gather` later (their jobs
+//   count as in flight meanwhile). An outcome that cannot be committed keeps its job out of
+//   dispatch (in memory) while the commit is retried with capped exponential backoff; while
+//   commits fail, no new job starts. Repeated errors are logged a few lines a minute, with the
+//   count of lines left out.
 // - A job found marked started (a restart interrupted its call) is resolved by the rule in
 //   docs/architecture.md: into the group it is sent again and says so (the marker line or
 //   button, or a notice for an album); to a user it is sent again once and the topic is told
@@ -76,6 +78,10 @@ struct DispatcherOptions {
   // Safety net for jobs whose not_before was set by an earlier run: the loop also wakes this
   // often when nothing else wakes it. notify() is the normal wake-up.
   core::UnixMillis idle_poll = 1000;
+  // Group commit of outcomes: a call's outcome that no started mark carries to the store waits
+  // while other calls are still out, at most this long, so that the answers of one burst are
+  // committed together (docs/performance.md). Its job counts as in flight meanwhile.
+  core::UnixMillis outcome_gather = 20;
   // Store errors logged per minute; the rest are counted and the count is logged.
   int error_lines_per_minute = 5;
   // After stop(), failed commits are retried this many times before the dispatcher gives up
@@ -253,6 +259,7 @@ class Dispatcher {
     std::function<void()> body;
   };
   std::vector<PendingCommit> pending_commits_;
+  core::UnixMillis pending_since_ = 0;   // when the oldest of pending_commits_ was added
   int commit_failures_ = 0;              // consecutive failed commits (or store reads)
   core::UnixMillis store_retry_at_ = 0;  // while the store fails: no commit, no start before
   struct ErrorLog {

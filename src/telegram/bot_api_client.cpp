@@ -179,7 +179,10 @@ struct BotApiClient::Impl {
   BotApiClientOptions options;
   ssl::context tls_context{ssl::context::tls_client};
 
-  ConnectionPool idle{options.max_idle_connections};
+  ConnectionPool idle{options.max_idle_connections,
+                      &core::Metrics::global().counter(
+                          "topicdesk_bot_api_connections_opened_total",
+                          "Connections opened to the Bot API (idle ones reused are not counted)")};
 
   core::Metric& calls_ok = core::Metrics::global().counter("topicdesk_bot_api_calls_total",
                                                            "Bot API calls by outcome", "outcome=\"ok\"");

@@ -18,7 +18,10 @@ struct BotApiClientOptions {
   std::chrono::milliseconds request_timeout{std::chrono::seconds(30)};
   // getUpdates waits up to its own `timeout` parameter; the deadline adds this on top.
   std::chrono::milliseconds long_poll_extra_timeout{std::chrono::seconds(10)};
-  std::size_t max_idle_connections = 32;
+  // Idle keep-alive connections kept: at least the calls one bot has in flight at once (the
+  // dispatcher's 64, broadcasts' 32, the long poll), so that a burst's connections are all reused
+  // by the next one instead of closed and opened again (docs/performance.md).
+  std::size_t max_idle_connections = 128;
   std::size_t max_answer_bytes = 16 * 1024 * 1024;
   // Extra CA certificates (PEM) to trust besides the system's, e.g. a private Bot API server.
   std::string tls_ca_file;

@@ -38,6 +38,7 @@ boost::asio::awaitable<RoundTrip> pooled_round_trip(
         co_return failed;
       }
       connection = std::move(connected.connection);
+      pool.count_opened();
     }
     RoundTrip exchanged = co_await round_trip(*connection, request, max_answer_bytes, deadline);
     if (exchanged.ec) {

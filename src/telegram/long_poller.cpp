@@ -86,6 +86,8 @@ asio::awaitable<void> LongPoller::run() {
     if (co_await stopping()) break;
     if (answer.ok && commit_answer(answer.result)) {
       failures = 0;
+      if (last_batch_ > 0 && last_batch_ < options_.gather_below && options_.gather.count() > 0)
+        co_await wait(options_.gather);  // group commit: what comes meanwhile is one batch
       continue;
     }
     if (answer.ok && commit_failed_) {
@@ -125,6 +127,7 @@ json::object LongPoller::get_updates_params() const {
 
 bool LongPoller::commit_answer(const json::value& result) {
   commit_failed_ = false;
+  last_batch_ = 0;
   const json::array* updates = result.if_array();
   if (updates == nullptr) {
     log_failure("getUpdates answered a result that is not an array");
@@ -162,6 +165,7 @@ bool LongPoller::commit_answer(const json::value& result) {
   }
   // Confirmed to Telegram by the next getUpdates, now that the inbox holds them.
   if (last_id) offset_ = std::max(offset_, *last_id + 1);
+  last_batch_ = updates->size();
   return true;
 }
 

@@ -1,6 +1,11 @@
 // getUpdates long polling for one bot connection. Each batch is parsed and handed to a
 // synchronous commit callback; only after it returns is the next offset sent, so Telegram
 // forgets an update only once the inbox holds it.
+// Group commit at everyday load: after a small batch (fewer than `gather_below` updates) the next
+// getUpdates waits `gather` first, so that what arrives meanwhile comes as one batch: one inbox
+// commit, one engine transaction and one dispatcher turn for all of it instead of one each. A
+// message that comes after a quiet spell is answered by the long poll at once; the wait applies
+// only between batches, and never once batches are large (docs/performance.md).
 #pragma once
 #include <atomic>
 #include <boost/asio/any_io_executor.hpp>
@@ -28,6 +33,8 @@ struct LongPollerOptions {
                                            "callback_query"};
   std::chrono::milliseconds initial_backoff{std::chrono::seconds(1)};
   std::chrono::milliseconds max_backoff{std::chrono::seconds(30)};
+  std::chrono::milliseconds gather{std::chrono::milliseconds(100)};  // 0: no wait
+  std::size_t gather_below = 16;
   // Bot API proxy
   // Every update is handed over with Incoming::raw_json, also those topicdesk ignores.
   bool keep_raw_updates = false;
@@ -78,6 +85,7 @@ class LongPoller {
   std::int64_t offset_;
   std::atomic<bool> stop_requested_{false};
   bool commit_failed_ = false;  // the last answer was fine but could not be committed
+  std::size_t last_batch_ = 0;  // updates in the last answer committed
   boost::asio::cancellation_signal stop_signal_;
   LogLimiter log_limiter_;
 };

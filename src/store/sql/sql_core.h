@@ -58,7 +58,12 @@ inline constexpr Sql kUpsertUser{"upsert_user",
     " first_name = excluded.first_name, last_name = excluded.last_name, username = excluded.username,"
     " language_code = excluded.language_code,"
     " phone = CASE WHEN excluded.phone <> '' THEN excluded.phone ELSE users.phone END,"
-    " updated_at = excluded.updated_at"};
+    " updated_at = excluded.updated_at"
+    // A profile as it is stored already is not written again (each message carries it).
+    " WHERE users.is_bot <> excluded.is_bot OR users.first_name <> excluded.first_name"
+    " OR users.last_name <> excluded.last_name OR users.username <> excluded.username"
+    " OR users.language_code <> excluded.language_code"
+    " OR (excluded.phone <> '' AND users.phone <> excluded.phone)"};
 inline constexpr Sql kUserById{"user",
     "SELECT user_id, is_bot, first_name, last_name, username, language_code, phone FROM users "
     "WHERE connection_id = ?1 AND user_id = ?2"};
@@ -89,6 +94,12 @@ inline constexpr Sql kUpdateDialog{"update_dialog",
     " banned = ?7, user_blocked_bot = ?8, pseudonym = ?9, topic_title = ?10, created_at = ?11,"
     " last_user_message_at = ?12, last_operator_reply_at = ?13, status_changed_at = ?14, owner_id = ?15,"
     " last_operator_id = ?16, unanswered_alerted_at = ?17 WHERE id = ?1"};
+// The columns no index holds: a change of these alone leaves the dialogs' indexes as they are
+// (an UPDATE that names an indexed column rewrites that index's entry, changed or not).
+inline constexpr Sql kUpdateDialogFacts{"update_dialog_facts",
+    "UPDATE dialogs SET banned = ?2, user_blocked_bot = ?3, pseudonym = ?4, topic_title = ?5,"
+    " created_at = ?6, last_user_message_at = ?7, last_operator_reply_at = ?8, last_operator_id = ?9,"
+    " unanswered_alerted_at = ?10 WHERE id = ?1"};
 inline constexpr Sql kCountDialogs{"count_dialogs",
     "SELECT status, COUNT(*) FROM dialogs WHERE group_id = ?1 GROUP BY status"};
 
@@ -124,9 +135,15 @@ inline constexpr Sql kInboxDone{"inbox_done",
 #define TD_JOB_COLUMNS                                                                             \
   "o.id, o.connection_id, o.queue_key, o.priority, o.kind, o.payload, o.attempts, o.not_before,"   \
   " o.last_error, o.created_at, o.started_at, o.restarts"
-inline constexpr Sql kOutboxAdd{"outbox_add",
-    "INSERT INTO outbox(connection_id, queue_key, priority, kind, payload, attempts, not_before,"
-    " last_error, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id"};
+// Inserts made for every relayed message read their id as add_history does (sql_history.h): on
+// SQLite from last_insert_rowid (kLastInsertId), RETURNING costing more than the insert itself;
+// PostgreSQL returns it in the same round trip.
+inline constexpr Sql kLastInsertId{"last_insert_id", "SELECT last_insert_rowid()", "SELECT lastval()"};
+#define TD_OUTBOX_INSERT                                                                           \
+  "INSERT INTO outbox(connection_id, queue_key, priority, kind, payload, attempts, not_before,"   \
+  " last_error, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+inline constexpr Sql kOutboxAdd{"outbox_add", TD_OUTBOX_INSERT, TD_OUTBOX_INSERT " RETURNING id"};
+#undef TD_OUTBOX_INSERT
 inline constexpr Sql kOutboxJob{"outbox_job",
     "SELECT " TD_JOB_COLUMNS " FROM outbox o WHERE o.id = ?1"};
 // Walks outbox_heads_ready in (priority, job_id) order and stops at the limit.
@@ -198,9 +215,12 @@ inline constexpr Sql kTimersDue{"timers_due",
 inline constexpr Sql kTimerDelete{"timer_delete", "DELETE FROM timers WHERE id = ?1"};
 
 // Events.
-inline constexpr Sql kAppendEvent{"append_event",
-    "INSERT INTO events(connection_id, dialog_id, event_type, payload, created_at) "
-    "VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id"};
+#define TD_EVENT_INSERT                                                                            \
+  "INSERT INTO events(connection_id, dialog_id, event_type, payload, created_at) "                 \
+  "VALUES (?1, ?2, ?3, ?4, ?5)"
+// The id as kOutboxAdd's (kLastInsertId on SQLite).
+inline constexpr Sql kAppendEvent{"append_event", TD_EVENT_INSERT, TD_EVENT_INSERT " RETURNING id"};
+#undef TD_EVENT_INSERT
 
 // Retention in batches, oldest first. The newest row of each table stays, so rowids keep
 // growing (see migrations.h) and delivery ids (sent to receivers) are never reused.

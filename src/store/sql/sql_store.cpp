@@ -177,6 +177,19 @@ int SqlStore::schema_version() {
   return q.step() ? static_cast<int>(q.int64(0)) : 0;
 }
 
+// The id of the row `insert` adds: its RETURNING row (PostgreSQL), or the connection's last
+// insert (SQLite, whose statements leave RETURNING out: sql_core.h, kLastInsertId).
+std::int64_t SqlStore::inserted_id(Query& insert, const char* what) {
+  if (insert.step()) {
+    std::int64_t id = insert.int64(0);
+    insert.run();
+    return id;
+  }
+  auto last = db_.query(sql::kLastInsertId);
+  if (!last.step()) throw StoreError(fmt::format("store {}: no id for the inserted row", what));
+  return last.int64(0);
+}
+
 void SqlStore::transaction(const std::function<void()>& body) {
   Lock lock(mutex_);
   if (transaction_depth_ > 0) {  // joined: the outermost call commits or rolls back
@@ -339,8 +352,37 @@ std::optional<Dialog> SqlStore::dialog_by_thread(ChatId group_id, ThreadId threa
   return one_dialog(q);
 }
 
+// Writes only what changed: nothing when the row is as stored (the page is not rewritten), and
+// the unindexed columns alone when no indexed one changed (its indexes' pages are not either).
 void SqlStore::update_dialog(const Dialog& d) {
   Lock lock(mutex_);
+  std::optional<Dialog> stored;
+  bool same_status = false;
+  {
+    auto q = db_.query(sql::kDialogById);
+    q.bind(d.id);
+    if (q.step()) {
+      stored = read_dialog(q);
+      same_status = q.text(5) == to_string(d.status);
+    }
+  }
+  const bool same_keys = stored && same_status && stored->connection_id == d.connection_id &&
+                         stored->user_id == d.user_id && stored->group_id == d.group_id &&
+                         stored->thread_id == d.thread_id &&
+                         stored->status_changed_at == d.status_changed_at && stored->owner_id == d.owner_id;
+  if (same_keys) {
+    if (stored->banned == d.banned && stored->user_blocked_bot == d.user_blocked_bot &&
+        stored->pseudonym == d.pseudonym && stored->topic_title == d.topic_title &&
+        stored->created_at == d.created_at && stored->last_user_message_at == d.last_user_message_at &&
+        stored->last_operator_reply_at == d.last_operator_reply_at &&
+        stored->last_operator_id == d.last_operator_id &&
+        stored->unanswered_alerted_at == d.unanswered_alerted_at)
+      return;
+    db_.run(sql::kUpdateDialogFacts, d.id, d.banned, d.user_blocked_bot, d.pseudonym, d.topic_title,
+            d.created_at, d.last_user_message_at, d.last_operator_reply_at, d.last_operator_id,
+            d.unanswered_alerted_at);
+    return;
+  }
   db_.run(sql::kUpdateDialog, d.id, d.connection_id, d.user_id, d.group_id, d.thread_id, to_string(d.status),
           d.banned, d.user_blocked_bot, d.pseudonym, d.topic_title, d.created_at, d.last_user_message_at,
           d.last_operator_reply_at, d.status_changed_at, d.owner_id, d.last_operator_id,
@@ -451,9 +493,7 @@ std::int64_t SqlStore::outbox_add(const OutboxJob& job) {
     q.bind_all(job.connection_id, job.queue_key, job.priority, job.kind, job.payload, job.attempts,
                job.not_before, job.last_error,
                job.created_at != 0 ? job.created_at : core::unix_millis_now());
-    if (!q.step()) throw StoreError("store outbox_add: no id returned");
-    id = q.int64(0);
-    q.run();
+    id = inserted_id(q, "outbox_add");
     // Becomes the head only if its queue had no pending job.
     db_.run(sql::kOutboxHeadAdd, job.queue_key, id, job.priority, job.not_before, job.connection_id);
   });
@@ -603,10 +643,7 @@ std::int64_t SqlStore::append_event(ConnectionId id, DialogId dialog, const std:
   Lock lock(mutex_);
   auto q = db_.query(sql::kAppendEvent);
   q.bind_all(id, dialog, type, payload, now);
-  if (!q.step()) throw StoreError("store append_event: no id returned");
-  std::int64_t event_id = q.int64(0);
-  q.run();
-  return event_id;
+  return inserted_id(q, "append_event");
 }
 
 }  // namespace topicdesk::store

@@ -246,6 +246,7 @@ class SqlStore : public Store {
 
  private:
   void migrate_locked();
+  std::int64_t inserted_id(Query& insert, const char* what);
   void finish_job(Query& finish);  // `finish` marks the job and returns its queue_key
   void refresh_queue_head(const std::string& queue_key);
   std::optional<Dialog> one_dialog(Query& query);

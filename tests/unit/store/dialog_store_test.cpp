@@ -33,6 +33,27 @@ TEST_P(UserStoreContract, UpsertUserKeepsLatestProfileButNotAnEmptyPhone) {
   EXPECT_FALSE(store_->user(other, 500)) << "users are per connection";
 }
 
+// A profile as stored is not written again; a change of any one field, the phone alone
+// included, is.
+TEST_P(UserStoreContract, EachFieldAloneChangesTheProfile) {
+  core::Person ann{500, false, "Ann", "Lee", "ann", "en", ""};
+  store_->upsert_user(conn_, ann, 1);
+  store_->upsert_user(conn_, ann, 2);
+  ann.phone = "+100";
+  store_->upsert_user(conn_, ann, 3);
+  EXPECT_EQ(store_->user(conn_, 500)->phone, "+100");
+  ann.language_code = "de";
+  store_->upsert_user(conn_, ann, 4);
+  EXPECT_EQ(store_->user(conn_, 500)->language_code, "de");
+  ann.is_bot = true;
+  store_->upsert_user(conn_, ann, 5);
+  EXPECT_TRUE(store_->user(conn_, 500)->is_bot);
+  ann.username = "";
+  store_->upsert_user(conn_, ann, 6);
+  EXPECT_EQ(store_->user(conn_, 500)->username, "");
+  EXPECT_EQ(store_->user(conn_, 500)->phone, "+100");
+}
+
 TD_STORE_CONTRACT_SUITE(UserStoreContract);
 
 class DialogStoreContract : public StoreContract {};
@@ -93,6 +114,46 @@ TEST_P(DialogStoreContract, UpdateDialogWritesEveryField) {
   ASSERT_TRUE(reopened);
   EXPECT_EQ(reopened->owner_id, 9001) << "ownership survives a restart";
   EXPECT_EQ(reopened->last_operator_id, 9002);
+}
+
+// update_dialog writes only what changed (facts alone, keys and facts, or nothing): every kind
+// of change reads back, and the lookups by thread and by status follow the keys.
+TEST_P(DialogStoreContract, UpdatesOfSomeFieldsKeepTheOthersAndTheLookups) {
+  auto d = store_->create_dialog(conn_, 500, kGroup, 1000);
+  d.thread_id = 77;
+  d.status = DialogStatus::kSupportAnswered;
+  d.status_changed_at = 1100;
+  store_->update_dialog(d);
+
+  d.last_user_message_at = 1200;  // facts only
+  d.topic_title = "Ann";
+  store_->update_dialog(d);
+  auto back = store_->dialog(d.id);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->last_user_message_at, 1200);
+  EXPECT_EQ(back->topic_title, "Ann");
+  EXPECT_EQ(back->thread_id, 77);
+  EXPECT_EQ(back->status, DialogStatus::kSupportAnswered);
+  ASSERT_TRUE(store_->dialog_by_thread(kGroup, 77));
+  EXPECT_EQ(store_->dialog_by_thread(kGroup, 77)->last_user_message_at, 1200);
+  EXPECT_EQ(store_->dialogs_with_status(conn_, DialogStatus::kSupportAnswered, 10).size(), 1u);
+
+  store_->update_dialog(d);  // nothing changed
+  EXPECT_EQ(store_->dialog(d.id)->topic_title, "Ann");
+
+  d.status = DialogStatus::kUserAnswered;  // a key and a fact together
+  d.status_changed_at = 1300;
+  d.last_user_message_at = 1300;
+  store_->update_dialog(d);
+  EXPECT_TRUE(store_->dialogs_with_status(conn_, DialogStatus::kSupportAnswered, 10).empty());
+  auto now_open = store_->dialogs_with_status(conn_, DialogStatus::kUserAnswered, 10);
+  ASSERT_EQ(now_open.size(), 1u);
+  EXPECT_EQ(now_open[0].last_user_message_at, 1300);
+  EXPECT_EQ(now_open[0].topic_title, "Ann");
+
+  d.thread_id = 0;  // the topic is forgotten
+  store_->update_dialog(d);
+  EXPECT_FALSE(store_->dialog_by_thread(kGroup, 77));
 }
 
 TEST_P(DialogStoreContract, ANewDialogHasNoOwnerAndNoOperatorYet) {

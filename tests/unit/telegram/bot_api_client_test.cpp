@@ -5,6 +5,7 @@
 
 #include <boost/json.hpp>
 
+#include "core/metrics.h"
 #include "tests/unit/telegram/fake_bot_api_server.h"
 
 namespace topicdesk::telegram {
@@ -218,6 +219,29 @@ TEST_F(BotApiClientTest, ManyCallsRunConcurrently) {
   EXPECT_EQ(ok, kCalls);
   EXPECT_EQ(server_.max_in_flight, static_cast<std::size_t>(kCalls));
   EXPECT_EQ(client.idle_connections(), 8u) << "the idle pool is capped";
+}
+
+// The dispatcher has up to 64 calls in flight: with the default pool, the connections of one
+// such burst are all kept and serve the next burst; /metrics counts only the ones opened.
+TEST_F(BotApiClientTest, TheNextBurstReusesEveryConnectionOfTheLastOne) {
+  answer_.delay = 50ms;
+  BotApiClient client = make_client();
+  core::Metric& opened = core::Metrics::global().counter("topicdesk_bot_api_connections_opened_total", "");
+  const double opened_before = opened.value();
+  constexpr int kCalls = 64;
+  for (int burst = 0; burst < 2; ++burst) {
+    int finished = 0;
+    for (int i = 0; i < kCalls; ++i) {
+      boost::asio::co_spawn(io_, client.call("sendMessage", {{"chat_id", i}, {"text", "x"}}),
+                            [&](std::exception_ptr, ApiResult) { ++finished; });
+    }
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (finished < kCalls && std::chrono::steady_clock::now() < deadline) io_.run_one_for(20ms);
+    ASSERT_EQ(finished, kCalls);
+  }
+  EXPECT_EQ(server_.requests.size(), 2u * kCalls);
+  EXPECT_EQ(server_.connections_accepted, static_cast<std::size_t>(kCalls));
+  EXPECT_EQ(opened.value() - opened_before, kCalls) << "topicdesk_bot_api_connections_opened_total";
 }
 
 TEST_F(BotApiClientTest, CancellationEndsACallPromptly) {

@@ -26,6 +26,7 @@ class ScriptedBotApi : public BotApi {
  public:
   asio::awaitable<ApiResult> call(std::string method, json::object params) override {
     calls.push_back(params);
+    call_times.push_back(std::chrono::steady_clock::now());
     log.push_back("getUpdates offset=" +
                   std::to_string(params.contains("offset") ? params["offset"].as_int64() : 0));
     if (answers.empty()) {
@@ -61,6 +62,7 @@ class ScriptedBotApi : public BotApi {
 
   std::deque<ApiResult> answers;
   std::vector<json::object> calls;
+  std::vector<std::chrono::steady_clock::time_point> call_times;
   std::vector<std::string> log;
 };
 
@@ -85,6 +87,7 @@ class LongPollerTest : public ::testing::Test {
             --fail_commits_;
             throw std::runtime_error("database is locked");
           }
+          last_commit_at_ = std::chrono::steady_clock::now();
           for (auto& incoming : batch) {
             if (api_) api_->log.push_back("commit " + std::to_string(incoming.update_id));
             committed_.push_back(std::move(incoming));
@@ -113,6 +116,7 @@ class LongPollerTest : public ::testing::Test {
   std::unique_ptr<LongPoller> poller_;
   std::vector<Incoming> committed_;
   int fail_commits_ = 0;
+  std::chrono::steady_clock::time_point last_commit_at_{};
   std::string fatal_;
   bool stopped_ = false;
 };
@@ -141,6 +145,18 @@ TEST_F(LongPollerTest, OffsetIsConfirmedOnlyAfterTheCommit) {
   ASSERT_EQ(committed_.size(), 3u);
   EXPECT_EQ(committed_[0].event->text, "a");
   EXPECT_EQ(committed_[0].event->update_id, 10);
+}
+
+// Group commit: after a small batch the next getUpdates (which confirms it) waits the gather,
+// so what arrives meanwhile is committed as one batch; the confirmation still follows the commit.
+TEST_F(LongPollerTest, AfterASmallBatchTheNextPollWaitsTheGather) {
+  ScriptedBotApi api;
+  api_ = &api;
+  api.answer_updates("[" + text_update(10, "a") + "]");
+  make_poller(api);
+  ASSERT_TRUE(run_until([&] { return api.calls.size() >= 2; }));
+  EXPECT_GE(api.call_times[1] - last_commit_at_, LongPollerOptions{}.gather);
+  EXPECT_THAT(api.log, ElementsAre("getUpdates offset=0", "commit 10", "getUpdates offset=11"));
 }
 
 TEST_F(LongPollerTest, StartsFromTheStoredOffset) {
