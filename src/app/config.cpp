@@ -277,6 +277,8 @@ class Reader {
       while (!base->empty() && base->back() == '/') base->pop_back();
       telegram.api_base = *base;
     }
+    telegram.poll_gather_ms = static_cast<int>(
+        integer_at(t, "poll_gather_ms", "telegram", 0, 1000).value_or(telegram.poll_gather_ms));
     if (const auto* limits = table_at(t, "limits", "telegram.limits")) {
       constexpr std::string_view kPath = "telegram.limits";
       only_known_keys(*limits, kPath, keys_of(kPath));
@@ -556,7 +558,7 @@ const std::vector<ConfigTable>& config_tables() {
       {"storage", {"sqlite", "postgres", "event_retention_days"}},
       {"retention", {"history_days"}},
       {"cluster", {"lease_seconds", "advertise"}},
-      {"telegram", {"api_base", "limits"}},
+      {"telegram", {"api_base", "poll_gather_ms", "limits"}},
       {"telegram.limits", {"enabled", "chat_per_second", "chat_burst", "group_per_minute", "bot_per_second"}},
       {"logging", {"level"}},
       {"api", {"rate_per_second", "burst"}},

@@ -45,6 +45,9 @@ std::vector<std::string> postgres_uri_passwords(std::string_view uri);
 struct TelegramConfig {
   std::string api_base = "https://api.telegram.org";  // without a trailing slash
   telegram::FloodLimits limits;                       // [telegram.limits]
+  // After a small getUpdates batch, wait this long before the next one, so that what arrives
+  // meanwhile is committed as one batch (docs/performance.md); 0: never wait.
+  int poll_gather_ms = 100;
 };
 
 // [retention]: how long the desk keeps what it records about conversations.

@@ -62,6 +62,10 @@ advertise = ""
 [telegram]
 # The Bot API: Telegram's, a local Bot API server, or tgsim (the project's simulator).
 api_base = "https://api.telegram.org"
+# After a getUpdates answer of a few updates, wait this long (ms, 0..1000) before the next one, so
+# that what arrives meanwhile is stored as one batch: 4x less processor time and 10x fewer bytes written per
+# message at everyday load, for at most this much more latency. 0 = never wait.
+poll_gather_ms = 100
 
 # The desk's own flood control, so that Telegram's limits for a bot are never hit.
 [telegram.limits]

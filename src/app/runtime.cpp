@@ -539,6 +539,7 @@ asio::awaitable<void> Runtime::Impl::setup_transport(ConnectionRuntime& c) {
   if (stopping || !c.running || c.poller) co_return;
   telegram::LongPollerOptions options;
   options.connection_name = c.config.name;
+  options.gather = std::chrono::milliseconds(config.telegram.poll_gather_ms);
   if (c.config.mode == ConnectionMode::kProxy) use_proxy_polling(options);
   if (keeper) options.may_poll = [this, id = c.id] { return keeper->may_send(id); };
   c.poller = std::make_unique<telegram::LongPoller>(

@@ -86,6 +86,7 @@ sqlite = "/var/lib/topicdesk/desk.db"
 
 [telegram]
 api_base = "http://127.0.0.1:8081/"
+poll_gather_ms = 0
 [telegram.limits]
 enabled = false
 group_per_minute = 40
@@ -120,6 +121,7 @@ group_id = -1001234567890
   EXPECT_EQ(config->server.public_url, "https://desk.example.com");
   EXPECT_EQ(config->storage.sqlite_path, "/var/lib/topicdesk/desk.db");
   EXPECT_EQ(config->telegram.api_base, "http://127.0.0.1:8081");
+  EXPECT_EQ(config->telegram.poll_gather_ms, 0) << "0 turns the gather off";
   EXPECT_FALSE(config->telegram.limits.enabled);
   EXPECT_EQ(config->telegram.limits.group_per_minute, 40);
   EXPECT_DOUBLE_EQ(config->telegram.limits.chat_per_second, 0.5);
@@ -133,7 +135,7 @@ group_id = -1001234567890
   EXPECT_EQ(support.group_id, -1001234567890);
   EXPECT_EQ(support.transport, TransportKind::kWebhook);
   EXPECT_EQ(support.webhook_secret, "s3cret_-X");
-  EXPECT_EQ(support.line, 19);
+  EXPECT_EQ(support.line, 20);
   core::RawParameters expected = {{"WELCOME", "Hi {title}"},
                                   {"AUTOCLOSE", "24"},
                                   {"SILENT_MODE", "true"},
@@ -284,6 +286,8 @@ TEST_F(ConfigTest, ServerStorageTelegramAndLoggingValuesAreChecked) {
               HasSubstr("topicdesk.toml:2: storage.event_retention_days must be 0..36500"));
   EXPECT_THAT(error_of("[telegram]\napi_base = \"ftp://x\"\n"),
               HasSubstr("telegram.api_base must be an http(s)://"));
+  EXPECT_THAT(error_of("[telegram]\npoll_gather_ms = 5000\n"),
+              HasSubstr("topicdesk.toml:2: telegram.poll_gather_ms must be 0..1000"));
   EXPECT_THAT(error_of("[telegram.limits]\ngroup_per_minute = 0\n"),
               HasSubstr("topicdesk.toml:2: telegram.limits.group_per_minute must be 1..100000"));
   EXPECT_THAT(error_of("[logging]\nlevel = \"loud\"\n"),

@@ -80,6 +80,7 @@ TEST(ExampleConfig, TheReaderAcceptsItAsWrittenWithItsDefaults) {
   EXPECT_EQ(config->storage.event_retention_days, defaults.storage.event_retention_days);
   EXPECT_EQ(config->retention.history_days, defaults.retention.history_days);
   EXPECT_EQ(config->telegram.api_base, defaults.telegram.api_base);
+  EXPECT_EQ(config->telegram.poll_gather_ms, defaults.telegram.poll_gather_ms);
   const auto& limits = config->telegram.limits;
   EXPECT_EQ(limits.enabled, defaults.telegram.limits.enabled);
   EXPECT_EQ(limits.chat_per_second, defaults.telegram.limits.chat_per_second);
