@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "relay/accounts.h"  // job::kAnnounceTopic
 #include "relay/jobs.h"
 
 namespace topicdesk::relay {
