@@ -109,7 +109,7 @@ void GroupPosters::record_send(core::ChatId group, core::UserId poster, core::Un
   Helper* h = find(group, poster);
   if (h == nullptr) return;
   h->flood->record_send(group, now, messages);
-  h->last_post = now;
+  h->last_post = ++turns_;
   h->posts->add(messages);
 }
 

@@ -25,6 +25,7 @@
 //
 // Pure and not thread-safe: the dispatcher's strand; time is passed in by the caller.
 #pragma once
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -54,7 +55,7 @@ class GroupPosters {
     telegram::BotApi* api = nullptr;
     std::unique_ptr<telegram::FloodControl> flood;
     bool active = true;
-    core::UnixMillis last_post = 0;
+    std::uint64_t last_post = 0;  // the rotation's turn of its last post (0: none yet)
     core::Metric* posts = nullptr;
   };
 
@@ -96,6 +97,7 @@ class GroupPosters {
 
   std::map<core::ChatId, std::vector<Helper>> groups_;
   std::map<core::ChatId, core::Metric*> own_posts_;
+  std::uint64_t turns_ = 0;  // posts by helpers so far: several in one millisecond still take turns
 };
 
 }  // namespace topicdesk::relay
