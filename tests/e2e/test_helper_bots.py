@@ -124,16 +124,19 @@ class HelperBotsTest(DeskTestCase):
                           reply_to_message_id=copy["message_id"])
             answer = w.wait_at_user(user, lambda m: m.get("text") == answer_text, f"the answer via {poster}")
             self.assertEqual(answer.get("reply_to_message", {}).get("message_id"), original)
-            # The user's reaction shows on the copy; an operator's on the copy reaches the original.
-            self.sim.react(user, w.bot_id, original, "👍")
-            w.wait_in_topic(user, lambda m: m["message_id"] == copy["message_id"] and
-                            any(r.get("emoji") == "👍" for r in m.get("reactions", [])), f"the reaction on {poster}'s")
+            # An operator's reaction on the copy reaches the original.
             self.sim.react(w.operator, w.group_id, copy["message_id"], "🔥")
             wait_until(lambda: any(m["message_id"] == original and
                                    any(r.get("emoji") == "🔥" for r in m.get("reactions", []))
                                    for m in w.user_messages(user)), what=f"the operator's reaction via {poster}")
-        for copy in (one, two):  # the bot's own minute is spent: its copies' edits wait for it
-            # The user's edit changes the copy (tgsim lets only the bot that posted it edit it).
+        # What the user does to their message is done to the copy by the bot that posted it. The
+        # connection's bot has spent its minute, so what it does waits for it; the helpers' goes now.
+        for copy in (one, two):
+            poster = copy["from"]["id"]
+            self.sim.react(user, w.bot_id, source[copy["text"]], "👍")
+            w.wait_in_topic(user, lambda m: m["message_id"] == copy["message_id"] and
+                            any(r.get("emoji") == "👍" for r in m.get("reactions", [])), f"the reaction on {poster}'s")
+            # tgsim lets only the bot that posted a message edit it.
             edited = copy["text"] + " (edited)"
             self.sim.edit(user, w.bot_id, source[copy["text"]], text=edited)
             w.wait_in_topic(user, lambda m: m["message_id"] == copy["message_id"] and m.get("text") == edited,
