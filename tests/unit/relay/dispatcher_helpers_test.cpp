@@ -50,7 +50,7 @@ TEST_F(DispatcherHelpersTest, AHelperPostsTheTextsTheOwnBotHasNoBudgetForAndEdit
   EXPECT_EQ(api_.of("createForumTopic").size(), 1u) << "topics stay the connection's bot's";
   EXPECT_TRUE(api_.of("copyMessage").empty());
   EXPECT_EQ(texts_of(helper_one_), (std::vector<std::string>{"one", "two"}));
-  const auto& params = helper_one_.of("sendMessage").front().params;
+  const auto params = helper_one_.of("sendMessage").front().params;
   EXPECT_EQ(params.at("chat_id").as_int64(), kGroupId);
   EXPECT_EQ(params.at("message_thread_id").as_int64(), ann().thread_id);
   EXPECT_FALSE(params.contains("from_chat_id"));
