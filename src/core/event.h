@@ -51,6 +51,10 @@ enum class EventKind {
   // {"request": {…as the engine asked…}, "content": "the file's text"} or {"request", "error"}.
   // Made by the dispatcher from a kReadIdsFile job; the engine makes the broadcast.
   kIdsFileRead,
+  // A helper bot of the backend group (docs/helper-bots.md) was refused for good (kicked, its
+  // rights taken) and left the rotation: `from` is the helper, `text` Telegram's answer. Made by
+  // the dispatcher once per helper and group; the engine tells the operators in General.
+  kHelperLeft,
 };
 
 // Every Telegram message content type topicdesk distinguishes. Copies go through

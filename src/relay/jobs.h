@@ -121,6 +121,9 @@ inline std::int64_t broadcast_ended_update_id(std::int64_t broadcast_id) {
 // A document of user ids read for `/send file` (kIdsFileRead): bit 56 plus the job's id.
 inline constexpr std::int64_t kIdsFileUpdateBase = std::int64_t{1} << 56;
 inline std::int64_t ids_file_update_id(std::int64_t job_id) { return kIdsFileUpdateBase | job_id; }
+// A helper bot that left a group's rotation (kHelperLeft): bit 55 plus the time, in milliseconds.
+inline constexpr std::int64_t kHelperLeftUpdateBase = std::int64_t{1} << 55;
+inline std::int64_t helper_left_update_id(core::UnixMillis at) { return kHelperLeftUpdateBase | at; }
 
 // What a restart that interrupted a send leaves behind (docs/architecture.md, delivery guarantee).
 namespace delivery_notice {

@@ -28,6 +28,8 @@ const std::map<std::string, std::string> kEnv = {
     {"DESK_BOT_TOKEN", "100004:AAbbCCddEEffGGhhIIjjKKllMMnnOOpp_-d"},
     {"SUPPORT_WEBHOOK_SECRET", "hook_secret-123"},
     {"TG_API_HASH", "0123456789abcdef0123456789abcdef"},
+    {"SUPPORT_HELPER_1", "100005:AAbbCCddEEffGGhhIIjjKKllMMnnOOpp_-e"},
+    {"SUPPORT_HELPER_2", "100006:AAbbCCddEEffGGhhIIjjKKllMMnnOOpp_-f"},
 };
 
 SecretSources env_sources() {
@@ -182,10 +184,10 @@ TEST(ExampleConfig, EveryParameterItNamesExists) {
 
 TEST(ExampleConfig, EnvironmentReferencesAreTheOnlySecrets) {
   const std::string text = uncomment_settings(example_config());
-  EXPECT_EQ(
-      matches(text, std::regex(R"(env:([A-Za-z_][A-Za-z0-9_]*))"), 1),
-      (std::set<std::string>{"NAME", "SUPPORT_BOT_TOKEN", "SHOP_BOT_TOKEN", "LEGACY_BOT_TOKEN",
-                             "DESK_BOT_TOKEN", "SUPPORT_WEBHOOK_SECRET", "TG_API_HASH", "TOPICDESK_PG"}));
+  EXPECT_EQ(matches(text, std::regex(R"(env:([A-Za-z_][A-Za-z0-9_]*))"), 1),
+            (std::set<std::string>{"NAME", "SUPPORT_BOT_TOKEN", "SHOP_BOT_TOKEN", "LEGACY_BOT_TOKEN",
+                                   "DESK_BOT_TOKEN", "SUPPORT_WEBHOOK_SECRET", "TG_API_HASH", "TOPICDESK_PG",
+                                   "SUPPORT_HELPER_1", "SUPPORT_HELPER_2"}));
   // No literal token: nothing shaped like digits:secret.
   EXPECT_FALSE(std::regex_search(text, std::regex(R"(\d{5,}:[A-Za-z0-9_-]{20,})")));
 }
