@@ -22,6 +22,13 @@ std::string text(const json::value& obj, const char* key) {
   return v && v->is_string() ? std::string(v->get_string()) : std::string();
 }
 
+// getMe's id, or 0.
+core::UserId bot_id_of(const json::value& me) {
+  const auto* o = me.if_object();
+  const auto* id = o ? o->if_contains("id") : nullptr;
+  return id != nullptr && id->is_int64() ? id->get_int64() : 0;
+}
+
 boost::asio::awaitable<void> check_group(telegram::BotApi& api, core::ChatId group_id, core::UserId bot_id,
                                          Findings& out) {
   // Parameters are built before co_await: GCC 12 miscompiles braced literals inside it.
@@ -78,12 +85,11 @@ boost::asio::awaitable<void> check_bot(telegram::BotApi& api, BotCheck check, Fi
     }
     co_return;
   }
-  const auto* id = me.result.is_object() ? me.result.as_object().if_contains("id") : nullptr;
-  if (id == nullptr || !id->is_number()) {
+  const auto bot_id = bot_id_of(me.result);
+  if (bot_id == 0) {
     out.fail("getMe answered without the bot's id", "check [telegram] api_base: it must be a Bot API server");
     co_return;
   }
-  const auto bot_id = id->to_number<core::UserId>();
   out.pass(fmt::format("token valid: @{} (id {})", text(me.result, "username"), bot_id));
   if (!flag(me.result, "can_read_all_group_messages")) {
     out.note("privacy mode is on: fine while the bot is an administrator of the group");
@@ -93,6 +99,51 @@ boost::asio::awaitable<void> check_bot(telegram::BotApi& api, BotCheck check, Fi
   const auto url = hook.ok ? text(hook.result, "url") : "";
   if (check.polling && !url.empty()) {
     out.note("a webhook is set (" + telegram::redact_tokens(url) + "); `run` removes it to use getUpdates");
+  }
+}
+
+boost::asio::awaitable<void> check_helper(telegram::BotApi& api, HelperCheck check, Findings& out) {
+  const core::ChatId group = check.group_id;
+  auto me = co_await api.call("getMe", {});
+  if (!me.ok) {
+    if (me.network_error()) {
+      out.fail(fmt::format("helper ({}): cannot reach {}: {}", check.token_source, check.api_base,
+                           telegram::redact_tokens(me.description)),
+               "check the network and [telegram] api_base");
+    } else {
+      out.fail(fmt::format("helper ({}): Telegram rejected the token: {}", check.token_source,
+                           telegram::redact_tokens(me.description)),
+               "copy the helper's token again from @BotFather");
+    }
+    co_return;
+  }
+  const auto bot_id = bot_id_of(me.result);
+  if (bot_id == 0) {
+    out.fail(fmt::format("helper ({}): getMe answered without the bot's id", check.token_source),
+             "check [telegram] api_base: it must be a Bot API server");
+    co_return;
+  }
+  const std::string name = fmt::format("helper @{} ({})", text(me.result, "username"), check.token_source);
+  out.pass(fmt::format("{}: token valid (id {})", name, bot_id));
+  json::object member_params{{"chat_id", group}, {"user_id", bot_id}};
+  auto member = co_await api.call("getChatMember", std::move(member_params));
+  if (!member.ok) {
+    out.fail(fmt::format("{}: cannot read its membership of group {}: {}", name, group, member.description),
+             "add the helper bot to the group and make it an administrator");
+    co_return;
+  }
+  const auto status = text(member.result, "status");
+  if (status != "administrator" && status != "creator") {
+    out.fail(fmt::format("{} is '{}' in group {}", name, status, group),
+             "make the helper an administrator of the group (it posts into topics)");
+    co_return;
+  }
+  out.pass(fmt::format("{} is an administrator of the group", name));
+  if (status == "administrator" && !flag(member.result, "can_manage_topics")) {
+    out.fail(fmt::format("{} cannot manage topics: its posts into a closed topic would be refused", name),
+             "give the helper the 'Manage topics' right");
+  } else {
+    out.pass(fmt::format("{} may post in every topic", name));
   }
 }
 

@@ -1,5 +1,6 @@
 // The checks of a connection's bot against Telegram: the token, the backend group (a forum
-// supergroup), the bot's status and rights there, and a webhook left set where the desk polls.
+// supergroup), the bot's status and rights there, and a webhook left set where the desk polls;
+// and of a group's helper bots.
 // Only Bot API reads (getMe, getChat, getChatMember, getWebhookInfo): safe to run beside a
 // running desk, through its own client.
 #pragma once
@@ -19,5 +20,14 @@ struct BotCheck {
 };
 
 boost::asio::awaitable<void> check_bot(telegram::BotApi& api, BotCheck check, Findings& out);
+
+// A helper bot of a backend group (docs/helper-bots.md): its token works, it is an administrator
+// of the group and may post in every topic.
+struct HelperCheck {
+  core::ChatId group_id = 0;
+  std::string token_source;  // "env:NAME" or "file:PATH": names the helper before getMe does
+  std::string api_base;
+};
+boost::asio::awaitable<void> check_helper(telegram::BotApi& api, HelperCheck check, Findings& out);
 
 }  // namespace topicdesk::doctor
