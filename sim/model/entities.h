@@ -70,6 +70,7 @@ struct Message {
   double date_ms = 0;
   Id thread_id = 0;  // forum topic; 0 for General and for chats without topics
   Id reply_to = 0;   // an explicit reply; the implicit topic reply is added when rendered
+  boost::json::object quote;  // the explicit reply's TextQuote; empty: none
   std::string media_group_id;
   // Every type-specific Bot API field: text, entities, caption, photo, document, location,
   // forum_topic_created, ... Copies clone it.

@@ -51,6 +51,10 @@ enum class EventKind {
   // {"request": {…as the engine asked…}, "content": "the file's text"} or {"request", "error"}.
   // Made by the dispatcher from a kReadIdsFile job; the engine makes the broadcast.
   kIdsFileRead,
+  // The backend group's backlog (jobs waiting for the group) grew old, or cleared: `text` is JSON,
+  // {"state": "old"|"cleared", "jobs": N, "oldest_seconds": S}. Made by the dispatcher; the engine
+  // posts one notice in General per backlog (docs/group-lane.md).
+  kGroupBacklog,
 };
 
 // Every Telegram message content type topicdesk distinguishes. Copies go through
@@ -130,6 +134,9 @@ struct Event {
   // An explicit reply only: the implicit reply to a topic's forum_topic_created message is
   // dropped by the transport (see telegram-facts.md), so 0 means "not a reply".
   MessageId reply_to_message_id = 0;
+  // A reply that quotes part of the replied message (Bot API `quote`): the quote's position in
+  // UTF-16 code units; -1: no quote.
+  std::int64_t quote_position = -1;
   // The topic's name as it was created, when the transport tells: the Bot API's implicit reply
   // (forum_topic_created.name) of a topic message that replies to nothing. The engine reads it
   // to find the dialog of a topic it does not know (a topic left behind by a crash).

@@ -86,6 +86,27 @@ std::size_t part_at(const Rendered& rendered, std::int64_t position) {
   return index;
 }
 
+void carry_plain_text(JobPayload& copy, const core::Event& message, core::UnixMillis now) {
+  if (message.content != core::ContentKind::kText || message.text.empty() || message.reply_to_message_id != 0 ||
+      !message.media_group_id.empty())
+    return;
+  copy.text = message.text;
+  copy.entities_json = message.entities_json;
+  copy.at = message.date != 0 ? message.date : now;
+}
+
+std::optional<Part> part_of(std::string_view kind, const JobPayload& payload) {
+  if (kind != job::kCopyToTopic || payload.to != Side::kGroup || payload.text.empty() || payload.reply_to != 0 ||
+      payload.thread != 0 || !payload.card.empty() || payload.message_id == 0)
+    return std::nullopt;
+  return Part{.message_id = payload.message_id,
+              .at = payload.at,
+              .text = payload.text,
+              .entities_json = payload.entities_json};
+}
+
+std::string stored_key(core::MessageId group_message) { return "coalesced:" + std::to_string(group_message); }
+
 std::string to_json(const std::vector<Part>& parts) {
   json::array out;
   for (const auto& part : parts) {

@@ -14,6 +14,10 @@
 //   the first part is sent alone, as it would be without coalescing.
 // - part_at() says which part a UTF-16 position of the rendered text (an operator's quote) lies in.
 // - An entities text that is not a JSON array is dropped for that part (the plain text stays right).
+// - The engine marks a user's message that may be merged by carrying its text in its copy job
+//   (carry_plain_text): a text, not in an album, replying to nothing. part_of() reads it back from
+//   a queued job; any other job (media, an album, a reply, an edit, a notice) is no part, and
+//   ends a merge where it stands, so order in the topic is kept.
 // - Parts are stored with the group's copy (to_json / from_json) so an edit of one part can render
 //   the whole copy again and a quote can be mapped back to its part.
 #pragma once
@@ -23,7 +27,9 @@
 #include <string_view>
 #include <vector>
 
+#include "core/event.h"
 #include "core/ids.h"
+#include "relay/jobs.h"
 
 namespace topicdesk::relay::coalescing {
 
@@ -51,6 +57,11 @@ std::size_t fitting(const std::vector<Part>& parts, std::size_t max_units = kMax
 // The index of the part whose line holds UTF-16 `position`; positions past the end: the last.
 std::size_t part_at(const Rendered& rendered, std::int64_t position);
 
+void carry_plain_text(JobPayload& copy, const core::Event& message, core::UnixMillis now);
+std::optional<Part> part_of(std::string_view kind, const JobPayload& payload);
+
+// The connection state key (ConnectionStore::state_set) under which a merged copy's parts are kept.
+std::string stored_key(core::MessageId group_message);
 std::string to_json(const std::vector<Part>& parts);
 std::optional<std::vector<Part>> from_json(std::string_view json);
 

@@ -8,6 +8,7 @@
 #include "core/event_json.h"
 #include "core/presentation.h"
 #include "relay/album_state.h"
+#include "relay/coalescing.h"
 #include "relay/intercept.h"
 #include "relay/ownership.h"
 #include "store/lease_store.h"
@@ -200,6 +201,8 @@ void Engine::route(const Event& e, UnixMillis now) {
       return on_broadcast_ended(e, now);  // engine_broadcasts.cpp
     case EventKind::kIdsFileRead:
       return on_ids_file_read(e, now);  // engine_broadcasts.cpp
+    case EventKind::kGroupBacklog:
+      return on_group_backlog(e, now);  // engine_group_lane.cpp
   }
 }
 
@@ -253,6 +256,7 @@ void Engine::on_user_message(const Event& e, UnixMillis now) {
                     .to = Side::kGroup,
                     .message_id = e.message_id,
                     .reply_to = e.reply_to_message_id};
+    coalescing::carry_plain_text(copy, e, now);  // may be merged with the next ones (relay/coalescing.h)
     enqueue(job::kCopyToTopic, copy, fresh ? kPriorityNewDialog : kPriorityNormal, now,
             user_message_slot(*dialog, now));
   }
@@ -362,7 +366,8 @@ void Engine::on_operator_message(const Event& e, UnixMillis now) {
                        .to = Side::kUser,
                        .message_id = e.message_id,
                        .reply_to = e.reply_to_message_id,
-                       .operator_message = true},
+                       .operator_message = true,
+                       .quote_position = e.quote_position},
             kPriorityOperatorReply, now);
   }
   record_message(*dialog, store::HistoryAuthor::kOperator, e, now);
