@@ -38,6 +38,9 @@ void register_secrets(const Config& settings) {
     telegram::register_secret(c.webhook_secret);
     telegram::register_secret(c.parameters.webhooks_secret);
   }
+  for (const auto& g : settings.groups) {
+    for (const auto& h : g.helpers) telegram::register_secret(h.token);
+  }
 }
 
 // Loads the configuration or prints why it cannot be used.

@@ -27,6 +27,7 @@ namespace {
 constexpr std::size_t kMaxConnections = 1000;
 constexpr std::size_t kMaxNameLength = 32;
 constexpr std::size_t kMaxSecretFileBytes = 64 * 1024;
+constexpr std::size_t kMaxHelpers = 20;
 constexpr std::string_view kLogLevels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
 
 // The first mistake found; thrown inside the reader and turned into a Result at the edge.
@@ -114,6 +115,7 @@ class Reader {
     if (const auto* t = table_at(root, "api", "api")) config.api = read_api(*t);
     if (const auto* t = table_at(root, "tdlib", "tdlib")) config.tdlib = read_tdlib(*t);
     read_connections(root, config);
+    read_groups(root, config);
     if (config.tdlib.data_dir.empty()) {
       config.tdlib.data_dir =
           (std::filesystem::path(config.storage.sqlite_path).parent_path() / "tdlib").string();
@@ -414,9 +416,12 @@ class Reader {
   // `literal`, `env:NAME` or `file:PATH`; `source` says which, for messages without the secret.
   std::string resolve_secret(const toml::table& t, std::string_view key, const std::string& path,
                              std::string& source) const {
-    std::string value = *string_at(t, key, path);
-    const auto& at = where(t, key);
-    std::string field = join(path, key);
+    return resolve_secret_value(*string_at(t, key, path), where(t, key), join(path, key), source);
+  }
+
+  // The same for a value already read (an item of a list), found at `at`, named `field` in messages.
+  std::string resolve_secret_value(std::string value, const toml::source_region& at, const std::string& field,
+                                   std::string& source) const {
     if (value.starts_with("env:")) {
       std::string name = value.substr(4);
       if (!is_env_name(name))
@@ -524,6 +529,89 @@ class Reader {
     }
   }
 
+  // [[group]]: what the desk knows of a backend group beyond its connections, its helper bots
+  // (docs/helper-bots.md). Read after the connections: a group must be one of theirs, and a
+  // helper must be none of their bots.
+  void read_groups(const toml::table& root, Config& config) const {
+    const toml::node* node = root.get("group");
+    if (node == nullptr) return;
+    const toml::array* array = node->as_array();
+    if (array == nullptr || !array->is_array_of_tables()) {
+      fail(node->source(), "group must be an array of tables: write each as [[group]]");
+    }
+    if (array->size() > kMaxConnections)
+      fail(node->source(), fmt::format("at most {} groups", kMaxConnections));
+    for (std::size_t i = 0; i < array->size(); ++i) {
+      const auto& t = *array->get(i)->as_table();
+      std::string path = fmt::format("group[{}]", i);
+      GroupConfig group = read_group(t, path, config);
+      for (std::size_t j = 0; j < config.groups.size(); ++j) {
+        if (config.groups[j].id == group.id) {
+          fail(where(t, "id"),
+               fmt::format("{}.id {} is listed by group[{}] too; write each group once", path, group.id, j));
+        }
+      }
+      config.groups.push_back(std::move(group));
+    }
+  }
+
+  GroupConfig read_group(const toml::table& t, const std::string& path, const Config& config) const {
+    only_known_keys(t, path, keys_of("group"));
+    GroupConfig group;
+    group.line = static_cast<int>(t.source().begin.line);
+    if (!t.contains("id")) fail(t.source(), fmt::format("{}.id is missing (e.g. id = -1001234567890)", path));
+    group.id = *integer_at(t, "id", path, std::numeric_limits<std::int64_t>::min(), -1);
+    const bool known = std::any_of(config.connections.begin(), config.connections.end(),
+                                   [&](const ConnectionConfig& c) { return c.group_id == group.id; });
+    if (!known) {
+      fail(where(t, "id"), fmt::format("{}.id {} is no connection's group_id (connections: {}); a [[group]] "
+                                       "describes the backend group of a [[connection]]",
+                                       path, group.id, config.connection_names()));
+    }
+    const toml::node* helpers = t.get("helpers");
+    if (helpers == nullptr) return group;
+    const toml::array* list = helpers->as_array();
+    if (list == nullptr) {
+      fail(helpers->source(),
+           fmt::format("{}.helpers must be a list of bot tokens, e.g. [\"env:HELPER_1\", \"env:HELPER_2\"]",
+                       path));
+    }
+    if (list->size() > kMaxHelpers) {
+      fail(helpers->source(), fmt::format("{}.helpers: at most {} helper bots per group", path, kMaxHelpers));
+    }
+    for (std::size_t k = 0; k < list->size(); ++k) {
+      const toml::node& item = *list->get(k);
+      std::string field = fmt::format("{}.helpers[{}]", path, k);
+      if (!item.is_string())
+        fail(item.source(), fmt::format("{} must be a string (\"env:NAME\" or \"file:PATH\")", field));
+      HelperConfig helper;
+      helper.token = resolve_secret_value(item.as_string()->get(), item.source(), field, helper.token_source);
+      if (!looks_like_bot_token(helper.token)) {
+        fail(item.source(),
+             fmt::format("{} ({}) does not look like a bot token (digits:secret, as @BotFather "
+                         "gives it)",
+                         field, helper.token_source));
+      }
+      for (std::size_t j = 0; j < group.helpers.size(); ++j) {
+        if (group.helpers[j].token == helper.token) {
+          fail(item.source(),
+               fmt::format("{} ({}) is the same bot as {}.helpers[{}] ({}); list each helper once", field,
+                           helper.token_source, path, j, group.helpers[j].token_source));
+        }
+      }
+      for (const auto& c : config.connections) {
+        if (c.token == helper.token) {
+          fail(item.source(),
+               fmt::format("{} ({}) is the bot of connection \"{}\"; a helper must be another bot (a "
+                           "connection's own bot posts in its group already)",
+                           field, helper.token_source, c.name));
+        }
+      }
+      group.helpers.push_back(std::move(helper));
+    }
+    return group;
+  }
+
   std::string file_;
   const SecretSources& secrets_;
 };
@@ -551,7 +639,8 @@ core::Result<std::string> read_secret_file(const std::string& path) {
 const std::vector<ConfigTable>& config_tables() {
   static const std::vector<ConfigTable> kTables = {
       {"",
-       {"server", "storage", "retention", "cluster", "telegram", "logging", "api", "tdlib", "connection"}},
+       {"server", "storage", "retention", "cluster", "telegram", "logging", "api", "tdlib", "connection",
+        "group"}},
       {"server", {"listen", "public_url"}},
       {"storage", {"sqlite", "postgres", "event_retention_days"}},
       {"retention", {"history_days"}},
@@ -562,6 +651,7 @@ const std::vector<ConfigTable>& config_tables() {
       {"api", {"rate_per_second", "burst"}},
       {"tdlib", {"library", "api_id", "api_hash", "data_dir"}},
       {"connection", {"name", "mode", "token", "group_id", "transport", "webhook_secret", "parameters"}},
+      {"group", {"id", "helpers"}},
   };
   return kTables;
 }
@@ -688,6 +778,13 @@ const ConnectionConfig* Config::find_connection(std::string_view name) const {
   return nullptr;
 }
 
+const GroupConfig* Config::find_group(core::ChatId id) const {
+  for (const auto& g : groups) {
+    if (g.id == id) return &g;
+  }
+  return nullptr;
+}
+
 std::string Config::connection_names() const {
   std::string names;
   for (const auto& c : connections) names += (names.empty() ? "" : ", ") + c.name;
@@ -725,6 +822,11 @@ std::string Config::redacted_summary() const {
     out += ")";
   }
   if (connections.empty()) out += "; no connections";
+  for (const auto& g : groups) {
+    out += fmt::format("; group {} (helpers", g.id);
+    for (const auto& h : g.helpers) out += " " + h.token_source;
+    out += g.helpers.empty() ? " none)" : ")";
+  }
   return out;
 }
 

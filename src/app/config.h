@@ -106,6 +106,20 @@ struct ConnectionConfig {
   int line = 0;  // where the [[connection]] table starts
 };
 
+// A helper bot of a backend group (docs/helper-bots.md): another bot, admin of the group, that
+// posts copies when the connections' own bots have spent the group's budget.
+struct HelperConfig {
+  std::string token;         // resolved secret; never log it
+  std::string token_source;  // "literal", "env:NAME" or "file:PATH", safe to show
+};
+
+// [[group]]: a backend group of one or more connections, with its helper bots.
+struct GroupConfig {
+  core::ChatId id = 0;
+  std::vector<HelperConfig> helpers;
+  int line = 0;  // where the [[group]] table starts
+};
+
 struct Config {
   std::string path;
   ServerConfig server;
@@ -117,11 +131,14 @@ struct Config {
   ApiConfig api;
   TdlibConfig tdlib;
   std::vector<ConnectionConfig> connections;
+  std::vector<GroupConfig> groups;
 
   // One line for the log at start-up: everything but the secrets.
   std::string redacted_summary() const;
   // The [[connection]] named `name`, or nullptr.
   const ConnectionConfig* find_connection(std::string_view name) const;
+  // The [[group]] with this id, or nullptr.
+  const GroupConfig* find_group(core::ChatId id) const;
   // "a, b, c", or "none": for messages that name a connection that is not there.
   std::string connection_names() const;
 };

@@ -123,6 +123,50 @@ asio::awaitable<void> check_connection(asio::io_context& io, const Config& s, co
   }
 }
 
+// A helper bot of a group (docs/helper-bots.md): its token works, it is an administrator of the
+// group and may post in its topics.
+asio::awaitable<void> check_helper(asio::io_context& io, const Config& s, core::ChatId group,
+                                   const HelperConfig& h, Report& report) {
+  telegram::BotApiClient api(io.get_executor(), s.telegram.api_base, h.token);
+  auto me = co_await api.call("getMe", {});
+  if (!me.ok) {
+    if (me.network_error()) {
+      report.fail(fmt::format("helper ({}): cannot reach {}: {}", h.token_source, s.telegram.api_base,
+                              telegram::redact_tokens(me.description)),
+                  "check the network and [telegram] api_base");
+    } else {
+      report.fail(fmt::format("helper ({}): Telegram rejected the token: {}", h.token_source,
+                              telegram::redact_tokens(me.description)),
+                  "copy the helper's token again from @BotFather");
+    }
+    co_return;
+  }
+  const auto bot_id = me.result.at("id").to_number<core::UserId>();
+  const std::string name = fmt::format("helper @{} ({})", text(me.result, "username"), h.token_source);
+  report.pass(fmt::format("{}: token valid (id {})", name, bot_id));
+  json::object member_params{{"chat_id", group}, {"user_id", bot_id}};
+  auto member = co_await api.call("getChatMember", std::move(member_params));
+  if (!member.ok) {
+    report.fail(
+        fmt::format("{}: cannot read its membership of group {}: {}", name, group, member.description),
+        "add the helper bot to the group and make it an administrator");
+    co_return;
+  }
+  const auto status = text(member.result, "status");
+  if (status != "administrator" && status != "creator") {
+    report.fail(fmt::format("{} is '{}' in group {}", name, status, group),
+                "make the helper an administrator of the group (it posts into topics)");
+    co_return;
+  }
+  report.pass(fmt::format("{} is an administrator of the group", name));
+  if (status == "administrator" && !flag(member.result, "can_manage_topics")) {
+    report.fail(fmt::format("{} cannot manage topics: its posts into a closed topic would be refused", name),
+                "give the helper the 'Manage topics' right");
+  } else {
+    report.pass(fmt::format("{} may post in every topic", name));
+  }
+}
+
 // accounts: TDLib sessions of mtproto and account connections
 // The session itself belongs to the running desk (its database is locked while open), so doctor
 // reads what the desk recorded in the store, and checks what it can without opening it.
@@ -308,6 +352,17 @@ bool run_doctor(const Config& settings, std::ostream& out) {
     io.restart();
     if (uses_tdlib(c.mode)) check_tdlib_session(settings, c, report);  // accounts
     if (c.mode == ConnectionMode::kProxy) check_proxy_program(settings, c, report);
+    healthy = healthy && report.healthy();
+  }
+  for (const auto& g : settings.groups) {
+    if (g.helpers.empty()) continue;
+    out << "group " << g.id << " helpers:\n";
+    Report report(out);
+    for (const auto& h : g.helpers) {
+      asio::co_spawn(io, check_helper(io, settings, g.id, h, report), asio::detached);
+      io.run();
+      io.restart();
+    }
     healthy = healthy && report.healthy();
   }
   out << (healthy ? "\nall connections are ready\n" : "\nsome checks need fixing (see FIX above)\n");

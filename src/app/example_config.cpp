@@ -167,6 +167,12 @@ group_id = -1001234567890
 #group_id = -1001234567890
 #[connection.parameters]
 #MONITOR_GROUPS = false          # true: the groups the account is in get a topic each too
+
+# Helper bots of a busy backend group (docs/helper-bots.md): other bots, administrators of the
+# group, that post copies when the connection's bot has spent its ~20 messages a minute there.
+#[[group]]
+#id = -1001234567890             # the group_id of one or more connections above
+#helpers = ["env:SUPPORT_HELPER_1", "env:SUPPORT_HELPER_2"]
 )toml";
 
 bool is_setting_line(std::string_view line) {

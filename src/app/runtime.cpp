@@ -81,6 +81,14 @@ struct ConnectionRuntime {
   bool td_started = false;
 };
 
+// A helper bot of a backend group (docs/helper-bots.md): its own Bot API client; once getMe
+// answers, the dispatcher's GroupPosters has it.
+struct HelperRuntime {
+  core::ChatId group = 0;
+  std::string token_source;  // safe to show
+  std::unique_ptr<telegram::BotApiClient> api;
+};
+
 struct Runtime::Impl {
   explicit Impl(Config c) : config(std::move(c)), signals(io, SIGINT, SIGTERM), heartbeat_timer(io) {}
 
@@ -95,6 +103,7 @@ struct Runtime::Impl {
   std::unique_ptr<DeskHealth> health;
   std::unique_ptr<relay::Inbox> inbox;
   std::vector<std::unique_ptr<ConnectionRuntime>> connections;
+  std::vector<std::unique_ptr<HelperRuntime>> helpers;
   std::unique_ptr<relay::Dispatcher> dispatcher;
   std::unique_ptr<relay::BroadcastSender> broadcasts;  // inside the dispatcher's loop
   std::unique_ptr<relay::Scheduler> scheduler;
@@ -114,6 +123,7 @@ struct Runtime::Impl {
   void start_server();
   asio::awaitable<void> bring_up(ConnectionRuntime& c);
   asio::awaitable<bool> connect(ConnectionRuntime& c);
+  asio::awaitable<void> bring_up_helper(HelperRuntime& h);
   asio::awaitable<void> run_connection(ConnectionRuntime& c);
   void stop_running(ConnectionRuntime& c);
   asio::awaitable<void> hand_over(ConnectionRuntime& c, std::function<void()> released);
@@ -211,6 +221,16 @@ asio::awaitable<void> Runtime::Impl::start() {
     c->api = std::make_unique<telegram::BotApiClient>(io.get_executor(), config.telegram.api_base, cs.token);
     connections.push_back(std::move(c));
   }
+  for (const auto& g : config.groups) {
+    for (const auto& hc : g.helpers) {
+      auto h = std::make_unique<HelperRuntime>();
+      h->group = g.id;
+      h->token_source = hc.token_source;
+      h->api =
+          std::make_unique<telegram::BotApiClient>(io.get_executor(), config.telegram.api_base, hc.token);
+      helpers.push_back(std::move(h));
+    }
+  }
   start_server();
   if (clustered()) start_cluster();
 
@@ -227,6 +247,7 @@ asio::awaitable<void> Runtime::Impl::start() {
   asio::co_spawn(io, housekeeping->run(), asio::detached);
   asio::co_spawn(io, run_heartbeat(), asio::detached);
 
+  for (auto& h : helpers) asio::co_spawn(io, bring_up_helper(*h), asio::detached);
   for (auto& c : connections) {
     asio::co_spawn(io, bring_up(*c), [this, conn = c.get()](std::exception_ptr e) {
       if (!e) return;
@@ -410,6 +431,36 @@ void Runtime::Impl::publish_owned() {
   health->set_owned(std::move(owned));
 }
 
+// A helper learns who it is (getMe, retried while Telegram cannot be reached), then posts in its
+// group. A token Telegram rejects leaves the group without it (the log and `doctor` say why).
+asio::awaitable<void> Runtime::Impl::bring_up_helper(HelperRuntime& h) {
+  const core::Backoff backoff{1s, kConnectRetryMax};
+  for (int failures = 0; !stopping; ++failures) {
+    telegram::ApiResult me = co_await h.api->call("getMe", {});
+    if (me.ok && me.result.is_object() && me.result.as_object().contains("id")) {
+      const auto bot_id = me.result.at("id").to_number<core::UserId>();
+      const auto* username = me.result.as_object().if_contains("username");
+      std::string name = username && username->is_string() ? std::string(username->as_string()) : "";
+      telegram::FloodLimits limits = config.telegram.limits;
+      limits.journal = nullptr;  // a helper's windows start empty at each start
+      dispatcher->posters().add_helper(h.group, bot_id, name, *h.api, limits);
+      dispatcher->notify();
+      spdlog::info("helper bot @{} ({}, from {}) posts in group {}", name, bot_id, h.token_source, h.group);
+      co_return;
+    }
+    if (me.error_code == 401 || me.error_code == 404) {
+      spdlog::critical(
+          "helper bot of group {} (from {}): Telegram rejected its token ({}); the group goes on "
+          "without it",
+          h.group, h.token_source, telegram::redact_tokens(me.description));
+      co_return;
+    }
+    spdlog::warn("helper bot of group {} (from {}): getMe failed ({}), retrying in {} ms", h.group,
+                 h.token_source, telegram::redact_tokens(me.description), backoff.delay(failures).count());
+    co_await sleep(backoff.delay(failures));
+  }
+}
+
 // Learns who the bot is (retrying while Telegram or the store cannot be reached) and prepares
 // its engine. false: the token was rejected, or the desk stops.
 asio::awaitable<bool> Runtime::Impl::connect(ConnectionRuntime& c) {
@@ -455,6 +506,8 @@ asio::awaitable<bool> Runtime::Impl::connect(ConnectionRuntime& c) {
   context.account = c.config.mode == ConnectionMode::kAccount;
   context.proxy = c.config.mode == ConnectionMode::kProxy;
   context.group_owner = co_await group_owner(c);
+  const auto* group = config.find_group(c.config.group_id);
+  context.group_has_helpers = group != nullptr && !group->helpers.empty();
   context.dashboard_url = config.server.public_url.empty()
                               ? "http://" + advertised_address(config.server.listen_host, server->port())
                               : config.server.public_url;

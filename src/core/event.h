@@ -51,6 +51,10 @@ enum class EventKind {
   // {"request": {…as the engine asked…}, "content": "the file's text"} or {"request", "error"}.
   // Made by the dispatcher from a kReadIdsFile job; the engine makes the broadcast.
   kIdsFileRead,
+  // A helper bot of the backend group (docs/helper-bots.md) was refused for good (kicked, its
+  // rights taken) and left the rotation: `from` is the helper, `text` Telegram's answer. Made by
+  // the dispatcher once per helper and group; the engine tells the operators in General.
+  kHelperLeft,
   // The backend group's backlog (jobs waiting for the group) grew old, or cleared: `text` is JSON,
   // {"state": "old"|"cleared", "jobs": N, "oldest_seconds": S}. Made by the dispatcher; the engine
   // posts one notice in General per backlog (docs/group-lane.md).

@@ -8,7 +8,7 @@ namespace topicdesk::core {
 namespace json = boost::json;
 namespace {
 
-constexpr std::array<std::pair<EventKind, const char*>, 22> kEventKindNames{{
+constexpr std::array<std::pair<EventKind, const char*>, 23> kEventKindNames{{
     {EventKind::kUserMessage, "user_message"},
     {EventKind::kUserEdit, "user_edit"},
     {EventKind::kUserReaction, "user_reaction"},
@@ -30,6 +30,7 @@ constexpr std::array<std::pair<EventKind, const char*>, 22> kEventKindNames{{
     {EventKind::kButtonPressed, "button_pressed"},
     {EventKind::kBroadcastEnded, "broadcast_ended"},
     {EventKind::kIdsFileRead, "ids_file_read"},
+    {EventKind::kHelperLeft, "helper_left"},
     {EventKind::kGroupBacklog, "group_backlog"},
 }};
 

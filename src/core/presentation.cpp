@@ -273,6 +273,12 @@ std::string user_messages_held_for_user() {
   return "You are writing faster than we can read. Your messages are saved and will reach us in a moment, in "
          "order.";
 }
+std::string helper_left(std::string_view name, std::string_view reason) {
+  return "⚠️ Helper bot " + std::string(name) +
+         " can no longer post in this group (Telegram: " + std::string(reason) +
+         "). Its messages go through the other bots. To use it again, make it an admin with the right to "
+         "post messages and manage topics, then restart the desk; `topicdesk doctor` checks it.";
+}
 std::string restricted_for_user() { return "Your message was not delivered: it contains a restricted word."; }
 std::string dialog_closed_for_user(bool automatically) {
   return automatically ? "This conversation was closed after a period without activity. Write here any time "

@@ -132,6 +132,9 @@ std::string account_owner_answered();
 std::string new_topics_held(int per_minute);
 std::string user_messages_held_in_topic(int per_minute);
 std::string user_messages_held_for_user();
+// In General: a helper bot (docs/helper-bots.md) was refused by Telegram and no longer posts;
+// `name` is its @username (or id), `reason` Telegram's answer.
+std::string helper_left(std::string_view name, std::string_view reason);
 }  // namespace notice
 
 }  // namespace topicdesk::core

@@ -166,7 +166,8 @@ struct Dispatcher::Prepared {
   Step step = Step::kJob;
   bool marked = false;  // not safe to repeat: marked started, committed before the call
   bool repeat = false;  // repeats a call a restart interrupted (docs/architecture.md)
-  int messages = 0;     // what the call costs in flood control
+  core::UserId poster = GroupPosters::kOwnBot;  // the helper bot that makes a group call, if any
+  int messages = 0;                             // what the call costs in flood control
   // A merged send (relay/coalescing.h): every part, the head's first, and the jobs behind the head
   // it carries; they are marked started with it and finished in the commit of its outcome.
   std::vector<coalescing::Part> parts;
@@ -397,7 +398,7 @@ std::vector<Dispatcher::Prepared> Dispatcher::select_ready(UnixMillis now) {
         // chat sees it in flood control (a turn selects up to max_in_flight_per_group at once).
         // A turn whose commit fails starts nothing: its sends count for nothing sent, which only
         // delays the chat.
-        if (p->messages > 0) p->connection->flood->record_send(p->chat, now, p->messages);
+        if (p->messages > 0) record_send(*p, now);
         out.push_back(std::move(*p));
       }
       if (static_cast<int>(jobs.size()) < limit) break;
@@ -509,7 +510,7 @@ std::optional<Dispatcher::Prepared> Dispatcher::prepare(store::OutboxJob job, Un
       return std::nullopt;
     }
   }
-  UnixMillis slot = flood.next_slot(p.chat, now, std::max(p.messages, 1));
+  UnixMillis slot = choose_poster(p, now);  // the own bot's slot, or a helper's
   if (slot > now) {
     deferred_[p.job.id] = slot;
     count("flood", "deferred");
@@ -744,9 +745,78 @@ asio::awaitable<void> Dispatcher::perform(Prepared& p) {
 }
 
 telegram::BotApi& Dispatcher::api_for(const Prepared& p) const {
+  if (auto* helper = posters_.api_of(p.chat, p.poster)) return *helper;
   const Connection& c = *p.connection;
   if (c.frontend == nullptr || p.step != Step::kJob) return *c.api;  // topics and cards are the bot's
   return !p.to_group() || p.spec->via_frontend ? *c.frontend : *c.api;
+}
+
+// ---- helper bots (group_posters.h) ------------------------------------------------------
+
+UnixMillis Dispatcher::choose_poster(Prepared& p, UnixMillis now) {
+  telegram::FloodControl* flood = p.connection->flood.get();
+  const int messages = std::max(p.messages, 1);
+  if (!p.to_group() || !posters_.serves(p.chat)) {
+    return flood->next_slot(p.chat, now, messages);
+  }
+  const std::string& kind = p.job.kind;
+  if (p.step == Step::kJob && (kind == job::kEditText || kind == job::kEditCaption ||
+                               kind == job::kSetReaction || kind == job::kInterceptEditText)) {
+    // The bot that posted the copy edits it (a dropped one's copies are left to the own bot).
+    auto link = p.dialog ? store_.link_by_user_message(p.dialog->id, p.payload.message_id) : std::nullopt;
+    if (link && posters_.flood_of(p.chat, link->poster_id) != nullptr) {
+      p.poster = link->poster_id;
+      flood = posters_.flood_of(p.chat, p.poster);
+    }
+    return flood->next_slot(p.chat, now, messages);
+  }
+  const UnixMillis own = flood->next_slot(p.chat, now, messages);
+  const bool may = p.step == Step::kCard || (p.step == Step::kJob && p.connection->flood_limited &&
+                                             helper_may_post(kind, !p.payload.text.empty()));
+  if (!may) return own;
+  auto choice = posters_.choose(p.chat, own, now, messages);
+  p.poster = choice.poster;
+  return choice.slot;
+}
+
+void Dispatcher::record_send(const Prepared& p, UnixMillis now) {
+  if (p.poster == GroupPosters::kOwnBot) p.connection->flood->record_send(p.chat, now, p.messages);
+  if (p.chat < 0) posters_.record_send(p.chat, p.poster, now, p.messages);
+}
+
+// A helper's refusal is the helper's, not the group's: a 429 holds that helper only, and one
+// refused for good leaves the rotation (told once in General). Either way the job is retried
+// now and finds another poster. false: the failure is the call's own (an edit of a gone message).
+bool Dispatcher::helper_refused(Prepared& p, const ApiResult& r) {
+  UnixMillis now = core::unix_millis_now();
+  if (r.kind == ErrorKind::kFlood) {
+    if (auto* flood = posters_.flood_of(p.chat, p.poster))
+      flood->block_chat_until(p.chat, now + std::max(1, r.retry_after) * 1000LL);
+    count("telegram", "429");
+    finish_retry(p, now, r.description);
+    return true;
+  }
+  if (r.kind != ErrorKind::kNoRights && r.kind != ErrorKind::kChatNotFound &&
+      r.kind != ErrorKind::kUserBlocked && r.kind != ErrorKind::kUnauthorized) {
+    return false;
+  }
+  const GroupPosters::Helper* helper = posters_.helper(p.chat, p.poster);
+  std::function<void()> told;
+  if (posters_.drop(p.chat, p.poster) && helper != nullptr) {
+    spdlog::warn("connection {}: helper bot {} was refused in group {} and leaves the rotation: {}",
+                 p.connection->context.name, helper->bot_id, p.chat, r.description);
+    core::Event e;
+    e.kind = core::EventKind::kHelperLeft;
+    e.update_id = helper_left_update_id(now);
+    e.date = now;
+    e.chat_id = p.chat;
+    e.from = core::Person{.id = helper->bot_id, .is_bot = true, .username = helper->username};
+    e.text = r.description;
+    told = [this, connection = p.connection->context.id, e = std::move(e)] { report(connection, e); };
+  }
+  count("helper", "refused");
+  finish_retry(p, now, r.description, std::move(told));
+  return true;
 }
 
 // ---- calls ------------------------------------------------------------------------------
@@ -953,10 +1023,10 @@ std::optional<Dispatcher::Call> Dispatcher::copy_call(Prepared& p) {
   const bool to_group = p.to_group();
   const core::DialogId dialog_id = p.dialog ? p.dialog->id : 0;
   // Runs later, in the commit of the job's outcome: captures values only.
-  auto add_link = [this, connection_id = p.connection->context.id, dialog_id, to_group](
+  auto add_link = [this, connection_id = p.connection->context.id, dialog_id, to_group, poster = p.poster](
                       core::MessageId source, core::MessageId copy) {
     if (copy == 0) return;
-    store::MessageLink link{.connection_id = connection_id, .dialog_id = dialog_id};
+    store::MessageLink link{.connection_id = connection_id, .dialog_id = dialog_id, .poster_id = poster};
     link.user_message_id = to_group ? source : copy;
     link.group_message_id = to_group ? copy : source;
     link.direction = to_group ? store::LinkDirection::kUserToGroup : store::LinkDirection::kGroupToUser;
@@ -965,9 +1035,18 @@ std::optional<Dispatcher::Call> Dispatcher::copy_call(Prepared& p) {
   Call call{.params = target_of(p)};
   call.params["from_chat_id"] =
       to_group ? (p.dialog ? p.dialog->user_id : pl.chat) : p.connection->context.group_id;
+  if (p.poster != GroupPosters::kOwnBot && p.job.kind == job::kCopyToTopic) {
+    // A helper cannot read the user's chat with the connection's bot: it posts the text.
+    call.params.erase("from_chat_id");
+    call.method = "sendMessage";
+    call.params["text"] = pl.text;
+    add_entities(call.params, "entities", pl.entities_json);
+  }
   if (p.job.kind == job::kCopyToTopic || p.job.kind == job::kCopyToUser) {
-    call.method = "copyMessage";
-    call.params["message_id"] = pl.message_id;
+    if (call.method.empty()) {
+      call.method = "copyMessage";
+      call.params["message_id"] = pl.message_id;
+    }
     if (auto reply = linked_message(p, pl.reply_to))
       call.params["reply_parameters"] = reply_parameters(reply);
     call.record = [add_link, source = pl.message_id](const json::value& result) {
@@ -1000,14 +1079,15 @@ std::optional<Dispatcher::Call> Dispatcher::merged_call(Prepared& p) {
   call.params["text"] = rendered.text;
   add_entities(call.params, "entities", rendered.entities_json);
   call.record = [this, connection_id = p.connection->context.id, dialog_id = p.dialog->id, parts = p.parts,
-                 merged = p.merged](const json::value& result) {
+                 merged = p.merged, poster = p.poster](const json::value& result) {
     if (auto copy = message_id_of(result); copy != 0) {
       for (const auto& part : parts) {
         store_.add_link(store::MessageLink{.connection_id = connection_id,
                                            .dialog_id = dialog_id,
                                            .user_message_id = part.message_id,
                                            .group_message_id = copy,
-                                           .direction = store::LinkDirection::kUserToGroup});
+                                           .direction = store::LinkDirection::kUserToGroup,
+                                           .poster_id = poster});
       }
       store_.state_set(connection_id, coalescing::stored_key(copy), coalescing::to_json(parts));
     }
@@ -1080,14 +1160,15 @@ std::optional<Dispatcher::Call> Dispatcher::intercept_call(Prepared& p) {
   }
   if (auto reply = linked_message(p, pl.reply_to)) call.params["reply_parameters"] = reply_parameters(reply);
   call.record = [this, connection_id = p.connection->context.id, dialog_id = p.dialog ? p.dialog->id : 0,
-                 source = pl.message_id](const json::value& result) {
+                 source = pl.message_id, poster = p.poster](const json::value& result) {
     auto copy = message_id_of(result);
     if (copy == 0 || dialog_id == 0) return;
     store_.add_link(store::MessageLink{.connection_id = connection_id,
                                        .dialog_id = dialog_id,
                                        .user_message_id = source,
                                        .group_message_id = copy,
-                                       .direction = store::LinkDirection::kIntercepted});
+                                       .direction = store::LinkDirection::kIntercepted,
+                                       .poster_id = poster});
   };
   return call;
 }
@@ -1294,6 +1375,7 @@ void Dispatcher::mark_repeated(const Prepared& p, Call& call) const {
 // ---- failures ---------------------------------------------------------------------------
 
 asio::awaitable<void> Dispatcher::on_failure(Prepared& p, const ApiResult& r) {
+  if (p.poster != GroupPosters::kOwnBot && helper_refused(p, r)) co_return;
   UnixMillis now = core::unix_millis_now();
   Connection& c = *p.connection;
   const bool to_group = p.to_group();

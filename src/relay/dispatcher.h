@@ -37,7 +37,14 @@
 // never dropped; every other refusal fails the job (kept in the outbox). What the operators
 // should learn (user blocked the bot, message not delivered / not copied, a repeat after a
 // restart, the answer to /new) goes back to the engine as an event in the connection's inbox;
-// the dispatcher never adds jobs. It writes outcome state, started marks, the next step of a
+// the dispatcher never adds jobs.
+//
+// Helper bots (relay/group_posters.h, docs/helper-bots.md): a post into a group whose own bot has
+// no budget left goes through a helper of the group with budget, if any; the copy's link names its
+// poster, and its edits and reactions go through that poster. A helper Telegram refuses for good
+// (rights, kicked, chat not found, its token revoked) leaves the rotation, is reported once
+// (kHelperLeft) and the job is retried at once with another poster; a helper's 429 blocks only
+// that helper. It writes outcome state, started marks, the next step of a
 // job, and the dialog facts it learns: the thread id (set and cleared).
 #pragma once
 #include <boost/asio/any_io_executor.hpp>
@@ -56,6 +63,7 @@
 #include "core/metrics.h"
 #include "relay/engine.h"
 #include "relay/fencing.h"
+#include "relay/group_posters.h"
 #include "relay/jobs.h"
 #include "store/store.h"
 #include "telegram/bot_api.h"
@@ -132,6 +140,8 @@ class Dispatcher {
   // Broadcasts (broadcast_sender.h) run inside this loop, after each turn's live jobs, with what
   // those leave of each bot's budget. Set before run(); the sender must outlive the dispatcher.
   void set_broadcasts(BroadcastSender& sender);
+  // The groups' helper bots: add them before or while run() runs, on the executor.
+  GroupPosters& posters() { return posters_; }
 
  private:
   struct Connection {
@@ -206,6 +216,10 @@ class Dispatcher {
   void mark_repeated(const Prepared& prepared, Call& call) const;
   boost::asio::awaitable<void> on_failure(Prepared& prepared, const telegram::ApiResult& result);
   telegram::BotApi& api_for(const Prepared& prepared) const;
+  // Helper bots (group_posters.h): picks the poster of a group call and says when it may go.
+  core::UnixMillis choose_poster(Prepared& prepared, core::UnixMillis now);
+  void record_send(const Prepared& prepared, core::UnixMillis now);
+  bool helper_refused(Prepared& prepared, const telegram::ApiResult& result);  // true: handled
 
   // Outcomes are committed in batches, one transaction per loop turn (turn()).
   void finish_card_step(const Prepared& p);
@@ -272,6 +286,7 @@ class Dispatcher {
   } error_log_;
   Inbox* inbox_ = nullptr;
   BroadcastSender* broadcasts_ = nullptr;
+  GroupPosters posters_;
   std::unordered_map<std::string, core::Metric*> counters_;
   core::Metric* wait_sum_ = nullptr;
   core::Metric* coalesced_parts_ = &core::Metrics::global().counter(

@@ -201,6 +201,8 @@ void Engine::route(const Event& e, UnixMillis now) {
       return on_broadcast_ended(e, now);  // engine_broadcasts.cpp
     case EventKind::kIdsFileRead:
       return on_ids_file_read(e, now);  // engine_broadcasts.cpp
+    case EventKind::kHelperLeft:
+      return on_helper_left(e, now);  // engine_outcomes.cpp
     case EventKind::kGroupBacklog:
       return on_group_backlog(e, now);  // engine_group_lane.cpp
   }
@@ -256,6 +258,10 @@ void Engine::on_user_message(const Event& e, UnixMillis now) {
                     .to = Side::kGroup,
                     .message_id = e.message_id,
                     .reply_to = e.reply_to_message_id};
+    if (context_.group_has_helpers && e.content == core::ContentKind::kText && !e.text.empty()) {
+      copy.text = e.text;  // a helper posts it as a text (relay/group_posters.h)
+      copy.entities_json = e.entities_json;
+    }
     coalescing::carry_plain_text(copy, e, now);  // may be merged with the next ones (relay/coalescing.h)
     enqueue(job::kCopyToTopic, copy, fresh ? kPriorityNewDialog : kPriorityNormal, now,
             user_message_slot(*dialog, now));

@@ -48,6 +48,9 @@ struct ConnectionContext {
   // The desk's address as a browser reaches it (server.public_url, else http://host:port): the
   // web dashboard's login links start with it. Empty: /web says the dashboard is not served.
   std::string dashboard_url;
+  // The backend group has helper bots (relay/group_posters.h): copies of text messages carry
+  // their text, so a helper can post them.
+  bool group_has_helpers = false;
 };
 
 // Album parts are gathered this long after the last part, then copied together.
@@ -409,6 +412,7 @@ class Engine {
   void on_delivery_repeated(const core::Event& event, core::UnixMillis now);
   void on_hook_answered(const core::Event& event, core::UnixMillis now);
   void on_session_problem(const core::Event& event, core::UnixMillis now);
+  void on_helper_left(const core::Event& event, core::UnixMillis now);
   std::optional<store::Dialog> reported_dialog(const core::Event& event) const;
   // SILENT_MODE off: the user learns that a message of theirs could not be relayed (one notice
   // for the failures of a few minutes).

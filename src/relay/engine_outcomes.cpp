@@ -1,8 +1,8 @@
 // What the operators learn from the desk's edges: the dispatcher's delivery reports
 // (core::EventKind::kDeliveryFailed / kDeliveryRepeated, put into the connection's inbox with the
 // job's outcome), command hooks' answers (kHookAnswered, from the webhook worker) and TDLib
-// sessions' problems (kSessionProblem). The edges never add jobs: what is posted is decided here,
-// like every other post.
+// sessions' problems (kSessionProblem), helper bots that left the group (kHelperLeft). The edges never add
+// jobs: what is posted is decided here, like every other post.
 #include <spdlog/spdlog.h>
 
 #include <charconv>
@@ -108,5 +108,12 @@ void Engine::on_hook_answered(const Event& e, UnixMillis now) {
 // The connection's TDLib session cannot work (signed out, revoked, …): the operators are told in
 // General; the session decides when a problem is new, so each is said once.
 void Engine::on_session_problem(const Event& e, UnixMillis now) { post_in_general(e.text, now); }
+
+// A helper bot was refused in the group and left the rotation (relay/group_posters.h); its work
+// went to the other bots. The dispatcher reports each helper once per run.
+void Engine::on_helper_left(const Event& e, UnixMillis now) {
+  std::string name = e.from.username.empty() ? std::to_string(e.from.id) : "@" + e.from.username;
+  post_in_general(core::notice::helper_left(name, e.text), now);
+}
 
 }  // namespace topicdesk::relay

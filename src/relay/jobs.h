@@ -127,8 +127,11 @@ inline std::int64_t broadcast_ended_update_id(std::int64_t broadcast_id) {
 // A document of user ids read for `/send file` (kIdsFileRead): bit 56 plus the job's id.
 inline constexpr std::int64_t kIdsFileUpdateBase = std::int64_t{1} << 56;
 inline std::int64_t ids_file_update_id(std::int64_t job_id) { return kIdsFileUpdateBase | job_id; }
-// The group's backlog grew old or cleared (kGroupBacklog): bit 55 plus the time it was found, in ms.
-inline constexpr std::int64_t kGroupBacklogUpdateBase = std::int64_t{1} << 55;
+// A helper bot that left a group's rotation (kHelperLeft): bit 55 plus the time, in milliseconds.
+inline constexpr std::int64_t kHelperLeftUpdateBase = std::int64_t{1} << 55;
+inline std::int64_t helper_left_update_id(core::UnixMillis at) { return kHelperLeftUpdateBase | at; }
+// The group's backlog grew old or cleared (kGroupBacklog): bit 54 plus the time it was found, in ms.
+inline constexpr std::int64_t kGroupBacklogUpdateBase = std::int64_t{1} << 54;
 inline std::int64_t group_backlog_update_id(core::UnixMillis at) { return kGroupBacklogUpdateBase | at; }
 
 // What a restart that interrupted a send leaves behind (docs/architecture.md, delivery guarantee).

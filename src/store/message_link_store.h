@@ -23,6 +23,10 @@ struct MessageLink {
   MessageId group_message_id = 0;  // in the backend group
   LinkDirection direction = LinkDirection::kUserToGroup;
   ChatId group_id = 0;  // backend group; 0 = take it from the dialog
+  // The bot that posted the group's copy: a helper bot's user id (docs/helper-bots.md), or 0
+  // for the connection's own bot (and its account). Edits, reactions and deletions of the copy
+  // are made by the same bot.
+  core::UserId poster_id = 0;
 };
 
 class MessageLinkStore {

@@ -534,6 +534,12 @@ CREATE INDEX web_sessions_by_user ON web_sessions(group_id, user_id);
 CREATE INDEX web_sessions_by_expiry ON web_sessions(expires_at);
 )sql";
 
+// Helper bots (docs/helper-bots.md): the bot that posted a copy into the group, so its edits,
+// reactions and deletions are made by the same bot. 0: the connection's own bot.
+inline constexpr char kV21LinkPoster[] = R"sql(
+ALTER TABLE message_links ADD COLUMN poster_id BIGINT NOT NULL DEFAULT 0;
+)sql";
+
 inline constexpr Migration kAll[] = {
     {1, "core tables", kV1CoreTables},
     {2, "topics api: api keys", kV2ApiKeys},
@@ -555,6 +561,7 @@ inline constexpr Migration kAll[] = {
     {18, "several instances: each outbox queue head's connection", kV18HeadConnection},
     {19, "history: every relayed message with its content", kV19History},
     {20, "web dashboard: login links and sessions", kV20WebSessions},
+    {21, "helper bots: the bot that posted a linked copy", kV21LinkPoster},
 };
 
 inline std::span<const Migration> all() { return kAll; }

@@ -95,17 +95,17 @@ inline constexpr Sql kCountDialogs{"count_dialogs",
 // Message links. group_id falls back to the dialog's group when the caller leaves it 0.
 inline constexpr Sql kInsertLink{"add_link",
     "INSERT INTO message_links(connection_id, dialog_id, group_id, user_message_id, group_message_id,"
-    " direction) VALUES (?1, ?2, COALESCE(NULLIF(?3, 0), (SELECT group_id FROM dialogs WHERE id = ?2), 0),"
-    " ?4, ?5, ?6)",
+    " direction, poster_id) VALUES (?1, ?2, COALESCE(NULLIF(?3, 0), (SELECT group_id FROM dialogs WHERE id = ?2), 0),"
+    " ?4, ?5, ?6, ?7)",
     // PostgreSQL would take ?3 for an INTEGER from the 0 beside it.
     "INSERT INTO message_links(connection_id, dialog_id, group_id, user_message_id, group_message_id,"
-    " direction) VALUES (?1, ?2, COALESCE(NULLIF(?3::BIGINT, 0), (SELECT group_id FROM dialogs WHERE id = ?2), 0),"
-    " ?4, ?5, ?6)"};
+    " direction, poster_id) VALUES (?1, ?2, COALESCE(NULLIF(?3::BIGINT, 0), (SELECT group_id FROM dialogs WHERE id = ?2), 0),"
+    " ?4, ?5, ?6, ?7)"};
 inline constexpr Sql kLinkByUser{"link_by_user_message",
-    "SELECT connection_id, dialog_id, group_id, user_message_id, group_message_id, direction "
+    "SELECT connection_id, dialog_id, group_id, user_message_id, group_message_id, direction, poster_id "
     "FROM message_links WHERE dialog_id = ?1 AND user_message_id = ?2 ORDER BY id DESC LIMIT 1"};
 inline constexpr Sql kLinkByGroup{"link_by_group_message",
-    "SELECT connection_id, dialog_id, group_id, user_message_id, group_message_id, direction "
+    "SELECT connection_id, dialog_id, group_id, user_message_id, group_message_id, direction, poster_id "
     "FROM message_links WHERE group_id = ?1 AND group_message_id = ?2 ORDER BY id DESC LIMIT 1"};
 
 // Inbox.

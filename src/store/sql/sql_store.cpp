@@ -82,6 +82,7 @@ MessageLink read_link(const Query& q) {
   link.user_message_id = q.int64(3);
   link.group_message_id = q.int64(4);
   link.direction = link_direction_from(q.text(5));
+  link.poster_id = q.int64(6);
   return link;
 }
 
@@ -391,7 +392,7 @@ DialogCounts SqlStore::count_dialogs(ChatId group_id) {
 void SqlStore::add_link(const MessageLink& link) {
   Lock lock(mutex_);
   db_.run(sql::kInsertLink, link.connection_id, link.dialog_id, link.group_id, link.user_message_id,
-          link.group_message_id, to_string(link.direction));
+          link.group_message_id, to_string(link.direction), link.poster_id);
 }
 
 std::optional<MessageLink> SqlStore::link_by_user_message(DialogId dialog, MessageId user_message_id) {

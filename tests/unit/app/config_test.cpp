@@ -181,7 +181,7 @@ TEST_F(ConfigTest, UnknownKeysAreRefusedWithTheirLine) {
   EXPECT_EQ(
       error_of("\n[servr]\n"),
       "topicdesk.toml:2: unknown key servr (allowed here: server, storage, retention, cluster, telegram, "
-      "logging, api, tdlib, connection)");
+      "logging, api, tdlib, connection, group)");
   EXPECT_THAT(error_of("[server]\nlisten = \"127.0.0.1:1\"\nport = 1\n"),
               HasSubstr("topicdesk.toml:3: unknown key server.port"));
   EXPECT_THAT(error_of(connection("tokn = \"x\"\n")),
@@ -267,6 +267,67 @@ TEST_F(ConfigTest, ConnectionsMustDifferInNameAndBot) {
   EXPECT_THAT(error_of(connection() + connection("", "sales")),
               HasSubstr("topicdesk.toml:7: connection[1].token is the same bot as connection[0]"));
   EXPECT_TRUE(parse(connection() + connection("", "sales", kOtherToken))) << "sharing a group is fine";
+}
+
+// Helper bots of a backend group (docs/helper-bots.md) --------------------------------------
+
+constexpr char kHelperToken[] = "777001:HHeellppeerrOOnnee_-xxxxxxxxxxxxxxx";
+constexpr char kHelperToken2[] = "777002:HHeellppeerrTTwwoo_-yyyyyyyyyyyyyyy";
+
+TEST_F(ConfigTest, GroupHelpersComeFromSecretSourcesAndNeverShowInTheSummary) {
+  env_["H1"] = kHelperToken;
+  files_["helper2.token"] = std::string(kHelperToken2) + "\n";
+  auto config = parse(connection() +
+                      "[[group]]\nid = -1001234567890\nhelpers = [\"env:H1\", \"file:helper2.token\"]\n");
+  ASSERT_TRUE(config) << config.error().message;
+  ASSERT_EQ(config->groups.size(), 1u);
+  const auto* group = config->find_group(-1001234567890);
+  ASSERT_NE(group, nullptr);
+  ASSERT_EQ(group->helpers.size(), 2u);
+  EXPECT_EQ(group->helpers[0].token, kHelperToken);
+  EXPECT_EQ(group->helpers[0].token_source, "env:H1");
+  EXPECT_EQ(group->helpers[1].token, kHelperToken2);  // the file's newline trimmed
+  EXPECT_EQ(config->find_group(-100999), nullptr);
+  std::string summary = config->redacted_summary();
+  EXPECT_THAT(summary, HasSubstr("group -1001234567890 (helpers env:H1 file:helper2.token)"));
+  EXPECT_THAT(summary, Not(HasSubstr("777001:")));
+  EXPECT_THAT(summary, Not(HasSubstr("777002:")));
+}
+
+TEST_F(ConfigTest, GroupMistakesSayWhatAndWhere) {
+  env_["H1"] = kHelperToken;
+  const std::string group = "[[group]]\nid = -1001234567890\n";
+  EXPECT_THAT(
+      error_of(connection() + "[[group]]\nid = -100777\nhelpers = [\"env:H1\"]\n"),
+      HasSubstr("topicdesk.toml:6: group[0].id -100777 is no connection's group_id (connections: support)"));
+  EXPECT_THAT(error_of(connection() + "[[group]]\nhelpers = [\"env:H1\"]\n"),
+              HasSubstr("topicdesk.toml:5: group[0].id is missing"));
+  EXPECT_THAT(
+      error_of(connection() + group + "helpers = [\"env:H1\", \"env:H1\"]\n"),
+      HasSubstr(
+          "topicdesk.toml:7: group[0].helpers[1] (env:H1) is the same bot as group[0].helpers[0] (env:H1)"));
+  EXPECT_THAT(
+      error_of(connection() + group + "helpers = [\"" + std::string(kToken) + "\"]\n"),
+      HasSubstr("topicdesk.toml:7: group[0].helpers[0] (literal) is the bot of connection \"support\""));
+  EXPECT_THAT(error_of(connection() + group + "helpers = [\"env:NOPE\"]\n"),
+              HasSubstr("topicdesk.toml:7: group[0].helpers[0]: environment variable NOPE is not set"));
+  EXPECT_THAT(error_of(connection() + group + "helpers = [\"not-a-token\"]\n"),
+              HasSubstr("group[0].helpers[0] (literal) does not look like a bot token"));
+  EXPECT_THAT(error_of(connection() + group + "helpers = \"env:H1\"\n"),
+              HasSubstr("topicdesk.toml:7: group[0].helpers must be a list of bot tokens"));
+  EXPECT_THAT(error_of(connection() + group + "helpers = [1]\n"),
+              HasSubstr("group[0].helpers[0] must be a string"));
+  EXPECT_THAT(error_of(connection() + group + "helper = [\"env:H1\"]\n"),
+              HasSubstr("topicdesk.toml:7: unknown key group[0].helper (allowed here: id, helpers)"));
+  EXPECT_THAT(error_of(connection() + group + group),
+              HasSubstr("topicdesk.toml:8: group[1].id -1001234567890 is listed by group[0] too"));
+  EXPECT_THAT(error_of("group = 5\n" + connection()), HasSubstr("group must be an array of tables"));
+  // A helper may serve two groups (each has its own budget there).
+  env_["H2"] = kHelperToken2;
+  std::string other =
+      "[[connection]]\nname = \"sales\"\ntoken = \"" + std::string(kOtherToken) + "\"\ngroup_id = -100555\n";
+  EXPECT_TRUE(parse(connection() + other + group +
+                    "helpers = [\"env:H1\"]\n[[group]]\nid = -100555\nhelpers = [\"env:H1\", \"env:H2\"]\n"));
 }
 
 TEST_F(ConfigTest, ServerStorageTelegramAndLoggingValuesAreChecked) {

@@ -28,6 +28,8 @@ const std::map<std::string, std::string> kEnv = {
     {"DESK_BOT_TOKEN", "100004:AAbbCCddEEffGGhhIIjjKKllMMnnOOpp_-d"},
     {"SUPPORT_WEBHOOK_SECRET", "hook_secret-123"},
     {"TG_API_HASH", "0123456789abcdef0123456789abcdef"},
+    {"SUPPORT_HELPER_1", "100005:AAbbCCddEEffGGhhIIjjKKllMMnnOOpp_-e"},
+    {"SUPPORT_HELPER_2", "100006:AAbbCCddEEffGGhhIIjjKKllMMnnOOpp_-f"},
 };
 
 SecretSources env_sources() {

@@ -48,6 +48,20 @@ TEST_P(MessageLinkStoreContract, ACopyInARecreatedTopicSupersedesTheOldLink) {
   EXPECT_EQ(store_->link_by_group_message(kGroup, 1000)->user_message_id, 10);
 }
 
+TEST_P(MessageLinkStoreContract, ALinkRemembersTheBotThatPostedTheCopy) {
+  auto d = store_->create_dialog(conn_, 500, kGroup, 1);
+  constexpr core::UserId kHelper = 7'770'001;
+  store_->add_link({conn_, d.id, 10, 1000, LinkDirection::kUserToGroup, kGroup, kHelper});
+  store_->add_link({conn_, d.id, 11, 1001, LinkDirection::kUserToGroup, kGroup});  // the connection's bot
+  EXPECT_EQ(store_->link_by_user_message(d.id, 10)->poster_id, kHelper);
+  EXPECT_EQ(store_->link_by_group_message(kGroup, 1000)->poster_id, kHelper);
+  EXPECT_EQ(store_->link_by_user_message(d.id, 11)->poster_id, 0);
+  // Posted again by another bot (a retry after the helper left): the newest link's poster counts.
+  store_->add_link({conn_, d.id, 10, 2000, LinkDirection::kUserToGroup, kGroup, 0});
+  EXPECT_EQ(store_->link_by_user_message(d.id, 10)->poster_id, 0);
+  EXPECT_EQ(store_->link_by_group_message(kGroup, 1000)->poster_id, kHelper);
+}
+
 TD_STORE_CONTRACT_SUITE(MessageLinkStoreContract);
 
 }  // namespace
