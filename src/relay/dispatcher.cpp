@@ -522,8 +522,9 @@ std::optional<Dispatcher::Prepared> Dispatcher::prepare(store::OutboxJob job, Un
 
 // The user's plain texts queued right behind this one go with it as one message (COALESCE).
 void Dispatcher::merge_queued_texts(Prepared& p, UnixMillis now) {
+  // Without flood limits (a local Bot API server, benchmarks) nothing waits for the group's budget.
   if (p.step != Step::kJob || !p.to_group() || !p.dialog || !p.connection->context.params.coalesce ||
-      p.connection->frontend != nullptr || unmerged_.contains(p.job.id))
+      !p.connection->flood_limited || p.connection->frontend != nullptr || unmerged_.contains(p.job.id))
     return;
   auto head = coalescing::part_of(p.job.kind, p.payload);
   if (!head) return;
@@ -1686,8 +1687,10 @@ void Dispatcher::publish_group_backlog(UnixMillis now) {
         .set(static_cast<double>(age) / 1000.0);
     const int minutes = c.context.params.backlog_notice_minutes;
     const bool old = minutes > 0 && age >= static_cast<UnixMillis>(minutes) * kMinute;
-    bool& told = backlog_told_[id];
-    if ((old && !told) || (jobs == 0 && told)) {
+    // Unknown after a start: the engine hears either way once (it keeps what it told in its state).
+    std::optional<bool>& told = backlog_told_[id];
+    if ((old && told != true) || (jobs == 0 && told != false)) {
+      const std::optional<bool> before = told;
       told = old;
       core::Event e;
       e.kind = core::EventKind::kGroupBacklog;
@@ -1699,7 +1702,7 @@ void Dispatcher::publish_group_backlog(UnixMillis now) {
       try {
         store_.transaction([&] { report(id, e); });
       } catch (const std::exception& error) {
-        told = !told;  // reported again on the next look
+        told = before;  // reported again on the next look
         log_error("reporting the group's backlog failed", error.what());
       }
     }

@@ -260,7 +260,8 @@ class Dispatcher {
   std::set<std::int64_t> foreign_;                              // jobs of connections this process lacks
   std::map<core::ConnectionId, core::UnixMillis> titles_held_;  // the group's title budget opens then
   std::set<std::int64_t> titles_waiting_;        // title jobs held by the title budget (a gauge)
-  std::map<core::ConnectionId, bool> backlog_told_;  // the engine knows the group's backlog is old
+  // Whether the engine was told the group's backlog is old (true) or cleared (false); none yet: unknown.
+  std::map<core::ConnectionId, std::optional<bool>> backlog_told_;
   std::set<std::int64_t> unmerged_;              // heads whose merged send Telegram refused: sent alone
   std::multiset<core::UnixMillis> retry_times_;  // not_before of retries we scheduled
   boost::asio::steady_timer wake_timer_;
