@@ -87,8 +87,8 @@ std::size_t part_at(const Rendered& rendered, std::int64_t position) {
 }
 
 void carry_plain_text(JobPayload& copy, const core::Event& message, core::UnixMillis now) {
-  if (message.content != core::ContentKind::kText || message.text.empty() || message.reply_to_message_id != 0 ||
-      !message.media_group_id.empty())
+  if (message.content != core::ContentKind::kText || message.text.empty() ||
+      message.reply_to_message_id != 0 || !message.media_group_id.empty())
     return;
   copy.text = message.text;
   copy.entities_json = message.entities_json;
@@ -96,8 +96,8 @@ void carry_plain_text(JobPayload& copy, const core::Event& message, core::UnixMi
 }
 
 std::optional<Part> part_of(std::string_view kind, const JobPayload& payload) {
-  if (kind != job::kCopyToTopic || payload.to != Side::kGroup || payload.text.empty() || payload.reply_to != 0 ||
-      payload.thread != 0 || !payload.card.empty() || payload.message_id == 0)
+  if (kind != job::kCopyToTopic || payload.to != Side::kGroup || payload.text.empty() ||
+      payload.reply_to != 0 || payload.thread != 0 || !payload.card.empty() || payload.message_id == 0)
     return std::nullopt;
   return Part{.message_id = payload.message_id,
               .at = payload.at,

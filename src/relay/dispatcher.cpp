@@ -537,7 +537,8 @@ void Dispatcher::merge_queued_texts(Prepared& p, UnixMillis now) {
     parts.push_back(std::move(*part));
     merged.push_back(next.id);
   }
-  const std::size_t marker = core::utf16_length("\n\n") + core::utf16_length(delivery_notice::kRepeatedMarker);
+  const std::size_t marker =
+      core::utf16_length("\n\n") + core::utf16_length(delivery_notice::kRepeatedMarker);
   const std::size_t fit = coalescing::fitting(parts, coalescing::kMaxTextUnits, marker);
   if (fit < 2) return;
   parts.resize(fit);
@@ -1531,11 +1532,13 @@ void Dispatcher::finish_next_step(const Prepared& p, JobPayload next, std::funct
 
 void Dispatcher::finish_retry(const Prepared& p, UnixMillis not_before, const std::string& error,
                               std::function<void()> record) {
-  commit_later(p, [this, job_id = p.job.id, not_before, error, record = std::move(record), merged = p.merged] {
-    if (record) record();
-    store_.outbox_retry(job_id, not_before, error);
-    for (auto id : merged) store_.outbox_retry(id, 0, error);  // their started marks go with the head's
-  });
+  commit_later(p,
+               [this, job_id = p.job.id, not_before, error, record = std::move(record), merged = p.merged] {
+                 if (record) record();
+                 store_.outbox_retry(job_id, not_before, error);
+                 for (auto id : merged)
+                   store_.outbox_retry(id, 0, error);  // their started marks go with the head's
+               });
   retry_times_.insert(not_before);
   count(p.job.kind, "retried");
 }
@@ -1679,11 +1682,13 @@ void Dispatcher::publish_group_backlog(UnixMillis now) {
     const UnixMillis age = jobs > 0 ? std::max<UnixMillis>(0, now - found->second.oldest_created_at) : 0;
     const std::string labels =
         "connection=\"" + c.context.name + "\",group=\"" + std::to_string(c.context.group_id) + "\"";
-    metrics.gauge("topicdesk_group_backlog_jobs", "Outbox jobs waiting for the connection's backend group", labels)
+    metrics
+        .gauge("topicdesk_group_backlog_jobs", "Outbox jobs waiting for the connection's backend group",
+               labels)
         .set(static_cast<double>(jobs));
     metrics
-        .gauge("topicdesk_group_backlog_oldest_seconds", "Age of the oldest job waiting for the backend group",
-               labels)
+        .gauge("topicdesk_group_backlog_oldest_seconds",
+               "Age of the oldest job waiting for the backend group", labels)
         .set(static_cast<double>(age) / 1000.0);
     const int minutes = c.context.params.backlog_notice_minutes;
     const bool old = minutes > 0 && age >= static_cast<UnixMillis>(minutes) * kMinute;
@@ -1697,8 +1702,8 @@ void Dispatcher::publish_group_backlog(UnixMillis now) {
       e.update_id = group_backlog_update_id(now);
       e.date = now;
       e.chat_id = c.context.group_id;
-      e.text = json::serialize(json::object{
-          {"state", old ? "old" : "cleared"}, {"jobs", jobs}, {"oldest_seconds", age / 1000}});
+      e.text = json::serialize(
+          json::object{{"state", old ? "old" : "cleared"}, {"jobs", jobs}, {"oldest_seconds", age / 1000}});
       try {
         store_.transaction([&] { report(id, e); });
       } catch (const std::exception& error) {

@@ -248,7 +248,7 @@ class Dispatcher {
   void wake();
   void publish_gauges(core::UnixMillis now);
   void publish_group_backlog(core::UnixMillis now);  // gauges per group, and the backlog notice
-  void broadcasts_turn(core::UnixMillis now);  // the sender's share of a turn
+  void broadcasts_turn(core::UnixMillis now);        // the sender's share of a turn
 
   boost::asio::any_io_executor executor_;
   store::Store& store_;
@@ -259,7 +259,7 @@ class Dispatcher {
   std::map<std::int64_t, core::UnixMillis> deferred_;           // job id → when its flood slot opens
   std::set<std::int64_t> foreign_;                              // jobs of connections this process lacks
   std::map<core::ConnectionId, core::UnixMillis> titles_held_;  // the group's title budget opens then
-  std::set<std::int64_t> titles_waiting_;        // title jobs held by the title budget (a gauge)
+  std::set<std::int64_t> titles_waiting_;  // title jobs held by the title budget (a gauge)
   // Whether the engine was told the group's backlog is old (true) or cleared (false); none yet: unknown.
   std::map<core::ConnectionId, std::optional<bool>> backlog_told_;
   std::set<std::int64_t> unmerged_;              // heads whose merged send Telegram refused: sent alone

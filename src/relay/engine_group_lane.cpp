@@ -26,7 +26,8 @@ std::int64_t int_field(const json::object& o, std::string_view key) {
 
 std::string group_backlog_notice(std::int64_t jobs, std::int64_t oldest_seconds) {
   return fmt::format(
-      "⏳ {} message{} waiting for this group; the oldest has waited {} min. Telegram lets a bot post about 20 "
+      "⏳ {} message{} waiting for this group; the oldest has waited {} min. Telegram lets a bot post about "
+      "20 "
       "messages a minute into one group. Helper bots post for the desk and multiply that budget: see "
       "docs/helper-bots.md. Nothing is lost meanwhile; this notice comes again only after the backlog has "
       "cleared.",

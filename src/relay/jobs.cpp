@@ -83,10 +83,9 @@ core::Result<JobPayload> payload_from_json(std::string_view text) {
   if (ec || !value.is_object()) return core::make_error("job payload is not a JSON object");
   const auto& o = value.get_object();
   JobPayload p;
-  for (auto [key, field] :
-       {std::pair{"dialog", &p.dialog}, std::pair{"message_id", &p.message_id},
-        std::pair{"reply_to", &p.reply_to}, std::pair{"thread", &p.thread}, std::pair{"chat", &p.chat},
-        std::pair{"at", &p.at}}) {
+  for (auto [key, field] : {std::pair{"dialog", &p.dialog}, std::pair{"message_id", &p.message_id},
+                            std::pair{"reply_to", &p.reply_to}, std::pair{"thread", &p.thread},
+                            std::pair{"chat", &p.chat}, std::pair{"at", &p.at}}) {
     auto read = read_int(o, key);
     if (!read) return read.error();
     *field = *read;
