@@ -177,7 +177,7 @@ def main():
     if args.json_out:
         with open(args.json_out, "w") as f:
             json.dump(results, f, indent=2)
-    bad = [r for r in results if r["lost"] or r["out_of_order_dialogs"] or r["split_dialogs"]]
+    bad = [r for r in results if r["lost"] or r["duplicates"] or r["out_of_order_dialogs"] or r["split_dialogs"]]
     return 1 if bad else 0
 
 
