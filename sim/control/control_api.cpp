@@ -294,6 +294,16 @@ Result<json::value> ControlApi::send_message(const Body& body) {
   model::MessageInput input;
   input.thread_id = id_field(body, "message_thread_id").value_or(0);
   input.reply_to = id_field(body, "reply_to_message_id").value_or(0);
+  if (const auto* quote = body.if_contains("quote"); quote != nullptr && input.reply_to != 0) {
+    // {text, position?}: the part of the replied message the sender selected (Bot API TextQuote)
+    const auto* q = quote->if_object();
+    const auto* text = q != nullptr ? q->if_contains("text") : nullptr;
+    if (text == nullptr || !text->is_string()) return bad_request("quote must be an object with a text");
+    input.quote["text"] = *text;
+    const auto* position = q->if_contains("position");
+    input.quote["position"] = position != nullptr && position->is_int64() ? position->get_int64() : 0;
+    input.quote["is_manual"] = true;
+  }
   input.media_group_id = string_field(body, "media_group_id");
   input.content = std::move(*content);
   auto message = world_.post(**chat, *from, std::move(input));

@@ -68,8 +68,9 @@ struct Message {
   std::int64_t edit_date = 0;
   // Unix ms with a µs fraction; shown only by the control API (`sim_date_ms`, benchmarks).
   double date_ms = 0;
-  Id thread_id = 0;  // forum topic; 0 for General and for chats without topics
-  Id reply_to = 0;   // an explicit reply; the implicit topic reply is added when rendered
+  Id thread_id = 0;           // forum topic; 0 for General and for chats without topics
+  Id reply_to = 0;            // an explicit reply; the implicit topic reply is added when rendered
+  boost::json::object quote;  // the explicit reply's TextQuote; empty: none
   std::string media_group_id;
   // Every type-specific Bot API field: text, entities, caption, photo, document, location,
   // forum_topic_created, ... Copies clone it.

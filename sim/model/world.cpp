@@ -374,6 +374,7 @@ Message& World::store(Chat& chat, Id sender, MessageInput input, Id thread_id) {
   message.date_ms = Millis(std::chrono::system_clock::now().time_since_epoch()).count();
   message.thread_id = thread_id;
   message.reply_to = chat.messages.contains(input.reply_to) ? input.reply_to : 0;
+  if (message.reply_to != 0) message.quote = std::move(input.quote);
   message.media_group_id = std::move(input.media_group_id);
   message.content = std::move(input.content);
   message.reply_markup = std::move(input.reply_markup);
@@ -913,6 +914,7 @@ json::object World::message_json(const Chat& chat, const Message& message, Id vi
     if (auto target = chat.messages.find(reply_id); reply_id != 0 && target != chat.messages.end()) {
       out["reply_to_message"] = message_json(chat, target->second, viewer, false);
     }
+    if (!message.quote.empty() && message.reply_to != 0) out["quote"] = message.quote;
   }
   if (message.edit_date != 0) out["edit_date"] = message.edit_date;
   if (!message.media_group_id.empty()) out["media_group_id"] = message.media_group_id;

@@ -27,6 +27,9 @@ struct MessageInput {
   boost::json::object content;  // text/entities or caption/media fields etc.
   boost::json::value reply_markup;
   std::string media_group_id;
+  // A reply quoting part of the replied message: the Bot API TextQuote ({text, position,
+  // is_manual}); empty: no quote.
+  boost::json::object quote;
 };
 
 struct NewBot {

@@ -134,6 +134,10 @@ group_id = -1001234567890
 # wait, in order; none is lost). OFF = no limit.
 #NEW_TOPICS_PER_MINUTE = 5
 #USER_MESSAGES_PER_MINUTE = 20
+# The group lane (docs/group-lane.md): a user's texts waiting for the group's budget go in as one
+# message; General is told once when the group's oldest waiting message is this many minutes old.
+#COALESCE = true
+#BACKLOG_NOTICE = 5
 # Events POSTed to your systems and /commands your hooks answer (docs/webhooks.md), signed
 # with WEBHOOKS_SECRET or a generated secret (topicdesk webhooks status --show-secret).
 #WEBHOOKS = '{"https://crm.example.com/hook": ["dialog_created", "message_received"]}'

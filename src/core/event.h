@@ -55,6 +55,10 @@ enum class EventKind {
   // rights taken) and left the rotation: `from` is the helper, `text` Telegram's answer. Made by
   // the dispatcher once per helper and group; the engine tells the operators in General.
   kHelperLeft,
+  // The backend group's backlog (jobs waiting for the group) grew old, or cleared: `text` is JSON,
+  // {"state": "old"|"cleared", "jobs": N, "oldest_seconds": S}. Made by the dispatcher; the engine
+  // posts one notice in General per backlog (docs/group-lane.md).
+  kGroupBacklog,
 };
 
 // Every Telegram message content type topicdesk distinguishes. Copies go through
@@ -134,6 +138,9 @@ struct Event {
   // An explicit reply only: the implicit reply to a topic's forum_topic_created message is
   // dropped by the transport (see telegram-facts.md), so 0 means "not a reply".
   MessageId reply_to_message_id = 0;
+  // A reply that quotes part of the replied message (Bot API `quote`): the quote's position in
+  // UTF-16 code units; -1: no quote.
+  std::int64_t quote_position = -1;
   // The topic's name as it was created, when the transport tells: the Bot API's implicit reply
   // (forum_topic_created.name) of a topic message that replies to nothing. The engine reads it
   // to find the dialog of a topic it does not know (a topic left behind by a crash).

@@ -8,7 +8,7 @@ namespace topicdesk::core {
 namespace json = boost::json;
 namespace {
 
-constexpr std::array<std::pair<EventKind, const char*>, 22> kEventKindNames{{
+constexpr std::array<std::pair<EventKind, const char*>, 23> kEventKindNames{{
     {EventKind::kUserMessage, "user_message"},
     {EventKind::kUserEdit, "user_edit"},
     {EventKind::kUserReaction, "user_reaction"},
@@ -31,6 +31,7 @@ constexpr std::array<std::pair<EventKind, const char*>, 22> kEventKindNames{{
     {EventKind::kBroadcastEnded, "broadcast_ended"},
     {EventKind::kIdsFileRead, "ids_file_read"},
     {EventKind::kHelperLeft, "helper_left"},
+    {EventKind::kGroupBacklog, "group_backlog"},
 }};
 
 constexpr std::array<std::pair<ContentKind, const char*>, 18> kContentKindNames{{
@@ -159,6 +160,7 @@ std::string event_to_json(const Event& e) {
                    {"new_reactions", std::move(reactions)}};
   if (!e.reply_markup_json.empty()) obj["reply_markup_json"] = e.reply_markup_json;
   if (!e.file_id.empty()) obj["file_id"] = e.file_id;
+  if (e.quote_position >= 0) obj["quote_position"] = e.quote_position;
   if (e.replied.message_id != 0) {
     const ReplyContent& c = e.replied;
     obj["replied"] = json::object{{"message_id", c.message_id},
@@ -216,6 +218,7 @@ void read_event_fields(Reader& r, Event& e, std::string& kind, std::string& cont
   r.get("message_id", e.message_id);
   r.get("thread_id", e.thread_id);
   r.get("reply_to_message_id", e.reply_to_message_id);
+  r.get("quote_position", e.quote_position);
   r.get("sender_is_anonymous_admin", e.sender_is_anonymous_admin);
   r.get("sender_is_bot", e.sender_is_bot);
   r.get("content", content);

@@ -280,6 +280,18 @@ Status set_unanswered_alert(Parameters& p, const std::string& value) {
   return Ok{};
 }
 
+Status set_backlog_notice(Parameters& p, const std::string& value) {
+  if (is_off(value)) {
+    p.backlog_notice_minutes = 0;
+    return Ok{};
+  }
+  auto minutes = to_integer(value);
+  if (!minutes || *minutes < 1 || *minutes > 1440)
+    return wrong("BACKLOG_NOTICE", "OFF or minutes 1..1440", value);
+  p.backlog_notice_minutes = static_cast<int>(*minutes);
+  return Ok{};
+}
+
 Status set_daily_digest(Parameters& p, const std::string& value) {
   if (is_off(value)) {
     p.daily_digest_minute.reset();
@@ -511,6 +523,8 @@ const std::map<std::string, Setter>& setters() {
       {"NEW_TOPICS_PER_MINUTE", per_minute(&Parameters::new_topics_per_minute, "NEW_TOPICS_PER_MINUTE")},
       {"USER_MESSAGES_PER_MINUTE",
        per_minute(&Parameters::user_messages_per_minute, "USER_MESSAGES_PER_MINUTE")},
+      {"COALESCE", boolean(&Parameters::coalesce, "COALESCE")},
+      {"BACKLOG_NOTICE", set_backlog_notice},
       {"BROADCAST_MONTHLY_QUOTA", set_broadcast_monthly_quota},
       {"WEBHOOKS", set_webhooks},
       {"WEBHOOKS_SECRET", set_webhooks_secret},

@@ -120,6 +120,10 @@ struct Parameters {
   // The flood guard (relay/flood_guard.h); 0 = OFF
   int new_topics_per_minute = 5;      // NEW_TOPICS_PER_MINUTE: topics this connection creates a minute
   int user_messages_per_minute = 20;  // USER_MESSAGES_PER_MINUTE: copies of one user's messages a minute
+  // The group lane (docs/group-lane.md)
+  bool coalesce = true;  // COALESCE: a user's queued plain texts go into the topic as one message
+  // BACKLOG_NOTICE: General is told once when the group's oldest waiting job is this old; 0 = OFF
+  int backlog_notice_minutes = 5;
   // BROADCAST_MONTHLY_QUOTA: users broadcasts may reach in a calendar month (WORKING_HOURS' zone,
   // else UTC); 0 = OFF
   std::int64_t broadcast_monthly_quota = 0;

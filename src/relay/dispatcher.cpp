@@ -15,9 +15,11 @@
 #include "core/clock.h"
 #include "core/event_json.h"
 #include "core/presentation.h"
+#include "core/utf8.h"
 #include "crm/broadcast.h"
 #include "relay/accounts.h"
 #include "relay/broadcast_sender.h"
+#include "relay/coalescing.h"
 #include "relay/inbox.h"
 #include "relay/ownership.h"
 #include "relay/ratings.h"
@@ -166,6 +168,10 @@ struct Dispatcher::Prepared {
   bool repeat = false;  // repeats a call a restart interrupted (docs/architecture.md)
   core::UserId poster = GroupPosters::kOwnBot;  // the helper bot that makes a group call, if any
   int messages = 0;                             // what the call costs in flood control
+  // A merged send (relay/coalescing.h): every part, the head's first, and the jobs behind the head
+  // it carries; they are marked started with it and finished in the commit of its outcome.
+  std::vector<coalescing::Part> parts;
+  std::vector<std::int64_t> merged;
 
   bool to_group() const { return payload.to == Side::kGroup; }
 };
@@ -511,7 +517,35 @@ std::optional<Dispatcher::Prepared> Dispatcher::prepare(store::OutboxJob job, Un
     count("flood", "deferred");
     return std::nullopt;
   }
+  merge_queued_texts(p, now);
   return p;
+}
+
+// The user's plain texts queued right behind this one go with it as one message (COALESCE).
+void Dispatcher::merge_queued_texts(Prepared& p, UnixMillis now) {
+  // Without flood limits (a local Bot API server, benchmarks) nothing waits for the group's budget.
+  if (p.step != Step::kJob || !p.to_group() || !p.dialog || !p.connection->context.params.coalesce ||
+      !p.connection->flood_limited || p.connection->frontend != nullptr || unmerged_.contains(p.job.id))
+    return;
+  auto head = coalescing::part_of(p.job.kind, p.payload);
+  if (!head) return;
+  std::vector<coalescing::Part> parts{*head};
+  std::vector<std::int64_t> merged;
+  for (const auto& next : store_.outbox_queue_next(p.job.queue_key, p.job.id, coalescing::kMaxParts - 1)) {
+    auto payload = payload_from_json(next.payload);
+    auto part = payload && next.not_before <= now ? coalescing::part_of(next.kind, *payload) : std::nullopt;
+    if (!part) break;  // media, an album, a reply, a notice: the merge ends where it stands
+    parts.push_back(std::move(*part));
+    merged.push_back(next.id);
+  }
+  const std::size_t marker =
+      core::utf16_length("\n\n") + core::utf16_length(delivery_notice::kRepeatedMarker);
+  const std::size_t fit = coalescing::fitting(parts, coalescing::kMaxTextUnits, marker);
+  if (fit < 2) return;
+  parts.resize(fit);
+  merged.resize(fit - 1);
+  p.parts = std::move(parts);
+  p.merged = std::move(merged);
 }
 
 // The pending outcomes and the started marks of the jobs about to start, in one transaction.
@@ -532,6 +566,7 @@ bool Dispatcher::commit_turn(std::vector<Prepared>& starting, UnixMillis now) {
           for (auto& commit : batch) commit.body();
           for (const auto& p : starting) {
             if (p.marked) store_.outbox_start(p.job.id, now, p.repeat);
+            for (auto id : p.merged) store_.outbox_start(id, now, p.repeat);  // a merged send's parts
           }
         });
         break;
@@ -981,11 +1016,14 @@ core::MessageId Dispatcher::linked_message(const Prepared& p, core::MessageId so
     return link ? link->group_message_id : 0;
   }
   auto link = store_.link_by_group_message(p.connection->context.group_id, source);
-  return link && link->dialog_id == p.dialog->id ? link->user_message_id : 0;
+  if (!link || link->dialog_id != p.dialog->id) return 0;
+  if (auto quoted = quoted_part(p, source)) return quoted;  // a quote of a merged copy's part
+  return link->user_message_id;
 }
 
 // copyMessage / copyMessages; the result links each copy to its source.
 std::optional<Dispatcher::Call> Dispatcher::copy_call(Prepared& p) {
+  if (!p.parts.empty()) return merged_call(p);
   const JobPayload& pl = p.payload;
   const bool to_group = p.to_group();
   const core::DialogId dialog_id = p.dialog ? p.dialog->id : 0;
@@ -1036,6 +1074,72 @@ std::optional<Dispatcher::Call> Dispatcher::copy_call(Prepared& p) {
   return call;
 }
 
+// Several queued plain texts of the user as one message (relay/coalescing.h). Each part is linked
+// to the one copy, the latest last (a reply to the copy answers the latest part); the parts are
+// kept under coalesced_key so an edit renders the copy again and a quote finds its part. The jobs
+// behind the head are done in the same commit.
+std::optional<Dispatcher::Call> Dispatcher::merged_call(Prepared& p) {
+  auto rendered = coalescing::render(p.parts);
+  Call call{.method = "sendMessage", .params = target_of(p)};
+  call.params["text"] = rendered.text;
+  add_entities(call.params, "entities", rendered.entities_json);
+  call.record = [this, connection_id = p.connection->context.id, dialog_id = p.dialog->id, parts = p.parts,
+                 merged = p.merged, poster = p.poster](const json::value& result) {
+    if (auto copy = message_id_of(result); copy != 0) {
+      for (const auto& part : parts) {
+        store_.add_link(store::MessageLink{.connection_id = connection_id,
+                                           .dialog_id = dialog_id,
+                                           .user_message_id = part.message_id,
+                                           .group_message_id = copy,
+                                           .direction = store::LinkDirection::kUserToGroup,
+                                           .poster_id = poster});
+      }
+      store_.state_set(connection_id, coalescing::stored_key(copy), coalescing::to_json(parts));
+    }
+    for (auto id : merged) store_.outbox_done(id);
+  };
+  count(p.job.kind, "merged");
+  coalesced_parts_->add(static_cast<double>(p.parts.size()));
+  return call;
+}
+
+// An edit of one part of a merged copy: the whole copy with that part's new text. nullopt: the
+// copy is no merged one.
+std::optional<Dispatcher::Call> Dispatcher::merged_edit_call(Prepared& p, core::MessageId copy) {
+  const auto connection = p.connection->context.id;
+  auto stored = store_.state_get(connection, coalescing::stored_key(copy));
+  auto parts = stored && !stored->empty() ? coalescing::from_json(*stored) : std::nullopt;
+  if (!parts) return std::nullopt;
+  bool found = false;
+  for (auto& part : *parts) {
+    if (part.message_id != p.payload.message_id) continue;
+    part.text = p.payload.text;
+    part.entities_json = p.payload.entities_json;
+    found = true;
+  }
+  if (!found) return std::nullopt;
+  auto rendered = coalescing::render(*parts);
+  if (core::utf16_length(rendered.text) > coalescing::kMaxTextUnits) {
+    rendered.text = core::utf16_truncate(rendered.text, coalescing::kMaxTextUnits);  // a longer edit
+  }
+  Call call{.method = "editMessageText", .params = json::object{{"chat_id", p.chat}, {"message_id", copy}}};
+  call.params["text"] = rendered.text;
+  add_entities(call.params, "entities", rendered.entities_json);
+  call.record = [this, connection, copy, stored = coalescing::to_json(*parts)](const json::value&) {
+    store_.state_set(connection, coalescing::stored_key(copy), stored);
+  };
+  return call;
+}
+
+// The part of merged copy `copy` an operator's quote lies in; 0: no quote, or no merged copy.
+core::MessageId Dispatcher::quoted_part(const Prepared& p, core::MessageId copy) {
+  if (p.payload.quote_position < 0) return 0;
+  auto stored = store_.state_get(p.connection->context.id, coalescing::stored_key(copy));
+  auto parts = stored && !stored->empty() ? coalescing::from_json(*stored) : std::nullopt;
+  if (!parts || parts->empty()) return 0;
+  return (*parts)[coalescing::part_at(coalescing::render(*parts), p.payload.quote_position)].message_id;
+}
+
 // An intercepted message (one the bot's program, or the account's owner, sent to the user):
 // sendMessage of the marked text, or copyMessage with the marked caption (or, for content
 // without a caption, the marker as an inline button). Linked like a user's message, so
@@ -1084,6 +1188,9 @@ std::optional<Dispatcher::Call> Dispatcher::edit_call(Prepared& p) {
                  pl.message_id);
     finish_done(p);
     return std::nullopt;
+  }
+  if (kind == job::kEditText && p.to_group()) {
+    if (auto whole = merged_edit_call(p, message)) return whole;  // a part of a merged copy
   }
   Call call{.params = json::object{{"chat_id", p.chat}, {"message_id", message}}};
   if (kind == job::kEditText || kind == job::kInterceptEditText) {
@@ -1363,6 +1470,11 @@ asio::awaitable<void> Dispatcher::on_failure(Prepared& p, const ApiResult& r) {
     finish_card_step(p);
     co_return;
   }
+  if (!p.merged.empty()) {  // Telegram refuses the merged message: its parts go one by one
+    unmerged_.insert(p.job.id);
+    finish_retry(p, now, r.description);
+    co_return;
+  }
   finish_fail(p, r.description, true, &r);
 }
 
@@ -1423,10 +1535,13 @@ void Dispatcher::finish_next_step(const Prepared& p, JobPayload next, std::funct
 
 void Dispatcher::finish_retry(const Prepared& p, UnixMillis not_before, const std::string& error,
                               std::function<void()> record) {
-  commit_later(p, [this, job_id = p.job.id, not_before, error, record = std::move(record)] {
-    if (record) record();
-    store_.outbox_retry(job_id, not_before, error);
-  });
+  commit_later(p,
+               [this, job_id = p.job.id, not_before, error, record = std::move(record), merged = p.merged] {
+                 if (record) record();
+                 store_.outbox_retry(job_id, not_before, error);
+                 for (auto id : merged)
+                   store_.outbox_retry(id, 0, error);  // their started marks go with the head's
+               });
   retry_times_.insert(not_before);
   count(p.job.kind, "retried");
 }
@@ -1550,6 +1665,57 @@ void Dispatcher::publish_gauges(UnixMillis now) {
       .set(static_cast<double>(titles_waiting_.size()));
   metrics.gauge("topicdesk_dispatcher_uncommitted", "Outcomes waiting for a commit that failed")
       .set(static_cast<double>(pending_commits_.size()));
+  publish_group_backlog(now);
+}
+
+// Each group's backlog (jobs queued for it) and the age of its oldest job, per connection; when
+// that age passes BACKLOG_NOTICE the engine is told once, and again when the backlog cleared.
+void Dispatcher::publish_group_backlog(UnixMillis now) {
+  std::map<core::ConnectionId, store::OutboxBacklog> backlog;
+  try {
+    for (const auto& b : store_.outbox_backlog({":g", ":general", ":title"})) backlog[b.connection_id] = b;
+  } catch (const std::exception& error) {
+    log_error("reading the groups' backlog failed", error.what());
+    return;
+  }
+  auto& metrics = core::Metrics::global();
+  for (auto& [id, c] : connections_) {
+    if (!c.active || (fences_ != nullptr && !fences_->may_send(id))) continue;  // another instance's
+    const auto found = backlog.find(id);
+    const std::int64_t jobs = found != backlog.end() ? found->second.jobs : 0;
+    const UnixMillis age = jobs > 0 ? std::max<UnixMillis>(0, now - found->second.oldest_created_at) : 0;
+    const std::string labels =
+        "connection=\"" + c.context.name + "\",group=\"" + std::to_string(c.context.group_id) + "\"";
+    metrics
+        .gauge("topicdesk_group_backlog_jobs", "Outbox jobs waiting for the connection's backend group",
+               labels)
+        .set(static_cast<double>(jobs));
+    metrics
+        .gauge("topicdesk_group_backlog_oldest_seconds",
+               "Age of the oldest job waiting for the backend group", labels)
+        .set(static_cast<double>(age) / 1000.0);
+    const int minutes = c.context.params.backlog_notice_minutes;
+    const bool old = minutes > 0 && age >= static_cast<UnixMillis>(minutes) * kMinute;
+    // Unknown after a start: the engine hears either way once (it keeps what it told in its state).
+    std::optional<bool>& told = backlog_told_[id];
+    if ((old && told != true) || (jobs == 0 && told != false)) {
+      const std::optional<bool> before = told;
+      told = old;
+      core::Event e;
+      e.kind = core::EventKind::kGroupBacklog;
+      e.update_id = group_backlog_update_id(now);
+      e.date = now;
+      e.chat_id = c.context.group_id;
+      e.text = json::serialize(
+          json::object{{"state", old ? "old" : "cleared"}, {"jobs", jobs}, {"oldest_seconds", age / 1000}});
+      try {
+        store_.transaction([&] { report(id, e); });
+      } catch (const std::exception& error) {
+        told = before;  // reported again on the next look
+        log_error("reporting the group's backlog failed", error.what());
+      }
+    }
+  }
 }
 
 }  // namespace topicdesk::relay

@@ -197,6 +197,13 @@ class Dispatcher {
   std::optional<Call> close_reopen_call(Prepared& prepared);
   std::optional<Call> copy_call(Prepared& prepared);
   std::optional<Call> edit_call(Prepared& prepared);  // nullopt: no linked copy, done
+  // Coalescing (relay/coalescing.h): a user's queued plain texts go
+  // into the group as one message; an edit of one part renders it whole again; a quote of a part
+  // answers that part.
+  void merge_queued_texts(Prepared& prepared, core::UnixMillis now);
+  std::optional<Call> merged_call(Prepared& prepared);
+  std::optional<Call> merged_edit_call(Prepared& prepared, core::MessageId copy);
+  core::MessageId quoted_part(const Prepared& prepared, core::MessageId copy);
   std::optional<Call> intercept_call(Prepared& prepared);
   std::optional<Call> announce_call(Prepared& prepared);
   std::optional<Call> resolve_call(Prepared& prepared);
@@ -246,7 +253,8 @@ class Dispatcher {
 
   void wake();
   void publish_gauges(core::UnixMillis now);
-  void broadcasts_turn(core::UnixMillis now);  // the sender's share of a turn
+  void publish_group_backlog(core::UnixMillis now);  // gauges per group, and the backlog notice
+  void broadcasts_turn(core::UnixMillis now);        // the sender's share of a turn
 
   boost::asio::any_io_executor executor_;
   store::Store& store_;
@@ -257,7 +265,10 @@ class Dispatcher {
   std::map<std::int64_t, core::UnixMillis> deferred_;           // job id → when its flood slot opens
   std::set<std::int64_t> foreign_;                              // jobs of connections this process lacks
   std::map<core::ConnectionId, core::UnixMillis> titles_held_;  // the group's title budget opens then
-  std::set<std::int64_t> titles_waiting_;        // title jobs held by the title budget (a gauge)
+  std::set<std::int64_t> titles_waiting_;  // title jobs held by the title budget (a gauge)
+  // Whether the engine was told the group's backlog is old (true) or cleared (false); none yet: unknown.
+  std::map<core::ConnectionId, std::optional<bool>> backlog_told_;
+  std::set<std::int64_t> unmerged_;              // heads whose merged send Telegram refused: sent alone
   std::multiset<core::UnixMillis> retry_times_;  // not_before of retries we scheduled
   boost::asio::steady_timer wake_timer_;
   int executing_ = 0;                               // execute() coroutines running
@@ -286,6 +297,8 @@ class Dispatcher {
   GroupPosters posters_;
   std::unordered_map<std::string, core::Metric*> counters_;
   core::Metric* wait_sum_ = nullptr;
+  core::Metric* coalesced_parts_ = &core::Metrics::global().counter(
+      "topicdesk_coalesced_parts_total", "User messages posted into the group as parts of a merged message");
   core::Metric* in_flight_gauge_ = &core::Metrics::global().gauge(
       "topicdesk_dispatcher_in_flight", "Bot API calls in flight and outcomes not yet committed");
 };

@@ -8,6 +8,7 @@
 #include "core/event_json.h"
 #include "core/presentation.h"
 #include "relay/album_state.h"
+#include "relay/coalescing.h"
 #include "relay/intercept.h"
 #include "relay/ownership.h"
 #include "store/lease_store.h"
@@ -202,6 +203,8 @@ void Engine::route(const Event& e, UnixMillis now) {
       return on_ids_file_read(e, now);  // engine_broadcasts.cpp
     case EventKind::kHelperLeft:
       return on_helper_left(e, now);  // engine_outcomes.cpp
+    case EventKind::kGroupBacklog:
+      return on_group_backlog(e, now);  // engine_group_lane.cpp
   }
 }
 
@@ -259,6 +262,7 @@ void Engine::on_user_message(const Event& e, UnixMillis now) {
       copy.text = e.text;  // a helper posts it as a text (relay/group_posters.h)
       copy.entities_json = e.entities_json;
     }
+    coalescing::carry_plain_text(copy, e, now);  // may be merged with the next ones (relay/coalescing.h)
     enqueue(job::kCopyToTopic, copy, fresh ? kPriorityNewDialog : kPriorityNormal, now,
             user_message_slot(*dialog, now));
   }
@@ -368,7 +372,8 @@ void Engine::on_operator_message(const Event& e, UnixMillis now) {
                        .to = Side::kUser,
                        .message_id = e.message_id,
                        .reply_to = e.reply_to_message_id,
-                       .operator_message = true},
+                       .operator_message = true,
+                       .quote_position = e.quote_position},
             kPriorityOperatorReply, now);
   }
   record_message(*dialog, store::HistoryAuthor::kOperator, e, now);

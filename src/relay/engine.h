@@ -406,6 +406,7 @@ class Engine {
                                                      core::UnixMillis now);
   // The dispatcher read (or could not read) the document of a `/send file`.
   void on_ids_file_read(const core::Event& event, core::UnixMillis now);
+  void on_group_backlog(const core::Event& event, core::UnixMillis now);  // engine_group_lane.cpp
   // For /template del: the broadcasts not over yet that send template `name`, which will stop
   // (empty when none).
   std::string broadcasts_of_template_note(std::string_view name);
@@ -475,6 +476,8 @@ core::TopicStatus topic_status(store::DialogStatus status);
 // /backlog's usage, and its answer on a connection that is not a proxy (`account`: a personal
 // account) (engine_backlog.cpp).
 std::string backlog_usage();
+// The notice in General when the group's backlog grew old (engine_group_lane.cpp).
+std::string group_backlog_notice(std::int64_t jobs, std::int64_t oldest_seconds);
 std::string backlog_not_applicable(std::string_view connection, bool account);
 
 }  // namespace topicdesk::relay

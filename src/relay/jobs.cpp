@@ -61,6 +61,8 @@ std::string payload_to_json(const JobPayload& p) {
   if (!p.card.empty()) o["card"] = p.card;
   if (!p.document_name.empty()) o["document_name"] = p.document_name;
   if (!p.document.empty()) o["document"] = to_base64(p.document);
+  if (p.at != 0) o["at"] = p.at;
+  if (p.quote_position >= 0) o["quote_position"] = p.quote_position;
   return json::serialize(o);
 }
 
@@ -81,9 +83,9 @@ core::Result<JobPayload> payload_from_json(std::string_view text) {
   if (ec || !value.is_object()) return core::make_error("job payload is not a JSON object");
   const auto& o = value.get_object();
   JobPayload p;
-  for (auto [key, field] :
-       {std::pair{"dialog", &p.dialog}, std::pair{"message_id", &p.message_id},
-        std::pair{"reply_to", &p.reply_to}, std::pair{"thread", &p.thread}, std::pair{"chat", &p.chat}}) {
+  for (auto [key, field] : {std::pair{"dialog", &p.dialog}, std::pair{"message_id", &p.message_id},
+                            std::pair{"reply_to", &p.reply_to}, std::pair{"thread", &p.thread},
+                            std::pair{"chat", &p.chat}, std::pair{"at", &p.at}}) {
     auto read = read_int(o, key);
     if (!read) return read.error();
     *field = *read;
@@ -103,6 +105,7 @@ core::Result<JobPayload> payload_from_json(std::string_view text) {
       p.user_ids.push_back(id.get_int64());
     }
   }
+  if (const auto* q = o.if_contains("quote_position"); q && q->is_int64()) p.quote_position = q->get_int64();
   if (const auto* t = o.if_contains("text"); t && t->is_string()) p.text = std::string(t->get_string());
   if (const auto* t = o.if_contains("entities"); t && t->is_string())
     p.entities_json = std::string(t->get_string());

@@ -86,6 +86,12 @@ struct JobPayload {
   // before this job's own call. Committed with the topic's thread id, so a topic never exists
   // without its card on the way (the job stays its queue's head until the card is posted).
   std::string card;
+  // copy_to_topic of a plain text (relay/coalescing.h): when the user wrote it; its `text` and
+  // `entities_json` are the message's, so queued texts can be posted as one message.
+  core::UnixMillis at = 0;
+  // copy_to_user replying with a quote: the quote's UTF-16 position in the replied message;
+  // -1: no quote. Picks the part of a merged copy the operator answered.
+  std::int64_t quote_position = -1;
 };
 
 std::string payload_to_json(const JobPayload& payload);
@@ -124,6 +130,9 @@ inline std::int64_t ids_file_update_id(std::int64_t job_id) { return kIdsFileUpd
 // A helper bot that left a group's rotation (kHelperLeft): bit 55 plus the time, in milliseconds.
 inline constexpr std::int64_t kHelperLeftUpdateBase = std::int64_t{1} << 55;
 inline std::int64_t helper_left_update_id(core::UnixMillis at) { return kHelperLeftUpdateBase | at; }
+// The group's backlog grew old or cleared (kGroupBacklog): bit 54 plus the time it was found, in ms.
+inline constexpr std::int64_t kGroupBacklogUpdateBase = std::int64_t{1} << 54;
+inline std::int64_t group_backlog_update_id(core::UnixMillis at) { return kGroupBacklogUpdateBase | at; }
 
 // What a restart that interrupted a send leaves behind (docs/architecture.md, delivery guarantee).
 namespace delivery_notice {

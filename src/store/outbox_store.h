@@ -31,6 +31,13 @@ struct OutboxJob {
   int restarts = 0;  // calls of this step that repeated one a restart interrupted
 };
 
+// Jobs waiting for one connection's backend group (OutboxStore::outbox_backlog).
+struct OutboxBacklog {
+  ConnectionId connection_id = 0;
+  std::int64_t jobs = 0;
+  UnixMillis oldest_created_at = 0;
+};
+
 struct OutboxStats {
   std::int64_t pending = 0;
   std::int64_t failed = 0;
@@ -52,6 +59,10 @@ class OutboxStore {
   virtual std::optional<OutboxJob> outbox_job(std::int64_t job_id) = 0;
   // Whether the queue holds a pending job (a coalescing queue adds none while it does).
   virtual bool outbox_queue_pending(const std::string& queue_key) = 0;
+  // The pending jobs of `queue_key` after job `after_id` (its head, usually), in id order, at
+  // most `limit`: what may be sent together with the head (relay/coalescing.h).
+  virtual std::vector<OutboxJob> outbox_queue_next(const std::string& queue_key, std::int64_t after_id,
+                                                   int limit) = 0;
   // done and fail finish a pending job and move its queue on; for a finished or unknown job
   // they do nothing.
   virtual void outbox_done(std::int64_t job_id) = 0;
@@ -66,6 +77,10 @@ class OutboxStore {
   // started mark and no restarts. Attempts are kept.
   virtual void outbox_continue(std::int64_t job_id, const std::string& payload) = 0;
   virtual OutboxStats outbox_stats() = 0;
+  // Pending jobs per connection in the queues whose key ends with one of `queue_suffixes` (the
+  // relay names its group queues so: relay/jobs.h), with the creation time of the oldest; only
+  // connections that have some.
+  virtual std::vector<OutboxBacklog> outbox_backlog(const std::vector<std::string>& queue_suffixes) = 0;
 };
 
 }  // namespace topicdesk::store

@@ -220,6 +220,17 @@ core::MessageId read_reply_to(Reader& message) {
   return implicit ? 0 : replied_id;
 }
 
+// A reply's quote (Bot API TextQuote): its position in UTF-16 units, read leniently (a malformed
+// quote is no quote: the reply still goes to the replied message); -1: none.
+std::int64_t read_quote_position(const json::object& message) {
+  const auto* quote = message.if_contains("quote");
+  const auto* o = quote != nullptr ? quote->if_object() : nullptr;
+  if (o == nullptr) return -1;
+  const auto* position = o->if_contains("position");
+  if (position == nullptr) return 0;  // omitted: the quote starts the message
+  return position->is_int64() && position->get_int64() >= 0 ? position->get_int64() : -1;
+}
+
 // The media's file id (a photo's largest size), read leniently: a malformed media field
 // leaves it empty and never fails the update.
 std::string read_file_id(const json::object& message, ContentKind kind) {
@@ -313,6 +324,7 @@ ParsedUpdate parse_message(Reader& update, std::string_view field, bool edited, 
   // Private chats have no topics for the desk; General carries no is_topic_message.
   if (!user_side && is_topic_message) event.thread_id = thread_id;
   event.reply_to_message_id = read_reply_to(*message);
+  if (event.reply_to_message_id != 0) event.quote_position = read_quote_position(message->object());
   if (event.thread_id != 0) event.topic_name = read_topic_name(*message);
   event.content = read_content_kind(*message);
   event.text = message->has("text") ? message->text("text") : message->text("caption");

@@ -94,7 +94,7 @@ class FaultsTest(DeskTestCase):
 
     def test_429s_5xx_and_dropped_connections_lose_nothing(self):
         world = World(self.sim)
-        self.start_desk([world.connection()])
+        self.start_desk([world.connection(COALESCE=False)])  # one copy per message: queued texts are not merged (docs/group-lane.md)
         users = [self.sim.user(f"User{i}") for i in range(self.USERS)]
         self.sim.fault(method="copyMessage", error_code=429, description="Too Many Requests: retry after 1",
                        retry_after=1, count=3)

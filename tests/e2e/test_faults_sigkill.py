@@ -46,7 +46,7 @@ class SigkillAtLatencyTest(DeskTestCase):
 
     def test_sigkills_at_400ms_latency_lose_nothing_and_repeat_only_calls_in_flight(self):
         started = time.monotonic()
-        desk = self.start_desk([c.world.connection(c.name) for c in self.connections], start=False)
+        desk = self.start_desk([c.world.connection(c.name, COALESCE=False) for c in self.connections], start=False)
         for c in self.connections:
             c.key = desk.reset_api_key(c.name)
         self.sim.fault(latency_ms=self.LATENCY_MS)

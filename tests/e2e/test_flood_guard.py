@@ -27,7 +27,8 @@ class FloodGuardTest(DeskTestCase):
     def test_a_wave_of_new_users_gets_topics_at_the_capped_pace_and_nothing_is_lost(self):
         world = World(self.sim)
         self.start_desk([world.connection(NEW_TOPICS_PER_MINUTE=str(TOPICS_PER_MINUTE),
-                                          USER_MESSAGES_PER_MINUTE=str(CHATTY_PER_MINUTE), WELCOME="OFF")],
+                                          USER_MESSAGES_PER_MINUTE=str(CHATTY_PER_MINUTE), WELCOME="OFF",
+                                          COALESCE=False)],
                         extra_toml=f"[telegram.limits]\ngroup_per_minute = {GROUP_PER_MINUTE}\n")
         users = [self.sim.user(f"Wave{i}") for i in range(USERS)]
         chatty = users[0]

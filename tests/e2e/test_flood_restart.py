@@ -41,7 +41,7 @@ class FloodRestartTest(DeskTestCase):
 
     def test_a_restart_after_filling_a_groups_budget_causes_no_burst_of_429s(self):
         world = World(self.sim)
-        desk = self.start_desk([world.connection()])
+        desk = self.start_desk([world.connection(COALESCE=False)])  # one copy per message: queued texts are not merged (docs/group-lane.md)
         started = time.monotonic()
         first = [self.sim.user(f"First{i}", username=f"first_{i}") for i in range(self.FIRST_USERS)]
         for user in first:

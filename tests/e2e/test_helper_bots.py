@@ -37,7 +37,7 @@ class HelperBotsTest(DeskTestCase):
         extra = (f"[telegram.limits]\ngroup_per_minute = {GROUP_PER_MINUTE}\n\n"
                  f"[[group]]\nid = {self.world.group_id}\nhelpers = [\"env:HELPER_ONE\", \"env:HELPER_TWO\"]\n")
         env = {"HELPER_ONE": self.helpers[0][1], "HELPER_TWO": self.helpers[1][1]}
-        desk = self.start_desk([self.world.connection(WELCOME="OFF")], extra_toml=extra, env=env)
+        desk = self.start_desk([self.world.connection(WELCOME="OFF", COALESCE=False)], extra_toml=extra, env=env)
         # Both helpers learnt who they are (getMe) before the test writes.
         wait_until(lambda: sum(f"helper bot @shop_helper{k}" in desk.process.output() for k in (1, 2)) == 2,
                    what="the helpers to start")

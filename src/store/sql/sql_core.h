@@ -160,6 +160,10 @@ inline constexpr Sql kOutboxReadyOf{"outbox_ready_of",
     "SELECT " TD_JOB_COLUMNS " FROM outbox_heads h JOIN outbox o ON o.id = h.job_id "
     "WHERE h.not_before <= ?1 AND h.connection_id = ANY (translate(?3, '[]', '{}')::BIGINT[]) "
     "ORDER BY h.priority, h.job_id LIMIT ?2"};
+// The jobs behind a queue's head, from the pending-by-queue index.
+inline constexpr Sql kOutboxQueueNext{"outbox_queue_next",
+    "SELECT " TD_JOB_COLUMNS " FROM outbox o WHERE o.queue_key = ?1 AND o.state = 'pending' AND o.id > ?2 "
+    "ORDER BY o.id LIMIT ?3"};
 #undef TD_JOB_COLUMNS
 // Done keeps the last error of a job that succeeded after retries: useful when investigating.
 inline constexpr Sql kOutboxDone{"outbox_done",
@@ -198,6 +202,12 @@ inline constexpr Sql kOutboxPendingCount{"outbox_pending_count",
     "SELECT COUNT(*) FROM outbox WHERE state = 'pending'"};
 inline constexpr Sql kOutboxOldestPending{"outbox_oldest_pending",
     "SELECT created_at FROM outbox WHERE id = (SELECT MIN(job_id) FROM outbox_heads)"};
+// Pending jobs of the queues whose key ends with ?1, per connection (a group's backlog).
+inline constexpr Sql kOutboxBacklog{"outbox_backlog",
+    "SELECT connection_id, COUNT(*), MIN(created_at) FROM outbox "
+    "WHERE state = 'pending' AND queue_key LIKE '%' || ?1 GROUP BY connection_id",
+    "SELECT connection_id, COUNT(*), MIN(created_at) FROM outbox "
+    "WHERE state = 'pending' AND queue_key LIKE '%' || ?1::TEXT GROUP BY connection_id"};
 inline constexpr Sql kOutboxFailedCount{"outbox_failed_count",
     "SELECT COUNT(*) FROM outbox WHERE state = 'failed'"};
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <unordered_set>
 
 #include "core/clock.h"
@@ -538,6 +539,17 @@ bool SqlStore::outbox_queue_pending(const std::string& queue_key) {
   return q.step();
 }
 
+std::vector<OutboxJob> SqlStore::outbox_queue_next(const std::string& queue_key, std::int64_t after_id,
+                                                   int limit) {
+  Lock lock(mutex_);
+  std::vector<OutboxJob> out;
+  if (limit <= 0) return out;
+  auto q = db_.query(sql::kOutboxQueueNext);
+  q.bind_all(queue_key, after_id, static_cast<std::int64_t>(limit));
+  while (q.step()) out.push_back(read_job(q));
+  return out;
+}
+
 void SqlStore::refresh_queue_head(const std::string& queue_key) {
   auto head = db_.query(sql::kOutboxQueueHead);
   head.bind(queue_key);
@@ -605,6 +617,25 @@ OutboxStats SqlStore::outbox_stats() {
   stats.failed = read_one(sql::kOutboxFailedCount);
   stats.oldest_pending_created_at = stats.pending > 0 ? read_one(sql::kOutboxOldestPending) : 0;
   return stats;
+}
+
+std::vector<OutboxBacklog> SqlStore::outbox_backlog(const std::vector<std::string>& queue_suffixes) {
+  Lock lock(mutex_);
+  std::map<ConnectionId, OutboxBacklog> by_connection;
+  for (const auto& suffix : queue_suffixes) {
+    auto q = db_.query(sql::kOutboxBacklog);
+    q.bind(suffix);
+    while (q.step()) {
+      auto& b = by_connection[q.int64(0)];
+      b.connection_id = q.int64(0);
+      b.jobs += q.int64(1);
+      const UnixMillis oldest = q.int64(2);
+      if (b.oldest_created_at == 0 || oldest < b.oldest_created_at) b.oldest_created_at = oldest;
+    }
+  }
+  std::vector<OutboxBacklog> out;
+  for (auto& [id, b] : by_connection) out.push_back(b);
+  return out;
 }
 
 // Timers ------------------------------------------------------------------------------------

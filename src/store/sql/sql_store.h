@@ -74,12 +74,15 @@ class SqlStore : public Store {
                                       const std::vector<ConnectionId>& connections = {}) override;
   std::optional<OutboxJob> outbox_job(std::int64_t job_id) override;
   bool outbox_queue_pending(const std::string& queue_key) override;
+  std::vector<OutboxJob> outbox_queue_next(const std::string& queue_key, std::int64_t after_id,
+                                           int limit) override;
   void outbox_done(std::int64_t job_id) override;
   void outbox_retry(std::int64_t job_id, UnixMillis not_before, const std::string& error) override;
   void outbox_fail(std::int64_t job_id, const std::string& error) override;
   void outbox_start(std::int64_t job_id, UnixMillis at, bool repeat) override;
   void outbox_continue(std::int64_t job_id, const std::string& payload) override;
   OutboxStats outbox_stats() override;
+  std::vector<OutboxBacklog> outbox_backlog(const std::vector<std::string>& queue_suffixes) override;
 
   void timer_set(ConnectionId id, const std::string& key, UnixMillis due_at,
                  const std::string& payload) override;

@@ -42,13 +42,26 @@ TEST(Parameters, DefaultsWhenNothingIsGiven) {
   EXPECT_EQ(p.intercepted_status, InterceptedStatus::kOwner);
 }
 
+TEST(Parameters, TheGroupLanesSwitches) {
+  Parameters defaults;
+  EXPECT_TRUE(defaults.coalesce);
+  EXPECT_EQ(defaults.backlog_notice_minutes, 5);
+  EXPECT_FALSE(parse_ok({{"COALESCE", "false"}}).coalesce);
+  EXPECT_EQ(parse_ok({{"BACKLOG_NOTICE", "OFF"}}).backlog_notice_minutes, 0);
+  EXPECT_EQ(parse_ok({{"BACKLOG_NOTICE", "12"}}).backlog_notice_minutes, 12);
+  EXPECT_NE(parse_error({{"BACKLOG_NOTICE", "0"}}).find("BACKLOG_NOTICE must be OFF or minutes 1..1440"),
+            std::string::npos);
+}
+
 TEST(Parameters, EveryNameIsKnown) {
   std::vector<std::string> expected{"ASSIGN",
                                     "AUTOCLOSE",
                                     "AUTO_INFO",
                                     "AWAY_MESSAGE",
+                                    "BACKLOG_NOTICE",
                                     "BROADCAST_MONTHLY_QUOTA",
                                     "CLOSE_MESSAGE",
+                                    "COALESCE",
                                     "CSAT",
                                     "CUSTOM_COMMANDS",
                                     "DAILY_DIGEST",

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <future>
+#include <map>
 
 #include "store_backends.h"
 
@@ -48,6 +49,71 @@ TEST_P(OutboxStoreContract, AQueueIsPendingUntilItsLastJobFinishes) {
   EXPECT_TRUE(store_->outbox_queue_pending("d1:title"));
   store_->outbox_fail(b, "refused");
   EXPECT_FALSE(store_->outbox_queue_pending("d1:title")) << "failed jobs are not pending";
+}
+
+TEST_P(OutboxStoreContract, TheJobsBehindAQueuesHeadInOrder) {
+  auto a1 = store_->outbox_add(job("d1:g"));
+  auto b1 = store_->outbox_add(job("d2:g"));
+  auto a2 = store_->outbox_add(job("d1:g", 1, 5000, "send_text"));  // not due, other priority: still listed
+  auto a3 = store_->outbox_add(job("d1:g"));
+  auto a4 = store_->outbox_add(job("d1:g"));
+  auto ids = [&](std::int64_t after, int limit) {
+    std::vector<std::int64_t> out;
+    for (const auto& j : store_->outbox_queue_next("d1:g", after, limit)) out.push_back(j.id);
+    return out;
+  };
+  EXPECT_THAT(ids(a1, 10), ElementsAre(a2, a3, a4));
+  EXPECT_THAT(ids(a1, 2), ElementsAre(a2, a3));
+  EXPECT_THAT(ids(a3, 10), ElementsAre(a4));
+  EXPECT_THAT(ids(a1, 0), ElementsAre());
+  auto full = store_->outbox_queue_next("d1:g", a1, 1);
+  ASSERT_EQ(full.size(), 1u);
+  EXPECT_EQ(full[0].kind, "send_text");
+  EXPECT_EQ(full[0].payload, R"({"q":"d1:g"})");
+  EXPECT_EQ(full[0].not_before, 5000);
+  store_->outbox_done(a3);  // finished jobs are left out (a merged send finishes them together)
+  store_->outbox_fail(a4, "refused");
+  EXPECT_THAT(ids(a1, 10), ElementsAre(a2));
+  EXPECT_THAT(store_->outbox_queue_next("d2:g", 0, 10).size(), 1u);
+  EXPECT_EQ(store_->outbox_queue_next("d2:g", 0, 10)[0].id, b1);
+}
+
+TEST_P(OutboxStoreContract, TheBacklogOfGroupQueuesPerConnection) {
+  EXPECT_TRUE(store_->outbox_backlog({":g", ":general"}).empty());
+  auto other = store_->ensure_connection("other", 222, kOtherGroup);
+  auto early = job("d1:g");
+  early.created_at = 100;
+  store_->outbox_add(early);
+  auto later = job("c1:general");
+  later.created_at = 300;
+  store_->outbox_add(later);
+  auto user = job("d1:u");  // to the user: not the group's
+  user.created_at = 50;
+  store_->outbox_add(user);
+  auto theirs = job("d9:g");
+  theirs.connection_id = other;
+  theirs.created_at = 200;
+  auto done = store_->outbox_add(theirs);
+  auto theirs2 = job("d9:g");
+  theirs2.connection_id = other;
+  theirs2.created_at = 250;
+  store_->outbox_add(theirs2);
+
+  auto backlog = store_->outbox_backlog({":g", ":general"});
+  ASSERT_EQ(backlog.size(), 2u);
+  std::map<ConnectionId, OutboxBacklog> by;
+  for (const auto& b : backlog) by[b.connection_id] = b;
+  EXPECT_EQ(by[conn_].jobs, 2);
+  EXPECT_EQ(by[conn_].oldest_created_at, 100);
+  EXPECT_EQ(by[other].jobs, 2);
+  EXPECT_EQ(by[other].oldest_created_at, 200);
+  store_->outbox_done(done);
+  backlog = store_->outbox_backlog({":g"});
+  by.clear();
+  for (const auto& b : backlog) by[b.connection_id] = b;
+  EXPECT_EQ(by[conn_].jobs, 1);
+  EXPECT_EQ(by[other].jobs, 1);
+  EXPECT_EQ(by[other].oldest_created_at, 250);
 }
 
 TEST_P(OutboxStoreContract, OutboxReadySkipsInFlightQueuesAndFutureJobs) {
