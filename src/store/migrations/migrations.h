@@ -534,6 +534,41 @@ CREATE INDEX web_sessions_by_user ON web_sessions(group_id, user_id);
 CREATE INDEX web_sessions_by_expiry ON web_sessions(expires_at);
 )sql";
 
+// Payments inside a topic (docs/payments.md): the desk's invoices and the payments made for
+// them, one per Telegram charge id.
+inline constexpr char kV24Payments[] = R"sql(
+CREATE TABLE invoices (
+  id {{id}},
+  connection_id BIGINT NOT NULL REFERENCES connections(id),
+  dialog_id BIGINT NOT NULL,
+  user_id BIGINT NOT NULL,
+  currency TEXT NOT NULL,
+  amount BIGINT NOT NULL,
+  title TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  operator_id BIGINT NOT NULL DEFAULT 0,
+  status TEXT NOT NULL DEFAULT 'open',
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX invoices_by_dialog ON invoices(dialog_id, id);
+CREATE TABLE payments (
+  id {{id}},
+  connection_id BIGINT NOT NULL REFERENCES connections(id),
+  invoice_id BIGINT NOT NULL,
+  dialog_id BIGINT NOT NULL,
+  user_id BIGINT NOT NULL,
+  currency TEXT NOT NULL,
+  amount BIGINT NOT NULL,
+  telegram_charge_id TEXT NOT NULL UNIQUE,
+  provider_charge_id TEXT NOT NULL DEFAULT '',
+  paid_at BIGINT NOT NULL,
+  refunded_at BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX payments_by_dialog ON payments(dialog_id, id);
+CREATE INDEX payments_by_user ON payments(connection_id, user_id, id);
+)sql";
+
 inline constexpr Migration kAll[] = {
     {1, "core tables", kV1CoreTables},
     {2, "topics api: api keys", kV2ApiKeys},
@@ -555,6 +590,7 @@ inline constexpr Migration kAll[] = {
     {18, "several instances: each outbox queue head's connection", kV18HeadConnection},
     {19, "history: every relayed message with its content", kV19History},
     {20, "web dashboard: login links and sessions", kV20WebSessions},
+    {24, "payments: invoices and payments", kV24Payments},
 };
 
 inline std::span<const Migration> all() { return kAll; }

@@ -28,6 +28,7 @@ const std::map<std::string, std::string> kEnv = {
     {"DESK_BOT_TOKEN", "100004:AAbbCCddEEffGGhhIIjjKKllMMnnOOpp_-d"},
     {"SUPPORT_WEBHOOK_SECRET", "hook_secret-123"},
     {"TG_API_HASH", "0123456789abcdef0123456789abcdef"},
+    {"PAYMENT_PROVIDER_TOKEN", "284685063:TEST:provider"},
 };
 
 SecretSources env_sources() {
