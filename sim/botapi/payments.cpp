@@ -63,7 +63,7 @@ Result<json::value> BotApi::send_invoice(const Account& bot, const Params& p) {
                        {"start_parameter", p.string("start_parameter").value_or("")},
                        {"currency", currency},
                        {"total_amount", total}};
-  const model::Id user = (*target)->user_id;
+  const Id user = (*target)->user_id;
   auto sent = send_content(bot, p, json::object{{"invoice", std::move(invoice)}});
   if (!sent) return sent.error();
   const auto& message = sent->as_object();

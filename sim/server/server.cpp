@@ -205,7 +205,10 @@ asio::awaitable<Server::HttpAnswer> Server::handle(HttpRequest request) {
     if (!reply) reply = co_await td_long_poll(std::move(poll.key), poll.offset, poll.timeout_s);
     co_return HttpAnswer{std::move(*reply)};
   }
-  if (path == "/sim/payments/pay" && request.method == "POST") co_return HttpAnswer{co_await pay(request)};
+  if (path == "/sim/payments/pay" && request.method == "POST") {
+    botapi::Reply paid = co_await pay(request);
+    co_return HttpAnswer{std::move(paid)};
+  }
   if (path.starts_with("/sim/"))
     co_return HttpAnswer{control_.handle(request.method, path, query, request.body)};
   co_return HttpAnswer{static_file(path)};
@@ -290,7 +293,10 @@ asio::awaitable<botapi::Reply> Server::pay(const HttpRequest& request) {
     boost::system::error_code wait_ec;
     co_await timer.async_wait(asio::redirect_error(use_awaitable, wait_ec));
   }
-  co_return control_.handle("GET", "/sim/payments/" + id, "", "");
+  // Named, not a temporary of the co_return expression (GCC 12 destroys those twice in coroutines).
+  const std::string status_path = "/sim/payments/" + id;
+  botapi::Reply reply = control_.handle("GET", status_path, "", "");
+  co_return reply;
 }
 
 // ---------------------------------------------------------------- long polling
