@@ -29,7 +29,8 @@ bool is_currency_code(const std::string& code) {
 Result<json::value> BotApi::send_invoice(const Account& bot, const Params& p) {
   auto target = chat(bot, p);
   if (!target) return target.error();
-  if ((*target)->type != model::ChatType::kPrivate) return bad_request("invoices are sent to private chats here");
+  if ((*target)->type != model::ChatType::kPrivate)
+    return bad_request("invoices are sent to private chats here");
   const std::string title = p.string("title").value_or("");
   const std::string description = p.string("description").value_or("");
   const std::string payload = p.string("payload").value_or("");
@@ -54,7 +55,8 @@ Result<json::value> BotApi::send_invoice(const Account& bot, const Params& p) {
     const auto* o = price.if_object();
     const auto* amount = o ? o->if_contains("amount") : nullptr;
     const auto* label = o ? o->if_contains("label") : nullptr;
-    if (!amount || !amount->is_int64() || !label || !label->is_string()) return bad_request("can't parse prices JSON object");
+    if (!amount || !amount->is_int64() || !label || !label->is_string())
+      return bad_request("can't parse prices JSON object");
     total += amount->get_int64();
   }
   if (total <= 0) return bad_request("CURRENCY_TOTAL_AMOUNT_INVALID");
@@ -80,7 +82,8 @@ Result<json::value> BotApi::send_invoice(const Account& bot, const Params& p) {
 Result<json::value> BotApi::answer_pre_checkout_query(const Account& bot, const Params& p) {
   auto id = p.string("pre_checkout_query_id").value_or("");
   if (!p.has("ok")) return bad_request("parameter \"ok\" is required");
-  auto done = world_.payments().answer(world_, bot.id, id, p.boolean("ok"), p.string("error_message").value_or(""));
+  auto done =
+      world_.payments().answer(world_, bot.id, id, p.boolean("ok"), p.string("error_message").value_or(""));
   if (!done) return done.error();
   return json::value(true);
 }
@@ -88,7 +91,8 @@ Result<json::value> BotApi::answer_pre_checkout_query(const Account& bot, const 
 Result<json::value> BotApi::refund_star_payment(const Account& bot, const Params& p) {
   auto user = p.integer("user_id");
   if (!user) return bad_request("USER_ID_INVALID");
-  auto done = world_.payments().refund(world_, bot.id, *user, p.string("telegram_payment_charge_id").value_or(""));
+  auto done =
+      world_.payments().refund(world_, bot.id, *user, p.string("telegram_payment_charge_id").value_or(""));
   if (!done) return done.error();
   return json::value(true);
 }

@@ -387,10 +387,12 @@ Result<json::value> ControlApi::pay(const Body& body) {
   if (!target) return target.error();
   if (target->chat->type != model::ChatType::kPrivate || target->chat->between_people)
     return bad_request("chat_id must be a bot the person has a private chat with");
-  auto deadline = std::chrono::milliseconds(id_field(body, "deadline_ms").value_or(model::Payments::kDeadline.count()));
+  auto deadline =
+      std::chrono::milliseconds(id_field(body, "deadline_ms").value_or(model::Payments::kDeadline.count()));
   if (deadline.count() <= 0 || deadline > std::chrono::minutes(10))
     return bad_request("deadline_ms must be 1..600000");
-  auto query = world_.payments().pay(world_, target->from, target->chat->bot_id, target->message_id, deadline);
+  auto query =
+      world_.payments().pay(world_, target->from, target->chat->bot_id, target->message_id, deadline);
   if (!query) return query.error();
   return json::value(model::Payments::checkout_json(**query));
 }

@@ -119,12 +119,12 @@ Result<Id> Payments::redeliver(World& world, const std::string& charge_id) {
   auto chat = world.chat_for_person(charge.user_id, charge.bot_id);
   if (!chat) return chat.error();
   MessageInput input;
-  input.content = json::object{{"successful_payment", json::object{{"currency", charge.currency},
-                                                                     {"total_amount", charge.total_amount},
-                                                                     {"invoice_payload", charge.payload},
-                                                                     {"telegram_payment_charge_id", charge_id},
-                                                                     {"provider_payment_charge_id",
-                                                                      charge.provider_charge_id}}}};
+  input.content = json::object{
+      {"successful_payment", json::object{{"currency", charge.currency},
+                                          {"total_amount", charge.total_amount},
+                                          {"invoice_payload", charge.payload},
+                                          {"telegram_payment_charge_id", charge_id},
+                                          {"provider_payment_charge_id", charge.provider_charge_id}}}};
   auto posted = world.post(**chat, charge.user_id, std::move(input));
   if (!posted) return posted.error();
   return (*posted)->id;
@@ -142,24 +142,21 @@ Status Payments::refund(World& world, Id bot, Id user, const std::string& charge
   auto chat = world.chat_for_person(user, bot);
   if (chat) {
     MessageInput input;
-    input.content = json::object{{"refunded_payment", json::object{{"currency", charge.currency},
-                                                                    {"total_amount", charge.total_amount},
-                                                                    {"invoice_payload", charge.payload},
-                                                                    {"telegram_payment_charge_id", charge_id}}}};
+    input.content =
+        json::object{{"refunded_payment", json::object{{"currency", charge.currency},
+                                                       {"total_amount", charge.total_amount},
+                                                       {"invoice_payload", charge.payload},
+                                                       {"telegram_payment_charge_id", charge_id}}}};
     (void)world.post(**chat, user, std::move(input));
   }
   return Done{};
 }
 
 json::object Payments::checkout_json(const PreCheckout& c) {
-  json::object out{{"pre_checkout_query_id", c.id},
-                   {"status", state_name(c.state)},
-                   {"bot_id", c.bot_id},
-                   {"user_id", c.user_id},
-                   {"message_id", c.message_id},
-                   {"currency", c.currency},
-                   {"total_amount", c.total_amount},
-                   {"invoice_payload", c.payload}};
+  json::object out{
+      {"pre_checkout_query_id", c.id},  {"status", state_name(c.state)}, {"bot_id", c.bot_id},
+      {"user_id", c.user_id},           {"message_id", c.message_id},    {"currency", c.currency},
+      {"total_amount", c.total_amount}, {"invoice_payload", c.payload}};
   if (c.answered_after_ms >= 0) out["answered_after_ms"] = c.answered_after_ms;
   if (c.state == CheckoutState::kRefused) out["error_message"] = c.error_message;
   if (c.state == CheckoutState::kPaid) {
@@ -175,7 +172,8 @@ json::object Payments::overview() const {
   json::array queries;
   for (const auto& [id, c] : checkouts_) {
     PreCheckout copy = c;
-    if (copy.state == CheckoutState::kPending && Clock::now() >= copy.deadline) copy.state = CheckoutState::kExpired;
+    if (copy.state == CheckoutState::kPending && Clock::now() >= copy.deadline)
+      copy.state = CheckoutState::kExpired;
     queries.push_back(checkout_json(copy));
   }
   json::array charges;

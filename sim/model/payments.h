@@ -65,7 +65,8 @@ class Payments {
   void add_invoice(SimInvoice invoice);
   // The user presses Pay under the bot's invoice message: the bot gets a pre_checkout_query
   // that must be answered before `deadline` passes.
-  Result<const PreCheckout*> pay(World& world, Id user, Id bot, Id message_id, std::chrono::milliseconds deadline);
+  Result<const PreCheckout*> pay(World& world, Id user, Id bot, Id message_id,
+                                 std::chrono::milliseconds deadline);
   // answerPreCheckoutQuery. ok: the charge is made and the successful_payment message posted.
   Status answer(World& world, Id bot, const std::string& query_id, bool ok, const std::string& error_message);
   // refundStarPayment.

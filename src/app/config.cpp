@@ -320,7 +320,8 @@ class Reader {
     only_known_keys(t, "payments", keys_of("payments"));
     PaymentsConfig payments;
     if (t.contains("provider_token")) {
-      payments.provider_token = resolve_secret(t, "provider_token", "payments", payments.provider_token_source);
+      payments.provider_token =
+          resolve_secret(t, "provider_token", "payments", payments.provider_token_source);
     }
     return payments;
   }

@@ -520,10 +520,11 @@ asio::awaitable<void> Runtime::Impl::setup_transport(ConnectionRuntime& c) {
   }
   if (c.config.mode == ConnectionMode::kMtproto) co_return;
   if (c.config.transport == TransportKind::kWebhook) {
-    json::object params{{"url", config.server.public_url + "/telegram/" + c.config.name},
-                        {"secret_token", c.config.webhook_secret},
-                        {"allowed_updates", json::array{"message", "edited_message", "message_reaction",
-                                                        "my_chat_member", "callback_query", "pre_checkout_query"}}};
+    json::object params{
+        {"url", config.server.public_url + "/telegram/" + c.config.name},
+        {"secret_token", c.config.webhook_secret},
+        {"allowed_updates", json::array{"message", "edited_message", "message_reaction", "my_chat_member",
+                                        "callback_query", "pre_checkout_query"}}};
     auto res = co_await c.api->call("setWebhook", std::move(params));
     if (!res.ok) spdlog::error("connection {}: setWebhook failed: {}", c.config.name, res.description);
     co_return;

@@ -489,7 +489,8 @@ Status set_payment_hook(Parameters& p, const std::string& value) {
   }
   std::size_t end = 1;
   while (end < v.size() && (std::isalnum(static_cast<unsigned char>(v[end])) != 0 || v[end] == '_')) ++end;
-  const bool command = v.size() > 1 && v[0] == '/' && end > 1 && end <= 33 && (end == v.size() || v[end] == ' ');
+  const bool command =
+      v.size() > 1 && v[0] == '/' && end > 1 && end <= 33 && (end == v.size() || v[end] == ' ');
   if (!command || v.size() > 512 || v.find('\n') != std::string::npos)
     return wrong("PAYMENT_HOOK", "OFF or a command line such as /activate {payload}", value);
   p.payment_hook = v;
@@ -551,8 +552,8 @@ const std::map<std::string, Setter>& setters() {
 // Integrations: hooks
 const std::vector<std::string>& webhook_event_names() {
   static const std::vector<std::string> kNames = {
-      "dialog_created",      "dialog_reopened", "dialog_closed", "message_received", "message_sent",
-      "message_intercepted", "dialog_assigned", "csat_received", "label_added",      "label_removed",
+      "dialog_created",      "dialog_reopened",  "dialog_closed",   "message_received", "message_sent",
+      "message_intercepted", "dialog_assigned",  "csat_received",   "label_added",      "label_removed",
       "invoice_sent",        "payment_received", "payment_refunded"};
   return kNames;
 }

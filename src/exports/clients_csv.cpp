@@ -57,7 +57,8 @@ std::unordered_map<core::UserId, int> dialogs_per_user(store::Store& store,
 }
 
 // The user's payments not refunded: how many, and the sums per currency ("100 XTR; 12.50 USD").
-std::pair<int, std::string> payments_of(store::Store& store, core::ConnectionId connection, core::UserId user) {
+std::pair<int, std::string> payments_of(store::Store& store, core::ConnectionId connection,
+                                        core::UserId user) {
   std::vector<std::pair<std::string, std::int64_t>> sums;
   int count = 0;
   for (const auto& p : store.user_payments(connection, user)) {

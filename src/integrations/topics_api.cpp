@@ -18,8 +18,8 @@
 #include "integrations/topics_api_broadcasts.h"
 #include "integrations/topics_api_call.h"
 #include "integrations/topics_api_labels.h"
-#include "integrations/topics_api_segments.h"
 #include "integrations/topics_api_payments.h"
+#include "integrations/topics_api_segments.h"
 #include "integrations/topics_api_templates.h"
 #include "relay/ownership.h"
 
@@ -193,7 +193,8 @@ ApiResponse TopicsApi::run(Call& call) {
   if (auto answer =
           broadcast_action(store_, *call.connection.engine, *action, call.request, call.now, on_outbox_))
     return *answer;  // broadcasts
-  if (auto answer = payment_action(store_, call.context(), *action, call.request)) return *answer;  // payments
+  if (auto answer = payment_action(store_, call.context(), *action, call.request))
+    return *answer;  // payments
   return api_error(
       core::ErrorCode::kInvalid, "unknown_action",
       fmt::format("field \"action\": unknown action \"{}\" (known: info_by_topic, dialog_by_user, "

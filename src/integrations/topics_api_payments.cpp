@@ -20,7 +20,9 @@ std::optional<std::int64_t> positive_integer(const json::value* value) {
   return std::nullopt;
 }
 
-json::value seconds_or_null(core::UnixMillis at) { return at == 0 ? json::value(nullptr) : json::value(at / 1000); }
+json::value seconds_or_null(core::UnixMillis at) {
+  return at == 0 ? json::value(nullptr) : json::value(at / 1000);
+}
 
 }  // namespace
 
@@ -30,28 +32,31 @@ std::optional<ApiResponse> payment_action(store::Store& store, const relay::Conn
   const auto* user = request.if_contains("user_id");
   const auto* topic = request.if_contains("topic_id");
   if ((user == nullptr) == (topic == nullptr))
-    return api_error(core::ErrorCode::kInvalid, "missing_field", "give one of the fields \"user_id\" and \"topic_id\"");
+    return api_error(core::ErrorCode::kInvalid, "missing_field",
+                     "give one of the fields \"user_id\" and \"topic_id\"");
   auto id = positive_integer(user != nullptr ? user : topic);
   std::string_view field = user != nullptr ? "user_id" : "topic_id";
   if (!id)
     return api_error(core::ErrorCode::kInvalid, "invalid_field",
                      fmt::format("field \"{}\" must be a positive integer", field));
-  auto dialog = user != nullptr ? store.dialog_by_user(context.id, *id) : store.dialog_by_thread(context.group_id, *id);
+  auto dialog =
+      user != nullptr ? store.dialog_by_user(context.id, *id) : store.dialog_by_thread(context.group_id, *id);
   if (!dialog || dialog->connection_id != context.id)
     return api_error(core::ErrorCode::kNotFound, "unknown_dialog",
                      fmt::format("connection {} has no dialog with {} {}", context.name, field, *id));
   json::array invoices;
   for (const auto& i : store.dialog_invoices(dialog->id, kListLimit)) {
-    invoices.push_back(json::object{{"id", i.id},
-                                    {"status", store::to_string(i.status)},
-                                    {"title", i.title},
-                                    {"description", i.description},
-                                    {"currency", i.currency},
-                                    {"amount", i.amount},
-                                    {"amount_decimal", payments::decimal_amount(i.amount, i.currency)},
-                                    {"payload", payments::invoice_payload(i.id)},
-                                    {"operator_id", i.operator_id == 0 ? json::value(nullptr) : json::value(i.operator_id)},
-                                    {"created_at", i.created_at / 1000}});
+    invoices.push_back(
+        json::object{{"id", i.id},
+                     {"status", store::to_string(i.status)},
+                     {"title", i.title},
+                     {"description", i.description},
+                     {"currency", i.currency},
+                     {"amount", i.amount},
+                     {"amount_decimal", payments::decimal_amount(i.amount, i.currency)},
+                     {"payload", payments::invoice_payload(i.id)},
+                     {"operator_id", i.operator_id == 0 ? json::value(nullptr) : json::value(i.operator_id)},
+                     {"created_at", i.created_at / 1000}});
   }
   json::array paid;
   for (const auto& p : store.dialog_payments(dialog->id, kListLimit)) {

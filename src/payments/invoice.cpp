@@ -20,7 +20,8 @@ std::string trim(std::string_view s) {
 }
 
 std::string_view next_word(std::string_view& rest) {
-  while (!rest.empty() && (rest.front() == ' ' || rest.front() == '\t' || rest.front() == '\n')) rest.remove_prefix(1);
+  while (!rest.empty() && (rest.front() == ' ' || rest.front() == '\t' || rest.front() == '\n'))
+    rest.remove_prefix(1);
   std::size_t end = 0;
   while (end < rest.size() && rest[end] != ' ' && rest[end] != '\t' && rest[end] != '\n') ++end;
   auto word = rest.substr(0, end);
@@ -61,7 +62,8 @@ std::optional<std::int64_t> parse_amount(std::string_view text, int exponent) {
   std::int64_t value = 0;
   std::from_chars(whole.data(), whole.data() + whole.size(), value);
   for (int i = 0; i < exponent; ++i) {
-    value = value * 10 + (i < static_cast<int>(fraction.size()) ? fraction[static_cast<std::size_t>(i)] - '0' : 0);
+    value = value * 10 +
+            (i < static_cast<int>(fraction.size()) ? fraction[static_cast<std::size_t>(i)] - '0' : 0);
   }
   return value;
 }
@@ -108,8 +110,9 @@ core::Result<InvoiceRequest> parse_invoice(std::string_view args, bool provider_
   if (amount_text.empty() || currency_text.empty() || tail.empty()) return core::make_error(invoice_usage());
   auto currency = find_currency(currency_text);
   if (!currency) {
-    return core::make_error(fmt::format("🧾 Unknown currency \"{}\": use XTR (Telegram Stars) or one of {}.",
-                                        currency_text, currency_list()));
+    return core::make_error(
+        fmt::format("🧾 Unknown currency \"{}\": use XTR (Telegram Stars) or one of {}.", currency_text,
+                    currency_list()));
   }
   const bool stars = currency->code == kStars;
   if (!stars && !provider_configured) {
@@ -121,12 +124,13 @@ core::Result<InvoiceRequest> parse_invoice(std::string_view args, bool provider_
   auto amount = parse_amount(amount_text, currency->exponent);
   if (!amount || *amount <= 0) {
     return core::make_error(
-        stars ? fmt::format("🧾 \"{}\" is not an amount of Stars: write a whole number from 1 to {}.", amount_text,
-                            kMaxStars)
-              : fmt::format("🧾 \"{}\" is not an amount in {}: write a positive number with at most {} digits "
-                            "after the point{}.",
-                            amount_text, currency->code, currency->exponent,
-                            currency->exponent == 0 ? " (none)" : ""));
+        stars
+            ? fmt::format("🧾 \"{}\" is not an amount of Stars: write a whole number from 1 to {}.",
+                          amount_text, kMaxStars)
+            : fmt::format(
+                  "🧾 \"{}\" is not an amount in {}: write a positive number with at most {} digits "
+                  "after the point{}.",
+                  amount_text, currency->code, currency->exponent, currency->exponent == 0 ? " (none)" : ""));
   }
   if (*amount > (stars ? kMaxStars : kMaxMinorUnits)) {
     return core::make_error(fmt::format("🧾 {} is more than the desk accepts in one invoice ({}).",
@@ -167,7 +171,9 @@ std::string format_amount(std::int64_t amount, std::string_view currency) {
   return decimal_amount(amount, currency) + " " + std::string(currency);
 }
 
-std::string invoice_payload(std::int64_t id) { return std::string(core::kInvoicePayloadPrefix) + std::to_string(id); }
+std::string invoice_payload(std::int64_t id) {
+  return std::string(core::kInvoicePayloadPrefix) + std::to_string(id);
+}
 
 std::optional<std::int64_t> invoice_id_of(std::string_view payload) {
   if (!payload.starts_with(core::kInvoicePayloadPrefix)) return std::nullopt;
@@ -205,7 +211,8 @@ std::string expand_hook(std::string_view pattern, const HookValues& v) {
 }
 
 std::string invoice_sent_notice(std::int64_t id, const InvoiceRequest& r) {
-  std::string text = fmt::format("🧾 Invoice #{}: {} — {}", id, format_amount(r.amount, r.currency), r.title);
+  std::string text =
+      fmt::format("🧾 Invoice #{}: {} — {}", id, format_amount(r.amount, r.currency), r.title);
   if (r.description != r.title) text += "\n" + r.description;
   text += "\nSent to the user. /invoice cancel " + std::to_string(id) + " cancels it.";
   return text;

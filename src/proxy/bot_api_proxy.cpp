@@ -166,7 +166,8 @@ std::optional<ProgramUpdate> classify_update(std::string_view raw_json, core::Ch
     // The desk's own invoices (/invoice in a topic): their pre-checkouts and payments are the desk's.
     auto desk_invoice = [](const json::object& o) {
       const auto* p = o.if_contains("invoice_payload");
-      return p && p->is_string() && std::string_view(p->get_string()).starts_with(core::kInvoicePayloadPrefix);
+      return p && p->is_string() &&
+             std::string_view(p->get_string()).starts_with(core::kInvoicePayloadPrefix);
     };
     if (key == "pre_checkout_query" && desk_invoice(payload)) return std::nullopt;
     if (const auto* paid = payload.if_contains("successful_payment"); paid && paid->is_object()) {

@@ -381,7 +381,9 @@ std::vector<Dispatcher::Prepared> Dispatcher::select_ready(UnixMillis now) {
         int group_bound =
             p->connection->flood_limited ? options_.max_in_flight_per_group : options_.max_in_flight;
         // A query's answer (pre-checkout) goes to no chat: only the overall cap holds it.
-        int bound = p->chat == 0 ? options_.max_in_flight : p->chat < 0 ? group_bound : options_.max_in_flight_per_user;
+        int bound = p->chat == 0  ? options_.max_in_flight
+                    : p->chat < 0 ? group_bound
+                                  : options_.max_in_flight_per_user;
         int& busy = chat_in_flight_[p->chat];
         if (busy >= bound) {
           chat_busy.insert(id);

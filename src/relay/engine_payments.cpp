@@ -50,7 +50,8 @@ json::object payment_json(const store::Payment& p, const store::Invoice& invoice
 
 }  // namespace
 
-void Engine::on_invoice_command(const core::Command& command, Dialog& dialog, const Event& e, UnixMillis now) {
+void Engine::on_invoice_command(const core::Command& command, Dialog& dialog, const Event& e,
+                                UnixMillis now) {
   std::string args = core::trim(command.args);
   if (args == "cancel" || args.starts_with("cancel ")) {
     std::string which = core::trim(std::string_view(args).substr(6));
@@ -71,24 +72,25 @@ void Engine::on_invoice_command(const core::Command& command, Dialog& dialog, co
       if (invoice && invoice->dialog_id != dialog.id) invoice.reset();
     }
     if (!invoice) {
-      return post_in_topic(dialog, "🧾 No open invoice " + (which.empty() ? "in this dialog" : which) + " to cancel.",
-                           kPriorityOperatorReply, now);
+      return post_in_topic(
+          dialog, "🧾 No open invoice " + (which.empty() ? "in this dialog" : which) + " to cancel.",
+          kPriorityOperatorReply, now);
     }
     if (invoice->status != InvoiceStatus::kOpen) {
       return post_in_topic(dialog,
-                           fmt::format("🧾 Invoice #{} is {}: only an open invoice can be cancelled.", invoice->id,
-                                       store::to_string(invoice->status)),
+                           fmt::format("🧾 Invoice #{} is {}: only an open invoice can be cancelled.",
+                                       invoice->id, store::to_string(invoice->status)),
                            kPriorityOperatorReply, now);
     }
     store_.set_invoice_status(invoice->id, InvoiceStatus::kCancelled, now);
-    return post_in_topic(dialog,
-                         fmt::format("🧾 Invoice #{} cancelled: a payment attempt for it is refused.", invoice->id),
-                         kPriorityOperatorReply, now);
+    return post_in_topic(
+        dialog, fmt::format("🧾 Invoice #{} cancelled: a payment attempt for it is refused.", invoice->id),
+        kPriorityOperatorReply, now);
   }
   if (context_.account || dialog.user_id <= 0) {
-    return post_in_topic(dialog,
-                         "🧾 Invoices are sent by a bot to a person: this connection or dialog cannot receive one.",
-                         kPriorityOperatorReply, now);
+    return post_in_topic(
+        dialog, "🧾 Invoices are sent by a bot to a person: this connection or dialog cannot receive one.",
+        kPriorityOperatorReply, now);
   }
   auto request = payments::parse_invoice(args, !context_.payment_provider_token.empty());
   if (!request) return post_in_topic(dialog, request.error().message, kPriorityOperatorReply, now);
@@ -111,9 +113,11 @@ void Engine::on_invoice_command(const core::Command& command, Dialog& dialog, co
                     {"payload", payments::invoice_payload(invoice.id)},
                     {"currency", invoice.currency},
                     {"amount", invoice.amount}};
-  enqueue(job::kSendInvoice,
-          JobPayload{.dialog = dialog.id, .to = Side::kUser, .text = json::serialize(call), .operator_message = true},
-          kPriorityOperatorReply, now);
+  enqueue(
+      job::kSendInvoice,
+      JobPayload{
+          .dialog = dialog.id, .to = Side::kUser, .text = json::serialize(call), .operator_message = true},
+      kPriorityOperatorReply, now);
   post_in_topic(dialog, payments::invoice_sent_notice(invoice.id, *request), kPriorityOperatorReply, now);
   json::object o{{"invoice_id", invoice.id},
                  {"title", invoice.title},
@@ -140,8 +144,9 @@ void Engine::on_pre_checkout(const Event& e, UnixMillis now) {
   }
   json::object answer{{"query_id", e.callback_id}, {"ok", refusal.empty()}};
   if (!refusal.empty()) answer["error_message"] = std::string(refusal);
-  auto job = make_job(context_.id, job::kAnswerPreCheckout, JobPayload{.to = Side::kUser, .text = json::serialize(answer)},
-                      kPriorityPreCheckout, now);
+  auto job =
+      make_job(context_.id, job::kAnswerPreCheckout,
+               JobPayload{.to = Side::kUser, .text = json::serialize(answer)}, kPriorityPreCheckout, now);
   job.queue_key = pre_checkout_queue_key(context_.id, e.callback_id);
   store_.outbox_add(job);
   if (refusal.empty() || !invoice || invoice->connection_id != context_.id) return;
@@ -163,8 +168,8 @@ void Engine::on_payment_received(const Event& e, UnixMillis now) {
   auto invoice = store_.invoice(*id);
   std::optional<Dialog> dialog = invoice ? store_.dialog(invoice->dialog_id) : std::nullopt;
   if (!invoice || invoice->connection_id != context_.id || !dialog) {
-    spdlog::warn("connection {}: a payment names invoice {}, which this connection does not have", context_.name,
-                 *id);
+    spdlog::warn("connection {}: a payment names invoice {}, which this connection does not have",
+                 context_.name, *id);
     return;
   }
   store::Payment payment;
@@ -182,8 +187,8 @@ void Engine::on_payment_received(const Event& e, UnixMillis now) {
   payment.id = *payment_id;
   store_.set_invoice_status(invoice->id, InvoiceStatus::kPaid, now);
   post_in_topic(*dialog,
-                payments::payment_received_notice(invoice->id, invoice->title, payment.amount, payment.currency,
-                                                  payment.telegram_charge_id),
+                payments::payment_received_notice(invoice->id, invoice->title, payment.amount,
+                                                  payment.currency, payment.telegram_charge_id),
                 kPriorityOperatorReply, now);
   json::object data = payment_json(payment, *invoice);
   data["message_id"] = e.message_id;
@@ -201,12 +206,8 @@ void Engine::on_payment_received(const Event& e, UnixMillis now) {
                                     .charge = payment.telegram_charge_id});
   auto command = core::parse_command(line, "");
   if (!command) return;  // PAYMENT_HOOK is checked when set: a command line
-  json::object o{{"command", command->name},
-                 {"name", command->name},
-                 {"args", command->args},
-                 {"message_id", e.message_id},
-                 {"by", "payment"},
-                 {"sees_hidden_info", false},
+  json::object o{{"command", command->name},   {"name", command->name}, {"args", command->args},
+                 {"message_id", e.message_id}, {"by", "payment"},       {"sees_hidden_info", false},
                  {"payment", std::move(data)}};
   event(*dialog, "command", json::serialize(o), now);
 }
@@ -292,12 +293,13 @@ bool Engine::payment_job_failed(const Event& e, const Dialog& dialog, UnixMillis
 std::string Engine::payment_info(const Dialog& dialog) {
   std::string out;
   for (const auto& p : store_.dialog_payments(dialog.id, kInfoItems)) {
-    out += fmt::format("\n💰 paid {} (invoice #{}){}", payments::format_amount(p.amount, p.currency), p.invoice_id,
-                       p.refunded_at != 0 ? ", refunded" : "");
+    out += fmt::format("\n💰 paid {} (invoice #{}){}", payments::format_amount(p.amount, p.currency),
+                       p.invoice_id, p.refunded_at != 0 ? ", refunded" : "");
   }
   for (const auto& i : store_.dialog_invoices(dialog.id, kInfoItems)) {
     if (i.status != InvoiceStatus::kOpen) continue;
-    out += fmt::format("\n🧾 open invoice #{}: {} — {}", i.id, payments::format_amount(i.amount, i.currency), i.title);
+    out += fmt::format("\n🧾 open invoice #{}: {} — {}", i.id,
+                       payments::format_amount(i.amount, i.currency), i.title);
   }
   return out;
 }

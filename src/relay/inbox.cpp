@@ -115,7 +115,8 @@ void Inbox::handle_at_once(core::ConnectionId id, const std::vector<std::int64_t
     if (hooks_.handled) hooks_.handled();
   } catch (const std::exception& e) {
     // Still pending: the drain takes them in their turn (and deals with the failure as usual).
-    spdlog::warn("connection {}: a pre-checkout query waits for the inbox's drain: {}", c->second.name, e.what());
+    spdlog::warn("connection {}: a pre-checkout query waits for the inbox's drain: {}", c->second.name,
+                 e.what());
   }
 }
 

@@ -32,7 +32,7 @@ struct Invoice {
   ConnectionId connection_id = 0;
   DialogId dialog_id = 0;
   UserId user_id = 0;
-  std::string currency;  // "XTR" (Telegram Stars) or an ISO 4217 code
+  std::string currency;     // "XTR" (Telegram Stars) or an ISO 4217 code
   std::int64_t amount = 0;  // in the currency's smallest unit (whole Stars for XTR)
   std::string title;
   std::string description;

@@ -57,7 +57,8 @@ const char* to_string(InvoiceStatus status) {
 }
 
 std::optional<InvoiceStatus> invoice_status_from(std::string_view name) {
-  for (auto s : {InvoiceStatus::kOpen, InvoiceStatus::kPaid, InvoiceStatus::kCancelled, InvoiceStatus::kRefunded}) {
+  for (auto s :
+       {InvoiceStatus::kOpen, InvoiceStatus::kPaid, InvoiceStatus::kCancelled, InvoiceStatus::kRefunded}) {
     if (name == to_string(s)) return s;
   }
   return std::nullopt;
@@ -66,8 +67,8 @@ std::optional<InvoiceStatus> invoice_status_from(std::string_view name) {
 std::int64_t SqlStore::add_invoice(const Invoice& i) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kInvoiceAdd);
-  q.bind_all(i.connection_id, i.dialog_id, i.user_id, i.currency, i.amount, i.title, i.description, i.operator_id,
-             to_string(i.status), i.created_at, i.updated_at);
+  q.bind_all(i.connection_id, i.dialog_id, i.user_id, i.currency, i.amount, i.title, i.description,
+             i.operator_id, to_string(i.status), i.created_at, i.updated_at);
   if (!q.step()) throw StoreError("add_invoice: the insert returned no id");
   return q.int64(0);
 }
@@ -97,8 +98,8 @@ std::vector<Invoice> SqlStore::dialog_invoices(DialogId dialog, int limit) {
 std::optional<std::int64_t> SqlStore::add_payment(const Payment& p) {
   Lock lock(mutex_);
   auto q = db_.query(sql::kPaymentAdd);
-  q.bind_all(p.connection_id, p.invoice_id, p.dialog_id, p.user_id, p.currency, p.amount, p.telegram_charge_id,
-             p.provider_charge_id, p.paid_at, p.refunded_at);
+  q.bind_all(p.connection_id, p.invoice_id, p.dialog_id, p.user_id, p.currency, p.amount,
+             p.telegram_charge_id, p.provider_charge_id, p.paid_at, p.refunded_at);
   if (!q.step()) return std::nullopt;
   return q.int64(0);
 }

@@ -61,7 +61,8 @@ TEST(ParseInvoice, TitleAndDescriptionKeepTelegramsLimits) {
   EXPECT_EQ(parsed("1 XTR " + cyrillic).title, cyrillic);
   EXPECT_EQ(parsed("1 XTR Pro").description, "Pro") << "no description: the title";
   EXPECT_THAT(refused("1 XTR Pro | " + std::string(256, 'd')), HasSubstr("1–255 characters (256 given)"));
-  EXPECT_THAT(refused("1 XTR | only a description"), HasSubstr("The title must be 1–32 characters (0 given)"));
+  EXPECT_THAT(refused("1 XTR | only a description"),
+              HasSubstr("The title must be 1–32 characters (0 given)"));
   EXPECT_THAT(refused("1 XTR Pro |"), HasSubstr("The description must be"));
 }
 
@@ -90,7 +91,11 @@ TEST(Payload, NamesTheDesksInvoiceAndNothingElse) {
 }
 
 TEST(Hook, ExpandsThePaymentsValuesAndKeepsOtherBraces) {
-  HookValues v{.payload = "td:inv:3", .invoice = 3, .title = "Pro", .amount = "12.50", .currency = "USD",
+  HookValues v{.payload = "td:inv:3",
+               .invoice = 3,
+               .title = "Pro",
+               .amount = "12.50",
+               .currency = "USD",
                .charge = "ch_1"};
   EXPECT_EQ(expand_hook("/activate {payload}", v), "/activate td:inv:3");
   EXPECT_EQ(expand_hook("/activate {title} {amount} {currency} #{invoice} {charge} {other}", v),

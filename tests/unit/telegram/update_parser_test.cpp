@@ -514,8 +514,8 @@ TEST(UpdateParser, PeekUpdateIdOfAMalformedUpdate) {
 // ---- payments (docs/payments.md) ----
 
 TEST(UpdateParser, APreCheckoutQueryNamesTheQueryTheUserAndTheInvoice) {
-  auto e = event_of(std::string(R"({"update_id":800100300,"pre_checkout_query":{"id":"990001",)") + kUserFrom +
-                    R"(,"currency":"XTR","total_amount":100,"invoice_payload":"td:inv:3"}})");
+  auto e = event_of(std::string(R"({"update_id":800100300,"pre_checkout_query":{"id":"990001",)") +
+                    kUserFrom + R"(,"currency":"XTR","total_amount":100,"invoice_payload":"td:inv:3"}})");
   EXPECT_EQ(e.kind, EventKind::kPreCheckout);
   EXPECT_EQ(e.callback_id, "990001");
   EXPECT_EQ(e.from.id, 555001);
@@ -532,8 +532,9 @@ TEST(UpdateParser, AMalformedPreCheckoutQueryIsAnErrorNamingTheField) {
   EXPECT_THAT(error_of(std::string(R"({"update_id":1,"pre_checkout_query":{"id":"",)") + kUserFrom +
                        R"(,"currency":"XTR","total_amount":1,"invoice_payload":"x"}})"),
               HasSubstr("pre_checkout_query.id must not be empty"));
-  EXPECT_THAT(error_of(R"({"update_id":1,"pre_checkout_query":{"id":"9","currency":"XTR","total_amount":1}})"),
-              HasSubstr("update.pre_checkout_query.from is missing"));
+  EXPECT_THAT(
+      error_of(R"({"update_id":1,"pre_checkout_query":{"id":"9","currency":"XTR","total_amount":1}})"),
+      HasSubstr("update.pre_checkout_query.from is missing"));
   EXPECT_THAT(error_of(R"({"update_id":1,"pre_checkout_query":[]})"), HasSubstr("must be an object"));
 }
 
@@ -552,8 +553,9 @@ TEST(UpdateParser, ASuccessfulPaymentInAPrivateChatIsAPaymentWithItsCharge) {
   EXPECT_THAT(error_of(user_message(R"("successful_payment":{"currency":"XTR","total_amount":5})")),
               HasSubstr("telegram_payment_charge_id is missing"));
   // A refund's service message is nothing to relay (the desk asked for it).
-  auto refunded = event_of(user_message(R"("refunded_payment":{"currency":"XTR","total_amount":5,)"
-                                        R"("invoice_payload":"td:inv:4","telegram_payment_charge_id":"tg_1"})"));
+  auto refunded =
+      event_of(user_message(R"("refunded_payment":{"currency":"XTR","total_amount":5,)"
+                            R"("invoice_payload":"td:inv:4","telegram_payment_charge_id":"tg_1"})"));
   EXPECT_EQ(refunded.kind, EventKind::kUserMessage);
   EXPECT_TRUE(refunded.is_service);
 }
