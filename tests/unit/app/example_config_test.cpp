@@ -182,10 +182,10 @@ TEST(ExampleConfig, EveryParameterItNamesExists) {
 
 TEST(ExampleConfig, EnvironmentReferencesAreTheOnlySecrets) {
   const std::string text = uncomment_settings(example_config());
-  EXPECT_EQ(
-      matches(text, std::regex(R"(env:([A-Za-z_][A-Za-z0-9_]*))"), 1),
-      (std::set<std::string>{"NAME", "SUPPORT_BOT_TOKEN", "SHOP_BOT_TOKEN", "LEGACY_BOT_TOKEN",
-                             "DESK_BOT_TOKEN", "SUPPORT_WEBHOOK_SECRET", "TG_API_HASH", "TOPICDESK_PG"}));
+  EXPECT_EQ(matches(text, std::regex(R"(env:([A-Za-z_][A-Za-z0-9_]*))"), 1),
+            (std::set<std::string>{"NAME", "SUPPORT_BOT_TOKEN", "SHOP_BOT_TOKEN", "LEGACY_BOT_TOKEN",
+                                   "DESK_BOT_TOKEN", "SUPPORT_WEBHOOK_SECRET", "TG_API_HASH", "TOPICDESK_PG",
+                                   "PAYMENT_PROVIDER_TOKEN"}));
   // No literal token: nothing shaped like digits:secret.
   EXPECT_FALSE(std::regex_search(text, std::regex(R"(\d{5,}:[A-Za-z0-9_-]{20,})")));
 }
