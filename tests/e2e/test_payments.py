@@ -195,5 +195,63 @@ class PaymentRulesTest(PaymentsCase):
         self.assertIn("did not answer the pre-checkout query in time", expired["description"])
 
 
+class ProxyPaymentsTest(PaymentsCase):
+    """mode = "proxy": the desk answers and records its own invoices only; the bot's program (the
+    test, through the desk's Bot API) gets and answers its own, and never sees the desk's."""
+
+    def program(self, method, params=None):
+        status, answer = http_json("POST", f"http://127.0.0.1:{self.desk.port}/bot{self.world.token}/{method}",
+                                   params or {})
+        self.assertEqual(status, 200, answer)
+        return answer["result"]
+
+    def program_updates(self):
+        updates = self.program("getUpdates", {"offset": self.offset, "timeout": 0})
+        if updates:
+            self.offset = updates[-1]["update_id"] + 1
+        self.seen += updates
+        return updates
+
+    def test_the_desk_answers_its_invoices_and_the_program_its_own(self):
+        self.offset, self.seen = 0, []
+        port = free_port()
+        lines = ["[server]", f'listen = "127.0.0.1:{port}"',
+                 "[storage]", f'sqlite = "{self.workdir}/desk.db"',
+                 "[telegram]", f'api_base = "{self.sim.base}"',
+                 "[telegram.limits]", "enabled = false",
+                 "[[connection]]", 'name = "shop"', 'mode = "proxy"', f'token = "{self.world.token}"',
+                 f"group_id = {self.world.group_id}"]
+        self.desk = self.start_desk([], config_text="\n".join(lines) + "\n", port=port)
+        self.open_dialog(self.ann)
+        self.operator_says(self.ann, "/invoice 10 XTR Desk item")
+        desk_invoice = self.invoice_at(self.ann, "Desk item")
+        own = self.program("sendInvoice", {"chat_id": self.ann, "title": "Program item", "description": "Own",
+                                           "payload": "order-1", "currency": "XTR",
+                                           "prices": [{"label": "Program item", "amount": 7}]})
+
+        # The program's invoice: the desk leaves the pre-checkout to the program.
+        query = self.pay(self.ann, own["message_id"], wait=False)["pre_checkout_query_id"]
+        found = wait_until(lambda: [u for u in self.program_updates() if "pre_checkout_query" in u],
+                           what="the program's pre-checkout in its queue")
+        self.assertEqual(found[0]["pre_checkout_query"]["id"], query)
+        self.assertEqual(self.sim.call("GET", f"/sim/payments/{query}")["status"], "pending",
+                         "the desk did not answer the program's query")
+        self.assertTrue(self.program("answerPreCheckoutQuery", {"pre_checkout_query_id": query, "ok": True}))
+        self.assertEqual(self.sim.call("GET", f"/sim/payments/{query}")["status"], "paid")
+        wait_until(lambda: [u for u in self.program_updates() if "successful_payment" in u.get("message", {})],
+                   what="the program's receipt in its queue")
+
+        # The desk's invoice: answered and recorded by the desk, never shown to the program.
+        paid = self.pay(self.ann, desk_invoice["message_id"])
+        self.assertEqual(paid["status"], "paid", paid)
+        self.world.wait_in_topic(self.ann, text_has("💰 Payment received: 10 ⭐"), "the desk's payment notice")
+        self.program_updates()
+        payloads = [u.get("pre_checkout_query", {}).get("invoice_payload") or
+                    u.get("message", {}).get("successful_payment", {}).get("invoice_payload") for u in self.seen]
+        self.assertNotIn(True, [bool(p and p.startswith("td:inv:")) for p in payloads], self.seen)
+        notices = [t for t in self.world.bot_texts_in_topic(self.ann) if t and t.startswith("💰 Payment received")]
+        self.assertEqual(len(notices), 1, "the program's payment is not the desk's to record")
+
+
 if __name__ == "__main__":
     unittest.main()
