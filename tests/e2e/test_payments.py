@@ -5,9 +5,11 @@ topic, sent as a payment_received webhook and runs PAYMENT_HOOK's command hook o
 refunds Stars. Unknown and cancelled invoices are refused with a reason the user sees; wrong
 amounts, currencies and titles get clear errors and nothing is sent."""
 import json
+import os
+import sys
 import unittest
 
-from harness import DeskTestCase, Desk, World, free_port, http_json, text_has, wait_until
+from harness import DeskTestCase, Desk, Process, World, free_port, http_json, text_has, wait_until
 from hook_receiver import Receiver
 
 BACKLOG = 500
@@ -251,6 +253,32 @@ class ProxyPaymentsTest(PaymentsCase):
         self.assertNotIn(True, [bool(p and p.startswith("td:inv:")) for p in payloads], self.seen)
         notices = [t for t in self.world.bot_texts_in_topic(self.ann) if t and t.startswith("💰 Payment received")]
         self.assertEqual(len(notices), 1, "the program's payment is not the desk's to record")
+
+
+class TariffExampleTest(PaymentsCase):
+    """examples/tariffs: invoice → payment → the tariff switched on by the hook, nobody typing."""
+
+    def test_a_paid_invoice_activates_the_tariff(self):
+        port, secret = free_port(), "example-secret-0123456789abcdef"
+        script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "examples", "tariffs",
+                              "tariff_hook.py")
+        hook = Process([sys.executable, script, "--port", str(port), "--secret", secret,
+                        "--state", os.path.join(self.workdir, "tariffs.json")],
+                       os.path.join(self.workdir, "tariff_hook.log"))
+        self.addCleanup(hook.stop)
+        wait_until(lambda: "listening on" in hook.output() or not hook.alive(), what="the tariff hook")
+        self.assertTrue(hook.alive(), hook.output())
+        self.start_desk([self.world.connection(
+            WEBHOOKS=json.dumps({f"http://127.0.0.1:{port}/tariffs": ["payment_received", "/activate"]}),
+            WEBHOOKS_SECRET=secret, PAYMENT_HOOK="/activate {payload}")])
+        self.open_dialog(self.ann, "I'd like Pro")
+        self.operator_says(self.ann, "/invoice 100 XTR Pro | 30 days of Pro")
+        invoice = self.invoice_at(self.ann, "Pro")
+        self.assertEqual(self.pay(self.ann, invoice["message_id"])["status"], "paid")
+        self.world.wait_in_topic(self.ann, text_has(f"✅ Tariff Pro active for user {self.ann} until"),
+                                 "the tariff activated by the hook")
+        with open(os.path.join(self.workdir, "tariffs.json")) as f:
+            self.assertEqual(json.load(f)["customers"][f"user {self.ann}"]["tariff"], "pro")
 
 
 if __name__ == "__main__":
