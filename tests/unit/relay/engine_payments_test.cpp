@@ -219,6 +219,29 @@ TEST_F(EnginePaymentsTest, RefundAsksTelegramAndARefusalUndoesIt) {
   EXPECT_NE(find_job(take_jobs(*store_), job::kRefundStarPayment), nullptr) << "it can be asked again";
 }
 
+TEST_F(EnginePaymentsTest, ARefundRepeatedAfterARestartThatFindsItDoneStaysRefunded) {
+  auto& e = engine();
+  auto payload = invoiced(e);
+  e.handle(receipt(kAnn, payload, "ch_1", 7500), kT0 + 4000);
+  take_jobs(*store_);
+  e.handle(operator_message(kThread, 30, "/refund"), kT0 + 5000);
+  const auto* refund = find_job(take_jobs(*store_), job::kRefundStarPayment);
+  ASSERT_NE(refund, nullptr);
+  core::Event failed;
+  failed.kind = EventKind::kDeliveryFailed;
+  failed.update_id = delivery_update_id(refund->job.id, false);
+  failed.chat_id = kGroupId;
+  failed.text = "Bad Request: CHARGE_ALREADY_REFUNDED";
+  failed.delivery = core::DeliveryReport{.job_id = refund->job.id,
+                                         .dialog_id = dialog_.id,
+                                         .job_kind = std::string(job::kRefundStarPayment),
+                                         .to_user = true,
+                                         .operator_message = true};
+  e.handle(failed, kT0 + 6000);
+  EXPECT_TRUE(texts_to(take_jobs(*store_), Side::kGroup).empty());
+  EXPECT_EQ(store_->payment_by_charge("ch_1")->refunded_at, kT0 + 5000);
+}
+
 TEST_F(EnginePaymentsTest, InfoListsPaymentsAndOpenInvoices) {
   auto& e = engine();
   auto payload = invoiced(e);
