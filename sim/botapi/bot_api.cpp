@@ -29,6 +29,7 @@ struct Method {
 // Sorted by `lower` for binary search.
 constexpr auto kMethods = std::to_array<Method>({
     {"answercallbackquery", "answerCallbackQuery", &BotApi::answer_callback_query, Flood::kNone},
+    {"answerprecheckoutquery", "answerPreCheckoutQuery", &BotApi::answer_pre_checkout_query, Flood::kNone},
     {"banchatmember", "banChatMember", &BotApi::ban_chat_member, Flood::kNone},
     {"closeforumtopic", "closeForumTopic", &BotApi::close_forum_topic, Flood::kNone},
     {"copymessage", "copyMessage", &BotApi::copy_message, Flood::kOne},
@@ -54,6 +55,7 @@ constexpr auto kMethods = std::to_array<Method>({
     {"getmycommands", "getMyCommands", &BotApi::get_my_commands, Flood::kNone},
     {"getupdates", "getUpdates", nullptr, Flood::kNone},
     {"getwebhookinfo", "getWebhookInfo", &BotApi::get_webhook_info, Flood::kNone},
+    {"refundstarpayment", "refundStarPayment", &BotApi::refund_star_payment, Flood::kNone},
     {"reopenforumtopic", "reopenForumTopic", &BotApi::reopen_forum_topic, Flood::kNone},
     {"sendanimation", "sendAnimation", &BotApi::send_animation, Flood::kOne},
     {"sendaudio", "sendAudio", &BotApi::send_audio, Flood::kOne},
@@ -61,6 +63,7 @@ constexpr auto kMethods = std::to_array<Method>({
     {"sendcontact", "sendContact", &BotApi::send_contact, Flood::kOne},
     {"senddice", "sendDice", &BotApi::send_dice, Flood::kOne},
     {"senddocument", "sendDocument", &BotApi::send_document, Flood::kOne},
+    {"sendinvoice", "sendInvoice", &BotApi::send_invoice, Flood::kOne},
     {"sendlocation", "sendLocation", &BotApi::send_location, Flood::kOne},
     {"sendmediagroup", "sendMediaGroup", &BotApi::send_media_group, Flood::kPerMedia},
     {"sendmessage", "sendMessage", &BotApi::send_message, Flood::kOne},

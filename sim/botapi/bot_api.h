@@ -123,6 +123,10 @@ class BotApi {
   Result<boost::json::value> get_my_commands(const model::Account&, const Params&);
   Result<boost::json::value> delete_my_commands(const model::Account&, const Params&);
   Result<boost::json::value> get_forum_topic_icon_stickers(const model::Account&, const Params&);
+  // Payments: payments.cpp
+  Result<boost::json::value> send_invoice(const model::Account&, const Params&);
+  Result<boost::json::value> answer_pre_checkout_query(const model::Account&, const Params&);
+  Result<boost::json::value> refund_star_payment(const model::Account&, const Params&);
 
  private:
   Reply run(const Call& call);

@@ -123,6 +123,12 @@ Result<json::value> ControlApi::post(std::string_view path, const Body& body) {
   if (parts.size() == 2) {
     if (parts[0] == "messages" && parts[1] == "edit") return edit_message(body);
     if (parts[0] == "qr" && parts[1] == "confirm") return confirm_qr(body);
+    if (parts[0] == "payments" && parts[1] == "pay") return pay(body);
+    if (parts[0] == "payments" && parts[1] == "redeliver") {
+      auto id = world_.payments().redeliver(world_, string_field(body, "telegram_payment_charge_id"));
+      if (!id) return id.error();
+      return json::value(json::object{{"message_id", *id}});
+    }
     if (parts[0] == "sessions" && parts[1] == "revoke") return revoke_session(body);
     if (parts[0] == "messages" && parts[1] == "delete") return delete_message(body);
     if (parts[0] == "topics" && parts[1] == "delete") return delete_topic(body);
@@ -149,6 +155,8 @@ Result<json::value> ControlApi::get(std::string_view path, std::string_view quer
   if (parts.size() == 1 && parts[0] == "login_code") return login_code(query);
   if (parts.size() == 1 && parts[0] == "sessions") return list_sessions(query);
   if (parts.size() == 1 && parts[0] == "stories") return list_stories(query);
+  if (parts.size() == 1 && parts[0] == "payments") return json::value(world_.payments().overview());
+  if (parts.size() == 2 && parts[0] == "payments") return payment(std::string(parts[1]));
   if (parts.size() == 1 && parts[0] == "version")
     return json::value(json::object{{"version", world_.version()}});
   if (parts.size() == 3 && parts[0] == "chats" && parts[2] == "messages") {
@@ -378,6 +386,31 @@ Result<json::value> ControlApi::press_button(const Body& body) {
   auto id = world_.press_button(*target->chat, target->from, target->message_id, string_field(body, "data"));
   if (!id) return id.error();
   return json::value(json::object{{"callback_query_id", *id}});
+}
+
+// ---------------------------------------------------------------- payments
+
+// The person presses Pay under the bot's invoice {from, chat_id: the bot, message_id,
+// deadline_ms?}: the bot gets a pre_checkout_query. The server waits for the outcome (wait).
+Result<json::value> ControlApi::pay(const Body& body) {
+  auto target = message_target(body);
+  if (!target) return target.error();
+  if (target->chat->type != model::ChatType::kPrivate || target->chat->between_people)
+    return bad_request("chat_id must be a bot the person has a private chat with");
+  auto deadline =
+      std::chrono::milliseconds(id_field(body, "deadline_ms").value_or(model::Payments::kDeadline.count()));
+  if (deadline.count() <= 0 || deadline > std::chrono::minutes(10))
+    return bad_request("deadline_ms must be 1..600000");
+  auto query =
+      world_.payments().pay(world_, target->from, target->chat->bot_id, target->message_id, deadline);
+  if (!query) return query.error();
+  return json::value(model::Payments::checkout_json(**query));
+}
+
+Result<json::value> ControlApi::payment(const std::string& query_id) {
+  const auto* query = world_.payments().checkout(query_id);
+  if (!query) return ApiError{404, "Not Found: no such pre-checkout query"};
+  return json::value(model::Payments::checkout_json(*query));
 }
 
 // ---------------------------------------------------------------- topics as an admin in the app

@@ -57,6 +57,8 @@ class ControlApi {
   Result<boost::json::value> delete_topic(const Body& body);
   Result<boost::json::value> set_topic_closed(const Body& body, bool closed);
   Result<boost::json::value> press_button(const Body& body);
+  Result<boost::json::value> pay(const Body& body);
+  Result<boost::json::value> payment(const std::string& query_id);
   Result<boost::json::value> add_fault(const Body& body);
   Result<boost::json::value> messages(Id chat_id, std::string_view query);
   Result<boost::json::value> topics(Id group_id);

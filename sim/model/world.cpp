@@ -69,6 +69,7 @@ bool Message::is_service() const {
          content.contains("forum_topic_closed") || content.contains("forum_topic_reopened");
 }
 
+// pre_checkout_query is in Telegram's default set (every kind but chat_member and the reactions).
 bool is_default_allowed(std::string_view kind) {
   return kind != "chat_member" && kind != "message_reaction" && kind != "message_reaction_count";
 }

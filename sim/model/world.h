@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "sim/model/entities.h"
+#include "sim/model/payments.h"
 #include "sim/model/result.h"
 #include "sim/model/string_hash.h"
 
@@ -131,6 +132,14 @@ class World {
   const File* file_by_path(std::string_view file_path) const;
   const File& add_file(std::string kind, std::string file_name, std::string mime_type, std::string bytes);
 
+  // ---- payments (payments.h) ----
+  Payments& payments() { return payments_; }
+  // Queues an update of `kind` for the bot (a pre_checkout_query) and marks the world changed.
+  void push_update(Id bot_id, std::string_view kind, boost::json::object payload) {
+    deliver(bot_id, kind, std::move(payload));
+    touch();
+  }
+
   // ---- bots' update queues ----
   BotState& bot_state(Id bot_id) { return bots_[bot_id]; }
   // Drops updates below offset (confirmation) and returns up to limit of the rest.
@@ -176,6 +185,7 @@ class World {
   std::map<std::pair<Id, Id>, Chat> privates_;      // (person, bot)
   std::map<std::pair<Id, Id>, Chat> people_chats_;  // (lower person id, higher person id)
   std::unordered_map<Id, BotState> bots_;
+  Payments payments_;
   StringMap<File> files_;
   StringMap<std::string> file_paths_;  // file_path → file_id
   Id next_user_id_ = 5000000001;

@@ -205,6 +205,10 @@ asio::awaitable<Server::HttpAnswer> Server::handle(HttpRequest request) {
     if (!reply) reply = co_await td_long_poll(std::move(poll.key), poll.offset, poll.timeout_s);
     co_return HttpAnswer{std::move(*reply)};
   }
+  if (path == "/sim/payments/pay" && request.method == "POST") {
+    botapi::Reply paid = co_await pay(request);
+    co_return HttpAnswer{std::move(paid)};
+  }
   if (path.starts_with("/sim/"))
     co_return HttpAnswer{control_.handle(request.method, path, query, request.body)};
   co_return HttpAnswer{static_file(path)};
@@ -267,6 +271,32 @@ asio::awaitable<Server::HttpAnswer> Server::handle_bot_api(std::string_view path
     co_return answered(std::move(reply));
   }
   co_return answered(bot_api_.execute(*call));
+}
+
+// ---------------------------------------------------------------- payments
+
+asio::awaitable<botapi::Reply> Server::pay(const HttpRequest& request) {
+  auto started = control_.handle(request.method, "/sim/payments/pay", "", request.body);
+  if (started.status != 200) co_return started;
+  json::error_code ec;
+  auto answer = json::parse(started.body, ec);
+  auto body = json::parse(request.body, ec);
+  const bool wait = ec || !body.is_object() || !body.as_object().contains("wait") ||
+                    body.as_object().at("wait") != json::value(false);
+  if (!wait || !answer.is_object()) co_return started;
+  const std::string id(answer.as_object().at("pre_checkout_query_id").as_string());
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  for (;;) {
+    const auto* query = world_.payments().checkout(id);
+    if (query == nullptr || query->state != model::CheckoutState::kPending) break;
+    timer.expires_after(std::chrono::milliseconds(5));
+    boost::system::error_code wait_ec;
+    co_await timer.async_wait(asio::redirect_error(use_awaitable, wait_ec));
+  }
+  // Named, not a temporary of the co_return expression (GCC 12 destroys those twice in coroutines).
+  const std::string status_path = "/sim/payments/" + id;
+  botapi::Reply reply = control_.handle("GET", status_path, "", "");
+  co_return reply;
 }
 
 // ---------------------------------------------------------------- long polling

@@ -61,6 +61,9 @@ class Server {
   boost::asio::awaitable<HttpAnswer> handle_bot_api(std::string_view path, std::string_view query,
                                                     const HttpRequest& request);
   boost::asio::awaitable<botapi::Reply> long_poll(const botapi::Call& call);
+  // POST /sim/payments/pay: the pre-checkout query is sent, then (unless "wait": false) the
+  // answer waits for the bot's answer or the deadline: paid, refused or expired.
+  boost::asio::awaitable<botapi::Reply> pay(const HttpRequest& request);
   // The fake libtdjson's front (/td/v1/...): sessions, requests and their update streams.
   // Answers at once, or fills `poll` and returns nothing when the request is a long poll.
   struct TdPoll {

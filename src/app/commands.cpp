@@ -31,6 +31,7 @@ void setup_logging(const std::string& level) {
 // Secrets without a recognisable shape, so that the log sink hides them wherever they appear.
 void register_secrets(const Config& settings) {
   telegram::register_secret(settings.tdlib.api_hash);
+  telegram::register_secret(settings.payments.provider_token);
   for (const auto& password : postgres_uri_passwords(settings.storage.postgres_uri))
     telegram::register_secret(password);
   for (const auto& c : settings.connections) {

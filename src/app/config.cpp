@@ -114,6 +114,7 @@ class Reader {
     if (const auto* t = table_at(root, "logging", "logging")) config.logging = read_logging(*t);
     if (const auto* t = table_at(root, "api", "api")) config.api = read_api(*t);
     if (const auto* t = table_at(root, "tdlib", "tdlib")) config.tdlib = read_tdlib(*t);
+    if (const auto* t = table_at(root, "payments", "payments")) config.payments = read_payments(*t);
     read_connections(root, config);
     read_groups(root, config);
     if (config.tdlib.data_dir.empty()) {
@@ -317,6 +318,16 @@ class Reader {
     api.rate_per_second = number_at(t, "rate_per_second", "api", 0, 1e9).value_or(api.rate_per_second);
     api.burst = number_at(t, "burst", "api", 1, 1e9).value_or(api.burst);
     return api;
+  }
+
+  PaymentsConfig read_payments(const toml::table& t) const {
+    only_known_keys(t, "payments", keys_of("payments"));
+    PaymentsConfig payments;
+    if (t.contains("provider_token")) {
+      payments.provider_token =
+          resolve_secret(t, "provider_token", "payments", payments.provider_token_source);
+    }
+    return payments;
   }
 
   TdlibConfig read_tdlib(const toml::table& t) const {
@@ -641,8 +652,8 @@ core::Result<std::string> read_secret_file(const std::string& path) {
 const std::vector<ConfigTable>& config_tables() {
   static const std::vector<ConfigTable> kTables = {
       {"",
-       {"server", "storage", "retention", "cluster", "telegram", "logging", "api", "tdlib", "connection",
-        "group"}},
+       {"server", "storage", "retention", "cluster", "telegram", "logging", "api", "tdlib", "payments",
+        "connection", "group"}},
       {"server", {"listen", "public_url"}},
       {"storage", {"sqlite", "postgres", "event_retention_days"}},
       {"retention", {"history_days"}},
@@ -652,6 +663,7 @@ const std::vector<ConfigTable>& config_tables() {
       {"logging", {"level"}},
       {"api", {"rate_per_second", "burst"}},
       {"tdlib", {"library", "api_id", "api_hash", "data_dir"}},
+      {"payments", {"provider_token"}},
       {"connection", {"name", "mode", "token", "group_id", "transport", "webhook_secret", "parameters"}},
       {"group", {"id", "helpers"}},
   };

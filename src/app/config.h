@@ -70,6 +70,12 @@ struct ApiConfig {
   double burst = 100;
 };
 
+// [payments] (docs/payments.md): invoices in currencies other than Telegram Stars (XTR).
+struct PaymentsConfig {
+  std::string provider_token;         // resolved secret; never log it
+  std::string provider_token_source;  // "literal", "env:NAME" or "file:PATH", safe to show
+};
+
 struct LoggingConfig {
   std::string level = "info";  // trace, debug, info, warn, error, critical, off
 };
@@ -133,6 +139,7 @@ struct Config {
   LoggingConfig logging;
   ApiConfig api;
   TdlibConfig tdlib;
+  PaymentsConfig payments;
   std::vector<ConnectionConfig> connections;
   std::vector<GroupConfig> groups;
 

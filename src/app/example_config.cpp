@@ -92,6 +92,11 @@ burst = 100
 #library = ""                    # libtdjson.so; empty = the one under node_modules
 #data_dir = ""                   # sessions; empty = a tdlib folder beside the database
 
+# Payments inside a topic (docs/payments.md): /invoice in Telegram Stars needs nothing here;
+# invoices in a currency need the payment provider token @BotFather gives the bot.
+#[payments]
+#provider_token = "env:PAYMENT_PROVIDER_TOKEN"   # env:NAME or file:PATH, never the token itself
+
 # One [[connection]] per bot or account; several may share one backend group. mode is "bot"
 # (topicdesk alone drives the bot), "proxy", "mtproto" or "account": one example of each
 # follows, the first in effect.

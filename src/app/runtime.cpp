@@ -516,6 +516,7 @@ asio::awaitable<bool> Runtime::Impl::connect(ConnectionRuntime& c) {
   context.dashboard_url = config.server.public_url.empty()
                               ? "http://" + advertised_address(config.server.listen_host, server->port())
                               : config.server.public_url;
+  context.payment_provider_token = config.payments.provider_token;
   c.engine = std::make_unique<relay::Engine>(*store, std::move(context));
   c.engine->set_fences(keeper.get());
   spdlog::info("connection {} (instance {}): bot {} reached, backend group {}", c.config.name, c.id, bot_id,
@@ -577,10 +578,11 @@ asio::awaitable<void> Runtime::Impl::setup_transport(ConnectionRuntime& c) {
   }
   if (c.config.mode == ConnectionMode::kMtproto) co_return;
   if (c.config.transport == TransportKind::kWebhook) {
-    json::object params{{"url", config.server.public_url + "/telegram/" + c.config.name},
-                        {"secret_token", c.config.webhook_secret},
-                        {"allowed_updates", json::array{"message", "edited_message", "message_reaction",
-                                                        "my_chat_member", "callback_query"}}};
+    json::object params{
+        {"url", config.server.public_url + "/telegram/" + c.config.name},
+        {"secret_token", c.config.webhook_secret},
+        {"allowed_updates", json::array{"message", "edited_message", "message_reaction", "my_chat_member",
+                                        "callback_query", "pre_checkout_query"}}};
     auto res = co_await c.api->call("setWebhook", std::move(params));
     if (!res.ok) spdlog::error("connection {}: setWebhook failed: {}", c.config.name, res.description);
     co_return;

@@ -59,6 +59,13 @@ enum class EventKind {
   // {"state": "old"|"cleared", "jobs": N, "oldest_seconds": S}. Made by the dispatcher; the engine
   // posts one notice in General per backlog (docs/group-lane.md).
   kGroupBacklog,
+  // Payments (docs/payments.md). A pre_checkout_query: `callback_id` the query to answer,
+  // `from` the user (chat_id their id), `payment` the currency, total and invoice payload. It
+  // must be answered within Telegram's 10 seconds: the inbox hands it to the engine at once.
+  kPreCheckout,
+  // A successful_payment message in the user's private chat: message_id, `from`, `payment` with
+  // the charge ids. Recorded once per telegram charge id.
+  kPaymentReceived,
 };
 
 // Every Telegram message content type topicdesk distinguishes. Copies go through
@@ -94,6 +101,10 @@ inline constexpr std::string_view kCopiedBatchPrefix = "copied:";
 // 1–5): their presses are the desk's, never the bot's program's (proxy mode).
 inline constexpr std::string_view kRatingCallbackPrefix = "td:csat:";
 
+// Invoice payloads of the desk's own invoices (/invoice in a topic, payments/invoice.h): their
+// pre-checkout queries and payments are the desk's, never the bot's program's (proxy mode).
+inline constexpr std::string_view kInvoicePayloadPrefix = "td:inv:";
+
 struct Person {
   UserId id = 0;
   bool is_bot = false;
@@ -114,6 +125,15 @@ struct ReplyContent {
   std::string file_id;        // the media's (a photo's largest size); empty: none
   std::string media_group_id;
   std::string reply_markup_json;  // its inline keyboard as compact JSON; empty: none
+};
+
+// What Telegram tells of a payment (kPreCheckout, kPaymentReceived).
+struct PaymentFacts {
+  std::string currency;
+  std::int64_t total_amount = 0;  // the currency's smallest unit
+  std::string invoice_payload;
+  std::string telegram_charge_id;  // kPaymentReceived
+  std::string provider_charge_id;  // kPaymentReceived; empty for Stars
 };
 
 // Which outbox job a delivery report is about.
@@ -188,8 +208,11 @@ struct Event {
   DeliveryReport delivery;
   // kHookAnswered: the dialog the hook was called for (0 for every other kind).
   DialogId dialog_id = 0;
-  // kButtonPressed: the callback query's id (answerCallbackQuery names it).
+  // kButtonPressed: the callback query's id (answerCallbackQuery names it); kPreCheckout: the
+  // pre-checkout query's id.
   std::string callback_id;
+  // kPreCheckout, kPaymentReceived.
+  PaymentFacts payment;
 };
 
 }  // namespace topicdesk::core

@@ -32,6 +32,8 @@ constexpr std::array<std::pair<EventKind, const char*>, 23> kEventKindNames{{
     {EventKind::kIdsFileRead, "ids_file_read"},
     {EventKind::kHelperLeft, "helper_left"},
     {EventKind::kGroupBacklog, "group_backlog"},
+    {EventKind::kPreCheckout, "pre_checkout"},
+    {EventKind::kPaymentReceived, "payment_received"},
 }};
 
 constexpr std::array<std::pair<ContentKind, const char*>, 18> kContentKindNames{{
@@ -178,6 +180,14 @@ std::string event_to_json(const Event& e) {
   if (e.media_replaced) obj["media_replaced"] = true;
   if (e.dialog_id != 0) obj["dialog_id"] = e.dialog_id;
   if (!e.callback_id.empty()) obj["callback_id"] = e.callback_id;
+  if (!e.payment.currency.empty() || !e.payment.invoice_payload.empty()) {
+    const PaymentFacts& p = e.payment;
+    obj["payment"] = json::object{{"currency", p.currency},
+                                  {"total_amount", p.total_amount},
+                                  {"invoice_payload", p.invoice_payload},
+                                  {"telegram_charge_id", p.telegram_charge_id},
+                                  {"provider_charge_id", p.provider_charge_id}};
+  }
   if (e.delivery.job_id != 0) {
     const DeliveryReport& d = e.delivery;
     obj["delivery"] = json::object{{"job_id", d.job_id},
@@ -290,6 +300,17 @@ Result<Event> event_from_json(std::string_view text) {
     dr.get("user_blocked", e.delivery.user_blocked);
     dr.get("uncertain", e.delivery.uncertain);
     if (!dr.error().empty()) return make_error(dr.error());
+  }
+  if (const auto* payment = obj->if_contains("payment")) {
+    const auto* p = payment->if_object();
+    if (!p) return make_error("event.payment must be an object");
+    Reader pr(*p, "event.payment");
+    pr.get("currency", e.payment.currency);
+    pr.get("total_amount", e.payment.total_amount);
+    pr.get("invoice_payload", e.payment.invoice_payload);
+    pr.get("telegram_charge_id", e.payment.telegram_charge_id);
+    pr.get("provider_charge_id", e.payment.provider_charge_id);
+    if (!pr.error().empty()) return make_error(pr.error());
   }
   return e;
 }

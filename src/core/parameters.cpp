@@ -492,6 +492,23 @@ Status set_away_message(Parameters& p, const std::string& value) {
   return Ok{};
 }
 
+// "/name args…" with {payload}, {invoice}, {title}, {amount}, {currency}, {charge} (payments/invoice.h).
+Status set_payment_hook(Parameters& p, const std::string& value) {
+  std::string v = trim(value);
+  if (is_off(v)) {
+    p.payment_hook.clear();
+    return Ok{};
+  }
+  std::size_t end = 1;
+  while (end < v.size() && (std::isalnum(static_cast<unsigned char>(v[end])) != 0 || v[end] == '_')) ++end;
+  const bool command =
+      v.size() > 1 && v[0] == '/' && end > 1 && end <= 33 && (end == v.size() || v[end] == ' ');
+  if (!command || v.size() > 512 || v.find('\n') != std::string::npos)
+    return wrong("PAYMENT_HOOK", "OFF or a command line such as /activate {payload}", value);
+  p.payment_hook = v;
+  return Ok{};
+}
+
 const std::map<std::string, Setter>& setters() {
   static const std::map<std::string, Setter> kTable = {
       {"WELCOME", set_welcome},
@@ -520,6 +537,7 @@ const std::map<std::string, Setter>& setters() {
       {"PROXY_BACKLOG", set_proxy_backlog},
       {"PROXY_OUTAGE", set_proxy_outage},
       {"CUSTOM_COMMANDS", boolean(&Parameters::custom_commands, "CUSTOM_COMMANDS")},
+      {"PAYMENT_HOOK", set_payment_hook},
       {"NEW_TOPICS_PER_MINUTE", per_minute(&Parameters::new_topics_per_minute, "NEW_TOPICS_PER_MINUTE")},
       {"USER_MESSAGES_PER_MINUTE",
        per_minute(&Parameters::user_messages_per_minute, "USER_MESSAGES_PER_MINUTE")},
@@ -548,8 +566,9 @@ const std::map<std::string, Setter>& setters() {
 // Integrations: hooks
 const std::vector<std::string>& webhook_event_names() {
   static const std::vector<std::string> kNames = {
-      "dialog_created",      "dialog_reopened", "dialog_closed", "message_received", "message_sent",
-      "message_intercepted", "dialog_assigned", "csat_received", "label_added",      "label_removed"};
+      "dialog_created",      "dialog_reopened",  "dialog_closed",   "message_received", "message_sent",
+      "message_intercepted", "dialog_assigned",  "csat_received",   "label_added",      "label_removed",
+      "invoice_sent",        "payment_received", "payment_refunded"};
   return kNames;
 }
 

@@ -110,7 +110,10 @@ struct Parameters {
   // PROXY_OUTAGE: seconds after which a proxy program that took nothing while its queue held older
   // updates counts as away; its next getUpdates or webhook delivery is its return
   int proxy_outage_seconds = 60;
-  bool custom_commands = false;  // CUSTOM_COMMANDS (command hooks, later issue)
+  bool custom_commands = false;  // CUSTOM_COMMANDS: commands the desk does not know stay quiet (hooks answer)
+  // PAYMENT_HOOK: the command a recorded payment runs as if an operator typed it in the topic, for
+  // command hooks (docs/payments.md), e.g. "/activate {payload}"; empty = OFF
+  std::string payment_hook;
   // Dialog ownership
   AssignMode assign = AssignMode::kOff;  // ASSIGN
   int unanswered_alert_minutes = 0;      // UNANSWERED_ALERT; 0 = OFF

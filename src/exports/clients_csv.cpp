@@ -1,6 +1,7 @@
 // The clients CSV: one row per dialog's user, read in one pass per connection with what
 // segments already gather (crm/segment_members.h: profiles, labels, fields, /start parameters),
 // plus the linked account and how many connections know the user.
+#include <algorithm>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 #include <chrono>
@@ -11,6 +12,7 @@
 #include "crm/segment_members.h"
 #include "exports/exports.h"
 #include "exports/hidden.h"
+#include "payments/invoice.h"
 
 namespace topicdesk::exports {
 namespace {
@@ -52,6 +54,27 @@ std::unordered_map<core::UserId, int> dialogs_per_user(store::Store& store,
     }
   }
   return out;
+}
+
+// The user's payments not refunded: how many, and the sums per currency ("100 XTR; 12.50 USD").
+std::pair<int, std::string> payments_of(store::Store& store, core::ConnectionId connection,
+                                        core::UserId user) {
+  std::vector<std::pair<std::string, std::int64_t>> sums;
+  int count = 0;
+  for (const auto& p : store.user_payments(connection, user)) {
+    if (p.refunded_at != 0) continue;
+    ++count;
+    auto it = std::find_if(sums.begin(), sums.end(), [&](const auto& s) { return s.first == p.currency; });
+    if (it == sums.end()) {
+      sums.emplace_back(p.currency, p.amount);
+    } else {
+      it->second += p.amount;
+    }
+  }
+  std::string paid;
+  for (const auto& [currency, amount] : sums)
+    paid += (paid.empty() ? "" : "; ") + payments::decimal_amount(amount, currency) + " " + currency;
+  return {count, paid};
 }
 
 }  // namespace
@@ -103,7 +126,9 @@ core::Result<Document> clients_document(store::Store& store, const ClientsQuery&
       row += "," + crm::csv_field(s.start_parameter);
       auto count = dialogs.find(d.user_id);
       row += "," + std::to_string(count == dialogs.end() ? 1 : count->second);
-      row += std::string(",") + store::to_string(d.status) + "\r\n";
+      row += std::string(",") + store::to_string(d.status);
+      auto [payments, paid] = payments_of(store, connection.id, d.user_id);
+      row += "," + std::to_string(payments) + "," + crm::csv_field(paid) + "\r\n";
       doc.rows.push_back(std::move(row));
       return true;
     });

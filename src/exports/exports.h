@@ -68,11 +68,13 @@ struct ClientsQuery {
 // The CSV's columns, in order.
 inline constexpr std::string_view kClientColumns =
     "connection,user_id,pseudonym,first_name,last_name,username,language,phone,labels,link,fields,"
-    "first_contact,last_contact,start_parameter,dialogs,status";
+    "first_contact,last_contact,start_parameter,dialogs,status,payments,paid";
 
 // One row per client (a dialog's user; a user of two connections has a row with each): the
 // columns above. labels: the names, space-separated; fields: a JSON object; times ISO 8601 UTC;
-// dialogs: how many connections of the desk the user has a dialog with. RFC 4180 with a header
+// dialogs: how many connections of the desk the user has a dialog with; payments: how many
+// payments the user made (refunded ones left out), paid: their sums per currency ("100 XTR;
+// 12.50 USD", docs/payments.md). RFC 4180 with a header
 // row. An error names what is wrong with the segment expression.
 core::Result<Document> clients_document(store::Store& store, const ClientsQuery& query);
 core::Result<std::string> clients_csv(store::Store& store, const ClientsQuery& query);

@@ -118,6 +118,7 @@ constexpr std::string_view kOpenApi = R"json({
           {"$ref": "#/components/schemas/ListLabels"},
           {"$ref": "#/components/schemas/ChangeLabel"},
           {"$ref": "#/components/schemas/DialogLabels"},
+          {"$ref": "#/components/schemas/DialogPayments"},
           {"$ref": "#/components/schemas/SegmentCount"},
           {"$ref": "#/components/schemas/SegmentList"},
           {"$ref": "#/components/schemas/CreateBroadcast"},
@@ -280,6 +281,16 @@ constexpr std::string_view kOpenApi = R"json({
         "required": ["action"],
         "properties": {
           "action": {"type": "string", "enum": ["dialog_labels"]},
+          "user_id": {"type": "integer", "format": "int64"},
+          "topic_id": {"type": "integer", "format": "int64"}
+        }
+      },
+      "DialogPayments": {
+        "type": "object",
+        "description": "The dialog's invoices (result.invoices: id, status open|paid|cancelled|refunded, title, description, currency, amount in the smallest unit, amount_decimal, payload, operator_id, created_at) and payments (result.payments: id, invoice_id, currency, amount, amount_decimal, telegram_charge_id, provider_charge_id, paid_at, refunded_at or null), newest first (docs/payments.md).",
+        "required": ["action"],
+        "properties": {
+          "action": {"type": "string", "enum": ["dialog_payments"]},
           "user_id": {"type": "integer", "format": "int64"},
           "topic_id": {"type": "integer", "format": "int64"}
         }

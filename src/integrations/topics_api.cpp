@@ -18,6 +18,7 @@
 #include "integrations/topics_api_broadcasts.h"
 #include "integrations/topics_api_call.h"
 #include "integrations/topics_api_labels.h"
+#include "integrations/topics_api_payments.h"
 #include "integrations/topics_api_segments.h"
 #include "integrations/topics_api_templates.h"
 #include "relay/ownership.h"
@@ -192,13 +193,15 @@ ApiResponse TopicsApi::run(Call& call) {
   if (auto answer =
           broadcast_action(store_, *call.connection.engine, *action, call.request, call.now, on_outbox_))
     return *answer;  // broadcasts
+  if (auto answer = payment_action(store_, call.context(), *action, call.request))
+    return *answer;  // payments
   return api_error(
       core::ErrorCode::kInvalid, "unknown_action",
       fmt::format("field \"action\": unknown action \"{}\" (known: info_by_topic, dialog_by_user, "
                   "list_dialogs, send_message, set_status, assign, list_templates, get_template, "
                   "put_template, delete_template, list_labels, set_label, remove_label, dialog_labels, "
                   "segment_count, segment_list, create_broadcast, confirm_broadcast, pause_broadcast, "
-                  "resume_broadcast, cancel_broadcast, broadcast_status, broadcast_report)",
+                  "resume_broadcast, cancel_broadcast, broadcast_status, broadcast_report, dialog_payments)",
                   *action));
 }
 

@@ -163,6 +163,19 @@ std::optional<ProgramUpdate> classify_update(std::string_view raw_json, core::Ch
           std::string_view(data->get_string()).starts_with(core::kRatingCallbackPrefix))
         return std::nullopt;
     }
+    // The desk's own invoices (/invoice in a topic): their pre-checkouts and payments are the desk's.
+    auto desk_invoice = [](const json::object& o) {
+      const auto* p = o.if_contains("invoice_payload");
+      return p && p->is_string() &&
+             std::string_view(p->get_string()).starts_with(core::kInvoicePayloadPrefix);
+    };
+    if (key == "pre_checkout_query" && desk_invoice(payload)) return std::nullopt;
+    if (const auto* paid = payload.if_contains("successful_payment"); paid && paid->is_object()) {
+      if (desk_invoice(paid->get_object())) return std::nullopt;
+    }
+    if (const auto* refunded = payload.if_contains("refunded_payment"); refunded && refunded->is_object()) {
+      if (desk_invoice(refunded->get_object())) return std::nullopt;
+    }
     const json::value* chat = payload.if_contains("chat");
     if (!chat) {
       if (const auto* message = payload.if_contains("message"); message && message->is_object()) {

@@ -68,7 +68,8 @@ struct ProxyConnection {
 };
 
 // What the program should get of one raw update: nullopt for the desk's own (the backend
-// group's, and presses of the desk's rating buttons, core::kRatingCallbackPrefix).
+// group's, presses of the desk's rating buttons, core::kRatingCallbackPrefix, and the pre-checkouts and
+// payments of the desk's invoices, core::kInvoicePayloadPrefix).
 struct ProgramUpdate {
   std::string kind;
   core::ChatId chat_id = 0;

@@ -148,6 +148,9 @@ const Dispatcher::KindSpec* Dispatcher::spec_of(std::string_view kind) {
       {job::kAnswerButton, &D::rating_call, Cost::kNone, true, false},
       {job::kTemplatePart, &D::template_call, Cost::kPerMessage, false, false},
       {job::kReadIdsFile, &D::ids_file_call, Cost::kNone, true, false},  // getFile, then the download
+      {job::kSendInvoice, &D::payment_call, Cost::kOne, false, false},
+      {job::kAnswerPreCheckout, &D::payment_call, Cost::kNone, true, false},  // no chat: never waits for one
+      {job::kRefundStarPayment, &D::payment_call, Cost::kNone, true, false},
   };
   for (const auto& spec : kKinds) {
     if (spec.kind == kind) return &spec;
@@ -385,7 +388,10 @@ std::vector<Dispatcher::Prepared> Dispatcher::select_ready(UnixMillis now) {
         // Without flood limits (a local Bot API server, benchmarks) a group takes what it gets.
         int group_bound =
             p->connection->flood_limited ? options_.max_in_flight_per_group : options_.max_in_flight;
-        int bound = p->chat < 0 ? group_bound : options_.max_in_flight_per_user;
+        // A query's answer (pre-checkout) goes to no chat: only the overall cap holds it.
+        int bound = p->chat == 0  ? options_.max_in_flight
+                    : p->chat < 0 ? group_bound
+                                  : options_.max_in_flight_per_user;
         int& busy = chat_in_flight_[p->chat];
         if (busy >= bound) {
           chat_busy.insert(id);
@@ -498,6 +504,8 @@ std::optional<Dispatcher::Prepared> Dispatcher::prepare(store::OutboxJob job, Un
     return std::nullopt;
   }
 
+  // A query's answer (pre-checkout, Telegram waits 10 s) posts nothing: no flood slot to wait for.
+  if (p.chat == 0 && p.step == Step::kJob && p.spec->cost == Cost::kNone) return p;
   auto& flood = *p.connection->flood;
   if (title_queue && p.step == Step::kJob) {
     // Titles wait for what live traffic leaves (FloodControl::next_bulk_slot); the other titles of
@@ -903,6 +911,35 @@ std::optional<Dispatcher::Call> Dispatcher::rating_call(Prepared& p) {
   if (p.job.kind == job::kRatingQuestion) return fields_call(p, "sendMessage", target_of(p), malformed);
   return fields_call(p, "editMessageText", {{"chat_id", p.chat}, {"message_id", p.payload.message_id}},
                      malformed);
+}
+
+// Payments (relay/engine_payments.cpp): the engine wrote each call's fields in the payload's text;
+// sendInvoice gets its one price and the connection's provider token here (never stored).
+std::optional<Dispatcher::Call> Dispatcher::payment_call(Prepared& p) {
+  boost::system::error_code ec;
+  json::value fields = json::parse(p.payload.text, ec);
+  const json::object* f = ec ? nullptr : fields.if_object();
+  if (f == nullptr) {
+    finish_fail(p, "malformed " + p.job.kind + " fields");
+    return std::nullopt;
+  }
+  auto field = [f](std::string_view key) { return f->contains(key) ? f->at(key) : json::value(); };
+  if (p.job.kind == job::kAnswerPreCheckout) {
+    Call call{.method = "answerPreCheckoutQuery",
+              .params = {{"pre_checkout_query_id", field("query_id")}, {"ok", field("ok")}}};
+    if (f->contains("error_message")) call.params["error_message"] = field("error_message");
+    return call;
+  }
+  if (p.job.kind == job::kRefundStarPayment) {
+    return Call{.method = "refundStarPayment",
+                .params = {{"user_id", p.chat}, {"telegram_payment_charge_id", field("charge_id")}}};
+  }
+  Call call{.method = "sendInvoice", .params = target_of(p)};
+  for (const char* key : {"title", "description", "payload", "currency"}) call.params[key] = field(key);
+  call.params["prices"] = json::array{json::object{{"label", field("title")}, {"amount", field("amount")}}};
+  const auto& token = p.connection->context.payment_provider_token;
+  if (field("currency") != "XTR" && !token.empty()) call.params["provider_token"] = token;
+  return call;
 }
 
 // A call whose fields the engine wrote as a JSON object in the payload's text, on top of

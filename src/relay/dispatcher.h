@@ -211,6 +211,7 @@ class Dispatcher {
   std::optional<Call> rating_call(Prepared& prepared);    // satisfaction ratings (relay/ratings.h)
   std::optional<Call> template_call(Prepared& prepared);  // a template's part (job::kTemplatePart)
   std::optional<Call> ids_file_call(Prepared& prepared);  // `/send file`'s document (job::kReadIdsFile)
+  std::optional<Call> payment_call(Prepared& prepared);   // invoices, pre-checkouts, refunds
   // The kIdsFileRead event of a read_ids_file job: its request with `field` ("content" or "error").
   std::function<void()> ids_file_report(const Prepared& prepared, std::string_view field, std::string value);
   std::optional<Call> fields_call(Prepared& prepared, std::string method, boost::json::object params,

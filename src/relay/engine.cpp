@@ -205,6 +205,10 @@ void Engine::route(const Event& e, UnixMillis now) {
       return on_helper_left(e, now);  // engine_outcomes.cpp
     case EventKind::kGroupBacklog:
       return on_group_backlog(e, now);  // engine_group_lane.cpp
+    case EventKind::kPreCheckout:
+      return on_pre_checkout(e, now);  // engine_payments.cpp
+    case EventKind::kPaymentReceived:
+      return on_payment_received(e, now);  // engine_payments.cpp
   }
 }
 
@@ -504,6 +508,8 @@ void Engine::run_command(const core::Command& command, Dialog& dialog, const Eve
     return template_command(command, &dialog, e, now);                           // engine_templates.cpp
   if (command.name == "mark") return on_mark_in_topic(command, dialog, e, now);  // engine_labels.cpp
   if (command.name == "export") return on_export_in_topic(command, dialog, e, now);
+  if (command.name == "invoice") return on_invoice_command(command, dialog, e, now);  // engine_payments.cpp
+  if (command.name == "refund") return on_refund_command(command, dialog, now);       // engine_payments.cpp
   switch (command.kind) {
     case CommandKind::kInfo: {
       const bool sees = core::sees_hidden_info(p, e.from.id, e.from.username, e.sender_is_anonymous_admin);
@@ -827,7 +833,7 @@ std::string Engine::info_for(const Dialog& dialog, bool reveal) {
   info.banned = dialog.banned;
   info.user_blocked_bot = dialog.user_blocked_bot;
   info.reveal = reveal;
-  return core::info_text(info) + ownership_info(dialog) + label_info(dialog) +
+  return core::info_text(info) + ownership_info(dialog) + label_info(dialog) + payment_info(dialog) +
          (reveal ? integration_info(dialog) : std::string());
 }
 

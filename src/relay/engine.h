@@ -51,6 +51,9 @@ struct ConnectionContext {
   // The backend group has helper bots (relay/group_posters.h): copies of text messages carry
   // their text, so a helper can post them.
   bool group_has_helpers = false;
+  // [payments] provider_token (docs/payments.md): invoices in currencies other than XTR need it.
+  // Only the dispatcher's sendInvoice call carries it; it is never stored or logged.
+  std::string payment_provider_token;
 };
 
 // Album parts are gathered this long after the last part, then copied together.
@@ -407,6 +410,17 @@ class Engine {
   // The dispatcher read (or could not read) the document of a `/send file`.
   void on_ids_file_read(const core::Event& event, core::UnixMillis now);
   void on_group_backlog(const core::Event& event, core::UnixMillis now);  // engine_group_lane.cpp
+
+  // Payments inside the topic: engine_payments.cpp (docs/payments.md).
+  void on_invoice_command(const core::Command& command, store::Dialog& dialog, const core::Event& event,
+                          core::UnixMillis now);
+  void on_refund_command(const core::Command& command, store::Dialog& dialog, core::UnixMillis now);
+  void on_pre_checkout(const core::Event& event, core::UnixMillis now);
+  void on_payment_received(const core::Event& event, core::UnixMillis now);
+  // A payment job failed for good (kDeliveryFailed): true when it was told here (a refund that
+  // Telegram refused is undone), false for every other job.
+  bool payment_job_failed(const core::Event& event, const store::Dialog& dialog, core::UnixMillis now);
+  std::string payment_info(const store::Dialog& dialog);  // /info's payment lines
   // For /template del: the broadcasts not over yet that send template `name`, which will stop
   // (empty when none).
   std::string broadcasts_of_template_note(std::string_view name);

@@ -64,6 +64,7 @@ void Engine::on_delivery_failed(const Event& e, UnixMillis now) {
   auto dialog = reported_dialog(e);
   if (!dialog) return;
   const core::DeliveryReport& d = e.delivery;
+  if (payment_job_failed(e, *dialog, now)) return;  // engine_payments.cpp
   if (d.to_user) {
     if (d.user_blocked && !dialog->user_blocked_bot) {
       dialog->user_blocked_bot = true;

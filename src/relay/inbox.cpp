@@ -71,12 +71,15 @@ void Inbox::commit(core::ConnectionId id, const std::vector<telegram::Incoming>&
                    const std::function<void()>& also) {
   const auto now = core::unix_millis_now();
   std::vector<std::string> skipped;
+  std::vector<std::int64_t> at_once;  // pre-checkout queries: answered ahead of any backlog
   try {
     store_.transaction([&] {
       skipped.clear();
+      at_once.clear();
       for (const auto& in : batch) {
         if (in.event) {
-          store_.inbox_add(id, in.update_id, core::event_to_json(*in.event));
+          const bool added = store_.inbox_add(id, in.update_id, core::event_to_json(*in.event));
+          if (added && in.event->kind == core::EventKind::kPreCheckout) at_once.push_back(in.update_id);
         } else if (!in.parse_error.empty()) {  // raw updates the desk ignores are no errors
           skipped.push_back(fmt::format("update {} skipped: {}", in.update_id, in.parse_error));
           json::object record{{"update_id", in.update_id}, {"error", in.parse_error}};
@@ -94,7 +97,27 @@ void Inbox::commit(core::ConnectionId id, const std::vector<telegram::Incoming>&
   for (const auto& line : skipped) {
     spdlog::warn("connection {}: {}", c != connections_.end() ? c->second.name : std::to_string(id), line);
   }
+  if (!at_once.empty()) handle_at_once(id, at_once);
   wake(id);
+}
+
+void Inbox::handle_at_once(core::ConnectionId id, const std::vector<std::int64_t>& update_ids) {
+  auto c = connections_.find(id);
+  if (c == connections_.end() || stopped_) return;  // not drained here: the drain of its owner takes them
+  try {
+    std::vector<store::InboxEntry> entries;
+    for (auto update_id : update_ids) {
+      if (auto entry = store_.inbox_pending_update(id, update_id)) entries.push_back(std::move(*entry));
+    }
+    if (entries.empty()) return;
+    c->second.handler(entries, core::unix_millis_now());
+    handled_entries_ += static_cast<std::int64_t>(entries.size());
+    if (hooks_.handled) hooks_.handled();
+  } catch (const std::exception& e) {
+    // Still pending: the drain takes them in their turn (and deals with the failure as usual).
+    spdlog::warn("connection {}: a pre-checkout query waits for the inbox's drain: {}", c->second.name,
+                 e.what());
+  }
 }
 
 bool Inbox::add_event(core::ConnectionId id, const core::Event& event) {

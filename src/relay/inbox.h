@@ -11,6 +11,11 @@
 // requests, timers, the dispatcher) longer than one batch, and a busy connection cannot starve
 // a quiet one.
 //
+// Entries that cannot wait their turn: a pre-checkout query (Telegram cancels the payment unless
+// it is answered within 10 seconds) is handed to its engine by commit() itself, right after the
+// commit that made it durable, ahead of whatever backlog the connection's inbox holds; the
+// drain takes it in order only if that fails (it is an ordinary pending entry until handled).
+//
 // Several instances: a connection is drained by the one instance that runs it (its lease);
 // every batch is fenced through the engine (fencing.h), and a batch whose lease has moved
 // leaves the connection's entries pending for the new owner.
@@ -120,6 +125,7 @@ class Inbox {
   void schedule_step();
   void step();
   void handle_batch(Connection& connection, const std::vector<store::InboxEntry>& entries);
+  void handle_at_once(core::ConnectionId id, const std::vector<std::int64_t>& update_ids);
   void adapt_batch(std::chrono::steady_clock::duration took, bool full);
   void skip_failing_entries(Connection& connection, const std::vector<store::InboxEntry>& entries);
   void on_store_error(core::ConnectionId id, const std::string& what);  // the drain's: backoff

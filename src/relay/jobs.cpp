@@ -139,6 +139,10 @@ std::string title_queue_key(core::DialogId dialog) { return "d" + std::to_string
 
 bool is_title_queue(std::string_view queue_key) { return queue_key.ends_with(":title"); }
 
+std::string pre_checkout_queue_key(core::ConnectionId connection, std::string_view query_id) {
+  return "c" + std::to_string(connection) + ":pcq:" + std::string(query_id);
+}
+
 std::int64_t delivery_update_id(std::int64_t job_id, bool repeated) {
   return kDeliveryUpdateBase | (job_id << 1) | (repeated ? 1 : 0);
 }

@@ -57,9 +57,19 @@ inline constexpr std::string_view kSendDocument = "send_document";
 // most), its text back to the engine as a kIdsFileRead event. `text` is JSON: {"file_id", "request"}
 // (the request is the engine's, returned as it is), and after getFile also "file_path" or "error".
 inline constexpr std::string_view kReadIdsFile = "read_ids_file";
+// Payments (docs/payments.md, relay/engine_payments.cpp). `text` holds each call's fields as JSON.
+// sendInvoice to the dialog's user: {"title", "description", "payload", "currency", "amount"}; the
+// dispatcher adds the connection's provider token (never stored) for currencies other than XTR.
+inline constexpr std::string_view kSendInvoice = "send_invoice";
+// answerPreCheckoutQuery: {"query_id", "ok", "error_message"?}. No chat and no flood slot, its own
+// queue (pre_checkout_queue_key), kPriorityPreCheckout: Telegram waits 10 seconds at most.
+inline constexpr std::string_view kAnswerPreCheckout = "answer_pre_checkout";
+// refundStarPayment of the dialog's user: {"charge_id"}. A refusal comes back as kDeliveryFailed.
+inline constexpr std::string_view kRefundStarPayment = "refund_star_payment";
 }  // namespace job
 
 // Lower goes first among ready queue heads.
+inline constexpr int kPriorityPreCheckout = -10;  // ahead of everything: Telegram's 10-second deadline
 inline constexpr int kPriorityOperatorReply = 0;
 inline constexpr int kPriorityNewDialog = 1;
 inline constexpr int kPriorityNormal = 5;
@@ -102,6 +112,9 @@ std::string queue_key(core::ConnectionId connection, const JobPayload& payload);
 // priority): they never wait in front of the dialog's messages (docs/labels.md).
 std::string title_queue_key(core::DialogId dialog);
 bool is_title_queue(std::string_view queue_key);
+// A pre-checkout query's answer has a queue of its own ("c<connection>:pcq:<query id>"): it never
+// waits behind another job.
+std::string pre_checkout_queue_key(core::ConnectionId connection, std::string_view query_id);
 
 // Inbox update ids of delivery reports (core::EventKind::kDeliveryFailed / kDeliveryRepeated):
 // bit 60 plus the job id and the kind, so a report written twice dedupes, and they never meet

@@ -3,6 +3,7 @@
 // (RetentionStore purges them).
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,9 @@ class InboxStore {
   // The connections that have unhandled entries, in id order (one read for all of them, for an
   // instance that looks for entries other instances wrote).
   virtual std::vector<ConnectionId> inbox_pending_connections() = 0;
+  // The entry of `update_id` while it is unhandled (an entry that cannot wait its turn: a
+  // pre-checkout query, relay/inbox.h); nullopt when handled or absent.
+  virtual std::optional<InboxEntry> inbox_pending_update(ConnectionId id, std::int64_t update_id) = 0;
   virtual void inbox_done(std::int64_t entry_id) = 0;
 };
 

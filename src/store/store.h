@@ -31,6 +31,7 @@
 #include "store/message_link_store.h"
 #include "store/operator_store.h"
 #include "store/outbox_store.h"
+#include "store/payment_store.h"
 #include "store/proxy_store.h"
 #include "store/rating_store.h"
 #include "store/retention_store.h"
@@ -76,7 +77,8 @@ class Store : public UnitOfWork,
               public LeaseStore,
               public AnalyticsStore,
               public HistoryStore,
-              public WebSessionStore {
+              public WebSessionStore,
+              public PaymentStore {
  public:
   ~Store() override = default;
 };

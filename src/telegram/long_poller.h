@@ -29,8 +29,8 @@ struct LongPollerOptions {
   std::int64_t initial_offset = 0;  // 0: whatever Telegram has unconfirmed
   int limit = 100;
   int timeout_seconds = 25;
-  std::vector<std::string> allowed_updates{"message", "edited_message", "message_reaction", "my_chat_member",
-                                           "callback_query"};
+  std::vector<std::string> allowed_updates{"message",        "edited_message", "message_reaction",
+                                           "my_chat_member", "callback_query", "pre_checkout_query"};
   std::chrono::milliseconds initial_backoff{std::chrono::seconds(1)};
   std::chrono::milliseconds max_backoff{std::chrono::seconds(30)};
   std::chrono::milliseconds gather{std::chrono::milliseconds(100)};  // 0: no wait

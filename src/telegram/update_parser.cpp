@@ -339,6 +339,17 @@ ParsedUpdate parse_message(Reader& update, std::string_view field, bool edited, 
   event.is_service = is_service_message(*message);
   if (event.is_service) event.content = ContentKind::kOther;
   read_own_phone(*message, event);
+  if (user_side && !edited && message->has("successful_payment")) {
+    // A payment's receipt (docs/payments.md): recorded once by its charge id.
+    if (auto paid = message->child("successful_payment")) {
+      event.kind = EventKind::kPaymentReceived;
+      event.payment.currency = paid->text("currency", true);
+      event.payment.total_amount = paid->integer("total_amount", true);
+      event.payment.invoice_payload = paid->text("invoice_payload");
+      event.payment.telegram_charge_id = paid->text("telegram_payment_charge_id", true);
+      event.payment.provider_charge_id = paid->text("provider_payment_charge_id");
+    }
+  }
   if (!user_side && !edited) {
     if (message->has("forum_topic_closed")) event.kind = EventKind::kTopicClosedInApp;
     if (message->has("forum_topic_reopened")) event.kind = EventKind::kTopicReopenedInApp;
@@ -441,6 +452,24 @@ ParsedUpdate parse_callback_query(Reader& update, const ParseContext& context, c
   return std::optional<core::Event>(std::move(event));
 }
 
+// A user is about to pay an invoice of the bot: Telegram waits at most 10 seconds for the answer.
+ParsedUpdate parse_pre_checkout_query(Reader& update, core::Event event) {
+  auto query = update.child("pre_checkout_query");
+  if (!query) return core::make_error(update.error());
+  event.kind = EventKind::kPreCheckout;
+  event.callback_id = query->text("id", true);
+  if (auto from = query->child("from", true)) event.from = read_person(*from);
+  event.payment.currency = query->text("currency", true);
+  event.payment.total_amount = query->integer("total_amount", true);
+  event.payment.invoice_payload = query->text("invoice_payload", true);
+  if (query->failed()) return core::make_error(update.error());
+  if (event.callback_id.empty()) return core::make_error("update.pre_checkout_query.id must not be empty");
+  event.chat_id = event.from.id;
+  event.sender_is_bot = event.from.is_bot;
+  event.content = ContentKind::kOther;
+  return std::optional<core::Event>(std::move(event));
+}
+
 }  // namespace
 
 ParsedUpdate parse_update(const json::value& update, const ParseContext& context) {
@@ -458,6 +487,7 @@ ParsedUpdate parse_update(const json::value& update, const ParseContext& context
   if (reader.has("message_reaction")) return parse_reaction(reader, context, std::move(event));
   if (reader.has("my_chat_member")) return parse_my_chat_member(reader, context, std::move(event));
   if (reader.has("callback_query")) return parse_callback_query(reader, context, std::move(event));
+  if (reader.has("pre_checkout_query")) return parse_pre_checkout_query(reader, std::move(event));
   return std::optional<core::Event>{};  // channel posts, inline queries, … : nothing to relay
 }
 

@@ -881,6 +881,86 @@ class FloodLimitsTest(SimTestCase):
         self.assertLessEqual(codes.count(200), 30)
 
 
+class PaymentsTest(SimTestCase):
+    def invoice(self, **fields):
+        params = {"chat_id": self.ann, "title": "Pro", "description": "30 days", "payload": "td:inv:1",
+                  "currency": "XTR", "prices": [{"label": "Pro", "amount": 100}], **fields}
+        return self.sim.api(self.token, "sendInvoice", params)
+
+    def pay(self, message_id, **options):
+        return self.sim.control("POST", "/sim/payments/pay",
+                                {"from": self.ann, "chat_id": self.bot_id, "message_id": message_id, **options})
+
+    def test_send_invoice_checks_telegrams_limits(self):
+        self.start_chat()
+        status, sent = self.invoice()
+        self.assertEqual(status, 200, sent)
+        self.assertEqual(sent["result"]["invoice"], {"title": "Pro", "description": "30 days", "start_parameter": "",
+                                                     "currency": "XTR", "total_amount": 100})
+        for fields, description in [
+            ({"title": "x" * 33}, "INVOICE_TITLE_INVALID"),
+            ({"description": ""}, "INVOICE_DESCRIPTION_INVALID"),
+            ({"payload": "p" * 129}, "INVOICE_PAYLOAD_INVALID"),
+            ({"currency": "usd"}, "CURRENCY_INVALID"),
+            ({"provider_token": "tok"}, "STARS_INVOICE_INVALID"),
+            ({"currency": "USD"}, "PAYMENT_PROVIDER_INVALID"),
+            ({"prices": [{"label": "a", "amount": 1}, {"label": "b", "amount": 2}]}, "STARS_INVOICE_INVALID"),
+            ({"prices": [{"label": "a", "amount": 0}]}, "CURRENCY_TOTAL_AMOUNT_INVALID"),
+        ]:
+            self.assertError(self.invoice(**fields), 400, "Bad Request: " + description)
+        status, usd = self.invoice(currency="USD", provider_token="284685063:TEST:x",
+                                   prices=[{"label": "Pro", "amount": 1000}, {"label": "Tax", "amount": 250}])
+        self.assertEqual(usd["result"]["invoice"]["total_amount"], 1250)
+
+    def test_a_payment_answered_in_time_posts_the_receipt_and_refunds_once(self):
+        self.start_chat()
+        message_id = self.invoice()[1]["result"]["message_id"]
+        started = self.pay(message_id, wait=False)
+        self.assertEqual(started["status"], "pending")
+        query = self.sim.drain(self.token)[-1]["pre_checkout_query"]
+        self.assertEqual((query["id"], query["from"]["id"], query["currency"], query["total_amount"],
+                          query["invoice_payload"]), (started["pre_checkout_query_id"], self.ann, "XTR", 100, "td:inv:1"))
+        self.assertTrue(self.sim.ok(self.token, "answerPreCheckoutQuery", {"pre_checkout_query_id": query["id"], "ok": True}))
+        self.assertError(self.sim.api(self.token, "answerPreCheckoutQuery", {"pre_checkout_query_id": query["id"],
+                                                                           "ok": True}), 400,
+                         "Bad Request: query is too old and response timeout expired or query ID is invalid")
+        paid = self.sim.control("GET", f"/sim/payments/{query['id']}")
+        self.assertEqual(paid["status"], "paid")
+        receipt = self.sim.drain(self.token)[-1]["message"]
+        self.assertEqual(receipt["message_id"], paid["receipt_message_id"])
+        self.assertEqual(receipt["successful_payment"]["telegram_payment_charge_id"], paid["telegram_payment_charge_id"])
+        self.assertEqual(receipt["successful_payment"]["invoice_payload"], "td:inv:1")
+        charge = paid["telegram_payment_charge_id"]
+        again = self.sim.control("POST", "/sim/payments/redeliver", {"telegram_payment_charge_id": charge})
+        self.assertEqual(self.sim.drain(self.token)[-1]["message"]["message_id"], again["message_id"])
+        refund = {"user_id": self.ann, "telegram_payment_charge_id": charge}
+        self.assertTrue(self.sim.ok(self.token, "refundStarPayment", refund))
+        self.assertError(self.sim.api(self.token, "refundStarPayment", refund), 400,
+                         "Bad Request: CHARGE_ALREADY_REFUNDED")
+        self.assertError(self.sim.api(self.token, "refundStarPayment", {**refund, "telegram_payment_charge_id": "x"}),
+                         400, "Bad Request: CHARGE_NOT_FOUND")
+        self.assertTrue(self.sim.control("GET", "/sim/payments")["charges"][-1]["refunded"])
+
+    def test_a_refusal_and_a_missed_deadline_fail_the_payment(self):
+        self.start_chat()
+        message_id = self.invoice()[1]["result"]["message_id"]
+        query_id = self.pay(message_id, wait=False)["pre_checkout_query_id"]
+        self.assertError(self.sim.api(self.token, "answerPreCheckoutQuery", {"pre_checkout_query_id": query_id,
+                                                                           "ok": False}), 400,
+                         "Bad Request: PAYMENT_ERROR_MESSAGE_EMPTY")
+        self.assertTrue(self.sim.ok(self.token, "answerPreCheckoutQuery",
+                                    {"pre_checkout_query_id": query_id, "ok": False, "error_message": "Sold out"}))
+        refused = self.sim.control("GET", f"/sim/payments/{query_id}")
+        self.assertEqual((refused["status"], refused["error_message"]), ("refused", "Sold out"))
+        expired = self.pay(message_id, deadline_ms=100)  # waits for the deadline: nobody answers
+        self.assertEqual(expired["status"], "expired")
+        self.assertError(self.sim.api(self.token, "answerPreCheckoutQuery", {
+            "pre_checkout_query_id": expired["pre_checkout_query_id"], "ok": True}), 400,
+            "Bad Request: query is too old and response timeout expired or query ID is invalid")
+        self.assertEqual([c for c in self.sim.control("GET", "/sim/payments")["charges"]
+                          if c["bot_id"] == self.bot_id], [])
+
+
 def main():
     global TGSIM_BIN
     parser = argparse.ArgumentParser()

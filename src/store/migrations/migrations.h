@@ -538,6 +538,39 @@ CREATE INDEX web_sessions_by_expiry ON web_sessions(expires_at);
 // reactions and deletions are made by the same bot. 0: the connection's own bot.
 inline constexpr char kV21LinkPoster[] = R"sql(
 ALTER TABLE message_links ADD COLUMN poster_id BIGINT NOT NULL DEFAULT 0;
+// Payments inside a topic (docs/payments.md): the desk's invoices and the payments made for
+// them, one per Telegram charge id.
+inline constexpr char kV22Payments[] = R"sql(
+CREATE TABLE invoices (
+  id {{id}},
+  connection_id BIGINT NOT NULL REFERENCES connections(id),
+  dialog_id BIGINT NOT NULL,
+  user_id BIGINT NOT NULL,
+  currency TEXT NOT NULL,
+  amount BIGINT NOT NULL,
+  title TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  operator_id BIGINT NOT NULL DEFAULT 0,
+  status TEXT NOT NULL DEFAULT 'open',
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX invoices_by_dialog ON invoices(dialog_id, id);
+CREATE TABLE payments (
+  id {{id}},
+  connection_id BIGINT NOT NULL REFERENCES connections(id),
+  invoice_id BIGINT NOT NULL,
+  dialog_id BIGINT NOT NULL,
+  user_id BIGINT NOT NULL,
+  currency TEXT NOT NULL,
+  amount BIGINT NOT NULL,
+  telegram_charge_id TEXT NOT NULL UNIQUE,
+  provider_charge_id TEXT NOT NULL DEFAULT '',
+  paid_at BIGINT NOT NULL,
+  refunded_at BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX payments_by_dialog ON payments(dialog_id, id);
+CREATE INDEX payments_by_user ON payments(connection_id, user_id, id);
 )sql";
 
 inline constexpr Migration kAll[] = {
@@ -562,6 +595,7 @@ inline constexpr Migration kAll[] = {
     {19, "history: every relayed message with its content", kV19History},
     {20, "web dashboard: login links and sessions", kV20WebSessions},
     {21, "helper bots: the bot that posted a linked copy", kV21LinkPoster},
+    {22, "payments: invoices and payments", kV22Payments},
 };
 
 inline std::span<const Migration> all() { return kAll; }

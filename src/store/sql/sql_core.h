@@ -126,6 +126,9 @@ inline constexpr Sql kInboxAdd{"inbox_add",
 inline constexpr Sql kInboxPending{"inbox_pending",
     "SELECT id, connection_id, update_id, payload FROM inbox WHERE connection_id = ?1 AND done = 0 "
     "ORDER BY id LIMIT ?2"};
+inline constexpr Sql kInboxPendingUpdate{"inbox_pending_update",
+    "SELECT id, connection_id, update_id, payload FROM inbox WHERE connection_id = ?1 AND update_id = ?2 "
+    "AND done = 0"};
 inline constexpr Sql kInboxPendingConnections{"inbox_pending_connections",
     "SELECT DISTINCT connection_id FROM inbox WHERE done = 0 ORDER BY connection_id"};
 inline constexpr Sql kInboxDone{"inbox_done",

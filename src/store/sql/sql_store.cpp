@@ -472,6 +472,14 @@ std::vector<InboxEntry> SqlStore::inbox_pending(ConnectionId id, int limit) {
   return out;
 }
 
+std::optional<InboxEntry> SqlStore::inbox_pending_update(ConnectionId id, std::int64_t update_id) {
+  Lock lock(mutex_);
+  auto q = db_.query(sql::kInboxPendingUpdate);
+  q.bind_all(id, update_id);
+  if (!q.step()) return std::nullopt;
+  return InboxEntry{q.int64(0), q.int64(1), q.int64(2), q.text(3)};
+}
+
 std::vector<ConnectionId> SqlStore::inbox_pending_connections() {
   Lock lock(mutex_);
   auto q = db_.query(sql::kInboxPendingConnections);

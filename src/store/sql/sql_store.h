@@ -67,6 +67,7 @@ class SqlStore : public Store {
   bool inbox_add(ConnectionId id, std::int64_t update_id, const std::string& payload) override;
   std::vector<InboxEntry> inbox_pending(ConnectionId id, int limit) override;
   std::vector<ConnectionId> inbox_pending_connections() override;
+  std::optional<InboxEntry> inbox_pending_update(ConnectionId id, std::int64_t update_id) override;
   void inbox_done(std::int64_t entry_id) override;
 
   std::int64_t outbox_add(const OutboxJob& job) override;
@@ -164,6 +165,17 @@ class SqlStore : public Store {
   std::optional<Rating> rating(std::int64_t id) override;
   std::optional<Rating> latest_rating(DialogId dialog) override;
   void update_rating(const Rating& rating) override;
+
+  // PaymentStore (sql_store_payments.cpp)
+  std::int64_t add_invoice(const Invoice& invoice) override;
+  std::optional<Invoice> invoice(std::int64_t id) override;
+  void set_invoice_status(std::int64_t id, InvoiceStatus status, UnixMillis at) override;
+  std::vector<Invoice> dialog_invoices(DialogId dialog, int limit) override;
+  std::optional<std::int64_t> add_payment(const Payment& payment) override;
+  std::optional<Payment> payment_by_charge(const std::string& telegram_charge_id) override;
+  void set_payment_refunded(std::int64_t id, UnixMillis at) override;
+  std::vector<Payment> dialog_payments(DialogId dialog, int limit) override;
+  std::vector<Payment> user_payments(ConnectionId connection, UserId user) override;
 
   // WebSessionStore (sql_store_web_sessions.cpp)
   void add_web_login_link(const WebLoginLink& link) override;

@@ -40,6 +40,8 @@ const std::vector<std::string> kSeeds = {
     R"({"update_id":7,"message":{"message_id":1,"from":{"id":555001,"is_bot":false,"first_name":"A"},"chat":{"id":555001,"type":"private"},"date":1,"contact":{"phone_number":"+49","first_name":"A","user_id":555001}}})",
     R"({"update_id":8,"callback_query":{"id":"1","from":{"id":1,"is_bot":false,"first_name":"A"},"chat_instance":"1","data":"x"}})",
     R"({"update_id":9,"callback_query":{"id":"77","from":{"id":555001,"is_bot":false,"first_name":"Anna"},"message":{"message_id":50,"from":{"id":7,"is_bot":true,"first_name":"D"},"chat":{"id":555001,"type":"private"},"date":1732200000,"text":"How did we do?"},"chat_instance":"-5","data":"td:csat:12:4:0123456789abcdef"}})",
+    R"({"update_id":10,"pre_checkout_query":{"id":"990001","from":{"id":555001,"is_bot":false,"first_name":"Anna"},"currency":"XTR","total_amount":100,"invoice_payload":"td:inv:3"}})",
+    R"({"update_id":11,"message":{"message_id":60,"from":{"id":555001,"is_bot":false,"first_name":"Anna"},"chat":{"id":555001,"type":"private"},"date":1732200000,"successful_payment":{"currency":"USD","total_amount":1250,"invoice_payload":"td:inv:4","telegram_payment_charge_id":"tg_1","provider_payment_charge_id":"pr_1"}}})",
 };
 
 // Characters that tend to break JSON structure or types in interesting ways.

@@ -183,7 +183,7 @@ TEST_F(ConfigTest, UnknownKeysAreRefusedWithTheirLine) {
   EXPECT_EQ(
       error_of("\n[servr]\n"),
       "topicdesk.toml:2: unknown key servr (allowed here: server, storage, retention, cluster, telegram, "
-      "logging, api, tdlib, connection, group)");
+      "logging, api, tdlib, payments, connection, group)");
   EXPECT_THAT(error_of("[server]\nlisten = \"127.0.0.1:1\"\nport = 1\n"),
               HasSubstr("topicdesk.toml:3: unknown key server.port"));
   EXPECT_THAT(error_of(connection("tokn = \"x\"\n")),

@@ -30,6 +30,7 @@ const std::map<std::string, std::string> kEnv = {
     {"TG_API_HASH", "0123456789abcdef0123456789abcdef"},
     {"SUPPORT_HELPER_1", "100005:AAbbCCddEEffGGhhIIjjKKllMMnnOOpp_-e"},
     {"SUPPORT_HELPER_2", "100006:AAbbCCddEEffGGhhIIjjKKllMMnnOOpp_-f"},
+    {"PAYMENT_PROVIDER_TOKEN", "284685063:TEST:provider"},
 };
 
 SecretSources env_sources() {
@@ -187,7 +188,7 @@ TEST(ExampleConfig, EnvironmentReferencesAreTheOnlySecrets) {
   EXPECT_EQ(matches(text, std::regex(R"(env:([A-Za-z_][A-Za-z0-9_]*))"), 1),
             (std::set<std::string>{"NAME", "SUPPORT_BOT_TOKEN", "SHOP_BOT_TOKEN", "LEGACY_BOT_TOKEN",
                                    "DESK_BOT_TOKEN", "SUPPORT_WEBHOOK_SECRET", "TG_API_HASH", "TOPICDESK_PG",
-                                   "SUPPORT_HELPER_1", "SUPPORT_HELPER_2"}));
+                                   "SUPPORT_HELPER_1", "SUPPORT_HELPER_2", "PAYMENT_PROVIDER_TOKEN"}));
   // No literal token: nothing shaped like digits:secret.
   EXPECT_FALSE(std::regex_search(text, std::regex(R"(\d{5,}:[A-Za-z0-9_-]{20,})")));
 }

@@ -30,6 +30,29 @@ TEST(ClassifyUpdate, TheBackendGroupIsTheDesksBusiness) {
   EXPECT_TRUE(classify_update("not json", kGroup));  // the program still gets what we cannot read
 }
 
+TEST(ClassifyUpdate, TheDesksInvoicesAreTheDesksAndTheProgramsStayThePrograms) {
+  EXPECT_FALSE(classify_update(
+      R"({"update_id":5,"pre_checkout_query":{"id":"q","from":{"id":42},"currency":"XTR","total_amount":1,)"
+      R"("invoice_payload":"td:inv:3"}})",
+      kGroup));
+  EXPECT_FALSE(classify_update(
+      R"({"update_id":6,"message":{"message_id":2,"chat":{"id":42,"type":"private"},)"
+      R"("successful_payment":{"currency":"XTR","total_amount":1,"invoice_payload":"td:inv:3",)"
+      R"("telegram_payment_charge_id":"c"}}})",
+      kGroup));
+  auto program = classify_update(
+      R"({"update_id":7,"pre_checkout_query":{"id":"q","from":{"id":42},"currency":"XTR","total_amount":1,)"
+      R"("invoice_payload":"order-9"}})",
+      kGroup);
+  ASSERT_TRUE(program);
+  EXPECT_EQ(program->kind, "pre_checkout_query");
+  EXPECT_TRUE(classify_update(
+      R"({"update_id":8,"message":{"message_id":3,"chat":{"id":42,"type":"private"},)"
+      R"("successful_payment":{"currency":"XTR","total_amount":1,"invoice_payload":"order-9",)"
+      R"("telegram_payment_charge_id":"d"}}})",
+      kGroup));
+}
+
 TEST(CameBack, OnlyAfterTakingNothingWhileOldUpdatesWaited) {
   constexpr core::UnixMillis kOutage = 60'000, kNow = 10'000'000;
   EXPECT_TRUE(came_back(kNow, 0, kNow - kOutage, kOutage));  // first take since the desk started

@@ -50,7 +50,7 @@ TEST(EngineEvents, LifecycleAndTrafficAreRecorded) {
     engine.handle(operator_message(77, 50, "answer"), kT0);
     engine.handle(operator_message(77, 51, "/close"), kT0);
     engine.handle(user_message(1001, 2, "again"), kT0);
-    engine.handle(operator_message(77, 52, "/refund 5"), kT0);
+    engine.handle(operator_message(77, 52, "/upgrade 5"), kT0);
   }
   EXPECT_EQ(event_types(path),
             (std::vector<std::string>{"dialog_created", "message_received", "message_sent", "dialog_closed",

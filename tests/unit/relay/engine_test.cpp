@@ -209,11 +209,11 @@ TEST_F(EngineTest, GeneralTopicAnswersHelpAndStatsOnly) {
 TEST_F(EngineTest, UnknownCommandsAreNotSent) {
   auto& e = engine();
   open_ann(e);
-  e.handle(operator_message(kThread, 50, "/refund 10"), kT0);
+  e.handle(operator_message(kThread, 50, "/upgrade 10"), kT0);
   auto jobs = take_jobs(*store_);
   EXPECT_EQ(find_job(jobs, job::kCopyToUser), nullptr);
   EXPECT_EQ(texts_to(jobs, Side::kGroup),
-            (std::vector<std::string>{core::notice::unknown_command("refund")}));
+            (std::vector<std::string>{core::notice::unknown_command("upgrade")}));
 }
 
 TEST_F(EngineTest, EditsAreMirroredByContentKind) {

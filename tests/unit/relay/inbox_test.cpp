@@ -193,5 +193,38 @@ TEST_F(InboxTest, EntriesOfAConnectionNotAddedYetWaitForIt) {
   run_until([&] { return store_->inbox_pending(a_, 1).empty(); });
 }
 
+// A pre-checkout query cannot wait its turn (Telegram cancels the payment after 10 seconds):
+// commit() hands it to the engine itself, ahead of the connection's backlog, before the drain.
+TEST_F(InboxTest, APreCheckoutIsHandledAtOnceAheadOfTheBacklog) {
+  fill(a_, 5000);
+  Inbox inbox(io_.get_executor(), *store_, {}, {.batch = 100});
+  std::vector<std::int64_t> handled;  // update ids, in the order the handler saw them
+  inbox.add_connection(a_, "a", [&](const std::vector<store::InboxEntry>& entries, core::UnixMillis) {
+    store_->transaction([&] {
+      for (const auto& entry : entries) {
+        store_->inbox_done(entry.id);
+        handled.push_back(entry.update_id);
+      }
+    });
+  });
+  core::Event query;
+  query.kind = core::EventKind::kPreCheckout;
+  query.update_id = 900001;
+  query.callback_id = "q1";
+  query.from.id = 1000;
+  query.chat_id = 1000;
+  std::vector<telegram::Incoming> batch(2);
+  batch[0].update_id = 900000;
+  batch[0].event = user_message(1000, 900000, "one more message");
+  batch[1].update_id = query.update_id;
+  batch[1].event = query;
+  inbox.commit(a_, batch);
+  ASSERT_EQ(handled.size(), 1u) << "handled within commit(), before the loop ran a single drain turn";
+  EXPECT_EQ(handled[0], 900001);
+  run_until([&] { return store_->inbox_pending(a_, 1).empty(); });
+  EXPECT_EQ(handled.size(), 5002u) << "the rest drained in order; the query was not handled twice";
+  EXPECT_EQ(handled.back(), 900000);
+}
+
 }  // namespace
 }  // namespace topicdesk::relay

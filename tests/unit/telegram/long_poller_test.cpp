@@ -129,8 +129,9 @@ TEST_F(LongPollerTest, FirstCallAsksForTheDeskUpdateKinds) {
   EXPECT_FALSE(params.contains("offset"));
   EXPECT_EQ(params.at("limit").as_int64(), 100);
   EXPECT_EQ(params.at("timeout").as_int64(), 25);
-  EXPECT_EQ(json::serialize(params.at("allowed_updates")),
-            R"(["message","edited_message","message_reaction","my_chat_member","callback_query"])");
+  EXPECT_EQ(
+      json::serialize(params.at("allowed_updates")),
+      R"(["message","edited_message","message_reaction","my_chat_member","callback_query","pre_checkout_query"])");
 }
 
 TEST_F(LongPollerTest, OffsetIsConfirmedOnlyAfterTheCommit) {

@@ -511,5 +511,54 @@ TEST(UpdateParser, PeekUpdateIdOfAMalformedUpdate) {
   EXPECT_EQ(peek_update_id(boost::json::value(3)), std::nullopt);
 }
 
+// ---- payments (docs/payments.md) ----
+
+TEST(UpdateParser, APreCheckoutQueryNamesTheQueryTheUserAndTheInvoice) {
+  auto e = event_of(std::string(R"({"update_id":800100300,"pre_checkout_query":{"id":"990001",)") +
+                    kUserFrom + R"(,"currency":"XTR","total_amount":100,"invoice_payload":"td:inv:3"}})");
+  EXPECT_EQ(e.kind, EventKind::kPreCheckout);
+  EXPECT_EQ(e.callback_id, "990001");
+  EXPECT_EQ(e.from.id, 555001);
+  EXPECT_EQ(e.chat_id, 555001);
+  EXPECT_EQ(e.payment.currency, "XTR");
+  EXPECT_EQ(e.payment.total_amount, 100);
+  EXPECT_EQ(e.payment.invoice_payload, "td:inv:3");
+}
+
+TEST(UpdateParser, AMalformedPreCheckoutQueryIsAnErrorNamingTheField) {
+  EXPECT_THAT(error_of(std::string(R"({"update_id":1,"pre_checkout_query":{"id":"9",)") + kUserFrom +
+                       R"(,"currency":"XTR","total_amount":"100","invoice_payload":"x"}})"),
+              HasSubstr("update.pre_checkout_query.total_amount must be an integer"));
+  EXPECT_THAT(error_of(std::string(R"({"update_id":1,"pre_checkout_query":{"id":"",)") + kUserFrom +
+                       R"(,"currency":"XTR","total_amount":1,"invoice_payload":"x"}})"),
+              HasSubstr("pre_checkout_query.id must not be empty"));
+  EXPECT_THAT(
+      error_of(R"({"update_id":1,"pre_checkout_query":{"id":"9","currency":"XTR","total_amount":1}})"),
+      HasSubstr("update.pre_checkout_query.from is missing"));
+  EXPECT_THAT(error_of(R"({"update_id":1,"pre_checkout_query":[]})"), HasSubstr("must be an object"));
+}
+
+TEST(UpdateParser, ASuccessfulPaymentInAPrivateChatIsAPaymentWithItsCharge) {
+  auto e = event_of(user_message(
+      R"("successful_payment":{"currency":"USD","total_amount":1250,"invoice_payload":"td:inv:4",)"
+      R"("telegram_payment_charge_id":"tg_1","provider_payment_charge_id":"pr_1"})"));
+  EXPECT_EQ(e.kind, EventKind::kPaymentReceived);
+  EXPECT_EQ(e.message_id, 42);
+  EXPECT_EQ(e.chat_id, 555001);
+  EXPECT_EQ(e.payment.currency, "USD");
+  EXPECT_EQ(e.payment.total_amount, 1250);
+  EXPECT_EQ(e.payment.invoice_payload, "td:inv:4");
+  EXPECT_EQ(e.payment.telegram_charge_id, "tg_1");
+  EXPECT_EQ(e.payment.provider_charge_id, "pr_1");
+  EXPECT_THAT(error_of(user_message(R"("successful_payment":{"currency":"XTR","total_amount":5})")),
+              HasSubstr("telegram_payment_charge_id is missing"));
+  // A refund's service message is nothing to relay (the desk asked for it).
+  auto refunded =
+      event_of(user_message(R"("refunded_payment":{"currency":"XTR","total_amount":5,)"
+                            R"("invoice_payload":"td:inv:4","telegram_payment_charge_id":"tg_1"})"));
+  EXPECT_EQ(refunded.kind, EventKind::kUserMessage);
+  EXPECT_TRUE(refunded.is_service);
+}
+
 }  // namespace
 }  // namespace topicdesk::telegram
