@@ -28,7 +28,11 @@ std::vector<std::string> texts_of(const FakeBotApi& api) {
 
 class DispatcherHelpersTest : public DispatchFixture {
  protected:
-  DispatcherHelpersTest() { context_.group_has_helpers = true; }
+  // One copy per message: queued texts are not merged here (coalescing has tests of its own).
+  DispatcherHelpersTest() {
+    context_.group_has_helpers = true;
+    context_.params.coalesce = false;
+  }
 
   // The own bot may post 2 messages a minute: the topic and its card.
   void start_with_helpers(int helpers) {
