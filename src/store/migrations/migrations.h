@@ -538,6 +538,8 @@ CREATE INDEX web_sessions_by_expiry ON web_sessions(expires_at);
 // reactions and deletions are made by the same bot. 0: the connection's own bot.
 inline constexpr char kV21LinkPoster[] = R"sql(
 ALTER TABLE message_links ADD COLUMN poster_id BIGINT NOT NULL DEFAULT 0;
+)sql";
+
 // Payments inside a topic (docs/payments.md): the desk's invoices and the payments made for
 // them, one per Telegram charge id.
 inline constexpr char kV22Payments[] = R"sql(
