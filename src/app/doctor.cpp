@@ -52,7 +52,9 @@ asio::awaitable<void> check_connection(asio::io_context& io, const Config& s, co
 asio::awaitable<void> check_helper(asio::io_context& io, const Config& s, core::ChatId group,
                                    const HelperConfig& h, Report& report) {
   telegram::BotApiClient api(io.get_executor(), s.telegram.api_base, h.token);
-  co_await doctor::check_helper(api, doctor::HelperCheck{group, h.token_source, s.telegram.api_base}, report);
+  // A named value: GCC 12 miscompiles a braced temporary passed to a coroutine.
+  doctor::HelperCheck check{group, h.token_source, s.telegram.api_base};
+  co_await doctor::check_helper(api, std::move(check), report);
 }
 
 // accounts: TDLib sessions of mtproto and account connections

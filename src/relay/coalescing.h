@@ -35,6 +35,9 @@ namespace topicdesk::relay::coalescing {
 
 inline constexpr std::size_t kMaxTextUnits = 4096;  // Telegram's text limit, UTF-16 code units
 inline constexpr std::size_t kMaxParts = 50;        // read from a queue at most, per send
+// Texts are merged only behind a head that has waited this long for the group (held by its flood
+// limit, a 429, an outage): a lane that keeps up sends each text as it comes.
+inline constexpr std::int64_t kLaneBehindMs = 2000;
 
 struct Part {
   core::MessageId message_id = 0;  // the user's message, in their private chat

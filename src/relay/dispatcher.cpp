@@ -535,6 +535,8 @@ void Dispatcher::merge_queued_texts(Prepared& p, UnixMillis now) {
   if (p.step != Step::kJob || !p.to_group() || !p.dialog || !p.connection->context.params.coalesce ||
       !p.connection->flood_limited || p.connection->frontend != nullptr || unmerged_.contains(p.job.id))
     return;
+  // Only a lane that is behind: texts sent in a quick row while the group has room go one by one.
+  if (now - p.job.created_at < coalescing::kLaneBehindMs) return;
   auto head = coalescing::part_of(p.job.kind, p.payload);
   if (!head) return;
   std::vector<coalescing::Part> parts{*head};
@@ -1746,7 +1748,8 @@ void Dispatcher::publish_group_backlog(UnixMillis now) {
       e.text = json::serialize(
           json::object{{"state", old ? "old" : "cleared"}, {"jobs", jobs}, {"oldest_seconds", age / 1000}});
       try {
-        store_.transaction([&] { report(id, e); });
+        const core::ConnectionId connection = id;  // a lambda may not capture a structured binding
+        store_.transaction([&] { report(connection, e); });
       } catch (const std::exception& error) {
         told = before;  // reported again on the next look
         log_error("reporting the group's backlog failed", error.what());

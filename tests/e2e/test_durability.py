@@ -70,7 +70,7 @@ class DurabilityTest(DeskTestCase):
                                                 expected_answers, kills)
 
     def test_sigkill_at_random_points_loses_nothing_and_keeps_order(self):
-        desk = self.start_desk([self.world.connection()])
+        desk = self.start_desk([self.world.connection(COALESCE=False)])  # one copy per message (docs/group-lane.md)
         writer = threading.Thread(target=self._write_from_users)
         writer.start()
         rng = random.Random(7)

@@ -160,7 +160,7 @@ class HelperBotsTest(DeskTestCase):
                                 text=True, timeout=60, env={**os.environ,
                                                             "HELPER_ONE": self.helpers[0][1],
                                                             "HELPER_TWO": self.helpers[1][1]})
-        self.assertRegex(doctor.stdout, rf"FIX   helper @{gone_name} \(env:HELPER_ONE\).*kicked")
+        self.assertRegex(doctor.stdout, rf"FIX   helper @{gone_name} \(env:HELPER_ONE\).*kicked", doctor.stderr)
         self.assertIn(f"ok    helper @{self.helpers[1][2]} (env:HELPER_TWO) is an administrator", doctor.stdout)
 
     def test_a_sigkill_with_helper_copies_in_flight_loses_nothing(self):

@@ -78,6 +78,7 @@ TEST(Parameters, EveryNameIsKnown) {
                                     "MONITOR_PRIVATE",
                                     "NEW_TOPICS_PER_MINUTE",
                                     "NEW_TOPIC_AFTER_CLOSE",
+                                    "PAYMENT_HOOK",
                                     "PRIVATE_KEYWORDS",
                                     "PROXY_BACKLOG",
                                     "PROXY_OUTAGE",
