@@ -10,10 +10,13 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 
 #include "core/utf8.h"
 #include "integrations/topics_api.h"
+#include "relay/engine.h"
 #include "store/dialog_store.h"
+#include "store/store.h"
 
 namespace topicdesk::integrations {
 
@@ -96,5 +99,11 @@ inline ApiResponse ok(boost::json::object result) {
   return ApiResponse{
       200, boost::json::serialize(boost::json::object{{"ok", true}, {"result", std::move(result)}})};
 }
+
+// The dialog a request names by "user_id" or by "topic_id" (a thread of the connection's group),
+// or the error to answer (missing, malformed, or no such dialog of this connection).
+std::variant<store::Dialog, ApiResponse> dialog_of(store::Store& store,
+                                                   const relay::ConnectionContext& context,
+                                                   const boost::json::object& request);
 
 }  // namespace topicdesk::integrations

@@ -22,7 +22,26 @@ std::optional<std::int64_t> positive_integer(const json::value* value) {
   return std::nullopt;
 }
 
-// The dialog the request names by user_id or by topic_id (a thread of the connection's group).
+json::array label_names(store::Store& store, core::DialogId dialog) {
+  json::array out;
+  for (const auto& l : store.dialog_labels(dialog)) out.emplace_back(l.name);
+  return out;
+}
+
+json::object label_json(store::Store& store, const store::Label& label) {
+  json::array after;
+  for (auto id : label.after) {
+    if (auto other = store.label(id)) after.emplace_back(other->name);
+  }
+  return {{"name", label.name},
+          {"ticker", label.ticker},
+          {"sends", label.sends},
+          {"after", std::move(after)},
+          {"created_at", label.created_at / 1000}};
+}
+
+}  // namespace
+
 std::variant<store::Dialog, ApiResponse> dialog_of(store::Store& store,
                                                    const relay::ConnectionContext& context,
                                                    const json::object& request) {
@@ -43,26 +62,6 @@ std::variant<store::Dialog, ApiResponse> dialog_of(store::Store& store,
                      fmt::format("connection {} has no dialog with {} {}", context.name, field, *id));
   return *dialog;
 }
-
-json::array label_names(store::Store& store, core::DialogId dialog) {
-  json::array out;
-  for (const auto& l : store.dialog_labels(dialog)) out.emplace_back(l.name);
-  return out;
-}
-
-json::object label_json(store::Store& store, const store::Label& label) {
-  json::array after;
-  for (auto id : label.after) {
-    if (auto other = store.label(id)) after.emplace_back(other->name);
-  }
-  return {{"name", label.name},
-          {"ticker", label.ticker},
-          {"sends", label.sends},
-          {"after", std::move(after)},
-          {"created_at", label.created_at / 1000}};
-}
-
-}  // namespace
 
 std::optional<ApiResponse> label_action(store::Store& store, relay::Engine& engine, std::string_view action,
                                         const json::object& request, core::UnixMillis now,

@@ -14,12 +14,6 @@ namespace {
 
 constexpr int kListLimit = 200;
 
-std::optional<std::int64_t> positive_integer(const json::value* value) {
-  if (value == nullptr) return std::nullopt;
-  if (value->is_int64() && value->get_int64() > 0) return value->get_int64();
-  return std::nullopt;
-}
-
 json::value seconds_or_null(core::UnixMillis at) {
   return at == 0 ? json::value(nullptr) : json::value(at / 1000);
 }
@@ -29,21 +23,9 @@ json::value seconds_or_null(core::UnixMillis at) {
 std::optional<ApiResponse> payment_action(store::Store& store, const relay::ConnectionContext& context,
                                           std::string_view action, const json::object& request) {
   if (action != "dialog_payments") return std::nullopt;
-  const auto* user = request.if_contains("user_id");
-  const auto* topic = request.if_contains("topic_id");
-  if ((user == nullptr) == (topic == nullptr))
-    return api_error(core::ErrorCode::kInvalid, "missing_field",
-                     "give one of the fields \"user_id\" and \"topic_id\"");
-  auto id = positive_integer(user != nullptr ? user : topic);
-  std::string_view field = user != nullptr ? "user_id" : "topic_id";
-  if (!id)
-    return api_error(core::ErrorCode::kInvalid, "invalid_field",
-                     fmt::format("field \"{}\" must be a positive integer", field));
-  auto dialog =
-      user != nullptr ? store.dialog_by_user(context.id, *id) : store.dialog_by_thread(context.group_id, *id);
-  if (!dialog || dialog->connection_id != context.id)
-    return api_error(core::ErrorCode::kNotFound, "unknown_dialog",
-                     fmt::format("connection {} has no dialog with {} {}", context.name, field, *id));
+  auto named = dialog_of(store, context, request);
+  if (auto* refused = std::get_if<ApiResponse>(&named)) return *refused;
+  const auto* dialog = &std::get<store::Dialog>(named);
   json::array invoices;
   for (const auto& i : store.dialog_invoices(dialog->id, kListLimit)) {
     invoices.push_back(
