@@ -1,0 +1,46 @@
+// Texts people read, by language (docs/languages.md). Code holds keys, never sentences:
+//
+//   i18n::text(lang, "dialog.closed_by", {{"name", who}})
+//
+// Catalogues are TOML files under src/i18n/catalogues/<language>/<concern>.toml, compiled into
+// the binary; a file's tables make the key's prefix (`[dialog] closed_by = "…"` is
+// "dialog.closed_by"). Placeholders are `{name}`; `{{` and `}}` are literal braces.
+//
+// Lookup: the language as given ("pt-br"), then its base ("pt"), then English. A key English
+// lacks too is a bug; it comes back as "[key]" so that tests and people notice.
+// Thread-safe: the catalogues are parsed once, on first use, and never change.
+#pragma once
+#include <initializer_list>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace topicdesk::i18n {
+
+inline constexpr std::string_view kFallbackLanguage = "en";
+
+struct Arg {
+  std::string_view name;
+  std::string value;
+};
+
+// The text of `key` in `language`, its placeholders filled from `args` (a placeholder with no
+// argument stays as written).
+std::string text(std::string_view language, std::string_view key, std::initializer_list<Arg> args = {});
+
+// The catalogue language that `language` resolves to: "pt-BR" → "pt" when only "pt" exists,
+// anything unknown or empty → "en".
+std::string resolve(std::string_view language);
+
+// Every language with a catalogue, in name order ("de", "en", …).
+const std::vector<std::string>& languages();
+
+// The whole catalogue of one language (key → text), for the catalogue tests and the setup
+// bot's language menu; empty for a language without one.
+const std::map<std::string, std::string>& catalogue(std::string_view language);
+
+// The placeholder names `template_text` uses, in order of first use.
+std::vector<std::string> placeholders(std::string_view template_text);
+
+}  // namespace topicdesk::i18n
