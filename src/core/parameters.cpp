@@ -10,6 +10,7 @@
 #include <set>
 
 #include "core/utf8.h"
+#include "i18n/catalog.h"
 
 namespace topicdesk::core {
 namespace {
@@ -493,6 +494,20 @@ Status set_away_message(Parameters& p, const std::string& value) {
 }
 
 // "/name args…" with {payload}, {invoice}, {title}, {amount}, {currency}, {charge} (payments/invoice.h).
+Status set_language(Parameters& p, const std::string& value) {
+  std::string v = trim(value);
+  std::transform(v.begin(), v.end(), v.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const auto& known = i18n::languages();
+  if (std::find(known.begin(), known.end(), v) == known.end())
+    {
+    std::string names;
+    for (const auto& k : known) names += (names.empty() ? "" : ", ") + k;
+    return wrong("LANGUAGE", "one of " + names, value);
+  }
+  p.language = v;
+  return Ok{};
+}
+
 Status set_payment_hook(Parameters& p, const std::string& value) {
   std::string v = trim(value);
   if (is_off(v)) {
@@ -538,6 +553,7 @@ const std::map<std::string, Setter>& setters() {
       {"PROXY_OUTAGE", set_proxy_outage},
       {"CUSTOM_COMMANDS", boolean(&Parameters::custom_commands, "CUSTOM_COMMANDS")},
       {"PAYMENT_HOOK", set_payment_hook},
+      {"LANGUAGE", set_language},
       {"NEW_TOPICS_PER_MINUTE", per_minute(&Parameters::new_topics_per_minute, "NEW_TOPICS_PER_MINUTE")},
       {"USER_MESSAGES_PER_MINUTE",
        per_minute(&Parameters::user_messages_per_minute, "USER_MESSAGES_PER_MINUTE")},

@@ -114,6 +114,9 @@ struct Parameters {
   // PAYMENT_HOOK: the command a recorded payment runs as if an operator typed it in the topic, for
   // command hooks (docs/payments.md), e.g. "/activate {payload}"; empty = OFF
   std::string payment_hook;
+  // LANGUAGE: the language of the texts operators read (i18n/catalog.h), a catalogue's name
+  // ("en", "ru", "fa", …); end users get service texts in their own Telegram language
+  std::string language = "en";
   // Dialog ownership
   AssignMode assign = AssignMode::kOff;  // ASSIGN
   int unanswered_alert_minutes = 0;      // UNANSWERED_ALERT; 0 = OFF

@@ -72,6 +72,7 @@ TEST(Parameters, EveryNameIsKnown) {
                                     "IGNORE_CHATS",
                                     "INTERCEPTED_STATUS",
                                     "INTERCEPT_EXTERNAL",
+                                    "LANGUAGE",
                                     "LEAVE_CLOSED",
                                     "MONITOR_CHANNELS",
                                     "MONITOR_GROUPS",
