@@ -496,10 +496,10 @@ Status set_away_message(Parameters& p, const std::string& value) {
 // "/name args…" with {payload}, {invoice}, {title}, {amount}, {currency}, {charge} (payments/invoice.h).
 Status set_language(Parameters& p, const std::string& value) {
   std::string v = trim(value);
-  std::transform(v.begin(), v.end(), v.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(v.begin(), v.end(), v.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   const auto& known = i18n::languages();
-  if (std::find(known.begin(), known.end(), v) == known.end())
-    {
+  if (std::find(known.begin(), known.end(), v) == known.end()) {
     std::string names;
     for (const auto& k : known) names += (names.empty() ? "" : ", ") + k;
     return wrong("LANGUAGE", "one of " + names, value);

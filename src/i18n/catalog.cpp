@@ -18,7 +18,8 @@ void flatten(const toml::table& table, const std::string& prefix, Catalogue& out
     if (const auto* sub = node.as_table()) {
       flatten(*sub, key, out, where);
     } else if (const auto* text = node.as_string()) {
-      if (!out.emplace(key, text->get()).second) throw std::logic_error(where + ": key " + key + " is defined twice");
+      if (!out.emplace(key, text->get()).second)
+        throw std::logic_error(where + ": key " + key + " is defined twice");
     } else {
       throw std::logic_error(where + ": " + key + " must be a string");
     }
@@ -47,7 +48,8 @@ const std::map<std::string, Catalogue, std::less<>>& all() {
 
 std::string lower(std::string_view s) {
   std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   std::replace(out.begin(), out.end(), '_', '-');
   return out;
 }
