@@ -177,6 +177,11 @@ def run(args, helpers, coalesce):
             "lost": len(lost), "duplicates": duplicates, "out_of_order_dialogs": len(out_of_order),
             "split_dialogs": len(wrong_topic),
         }
+        # 429s per bot: the own bot's hold its topics (each blocks the group for it a second or more).
+        def refused(bot_id, stats):
+            methods = stats["bots"].get(str(bot_id), {}).get("methods", {})
+            return sum(m.get("too_many_requests", 0) for m in methods.values())
+        result["own_bot_429s"] = refused(world.bot_id, stats_after) - refused(world.bot_id, stats_before)
         return result
     finally:
         if desk:
