@@ -60,6 +60,18 @@ TEST_F(DispatcherHelpersTest, InAQuietGroupTheOwnBotPostsEverythingAsWithoutHelp
   EXPECT_EQ(store_->link_by_user_message(ann().id, 1)->poster_id, GroupPosters::kOwnBot);
 }
 
+TEST_F(DispatcherHelpersTest, WhenPostsIntoTheGroupOverlapAHelperTakesTheOneThatCouldWait) {
+  // The own bot has most of its minute, but two new dialogs at once are a burst: both topics are
+  // its own to create; of the cards and texts that go at the same moment, helpers take some.
+  start_with_helpers(1, 20);
+  handle(user_message(kAnn, 1, "from Ann"));
+  handle(user_message(kBob, 1, "from Bob"));
+  ASSERT_TRUE(run_until([&] { return idle(); }));
+  EXPECT_EQ(api_.of("createForumTopic").size(), 2u) << "topics stay the connection's bot's";
+  EXPECT_FALSE(helper_one_.of("sendMessage").empty()) << "nothing went to the helper in a burst";
+  EXPECT_TRUE(helper_one_.of("createForumTopic").empty());
+}
+
 TEST_F(DispatcherHelpersTest, InABusyGroupAHelperPostsTheCardAndTextsAndEditsItsCopies) {
   start_with_helpers(1);
   handle(user_message(kAnn, 1, "one"));
