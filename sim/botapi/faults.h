@@ -20,14 +20,21 @@ class Faults {
 
   void add(Rule rule) { rules_.push_back(std::move(rule)); }
   void drop_connections(int count) { drops_ += count; }
-  void set_latency_ms(int ms) { latency_ms_ = ms; }
+  // `method` (lower case): only that method's answers are delayed; empty: every answer.
+  void set_latency_ms(int ms, std::string method = {}) {
+    latency_ms_ = ms;
+    latency_method_ = std::move(method);
+  }
   void clear() {
     rules_.clear();
     drops_ = 0;
     latency_ms_ = 0;
+    latency_method_.clear();
   }
 
-  int latency_ms() const { return latency_ms_; }
+  int latency_ms(std::string_view method = {}) const {
+    return latency_method_.empty() || latency_method_ == method ? latency_ms_ : 0;
+  }
   // True once per connection to drop.
   bool take_drop() {
     if (drops_ <= 0) return false;
@@ -50,6 +57,7 @@ class Faults {
   std::deque<Rule> rules_;
   int drops_ = 0;
   int latency_ms_ = 0;
+  std::string latency_method_;
 };
 
 }  // namespace tgsim::botapi

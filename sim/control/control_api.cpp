@@ -470,7 +470,9 @@ Result<json::value> ControlApi::add_fault(const Body& body) {
     any = true;
   }
   if (auto latency = id_field(body, "latency_ms")) {
-    faults_.set_latency_ms(static_cast<int>(*latency));
+    std::string method = string_field(body, "latency_method");
+    for (auto& c : method) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    faults_.set_latency_ms(static_cast<int>(*latency), method);
     any = true;
   }
   if (auto code = id_field(body, "error_code")) {

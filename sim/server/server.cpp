@@ -99,7 +99,8 @@ Server::Server(asio::io_context& io, const Options& options)
                                        {"bot_id", call.bot_id},
                                        {"method", call.method},
                                        {"messages", call.messages},
-                                       {"received_ms", call.received_ms}});
+                                       {"received_ms", call.received_ms},
+                                       {"text", call.text}});
     }
     return json::object{{"waiting_get_updates", pollers_.size()},
                         {"webhooks_delivering", webhook_timers_.size()},
@@ -245,10 +246,11 @@ asio::awaitable<Server::HttpAnswer> Server::handle_bot_api(std::string_view path
         .received_ms = unix_ms_now(),
         .peer_port = request.peer_port};
     (*in_flight_)[id] = CallInFlight{record.bot_id, record.method, record.messages,
-                                     static_cast<std::int64_t>(record.received_ms)};
+                                     static_cast<std::int64_t>(record.received_ms), record.text};
     in_flight.emplace(in_flight_, id);
   }
-  if (int latency = faults_.latency_ms(); latency > 0) {
+  if (int latency = faults_.latency_ms(call ? std::string_view(call->method) : std::string_view());
+      latency > 0) {
     asio::steady_timer delay(co_await asio::this_coro::executor, std::chrono::milliseconds(latency));
     boost::system::error_code ec;
     co_await delay.async_wait(asio::redirect_error(use_awaitable, ec));

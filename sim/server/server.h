@@ -102,6 +102,7 @@ class Server {
     std::string method;
     int messages = 0;  // messages the call creates if it succeeds
     std::int64_t received_ms = 0;
+    std::string text;  // its text or caption: tests tell which message a kill caught in flight
   };
   class InFlightGuard;
   using CallsInFlight = std::map<std::uint64_t, CallInFlight>;

@@ -789,7 +789,12 @@ UnixMillis Dispatcher::choose_poster(Prepared& p, UnixMillis now) {
   const bool may = p.step == Step::kCard || (p.step == Step::kJob && p.connection->flood_limited &&
                                              helper_may_post(kind, !p.payload.text.empty()));
   if (!may) return own;
-  auto choice = posters_.choose(p.chat, own, now, messages);
+  // Quiet: nothing else is being posted into the group (in flight, or chosen earlier this turn)
+  // and the own bot's minute there still has room for three quarters of its budget at once.
+  auto busy = chat_in_flight_.find(p.chat);
+  const bool quiet = (busy == chat_in_flight_.end() || busy->second <= 0) &&
+                     flood->next_slot(p.chat, now, 3 * flood->bulk_reserve()) <= now;
+  auto choice = posters_.choose(p.chat, own, now, messages, quiet);
   p.poster = choice.poster;
   return choice.slot;
 }

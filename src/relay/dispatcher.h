@@ -41,12 +41,12 @@
 // restart, the answer to /new) goes back to the engine as an event in the connection's inbox;
 // the dispatcher never adds jobs.
 //
-// Helper bots (relay/group_posters.h, docs/helper-bots.md): a post into a group whose own bot has
-// no budget left goes through a helper of the group with budget, if any; the copy's link names its
-// poster, and its edits and reactions go through that poster. A helper Telegram refuses for good
-// (rights, kicked, chat not found, its token revoked) leaves the rotation, is reported once
-// (kHelperLeft) and the job is retried at once with another poster; a helper's 429 blocks only
-// that helper. It writes outcome state, started marks, the next step of a
+// Helper bots (relay/group_posters.h, docs/helper-bots.md): a post a helper may make goes through
+// a helper of the group with budget while the group is busy (GroupPosters::choose: the own bot's
+// budget is kept for topics, titles and media); the copy's link names its poster, and its edits and reactions
+// go through that poster. A helper Telegram refuses for good (rights, kicked, chat not found, its token
+// revoked) leaves the rotation, is reported once (kHelperLeft) and the job is retried at once with another
+// poster; a helper's 429 blocks only that helper. It writes outcome state, started marks, the next step of a
 // job, and the dialog facts it learns: the thread id (set and cleared).
 #pragma once
 #include <boost/asio/any_io_executor.hpp>

@@ -44,23 +44,27 @@ bool GroupPosters::has_helpers(core::ChatId group) const {
 }
 
 GroupPosters::Choice GroupPosters::choose(core::ChatId group, core::UnixMillis own_slot, core::UnixMillis now,
-                                          int messages) const {
-  Choice best{kOwnBot, own_slot};
-  if (own_slot <= now) return best;
+                                          int messages, bool quiet) const {
+  const Choice own{kOwnBot, own_slot};
   auto it = groups_.find(group);
-  if (it == groups_.end()) return best;
-  const Helper* free_helper = nullptr;
+  if (it == groups_.end() || (quiet && own_slot <= now)) return own;
+  const Helper* free_helper = nullptr;  // the one whose turn it is
+  const Helper* earliest = nullptr;     // none free: the one whose budget opens first
+  core::UnixMillis earliest_slot = 0;
   for (const auto& h : it->second) {
     if (!h.active) continue;
     core::UnixMillis slot = h.flood->next_slot(group, now, std::max(messages, 1));
     if (slot <= now) {
       if (free_helper == nullptr || h.last_post < free_helper->last_post) free_helper = &h;
-    } else if (slot < best.slot) {
-      best = Choice{h.bot_id, slot};
+    } else if (earliest == nullptr || slot < earliest_slot) {
+      earliest = &h;
+      earliest_slot = slot;
     }
   }
   if (free_helper != nullptr) return Choice{free_helper->bot_id, now};
-  return best;
+  if (own_slot <= now) return own;  // the helpers are spent: the own bot's spare budget
+  if (earliest != nullptr && earliest_slot <= own_slot) return Choice{earliest->bot_id, earliest_slot};
+  return own;
 }
 
 GroupPosters::Helper* GroupPosters::find(core::ChatId group, core::UserId poster) {

@@ -7,11 +7,17 @@
 // - A helper belongs to a group (config [[group]] helpers), not to a connection: connections that
 //   share a group share its helpers, and each helper has ONE FloodControl per group, whoever's
 //   jobs it posts. The connection's own bot keeps its own FloodControl (the dispatcher's).
-// - choose() prefers the connection's own bot: a helper posts only when the own bot's slot is
-//   later than now. Among helpers with a free slot, the one that posted least recently goes
-//   (round robin); when none is free, the earliest slot of all (own bot on ties) is the answer,
-//   so the job waits for the first budget that opens. The choice is not remembered by the job:
-//   a retried job is chosen for again.
+// - choose() keeps the own bot's budget for what only the own bot may do: create and title topics,
+//   close and reopen them, copy media (file ids do not pass between bots) and edit its own copies.
+//   A helper's budget can carry nothing else, so in a burst the helpers go first: among helpers
+//   with a free slot, the one that posted least recently (round robin); the own bot takes a job a
+//   helper could post only when no helper has a free slot (its spare budget is not wasted); when
+//   no bot has one, the earliest slot of all is the answer (a helper on ties), so the job waits for
+//   the first budget that opens. While the group is QUIET (the dispatcher's call: nothing else is
+//   being posted into it and the own bot has used at most a quarter of its minute there) the own
+//   bot posts while it has budget, as a desk without helpers does: at everyday load the copies
+//   come from the connection's bot. The choice is not remembered by the job: a retried job is
+//   chosen for again.
 // - Helpers post, they never manage topics: createForumTopic, titles, close and reopen stay the
 //   own bot's (the dispatcher decides which calls may go to a helper: helper_may_post).
 // - A copy remembers its poster (store::MessageLink::poster_id); its edits and reactions go
@@ -72,9 +78,11 @@ class GroupPosters {
     core::UserId poster = kOwnBot;
     core::UnixMillis slot = 0;  // <= now: post now
   };
-  // The poster of a message into `group` that costs `messages`; `own_slot` is what the own bot's
-  // FloodControl says (FloodControl::next_slot).
-  Choice choose(core::ChatId group, core::UnixMillis own_slot, core::UnixMillis now, int messages) const;
+  // The poster of a message into `group` that costs `messages`, by the rule in the contract;
+  // `own_slot` is what the own bot's FloodControl says (FloodControl::next_slot), `quiet` whether
+  // the group is quiet.
+  Choice choose(core::ChatId group, core::UnixMillis own_slot, core::UnixMillis now, int messages,
+                bool quiet) const;
 
   // The helper's api and FloodControl in `group`; nullptr when `poster` is no active helper there.
   telegram::BotApi* api_of(core::ChatId group, core::UserId poster) const;

@@ -102,10 +102,12 @@ class HelperBotsTest(DeskTestCase):
 
     def test_replies_edits_and_reactions_work_across_copies_of_different_bots(self):
         """One user writes more lines than the bot may post in a minute: the bot posts the first
-        ones, the helpers the rest in turns, each keeping budget for the edits of its copies."""
+        ones while the group is quiet; once it has spent a quarter of its minute the helpers post
+        the rest in turns (its budget is kept for topics), each keeping budget for the edits of
+        its copies."""
         self.start()
         w, user = self.world, self.users[0]
-        lines = GROUP_PER_MINUTE + 2  # the topic and card leave the bot 8 lines: 4 go to the helpers
+        lines = GROUP_PER_MINUTE + 2  # the topic, card and 3 lines use half the bot's minute: 9 go to the helpers
         sent = {user: [(f"burst {user} line {i}", self.sim.send(user, w.bot_id, text=f"burst {user} line {i}"))
                        for i in range(lines)]}
         wait_until(lambda: [m["text"] for m in self.copies(user)] == [t for t, _ in sent[user]], 60,
@@ -129,8 +131,7 @@ class HelperBotsTest(DeskTestCase):
             wait_until(lambda: any(m["message_id"] == original and
                                    any(r.get("emoji") == "🔥" for r in m.get("reactions", []))
                                    for m in w.user_messages(user)), what=f"the operator's reaction via {poster}")
-        # What the user does to their message is done to the copy by the bot that posted it. The
-        # connection's bot has spent its minute, so what it does waits for it; the helpers' goes now.
+        # What the user does to their message is done to the copy by the bot that posted it.
         for copy in (one, two):
             poster = copy["from"]["id"]
             self.sim.react(user, w.bot_id, source[copy["text"]], "👍")

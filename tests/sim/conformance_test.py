@@ -771,6 +771,25 @@ class FaultsTest(SimTestCase):
         self.sim.ok(self.token, "getMe")
         self.assertGreaterEqual(time.monotonic() - started, 0.29)
 
+    def test_latency_of_one_method_and_the_text_of_calls_in_flight(self):
+        """{latency_ms, latency_method}: only that method waits; /sim/stats shows what a call in
+        flight says (tests tell which message a kill caught)."""
+        self.sim.control("POST", "/sim/faults", {"latency_ms": 1500, "latency_method": "sendMessage"})
+        started = time.monotonic()
+        self.sim.ok(self.token, "getMe")
+        self.assertLess(time.monotonic() - started, 1.0, "getMe waited for sendMessage's latency")
+        answers = []
+        sender = threading.Thread(target=lambda: answers.append(
+            self.sim.api(self.token, "sendMessage", {"chat_id": self.group, "text": "slow one"})))
+        sender.start()
+        deadline = time.monotonic() + 5
+        flying = []
+        while not flying and time.monotonic() < deadline:
+            flying = [c for c in self.sim.control("GET", "/sim/stats")["in_flight"] if c["method"] == "sendMessage"]
+        sender.join()
+        self.assertEqual([c["text"] for c in flying], ["slow one"])
+        self.assertEqual(answers[0][0], 200, answers)
+
 
 class ControlApiTest(SimTestCase):
     def test_overview_version_and_stats(self):
