@@ -97,6 +97,13 @@ burst = 100
 #[payments]
 #provider_token = "env:PAYMENT_PROVIDER_TOKEN"   # env:NAME or file:PATH, never the token itself
 
+# The setup bot (docs/setup.md): connect bots and accounts, choose groups and change parameters
+# from a private chat in Telegram. A bot of its own from @BotFather; only admins may use it
+# (user ids or "@usernames"), and `topicdesk setup claim` prints a one-time code instead.
+#[setup]
+#token = "env:SETUP_BOT_TOKEN"
+#admins = [123456789, "@your_username"]
+
 # One [[connection]] per bot or account; several may share one backend group. mode is "bot"
 # (topicdesk alone drives the bot), "proxy", "mtproto" or "account": one example of each
 # follows, the first in effect.

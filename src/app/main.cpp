@@ -7,6 +7,7 @@
 #include "app/connect_account.h"
 #include "app/example_config.h"
 #include "app/export_cli.h"
+#include "app/setup_cli.h"
 #include "app/store_copy_cli.h"
 
 int main(int argc, char** argv) {
@@ -120,6 +121,13 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 10000))
       ->capture_default_str();
 
+  // The setup bot
+  auto* setup_cmd = cli.add_subcommand("setup", "The setup bot (docs/setup.md)");
+  setup_cmd->require_subcommand(1);
+  auto* setup_claim = setup_cmd->add_subcommand(
+      "claim", "Print a one-time code: whoever sends it to the setup bot first becomes its admin");
+  setup_claim->add_option("--config,-c", config_path, "Configuration file (TOML)")->check(CLI::ExistingFile);
+
   cli.add_subcommand("version", "Print the version");
 
   CLI11_PARSE(cli, argc, argv);
@@ -134,6 +142,7 @@ int main(int argc, char** argv) {
   if (*restore) return restore_command(restore_options);
   if (*export_cmd) return export_command(export_options, std::cout, std::cerr);
   if (*store_copy) return store_copy_command(store_copy_options, std::cout, std::cerr);
+  if (*setup_claim) return setup_claim_command(config_path, std::cout, std::cerr);
   if (*connect_account) return connect_account_command(connect_options, std::cin, std::cout);
   std::cout << "topicdesk " << version() << "\n";
   return 0;

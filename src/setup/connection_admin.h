@@ -24,10 +24,10 @@ namespace topicdesk::setup {
 
 enum class ConnectionOrigin { kFile, kDatabase };
 enum class ConnectionState {
-  kStarting,  // being brought up (getMe, the group's checks)
-  kRunning,   // relaying
-  kStopped,   // stopped by an admin; keeps its dialogs and settings
-  kFailed,    // could not start: `problem` says why
+  kStarting,    // being brought up (getMe, the group's checks)
+  kRunning,     // relaying
+  kStopped,     // stopped by an admin; keeps its dialogs and settings
+  kFailed,      // could not start: `problem` says why
   kIncomplete,  // made but not ready to run yet (no backend group chosen)
 };
 const char* to_string(ConnectionOrigin origin);
@@ -35,22 +35,22 @@ const char* to_string(ConnectionState state);
 
 struct ConnectionSummary {
   std::string name;
-  std::string mode;            // bot, proxy, mtproto, account
+  std::string mode;  // bot, proxy, mtproto, account
   ConnectionOrigin origin = ConnectionOrigin::kDatabase;
   ConnectionState state = ConnectionState::kIncomplete;
-  std::string problem;         // for kFailed: what to fix, for people
-  core::ConnectionId id = 0;   // the instance id; 0 until first started
-  core::UserId bot_id = 0;     // the bot (or account); 0 until known
-  std::string bot_username;    // "" until known
-  core::ChatId group_id = 0;   // 0 until chosen
+  std::string problem;             // for kFailed: what to fix, for people
+  core::ConnectionId id = 0;       // the instance id; 0 until first started
+  core::UserId bot_id = 0;         // the bot (or account); 0 until known
+  std::string bot_username;        // "" until known
+  core::ChatId group_id = 0;       // 0 until chosen
   core::RawParameters parameters;  // as set (name → text), in name order
 };
 
 struct NewConnection {
-  std::string name;            // [a-z0-9_-]{1,32}, unique among file and database connections
-  std::string mode = "bot";    // bot, proxy, mtproto, account
-  std::string token;           // the bot's token (account: the desk bot's); a secret
-  core::ChatId group_id = 0;   // 0: chosen later (set_group)
+  std::string name;           // [a-z0-9_-]{1,32}, unique among file and database connections
+  std::string mode = "bot";   // bot, proxy, mtproto, account
+  std::string token;          // the bot's token (account: the desk bot's); a secret
+  core::ChatId group_id = 0;  // 0: chosen later (set_group)
   core::RawParameters parameters;
 };
 
@@ -66,8 +66,8 @@ class ConnectionAdmin {
   virtual core::Status set_group(const std::string& name, core::ChatId group, core::UserId actor) = 0;
   // `value` "OFF" (any case) clears the parameter; anything else is checked as the TOML reader
   // checks it and refused with its message.
-  virtual core::Status set_parameter(const std::string& name, const std::string& parameter, const std::string& value,
-                                     core::UserId actor) = 0;
+  virtual core::Status set_parameter(const std::string& name, const std::string& parameter,
+                                     const std::string& value, core::UserId actor) = 0;
   virtual core::Status stop(const std::string& name, core::UserId actor) = 0;
   virtual core::Status start(const std::string& name, core::UserId actor) = 0;
   // Stops it and forgets its settings and token; its dialogs and history stay in the store.
