@@ -206,11 +206,13 @@ std::string SetupBot::t(const Session& session, std::string_view key, std::strin
                     {{n1, std::move(v1)}, {n2, std::move(v2)}, {n3, std::move(v3)}, {n4, std::move(v4)}});
 }
 
-SetupBot::Session& SetupBot::session_of(core::UserId admin, core::ChatId chat) {
+SetupBot::Session& SetupBot::session_of(core::UserId admin, core::ChatId chat, std::string_view language_code) {
   auto& slot = sessions_[admin];
   if (!slot) {
     slot = std::make_unique<Session>();
-    if (auto language = deps_.access->language_of(admin)) slot->language = *language;
+    // The admin's choice (/language), else their app's language when a catalogue has it.
+    auto language = deps_.access->language_of(admin);
+    slot->language = language ? *language : i18n::resolve(language_code);
   }
   if (chat != 0) slot->chat = chat;
   return *slot;
@@ -275,7 +277,7 @@ asio::awaitable<void> SetupBot::on_message(const json::object& message) {
     co_await say(visitor, t(visitor, "setup.refused", "id", std::to_string(user)));
     co_return;
   }
-  Session& session = session_of(user, num(*chat, "id"));
+  Session& session = session_of(user, num(*chat, "id"), str(*from, "language_code"));
   co_await on_text(session, user, message, text);
 }
 
@@ -380,7 +382,7 @@ asio::awaitable<void> SetupBot::on_callback(const json::object& query) {
     co_return;
   }
   co_await deps_.api->call("answerCallbackQuery", std::move(answer));
-  Session& session = session_of(user, chat != nullptr ? num(*chat, "id") : 0);
+  Session& session = session_of(user, chat != nullptr ? num(*chat, "id") : 0, str(*from, "language_code"));
   if (session.chat == 0) co_return;
   const auto colon = data.find(':');
   const std::string verb = data.substr(0, colon);

@@ -147,7 +147,7 @@ class SetupBot {
                 std::string_view n2, std::string v2, std::string_view n3, std::string v3, std::string_view n4,
                 std::string v4) const;
 
-  Session& session_of(core::UserId admin, core::ChatId chat);
+  Session& session_of(core::UserId admin, core::ChatId chat, std::string_view language_code = {});
   void log_action(core::UserId admin, std::string_view what) const;
 
   boost::asio::any_io_executor executor_;
