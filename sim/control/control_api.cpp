@@ -155,6 +155,10 @@ Result<json::value> ControlApi::get(std::string_view path, std::string_view quer
   if (parts.size() == 1 && parts[0] == "calls") return calls(query);
   if (parts.size() == 1 && parts[0] == "overview") return overview();
   if (parts.size() == 1 && parts[0] == "login_code") return login_code(query);
+  if (parts.size() == 2 && parts[0] == "qr" && parts[1] == "pending") {
+    if (!sessions_) return ApiError{404, "Not Found: sessions are not available"};
+    return json::value(json::object{{"links", sessions_->pending_qr()}});
+  }
   if (parts.size() == 1 && parts[0] == "sessions") return list_sessions(query);
   if (parts.size() == 1 && parts[0] == "stories") return list_stories(query);
   if (parts.size() == 1 && parts[0] == "payments") return json::value(world_.payments().overview());
