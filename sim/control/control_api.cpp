@@ -406,12 +406,18 @@ Result<json::value> ControlApi::start_group(const Body& body) {
   const bool can_add_admins = person != members.end() && (person->second.status == MemberStatus::kCreator ||
                                                           person->second.has_right("can_promote_members"));
   static const std::map<std::string, std::string, std::less<>> kLinkRights{
-      {"change_info", "can_change_info"},         {"post_messages", "can_post_messages"},
-      {"edit_messages", "can_edit_messages"},     {"delete_messages", "can_delete_messages"},
-      {"restrict_members", "can_restrict_members"}, {"invite_users", "can_invite_users"},
-      {"pin_messages", "can_pin_messages"},       {"manage_topics", "can_manage_topics"},
-      {"promote_members", "can_promote_members"}, {"manage_video_chats", "can_manage_video_chats"},
-      {"anonymous", "is_anonymous"},              {"manage_chat", "can_manage_chat"}};
+      {"change_info", "can_change_info"},
+      {"post_messages", "can_post_messages"},
+      {"edit_messages", "can_edit_messages"},
+      {"delete_messages", "can_delete_messages"},
+      {"restrict_members", "can_restrict_members"},
+      {"invite_users", "can_invite_users"},
+      {"pin_messages", "can_pin_messages"},
+      {"manage_topics", "can_manage_topics"},
+      {"promote_members", "can_promote_members"},
+      {"manage_video_chats", "can_manage_video_chats"},
+      {"anonymous", "is_anonymous"},
+      {"manage_chat", "can_manage_chat"}};
   const std::string admin = string_field(body, "admin");
   json::object rights;
   std::size_t at = 0;
@@ -421,7 +427,8 @@ Result<json::value> ControlApi::start_group(const Body& body) {
     at = plus == std::string::npos ? admin.size() : plus + 1;
     if (name.empty()) continue;
     auto right = kLinkRights.find(name);
-    if (right == kLinkRights.end()) return bad_request("unknown administrator right \"" + name + "\" in admin");
+    if (right == kLinkRights.end())
+      return bad_request("unknown administrator right \"" + name + "\" in admin");
     rights[right->second] = true;
   }
   if (!body.contains("admin")) {

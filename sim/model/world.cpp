@@ -187,7 +187,8 @@ Status World::set_member(Id group_id, Id account_id, MemberStatus status, const 
   // An administrator whose rights change is told too, as Telegram does (my_chat_member with
   // the old and the new rights).
   const bool rights_changed = old_status == status && old_rights != member.rights;
-  member_changed(found->second, owner, account_id, old_status, status, rights_changed ? &old_rights : nullptr);
+  member_changed(found->second, owner, account_id, old_status, status,
+                 rights_changed ? &old_rights : nullptr);
   touch();
   return Done{};
 }

@@ -206,7 +206,8 @@ std::string SetupBot::t(const Session& session, std::string_view key, std::strin
                     {{n1, std::move(v1)}, {n2, std::move(v2)}, {n3, std::move(v3)}, {n4, std::move(v4)}});
 }
 
-SetupBot::Session& SetupBot::session_of(core::UserId admin, core::ChatId chat, std::string_view language_code) {
+SetupBot::Session& SetupBot::session_of(core::UserId admin, core::ChatId chat,
+                                        std::string_view language_code) {
   auto& slot = sessions_[admin];
   if (!slot) {
     slot = std::make_unique<Session>();
@@ -405,8 +406,8 @@ asio::awaitable<void> SetupBot::on_callback(const json::object& query) {
     session.awaiting = Awaiting::kToken;
     session.mode = verb == "nb" ? "bot" : "account";
     session.pending_token.clear();
-    co_await say(session, t(session, verb == "nb" ? "setup.ask_token" : "setup.ask_desk_token"), Keyboard(),
-                 message_id);
+    const char* ask = verb == "nb" ? "setup.ask_token" : "setup.ask_desk_token";
+    co_await say(session, t(session, ask), Keyboard(), message_id);
   } else if (verb == "m") {
     if (session.pending_token.empty()) {
       co_await show_home(session, 0);
@@ -416,7 +417,9 @@ asio::awaitable<void> SetupBot::on_callback(const json::object& query) {
       co_await say(session, t(session, "setup.no_tdlib"));
       co_return;
     }
-    co_await add_connection(session, user, arg == "proxy" || arg == "mtproto" ? arg : "bot");
+    std::string mode = "bot";  // named: no ?: temporaries as coroutine arguments (GCC)
+    if (arg == "proxy" || arg == "mtproto") mode = arg;
+    co_await add_connection(session, user, mode);
   } else if (verb == "ai") {
     if (session.pending_token.empty() || session.signing_in) co_return;
     if (arg == "qr") {
@@ -439,7 +442,8 @@ asio::awaitable<void> SetupBot::on_callback(const json::object& query) {
       co_await say(session, t(session, "setup.failed", "reason", status.error().message));
     } else {
       log_action(user, fmt::format("{} connection {}", verb == "stop" ? "stopped" : "started", arg));
-      co_await say(session, t(session, verb == "stop" ? "setup.stopped" : "setup.started", "name", arg));
+      const char* done = verb == "stop" ? "setup.stopped" : "setup.started";
+      co_await say(session, t(session, done, "name", arg));
     }
     co_await show_card(session, arg, message_id);
   } else if (verb == "key") {
@@ -661,8 +665,8 @@ asio::awaitable<void> SetupBot::on_token(Session& session, core::UserId admin, s
   auto me = co_await api->call("getMe", no_params());
   if (!me.ok) {
     const std::string reason = telegram::redact_tokens(me.description);
-    co_await say(session, t(session, me.network_error() ? "setup.token_unreachable" : "setup.token_invalid",
-                            "reason", reason));
+    const char* why = me.network_error() ? "setup.token_unreachable" : "setup.token_invalid";
+    co_await say(session, t(session, why, "reason", reason));
     co_return;
   }
   const auto* bot = me.result.if_object();
@@ -1003,8 +1007,8 @@ asio::awaitable<void> SetupBot::sign_in_account(core::UserId admin, std::string 
       [this, admin](telegram::tdlib::CodePrompt prompt) -> asio::awaitable<std::optional<std::string>> {
     Session& session = session_of(admin, 0);
     session.awaiting = Awaiting::kCode;
-    co_await say(session, t(session, prompt.attempt == 1 ? "setup.ask_code" : "setup.ask_code_again", "phone",
-                            prompt.phone_number));
+    const char* key = prompt.attempt == 1 ? "setup.ask_code" : "setup.ask_code_again";
+    co_await say(session, t(session, key, "phone", prompt.phone_number));
     co_return co_await ask(admin, std::chrono::minutes(5));
   };
   dialog.ask_password =
@@ -1013,21 +1017,12 @@ asio::awaitable<void> SetupBot::sign_in_account(core::UserId admin, std::string 
     session.awaiting = Awaiting::kPassword;
     const std::string hint =
         prompt.hint.empty() ? std::string() : t(session, "setup.password_hint", "hint", prompt.hint);
-    co_await say(session, t(session, prompt.attempt == 1 ? "setup.ask_password" : "setup.ask_password_again",
-                            "hint", hint));
+    const char* key = prompt.attempt == 1 ? "setup.ask_password" : "setup.ask_password_again";
+    co_await say(session, t(session, key, "hint", hint));
     co_return co_await ask(admin, std::chrono::minutes(5));
   };
-  dialog.tell = [this, alive, admin](const std::string& message) {
-    if (!*alive) return;
-    asio::co_spawn(
-        executor_,
-        [this, alive, admin, message]() -> asio::awaitable<void> {
-          if (!*alive) co_return;
-          Session& session = session_of(admin, 0);
-          co_await say(session, message);
-        },
-        asio::detached);
-  };
+  // No dialog.tell: a wrong code or password is asked again (ask_code_again, ask_password_again)
+  // in the admin's language; a failure ends with sign_in_failed.
   auto user = co_await deps_.accounts->sign_in(name, std::move(dialog));
   if (!*alive) co_return;
   Session& session = session_of(admin, 0);
