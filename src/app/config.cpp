@@ -869,6 +869,10 @@ std::string Config::redacted_summary() const {
     for (const auto& h : g.helpers) out += " " + h.token_source;
     out += g.helpers.empty() ? " none)" : ")";
   }
+  if (setup.enabled()) {
+    out += fmt::format("; setup bot (token {}, {} admin(s) listed)", setup.token_source,
+                       setup.admins.ids.size() + setup.admins.usernames.size());
+  }
   return out;
 }
 

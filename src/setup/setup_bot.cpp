@@ -162,6 +162,7 @@ struct SetupBot::GroupPick {
   core::UserId admin = 0;
   std::string token;
   std::string bot;
+  std::string mode;  // the connection's: an mtproto bot's own program keeps its updates
   asio::cancellation_signal cancel;
   bool watching = false;
   core::ChatId candidate = 0;  // the group the bot was last added to
@@ -760,6 +761,7 @@ asio::awaitable<void> SetupBot::add_connection(Session& session, core::UserId ad
   pick->admin = admin;
   pick->token = spec.token;
   pick->bot = connection.bot_username;
+  pick->mode = mode;
   co_await offer_group(session, admin, connection);
 }
 
@@ -775,6 +777,7 @@ asio::awaitable<void> SetupBot::offer_group(Session& session, core::UserId admin
     pick = std::make_unique<GroupPick>();
     pick->token = *token;
     pick->bot = connection.bot_username;
+    pick->mode = connection.mode;
   }
   pick->admin = admin;
   pick->done = false;
@@ -802,9 +805,12 @@ asio::awaitable<void> SetupBot::watch_group(std::string name) {
     api = deps_.api_for_token(pick->second->token);
   }
   std::int64_t offset = 0;
+  bool webhook_removed = false;
   while (*alive) {
     auto pick = picks_.find(name);
     if (pick == picks_.end() || pick->second->done) break;
+    const std::string mode = pick->second->mode;
+    const std::string bot = pick->second->bot;
     if ((co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none)
       co_return;
     json::object params{{"offset", offset},
@@ -820,6 +826,16 @@ asio::awaitable<void> SetupBot::watch_group(std::string name) {
     if ((co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none)
       co_return;
     const auto* batch = updates.ok ? updates.result.if_array() : nullptr;
+    if (batch == nullptr && updates.kind == telegram::ErrorKind::kConflict && !webhook_removed &&
+        mode != "mtproto") {
+      // A webhook left by the program the desk takes over (bot, proxy): the connection removes
+      // it when it starts anyway; reading the group's news needs it gone now.
+      webhook_removed = true;
+      auto removed = co_await api->call("deleteWebhook", no_params());
+      spdlog::info("setup bot: removed the webhook of @{} to read its updates: {}", bot,
+                   removed.ok ? "done" : removed.description);
+      continue;
+    }
     if (batch == nullptr) {
       // A failed poll (network, 409 while another program still polls) is tried again shortly.
       asio::steady_timer pause(executor_, std::chrono::seconds(2));
@@ -1055,6 +1071,7 @@ asio::awaitable<void> SetupBot::sign_in_account(core::UserId admin, std::string 
   pick->admin = admin;
   pick->token = session.pending_token;
   pick->bot = connection.bot_username;
+  pick->mode = "account";
   session.pending_token.clear();
   co_await say(session,
                t(session, "setup.added", "bot", connection.bot_username, "name", name, "mode", "account"));
