@@ -1003,14 +1003,15 @@ asio::awaitable<void> SetupBot::sign_in_account(core::UserId admin, std::string 
           const std::string caption = t(session, "setup.account_qr_caption");
           if (session.qr_message != 0) {
             // The link changed: the same message shows the new code.
-            photo.field = "qr";
+            telegram::InputFile replacement = photo;
+            replacement.field = "qr";
             json::object media{{"type", "photo"}, {"media", "attach://qr"}, {"caption", caption}};
             json::object params{{"chat_id", session.chat},
                                 {"message_id", session.qr_message},
                                 {"media", json::serialize(media)}};
-            auto edited = co_await deps_.api->upload("editMessageMedia", std::move(params), std::move(photo));
+            auto edited =
+                co_await deps_.api->upload("editMessageMedia", std::move(params), std::move(replacement));
             if (edited.ok) co_return;
-            photo.field = "photo";
           }
           json::object params{{"chat_id", session.chat}, {"caption", caption}};
           auto sent = co_await deps_.api->upload("sendPhoto", std::move(params), std::move(photo));
