@@ -70,11 +70,6 @@ int run_command(const std::string& config_path, const std::string& listen) {
     }
     std::tie(loaded->server.listen_host, loaded->server.listen_port) = *parsed;
   }
-  if (loaded->connections.empty()) {
-    std::cerr << config_path << ": no [[connection]] in " << config_path
-              << "; add one (name, token, group_id) for the desk to run\n";
-    return 2;
-  }
   setup_logging(loaded->logging.level);
   spdlog::info("topicdesk {} starting: {}", version(), loaded->redacted_summary());
   spdlog::info("process: {}", prepare_process_resources());

@@ -348,14 +348,17 @@ asio::awaitable<void> SetupBot::on_text(Session& session, core::UserId admin, co
       }
       session.awaiting = Awaiting::kNothing;
       log_action(admin, fmt::format("set {} of connection {}", parameter, name));
-      std::string upper = text;
-      std::transform(upper.begin(), upper.end(), upper.begin(),
-                     [](unsigned char c) { return std::toupper(c); });
-      if (upper == "OFF") {
-        co_await say(session, t(session, "setup.param_cleared", "param", parameter, "name", name));
+      // What is kept now: OFF turns off a parameter that knows OFF, or gives back its default.
+      std::optional<std::string> kept;
+      if (auto now = deps_.connections->get(name)) {
+        for (const auto& [key, value] : now->parameters) {
+          if (key == parameter) kept = value;
+        }
+      }
+      if (kept) {
+        co_await say(session, t(session, "setup.param_saved", "param", parameter, "name", name, "value", *kept));
       } else {
-        co_await say(session,
-                     t(session, "setup.param_saved", "param", parameter, "name", name, "value", text));
+        co_await say(session, t(session, "setup.param_cleared", "param", parameter, "name", name));
       }
       co_await show_parameters(session, name, 0);
       co_return;
