@@ -12,6 +12,7 @@
 #include "app/process_resources.h"
 #include "app/redacting_sink.h"
 #include "app/runtime.h"
+#include "app/setup_wiring.h"
 #include "store/migrations/migrations.h"
 #include "store/postgres/postgres_probe.h"
 #include "store/store.h"
@@ -75,6 +76,7 @@ int run_command(const std::string& config_path, const std::string& listen) {
   spdlog::info("process: {}", prepare_process_resources());
   try {
     Runtime runtime(std::move(*loaded));
+    runtime.add_component(make_setup_bot);  // the setup bot, when [setup] token is set
     return runtime.run();
   } catch (const std::exception& e) {
     spdlog::critical("{}", e.what());

@@ -322,6 +322,10 @@ asio::awaitable<void> Runtime::Impl::start() {
   asio::co_spawn(io, run_reconcile(), asio::detached);
 
   DeskServices services{io.get_executor(), *store, *admin, config};
+  services.desk_url = config.server.public_url.empty()
+                          ? "http://" + advertised_address(config.server.listen_host, server->port())
+                          : config.server.public_url;
+  services.td_runtime = [this] { return td ? td->runtime() : nullptr; };
   for (auto& factory : component_factories) {
     if (auto component = factory(services)) components.push_back(std::move(component));
   }

@@ -20,6 +20,9 @@ class Store;
 namespace topicdesk::setup {
 class ConnectionAdmin;
 }
+namespace topicdesk::telegram::tdlib {
+class TdRuntime;
+}
 
 namespace topicdesk::app {
 
@@ -30,6 +33,10 @@ struct DeskServices {
   store::Store& store;
   setup::ConnectionAdmin& connections;  // the file's (read-only) and the store's connections
   const Config& config;
+  std::string desk_url;  // the desk's address as a browser reaches it (public_url, else http://host:port)
+  // The process's TDLib runtime (one receive loop per process), loaded on first use; nullptr
+  // when the library cannot be loaded.
+  std::function<telegram::tdlib::TdRuntime*()> td_runtime;
 };
 
 // A component started with the desk (the setup bot). stop() is called once when the desk stops.

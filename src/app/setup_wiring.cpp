@@ -86,59 +86,74 @@ class TdAccountSignIn : public setup::AccountSignIn {
   std::function<td::TdRuntime*()> runtime_;
 };
 
-}  // namespace
-
-struct SetupWiring::Impl {
-  Impl(asio::any_io_executor executor, const Config& c, Hooks h)
-      : strand(asio::make_strand(executor)),
-        config(c),
-        hooks(std::move(h)),
-        api(strand, c.telegram.api_base, c.setup.token),
-        access(c.setup.admins, setup::SetupStateFile(c.setup.state_path)) {
-    if (config.tdlib.api_id != 0 && !config.tdlib.api_hash.empty()) {
-      accounts = std::make_unique<TdAccountSignIn>(strand, config, hooks.td_runtime);
+// The component: the setup bot's client, its state file, the conversations and the loop.
+class SetupBotComponent : public DeskComponent {
+ public:
+  explicit SetupBotComponent(DeskServices& services)
+      : strand_(asio::make_strand(services.executor)),
+        store_(services.store),
+        config_(services.config),
+        desk_url_(services.desk_url),
+        api_(strand_, services.config.telegram.api_base, services.config.setup.token),
+        access_(services.config.setup.admins, setup::SetupStateFile(services.config.setup.state_path)) {
+    if (config_.tdlib.api_id != 0 && !config_.tdlib.api_hash.empty()) {
+      accounts_ = std::make_unique<TdAccountSignIn>(strand_, config_, services.td_runtime);
     }
     setup::SetupBotDeps deps;
-    deps.api = &api;
-    deps.connections = hooks.connections;
-    deps.access = &access;
-    deps.accounts = accounts.get();
+    deps.api = &api_;
+    deps.connections = &services.connections;
+    deps.access = &access_;
+    deps.accounts = accounts_.get();
     deps.api_for_token = [this](const std::string& token) -> std::unique_ptr<telegram::BotApi> {
-      return std::make_unique<telegram::BotApiClient>(strand, config.telegram.api_base, token);
+      return std::make_unique<telegram::BotApiClient>(strand_, config_.telegram.api_base, token);
     };
-    deps.token_of = hooks.token_of;
+    deps.token_of = [this](const std::string& name) -> std::optional<std::string> {
+      if (const auto* file = config_.find_connection(name)) return file->token;
+      if (auto kept = store_.stored_connection(name)) return kept->token;
+      return std::nullopt;
+    };
     deps.dashboard_link = [this](const setup::ConnectionSummary& connection,
                                  core::UserId admin) -> core::Result<std::string> {
       if (connection.group_id == 0) return core::make_error("the connection has no group yet");
-      auto link =
-          web::issue_login_link(*hooks.store, connection.group_id, admin, hooks.dashboard_base_url, now_ms());
+      auto link = web::issue_login_link(store_, connection.group_id, admin, desk_url_, now_ms());
       if (!link) return link.error();
       return link->url;
     };
     deps.latest_topic = [this](const setup::ConnectionSummary& connection) -> std::optional<std::string> {
       if (connection.id == 0) return std::nullopt;
       std::optional<std::string> title;
-      for (const auto& entry : hooks.store->dialogs_page(connection.id, std::nullopt, 0, 100)) {
+      for (const auto& entry : store_.dialogs_page(connection.id, std::nullopt, 0, 100)) {
         if (entry.dialog.thread_id != 0) title = entry.dialog.topic_title;
       }
       return title;
     };
     deps.now = now_ms;
-    deps.api_base = config.telegram.api_base;
-    bot = std::make_unique<setup::SetupBot>(strand, std::move(deps));
+    deps.api_base = config_.telegram.api_base;
+    bot_ = std::make_unique<setup::SetupBot>(strand_, std::move(deps));
+    asio::co_spawn(strand_, poll(), asio::bind_cancellation_slot(cancel_.slot(), asio::detached));
   }
 
+  ~SetupBotComponent() override { SetupBotComponent::stop(); }
+
+  void stop() override {
+    if (stopping_) return;
+    stopping_ = true;
+    bot_->stop();
+    cancel_.emit(asio::cancellation_type::all);
+  }
+
+ private:
   asio::awaitable<void> poll() {
     std::int64_t offset = 0;
     auto backoff = std::chrono::seconds(1);
-    spdlog::info("setup bot: polling ({} admins by id, {} by username{})", config.setup.admins.ids.size(),
-                 config.setup.admins.usernames.size(),
-                 access.last_problem().empty() ? "" : "; " + access.last_problem());
-    while (!stopping) {
+    spdlog::info("setup bot: on ({} admin(s) listed{})",
+                 config_.setup.admins.ids.size() + config_.setup.admins.usernames.size(),
+                 access_.last_problem().empty() ? "" : "; " + access_.last_problem());
+    while (!stopping_) {
       json::object params{
           {"offset", offset}, {"timeout", 25}, {"allowed_updates", json::array{"message", "callback_query"}}};
-      auto answer = co_await api.call("getUpdates", std::move(params));
-      if (stopping) break;
+      auto answer = co_await api_.call("getUpdates", std::move(params));
+      if (stopping_) break;
       const auto* batch = answer.ok ? answer.result.if_array() : nullptr;
       if (batch == nullptr) {
         if (answer.kind == telegram::ErrorKind::kUnauthorized) {
@@ -147,7 +162,7 @@ struct SetupWiring::Impl {
           co_return;
         }
         spdlog::warn("setup bot: getUpdates failed: {}", telegram::redact_tokens(answer.description));
-        asio::steady_timer pause(strand, backoff);
+        asio::steady_timer pause(strand_, backoff);
         boost::system::error_code ignored;
         co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
         backoff = std::min<std::chrono::seconds>(backoff * 2, std::chrono::seconds(30));
@@ -159,38 +174,29 @@ struct SetupWiring::Impl {
         if (update == nullptr) continue;
         const auto* id = update->if_contains("update_id");
         if (id != nullptr && id->is_int64()) offset = std::max(offset, id->get_int64() + 1);
-        co_await bot->handle(*update);
-        if (stopping) break;
+        co_await bot_->handle(*update);
+        if (stopping_) break;
       }
     }
   }
 
-  asio::strand<asio::any_io_executor> strand;
-  const Config& config;
-  Hooks hooks;
-  telegram::BotApiClient api;
-  setup::SetupAccess access;
-  std::unique_ptr<TdAccountSignIn> accounts;
-  std::unique_ptr<setup::SetupBot> bot;
-  asio::cancellation_signal cancel;
-  bool stopping = false;
+  asio::strand<asio::any_io_executor> strand_;
+  store::Store& store_;
+  const Config& config_;
+  std::string desk_url_;
+  telegram::BotApiClient api_;
+  setup::SetupAccess access_;
+  std::unique_ptr<TdAccountSignIn> accounts_;
+  std::unique_ptr<setup::SetupBot> bot_;
+  asio::cancellation_signal cancel_;
+  bool stopping_ = false;
 };
 
-SetupWiring::SetupWiring(asio::any_io_executor executor, const Config& config, Hooks hooks)
-    : impl_(std::make_unique<Impl>(std::move(executor), config, std::move(hooks))) {}
+}  // namespace
 
-SetupWiring::~SetupWiring() { stop(); }
-
-void SetupWiring::start() {
-  asio::co_spawn(impl_->strand, impl_->poll(),
-                 asio::bind_cancellation_slot(impl_->cancel.slot(), asio::detached));
-}
-
-void SetupWiring::stop() {
-  if (!impl_ || impl_->stopping) return;
-  impl_->stopping = true;
-  impl_->bot->stop();
-  impl_->cancel.emit(asio::cancellation_type::all);
+std::unique_ptr<DeskComponent> make_setup_bot(DeskServices& services) {
+  if (!services.config.setup.enabled()) return nullptr;
+  return std::make_unique<SetupBotComponent>(services);
 }
 
 }  // namespace topicdesk::app

@@ -356,7 +356,8 @@ asio::awaitable<void> SetupBot::on_text(Session& session, core::UserId admin, co
         }
       }
       if (kept) {
-        co_await say(session, t(session, "setup.param_saved", "param", parameter, "name", name, "value", *kept));
+        co_await say(session,
+                     t(session, "setup.param_saved", "param", parameter, "name", name, "value", *kept));
       } else {
         co_await say(session, t(session, "setup.param_cleared", "param", parameter, "name", name));
       }
