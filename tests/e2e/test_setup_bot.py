@@ -40,17 +40,20 @@ class SetupChat:
         messages = self.messages()
         return messages[-1]["message_id"] if messages else 0
 
-    def button(self, data_prefix):
-        """(message, button) of the newest button whose callback data or url starts with it."""
-        for m in reversed(self.messages()):
-            for row in (m.get("reply_markup") or {}).get("inline_keyboard", []):
-                for b in row:
-                    if (b.get("callback_data") or b.get("url") or "").startswith(data_prefix):
-                        return m, b
-        raise AssertionError(f"no button {data_prefix!r} in {self.texts()[-3:]}")
+    def button(self, data):
+        """(message, button) of the newest button whose callback data is `data` or whose url starts
+        with it, once the setup bot shows one."""
+        def find():
+            for m in reversed(self.messages()):
+                for row in (m.get("reply_markup") or {}).get("inline_keyboard", []):
+                    for b in row:
+                        if b.get("callback_data") == data or (b.get("url") or "").startswith(data):
+                            return m, b
+            return None
+        return wait_until(find, what=f"a button {data!r}; the setup bot said {self.texts()[-2:]}")
 
-    def press(self, data_prefix):
-        message, button = self.button(data_prefix)
+    def press(self, data):
+        message, button = self.button(data)
         self.sim.call("POST", "/sim/callback", {"from": self.person, "chat_id": self.bot_id,
                                                  "message_id": message["message_id"],
                                                  "data": button["callback_data"]})
@@ -146,6 +149,7 @@ class SetupBotTest(TdDeskTestCase):
         chat.say("0")
         chat.wait("AUTOCLOSE must be OFF or hours 1..1000000", after=mark)
         chat.say("/cancel")
+        chat.press("p:shop_bot")  # back from AUTOCLOSE to the list (the same message, edited)
         chat.press("pv:shop_bot:WELCOME")
         mark = chat.last_id()
         chat.say("Welcome to the shop, {title}!")
@@ -164,7 +168,7 @@ class SetupBotTest(TdDeskTestCase):
         mark = chat.last_id()
         chat.say("/start")
         home = chat.wait("connections", after=mark)
-        self.assertEqual(home["text"].count("shop_bot"), 1, home["text"])
+        self.assertEqual(home["text"].count("@shop_bot"), 1, home["text"])
         self.assertIn("running", home["text"])
 
     def test_accounts_by_qr_code_and_by_phone_code_and_password(self):
