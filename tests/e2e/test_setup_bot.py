@@ -4,9 +4,11 @@ the fix, the test message), a parameter changed live, and two personal accounts 
 libtdjson (QR code, and phone + code + 2FA password). Bad input (a stranger, an invalid token, a
 token already connected, a value out of range) gets a clear answer and leaves nothing behind."""
 import os
+import re
+import subprocess
 import unittest
 
-from harness import wait_until
+from harness import TOPICDESK, wait_until
 from td_harness import API_HASH, FAKE_TDJSON, Account, TdDeskTestCase
 
 RIGHTS = "manage_topics+delete_messages+pin_messages"
@@ -170,6 +172,17 @@ class SetupBotTest(TdDeskTestCase):
         home = chat.wait("connections", after=mark)
         self.assertEqual(home["text"].count("@shop_bot"), 1, home["text"])
         self.assertIn("running", home["text"])
+
+        # A one-time code from the shell makes its first sender an admin, once.
+        claim = subprocess.run([TOPICDESK, "setup", "claim", "--config", self.desk.config_path],
+                               capture_output=True, text=True, timeout=30)
+        self.assertEqual(claim.returncode, 0, claim.stderr)
+        code = re.search(r"\d{3}-\d{3}-\d{4}", claim.stdout).group(0)
+        sim.send(stranger, self.setup_bot, text=code)
+        SetupChat(sim, self.setup_bot, stranger).wait("You are an admin")
+        late = sim.user("Lea", username="lea_late")
+        sim.send(late, self.setup_bot, text=code)
+        SetupChat(sim, self.setup_bot, late).wait("only its admins")
 
     def test_accounts_by_qr_code_and_by_phone_code_and_password(self):
         sim, chat = self.sim, self.chat
