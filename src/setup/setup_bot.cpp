@@ -622,9 +622,13 @@ asio::awaitable<void> SetupBot::show_parameter(Session& session, const std::stri
     session.parameter = parameter;
   }
   keyboard.push_back(row(button(t(session, "setup.button_back"), "p:" + name)));
-  std::string text = i18n::text(
-      session.language, "setup.param_card",
-      {{"param", parameter}, {"value", value}, {"help", t(session, "setup.param_help", "param", parameter)}});
+  // The parameter's own help when the catalogues have it (a parameter added later falls back to
+  // the pointer to docs/parameters.md alone).
+  const std::string own_help = "setup.param." + parameter;
+  std::string help = i18n::catalogue("en").contains(own_help) ? t(session, own_help) + "\n\n" : std::string();
+  help += t(session, "setup.param_help", "param", parameter);
+  std::string text = i18n::text(session.language, "setup.param_card",
+                                {{"param", parameter}, {"value", value}, {"help", help}});
   co_await say(session, std::move(text), std::move(keyboard), edit_message);
 }
 

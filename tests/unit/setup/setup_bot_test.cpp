@@ -554,6 +554,7 @@ TEST_F(SetupBotTest, ParametersAreCheckedAsTheFileAndChangeLive) {
   EXPECT_EQ(last_buttons().at("AUTOCLOSE"), "pv:shop_bot:AUTOCLOSE");
   tap("pv:shop_bot:AUTOCLOSE");
   EXPECT_NE(last_said().find("AUTOCLOSE = " + en("setup.param_unset")), std::string::npos) << last_said();
+  EXPECT_NE(last_said().find(en("setup.param.AUTOCLOSE")), std::string::npos) << "its own help";
   text("0");
   EXPECT_NE(last_said().find("AUTOCLOSE must be OFF or hours 1..1000000"), std::string::npos) << last_said();
   EXPECT_TRUE(admin_.list()[0].parameters.empty()) << "a refused value is not kept";
