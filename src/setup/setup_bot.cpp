@@ -12,6 +12,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 #include <cctype>
+#include <charconv>
 
 #include "doctor/bot_checks.h"
 #include "setup/setup_qr_png.h"
@@ -24,7 +25,7 @@ namespace json = boost::json;
 
 namespace {
 
-enum class Awaiting { kNothing, kToken, kPhone, kParameterValue, kCode, kPassword };
+enum class Awaiting { kNothing, kToken, kPhone, kParameterValue, kCode, kPassword, kGroupId };
 
 std::string str(const json::object& o, std::string_view key) {
   const auto* v = o.if_contains(key);
@@ -362,6 +363,17 @@ asio::awaitable<void> SetupBot::on_text(Session& session, core::UserId admin, co
         co_await say(session, t(session, "setup.param_cleared", "param", parameter, "name", name));
       }
       co_await show_parameters(session, name, 0);
+      co_return;
+    }
+    case Awaiting::kGroupId: {
+      core::ChatId group = 0;
+      const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), group);
+      if (error != std::errc() || end != text.data() + text.size() || group >= 0) {
+        co_await say(session, t(session, "setup.group_id_malformed"));
+        co_return;
+      }
+      const std::string name = session.connection;
+      co_await check_group(name, group, std::to_string(group));
       co_return;
     }
     case Awaiting::kNothing:
@@ -795,6 +807,15 @@ asio::awaitable<void> SetupBot::offer_group(Session& session, core::UserId admin
   Keyboard keyboard;
   keyboard.push_back(
       row(url_button(t(session, "setup.button_add_to_group", "bot", connection.bot_username), link)));
+  if (pick->mode == "proxy" || pick->mode == "mtproto") {
+    // The bot's own program still reads its updates (a getUpdates here would cut its long poll
+    // short): the admin names the group instead.
+    session.awaiting = Awaiting::kGroupId;
+    session.connection = connection.name;
+    co_await say(session, t(session, "setup.ask_group_id", "bot", connection.bot_username),
+                 std::move(keyboard));
+    co_return;
+  }
   keyboard.push_back(row(button(t(session, "setup.button_recheck"), "chk:" + connection.name)));
   co_await say(session, t(session, "setup.pick_group", "bot", connection.bot_username), std::move(keyboard));
   if (!pick->watching) {
@@ -835,9 +856,9 @@ asio::awaitable<void> SetupBot::watch_group(std::string name) {
       co_return;
     const auto* batch = updates.ok ? updates.result.if_array() : nullptr;
     if (batch == nullptr && updates.kind == telegram::ErrorKind::kConflict && !webhook_removed &&
-        mode != "mtproto") {
-      // A webhook left by the program the desk takes over (bot, proxy): the connection removes
-      // it when it starts anyway; reading the group's news needs it gone now.
+        mode == "bot") {
+      // A webhook left by the program the desk takes over (mode bot, chosen by the admin): the
+      // connection removes it when it starts anyway; reading the group's news needs it gone now.
       webhook_removed = true;
       auto removed = co_await api->call("deleteWebhook", no_params());
       spdlog::info("setup bot: removed the webhook of @{} to read its updates: {}", bot,
@@ -920,6 +941,11 @@ asio::awaitable<void> SetupBot::check_group(std::string name, core::ChatId group
   again->second->done = true;
   again->second->accepted = group;
   again->second->accepted_title = title;
+  if (!again->second->watching) {
+    // Nothing reads the bot's updates here (a group named by its id): keep it now.
+    session.awaiting = Awaiting::kNothing;
+    co_await keep_group(name);
+  }
 }
 
 asio::awaitable<void> SetupBot::keep_group(std::string name) {

@@ -533,6 +533,15 @@ TEST_F(SetupBotTest, ABotUsedByAnotherProgramGetsTheProxyAndMtprotoChoice) {
   tap("m:proxy");
   ASSERT_EQ(admin_.list().size(), 1U);
   EXPECT_EQ(admin_.list()[0].mode, "proxy");
+  // Its program still polls: the setup bot never calls getUpdates for it, and takes the group's id.
+  EXPECT_NE(last_said().find("send me the group's id"), std::string::npos) << last_said();
+  text("the support group");
+  EXPECT_EQ(last_said(), en("setup.group_id_malformed"));
+  text(std::to_string(kGroup));
+  ASSERT_TRUE(run_until([&] { return admin_.list()[0].group_id == kGroup; })) << last_said();
+  for (const auto& poll : bots_[kShopToken].of("getUpdates")) {
+    EXPECT_EQ(poll.params.at("offset").as_int64(), -1) << "only the in-use probe";
+  }
 }
 
 TEST_F(SetupBotTest, AnotherPollerIsAConflictToo) {
