@@ -16,6 +16,7 @@
 
 #include "doctor/bot_checks.h"
 #include "setup/setup_qr_png.h"
+#include "telegram/long_poller.h"
 #include "telegram/redact.h"
 #include "telegram/tdlib/qr_code.h"
 
@@ -900,12 +901,15 @@ asio::awaitable<void> SetupBot::watch_group(std::string name) {
   if (pick == picks_.end()) co_return;
   pick->second->watching = false;
   if (pick->second->accepted == 0) co_return;
-  if (offset != 0) {
-    // Telegram forgets what was read here, so the connection's own poller starts after it.
-    json::object confirm{
-        {"offset", offset}, {"timeout", 0}, {"allowed_updates", json::array{"my_chat_member"}}};
-    co_await api->call("getUpdates", std::move(confirm));
-  }
+  // Telegram forgets what was read here, so the connection's own poller starts after it; and
+  // the update kinds go back to the desk's (Telegram keeps the last allowed_updates: with only
+  // my_chat_member, a customer's first message before the poller's first call would be lost).
+  const telegram::LongPollerOptions desk_defaults;
+  json::array kinds;
+  for (const auto& kind : desk_defaults.allowed_updates) kinds.emplace_back(kind);
+  json::object confirm{
+      {"offset", offset}, {"timeout", 0}, {"limit", 1}, {"allowed_updates", std::move(kinds)}};
+  co_await api->call("getUpdates", std::move(confirm));
   if (!*alive) co_return;
   co_await keep_group(name);
 }
