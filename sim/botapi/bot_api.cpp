@@ -41,6 +41,7 @@ constexpr auto kMethods = std::to_array<Method>({
     {"deletewebhook", "deleteWebhook", &BotApi::delete_webhook, Flood::kNone},
     {"editforumtopic", "editForumTopic", &BotApi::edit_forum_topic, Flood::kOne},  // a service message
     {"editmessagecaption", "editMessageCaption", &BotApi::edit_message_caption, Flood::kNone},
+    {"editmessagemedia", "editMessageMedia", &BotApi::edit_message_media, Flood::kNone},
     {"editmessagereplymarkup", "editMessageReplyMarkup", &BotApi::edit_message_reply_markup, Flood::kNone},
     {"editmessagetext", "editMessageText", &BotApi::edit_message_text, Flood::kNone},
     {"forwardmessage", "forwardMessage", &BotApi::forward_message, Flood::kOne},
@@ -712,6 +713,50 @@ Result<json::value> BotApi::edit_message_caption(const Account& bot, const Param
   json::object changes = std::move(*new_caption);
   if (!changes.contains("caption")) changes["caption"] = nullptr;
   if (!changes.contains("caption_entities")) changes["caption_entities"] = nullptr;
+  std::optional<json::value> markup;
+  if (p.has("reply_markup")) markup = input->reply_markup;
+  auto edited = world_.edit(**target, bot.id, *id, changes, markup);
+  if (!edited) return edited.error();
+  return json::value(world_.message_json(**target, **edited, bot.id));
+}
+
+// The Bot API's editMessageMedia: `media` is one InputMedia (photo, video, animation, audio or
+// document), its file uploaded as `attach://<name>` or named by file_id/URL; the message's media
+// and caption are replaced (a text message cannot get media in tgsim: "there is no media in the
+// message to edit").
+Result<json::value> BotApi::edit_message_media(const Account& bot, const Params& p) {
+  if (p.has("inline_message_id")) return bad_request("inline messages are not supported by tgsim");
+  auto target = chat(bot, p);
+  if (!target) return target.error();
+  auto id = p.integer("message_id");
+  if (!id) return bad_request("message identifier is not specified");
+  auto media = p.json("media");
+  if (!media) return media.error();
+  if (!*media || !(*media)->is_object()) return bad_request("can't parse InputMedia JSON object");
+  Params one;
+  for (const auto& [key, value] : (*media)->as_object()) one.set(std::string(key), value);
+  const std::string kind = one.string("type").value_or("");
+  static constexpr std::array<std::string_view, 5> kKinds{"photo", "video", "animation", "audio", "document"};
+  if (std::find(kKinds.begin(), kKinds.end(), kind) == kKinds.end()) {
+    return bad_request("can't parse InputMedia JSON object");
+  }
+  const auto* message = (*target)->messages.contains(*id) ? &(*target)->messages.at(*id) : nullptr;
+  if (message != nullptr && message->content.contains("text"))
+    return bad_request("there is no media in the message to edit");
+  Params lookup = p;  // uploads come from the request; the reference from the InputMedia
+  lookup.set(kind, json::string(one.string("media").value_or("")));
+  auto file = input_file(lookup, kind, kind);
+  if (!file) return file.error();
+  auto new_caption = caption(one);
+  if (!new_caption) return new_caption.error();
+  json::object changes = std::move(*new_caption);
+  if (!changes.contains("caption")) changes["caption"] = nullptr;
+  if (!changes.contains("caption_entities")) changes["caption_entities"] = nullptr;
+  for (auto other : kKinds) changes[other] = nullptr;
+  changes[kind] = model::media_json(**file, kind);
+  if (kind == "animation") changes["document"] = model::media_json(**file, "document");
+  auto input = message_input(p);
+  if (!input) return input.error();
   std::optional<json::value> markup;
   if (p.has("reply_markup")) markup = input->reply_markup;
   auto edited = world_.edit(**target, bot.id, *id, changes, markup);

@@ -103,6 +103,7 @@ class BotApi {
   Result<boost::json::value> forward_messages(const model::Account&, const Params&);
   Result<boost::json::value> edit_message_text(const model::Account&, const Params&);
   Result<boost::json::value> edit_message_caption(const model::Account&, const Params&);
+  Result<boost::json::value> edit_message_media(const model::Account&, const Params&);
   Result<boost::json::value> edit_message_reply_markup(const model::Account&, const Params&);
   Result<boost::json::value> delete_message(const model::Account&, const Params&);
   Result<boost::json::value> set_message_reaction(const model::Account&, const Params&);

@@ -3,6 +3,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <charconv>
+#include <map>
 
 #include "sim/model/media.h"
 #include "sim/model/text.h"
@@ -116,6 +117,7 @@ Result<json::value> ControlApi::post(std::string_view path, const Body& body) {
     if (parts[0] == "block") return block(body, bool_field(body, "blocked", true));
     if (parts[0] == "unblock") return block(body, false);
     if (parts[0] == "callback") return press_button(body);
+    if (parts[0] == "startgroup") return start_group(body);
     if (parts[0] == "faults") return add_fault(body);
     if (parts[0] == "limits") return set_limits(body);
     if (parts[0] == "topics") return create_topic(body);
@@ -153,6 +155,10 @@ Result<json::value> ControlApi::get(std::string_view path, std::string_view quer
   if (parts.size() == 1 && parts[0] == "calls") return calls(query);
   if (parts.size() == 1 && parts[0] == "overview") return overview();
   if (parts.size() == 1 && parts[0] == "login_code") return login_code(query);
+  if (parts.size() == 2 && parts[0] == "qr" && parts[1] == "pending") {
+    if (!sessions_) return ApiError{404, "Not Found: sessions are not available"};
+    return json::value(json::object{{"links", sessions_->pending_qr()}});
+  }
   if (parts.size() == 1 && parts[0] == "sessions") return list_sessions(query);
   if (parts.size() == 1 && parts[0] == "stories") return list_stories(query);
   if (parts.size() == 1 && parts[0] == "payments") return json::value(world_.payments().overview());
@@ -378,6 +384,66 @@ Result<json::value> ControlApi::block(const Body& body, bool blocked) {
   if (!bot) return bot.error();
   if (auto done = world_.set_blocked(*user, *bot, blocked); !done) return done.error();
   return json::value(json::object{{"ok", true}});
+}
+
+// A person opens t.me/<bot>?startgroup=<start>&admin=<rights> and picks the group: the bot is
+// added as an administrator with the rights the person confirmed (`admin`, the link's
+// "+"-separated names; the person may confirm fewer than the link asks), or as a member without
+// `admin`; then "/start@<bot> <start>" is sent to the group, as Telegram's apps do.
+Result<json::value> ControlApi::start_group(const Body& body) {
+  auto from = required_id(body, "from");
+  if (!from) return from.error();
+  auto bot_id = required_id(body, "bot_id");
+  if (!bot_id) return bot_id.error();
+  auto chat_id = required_id(body, "chat_id");
+  if (!chat_id) return chat_id.error();
+  const auto* bot = world_.account(*bot_id);
+  if (bot == nullptr || !bot->is_bot) return bad_request("BOT_INVALID");
+  auto chat = chat_of(*from, *chat_id);
+  if (!chat) return chat.error();
+  const auto& members = (*chat)->members;
+  auto person = members.find(*from);
+  const bool can_add_admins = person != members.end() && (person->second.status == MemberStatus::kCreator ||
+                                                          person->second.has_right("can_promote_members"));
+  static const std::map<std::string, std::string, std::less<>> kLinkRights{
+      {"change_info", "can_change_info"},
+      {"post_messages", "can_post_messages"},
+      {"edit_messages", "can_edit_messages"},
+      {"delete_messages", "can_delete_messages"},
+      {"restrict_members", "can_restrict_members"},
+      {"invite_users", "can_invite_users"},
+      {"pin_messages", "can_pin_messages"},
+      {"manage_topics", "can_manage_topics"},
+      {"promote_members", "can_promote_members"},
+      {"manage_video_chats", "can_manage_video_chats"},
+      {"anonymous", "is_anonymous"},
+      {"manage_chat", "can_manage_chat"}};
+  const std::string admin = string_field(body, "admin");
+  json::object rights;
+  std::size_t at = 0;
+  while (at < admin.size()) {
+    const auto plus = admin.find('+', at);
+    const std::string name = admin.substr(at, plus == std::string::npos ? std::string::npos : plus - at);
+    at = plus == std::string::npos ? admin.size() : plus + 1;
+    if (name.empty()) continue;
+    auto right = kLinkRights.find(name);
+    if (right == kLinkRights.end())
+      return bad_request("unknown administrator right \"" + name + "\" in admin");
+    rights[right->second] = true;
+  }
+  if (!body.contains("admin")) {
+    // Without rights: a member, as any member may add one.
+  } else if (!can_add_admins) {
+    return bad_request("CHAT_ADMIN_REQUIRED");
+  } else {
+    rights["can_manage_chat"] = true;  // every administrator has it
+  }
+  const MemberStatus status = body.contains("admin") ? MemberStatus::kAdministrator : MemberStatus::kMember;
+  if (auto done = world_.set_member(*chat_id, *bot_id, status, rights); !done) return done.error();
+  std::string command = "/start@" + bot->username;
+  if (const std::string start = string_field(body, "start"); !start.empty()) command += " " + start;
+  json::object message{{"from", *from}, {"chat_id", *chat_id}, {"text", command}};
+  return send_message(message);
 }
 
 Result<json::value> ControlApi::press_button(const Body& body) {

@@ -57,6 +57,7 @@ class ControlApi {
   Result<boost::json::value> delete_topic(const Body& body);
   Result<boost::json::value> set_topic_closed(const Body& body, bool closed);
   Result<boost::json::value> press_button(const Body& body);
+  Result<boost::json::value> start_group(const Body& body);
   Result<boost::json::value> pay(const Body& body);
   Result<boost::json::value> payment(const std::string& query_id);
   Result<boost::json::value> add_fault(const Body& body);

@@ -177,13 +177,18 @@ Status World::set_member(Id group_id, Id account_id, MemberStatus status, const 
   auto& member = found->second.members[account_id];
   if (member.status == MemberStatus::kCreator) return bad_request("can't change the owner's status");
   MemberStatus old_status = member.status;
+  const json::object old_rights = member.rights;
   member.status = status;
   member.rights = status == MemberStatus::kAdministrator ? rights : json::object{};
   Id owner = 0;
   for (const auto& [id, m] : found->second.members) {
     if (m.status == MemberStatus::kCreator) owner = id;
   }
-  member_changed(found->second, owner, account_id, old_status, status);
+  // An administrator whose rights change is told too, as Telegram does (my_chat_member with
+  // the old and the new rights).
+  const bool rights_changed = old_status == status && old_rights != member.rights;
+  member_changed(found->second, owner, account_id, old_status, status,
+                 rights_changed ? &old_rights : nullptr);
   touch();
   return Done{};
 }
@@ -736,16 +741,23 @@ Status World::unban(Chat& chat, Id actor, Id user_id, bool only_if_banned) {
 }
 
 void World::member_changed(const Chat& chat, Id actor, Id subject, MemberStatus old_status,
-                           MemberStatus new_status) {
-  if (old_status == new_status) return;
-  auto member_json = [&](MemberStatus status) {
+                           MemberStatus new_status, const json::object* old_rights) {
+  if (old_status == new_status && old_rights == nullptr) return;
+  auto member_json = [&](MemberStatus status, const json::object* rights) {
     json::object out{{"user", user_json(subject)}, {"status", to_string(status)}};
     if (status == MemberStatus::kKicked) out["until_date"] = 0;
     if (status == MemberStatus::kAdministrator && chat.type == ChatType::kSupergroup) {
       auto m = chat.members.find(subject);
       out["can_be_edited"] = false;
       out["is_anonymous"] = false;
-      for (auto right : kAdminRights) out[right] = m != chat.members.end() && m->second.has_right(right);
+      for (auto right : kAdminRights) {
+        if (rights != nullptr) {
+          const auto* value = rights->if_contains(right);
+          out[right] = value != nullptr && value->is_bool() && value->get_bool();
+        } else {
+          out[right] = m != chat.members.end() && m->second.has_right(right);
+        }
+      }
     }
     return out;
   };
@@ -753,8 +765,8 @@ void World::member_changed(const Chat& chat, Id actor, Id subject, MemberStatus 
     return json::object{{"chat", chat_json(chat, bot_id)},
                         {"from", user_json(actor)},
                         {"date", now()},
-                        {"old_chat_member", member_json(old_status)},
-                        {"new_chat_member", member_json(new_status)}};
+                        {"old_chat_member", member_json(old_status, old_rights)},
+                        {"new_chat_member", member_json(new_status, nullptr)}};
   };
   const auto* who = account(subject);
   if (who && who->is_bot) deliver(subject, "my_chat_member", update_for(subject));

@@ -170,9 +170,10 @@ class World {
   void deliver(Id bot_id, std::string_view kind, boost::json::object payload);
   void service_message(Chat& chat, Id actor, Id thread_id, const char* field, boost::json::object body);
   Result<Topic*> topic_for_management(Chat& chat, Id actor, Id thread_id, std::string_view right);
-  // my_chat_member for a bot whose status changed; chat_member for the group's admin bots.
+  // my_chat_member for a bot whose status changed (or, with `old_rights`, an administrator
+  // whose rights changed); chat_member for the group's admin bots.
   void member_changed(const Chat& chat, Id actor, Id subject, MemberStatus old_status,
-                      MemberStatus new_status);
+                      MemberStatus new_status, const boost::json::object* old_rights = nullptr);
 
   std::mt19937_64 rng_;
   std::uint64_t version_ = 1;

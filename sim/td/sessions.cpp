@@ -420,6 +420,17 @@ Result<std::string> Sessions::login_code(Id account_id) const {
   return bad_request("no login code is pending for this account");
 }
 
+boost::json::array Sessions::pending_qr() const {
+  boost::json::array out;
+  for (const auto& [key, session] : sessions_) {
+    if (session.state != AuthState::kWaitOtherDeviceConfirmation || session.qr_token.empty()) continue;
+    out.push_back(boost::json::object{{"session_id", session.id},
+                                      {"link", std::string(kQrPrefix) + session.qr_token},
+                                      {"issued_ms", session.qr_issued_ms}});
+  }
+  return out;
+}
+
 Result<Id> Sessions::confirm_qr(Id account_id, std::string_view link) {
   const auto* account = world_.account(account_id);
   if (!account || account->is_bot) return bad_request("user_id must be a person");

@@ -90,6 +90,9 @@ class Sessions {
   // ---- the control API ----
   Result<std::string> login_code(Id account_id) const;
   Result<Id> confirm_qr(Id account_id, std::string_view link);
+  // The QR login links sessions show now ({session_id, link, issued_ms}): what a phone would
+  // scan off the screen.
+  boost::json::array pending_qr() const;
   Status revoke(Id session_id);
   boost::json::array list(std::optional<Id> account_id) const;
   // The stories accounts posted, oldest first ({id, account_id, kind, file_id, caption, privacy,

@@ -12,6 +12,7 @@
 #include "app/process_resources.h"
 #include "app/redacting_sink.h"
 #include "app/runtime.h"
+#include "app/setup_wiring.h"
 #include "store/migrations/migrations.h"
 #include "store/postgres/postgres_probe.h"
 #include "store/store.h"
@@ -70,16 +71,12 @@ int run_command(const std::string& config_path, const std::string& listen) {
     }
     std::tie(loaded->server.listen_host, loaded->server.listen_port) = *parsed;
   }
-  if (loaded->connections.empty()) {
-    std::cerr << config_path << ": no [[connection]] in " << config_path
-              << "; add one (name, token, group_id) for the desk to run\n";
-    return 2;
-  }
   setup_logging(loaded->logging.level);
   spdlog::info("topicdesk {} starting: {}", version(), loaded->redacted_summary());
   spdlog::info("process: {}", prepare_process_resources());
   try {
     Runtime runtime(std::move(*loaded));
+    runtime.add_component(make_setup_bot);  // the setup bot, when [setup] token is set
     return runtime.run();
   } catch (const std::exception& e) {
     spdlog::critical("{}", e.what());

@@ -115,6 +115,9 @@ class Reader {
     if (const auto* t = table_at(root, "api", "api")) config.api = read_api(*t);
     if (const auto* t = table_at(root, "tdlib", "tdlib")) config.tdlib = read_tdlib(*t);
     if (const auto* t = table_at(root, "payments", "payments")) config.payments = read_payments(*t);
+    if (const auto* t = table_at(root, "setup", "setup")) config.setup = read_setup(*t);
+    config.setup.state_path =
+        (std::filesystem::path(config.storage.sqlite_path).parent_path() / "setup-state.json").string();
     read_connections(root, config);
     read_groups(root, config);
     if (config.tdlib.data_dir.empty()) {
@@ -318,6 +321,30 @@ class Reader {
     api.rate_per_second = number_at(t, "rate_per_second", "api", 0, 1e9).value_or(api.rate_per_second);
     api.burst = number_at(t, "burst", "api", 1, 1e9).value_or(api.burst);
     return api;
+  }
+
+  SetupConfig read_setup(const toml::table& t) const {
+    only_known_keys(t, "setup", keys_of("setup"));
+    SetupConfig setup;
+    if (t.contains("token")) setup.token = resolve_secret(t, "token", "setup", setup.token_source);
+    if (const toml::node* node = t.get("admins")) {
+      const toml::array* list = node->as_array();
+      if (list == nullptr) fail(node->source(), "setup.admins must be a list of user ids and \"@usernames\"");
+      for (const auto& entry : *list) {
+        std::string text;
+        if (entry.is_integer()) {
+          text = std::to_string(entry.as_integer()->get());
+        } else if (entry.is_string()) {
+          text = entry.as_string()->get();
+        } else {
+          fail(entry.source(), "setup.admins holds user ids (123456789) and \"@usernames\" only");
+        }
+        auto admins = setup::parse_admin_entry(text, setup.admins);
+        if (!admins) fail(entry.source(), "setup.admins: " + admins.error().message);
+        setup.admins = std::move(*admins);
+      }
+    }
+    return setup;
   }
 
   PaymentsConfig read_payments(const toml::table& t) const {
@@ -653,7 +680,7 @@ const std::vector<ConfigTable>& config_tables() {
   static const std::vector<ConfigTable> kTables = {
       {"",
        {"server", "storage", "retention", "cluster", "telegram", "logging", "api", "tdlib", "payments",
-        "connection", "group"}},
+        "setup", "connection", "group"}},
       {"server", {"listen", "public_url"}},
       {"storage", {"sqlite", "postgres", "event_retention_days"}},
       {"retention", {"history_days"}},
@@ -664,6 +691,7 @@ const std::vector<ConfigTable>& config_tables() {
       {"api", {"rate_per_second", "burst"}},
       {"tdlib", {"library", "api_id", "api_hash", "data_dir"}},
       {"payments", {"provider_token"}},
+      {"setup", {"token", "admins"}},
       {"connection", {"name", "mode", "token", "group_id", "transport", "webhook_secret", "parameters"}},
       {"group", {"id", "helpers"}},
   };
@@ -840,6 +868,10 @@ std::string Config::redacted_summary() const {
     out += fmt::format("; group {} (helpers", g.id);
     for (const auto& h : g.helpers) out += " " + h.token_source;
     out += g.helpers.empty() ? " none)" : ")";
+  }
+  if (setup.enabled()) {
+    out += fmt::format("; setup bot (token {}, {} admin(s) listed)", setup.token_source,
+                       setup.admins.ids.size() + setup.admins.usernames.size());
   }
   return out;
 }

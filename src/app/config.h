@@ -15,6 +15,7 @@
 #include "core/ids.h"
 #include "core/parameters.h"
 #include "core/result.h"
+#include "setup/setup_access.h"
 #include "telegram/flood_control.h"
 
 namespace topicdesk::app {
@@ -74,6 +75,17 @@ struct ApiConfig {
 struct PaymentsConfig {
   std::string provider_token;         // resolved secret; never log it
   std::string provider_token_source;  // "literal", "env:NAME" or "file:PATH", safe to show
+};
+
+// [setup]: the setup bot (docs/setup.md, "The setup bot").
+struct SetupConfig {
+  std::string token;         // resolved secret; empty: no setup bot; never log it
+  std::string token_source;  // "literal", "env:NAME" or "file:PATH", safe to show
+  setup::AdminList admins;   // who may use it, besides those who claimed it
+  // Claimed admins, their languages and the claim code: <sqlite dir>/setup-state.json.
+  std::string state_path;
+
+  bool enabled() const { return !token.empty(); }
 };
 
 struct LoggingConfig {
@@ -140,6 +152,7 @@ struct Config {
   ApiConfig api;
   TdlibConfig tdlib;
   PaymentsConfig payments;
+  SetupConfig setup;
   std::vector<ConnectionConfig> connections;
   std::vector<GroupConfig> groups;
 

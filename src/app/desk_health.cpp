@@ -55,6 +55,11 @@ void DeskHealth::set(const std::string& connection, ConnectionState state, std::
   publish(connection);
 }
 
+void DeskHealth::forget(const std::string& connection) {
+  std::lock_guard lock(mutex_);
+  connections_.erase(connection);
+}
+
 void DeskHealth::set_instance(std::string id) {
   std::lock_guard lock(mutex_);
   instance_ = std::move(id);

@@ -40,6 +40,8 @@ class DeskHealth {
   explicit DeskHealth(const std::vector<std::string>& connection_names);
 
   void set(const std::string& connection, ConnectionState state, std::string detail = {});
+  // A connection stopped or removed by an admin (docs/setup.md): no longer part of the answer.
+  void forget(const std::string& connection);
   // This process is one instance of several: its id, and the connections it runs.
   void set_instance(std::string id);
   void set_owned(std::vector<std::string> names);

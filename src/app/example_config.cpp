@@ -97,6 +97,13 @@ burst = 100
 #[payments]
 #provider_token = "env:PAYMENT_PROVIDER_TOKEN"   # env:NAME or file:PATH, never the token itself
 
+# The setup bot (docs/setup.md): connect bots and accounts, choose groups and change parameters
+# from a private chat in Telegram. A bot of its own from @BotFather; only admins may use it
+# (user ids or "@usernames"), and `topicdesk setup claim` prints a one-time code instead.
+#[setup]
+#token = "env:SETUP_BOT_TOKEN"
+#admins = [123456789, "@your_username"]
+
 # One [[connection]] per bot or account; several may share one backend group. mode is "bot"
 # (topicdesk alone drives the bot), "proxy", "mtproto" or "account": one example of each
 # follows, the first in effect.
@@ -184,13 +191,49 @@ group_id = -1001234567890
 #helpers = ["env:SUPPORT_HELPER_1", "env:SUPPORT_HELPER_2"]
 )toml";
 
+std::string example_text(std::string_view config_path);
+
 bool is_setting_line(std::string_view line) {
   return line.size() > 1 && line[0] == '#' && line[1] != ' ' && line[1] != '#' && line[1] != '!';
 }
 
 }  // namespace
 
-std::string example_config(std::string_view config_path) {
+std::string example_config(std::string_view config_path, const ExampleChoices& choices) {
+  std::string out = example_text(config_path);
+  if (!choices.api_base.empty()) {
+    constexpr std::string_view kApiLine = "api_base = \"https://api.telegram.org\"";
+    if (auto at = out.find(kApiLine); at != std::string::npos)
+      out.replace(at, kApiLine.size(), fmt::format("api_base = \"{}\"", choices.api_base));
+  }
+  if (!choices.file_connection) {
+    // The one [[connection]] in effect becomes an example like the others.
+    constexpr std::string_view kFirst = "[[connection]]\nname = \"support\"";
+    constexpr std::string_view kNext = "# A bot that already has its own program";
+    auto begin = out.find(kFirst);
+    auto end = out.find(kNext);
+    if (begin != std::string::npos && end != std::string::npos && begin < end) {
+      std::string block;
+      std::string_view rest(out.data() + begin, end - begin);
+      while (!rest.empty()) {
+        auto eol = rest.find('\n');
+        std::string_view line = rest.substr(0, eol == std::string_view::npos ? rest.size() : eol + 1);
+        if (!line.starts_with("#") && line != "\n") block += "#";
+        block.append(line);
+        rest.remove_prefix(line.size());
+      }
+      block.insert(
+          0,
+          "# No connection is written here: `topicdesk connection add` (or the setup bot) keeps them in\n"
+          "# the database (docs/setup.md). To write one here instead, remove the \"#\" below.\n");
+      out.replace(begin, end - begin, block);
+    }
+  }
+  return out;
+}
+
+namespace {
+std::string example_text(std::string_view config_path) {
   std::string out;
   std::string_view rest = kExample;
   constexpr std::string_view kPlaceholder = "{config}";
@@ -202,6 +245,7 @@ std::string example_config(std::string_view config_path) {
   out.append(rest);
   return out;
 }
+}  // namespace
 
 std::string uncomment_settings(std::string_view text) {
   std::string out;
@@ -214,12 +258,12 @@ std::string uncomment_settings(std::string_view text) {
   return out;
 }
 
-int init_command(const std::string& out, bool force) {
+int init_command(const std::string& out, bool force, const ExampleChoices& choices) {
   if (out == "-") {
-    std::cout << example_config();
+    std::cout << example_config("topicdesk.toml", choices);
     return std::cout.flush() ? 0 : 1;
   }
-  std::string text = example_config(out);
+  std::string text = example_config(out, choices);
   // O_EXCL: a file that appears between a check and the write is not overwritten either.
   int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (force ? O_TRUNC : O_EXCL);
   int fd = ::open(out.c_str(), flags, 0644);
@@ -248,6 +292,15 @@ int init_command(const std::string& out, bool force) {
     ::unlink(out.c_str());
     std::cerr << out << ": cannot write the configuration: " << std::strerror(errno) << "\n";
     return 1;
+  }
+  if (!choices.file_connection) {
+    std::cout << fmt::format(
+        "Wrote {0}. Next:\n"
+        "  1. topicdesk connection add --config {0} --name support --token env:SUPPORT_BOT_TOKEN --group "
+        "<your backend group's id>\n"
+        "  2. topicdesk run --config {0}\n",
+        out);
+    return 0;
   }
   std::cout << fmt::format(
       "Wrote {0}. Next:\n"

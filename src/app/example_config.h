@@ -13,14 +13,22 @@
 
 namespace topicdesk::app {
 
+// What `topicdesk init` may change in the example.
+struct ExampleChoices {
+  std::string api_base;         // "" = Telegram's; else a local Bot API server (or tgsim)
+  bool file_connection = true;  // false: the [[connection]] examples all commented out, for
+                                // `topicdesk connection add` or the setup bot (docs/setup.md)
+};
+
 // The example; `config_path` is the name the next-step commands in its comments use.
-std::string example_config(std::string_view config_path = "topicdesk.toml");
+std::string example_config(std::string_view config_path = "topicdesk.toml",
+                           const ExampleChoices& choices = {});
 
 // The text with every `#key = value` line turned on (the `#` removed); `# text` stays.
 std::string uncomment_settings(std::string_view text);
 
 // `topicdesk init`: writes the example to `out` ("-" = stdout). An existing file is kept
 // unless `force`; messages go to stderr. Returns the exit code.
-int init_command(const std::string& out, bool force);
+int init_command(const std::string& out, bool force, const ExampleChoices& choices = {});
 
 }  // namespace topicdesk::app

@@ -5,8 +5,10 @@
 #include "app/backup_cli.h"
 #include "app/commands.h"
 #include "app/connect_account.h"
+#include "app/connection_cli.h"
 #include "app/example_config.h"
 #include "app/export_cli.h"
+#include "app/setup_cli.h"
 #include "app/store_copy_cli.h"
 
 int main(int argc, char** argv) {
@@ -20,6 +22,12 @@ int main(int argc, char** argv) {
   auto* init = cli.add_subcommand("init", "Write a commented example configuration to start from");
   init->add_option("--out,-o", init_out, "Where to write it (\"-\": standard output)")->capture_default_str();
   init->add_flag("--force", init_force, "Overwrite an existing file");
+  ExampleChoices init_choices;
+  init->add_option("--api-base", init_choices.api_base,
+                   "The Bot API to use instead of Telegram's (a local Bot API server, or tgsim)");
+  bool init_no_connection = false;
+  init->add_flag("--no-connection", init_no_connection,
+                 "Write no connection in effect: add them with `topicdesk connection add` or the setup bot");
 
   auto* run = cli.add_subcommand("run", "Run the desk with a configuration file");
   run->add_option("--config,-c", config_path, "Configuration file (TOML)")->check(CLI::ExistingFile);
@@ -120,10 +128,62 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 10000))
       ->capture_default_str();
 
+  // Connections made at run time (docs/setup.md)
+  ConnectionCliOptions connection_options;
+  auto* connection_cmd = cli.add_subcommand(
+      "connection", "Add, change, stop, start, remove and list connections, also while the desk runs");
+  connection_cmd->require_subcommand(1);
+  auto with_config = [&](CLI::App* sub) {
+    sub->add_option("--config,-c", connection_options.config_path, "Configuration file (TOML)")
+        ->check(CLI::ExistingFile);
+  };
+  auto* connection_add = connection_cmd->add_subcommand("add", "Make a connection, kept in the database");
+  with_config(connection_add);
+  connection_add->add_option("--name", connection_options.name, "Its name: 1-32 of a-z, 0-9, _ and -")
+      ->required();
+  connection_add->add_option("--mode", connection_options.mode, "bot, proxy, mtproto or account")
+      ->capture_default_str();
+  connection_add
+      ->add_option("--token", connection_options.token,
+                   "The bot's token from @BotFather: env:NAME, file:PATH (chmod 600) or the token itself")
+      ->required();
+  connection_add->add_option(
+      "--group", connection_options.group,
+      "The backend group's id (-100…); without it: set later with connection set --group");
+  connection_add->add_option("--param", connection_options.parameters,
+                             "A parameter, NAME=VALUE (repeatable)");
+  auto* connection_set = connection_cmd->add_subcommand(
+      "set", "Change a parameter (NAME PARAMETER VALUE; OFF turns it off, DEFAULT resets it) or --group");
+  with_config(connection_set);
+  connection_set->add_option("name", connection_options.name, "The connection")->required();
+  connection_set->add_option("parameter", connection_options.parameter, "The parameter, e.g. WELCOME");
+  connection_set->add_option("value", connection_options.value, "Its new value");
+  connection_set->add_option("--group", connection_options.group, "A new backend group id (-100…)");
+  for (const char* action : {"stop", "start", "remove"}) {
+    auto* sub = connection_cmd->add_subcommand(
+        action, std::string(action) == "stop"    ? "Stop relaying; what users write waits for the start"
+                : std::string(action) == "start" ? "Start a stopped connection again"
+                                                 : "Forget a connection (its dialogs and history stay)");
+    with_config(sub);
+    sub->add_option("name", connection_options.name, "The connection")->required();
+  }
+  with_config(
+      connection_cmd->add_subcommand("list", "Every connection: origin, state, group, mode, parameters"));
+
+  // The setup bot
+  auto* setup_cmd = cli.add_subcommand("setup", "The setup bot (docs/setup.md)");
+  setup_cmd->require_subcommand(1);
+  auto* setup_claim = setup_cmd->add_subcommand(
+      "claim", "Print a one-time code: whoever sends it to the setup bot first becomes its admin");
+  setup_claim->add_option("--config,-c", config_path, "Configuration file (TOML)")->check(CLI::ExistingFile);
+
   cli.add_subcommand("version", "Print the version");
 
   CLI11_PARSE(cli, argc, argv);
-  if (*init) return init_command(init_out, init_force);
+  if (*init) {
+    init_choices.file_connection = !init_no_connection;
+    return init_command(init_out, init_force, init_choices);
+  }
   if (*run) return run_command(config_path, run_listen);
   if (*doctor) return doctor_command(config_path);
   if (*migrate) return migrate_command(config_path);
@@ -134,7 +194,17 @@ int main(int argc, char** argv) {
   if (*restore) return restore_command(restore_options);
   if (*export_cmd) return export_command(export_options, std::cout, std::cerr);
   if (*store_copy) return store_copy_command(store_copy_options, std::cout, std::cerr);
+  if (*setup_claim) return setup_claim_command(config_path, std::cout, std::cerr);
   if (*connect_account) return connect_account_command(connect_options, std::cin, std::cout);
+  if (*connection_cmd) {
+    connection_options.action = connection_cmd->get_subcommands().front()->get_name();
+    if (connection_options.action == "set" && !connection_options.parameter.empty() &&
+        connection_options.value.empty() && !connection_options.group) {
+      std::cerr << "connection set: " << connection_options.parameter << " needs a value\n";
+      return 2;
+    }
+    return connection_command(connection_options, std::cout, std::cerr);
+  }
   std::cout << "topicdesk " << version() << "\n";
   return 0;
 }

@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <filesystem>
+#include <set>
 #include <thread>
 
 #include "app/desk_health.h"
@@ -30,6 +31,7 @@
 #include "relay/housekeeping.h"
 #include "relay/inbox.h"
 #include "relay/scheduler.h"
+#include "setup/connections_admin.h"
 #include "store/store.h"
 #include "telegram/bot_api_client.h"
 #include "telegram/log_limiter.h"
@@ -54,6 +56,9 @@ constexpr auto kConnectRetryMax = 30s;
 // how long a hand-over waits for the calls in flight.
 constexpr auto kClusterPoll = 200ms;
 constexpr auto kHandOverWait = 15s;
+// Connections made at run time (docs/setup.md): how often the store's change serial is read, so
+// changes made by another process (the shell, another instance) are applied.
+constexpr auto kReconcileEvery = 1s;
 
 // Where the other instances reach this one: the listen address, or this host's name when it
 // listens on every interface.
@@ -81,7 +86,18 @@ struct ConnectionRuntime {
   std::shared_ptr<telegram::FloodJournal> flood_journal;
   bool running = false;  // its transport and relay run here
   bool td_started = false;
+  // Connections made at run time (docs/setup.md)
+  bool from_database = false;
+  bool initial = false;  // brought up at start: counts towards connection_settled()
+  bool paused = false;   // stopped by an admin: its engine stays; its inbox and outbox wait for it
+  bool removed = false;  // removed or replaced: no longer the runtime's, kept for work still in flight
+  std::string problem;   // why it does not run, for people (a rejected token)
 };
+
+// What makes a stored connection another one: a change of any of these brings it up anew.
+std::string identity_of(const ConnectionConfig& c) {
+  return fmt::format("{}|{}|{}|{}", to_string(c.mode), c.token, c.group_id, to_string(c.transport));
+}
 
 // A helper bot of a backend group (docs/helper-bots.md): its own Bot API client; once getMe
 // answers, the dispatcher's GroupPosters has it.
@@ -92,7 +108,8 @@ struct HelperRuntime {
 };
 
 struct Runtime::Impl {
-  explicit Impl(Config c) : config(std::move(c)), signals(io, SIGINT, SIGTERM), heartbeat_timer(io) {}
+  explicit Impl(Config c)
+      : config(std::move(c)), signals(io, SIGINT, SIGTERM), heartbeat_timer(io), reconcile_timer(io) {}
 
   Config config;
   asio::io_context io;  // the relay loop: the store, engines, inbox, sends, timers, API handlers
@@ -117,9 +134,22 @@ struct Runtime::Impl {
   std::unique_ptr<cluster::LeaseKeeper> keeper;    // several instances (PostgreSQL) only
   doctor::FindingsBoard findings;                  // the doctor's latest, for the dashboard
   std::unique_ptr<doctor::PeriodicChecks> checks;  // … made at start and every kCheckEvery
+  std::vector<std::unique_ptr<doctor::PeriodicChecks>>
+      retired_checks;  // replaced as connections came and went
   std::vector<std::unique_ptr<telegram::LongPoller>> retired_pollers;  // stopping; freed when they end
   telegram::LogLimiter log_limiter;
   std::size_t settled = 0;  // connections that are ready or gave up
+  std::size_t initial = 0;  // connections brought up at start
+  // Connections made at run time (docs/setup.md): the admin the shell and the setup bot use, the
+  // store's change serial last applied, and the components that take connections as they come.
+  std::unique_ptr<setup::StoreConnectionAdmin> admin;
+  asio::steady_timer reconcile_timer;
+  std::int64_t stored_serial = -1;
+  bool integrations_started = false;
+  std::shared_ptr<integrations::TopicsApi> topics_api;
+  std::shared_ptr<web::Dashboard> dashboard;
+  std::vector<ComponentFactory> component_factories;
+  std::vector<std::unique_ptr<DeskComponent>> components;
   bool stopping = false;
   int exit_code = 0;
 
@@ -129,7 +159,8 @@ struct Runtime::Impl {
   asio::awaitable<bool> connect(ConnectionRuntime& c);
   asio::awaitable<void> bring_up_helper(HelperRuntime& h);
   asio::awaitable<void> run_connection(ConnectionRuntime& c);
-  void stop_running(ConnectionRuntime& c);
+  // `why`: stopped or removed by an admin (said in the log); nullptr: another instance runs it now.
+  void stop_running(ConnectionRuntime& c, const char* why = nullptr);
   asio::awaitable<void> hand_over(ConnectionRuntime& c, std::function<void()> released);
   void start_cluster();
   void publish_owned();
@@ -148,6 +179,23 @@ struct Runtime::Impl {
   asio::awaitable<core::UserId> group_owner(ConnectionRuntime& c);
   asio::awaitable<void> sleep(std::chrono::milliseconds delay);
 
+  // Connections made at run time (docs/setup.md)
+  void make_admin();
+  std::optional<setup::LiveStatus> live_status(const std::string& name);
+  std::optional<ConnectionConfig> config_of(const store::StoredConnection& row);
+  ConnectionRuntime& add_connection_runtime(ConnectionConfig cs, bool from_database);
+  void bring_up_later(ConnectionRuntime& c);
+  asio::awaitable<void> run_reconcile();
+  void reconcile();
+  void request_reconcile();
+  void connection_joined(ConnectionRuntime& c);
+  asio::awaitable<void> pause(ConnectionRuntime& c);
+  void resume(ConnectionRuntime& c, const store::StoredConnection& row);
+  void retire(ConnectionRuntime& c, const char* why);
+  void apply_parameters(ConnectionRuntime& c, const store::StoredConnection& row);
+  void ensure_proxy_support();
+  void restart_checks();
+
   asio::awaitable<void> run_heartbeat();
   void heartbeat();
   void store_failed(std::string_view where, const std::string& what);
@@ -160,6 +208,10 @@ struct Runtime::Impl {
 
 Runtime::Runtime(Config config) : impl_(std::make_unique<Impl>(std::move(config))) {}
 Runtime::~Runtime() = default;
+
+void Runtime::add_component(ComponentFactory factory) {
+  impl_->component_factories.push_back(std::move(factory));
+}
 
 int Runtime::run() {
   auto& impl = *impl_;
@@ -195,6 +247,20 @@ asio::awaitable<void> Runtime::Impl::start() {
 
   std::vector<std::string> names;
   for (const auto& cs : config.connections) names.push_back(cs.name);
+  // The store's connections that should run (docs/setup.md) come up with the file's.
+  std::vector<ConnectionConfig> stored;
+  stored_serial = store->stored_connections_serial();
+  for (const auto& row : store->stored_connections()) {
+    if (config.find_connection(row.name) != nullptr) {
+      spdlog::warn("connection {}: the configuration file names it too; the file's is used", row.name);
+      continue;
+    }
+    if (!row.wanted_running || row.group_id == 0) continue;
+    if (auto cs = config_of(row)) {
+      names.push_back(cs->name);
+      stored.push_back(std::move(*cs));
+    }
+  }
   health = std::make_unique<DeskHealth>(names);
   dispatcher = std::make_unique<relay::Dispatcher>(io.get_executor(), *store);
   scheduler = std::make_unique<relay::Scheduler>(io.get_executor(), *store, [this] { dispatcher->notify(); });
@@ -220,12 +286,10 @@ asio::awaitable<void> Runtime::Impl::start() {
   dispatcher->set_broadcasts(*broadcasts);
   start_td_sessions();
   // Before the server: a client for https loads the CA certificates (~100 ms each).
-  for (const auto& cs : config.connections) {
-    auto c = std::make_unique<ConnectionRuntime>();
-    c->config = cs;
-    c->api = std::make_unique<telegram::BotApiClient>(io.get_executor(), config.telegram.api_base, cs.token);
-    connections.push_back(std::move(c));
-  }
+  for (const auto& cs : config.connections) add_connection_runtime(cs, false);
+  for (auto& cs : stored) add_connection_runtime(std::move(cs), true);
+  initial = connections.size();
+  for (auto& c : connections) c->initial = true;
   for (const auto& g : config.groups) {
     for (const auto& hc : g.helpers) {
       auto h = std::make_unique<HelperRuntime>();
@@ -237,7 +301,11 @@ asio::awaitable<void> Runtime::Impl::start() {
     }
   }
   start_server();
+  for (auto& c : connections) {
+    if (c->config.mode == ConnectionMode::kProxy) ensure_proxy_support();
+  }
   if (clustered()) start_cluster();
+  make_admin();
 
   dispatcher_running = true;
   asio::co_spawn(io, dispatcher->run(), [this](std::exception_ptr e) {
@@ -251,22 +319,51 @@ asio::awaitable<void> Runtime::Impl::start() {
                                  .history_retention_days = config.retention.history_days});
   asio::co_spawn(io, housekeeping->run(), asio::detached);
   asio::co_spawn(io, run_heartbeat(), asio::detached);
+  asio::co_spawn(io, run_reconcile(), asio::detached);
+
+  DeskServices services{io.get_executor(), *store, *admin, config};
+  services.desk_url = config.server.public_url.empty()
+                          ? "http://" + advertised_address(config.server.listen_host, server->port())
+                          : config.server.public_url;
+  services.td_runtime = [this] { return td ? td->runtime() : nullptr; };
+  for (auto& factory : component_factories) {
+    if (auto component = factory(services)) components.push_back(std::move(component));
+  }
 
   for (auto& h : helpers) asio::co_spawn(io, bring_up_helper(*h), asio::detached);
-  for (auto& c : connections) {
-    asio::co_spawn(io, bring_up(*c), [this, conn = c.get()](std::exception_ptr e) {
-      if (!e) return;
-      try {
-        std::rethrow_exception(e);
-      } catch (const std::exception& ex) {
-        spdlog::critical("connection {}: start-up failed: {}", conn->config.name,
-                         telegram::redact_tokens(ex.what()));
-      }
-      health->set(conn->config.name, ConnectionState::kStopped, "start-up failed");
-      connection_settled();
-    });
+  for (auto& c : connections) bring_up_later(*c);
+  if (connections.empty()) {
+    spdlog::info(
+        "no connection yet: add one with `topicdesk connection add` (or the setup bot); the desk starts it "
+        "without a restart");
+    start_integrations();
   }
   co_return;
+}
+
+ConnectionRuntime& Runtime::Impl::add_connection_runtime(ConnectionConfig cs, bool from_database) {
+  auto c = std::make_unique<ConnectionRuntime>();
+  c->config = std::move(cs);
+  c->from_database = from_database;
+  c->api =
+      std::make_unique<telegram::BotApiClient>(io.get_executor(), config.telegram.api_base, c->config.token);
+  connections.push_back(std::move(c));
+  return *connections.back();
+}
+
+void Runtime::Impl::bring_up_later(ConnectionRuntime& c) {
+  asio::co_spawn(io, bring_up(c), [this, conn = &c](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      spdlog::critical("connection {}: start-up failed: {}", conn->config.name,
+                       telegram::redact_tokens(ex.what()));
+      conn->problem = telegram::redact_tokens(ex.what());
+    }
+    health->set(conn->config.name, ConnectionState::kStopped, "start-up failed");
+    if (conn->initial) connection_settled();
+  });
 }
 
 void Runtime::Impl::start_server() {
@@ -276,27 +373,29 @@ void Runtime::Impl::start_server() {
   server_options.handlers = io.get_executor();
   server = std::make_unique<http::Server>(edge.get_executor(), server_options);
   server->health_check([this](const http::Request& request) { return health->response(request); });
-  for (const auto& cs : config.connections) {
-    if (cs.mode != ConnectionMode::kProxy || proxy_support) continue;
-    proxy_support =
-        make_proxy_support(io.get_executor(), *store, config.telegram.api_base, *inbox, edge.get_executor());
-    add_proxy_routes(*server, *proxy_support,
-                     [this](std::string_view token) { return proxy_connecting(token); });
-  }
   if (auto st = server->start(); !st) throw std::runtime_error(st.error().message);
   server_running = true;
   spdlog::info("listening on {}:{}", config.server.listen_host, server->port());
-  if (proxy_support) {
-    proxy_support->proxy->set_desk_address(
-        proxy::desk_address(config.server.listen_host, server->port(), config.server.public_url));
-  }
+}
+
+// The Bot API proxy's routes, made with the first proxy connection (at start, or when one is
+// made at run time).
+void Runtime::Impl::ensure_proxy_support() {
+  if (proxy_support) return;
+  proxy_support =
+      make_proxy_support(io.get_executor(), *store, config.telegram.api_base, *inbox, edge.get_executor());
+  add_proxy_routes(*server, *proxy_support,
+                   [this](std::string_view token) { return proxy_connecting(token); });
+  proxy_support->proxy->set_desk_address(
+      proxy::desk_address(config.server.listen_host, server->port(), config.server.public_url));
+  if (integrations_started) proxy_support->proxy->start();
 }
 
 // Knows the connection (reaches Telegram as its bot, prepares its engine and its routes), then
 // runs it when this instance holds its lease.
 asio::awaitable<void> Runtime::Impl::bring_up(ConnectionRuntime& c) {
-  if (!co_await connect(c)) {
-    connection_settled();
+  if (!co_await connect(c) || c.removed) {
+    if (c.initial) connection_settled();
     co_return;
   }
   // Telegram's webhook pushes and the proxy's calls may reach any instance (a load balancer in
@@ -323,14 +422,19 @@ asio::awaitable<void> Runtime::Impl::bring_up(ConnectionRuntime& c) {
   } else {
     health->set(c.config.name, ConnectionState::kElsewhere);
   }
-  connection_settled();
+  // Made at run time: it joins the running integrations (before they start, they take it then).
+  if (c.initial) {
+    connection_settled();
+  } else if (integrations_started) {
+    connection_joined(c);
+  }
 }
 
 // This instance runs the connection from now on: its flood windows as the last runner left
 // them, its sends, timers and inbox (what the last runner left is drained first), then its
 // transport.
 asio::awaitable<void> Runtime::Impl::run_connection(ConnectionRuntime& c) {
-  if (c.running || stopping) co_return;
+  if (c.running || stopping || c.paused || c.removed || !c.engine) co_return;
   c.running = true;
   telegram::FloodLimits limits = config.telegram.limits;
   // Run here before, the dispatcher keeps its flood control and with it this journal.
@@ -354,7 +458,7 @@ asio::awaitable<void> Runtime::Impl::run_connection(ConnectionRuntime& c) {
 // This instance stops running the connection (its lease moved on, or it hands it over): no
 // update is fetched, no entry drained, no job started for it any more. Calls in flight end
 // and their outcomes are committed, fenced (a moved lease leaves them to the new owner).
-void Runtime::Impl::stop_running(ConnectionRuntime& c) {
+void Runtime::Impl::stop_running(ConnectionRuntime& c, const char* why) {
   if (!c.running) return;
   c.running = false;
   if (c.poller) {
@@ -372,6 +476,12 @@ void Runtime::Impl::stop_running(ConnectionRuntime& c) {
       spdlog::warn("connection {}: its flood windows were not saved for the next runner: {}", c.config.name,
                    e.what());
     }
+  }
+  if (why != nullptr) {
+    health->forget(c.config.name);  // an admin's wish, not a problem
+    publish_owned();
+    spdlog::info("connection {}: {}; what waits for it stays for later", c.config.name, why);
+    return;
   }
   health->set(c.config.name, ConnectionState::kElsewhere);
   publish_owned();
@@ -429,10 +539,13 @@ void Runtime::Impl::start_cluster() {
 
 void Runtime::Impl::publish_owned() {
   std::vector<std::string> owned;
+  std::size_t known = 0;  // every connection this desk has now, run here or not
   for (const auto& c : connections) {
+    if (c->removed || c->paused) continue;
+    ++known;
     if (c->running) owned.push_back(c->config.name);
   }
-  dispatcher->set_runs_every_connection(owned.size() == connections.size());
+  dispatcher->set_runs_every_connection(owned.size() == known);
   health->set_owned(std::move(owned));
 }
 
@@ -472,7 +585,7 @@ asio::awaitable<bool> Runtime::Impl::connect(ConnectionRuntime& c) {
   const core::Backoff backoff{1s, kConnectRetryMax};
   int failures = 0;  // in a row
   telegram::ApiResult me;
-  while (!stopping) {
+  while (!stopping && !c.removed) {
     me = co_await c.api->call("getMe", {});
     if (me.ok) break;
     if (me.error_code == 401 || me.error_code == 404) {
@@ -481,13 +594,14 @@ asio::awaitable<bool> Runtime::Impl::connect(ConnectionRuntime& c) {
           "token is fixed and the desk restarted; the other connections go on",
           c.config.name, telegram::redact_tokens(me.description));
       health->set(c.config.name, ConnectionState::kTokenRejected, telegram::redact_tokens(me.description));
+      c.problem = "Telegram rejected the bot token (" + telegram::redact_tokens(me.description) + ")";
       co_return false;
     }
     spdlog::warn("connection {}: getMe failed ({}), retrying in {} ms", c.config.name,
                  telegram::redact_tokens(me.description), backoff.delay(failures).count());
     co_await sleep(backoff.delay(failures++));
   }
-  if (stopping) co_return false;
+  if (stopping || c.removed) co_return false;
   const auto bot_id = me.result.at("id").to_number<core::UserId>();
   const auto* username = me.result.as_object().if_contains("username");
   for (failures = 0; !stopping; ++failures) {
@@ -614,24 +728,29 @@ asio::awaitable<void> Runtime::Impl::setup_transport(ConnectionRuntime& c) {
 
 // Every connection is ready or gave up: the parts that take the list of connections once.
 void Runtime::Impl::connection_settled() {
-  if (++settled < connections.size() || stopping) return;
+  if (++settled < initial || stopping || integrations_started) return;
   std::size_t ready = 0;  // known: reached Telegram (run here or by another instance)
-  for (auto& c : connections) ready += c->engine ? 1 : 0;
-  if (ready == 0) {
+  bool stored = false;    // connections made at run time can be fixed without a restart
+  for (auto& c : connections) {
+    ready += c->engine ? 1 : 0;
+    stored = stored || c->from_database;
+  }
+  if (ready == 0 && !stored) {
     spdlog::critical("no connection could be started; stopping");
     shutdown(2);
     return;
   }
   start_integrations();
-  spdlog::info("topicdesk is running with {} of {} connection(s)", ready, connections.size());
+  spdlog::info("topicdesk is running with {} of {} connection(s)", ready, initial);
 }
 
 void Runtime::Impl::start_integrations() {
+  integrations_started = true;
   if (proxy_support) proxy_support->proxy->start();  // the programs' webhook pushers
   std::vector<integrations::ApiConnection> api_connections;
   std::vector<integrations::HookConnection> hook_connections;
   for (auto& c : connections) {
-    if (!c->engine) continue;
+    if (!c->engine || c->removed) continue;
     api_connections.push_back({c->engine.get(), to_string(c->config.mode)});
     hook_connections.push_back({c->id, c->config.name, c->config.parameters});
   }
@@ -650,7 +769,7 @@ void Runtime::Impl::start_integrations() {
     };
     owners = std::make_shared<integrations::OwnerForwarder>(io.get_executor(), std::move(api_owners));
   }
-  integrations::add_topics_api(
+  topics_api = integrations::add_topics_api(
       *server, *store, std::move(api_connections), {config.api.rate_per_second, config.api.burst},
       [this] { dispatcher->notify(); }, std::move(owners));
   start_checks();
@@ -666,7 +785,7 @@ constexpr std::chrono::minutes kCheckEvery{15};
 void Runtime::Impl::start_checks() {
   std::vector<doctor::CheckedConnection> checked;
   for (auto& c : connections) {
-    if (c->engine) checked.push_back({c->id, c->api.get(), bot_check_of(config, c->config)});
+    if (c->engine && !c->removed) checked.push_back({c->id, c->api.get(), bot_check_of(config, c->config)});
   }
   checks =
       std::make_unique<doctor::PeriodicChecks>(io.get_executor(), findings, std::move(checked), kCheckEvery);
@@ -676,17 +795,17 @@ void Runtime::Impl::start_checks() {
 void Runtime::Impl::add_dashboard() {
   std::vector<web::DashboardConnection> dashboard_connections;
   for (auto& c : connections) {
-    if (!c->engine) continue;
+    if (!c->engine || c->removed) continue;
     dashboard_connections.push_back({c->engine.get(), std::string(to_string(c->config.mode)),
                                      std::string(to_string(c->config.transport)), c->config.token,
                                      c->config.raw_parameters});
   }
-  web::add_dashboard_routes(
-      *server, std::make_shared<web::Dashboard>(
-                   *store, std::move(dashboard_connections),
-                   web::DashboardOptions{.secure_cookies = config.server.public_url.starts_with("https://"),
-                                         .findings = &findings,
-                                         .on_outbox = [this] { dispatcher->notify(); }}));
+  dashboard = std::make_shared<web::Dashboard>(
+      *store, std::move(dashboard_connections),
+      web::DashboardOptions{.secure_cookies = config.server.public_url.starts_with("https://"),
+                            .findings = &findings,
+                            .on_outbox = [this] { dispatcher->notify(); }});
+  web::add_dashboard_routes(*server, dashboard);
 }
 
 // Called by a transport with a batch of updates: returns once they are durable, throws when
@@ -704,14 +823,14 @@ void Runtime::Impl::commit(ConnectionRuntime& c, std::vector<telegram::Incoming>
 
 ConnectionRuntime* Runtime::Impl::connection_by_name(std::string_view name) {
   for (auto& c : connections) {
-    if (c->config.name == name) return c.get();
+    if (c->config.name == name && !c->removed) return c.get();
   }
   return nullptr;
 }
 
 ConnectionRuntime* Runtime::Impl::connection_by_id(core::ConnectionId id) {
   for (auto& c : connections) {
-    if (c->id == id) return c.get();
+    if (c->id == id && !c->removed) return c.get();
   }
   return nullptr;
 }
@@ -812,6 +931,8 @@ void Runtime::Impl::shutdown(int code) {
   signals.cancel();
   if (housekeeping) housekeeping->stop();
   if (checks) checks->stop();
+  reconcile_timer.cancel();
+  for (auto& component : components) component->stop();
   heartbeat_timer.cancel();
   if (store && health) heartbeat();  // the next start knows what this run sent last
   if (inbox) inbox->stop();
@@ -832,6 +953,239 @@ void Runtime::Impl::shutdown(int code) {
     });
   }
   stop_when_idle();
+}
+
+// ---- connections made at run time (docs/setup.md) -------------------------------------------
+
+void Runtime::Impl::make_admin() {
+  setup::ConnectionsAdminOptions options;
+  options.config_path = config.path.empty() ? "the configuration file" : config.path;
+  for (const auto& cs : config.connections) {
+    options.file_connections.push_back(
+        {cs.name, to_string(cs.mode), cs.token, cs.group_id, cs.raw_parameters});
+  }
+  options.tdlib_configured = config.tdlib.api_id != 0 && !config.tdlib.api_hash.empty();
+  options.live = [this](const std::string& name) { return live_status(name); };
+  options.changed = [this] { request_reconcile(); };
+  admin = std::make_unique<setup::StoreConnectionAdmin>(*store, std::move(options));
+}
+
+std::optional<setup::LiveStatus> Runtime::Impl::live_status(const std::string& name) {
+  const auto* c = connection_by_name(name);
+  if (c == nullptr || c->paused) return std::nullopt;
+  setup::LiveStatus s;
+  s.id = c->id;
+  s.bot_id = c->parse_context.bot_id;
+  if (c->engine) s.bot_username = c->engine->context().bot_username;
+  switch (health->state(name)) {
+    case ConnectionState::kConnecting:
+      s.state = setup::ConnectionState::kStarting;
+      break;
+    case ConnectionState::kReady:
+    case ConnectionState::kElsewhere:  // another instance runs it
+      s.state = setup::ConnectionState::kRunning;
+      break;
+    case ConnectionState::kTokenRejected:
+    case ConnectionState::kStopped:
+      s.state = setup::ConnectionState::kFailed;
+      s.problem = c->problem.empty() ? "it stopped; see the desk's log" : c->problem;
+      break;
+  }
+  return s;
+}
+
+// A stored connection as the runtime runs it; nullopt (logged) when what is kept cannot run.
+std::optional<ConnectionConfig> Runtime::Impl::config_of(const store::StoredConnection& row) {
+  ConnectionConfig cs;
+  cs.name = row.name;
+  auto mode = connection_mode_from_string(row.mode);
+  auto params = core::parse_parameters(row.parameters);
+  if (!mode || !params) {
+    spdlog::error(
+        "connection {}: what the store keeps cannot run ({}); change it with `topicdesk connection`",
+        row.name, !mode ? "mode " + row.mode : params.error().message);
+    return std::nullopt;
+  }
+  cs.mode = *mode;
+  cs.token = row.token;
+  cs.token_source = "database";
+  cs.group_id = row.group_id;
+  cs.transport = TransportKind::kPolling;
+  cs.raw_parameters = row.parameters;
+  cs.parameters = std::move(*params);
+  telegram::register_secret(cs.token);  // never in a log line
+  telegram::register_secret(cs.parameters.webhooks_secret);
+  return cs;
+}
+
+asio::awaitable<void> Runtime::Impl::run_reconcile() {
+  while (!stopping) {
+    reconcile_timer.expires_after(kReconcileEvery);
+    boost::system::error_code ec;
+    co_await reconcile_timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (stopping) break;
+    reconcile();
+  }
+}
+
+void Runtime::Impl::request_reconcile() {
+  asio::post(io, [this] {
+    if (!stopping) reconcile();
+  });
+}
+
+// Brings the running connections in line with the store: one cheap read of the change serial,
+// and the rows only when it moved.
+void Runtime::Impl::reconcile() {
+  std::vector<store::StoredConnection> rows;
+  std::int64_t serial = 0;
+  try {
+    serial = store->stored_connections_serial();
+    if (serial == stored_serial) return;
+    rows = store->stored_connections();
+  } catch (const store::StoreError& e) {
+    store_failed("connections in the store", e.what());
+    return;
+  }
+  stored_serial = serial;
+  std::set<std::string> kept;
+  for (const auto& row : rows) {
+    if (config.find_connection(row.name) != nullptr) continue;  // the file's wins
+    kept.insert(row.name);
+    auto* c = connection_by_name(row.name);
+    const bool should_run = row.wanted_running && row.group_id != 0;
+    if (c != nullptr) {
+      auto cs = config_of(row);
+      if (!cs || identity_of(*cs) != identity_of(c->config)) {
+        retire(*c, "changed: it starts anew");
+        c = nullptr;
+      }
+    }
+    if (c == nullptr) {
+      if (!should_run) continue;
+      auto cs = config_of(row);
+      if (!cs) continue;
+      spdlog::info("connection {}: made at run time; starting it", cs->name);
+      auto& added = add_connection_runtime(std::move(*cs), true);
+      health->set(added.config.name, ConnectionState::kConnecting);
+      if (added.config.mode == ConnectionMode::kProxy) ensure_proxy_support();
+      if (keeper) keeper->add_connection(added.config.name);
+      bring_up_later(added);
+      continue;
+    }
+    if (row.parameters != c->config.raw_parameters) apply_parameters(*c, row);
+    if (!should_run && !c->paused) {
+      asio::co_spawn(io, pause(*c), asio::detached);
+    } else if (should_run && c->paused) {
+      resume(*c, row);
+    }
+  }
+  for (auto& c : connections) {
+    if (c->from_database && !c->removed && !kept.contains(c->config.name)) retire(*c, "removed");
+  }
+}
+
+// Stopped by an admin: nothing is fetched, drained or sent for it any more; the calls in flight
+// end and commit, then (several instances) its lease goes. What Telegram holds for it and what
+// waits in its inbox and outbox stay for its next start.
+asio::awaitable<void> Runtime::Impl::pause(ConnectionRuntime& c) {
+  if (c.paused) co_return;
+  c.paused = true;
+  if (!c.running) spdlog::info("connection {}: stopped by an admin", c.config.name);
+  stop_running(c, "stopped by an admin");
+  health->forget(c.config.name);
+  const auto deadline = std::chrono::steady_clock::now() + kHandOverWait;
+  while (c.id != 0 && dispatcher->busy(c.id) > 0 && std::chrono::steady_clock::now() < deadline &&
+         !stopping) {
+    co_await sleep(50ms);
+  }
+  if (keeper && c.paused) keeper->remove_connection(c.config.name);
+}
+
+void Runtime::Impl::resume(ConnectionRuntime& c, const store::StoredConnection& row) {
+  if (!c.engine) {  // it never came up (e.g. its token was rejected): try again from the start
+    retire(c, "started again");
+    auto cs = config_of(row);
+    if (!cs) return;
+    auto& added = add_connection_runtime(std::move(*cs), true);
+    health->set(added.config.name, ConnectionState::kConnecting);
+    if (keeper) keeper->add_connection(added.config.name);
+    bring_up_later(added);
+    return;
+  }
+  c.paused = false;
+  spdlog::info("connection {}: started again", c.config.name);
+  if (keeper) {
+    keeper->add_connection(c.config.name);  // the instance that takes its lease runs it
+    health->set(c.config.name, ConnectionState::kElsewhere);
+    return;
+  }
+  health->set(c.config.name, ConnectionState::kConnecting);
+  asio::co_spawn(io, run_connection(c), asio::detached);
+}
+
+// Removed, or changed so that it starts anew: stopped for good here; its dialogs and history
+// stay in the store under its instance id.
+void Runtime::Impl::retire(ConnectionRuntime& c, const char* why) {
+  if (c.removed) return;
+  const bool was_running = c.running;
+  stop_running(c, why);
+  c.removed = true;
+  if (keeper) keeper->remove_connection(c.config.name);
+  if (c.id != 0) {
+    if (topics_api) topics_api->remove_connection(c.id);
+    if (webhooks) webhooks->remove_connection(c.id);
+    if (dashboard) dashboard->remove_connection(c.id);
+  }
+  health->forget(c.config.name);
+  if (c.engine && integrations_started) restart_checks();
+  publish_owned();
+  if (!was_running) spdlog::info("connection {}: {}", c.config.name, why);
+}
+
+// A parameter change takes effect on the connection's next event.
+void Runtime::Impl::apply_parameters(ConnectionRuntime& c, const store::StoredConnection& row) {
+  auto params = core::parse_parameters(row.parameters);
+  if (!params) {
+    spdlog::error("connection {}: its parameters in the store cannot be used ({}); the previous ones stay",
+                  c.config.name, params.error().message);
+    return;
+  }
+  telegram::register_secret(params->webhooks_secret);
+  c.config.raw_parameters = row.parameters;
+  c.config.parameters = *params;
+  if (!c.engine) return;  // it takes them when it comes up
+  c.engine->set_parameters(*params);
+  dispatcher->set_parameters(c.id, *params);
+  if (webhooks) webhooks->set_connection({c.id, c.config.name, *params});
+  if (dashboard) {
+    dashboard->add_connection({c.engine.get(), std::string(to_string(c.config.mode)),
+                               std::string(to_string(c.config.transport)), c.config.token,
+                               c.config.raw_parameters});
+  }
+  spdlog::info("connection {}: parameters changed; in effect from its next event", c.config.name);
+}
+
+// A connection made after the desk's start is known: the Topics API, webhooks, the dashboard
+// and the doctor's checks take it.
+void Runtime::Impl::connection_joined(ConnectionRuntime& c) {
+  if (!c.engine || c.removed || stopping) return;
+  if (topics_api) topics_api->add_connection({c.engine.get(), to_string(c.config.mode)});
+  if (webhooks) webhooks->set_connection({c.id, c.config.name, c.config.parameters});
+  if (dashboard) {
+    dashboard->add_connection({c.engine.get(), std::string(to_string(c.config.mode)),
+                               std::string(to_string(c.config.transport)), c.config.token,
+                               c.config.raw_parameters});
+  }
+  restart_checks();
+}
+
+void Runtime::Impl::restart_checks() {
+  if (checks) {
+    checks->stop();
+    retired_checks.push_back(std::move(checks));  // its loop may still be ending
+  }
+  start_checks();
 }
 
 }  // namespace topicdesk::app

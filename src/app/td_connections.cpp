@@ -393,6 +393,11 @@ void TdConnections::start(const ConnectionConfig& connection, core::ConnectionId
   const std::string stored = store_.state_get(id, kAccountIdKey).value_or("");
   std::from_chars(stored.data(), stored.data() + stored.size(), known);
   if (known > 0 && hooks_.account_known) hooks_.account_known(id, known);  // from an earlier run
+  runtime();
+  asio::co_spawn(executor_, keep_alive(s), asio::detached);
+}
+
+tdlib::TdRuntime* TdConnections::runtime() {
   if (!shared_->tried) {
     shared_->tried = true;
     auto library = tdlib::load_library(settings_.tdlib.library);
@@ -404,7 +409,7 @@ void TdConnections::start(const ConnectionConfig& connection, core::ConnectionId
       shared_->error = library.error().message;
     }
   }
-  asio::co_spawn(executor_, keep_alive(s), asio::detached);
+  return shared_->runtime.get();
 }
 
 void TdConnections::stop() {

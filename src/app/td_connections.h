@@ -29,6 +29,10 @@
 #include "telegram/bot_api.h"
 #include "telegram/update_parser.h"
 
+namespace topicdesk::telegram::tdlib {
+class TdRuntime;
+}
+
 namespace topicdesk::app {
 
 bool uses_tdlib(ConnectionMode mode);
@@ -76,6 +80,9 @@ class TdConnections {
   void start(const ConnectionConfig& connection, core::ConnectionId id);
   // Closes every session (TDLib databases are flushed); returns when done or after a deadline.
   void stop();
+  // The process's TDLib runtime (TDLib has one receive loop per process), loaded on first use;
+  // nullptr when the library cannot be loaded. Signing accounts in (the setup bot) uses it too.
+  telegram::tdlib::TdRuntime* runtime();
 
   struct Session;
 

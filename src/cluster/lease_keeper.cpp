@@ -347,6 +347,28 @@ void LeaseKeeper::stop() { state_->stop(); }
 
 void LeaseKeeper::bind(const std::string& name, core::ConnectionId id) { state_->names[id] = name; }
 
+void LeaseKeeper::add_connection(const std::string& name) {
+  auto& names = state_->connections;
+  if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+}
+
+void LeaseKeeper::remove_connection(const std::string& name) {
+  auto& names = state_->connections;
+  names.erase(std::remove(names.begin(), names.end(), name), names.end());
+  auto it = state_->held.find(name);
+  if (it == state_->held.end()) return;
+  const auto fence = it->second.fence;
+  state_->forget_held(name);
+  State::count_move("given_up");
+  try {
+    state_->store.lease_release(fence);
+  } catch (const store::StoreError& error) {
+    // It expires on its own within the lease time; nothing here uses it any more.
+    state_->log_failure("release",
+                        fmt::format("releasing the lease of connection {} failed: {}", name, error.what()));
+  }
+}
+
 void LeaseKeeper::check(core::ConnectionId connection) {
   auto name = state_->names.find(connection);
   if (name == state_->names.end()) return;

@@ -110,6 +110,12 @@ class LeaseKeeper : public relay::ConnectionFences {
 
   // The runtime's id of the connection named `name` (before or after its lease is taken).
   void bind(const std::string& name, core::ConnectionId id);
+  // Connections made, stopped or removed while the desk runs (docs/setup.md). add: from the next
+  // round on its lease is planned like the others'. remove: no longer planned; a held lease is
+  // released at once (without on_release: the runtime has stopped it), and from then on check
+  // throws LeaseLost and may_send is false for it, until it is added again.
+  void add_connection(const std::string& name);
+  void remove_connection(const std::string& name);
 
   void check(core::ConnectionId connection) override;
   bool may_send(core::ConnectionId connection) const override;

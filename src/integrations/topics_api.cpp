@@ -111,6 +111,16 @@ TopicsApi::TopicsApi(store::Store& store, std::vector<ApiConnection> connections
       keys_(store),
       limiter_(options.rate_limit) {}
 
+void TopicsApi::add_connection(ApiConnection connection) {
+  remove_connection(connection.engine->context().id);
+  connections_.push_back(std::move(connection));
+}
+
+void TopicsApi::remove_connection(core::ConnectionId id) {
+  std::erase_if(connections_,
+                [id](const ApiConnection& c) { return c.engine && c.engine->context().id == id; });
+}
+
 const ApiConnection* TopicsApi::connection(core::ConnectionId id) const {
   for (const auto& c : connections_) {
     if (c.engine && c.engine->context().id == id) return &c;
@@ -495,16 +505,17 @@ void add_topics_api_routes(http::Server& server, std::shared_ptr<TopicsApi> api,
   });
 }
 
-void add_topics_api(http::Server& server, store::Store& store, std::vector<ApiConnection> connections,
-                    RateLimit rate_limit, std::function<void()> on_outbox,
-                    std::shared_ptr<OwnerForwarder> owners) {
+std::shared_ptr<TopicsApi> add_topics_api(http::Server& server, store::Store& store,
+                                          std::vector<ApiConnection> connections, RateLimit rate_limit,
+                                          std::function<void()> on_outbox,
+                                          std::shared_ptr<OwnerForwarder> owners) {
   TopicsApiOptions options;
   options.rate_limit = rate_limit;
   spdlog::info("topics api: /api/v1/topic_action for {} connection(s), {} requests/s per key (burst {})",
                connections.size(), options.rate_limit.per_second, options.rate_limit.burst);
-  add_topics_api_routes(
-      server, std::make_shared<TopicsApi>(store, std::move(connections), options, std::move(on_outbox)),
-      std::move(owners));
+  auto api = std::make_shared<TopicsApi>(store, std::move(connections), options, std::move(on_outbox));
+  add_topics_api_routes(server, api, std::move(owners));
+  return api;
 }
 
 }  // namespace topicdesk::integrations

@@ -60,6 +60,10 @@ class TopicsApi {
  public:
   TopicsApi(store::Store& store, std::vector<ApiConnection> connections, TopicsApiOptions options,
             std::function<void()> on_outbox = {});
+  // Connections made, started or removed while the desk runs (docs/setup.md); call them on the
+  // loop the requests are handled on. add replaces a connection with the same id.
+  void add_connection(ApiConnection connection);
+  void remove_connection(core::ConnectionId id);
 
   // One request. `now`: wall clock (what the store records); `monotonic_ms`: a steady clock
   // for rate limits and the key cache. authenticate() and then act().
@@ -131,8 +135,10 @@ void add_topics_api_routes(http::Server& server, std::shared_ptr<TopicsApi> api,
 
 // What the running desk calls: the routes, with the [api] rate limit of the configuration.
 // `on_outbox` runs after an action queued messages. `owners`: see add_topics_api_routes.
-void add_topics_api(http::Server& server, store::Store& store, std::vector<ApiConnection> connections,
-                    RateLimit rate_limit, std::function<void()> on_outbox,
-                    std::shared_ptr<OwnerForwarder> owners = nullptr);
+// Returns the handler, so connections can be added and removed later.
+std::shared_ptr<TopicsApi> add_topics_api(http::Server& server, store::Store& store,
+                                          std::vector<ApiConnection> connections, RateLimit rate_limit,
+                                          std::function<void()> on_outbox,
+                                          std::shared_ptr<OwnerForwarder> owners = nullptr);
 
 }  // namespace topicdesk::integrations

@@ -375,6 +375,16 @@ void WebhookWorker::notify() {
   asio::post(impl_->executor, [impl = impl_] { impl->wake(); });
 }
 
+void WebhookWorker::set_connection(HookConnection connection) {
+  remove_connection(connection.id);
+  impl_->connections.push_back(std::move(connection));
+}
+
+void WebhookWorker::remove_connection(core::ConnectionId id) {
+  std::erase_if(impl_->connections, [id](const HookConnection& c) { return c.id == id; });
+  impl_->secrets.erase(id);
+}
+
 int WebhookWorker::in_flight() const { return static_cast<int>(impl_->busy_queues.size()); }
 
 std::unique_ptr<WebhookWorker> start_webhooks(asio::any_io_executor executor, store::Store& store,

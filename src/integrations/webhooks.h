@@ -88,6 +88,10 @@ class WebhookWorker {
   void start();
   void stop();    // no new attempts; attempts in flight finish and are recorded
   void notify();  // look for new events now (safe from any thread)
+  // Connections made, changed or removed while the desk runs (docs/setup.md), on the executor.
+  // set replaces the connection with the same id (its parameters changed).
+  void set_connection(HookConnection connection);
+  void remove_connection(core::ConnectionId id);
   int in_flight() const;
 
  private:

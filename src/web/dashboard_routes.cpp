@@ -114,6 +114,16 @@ Dashboard::Dashboard(store::Store& store, std::vector<DashboardConnection> conne
                      DashboardOptions options)
     : store_(store), connections_(std::move(connections)), options_(std::move(options)) {}
 
+void Dashboard::add_connection(DashboardConnection connection) {
+  remove_connection(connection.engine->context().id);
+  connections_.push_back(std::move(connection));
+}
+
+void Dashboard::remove_connection(core::ConnectionId id) {
+  std::erase_if(connections_,
+                [id](const DashboardConnection& c) { return c.engine && c.engine->context().id == id; });
+}
+
 const std::vector<RouteInfo>& Dashboard::routes() { return kRoutes; }
 
 std::optional<Dashboard::Viewer> Dashboard::viewer_of(const http::Request& request, UnixMillis now) {

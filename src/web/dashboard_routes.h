@@ -67,6 +67,10 @@ struct RouteInfo {
 class Dashboard {
  public:
   Dashboard(store::Store& store, std::vector<DashboardConnection> connections, DashboardOptions options);
+  // Connections made, changed or removed while the desk runs (docs/setup.md), on the loop the
+  // requests are handled on. add replaces the connection with the same id.
+  void add_connection(DashboardConnection connection);
+  void remove_connection(core::ConnectionId id);
 
   // One request under /ui/ (`now`: wall clock, what the store records).
   http::Response handle(const http::Request& request, core::UnixMillis now);

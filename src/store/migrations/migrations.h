@@ -575,6 +575,34 @@ CREATE INDEX payments_by_dialog ON payments(dialog_id, id);
 CREATE INDEX payments_by_user ON payments(connection_id, user_id, id);
 )sql";
 
+// Connections made at run time (store/stored_connection_store.h, docs/setup.md): the
+// connection with its token and its wish to run, its parameters one row each, and one serial
+// that every change bumps, so running desks notice changes with one cheap read.
+inline constexpr char kV23StoredConnections[] = R"sql(
+CREATE TABLE stored_connections (
+  name TEXT PRIMARY KEY,
+  mode TEXT NOT NULL,
+  token TEXT NOT NULL,
+  group_id BIGINT NOT NULL DEFAULT 0,
+  transport TEXT NOT NULL DEFAULT 'polling',
+  wanted_running INTEGER NOT NULL DEFAULT 1,
+  created_by BIGINT NOT NULL DEFAULT 0,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE TABLE stored_connection_parameters (
+  connection_name TEXT NOT NULL,
+  parameter TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (connection_name, parameter)
+);
+CREATE TABLE stored_connection_changes (
+  id INTEGER PRIMARY KEY,
+  serial BIGINT NOT NULL
+);
+INSERT INTO stored_connection_changes(id, serial) VALUES (1, 0);
+)sql";
+
 inline constexpr Migration kAll[] = {
     {1, "core tables", kV1CoreTables},
     {2, "topics api: api keys", kV2ApiKeys},
@@ -598,6 +626,7 @@ inline constexpr Migration kAll[] = {
     {20, "web dashboard: login links and sessions", kV20WebSessions},
     {21, "helper bots: the bot that posted a linked copy", kV21LinkPoster},
     {22, "payments: invoices and payments", kV22Payments},
+    {23, "live connections: connections made at run time", kV23StoredConnections},
 };
 
 inline std::span<const Migration> all() { return kAll; }

@@ -186,6 +186,17 @@ class SqlStore : public Store {
   std::int64_t revoke_web_sessions(ChatId group, UserId user) override;
   std::int64_t purge_web_sessions(UnixMillis before) override;
 
+  // StoredConnectionStore (sql_store_stored_connections.cpp)
+  bool add_stored_connection(const StoredConnection& connection) override;
+  std::optional<StoredConnection> stored_connection(const std::string& name) override;
+  std::vector<StoredConnection> stored_connections() override;
+  bool set_stored_connection_group(const std::string& name, ChatId group_id, UnixMillis now) override;
+  bool set_stored_connection_running(const std::string& name, bool running, UnixMillis now) override;
+  bool set_stored_connection_parameter(const std::string& name, const std::string& parameter,
+                                       const std::optional<std::string>& value, UnixMillis now) override;
+  bool remove_stored_connection(const std::string& name) override;
+  std::int64_t stored_connections_serial() override;
+
   // AnalyticsStore (sql_store_analytics.cpp)
   std::vector<StoredEvent> events_in_range(const EventRange& range) override;
 

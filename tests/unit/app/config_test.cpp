@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 
 namespace topicdesk::app {
 namespace {
@@ -183,7 +184,7 @@ TEST_F(ConfigTest, UnknownKeysAreRefusedWithTheirLine) {
   EXPECT_EQ(
       error_of("\n[servr]\n"),
       "topicdesk.toml:2: unknown key servr (allowed here: server, storage, retention, cluster, telegram, "
-      "logging, api, tdlib, payments, connection, group)");
+      "logging, api, tdlib, payments, setup, connection, group)");
   EXPECT_THAT(error_of("[server]\nlisten = \"127.0.0.1:1\"\nport = 1\n"),
               HasSubstr("topicdesk.toml:3: unknown key server.port"));
   EXPECT_THAT(error_of(connection("tokn = \"x\"\n")),
@@ -582,6 +583,36 @@ TEST_F(ConfigTest, ModeMistakesAreNamed) {
   EXPECT_THAT(error_of("[server]\npublic_url = \"https://d.example\"\n" +
                        connection("mode = \"proxy\"\ntransport = \"webhook\"\nwebhook_secret = \"s\"\n")),
               HasSubstr("transport = \"webhook\" works with mode = \"bot\" only"));
+}
+
+// [setup]: the setup bot -------------------------------------------------------------------
+
+TEST_F(ConfigTest, TheSetupBotHasATokenAndAdminsByIdOrUsername) {
+  env_["SETUP_BOT_TOKEN"] = kOtherToken;
+  auto config =
+      parse("[setup]\ntoken = \"env:SETUP_BOT_TOKEN\"\nadmins = [123456789, \"@Ann_Admin\", \"42\"]\n" +
+            connection());
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_TRUE(config->setup.enabled());
+  EXPECT_EQ(config->setup.token, kOtherToken);
+  EXPECT_EQ(config->setup.token_source, "env:SETUP_BOT_TOKEN");
+  EXPECT_EQ(config->setup.admins.ids, (std::set<core::UserId>{42, 123456789}));
+  EXPECT_EQ(config->setup.admins.usernames, (std::set<std::string>{"ann_admin"}));
+  EXPECT_EQ(config->setup.state_path, "data/setup-state.json");
+  EXPECT_THAT(config->redacted_summary(), Not(HasSubstr(kOtherToken)));
+  EXPECT_FALSE(parse(connection())->setup.enabled());
+}
+
+TEST_F(ConfigTest, SetupBotMistakesSayWhatAndWhere) {
+  EXPECT_EQ(error_of("[setup]\ntoken = \"x\"\nadmins = [\"@ab\"]\n"),
+            "topicdesk.toml:3: setup.admins: \"@ab\" is not a Telegram username (@ and 5..32 letters, digits "
+            "or _)");
+  EXPECT_EQ(error_of("[setup]\nadmins = [-5]\n"),
+            "topicdesk.toml:2: setup.admins: \"-5\" is neither a user id nor an @username");
+  EXPECT_THAT(error_of("[setup]\nadmins = [true]\n"),
+              HasSubstr("topicdesk.toml:2: setup.admins holds user ids"));
+  EXPECT_THAT(error_of("[setup]\nadmin = [1]\n"), HasSubstr("topicdesk.toml:2: unknown key setup.admin"));
+  EXPECT_THAT(error_of("[setup]\ntoken = \"env:NOPE\"\n"), HasSubstr("topicdesk.toml:2:"));
 }
 
 }  // namespace

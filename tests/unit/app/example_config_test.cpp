@@ -31,6 +31,7 @@ const std::map<std::string, std::string> kEnv = {
     {"SUPPORT_HELPER_1", "100005:AAbbCCddEEffGGhhIIjjKKllMMnnOOpp_-e"},
     {"SUPPORT_HELPER_2", "100006:AAbbCCddEEffGGhhIIjjKKllMMnnOOpp_-f"},
     {"PAYMENT_PROVIDER_TOKEN", "284685063:TEST:provider"},
+    {"SETUP_BOT_TOKEN", "100007:AAbbCCddEEffGGhhIIjjKKllMMnnOOpp_-g"},
 };
 
 SecretSources env_sources() {
@@ -116,6 +117,8 @@ TEST(ExampleConfig, EveryExampleTurnedOnIsAcceptedAndTakesEffect) {
   EXPECT_EQ(config->server.public_url, "https://desk.example.com");
   EXPECT_NE(config->tdlib.api_id, 0);
   EXPECT_EQ(config->tdlib.api_hash, kEnv.at("TG_API_HASH"));
+  EXPECT_EQ(config->setup.token, kEnv.at("SETUP_BOT_TOKEN"));
+  EXPECT_TRUE(config->setup.admins.usernames.contains("your_username"));
 
   std::vector<std::pair<std::string, ConnectionMode>> modes;
   for (const auto& c : config->connections) modes.emplace_back(c.name, c.mode);
@@ -188,7 +191,8 @@ TEST(ExampleConfig, EnvironmentReferencesAreTheOnlySecrets) {
   EXPECT_EQ(matches(text, std::regex(R"(env:([A-Za-z_][A-Za-z0-9_]*))"), 1),
             (std::set<std::string>{"NAME", "SUPPORT_BOT_TOKEN", "SHOP_BOT_TOKEN", "LEGACY_BOT_TOKEN",
                                    "DESK_BOT_TOKEN", "SUPPORT_WEBHOOK_SECRET", "TG_API_HASH", "TOPICDESK_PG",
-                                   "SUPPORT_HELPER_1", "SUPPORT_HELPER_2", "PAYMENT_PROVIDER_TOKEN"}));
+                                   "SUPPORT_HELPER_1", "SUPPORT_HELPER_2", "PAYMENT_PROVIDER_TOKEN",
+                                   "SETUP_BOT_TOKEN"}));
   // No literal token: nothing shaped like digits:secret.
   EXPECT_FALSE(std::regex_search(text, std::regex(R"(\d{5,}:[A-Za-z0-9_-]{20,})")));
 }
