@@ -1,6 +1,7 @@
 #include "app/connection_cli.h"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <ostream>
@@ -86,6 +87,8 @@ int refused(std::ostream& err, const core::Error& error) {
 }  // namespace
 
 int connection_command(const ConnectionCliOptions& o, std::ostream& out, std::ostream& err) {
+  // The admin's log lines are for the desk's log; here the output says what was done.
+  spdlog::set_level(spdlog::level::warn);
   auto loaded = load_config(o.config_path);
   if (!loaded) {
     err << telegram::redact_secrets(loaded.error().message) << "\n";

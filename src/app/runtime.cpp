@@ -149,6 +149,7 @@ struct Runtime::Impl {
   std::shared_ptr<integrations::TopicsApi> topics_api;
   std::shared_ptr<web::Dashboard> dashboard;
   std::vector<ComponentFactory> component_factories;
+  std::unique_ptr<DeskServices> services;  // what the components were given; lives as long as they do
   std::vector<std::unique_ptr<DeskComponent>> components;
   bool stopping = false;
   int exit_code = 0;
@@ -321,13 +322,13 @@ asio::awaitable<void> Runtime::Impl::start() {
   asio::co_spawn(io, run_heartbeat(), asio::detached);
   asio::co_spawn(io, run_reconcile(), asio::detached);
 
-  DeskServices services{io.get_executor(), *store, *admin, config};
-  services.desk_url = config.server.public_url.empty()
-                          ? "http://" + advertised_address(config.server.listen_host, server->port())
-                          : config.server.public_url;
-  services.td_runtime = [this] { return td ? td->runtime() : nullptr; };
+  services = std::make_unique<DeskServices>(DeskServices{io.get_executor(), *store, *admin, config});
+  services->desk_url = config.server.public_url.empty()
+                           ? "http://" + advertised_address(config.server.listen_host, server->port())
+                           : config.server.public_url;
+  services->td_runtime = [this] { return td ? td->runtime() : nullptr; };
   for (auto& factory : component_factories) {
-    if (auto component = factory(services)) components.push_back(std::move(component));
+    if (auto component = factory(*services)) components.push_back(std::move(component));
   }
 
   for (auto& h : helpers) asio::co_spawn(io, bring_up_helper(*h), asio::detached);

@@ -99,13 +99,16 @@ class StartupTest(DeskTestCase):
         self.assertEqual(desk.proc.returncode, 2)
         self.assertIn("Telegram rejected the bot token", desk.output())
 
-    def test_a_configuration_without_connections_is_refused(self):
+    def test_a_configuration_without_connections_runs_and_says_how_to_add_one(self):
+        # Connections may come from the database (docs/setup.md): the desk runs and waits for them.
+        port = free_port()
         path = os.path.join(self.workdir, "empty.toml")
         with open(path, "w") as f:
-            f.write(f'[storage]\nsqlite = "{self.workdir}/empty.db"\n')
-        result = run_cli("run", "--config", path)
-        self.assertEqual(result.returncode, 2)
-        self.assertIn(f"no [[connection]] in {path}", result.stderr)
+            f.write(f'[server]\nlisten = "127.0.0.1:{port}"\n[storage]\nsqlite = "{self.workdir}/empty.db"\n')
+        desk = self.spawn(path)
+        wait_until(lambda: (h := healthz(port)) and h[1]["status"] == "ok", what="the empty desk's /healthz")
+        self.assertIn("add one with `topicdesk connection add`", desk.output())
+        self.assertTrue(desk.alive())
 
     def test_a_second_desk_on_the_same_database_refuses_to_start(self):
         world = World(self.sim)

@@ -228,5 +228,23 @@ TEST(ExampleConfig, UncommentingTurnsOnSettingsOnly) {
             "# prose\nkey = 1\n## heading\nx = 2\n[table]\n");
 }
 
+// `topicdesk init --no-connection --api-base URL`: a desk without connections in the file (they
+// come from `topicdesk connection add`), accepted without any token in the environment, for the
+// Bot API named; with its examples turned on it is the usual example again.
+TEST(ExampleConfig, WithoutAConnectionTheReaderAcceptsItWithoutTokensAndForTheApiGiven) {
+  ExampleChoices choices;
+  choices.file_connection = false;
+  choices.api_base = "http://127.0.0.1:8081";
+  const std::string text = example_config("desk.toml", choices);
+  auto config = parse_config(text, "desk.toml", SecretSources{});
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_TRUE(config->connections.empty());
+  EXPECT_EQ(config->telegram.api_base, "http://127.0.0.1:8081");
+  EXPECT_THAT(text, HasSubstr("topicdesk connection add"));
+  auto on = parse(uncomment_settings(text));
+  ASSERT_TRUE(on) << on.error().message;
+  EXPECT_EQ(on->connections.size(), parse(uncomment_settings(example_config()))->connections.size());
+}
+
 }  // namespace
 }  // namespace topicdesk::app
