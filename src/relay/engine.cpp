@@ -490,6 +490,7 @@ void Engine::on_general_message(const Event& e, UnixMillis now) {
   if (!answers_in_general()) return;
   if (command->name == "template" || command->name == "t")
     return template_command(*command, nullptr, e, now);                         // engine_templates.cpp
+  if (command->name == "table") return table_command(*command, nullptr, e, now);  // engine_tables.cpp
   if (command->name == "segment") return on_segment_command(*command, e, now);  // engine_segments.cpp
   if (command->name == "export") return on_export_command(*command, e, now);    // engine_export.cpp
   if (command->name == "web") return on_web_command(*command, e, now);          // engine_web.cpp
@@ -506,6 +507,7 @@ void Engine::run_command(const core::Command& command, Dialog& dialog, const Eve
   const auto& p = context_.params;
   if (command.name == "template" || command.name == "t")
     return template_command(command, &dialog, e, now);                           // engine_templates.cpp
+  if (command.name == "table") return table_command(command, &dialog, e, now);   // engine_tables.cpp
   if (command.name == "mark") return on_mark_in_topic(command, dialog, e, now);  // engine_labels.cpp
   if (command.name == "export") return on_export_in_topic(command, dialog, e, now);
   if (command.name == "invoice") return on_invoice_command(command, dialog, e, now);  // engine_payments.cpp

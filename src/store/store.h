@@ -36,6 +36,7 @@
 #include "store/rating_store.h"
 #include "store/retention_store.h"
 #include "store/store_error.h"
+#include "store/table_store.h"
 #include "store/template_store.h"
 #include "store/timer_store.h"
 #include "store/unit_of_work.h"
@@ -78,7 +79,8 @@ class Store : public UnitOfWork,
               public AnalyticsStore,
               public HistoryStore,
               public WebSessionStore,
-              public PaymentStore {
+              public PaymentStore,
+              public TableStore {
  public:
   ~Store() override = default;
 };
