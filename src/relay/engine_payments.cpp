@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include "core/utf8.h"
@@ -102,12 +103,13 @@ void Engine::on_invoice_command(const core::Command& command, Dialog& dialog, co
       payments::parse_invoice(from_table ? std::string_view(**from_table) : std::string_view(args),
                               !context_.payment_provider_token.empty());
   if (!request) {
-    if (from_table) {
-      auto [table, row] = std::pair{core::trim(args.substr(0, args.find(' '))),
-                                    core::trim(std::string_view(args).substr(args.find(' ')))};
+    if (from_table) {  // the row's values are wrong for an invoice: say which table and row
+      const std::size_t space = std::min(args.find_first_of(" \t\n"), args.size());
       return post_in_topic(dialog,
                            i18n::text(context_.params.language, "tables.invoice_refused",
-                                      {{"name", table}, {"row", row}, {"problem", request.error().message}}),
+                                      {{"name", args.substr(0, space)},
+                                       {"row", core::trim(std::string_view(args).substr(space))},
+                                       {"problem", request.error().message}}),
                            kPriorityOperatorReply, now);
     }
     return post_in_topic(dialog, request.error().message, kPriorityOperatorReply, now);

@@ -52,7 +52,9 @@ void Engine::table_command(const core::Command& command, Dialog* dialog, const E
     else
       post_in_general(std::move(text), now);
   };
-  auto [word, rest] = first_word(command.args);
+  const auto words = first_word(command.args);
+  const std::string& word = words.first;
+  const std::string& rest = words.second;
   const std::string action = core::lower_ascii(word);
   if (word.empty() || action == "list") {
     auto tables = store_.data_tables(context_.id);
@@ -188,7 +190,9 @@ bool Engine::table_file_read(const Event& e, UnixMillis now) {
 }
 
 std::optional<core::Result<std::string>> Engine::table_invoice_args(std::string_view args) {
-  auto [table_name, row] = first_word(args);
+  const auto words = first_word(args);
+  const std::string& table_name = words.first;
+  const std::string& row = words.second;
   if (table_name.empty() || row.empty() || tables::check_table_name(table_name)) return std::nullopt;
   auto table = store_.data_table_row(context_.id, table_name, row);
   // `/invoice plan t1` reads the table plans when there is no table plan.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <set>
+#include <string>
 
 #include "core/utf8.h"
 #include "i18n/catalog.h"
@@ -202,7 +203,12 @@ std::variant<DataTable, TableProblem> table_from_rows(std::string_view name, std
       if (cells[c].size() > kMaxCellBytes)
         return cell_problem("field_too_long", row_number, c, table.columns[c], {},
                             static_cast<std::int64_t>(kMaxCellBytes));
-      if (c > 0 && core::trim(cells[c]).empty()) {
+      if (c == 0) {  // the key: present and usable in a reference, whatever its type
+        cells[0] = core::trim(cells[0]);
+        if (auto bad = key_problem(cells[0]))
+          return cell_problem(*bad, row_number, 0, table.columns[0], core::utf16_truncate(cells[0], 40),
+                              static_cast<std::int64_t>(kMaxKeyBytes));
+      } else if (core::trim(cells[c]).empty()) {
         cells[c].clear();  // no value
         continue;
       }
@@ -212,10 +218,6 @@ std::variant<DataTable, TableProblem> table_from_rows(std::string_view name, std
                             core::utf16_truncate(cells[c], 40));
       cells[c] = std::move(std::get<0>(canonical));
     }
-    cells[0] = core::trim(cells[0]);
-    if (auto bad = key_problem(cells[0]))
-      return cell_problem(*bad, row_number, 0, table.columns[0], core::utf16_truncate(cells[0], 40),
-                          static_cast<std::int64_t>(kMaxKeyBytes));
     if (!keys.insert(core::lower_ascii(cells[0])).second)
       return cell_problem("duplicate_key", row_number, 0, table.columns[0], cells[0]);
     table.rows.push_back(std::move(cells));
