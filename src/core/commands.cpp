@@ -66,11 +66,13 @@ const std::vector<CommandSpec>& command_table() {
       {"template", K::kCustom, true, true, false, "save|add|del|show NAME",
        "in reply to a message: keep it as a template (add: one more part); show or delete one", std::nullopt},
       {"table", K::kCustom, true, true, false, "[NAME [page]] | import|export|drop NAME",
-       "shared data tables: list them or show one; in General, in reply to a CSV file, import one (docs/tables.md)",
+       "shared data tables: list them or show one; in General, in reply to a CSV file, import one "
+       "(docs/tables.md)",
        std::nullopt},
       {"invoice", K::kCustom, false, true, false,
        "AMOUNT CURRENCY TITLE [| description] | TABLE ROW | cancel [ID]",
-       "send the user an invoice (XTR: Telegram Stars; TABLE ROW: from a table's price), or cancel an open one",
+       "send the user an invoice (XTR: Telegram Stars; TABLE ROW: from a table's price), or cancel an open "
+       "one",
        std::nullopt},
       {"refund", K::kCustom, false, true, false, "[charge id]", "refund the dialog's last Stars payment",
        std::nullopt},

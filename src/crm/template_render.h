@@ -2,10 +2,10 @@
 // `{name|fallback}`; names are first_name, last_name, title, username, operator, link,
 // field:KEY (a custom field of /set) and table:NAME:ROW:COLUMN (a cell of a shared table,
 // docs/tables.md, read through TemplateValues::table_row; a miss is named with what the table
-// lacks: "{table:plans:t9:price} [table plans: no row t9]"). A variable without a value uses its fallback (which may
-// be empty: `{last_name|}`); without a fallback the whole template is refused, naming every
-// such variable, so a user never gets a message with a blank where a name should be. Braces
-// that do not hold a known variable (`{foo}`, JSON) are text and stay as they are.
+// lacks: "{table:plans:t9:price} [table plans: no row t9]"). A variable without a value uses its fallback
+// (which may be empty: `{last_name|}`); without a fallback the whole template is refused, naming every such
+// variable, so a user never gets a message with a blank where a name should be. Braces that do not hold a
+// known variable (`{foo}`, JSON) are text and stay as they are.
 //
 // Formatting survives: entity offsets and lengths (UTF-16 code units, as Telegram counts)
 // move with the text a variable grows or shrinks; an entity that starts or ends inside a

@@ -204,7 +204,8 @@ ApiResponse TopicsApi::run(Call& call) {
                   "list_dialogs, send_message, set_status, assign, list_templates, get_template, "
                   "put_template, delete_template, list_labels, set_label, remove_label, dialog_labels, "
                   "segment_count, segment_list, create_broadcast, confirm_broadcast, pause_broadcast, "
-                  "resume_broadcast, cancel_broadcast, broadcast_status, broadcast_report, dialog_payments, list_tables, get_table, put_table, "
+                  "resume_broadcast, cancel_broadcast, broadcast_status, broadcast_report, dialog_payments, "
+                  "list_tables, get_table, put_table, "
                   "delete_table)",
                   *action));
 }

@@ -14,7 +14,8 @@ namespace {
 
 json::array columns_json(const std::vector<store::TableColumn>& columns) {
   json::array out;
-  for (const auto& c : columns) out.push_back(json::object{{"name", c.name}, {"type", store::to_string(c.type)}});
+  for (const auto& c : columns)
+    out.push_back(json::object{{"name", c.name}, {"type", store::to_string(c.type)}});
   return out;
 }
 
@@ -61,24 +62,27 @@ std::optional<std::string> cell_text(const json::value& v) {
 }
 
 // put_table's {"columns": [...], "rows": [[...]]} as a table, or the answer refusing it.
-std::variant<store::DataTable, ApiResponse> table_of_json(const std::string& name, const json::object& request) {
+std::variant<store::DataTable, ApiResponse> table_of_json(const std::string& name,
+                                                          const json::object& request) {
   const auto* columns = request.if_contains("columns");
   const auto* rows = request.if_contains("rows");
   if (columns == nullptr || !columns->is_array())
     return invalid("field \"columns\" must be an array of {\"name\", \"type\"} (or give \"csv\")");
   if (rows == nullptr || !rows->is_array()) return invalid("field \"rows\" must be an array of arrays");
   if (columns->get_array().size() > tables::kMaxColumns)
-    return refused(tables::TableProblem{.code = "too_many_columns", .row = 1,
-                                        .limit = static_cast<std::int64_t>(tables::kMaxColumns)});
+    return refused(tables::TableProblem{
+        .code = "too_many_columns", .row = 1, .limit = static_cast<std::int64_t>(tables::kMaxColumns)});
   if (rows->get_array().size() > tables::kMaxRows)
-    return refused(tables::TableProblem{.code = "too_many_rows", .limit = static_cast<std::int64_t>(tables::kMaxRows)});
+    return refused(
+        tables::TableProblem{.code = "too_many_rows", .limit = static_cast<std::int64_t>(tables::kMaxRows)});
   // The header as a CSV header would be ("price:decimal"), so one set of rules reads both.
   std::vector<std::string> header;
   for (std::size_t i = 0; i < columns->get_array().size(); ++i) {
     const auto& c = columns->get_array()[i];
     const auto* o = c.if_object();
     const auto* n = o != nullptr ? o->if_contains("name") : nullptr;
-    if (n == nullptr || !n->is_string()) return invalid(fmt::format("field \"columns[{}].name\" must be a string", i));
+    if (n == nullptr || !n->is_string())
+      return invalid(fmt::format("field \"columns[{}].name\" must be a string", i));
     std::string h(n->get_string());
     if (const auto* type = o->if_contains("type"); type != nullptr && !type->is_null()) {
       if (!type->is_string()) return invalid(fmt::format("field \"columns[{}].type\" must be a string", i));
@@ -94,7 +98,8 @@ std::variant<store::DataTable, ApiResponse> table_of_json(const std::string& nam
     for (std::size_t c = 0; c < cells->size(); ++c) {
       auto text = cell_text((*cells)[c]);
       if (!text)
-        return invalid(fmt::format("field \"rows[{}][{}]\" must be a string, a number, a boolean or null", r, c));
+        return invalid(
+            fmt::format("field \"rows[{}][{}]\" must be a string, a number, a boolean or null", r, c));
       record.push_back(std::move(*text));
     }
     records.push_back(std::move(record));
@@ -107,7 +112,8 @@ std::variant<store::DataTable, ApiResponse> table_of_json(const std::string& nam
 }  // namespace
 
 std::optional<ApiResponse> table_action(store::Store& store, const relay::ConnectionContext& context,
-                                        std::string_view action, const json::object& request, core::UnixMillis now) {
+                                        std::string_view action, const json::object& request,
+                                        core::UnixMillis now) {
   if (action == "list_tables") {
     json::array list;
     for (const auto& t : store.data_tables(context.id)) list.push_back(summary_json(t));
@@ -117,7 +123,8 @@ std::optional<ApiResponse> table_action(store::Store& store, const relay::Connec
   Fields fields(request);
   auto name = fields.text("name", true, tables::kMaxNameLength + 1);
   if (fields.failed()) return fields.error();
-  if (auto bad = tables::check_table_name(*name)) return invalid("field \"name\": " + tables::problem_text("en", *bad));
+  if (auto bad = tables::check_table_name(*name))
+    return invalid("field \"name\": " + tables::problem_text("en", *bad));
   auto unknown = [&] {
     return api_error(core::ErrorCode::kNotFound, "unknown_table",
                      fmt::format("connection {} has no table {}", context.name, *name));
@@ -126,8 +133,8 @@ std::optional<ApiResponse> table_action(store::Store& store, const relay::Connec
     auto t = store.data_table(context.id, *name);
     if (!t) return unknown();
     json::object result{{"table", table_json(*t)}};
-    if (const auto* format = request.if_contains("format"); format != nullptr && format->is_string() &&
-                                                            format->get_string() == "csv")
+    if (const auto* format = request.if_contains("format");
+        format != nullptr && format->is_string() && format->get_string() == "csv")
       result["csv"] = tables::table_to_csv(*t);
     return ok(std::move(result));
   }
@@ -137,7 +144,8 @@ std::optional<ApiResponse> table_action(store::Store& store, const relay::Connec
   }
   std::variant<store::DataTable, ApiResponse> made = store::DataTable{};
   if (const auto* csv = request.if_contains("csv"); csv != nullptr && !csv->is_null()) {
-    if (!csv->is_string()) return invalid("field \"csv\" must be a string (the CSV text, its first row the header)");
+    if (!csv->is_string())
+      return invalid("field \"csv\" must be a string (the CSV text, its first row the header)");
     auto parsed = tables::table_from_csv(*name, csv->get_string());
     if (auto* p = std::get_if<tables::TableProblem>(&parsed)) return refused(*p);
     made = std::move(std::get<store::DataTable>(parsed));
@@ -151,7 +159,8 @@ std::optional<ApiResponse> table_action(store::Store& store, const relay::Connec
   bool existed = store.data_table_row(context.id, *name, "").has_value();
   store.replace_data_table(table);
   for (const auto& t : store.data_tables(context.id)) {
-    if (core::lower_ascii(t.name) == core::lower_ascii(*name)) return ok({{"table", summary_json(t)}, {"created", !existed}});
+    if (core::lower_ascii(t.name) == core::lower_ascii(*name))
+      return ok({{"table", summary_json(t)}, {"created", !existed}});
   }
   return api_error(core::ErrorCode::kInternal, "internal_error", "the table was not stored");
 }

@@ -1374,8 +1374,8 @@ std::optional<Dispatcher::Call> Dispatcher::ids_file_call(Prepared& p) {
                           ? "the document is " + std::to_string(size->get_int64()) + " bytes, more than " +
                                 std::to_string(max_bytes)
                           : "the document is " + std::to_string(size->get_int64()) +
-                                " bytes; a file of user ids may have " + std::to_string(crm::kMaxIdsFileBytes) +
-                                " at most (2 MB)";
+                                " bytes; a file of user ids may have " +
+                                std::to_string(crm::kMaxIdsFileBytes) + " at most (2 MB)";
     } else if (path == nullptr || !path->is_string() || path->get_string().empty()) {
       step["error"] = "Telegram gave no path to download the document";
     } else {

@@ -488,9 +488,9 @@ void Engine::on_general_message(const Event& e, UnixMillis now) {
   // Every connection answers /backlog for itself (its own program's queue).
   if (command->name == "backlog") return on_backlog_command(*command, e, now);  // engine_backlog.cpp
   if (!answers_in_general()) return;
+  if (command->name == "table") return table_command(*command, nullptr, e, now);
   if (command->name == "template" || command->name == "t")
     return template_command(*command, nullptr, e, now);                         // engine_templates.cpp
-  if (command->name == "table") return table_command(*command, nullptr, e, now);  // engine_tables.cpp
   if (command->name == "segment") return on_segment_command(*command, e, now);  // engine_segments.cpp
   if (command->name == "export") return on_export_command(*command, e, now);    // engine_export.cpp
   if (command->name == "web") return on_web_command(*command, e, now);          // engine_web.cpp

@@ -72,8 +72,8 @@ void Engine::table_command(const core::Command& command, Dialog* dialog, const E
   const bool manages = action == "import" || action == "export" || action == "drop";
   if (!manages) {  // /table NAME [page]
     if (auto bad = tables::check_table_name(word))
-      return answer(i18n::text(lang, "tables.bad_name", {{"problem", tables::problem_text(lang, *bad)}}) + "\n" +
-                    i18n::text(lang, "tables.usage"));
+      return answer(i18n::text(lang, "tables.bad_name", {{"problem", tables::problem_text(lang, *bad)}}) +
+                    "\n" + i18n::text(lang, "tables.usage"));
     auto table = store_.data_table(context_.id, word);
     if (!table) return answer(i18n::text(lang, "tables.unknown", {{"name", word}}));
     int page = 1;
@@ -117,7 +117,8 @@ void Engine::table_command(const core::Command& command, Dialog* dialog, const E
   // import: in General, in reply to the CSV file. Reading the file is I/O: the dispatcher fetches
   // it (job::kReadIdsFile) and gives it back as a kIdsFileRead event with this request.
   if (dialog != nullptr) return answer(i18n::text(lang, "tables.import_in_general", {{"name", name}}));
-  if (e.replied.message_id == 0 || e.replied.file_id.empty() || e.replied.content != core::ContentKind::kDocument)
+  if (e.replied.message_id == 0 || e.replied.file_id.empty() ||
+      e.replied.content != core::ContentKind::kDocument)
     return answer(i18n::text(lang, "tables.import_needs_file", {{"name", name}}));
   json::object job{{"file_id", e.replied.file_id},
                    {"max_bytes", static_cast<std::int64_t>(tables::kMaxCsvBytes)},
@@ -126,8 +127,8 @@ void Engine::table_command(const core::Command& command, Dialog* dialog, const E
                                             {"by", e.sender_is_anonymous_admin ? 0 : e.from.id},
                                             {"by_name", e.sender_is_anonymous_admin ? std::string()
                                                                                     : e.from.first_name}}}};
-  enqueue(job::kReadIdsFile, JobPayload{.to = Side::kGroup, .text = json::serialize(job)}, kPriorityOperatorReply,
-          now);
+  enqueue(job::kReadIdsFile, JobPayload{.to = Side::kGroup, .text = json::serialize(job)},
+          kPriorityOperatorReply, now);
 }
 
 bool Engine::table_file_read(const Event& e, UnixMillis now) {
@@ -135,7 +136,8 @@ bool Engine::table_file_read(const Event& e, UnixMillis now) {
   json::value parsed = json::parse(e.text, ec);
   const json::object* answer = !ec && parsed.is_object() ? &parsed.as_object() : nullptr;
   const json::value* request = answer != nullptr ? answer->if_contains("request") : nullptr;
-  if (request == nullptr || !request->is_object() || !request->as_object().contains("table_import")) return false;
+  if (request == nullptr || !request->is_object() || !request->as_object().contains("table_import"))
+    return false;
   const json::object& r = request->as_object();
   const std::string& lang = context_.params.language;
   const std::string name = string_of(r, "table_import");
@@ -144,9 +146,11 @@ bool Engine::table_file_read(const Event& e, UnixMillis now) {
   };
   if (const auto* error = answer->if_contains("error"); error != nullptr && error->is_string()) {
     const auto* size = answer->if_contains("file_size");
-    if (size != nullptr && size->is_int64() && size->get_int64() > static_cast<std::int64_t>(tables::kMaxCsvBytes)) {
+    if (size != nullptr && size->is_int64() &&
+        size->get_int64() > static_cast<std::int64_t>(tables::kMaxCsvBytes)) {
       refused(tables::problem_text(
-          lang, tables::TableProblem{.code = "too_big", .limit = static_cast<std::int64_t>(tables::kMaxCsvBytes)}));
+          lang,
+          tables::TableProblem{.code = "too_big", .limit = static_cast<std::int64_t>(tables::kMaxCsvBytes)}));
     } else {
       refused(std::string(error->get_string()));
     }
@@ -168,7 +172,8 @@ bool Engine::table_file_read(const Event& e, UnixMillis now) {
     if (core::lower_ascii(t.name) == core::lower_ascii(name)) old_rows = t.row_count;
   }
   table.connection_id = context_.id;
-  if (const auto* by = r.if_contains("by"); by != nullptr && by->is_int64()) table.updated_by = by->get_int64();
+  if (const auto* by = r.if_contains("by"); by != nullptr && by->is_int64())
+    table.updated_by = by->get_int64();
   table.updated_by_name = string_of(r, "by_name");
   table.updated_at = now;
   store_.replace_data_table(table);
@@ -182,8 +187,9 @@ bool Engine::table_file_read(const Event& e, UnixMillis now) {
                                 {"old_rows", std::to_string(*old_rows)}}),
                     now);
   } else {
-    post_in_general(i18n::text(lang, "tables.imported", {{"name", table.name}, {"rows", rows}, {"columns", columns}}),
-                    now);
+    post_in_general(
+        i18n::text(lang, "tables.imported", {{"name", table.name}, {"rows", rows}, {"columns", columns}}),
+        now);
   }
   spdlog::info("connection {}: table {} imported ({} rows)", context_.name, table.name, table.rows.size());
   return true;
@@ -200,9 +206,9 @@ std::optional<core::Result<std::string>> Engine::table_invoice_args(std::string_
   if (!table) return std::nullopt;
   const std::string& lang = context_.params.language;
   auto refusal = [&](const tables::TableProblem& p) {
-    return core::Result<std::string>(core::make_error(i18n::text(
-        lang, "tables.invoice_refused",
-        {{"name", table->name}, {"row", row}, {"problem", tables::problem_text(lang, p)}})));
+    return core::Result<std::string>(core::make_error(
+        i18n::text(lang, "tables.invoice_refused",
+                   {{"name", table->name}, {"row", row}, {"problem", tables::problem_text(lang, p)}})));
   };
   auto made = tables::invoice_args(*table);
   if (auto* problem = std::get_if<tables::TableProblem>(&made)) return refusal(*problem);

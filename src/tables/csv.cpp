@@ -52,7 +52,8 @@ class Reader {
       }
       ++row_;
       if (records.size() >= limits_.max_rows)
-        return TableProblem{.code = "too_many_rows", .row = row_, .limit = static_cast<std::int64_t>(limits_.max_rows)};
+        return TableProblem{
+            .code = "too_many_rows", .row = row_, .limit = static_cast<std::int64_t>(limits_.max_rows)};
       std::vector<std::string> record;
       for (;;) {
         if (record.size() >= limits_.max_columns) {

@@ -96,7 +96,8 @@ std::variant<std::string, std::string> canonical_decimal(std::string_view s) {
     fraction = s.substr(point + 1);
   }
   if (whole.empty() || (has_point && fraction.empty())) return bad();
-  if (!std::all_of(whole.begin(), whole.end(), is_digit) || !std::all_of(fraction.begin(), fraction.end(), is_digit))
+  if (!std::all_of(whole.begin(), whole.end(), is_digit) ||
+      !std::all_of(fraction.begin(), fraction.end(), is_digit))
     return bad();
   while (whole.size() > 1 && whole.front() == '0') whole.remove_prefix(1);
   if (whole.size() + fraction.size() > kMaxDecimalDigits) return bad();
@@ -164,7 +165,7 @@ std::variant<std::string, std::string> canonical_cell(ColumnType type, std::stri
 }
 
 std::variant<DataTable, TableProblem> table_from_rows(std::string_view name, std::vector<TableColumn> columns,
-                                                     std::vector<std::vector<std::string>> rows) {
+                                                      std::vector<std::vector<std::string>> rows) {
   if (columns.empty()) return problem("empty");
   if (columns.size() > kMaxColumns) {
     TableProblem p = problem("too_many_columns");
@@ -280,7 +281,8 @@ TablePage table_page(const DataTable& table, int page, std::size_t max_units) {
   std::vector<std::string> lines;
   for (const auto& row : table.rows) {
     std::string line;
-    for (std::size_t i = 0; i < row.size(); ++i) line += (i == 0 ? "" : " · ") + (row[i].empty() ? "—" : row[i]);
+    for (std::size_t i = 0; i < row.size(); ++i)
+      line += (i == 0 ? "" : " · ") + (row[i].empty() ? "—" : row[i]);
     lines.push_back(core::utf16_truncate(line, max_units / 2));
   }
   std::vector<std::pair<std::size_t, std::size_t>> pages;  // [first, end) of lines
@@ -338,7 +340,8 @@ Lookup lookup(const DataTable* table, std::string_view row, std::string_view col
 }
 
 std::string missing_marker(std::string_view language, const TableReference& ref, const Lookup& found) {
-  return i18n::text(language, "tables.missing_" + (found.missing.empty() ? std::string("value") : found.missing),
+  return i18n::text(language,
+                    "tables.missing_" + (found.missing.empty() ? std::string("value") : found.missing),
                     {{"table", ref.table}, {"row", ref.row}, {"column", ref.column}});
 }
 

@@ -53,14 +53,15 @@ std::variant<std::string, std::string> canonical_cell(store::ColumnType type, st
 
 // A table made from CSV records (the first is the header). `name` is assumed checked. Every
 // row's fields must match the header's count; problems name the row and the column.
-std::variant<store::DataTable, TableProblem> table_from_records(std::string_view name, const CsvRecords& records);
+std::variant<store::DataTable, TableProblem> table_from_records(std::string_view name,
+                                                                const CsvRecords& records);
 // parse_csv, then table_from_records, with the limits above.
 std::variant<store::DataTable, TableProblem> table_from_csv(std::string_view name, std::string_view csv);
 // A table from typed columns and rows of cells (the Topics API's JSON); rows are numbered as in
 // a CSV file (the first row is row 2) so that problems read the same.
 std::variant<store::DataTable, TableProblem> table_from_rows(std::string_view name,
-                                                            std::vector<store::TableColumn> columns,
-                                                            std::vector<std::vector<std::string>> rows);
+                                                             std::vector<store::TableColumn> columns,
+                                                             std::vector<std::vector<std::string>> rows);
 
 // The table as CSV, its header typed (`price:decimal`; text columns untyped) so that the file
 // imports back to the same table.

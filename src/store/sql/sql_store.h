@@ -180,7 +180,8 @@ class SqlStore : public Store {
   // TableStore (sql_store_tables.cpp)
   std::vector<TableSummary> data_tables(ConnectionId id) override;
   std::optional<DataTable> data_table(ConnectionId id, std::string_view name) override;
-  std::optional<DataTable> data_table_row(ConnectionId id, std::string_view name, std::string_view key) override;
+  std::optional<DataTable> data_table_row(ConnectionId id, std::string_view name,
+                                          std::string_view key) override;
   std::int64_t replace_data_table(const DataTable& table) override;
   bool drop_data_table(ConnectionId id, std::string_view name) override;
 

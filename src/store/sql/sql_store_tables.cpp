@@ -40,7 +40,8 @@ std::vector<TableColumn> columns_from_json(const std::string& text) {
     const auto* type = o->if_contains("type");
     out.push_back(TableColumn{
         .name = name != nullptr && name->is_string() ? std::string(name->get_string()) : std::string(),
-        .type = type != nullptr && type->is_string() ? column_type_from(type->get_string()) : ColumnType::kText});
+        .type =
+            type != nullptr && type->is_string() ? column_type_from(type->get_string()) : ColumnType::kText});
   }
   return out;
 }
@@ -141,7 +142,8 @@ std::int64_t SqlStore::replace_data_table(const DataTable& t) {
       if (q.step()) id = q.int64(0);
     }
     if (id != 0) {
-      db_.run(sql::kDataTableUpdate, id, t.name, columns, rows, t.updated_by, t.updated_by_name, t.updated_at);
+      db_.run(sql::kDataTableUpdate, id, t.name, columns, rows, t.updated_by, t.updated_by_name,
+              t.updated_at);
       db_.run(sql::kDataTableRowsDelete, id);
     } else {
       auto q = db_.query(sql::kDataTableInsert);

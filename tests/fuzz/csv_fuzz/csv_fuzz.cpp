@@ -48,7 +48,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string written;
   for (const auto& r : read) written += tables::csv_line(r);
   auto again = tables::parse_csv(written);
-  if (auto* p = std::get_if<tables::TableProblem>(&again)) violated("written records do not parse", text, describe(*p));
+  if (auto* p = std::get_if<tables::TableProblem>(&again))
+    violated("written records do not parse", text, describe(*p));
   if (std::get<tables::CsvRecords>(again) != read) violated("written records parse to others", text, written);
 
   auto table = tables::table_from_csv("fuzz", text);
@@ -64,7 +65,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto& t = std::get<topicdesk::store::DataTable>(table);
   std::string csv = tables::table_to_csv(t);
   auto back = tables::table_from_csv("fuzz", csv);
-  if (auto* p = std::get_if<tables::TableProblem>(&back)) violated("an exported table does not import", text, csv);
+  if (auto* p = std::get_if<tables::TableProblem>(&back))
+    violated("an exported table does not import", text, csv);
   const auto& u = std::get<topicdesk::store::DataTable>(back);
   if (u.columns != t.columns || u.rows != t.rows) violated("an exported table imports to another", text, csv);
   return 0;

@@ -34,7 +34,8 @@ class EngineTablesTest : public EngineFixture {
   }
   core::Event reply_to_csv(core::MessageId id, std::string text, core::UserId from = kOperatorId) {
     auto e = in_general(id, std::move(text), from);
-    e.replied = core::ReplyContent{.message_id = id - 1, .content = core::ContentKind::kDocument, .file_id = "doc-1"};
+    e.replied =
+        core::ReplyContent{.message_id = id - 1, .content = core::ContentKind::kDocument, .file_id = "doc-1"};
     return e;
   }
   // What the dispatcher reports after reading the read_ids_file job `job`: the content or an error.
@@ -53,7 +54,8 @@ class EngineTablesTest : public EngineFixture {
     return e;
   }
   // `/table import NAME` and the file read back as `csv`; the jobs the answer made.
-  std::vector<TakenJob> import(Engine& e, const std::string& name, const std::string& csv, core::MessageId id = 20) {
+  std::vector<TakenJob> import(Engine& e, const std::string& name, const std::string& csv,
+                               core::MessageId id = 20) {
     e.handle(reply_to_csv(id, "/table import " + name), kT0);
     auto jobs = take_jobs(*store_);
     const auto* read = find_job(jobs, job::kReadIdsFile);
@@ -76,7 +78,9 @@ TEST_F(EngineTablesTest, AnImportReadsTheRepliedDocumentAndStoresTheTable) {
   EXPECT_FALSE(store_->data_table(context_.id, "plans")) << "nothing before the file is read";
   e.handle(file_read(*read, std::string(kPlans)), kT0 + 1000);
   auto texts = texts_to(take_jobs(*store_), Side::kGroup);
-  EXPECT_THAT(texts, ElementsAre(HasSubstr("📊 Table plans imported: 2 rows, columns id, title, price, currency, days")));
+  EXPECT_THAT(
+      texts,
+      ElementsAre(HasSubstr("📊 Table plans imported: 2 rows, columns id, title, price, currency, days")));
   auto t = store_->data_table(context_.id, "plans");
   ASSERT_TRUE(t);
   EXPECT_EQ(t->rows.size(), 2u);
@@ -95,8 +99,10 @@ TEST_F(EngineTablesTest, ListAndShow) {
   auto texts = texts_to(take_jobs(*store_), Side::kGroup);
   ASSERT_EQ(texts.size(), 3u);
   EXPECT_THAT(texts[0], HasSubstr("• plans: 2 rows, columns id, title, price, currency, days"));
-  EXPECT_THAT(texts[1], HasSubstr("📊 plans — 2 rows, page 1 of 1\nid · title · price:decimal · currency · days:integer\n"
-                                  "t1 · Basic · 100 · XTR · 30\nt2 · Pro, yearly · 250 · XTR · 365"));
+  EXPECT_THAT(
+      texts[1],
+      HasSubstr("📊 plans — 2 rows, page 1 of 1\nid · title · price:decimal · currency · days:integer\n"
+                "t1 · Basic · 100 · XTR · 30\nt2 · Pro, yearly · 250 · XTR · 365"));
   EXPECT_THAT(texts[2], HasSubstr("📊 There is no table menu"));
 }
 
@@ -119,8 +125,9 @@ TEST_F(EngineTablesTest, ABadFileIsExplainedWithRowAndColumnAndChangesNothing) {
   auto& e = engine();
   import(e, "plans", std::string(kPlans));
   auto texts = texts_to(import(e, "plans", "id,price:decimal\nt1,9.90\nt2,\"9,90\"\n", 40), Side::kGroup);
-  EXPECT_THAT(texts, ElementsAre(HasSubstr("Table plans was not imported, nothing changed: row 3, column 2 (price): "
-                                           "\"9,90\" is not a decimal number")));
+  EXPECT_THAT(texts,
+              ElementsAre(HasSubstr("Table plans was not imported, nothing changed: row 3, column 2 (price): "
+                                    "\"9,90\" is not a decimal number")));
   texts = texts_to(import(e, "plans", "id,v\nt1,\"open\n", 50), Side::kGroup);
   EXPECT_THAT(texts, ElementsAre(HasSubstr("row 2, column 2 (v): a quoted value that is never closed")));
   texts = texts_to(import(e, "plans", "id,v\nt1,\xff\n", 60), Side::kGroup);
@@ -137,9 +144,11 @@ TEST_F(EngineTablesTest, AFileTooBigIsRefusedBeforeItIsRead) {
   auto jobs = take_jobs(*store_);
   const auto* read = find_job(jobs, job::kReadIdsFile);
   ASSERT_NE(read, nullptr);
-  e.handle(file_read(*read, std::nullopt, "the document is 5000000 bytes, more than 1048576", 5'000'000), kT0 + 1000);
+  e.handle(file_read(*read, std::nullopt, "the document is 5000000 bytes, more than 1048576", 5'000'000),
+           kT0 + 1000);
   EXPECT_THAT(texts_to(take_jobs(*store_), Side::kGroup),
-              ElementsAre(HasSubstr("Table plans was not imported, nothing changed: the file is larger than 1048576 bytes")));
+              ElementsAre(HasSubstr(
+                  "Table plans was not imported, nothing changed: the file is larger than 1048576 bytes")));
   EXPECT_FALSE(store_->data_table(context_.id, "plans"));
 }
 
@@ -150,7 +159,8 @@ TEST_F(EngineTablesTest, ImportNeedsADocumentInGeneralAndAGoodName) {
   e.handle(reply_to_csv(12, "/table import 9lives"), kT0);
   e.handle(reply_to_csv(14, "/table import export"), kT0);
   auto in_topic = operator_message(kThread, 16, "/table import plans");
-  in_topic.replied = core::ReplyContent{.message_id = 15, .content = core::ContentKind::kDocument, .file_id = "d"};
+  in_topic.replied =
+      core::ReplyContent{.message_id = 15, .content = core::ContentKind::kDocument, .file_id = "d"};
   e.handle(in_topic, kT0);
   auto jobs = take_jobs(*store_);
   EXPECT_EQ(find_job(jobs, job::kReadIdsFile), nullptr);
@@ -203,7 +213,8 @@ TEST_F(EngineTablesTest, TemplatesReadCellsAndAMissingCellIsNamed) {
   import(e, "plans", std::string(kPlans));
   auto dialog = open_dialog_of(e, kAnn, kThread);
   store::Template ok{.connection_id = context_.id, .name = "price", .updated_at = kT0};
-  ok.parts.push_back(store::TemplatePart{.text = "Basic costs {table:plans:t1:price} ⭐ for {table:plans:T1:days} days"});
+  ok.parts.push_back(
+      store::TemplatePart{.text = "Basic costs {table:plans:t1:price} ⭐ for {table:plans:T1:days} days"});
   store_->save_template(ok);
   store::Template bad{.connection_id = context_.id, .name = "bad", .updated_at = kT0};
   bad.parts.push_back(store::TemplatePart{.text = "Gold costs {table:plans:gold:price}"});
@@ -215,7 +226,9 @@ TEST_F(EngineTablesTest, TemplatesReadCellsAndAMissingCellIsNamed) {
   ASSERT_NE(part, nullptr);
   auto calls = json::parse(part->payload.text).as_object();
   EXPECT_EQ(calls.at("user").at("params").at("text"), "Basic costs 100 ⭐ for 30 days");
-  EXPECT_EQ(std::count_if(jobs.begin(), jobs.end(), [](const TakenJob& j) { return j.job.kind == job::kTemplatePart; }), 1)
+  EXPECT_EQ(std::count_if(jobs.begin(), jobs.end(),
+                          [](const TakenJob& j) { return j.job.kind == job::kTemplatePart; }),
+            1)
       << "nothing of the bad template reaches the user";
   EXPECT_THAT(texts_to(jobs, Side::kGroup),
               ElementsAre(HasSubstr("{table:plans:gold:price} [table plans: no row gold]")));

@@ -55,9 +55,10 @@ TEST(Table, BadCellsAreNamedByRowAndColumn) {
   EXPECT_EQ(p.row, 3);
   EXPECT_EQ(p.column, 2);
   EXPECT_EQ(p.column_name, "price");
-  EXPECT_EQ(problem_text("en", p),
-            "row 3, column 2 (price): \"9,90\" is not a decimal number like 9.90 (a point, not a comma; at most 18 "
-            "digits)");
+  EXPECT_EQ(
+      problem_text("en", p),
+      "row 3, column 2 (price): \"9,90\" is not a decimal number like 9.90 (a point, not a comma; at most 18 "
+      "digits)");
   EXPECT_EQ(refused("id,n:integer\nt1,12x\n").code, "bad_integer");
   EXPECT_EQ(refused("id,n:integer\nt1,99999999999999999999\n").code, "bad_integer");
   EXPECT_EQ(refused("id,b:boolean\nt1,maybe\n").code, "bad_boolean");
@@ -112,7 +113,8 @@ TEST(Table, ReferencesInATextAreFilledOrMarked) {
     if (name != "plans") return std::nullopt;
     return t;
   };
-  auto out = expand_references("/activate {table:plans:t1:days} {payload} {table:menu:x:y}", "en", fetch, &misses);
+  auto out =
+      expand_references("/activate {table:plans:t1:days} {payload} {table:menu:x:y}", "en", fetch, &misses);
   EXPECT_EQ(out, "/activate 30 {payload} [no table menu]");
   EXPECT_EQ(misses, (std::vector<std::string>{"{table:menu:x:y}"}));
 }
