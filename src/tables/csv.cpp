@@ -157,7 +157,8 @@ std::string csv_line(const std::vector<std::string>& fields) {
   for (std::size_t i = 0; i < fields.size(); ++i) {
     if (i > 0) out.push_back(',');
     const std::string& f = fields[i];
-    bool quote = f.find_first_of(",\"\r\n") != std::string::npos ||
+    // A byte order mark starting a field is quoted: at the start of a file, reading skips one.
+    bool quote = f.find_first_of(",\"\r\n") != std::string::npos || f.starts_with("\xEF\xBB\xBF") ||
                  (!f.empty() && (f.front() == ' ' || f.back() == ' ')) || (fields.size() == 1 && f.empty());
     if (!quote) {
       out += f;

@@ -41,7 +41,7 @@ using CsvRecords = std::vector<std::vector<std::string>>;
 std::variant<CsvRecords, TableProblem> parse_csv(std::string_view text, const CsvLimits& limits = {});
 
 // One record as a CSV line ending in CRLF: a field is quoted when it holds a comma, a quote, a
-// line break, or starts or ends with a space.
+// line break, or starts or ends with a space or a byte order mark.
 std::string csv_line(const std::vector<std::string>& fields);
 
 }  // namespace topicdesk::tables

@@ -80,7 +80,10 @@ TEST(Csv, EveryLimitIsARefusalNeverACut) {
 }
 
 TEST(Csv, WrittenLinesReadBack) {
-  std::vector<std::string> fields{"plain", "with, comma", "with \"quote\"", "two\nlines", " padded ", ""};
+  // A byte order mark starting the first field is quoted: reading skips an unquoted one (found by
+  // the fuzz target).
+  std::vector<std::string> fields{"\xEF\xBB\xBFbom", "plain", "with, comma", "with \"quote\"", "two\nlines",
+                                  " padded ", ""};
   auto r = read(csv_line(fields) + csv_line({""}));
   ASSERT_EQ(r.size(), 2u);
   EXPECT_EQ(r[0], fields);

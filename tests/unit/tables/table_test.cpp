@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "core/utf8.h"
+
 namespace topicdesk::tables {
 namespace {
 
@@ -138,7 +140,7 @@ TEST(Table, PagesFitTheBudget) {
   auto t = made(csv);
   auto first = table_page(t, 1, 3500);
   EXPECT_GT(first.pages, 1);
-  EXPECT_LE(first.text.size(), 3500u);
+  EXPECT_LE(core::utf16_length(first.text), 3500u);
   EXPECT_TRUE(first.text.starts_with("id · text\nrow0 · "));
   auto last = table_page(t, 99, 3500);  // past the end: the last page
   EXPECT_EQ(last.page, last.pages);
