@@ -57,7 +57,8 @@ std::optional<std::string> cell_text(const json::value& v) {
   if (v.is_string()) return std::string(v.get_string());
   if (v.is_null()) return std::string();
   if (v.is_bool()) return std::string(v.get_bool() ? "true" : "false");
-  if (v.is_int64() || v.is_uint64() || v.is_double()) return json::serialize(v);
+  if (v.is_int64() || v.is_uint64()) return json::serialize(v);
+  if (v.is_double()) return fmt::format("{}", v.get_double());  // the shortest form: 1.5, not 1.5E0
   return std::nullopt;
 }
 

@@ -73,6 +73,7 @@ class Reader {
         break;  // at a line end or the end of the text
       }
       skip_line_end();
+      if (records.empty()) header_ = record;
       records.push_back(std::move(record));
     }
     return records;
@@ -86,8 +87,18 @@ class Reader {
     if (pos_ < text_.size() && text_[pos_] == '\r') ++pos_;
     if (pos_ < text_.size() && text_[pos_] == '\n') ++pos_;
   }
+  // A problem at `column` of the current record, named by the header's field when there is one.
   TableProblem at(std::string code, std::int64_t column) const {
-    return TableProblem{.code = std::move(code), .row = row_, .column = column};
+    TableProblem p{.code = std::move(code), .row = row_, .column = column};
+    if (row_ > 1 && column >= 1 && static_cast<std::size_t>(column) <= header_.size()) {
+      std::string_view name = header_[static_cast<std::size_t>(column) - 1];
+      name = name.substr(0, name.find(':'));
+      while (!name.empty() && name.front() == ' ') name.remove_prefix(1);
+      while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
+      for (char c : name)
+        p.column_name.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+    }
+    return p;
   }
   // Appends the character at pos_ (a whole UTF-8 sequence); false when it is not valid UTF-8.
   bool take(std::string& field) {
@@ -144,6 +155,7 @@ class Reader {
   const CsvLimits& limits_;
   std::size_t pos_ = 0;
   std::int64_t row_ = 0;
+  std::vector<std::string> header_;  // the first record, naming the columns of problems after it
 };
 
 }  // namespace

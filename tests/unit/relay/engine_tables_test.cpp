@@ -164,13 +164,14 @@ TEST_F(EngineTablesTest, ImportNeedsADocumentInGeneralAndAGoodName) {
   e.handle(in_topic, kT0);
   auto jobs = take_jobs(*store_);
   EXPECT_EQ(find_job(jobs, job::kReadIdsFile), nullptr);
-  auto texts = texts_to(jobs, Side::kGroup);
-  ASSERT_EQ(texts.size(), 4u);
-  EXPECT_THAT(texts[0], HasSubstr("Reply to a CSV file"));
-  EXPECT_THAT(texts[1], HasSubstr("9lives is not a table name"));
-  EXPECT_THAT(texts[2], HasSubstr("export is one of /table's words"));
-  EXPECT_THAT(texts[3], HasSubstr("Import a table in General"));
-  EXPECT_EQ(jobs.back().payload.dialog, dialog.id);
+  EXPECT_THAT(texts_to(jobs, Side::kGroup),
+              UnorderedElementsAre(HasSubstr("Reply to a CSV file"), HasSubstr("9lives is not a table name"),
+                                   HasSubstr("export is one of /table's words"),
+                                   HasSubstr("Import a table in General")));
+  for (const auto& j : jobs) {
+    if (j.job.kind == job::kSendText && j.payload.text.find("in General") != std::string::npos)
+      EXPECT_EQ(j.payload.dialog, dialog.id) << "answered in the topic";
+  }
 }
 
 TEST_F(EngineTablesTest, OnlyManagersImportExportAndDrop) {
@@ -247,8 +248,8 @@ TEST_F(EngineTablesTest, AnInvoiceTakesItsPriceFromTheTable) {
   EXPECT_EQ(call.at("amount"), 250);
   EXPECT_EQ(call.at("currency"), "XTR");
   EXPECT_EQ(call.at("title"), "Pro, yearly");
-  e.handle(operator_message(kThread, 31, "/invoice plans t9"), kT0 + 2000);
   import(e, "notes", "id,title\nn1,Hello\n", 60);
+  e.handle(operator_message(kThread, 31, "/invoice plans t9"), kT0 + 2000);
   e.handle(operator_message(kThread, 32, "/invoice notes n1"), kT0 + 2000);
   jobs = take_jobs(*store_);
   EXPECT_EQ(find_job(jobs, job::kSendInvoice), nullptr);

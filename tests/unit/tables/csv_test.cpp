@@ -82,8 +82,15 @@ TEST(Csv, EveryLimitIsARefusalNeverACut) {
 TEST(Csv, WrittenLinesReadBack) {
   // A byte order mark starting the first field is quoted: reading skips an unquoted one (found by
   // the fuzz target).
-  std::vector<std::string> fields{"\xEF\xBB\xBFbom", "plain", "with, comma", "with \"quote\"", "two\nlines",
-                                  " padded ", ""};
+  std::vector<std::string> fields{
+      "\xEF\xBB\xBF"
+      "bom",
+      "plain",
+      "with, comma",
+      "with \"quote\"",
+      "two\nlines",
+      " padded ",
+      ""};
   auto r = read(csv_line(fields) + csv_line({""}));
   ASSERT_EQ(r.size(), 2u);
   EXPECT_EQ(r[0], fields);
