@@ -6,15 +6,17 @@
 Configure the connection with
     WEBHOOKS = '{"http://127.0.0.1:9300/tariffs": ["payment_received", "/activate"]}'
     WEBHOOKS_SECRET = "the same secret"
-    PAYMENT_HOOK = "/activate {payload}"
+    PAYMENT_HOOK = "/activate {payload} {table:plans:{title}:days}"
 
-An operator sends `/invoice 100 XTR Pro | 30 days of Pro` in the customer's topic. When the customer
-pays, the desk records the payment once and runs `/activate td:inv:<id>` for this hook: the event's
+The tariffs are the shared table `plans` (plans.csv beside this script, imported in General with
+`/table import plans`): an operator sends `/invoice plan pro` in the customer's topic and the
+invoice takes the row's price and title. When the customer pays, the desk records the payment once
+and runs `/activate td:inv:<id> 30` for this hook, the days read from the same row: the event's
 `data.payment` says what was bought (the invoice title names the tariff) and for how much. The hook
-switches the tariff on (kept in the state file, by linked account or else by user id) and answers
-in the topic. An operator may also type `/activate Pro` by hand (a goodwill activation, no payment).
-Each payment activates once: a second delivery of the same charge id is ignored here too.
-Python 3 standard library only.
+switches the tariff on for those days (kept in the state file, by linked account or else by user
+id) and answers in the topic. An operator may also type `/activate Pro` by hand (a goodwill
+activation, no payment: the days of TARIFFS). Each payment activates once: a second delivery of the
+same charge id is ignored here too. Python 3 standard library only.
 """
 import argparse
 import hashlib
@@ -25,7 +27,8 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-# Tariffs by invoice title (case-insensitive): days of service.
+# Tariffs by invoice title (case-insensitive): days of service when the command does not say
+# (an operator's own /activate NAME); a paid one gets the days of the plans table's row.
 TARIFFS = {"basic": 30, "pro": 30, "business": 365}
 REPLAY_WINDOW_SECONDS = 300
 
@@ -48,11 +51,11 @@ class Tariffs:
             with open(path) as f:
                 self.data = json.load(f)
 
-    def activate(self, customer, tariff, charge=None):
+    def activate(self, customer, tariff, charge=None, days=None):
         with self.lock:
             if charge and charge in self.data["charges"]:
                 return None  # this payment activated already
-            days = TARIFFS[tariff]
+            days = days or TARIFFS[tariff]
             current = self.data["customers"].get(customer, {})
             start = max(time.time(), current.get("until", 0)) if current.get("tariff") == tariff else time.time()
             self.data["customers"][customer] = {"tariff": tariff, "until": int(start + days * 86400)}
@@ -69,13 +72,17 @@ def answer_for(event: dict, tariffs: Tariffs) -> dict:
     user = event.get("user") or {}
     customer = user.get("linked_account") or f"user {user.get('id')}"
     payment = (event.get("data") or {}).get("payment")
-    if payment:  # PAYMENT_HOOK: the desk ran /activate for a recorded payment
+    days = None
+    if payment:  # PAYMENT_HOOK: the desk ran /activate PAYLOAD DAYS for a recorded payment
         name, charge = payment["title"].strip().lower(), payment["telegram_charge_id"]
+        words = event["command"]["args"].split()
+        if len(words) > 1 and words[1].isdigit():  # the plans table's days (a miss is a [marker])
+            days = int(words[1])
     else:  # an operator typed /activate NAME
         name, charge = event["command"]["args"].strip().lower(), None
     if name not in TARIFFS:
         return {"text": f"⚠️ No tariff named {name!r}; known: {', '.join(sorted(TARIFFS))}."}
-    state = tariffs.activate(customer, name, charge)
+    state = tariffs.activate(customer, name, charge, days)
     if state is None:
         return {}  # nothing new to say
     until = time.strftime("%Y-%m-%d", time.gmtime(state["until"]))

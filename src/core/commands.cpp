@@ -65,8 +65,15 @@ const std::vector<CommandSpec>& command_table() {
        "list the templates; in a topic, send the template NAME to the user", std::nullopt},
       {"template", K::kCustom, true, true, false, "save|add|del|show NAME",
        "in reply to a message: keep it as a template (add: one more part); show or delete one", std::nullopt},
-      {"invoice", K::kCustom, false, true, false, "AMOUNT CURRENCY TITLE [| description] | cancel [ID]",
-       "send the user an invoice (XTR: Telegram Stars), or cancel an open one", std::nullopt},
+      {"table", K::kCustom, true, true, false, "[NAME [page]] | import|export|drop NAME",
+       "shared data tables: list them or show one; in General, in reply to a CSV file, import one "
+       "(docs/tables.md)",
+       std::nullopt},
+      {"invoice", K::kCustom, false, true, false,
+       "AMOUNT CURRENCY TITLE [| description] | TABLE ROW | cancel [ID]",
+       "send the user an invoice (XTR: Telegram Stars; TABLE ROW: from a table's price), or cancel an open "
+       "one",
+       std::nullopt},
       {"refund", K::kCustom, false, true, false, "[charge id]", "refund the dialog's last Stars payment",
        std::nullopt},
       {"take", K::kTake, false, true, false, "", "own this dialog yourself", std::nullopt},

@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 
 #include "core/utf8.h"
+#include "tables/table.h"
 
 namespace topicdesk::crm {
 namespace json = boost::json;
@@ -35,6 +36,11 @@ std::optional<Variable> parse_variable(std::string_view inside) {
     v.name = std::string(name);
     return v;
   }
+  if (name.starts_with("table:")) {
+    if (!tables::parse_reference(name)) return std::nullopt;
+    v.name = std::string(name);
+    return v;
+  }
   constexpr std::string_view kField = "field:";
   if (name.starts_with(kField) && name.size() > kField.size() &&
       std::all_of(name.begin() + kField.size(), name.end(), is_key_char)) {
@@ -42,6 +48,17 @@ std::optional<Variable> parse_variable(std::string_view inside) {
     return v;
   }
   return std::nullopt;
+}
+
+// A table cell's value; nullopt with `marker` set to what the table lacks.
+std::optional<std::string> table_value(const Variable& v, const TemplateValues& values, std::string& marker) {
+  auto ref = tables::parse_reference(v.name);
+  if (!ref) return std::nullopt;
+  std::optional<store::DataTable> table;
+  if (values.table_row) table = values.table_row(ref->table, ref->row);
+  tables::Lookup found = tables::lookup(table ? &*table : nullptr, ref->row, ref->column);
+  if (!found.value) marker = tables::missing_marker(values.language, *ref, found);
+  return found.value;
 }
 
 std::optional<std::string> value_of(const Variable& v, const TemplateValues& values) {
@@ -153,10 +170,13 @@ core::Result<RenderedText> render_text(std::string_view text, std::string_view e
     std::size_t before_units = core::utf16_length(before);
     source_units += before_units;
     out_units += before_units;
-    std::optional<std::string> value = value_of(v, values);
+    std::string marker;
+    std::optional<std::string> value =
+        v.name.starts_with("table:") ? table_value(v, values, marker) : value_of(v, values);
     if (!value && v.fallback) value = *v.fallback;
     if (!value) {
       std::string name = "{" + v.name + "}";
+      if (!marker.empty()) name += " " + marker;
       if (std::find(missing.begin(), missing.end(), name) == missing.end()) missing.push_back(name);
       value = std::string();
     }

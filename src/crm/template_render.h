@@ -1,9 +1,11 @@
 // Filling in a template's variables for one dialog: pure, no store. A variable is `{name}` or
-// `{name|fallback}`; names are first_name, last_name, title, username, operator, link and
-// field:KEY (a custom field of /set). A variable without a value uses its fallback (which may
-// be empty: `{last_name|}`); without a fallback the whole template is refused, naming every
-// such variable, so a user never gets a message with a blank where a name should be. Braces
-// that do not hold a known variable (`{foo}`, JSON) are text and stay as they are.
+// `{name|fallback}`; names are first_name, last_name, title, username, operator, link,
+// field:KEY (a custom field of /set) and table:NAME:ROW:COLUMN (a cell of a shared table,
+// docs/tables.md, read through TemplateValues::table_row; a miss is named with what the table
+// lacks: "{table:plans:t9:price} [table plans: no row t9]"). A variable without a value uses its fallback
+// (which may be empty: `{last_name|}`); without a fallback the whole template is refused, naming every such
+// variable, so a user never gets a message with a blank where a name should be. Braces that do not hold a
+// known variable (`{foo}`, JSON) are text and stay as they are.
 //
 // Formatting survives: entity offsets and lengths (UTF-16 code units, as Telegram counts)
 // move with the text a variable grows or shrinks; an entity that starts or ends inside a
@@ -11,6 +13,7 @@
 // message, 1024 for a caption) or the template is refused with the part and the length.
 #pragma once
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -18,6 +21,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "store/table_store.h"
 #include "store/template_store.h"
 
 namespace topicdesk::crm {
@@ -34,6 +38,10 @@ struct TemplateValues {
   std::optional<std::string> operator_name;   // {operator}: the sending operator's first name
   std::optional<std::string> link;            // the linked account of /link
   std::map<std::string, std::string> fields;  // /set, keys lowercase
+  // {table:NAME:ROW:COLUMN}: the table's columns and that row (store::TableStore::data_table_row);
+  // nullopt: no such table. Unset: no tables are read (every reference misses).
+  std::function<std::optional<store::DataTable>(const std::string& table, const std::string& row)> table_row;
+  std::string language = "en";  // of the markers that name what a table lacks (operators read them)
 };
 
 struct RenderedText {

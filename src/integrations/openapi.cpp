@@ -119,6 +119,10 @@ constexpr std::string_view kOpenApi = R"json({
           {"$ref": "#/components/schemas/ChangeLabel"},
           {"$ref": "#/components/schemas/DialogLabels"},
           {"$ref": "#/components/schemas/DialogPayments"},
+          {"$ref": "#/components/schemas/ListTables"},
+          {"$ref": "#/components/schemas/GetTable"},
+          {"$ref": "#/components/schemas/PutTable"},
+          {"$ref": "#/components/schemas/DeleteTable"},
           {"$ref": "#/components/schemas/SegmentCount"},
           {"$ref": "#/components/schemas/SegmentList"},
           {"$ref": "#/components/schemas/CreateBroadcast"},
@@ -293,6 +297,52 @@ constexpr std::string_view kOpenApi = R"json({
           "action": {"type": "string", "enum": ["dialog_payments"]},
           "user_id": {"type": "integer", "format": "int64"},
           "topic_id": {"type": "integer", "format": "int64"}
+        }
+      },
+      "ListTables": {
+        "type": "object",
+        "description": "The connection's shared data tables by name (docs/tables.md): name, columns, the number of rows, created_at, updated_at.",
+        "required": ["action"],
+        "properties": {"action": {"type": "string", "enum": ["list_tables"]}}
+      },
+      "GetTable": {
+        "type": "object",
+        "description": "One table by name (case is ignored): its typed columns and rows (cells as text in their canonical form); with format csv also result.csv, the table as a CSV file with a typed header.",
+        "required": ["action", "name"],
+        "properties": {
+          "action": {"type": "string", "enum": ["get_table"]},
+          "name": {"$ref": "#/components/schemas/TableName"},
+          "format": {"type": "string", "enum": ["json", "csv"]}
+        }
+      },
+      "PutTable": {
+        "type": "object",
+        "description": "Creates the table, or replaces the one of that name whole and atomically, from csv (RFC 4180, the first row the header, name:type) or from columns and rows. The first column is the key. A table that breaks a rule is refused whole (400 invalid_table, the message naming the row and column) and nothing changes.",
+        "required": ["action", "name"],
+        "properties": {
+          "action": {"type": "string", "enum": ["put_table"]},
+          "name": {"$ref": "#/components/schemas/TableName"},
+          "csv": {"type": "string", "example": "id,title,price:decimal,currency\nt1,Basic,100,XTR\n"},
+          "columns": {"type": "array", "maxItems": 32, "items": {"$ref": "#/components/schemas/TableColumn"}},
+          "rows": {"type": "array", "maxItems": 5000, "items": {"type": "array", "items": {"oneOf": [
+            {"type": "string"}, {"type": "number"}, {"type": "boolean"}]}}}
+        }
+      },
+      "DeleteTable": {
+        "type": "object",
+        "required": ["action", "name"],
+        "properties": {
+          "action": {"type": "string", "enum": ["delete_table"]},
+          "name": {"$ref": "#/components/schemas/TableName"}
+        }
+      },
+      "TableName": {"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9_-]{0,31}$", "example": "plans"},
+      "TableColumn": {
+        "type": "object",
+        "required": ["name"],
+        "properties": {
+          "name": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,31}$"},
+          "type": {"type": "string", "enum": ["text", "integer", "decimal", "boolean"], "default": "text"}
         }
       },
       "Label": {
@@ -487,7 +537,10 @@ constexpr std::string_view kOpenApi = R"json({
               "templates": {"type": "array", "items": {"$ref": "#/components/schemas/Template"}},
               "template": {"$ref": "#/components/schemas/Template"},
               "created": {"type": "boolean", "description": "put_template: a new template (false: one was replaced)"},
-              "deleted": {"type": "string", "description": "delete_template: the name deleted"},
+              "deleted": {"type": "string", "description": "delete_template, delete_table: the name deleted"},
+              "tables": {"type": "array", "description": "list_tables", "items": {"type": "object"}},
+              "table": {"type": "object", "description": "get_table: name, columns, rows; put_table: name, columns, rows (their number)"},
+              "csv": {"type": "string", "description": "get_table with format csv"},
               "labels": {"type": "array", "description": "list_labels: Label objects; the other label actions: the dialog's labels",
                          "items": {"oneOf": [{"$ref": "#/components/schemas/Label"}, {"type": "string"}]}},
               "history": {"type": "array", "items": {"type": "object", "properties": {
@@ -558,6 +611,7 @@ constexpr std::string_view kOpenApi = R"json({
             "properties": {
               "code": {"type": "string", "enum": ["invalid_json", "missing_field", "invalid_field", "unknown_action",
                 "bad_request", "unauthorized", "unknown_topic", "unknown_user", "unknown_dialog", "unknown_operator", "unknown_template",
+                "unknown_table", "invalid_table",
                 "unknown_label", "unknown_broadcast", "no_recipients", "invalid_state", "not_found", "invalid_segment", "fields_hidden",
                 "invalid_parameter", "missing_parameter",
                 "method_not_allowed", "body_too_large", "rate_limited", "owner_unavailable", "owner_no_answer", "internal_error"]},

@@ -20,6 +20,7 @@
 #include "integrations/topics_api_labels.h"
 #include "integrations/topics_api_payments.h"
 #include "integrations/topics_api_segments.h"
+#include "integrations/topics_api_tables.h"
 #include "integrations/topics_api_templates.h"
 #include "relay/ownership.h"
 
@@ -205,13 +206,17 @@ ApiResponse TopicsApi::run(Call& call) {
     return *answer;  // broadcasts
   if (auto answer = payment_action(store_, call.context(), *action, call.request))
     return *answer;  // payments
+  if (auto answer = table_action(store_, call.context(), *action, call.request, call.now))
+    return *answer;  // shared data tables
   return api_error(
       core::ErrorCode::kInvalid, "unknown_action",
       fmt::format("field \"action\": unknown action \"{}\" (known: info_by_topic, dialog_by_user, "
                   "list_dialogs, send_message, set_status, assign, list_templates, get_template, "
                   "put_template, delete_template, list_labels, set_label, remove_label, dialog_labels, "
                   "segment_count, segment_list, create_broadcast, confirm_broadcast, pause_broadcast, "
-                  "resume_broadcast, cancel_broadcast, broadcast_status, broadcast_report, dialog_payments)",
+                  "resume_broadcast, cancel_broadcast, broadcast_status, broadcast_report, dialog_payments, "
+                  "list_tables, get_table, put_table, "
+                  "delete_table)",
                   *action));
 }
 

@@ -87,13 +87,17 @@ core::Person person_from_api_user(const json::value& result) {
   return person;
 }
 
+// The most a read_ids_file job's max_bytes may ask to download (the event carries it whole).
+constexpr std::int64_t kMaxReadFile = 8 * 1024 * 1024;
+
 // The kIdsFileRead event of read_ids_file job `job_id`: the engine's request as it was, and
 // `field` ("content" or "error") = `value`.
 core::Event ids_file_event(core::ChatId group, std::int64_t job_id, const json::value& request,
-                           std::string_view field, std::string value) {
+                           std::string_view field, std::string value, std::int64_t file_size = 0) {
   json::object out;
   out["request"] = request;
   out[field] = std::move(value);
+  if (file_size > 0) out["file_size"] = file_size;
   core::Event e;
   e.kind = core::EventKind::kIdsFileRead;
   e.update_id = ids_file_update_id(job_id);
@@ -1342,32 +1346,41 @@ std::optional<Dispatcher::Call> Dispatcher::ids_file_call(Prepared& p) {
     finish_done(p, ids_file_report(p, "error", std::string(error->get_string())));
     return std::nullopt;
   }
+  // The bound: the job's max_bytes (a table's CSV), else a file of user ids' (never above kMaxReadFile).
+  std::int64_t max_bytes = crm::kMaxIdsFileBytes;
+  if (const auto* max = job->if_contains("max_bytes"); max != nullptr && max->is_int64())
+    max_bytes = std::clamp<std::int64_t>(max->get_int64(), 1, kMaxReadFile);
+  const bool as_base64 = job->contains("base64");  // content that may not be UTF-8
   if (const auto* path = job->if_contains("file_path"); path != nullptr && path->is_string()) {
     Call call;
     call.download = std::string(path->get_string());
-    call.download_max = static_cast<std::size_t>(crm::kMaxIdsFileBytes);
+    call.download_max = static_cast<std::size_t>(max_bytes);
     call.record = [this, connection = p.connection->context.id, group = p.connection->context.group_id,
-                   job_id = p.job.id,
+                   job_id = p.job.id, as_base64,
                    request = job->contains("request") ? job->at("request")
                                                       : json::value()](const json::value& result) {
+      std::string content = result.is_string() ? std::string(result.get_string()) : std::string();
       report(connection,
-             ids_file_event(group, job_id, request, "content",
-                            result.is_string() ? std::string(result.get_string()) : std::string()));
+             ids_file_event(group, job_id, request, "content", as_base64 ? to_base64(content) : content));
     };
     return call;
   }
   Call call{.method = "getFile"};
   call.params["file_id"] = file_id->get_string();
-  call.next = [payload = p.payload, job = *job](const json::value& result) {
+  call.next = [payload = p.payload, job = *job, max_bytes](const json::value& result) {
     JobPayload next = payload;
     json::object step = job;
     const auto* answer = result.if_object();
     const auto* size = answer != nullptr ? answer->if_contains("file_size") : nullptr;
     const auto* path = answer != nullptr ? answer->if_contains("file_path") : nullptr;
-    if (size != nullptr && size->is_int64() && size->get_int64() > crm::kMaxIdsFileBytes) {
-      step["error"] = "the document is " + std::to_string(size->get_int64()) +
-                      " bytes; a file of user ids may have " + std::to_string(crm::kMaxIdsFileBytes) +
-                      " at most (2 MB)";
+    if (size != nullptr && size->is_int64() && size->get_int64() > max_bytes) {
+      step["file_size"] = size->get_int64();
+      step["error"] = job.contains("max_bytes")
+                          ? "the document is " + std::to_string(size->get_int64()) + " bytes, more than " +
+                                std::to_string(max_bytes)
+                          : "the document is " + std::to_string(size->get_int64()) +
+                                " bytes; a file of user ids may have " +
+                                std::to_string(crm::kMaxIdsFileBytes) + " at most (2 MB)";
     } else if (path == nullptr || !path->is_string() || path->get_string().empty()) {
       step["error"] = "Telegram gave no path to download the document";
     } else {
@@ -1387,7 +1400,13 @@ std::function<void()> Dispatcher::ids_file_report(const Prepared& p, std::string
   if (!ec && parsed.is_object()) {
     if (const auto* r = parsed.as_object().if_contains("request")) request = *r;
   }
-  core::Event e = ids_file_event(p.connection->context.group_id, p.job.id, request, field, std::move(value));
+  std::int64_t file_size = 0;
+  if (!ec && parsed.is_object()) {
+    if (const auto* size = parsed.as_object().if_contains("file_size"); size != nullptr && size->is_int64())
+      file_size = size->get_int64();
+  }
+  core::Event e =
+      ids_file_event(p.connection->context.group_id, p.job.id, request, field, std::move(value), file_size);
   return [this, connection = p.connection->context.id, e = std::move(e)] { report(connection, e); };
 }
 

@@ -488,6 +488,7 @@ void Engine::on_general_message(const Event& e, UnixMillis now) {
   // Every connection answers /backlog for itself (its own program's queue).
   if (command->name == "backlog") return on_backlog_command(*command, e, now);  // engine_backlog.cpp
   if (!answers_in_general()) return;
+  if (command->name == "table") return table_command(*command, nullptr, e, now);
   if (command->name == "template" || command->name == "t")
     return template_command(*command, nullptr, e, now);                         // engine_templates.cpp
   if (command->name == "segment") return on_segment_command(*command, e, now);  // engine_segments.cpp
@@ -506,6 +507,7 @@ void Engine::run_command(const core::Command& command, Dialog& dialog, const Eve
   const auto& p = context_.params;
   if (command.name == "template" || command.name == "t")
     return template_command(command, &dialog, e, now);                           // engine_templates.cpp
+  if (command.name == "table") return table_command(command, &dialog, e, now);   // engine_tables.cpp
   if (command.name == "mark") return on_mark_in_topic(command, dialog, e, now);  // engine_labels.cpp
   if (command.name == "export") return on_export_in_topic(command, dialog, e, now);
   if (command.name == "invoice") return on_invoice_command(command, dialog, e, now);  // engine_payments.cpp

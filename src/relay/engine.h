@@ -411,6 +411,18 @@ class Engine {
   void on_ids_file_read(const core::Event& event, core::UnixMillis now);
   void on_group_backlog(const core::Event& event, core::UnixMillis now);  // engine_group_lane.cpp
 
+  // Shared data tables, engine_tables.cpp (docs/tables.md): /table in General and topics
+  // (`dialog` null: General); the CSV a `/table import` had the dispatcher read (true when the
+  // kIdsFileRead event was one); /invoice TABLE ROW's arguments from the row (nullopt: the args
+  // name no table; an Error: the refusal to show).
+  void table_command(const core::Command& command, store::Dialog* dialog, const core::Event& event,
+                     core::UnixMillis now);
+  bool table_file_read(const core::Event& event, core::UnixMillis now);
+  std::optional<core::Result<std::string>> table_invoice_args(std::string_view args);
+  // {table:NAME:ROW:COLUMN} in `text` filled from the tables (PAYMENT_HOOK's line); a reference
+  // the tables lack becomes a marker and is added to `misses`.
+  std::string fill_table_references(std::string_view text, std::vector<std::string>* misses);
+
   // Payments inside the topic: engine_payments.cpp (docs/payments.md).
   void on_invoice_command(const core::Command& command, store::Dialog& dialog, const core::Event& event,
                           core::UnixMillis now);

@@ -212,6 +212,7 @@ void Engine::post_made(const BroadcastMade& made, const std::string& when, core:
 }
 
 void Engine::on_ids_file_read(const core::Event& e, core::UnixMillis now) {
+  if (table_file_read(e, now)) return;  // `/table import`'s CSV: engine_tables.cpp
   boost::system::error_code ec;
   json::value parsed = json::parse(e.text, ec);
   const json::object* answer = !ec && parsed.is_object() ? &parsed.as_object() : nullptr;

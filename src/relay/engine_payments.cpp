@@ -6,9 +6,11 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include "core/utf8.h"
+#include "i18n/catalog.h"
 #include "payments/invoice.h"
 #include "relay/engine.h"
 
@@ -92,8 +94,25 @@ void Engine::on_invoice_command(const core::Command& command, Dialog& dialog, co
         dialog, "🧾 Invoices are sent by a bot to a person: this connection or dialog cannot receive one.",
         kPriorityOperatorReply, now);
   }
-  auto request = payments::parse_invoice(args, !context_.payment_provider_token.empty());
-  if (!request) return post_in_topic(dialog, request.error().message, kPriorityOperatorReply, now);
+  // `/invoice TABLE ROW`: the price, currency, title and description from a table's row
+  // (engine_tables.cpp, docs/tables.md), read as if typed.
+  std::optional<core::Result<std::string>> from_table = table_invoice_args(args);
+  if (from_table && !*from_table)
+    return post_in_topic(dialog, from_table->error().message, kPriorityOperatorReply, now);
+  auto request = payments::parse_invoice(from_table ? std::string_view(**from_table) : std::string_view(args),
+                                         !context_.payment_provider_token.empty());
+  if (!request) {
+    if (from_table) {  // the row's values are wrong for an invoice: say which table and row
+      const std::size_t space = std::min(args.find_first_of(" \t\n"), args.size());
+      return post_in_topic(dialog,
+                           i18n::text(context_.params.language, "tables.invoice_refused",
+                                      {{"name", args.substr(0, space)},
+                                       {"row", core::trim(std::string_view(args).substr(space))},
+                                       {"problem", request.error().message}}),
+                           kPriorityOperatorReply, now);
+    }
+    return post_in_topic(dialog, request.error().message, kPriorityOperatorReply, now);
+  }
 
   store::Invoice invoice;
   invoice.connection_id = context_.id;
@@ -204,6 +223,16 @@ void Engine::on_payment_received(const Event& e, UnixMillis now) {
                                     .amount = payments::decimal_amount(payment.amount, payment.currency),
                                     .currency = payment.currency,
                                     .charge = payment.telegram_charge_id});
+  // {table:NAME:ROW:COLUMN} in the hook's line reads the shared tables (docs/tables.md); what
+  // they lack becomes a marker, and the topic is told.
+  std::vector<std::string> misses;
+  line = fill_table_references(line, &misses);
+  if (!misses.empty()) {
+    std::string refs;
+    for (const auto& m : misses) refs += (refs.empty() ? "" : ", ") + m;
+    post_in_topic(*dialog, i18n::text(context_.params.language, "tables.hook_missing", {{"refs", refs}}),
+                  kPriorityOperatorReply, now);
+  }
   auto command = core::parse_command(line, "");
   if (!command) return;  // PAYMENT_HOOK is checked when set: a command line
   json::object o{{"command", command->name},   {"name", command->name}, {"args", command->args},

@@ -76,13 +76,15 @@ std::optional<std::string> Engine::send_template(const Dialog& dialog, std::stri
   auto t = store_.template_by_name(context_.id, name);
   if (!t) return fmt::format("there is no template {}", name);
   if (t->parts.empty()) return fmt::format("template {} has no parts", t->name);
-  auto rendered =
-      crm::render_template(*t, template_values(store_, context_.id, dialog, who.operator_name, false));
+  crm::TemplateValues values = template_values(store_, context_.id, dialog, who.operator_name, false);
+  values.language = context_.params.language;
+  auto rendered = crm::render_template(*t, values);
   if (!rendered) return rendered.error().message;
   std::vector<store::TemplatePart> topic_parts = *rendered;
   if (who.copy_in_topic && context_.params.hide_info != core::HideInfo::kOff) {
-    auto hidden =
-        crm::render_template(*t, template_values(store_, context_.id, dialog, who.operator_name, true));
+    crm::TemplateValues masked = template_values(store_, context_.id, dialog, who.operator_name, true);
+    masked.language = context_.params.language;
+    auto hidden = crm::render_template(*t, masked);
     if (!hidden) return hidden.error().message;
     topic_parts = std::move(*hidden);
   }

@@ -7,8 +7,6 @@
 namespace topicdesk::relay {
 namespace json = boost::json;
 
-namespace {
-
 // Documents may be any bytes; JSON strings must be UTF-8.
 std::string to_base64(std::string_view bytes) {
   std::string out(4 * ((bytes.size() + 2) / 3), '\0');
@@ -29,8 +27,6 @@ std::optional<std::string> from_base64(std::string_view text) {
   out.resize(static_cast<std::size_t>(n) - padding);
   return out;
 }
-
-}  // namespace
 
 std::string payload_to_json(const JobPayload& p) {
   json::object o;

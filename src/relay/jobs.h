@@ -4,6 +4,7 @@
 // current thread id, the linked id of a replied-to message), because earlier jobs of the same
 // queue may create them.
 #pragma once
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,9 +54,12 @@ inline constexpr std::string_view kTemplatePart = "template_part";
 // sendDocument of a file the desk made (a broadcast report, an export): `document` holds its
 // bytes, `document_name` its name, `text` the caption. Into General (dialog 0) or a topic.
 inline constexpr std::string_view kSendDocument = "send_document";
-// `/send file`: getFile, then the download of the document of user ids (crm::kMaxIdsFileBytes at
-// most), its text back to the engine as a kIdsFileRead event. `text` is JSON: {"file_id", "request"}
-// (the request is the engine's, returned as it is), and after getFile also "file_path" or "error".
+// A document the engine needs to read (`/send file`'s user ids, `/table import`'s CSV): getFile,
+// then the download (crm::kMaxIdsFileBytes at most, or the payload's "max_bytes"), its text back to
+// the engine as a kIdsFileRead event. `text` is JSON: {"file_id", "request", "max_bytes"?,
+// "base64"?} (the request is the engine's, returned as it is; with "base64" the content comes back
+// base64-encoded, being perhaps not UTF-8), and after getFile also "file_path" or "error" (with
+// "file_size" when the document is over the bound; the event carries it too).
 inline constexpr std::string_view kReadIdsFile = "read_ids_file";
 // Payments (docs/payments.md, relay/engine_payments.cpp). `text` holds each call's fields as JSON.
 // sendInvoice to the dialog's user: {"title", "description", "payload", "currency", "amount"}; the
@@ -105,6 +109,10 @@ struct JobPayload {
 };
 
 std::string payload_to_json(const JobPayload& payload);
+// Bytes as base64 (RFC 4648, padded) and back (nullopt: not base64): documents in payloads and
+// events, whose JSON strings must be UTF-8.
+std::string to_base64(std::string_view bytes);
+std::optional<std::string> from_base64(std::string_view text);
 core::Result<JobPayload> payload_from_json(std::string_view json);
 
 std::string queue_key(core::ConnectionId connection, const JobPayload& payload);

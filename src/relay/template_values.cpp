@@ -27,6 +27,10 @@ crm::TemplateValues template_values(store::Store& store, core::ConnectionId conn
     v.link = hidden && !link->empty() ? "•••" : *link;
   for (auto& [key, value] : store.user_fields(connection, dialog.user_id))
     v.fields[key] = hidden && !value.empty() ? "•••" : value;
+  // Shared tables (docs/tables.md) hold no one's personal data: the same in both copies.
+  v.table_row = [&store, connection](const std::string& table, const std::string& row) {
+    return store.data_table_row(connection, table, row);
+  };
   return v;
 }
 

@@ -37,6 +37,7 @@
 #include "store/retention_store.h"
 #include "store/store_error.h"
 #include "store/stored_connection_store.h"
+#include "store/table_store.h"
 #include "store/template_store.h"
 #include "store/timer_store.h"
 #include "store/unit_of_work.h"
@@ -80,7 +81,8 @@ class Store : public UnitOfWork,
               public HistoryStore,
               public WebSessionStore,
               public PaymentStore,
-              public StoredConnectionStore {
+              public StoredConnectionStore,
+              public TableStore {
  public:
   ~Store() override = default;
 };

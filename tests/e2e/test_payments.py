@@ -256,7 +256,8 @@ class ProxyPaymentsTest(PaymentsCase):
 
 
 class TariffExampleTest(PaymentsCase):
-    """examples/tariffs: invoice → payment → the tariff switched on by the hook, nobody typing."""
+    """examples/tariffs: the plans table imported, /invoice plan pro → payment → the tariff switched
+    on by the hook for the table's days, nobody typing."""
 
     def test_a_paid_invoice_activates_the_tariff(self):
         port, secret = free_port(), "example-secret-0123456789abcdef"
@@ -270,10 +271,19 @@ class TariffExampleTest(PaymentsCase):
         self.assertTrue(hook.alive(), hook.output())
         self.start_desk([self.world.connection(
             WEBHOOKS=json.dumps({f"http://127.0.0.1:{port}/tariffs": ["payment_received", "/activate"]}),
-            WEBHOOKS_SECRET=secret, PAYMENT_HOOK="/activate {payload}")])
+            WEBHOOKS_SECRET=secret, PAYMENT_HOOK="/activate {payload} {table:plans:{title}:days}")])
+        with open(os.path.join(os.path.dirname(script), "plans.csv")) as f:
+            plans = f.read()
+        document = self.sim.send(self.world.operator, self.world.group_id, document="plans.csv", file_content=plans)
+        self.sim.send(self.world.operator, self.world.group_id, text="/table import plans",
+                      reply_to_message_id=document)
+        wait_until(lambda: any("Table plans imported: 3 rows" in (m.get("text") or "")
+                               for m in self.world.group_messages()), what="the plans table imported")
         self.open_dialog(self.ann, "I'd like Pro")
-        self.operator_says(self.ann, "/invoice 100 XTR Pro | 30 days of Pro")
+        self.operator_says(self.ann, "/invoice plan pro")
         invoice = self.invoice_at(self.ann, "Pro")
+        self.assertEqual(invoice["invoice"]["total_amount"], 100)
+        self.assertEqual(invoice["invoice"]["description"], "30 days of Pro")
         self.assertEqual(self.pay(self.ann, invoice["message_id"])["status"], "paid")
         self.world.wait_in_topic(self.ann, text_has(f"✅ Tariff Pro active for user {self.ann} until"),
                                  "the tariff activated by the hook")

@@ -603,6 +603,33 @@ CREATE TABLE stored_connection_changes (
 INSERT INTO stored_connection_changes(id, serial) VALUES (1, 0);
 )sql";
 
+// Shared data tables (store/table_store.h, docs/tables.md): a table's name and typed columns
+// (JSON), and its rows in order, each row's cells as a JSON array of texts; the key column's
+// value lowercased finds a row.
+inline constexpr char kV25DataTables[] = R"sql(
+CREATE TABLE data_tables (
+  id {{id}},
+  connection_id BIGINT NOT NULL REFERENCES connections(id),
+  name TEXT NOT NULL,
+  name_key TEXT NOT NULL,
+  columns TEXT NOT NULL,
+  row_count BIGINT NOT NULL DEFAULT 0,
+  updated_by BIGINT NOT NULL DEFAULT 0,
+  updated_by_name TEXT NOT NULL DEFAULT '',
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  UNIQUE (connection_id, name_key)
+);
+CREATE TABLE data_table_rows (
+  table_id BIGINT NOT NULL REFERENCES data_tables(id),
+  position BIGINT NOT NULL,
+  row_key TEXT NOT NULL,
+  cells TEXT NOT NULL,
+  PRIMARY KEY (table_id, position)
+);
+CREATE UNIQUE INDEX data_table_rows_by_key ON data_table_rows(table_id, row_key);
+)sql";
+
 inline constexpr Migration kAll[] = {
     {1, "core tables", kV1CoreTables},
     {2, "topics api: api keys", kV2ApiKeys},
@@ -627,6 +654,7 @@ inline constexpr Migration kAll[] = {
     {21, "helper bots: the bot that posted a linked copy", kV21LinkPoster},
     {22, "payments: invoices and payments", kV22Payments},
     {23, "live connections: connections made at run time", kV23StoredConnections},
+    {25, "shared data tables: tables and their rows", kV25DataTables},
 };
 
 inline std::span<const Migration> all() { return kAll; }

@@ -177,6 +177,14 @@ class SqlStore : public Store {
   std::vector<Payment> dialog_payments(DialogId dialog, int limit) override;
   std::vector<Payment> user_payments(ConnectionId connection, UserId user) override;
 
+  // TableStore (sql_store_tables.cpp)
+  std::vector<TableSummary> data_tables(ConnectionId id) override;
+  std::optional<DataTable> data_table(ConnectionId id, std::string_view name) override;
+  std::optional<DataTable> data_table_row(ConnectionId id, std::string_view name,
+                                          std::string_view key) override;
+  std::int64_t replace_data_table(const DataTable& table) override;
+  bool drop_data_table(ConnectionId id, std::string_view name) override;
+
   // WebSessionStore (sql_store_web_sessions.cpp)
   void add_web_login_link(const WebLoginLink& link) override;
   std::optional<WebLoginLink> use_web_login_link(const std::string& token_hash, UnixMillis now) override;
