@@ -17,6 +17,7 @@
 
 #include "core/event.h"
 #include "core/ids.h"
+#include "store/ai_store.h"
 #include "store/analytics_store.h"
 #include "store/api_key_store.h"
 #include "store/broadcast_store.h"
@@ -78,7 +79,8 @@ class Store : public UnitOfWork,
               public AnalyticsStore,
               public HistoryStore,
               public WebSessionStore,
-              public PaymentStore {
+              public PaymentStore,
+              public AiStore {
  public:
   ~Store() override = default;
 };
