@@ -8,6 +8,7 @@
 // error naming the file, so nothing is half-indexed.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>

@@ -16,7 +16,9 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
+#include <cstdint>
 
 #include "core/utf8.h"
 #include "i18n/catalog.h"

@@ -587,7 +587,8 @@ CREATE TABLE knowledge_passages (
   connection_id BIGINT NOT NULL REFERENCES connections(id),
   source TEXT NOT NULL,
   heading TEXT NOT NULL DEFAULT '',
-  text TEXT NOT NULL
+  text TEXT NOT NULL,
+  folded TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX knowledge_passages_by_connection ON knowledge_passages(connection_id, id);
 CREATE TABLE ai_usage (
@@ -620,24 +621,25 @@ CREATE INDEX ai_requests_open ON ai_requests(due_at, id) WHERE status IN ('pendi
 CREATE INDEX ai_requests_by_dialog ON ai_requests(dialog_id, id);
 )sql";
 
-// SQLite: an FTS5 index over the passages (external content), kept by triggers. The store copy
-// skips virtual tables and their shadow tables: copying the passages fills the index again.
+// Both backends search `folded`: the heading and text lowered by the store (core::utf8_lower), so
+// they find the same passages whatever the database's locale.
+// SQLite: an FTS5 index over it (external content), kept by triggers. The store copy skips virtual
+// tables and their shadow tables: copying the passages fills the index again.
 inline constexpr char kV24AiSqlite[] = R"sql(
-CREATE VIRTUAL TABLE knowledge_fts USING fts5(heading, text, content='knowledge_passages', content_rowid='id',
-  tokenize='unicode61 remove_diacritics 2');
+CREATE VIRTUAL TABLE knowledge_fts USING fts5(folded, content='knowledge_passages', content_rowid='id',
+  tokenize='unicode61 remove_diacritics 0');
 CREATE TRIGGER knowledge_fts_insert AFTER INSERT ON knowledge_passages BEGIN
-  INSERT INTO knowledge_fts(rowid, heading, text) VALUES (new.id, new.heading, new.text);
+  INSERT INTO knowledge_fts(rowid, folded) VALUES (new.id, new.folded);
 END;
 CREATE TRIGGER knowledge_fts_delete AFTER DELETE ON knowledge_passages BEGIN
-  INSERT INTO knowledge_fts(knowledge_fts, rowid, heading, text) VALUES ('delete', old.id, old.heading, old.text);
+  INSERT INTO knowledge_fts(knowledge_fts, rowid, folded) VALUES ('delete', old.id, old.folded);
 END;
 )sql";
 
 // PostgreSQL: a GIN index over the 'simple' text search vector (no stemming, any language), the
 // expression the search repeats.
 inline constexpr char kV24AiPostgres[] = R"sql(
-CREATE INDEX knowledge_passages_fts ON knowledge_passages
-  USING GIN (to_tsvector('simple', heading || ' ' || text));
+CREATE INDEX knowledge_passages_fts ON knowledge_passages USING GIN (to_tsvector('simple', folded));
 )sql";
 
 inline constexpr Migration kAll[] = {

@@ -11,18 +11,17 @@ namespace topicdesk::store::sql {
   " claimed_until, answer, created_at, updated_at FROM ai_requests "
 inline constexpr Sql kKnowledgeDelete{"knowledge_delete", "DELETE FROM knowledge_passages WHERE connection_id = ?1"};
 inline constexpr Sql kKnowledgeAdd{"knowledge_add",
-    "INSERT INTO knowledge_passages(connection_id, source, heading, text) VALUES (?1, ?2, ?3, ?4)"};
+    "INSERT INTO knowledge_passages(connection_id, source, heading, text, folded) VALUES (?1, ?2, ?3, ?4, ?5)"};
 inline constexpr Sql kKnowledgeCount{"knowledge_count",
     "SELECT count(*) FROM knowledge_passages WHERE connection_id = ?1"};
 // ?2: the query in the dialect's syntax (ai_search_query in sql_store_ai.cpp); best first.
 inline constexpr Sql kKnowledgeSearch{"knowledge_search",
-    "SELECT p.id, p.connection_id, p.source, p.heading, p.text FROM knowledge_fts f "
-    "JOIN knowledge_passages p ON p.id = f.rowid "
+    "SELECT p.id, p.connection_id, p.source, p.heading, p.text FROM knowledge_fts "
+    "JOIN knowledge_passages p ON p.id = knowledge_fts.rowid "
     "WHERE knowledge_fts MATCH ?2 AND p.connection_id = ?1 ORDER BY bm25(knowledge_fts), p.id LIMIT ?3",
     "SELECT id, connection_id, source, heading, text FROM knowledge_passages "
-    "WHERE connection_id = $1 AND to_tsvector('simple', heading || ' ' || text) @@ websearch_to_tsquery('simple', $2) "
-    "ORDER BY ts_rank(to_tsvector('simple', heading || ' ' || text), websearch_to_tsquery('simple', $2)) DESC, id "
-    "LIMIT $3"};
+    "WHERE connection_id = $1 AND to_tsvector('simple', folded) @@ websearch_to_tsquery('simple', $2) "
+    "ORDER BY ts_rank(to_tsvector('simple', folded), websearch_to_tsquery('simple', $2)) DESC, id LIMIT $3"};
 inline constexpr Sql kAiUsageAdd{"ai_usage_add",
     "INSERT INTO ai_usage(connection_id, day, tokens) VALUES (?1, ?2, ?3) "
     "ON CONFLICT(connection_id, day) DO UPDATE SET tokens = ai_usage.tokens + excluded.tokens"};

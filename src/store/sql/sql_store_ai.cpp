@@ -112,7 +112,9 @@ void SqlStore::replace_knowledge(ConnectionId connection, const std::vector<Know
   Lock lock(mutex_);
   transaction([&] {
     db_.run(sql::kKnowledgeDelete, connection);
-    for (const auto& p : passages) db_.run(sql::kKnowledgeAdd, connection, p.source, p.heading, p.text);
+    for (const auto& p : passages) {
+      db_.run(sql::kKnowledgeAdd, connection, p.source, p.heading, p.text, core::utf8_lower(p.heading + "\n" + p.text));
+    }
   });
 }
 

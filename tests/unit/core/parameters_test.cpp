@@ -74,13 +74,13 @@ TEST(Parameters, TheAiConsultant) {
 }
 
 TEST(Parameters, EveryNameIsKnown) {
-  std::vector<std::string> expected{"ASSIGN",
-                                    "AUTOCLOSE",
-                                    "AUTO_INFO",
-                                    "AI",
+  std::vector<std::string> expected{"AI",
                                     "AI_DELAY",
                                     "AI_KNOWLEDGE",
                                     "AI_PROMPT",
+                                    "ASSIGN",
+                                    "AUTOCLOSE",
+                                    "AUTO_INFO",
                                     "AWAY_MESSAGE",
                                     "BACKLOG_NOTICE",
                                     "BROADCAST_MONTHLY_QUOTA",

@@ -75,7 +75,7 @@ TEST_F(EngineAiTest, ADraftIsASuggestionWithSendAndDiscard) {
   ASSERT_EQ(answered.size(), 2u) << "the first message and this one";
   auto jobs = take_jobs(*store_);
   const auto* suggestion = find_job(jobs, job::kHookAnswer);
-  ASSERT_NE(suggestion, nullptr) << PrintToString(kinds(jobs));
+  ASSERT_NE(suggestion, nullptr) << ::testing::PrintToString(kinds(jobs));
   EXPECT_EQ(suggestion->payload.dialog, dialog.id);
   auto fields = json::parse(suggestion->payload.text).as_object();
   EXPECT_THAT(std::string(fields.at("text").as_string()), HasSubstr("Two to three working days."));
