@@ -8,6 +8,7 @@
 
 #include <boost/json.hpp>
 
+#include "relay/ratings.h"
 #include "relay_test_util.h"
 
 namespace topicdesk::relay {
