@@ -18,7 +18,8 @@ constexpr std::string_view kHeadingSeparator = " › ";
 constexpr std::uintmax_t kMaxPromptFileBytes = 64 * 1024;
 
 std::string_view trim_line(std::string_view line) {
-  while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.remove_suffix(1);
+  while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t'))
+    line.remove_suffix(1);
   while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
   return line;
 }
@@ -102,7 +103,7 @@ bool valid_utf8(std::string_view text, std::size_t* bad_offset) {
 }
 
 std::vector<store::KnowledgePassage> split_markdown(std::string_view source, std::string_view text,
-                                                   std::size_t max_bytes) {
+                                                    std::size_t max_bytes) {
   if (max_bytes < 16) max_bytes = 16;
   if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);  // a BOM
   std::vector<store::KnowledgePassage> out;
@@ -194,7 +195,8 @@ core::Result<std::vector<store::KnowledgePassage>> load_knowledge(const std::str
           fmt::format("AI_KNOWLEDGE: {} holds more than {} Markdown files", folder, kMaxKnowledgeFiles));
     }
   }
-  if (files.empty()) return core::make_error(fmt::format("AI_KNOWLEDGE: {} holds no Markdown files (*.md)", folder));
+  if (files.empty())
+    return core::make_error(fmt::format("AI_KNOWLEDGE: {} holds no Markdown files (*.md)", folder));
   std::sort(files.begin(), files.end());
   std::vector<store::KnowledgePassage> passages;
   for (const auto& file : files) {
@@ -203,7 +205,8 @@ core::Result<std::vector<store::KnowledgePassage>> load_knowledge(const std::str
     auto size = fs::file_size(file, ec);
     if (ec) return core::make_error(fmt::format("AI_KNOWLEDGE: cannot read {}: {}", shown, ec.message()));
     if (size > kMaxKnowledgeFileBytes) {
-      return core::make_error(fmt::format("AI_KNOWLEDGE: {} is larger than 1 MiB: split it into several files", shown));
+      return core::make_error(
+          fmt::format("AI_KNOWLEDGE: {} is larger than 1 MiB: split it into several files", shown));
     }
     std::ifstream in(file, std::ios::binary);
     std::ostringstream content;
@@ -216,13 +219,15 @@ core::Result<std::vector<store::KnowledgePassage>> load_knowledge(const std::str
     if (!valid_utf8(text, &bad)) {
       const auto line = 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(bad), '\n');
       return core::make_error(fmt::format(
-          "AI_KNOWLEDGE: {} is not UTF-8 text (line {}, byte {}): save it as UTF-8; nothing was indexed", shown,
-          line, bad + 1));
+          "AI_KNOWLEDGE: {} is not UTF-8 text (line {}, byte {}): save it as UTF-8; nothing was indexed",
+          shown, line, bad + 1));
     }
     auto more = split_markdown(name, text);
-    passages.insert(passages.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
+    passages.insert(passages.end(), std::make_move_iterator(more.begin()),
+                    std::make_move_iterator(more.end()));
     if (passages.size() > kMaxPassages) {
-      return core::make_error(fmt::format("AI_KNOWLEDGE: {} makes more than {} passages", folder, kMaxPassages));
+      return core::make_error(
+          fmt::format("AI_KNOWLEDGE: {} makes more than {} passages", folder, kMaxPassages));
     }
   }
   return passages;
@@ -234,7 +239,8 @@ core::Result<std::string> resolve_prompt(const std::string& parameter) {
   std::error_code ec;
   auto size = fs::file_size(path, ec);
   if (ec) return core::make_error(fmt::format("AI_PROMPT: cannot read {}: {}", path, ec.message()));
-  if (size > kMaxPromptFileBytes) return core::make_error(fmt::format("AI_PROMPT: {} is larger than 64 KiB", path));
+  if (size > kMaxPromptFileBytes)
+    return core::make_error(fmt::format("AI_PROMPT: {} is larger than 64 KiB", path));
   std::ifstream in(path, std::ios::binary);
   std::ostringstream content;
   content << in.rdbuf();

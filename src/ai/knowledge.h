@@ -25,7 +25,7 @@ inline constexpr std::size_t kMaxPassages = 20000;
 
 // The passages of one Markdown file (`source` names it in each passage), in file order.
 std::vector<store::KnowledgePassage> split_markdown(std::string_view source, std::string_view text,
-                                                   std::size_t max_bytes = kPassageBytes);
+                                                    std::size_t max_bytes = kPassageBytes);
 
 // Whether `text` is well-formed UTF-8; if not, `bad_offset` is where the first bad byte is.
 bool valid_utf8(std::string_view text, std::size_t* bad_offset = nullptr);

@@ -13,8 +13,8 @@
 namespace topicdesk::ai {
 
 inline constexpr std::string_view kEscalateWord = "ESCALATE";
-inline constexpr int kPromptPassages = 4;        // knowledge passages in a prompt at most
-inline constexpr int kPromptMessages = 12;       // recent messages of the dialog at most
+inline constexpr int kPromptPassages = 4;           // knowledge passages in a prompt at most
+inline constexpr int kPromptMessages = 12;          // recent messages of the dialog at most
 inline constexpr std::size_t kMessageBytes = 2000;  // each message's text at most, in the prompt
 inline constexpr std::size_t kAnswerUnits = 3500;   // an answer's length at most (UTF-16 units)
 inline constexpr int kMaxAnswerTokens = 800;

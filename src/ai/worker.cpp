@@ -39,10 +39,11 @@ core::Event report_event(core::DialogId dialog, const Report& r) {
 namespace {
 
 core::Metric& calls_metric(std::string_view result) {
-  return core::Metrics::global().counter("topicdesk_ai_calls_total",
-                                         "AI consultant requests by result (answer, escalate, no_knowledge, "
-                                         "timeout, rate_limited, server_error, refused, malformed, network, budget)",
-                                         fmt::format("result=\"{}\"", result));
+  return core::Metrics::global().counter(
+      "topicdesk_ai_calls_total",
+      "AI consultant requests by result (answer, escalate, no_knowledge, "
+      "timeout, rate_limited, server_error, refused, malformed, network, budget)",
+      fmt::format("result=\"{}\"", result));
 }
 
 std::int64_t utc_day(UnixMillis at) { return at / 86'400'000; }
@@ -92,7 +93,8 @@ struct AiWorker::Impl : std::enable_shared_from_this<Impl> {
     try {
       claimed = store.claim_ai_requests(ids, now, until, room);
     } catch (const std::exception& e) {
-      log_limiter.log(spdlog::level::err, "store", fmt::format("ai: the store failed ({}); retrying", e.what()));
+      log_limiter.log(spdlog::level::err, "store",
+                      fmt::format("ai: the store failed ({}); retrying", e.what()));
       return;
     }
     for (auto& r : claimed) {
@@ -161,7 +163,8 @@ struct AiWorker::Impl : std::enable_shared_from_this<Impl> {
     }
     input.conversation = store.recent_dialog_history(request.dialog_id, kPromptMessages);
     const UnixMillis now = core::unix_millis_now();
-    if (options.daily_tokens > 0 && store.ai_usage(request.connection_id, utc_day(now)) >= options.daily_tokens) {
+    if (options.daily_tokens > 0 &&
+        store.ai_usage(request.connection_id, utc_day(now)) >= options.daily_tokens) {
       report.outcome = "failed";
       report.failure = to_string(Failure::kBudget);
       report.detail = fmt::format("the daily budget of {} tokens is spent", options.daily_tokens);
@@ -176,7 +179,8 @@ struct AiWorker::Impl : std::enable_shared_from_this<Impl> {
       report.detail = completion.detail;
       co_return report;
     }
-    report.tokens = completion.tokens > 0 ? completion.tokens : estimate_tokens(body_bytes + completion.text.size());
+    report.tokens =
+        completion.tokens > 0 ? completion.tokens : estimate_tokens(body_bytes + completion.text.size());
     store.add_ai_usage(request.connection_id, utc_day(core::unix_millis_now()), report.tokens);
     Reading reading = read_answer(completion.text);
     report.outcome = reading.escalate ? "escalate" : "answer";

@@ -16,7 +16,8 @@ core::Status index_knowledge(store::Store& store, core::ConnectionId id, const c
 }
 
 std::unique_ptr<ai::AiWorker> start_ai(boost::asio::any_io_executor executor, store::Store& store,
-                                       const AiConfig& config, const std::vector<AiWiredConnection>& connections,
+                                       const AiConfig& config,
+                                       const std::vector<AiWiredConnection>& connections,
                                        const ai::AiWorker::AddEvent& add_event) {
   if (!config.enabled) return nullptr;
   std::vector<ai::AiConnection> wired;
@@ -32,8 +33,8 @@ std::unique_ptr<ai::AiWorker> start_ai(boost::asio::any_io_executor executor, st
     if (auto indexed = index_knowledge(store, c.id, c.parameters); !indexed) {
       problems.push_back(indexed.error().message);
     } else if (!c.parameters.ai_knowledge.empty()) {
-      spdlog::info("connection {}: AI knowledge indexed: {} passages from {}", c.name, store.knowledge_count(c.id),
-                   c.parameters.ai_knowledge);
+      spdlog::info("connection {}: AI knowledge indexed: {} passages from {}", c.name,
+                   store.knowledge_count(c.id), c.parameters.ai_knowledge);
     }
     for (const auto& problem : problems) {
       spdlog::error("connection {}: {}", c.name, problem);
@@ -50,8 +51,8 @@ std::unique_ptr<ai::AiWorker> start_ai(boost::asio::any_io_executor executor, st
                             .max_in_flight = config.max_in_flight};
   if (!config.api_key.empty()) telegram::register_secret(config.api_key);  // never in a log line
   const std::size_t count = wired.size();
-  auto worker = std::make_unique<ai::AiWorker>(std::move(executor), store, std::move(wired), std::move(options),
-                                               add_event);
+  auto worker = std::make_unique<ai::AiWorker>(std::move(executor), store, std::move(wired),
+                                               std::move(options), add_event);
   worker->start();
   spdlog::info("AI consultant: {} model {}, {} connection(s)", telegram::redact_secrets(config.base_url),
                config.model, count);

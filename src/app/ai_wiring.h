@@ -23,7 +23,8 @@ struct AiWiredConnection {
 
 // nullptr when no connection has the AI on (or [ai] is absent).
 std::unique_ptr<ai::AiWorker> start_ai(boost::asio::any_io_executor executor, store::Store& store,
-                                       const AiConfig& config, const std::vector<AiWiredConnection>& connections,
+                                       const AiConfig& config,
+                                       const std::vector<AiWiredConnection>& connections,
                                        const ai::AiWorker::AddEvent& add_event);
 
 // Indexes one connection's AI_KNOWLEDGE (its passages replace the old ones in one transaction);

@@ -119,10 +119,10 @@ class Reader {
     read_connections(root, config);
     for (const auto& c : config.connections) {
       if (c.parameters.ai != core::AiMode::kOff && !config.ai.enabled) {
-        throw Mistake{fmt::format("{}:{}: connection {} has AI = {} but the file has no [ai] table (base_url, "
-                                  "model): see docs/ai.md",
-                                  file_, c.line, c.name,
-                                  c.parameters.ai == core::AiMode::kDraft ? "draft" : "auto")};
+        throw Mistake{
+            fmt::format("{}:{}: connection {} has AI = {} but the file has no [ai] table (base_url, "
+                        "model): see docs/ai.md",
+                        file_, c.line, c.name, c.parameters.ai == core::AiMode::kDraft ? "draft" : "auto")};
       }
     }
     read_groups(root, config);
@@ -345,14 +345,15 @@ class Reader {
     ai.enabled = true;
     for (std::string_view key : {"base_url", "model"}) {
       if (!t.contains(key))
-        fail(t.source(), fmt::format("ai.{} is missing (e.g. {})", key,
-                                     key == "model" ? "model = \"llama3\""
-                                                    : "base_url = \"http://127.0.0.1:8081/v1\""));
+        fail(t.source(),
+             fmt::format("ai.{} is missing (e.g. {})", key,
+                         key == "model" ? "model = \"llama3\"" : "base_url = \"http://127.0.0.1:8081/v1\""));
     }
     std::string base = *string_at(t, "base_url", "ai");
     if (!(base.starts_with("http://") || base.starts_with("https://")) || base.size() > 2048 ||
         base.find_first_of(" \t\n") != std::string::npos) {
-      fail(where(t, "base_url"), "ai.base_url must be an http(s):// address, e.g. \"http://127.0.0.1:8081/v1\"");
+      fail(where(t, "base_url"),
+           "ai.base_url must be an http(s):// address, e.g. \"http://127.0.0.1:8081/v1\"");
     }
     while (!base.empty() && base.back() == '/') base.pop_back();
     ai.base_url = base;
@@ -695,8 +696,8 @@ core::Result<std::string> read_secret_file(const std::string& path) {
 const std::vector<ConfigTable>& config_tables() {
   static const std::vector<ConfigTable> kTables = {
       {"",
-       {"server", "storage", "retention", "cluster", "telegram", "logging", "api", "tdlib", "payments",
-        "ai", "connection", "group"}},
+       {"server", "storage", "retention", "cluster", "telegram", "logging", "api", "tdlib", "payments", "ai",
+        "connection", "group"}},
       {"server", {"listen", "public_url"}},
       {"storage", {"sqlite", "postgres", "event_retention_days"}},
       {"retention", {"history_days"}},
@@ -880,8 +881,9 @@ std::string Config::redacted_summary() const {
     out += ")";
   }
   if (ai.enabled)
-    out += fmt::format("; ai {} model {} (key {}, timeout {} s, {} tokens a day)", telegram::redact_secrets(ai.base_url),
-                       ai.model, ai.api_key_source.empty() ? "none" : ai.api_key_source, ai.timeout_seconds,
+    out += fmt::format("; ai {} model {} (key {}, timeout {} s, {} tokens a day)",
+                       telegram::redact_secrets(ai.base_url), ai.model,
+                       ai.api_key_source.empty() ? "none" : ai.api_key_source, ai.timeout_seconds,
                        ai.daily_tokens);
   if (connections.empty()) out += "; no connections";
   for (const auto& g : groups) {

@@ -115,7 +115,7 @@ struct Runtime::Impl {
   std::unique_ptr<ProxySupport> proxy_support;
   std::unique_ptr<TdConnections> td;  // TDLib sessions of mtproto and account connections
   std::unique_ptr<integrations::WebhookWorker> webhooks;
-  std::unique_ptr<ai::AiWorker> ai_worker;  // the AI consultant's calls (app/ai_wiring.h)
+  std::unique_ptr<ai::AiWorker> ai_worker;         // the AI consultant's calls (app/ai_wiring.h)
   std::unique_ptr<cluster::LeaseKeeper> keeper;    // several instances (PostgreSQL) only
   doctor::FindingsBoard findings;                  // the doctor's latest, for the dashboard
   std::unique_ptr<doctor::PeriodicChecks> checks;  // … made at start and every kCheckEvery

@@ -66,7 +66,8 @@ const std::vector<CommandSpec>& command_table() {
       {"template", K::kCustom, true, true, false, "save|add|del|show NAME",
        "in reply to a message: keep it as a template (add: one more part); show or delete one", std::nullopt},
       {"ai", K::kCustom, false, true, false, "on | off | QUESTION",
-       "the AI consultant in this dialog: switch it on or off, or ask it a question (the answer is a comment)",
+       "the AI consultant in this dialog: switch it on or off, or ask it a question (the answer is a "
+       "comment)",
        std::nullopt},
       {"invoice", K::kCustom, false, true, false, "AMOUNT CURRENCY TITLE [| description] | cancel [ID]",
        "send the user an invoice (XTR: Telegram Stars), or cancel an open one", std::nullopt},

@@ -424,7 +424,8 @@ class Engine {
   // The AI consultant, engine_ai.cpp (docs/ai.md): the requests the AI worker (ai/worker.h)
   // answers, what its answers come to (a draft with Send and Discard, an automatic answer or a
   // hand-over, a comment for /ai QUESTION), /ai on|off, and the failures told once in General.
-  void ai_on_user_message(const store::Dialog& dialog, const core::Event& e, bool fresh, core::UnixMillis now);
+  void ai_on_user_message(const store::Dialog& dialog, const core::Event& e, bool fresh,
+                          core::UnixMillis now);
   void ai_on_operator_answer(const store::Dialog& dialog, core::UnixMillis now);
   void on_ai_command(const core::Command& command, store::Dialog& dialog, const core::Event& e,
                      core::UnixMillis now);

@@ -82,7 +82,7 @@ std::string person_name(const core::Person& p) {
 
 // The operators' words for a failure kind (the worker's ai::to_string(Failure) names).
 std::string failure_text(std::string_view language, const std::string& failure, const std::string& detail) {
-  static const std::vector<std::string> kKnown = {"timeout", "rate_limited", "server_error", "refused",
+  static const std::vector<std::string> kKnown = {"timeout",   "rate_limited", "server_error", "refused",
                                                   "malformed", "network",      "budget"};
   const std::string kind =
       std::find(kKnown.begin(), kKnown.end(), failure) != kKnown.end() ? failure : std::string("network");
@@ -149,11 +149,10 @@ void Engine::on_ai_command(const core::Command& command, Dialog& dialog, const E
       store_.cancel_ai_requests(dialog.id, AiRequestKind::kAuto, now);
       return post_in_topic(dialog, i18n::text(lang, "ai.off"), kPriorityOperatorReply, now);
     }
-    return post_in_topic(
-        dialog,
-        i18n::text(lang, context_.params.ai == AiMode::kAuto ? "ai.on_auto" : "ai.on_draft",
-                   {{"minutes", std::to_string(context_.params.ai_delay_minutes)}}),
-        kPriorityOperatorReply, now);
+    return post_in_topic(dialog,
+                         i18n::text(lang, context_.params.ai == AiMode::kAuto ? "ai.on_auto" : "ai.on_draft",
+                                    {{"minutes", std::to_string(context_.params.ai_delay_minutes)}}),
+                         kPriorityOperatorReply, now);
   }
   AiRequest r;
   r.connection_id = context_.id;
@@ -202,7 +201,8 @@ void Engine::on_ai_answered(const Event& e, UnixMillis now) {
     }
     store_.update_ai_request(*r);
     if (dialog && r->kind == AiRequestKind::kAsk)
-      post_in_topic(*dialog, i18n::text(lang, "ai.ask_failed", {{"reason", reason}}), kPriorityOperatorReply, now);
+      post_in_topic(*dialog, i18n::text(lang, "ai.ask_failed", {{"reason", reason}}), kPriorityOperatorReply,
+                    now);
     return;
   }
   if (!told.empty()) {
@@ -227,11 +227,10 @@ void Engine::on_ai_answered(const Event& e, UnixMillis now) {
       r->answer = answer;
       json::object keyboard{
           {"inline_keyboard",
-           json::array{json::array{
-               json::object{{"text", i18n::text(lang, "ai.button_send")},
-                            {"callback_data", button_data(kSend, r->id)}},
-               json::object{{"text", i18n::text(lang, "ai.button_discard")},
-                            {"callback_data", button_data(kDiscard, r->id)}}}}}};
+           json::array{json::array{json::object{{"text", i18n::text(lang, "ai.button_send")},
+                                                {"callback_data", button_data(kSend, r->id)}},
+                                   json::object{{"text", i18n::text(lang, "ai.button_discard")},
+                                                {"callback_data", button_data(kDiscard, r->id)}}}}}};
       std::string text = i18n::text(lang, "ai.suggestion", {{"answer", answer}});
       record_text(*dialog, store::HistoryAuthor::kNotice, text, now);
       enqueue(job::kHookAnswer,
@@ -253,8 +252,8 @@ void Engine::on_ai_answered(const Event& e, UnixMillis now) {
       if (has_answer) {
         send_to_user(*dialog, i18n::text(user_lang, "ai.auto_answer_user", {{"answer", answer}}),
                      kPriorityOperatorReply, now);
-        post_in_topic(*dialog, i18n::text(lang, "ai.auto_answer_topic", {{"answer", answer}}), kPriorityNormal,
-                      now);
+        post_in_topic(*dialog, i18n::text(lang, "ai.auto_answer_topic", {{"answer", answer}}),
+                      kPriorityNormal, now);
         event(*dialog, "message_sent",
               json::serialize(json::object{{"text", answer}, {"by", "ai"}, {"automatic", true}}), now);
         break;
@@ -263,11 +262,12 @@ void Engine::on_ai_answered(const Event& e, UnixMillis now) {
       state.quiet = true;
       store_.set_ai_dialog_state(dialog->id, state);
       send_to_user(*dialog, i18n::text(user_lang, "ai.handover_user"), kPriorityOperatorReply, now);
-      post_in_topic(*dialog,
-                    i18n::text(lang, "ai.handover_topic",
-                               {{"reason", i18n::text(lang, outcome == "no_knowledge" ? "ai.reason_no_knowledge"
-                                                                                      : "ai.reason_escalate")}}),
-                    kPriorityNormal, now);
+      post_in_topic(
+          *dialog,
+          i18n::text(lang, "ai.handover_topic",
+                     {{"reason", i18n::text(lang, outcome == "no_knowledge" ? "ai.reason_no_knowledge"
+                                                                            : "ai.reason_escalate")}}),
+          kPriorityNormal, now);
       break;
     }
   }
@@ -286,10 +286,12 @@ void Engine::on_ai_button(const Event& e, UnixMillis now) {
   }
   auto answer = [&](const std::string& text) {
     enqueue(job::kAnswerButton,
-            JobPayload{.dialog = dialog->id, .to = Side::kGroup, .text = answer_button_fields(e.callback_id, text)},
+            JobPayload{
+                .dialog = dialog->id, .to = Side::kGroup, .text = answer_button_fields(e.callback_id, text)},
             kPriorityOperatorReply, now);
   };
-  if (e.sender_is_bot || r->status != AiRequestStatus::kDraft) return answer(i18n::text(lang, "ai.already_handled"));
+  if (e.sender_is_bot || r->status != AiRequestStatus::kDraft)
+    return answer(i18n::text(lang, "ai.already_handled"));
   const std::string name = person_name(e.from);
   const bool send = press->first == kSend;
   std::string edited = send ? i18n::text(lang, "ai.sent_by", {{"name", name}, {"answer", r->answer}})
@@ -308,7 +310,8 @@ void Engine::on_ai_button(const Event& e, UnixMillis now) {
 
   // The operator's own reply: delivered, recorded and counted as theirs.
   if (dialog->user_id > 0) {
-    enqueue(job::kSendText, JobPayload{.dialog = dialog->id, .to = Side::kUser, .text = r->answer, .operator_message = true},
+    enqueue(job::kSendText,
+            JobPayload{.dialog = dialog->id, .to = Side::kUser, .text = r->answer, .operator_message = true},
             kPriorityOperatorReply, now);
   }
   record_text(*dialog, store::HistoryAuthor::kOperator, r->answer, now, name);
@@ -317,7 +320,8 @@ void Engine::on_ai_button(const Event& e, UnixMillis now) {
   dialog->last_operator_id = e.from.id;
   store_.update_dialog(*dialog);
   event(*dialog, "message_sent",
-        json::serialize(json::object{{"text", r->answer}, {"by", "ai_draft"}, {"operator_id", e.from.id}}), now);
+        json::serialize(json::object{{"text", r->answer}, {"by", "ai_draft"}, {"operator_id", e.from.id}}),
+        now);
   ai_on_operator_answer(*dialog, now);
 }
 

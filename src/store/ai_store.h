@@ -54,7 +54,7 @@ struct AiRequest {
   ConnectionId connection_id = 0;
   DialogId dialog_id = 0;
   AiRequestKind kind = AiRequestKind::kDraft;
-  std::string question;  // the user's message, or the operator's /ai question
+  std::string question;       // the user's message, or the operator's /ai question
   std::int64_t asked_by = 0;  // kAsk: the operator; else 0
   std::string language;       // the user's language code (auto's hand-over notice)
   AiRequestStatus status = AiRequestStatus::kPending;
@@ -103,8 +103,8 @@ class AiStore {
   virtual void update_ai_request(const AiRequest& request) = 0;  // every field by id
   // Claims up to `limit` requests that are due (pending with due_at <= now, or running with an
   // expired claim) for `until`; oldest due first. Connections in `connections` only.
-  virtual std::vector<AiRequest> claim_ai_requests(const std::vector<ConnectionId>& connections, UnixMillis now,
-                                                   UnixMillis until, int limit) = 0;
+  virtual std::vector<AiRequest> claim_ai_requests(const std::vector<ConnectionId>& connections,
+                                                   UnixMillis now, UnixMillis until, int limit) = 0;
   // Cancels the dialog's pending and running requests of `kind`; returns how many.
   virtual int cancel_ai_requests(DialogId dialog, AiRequestKind kind, UnixMillis now) = 0;
 };

@@ -105,7 +105,8 @@ const sql::Sql kSqliteTables{
     "copy_tables",
     "SELECT s.name FROM sqlite_schema s WHERE s.type = 'table' AND s.name NOT LIKE 'sqlite%' "
     "AND s.sql NOT LIKE 'CREATE VIRTUAL TABLE%' AND NOT EXISTS (SELECT 1 FROM sqlite_schema v "
-    "WHERE v.type = 'table' AND v.sql LIKE 'CREATE VIRTUAL TABLE%' AND s.name LIKE v.name || '\\_%' ESCAPE '\\')"};
+    "WHERE v.type = 'table' AND v.sql LIKE 'CREATE VIRTUAL TABLE%' AND s.name LIKE v.name || '\\_%' ESCAPE "
+    "'\\')"};
 const sql::Sql kSqliteColumns{"copy_columns",
                               "SELECT name, type, pk FROM pragma_table_info(?1) ORDER BY cid"};
 const sql::Sql kSqliteReferences{"copy_references",

@@ -113,7 +113,8 @@ void SqlStore::replace_knowledge(ConnectionId connection, const std::vector<Know
   transaction([&] {
     db_.run(sql::kKnowledgeDelete, connection);
     for (const auto& p : passages) {
-      db_.run(sql::kKnowledgeAdd, connection, p.source, p.heading, p.text, core::utf8_lower(p.heading + "\n" + p.text));
+      db_.run(sql::kKnowledgeAdd, connection, p.source, p.heading, p.text,
+              core::utf8_lower(p.heading + "\n" + p.text));
     }
   });
 }
@@ -218,12 +219,13 @@ std::optional<AiRequest> SqlStore::ai_request(std::int64_t id) {
 
 void SqlStore::update_ai_request(const AiRequest& r) {
   Lock lock(mutex_);
-  db_.run(sql::kAiRequestUpdate, r.id, r.connection_id, r.dialog_id, to_string(r.kind), r.question, r.asked_by,
-          r.language, to_string(r.status), r.due_at, r.claimed_until, r.answer, r.created_at, r.updated_at);
+  db_.run(sql::kAiRequestUpdate, r.id, r.connection_id, r.dialog_id, to_string(r.kind), r.question,
+          r.asked_by, r.language, to_string(r.status), r.due_at, r.claimed_until, r.answer, r.created_at,
+          r.updated_at);
 }
 
-std::vector<AiRequest> SqlStore::claim_ai_requests(const std::vector<ConnectionId>& connections, UnixMillis now,
-                                                   UnixMillis until, int limit) {
+std::vector<AiRequest> SqlStore::claim_ai_requests(const std::vector<ConnectionId>& connections,
+                                                   UnixMillis now, UnixMillis until, int limit) {
   Lock lock(mutex_);
   std::vector<AiRequest> out;
   transaction([&] {

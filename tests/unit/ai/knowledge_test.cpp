@@ -56,9 +56,9 @@ TEST(ValidUtf8, RefusesBrokenOverlongAndSurrogateSequences) {
   std::size_t at = 0;
   EXPECT_FALSE(valid_utf8("ab\xE9z", &at));  // Latin-1 é
   EXPECT_EQ(at, 2u);
-  EXPECT_FALSE(valid_utf8("\xC0\xAF"));          // overlong '/'
-  EXPECT_FALSE(valid_utf8("\xED\xA0\x80"));      // a surrogate
-  EXPECT_FALSE(valid_utf8("\xF0\x9F\x98"));      // cut short
+  EXPECT_FALSE(valid_utf8("\xC0\xAF"));      // overlong '/'
+  EXPECT_FALSE(valid_utf8("\xED\xA0\x80"));  // a surrogate
+  EXPECT_FALSE(valid_utf8("\xF0\x9F\x98"));  // cut short
   EXPECT_FALSE(valid_utf8(std::string("a\0b", 3)));
 }
 

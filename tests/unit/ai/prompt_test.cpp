@@ -56,7 +56,8 @@ TEST(Prompt, AnOperatorsQuestionIsMarkedAndTheDefaultInstructionsApply) {
 
 TEST(Prompt, TheConversationIsBounded) {
   PromptInput in;
-  for (int i = 0; i < 40; ++i) in.conversation.push_back(said(store::HistoryAuthor::kUser, std::string(5000, 'x')));
+  for (int i = 0; i < 40; ++i)
+    in.conversation.push_back(said(store::HistoryAuthor::kUser, std::string(5000, 'x')));
   in.question = "q";
   auto messages = json::parse(chat_request_body(in)).at("messages").as_array();
   EXPECT_EQ(messages.size(), 1u + kPromptMessages + 1u);
@@ -75,7 +76,8 @@ TEST(ReadAnswer, EscalateIsAHandOver) {
 
 TEST(ParseCompletion, ReadsTheFirstChoiceAndUsage) {
   auto c = parse_completion(
-      200, R"({"id":"x","choices":[{"index":0,"message":{"role":"assistant","content":"Hi!"}}],"usage":{"total_tokens":42}})");
+      200,
+      R"({"id":"x","choices":[{"index":0,"message":{"role":"assistant","content":"Hi!"}}],"usage":{"total_tokens":42}})");
   EXPECT_EQ(c.failure, Failure::kNone);
   EXPECT_EQ(c.text, "Hi!");
   EXPECT_EQ(c.tokens, 42);

@@ -203,8 +203,9 @@ TEST_F(ConfigTest, TheAiServerIsReadAndCheckedAndItsKeyIsASecret) {
               HasSubstr("topicdesk.toml:4: ai.api_key must be env:NAME or file:PATH"));
   EXPECT_THAT(error_of("[ai]\nbase_url = \"http://x\"\nmodel = \"m\"\ntimeout_seconds = 0\n"),
               HasSubstr("topicdesk.toml:4: ai.timeout_seconds"));
-  EXPECT_THAT(error_of(connection("[connection.parameters]\nAI = \"draft\"\n")),
-              HasSubstr("topicdesk.toml:1: connection support has AI = draft but the file has no [ai] table"));
+  EXPECT_THAT(
+      error_of(connection("[connection.parameters]\nAI = \"draft\"\n")),
+      HasSubstr("topicdesk.toml:1: connection support has AI = draft but the file has no [ai] table"));
   EXPECT_THAT(error_of(connection("[connection.parameters]\nAI = \"sometimes\"\n")),
               HasSubstr("AI must be OFF, draft or auto"));
 }

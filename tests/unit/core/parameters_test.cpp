@@ -57,7 +57,9 @@ TEST(Parameters, TheAiConsultant) {
   Parameters defaults;
   EXPECT_EQ(defaults.ai, AiMode::kOff);
   EXPECT_EQ(defaults.ai_delay_minutes, 0);
-  auto p = parse_ok({{"AI", "Draft"}, {"AI_PROMPT", "file: prompts/shop.md "}, {"AI_KNOWLEDGE", "kb/shop"},
+  auto p = parse_ok({{"AI", "Draft"},
+                     {"AI_PROMPT", "file: prompts/shop.md "},
+                     {"AI_KNOWLEDGE", "kb/shop"},
                      {"AI_DELAY", "5"}});
   EXPECT_EQ(p.ai, AiMode::kDraft);
   EXPECT_EQ(p.ai_prompt, "file:prompts/shop.md");

@@ -22,7 +22,8 @@ class EngineAiTest : public EngineFixture {
  protected:
   // The worker: claims what is due at `now` and answers each with `outcome` (and `answer`).
   std::vector<store::AiRequest> worker_answers(Engine& e, core::UnixMillis now, const std::string& outcome,
-                                               const std::string& answer = "", const std::string& failure = "") {
+                                               const std::string& answer = "",
+                                               const std::string& failure = "") {
     auto claimed = store_->claim_ai_requests({context_.id}, now, now + 60'000, 10);
     for (auto& r : claimed) {
       r.status = store::AiRequestStatus::kAnswered;
@@ -187,7 +188,8 @@ TEST_F(EngineAiTest, AnOperatorsReplyStopsAutoInTheDialog) {
   EXPECT_TRUE(worker_answers(e, kT0 + 120'000, "answer", "x").empty()) << "the waiting request was cancelled";
   e.handle(user_message(kAnn, 2, "Thanks, and the price?"), kT0 + 130'000);
   take_jobs(*store_);
-  EXPECT_TRUE(worker_answers(e, kT0 + 400'000, "answer", "x").empty()) << "auto stays quiet after an operator";
+  EXPECT_TRUE(worker_answers(e, kT0 + 400'000, "answer", "x").empty())
+      << "auto stays quiet after an operator";
   // An answer that was already on its way when the operator wrote is not sent.
   e.handle(operator_message(kThread, 11, "/ai on"), kT0 + 500'000);
   e.handle(user_message(kAnn, 3, "Delivery?"), kT0 + 510'000);
@@ -266,7 +268,8 @@ TEST_F(EngineAiTest, AKnowledgeFailureIsToldOnce) {
   core::Event report;
   report.kind = core::EventKind::kAiAnswered;
   report.update_id = 77;
-  report.text = R"({"request":0,"outcome":"knowledge_failed","detail":"AI_KNOWLEDGE: kb/a.md is not UTF-8 text"})";
+  report.text =
+      R"({"request":0,"outcome":"knowledge_failed","detail":"AI_KNOWLEDGE: kb/a.md is not UTF-8 text"})";
   e.handle(report, kT0);
   report.update_id = 78;
   e.handle(report, kT0 + 1);

@@ -20,8 +20,10 @@ class AiStoreContract : public StoreContract {
     return p;
   }
   std::vector<KnowledgePassage> shop() {
-    return {passage("delivery.md", "Delivery", "We deliver across Germany in 2-3 working days. Parcels abroad take a week."),
-            passage("delivery.md", "Delivery › Costs", "Delivery is free from 50 euro; below it costs 4.90 euro."),
+    return {passage("delivery.md", "Delivery",
+                    "We deliver across Germany in 2-3 working days. Parcels abroad take a week."),
+            passage("delivery.md", "Delivery › Costs",
+                    "Delivery is free from 50 euro; below it costs 4.90 euro."),
             passage("returns.md", "Returns", "You may return any item within 30 days for a full refund."),
             passage("hours.md", "Часы работы", "Мы работаем с понедельника по пятницу, с 9 до 18 часов.")};
   }
