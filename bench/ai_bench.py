@@ -84,7 +84,8 @@ def run_round(args, label, ai, behaviour):
             knowledge = os.path.join(workdir, "kb")
             os.makedirs(knowledge)
             with open(os.path.join(knowledge, "faq.md"), "w") as f:
-                f.write("# Messages\nEvery b message is answered here: b b b.\n")
+                # Every user's messages ("b<i>:<seq>") find this passage: each one is a call to the server.
+                f.write("# Messages\n" + " ".join(f"b{i}" for i in range(args.users)) + "\n")
             params.update({"AI": ai, "AI_DELAY": "0", "AI_KNOWLEDGE": knowledge})
             toml += (f'\n[ai]\nbase_url = "{fake.url()}"\nmodel = "bench"\ntimeout_seconds = {args.timeout}\n'
                      f"max_in_flight = 8\ndaily_tokens = 0\n")
