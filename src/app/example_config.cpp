@@ -104,7 +104,7 @@ burst = 100
 #model = "qwen2.5-7b-instruct"
 #api_key = "env:OPENAI_API_KEY"  # env:NAME or file:PATH, never the key itself; optional
 #timeout_seconds = 30            # one call's deadline
-#daily_tokens = 200000           # tokens per connection and UTC day; 0 = no limit
+#daily_tokens = 200000           # tokens per connection and day; 0 = no limit
 #max_in_flight = 4               # calls at once
 
 # One [[connection]] per bot or account; several may share one backend group. mode is "bot"

@@ -189,7 +189,8 @@ TEST(ExampleConfig, EnvironmentReferencesAreTheOnlySecrets) {
   EXPECT_EQ(matches(text, std::regex(R"(env:([A-Za-z_][A-Za-z0-9_]*))"), 1),
             (std::set<std::string>{"NAME", "SUPPORT_BOT_TOKEN", "SHOP_BOT_TOKEN", "LEGACY_BOT_TOKEN",
                                    "DESK_BOT_TOKEN", "SUPPORT_WEBHOOK_SECRET", "TG_API_HASH", "TOPICDESK_PG",
-                                   "SUPPORT_HELPER_1", "SUPPORT_HELPER_2", "PAYMENT_PROVIDER_TOKEN"}));
+                                   "SUPPORT_HELPER_1", "SUPPORT_HELPER_2", "PAYMENT_PROVIDER_TOKEN",
+                                   "OPENAI_API_KEY"}));
   // No literal token: nothing shaped like digits:secret.
   EXPECT_FALSE(std::regex_search(text, std::regex(R"(\d{5,}:[A-Za-z0-9_-]{20,})")));
 }
