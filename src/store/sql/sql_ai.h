@@ -20,8 +20,8 @@ inline constexpr Sql kKnowledgeSearch{"knowledge_search",
     "JOIN knowledge_passages p ON p.id = knowledge_fts.rowid "
     "WHERE knowledge_fts MATCH ?2 AND p.connection_id = ?1 ORDER BY bm25(knowledge_fts), p.id LIMIT ?3",
     "SELECT id, connection_id, source, heading, text FROM knowledge_passages "
-    "WHERE connection_id = $1 AND to_tsvector('simple', folded) @@ websearch_to_tsquery('simple', $2) "
-    "ORDER BY ts_rank(to_tsvector('simple', folded), websearch_to_tsquery('simple', $2)) DESC, id LIMIT $3"};
+    "WHERE connection_id = ?1 AND to_tsvector('simple', folded) @@ websearch_to_tsquery('simple', ?2) "
+    "ORDER BY ts_rank(to_tsvector('simple', folded), websearch_to_tsquery('simple', ?2)) DESC, id LIMIT ?3"};
 inline constexpr Sql kAiUsageAdd{"ai_usage_add",
     "INSERT INTO ai_usage(connection_id, day, tokens) VALUES (?1, ?2, ?3) "
     "ON CONFLICT(connection_id, day) DO UPDATE SET tokens = ai_usage.tokens + excluded.tokens"};
@@ -35,7 +35,7 @@ inline constexpr Sql kAiRequestAdd{"ai_request_add",
     "INSERT INTO ai_requests(connection_id, dialog_id, kind, question, asked_by, language, status, due_at,"
     " claimed_until, answer, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     "INSERT INTO ai_requests(connection_id, dialog_id, kind, question, asked_by, language, status, due_at,"
-    " claimed_until, answer, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+    " claimed_until, answer, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
     " RETURNING id"};
 inline constexpr Sql kAiRequestById{"ai_request", TD_AI_REQUEST_COLUMNS "WHERE id = ?1"};
 inline constexpr Sql kAiRequestUpdate{"ai_request_update",
