@@ -400,8 +400,9 @@ TEST(UpdateParser, ButtonPressesThatAreNotTheDesksAreIgnored) {
 }
 
 TEST(UpdateParser, TheAisButtonsInTheBackendGroupAreGroupButtonPresses) {
-  auto e = event_of(button_press(R"("data":"td:ai:send:17","message":{"message_id":90,"message_thread_id":77,)" +
-                                 std::string(kGroupChat) + R"(,"date":1732200000,"text":"AI suggestion"})"));
+  auto e =
+      event_of(button_press(R"("data":"td:ai:send:17","message":{"message_id":90,"message_thread_id":77,)" +
+                            std::string(kGroupChat) + R"(,"date":1732200000,"text":"AI suggestion"})"));
   EXPECT_EQ(e.kind, EventKind::kGroupButtonPressed);
   EXPECT_EQ(e.text, "td:ai:send:17");
   EXPECT_EQ(e.chat_id, kGroup);
