@@ -118,7 +118,16 @@ class Reader {
     if (const auto* t = table_at(root, "setup", "setup")) config.setup = read_setup(*t);
     config.setup.state_path =
         (std::filesystem::path(config.storage.sqlite_path).parent_path() / "setup-state.json").string();
+    if (const auto* t = table_at(root, "ai", "ai")) config.ai = read_ai(*t);
     read_connections(root, config);
+    for (const auto& c : config.connections) {
+      if (c.parameters.ai != core::AiMode::kOff && !config.ai.enabled) {
+        throw Mistake{
+            fmt::format("{}:{}: connection {} has AI = {} but the file has no [ai] table (base_url, "
+                        "model): see docs/ai.md",
+                        file_, c.line, c.name, c.parameters.ai == core::AiMode::kDraft ? "draft" : "auto")};
+      }
+    }
     read_groups(root, config);
     if (config.tdlib.data_dir.empty()) {
       config.tdlib.data_dir =
@@ -355,6 +364,41 @@ class Reader {
           resolve_secret(t, "provider_token", "payments", payments.provider_token_source);
     }
     return payments;
+  }
+
+  AiConfig read_ai(const toml::table& t) const {
+    only_known_keys(t, "ai", keys_of("ai"));
+    AiConfig ai;
+    ai.enabled = true;
+    for (std::string_view key : {"base_url", "model"}) {
+      if (!t.contains(key))
+        fail(t.source(),
+             fmt::format("ai.{} is missing (e.g. {})", key,
+                         key == "model" ? "model = \"llama3\"" : "base_url = \"http://127.0.0.1:8081/v1\""));
+    }
+    std::string base = *string_at(t, "base_url", "ai");
+    if (!(base.starts_with("http://") || base.starts_with("https://")) || base.size() > 2048 ||
+        base.find_first_of(" \t\n") != std::string::npos) {
+      fail(where(t, "base_url"),
+           "ai.base_url must be an http(s):// address, e.g. \"http://127.0.0.1:8081/v1\"");
+    }
+    while (!base.empty() && base.back() == '/') base.pop_back();
+    ai.base_url = base;
+    ai.model = *string_at(t, "model", "ai");
+    if (ai.model.empty() || ai.model.size() > 256)
+      fail(where(t, "model"), "ai.model must be the model's name, 1-256 characters");
+    if (t.contains("api_key")) {
+      std::string written = *string_at(t, "api_key", "ai");
+      if (!written.starts_with("env:") && !written.starts_with("file:"))
+        fail(where(t, "api_key"), "ai.api_key must be env:NAME or file:PATH (never the key itself)");
+      ai.api_key = resolve_secret(t, "api_key", "ai", ai.api_key_source);
+    }
+    ai.timeout_seconds =
+        static_cast<int>(integer_at(t, "timeout_seconds", "ai", 1, 600).value_or(ai.timeout_seconds));
+    ai.daily_tokens = integer_at(t, "daily_tokens", "ai", 0, 1'000'000'000'000).value_or(ai.daily_tokens);
+    ai.max_in_flight =
+        static_cast<int>(integer_at(t, "max_in_flight", "ai", 1, 64).value_or(ai.max_in_flight));
+    return ai;
   }
 
   TdlibConfig read_tdlib(const toml::table& t) const {
@@ -680,7 +724,7 @@ const std::vector<ConfigTable>& config_tables() {
   static const std::vector<ConfigTable> kTables = {
       {"",
        {"server", "storage", "retention", "cluster", "telegram", "logging", "api", "tdlib", "payments",
-        "setup", "connection", "group"}},
+        "setup", "ai", "connection", "group"}},
       {"server", {"listen", "public_url"}},
       {"storage", {"sqlite", "postgres", "event_retention_days"}},
       {"retention", {"history_days"}},
@@ -692,6 +736,7 @@ const std::vector<ConfigTable>& config_tables() {
       {"tdlib", {"library", "api_id", "api_hash", "data_dir"}},
       {"payments", {"provider_token"}},
       {"setup", {"token", "admins"}},
+      {"ai", {"base_url", "model", "api_key", "timeout_seconds", "daily_tokens", "max_in_flight"}},
       {"connection", {"name", "mode", "token", "group_id", "transport", "webhook_secret", "parameters"}},
       {"group", {"id", "helpers"}},
   };
@@ -863,6 +908,11 @@ std::string Config::redacted_summary() const {
     }
     out += ")";
   }
+  if (ai.enabled)
+    out += fmt::format("; ai {} model {} (key {}, timeout {} s, {} tokens a day)",
+                       telegram::redact_secrets(ai.base_url), ai.model,
+                       ai.api_key_source.empty() ? "none" : ai.api_key_source, ai.timeout_seconds,
+                       ai.daily_tokens);
   if (connections.empty()) out += "; no connections";
   for (const auto& g : groups) {
     out += fmt::format("; group {} (helpers", g.id);

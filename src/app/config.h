@@ -88,6 +88,19 @@ struct SetupConfig {
   bool enabled() const { return !token.empty(); }
 };
 
+// [ai] (docs/ai.md): the OpenAI-compatible chat-completions server of the AI consultant, for
+// every connection whose AI parameter is not OFF.
+struct AiConfig {
+  bool enabled = false;                // the file has an [ai] table
+  std::string base_url;                // "http(s)://host[:port]/v1": <base_url>/chat/completions is called
+  std::string model;                   // the model's name as the server knows it
+  std::string api_key;                 // resolved secret, sent as a Bearer token; never log it; empty: none
+  std::string api_key_source;          // "env:NAME" or "file:PATH", safe to show; empty: no key
+  int timeout_seconds = 30;            // one call's deadline
+  std::int64_t daily_tokens = 200000;  // tokens a connection may spend a UTC day; 0 = no limit
+  int max_in_flight = 4;               // calls at once, over all connections
+};
+
 struct LoggingConfig {
   std::string level = "info";  // trace, debug, info, warn, error, critical, off
 };
@@ -153,6 +166,7 @@ struct Config {
   TdlibConfig tdlib;
   PaymentsConfig payments;
   SetupConfig setup;
+  AiConfig ai;
   std::vector<ConnectionConfig> connections;
   std::vector<GroupConfig> groups;
 

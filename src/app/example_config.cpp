@@ -104,6 +104,16 @@ burst = 100
 #token = "env:SETUP_BOT_TOKEN"
 #admins = [123456789, "@your_username"]
 
+# The AI consultant (docs/ai.md): any OpenAI-compatible chat-completions server (llama.cpp's
+# llama-server, Ollama, vLLM, a hosted one). Connections with AI = draft or auto need it.
+#[ai]
+#base_url = "http://127.0.0.1:8081/v1"
+#model = "qwen2.5-7b-instruct"
+#api_key = "env:OPENAI_API_KEY"  # env:NAME or file:PATH, never the key itself; optional
+#timeout_seconds = 30            # one call's deadline
+#daily_tokens = 200000           # tokens per connection and day; 0 = no limit
+#max_in_flight = 4               # calls at once
+
 # One [[connection]] per bot or account; several may share one backend group. mode is "bot"
 # (topicdesk alone drives the bot), "proxy", "mtproto" or "account": one example of each
 # follows, the first in effect.

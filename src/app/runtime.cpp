@@ -11,6 +11,7 @@
 #include <set>
 #include <thread>
 
+#include "app/ai_wiring.h"
 #include "app/desk_health.h"
 #include "app/doctor.h"
 #include "app/open_store.h"
@@ -131,6 +132,7 @@ struct Runtime::Impl {
   std::unique_ptr<ProxySupport> proxy_support;
   std::unique_ptr<TdConnections> td;  // TDLib sessions of mtproto and account connections
   std::unique_ptr<integrations::WebhookWorker> webhooks;
+  std::unique_ptr<ai::AiWorker> ai_worker;         // the AI consultant's calls (app/ai_wiring.h)
   std::unique_ptr<cluster::LeaseKeeper> keeper;    // several instances (PostgreSQL) only
   doctor::FindingsBoard findings;                  // the doctor's latest, for the dashboard
   std::unique_ptr<doctor::PeriodicChecks> checks;  // … made at start and every kCheckEvery
@@ -778,6 +780,12 @@ void Runtime::Impl::start_integrations() {
   webhooks = integrations::start_webhooks(
       io.get_executor(), *store, std::move(hook_connections),
       [this](core::ConnectionId id, const core::Event& e) { inbox->add_event(id, e); });
+  std::vector<AiWiredConnection> ai_connections;
+  for (auto& c : connections) {
+    if (c->engine) ai_connections.push_back({c->id, c->config.name, c->config.parameters});
+  }
+  ai_worker = start_ai(io.get_executor(), *store, config.ai, ai_connections,
+                       [this](core::ConnectionId id, const core::Event& e) { inbox->add_event(id, e); });
 }
 
 // How often the running desk repeats the doctor's checks on its own (the dashboard can ask sooner).
@@ -934,6 +942,7 @@ void Runtime::Impl::shutdown(int code) {
   if (checks) checks->stop();
   reconcile_timer.cancel();
   for (auto& component : components) component->stop();
+  if (ai_worker) ai_worker->stop();
   heartbeat_timer.cancel();
   if (store && health) heartbeat();  // the next start knows what this run sent last
   if (inbox) inbox->stop();

@@ -65,6 +65,10 @@ const std::vector<CommandSpec>& command_table() {
        "list the templates; in a topic, send the template NAME to the user", std::nullopt},
       {"template", K::kCustom, true, true, false, "save|add|del|show NAME",
        "in reply to a message: keep it as a template (add: one more part); show or delete one", std::nullopt},
+      {"ai", K::kCustom, false, true, false, "on | off | QUESTION",
+       "the AI consultant in this dialog: switch it on or off, or ask it a question (the answer is a "
+       "comment)",
+       std::nullopt},
       {"table", K::kCustom, true, true, false, "[NAME [page]] | import|export|drop NAME",
        "shared data tables: list them or show one; in General, in reply to a CSV file, import one "
        "(docs/tables.md)",

@@ -66,6 +66,15 @@ enum class EventKind {
   // A successful_payment message in the user's private chat: message_id, `from`, `payment` with
   // the charge ids. Recorded once per telegram charge id.
   kPaymentReceived,
+  // An operator pressed an inline button under a message the desk posted in the backend group
+  // (the AI's Send and Discard): `callback_id` the query to answer, `text` the button's data,
+  // chat_id / message_id / thread_id the message with the button, `from` who pressed.
+  kGroupButtonPressed,
+  // The AI worker (ai/worker.h) finished a request: `dialog_id` its dialog, `text` JSON
+  // {"request", "outcome": answer|escalate|no_knowledge|failed, "answer", "failure", "detail",
+  // "tokens"} (relay/engine_ai.cpp decides what is sent), or, request 0, a knowledge folder that
+  // could not be indexed ("outcome": "knowledge_failed").
+  kAiAnswered,
 };
 
 // Every Telegram message content type topicdesk distinguishes. Copies go through
@@ -104,6 +113,10 @@ inline constexpr std::string_view kRatingCallbackPrefix = "td:csat:";
 // Invoice payloads of the desk's own invoices (/invoice in a topic, payments/invoice.h): their
 // pre-checkout queries and payments are the desk's, never the bot's program's (proxy mode).
 inline constexpr std::string_view kInvoicePayloadPrefix = "td:inv:";
+
+// Callback data of the AI's draft buttons in the backend group ("td:ai:send:<request>",
+// "td:ai:discard:<request>", relay/engine_ai.cpp).
+inline constexpr std::string_view kAiCallbackPrefix = "td:ai:";
 
 struct Person {
   UserId id = 0;

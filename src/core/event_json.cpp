@@ -8,7 +8,7 @@ namespace topicdesk::core {
 namespace json = boost::json;
 namespace {
 
-constexpr std::array<std::pair<EventKind, const char*>, 25> kEventKindNames{{
+constexpr std::array<std::pair<EventKind, const char*>, 27> kEventKindNames{{
     {EventKind::kUserMessage, "user_message"},
     {EventKind::kUserEdit, "user_edit"},
     {EventKind::kUserReaction, "user_reaction"},
@@ -34,6 +34,8 @@ constexpr std::array<std::pair<EventKind, const char*>, 25> kEventKindNames{{
     {EventKind::kGroupBacklog, "group_backlog"},
     {EventKind::kPreCheckout, "pre_checkout"},
     {EventKind::kPaymentReceived, "payment_received"},
+    {EventKind::kGroupButtonPressed, "group_button_pressed"},
+    {EventKind::kAiAnswered, "ai_answered"},
 }};
 
 constexpr std::array<std::pair<ContentKind, const char*>, 18> kContentKindNames{{

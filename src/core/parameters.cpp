@@ -524,6 +524,62 @@ Status set_payment_hook(Parameters& p, const std::string& value) {
   return Ok{};
 }
 
+// The AI consultant (docs/ai.md).
+constexpr std::size_t kMaxAiPromptLength = 16000;
+constexpr int kMaxAiDelayMinutes = 7 * 24 * 60;
+
+Status set_ai(Parameters& p, const std::string& value) {
+  std::string v = lower_ascii(trim(value));
+  if (is_off(value)) {
+    p.ai = AiMode::kOff;
+  } else if (v == "draft") {
+    p.ai = AiMode::kDraft;
+  } else if (v == "auto") {
+    p.ai = AiMode::kAuto;
+  } else {
+    return wrong("AI", "OFF, draft or auto", value);
+  }
+  return Ok{};
+}
+
+Status set_ai_prompt(Parameters& p, const std::string& value) {
+  std::string v = trim(value);
+  if (is_off(v)) {
+    p.ai_prompt.clear();
+    return Ok{};
+  }
+  if (lower_ascii(v.substr(0, 5)) == "file:") {
+    if (trim(std::string_view(v).substr(5)).empty())
+      return wrong("AI_PROMPT", "OFF, a text or file:PATH of a text file", value);
+    p.ai_prompt = "file:" + trim(std::string_view(v).substr(5));
+    return Ok{};
+  }
+  if (utf16_length(v) > kMaxAiPromptLength)
+    return wrong("AI_PROMPT", "OFF, file:PATH or a text of at most 16000 characters", "…");
+  p.ai_prompt = v;
+  return Ok{};
+}
+
+Status set_ai_knowledge(Parameters& p, const std::string& value) {
+  std::string v = trim(value);
+  if (is_off(v)) {
+    p.ai_knowledge.clear();
+    return Ok{};
+  }
+  if (v.size() > 4096 || v.find('\n') != std::string::npos || v.find('\0') != std::string::npos)
+    return wrong("AI_KNOWLEDGE", "OFF or the path of a folder of Markdown files", value);
+  p.ai_knowledge = v;
+  return Ok{};
+}
+
+Status set_ai_delay(Parameters& p, const std::string& value) {
+  auto minutes = to_integer(value);
+  if (!minutes || *minutes < 0 || *minutes > kMaxAiDelayMinutes)
+    return wrong("AI_DELAY", "minutes 0..10080", value);
+  p.ai_delay_minutes = static_cast<int>(*minutes);
+  return Ok{};
+}
+
 const std::map<std::string, Setter>& setters() {
   static const std::map<std::string, Setter> kTable = {
       {"WELCOME", set_welcome},
@@ -554,6 +610,10 @@ const std::map<std::string, Setter>& setters() {
       {"CUSTOM_COMMANDS", boolean(&Parameters::custom_commands, "CUSTOM_COMMANDS")},
       {"PAYMENT_HOOK", set_payment_hook},
       {"LANGUAGE", set_language},
+      {"AI", set_ai},
+      {"AI_PROMPT", set_ai_prompt},
+      {"AI_KNOWLEDGE", set_ai_knowledge},
+      {"AI_DELAY", set_ai_delay},
       {"NEW_TOPICS_PER_MINUTE", per_minute(&Parameters::new_topics_per_minute, "NEW_TOPICS_PER_MINUTE")},
       {"USER_MESSAGES_PER_MINUTE",
        per_minute(&Parameters::user_messages_per_minute, "USER_MESSAGES_PER_MINUTE")},

@@ -55,6 +55,13 @@ enum class AssignMode {
   kLeastOpen,   // least_open: the one with the fewest open dialogs (ties: the lowest id)
 };
 
+// AI: what the AI consultant does in a connection's dialogs (docs/ai.md).
+enum class AiMode {
+  kOff,    // OFF: nothing, /ai QUESTION included
+  kDraft,  // draft: a suggestion under each waiting user message, sent by an operator's button
+  kAuto,   // auto: answers users itself while no operator has answered for AI_DELAY minutes
+};
+
 // PROXY_BACKLOG: what a proxy connection's program gets of its queue when it comes back after an
 // outage (docs/backup-system.md).
 enum class ProxyBacklogMode {
@@ -117,6 +124,13 @@ struct Parameters {
   // LANGUAGE: the language of the texts operators read (i18n/catalog.h), a catalogue's name
   // ("en", "ru", "fa", …); end users get service texts in their own Telegram language
   std::string language = "en";
+  // The AI consultant (docs/ai.md; the server is the config file's [ai])
+  AiMode ai = AiMode::kOff;  // AI
+  // AI_PROMPT: the instructions the model gets first, as text, or "file:PATH" (read when the
+  // connection starts); empty = the desk's own
+  std::string ai_prompt;
+  std::string ai_knowledge;  // AI_KNOWLEDGE: a folder of Markdown files; empty = OFF
+  int ai_delay_minutes = 0;  // AI_DELAY: auto answers after the user waited this long
   // Dialog ownership
   AssignMode assign = AssignMode::kOff;  // ASSIGN
   int unanswered_alert_minutes = 0;      // UNANSWERED_ALERT; 0 = OFF

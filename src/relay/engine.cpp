@@ -209,6 +209,10 @@ void Engine::route(const Event& e, UnixMillis now) {
       return on_pre_checkout(e, now);  // engine_payments.cpp
     case EventKind::kPaymentReceived:
       return on_payment_received(e, now);  // engine_payments.cpp
+    case EventKind::kGroupButtonPressed:
+      return on_ai_button(e, now);  // engine_ai.cpp
+    case EventKind::kAiAnswered:
+      return on_ai_answered(e, now);  // engine_ai.cpp
   }
 }
 
@@ -274,6 +278,7 @@ void Engine::on_user_message(const Event& e, UnixMillis now) {
   if (dialog->status != DialogStatus::kClosed)                   // engine_hours.cpp
     away_reply(*dialog, person, e, fresh ? kPriorityNewDialog : kPriorityNormal, now);
   event(*dialog, "message_received", message_event_json(e, 0), now);
+  ai_on_user_message(*dialog, e, fresh, now);  // engine_ai.cpp
 }
 
 // RESTRICTED_FRONTEND matched: the user is told (unless SILENT_MODE: an error in processing
@@ -393,6 +398,7 @@ void Engine::on_operator_message(const Event& e, UnixMillis now) {
   if (was_closed) event(*dialog, "dialog_reopened", R"({"by":"operator"})", now);
   // Anonymous admins are delivered but never attributed to a person.
   event(*dialog, "message_sent", message_event_json(e, e.sender_is_anonymous_admin ? 0 : e.from.id), now);
+  ai_on_operator_answer(*dialog, now);  // engine_ai.cpp
 }
 
 void Engine::on_operator_edit(const Event& e, UnixMillis now) {
@@ -512,6 +518,7 @@ void Engine::run_command(const core::Command& command, Dialog& dialog, const Eve
   if (command.name == "export") return on_export_in_topic(command, dialog, e, now);
   if (command.name == "invoice") return on_invoice_command(command, dialog, e, now);  // engine_payments.cpp
   if (command.name == "refund") return on_refund_command(command, dialog, now);       // engine_payments.cpp
+  if (command.name == "ai") return on_ai_command(command, dialog, e, now);            // engine_ai.cpp
   switch (command.kind) {
     case CommandKind::kInfo: {
       const bool sees = core::sees_hidden_info(p, e.from.id, e.from.username, e.sender_is_anonymous_admin);

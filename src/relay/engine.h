@@ -433,6 +433,17 @@ class Engine {
   // Telegram refused is undone), false for every other job.
   bool payment_job_failed(const core::Event& event, const store::Dialog& dialog, core::UnixMillis now);
   std::string payment_info(const store::Dialog& dialog);  // /info's payment lines
+  // The AI consultant, engine_ai.cpp (docs/ai.md): the requests the AI worker (ai/worker.h)
+  // answers, what its answers come to (a draft with Send and Discard, an automatic answer or a
+  // hand-over, a comment for /ai QUESTION), /ai on|off, and the failures told once in General.
+  void ai_on_user_message(const store::Dialog& dialog, const core::Event& e, bool fresh,
+                          core::UnixMillis now);
+  void ai_on_operator_answer(const store::Dialog& dialog, core::UnixMillis now);
+  void on_ai_command(const core::Command& command, store::Dialog& dialog, const core::Event& e,
+                     core::UnixMillis now);
+  void on_ai_answered(const core::Event& e, core::UnixMillis now);
+  void on_ai_button(const core::Event& e, core::UnixMillis now);
+  core::AiMode ai_mode_in(const store::Dialog& dialog, const store::AiDialogState& state) const;
   // For /template del: the broadcasts not over yet that send template `name`, which will stop
   // (empty when none).
   std::string broadcasts_of_template_note(std::string_view name);

@@ -17,6 +17,7 @@
 
 #include "core/event.h"
 #include "core/ids.h"
+#include "store/ai_store.h"
 #include "store/analytics_store.h"
 #include "store/api_key_store.h"
 #include "store/broadcast_store.h"
@@ -82,7 +83,8 @@ class Store : public UnitOfWork,
               public WebSessionStore,
               public PaymentStore,
               public StoredConnectionStore,
-              public TableStore {
+              public TableStore,
+              public AiStore {
  public:
   ~Store() override = default;
 };

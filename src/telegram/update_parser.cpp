@@ -441,6 +441,17 @@ ParsedUpdate parse_callback_query(Reader& update, const ParseContext& context, c
   event.message_id = message->integer("message_id", true);
   event.text = query->text("data");
   if (query->failed()) return core::make_error(update.error());
+  if (chat.side == Side::kOperator && !event.callback_id.empty() &&
+      std::string_view(event.text).starts_with(core::kAiCallbackPrefix)) {
+    // The desk's own buttons in the backend group (the AI's drafts).
+    event.kind = EventKind::kGroupButtonPressed;
+    event.chat_id = chat.id;
+    event.thread_id = message->integer("message_thread_id");
+    event.sender_is_bot = event.from.is_bot;
+    event.date = message->unix_time("date") * kMillisPerSecond;
+    if (message->failed()) return core::make_error(update.error());
+    return std::optional<core::Event>(std::move(event));
+  }
   if (chat.side != Side::kUser || event.callback_id.empty()) return std::optional<core::Event>{};
   event.kind = EventKind::kButtonPressed;
   event.chat_id = chat.id;

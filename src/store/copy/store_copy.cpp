@@ -99,9 +99,14 @@ std::vector<std::string> strings(sql::Connection& db, const sql::Sql& statement,
   return out;
 }
 
-// SQLite's schema.
+// SQLite's schema. Virtual tables (a full-text index) and their shadow tables are not copied: they
+// are indexes of ordinary tables, filled again by their triggers as those rows are copied.
 const sql::Sql kSqliteTables{
-    "copy_tables", "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite%'"};
+    "copy_tables",
+    "SELECT s.name FROM sqlite_schema s WHERE s.type = 'table' AND s.name NOT LIKE 'sqlite%' "
+    "AND s.sql NOT LIKE 'CREATE VIRTUAL TABLE%' AND NOT EXISTS (SELECT 1 FROM sqlite_schema v "
+    "WHERE v.type = 'table' AND v.sql LIKE 'CREATE VIRTUAL TABLE%' AND s.name LIKE v.name || '\\_%' ESCAPE "
+    "'\\')"};
 const sql::Sql kSqliteColumns{"copy_columns",
                               "SELECT name, type, pk FROM pragma_table_info(?1) ORDER BY cid"};
 const sql::Sql kSqliteReferences{"copy_references",

@@ -15,10 +15,14 @@
 
 namespace topicdesk::store::migrations {
 
+// `sql` is for every dialect; `sqlite` and `postgres`, when set, run after it on that dialect only
+// (what has no portable form, such as a full-text index).
 struct Migration {
   int version;
   const char* name;
   const char* sql;
+  const char* sqlite = nullptr;
+  const char* postgres = nullptr;
 };
 
 inline constexpr char kCreateSchemaMigrations[] =
@@ -603,6 +607,69 @@ CREATE TABLE stored_connection_changes (
 INSERT INTO stored_connection_changes(id, serial) VALUES (1, 0);
 )sql";
 
+// The AI consultant (docs/ai.md): knowledge passages, tokens spent a day, dialogs' /ai state, the
+// requests the AI worker answers. The full-text index is each dialect's own (below).
+inline constexpr char kV24Ai[] = R"sql(
+CREATE TABLE knowledge_passages (
+  id {{id}},
+  connection_id BIGINT NOT NULL REFERENCES connections(id),
+  source TEXT NOT NULL,
+  heading TEXT NOT NULL DEFAULT '',
+  text TEXT NOT NULL,
+  folded TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX knowledge_passages_by_connection ON knowledge_passages(connection_id, id);
+CREATE TABLE ai_usage (
+  connection_id BIGINT NOT NULL REFERENCES connections(id),
+  day BIGINT NOT NULL,
+  tokens BIGINT NOT NULL DEFAULT 0,
+  PRIMARY KEY (connection_id, day)
+);
+CREATE TABLE ai_dialogs (
+  dialog_id BIGINT PRIMARY KEY,
+  override_mode TEXT NOT NULL DEFAULT '',
+  quiet INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE ai_requests (
+  id {{id}},
+  connection_id BIGINT NOT NULL REFERENCES connections(id),
+  dialog_id BIGINT NOT NULL,
+  kind TEXT NOT NULL,
+  question TEXT NOT NULL,
+  asked_by BIGINT NOT NULL DEFAULT 0,
+  language TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL DEFAULT 'pending',
+  due_at BIGINT NOT NULL,
+  claimed_until BIGINT NOT NULL DEFAULT 0,
+  answer TEXT NOT NULL DEFAULT '',
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX ai_requests_open ON ai_requests(due_at, id) WHERE status IN ('pending', 'running');
+CREATE INDEX ai_requests_by_dialog ON ai_requests(dialog_id, id);
+)sql";
+
+// Both backends search `folded`: the heading and text lowered by the store (core::utf8_lower), so
+// they find the same passages whatever the database's locale.
+// SQLite: an FTS5 index over it (external content), kept by triggers. The store copy skips virtual
+// tables and their shadow tables: copying the passages fills the index again.
+inline constexpr char kV24AiSqlite[] = R"sql(
+CREATE VIRTUAL TABLE knowledge_fts USING fts5(folded, content='knowledge_passages', content_rowid='id',
+  tokenize='unicode61 remove_diacritics 0');
+CREATE TRIGGER knowledge_fts_insert AFTER INSERT ON knowledge_passages BEGIN
+  INSERT INTO knowledge_fts(rowid, folded) VALUES (new.id, new.folded);
+END;
+CREATE TRIGGER knowledge_fts_delete AFTER DELETE ON knowledge_passages BEGIN
+  INSERT INTO knowledge_fts(knowledge_fts, rowid, folded) VALUES ('delete', old.id, old.folded);
+END;
+)sql";
+
+// PostgreSQL: a GIN index over the 'simple' text search vector (no stemming, any language), the
+// expression the search repeats.
+inline constexpr char kV24AiPostgres[] = R"sql(
+CREATE INDEX knowledge_passages_fts ON knowledge_passages USING GIN (to_tsvector('simple', folded));
+)sql";
+
 // Shared data tables (store/table_store.h, docs/tables.md): a table's name and typed columns
 // (JSON), and its rows in order, each row's cells as a JSON array of texts; the key column's
 // value lowercased finds a row.
@@ -654,6 +721,7 @@ inline constexpr Migration kAll[] = {
     {21, "helper bots: the bot that posted a linked copy", kV21LinkPoster},
     {22, "payments: invoices and payments", kV22Payments},
     {23, "live connections: connections made at run time", kV23StoredConnections},
+    {24, "ai consultant: knowledge, usage, dialog state, requests", kV24Ai, kV24AiSqlite, kV24AiPostgres},
     {25, "shared data tables: tables and their rows", kV25DataTables},
 };
 
@@ -699,6 +767,20 @@ inline std::string render_postgres(std::string_view sql) {
     if (whole_word) out.append(kCollated);
     pos = end;
   }
+}
+
+// A migration's whole script for SQLite (its `sqlite` part appended).
+inline std::string render_sqlite(const Migration& migration) {
+  std::string out = render_migration(migration.sql, kSqliteIdColumn);
+  if (migration.sqlite != nullptr) out += migration.sqlite;
+  return out;
+}
+
+// A migration's whole script for PostgreSQL (its `postgres` part appended).
+inline std::string render_postgres(const Migration& migration) {
+  std::string out = render_postgres(std::string_view(migration.sql));
+  if (migration.postgres != nullptr) out += render_postgres(std::string_view(migration.postgres));
+  return out;
 }
 
 }  // namespace topicdesk::store::migrations

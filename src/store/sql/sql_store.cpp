@@ -159,9 +159,9 @@ void SqlStore::migrate_locked() {
     transaction([&] {
       // Checked inside the write transaction: another process may have applied it meanwhile.
       if (db_.query(sql::kMigrationApplied).bind(migration.version).step()) return;
-      db_.exec_script(postgres ? migrations::render_postgres(migration.sql)
-                               : migrations::render_migration(migration.sql, migrations::kSqliteIdColumn),
-                      migration.name);
+      db_.exec_script(
+          postgres ? migrations::render_postgres(migration) : migrations::render_sqlite(migration),
+          migration.name);
       db_.run(sql::kRecordMigration, migration.version, migration.name, core::unix_millis_now());
     });
   }

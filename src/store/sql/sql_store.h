@@ -184,6 +184,22 @@ class SqlStore : public Store {
                                           std::string_view key) override;
   std::int64_t replace_data_table(const DataTable& table) override;
   bool drop_data_table(ConnectionId id, std::string_view name) override;
+  // AiStore (sql_store_ai.cpp)
+  void replace_knowledge(ConnectionId connection, const std::vector<KnowledgePassage>& passages) override;
+  std::vector<KnowledgePassage> search_knowledge(ConnectionId connection, const std::string& query,
+                                                 int limit) override;
+  std::int64_t knowledge_count(ConnectionId connection) override;
+  std::vector<HistoryEntry> recent_dialog_history(DialogId dialog, int limit) override;
+  void add_ai_usage(ConnectionId connection, std::int64_t day, std::int64_t tokens) override;
+  std::int64_t ai_usage(ConnectionId connection, std::int64_t day) override;
+  AiDialogState ai_dialog_state(DialogId dialog) override;
+  void set_ai_dialog_state(DialogId dialog, const AiDialogState& state) override;
+  std::int64_t add_ai_request(const AiRequest& request) override;
+  std::optional<AiRequest> ai_request(std::int64_t id) override;
+  void update_ai_request(const AiRequest& request) override;
+  std::vector<AiRequest> claim_ai_requests(const std::vector<ConnectionId>& connections, UnixMillis now,
+                                           UnixMillis until, int limit) override;
+  int cancel_ai_requests(DialogId dialog, AiRequestKind kind, UnixMillis now) override;
 
   // WebSessionStore (sql_store_web_sessions.cpp)
   void add_web_login_link(const WebLoginLink& link) override;

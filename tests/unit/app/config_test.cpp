@@ -180,11 +180,42 @@ TEST_F(ConfigTest, ClusterSettingsAreCheckedWithTheirLine) {
               HasSubstr("topicdesk.toml:3: cluster.advertise must be host:port"));
 }
 
+TEST_F(ConfigTest, TheAiServerIsReadAndCheckedAndItsKeyIsASecret) {
+  env_["OPENAI_API_KEY"] = "sk-very-secret";
+  auto config = parse(
+      "[ai]\nbase_url = \"http://127.0.0.1:8081/v1/\"\nmodel = \"llama3\"\napi_key = \"env:OPENAI_API_KEY\"\n"
+      "timeout_seconds = 5\ndaily_tokens = 1000\n" +
+      connection("[connection.parameters]\nAI = \"auto\"\nAI_DELAY = 3\n"));
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  EXPECT_TRUE(config->ai.enabled);
+  EXPECT_EQ(config->ai.base_url, "http://127.0.0.1:8081/v1");
+  EXPECT_EQ(config->ai.model, "llama3");
+  EXPECT_EQ(config->ai.api_key, "sk-very-secret");
+  EXPECT_EQ(config->ai.timeout_seconds, 5);
+  EXPECT_EQ(config->ai.daily_tokens, 1000);
+  EXPECT_EQ(config->connections[0].parameters.ai, core::AiMode::kAuto);
+  EXPECT_THAT(config->redacted_summary(), HasSubstr("key env:OPENAI_API_KEY"));
+  EXPECT_THAT(config->redacted_summary(), Not(HasSubstr("sk-very-secret")));
+
+  EXPECT_THAT(error_of("[ai]\nmodel = \"m\"\n"), HasSubstr("topicdesk.toml:1: ai.base_url is missing"));
+  EXPECT_THAT(error_of("[ai]\nbase_url = \"ftp://x\"\nmodel = \"m\"\n"),
+              HasSubstr("topicdesk.toml:2: ai.base_url must be an http(s):// address"));
+  EXPECT_THAT(error_of("[ai]\nbase_url = \"http://x\"\nmodel = \"m\"\napi_key = \"sk-literal\"\n"),
+              HasSubstr("topicdesk.toml:4: ai.api_key must be env:NAME or file:PATH"));
+  EXPECT_THAT(error_of("[ai]\nbase_url = \"http://x\"\nmodel = \"m\"\ntimeout_seconds = 0\n"),
+              HasSubstr("topicdesk.toml:4: ai.timeout_seconds"));
+  EXPECT_THAT(
+      error_of(connection("[connection.parameters]\nAI = \"draft\"\n")),
+      HasSubstr("topicdesk.toml:1: connection support has AI = draft but the file has no [ai] table"));
+  EXPECT_THAT(error_of(connection("[connection.parameters]\nAI = \"sometimes\"\n")),
+              HasSubstr("AI must be OFF, draft or auto"));
+}
+
 TEST_F(ConfigTest, UnknownKeysAreRefusedWithTheirLine) {
   EXPECT_EQ(
       error_of("\n[servr]\n"),
       "topicdesk.toml:2: unknown key servr (allowed here: server, storage, retention, cluster, telegram, "
-      "logging, api, tdlib, payments, setup, connection, group)");
+      "logging, api, tdlib, payments, setup, ai, connection, group)");
   EXPECT_THAT(error_of("[server]\nlisten = \"127.0.0.1:1\"\nport = 1\n"),
               HasSubstr("topicdesk.toml:3: unknown key server.port"));
   EXPECT_THAT(error_of(connection("tokn = \"x\"\n")),

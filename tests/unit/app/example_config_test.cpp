@@ -31,7 +31,8 @@ const std::map<std::string, std::string> kEnv = {
     {"SUPPORT_HELPER_1", "100005:AAbbCCddEEffGGhhIIjjKKllMMnnOOpp_-e"},
     {"SUPPORT_HELPER_2", "100006:AAbbCCddEEffGGhhIIjjKKllMMnnOOpp_-f"},
     {"PAYMENT_PROVIDER_TOKEN", "284685063:TEST:provider"},
-    {"SETUP_BOT_TOKEN", "100007:AAbbCCddEEffGGhhIIjjKKllMMnnOOpp_-g"},
+    {"SETUP_BOT_TOKEN", "100007:AAbbCCddEEffGGhhIIjjKKllMMnnOOpp_-g"},,
+                                   "OPENAI_API_KEY"}));
 };
 
 SecretSources env_sources() {
@@ -192,7 +193,7 @@ TEST(ExampleConfig, EnvironmentReferencesAreTheOnlySecrets) {
             (std::set<std::string>{"NAME", "SUPPORT_BOT_TOKEN", "SHOP_BOT_TOKEN", "LEGACY_BOT_TOKEN",
                                    "DESK_BOT_TOKEN", "SUPPORT_WEBHOOK_SECRET", "TG_API_HASH", "TOPICDESK_PG",
                                    "SUPPORT_HELPER_1", "SUPPORT_HELPER_2", "PAYMENT_PROVIDER_TOKEN",
-                                   "SETUP_BOT_TOKEN"}));
+                                   "SETUP_BOT_TOKEN", "OPENAI_API_KEY"}));
   // No literal token: nothing shaped like digits:secret.
   EXPECT_FALSE(std::regex_search(text, std::regex(R"(\d{5,}:[A-Za-z0-9_-]{20,})")));
 }

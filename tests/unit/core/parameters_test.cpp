@@ -53,8 +53,34 @@ TEST(Parameters, TheGroupLanesSwitches) {
             std::string::npos);
 }
 
+TEST(Parameters, TheAiConsultant) {
+  Parameters defaults;
+  EXPECT_EQ(defaults.ai, AiMode::kOff);
+  EXPECT_EQ(defaults.ai_delay_minutes, 0);
+  auto p = parse_ok({{"AI", "Draft"},
+                     {"AI_PROMPT", "file: prompts/shop.md "},
+                     {"AI_KNOWLEDGE", "kb/shop"},
+                     {"AI_DELAY", "5"}});
+  EXPECT_EQ(p.ai, AiMode::kDraft);
+  EXPECT_EQ(p.ai_prompt, "file:prompts/shop.md");
+  EXPECT_EQ(p.ai_knowledge, "kb/shop");
+  EXPECT_EQ(p.ai_delay_minutes, 5);
+  EXPECT_EQ(parse_ok({{"AI", "auto"}, {"AI_PROMPT", "Be kind."}}).ai_prompt, "Be kind.");
+  EXPECT_EQ(parse_ok({{"AI", "auto"}}).ai, AiMode::kAuto);
+  EXPECT_NE(parse_error({{"AI", "always"}}).find("AI must be OFF, draft or auto (got \"always\")"),
+            std::string::npos);
+  EXPECT_NE(parse_error({{"AI_DELAY", "-1"}}).find("AI_DELAY must be minutes 0..10080"), std::string::npos);
+  EXPECT_NE(parse_error({{"AI_PROMPT", "file:"}}).find("AI_PROMPT must be"), std::string::npos);
+  EXPECT_NE(parse_error({{"AI_PROMPT", std::string(16001, 'x')}}).find("at most 16000 characters"),
+            std::string::npos);
+}
+
 TEST(Parameters, EveryNameIsKnown) {
-  std::vector<std::string> expected{"ASSIGN",
+  std::vector<std::string> expected{"AI",
+                                    "AI_DELAY",
+                                    "AI_KNOWLEDGE",
+                                    "AI_PROMPT",
+                                    "ASSIGN",
                                     "AUTOCLOSE",
                                     "AUTO_INFO",
                                     "AWAY_MESSAGE",

@@ -203,7 +203,7 @@ TEST_F(SqliteBackup, AnOlderSnapshotIsMigratedOnRestore) {
   int older = 0;  // the newest but one (version numbers may leave gaps)
   for (const auto& m : migrations::all()) {
     if (m.version >= migrations::newest_version()) continue;
-    script += migrations::render_migration(m.sql, migrations::kSqliteIdColumn);
+    script += migrations::render_sqlite(m);
     script += "; INSERT INTO schema_migrations VALUES (" + std::to_string(m.version) + ", 'old', 0);";
     older = std::max(older, m.version);
   }

@@ -399,6 +399,22 @@ TEST(UpdateParser, ButtonPressesThatAreNotTheDesksAreIgnored) {
                                    std::string(kUserChat) + R"(,"date":1})")));
 }
 
+TEST(UpdateParser, TheAisButtonsInTheBackendGroupAreGroupButtonPresses) {
+  auto e =
+      event_of(button_press(R"("data":"td:ai:send:17","message":{"message_id":90,"message_thread_id":77,)" +
+                            std::string(kGroupChat) + R"(,"date":1732200000,"text":"AI suggestion"})"));
+  EXPECT_EQ(e.kind, EventKind::kGroupButtonPressed);
+  EXPECT_EQ(e.text, "td:ai:send:17");
+  EXPECT_EQ(e.chat_id, kGroup);
+  EXPECT_EQ(e.thread_id, 77);
+  EXPECT_EQ(e.message_id, 90);
+  EXPECT_EQ(e.callback_id, "4382bfdwdsb323b2d9");
+  EXPECT_EQ(e.from.id, 555001);
+  // Other buttons in the group stay ignored.
+  EXPECT_TRUE(ignored(button_press(R"("data":"td:csat:1:2:x","message":{"message_id":9,)" +
+                                   std::string(kGroupChat) + R"(,"date":1})")));
+}
+
 TEST(UpdateParser, MalformedButtonPressesAreErrorsNamingTheField) {
   EXPECT_EQ(error_of(R"({"update_id":1,"callback_query":{"from":{"id":1,"first_name":"A"},"data":"x"}})"),
             "update.callback_query.id is missing");
