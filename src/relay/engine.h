@@ -289,6 +289,11 @@ class Engine {
   void post_document(core::DialogId dialog, std::string file_name, std::string bytes, std::string caption,
                      core::UnixMillis now);
   void send_to_user(const store::Dialog& dialog, std::string text, int priority, core::UnixMillis now);
+  // Languages (docs/languages.md): operators read the connection's LANGUAGE; a user is written to
+  // in their Telegram language_code (as the store last saw it), else LANGUAGE, else English.
+  const std::string& operator_language() const { return context_.params.language; }
+  std::string user_language(const core::Person& person) const;
+  std::string user_language(core::UserId user);
   // The /info text; `reveal` false (HIDE_INFO, an operator not on EXTENSIONS_ALLOWED) leaves out
   // the name, username, id, phone, linked account and custom fields.
   std::string info_for(const store::Dialog& dialog, bool reveal);

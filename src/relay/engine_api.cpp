@@ -29,7 +29,7 @@ DialogStatus conversation_status(const Dialog& dialog) {
 std::string topic_copy(std::string_view sender, const std::string& text) {
   std::string copy = std::string(kApiMarker) + " " + std::string(sender) + ": " + text;
   if (core::utf16_length(copy) <= kMaxTextUnits) return copy;
-  std::string marker = core::notice::cut_in_topic();
+  std::string marker = core::notice::cut_in_topic(operator_language());
   return core::utf16_truncate(copy, kMaxTextUnits - core::utf16_length(marker)) + marker;
 }
 

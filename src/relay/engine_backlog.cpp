@@ -72,7 +72,7 @@ void Engine::on_backlog_command(const core::Command& command, const Event& e, Un
   if (drop) {
     const crm::Actor actor{e.from.id, e.from.username, e.sender_is_anonymous_admin};
     if (!crm::may_manage(context_.params, actor, context_.group_owner))
-      return post_in_general(crm::management_refused("drop the program's updates", actor), now);
+      return post_in_general(crm::management_refused(operator_language(), "crm.drop_updates", actor), now);
     return post_in_general(backlog_dropped(store_.proxy_drop_answered(context_.id)), now);
   }
   post_in_general(backlog_text(now), now);

@@ -55,7 +55,7 @@ void Engine::on_export_command(const core::Command& command, const Event& e, Uni
   const crm::Actor actor{
       .id = e.from.id, .username = e.from.username, .anonymous_admin = e.sender_is_anonymous_admin};
   if (!crm::may_manage(p, actor, context_.group_owner))
-    return post_in_general(crm::management_refused("export", actor), now);
+    return post_in_general(crm::management_refused(operator_language(), "crm.export", actor), now);
   std::string expression = core::trim(command.args);
   if (core::lower_ascii(expression) == "here")
     return post_in_general(std::string(export_usage_general()), now);
@@ -109,7 +109,7 @@ void Engine::on_export_in_topic(const core::Command& command, const store::Dialo
   const crm::Actor actor{
       .id = e.from.id, .username = e.from.username, .anonymous_admin = e.sender_is_anonymous_admin};
   if (!crm::may_manage(p, actor, context_.group_owner))
-    return post_in_topic(dialog, crm::management_refused("export", actor), kPriorityOperatorReply, now);
+    return post_in_topic(dialog, crm::management_refused(operator_language(), "crm.export", actor), kPriorityOperatorReply, now);
   std::string args = core::lower_ascii(core::trim(command.args));
   if (args != "here" && !args.empty())
     return post_in_topic(dialog, std::string(export_usage_topic()), kPriorityOperatorReply, now);

@@ -98,7 +98,7 @@ void Engine::on_mark_general(const core::Command& command, const Event& e, UnixM
   crm::Actor actor{
       .id = e.from.id, .username = e.from.username, .anonymous_admin = e.sender_is_anonymous_admin};
   if (!crm::may_manage(context_.params, actor, context_.group_owner))
-    return post_in_general(crm::management_refused("manage labels", actor), now);
+    return post_in_general(crm::management_refused(operator_language(), "crm.manage_labels", actor), now);
 
   if (action == MarkAction::kNew) {
     std::string key = *crm::label_key(request->name);

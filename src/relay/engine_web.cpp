@@ -22,7 +22,7 @@ void Engine::on_web_command(const core::Command& command, const Event& e, UnixMi
     const bool everyone = args == "logout everyone";
     const crm::Actor actor{e.from.id, e.from.username, e.sender_is_anonymous_admin};
     if (everyone && !crm::may_manage(context_.params, actor, context_.group_owner)) {
-      return post_in_general(crm::management_refused("end everyone's dashboard sessions", actor), now);
+      return post_in_general(crm::management_refused(operator_language(), "crm.end_sessions", actor), now);
     }
     auto ended = store_.revoke_web_sessions(context_.group_id, everyone ? 0 : e.from.id);
     return post_in_general(

@@ -12,13 +12,13 @@ namespace {
 using ::testing::HasSubstr;
 
 InvoiceRequest parsed(std::string_view args, bool provider = true) {
-  auto r = parse_invoice(args, provider);
+  auto r = parse_invoice("en", args, provider);
   EXPECT_TRUE(r.ok()) << args << ": " << (r.ok() ? "" : r.error().message);
   return r.ok() ? *r : InvoiceRequest{};
 }
 
 std::string refused(std::string_view args, bool provider = true) {
-  auto r = parse_invoice(args, provider);
+  auto r = parse_invoice("en", args, provider);
   EXPECT_FALSE(r.ok()) << args;
   return r.ok() ? std::string() : r.error().message;
 }
