@@ -1,10 +1,10 @@
 // Texts people read, by language (docs/languages.md). Code holds keys, never sentences:
 //
-//   i18n::text(lang, "dialog.closed_by", {{"name", who}})
+//   i18n::text(lang, "notices.not_delivered", {{"reason", why}})
 //
 // Catalogues are TOML files under src/i18n/catalogues/<language>/<concern>.toml, compiled into
-// the binary; a file's tables make the key's prefix (`[dialog] closed_by = "…"` is
-// "dialog.closed_by"). Placeholders are `{name}`; `{{` and `}}` are literal braces.
+// the binary; a file's tables make the key's prefix (`[dialog] closed = "…"` is
+// "dialog.closed"). Placeholders are `{name}`; `{{` and `}}` are literal braces.
 //
 // Lookup: the language as given ("pt-br"), then its base ("pt"), then English. A key English
 // lacks too is a bug; it comes back as "[key]" so that tests and people notice.
