@@ -494,9 +494,9 @@ core::TopicStatus topic_status(store::DialogStatus status);
 
 // /backlog's usage, and its answer on a connection that is not a proxy (`account`: a personal
 // account) (engine_backlog.cpp).
-std::string backlog_usage();
+std::string backlog_usage(std::string_view lang);
 // The notice in General when the group's backlog grew old (engine_group_lane.cpp).
 std::string group_backlog_notice(std::string_view lang, std::int64_t jobs, std::int64_t oldest_seconds);
-std::string backlog_not_applicable(std::string_view connection, bool account);
+std::string backlog_not_applicable(std::string_view lang, std::string_view connection, bool account);
 
 }  // namespace topicdesk::relay
