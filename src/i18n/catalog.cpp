@@ -1,6 +1,6 @@
 #include "i18n/catalog.h"
 
-#include <toml++/toml.hpp>
+#include <toml++/toml.h>
 
 #include <algorithm>
 #include <stdexcept>
