@@ -10,6 +10,7 @@
 
 namespace topicdesk::relay {
 namespace {
+using namespace testing;
 
 class LanguagesTest : public EngineFixture {
  protected:
