@@ -208,7 +208,8 @@ std::string info_text(std::string_view lang, const InfoView& info) {
                     {{"marker", std::string(status_marker(info.status, info.user.icons))},
                      {"status", i18n::text(lang, "cards.status_" + std::string(status_name(info.status)))}}) +
          "\n";
-  if (info.created_at > 0) out += i18n::text(lang, "cards.since", {{"time", format_utc(info.created_at)}}) + "\n";
+  if (info.created_at > 0)
+    out += i18n::text(lang, "cards.since", {{"time", format_utc(info.created_at)}}) + "\n";
   if (info.banned) out += i18n::text(lang, "cards.banned") + "\n";
   if (info.user_blocked_bot) out += i18n::text(lang, "cards.user_blocked_bot") + "\n";
   return without_trailing_newline(out);
@@ -260,7 +261,9 @@ std::string welcome_text(std::string_view welcome_template, const UserView& user
 
 namespace notice {
 std::string user_blocked_bot(std::string_view lang) { return i18n::text(lang, "notices.user_blocked_bot"); }
-std::string user_unblocked_bot(std::string_view lang) { return i18n::text(lang, "notices.user_unblocked_bot"); }
+std::string user_unblocked_bot(std::string_view lang) {
+  return i18n::text(lang, "notices.user_unblocked_bot");
+}
 std::string not_delivered(std::string_view lang, std::string_view reason) {
   return i18n::text(lang, "notices.not_delivered", {{"reason", std::string(reason)}});
 }
@@ -279,15 +282,20 @@ std::string new_topics_held(std::string_view lang, int per_minute) {
 std::string user_messages_held_in_topic(std::string_view lang, int per_minute) {
   return i18n::text(lang, "notices.user_messages_held", {{"count", std::to_string(per_minute)}});
 }
-std::string user_messages_held_for_user(std::string_view lang) { return i18n::text(lang, "dialog.messages_held"); }
+std::string user_messages_held_for_user(std::string_view lang) {
+  return i18n::text(lang, "dialog.messages_held");
+}
 std::string helper_left(std::string_view lang, std::string_view name, std::string_view reason) {
-  return i18n::text(lang, "notices.helper_left", {{"name", std::string(name)}, {"reason", std::string(reason)}});
+  return i18n::text(lang, "notices.helper_left",
+                    {{"name", std::string(name)}, {"reason", std::string(reason)}});
 }
 std::string restricted_for_user(std::string_view lang) { return i18n::text(lang, "dialog.restricted"); }
 std::string dialog_closed_for_user(std::string_view lang, bool automatically) {
   return i18n::text(lang, automatically ? "dialog.closed_automatically" : "dialog.closed");
 }
-std::string message_not_relayed_for_user(std::string_view lang) { return i18n::text(lang, "dialog.not_relayed"); }
+std::string message_not_relayed_for_user(std::string_view lang) {
+  return i18n::text(lang, "dialog.not_relayed");
+}
 std::string banned(std::string_view lang) { return i18n::text(lang, "notices.banned"); }
 std::string unbanned(std::string_view lang) { return i18n::text(lang, "notices.unbanned"); }
 std::string info_refused(std::string_view lang) { return i18n::text(lang, "notices.info_refused"); }
@@ -302,7 +310,9 @@ std::string reply_only_note(std::string_view lang) { return i18n::text(lang, "no
 std::string orphan_topic_relayed(std::string_view lang, std::string_view link) {
   return i18n::text(lang, "notices.orphan_topic_relayed", {{"link", std::string(link)}});
 }
-std::string orphan_topic_adopted(std::string_view lang) { return i18n::text(lang, "notices.orphan_topic_adopted"); }
+std::string orphan_topic_adopted(std::string_view lang) {
+  return i18n::text(lang, "notices.orphan_topic_adopted");
+}
 std::string history_topic(std::string_view lang, std::string_view link) {
   return link.empty() ? i18n::text(lang, "notices.history_topic")
                       : i18n::text(lang, "notices.history_topic_link", {{"link", std::string(link)}});

@@ -85,7 +85,8 @@ std::string info_text(std::string_view lang, const InfoView& info);
 
 // /help: the commands that work where it was asked (core::command_table()), one a line.
 // `account`: the connection is a personal account's (/new works in General).
-std::string help_text(std::string_view lang, bool in_general_topic, bool account = false, const StatusIcons& icons = {});
+std::string help_text(std::string_view lang, bool in_general_topic, bool account = false,
+                      const StatusIcons& icons = {});
 
 struct StatsView {
   std::int64_t user_answered = 0;
@@ -104,9 +105,9 @@ std::string user_blocked_bot(std::string_view lang);
 std::string user_unblocked_bot(std::string_view lang);
 std::string not_delivered(std::string_view lang, std::string_view reason);
 std::string user_message_not_copied(std::string_view lang, std::string_view reason);  // in the topic
-std::string user_message_withheld(std::string_view lang);                           // in the topic: RESTRICTED_KEYWORDS_FRONTEND
-std::string operator_message_withheld(std::string_view lang);                       // in the topic: RESTRICTED_KEYWORDS_BACKEND
-std::string restricted_for_user(std::string_view lang);                             // to the user: RESTRICTED_KEYWORDS_FRONTEND
+std::string user_message_withheld(std::string_view lang);      // in the topic: RESTRICTED_KEYWORDS_FRONTEND
+std::string operator_message_withheld(std::string_view lang);  // in the topic: RESTRICTED_KEYWORDS_BACKEND
+std::string restricted_for_user(std::string_view lang);        // to the user: RESTRICTED_KEYWORDS_FRONTEND
 std::string dialog_closed_for_user(std::string_view lang, bool automatically);
 // To the user (unless SILENT_MODE): a message of theirs could not be passed on to the operators.
 std::string message_not_relayed_for_user(std::string_view lang);
@@ -120,10 +121,12 @@ std::string unknown_command(std::string_view lang, std::string_view name);
 std::string reply_only_note(std::string_view lang);
 // Topics the desk does not know (an operator wrote there), posted in that topic. `link` opens
 // the dialog's own topic (empty: none yet).
-std::string orphan_topic_relayed(std::string_view lang, std::string_view link);   // named a dialog that has a topic
-std::string orphan_topic_adopted(std::string_view lang);                        // named a dialog without one: adopted
-std::string history_topic(std::string_view lang, std::string_view link);          // a topic LEAVE_CLOSED left behind
-std::string unknown_topic(std::string_view lang, const StatusIcons& icons = {});  // names no dialog of the desk
+std::string orphan_topic_relayed(std::string_view lang,
+                                 std::string_view link);  // named a dialog that has a topic
+std::string orphan_topic_adopted(std::string_view lang);  // named a dialog without one: adopted
+std::string history_topic(std::string_view lang, std::string_view link);  // a topic LEAVE_CLOSED left behind
+std::string unknown_topic(std::string_view lang,
+                          const StatusIcons& icons = {});  // names no dialog of the desk
 // The end of a Topics API message cut to fit the topic (the user got all of it).
 std::string cut_in_topic(std::string_view lang);
 // Accounts: the owner wrote in the topic from their own app; the message above went to the user.

@@ -257,7 +257,8 @@ std::string help(std::string_view lang, bool in_general) {
   return i18n::text(lang, in_general ? "labels.help_general" : "labels.help_topic");
 }
 
-std::string describe(std::string_view lang, const store::Label& label, const std::vector<std::string>& after_names) {
+std::string describe(std::string_view lang, const store::Label& label,
+                     const std::vector<std::string>& after_names) {
   std::string out = "• " + label.name;
   if (!label.ticker.empty()) out += i18n::text(lang, "labels.with_ticker", {{"ticker", label.ticker}});
   if (!after_names.empty()) out += i18n::text(lang, "labels.with_removes", {{"names", joined(after_names)}});
@@ -272,15 +273,20 @@ std::string list(std::string_view lang, const std::vector<std::string>& lines) {
   return out;
 }
 
-std::string show(std::string_view lang, const store::Label& label, const std::vector<std::string>& after_names,
-                 const std::vector<std::string>& topic_lines, std::size_t total) {
+std::string show(std::string_view lang, const store::Label& label,
+                 const std::vector<std::string>& after_names, const std::vector<std::string>& topic_lines,
+                 std::size_t total) {
   std::string out = "🏷 " + label.name;
-  out += "\n" + i18n::text(lang, "labels.ticker",
-                           {{"ticker", label.ticker.empty() ? i18n::text(lang, "labels.none") : label.ticker}});
-  out += "\n" + i18n::text(lang, "labels.removes_when_set",
-                           {{"names", after_names.empty() ? i18n::text(lang, "labels.nothing") : joined(after_names)}});
-  out += "\n" + i18n::text(lang, "labels.sends",
-                           {{"template", label.sends.empty() ? i18n::text(lang, "labels.nothing") : label.sends}});
+  out +=
+      "\n" + i18n::text(lang, "labels.ticker",
+                        {{"ticker", label.ticker.empty() ? i18n::text(lang, "labels.none") : label.ticker}});
+  out +=
+      "\n" +
+      i18n::text(lang, "labels.removes_when_set",
+                 {{"names", after_names.empty() ? i18n::text(lang, "labels.nothing") : joined(after_names)}});
+  out += "\n" +
+         i18n::text(lang, "labels.sends",
+                    {{"template", label.sends.empty() ? i18n::text(lang, "labels.nothing") : label.sends}});
   if (total == 0) return out + "\n" + i18n::text(lang, "labels.no_topic");
   out += "\n" + (total == 1 ? i18n::text(lang, "labels.carried_one")
                             : i18n::text(lang, "labels.carried", {{"count", std::to_string(total)}}));
@@ -297,7 +303,8 @@ std::string topic_labels(std::string_view lang, const std::vector<store::Label>&
   return i18n::text(lang, "labels.topic_list", {{"names", joined(names)}});
 }
 
-std::string unknown(std::string_view lang, std::string_view name, const std::optional<std::string>& suggestion) {
+std::string unknown(std::string_view lang, std::string_view name,
+                    const std::optional<std::string>& suggestion) {
   std::string out = i18n::text(lang, "labels.unknown", {{"name", std::string(name)}});
   if (suggestion) out += " " + i18n::text(lang, "labels.did_you_mean", {{"name", *suggestion}});
   return out + " " + i18n::text(lang, "labels.lists_them");
@@ -311,7 +318,8 @@ std::string created(std::string_view lang, const store::Label& label) {
   return i18n::text(lang, "labels.created", {{"name", label.name}});
 }
 
-std::string changed(std::string_view lang, const store::Label& label, const std::vector<std::string>& after_names) {
+std::string changed(std::string_view lang, const store::Label& label,
+                    const std::vector<std::string>& after_names) {
   return i18n::text(lang, "labels.changed") + "\n" + describe(lang, label, after_names);
 }
 
@@ -330,7 +338,9 @@ std::string added(std::string_view lang, std::string_view name, const std::vecto
 std::string already(std::string_view lang, std::string_view name) {
   return i18n::text(lang, "labels.already", {{"name", std::string(name)}});
 }
-std::string removed(std::string_view /*lang*/, std::string_view name) { return fmt::format("🏷 − {}", name); }
+std::string removed(std::string_view /*lang*/, std::string_view name) {
+  return fmt::format("🏷 − {}", name);
+}
 std::string not_carried(std::string_view lang, std::string_view name) {
   return i18n::text(lang, "labels.not_carried", {{"name", std::string(name)}});
 }

@@ -1,8 +1,8 @@
 #include "crm/permissions.h"
 
-#include "i18n/catalog.h"
-
 #include <fmt/format.h>
+
+#include "i18n/catalog.h"
 
 namespace topicdesk::crm {
 

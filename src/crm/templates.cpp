@@ -1,10 +1,10 @@
 #include "crm/templates.h"
 
-#include "i18n/catalog.h"
-
 #include <fmt/format.h>
 
 #include <boost/json.hpp>
+
+#include "i18n/catalog.h"
 
 namespace topicdesk::crm {
 namespace json = boost::json;

@@ -18,7 +18,8 @@ void flatten(const toml::table& table, const std::string& prefix, Catalogue& out
     if (const auto* sub = node.as_table()) {
       flatten(*sub, key, out, where);
     } else if (const auto* text = node.as_string()) {
-      if (!out.emplace(key, text->get()).second) throw std::logic_error(where + ": key " + key + " is defined twice");
+      if (!out.emplace(key, text->get()).second)
+        throw std::logic_error(where + ": key " + key + " is defined twice");
     } else {
       throw std::logic_error(where + ": " + key + " must be a string");
     }
@@ -47,7 +48,8 @@ const std::map<std::string, Catalogue, std::less<>>& all() {
 
 std::string lower(std::string_view s) {
   std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   std::replace(out.begin(), out.end(), '_', '-');
   return out;
 }
@@ -114,13 +116,16 @@ std::string isolated(const std::string& value) {
 }
 
 bool ascii_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool command_char(char c) { return ascii_letter(c) || (c >= '0' && c <= '9') || c == '_' || c == '{' || c == '}'; }
+bool command_char(char c) {
+  return ascii_letter(c) || (c >= '0' && c <= '9') || c == '_' || c == '{' || c == '}';
+}
 
 // "/help" and "/{name}" in `pattern` wrapped in LRI … PDI.
 std::string isolate_commands(const std::string& pattern) {
   std::string out;
   for (std::size_t i = 0; i < pattern.size(); ++i) {
-    const bool starts_word = i == 0 || pattern[i - 1] == ' ' || pattern[i - 1] == '(' || pattern[i - 1] == '\n';
+    const bool starts_word =
+        i == 0 || pattern[i - 1] == ' ' || pattern[i - 1] == '(' || pattern[i - 1] == '\n';
     if (pattern[i] == '/' && starts_word && i + 1 < pattern.size() &&
         (ascii_letter(pattern[i + 1]) || pattern[i + 1] == '{')) {
       std::size_t end = i + 1;

@@ -99,29 +99,33 @@ std::string invoice_usage(std::string_view lang) {
   return i18n::text(lang, "payments.usage", {{"currencies", currency_list()}});
 }
 
-core::Result<InvoiceRequest> parse_invoice(std::string_view lang, std::string_view args, bool provider_configured) {
+core::Result<InvoiceRequest> parse_invoice(std::string_view lang, std::string_view args,
+                                           bool provider_configured) {
   std::string_view rest = args;
   std::string amount_text(next_word(rest));
   std::string currency_text(next_word(rest));
   std::string tail = trim(rest);
-  if (amount_text.empty() || currency_text.empty() || tail.empty()) return core::make_error(invoice_usage(lang));
+  if (amount_text.empty() || currency_text.empty() || tail.empty())
+    return core::make_error(invoice_usage(lang));
   auto currency = find_currency(currency_text);
   if (!currency) {
-    return core::make_error(
-        i18n::text(lang, "payments.unknown_currency", {{"currency", currency_text}, {"currencies", currency_list()}}));
+    return core::make_error(i18n::text(lang, "payments.unknown_currency",
+                                       {{"currency", currency_text}, {"currencies", currency_list()}}));
   }
   const bool stars = currency->code == kStars;
   if (!stars && !provider_configured)
-    return core::make_error(i18n::text(lang, "payments.needs_provider", {{"currency", std::string(currency->code)}}));
+    return core::make_error(
+        i18n::text(lang, "payments.needs_provider", {{"currency", std::string(currency->code)}}));
   auto amount = parse_amount(amount_text, currency->exponent);
   if (!amount || *amount <= 0) {
     if (stars)
-      return core::make_error(
-          i18n::text(lang, "payments.not_stars", {{"amount", amount_text}, {"max", std::to_string(kMaxStars)}}));
-    return core::make_error(i18n::text(lang, currency->exponent == 0 ? "payments.not_amount_whole" : "payments.not_amount",
-                                       {{"amount", amount_text},
-                                        {"currency", std::string(currency->code)},
-                                        {"digits", std::to_string(currency->exponent)}}));
+      return core::make_error(i18n::text(lang, "payments.not_stars",
+                                         {{"amount", amount_text}, {"max", std::to_string(kMaxStars)}}));
+    return core::make_error(
+        i18n::text(lang, currency->exponent == 0 ? "payments.not_amount_whole" : "payments.not_amount",
+                   {{"amount", amount_text},
+                    {"currency", std::string(currency->code)},
+                    {"digits", std::to_string(currency->exponent)}}));
   }
   if (*amount > (stars ? kMaxStars : kMaxMinorUnits)) {
     return core::make_error(
@@ -143,9 +147,9 @@ core::Result<InvoiceRequest> parse_invoice(std::string_view lang, std::string_vi
   }
   auto description_length = characters(out.description);
   if (!description_length || *description_length == 0 || *description_length > kMaxDescription) {
-    return core::make_error(i18n::text(
-        lang, "payments.description_length",
-        {{"max", std::to_string(kMaxDescription)}, {"given", std::to_string(description_length.value_or(0))}}));
+    return core::make_error(i18n::text(lang, "payments.description_length",
+                                       {{"max", std::to_string(kMaxDescription)},
+                                        {"given", std::to_string(description_length.value_or(0))}}));
   }
   return out;
 }
@@ -205,15 +209,17 @@ std::string expand_hook(std::string_view pattern, const HookValues& v) {
 }
 
 std::string invoice_sent_notice(std::string_view lang, std::int64_t id, const InvoiceRequest& r) {
-  std::string text = i18n::text(lang, "payments.invoice",
-                                {{"id", std::to_string(id)}, {"amount", format_amount(r.amount, r.currency)}, {"title", r.title}});
+  std::string text = i18n::text(
+      lang, "payments.invoice",
+      {{"id", std::to_string(id)}, {"amount", format_amount(r.amount, r.currency)}, {"title", r.title}});
   if (r.description != r.title) text += "\n" + r.description;
   text += "\n" + i18n::text(lang, "payments.sent_to_user", {{"id", std::to_string(id)}});
   return text;
 }
 
 std::string payment_received_notice(std::string_view lang, std::int64_t invoice_id, std::string_view title,
-                                    std::int64_t amount, std::string_view currency, std::string_view charge_id) {
+                                    std::int64_t amount, std::string_view currency,
+                                    std::string_view charge_id) {
   std::string text = i18n::text(lang, "payments.received",
                                 {{"amount", format_amount(amount, currency)},
                                  {"id", std::to_string(invoice_id)},

@@ -45,7 +45,8 @@ struct InvoiceRequest {
 // payment provider token (currencies other than XTR need one). The error is the text shown in
 // the topic: what is wrong and how to write it.
 // Errors are in `lang` (the operators' language).
-core::Result<InvoiceRequest> parse_invoice(std::string_view lang, std::string_view args, bool provider_configured);
+core::Result<InvoiceRequest> parse_invoice(std::string_view lang, std::string_view args,
+                                           bool provider_configured);
 
 // An amount in a currency's smallest unit, written for people: "100 ⭐", "12.50 USD", "500 JPY".
 std::string format_amount(std::int64_t amount, std::string_view currency);
@@ -73,7 +74,8 @@ std::string expand_hook(std::string_view pattern, const HookValues& values);
 std::string invoice_usage(std::string_view lang);
 std::string invoice_sent_notice(std::string_view lang, std::int64_t id, const InvoiceRequest& request);
 std::string payment_received_notice(std::string_view lang, std::int64_t invoice_id, std::string_view title,
-                                    std::int64_t amount, std::string_view currency, std::string_view charge_id);
+                                    std::int64_t amount, std::string_view currency,
+                                    std::string_view charge_id);
 // The reason a user sees when the desk refuses a pre-checkout: catalogue keys (i18n::text), told
 // in the user's language.
 inline constexpr std::string_view kUnknownInvoiceReason = "payments.unknown_invoice";

@@ -1,12 +1,11 @@
 #include "relay/accounts.h"
 
-#include "i18n/catalog.h"
-
 #include <algorithm>
 #include <charconv>
 #include <vector>
 
 #include "core/utf8.h"
+#include "i18n/catalog.h"
 
 namespace topicdesk::relay {
 namespace {
@@ -100,7 +99,8 @@ core::Result<NewTarget> parse_new_target(std::string_view lang, std::string_view
   bool valid = name.size() >= kMinUsername && name.size() <= kMaxUsername &&
                std::all_of(name.begin(), name.end(), is_username_char);
   if (!valid)
-    return core::make_error(i18n::text(lang, "accounts.not_a_username", {{"name", std::string(words.front())}}));
+    return core::make_error(
+        i18n::text(lang, "accounts.not_a_username", {{"name", std::string(words.front())}}));
   target.username = std::string(name);
   return target;
 }

@@ -70,8 +70,10 @@ namespace account_notice {
 // In the operators' language (LANGUAGE).
 std::string usage(std::string_view lang);
 // `command` is "new" or "story"; `connections` lists them: "i1 shop, i3 sales".
-std::string choose_connection(std::string_view lang, std::string_view connections, std::string_view command = "new");
-std::string no_such_connection(std::string_view lang, core::ConnectionId instance, std::string_view command = "new");
+std::string choose_connection(std::string_view lang, std::string_view connections,
+                              std::string_view command = "new");
+std::string no_such_connection(std::string_view lang, core::ConnectionId instance,
+                               std::string_view command = "new");
 std::string not_an_account(std::string_view lang, core::ConnectionId instance, std::string_view name);
 // /story
 std::string story_not_an_account(std::string_view lang, core::ConnectionId instance, std::string_view name);

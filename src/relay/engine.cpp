@@ -290,7 +290,8 @@ void Engine::withhold_user_message(const std::optional<Dialog>& dialog, core::Us
     }
     enqueue(job::kSendText, notice, kPriorityNormal, now);
   }
-  if (dialog) post_in_topic(*dialog, core::notice::user_message_withheld(operator_language()), kPriorityNormal, now);
+  if (dialog)
+    post_in_topic(*dialog, core::notice::user_message_withheld(operator_language()), kPriorityNormal, now);
 }
 
 void Engine::on_user_edit(const Event& e, UnixMillis now) {
@@ -323,8 +324,9 @@ void Engine::on_user_blocked(const Event& e, bool blocked, UnixMillis now) {
   if (!dialog || dialog->user_blocked_bot == blocked) return;
   dialog->user_blocked_bot = blocked;
   store_.update_dialog(*dialog);
-  post_in_topic(*dialog, blocked ? core::notice::user_blocked_bot(operator_language())
-                                 : core::notice::user_unblocked_bot(operator_language()),
+  post_in_topic(*dialog,
+                blocked ? core::notice::user_blocked_bot(operator_language())
+                        : core::notice::user_unblocked_bot(operator_language()),
                 kPriorityNormal, now);
   event(*dialog, blocked ? "user_blocked_bot" : "user_unblocked_bot", "{}", now);
 }
@@ -363,7 +365,8 @@ void Engine::on_operator_message(const Event& e, UnixMillis now) {
 
   const auto& p = context_.params;
   if (p.restricted_backend.matches(e.text)) {
-    post_in_topic(*dialog, core::notice::operator_message_withheld(operator_language()), kPriorityOperatorReply, now);
+    post_in_topic(*dialog, core::notice::operator_message_withheld(operator_language()),
+                  kPriorityOperatorReply, now);
     return;
   }
   if (p.reply_only && e.reply_to_message_id == 0)  // stays in the topic as a note
@@ -391,7 +394,8 @@ void Engine::on_operator_message(const Event& e, UnixMillis now) {
   dialog->last_operator_id = e.sender_is_anonymous_admin ? 0 : e.from.id;
   store_.update_dialog(*dialog);
   if (e.by_account_owner)
-    post_in_topic(*dialog, core::notice::account_owner_answered(operator_language()), kPriorityOperatorReply, now);
+    post_in_topic(*dialog, core::notice::account_owner_answered(operator_language()), kPriorityOperatorReply,
+                  now);
   if (was_closed) event(*dialog, "dialog_reopened", R"({"by":"operator"})", now);
   // Anonymous admins are delivered but never attributed to a person.
   event(*dialog, "message_sent", message_event_json(e, e.sender_is_anonymous_admin ? 0 : e.from.id), now);
@@ -410,7 +414,8 @@ void Engine::on_operator_edit(const Event& e, UnixMillis now) {
   if (core::is_comment(e.text)) return record_edit(*dialog, true, e, now);
   if (core::parse_command(e.text, "")) return;
   if (context_.params.restricted_backend.matches(e.text)) {
-    post_in_topic(*dialog, core::notice::operator_message_withheld(operator_language()), kPriorityOperatorReply, now);
+    post_in_topic(*dialog, core::notice::operator_message_withheld(operator_language()),
+                  kPriorityOperatorReply, now);
     return;
   }
   mirror_edit(*dialog, Side::kUser, e, kPriorityOperatorReply, now);
@@ -499,7 +504,8 @@ void Engine::on_general_message(const Event& e, UnixMillis now) {
   if (command->kind == core::CommandKind::kHelp)
     return post_in_general(core::help_text(operator_language(), true, context_.account, icons), now);
   auto counts = store_.count_dialogs(context_.group_id);
-  post_in_general(core::stats_text(operator_language(), {counts.user_answered, counts.support_answered, counts.closed}, icons),
+  post_in_general(core::stats_text(operator_language(),
+                                   {counts.user_answered, counts.support_answered, counts.closed}, icons),
                   now);
 }
 
@@ -516,7 +522,8 @@ void Engine::run_command(const core::Command& command, Dialog& dialog, const Eve
     case CommandKind::kInfo: {
       const bool sees = core::sees_hidden_info(p, e.from.id, e.from.username, e.sender_is_anonymous_admin);
       if (p.hide_info == core::HideInfo::kCommand && !sees) {
-        return post_in_topic(dialog, core::notice::info_refused(operator_language()), kPriorityOperatorReply, now);
+        return post_in_topic(dialog, core::notice::info_refused(operator_language()), kPriorityOperatorReply,
+                             now);
       }
       post_in_topic(dialog, info_for(dialog, sees), kPriorityOperatorReply, now);
       return request_info_hooks(dialog, e, now);  // hooks listed for "info"
@@ -540,19 +547,23 @@ void Engine::run_command(const core::Command& command, Dialog& dialog, const Eve
       bool ban = command.kind == CommandKind::kBan;
       if (dialog.banned != ban) {
         dialog.banned = ban;
-        post_in_topic(dialog, ban ? core::notice::banned(operator_language()) : core::notice::unbanned(operator_language()), kPriorityOperatorReply,
-                      now);
+        post_in_topic(
+            dialog,
+            ban ? core::notice::banned(operator_language()) : core::notice::unbanned(operator_language()),
+            kPriorityOperatorReply, now);
       }
       break;
     }
     case CommandKind::kHelp:
-      return post_in_topic(dialog, core::help_text(operator_language(), false, context_.account, p.status_icons),
+      return post_in_topic(dialog,
+                           core::help_text(operator_language(), false, context_.account, p.status_icons),
                            kPriorityOperatorReply, now);
     case CommandKind::kStats: {
       auto counts = store_.count_dialogs(context_.group_id);
       return post_in_topic(
           dialog,
-          core::stats_text(operator_language(), {counts.user_answered, counts.support_answered, counts.closed}, p.status_icons),
+          core::stats_text(operator_language(),
+                           {counts.user_answered, counts.support_answered, counts.closed}, p.status_icons),
           kPriorityOperatorReply, now);
     }
     case CommandKind::kTake:
@@ -848,8 +859,8 @@ std::string Engine::info_for(const Dialog& dialog, bool reveal) {
   info.banned = dialog.banned;
   info.user_blocked_bot = dialog.user_blocked_bot;
   info.reveal = reveal;
-  return core::info_text(operator_language(), info) + ownership_info(dialog) + label_info(dialog) + payment_info(dialog) +
-         (reveal ? integration_info(dialog) : std::string());
+  return core::info_text(operator_language(), info) + ownership_info(dialog) + label_info(dialog) +
+         payment_info(dialog) + (reveal ? integration_info(dialog) : std::string());
 }
 
 void Engine::event(const Dialog& dialog, std::string_view type, std::string payload, UnixMillis now) {

@@ -59,9 +59,11 @@ std::optional<Engine::ApiSent> Engine::api_send_message(core::UserId user, const
     bool was_closed = dialog.status == DialogStatus::kClosed;
     if (was_closed && dialog.thread_id != 0) reopen_closed_topic(dialog, kPriorityOperatorReply, now);
     // The topic's copy is the message itself, recorded once, as the API's (not a notice).
-    enqueue(job::kSendText,
-            JobPayload{.dialog = dialog.id, .to = Side::kGroup, .text = topic_copy(operator_language(), sender, text)},
-            kPriorityOperatorReply, now);
+    enqueue(
+        job::kSendText,
+        JobPayload{
+            .dialog = dialog.id, .to = Side::kGroup, .text = topic_copy(operator_language(), sender, text)},
+        kPriorityOperatorReply, now);
     record_text(dialog, store::HistoryAuthor::kApi, text, now, sender);
     enqueue(job::kSendText,
             JobPayload{.dialog = dialog.id, .to = Side::kUser, .text = text, .operator_message = true},

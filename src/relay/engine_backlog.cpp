@@ -32,10 +32,12 @@ constexpr UnixMillis kHour = 60 * kMinute;
 constexpr UnixMillis kDay = 24 * kHour;
 
 std::string updates(std::string_view lang, std::int64_t n) {
-  return n == 1 ? i18n::text(lang, "backlog.update_one") : i18n::text(lang, "backlog.updates", {{"count", std::to_string(n)}});
+  return n == 1 ? i18n::text(lang, "backlog.update_one")
+                : i18n::text(lang, "backlog.updates", {{"count", std::to_string(n)}});
 }
 std::string dialog_count(std::string_view lang, std::int64_t n) {
-  return n == 1 ? i18n::text(lang, "backlog.dialog_one") : i18n::text(lang, "backlog.dialogs", {{"count", std::to_string(n)}});
+  return n == 1 ? i18n::text(lang, "backlog.dialog_one")
+                : i18n::text(lang, "backlog.dialogs", {{"count", std::to_string(n)}});
 }
 
 // "45 s", "12 min", "3 h 5 min", "2 d 4 h": how long ago, coarse.
@@ -47,11 +49,13 @@ std::string age(std::string_view lang, UnixMillis millis) {
   if (millis < kDay) {
     const auto minutes = (millis % kHour) / kMinute;
     return minutes == 0 ? i18n::text(lang, "backlog.hours", {{"count", n(millis / kHour)}})
-                        : i18n::text(lang, "backlog.hours_minutes", {{"hours", n(millis / kHour)}, {"minutes", n(minutes)}});
+                        : i18n::text(lang, "backlog.hours_minutes",
+                                     {{"hours", n(millis / kHour)}, {"minutes", n(minutes)}});
   }
   const auto hours = (millis % kDay) / kHour;
-  return hours == 0 ? i18n::text(lang, "backlog.days", {{"count", n(millis / kDay)}})
-                    : i18n::text(lang, "backlog.days_hours", {{"days", n(millis / kDay)}, {"hours", n(hours)}});
+  return hours == 0
+             ? i18n::text(lang, "backlog.days", {{"count", n(millis / kDay)}})
+             : i18n::text(lang, "backlog.days_hours", {{"days", n(millis / kDay)}, {"hours", n(hours)}});
 }
 
 }  // namespace
@@ -67,7 +71,8 @@ void Engine::on_backlog_command(const core::Command& command, const Event& e, Un
   const std::string args = core::lower_ascii(core::trim(command.args));
   const bool drop = args == "drop answered";
   if (!args.empty() && !drop) return post_in_general(backlog_usage(operator_language()), now);
-  if (!context_.proxy) return post_in_general(backlog_not_applicable(operator_language(), context_.name, context_.account), now);
+  if (!context_.proxy)
+    return post_in_general(backlog_not_applicable(operator_language(), context_.name, context_.account), now);
   if (drop) {
     const crm::Actor actor{e.from.id, e.from.username, e.sender_is_anonymous_admin};
     if (!crm::may_manage(context_.params, actor, context_.group_owner))
@@ -89,14 +94,16 @@ std::string Engine::backlog_text(UnixMillis now) {
   const auto& lang = operator_language();
   const auto total = store_.proxy_backlog(context_.id);
   if (total.count == 0) return i18n::text(lang, "backlog.nothing_waits", {{"connection", context_.name}});
-  std::string text = i18n::text(
-      lang, "backlog.waiting",
-      {{"connection", context_.name}, {"updates", updates(lang, total.count)}, {"age", age(lang, now - total.oldest)}});
+  std::string text = i18n::text(lang, "backlog.waiting",
+                                {{"connection", context_.name},
+                                 {"updates", updates(lang, total.count)},
+                                 {"age", age(lang, now - total.oldest)}});
 
   // By age: under a minute, under an hour, under a day, older.
   const auto older = store_.proxy_backlog_older(context_.id, {now - kMinute, now - kHour, now - kDay});
   const std::int64_t buckets[] = {total.count - older[0], older[0] - older[1], older[1] - older[2], older[2]};
-  const char* names[] = {"backlog.under_minute", "backlog.minute_to_hour", "backlog.hour_to_day", "backlog.over_day"};
+  const char* names[] = {"backlog.under_minute", "backlog.minute_to_hour", "backlog.hour_to_day",
+                         "backlog.over_day"};
   std::string by_age;
   for (int i = 0; i < 4; ++i) {
     if (buckets[i] == 0) continue;
@@ -132,8 +139,9 @@ std::string Engine::backlog_text(UnixMillis now) {
     line += ": " + i18n::text(lang, "backlog.dialog_line",
                               {{"updates", updates(lang, d.count)}, {"age", age(lang, now - d.oldest)}});
     if (d.answered > 0) {
-      line += d.answered == d.count ? i18n::text(lang, "backlog.answered_meanwhile")
-                                    : i18n::text(lang, "backlog.some_answered", {{"count", std::to_string(d.answered)}});
+      line += d.answered == d.count
+                  ? i18n::text(lang, "backlog.answered_meanwhile")
+                  : i18n::text(lang, "backlog.some_answered", {{"count", std::to_string(d.answered)}});
     }
     if (dialog) {
       if (auto link = topic_link(dialog->group_id, dialog->thread_id); !link.empty()) line += " " + link;
@@ -141,13 +149,16 @@ std::string Engine::backlog_text(UnixMillis now) {
     text += "\n" + line;
   }
   if (totals.dialogs > static_cast<std::int64_t>(dialogs.size()))
-    text += "\n" + i18n::text(lang, "backlog.and_more",
-                              {{"dialogs", dialog_count(lang, totals.dialogs - static_cast<std::int64_t>(dialogs.size()))}});
+    text +=
+        "\n" + i18n::text(lang, "backlog.and_more",
+                          {{"dialogs",
+                            dialog_count(lang, totals.dialogs - static_cast<std::int64_t>(dialogs.size()))}});
   if (const auto others = total.count - totals.updates; others > 0)
     text += "\n" + i18n::text(lang, "backlog.not_of_a_dialog", {{"updates", updates(lang, others)}});
 
-  text += "\n" + i18n::text(lang, p.proxy_backlog == core::ProxyBacklogMode::kUnanswered ? "backlog.mode_unanswered"
-                                                                                        : "backlog.mode_all");
+  text += "\n" + i18n::text(lang, p.proxy_backlog == core::ProxyBacklogMode::kUnanswered
+                                      ? "backlog.mode_unanswered"
+                                      : "backlog.mode_all");
   if (totals.answered > 0) text += "\n" + i18n::text(lang, "backlog.drop_hint");
   return text;
 }

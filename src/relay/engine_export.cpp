@@ -31,11 +31,13 @@ namespace {
 constexpr std::size_t kMaxCaption = 1024;
 
 std::string clients(std::string_view lang, std::size_t n) {
-  return n == 1 ? i18n::text(lang, "exports.clients_one") : i18n::text(lang, "exports.clients", {{"count", std::to_string(n)}});
+  return n == 1 ? i18n::text(lang, "exports.clients_one")
+                : i18n::text(lang, "exports.clients", {{"count", std::to_string(n)}});
 }
 
 // "… — part 2 of 3" when a file had to be split.
-std::string part_caption(std::string_view lang, const std::string& caption, std::size_t part, std::size_t parts) {
+std::string part_caption(std::string_view lang, const std::string& caption, std::size_t part,
+                         std::size_t parts) {
   if (parts == 1) return caption;
   return i18n::text(lang, "exports.part",
                     {{"caption", caption}, {"part", std::to_string(part)}, {"parts", std::to_string(parts)}});
@@ -84,13 +86,14 @@ void Engine::on_export_command(const core::Command& command, const Event& e, Uni
           [&](core::ConnectionId id) { return id == context_.id && p.hide_info == core::HideInfo::kOff; },
       .now = now};
   auto doc = exports::clients_document(store_, query);
-  if (!doc) return post_in_general(i18n::text(operator_language(), "exports.failed", {{"reason", doc.error().message}}), now);
+  if (!doc)
+    return post_in_general(
+        i18n::text(operator_language(), "exports.failed", {{"reason", doc.error().message}}), now);
   const std::string what = segment ? segment->to_string() : std::string();
   if (doc->rows.empty()) {
-    return post_in_general(
-        segment ? i18n::text(operator_language(), "exports.nobody_in", {{"segment", what}})
-                : i18n::text(operator_language(), "exports.no_clients"),
-        now);
+    return post_in_general(segment ? i18n::text(operator_language(), "exports.nobody_in", {{"segment", what}})
+                                   : i18n::text(operator_language(), "exports.no_clients"),
+                           now);
   }
   auto files = exports::files_to_post(*doc, "clients-" + date_of(now), "csv");
   if (!files) return post_in_general("⚠️ " + files.error().message, now);
@@ -111,14 +114,17 @@ void Engine::on_export_in_topic(const core::Command& command, const store::Dialo
   const crm::Actor actor{
       .id = e.from.id, .username = e.from.username, .anonymous_admin = e.sender_is_anonymous_admin};
   if (!crm::may_manage(p, actor, context_.group_owner))
-    return post_in_topic(dialog, crm::management_refused(operator_language(), "crm.export", actor), kPriorityOperatorReply, now);
+    return post_in_topic(dialog, crm::management_refused(operator_language(), "crm.export", actor),
+                         kPriorityOperatorReply, now);
   std::string args = core::lower_ascii(core::trim(command.args));
   if (args != "here" && !args.empty())
-    return post_in_topic(dialog, i18n::text(operator_language(), "exports.usage_topic"), kPriorityOperatorReply, now);
+    return post_in_topic(dialog, i18n::text(operator_language(), "exports.usage_topic"),
+                         kPriorityOperatorReply, now);
 
   auto conversation = exports::read_conversation(store_, dialog.id);
   if (conversation.entries.empty()) {
-    return post_in_topic(dialog, i18n::text(operator_language(), "exports.no_history"), kPriorityOperatorReply, now);
+    return post_in_topic(dialog, i18n::text(operator_language(), "exports.no_history"),
+                         kPriorityOperatorReply, now);
   }
   const bool reveal = p.hide_info == core::HideInfo::kOff;
   const std::string stem = fmt::format("conversation-{}-{}", dialog.id, date_of(now));

@@ -35,8 +35,10 @@ UnixMillis Engine::user_message_slot(const Dialog& dialog, UnixMillis now) {
   Slot slot = paced_slot(user_pace_key(dialog.id), cap, now);
   if (slot.first_held) {
     // Before the held copy in the dialog's queue, so the operators read it first.
-    post_in_topic(dialog, core::notice::user_messages_held_in_topic(operator_language(), cap), kPriorityNormal, now);
-    send_to_user(dialog, core::notice::user_messages_held_for_user(user_language(dialog.user_id)), kPriorityNormal, now);
+    post_in_topic(dialog, core::notice::user_messages_held_in_topic(operator_language(), cap),
+                  kPriorityNormal, now);
+    send_to_user(dialog, core::notice::user_messages_held_for_user(user_language(dialog.user_id)),
+                 kPriorityNormal, now);
   }
   return slot.held ? slot.at : 0;
 }

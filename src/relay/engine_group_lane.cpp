@@ -44,7 +44,8 @@ void Engine::on_group_backlog(const Event& e, UnixMillis now) {
   }
   if (state->get_string() != "old" || noticed || context_.params.backlog_notice_minutes == 0) return;
   store_.state_set(context_.id, std::string(kBacklogNoticedKey), "1");
-  post_in_general(group_backlog_notice(operator_language(), int_field(*o, "jobs"), int_field(*o, "oldest_seconds")), now);
+  post_in_general(
+      group_backlog_notice(operator_language(), int_field(*o, "jobs"), int_field(*o, "oldest_seconds")), now);
 }
 
 }  // namespace topicdesk::relay

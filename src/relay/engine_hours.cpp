@@ -21,7 +21,7 @@ UnixMillis written_at(const Event& e, UnixMillis now) { return e.date > 0 ? e.da
 std::string away_note(std::string_view lang, const core::WorkingHours& hours, UnixMillis at) {
   auto opening = core::next_opening(hours, at);
   if (!opening) return i18n::text(lang, "hours.away_sent_no_opening");
-  return i18n::text(lang, "hours.away_sent", {{"time", core::format_local_time(hours, *opening, at)}});
+  return i18n::text(lang, "hours.away_sent", {{"time", core::format_local_time(lang, hours, *opening, at)}});
 }
 
 }  // namespace
@@ -54,7 +54,7 @@ void Engine::on_hours_command(const core::Command& command, const Event& e, Unix
   if (!hours) {
     text += i18n::text(operator_language(), "hours.off");
   } else {
-    text += core::describe_working_hours(*hours, written_at(e, now));
+    text += core::describe_working_hours(operator_language(), *hours, written_at(e, now));
   }
   const auto& away = context_.params.away_message;
   text += "\n" + i18n::text(operator_language(), away ? "hours.away_on" : "hours.away_off");

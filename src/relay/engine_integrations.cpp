@@ -73,7 +73,8 @@ void Engine::run_custom_command(const core::Command& command, Dialog& dialog, co
   if (command.name == "set") return set_command(command, dialog, sees, now);
   // A hook or an assistant bot in the group answers; otherwise the operator learns the command is unknown.
   if (!context_.params.custom_commands && !hooked(command.name)) {
-    post_in_topic(dialog, core::notice::unknown_command(operator_language(), command.name), kPriorityOperatorReply, now);
+    post_in_topic(dialog, core::notice::unknown_command(operator_language(), command.name),
+                  kPriorityOperatorReply, now);
   }
 }
 
@@ -82,12 +83,13 @@ void Engine::link_command(const core::Command& command, const Dialog& dialog, bo
   std::string account = core::trim(command.args);
   if (command.name == "unlink") {
     store_.set_user_link(context_.id, dialog.user_id, "");
-    return post_in_topic(dialog, i18n::text(operator_language(), "integrations.link_removed"), kPriorityOperatorReply,
-                         now);
+    return post_in_topic(dialog, i18n::text(operator_language(), "integrations.link_removed"),
+                         kPriorityOperatorReply, now);
   }
   if (account.empty()) {
     if (!sees_hidden)
-      return post_in_topic(dialog, core::notice::linked_account_hidden(operator_language()), kPriorityOperatorReply, now);
+      return post_in_topic(dialog, core::notice::linked_account_hidden(operator_language()),
+                           kPriorityOperatorReply, now);
     auto current = store_.user_link(context_.id, dialog.user_id);
     return post_in_topic(
         dialog,
@@ -109,7 +111,8 @@ void Engine::set_command(const core::Command& command, const Dialog& dialog, boo
   std::string args = core::trim(command.args);
   if (args.empty()) {
     if (!sees_hidden)
-      return post_in_topic(dialog, core::notice::fields_hidden(operator_language()), kPriorityOperatorReply, now);
+      return post_in_topic(dialog, core::notice::fields_hidden(operator_language()), kPriorityOperatorReply,
+                           now);
     auto fields = store_.user_fields(context_.id, dialog.user_id);
     const auto& lang = operator_language();
     std::string text = fields.empty() ? i18n::text(lang, "integrations.no_fields") + " " +
@@ -124,8 +127,8 @@ void Engine::set_command(const core::Command& command, const Dialog& dialog, boo
       equals == std::string::npos ? std::string() : core::trim(std::string_view(args).substr(equals + 1));
   if (equals == std::string::npos || !valid_field_key(key) || value.size() > kMaxFieldValue ||
       value.find('\n') != std::string::npos) {
-    return post_in_topic(dialog, i18n::text(operator_language(), "integrations.set_usage"), kPriorityOperatorReply,
-                         now);
+    return post_in_topic(dialog, i18n::text(operator_language(), "integrations.set_usage"),
+                         kPriorityOperatorReply, now);
   }
   store_.set_user_field(context_.id, dialog.user_id, key, value);
   post_in_topic(dialog,
@@ -143,7 +146,9 @@ void Engine::request_info_hooks(const Dialog& dialog, const core::Event& e, Unix
 
 std::string Engine::integration_info(const Dialog& dialog) {
   std::string out;
-  if (auto account = store_.user_link(context_.id, dialog.user_id)) out += "\n" + i18n::text(operator_language(), "integrations.info_linked_account", {{"account", *account}});
+  if (auto account = store_.user_link(context_.id, dialog.user_id))
+    out +=
+        "\n" + i18n::text(operator_language(), "integrations.info_linked_account", {{"account", *account}});
   for (const auto& [key, value] : store_.user_fields(context_.id, dialog.user_id))
     out += "\n" + key + ": " + value;
   return out;

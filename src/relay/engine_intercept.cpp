@@ -16,8 +16,8 @@
 #include <boost/json.hpp>
 
 #include "core/event_json.h"
-#include "i18n/catalog.h"
 #include "core/utf8.h"
+#include "i18n/catalog.h"
 #include "relay/album_state.h"
 #include "relay/engine.h"
 #include "relay/intercept.h"
@@ -65,8 +65,8 @@ void Engine::on_outgoing_seen(const Event& e, UnixMillis now) {
                     .message_id = e.message_id,
                     .reply_to = e.reply_to_message_id};
     if (e.content == core::ContentKind::kText || takes_caption(e.content)) {
-      auto marked =
-          mark_intercepted(operator_language(), e, e.content == core::ContentKind::kText ? kMaxTextUnits : kMaxCaptionUnits);
+      auto marked = mark_intercepted(
+          operator_language(), e, e.content == core::ContentKind::kText ? kMaxTextUnits : kMaxCaptionUnits);
       copy.text = std::move(marked.text);
       copy.entities_json = std::move(marked.entities_json);
     }
@@ -204,7 +204,8 @@ std::string buttons_as_text(std::string_view reply_markup_json) {
   return out;
 }
 
-MarkedText mark_intercepted(std::string_view lang, const Event& e, std::size_t max_units, std::string_view note) {
+MarkedText mark_intercepted(std::string_view lang, const Event& e, std::size_t max_units,
+                            std::string_view note) {
   std::string head = intercept_marker(lang, sent_by_human(e));
   if (!note.empty()) head += " · " + i18n::text(lang, note);
   head += "\n";

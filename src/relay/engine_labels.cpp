@@ -17,8 +17,8 @@
 
 #include "crm/labels.h"
 #include "crm/permissions.h"
-#include "relay/accounts.h"
 #include "i18n/catalog.h"
+#include "relay/accounts.h"
 #include "relay/engine.h"
 #include "relay/ownership.h"
 
@@ -51,7 +51,8 @@ std::optional<Label> Engine::find_label(std::string_view name) {
 }
 
 std::string Engine::unknown_label(std::string_view name) {
-  return crm::label_text::unknown(operator_language(), name, crm::closest_name(name, names_of(store_.labels(context_.id))));
+  return crm::label_text::unknown(operator_language(), name,
+                                  crm::closest_name(name, names_of(store_.labels(context_.id))));
 }
 
 std::vector<std::string> Engine::after_names(const Label& label) {
@@ -68,7 +69,8 @@ void Engine::on_mark_general(const core::Command& command, const Event& e, UnixM
   if (!request) return post_in_general("❓ " + request.error().message, now);
   using crm::MarkAction;
   const auto action = request->action;
-  if (action == MarkAction::kHelp) return post_in_general(crm::label_text::help(operator_language(), true), now);
+  if (action == MarkAction::kHelp)
+    return post_in_general(crm::label_text::help(operator_language(), true), now);
   if (action == MarkAction::kList) {
     std::vector<std::string> lines;
     for (const auto& label : store_.labels(context_.id))
@@ -92,7 +94,8 @@ void Engine::on_mark_general(const core::Command& command, const Event& e, UnixM
       if (d->thread_id != 0) line += ": " + topic_link(context_.group_id, d->thread_id);
       lines.push_back(std::move(line));
     }
-    return post_in_general(crm::label_text::show(operator_language(), *label, after_names(*label), lines, carriers.size()), now);
+    return post_in_general(
+        crm::label_text::show(operator_language(), *label, after_names(*label), lines, carriers.size()), now);
   }
 
   // Every other form manages labels.
@@ -145,7 +148,8 @@ void Engine::on_mark_general(const core::Command& command, const Event& e, UnixM
     case MarkAction::kRename: {
       std::string key = *crm::label_key(request->value);
       auto taken = store_.label_by_key(context_.id, key);
-      if (taken && taken->id != label->id) return post_in_general(crm::label_text::exists(operator_language(), taken->name), now);
+      if (taken && taken->id != label->id)
+        return post_in_general(crm::label_text::exists(operator_language(), taken->name), now);
       std::string before = label->name;
       label->name = request->value;
       label->key = key;
@@ -181,7 +185,8 @@ void Engine::on_mark_in_topic(const core::Command& command, Dialog& dialog, cons
       change_label(dialog, *label, request->action == MarkAction::kAdd, LabelChangeBy::kOperator, by, now);
   if (request->action == MarkAction::kAdd) {
     if (!change.changed) return answer(crm::label_text::already(operator_language(), label->name));
-    return answer(crm::label_text::added(operator_language(), label->name, change.removed, change.template_note));
+    return answer(
+        crm::label_text::added(operator_language(), label->name, change.removed, change.template_note));
   }
   if (!change.changed) return answer(crm::label_text::not_carried(operator_language(), label->name));
   answer(crm::label_text::removed(operator_language(), label->name));
@@ -237,7 +242,8 @@ Engine::LabelChangeResult Engine::change_label(Dialog& dialog, const Label& labe
 std::string Engine::send_label_template(const Dialog& dialog, const Label& label, UnixMillis now) {
   TemplateSender who{.by = "label", .answers = false, .copy_in_topic = true};
   if (auto refused = send_template(dialog, label.sends, who, now))
-    return i18n::text(operator_language(), "labels.template_not_sent", {{"name", label.sends}, {"reason", *refused}});
+    return i18n::text(operator_language(), "labels.template_not_sent",
+                      {{"name", label.sends}, {"reason", *refused}});
   return i18n::text(operator_language(), "labels.template_sent", {{"name", label.sends}});
 }
 
@@ -270,7 +276,8 @@ Engine::ApiLabelResult Engine::api_change_label(core::DialogId id, std::string_v
     auto change = change_label(*dialog, *label, add, LabelChangeBy::kApi, 0, now);
     if (change.changed) {
       post_in_topic(*dialog,
-                    add ? "🔌 " + crm::label_text::added(operator_language(), label->name, change.removed, change.template_note)
+                    add ? "🔌 " + crm::label_text::added(operator_language(), label->name, change.removed,
+                                                        change.template_note)
                         : "🔌 " + crm::label_text::removed(operator_language(), label->name),
                     kPriorityNormal, now);
     }

@@ -15,8 +15,8 @@
 #include <charconv>
 
 #include "core/utf8.h"
-#include "relay/accounts.h"
 #include "i18n/catalog.h"
+#include "relay/accounts.h"
 #include "relay/engine.h"
 #include "relay/ownership.h"
 
@@ -94,7 +94,8 @@ void Engine::ownership_command(const core::Command& command, Dialog& dialog, con
     target = op->id;
   }
   const std::string owner_name = operator_name(store_.operator_by_id(group, target), target);
-  if (dialog.owner_id == target) return answer(ownership_notice::already_owner(operator_language(), owner_name));
+  if (dialog.owner_id == target)
+    return answer(ownership_notice::already_owner(operator_language(), owner_name));
   set_owner(dialog, target, "operator", e.from.id, now);
   answer(target == e.from.id ? ownership_notice::taken(operator_language(), owner_name)
                              : ownership_notice::assigned(operator_language(), by, owner_name));
@@ -112,10 +113,12 @@ void Engine::ownership_general_command(const core::Command& command, const Event
       for (const auto& op : store_.operators_on_shift(group)) names.push_back(operator_name(op, op.id));
       return post_in_general(ownership_notice::shift_list(operator_language(), names), now);
     }
-    if (arg != "on" && arg != "off") return post_in_general(ownership_notice::shift_usage(operator_language()), now);
+    if (arg != "on" && arg != "off")
+      return post_in_general(ownership_notice::shift_usage(operator_language()), now);
     store_.set_on_shift(group, e.from.id, arg == "on");
     return post_in_general(
-        ownership_notice::on_shift(operator_language(), operator_name(store_.operator_by_id(group, e.from.id), e.from.id),
+        ownership_notice::on_shift(operator_language(),
+                                   operator_name(store_.operator_by_id(group, e.from.id), e.from.id),
                                    arg == "on"),
         now);
   }
@@ -153,10 +156,11 @@ void Engine::auto_assign(Dialog& dialog, UnixMillis now) {
   if (owner == 0) return;
   if (rotating) store_.set_rotation_last(context_.id, owner);
   set_owner(dialog, owner, rotating ? "round_robin" : "least_open", 0, now);
-  post_in_topic(dialog,
-                ownership_notice::auto_assigned(operator_language(), 
-                    operator_name(store_.operator_by_id(context_.group_id, owner), owner), mode),
-                kPriorityNewDialog, now);
+  post_in_topic(
+      dialog,
+      ownership_notice::auto_assigned(
+          operator_language(), operator_name(store_.operator_by_id(context_.group_id, owner), owner), mode),
+      kPriorityNewDialog, now);
 }
 
 std::optional<Dialog> Engine::api_assign(core::DialogId id, core::UserId owner, UnixMillis now) {
@@ -180,8 +184,10 @@ std::optional<Dialog> Engine::api_assign(core::DialogId id, core::UserId owner, 
 
 std::string Engine::ownership_info(const Dialog& dialog) {
   if (dialog.owner_id == 0) return {};
-  return "\n" + ownership_notice::info_line(operator_language(), operator_name(
-                    store_.operator_by_id(context_.group_id, dialog.owner_id), dialog.owner_id));
+  return "\n" +
+         ownership_notice::info_line(
+             operator_language(),
+             operator_name(store_.operator_by_id(context_.group_id, dialog.owner_id), dialog.owner_id));
 }
 
 int Engine::unanswered_alerts(UnixMillis now) {

@@ -92,9 +92,8 @@ void Engine::on_invoice_command(const core::Command& command, Dialog& dialog, co
         kPriorityOperatorReply, now);
   }
   if (context_.account || dialog.user_id <= 0) {
-    return post_in_topic(
-        dialog, i18n::text(operator_language(), "payments.not_receivable"),
-        kPriorityOperatorReply, now);
+    return post_in_topic(dialog, i18n::text(operator_language(), "payments.not_receivable"),
+                         kPriorityOperatorReply, now);
   }
   auto request = payments::parse_invoice(operator_language(), args, !context_.payment_provider_token.empty());
   if (!request) return post_in_topic(dialog, request.error().message, kPriorityOperatorReply, now);
@@ -122,7 +121,8 @@ void Engine::on_invoice_command(const core::Command& command, Dialog& dialog, co
       JobPayload{
           .dialog = dialog.id, .to = Side::kUser, .text = json::serialize(call), .operator_message = true},
       kPriorityOperatorReply, now);
-  post_in_topic(dialog, payments::invoice_sent_notice(operator_language(), invoice.id, *request), kPriorityOperatorReply, now);
+  post_in_topic(dialog, payments::invoice_sent_notice(operator_language(), invoice.id, *request),
+                kPriorityOperatorReply, now);
   json::object o{{"invoice_id", invoice.id},
                  {"title", invoice.title},
                  {"currency", invoice.currency},
@@ -157,7 +157,8 @@ void Engine::on_pre_checkout(const Event& e, UnixMillis now) {
   if (auto dialog = store_.dialog(invoice->dialog_id)) {
     post_in_topic(*dialog,
                   i18n::text(operator_language(), "payments.attempt_refused",
-                             {{"id", std::to_string(invoice->id)}, {"reason", i18n::text(operator_language(), refusal)}}),
+                             {{"id", std::to_string(invoice->id)},
+                              {"reason", i18n::text(operator_language(), refusal)}}),
                   kPriorityNormal, now);
   }
 }
@@ -191,10 +192,11 @@ void Engine::on_payment_received(const Event& e, UnixMillis now) {
   if (!payment_id) return;  // the same charge delivered again: recorded already
   payment.id = *payment_id;
   store_.set_invoice_status(invoice->id, InvoiceStatus::kPaid, now);
-  post_in_topic(*dialog,
-                payments::payment_received_notice(operator_language(), invoice->id, invoice->title, payment.amount,
-                                                  payment.currency, payment.telegram_charge_id),
-                kPriorityOperatorReply, now);
+  post_in_topic(
+      *dialog,
+      payments::payment_received_notice(operator_language(), invoice->id, invoice->title, payment.amount,
+                                        payment.currency, payment.telegram_charge_id),
+      kPriorityOperatorReply, now);
   json::object data = payment_json(payment, *invoice);
   data["message_id"] = e.message_id;
   event(*dialog, "payment_received", json::serialize(data), now);
@@ -239,14 +241,15 @@ void Engine::on_refund_command(const core::Command& command, Dialog& dialog, Uni
                          kPriorityOperatorReply, now);
   }
   if (payment->currency != payments::kStars) {
-    return post_in_topic(dialog,
-                         i18n::text(operator_language(), "payments.stars_only",
-                                    {{"amount", payments::format_amount(payment->amount, payment->currency)}}),
-                         kPriorityOperatorReply, now);
+    return post_in_topic(
+        dialog,
+        i18n::text(operator_language(), "payments.stars_only",
+                   {{"amount", payments::format_amount(payment->amount, payment->currency)}}),
+        kPriorityOperatorReply, now);
   }
   if (payment->refunded_at != 0) {
-    return post_in_topic(dialog, i18n::text(operator_language(), "payments.already_refunded"), kPriorityOperatorReply,
-                         now);
+    return post_in_topic(dialog, i18n::text(operator_language(), "payments.already_refunded"),
+                         kPriorityOperatorReply, now);
   }
   store_.set_payment_refunded(payment->id, now);
   store_.set_invoice_status(payment->invoice_id, InvoiceStatus::kRefunded, now);
@@ -279,12 +282,13 @@ bool Engine::payment_job_failed(const Event& e, const Dialog& dialog, UnixMillis
   if (kind == job::kSendInvoice) {
     auto id = payments::invoice_id_of(string_field(call, "payload"));
     if (id) store_.set_invoice_status(*id, InvoiceStatus::kCancelled, now);
-    post_in_topic(dialog,
-                  i18n::text(operator_language(), "payments.invoice_not_delivered",
-                             {{"id", std::to_string(id.value_or(0))},
-                              {"reason", e.text.empty() ? i18n::text(operator_language(), "payments.telegram_refused")
-                                                        : e.text}}),
-                  kPriorityOperatorReply, now);
+    post_in_topic(
+        dialog,
+        i18n::text(operator_language(), "payments.invoice_not_delivered",
+                   {{"id", std::to_string(id.value_or(0))},
+                    {"reason", e.text.empty() ? i18n::text(operator_language(), "payments.telegram_refused")
+                                              : e.text}}),
+        kPriorityOperatorReply, now);
     return true;
   }
   auto payment = store_.payment_by_charge(string_field(call, "charge_id"));
@@ -294,28 +298,30 @@ bool Engine::payment_job_failed(const Event& e, const Dialog& dialog, UnixMillis
     store_.set_payment_refunded(payment->id, 0);
     store_.set_invoice_status(payment->invoice_id, InvoiceStatus::kPaid, now);
   }
-  post_in_topic(dialog,
-                i18n::text(operator_language(), "payments.refund_failed",
-                           {{"charge", string_field(call, "charge_id")},
-                            {"reason", e.text.empty() ? i18n::text(operator_language(), "payments.telegram_refused")
-                                                      : e.text}}),
-                kPriorityOperatorReply, now);
+  post_in_topic(
+      dialog,
+      i18n::text(operator_language(), "payments.refund_failed",
+                 {{"charge", string_field(call, "charge_id")},
+                  {"reason",
+                   e.text.empty() ? i18n::text(operator_language(), "payments.telegram_refused") : e.text}}),
+      kPriorityOperatorReply, now);
   return true;
 }
 
 std::string Engine::payment_info(const Dialog& dialog) {
   std::string out;
   for (const auto& p : store_.dialog_payments(dialog.id, kInfoItems)) {
-    out += "\n" + i18n::text(operator_language(), p.refunded_at != 0 ? "payments.info_paid_refunded" : "payments.info_paid",
-                            {{"amount", payments::format_amount(p.amount, p.currency)},
-                             {"id", std::to_string(p.invoice_id)}});
+    out += "\n" + i18n::text(operator_language(),
+                             p.refunded_at != 0 ? "payments.info_paid_refunded" : "payments.info_paid",
+                             {{"amount", payments::format_amount(p.amount, p.currency)},
+                              {"id", std::to_string(p.invoice_id)}});
   }
   for (const auto& i : store_.dialog_invoices(dialog.id, kInfoItems)) {
     if (i.status != InvoiceStatus::kOpen) continue;
     out += "\n" + i18n::text(operator_language(), "payments.info_open",
-                            {{"id", std::to_string(i.id)},
-                             {"amount", payments::format_amount(i.amount, i.currency)},
-                             {"title", i.title}});
+                             {{"id", std::to_string(i.id)},
+                              {"amount", payments::format_amount(i.amount, i.currency)},
+                              {"title", i.title}});
   }
   return out;
 }

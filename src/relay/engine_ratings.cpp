@@ -56,7 +56,8 @@ void Engine::ask_rating(const Dialog& dialog, UnixMillis now) {
   }
   rating.id = store_.add_rating(rating);
   if (context_.account)
-    return send_to_user(dialog, rating_notice::question_by_digit(user_language(dialog.user_id), *question), kPriorityNormal, now);
+    return send_to_user(dialog, rating_notice::question_by_digit(user_language(dialog.user_id), *question),
+                        kPriorityNormal, now);
   record_text(dialog, store::HistoryAuthor::kDesk, *question, now);
   enqueue(job::kRatingQuestion,
           JobPayload{.dialog = dialog.id,
@@ -105,7 +106,9 @@ void Engine::on_button_pressed(const Event& e, UnixMillis now) {
                      .text = rated_question_fields(lang, context_.params.csat.value_or(""), press->score,
                                                    comment_welcome)},
           kPriorityOperatorReply, now);
-  post_in_topic(*dialog, rating_notice::in_topic(operator_language(), press->score, previous, credited_name(rating->operator_id)),
+  post_in_topic(*dialog,
+                rating_notice::in_topic(operator_language(), press->score, previous,
+                                        credited_name(rating->operator_id)),
                 kPriorityNormal, now);
   event(*dialog, "csat_received", csat_event_json(*rating), now);
 }
@@ -135,8 +138,10 @@ bool Engine::take_rating_reply(const Dialog& dialog, const Event& e, UnixMillis 
     rating->awaits = RatingAwaits::kComment;
     rating->awaits_until = now + kCommentMillis;
     store_.update_rating(*rating);
-    send_to_user(dialog, rating_notice::rated_by_digit(user_language(dialog.user_id), *score), kPriorityOperatorReply, now);
-    post_in_topic(dialog, rating_notice::in_topic(operator_language(), *score, 0, credited_name(rating->operator_id)),
+    send_to_user(dialog, rating_notice::rated_by_digit(user_language(dialog.user_id), *score),
+                 kPriorityOperatorReply, now);
+    post_in_topic(dialog,
+                  rating_notice::in_topic(operator_language(), *score, 0, credited_name(rating->operator_id)),
                   kPriorityNormal, now);
   } else {
     rating->comment = e.text;

@@ -33,7 +33,8 @@ namespace {
 constexpr std::size_t kSegmentExamples = 5;
 
 std::string users(std::string_view lang, std::int64_t n) {
-  return n == 1 ? i18n::text(lang, "segments.users_one") : i18n::text(lang, "segments.users", {{"count", std::to_string(n)}});
+  return n == 1 ? i18n::text(lang, "segments.users_one")
+                : i18n::text(lang, "segments.users", {{"count", std::to_string(n)}});
 }
 
 }  // namespace

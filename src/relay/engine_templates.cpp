@@ -10,8 +10,8 @@
 #include "crm/permissions.h"
 #include "crm/template_render.h"
 #include "crm/templates.h"
-#include "relay/engine.h"
 #include "i18n/catalog.h"
+#include "relay/engine.h"
 #include "relay/template_values.h"
 
 namespace topicdesk::relay {
@@ -122,10 +122,12 @@ void Engine::send_template_reply(const Dialog& dialog, std::string_view paramete
                      .copy_in_topic = false,
                      .priority = priority};
   if (auto refused = send_template(dialog, name, who, now)) {
-    post_in_topic(dialog,
-                  i18n::text(operator_language(), "templates.reply_not_sent",
-                             {{"parameter", std::string(parameter)}, {"name", std::string(name)}, {"reason", *refused}}),
-                  priority, now);
+    post_in_topic(
+        dialog,
+        i18n::text(
+            operator_language(), "templates.reply_not_sent",
+            {{"parameter", std::string(parameter)}, {"name", std::string(name)}, {"reason", *refused}}),
+        priority, now);
   }
 }
 
@@ -139,25 +141,28 @@ void Engine::template_command(const core::Command& command, Dialog* dialog, cons
   const crm::Actor actor{e.from.id, e.from.username, e.sender_is_anonymous_admin};
   if (command.name == "t") {
     std::string name = core::trim(command.args);
-    if (name.empty()) return answer(crm::template_list_text(operator_language(), store_.templates(context_.id)));
-    if (dialog == nullptr)
-      return answer(i18n::text(operator_language(), "templates.t_in_topic"));
+    if (name.empty())
+      return answer(crm::template_list_text(operator_language(), store_.templates(context_.id)));
+    if (dialog == nullptr) return answer(i18n::text(operator_language(), "templates.t_in_topic"));
     TemplateSender who{.operator_id = e.sender_is_anonymous_admin ? 0 : e.from.id,
                        .operator_name = e.sender_is_anonymous_admin ? std::string() : e.from.first_name,
                        .by = "operator"};
     if (auto refused = send_template(*dialog, name, who, now))
-      return answer(i18n::text(operator_language(), "templates.not_sent", {{"name", name}, {"reason", *refused}}));
+      return answer(
+          i18n::text(operator_language(), "templates.not_sent", {{"name", name}, {"reason", *refused}}));
     return;
   }
   auto [action, name] = split_args(command.args);
   if (action == "show") {
     auto t = store_.template_by_name(context_.id, name);
     if (!t)
-      return answer(
-          i18n::text(operator_language(), "templates.no_such_list", {{"name", name.empty() ? "NAME" : name}}));
+      return answer(i18n::text(operator_language(), "templates.no_such_list",
+                               {{"name", name.empty() ? "NAME" : name}}));
     answer(crm::template_show_text(operator_language(), *t, crm::template_variables(*t)));
     for (const auto& part : t->parts) {
-      json::object calls{{"topic", call_json(crm::part_call(part, i18n::text(operator_language(), "templates.preview_of", {{"name", t->name}})))}};
+      json::object calls{
+          {"topic", call_json(crm::part_call(part, i18n::text(operator_language(), "templates.preview_of",
+                                                              {{"name", t->name}})))}};
       enqueue(job::kTemplatePart,
               JobPayload{.dialog = dialog != nullptr ? dialog->id : 0,
                          .to = Side::kGroup,
@@ -166,7 +171,8 @@ void Engine::template_command(const core::Command& command, Dialog* dialog, cons
     }
     return;
   }
-  if (action != "save" && action != "add" && action != "del") return answer(i18n::text(operator_language(), "templates.usage"));
+  if (action != "save" && action != "add" && action != "del")
+    return answer(i18n::text(operator_language(), "templates.usage"));
   if (!crm::may_manage(context_.params, actor, context_.group_owner))
     return answer(crm::management_refused(operator_language(), "crm.manage_templates", actor));
   if (auto valid = crm::check_template_name(name); !valid)
@@ -180,7 +186,8 @@ void Engine::template_command(const core::Command& command, Dialog* dialog, cons
                   broadcasts_of_template_note(existing->name));
   }
   if (e.replied.message_id == 0) {
-    return answer(i18n::text(operator_language(), "templates.reply_to_keep", {{"action", action}, {"name", name}}));
+    return answer(
+        i18n::text(operator_language(), "templates.reply_to_keep", {{"action", action}, {"name", name}}));
   }
   if (action == "add" && !existing)
     return answer(i18n::text(operator_language(), "templates.add_needs_save", {{"name", name}}));
@@ -191,7 +198,8 @@ void Engine::template_command(const core::Command& command, Dialog* dialog, cons
   std::vector<store::AlbumItem> album;
   if (!e.replied.media_group_id.empty()) album = store_.album_items(context_.id, e.replied.media_group_id);
   auto part = crm::part_from_message(e.replied, album);
-  if (!part) return answer(i18n::text(operator_language(), "templates.not_saved", {{"reason", part.error().message}}));
+  if (!part)
+    return answer(i18n::text(operator_language(), "templates.not_saved", {{"reason", part.error().message}}));
   store::Template t;
   if (action == "add") t = *existing;
   t.connection_id = context_.id;

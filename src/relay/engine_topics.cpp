@@ -79,7 +79,8 @@ std::optional<Dialog> Engine::dialog_for_unknown_topic(const Event& e, UnixMilli
     auto dialog = store_.dialog(id);
     std::string link =
         dialog && dialog->thread_id != 0 ? topic_link(context_.group_id, dialog->thread_id) : "";
-    post_in_thread(dialog ? dialog->id : 0, e.thread_id, core::notice::history_topic(operator_language(), link), now);
+    post_in_thread(dialog ? dialog->id : 0, e.thread_id,
+                   core::notice::history_topic(operator_language(), link), now);
     return std::nullopt;
   }
 
@@ -106,7 +107,8 @@ std::optional<Dialog> Engine::dialog_for_unknown_topic(const Event& e, UnixMilli
     } else if (store_.state_get(context_.id, orphan_told_key(e.thread_id)).value_or("").empty()) {
       store_.state_set(context_.id, orphan_told_key(e.thread_id), std::to_string(named->id));
       post_in_thread(named->id, e.thread_id,
-                     core::notice::orphan_topic_relayed(operator_language(), topic_link(context_.group_id, named->thread_id)),
+                     core::notice::orphan_topic_relayed(operator_language(),
+                                                        topic_link(context_.group_id, named->thread_id)),
                      now);
     }
     return named;
@@ -115,7 +117,8 @@ std::optional<Dialog> Engine::dialog_for_unknown_topic(const Event& e, UnixMilli
   if (!answers_in_general()) return std::nullopt;
   if (!store_.state_get(context_.id, unknown_told_key(e.thread_id)).value_or("").empty()) return std::nullopt;
   store_.state_set(context_.id, unknown_told_key(e.thread_id), "1");
-  post_in_thread(0, e.thread_id, core::notice::unknown_topic(operator_language(), context_.params.status_icons), now);
+  post_in_thread(0, e.thread_id,
+                 core::notice::unknown_topic(operator_language(), context_.params.status_icons), now);
   return std::nullopt;
 }
 

@@ -26,7 +26,8 @@ void Engine::on_web_command(const core::Command& command, const Event& e, UnixMi
     }
     auto ended = store_.revoke_web_sessions(context_.group_id, everyone ? 0 : e.from.id);
     return post_in_general(
-        i18n::text(operator_language(), everyone ? "general.web_sessions_ended_everyone" : "general.web_sessions_ended",
+        i18n::text(operator_language(),
+                   everyone ? "general.web_sessions_ended_everyone" : "general.web_sessions_ended",
                    {{"count", std::to_string(ended)}}),
         now);
   }
@@ -34,12 +35,15 @@ void Engine::on_web_command(const core::Command& command, const Event& e, UnixMi
   if (context_.dashboard_url.empty())
     return post_in_general(i18n::text(operator_language(), "general.web_not_served"), now);
   auto link = web::issue_login_link(store_, context_.group_id, e.from.id, context_.dashboard_url, now);
-  if (!link) return post_in_general(i18n::text(operator_language(), "general.web_no_link", {{"reason", link.error().message}}), now);
+  if (!link)
+    return post_in_general(
+        i18n::text(operator_language(), "general.web_no_link", {{"reason", link.error().message}}), now);
   std::string name = e.from.first_name.empty() ? "@" + e.from.username : e.from.first_name;
-  std::string text = i18n::text(operator_language(), "general.web_sign_in", {{"name", name}}) + "\n" + link->url;
+  std::string text =
+      i18n::text(operator_language(), "general.web_sign_in", {{"name", name}}) + "\n" + link->url;
   if (context_.dashboard_url.starts_with("https://") && !context_.bot_username.empty()) {
-    text += fmt::format("\n{} https://t.me/{}?startapp=dashboard", i18n::text(operator_language(), "general.web_in_telegram"),
-                        context_.bot_username);
+    text += fmt::format("\n{} https://t.me/{}?startapp=dashboard",
+                        i18n::text(operator_language(), "general.web_in_telegram"), context_.bot_username);
   }
   post_in_general(std::move(text), now);
 }

@@ -45,7 +45,8 @@ struct MarkedText {
 // marker + "\n" + the event's text (formatting kept) + the buttons, cut to `max_units`
 // UTF-16 units ("…" at the cut; entities past the cut are dropped). A non-empty `note` is added
 // to the marker line ("📤 Sent by the bot's program · new media").
-MarkedText mark_intercepted(std::string_view lang, const core::Event& event, std::size_t max_units, std::string_view note = {});
+MarkedText mark_intercepted(std::string_view lang, const core::Event& event, std::size_t max_units,
+                            std::string_view note = {});
 
 // The marker line's note on a copy made again because the program replaced the media (a key).
 inline constexpr std::string_view kMediaReplacedNote = "notices.media_replaced";

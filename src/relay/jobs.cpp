@@ -1,9 +1,10 @@
 #include "relay/jobs.h"
-#include "i18n/catalog.h"
 
 #include <openssl/evp.h>
 
 #include <boost/json.hpp>
+
+#include "i18n/catalog.h"
 
 namespace topicdesk::relay {
 namespace json = boost::json;
@@ -150,9 +151,13 @@ std::int64_t delivery_update_id(std::int64_t job_id, bool repeated) {
 
 namespace delivery_notice {
 
-std::string sent_to_user_again(std::string_view lang) { return i18n::text(lang, "notices.sent_to_user_again"); }
+std::string sent_to_user_again(std::string_view lang) {
+  return i18n::text(lang, "notices.sent_to_user_again");
+}
 
-std::string album_posted_again(std::string_view lang) { return i18n::text(lang, "notices.album_posted_again"); }
+std::string album_posted_again(std::string_view lang) {
+  return i18n::text(lang, "notices.album_posted_again");
+}
 
 std::string not_sent_again(std::string_view lang) { return i18n::text(lang, "notices.not_sent_again"); }
 

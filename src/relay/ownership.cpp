@@ -73,9 +73,9 @@ std::string operator_short_name(const std::optional<store::Operator>& op, core::
   return std::to_string(id);
 }
 
-MentionText unanswered_alert_text(std::string_view lang, std::string_view user_name, core::UnixMillis waited_ms,
-                                  std::string_view link, const std::optional<store::Operator>& owner,
-                                  core::UserId owner_id) {
+MentionText unanswered_alert_text(std::string_view lang, std::string_view user_name,
+                                  core::UnixMillis waited_ms, std::string_view link,
+                                  const std::optional<store::Operator>& owner, core::UserId owner_id) {
   MentionText out;
   out.text = i18n::text(lang, "ownership.alert",
                         {{"user", std::string(user_name)}, {"waited", minutes_text(lang, waited_ms)}});
@@ -151,8 +151,8 @@ std::string shift_list(std::string_view lang, const std::vector<std::string>& na
 }
 std::string mine(std::string_view lang, const std::vector<std::string>& lines, bool more) {
   if (lines.empty()) return i18n::text(lang, "ownership.mine_none");
-  std::string out =
-      i18n::text(lang, more ? "ownership.mine_first" : "ownership.mine", {{"count", std::to_string(lines.size())}});
+  std::string out = i18n::text(lang, more ? "ownership.mine_first" : "ownership.mine",
+                               {{"count", std::to_string(lines.size())}});
   for (const auto& line : lines) out += "\n" + line;
   return out;
 }

@@ -46,9 +46,9 @@ struct MentionText {
 
 // UNANSWERED_ALERT's announcement in General: who waits, how long, the topic's link (empty:
 // no topic yet) and the owner, mentioned (nullopt: nobody owns the dialog).
-MentionText unanswered_alert_text(std::string_view lang, std::string_view user_name, core::UnixMillis waited_ms,
-                                  std::string_view link, const std::optional<store::Operator>& owner,
-                                  core::UserId owner_id);
+MentionText unanswered_alert_text(std::string_view lang, std::string_view user_name,
+                                  core::UnixMillis waited_ms, std::string_view link,
+                                  const std::optional<store::Operator>& owner, core::UserId owner_id);
 
 // The topic's title for a dialog as the dispatcher and the Topics API show it: the status
 // marker, the tickers of the dialog's labels, the user, and the owner's short name when someone

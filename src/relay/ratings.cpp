@@ -1,7 +1,5 @@
 #include "relay/ratings.h"
 
-#include "i18n/catalog.h"
-
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
@@ -10,6 +8,7 @@
 #include <stdexcept>
 
 #include "core/event.h"
+#include "i18n/catalog.h"
 
 namespace topicdesk::relay {
 namespace json = boost::json;
@@ -89,10 +88,9 @@ std::string rating_question_fields(std::string_view secret, std::string_view que
 
 std::string rated_question_fields(std::string_view lang, std::string_view question, int score,
                                   bool comment_welcome) {
-  std::string text =
-      std::string(question) + "\n\n" +
-      i18n::text(lang, "ratings.your_rating",
-                 {{"stars", rating_notice::stars(score)}, {"score", std::to_string(score)}});
+  std::string text = std::string(question) + "\n\n" +
+                     i18n::text(lang, "ratings.your_rating",
+                                {{"stars", rating_notice::stars(score)}, {"score", std::to_string(score)}});
   if (comment_welcome) text += "\n" + i18n::text(lang, "ratings.comment_welcome");
   return json::serialize(json::object{{"text", text}, {"reply_markup", no_buttons()}});
 }
@@ -125,7 +123,8 @@ std::string thanks(std::string_view lang) { return i18n::text(lang, "ratings.tha
 std::string closed(std::string_view lang) { return i18n::text(lang, "ratings.closed"); }
 
 std::string rated_by_digit(std::string_view lang, int score) {
-  return i18n::text(lang, "ratings.your_rating", {{"stars", stars(score)}, {"score", std::to_string(score)}}) +
+  return i18n::text(lang, "ratings.your_rating",
+                    {{"stars", stars(score)}, {"score", std::to_string(score)}}) +
          "\n" + i18n::text(lang, "ratings.comment_welcome");
 }
 

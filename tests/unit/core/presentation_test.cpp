@@ -169,7 +169,8 @@ TEST(Presentation, HelpListsExactlyTheCommandsThatWorkThere) {
        {"/info", "/close", "/hold", "/wait", "/ban", "/unban", "/link", "/unlink", "/set", "/stats", "/help"})
     EXPECT_NE(topic.find(name + " "), std::string::npos) << name;
   EXPECT_NE(topic.find("(🟪)"), std::string::npos);  // /hold names the marker it sets
-  EXPECT_NE(help_text("en", false, false, StatusIcons{"🟢", "🟡", "⚪"}).find("(🟢)"), std::string::npos);
+  EXPECT_NE(help_text("en", false, false, StatusIcons{"🟢", "🟡", "⚪"}).find("(🟢)"),
+            std::string::npos);
 }
 
 TEST(Presentation, WelcomeReplacesEveryTitlePlaceholder) {

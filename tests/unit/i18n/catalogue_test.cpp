@@ -42,7 +42,8 @@ TEST(Catalogues, EveryLanguageHasExactlyTheKeysOfEnglishWithTheSamePlaceholders)
       EXPECT_EQ(placeholder_set(it->second), placeholder_set(value))
           << lang << "/" << key << ": \"" << it->second << "\" has other placeholders than English";
     }
-    for (const auto& [key, value] : other) EXPECT_TRUE(english.count(key) != 0) << lang << " has " << key << ", English has not";
+    for (const auto& [key, value] : other)
+      EXPECT_TRUE(english.count(key) != 0) << lang << " has " << key << ", English has not";
   }
 }
 
@@ -84,8 +85,10 @@ TEST(Catalogues, LookupFallsBackToTheBaseLanguageThenTheFallbackThenEnglish) {
 }
 
 TEST(Catalogues, PlaceholdersAreFilledAndUnknownOnesStay) {
-  EXPECT_EQ(text("en", "notices.not_delivered", {{"reason", "Forbidden"}}), "⚠️ Not delivered: Forbidden");
-  EXPECT_EQ(text("ru", "notices.not_delivered", {{"reason", "Forbidden"}}), "⚠️ Не доставлено: Forbidden");
+  EXPECT_EQ(text("en", "notices.not_delivered", {{"reason", "Forbidden"}}),
+            "⚠️ Not delivered: Forbidden");
+  EXPECT_EQ(text("ru", "notices.not_delivered", {{"reason", "Forbidden"}}),
+            "⚠️ Не доставлено: Forbidden");
   EXPECT_NE(text("en", "dialog.welcome").find("{title}"), std::string::npos);
 }
 

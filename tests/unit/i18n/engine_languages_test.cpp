@@ -34,8 +34,9 @@ class LanguagesTest : public EngineFixture {
 TEST_F(LanguagesTest, AGermanUserGetsTheGermanDefaultWelcome) {
   auto jobs = user_says(engine(), 1, "Hallo", "de");
   EXPECT_EQ(texts_to(jobs, Side::kUser),
-            std::vector<std::string>{"Hallo, Ann Lee! Danke für Ihre Nachricht. Ein Mitarbeiter antwortet Ihnen hier "
-                                     "so bald wie möglich."});
+            std::vector<std::string>{
+                "Hallo, Ann Lee! Danke für Ihre Nachricht. Ein Mitarbeiter antwortet Ihnen hier "
+                "so bald wie möglich."});
 }
 
 TEST_F(LanguagesTest, AUserWithoutACatalogueGetsTheConnectionsLanguage) {
@@ -53,7 +54,8 @@ TEST_F(LanguagesTest, AWelcomeTheBusinessWroteIsSentAsWritten) {
 TEST_F(LanguagesTest, APersianUserGetsThePersianWelcomeWithTheNameIsolated) {
   auto jobs = user_says(engine(), 1, "سلام", "fa");
   ASSERT_EQ(texts_to(jobs, Side::kUser).size(), 1U);
-  EXPECT_TRUE(texts_to(jobs, Side::kUser)[0].starts_with("سلام \u2068Ann Lee\u2069!")) << texts_to(jobs, Side::kUser)[0];
+  EXPECT_TRUE(texts_to(jobs, Side::kUser)[0].starts_with("سلام \u2068Ann Lee\u2069!"))
+      << texts_to(jobs, Side::kUser)[0];
 }
 
 TEST_F(LanguagesTest, OperatorsWithLanguageRuGetRussianAnswersAndCards) {
@@ -66,11 +68,13 @@ TEST_F(LanguagesTest, OperatorsWithLanguageRuGetRussianAnswersAndCards) {
   EXPECT_NE(texts_to(ban, Side::kGroup)[0].find("Пользователь заблокирован"), std::string::npos);
   auto help = operator_says(e, 3, "/help");
   ASSERT_EQ(texts_to(help, Side::kGroup).size(), 1U);
-  EXPECT_TRUE(texts_to(help, Side::kGroup)[0].starts_with("Команды в теме:")) << texts_to(help, Side::kGroup)[0];
+  EXPECT_TRUE(texts_to(help, Side::kGroup)[0].starts_with("Команды в теме:"))
+      << texts_to(help, Side::kGroup)[0];
   EXPECT_NE(texts_to(help, Side::kGroup)[0].find("/close — закрыть диалог"), std::string::npos);
   auto info = operator_says(e, 4, "/info");
   ASSERT_FALSE(texts_to(info, Side::kGroup).empty());
-  EXPECT_TRUE(texts_to(info, Side::kGroup)[0].starts_with("ℹ️ О диалоге")) << texts_to(info, Side::kGroup)[0];
+  EXPECT_TRUE(texts_to(info, Side::kGroup)[0].starts_with("ℹ️ О диалоге"))
+      << texts_to(info, Side::kGroup)[0];
 }
 
 TEST_F(LanguagesTest, TheUsersServiceTextsFollowTheirLanguageNotTheOperators) {

@@ -58,7 +58,8 @@ TEST(RightToLeft, ArgumentsInPersianTextsAreIsolated) {
   std::string held = core::notice::new_topics_held("fa", 5);
   EXPECT_TRUE(isolated(held, "5")) << held;
   // Left-to-right languages get the value as it is.
-  EXPECT_EQ(text("ru", "notices.not_delivered", {{"reason", "Forbidden"}}), "⚠️ Не доставлено: Forbidden");
+  EXPECT_EQ(text("ru", "notices.not_delivered", {{"reason", "Forbidden"}}),
+            "⚠️ Не доставлено: Forbidden");
 }
 
 TEST(RightToLeft, APersianCardKeepsTheUsersNameIdAndPhoneInPlace) {
@@ -102,15 +103,26 @@ TEST(RightToLeft, EveryPersianLineStartsRightToLeft) {
     for (const auto& name : names) args.push_back({name, "Latin value"});
     std::string rendered;
     switch (args.size()) {
-      case 0: rendered = text("fa", key); break;
-      case 1: rendered = text("fa", key, {args[0]}); break;
-      case 2: rendered = text("fa", key, {args[0], args[1]}); break;
-      case 3: rendered = text("fa", key, {args[0], args[1], args[2]}); break;
-      default: rendered = text("fa", key, {args[0], args[1], args[2], args[3]}); break;
+      case 0:
+        rendered = text("fa", key);
+        break;
+      case 1:
+        rendered = text("fa", key, {args[0]});
+        break;
+      case 2:
+        rendered = text("fa", key, {args[0], args[1]});
+        break;
+      case 3:
+        rendered = text("fa", key, {args[0], args[1], args[2]});
+        break;
+      default:
+        rendered = text("fa", key, {args[0], args[1], args[2], args[3]});
+        break;
     }
     for (const auto& line : lines_of(rendered)) {
       char first = first_strong(line);
-      EXPECT_NE(first, 'L') << "fa/" << key << ": the line \"" << line << "\" would be laid out left to right";
+      EXPECT_NE(first, 'L') << "fa/" << key << ": the line \"" << line
+                            << "\" would be laid out left to right";
     }
   }
 }

@@ -243,7 +243,8 @@ TEST(InterceptPresentation, MalformedKeyboardsAndEntitiesAreIgnored) {
   e.entities_json = R"([{"type":"bold","offset":-5,"length":3},{"type":"bold","offset":0,"length":0},)"
                     R"({"type":"bold","offset":9223372036854775807,"length":9223372036854775807},)"
                     R"({"type":"bold","offset":0,"length":2}])";
-  EXPECT_EQ(mark_intercepted("en", e, kMaxTextUnits).entities_json, R"([{"type":"bold","offset":29,"length":2}])");
+  EXPECT_EQ(mark_intercepted("en", e, kMaxTextUnits).entities_json,
+            R"([{"type":"bold","offset":29,"length":2}])");
 }
 
 }  // namespace

@@ -237,7 +237,8 @@ TEST_F(DispatcherTest, BlockedUserIsMarkedAndOperatorsAreTold) {
   EXPECT_EQ(store_->outbox_stats().failed, 1);
   auto notice = api_.of("sendMessage").back();
   EXPECT_EQ(as_int(notice.params.at("message_thread_id")), 1000);
-  EXPECT_EQ(notice.params.at("text").as_string(), core::notice::not_delivered("en", "the user blocked the bot."));
+  EXPECT_EQ(notice.params.at("text").as_string(),
+            core::notice::not_delivered("en", "the user blocked the bot."));
 }
 
 TEST_F(DispatcherTest, UnchangedEditsAreDoneAndOtherBadRequestsFailWithANotice) {
@@ -458,7 +459,8 @@ TEST_F(DispatcherTest, AUserMessageTelegramWillNotCopyIsReportedInTheTopic) {
   EXPECT_EQ(sent_where(in_topic)->params.at("text").as_string(),
             core::notice::user_message_not_copied("en", "Bad Request: message can't be copied"));
   // And the user is told (SILENT_MODE is off by default).
-  EXPECT_EQ(sent_where(to_user)->params.at("text").as_string(), core::notice::message_not_relayed_for_user("en"));
+  EXPECT_EQ(sent_where(to_user)->params.at("text").as_string(),
+            core::notice::message_not_relayed_for_user("en"));
 }
 
 TEST_F(DispatcherTest, TopicsUseTheIconColourAndHiddenNames) {

@@ -75,7 +75,8 @@ TEST(NewTarget, RejectsWhatIsNoUserWithAReason) {
   EXPECT_EQ(parse_new_target("en", "").error().message, account_notice::usage("en"));
   EXPECT_EQ(parse_new_target("en", "i3").error().message, account_notice::usage("en"));
   EXPECT_EQ(parse_new_target("en", "alice bob").error().message, account_notice::usage("en"));
-  EXPECT_NE(parse_new_target("en", "@a!ice").error().message.find("not a Telegram username"), std::string::npos);
+  EXPECT_NE(parse_new_target("en", "@a!ice").error().message.find("not a Telegram username"),
+            std::string::npos);
   EXPECT_NE(parse_new_target("en", "+12").error().message.find("5 to 15 digits"), std::string::npos);
   EXPECT_NE(parse_new_target("en", "+49abc").error().message.find("digits only"), std::string::npos);
 }
@@ -97,7 +98,8 @@ TEST_F(EngineAccountsTest, NewAsksTheAccountToResolve) {
 
 TEST_F(EngineAccountsTest, NewWithABadTargetExplainsUsage) {
   engine().handle(general("/new"), kT0);
-  EXPECT_EQ(texts_to(take_jobs(*store_), Side::kGroup), std::vector<std::string>{account_notice::usage("en")});
+  EXPECT_EQ(texts_to(take_jobs(*store_), Side::kGroup),
+            std::vector<std::string>{account_notice::usage("en")});
 }
 
 TEST_F(EngineAccountsTest, NewOnABotConnectionSaysBotsCannotWriteFirst) {
@@ -186,7 +188,8 @@ TEST_F(EngineAccountsTest, TheOwnersMessageInATopicGoesToTheUserMarkedAsTheOwner
   auto jobs = take_jobs(*store_);
   ASSERT_NE(find_job(jobs, job::kCopyToUser), nullptr);
   EXPECT_EQ(find_job(jobs, job::kCopyToUser)->payload.message_id, 9000);
-  EXPECT_EQ(texts_to(jobs, Side::kGroup), std::vector<std::string>{core::notice::account_owner_answered("en")});
+  EXPECT_EQ(texts_to(jobs, Side::kGroup),
+            std::vector<std::string>{core::notice::account_owner_answered("en")});
   EXPECT_EQ(store_->dialog(dialog.id)->status, DialogStatus::kSupportAnswered);
 }
 
@@ -228,8 +231,8 @@ TEST_F(EngineAccountsTest, StoryIsPostedForTheUsersWhoHadADialog) {
             std::vector<std::string>{account_notice::story_posted("en", "sales", 2)});
   e.handle(story_posted(0, "Bad Request: the message has no photo or video to post as a story"), kT0);
   EXPECT_EQ(texts_to(take_jobs(*store_), Side::kGroup),
-            std::vector<std::string>{account_notice::story_failed("en", 
-                "sales", "Bad Request: the message has no photo or video to post as a story")});
+            std::vector<std::string>{account_notice::story_failed(
+                "en", "sales", "Bad Request: the message has no photo or video to post as a story")});
 }
 
 TEST_F(EngineAccountsTest, StoryOnABotConnectionSaysWhyNot) {

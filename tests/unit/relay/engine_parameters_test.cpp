@@ -50,7 +50,8 @@ TEST_F(ParametersTest, SilentModeHidesTheWithheldNoticeFromTheUser) {
   e.handle(user_message(kAnn, 2, "buy spam"), kT0);
   auto jobs = take_jobs(*store_);
   EXPECT_TRUE(texts_to(jobs, Side::kUser).empty());
-  EXPECT_EQ(texts_to(jobs, Side::kGroup), (std::vector<std::string>{core::notice::user_message_withheld("en")}));
+  EXPECT_EQ(texts_to(jobs, Side::kGroup),
+            (std::vector<std::string>{core::notice::user_message_withheld("en")}));
 }
 
 TEST_F(ParametersTest, AutocloseClosesDialogsWaitingForTheUser) {
@@ -197,7 +198,8 @@ TEST_F(ParametersTest, RestrictedFrontendKeywordsAreWithheldWithNotices) {
   e.handle(user_message(kAnn, 2, "casino again"), kT0);
   jobs = take_jobs(*store_);
   EXPECT_EQ(find_job(jobs, job::kCopyToTopic), nullptr);
-  EXPECT_EQ(texts_to(jobs, Side::kGroup), (std::vector<std::string>{core::notice::user_message_withheld("en")}));
+  EXPECT_EQ(texts_to(jobs, Side::kGroup),
+            (std::vector<std::string>{core::notice::user_message_withheld("en")}));
 }
 
 TEST_F(ParametersTest, RestrictedBackendKeywordsStopOperatorMessages) {

@@ -166,7 +166,8 @@ TEST_F(EngineTest, BanDropsTheUsersMessagesUntilUnban) {
   open_ann(e);
   e.handle(operator_message(kThread, 50, "/ban"), kT0);
   EXPECT_TRUE(ann_dialog().banned);
-  EXPECT_EQ(texts_to(take_jobs(*store_), Side::kGroup), (std::vector<std::string>{core::notice::banned("en")}));
+  EXPECT_EQ(texts_to(take_jobs(*store_), Side::kGroup),
+            (std::vector<std::string>{core::notice::banned("en")}));
   e.handle(user_message(kAnn, 2, "spam"), kT0);
   EXPECT_TRUE(take_jobs(*store_).empty());
   e.handle(operator_message(kThread, 51, "/unban"), kT0);

@@ -45,8 +45,8 @@ TEST_F(UnknownTopicTest, AnOrphanNamingADialogWithATopicRelaysAndSaysWhereTheDia
   ASSERT_NE(copy, nullptr) << "the operator's message reaches the user";
   EXPECT_EQ(copy->payload.dialog, dialog.id);
   EXPECT_EQ(copy->payload.message_id, 50);
-  EXPECT_EQ(posted_in(jobs, kOrphan),
-            std::vector<std::string>{core::notice::orphan_topic_relayed("en", topic_link(kGroupId, kThread))});
+  EXPECT_EQ(posted_in(jobs, kOrphan), std::vector<std::string>{core::notice::orphan_topic_relayed(
+                                          "en", topic_link(kGroupId, kThread))});
   EXPECT_EQ(ann().thread_id, kThread) << "the dialog keeps its topic";
   EXPECT_EQ(ann().status, DialogStatus::kSupportAnswered);
 
