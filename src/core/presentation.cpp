@@ -223,7 +223,8 @@ std::string help_text(std::string_view lang, bool in_general_topic, bool account
     // A command whose concern has no catalogue line keeps the table's English summary.
     const std::string key = "commands." + std::string(spec.name);
     const std::string summary = i18n::has_key(key) ? i18n::text(lang, key) : std::string(spec.summary);
-    out += fmt::format("/{}{}{} — {}", spec.name, spec.args.empty() ? "" : " ", spec.args, summary);
+    const std::string command = fmt::format("/{}{}{}", spec.name, spec.args.empty() ? "" : " ", spec.args);
+    out += i18n::text(lang, "cards.help_line", {{"command", command}, {"summary", summary}});
     if (spec.marks) out += fmt::format(" ({})", status_marker(*spec.marks, icons));
     out += '\n';
   }

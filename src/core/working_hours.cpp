@@ -1,10 +1,9 @@
 #include "core/working_hours.h"
 
-#include "i18n/catalog.h"
-
 #include <algorithm>
 
 #include "core/utf8.h"
+#include "i18n/catalog.h"
 
 namespace topicdesk::core {
 namespace {
@@ -22,7 +21,7 @@ constexpr int kMaxWalkSteps = 100000;
 constexpr std::array<std::string_view, 7> kDayNames = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
 // The days as /hours shows them: catalogue keys (hours.mon: "Mon").
 constexpr std::array<std::string_view, 7> kDayTitles = {"hours.mon", "hours.tue", "hours.wed", "hours.thu",
-                                                         "hours.fri", "hours.sat", "hours.sun"};
+                                                        "hours.fri", "hours.sat", "hours.sun"};
 constexpr std::string_view kDayList = "mon, tue, wed, thu, fri, sat, sun, daily";
 
 std::int64_t floor_div(std::int64_t a, std::int64_t b) {
@@ -344,7 +343,8 @@ std::int64_t local_day(const WorkingHours& hours, UnixMillis at) {
   return floor_div(second + hours.zone.offset_at(second), kDay);
 }
 
-std::string format_local_time(std::string_view lang, const WorkingHours& hours, UnixMillis at, UnixMillis now) {
+std::string format_local_time(std::string_view lang, const WorkingHours& hours, UnixMillis at,
+                              UnixMillis now) {
   std::int64_t second = floor_div(at, 1000);
   std::int64_t local = second + hours.zone.offset_at(second);
   std::int64_t day = floor_div(local, kDay);
@@ -372,11 +372,13 @@ std::string describe_working_hours(std::string_view lang, const WorkingHours& ho
   if (!coming.empty()) out += i18n::text(lang, "hours.holidays", {{"dates", coming}}) + "\n";
   if (is_open(hours, now)) {
     auto closing = next_closing(hours, now);
-    out += closing ? i18n::text(lang, "hours.open_closes", {{"time", format_local_time(lang, hours, *closing, now)}})
+    out += closing ? i18n::text(lang, "hours.open_closes",
+                                {{"time", format_local_time(lang, hours, *closing, now)}})
                    : i18n::text(lang, "hours.open_now");
   } else {
     auto opening = next_opening(hours, now);
-    out += opening ? i18n::text(lang, "hours.closed_opens", {{"time", format_local_time(lang, hours, *opening, now)}})
+    out += opening ? i18n::text(lang, "hours.closed_opens",
+                                {{"time", format_local_time(lang, hours, *opening, now)}})
                    : i18n::text(lang, "hours.closed_no_opening");
   }
   return out;

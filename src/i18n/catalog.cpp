@@ -116,11 +116,10 @@ std::string isolated(const std::string& value) {
 }
 
 bool ascii_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool command_char(char c) {
-  return ascii_letter(c) || (c >= '0' && c <= '9') || c == '_' || c == '{' || c == '}';
-}
 
-// "/help" and "/{name}" in `pattern` wrapped in LRI … PDI.
+// "/help", "/{name}" and "/invoice cancel {id}" in `pattern` wrapped in LRI … PDI: the command
+// with the Latin words that follow it (its arguments), up to the first letter of another script,
+// a bracket that closes, or a line break; spaces and punctuation at its end stay outside.
 std::string isolate_commands(const std::string& pattern) {
   std::string out;
   for (std::size_t i = 0; i < pattern.size(); ++i) {
@@ -129,7 +128,11 @@ std::string isolate_commands(const std::string& pattern) {
     if (pattern[i] == '/' && starts_word && i + 1 < pattern.size() &&
         (ascii_letter(pattern[i + 1]) || pattern[i + 1] == '{')) {
       std::size_t end = i + 1;
-      while (end < pattern.size() && command_char(pattern[end])) ++end;
+      while (end < pattern.size() && static_cast<unsigned char>(pattern[end]) < 0x80 &&
+             pattern[end] != '\n' && pattern[end] != ')')
+        ++end;
+      while (end > i + 1 && std::string_view(" .,:;!?").find(pattern[end - 1]) != std::string_view::npos)
+        --end;
       out += std::string(kLri) + pattern.substr(i, end - i) + std::string(kPdi);
       i = end - 1;
       continue;

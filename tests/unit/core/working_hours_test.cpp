@@ -154,7 +154,8 @@ TEST(WorkingHours, Description) {
   EXPECT_NE(text.find("Closed now, opens Mon 09:00."), std::string::npos) << text;
   std::string open = describe_working_hours("en", h, utc(2026, 12, 7, 10, 0));
   EXPECT_NE(open.find("Open now, closes Mon 18:00."), std::string::npos) << open;
-  EXPECT_EQ(format_local_time("en", h, utc(2027, 1, 4, 8, 0), utc(2026, 12, 7, 10, 0)), "Mon 2027-01-04 09:00");
+  EXPECT_EQ(format_local_time("en", h, utc(2027, 1, 4, 8, 0), utc(2026, 12, 7, 10, 0)),
+            "Mon 2027-01-04 09:00");
 }
 
 TEST(WorkingHours, EveryMistakeNamesItsPart) {

@@ -41,7 +41,7 @@ TEST(ParseInvoice, CurrencyAmountsBecomeMinorUnitsByTheirExponent) {
   EXPECT_EQ(parsed("12,5 EUR Pro").amount, 1250);
   EXPECT_EQ(parsed("12 GBP Pro").amount, 1200);
   EXPECT_EQ(parsed("500 JPY Pro").amount, 500);
-  EXPECT_THAT(refused("5.5 JPY Pro"), HasSubstr("at most 0 digits"));
+  EXPECT_THAT(refused("5.5 JPY Pro"), HasSubstr("a positive whole number"));  // JPY has no minor unit
   EXPECT_THAT(refused("1.234 USD Pro"), HasSubstr("at most 2 digits"));
   EXPECT_THAT(refused("1. USD Pro"), HasSubstr("is not an amount in USD"));
   EXPECT_THAT(refused("abc USD Pro"), HasSubstr("is not an amount in USD"));
