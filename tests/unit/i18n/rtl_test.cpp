@@ -87,6 +87,17 @@ TEST(RightToLeft, CommandsInPersianTextsStayWhole) {
   EXPECT_NE(unknown.find(kLri + "/help" + kPdi), std::string::npos) << unknown;
 }
 
+TEST(RightToLeft, ACommandKeepsItsArgumentsInOneIsolate) {
+  // "(/mark help)": the command and its argument stay one left-to-right run, the bracket outside.
+  EXPECT_NE(text("fa", "commands.mark").find(kLri + "/mark help" + kPdi + ")"), std::string::npos)
+      << text("fa", "commands.mark");
+  // /help lines: "/segment [expression] — …", the command isolated as a whole.
+  std::string help = core::help_text("fa", true);
+  EXPECT_NE(help.find(kFsi + "/segment [expression]" + kPdi + " — "), std::string::npos) << help;
+  // English /help is as it always was.
+  EXPECT_NE(core::help_text("en", true).find("\n/segment [expression] — count the users"), std::string::npos);
+}
+
 TEST(RightToLeft, APersianWelcomeIsolatesTheName) {
   std::string welcome = text("fa", "dialog.welcome", {{"title", "Ann Lee"}});
   EXPECT_TRUE(welcome.starts_with("سلام " + kFsi + "Ann Lee" + kPdi + "!")) << welcome;
