@@ -97,7 +97,8 @@ namespace {
 // its first strong letter and reorder neutral characters by their neighbours, so in a Persian
 // sentence a Latin name, a number, "#42" or "/help" would pull the punctuation around it out of
 // place. Three rules keep the sentence as written:
-//  - an argument (a name, a number, an amount) is wrapped in FSI … PDI (U+2068, U+2069); links
+//  - an argument (a name, a number, an amount) is wrapped in an isolate of its own direction (LRI,
+//    RLI, or FSI when it has no letter; U+2066–U+2069), which apps resolve more surely than FSI; links
 //    stay bare (an app would take the PDI for part of the address), and so do values of several
 //    lines (a line break ends an isolate anyway);
 //  - a command the text names ("/help", "/{name}") is wrapped in LRI … PDI (U+2066, U+2069);
@@ -105,15 +106,9 @@ namespace {
 //    RLM (U+200F), so that it is laid out right to left.
 constexpr std::string_view kFsi = "\u2068";
 constexpr std::string_view kLri = "\u2066";
+constexpr std::string_view kRli = "\u2067";
 constexpr std::string_view kPdi = "\u2069";
 constexpr std::string_view kRlm = "\u200f";
-
-std::string isolated(const std::string& value) {
-  if (value.empty() || value.find('\n') != std::string::npos || value.starts_with("http://") ||
-      value.starts_with("https://") || value.starts_with("tg://"))
-    return value;
-  return std::string(kFsi) + value + std::string(kPdi);
-}
 
 bool ascii_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
@@ -166,6 +161,26 @@ char strong_direction(std::string_view s, std::size_t i, std::size_t& length) {
   return 0;
 }
 
+// The value in an isolate of its own direction: LRI for a value whose first letter is Latin
+// ("Ann Lee", "/segment [expression]"), RLI for a Persian one, FSI when it has no letter ("1001").
+// Apps that resolve FSI poorly still get the explicit ones right.
+std::string isolated(const std::string& value) {
+  if (value.empty() || value.find('\n') != std::string::npos || value.starts_with("http://") ||
+      value.starts_with("https://") || value.starts_with("tg://"))
+    return value;
+  std::string_view open = kFsi;
+  for (std::size_t i = 0; i < value.size();) {
+    std::size_t length = 1;
+    const char direction = strong_direction(value, i, length);
+    if (direction != 0) {
+      open = direction == 'L' ? kLri : kRli;
+      break;
+    }
+    i += length;
+  }
+  return std::string(open) + value + std::string(kPdi);
+}
+
 // Every line of `text` that holds right-to-left letters but starts (outside isolates) with a
 // Latin one gets an RLM in front.
 std::string right_to_left_lines(std::string_view text) {
@@ -179,7 +194,8 @@ std::string right_to_left_lines(std::string_view text) {
     bool has_rtl = false;
     int depth = 0;
     for (std::size_t i = 0; i < line.size();) {
-      if (line.substr(i).starts_with(kFsi) || line.substr(i).starts_with(kLri)) {
+      if (line.substr(i).starts_with(kFsi) || line.substr(i).starts_with(kLri) ||
+          line.substr(i).starts_with(kRli)) {
         ++depth;
         i += kFsi.size();
         continue;

@@ -54,7 +54,7 @@ TEST_F(LanguagesTest, AWelcomeTheBusinessWroteIsSentAsWritten) {
 TEST_F(LanguagesTest, APersianUserGetsThePersianWelcomeWithTheNameIsolated) {
   auto jobs = user_says(engine(), 1, "سلام", "fa");
   ASSERT_EQ(texts_to(jobs, Side::kUser).size(), 1U);
-  EXPECT_TRUE(texts_to(jobs, Side::kUser)[0].starts_with("سلام \u2068Ann Lee\u2069!"))
+  EXPECT_TRUE(texts_to(jobs, Side::kUser)[0].starts_with("سلام \u2066Ann Lee\u2069!"))
       << texts_to(jobs, Side::kUser)[0];
 }
 

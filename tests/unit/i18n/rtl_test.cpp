@@ -10,11 +10,15 @@ namespace {
 
 const std::string kFsi = "\u2068";
 const std::string kLri = "\u2066";
+const std::string kRli = "\u2067";
 const std::string kPdi = "\u2069";
 const std::string kRlm = "\u200f";
 
+// `value` in an isolate: LRI for a Latin one, RLI for a Persian one, FSI for one without letters.
 bool isolated(const std::string& text, const std::string& value) {
-  return text.find(kFsi + value + kPdi) != std::string::npos;
+  for (const auto& open : {kFsi, kLri, kRli})
+    if (text.find(open + value + kPdi) != std::string::npos) return true;
+  return false;
 }
 
 // The first letter of `line` outside isolates: 'L' Latin, 'R' Arabic script, 0 none; an RLM
@@ -22,7 +26,8 @@ bool isolated(const std::string& text, const std::string& value) {
 char first_strong(const std::string& line) {
   int depth = 0;
   for (std::size_t i = 0; i < line.size();) {
-    if (line.compare(i, kFsi.size(), kFsi) == 0 || line.compare(i, kLri.size(), kLri) == 0) {
+    if (line.compare(i, kFsi.size(), kFsi) == 0 || line.compare(i, kLri.size(), kLri) == 0 ||
+        line.compare(i, kRli.size(), kRli) == 0) {
       ++depth;
       i += 3;
       continue;
@@ -83,7 +88,7 @@ TEST(RightToLeft, APersianCardKeepsTheUsersNameIdAndPhoneInPlace) {
 
 TEST(RightToLeft, CommandsInPersianTextsStayWhole) {
   std::string unknown = core::notice::unknown_command("fa", "refnd");
-  EXPECT_NE(unknown.find(kLri + "/" + kFsi + "refnd" + kPdi + kPdi), std::string::npos) << unknown;
+  EXPECT_NE(unknown.find(kLri + "/" + kLri + "refnd" + kPdi + kPdi), std::string::npos) << unknown;
   EXPECT_NE(unknown.find(kLri + "/help" + kPdi), std::string::npos) << unknown;
 }
 
@@ -93,14 +98,14 @@ TEST(RightToLeft, ACommandKeepsItsArgumentsInOneIsolate) {
       << text("fa", "commands.mark");
   // /help lines: "/segment [expression] — …", the command isolated as a whole.
   std::string help = core::help_text("fa", true);
-  EXPECT_NE(help.find(kFsi + "/segment [expression]" + kPdi + " — "), std::string::npos) << help;
+  EXPECT_NE(help.find(kLri + "/segment [expression]" + kPdi + " — "), std::string::npos) << help;
   // English /help is as it always was.
   EXPECT_NE(core::help_text("en", true).find("\n/segment [expression] — count the users"), std::string::npos);
 }
 
 TEST(RightToLeft, APersianWelcomeIsolatesTheName) {
   std::string welcome = text("fa", "dialog.welcome", {{"title", "Ann Lee"}});
-  EXPECT_TRUE(welcome.starts_with("سلام " + kFsi + "Ann Lee" + kPdi + "!")) << welcome;
+  EXPECT_TRUE(welcome.starts_with("سلام " + kLri + "Ann Lee" + kPdi + "!")) << welcome;
 }
 
 // Every line of every Persian text, with Latin values in every placeholder, is laid out right to
