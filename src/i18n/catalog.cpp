@@ -256,18 +256,18 @@ std::string text(std::string_view language, std::string_view key, std::initializ
 }
 
 const std::vector<std::string>& languages() {
-  static const std::vector<std::string> names = [] {
+  static const std::vector<std::string> kNames = [] {
     std::vector<std::string> out;
     for (const auto& [lang, _] : all()) out.push_back(lang);
     return out;
   }();
-  return names;
+  return kNames;
 }
 
 const std::map<std::string, std::string>& catalogue(std::string_view language) {
-  static const Catalogue empty;
+  static const Catalogue kEmpty;
   auto it = all().find(language);
-  return it == all().end() ? empty : it->second;
+  return it == all().end() ? kEmpty : it->second;
 }
 
 std::vector<std::string> placeholders(std::string_view t) {
