@@ -289,7 +289,8 @@ function renderMessage(m, side, viewerId, previous) {
       el("span", { class: "media-label" }, media.label, media.detail ? el("small", {}, media.detail) : null)));
   }
   const text = m.text ?? m.caption;
-  if (text) bubble.append(el("div", { class: "text" }, text));
+  // dir="auto": a line is laid out by its first strong letter, as Telegram's apps do (Persian right to left).
+  if (text) bubble.append(el("div", { class: "text", dir: "auto" }, text));
   if (m.reply_markup?.inline_keyboard) bubble.append(renderKeyboard(m.reply_markup.inline_keyboard));
   const counts = reactionCounts(m);
   if (counts.size) {

@@ -9,6 +9,7 @@ struct DemoOptions {
   std::string data_dir = "data/demo";
   int sim_port = 8081;
   int desk_port = 8080;
+  std::string language;  // LANGUAGE of the demo connection (docs/languages.md); empty: English
 };
 
 // `listen` ("host:port"), when not empty, replaces [server] listen.

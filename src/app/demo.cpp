@@ -161,10 +161,12 @@ group_id = {group}
 [connection.parameters]
 WELCOME = "Hi {{title}}! Thanks for writing. An operator will answer here shortly."
 AUTOCLOSE = 24
+{language}
 )",
       fmt::arg("host", kHost), fmt::arg("desk_port", o.desk_port), fmt::arg("sim_port", o.sim_port),
       fmt::arg("db", std::filesystem::absolute(std::filesystem::path(o.data_dir) / "demo.db").string()),
-      fmt::arg("token", w.token), fmt::arg("group", w.group_id));
+      fmt::arg("token", w.token), fmt::arg("group", w.group_id),
+      fmt::arg("language", o.language.empty() ? std::string() : "LANGUAGE = \"" + o.language + "\""));
   return path;
 }
 

@@ -132,7 +132,8 @@ group_id = -1001234567890
 # Parameters of this connection; docs/parameters.md describes all of them. Shown with their
 # defaults, or with an example where the default is OFF.
 [connection.parameters]
-# Sent to a user at every new contact; {title} is their name; OFF sends none.
+# Sent to a user at every new contact; {title} is their name; OFF sends none. Unset, the user gets
+# the built-in welcome in their own language (docs/languages.md).
 #WELCOME = "Hello, {title}! Thank you for your message. An operator will answer you here as soon as possible."
 # Hours a dialog waiting for the user stays open after the last answer; OFF keeps it open.
 #AUTOCLOSE = 48

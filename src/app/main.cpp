@@ -48,6 +48,7 @@ int main(int argc, char** argv) {
   demo->add_option("--data-dir", demo_options.data_dir, "Where the demo keeps its database and config");
   demo->add_option("--sim-port", demo_options.sim_port, "Port of the simulator and playground");
   demo->add_option("--desk-port", demo_options.desk_port, "Port of the desk's HTTP server");
+  demo->add_option("--language", demo_options.language, "The operators' language (LANGUAGE), e.g. ru or fa");
 
   // Topics API
   std::string apikey_connection;

@@ -69,10 +69,6 @@ enum class ProxyBacklogMode {
   kUnanswered,  // unanswered: updates of dialogs an operator answered meanwhile are dropped
 };
 
-// The WELCOME sent when nothing is configured; {title} is the user's own name.
-inline constexpr std::string_view kDefaultWelcome =
-    "Hello, {title}! Thank you for your message. An operator will answer you here as soon as possible.";
-
 // Integrations: hooks
 // One WEBHOOKS entry: a URL and what it subscribed to.
 struct WebhookTarget {
@@ -86,8 +82,9 @@ struct WebhookTarget {
 const std::vector<std::string>& webhook_event_names();
 
 struct Parameters {
-  // WELCOME; nullopt = OFF; "{title}" = the user's own name (never the HIDE_INFO pseudonym)
-  std::optional<std::string> welcome = std::string(kDefaultWelcome);
+  // WELCOME; nullopt = OFF; empty = the built-in welcome in the user's own language (the
+  // catalogues' dialog.welcome); "{title}" = the user's own name (never the HIDE_INFO pseudonym)
+  std::optional<std::string> welcome = std::string();
   int autoclose_hours = 48;  // AUTOCLOSE; 0 = OFF
   bool silent_mode = false;  // SILENT_MODE: true hides from users that their message could not be relayed
   // CLOSE_MESSAGE: what a user is told when their dialog closes; nullopt = OFF, empty = the built-in

@@ -8,6 +8,7 @@
 
 #include "core/commands.h"
 #include "core/utf8.h"
+#include "i18n/catalog.h"
 
 namespace topicdesk::core {
 namespace {
@@ -49,19 +50,22 @@ std::string format_utc(UnixMillis millis) {
                      tm.tm_hour, tm.tm_min);
 }
 
-void append_details(std::string& out, const UserView& user, std::string_view start_parameter) {
+void append_details(std::string& out, std::string_view lang, const UserView& user,
+                    std::string_view start_parameter) {
   const Person& p = user.person;
   if (hidden(user)) {
     out += fmt::format("👤 {}\n", user.pseudonym);
   } else {
     std::string name = full_name(p);
-    out += fmt::format("👤 {}\n", name.empty() ? "(no name)" : shown(name));
+    out += fmt::format("👤 {}\n", name.empty() ? i18n::text(lang, "cards.no_name") : shown(name));
     if (!p.username.empty()) out += fmt::format("@{}\n", p.username);
-    out += fmt::format("id: {}\n", p.id);
-    if (!p.phone.empty()) out += fmt::format("phone: {}\n", p.phone);
+    out += i18n::text(lang, "cards.id", {{"id", std::to_string(p.id)}}) + "\n";
+    if (!p.phone.empty()) out += i18n::text(lang, "cards.phone", {{"phone", p.phone}}) + "\n";
   }
-  if (!p.language_code.empty()) out += fmt::format("language: {}\n", p.language_code);
-  if (!start_parameter.empty()) out += fmt::format("start: {}\n", start_parameter);
+  if (!p.language_code.empty())
+    out += i18n::text(lang, "cards.language", {{"language", p.language_code}}) + "\n";
+  if (!start_parameter.empty())
+    out += i18n::text(lang, "cards.start", {{"start", std::string(start_parameter)}}) + "\n";
 }
 
 std::string without_trailing_newline(std::string text) {
@@ -188,46 +192,54 @@ std::optional<TitleRef> parse_topic_title(std::string_view title, const StatusIc
   return TitleRef{.pseudonym = std::string(title)};
 }
 
-std::string user_card(const UserView& user, std::string_view start_parameter) {
-  std::string out = "📇 New dialog\n";
-  append_details(out, user, start_parameter);
+std::string user_card(std::string_view lang, const UserView& user, std::string_view start_parameter) {
+  std::string out = i18n::text(lang, "cards.new_dialog") + "\n";
+  append_details(out, lang, user, start_parameter);
   return without_trailing_newline(out);
 }
 
-std::string info_text(const InfoView& info) {
-  std::string out = "ℹ️ Dialog info\n";
+std::string info_text(std::string_view lang, const InfoView& info) {
+  std::string out = i18n::text(lang, "cards.dialog_info") + "\n";
   UserView user = info.user;
   if (!info.reveal && user.hide_info == HideInfo::kOff) user.hide_info = HideInfo::kName;
   if (info.reveal) user.hide_info = HideInfo::kOff;
-  append_details(out, user, info.start_parameter);
-  out +=
-      fmt::format("status: {} {}\n", status_marker(info.status, info.user.icons), status_name(info.status));
-  if (info.created_at > 0) out += fmt::format("since: {}\n", format_utc(info.created_at));
-  if (info.banned) out += "banned: yes\n";
-  if (info.user_blocked_bot) out += "the user blocked the bot\n";
+  append_details(out, lang, user, info.start_parameter);
+  out += i18n::text(lang, "cards.status",
+                    {{"marker", std::string(status_marker(info.status, info.user.icons))},
+                     {"status", i18n::text(lang, "cards.status_" + std::string(status_name(info.status)))}}) +
+         "\n";
+  if (info.created_at > 0)
+    out += i18n::text(lang, "cards.since", {{"time", format_utc(info.created_at)}}) + "\n";
+  if (info.banned) out += i18n::text(lang, "cards.banned") + "\n";
+  if (info.user_blocked_bot) out += i18n::text(lang, "cards.user_blocked_bot") + "\n";
   return without_trailing_newline(out);
 }
 
-std::string help_text(bool in_general_topic, bool account, const StatusIcons& icons) {
+std::string help_text(std::string_view lang, bool in_general_topic, bool account, const StatusIcons& icons) {
   const CommandPlace place = in_general_topic ? CommandPlace::kGeneral : CommandPlace::kTopic;
-  std::string out = in_general_topic ? "Commands here in General:\n" : "Commands in a topic:\n";
+  std::string out = i18n::text(lang, in_general_topic ? "cards.help_general" : "cards.help_topic") + "\n";
   for (const auto& spec : command_table()) {
     if (!command_works(spec, place, account)) continue;
-    out += fmt::format("/{}{}{} — {}", spec.name, spec.args.empty() ? "" : " ", spec.args, spec.summary);
+    // A command whose concern has no catalogue line keeps the table's English summary.
+    const std::string key = "commands." + std::string(spec.name);
+    const std::string summary = i18n::has_key(key) ? i18n::text(lang, key) : std::string(spec.summary);
+    const std::string command = fmt::format("/{}{}{}", spec.name, spec.args.empty() ? "" : " ", spec.args);
+    out += i18n::text(lang, "cards.help_line", {{"command", command}, {"summary", summary}});
     if (spec.marks) out += fmt::format(" ({})", status_marker(*spec.marks, icons));
     out += '\n';
   }
-  if (in_general_topic) return out + "In a user's topic, /help lists the dialog commands.";
-  return out +
-         "/ text — a comment for colleagues, never sent to the user\n"
-         "Any other message is sent to the user.";
+  return out + i18n::text(lang, in_general_topic ? "cards.help_general_end" : "cards.help_topic_end");
 }
 
-std::string stats_text(const StatsView& stats, const StatusIcons& icons) {
-  return fmt::format(
-      "📊 Dialogs\n{} waiting for operators: {}\n{} waiting for users: {}\n{} closed: {}\nopen: {}",
-      icons.user_answered, stats.user_answered, icons.support_answered, stats.support_answered, icons.closed,
-      stats.closed, stats.user_answered + stats.support_answered);
+std::string stats_text(std::string_view lang, const StatsView& stats, const StatusIcons& icons) {
+  return i18n::text(lang, "cards.stats",
+                    {{"user_marker", icons.user_answered},
+                     {"user_answered", std::to_string(stats.user_answered)},
+                     {"support_marker", icons.support_answered},
+                     {"support_answered", std::to_string(stats.support_answered)},
+                     {"closed_marker", icons.closed},
+                     {"closed", std::to_string(stats.closed)},
+                     {"open", std::to_string(stats.user_answered + stats.support_answered)}});
 }
 
 std::string welcome_text(std::string_view welcome_template, const UserView& user) {
@@ -249,84 +261,70 @@ std::string welcome_text(std::string_view welcome_template, const UserView& user
 }
 
 namespace notice {
-std::string user_blocked_bot() { return "⛔ The user blocked the bot: messages cannot be delivered."; }
-std::string user_unblocked_bot() { return "✅ The user restarted the bot."; }
-std::string not_delivered(std::string_view reason) { return fmt::format("⚠️ Not delivered: {}", reason); }
-std::string user_message_not_copied(std::string_view reason) {
-  return fmt::format("⚠️ A message from the user could not be copied here: {}", reason);
+std::string user_blocked_bot(std::string_view lang) { return i18n::text(lang, "notices.user_blocked_bot"); }
+std::string user_unblocked_bot(std::string_view lang) {
+  return i18n::text(lang, "notices.user_unblocked_bot");
 }
-std::string user_message_withheld() {
-  return "🚫 A message from the user was withheld: it contains a restricted keyword.";
+std::string not_delivered(std::string_view lang, std::string_view reason) {
+  return i18n::text(lang, "notices.not_delivered", {{"reason", std::string(reason)}});
 }
-std::string operator_message_withheld() {
-  return "🚫 Not delivered: the message contains a restricted keyword.";
+std::string user_message_not_copied(std::string_view lang, std::string_view reason) {
+  return i18n::text(lang, "notices.user_message_not_copied", {{"reason", std::string(reason)}});
 }
-std::string new_topics_held(int per_minute) {
-  return "⏳ New dialogs arrive faster than NEW_TOPICS_PER_MINUTE (" + std::to_string(per_minute) +
-         "): their topics are created at that pace, in order; no message is lost.";
+std::string user_message_withheld(std::string_view lang) {
+  return i18n::text(lang, "notices.user_message_withheld");
 }
-std::string user_messages_held_in_topic(int per_minute) {
-  return "⏳ The user writes faster than USER_MESSAGES_PER_MINUTE (" + std::to_string(per_minute) +
-         "): their next messages arrive here at that pace, in order.";
+std::string operator_message_withheld(std::string_view lang) {
+  return i18n::text(lang, "notices.operator_message_withheld");
 }
-std::string user_messages_held_for_user() {
-  return "You are writing faster than we can read. Your messages are saved and will reach us in a moment, in "
-         "order.";
+std::string new_topics_held(std::string_view lang, int per_minute) {
+  return i18n::text(lang, "notices.new_topics_held", {{"count", std::to_string(per_minute)}});
 }
-std::string helper_left(std::string_view name, std::string_view reason) {
-  return "⚠️ Helper bot " + std::string(name) +
-         " can no longer post in this group (Telegram: " + std::string(reason) +
-         "). Its messages go through the other bots. To use it again, make it an admin with the right to "
-         "post messages and manage topics, then restart the desk; `topicdesk doctor` checks it.";
+std::string user_messages_held_in_topic(std::string_view lang, int per_minute) {
+  return i18n::text(lang, "notices.user_messages_held", {{"count", std::to_string(per_minute)}});
 }
-std::string restricted_for_user() { return "Your message was not delivered: it contains a restricted word."; }
-std::string dialog_closed_for_user(bool automatically) {
-  return automatically ? "This conversation was closed after a period without activity. Write here any time "
-                         "to continue."
-                       : "This conversation was closed. Write here any time to continue.";
+std::string user_messages_held_for_user(std::string_view lang) {
+  return i18n::text(lang, "dialog.messages_held");
 }
-std::string message_not_relayed_for_user() {
-  return "⚠️ Your message could not be passed on to our operators. Please try again later.";
+std::string helper_left(std::string_view lang, std::string_view name, std::string_view reason) {
+  return i18n::text(lang, "notices.helper_left",
+                    {{"name", std::string(name)}, {"reason", std::string(reason)}});
 }
-std::string banned() { return "🚫 The user is banned: their messages are no longer relayed. /unban to undo."; }
-std::string unbanned() { return "✅ The user is unbanned: their messages are relayed again."; }
-std::string info_refused() { return "🔒 /info is available to EXTENSIONS_ALLOWED operators only."; }
-std::string linked_account_hidden() {
-  return "🔒 The linked account is shown to EXTENSIONS_ALLOWED operators only.";
+std::string restricted_for_user(std::string_view lang) { return i18n::text(lang, "dialog.restricted"); }
+std::string dialog_closed_for_user(std::string_view lang, bool automatically) {
+  return i18n::text(lang, automatically ? "dialog.closed_automatically" : "dialog.closed");
 }
-std::string fields_hidden() { return "🔒 Custom fields are shown to EXTENSIONS_ALLOWED operators only."; }
-std::string unknown_command(std::string_view name) {
-  return fmt::format("Unknown command /{}: nothing was sent to the user. /help lists the commands.", name);
+std::string message_not_relayed_for_user(std::string_view lang) {
+  return i18n::text(lang, "dialog.not_relayed");
 }
-std::string reply_only_note() { return "REPLY_ONLY is on: only replies are sent to the user."; }
-std::string orphan_topic_relayed(std::string_view link) {
-  return fmt::format(
-      "🧭 This topic was left behind while the desk created the dialog's topic: the dialog lives in {}. "
-      "Messages written here are still sent to the user.",
-      link);
+std::string banned(std::string_view lang) { return i18n::text(lang, "notices.banned"); }
+std::string unbanned(std::string_view lang) { return i18n::text(lang, "notices.unbanned"); }
+std::string info_refused(std::string_view lang) { return i18n::text(lang, "notices.info_refused"); }
+std::string linked_account_hidden(std::string_view lang) {
+  return i18n::text(lang, "notices.linked_account_hidden");
 }
-std::string orphan_topic_adopted() {
-  return "🧭 The desk had lost track of this topic while creating it: it is the dialog's topic again. "
-         "Messages written here are sent to the user.";
+std::string fields_hidden(std::string_view lang) { return i18n::text(lang, "notices.fields_hidden"); }
+std::string unknown_command(std::string_view lang, std::string_view name) {
+  return i18n::text(lang, "notices.unknown_command", {{"name", std::string(name)}});
 }
-std::string history_topic(std::string_view link) {
-  return link.empty() ? std::string(
-                            "🗄 This topic is a closed conversation (LEAVE_CLOSED): the message was not "
-                            "sent. The dialog goes on in a new topic.")
-                      : fmt::format(
-                            "🗄 This topic is a closed conversation (LEAVE_CLOSED): the message was not "
-                            "sent. The dialog goes on in {}",
-                            link);
+std::string reply_only_note(std::string_view lang) { return i18n::text(lang, "notices.reply_only"); }
+std::string orphan_topic_relayed(std::string_view lang, std::string_view link) {
+  return i18n::text(lang, "notices.orphan_topic_relayed", {{"link", std::string(link)}});
 }
-std::string unknown_topic(const StatusIcons& icons) {
-  return fmt::format(
-      "❓ The desk does not know this topic: messages here are not sent to anyone. Users' dialogs are in "
-      "the topics the desk opens ({} {} {} in the title).",
-      icons.user_answered, icons.support_answered, icons.closed);
+std::string orphan_topic_adopted(std::string_view lang) {
+  return i18n::text(lang, "notices.orphan_topic_adopted");
 }
-std::string cut_in_topic() { return "… ✂️ (cut to fit here; the user got the whole message)"; }
-std::string account_owner_answered() {
-  return "📤 Sent to the user by the account owner from their app (the message above)";
+std::string history_topic(std::string_view lang, std::string_view link) {
+  return link.empty() ? i18n::text(lang, "notices.history_topic")
+                      : i18n::text(lang, "notices.history_topic_link", {{"link", std::string(link)}});
+}
+std::string unknown_topic(std::string_view lang, const StatusIcons& icons) {
+  return i18n::text(lang, "notices.unknown_topic",
+                    {{"markers", icons.user_answered + " " + icons.support_answered + " " + icons.closed}});
+}
+std::string cut_in_topic(std::string_view lang) { return i18n::text(lang, "notices.cut_in_topic"); }
+std::string account_owner_answered(std::string_view lang) {
+  return i18n::text(lang, "notices.account_owner_answered");
 }
 }  // namespace notice
 

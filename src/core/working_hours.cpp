@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/utf8.h"
+#include "i18n/catalog.h"
 
 namespace topicdesk::core {
 namespace {
@@ -18,7 +19,9 @@ constexpr std::int64_t kSearchDays = 16;
 constexpr int kMaxWalkSteps = 100000;
 
 constexpr std::array<std::string_view, 7> kDayNames = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
-constexpr std::array<std::string_view, 7> kDayTitles = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+// The days as /hours shows them: catalogue keys (hours.mon: "Mon").
+constexpr std::array<std::string_view, 7> kDayTitles = {"hours.mon", "hours.tue", "hours.wed", "hours.thu",
+                                                        "hours.fri", "hours.sat", "hours.sun"};
 constexpr std::string_view kDayList = "mon, tue, wed, thu, fri, sat, sun, daily";
 
 std::int64_t floor_div(std::int64_t a, std::int64_t b) {
@@ -228,8 +231,8 @@ std::optional<UnixMillis> next_change(const WorkingHours& h, UnixMillis at) {
   return *second * 1000;
 }
 
-std::string ranges_text(const std::vector<TimeRange>& ranges) {
-  if (ranges.empty()) return "closed";
+std::string ranges_text(std::string_view lang, const std::vector<TimeRange>& ranges) {
+  if (ranges.empty()) return i18n::text(lang, "hours.closed_day");
   std::string out;
   for (const auto& r : ranges) {
     if (!out.empty()) out += ", ";
@@ -340,24 +343,25 @@ std::int64_t local_day(const WorkingHours& hours, UnixMillis at) {
   return floor_div(second + hours.zone.offset_at(second), kDay);
 }
 
-std::string format_local_time(const WorkingHours& hours, UnixMillis at, UnixMillis now) {
+std::string format_local_time(std::string_view lang, const WorkingHours& hours, UnixMillis at,
+                              UnixMillis now) {
   std::int64_t second = floor_div(at, 1000);
   std::int64_t local = second + hours.zone.offset_at(second);
   std::int64_t day = floor_div(local, kDay);
   auto minutes = static_cast<int>((local - day * kDay) / 60);
-  std::string out(kDayTitles[static_cast<std::size_t>(weekday_of(day))]);
+  std::string out = i18n::text(lang, kDayTitles[static_cast<std::size_t>(weekday_of(day))]);
   if (day - local_day(hours, now) >= 7) out += " " + date_text(day);
   return out + " " + clock_text(minutes);
 }
 
-std::string describe_working_hours(const WorkingHours& hours, UnixMillis now) {
-  std::string out = "🕘 Working hours (" + hours.zone.name() + "):\n";
+std::string describe_working_hours(std::string_view lang, const WorkingHours& hours, UnixMillis now) {
+  std::string out = i18n::text(lang, "hours.title", {{"zone", hours.zone.name()}}) + "\n";
   for (std::size_t d = 0; d < 7;) {
     std::size_t last = d;
     while (last + 1 < 7 && same_ranges(hours.week[last + 1], hours.week[d])) ++last;
-    std::string days(kDayTitles[d]);
-    if (last > d) days += "–" + std::string(kDayTitles[last]);
-    out += days + " " + ranges_text(hours.week[d]) + "\n";
+    std::string days = i18n::text(lang, kDayTitles[d]);
+    if (last > d) days += "–" + i18n::text(lang, kDayTitles[last]);
+    out += days + " " + ranges_text(lang, hours.week[d]) + "\n";
     d = last + 1;
   }
   std::int64_t today = local_day(hours, now);
@@ -365,15 +369,17 @@ std::string describe_working_hours(const WorkingHours& hours, UnixMillis now) {
   for (std::int64_t day : hours.holidays) {
     if (day >= today) coming += (coming.empty() ? "" : ", ") + date_text(day);
   }
-  if (!coming.empty()) out += "Holidays: " + coming + "\n";
+  if (!coming.empty()) out += i18n::text(lang, "hours.holidays", {{"dates", coming}}) + "\n";
   if (is_open(hours, now)) {
     auto closing = next_closing(hours, now);
-    out +=
-        "Open now" + (closing ? ", closes " + format_local_time(hours, *closing, now) : std::string()) + ".";
+    out += closing ? i18n::text(lang, "hours.open_closes",
+                                {{"time", format_local_time(lang, hours, *closing, now)}})
+                   : i18n::text(lang, "hours.open_now");
   } else {
     auto opening = next_opening(hours, now);
-    out += "Closed now" +
-           (opening ? ", opens " + format_local_time(hours, *opening, now) : ", no opening ahead") + ".";
+    out += opening ? i18n::text(lang, "hours.closed_opens",
+                                {{"time", format_local_time(lang, hours, *opening, now)}})
+                   : i18n::text(lang, "hours.closed_no_opening");
   }
   return out;
 }

@@ -50,9 +50,10 @@ UnixMillis working_ms_between(const WorkingHours& hours, UnixMillis from, UnixMi
 // The calendar day (days since 1970-01-01) of `at` on the zone's wall clock.
 std::int64_t local_day(const WorkingHours& hours, UnixMillis at);
 // "Mon 09:00" for an instant within a week of `now`, "Mon 2027-01-04 09:00" further away.
-std::string format_local_time(const WorkingHours& hours, UnixMillis at, UnixMillis now);
+std::string format_local_time(std::string_view lang, const WorkingHours& hours, UnixMillis at,
+                              UnixMillis now);
 // The /hours answer: the zone, each weekday's hours, the coming holidays, and whether the desk
 // is open at `now` and when that changes.
-std::string describe_working_hours(const WorkingHours& hours, UnixMillis now);
+std::string describe_working_hours(std::string_view lang, const WorkingHours& hours, UnixMillis now);
 
 }  // namespace topicdesk::core

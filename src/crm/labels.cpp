@@ -6,6 +6,7 @@
 #include <ctime>
 
 #include "core/utf8.h"
+#include "i18n/catalog.h"
 
 namespace topicdesk::crm {
 namespace {
@@ -252,118 +253,121 @@ std::string usage(bool in_general) {
                     : "Usage: /mark (this topic's labels), /mark NAME (add), /mark del NAME (remove)";
 }
 
-std::string help(bool in_general) {
-  if (!in_general) {
-    return "🏷 Labels in a topic:\n"
-           "/mark: this dialog's labels\n"
-           "/mark NAME: add a label (it removes the labels of its funnel stage)\n"
-           "/mark del NAME: remove a label\n"
-           "Labels are made in General: /mark help there.";
-  }
-  return "🏷 Labels in General:\n"
-         "/mark: every label\n"
-         "/mark NAME: a label and the topics that carry it\n"
-         "/mark new NAME: a new label (a Latin letter, then letters, digits, - or _)\n"
-         "/mark NAME after M1,M2: setting NAME removes M1 and M2 (funnel stages); after CLEAR\n"
-         "/mark NAME sends TEMPLATE: setting NAME sends the template to the user; sends CLEAR\n"
-         "/mark NAME ticker TEXT: shown in the titles of topics carrying NAME; ticker CLEAR\n"
-         "/mark NAME name NEW: rename\n"
-         "In a topic: /mark, /mark NAME, /mark del NAME.";
+std::string help(std::string_view lang, bool in_general) {
+  return i18n::text(lang, in_general ? "labels.help_general" : "labels.help_topic");
 }
 
-std::string describe(const store::Label& label, const std::vector<std::string>& after_names) {
+std::string describe(std::string_view lang, const store::Label& label,
+                     const std::vector<std::string>& after_names) {
   std::string out = "• " + label.name;
-  if (!label.ticker.empty()) out += " — ticker " + label.ticker;
-  if (!after_names.empty()) out += " — removes " + joined(after_names);
-  if (!label.sends.empty()) out += " — sends " + label.sends;
+  if (!label.ticker.empty()) out += i18n::text(lang, "labels.with_ticker", {{"ticker", label.ticker}});
+  if (!after_names.empty()) out += i18n::text(lang, "labels.with_removes", {{"names", joined(after_names)}});
+  if (!label.sends.empty()) out += i18n::text(lang, "labels.with_sends", {{"template", label.sends}});
   return out;
 }
 
-std::string list(const std::vector<std::string>& lines) {
-  if (lines.empty()) return "🏷 No labels yet. Make one: /mark new NAME";
-  std::string out = "🏷 Labels:";
+std::string list(std::string_view lang, const std::vector<std::string>& lines) {
+  if (lines.empty()) return i18n::text(lang, "labels.none_yet");
+  std::string out = i18n::text(lang, "labels.list");
   for (const auto& line : lines) out += "\n" + line;
   return out;
 }
 
-std::string show(const store::Label& label, const std::vector<std::string>& after_names,
-                 const std::vector<std::string>& topic_lines, std::size_t total) {
+std::string show(std::string_view lang, const store::Label& label,
+                 const std::vector<std::string>& after_names, const std::vector<std::string>& topic_lines,
+                 std::size_t total) {
   std::string out = "🏷 " + label.name;
-  out += "\nticker: " + (label.ticker.empty() ? std::string("none") : label.ticker);
-  out += "\nremoves when set: " + (after_names.empty() ? std::string("nothing") : joined(after_names));
-  out += "\nsends: " + (label.sends.empty() ? std::string("nothing") : label.sends);
-  if (total == 0) return out + "\nNo topic carries it.";
-  out += fmt::format("\n{} {} it:", total, total == 1 ? "topic carries" : "topics carry");
+  out +=
+      "\n" + i18n::text(lang, "labels.ticker",
+                        {{"ticker", label.ticker.empty() ? i18n::text(lang, "labels.none") : label.ticker}});
+  out +=
+      "\n" +
+      i18n::text(lang, "labels.removes_when_set",
+                 {{"names", after_names.empty() ? i18n::text(lang, "labels.nothing") : joined(after_names)}});
+  out += "\n" +
+         i18n::text(lang, "labels.sends",
+                    {{"template", label.sends.empty() ? i18n::text(lang, "labels.nothing") : label.sends}});
+  if (total == 0) return out + "\n" + i18n::text(lang, "labels.no_topic");
+  out += "\n" + (total == 1 ? i18n::text(lang, "labels.carried_one")
+                            : i18n::text(lang, "labels.carried", {{"count", std::to_string(total)}}));
   for (const auto& line : topic_lines) out += "\n" + line;
-  if (total > topic_lines.size()) out += fmt::format("\n… and {} more", total - topic_lines.size());
+  if (total > topic_lines.size())
+    out += "\n" + i18n::text(lang, "labels.more", {{"count", std::to_string(total - topic_lines.size())}});
   return out;
 }
 
-std::string topic_labels(const std::vector<store::Label>& labels) {
-  if (labels.empty()) return "🏷 No labels. Add one: /mark NAME";
+std::string topic_labels(std::string_view lang, const std::vector<store::Label>& labels) {
+  if (labels.empty()) return i18n::text(lang, "labels.topic_none");
   std::vector<std::string> names;
   for (const auto& l : labels) names.push_back(l.ticker.empty() ? l.name : l.name + " " + l.ticker);
-  return "🏷 Labels: " + joined(names);
+  return i18n::text(lang, "labels.topic_list", {{"names", joined(names)}});
 }
 
-std::string unknown(std::string_view name, const std::optional<std::string>& suggestion) {
-  std::string out = fmt::format("❓ There is no label “{}”.", name);
-  if (suggestion) out += fmt::format(" Did you mean {}?", *suggestion);
-  return out + " /mark lists them.";
+std::string unknown(std::string_view lang, std::string_view name,
+                    const std::optional<std::string>& suggestion) {
+  std::string out = i18n::text(lang, "labels.unknown", {{"name", std::string(name)}});
+  if (suggestion) out += " " + i18n::text(lang, "labels.did_you_mean", {{"name", *suggestion}});
+  return out + " " + i18n::text(lang, "labels.lists_them");
 }
 
-std::string exists(std::string_view name) { return fmt::format("❓ The label {} exists already.", name); }
-
-std::string created(const store::Label& label) {
-  return fmt::format("🏷 Label {} made. Set it in a topic with /mark {}.", label.name, label.name);
+std::string exists(std::string_view lang, std::string_view name) {
+  return i18n::text(lang, "labels.exists", {{"name", std::string(name)}});
 }
 
-std::string changed(const store::Label& label, const std::vector<std::string>& after_names) {
-  return "🏷 Changed:\n" + describe(label, after_names);
+std::string created(std::string_view lang, const store::Label& label) {
+  return i18n::text(lang, "labels.created", {{"name", label.name}});
 }
 
-std::string renamed(std::string_view from, std::string_view to) {
-  return fmt::format("🏷 Label {} is now called {}.", from, to);
+std::string changed(std::string_view lang, const store::Label& label,
+                    const std::vector<std::string>& after_names) {
+  return i18n::text(lang, "labels.changed") + "\n" + describe(lang, label, after_names);
 }
 
-std::string added(std::string_view name, const std::vector<std::string>& removed, std::string_view sent) {
+std::string renamed(std::string_view lang, std::string_view from, std::string_view to) {
+  return i18n::text(lang, "labels.renamed", {{"from", std::string(from)}, {"to", std::string(to)}});
+}
+
+std::string added(std::string_view lang, std::string_view name, const std::vector<std::string>& removed,
+                  std::string_view sent) {
   std::string out = fmt::format("🏷 + {}", name);
-  if (!removed.empty()) out += " (removed " + joined(removed) + ")";
+  if (!removed.empty()) out += " " + i18n::text(lang, "labels.removed_too", {{"names", joined(removed)}});
   if (!sent.empty()) out += fmt::format("; {}", sent);
   return out;
 }
 
-std::string already(std::string_view name) {
-  return fmt::format("🏷 This dialog carries {} already.", name);
+std::string already(std::string_view lang, std::string_view name) {
+  return i18n::text(lang, "labels.already", {{"name", std::string(name)}});
 }
-std::string removed(std::string_view name) { return fmt::format("🏷 − {}", name); }
-std::string not_carried(std::string_view name) {
-  return fmt::format("❓ This dialog does not carry {}.", name);
+std::string removed(std::string_view /*lang*/, std::string_view name) {
+  return fmt::format("🏷 − {}", name);
 }
-std::string too_many() {
-  return fmt::format("⛔ This desk has {} labels, the most it keeps. Rename one instead.", kMaxLabels);
+std::string not_carried(std::string_view lang, std::string_view name) {
+  return i18n::text(lang, "labels.not_carried", {{"name", std::string(name)}});
+}
+std::string too_many(std::string_view lang) {
+  return i18n::text(lang, "labels.too_many", {{"max", std::to_string(kMaxLabels)}});
 }
 
-std::string info_lines(const std::vector<store::Label>& labels,
+std::string info_lines(std::string_view lang, const std::vector<store::Label>& labels,
                        const std::vector<store::LabelChange>& history, const std::vector<std::string>& who) {
   std::string out;
   if (!labels.empty()) {
     std::vector<std::string> names;
     for (const auto& l : labels) names.push_back(l.name);
-    out += "\nlabels: " + joined(names);
+    out += "\n" + i18n::text(lang, "labels.info_labels", {{"names", joined(names)}});
   }
   if (history.empty()) return out;
-  out += "\nlabel history:";
+  out += "\n" + i18n::text(lang, "labels.info_history");
   for (std::size_t i = 0; i < history.size(); ++i) {
     const auto& c = history[i];
     out += fmt::format("\n{} {} {}", format_utc(c.at), c.added ? "+" : "−", c.label_name);
     std::string by = i < who.size() ? who[i] : std::string();
     if (c.by == store::LabelChangeBy::kFunnel) {
-      out += " (funnel)";
+      out += " " + i18n::text(lang, "labels.by_funnel");
     } else if (c.by == store::LabelChangeBy::kApi) {
-      out += " (API)";
+      out += " " + i18n::text(lang, "labels.by_api");
     } else if (!by.empty()) {
-      out += " by " + by;
+      out += " " + i18n::text(lang, "labels.by", {{"name", by}});
     }
   }
   return out;

@@ -71,31 +71,38 @@ LabelPlan plan_set(const std::vector<std::int64_t>& carried, const store::Label&
 
 // Texts operators read.
 namespace label_text {
-std::string help(bool in_general);
+// In `lang`, the operators' language; usage() goes with the parser's English errors.
+std::string help(std::string_view lang, bool in_general);
 std::string usage(bool in_general);
 // One line about a label: its name, ticker, funnel (`after_names`) and template.
-std::string describe(const store::Label& label, const std::vector<std::string>& after_names);
+std::string describe(std::string_view lang, const store::Label& label,
+                     const std::vector<std::string>& after_names);
 // General /mark: the lines describe() made, one per label.
-std::string list(const std::vector<std::string>& lines);
+std::string list(std::string_view lang, const std::vector<std::string>& lines);
 // General /mark NAME: the label, then the topics that carry it (`topic_lines`), `more` beyond.
-std::string show(const store::Label& label, const std::vector<std::string>& after_names,
-                 const std::vector<std::string>& topic_lines, std::size_t total);
-std::string topic_labels(const std::vector<store::Label>& labels);  // in a topic: its labels
-std::string unknown(std::string_view name, const std::optional<std::string>& suggestion);
-std::string exists(std::string_view name);
-std::string created(const store::Label& label);
-std::string changed(const store::Label& label, const std::vector<std::string>& after_names);
-std::string renamed(std::string_view from, std::string_view to);
+std::string show(std::string_view lang, const store::Label& label,
+                 const std::vector<std::string>& after_names, const std::vector<std::string>& topic_lines,
+                 std::size_t total);
+std::string topic_labels(std::string_view lang,
+                         const std::vector<store::Label>& labels);  // in a topic: its labels
+std::string unknown(std::string_view lang, std::string_view name,
+                    const std::optional<std::string>& suggestion);
+std::string exists(std::string_view lang, std::string_view name);
+std::string created(std::string_view lang, const store::Label& label);
+std::string changed(std::string_view lang, const store::Label& label,
+                    const std::vector<std::string>& after_names);
+std::string renamed(std::string_view lang, std::string_view from, std::string_view to);
 // In a topic: NAME set (with what the funnel removed, and `sent`: what became of its template),
 // or removed.
-std::string added(std::string_view name, const std::vector<std::string>& removed, std::string_view sent);
-std::string already(std::string_view name);
-std::string removed(std::string_view name);
-std::string not_carried(std::string_view name);
-std::string too_many();
+std::string added(std::string_view lang, std::string_view name, const std::vector<std::string>& removed,
+                  std::string_view sent);
+std::string already(std::string_view lang, std::string_view name);
+std::string removed(std::string_view lang, std::string_view name);
+std::string not_carried(std::string_view lang, std::string_view name);
+std::string too_many(std::string_view lang);
 // /info: the labels now, then the history (oldest first), one line a change; `who[i]` names
 // the operator of history[i] (empty: none).
-std::string info_lines(const std::vector<store::Label>& labels,
+std::string info_lines(std::string_view lang, const std::vector<store::Label>& labels,
                        const std::vector<store::LabelChange>& history, const std::vector<std::string>& who);
 }  // namespace label_text
 

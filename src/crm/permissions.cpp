@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "i18n/catalog.h"
+
 namespace topicdesk::crm {
 
 bool may_manage(const core::Parameters& params, const Actor& actor, core::UserId group_owner) {
@@ -11,14 +13,9 @@ bool may_manage(const core::Parameters& params, const Actor& actor, core::UserId
   return core::matches_user(params.extensions_allowed, actor.id, actor.username);
 }
 
-std::string management_refused(std::string_view what, const Actor& actor) {
-  if (actor.anonymous_admin) {
-    return fmt::format(
-        "⛔ Only the people EXTENSIONS_ALLOWED lists may {}, and an anonymous admin cannot be told "
-        "apart: write under your own name.",
-        what);
-  }
-  return fmt::format("⛔ Only the group's owner and the people EXTENSIONS_ALLOWED lists may {}.", what);
+std::string management_refused(std::string_view lang, std::string_view what_key, const Actor& actor) {
+  return i18n::text(lang, actor.anonymous_admin ? "crm.refused_anonymous" : "crm.refused",
+                    {{"what", i18n::text(lang, what_key)}});
 }
 
 }  // namespace topicdesk::crm

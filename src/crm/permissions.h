@@ -24,6 +24,7 @@ struct Actor {
 bool may_manage(const core::Parameters& params, const Actor& actor, core::UserId group_owner);
 
 // The answer to someone may_manage() refuses; `what` names the action ("manage templates").
-std::string management_refused(std::string_view what, const Actor& actor);
+// `what_key`: the catalogue key of what was refused ("crm.manage_templates"); in `lang`.
+std::string management_refused(std::string_view lang, std::string_view what_key, const Actor& actor);
 
 }  // namespace topicdesk::crm

@@ -4,6 +4,8 @@
 
 #include <boost/json.hpp>
 
+#include "i18n/catalog.h"
+
 namespace topicdesk::crm {
 namespace json = boost::json;
 using store::TemplateMedia;
@@ -327,11 +329,9 @@ std::string describe_part(const TemplatePart& part) {
   return out;
 }
 
-std::string template_list_text(const std::vector<store::Template>& templates) {
-  if (templates.empty()) {
-    return "📋 No templates yet. Reply to a message with /template save NAME to keep it as one.";
-  }
-  std::string out = "📋 Templates (send one with /t NAME in a topic):";
+std::string template_list_text(std::string_view lang, const std::vector<store::Template>& templates) {
+  if (templates.empty()) return i18n::text(lang, "templates.none");
+  std::string out = i18n::text(lang, "templates.list");
   for (const auto& t : templates) {
     std::string parts;
     for (const auto& part : t.parts) parts += (parts.empty() ? "" : ", ") + describe_part(part);
@@ -340,16 +340,16 @@ std::string template_list_text(const std::vector<store::Template>& templates) {
   return out;
 }
 
-std::string template_show_text(const store::Template& t, const std::vector<std::string>& variables) {
-  std::string out =
-      fmt::format("📋 Template {}: {} part{}", t.name, t.parts.size(), t.parts.size() == 1 ? "" : "s");
-  if (!t.saved_by_name.empty()) out += ", saved by " + t.saved_by_name;
+std::string template_show_text(std::string_view lang, const store::Template& t,
+                               const std::vector<std::string>& variables) {
+  std::string out = i18n::text(lang, t.parts.size() == 1 ? "templates.show_one" : "templates.show",
+                               {{"name", t.name}, {"count", std::to_string(t.parts.size())}});
+  if (!t.saved_by_name.empty()) out += i18n::text(lang, "templates.saved_by", {{"name", t.saved_by_name}});
   if (!variables.empty()) {
-    out += "\nvariables:";
+    out += "\n" + i18n::text(lang, "templates.variables");
     for (const auto& v : variables) out += " " + v;
   }
-  out += "\nA preview follows, not sent to anyone; /t " + t.name +
-         " in a topic sends it with the variables filled in.";
+  out += "\n" + i18n::text(lang, "templates.preview_note", {{"name", t.name}});
   return out;
 }
 

@@ -56,8 +56,9 @@ PartCall part_call(const store::TemplatePart& part, std::string_view marker = {}
 // What a part is, in a few words: "text", "photo with a caption", "album of 3".
 std::string describe_part(const store::TemplatePart& part);
 // /t without a name: every template with its parts, or how to save one.
-std::string template_list_text(const std::vector<store::Template>& templates);
+std::string template_list_text(std::string_view lang, const std::vector<store::Template>& templates);
 // The header /template show posts before the parts themselves.
-std::string template_show_text(const store::Template& t, const std::vector<std::string>& variables);
+std::string template_show_text(std::string_view lang, const store::Template& t,
+                               const std::vector<std::string>& variables);
 
 }  // namespace topicdesk::crm

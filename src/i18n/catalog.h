@@ -1,13 +1,16 @@
 // Texts people read, by language (docs/languages.md). Code holds keys, never sentences:
 //
-//   i18n::text(lang, "dialog.closed_by", {{"name", who}})
+//   i18n::text(lang, "notices.not_delivered", {{"reason", why}})
 //
 // Catalogues are TOML files under src/i18n/catalogues/<language>/<concern>.toml, compiled into
-// the binary; a file's tables make the key's prefix (`[dialog] closed_by = "…"` is
-// "dialog.closed_by"). Placeholders are `{name}`; `{{` and `}}` are literal braces.
+// the binary; a file's tables make the key's prefix (`[dialog] closed = "…"` is
+// "dialog.closed"). Placeholders are `{name}`; `{{` and `}}` are literal braces.
 //
 // Lookup: the language as given ("pt-br"), then its base ("pt"), then English. A key English
 // lacks too is a bug; it comes back as "[key]" so that tests and people notice.
+// Right-to-left languages (language.direction = "rtl", e.g. "fa"): the arguments are isolated
+// (FSI … PDI), commands the text names too (LRI … PDI), and a line that would start with a Latin
+// word starts with RLM, so that names, numbers and /commands never reorder the sentence.
 // Thread-safe: the catalogues are parsed once, on first use, and never change.
 #pragma once
 #include <initializer_list>
@@ -32,6 +35,15 @@ std::string text(std::string_view language, std::string_view key, std::initializ
 // The catalogue language that `language` resolves to: "pt-BR" → "pt" when only "pt" exists,
 // anything unknown or empty → "en".
 std::string resolve(std::string_view language);
+// The catalogue language of `language`, else of `fallback`, else English: an end user's Telegram
+// language_code falls back to the connection's LANGUAGE ("pt-BR" with LANGUAGE = "ru" → "ru").
+std::string resolve(std::string_view language, std::string_view fallback);
+
+// Whether English has `key` (texts other concerns may provide, e.g. a command's /help line).
+bool has_key(std::string_view key);
+
+// Whether `language` (a catalogue's name) is written right to left ("fa").
+bool right_to_left(std::string_view language);
 
 // Every language with a catalogue, in name order ("de", "en", …).
 const std::vector<std::string>& languages();

@@ -8,6 +8,7 @@
 
 #include "core/event.h"
 #include "core/utf8.h"
+#include "i18n/catalog.h"
 
 namespace topicdesk::payments {
 namespace {
@@ -94,48 +95,43 @@ std::optional<Currency> find_currency(std::string_view code) {
   return std::nullopt;
 }
 
-std::string invoice_usage() {
-  return "🧾 Usage: /invoice AMOUNT CURRENCY TITLE [| description], e.g. /invoice 100 XTR Pro tariff | "
-         "30 days of Pro. XTR is Telegram Stars (whole Stars); other currencies (" +
-         currency_list() +
-         ") take amounts like 12.50 and need [payments] provider_token. /invoice cancel [ID] cancels an "
-         "open invoice.";
+std::string invoice_usage(std::string_view lang) {
+  return i18n::text(lang, "payments.usage", {{"currencies", currency_list()}});
 }
 
-core::Result<InvoiceRequest> parse_invoice(std::string_view args, bool provider_configured) {
+core::Result<InvoiceRequest> parse_invoice(std::string_view lang, std::string_view args,
+                                           bool provider_configured) {
   std::string_view rest = args;
   std::string amount_text(next_word(rest));
   std::string currency_text(next_word(rest));
   std::string tail = trim(rest);
-  if (amount_text.empty() || currency_text.empty() || tail.empty()) return core::make_error(invoice_usage());
+  if (amount_text.empty() || currency_text.empty() || tail.empty())
+    return core::make_error(invoice_usage(lang));
   auto currency = find_currency(currency_text);
   if (!currency) {
-    return core::make_error(
-        fmt::format("🧾 Unknown currency \"{}\": use XTR (Telegram Stars) or one of {}.", currency_text,
-                    currency_list()));
+    return core::make_error(i18n::text(lang, "payments.unknown_currency",
+                                       {{"currency", currency_text}, {"currencies", currency_list()}}));
   }
   const bool stars = currency->code == kStars;
-  if (!stars && !provider_configured) {
-    return core::make_error(fmt::format(
-        "🧾 {} needs a payment provider: set [payments] provider_token in the configuration, or use XTR "
-        "(Telegram Stars).",
-        currency->code));
-  }
+  if (!stars && !provider_configured)
+    return core::make_error(
+        i18n::text(lang, "payments.needs_provider", {{"currency", std::string(currency->code)}}));
   auto amount = parse_amount(amount_text, currency->exponent);
   if (!amount || *amount <= 0) {
+    if (stars)
+      return core::make_error(i18n::text(lang, "payments.not_stars",
+                                         {{"amount", amount_text}, {"max", std::to_string(kMaxStars)}}));
     return core::make_error(
-        stars
-            ? fmt::format("🧾 \"{}\" is not an amount of Stars: write a whole number from 1 to {}.",
-                          amount_text, kMaxStars)
-            : fmt::format(
-                  "🧾 \"{}\" is not an amount in {}: write a positive number with at most {} digits "
-                  "after the point{}.",
-                  amount_text, currency->code, currency->exponent, currency->exponent == 0 ? " (none)" : ""));
+        i18n::text(lang, currency->exponent == 0 ? "payments.not_amount_whole" : "payments.not_amount",
+                   {{"amount", amount_text},
+                    {"currency", std::string(currency->code)},
+                    {"digits", std::to_string(currency->exponent)}}));
   }
   if (*amount > (stars ? kMaxStars : kMaxMinorUnits)) {
-    return core::make_error(fmt::format("🧾 {} is more than the desk accepts in one invoice ({}).",
-                                        format_amount(*amount, currency->code),
-                                        format_amount(stars ? kMaxStars : kMaxMinorUnits, currency->code)));
+    return core::make_error(
+        i18n::text(lang, "payments.too_much",
+                   {{"amount", format_amount(*amount, currency->code)},
+                    {"max", format_amount(stars ? kMaxStars : kMaxMinorUnits, currency->code)}}));
   }
   InvoiceRequest out;
   out.amount = *amount;
@@ -145,13 +141,15 @@ core::Result<InvoiceRequest> parse_invoice(std::string_view args, bool provider_
   out.description = bar == std::string::npos ? out.title : trim(std::string_view(tail).substr(bar + 1));
   auto title_length = characters(out.title);
   if (!title_length || *title_length == 0 || *title_length > kMaxTitle) {
-    return core::make_error(fmt::format("🧾 The title must be 1–{} characters ({} given).", kMaxTitle,
-                                        title_length.value_or(0)));
+    return core::make_error(i18n::text(
+        lang, "payments.title_length",
+        {{"max", std::to_string(kMaxTitle)}, {"given", std::to_string(title_length.value_or(0))}}));
   }
   auto description_length = characters(out.description);
   if (!description_length || *description_length == 0 || *description_length > kMaxDescription) {
-    return core::make_error(fmt::format("🧾 The description must be 1–{} characters ({} given).",
-                                        kMaxDescription, description_length.value_or(0)));
+    return core::make_error(i18n::text(lang, "payments.description_length",
+                                       {{"max", std::to_string(kMaxDescription)},
+                                        {"given", std::to_string(description_length.value_or(0))}}));
   }
   return out;
 }
@@ -210,19 +208,24 @@ std::string expand_hook(std::string_view pattern, const HookValues& v) {
   return out;
 }
 
-std::string invoice_sent_notice(std::int64_t id, const InvoiceRequest& r) {
-  std::string text =
-      fmt::format("🧾 Invoice #{}: {} — {}", id, format_amount(r.amount, r.currency), r.title);
+std::string invoice_sent_notice(std::string_view lang, std::int64_t id, const InvoiceRequest& r) {
+  std::string text = i18n::text(
+      lang, "payments.invoice",
+      {{"id", std::to_string(id)}, {"amount", format_amount(r.amount, r.currency)}, {"title", r.title}});
   if (r.description != r.title) text += "\n" + r.description;
-  text += "\nSent to the user. /invoice cancel " + std::to_string(id) + " cancels it.";
+  text += "\n" + i18n::text(lang, "payments.sent_to_user", {{"id", std::to_string(id)}});
   return text;
 }
 
-std::string payment_received_notice(std::int64_t invoice_id, std::string_view title, std::int64_t amount,
-                                    std::string_view currency, std::string_view charge_id) {
-  std::string text = fmt::format("💰 Payment received: {} for invoice #{} — {}\ncharge: {}",
-                                 format_amount(amount, currency), invoice_id, title, charge_id);
-  if (currency == kStars) text += "\n/refund refunds it.";
+std::string payment_received_notice(std::string_view lang, std::int64_t invoice_id, std::string_view title,
+                                    std::int64_t amount, std::string_view currency,
+                                    std::string_view charge_id) {
+  std::string text = i18n::text(lang, "payments.received",
+                                {{"amount", format_amount(amount, currency)},
+                                 {"id", std::to_string(invoice_id)},
+                                 {"title", std::string(title)}}) +
+                     "\n" + i18n::text(lang, "payments.charge", {{"charge", std::string(charge_id)}});
+  if (currency == kStars) text += "\n" + i18n::text(lang, "payments.refund_hint");
   return text;
 }
 

@@ -44,7 +44,9 @@ struct InvoiceRequest {
 // `args` of /invoice (after the command name). `provider_configured`: the connection has a
 // payment provider token (currencies other than XTR need one). The error is the text shown in
 // the topic: what is wrong and how to write it.
-core::Result<InvoiceRequest> parse_invoice(std::string_view args, bool provider_configured);
+// Errors are in `lang` (the operators' language).
+core::Result<InvoiceRequest> parse_invoice(std::string_view lang, std::string_view args,
+                                           bool provider_configured);
 
 // An amount in a currency's smallest unit, written for people: "100 ⭐", "12.50 USD", "500 JPY".
 std::string format_amount(std::int64_t amount, std::string_view currency);
@@ -68,18 +70,17 @@ struct HookValues {
 };
 std::string expand_hook(std::string_view pattern, const HookValues& values);
 
-// Texts in the topic.
-std::string invoice_usage();
-std::string invoice_sent_notice(std::int64_t id, const InvoiceRequest& request);
-std::string payment_received_notice(std::int64_t invoice_id, std::string_view title, std::int64_t amount,
-                                    std::string_view currency, std::string_view charge_id);
-// The reason a user sees when the desk refuses a pre-checkout.
-inline constexpr std::string_view kUnknownInvoiceReason =
-    "This invoice is no longer valid. Please ask the support team for a new one.";
-inline constexpr std::string_view kCancelledInvoiceReason =
-    "This invoice was cancelled. Please ask the support team for a new one.";
-inline constexpr std::string_view kPaidInvoiceReason = "This invoice has been paid already.";
-inline constexpr std::string_view kChangedInvoiceReason =
-    "The amount does not match the invoice. Please ask the support team for a new one.";
+// Texts in the topic, in `lang` (the operators' language).
+std::string invoice_usage(std::string_view lang);
+std::string invoice_sent_notice(std::string_view lang, std::int64_t id, const InvoiceRequest& request);
+std::string payment_received_notice(std::string_view lang, std::int64_t invoice_id, std::string_view title,
+                                    std::int64_t amount, std::string_view currency,
+                                    std::string_view charge_id);
+// The reason a user sees when the desk refuses a pre-checkout: catalogue keys (i18n::text), told
+// in the user's language.
+inline constexpr std::string_view kUnknownInvoiceReason = "payments.unknown_invoice";
+inline constexpr std::string_view kCancelledInvoiceReason = "payments.cancelled_invoice";
+inline constexpr std::string_view kPaidInvoiceReason = "payments.paid_invoice";
+inline constexpr std::string_view kChangedInvoiceReason = "payments.changed_invoice";
 
 }  // namespace topicdesk::payments

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/utf8.h"
+#include "i18n/catalog.h"
 
 namespace topicdesk::relay {
 namespace {
@@ -43,17 +44,16 @@ std::optional<core::ConnectionId> instance_of(std::string_view word) {
   return id;
 }
 
-core::Result<std::string> phone_of(std::string_view text) {
+core::Result<std::string> phone_of(std::string_view lang, std::string_view text) {
   std::string digits;
   for (char c : text.substr(1)) {
     if (c >= '0' && c <= '9')
       digits += c;
     else if (c != ' ' && c != '-' && c != '(' && c != ')')
-      return core::make_error("/new: a phone number has digits only (got " + std::string(text) + ")");
+      return core::make_error(i18n::text(lang, "accounts.phone_digits_only", {{"phone", std::string(text)}}));
   }
   if (digits.size() < kMinPhoneDigits || digits.size() > kMaxPhoneDigits) {
-    return core::make_error("/new: a phone number has 5 to 15 digits after + (got " + std::string(text) +
-                            ")");
+    return core::make_error(i18n::text(lang, "accounts.phone_length", {{"phone", std::string(text)}}));
   }
   return "+" + digits;
 }
@@ -74,7 +74,7 @@ InstanceRequest parse_instance_request(std::string_view args) {
   return request;
 }
 
-core::Result<NewTarget> parse_new_target(std::string_view args) {
+core::Result<NewTarget> parse_new_target(std::string_view lang, std::string_view args) {
   auto words = split_words(args);
   NewTarget target;
   if (!words.empty()) {
@@ -83,24 +83,24 @@ core::Result<NewTarget> parse_new_target(std::string_view args) {
       words.erase(words.begin());
     }
   }
-  if (words.empty()) return core::make_error(account_notice::usage());
+  if (words.empty()) return core::make_error(account_notice::usage(lang));
   if (words.front().starts_with('+')) {
     std::string joined;
     for (const auto& w : words) joined += w;  // "+49 170 1234567" arrives as several words
-    auto phone = phone_of(joined);
+    auto phone = phone_of(lang, joined);
     if (!phone) return phone.error();
     target.phone = std::move(*phone);
     return target;
   }
-  if (words.size() > 1) return core::make_error(account_notice::usage());
+  if (words.size() > 1) return core::make_error(account_notice::usage(lang));
   std::string_view name = words.front();
   if (name.starts_with('@')) name.remove_prefix(1);
   if (name.starts_with("https://t.me/")) name.remove_prefix(13);
   bool valid = name.size() >= kMinUsername && name.size() <= kMaxUsername &&
                std::all_of(name.begin(), name.end(), is_username_char);
   if (!valid)
-    return core::make_error("/new: \"" + words.front() +
-                            "\" is not a Telegram username (letters, digits and _)");
+    return core::make_error(
+        i18n::text(lang, "accounts.not_a_username", {{"name", std::string(words.front())}}));
   target.username = std::string(name);
   return target;
 }
@@ -112,61 +112,57 @@ std::string topic_link(core::ChatId group_id, core::ThreadId thread_id) {
 
 namespace account_notice {
 
-std::string usage() {
-  return "Usage: /new @username or /new +phone (add i<ID> first to pick the connection, e.g. /new i3 "
-         "@alice).";
-}
+std::string usage(std::string_view lang) { return i18n::text(lang, "accounts.usage"); }
 
-std::string choose_connection(std::string_view connections, std::string_view command) {
+std::string choose_connection(std::string_view lang, std::string_view connections, std::string_view command) {
   const std::string example =
       command == "new" ? "/new i<ID> @username" : "/" + std::string(command) + " i<ID> …";
-  return "Several connections share this group; say which one writes: " + example + " (" +
-         std::string(connections) + ").";
+  return i18n::text(lang, "accounts.choose_connection",
+                    {{"example", example}, {"connections", std::string(connections)}});
 }
 
-std::string no_such_connection(core::ConnectionId instance, std::string_view command) {
-  return "/" + std::string(command) + ": there is no connection i" + std::to_string(instance) +
-         " in this group.";
+std::string no_such_connection(std::string_view lang, core::ConnectionId instance, std::string_view command) {
+  return i18n::text(lang, "accounts.no_such_connection",
+                    {{"command", std::string(command)}, {"instance", std::to_string(instance)}});
 }
 
-std::string story_not_an_account(core::ConnectionId instance, std::string_view name) {
-  return "/story: i" + std::to_string(instance) + " (" + std::string(name) +
-         ") is a bot; only personal-account connections post stories.";
+std::string story_not_an_account(std::string_view lang, core::ConnectionId instance, std::string_view name) {
+  return i18n::text(lang, "accounts.story_not_an_account",
+                    {{"instance", std::to_string(instance)}, {"name", std::string(name)}});
 }
 
-std::string story_usage() {
-  return "/story: reply to a photo or video with /story (a caption may follow: /story Our new shop).";
+std::string story_usage(std::string_view lang) { return i18n::text(lang, "accounts.story_usage"); }
+
+std::string story_no_viewers(std::string_view lang, std::string_view connection_name) {
+  return i18n::text(lang, "accounts.story_no_viewers", {{"connection", std::string(connection_name)}});
 }
 
-std::string story_no_viewers(std::string_view connection_name) {
-  return "/story: nobody has had a dialog with " + std::string(connection_name) +
-         " yet, so nobody could see the story; nothing was posted.";
+std::string story_posted(std::string_view lang, std::string_view connection_name, std::size_t viewers) {
+  return i18n::text(lang, viewers == 1 ? "accounts.story_posted_one" : "accounts.story_posted",
+                    {{"connection", std::string(connection_name)}, {"count", std::to_string(viewers)}});
 }
 
-std::string story_posted(std::string_view connection_name, std::size_t viewers) {
-  return "📖 " + std::string(connection_name) + " posted the story, visible to the " +
-         std::to_string(viewers) + (viewers == 1 ? " user" : " users") + " who had a dialog with it.";
+std::string story_failed(std::string_view lang, std::string_view connection_name, std::string_view why) {
+  return i18n::text(lang, "accounts.story_failed",
+                    {{"connection", std::string(connection_name)}, {"reason", std::string(why)}});
 }
 
-std::string story_failed(std::string_view connection_name, std::string_view why) {
-  return "/story: " + std::string(connection_name) + " could not post the story: " + std::string(why);
+std::string not_an_account(std::string_view lang, core::ConnectionId instance, std::string_view name) {
+  return i18n::text(lang, "accounts.not_an_account",
+                    {{"instance", std::to_string(instance)}, {"name", std::string(name)}});
 }
 
-std::string not_an_account(core::ConnectionId instance, std::string_view name) {
-  return "/new: i" + std::to_string(instance) + " (" + std::string(name) +
-         ") is a bot; bots cannot write first. /new works with personal-account connections.";
+std::string not_found(std::string_view lang, std::string_view query, std::string_view connection_name) {
+  return i18n::text(lang, "accounts.not_found",
+                    {{"connection", std::string(connection_name)}, {"query", std::string(query)}});
 }
 
-std::string not_found(std::string_view query, std::string_view connection_name) {
-  return "/new: " + std::string(connection_name) + " found no Telegram user " + std::string(query) + ".";
+std::string topic_opened(std::string_view lang, std::string_view who) {
+  return i18n::text(lang, "accounts.topic_opened", {{"who", std::string(who)}});
 }
 
-std::string topic_opened(std::string_view who) {
-  return "✉️ New dialog with " + std::string(who) + ": write in its topic to send the first message.";
-}
-
-std::string topic_exists(std::string_view who) {
-  return "✉️ " + std::string(who) + " already has a topic.";
+std::string topic_exists(std::string_view lang, std::string_view who) {
+  return i18n::text(lang, "accounts.topic_exists", {{"who", std::string(who)}});
 }
 
 }  // namespace account_notice

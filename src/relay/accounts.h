@@ -42,7 +42,7 @@ struct NewTarget {
 
 // `i3 @alice`, `@alice`, `alice`, `+49 170 123-45-67`, `i3 +491701234567`. Errors say what is
 // wrong in words an operator understands.
-core::Result<NewTarget> parse_new_target(std::string_view args);
+core::Result<NewTarget> parse_new_target(std::string_view lang, std::string_view args);
 
 // What follows a General command that a group shared by several connections may address to one
 // of them (`/story`, `/hours`): an optional `i<ID>` naming the connection, then the rest (trimmed;
@@ -67,20 +67,23 @@ inline std::int64_t story_update_id(std::int64_t job_id) { return kStoryUpdateBa
 
 // Texts posted in General.
 namespace account_notice {
-std::string usage();
+// In the operators' language (LANGUAGE).
+std::string usage(std::string_view lang);
 // `command` is "new" or "story"; `connections` lists them: "i1 shop, i3 sales".
-std::string choose_connection(std::string_view connections, std::string_view command = "new");
-std::string no_such_connection(core::ConnectionId instance, std::string_view command = "new");
-std::string not_an_account(core::ConnectionId instance, std::string_view name);
+std::string choose_connection(std::string_view lang, std::string_view connections,
+                              std::string_view command = "new");
+std::string no_such_connection(std::string_view lang, core::ConnectionId instance,
+                               std::string_view command = "new");
+std::string not_an_account(std::string_view lang, core::ConnectionId instance, std::string_view name);
 // /story
-std::string story_not_an_account(core::ConnectionId instance, std::string_view name);
-std::string story_usage();
-std::string story_no_viewers(std::string_view connection_name);
-std::string story_posted(std::string_view connection_name, std::size_t viewers);
-std::string story_failed(std::string_view connection_name, std::string_view why);
-std::string not_found(std::string_view query, std::string_view connection_name);
-std::string topic_opened(std::string_view who);
-std::string topic_exists(std::string_view who);
+std::string story_not_an_account(std::string_view lang, core::ConnectionId instance, std::string_view name);
+std::string story_usage(std::string_view lang);
+std::string story_no_viewers(std::string_view lang, std::string_view connection_name);
+std::string story_posted(std::string_view lang, std::string_view connection_name, std::size_t viewers);
+std::string story_failed(std::string_view lang, std::string_view connection_name, std::string_view why);
+std::string not_found(std::string_view lang, std::string_view query, std::string_view connection_name);
+std::string topic_opened(std::string_view lang, std::string_view who);
+std::string topic_exists(std::string_view lang, std::string_view who);
 }  // namespace account_notice
 
 }  // namespace topicdesk::relay

@@ -860,7 +860,7 @@ std::optional<Dispatcher::Call> Dispatcher::topic_call(Prepared& p) {
   call.params["name"] = name;
   call.params["icon_color"] = context.params.icon_color;
   std::string start = store_.state_get(context.id, start_parameter_key(dialog.id)).value_or("");
-  p.payload.card = core::user_card(view, start);
+  p.payload.card = core::user_card(context.params.language, view, start);
   call.record = [this, connection = context.id, dialog_id = dialog.id, title = core::display_name(view),
                  name](const json::value& result) {
     core::ThreadId thread = 0;

@@ -7,6 +7,7 @@
 
 #include "core/event_json.h"
 #include "core/presentation.h"
+#include "i18n/catalog.h"
 #include "relay/album_state.h"
 #include "relay/coalescing.h"
 #include "relay/intercept.h"
@@ -285,7 +286,7 @@ void Engine::on_user_message(const Event& e, UnixMillis now) {
 // their message), the operators see that something was withheld.
 void Engine::withhold_user_message(const std::optional<Dialog>& dialog, core::UserId user, UnixMillis now) {
   if (!context_.params.silent_mode) {
-    JobPayload notice{.to = Side::kUser, .text = core::notice::restricted_for_user()};
+    JobPayload notice{.to = Side::kUser, .text = core::notice::restricted_for_user(user_language(user))};
     if (dialog) {
       notice.dialog = dialog->id;
       record_text(*dialog, store::HistoryAuthor::kDesk, notice.text, now);
@@ -294,7 +295,8 @@ void Engine::withhold_user_message(const std::optional<Dialog>& dialog, core::Us
     }
     enqueue(job::kSendText, notice, kPriorityNormal, now);
   }
-  if (dialog) post_in_topic(*dialog, core::notice::user_message_withheld(), kPriorityNormal, now);
+  if (dialog)
+    post_in_topic(*dialog, core::notice::user_message_withheld(operator_language()), kPriorityNormal, now);
 }
 
 void Engine::on_user_edit(const Event& e, UnixMillis now) {
@@ -327,7 +329,9 @@ void Engine::on_user_blocked(const Event& e, bool blocked, UnixMillis now) {
   if (!dialog || dialog->user_blocked_bot == blocked) return;
   dialog->user_blocked_bot = blocked;
   store_.update_dialog(*dialog);
-  post_in_topic(*dialog, blocked ? core::notice::user_blocked_bot() : core::notice::user_unblocked_bot(),
+  post_in_topic(*dialog,
+                blocked ? core::notice::user_blocked_bot(operator_language())
+                        : core::notice::user_unblocked_bot(operator_language()),
                 kPriorityNormal, now);
   event(*dialog, blocked ? "user_blocked_bot" : "user_unblocked_bot", "{}", now);
 }
@@ -366,7 +370,8 @@ void Engine::on_operator_message(const Event& e, UnixMillis now) {
 
   const auto& p = context_.params;
   if (p.restricted_backend.matches(e.text)) {
-    post_in_topic(*dialog, core::notice::operator_message_withheld(), kPriorityOperatorReply, now);
+    post_in_topic(*dialog, core::notice::operator_message_withheld(operator_language()),
+                  kPriorityOperatorReply, now);
     return;
   }
   if (p.reply_only && e.reply_to_message_id == 0)  // stays in the topic as a note
@@ -394,7 +399,8 @@ void Engine::on_operator_message(const Event& e, UnixMillis now) {
   dialog->last_operator_id = e.sender_is_anonymous_admin ? 0 : e.from.id;
   store_.update_dialog(*dialog);
   if (e.by_account_owner)
-    post_in_topic(*dialog, core::notice::account_owner_answered(), kPriorityOperatorReply, now);
+    post_in_topic(*dialog, core::notice::account_owner_answered(operator_language()), kPriorityOperatorReply,
+                  now);
   if (was_closed) event(*dialog, "dialog_reopened", R"({"by":"operator"})", now);
   // Anonymous admins are delivered but never attributed to a person.
   event(*dialog, "message_sent", message_event_json(e, e.sender_is_anonymous_admin ? 0 : e.from.id), now);
@@ -414,7 +420,8 @@ void Engine::on_operator_edit(const Event& e, UnixMillis now) {
   if (core::is_comment(e.text)) return record_edit(*dialog, true, e, now);
   if (core::parse_command(e.text, "")) return;
   if (context_.params.restricted_backend.matches(e.text)) {
-    post_in_topic(*dialog, core::notice::operator_message_withheld(), kPriorityOperatorReply, now);
+    post_in_topic(*dialog, core::notice::operator_message_withheld(operator_language()),
+                  kPriorityOperatorReply, now);
     return;
   }
   mirror_edit(*dialog, Side::kUser, e, kPriorityOperatorReply, now);
@@ -502,9 +509,10 @@ void Engine::on_general_message(const Event& e, UnixMillis now) {
   if (command->name == "web") return on_web_command(*command, e, now);          // engine_web.cpp
   const auto& icons = context_.params.status_icons;
   if (command->kind == core::CommandKind::kHelp)
-    return post_in_general(core::help_text(true, context_.account, icons), now);
+    return post_in_general(core::help_text(operator_language(), true, context_.account, icons), now);
   auto counts = store_.count_dialogs(context_.group_id);
-  post_in_general(core::stats_text({counts.user_answered, counts.support_answered, counts.closed}, icons),
+  post_in_general(core::stats_text(operator_language(),
+                                   {counts.user_answered, counts.support_answered, counts.closed}, icons),
                   now);
 }
 
@@ -523,7 +531,8 @@ void Engine::run_command(const core::Command& command, Dialog& dialog, const Eve
     case CommandKind::kInfo: {
       const bool sees = core::sees_hidden_info(p, e.from.id, e.from.username, e.sender_is_anonymous_admin);
       if (p.hide_info == core::HideInfo::kCommand && !sees) {
-        return post_in_topic(dialog, core::notice::info_refused(), kPriorityOperatorReply, now);
+        return post_in_topic(dialog, core::notice::info_refused(operator_language()), kPriorityOperatorReply,
+                             now);
       }
       post_in_topic(dialog, info_for(dialog, sees), kPriorityOperatorReply, now);
       return request_info_hooks(dialog, e, now);  // hooks listed for "info"
@@ -547,19 +556,23 @@ void Engine::run_command(const core::Command& command, Dialog& dialog, const Eve
       bool ban = command.kind == CommandKind::kBan;
       if (dialog.banned != ban) {
         dialog.banned = ban;
-        post_in_topic(dialog, ban ? core::notice::banned() : core::notice::unbanned(), kPriorityOperatorReply,
-                      now);
+        post_in_topic(
+            dialog,
+            ban ? core::notice::banned(operator_language()) : core::notice::unbanned(operator_language()),
+            kPriorityOperatorReply, now);
       }
       break;
     }
     case CommandKind::kHelp:
-      return post_in_topic(dialog, core::help_text(false, context_.account, p.status_icons),
+      return post_in_topic(dialog,
+                           core::help_text(operator_language(), false, context_.account, p.status_icons),
                            kPriorityOperatorReply, now);
     case CommandKind::kStats: {
       auto counts = store_.count_dialogs(context_.group_id);
       return post_in_topic(
           dialog,
-          core::stats_text({counts.user_answered, counts.support_answered, counts.closed}, p.status_icons),
+          core::stats_text(operator_language(),
+                           {counts.user_answered, counts.support_answered, counts.closed}, p.status_icons),
           kPriorityOperatorReply, now);
     }
     case CommandKind::kTake:
@@ -630,7 +643,11 @@ void Engine::welcome(const Dialog& dialog, const core::Person& person, UnixMilli
     return;
   }
   core::UserView view{person, dialog.pseudonym, p.hide_info, p.status_icons};
-  send_to_user(dialog, core::welcome_text(*p.welcome, view), kPriorityNewDialog, now);
+  // The built-in welcome (WELCOME not set) speaks the user's language; a business's stays as written.
+  std::string text = p.welcome->empty() ? i18n::text(user_language(person), "dialog.welcome",
+                                                     {{"title", core::welcome_text("{title}", view)}})
+                                        : core::welcome_text(*p.welcome, view);
+  send_to_user(dialog, std::move(text), kPriorityNewDialog, now);
 }
 
 void Engine::reopen_closed_topic(const Dialog& dialog, int priority, UnixMillis now) {
@@ -693,7 +710,7 @@ void Engine::close_dialog(Dialog& dialog, UnixMillis now, std::string_view by) {
   if (p.close_message) {
     // CLOSE_MESSAGE: the built-in text (empty) or the connection's, with the user's own name.
     std::string text = p.close_message->empty()
-                           ? core::notice::dialog_closed_for_user(by == "autoclose")
+                           ? core::notice::dialog_closed_for_user(user_language(person), by == "autoclose")
                            : core::welcome_text(*p.close_message, {person, dialog.pseudonym, p.hide_info});
     send_to_user(dialog, std::move(text), kPriorityNormal, now);
   }
@@ -830,6 +847,15 @@ void Engine::send_to_user(const Dialog& dialog, std::string text, int priority, 
           priority, now);
 }
 
+std::string Engine::user_language(const core::Person& person) const {
+  return i18n::resolve(person.language_code, context_.params.language);
+}
+
+std::string Engine::user_language(core::UserId user) {
+  auto person = store_.user(context_.id, user);
+  return i18n::resolve(person ? person->language_code : std::string(), context_.params.language);
+}
+
 std::string Engine::info_for(const Dialog& dialog, bool reveal) {
   core::InfoView info;
   info.user.person = store_.user(context_.id, dialog.user_id).value_or(core::Person{.id = dialog.user_id});
@@ -842,8 +868,8 @@ std::string Engine::info_for(const Dialog& dialog, bool reveal) {
   info.banned = dialog.banned;
   info.user_blocked_bot = dialog.user_blocked_bot;
   info.reveal = reveal;
-  return core::info_text(info) + ownership_info(dialog) + label_info(dialog) + payment_info(dialog) +
-         (reveal ? integration_info(dialog) : std::string());
+  return core::info_text(operator_language(), info) + ownership_info(dialog) + label_info(dialog) +
+         payment_info(dialog) + (reveal ? integration_info(dialog) : std::string());
 }
 
 void Engine::event(const Dialog& dialog, std::string_view type, std::string payload, UnixMillis now) {

@@ -289,6 +289,11 @@ class Engine {
   void post_document(core::DialogId dialog, std::string file_name, std::string bytes, std::string caption,
                      core::UnixMillis now);
   void send_to_user(const store::Dialog& dialog, std::string text, int priority, core::UnixMillis now);
+  // Languages (docs/languages.md): operators read the connection's LANGUAGE; a user is written to
+  // in their Telegram language_code (as the store last saw it), else LANGUAGE, else English.
+  const std::string& operator_language() const { return context_.params.language; }
+  std::string user_language(const core::Person& person) const;
+  std::string user_language(core::UserId user);
   // The /info text; `reveal` false (HIDE_INFO, an operator not on EXTENSIONS_ALLOWED) leaves out
   // the name, username, id, phone, linked account and custom fields.
   std::string info_for(const store::Dialog& dialog, bool reveal);
@@ -512,9 +517,9 @@ core::TopicStatus topic_status(store::DialogStatus status);
 
 // /backlog's usage, and its answer on a connection that is not a proxy (`account`: a personal
 // account) (engine_backlog.cpp).
-std::string backlog_usage();
+std::string backlog_usage(std::string_view lang);
 // The notice in General when the group's backlog grew old (engine_group_lane.cpp).
-std::string group_backlog_notice(std::int64_t jobs, std::int64_t oldest_seconds);
-std::string backlog_not_applicable(std::string_view connection, bool account);
+std::string group_backlog_notice(std::string_view lang, std::int64_t jobs, std::int64_t oldest_seconds);
+std::string backlog_not_applicable(std::string_view lang, std::string_view connection, bool account);
 
 }  // namespace topicdesk::relay

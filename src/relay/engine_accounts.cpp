@@ -83,7 +83,7 @@ bool Engine::general_command_is_mine(std::string_view command, core::ConnectionI
       return c.id == instance && c.group_id == context_.group_id;
     });
     if (!exists && answers_in_general())
-      post_in_general(account_notice::no_such_connection(instance, command), now);
+      post_in_general(account_notice::no_such_connection(operator_language(), instance, command), now);
     return false;
   }
   if (instance == 0) {
@@ -94,7 +94,8 @@ bool Engine::general_command_is_mine(std::string_view command, core::ConnectionI
       sharing += (count++ == 0 ? "" : ", ") + ("i" + std::to_string(c.id) + " " + c.name);
     }
     if (count > 1) {
-      if (answers_in_general()) post_in_general(account_notice::choose_connection(sharing, command), now);
+      if (answers_in_general())
+        post_in_general(account_notice::choose_connection(operator_language(), sharing, command), now);
       return false;
     }
   }
@@ -102,20 +103,22 @@ bool Engine::general_command_is_mine(std::string_view command, core::ConnectionI
 }
 
 void Engine::on_new_command(const core::Command& command, const Event& e, UnixMillis now) {
-  auto target = parse_new_target(command.args);
+  auto target = parse_new_target(operator_language(), command.args);
   if (!target) {
     if (answers_in_general()) post_in_general(target.error().message, now);
     return;
   }
   if (!general_command_is_mine("new", target->instance, now)) return;
   if (!context_.account)
-    return post_in_general(account_notice::not_an_account(context_.id, context_.name), now);
+    return post_in_general(account_notice::not_an_account(operator_language(), context_.id, context_.name),
+                           now);
   enqueue(job::kResolveUser, JobPayload{.to = Side::kUser, .text = target->query()}, kPriorityOperatorReply,
           now);
 }
 
 void Engine::on_user_resolved(const Event& e, UnixMillis now) {
-  if (e.from.id <= 0) return post_in_general(account_notice::not_found(e.text, context_.name), now);
+  if (e.from.id <= 0)
+    return post_in_general(account_notice::not_found(operator_language(), e.text, context_.name), now);
   store_.upsert_user(context_.id, e.from, now);
   auto dialog = store_.dialog_by_user(context_.id, e.from.id);
   const bool existed = dialog.has_value();
@@ -124,7 +127,9 @@ void Engine::on_user_resolved(const Event& e, UnixMillis now) {
   std::string who = core::display_name(view);
   if (!e.from.username.empty() && context_.params.hide_info == core::HideInfo::kOff)
     who += " (@" + e.from.username + ")";
-  announce_topic(*dialog, existed ? account_notice::topic_exists(who) : account_notice::topic_opened(who),
+  announce_topic(*dialog,
+                 existed ? account_notice::topic_exists(operator_language(), who)
+                         : account_notice::topic_opened(operator_language(), who),
                  now);
 }
 
@@ -151,10 +156,13 @@ void Engine::on_story_command(const core::Command& command, const Event& e, Unix
   InstanceRequest request = parse_instance_request(command.args);
   if (!general_command_is_mine("story", request.instance, now)) return;
   if (!context_.account)
-    return post_in_general(account_notice::story_not_an_account(context_.id, context_.name), now);
-  if (e.reply_to_message_id == 0) return post_in_general(account_notice::story_usage(), now);
+    return post_in_general(
+        account_notice::story_not_an_account(operator_language(), context_.id, context_.name), now);
+  if (e.reply_to_message_id == 0)
+    return post_in_general(account_notice::story_usage(operator_language()), now);
   std::vector<core::UserId> viewers = story_viewers();
-  if (viewers.empty()) return post_in_general(account_notice::story_no_viewers(context_.name), now);
+  if (viewers.empty())
+    return post_in_general(account_notice::story_no_viewers(operator_language(), context_.name), now);
   enqueue(job::kPostStory,
           JobPayload{.to = Side::kUser,
                      .message_id = e.reply_to_message_id,
@@ -165,10 +173,11 @@ void Engine::on_story_command(const core::Command& command, const Event& e, Unix
 
 // The dispatcher's report of a kPostStory job (core::EventKind::kStoryPosted).
 void Engine::on_story_posted(const Event& e, UnixMillis now) {
-  if (e.message_id == 0) return post_in_general(account_notice::story_failed(context_.name, e.text), now);
+  if (e.message_id == 0)
+    return post_in_general(account_notice::story_failed(operator_language(), context_.name, e.text), now);
   std::size_t viewers = 0;
   std::from_chars(e.text.data(), e.text.data() + e.text.size(), viewers);
-  post_in_general(account_notice::story_posted(context_.name, viewers), now);
+  post_in_general(account_notice::story_posted(operator_language(), context_.name, viewers), now);
 }
 
 // Posted in General once the topic exists (the job waits behind create_topic in its queue).
@@ -193,7 +202,8 @@ void Engine::on_group_frontend_message(const Event& e, UnixMillis now) {
   auto dialog = store_.dialog_by_user(context_.id, e.chat_id);
   if (dialog && dialog->banned) return;
   if (p.restricted_frontend.matches(e.text)) {
-    if (dialog) post_in_topic(*dialog, core::notice::user_message_withheld(), kPriorityNormal, now);
+    if (dialog)
+      post_in_topic(*dialog, core::notice::user_message_withheld(operator_language()), kPriorityNormal, now);
     return;
   }
   core::Person group = group_person(e);

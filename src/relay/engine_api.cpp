@@ -26,10 +26,10 @@ DialogStatus conversation_status(const Dialog& dialog) {
 // "🔌 <sender>: text" for the topic. The prefix can push a text the user may get (4096) past
 // Telegram's limit: then the copy is cut (UTF-16 units, as the API's own check counts) and ends
 // with a visible marker, so the topic still shows what was sent.
-std::string topic_copy(std::string_view sender, const std::string& text) {
+std::string topic_copy(std::string_view lang, std::string_view sender, const std::string& text) {
   std::string copy = std::string(kApiMarker) + " " + std::string(sender) + ": " + text;
   if (core::utf16_length(copy) <= kMaxTextUnits) return copy;
-  std::string marker = core::notice::cut_in_topic();
+  std::string marker = core::notice::cut_in_topic(lang);
   return core::utf16_truncate(copy, kMaxTextUnits - core::utf16_length(marker)) + marker;
 }
 
@@ -59,9 +59,11 @@ std::optional<Engine::ApiSent> Engine::api_send_message(core::UserId user, const
     bool was_closed = dialog.status == DialogStatus::kClosed;
     if (was_closed && dialog.thread_id != 0) reopen_closed_topic(dialog, kPriorityOperatorReply, now);
     // The topic's copy is the message itself, recorded once, as the API's (not a notice).
-    enqueue(job::kSendText,
-            JobPayload{.dialog = dialog.id, .to = Side::kGroup, .text = topic_copy(sender, text)},
-            kPriorityOperatorReply, now);
+    enqueue(
+        job::kSendText,
+        JobPayload{
+            .dialog = dialog.id, .to = Side::kGroup, .text = topic_copy(operator_language(), sender, text)},
+        kPriorityOperatorReply, now);
     record_text(dialog, store::HistoryAuthor::kApi, text, now, sender);
     enqueue(job::kSendText,
             JobPayload{.dialog = dialog.id, .to = Side::kUser, .text = text, .operator_message = true},

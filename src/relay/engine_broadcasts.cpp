@@ -48,7 +48,7 @@ void Engine::on_send_command(const core::Command& command, const core::Event& e,
   }
   const crm::Actor actor{e.from.id, e.from.username, e.sender_is_anonymous_admin};
   if (!crm::may_manage(context_.params, actor, context_.group_owner))
-    return post_in_general(crm::management_refused("send broadcasts", actor), now);
+    return post_in_general(crm::management_refused(operator_language(), "crm.send_broadcasts", actor), now);
   if (!request) return post_in_general("/send: " + request.error().message, now);
   if (request->action == crm::SendAction::kCreate) return create_broadcast(*request, e, now);
   if (request->action == crm::SendAction::kAdd) return add_to_broadcast(*request, e, now);

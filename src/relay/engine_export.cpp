@@ -19,6 +19,7 @@
 #include "crm/permissions.h"
 #include "crm/segment.h"
 #include "exports/exports.h"
+#include "i18n/catalog.h"
 #include "relay/engine.h"
 
 namespace topicdesk::relay {
@@ -29,17 +30,18 @@ namespace {
 
 constexpr std::size_t kMaxCaption = 1024;
 
-std::string_view export_usage_general() {
-  return "/export exports the clients as a CSV file; /export EXPRESSION only those a segment picks (/segment "
-         "alone shows the syntax). /export here works in a topic: it exports that conversation.";
+std::string clients(std::string_view lang, std::size_t n) {
+  return n == 1 ? i18n::text(lang, "exports.clients_one")
+                : i18n::text(lang, "exports.clients", {{"count", std::to_string(n)}});
 }
 
-std::string_view export_usage_topic() {
-  return "/export here posts this conversation as an HTML page and JSON Lines. The clients' CSV is made in "
-         "General: /export [expression].";
+// "… — part 2 of 3" when a file had to be split.
+std::string part_caption(std::string_view lang, const std::string& caption, std::size_t part,
+                         std::size_t parts) {
+  if (parts == 1) return caption;
+  return i18n::text(lang, "exports.part",
+                    {{"caption", caption}, {"part", std::to_string(part)}, {"parts", std::to_string(parts)}});
 }
-
-std::string clients(std::size_t n) { return n == 1 ? "1 client" : fmt::format("{} clients", n); }
 
 std::string date_of(UnixMillis now) { return crm::iso_utc(now).substr(0, 10); }
 
@@ -55,25 +57,24 @@ void Engine::on_export_command(const core::Command& command, const Event& e, Uni
   const crm::Actor actor{
       .id = e.from.id, .username = e.from.username, .anonymous_admin = e.sender_is_anonymous_admin};
   if (!crm::may_manage(p, actor, context_.group_owner))
-    return post_in_general(crm::management_refused("export", actor), now);
+    return post_in_general(crm::management_refused(operator_language(), "crm.export", actor), now);
   std::string expression = core::trim(command.args);
   if (core::lower_ascii(expression) == "here")
-    return post_in_general(std::string(export_usage_general()), now);
+    return post_in_general(i18n::text(operator_language(), "exports.usage_general"), now);
   if (core::lower_ascii(expression) == "help")
-    return post_in_general(std::string(export_usage_general()), now);
+    return post_in_general(i18n::text(operator_language(), "exports.usage_general"), now);
 
   std::optional<crm::Segment> segment;
   if (!expression.empty()) {
     auto parsed = crm::parse_segment(expression);
     if (!parsed) {
-      return post_in_general("⚠️ That segment does not parse: " + crm::describe(parsed.error) +
-                                 ". /segment alone shows the syntax.",
+      return post_in_general(i18n::text(operator_language(), "exports.segment_does_not_parse",
+                                        {{"reason", crm::describe(parsed.error)}}),
                              now);
     }
     if (auto unknown = unknown_segment_label(*parsed.segment)) return post_in_general(*unknown, now);
     if (p.hide_info != core::HideInfo::kOff && parsed.segment->uses_fields()) {
-      return post_in_general(
-          "🔒 field: terms read custom fields, which HIDE_INFO hides: an export here cannot use them.", now);
+      return post_in_general(i18n::text(operator_language(), "exports.fields_hidden"), now);
     }
     segment = std::move(parsed.segment);
   }
@@ -85,21 +86,25 @@ void Engine::on_export_command(const core::Command& command, const Event& e, Uni
           [&](core::ConnectionId id) { return id == context_.id && p.hide_info == core::HideInfo::kOff; },
       .now = now};
   auto doc = exports::clients_document(store_, query);
-  if (!doc) return post_in_general("⚠️ /export: " + doc.error().message, now);
+  if (!doc)
+    return post_in_general(
+        i18n::text(operator_language(), "exports.failed", {{"reason", doc.error().message}}), now);
   const std::string what = segment ? segment->to_string() : std::string();
   if (doc->rows.empty()) {
-    return post_in_general(
-        segment ? "📤 No client is in " + what + ": nothing to export." : "📤 No clients yet.", now);
+    return post_in_general(segment ? i18n::text(operator_language(), "exports.nobody_in", {{"segment", what}})
+                                   : i18n::text(operator_language(), "exports.no_clients"),
+                           now);
   }
   auto files = exports::files_to_post(*doc, "clients-" + date_of(now), "csv");
   if (!files) return post_in_general("⚠️ " + files.error().message, now);
-  std::string caption = "📤 " + clients(doc->rows.size()) + (segment ? " in " + what : std::string());
-  if (p.hide_info != core::HideInfo::kOff) caption += " (HIDE_INFO: pseudonyms only)";
+  const auto& lang = operator_language();
+  std::string caption = clients(lang, doc->rows.size());
+  if (segment) caption += " " + i18n::text(lang, "exports.in_segment", {{"segment", what}});
+  if (p.hide_info != core::HideInfo::kOff) caption += " " + i18n::text(lang, "exports.pseudonyms_only");
   for (std::size_t i = 0; i < files->size(); ++i) {
     auto& file = (*files)[i];
-    std::string part_caption =
-        files->size() == 1 ? caption : fmt::format("{} — part {} of {}", caption, i + 1, files->size());
-    post_document(0, std::move(file.name), std::move(file.bytes), cut_caption(std::move(part_caption)), now);
+    post_document(0, std::move(file.name), std::move(file.bytes),
+                  cut_caption(part_caption(lang, caption, i + 1, files->size())), now);
   }
 }
 
@@ -109,14 +114,16 @@ void Engine::on_export_in_topic(const core::Command& command, const store::Dialo
   const crm::Actor actor{
       .id = e.from.id, .username = e.from.username, .anonymous_admin = e.sender_is_anonymous_admin};
   if (!crm::may_manage(p, actor, context_.group_owner))
-    return post_in_topic(dialog, crm::management_refused("export", actor), kPriorityOperatorReply, now);
+    return post_in_topic(dialog, crm::management_refused(operator_language(), "crm.export", actor),
+                         kPriorityOperatorReply, now);
   std::string args = core::lower_ascii(core::trim(command.args));
   if (args != "here" && !args.empty())
-    return post_in_topic(dialog, std::string(export_usage_topic()), kPriorityOperatorReply, now);
+    return post_in_topic(dialog, i18n::text(operator_language(), "exports.usage_topic"),
+                         kPriorityOperatorReply, now);
 
   auto conversation = exports::read_conversation(store_, dialog.id);
   if (conversation.entries.empty()) {
-    return post_in_topic(dialog, "📤 The history holds no message of this conversation yet.",
+    return post_in_topic(dialog, i18n::text(operator_language(), "exports.no_history"),
                          kPriorityOperatorReply, now);
   }
   const bool reveal = p.hide_info == core::HideInfo::kOff;
@@ -128,14 +135,14 @@ void Engine::on_export_in_topic(const core::Command& command, const store::Dialo
     return post_in_topic(dialog, "⚠️ " + (!html ? html.error().message : jsonl.error().message),
                          kPriorityOperatorReply, now);
   }
-  const std::string caption = fmt::format("📤 This conversation: {} messages{}", conversation.entries.size(),
-                                          reveal ? "" : " (HIDE_INFO: the client by pseudonym)");
+  const std::string caption =
+      i18n::text(operator_language(), reveal ? "exports.conversation" : "exports.conversation_hidden",
+                 {{"count", std::to_string(conversation.entries.size())}});
   for (auto* files : {&*html, &*jsonl}) {
     for (std::size_t i = 0; i < files->size(); ++i) {
       auto& file = (*files)[i];
-      std::string part_caption =
-          files->size() == 1 ? caption : fmt::format("{} — part {} of {}", caption, i + 1, files->size());
-      post_document(dialog.id, std::move(file.name), std::move(file.bytes), std::move(part_caption), now);
+      post_document(dialog.id, std::move(file.name), std::move(file.bytes),
+                    part_caption(operator_language(), caption, i + 1, files->size()), now);
     }
   }
 }

@@ -25,7 +25,7 @@ UnixMillis Engine::new_topic_slot(UnixMillis now) {
   const int cap = context_.params.new_topics_per_minute;
   if (cap == 0) return 0;
   Slot slot = paced_slot(new_topics_pace_key(), cap, now);
-  if (slot.first_held) post_in_general(core::notice::new_topics_held(cap), now);
+  if (slot.first_held) post_in_general(core::notice::new_topics_held(operator_language(), cap), now);
   return slot.held ? slot.at : 0;
 }
 
@@ -35,8 +35,10 @@ UnixMillis Engine::user_message_slot(const Dialog& dialog, UnixMillis now) {
   Slot slot = paced_slot(user_pace_key(dialog.id), cap, now);
   if (slot.first_held) {
     // Before the held copy in the dialog's queue, so the operators read it first.
-    post_in_topic(dialog, core::notice::user_messages_held_in_topic(cap), kPriorityNormal, now);
-    send_to_user(dialog, core::notice::user_messages_held_for_user(), kPriorityNormal, now);
+    post_in_topic(dialog, core::notice::user_messages_held_in_topic(operator_language(), cap),
+                  kPriorityNormal, now);
+    send_to_user(dialog, core::notice::user_messages_held_for_user(user_language(dialog.user_id)),
+                 kPriorityNormal, now);
   }
   return slot.held ? slot.at : 0;
 }

@@ -6,6 +6,7 @@
 
 #include <boost/json.hpp>
 
+#include "i18n/catalog.h"
 #include "relay/engine.h"
 
 namespace topicdesk::relay {
@@ -24,14 +25,9 @@ std::int64_t int_field(const json::object& o, std::string_view key) {
 
 }  // namespace
 
-std::string group_backlog_notice(std::int64_t jobs, std::int64_t oldest_seconds) {
-  return fmt::format(
-      "⏳ {} message{} waiting for this group; the oldest has waited {} min. Telegram lets a bot post about "
-      "20 "
-      "messages a minute into one group. Helper bots post for the desk and multiply that budget: see "
-      "docs/helper-bots.md. Nothing is lost meanwhile; this notice comes again only after the backlog has "
-      "cleared.",
-      jobs, jobs == 1 ? "" : "s", oldest_seconds / 60);
+std::string group_backlog_notice(std::string_view lang, std::int64_t jobs, std::int64_t oldest_seconds) {
+  return i18n::text(lang, jobs == 1 ? "general.group_backlog_one" : "general.group_backlog",
+                    {{"count", std::to_string(jobs)}, {"minutes", std::to_string(oldest_seconds / 60)}});
 }
 
 void Engine::on_group_backlog(const Event& e, UnixMillis now) {
@@ -48,7 +44,8 @@ void Engine::on_group_backlog(const Event& e, UnixMillis now) {
   }
   if (state->get_string() != "old" || noticed || context_.params.backlog_notice_minutes == 0) return;
   store_.state_set(context_.id, std::string(kBacklogNoticedKey), "1");
-  post_in_general(group_backlog_notice(int_field(*o, "jobs"), int_field(*o, "oldest_seconds")), now);
+  post_in_general(
+      group_backlog_notice(operator_language(), int_field(*o, "jobs"), int_field(*o, "oldest_seconds")), now);
 }
 
 }  // namespace topicdesk::relay

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "core/working_hours.h"
+#include "i18n/catalog.h"
 #include "relay/accounts.h"
 #include "relay/engine.h"
 
@@ -17,10 +18,10 @@ namespace {
 // When the user wrote: the message's date; `now` for an event without one.
 UnixMillis written_at(const Event& e, UnixMillis now) { return e.date > 0 ? e.date : now; }
 
-std::string away_note(const core::WorkingHours& hours, UnixMillis at) {
+std::string away_note(std::string_view lang, const core::WorkingHours& hours, UnixMillis at) {
   auto opening = core::next_opening(hours, at);
-  if (!opening) return "🌙 Away reply sent (closed, no opening hours ahead)";
-  return "🌙 Away reply sent (closed until " + core::format_local_time(hours, *opening, at) + ")";
+  if (!opening) return i18n::text(lang, "hours.away_sent_no_opening");
+  return i18n::text(lang, "hours.away_sent", {{"time", core::format_local_time(lang, hours, *opening, at)}});
 }
 
 }  // namespace
@@ -43,7 +44,7 @@ void Engine::away_reply(const Dialog& dialog, const core::Person& person, const 
     core::UserView view{person, dialog.pseudonym, p.hide_info, p.status_icons};
     send_to_user(dialog, core::welcome_text(*p.away_message, view), kPriorityNewDialog, now);
   }
-  post_in_topic(dialog, away_note(*p.working_hours, at), priority, now);
+  post_in_topic(dialog, away_note(operator_language(), *p.working_hours, at), priority, now);
 }
 
 void Engine::on_hours_command(const core::Command& command, const Event& e, UnixMillis now) {
@@ -51,12 +52,12 @@ void Engine::on_hours_command(const core::Command& command, const Event& e, Unix
   const auto& hours = context_.params.working_hours;
   std::string text = "i" + std::to_string(context_.id) + " " + context_.name + "\n";
   if (!hours) {
-    text += "🕘 Working hours are OFF: the desk is always open.";
+    text += i18n::text(operator_language(), "hours.off");
   } else {
-    text += core::describe_working_hours(*hours, written_at(e, now));
+    text += core::describe_working_hours(operator_language(), *hours, written_at(e, now));
   }
   const auto& away = context_.params.away_message;
-  text += away ? "\nAway reply: on (once a day per dialog outside working hours)." : "\nAway reply: OFF.";
+  text += "\n" + i18n::text(operator_language(), away ? "hours.away_on" : "hours.away_off");
   post_in_general(std::move(text), now);
 }
 

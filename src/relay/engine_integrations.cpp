@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "core/utf8.h"
+#include "i18n/catalog.h"
 #include "relay/engine.h"
 
 namespace topicdesk::relay {
@@ -17,9 +18,6 @@ namespace {
 constexpr std::size_t kMaxAccount = 128;
 constexpr std::size_t kMaxFieldKey = 64;
 constexpr std::size_t kMaxFieldValue = 512;
-constexpr std::string_view kSetUsage =
-    "Usage: /set key=value (key: letters, digits, _ . -). /set key= removes the field; /set alone lists "
-    "them.";
 
 bool valid_account(std::string_view account) {
   return !account.empty() && account.size() <= kMaxAccount &&
@@ -75,7 +73,8 @@ void Engine::run_custom_command(const core::Command& command, Dialog& dialog, co
   if (command.name == "set") return set_command(command, dialog, sees, now);
   // A hook or an assistant bot in the group answers; otherwise the operator learns the command is unknown.
   if (!context_.params.custom_commands && !hooked(command.name)) {
-    post_in_topic(dialog, core::notice::unknown_command(command.name), kPriorityOperatorReply, now);
+    post_in_topic(dialog, core::notice::unknown_command(operator_language(), command.name),
+                  kPriorityOperatorReply, now);
   }
 }
 
@@ -84,24 +83,27 @@ void Engine::link_command(const core::Command& command, const Dialog& dialog, bo
   std::string account = core::trim(command.args);
   if (command.name == "unlink") {
     store_.set_user_link(context_.id, dialog.user_id, "");
-    return post_in_topic(dialog, "🔗 The linked account was removed.", kPriorityOperatorReply, now);
+    return post_in_topic(dialog, i18n::text(operator_language(), "integrations.link_removed"),
+                         kPriorityOperatorReply, now);
   }
   if (account.empty()) {
     if (!sees_hidden)
-      return post_in_topic(dialog, core::notice::linked_account_hidden(), kPriorityOperatorReply, now);
+      return post_in_topic(dialog, core::notice::linked_account_hidden(operator_language()),
+                           kPriorityOperatorReply, now);
     auto current = store_.user_link(context_.id, dialog.user_id);
     return post_in_topic(
         dialog,
-        current ? "🔗 Linked account: " + *current
-                : std::string("🔗 No linked account. /link ACCOUNT links one, /unlink removes it."),
+        current ? i18n::text(operator_language(), "integrations.linked_account", {{"account", *current}})
+                : i18n::text(operator_language(), "integrations.no_linked_account"),
         kPriorityOperatorReply, now);
   }
   if (!valid_account(account)) {
-    return post_in_topic(dialog, "🔗 An account is one line of at most 128 characters.",
+    return post_in_topic(dialog, i18n::text(operator_language(), "integrations.account_too_long"),
                          kPriorityOperatorReply, now);
   }
   store_.set_user_link(context_.id, dialog.user_id, account);
-  post_in_topic(dialog, "🔗 Linked to account " + account + ".", kPriorityOperatorReply, now);
+  post_in_topic(dialog, i18n::text(operator_language(), "integrations.linked_to", {{"account", account}}),
+                kPriorityOperatorReply, now);
 }
 
 void Engine::set_command(const core::Command& command, const Dialog& dialog, bool sees_hidden,
@@ -109,9 +111,13 @@ void Engine::set_command(const core::Command& command, const Dialog& dialog, boo
   std::string args = core::trim(command.args);
   if (args.empty()) {
     if (!sees_hidden)
-      return post_in_topic(dialog, core::notice::fields_hidden(), kPriorityOperatorReply, now);
+      return post_in_topic(dialog, core::notice::fields_hidden(operator_language()), kPriorityOperatorReply,
+                           now);
     auto fields = store_.user_fields(context_.id, dialog.user_id);
-    std::string text = fields.empty() ? "📝 No custom fields. " + std::string(kSetUsage) : "📝 Custom fields:";
+    const auto& lang = operator_language();
+    std::string text = fields.empty() ? i18n::text(lang, "integrations.no_fields") + " " +
+                                            i18n::text(lang, "integrations.set_usage")
+                                      : i18n::text(lang, "integrations.fields");
     for (const auto& [key, value] : fields) text += "\n" + key + " = " + value;
     return post_in_topic(dialog, text, kPriorityOperatorReply, now);
   }
@@ -121,10 +127,13 @@ void Engine::set_command(const core::Command& command, const Dialog& dialog, boo
       equals == std::string::npos ? std::string() : core::trim(std::string_view(args).substr(equals + 1));
   if (equals == std::string::npos || !valid_field_key(key) || value.size() > kMaxFieldValue ||
       value.find('\n') != std::string::npos) {
-    return post_in_topic(dialog, std::string(kSetUsage), kPriorityOperatorReply, now);
+    return post_in_topic(dialog, i18n::text(operator_language(), "integrations.set_usage"),
+                         kPriorityOperatorReply, now);
   }
   store_.set_user_field(context_.id, dialog.user_id, key, value);
-  post_in_topic(dialog, value.empty() ? "📝 " + key + " removed." : "📝 " + key + " = " + value,
+  post_in_topic(dialog,
+                value.empty() ? i18n::text(operator_language(), "integrations.field_removed", {{"key", key}})
+                              : "📝 " + key + " = " + value,
                 kPriorityOperatorReply, now);
 }
 
@@ -137,7 +146,9 @@ void Engine::request_info_hooks(const Dialog& dialog, const core::Event& e, Unix
 
 std::string Engine::integration_info(const Dialog& dialog) {
   std::string out;
-  if (auto account = store_.user_link(context_.id, dialog.user_id)) out += "\nlinked account: " + *account;
+  if (auto account = store_.user_link(context_.id, dialog.user_id))
+    out +=
+        "\n" + i18n::text(operator_language(), "integrations.info_linked_account", {{"account", *account}});
   for (const auto& [key, value] : store_.user_fields(context_.id, dialog.user_id))
     out += "\n" + key + ": " + value;
   return out;

@@ -17,6 +17,7 @@
 
 #include "core/event_json.h"
 #include "core/utf8.h"
+#include "i18n/catalog.h"
 #include "relay/album_state.h"
 #include "relay/engine.h"
 #include "relay/intercept.h"
@@ -55,7 +56,8 @@ void Engine::on_outgoing_seen(const Event& e, UnixMillis now) {
     // call's answer) are gathered the same way, under their call's batch id.
     const bool copied = e.media_group_id.starts_with(core::kCopiedBatchPrefix);
     gather_album(*dialog, AlbumLane::kIntercepted, e, now,
-                 copied ? intercept_copied_marker(by_human) : intercept_album_marker(by_human));
+                 copied ? intercept_copied_marker(operator_language(), by_human)
+                        : intercept_album_marker(operator_language(), by_human));
   } else {
     flush_album(*dialog, AlbumLane::kIntercepted, now);
     JobPayload copy{.dialog = dialog->id,
@@ -63,8 +65,8 @@ void Engine::on_outgoing_seen(const Event& e, UnixMillis now) {
                     .message_id = e.message_id,
                     .reply_to = e.reply_to_message_id};
     if (e.content == core::ContentKind::kText || takes_caption(e.content)) {
-      auto marked =
-          mark_intercepted(e, e.content == core::ContentKind::kText ? kMaxTextUnits : kMaxCaptionUnits);
+      auto marked = mark_intercepted(
+          operator_language(), e, e.content == core::ContentKind::kText ? kMaxTextUnits : kMaxCaptionUnits);
       copy.text = std::move(marked.text);
       copy.entities_json = std::move(marked.entities_json);
     }
@@ -107,13 +109,17 @@ std::optional<Dialog> Engine::dialog_for_intercepted(const Event& e, UnixMillis 
 
 bool sent_by_human(const Event& e) { return !e.sender_is_bot && !e.from.is_bot; }
 
-std::string intercept_marker(bool by_human) {
-  return by_human ? "📤 Sent by the account owner from their app" : "📤 Sent by the bot's program";
+std::string intercept_marker(std::string_view lang, bool by_human) {
+  return i18n::text(lang, by_human ? "notices.intercepted_by_owner" : "notices.intercepted_by_program");
 }
 
-std::string intercept_album_marker(bool by_human) { return intercept_marker(by_human) + " (album below)"; }
+std::string intercept_album_marker(std::string_view lang, bool by_human) {
+  return intercept_marker(lang, by_human) + " " + i18n::text(lang, "notices.album_below");
+}
 
-std::string intercept_copied_marker(bool by_human) { return intercept_marker(by_human) + " (copied below)"; }
+std::string intercept_copied_marker(std::string_view lang, bool by_human) {
+  return intercept_marker(lang, by_human) + " " + i18n::text(lang, "notices.copied_below");
+}
 
 bool takes_caption(core::ContentKind content) {
   using core::ContentKind;
@@ -198,9 +204,10 @@ std::string buttons_as_text(std::string_view reply_markup_json) {
   return out;
 }
 
-MarkedText mark_intercepted(const Event& e, std::size_t max_units, std::string_view note) {
-  std::string head = intercept_marker(sent_by_human(e));
-  if (!note.empty()) head += " · " + std::string(note);
+MarkedText mark_intercepted(std::string_view lang, const Event& e, std::size_t max_units,
+                            std::string_view note) {
+  std::string head = intercept_marker(lang, sent_by_human(e));
+  if (!note.empty()) head += " · " + i18n::text(lang, note);
   head += "\n";
   const std::size_t head_units = core::utf16_length(head);
   std::string text = head + e.text;

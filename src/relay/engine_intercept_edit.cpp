@@ -44,8 +44,9 @@ void Engine::on_outgoing_edit(const Event& e, UnixMillis now) {
   record_edit(*dialog, false, e, now);
   const bool fresh_copy =
       e.media_replaced && store_.link_by_user_message(dialog->id, e.message_id).has_value();
-  auto marked = fresh_copy ? mark_intercepted(e, kMaxCaptionUnits, kMediaReplacedNote)
-                           : mark_intercepted(e, is_text ? kMaxTextUnits : kMaxCaptionUnits);
+  auto marked = fresh_copy
+                    ? mark_intercepted(operator_language(), e, kMaxCaptionUnits, kMediaReplacedNote)
+                    : mark_intercepted(operator_language(), e, is_text ? kMaxTextUnits : kMaxCaptionUnits);
   const auto kind = fresh_copy ? job::kInterceptCopy : is_text ? job::kInterceptEditText : job::kEditCaption;
   enqueue(kind,
           JobPayload{.dialog = dialog->id,

@@ -17,6 +17,7 @@
 
 #include "crm/labels.h"
 #include "crm/permissions.h"
+#include "i18n/catalog.h"
 #include "relay/accounts.h"
 #include "relay/engine.h"
 #include "relay/ownership.h"
@@ -50,7 +51,8 @@ std::optional<Label> Engine::find_label(std::string_view name) {
 }
 
 std::string Engine::unknown_label(std::string_view name) {
-  return crm::label_text::unknown(name, crm::closest_name(name, names_of(store_.labels(context_.id))));
+  return crm::label_text::unknown(operator_language(), name,
+                                  crm::closest_name(name, names_of(store_.labels(context_.id))));
 }
 
 std::vector<std::string> Engine::after_names(const Label& label) {
@@ -67,12 +69,13 @@ void Engine::on_mark_general(const core::Command& command, const Event& e, UnixM
   if (!request) return post_in_general("❓ " + request.error().message, now);
   using crm::MarkAction;
   const auto action = request->action;
-  if (action == MarkAction::kHelp) return post_in_general(crm::label_text::help(true), now);
+  if (action == MarkAction::kHelp)
+    return post_in_general(crm::label_text::help(operator_language(), true), now);
   if (action == MarkAction::kList) {
     std::vector<std::string> lines;
     for (const auto& label : store_.labels(context_.id))
-      lines.push_back(crm::label_text::describe(label, after_names(label)));
-    return post_in_general(crm::label_text::list(lines), now);
+      lines.push_back(crm::label_text::describe(operator_language(), label, after_names(label)));
+    return post_in_general(crm::label_text::list(operator_language(), lines), now);
   }
   if (action == MarkAction::kShow) {
     auto label = find_label(request->name);
@@ -91,24 +94,25 @@ void Engine::on_mark_general(const core::Command& command, const Event& e, UnixM
       if (d->thread_id != 0) line += ": " + topic_link(context_.group_id, d->thread_id);
       lines.push_back(std::move(line));
     }
-    return post_in_general(crm::label_text::show(*label, after_names(*label), lines, carriers.size()), now);
+    return post_in_general(
+        crm::label_text::show(operator_language(), *label, after_names(*label), lines, carriers.size()), now);
   }
 
   // Every other form manages labels.
   crm::Actor actor{
       .id = e.from.id, .username = e.from.username, .anonymous_admin = e.sender_is_anonymous_admin};
   if (!crm::may_manage(context_.params, actor, context_.group_owner))
-    return post_in_general(crm::management_refused("manage labels", actor), now);
+    return post_in_general(crm::management_refused(operator_language(), "crm.manage_labels", actor), now);
 
   if (action == MarkAction::kNew) {
     std::string key = *crm::label_key(request->name);
     if (auto existing = store_.label_by_key(context_.id, key))
-      return post_in_general(crm::label_text::exists(existing->name), now);
+      return post_in_general(crm::label_text::exists(operator_language(), existing->name), now);
     if (store_.labels(context_.id).size() >= static_cast<std::size_t>(crm::kMaxLabels))
-      return post_in_general(crm::label_text::too_many(), now);
+      return post_in_general(crm::label_text::too_many(operator_language()), now);
     Label label{.connection_id = context_.id, .name = request->name, .key = key, .created_at = now};
     label.id = store_.add_label(label);
-    return post_in_general(crm::label_text::created(label), now);
+    return post_in_general(crm::label_text::created(operator_language(), label), now);
   }
 
   auto label = find_label(request->name);
@@ -144,12 +148,13 @@ void Engine::on_mark_general(const core::Command& command, const Event& e, UnixM
     case MarkAction::kRename: {
       std::string key = *crm::label_key(request->value);
       auto taken = store_.label_by_key(context_.id, key);
-      if (taken && taken->id != label->id) return post_in_general(crm::label_text::exists(taken->name), now);
+      if (taken && taken->id != label->id)
+        return post_in_general(crm::label_text::exists(operator_language(), taken->name), now);
       std::string before = label->name;
       label->name = request->value;
       label->key = key;
       store_.update_label(*label);
-      return post_in_general(crm::label_text::renamed(before, label->name), now);
+      return post_in_general(crm::label_text::renamed(operator_language(), before, label->name), now);
     }
     default:
       return;
@@ -160,7 +165,7 @@ void Engine::on_mark_general(const core::Command& command, const Event& e, UnixM
       if (auto d = store_.dialog(c.dialog_id)) retitle(*d, now);
     }
   }
-  post_in_general(crm::label_text::changed(*label, after_names(*label)), now);
+  post_in_general(crm::label_text::changed(operator_language(), *label, after_names(*label)), now);
 }
 
 void Engine::on_mark_in_topic(const core::Command& command, Dialog& dialog, const Event& e, UnixMillis now) {
@@ -170,20 +175,21 @@ void Engine::on_mark_in_topic(const core::Command& command, Dialog& dialog, cons
   auto request = crm::parse_mark(command.args, false);
   if (!request) return answer("❓ " + request.error().message);
   using crm::MarkAction;
-  if (request->action == MarkAction::kHelp) return answer(crm::label_text::help(false));
+  if (request->action == MarkAction::kHelp) return answer(crm::label_text::help(operator_language(), false));
   if (request->action == MarkAction::kList)
-    return answer(crm::label_text::topic_labels(store_.dialog_labels(dialog.id)));
+    return answer(crm::label_text::topic_labels(operator_language(), store_.dialog_labels(dialog.id)));
   auto label = find_label(request->name);
   if (!label) return answer(unknown_label(request->name));
   const core::UserId by = e.sender_is_anonymous_admin ? 0 : e.from.id;
   auto change =
       change_label(dialog, *label, request->action == MarkAction::kAdd, LabelChangeBy::kOperator, by, now);
   if (request->action == MarkAction::kAdd) {
-    if (!change.changed) return answer(crm::label_text::already(label->name));
-    return answer(crm::label_text::added(label->name, change.removed, change.template_note));
+    if (!change.changed) return answer(crm::label_text::already(operator_language(), label->name));
+    return answer(
+        crm::label_text::added(operator_language(), label->name, change.removed, change.template_note));
   }
-  if (!change.changed) return answer(crm::label_text::not_carried(label->name));
-  answer(crm::label_text::removed(label->name));
+  if (!change.changed) return answer(crm::label_text::not_carried(operator_language(), label->name));
+  answer(crm::label_text::removed(operator_language(), label->name));
 }
 
 Engine::LabelChangeResult Engine::change_label(Dialog& dialog, const Label& label, bool add, LabelChangeBy by,
@@ -236,8 +242,9 @@ Engine::LabelChangeResult Engine::change_label(Dialog& dialog, const Label& labe
 std::string Engine::send_label_template(const Dialog& dialog, const Label& label, UnixMillis now) {
   TemplateSender who{.by = "label", .answers = false, .copy_in_topic = true};
   if (auto refused = send_template(dialog, label.sends, who, now))
-    return "template " + label.sends + " NOT sent: " + *refused;
-  return "template " + label.sends + " sent to the user";
+    return i18n::text(operator_language(), "labels.template_not_sent",
+                      {{"name", label.sends}, {"reason", *refused}});
+  return i18n::text(operator_language(), "labels.template_sent", {{"name", label.sends}});
 }
 
 std::string Engine::label_info(const Dialog& dialog) {
@@ -248,7 +255,7 @@ std::string Engine::label_info(const Dialog& dialog) {
                                      : operator_name(store_.operator_by_id(context_.group_id, c.operator_id),
                                                      c.operator_id));
   }
-  return crm::label_text::info_lines(store_.dialog_labels(dialog.id), history, who);
+  return crm::label_text::info_lines(operator_language(), store_.dialog_labels(dialog.id), history, who);
 }
 
 Engine::ApiLabelResult Engine::api_change_label(core::DialogId id, std::string_view name, bool add,
@@ -269,8 +276,9 @@ Engine::ApiLabelResult Engine::api_change_label(core::DialogId id, std::string_v
     auto change = change_label(*dialog, *label, add, LabelChangeBy::kApi, 0, now);
     if (change.changed) {
       post_in_topic(*dialog,
-                    add ? "🔌 " + crm::label_text::added(label->name, change.removed, change.template_note)
-                        : "🔌 " + crm::label_text::removed(label->name),
+                    add ? "🔌 " + crm::label_text::added(operator_language(), label->name, change.removed,
+                                                        change.template_note)
+                        : "🔌 " + crm::label_text::removed(operator_language(), label->name),
                     kPriorityNormal, now);
     }
     out.outcome = ApiLabelResult::kDone;

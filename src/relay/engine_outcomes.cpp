@@ -9,6 +9,7 @@
 
 #include "core/event_json.h"
 #include "core/presentation.h"
+#include "i18n/catalog.h"
 #include "relay/engine.h"
 
 namespace topicdesk::relay {
@@ -53,7 +54,8 @@ void Engine::tell_user_not_relayed(const store::Dialog& dialog, UnixMillis now) 
     if (ec == std::errc() && now >= at && now - at < kFailureNoticeEvery) return;
   }
   store_.state_set(context_.id, failure_told_key(dialog.id), std::to_string(now));
-  send_to_user(dialog, core::notice::message_not_relayed_for_user(), kPriorityOperatorReply, now);
+  send_to_user(dialog, core::notice::message_not_relayed_for_user(user_language(dialog.user_id)),
+               kPriorityOperatorReply, now);
 }
 
 // A job failed for good. To the user: a block marks the dialog; an operator's message (or one a
@@ -71,17 +73,20 @@ void Engine::on_delivery_failed(const Event& e, UnixMillis now) {
       store_.update_dialog(*dialog);
     }
     if (!d.operator_message && !d.uncertain) return;
-    std::string reason = d.uncertain      ? delivery_notice::not_sent_again()
-                         : d.user_blocked ? std::string("the user blocked the bot.")
+    std::string reason = d.uncertain      ? delivery_notice::not_sent_again(operator_language())
+                         : d.user_blocked ? i18n::text(operator_language(), "notices.reason_user_blocked")
                                           : e.text;
-    post_in_topic(*dialog, core::notice::not_delivered(reason), kPriorityOperatorReply, now);
+    post_in_topic(*dialog, core::notice::not_delivered(operator_language(), reason), kPriorityOperatorReply,
+                  now);
     return;
   }
   if (carries_user_message(d.job_kind)) tell_user_not_relayed(*dialog, now);
   if (d.job_kind == job::kCopyToTopic || d.job_kind == job::kCopyAlbumToTopic) {
-    post_in_topic(*dialog, core::notice::user_message_not_copied(e.text), kPriorityNormal, now);
+    post_in_topic(*dialog, core::notice::user_message_not_copied(operator_language(), e.text),
+                  kPriorityNormal, now);
   } else if (d.operator_message) {
-    post_in_topic(*dialog, core::notice::not_delivered(e.text), kPriorityOperatorReply, now);
+    post_in_topic(*dialog, core::notice::not_delivered(operator_language(), e.text), kPriorityOperatorReply,
+                  now);
   }
 }
 
@@ -91,10 +96,10 @@ void Engine::on_delivery_failed(const Event& e, UnixMillis now) {
 void Engine::on_delivery_repeated(const Event& e, UnixMillis now) {
   auto dialog = reported_dialog(e);
   if (!dialog) return;
-  post_in_topic(
-      *dialog,
-      e.delivery.to_user ? delivery_notice::sent_to_user_again() : delivery_notice::album_posted_again(),
-      kPriorityOperatorReply, now);
+  post_in_topic(*dialog,
+                e.delivery.to_user ? delivery_notice::sent_to_user_again(operator_language())
+                                   : delivery_notice::album_posted_again(operator_language()),
+                kPriorityOperatorReply, now);
 }
 
 // A command hook answered (or the notice saying why it could not): into the dialog's topic.
@@ -114,7 +119,7 @@ void Engine::on_session_problem(const Event& e, UnixMillis now) { post_in_genera
 // went to the other bots. The dispatcher reports each helper once per run.
 void Engine::on_helper_left(const Event& e, UnixMillis now) {
   std::string name = e.from.username.empty() ? std::to_string(e.from.id) : "@" + e.from.username;
-  post_in_general(core::notice::helper_left(name, e.text), now);
+  post_in_general(core::notice::helper_left(operator_language(), name, e.text), now);
 }
 
 }  // namespace topicdesk::relay

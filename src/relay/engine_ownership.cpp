@@ -15,6 +15,7 @@
 #include <charconv>
 
 #include "core/utf8.h"
+#include "i18n/catalog.h"
 #include "relay/accounts.h"
 #include "relay/engine.h"
 #include "relay/ownership.h"
@@ -64,23 +65,23 @@ void Engine::ownership_command(const core::Command& command, Dialog& dialog, con
     post_in_topic(dialog, std::move(text), kPriorityOperatorReply, now);
   };
   if (command.kind == CommandKind::kShift || command.kind == CommandKind::kMine)
-    return answer(ownership_notice::works_in_general(command.name));
+    return answer(ownership_notice::works_in_general(operator_language(), command.name));
   if (e.sender_is_anonymous_admin)
-    return answer("👤 An anonymous admin cannot own dialogs: write as yourself to /take or /assign.");
+    return answer(i18n::text(operator_language(), "ownership.anonymous_cannot_own"));
   const auto group = context_.group_id;
   const std::string by = operator_name(store_.operator_by_id(group, e.from.id), e.from.id);
 
   if (command.kind == CommandKind::kUnassign) {
-    if (dialog.owner_id == 0) return answer(ownership_notice::no_owner());
+    if (dialog.owner_id == 0) return answer(ownership_notice::no_owner(operator_language()));
     set_owner(dialog, 0, "operator", e.from.id, now);
-    return answer(ownership_notice::unassigned(by));
+    return answer(ownership_notice::unassigned(operator_language(), by));
   }
 
   core::UserId target = e.from.id;
   if (command.kind == CommandKind::kAssign) {
     std::string who = core::trim(command.args);
     if (who.empty() || who.find_first_of(" \t\n") != std::string::npos)
-      return answer(ownership_notice::assign_usage());
+      return answer(ownership_notice::assign_usage(operator_language()));
     std::optional<store::Operator> op;
     core::UserId id = 0;
     auto [end, ec] = std::from_chars(who.data(), who.data() + who.size(), id);
@@ -89,32 +90,35 @@ void Engine::ownership_command(const core::Command& command, Dialog& dialog, con
     } else {
       op = store_.operator_by_username(group, who.starts_with('@') ? who.substr(1) : who);
     }
-    if (!op) return answer(ownership_notice::unknown_operator(who));
+    if (!op) return answer(ownership_notice::unknown_operator(operator_language(), who));
     target = op->id;
   }
   const std::string owner_name = operator_name(store_.operator_by_id(group, target), target);
-  if (dialog.owner_id == target) return answer(ownership_notice::already_owner(owner_name));
+  if (dialog.owner_id == target)
+    return answer(ownership_notice::already_owner(operator_language(), owner_name));
   set_owner(dialog, target, "operator", e.from.id, now);
-  answer(target == e.from.id ? ownership_notice::taken(owner_name)
-                             : ownership_notice::assigned(by, owner_name));
+  answer(target == e.from.id ? ownership_notice::taken(operator_language(), owner_name)
+                             : ownership_notice::assigned(operator_language(), by, owner_name));
 }
 
 void Engine::ownership_general_command(const core::Command& command, const Event& e, UnixMillis now) {
   if (!answers_in_general()) return;
   const auto group = context_.group_id;
   if (e.sender_is_anonymous_admin)
-    return post_in_general("An anonymous admin has no shift and no dialogs: write as yourself.", now);
+    return post_in_general(i18n::text(operator_language(), "ownership.anonymous_no_shift"), now);
   if (command.kind == core::CommandKind::kShift) {
     std::string arg = core::lower_ascii(core::trim(command.args));
     if (arg.empty()) {
       std::vector<std::string> names;
       for (const auto& op : store_.operators_on_shift(group)) names.push_back(operator_name(op, op.id));
-      return post_in_general(ownership_notice::shift_list(names), now);
+      return post_in_general(ownership_notice::shift_list(operator_language(), names), now);
     }
-    if (arg != "on" && arg != "off") return post_in_general(ownership_notice::shift_usage(), now);
+    if (arg != "on" && arg != "off")
+      return post_in_general(ownership_notice::shift_usage(operator_language()), now);
     store_.set_on_shift(group, e.from.id, arg == "on");
     return post_in_general(
-        ownership_notice::on_shift(operator_name(store_.operator_by_id(group, e.from.id), e.from.id),
+        ownership_notice::on_shift(operator_language(),
+                                   operator_name(store_.operator_by_id(group, e.from.id), e.from.id),
                                    arg == "on"),
         now);
   }
@@ -135,7 +139,7 @@ void Engine::ownership_general_command(const core::Command& command, const Event
     if (d.thread_id != 0) line += ": " + topic_link(group, d.thread_id);
     lines.push_back(std::move(line));
   }
-  post_in_general(ownership_notice::mine(lines, more), now);
+  post_in_general(ownership_notice::mine(operator_language(), lines, more), now);
 }
 
 void Engine::auto_assign(Dialog& dialog, UnixMillis now) {
@@ -152,10 +156,11 @@ void Engine::auto_assign(Dialog& dialog, UnixMillis now) {
   if (owner == 0) return;
   if (rotating) store_.set_rotation_last(context_.id, owner);
   set_owner(dialog, owner, rotating ? "round_robin" : "least_open", 0, now);
-  post_in_topic(dialog,
-                ownership_notice::auto_assigned(
-                    operator_name(store_.operator_by_id(context_.group_id, owner), owner), mode),
-                kPriorityNewDialog, now);
+  post_in_topic(
+      dialog,
+      ownership_notice::auto_assigned(
+          operator_language(), operator_name(store_.operator_by_id(context_.group_id, owner), owner), mode),
+      kPriorityNewDialog, now);
 }
 
 std::optional<Dialog> Engine::api_assign(core::DialogId id, core::UserId owner, UnixMillis now) {
@@ -165,10 +170,11 @@ std::optional<Dialog> Engine::api_assign(core::DialogId id, core::UserId owner, 
     if (!dialog || dialog->connection_id != context_.id) return;
     if (dialog->owner_id != owner) {
       set_owner(*dialog, owner, "api", 0, now);
+      const std::string api = i18n::text(operator_language(), "ownership.topics_api");
       std::string name = owner ? operator_name(store_.operator_by_id(context_.group_id, owner), owner) : "";
       post_in_topic(*dialog,
-                    owner ? ownership_notice::assigned("The Topics API", name)
-                          : ownership_notice::unassigned("The Topics API"),
+                    owner ? ownership_notice::assigned(operator_language(), api, name)
+                          : ownership_notice::unassigned(operator_language(), api),
                     kPriorityOperatorReply, now);
     }
     updated = std::move(dialog);
@@ -178,8 +184,10 @@ std::optional<Dialog> Engine::api_assign(core::DialogId id, core::UserId owner, 
 
 std::string Engine::ownership_info(const Dialog& dialog) {
   if (dialog.owner_id == 0) return {};
-  return "\n" + ownership_notice::info_line(operator_name(
-                    store_.operator_by_id(context_.group_id, dialog.owner_id), dialog.owner_id));
+  return "\n" +
+         ownership_notice::info_line(
+             operator_language(),
+             operator_name(store_.operator_by_id(context_.group_id, dialog.owner_id), dialog.owner_id));
 }
 
 int Engine::unanswered_alerts(UnixMillis now) {
@@ -199,7 +207,7 @@ int Engine::unanswered_alerts(UnixMillis now) {
           dialog.thread_id != 0 ? topic_link(context_.group_id, dialog.thread_id) : std::string();
       auto owner =
           dialog.owner_id != 0 ? store_.operator_by_id(context_.group_id, dialog.owner_id) : std::nullopt;
-      auto alert = unanswered_alert_text(user, waited, link, owner, dialog.owner_id);
+      auto alert = unanswered_alert_text(operator_language(), user, waited, link, owner, dialog.owner_id);
       enqueue(job::kSendText,
               JobPayload{.dialog = 0,
                          .to = Side::kGroup,

@@ -74,38 +74,40 @@ void Engine::on_invoice_command(const core::Command& command, Dialog& dialog, co
       if (invoice && invoice->dialog_id != dialog.id) invoice.reset();
     }
     if (!invoice) {
-      return post_in_topic(
-          dialog, "🧾 No open invoice " + (which.empty() ? "in this dialog" : which) + " to cancel.",
-          kPriorityOperatorReply, now);
+      return post_in_topic(dialog,
+                           which.empty() ? i18n::text(operator_language(), "payments.no_open_invoice")
+                                         : i18n::text(operator_language(), "payments.no_open_invoice_named",
+                                                      {{"which", which}}),
+                           kPriorityOperatorReply, now);
     }
     if (invoice->status != InvoiceStatus::kOpen) {
       return post_in_topic(dialog,
-                           fmt::format("🧾 Invoice #{} is {}: only an open invoice can be cancelled.",
-                                       invoice->id, store::to_string(invoice->status)),
+                           i18n::text(operator_language(), "payments.not_open",
+                                      {{"id", std::to_string(invoice->id)},
+                                       {"status", std::string(store::to_string(invoice->status))}}),
                            kPriorityOperatorReply, now);
     }
     store_.set_invoice_status(invoice->id, InvoiceStatus::kCancelled, now);
     return post_in_topic(
-        dialog, fmt::format("🧾 Invoice #{} cancelled: a payment attempt for it is refused.", invoice->id),
+        dialog, i18n::text(operator_language(), "payments.cancelled", {{"id", std::to_string(invoice->id)}}),
         kPriorityOperatorReply, now);
   }
   if (context_.account || dialog.user_id <= 0) {
-    return post_in_topic(
-        dialog, "🧾 Invoices are sent by a bot to a person: this connection or dialog cannot receive one.",
-        kPriorityOperatorReply, now);
+    return post_in_topic(dialog, i18n::text(operator_language(), "payments.not_receivable"),
+                         kPriorityOperatorReply, now);
   }
   // `/invoice TABLE ROW`: the price, currency, title and description from a table's row
   // (engine_tables.cpp, docs/tables.md), read as if typed.
   std::optional<core::Result<std::string>> from_table = table_invoice_args(args);
   if (from_table && !*from_table)
     return post_in_topic(dialog, from_table->error().message, kPriorityOperatorReply, now);
-  auto request = payments::parse_invoice(from_table ? std::string_view(**from_table) : std::string_view(args),
+  auto request = payments::parse_invoice(operator_language(), from_table ? std::string_view(**from_table) : std::string_view(args),
                                          !context_.payment_provider_token.empty());
   if (!request) {
     if (from_table) {  // the row's values are wrong for an invoice: say which table and row
       const std::size_t space = std::min(args.find_first_of(" \t\n"), args.size());
       return post_in_topic(dialog,
-                           i18n::text(context_.params.language, "tables.invoice_refused",
+                           i18n::text(operator_language(), "tables.invoice_refused",
                                       {{"name", args.substr(0, space)},
                                        {"row", core::trim(std::string_view(args).substr(space))},
                                        {"problem", request.error().message}}),
@@ -137,7 +139,8 @@ void Engine::on_invoice_command(const core::Command& command, Dialog& dialog, co
       JobPayload{
           .dialog = dialog.id, .to = Side::kUser, .text = json::serialize(call), .operator_message = true},
       kPriorityOperatorReply, now);
-  post_in_topic(dialog, payments::invoice_sent_notice(invoice.id, *request), kPriorityOperatorReply, now);
+  post_in_topic(dialog, payments::invoice_sent_notice(operator_language(), invoice.id, *request),
+                kPriorityOperatorReply, now);
   json::object o{{"invoice_id", invoice.id},
                  {"title", invoice.title},
                  {"currency", invoice.currency},
@@ -162,7 +165,7 @@ void Engine::on_pre_checkout(const Event& e, UnixMillis now) {
     refusal = payments::kChangedInvoiceReason;
   }
   json::object answer{{"query_id", e.callback_id}, {"ok", refusal.empty()}};
-  if (!refusal.empty()) answer["error_message"] = std::string(refusal);
+  if (!refusal.empty()) answer["error_message"] = i18n::text(user_language(e.from), refusal);
   auto job =
       make_job(context_.id, job::kAnswerPreCheckout,
                JobPayload{.to = Side::kUser, .text = json::serialize(answer)}, kPriorityPreCheckout, now);
@@ -171,7 +174,9 @@ void Engine::on_pre_checkout(const Event& e, UnixMillis now) {
   if (refusal.empty() || !invoice || invoice->connection_id != context_.id) return;
   if (auto dialog = store_.dialog(invoice->dialog_id)) {
     post_in_topic(*dialog,
-                  fmt::format("🧾 A payment attempt for invoice #{} was refused: {}", invoice->id, refusal),
+                  i18n::text(operator_language(), "payments.attempt_refused",
+                             {{"id", std::to_string(invoice->id)},
+                              {"reason", i18n::text(operator_language(), refusal)}}),
                   kPriorityNormal, now);
   }
 }
@@ -205,10 +210,11 @@ void Engine::on_payment_received(const Event& e, UnixMillis now) {
   if (!payment_id) return;  // the same charge delivered again: recorded already
   payment.id = *payment_id;
   store_.set_invoice_status(invoice->id, InvoiceStatus::kPaid, now);
-  post_in_topic(*dialog,
-                payments::payment_received_notice(invoice->id, invoice->title, payment.amount,
-                                                  payment.currency, payment.telegram_charge_id),
-                kPriorityOperatorReply, now);
+  post_in_topic(
+      *dialog,
+      payments::payment_received_notice(operator_language(), invoice->id, invoice->title, payment.amount,
+                                        payment.currency, payment.telegram_charge_id),
+      kPriorityOperatorReply, now);
   json::object data = payment_json(payment, *invoice);
   data["message_id"] = e.message_id;
   event(*dialog, "payment_received", json::serialize(data), now);
@@ -257,19 +263,21 @@ void Engine::on_refund_command(const core::Command& command, Dialog& dialog, Uni
   }
   if (!payment) {
     return post_in_topic(dialog,
-                         charge.empty() ? "↩️ This dialog has no Stars payment to refund."
-                                        : "↩️ This dialog has no payment with charge " + charge + ".",
+                         charge.empty() ? i18n::text(operator_language(), "payments.no_stars_payment")
+                                        : i18n::text(operator_language(), "payments.no_payment_with_charge",
+                                                     {{"charge", charge}}),
                          kPriorityOperatorReply, now);
   }
   if (payment->currency != payments::kStars) {
-    return post_in_topic(dialog,
-                         "↩️ The desk refunds Telegram Stars only: refund " +
-                             payments::format_amount(payment->amount, payment->currency) +
-                             " with your payment provider.",
-                         kPriorityOperatorReply, now);
+    return post_in_topic(
+        dialog,
+        i18n::text(operator_language(), "payments.stars_only",
+                   {{"amount", payments::format_amount(payment->amount, payment->currency)}}),
+        kPriorityOperatorReply, now);
   }
   if (payment->refunded_at != 0) {
-    return post_in_topic(dialog, "↩️ That payment was refunded already.", kPriorityOperatorReply, now);
+    return post_in_topic(dialog, i18n::text(operator_language(), "payments.already_refunded"),
+                         kPriorityOperatorReply, now);
   }
   store_.set_payment_refunded(payment->id, now);
   store_.set_invoice_status(payment->invoice_id, InvoiceStatus::kRefunded, now);
@@ -280,8 +288,9 @@ void Engine::on_refund_command(const core::Command& command, Dialog& dialog, Uni
                      .operator_message = true},
           kPriorityOperatorReply, now);
   post_in_topic(dialog,
-                fmt::format("↩️ Refund of {} for invoice #{} requested from Telegram.",
-                            payments::format_amount(payment->amount, payment->currency), payment->invoice_id),
+                i18n::text(operator_language(), "payments.refund_requested",
+                           {{"amount", payments::format_amount(payment->amount, payment->currency)},
+                            {"id", std::to_string(payment->invoice_id)}}),
                 kPriorityOperatorReply, now);
   event(dialog, "payment_refunded",
         json::serialize(json::object{{"invoice_id", payment->invoice_id},
@@ -301,10 +310,13 @@ bool Engine::payment_job_failed(const Event& e, const Dialog& dialog, UnixMillis
   if (kind == job::kSendInvoice) {
     auto id = payments::invoice_id_of(string_field(call, "payload"));
     if (id) store_.set_invoice_status(*id, InvoiceStatus::kCancelled, now);
-    post_in_topic(dialog,
-                  fmt::format("⚠️ Invoice #{} was not delivered: {}", id.value_or(0),
-                              e.text.empty() ? std::string("Telegram refused it") : e.text),
-                  kPriorityOperatorReply, now);
+    post_in_topic(
+        dialog,
+        i18n::text(operator_language(), "payments.invoice_not_delivered",
+                   {{"id", std::to_string(id.value_or(0))},
+                    {"reason", e.text.empty() ? i18n::text(operator_language(), "payments.telegram_refused")
+                                              : e.text}}),
+        kPriorityOperatorReply, now);
     return true;
   }
   auto payment = store_.payment_by_charge(string_field(call, "charge_id"));
@@ -314,23 +326,30 @@ bool Engine::payment_job_failed(const Event& e, const Dialog& dialog, UnixMillis
     store_.set_payment_refunded(payment->id, 0);
     store_.set_invoice_status(payment->invoice_id, InvoiceStatus::kPaid, now);
   }
-  post_in_topic(dialog,
-                fmt::format("⚠️ The refund of charge {} failed: {}", string_field(call, "charge_id"),
-                            e.text.empty() ? std::string("Telegram refused it") : e.text),
-                kPriorityOperatorReply, now);
+  post_in_topic(
+      dialog,
+      i18n::text(operator_language(), "payments.refund_failed",
+                 {{"charge", string_field(call, "charge_id")},
+                  {"reason",
+                   e.text.empty() ? i18n::text(operator_language(), "payments.telegram_refused") : e.text}}),
+      kPriorityOperatorReply, now);
   return true;
 }
 
 std::string Engine::payment_info(const Dialog& dialog) {
   std::string out;
   for (const auto& p : store_.dialog_payments(dialog.id, kInfoItems)) {
-    out += fmt::format("\n💰 paid {} (invoice #{}){}", payments::format_amount(p.amount, p.currency),
-                       p.invoice_id, p.refunded_at != 0 ? ", refunded" : "");
+    out += "\n" + i18n::text(operator_language(),
+                             p.refunded_at != 0 ? "payments.info_paid_refunded" : "payments.info_paid",
+                             {{"amount", payments::format_amount(p.amount, p.currency)},
+                              {"id", std::to_string(p.invoice_id)}});
   }
   for (const auto& i : store_.dialog_invoices(dialog.id, kInfoItems)) {
     if (i.status != InvoiceStatus::kOpen) continue;
-    out += fmt::format("\n🧾 open invoice #{}: {} — {}", i.id,
-                       payments::format_amount(i.amount, i.currency), i.title);
+    out += "\n" + i18n::text(operator_language(), "payments.info_open",
+                             {{"id", std::to_string(i.id)},
+                              {"amount", payments::format_amount(i.amount, i.currency)},
+                              {"title", i.title}});
   }
   return out;
 }

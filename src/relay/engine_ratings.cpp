@@ -56,7 +56,8 @@ void Engine::ask_rating(const Dialog& dialog, UnixMillis now) {
   }
   rating.id = store_.add_rating(rating);
   if (context_.account)
-    return send_to_user(dialog, rating_notice::question_by_digit(*question), kPriorityNormal, now);
+    return send_to_user(dialog, rating_notice::question_by_digit(user_language(dialog.user_id), *question),
+                        kPriorityNormal, now);
   record_text(dialog, store::HistoryAuthor::kDesk, *question, now);
   enqueue(job::kRatingQuestion,
           JobPayload{.dialog = dialog.id,
@@ -73,19 +74,20 @@ void Engine::on_button_pressed(const Event& e, UnixMillis now) {
     if (dialog == 0) payload.chat = e.chat_id;
     enqueue(job::kAnswerButton, payload, kPriorityOperatorReply, now);
   };
+  const std::string lang = user_language(e.from);
   auto press = parse_rating_callback(context_.pseudonym_secret, e.text);
   auto rating = press ? store_.rating(press->rating_id) : std::nullopt;
   if (!rating || rating->connection_id != context_.id || rating->user_id != e.from.id) {
     spdlog::warn("connection {}: a rating button of chat {} names no rating of this user: refused",
                  context_.name, e.chat_id);
-    return answer(0, rating_notice::closed());
+    return answer(0, rating_notice::closed(lang));
   }
   auto dialog = store_.dialog(rating->dialog_id);
   auto latest = store_.latest_rating(rating->dialog_id);
   // Accepted for a day after the close, and only for the newest close: a later one asked again.
   if (!dialog || dialog->banned || now - rating->closed_at > kRatingOpenMillis || !latest ||
       latest->id != rating->id)
-    return answer(rating->dialog_id, rating_notice::closed());
+    return answer(rating->dialog_id, rating_notice::closed(lang));
 
   const int previous = rating->score;
   rating->score = press->score;
@@ -96,15 +98,17 @@ void Engine::on_button_pressed(const Event& e, UnixMillis now) {
   rating->awaits_until = comment_welcome ? now + kCommentMillis : 0;
   store_.update_rating(*rating);
 
-  answer(dialog->id, rating_notice::thanks());
+  answer(dialog->id, rating_notice::thanks(lang));
   enqueue(job::kRatingQuestionEdit,
           JobPayload{.dialog = dialog->id,
                      .to = Side::kUser,
                      .message_id = e.message_id,
-                     .text = rated_question_fields(context_.params.csat.value_or(""), press->score,
+                     .text = rated_question_fields(lang, context_.params.csat.value_or(""), press->score,
                                                    comment_welcome)},
           kPriorityOperatorReply, now);
-  post_in_topic(*dialog, rating_notice::in_topic(press->score, previous, credited_name(rating->operator_id)),
+  post_in_topic(*dialog,
+                rating_notice::in_topic(operator_language(), press->score, previous,
+                                        credited_name(rating->operator_id)),
                 kPriorityNormal, now);
   event(*dialog, "csat_received", csat_event_json(*rating), now);
 }
@@ -134,13 +138,15 @@ bool Engine::take_rating_reply(const Dialog& dialog, const Event& e, UnixMillis 
     rating->awaits = RatingAwaits::kComment;
     rating->awaits_until = now + kCommentMillis;
     store_.update_rating(*rating);
-    send_to_user(dialog, rating_notice::rated_by_digit(*score), kPriorityOperatorReply, now);
-    post_in_topic(dialog, rating_notice::in_topic(*score, 0, credited_name(rating->operator_id)),
+    send_to_user(dialog, rating_notice::rated_by_digit(user_language(dialog.user_id), *score),
+                 kPriorityOperatorReply, now);
+    post_in_topic(dialog,
+                  rating_notice::in_topic(operator_language(), *score, 0, credited_name(rating->operator_id)),
                   kPriorityNormal, now);
   } else {
     rating->comment = e.text;
     store_.update_rating(*rating);
-    post_in_topic(dialog, rating_notice::comment_in_topic(e.text), kPriorityNormal, now);
+    post_in_topic(dialog, rating_notice::comment_in_topic(operator_language(), e.text), kPriorityNormal, now);
   }
   event(dialog, "csat_received", csat_event_json(*rating), now);
   return true;

@@ -20,6 +20,7 @@
 #include "core/utf8.h"
 #include "crm/segment.h"
 #include "crm/segment_members.h"
+#include "i18n/catalog.h"
 #include "relay/accounts.h"
 #include "relay/engine.h"
 
@@ -31,7 +32,10 @@ namespace {
 
 constexpr std::size_t kSegmentExamples = 5;
 
-std::string users(std::int64_t n) { return n == 1 ? "1 user" : fmt::format("{} users", n); }
+std::string users(std::string_view lang, std::int64_t n) {
+  return n == 1 ? i18n::text(lang, "segments.users_one")
+                : i18n::text(lang, "segments.users", {{"count", std::to_string(n)}});
+}
 
 }  // namespace
 
@@ -54,8 +58,8 @@ void Engine::on_segment_command(const core::Command& command, const Event& e, Un
   if (expression.empty()) return post_in_general(crm::segment_help(), now);
   auto parsed = crm::parse_segment(expression);
   if (!parsed) {
-    return post_in_general("⚠️ That segment does not parse: " + crm::describe(parsed.error) +
-                               ". /segment alone shows the syntax.",
+    return post_in_general(i18n::text(operator_language(), "exports.segment_does_not_parse",
+                                      {{"reason", crm::describe(parsed.error)}}),
                            now);
   }
   const crm::Segment& segment = *parsed.segment;
@@ -63,9 +67,7 @@ void Engine::on_segment_command(const core::Command& command, const Event& e, Un
   const bool hidden = p.hide_info != core::HideInfo::kOff;
   const bool sees = core::sees_hidden_info(p, e.from.id, e.from.username, e.sender_is_anonymous_admin);
   if (hidden && segment.uses_fields() && !sees) {
-    return post_in_general(
-        "🔒 field: terms read custom fields, which HIDE_INFO shows to EXTENSIONS_ALLOWED operators only.",
-        now);
+    return post_in_general(i18n::text(operator_language(), "segments.fields_hidden"), now);
   }
   const bool examples_allowed = !(hidden && segment.uses_fields());
 
@@ -92,15 +94,16 @@ void Engine::on_segment_command(const core::Command& command, const Event& e, Un
       lines.push_back(std::move(line));
     }
   }
-  std::string text = "🎯 " + segment.to_string() + ": " + users(total);
+  const auto& lang = operator_language();
+  std::string text = "🎯 " + segment.to_string() + ": " + users(lang, total);
   if (sharing > 1) text += fmt::format(" ({})", fmt::join(counts, ", "));
-  text += ". A dry run: nothing was sent.";
+  text += ". " + i18n::text(lang, "segments.dry_run");
   if (!lines.empty()) {
-    text += lines.size() < static_cast<std::size_t>(total) ? "\nFor example:" : "\nThey are:";
+    text += "\n" + i18n::text(lang, lines.size() < static_cast<std::size_t>(total) ? "segments.for_example"
+                                                                                   : "segments.they_are");
     for (const auto& line : lines) text += "\n" + line;
   } else if (total > 0 && !examples_allowed) {
-    text +=
-        "\nNo examples: the expression reads custom fields, which HIDE_INFO hides from some operators here.";
+    text += "\n" + i18n::text(lang, "segments.no_examples");
   }
   post_in_general(std::move(text), now);
 }

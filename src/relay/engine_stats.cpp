@@ -9,6 +9,7 @@
 #include "analytics/calendar.h"
 #include "analytics/report.h"
 #include "core/utf8.h"
+#include "i18n/catalog.h"
 #include "relay/accounts.h"
 #include "relay/engine.h"
 
@@ -31,13 +32,15 @@ void Engine::on_stats_command(const core::Command& command, const Event& /*event
   if (!general_command_is_mine("stats", request.instance, now)) return;
   auto query = analytics::named_range(core::lower_ascii(request.rest), stats_zone(context_.params), now);
   if (!query) {
-    return post_in_general("Usage: /stats [today|yesterday|week|month] — \"" + request.rest +
-                               "\" is not one of them. /stats alone counts the open and closed dialogs.",
+    return post_in_general(i18n::text(operator_language(), "general.stats_usage", {{"given", request.rest}}),
                            now);
   }
   query->connection = context_.id;
   auto report = analytics::compute(store_, *query);
-  if (!report) return post_in_general("📊 Statistics are not available: " + report.error().message, now);
+  if (!report)
+    return post_in_general(
+        i18n::text(operator_language(), "general.stats_unavailable", {{"reason", report.error().message}}),
+        now);
   post_in_general(analytics::summary_text(*report), now);
 }
 
@@ -57,7 +60,9 @@ int Engine::daily_digest(UnixMillis now) {
     query->connection = context_.id;
     auto report = analytics::compute(store_, *query);
     if (!report) return;  // a day always makes a valid range; nothing to post otherwise
-    post_in_general("🗓 Daily digest\n" + analytics::summary_text(*report), now);
+    post_in_general(
+        i18n::text(operator_language(), "general.daily_digest") + "\n" + analytics::summary_text(*report),
+        now);
     posted = 1;
   });
   return posted;

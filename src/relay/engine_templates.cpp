@@ -10,6 +10,7 @@
 #include "crm/permissions.h"
 #include "crm/template_render.h"
 #include "crm/templates.h"
+#include "i18n/catalog.h"
 #include "relay/engine.h"
 #include "relay/template_values.h"
 
@@ -24,10 +25,6 @@ namespace {
 // Album items seen in the group are kept this long (a template is saved from a recent album).
 constexpr UnixMillis kAlbumItemTtl = 24LL * 3'600'000;
 constexpr int kAlbumExpireBatch = 100;
-
-constexpr std::string_view kUsage =
-    "📋 Templates: reply to a message with /template save NAME (a new template) or /template add NAME "
-    "(one more part); /template show NAME, /template del NAME; /t lists them, /t NAME in a topic sends one.";
 
 std::optional<store::TemplatePartKind> album_item_kind(core::ContentKind kind) {
   switch (kind) {
@@ -74,10 +71,10 @@ void Engine::remember_album_item(const Event& e, UnixMillis now) {
 std::optional<std::string> Engine::send_template(const Dialog& dialog, std::string_view name,
                                                  const TemplateSender& who, UnixMillis now) {
   auto t = store_.template_by_name(context_.id, name);
-  if (!t) return fmt::format("there is no template {}", name);
-  if (t->parts.empty()) return fmt::format("template {} has no parts", t->name);
+  if (!t) return i18n::text(operator_language(), "templates.not_found", {{"name", std::string(name)}});
+  if (t->parts.empty()) return i18n::text(operator_language(), "templates.no_parts", {{"name", t->name}});
   crm::TemplateValues values = template_values(store_, context_.id, dialog, who.operator_name, false);
-  values.language = context_.params.language;
+  values.language = operator_language();
   auto rendered = crm::render_template(*t, values);
   if (!rendered) return rendered.error().message;
   std::vector<store::TemplatePart> topic_parts = *rendered;
@@ -127,8 +124,12 @@ void Engine::send_template_reply(const Dialog& dialog, std::string_view paramete
                      .copy_in_topic = false,
                      .priority = priority};
   if (auto refused = send_template(dialog, name, who, now)) {
-    post_in_topic(dialog, fmt::format("⚠️ {} (template {}) was not sent: {}.", parameter, name, *refused),
-                  priority, now);
+    post_in_topic(
+        dialog,
+        i18n::text(
+            operator_language(), "templates.reply_not_sent",
+            {{"parameter", std::string(parameter)}, {"name", std::string(name)}, {"reason", *refused}}),
+        priority, now);
   }
 }
 
@@ -142,25 +143,28 @@ void Engine::template_command(const core::Command& command, Dialog* dialog, cons
   const crm::Actor actor{e.from.id, e.from.username, e.sender_is_anonymous_admin};
   if (command.name == "t") {
     std::string name = core::trim(command.args);
-    if (name.empty()) return answer(crm::template_list_text(store_.templates(context_.id)));
-    if (dialog == nullptr)
-      return answer("📋 /t NAME sends a template to a user: type it in the user's topic.");
+    if (name.empty())
+      return answer(crm::template_list_text(operator_language(), store_.templates(context_.id)));
+    if (dialog == nullptr) return answer(i18n::text(operator_language(), "templates.t_in_topic"));
     TemplateSender who{.operator_id = e.sender_is_anonymous_admin ? 0 : e.from.id,
                        .operator_name = e.sender_is_anonymous_admin ? std::string() : e.from.first_name,
                        .by = "operator"};
     if (auto refused = send_template(*dialog, name, who, now))
       return answer(
-          fmt::format("⚠️ Template {} not sent: {}. Nothing was sent to the user.", name, *refused));
+          i18n::text(operator_language(), "templates.not_sent", {{"name", name}, {"reason", *refused}}));
     return;
   }
   auto [action, name] = split_args(command.args);
   if (action == "show") {
     auto t = store_.template_by_name(context_.id, name);
     if (!t)
-      return answer(fmt::format("📋 There is no template {}. /t lists them.", name.empty() ? "NAME" : name));
-    answer(crm::template_show_text(*t, crm::template_variables(*t)));
+      return answer(i18n::text(operator_language(), "templates.no_such_list",
+                               {{"name", name.empty() ? "NAME" : name}}));
+    answer(crm::template_show_text(operator_language(), *t, crm::template_variables(*t)));
     for (const auto& part : t->parts) {
-      json::object calls{{"topic", call_json(crm::part_call(part, "📋 preview of " + t->name))}};
+      json::object calls{
+          {"topic", call_json(crm::part_call(part, i18n::text(operator_language(), "templates.preview_of",
+                                                              {{"name", t->name}})))}};
       enqueue(job::kTemplatePart,
               JobPayload{.dialog = dialog != nullptr ? dialog->id : 0,
                          .to = Side::kGroup,
@@ -169,33 +173,35 @@ void Engine::template_command(const core::Command& command, Dialog* dialog, cons
     }
     return;
   }
-  if (action != "save" && action != "add" && action != "del") return answer(std::string(kUsage));
+  if (action != "save" && action != "add" && action != "del")
+    return answer(i18n::text(operator_language(), "templates.usage"));
   if (!crm::may_manage(context_.params, actor, context_.group_owner))
-    return answer(crm::management_refused("manage templates", actor));
+    return answer(crm::management_refused(operator_language(), "crm.manage_templates", actor));
   if (auto valid = crm::check_template_name(name); !valid)
-    return answer(
-        fmt::format("📋 {}: {}.", name.empty() ? "No name" : "Not a template name", valid.error().message));
+    return answer(i18n::text(operator_language(), name.empty() ? "templates.no_name" : "templates.not_a_name",
+                             {{"reason", valid.error().message}}));
   auto existing = store_.template_by_name(context_.id, name);
   if (action == "del") {
-    if (!existing) return answer(fmt::format("📋 There is no template {}.", name));
+    if (!existing) return answer(i18n::text(operator_language(), "templates.no_such", {{"name", name}}));
     store_.delete_template(context_.id, name);
-    return answer(fmt::format("📋 Template {} deleted.", existing->name) +
+    return answer(i18n::text(operator_language(), "templates.deleted", {{"name", existing->name}}) +
                   broadcasts_of_template_note(existing->name));
   }
   if (e.replied.message_id == 0) {
-    return answer(fmt::format("📋 Reply to the message to keep with /template {} {}.", action, name));
+    return answer(
+        i18n::text(operator_language(), "templates.reply_to_keep", {{"action", action}, {"name", name}}));
   }
   if (action == "add" && !existing)
-    return answer(
-        fmt::format("📋 There is no template {}: save its first part with /template save {}.", name, name));
+    return answer(i18n::text(operator_language(), "templates.add_needs_save", {{"name", name}}));
   if (action == "add" && existing->parts.size() >= crm::kMaxTemplateParts) {
-    return answer(fmt::format("📋 Template {} has {} parts already, the most a template may have.",
-                              existing->name, crm::kMaxTemplateParts));
+    return answer(i18n::text(operator_language(), "templates.full",
+                             {{"name", existing->name}, {"count", std::to_string(crm::kMaxTemplateParts)}}));
   }
   std::vector<store::AlbumItem> album;
   if (!e.replied.media_group_id.empty()) album = store_.album_items(context_.id, e.replied.media_group_id);
   auto part = crm::part_from_message(e.replied, album);
-  if (!part) return answer(fmt::format("📋 Not saved: {}.", part.error().message));
+  if (!part)
+    return answer(i18n::text(operator_language(), "templates.not_saved", {{"reason", part.error().message}}));
   store::Template t;
   if (action == "add") t = *existing;
   t.connection_id = context_.id;
@@ -208,11 +214,14 @@ void Engine::template_command(const core::Command& command, Dialog* dialog, cons
   auto saved = store_.save_template(t);
   std::string what = crm::describe_part(saved.parts.back());
   if (action == "add") {
-    return answer(fmt::format("📋 Added to template {}: part {} of at most {} ({}).", saved.name,
-                              saved.parts.size(), crm::kMaxTemplateParts, what));
+    return answer(i18n::text(operator_language(), "templates.added",
+                             {{"name", saved.name},
+                              {"part", std::to_string(saved.parts.size())},
+                              {"max", std::to_string(crm::kMaxTemplateParts)},
+                              {"what", what}}));
   }
-  answer(fmt::format("📋 Template {} {} ({}). Send it with /t {} in a topic; /template add {} adds a part.",
-                     saved.name, existing ? "replaced" : "saved", what, saved.name, saved.name));
+  answer(i18n::text(operator_language(), existing ? "templates.replaced" : "templates.saved",
+                    {{"name", saved.name}, {"what", what}}));
 }
 
 }  // namespace topicdesk::relay

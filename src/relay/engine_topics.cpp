@@ -79,7 +79,8 @@ std::optional<Dialog> Engine::dialog_for_unknown_topic(const Event& e, UnixMilli
     auto dialog = store_.dialog(id);
     std::string link =
         dialog && dialog->thread_id != 0 ? topic_link(context_.group_id, dialog->thread_id) : "";
-    post_in_thread(dialog ? dialog->id : 0, e.thread_id, core::notice::history_topic(link), now);
+    post_in_thread(dialog ? dialog->id : 0, e.thread_id,
+                   core::notice::history_topic(operator_language(), link), now);
     return std::nullopt;
   }
 
@@ -106,7 +107,8 @@ std::optional<Dialog> Engine::dialog_for_unknown_topic(const Event& e, UnixMilli
     } else if (store_.state_get(context_.id, orphan_told_key(e.thread_id)).value_or("").empty()) {
       store_.state_set(context_.id, orphan_told_key(e.thread_id), std::to_string(named->id));
       post_in_thread(named->id, e.thread_id,
-                     core::notice::orphan_topic_relayed(topic_link(context_.group_id, named->thread_id)),
+                     core::notice::orphan_topic_relayed(operator_language(),
+                                                        topic_link(context_.group_id, named->thread_id)),
                      now);
     }
     return named;
@@ -115,7 +117,8 @@ std::optional<Dialog> Engine::dialog_for_unknown_topic(const Event& e, UnixMilli
   if (!answers_in_general()) return std::nullopt;
   if (!store_.state_get(context_.id, unknown_told_key(e.thread_id)).value_or("").empty()) return std::nullopt;
   store_.state_set(context_.id, unknown_told_key(e.thread_id), "1");
-  post_in_thread(0, e.thread_id, core::notice::unknown_topic(context_.params.status_icons), now);
+  post_in_thread(0, e.thread_id,
+                 core::notice::unknown_topic(operator_language(), context_.params.status_icons), now);
   return std::nullopt;
 }
 
@@ -129,8 +132,8 @@ void Engine::adopt_topic(Dialog& dialog, core::ThreadId thread, UnixMillis now) 
   dialog.topic_title = core::display_name(view);
   store_.update_dialog(dialog);
   std::string start = store_.state_get(context_.id, start_parameter_key(dialog.id)).value_or("");
-  post_in_topic(dialog, core::user_card(view, start), kPriorityOperatorReply, now);
-  post_in_topic(dialog, core::notice::orphan_topic_adopted(), kPriorityOperatorReply, now);
+  post_in_topic(dialog, core::user_card(operator_language(), view, start), kPriorityOperatorReply, now);
+  post_in_topic(dialog, core::notice::orphan_topic_adopted(operator_language()), kPriorityOperatorReply, now);
   retitle(dialog, now);
 }
 

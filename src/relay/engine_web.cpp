@@ -5,6 +5,7 @@
 
 #include "core/utf8.h"
 #include "crm/permissions.h"
+#include "i18n/catalog.h"
 #include "relay/engine.h"
 #include "web/sessions.h"
 
@@ -14,30 +15,35 @@ using core::UnixMillis;
 
 void Engine::on_web_command(const core::Command& command, const Event& e, UnixMillis now) {
   if (e.sender_is_anonymous_admin || e.from.id <= 0) {
-    return post_in_general(
-        "🌐 The dashboard opens for one person: write /web under your own name, not as the group.", now);
+    return post_in_general(i18n::text(operator_language(), "general.web_personal"), now);
   }
   const std::string args = core::lower_ascii(command.args);
   if (args == "logout all" || args == "logout everyone") {
     const bool everyone = args == "logout everyone";
     const crm::Actor actor{e.from.id, e.from.username, e.sender_is_anonymous_admin};
     if (everyone && !crm::may_manage(context_.params, actor, context_.group_owner)) {
-      return post_in_general(crm::management_refused("end everyone's dashboard sessions", actor), now);
+      return post_in_general(crm::management_refused(operator_language(), "crm.end_sessions", actor), now);
     }
     auto ended = store_.revoke_web_sessions(context_.group_id, everyone ? 0 : e.from.id);
     return post_in_general(
-        fmt::format("🌐 {} dashboard session(s) ended{}.", ended, everyone ? " for everyone" : ""), now);
+        i18n::text(operator_language(),
+                   everyone ? "general.web_sessions_ended_everyone" : "general.web_sessions_ended",
+                   {{"count", std::to_string(ended)}}),
+        now);
   }
-  if (!args.empty()) return post_in_general("🌐 Usage: /web, /web logout all or /web logout everyone", now);
+  if (!args.empty()) return post_in_general(i18n::text(operator_language(), "general.web_usage"), now);
   if (context_.dashboard_url.empty())
-    return post_in_general("🌐 This desk does not serve the dashboard.", now);
+    return post_in_general(i18n::text(operator_language(), "general.web_not_served"), now);
   auto link = web::issue_login_link(store_, context_.group_id, e.from.id, context_.dashboard_url, now);
-  if (!link) return post_in_general("🌐 No link: " + link.error().message, now);
+  if (!link)
+    return post_in_general(
+        i18n::text(operator_language(), "general.web_no_link", {{"reason", link.error().message}}), now);
   std::string name = e.from.first_name.empty() ? "@" + e.from.username : e.from.first_name;
   std::string text =
-      fmt::format("🌐 Dashboard sign-in for {} (valid 10 minutes, opens once):\n{}", name, link->url);
+      i18n::text(operator_language(), "general.web_sign_in", {{"name", name}}) + "\n" + link->url;
   if (context_.dashboard_url.starts_with("https://") && !context_.bot_username.empty()) {
-    text += fmt::format("\nIn Telegram: https://t.me/{}?startapp=dashboard", context_.bot_username);
+    text += fmt::format("\n{} https://t.me/{}?startapp=dashboard",
+                        i18n::text(operator_language(), "general.web_in_telegram"), context_.bot_username);
   }
   post_in_general(std::move(text), now);
 }

@@ -22,12 +22,12 @@ inline constexpr std::size_t kMaxCaptionUnits = 1024;
 bool sent_by_human(const core::Event& event);
 
 // The first line of an intercepted copy ("📤 Sent by the bot's program").
-std::string intercept_marker(bool by_human);
+std::string intercept_marker(std::string_view lang, bool by_human);
 // The marker posted before an intercepted album (copied as it is, captions included).
-std::string intercept_album_marker(bool by_human);
+std::string intercept_album_marker(std::string_view lang, bool by_human);
 // The marker posted before messages known only by id (the program's copyMessage(s) /
 // forwardMessages, core::kCopiedBatchPrefix), copied from the user's chat as they are.
-std::string intercept_copied_marker(bool by_human);
+std::string intercept_copied_marker(std::string_view lang, bool by_human);
 
 // The buttons of a Bot API `reply_markup` (inline keyboard) as text, one line per row:
 // "⌨️ [Yes] [Shop ↗ https://…] [Open app ▸ web app https://…]". Empty when there are no
@@ -45,9 +45,10 @@ struct MarkedText {
 // marker + "\n" + the event's text (formatting kept) + the buttons, cut to `max_units`
 // UTF-16 units ("…" at the cut; entities past the cut are dropped). A non-empty `note` is added
 // to the marker line ("📤 Sent by the bot's program · new media").
-MarkedText mark_intercepted(const core::Event& event, std::size_t max_units, std::string_view note = {});
+MarkedText mark_intercepted(std::string_view lang, const core::Event& event, std::size_t max_units,
+                            std::string_view note = {});
 
-// The marker line's note on a copy made again because the program replaced the media.
-inline constexpr std::string_view kMediaReplacedNote = "new media";
+// The marker line's note on a copy made again because the program replaced the media (a key).
+inline constexpr std::string_view kMediaReplacedNote = "notices.media_replaced";
 
 }  // namespace topicdesk::relay

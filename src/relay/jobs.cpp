@@ -4,6 +4,8 @@
 
 #include <boost/json.hpp>
 
+#include "i18n/catalog.h"
+
 namespace topicdesk::relay {
 namespace json = boost::json;
 
@@ -145,20 +147,15 @@ std::int64_t delivery_update_id(std::int64_t job_id, bool repeated) {
 
 namespace delivery_notice {
 
-std::string sent_to_user_again() {
-  return "↻ The desk restarted while sending a message to the user and sent it again: they may have received "
-         "it "
-         "twice.";
+std::string sent_to_user_again(std::string_view lang) {
+  return i18n::text(lang, "notices.sent_to_user_again");
 }
 
-std::string album_posted_again() {
-  return "↻ The desk restarted while posting an album here and posted it again: it may appear twice.";
+std::string album_posted_again(std::string_view lang) {
+  return i18n::text(lang, "notices.album_posted_again");
 }
 
-std::string not_sent_again() {
-  return "the desk restarted twice while sending it, so it was not sent again; the user may or may not have "
-         "received it.";
-}
+std::string not_sent_again(std::string_view lang) { return i18n::text(lang, "notices.not_sent_again"); }
 
 }  // namespace delivery_notice
 

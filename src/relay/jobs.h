@@ -160,9 +160,9 @@ namespace delivery_notice {
 // Appended to a text, or the button under a copy, posted again into the group after a restart.
 inline constexpr std::string_view kRepeatedMarker = "↻ possibly repeated after a restart";
 inline constexpr std::string_view kRepeatedCallback = "td:repeated";
-std::string sent_to_user_again();  // in the topic: the user may have received it twice
-std::string album_posted_again();  // in the topic: the album above may appear twice
-std::string not_sent_again();      // not_delivered's reason: a second restart, not repeated
+std::string sent_to_user_again(std::string_view lang);  // in the topic: the user may have received it twice
+std::string album_posted_again(std::string_view lang);  // in the topic: the album above may appear twice
+std::string not_sent_again(std::string_view lang);  // not_delivered's reason: a second restart, not repeated
 }  // namespace delivery_notice
 
 store::OutboxJob make_job(core::ConnectionId connection, std::string_view kind, const JobPayload& payload,

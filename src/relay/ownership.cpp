@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 
 #include "core/utf8.h"
+#include "i18n/catalog.h"
 
 namespace topicdesk::relay {
 namespace json = boost::json;
@@ -46,10 +47,11 @@ std::string full_name(const store::Operator& op) {
   return core::trim(name);
 }
 
-std::string minutes_text(core::UnixMillis ms) {
+std::string minutes_text(std::string_view lang, core::UnixMillis ms) {
   auto minutes = ms / 60'000;
-  if (minutes < 120) return fmt::format("{} min", minutes);
-  return fmt::format("{} h {} min", minutes / 60, minutes % 60);
+  if (minutes < 120) return i18n::text(lang, "ownership.minutes", {{"minutes", std::to_string(minutes)}});
+  return i18n::text(lang, "ownership.hours_minutes",
+                    {{"hours", std::to_string(minutes / 60)}, {"minutes", std::to_string(minutes % 60)}});
 }
 
 }  // namespace
@@ -71,23 +73,24 @@ std::string operator_short_name(const std::optional<store::Operator>& op, core::
   return std::to_string(id);
 }
 
-MentionText unanswered_alert_text(std::string_view user_name, core::UnixMillis waited_ms,
-                                  std::string_view link, const std::optional<store::Operator>& owner,
-                                  core::UserId owner_id) {
+MentionText unanswered_alert_text(std::string_view lang, std::string_view user_name,
+                                  core::UnixMillis waited_ms, std::string_view link,
+                                  const std::optional<store::Operator>& owner, core::UserId owner_id) {
   MentionText out;
-  out.text = fmt::format("⏰ {} has waited {} for an answer", user_name, minutes_text(waited_ms));
+  out.text = i18n::text(lang, "ownership.alert",
+                        {{"user", std::string(user_name)}, {"waited", minutes_text(lang, waited_ms)}});
   if (!link.empty()) out.text += fmt::format(": {}", link);
   if (owner_id == 0) {
-    out.text += "\nNobody owns this dialog: /take it in the topic.";
+    out.text += "\n" + i18n::text(lang, "ownership.alert_nobody");
     return out;
   }
-  out.text += "\nOwner: ";
+  out.text += "\n" + i18n::text(lang, "ownership.alert_owner");
   if (owner && !owner->username.empty()) {
     out.text += "@" + owner->username;  // a username mention notifies
     return out;
   }
   std::string name = owner ? full_name(*owner) : std::string();
-  if (name.empty()) name = fmt::format("operator {}", owner_id);
+  if (name.empty()) name = i18n::text(lang, "ownership.operator_id", {{"id", std::to_string(owner_id)}});
   json::object entity{{"type", "text_mention"},
                       {"offset", core::utf16_length(out.text)},
                       {"length", core::utf16_length(name)},
@@ -111,47 +114,51 @@ std::string dialog_topic_title(store::Store& store, const store::Dialog& dialog,
 
 namespace ownership_notice {
 
-std::string taken(std::string_view owner) { return fmt::format("👤 {} took this dialog.", owner); }
-std::string assigned(std::string_view by, std::string_view owner) {
-  return fmt::format("👤 {} gave this dialog to {}.", by, owner);
+std::string taken(std::string_view lang, std::string_view owner) {
+  return i18n::text(lang, "ownership.taken", {{"owner", std::string(owner)}});
 }
-std::string auto_assigned(std::string_view owner, core::AssignMode mode) {
-  return fmt::format("👤 This dialog goes to {} (ASSIGN={}).", owner,
-                     mode == core::AssignMode::kRoundRobin ? "round_robin" : "least_open");
+std::string assigned(std::string_view lang, std::string_view by, std::string_view owner) {
+  return i18n::text(lang, "ownership.assigned", {{"by", std::string(by)}, {"owner", std::string(owner)}});
 }
-std::string unassigned(std::string_view by) {
-  return fmt::format("👤 {} left this dialog without an owner.", by);
+std::string auto_assigned(std::string_view lang, std::string_view owner, core::AssignMode mode) {
+  return i18n::text(lang, "ownership.auto_assigned",
+                    {{"owner", std::string(owner)},
+                     {"mode", mode == core::AssignMode::kRoundRobin ? "round_robin" : "least_open"}});
 }
-std::string already_owner(std::string_view owner) {
-  return fmt::format("👤 {} already owns this dialog.", owner);
+std::string unassigned(std::string_view lang, std::string_view by) {
+  return i18n::text(lang, "ownership.unassigned", {{"by", std::string(by)}});
 }
-std::string no_owner() { return "👤 Nobody owns this dialog."; }
-std::string assign_usage() { return "Usage: /assign @username or /assign <operator id>"; }
-std::string unknown_operator(std::string_view who) {
-  return fmt::format(
-      "❓ {} is not an operator the desk knows. Operators become known once they write in this group.", who);
+std::string already_owner(std::string_view lang, std::string_view owner) {
+  return i18n::text(lang, "ownership.already_owner", {{"owner", std::string(owner)}});
 }
-std::string works_in_general(std::string_view command) {
-  return fmt::format("/{} works in the General topic.", command);
+std::string no_owner(std::string_view lang) { return i18n::text(lang, "ownership.no_owner"); }
+std::string assign_usage(std::string_view lang) { return i18n::text(lang, "ownership.assign_usage"); }
+std::string unknown_operator(std::string_view lang, std::string_view who) {
+  return i18n::text(lang, "ownership.unknown_operator", {{"who", std::string(who)}});
 }
-std::string shift_usage() { return "Usage: /shift on, /shift off, or /shift to see who is on shift"; }
-std::string on_shift(std::string_view who, bool on) {
-  return on ? fmt::format("🟢 {} is on shift.", who) : fmt::format("⚪ {} is off shift.", who);
+std::string works_in_general(std::string_view lang, std::string_view command) {
+  return i18n::text(lang, "ownership.works_in_general", {{"command", std::string(command)}});
 }
-std::string shift_list(const std::vector<std::string>& names) {
-  if (names.empty()) return "Nobody is on shift.";
-  std::string out = fmt::format("On shift ({}):", names.size());
+std::string shift_usage(std::string_view lang) { return i18n::text(lang, "ownership.shift_usage"); }
+std::string on_shift(std::string_view lang, std::string_view who, bool on) {
+  return i18n::text(lang, on ? "ownership.on_shift" : "ownership.off_shift", {{"who", std::string(who)}});
+}
+std::string shift_list(std::string_view lang, const std::vector<std::string>& names) {
+  if (names.empty()) return i18n::text(lang, "ownership.nobody_on_shift");
+  std::string out = i18n::text(lang, "ownership.on_shift_list", {{"count", std::to_string(names.size())}});
   for (const auto& name : names) out += "\n• " + name;
   return out;
 }
-std::string mine(const std::vector<std::string>& lines, bool more) {
-  if (lines.empty()) return "You own no open dialogs.";
-  std::string out = more ? fmt::format("Your open dialogs (the first {}):", lines.size())
-                         : fmt::format("Your open dialogs ({}):", lines.size());
+std::string mine(std::string_view lang, const std::vector<std::string>& lines, bool more) {
+  if (lines.empty()) return i18n::text(lang, "ownership.mine_none");
+  std::string out = i18n::text(lang, more ? "ownership.mine_first" : "ownership.mine",
+                               {{"count", std::to_string(lines.size())}});
   for (const auto& line : lines) out += "\n" + line;
   return out;
 }
-std::string info_line(std::string_view owner) { return fmt::format("owner: {}", owner); }
+std::string info_line(std::string_view lang, std::string_view owner) {
+  return i18n::text(lang, "ownership.info_line", {{"owner", std::string(owner)}});
+}
 
 }  // namespace ownership_notice
 

@@ -46,9 +46,9 @@ struct MentionText {
 
 // UNANSWERED_ALERT's announcement in General: who waits, how long, the topic's link (empty:
 // no topic yet) and the owner, mentioned (nullopt: nobody owns the dialog).
-MentionText unanswered_alert_text(std::string_view user_name, core::UnixMillis waited_ms,
-                                  std::string_view link, const std::optional<store::Operator>& owner,
-                                  core::UserId owner_id);
+MentionText unanswered_alert_text(std::string_view lang, std::string_view user_name,
+                                  core::UnixMillis waited_ms, std::string_view link,
+                                  const std::optional<store::Operator>& owner, core::UserId owner_id);
 
 // The topic's title for a dialog as the dispatcher and the Topics API show it: the status
 // marker, the tickers of the dialog's labels, the user, and the owner's short name when someone
@@ -57,21 +57,22 @@ std::string dialog_topic_title(store::Store& store, const store::Dialog& dialog,
                                core::TopicStatus status);
 
 namespace ownership_notice {
-std::string taken(std::string_view owner);
-std::string assigned(std::string_view by, std::string_view owner);
-std::string auto_assigned(std::string_view owner, core::AssignMode mode);
-std::string unassigned(std::string_view by);
-std::string already_owner(std::string_view owner);
-std::string no_owner();
-std::string assign_usage();
-std::string unknown_operator(std::string_view who);
-std::string works_in_general(std::string_view command);
-std::string shift_usage();
-std::string on_shift(std::string_view who, bool on);
-std::string shift_list(const std::vector<std::string>& names);
+// In the operators' language (LANGUAGE).
+std::string taken(std::string_view lang, std::string_view owner);
+std::string assigned(std::string_view lang, std::string_view by, std::string_view owner);
+std::string auto_assigned(std::string_view lang, std::string_view owner, core::AssignMode mode);
+std::string unassigned(std::string_view lang, std::string_view by);
+std::string already_owner(std::string_view lang, std::string_view owner);
+std::string no_owner(std::string_view lang);
+std::string assign_usage(std::string_view lang);
+std::string unknown_operator(std::string_view lang, std::string_view who);
+std::string works_in_general(std::string_view lang, std::string_view command);
+std::string shift_usage(std::string_view lang);
+std::string on_shift(std::string_view lang, std::string_view who, bool on);
+std::string shift_list(std::string_view lang, const std::vector<std::string>& names);
 // /mine: one line per dialog ("🟪 Ann Lee: https://t.me/c/…"), `more` beyond the ones shown.
-std::string mine(const std::vector<std::string>& lines, bool more);
-std::string info_line(std::string_view owner);  // "owner: Olga (@olga_op)"
+std::string mine(std::string_view lang, const std::vector<std::string>& lines, bool more);
+std::string info_line(std::string_view lang, std::string_view owner);  // "owner: Olga (@olga_op)"
 }  // namespace ownership_notice
 
 }  // namespace topicdesk::relay

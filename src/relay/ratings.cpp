@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "core/event.h"
+#include "i18n/catalog.h"
 
 namespace topicdesk::relay {
 namespace json = boost::json;
@@ -85,10 +86,12 @@ std::string rating_question_fields(std::string_view secret, std::string_view que
   return json::serialize(fields);
 }
 
-std::string rated_question_fields(std::string_view question, int score, bool comment_welcome) {
-  std::string text = std::string(question) + "\n\n" + "Your rating: " + rating_notice::stars(score) + " (" +
-                     std::to_string(score) + "/5). Thank you!";
-  if (comment_welcome) text += "\nYou may add a comment in your next message.";
+std::string rated_question_fields(std::string_view lang, std::string_view question, int score,
+                                  bool comment_welcome) {
+  std::string text = std::string(question) + "\n\n" +
+                     i18n::text(lang, "ratings.your_rating",
+                                {{"stars", rating_notice::stars(score)}, {"score", std::to_string(score)}});
+  if (comment_welcome) text += "\n" + i18n::text(lang, "ratings.comment_welcome");
   return json::serialize(json::object{{"text", text}, {"reply_markup", no_buttons()}});
 }
 
@@ -111,30 +114,33 @@ std::string stars(int score) {
   return out;
 }
 
-std::string question_by_digit(std::string_view question) {
-  return std::string(question) + "\n\nPlease reply with one digit from 1 (poor) to 5 (excellent).";
+std::string question_by_digit(std::string_view lang, std::string_view question) {
+  return std::string(question) + "\n\n" + i18n::text(lang, "ratings.reply_with_digit");
 }
 
-std::string thanks() { return "Thank you!"; }
+std::string thanks(std::string_view lang) { return i18n::text(lang, "ratings.thanks"); }
 
-std::string closed() { return "This rating is closed"; }
+std::string closed(std::string_view lang) { return i18n::text(lang, "ratings.closed"); }
 
-std::string rated_by_digit(int score) {
-  return "Your rating: " + stars(score) + " (" + std::to_string(score) +
-         "/5). Thank you!\nYou may add a comment in your next message.";
+std::string rated_by_digit(std::string_view lang, int score) {
+  return i18n::text(lang, "ratings.your_rating",
+                    {{"stars", stars(score)}, {"score", std::to_string(score)}}) +
+         "\n" + i18n::text(lang, "ratings.comment_welcome");
 }
 
-std::string in_topic(int score, int previous_score, std::string_view credited) {
-  std::string text = "⭐ " + std::to_string(score) + "/5 from the user";
-  if (previous_score != 0 && previous_score != score)
-    text += " (changed from " + std::to_string(previous_score) + "/5)";
-  text +=
-      credited.empty() ? std::string(" — no operator to credit") : " — credited to " + std::string(credited);
+std::string in_topic(std::string_view lang, int score, int previous_score, std::string_view credited) {
+  std::string text =
+      previous_score != 0 && previous_score != score
+          ? i18n::text(lang, "ratings.in_topic_changed",
+                       {{"score", std::to_string(score)}, {"previous", std::to_string(previous_score)}})
+          : i18n::text(lang, "ratings.in_topic", {{"score", std::to_string(score)}});
+  text += credited.empty() ? i18n::text(lang, "ratings.nobody_credited")
+                           : i18n::text(lang, "ratings.credited", {{"operator", std::string(credited)}});
   return text;
 }
 
-std::string comment_in_topic(std::string_view comment) {
-  return "💬 The user's comment on their rating: " + std::string(comment);
+std::string comment_in_topic(std::string_view lang, std::string_view comment) {
+  return i18n::text(lang, "ratings.comment_in_topic", {{"comment", std::string(comment)}});
 }
 
 }  // namespace rating_notice

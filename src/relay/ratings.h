@@ -51,7 +51,8 @@ std::optional<RatingPress> parse_rating_callback(std::string_view secret, std::s
 std::string rating_question_fields(std::string_view secret, std::string_view question,
                                    std::int64_t rating_id);
 // The editMessageText fields (JSON) that replace the question once rated: buttons removed.
-std::string rated_question_fields(std::string_view question, int score, bool comment_welcome);
+std::string rated_question_fields(std::string_view lang, std::string_view question, int score,
+                                  bool comment_welcome);
 // The answerCallbackQuery fields (JSON).
 std::string answer_button_fields(std::string_view callback_id, std::string_view text);
 
@@ -59,15 +60,17 @@ std::string answer_button_fields(std::string_view callback_id, std::string_view 
 std::optional<int> digit_score(std::string_view text);
 
 namespace rating_notice {
-std::string stars(int score);                              // "⭐⭐⭐⭐"
-std::string question_by_digit(std::string_view question);  // the question for account connections
-std::string thanks();                                      // the answer to a press
-std::string closed();                                      // the answer to a press that is not accepted
+// `lang`: the user's language for texts to the user, the operators' for notes in the topic.
+std::string stars(int score);  // "⭐⭐⭐⭐"
+std::string question_by_digit(std::string_view lang,
+                              std::string_view question);  // the question for account connections
+std::string thanks(std::string_view lang);                 // the answer to a press
+std::string closed(std::string_view lang);                 // the answer to a press that is not accepted
 // The user's chat after a digit reply (account connections).
-std::string rated_by_digit(int score);
+std::string rated_by_digit(std::string_view lang, int score);
 // Internal comments in the topic. `credited`: the operator's name; empty when nobody is credited.
-std::string in_topic(int score, int previous_score, std::string_view credited);
-std::string comment_in_topic(std::string_view comment);
+std::string in_topic(std::string_view lang, int score, int previous_score, std::string_view credited);
+std::string comment_in_topic(std::string_view lang, std::string_view comment);
 }  // namespace rating_notice
 
 }  // namespace topicdesk::relay

@@ -19,9 +19,8 @@ std::string parse_error(const RawParameters& raw) {
 
 TEST(Parameters, DefaultsWhenNothingIsGiven) {
   Parameters p = parse_ok({});
-  ASSERT_TRUE(p.welcome.has_value());  // the product's: a standard welcome
-  EXPECT_EQ(*p.welcome, kDefaultWelcome);
-  EXPECT_NE(p.welcome->find("{title}"), std::string::npos);
+  ASSERT_TRUE(p.welcome.has_value());  // the product's: a standard welcome, in the user's language
+  EXPECT_TRUE(p.welcome->empty());
   EXPECT_EQ(p.autoclose_hours, 48);  // the product's: 48 hours after the operator's last reply
   EXPECT_FALSE(p.silent_mode);       // errors are shown to users
   ASSERT_TRUE(p.close_message.has_value());

@@ -114,7 +114,7 @@ TEST(Presentation, PseudonymsAreAdjectiveAnimalAndNumber) {
 }
 
 TEST(Presentation, CardShowsDetailsAndStartParameter) {
-  std::string card = user_card(ann(), "promo42");
+  std::string card = user_card("en", ann(), "promo42");
   EXPECT_NE(card.find("Ann Lee"), std::string::npos);
   EXPECT_NE(card.find("@ann_lee"), std::string::npos);
   EXPECT_NE(card.find("1001"), std::string::npos);
@@ -123,7 +123,7 @@ TEST(Presentation, CardShowsDetailsAndStartParameter) {
 }
 
 TEST(Presentation, HiddenCardShowsNoPersonalDetails) {
-  std::string card = user_card(ann(HideInfo::kCommand), "");
+  std::string card = user_card("en", ann(HideInfo::kCommand), "");
   EXPECT_EQ(card.find("Ann"), std::string::npos);
   EXPECT_EQ(card.find("ann_lee"), std::string::npos);
   EXPECT_EQ(card.find("1001"), std::string::npos);
@@ -134,16 +134,16 @@ TEST(Presentation, InfoRevealsOnlyWhenAllowed) {
   InfoView info{
       .user = ann(HideInfo::kName), .status = TopicStatus::kSupportAnswered, .created_at = 1700000000000};
   info.reveal = true;
-  std::string revealed = info_text(info);
+  std::string revealed = info_text("en", info);
   EXPECT_NE(revealed.find("@ann_lee"), std::string::npos);
   EXPECT_NE(revealed.find("support_answered"), std::string::npos);
   EXPECT_NE(revealed.find("2023-11-14 22:13 UTC"), std::string::npos);
   info.reveal = false;
-  EXPECT_EQ(info_text(info).find("ann_lee"), std::string::npos);
+  EXPECT_EQ(info_text("en", info).find("ann_lee"), std::string::npos);
 }
 
 TEST(Presentation, StatsAndHelp) {
-  std::string stats = stats_text({.user_answered = 3, .support_answered = 2, .closed = 7});
+  std::string stats = stats_text("en", {.user_answered = 3, .support_answered = 2, .closed = 7});
   EXPECT_NE(stats.find("waiting for operators: 3"), std::string::npos);
   EXPECT_NE(stats.find("waiting for users: 2"), std::string::npos);
   EXPECT_NE(stats.find("closed: 7"), std::string::npos);
@@ -156,7 +156,7 @@ TEST(Presentation, StatsAndHelp) {
 TEST(Presentation, HelpListsExactlyTheCommandsThatWorkThere) {
   for (bool general : {true, false}) {
     for (bool account : {false, true}) {
-      std::string help = help_text(general, account);
+      std::string help = help_text("en", general, account);
       for (const auto& spec : command_table()) {
         bool works = command_works(spec, general ? CommandPlace::kGeneral : CommandPlace::kTopic, account);
         EXPECT_EQ(help.find("/" + std::string(spec.name) + " ") != std::string::npos, works)
@@ -164,12 +164,13 @@ TEST(Presentation, HelpListsExactlyTheCommandsThatWorkThere) {
       }
     }
   }
-  std::string topic = help_text(false);
+  std::string topic = help_text("en", false);
   for (std::string name :
        {"/info", "/close", "/hold", "/wait", "/ban", "/unban", "/link", "/unlink", "/set", "/stats", "/help"})
     EXPECT_NE(topic.find(name + " "), std::string::npos) << name;
   EXPECT_NE(topic.find("(🟪)"), std::string::npos);  // /hold names the marker it sets
-  EXPECT_NE(help_text(false, false, StatusIcons{"🟢", "🟡", "⚪"}).find("(🟢)"), std::string::npos);
+  EXPECT_NE(help_text("en", false, false, StatusIcons{"🟢", "🟡", "⚪"}).find("(🟢)"),
+            std::string::npos);
 }
 
 TEST(Presentation, WelcomeReplacesEveryTitlePlaceholder) {

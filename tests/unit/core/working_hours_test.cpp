@@ -145,16 +145,17 @@ TEST(WorkingHours, CalendarDayInTheZone) {
 
 TEST(WorkingHours, Description) {
   WorkingHours h = hours(kBerlinDesk);
-  std::string text = describe_working_hours(h, utc(2026, 12, 12, 14, 0));
+  std::string text = describe_working_hours("en", h, utc(2026, 12, 12, 14, 0));
   EXPECT_NE(text.find("Europe/Berlin"), std::string::npos) << text;
   EXPECT_NE(text.find("Mon–Fri 09:00–18:00"), std::string::npos) << text;
   EXPECT_NE(text.find("Sat 10:00–14:00"), std::string::npos) << text;
   EXPECT_NE(text.find("Sun closed"), std::string::npos) << text;
   EXPECT_NE(text.find("Holidays: 2026-12-25"), std::string::npos) << text;
   EXPECT_NE(text.find("Closed now, opens Mon 09:00."), std::string::npos) << text;
-  std::string open = describe_working_hours(h, utc(2026, 12, 7, 10, 0));
+  std::string open = describe_working_hours("en", h, utc(2026, 12, 7, 10, 0));
   EXPECT_NE(open.find("Open now, closes Mon 18:00."), std::string::npos) << open;
-  EXPECT_EQ(format_local_time(h, utc(2027, 1, 4, 8, 0), utc(2026, 12, 7, 10, 0)), "Mon 2027-01-04 09:00");
+  EXPECT_EQ(format_local_time("en", h, utc(2027, 1, 4, 8, 0), utc(2026, 12, 7, 10, 0)),
+            "Mon 2027-01-04 09:00");
 }
 
 TEST(WorkingHours, EveryMistakeNamesItsPart) {

@@ -129,12 +129,12 @@ TEST(LabelTexts, InfoShowsLabelsAndHistoryWithWho) {
       {.label_name = "Lead", .added = true, .at = 0, .by = store::LabelChangeBy::kOperator},
       {.label_name = "Lead", .added = false, .at = 60'000, .by = store::LabelChangeBy::kFunnel},
       {.label_name = "Paid", .added = true, .at = 60'000, .by = store::LabelChangeBy::kApi}};
-  auto text = label_text::info_lines(labels, history, {"Olga", "", ""});
+  auto text = label_text::info_lines("en", labels, history, {"Olga", "", ""});
   EXPECT_NE(text.find("labels: Paid"), std::string::npos) << text;
   EXPECT_NE(text.find("1970-01-01 00:00 UTC + Lead by Olga"), std::string::npos) << text;
   EXPECT_NE(text.find("1970-01-01 00:01 UTC − Lead (funnel)"), std::string::npos) << text;
   EXPECT_NE(text.find("+ Paid (API)"), std::string::npos) << text;
-  EXPECT_EQ(label_text::info_lines({}, {}, {}), "");
+  EXPECT_EQ(label_text::info_lines("en", {}, {}, {}), "");
 }
 
 }  // namespace

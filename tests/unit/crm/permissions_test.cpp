@@ -27,10 +27,10 @@ TEST(Permissions, OnlyListedPeopleAndTheOwnerManageWhenSet) {
 }
 
 TEST(Permissions, RefusalSaysWhatAndWhy) {
-  auto text = management_refused("manage templates", Actor{.id = 9});
+  auto text = management_refused("en", "crm.manage_templates", Actor{.id = 9});
   EXPECT_NE(text.find("manage templates"), std::string::npos);
   EXPECT_NE(text.find("EXTENSIONS_ALLOWED"), std::string::npos);
-  EXPECT_NE(management_refused("send broadcasts", Actor{.anonymous_admin = true}).find("own name"),
+  EXPECT_NE(management_refused("en", "crm.send_broadcasts", Actor{.anonymous_admin = true}).find("own name"),
             std::string::npos);
 }
 

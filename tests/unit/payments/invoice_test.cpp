@@ -12,13 +12,13 @@ namespace {
 using ::testing::HasSubstr;
 
 InvoiceRequest parsed(std::string_view args, bool provider = true) {
-  auto r = parse_invoice(args, provider);
+  auto r = parse_invoice("en", args, provider);
   EXPECT_TRUE(r.ok()) << args << ": " << (r.ok() ? "" : r.error().message);
   return r.ok() ? *r : InvoiceRequest{};
 }
 
 std::string refused(std::string_view args, bool provider = true) {
-  auto r = parse_invoice(args, provider);
+  auto r = parse_invoice("en", args, provider);
   EXPECT_FALSE(r.ok()) << args;
   return r.ok() ? std::string() : r.error().message;
 }
@@ -41,7 +41,7 @@ TEST(ParseInvoice, CurrencyAmountsBecomeMinorUnitsByTheirExponent) {
   EXPECT_EQ(parsed("12,5 EUR Pro").amount, 1250);
   EXPECT_EQ(parsed("12 GBP Pro").amount, 1200);
   EXPECT_EQ(parsed("500 JPY Pro").amount, 500);
-  EXPECT_THAT(refused("5.5 JPY Pro"), HasSubstr("at most 0 digits"));
+  EXPECT_THAT(refused("5.5 JPY Pro"), HasSubstr("a positive whole number"));  // JPY has no minor unit
   EXPECT_THAT(refused("1.234 USD Pro"), HasSubstr("at most 2 digits"));
   EXPECT_THAT(refused("1. USD Pro"), HasSubstr("is not an amount in USD"));
   EXPECT_THAT(refused("abc USD Pro"), HasSubstr("is not an amount in USD"));

@@ -225,7 +225,7 @@ TEST_F(InterceptTest, InboxEntriesKeepTheButtons) {
 TEST(InterceptPresentation, LongTextsAreCutToTelegramsLimitAndEntitiesPastTheCutDropped) {
   core::Event e = program_message(kAnn, 1, std::string(5000, 'a'));
   e.entities_json = R"([{"type":"bold","offset":0,"length":3},{"type":"italic","offset":4990,"length":5}])";
-  auto marked = mark_intercepted(e, kMaxTextUnits);
+  auto marked = mark_intercepted("en", e, kMaxTextUnits);
   EXPECT_EQ(core::utf16_length(marked.text), kMaxTextUnits);
   EXPECT_TRUE(marked.text.ends_with("…"));
   EXPECT_EQ(marked.entities_json, R"([{"type":"bold","offset":29,"length":3}])");
@@ -238,12 +238,13 @@ TEST(InterceptPresentation, MalformedKeyboardsAndEntitiesAreIgnored) {
             "⌨️ [ok]");
   core::Event e = program_message(kAnn, 1, "hi");
   e.entities_json = "[{]";
-  EXPECT_EQ(mark_intercepted(e, kMaxTextUnits).entities_json, "");
+  EXPECT_EQ(mark_intercepted("en", e, kMaxTextUnits).entities_json, "");
   // Entities outside the text (negative, empty, or so large they would overflow) are dropped.
   e.entities_json = R"([{"type":"bold","offset":-5,"length":3},{"type":"bold","offset":0,"length":0},)"
                     R"({"type":"bold","offset":9223372036854775807,"length":9223372036854775807},)"
                     R"({"type":"bold","offset":0,"length":2}])";
-  EXPECT_EQ(mark_intercepted(e, kMaxTextUnits).entities_json, R"([{"type":"bold","offset":29,"length":2}])");
+  EXPECT_EQ(mark_intercepted("en", e, kMaxTextUnits).entities_json,
+            R"([{"type":"bold","offset":29,"length":2}])");
 }
 
 }  // namespace

@@ -116,7 +116,7 @@ TEST_F(DispatcherAccountsTest, NewForAnUnknownUserSaysSoInGeneral) {
   handle(general("/new @nobody_here"));
   ASSERT_TRUE(run_until([&] { return !desk_bot_.of("sendMessage").empty() && idle(); }));
   EXPECT_EQ(std::string(desk_bot_.of("sendMessage").back().params.at("text").as_string()),
-            account_notice::not_found("@nobody_here", "sales"));
+            account_notice::not_found("en", "@nobody_here", "sales"));
   EXPECT_TRUE(desk_bot_.of("createForumTopic").empty());
 }
 

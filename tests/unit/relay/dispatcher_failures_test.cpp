@@ -298,7 +298,7 @@ TEST(DispatcherRestart, AMessageToTheUserIsSentAgainOnceAndTheTopicIsTold) {
   EXPECT_FALSE(to_user[0].params.contains("reply_markup")) << "the user never sees markers";
   auto notice = desk.api.of("sendMessage").back();
   EXPECT_EQ(notice.params.at("message_thread_id").as_int64(), desk.ann().thread_id);
-  EXPECT_EQ(notice.params.at("text").as_string(), delivery_notice::sent_to_user_again());
+  EXPECT_EQ(notice.params.at("text").as_string(), delivery_notice::sent_to_user_again("en"));
 }
 
 TEST(DispatcherRestart, AMessageToTheUserInterruptedTwiceIsNotSentAgain) {
@@ -317,7 +317,7 @@ TEST(DispatcherRestart, AMessageToTheUserInterruptedTwiceIsNotSentAgain) {
   EXPECT_EQ(desk.sqlite->outbox_stats().failed, 1);
   auto notice = desk.api.of("sendMessage").back();
   EXPECT_EQ(notice.params.at("text").as_string(),
-            core::notice::not_delivered(delivery_notice::not_sent_again()));
+            core::notice::not_delivered("en", delivery_notice::not_sent_again("en")));
 }
 
 TEST(DispatcherRestart, ATopicInterruptedBeforeItsThreadIdWasRecordedIsCreatedAgainRecognisably) {
@@ -375,7 +375,7 @@ TEST(DispatcherRestart, ARealCrashInTheMiddleOfACallIsResolvedByTheNextProcess) 
       io, [&] { return dispatch_idle(*store, next) && store->inbox_pending(context.id, 1).empty(); }));
   EXPECT_EQ(api.of("copyMessage").size(), 1u);
   EXPECT_EQ(api.of("sendMessage").back().params.at("text").as_string(),
-            delivery_notice::sent_to_user_again());
+            delivery_notice::sent_to_user_again("en"));
   next.stop();
   io.run_for(milliseconds(50));
 }

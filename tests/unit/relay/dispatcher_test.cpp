@@ -237,7 +237,8 @@ TEST_F(DispatcherTest, BlockedUserIsMarkedAndOperatorsAreTold) {
   EXPECT_EQ(store_->outbox_stats().failed, 1);
   auto notice = api_.of("sendMessage").back();
   EXPECT_EQ(as_int(notice.params.at("message_thread_id")), 1000);
-  EXPECT_EQ(notice.params.at("text").as_string(), core::notice::not_delivered("the user blocked the bot."));
+  EXPECT_EQ(notice.params.at("text").as_string(),
+            core::notice::not_delivered("en", "the user blocked the bot."));
 }
 
 TEST_F(DispatcherTest, UnchangedEditsAreDoneAndOtherBadRequestsFailWithANotice) {
@@ -255,7 +256,7 @@ TEST_F(DispatcherTest, UnchangedEditsAreDoneAndOtherBadRequestsFailWithANotice) 
   EXPECT_EQ(store_->outbox_stats().failed, 1);  // only the copy; the title edit counts as done
   auto notice = api_.of("sendMessage").back();
   EXPECT_EQ(notice.params.at("text").as_string(),
-            core::notice::not_delivered("Bad Request: message to copy not found"));
+            core::notice::not_delivered("en", "Bad Request: message to copy not found"));
 }
 
 TEST_F(DispatcherTest, QueuedTitleChangesAreCoalescedIntoTheTitleTheTopicNeeds) {
@@ -456,9 +457,10 @@ TEST_F(DispatcherTest, AUserMessageTelegramWillNotCopyIsReportedInTheTopic) {
   EXPECT_EQ(store_->outbox_stats().failed, 1);
   EXPECT_EQ(as_int(sent_where(in_topic)->params.at("message_thread_id")), 1000);
   EXPECT_EQ(sent_where(in_topic)->params.at("text").as_string(),
-            core::notice::user_message_not_copied("Bad Request: message can't be copied"));
+            core::notice::user_message_not_copied("en", "Bad Request: message can't be copied"));
   // And the user is told (SILENT_MODE is off by default).
-  EXPECT_EQ(sent_where(to_user)->params.at("text").as_string(), core::notice::message_not_relayed_for_user());
+  EXPECT_EQ(sent_where(to_user)->params.at("text").as_string(),
+            core::notice::message_not_relayed_for_user("en"));
 }
 
 TEST_F(DispatcherTest, TopicsUseTheIconColourAndHiddenNames) {

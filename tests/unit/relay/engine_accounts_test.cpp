@@ -54,30 +54,31 @@ class EngineAccountsTest : public EngineFixture {
 };
 
 TEST(NewTarget, ParsesUsernamesPhonesAndInstances) {
-  auto a = parse_new_target("@alice");
+  auto a = parse_new_target("en", "@alice");
   ASSERT_TRUE(a.ok());
   EXPECT_EQ(a->username, "alice");
   EXPECT_EQ(a->instance, 0);
   EXPECT_EQ(a->query(), "@alice");
-  auto b = parse_new_target(" i3   Alice_B ");
+  auto b = parse_new_target("en", " i3   Alice_B ");
   ASSERT_TRUE(b.ok());
   EXPECT_EQ(b->instance, 3);
   EXPECT_EQ(b->username, "Alice_B");
-  auto c = parse_new_target("i12 +49 (170) 123-45-67");
+  auto c = parse_new_target("en", "i12 +49 (170) 123-45-67");
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c->instance, 12);
   EXPECT_EQ(c->phone, "+491701234567");
   EXPECT_EQ(c->query(), "+491701234567");
-  EXPECT_EQ(parse_new_target("https://t.me/alice")->username, "alice");
+  EXPECT_EQ(parse_new_target("en", "https://t.me/alice")->username, "alice");
 }
 
 TEST(NewTarget, RejectsWhatIsNoUserWithAReason) {
-  EXPECT_EQ(parse_new_target("").error().message, account_notice::usage());
-  EXPECT_EQ(parse_new_target("i3").error().message, account_notice::usage());
-  EXPECT_EQ(parse_new_target("alice bob").error().message, account_notice::usage());
-  EXPECT_NE(parse_new_target("@a!ice").error().message.find("not a Telegram username"), std::string::npos);
-  EXPECT_NE(parse_new_target("+12").error().message.find("5 to 15 digits"), std::string::npos);
-  EXPECT_NE(parse_new_target("+49abc").error().message.find("digits only"), std::string::npos);
+  EXPECT_EQ(parse_new_target("en", "").error().message, account_notice::usage("en"));
+  EXPECT_EQ(parse_new_target("en", "i3").error().message, account_notice::usage("en"));
+  EXPECT_EQ(parse_new_target("en", "alice bob").error().message, account_notice::usage("en"));
+  EXPECT_NE(parse_new_target("en", "@a!ice").error().message.find("not a Telegram username"),
+            std::string::npos);
+  EXPECT_NE(parse_new_target("en", "+12").error().message.find("5 to 15 digits"), std::string::npos);
+  EXPECT_NE(parse_new_target("en", "+49abc").error().message.find("digits only"), std::string::npos);
 }
 
 TEST(TopicLink, PointsIntoTheSupergroup) {
@@ -97,7 +98,8 @@ TEST_F(EngineAccountsTest, NewAsksTheAccountToResolve) {
 
 TEST_F(EngineAccountsTest, NewWithABadTargetExplainsUsage) {
   engine().handle(general("/new"), kT0);
-  EXPECT_EQ(texts_to(take_jobs(*store_), Side::kGroup), std::vector<std::string>{account_notice::usage()});
+  EXPECT_EQ(texts_to(take_jobs(*store_), Side::kGroup),
+            std::vector<std::string>{account_notice::usage("en")});
 }
 
 TEST_F(EngineAccountsTest, NewOnABotConnectionSaysBotsCannotWriteFirst) {
@@ -106,7 +108,7 @@ TEST_F(EngineAccountsTest, NewOnABotConnectionSaysBotsCannotWriteFirst) {
   engine().handle(general("/new @alice"), kT0);
   auto texts = texts_to(take_jobs(*store_), Side::kGroup);
   ASSERT_EQ(texts.size(), 1u);
-  EXPECT_EQ(texts[0], account_notice::not_an_account(context_.id, "sales"));
+  EXPECT_EQ(texts[0], account_notice::not_an_account("en", context_.id, "sales"));
 }
 
 TEST_F(EngineAccountsTest, InSharedGroupTheInstanceChoosesTheConnection) {
@@ -131,7 +133,7 @@ TEST_F(EngineAccountsTest, InSharedGroupTheInstanceChoosesTheConnection) {
   sales.handle(general("/new i99 @alice"), kT0);
   shop.handle(general("/new i99 @alice"), kT0);
   EXPECT_EQ(texts_to(take_jobs(*store_), Side::kGroup),
-            std::vector<std::string>{account_notice::no_such_connection(99)});
+            std::vector<std::string>{account_notice::no_such_connection("en", 99)});
 }
 
 TEST_F(EngineAccountsTest, ResolvedUserGetsADialogTopicAndALinkInGeneral) {
@@ -144,7 +146,7 @@ TEST_F(EngineAccountsTest, ResolvedUserGetsADialogTopicAndALinkInGeneral) {
   auto jobs = take_jobs(*store_);
   ASSERT_EQ(kinds(jobs), (std::vector<std::string>{"create_topic", std::string(job::kAnnounceTopic)}));
   EXPECT_EQ(jobs[0].job.queue_key, jobs[1].job.queue_key);  // the link waits for the topic
-  EXPECT_EQ(jobs[1].payload.text, account_notice::topic_opened("Alice (@alice)"));
+  EXPECT_EQ(jobs[1].payload.text, account_notice::topic_opened("en", "Alice (@alice)"));
   EXPECT_TRUE(texts_to(jobs, Side::kUser).empty());  // no WELCOME: the user did not write
 }
 
@@ -161,7 +163,7 @@ TEST_F(EngineAccountsTest, ResolvedUserWithADialogGetsTheExistingTopic) {
 TEST_F(EngineAccountsTest, NobodyFoundIsSaidInGeneral) {
   engine().handle(resolved("+4917000000", core::Person{}), kT0);
   EXPECT_EQ(texts_to(take_jobs(*store_), Side::kGroup),
-            std::vector<std::string>{account_notice::not_found("+4917000000", "sales")});
+            std::vector<std::string>{account_notice::not_found("en", "+4917000000", "sales")});
   EXPECT_FALSE(store_->dialog_by_user(context_.id, 0));
 }
 
@@ -186,7 +188,8 @@ TEST_F(EngineAccountsTest, TheOwnersMessageInATopicGoesToTheUserMarkedAsTheOwner
   auto jobs = take_jobs(*store_);
   ASSERT_NE(find_job(jobs, job::kCopyToUser), nullptr);
   EXPECT_EQ(find_job(jobs, job::kCopyToUser)->payload.message_id, 9000);
-  EXPECT_EQ(texts_to(jobs, Side::kGroup), std::vector<std::string>{core::notice::account_owner_answered()});
+  EXPECT_EQ(texts_to(jobs, Side::kGroup),
+            std::vector<std::string>{core::notice::account_owner_answered("en")});
   EXPECT_EQ(store_->dialog(dialog.id)->status, DialogStatus::kSupportAnswered);
 }
 
@@ -204,12 +207,12 @@ TEST_F(EngineAccountsTest, StoryIsPostedForTheUsersWhoHadADialog) {
   Engine& e = engine({{"MONITOR_GROUPS", "true"}});
   e.handle(general("/story"), kT0);  // no reply: the usage
   EXPECT_EQ(texts_to(take_jobs(*store_), Side::kGroup),
-            std::vector<std::string>{account_notice::story_usage()});
+            std::vector<std::string>{account_notice::story_usage("en")});
   auto reply = general("/story Our new shop", 5);
   reply.reply_to_message_id = 4;
   e.handle(reply, kT0);  // nobody to show it to yet
   EXPECT_EQ(texts_to(take_jobs(*store_), Side::kGroup),
-            std::vector<std::string>{account_notice::story_no_viewers("sales")});
+            std::vector<std::string>{account_notice::story_no_viewers("en", "sales")});
   e.handle(user_message(kAnn, 1, "hello"), kT0);
   e.handle(user_message(kBob, 2, "hi"), kT0);
   e.handle(group_message(kAnn, 10, "a group is no viewer"), kT0);
@@ -225,11 +228,11 @@ TEST_F(EngineAccountsTest, StoryIsPostedForTheUsersWhoHadADialog) {
   EXPECT_EQ(viewers, (std::vector<core::UserId>{std::min(kAnn, kBob), std::max(kAnn, kBob)}));
   e.handle(story_posted(77, "2"), kT0);
   EXPECT_EQ(texts_to(take_jobs(*store_), Side::kGroup),
-            std::vector<std::string>{account_notice::story_posted("sales", 2)});
+            std::vector<std::string>{account_notice::story_posted("en", "sales", 2)});
   e.handle(story_posted(0, "Bad Request: the message has no photo or video to post as a story"), kT0);
   EXPECT_EQ(texts_to(take_jobs(*store_), Side::kGroup),
             std::vector<std::string>{account_notice::story_failed(
-                "sales", "Bad Request: the message has no photo or video to post as a story")});
+                "en", "sales", "Bad Request: the message has no photo or video to post as a story")});
 }
 
 TEST_F(EngineAccountsTest, StoryOnABotConnectionSaysWhyNot) {
@@ -239,7 +242,7 @@ TEST_F(EngineAccountsTest, StoryOnABotConnectionSaysWhyNot) {
   reply.reply_to_message_id = 4;
   engine().handle(reply, kT0);
   EXPECT_EQ(texts_to(take_jobs(*store_), Side::kGroup),
-            std::vector<std::string>{account_notice::story_not_an_account(context_.id, "sales")});
+            std::vector<std::string>{account_notice::story_not_an_account("en", context_.id, "sales")});
 }
 
 TEST(InstanceRequest, ParsesInstanceAndCaption) {

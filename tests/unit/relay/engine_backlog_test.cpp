@@ -118,7 +118,7 @@ TEST_F(BacklogCommandTest, WrongArgumentsGetTheUsageAndDropNothing) {
   outage(e);
   for (const char* text :
        {"/backlog drop", "/backlog drop all", "/backlog answered", "/backlog now please"}) {
-    EXPECT_EQ(general_answer(e, text, kT0 + 10 * kMinute), backlog_usage()) << text;
+    EXPECT_EQ(general_answer(e, text, kT0 + 10 * kMinute), backlog_usage("en")) << text;
   }
   EXPECT_EQ(waiting(), (std::vector<std::int64_t>{1, 2, 3, 4, 5}));
 }
@@ -136,7 +136,7 @@ TEST(BacklogNotProxy, OtherConnectionsSayWhyItDoesNotApply) {
   e.handle(operator_message(0, 100, "/backlog drop answered", kDeskGroup), kT0);
   auto said = texts_to(take_jobs(*store), Side::kGroup);
   ASSERT_EQ(said.size(), 1u);
-  EXPECT_EQ(said[0], backlog_not_applicable("shop", false));
+  EXPECT_EQ(said[0], backlog_not_applicable("en", "shop", false));
   EXPECT_NE(said[0].find("does not apply to shop"), std::string::npos);
   EXPECT_NE(said[0].find("mode = \"proxy\""), std::string::npos);
 }

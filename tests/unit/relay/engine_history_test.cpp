@@ -165,7 +165,7 @@ TEST_F(EngineHistoryTest, TheDesksTextsAndNoticesInTheTopicAreRecorded) {
   EXPECT_EQ(desk[0].message_id, 0);
   const auto notices = by(dialog, HistoryAuthor::kNotice);
   ASSERT_FALSE(notices.empty());
-  EXPECT_EQ(notices.back().text, core::notice::banned());
+  EXPECT_EQ(notices.back().text, core::notice::banned("en"));
   // General's answers belong to no dialog and are not recorded.
   const auto before = store_->connection_history(context_.id, 0, 1000).size();
   e.handle(operator_message(0, 50, "/help"), kT0 + 20);

@@ -105,7 +105,7 @@ TEST_F(LifecycleTest, ApiCopyNearTheLimitIsCutToFitTheTopicAndTheUserGetsAll) {
   ASSERT_EQ(topic.size(), 1u);
   EXPECT_LE(core::utf16_length(topic[0]), kMaxTextUnits);
   EXPECT_TRUE(topic[0].starts_with("🔌 CRM: 😀😀"));
-  EXPECT_TRUE(topic[0].ends_with(core::notice::cut_in_topic())) << "the cut is visible";
+  EXPECT_TRUE(topic[0].ends_with(core::notice::cut_in_topic("en"))) << "the cut is visible";
   EXPECT_EQ(store_->dialog(dialog.id)->status, DialogStatus::kSupportAnswered);
 
   // A short text is copied whole.
@@ -142,7 +142,7 @@ TEST_F(LifecycleTest, OneGathererKeepsEachLanesAlbumApart) {
   EXPECT_FALSE(store_->timer_get(context_.id, "album:" + std::to_string(dialog.id) + ":g"));
   std::vector<std::vector<core::MessageId>> to_topic, to_user;
   auto jobs = take_jobs(*store_);
-  EXPECT_EQ(texts_to(jobs, Side::kGroup), (std::vector<std::string>{intercept_album_marker(false)}))
+  EXPECT_EQ(texts_to(jobs, Side::kGroup), (std::vector<std::string>{intercept_album_marker("en", false)}))
       << "only the intercepted lane announces its album";
   for (const auto& j : jobs) {
     if (j.job.kind == job::kCopyAlbumToTopic) to_topic.push_back(j.payload.message_ids);

@@ -50,7 +50,8 @@ TEST_F(ParametersTest, SilentModeHidesTheWithheldNoticeFromTheUser) {
   e.handle(user_message(kAnn, 2, "buy spam"), kT0);
   auto jobs = take_jobs(*store_);
   EXPECT_TRUE(texts_to(jobs, Side::kUser).empty());
-  EXPECT_EQ(texts_to(jobs, Side::kGroup), (std::vector<std::string>{core::notice::user_message_withheld()}));
+  EXPECT_EQ(texts_to(jobs, Side::kGroup),
+            (std::vector<std::string>{core::notice::user_message_withheld("en")}));
 }
 
 TEST_F(ParametersTest, AutocloseClosesDialogsWaitingForTheUser) {
@@ -66,7 +67,7 @@ TEST_F(ParametersTest, AutocloseClosesDialogsWaitingForTheUser) {
   EXPECT_EQ(dialog_of(kAnn)->status, DialogStatus::kClosed);
   EXPECT_EQ(dialog_of(kBob)->status, DialogStatus::kSupportAnswered);
   EXPECT_EQ(texts_to(take_jobs(*store_), Side::kUser),
-            (std::vector<std::string>{core::notice::dialog_closed_for_user(true)}));
+            (std::vector<std::string>{core::notice::dialog_closed_for_user("en", true)}));
   EXPECT_EQ(e.autoclose(kT0 + 3 * kHour), 1);
   EXPECT_EQ(dialog_of(kBob)->status, DialogStatus::kClosed);
 }
@@ -139,9 +140,9 @@ TEST_F(ParametersTest, HideInfoCommandRefusesInfoToOthers) {
   e.handle(anonymous, kT0);
   auto texts = texts_to(take_jobs(*store_), Side::kGroup);
   ASSERT_EQ(texts.size(), 3u);
-  EXPECT_EQ(texts[0], core::notice::info_refused());
+  EXPECT_EQ(texts[0], core::notice::info_refused("en"));
   EXPECT_NE(texts[1].find("@ann_lee"), std::string::npos);
-  EXPECT_EQ(texts[2], core::notice::info_refused());
+  EXPECT_EQ(texts[2], core::notice::info_refused("en"));
 }
 
 TEST_F(ParametersTest, ReplyOnlyDeliversRepliesOnly) {
@@ -192,12 +193,13 @@ TEST_F(ParametersTest, RestrictedFrontendKeywordsAreWithheldWithNotices) {
   auto jobs = take_jobs(*store_);
   ASSERT_EQ(jobs.size(), 1u);
   EXPECT_EQ(jobs[0].payload.chat, kAnn);
-  EXPECT_EQ(jobs[0].payload.text, core::notice::restricted_for_user());
+  EXPECT_EQ(jobs[0].payload.text, core::notice::restricted_for_user("en"));
   first_message(e);
   e.handle(user_message(kAnn, 2, "casino again"), kT0);
   jobs = take_jobs(*store_);
   EXPECT_EQ(find_job(jobs, job::kCopyToTopic), nullptr);
-  EXPECT_EQ(texts_to(jobs, Side::kGroup), (std::vector<std::string>{core::notice::user_message_withheld()}));
+  EXPECT_EQ(texts_to(jobs, Side::kGroup),
+            (std::vector<std::string>{core::notice::user_message_withheld("en")}));
 }
 
 TEST_F(ParametersTest, RestrictedBackendKeywordsStopOperatorMessages) {
@@ -207,7 +209,7 @@ TEST_F(ParametersTest, RestrictedBackendKeywordsStopOperatorMessages) {
   auto jobs = take_jobs(*store_);
   EXPECT_EQ(find_job(jobs, job::kCopyToUser), nullptr);
   EXPECT_EQ(texts_to(jobs, Side::kGroup),
-            (std::vector<std::string>{core::notice::operator_message_withheld()}));
+            (std::vector<std::string>{core::notice::operator_message_withheld("en")}));
   EXPECT_EQ(dialog_of(kAnn)->status, DialogStatus::kUserAnswered);
 }
 
@@ -236,7 +238,7 @@ TEST_F(ParametersTest, NewTopicAfterCloseStartsANewTopicForTheNextConversation) 
   jobs = take_jobs(*store_);
   ASSERT_EQ(kinds(jobs), (std::vector<std::string>{"send_text"}));
   EXPECT_EQ(jobs[0].payload.thread, old_thread);
-  EXPECT_EQ(jobs[0].payload.text, core::notice::history_topic(""));
+  EXPECT_EQ(jobs[0].payload.text, core::notice::history_topic("en", ""));
 }
 
 TEST_F(ParametersTest, WithoutLeaveClosedTheSameTopicContinues) {

@@ -8,6 +8,7 @@
 
 #include <boost/json.hpp>
 
+#include "i18n/catalog.h"
 #include "payments/invoice.h"
 #include "relay_test_util.h"
 
@@ -141,16 +142,16 @@ TEST_F(EnginePaymentsTest, UnknownCancelledPaidAndChangedInvoicesAreRefusedWithA
   };
   auto unknown = answer_of(pre_checkout(kAnn, "td:inv:9999", 100, 7001));
   EXPECT_EQ(unknown.at("ok"), false);
-  EXPECT_EQ(text_of(unknown.at("error_message")), payments::kUnknownInvoiceReason);
+  EXPECT_EQ(text_of(unknown.at("error_message")), i18n::text("en", payments::kUnknownInvoiceReason));
   EXPECT_EQ(text_of(answer_of(pre_checkout(kBob, payload, 100, 7002)).at("error_message")),
-            payments::kUnknownInvoiceReason)
+            i18n::text("en", payments::kUnknownInvoiceReason))
       << "another user's invoice";
   EXPECT_EQ(text_of(answer_of(pre_checkout(kAnn, payload, 99, 7003)).at("error_message")),
-            payments::kChangedInvoiceReason);
+            i18n::text("en", payments::kChangedInvoiceReason));
   e.handle(operator_message(kThread, 20, "/invoice cancel"), kT0 + 6000);
   take_jobs(*store_);
   EXPECT_EQ(text_of(answer_of(pre_checkout(kAnn, payload, 100, 7004)).at("error_message")),
-            payments::kCancelledInvoiceReason);
+            i18n::text("en", payments::kCancelledInvoiceReason));
 }
 
 TEST_F(EnginePaymentsTest, ProxyConnectionsLeaveTheProgramsInvoicesToTheProgram) {

@@ -53,8 +53,8 @@ TEST_F(PrivacyTest, HiddenInfoHidesTheLinkedAccountAndFieldsFromOperatorsNotAllo
     context_ = make_context(*store_);
     auto& e = desk({{"HIDE_INFO", hide}, {"EXTENSIONS_ALLOWED", "@boss_op"}});
     EXPECT_FALSE(reveals(after(e, "/info")));
-    EXPECT_EQ(after(e, "/link"), std::vector<std::string>{core::notice::linked_account_hidden()});
-    EXPECT_EQ(after(e, "/set"), std::vector<std::string>{core::notice::fields_hidden()});
+    EXPECT_EQ(after(e, "/link"), std::vector<std::string>{core::notice::linked_account_hidden("en")});
+    EXPECT_EQ(after(e, "/set"), std::vector<std::string>{core::notice::fields_hidden("en")});
 
     auto info = after(e, "/info", true);
     ASSERT_EQ(info.size(), 1u);
@@ -73,7 +73,7 @@ TEST_F(PrivacyTest, AnonymousAdminsNeverSeeHiddenDetails) {
   anonymous.sender_is_anonymous_admin = true;
   e.handle(anonymous, kT0);
   EXPECT_EQ(texts_to(take_jobs(*store_), Side::kGroup),
-            std::vector<std::string>{core::notice::fields_hidden()});
+            std::vector<std::string>{core::notice::fields_hidden("en")});
 }
 
 TEST_F(PrivacyTest, WithoutHideInfoEveryoneSeesThem) {
@@ -134,7 +134,7 @@ TEST(BidiNames, ControlsAreStrippedAndTheIdStaysAtTheEnd) {
   view.person = core::Person{.id = 1001, .first_name = "\u202EnnA", .last_name = "\u2066Lee\u200F\u061C"};
   EXPECT_EQ(core::topic_title(view, core::TopicStatus::kUserAnswered), "🟪 nnA Lee #1001");
   EXPECT_EQ(core::display_name(view), "nnA Lee");
-  std::string card = core::user_card(view, "");
+  std::string card = core::user_card("en", view, "");
   EXPECT_EQ(card.find("\u202E"), std::string::npos);
   EXPECT_EQ(card.find("\u2066"), std::string::npos);
   EXPECT_NE(card.find("nnA Lee"), std::string::npos);
@@ -146,7 +146,7 @@ TEST(BidiNames, RightToLeftNamesAreIsolatedSoTheIdKeepsItsPlace) {
   const std::string isolated = "\u2068שרה כהן\u2069";
   EXPECT_EQ(core::topic_title(view, core::TopicStatus::kClosed), "⬛️ " + isolated + " #1001");
   EXPECT_EQ(core::welcome_text("Hi {title}!", view), "Hi " + isolated + "!");
-  EXPECT_NE(core::user_card(view, "").find("👤 " + isolated), std::string::npos);
+  EXPECT_NE(core::user_card("en", view, "").find("👤 " + isolated), std::string::npos);
   // Long right-to-left names still fit Telegram's limit with the isolates and the id.
   view.person.first_name = "ש" + std::string(300, 'a');
   std::string title = core::topic_title(view, core::TopicStatus::kClosed);

@@ -6,6 +6,7 @@
 
 #include "core/commands.h"
 #include "core/presentation.h"
+#include "i18n/catalog.h"
 #include "relay/engine.h"
 #include "relay_test_util.h"
 
@@ -68,8 +69,7 @@ const std::vector<std::string> kHi{"Hi Ann Lee"};
 
 TEST_F(SemanticsTest, AFreshConnectionWelcomesWithTheUsersOwnName) {
   auto jobs = say(engine(), 1, "hello");
-  std::string expected =
-      core::welcome_text(core::kDefaultWelcome, {.person = {.first_name = "Ann", .last_name = "Lee"}});
+  std::string expected = i18n::text("en", "dialog.welcome", {{"title", "Ann Lee"}});
   EXPECT_EQ(texts_to(jobs, Side::kUser), (std::vector<std::string>{expected}));
   EXPECT_NE(expected.find("Ann Lee"), std::string::npos);
 }
@@ -105,7 +105,7 @@ TEST_F(SemanticsTest, AutocloseIs48HoursByDefaultAndItsCloseIsWelcomedAgain) {
   EXPECT_EQ(e.autoclose(kT0 + 48 * kHour - 1), 0);
   EXPECT_EQ(e.autoclose(kT0 + 48 * kHour), 1);
   EXPECT_EQ(texts_to(take_jobs(*store_), Side::kUser),
-            (std::vector<std::string>{core::notice::dialog_closed_for_user(true)}));
+            (std::vector<std::string>{core::notice::dialog_closed_for_user("en", true)}));
   EXPECT_EQ(texts_to(say(e, 2, "hello again", kT0 + 49 * kHour), Side::kUser), kHi);
 }
 
@@ -130,7 +130,7 @@ TEST_F(SemanticsTest, SilentModeHidesErrorsButNotWelcomeOrTheCloseNotice) {
   EXPECT_TRUE(texts_to(jobs, Side::kUser).empty());
   EXPECT_EQ(texts_to(jobs, Side::kGroup).size(), 1u);  // the operators still learn of it
   EXPECT_EQ(texts_to(operator_says(e, 50, "/close"), Side::kUser),
-            (std::vector<std::string>{core::notice::dialog_closed_for_user(false)}));
+            (std::vector<std::string>{core::notice::dialog_closed_for_user("en", false)}));
 }
 
 TEST_F(SemanticsTest, AUserWhoseMessageCannotBeRelayedIsToldInOneShortMessage) {
@@ -140,7 +140,7 @@ TEST_F(SemanticsTest, AUserWhoseMessageCannotBeRelayedIsToldInOneShortMessage) {
   // does a burst of refused messages.
   e.handle(failed(job::kCreateTopic, 1), kT0);
   e.handle(failed(job::kCopyToTopic, 2), kT0);
-  const std::vector<std::string> told{core::notice::message_not_relayed_for_user()};
+  const std::vector<std::string> told{core::notice::message_not_relayed_for_user("en")};
   EXPECT_EQ(texts_to(take_jobs(*store_), Side::kUser), told);
   say(e, 2, "hello?", kT0 + 1000);
   e.handle(failed(job::kCopyToTopic, 3), kT0 + 2000);
@@ -278,12 +278,12 @@ TEST_F(SemanticsTest, HelpIsTheTableOfWhatWorksWhereItIsAsked) {
   auto& e = engine({{"WELCOME", "OFF"}});
   say(e, 1, "hello");
   auto in_topic = texts_to(operator_says(e, 50, "/help"), Side::kGroup);
-  EXPECT_EQ(in_topic, (std::vector<std::string>{core::help_text(false)}));
+  EXPECT_EQ(in_topic, (std::vector<std::string>{core::help_text("en", false)}));
   for (std::string name : {"/link", "/set", "/stats"}) EXPECT_NE(in_topic[0].find(name), std::string::npos);
 
   e.handle(operator_message(0, 60, "/help"), kT0);
   auto in_general = texts_to(take_jobs(*store_), Side::kGroup);
-  EXPECT_EQ(in_general, (std::vector<std::string>{core::help_text(true)}));
+  EXPECT_EQ(in_general, (std::vector<std::string>{core::help_text("en", true)}));
   // What General's /help leaves out is not answered there.
   for (std::string command : {"/info", "/link", "/close"}) {
     ASSERT_FALSE(core::command_works(command.substr(1), core::CommandPlace::kGeneral, false));

@@ -139,7 +139,7 @@ TEST_F(EngineTest, CloseThenUserMessageReopens) {
   EXPECT_NE(find_job(jobs, job::kSetTopicTitle), nullptr);
   EXPECT_EQ(find_job(jobs, job::kCloseTopic), nullptr);  // operators keep writing in the topic
   EXPECT_EQ(texts_to(jobs, Side::kUser),
-            (std::vector<std::string>{core::notice::dialog_closed_for_user(false)}));
+            (std::vector<std::string>{core::notice::dialog_closed_for_user("en", false)}));
   EXPECT_EQ(find_job(jobs, job::kCopyToUser), nullptr);
 
   e.handle(user_message(kAnn, 5, "one more thing"), kT0 + 2000);
@@ -166,7 +166,8 @@ TEST_F(EngineTest, BanDropsTheUsersMessagesUntilUnban) {
   open_ann(e);
   e.handle(operator_message(kThread, 50, "/ban"), kT0);
   EXPECT_TRUE(ann_dialog().banned);
-  EXPECT_EQ(texts_to(take_jobs(*store_), Side::kGroup), (std::vector<std::string>{core::notice::banned()}));
+  EXPECT_EQ(texts_to(take_jobs(*store_), Side::kGroup),
+            (std::vector<std::string>{core::notice::banned("en")}));
   e.handle(user_message(kAnn, 2, "spam"), kT0);
   EXPECT_TRUE(take_jobs(*store_).empty());
   e.handle(operator_message(kThread, 51, "/unban"), kT0);
@@ -186,7 +187,7 @@ TEST_F(EngineTest, InfoHelpAndStatsInTopic) {
   ASSERT_EQ(texts.size(), 3u);
   EXPECT_NE(texts[0].find("@ann_lee"), std::string::npos);
   EXPECT_NE(texts[0].find("user_answered"), std::string::npos);
-  EXPECT_EQ(texts[1], core::help_text(false));
+  EXPECT_EQ(texts[1], core::help_text("en", false));
   EXPECT_NE(texts[2].find("waiting for operators: 1"), std::string::npos);
 }
 
@@ -202,7 +203,7 @@ TEST_F(EngineTest, GeneralTopicAnswersHelpAndStatsOnly) {
   EXPECT_EQ(jobs[0].payload.dialog, 0);
   EXPECT_EQ(jobs[0].job.queue_key, "c" + std::to_string(context_.id) + ":general");
   EXPECT_NE(jobs[0].payload.text.find("waiting for operators: 1"), std::string::npos);
-  EXPECT_EQ(jobs[1].payload.text, core::help_text(true));
+  EXPECT_EQ(jobs[1].payload.text, core::help_text("en", true));
   EXPECT_EQ(ann_dialog().status, DialogStatus::kUserAnswered);
 }
 
@@ -213,7 +214,7 @@ TEST_F(EngineTest, UnknownCommandsAreNotSent) {
   auto jobs = take_jobs(*store_);
   EXPECT_EQ(find_job(jobs, job::kCopyToUser), nullptr);
   EXPECT_EQ(texts_to(jobs, Side::kGroup),
-            (std::vector<std::string>{core::notice::unknown_command("upgrade")}));
+            (std::vector<std::string>{core::notice::unknown_command("en", "upgrade")}));
 }
 
 TEST_F(EngineTest, EditsAreMirroredByContentKind) {
@@ -297,11 +298,11 @@ TEST_F(EngineTest, BlockedUserIsShownInTopic) {
   ann_blocks(e);
   EXPECT_TRUE(ann_dialog().user_blocked_bot);
   EXPECT_EQ(texts_to(take_jobs(*store_), Side::kGroup),
-            (std::vector<std::string>{core::notice::user_blocked_bot()}));
+            (std::vector<std::string>{core::notice::user_blocked_bot("en")}));
   ann_blocks(e, false);
   EXPECT_FALSE(ann_dialog().user_blocked_bot);
   EXPECT_EQ(texts_to(take_jobs(*store_), Side::kGroup),
-            (std::vector<std::string>{core::notice::user_unblocked_bot()}));
+            (std::vector<std::string>{core::notice::user_unblocked_bot("en")}));
 }
 
 TEST_F(EngineTest, TopicClosedInTheAppClosesTheDialogAndTheNextMessageReopensTheTopic) {

@@ -45,8 +45,8 @@ TEST_F(UnknownTopicTest, AnOrphanNamingADialogWithATopicRelaysAndSaysWhereTheDia
   ASSERT_NE(copy, nullptr) << "the operator's message reaches the user";
   EXPECT_EQ(copy->payload.dialog, dialog.id);
   EXPECT_EQ(copy->payload.message_id, 50);
-  EXPECT_EQ(posted_in(jobs, kOrphan),
-            std::vector<std::string>{core::notice::orphan_topic_relayed(topic_link(kGroupId, kThread))});
+  EXPECT_EQ(posted_in(jobs, kOrphan), std::vector<std::string>{core::notice::orphan_topic_relayed(
+                                          "en", topic_link(kGroupId, kThread))});
   EXPECT_EQ(ann().thread_id, kThread) << "the dialog keeps its topic";
   EXPECT_EQ(ann().status, DialogStatus::kSupportAnswered);
 
@@ -69,7 +69,7 @@ TEST_F(UnknownTopicTest, AnOrphanNamingADialogWithoutATopicIsAdopted) {
   ASSERT_EQ(topic.size(), 2u);
   EXPECT_TRUE(topic[0].starts_with("📇 New dialog")) << "the card the crash cost";
   EXPECT_NE(topic[0].find("start: promo"), std::string::npos);
-  EXPECT_EQ(topic[1], core::notice::orphan_topic_adopted());
+  EXPECT_EQ(topic[1], core::notice::orphan_topic_adopted("en"));
   EXPECT_NE(find_job(jobs, job::kCopyToUser), nullptr);
   EXPECT_NE(find_job(jobs, job::kSetTopicTitle), nullptr);
 
@@ -86,7 +86,7 @@ TEST_F(UnknownTopicTest, ATopicNamingNoDialogGetsANoticeOnceAndNothingIsSent) {
   EXPECT_EQ(find_job(jobs, job::kCopyToUser), nullptr);
   ASSERT_EQ(jobs.size(), 1u);
   EXPECT_EQ(jobs[0].payload.dialog, 0);
-  EXPECT_EQ(posted_in(jobs, kOrphan), std::vector<std::string>{core::notice::unknown_topic()});
+  EXPECT_EQ(posted_in(jobs, kOrphan), std::vector<std::string>{core::notice::unknown_topic("en")});
 
   e.handle(in_topic(kOrphan, 51, "anyone?", "🟢 Bob Roe #4242"), kT0);
   EXPECT_TRUE(take_jobs(*store_).empty()) << "told once per topic";
@@ -95,8 +95,8 @@ TEST_F(UnknownTopicTest, ATopicNamingNoDialogGetsANoticeOnceAndNothingIsSent) {
   e.handle(in_topic(kOrphan + 1, 52, "team chat", "Coffee"), kT0);
   e.handle(in_topic(kOrphan + 2, 53, "team chat", ""), kT0);
   jobs = take_jobs(*store_);
-  EXPECT_EQ(posted_in(jobs, kOrphan + 1), std::vector<std::string>{core::notice::unknown_topic()});
-  EXPECT_EQ(posted_in(jobs, kOrphan + 2), std::vector<std::string>{core::notice::unknown_topic()});
+  EXPECT_EQ(posted_in(jobs, kOrphan + 1), std::vector<std::string>{core::notice::unknown_topic("en")});
+  EXPECT_EQ(posted_in(jobs, kOrphan + 2), std::vector<std::string>{core::notice::unknown_topic("en")});
 }
 
 TEST_F(UnknownTopicTest, CommentsAndGeneralAreNeverAnswered) {
@@ -131,7 +131,7 @@ TEST_F(UnknownTopicTest, AnOldTopicLeaveClosedLeftBehindSaysWhereTheDialogGoesOn
     auto jobs = take_jobs(*store_);
     EXPECT_EQ(find_job(jobs, job::kCopyToUser), nullptr) << "history is not relayed";
     EXPECT_EQ(posted_in(jobs, kThread),
-              std::vector<std::string>{core::notice::history_topic(topic_link(kGroupId, 88))});
+              std::vector<std::string>{core::notice::history_topic("en", topic_link(kGroupId, 88))});
   }
 }
 
@@ -157,7 +157,7 @@ TEST(UnknownTopicShared, OneConnectionOfTheGroupAnswersAndTheOneWhoseDialogItIsR
   EXPECT_TRUE(take_jobs(*store).empty()) << "only the first connection answers";
   shop.handle(unknown, kT0);
   EXPECT_EQ(texts_to(take_jobs(*store), Side::kGroup),
-            std::vector<std::string>{core::notice::unknown_topic()});
+            std::vector<std::string>{core::notice::unknown_topic("en")});
 
   // Topics of the group's dialogs are their connection's, never unknown.
   shop.handle(operator_message(kThread, 52, "hello"), kT0);

@@ -72,7 +72,7 @@ TEST_F(FloodGuardTest, NewTopicsBeyondTheCapWaitInOrderAndGeneralIsToldOnce) {
   EXPECT_EQ(texts_to(jobs, Side::kUser).size(), 5u);
   EXPECT_EQ(held_until(jobs, job::kCopyToTopic).size(), 5u);
   auto general = texts_to(jobs, Side::kGroup);
-  EXPECT_EQ(std::count(general.begin(), general.end(), core::notice::new_topics_held(2)), 1);
+  EXPECT_EQ(std::count(general.begin(), general.end(), core::notice::new_topics_held("en", 2)), 1);
 }
 
 TEST_F(FloodGuardTest, AUsersBurstMakesOneTopic) {
@@ -92,9 +92,9 @@ TEST_F(FloodGuardTest, AUsersMessagesBeyondTheCapAreHeldAndTheyAreToldOnce) {
             (std::vector<core::UnixMillis>{0, 0, 0, kT0 + kMinute, kT0 + kMinute, kT0 + kMinute,
                                            kT0 + 2 * kMinute}));
   EXPECT_EQ(texts_to(jobs, Side::kUser),
-            (std::vector<std::string>{core::notice::user_messages_held_for_user()}));
+            (std::vector<std::string>{core::notice::user_messages_held_for_user("en")}));
   auto topic = texts_to(jobs, Side::kGroup);
-  EXPECT_EQ(std::count(topic.begin(), topic.end(), core::notice::user_messages_held_in_topic(3)), 1);
+  EXPECT_EQ(std::count(topic.begin(), topic.end(), core::notice::user_messages_held_in_topic("en", 3)), 1);
   // The copies keep the user's order: one queue, ids in arrival order.
   std::vector<core::MessageId> order;
   for (const auto& j : jobs)
