@@ -94,7 +94,7 @@ void Engine::table_command(const core::Command& command, Dialog* dialog, const E
   const std::string name = first_word(rest).first;
   const crm::Actor actor{e.from.id, e.from.username, e.sender_is_anonymous_admin};
   if (!crm::may_manage(context_.params, actor, context_.group_owner))
-    return answer(crm::management_refused("manage tables", actor));
+    return answer(crm::management_refused(lang, "crm.manage_tables", actor));
   if (auto bad = tables::check_table_name(name)) {
     if (name.empty()) return answer(i18n::text(lang, "tables.usage"));
     return answer(i18n::text(lang, "tables.bad_name", {{"problem", tables::problem_text(lang, *bad)}}));
