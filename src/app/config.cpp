@@ -116,8 +116,6 @@ class Reader {
     if (const auto* t = table_at(root, "tdlib", "tdlib")) config.tdlib = read_tdlib(*t);
     if (const auto* t = table_at(root, "payments", "payments")) config.payments = read_payments(*t);
     if (const auto* t = table_at(root, "setup", "setup")) config.setup = read_setup(*t);
-    config.setup.state_path =
-        (std::filesystem::path(config.storage.sqlite_path).parent_path() / "setup-state.json").string();
     read_connections(root, config);
     read_groups(root, config);
     if (config.tdlib.data_dir.empty()) {

@@ -35,6 +35,7 @@
 #include "store/proxy_store.h"
 #include "store/rating_store.h"
 #include "store/retention_store.h"
+#include "store/setup_store.h"
 #include "store/store_error.h"
 #include "store/stored_connection_store.h"
 #include "store/template_store.h"
@@ -80,7 +81,8 @@ class Store : public UnitOfWork,
               public HistoryStore,
               public WebSessionStore,
               public PaymentStore,
-              public StoredConnectionStore {
+              public StoredConnectionStore,
+              public SetupStore {
  public:
   ~Store() override = default;
 };

@@ -603,6 +603,27 @@ CREATE TABLE stored_connection_changes (
 INSERT INTO stored_connection_changes(id, serial) VALUES (1, 0);
 )sql";
 
+// The setup bot (store/setup_store.h, docs/setup.md): the admins who claimed it, each admin's
+// language for its texts, and the one claim code (its SHA-256, the row with id 1), its expiry
+// and who used it.
+inline constexpr char kV26SetupBot[] = R"sql(
+CREATE TABLE setup_admins (
+  user_id BIGINT PRIMARY KEY,
+  claimed_at BIGINT NOT NULL
+);
+CREATE TABLE setup_languages (
+  user_id BIGINT PRIMARY KEY,
+  language TEXT NOT NULL
+);
+CREATE TABLE setup_claim_code (
+  id INTEGER PRIMARY KEY,
+  code_hash TEXT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  used_by BIGINT NOT NULL DEFAULT 0,
+  used_at BIGINT NOT NULL DEFAULT 0
+);
+)sql";
+
 inline constexpr Migration kAll[] = {
     {1, "core tables", kV1CoreTables},
     {2, "topics api: api keys", kV2ApiKeys},
@@ -627,6 +648,7 @@ inline constexpr Migration kAll[] = {
     {21, "helper bots: the bot that posted a linked copy", kV21LinkPoster},
     {22, "payments: invoices and payments", kV22Payments},
     {23, "live connections: connections made at run time", kV23StoredConnections},
+    {26, "setup bot: claimed admins, their languages, the claim code", kV26SetupBot},
 };
 
 inline std::span<const Migration> all() { return kAll; }
