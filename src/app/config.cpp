@@ -116,8 +116,6 @@ class Reader {
     if (const auto* t = table_at(root, "tdlib", "tdlib")) config.tdlib = read_tdlib(*t);
     if (const auto* t = table_at(root, "payments", "payments")) config.payments = read_payments(*t);
     if (const auto* t = table_at(root, "setup", "setup")) config.setup = read_setup(*t);
-    config.setup.state_path =
-        (std::filesystem::path(config.storage.sqlite_path).parent_path() / "setup-state.json").string();
     if (const auto* t = table_at(root, "ai", "ai")) config.ai = read_ai(*t);
     read_connections(root, config);
     for (const auto& c : config.connections) {

@@ -81,9 +81,7 @@ struct PaymentsConfig {
 struct SetupConfig {
   std::string token;         // resolved secret; empty: no setup bot; never log it
   std::string token_source;  // "literal", "env:NAME" or "file:PATH", safe to show
-  setup::AdminList admins;   // who may use it, besides those who claimed it
-  // Claimed admins, their languages and the claim code: <sqlite dir>/setup-state.json.
-  std::string state_path;
+  setup::AdminList admins;   // who may use it, besides those who claimed it (in the store)
 
   bool enabled() const { return !token.empty(); }
 };

@@ -1,9 +1,11 @@
 #include "app/setup_cli.h"
 
 #include <chrono>
+#include <exception>
 #include <ostream>
 
 #include "app/config.h"
+#include "app/open_store.h"
 #include "setup/setup_access.h"
 
 namespace topicdesk::app {
@@ -22,15 +24,22 @@ int setup_claim_command(const std::string& config_path, std::ostream& out, std::
   const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
                        std::chrono::system_clock::now().time_since_epoch())
                        .count();
-  auto code = setup::issue_claim_code(setup::SetupStateFile(loaded->setup.state_path), now);
-  if (!code) {
-    err << "setup claim: " << code.error().message << "\n";
+  try {
+    // Beside a running desk, as the other commands that write the desk's data.
+    auto store = open_store(loaded->storage, store::OpenAs::kTool);
+    auto code = setup::issue_claim_code(*store, now);
+    if (!code) {
+      err << "setup claim: " << code.error().message << "\n";
+      return 1;
+    }
+    out << "Send this code to the setup bot in a private chat within "
+        << std::chrono::duration_cast<std::chrono::minutes>(setup::kClaimLifetime).count()
+        << " minutes; the first to send it becomes its admin (it works once):\n\n  " << *code << "\n";
+    return 0;
+  } catch (const std::exception& e) {
+    err << "setup claim: " << e.what() << "\n";
     return 1;
   }
-  out << "Send this code to the setup bot in a private chat within "
-      << std::chrono::duration_cast<std::chrono::minutes>(setup::kClaimLifetime).count()
-      << " minutes; the first to send it becomes its admin (it works once):\n\n  " << *code << "\n";
-  return 0;
 }
 
 }  // namespace topicdesk::app

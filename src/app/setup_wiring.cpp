@@ -86,7 +86,8 @@ class TdAccountSignIn : public setup::AccountSignIn {
   std::function<td::TdRuntime*()> runtime_;
 };
 
-// The component: the setup bot's client, its state file, the conversations and the loop.
+// The component: the setup bot's client, who may use it (kept in the store), the conversations
+// and the loop.
 class SetupBotComponent : public DeskComponent {
  public:
   explicit SetupBotComponent(DeskServices& services)
@@ -95,7 +96,7 @@ class SetupBotComponent : public DeskComponent {
         config_(services.config),
         desk_url_(services.desk_url),
         api_(strand_, services.config.telegram.api_base, services.config.setup.token),
-        access_(services.config.setup.admins, setup::SetupStateFile(services.config.setup.state_path)) {
+        access_(services.config.setup.admins, services.store) {
     if (config_.tdlib.api_id != 0 && !config_.tdlib.api_hash.empty()) {
       accounts_ = std::make_unique<TdAccountSignIn>(strand_, config_, services.td_runtime);
     }
@@ -146,9 +147,8 @@ class SetupBotComponent : public DeskComponent {
   asio::awaitable<void> poll() {
     std::int64_t offset = 0;
     auto backoff = std::chrono::seconds(1);
-    spdlog::info("setup bot: on ({} admin(s) listed{})",
-                 config_.setup.admins.ids.size() + config_.setup.admins.usernames.size(),
-                 access_.last_problem().empty() ? "" : "; " + access_.last_problem());
+    spdlog::info("setup bot: on ({} admin(s) listed)",
+                 config_.setup.admins.ids.size() + config_.setup.admins.usernames.size());
     while (!stopping_) {
       json::object params{
           {"offset", offset}, {"timeout", 25}, {"allowed_updates", json::array{"message", "callback_query"}}};

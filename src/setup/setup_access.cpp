@@ -1,22 +1,16 @@
 #include "setup/setup_access.h"
 
 #include <fmt/format.h>
-#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include <algorithm>
 #include <array>
-#include <boost/json.hpp>
 #include <cctype>
 #include <charconv>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "web/sessions.h"
 
 namespace topicdesk::setup {
-namespace json = boost::json;
 namespace {
 
 std::string lowercase(std::string_view text) {
@@ -58,66 +52,7 @@ core::Result<AdminList> parse_admin_entry(std::string_view entry, AdminList list
   return list;
 }
 
-core::Result<SetupState> SetupStateFile::load() const {
-  std::error_code error;
-  if (!std::filesystem::exists(path_, error)) return SetupState{};
-  std::ifstream in(path_, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  if (!in && !in.eof()) return core::make_error(fmt::format("{}: cannot be read", path_));
-  boost::system::error_code parse_error;
-  json::value root = json::parse(text.str(), parse_error);
-  if (parse_error || !root.is_object())
-    return core::make_error(fmt::format("{}: not the setup bot's state (JSON)", path_));
-  SetupState state;
-  try {
-    const auto& o = root.as_object();
-    if (const auto* admins = o.if_contains("claimed_admins")) {
-      for (const auto& id : admins->as_array()) state.claimed_admins.insert(id.to_number<core::UserId>());
-    }
-    if (const auto* languages = o.if_contains("languages")) {
-      for (const auto& [user, language] : languages->as_object()) {
-        state.languages[std::stoll(std::string(user))] = std::string(language.as_string());
-      }
-    }
-    if (const auto* hash = o.if_contains("claim_hash")) state.claim_hash = std::string(hash->as_string());
-    if (const auto* expires = o.if_contains("claim_expires_at"))
-      state.claim_expires_at = expires->to_number<core::UnixMillis>();
-  } catch (const std::exception&) {
-    return core::make_error(fmt::format("{}: not the setup bot's state (unexpected fields)", path_));
-  }
-  return state;
-}
-
-core::Status SetupStateFile::save(const SetupState& state) const {
-  json::array admins;
-  for (auto id : state.claimed_admins) admins.push_back(id);
-  json::object languages;
-  for (const auto& [user, language] : state.languages) languages[std::to_string(user)] = language;
-  json::object root{{"claimed_admins", std::move(admins)},
-                    {"languages", std::move(languages)},
-                    {"claim_hash", state.claim_hash},
-                    {"claim_expires_at", state.claim_expires_at}};
-  const std::filesystem::path target(path_);
-  std::error_code error;
-  if (target.has_parent_path()) std::filesystem::create_directories(target.parent_path(), error);
-  const std::string temporary = path_ + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out << json::serialize(root);
-    out.flush();
-    if (!out) return core::make_error(fmt::format("{}: cannot be written", temporary));
-  }
-  std::filesystem::permissions(
-      temporary, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, error);
-  std::filesystem::rename(temporary, target, error);
-  if (error) return core::make_error(fmt::format("{}: cannot be replaced: {}", path_, error.message()));
-  return core::Ok{};
-}
-
-core::Result<std::string> issue_claim_code(const SetupStateFile& file, core::UnixMillis now) {
-  auto state = file.load();
-  if (!state) return state.error();
+core::Result<std::string> issue_claim_code(store::SetupStore& store, core::UnixMillis now) {
   std::string digits;
   while (digits.size() < 10) {
     std::array<unsigned char, 16> bytes{};
@@ -129,36 +64,19 @@ core::Result<std::string> issue_claim_code(const SetupStateFile& file, core::Uni
       if (b < 250 && digits.size() < 10) digits += static_cast<char>('0' + b % 10);  // 250: no bias
     }
   }
-  state->claim_hash = web::secret_hash(digits);
-  state->claim_expires_at =
-      now + std::chrono::duration_cast<std::chrono::milliseconds>(kClaimLifetime).count();
-  if (auto saved = file.save(*state); !saved) return saved.error();
+  store.set_setup_claim_code(
+      web::secret_hash(digits),
+      now + std::chrono::duration_cast<std::chrono::milliseconds>(kClaimLifetime).count());
   return digits.substr(0, 3) + "-" + digits.substr(3, 3) + "-" + digits.substr(6);
 }
 
-SetupAccess::SetupAccess(AdminList configured, SetupStateFile file)
-    : configured_(std::move(configured)), file_(std::move(file)) {
-  reload();
-}
-
-void SetupAccess::reload() {
-  auto loaded = file_.load();
-  if (!loaded) {
-    problem_ = loaded.error().message;
-    return;
-  }
-  problem_.clear();
-  state_ = std::move(*loaded);
-}
-
-void SetupAccess::persist() {
-  auto saved = file_.save(state_);
-  problem_ = saved ? std::string() : saved.error().message;
-}
+SetupAccess::SetupAccess(AdminList configured, store::SetupStore& store)
+    : configured_(std::move(configured)), store_(store) {}
 
 bool SetupAccess::is_admin(core::UserId user, std::string_view username) const {
-  if (configured_.ids.contains(user) || state_.claimed_admins.contains(user)) return true;
-  return !username.empty() && configured_.usernames.contains(lowercase(username));
+  if (configured_.ids.contains(user)) return true;
+  if (!username.empty() && configured_.usernames.contains(lowercase(username))) return true;
+  return store_.is_claimed_setup_admin(user);
 }
 
 bool SetupAccess::try_claim(core::UserId user, std::string_view text, core::UnixMillis now) {
@@ -167,30 +85,15 @@ bool SetupAccess::try_claim(core::UserId user, std::string_view text, core::Unix
       !std::all_of(code.begin(), code.end(), [](unsigned char c) { return std::isdigit(c); })) {
     return false;
   }
-  reload();  // `topicdesk setup claim` writes the code from another process
-  if (state_.claim_hash.empty() || now >= state_.claim_expires_at) return false;
-  const std::string hash = web::secret_hash(code);
-  if (hash.size() != state_.claim_hash.size() ||
-      CRYPTO_memcmp(hash.data(), state_.claim_hash.data(), hash.size()) != 0) {
-    return false;
-  }
-  state_.claim_hash.clear();
-  state_.claim_expires_at = 0;
-  state_.claimed_admins.insert(user);
-  persist();
-  return true;
+  return store_.claim_setup_admin(web::secret_hash(code), user, now);
 }
 
 std::optional<std::string> SetupAccess::language_of(core::UserId user) const {
-  auto found = state_.languages.find(user);
-  if (found == state_.languages.end()) return std::nullopt;
-  return found->second;
+  return store_.setup_language(user);
 }
 
 void SetupAccess::set_language(core::UserId user, const std::string& language) {
-  reload();  // keep a claim code written meanwhile
-  state_.languages[user] = language;
-  persist();
+  store_.set_setup_language(user, language);
 }
 
 }  // namespace topicdesk::setup

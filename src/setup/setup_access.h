@@ -7,21 +7,20 @@
 //   code is gone. A wrong code is refused without saying more; a code works once.
 // - Each admin's language for the setup bot's texts (/language).
 //
-// The state lives in one small JSON file (SetupStateFile, beside the database), written whole
-// to a temporary file and renamed over the old one, so a crash leaves the old or the new
-// state, never half of one. Not thread-safe: the setup bot uses it from its own strand; the
-// claim command is another process and only ever replaces the code.
+// The claimed admins, their languages and the code are kept in the store (store/setup_store.h),
+// so every desk instance on one database shares them and `topicdesk setup claim` (another
+// process) reaches the running bot. Store failures throw StoreError: the setup bot logs them
+// and answers nothing, so nothing is said to be kept that was not.
 #pragma once
 #include <chrono>
-#include <map>
 #include <optional>
 #include <set>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "core/ids.h"
 #include "core/result.h"
+#include "store/setup_store.h"
 
 namespace topicdesk::setup {
 
@@ -36,51 +35,25 @@ struct AdminList {
 // names the entry.
 core::Result<AdminList> parse_admin_entry(std::string_view entry, AdminList list);
 
-struct SetupState {
-  std::set<core::UserId> claimed_admins;
-  std::map<core::UserId, std::string> languages;  // admin → catalogue language
-  std::string claim_hash;                         // lowercase hex SHA-256 of the code; "" when none
-  core::UnixMillis claim_expires_at = 0;
-};
-
-class SetupStateFile {
- public:
-  explicit SetupStateFile(std::string path) : path_(std::move(path)) {}
-  const std::string& path() const { return path_; }
-  // The state as kept; an absent file is the empty state. Error: unreadable or malformed (it
-  // names the file).
-  core::Result<SetupState> load() const;
-  core::Status save(const SetupState& state) const;
-
- private:
-  std::string path_;
-};
-
-// A new claim code (10 random digits in groups, "123-456-7890") kept hashed with its expiry;
-// the code itself is returned once, for the command to print.
-core::Result<std::string> issue_claim_code(const SetupStateFile& file, core::UnixMillis now);
+// A new claim code (10 random digits in groups, "123-456-7890") kept hashed in `store` with its
+// expiry, replacing any earlier code; the code itself is returned once, for the command to print.
+core::Result<std::string> issue_claim_code(store::SetupStore& store, core::UnixMillis now);
 
 class SetupAccess {
  public:
-  SetupAccess(AdminList configured, SetupStateFile file);
+  SetupAccess(AdminList configured, store::SetupStore& store);
 
   bool is_admin(core::UserId user, std::string_view username) const;
   // True when `text` is the live claim code: `user` is an admin from now on and the code is
-  // spent. Spaces and dashes in `text` do not matter.
+  // spent (of two desks or two users racing with one code, exactly one wins). Spaces and dashes
+  // in `text` do not matter.
   bool try_claim(core::UserId user, std::string_view text, core::UnixMillis now);
   std::optional<std::string> language_of(core::UserId user) const;
   void set_language(core::UserId user, const std::string& language);
-  // The file's problem when it could not be read or written, for the log.
-  const std::string& last_problem() const { return problem_; }
 
  private:
-  void reload();
-  void persist();
-
   AdminList configured_;
-  SetupStateFile file_;
-  SetupState state_;
-  std::string problem_;
+  store::SetupStore& store_;
 };
 
 }  // namespace topicdesk::setup

@@ -36,6 +36,7 @@
 #include "store/proxy_store.h"
 #include "store/rating_store.h"
 #include "store/retention_store.h"
+#include "store/setup_store.h"
 #include "store/store_error.h"
 #include "store/stored_connection_store.h"
 #include "store/table_store.h"
@@ -84,7 +85,8 @@ class Store : public UnitOfWork,
               public PaymentStore,
               public StoredConnectionStore,
               public TableStore,
-              public AiStore {
+              public AiStore,
+              public SetupStore {
  public:
   ~Store() override = default;
 };

@@ -5,8 +5,10 @@ libtdjson (QR code, and phone + code + 2FA password). Bad input (a stranger, an 
 token already connected, a value out of range) gets a clear answer and leaves nothing behind."""
 import os
 import re
+import sqlite3
 import subprocess
 import unittest
+from contextlib import closing
 
 from harness import TOPICDESK, wait_until
 from td_harness import API_HASH, FAKE_TDJSON, Account, TdDeskTestCase
@@ -84,6 +86,8 @@ class SetupBotTest(TdDeskTestCase):
         self.chat.say("/start")
         self.chat.wait("connections", after=mark)
         self.chat.press("n")
+        # The home menu becomes the choice first; an older menu's button is never the one pressed.
+        self.chat.wait("What do you connect?", after=mark)
         self.chat.press("nb")
         self.chat.wait("token", after=mark)
         self.chat.say(token)
@@ -183,6 +187,14 @@ class SetupBotTest(TdDeskTestCase):
         late = sim.user("Lea", username="lea_late")
         sim.send(late, self.setup_bot, text=code)
         SetupChat(sim, self.setup_bot, late).wait("only its admins")
+        # The claim is kept in the desk's database (every instance on it knows the admin), with
+        # the code spent by its first sender; nothing is kept beside the database.
+        with closing(sqlite3.connect(self.desk.db_path)) as db:
+            admins = [row[0] for row in db.execute("SELECT user_id FROM setup_admins")]
+            used_by = db.execute("SELECT used_by FROM setup_claim_code").fetchone()[0]
+        self.assertEqual(admins, [stranger])
+        self.assertEqual(used_by, stranger)
+        self.assertEqual(os.listdir(os.path.dirname(self.desk.db_path)).count("setup-state.json"), 0)
 
     def test_accounts_by_qr_code_and_by_phone_code_and_password(self):
         sim, chat = self.sim, self.chat

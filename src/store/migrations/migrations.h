@@ -697,6 +697,27 @@ CREATE TABLE data_table_rows (
 CREATE UNIQUE INDEX data_table_rows_by_key ON data_table_rows(table_id, row_key);
 )sql";
 
+// The setup bot (store/setup_store.h, docs/setup.md): the admins who claimed it, each admin's
+// language for its texts, and the one claim code (its SHA-256, the row with id 1), its expiry
+// and who used it.
+inline constexpr char kV26SetupBot[] = R"sql(
+CREATE TABLE setup_admins (
+  user_id BIGINT PRIMARY KEY,
+  claimed_at BIGINT NOT NULL
+);
+CREATE TABLE setup_languages (
+  user_id BIGINT PRIMARY KEY,
+  language TEXT NOT NULL
+);
+CREATE TABLE setup_claim_code (
+  id INTEGER PRIMARY KEY,
+  code_hash TEXT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  used_by BIGINT NOT NULL DEFAULT 0,
+  used_at BIGINT NOT NULL DEFAULT 0
+);
+)sql";
+
 inline constexpr Migration kAll[] = {
     {1, "core tables", kV1CoreTables},
     {2, "topics api: api keys", kV2ApiKeys},
@@ -723,6 +744,7 @@ inline constexpr Migration kAll[] = {
     {23, "live connections: connections made at run time", kV23StoredConnections},
     {24, "ai consultant: knowledge, usage, dialog state, requests", kV24Ai, kV24AiSqlite, kV24AiPostgres},
     {25, "shared data tables: tables and their rows", kV25DataTables},
+    {26, "setup bot: claimed admins, their languages, the claim code", kV26SetupBot},
 };
 
 inline std::span<const Migration> all() { return kAll; }

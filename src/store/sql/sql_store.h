@@ -221,6 +221,15 @@ class SqlStore : public Store {
   bool remove_stored_connection(const std::string& name) override;
   std::int64_t stored_connections_serial() override;
 
+  // SetupStore (sql_store_setup.cpp)
+  void set_setup_claim_code(const std::string& code_hash, UnixMillis expires_at) override;
+  std::optional<SetupClaimCode> setup_claim_code() override;
+  bool claim_setup_admin(const std::string& code_hash, UserId user, UnixMillis now) override;
+  bool is_claimed_setup_admin(UserId user) override;
+  std::vector<UserId> claimed_setup_admins() override;
+  std::optional<std::string> setup_language(UserId user) override;
+  void set_setup_language(UserId user, const std::string& language) override;
+
   // AnalyticsStore (sql_store_analytics.cpp)
   std::vector<StoredEvent> events_in_range(const EventRange& range) override;
 

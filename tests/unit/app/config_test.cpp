@@ -629,7 +629,6 @@ TEST_F(ConfigTest, TheSetupBotHasATokenAndAdminsByIdOrUsername) {
   EXPECT_EQ(config->setup.token_source, "env:SETUP_BOT_TOKEN");
   EXPECT_EQ(config->setup.admins.ids, (std::set<core::UserId>{42, 123456789}));
   EXPECT_EQ(config->setup.admins.usernames, (std::set<std::string>{"ann_admin"}));
-  EXPECT_EQ(config->setup.state_path, "data/setup-state.json");
   EXPECT_THAT(config->redacted_summary(), Not(HasSubstr(kOtherToken)));
   EXPECT_FALSE(parse(connection())->setup.enabled());
 }

@@ -23,6 +23,7 @@
 #include "i18n/catalog.h"
 #include "setup/setup_access.h"
 #include "setup/setup_qr_png.h"
+#include "store/store.h"
 #include "telegram/tdlib/qr_code.h"
 
 namespace topicdesk::setup {
@@ -245,12 +246,13 @@ class FakeSignIn : public AccountSignIn {
 class SetupBotTest : public ::testing::Test {
  protected:
   SetupBotTest()
-      : state_path_(std::filesystem::temp_directory_path() /
-                    ("setup-bot-test-" + std::to_string(::getpid()) + ".json")) {
-    std::filesystem::remove(state_path_);
+      : db_path_(std::filesystem::temp_directory_path() /
+                 ("setup-bot-test-" + std::to_string(::getpid()) + ".db")) {
+    remove_database();
+    store_ = store::open_sqlite(db_path_.string());
     AdminList admins;
     admins.ids.insert(kAdmin);
-    access_ = std::make_unique<SetupAccess>(admins, SetupStateFile(state_path_.string()));
+    access_ = std::make_unique<SetupAccess>(admins, *store_);
     shop_.updates.clear();
     bots_[kShopToken].script = shop_.script();
     other_.id = 5550002;
@@ -287,7 +289,15 @@ class SetupBotTest : public ::testing::Test {
   }
   ~SetupBotTest() override {
     bot_->stop();
-    std::filesystem::remove(state_path_);
+    bot_.reset();
+    access_.reset();
+    store_.reset();
+    remove_database();
+  }
+
+  void remove_database() {
+    for (const char* suffix : {"", "-wal", "-shm", ".lock"})
+      std::filesystem::remove(db_path_.string() + suffix);
   }
 
   void deliver(json::object update) {
@@ -376,7 +386,8 @@ class SetupBotTest : public ::testing::Test {
     text(kShopToken);
   }
 
-  std::filesystem::path state_path_;
+  std::filesystem::path db_path_;
+  std::unique_ptr<store::Store> store_;
   asio::io_context io_;
   FakeBotApi setup_api_;
   std::map<std::string, FakeBotApi> bots_;
@@ -404,7 +415,7 @@ TEST_F(SetupBotTest, StrangersAreRefusedPolitelyAndChangeNothing) {
 }
 
 TEST_F(SetupBotTest, AOneTimeCodeMakesItsSenderAnAdminOnce) {
-  auto code = issue_claim_code(SetupStateFile(state_path_.string()), 1'000'000);
+  auto code = issue_claim_code(*store_, 1'000'000);
   ASSERT_TRUE(code) << code.error().message;
   text("000-000-0000", kStranger);
   EXPECT_FALSE(access_->is_admin(kStranger, ""));
@@ -415,13 +426,15 @@ TEST_F(SetupBotTest, AOneTimeCodeMakesItsSenderAnAdminOnce) {
   constexpr core::UserId kThird = 3003;
   text(*code, kThird);
   EXPECT_FALSE(access_->is_admin(kThird, ""));
-  // And it survives a restart of the bot (kept in the state file).
-  SetupAccess reloaded(AdminList{}, SetupStateFile(state_path_.string()));
+  // It is in the database: another process (another desk instance) sees the claimed admin.
+  auto reopened = store::open_sqlite(db_path_.string(), store::OpenAs::kTool);
+  SetupAccess reloaded(AdminList{}, *reopened);
   EXPECT_TRUE(reloaded.is_admin(kStranger, ""));
+  EXPECT_FALSE(reloaded.is_admin(kThird, ""));
 }
 
 TEST_F(SetupBotTest, AnExpiredClaimCodeIsRefused) {
-  auto code = issue_claim_code(SetupStateFile(state_path_.string()), 1'000'000 - 31 * 60 * 1000);
+  auto code = issue_claim_code(*store_, 1'000'000 - 31 * 60 * 1000);
   ASSERT_TRUE(code);
   text(*code, kStranger);
   EXPECT_FALSE(access_->is_admin(kStranger, ""));
@@ -430,7 +443,7 @@ TEST_F(SetupBotTest, AnExpiredClaimCodeIsRefused) {
 TEST_F(SetupBotTest, AdminsByUsernameAreRecognised) {
   auto list = parse_admin_entry("@Olga_Admin", AdminList{});
   ASSERT_TRUE(list);
-  SetupAccess access(*list, SetupStateFile(state_path_.string()));
+  SetupAccess access(*list, *store_);
   EXPECT_TRUE(access.is_admin(99, "olga_admin"));
   EXPECT_FALSE(access.is_admin(99, "someone"));
   EXPECT_FALSE(parse_admin_entry("@x", AdminList{}));
