@@ -4,7 +4,8 @@ stop once an operator writes; /ai questions and /ai off; and a server that fails
 malformed JSON), never answers, or whose daily budget runs out — while users keep writing and
 every message is relayed. A knowledge folder with a non-UTF-8 file is refused, naming the file.
 A connection made at run time (`topicdesk connection add`) gets the AI once `connection set`
-switches it on, without a restart."""
+switches it on, and a new AI_PROMPT (reading a data table's cells) from the next call, without a
+restart."""
 import os
 import subprocess
 import unittest
@@ -244,6 +245,22 @@ class LiveTest(AiCase):
         self.suggestion(self.ann, RETURNS)
         self.assertEqual(self.fake.count(), 1, "one draft: for the message after the switch")
         self.assertEqual(self.world.bot_texts_at_user(self.ann), [], "a draft waits for Send")
+
+        # A new prompt, read from the next call on; it reads a shared data table's cells.
+        document = self.sim.send(self.world.operator, self.world.group_id, document="plans.csv",
+                                 file_content="id,price\npro,20\n")
+        self.sim.send(self.world.operator, self.world.group_id, text="/table import plans",
+                      reply_to_message_id=document)
+        wait_until(lambda: any("Table plans imported" in t for t in self.general()), what="the table imported")
+        mark = len(log())
+        connection("set", "shop", "AI_PROMPT", "Pro costs {table:plans:pro:price} euro. {table:plans:gold:price}")
+        wait_until(lambda: "connection shop: parameters changed" in log()[mark:], what="the new prompt taken")
+        bob = self.sim.user("Bob")
+        self.ask(bob, "How long does delivery take in Germany?")
+        self.suggestion(bob, DELIVERY)
+        instructions = self.fake.requests[-1][1]["messages"][0]["content"]
+        self.assertIn("Pro costs 20 euro.", instructions)
+        self.assertIn("[table plans: no row gold]", instructions)
 
 
 if __name__ == "__main__":
