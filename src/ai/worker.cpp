@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -13,6 +14,7 @@
 #include "ai/prompt.h"
 #include "core/clock.h"
 #include "core/metrics.h"
+#include "tables/table.h"
 #include "telegram/log_limiter.h"
 
 namespace topicdesk::ai {
@@ -86,7 +88,7 @@ struct AiWorker::Impl : std::enable_shared_from_this<Impl> {
 
   void tick() {
     const int room = options.max_in_flight - in_flight;
-    if (room <= 0 || stopped) return;
+    if (room <= 0 || stopped || ids.empty()) return;
     const UnixMillis now = core::unix_millis_now();
     const UnixMillis until = now + options.server.timeout.count() + options.claim_margin.count();
     std::vector<store::AiRequest> claimed;
@@ -153,7 +155,12 @@ struct AiWorker::Impl : std::enable_shared_from_this<Impl> {
     const AiConnection* c = connection(request.connection_id);
     PromptInput input;
     input.model = options.model;
-    input.instructions = c != nullptr ? c->instructions : std::string();
+    if (c != nullptr) {
+      input.instructions = tables::expand_references(
+          c->instructions, c->language, [&](const std::string& table, const std::string& row) {
+            return store.data_table_row(request.connection_id, table, row);
+          });
+    }
     input.kind = request.kind;
     input.question = request.question;
     input.passages = store.search_knowledge(request.connection_id, request.question, kPromptPassages);
@@ -217,6 +224,23 @@ void AiWorker::stop() {
 }
 
 void AiWorker::notify() { impl_->wake(); }
+
+void AiWorker::set_connection(AiConnection connection) {
+  auto& connections = impl_->connections;
+  auto it = std::ranges::find(connections, connection.id, &AiConnection::id);
+  if (it != connections.end()) {
+    *it = std::move(connection);
+    return;
+  }
+  impl_->ids.push_back(connection.id);
+  connections.push_back(std::move(connection));
+  impl_->wake();  // its requests already waiting
+}
+
+void AiWorker::remove_connection(core::ConnectionId id) {
+  std::erase_if(impl_->connections, [id](const AiConnection& c) { return c.id == id; });
+  std::erase(impl_->ids, id);
+}
 
 int AiWorker::in_flight() const { return impl_->in_flight; }
 

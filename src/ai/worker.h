@@ -1,8 +1,9 @@
 // The AI worker: the I/O of the AI consultant, off the relay's path (docs/ai.md).
 //
 // The engine (relay/engine_ai.cpp) decides and writes AI requests (store/ai_store.h); this worker
-// claims the due ones, builds each prompt from the store (the best knowledge passages, the
-// dialog's recent messages: ai/prompt.h), checks the connection's daily token budget, calls the
+// claims the due ones, builds each prompt from the store (the connection's instructions with their
+// {table:NAME:ROW:COLUMN} read from its data tables, the best knowledge passages, the dialog's
+// recent messages: ai/prompt.h), checks the connection's daily token budget, calls the
 // chat-completions server (ai/client.h) with its deadline, records the tokens spent, and reports
 // the outcome to the engine as a core::EventKind::kAiAnswered event through `add_event`
 // (relay::Inbox::add_event), in the transaction that marks the request answered. The engine alone
@@ -32,6 +33,7 @@ struct AiConnection {
   core::ConnectionId id = 0;
   std::string name;
   std::string instructions;  // AI_PROMPT, resolved (a file's text); empty: the desk's default
+  std::string language;      // the operators' (LANGUAGE): a missing table cell's marker
 };
 
 struct WorkerOptions {
@@ -74,6 +76,11 @@ class AiWorker {
   void start();
   void stop();    // no new calls; calls in flight finish (or time out) and are reported
   void notify();  // look for due requests now (safe from the executor's thread)
+  // The connections answered follow the desk's (on the executor's thread): added or changed
+  // (read from the next call on), or removed (its requests are no longer claimed; a call in
+  // flight ends and is reported).
+  void set_connection(AiConnection connection);
+  void remove_connection(core::ConnectionId id);
   int in_flight() const;
 
  private:

@@ -132,7 +132,7 @@ struct Runtime::Impl {
   std::unique_ptr<ProxySupport> proxy_support;
   std::unique_ptr<TdConnections> td;  // TDLib sessions of mtproto and account connections
   std::unique_ptr<integrations::WebhookWorker> webhooks;
-  std::unique_ptr<ai::AiWorker> ai_worker;         // the AI consultant's calls (app/ai_wiring.h)
+  std::unique_ptr<AiWiring> ai;                    // the AI consultant's calls (app/ai_wiring.h)
   std::unique_ptr<cluster::LeaseKeeper> keeper;    // several instances (PostgreSQL) only
   doctor::FindingsBoard findings;                  // the doctor's latest, for the dashboard
   std::unique_ptr<doctor::PeriodicChecks> checks;  // … made at start and every kCheckEvery
@@ -780,12 +780,12 @@ void Runtime::Impl::start_integrations() {
   webhooks = integrations::start_webhooks(
       io.get_executor(), *store, std::move(hook_connections),
       [this](core::ConnectionId id, const core::Event& e) { inbox->add_event(id, e); });
-  std::vector<AiWiredConnection> ai_connections;
+  ai = start_ai(io.get_executor(), *store, config.ai,
+                [this](core::ConnectionId id, const core::Event& e) { inbox->add_event(id, e); });
   for (auto& c : connections) {
-    if (c->engine) ai_connections.push_back({c->id, c->config.name, c->config.parameters});
+    if (ai && c->engine && !c->removed && !c->paused)
+      ai->connect({c->id, c->config.name, c->config.parameters});
   }
-  ai_worker = start_ai(io.get_executor(), *store, config.ai, ai_connections,
-                       [this](core::ConnectionId id, const core::Event& e) { inbox->add_event(id, e); });
 }
 
 // How often the running desk repeats the doctor's checks on its own (the dashboard can ask sooner).
@@ -942,7 +942,7 @@ void Runtime::Impl::shutdown(int code) {
   if (checks) checks->stop();
   reconcile_timer.cancel();
   for (auto& component : components) component->stop();
-  if (ai_worker) ai_worker->stop();
+  if (ai) ai->stop();
   heartbeat_timer.cancel();
   if (store && health) heartbeat();  // the next start knows what this run sent last
   if (inbox) inbox->stop();
@@ -1103,6 +1103,7 @@ asio::awaitable<void> Runtime::Impl::pause(ConnectionRuntime& c) {
   c.paused = true;
   if (!c.running) spdlog::info("connection {}: stopped by an admin", c.config.name);
   stop_running(c, "stopped by an admin");
+  if (ai) ai->disconnect(c.id);
   health->forget(c.config.name);
   const auto deadline = std::chrono::steady_clock::now() + kHandOverWait;
   while (c.id != 0 && dispatcher->busy(c.id) > 0 && std::chrono::steady_clock::now() < deadline &&
@@ -1125,6 +1126,7 @@ void Runtime::Impl::resume(ConnectionRuntime& c, const store::StoredConnection& 
   }
   c.paused = false;
   spdlog::info("connection {}: started again", c.config.name);
+  if (ai) ai->connect({c.id, c.config.name, c.config.parameters});
   if (keeper) {
     keeper->add_connection(c.config.name);  // the instance that takes its lease runs it
     health->set(c.config.name, ConnectionState::kElsewhere);
@@ -1146,6 +1148,7 @@ void Runtime::Impl::retire(ConnectionRuntime& c, const char* why) {
     if (topics_api) topics_api->remove_connection(c.id);
     if (webhooks) webhooks->remove_connection(c.id);
     if (dashboard) dashboard->remove_connection(c.id);
+    if (ai) ai->disconnect(c.id);
   }
   health->forget(c.config.name);
   if (c.engine && integrations_started) restart_checks();
@@ -1168,6 +1171,7 @@ void Runtime::Impl::apply_parameters(ConnectionRuntime& c, const store::StoredCo
   c.engine->set_parameters(*params);
   dispatcher->set_parameters(c.id, *params);
   if (webhooks) webhooks->set_connection({c.id, c.config.name, *params});
+  if (ai && !c.paused) ai->connect({c.id, c.config.name, *params});
   if (dashboard) {
     dashboard->add_connection({c.engine.get(), std::string(to_string(c.config.mode)),
                                std::string(to_string(c.config.transport)), c.config.token,
@@ -1182,6 +1186,7 @@ void Runtime::Impl::connection_joined(ConnectionRuntime& c) {
   if (!c.engine || c.removed || stopping) return;
   if (topics_api) topics_api->add_connection({c.engine.get(), to_string(c.config.mode)});
   if (webhooks) webhooks->set_connection({c.id, c.config.name, c.config.parameters});
+  if (ai) ai->connect({c.id, c.config.name, c.config.parameters});
   if (dashboard) {
     dashboard->add_connection({c.engine.get(), std::string(to_string(c.config.mode)),
                                std::string(to_string(c.config.transport)), c.config.token,

@@ -2,12 +2,16 @@
 draft suggestions with Send and Discard; auto answers marked as automatic, the hand-over and the
 stop once an operator writes; /ai questions and /ai off; and a server that fails (500, 429,
 malformed JSON), never answers, or whose daily budget runs out — while users keep writing and
-every message is relayed. A knowledge folder with a non-UTF-8 file is refused, naming the file."""
+every message is relayed. A knowledge folder with a non-UTF-8 file is refused, naming the file.
+A connection made at run time (`topicdesk connection add`) gets the AI once `connection set`
+switches it on, and a new AI_PROMPT (reading a data table's cells) from the next call, without a
+restart."""
 import os
+import subprocess
 import unittest
 
 from fake_openai import FakeOpenAI
-from harness import DeskTestCase, free_port, text_has, wait_until
+from harness import TOPICDESK, DeskTestCase, free_port, text_has, wait_until
 
 DELIVERY = "Delivery within Germany takes 2-3 working days."
 RETURNS = "You may return any item within 30 days."
@@ -207,6 +211,56 @@ class KnowledgeTest(AiCase):
         self.ask(self.ann, "How long does delivery take in Germany?")
         self.world.wait_in_topic(self.ann, text_has("How long does delivery take in Germany?"), "relayed")
         self.assertEqual(self.fake.count(), 0, "nothing indexed: no knowledge, no call")
+
+
+class LiveTest(AiCase):
+    def test_a_connection_added_at_run_time_gets_drafts_once_set_switches_the_ai_on(self):
+        self.fake = FakeOpenAI(free_port(), "answer").start()
+        env = {**os.environ, "TD_AI_KEY": "sk-test-secret-1234", "SHOP_BOT_TOKEN": self.world.token}
+        toml = (f'\n[telegram.limits]\nenabled = false\n\n[ai]\nbase_url = "{self.fake.url()}"\n'
+                f'model = "shop-model"\napi_key = "env:TD_AI_KEY"\n')
+        desk = self.start_desk([], toml, env=env)  # no connection yet: the AI waits for one
+
+        def connection(*args):
+            result = subprocess.run([TOPICDESK, "connection", args[0], "--config", desk.config_path, *args[1:]],
+                                    capture_output=True, text=True, timeout=60, cwd=self.workdir, env=env)
+            self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+
+        def log():
+            with open(os.path.join(self.workdir, "topicdesk.log"), errors="replace") as f:
+                return f.read()
+
+        connection("add", "--name", "shop", "--token", "env:SHOP_BOT_TOKEN", f"--group={self.world.group_id}",
+                   "--param", f"AI_KNOWLEDGE={self.knowledge}", "--param", "WELCOME=OFF")
+        wait_until(lambda: "shop: ready" in desk.health()[1], what="the added connection to be ready")
+        self.ask(self.ann, "How long does delivery take in Germany?")
+        self.world.wait_in_topic(self.ann, text_has("How long does delivery take in Germany?"), "relayed, AI off")
+
+        mark = len(log())
+        connection("set", "shop", "AI", "draft")
+        wait_until(lambda: "connection shop: parameters changed" in log()[mark:], what="the change taken")
+        self.assertRegex(log()[mark:], r"connection shop: AI knowledge indexed: \d+ passages")
+        self.assertEqual(self.fake.count(), 0, "no call while the AI was off")
+        self.ask(self.ann, "Can I return shoes?")
+        self.suggestion(self.ann, RETURNS)
+        self.assertEqual(self.fake.count(), 1, "one draft: for the message after the switch")
+        self.assertEqual(self.world.bot_texts_at_user(self.ann), [], "a draft waits for Send")
+
+        # A new prompt, read from the next call on; it reads a shared data table's cells.
+        document = self.sim.send(self.world.operator, self.world.group_id, document="plans.csv",
+                                 file_content="id,price\npro,20\n")
+        self.sim.send(self.world.operator, self.world.group_id, text="/table import plans",
+                      reply_to_message_id=document)
+        wait_until(lambda: any("Table plans imported" in t for t in self.general()), what="the table imported")
+        mark = len(log())
+        connection("set", "shop", "AI_PROMPT", "Pro costs {table:plans:pro:price} euro. {table:plans:gold:price}")
+        wait_until(lambda: "connection shop: parameters changed" in log()[mark:], what="the new prompt taken")
+        bob = self.sim.user("Bob")
+        self.ask(bob, "How long does delivery take in Germany?")
+        self.suggestion(bob, DELIVERY)
+        instructions = self.fake.requests[-1][1]["messages"][0]["content"]
+        self.assertIn("Pro costs 20 euro.", instructions)
+        self.assertIn("[table plans: no row gold]", instructions)
 
 
 if __name__ == "__main__":

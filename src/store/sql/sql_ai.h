@@ -42,10 +42,11 @@ inline constexpr Sql kAiRequestUpdate{"ai_request_update",
     "UPDATE ai_requests SET connection_id = ?2, dialog_id = ?3, kind = ?4, question = ?5, asked_by = ?6,"
     " language = ?7, status = ?8, due_at = ?9, claimed_until = ?10, answer = ?11, created_at = ?12,"
     " updated_at = ?13 WHERE id = ?1"};
-// Due requests, oldest due first (the claim then marks each one).
+// One connection's due requests, oldest due first (the claim then marks each one). Per connection:
+// the requests left by a connection the worker no longer answers never hide the others'.
 inline constexpr Sql kAiRequestsDue{"ai_requests_due",
-    TD_AI_REQUEST_COLUMNS "WHERE (status = 'pending' AND due_at <= ?1) OR (status = 'running' AND claimed_until <= ?1) "
-    "ORDER BY due_at, id LIMIT ?2"};
+    TD_AI_REQUEST_COLUMNS "WHERE connection_id = ?3 AND ((status = 'pending' AND due_at <= ?1) OR "
+    "(status = 'running' AND claimed_until <= ?1)) ORDER BY due_at, id LIMIT ?2"};
 inline constexpr Sql kAiRequestClaim{"ai_request_claim",
     "UPDATE ai_requests SET status = 'running', claimed_until = ?2, updated_at = ?3 WHERE id = ?1 "
     "AND ((status = 'pending' AND due_at <= ?3) OR (status = 'running' AND claimed_until <= ?3))"};

@@ -3,6 +3,7 @@
 // any of the query's words.
 #include <algorithm>
 #include <set>
+#include <tuple>
 
 #include "core/utf8.h"
 #include "store/sql/sql_ai.h"
@@ -230,14 +231,16 @@ std::vector<AiRequest> SqlStore::claim_ai_requests(const std::vector<ConnectionI
   std::vector<AiRequest> out;
   transaction([&] {
     std::vector<AiRequest> due;
-    {
+    for (ConnectionId connection : connections) {
       auto q = db_.query(sql::kAiRequestsDue);
-      q.bind_all(now, limit * 4 + 16);
+      q.bind_all(now, limit, connection);
       while (q.step()) due.push_back(ai_request_row(q));
     }
+    std::ranges::sort(due, [](const AiRequest& a, const AiRequest& b) {
+      return std::tie(a.due_at, a.id) < std::tie(b.due_at, b.id);
+    });
     for (auto& r : due) {
       if (static_cast<int>(out.size()) >= limit) break;
-      if (std::find(connections.begin(), connections.end(), r.connection_id) == connections.end()) continue;
       auto claim = db_.query(sql::kAiRequestClaim);
       claim.bind_all(r.id, until, now);
       claim.run();
