@@ -9,6 +9,7 @@
 #include "core/utf8.h"
 #include "crm/segment.h"
 #include "crm/templates.h"
+#include "i18n/catalog.h"
 
 namespace topicdesk::crm {
 namespace {
@@ -98,24 +99,11 @@ bool is_text(std::string_view bytes) {
 
 }  // namespace
 
-std::string usage_text() {
-  return "Broadcasts, in reply to the message to send:\n"
-         "/send test — only to you\n"
-         "/send all — every user of the desk (those who blocked the bot are left out)\n"
-         "/send list ID ID … — these users\n"
-         "/send file — the users of a document of ids: attach it to your reply, with /send file as its "
-         "caption\n"
-         "/send EXPRESSION — the users a segment picks, e.g. /send vip and last_message<30d (/segment to try "
-         "one)\n"
-         "add 'at HH:MM' or 'at YYYY-MM-DD HH:MM' to schedule it. Reply to an album's item: the whole album "
-         "goes; /send add, in reply to one more message, makes a chain.\n"
-         "/send template:NAME … sends the template NAME instead (no reply needed).\n"
-         "Then: /send confirm | cancel | pause | resume | status [#ID]";
-}
+std::string usage_text(std::string_view language) { return i18n::text(language, "broadcasts.usage"); }
 
 core::Result<SendRequest> parse_send(std::string_view args) {
   auto words = words_of(args);
-  if (words.empty()) return core::make_error(usage_text());
+  if (words.empty()) return core::make_error(usage_text("en"));
   SendRequest r;
   // `template:NAME` first: the template is the content, the rest names the recipients.
   if (core::lower_ascii(words[0]).starts_with("template:")) {
@@ -125,7 +113,7 @@ core::Result<SendRequest> parse_send(std::string_view args) {
     r.template_name = std::move(name);
     words.erase(words.begin());
     if (words.empty())
-      return core::make_error("/send template:" + r.template_name + ": whom to? " + usage_text());
+      return core::make_error("/send template:" + r.template_name + ": whom to? " + usage_text("en"));
   }
   std::string first = core::lower_ascii(words[0]);
   static const std::pair<std::string_view, SendAction> kActions[] = {
@@ -167,7 +155,7 @@ core::Result<SendRequest> parse_send(std::string_view args) {
       who.assign(words.begin(), words.end());  // "at" belongs to the expression
     }
   }
-  if (who.empty()) return core::make_error("/send: whom to? " + usage_text());
+  if (who.empty()) return core::make_error("/send: whom to? " + usage_text("en"));
   std::string kind = core::lower_ascii(who[0]);
   if (kind == "file") {
     if (who.size() > 1) return core::make_error("/send file takes no more words before 'at'");
@@ -203,7 +191,7 @@ core::Result<SendRequest> parse_send(std::string_view args) {
   if (!parsed) {
     return core::make_error("/send: '" + std::string(who[0]) +
                             "' is not test, all or list, and the words are not a segment: " +
-                            describe(parsed.error) + ". " + usage_text());
+                            describe(parsed.error) + ". " + usage_text("en"));
   }
   r.kind = RecipientsKind::kSegment;
   r.segment = parsed.segment->to_string();
@@ -280,11 +268,13 @@ std::optional<std::string> quota_refusal(const QuotaUse& use, const std::string&
   return "over the " + quota_text(use, renews) + " (BROADCAST_MONTHLY_QUOTA)";
 }
 
-std::string quota_paused_text(const store::Broadcast& b, const QuotaUse& use, const std::string& renews) {
-  return "📣 Broadcast #" + std::to_string(b.id) + " is paused: it reached the monthly quota of " +
-         with_thousands(use.quota) + " users (BROADCAST_MONTHLY_QUOTA); " + with_thousands(use.needed) +
-         " recipients wait. The quota renews " + renews + "; then /send resume #" + std::to_string(b.id) +
-         " goes on, or /send cancel #" + std::to_string(b.id) + " ends it with its report.";
+std::string quota_paused_text(std::string_view language, const store::Broadcast& b, const QuotaUse& use,
+                              const std::string& renews) {
+  return i18n::text(language, "broadcasts.quota_paused",
+                    {{"id", std::to_string(b.id)},
+                     {"quota", with_thousands(use.quota)},
+                     {"waiting", with_thousands(use.needed)},
+                     {"renews", renews}});
 }
 
 core::Result<core::UnixMillis> resolve_wall_time(const WallTime& at, const core::TimeZone& zone,
@@ -318,86 +308,134 @@ std::string format_wall_time(core::UnixMillis at, const core::TimeZone& zone) {
   return buf + zone.name();
 }
 
-std::string confirmation_text(const store::Broadcast& b, const store::BroadcastCounts& counts,
-                              const std::string& when) {
-  std::string what =
-      b.template_name.empty() ? b.recipients : "template " + b.template_name + ", " + b.recipients;
-  std::string text = "📣 Broadcast #" + std::to_string(b.id) + " (" + what +
-                     "): " + with_thousands(counts.pending) + " recipient" + (counts.pending == 1 ? "" : "s");
-  if (counts.skipped > 0) text += ", " + with_thousands(counts.skipped) + " left out (see the report)";
-  if (b.message_ids.size() > 1) text += "; " + std::to_string(b.message_ids.size()) + " messages each";
-  text += ".\n";
-  text += when.empty() ? "Sent as soon as you confirm.\n" : "Scheduled for " + when + ".\n";
-  text +=
-      "Confirm: /send confirm #" + std::to_string(b.id) + "   Cancel: /send cancel #" + std::to_string(b.id);
+namespace {
+
+std::string what_text(std::string_view language, const store::Broadcast& b) {
+  if (b.template_name.empty()) return b.recipients;
+  return i18n::text(language, "broadcasts.what_template",
+                    {{"name", b.template_name}, {"recipients", b.recipients}});
+}
+
+std::string recipients_text(std::string_view language, std::int64_t count) {
+  return i18n::text(language, count == 1 ? "broadcasts.recipients_one" : "broadcasts.recipients_many",
+                    {{"count", with_thousands(count)}});
+}
+
+std::string left_out_text(std::string_view language, const store::BroadcastCounts& counts) {
+  if (counts.skipped <= 0) return {};
+  return i18n::text(language, "broadcasts.left_out", {{"count", with_thousands(counts.skipped)}});
+}
+
+}  // namespace
+
+std::string confirmation_text(std::string_view language, const store::Broadcast& b,
+                              const store::BroadcastCounts& counts, const std::string& when) {
+  const std::string id = std::to_string(b.id);
+  std::string details = left_out_text(language, counts);
+  if (b.message_ids.size() > 1)
+    details +=
+        i18n::text(language, "broadcasts.messages_each", {{"count", std::to_string(b.message_ids.size())}});
+  std::string text = i18n::text(language, "broadcasts.confirmation",
+                                {{"id", id},
+                                 {"what", what_text(language, b)},
+                                 {"recipients", recipients_text(language, counts.pending)},
+                                 {"details", details}});
+  text += "\n";
+  text += when.empty() ? i18n::text(language, "broadcasts.sent_on_confirm")
+                       : i18n::text(language, "broadcasts.scheduled_for", {{"when", when}});
+  text += "\n" + i18n::text(language, "broadcasts.confirm_or_cancel", {{"id", id}});
   return text;
 }
 
-std::string api_broadcast_started_text(const store::Broadcast& b, const store::BroadcastCounts& counts,
-                                       const std::string& when, const std::string& by) {
-  std::string what =
-      b.template_name.empty() ? b.recipients : "template " + b.template_name + ", " + b.recipients;
-  std::string text = "📣 Broadcast #" + std::to_string(b.id) + " (" + what + ") made and confirmed by " + by +
-                     ": " + with_thousands(counts.pending) + " recipient" + (counts.pending == 1 ? "" : "s");
-  if (counts.skipped > 0) text += ", " + with_thousands(counts.skipped) + " left out (see the report)";
-  text += when.empty() ? "; sending now (progress below)." : "; it goes out at " + when + ".";
-  text += "\nCancel: /send cancel #" + std::to_string(b.id);
-  return text;
+std::string api_broadcast_started_text(std::string_view language, const store::Broadcast& b,
+                                       const store::BroadcastCounts& counts, const std::string& when,
+                                       const std::string& by) {
+  const std::string id = std::to_string(b.id);
+  std::string details = left_out_text(language, counts);
+  details += when.empty() ? i18n::text(language, "broadcasts.api_sending_now")
+                          : i18n::text(language, "broadcasts.api_goes_out_at", {{"when", when}});
+  std::string text = i18n::text(language, "broadcasts.api_started",
+                                {{"id", id},
+                                 {"what", what_text(language, b)},
+                                 {"by", by},
+                                 {"recipients", recipients_text(language, counts.pending)},
+                                 {"details", details}});
+  return text + "\n" + i18n::text(language, "broadcasts.cancel_hint", {{"id", id}});
 }
 
-std::string progress_text(const store::Broadcast& b, const store::BroadcastCounts& c, double per_second) {
-  std::string state = b.state == BroadcastState::kRunning     ? "sending"
-                      : b.state == BroadcastState::kPaused    ? "paused"
-                      : b.state == BroadcastState::kCancelled ? "cancelled"
-                      : b.state == BroadcastState::kDone      ? "done"
-                                                              : store::to_string(b.state);
-  std::string text = "📣 Broadcast #" + std::to_string(b.id) + " — " + state + ": " +
-                     with_thousands(c.finished()) + " of " + with_thousands(c.total()) + "\n";
-  text += "sent " + with_thousands(c.sent) + " · blocked " + with_thousands(c.blocked) + " · failed " +
-          with_thousands(c.failed) + " · skipped " + with_thousands(c.skipped);
+std::string api_made_by_text(std::string_view language, const std::string& by) {
+  return i18n::text(language, "broadcasts.api_made_by", {{"by", by}});
+}
+
+std::string progress_text(std::string_view language, const store::Broadcast& b,
+                          const store::BroadcastCounts& c, double per_second) {
+  std::string state = b.state == BroadcastState::kRunning  ? i18n::text(language, "broadcasts.state_sending")
+                      : b.state == BroadcastState::kPaused ? i18n::text(language, "broadcasts.state_paused")
+                      : b.state == BroadcastState::kCancelled
+                          ? i18n::text(language, "broadcasts.state_cancelled")
+                      : b.state == BroadcastState::kDone ? i18n::text(language, "broadcasts.state_done")
+                                                         : std::string(store::to_string(b.state));
+  std::string text = i18n::text(language, "broadcasts.progress",
+                                {{"id", std::to_string(b.id)},
+                                 {"state", state},
+                                 {"finished", with_thousands(c.finished())},
+                                 {"total", with_thousands(c.total())}});
+  text += "\n" + i18n::text(language, "broadcasts.progress_counts",
+                            {{"sent", with_thousands(c.sent)},
+                             {"blocked", with_thousands(c.blocked)},
+                             {"failed", with_thousands(c.failed)},
+                             {"skipped", with_thousands(c.skipped)}});
   if (b.state == BroadcastState::kRunning && per_second > 0) {
     char rate[32];
     std::snprintf(rate, sizeof rate, "%.1f", per_second);
-    text += "\n" + std::string(rate) + " messages/s";
+    text += "\n" + i18n::text(language, "broadcasts.progress_rate", {{"rate", rate}});
   }
   return text;
 }
 
-std::string report_summary_text(const store::Broadcast& b, const store::BroadcastCounts& c) {
-  std::string text = "📣 Broadcast #" + std::to_string(b.id) + " " +
-                     (b.state == BroadcastState::kCancelled ? "was cancelled" : "is done") + ": sent " +
-                     with_thousands(c.sent) + ", blocked the bot " + with_thousands(c.blocked) + ", failed " +
-                     with_thousands(c.failed) + ", skipped " + with_thousands(c.skipped) + " (of " +
-                     with_thousands(c.total()) + ").";
-  return text;
+std::string report_summary_text(std::string_view language, const store::Broadcast& b,
+                                const store::BroadcastCounts& c) {
+  return i18n::text(
+      language,
+      b.state == BroadcastState::kCancelled ? "broadcasts.report_cancelled" : "broadcasts.report_done",
+      {{"id", std::to_string(b.id)},
+       {"sent", with_thousands(c.sent)},
+       {"blocked", with_thousands(c.blocked)},
+       {"failed", with_thousands(c.failed)},
+       {"skipped", with_thousands(c.skipped)},
+       {"total", with_thousands(c.total())}});
 }
 
-std::string state_changed_text(const store::Broadcast& b, std::string_view what) {
-  return "📣 Broadcast #" + std::to_string(b.id) + " " + std::string(what) + ".";
+std::string state_changed_text(std::string_view language, const store::Broadcast& b, std::string_view what) {
+  return i18n::text(language, "broadcasts.state_changed",
+                    {{"id", std::to_string(b.id)}, {"what", std::string(what)}});
 }
 
-std::optional<std::string> action_refused(SendAction action, store::BroadcastState state) {
+std::optional<std::string> action_refused(std::string_view language, SendAction action,
+                                          store::BroadcastState state) {
   const bool confirming = state == BroadcastState::kConfirming;
   const bool scheduled = state == BroadcastState::kScheduled;
   const bool running = state == BroadcastState::kRunning;
   const bool paused = state == BroadcastState::kPaused;
-  const std::string is = std::string("it is ") + store::to_string(state);
+  const auto refused = [&](std::string_view key) {
+    return i18n::text(language, key, {{"state", std::string(store::to_string(state))}});
+  };
   switch (action) {
     case SendAction::kConfirm:
       if (confirming) return std::nullopt;
-      return "only a broadcast waiting for confirmation can be confirmed; " + is;
+      return refused("broadcasts.refused_confirm");
     case SendAction::kCancel:
       if (confirming || scheduled || running || paused) return std::nullopt;
-      return "it is over (" + std::string(store::to_string(state)) + ")";
+      return refused("broadcasts.refused_over");
     case SendAction::kPause:
       if (running || scheduled) return std::nullopt;
-      return "only a running or scheduled broadcast can be paused; " + is;
+      return refused("broadcasts.refused_pause");
     case SendAction::kResume:
       if (paused) return std::nullopt;
-      return "only a paused broadcast can be resumed; " + is;
+      return refused("broadcasts.refused_resume");
     case SendAction::kAdd:
       if (confirming) return std::nullopt;
-      return "only a broadcast waiting for confirmation takes more messages; " + is;
+      return refused("broadcasts.refused_add");
     case SendAction::kStatus:
     case SendAction::kCreate:
       return std::nullopt;

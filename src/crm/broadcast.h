@@ -89,23 +89,30 @@ std::string quota_text(const QuotaUse& use, const std::string& renews);
 // Whether a broadcast needing `use.needed` fits what is left; nullopt when it does or the quota is off.
 std::optional<std::string> quota_refusal(const QuotaUse& use, const std::string& renews);
 
-// The texts in General.
-std::string confirmation_text(const store::Broadcast& b, const store::BroadcastCounts& counts,
-                              const std::string& when);
-std::string progress_text(const store::Broadcast& b, const store::BroadcastCounts& counts, double per_second);
-std::string state_changed_text(const store::Broadcast& b, std::string_view what);
-std::string usage_text();
+// The texts in General, in the operators' `language` (LANGUAGE; catalogue broadcasts.toml).
+std::string confirmation_text(std::string_view language, const store::Broadcast& b,
+                              const store::BroadcastCounts& counts, const std::string& when);
+std::string progress_text(std::string_view language, const store::Broadcast& b,
+                          const store::BroadcastCounts& counts, double per_second);
+// "📣 Broadcast #7 is paused; …": `what` says what happened (broadcasts.confirmed_at, …).
+std::string state_changed_text(std::string_view language, const store::Broadcast& b, std::string_view what);
+std::string usage_text(std::string_view language);
 // Posted when a running broadcast reaches the monthly quota and pauses.
-std::string quota_paused_text(const store::Broadcast& b, const QuotaUse& use, const std::string& renews);
+std::string quota_paused_text(std::string_view language, const store::Broadcast& b, const QuotaUse& use,
+                              const std::string& renews);
 // Posted in General when the Topics API or the dashboard (`by`) makes a broadcast and confirms
-// it in the same call.
-std::string api_broadcast_started_text(const store::Broadcast& b, const store::BroadcastCounts& counts,
-                                       const std::string& when, const std::string& by);
+// it in the same call; api_made_by_text heads one it makes without confirming.
+std::string api_broadcast_started_text(std::string_view language, const store::Broadcast& b,
+                                       const store::BroadcastCounts& counts, const std::string& when,
+                                       const std::string& by);
+std::string api_made_by_text(std::string_view language, const std::string& by);
 // Posted in General when a broadcast ends (with the CSV report when it can be attached).
-std::string report_summary_text(const store::Broadcast& b, const store::BroadcastCounts& counts);
+std::string report_summary_text(std::string_view language, const store::Broadcast& b,
+                                const store::BroadcastCounts& counts);
 
 // Which actions a broadcast in `state` takes; nullopt: allowed, else why not (for the chat).
-std::optional<std::string> action_refused(SendAction action, store::BroadcastState state);
+std::optional<std::string> action_refused(std::string_view language, SendAction action,
+                                          store::BroadcastState state);
 // The state an allowed action leads to (kConfirm: scheduled when it has a time, else running).
 store::BroadcastState state_after(SendAction action, const store::Broadcast& b);
 

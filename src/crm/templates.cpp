@@ -68,14 +68,15 @@ json::value parsed_or_null(const std::string& text) {
 
 }  // namespace
 
-core::Status check_template_name(std::string_view name) {
-  if (name.empty()) return core::make_error("a template needs a name");
+core::Status check_template_name(std::string_view name, std::string_view language) {
+  if (name.empty()) return core::make_error(i18n::text(language, "templates.name_needed"));
   if (name.size() > kMaxTemplateName)
-    return core::make_error(fmt::format("a template name has at most {} characters", kMaxTemplateName));
-  if (!is_latin(name.front())) return core::make_error("a template name starts with a Latin letter");
+    return core::make_error(
+        i18n::text(language, "templates.name_too_long", {{"max", std::to_string(kMaxTemplateName)}}));
+  if (!is_latin(name.front())) return core::make_error(i18n::text(language, "templates.name_start"));
   for (char c : name) {
     if (!is_latin(c) && !is_digit(c) && c != '-' && c != '_')
-      return core::make_error("a template name holds only Latin letters, digits, '-' and '_'");
+      return core::make_error(i18n::text(language, "templates.name_letters"));
   }
   return core::Ok{};
 }

@@ -11,6 +11,7 @@
 
 #include "core/event.h"
 #include "core/result.h"
+#include "i18n/catalog.h"
 #include "store/template_store.h"
 
 namespace topicdesk::crm {
@@ -20,8 +21,8 @@ inline constexpr std::size_t kMaxTemplateParts = 5;
 inline constexpr std::size_t kMaxAlbumItems = 10;  // Telegram's sendMediaGroup takes 2–10
 
 // A Latin letter first, then Latin letters, digits, '-' and '_', at most 32 characters; the
-// error says which rule the name breaks.
-core::Status check_template_name(std::string_view name);
+// error says which rule the name breaks, in `language` (the chat's LANGUAGE; English for the APIs).
+core::Status check_template_name(std::string_view name, std::string_view language = i18n::kFallbackLanguage);
 
 // A Bot API reply_markup reduced to its inline keyboard's URL buttons (callback, switch-inline,
 // login and other buttons would act for the bot's program, not the desk): compact JSON, or

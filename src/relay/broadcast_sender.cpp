@@ -470,7 +470,7 @@ void BroadcastSender::quota_reached(Active& a, const BroadcastLane& lane, UnixMi
   asio::co_spawn(
       executor_,
       post_notice(a.broadcast.id, lane,
-                  crm::quota_paused_text(a.broadcast, use,
+                  crm::quota_paused_text(lane.context->params.language, a.broadcast, use,
                                          crm::format_wall_time(crm::next_month_start(now, zone), zone))),
       asio::detached);
 }
@@ -682,7 +682,7 @@ void BroadcastSender::progress(Active& a, const BroadcastLane& lane, UnixMillis 
   if (b.started_at != 0 && now > b.started_at)
     rate = static_cast<double>(counts.sent + counts.blocked + counts.failed) * 1000.0 /
            static_cast<double>(now - b.started_at);
-  std::string text = crm::progress_text(b, counts, rate);
+  std::string text = crm::progress_text(lane.context->params.language, b, counts, rate);
   lane.flood->record_send(group, now, 1);
   a.progress_in_flight = true;
   b.progress_at = now;  // no other try before progress_every, whatever the answer

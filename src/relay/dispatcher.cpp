@@ -553,7 +553,8 @@ void Dispatcher::merge_queued_texts(Prepared& p, UnixMillis now) {
     merged.push_back(next.id);
   }
   const std::size_t marker =
-      core::utf16_length("\n\n") + core::utf16_length(delivery_notice::kRepeatedMarker);
+      core::utf16_length("\n\n") +
+      core::utf16_length(delivery_notice::repeated_marker(p.connection->context.params.language));
   const std::size_t fit = coalescing::fitting(parts, coalescing::kMaxTextUnits, marker);
   if (fit < 2) return;
   parts.resize(fit);
@@ -1423,15 +1424,15 @@ std::string Dispatcher::topic_title_for(const Prepared& p) {
 // A call into the group repeated after a restart says so: a line under a text, a button under
 // a copy. An album cannot carry either (perform() has the topic told); a user never sees markers.
 void Dispatcher::mark_repeated(const Prepared& p, Call& call) const {
-  if (!p.to_group() || p.step == Step::kTopic) return;
+  if (!p.to_group() || p.step == Step::kTopic || p.connection == nullptr) return;
+  const std::string marker = delivery_notice::repeated_marker(p.connection->context.params.language);
   if (call.method == "sendMessage") {
     auto* text = call.params.if_contains("text");
     if (text != nullptr && text->is_string()) {
-      *text = std::string(text->get_string()) + "\n\n" + std::string(delivery_notice::kRepeatedMarker);
+      *text = std::string(text->get_string()) + "\n\n" + marker;
     }
   } else if (call.method == "copyMessage") {
-    json::object button{{"text", delivery_notice::kRepeatedMarker},
-                        {"callback_data", delivery_notice::kRepeatedCallback}};
+    json::object button{{"text", marker}, {"callback_data", delivery_notice::kRepeatedCallback}};
     json::value& markup = call.params["reply_markup"];
     if (!markup.is_object()) markup = json::object{{"inline_keyboard", json::array{}}};
     json::value& keyboard = markup.as_object()["inline_keyboard"];

@@ -17,6 +17,7 @@
 #include "crm/broadcast_rows.h"
 #include "crm/permissions.h"
 #include "crm/segment_members.h"
+#include "i18n/catalog.h"
 #include "relay/engine.h"
 
 namespace topicdesk::relay {
@@ -54,27 +55,36 @@ void Engine::on_send_command(const core::Command& command, const core::Event& e,
   if (request->action == crm::SendAction::kAdd) return add_to_broadcast(*request, e, now);
 
   if (named && !b)
-    return post_in_general("/send: there is no broadcast #" + std::to_string(request->broadcast_id), now);
+    return post_in_general(i18n::text(operator_language(), "broadcasts.no_such",
+                                      {{"id", std::to_string(request->broadcast_id)}}),
+                           now);
   if (!b) {  // the newest broadcast the action fits
     for (auto& candidate : store_.broadcasts_of(context_.id, 50)) {
-      if (!crm::action_refused(request->action, candidate.state)) {
+      if (!crm::action_refused(operator_language(), request->action, candidate.state)) {
         b = std::move(candidate);
         break;
       }
     }
-    if (!b) return post_in_general("/send " + command.args + ": no broadcast to do that to", now);
+    if (!b)
+      return post_in_general(
+          i18n::text(operator_language(), "broadcasts.nothing_fits", {{"args", command.args}}), now);
   }
   if (request->action == crm::SendAction::kStatus) {
-    return post_in_general(crm::progress_text(*b, store_.broadcast_counts(b->id), 0), now);
+    return post_in_general(crm::progress_text(operator_language(), *b, store_.broadcast_counts(b->id), 0),
+                           now);
   }
-  if (auto why = crm::action_refused(request->action, b->state))
-    return post_in_general("/send: broadcast #" + std::to_string(b->id) + ": " + *why, now);
+  if (auto why = crm::action_refused(operator_language(), request->action, b->state))
+    return post_in_general(i18n::text(operator_language(), "broadcasts.action_refused",
+                                      {{"id", std::to_string(b->id)}, {"why", *why}}),
+                           now);
 
   if (auto over = broadcast_quota_refused(*b, request->action, now))
     return post_in_general("/send: broadcast #" + std::to_string(b->id) + " " + *over + "; /send cancel #" +
                                std::to_string(b->id) + " ends it",
                            now);
-  post_in_general(crm::state_changed_text(*b, apply_broadcast_action(*b, request->action, now)), now);
+  post_in_general(
+      crm::state_changed_text(operator_language(), *b, apply_broadcast_action(*b, request->action, now)),
+      now);
 }
 
 std::string Engine::apply_broadcast_action(store::Broadcast& b, crm::SendAction action,
@@ -84,22 +94,22 @@ std::string Engine::apply_broadcast_action(store::Broadcast& b, crm::SendAction 
   switch (action) {
     case crm::SendAction::kConfirm:
       said = next == BroadcastState::kScheduled
-                 ? "is confirmed: it goes out at " +
-                       crm::format_wall_time(b.scheduled_at, zone_of(context_.params))
-                 : "is confirmed: sending now (progress below)";
+                 ? i18n::text(operator_language(), "broadcasts.confirmed_at",
+                              {{"when", crm::format_wall_time(b.scheduled_at, zone_of(context_.params))}})
+                 : i18n::text(operator_language(), "broadcasts.confirmed_now");
       break;
     case crm::SendAction::kCancel: {
       auto skipped = store_.skip_pending_broadcast_recipients(b.id, "cancelled");
-      said = "is cancelled; " + std::to_string(skipped) + " recipients left out";
+      said = i18n::text(operator_language(), "broadcasts.cancelled", {{"count", std::to_string(skipped)}});
       if (b.started_at == 0 && b.state != BroadcastState::kRunning && b.state != BroadcastState::kPaused)
         b.finished_at = now;  // nothing was ever sent: no report
       break;
     }
     case crm::SendAction::kPause:
-      said = "is paused; /send resume #" + std::to_string(b.id) + " goes on";
+      said = i18n::text(operator_language(), "broadcasts.paused", {{"id", std::to_string(b.id)}});
       break;
     case crm::SendAction::kResume:
-      said = "goes on";
+      said = i18n::text(operator_language(), "broadcasts.resumed");
       break;
     default:
       break;
@@ -163,12 +173,10 @@ void Engine::create_broadcast(const crm::SendRequest& request, const core::Event
         now);
   const bool from_template = !request.template_name.empty();
   if (e.reply_to_message_id == 0 && !from_template) {
-    if (file)
-      return post_in_general(
-          "/send file: post the document in reply to the message to send (with /send file "
-          "as its caption)",
-          now);
-    return post_in_general("/send: reply with it to the message to send. " + crm::usage_text(), now);
+    if (file) return post_in_general(i18n::text(operator_language(), "broadcasts.file_reply_needed"), now);
+    return post_in_general(i18n::text(operator_language(), "broadcasts.reply_needed",
+                                      {{"usage", crm::usage_text(operator_language())}}),
+                           now);
   }
   std::vector<core::MessageId> messages;
   if (!from_template) {
@@ -208,7 +216,7 @@ void Engine::post_made(const BroadcastMade& made, const std::string& when, core:
   if (!made.refused.empty())
     return post_in_general(
         "/send: broadcast #" + std::to_string(made.broadcast.id) + " is not made: " + made.refused, now);
-  post_in_general(crm::confirmation_text(made.broadcast, made.counts, when), now);
+  post_in_general(crm::confirmation_text(operator_language(), made.broadcast, made.counts, when), now);
 }
 
 void Engine::on_ids_file_read(const core::Event& e, core::UnixMillis now) {
@@ -253,12 +261,14 @@ void Engine::on_ids_file_read(const core::Event& e, core::UnixMillis now) {
 
 void Engine::add_to_broadcast(const crm::SendRequest& request, const core::Event& e, core::UnixMillis now) {
   if (e.reply_to_message_id == 0)
-    return post_in_general("/send add: reply with it to the message to add to the broadcast", now);
+    return post_in_general(i18n::text(operator_language(), "broadcasts.add_reply_needed"), now);
   std::optional<store::Broadcast> b;
   if (request.broadcast_id != 0) {
     b = store_.broadcast(request.broadcast_id);
     if (!b || b->connection_id != context_.id)
-      return post_in_general("/send: there is no broadcast #" + std::to_string(request.broadcast_id), now);
+      return post_in_general(i18n::text(operator_language(), "broadcasts.no_such",
+                                        {{"id", std::to_string(request.broadcast_id)}}),
+                             now);
   } else {
     for (auto& candidate : store_.broadcasts_of(context_.id, 50)) {
       if (candidate.state == BroadcastState::kConfirming) {
@@ -266,13 +276,15 @@ void Engine::add_to_broadcast(const crm::SendRequest& request, const core::Event
         break;
       }
     }
-    if (!b) return post_in_general("/send add: no broadcast is waiting for confirmation", now);
+    if (!b) return post_in_general(i18n::text(operator_language(), "broadcasts.add_nothing_waits"), now);
   }
-  if (auto why = crm::action_refused(crm::SendAction::kAdd, b->state))
-    return post_in_general("/send: broadcast #" + std::to_string(b->id) + ": " + *why, now);
+  if (auto why = crm::action_refused(operator_language(), crm::SendAction::kAdd, b->state))
+    return post_in_general(i18n::text(operator_language(), "broadcasts.action_refused",
+                                      {{"id", std::to_string(b->id)}, {"why", *why}}),
+                           now);
   if (!b->template_name.empty())
-    return post_in_general("/send add: broadcast #" + std::to_string(b->id) + " sends the template " +
-                               b->template_name + "; add the message to the template instead (/template add)",
+    return post_in_general(i18n::text(operator_language(), "broadcasts.add_to_template",
+                                      {{"id", std::to_string(b->id)}, {"name", b->template_name}}),
                            now);
   auto messages = broadcast_messages(e);
   if (!messages) return post_in_general("/send: " + messages.error().message, now);
@@ -282,15 +294,16 @@ void Engine::add_to_broadcast(const crm::SendRequest& request, const core::Event
   std::sort(all.begin(), all.end());
   all.erase(std::unique(all.begin(), all.end()), all.end());
   if (all.size() > crm::kMaxBroadcastMessages)
-    return post_in_general("/send: broadcast #" + std::to_string(b->id) + " would copy " +
-                               std::to_string(all.size()) + " messages to each user; at most " +
-                               std::to_string(crm::kMaxBroadcastMessages),
+    return post_in_general(i18n::text(operator_language(), "broadcasts.add_too_many",
+                                      {{"id", std::to_string(b->id)},
+                                       {"count", std::to_string(all.size())},
+                                       {"max", std::to_string(crm::kMaxBroadcastMessages)}}),
                            now);
   b->message_ids = std::move(all);
   store_.update_broadcast(*b);
   const std::string when =
       b->scheduled_at != 0 ? crm::format_wall_time(b->scheduled_at, zone_of(context_.params)) : std::string();
-  post_in_general(crm::confirmation_text(*b, store_.broadcast_counts(b->id), when), now);
+  post_in_general(crm::confirmation_text(operator_language(), *b, store_.broadcast_counts(b->id), when), now);
 }
 
 Engine::BroadcastMade Engine::make_broadcast(const crm::SendRequest& request,
@@ -426,12 +439,15 @@ Engine::BroadcastMade Engine::api_create_broadcast(const crm::SendRequest& reque
                                    ? std::string()
                                    : crm::format_wall_time(b.scheduled_at, zone_of(context_.params));
       if (!confirm) {
-        post_in_general("🔌 Made by " + origin.by + ".\n" + crm::confirmation_text(b, made.counts, when), now);
+        post_in_general(crm::api_made_by_text(operator_language(), origin.by) + "\n" +
+                            crm::confirmation_text(operator_language(), b, made.counts, when),
+                        now);
         return;
       }
       b.state = crm::state_after(crm::SendAction::kConfirm, b);
       store_.update_broadcast(b);
-      post_in_general("🔌 " + crm::api_broadcast_started_text(b, made.counts, when, origin.by), now);
+      post_in_general(
+          "🔌 " + crm::api_broadcast_started_text(operator_language(), b, made.counts, when, origin.by), now);
     });
   } catch (const NotMade&) {
     made.broadcast.id = 0;  // rolled back: nothing is kept
@@ -451,7 +467,7 @@ core::Result<store::Broadcast> Engine::api_broadcast_action(std::int64_t id, crm
                                "connection " + context_.name + " has no broadcast #" + std::to_string(id));
       return;
     }
-    if (auto why = crm::action_refused(action, b->state)) {
+    if (auto why = crm::action_refused("en", action, b->state)) {  // the Topics API answers in English
       error = core::make_error(core::ErrorCode::kConflict, "broadcast #" + std::to_string(id) + ": " + *why);
       return;
     }
@@ -460,7 +476,8 @@ core::Result<store::Broadcast> Engine::api_broadcast_action(std::int64_t id, crm
       return;
     }
     std::string said = apply_broadcast_action(*b, action, now);
-    post_in_general("🔌 " + crm::state_changed_text(*b, said + " (by " + origin.by + ")"), now);
+    said = i18n::text(operator_language(), "broadcasts.changed_by", {{"what", said}, {"by", origin.by}});
+    post_in_general("🔌 " + crm::state_changed_text(operator_language(), *b, said), now);
   });
   if (error) return *error;
   return *b;
@@ -479,7 +496,7 @@ void Engine::on_broadcast_ended(const core::Event& e, core::UnixMillis now) {
   std::string csv = crm::report_csv(store_, context_.id, context_.params.hide_info, b->id);
   b->report = csv;
   store_.update_broadcast(*b);
-  std::string summary = crm::report_summary_text(*b, store_.broadcast_counts(b->id));
+  std::string summary = crm::report_summary_text(operator_language(), *b, store_.broadcast_counts(b->id));
   if (b->state == BroadcastState::kCancelled && !b->template_name.empty()) {
     // The sender stopped it because its template was deleted: say so where it is read.
     const std::string gone = crm::template_gone_error(b->template_name);

@@ -177,7 +177,7 @@ void Engine::template_command(const core::Command& command, Dialog* dialog, cons
     return answer(i18n::text(operator_language(), "templates.usage"));
   if (!crm::may_manage(context_.params, actor, context_.group_owner))
     return answer(crm::management_refused(operator_language(), "crm.manage_templates", actor));
-  if (auto valid = crm::check_template_name(name); !valid)
+  if (auto valid = crm::check_template_name(name, operator_language()); !valid)
     return answer(i18n::text(operator_language(), name.empty() ? "templates.no_name" : "templates.not_a_name",
                              {{"reason", valid.error().message}}));
   auto existing = store_.template_by_name(context_.id, name);

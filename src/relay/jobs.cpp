@@ -147,6 +147,8 @@ std::int64_t delivery_update_id(std::int64_t job_id, bool repeated) {
 
 namespace delivery_notice {
 
+std::string repeated_marker(std::string_view lang) { return i18n::text(lang, "notices.repeated_marker"); }
+
 std::string sent_to_user_again(std::string_view lang) {
   return i18n::text(lang, "notices.sent_to_user_again");
 }

@@ -157,8 +157,9 @@ inline std::int64_t group_backlog_update_id(core::UnixMillis at) { return kGroup
 
 // What a restart that interrupted a send leaves behind (docs/architecture.md, delivery guarantee).
 namespace delivery_notice {
-// Appended to a text, or the button under a copy, posted again into the group after a restart.
-inline constexpr std::string_view kRepeatedMarker = "↻ possibly repeated after a restart";
+// Appended to a text, or the button under a copy, posted again into the group after a restart
+// (in the operators' language).
+std::string repeated_marker(std::string_view lang);
 inline constexpr std::string_view kRepeatedCallback = "td:repeated";
 std::string sent_to_user_again(std::string_view lang);  // in the topic: the user may have received it twice
 std::string album_posted_again(std::string_view lang);  // in the topic: the album above may appear twice

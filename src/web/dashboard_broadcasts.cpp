@@ -118,7 +118,7 @@ json::array Dashboard::actions_json(const Viewer& v, const DashboardConnection& 
   json::array out;
   if (!v.manages(c)) return out;
   for (const auto& [name, action] : kActions) {
-    if (!crm::action_refused(action, state)) out.emplace_back(name);
+    if (!crm::action_refused("en", action, state)) out.emplace_back(name);
   }
   return out;
 }

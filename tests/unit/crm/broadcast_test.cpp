@@ -113,8 +113,8 @@ TEST(ParseSend, FileAndAddForms) {
   ASSERT_TRUE(add);
   EXPECT_EQ(add->action, SendAction::kAdd);
   EXPECT_EQ(add->broadcast_id, 7);
-  EXPECT_FALSE(action_refused(SendAction::kAdd, BroadcastState::kConfirming));
-  EXPECT_TRUE(action_refused(SendAction::kAdd, BroadcastState::kRunning));
+  EXPECT_FALSE(action_refused("en", SendAction::kAdd, BroadcastState::kConfirming));
+  EXPECT_TRUE(action_refused("en", SendAction::kAdd, BroadcastState::kRunning));
 }
 
 TEST(IdsFile, PlainTextOnly) {
@@ -156,13 +156,13 @@ TEST(Quota, CalendarMonthOnTheZonesClockAndTheNumbers) {
 }
 
 TEST(BroadcastStates, ActionsFitTheirStates) {
-  EXPECT_FALSE(action_refused(SendAction::kConfirm, BroadcastState::kConfirming));
-  EXPECT_TRUE(action_refused(SendAction::kConfirm, BroadcastState::kRunning));
-  EXPECT_FALSE(action_refused(SendAction::kPause, BroadcastState::kRunning));
-  EXPECT_TRUE(action_refused(SendAction::kPause, BroadcastState::kPaused));
-  EXPECT_FALSE(action_refused(SendAction::kResume, BroadcastState::kPaused));
-  EXPECT_TRUE(action_refused(SendAction::kCancel, BroadcastState::kDone));
-  EXPECT_FALSE(action_refused(SendAction::kCancel, BroadcastState::kScheduled));
+  EXPECT_FALSE(action_refused("en", SendAction::kConfirm, BroadcastState::kConfirming));
+  EXPECT_TRUE(action_refused("en", SendAction::kConfirm, BroadcastState::kRunning));
+  EXPECT_FALSE(action_refused("en", SendAction::kPause, BroadcastState::kRunning));
+  EXPECT_TRUE(action_refused("en", SendAction::kPause, BroadcastState::kPaused));
+  EXPECT_FALSE(action_refused("en", SendAction::kResume, BroadcastState::kPaused));
+  EXPECT_TRUE(action_refused("en", SendAction::kCancel, BroadcastState::kDone));
+  EXPECT_FALSE(action_refused("en", SendAction::kCancel, BroadcastState::kScheduled));
   store::Broadcast b;
   EXPECT_EQ(state_after(SendAction::kConfirm, b), BroadcastState::kRunning);
   b.scheduled_at = 5;
@@ -177,10 +177,31 @@ TEST(ProgressText, CountsAndState) {
   b.id = 7;
   b.state = BroadcastState::kRunning;
   store::BroadcastCounts c{.pending = 9000, .sent = 1000, .blocked = 2};
-  auto text = progress_text(b, c, 27.5);
+  auto text = progress_text("en", b, c, 27.5);
   EXPECT_EQ(text,
             "📣 Broadcast #7 — sending: 1,002 of 10,002\nsent 1,000 · blocked 2 · failed 0 · skipped 0\n27.5 "
             "messages/s");
+}
+
+TEST(ProgressText, InTheOperatorsLanguage) {
+  store::Broadcast b;
+  b.id = 7;
+  b.state = BroadcastState::kDone;
+  b.recipients = "all";
+  store::BroadcastCounts c{.sent = 3, .blocked = 1};
+  EXPECT_EQ(progress_text("ru", b, c, 0),
+            "📣 Рассылка #7 — завершена: 4 из 4\nотправлено 3 · заблокировали 1 · ошибки 0 · пропущено 0");
+  EXPECT_EQ(
+      report_summary_text("de", b, c),
+      "📣 Rundsendung #7 ist fertig: gesendet 3, Bot blockiert 1, fehlgeschlagen 0, ausgelassen 0 (von 4).");
+  b.state = BroadcastState::kConfirming;
+  c = {.pending = 1};
+  EXPECT_EQ(confirmation_text("en", b, c, ""),
+            "📣 Broadcast #7 (all): 1 recipient.\nSent as soon as you confirm.\n"
+            "Confirm: /send confirm #7   Cancel: /send cancel #7");
+  auto refused = action_refused("es", SendAction::kResume, BroadcastState::kRunning);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(*refused, "solo se puede reanudar una difusión en pausa; está en running");
 }
 
 TEST(ReportCsv, QuotesNamesAndDefusesFormulas) {

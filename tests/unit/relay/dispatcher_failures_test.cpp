@@ -272,7 +272,7 @@ TEST(DispatcherRestart, ACopyIntoTheTopicIsSentAgainWithAMarker) {
   auto copy = desk.api.of("copyMessage").back();
   EXPECT_EQ(copy.params.at("message_id").as_int64(), 2);
   EXPECT_EQ(copy.params.at("reply_markup").at("inline_keyboard").at(0).at(0).at("text").as_string(),
-            delivery_notice::kRepeatedMarker);
+            delivery_notice::repeated_marker("en"));
   EXPECT_TRUE(desk.sqlite->link_by_user_message(desk.ann().id, 2).has_value());
 }
 
