@@ -31,8 +31,8 @@ const std::map<std::string, std::string> kEnv = {
     {"SUPPORT_HELPER_1", "100005:AAbbCCddEEffGGhhIIjjKKllMMnnOOpp_-e"},
     {"SUPPORT_HELPER_2", "100006:AAbbCCddEEffGGhhIIjjKKllMMnnOOpp_-f"},
     {"PAYMENT_PROVIDER_TOKEN", "284685063:TEST:provider"},
-    {"SETUP_BOT_TOKEN", "100007:AAbbCCddEEffGGhhIIjjKKllMMnnOOpp_-g"},,
-                                   "OPENAI_API_KEY"}));
+    {"SETUP_BOT_TOKEN", "100007:AAbbCCddEEffGGhhIIjjKKllMMnnOOpp_-g"},
+    {"OPENAI_API_KEY", "sk-example-key"},
 };
 
 SecretSources env_sources() {
