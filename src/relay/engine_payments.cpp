@@ -101,7 +101,8 @@ void Engine::on_invoice_command(const core::Command& command, Dialog& dialog, co
   std::optional<core::Result<std::string>> from_table = table_invoice_args(args);
   if (from_table && !*from_table)
     return post_in_topic(dialog, from_table->error().message, kPriorityOperatorReply, now);
-  auto request = payments::parse_invoice(operator_language(), from_table ? std::string_view(**from_table) : std::string_view(args),
+  auto request = payments::parse_invoice(operator_language(),
+                                         from_table ? std::string_view(**from_table) : std::string_view(args),
                                          !context_.payment_provider_token.empty());
   if (!request) {
     if (from_table) {  // the row's values are wrong for an invoice: say which table and row

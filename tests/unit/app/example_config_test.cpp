@@ -136,7 +136,9 @@ TEST(ExampleConfig, EveryExampleTurnedOnIsAcceptedAndTakesEffect) {
   // Parameters shown with their default hold the default; the OFF ones show an example.
   const core::Parameters defaults;
   const auto& p = support.parameters;
-  EXPECT_EQ(p.welcome, defaults.welcome);
+  // WELCOME shows an example text: unset, the welcome comes from the user's language's catalogue.
+  EXPECT_EQ(p.welcome, std::optional<std::string>("Hello, {title}! Thank you for your message. An operator "
+                                                  "will answer you here as soon as possible."));
   EXPECT_EQ(p.autoclose_hours, defaults.autoclose_hours);
   EXPECT_EQ(p.close_message, defaults.close_message);
   EXPECT_EQ(p.hide_info, defaults.hide_info);
