@@ -9,21 +9,18 @@
 //
 // usage: node dashboard_test.mjs <topicdesk binary> <tgsim binary> <output dir>
 // exit codes: 0 passed, 1 failed, 77 skipped (playwright-core or chromium missing)
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import readline from "node:readline";
+import { check, freePort, kChromium, loadChromium, startDemo } from "../playground/demo_support.mjs";
 import { inspectPng } from "../playground/png_check.mjs";
 
-const kChromium = "/usr/bin/chromium";
 const kStartTimeoutMs = 90_000;
 const kUiTimeoutMs = 15_000;
 const kTestTimeoutMs = 240_000;
 const kViewport = { width: 1280, height: 900 };
-const kSkip = 77;
 
 const [topicdeskPath, tgsimPath, outputDir] = process.argv.slice(2);
 if (!topicdeskPath || !tgsimPath || !outputDir) {
@@ -31,34 +28,9 @@ if (!topicdeskPath || !tgsimPath || !outputDir) {
   process.exit(2);
 }
 
-let chromium;
-try {
-  ({ chromium } = await import("playwright-core"));
-} catch {
-  console.log("SKIP: playwright-core is not installed (run `npm install --no-audit --no-fund` in the repo root)");
-  process.exit(kSkip);
-}
-if (!fs.existsSync(kChromium)) {
-  console.log(`SKIP: ${kChromium} is missing (Debian package chromium)`);
-  process.exit(kSkip);
-}
+const chromium = await loadChromium();
 
 // ------------------------------------------------------------------ helpers
-
-function check(condition, what) {
-  if (!condition) throw new Error(`check failed: ${what}`);
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 // Polls `probe` until it returns a truthy value or the deadline passes.
 async function waitFor(probe, what, timeoutMs = kUiTimeoutMs) {
@@ -72,32 +44,18 @@ async function waitFor(probe, what, timeoutMs = kUiTimeoutMs) {
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${JSON.stringify(last)}`);
 }
 
-// Starts the demo and resolves with its addresses and the printed sign-in link.
-function startDemo(dataDir, simPort, deskPort) {
-  const child = spawn(topicdeskPath, ["demo", "--tgsim", tgsimPath, "--data-dir", dataDir,
-    "--sim-port", String(simPort), "--desk-port", String(deskPort)], { stdio: ["ignore", "pipe", "pipe"] });
-  const output = [];
-  child.stderr.on("data", (chunk) => output.push(chunk.toString()));
-  const ready = new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the demo did not start within ${kStartTimeoutMs} ms:\n${output.join("")}`)),
-      kStartTimeoutMs);
-    child.on("exit", (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`the demo exited early (code ${code}, signal ${signal}):\n${output.join("")}`));
-    });
-    let link = null;
-    readline.createInterface({ input: child.stdout }).on("line", (line) => {
-      output.push(line + "\n");
+// Starts the demo; `ready` resolves with the one-click sign-in link it printed.
+function startDashboardDemo(dataDir, simPort, deskPort) {
+  const { child, ready } = startDemo({ topicdesk: topicdeskPath, tgsim: tgsimPath, dataDir, simPort, deskPort,
+    timeoutMs: kStartTimeoutMs });
+  const link = ready.then((lines) => {
+    for (const line of lines) {
       const match = /(http:\/\/127\.0\.0\.1:\d+\/ui\/login\?t=[A-Za-z0-9_-]+)/.exec(line);
-      if (match) link = match[1];
-      if (line.includes("Press Ctrl+C")) {
-        clearTimeout(timer);
-        if (link) resolve(link);
-        else reject(new Error(`the demo printed no dashboard link:\n${output.join("")}`));
-      }
-    });
+      if (match) return match[1];
+    }
+    throw new Error(`the demo printed no dashboard link:\n${lines.join("\n")}`);
   });
-  return { child, ready };
+  return { child, ready: link };
 }
 
 function makeSim(base) {
@@ -138,7 +96,7 @@ async function run() {
   const deskPort = await freePort();
   const sim = makeSim(`http://127.0.0.1:${simPort}`);
   const desk = `http://127.0.0.1:${deskPort}`;
-  const { child, ready } = startDemo(dataDir, simPort, deskPort);
+  const { child, ready } = startDashboardDemo(dataDir, simPort, deskPort);
   demo = child;
   let browser;
   try {

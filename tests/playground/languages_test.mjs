@@ -7,21 +7,17 @@
 //
 // usage: node languages_test.mjs <topicdesk binary> <tgsim binary> <output dir>
 // exit codes: 0 passed, 1 failed, 77 skipped (playwright-core or chromium missing)
-import { spawn } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import readline from "node:readline";
+import { check, freePort, kChromium, loadChromium, startDemo } from "./demo_support.mjs";
 import { inspectPng } from "./png_check.mjs";
 
-const kChromium = "/usr/bin/chromium";
 const kStartTimeoutMs = 90_000;
 const kUiTimeoutMs = 20_000;
 const kTestTimeoutMs = 280_000;
 const kMinScreenshotBytes = 20 * 1024;
 const kViewport = { width: 1280, height: 800 };
-const kSkip = 77;
 
 // What each language must show: the card's first line in the user's topic and the first line of
 // /help in General, as the catalogues write them (src/i18n/catalogues/<lang>/cards.toml).
@@ -36,59 +32,9 @@ if (!topicdeskPath || !tgsimPath || !outputDir) {
   process.exit(2);
 }
 
-let chromium;
-try {
-  ({ chromium } = await import("playwright-core"));
-} catch {
-  console.log("SKIP: playwright-core is not installed (run `npm install --no-audit --no-fund` in the repo root)");
-  process.exit(kSkip);
-}
-if (!fs.existsSync(kChromium)) {
-  console.log(`SKIP: ${kChromium} is missing (Debian package chromium)`);
-  process.exit(kSkip);
-}
+const chromium = await loadChromium();
 
 // ------------------------------------------------------------------ helpers
-
-function check(condition, what) {
-  if (!condition) throw new Error(`check failed: ${what}`);
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-// Starts the demo in `language`; resolves once it says it is ready.
-function startDemo(dataDir, simPort, deskPort, language) {
-  const child = spawn(topicdeskPath, ["demo", "--tgsim", tgsimPath, "--data-dir", dataDir,
-    "--sim-port", String(simPort), "--desk-port", String(deskPort), "--language", language],
-  { stdio: ["ignore", "pipe", "pipe"] });
-  const output = [];
-  child.stderr.on("data", (chunk) => output.push(chunk.toString()));
-  const ready = new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the demo did not start within ${kStartTimeoutMs} ms:\n${output.join("")}`)),
-      kStartTimeoutMs);
-    child.on("exit", (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`the demo exited early (code ${code}, signal ${signal}):\n${output.join("")}`));
-    });
-    readline.createInterface({ input: child.stdout }).on("line", (line) => {
-      output.push(line + "\n");
-      if (line.includes("Press Ctrl+C")) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-  });
-  return { child, ready };
-}
 
 async function sim(base, method, urlPath, body) {
   const response = await fetch(base + urlPath, {
@@ -121,7 +67,8 @@ async function runLanguage(browser, language) {
   const simPort = await freePort();
   const deskPort = await freePort();
   const base = `http://127.0.0.1:${simPort}`;
-  const { child, ready } = startDemo(dataDir, simPort, deskPort, language.code);
+  const { child, ready } = startDemo({ topicdesk: topicdeskPath, tgsim: tgsimPath, dataDir, simPort, deskPort,
+    extraArgs: ["--language", language.code], timeoutMs: kStartTimeoutMs });
   children.add(child);
   try {
     await ready;
