@@ -6,7 +6,6 @@ import json
 import re
 import sys
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -115,7 +114,6 @@ if __name__ == "__main__":
     server = FakeOpenAI(int(sys.argv[1]), sys.argv[2] if len(sys.argv) > 2 else "answer").start()
     print(f"fake openai listening on {server.url()}", flush=True)
     try:
-        while True:
-            time.sleep(3600)  # serves until interrupted
+        server.stopping.wait()  # serves until interrupted
     except KeyboardInterrupt:
         server.stop()
