@@ -3,6 +3,7 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <span>
 #include <stdexcept>
 
 #include "i18n/embedded_catalogues.h"
@@ -220,9 +221,7 @@ std::string right_to_left_lines(std::string_view text) {
   return out;
 }
 
-}  // namespace
-
-std::string text(std::string_view language, std::string_view key, std::initializer_list<Arg> args) {
+std::string render(std::string_view language, std::string_view key, std::span<const Arg> args) {
   std::string lang = resolve(language);
   const bool rtl = right_to_left(lang);
   const std::string* pattern = find(lang, key);
@@ -253,6 +252,19 @@ std::string text(std::string_view language, std::string_view key, std::initializ
     out += c;
   }
   return rtl ? right_to_left_lines(out) : out;
+}
+
+}  // namespace
+
+std::string text(std::string_view language, std::string_view key, std::initializer_list<Arg> args) {
+  return render(language, key, std::span<const Arg>(args.begin(), args.size()));
+}
+
+std::string text(std::string_view language, const Message& message) {
+  std::vector<Arg> args;
+  args.reserve(message.args.size());
+  for (const auto& [name, value] : message.args) args.push_back({name, value});
+  return render(language, message.key, args);
 }
 
 const std::vector<std::string>& languages() {

@@ -17,6 +17,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace topicdesk::i18n {
@@ -31,6 +32,15 @@ struct Arg {
 // The text of `key` in `language`, its placeholders filled from `args` (a placeholder with no
 // argument stays as written).
 std::string text(std::string_view language, std::string_view key, std::initializer_list<Arg> args = {});
+
+// A text made where its reader's language is not known yet — a parser's error, a doctor's finding
+// that the CLI prints in English and the setup bot in the admin's language — and rendered by
+// text(language, message) where it is shown.
+struct Message {
+  std::string key;
+  std::vector<std::pair<std::string, std::string>> args;  // placeholder name → value
+};
+std::string text(std::string_view language, const Message& message);
 
 // The catalogue language that `language` resolves to: "pt-BR" → "pt" when only "pt" exists,
 // anything unknown or empty → "en".

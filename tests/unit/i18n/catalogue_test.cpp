@@ -92,6 +92,13 @@ TEST(Catalogues, PlaceholdersAreFilledAndUnknownOnesStay) {
   EXPECT_NE(text("en", "dialog.welcome").find("{title}"), std::string::npos);
 }
 
+TEST(Catalogues, AMessageMadeEarlierIsRenderedInTheReadersLanguage) {
+  const Message message{"notices.not_delivered", {{"reason", "Forbidden"}}};
+  EXPECT_EQ(text("en", message), "⚠️ Not delivered: Forbidden");
+  EXPECT_EQ(text("ru", message), "⚠️ Не доставлено: Forbidden");
+  EXPECT_EQ(text("fa", message), text("fa", "notices.not_delivered", {{"reason", "Forbidden"}}));
+}
+
 // Every "concern.key" literal in the sources names a key English has: a typo in code is caught
 // here rather than shown to people as "[concern.key]".
 TEST(Catalogues, EveryKeyTheCodeNamesExists) {
