@@ -103,8 +103,9 @@ namespace {
 //    stay bare (an app would take the PDI for part of the address), and so do values of several
 //    lines (a line break ends an isolate anyway);
 //  - a command the text names ("/help", "/{name}") is wrapped in LRI … PDI (U+2066, U+2069);
-//  - a line whose first strong letter is Latin but that holds right-to-left words starts with
-//    RLM (U+200F), so that it is laid out right to left.
+//  - a line that holds right-to-left words but does not start with one (a Latin word, or an
+//    isolate: apps that ignore isolates would read its first letter) starts with RLM (U+200F), so
+//    that it is laid out right to left in every app.
 constexpr std::string_view kFsi = "\u2068";
 constexpr std::string_view kLri = "\u2066";
 constexpr std::string_view kRli = "\u2067";
@@ -182,8 +183,9 @@ std::string isolated(const std::string& value) {
   return std::string(open) + value + std::string(kPdi);
 }
 
-// Every line of `text` that holds right-to-left letters but starts (outside isolates) with a
-// Latin one gets an RLM in front.
+// Every line of `text` that holds right-to-left letters but does not start with one gets an RLM in
+// front: a line that starts with a Latin word, and also one that starts with an isolate ("/help —
+// …"), since apps that ignore isolates would take the isolate's first letter for the line's.
 std::string right_to_left_lines(std::string_view text) {
   std::string out;
   std::size_t start = 0;
@@ -191,7 +193,8 @@ std::string right_to_left_lines(std::string_view text) {
     std::size_t end = text.find('\n', start);
     if (end == std::string_view::npos) end = text.size();
     std::string_view line = text.substr(start, end - start);
-    char first = 0;
+    char first = 0;  // the first strong letter, inside an isolate or not
+    bool first_outside = false;
     bool has_rtl = false;
     int depth = 0;
     for (std::size_t i = 0; i < line.size();) {
@@ -209,10 +212,13 @@ std::string right_to_left_lines(std::string_view text) {
       std::size_t length = 1;
       char direction = strong_direction(line, i, length);
       if (direction == 'R') has_rtl = true;
-      if (first == 0 && depth == 0) first = direction;
+      if (first == 0 && direction != 0) {
+        first = direction;
+        first_outside = depth == 0;
+      }
       i += length;
     }
-    if (first == 'L' && has_rtl) out += kRlm;
+    if (has_rtl && !(first == 'R' && first_outside)) out += kRlm;
     out += line;
     if (end == text.size()) break;
     out += '\n';

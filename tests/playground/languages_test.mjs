@@ -60,6 +60,37 @@ async function screenshot(page, file) {
 
 // ------------------------------------------------------------------ the test
 
+// Runs in the page on a message's text node: lays the text out paragraph by paragraph (each line
+// by its own first strong letter) and lists the lines whose commands are out of place.
+function commandLayoutProblems(node) {
+  node.style.unicodeBidi = "plaintext";
+  const text = node.firstChild;
+  const box = (at) => {
+    const range = document.createRange();
+    range.setStart(text, at);
+    range.setEnd(text, at + 1);
+    return range.getBoundingClientRect();
+  };
+  const problems = [];
+  let start = 0;
+  for (const line of text.data.split("\n")) {
+    const plain = line.replace(/[\u200e\u200f\u2066-\u2069]/g, "");
+    const persian = line.search(/[\u0600-\u06ff]/);
+    for (const match of line.matchAll(/\/[a-z]/g)) {
+      const slash = box(start + match.index);
+      const letter = box(start + match.index + 1);
+      if (!(slash.x < letter.x)) problems.push(`"${plain}": the slash is right of its command`);
+      const word = persian >= 0 ? box(start + persian) : null;  // compared when on the same row
+      if (plain.startsWith(match[0]) && word && Math.abs(word.y - slash.y) < 2 && !(slash.x > word.x))
+        problems.push(`"${plain}": the command is not at the line's right`);
+      break;
+    }
+    start += line.length + 1;
+  }
+  node.style.unicodeBidi = "";
+  return problems;
+}
+
 const children = new Set();  // demos still running, killed on every way out
 
 async function runLanguage(browser, language) {
@@ -105,6 +136,13 @@ async function runLanguage(browser, language) {
     check(await help.isVisible(), `/help answers "${language.help}" in General`);
     check(await help.evaluate((node) => getComputedStyle(node).direction) === language.direction,
       `the /help answer is laid out ${language.direction}`);
+    if (language.direction === "rtl") {
+      // Laid out line by line by each line's own first letter, as Telegram's apps do: every
+      // command reads "/help" (the slash left of its name), and a line that starts with a command
+      // keeps it at the right, before its Persian explanation.
+      const problems = await help.evaluate(commandLayoutProblems);
+      check(problems.length === 0, `the Persian /help lines keep their commands in place: ${problems.join("; ")}`);
+    }
     await screenshot(page, path.join(outputDir, `playground-${language.code}-general.png`));
 
     // The first user's topic: the card the desk posted, in the operators' language.

@@ -2,6 +2,8 @@
 // reorder the sentence around it (docs/languages.md, "Right to left").
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "core/presentation.h"
 #include "i18n/catalog.h"
 
@@ -21,8 +23,9 @@ bool isolated(const std::string& text, const std::string& value) {
   return false;
 }
 
-// The first letter of `line` outside isolates: 'L' Latin, 'R' Arabic script, 0 none; an RLM
-// counts as 'R' (it is a strong right-to-left mark).
+// How `line` starts, as an app that ignores isolates sees it: 'R' when its first strong letter is
+// Arabic script (or an RLM) outside any isolate, 'L' when it is Latin, 'I' when it is inside an
+// isolate, 0 when there is none.
 char first_strong(const std::string& line) {
   int depth = 0;
   for (std::size_t i = 0; i < line.size();) {
@@ -37,13 +40,21 @@ char first_strong(const std::string& line) {
       i += 3;
       continue;
     }
-    if (line.compare(i, kRlm.size(), kRlm) == 0 && depth == 0) return 'R';
     const auto c = static_cast<unsigned char>(line[i]);
-    if (depth == 0 && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))) return 'L';
-    if (depth == 0 && (c == 0xD8 || c == 0xD9 || c == 0xDA || c == 0xDB)) return 'R';  // U+0600–U+06FF
+    const bool rlm = line.compare(i, kRlm.size(), kRlm) == 0;
+    const bool latin = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    const bool arabic = c == 0xD8 || c == 0xD9 || c == 0xDA || c == 0xDB;  // U+0600–U+06FF
+    if (rlm || latin || arabic) return depth > 0 ? 'I' : latin ? 'L' : 'R';
     i += c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
   }
   return 0;
+}
+
+bool has_arabic_letter(const std::string& line) {
+  return std::any_of(line.begin(), line.end(), [](char c) {
+    const auto b = static_cast<unsigned char>(c);
+    return b == 0xD8 || b == 0xD9 || b == 0xDA || b == 0xDB;
+  });
 }
 
 std::vector<std::string> lines_of(const std::string& text) {
@@ -109,36 +120,26 @@ TEST(RightToLeft, APersianWelcomeIsolatesTheName) {
 }
 
 // Every line of every Persian text, with Latin values in every placeholder, is laid out right to
-// left: its first strong letter outside isolates is Persian (or an RLM the catalogue code added).
+// left: its first strong letter is Persian (or an RLM the catalogue code added) and outside any
+// isolate, so that apps which ignore isolates lay it out right to left too.
 TEST(RightToLeft, EveryPersianLineStartsRightToLeft) {
   for (const auto& [key, pattern] : catalogue("fa")) {
     if (key.starts_with("language.")) continue;
-    auto names = placeholders(pattern);
-    // Up to four placeholders is what the check fills; the rest stay as written.
-    std::vector<Arg> args;
-    for (const auto& name : names) args.push_back({name, "Latin value"});
-    std::string rendered;
-    switch (args.size()) {
-      case 0:
-        rendered = text("fa", key);
-        break;
-      case 1:
-        rendered = text("fa", key, {args[0]});
-        break;
-      case 2:
-        rendered = text("fa", key, {args[0], args[1]});
-        break;
-      case 3:
-        rendered = text("fa", key, {args[0], args[1], args[2]});
-        break;
-      default:
-        rendered = text("fa", key, {args[0], args[1], args[2], args[3]});
-        break;
+    Message message{key, {}};
+    for (const auto& name : placeholders(pattern)) message.args.emplace_back(name, "Latin value");
+    for (const auto& line : lines_of(text("fa", message))) {
+      if (!has_arabic_letter(line)) continue;
+      EXPECT_EQ(first_strong(line), 'R')
+          << "fa/" << key << ": the line \"" << line << "\" would be laid out left to right by some app";
     }
-    for (const auto& line : lines_of(rendered)) {
-      char first = first_strong(line);
-      EXPECT_NE(first, 'L') << "fa/" << key << ": the line \"" << line
-                            << "\" would be laid out left to right";
+  }
+}
+
+// "/help — این فهرست": a /help line starts with the command's isolate, yet is laid out right to left.
+TEST(RightToLeft, PersianHelpLinesStartRightToLeft) {
+  for (const bool general : {true, false}) {
+    for (const auto& line : lines_of(core::help_text("fa", general, false, core::StatusIcons{}))) {
+      if (has_arabic_letter(line)) EXPECT_EQ(first_strong(line), 'R') << line;
     }
   }
 }
