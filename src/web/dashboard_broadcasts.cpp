@@ -98,7 +98,8 @@ Response Dashboard::connections(const Viewer& v) {
     for (const auto& [name, value] : c->parameters) {
       const bool secret =
           std::find(kSecretParameters.begin(), kSecretParameters.end(), name) != kSecretParameters.end();
-      params.push_back(json::object{{"name", name}, {"value", secret ? v.text("web.connections.hidden_value") : value}});
+      params.push_back(
+          json::object{{"name", name}, {"value", secret ? v.text("web.connections.hidden_value") : value}});
     }
     out.push_back(json::object{{"id", ctx.id},
                                {"name", ctx.name},
@@ -127,11 +128,12 @@ json::array Dashboard::actions_json(const Viewer& v, const DashboardConnection& 
 // General) says how many it reaches, and the operator confirms it with broadcast_action.
 Response Dashboard::create_broadcast(const Viewer& v, const http::Request& request, UnixMillis now) {
   auto body = json_body(request);
-  if (!body) return json_refused(400, v.text("web.error.expected_json", {{"fields", "connection_id, template, recipients"}}));
+  if (!body)
+    return json_refused(
+        400, v.text("web.error.expected_json", {{"fields", "connection_id, template, recipients"}}));
   const auto* c = v.connection(int_field(*body, "connection_id").value_or(0));
   if (c == nullptr) return json_refused(404, v.text("web.error.no_connection"));
-  if (!v.manages(*c))
-    return json_refused(403, v.text("web.error.may_not_send"));
+  if (!v.manages(*c)) return json_refused(403, v.text("web.error.may_not_send"));
   crm::SendRequest r;
   r.template_name = core::trim(string_field(*body, "template"));
   if (auto valid = crm::check_template_name(r.template_name); !valid)
@@ -167,8 +169,7 @@ Response Dashboard::broadcast_action(const Viewer& v, const http::Request& reque
   auto b = store_.broadcast(int_field(*body, "id").value_or(0));
   const DashboardConnection* c = b ? v.connection(b->connection_id) : nullptr;
   if (!b || c == nullptr) return json_refused(404, v.text("web.error.no_broadcast"));
-  if (!v.manages(*c))
-    return json_refused(403, v.text("web.error.may_not_send"));
+  if (!v.manages(*c)) return json_refused(403, v.text("web.error.may_not_send"));
   const std::string name = string_field(*body, "action");
   auto known = std::find_if(kActions.begin(), kActions.end(), [&](const auto& a) { return a.first == name; });
   if (known == kActions.end()) return json_refused(400, v.text("web.error.action_values"));

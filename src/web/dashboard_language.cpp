@@ -35,7 +35,8 @@ std::optional<std::string> catalogue_language(std::string_view tag) {
   const std::string lower = core::lower_ascii(trimmed);
   const std::string resolved = i18n::resolve(lower);
   // resolve() answers English for anything unknown: only an English tag means English.
-  if (resolved == i18n::kFallbackLanguage && lower.substr(0, lower.find_first_of("-_")) != "en") return std::nullopt;
+  if (resolved == i18n::kFallbackLanguage && lower.substr(0, lower.find_first_of("-_")) != "en")
+    return std::nullopt;
   return resolved;
 }
 

@@ -108,7 +108,8 @@ std::string paragraph(std::string_view language, std::string_view key) {
 
 // A small page of the sign-in flow (what a browser without a session sees), in the dashboard's
 // style and in `language`.
-Response page(unsigned status, std::string_view language, std::string_view title, std::string_view body_html) {
+Response page(unsigned status, std::string_view language, std::string_view title,
+              std::string_view body_html) {
   std::string html = fmt::format(
       "<!doctype html><html lang=\"{2}\" dir=\"{3}\"><head><meta charset=\"utf-8\">"
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
@@ -163,8 +164,9 @@ std::optional<Dashboard::Viewer> Dashboard::viewer_of(const http::Request& reque
   if (!viewer.connections.empty()) {
     viewer.default_language = i18n::resolve(viewer.connections.front()->engine->context().params.language);
   }
-  viewer.language = catalogue_language(std::string_view(request[kLanguageHeader].data(), request[kLanguageHeader].size()))
-                        .value_or(viewer.default_language);
+  viewer.language =
+      catalogue_language(std::string_view(request[kLanguageHeader].data(), request[kLanguageHeader].size()))
+          .value_or(viewer.default_language);
   return viewer;
 }
 
@@ -288,7 +290,8 @@ Response Dashboard::login(const http::Request& request, UnixMillis now) {
 Response Dashboard::miniapp_login(const http::Request& request, UnixMillis now) {
   const std::string language = signin_language(request);
   auto body = json_body(request);
-  if (!body) return json_refused(400, i18n::text(language, "web.error.expected_json", {{"fields", "init_data"}}));
+  if (!body)
+    return json_refused(400, i18n::text(language, "web.error.expected_json", {{"fields", "init_data"}}));
   const std::string init_data = string_field(*body, "init_data");
   std::string last_error = i18n::text(language, "web.error.no_bot_signed");
   for (const auto& c : connections_) {
@@ -486,7 +489,8 @@ Response Dashboard::dialog(const Viewer& v, const http::Request& request) {
   if (!id) return json_refused(400, v.text("web.error.dialog_id_required"));
   auto dialog = store_.dialog(*id);
   const DashboardConnection* c = dialog ? v.connection(dialog->connection_id) : nullptr;
-  if (!dialog || c == nullptr) return json_refused(404, v.text("web.error.no_dialog", {{"id", std::to_string(*id)}}));
+  if (!dialog || c == nullptr)
+    return json_refused(404, v.text("web.error.no_dialog", {{"id", std::to_string(*id)}}));
   const auto& ctx = v.context(*c);
   const bool sees = v.sees(*c);
   const auto person = store_.user(ctx.id, dialog->user_id).value_or(core::Person{.id = dialog->user_id});
@@ -575,7 +579,8 @@ Response Dashboard::transcript(const Viewer& v, const http::Request& request) {
   if (!id) return json_refused(400, v.text("web.error.dialog_id_required"));
   auto dialog = store_.dialog(*id);
   const DashboardConnection* c = dialog ? v.connection(dialog->connection_id) : nullptr;
-  if (!dialog || c == nullptr) return json_refused(404, v.text("web.error.no_dialog", {{"id", std::to_string(*id)}}));
+  if (!dialog || c == nullptr)
+    return json_refused(404, v.text("web.error.no_dialog", {{"id", std::to_string(*id)}}));
   const bool html = param(q, "format") != "jsonl";
   auto body = html ? exports::transcript_html(store_, dialog->id, v.sees(*c))
                    : exports::transcript_jsonl(store_, dialog->id, v.sees(*c));
@@ -631,11 +636,11 @@ Response Dashboard::templates(const Viewer& v) {
 
 Response Dashboard::save_template(const Viewer& v, const http::Request& request, UnixMillis now) {
   auto body = json_body(request);
-  if (!body) return json_refused(400, v.text("web.error.expected_json", {{"fields", "connection_id, name, text"}}));
+  if (!body)
+    return json_refused(400, v.text("web.error.expected_json", {{"fields", "connection_id, name, text"}}));
   const auto* c = v.connection(int_field(*body, "connection_id").value_or(0));
   if (c == nullptr) return json_refused(404, v.text("web.error.no_connection"));
-  if (!v.manages(*c))
-    return json_refused(403, v.text("web.error.may_not_manage_templates"));
+  if (!v.manages(*c)) return json_refused(403, v.text("web.error.may_not_manage_templates"));
   const std::string name = string_field(*body, "name");
   const std::string text = string_field(*body, "text");
   if (auto valid = crm::check_template_name(name); !valid)
@@ -649,8 +654,7 @@ Response Dashboard::save_template(const Viewer& v, const http::Request& request,
   if (auto existing = store_.template_by_name(ctx.id, name);
       existing &&
       !(existing->parts.size() == 1 && existing->parts[0].kind == store::TemplatePartKind::kText)) {
-    return json_refused(409,
-                        v.text("web.error.template_has_media"));
+    return json_refused(409, v.text("web.error.template_has_media"));
   }
   store::Template t{.connection_id = ctx.id,
                     .name = name,
@@ -667,10 +671,10 @@ Response Dashboard::delete_template(const Viewer& v, const http::Request& reques
   if (!body) return json_refused(400, v.text("web.error.expected_json", {{"fields", "connection_id, name"}}));
   const auto* c = v.connection(int_field(*body, "connection_id").value_or(0));
   if (c == nullptr) return json_refused(404, v.text("web.error.no_connection"));
-  if (!v.manages(*c))
-    return json_refused(403, v.text("web.error.may_not_manage_templates"));
+  if (!v.manages(*c)) return json_refused(403, v.text("web.error.may_not_manage_templates"));
   const std::string name = string_field(*body, "name");
-  if (!store_.delete_template(v.context(*c).id, name)) return json_refused(404, v.text("web.error.no_template", {{"name", name}}));
+  if (!store_.delete_template(v.context(*c).id, name))
+    return json_refused(404, v.text("web.error.no_template", {{"name", name}}));
   return json_ok({{"deleted", name}});
 }
 
@@ -697,11 +701,11 @@ Response Dashboard::labels(const Viewer& v) {
 Response Dashboard::save_label(const Viewer& v, const http::Request& request, UnixMillis now) {
   auto body = json_body(request);
   if (!body)
-    return json_refused(400, v.text("web.error.expected_json", {{"fields", "connection_id, name, ticker (id)"}}));
+    return json_refused(400,
+                        v.text("web.error.expected_json", {{"fields", "connection_id, name, ticker (id)"}}));
   const auto* c = v.connection(int_field(*body, "connection_id").value_or(0));
   if (c == nullptr) return json_refused(404, v.text("web.error.no_connection"));
-  if (!v.manages(*c))
-    return json_refused(403, v.text("web.error.may_not_manage_labels"));
+  if (!v.manages(*c)) return json_refused(403, v.text("web.error.may_not_manage_labels"));
   const auto& ctx = v.context(*c);
   const std::string name = string_field(*body, "name");
   auto key = label_key(name);
@@ -716,7 +720,8 @@ Response Dashboard::save_label(const Viewer& v, const http::Request& request, Un
   if (auto id = int_field(*body, "id")) {
     auto label = store_.label(*id);
     if (!label || label->connection_id != ctx.id) return json_refused(404, v.text("web.error.no_label"));
-    if (same_key && same_key->id != label->id) return json_refused(409, v.text("web.error.label_taken", {{"name", name}}));
+    if (same_key && same_key->id != label->id)
+      return json_refused(409, v.text("web.error.label_taken", {{"name", name}}));
     label->name = name;
     label->key = *key;
     label->ticker = ticker;

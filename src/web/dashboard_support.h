@@ -38,8 +38,8 @@ struct Dashboard::Viewer {
   std::string secret;  // the cookie's (for the CSRF token)
   store::Operator op;
   std::vector<const DashboardConnection*> connections;  // of the session's group
-  std::string default_language = "en";  // the LANGUAGE of the group's (first) connection
-  std::string language = "en";          // what the page asks in (web/dashboard_language.h), else the default
+  std::string default_language = "en";                  // the LANGUAGE of the group's (first) connection
+  std::string language = "en";  // what the page asks in (web/dashboard_language.h), else the default
 
   // A text of the web catalogue in the page's language.
   std::string text(std::string_view key, std::initializer_list<i18n::Arg> args = {}) const {

@@ -3,9 +3,10 @@
 // into the page as text (textContent), never as HTML.
 //
 // Languages (docs/dashboard.md): the page's texts are the `web.*` keys of a catalogue
-// (src/i18n/catalogues/<lang>/web.toml), served by /ui/api/i18n and written with t("web.key",
-// {name: value}). The language is the one picked in the header (kept in localStorage), else the
-// connection's LANGUAGE; numbers and dates are written by Intl in that language.
+// (src/i18n/catalogues/<lang>/web.toml), served by /ui/api/i18n and written with
+// t("web.broadcasts.template_named", { name: value }). The language is the one picked in the
+// header (kept in localStorage), else the connection's LANGUAGE; numbers and dates are written by
+// Intl in that language.
 "use strict";
 (() => {
   const kLanguageKey = "topicdesk.language";  // localStorage: the language picked in the header
