@@ -15,7 +15,7 @@
   let direction = "ltr";
   let texts = {};
   let numbers = new Intl.NumberFormat("en");
-  let dates = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle: "short" });
+  let dates = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle: "medium" });
   const page = document.getElementById("page");
 
   // ---- helpers -------------------------------------------------------------------------------
@@ -255,9 +255,10 @@
       row(t("web.dialog.opened"), when(d.created_at)));
     const transcript = el("div", { className: "transcript", id: "transcript" },
       data.transcript.length === 0 ? el("p", { className: "muted" }, t("web.dialog.no_message")) :
-        data.transcript.map((m) => el("div", { className: `msg ${m.author}`, dir: "auto" },
-          el("span", { className: "meta" }, `${m.sender || named(kAuthorNames, m.author)} · ${when(m.at)}${m.edited_at ? ` · ${t("web.dialog.edited")}` : ""}`),
-          m.text || `[${m.content}]`)));
+        data.transcript.map((m) => el("div", { className: `msg ${m.author}` },
+          el("span", { className: "meta" }, el("bdi", {}, m.sender || named(kAuthorNames, m.author)), ` · ${when(m.at)}`,
+            m.edited_at ? ` · ${t("web.dialog.edited")}` : null),
+          el("div", { dir: "auto" }, m.text || `[${m.content}]`))));
     show(d.user.name,
       d.identity_hidden ? el("p", { className: "muted" }, t("web.dialog.identity_hidden")) : null,
       el("div", { className: "card" }, facts),
@@ -501,7 +502,7 @@
     direction = answer.direction;
     texts = answer.texts;
     numbers = new Intl.NumberFormat(language);
-    dates = new Intl.DateTimeFormat(language, { dateStyle: "medium", timeStyle: "short" });
+    dates = new Intl.DateTimeFormat(language, { dateStyle: "medium", timeStyle: "medium" });
     document.documentElement.lang = language;
     document.documentElement.dir = direction;
     document.title = t("web.title");
