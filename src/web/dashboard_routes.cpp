@@ -298,7 +298,7 @@ Response Dashboard::miniapp_login(const http::Request& request, UnixMillis now) 
     if (!c.engine || c.bot_token.empty()) continue;
     auto user = validate_init_data(init_data, c.bot_token, now);
     if (!user) {
-      last_error = user.error().message;
+      last_error = i18n::text(language, "web.error.miniapp_refused", {{"reason", user.error().message}});
       continue;
     }
     const auto group = c.engine->context().group_id;
