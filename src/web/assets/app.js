@@ -522,12 +522,16 @@
   }
 
   async function start() {
-    session = await api("/ui/api/session");
-    const known = (code) => session.languages.some((l) => l.code === code);
-    const remembered = stored();
-    language = remembered && known(remembered) ? remembered : session.language;
-    languagePicker();
-    await useLanguage(language);
+    try {
+      session = await api("/ui/api/session");
+      const known = (code) => session.languages.some((l) => l.code === code);
+      const remembered = stored();
+      language = remembered && known(remembered) ? remembered : session.language;
+      languagePicker();
+      await useLanguage(language);
+    } finally {
+      document.body.classList.remove("loading");
+    }
     document.getElementById("operator").textContent = session.operator.name;
     document.getElementById("logout").addEventListener("click", async () => {
       await post("/ui/api/logout", {}).catch(() => {});
