@@ -87,6 +87,16 @@
     return unit(seconds / 3600, "hour", 1);
   }
 
+  // A user's Telegram language (a code such as "pt-br") as the page's language names it.
+  function languageName(code) {
+    try {
+      const name = new Intl.DisplayNames([language], { type: "language" }).of(code);
+      return name && name !== code ? `${name} (${code})` : code;
+    } catch {
+      return code;
+    }
+  }
+
   // A day of the analytics report ("2026-03-14") as the page's language writes it.
   function day(iso) {
     if (!/^\d{4}-\d\d-\d\d$/.test(iso || "")) return iso;
@@ -119,6 +129,14 @@
   const kBucketNames = {
     "0-1h": "web.overview.bucket_0_1h", "1-4h": "web.overview.bucket_1_4h", "4-8h": "web.overview.bucket_4_8h",
     "8-24h": "web.overview.bucket_8_24h", "24h+": "web.overview.bucket_24h",
+  };
+  const kContentNames = {  // what a message without text was (core::ContentKind's names)
+    text: "web.content.text", photo: "web.content.photo", video: "web.content.video",
+    animation: "web.content.animation", document: "web.content.document", audio: "web.content.audio",
+    voice: "web.content.voice", video_note: "web.content.video_note", sticker: "web.content.sticker",
+    location: "web.content.location", venue: "web.content.venue", contact: "web.content.contact",
+    poll: "web.content.poll", dice: "web.content.dice", story: "web.content.story", game: "web.content.game",
+    invoice: "web.content.invoice", other: "web.content.other",
   };
   const named = (names, value) => (names[value] ? t(names[value]) : value);
 
@@ -246,7 +264,7 @@
       row(t("web.dialog.connection"), d.connection),
       d.user.username ? row(t("web.dialog.username"), el("bdi", {}, `@${d.user.username}`)) : null,
       d.user.id ? row(t("web.dialog.user_id"), el("bdi", {}, String(d.user.id))) : null,
-      d.user.language ? row(t("web.dialog.language"), d.user.language) : null,
+      d.user.language ? row(t("web.dialog.language"), languageName(d.user.language)) : null,
       d.user.phone ? row(t("web.dialog.phone"), el("bdi", {}, d.user.phone)) : null,
       row(t("web.dialog.labels"), d.labels.length ? d.labels.map((l) => el("span", { className: "tag" }, l)) : t("web.none")),
       d.link ? row(t("web.dialog.linked_account"), el("bdi", {}, d.link)) : null,
@@ -258,7 +276,7 @@
         data.transcript.map((m) => el("div", { className: `msg ${m.author}` },
           el("span", { className: "meta" }, el("bdi", {}, m.sender || named(kAuthorNames, m.author)), ` · ${when(m.at)}`,
             m.edited_at ? ` · ${t("web.dialog.edited")}` : null),
-          el("div", { dir: "auto" }, m.text || `[${m.content}]`))));
+          el("div", { dir: "auto" }, m.text || `[${named(kContentNames, m.content)}]`))));
     show(d.user.name,
       d.identity_hidden ? el("p", { className: "muted" }, t("web.dialog.identity_hidden")) : null,
       el("div", { className: "card" }, facts),
