@@ -56,8 +56,12 @@ std::optional<std::string> browser_language(std::string_view accept_language) {
   return std::nullopt;
 }
 
+std::optional<std::string> page_language(const http::Request& request) {
+  return catalogue_language(header_of(request, kLanguageHeader));
+}
+
 std::optional<std::string> asked_language(const http::Request& request) {
-  if (auto header = catalogue_language(header_of(request, kLanguageHeader))) return header;
+  if (auto header = page_language(request)) return header;
   if (auto query = catalogue_language(param(query_of(request), "lang"))) return query;
   return browser_language(header_of(request, "Accept-Language"));
 }

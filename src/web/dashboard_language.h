@@ -23,6 +23,8 @@ inline constexpr std::string_view kLanguageHeader = "X-Dashboard-Language";
 std::optional<std::string> catalogue_language(std::string_view tag);
 // The first language of an Accept-Language header ("fa-IR,fa;q=0.9,en;q=0.8") with a catalogue.
 std::optional<std::string> browser_language(std::string_view accept_language);
+// The language a signed-in page asks in (kLanguageHeader), if it has a catalogue.
+std::optional<std::string> page_language(const http::Request& request);
 // The language a request asks for (header, ?lang=, Accept-Language), if any has a catalogue.
 std::optional<std::string> asked_language(const http::Request& request);
 

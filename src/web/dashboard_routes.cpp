@@ -164,9 +164,7 @@ std::optional<Dashboard::Viewer> Dashboard::viewer_of(const http::Request& reque
   if (!viewer.connections.empty()) {
     viewer.default_language = i18n::resolve(viewer.connections.front()->engine->context().params.language);
   }
-  viewer.language =
-      catalogue_language(std::string_view(request[kLanguageHeader].data(), request[kLanguageHeader].size()))
-          .value_or(viewer.default_language);
+  viewer.language = page_language(request).value_or(viewer.default_language);
   return viewer;
 }
 
