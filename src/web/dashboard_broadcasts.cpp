@@ -32,9 +32,9 @@ constexpr std::array<std::pair<std::string_view, crm::SendAction>, 4> kActions =
     {"cancel", crm::SendAction::kCancel},
 }};
 
-// What General is told: "Ann (@ann) on the dashboard".
-relay::BroadcastOrigin origin_of(const store::Operator& op) {
-  return {operator_name(op) + " on the dashboard", op.id};
+// What General is told: "Ann (@ann) on the dashboard", in the language General reads.
+relay::BroadcastOrigin origin_of(const store::Operator& op, const relay::ConnectionContext& ctx) {
+  return {i18n::text(ctx.params.language, "web.on_the_dashboard", {{"name", operator_name(op)}}), op.id};
 }
 
 json::value findings_json(const doctor::FindingsBoard* board, core::ConnectionId id) {
@@ -80,13 +80,13 @@ Response Dashboard::broadcasts(const Viewer& v) {
 
 Response Dashboard::broadcast_report(const Viewer& v, const http::Request& request) {
   auto id = parse_int(param(query_of(request), "id"));
-  if (!id) return json_refused(400, "id: a broadcast id is required");
+  if (!id) return json_refused(400, v.text("web.error.broadcast_id_required"));
   auto b = store_.broadcast(*id);
   const DashboardConnection* c = b ? v.connection(b->connection_id) : nullptr;
-  if (!b || c == nullptr) return json_refused(404, "no such broadcast in your group");
+  if (!b || c == nullptr) return json_refused(404, v.text("web.error.no_broadcast"));
   // The report names every recipient: HIDE_INFO keeps it from those who may not see them.
-  if (!v.sees(*c)) return json_refused(403, "HIDE_INFO: the report names users, and you may not see them");
-  if (b->report.empty()) return json_refused(404, "the report is made when the broadcast ends");
+  if (!v.sees(*c)) return json_refused(403, v.text("web.error.report_hidden"));
+  if (b->report.empty()) return json_refused(404, v.text("web.error.report_pending"));
   return csv_download(b->report, fmt::format("broadcast-{}.csv", b->id));
 }
 
@@ -98,7 +98,8 @@ Response Dashboard::connections(const Viewer& v) {
     for (const auto& [name, value] : c->parameters) {
       const bool secret =
           std::find(kSecretParameters.begin(), kSecretParameters.end(), name) != kSecretParameters.end();
-      params.push_back(json::object{{"name", name}, {"value", secret ? "(set, not shown)" : value}});
+      params.push_back(
+          json::object{{"name", name}, {"value", secret ? v.text("web.connections.hidden_value") : value}});
     }
     out.push_back(json::object{{"id", ctx.id},
                                {"name", ctx.name},
@@ -127,17 +128,18 @@ json::array Dashboard::actions_json(const Viewer& v, const DashboardConnection& 
 // General) says how many it reaches, and the operator confirms it with broadcast_action.
 Response Dashboard::create_broadcast(const Viewer& v, const http::Request& request, UnixMillis now) {
   auto body = json_body(request);
-  if (!body) return json_refused(400, "expected a JSON object: connection_id, template, recipients");
+  if (!body)
+    return json_refused(
+        400, v.text("web.error.expected_json", {{"fields", "connection_id, template, recipients"}}));
   const auto* c = v.connection(int_field(*body, "connection_id").value_or(0));
-  if (c == nullptr) return json_refused(404, "no such connection in your group");
-  if (!v.manages(*c))
-    return json_refused(403, "EXTENSIONS_ALLOWED does not list you: you may not send broadcasts");
+  if (c == nullptr) return json_refused(404, v.text("web.error.no_connection"));
+  if (!v.manages(*c)) return json_refused(403, v.text("web.error.may_not_send"));
   crm::SendRequest r;
   r.template_name = core::trim(string_field(*body, "template"));
   if (auto valid = crm::check_template_name(r.template_name); !valid)
     return json_refused(400, "template: " + valid.error().message);
   const std::string recipients = core::trim(string_field(*body, "recipients"));
-  if (recipients.empty()) return json_refused(400, "recipients: \"all\" or a segment expression");
+  if (recipients.empty()) return json_refused(400, v.text("web.error.recipients_required"));
   if (core::lower_ascii(recipients) == "all") {
     r.kind = crm::RecipientsKind::kAll;
     r.recipients = "all";
@@ -146,12 +148,12 @@ Response Dashboard::create_broadcast(const Viewer& v, const http::Request& reque
     if (!parsed) return json_refused(400, "recipients: " + crm::describe(parsed.error));
     const auto& params = v.context(*c).params;
     if (params.hide_info != core::HideInfo::kOff && parsed.segment->uses_fields() && !v.sees(*c))
-      return json_refused(403, "recipients: field: terms read custom fields, which HIDE_INFO hides from you");
+      return json_refused(403, v.text("web.error.fields_hidden"));
     r.kind = crm::RecipientsKind::kSegment;
     r.segment = parsed.segment->to_string();
     r.recipients = "segment " + r.segment;
   }
-  auto made = c->engine->api_create_broadcast(r, 0, /*confirm=*/false, now, origin_of(v.op));
+  auto made = c->engine->api_create_broadcast(r, 0, /*confirm=*/false, now, origin_of(v.op, v.context(*c)));
   if (made.broadcast.id == 0)
     return json_refused(http::status_for(made.code), made.field + ": " + made.refused);
   if (options_.on_outbox) options_.on_outbox();
@@ -163,24 +165,23 @@ Response Dashboard::create_broadcast(const Viewer& v, const http::Request& reque
 
 Response Dashboard::broadcast_action(const Viewer& v, const http::Request& request, UnixMillis now) {
   auto body = json_body(request);
-  if (!body) return json_refused(400, "expected a JSON object: id, action");
+  if (!body) return json_refused(400, v.text("web.error.expected_json", {{"fields", "id, action"}}));
   auto b = store_.broadcast(int_field(*body, "id").value_or(0));
   const DashboardConnection* c = b ? v.connection(b->connection_id) : nullptr;
-  if (!b || c == nullptr) return json_refused(404, "no such broadcast in your group");
-  if (!v.manages(*c))
-    return json_refused(403, "EXTENSIONS_ALLOWED does not list you: you may not send broadcasts");
+  if (!b || c == nullptr) return json_refused(404, v.text("web.error.no_broadcast"));
+  if (!v.manages(*c)) return json_refused(403, v.text("web.error.may_not_send"));
   const std::string name = string_field(*body, "action");
   auto known = std::find_if(kActions.begin(), kActions.end(), [&](const auto& a) { return a.first == name; });
-  if (known == kActions.end()) return json_refused(400, "action: confirm, pause, resume or cancel");
-  auto changed = c->engine->api_broadcast_action(b->id, known->second, now, origin_of(v.op));
+  if (known == kActions.end()) return json_refused(400, v.text("web.error.action_values"));
+  auto changed = c->engine->api_broadcast_action(b->id, known->second, now, origin_of(v.op, v.context(*c)));
   if (!changed) return json_refused(http::status_for(changed.error()), changed.error().message);
   if (options_.on_outbox) options_.on_outbox();
   return json_ok({{"id", changed->id}, {"state", store::to_string(changed->state)}});
 }
 
 Response Dashboard::check_connections(const Viewer& v) {
-  if (options_.findings == nullptr) return json_refused(404, "this desk does not run the doctor's checks");
-  if (v.connections.empty()) return json_refused(404, "no connection in your group");
+  if (options_.findings == nullptr) return json_refused(404, v.text("web.error.no_doctor"));
+  if (v.connections.empty()) return json_refused(404, v.text("web.error.no_connections"));
   options_.findings->request_check();
   return json_ok({{"requested", true}});
 }

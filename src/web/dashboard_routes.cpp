@@ -23,6 +23,7 @@
 #include "exports/exports.h"
 #include "relay/accounts.h"
 #include "web/assets.h"
+#include "web/dashboard_language.h"
 #include "web/dashboard_support.h"
 #include "web/label_rules.h"
 #include "web/sessions.h"
@@ -61,6 +62,7 @@ const std::vector<RouteInfo> kRoutes = {
     {Verb::get, "/ui/app.js", Access::kSession},
     {Verb::get, "/ui/charts.js", Access::kSession},
     {Verb::get, "/ui/api/session", Access::kSession},
+    {Verb::get, "/ui/api/i18n", Access::kSession},
     {Verb::post, "/ui/api/logout", Access::kSessionCsrf},
     {Verb::get, "/ui/api/overview", Access::kSession},
     {Verb::get, "/ui/api/dialogs", Access::kSession},
@@ -89,23 +91,41 @@ Response with_headers(Response response) {
   return response;
 }
 
-// A small page of the sign-in flow (what a browser without a session sees), in the dashboard's style.
-Response page(unsigned status, std::string_view title, std::string_view body_html) {
+// The language of a request before anyone is signed in (web/dashboard_language.h).
+std::string signin_language(const http::Request& request) {
+  return asked_language(request).value_or(std::string(i18n::kFallbackLanguage));
+}
+
+// A catalogue text as a paragraph of a sign-in page, the command it names set as code.
+std::string paragraph(std::string_view language, std::string_view key) {
+  std::string html = core::html_escape(i18n::text(language, key));
+  constexpr std::string_view kCommand = "/web";
+  if (auto at = html.find(kCommand); at != std::string::npos) {
+    html.replace(at, kCommand.size(), "<code>/web</code>");
+  }
+  return "<p>" + html + "</p>";
+}
+
+// A small page of the sign-in flow (what a browser without a session sees), in the dashboard's
+// style and in `language`.
+Response page(unsigned status, std::string_view language, std::string_view title,
+              std::string_view body_html) {
   std::string html = fmt::format(
-      "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+      "<!doctype html><html lang=\"{2}\" dir=\"{3}\"><head><meta charset=\"utf-8\">"
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
       "<title>{0} · topicdesk</title><link rel=\"stylesheet\" href=\"/ui/style.css\">"
       "<script src=\"/ui/signin.js\" defer></script></head>"
       "<body class=\"signin\"><main class=\"card\"><h1>{0}</h1>{1}</main></body></html>",
-      core::html_escape(title), body_html);
+      core::html_escape(title), body_html, language, i18n::right_to_left(language) ? "rtl" : "ltr");
   return http::text_response(status, std::move(html), "text/html; charset=utf-8");
 }
 
-Response signin_page(unsigned status) {
-  return page(
-      status, "Sign in",
-      "<p>Write <code>/web</code> in the General topic of your backend group: the desk answers with a "
-      "sign-in link for you, valid 10 minutes.</p><p id=\"miniapp-status\"></p>");
+Response signin_page(unsigned status, std::string_view language) {
+  return page(status, language, i18n::text(language, "web.signin.title"),
+              paragraph(language, "web.signin.how") +
+                  fmt::format("<p id=\"miniapp-status\" data-signing=\"{}\" data-refused=\"{}\"></p>",
+                              core::html_escape(i18n::text(language, "web.signin.miniapp_signing")),
+                              core::html_escape(i18n::text(language, "web.signin.miniapp_refused"))));
 }
 
 }  // namespace
@@ -141,6 +161,10 @@ std::optional<Dashboard::Viewer> Dashboard::viewer_of(const http::Request& reque
   for (const auto& c : connections_) {
     if (c.engine && c.engine->context().group_id == session->group_id) viewer.connections.push_back(&c);
   }
+  if (!viewer.connections.empty()) {
+    viewer.default_language = i18n::resolve(viewer.connections.front()->engine->context().params.language);
+  }
+  viewer.language = page_language(request).value_or(viewer.default_language);
   return viewer;
 }
 
@@ -158,17 +182,19 @@ Response Dashboard::handle(const http::Request& request, UnixMillis now) {
     path_known = true;
     if (r.method == request.method()) route = &r;
   }
+  const std::string language = signin_language(request);
   try {
     if (route == nullptr) {
       // Without a session nothing tells which paths exist.
-      if (!viewer_of(request, now)) return with_headers(json_refused(401, "sign in first: /web in General"));
-      return with_headers(path_known ? json_refused(405, "method not allowed")
-                                     : json_refused(404, "not found"));
+      auto viewer = viewer_of(request, now);
+      if (!viewer) return with_headers(json_refused(401, i18n::text(language, "web.error.sign_in_first")));
+      return with_headers(path_known ? json_refused(405, viewer->text("web.error.method_not_allowed"))
+                                     : json_refused(404, viewer->text("web.error.not_found")));
     }
     return with_headers(dispatch(*route, request, now));
   } catch (const std::exception& e) {
     spdlog::error("dashboard {} {}: {}", std::string(request.method_string()), std::string(path), e.what());
-    return with_headers(json_refused(500, "the dashboard failed to answer; see the desk's log"));
+    return with_headers(json_refused(500, i18n::text(language, "web.error.failed")));
   }
 }
 
@@ -181,17 +207,19 @@ Response Dashboard::dispatch(const RouteInfo& route, const http::Request& reques
   }
   auto viewer = viewer_of(request, now);
   if (!viewer) {
-    if (path == "/ui/") return signin_page(401);
-    return json_refused(401, "sign in first: /web in General");
+    const std::string language = signin_language(request);
+    if (path == "/ui/") return signin_page(401, language);
+    return json_refused(401, i18n::text(language, "web.error.sign_in_first"));
   }
   if (route.access == Access::kSessionCsrf) {
     auto token = request.find(kCsrfHeader);
     std::string presented = token == request.end() ? "" : std::string(token->value());
-    if (!csrf_matches(viewer->secret, presented)) return json_refused(403, "missing or wrong CSRF token");
+    if (!csrf_matches(viewer->secret, presented)) return json_refused(403, viewer->text("web.error.csrf"));
   }
   const auto& v = *viewer;
   if (path == "/ui/" || path == "/ui/app.js" || path == "/ui/charts.js") return asset(path);
   if (path == "/ui/api/session") return session_info(v);
+  if (path == "/ui/api/i18n") return catalogue(v, request);
   if (path == "/ui/api/logout") return logout(v);
   if (path == "/ui/api/overview") return overview(v, request, now);
   if (path == "/ui/api/dialogs") return dialogs(v, request);
@@ -211,30 +239,31 @@ Response Dashboard::dispatch(const RouteInfo& route, const http::Request& reques
   if (path == "/ui/api/connections/check") return check_connections(v);
   if (path == "/ui/api/broadcast_report") return broadcast_report(v, request);
   if (path == "/ui/api/connections") return connections(v);
-  return json_refused(404, "not found");
+  return json_refused(404, v.text("web.error.not_found"));
 }
 
 // ---- signing in ---------------------------------------------------------------------------
 
 Response Dashboard::asset(std::string_view path) {
   const Asset* found = find_asset(path == "/ui/" ? "/ui/index.html" : path);
-  if (found == nullptr) return json_refused(404, "not found");
+  if (found == nullptr) return json_refused(404, i18n::text(i18n::kFallbackLanguage, "web.error.not_found"));
   return http::text_response(200, std::string(found->body), found->content_type);
 }
 
 // The link's page does not spend the link (a chat's link preview fetches it too): its form
 // does, sent by signin.js at once, or by the button without JavaScript.
 Response Dashboard::login_page(const http::Request& request) {
+  const std::string language = signin_language(request);
+  const std::string title = i18n::text(language, "web.signin.title");
   auto secret = param(query_of(request), "t");
   if (secret.empty() || !core::is_secret_text(secret) || secret.size() > 64) {
-    return page(400, "Sign in",
-                "<p>This address is not a sign-in link. Write <code>/web</code> in General.</p>");
+    return page(400, language, title, paragraph(language, "web.signin.not_a_link"));
   }
   return page(
-      200, "Sign in",
+      200, language, title,
       fmt::format("<form id=\"login\" method=\"post\" action=\"{}\"><input type=\"hidden\" name=\"t\" "
-                  "value=\"{}\"><button type=\"submit\">Open the dashboard</button></form>",
-                  kLoginPath, secret));
+                  "value=\"{}\"><button type=\"submit\">{}</button></form>",
+                  kLoginPath, secret, core::html_escape(i18n::text(language, "web.signin.open"))));
 }
 
 Response Dashboard::login(const http::Request& request, UnixMillis now) {
@@ -244,10 +273,9 @@ Response Dashboard::login(const http::Request& request, UnixMillis now) {
     opened.reset();
   }
   if (!opened) {
-    return page(
-        401, "Link refused",
-        "<p>This sign-in link has expired or was used already. Write <code>/web</code> in General for a "
-        "new one.</p>");
+    const std::string language = signin_language(request);
+    return page(401, language, i18n::text(language, "web.signin.refused_title"),
+                paragraph(language, "web.signin.refused"));
   }
   Response redirect{bhttp::status::see_other, 11};
   redirect.set(bhttp::field::location, kDashboardPath);
@@ -258,21 +286,22 @@ Response Dashboard::login(const http::Request& request, UnixMillis now) {
 }
 
 Response Dashboard::miniapp_login(const http::Request& request, UnixMillis now) {
+  const std::string language = signin_language(request);
   auto body = json_body(request);
-  if (!body) return json_refused(400, "expected a JSON object with init_data");
+  if (!body)
+    return json_refused(400, i18n::text(language, "web.error.expected_json", {{"fields", "init_data"}}));
   const std::string init_data = string_field(*body, "init_data");
-  std::string last_error = "no connection's bot signed this initData";
+  std::string last_error = i18n::text(language, "web.error.no_bot_signed");
   for (const auto& c : connections_) {
     if (!c.engine || c.bot_token.empty()) continue;
     auto user = validate_init_data(init_data, c.bot_token, now);
     if (!user) {
-      last_error = user.error().message;
+      last_error = i18n::text(language, "web.error.miniapp_refused", {{"reason", user.error().message}});
       continue;
     }
     const auto group = c.engine->context().group_id;
     if (!store_.operator_by_id(group, user->id)) {
-      return json_refused(
-          403, "only operators of the backend group may open the dashboard: write in the group first");
+      return json_refused(403, i18n::text(language, "web.error.operators_only"));
     }
     auto opened = open_session(store_, group, user->id, "miniapp", now);
     if (!opened) return json_refused(500, opened.error().message);
@@ -300,7 +329,15 @@ Response Dashboard::session_info(const Viewer& v) {
                   {"csrf_token", csrf_token(v.secret)},
                   {"via", v.session.via},
                   {"expires_at", v.session.expires_at},
-                  {"connections", std::move(connections)}});
+                  {"connections", std::move(connections)},
+                  {"language", v.default_language},
+                  {"languages", language_list()}});
+}
+
+// The page's texts in one language: ?lang= (a catalogue's code), else the page's.
+Response Dashboard::catalogue(const Viewer& v, const http::Request& request) {
+  const std::string wanted = param(query_of(request), "lang");
+  return json_ok(web_catalogue(catalogue_language(wanted).value_or(v.language)));
 }
 
 Response Dashboard::logout(const Viewer& v) {
@@ -315,7 +352,7 @@ Response Dashboard::logout(const Viewer& v) {
 Response Dashboard::overview(const Viewer& v, const http::Request& request, UnixMillis now) {
   auto q = query_of(request);
   const auto* c = v.chosen(q);
-  if (c == nullptr) return json_refused(404, "no such connection in your group");
+  if (c == nullptr) return json_refused(404, v.text("web.error.no_connection"));
   analytics::AnalyticsQuery query;
   query.connection = v.context(*c).id;
   auto days = parse_int(param(q, "days")).value_or(30);
@@ -329,7 +366,7 @@ Response Dashboard::overview(const Viewer& v, const http::Request& request, Unix
   if (!report) return json_refused(400, report.error().message);
   boost::system::error_code ec;
   auto parsed = json::parse(analytics::to_json(*report), ec);
-  if (ec) return json_refused(500, "the analytics report is not JSON");
+  if (ec) return json_refused(500, v.text("web.error.report_not_json"));
   auto counts = store_.count_dialogs(v.context(*c).group_id);
   return json_ok({{"report", std::move(parsed)},
                   {"now", json::object{{"waiting", counts.user_answered},
@@ -356,7 +393,7 @@ Response Dashboard::dialogs(const Viewer& v, const http::Request& request) {
   std::optional<store::DialogStatus> status;
   if (!status_text.empty()) {
     status = store::dialog_status_from_string(status_text);
-    if (!status) return json_refused(400, "status is user_answered, support_answered or closed");
+    if (!status) return json_refused(400, v.text("web.error.status_values"));
   }
   const std::string label_text = core::lower_ascii(core::trim(param(q, "label")));
   const auto id_wanted = parse_int(text.starts_with('#') ? text.substr(1) : text);
@@ -447,10 +484,11 @@ json::object history_json(const store::HistoryEntry& h, const std::string& user_
 Response Dashboard::dialog(const Viewer& v, const http::Request& request) {
   auto q = query_of(request);
   auto id = parse_int(param(q, "id"));
-  if (!id) return json_refused(400, "id: a dialog id is required");
+  if (!id) return json_refused(400, v.text("web.error.dialog_id_required"));
   auto dialog = store_.dialog(*id);
   const DashboardConnection* c = dialog ? v.connection(dialog->connection_id) : nullptr;
-  if (!dialog || c == nullptr) return json_refused(404, fmt::format("no dialog {} in your group", *id));
+  if (!dialog || c == nullptr)
+    return json_refused(404, v.text("web.error.no_dialog", {{"id", std::to_string(*id)}}));
   const auto& ctx = v.context(*c);
   const bool sees = v.sees(*c);
   const auto person = store_.user(ctx.id, dialog->user_id).value_or(core::Person{.id = dialog->user_id});
@@ -503,7 +541,7 @@ Response Dashboard::dialog(const Viewer& v, const http::Request& request) {
 Response Dashboard::search(const Viewer& v, const http::Request& request) {
   auto q = query_of(request);
   const std::string text(core::trim(param(q, "q")));
-  if (text.empty()) return json_refused(400, "q: the words to look for are required");
+  if (text.empty()) return json_refused(400, v.text("web.error.words_required"));
   json::array results;
   for (const auto* c : v.connections) {
     const auto& ctx = v.context(*c);
@@ -536,10 +574,11 @@ Response Dashboard::search(const Viewer& v, const http::Request& request) {
 Response Dashboard::transcript(const Viewer& v, const http::Request& request) {
   auto q = query_of(request);
   auto id = parse_int(param(q, "id"));
-  if (!id) return json_refused(400, "id: a dialog id is required");
+  if (!id) return json_refused(400, v.text("web.error.dialog_id_required"));
   auto dialog = store_.dialog(*id);
   const DashboardConnection* c = dialog ? v.connection(dialog->connection_id) : nullptr;
-  if (!dialog || c == nullptr) return json_refused(404, fmt::format("no dialog {} in your group", *id));
+  if (!dialog || c == nullptr)
+    return json_refused(404, v.text("web.error.no_dialog", {{"id", std::to_string(*id)}}));
   const bool html = param(q, "format") != "jsonl";
   auto body = html ? exports::transcript_html(store_, dialog->id, v.sees(*c))
                    : exports::transcript_jsonl(store_, dialog->id, v.sees(*c));
@@ -555,7 +594,7 @@ Response Dashboard::clients_csv(const Viewer& v, const http::Request& request) {
   exports::ClientsQuery query;
   query.group = v.session.group_id;
   if (auto only = parse_int(param(q, "connection"))) {
-    if (!v.connection(*only)) return json_refused(404, "no such connection in your group");
+    if (!v.connection(*only)) return json_refused(404, v.text("web.error.no_connection"));
     query.connection = *only;
   }
   query.segment = param(q, "segment");
@@ -595,16 +634,16 @@ Response Dashboard::templates(const Viewer& v) {
 
 Response Dashboard::save_template(const Viewer& v, const http::Request& request, UnixMillis now) {
   auto body = json_body(request);
-  if (!body) return json_refused(400, "expected a JSON object: connection_id, name, text");
+  if (!body)
+    return json_refused(400, v.text("web.error.expected_json", {{"fields", "connection_id, name, text"}}));
   const auto* c = v.connection(int_field(*body, "connection_id").value_or(0));
-  if (c == nullptr) return json_refused(404, "no such connection in your group");
-  if (!v.manages(*c))
-    return json_refused(403, "EXTENSIONS_ALLOWED does not list you: you may not manage templates");
+  if (c == nullptr) return json_refused(404, v.text("web.error.no_connection"));
+  if (!v.manages(*c)) return json_refused(403, v.text("web.error.may_not_manage_templates"));
   const std::string name = string_field(*body, "name");
   const std::string text = string_field(*body, "text");
   if (auto valid = crm::check_template_name(name); !valid)
     return json_refused(400, "name: " + valid.error().message);
-  if (core::trim(text).empty()) return json_refused(400, "text: a template needs a text");
+  if (core::trim(text).empty()) return json_refused(400, v.text("web.error.template_needs_text"));
   std::vector<std::string> missing;
   if (auto r = crm::render_text(text, "", crm::TemplateValues{}, crm::kMaxTextUnits, "text", missing); !r) {
     return json_refused(400, r.error().message);
@@ -613,8 +652,7 @@ Response Dashboard::save_template(const Viewer& v, const http::Request& request,
   if (auto existing = store_.template_by_name(ctx.id, name);
       existing &&
       !(existing->parts.size() == 1 && existing->parts[0].kind == store::TemplatePartKind::kText)) {
-    return json_refused(409,
-                        "this template has media or several parts: change it in Telegram (/template save)");
+    return json_refused(409, v.text("web.error.template_has_media"));
   }
   store::Template t{.connection_id = ctx.id,
                     .name = name,
@@ -628,13 +666,13 @@ Response Dashboard::save_template(const Viewer& v, const http::Request& request,
 
 Response Dashboard::delete_template(const Viewer& v, const http::Request& request) {
   auto body = json_body(request);
-  if (!body) return json_refused(400, "expected a JSON object: connection_id, name");
+  if (!body) return json_refused(400, v.text("web.error.expected_json", {{"fields", "connection_id, name"}}));
   const auto* c = v.connection(int_field(*body, "connection_id").value_or(0));
-  if (c == nullptr) return json_refused(404, "no such connection in your group");
-  if (!v.manages(*c))
-    return json_refused(403, "EXTENSIONS_ALLOWED does not list you: you may not manage templates");
+  if (c == nullptr) return json_refused(404, v.text("web.error.no_connection"));
+  if (!v.manages(*c)) return json_refused(403, v.text("web.error.may_not_manage_templates"));
   const std::string name = string_field(*body, "name");
-  if (!store_.delete_template(v.context(*c).id, name)) return json_refused(404, "no template " + name);
+  if (!store_.delete_template(v.context(*c).id, name))
+    return json_refused(404, v.text("web.error.no_template", {{"name", name}}));
   return json_ok({{"deleted", name}});
 }
 
@@ -661,11 +699,11 @@ Response Dashboard::labels(const Viewer& v) {
 Response Dashboard::save_label(const Viewer& v, const http::Request& request, UnixMillis now) {
   auto body = json_body(request);
   if (!body)
-    return json_refused(400, "expected a JSON object: connection_id, name, ticker (id to change one)");
+    return json_refused(400,
+                        v.text("web.error.expected_json", {{"fields", "connection_id, name, ticker (id)"}}));
   const auto* c = v.connection(int_field(*body, "connection_id").value_or(0));
-  if (c == nullptr) return json_refused(404, "no such connection in your group");
-  if (!v.manages(*c))
-    return json_refused(403, "EXTENSIONS_ALLOWED does not list you: you may not manage labels");
+  if (c == nullptr) return json_refused(404, v.text("web.error.no_connection"));
+  if (!v.manages(*c)) return json_refused(403, v.text("web.error.may_not_manage_labels"));
   const auto& ctx = v.context(*c);
   const std::string name = string_field(*body, "name");
   auto key = label_key(name);
@@ -679,15 +717,16 @@ Response Dashboard::save_label(const Viewer& v, const http::Request& request, Un
   auto same_key = store_.label_by_key(ctx.id, *key);
   if (auto id = int_field(*body, "id")) {
     auto label = store_.label(*id);
-    if (!label || label->connection_id != ctx.id) return json_refused(404, "no such label");
-    if (same_key && same_key->id != label->id) return json_refused(409, "another label is called " + name);
+    if (!label || label->connection_id != ctx.id) return json_refused(404, v.text("web.error.no_label"));
+    if (same_key && same_key->id != label->id)
+      return json_refused(409, v.text("web.error.label_taken", {{"name", name}}));
     label->name = name;
     label->key = *key;
     label->ticker = ticker;
     store_.update_label(*label);
     return json_ok({{"id", label->id}});
   }
-  if (same_key) return json_refused(409, "a label " + name + " exists already");
+  if (same_key) return json_refused(409, v.text("web.error.label_exists", {{"name", name}}));
   store::Label label{.connection_id = ctx.id, .name = name, .key = *key, .ticker = ticker, .created_at = now};
   return json_ok({{"id", store_.add_label(label)}});
 }

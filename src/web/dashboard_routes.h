@@ -88,6 +88,7 @@ class Dashboard {
   http::Response miniapp_login(const http::Request& request, core::UnixMillis now);
   http::Response asset(std::string_view path);
   http::Response session_info(const Viewer& viewer);
+  http::Response catalogue(const Viewer& viewer, const http::Request& request);
   http::Response logout(const Viewer& viewer);
   http::Response overview(const Viewer& viewer, const http::Request& request, core::UnixMillis now);
   http::Response dialogs(const Viewer& viewer, const http::Request& request);

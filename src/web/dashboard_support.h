@@ -11,6 +11,7 @@
 
 #include "core/presentation.h"
 #include "crm/permissions.h"
+#include "i18n/catalog.h"
 #include "store/store.h"
 #include "web/dashboard_routes.h"
 
@@ -37,6 +38,13 @@ struct Dashboard::Viewer {
   std::string secret;  // the cookie's (for the CSRF token)
   store::Operator op;
   std::vector<const DashboardConnection*> connections;  // of the session's group
+  std::string default_language = "en";                  // the LANGUAGE of the group's (first) connection
+  std::string language = "en";  // what the page asks in (web/dashboard_language.h), else the default
+
+  // A text of the web catalogue in the page's language.
+  std::string text(std::string_view key, std::initializer_list<i18n::Arg> args = {}) const {
+    return i18n::text(language, key, args);
+  }
 
   const relay::ConnectionContext& context(const DashboardConnection& c) const { return c.engine->context(); }
   bool sees(const DashboardConnection& c) const {

@@ -1,6 +1,8 @@
 // The sign-in pages' script (served without a session). On a login link's page it sends the
 // form at once (a chat's link preview, which runs no script, never spends the link). Opened as
 // a Telegram Mini App it hands Telegram's signed initData to the desk, then opens the dashboard.
+// Its texts come with the page, in the page's language (data-signing, data-refused), and the
+// desk answers in that language too.
 "use strict";
 (function () {
   const form = document.getElementById("login");
@@ -12,10 +14,11 @@
   const initData = hash.get("tgWebAppData");
   if (!initData) return;
   const status = document.getElementById("miniapp-status");
-  if (status) status.textContent = "Signing in through Telegram…";
+  const language = document.documentElement.lang || "en";
+  if (status) status.textContent = status.dataset.signing || "Signing in through Telegram…";
   fetch("/ui/api/miniapp", {
     method: "POST",
-    headers: { "Content-Type": "application/json" },
+    headers: { "Content-Type": "application/json", "X-Dashboard-Language": language },
     credentials: "same-origin",
     body: JSON.stringify({ init_data: initData }),
   }).then(async (response) => {
@@ -24,6 +27,6 @@
       return;
     }
     const body = await response.json().catch(() => ({}));
-    if (status) status.textContent = body.error || "Telegram's sign-in was refused.";
+    if (status) status.textContent = body.error || status.dataset.refused || "Telegram's sign-in was refused.";
   });
 })();
