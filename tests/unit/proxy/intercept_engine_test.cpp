@@ -232,9 +232,9 @@ TEST(InterceptPresentation, LongTextsAreCutToTelegramsLimitAndEntitiesPastTheCut
 }
 
 TEST(InterceptPresentation, MalformedKeyboardsAndEntitiesAreIgnored) {
-  EXPECT_EQ(buttons_as_text("not json"), "");
-  EXPECT_EQ(buttons_as_text(R"({"keyboard":[[{"text":"reply kb"}]]})"), "");
-  EXPECT_EQ(buttons_as_text(R"({"inline_keyboard":[5,[7,{"text":"ok","callback_data":"x"}]]})"),
+  EXPECT_EQ(buttons_as_text("en", "not json"), "");
+  EXPECT_EQ(buttons_as_text("en", R"({"keyboard":[[{"text":"reply kb"}]]})"), "");
+  EXPECT_EQ(buttons_as_text("en", R"({"inline_keyboard":[5,[7,{"text":"ok","callback_data":"x"}]]})"),
             "⌨️ [ok]");
   core::Event e = program_message(kAnn, 1, "hi");
   e.entities_json = "[{]";
