@@ -1,6 +1,5 @@
 #include "ai/knowledge.h"
 
-
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
@@ -242,7 +241,8 @@ Loaded<std::string> resolve_prompt(const std::string& parameter) {
   std::string text = content.str();
   if (text.starts_with("\xEF\xBB\xBF")) text.erase(0, 3);
   std::size_t bad = 0;
-  if (!valid_utf8(text, &bad)) return problem("prompt_not_utf8", {{"file", path}, {"byte", std::to_string(bad + 1)}});
+  if (!valid_utf8(text, &bad))
+    return problem("prompt_not_utf8", {{"file", path}, {"byte", std::to_string(bad + 1)}});
   return text;
 }
 

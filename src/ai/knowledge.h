@@ -37,7 +37,7 @@ bool valid_utf8(std::string_view text, std::size_t* bad_offset = nullptr);
 template <class T>
 class Loaded {
  public:
-  Loaded(T value) : v_(std::move(value)) {}                 // NOLINT(google-explicit-constructor)
+  Loaded(T value) : v_(std::move(value)) {}                  // NOLINT(google-explicit-constructor)
   Loaded(i18n::Message problem) : v_(std::move(problem)) {}  // NOLINT(google-explicit-constructor)
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }

@@ -170,9 +170,9 @@ std::string duration_text(std::string_view language, std::int64_t seconds) {
                                           {{"hours", n(hours)}, {"minutes", n(minutes % 60)}})
                              : i18n::text(language, "analytics.hours", {{"count", n(hours)}});
   }
-  return hours % 24 != 0
-             ? i18n::text(language, "analytics.days_hours", {{"days", n(hours / 24)}, {"hours", n(hours % 24)}})
-             : i18n::text(language, "analytics.days", {{"count", n(hours / 24)}});
+  return hours % 24 != 0 ? i18n::text(language, "analytics.days_hours",
+                                      {{"days", n(hours / 24)}, {"hours", n(hours % 24)}})
+                         : i18n::text(language, "analytics.days", {{"count", n(hours / 24)}});
 }
 
 // One line of response times: `what` is the key of the line ("analytics.reply").
@@ -307,10 +307,11 @@ std::string summary_text(std::string_view language, const AnalyticsReport& r) {
   auto n = [](std::int64_t v) { return std::to_string(v); };
   std::string days =
       r.first_day == r.last_day ? r.first_day : fmt::format("{} – {}", r.first_day, r.last_day);
-  std::string out = r.connection_name.empty()
-                        ? i18n::text(language, "analytics.title", {{"days", days}, {"zone", r.time_zone}})
-                        : i18n::text(language, "analytics.title_of",
-                                     {{"connection", r.connection_name}, {"days", days}, {"zone", r.time_zone}});
+  std::string out =
+      r.connection_name.empty()
+          ? i18n::text(language, "analytics.title", {{"days", days}, {"zone", r.time_zone}})
+          : i18n::text(language, "analytics.title_of",
+                       {{"connection", r.connection_name}, {"days", days}, {"zone", r.time_zone}});
   out += "\n" + i18n::text(language, "analytics.dialogs",
                            {{"new", n(t.new_dialogs)},
                             {"closed", n(t.closed)},

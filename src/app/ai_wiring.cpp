@@ -43,8 +43,8 @@ void AiWiring::stop() {
 void AiWiring::report(const AiWiredConnection& c, const i18n::Message& problem) {
   const std::string english = i18n::text(i18n::kFallbackLanguage, problem);
   spdlog::error("connection {}: {}", c.name, english);
-  add_event_(c.id,
-             ai::report_event(0, ai::Report{.outcome = "knowledge_failed", .detail = english, .problem = problem}));
+  add_event_(c.id, ai::report_event(
+                       0, ai::Report{.outcome = "knowledge_failed", .detail = english, .problem = problem}));
 }
 
 void AiWiring::connect(const AiWiredConnection& c) {

@@ -40,9 +40,8 @@ std::vector<std::string> Document::parts(std::size_t max_bytes) const {
 }
 
 core::Result<std::vector<NamedFile>> files_to_post(std::string_view language, const Document& doc,
-                                                   std::string_view stem,
-                                                   std::string_view extension, std::size_t max_bytes,
-                                                   std::size_t max_parts) {
+                                                   std::string_view stem, std::string_view extension,
+                                                   std::size_t max_bytes, std::size_t max_parts) {
   auto parts = doc.parts(max_bytes);
   if (parts.size() > max_parts) {
     return core::make_error(

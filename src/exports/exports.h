@@ -51,8 +51,7 @@ struct NamedFile {
 // "<stem>-part1of3.<extension>" and so on. Error kTooLarge (saying how big it is and what to
 // do instead, in `language`: the operators') when more than `max_parts` would be needed.
 core::Result<std::vector<NamedFile>> files_to_post(std::string_view language, const Document& doc,
-                                                   std::string_view stem,
-                                                   std::string_view extension,
+                                                   std::string_view stem, std::string_view extension,
                                                    std::size_t max_bytes = kMaxTelegramDocument,
                                                    std::size_t max_parts = kMaxTelegramParts);
 

@@ -128,13 +128,13 @@ Document transcript_html_document(const Conversation& c, bool reveal, std::strin
   Presenter present(c, reveal, lang);
   const std::string client = present.client(c);
   const std::string title = i18n::text(lang, "exports.transcript_title", {{"client", client}});
-  const std::string meta =
-      i18n::text(lang, "exports.transcript_meta",
-                 {{"connection", c.connection},
-                  {"dialog", std::to_string(c.dialog.id)},
-                  {"status", i18n::text(lang, std::string("cards.status_") + store::to_string(c.dialog.status))},
-                  {"first", readable_time(c.dialog.created_at)},
-                  {"count", std::to_string(c.entries.size())}});
+  const std::string meta = i18n::text(
+      lang, "exports.transcript_meta",
+      {{"connection", c.connection},
+       {"dialog", std::to_string(c.dialog.id)},
+       {"status", i18n::text(lang, std::string("cards.status_") + store::to_string(c.dialog.status))},
+       {"first", readable_time(c.dialog.created_at)},
+       {"count", std::to_string(c.entries.size())}});
   Document doc;
   doc.head = fmt::format(
       "<!DOCTYPE html>\n<html lang=\"{0}\" dir=\"{1}\"><head><meta charset=\"utf-8\">"
@@ -153,7 +153,8 @@ Document transcript_html_document(const Conversation& c, bool reveal, std::strin
         css_class(e.author), html_escape(present.sender(e)), html_escape(role_of(lang, e.author)),
         crm::iso_utc(e.at), readable_time(e.at));
     if (e.edits > 0)
-      row += " · " + html_escape(i18n::text(lang, "exports.transcript_edited", {{"at", readable_time(e.edited_at)}}));
+      row += " · " +
+             html_escape(i18n::text(lang, "exports.transcript_edited", {{"at", readable_time(e.edited_at)}}));
     row += "</div><div class=\"text\">";
     if (e.content != "text") row += "<span class=\"media\">[" + html_escape(e.content) + "]</span> ";
     row += html_escape(present.text(e.text));
@@ -231,7 +232,8 @@ Conversation read_conversation(store::Store& store, core::DialogId dialog) {
   return c;
 }
 
-std::string transcript_html(store::Store& store, core::DialogId dialog, bool reveal, std::string_view language) {
+std::string transcript_html(store::Store& store, core::DialogId dialog, bool reveal,
+                            std::string_view language) {
   return transcript_html_document(read_conversation(store, dialog), reveal, language).str();
 }
 

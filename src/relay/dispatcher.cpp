@@ -1215,8 +1215,9 @@ std::optional<Dispatcher::Call> Dispatcher::intercept_call(Prepared& p) {
       call.params["caption"] = pl.text;
       add_entities(call.params, "caption_entities", pl.entities_json);
     } else {
-      json::object marker{{"text", i18n::text(operators_language(p.connection), "notices.intercepted_button")},
-                          {"callback_data", "td:intercepted"}};
+      json::object marker{
+          {"text", i18n::text(operators_language(p.connection), "notices.intercepted_button")},
+          {"callback_data", "td:intercepted"}};
       call.params["reply_markup"] = json::object{{"inline_keyboard", json::array{json::array{marker}}}};
     }
   }
@@ -1333,8 +1334,8 @@ std::optional<Dispatcher::Call> Dispatcher::story_call(Prepared& p) {
       answer.message_id = story->get_int64();
       answer.text = std::to_string(viewers);
     } else {
-      answer.text = result.is_string() ? std::string(result.get_string())
-                                       : i18n::text(language, "notices.story_no_id");
+      answer.text =
+          result.is_string() ? std::string(result.get_string()) : i18n::text(language, "notices.story_no_id");
     }
     report(connection, answer);
   };
@@ -1388,12 +1389,11 @@ std::optional<Dispatcher::Call> Dispatcher::ids_file_call(Prepared& p) {
     if (size != nullptr && size->is_int64() && size->get_int64() > max_bytes) {
       step["file_size"] = size->get_int64();
       const std::string bytes = std::to_string(size->get_int64());
-      step["error"] =
-          job.contains("max_bytes")
-              ? i18n::text(language, "notices.document_too_big",
-                           {{"bytes", bytes}, {"max", std::to_string(max_bytes)}})
-              : i18n::text(language, "notices.ids_file_too_big",
-                           {{"bytes", bytes}, {"max", std::to_string(crm::kMaxIdsFileBytes)}});
+      step["error"] = job.contains("max_bytes")
+                          ? i18n::text(language, "notices.document_too_big",
+                                       {{"bytes", bytes}, {"max", std::to_string(max_bytes)}})
+                          : i18n::text(language, "notices.ids_file_too_big",
+                                       {{"bytes", bytes}, {"max", std::to_string(crm::kMaxIdsFileBytes)}});
     } else if (path == nullptr || !path->is_string() || path->get_string().empty()) {
       step["error"] = i18n::text(language, "notices.document_no_path");
     } else {

@@ -197,8 +197,8 @@ void Engine::on_ai_answered(const Event& e, UnixMillis now) {
     const std::string detail = string_field(o, "detail");
     if (store_.state_get(context_.id, std::string(kKnowledgeKey)).value_or("") == detail) return;
     store_.state_set(context_.id, std::string(kKnowledgeKey), detail);
-    return post_in_general(i18n::text(lang, "ai.knowledge_failed", {{"reason", problem_text(lang, o, detail)}}),
-                           now);
+    return post_in_general(
+        i18n::text(lang, "ai.knowledge_failed", {{"reason", problem_text(lang, o, detail)}}), now);
   }
   auto r = store_.ai_request(int_field(o, "request"));
   if (!r || r->connection_id != context_.id || r->status != AiRequestStatus::kAnswered) return;

@@ -129,8 +129,8 @@ void Engine::on_export_in_topic(const core::Command& command, const store::Dialo
   const bool reveal = p.hide_info == core::HideInfo::kOff;
   const std::string stem = fmt::format("conversation-{}-{}", dialog.id, date_of(now));
   const auto& lang = operator_language();
-  auto html = exports::files_to_post(lang, exports::transcript_html_document(conversation, reveal, lang), stem,
-                                     "html");
+  auto html = exports::files_to_post(lang, exports::transcript_html_document(conversation, reveal, lang),
+                                     stem, "html");
   auto jsonl =
       exports::files_to_post(lang, exports::transcript_jsonl_document(conversation, reveal), stem, "jsonl");
   if (!html || !jsonl) {

@@ -60,9 +60,9 @@ int Engine::daily_digest(UnixMillis now) {
     query->connection = context_.id;
     auto report = analytics::compute(store_, *query);
     if (!report) return;  // a day always makes a valid range; nothing to post otherwise
-    post_in_general(
-        i18n::text(operator_language(), "general.daily_digest") + "\n" + analytics::summary_text(operator_language(), *report),
-        now);
+    post_in_general(i18n::text(operator_language(), "general.daily_digest") + "\n" +
+                        analytics::summary_text(operator_language(), *report),
+                    now);
     posted = 1;
   });
   return posted;

@@ -101,8 +101,10 @@ TEST_F(LoadKnowledge, ANonUtf8FileFailsTheWholeFolderNamingIt) {
 }
 
 TEST_F(LoadKnowledge, AMissingOrEmptyFolderIsAnError) {
-  EXPECT_THAT(i18n::text("en", load_knowledge((dir_ / "nope").string()).problem()), HasSubstr("is not a folder"));
-  EXPECT_THAT(i18n::text("en", load_knowledge(dir_.string()).problem()), HasSubstr("holds no Markdown files"));
+  EXPECT_THAT(i18n::text("en", load_knowledge((dir_ / "nope").string()).problem()),
+              HasSubstr("is not a folder"));
+  EXPECT_THAT(i18n::text("en", load_knowledge(dir_.string()).problem()),
+              HasSubstr("holds no Markdown files"));
 }
 
 TEST_F(LoadKnowledge, ThePromptIsTextOrAFile) {

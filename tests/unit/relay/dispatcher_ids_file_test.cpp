@@ -75,9 +75,10 @@ TEST_F(IdsFileTest, TheDispatchersReasonsAreInTheOperatorsLanguage) {
   start();
   handle_and_settle(send_file(700, "BIG"));
   EXPECT_TRUE(api_.of("download").empty());
-  EXPECT_NE(last_in_general().find(
-                "das Dokument hat 2097153 Bytes; eine Datei mit Nutzer-IDs darf höchstens 2097152 haben (2 MB)"),
-            std::string::npos)
+  EXPECT_NE(
+      last_in_general().find(
+          "das Dokument hat 2097153 Bytes; eine Datei mit Nutzer-IDs darf höchstens 2097152 haben (2 MB)"),
+      std::string::npos)
       << last_in_general();
   handle_and_settle(send_file(702, "GONE"));
   EXPECT_NE(last_in_general().find("Telegram hat das Dokument nicht herausgegeben: "), std::string::npos)

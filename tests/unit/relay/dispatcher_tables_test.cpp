@@ -81,8 +81,9 @@ TEST_F(TablesFileTest, AGermanOperatorReadsTheImportsProblemsInGerman) {
             std::string::npos)
       << last_in_general();
   handle_and_settle(import(706, "GONE"));
-  EXPECT_NE(last_in_general().find("nichts hat sich geändert: Telegram hat das Dokument nicht herausgegeben: "),
-            std::string::npos)
+  EXPECT_NE(
+      last_in_general().find("nichts hat sich geändert: Telegram hat das Dokument nicht herausgegeben: "),
+      std::string::npos)
       << last_in_general();
   EXPECT_TRUE(store_->data_tables(context_.id).empty());
 }

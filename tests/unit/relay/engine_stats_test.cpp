@@ -118,7 +118,8 @@ TEST_F(EngineStatsTest, ARussianConnectionGetsTheReportAndTheDigestInRussian) {
   take_jobs(*store_);
   auto week = stats(e, "/stats week", kT0 + 100 * kMinute);
   EXPECT_TRUE(week.starts_with("📊 Статистика «shop», 2023-11-13 – 2023-11-15 (Europe/Berlin)\n")) << week;
-  EXPECT_NE(week.find("Диалоги: новых 1, закрыто 0, возобновлено 0; ждут ответа 0"), std::string::npos) << week;
+  EXPECT_NE(week.find("Диалоги: новых 1, закрыто 0, возобновлено 0; ждут ответа 0"), std::string::npos)
+      << week;
   EXPECT_NE(week.find("Сообщения: входящих 1, исходящих 1, перехвачено 0"), std::string::npos) << week;
   EXPECT_NE(week.find("Первый ответ: медиана 1 ч 30 мин, p90 1 ч 30 мин (1)"), std::string::npos) << week;
   EXPECT_NE(week.find("Время решения: нет данных"), std::string::npos) << week;
@@ -129,7 +130,8 @@ TEST_F(EngineStatsTest, ARussianConnectionGetsTheReportAndTheDigestInRussian) {
   EXPECT_EQ(e.daily_digest(kT0 + 35'200'000), 1);
   auto digest = texts_to(take_jobs(*store_), Side::kGroup);
   ASSERT_EQ(digest.size(), 1u);
-  EXPECT_TRUE(digest[0].starts_with("🗓 Сводка за день\n📊 Статистика «shop», 2023-11-14 (Europe/Berlin)\n"))
+  EXPECT_TRUE(digest[0].starts_with(
+      "🗓 Сводка за день\n📊 Статистика «shop», 2023-11-14 (Europe/Berlin)\n"))
       << digest[0];
   EXPECT_NE(digest[0].find("Диалоги: новых 1, закрыто 0, возобновлено 0; ждут ответа 1"), std::string::npos)
       << digest[0];
