@@ -231,6 +231,15 @@ TEST(InterceptPresentation, LongTextsAreCutToTelegramsLimitAndEntitiesPastTheCut
   EXPECT_EQ(marked.entities_json, R"([{"type":"bold","offset":29,"length":3}])");
 }
 
+// The words the desk adds to a button (where it leads) are in the operators' language.
+TEST(InterceptPresentation, ButtonWordsAreInTheOperatorsLanguage) {
+  EXPECT_EQ(
+      buttons_as_text(
+          "de", R"({"inline_keyboard":[[{"text":"Shop","web_app":{"url":"https://s.example"}},)"
+                R"({"text":"Go","login_url":{"url":"https://l.example"}},{"text":"Buy","pay":true}]]})"),
+      "⌨️ [Shop ▸ Web-App https://s.example] [Go ↗ Anmeldung https://l.example] [Buy (Bezahlen)]");
+}
+
 TEST(InterceptPresentation, MalformedKeyboardsAndEntitiesAreIgnored) {
   EXPECT_EQ(buttons_as_text("en", "not json"), "");
   EXPECT_EQ(buttons_as_text("en", R"({"keyboard":[[{"text":"reply kb"}]]})"), "");
