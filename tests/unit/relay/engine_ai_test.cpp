@@ -292,9 +292,10 @@ TEST_F(EngineAiTest, AKnowledgeFailureIsToldInTheOperatorsLanguage) {
   auto general = texts_to(take_jobs(*store_), Side::kGroup);
   ASSERT_EQ(general.size(), 1u);
   EXPECT_EQ(general[0],
-            "⚠️ База знаний ИИ не проиндексирована: AI_KNOWLEDGE: kb/a.md — не текст UTF-8 (строка 3, байт "
-            "41): "
-            "сохраните его в UTF-8; ничего не проиндексировано");
+            "⚠️ База знаний ИИ не проиндексирована: "
+            "AI_KNOWLEDGE: kb/a.md — не текст UTF-8 "
+            "(строка 3, байт 41): сохраните его в UTF-8; "
+            "ничего не проиндексировано");
 }
 
 }  // namespace

@@ -101,9 +101,11 @@ TEST(CommandHookAnswer, TheFailureNoticeIsInTheOperatorsLanguage) {
             "⚠️ /activate: the command hook failed (HTTP 500).");
   EXPECT_EQ(hook_failed_notice("de", "activate", "HTTP 500"),
             "⚠️ /activate: der Befehls-Hook ist fehlgeschlagen (HTTP 500).");
-  EXPECT_EQ(hook_failed_notice("ru", "activate", hook_bad_answer("ru", "the answer is not a JSON object")),
-            "⚠️ /activate: хук команды не сработал (неверный ответ: the answer is not a JSON "
-            "object).");
+  const std::string russian =
+      hook_failed_notice("ru", "activate", hook_bad_answer("ru", "the answer is not a JSON object"));
+  EXPECT_EQ(russian,
+            "⚠️ /activate: хук команды не сработал "
+            "(неверный ответ: the answer is not a JSON object).");
 }
 
 TEST(CommandHookAnswer, LongTextIsCutToTelegramsLimit) {
