@@ -1,7 +1,5 @@
 #include "ai/knowledge.h"
 
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
@@ -174,82 +172,77 @@ std::vector<store::KnowledgePassage> split_markdown(std::string_view source, std
   return out;
 }
 
-core::Result<std::vector<store::KnowledgePassage>> load_knowledge(const std::string& folder) {
+namespace {
+
+i18n::Message problem(std::string key, std::vector<std::pair<std::string, std::string>> args) {
+  return i18n::Message{.key = "ai.problem_" + key, .args = std::move(args)};
+}
+
+}  // namespace
+
+Loaded<std::vector<store::KnowledgePassage>> load_knowledge(const std::string& folder) {
   std::error_code ec;
-  if (!fs::is_directory(folder, ec)) {
-    return core::make_error(fmt::format("AI_KNOWLEDGE: {} is not a folder{}", folder,
-                                        ec ? " (" + ec.message() + ")" : std::string()));
-  }
+  if (!fs::is_directory(folder, ec)) return problem("not_a_folder", {{"folder", folder}});
   std::vector<fs::path> files;
   fs::recursive_directory_iterator it(folder, fs::directory_options::skip_permission_denied, ec);
-  if (ec) return core::make_error(fmt::format("AI_KNOWLEDGE: cannot list {}: {}", folder, ec.message()));
+  if (ec) return problem("cannot_list", {{"folder", folder}, {"reason", ec.message()}});
   for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (ec) return core::make_error(fmt::format("AI_KNOWLEDGE: cannot list {}: {}", folder, ec.message()));
+    if (ec) return problem("cannot_list", {{"folder", folder}, {"reason", ec.message()}});
     std::string ext = it->path().extension().string();
     std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
     if (ext != ".md" && ext != ".markdown") continue;
     if (!it->is_regular_file(ec)) continue;
     files.push_back(it->path());
-    if (files.size() > kMaxKnowledgeFiles) {
-      return core::make_error(
-          fmt::format("AI_KNOWLEDGE: {} holds more than {} Markdown files", folder, kMaxKnowledgeFiles));
-    }
+    if (files.size() > kMaxKnowledgeFiles)
+      return problem("too_many_files", {{"folder", folder}, {"max", std::to_string(kMaxKnowledgeFiles)}});
   }
-  if (files.empty())
-    return core::make_error(fmt::format("AI_KNOWLEDGE: {} holds no Markdown files (*.md)", folder));
+  if (files.empty()) return problem("no_files", {{"folder", folder}});
   std::sort(files.begin(), files.end());
   std::vector<store::KnowledgePassage> passages;
   for (const auto& file : files) {
     const std::string name = fs::relative(file, folder, ec).generic_string();
     const std::string shown = file.string();
     auto size = fs::file_size(file, ec);
-    if (ec) return core::make_error(fmt::format("AI_KNOWLEDGE: cannot read {}: {}", shown, ec.message()));
-    if (size > kMaxKnowledgeFileBytes) {
-      return core::make_error(
-          fmt::format("AI_KNOWLEDGE: {} is larger than 1 MiB: split it into several files", shown));
-    }
+    if (ec) return problem("cannot_read_because", {{"file", shown}, {"reason", ec.message()}});
+    if (size > kMaxKnowledgeFileBytes) return problem("file_too_big", {{"file", shown}});
     std::ifstream in(file, std::ios::binary);
     std::ostringstream content;
     if (!in || !(content << in.rdbuf()) || in.bad()) {
       // An empty file reads nothing: not an error.
-      if (size > 0) return core::make_error(fmt::format("AI_KNOWLEDGE: cannot read {}", shown));
+      if (size > 0) return problem("cannot_read", {{"file", shown}});
     }
     std::string text = content.str();
     std::size_t bad = 0;
     if (!valid_utf8(text, &bad)) {
       const auto line = 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(bad), '\n');
-      return core::make_error(fmt::format(
-          "AI_KNOWLEDGE: {} is not UTF-8 text (line {}, byte {}): save it as UTF-8; nothing was indexed",
-          shown, line, bad + 1));
+      return problem("not_utf8",
+                     {{"file", shown}, {"line", std::to_string(line)}, {"byte", std::to_string(bad + 1)}});
     }
     auto more = split_markdown(name, text);
     passages.insert(passages.end(), std::make_move_iterator(more.begin()),
                     std::make_move_iterator(more.end()));
-    if (passages.size() > kMaxPassages) {
-      return core::make_error(
-          fmt::format("AI_KNOWLEDGE: {} makes more than {} passages", folder, kMaxPassages));
-    }
+    if (passages.size() > kMaxPassages)
+      return problem("too_many_passages", {{"folder", folder}, {"max", std::to_string(kMaxPassages)}});
   }
   return passages;
 }
 
-core::Result<std::string> resolve_prompt(const std::string& parameter) {
+Loaded<std::string> resolve_prompt(const std::string& parameter) {
   if (!parameter.starts_with("file:")) return parameter;
   const std::string path = parameter.substr(5);
   std::error_code ec;
   auto size = fs::file_size(path, ec);
-  if (ec) return core::make_error(fmt::format("AI_PROMPT: cannot read {}: {}", path, ec.message()));
-  if (size > kMaxPromptFileBytes)
-    return core::make_error(fmt::format("AI_PROMPT: {} is larger than 64 KiB", path));
+  if (ec) return problem("prompt_cannot_read_because", {{"file", path}, {"reason", ec.message()}});
+  if (size > kMaxPromptFileBytes) return problem("prompt_too_big", {{"file", path}});
   std::ifstream in(path, std::ios::binary);
   std::ostringstream content;
   content << in.rdbuf();
-  if (!in && size > 0) return core::make_error(fmt::format("AI_PROMPT: cannot read {}", path));
+  if (!in && size > 0) return problem("prompt_cannot_read", {{"file", path}});
   std::string text = content.str();
   if (text.starts_with("\xEF\xBB\xBF")) text.erase(0, 3);
   std::size_t bad = 0;
   if (!valid_utf8(text, &bad))
-    return core::make_error(fmt::format("AI_PROMPT: {} is not UTF-8 text (byte {})", path, bad + 1));
+    return problem("prompt_not_utf8", {{"file", path}, {"byte", std::to_string(bad + 1)}});
   return text;
 }
 

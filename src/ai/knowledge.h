@@ -11,9 +11,11 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <variant>
 #include <vector>
 
-#include "core/result.h"
+#include "i18n/catalog.h"
 #include "store/ai_store.h"
 
 namespace topicdesk::ai {
@@ -30,11 +32,28 @@ std::vector<store::KnowledgePassage> split_markdown(std::string_view source, std
 // Whether `text` is well-formed UTF-8; if not, `bad_offset` is where the first bad byte is.
 bool valid_utf8(std::string_view text, std::size_t* bad_offset = nullptr);
 
-// Every *.md / *.markdown file below `folder` (sorted by path), split. An error names the folder
+// What was read, or what is wrong with AI_KNOWLEDGE or AI_PROMPT: a catalogue message (ai.problem_*)
+// naming the folder or the file, logged in English and told in General in the operators' language.
+template <class T>
+class Loaded {
+ public:
+  Loaded(T value) : v_(std::move(value)) {}                  // NOLINT(google-explicit-constructor)
+  Loaded(i18n::Message problem) : v_(std::move(problem)) {}  // NOLINT(google-explicit-constructor)
+  bool ok() const { return v_.index() == 0; }
+  explicit operator bool() const { return ok(); }
+  T& operator*() { return std::get<0>(v_); }
+  T* operator->() { return &std::get<0>(v_); }
+  const i18n::Message& problem() const { return std::get<1>(v_); }
+
+ private:
+  std::variant<T, i18n::Message> v_;
+};
+
+// Every *.md / *.markdown file below `folder` (sorted by path), split. A problem names the folder
 // or the file and what is wrong with it.
-core::Result<std::vector<store::KnowledgePassage>> load_knowledge(const std::string& folder);
+Loaded<std::vector<store::KnowledgePassage>> load_knowledge(const std::string& folder);
 
 // AI_PROMPT: the text itself, or the file "file:PATH" names (UTF-8, at most 64 KiB).
-core::Result<std::string> resolve_prompt(const std::string& parameter);
+Loaded<std::string> resolve_prompt(const std::string& parameter);
 
 }  // namespace topicdesk::ai

@@ -33,6 +33,11 @@ core::Event report_event(core::DialogId dialog, const Report& r) {
   if (!r.answer.empty()) o["answer"] = r.answer;
   if (!r.failure.empty()) o["failure"] = r.failure;
   if (!r.detail.empty()) o["detail"] = r.detail;
+  if (r.problem) {
+    json::object args;
+    for (const auto& [name, value] : r.problem->args) args[name] = value;
+    o["problem"] = json::object{{"key", r.problem->key}, {"args", std::move(args)}};
+  }
   if (r.tokens != 0) o["tokens"] = r.tokens;
   e.text = json::serialize(o);
   return e;

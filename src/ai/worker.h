@@ -19,12 +19,14 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "ai/client.h"
 #include "core/event.h"
 #include "core/ids.h"
+#include "i18n/catalog.h"
 #include "store/store.h"
 
 namespace topicdesk::ai {
@@ -60,6 +62,8 @@ struct Report {
   std::string answer;
   std::string failure;  // to_string(Failure) when failed
   std::string detail;
+  // knowledge_failed: what is wrong with AI_KNOWLEDGE or AI_PROMPT, told in the operators' language.
+  std::optional<i18n::Message> problem;
   std::int64_t tokens = 0;
 };
 core::Event report_event(core::DialogId dialog, const Report& report);

@@ -9,6 +9,7 @@
 
 #include "analytics/replay.h"
 #include "analytics/report.h"
+#include "i18n/catalog.h"
 
 namespace topicdesk::analytics {
 
@@ -157,21 +158,34 @@ std::string operators_csv(const AnalyticsReport& r) {
   return out;
 }
 
-// "45 s", "12 min", "1 h 40 min", "2 d 3 h".
-std::string duration_text(std::int64_t seconds) {
-  if (seconds < 60) return fmt::format("{} s", seconds);
+// "45 s", "12 min", "1 h 40 min", "2 d 3 h", in `language`.
+std::string duration_text(std::string_view language, std::int64_t seconds) {
+  auto n = [](std::int64_t v) { return std::to_string(v); };
+  if (seconds < 60) return i18n::text(language, "analytics.seconds", {{"count", n(seconds)}});
   std::int64_t minutes = seconds / 60;
-  if (minutes < 60) return fmt::format("{} min", minutes);
+  if (minutes < 60) return i18n::text(language, "analytics.minutes", {{"count", n(minutes)}});
   std::int64_t hours = minutes / 60;
-  if (hours < 24)
-    return minutes % 60 ? fmt::format("{} h {} min", hours, minutes % 60) : fmt::format("{} h", hours);
-  return hours % 24 ? fmt::format("{} d {} h", hours / 24, hours % 24) : fmt::format("{} d", hours / 24);
+  if (hours < 24) {
+    return minutes % 60 != 0 ? i18n::text(language, "analytics.hours_minutes",
+                                          {{"hours", n(hours)}, {"minutes", n(minutes % 60)}})
+                             : i18n::text(language, "analytics.hours", {{"count", n(hours)}});
+  }
+  return hours % 24 != 0 ? i18n::text(language, "analytics.days_hours",
+                                      {{"days", n(hours / 24)}, {"hours", n(hours % 24)}})
+                         : i18n::text(language, "analytics.days", {{"count", n(hours / 24)}});
 }
 
-std::string durations_line(std::string_view what, const Durations& d) {
-  if (d.count == 0) return fmt::format("{}: none", what);
-  return fmt::format("{}: median {}, p90 {} ({})", what, duration_text(*d.median_seconds),
-                     duration_text(*d.p90_seconds), d.count);
+// One line of response times: `what` is the key of the line ("analytics.reply").
+std::string durations_line(std::string_view language, const std::string& what, const Durations& d) {
+  if (d.count == 0) return i18n::text(language, what + "_none");
+  return i18n::text(language, what,
+                    {{"median", duration_text(language, *d.median_seconds)},
+                     {"p90", duration_text(language, *d.p90_seconds)},
+                     {"count", std::to_string(d.count)}});
+}
+
+std::string counted(std::string_view language, std::int64_t n, std::string_view one, std::string_view many) {
+  return n == 1 ? i18n::text(language, one) : i18n::text(language, many, {{"count", std::to_string(n)}});
 }
 
 }  // namespace
@@ -288,28 +302,41 @@ core::Result<std::string> to_csv(const AnalyticsReport& report, std::string_view
                                       fmt::join(table_names(), ", ")));
 }
 
-std::string summary_text(const AnalyticsReport& r) {
+std::string summary_text(std::string_view language, const AnalyticsReport& r) {
   const PeriodFigures& t = r.total;
+  auto n = [](std::int64_t v) { return std::to_string(v); };
   std::string days =
       r.first_day == r.last_day ? r.first_day : fmt::format("{} – {}", r.first_day, r.last_day);
   std::string out =
-      fmt::format("📊 Statistics{}, {} ({})\n", r.connection_name.empty() ? "" : " of " + r.connection_name,
-                  days, r.time_zone);
-  out += fmt::format("Dialogs: {} new, {} closed, {} reopened; {} waiting for an answer\n", t.new_dialogs,
-                     t.closed, t.reopened, t.unanswered);
-  out += fmt::format("Messages: {} in, {} out, {} intercepted\n", t.messages_in, t.messages_out,
-                     t.messages_intercepted);
-  out += durations_line("First response", t.first_response) + "\n";
-  out += durations_line("Reply", t.reply) + "\n";
-  out += durations_line("Resolution", t.resolution);
+      r.connection_name.empty()
+          ? i18n::text(language, "analytics.title", {{"days", days}, {"zone", r.time_zone}})
+          : i18n::text(language, "analytics.title_of",
+                       {{"connection", r.connection_name}, {"days", days}, {"zone", r.time_zone}});
+  out += "\n" + i18n::text(language, "analytics.dialogs",
+                           {{"new", n(t.new_dialogs)},
+                            {"closed", n(t.closed)},
+                            {"reopened", n(t.reopened)},
+                            {"unanswered", n(t.unanswered)}});
+  out += "\n" + i18n::text(language, "analytics.messages",
+                           {{"in", n(t.messages_in)},
+                            {"out", n(t.messages_out)},
+                            {"intercepted", n(t.messages_intercepted)}});
+  out += "\n" + durations_line(language, "analytics.first_response", t.first_response);
+  out += "\n" + durations_line(language, "analytics.reply", t.reply);
+  out += "\n" + durations_line(language, "analytics.resolution", t.resolution);
   constexpr std::size_t kTopOperators = 5;
+  std::string operators;
   for (std::size_t i = 0; i < r.operators.size() && i < kTopOperators; ++i) {
     const auto& o = r.operators[i];
-    out += i == 0 ? "\nOperators: " : "; ";
-    out += fmt::format("{} {} message{}, {} dialog{}", o.name.empty() ? std::to_string(o.id) : o.name,
-                       o.messages, o.messages == 1 ? "" : "s", o.dialogs_answered,
-                       o.dialogs_answered == 1 ? "" : "s");
+    if (i > 0) operators += "; ";
+    operators += i18n::text(
+        language, "analytics.operator",
+        {{"name", o.name.empty() ? std::to_string(o.id) : o.name},
+         {"messages", counted(language, o.messages, "analytics.message_one", "analytics.messages_count")},
+         {"dialogs",
+          counted(language, o.dialogs_answered, "analytics.dialog_one", "analytics.dialogs_count")}});
   }
+  if (!operators.empty()) out += "\n" + i18n::text(language, "analytics.operators", {{"list", operators}});
   return out;
 }
 

@@ -59,7 +59,8 @@ core::Result<AnalyticsReport> compute(store::Store& store, const AnalyticsQuery&
 std::string to_json(const AnalyticsReport& report);
 core::Result<std::string> to_csv(const AnalyticsReport& report, std::string_view table);
 
-// The /stats summary and the daily digest: a few lines of plain text for General.
-std::string summary_text(const AnalyticsReport& report);
+// The /stats summary and the daily digest: a few lines of plain text for General, in `language`
+// (the connection's LANGUAGE: the catalogue's analytics.* texts).
+std::string summary_text(std::string_view language, const AnalyticsReport& report);
 
 }  // namespace topicdesk::analytics

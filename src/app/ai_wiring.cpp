@@ -8,12 +8,13 @@
 
 namespace topicdesk::app {
 
-core::Status index_knowledge(store::Store& store, core::ConnectionId id, const core::Parameters& parameters) {
-  if (parameters.ai_knowledge.empty()) return core::Ok{};
+std::optional<i18n::Message> index_knowledge(store::Store& store, core::ConnectionId id,
+                                             const core::Parameters& parameters) {
+  if (parameters.ai_knowledge.empty()) return std::nullopt;
   auto passages = ai::load_knowledge(parameters.ai_knowledge);
-  if (!passages) return passages.error();
+  if (!passages) return passages.problem();
   store.replace_knowledge(id, *passages);
-  return core::Ok{};
+  return std::nullopt;
 }
 
 AiWiring::AiWiring(boost::asio::any_io_executor executor, store::Store& store, const AiConfig& config,
@@ -39,9 +40,11 @@ void AiWiring::stop() {
   if (worker_) worker_->stop();
 }
 
-void AiWiring::report(const AiWiredConnection& c, const std::string& problem) {
-  spdlog::error("connection {}: {}", c.name, problem);
-  add_event_(c.id, ai::report_event(0, ai::Report{.outcome = "knowledge_failed", .detail = problem}));
+void AiWiring::report(const AiWiredConnection& c, const i18n::Message& problem) {
+  const std::string english = i18n::text(i18n::kFallbackLanguage, problem);
+  spdlog::error("connection {}: {}", c.name, english);
+  add_event_(c.id, ai::report_event(
+                       0, ai::Report{.outcome = "knowledge_failed", .detail = english, .problem = problem}));
 }
 
 void AiWiring::connect(const AiWiredConnection& c) {
@@ -65,7 +68,7 @@ void AiWiring::connect(const AiWiredConnection& c) {
     now.instructions = *prompt;
     now.prompt_failed.reset();
   } else if (now.prompt_failed != c.parameters.ai_prompt) {
-    report(c, prompt.error().message);  // told once for this AI_PROMPT; the prompt it had stays
+    report(c, prompt.problem());  // told once for this AI_PROMPT; the prompt it had stays
     now.prompt_failed = c.parameters.ai_prompt;
   }
   if (first || now.knowledge != c.parameters.ai_knowledge) {
@@ -75,14 +78,14 @@ void AiWiring::connect(const AiWiredConnection& c) {
           store_.replace_knowledge(c.id, {});
           spdlog::info("connection {}: AI knowledge emptied (AI_KNOWLEDGE is empty)", c.name);
         }
-      } else if (auto indexed = index_knowledge(store_, c.id, c.parameters); !indexed) {
-        report(c, indexed.error().message);
+      } else if (auto problem = index_knowledge(store_, c.id, c.parameters)) {
+        report(c, *problem);
       } else if (!c.parameters.ai_knowledge.empty()) {
         spdlog::info("connection {}: AI knowledge indexed: {} passages from {}", c.name,
                      store_.knowledge_count(c.id), c.parameters.ai_knowledge);
       }
     } catch (const store::StoreError& e) {
-      report(c, fmt::format("AI_KNOWLEDGE: the store failed ({})", e.what()));
+      report(c, i18n::Message{.key = "ai.problem_store_failed", .args = {{"reason", e.what()}}});
     }
     now.knowledge = c.parameters.ai_knowledge;  // told once: tried again when it changes
   }

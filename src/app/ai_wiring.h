@@ -20,6 +20,7 @@
 
 #include "ai/worker.h"
 #include "app/config.h"
+#include "i18n/catalog.h"
 #include "store/store.h"
 
 namespace topicdesk::app {
@@ -50,7 +51,7 @@ class AiWiring {
     std::string instructions;
     std::optional<std::string> prompt_failed;  // the AI_PROMPT whose failure was told
   };
-  void report(const AiWiredConnection& c, const std::string& problem);
+  void report(const AiWiredConnection& c, const i18n::Message& problem);
 
   store::Store& store_;
   ai::AiWorker::AddEvent add_event_;
@@ -62,7 +63,8 @@ std::unique_ptr<AiWiring> start_ai(boost::asio::any_io_executor executor, store:
                                    const AiConfig& config, const ai::AiWorker::AddEvent& add_event);
 
 // Indexes one connection's AI_KNOWLEDGE (its passages replace the old ones in one transaction);
-// the error names the folder or file. Nothing is indexed for an empty AI_KNOWLEDGE.
-core::Status index_knowledge(store::Store& store, core::ConnectionId id, const core::Parameters& parameters);
+// the problem, if any, names the folder or file. Nothing is indexed for an empty AI_KNOWLEDGE.
+std::optional<i18n::Message> index_knowledge(store::Store& store, core::ConnectionId id,
+                                             const core::Parameters& parameters);
 
 }  // namespace topicdesk::app

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "exports/exports.h"
+#include "i18n/catalog.h"
 
 namespace topicdesk::exports {
 
@@ -38,17 +39,18 @@ std::vector<std::string> Document::parts(std::size_t max_bytes) const {
   return out;
 }
 
-core::Result<std::vector<NamedFile>> files_to_post(const Document& doc, std::string_view stem,
-                                                   std::string_view extension, std::size_t max_bytes,
-                                                   std::size_t max_parts) {
+core::Result<std::vector<NamedFile>> files_to_post(std::string_view language, const Document& doc,
+                                                   std::string_view stem, std::string_view extension,
+                                                   std::size_t max_bytes, std::size_t max_parts) {
   auto parts = doc.parts(max_bytes);
   if (parts.size() > max_parts) {
     return core::make_error(
         core::ErrorCode::kTooLarge,
-        fmt::format("{}.{} would be {:.1f} MB: more than Telegram lets a bot send in {} files of {:.0f} MB. "
-                    "Narrow it down, or run `topicdesk export` on the desk's machine, which writes it whole.",
-                    stem, extension, static_cast<double>(doc.size()) / 1e6, max_parts,
-                    static_cast<double>(max_bytes) / 1e6));
+        i18n::text(language, "exports.too_large",
+                   {{"file", fmt::format("{}.{}", stem, extension)},
+                    {"size", fmt::format("{:.1f}", static_cast<double>(doc.size()) / 1e6)},
+                    {"parts", std::to_string(max_parts)},
+                    {"part_size", fmt::format("{:.0f}", static_cast<double>(max_bytes) / 1e6)}}));
   }
   std::vector<NamedFile> out;
   for (std::size_t i = 0; i < parts.size(); ++i) {

@@ -19,6 +19,7 @@
 
 #include "core/ids.h"
 #include "core/result.h"
+#include "i18n/catalog.h"
 #include "store/history_store.h"
 #include "store/store.h"
 
@@ -48,9 +49,9 @@ struct NamedFile {
 };
 // The files that carry `doc` as "<stem>.<extension>": one when it fits in `max_bytes`, else
 // "<stem>-part1of3.<extension>" and so on. Error kTooLarge (saying how big it is and what to
-// do instead) when more than `max_parts` would be needed.
-core::Result<std::vector<NamedFile>> files_to_post(const Document& doc, std::string_view stem,
-                                                   std::string_view extension,
+// do instead, in `language`: the operators') when more than `max_parts` would be needed.
+core::Result<std::vector<NamedFile>> files_to_post(std::string_view language, const Document& doc,
+                                                   std::string_view stem, std::string_view extension,
                                                    std::size_t max_bytes = kMaxTelegramDocument,
                                                    std::size_t max_parts = kMaxTelegramParts);
 
@@ -89,10 +90,13 @@ struct Conversation {
 Conversation read_conversation(store::Store& store, core::DialogId dialog);
 
 // A conversation read back from the history: a self-contained, readable HTML page (no scripts,
-// every text escaped) and JSON Lines (one history entry per line).
-Document transcript_html_document(const Conversation& conversation, bool reveal);
+// every text escaped; its headings and roles in `language`, the connection's LANGUAGE when posted
+// in a topic) and JSON Lines (one history entry per line; field names and values for programs).
+Document transcript_html_document(const Conversation& conversation, bool reveal,
+                                  std::string_view language = i18n::kFallbackLanguage);
 Document transcript_jsonl_document(const Conversation& conversation, bool reveal);
-std::string transcript_html(store::Store& store, core::DialogId dialog, bool reveal);
+std::string transcript_html(store::Store& store, core::DialogId dialog, bool reveal,
+                            std::string_view language = i18n::kFallbackLanguage);
 std::string transcript_jsonl(store::Store& store, core::DialogId dialog, bool reveal);
 // One history entry as the JSONL line (without the newline); `hide` as a transcript applies it.
 std::string history_line(const store::HistoryEntry& entry, const store::Dialog& dialog, bool reveal,

@@ -13,6 +13,7 @@
 #include "crm/broadcast_report.h"
 #include "exports/exports.h"
 #include "exports/hidden.h"
+#include "i18n/catalog.h"
 
 namespace topicdesk::exports {
 namespace {
@@ -28,24 +29,24 @@ std::string readable_time(core::UnixMillis at) {
   return iso.substr(0, 10) + " " + iso.substr(11, 5) + " UTC";
 }
 
-// What the reader sees as the sender's role.
-std::string_view role_of(store::HistoryAuthor author) {
+// What the reader sees as the sender's role, in `lang`.
+std::string role_of(std::string_view lang, store::HistoryAuthor author) {
   using A = store::HistoryAuthor;
   switch (author) {
     case A::kUser:
-      return "client";
+      return i18n::text(lang, "exports.role_client");
     case A::kOperator:
-      return "operator";
+      return i18n::text(lang, "exports.role_operator");
     case A::kComment:
-      return "internal comment";
+      return i18n::text(lang, "exports.role_comment");
     case A::kIntercepted:
-      return "sent from the bot's program or app";
+      return i18n::text(lang, "exports.role_intercepted");
     case A::kApi:
-      return "API";
+      return i18n::text(lang, "exports.role_api");
     case A::kDesk:
-      return "automatic";
+      return i18n::text(lang, "exports.role_desk");
     case A::kNotice:
-      return "notice in the topic";
+      return i18n::text(lang, "exports.role_notice");
   }
   return "";
 }
@@ -54,8 +55,9 @@ std::string_view role_of(store::HistoryAuthor author) {
 // scrubbing.
 class Presenter {
  public:
-  Presenter(const Conversation& c, bool reveal)
+  Presenter(const Conversation& c, bool reveal, std::string_view lang)
       : reveal_(reveal),
+        lang_(lang),
         pseudonym_(pseudonym_of(c.dialog)),
         scrubber_(c.user.value_or(core::Person{.id = c.dialog.user_id}), pseudonym_) {
     if (reveal_) return;
@@ -69,7 +71,9 @@ class Presenter {
   std::string sender(const store::HistoryEntry& e) const {
     if (e.author == store::HistoryAuthor::kUser && !reveal_) return pseudonym_;
     if (!e.sender_name.empty()) return text(e.sender_name);
-    return e.author == store::HistoryAuthor::kDesk || e.author == store::HistoryAuthor::kNotice ? "Desk" : "";
+    return e.author == store::HistoryAuthor::kDesk || e.author == store::HistoryAuthor::kNotice
+               ? i18n::text(lang_, "exports.transcript_desk")
+               : std::string();
   }
 
   std::string client(const Conversation& c) const {
@@ -87,6 +91,7 @@ class Presenter {
 
  private:
   bool reveal_;
+  std::string lang_;
   std::string pseudonym_;
   IdentityScrubber scrubber_;
 };
@@ -118,30 +123,38 @@ std::string_view css_class(store::HistoryAuthor author) {
 
 }  // namespace
 
-Document transcript_html_document(const Conversation& c, bool reveal) {
-  Presenter present(c, reveal);
-  const std::string client = html_escape(present.client(c));
+Document transcript_html_document(const Conversation& c, bool reveal, std::string_view language) {
+  const std::string lang = i18n::resolve(language);
+  Presenter present(c, reveal, lang);
+  const std::string client = present.client(c);
+  const std::string title = i18n::text(lang, "exports.transcript_title", {{"client", client}});
+  const std::string meta = i18n::text(
+      lang, "exports.transcript_meta",
+      {{"connection", c.connection},
+       {"dialog", std::to_string(c.dialog.id)},
+       {"status", i18n::text(lang, std::string("cards.status_") + store::to_string(c.dialog.status))},
+       {"first", readable_time(c.dialog.created_at)},
+       {"count", std::to_string(c.entries.size())}});
   Document doc;
   doc.head = fmt::format(
-      "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+      "<!DOCTYPE html>\n<html lang=\"{0}\" dir=\"{1}\"><head><meta charset=\"utf-8\">"
       "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src "
       "'unsafe-inline'\">"
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-      "<title>Conversation with {0}</title><style>{1}</style></head><body>\n"
-      "<h1>Conversation with {0}</h1>\n<p class=\"meta\">{2} · dialog {3} · "
-      "{4} · first contact {5} · "
-      "{6} messages</p>\n<ol>\n",
-      client, kStyle, html_escape(c.connection), c.dialog.id, store::to_string(c.dialog.status),
-      readable_time(c.dialog.created_at), c.entries.size());
+      "<title>{2}</title><style>{3}</style></head><body>\n"
+      "<h1>{2}</h1>\n<p class=\"meta\">{4}</p>\n<ol>\n",
+      lang, i18n::right_to_left(lang) ? "rtl" : "ltr", html_escape(title), kStyle, html_escape(meta));
   doc.tail = "</ol>\n</body></html>\n";
   doc.rows.reserve(c.entries.size());
   for (const auto& e : c.entries) {
     std::string row = fmt::format(
         "<li class=\"{}\"><div class=\"who\"><b>{}</b> · {} · "
         "<time datetime=\"{}\">{}</time>",
-        css_class(e.author), html_escape(present.sender(e)), role_of(e.author), crm::iso_utc(e.at),
-        readable_time(e.at));
-    if (e.edits > 0) row += fmt::format(" · edited {}", readable_time(e.edited_at));
+        css_class(e.author), html_escape(present.sender(e)), html_escape(role_of(lang, e.author)),
+        crm::iso_utc(e.at), readable_time(e.at));
+    if (e.edits > 0)
+      row += " · " +
+             html_escape(i18n::text(lang, "exports.transcript_edited", {{"at", readable_time(e.edited_at)}}));
     row += "</div><div class=\"text\">";
     if (e.content != "text") row += "<span class=\"media\">[" + html_escape(e.content) + "]</span> ";
     row += html_escape(present.text(e.text));
@@ -195,7 +208,7 @@ std::string history_line(const store::HistoryEntry& e, const store::Dialog& dial
 }
 
 Document transcript_jsonl_document(const Conversation& c, bool reveal) {
-  Presenter present(c, reveal);
+  Presenter present(c, reveal, i18n::kFallbackLanguage);  // JSON Lines are for programs: English
   auto hide = present.hide();
   Document doc;
   doc.rows.reserve(c.entries.size());
@@ -219,8 +232,9 @@ Conversation read_conversation(store::Store& store, core::DialogId dialog) {
   return c;
 }
 
-std::string transcript_html(store::Store& store, core::DialogId dialog, bool reveal) {
-  return transcript_html_document(read_conversation(store, dialog), reveal).str();
+std::string transcript_html(store::Store& store, core::DialogId dialog, bool reveal,
+                            std::string_view language) {
+  return transcript_html_document(read_conversation(store, dialog), reveal, language).str();
 }
 
 std::string transcript_jsonl(store::Store& store, core::DialogId dialog, bool reveal) {

@@ -5,6 +5,7 @@
 #include <boost/url/parse.hpp>
 
 #include "core/utf8.h"
+#include "i18n/catalog.h"
 
 namespace topicdesk::integrations {
 namespace json = boost::json;
@@ -122,8 +123,13 @@ core::Result<std::optional<std::string>> hook_answer_message(std::string_view co
   return std::optional<std::string>(json::serialize(json::object{{"text", cut_text(std::move(text))}}));
 }
 
-std::string hook_failed_notice(std::string_view command, std::string_view reason) {
-  return "⚠️ /" + std::string(command) + ": the command hook failed (" + std::string(reason) + ").";
+std::string hook_failed_notice(std::string_view language, std::string_view command, std::string_view reason) {
+  return i18n::text(language, "integrations.hook_failed",
+                    {{"command", std::string(command)}, {"reason", std::string(reason)}});
+}
+
+std::string hook_bad_answer(std::string_view language, std::string_view what) {
+  return i18n::text(language, "integrations.hook_bad_answer", {{"reason", std::string(what)}});
 }
 
 }  // namespace topicdesk::integrations

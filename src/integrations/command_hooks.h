@@ -17,7 +17,10 @@ namespace topicdesk::integrations {
 core::Result<std::optional<std::string>> hook_answer_message(std::string_view content_type,
                                                              std::string_view body);
 
-// Short notices posted in the topic when a command hook fails.
-std::string hook_failed_notice(std::string_view command, std::string_view reason);
+// The short notice posted in the topic when a command hook fails, in `language` (the
+// connection's LANGUAGE); `reason` is the technical one (HTTP 500, a timeout, …).
+std::string hook_failed_notice(std::string_view language, std::string_view command, std::string_view reason);
+// The reason of a hook whose answer cannot be posted: "bad answer: {what}", in `language`.
+std::string hook_bad_answer(std::string_view language, std::string_view what);
 
 }  // namespace topicdesk::integrations

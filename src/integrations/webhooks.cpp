@@ -321,16 +321,20 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
                       const store::WebhookDelivery& delivery, store::WebhookAttempt& attempt,
                       const HookHttpAnswer& answer) {
     std::string command = command_of(event);
+    const std::string& language = c.params.language;
     std::optional<std::string> message;
+    std::string reason = attempt.error;  // for the topic, in the operators' language
     if (attempt.error.empty()) {
       auto parsed = hook_answer_message(answer.content_type, answer.body);
-      if (parsed)
+      if (parsed) {
         message = *parsed;
-      else
+      } else {
         attempt.error = "bad answer: " + parsed.error().message;
+        reason = hook_bad_answer(language, parsed.error().message);
+      }
     }
     if (!attempt.error.empty()) {
-      message = json::serialize(json::object{{"text", hook_failed_notice(command, attempt.error)}});
+      message = json::serialize(json::object{{"text", hook_failed_notice(language, command, reason)}});
     }
     store.transaction([&] {
       if (message && add_event) {

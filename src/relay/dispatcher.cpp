@@ -17,6 +17,7 @@
 #include "core/presentation.h"
 #include "core/utf8.h"
 #include "crm/broadcast.h"
+#include "i18n/catalog.h"
 #include "relay/accounts.h"
 #include "relay/broadcast_sender.h"
 #include "relay/coalescing.h"
@@ -85,6 +86,12 @@ core::Person person_from_api_user(const json::value& result) {
   person.language_code = text("language_code");
   person.phone = text("phone_number");
   return person;
+}
+
+// The language of texts the dispatcher writes for operators: the connection's LANGUAGE.
+template <class Connection>
+std::string operators_language(const Connection* connection) {
+  return connection != nullptr ? connection->context.params.language : std::string(i18n::kFallbackLanguage);
 }
 
 // The most a read_ids_file job's max_bytes may ask to download (the event carries it whole).
@@ -1208,7 +1215,9 @@ std::optional<Dispatcher::Call> Dispatcher::intercept_call(Prepared& p) {
       call.params["caption"] = pl.text;
       add_entities(call.params, "caption_entities", pl.entities_json);
     } else {
-      json::object marker{{"text", "📤 intercepted"}, {"callback_data", "td:intercepted"}};
+      json::object marker{
+          {"text", i18n::text(operators_language(p.connection), "notices.intercepted_button")},
+          {"callback_data", "td:intercepted"}};
       call.params["reply_markup"] = json::object{{"inline_keyboard", json::array{json::array{marker}}}};
     }
   }
@@ -1312,7 +1321,8 @@ std::optional<Dispatcher::Call> Dispatcher::story_call(Prepared& p) {
   for (auto id : p.payload.user_ids) users.push_back(id);
   call.params["user_ids"] = std::move(users);
   call.record = [this, connection = context.id, group = context.group_id, job_id = p.job.id,
-                 viewers = p.payload.user_ids.size()](const json::value& result) {
+                 viewers = p.payload.user_ids.size(),
+                 language = operators_language(p.connection)](const json::value& result) {
     core::Event answer;
     answer.kind = core::EventKind::kStoryPosted;
     answer.update_id = story_update_id(job_id);
@@ -1324,7 +1334,8 @@ std::optional<Dispatcher::Call> Dispatcher::story_call(Prepared& p) {
       answer.message_id = story->get_int64();
       answer.text = std::to_string(viewers);
     } else {
-      answer.text = result.is_string() ? std::string(result.get_string()) : "Telegram gave no story id";
+      answer.text =
+          result.is_string() ? std::string(result.get_string()) : i18n::text(language, "notices.story_no_id");
     }
     report(connection, answer);
   };
@@ -1368,7 +1379,8 @@ std::optional<Dispatcher::Call> Dispatcher::ids_file_call(Prepared& p) {
   }
   Call call{.method = "getFile"};
   call.params["file_id"] = file_id->get_string();
-  call.next = [payload = p.payload, job = *job, max_bytes](const json::value& result) {
+  call.next = [payload = p.payload, job = *job, max_bytes,
+               language = operators_language(p.connection)](const json::value& result) {
     JobPayload next = payload;
     json::object step = job;
     const auto* answer = result.if_object();
@@ -1376,14 +1388,14 @@ std::optional<Dispatcher::Call> Dispatcher::ids_file_call(Prepared& p) {
     const auto* path = answer != nullptr ? answer->if_contains("file_path") : nullptr;
     if (size != nullptr && size->is_int64() && size->get_int64() > max_bytes) {
       step["file_size"] = size->get_int64();
+      const std::string bytes = std::to_string(size->get_int64());
       step["error"] = job.contains("max_bytes")
-                          ? "the document is " + std::to_string(size->get_int64()) + " bytes, more than " +
-                                std::to_string(max_bytes)
-                          : "the document is " + std::to_string(size->get_int64()) +
-                                " bytes; a file of user ids may have " +
-                                std::to_string(crm::kMaxIdsFileBytes) + " at most (2 MB)";
+                          ? i18n::text(language, "notices.document_too_big",
+                                       {{"bytes", bytes}, {"max", std::to_string(max_bytes)}})
+                          : i18n::text(language, "notices.ids_file_too_big",
+                                       {{"bytes", bytes}, {"max", std::to_string(crm::kMaxIdsFileBytes)}});
     } else if (path == nullptr || !path->is_string() || path->get_string().empty()) {
-      step["error"] = "Telegram gave no path to download the document";
+      step["error"] = i18n::text(language, "notices.document_no_path");
     } else {
       step["file_path"] = *path;
     }
@@ -1486,7 +1498,9 @@ asio::awaitable<void> Dispatcher::on_failure(Prepared& p, const ApiResult& r) {
   }
   if (p.step == Step::kJob && p.job.kind == job::kReadIdsFile) {  // /send file: told in General
     spdlog::info("connection {}: /send file: {}", c.context.name, r.description);
-    finish_done(p, ids_file_report(p, "error", "Telegram did not give the document: " + r.description));
+    finish_done(p, ids_file_report(p, "error",
+                                   i18n::text(operators_language(&c), "notices.document_not_given",
+                                              {{"reason", r.description}})));
     co_return;
   }
   if (p.step == Step::kJob && p.job.kind == job::kPostStory) {  // /story: told in General

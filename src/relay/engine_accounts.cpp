@@ -13,6 +13,7 @@
 
 #include "core/event_json.h"
 #include "core/presentation.h"
+#include "i18n/catalog.h"
 #include "relay/accounts.h"
 #include "relay/engine.h"
 
@@ -30,12 +31,16 @@ bool is_ignored(const core::Parameters& p, core::ChatId chat) {
   return std::find(p.ignore_chats.begin(), p.ignore_chats.end(), chat) != p.ignore_chats.end();
 }
 
-// The dialog "user" of a monitored group: the group itself, named by its title.
-core::Person group_person(const Event& e) {
+// The dialog "user" of a monitored group: the group itself, named by its title (a group
+// without one is named in the operators' language).
+core::Person group_person(std::string_view lang, const Event& e) {
   core::Person group;
   group.id = e.chat_id;
-  const std::string kind = e.channel_post ? "Channel " : "Group ";
-  group.first_name = e.chat_title.empty() ? kind + std::to_string(e.chat_id) : e.chat_title;
+  group.first_name =
+      !e.chat_title.empty()
+          ? e.chat_title
+          : i18n::text(lang, e.channel_post ? "notices.untitled_channel" : "notices.untitled_group",
+                       {{"id", std::to_string(e.chat_id)}});
   return group;
 }
 
@@ -206,7 +211,7 @@ void Engine::on_group_frontend_message(const Event& e, UnixMillis now) {
       post_in_topic(*dialog, core::notice::user_message_withheld(operator_language()), kPriorityNormal, now);
     return;
   }
-  core::Person group = group_person(e);
+  core::Person group = group_person(operator_language(), e);
   store_.upsert_user(context_.id, group, now);
   if (!dialog && e.channel_post) store_.state_set(context_.id, channel_chat_key(e.chat_id), "1");
   if (!dialog)

@@ -89,6 +89,21 @@ std::string failure_text(std::string_view language, const std::string& failure, 
   return i18n::text(language, "ai.failure_" + kind, {{"detail", core::utf16_truncate(detail, 200)}});
 }
 
+// A knowledge report's problem (ai::Report::problem) in `language`; `detail` (English) when the
+// report carries none.
+std::string problem_text(std::string_view language, const json::object& report, const std::string& detail) {
+  const auto* problem = report.if_contains("problem");
+  if (problem == nullptr || !problem->is_object()) return detail;
+  i18n::Message message{.key = string_field(problem->get_object(), "key")};
+  if (!message.key.starts_with("ai.problem_")) return detail;
+  if (const auto* args = problem->get_object().if_contains("args"); args != nullptr && args->is_object()) {
+    for (const auto& [name, value] : args->get_object()) {
+      if (value.is_string()) message.args.emplace_back(name, std::string(value.get_string()));
+    }
+  }
+  return i18n::text(language, message);
+}
+
 }  // namespace
 
 AiMode Engine::ai_mode_in(const Dialog& dialog, const store::AiDialogState& state) const {
@@ -182,7 +197,8 @@ void Engine::on_ai_answered(const Event& e, UnixMillis now) {
     const std::string detail = string_field(o, "detail");
     if (store_.state_get(context_.id, std::string(kKnowledgeKey)).value_or("") == detail) return;
     store_.state_set(context_.id, std::string(kKnowledgeKey), detail);
-    return post_in_general(i18n::text(lang, "ai.knowledge_failed", {{"reason", detail}}), now);
+    return post_in_general(
+        i18n::text(lang, "ai.knowledge_failed", {{"reason", problem_text(lang, o, detail)}}), now);
   }
   auto r = store_.ai_request(int_field(o, "request"));
   if (!r || r->connection_id != context_.id || r->status != AiRequestStatus::kAnswered) return;

@@ -95,9 +95,9 @@ void Engine::on_export_command(const core::Command& command, const Event& e, Uni
                                    : i18n::text(operator_language(), "exports.no_clients"),
                            now);
   }
-  auto files = exports::files_to_post(*doc, "clients-" + date_of(now), "csv");
-  if (!files) return post_in_general("⚠️ " + files.error().message, now);
   const auto& lang = operator_language();
+  auto files = exports::files_to_post(lang, *doc, "clients-" + date_of(now), "csv");
+  if (!files) return post_in_general("⚠️ " + files.error().message, now);
   std::string caption = clients(lang, doc->rows.size());
   if (segment) caption += " " + i18n::text(lang, "exports.in_segment", {{"segment", what}});
   if (p.hide_info != core::HideInfo::kOff) caption += " " + i18n::text(lang, "exports.pseudonyms_only");
@@ -128,9 +128,11 @@ void Engine::on_export_in_topic(const core::Command& command, const store::Dialo
   }
   const bool reveal = p.hide_info == core::HideInfo::kOff;
   const std::string stem = fmt::format("conversation-{}-{}", dialog.id, date_of(now));
-  auto html = exports::files_to_post(exports::transcript_html_document(conversation, reveal), stem, "html");
+  const auto& lang = operator_language();
+  auto html = exports::files_to_post(lang, exports::transcript_html_document(conversation, reveal, lang),
+                                     stem, "html");
   auto jsonl =
-      exports::files_to_post(exports::transcript_jsonl_document(conversation, reveal), stem, "jsonl");
+      exports::files_to_post(lang, exports::transcript_jsonl_document(conversation, reveal), stem, "jsonl");
   if (!html || !jsonl) {
     return post_in_topic(dialog, "⚠️ " + (!html ? html.error().message : jsonl.error().message),
                          kPriorityOperatorReply, now);

@@ -143,17 +143,17 @@ std::string string_field(const json::object& o, std::string_view key) {
   return v && v->is_string() ? std::string(v->get_string()) : std::string();
 }
 
-// "[Label]" plus where the button leads, for the operators' eyes.
-std::string button_as_text(const json::object& button) {
+// "[Label]" plus where the button leads, for the operators' eyes, in `lang`.
+std::string button_as_text(std::string_view lang, const json::object& button) {
   std::string out = "[" + string_field(button, "text");
   if (auto url = string_field(button, "url"); !url.empty()) out += " ↗ " + url;
   if (const auto* app = button.if_contains("web_app"); app && app->is_object()) {
-    out += " ▸ web app " + string_field(app->get_object(), "url");
+    out += " ▸ " + i18n::text(lang, "notices.button_web_app") + " " + string_field(app->get_object(), "url");
   }
   if (const auto* login = button.if_contains("login_url"); login && login->is_object()) {
-    out += " ↗ login " + string_field(login->get_object(), "url");
+    out += " ↗ " + i18n::text(lang, "notices.button_login") + " " + string_field(login->get_object(), "url");
   }
-  if (button.contains("pay")) out += " (pay)";
+  if (button.contains("pay")) out += " (" + i18n::text(lang, "notices.button_pay") + ")";
   return out + "]";
 }
 
@@ -184,7 +184,7 @@ std::string shift_entities(std::string_view entities_json, std::size_t units, st
 
 }  // namespace
 
-std::string buttons_as_text(std::string_view reply_markup_json) {
+std::string buttons_as_text(std::string_view lang, std::string_view reply_markup_json) {
   if (reply_markup_json.empty()) return {};
   boost::system::error_code ec;
   json::value v = json::parse(reply_markup_json, ec);
@@ -196,7 +196,7 @@ std::string buttons_as_text(std::string_view reply_markup_json) {
     if (!row.is_array() || row.get_array().empty()) continue;
     std::string line = "⌨️";
     for (const auto& button : row.get_array()) {
-      if (button.is_object()) line += " " + button_as_text(button.get_object());
+      if (button.is_object()) line += " " + button_as_text(lang, button.get_object());
     }
     if (!out.empty()) out += "\n";
     out += line;
@@ -212,7 +212,7 @@ MarkedText mark_intercepted(std::string_view lang, const Event& e, std::size_t m
   const std::size_t head_units = core::utf16_length(head);
   std::string text = head + e.text;
   const std::size_t body_end = core::utf16_length(text);
-  if (auto buttons = buttons_as_text(e.reply_markup_json); !buttons.empty()) text += "\n\n" + buttons;
+  if (auto buttons = buttons_as_text(lang, e.reply_markup_json); !buttons.empty()) text += "\n\n" + buttons;
 
   std::size_t limit = body_end;
   if (core::utf16_length(text) > max_units) {

@@ -81,11 +81,13 @@ void Engine::on_invoice_command(const core::Command& command, Dialog& dialog, co
                            kPriorityOperatorReply, now);
     }
     if (invoice->status != InvoiceStatus::kOpen) {
-      return post_in_topic(dialog,
-                           i18n::text(operator_language(), "payments.not_open",
-                                      {{"id", std::to_string(invoice->id)},
-                                       {"status", std::string(store::to_string(invoice->status))}}),
-                           kPriorityOperatorReply, now);
+      return post_in_topic(
+          dialog,
+          i18n::text(operator_language(), "payments.not_open",
+                     {{"id", std::to_string(invoice->id)},
+                      {"status", i18n::text(operator_language(), std::string("payments.status_") +
+                                                                     store::to_string(invoice->status))}}),
+          kPriorityOperatorReply, now);
     }
     store_.set_invoice_status(invoice->id, InvoiceStatus::kCancelled, now);
     return post_in_topic(

@@ -41,7 +41,7 @@ void Engine::on_stats_command(const core::Command& command, const Event& /*event
     return post_in_general(
         i18n::text(operator_language(), "general.stats_unavailable", {{"reason", report.error().message}}),
         now);
-  post_in_general(analytics::summary_text(*report), now);
+  post_in_general(analytics::summary_text(operator_language(), *report), now);
 }
 
 int Engine::daily_digest(UnixMillis now) {
@@ -60,9 +60,9 @@ int Engine::daily_digest(UnixMillis now) {
     query->connection = context_.id;
     auto report = analytics::compute(store_, *query);
     if (!report) return;  // a day always makes a valid range; nothing to post otherwise
-    post_in_general(
-        i18n::text(operator_language(), "general.daily_digest") + "\n" + analytics::summary_text(*report),
-        now);
+    post_in_general(i18n::text(operator_language(), "general.daily_digest") + "\n" +
+                        analytics::summary_text(operator_language(), *report),
+                    now);
     posted = 1;
   });
   return posted;

@@ -31,8 +31,9 @@ std::string intercept_copied_marker(std::string_view lang, bool by_human);
 
 // The buttons of a Bot API `reply_markup` (inline keyboard) as text, one line per row:
 // "⌨️ [Yes] [Shop ↗ https://…] [Open app ▸ web app https://…]". Empty when there are no
-// buttons or the JSON is not a keyboard (never throws).
-std::string buttons_as_text(std::string_view reply_markup_json);
+// buttons or the JSON is not a keyboard (never throws). The words the desk adds ("web app",
+// "login", "pay") are in `lang`.
+std::string buttons_as_text(std::string_view lang, std::string_view reply_markup_json);
 
 // True for content that carries a caption (a copy can be marked in it, an edit can change it).
 bool takes_caption(core::ContentKind content);

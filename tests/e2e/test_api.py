@@ -201,6 +201,25 @@ class AnalyticsApiTest(ApiCase):
         self.assertIn('"period"', body["error"]["message"])
 
 
+class RussianAnalyticsTest(ApiCase):
+    """LANGUAGE = "ru": the /stats report in General is Russian; the API's JSON stays as it is."""
+    parameters = {"LANGUAGE": "ru"}
+    analytics = AnalyticsApiTest.analytics
+
+    def test_the_report_in_general_is_in_the_connections_language(self):
+        since = f"from={int(time.time()) - 60}"
+        self.ann_topic()
+        self.sim.send(self.world.operator, self.world.group_id, text="/stats today")
+        report = wait_until(lambda: next((m["text"] for m in self.world.group_messages()
+                                          if "message_thread_id" not in m
+                                          and "📊 Статистика «shop»" in (m.get("text") or "")), None),
+                            what="the Russian /stats today report in General")
+        self.assertIn("Диалоги: новых 1, закрыто 0, возобновлено 0; ждут ответа 1", report)
+        self.assertIn("Первый ответ: нет данных", report)
+        self.assertNotIn("Dialogs", report)
+        self.assertEqual(self.analytics(since)["total"]["unanswered"], 1)
+
+
 class HideInfoApiTest(ApiCase):
     parameters = {"HIDE_INFO": "name"}
 

@@ -83,7 +83,7 @@ TEST_F(LoadKnowledge, ReadsEveryMarkdownFileSortedAndSkipsOthers) {
   write("sub/a.MD", "# A\nay");
   write("notes.txt", "not markdown");
   auto passages = load_knowledge(dir_.string());
-  ASSERT_TRUE(passages.ok()) << passages.error().message;
+  ASSERT_TRUE(passages.ok()) << i18n::text("en", passages.problem());
   ASSERT_EQ(passages->size(), 2u);
   EXPECT_EQ((*passages)[0].source, "b.md");
   EXPECT_EQ((*passages)[1].source, "sub/a.MD");
@@ -94,23 +94,28 @@ TEST_F(LoadKnowledge, ANonUtf8FileFailsTheWholeFolderNamingIt) {
   write("latin1.md", "# Caf\xE9\nline two\n\xE9t\xE9");
   auto passages = load_knowledge(dir_.string());
   ASSERT_FALSE(passages.ok());
-  EXPECT_THAT(passages.error().message, HasSubstr("latin1.md is not UTF-8 text (line 1"));
-  EXPECT_THAT(passages.error().message, HasSubstr("nothing was indexed"));
+  EXPECT_THAT(i18n::text("en", passages.problem()), HasSubstr("latin1.md is not UTF-8 text (line 1"));
+  EXPECT_THAT(i18n::text("en", passages.problem()), HasSubstr("nothing was indexed"));
+  // General reads it in the operators' language, the file and the line kept.
+  EXPECT_THAT(i18n::text("de", passages.problem()), HasSubstr("latin1.md ist kein UTF-8-Text (Zeile 1"));
 }
 
 TEST_F(LoadKnowledge, AMissingOrEmptyFolderIsAnError) {
-  EXPECT_THAT(load_knowledge((dir_ / "nope").string()).error().message, HasSubstr("is not a folder"));
-  EXPECT_THAT(load_knowledge(dir_.string()).error().message, HasSubstr("holds no Markdown files"));
+  EXPECT_THAT(i18n::text("en", load_knowledge((dir_ / "nope").string()).problem()),
+              HasSubstr("is not a folder"));
+  EXPECT_THAT(i18n::text("en", load_knowledge(dir_.string()).problem()),
+              HasSubstr("holds no Markdown files"));
 }
 
 TEST_F(LoadKnowledge, ThePromptIsTextOrAFile) {
   EXPECT_EQ(*resolve_prompt("Be kind."), "Be kind.");
   write("prompt.md", "You sell shoes.");
   EXPECT_EQ(*resolve_prompt("file:" + (dir_ / "prompt.md").string()), "You sell shoes.");
-  EXPECT_THAT(resolve_prompt("file:" + (dir_ / "missing.md").string()).error().message,
+  EXPECT_THAT(i18n::text("en", resolve_prompt("file:" + (dir_ / "missing.md").string()).problem()),
               HasSubstr("AI_PROMPT: cannot read"));
   write("bad.md", "\xFF");
-  EXPECT_THAT(resolve_prompt("file:" + (dir_ / "bad.md").string()).error().message, HasSubstr("not UTF-8"));
+  EXPECT_THAT(i18n::text("en", resolve_prompt("file:" + (dir_ / "bad.md").string()).problem()),
+              HasSubstr("not UTF-8"));
 }
 
 }  // namespace

@@ -138,7 +138,7 @@ TEST_F(AnalyticsComputeTest, EveryTableDownloadsAsCsv) {
 }
 
 TEST_F(AnalyticsComputeTest, TheSummaryIsAFewLinesForGeneral) {
-  EXPECT_EQ(summary_text(report(conn_)),
+  EXPECT_EQ(summary_text("en", report(conn_)),
             "📊 Statistics of support, 2026-12-07 – 2026-12-09 (UTC)\n"
             "Dialogs: 4 new, 2 closed, 1 reopened; 1 waiting for an answer\n"
             "Messages: 7 in, 7 out, 2 intercepted\n"
@@ -146,6 +146,26 @@ TEST_F(AnalyticsComputeTest, TheSummaryIsAFewLinesForGeneral) {
             "Reply: median 40 min, p90 1 d 1 h (6)\n"
             "Resolution: median 3 h, p90 10 h (2)\n"
             "Operators: Anna (@anna) 2 messages, 2 dialogs; =Boris, Jr. 2 messages, 2 dialogs");
+}
+
+// The report speaks the connection's LANGUAGE: every line, the durations' units and the counts.
+TEST_F(AnalyticsComputeTest, TheSummaryIsInTheOperatorsLanguage) {
+  EXPECT_EQ(summary_text("ru", report(conn_)),
+            "📊 Статистика «support», 2026-12-07 – 2026-12-09 (UTC)\n"
+            "Диалоги: новых 4, закрыто 2, возобновлено 1; ждут ответа 1\n"
+            "Сообщения: входящих 7, исходящих 7, перехвачено 2\n"
+            "Первый ответ: медиана 3 ч, p90 1 дн 1 ч (5)\n"
+            "Время ответа: медиана 40 мин, p90 1 дн 1 ч (6)\n"
+            "Время решения: медиана 3 ч, p90 10 ч (2)\n"
+            "Операторы: Anna (@anna): сообщений: 2, диалогов: 2; =Boris, Jr.: сообщений: 2, диалогов: 2");
+  const std::string german = summary_text("de", report(conn_));
+  EXPECT_TRUE(german.starts_with("📊 Statistik von support, 2026-12-07 – 2026-12-09 (UTC)\n")) << german;
+  EXPECT_NE(german.find("Erste Antwort: Median 3 Std., p90 1 T. 1 Std. (5)"), std::string::npos) << german;
+  // Persian: the numbers are isolated so that they keep their place in a right-to-left line.
+  const std::string persian = summary_text("fa", report(conn_));
+  EXPECT_NE(persian.find("گفتگوها:"), std::string::npos) << persian;
+  EXPECT_NE(persian.find("ساعت"), std::string::npos) << persian;
+  EXPECT_EQ(persian.find("Dialogs"), std::string::npos) << persian;
 }
 
 }  // namespace

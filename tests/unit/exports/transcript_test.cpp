@@ -130,6 +130,23 @@ TEST_F(Transcript, TheHtmlPageIsEscapedAndReadable) {
   EXPECT_NE(html.find("5 messages"), std::string::npos);
 }
 
+// The page posted in a topic speaks the operators' language: its title, the meta line, the roles
+// and the edit marks; a right-to-left language lays the page out right to left.
+TEST_F(Transcript, TheHtmlPageIsInTheOperatorsLanguage) {
+  conversation();
+  std::string html = transcript_html(*store_, dialog_.id, true, "ru");
+  EXPECT_NE(html.find("<html lang=\"ru\" dir=\"ltr\">"), std::string::npos);
+  EXPECT_NE(html.find("<h1>Переписка с Anna Lee (@anna_lee)</h1>"), std::string::npos) << html;
+  EXPECT_NE(html.find("<b>Olga</b> · оператор"), std::string::npos);
+  EXPECT_NE(html.find("внутренний комментарий"), std::string::npos);
+  EXPECT_NE(html.find("изменено 2026-09-21 14:13 UTC"), std::string::npos);
+  EXPECT_NE(html.find("сообщений: 5"), std::string::npos);
+  EXPECT_EQ(html.find("Conversation with"), std::string::npos);
+  EXPECT_EQ(html.find("<b>#42</b>"), std::string::npos) << "a user's text is never markup";
+  EXPECT_NE(transcript_html(*store_, dialog_.id, true, "fa").find("<html lang=\"fa\" dir=\"rtl\">"),
+            std::string::npos);
+}
+
 TEST_F(Transcript, UnderHideInfoNeitherFileNamesTheClient) {
   conversation();
   for (const std::string& text :
@@ -164,14 +181,17 @@ TEST_F(Transcript, ALongConversationIsCutIntoWholePages) {
   }
   EXPECT_EQ(entries, 200);
 
-  auto files = files_to_post(doc, "conversation-1", "html", 8000, parts.size());
+  auto files = files_to_post("en", doc, "conversation-1", "html", 8000, parts.size());
   ASSERT_TRUE(files.ok());
   EXPECT_EQ((*files)[0].name, "conversation-1-part1of" + std::to_string(parts.size()) + ".html");
-  auto refused = files_to_post(doc, "conversation-1", "html", 8000, parts.size() - 1);
+  auto refused = files_to_post("en", doc, "conversation-1", "html", 8000, parts.size() - 1);
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().code, core::ErrorCode::kTooLarge);
   EXPECT_NE(refused.error().message.find("topicdesk export"), std::string::npos) << refused.error().message;
-  auto whole = files_to_post(doc, "conversation-1", "html");
+  auto german = files_to_post("de", doc, "conversation-1", "html", 8000, parts.size() - 1);
+  ASSERT_FALSE(german.ok());
+  EXPECT_TRUE(german.error().message.starts_with("conversation-1.html wäre ")) << german.error().message;
+  auto whole = files_to_post("en", doc, "conversation-1", "html");
   ASSERT_TRUE(whole.ok());
   ASSERT_EQ(whole->size(), 1u);
   EXPECT_EQ((*whole)[0].name, "conversation-1.html");

@@ -231,10 +231,19 @@ TEST(InterceptPresentation, LongTextsAreCutToTelegramsLimitAndEntitiesPastTheCut
   EXPECT_EQ(marked.entities_json, R"([{"type":"bold","offset":29,"length":3}])");
 }
 
+// The words the desk adds to a button (where it leads) are in the operators' language.
+TEST(InterceptPresentation, ButtonWordsAreInTheOperatorsLanguage) {
+  EXPECT_EQ(
+      buttons_as_text(
+          "de", R"({"inline_keyboard":[[{"text":"Shop","web_app":{"url":"https://s.example"}},)"
+                R"({"text":"Go","login_url":{"url":"https://l.example"}},{"text":"Buy","pay":true}]]})"),
+      "⌨️ [Shop ▸ Web-App https://s.example] [Go ↗ Anmeldung https://l.example] [Buy (Bezahlen)]");
+}
+
 TEST(InterceptPresentation, MalformedKeyboardsAndEntitiesAreIgnored) {
-  EXPECT_EQ(buttons_as_text("not json"), "");
-  EXPECT_EQ(buttons_as_text(R"({"keyboard":[[{"text":"reply kb"}]]})"), "");
-  EXPECT_EQ(buttons_as_text(R"({"inline_keyboard":[5,[7,{"text":"ok","callback_data":"x"}]]})"),
+  EXPECT_EQ(buttons_as_text("en", "not json"), "");
+  EXPECT_EQ(buttons_as_text("en", R"({"keyboard":[[{"text":"reply kb"}]]})"), "");
+  EXPECT_EQ(buttons_as_text("en", R"({"inline_keyboard":[5,[7,{"text":"ok","callback_data":"x"}]]})"),
             "⌨️ [ok]");
   core::Event e = program_message(kAnn, 1, "hi");
   e.entities_json = "[{]";

@@ -67,5 +67,24 @@ TEST_F(IdsFileTest, ADocumentOverTheBoundIsNotDownloadedAndABadOneMakesNothing) 
   EXPECT_TRUE(store_->broadcasts_of(context_.id, 10).empty());
 }
 
+// The dispatcher writes its reasons in the connection's LANGUAGE: the document's size over the
+// bound, a document Telegram does not give.
+TEST_F(IdsFileTest, TheDispatchersReasonsAreInTheOperatorsLanguage) {
+  context_.params.language = "de";
+  api_.files["BIG"] = std::string(crm::kMaxIdsFileBytes + 1, '1');
+  start();
+  handle_and_settle(send_file(700, "BIG"));
+  EXPECT_TRUE(api_.of("download").empty());
+  EXPECT_NE(
+      last_in_general().find(
+          "das Dokument hat 2097153 Bytes; eine Datei mit Nutzer-IDs darf höchstens 2097152 haben (2 MB)"),
+      std::string::npos)
+      << last_in_general();
+  handle_and_settle(send_file(702, "GONE"));
+  EXPECT_NE(last_in_general().find("Telegram hat das Dokument nicht herausgegeben: "), std::string::npos)
+      << last_in_general();
+  EXPECT_TRUE(store_->broadcasts_of(context_.id, 10).empty());
+}
+
 }  // namespace
 }  // namespace topicdesk::relay

@@ -60,5 +60,33 @@ TEST_F(TablesFileTest, ABigOrBadDocumentMakesNothing) {
   EXPECT_TRUE(store_->data_tables(context_.id).empty());
 }
 
+// LANGUAGE = "de": every refusal is German and still says where (row, column, the column's name),
+// the dispatcher's own (a document Telegram does not give) included.
+TEST_F(TablesFileTest, AGermanOperatorReadsTheImportsProblemsInGerman) {
+  context_.params.language = "de";
+  api_.files["BIG"] = std::string(tables::kMaxCsvBytes + 1, 'a');
+  api_.files["PRICE"] = "id,title,price:decimal\nt1,Basic,9.90\nt2,Pro,\"12,50\"\n";
+  api_.files["QUOTE"] = "id,title\nt1,say \"hi\"\n";
+  start();
+  handle_and_settle(import(700, "BIG"));
+  EXPECT_EQ(last_in_general(),
+            "📊 Tabelle plans wurde nicht importiert, nichts hat sich geändert: die Datei ist größer als "
+            "1048576 Bytes");
+  handle_and_settle(import(702, "PRICE"));
+  EXPECT_EQ(last_in_general(),
+            "📊 Tabelle plans wurde nicht importiert, nichts hat sich geändert: Zeile 3, Spalte 3 (price): "
+            "„12,50“ ist keine Dezimalzahl wie 9.90 (ein Punkt, kein Komma; höchstens 18 Ziffern)");
+  handle_and_settle(import(704, "QUOTE"));
+  EXPECT_NE(last_in_general().find("Zeile 2, Spalte 2 (title): ein Anführungszeichen in einem Wert"),
+            std::string::npos)
+      << last_in_general();
+  handle_and_settle(import(706, "GONE"));
+  EXPECT_NE(
+      last_in_general().find("nichts hat sich geändert: Telegram hat das Dokument nicht herausgegeben: "),
+      std::string::npos)
+      << last_in_general();
+  EXPECT_TRUE(store_->data_tables(context_.id).empty());
+}
+
 }  // namespace
 }  // namespace topicdesk::relay

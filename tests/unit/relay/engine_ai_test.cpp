@@ -278,5 +278,25 @@ TEST_F(EngineAiTest, AKnowledgeFailureIsToldOnce) {
   EXPECT_THAT(general[0], HasSubstr("kb/a.md is not UTF-8"));
 }
 
+// The report carries the problem as a catalogue message: General reads it in LANGUAGE, the file
+// and the line kept.
+TEST_F(EngineAiTest, AKnowledgeFailureIsToldInTheOperatorsLanguage) {
+  auto& e = engine({{"AI", "draft"}, {"LANGUAGE", "ru"}});
+  core::Event report;
+  report.kind = core::EventKind::kAiAnswered;
+  report.update_id = 77;
+  report.text =
+      R"({"request":0,"outcome":"knowledge_failed","detail":"AI_KNOWLEDGE: kb/a.md is not UTF-8 text",)"
+      R"("problem":{"key":"ai.problem_not_utf8","args":{"file":"kb/a.md","line":"3","byte":"41"}}})";
+  e.handle(report, kT0);
+  auto general = texts_to(take_jobs(*store_), Side::kGroup);
+  ASSERT_EQ(general.size(), 1u);
+  EXPECT_EQ(general[0],
+            "⚠️ База знаний ИИ не проиндексирована: "
+            "AI_KNOWLEDGE: kb/a.md — не текст UTF-8 "
+            "(строка 3, байт 41): сохраните его в UTF-8; "
+            "ничего не проиндексировано");
+}
+
 }  // namespace
 }  // namespace topicdesk::relay

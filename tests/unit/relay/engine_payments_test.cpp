@@ -154,6 +154,18 @@ TEST_F(EnginePaymentsTest, UnknownCancelledPaidAndChangedInvoicesAreRefusedWithA
             i18n::text("en", payments::kCancelledInvoiceReason));
 }
 
+// The invoice's state in the refusal is a word of the operators' language, not the stored name.
+TEST_F(EnginePaymentsTest, ACancelledInvoiceIsNamedSoInTheOperatorsLanguage) {
+  auto& e = engine({{"LANGUAGE", "de"}});
+  invoiced(e);
+  e.handle(operator_message(kThread, 20, "/invoice cancel"), kT0 + 6000);
+  take_jobs(*store_);
+  e.handle(operator_message(kThread, 21, "/invoice cancel #1"), kT0 + 7000);
+  EXPECT_THAT(texts_to(take_jobs(*store_), Side::kGroup),
+              ::testing::ElementsAre(
+                  "🧾 Rechnung #1 ist storniert: Nur eine offene Rechnung kann storniert werden."));
+}
+
 TEST_F(EnginePaymentsTest, ProxyConnectionsLeaveTheProgramsInvoicesToTheProgram) {
   context_.proxy = true;
   auto& e = engine();

@@ -108,6 +108,36 @@ TEST_F(EngineStatsTest, TheDailyDigestPostsTheDayBeforeOnceADayAtItsTime) {
             0);
 }
 
+// LANGUAGE = "ru": the report's every line is Russian, in /stats and in the digest alike.
+TEST_F(EngineStatsTest, ARussianConnectionGetsTheReportAndTheDigestInRussian) {
+  auto& e = engine({{"WORKING_HOURS", "Europe/Berlin; mon-fri 09:00-18:00"},
+                    {"DAILY_DIGEST", "09:00"},
+                    {"LANGUAGE", "ru"}});
+  open_dialog_of(e, kAnn, 77);  // Tuesday 23:13 in Berlin
+  e.handle(operator_message(77, 11, "Here is your invoice"), kT0 + 90 * kMinute);
+  take_jobs(*store_);
+  auto week = stats(e, "/stats week", kT0 + 100 * kMinute);
+  EXPECT_TRUE(week.starts_with("📊 Статистика «shop», 2023-11-13 – 2023-11-15 (Europe/Berlin)\n")) << week;
+  EXPECT_NE(week.find("Диалоги: новых 1, закрыто 0, возобновлено 0; ждут ответа 0"), std::string::npos)
+      << week;
+  EXPECT_NE(week.find("Сообщения: входящих 1, исходящих 1, перехвачено 0"), std::string::npos) << week;
+  EXPECT_NE(week.find("Первый ответ: медиана 1 ч 30 мин, p90 1 ч 30 мин (1)"), std::string::npos) << week;
+  EXPECT_NE(week.find("Время решения: нет данных"), std::string::npos) << week;
+  EXPECT_NE(week.find("Операторы: Olga (@olga_op): 1 сообщение, 1 диалог"), std::string::npos) << week;
+  EXPECT_EQ(week.find("Dialogs"), std::string::npos) << week;
+
+  // Wednesday 08:00 UTC is 09:00 in Berlin: the digest of Tuesday.
+  EXPECT_EQ(e.daily_digest(kT0 + 35'200'000), 1);
+  auto digest = texts_to(take_jobs(*store_), Side::kGroup);
+  ASSERT_EQ(digest.size(), 1u);
+  EXPECT_TRUE(digest[0].starts_with(
+      "🗓 Сводка за день\n📊 Статистика «shop», 2023-11-14 (Europe/Berlin)\n"))
+      << digest[0];
+  EXPECT_NE(digest[0].find("Диалоги: новых 1, закрыто 0, возобновлено 0; ждут ответа 1"), std::string::npos)
+      << digest[0];
+  EXPECT_NE(digest[0].find("Первый ответ: нет данных"), std::string::npos) << digest[0];
+}
+
 TEST_F(EngineStatsTest, NoDigestWhenOff) {
   auto& e = desk();
   open_dialog_of(e, kAnn, 77);

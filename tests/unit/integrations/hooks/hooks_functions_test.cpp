@@ -95,6 +95,19 @@ TEST(CommandHookAnswer, NothingToPostAndErrors) {
   EXPECT_FALSE(hook_answer_message("application/json", R"({"text":"x","buttons":[{"text":"a"}]})"));
 }
 
+// The notice in the topic speaks the operators' language; the technical reason stays as it is.
+TEST(CommandHookAnswer, TheFailureNoticeIsInTheOperatorsLanguage) {
+  EXPECT_EQ(hook_failed_notice("en", "activate", "HTTP 500"),
+            "⚠️ /activate: the command hook failed (HTTP 500).");
+  EXPECT_EQ(hook_failed_notice("de", "activate", "HTTP 500"),
+            "⚠️ /activate: der Befehls-Hook ist fehlgeschlagen (HTTP 500).");
+  const std::string russian =
+      hook_failed_notice("ru", "activate", hook_bad_answer("ru", "the answer is not a JSON object"));
+  EXPECT_EQ(russian,
+            "⚠️ /activate: хук команды не сработал "
+            "(неверный ответ: the answer is not a JSON object).");
+}
+
 TEST(CommandHookAnswer, LongTextIsCutToTelegramsLimit) {
   auto m = answer("text/plain", std::string(5000, 'a'));
   EXPECT_EQ(m["text"].as_string().size(), 4095u + std::string("…").size());
