@@ -580,7 +580,7 @@ Response Dashboard::transcript(const Viewer& v, const http::Request& request) {
   if (!dialog || c == nullptr)
     return json_refused(404, v.text("web.error.no_dialog", {{"id", std::to_string(*id)}}));
   const bool html = param(q, "format") != "jsonl";
-  auto body = html ? exports::transcript_html(store_, dialog->id, v.sees(*c))
+  auto body = html ? exports::transcript_html(store_, dialog->id, v.sees(*c), v.language)
                    : exports::transcript_jsonl(store_, dialog->id, v.sees(*c));
   auto response = http::text_response(
       200, std::move(body), html ? "text/html; charset=utf-8" : "application/x-ndjson; charset=utf-8");
