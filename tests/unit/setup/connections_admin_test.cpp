@@ -200,6 +200,12 @@ TEST_P(ConnectionsAdminTest, ParametersAreCheckedOffTurnsOffAndDefaultResets) {
   ASSERT_FALSE(unknown);
   EXPECT_EQ(unknown.error().message, "unknown parameter welcome (parameter names are upper case: WELCOME)");
   EXPECT_EQ(changes_, after_add) << "a refused value changes nothing";
+  // The same refusals for a reader of another language (the setup bot's admin).
+  EXPECT_EQ(bad.message_in("en"), bad.error().message);
+  EXPECT_EQ(bad.message_in("de"), "AUTOCLOSE muss OFF oder eine Stundenzahl 1..1000000 sein (erhalten: \"0\")");
+  EXPECT_EQ(unknown.message_in("ru"),
+            "неизвестный параметр welcome (названия параметров пишутся заглавными буквами: WELCOME)");
+  EXPECT_EQ(admin_->stop("nobody", kAdmin).message_in("fr"), "aucune connexion ne s'appelle « nobody »");
 
   ASSERT_TRUE(admin_->set_parameter("sales", "AUTOCLOSE", "12", kAdmin));
   ASSERT_TRUE(admin_->set_parameter("sales", "WELCOME", "off", kAdmin));
