@@ -52,7 +52,7 @@ class [[nodiscard]] Outcome {
   template <class U>
   Outcome<U> failure() const {
     if (text_.key.empty()) return Outcome<U>(result_.error());
-    return Outcome<U>(text_, result_.error().code);
+    return Outcome<U>(result_.error(), text_);
   }
 
   operator Result<T>() const& { return result_; }  // NOLINT(google-explicit-constructor)
