@@ -37,8 +37,8 @@ void print_findings(const doctor::Findings& findings, std::ostream& out) {
         out << "  ok    " << doctor::what_text(f, kEnglish) << "\n";
         break;
       case doctor::Finding::Level::kFix:
-        out << "  FIX   " << doctor::what_text(f, kEnglish) << "\n        -> " << doctor::fix_text(f, kEnglish)
-            << "\n";
+        out << "  FIX   " << doctor::what_text(f, kEnglish) << "\n        -> "
+            << doctor::fix_text(f, kEnglish) << "\n";
         break;
       case doctor::Finding::Level::kNote:
         out << "  note  " << doctor::what_text(f, kEnglish) << "\n";

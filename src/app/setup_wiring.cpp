@@ -48,7 +48,8 @@ class TdAccountSignIn : public setup::AccountSignIn {
   asio::awaitable<core::Outcome<setup::AccountUser>> sign_in(std::string name,
                                                              td::LoginDialog dialog) override {
     td::TdRuntime* runtime = runtime_ ? runtime_() : nullptr;
-    if (runtime == nullptr) co_return core::Outcome<setup::AccountUser>(i18n::Message{"setup.login.no_tdlib", {}});
+    if (runtime == nullptr)
+      co_return core::Outcome<setup::AccountUser>(i18n::Message{"setup.login.no_tdlib", {}});
     const std::string directory = session_directory(config_, name);
     std::error_code ignored;
     std::filesystem::remove_all(directory, ignored);  // no connection has this name: a stale leftover

@@ -21,9 +21,9 @@ namespace topicdesk::core {
 template <class T>
 class [[nodiscard]] Outcome {
  public:
-  Outcome(T value) : result_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
-  Outcome(Error error) : result_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
-  Outcome(Result<T> result) : result_(std::move(result)) {}  // NOLINT(google-explicit-constructor)
+  Outcome(T value) : result_(std::move(value)) {}                    // NOLINT(google-explicit-constructor)
+  Outcome(Error error) : result_(std::move(error)) {}                // NOLINT(google-explicit-constructor)
+  Outcome(Result<T> result) : result_(std::move(result)) {}          // NOLINT(google-explicit-constructor)
   Outcome(i18n::Message text, ErrorCode code = ErrorCode::kInvalid)  // NOLINT(google-explicit-constructor)
       : result_(make_error(code, i18n::text(i18n::kFallbackLanguage, text))), text_(std::move(text)) {}
   // An English message of its own (one that names more than the reader needs, such as the
@@ -55,7 +55,7 @@ class [[nodiscard]] Outcome {
     return Outcome<U>(result_.error(), text_);
   }
 
-  operator Result<T>() const& { return result_; }  // NOLINT(google-explicit-constructor)
+  operator Result<T>() const& { return result_; }         // NOLINT(google-explicit-constructor)
   operator Result<T>() && { return std::move(result_); }  // NOLINT(google-explicit-constructor)
 
  private:

@@ -1,7 +1,5 @@
 #include "core/parameters.h"
 
-#include "core/parameter_problems.h"
-
 #include <algorithm>
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
@@ -11,6 +9,7 @@
 #include <map>
 #include <set>
 
+#include "core/parameter_problems.h"
 #include "core/utf8.h"
 #include "i18n/catalog.h"
 
@@ -45,12 +44,14 @@ using Setter = std::function<Problem(Parameters&, const std::string& value)>;
 
 // "{name} must be … (got \"{value}\")": `key` names what the parameter allows.
 Problem wrong(std::string_view key, std::string_view name, std::string_view value) {
-  return i18n::Message{"parameters." + std::string(key), {{"name", std::string(name)}, {"value", std::string(value)}}};
+  return i18n::Message{"parameters." + std::string(key),
+                       {{"name", std::string(name)}, {"value", std::string(value)}}};
 }
 
 // "{name}: {reason}…": a list, keyword rule or schedule that does not parse (its reason in English).
 Problem unparsed(std::string_view key, std::string_view name, std::string reason) {
-  return i18n::Message{"parameters." + std::string(key), {{"name", std::string(name)}, {"reason", std::move(reason)}}};
+  return i18n::Message{"parameters." + std::string(key),
+                       {{"name", std::string(name)}, {"reason", std::move(reason)}}};
 }
 
 Setter boolean(bool Parameters::*field, std::string_view name) {
@@ -143,8 +144,7 @@ Problem set_welcome(Parameters& p, const std::string& value) {
     return kAccepted;
   }
   if (auto checked = check_template_reference("WELCOME", value)) return checked;
-  if (utf16_length(value) > kMaxWelcomeLength)
-    return wrong("text", "WELCOME", "…");
+  if (utf16_length(value) > kMaxWelcomeLength) return wrong("text", "WELCOME", "…");
   p.welcome = value;
   return kAccepted;
 }
@@ -159,8 +159,7 @@ Problem set_close_message(Parameters& p, const std::string& value) {
     p.close_message = std::string();
     return kAccepted;
   }
-  if (utf16_length(value) > kMaxWelcomeLength)
-    return wrong("close_message", "CLOSE_MESSAGE", "…");
+  if (utf16_length(value) > kMaxWelcomeLength) return wrong("close_message", "CLOSE_MESSAGE", "…");
   p.close_message = value;
   return kAccepted;
 }
@@ -172,8 +171,7 @@ Problem set_csat(Parameters& p, const std::string& value) {
   }
   // The edited question also carries the score and a line about comments.
   constexpr std::size_t kMaxQuestionLength = 3500;
-  if (trim(value).empty() || utf16_length(value) > kMaxQuestionLength)
-    return wrong("csat", "CSAT", "…");
+  if (trim(value).empty() || utf16_length(value) > kMaxQuestionLength) return wrong("csat", "CSAT", "…");
   p.csat = value;
   return kAccepted;
 }
@@ -253,8 +251,7 @@ Problem set_autoclose(Parameters& p, const std::string& value) {
     return kAccepted;
   }
   auto hours = to_integer(value);
-  if (!hours || *hours < 1 || *hours > kMaxAutocloseHours)
-    return wrong("autoclose", "AUTOCLOSE", value);
+  if (!hours || *hours < 1 || *hours > kMaxAutocloseHours) return wrong("autoclose", "AUTOCLOSE", value);
   p.autoclose_hours = static_cast<int>(*hours);
   return kAccepted;
 }
@@ -291,8 +288,7 @@ Problem set_backlog_notice(Parameters& p, const std::string& value) {
     return kAccepted;
   }
   auto minutes = to_integer(value);
-  if (!minutes || *minutes < 1 || *minutes > 1440)
-    return wrong("backlog_notice", "BACKLOG_NOTICE", value);
+  if (!minutes || *minutes < 1 || *minutes > 1440) return wrong("backlog_notice", "BACKLOG_NOTICE", value);
   p.backlog_notice_minutes = static_cast<int>(*minutes);
   return kAccepted;
 }
@@ -309,8 +305,7 @@ Problem set_daily_digest(Parameters& p, const std::string& value) {
                       std::isdigit(static_cast<unsigned char>(v[4]));
   const int hours = shaped ? (v[0] - '0') * 10 + (v[1] - '0') : 0;
   const int minutes = shaped ? (v[3] - '0') * 10 + (v[4] - '0') : 0;
-  if (!shaped || hours > 23 || minutes > 59)
-    return wrong("daily_digest", "DAILY_DIGEST", value);
+  if (!shaped || hours > 23 || minutes > 59) return wrong("daily_digest", "DAILY_DIGEST", value);
   p.daily_digest_minute = hours * 60 + minutes;
   return kAccepted;
 }
@@ -412,9 +407,9 @@ constexpr std::size_t kMaxWebhookSecret = 256;
 
 // One WEBHOOKS entry into `target`.
 Problem webhook_target(const std::string& url, const boost::json::value& list, WebhookTarget& target) {
-  auto about = [&url](std::string key, std::string_view name_, std::string value) -> Problem {
+  auto about = [&url](std::string key, std::string_view field, std::string value) -> Problem {
     i18n::Message m{"parameters." + key, {{"name", "WEBHOOKS"}, {"url", url}}};
-    if (!name_.empty()) m.args.emplace_back(std::string(name_), std::move(value));
+    if (!field.empty()) m.args.emplace_back(std::string(field), std::move(value));
     return m;
   };
   auto parsed = boost::urls::parse_absolute_uri(url);
@@ -466,8 +461,7 @@ Problem set_webhooks(Parameters& p, const std::string& value) {
 Problem set_webhooks_secret(Parameters& p, const std::string& value) {
   std::string secret = trim(value);
   if (secret.size() > kMaxWebhookSecret) return wrong("webhooks_secret_long", "WEBHOOKS_SECRET", "…");
-  if (!secret.empty() && secret.size() < 16)
-    return wrong("webhooks_secret_short", "WEBHOOKS_SECRET", "…");
+  if (!secret.empty() && secret.size() < 16) return wrong("webhooks_secret_short", "WEBHOOKS_SECRET", "…");
   p.webhooks_secret = secret;
   return kAccepted;
 }
@@ -491,8 +485,7 @@ Problem set_away_message(Parameters& p, const std::string& value) {
     return kAccepted;
   }
   if (auto checked = check_template_reference("AWAY_MESSAGE", value)) return checked;
-  if (utf16_length(value) > kMaxWelcomeLength)
-    return wrong("text", "AWAY_MESSAGE", "…");
+  if (utf16_length(value) > kMaxWelcomeLength) return wrong("text", "AWAY_MESSAGE", "…");
   p.away_message = value;
   return kAccepted;
 }
@@ -506,7 +499,8 @@ Problem set_language(Parameters& p, const std::string& value) {
   if (std::find(known.begin(), known.end(), v) == known.end()) {
     std::string names;
     for (const auto& k : known) names += (names.empty() ? "" : ", ") + k;
-    return i18n::Message{"parameters.language", {{"name", "LANGUAGE"}, {"languages", names}, {"value", value}}};
+    return i18n::Message{"parameters.language",
+                         {{"name", "LANGUAGE"}, {"languages", names}, {"value", value}}};
   }
   p.language = v;
   return kAccepted;
@@ -553,13 +547,11 @@ Problem set_ai_prompt(Parameters& p, const std::string& value) {
     return kAccepted;
   }
   if (lower_ascii(v.substr(0, 5)) == "file:") {
-    if (trim(std::string_view(v).substr(5)).empty())
-      return wrong("ai_prompt_file", "AI_PROMPT", value);
+    if (trim(std::string_view(v).substr(5)).empty()) return wrong("ai_prompt_file", "AI_PROMPT", value);
     p.ai_prompt = "file:" + trim(std::string_view(v).substr(5));
     return kAccepted;
   }
-  if (utf16_length(v) > kMaxAiPromptLength)
-    return wrong("ai_prompt_text", "AI_PROMPT", "…");
+  if (utf16_length(v) > kMaxAiPromptLength) return wrong("ai_prompt_text", "AI_PROMPT", "…");
   p.ai_prompt = v;
   return kAccepted;
 }
@@ -578,8 +570,7 @@ Problem set_ai_knowledge(Parameters& p, const std::string& value) {
 
 Problem set_ai_delay(Parameters& p, const std::string& value) {
   auto minutes = to_integer(value);
-  if (!minutes || *minutes < 0 || *minutes > kMaxAiDelayMinutes)
-    return wrong("ai_delay", "AI_DELAY", value);
+  if (!minutes || *minutes < 0 || *minutes > kMaxAiDelayMinutes) return wrong("ai_delay", "AI_DELAY", value);
   p.ai_delay_minutes = static_cast<int>(*minutes);
   return kAccepted;
 }

@@ -53,7 +53,8 @@ boost::asio::awaitable<void> check_group(telegram::BotApi& api, core::ChatId gro
   json::object member_params{{"chat_id", group_id}, {"user_id", bot_id}};
   auto member = co_await api.call("getChatMember", std::move(member_params));
   if (!member.ok) {
-    out.fail(says("membership_unreadable", {{"reason", member.description}}), says("membership_unreadable_fix"));
+    out.fail(says("membership_unreadable", {{"reason", member.description}}),
+             says("membership_unreadable_fix"));
     co_return;
   }
   const auto status = text(member.result, "status");
@@ -80,8 +81,9 @@ boost::asio::awaitable<void> check_bot(telegram::BotApi& api, BotCheck check, Fi
   auto me = co_await api.call("getMe", {});
   if (!me.ok) {
     if (me.network_error()) {
-      out.fail(says("unreachable", {{"api", check.api_base}, {"reason", telegram::redact_tokens(me.description)}}),
-               says("unreachable_fix"));
+      out.fail(
+          says("unreachable", {{"api", check.api_base}, {"reason", telegram::redact_tokens(me.description)}}),
+          says("unreachable_fix"));
     } else {
       out.fail(says("token_rejected", {{"reason", me.description}}), says("token_rejected_fix"));
     }
@@ -135,7 +137,8 @@ boost::asio::awaitable<void> check_helper(telegram::BotApi& api, HelperCheck che
   json::object member_params{{"chat_id", group}, {"user_id", bot_id}};
   auto member = co_await api.call("getChatMember", std::move(member_params));
   if (!member.ok) {
-    out.fail(about("helper_membership_unreadable", {{"group", std::to_string(group)}, {"reason", member.description}}),
+    out.fail(about("helper_membership_unreadable",
+                   {{"group", std::to_string(group)}, {"reason", member.description}}),
              says("helper_membership_unreadable_fix"));
     co_return;
   }

@@ -19,8 +19,8 @@
 #include <vector>
 
 #include "core/ids.h"
-#include "core/parameters.h"
 #include "core/outcome.h"
+#include "core/parameters.h"
 #include "core/result.h"
 
 namespace topicdesk::setup {
@@ -70,7 +70,7 @@ class ConnectionAdmin {
   // `value` "OFF" (any case) clears the parameter; anything else is checked as the TOML reader
   // checks it and refused with its message.
   virtual core::OutcomeStatus set_parameter(const std::string& name, const std::string& parameter,
-                                     const std::string& value, core::UserId actor) = 0;
+                                            const std::string& value, core::UserId actor) = 0;
   virtual core::OutcomeStatus stop(const std::string& name, core::UserId actor) = 0;
   virtual core::OutcomeStatus start(const std::string& name, core::UserId actor) = 0;
   // Stops it and forgets its settings and token; its dialogs and history stay in the store.

@@ -192,7 +192,8 @@ core::Outcome<ConnectionSummary> StoreConnectionAdmin::get(const std::string& na
 
 core::Outcome<store::StoredConnection> StoreConnectionAdmin::editable(const std::string& name) {
   if (file_connection(name) != nullptr) {
-    return {refusal("in_file", {{"name", name}, {"file", options_.config_path}}), core::ErrorCode::kForbidden};
+    return {refusal("in_file", {{"name", name}, {"file", options_.config_path}}),
+            core::ErrorCode::kForbidden};
   }
   auto stored = store_.stored_connection(name);
   if (!stored) return {refusal("not_found", {{"name", name}}), core::ErrorCode::kNotFound};
@@ -249,7 +250,7 @@ core::Outcome<ConnectionSummary> StoreConnectionAdmin::add(const NewConnection& 
 }
 
 core::OutcomeStatus StoreConnectionAdmin::set_group(const std::string& name, core::ChatId group,
-                                             core::UserId actor) {
+                                                    core::UserId actor) {
   auto c = editable(name);
   if (!c) return c.failure<core::Ok>();
   if (group >= 0) return refusal("group_id");
@@ -259,7 +260,7 @@ core::OutcomeStatus StoreConnectionAdmin::set_group(const std::string& name, cor
 }
 
 core::OutcomeStatus StoreConnectionAdmin::set_parameter(const std::string& name, const std::string& parameter,
-                                                 const std::string& value, core::UserId actor) {
+                                                        const std::string& value, core::UserId actor) {
   auto c = editable(name);
   if (!c) return c.failure<core::Ok>();
   if (auto problem = parameter_name_problem(parameter)) return *problem;

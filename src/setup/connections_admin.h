@@ -20,8 +20,8 @@
 #include <vector>
 
 #include "core/ids.h"
-#include "core/parameters.h"
 #include "core/outcome.h"
+#include "core/parameters.h"
 #include "core/result.h"
 #include "i18n/catalog.h"
 #include "setup/connection_admin.h"
@@ -66,8 +66,8 @@ class StoreConnectionAdmin final : public ConnectionAdmin {
   core::Outcome<ConnectionSummary> get(const std::string& name) override;
   core::Outcome<ConnectionSummary> add(const NewConnection& spec, core::UserId actor) override;
   core::OutcomeStatus set_group(const std::string& name, core::ChatId group, core::UserId actor) override;
-  core::OutcomeStatus set_parameter(const std::string& name, const std::string& parameter, const std::string& value,
-                             core::UserId actor) override;
+  core::OutcomeStatus set_parameter(const std::string& name, const std::string& parameter,
+                                    const std::string& value, core::UserId actor) override;
   core::OutcomeStatus stop(const std::string& name, core::UserId actor) override;
   core::OutcomeStatus start(const std::string& name, core::UserId actor) override;
   core::OutcomeStatus remove(const std::string& name, core::UserId actor) override;

@@ -359,7 +359,8 @@ asio::awaitable<void> SetupBot::on_text(Session& session, core::UserId admin, co
       const std::string parameter = session.parameter;
       auto status = deps_.connections->set_parameter(name, parameter, text, admin);
       if (!status) {
-        co_await say(session, t(session, "setup.param_refused", "reason", status.message_in(session.language)));
+        co_await say(session,
+                     t(session, "setup.param_refused", "reason", status.message_in(session.language)));
         co_return;  // still waiting for a value
       }
       session.awaiting = Awaiting::kNothing;
@@ -495,7 +496,8 @@ asio::awaitable<void> SetupBot::on_callback(const json::object& query) {
     auto link = deps_.dashboard_link ? deps_.dashboard_link(*connection, user)
                                      : core::Outcome<std::string>(i18n::Message{"setup.no_dashboard", {}});
     if (!link) {
-      co_await say(session, t(session, "setup.dashboard_unavailable", "reason", link.message_in(session.language)));
+      co_await say(session,
+                   t(session, "setup.dashboard_unavailable", "reason", link.message_in(session.language)));
     } else {
       log_action(user, fmt::format("took a dashboard link of connection {}", arg));
       co_await say(session, t(session, "setup.dashboard_link", "name", arg, "url", *link));
@@ -510,8 +512,8 @@ asio::awaitable<void> SetupBot::on_callback(const json::object& query) {
   } else if (verb == "dely") {
     auto status = deps_.connections->remove(arg, user);
     if (!status) {
-      co_await say(session, t(session, "setup.failed", "reason", status.message_in(session.language)), Keyboard(),
-                   message_id);
+      co_await say(session, t(session, "setup.failed", "reason", status.message_in(session.language)),
+                   Keyboard(), message_id);
       co_return;
     }
     if (auto pick = picks_.find(arg); pick != picks_.end()) {
@@ -899,7 +901,8 @@ asio::awaitable<void> SetupBot::watch_group(std::string name) {
         if (type == "channel") {
           co_await say(session, t(session, "setup.group_channel", "bot", current->second->bot));
         } else {
-          co_await say(session, t(session, "setup.group_not_group", "bot", current->second->bot, "type", type));
+          co_await say(session,
+                       t(session, "setup.group_not_group", "bot", current->second->bot, "type", type));
         }
         continue;
       }

@@ -72,8 +72,8 @@ class InteractiveLogin {
       if (state == auth_state::kReady) {
         auto me = co_await get_me(client_);
         if (!me) {
-          co_return core::Outcome<json::object>(me.error(),
-                                                login_text("telegram_answered", {{"error", me.error().message}}));
+          co_return core::Outcome<json::object>(
+              me.error(), login_text("telegram_answered", {{"error", me.error().message}}));
         }
         co_return me;
       }
@@ -127,8 +127,9 @@ class InteractiveLogin {
                            {"settings", nullptr}};
     json::object answer = co_await client_.request(std::move(request), dialog_.step_timeout);
     if (is_error(answer)) {
-      co_return refused(dialog_.phone_number.empty() ? "Telegram refused a QR login: "
-                                                     : "Telegram refused the phone number " + dialog_.phone_number + ": ",
+      co_return refused(dialog_.phone_number.empty()
+                            ? "Telegram refused a QR login: "
+                            : "Telegram refused the phone number " + dialog_.phone_number + ": ",
                         answer);
     }
     const std::string step_name = "starting the sign-in";
@@ -166,7 +167,8 @@ class InteractiveLogin {
     }
     if (code_attempts_ >= dialog_.max_attempts) {
       const std::string count = std::to_string(code_attempts_);
-      co_return fail("the code was wrong " + count + " times", login_text("code_wrong_times", {{"count", count}}));
+      co_return fail("the code was wrong " + count + " times",
+                     login_text("code_wrong_times", {{"count", count}}));
     }
     tell("That code is wrong; " + std::to_string(dialog_.max_attempts - code_attempts_) +
          " attempt(s) left.");

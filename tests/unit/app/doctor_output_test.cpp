@@ -30,7 +30,8 @@ telegram::ApiResult ok(json::value result) {
 FakeBotApi::Script troubled_bot(std::string status) {
   return [status](const FakeBotApi::Call& call, int) -> std::optional<telegram::ApiResult> {
     if (call.method == "getMe")
-      return ok(json::object{{"id", 111}, {"is_bot", true}, {"first_name", "Shop"}, {"username", "shop_bot"}});
+      return ok(
+          json::object{{"id", 111}, {"is_bot", true}, {"first_name", "Shop"}, {"username", "shop_bot"}});
     if (call.method == "getChat")
       return ok(json::object{{"id", kGroup}, {"type", "supergroup"}, {"title", "Support"}});
     if (call.method == "getChatMember") {
@@ -73,7 +74,9 @@ TEST(DoctorOutput, TheBotChecksPrintAsTheyAlwaysDid) {
 TEST(DoctorOutput, ARejectedTokenAndAPlainMemberPrintAsTheyAlwaysDid) {
   asio::io_context io;
   FakeBotApi rejected;
-  rejected.script = [](const FakeBotApi::Call&, int) { return std::optional(FakeBotApi::error(401, "Unauthorized")); };
+  rejected.script = [](const FakeBotApi::Call&, int) {
+    return std::optional(FakeBotApi::error(401, "Unauthorized"));
+  };
   FakeBotApi member;
   member.script = troubled_bot("member");
   doctor::Findings findings;
@@ -86,9 +89,10 @@ TEST(DoctorOutput, ARejectedTokenAndAPlainMemberPrintAsTheyAlwaysDid) {
                      "        -> copy the token again from @BotFather (or /revoke it and use the new one)\n"),
             std::string::npos)
       << out;
-  EXPECT_NE(out.find("  FIX   the bot is 'member' in the group\n"
-                     "        -> make the bot an administrator (it must see every message and manage topics)\n"),
-            std::string::npos)
+  EXPECT_NE(
+      out.find("  FIX   the bot is 'member' in the group\n"
+               "        -> make the bot an administrator (it must see every message and manage topics)\n"),
+      std::string::npos)
       << out;
 }
 
@@ -97,7 +101,8 @@ TEST(DoctorOutput, AHelperBotPrintsAsItAlwaysDid) {
   FakeBotApi api;
   api.script = [](const FakeBotApi::Call& call, int) -> std::optional<telegram::ApiResult> {
     if (call.method == "getMe")
-      return ok(json::object{{"id", 222}, {"is_bot", true}, {"first_name", "Aide"}, {"username", "aide_bot"}});
+      return ok(
+          json::object{{"id", 222}, {"is_bot", true}, {"first_name", "Aide"}, {"username", "aide_bot"}});
     if (call.method == "getChatMember") return ok(json::object{{"status", "member"}});
     return std::nullopt;
   };
@@ -113,7 +118,8 @@ TEST(DoctorOutput, AHelperBotPrintsAsItAlwaysDid) {
 
 TEST(DoctorOutput, TheSameFindingsReadInAnotherLanguage) {
   doctor::Findings findings;
-  findings.fail(i18n::Message{"doctor.no_manage_topics", {}}, i18n::Message{"doctor.no_manage_topics_fix", {}});
+  findings.fail(i18n::Message{"doctor.no_manage_topics", {}},
+                i18n::Message{"doctor.no_manage_topics_fix", {}});
   findings.pass("PostgreSQL 16 reachable: db");  // a text only the shell prints stays as written
   EXPECT_EQ(doctor::what_text(findings.items[0], "ru"), "бот не может управлять темами");
   EXPECT_EQ(doctor::fix_text(findings.items[0], "ru"), "дайте боту право «Управление темами»");

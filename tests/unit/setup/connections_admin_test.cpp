@@ -202,7 +202,8 @@ TEST_P(ConnectionsAdminTest, ParametersAreCheckedOffTurnsOffAndDefaultResets) {
   EXPECT_EQ(changes_, after_add) << "a refused value changes nothing";
   // The same refusals for a reader of another language (the setup bot's admin).
   EXPECT_EQ(bad.message_in("en"), bad.error().message);
-  EXPECT_EQ(bad.message_in("de"), "AUTOCLOSE muss OFF oder eine Stundenzahl 1..1000000 sein (erhalten: \"0\")");
+  EXPECT_EQ(bad.message_in("de"),
+            "AUTOCLOSE muss OFF oder eine Stundenzahl 1..1000000 sein (erhalten: \"0\")");
   EXPECT_EQ(unknown.message_in("ru"),
             "неизвестный параметр welcome (названия параметров пишутся заглавными буквами: WELCOME)");
   EXPECT_EQ(admin_->stop("nobody", kAdmin).message_in("fr"), "aucune connexion ne s'appelle « nobody »");

@@ -83,8 +83,8 @@ class FakeConnectionAdmin : public ConnectionAdmin {
     log.push_back(std::to_string(actor) + " set_group " + name);
     return core::Ok{};
   }
-  core::OutcomeStatus set_parameter(const std::string& name, const std::string& parameter, const std::string& value,
-                             core::UserId actor) override {
+  core::OutcomeStatus set_parameter(const std::string& name, const std::string& parameter,
+                                    const std::string& value, core::UserId actor) override {
     auto& c = connections_.at(name);
     core::RawParameters next;
     for (const auto& entry : c.parameters) {
@@ -716,8 +716,9 @@ TEST_F(SetupBotTest, ARussianAdminReadsAFailedCheckAndItsFixInRussian) {
                        i18n::text("ru", "doctor.no_manage_topics_fix")),
             std::string::npos)
       << shown;
-  EXPECT_NE(shown.find("✅ " + i18n::text("ru", "doctor.token_valid", {{"bot", "shop_bot"}, {"id", "5550001"}})),
-            std::string::npos)
+  EXPECT_NE(
+      shown.find("✅ " + i18n::text("ru", "doctor.token_valid", {{"bot", "shop_bot"}, {"id", "5550001"}})),
+      std::string::npos)
       << shown;
   EXPECT_NE(shown.find("бот не может управлять темами"), std::string::npos) << shown;
   EXPECT_EQ(shown.find("cannot manage topics"), std::string::npos) << "no English left: " << shown;
@@ -725,7 +726,8 @@ TEST_F(SetupBotTest, ARussianAdminReadsAFailedCheckAndItsFixInRussian) {
 
   // The group check while a group is picked says the same.
   shop_.updates.push_back(member_update(1, kGroup, "supergroup", true, "administrator"));
-  ASSERT_TRUE(run_until([&] { return said_containing("дайте боту право «Управление темами»"); })) << last_said();
+  ASSERT_TRUE(run_until([&] { return said_containing("дайте боту право «Управление темами»"); }))
+      << last_said();
 }
 
 TEST_F(SetupBotTest, AGermanAdminReadsAParameterOutOfRangeByTheReadersRule) {
@@ -738,9 +740,10 @@ TEST_F(SetupBotTest, AGermanAdminReadsAParameterOutOfRangeByTheReadersRule) {
   ASSERT_FALSE(english);
   EXPECT_EQ(english.error().message, "AUTOCLOSE must be OFF or hours 1..1000000 (got \"0\")");
   // … in German here.
-  EXPECT_EQ(last_said(),
-            i18n::text("de", "setup.param_refused",
-                       {{"reason", "AUTOCLOSE muss OFF oder eine Stundenzahl 1..1000000 sein (erhalten: \"0\")"}}));
+  EXPECT_EQ(
+      last_said(),
+      i18n::text("de", "setup.param_refused",
+                 {{"reason", "AUTOCLOSE muss OFF oder eine Stundenzahl 1..1000000 sein (erhalten: \"0\")"}}));
   EXPECT_TRUE(admin_.list()[0].parameters.empty());
   text("zwölf");
   EXPECT_NE(last_said().find("(erhalten: \"zwölf\")"), std::string::npos) << last_said();

@@ -262,7 +262,9 @@ TEST(TdAuth, ThreeWrongCodesEndTheLogin) {
 // Telegram's refusals while signing in, in words of the reader's language; the English message
 // for the shell stays Telegram's own.
 TEST(TdAuth, TelegramsKnownRefusalsAreCatalogueTexts) {
-  auto key = [](int code, std::string_view message) { return login_error_text(code, message, "+4915100000").key; };
+  auto key = [](int code, std::string_view message) {
+    return login_error_text(code, message, "+4915100000").key;
+  };
   EXPECT_EQ(key(400, "PHONE_CODE_INVALID"), "setup.login.phone_code_invalid");
   EXPECT_EQ(key(400, "PHONE_CODE_EXPIRED"), "setup.login.phone_code_expired");
   EXPECT_EQ(key(400, "PASSWORD_HASH_INVALID"), "setup.login.password_invalid");
@@ -272,15 +274,16 @@ TEST(TdAuth, TelegramsKnownRefusalsAreCatalogueTexts) {
   EXPECT_EQ(key(401, "AUTH_KEY_UNREGISTERED"), "setup.login.session_revoked");
   EXPECT_EQ(key(401, "SESSION_REVOKED"), "setup.login.session_revoked");
   const auto flood = login_error_text(420, "FLOOD_WAIT_333");
-  EXPECT_EQ(i18n::text("en", flood), "Telegram refuses more attempts for now: wait 333 seconds and try again");
+  EXPECT_EQ(i18n::text("en", flood),
+            "Telegram refuses more attempts for now: wait 333 seconds and try again");
   const auto retry = login_error_text(429, "Too Many Requests: retry after 142");
-  EXPECT_EQ(i18n::text("ru", retry),
-            "Telegram пока не принимает новые попытки: повторите через 142 с");
+  EXPECT_EQ(i18n::text("ru", retry), "Telegram пока не принимает новые попытки: повторите через 142 с");
   const auto other = login_error_text(400, "PHONE_PASSWORD_FLOOD");
   EXPECT_EQ(i18n::text("en", other), "Telegram answered: 400 PHONE_PASSWORD_FLOOD");
   // Persian: the values keep their own direction inside the right-to-left sentence.
   const std::string fsi = "\u2068", lri = "\u2066", pdi = "\u2069";
-  const std::string fa_phone = i18n::text("fa", login_error_text(400, "PHONE_NUMBER_INVALID", "+491701234567"));
+  const std::string fa_phone =
+      i18n::text("fa", login_error_text(400, "PHONE_NUMBER_INVALID", "+491701234567"));
   EXPECT_NE(fa_phone.find(fsi + "+491701234567" + pdi), std::string::npos) << fa_phone;
   const std::string fa_other = i18n::text("fa", other);
   EXPECT_NE(fa_other.find(lri + "400 PHONE_PASSWORD_FLOOD" + pdi), std::string::npos) << fa_other;
@@ -289,7 +292,8 @@ TEST(TdAuth, TelegramsKnownRefusalsAreCatalogueTexts) {
 TEST(TdAuth, ARefusedPhoneNumberSaysWhyInEnglishAndInWords) {
   Harness h;
   h.handlers["setAuthenticationPhoneNumber"] = [](ScriptedTd& td, int id, const json::object& request) {
-    td.answer(id, request, json::object{{"@type", "error"}, {"code", 400}, {"message", "PHONE_NUMBER_BANNED"}});
+    td.answer(id, request,
+              json::object{{"@type", "error"}, {"code", 400}, {"message", "PHONE_NUMBER_BANNED"}});
   };
   auto client = h.open();
   DialogLog log;
