@@ -22,6 +22,7 @@
 #include "core/outcome.h"
 #include "core/parameters.h"
 #include "core/result.h"
+#include "i18n/catalog.h"
 
 namespace topicdesk::setup {
 
@@ -41,7 +42,7 @@ struct ConnectionSummary {
   std::string mode;  // bot, proxy, mtproto, account
   ConnectionOrigin origin = ConnectionOrigin::kDatabase;
   ConnectionState state = ConnectionState::kIncomplete;
-  std::string problem;             // for kFailed: what to fix, for people
+  i18n::Message problem;           // for kFailed: what to fix, for people (key "" when none)
   core::ConnectionId id = 0;       // the instance id; 0 until first started
   core::UserId bot_id = 0;         // the bot (or account); 0 until known
   std::string bot_username;        // "" until known

@@ -41,7 +41,7 @@ struct FileConnection {
 // What the running desk knows of a connection now.
 struct LiveStatus {
   ConnectionState state = ConnectionState::kStarting;
-  std::string problem;
+  i18n::Message problem;  // why it does not run (setup.problem.*); key "" when it runs
   core::ConnectionId id = 0;
   core::UserId bot_id = 0;
   std::string bot_username;

@@ -583,7 +583,9 @@ asio::awaitable<void> SetupBot::show_card(Session& session, const std::string& n
                   {"bot", c.bot_username.empty() ? none : "@" + c.bot_username},
                   {"group", c.group_id == 0 ? none : std::to_string(c.group_id)},
                   {"id", c.id == 0 ? none : std::to_string(c.id)}});
-  if (!c.problem.empty()) text += "\n\n" + t(session, "setup.card_problem", "problem", c.problem);
+  if (!c.problem.key.empty()) {
+    text += "\n\n" + t(session, "setup.card_problem", "problem", i18n::text(session.language, c.problem));
+  }
   Keyboard keyboard;
   if (c.origin == ConnectionOrigin::kFile) {
     text += "\n\n" + t(session, "setup.card_file");

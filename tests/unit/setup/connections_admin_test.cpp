@@ -234,14 +234,17 @@ TEST_P(ConnectionsAdminTest, TheRunningDesksViewIsShown) {
   ConnectionsAdminOptions options;
   options.live = [](const std::string& name) -> std::optional<LiveStatus> {
     if (name != "sales") return std::nullopt;
-    return LiveStatus{ConnectionState::kFailed, "Telegram rejected the bot token", 9, 222, "sales_bot"};
+    return LiveStatus{ConnectionState::kFailed,
+                      i18n::Message{"setup.problem.token_rejected", {{"reason", "Unauthorized"}}}, 9, 222,
+                      "sales_bot"};
   };
   StoreConnectionAdmin admin(*store_, std::move(options));
   ASSERT_TRUE(admin.add(sales(), kAdmin));
   auto s = admin.get("sales");
   ASSERT_TRUE(s);
   EXPECT_EQ(s->state, ConnectionState::kFailed);
-  EXPECT_EQ(s->problem, "Telegram rejected the bot token");
+  EXPECT_EQ(i18n::text("en", s->problem), "Telegram rejected the bot token (Unauthorized)");
+  EXPECT_EQ(i18n::text("ru", s->problem), "Telegram отклонил токен бота (Unauthorized)");
   EXPECT_EQ(s->id, 9);
   EXPECT_EQ(s->bot_username, "sales_bot");
   ASSERT_TRUE(admin.stop("sales", kAdmin));
