@@ -27,21 +27,27 @@ namespace {
 
 using Report = doctor::Findings;
 
-void print(const doctor::Findings& findings, std::ostream& out) {
+}  // namespace
+
+void print_findings(const doctor::Findings& findings, std::ostream& out) {
+  constexpr std::string_view kEnglish = i18n::kFallbackLanguage;  // the shell's language
   for (const auto& f : findings.items) {
     switch (f.level) {
       case doctor::Finding::Level::kOk:
-        out << "  ok    " << f.what << "\n";
+        out << "  ok    " << doctor::what_text(f, kEnglish) << "\n";
         break;
       case doctor::Finding::Level::kFix:
-        out << "  FIX   " << f.what << "\n        -> " << f.fix << "\n";
+        out << "  FIX   " << doctor::what_text(f, kEnglish) << "\n        -> "
+            << doctor::fix_text(f, kEnglish) << "\n";
         break;
       case doctor::Finding::Level::kNote:
-        out << "  note  " << f.what << "\n";
+        out << "  note  " << doctor::what_text(f, kEnglish) << "\n";
         break;
     }
   }
 }
+
+namespace {
 
 asio::awaitable<void> check_connection(asio::io_context& io, const Config& s, const ConnectionConfig& c,
                                        Report& report) {
@@ -232,12 +238,12 @@ bool run_doctor(const Config& settings, std::ostream& out) {
     out << "storage:\n";
     Report report;
     check_postgres(settings.storage, report);
-    print(report, out);
+    print_findings(report, out);
     healthy = report.healthy();
     out << "instances:\n";
     Report instances;
     if (healthy) check_cluster(settings, instances);
-    print(instances, out);
+    print_findings(instances, out);
     healthy = healthy && instances.healthy();
   }
   for (const auto& c : settings.connections) {
@@ -248,7 +254,7 @@ bool run_doctor(const Config& settings, std::ostream& out) {
     io.restart();
     if (uses_tdlib(c.mode)) check_tdlib_session(settings, c, report);  // accounts
     if (c.mode == ConnectionMode::kProxy) check_proxy_program(settings, c, report);
-    print(report, out);
+    print_findings(report, out);
     healthy = healthy && report.healthy();
   }
   for (const auto& g : settings.groups) {
@@ -260,7 +266,7 @@ bool run_doctor(const Config& settings, std::ostream& out) {
       io.run();
       io.restart();
     }
-    print(report, out);
+    print_findings(report, out);
     healthy = healthy && report.healthy();
   }
   out << (healthy ? "\nall connections are ready\n" : "\nsome checks need fixing (see FIX above)\n");

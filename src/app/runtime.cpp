@@ -92,7 +92,8 @@ struct ConnectionRuntime {
   bool initial = false;  // brought up at start: counts towards connection_settled()
   bool paused = false;   // stopped by an admin: its engine stays; its inbox and outbox wait for it
   bool removed = false;  // removed or replaced: no longer the runtime's, kept for work still in flight
-  std::string problem;   // why it does not run, for people (a rejected token)
+  // Why it does not run, for people (a rejected token; setup.problem.*).
+  i18n::Message problem;
 };
 
 // What makes a stored connection another one: a change of any of these brings it up anew.
@@ -362,7 +363,8 @@ void Runtime::Impl::bring_up_later(ConnectionRuntime& c) {
     } catch (const std::exception& ex) {
       spdlog::critical("connection {}: start-up failed: {}", conn->config.name,
                        telegram::redact_tokens(ex.what()));
-      conn->problem = telegram::redact_tokens(ex.what());
+      conn->problem =
+          i18n::Message{"setup.problem.start_failed", {{"reason", telegram::redact_tokens(ex.what())}}};
     }
     health->set(conn->config.name, ConnectionState::kStopped, "start-up failed");
     if (conn->initial) connection_settled();
@@ -597,7 +599,8 @@ asio::awaitable<bool> Runtime::Impl::connect(ConnectionRuntime& c) {
           "token is fixed and the desk restarted; the other connections go on",
           c.config.name, telegram::redact_tokens(me.description));
       health->set(c.config.name, ConnectionState::kTokenRejected, telegram::redact_tokens(me.description));
-      c.problem = "Telegram rejected the bot token (" + telegram::redact_tokens(me.description) + ")";
+      c.problem = i18n::Message{"setup.problem.token_rejected",
+                                {{"reason", telegram::redact_tokens(me.description)}}};
       co_return false;
     }
     spdlog::warn("connection {}: getMe failed ({}), retrying in {} ms", c.config.name,
@@ -998,7 +1001,7 @@ std::optional<setup::LiveStatus> Runtime::Impl::live_status(const std::string& n
     case ConnectionState::kTokenRejected:
     case ConnectionState::kStopped:
       s.state = setup::ConnectionState::kFailed;
-      s.problem = c->problem.empty() ? "it stopped; see the desk's log" : c->problem;
+      s.problem = c->problem.key.empty() ? i18n::Message{"setup.problem.stopped", {}} : c->problem;
       break;
   }
   return s;

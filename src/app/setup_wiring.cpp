@@ -45,10 +45,11 @@ class TdAccountSignIn : public setup::AccountSignIn {
                   std::function<td::TdRuntime*()> runtime)
       : executor_(std::move(executor)), config_(config), runtime_(std::move(runtime)) {}
 
-  asio::awaitable<core::Result<setup::AccountUser>> sign_in(std::string name,
-                                                            td::LoginDialog dialog) override {
+  asio::awaitable<core::Outcome<setup::AccountUser>> sign_in(std::string name,
+                                                             td::LoginDialog dialog) override {
     td::TdRuntime* runtime = runtime_ ? runtime_() : nullptr;
-    if (runtime == nullptr) co_return core::make_error("TDLib cannot be loaded: check [tdlib] library");
+    if (runtime == nullptr)
+      co_return core::Outcome<setup::AccountUser>(i18n::Message{"setup.login.no_tdlib", {}});
     const std::string directory = session_directory(config_, name);
     std::error_code ignored;
     std::filesystem::remove_all(directory, ignored);  // no connection has this name: a stale leftover
@@ -65,7 +66,7 @@ class TdAccountSignIn : public setup::AccountSignIn {
     client.value().reset();
     if (!user) {
       std::filesystem::remove_all(directory, ignored);
-      co_return user.error();
+      co_return user.failure<setup::AccountUser>();
     }
     const core::Person person = td::person_from_user(*user);
     setup::AccountUser out;
@@ -114,8 +115,8 @@ class SetupBotComponent : public DeskComponent {
       return std::nullopt;
     };
     deps.dashboard_link = [this](const setup::ConnectionSummary& connection,
-                                 core::UserId admin) -> core::Result<std::string> {
-      if (connection.group_id == 0) return core::make_error("the connection has no group yet");
+                                 core::UserId admin) -> core::Outcome<std::string> {
+      if (connection.group_id == 0) return i18n::Message{"setup.dashboard_no_group", {}};
       auto link = web::issue_login_link(store_, connection.group_id, admin, desk_url_, now_ms());
       if (!link) return link.error();
       return link->url;

@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 
+#include "core/parameter_problems.h"
 #include "core/utf8.h"
 #include "i18n/catalog.h"
 
@@ -36,44 +37,54 @@ std::optional<std::int64_t> to_integer(std::string_view text) {
   return value;
 }
 
-using Setter = std::function<Status(Parameters&, const std::string& value)>;
+// Why a value is refused, as a catalogue text (parameters.toml); nullopt: accepted.
+using Problem = std::optional<i18n::Message>;
+constexpr std::nullopt_t kAccepted = std::nullopt;
+using Setter = std::function<Problem(Parameters&, const std::string& value)>;
 
-Error wrong(std::string_view name, std::string_view allowed, std::string_view value) {
-  return make_error(std::string(name) + " must be " + std::string(allowed) + " (got \"" + std::string(value) +
-                    "\")");
+// "{name} must be … (got \"{value}\")": `key` names what the parameter allows.
+Problem wrong(std::string_view key, std::string_view name, std::string_view value) {
+  return i18n::Message{"parameters." + std::string(key),
+                       {{"name", std::string(name)}, {"value", std::string(value)}}};
+}
+
+// "{name}: {reason}…": a list, keyword rule or schedule that does not parse (its reason in English).
+Problem unparsed(std::string_view key, std::string_view name, std::string reason) {
+  return i18n::Message{"parameters." + std::string(key),
+                       {{"name", std::string(name)}, {"reason", std::move(reason)}}};
 }
 
 Setter boolean(bool Parameters::*field, std::string_view name) {
-  return [field, name](Parameters& p, const std::string& value) -> Status {
+  return [field, name](Parameters& p, const std::string& value) -> Problem {
     std::string v = lower_ascii(trim(value));
     if (v == "true" || v == "on" || v == "yes" || v == "1") {
       p.*field = true;
     } else if (v == "false" || v == "off" || v == "no" || v == "0") {
       p.*field = false;
     } else {
-      return wrong(name, "true or false", value);
+      return wrong("boolean", name, value);
     }
-    return Ok{};
+    return kAccepted;
   };
 }
 
 Setter keywords(KeywordRule Parameters::*field, std::string_view name) {
-  return [field, name](Parameters& p, const std::string& value) -> Status {
+  return [field, name](Parameters& p, const std::string& value) -> Problem {
     if (is_off(value)) {
       p.*field = KeywordRule();
-      return Ok{};
+      return kAccepted;
     }
     auto rule = parse_keyword_rule(value);
     if (!rule) {
-      return make_error(std::string(name) + ": " + rule.error().message +
-                        " (allowed: OFF or \"w1\",\"w2\",[\"w3\",\"w4\"],[\"w5\",\"~w6\"])");
+      return unparsed("keywords", name, rule.error().message);
     }
     p.*field = std::move(*rule);
-    return Ok{};
+    return kAccepted;
   };
 }
 
-Result<UserRef> user_ref(std::string_view name, const std::string& word) {
+// A user id or @username of a list; nullopt when `word` is neither.
+std::optional<UserRef> user_ref(const std::string& word) {
   if (auto id = to_integer(word); id && *id > 0) return UserRef{*id, {}};
   std::string username = word.starts_with('@') ? word.substr(1) : word;
   bool valid =
@@ -81,30 +92,30 @@ Result<UserRef> user_ref(std::string_view name, const std::string& word) {
       std::all_of(username.begin(), username.end(), [](char c) {
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
       });
-  if (!valid) return wrong(name, "a list of user ids or @usernames", word);
+  if (!valid) return std::nullopt;
   return UserRef{0, lower_ascii(username)};
 }
 
 Setter users(std::vector<UserRef> Parameters::*field, std::string_view name) {
-  return [field, name](Parameters& p, const std::string& value) -> Status {
+  return [field, name](Parameters& p, const std::string& value) -> Problem {
     (p.*field).clear();
-    if (is_off(value)) return Ok{};
+    if (is_off(value)) return kAccepted;
     auto items = parse_list(value);
-    if (!items) return make_error(std::string(name) + ": " + items.error().message);
+    if (!items) return unparsed("list", name, items.error().message);
     for (const auto& item : *items) {
-      if (item.bracketed) return wrong(name, "a flat list of user ids or @usernames", value);
-      auto ref = user_ref(name, item.words.front());
-      if (!ref) return ref.error();
+      if (item.bracketed) return wrong("users_flat", name, value);
+      auto ref = user_ref(item.words.front());
+      if (!ref) return wrong("users", name, item.words.front());
       (p.*field).push_back(std::move(*ref));
     }
-    return Ok{};
+    return kAccepted;
   };
 }
 
 // "template:NAME" with NAME a template name (crm/templates.h has the rule with its reasons).
-Status check_template_reference(std::string_view parameter, const std::string& value) {
+Problem check_template_reference(std::string_view parameter, const std::string& value) {
   auto name = template_reference(value);
-  if (!name) return Ok{};
+  if (!name) return kAccepted;
   bool valid =
       !name->empty() && name->size() <= 32 &&
       ((name->front() >= 'a' && name->front() <= 'z') || (name->front() >= 'A' && name->front() <= 'Z'));
@@ -112,10 +123,8 @@ Status check_template_reference(std::string_view parameter, const std::string& v
     valid = valid && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                       c == '-' || c == '_');
   }
-  if (valid) return Ok{};
-  return make_error(std::string(parameter) +
-                    ": template:NAME names a template: a Latin letter, then letters, digits, '-' or '_', at "
-                    "most 32 characters");
+  if (valid) return kAccepted;
+  return i18n::Message{"parameters.template_name", {{"name", std::string(parameter)}}};
 }
 
 }  // namespace
@@ -129,52 +138,49 @@ std::optional<std::string> template_reference(std::string_view value) {
 
 namespace {
 
-Status set_welcome(Parameters& p, const std::string& value) {
+Problem set_welcome(Parameters& p, const std::string& value) {
   if (is_off(value)) {
     p.welcome.reset();
-    return Ok{};
+    return kAccepted;
   }
-  if (auto checked = check_template_reference("WELCOME", value); !checked) return checked;
-  if (utf16_length(value) > kMaxWelcomeLength)
-    return wrong("WELCOME", "OFF or a text of at most 4096 characters", "…");
+  if (auto checked = check_template_reference("WELCOME", value)) return checked;
+  if (utf16_length(value) > kMaxWelcomeLength) return wrong("text", "WELCOME", "…");
   p.welcome = value;
-  return Ok{};
+  return kAccepted;
 }
 
-Status set_close_message(Parameters& p, const std::string& value) {
+Problem set_close_message(Parameters& p, const std::string& value) {
   std::string v = lower_ascii(trim(value));
   if (v == "off" || v == "false") {
     p.close_message.reset();
-    return Ok{};
+    return kAccepted;
   }
   if (v.empty() || v == "default" || v == "on" || v == "true") {
     p.close_message = std::string();
-    return Ok{};
+    return kAccepted;
   }
-  if (utf16_length(value) > kMaxWelcomeLength)
-    return wrong("CLOSE_MESSAGE", "OFF, default or a text of at most 4096 characters", "…");
+  if (utf16_length(value) > kMaxWelcomeLength) return wrong("close_message", "CLOSE_MESSAGE", "…");
   p.close_message = value;
-  return Ok{};
+  return kAccepted;
 }
 
-Status set_csat(Parameters& p, const std::string& value) {
+Problem set_csat(Parameters& p, const std::string& value) {
   if (is_off(value)) {
     p.csat.reset();
-    return Ok{};
+    return kAccepted;
   }
   // The edited question also carries the score and a line about comments.
   constexpr std::size_t kMaxQuestionLength = 3500;
-  if (trim(value).empty() || utf16_length(value) > kMaxQuestionLength)
-    return wrong("CSAT", "OFF or the question, a text of at most 3500 characters", "…");
+  if (trim(value).empty() || utf16_length(value) > kMaxQuestionLength) return wrong("csat", "CSAT", "…");
   p.csat = value;
-  return Ok{};
+  return kAccepted;
 }
 
 // Every word of a list, brackets or not: `"private","group"` and `["private","group"]` (what a
 // TOML array becomes) both give two words.
-Result<std::vector<std::string>> flat_words(std::string_view name, const std::string& value) {
+std::optional<std::vector<std::string>> flat_words(const std::string& value) {
   auto items = parse_list(value);
-  if (!items) return make_error(std::string(name) + ": " + items.error().message);
+  if (!items) return std::nullopt;
   std::vector<std::string> out;
   for (const auto& item : *items) {
     for (const auto& word : item.words) out.push_back(trim(word));
@@ -184,52 +190,48 @@ Result<std::vector<std::string>> flat_words(std::string_view name, const std::st
 
 // The product's list of chat kinds; the yes/no of earlier topicdesk versions still works:
 // true is NEW_TOPIC_AFTER_CLOSE (what it meant), false leaves every topic to open again.
-Status set_leave_closed(Parameters& p, const std::string& value) {
+Problem set_leave_closed(Parameters& p, const std::string& value) {
   p.leave_closed.clear();
   std::string v = lower_ascii(trim(value));
   if (v == "true" || v == "yes" || v == "on" || v == "1") {
     p.new_topic_after_close = true;
-    return Ok{};
+    return kAccepted;
   }
-  if (is_off(value) || v == "false" || v == "no" || v == "0" || v == "[]") return Ok{};
-  static constexpr std::string_view kAllowed =
-      "a list of chat kinds \"private\", \"group\", \"channel\" (or OFF)";
-  auto words = flat_words("LEAVE_CLOSED", value);
-  if (!words) return wrong("LEAVE_CLOSED", kAllowed, value);
+  if (is_off(value) || v == "false" || v == "no" || v == "0" || v == "[]") return kAccepted;
+  auto words = flat_words(value);
+  if (!words) return wrong("leave_closed", "LEAVE_CLOSED", value);
   for (const auto& word : *words) {
     std::string kind = lower_ascii(word);
     if (kind != "private" && kind != "group" && kind != "channel")
-      return wrong("LEAVE_CLOSED", kAllowed, value);
+      return wrong("leave_closed", "LEAVE_CLOSED", value);
     if (std::find(p.leave_closed.begin(), p.leave_closed.end(), kind) == p.leave_closed.end())
       p.leave_closed.push_back(kind);
   }
-  return Ok{};
+  return kAccepted;
 }
 
 constexpr std::size_t kMaxStatusIconBytes = 32;
 
-Status set_status_icons(Parameters& p, const std::string& value) {
+Problem set_status_icons(Parameters& p, const std::string& value) {
   std::string v = lower_ascii(trim(value));
   if (v.empty() || v == "default") {
     p.status_icons = StatusIcons{};
-    return Ok{};
+    return kAccepted;
   }
-  static constexpr std::string_view kAllowed =
-      "three markers: waiting for operators, waiting for the user, closed (e.g. \"🟢\",\"🟡\",\"⚪\")";
-  auto words = flat_words("STATUS_ICONS", value);
-  if (!words || words->size() != 3) return wrong("STATUS_ICONS", kAllowed, value);
+  auto words = flat_words(value);
+  if (!words || words->size() != 3) return wrong("status_icons", "STATUS_ICONS", value);
   for (const auto& word : *words) {
     bool plain = word.size() <= kMaxStatusIconBytes &&
                  std::none_of(word.begin(), word.end(), [](char c) { return is_ascii_space(c) || c == '#'; });
-    if (word.empty() || !plain) return wrong("STATUS_ICONS", kAllowed, value);
+    if (word.empty() || !plain) return wrong("status_icons", "STATUS_ICONS", value);
   }
   if ((*words)[0] == (*words)[1] || (*words)[1] == (*words)[2] || (*words)[0] == (*words)[2])
-    return wrong("STATUS_ICONS", "three different markers", value);
+    return wrong("status_icons_different", "STATUS_ICONS", value);
   p.status_icons = StatusIcons{(*words)[0], (*words)[1], (*words)[2]};
-  return Ok{};
+  return kAccepted;
 }
 
-Status set_intercepted_status(Parameters& p, const std::string& value) {
+Problem set_intercepted_status(Parameters& p, const std::string& value) {
   std::string v = lower_ascii(trim(value));
   if (v == "true" || v == "yes" || v == "on" || v == "1" || v == "all") {
     p.intercepted_status = InterceptedStatus::kAll;
@@ -238,24 +240,23 @@ Status set_intercepted_status(Parameters& p, const std::string& value) {
   } else if (v == "owner") {
     p.intercepted_status = InterceptedStatus::kOwner;
   } else {
-    return wrong("INTERCEPTED_STATUS", "true, false or owner", value);
+    return wrong("intercepted_status", "INTERCEPTED_STATUS", value);
   }
-  return Ok{};
+  return kAccepted;
 }
 
-Status set_autoclose(Parameters& p, const std::string& value) {
+Problem set_autoclose(Parameters& p, const std::string& value) {
   if (is_off(value)) {
     p.autoclose_hours = 0;
-    return Ok{};
+    return kAccepted;
   }
   auto hours = to_integer(value);
-  if (!hours || *hours < 1 || *hours > kMaxAutocloseHours)
-    return wrong("AUTOCLOSE", "OFF or hours 1..1000000", value);
+  if (!hours || *hours < 1 || *hours > kMaxAutocloseHours) return wrong("autoclose", "AUTOCLOSE", value);
   p.autoclose_hours = static_cast<int>(*hours);
-  return Ok{};
+  return kAccepted;
 }
 
-Status set_assign(Parameters& p, const std::string& value) {
+Problem set_assign(Parameters& p, const std::string& value) {
   std::string v = lower_ascii(trim(value));
   if (is_off(value)) {
     p.assign = AssignMode::kOff;
@@ -264,39 +265,38 @@ Status set_assign(Parameters& p, const std::string& value) {
   } else if (v == "least_open") {
     p.assign = AssignMode::kLeastOpen;
   } else {
-    return wrong("ASSIGN", "OFF, round_robin or least_open", value);
+    return wrong("assign", "ASSIGN", value);
   }
-  return Ok{};
+  return kAccepted;
 }
 
-Status set_unanswered_alert(Parameters& p, const std::string& value) {
+Problem set_unanswered_alert(Parameters& p, const std::string& value) {
   if (is_off(value)) {
     p.unanswered_alert_minutes = 0;
-    return Ok{};
+    return kAccepted;
   }
   auto minutes = to_integer(value);
   if (!minutes || *minutes < 1 || *minutes > kMaxUnansweredAlertMinutes)
-    return wrong("UNANSWERED_ALERT", "OFF or minutes 1..525600", value);
+    return wrong("unanswered_alert", "UNANSWERED_ALERT", value);
   p.unanswered_alert_minutes = static_cast<int>(*minutes);
-  return Ok{};
+  return kAccepted;
 }
 
-Status set_backlog_notice(Parameters& p, const std::string& value) {
+Problem set_backlog_notice(Parameters& p, const std::string& value) {
   if (is_off(value)) {
     p.backlog_notice_minutes = 0;
-    return Ok{};
+    return kAccepted;
   }
   auto minutes = to_integer(value);
-  if (!minutes || *minutes < 1 || *minutes > 1440)
-    return wrong("BACKLOG_NOTICE", "OFF or minutes 1..1440", value);
+  if (!minutes || *minutes < 1 || *minutes > 1440) return wrong("backlog_notice", "BACKLOG_NOTICE", value);
   p.backlog_notice_minutes = static_cast<int>(*minutes);
-  return Ok{};
+  return kAccepted;
 }
 
-Status set_daily_digest(Parameters& p, const std::string& value) {
+Problem set_daily_digest(Parameters& p, const std::string& value) {
   if (is_off(value)) {
     p.daily_digest_minute.reset();
-    return Ok{};
+    return kAccepted;
   }
   std::string v = trim(value);
   const bool shaped = v.size() == 5 && v[2] == ':' && std::isdigit(static_cast<unsigned char>(v[0])) &&
@@ -305,59 +305,58 @@ Status set_daily_digest(Parameters& p, const std::string& value) {
                       std::isdigit(static_cast<unsigned char>(v[4]));
   const int hours = shaped ? (v[0] - '0') * 10 + (v[1] - '0') : 0;
   const int minutes = shaped ? (v[3] - '0') * 10 + (v[4] - '0') : 0;
-  if (!shaped || hours > 23 || minutes > 59)
-    return wrong("DAILY_DIGEST", "OFF or a time of day HH:MM", value);
+  if (!shaped || hours > 23 || minutes > 59) return wrong("daily_digest", "DAILY_DIGEST", value);
   p.daily_digest_minute = hours * 60 + minutes;
-  return Ok{};
+  return kAccepted;
 }
 
-Status set_proxy_backlog(Parameters& p, const std::string& value) {
+Problem set_proxy_backlog(Parameters& p, const std::string& value) {
   std::string v = lower_ascii(trim(value));
   if (v == "all") {
     p.proxy_backlog = ProxyBacklogMode::kAll;
   } else if (v == "unanswered") {
     p.proxy_backlog = ProxyBacklogMode::kUnanswered;
   } else {
-    return wrong("PROXY_BACKLOG", "all or unanswered", value);
+    return wrong("proxy_backlog", "PROXY_BACKLOG", value);
   }
-  return Ok{};
+  return kAccepted;
 }
 
-Status set_proxy_outage(Parameters& p, const std::string& value) {
+Problem set_proxy_outage(Parameters& p, const std::string& value) {
   auto seconds = to_integer(value);
   if (!seconds || *seconds < 1 || *seconds > kMaxProxyOutageSeconds)
-    return wrong("PROXY_OUTAGE", "seconds 1..86400", value);
+    return wrong("proxy_outage", "PROXY_OUTAGE", value);
   p.proxy_outage_seconds = static_cast<int>(*seconds);
-  return Ok{};
+  return kAccepted;
 }
 
 // OFF (0) or a number of things a minute, 1..10000.
 Setter per_minute(int Parameters::*field, std::string_view name) {
-  return [field, name](Parameters& p, const std::string& value) -> Status {
+  return [field, name](Parameters& p, const std::string& value) -> Problem {
     if (is_off(value)) {
       p.*field = 0;
-      return Ok{};
+      return kAccepted;
     }
     auto n = to_integer(value);
-    if (!n || *n < 1 || *n > kMaxPerMinute) return wrong(name, "OFF or a number a minute 1..10000", value);
+    if (!n || *n < 1 || *n > kMaxPerMinute) return wrong("per_minute", name, value);
     p.*field = static_cast<int>(*n);
-    return Ok{};
+    return kAccepted;
   };
 }
 
-Status set_broadcast_monthly_quota(Parameters& p, const std::string& value) {
+Problem set_broadcast_monthly_quota(Parameters& p, const std::string& value) {
   if (is_off(value)) {
     p.broadcast_monthly_quota = 0;
-    return Ok{};
+    return kAccepted;
   }
   auto n = to_integer(value);
   if (!n || *n < 1 || *n > kMaxBroadcastMonthlyQuota)
-    return wrong("BROADCAST_MONTHLY_QUOTA", "OFF or a number of users a month 1..1000000000", value);
+    return wrong("broadcast_monthly_quota", "BROADCAST_MONTHLY_QUOTA", value);
   p.broadcast_monthly_quota = *n;
-  return Ok{};
+  return kAccepted;
 }
 
-Status set_hide_info(Parameters& p, const std::string& value) {
+Problem set_hide_info(Parameters& p, const std::string& value) {
   std::string v = lower_ascii(trim(value));
   if (v == "off" || v.empty() || v == "false") {
     p.hide_info = HideInfo::kOff;
@@ -366,25 +365,25 @@ Status set_hide_info(Parameters& p, const std::string& value) {
   } else if (v == "command") {
     p.hide_info = HideInfo::kCommand;
   } else {
-    return wrong("HIDE_INFO", "OFF, name or command", value);
+    return wrong("hide_info", "HIDE_INFO", value);
   }
-  return Ok{};
+  return kAccepted;
 }
 
-Status set_ignore_chats(Parameters& p, const std::string& value) {
+Problem set_ignore_chats(Parameters& p, const std::string& value) {
   p.ignore_chats.clear();
-  if (is_off(value)) return Ok{};
+  if (is_off(value)) return kAccepted;
   auto items = parse_list(value);
-  if (!items) return make_error("IGNORE_CHATS: " + items.error().message);
+  if (!items) return unparsed("list", "IGNORE_CHATS", items.error().message);
   for (const auto& item : *items) {
     auto id = item.bracketed ? std::nullopt : to_integer(item.words.front());
-    if (!id || *id == 0) return wrong("IGNORE_CHATS", "a list of chat ids", value);
+    if (!id || *id == 0) return wrong("ignore_chats", "IGNORE_CHATS", value);
     p.ignore_chats.push_back(*id);
   }
-  return Ok{};
+  return kAccepted;
 }
 
-Status set_icon_color(Parameters& p, const std::string& value) {
+Problem set_icon_color(Parameters& p, const std::string& value) {
   std::string v = lower_ascii(trim(value));
   std::optional<std::int64_t> color;
   if (v.starts_with("0x") || v.starts_with('#')) {
@@ -397,25 +396,30 @@ Status set_icon_color(Parameters& p, const std::string& value) {
   }
   if (!color ||
       std::find(std::begin(kTopicColors), std::end(kTopicColors), *color) == std::end(kTopicColors)) {
-    return wrong("ICON_COLOR", "one of 0x6FB9F0, 0xFFD67E, 0xCB86DB, 0x8EEE98, 0xFF93B2, 0xFB6F5F", value);
+    return wrong("icon_color", "ICON_COLOR", value);
   }
   p.icon_color = static_cast<int>(*color);
-  return Ok{};
+  return kAccepted;
 }
 
 // Integrations: hooks
 constexpr std::size_t kMaxWebhookSecret = 256;
 
-Result<WebhookTarget> webhook_target(const std::string& url, const boost::json::value& list) {
+// One WEBHOOKS entry into `target`.
+Problem webhook_target(const std::string& url, const boost::json::value& list, WebhookTarget& target) {
+  auto about = [&url](std::string key, std::string_view field, std::string value) -> Problem {
+    i18n::Message m{"parameters." + key, {{"name", "WEBHOOKS"}, {"url", url}}};
+    if (!field.empty()) m.args.emplace_back(std::string(field), std::move(value));
+    return m;
+  };
   auto parsed = boost::urls::parse_absolute_uri(url);
   bool web = parsed && (parsed->scheme() == "http" || parsed->scheme() == "https") &&
              !parsed->host().empty() && !parsed->has_userinfo() && !parsed->has_fragment();
-  if (!web) return make_error("WEBHOOKS: \"" + url + "\" is not an http:// or https:// URL with a host");
-  if (!list.is_array())
-    return make_error("WEBHOOKS: the value for " + url + " must be a list of event names and /commands");
-  WebhookTarget target{url, {}, {}};
+  if (!web) return about("webhooks_url", {}, {});
+  if (!list.is_array()) return about("webhooks_list", {}, {});
+  target = WebhookTarget{url, {}, {}};
   for (const auto& item : list.get_array()) {
-    if (!item.is_string()) return make_error("WEBHOOKS: " + url + " lists a value that is not a string");
+    if (!item.is_string()) return about("webhooks_not_string", {}, {});
     std::string name = trim(std::string(item.get_string()));
     if (name.starts_with('/') || name == "info") {
       std::string command = lower_ascii(name.starts_with('/') ? name.substr(1) : name);
@@ -423,8 +427,7 @@ Result<WebhookTarget> webhook_target(const std::string& url, const boost::json::
           !command.empty() && command.size() <= 32 && std::all_of(command.begin(), command.end(), [](char c) {
             return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
           });
-      if (!valid)
-        return make_error("WEBHOOKS: " + url + ": \"" + name + "\" is not a /command (letters, digits, _)");
+      if (!valid) return about("webhooks_command", "command", name);
       target.commands.push_back(command);
       continue;
     }
@@ -432,69 +435,63 @@ Result<WebhookTarget> webhook_target(const std::string& url, const boost::json::
     if (std::find(known.begin(), known.end(), name) == known.end()) {
       std::string list_text;
       for (const auto& k : known) list_text += (list_text.empty() ? "" : ", ") + k;
-      return make_error("WEBHOOKS: " + url + ": unknown event \"" + name + "\" (known: " + list_text +
-                        ", info, or a /command)");
+      auto problem = about("webhooks_event", "event", name);
+      problem->args.emplace_back("known", list_text);
+      return problem;
     }
     target.events.push_back(name);
   }
-  return target;
+  return kAccepted;
 }
 
-Status set_webhooks(Parameters& p, const std::string& value) {
+Problem set_webhooks(Parameters& p, const std::string& value) {
   p.webhooks.clear();
-  if (is_off(value)) return Ok{};
+  if (is_off(value)) return kAccepted;
   boost::system::error_code ec;
   boost::json::value parsed = boost::json::parse(value, ec);
-  if (ec || !parsed.is_object()) {
-    return make_error(
-        "WEBHOOKS must be OFF or a JSON object {\"https://host/path\": [\"dialog_created\", \"/command\"]}");
-  }
+  if (ec || !parsed.is_object()) return i18n::Message{"parameters.webhooks", {{"name", "WEBHOOKS"}}};
   for (const auto& [url, list] : parsed.get_object()) {
-    auto target = webhook_target(std::string(url), list);
-    if (!target) return target.error();
-    p.webhooks.push_back(std::move(*target));
+    WebhookTarget target;
+    if (auto problem = webhook_target(std::string(url), list, target)) return problem;
+    p.webhooks.push_back(std::move(target));
   }
-  return Ok{};
+  return kAccepted;
 }
 
-Status set_webhooks_secret(Parameters& p, const std::string& value) {
+Problem set_webhooks_secret(Parameters& p, const std::string& value) {
   std::string secret = trim(value);
-  if (secret.size() > kMaxWebhookSecret) return wrong("WEBHOOKS_SECRET", "at most 256 characters", "…");
-  if (!secret.empty() && secret.size() < 16)
-    return wrong("WEBHOOKS_SECRET", "empty or at least 16 characters", "…");
+  if (secret.size() > kMaxWebhookSecret) return wrong("webhooks_secret_long", "WEBHOOKS_SECRET", "…");
+  if (!secret.empty() && secret.size() < 16) return wrong("webhooks_secret_short", "WEBHOOKS_SECRET", "…");
   p.webhooks_secret = secret;
-  return Ok{};
+  return kAccepted;
 }
 
-Status set_working_hours(Parameters& p, const std::string& value) {
+Problem set_working_hours(Parameters& p, const std::string& value) {
   if (is_off(value)) {
     p.working_hours.reset();
-    return Ok{};
+    return kAccepted;
   }
   auto hours = parse_working_hours(value);
   if (!hours) {
-    return make_error("WORKING_HOURS: " + hours.error().message +
-                      " (allowed: OFF or \"Europe/Berlin; mon-fri 09:00-18:00; sat 10:00-14:00; holidays "
-                      "2026-12-25\")");
+    return unparsed("working_hours", "WORKING_HOURS", hours.error().message);
   }
   p.working_hours = std::move(*hours);
-  return Ok{};
+  return kAccepted;
 }
 
-Status set_away_message(Parameters& p, const std::string& value) {
+Problem set_away_message(Parameters& p, const std::string& value) {
   if (is_off(value)) {
     p.away_message.reset();
-    return Ok{};
+    return kAccepted;
   }
-  if (auto checked = check_template_reference("AWAY_MESSAGE", value); !checked) return checked;
-  if (utf16_length(value) > kMaxWelcomeLength)
-    return wrong("AWAY_MESSAGE", "OFF or a text of at most 4096 characters", "…");
+  if (auto checked = check_template_reference("AWAY_MESSAGE", value)) return checked;
+  if (utf16_length(value) > kMaxWelcomeLength) return wrong("text", "AWAY_MESSAGE", "…");
   p.away_message = value;
-  return Ok{};
+  return kAccepted;
 }
 
 // "/name args…" with {payload}, {invoice}, {title}, {amount}, {currency}, {charge} (payments/invoice.h).
-Status set_language(Parameters& p, const std::string& value) {
+Problem set_language(Parameters& p, const std::string& value) {
   std::string v = trim(value);
   std::transform(v.begin(), v.end(), v.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -502,33 +499,34 @@ Status set_language(Parameters& p, const std::string& value) {
   if (std::find(known.begin(), known.end(), v) == known.end()) {
     std::string names;
     for (const auto& k : known) names += (names.empty() ? "" : ", ") + k;
-    return wrong("LANGUAGE", "one of " + names, value);
+    return i18n::Message{"parameters.language",
+                         {{"name", "LANGUAGE"}, {"languages", names}, {"value", value}}};
   }
   p.language = v;
-  return Ok{};
+  return kAccepted;
 }
 
-Status set_payment_hook(Parameters& p, const std::string& value) {
+Problem set_payment_hook(Parameters& p, const std::string& value) {
   std::string v = trim(value);
   if (is_off(v)) {
     p.payment_hook.clear();
-    return Ok{};
+    return kAccepted;
   }
   std::size_t end = 1;
   while (end < v.size() && (std::isalnum(static_cast<unsigned char>(v[end])) != 0 || v[end] == '_')) ++end;
   const bool command =
       v.size() > 1 && v[0] == '/' && end > 1 && end <= 33 && (end == v.size() || v[end] == ' ');
   if (!command || v.size() > 512 || v.find('\n') != std::string::npos)
-    return wrong("PAYMENT_HOOK", "OFF or a command line such as /activate {payload}", value);
+    return wrong("payment_hook", "PAYMENT_HOOK", value);
   p.payment_hook = v;
-  return Ok{};
+  return kAccepted;
 }
 
 // The AI consultant (docs/ai.md).
 constexpr std::size_t kMaxAiPromptLength = 16000;
 constexpr int kMaxAiDelayMinutes = 7 * 24 * 60;
 
-Status set_ai(Parameters& p, const std::string& value) {
+Problem set_ai(Parameters& p, const std::string& value) {
   std::string v = lower_ascii(trim(value));
   if (is_off(value)) {
     p.ai = AiMode::kOff;
@@ -537,47 +535,44 @@ Status set_ai(Parameters& p, const std::string& value) {
   } else if (v == "auto") {
     p.ai = AiMode::kAuto;
   } else {
-    return wrong("AI", "OFF, draft or auto", value);
+    return wrong("ai", "AI", value);
   }
-  return Ok{};
+  return kAccepted;
 }
 
-Status set_ai_prompt(Parameters& p, const std::string& value) {
+Problem set_ai_prompt(Parameters& p, const std::string& value) {
   std::string v = trim(value);
   if (is_off(v)) {
     p.ai_prompt.clear();
-    return Ok{};
+    return kAccepted;
   }
   if (lower_ascii(v.substr(0, 5)) == "file:") {
-    if (trim(std::string_view(v).substr(5)).empty())
-      return wrong("AI_PROMPT", "OFF, a text or file:PATH of a text file", value);
+    if (trim(std::string_view(v).substr(5)).empty()) return wrong("ai_prompt_file", "AI_PROMPT", value);
     p.ai_prompt = "file:" + trim(std::string_view(v).substr(5));
-    return Ok{};
+    return kAccepted;
   }
-  if (utf16_length(v) > kMaxAiPromptLength)
-    return wrong("AI_PROMPT", "OFF, file:PATH or a text of at most 16000 characters", "…");
+  if (utf16_length(v) > kMaxAiPromptLength) return wrong("ai_prompt_text", "AI_PROMPT", "…");
   p.ai_prompt = v;
-  return Ok{};
+  return kAccepted;
 }
 
-Status set_ai_knowledge(Parameters& p, const std::string& value) {
+Problem set_ai_knowledge(Parameters& p, const std::string& value) {
   std::string v = trim(value);
   if (is_off(v)) {
     p.ai_knowledge.clear();
-    return Ok{};
+    return kAccepted;
   }
   if (v.size() > 4096 || v.find('\n') != std::string::npos || v.find('\0') != std::string::npos)
-    return wrong("AI_KNOWLEDGE", "OFF or the path of a folder of Markdown files", value);
+    return wrong("ai_knowledge", "AI_KNOWLEDGE", value);
   p.ai_knowledge = v;
-  return Ok{};
+  return kAccepted;
 }
 
-Status set_ai_delay(Parameters& p, const std::string& value) {
+Problem set_ai_delay(Parameters& p, const std::string& value) {
   auto minutes = to_integer(value);
-  if (!minutes || *minutes < 0 || *minutes > kMaxAiDelayMinutes)
-    return wrong("AI_DELAY", "minutes 0..10080", value);
+  if (!minutes || *minutes < 0 || *minutes > kMaxAiDelayMinutes) return wrong("ai_delay", "AI_DELAY", value);
   p.ai_delay_minutes = static_cast<int>(*minutes);
-  return Ok{};
+  return kAccepted;
 }
 
 const std::map<std::string, Setter>& setters() {
@@ -681,8 +676,10 @@ const std::vector<std::string>& known_parameter_names() {
   return kNames;
 }
 
-Result<Parameters> parse_parameters(const RawParameters& raw) {
-  Parameters params;
+namespace {
+
+// The parameters `raw` gives, into `params`; the first problem stops.
+Problem apply(const RawParameters& raw, Parameters& params) {
   std::set<std::string> seen;
   // NEW_TOPIC_AFTER_CLOSE, when given, wins over what an old LEAVE_CLOSED = true meant, wherever
   // it stands.
@@ -694,12 +691,25 @@ Result<Parameters> parse_parameters(const RawParameters& raw) {
     if (setter == setters().end()) {
       std::string known;
       for (const auto& n : known_parameter_names()) known += (known.empty() ? "" : ", ") + n;
-      return make_error("unknown parameter " + name + " (known: " + known + ")");
+      return i18n::Message{"parameters.unknown", {{"name", name}, {"known", known}}};
     }
-    if (!seen.insert(name).second) return make_error("parameter " + name + " is given twice");
-    if (auto status = setter->second(params, value); !status) return status.error();
+    if (!seen.insert(name).second) return i18n::Message{"parameters.twice", {{"name", name}}};
+    if (auto problem = setter->second(params, value)) return problem;
   }
+  return kAccepted;
+}
+
+}  // namespace
+
+Result<Parameters> parse_parameters(const RawParameters& raw) {
+  Parameters params;
+  if (auto problem = apply(raw, params)) return make_error(i18n::text(i18n::kFallbackLanguage, *problem));
   return params;
+}
+
+std::optional<i18n::Message> parameters_problem(const RawParameters& raw) {
+  Parameters params;
+  return apply(raw, params);
 }
 
 }  // namespace topicdesk::core

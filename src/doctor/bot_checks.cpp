@@ -10,6 +10,11 @@ namespace topicdesk::doctor {
 namespace json = boost::json;
 namespace {
 
+// A finding's text (doctor.toml).
+i18n::Message says(std::string key, std::vector<std::pair<std::string, std::string>> args = {}) {
+  return i18n::Message{"doctor." + key, std::move(args)};
+}
+
 bool flag(const json::value& obj, const char* key) {
   const auto* o = obj.if_object();
   const auto* v = o ? o->if_contains(key) : nullptr;
@@ -35,38 +40,37 @@ boost::asio::awaitable<void> check_group(telegram::BotApi& api, core::ChatId gro
   json::object chat_params{{"chat_id", group_id}};
   auto chat = co_await api.call("getChat", std::move(chat_params));
   if (!chat.ok) {
-    out.fail(fmt::format("backend group {}: {}", group_id, chat.description),
-             "add the bot to the group, and check group_id (it starts with -100)");
+    out.fail(says("group_unreadable", {{"group", std::to_string(group_id)}, {"reason", chat.description}}),
+             says("group_unreadable_fix"));
     co_return;
   }
   const auto title = text(chat.result, "title");
   if (text(chat.result, "type") != "supergroup" || !flag(chat.result, "is_forum")) {
-    out.fail(fmt::format("group \"{}\" is not a forum", title), "turn on Topics in the group's settings");
+    out.fail(says("not_forum", {{"title", title}}), says("not_forum_fix"));
   } else {
-    out.pass(fmt::format("group \"{}\" is a forum supergroup", title));
+    out.pass(says("forum", {{"title", title}}));
   }
   json::object member_params{{"chat_id", group_id}, {"user_id", bot_id}};
   auto member = co_await api.call("getChatMember", std::move(member_params));
   if (!member.ok) {
-    out.fail(fmt::format("cannot read the bot's membership: {}", member.description),
-             "add the bot to the group");
+    out.fail(says("membership_unreadable", {{"reason", member.description}}),
+             says("membership_unreadable_fix"));
     co_return;
   }
   const auto status = text(member.result, "status");
   if (status != "administrator" && status != "creator") {
-    out.fail(fmt::format("the bot is '{}' in the group", status),
-             "make the bot an administrator (it must see every message and manage topics)");
+    out.fail(says("not_admin", {{"status", status}}), says("not_admin_fix"));
     co_return;
   }
-  out.pass("the bot is an administrator (sees every message whatever its privacy mode)");
+  out.pass(says("admin"));
   if (status == "administrator") {
     if (!flag(member.result, "can_manage_topics")) {
-      out.fail("the bot cannot manage topics", "give the bot the 'Manage topics' right");
+      out.fail(says("no_manage_topics"), says("no_manage_topics_fix"));
     } else {
-      out.pass("the bot can manage topics");
+      out.pass(says("manage_topics"));
     }
     if (!flag(member.result, "can_delete_messages")) {
-      out.note("the bot cannot delete messages: not needed for relaying, useful for cleaning up topics");
+      out.note(says("no_delete"));
     }
   }
 }
@@ -77,28 +81,26 @@ boost::asio::awaitable<void> check_bot(telegram::BotApi& api, BotCheck check, Fi
   auto me = co_await api.call("getMe", {});
   if (!me.ok) {
     if (me.network_error()) {
-      out.fail(fmt::format("cannot reach {}: {}", check.api_base, telegram::redact_tokens(me.description)),
-               "check the network and [telegram] api_base");
+      out.fail(
+          says("unreachable", {{"api", check.api_base}, {"reason", telegram::redact_tokens(me.description)}}),
+          says("unreachable_fix"));
     } else {
-      out.fail(fmt::format("Telegram rejected the token: {}", me.description),
-               "copy the token again from @BotFather (or /revoke it and use the new one)");
+      out.fail(says("token_rejected", {{"reason", me.description}}), says("token_rejected_fix"));
     }
     co_return;
   }
   const auto bot_id = bot_id_of(me.result);
   if (bot_id == 0) {
-    out.fail("getMe answered without the bot's id", "check [telegram] api_base: it must be a Bot API server");
+    out.fail(says("no_bot_id"), says("no_bot_id_fix"));
     co_return;
   }
-  out.pass(fmt::format("token valid: @{} (id {})", text(me.result, "username"), bot_id));
-  if (!flag(me.result, "can_read_all_group_messages")) {
-    out.note("privacy mode is on: fine while the bot is an administrator of the group");
-  }
+  out.pass(says("token_valid", {{"bot", text(me.result, "username")}, {"id", std::to_string(bot_id)}}));
+  if (!flag(me.result, "can_read_all_group_messages")) out.note(says("privacy_on"));
   co_await check_group(api, check.group_id, bot_id, out);
   auto hook = co_await api.call("getWebhookInfo", {});
   const auto url = hook.ok ? text(hook.result, "url") : "";
   if (check.polling && !url.empty()) {
-    out.note("a webhook is set (" + telegram::redact_tokens(url) + "); `run` removes it to use getUpdates");
+    out.note(says("webhook_set", {{"url", telegram::redact_tokens(url)}}));
   }
 }
 
@@ -107,43 +109,50 @@ boost::asio::awaitable<void> check_helper(telegram::BotApi& api, HelperCheck che
   auto me = co_await api.call("getMe", {});
   if (!me.ok) {
     if (me.network_error()) {
-      out.fail(fmt::format("helper ({}): cannot reach {}: {}", check.token_source, check.api_base,
-                           telegram::redact_tokens(me.description)),
-               "check the network and [telegram] api_base");
+      out.fail(says("helper_unreachable", {{"source", check.token_source},
+                                           {"api", check.api_base},
+                                           {"reason", telegram::redact_tokens(me.description)}}),
+               says("unreachable_fix"));
     } else {
-      out.fail(fmt::format("helper ({}): Telegram rejected the token: {}", check.token_source,
-                           telegram::redact_tokens(me.description)),
-               "copy the helper's token again from @BotFather");
+      out.fail(says("helper_token_rejected",
+                    {{"source", check.token_source}, {"reason", telegram::redact_tokens(me.description)}}),
+               says("helper_token_rejected_fix"));
     }
     co_return;
   }
   const auto bot_id = bot_id_of(me.result);
   if (bot_id == 0) {
-    out.fail(fmt::format("helper ({}): getMe answered without the bot's id", check.token_source),
-             "check [telegram] api_base: it must be a Bot API server");
+    out.fail(says("helper_no_bot_id", {{"source", check.token_source}}), says("no_bot_id_fix"));
     co_return;
   }
-  const std::string name = fmt::format("helper @{} ({})", text(me.result, "username"), check.token_source);
-  out.pass(fmt::format("{}: token valid (id {})", name, bot_id));
+  // The helper by its username and where its token comes from: every finding's first arguments.
+  const std::vector<std::pair<std::string, std::string>> helper{{"bot", text(me.result, "username")},
+                                                                {"source", check.token_source}};
+  auto about = [&helper](std::string key, std::vector<std::pair<std::string, std::string>> more = {}) {
+    auto args = helper;
+    args.insert(args.end(), more.begin(), more.end());
+    return says(std::move(key), std::move(args));
+  };
+  out.pass(about("helper_token_valid", {{"id", std::to_string(bot_id)}}));
   json::object member_params{{"chat_id", group}, {"user_id", bot_id}};
   auto member = co_await api.call("getChatMember", std::move(member_params));
   if (!member.ok) {
-    out.fail(fmt::format("{}: cannot read its membership of group {}: {}", name, group, member.description),
-             "add the helper bot to the group and make it an administrator");
+    out.fail(about("helper_membership_unreadable",
+                   {{"group", std::to_string(group)}, {"reason", member.description}}),
+             says("helper_membership_unreadable_fix"));
     co_return;
   }
   const auto status = text(member.result, "status");
   if (status != "administrator" && status != "creator") {
-    out.fail(fmt::format("{} is '{}' in group {}", name, status, group),
-             "make the helper an administrator of the group (it posts into topics)");
+    out.fail(about("helper_not_admin", {{"status", status}, {"group", std::to_string(group)}}),
+             says("helper_not_admin_fix"));
     co_return;
   }
-  out.pass(fmt::format("{} is an administrator of the group", name));
+  out.pass(about("helper_admin"));
   if (status == "administrator" && !flag(member.result, "can_manage_topics")) {
-    out.fail(fmt::format("{} cannot manage topics: its posts into a closed topic would be refused", name),
-             "give the helper the 'Manage topics' right");
+    out.fail(about("helper_no_manage_topics"), says("helper_no_manage_topics_fix"));
   } else {
-    out.pass(fmt::format("{} may post in every topic", name));
+    out.pass(about("helper_may_post"));
   }
 }
 

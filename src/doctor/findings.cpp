@@ -16,6 +16,18 @@ const char* to_string(Finding::Level level) {
   return "note";
 }
 
+std::string what_text(const Finding& finding, std::string_view language) {
+  return i18n::text(language, finding.what);
+}
+
+std::string fix_text(const Finding& finding, std::string_view language) {
+  return finding.fix.key.empty() ? std::string() : i18n::text(language, finding.fix);
+}
+
+i18n::Message english(std::string text) {
+  return i18n::Message{"doctor.english", {{"text", std::move(text)}}};
+}
+
 bool Findings::healthy() const {
   return std::none_of(items.begin(), items.end(),
                       [](const Finding& f) { return f.level == Finding::Level::kFix; });

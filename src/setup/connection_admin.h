@@ -10,6 +10,8 @@
 //   (names [a-z0-9_-]{1,32}, parameter values as core::parse_parameters checks them); a refused
 //   request leaves nothing half-made.
 // - Tokens are secrets: never logged, never returned; `token_hint` shows the bot id only.
+// - A refusal says why in English (error().message: the shell prints it) and in every catalogue
+//   language (Outcome::message_in: the setup bot shows its admin's).
 // - `actor` is who asked (a Telegram user id; 0 for the shell): every change is logged with it.
 #pragma once
 #include <optional>
@@ -17,8 +19,10 @@
 #include <vector>
 
 #include "core/ids.h"
+#include "core/outcome.h"
 #include "core/parameters.h"
 #include "core/result.h"
+#include "i18n/catalog.h"
 
 namespace topicdesk::setup {
 
@@ -38,7 +42,7 @@ struct ConnectionSummary {
   std::string mode;  // bot, proxy, mtproto, account
   ConnectionOrigin origin = ConnectionOrigin::kDatabase;
   ConnectionState state = ConnectionState::kIncomplete;
-  std::string problem;             // for kFailed: what to fix, for people
+  i18n::Message problem;           // for kFailed: what to fix, for people (key "" when none)
   core::ConnectionId id = 0;       // the instance id; 0 until first started
   core::UserId bot_id = 0;         // the bot (or account); 0 until known
   std::string bot_username;        // "" until known
@@ -59,21 +63,21 @@ class ConnectionAdmin {
   virtual ~ConnectionAdmin() = default;
 
   virtual std::vector<ConnectionSummary> list() = 0;  // file connections first, then by name
-  virtual core::Result<ConnectionSummary> get(const std::string& name) = 0;
+  virtual core::Outcome<ConnectionSummary> get(const std::string& name) = 0;
   // Keeps a new connection and starts it when it has a group. kConflict when the name or the
   // bot is taken.
-  virtual core::Result<ConnectionSummary> add(const NewConnection& spec, core::UserId actor) = 0;
-  virtual core::Status set_group(const std::string& name, core::ChatId group, core::UserId actor) = 0;
+  virtual core::Outcome<ConnectionSummary> add(const NewConnection& spec, core::UserId actor) = 0;
+  virtual core::OutcomeStatus set_group(const std::string& name, core::ChatId group, core::UserId actor) = 0;
   // `value` "OFF" (any case) clears the parameter; anything else is checked as the TOML reader
   // checks it and refused with its message.
-  virtual core::Status set_parameter(const std::string& name, const std::string& parameter,
-                                     const std::string& value, core::UserId actor) = 0;
-  virtual core::Status stop(const std::string& name, core::UserId actor) = 0;
-  virtual core::Status start(const std::string& name, core::UserId actor) = 0;
+  virtual core::OutcomeStatus set_parameter(const std::string& name, const std::string& parameter,
+                                            const std::string& value, core::UserId actor) = 0;
+  virtual core::OutcomeStatus stop(const std::string& name, core::UserId actor) = 0;
+  virtual core::OutcomeStatus start(const std::string& name, core::UserId actor) = 0;
   // Stops it and forgets its settings and token; its dialogs and history stay in the store.
-  virtual core::Status remove(const std::string& name, core::UserId actor) = 0;
+  virtual core::OutcomeStatus remove(const std::string& name, core::UserId actor) = 0;
   // A new Topics API key, returned once; the old one stops working.
-  virtual core::Result<std::string> reset_api_key(const std::string& name, core::UserId actor) = 0;
+  virtual core::Outcome<std::string> reset_api_key(const std::string& name, core::UserId actor) = 0;
 };
 
 }  // namespace topicdesk::setup

@@ -8,6 +8,7 @@
 #include <charconv>
 
 #include "core/clock.h"
+#include "core/parameter_problems.h"
 #include "core/secret.h"
 #include "integrations/api_keys.h"
 
@@ -47,21 +48,26 @@ std::string upper(std::string text) {
 
 bool uses_tdlib(std::string_view mode) { return mode == "mtproto" || mode == "account"; }
 
-core::Error not_found(const std::string& name) {
-  return core::make_error(core::ErrorCode::kNotFound, fmt::format("no connection is named \"{}\"", name));
+// A refusal as a catalogue text (setup.toml, [setup.admin]).
+i18n::Message refusal(std::string key, std::initializer_list<std::pair<std::string, std::string>> args = {}) {
+  return i18n::Message{"setup.admin." + key, {args.begin(), args.end()}};
+}
+
+core::OutcomeStatus not_found(const std::string& name) {
+  return {refusal("not_found", {{"name", name}}), core::ErrorCode::kNotFound};
 }
 
 }  // namespace
 
-std::optional<std::string> connection_name_problem(std::string_view name) {
+std::optional<i18n::Message> connection_name_problem(std::string_view name) {
   if (name.empty() || name.size() > kMaxNameLength || !std::all_of(name.begin(), name.end(), is_name_char))
-    return "name must be 1-32 of a-z, 0-9, _ and -";
+    return refusal("name_rule");
   return std::nullopt;
 }
 
-std::optional<std::string> connection_mode_problem(std::string_view mode) {
+std::optional<i18n::Message> connection_mode_problem(std::string_view mode) {
   if (mode == "bot" || mode == "proxy" || mode == "mtproto" || mode == "account") return std::nullopt;
-  return "mode must be \"bot\", \"proxy\", \"mtproto\" or \"account\"";
+  return refusal("mode_rule");
 }
 
 bool looks_like_bot_token(std::string_view token) {
@@ -81,21 +87,18 @@ core::UserId bot_id_of_token(std::string_view token) {
   return ec == std::errc() && end == token.data() + colon ? id : 0;
 }
 
-std::optional<std::string> parameter_name_problem(const std::string& name) {
+std::optional<i18n::Message> parameter_name_problem(const std::string& name) {
   const auto& known = core::known_parameter_names();
   if (std::find(known.begin(), known.end(), name) != known.end()) return std::nullopt;
-  std::string hint;
   const std::string up = upper(name);
   if (up != name && std::find(known.begin(), known.end(), up) != known.end())
-    hint = fmt::format(" (parameter names are upper case: {})", up);
-  return fmt::format("unknown parameter {}{}", name, hint);
+    return i18n::Message{"parameters.unknown_case", {{"name", name}, {"upper", up}}};
+  return i18n::Message{"parameters.unknown_name", {{"name", name}}};
 }
 
-std::optional<std::string> parameter_problem(const std::string& name, const std::string& value) {
+std::optional<i18n::Message> parameter_problem(const std::string& name, const std::string& value) {
   if (auto problem = parameter_name_problem(name)) return problem;
-  auto single = core::parse_parameters({{name, value}});
-  if (!single) return single.error().message;
-  return std::nullopt;
+  return core::parameters_problem({{name, value}});
 }
 
 StoreConnectionAdmin::StoreConnectionAdmin(store::Store& store, ConnectionsAdminOptions options)
@@ -180,22 +183,20 @@ std::vector<ConnectionSummary> StoreConnectionAdmin::list() {
   return out;
 }
 
-core::Result<ConnectionSummary> StoreConnectionAdmin::get(const std::string& name) {
+core::Outcome<ConnectionSummary> StoreConnectionAdmin::get(const std::string& name) {
   if (const auto* file = file_connection(name)) return summary_of(*file);
   auto stored = store_.stored_connection(name);
-  if (!stored) return not_found(name);
+  if (!stored) return {refusal("not_found", {{"name", name}}), core::ErrorCode::kNotFound};
   return summary_of(*stored);
 }
 
-core::Result<store::StoredConnection> StoreConnectionAdmin::editable(const std::string& name) {
+core::Outcome<store::StoredConnection> StoreConnectionAdmin::editable(const std::string& name) {
   if (file_connection(name) != nullptr) {
-    return core::make_error(core::ErrorCode::kForbidden,
-                            fmt::format("connection \"{}\" is written in {}: edit {} and restart the desk to "
-                                        "change it",
-                                        name, options_.config_path, options_.config_path));
+    return {refusal("in_file", {{"name", name}, {"file", options_.config_path}}),
+            core::ErrorCode::kForbidden};
   }
   auto stored = store_.stored_connection(name);
-  if (!stored) return not_found(name);
+  if (!stored) return {refusal("not_found", {{"name", name}}), core::ErrorCode::kNotFound};
   return std::move(*stored);
 }
 
@@ -205,52 +206,33 @@ void StoreConnectionAdmin::changed(const std::string& what, const std::string& n
   if (options_.changed) options_.changed();
 }
 
-core::Result<ConnectionSummary> StoreConnectionAdmin::add(const NewConnection& spec, core::UserId actor) {
-  if (auto problem = connection_name_problem(spec.name)) return core::make_error(*problem);
-  if (auto problem = connection_mode_problem(spec.mode)) return core::make_error(*problem);
-  if (uses_tdlib(spec.mode) && !options_.tdlib_configured) {
-    return core::make_error(
-        fmt::format("mode = \"{}\" needs [tdlib] api_id and api_hash (from "
-                    "https://my.telegram.org) in {}",
-                    spec.mode, options_.config_path));
-  }
-  if (!looks_like_bot_token(spec.token)) {
-    return core::make_error("token does not look like a bot token (digits:secret, as @BotFather gives it)");
-  }
-  if (spec.group_id > 0) return core::make_error("group_id must be -9223372036854775808..-1");
+core::Outcome<ConnectionSummary> StoreConnectionAdmin::add(const NewConnection& spec, core::UserId actor) {
+  if (auto problem = connection_name_problem(spec.name)) return *problem;
+  if (auto problem = connection_mode_problem(spec.mode)) return *problem;
+  if (uses_tdlib(spec.mode) && !options_.tdlib_configured)
+    return refusal("needs_tdlib", {{"mode", spec.mode}, {"file", options_.config_path}});
+  if (!looks_like_bot_token(spec.token)) return refusal("token_shape");
+  if (spec.group_id > 0) return refusal("group_id");
   if (spec.parameters.size() > kMaxParameters)
-    return core::make_error(fmt::format("at most {} parameters", kMaxParameters));
+    return refusal("too_many_parameters", {{"count", std::to_string(kMaxParameters)}});
   core::RawParameters parameters;
   for (const auto& [parameter, value] : spec.parameters) {
-    if (auto problem = parameter_problem(parameter, value)) return core::make_error(*problem);
+    if (auto problem = parameter_problem(parameter, value)) return *problem;
     parameters.emplace_back(parameter, value);
   }
-  if (auto all = core::parse_parameters(parameters); !all) return core::make_error(all.error().message);
+  if (auto problem = core::parameters_problem(parameters)) return *problem;
   std::sort(parameters.begin(), parameters.end());
 
   const auto bot = bot_id_of_token(spec.token);
-  if (file_connection(spec.name) != nullptr) {
-    return core::make_error(
-        core::ErrorCode::kConflict,
-        fmt::format("name \"{}\" is used by another connection (in {})", spec.name, options_.config_path));
-  }
+  const auto conflict = core::ErrorCode::kConflict;
+  if (file_connection(spec.name) != nullptr)
+    return {refusal("name_taken_file", {{"name", spec.name}, {"file", options_.config_path}}), conflict};
   for (const auto& c : options_.file_connections) {
-    if (bot_id_of_token(c.token) == bot) {
-      return core::make_error(
-          core::ErrorCode::kConflict,
-          fmt::format("token is the same bot as connection \"{}\"; one connection per bot", c.name));
-    }
+    if (bot_id_of_token(c.token) == bot) return {refusal("same_bot", {{"name", c.name}}), conflict};
   }
   for (const auto& c : store_.stored_connections()) {
-    if (c.name == spec.name) {
-      return core::make_error(core::ErrorCode::kConflict,
-                              fmt::format("name \"{}\" is used by another connection", spec.name));
-    }
-    if (bot_id_of_token(c.token) == bot) {
-      return core::make_error(
-          core::ErrorCode::kConflict,
-          fmt::format("token is the same bot as connection \"{}\"; one connection per bot", c.name));
-    }
+    if (c.name == spec.name) return {refusal("name_taken", {{"name", spec.name}}), conflict};
+    if (bot_id_of_token(c.token) == bot) return {refusal("same_bot", {{"name", c.name}}), conflict};
   }
 
   store::StoredConnection row;
@@ -262,29 +244,26 @@ core::Result<ConnectionSummary> StoreConnectionAdmin::add(const NewConnection& s
   row.created_by = actor;
   row.created_at = now();
   row.updated_at = row.created_at;
-  if (!store_.add_stored_connection(row)) {
-    return core::make_error(core::ErrorCode::kConflict,
-                            fmt::format("name \"{}\" is used by another connection", spec.name));
-  }
+  if (!store_.add_stored_connection(row)) return {refusal("name_taken", {{"name", spec.name}}), conflict};
   changed(fmt::format("added (mode {}, bot {}, group {})", spec.mode, bot, spec.group_id), spec.name, actor);
   return summary_of(row);
 }
 
-core::Status StoreConnectionAdmin::set_group(const std::string& name, core::ChatId group,
-                                             core::UserId actor) {
+core::OutcomeStatus StoreConnectionAdmin::set_group(const std::string& name, core::ChatId group,
+                                                    core::UserId actor) {
   auto c = editable(name);
-  if (!c) return c.error();
-  if (group >= 0) return core::make_error("group_id must be -9223372036854775808..-1");
+  if (!c) return c.failure<core::Ok>();
+  if (group >= 0) return refusal("group_id");
   if (!store_.set_stored_connection_group(name, group, now())) return not_found(name);
   changed(fmt::format("backend group set to {}", group), name, actor);
   return core::Ok{};
 }
 
-core::Status StoreConnectionAdmin::set_parameter(const std::string& name, const std::string& parameter,
-                                                 const std::string& value, core::UserId actor) {
+core::OutcomeStatus StoreConnectionAdmin::set_parameter(const std::string& name, const std::string& parameter,
+                                                        const std::string& value, core::UserId actor) {
   auto c = editable(name);
-  if (!c) return c.error();
-  if (auto problem = parameter_name_problem(parameter)) return core::make_error(*problem);
+  if (!c) return c.failure<core::Ok>();
+  if (auto problem = parameter_name_problem(parameter)) return *problem;
   const std::string word = upper(value);
   std::optional<std::string> kept = value;
   if (word == "DEFAULT") {
@@ -295,7 +274,7 @@ core::Status StoreConnectionAdmin::set_parameter(const std::string& name, const 
     kept.reset();
   }
   if (kept) {
-    if (auto problem = parameter_problem(parameter, *kept)) return core::make_error(*problem);
+    if (auto problem = parameter_problem(parameter, *kept)) return *problem;
   }
   // The whole set as it would be: parameters that depend on each other stay consistent.
   core::RawParameters next;
@@ -303,7 +282,7 @@ core::Status StoreConnectionAdmin::set_parameter(const std::string& name, const 
     if (n != parameter) next.emplace_back(n, v);
   }
   if (kept) next.emplace_back(parameter, *kept);
-  if (auto all = core::parse_parameters(next); !all) return core::make_error(all.error().message);
+  if (auto problem = core::parameters_problem(next)) return *problem;
   if (!store_.set_stored_connection_parameter(name, parameter, kept, now())) return not_found(name);
   // Never the value itself in the log: WEBHOOKS_SECRET and WEBHOOKS' URLs may be secrets.
   changed(kept ? fmt::format("parameter {} set", parameter) : fmt::format("parameter {} cleared", parameter),
@@ -311,35 +290,35 @@ core::Status StoreConnectionAdmin::set_parameter(const std::string& name, const 
   return core::Ok{};
 }
 
-core::Status StoreConnectionAdmin::stop(const std::string& name, core::UserId actor) {
+core::OutcomeStatus StoreConnectionAdmin::stop(const std::string& name, core::UserId actor) {
   auto c = editable(name);
-  if (!c) return c.error();
+  if (!c) return c.failure<core::Ok>();
   if (!c->wanted_running) return core::Ok{};
   if (!store_.set_stored_connection_running(name, false, now())) return not_found(name);
   changed("stopped", name, actor);
   return core::Ok{};
 }
 
-core::Status StoreConnectionAdmin::start(const std::string& name, core::UserId actor) {
+core::OutcomeStatus StoreConnectionAdmin::start(const std::string& name, core::UserId actor) {
   auto c = editable(name);
-  if (!c) return c.error();
+  if (!c) return c.failure<core::Ok>();
   if (c->wanted_running) return core::Ok{};
   if (!store_.set_stored_connection_running(name, true, now())) return not_found(name);
   changed("started", name, actor);
   return core::Ok{};
 }
 
-core::Status StoreConnectionAdmin::remove(const std::string& name, core::UserId actor) {
+core::OutcomeStatus StoreConnectionAdmin::remove(const std::string& name, core::UserId actor) {
   auto c = editable(name);
-  if (!c) return c.error();
+  if (!c) return c.failure<core::Ok>();
   if (!store_.remove_stored_connection(name)) return not_found(name);
   changed("removed (its dialogs and history stay)", name, actor);
   return core::Ok{};
 }
 
-core::Result<std::string> StoreConnectionAdmin::reset_api_key(const std::string& name, core::UserId actor) {
+core::Outcome<std::string> StoreConnectionAdmin::reset_api_key(const std::string& name, core::UserId actor) {
   auto c = editable(name);
-  if (!c) return c.error();
+  if (!c) return c.failure<std::string>();
   auto id = instance_id(name);
   // A connection that never ran yet is registered now; the desk fills in its bot id at start.
   if (id == 0) id = store_.ensure_connection(name, bot_id_of_token(c->token), c->group_id);

@@ -20,8 +20,10 @@
 #include <vector>
 
 #include "core/ids.h"
+#include "core/outcome.h"
 #include "core/parameters.h"
 #include "core/result.h"
+#include "i18n/catalog.h"
 #include "setup/connection_admin.h"
 #include "store/store.h"
 
@@ -39,7 +41,7 @@ struct FileConnection {
 // What the running desk knows of a connection now.
 struct LiveStatus {
   ConnectionState state = ConnectionState::kStarting;
-  std::string problem;
+  i18n::Message problem;  // why it does not run (setup.problem.*); key "" when it runs
   core::ConnectionId id = 0;
   core::UserId bot_id = 0;
   std::string bot_username;
@@ -61,20 +63,20 @@ class StoreConnectionAdmin final : public ConnectionAdmin {
   StoreConnectionAdmin(store::Store& store, ConnectionsAdminOptions options);
 
   std::vector<ConnectionSummary> list() override;
-  core::Result<ConnectionSummary> get(const std::string& name) override;
-  core::Result<ConnectionSummary> add(const NewConnection& spec, core::UserId actor) override;
-  core::Status set_group(const std::string& name, core::ChatId group, core::UserId actor) override;
-  core::Status set_parameter(const std::string& name, const std::string& parameter, const std::string& value,
-                             core::UserId actor) override;
-  core::Status stop(const std::string& name, core::UserId actor) override;
-  core::Status start(const std::string& name, core::UserId actor) override;
-  core::Status remove(const std::string& name, core::UserId actor) override;
-  core::Result<std::string> reset_api_key(const std::string& name, core::UserId actor) override;
+  core::Outcome<ConnectionSummary> get(const std::string& name) override;
+  core::Outcome<ConnectionSummary> add(const NewConnection& spec, core::UserId actor) override;
+  core::OutcomeStatus set_group(const std::string& name, core::ChatId group, core::UserId actor) override;
+  core::OutcomeStatus set_parameter(const std::string& name, const std::string& parameter,
+                                    const std::string& value, core::UserId actor) override;
+  core::OutcomeStatus stop(const std::string& name, core::UserId actor) override;
+  core::OutcomeStatus start(const std::string& name, core::UserId actor) override;
+  core::OutcomeStatus remove(const std::string& name, core::UserId actor) override;
+  core::Outcome<std::string> reset_api_key(const std::string& name, core::UserId actor) override;
 
  private:
   const FileConnection* file_connection(const std::string& name) const;
   // kNotFound for an unknown name, kForbidden for a file connection, else the kept connection.
-  core::Result<store::StoredConnection> editable(const std::string& name);
+  core::Outcome<store::StoredConnection> editable(const std::string& name);
   ConnectionSummary summary_of(const FileConnection& c);
   ConnectionSummary summary_of(const store::StoredConnection& c);
   core::ConnectionId instance_id(const std::string& name);
@@ -86,15 +88,15 @@ class StoreConnectionAdmin final : public ConnectionAdmin {
 };
 
 // The rules the configuration reader applies to a connection, with its messages (without the
-// file's `connection[N].` prefix). nullopt: fine.
-std::optional<std::string> connection_name_problem(std::string_view name);
-std::optional<std::string> connection_mode_problem(std::string_view mode);
+// file's `connection[N].` prefix; catalogue texts, English as the reader's). nullopt: fine.
+std::optional<i18n::Message> connection_name_problem(std::string_view name);
+std::optional<i18n::Message> connection_mode_problem(std::string_view mode);
 bool looks_like_bot_token(std::string_view token);
 // The bot id a token starts with (0 when it has none).
 core::UserId bot_id_of_token(std::string_view token);
 // "unknown parameter NAME" (with a hint when only its case is wrong), or nullopt.
-std::optional<std::string> parameter_name_problem(const std::string& name);
+std::optional<i18n::Message> parameter_name_problem(const std::string& name);
 // A parameter `name` = `value` alone, as the reader checks it: known name, valid value.
-std::optional<std::string> parameter_problem(const std::string& name, const std::string& value);
+std::optional<i18n::Message> parameter_problem(const std::string& name, const std::string& value);
 
 }  // namespace topicdesk::setup

@@ -209,6 +209,20 @@ std::string SetupBot::t(const Session& session, std::string_view key, std::strin
                     {{n1, std::move(v1)}, {n2, std::move(v2)}, {n3, std::move(v3)}, {n4, std::move(v4)}});
 }
 
+std::string SetupBot::findings_text(const Session& session, const doctor::Findings& findings,
+                                    bool fixes_only) const {
+  std::string text;
+  for (const auto& finding : findings.items) {
+    if (fixes_only && finding.level != doctor::Finding::Level::kFix) continue;
+    const char* icon = finding.level == doctor::Finding::Level::kOk    ? "✅"
+                       : finding.level == doctor::Finding::Level::kFix ? "❌"
+                                                                       : "ℹ️";
+    text += "\n" + std::string(icon) + " " + doctor::what_text(finding, session.language);
+    if (const auto fix = doctor::fix_text(finding, session.language); !fix.empty()) text += "\n   → " + fix;
+  }
+  return text;
+}
+
 SetupBot::Session& SetupBot::session_of(core::UserId admin, core::ChatId chat,
                                         std::string_view language_code) {
   auto& slot = sessions_[admin];
@@ -345,7 +359,8 @@ asio::awaitable<void> SetupBot::on_text(Session& session, core::UserId admin, co
       const std::string parameter = session.parameter;
       auto status = deps_.connections->set_parameter(name, parameter, text, admin);
       if (!status) {
-        co_await say(session, t(session, "setup.param_refused", "reason", status.error().message));
+        co_await say(session,
+                     t(session, "setup.param_refused", "reason", status.message_in(session.language)));
         co_return;  // still waiting for a value
       }
       session.awaiting = Awaiting::kNothing;
@@ -457,7 +472,7 @@ asio::awaitable<void> SetupBot::on_callback(const json::object& query) {
   } else if (verb == "stop" || verb == "start") {
     auto status = verb == "stop" ? deps_.connections->stop(arg, user) : deps_.connections->start(arg, user);
     if (!status) {
-      co_await say(session, t(session, "setup.failed", "reason", status.error().message));
+      co_await say(session, t(session, "setup.failed", "reason", status.message_in(session.language)));
     } else {
       log_action(user, fmt::format("{} connection {}", verb == "stop" ? "stopped" : "started", arg));
       const char* done = verb == "stop" ? "setup.stopped" : "setup.started";
@@ -467,7 +482,7 @@ asio::awaitable<void> SetupBot::on_callback(const json::object& query) {
   } else if (verb == "key") {
     auto key = deps_.connections->reset_api_key(arg, user);
     if (!key) {
-      co_await say(session, t(session, "setup.failed", "reason", key.error().message));
+      co_await say(session, t(session, "setup.failed", "reason", key.message_in(session.language)));
     } else {
       log_action(user, fmt::format("reset the API key of connection {}", arg));
       co_await say(session, t(session, "setup.key_reset", "name", arg, "key", *key));
@@ -475,13 +490,14 @@ asio::awaitable<void> SetupBot::on_callback(const json::object& query) {
   } else if (verb == "web") {
     auto connection = deps_.connections->get(arg);
     if (!connection) {
-      co_await say(session, t(session, "setup.failed", "reason", connection.error().message));
+      co_await say(session, t(session, "setup.failed", "reason", connection.message_in(session.language)));
       co_return;
     }
     auto link = deps_.dashboard_link ? deps_.dashboard_link(*connection, user)
-                                     : core::Result<std::string>(core::make_error("no dashboard"));
+                                     : core::Outcome<std::string>(i18n::Message{"setup.no_dashboard", {}});
     if (!link) {
-      co_await say(session, t(session, "setup.dashboard_unavailable", "reason", link.error().message));
+      co_await say(session,
+                   t(session, "setup.dashboard_unavailable", "reason", link.message_in(session.language)));
     } else {
       log_action(user, fmt::format("took a dashboard link of connection {}", arg));
       co_await say(session, t(session, "setup.dashboard_link", "name", arg, "url", *link));
@@ -496,8 +512,8 @@ asio::awaitable<void> SetupBot::on_callback(const json::object& query) {
   } else if (verb == "dely") {
     auto status = deps_.connections->remove(arg, user);
     if (!status) {
-      co_await say(session, t(session, "setup.failed", "reason", status.error().message), Keyboard(),
-                   message_id);
+      co_await say(session, t(session, "setup.failed", "reason", status.message_in(session.language)),
+                   Keyboard(), message_id);
       co_return;
     }
     if (auto pick = picks_.find(arg); pick != picks_.end()) {
@@ -510,7 +526,7 @@ asio::awaitable<void> SetupBot::on_callback(const json::object& query) {
   } else if (verb == "grp") {
     auto connection = deps_.connections->get(arg);
     if (!connection) {
-      co_await say(session, t(session, "setup.failed", "reason", connection.error().message));
+      co_await say(session, t(session, "setup.failed", "reason", connection.message_in(session.language)));
       co_return;
     }
     co_await offer_group(session, user, *connection);
@@ -554,7 +570,7 @@ asio::awaitable<void> SetupBot::show_card(Session& session, const std::string& n
                                           std::int64_t edit_message) {
   auto found = deps_.connections->get(name);
   if (!found) {
-    co_await say(session, t(session, "setup.failed", "reason", found.error().message));
+    co_await say(session, t(session, "setup.failed", "reason", found.message_in(session.language)));
     co_return;
   }
   const ConnectionSummary& c = *found;
@@ -567,7 +583,9 @@ asio::awaitable<void> SetupBot::show_card(Session& session, const std::string& n
                   {"bot", c.bot_username.empty() ? none : "@" + c.bot_username},
                   {"group", c.group_id == 0 ? none : std::to_string(c.group_id)},
                   {"id", c.id == 0 ? none : std::to_string(c.id)}});
-  if (!c.problem.empty()) text += "\n\n" + t(session, "setup.card_problem", "problem", c.problem);
+  if (!c.problem.key.empty()) {
+    text += "\n\n" + t(session, "setup.card_problem", "problem", i18n::text(session.language, c.problem));
+  }
   Keyboard keyboard;
   if (c.origin == ConnectionOrigin::kFile) {
     text += "\n\n" + t(session, "setup.card_file");
@@ -596,7 +614,7 @@ asio::awaitable<void> SetupBot::show_parameters(Session& session, const std::str
                                                 std::int64_t edit_message) {
   auto found = deps_.connections->get(name);
   if (!found) {
-    co_await say(session, t(session, "setup.failed", "reason", found.error().message));
+    co_await say(session, t(session, "setup.failed", "reason", found.message_in(session.language)));
     co_return;
   }
   Keyboard keyboard;
@@ -619,7 +637,7 @@ asio::awaitable<void> SetupBot::show_parameter(Session& session, const std::stri
                                                const std::string& parameter, std::int64_t edit_message) {
   auto found = deps_.connections->get(name);
   if (!found) {
-    co_await say(session, t(session, "setup.failed", "reason", found.error().message));
+    co_await say(session, t(session, "setup.failed", "reason", found.message_in(session.language)));
     co_return;
   }
   const auto& known = core::known_parameter_names();
@@ -648,7 +666,7 @@ asio::awaitable<void> SetupBot::show_parameter(Session& session, const std::stri
 asio::awaitable<void> SetupBot::show_doctor(Session& session, const std::string& name) {
   auto found = deps_.connections->get(name);
   if (!found) {
-    co_await say(session, t(session, "setup.failed", "reason", found.error().message));
+    co_await say(session, t(session, "setup.failed", "reason", found.message_in(session.language)));
     co_return;
   }
   auto token = deps_.token_of ? deps_.token_of(name) : std::nullopt;
@@ -664,13 +682,7 @@ asio::awaitable<void> SetupBot::show_doctor(Session& session, const std::string&
   check.api_base = deps_.api_base;
   co_await doctor::check_bot(*api, check, findings);
   std::string text = t(session, "setup.doctor_title", "name", name);
-  for (const auto& finding : findings.items) {
-    const char* icon = finding.level == doctor::Finding::Level::kOk    ? "✅"
-                       : finding.level == doctor::Finding::Level::kFix ? "❌"
-                                                                       : "ℹ️";
-    text += "\n" + std::string(icon) + " " + finding.what;
-    if (!finding.fix.empty()) text += "\n   → " + finding.fix;
-  }
+  text += findings_text(session, findings, false);
   text += "\n\n" + t(session, findings.healthy() ? "setup.doctor_healthy" : "setup.doctor_unhealthy");
   log_action(session.chat, fmt::format("ran the doctor on connection {}", name));
   Keyboard keyboard;
@@ -695,7 +707,7 @@ asio::awaitable<void> SetupBot::on_token(Session& session, core::UserId admin, s
   const core::UserId bot_id = bot != nullptr ? num(*bot, "id") : 0;
   const std::string username = bot != nullptr ? str(*bot, "username") : std::string();
   if (bot_id == 0 || bot == nullptr || !flag(*bot, "is_bot")) {
-    co_await say(session, t(session, "setup.token_invalid", "reason", "getMe"));
+    co_await say(session, t(session, "setup.token_not_bot"));
     co_return;
   }
   for (const auto& c : deps_.connections->list()) {
@@ -768,7 +780,7 @@ asio::awaitable<void> SetupBot::add_connection(Session& session, core::UserId ad
   spec.token = session.pending_token;
   auto added = deps_.connections->add(spec, admin);
   if (!added) {
-    co_await say(session, t(session, "setup.failed", "reason", added.error().message));
+    co_await say(session, t(session, "setup.failed", "reason", added.message_in(session.language)));
     co_return;
   }
   session.pending_token.clear();
@@ -888,7 +900,12 @@ asio::awaitable<void> SetupBot::watch_group(std::string name) {
       if (current == picks_.end() || current->second->done) break;
       if (type != "group" && type != "supergroup") {
         Session& session = session_of(current->second->admin, 0);
-        co_await say(session, t(session, "setup.group_not_group", "bot", current->second->bot, "type", type));
+        if (type == "channel") {
+          co_await say(session, t(session, "setup.group_channel", "bot", current->second->bot));
+        } else {
+          co_await say(session,
+                       t(session, "setup.group_not_group", "bot", current->second->bot, "type", type));
+        }
         continue;
       }
       current->second->candidate = num(*chat, "id");
@@ -927,11 +944,7 @@ asio::awaitable<void> SetupBot::check_group(std::string name, core::ChatId group
   if (!*alive_) co_return;
   Session& session = session_of(admin, 0);
   if (!findings.healthy()) {
-    std::string problems;
-    for (const auto& finding : findings.items) {
-      if (finding.level != doctor::Finding::Level::kFix) continue;
-      problems += "\n❌ " + finding.what + "\n   → " + finding.fix;
-    }
+    const std::string problems = findings_text(session, findings, true);
     Keyboard keyboard;
     keyboard.push_back(row(button(t(session, "setup.button_recheck"), "chk:" + name)));
     co_await say(session, t(session, "setup.group_problems", "group", title, "findings", problems),
@@ -964,7 +977,7 @@ asio::awaitable<void> SetupBot::keep_group(std::string name) {
   auto status = deps_.connections->set_group(name, group, admin);
   if (!status) {
     picks_.erase(name);
-    co_await say(session, t(session, "setup.failed", "reason", status.error().message));
+    co_await say(session, t(session, "setup.failed", "reason", status.message_in(session.language)));
     co_return;
   }
   log_action(admin, fmt::format("chose group {} for connection {}", group, name));
@@ -983,7 +996,7 @@ asio::awaitable<void> SetupBot::keep_group(std::string name) {
 asio::awaitable<void> SetupBot::check_test_message(Session& session, const std::string& name) {
   auto connection = deps_.connections->get(name);
   if (!connection) {
-    co_await say(session, t(session, "setup.failed", "reason", connection.error().message));
+    co_await say(session, t(session, "setup.failed", "reason", connection.message_in(session.language)));
     co_return;
   }
   auto topic = deps_.latest_topic ? deps_.latest_topic(*connection) : std::nullopt;
@@ -1085,7 +1098,7 @@ asio::awaitable<void> SetupBot::sign_in_account(core::UserId admin, std::string 
   session.awaiting = Awaiting::kNothing;
   if (!user) {
     log_action(admin, fmt::format("could not sign an account in for {}: {}", name, user.error().message));
-    co_await say(session, t(session, "setup.sign_in_failed", "reason", user.error().message));
+    co_await say(session, t(session, "setup.sign_in_failed", "reason", user.message_in(session.language)));
     co_return;
   }
   std::string who = user->name;
@@ -1098,7 +1111,7 @@ asio::awaitable<void> SetupBot::sign_in_account(core::UserId admin, std::string 
   auto added = deps_.connections->add(spec, admin);
   if (!added) {
     deps_.accounts->forget(name);  // nothing half-made: no connection, no session
-    co_await say(session, t(session, "setup.failed", "reason", added.error().message));
+    co_await say(session, t(session, "setup.failed", "reason", added.message_in(session.language)));
     co_return;
   }
   log_action(admin, fmt::format("added connection {} (account {}, desk bot @{})", name, user->id,

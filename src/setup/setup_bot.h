@@ -35,6 +35,7 @@
 #include <string>
 
 #include "core/ids.h"
+#include "core/outcome.h"
 #include "core/result.h"
 #include "doctor/findings.h"
 #include "i18n/catalog.h"
@@ -56,9 +57,10 @@ class AccountSignIn {
  public:
   virtual ~AccountSignIn() = default;
   // Signs the account in under session `name` (the connection's name), talking to the admin
-  // through `dialog`. On failure nothing of the session remains.
-  virtual boost::asio::awaitable<core::Result<AccountUser>> sign_in(std::string name,
-                                                                    telegram::tdlib::LoginDialog dialog) = 0;
+  // through `dialog`. On failure nothing of the session remains, and the error says why in the
+  // admin's language too (telegram::tdlib::login_error_text).
+  virtual boost::asio::awaitable<core::Outcome<AccountUser>> sign_in(std::string name,
+                                                                     telegram::tdlib::LoginDialog dialog) = 0;
   // Removes the signed-in session `name` (its connection could not be kept).
   virtual void forget(const std::string& name) = 0;
 };
@@ -74,7 +76,7 @@ struct SetupBotDeps {
   // secret not resolvable, …).
   std::function<std::optional<std::string>(const std::string& name)> token_of;
   // A one-time dashboard login link for `admin`, or why there is none.
-  std::function<core::Result<std::string>(const ConnectionSummary& connection, core::UserId admin)>
+  std::function<core::Outcome<std::string>(const ConnectionSummary& connection, core::UserId admin)>
       dashboard_link;
   // The title of the connection's newest topic, or nullopt when it has none yet.
   std::function<std::optional<std::string>(const ConnectionSummary& connection)> latest_topic;
@@ -146,6 +148,9 @@ class SetupBot {
   std::string t(const Session& session, std::string_view key, std::string_view n1, std::string v1,
                 std::string_view n2, std::string v2, std::string_view n3, std::string v3, std::string_view n4,
                 std::string v4) const;
+  // The doctor's findings in the admin's language: "✅ what", "❌ what\n   → fix", "ℹ️ what";
+  // only those to fix when `fixes_only`.
+  std::string findings_text(const Session& session, const doctor::Findings& findings, bool fixes_only) const;
 
   Session& session_of(core::UserId admin, core::ChatId chat, std::string_view language_code = {});
   void log_action(core::UserId admin, std::string_view what) const;

@@ -42,7 +42,9 @@ json::value findings_json(const doctor::FindingsBoard* board, core::ConnectionId
   if (!latest) return nullptr;
   json::array items;
   for (const auto& f : latest->findings.items) {
-    items.push_back(json::object{{"level", doctor::to_string(f.level)}, {"what", f.what}, {"fix", f.fix}});
+    items.push_back(json::object{{"level", doctor::to_string(f.level)},
+                                 {"what", doctor::what_text(f, "en")},
+                                 {"fix", doctor::fix_text(f, "en")}});
   }
   return json::object{{"checked_at", latest->checked_at},
                       {"healthy", latest->findings.healthy()},

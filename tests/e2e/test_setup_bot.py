@@ -177,6 +177,27 @@ class SetupBotTest(TdDeskTestCase):
         self.assertEqual(home["text"].count("@shop_bot"), 1, home["text"])
         self.assertIn("running", home["text"])
 
+        # In the admin's language (/language): the doctor's findings and a refused value too, with
+        # the configuration file's rule.
+        chat.say("/language")
+        chat.press("lang:de")
+        chat.wait("Sprache: Deutsch")
+        mark = chat.last_id()
+        chat.say("/start")
+        chat.wait("Ihre topicdesk-Verbindungen", after=mark)
+        chat.press("c:shop_bot")
+        mark = chat.last_id()
+        chat.press("doc:shop_bot")
+        doctor = chat.wait("Token gültig: @shop_bot", after=mark)
+        self.assertIn('die Gruppe "Shop support" ist eine Forum-Supergruppe', doctor["text"])
+        self.assertNotIn("token valid", doctor["text"])
+        chat.press("p:shop_bot")
+        chat.press("pv:shop_bot:AUTOCLOSE")
+        mark = chat.last_id()
+        chat.say("0")
+        chat.wait('AUTOCLOSE muss OFF oder eine Stundenzahl 1..1000000 sein (erhalten: "0")', after=mark)
+        chat.say("/cancel")
+
         # A one-time code from the shell makes its first sender an admin, once.
         claim = subprocess.run([TOPICDESK, "setup", "claim", "--config", self.desk.config_path],
                                capture_output=True, text=True, timeout=30)

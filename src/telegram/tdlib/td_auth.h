@@ -10,7 +10,9 @@
 #include <optional>
 #include <string>
 
+#include "core/outcome.h"
 #include "core/result.h"
+#include "i18n/catalog.h"
 #include "telegram/tdlib/td_client.h"
 
 namespace topicdesk::telegram::tdlib {
@@ -43,9 +45,18 @@ struct LoginDialog {
   std::chrono::milliseconds step_timeout = std::chrono::minutes(5);
 };
 
-// Drives the client to Ready and returns getMe's `user`. Errors name the step: "the code was
-// wrong 3 times", "wrong 2FA password", "the session was closed", "no answer within …".
-boost::asio::awaitable<core::Result<boost::json::object>> log_in_interactively(TdClient& client,
-                                                                               LoginDialog dialog);
+// Drives the client to Ready and returns getMe's `user`. Errors name the step in English for the
+// shell ("NAME: the code was wrong 3 times", "wrong 2FA password", "the session was closed", "no
+// answer within …") and, for a person signing in elsewhere (the setup bot), as a catalogue text
+// (Outcome::message_in): Telegram's known refusals in words (login_error_text).
+boost::asio::awaitable<core::Outcome<boost::json::object>> log_in_interactively(TdClient& client,
+                                                                                LoginDialog dialog);
+
+// What a TDLib error met while signing in means for the person signing in, as a catalogue text
+// (setup.login.*): PHONE_CODE_INVALID, PHONE_CODE_EXPIRED, PASSWORD_HASH_INVALID,
+// PHONE_NUMBER_INVALID, PHONE_NUMBER_BANNED, PHONE_NUMBER_UNOCCUPIED, FLOOD_WAIT_N and "Too Many
+// Requests: retry after N", a session ended elsewhere (AUTH_KEY_UNREGISTERED, SESSION_REVOKED,
+// 401); anything else "Telegram answered: CODE MESSAGE". `phone` is the number being signed in.
+i18n::Message login_error_text(int code, std::string_view message, std::string_view phone = {});
 
 }  // namespace topicdesk::telegram::tdlib

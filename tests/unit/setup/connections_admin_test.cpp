@@ -200,6 +200,13 @@ TEST_P(ConnectionsAdminTest, ParametersAreCheckedOffTurnsOffAndDefaultResets) {
   ASSERT_FALSE(unknown);
   EXPECT_EQ(unknown.error().message, "unknown parameter welcome (parameter names are upper case: WELCOME)");
   EXPECT_EQ(changes_, after_add) << "a refused value changes nothing";
+  // The same refusals for a reader of another language (the setup bot's admin).
+  EXPECT_EQ(bad.message_in("en"), bad.error().message);
+  EXPECT_EQ(bad.message_in("de"),
+            "AUTOCLOSE muss OFF oder eine Stundenzahl 1..1000000 sein (erhalten: \"0\")");
+  EXPECT_EQ(unknown.message_in("ru"),
+            "неизвестный параметр welcome (названия параметров пишутся заглавными буквами: WELCOME)");
+  EXPECT_EQ(admin_->stop("nobody", kAdmin).message_in("fr"), "aucune connexion ne s'appelle « nobody »");
 
   ASSERT_TRUE(admin_->set_parameter("sales", "AUTOCLOSE", "12", kAdmin));
   ASSERT_TRUE(admin_->set_parameter("sales", "WELCOME", "off", kAdmin));
@@ -227,14 +234,17 @@ TEST_P(ConnectionsAdminTest, TheRunningDesksViewIsShown) {
   ConnectionsAdminOptions options;
   options.live = [](const std::string& name) -> std::optional<LiveStatus> {
     if (name != "sales") return std::nullopt;
-    return LiveStatus{ConnectionState::kFailed, "Telegram rejected the bot token", 9, 222, "sales_bot"};
+    return LiveStatus{ConnectionState::kFailed,
+                      i18n::Message{"setup.problem.token_rejected", {{"reason", "Unauthorized"}}}, 9, 222,
+                      "sales_bot"};
   };
   StoreConnectionAdmin admin(*store_, std::move(options));
   ASSERT_TRUE(admin.add(sales(), kAdmin));
   auto s = admin.get("sales");
   ASSERT_TRUE(s);
   EXPECT_EQ(s->state, ConnectionState::kFailed);
-  EXPECT_EQ(s->problem, "Telegram rejected the bot token");
+  EXPECT_EQ(i18n::text("en", s->problem), "Telegram rejected the bot token (Unauthorized)");
+  EXPECT_EQ(i18n::text("ru", s->problem), "Telegram отклонил токен бота (Unauthorized)");
   EXPECT_EQ(s->id, 9);
   EXPECT_EQ(s->bot_username, "sales_bot");
   ASSERT_TRUE(admin.stop("sales", kAdmin));

@@ -20,6 +20,7 @@
 #include <string>
 
 #include "../relay/fake_bot_api.h"
+#include "core/parameter_problems.h"
 #include "i18n/catalog.h"
 #include "setup/setup_access.h"
 #include "setup/setup_qr_png.h"
@@ -50,13 +51,13 @@ class FakeConnectionAdmin : public ConnectionAdmin {
     for (const auto& [name, c] : connections_) out.push_back(c);
     return out;
   }
-  core::Result<ConnectionSummary> get(const std::string& name) override {
+  core::Outcome<ConnectionSummary> get(const std::string& name) override {
     auto found = connections_.find(name);
     if (found == connections_.end())
       return core::make_error(core::ErrorCode::kNotFound, "no connection " + name);
     return found->second;
   }
-  core::Result<ConnectionSummary> add(const NewConnection& spec, core::UserId actor) override {
+  core::Outcome<ConnectionSummary> add(const NewConnection& spec, core::UserId actor) override {
     const core::UserId bot = std::stoll(spec.token.substr(0, spec.token.find(':')));
     for (const auto& [name, c] : connections_) {
       if (name == spec.name || c.bot_id == bot)
@@ -74,7 +75,7 @@ class FakeConnectionAdmin : public ConnectionAdmin {
     log.push_back(std::to_string(actor) + " add " + spec.name);
     return c;
   }
-  core::Status set_group(const std::string& name, core::ChatId group, core::UserId actor) override {
+  core::OutcomeStatus set_group(const std::string& name, core::ChatId group, core::UserId actor) override {
     auto& c = connections_.at(name);
     c.group_id = group;
     c.state = ConnectionState::kRunning;
@@ -82,8 +83,8 @@ class FakeConnectionAdmin : public ConnectionAdmin {
     log.push_back(std::to_string(actor) + " set_group " + name);
     return core::Ok{};
   }
-  core::Status set_parameter(const std::string& name, const std::string& parameter, const std::string& value,
-                             core::UserId actor) override {
+  core::OutcomeStatus set_parameter(const std::string& name, const std::string& parameter,
+                                    const std::string& value, core::UserId actor) override {
     auto& c = connections_.at(name);
     core::RawParameters next;
     for (const auto& entry : c.parameters) {
@@ -92,28 +93,28 @@ class FakeConnectionAdmin : public ConnectionAdmin {
     std::string upper = value;
     std::transform(upper.begin(), upper.end(), upper.begin(), ::toupper);
     if (upper != "OFF") next.emplace_back(parameter, value);
-    if (auto parsed = core::parse_parameters(next); !parsed) return parsed.error();
+    if (auto problem = core::parameters_problem(next)) return *problem;
     c.parameters = next;
     log.push_back(std::to_string(actor) + " set " + name + " " + parameter);
     return core::Ok{};
   }
-  core::Status stop(const std::string& name, core::UserId actor) override {
+  core::OutcomeStatus stop(const std::string& name, core::UserId actor) override {
     connections_.at(name).state = ConnectionState::kStopped;
     log.push_back(std::to_string(actor) + " stop " + name);
     return core::Ok{};
   }
-  core::Status start(const std::string& name, core::UserId actor) override {
+  core::OutcomeStatus start(const std::string& name, core::UserId actor) override {
     connections_.at(name).state = ConnectionState::kRunning;
     log.push_back(std::to_string(actor) + " start " + name);
     return core::Ok{};
   }
-  core::Status remove(const std::string& name, core::UserId actor) override {
+  core::OutcomeStatus remove(const std::string& name, core::UserId actor) override {
     connections_.erase(name);
     tokens.erase(name);
     log.push_back(std::to_string(actor) + " remove " + name);
     return core::Ok{};
   }
-  core::Result<std::string> reset_api_key(const std::string& name, core::UserId actor) override {
+  core::Outcome<std::string> reset_api_key(const std::string& name, core::UserId actor) override {
     log.push_back(std::to_string(actor) + " key " + name);
     return "td_key_" + name;
   }
@@ -219,8 +220,11 @@ class FakeSignIn : public AccountSignIn {
   std::vector<std::string> codes;
   std::vector<std::string> passwords;
   std::vector<std::string> forgotten;
-  asio::awaitable<core::Result<AccountUser>> sign_in(std::string name,
-                                                     telegram::tdlib::LoginDialog dialog) override {
+  // Telegram's answer to the code, when it refuses it: the sign-in ends with it.
+  int refuse_code = 400;
+  std::string refuse_code_with;
+  asio::awaitable<core::Outcome<AccountUser>> sign_in(std::string name,
+                                                      telegram::tdlib::LoginDialog dialog) override {
     names.push_back(name);
     if (dialog.phone_number.empty()) {
       dialog.show_qr_link("tg://login?token=first");
@@ -232,6 +236,12 @@ class FakeSignIn : public AccountSignIn {
     auto code = co_await dialog.ask_code(code_prompt);
     if (!code) co_return core::make_error("the login was cancelled");
     codes.push_back(*code);
+    if (!refuse_code_with.empty()) {
+      // As td_auth ends a sign-in Telegram refused: English for the log, words for the admin.
+      co_return core::Outcome<AccountUser>(
+          core::make_error(name + ": the code was not accepted: 400 " + refuse_code_with),
+          telegram::tdlib::login_error_text(refuse_code, refuse_code_with, dialog.phone_number));
+    }
     telegram::tdlib::PasswordPrompt password_prompt;
     password_prompt.hint = "pet";
     auto password = co_await dialog.ask_password(password_prompt);
@@ -691,6 +701,87 @@ TEST_F(SetupBotTest, LanguageIsTheAdminsChoiceAndKept) {
   text("/start");
   EXPECT_TRUE(said_containing(i18n::text("ru", "setup.home_title")));
   EXPECT_NE(i18n::text("ru", "setup.home_title"), en("setup.home_title"));
+}
+
+// Texts made before the admin's language is known — the doctor's findings, a parameter's refusal,
+// Telegram's refusal of a sign-in — are shown in the admin's language.
+TEST_F(SetupBotTest, ARussianAdminReadsAFailedCheckAndItsFixInRussian) {
+  tap("lang:ru");
+  connect_shop_bot();
+  shop_.manage_topics = false;
+  bots_[kShopToken].script = shop_.script();
+  tap("doc:shop_bot");
+  const std::string shown = last_said();
+  EXPECT_NE(shown.find("❌ " + i18n::text("ru", "doctor.no_manage_topics") + "\n   → " +
+                       i18n::text("ru", "doctor.no_manage_topics_fix")),
+            std::string::npos)
+      << shown;
+  EXPECT_NE(
+      shown.find("✅ " + i18n::text("ru", "doctor.token_valid", {{"bot", "shop_bot"}, {"id", "5550001"}})),
+      std::string::npos)
+      << shown;
+  EXPECT_NE(shown.find("бот не может управлять темами"), std::string::npos) << shown;
+  EXPECT_EQ(shown.find("cannot manage topics"), std::string::npos) << "no English left: " << shown;
+  EXPECT_EQ(shown.find("Manage topics"), std::string::npos) << shown;
+
+  // The group check while a group is picked says the same.
+  shop_.updates.push_back(member_update(1, kGroup, "supergroup", true, "administrator"));
+  ASSERT_TRUE(run_until([&] { return said_containing("дайте боту право «Управление темами»"); }))
+      << last_said();
+}
+
+TEST_F(SetupBotTest, AGermanAdminReadsAParameterOutOfRangeByTheReadersRule) {
+  tap("lang:de");
+  connect_shop_bot();
+  tap("pv:shop_bot:AUTOCLOSE");
+  text("0");
+  // The rule the configuration reader prints in English after the file and line …
+  auto english = core::parse_parameters({{"AUTOCLOSE", "0"}});
+  ASSERT_FALSE(english);
+  EXPECT_EQ(english.error().message, "AUTOCLOSE must be OFF or hours 1..1000000 (got \"0\")");
+  // … in German here.
+  EXPECT_EQ(
+      last_said(),
+      i18n::text("de", "setup.param_refused",
+                 {{"reason", "AUTOCLOSE muss OFF oder eine Stundenzahl 1..1000000 sein (erhalten: \"0\")"}}));
+  EXPECT_TRUE(admin_.list()[0].parameters.empty());
+  text("zwölf");
+  EXPECT_NE(last_said().find("(erhalten: \"zwölf\")"), std::string::npos) << last_said();
+}
+
+TEST_F(SetupBotTest, APersianAdminReadsARefusedLoginCodeWithItsValuesIsolated) {
+  const std::string fsi = "\u2068", rli = "\u2067", pdi = "\u2069";
+  tap("lang:fa");
+  sign_in_.refuse_code_with = "PHONE_CODE_INVALID";
+  text("/start");
+  tap("na");
+  text(kOtherToken);
+  tap("ai:phone");
+  text("+49 170 1234567");
+  // The number it asks the code for keeps its own direction in the Persian sentence.
+  ASSERT_TRUE(run_until([&] { return said_containing(fsi + "+491701234567" + pdi); })) << last_said();
+  text("1 2 3 4 5");
+  const std::string why = i18n::text("fa", "setup.login.phone_code_invalid");
+  ASSERT_TRUE(run_until([&] { return said_containing(why); })) << last_said();
+  const std::string shown = last_said();
+  EXPECT_EQ(shown, i18n::text("fa", "setup.sign_in_failed", {{"reason", why}}));
+  EXPECT_NE(shown.find(rli + why + pdi), std::string::npos) << "the reason is isolated: " << shown;
+  EXPECT_EQ(shown.find("PHONE_CODE_INVALID"), std::string::npos) << shown;
+  EXPECT_TRUE(admin_.list().empty()) << "nothing is kept";
+}
+
+TEST_F(SetupBotTest, ATelegramRefusalWithoutWordsIsFramedAndTranslated) {
+  tap("lang:es");
+  sign_in_.refuse_code_with = "PHONE_CODE_HASH_EMPTY";
+  text("/start");
+  tap("na");
+  text(kOtherToken);
+  tap("ai:phone");
+  text("+49 170 1234567");
+  ASSERT_TRUE(run_until([&] { return said_containing("+491701234567"); })) << last_said();
+  text("1 2 3 4 5");
+  ASSERT_TRUE(run_until([&] { return said_containing("Telegram respondió: 400 PHONE_CODE_HASH_EMPTY"); }))
+      << last_said();
 }
 
 TEST(SetupQr, LoginLinksBecomePngPhotos) {

@@ -6,6 +6,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 
+#include "i18n/catalog.h"
 #include "telegram/tdlib/td_auth.h"
 #include "tests/unit/telegram/tdlib/td_harness.h"
 
@@ -229,7 +230,7 @@ TEST(TdAuth, PhoneCodeAndPasswordWithOneMistakeEach) {
   h.password = "secret";
   auto client = h.open();
   DialogLog log;
-  auto me = h.run<core::Result<json::object>>([&]() {
+  auto me = h.run<core::Outcome<json::object>>([&]() {
     return log_in_interactively(*client, scripted_dialog(log, {"11111", "12345"}, {"guess", "secret"}));
   });
   ASSERT_TRUE(me.ok()) << me.error().message;
@@ -246,12 +247,63 @@ TEST(TdAuth, ThreeWrongCodesEndTheLogin) {
   Harness h;
   auto client = h.open();
   DialogLog log;
-  auto me = h.run<core::Result<json::object>>([&]() {
+  auto me = h.run<core::Outcome<json::object>>([&]() {
     return log_in_interactively(*client, scripted_dialog(log, {"1", "2", "3", "4"}, {}));
   });
   ASSERT_FALSE(me.ok());
   EXPECT_NE(me.error().message.find("the code was wrong 3 times"), std::string::npos);
   EXPECT_EQ(h.td.requests_of("checkAuthenticationCode").size(), 3u);
+  // The same for someone who reads another language (the setup bot's admin).
+  EXPECT_EQ(me.text().key, "setup.login.code_wrong_times");
+  EXPECT_EQ(me.message_in("en"), "the login code was wrong 3 times");
+  EXPECT_EQ(me.message_in("de"), "der Anmeldecode war 3-mal falsch");
+}
+
+// Telegram's refusals while signing in, in words of the reader's language; the English message
+// for the shell stays Telegram's own.
+TEST(TdAuth, TelegramsKnownRefusalsAreCatalogueTexts) {
+  auto key = [](int code, std::string_view message) {
+    return login_error_text(code, message, "+4915100000").key;
+  };
+  EXPECT_EQ(key(400, "PHONE_CODE_INVALID"), "setup.login.phone_code_invalid");
+  EXPECT_EQ(key(400, "PHONE_CODE_EXPIRED"), "setup.login.phone_code_expired");
+  EXPECT_EQ(key(400, "PASSWORD_HASH_INVALID"), "setup.login.password_invalid");
+  EXPECT_EQ(key(400, "PHONE_NUMBER_INVALID"), "setup.login.phone_number_invalid");
+  EXPECT_EQ(key(400, "PHONE_NUMBER_BANNED"), "setup.login.phone_number_banned");
+  EXPECT_EQ(key(400, "PHONE_NUMBER_UNOCCUPIED"), "setup.login.phone_number_unoccupied");
+  EXPECT_EQ(key(401, "AUTH_KEY_UNREGISTERED"), "setup.login.session_revoked");
+  EXPECT_EQ(key(401, "SESSION_REVOKED"), "setup.login.session_revoked");
+  const auto flood = login_error_text(420, "FLOOD_WAIT_333");
+  EXPECT_EQ(i18n::text("en", flood),
+            "Telegram refuses more attempts for now: wait 333 seconds and try again");
+  const auto retry = login_error_text(429, "Too Many Requests: retry after 142");
+  EXPECT_EQ(i18n::text("ru", retry), "Telegram пока не принимает новые попытки: повторите через 142 с");
+  const auto other = login_error_text(400, "PHONE_PASSWORD_FLOOD");
+  EXPECT_EQ(i18n::text("en", other), "Telegram answered: 400 PHONE_PASSWORD_FLOOD");
+  // Persian: the values keep their own direction inside the right-to-left sentence.
+  const std::string fsi = "\u2068", lri = "\u2066", pdi = "\u2069";
+  const std::string fa_phone =
+      i18n::text("fa", login_error_text(400, "PHONE_NUMBER_INVALID", "+491701234567"));
+  EXPECT_NE(fa_phone.find(fsi + "+491701234567" + pdi), std::string::npos) << fa_phone;
+  const std::string fa_other = i18n::text("fa", other);
+  EXPECT_NE(fa_other.find(lri + "400 PHONE_PASSWORD_FLOOD" + pdi), std::string::npos) << fa_other;
+}
+
+TEST(TdAuth, ARefusedPhoneNumberSaysWhyInEnglishAndInWords) {
+  Harness h;
+  h.handlers["setAuthenticationPhoneNumber"] = [](ScriptedTd& td, int id, const json::object& request) {
+    td.answer(id, request,
+              json::object{{"@type", "error"}, {"code", 400}, {"message", "PHONE_NUMBER_BANNED"}});
+  };
+  auto client = h.open();
+  DialogLog log;
+  auto me = h.run<core::Outcome<json::object>>(
+      [&]() { return log_in_interactively(*client, scripted_dialog(log, {}, {})); });
+  ASSERT_FALSE(me.ok());
+  EXPECT_NE(me.error().message.find("Telegram refused the phone number +4915100000: 400 PHONE_NUMBER_BANNED"),
+            std::string::npos)
+      << me.error().message;
+  EXPECT_EQ(me.message_in("it"), "Telegram ha bloccato il numero di telefono +4915100000");
 }
 
 TEST(TdAuth, ThreeWrongPasswordsEndTheLogin) {
@@ -259,7 +311,7 @@ TEST(TdAuth, ThreeWrongPasswordsEndTheLogin) {
   h.password = "secret";
   auto client = h.open();
   DialogLog log;
-  auto me = h.run<core::Result<json::object>>([&]() {
+  auto me = h.run<core::Outcome<json::object>>([&]() {
     return log_in_interactively(*client, scripted_dialog(log, {"12345"}, {"a", "b", "c"}));
   });
   ASSERT_FALSE(me.ok());
@@ -282,7 +334,7 @@ TEST(TdAuth, QrLoginShowsEveryNewLinkUntilConfirmed) {
       h.td.push_auth_state(id, testing::state(auth_state::kReady));
     }
   };
-  auto me = h.run<core::Result<json::object>>([&]() { return log_in_interactively(*client, dialog); });
+  auto me = h.run<core::Outcome<json::object>>([&]() { return log_in_interactively(*client, dialog); });
   ASSERT_TRUE(me.ok()) << me.error().message;
   EXPECT_EQ(log.links, (std::vector<std::string>{"tg://login?token=first", "tg://login?token=second"}));
   EXPECT_TRUE(h.td.requests_of("setAuthenticationPhoneNumber").empty());
@@ -296,7 +348,7 @@ TEST(TdAuth, AStoredSessionIsReadyAtOnce) {
   };
   auto client = h.open();
   DialogLog log;
-  auto me = h.run<core::Result<json::object>>(
+  auto me = h.run<core::Outcome<json::object>>(
       [&]() { return log_in_interactively(*client, scripted_dialog(log, {}, {})); });
   ASSERT_TRUE(me.ok()) << me.error().message;
   EXPECT_TRUE(log.code_attempts.empty());
