@@ -37,14 +37,16 @@ relay::BroadcastOrigin origin_of(const store::Operator& op, const relay::Connect
   return {i18n::text(ctx.params.language, "web.on_the_dashboard", {{"name", operator_name(op)}}), op.id};
 }
 
-json::value findings_json(const doctor::FindingsBoard* board, core::ConnectionId id) {
+// The doctor's latest findings of a connection, in the page's language.
+json::value findings_json(const doctor::FindingsBoard* board, core::ConnectionId id,
+                          std::string_view language) {
   auto latest = board != nullptr ? board->latest(id) : std::nullopt;
   if (!latest) return nullptr;
   json::array items;
   for (const auto& f : latest->findings.items) {
     items.push_back(json::object{{"level", doctor::to_string(f.level)},
-                                 {"what", doctor::what_text(f, "en")},
-                                 {"fix", doctor::fix_text(f, "en")}});
+                                 {"what", doctor::what_text(f, language)},
+                                 {"fix", doctor::fix_text(f, language)}});
   }
   return json::object{{"checked_at", latest->checked_at},
                       {"healthy", latest->findings.healthy()},
@@ -105,7 +107,7 @@ Response Dashboard::connections(const Viewer& v) {
     }
     out.push_back(json::object{{"id", ctx.id},
                                {"name", ctx.name},
-                               {"findings", findings_json(options_.findings, ctx.id)},
+                               {"findings", findings_json(options_.findings, ctx.id, v.language)},
                                {"mode", c->mode},
                                {"transport", c->transport},
                                {"bot_username", ctx.bot_username},

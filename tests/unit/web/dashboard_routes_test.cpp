@@ -8,7 +8,9 @@
 #include <boost/json.hpp>
 
 #include "doctor/findings.h"
+#include "i18n/catalog.h"
 #include "store/store.h"
+#include "web/dashboard_language.h"
 #include "web/sessions.h"
 
 namespace topicdesk::web {
@@ -388,7 +390,7 @@ TEST_F(DashboardTest, TheConnectionsPageShowsTheDoctorsLatestFindingsAndCheckNow
 
   doctor::Findings found;
   found.pass("token valid: @shop_bot (id 111)");
-  found.fail("the bot cannot manage topics", "give the bot the 'Manage topics' right");
+  found.fail(i18n::Message{"doctor.no_manage_topics", {}}, i18n::Message{"doctor.no_manage_topics_fix", {}});
   board.publish(connection_, found, kNow);
   auto shown = parse(call(http::Verb::get, "/ui/api/connections", olga)).at("connections").as_array().at(0);
   const auto& findings = shown.at("findings").as_object();
@@ -398,6 +400,14 @@ TEST_F(DashboardTest, TheConnectionsPageShowsTheDoctorsLatestFindingsAndCheckNow
   const auto& fix = findings.at("items").as_array().at(1).as_object();
   EXPECT_EQ(fix.at("level").as_string(), "fix");
   EXPECT_EQ(fix.at("fix").as_string(), "give the bot the 'Manage topics' right");
+  // A page in Russian reads them in Russian.
+  http::Request in_russian{http::Verb::get, "/ui/api/connections", 11};
+  in_russian.set(bhttp::field::cookie, "td_session=" + olga);
+  in_russian.set(kLanguageHeader, "ru");
+  auto russian = parse(dashboard_->handle(in_russian, kNow + 1000)).at("connections").as_array().at(0);
+  EXPECT_EQ(russian.at("findings").at("items").as_array().at(1).at("fix").as_string(),
+            i18n::text("ru", "doctor.no_manage_topics_fix"));
+  EXPECT_NE(i18n::text("ru", "doctor.no_manage_topics_fix"), fix.at("fix").as_string());
 
   EXPECT_EQ(call(http::Verb::post, "/ui/api/connections/check", olga, "{}", csrf_token(olga)).result_int(),
             200);
