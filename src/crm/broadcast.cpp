@@ -324,10 +324,25 @@ std::string format_wall_time(core::UnixMillis at, const core::TimeZone& zone) {
 
 namespace {
 
+// The recipients as kept on the broadcast ("list of 3", "file of 3", "segment vip", "all",
+// "test": the Topics API returns them as they are) in the operators' language; "all", "test" and
+// the expression are what /send takes and stay as typed.
+std::string recipients_shown(std::string_view language, const std::string& recipients) {
+  static constexpr std::pair<std::string_view, std::string_view> kForms[] = {
+      {"list of ", "broadcasts.what_list"}, {"file of ", "broadcasts.what_file"}};
+  for (const auto& [prefix, key] : kForms) {
+    if (recipients.starts_with(prefix) && number(std::string_view(recipients).substr(prefix.size())))
+      return i18n::text(language, key, {{"count", recipients.substr(prefix.size())}});
+  }
+  if (recipients.starts_with("segment "))
+    return i18n::text(language, "broadcasts.what_segment", {{"expression", recipients.substr(8)}});
+  return recipients;
+}
+
 std::string what_text(std::string_view language, const store::Broadcast& b) {
-  if (b.template_name.empty()) return b.recipients;
+  if (b.template_name.empty()) return recipients_shown(language, b.recipients);
   return i18n::text(language, "broadcasts.what_template",
-                    {{"name", b.template_name}, {"recipients", b.recipients}});
+                    {{"name", b.template_name}, {"recipients", recipients_shown(language, b.recipients)}});
 }
 
 std::string recipients_text(std::string_view language, std::int64_t count) {

@@ -66,6 +66,18 @@ TEST(CrmLanguages, QuotaRefusalsRenderWhereTheyAreRead) {
       << "the renewal time keeps its own direction: " << persian;
 }
 
+TEST(CrmLanguages, TheRecipientsAKindOfListNamesAreTranslatedTheExpressionKept) {
+  store::Broadcast b{.id = 7, .recipients = "list of 3"};
+  const store::BroadcastCounts counts{.pending = 3};
+  EXPECT_TRUE(confirmation_text("ru", b, counts, "").starts_with("📣 Рассылка #7 (список из 3)"));
+  EXPECT_TRUE(confirmation_text("en", b, counts, "").starts_with("📣 Broadcast #7 (list of 3)"));
+  b.recipients = "segment vip and not churned";
+  EXPECT_TRUE(
+      confirmation_text("de", b, counts, "").starts_with("📣 Rundsendung #7 (Segment vip and not churned)"));
+  b.recipients = "all";
+  EXPECT_TRUE(confirmation_text("de", b, counts, "").starts_with("📣 Rundsendung #7 (all)"));
+}
+
 TEST(CrmLanguages, RefusalsNameTheStateInTheOperatorsLanguage) {
   using store::BroadcastState;
   EXPECT_EQ(*action_refused("es", SendAction::kResume, BroadcastState::kRunning),
