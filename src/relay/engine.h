@@ -415,8 +415,7 @@ class Engine {
   std::string broadcast_quota_renewal(core::UnixMillis now);
   // Whether the monthly quota lets `action` (confirm, resume) go ahead; else why not, in `language`.
   std::optional<std::string> broadcast_quota_refused(std::string_view language, const store::Broadcast& b,
-                                                     crm::SendAction action,
-                                                     core::UnixMillis now);
+                                                     crm::SendAction action, core::UnixMillis now);
   // The dispatcher read (or could not read) the document of a `/send file`.
   void on_ids_file_read(const core::Event& event, core::UnixMillis now);
   void on_group_backlog(const core::Event& event, core::UnixMillis now);  // engine_group_lane.cpp
