@@ -65,6 +65,38 @@ TEST_F(CrmLanguagesTest, AQuotaRefusalAndTheSkipReasonsItLeavesAreInTheOperators
   EXPECT_TRUE(rows[0].error.starts_with("не создана: превышена месячная квота")) << rows[0].error;
 }
 
+TEST_F(CrmLanguagesTest, ConfirmingOverTheQuotaIsRefusedInTheOperatorsLanguage) {
+  auto& e = engine({{"LANGUAGE", "ru"}, {"BROADCAST_MONTHLY_QUOTA", "1"}});
+  open_dialog_of(e, kAnn, kThread);
+  open_dialog_of(e, kBob, kThread + 1);
+  save("greet", "Hi {first_name|there}");
+  general_answer(e, "/send template:greet list 1001");
+  general_answer(e, "/send template:greet list 1002");
+  auto made = store_->broadcasts_of(context_.id, 10);
+  ASSERT_EQ(made.size(), 2u);
+  const std::int64_t first = std::min(made[0].id, made[1].id);
+  const std::int64_t second = std::max(made[0].id, made[1].id);
+  auto claimed = store_->claim_broadcast_recipients(first, 10);
+  ASSERT_EQ(claimed.size(), 1u);
+  claimed[0].state = store::RecipientState::kSent;
+  claimed[0].sent_at = kT0 + 500;
+  store_->finish_broadcast_recipient(claimed[0]);
+  const std::string id = std::to_string(second);
+  const std::string answer = general_answer(e, "/send confirm #" + id);
+  EXPECT_TRUE(
+      answer.starts_with("/send: рассылка #" + id +
+                         " не может начаться: превышена месячная квота 1 пользователей: в этом месяце "
+                         "использовано 1, осталось 0, этой рассылке нужно 1"))
+      << answer;
+  EXPECT_TRUE(answer.ends_with("; /send cancel #" + id + " завершит её")) << answer;
+  EXPECT_EQ(store_->broadcast(second)->state, store::BroadcastState::kConfirming) << "nothing changed";
+  // The Topics API is told in English.
+  auto api = e.api_broadcast_action(second, crm::SendAction::kConfirm, kT0 + 1000);
+  ASSERT_FALSE(api);
+  EXPECT_TRUE(api.error().message.starts_with("broadcast #" + id + " cannot start: over the monthly quota"))
+      << api.error().message;
+}
+
 TEST_F(CrmLanguagesTest, TheCsvReportCarriesSkipReasonsInTheOperatorsLanguage) {
   auto& e = engine({{"LANGUAGE", "de"}});
   open_dialog_of(e, kAnn, kThread);
