@@ -37,8 +37,8 @@ std::optional<std::int64_t> number(std::string_view word) {
 
 bool valid_date(int y, int m, int d) { return y >= 1970 && y <= 9999 && core::is_civil_date(y, m, d); }
 
-core::Result<WallTime> parse_at(const std::vector<std::string_view>& words) {
-  const std::string bad = "after 'at' write a time as HH:MM or YYYY-MM-DD HH:MM";
+core::Result<WallTime> parse_at(const std::vector<std::string_view>& words, std::string_view language) {
+  const std::string bad = i18n::text(language, "broadcasts.at_bad");
   if (words.empty() || words.size() > 2) return core::make_error(bad);
   WallTime t;
   std::string_view clock = words.back();
@@ -47,7 +47,7 @@ core::Result<WallTime> parse_at(const std::vector<std::string_view>& words) {
     if (date.size() != 10 || date[4] != '-' || date[7] != '-') return core::make_error(bad);
     auto y = number(date.substr(0, 4)), m = number(date.substr(5, 2)), d = number(date.substr(8, 2));
     if (!y || !m || !d || !valid_date(int(*y), int(*m), int(*d)))
-      return core::make_error("'" + std::string(date) + "' is not a date (YYYY-MM-DD)");
+      return core::make_error(i18n::text(language, "broadcasts.not_a_date", {{"date", std::string(date)}}));
     t.year = int(*y);
     t.month = int(*m);
     t.day = int(*d);
@@ -56,7 +56,7 @@ core::Result<WallTime> parse_at(const std::vector<std::string_view>& words) {
   if (colon == std::string_view::npos) return core::make_error(bad);
   auto h = number(clock.substr(0, colon)), mi = number(clock.substr(colon + 1));
   if (!h || !mi || *h < 0 || *h > 23 || *mi < 0 || *mi > 59 || clock.size() - colon - 1 != 2)
-    return core::make_error("'" + std::string(clock) + "' is not a time of day (HH:MM)");
+    return core::make_error(i18n::text(language, "broadcasts.not_a_time", {{"time", std::string(clock)}}));
   t.hour = int(*h);
   t.minute = int(*mi);
   return t;
@@ -101,19 +101,21 @@ bool is_text(std::string_view bytes) {
 
 std::string usage_text(std::string_view language) { return i18n::text(language, "broadcasts.usage"); }
 
-core::Result<SendRequest> parse_send(std::string_view args) {
+core::Result<SendRequest> parse_send(std::string_view args, std::string_view language) {
   auto words = words_of(args);
-  if (words.empty()) return core::make_error(usage_text("en"));
+  if (words.empty()) return core::make_error(usage_text(language));
   SendRequest r;
   // `template:NAME` first: the template is the content, the rest names the recipients.
   if (core::lower_ascii(words[0]).starts_with("template:")) {
     std::string name(words[0].substr(9));
-    if (auto valid = check_template_name(name); !valid)
-      return core::make_error("'" + std::string(words[0]) + "': " + valid.error().message);
+    if (auto valid = check_template_name(name, language); !valid)
+      return core::make_error(i18n::text(language, "broadcasts.bad_template",
+                                         {{"word", std::string(words[0])}, {"why", valid.error().message}}));
     r.template_name = std::move(name);
     words.erase(words.begin());
     if (words.empty())
-      return core::make_error("/send template:" + r.template_name + ": whom to? " + usage_text("en"));
+      return core::make_error(i18n::text(language, "broadcasts.whom_template",
+                                         {{"name", r.template_name}, {"usage", usage_text(language)}}));
   }
   std::string first = core::lower_ascii(words[0]);
   static const std::pair<std::string_view, SendAction> kActions[] = {
@@ -124,13 +126,17 @@ core::Result<SendRequest> parse_send(std::string_view args) {
   for (const auto& [name, action] : kActions) {
     if (first != name) continue;
     r.action = action;
-    if (!r.template_name.empty()) return core::make_error("/send " + first + " takes no template");
-    if (words.size() > 2) return core::make_error("/send " + first + " takes at most a broadcast number");
+    if (!r.template_name.empty())
+      return core::make_error(i18n::text(language, "broadcasts.takes_no_template", {{"action", first}}));
+    if (words.size() > 2)
+      return core::make_error(i18n::text(language, "broadcasts.takes_one_number", {{"action", first}}));
     if (words.size() == 2) {
       std::string_view id = words[1];
       if (id.starts_with('#')) id.remove_prefix(1);
       auto n = number(id);
-      if (!n || *n <= 0) return core::make_error("'" + std::string(words[1]) + "' is not a broadcast number");
+      if (!n || *n <= 0)
+        return core::make_error(
+            i18n::text(language, "broadcasts.not_a_number", {{"word", std::string(words[1])}}));
       r.broadcast_id = *n;
     }
     return r;
@@ -146,7 +152,7 @@ core::Result<SendRequest> parse_send(std::string_view args) {
   }
   std::vector<std::string_view> who(words.begin(), at);
   if (at != words.end()) {
-    auto when = parse_at(std::vector<std::string_view>(at + 1, words.end()));
+    auto when = parse_at(std::vector<std::string_view>(at + 1, words.end()), language);
     if (when) {
       r.at = *when;
     } else if (!who.empty() && is_keyword_recipient(who[0])) {
@@ -155,29 +161,34 @@ core::Result<SendRequest> parse_send(std::string_view args) {
       who.assign(words.begin(), words.end());  // "at" belongs to the expression
     }
   }
-  if (who.empty()) return core::make_error("/send: whom to? " + usage_text("en"));
+  if (who.empty())
+    return core::make_error(i18n::text(language, "broadcasts.whom", {{"usage", usage_text(language)}}));
   std::string kind = core::lower_ascii(who[0]);
   if (kind == "file") {
-    if (who.size() > 1) return core::make_error("/send file takes no more words before 'at'");
+    if (who.size() > 1)
+      return core::make_error(i18n::text(language, "broadcasts.no_more_words", {{"kind", "file"}}));
     r.kind = RecipientsKind::kFile;
     r.recipients = "file";
     return r;
   }
   if (kind == "test" || kind == "all") {
-    if (who.size() > 1) return core::make_error("/send " + kind + " takes no more words before 'at'");
+    if (who.size() > 1)
+      return core::make_error(i18n::text(language, "broadcasts.no_more_words", {{"kind", kind}}));
     r.kind = kind == "test" ? RecipientsKind::kTest : RecipientsKind::kAll;
     r.recipients = kind;
     return r;
   }
   if (kind == "list") {
-    if (who.size() == 1) return core::make_error("/send list: write the user ids after 'list'");
+    if (who.size() == 1) return core::make_error(i18n::text(language, "broadcasts.list_empty"));
     if (who.size() - 1 > kMaxListedUsers)
-      return core::make_error("/send list: at most " + with_thousands(kMaxListedUsers) + " users");
+      return core::make_error(
+          i18n::text(language, "broadcasts.list_too_long", {{"max", with_thousands(kMaxListedUsers)}}));
     std::set<core::UserId> seen;
     for (std::size_t i = 1; i < who.size(); ++i) {
       auto id = number(who[i]);
       if (!id || *id <= 0)
-        return core::make_error("/send list: '" + std::string(who[i]) + "' is not a user id");
+        return core::make_error(
+            i18n::text(language, "broadcasts.list_not_id", {{"word", std::string(who[i])}}));
       if (seen.insert(*id).second) r.users.push_back(*id);
     }
     r.kind = RecipientsKind::kList;
@@ -189,9 +200,10 @@ core::Result<SendRequest> parse_send(std::string_view args) {
   for (auto w : who) expression += (expression.empty() ? "" : " ") + std::string(w);
   auto parsed = parse_segment(expression);
   if (!parsed) {
-    return core::make_error("/send: '" + std::string(who[0]) +
-                            "' is not test, all or list, and the words are not a segment: " +
-                            describe(parsed.error) + ". " + usage_text("en"));
+    return core::make_error(i18n::text(language, "broadcasts.not_a_segment",
+                                       {{"word", std::string(who[0])},
+                                        {"error", describe(parsed.error, language)},
+                                        {"usage", usage_text(language)}}));
   }
   r.kind = RecipientsKind::kSegment;
   r.segment = parsed.segment->to_string();
@@ -199,7 +211,8 @@ core::Result<SendRequest> parse_send(std::string_view args) {
   return r;
 }
 
-core::Result<std::vector<core::UserId>> parse_user_ids(std::string_view text, std::size_t max_users) {
+core::Result<std::vector<core::UserId>> parse_user_ids(std::string_view text, std::size_t max_users,
+                                                       std::string_view language) {
   std::vector<core::UserId> out;
   std::set<core::UserId> seen;
   int line_number = 0;
@@ -217,25 +230,27 @@ core::Result<std::vector<core::UserId>> parse_user_ids(std::string_view text, st
       }
       if (seen.insert(*id).second) out.push_back(*id);
       if (out.size() > max_users)
-        return core::make_error("more than " + with_thousands(static_cast<std::int64_t>(max_users)) +
-                                " user ids");
+        return core::make_error(i18n::text(language, "broadcasts.ids_too_many",
+                                           {{"max", with_thousands(static_cast<std::int64_t>(max_users))}}));
     }
   }
   if (!bad_lines.empty()) {
     std::string lines;
     for (std::size_t i = 0; i < bad_lines.size() && i < 10; ++i)
       lines += (i ? ", " : "") + std::to_string(bad_lines[i]);
-    if (bad_lines.size() > 10) lines += " and " + std::to_string(bad_lines.size() - 10) + " more";
-    return core::make_error("not user ids on line" + std::string(bad_lines.size() > 1 ? "s " : " ") + lines);
+    if (bad_lines.size() > 10)
+      lines = i18n::text(language, "broadcasts.ids_and_more",
+                         {{"lines", lines}, {"count", std::to_string(bad_lines.size() - 10)}});
+    return core::make_error(
+        i18n::text(language, bad_lines.size() > 1 ? "broadcasts.ids_bad_lines" : "broadcasts.ids_bad_line",
+                   {{"lines", lines}}));
   }
   return out;
 }
 
-core::Result<std::string_view> ids_file_text(std::string_view bytes) {
+core::Result<std::string_view> ids_file_text(std::string_view bytes, std::string_view language) {
   if (bytes.starts_with("\xEF\xBB\xBF")) bytes.remove_prefix(3);
-  if (!is_text(bytes))
-    return core::make_error(
-        "the document is not a text file (write the user ids as plain text, e.g. a .txt or .csv)");
+  if (!is_text(bytes)) return core::make_error(i18n::text(language, "broadcasts.not_a_text_file"));
   return bytes;
 }
 
@@ -257,15 +272,14 @@ core::UnixMillis next_month_start(core::UnixMillis now, const core::TimeZone& zo
   return zone.to_utc(core::days_from_civil(year, month, 1) * 86400) * 1000;
 }
 
-std::string quota_text(const QuotaUse& use, const std::string& renews) {
-  return "monthly quota " + with_thousands(use.quota) + " users: " + with_thousands(use.used) +
-         " used this month, " + with_thousands(use.left()) + " left, this broadcast needs " +
-         with_thousands(use.needed) + "; it renews " + renews;
-}
-
-std::optional<std::string> quota_refusal(const QuotaUse& use, const std::string& renews) {
+std::optional<i18n::Message> quota_refusal(const QuotaUse& use, const std::string& renews) {
   if (use.quota <= 0 || use.needed <= use.left()) return std::nullopt;
-  return "over the " + quota_text(use, renews) + " (BROADCAST_MONTHLY_QUOTA)";
+  return i18n::Message{"broadcasts.over_quota",
+                       {{"quota", with_thousands(use.quota)},
+                        {"used", with_thousands(use.used)},
+                        {"left", with_thousands(use.left())},
+                        {"needed", with_thousands(use.needed)},
+                        {"renews", renews}}};
 }
 
 std::string quota_paused_text(std::string_view language, const store::Broadcast& b, const QuotaUse& use,
@@ -278,13 +292,13 @@ std::string quota_paused_text(std::string_view language, const store::Broadcast&
 }
 
 core::Result<core::UnixMillis> resolve_wall_time(const WallTime& at, const core::TimeZone& zone,
-                                                 core::UnixMillis now) {
+                                                 core::UnixMillis now, std::string_view language) {
   const std::int64_t now_s = now / 1000;
   const std::int64_t clock = at.hour * 3600 + at.minute * 60;
   if (at.year != 0) {
     std::int64_t local = core::days_from_civil(at.year, at.month, at.day) * 86400 + clock;
     std::int64_t utc = zone.to_utc(local);
-    if (utc <= now_s) return core::make_error("that time has passed");
+    if (utc <= now_s) return core::make_error(i18n::text(language, "broadcasts.time_passed"));
     return utc * 1000;
   }
   const std::int64_t local_now = now_s + zone.offset_at(now_s);
@@ -293,7 +307,7 @@ core::Result<core::UnixMillis> resolve_wall_time(const WallTime& at, const core:
     std::int64_t utc = zone.to_utc((day + i) * 86400 + clock);
     if (utc > now_s) return utc * 1000;
   }
-  return core::make_error("that time does not come in the next days");
+  return core::make_error(i18n::text(language, "broadcasts.time_not_soon"));
 }
 
 std::string format_wall_time(core::UnixMillis at, const core::TimeZone& zone) {
@@ -310,10 +324,25 @@ std::string format_wall_time(core::UnixMillis at, const core::TimeZone& zone) {
 
 namespace {
 
+// The recipients as kept on the broadcast ("list of 3", "file of 3", "segment vip", "all",
+// "test": the Topics API returns them as they are) in the operators' language; "all", "test" and
+// the expression are what /send takes and stay as typed.
+std::string recipients_shown(std::string_view language, const std::string& recipients) {
+  static constexpr std::pair<std::string_view, std::string_view> kForms[] = {
+      {"list of ", "broadcasts.what_list"}, {"file of ", "broadcasts.what_file"}};
+  for (const auto& [prefix, key] : kForms) {
+    if (recipients.starts_with(prefix) && number(std::string_view(recipients).substr(prefix.size())))
+      return i18n::text(language, key, {{"count", recipients.substr(prefix.size())}});
+  }
+  if (recipients.starts_with("segment "))
+    return i18n::text(language, "broadcasts.what_segment", {{"expression", recipients.substr(8)}});
+  return recipients;
+}
+
 std::string what_text(std::string_view language, const store::Broadcast& b) {
-  if (b.template_name.empty()) return b.recipients;
+  if (b.template_name.empty()) return recipients_shown(language, b.recipients);
   return i18n::text(language, "broadcasts.what_template",
-                    {{"name", b.template_name}, {"recipients", b.recipients}});
+                    {{"name", b.template_name}, {"recipients", recipients_shown(language, b.recipients)}});
 }
 
 std::string recipients_text(std::string_view language, std::int64_t count) {
@@ -369,12 +398,9 @@ std::string api_made_by_text(std::string_view language, const std::string& by) {
 
 std::string progress_text(std::string_view language, const store::Broadcast& b,
                           const store::BroadcastCounts& c, double per_second) {
-  std::string state = b.state == BroadcastState::kRunning  ? i18n::text(language, "broadcasts.state_sending")
-                      : b.state == BroadcastState::kPaused ? i18n::text(language, "broadcasts.state_paused")
-                      : b.state == BroadcastState::kCancelled
-                          ? i18n::text(language, "broadcasts.state_cancelled")
-                      : b.state == BroadcastState::kDone ? i18n::text(language, "broadcasts.state_done")
-                                                         : std::string(store::to_string(b.state));
+  const std::string state = b.state == BroadcastState::kRunning
+                                ? i18n::text(language, "broadcasts.state_sending")
+                                : state_name(language, b.state);
   std::string text = i18n::text(language, "broadcasts.progress",
                                 {{"id", std::to_string(b.id)},
                                  {"state", state},
@@ -411,6 +437,24 @@ std::string state_changed_text(std::string_view language, const store::Broadcast
                     {{"id", std::to_string(b.id)}, {"what", std::string(what)}});
 }
 
+std::string state_name(std::string_view language, store::BroadcastState state) {
+  switch (state) {
+    case BroadcastState::kConfirming:
+      return i18n::text(language, "broadcasts.state_confirming");
+    case BroadcastState::kScheduled:
+      return i18n::text(language, "broadcasts.state_scheduled");
+    case BroadcastState::kRunning:
+      return i18n::text(language, "broadcasts.state_running");
+    case BroadcastState::kPaused:
+      return i18n::text(language, "broadcasts.state_paused");
+    case BroadcastState::kCancelled:
+      return i18n::text(language, "broadcasts.state_cancelled");
+    case BroadcastState::kDone:
+      return i18n::text(language, "broadcasts.state_done");
+  }
+  return store::to_string(state);
+}
+
 std::optional<std::string> action_refused(std::string_view language, SendAction action,
                                           store::BroadcastState state) {
   const bool confirming = state == BroadcastState::kConfirming;
@@ -418,7 +462,7 @@ std::optional<std::string> action_refused(std::string_view language, SendAction 
   const bool running = state == BroadcastState::kRunning;
   const bool paused = state == BroadcastState::kPaused;
   const auto refused = [&](std::string_view key) {
-    return i18n::text(language, key, {{"state", std::string(store::to_string(state))}});
+    return i18n::text(language, key, {{"state", state_name(language, state)}});
   };
   switch (action) {
     case SendAction::kConfirm:
@@ -460,21 +504,19 @@ store::BroadcastState state_after(SendAction action, const store::Broadcast& b) 
   return b.state;
 }
 
-std::optional<std::string> template_broadcast_refused(const store::Template& t, bool account_connection) {
-  if (t.parts.empty()) return "template " + t.name + " has no parts";
+std::optional<i18n::Message> template_broadcast_refused(const store::Template& t, bool account_connection) {
+  if (t.parts.empty()) return i18n::Message{"templates.no_parts", {{"name", t.name}}};
   if (!account_connection) return std::nullopt;
   for (std::size_t i = 0; i < t.parts.size(); ++i) {
     if (t.parts[i].kind == store::TemplatePartKind::kText) continue;
-    return "template " + t.name + " has media (part " + std::to_string(i + 1) + ": " +
-           describe_part(t.parts[i]) +
-           "); an account connection sends texts only, since the account cannot use the desk bot's file "
-           "ids: templates with media are for bot connections";
+    return i18n::Message{"broadcasts.template_has_media",
+                         {{"name", t.name}, {"part", std::to_string(i + 1)}}};
   }
   return std::nullopt;
 }
 
-std::string template_gone_error(std::string_view name) {
-  return "cancelled: template " + std::string(name) + " was deleted";
+std::string template_gone_error(std::string_view language, std::string_view name) {
+  return i18n::text(language, "broadcasts.skip_template_deleted", {{"name", std::string(name)}});
 }
 
 core::Result<core::UnixMillis> parse_iso_instant(std::string_view text) {

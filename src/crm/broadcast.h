@@ -20,6 +20,7 @@
 #include "core/ids.h"
 #include "core/result.h"
 #include "core/time_zone.h"
+#include "i18n/catalog.h"
 #include "store/broadcast_store.h"
 #include "store/template_store.h"
 
@@ -54,24 +55,29 @@ struct SendRequest {
   std::string template_name;  // `template:NAME` before the recipients: the content (checked as a name)
 };
 
-// Parses the arguments of /send; the error is the answer for the chat.
-core::Result<SendRequest> parse_send(std::string_view args);
+// Parses the arguments of /send; the error is the answer for the chat, in `language` (the
+// operators' LANGUAGE), saying what is wrong and where (the word, the line).
+core::Result<SendRequest> parse_send(std::string_view args,
+                                     std::string_view language = i18n::kFallbackLanguage);
 
 // User ids, one or more per line, separated by spaces, commas or semicolons. A line that is
 // not ids fails with its line number; more than `max_users` ids fails as a whole.
 core::Result<std::vector<core::UserId>> parse_user_ids(std::string_view text,
-                                                       std::size_t max_users = kMaxListedUsers);
+                                                       std::size_t max_users = kMaxListedUsers,
+                                                       std::string_view language = i18n::kFallbackLanguage);
 
 // The instant `at` names on the zone's wall clock; "HH:MM" is the next such time after `now`.
 // An error when the time is not valid or (with a date) not in the future.
 core::Result<core::UnixMillis> resolve_wall_time(const WallTime& at, const core::TimeZone& zone,
-                                                 core::UnixMillis now);
+                                                 core::UnixMillis now,
+                                                 std::string_view language = i18n::kFallbackLanguage);
 // "2026-12-24 18:30 Europe/Berlin"
 std::string format_wall_time(core::UnixMillis at, const core::TimeZone& zone);
 
 // A document's bytes as the text of a file of user ids: UTF-8 text (a BOM and CRLF line ends are
-// fine), else the error for the chat.
-core::Result<std::string_view> ids_file_text(std::string_view bytes);
+// fine), else the error for the chat (in `language`).
+core::Result<std::string_view> ids_file_text(std::string_view bytes,
+                                             std::string_view language = i18n::kFallbackLanguage);
 
 // The monthly quota (BROADCAST_MONTHLY_QUOTA): users broadcasts may reach in a calendar month
 // on the zone's wall clock. A month starts on its first day at 00:00.
@@ -83,11 +89,11 @@ struct QuotaUse {
   std::int64_t needed = 0;  // users the broadcast still has to reach
   std::int64_t left() const { return quota > used ? quota - used : 0; }
 };
-// "monthly quota 10,000 users: 9,500 used this month, 500 left, this broadcast needs 1,200; it
-// renews 2027-01-01 00:00 UTC" (`renews` as format_wall_time writes it).
-std::string quota_text(const QuotaUse& use, const std::string& renews);
-// Whether a broadcast needing `use.needed` fits what is left; nullopt when it does or the quota is off.
-std::optional<std::string> quota_refusal(const QuotaUse& use, const std::string& renews);
+// Whether a broadcast needing `use.needed` fits what is left; nullopt when it does or the quota is
+// off. Else "over the monthly quota 10,000 users: 9,500 used this month, 500 left, this broadcast
+// needs 1,200; it renews 2027-01-01 00:00 UTC (BROADCAST_MONTHLY_QUOTA)" (`renews` as
+// format_wall_time writes it), rendered where it is read: General in LANGUAGE, the API in English.
+std::optional<i18n::Message> quota_refusal(const QuotaUse& use, const std::string& renews);
 
 // The texts in General, in the operators' `language` (LANGUAGE; catalogue broadcasts.toml).
 std::string confirmation_text(std::string_view language, const store::Broadcast& b,
@@ -110,7 +116,9 @@ std::string api_made_by_text(std::string_view language, const std::string& by);
 std::string report_summary_text(std::string_view language, const store::Broadcast& b,
                                 const store::BroadcastCounts& counts);
 
-// Which actions a broadcast in `state` takes; nullopt: allowed, else why not (for the chat).
+// A broadcast's state as operators read it ("running", "läuft").
+std::string state_name(std::string_view language, store::BroadcastState state);
+// Which actions a broadcast in `state` takes; nullopt: allowed, else why not (in `language`).
 std::optional<std::string> action_refused(std::string_view language, SendAction action,
                                           store::BroadcastState state);
 // The state an allowed action leads to (kConfirm: scheduled when it has a time, else running).
@@ -119,9 +127,10 @@ store::BroadcastState state_after(SendAction action, const store::Broadcast& b);
 // Broadcasts of a template.
 // Why the template cannot be a broadcast's content (nullopt: it can): no parts, or media on an
 // account connection (the account cannot send the desk bot's file ids; docs/broadcasts.md).
-std::optional<std::string> template_broadcast_refused(const store::Template& t, bool account_connection);
-// The error of the recipients a deleted template leaves out (the report and its summary say it).
-std::string template_gone_error(std::string_view name);
+std::optional<i18n::Message> template_broadcast_refused(const store::Template& t, bool account_connection);
+// The error of the recipients a deleted template leaves out (the report and its summary say it),
+// in the operators' `language`.
+std::string template_gone_error(std::string_view language, std::string_view name);
 
 // An instant written for the Topics API: ISO 8601 with a zone ("2026-12-24T18:30:00+01:00",
 // "2026-12-24T17:30Z"; seconds and fractions optional, ' ' for 'T' allowed).

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include "i18n/catalog.h"
+
 namespace topicdesk::crm {
 
 std::string csv_field(std::string_view text) {
@@ -30,19 +32,19 @@ std::string iso_utc(core::UnixMillis at) {
 
 std::string report_csv_header() { return "user_id,name,status,error,message_ids,sent_at\r\n"; }
 
-std::string report_csv_row(const ReportRow& row) {
+std::string report_csv_row(const ReportRow& row, std::string_view language) {
   std::string ids;
   for (auto id : row.message_ids) {
     if (!ids.empty()) ids += ' ';
     ids += std::to_string(id);
   }
   return std::to_string(row.user_id) + "," + csv_field(row.name) + "," + store::to_string(row.state) + "," +
-         csv_field(report_error(row)) + "," + ids + "," + iso_utc(row.sent_at) + "\r\n";
+         csv_field(report_error(row, language)) + "," + ids + "," + iso_utc(row.sent_at) + "\r\n";
 }
 
-std::string report_error(const ReportRow& row) {
+std::string report_error(const ReportRow& row, std::string_view language) {
   if (row.state == store::RecipientState::kSent && row.attempts > 1 && row.error.empty())
-    return "sent again after a restart interrupted the first send: may have arrived twice";
+    return i18n::text(language, "broadcasts.sent_twice_maybe");
   return row.error;
 }
 

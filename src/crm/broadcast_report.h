@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/ids.h"
+#include "i18n/catalog.h"
 #include "store/broadcast_store.h"
 
 namespace topicdesk::crm {
@@ -22,9 +23,11 @@ struct ReportRow {
 };
 
 std::string report_csv_header();  // "user_id,name,status,error,message_ids,sent_at\r\n"
-std::string report_csv_row(const ReportRow& row);
+// The reasons are stored in the operators' language when they are recorded (General reads the
+// report); the note on a send repeated after a restart is written in `language` here.
+std::string report_csv_row(const ReportRow& row, std::string_view language = i18n::kFallbackLanguage);
 // The row's error column: the error, or the note on a send repeated after a restart.
-std::string report_error(const ReportRow& row);
+std::string report_error(const ReportRow& row, std::string_view language = i18n::kFallbackLanguage);
 // One CSV field, quoted when needed.
 std::string csv_field(std::string_view text);
 // "2026-12-07T05:01:02Z"; empty for 0.

@@ -29,13 +29,13 @@ ReportPage report_page(store::Store& store, core::ConnectionId connection, core:
 }
 
 std::string report_csv(store::Store& store, core::ConnectionId connection, core::HideInfo hide_info,
-                       std::int64_t broadcast) {
+                       std::int64_t broadcast, std::string_view language) {
   constexpr int kPage = 1000;
   std::string csv = report_csv_header();
   core::UserId after = 0;
   for (;;) {
     auto page = report_page(store, connection, hide_info, broadcast, std::nullopt, after, kPage);
-    for (const auto& row : page.rows) csv += report_csv_row(row);
+    for (const auto& row : page.rows) csv += report_csv_row(row, language);
     if (!page.more) break;
     after = page.rows.back().user_id;
   }

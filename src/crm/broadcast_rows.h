@@ -25,8 +25,8 @@ ReportPage report_page(store::Store& store, core::ConnectionId connection, core:
                        std::int64_t broadcast, std::optional<store::RecipientState> state, core::UserId after,
                        int limit);
 
-// The whole CSV report, header first.
+// The whole CSV report, header first; the notes the report itself writes in `language`.
 std::string report_csv(store::Store& store, core::ConnectionId connection, core::HideInfo hide_info,
-                       std::int64_t broadcast);
+                       std::int64_t broadcast, std::string_view language = i18n::kFallbackLanguage);
 
 }  // namespace topicdesk::crm

@@ -26,8 +26,9 @@ std::pair<std::string_view, std::string_view> split_word(std::string_view text) 
 
 bool is_clear(std::string_view word) { return core::lower_ascii(word) == "clear"; }
 
-core::Error usage_error(std::string what, bool in_general) {
-  return core::make_error(what + "\n" + label_text::usage(in_general));
+core::Error usage_error(std::string_view language, std::string_view key, bool in_general,
+                        std::initializer_list<i18n::Arg> args = {}) {
+  return core::make_error(i18n::text(language, key, args) + "\n" + label_text::usage(language, in_general));
 }
 
 // Edits between two names, a swap of neighbours counting one (optimal string alignment).
@@ -62,48 +63,41 @@ std::string joined(const std::vector<std::string>& names) {
 
 }  // namespace
 
-core::Result<std::string> label_key(std::string_view name) {
-  if (name.empty()) return core::make_error("A label needs a name.");
-  if (name.size() > kMaxLabelName) {
-    return core::make_error(
-        fmt::format("“{}” is too long for a label name: at most {} characters.", name, kMaxLabelName));
-  }
-  if (!is_latin(name.front())) {
-    return core::make_error(
-        fmt::format("“{}” cannot name a label: a name starts with a Latin letter.", name));
-  }
-  for (char c : name) {
-    if (!is_name_char(c)) {
-      return core::make_error(fmt::format(
-          "“{}” cannot name a label: only Latin letters, digits, “-” and “_” may follow the first letter.",
-          name));
-    }
-  }
-  std::string key = core::lower_ascii(name);
+std::optional<i18n::Message> label_name_problem(std::string_view name) {
+  const std::string shown(name);
+  if (name.empty()) return i18n::Message{"labels.name_needed"};
+  if (name.size() > kMaxLabelName)
+    return i18n::Message{"labels.name_too_long", {{"name", shown}, {"max", std::to_string(kMaxLabelName)}}};
+  if (!is_latin(name.front())) return i18n::Message{"labels.name_start", {{"name", shown}}};
+  if (!std::all_of(name.begin(), name.end(), is_name_char))
+    return i18n::Message{"labels.name_letters", {{"name", shown}}};
+  const std::string key = core::lower_ascii(name);
   for (auto reserved : kReservedNames) {
-    if (key == reserved) {
-      return core::make_error(fmt::format("“{}” cannot name a label: /mark uses that word itself.", name));
-    }
+    if (key == reserved) return i18n::Message{"labels.name_reserved", {{"name", shown}}};
   }
-  return key;
+  return std::nullopt;
 }
 
-core::Result<std::string> valid_ticker(std::string_view text) {
+core::Result<std::string> label_key(std::string_view name, std::string_view language) {
+  if (auto problem = label_name_problem(name)) return core::make_error(i18n::text(language, *problem));
+  return core::lower_ascii(name);
+}
+
+core::Result<std::string> valid_ticker(std::string_view text, std::string_view language) {
   std::string ticker = core::trim(text);
-  if (ticker.empty()) return core::make_error("A ticker needs a text or an emoji (or CLEAR to remove it).");
+  if (ticker.empty()) return core::make_error(i18n::text(language, "labels.ticker_empty"));
   if (core::utf16_length(ticker) > kMaxTicker) {
-    return core::make_error(fmt::format(
-        "The ticker “{}” is too long: at most {} characters (an emoji counts 2).", ticker, kMaxTicker));
+    return core::make_error(i18n::text(language, "labels.ticker_too_long",
+                                       {{"ticker", ticker}, {"max", std::to_string(kMaxTicker)}}));
   }
   if (ticker.find('\n') != std::string::npos || ticker.find('#') != std::string::npos ||
       ticker.find("·") != std::string::npos || core::strip_bidi_controls(ticker) != ticker) {
-    return core::make_error(fmt::format(
-        "The ticker “{}” cannot be used: one line, without “#”, “·” or direction marks.", ticker));
+    return core::make_error(i18n::text(language, "labels.ticker_unusable", {{"ticker", ticker}}));
   }
   return ticker;
 }
 
-core::Result<MarkRequest> parse_mark(std::string_view args, bool in_general) {
+core::Result<MarkRequest> parse_mark(std::string_view args, bool in_general, std::string_view language) {
   MarkRequest r;
   std::string trimmed = core::trim(args);
   auto [first, rest] = split_word(trimmed);
@@ -116,23 +110,23 @@ core::Result<MarkRequest> parse_mark(std::string_view args, bool in_general) {
   if (!in_general) {
     if (word == "del") {
       auto [name, extra] = split_word(rest);
-      if (name.empty()) return usage_error("Which label should go? Write /mark del NAME.", false);
-      if (!extra.empty()) return usage_error("One label at a time: /mark del NAME.", false);
+      if (name.empty()) return usage_error(language, "labels.del_which", false);
+      if (!extra.empty()) return usage_error(language, "labels.del_one", false);
       r.action = MarkAction::kRemove;
       r.name = std::string(name);
       return r;
     }
-    if (!rest.empty()) return usage_error("One label at a time: /mark NAME.", false);
+    if (!rest.empty()) return usage_error(language, "labels.add_one", false);
     r.action = MarkAction::kAdd;
     r.name = std::string(first);
     return r;
   }
   if (word == "new") {
     auto [name, extra] = split_word(rest);
-    if (name.empty()) return usage_error("Name the new label: /mark new NAME.", true);
-    if (!extra.empty()) return usage_error("A label name is one word: /mark new NAME.", true);
-    auto key = label_key(name);
-    if (!key) return core::make_error(key.error().message);
+    if (name.empty()) return usage_error(language, "labels.new_needs_name", true);
+    if (!extra.empty()) return usage_error(language, "labels.new_one_word", true);
+    auto key = label_key(name, language);
+    if (!key) return key.error();
     r.action = MarkAction::kNew;
     r.name = std::string(name);
     return r;
@@ -145,7 +139,7 @@ core::Result<MarkRequest> parse_mark(std::string_view args, bool in_general) {
   auto [property, value] = split_word(rest);
   std::string prop = core::lower_ascii(property);
   if (value.empty()) {
-    return usage_error(fmt::format("“{}” needs a value after it (or CLEAR).", property), true);
+    return usage_error(language, "labels.needs_value", true, {{"property", std::string(property)}});
   }
   if (prop == "after") {
     if (is_clear(value)) {
@@ -160,19 +154,17 @@ core::Result<MarkRequest> parse_mark(std::string_view args, bool in_general) {
       list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
       if (name.empty()) continue;
       if (name.find(' ') != std::string::npos) {
-        return usage_error(fmt::format("Separate the labels with commas: “{}”.", name), true);
+        return usage_error(language, "labels.separate_with_commas", true, {{"name", name}});
       }
-      auto key = label_key(name);
-      if (!key) return core::make_error(key.error().message);
-      if (*key == core::lower_ascii(r.name)) {
-        return core::make_error(
-            fmt::format("{} cannot remove itself: leave it out of its after-list.", r.name));
-      }
+      auto key = label_key(name, language);
+      if (!key) return key.error();
+      if (*key == core::lower_ascii(r.name))
+        return core::make_error(i18n::text(language, "labels.not_itself", {{"name", r.name}}));
       bool seen = std::any_of(r.names.begin(), r.names.end(),
                               [&](const std::string& n) { return core::lower_ascii(n) == *key; });
       if (!seen) r.names.push_back(std::move(name));
     }
-    if (r.names.empty()) return usage_error("Name the labels it removes: /mark NAME after M1,M2.", true);
+    if (r.names.empty()) return usage_error(language, "labels.after_needs_names", true);
     return r;
   }
   if (prop == "sends") {
@@ -182,9 +174,8 @@ core::Result<MarkRequest> parse_mark(std::string_view args, bool in_general) {
     }
     auto [name, extra] = split_word(value);
     if (!extra.empty() || name.size() > kMaxTemplateName) {
-      return usage_error(fmt::format("A template's name is one word (at most {} characters): “{}”.",
-                                     kMaxTemplateName, value),
-                         true);
+      return usage_error(language, "labels.template_one_word", true,
+                         {{"max", std::to_string(kMaxTemplateName)}, {"value", std::string(value)}});
     }
     r.action = MarkAction::kSends;
     r.value = std::string(name);
@@ -195,25 +186,23 @@ core::Result<MarkRequest> parse_mark(std::string_view args, bool in_general) {
       r.action = MarkAction::kTickerClear;
       return r;
     }
-    auto ticker = valid_ticker(value);
-    if (!ticker) return core::make_error(ticker.error().message);
+    auto ticker = valid_ticker(value, language);
+    if (!ticker) return ticker.error();
     r.action = MarkAction::kTicker;
     r.value = std::move(*ticker);
     return r;
   }
   if (prop == "name") {
     auto [name, extra] = split_word(value);
-    if (!extra.empty()) return usage_error("A label name is one word: /mark NAME name NEW.", true);
-    auto key = label_key(name);
-    if (!key) return core::make_error(key.error().message);
+    if (!extra.empty()) return usage_error(language, "labels.rename_one_word", true);
+    auto key = label_key(name, language);
+    if (!key) return key.error();
     r.action = MarkAction::kRename;
     r.value = std::string(name);
     return r;
   }
-  return usage_error(
-      fmt::format("/mark {} {}: “{}” is not something a label has (after, sends, ticker, name).", first,
-                  property, property),
-      true);
+  return usage_error(language, "labels.not_a_property", true,
+                     {{"name", std::string(first)}, {"property", std::string(property)}});
 }
 
 std::optional<std::string> closest_name(std::string_view wanted, const std::vector<std::string>& names) {
@@ -247,10 +236,8 @@ LabelPlan plan_set(const std::vector<std::int64_t>& carried, const store::Label&
 
 namespace label_text {
 
-std::string usage(bool in_general) {
-  return in_general ? "Usage: /mark, /mark NAME, /mark new NAME, /mark NAME after M1,M2|CLEAR, "
-                      "/mark NAME sends TEMPLATE|CLEAR, /mark NAME ticker TEXT|CLEAR, /mark NAME name NEW"
-                    : "Usage: /mark (this topic's labels), /mark NAME (add), /mark del NAME (remove)";
+std::string usage(std::string_view lang, bool in_general) {
+  return i18n::text(lang, in_general ? "labels.usage_general" : "labels.usage_topic");
 }
 
 std::string help(std::string_view lang, bool in_general) {

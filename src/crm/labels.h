@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "i18n/catalog.h"
 #include "store/label_store.h"
 
 namespace topicdesk::crm {
@@ -23,13 +24,19 @@ inline constexpr int kMaxLabels = 200;  // per connection
 // Words `/mark` itself uses: no label may be named so.
 inline constexpr std::string_view kReservedNames[] = {"new", "help", "del", "clear"};
 
-// The lower-case key of a valid label name: a Latin letter first, then letters, digits, `-`,
-// `_`, at most kMaxLabelName, not a reserved word. The error says what is wrong with `name`.
-core::Result<std::string> label_key(std::string_view name);
+// What is wrong with `name` as a label's name, for a reader whose language is not known yet
+// (segments); nullopt: a Latin letter first, then letters, digits, `-`, `_`, at most
+// kMaxLabelName, not a reserved word.
+std::optional<i18n::Message> label_name_problem(std::string_view name);
+// The lower-case key of a valid label name. The error says what is wrong with `name`, in
+// `language` (General: LANGUAGE; the Topics API and the dashboard: English).
+core::Result<std::string> label_key(std::string_view name,
+                                    std::string_view language = i18n::kFallbackLanguage);
 // A ticker as shown (trimmed), or what is wrong with it: 1..kMaxTicker UTF-16 units, one line,
 // no '#', no '·' and no bidi controls: core::parse_topic_title must still read the title (the
 // tickers end at core::kTickerSeparator, the user's id is the last " #<digits>").
-core::Result<std::string> valid_ticker(std::string_view text);
+core::Result<std::string> valid_ticker(std::string_view text,
+                                       std::string_view language = i18n::kFallbackLanguage);
 
 enum class MarkAction {
   kList,         // General: every label; topic: the dialog's labels
@@ -56,8 +63,10 @@ struct MarkRequest {
 
 // Parses the arguments of `/mark` (without the command) typed in General or in a topic. A
 // name is checked where its form needs a valid one (new, rename, after's list); names of
-// existing labels are looked up by the engine. Errors end with the usage line of the place.
-core::Result<MarkRequest> parse_mark(std::string_view args, bool in_general);
+// existing labels are looked up by the engine. Errors, in `language`, end with the usage line of
+// the place.
+core::Result<MarkRequest> parse_mark(std::string_view args, bool in_general,
+                                     std::string_view language = i18n::kFallbackLanguage);
 
 // The closest of `names` to `wanted` (case-insensitive), when one is near enough to suggest.
 std::optional<std::string> closest_name(std::string_view wanted, const std::vector<std::string>& names);
@@ -71,9 +80,9 @@ LabelPlan plan_set(const std::vector<std::int64_t>& carried, const store::Label&
 
 // Texts operators read.
 namespace label_text {
-// In `lang`, the operators' language; usage() goes with the parser's English errors.
+// In `lang`, the operators' language; usage() ends the parser's errors.
 std::string help(std::string_view lang, bool in_general);
-std::string usage(bool in_general);
+std::string usage(std::string_view lang, bool in_general);
 // One line about a label: its name, ticker, funnel (`after_names`) and template.
 std::string describe(std::string_view lang, const store::Label& label,
                      const std::vector<std::string>& after_names);

@@ -8,6 +8,7 @@
 #include "core/time_zone.h"
 #include "core/utf8.h"
 #include "crm/labels.h"
+#include "i18n/catalog.h"
 
 namespace topicdesk::crm {
 namespace {
@@ -145,10 +146,14 @@ std::string age_text(core::UnixMillis age) {
 
 }  // namespace
 
-std::string describe(const SegmentError& error) {
-  if (error.column == 0) return error.message;
-  if (error.token.empty()) return fmt::format("column {}, at the end: {}", error.column, error.message);
-  return fmt::format("column {}, at `{}`: {}", error.column, error.token, error.message);
+std::string describe(const SegmentError& error, std::string_view language) {
+  std::string what = i18n::text(language, error.what);
+  if (error.column == 0) return what;
+  if (error.token.empty())
+    return i18n::text(language, "segments.error_at_end",
+                      {{"column", std::to_string(error.column)}, {"what", what}});
+  return i18n::text(language, "segments.error_at",
+                    {{"column", std::to_string(error.column)}, {"token", error.token}, {"what", what}});
 }
 
 // ---- parsing -------------------------------------------------------------------------------------
@@ -163,20 +168,20 @@ class SegmentParser {
   ParsedSegment run() {
     ParsedSegment result;
     if (text_.size() > kMaxSegmentBytes) {
-      fail_whole(fmt::format("the expression is longer than {} bytes", kMaxSegmentBytes));
+      fail_whole({"segments.too_long", {{"max", std::to_string(kMaxSegmentBytes)}}});
     } else {
       skip_space();
       if (at_end()) {
-        fail_whole("the expression is empty");
+        fail_whole({"segments.empty"});
       } else {
         int root = parse_or();
         if (!failed_) {
           skip_space();
           if (!at_end()) {
             if (peek() == ')')
-              fail_here("this `)` closes no `(`");
+              fail_here({"segments.stray_close"});
             else
-              fail_here("expected `and`, `or` or the end of the expression");
+              fail_here({"segments.expected_end"});
           }
         }
         segment_.root_ = root;
@@ -226,18 +231,18 @@ class SegmentParser {
     return out;
   }
 
-  void fail_at(std::size_t pos, std::string message) {
+  void fail_at(std::size_t pos, i18n::Message what) {
     if (failed_) return;
     failed_ = true;
     error_.column = column_of(pos);
     error_.token = token_at(pos);
-    error_.message = std::move(message);
+    error_.what = std::move(what);
   }
-  void fail_here(std::string message) { fail_at(pos_, std::move(message)); }
-  void fail_whole(std::string message) {
+  void fail_here(i18n::Message what) { fail_at(pos_, std::move(what)); }
+  void fail_whole(i18n::Message what) {
     failed_ = true;
     error_.column = 0;
-    error_.message = std::move(message);
+    error_.what = std::move(what);
   }
 
   int add(Node node) {
@@ -276,13 +281,12 @@ class SegmentParser {
 
   // After a term: a space, a parenthesis or the end must follow.
   void expect_term_end() {
-    if (!failed_ && !ends_term())
-      fail_here("unexpected character after the term; separate terms with a space");
+    if (!failed_ && !ends_term()) fail_here({"segments.unexpected_character"});
   }
 
   bool deeper(std::size_t at) {
     if (++depth_ > kMaxSegmentDepth) {
-      fail_at(at, fmt::format("nested deeper than {} levels of parentheses and `not`", kMaxSegmentDepth));
+      fail_at(at, {"segments.too_deep", {{"max", std::to_string(kMaxSegmentDepth)}}});
       return false;
     }
     return true;
@@ -344,9 +348,9 @@ class SegmentParser {
       skip_space();
       if (peek() != ')') {
         if (at_end())
-          fail_at(open, "this `(` is never closed");
+          fail_at(open, {"segments.never_closed"});
         else
-          fail_here("expected `and`, `or` or `)`");
+          fail_here({"segments.expected_close"});
         return -1;
       }
       ++pos_;
@@ -359,30 +363,26 @@ class SegmentParser {
     skip_space();
     const std::size_t start = pos_;
     if (at_end()) {
-      fail_here(
-          "expected a term (a label, status:, lang:, start:, field:, connection:, is:, last_message, "
-          "first_contact), `not` or `(`");
+      fail_here({"segments.expected_term"});
       return -1;
     }
     if (peek() == ')') {
-      fail_here("expected a term, `not` or `(` before `)`");
+      fail_here({"segments.expected_term_before_close"});
       return -1;
     }
     if (++terms_ > kMaxSegmentTerms) {
-      fail_here(fmt::format("more than {} terms", kMaxSegmentTerms));
+      fail_here({"segments.too_many_terms", {{"max", std::to_string(kMaxSegmentTerms)}}});
       return -1;
     }
     std::string_view word = read_word();
     if (word.empty()) {
-      fail_here(
-          "expected a term (a label, status:, lang:, start:, field:, connection:, is:, last_message, "
-          "first_contact), `not` or `(`");
+      fail_here({"segments.expected_term"});
       return -1;
     }
     const std::string name = core::lower_ascii(word);
     if (name == "and" || name == "or") {
       pos_ = start;
-      fail_here(fmt::format("expected a term before `{}`", name));
+      fail_here({"segments.expected_term_before", {{"word", name}}});
       return -1;
     }
     int node = -1;
@@ -402,19 +402,19 @@ class SegmentParser {
   // A label's name as the label rules (crm/labels.h) allow it.
   int label_term(std::string_view word, std::size_t start) {
     if (word.size() > kMaxLabelName) {
-      fail_at(start, fmt::format("a label's name is at most {} characters", kMaxLabelName));
+      fail_at(start, {"segments.label_too_long", {{"max", std::to_string(kMaxLabelName)}}});
       return -1;
     }
-    auto key = label_key(word);
-    if (!key) {
-      fail_at(start, key.error().message);
+    if (auto problem = label_name_problem(word)) {
+      fail_at(start, std::move(*problem));
       return -1;
     }
+    const std::string key = core::lower_ascii(word);
     if (peek() == '=' || peek() == '<' || peek() == '>') {
-      fail_here("a comparison follows only last_message and first_contact");
+      fail_here({"segments.comparison_only_times"});
       return -1;
     }
-    return add(Node{.op = Op::kLabel, .text = *key});
+    return add(Node{.op = Op::kLabel, .text = key});
   }
 
   // The value of status:, lang:, is:, connection: (a word) or start: (a word, maybe with '*').
@@ -429,13 +429,11 @@ class SegmentParser {
         prefix = true;
       }
       if (value.empty() && !prefix) {
-        fail_at(value_at,
-                "expected a start parameter after `start:` (letters, digits, _ and -; a trailing * "
-                "matches a prefix)");
+        fail_at(value_at, {"segments.expected_start"});
         return -1;
       }
       if (value.size() > kMaxName || !is_ascii(value)) {
-        fail_at(value_at, "a start parameter is at most 64 Latin letters, digits, _ and -");
+        fail_at(value_at, {"segments.start_too_long", {{"max", std::to_string(kMaxName)}}});
         return -1;
       }
       return add(Node{.op = Op::kStart, .text = std::string(value), .prefix = prefix});
@@ -451,32 +449,30 @@ class SegmentParser {
       for (const auto& [word, set] : kStatuses) {
         if (value == word) return add(Node{.op = Op::kStatus, .status = set});
       }
-      fail_at(value_at, "expected a status: open, closed, user_answered or support_answered");
+      fail_at(value_at, {"segments.expected_status"});
       return -1;
     }
     if (name == "is") {
       if (value == "blocked") return add(Node{.op = Op::kIs, .flag = Segment::Flag::kBlocked});
       if (value == "banned") return add(Node{.op = Op::kIs, .flag = Segment::Flag::kBanned});
-      fail_at(value_at, "expected is:blocked (the user blocked the bot) or is:banned");
+      fail_at(value_at, {"segments.expected_is"});
       return -1;
     }
     if (name == "lang") {
       if (value.empty() || value.size() > 35 || !is_ascii(value) || value.front() == '-') {
-        fail_at(value_at, "expected a language code after `lang:` (en, pt-br)");
+        fail_at(value_at, {"segments.expected_lang"});
         return -1;
       }
       return add(Node{.op = Op::kLang, .text = value});
     }
     if (name == "connection") {
       if (value.empty() || value.size() > kMaxName || !is_ascii(value)) {
-        fail_at(value_at, "expected a connection's name after `connection:`");
+        fail_at(value_at, {"segments.expected_connection"});
         return -1;
       }
       return add(Node{.op = Op::kConnection, .text = value});
     }
-    fail_at(start,
-            "unknown term; expected status:, lang:, start:, field:, connection:, is:, "
-            "last_message, first_contact or a label");
+    fail_at(start, {"segments.unknown_term"});
     return -1;
   }
 
@@ -488,7 +484,7 @@ class SegmentParser {
       ++pos_;
     std::string key = core::lower_ascii(text_.substr(key_at, pos_ - key_at));
     if (key.empty() || key.size() > kMaxName) {
-      fail_at(key_at, "expected a field's key after `field:` (letters, digits, _ . -)");
+      fail_at(key_at, {"segments.expected_field_key"});
       return -1;
     }
     if (peek() != '=') return add(Node{.op = Op::kFieldHas, .text = key});
@@ -509,7 +505,7 @@ class SegmentParser {
         value += c;
       }
       if (!closed) {
-        fail_at(value_at, "this quote is never closed");
+        fail_at(value_at, {"segments.quote_never_closed"});
         return -1;
       }
     } else {
@@ -519,18 +515,16 @@ class SegmentParser {
         prefix = true;
       }
       if (value.find('*') != std::string::npos) {
-        fail_at(value_at, "`*` matches a prefix only at the end of a value; quote a value that holds one");
+        fail_at(value_at, {"segments.star_inside"});
         return -1;
       }
     }
     if (value.empty() && !prefix) {
-      fail_at(value_at,
-              "expected a value after `=` (quote one with spaces: field:city=\"New York\"); "
-              "field:KEY alone means the user has the field");
+      fail_at(value_at, {"segments.expected_value"});
       return -1;
     }
     if (value.size() > kMaxValue) {
-      fail_at(value_at, fmt::format("a field value is at most {} bytes", kMaxValue));
+      fail_at(value_at, {"segments.value_too_long", {{"max", std::to_string(kMaxValue)}}});
       return -1;
     }
     return add(Node{.op = Op::kFieldIs, .text = key, .value = core::utf8_lower(value), .prefix = prefix});
@@ -552,7 +546,7 @@ class SegmentParser {
       ++pos_;
       cmp = Segment::Cmp::kEqual;
     } else {
-      fail_at(cmp_at, "expected <, <=, >, >= or = and then an age (7d, 12h, 2w) or a date (2026-11-01)");
+      fail_at(cmp_at, {"segments.expected_comparison"});
       return -1;
     }
     skip_space();
@@ -566,13 +560,11 @@ class SegmentParser {
       auto count = number(value.substr(0, value.size() - 1));
       core::UnixMillis unit_ms = unit == 'h' ? kHour : unit == 'd' ? kDay : unit == 'w' ? 7 * kDay : 0;
       if (!count || unit_ms == 0 || *count > kMaxAgeNumber) {
-        fail_at(value_at,
-                "expected an age: a number (at most 100000) then h, d or w (7d, 12h, 2w); or a date "
-                "(2026-11-01)");
+        fail_at(value_at, {"segments.expected_age"});
         return -1;
       }
       if (cmp == Segment::Cmp::kEqual) {
-        fail_at(cmp_at, "`=` compares with a date (2026-11-01); an age takes <, <=, > or >=");
+        fail_at(cmp_at, {"segments.equal_takes_date"});
         return -1;
       }
       node.relative = true;
@@ -581,7 +573,7 @@ class SegmentParser {
     }
     auto date = parse_date(value);
     if (!date) {
-      fail_at(value_at, "expected an age (7d, 12h, 2w) or a UTC date: 2026-11-01 or 2026-11-01T09:30");
+      fail_at(value_at, {"segments.expected_age_or_date"});
       return -1;
     }
     node.amount = date->first;
@@ -753,18 +745,6 @@ void Segment::write(int index, std::string& out) const {
   }
 }
 
-std::string segment_help() {
-  return "🎯 /segment EXPRESSION counts the users an expression picks and shows a few (nothing is sent).\n"
-         "Terms:\n"
-         "• a label: vip\n"
-         "• status:open, status:closed, status:user_answered, status:support_answered\n"
-         "• last_message<7d (wrote in the last 7 days), last_message>30d, last_message>=2026-11-01\n"
-         "• first_contact>=2026-01-01, first_contact<2w\n"
-         "• lang:ru, start:promo42 (start:promo* for a prefix)\n"
-         "• field:plan=pro, field:city=\"New York\", field:plan (has the field)\n"
-         "• connection:shop, is:blocked, is:banned\n"
-         "Combine with and, or, not and parentheses: (vip or lead) and not status:closed\n"
-         "Ages count h, d or w back from now; dates are UTC.";
-}
+std::string segment_help(std::string_view language) { return i18n::text(language, "segments.help"); }
 
 }  // namespace topicdesk::crm

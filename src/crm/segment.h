@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "core/ids.h"
+#include "i18n/catalog.h"
 #include "store/dialog_store.h"
 
 namespace topicdesk::crm {
@@ -49,14 +50,16 @@ struct SegmentSubject {
   bool banned = false;                                      // /ban
 };
 
-// What is wrong with an expression, and where.
+// What is wrong with an expression, and where. The parser does not know who reads it: `what` is
+// rendered by describe() in the reader's language (General: LANGUAGE; the Topics API, the
+// dashboard and exports: English).
 struct SegmentError {
   std::size_t column = 0;  // 1-based, in characters; 0: the expression as a whole
   std::string token;       // what was found there, shortened; "" at the end of the expression
-  std::string message;     // what is wrong and what was expected
+  i18n::Message what;      // what is wrong and what was expected (segments.* keys)
 };
 // "column 7, at `churned`: expected `and`, `or`, `)` or the end of the expression".
-std::string describe(const SegmentError& error);
+std::string describe(const SegmentError& error, std::string_view language = i18n::kFallbackLanguage);
 
 class Segment {
  public:
@@ -125,7 +128,7 @@ inline bool matches(const Segment& segment, const SegmentSubject& subject, core:
   return segment.matches(subject, now);
 }
 
-// The syntax in a few lines with examples: what /segment alone answers.
-std::string segment_help();
+// The syntax in a few lines with examples: what /segment alone answers, in `language`.
+std::string segment_help(std::string_view language);
 
 }  // namespace topicdesk::crm

@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 
 #include "core/utf8.h"
+#include "i18n/catalog.h"
 #include "tables/table.h"
 
 namespace topicdesk::crm {
@@ -193,9 +194,10 @@ core::Result<RenderedText> render_text(std::string_view text, std::string_view e
   std::size_t units = core::utf16_length(out.text);
   if (units > max_units) {
     return core::make_error(core::ErrorCode::kTooLarge,
-                            std::string(what) + " is " + std::to_string(units) +
-                                " characters long with the variables filled in; Telegram takes at most " +
-                                std::to_string(max_units));
+                            i18n::text(values.language, "templates.render_too_long",
+                                       {{"what", std::string(what)},
+                                        {"length", std::to_string(units)},
+                                        {"max", std::to_string(max_units)}}));
   }
   return out;
 }
@@ -216,17 +218,21 @@ core::Result<std::vector<store::TemplatePart>> render_template(const store::Temp
   };
   for (std::size_t i = 0; i < t.parts.size(); ++i) {
     store::TemplatePart part = t.parts[i];
-    std::string where = "part " + std::to_string(i + 1);
+    const std::string number = std::to_string(i + 1);
+    const std::string_view lang = values.language;
     if (part.kind == store::TemplatePartKind::kAlbum) {
       for (std::size_t j = 0; j < part.album.size(); ++j) {
         auto& item = part.album[j];
         render(item.caption, item.caption_entities_json, kMaxCaptionUnits,
-               where + " (album item " + std::to_string(j + 1) + ")'s caption");
+               i18n::text(lang, "templates.render_album_caption",
+                          {{"part", number}, {"item", std::to_string(j + 1)}}));
       }
     } else if (part.kind == store::TemplatePartKind::kText) {
-      render(part.text, part.entities_json, kMaxTextUnits, where + "'s text");
+      render(part.text, part.entities_json, kMaxTextUnits,
+             i18n::text(lang, "templates.render_text", {{"part", number}}));
     } else {
-      render(part.text, part.entities_json, kMaxCaptionUnits, where + "'s caption");
+      render(part.text, part.entities_json, kMaxCaptionUnits,
+             i18n::text(lang, "templates.render_caption", {{"part", number}}));
     }
     parts.push_back(std::move(part));
   }
@@ -234,8 +240,9 @@ core::Result<std::vector<store::TemplatePart>> render_template(const store::Temp
     std::string names;
     for (const auto& name : missing) names += (names.empty() ? "" : ", ") + name;
     std::string example = missing.front().substr(0, missing.front().size() - 1) + "|…}";
-    return core::make_error(core::ErrorCode::kConflict,
-                            "no value for " + names + " here, and no fallback (write it as " + example + ")");
+    return core::make_error(
+        core::ErrorCode::kConflict,
+        i18n::text(values.language, "templates.render_no_value", {{"names", names}, {"example", example}}));
   }
   if (too_long) return *too_long;
   return parts;

@@ -108,37 +108,33 @@ std::string url_buttons_only(std::string_view reply_markup_json) {
 }
 
 core::Result<TemplatePart> part_from_message(const core::ReplyContent& message,
-                                             const std::vector<store::AlbumItem>& album) {
+                                             const std::vector<store::AlbumItem>& album,
+                                             std::string_view language) {
   auto kind = part_kind_of(message.content);
-  if (!kind) {
-    return core::make_error(
-        "only texts, photos, videos, animations, documents, audio, voice messages, "
-        "stickers and video notes can be saved as a template");
-  }
+  if (!kind) return core::make_error(i18n::text(language, "templates.part_kind_refused"));
   TemplatePart part;
   if (!message.media_group_id.empty()) {
     bool has_replied = false;
     for (const auto& item : album) has_replied = has_replied || item.message_id == message.message_id;
     if (!has_replied || album.size() < 2) {
-      return core::make_error(
-          "the desk did not see this album whole (it remembers albums posted in the group for a day, "
-          "not the ones it copied itself): post the album in the group again and reply to it");
+      return core::make_error(i18n::text(language, "templates.album_not_whole"));
     }
-    if (album.size() > kMaxAlbumItems) return core::make_error("an album has at most 10 items");
+    if (album.size() > kMaxAlbumItems)
+      return core::make_error(
+          i18n::text(language, "templates.album_too_big", {{"max", std::to_string(kMaxAlbumItems)}}));
     part.kind = TemplatePartKind::kAlbum;
     for (const auto& item : album) {
       if (!album_kind(item.media.kind) || item.media.file_id.empty())
-        return core::make_error(
-            "an album item the desk cannot send again (not a photo, video, document or audio)");
+        return core::make_error(i18n::text(language, "templates.album_item_refused"));
       part.album.push_back(item.media);
     }
     return part;
   }
   part.kind = *kind;
   if (part.kind == TemplatePartKind::kText) {
-    if (message.text.empty()) return core::make_error("the message has no text");
+    if (message.text.empty()) return core::make_error(i18n::text(language, "templates.no_text"));
   } else if (message.file_id.empty()) {
-    return core::make_error("Telegram did not give the desk this message's file");
+    return core::make_error(i18n::text(language, "templates.no_file"));
   }
   part.file_id = message.file_id;
   if (part.kind == TemplatePartKind::kText || takes_caption(part.kind)) {
@@ -318,15 +314,17 @@ PartCall part_call(const TemplatePart& part, std::string_view marker) {
   return call;
 }
 
-std::string describe_part(const TemplatePart& part) {
+std::string describe_part(const TemplatePart& part, std::string_view language) {
   std::string out;
   if (part.kind == TemplatePartKind::kAlbum) {
-    out = fmt::format("album of {}", part.album.size());
+    out = i18n::text(language, "templates.part_album", {{"count", std::to_string(part.album.size())}});
   } else {
-    out = std::string(to_string(part.kind));
-    if (part.kind != TemplatePartKind::kText && !part.text.empty()) out += " with a caption";
+    out = i18n::text(language, "templates.kind_" + std::string(to_string(part.kind)));
+    if (part.kind != TemplatePartKind::kText && !part.text.empty())
+      out = i18n::text(language, "templates.part_with_caption", {{"what", out}});
   }
-  if (!part.reply_markup_json.empty()) out += " and buttons";
+  if (!part.reply_markup_json.empty())
+    out = i18n::text(language, "templates.part_with_buttons", {{"what", out}});
   return out;
 }
 
@@ -335,7 +333,7 @@ std::string template_list_text(std::string_view lang, const std::vector<store::T
   std::string out = i18n::text(lang, "templates.list");
   for (const auto& t : templates) {
     std::string parts;
-    for (const auto& part : t.parts) parts += (parts.empty() ? "" : ", ") + describe_part(part);
+    for (const auto& part : t.parts) parts += (parts.empty() ? "" : ", ") + describe_part(part, lang);
     out += "\n• " + t.name + " — " + parts;
   }
   return out;

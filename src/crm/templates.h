@@ -31,9 +31,11 @@ std::string url_buttons_only(std::string_view reply_markup_json);
 
 // The part a replied-to message makes. `album` holds the items of its album the desk saw in
 // the backend group (store::TemplateStore::album_items; empty when it is not an album's). The
-// error says why the message cannot be a part (a poll, an album the desk did not see whole …).
+// error says why the message cannot be a part (a poll, an album the desk did not see whole …), in
+// `language`.
 core::Result<store::TemplatePart> part_from_message(const core::ReplyContent& message,
-                                                    const std::vector<store::AlbumItem>& album);
+                                                    const std::vector<store::AlbumItem>& album,
+                                                    std::string_view language = i18n::kFallbackLanguage);
 
 // The Topics API's parts: [{"kind":"text","text":"…","entities":[…],"reply_markup":{…}},
 // {"kind":"photo","file_id":"…","caption":"…","caption_entities":[…]},
@@ -54,8 +56,9 @@ struct PartCall {
 };
 PartCall part_call(const store::TemplatePart& part, std::string_view marker = {});
 
-// What a part is, in a few words: "text", "photo with a caption", "album of 3".
-std::string describe_part(const store::TemplatePart& part);
+// What a part is, in a few words, in `language`: "text", "photo with a caption", "album of 3".
+std::string describe_part(const store::TemplatePart& part,
+                          std::string_view language = i18n::kFallbackLanguage);
 // /t without a name: every template with its parts, or how to save one.
 std::string template_list_text(std::string_view lang, const std::vector<store::Template>& templates);
 // The header /template show posts before the parts themselves.

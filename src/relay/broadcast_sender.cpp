@@ -14,6 +14,7 @@
 #include "core/presentation.h"
 #include "crm/broadcast.h"
 #include "crm/template_render.h"
+#include "i18n/catalog.h"
 #include "relay/template_values.h"
 
 namespace topicdesk::relay {
@@ -124,7 +125,7 @@ void BroadcastSender::turn(UnixMillis now, const std::map<core::ConnectionId, Br
     std::erase_if(resolved_, [&](core::ConnectionId id) { return !lanes.contains(id); });
     for (const auto& [id, lane] : lanes) {
       if (resolved_.contains(id)) continue;
-      resolve_interrupted(id);
+      resolve_interrupted(id, lane.context->params.language);
       resolved_.insert(id);
     }
     if (stopped_) {
@@ -228,7 +229,8 @@ void BroadcastSender::turn(UnixMillis now, const std::map<core::ConnectionId, Br
 
 // The recipients of the connection's broadcasts the last run left "sending": sent again once,
 // or failed as uncertain.
-void BroadcastSender::resolve_interrupted(core::ConnectionId connection) {
+// The reasons stored for recipients go into the CSV report in the operators' language.
+void BroadcastSender::resolve_interrupted(core::ConnectionId connection, std::string_view language) {
   store_.transaction([&] {
     auto list = store_.broadcasts_in_states({BroadcastState::kScheduled, BroadcastState::kRunning,
                                              BroadcastState::kPaused, BroadcastState::kCancelled});
@@ -241,10 +243,10 @@ void BroadcastSender::resolve_interrupted(core::ConnectionId connection) {
           after = r.user_id;
           if (b.state == BroadcastState::kCancelled) {
             r.state = RecipientState::kSkipped;
-            r.error = "cancelled; the send was in flight when the desk stopped and may have arrived";
+            r.error = i18n::text(language, "broadcasts.skip_cancelled_in_flight");
           } else if (r.attempts >= 2) {
             r.state = RecipientState::kFailed;
-            r.error = "in flight at two restarts; not sent again, may have arrived";
+            r.error = i18n::text(language, "broadcasts.failed_two_restarts");
           } else {
             r.state = RecipientState::kPending;  // the next claim makes it attempt 2: the report says so
           }
@@ -358,12 +360,14 @@ void BroadcastSender::pump(Active& a, const BroadcastLane& lane, UnixMillis now,
         auto dialog =
             store_.dialog_by_user(a.broadcast.connection_id, chat)
                 .value_or(store::Dialog{.connection_id = a.broadcast.connection_id, .user_id = chat});
-        auto rendered = crm::render_template(
-            *a.content, template_values(store_, a.broadcast.connection_id, dialog, {}, false));
+        crm::TemplateValues values = template_values(store_, a.broadcast.connection_id, dialog, {}, false);
+        values.language = lane.context->params.language;
+        auto rendered = crm::render_template(*a.content, values);
         if (!rendered) {  // no value and no fallback (or too long) for this user: nothing is sent
           store::BroadcastRecipient r = it->recipient;
           r.state = RecipientState::kSkipped;
-          r.error = "template " + a.content->name + ": " + rendered.error().message;
+          r.error = i18n::text(values.language, "broadcasts.skip_template_error",
+                               {{"name", a.content->name}, {"why", rendered.error().message}});
           outcome([this, r] { store_.finish_broadcast_recipient(r); });
           it = queued_.erase(it);
           continue;
@@ -535,9 +539,11 @@ asio::awaitable<void> BroadcastSender::send(Active* a, BroadcastLane lane, Queue
                                                                     : RecipientState::kFailed;
     rec.message_ids = sent_ids;
     rec.sent_at = now;
-    rec.error = "part " + std::to_string(part + 1) + " of " + std::to_string(calls.size()) +
-                " not sent (the parts before it arrived): " +
-                (r.description.empty() ? std::string(telegram::to_string(r.kind)) : r.description);
+    rec.error = i18n::text(
+        lane.context->params.language, "broadcasts.failed_part",
+        {{"part", std::to_string(part + 1)},
+         {"count", std::to_string(calls.size())},
+         {"why", r.description.empty() ? std::string(telegram::to_string(r.kind)) : r.description}});
     outcome([this, rec] { store_.finish_broadcast_recipient(rec); });
   } else if (r.ok) {
     rec.state = RecipientState::kSent;
@@ -577,7 +583,8 @@ asio::awaitable<void> BroadcastSender::send(Active* a, BroadcastLane lane, Queue
     // the same for every recipient: the broadcast stops there.
     // A template's part is the broadcast's own message, not a copy: its 400 is this user's.
     if (calls.empty() && (r.kind == ErrorKind::kMessageNotFound || r.kind == ErrorKind::kBadRequest))
-      abandon_source(*a, r.description, "cancelled: the message to send was deleted");
+      abandon_source(*a, r.description,
+                     i18n::text(lane.context->params.language, "broadcasts.skip_source_deleted"));
   }
   --a->in_flight;
   --in_flight_;
@@ -630,11 +637,14 @@ bool BroadcastSender::load_template(Active& a, const BroadcastLane& lane) {
   auto t = store_.template_by_name(b.connection_id, b.template_name);
   if (!t) {
     abandon_source(a, "template " + b.template_name + " was deleted",
-                   crm::template_gone_error(b.template_name));
+                   crm::template_gone_error(lane.context->params.language, b.template_name));
     return false;
   }
   if (auto why = crm::template_broadcast_refused(*t, lane.account)) {
-    abandon_source(a, *why, "cancelled: " + *why);
+    const std::string& language = lane.context->params.language;
+    abandon_source(
+        a, i18n::text(i18n::kFallbackLanguage, *why),  // for the log
+        i18n::text(language, "broadcasts.skip_cancelled_because", {{"why", i18n::text(language, *why)}}));
     return false;
   }
   a.content = std::move(t);

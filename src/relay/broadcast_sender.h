@@ -113,7 +113,7 @@ class BroadcastSender {
     std::optional<store::Template> content;  // a template broadcast's template, read at each claim
   };
 
-  void resolve_interrupted(core::ConnectionId connection);
+  void resolve_interrupted(core::ConnectionId connection, std::string_view language);
   void reload(core::UnixMillis now);
   bool commit_outcomes();
   void start_due(core::UnixMillis now, const std::map<core::ConnectionId, BroadcastLane>& lanes);

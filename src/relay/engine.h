@@ -18,6 +18,7 @@
 #include "core/presentation.h"
 #include "crm/broadcast.h"
 #include "crm/segment.h"
+#include "i18n/catalog.h"
 #include "relay/album_state.h"
 #include "relay/fencing.h"
 #include "relay/flood_guard.h"
@@ -164,7 +165,8 @@ class Engine {
   struct BroadcastMade {
     store::Broadcast broadcast;
     store::BroadcastCounts counts;
-    std::string refused;
+    std::string said;     // why it was not made, for General (in LANGUAGE)
+    std::string refused;  // the same in English, for the Topics API and the dashboard
     std::string field;
     core::ErrorCode code = core::ErrorCode::kInvalid;
   };
@@ -360,6 +362,7 @@ class Engine {
   // The first label a segment names that no connection of the group defines, as the answer for
   // the chat (with the closest name); nullopt when every label exists.
   std::optional<std::string> unknown_segment_label(const crm::Segment& segment);
+  std::optional<std::string> unknown_segment_label(const crm::Segment& segment, std::string_view language);
   // Exports, engine_export.cpp: /export [expression] in General (the clients' CSV), /export here
   // in a topic (the conversation's transcript).
   void on_export_command(const core::Command& command, const core::Event& event, core::UnixMillis now);
@@ -389,7 +392,8 @@ class Engine {
   std::string send_label_template(const store::Dialog& dialog, const store::Label& label,
                                   core::UnixMillis now);
   std::optional<store::Label> find_label(std::string_view name);
-  std::string unknown_label(std::string_view name);  // with the closest name, if any
+  // "There is no label …", with the closest name if any, in `language`.
+  std::string unknown_label(std::string_view name, std::string_view language);
   std::vector<std::string> after_names(const store::Label& label);
   std::string label_info(const store::Dialog& dialog);
   // Broadcasts, engine_broadcasts.cpp: /send in General.
@@ -409,9 +413,9 @@ class Engine {
   // The monthly quota's numbers for a broadcast still needing `needed` users.
   crm::QuotaUse broadcast_quota_use(std::int64_t needed, core::UnixMillis now);
   std::string broadcast_quota_renewal(core::UnixMillis now);
-  // Whether the monthly quota lets `action` (confirm, resume) go ahead; else why not.
-  std::optional<std::string> broadcast_quota_refused(const store::Broadcast& b, crm::SendAction action,
-                                                     core::UnixMillis now);
+  // Whether the monthly quota lets `action` (confirm, resume) go ahead; else why not, in `language`.
+  std::optional<std::string> broadcast_quota_refused(std::string_view language, const store::Broadcast& b,
+                                                     crm::SendAction action, core::UnixMillis now);
   // The dispatcher read (or could not read) the document of a `/send file`.
   void on_ids_file_read(const core::Event& event, core::UnixMillis now);
   void on_group_backlog(const core::Event& event, core::UnixMillis now);  // engine_group_lane.cpp

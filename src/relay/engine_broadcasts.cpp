@@ -27,6 +27,11 @@ namespace {
 using store::BroadcastState;
 using store::RecipientState;
 
+// "/send: …": an error about what was written after /send.
+std::string send_error_in(std::string_view language, const std::string& why) {
+  return i18n::text(language, "broadcasts.send_error", {{"why", why}});
+}
+
 const core::TimeZone& zone_of(const core::Parameters& params) {
   static const core::TimeZone kUtc;
   return params.working_hours ? params.working_hours->zone : kUtc;
@@ -35,7 +40,7 @@ const core::TimeZone& zone_of(const core::Parameters& params) {
 }  // namespace
 
 void Engine::on_send_command(const core::Command& command, const core::Event& e, core::UnixMillis now) {
-  auto request = crm::parse_send(command.args);
+  auto request = crm::parse_send(command.args, operator_language());
   // In a backend group shared by several connections, the one that answers General's commands
   // makes broadcasts; a broadcast named by number is its own connection's.
   const bool named = request && request->action != crm::SendAction::kCreate && request->broadcast_id != 0;
@@ -50,7 +55,7 @@ void Engine::on_send_command(const core::Command& command, const core::Event& e,
   const crm::Actor actor{e.from.id, e.from.username, e.sender_is_anonymous_admin};
   if (!crm::may_manage(context_.params, actor, context_.group_owner))
     return post_in_general(crm::management_refused(operator_language(), "crm.send_broadcasts", actor), now);
-  if (!request) return post_in_general("/send: " + request.error().message, now);
+  if (!request) return post_in_general(send_error_in(operator_language(), request.error().message), now);
   if (request->action == crm::SendAction::kCreate) return create_broadcast(*request, e, now);
   if (request->action == crm::SendAction::kAdd) return add_to_broadcast(*request, e, now);
 
@@ -78,9 +83,9 @@ void Engine::on_send_command(const core::Command& command, const core::Event& e,
                                       {{"id", std::to_string(b->id)}, {"why", *why}}),
                            now);
 
-  if (auto over = broadcast_quota_refused(*b, request->action, now))
-    return post_in_general("/send: broadcast #" + std::to_string(b->id) + " " + *over + "; /send cancel #" +
-                               std::to_string(b->id) + " ends it",
+  if (auto over = broadcast_quota_refused(operator_language(), *b, request->action, now))
+    return post_in_general(i18n::text(operator_language(), "broadcasts.quota_refused",
+                                      {{"id", std::to_string(b->id)}, {"why", *over}}),
                            now);
   post_in_general(
       crm::state_changed_text(operator_language(), *b, apply_broadcast_action(*b, request->action, now)),
@@ -99,7 +104,8 @@ std::string Engine::apply_broadcast_action(store::Broadcast& b, crm::SendAction 
                  : i18n::text(operator_language(), "broadcasts.confirmed_now");
       break;
     case crm::SendAction::kCancel: {
-      auto skipped = store_.skip_pending_broadcast_recipients(b.id, "cancelled");
+      auto skipped = store_.skip_pending_broadcast_recipients(
+          b.id, i18n::text(operator_language(), "broadcasts.skip_cancelled"));
       said = i18n::text(operator_language(), "broadcasts.cancelled", {{"count", std::to_string(skipped)}});
       if (b.started_at == 0 && b.state != BroadcastState::kRunning && b.state != BroadcastState::kPaused)
         b.finished_at = now;  // nothing was ever sent: no report
@@ -119,7 +125,8 @@ std::string Engine::apply_broadcast_action(store::Broadcast& b, crm::SendAction 
   return said;
 }
 
-std::optional<std::string> Engine::broadcast_quota_refused(const store::Broadcast& b, crm::SendAction action,
+std::optional<std::string> Engine::broadcast_quota_refused(std::string_view language,
+                                                           const store::Broadcast& b, crm::SendAction action,
                                                            core::UnixMillis now) {
   // The monthly quota: a broadcast starts only when all its users fit what is left; one paused
   // by the quota goes on while anything is left (and pauses again when that is used).
@@ -129,7 +136,9 @@ std::optional<std::string> Engine::broadcast_quota_refused(const store::Broadcas
   if (action == crm::SendAction::kResume && use.quota > 0 && use.left() > 0) use.needed = 0;
   auto over = crm::quota_refusal(use, broadcast_quota_renewal(now));
   if (!over) return std::nullopt;
-  return std::string(action == crm::SendAction::kConfirm ? "cannot start: " : "cannot go on: ") + *over;
+  return i18n::text(
+      language, action == crm::SendAction::kConfirm ? "broadcasts.cannot_start" : "broadcasts.cannot_go_on",
+      {{"why", i18n::text(language, *over)}});
 }
 
 core::Result<std::vector<core::MessageId>> Engine::broadcast_messages(const core::Event& e) {
@@ -144,9 +153,7 @@ core::Result<std::vector<core::MessageId>> Engine::broadcast_messages(const core
     has_replied = has_replied || item.message_id == replied;
   }
   if (!has_replied || ids.size() < 2)
-    return core::make_error(
-        "the desk did not see this album whole (it remembers albums posted in the group for a day): post "
-        "the album in General again and reply to it");
+    return core::make_error(i18n::text(operator_language(), "broadcasts.album_not_whole"));
   std::sort(ids.begin(), ids.end());
   return ids;
 }
@@ -166,11 +173,7 @@ std::string Engine::broadcast_quota_renewal(core::UnixMillis now) {
 void Engine::create_broadcast(const crm::SendRequest& request, const core::Event& e, core::UnixMillis now) {
   const bool file = request.kind == crm::RecipientsKind::kFile;
   if (file && (e.content != core::ContentKind::kDocument || e.file_id.empty()))
-    return post_in_general(
-        "/send file: attach the document of user ids to your reply to the message to send, "
-        "with /send file as its caption (plain text; ids separated by spaces, commas, "
-        "semicolons or new lines; at most 100,000 ids and 2 MB)",
-        now);
+    return post_in_general(i18n::text(operator_language(), "broadcasts.file_attach"), now);
   const bool from_template = !request.template_name.empty();
   if (e.reply_to_message_id == 0 && !from_template) {
     if (file) return post_in_general(i18n::text(operator_language(), "broadcasts.file_reply_needed"), now);
@@ -181,15 +184,15 @@ void Engine::create_broadcast(const crm::SendRequest& request, const core::Event
   std::vector<core::MessageId> messages;
   if (!from_template) {
     auto replied = broadcast_messages(e);
-    if (!replied) return post_in_general("/send: " + replied.error().message, now);
+    if (!replied) return post_in_general(send_error_in(operator_language(), replied.error().message), now);
     messages = std::move(*replied);
   }
   const core::UserId creator = e.sender_is_anonymous_admin ? 0 : e.from.id;
   core::UnixMillis scheduled_at = 0;
   std::string when;
   if (request.at) {
-    auto at = crm::resolve_wall_time(*request.at, zone_of(context_.params), now);
-    if (!at) return post_in_general("/send: " + at.error().message, now);
+    auto at = crm::resolve_wall_time(*request.at, zone_of(context_.params), now, operator_language());
+    if (!at) return post_in_general(send_error_in(operator_language(), at.error().message), now);
     scheduled_at = *at;
     when = crm::format_wall_time(*at, zone_of(context_.params));
   }
@@ -212,10 +215,11 @@ void Engine::create_broadcast(const crm::SendRequest& request, const core::Event
 }
 
 void Engine::post_made(const BroadcastMade& made, const std::string& when, core::UnixMillis now) {
-  if (made.broadcast.id == 0) return post_in_general("/send: " + made.refused, now);
+  if (made.broadcast.id == 0) return post_in_general(send_error_in(operator_language(), made.said), now);
   if (!made.refused.empty())
-    return post_in_general(
-        "/send: broadcast #" + std::to_string(made.broadcast.id) + " is not made: " + made.refused, now);
+    return post_in_general(i18n::text(operator_language(), "broadcasts.not_made",
+                                      {{"id", std::to_string(made.broadcast.id)}, {"why", made.said}}),
+                           now);
   post_in_general(crm::confirmation_text(operator_language(), made.broadcast, made.counts, when), now);
 }
 
@@ -231,16 +235,21 @@ void Engine::on_ids_file_read(const core::Event& e, core::UnixMillis now) {
     const auto* v = r.if_contains(key);
     return v != nullptr && v->is_int64() ? v->get_int64() : 0;
   };
-  const std::string refused = "/send file: nothing was made: ";
+  const std::string language = operator_language();
+  const auto refused = [&language](const std::string& why) {
+    return i18n::text(language, "broadcasts.file_not_made", {{"why", why}});
+  };
   if (const auto* error = answer->if_contains("error"); error != nullptr && error->is_string())
-    return post_in_general(refused + std::string(error->get_string()), now);
+    return post_in_general(refused(std::string(error->get_string())), now);
   const auto* content = answer->if_contains("content");
   if (content == nullptr || !content->is_string()) return;
-  auto text = crm::ids_file_text(content->get_string());
-  if (!text) return post_in_general(refused + text.error().message, now);
-  auto users = crm::parse_user_ids(*text);
-  if (!users) return post_in_general(refused + "the document has " + users.error().message, now);
-  if (users->empty()) return post_in_general(refused + "the document holds no user ids", now);
+  auto text = crm::ids_file_text(content->get_string(), language);
+  if (!text) return post_in_general(refused(text.error().message), now);
+  auto users = crm::parse_user_ids(*text, crm::kMaxListedUsers, language);
+  if (!users)
+    return post_in_general(
+        refused(i18n::text(language, "broadcasts.file_has", {{"what", users.error().message}})), now);
+  if (users->empty()) return post_in_general(refused(i18n::text(language, "broadcasts.file_no_ids")), now);
   std::vector<core::MessageId> messages;
   if (const auto* ids = r.if_contains("message_ids"); ids != nullptr && ids->is_array()) {
     for (const auto& id : ids->get_array()) {
@@ -287,7 +296,7 @@ void Engine::add_to_broadcast(const crm::SendRequest& request, const core::Event
                                       {{"id", std::to_string(b->id)}, {"name", b->template_name}}),
                            now);
   auto messages = broadcast_messages(e);
-  if (!messages) return post_in_general("/send: " + messages.error().message, now);
+  if (!messages) return post_in_general(send_error_in(operator_language(), messages.error().message), now);
   std::vector<core::MessageId> all = b->message_ids;
   all.insert(all.end(), messages->begin(), messages->end());
   // copyMessages sends them in the order they were posted (its ids increase).
@@ -310,11 +319,18 @@ Engine::BroadcastMade Engine::make_broadcast(const crm::SendRequest& request,
                                              std::vector<core::MessageId> messages, core::UserId creator,
                                              core::UnixMillis scheduled_at, core::UnixMillis now) {
   BroadcastMade made;
-  auto refuse = [&made](std::string field, core::ErrorCode code, std::string why) {
+  // General reads why in LANGUAGE, the Topics API and the dashboard in English.
+  const std::string language = operator_language();
+  auto refuse = [&made](std::string field, core::ErrorCode code, std::string said, std::string refused) {
     made.field = std::move(field);
     made.code = code;
-    made.refused = std::move(why);
+    made.said = std::move(said);
+    made.refused = std::move(refused);
     return made;
+  };
+  auto refuse_for = [&](std::string field, core::ErrorCode code, const i18n::Message& why) {
+    return refuse(std::move(field), code, i18n::text(language, why),
+                  i18n::text(i18n::kFallbackLanguage, why));
   };
   store::Broadcast& b = made.broadcast;
   b.connection_id = context_.id;
@@ -326,10 +342,10 @@ Engine::BroadcastMade Engine::make_broadcast(const crm::SendRequest& request,
   if (!request.template_name.empty()) {
     auto t = store_.template_by_name(context_.id, request.template_name);
     if (!t)
-      return refuse("template", core::ErrorCode::kNotFound,
-                    "there is no template " + request.template_name + " (/t lists them)");
+      return refuse_for("template", core::ErrorCode::kNotFound,
+                        {"broadcasts.no_template", {{"name", request.template_name}}});
     if (auto why = crm::template_broadcast_refused(*t, context_.account))
-      return refuse("template", core::ErrorCode::kInvalid, *why);
+      return refuse_for("template", core::ErrorCode::kInvalid, *why);
     b.template_name = t->name;
   } else {
     b.from_chat_id = context_.group_id;
@@ -338,12 +354,12 @@ Engine::BroadcastMade Engine::make_broadcast(const crm::SendRequest& request,
   std::optional<crm::Segment> segment;
   if (request.kind == crm::RecipientsKind::kSegment) {
     segment = crm::parse_segment(request.segment).segment;
-    if (auto unknown = unknown_segment_label(*segment))
-      return refuse("recipients", core::ErrorCode::kNotFound, *unknown);
+    if (auto unknown = unknown_segment_label(*segment, language))
+      return refuse("recipients", core::ErrorCode::kNotFound, std::move(*unknown),
+                    unknown_segment_label(*segment, i18n::kFallbackLanguage).value_or(std::string()));
   }
   if (request.kind == crm::RecipientsKind::kTest && b.creator_id == 0)
-    return refuse("recipients", core::ErrorCode::kInvalid,
-                  "test goes to its sender: write it under your own name, not anonymously");
+    return refuse_for("recipients", core::ErrorCode::kInvalid, {"broadcasts.test_anonymous"});
   b.id = store_.add_broadcast(b);
   switch (request.kind) {
     case crm::RecipientsKind::kTest:
@@ -366,8 +382,10 @@ Engine::BroadcastMade Engine::make_broadcast(const crm::SendRequest& request,
         }
       }
       store_.add_broadcast_recipients(b.id, pending);
-      store_.add_broadcast_recipients(b.id, unknown, RecipientState::kSkipped, "never wrote to the bot");
-      store_.add_broadcast_recipients(b.id, blocked, RecipientState::kSkipped, "blocked the bot");
+      store_.add_broadcast_recipients(b.id, unknown, RecipientState::kSkipped,
+                                      i18n::text(language, "broadcasts.skip_never_wrote"));
+      store_.add_broadcast_recipients(b.id, blocked, RecipientState::kSkipped,
+                                      i18n::text(language, "broadcasts.skip_blocked"));
       break;
     }
     case crm::RecipientsKind::kSegment: {
@@ -379,23 +397,28 @@ Engine::BroadcastMade Engine::make_broadcast(const crm::SendRequest& request,
         return true;
       });
       store_.add_broadcast_recipients(b.id, pending);
-      store_.add_broadcast_recipients(b.id, blocked, RecipientState::kSkipped, "blocked the bot");
+      store_.add_broadcast_recipients(b.id, blocked, RecipientState::kSkipped,
+                                      i18n::text(language, "broadcasts.skip_blocked"));
       break;
     }
   }
   made.counts = store_.broadcast_counts(b.id);
   if (made.counts.pending == 0) {
     made.field = "recipients";
-    made.refused = made.counts.total() == 0
-                       ? "there is nobody to send it to"
-                       : "none of the " + std::to_string(made.counts.total()) +
-                             " listed users can get it (never wrote to the bot, or blocked it)";
+    const i18n::Message why =
+        made.counts.total() == 0
+            ? i18n::Message{"broadcasts.nobody"}
+            : i18n::Message{"broadcasts.none_can_get_it", {{"count", std::to_string(made.counts.total())}}};
+    made.said = i18n::text(language, why);
+    made.refused = i18n::text(i18n::kFallbackLanguage, why);
   } else if (auto over = crm::quota_refusal(broadcast_quota_use(made.counts.pending, now),
                                             broadcast_quota_renewal(now))) {
     made.field = "recipients";
     made.code = core::ErrorCode::kConflict;
-    made.refused = *over;
-    store_.skip_pending_broadcast_recipients(b.id, "not made: " + *over);
+    made.said = i18n::text(language, *over);
+    made.refused = i18n::text(i18n::kFallbackLanguage, *over);
+    store_.skip_pending_broadcast_recipients(
+        b.id, i18n::text(language, "broadcasts.skip_not_made", {{"why", made.said}}));
     made.counts = store_.broadcast_counts(b.id);
   }
   if (!made.refused.empty()) {
@@ -412,12 +435,11 @@ std::string Engine::broadcasts_of_template_note(std::string_view name) {
     if (b.finished_at != 0 || b.state == BroadcastState::kDone || b.state == BroadcastState::kCancelled ||
         core::lower_ascii(b.template_name) != core::lower_ascii(name))
       continue;
-    note +=
-        (note.empty() ? "" : ", ") + ("#" + std::to_string(b.id) + " (" + store::to_string(b.state) + ")");
+    note += (note.empty() ? "" : ", ") +
+            ("#" + std::to_string(b.id) + " (" + crm::state_name(operator_language(), b.state) + ")");
   }
   if (note.empty()) return note;
-  return "\n⚠️ Broadcast " + note +
-         " sends it: it stops before its next recipients, and its report says who was skipped.";
+  return "\n" + i18n::text(operator_language(), "broadcasts.template_note", {{"broadcasts", note}});
 }
 
 namespace {
@@ -471,7 +493,7 @@ core::Result<store::Broadcast> Engine::api_broadcast_action(std::int64_t id, crm
       error = core::make_error(core::ErrorCode::kConflict, "broadcast #" + std::to_string(id) + ": " + *why);
       return;
     }
-    if (auto over = broadcast_quota_refused(*b, action, now)) {
+    if (auto over = broadcast_quota_refused(i18n::kFallbackLanguage, *b, action, now)) {
       error = core::make_error(core::ErrorCode::kConflict, "broadcast #" + std::to_string(id) + " " + *over);
       return;
     }
@@ -493,13 +515,14 @@ void Engine::on_broadcast_ended(const core::Event& e, core::UnixMillis now) {
   auto b = store_.broadcast(id);
   // Replayed after the report was made (or not this connection's): nothing more to post.
   if (!b || b->connection_id != context_.id || !b->report.empty()) return;
-  std::string csv = crm::report_csv(store_, context_.id, context_.params.hide_info, b->id);
+  std::string csv =
+      crm::report_csv(store_, context_.id, context_.params.hide_info, b->id, operator_language());
   b->report = csv;
   store_.update_broadcast(*b);
   std::string summary = crm::report_summary_text(operator_language(), *b, store_.broadcast_counts(b->id));
   if (b->state == BroadcastState::kCancelled && !b->template_name.empty()) {
     // The sender stopped it because its template was deleted: say so where it is read.
-    const std::string gone = crm::template_gone_error(b->template_name);
+    const std::string gone = crm::template_gone_error(operator_language(), b->template_name);
     std::int64_t left_out = 0;
     for (core::UserId after = 0;;) {
       auto page = store_.broadcast_recipients(b->id, RecipientState::kSkipped, after, 1000);
@@ -508,9 +531,8 @@ void Engine::on_broadcast_ended(const core::Event& e, core::UnixMillis now) {
       after = page.back().user_id;
     }
     if (left_out > 0)
-      summary += "\n⚠️ Template " + b->template_name +
-                 " was deleted before everyone got it: the broadcast stopped and " +
-                 std::to_string(left_out) + " users were skipped.";
+      summary += "\n" + i18n::text(operator_language(), "broadcasts.template_deleted_note",
+                                   {{"name", b->template_name}, {"count", std::to_string(left_out)}});
   }
   post_document(0, crm::report_file_name(b->id), std::move(csv), summary, now);
 }

@@ -50,8 +50,8 @@ std::optional<Label> Engine::find_label(std::string_view name) {
   return store_.label_by_key(context_.id, *key);
 }
 
-std::string Engine::unknown_label(std::string_view name) {
-  return crm::label_text::unknown(operator_language(), name,
+std::string Engine::unknown_label(std::string_view name, std::string_view language) {
+  return crm::label_text::unknown(language, name,
                                   crm::closest_name(name, names_of(store_.labels(context_.id))));
 }
 
@@ -65,7 +65,7 @@ std::vector<std::string> Engine::after_names(const Label& label) {
 
 void Engine::on_mark_general(const core::Command& command, const Event& e, UnixMillis now) {
   if (!answers_in_general()) return;
-  auto request = crm::parse_mark(command.args, true);
+  auto request = crm::parse_mark(command.args, true, operator_language());
   if (!request) return post_in_general("❓ " + request.error().message, now);
   using crm::MarkAction;
   const auto action = request->action;
@@ -79,7 +79,7 @@ void Engine::on_mark_general(const core::Command& command, const Event& e, UnixM
   }
   if (action == MarkAction::kShow) {
     auto label = find_label(request->name);
-    if (!label) return post_in_general(unknown_label(request->name), now);
+    if (!label) return post_in_general(unknown_label(request->name, operator_language()), now);
     const auto& p = context_.params;
     auto carriers = store_.label_carriers(label->id, kRetitleAll);
     std::vector<std::string> lines;
@@ -116,14 +116,14 @@ void Engine::on_mark_general(const core::Command& command, const Event& e, UnixM
   }
 
   auto label = find_label(request->name);
-  if (!label) return post_in_general(unknown_label(request->name), now);
+  if (!label) return post_in_general(unknown_label(request->name, operator_language()), now);
   bool retitle_carriers = false;
   switch (action) {
     case MarkAction::kAfter: {
       std::vector<std::int64_t> ids;
       for (const auto& name : request->names) {
         auto other = find_label(name);
-        if (!other) return post_in_general(unknown_label(name), now);  // nothing written
+        if (!other) return post_in_general(unknown_label(name, operator_language()), now);  // nothing written
         ids.push_back(other->id);
       }
       label->after = std::move(ids);
@@ -172,14 +172,14 @@ void Engine::on_mark_in_topic(const core::Command& command, Dialog& dialog, cons
   auto answer = [&](std::string text) {
     post_in_topic(dialog, std::move(text), kPriorityOperatorReply, now);
   };
-  auto request = crm::parse_mark(command.args, false);
+  auto request = crm::parse_mark(command.args, false, operator_language());
   if (!request) return answer("❓ " + request.error().message);
   using crm::MarkAction;
   if (request->action == MarkAction::kHelp) return answer(crm::label_text::help(operator_language(), false));
   if (request->action == MarkAction::kList)
     return answer(crm::label_text::topic_labels(operator_language(), store_.dialog_labels(dialog.id)));
   auto label = find_label(request->name);
-  if (!label) return answer(unknown_label(request->name));
+  if (!label) return answer(unknown_label(request->name, operator_language()));
   const core::UserId by = e.sender_is_anonymous_admin ? 0 : e.from.id;
   auto change =
       change_label(dialog, *label, request->action == MarkAction::kAdd, LabelChangeBy::kOperator, by, now);
@@ -270,7 +270,7 @@ Engine::ApiLabelResult Engine::api_change_label(core::DialogId id, std::string_v
     auto label = find_label(name);
     if (!label) {
       out.outcome = ApiLabelResult::kUnknownLabel;
-      out.message = unknown_label(name);
+      out.message = unknown_label(name, i18n::kFallbackLanguage);  // the Topics API answers in English
       return;
     }
     auto change = change_label(*dialog, *label, add, LabelChangeBy::kApi, 0, now);

@@ -40,6 +40,11 @@ std::string users(std::string_view lang, std::int64_t n) {
 }  // namespace
 
 std::optional<std::string> Engine::unknown_segment_label(const crm::Segment& segment) {
+  return unknown_segment_label(segment, operator_language());
+}
+
+std::optional<std::string> Engine::unknown_segment_label(const crm::Segment& segment,
+                                                         std::string_view language) {
   for (const auto& node : segment.nodes()) {
     if (node.op != crm::Segment::Op::kLabel) continue;
     bool known = false;
@@ -47,7 +52,7 @@ std::optional<std::string> Engine::unknown_segment_label(const crm::Segment& seg
       if (connection.group_id == context_.group_id && store_.label_by_key(connection.id, node.text))
         known = true;
     }
-    if (!known) return unknown_label(node.text);
+    if (!known) return unknown_label(node.text, language);
   }
   return std::nullopt;
 }
@@ -55,11 +60,11 @@ std::optional<std::string> Engine::unknown_segment_label(const crm::Segment& seg
 void Engine::on_segment_command(const core::Command& command, const Event& e, UnixMillis now) {
   const auto& p = context_.params;
   std::string expression = core::trim(command.args);
-  if (expression.empty()) return post_in_general(crm::segment_help(), now);
+  if (expression.empty()) return post_in_general(crm::segment_help(operator_language()), now);
   auto parsed = crm::parse_segment(expression);
   if (!parsed) {
     return post_in_general(i18n::text(operator_language(), "exports.segment_does_not_parse",
-                                      {{"reason", crm::describe(parsed.error)}}),
+                                      {{"reason", crm::describe(parsed.error, operator_language())}}),
                            now);
   }
   const crm::Segment& segment = *parsed.segment;

@@ -199,7 +199,7 @@ void Engine::template_command(const core::Command& command, Dialog* dialog, cons
   }
   std::vector<store::AlbumItem> album;
   if (!e.replied.media_group_id.empty()) album = store_.album_items(context_.id, e.replied.media_group_id);
-  auto part = crm::part_from_message(e.replied, album);
+  auto part = crm::part_from_message(e.replied, album, operator_language());
   if (!part)
     return answer(i18n::text(operator_language(), "templates.not_saved", {{"reason", part.error().message}}));
   store::Template t;
@@ -212,7 +212,7 @@ void Engine::template_command(const core::Command& command, Dialog* dialog, cons
   t.saved_by_name = e.sender_is_anonymous_admin ? std::string() : e.from.first_name;
   t.updated_at = now;
   auto saved = store_.save_template(t);
-  std::string what = crm::describe_part(saved.parts.back());
+  std::string what = crm::describe_part(saved.parts.back(), operator_language());
   if (action == "add") {
     return answer(i18n::text(operator_language(), "templates.added",
                              {{"name", saved.name},

@@ -150,5 +150,19 @@ TEST(Templates, APartIsSentByTheMethodOfItsKindWithTheMarkerButtonUnderIt) {
   EXPECT_FALSE(group.params.contains("reply_markup"));  // an album carries no buttons
 }
 
+TEST(TemplateParts, AreDescribedInTheOperatorsLanguage) {
+  const store::TemplatePart photo{.kind = TemplatePartKind::kPhoto, .text = "caption", .file_id = "F"};
+  EXPECT_EQ(describe_part(photo), "photo with a caption");
+  EXPECT_EQ(describe_part(photo, "ru"), "фото с подписью");
+  store::TemplatePart album{.kind = TemplatePartKind::kAlbum};
+  album.album.resize(3);
+  EXPECT_EQ(describe_part(album, "de"), "Album mit 3");
+  core::ReplyContent poll{.message_id = 5, .content = core::ContentKind::kPoll};
+  auto refused = part_from_message(poll, {}, "ru");
+  ASSERT_FALSE(refused);
+  EXPECT_TRUE(refused.error().message.starts_with("сохранить как шаблон можно только"))
+      << refused.error().message;
+}
+
 }  // namespace
 }  // namespace topicdesk::crm

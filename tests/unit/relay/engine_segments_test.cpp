@@ -87,7 +87,7 @@ TEST_F(SegmentCommandTest, ShowsAFewExamplesOfMany) {
 TEST_F(SegmentCommandTest, AnEmptyExpressionGetsTheSyntaxAndAMalformedOneItsError) {
   auto& e = engine();
   two_users(e);
-  EXPECT_EQ(general_answer(e, "/segment"), crm::segment_help());
+  EXPECT_EQ(general_answer(e, "/segment"), crm::segment_help("en"));
   EXPECT_EQ(
       general_answer(e, "/segment vip churned"),
       "⚠️ That segment does not parse: column 5, at `churned`: expected `and`, `or` or the end of the "
