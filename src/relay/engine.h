@@ -89,6 +89,7 @@ struct TemplateSender {
 struct BroadcastOrigin {
   std::string by = "the Topics API";
   core::UserId creator = 0;
+  std::string language = "en";  // what the caller reads refusals in (the dashboard: the page's)
 };
 
 class Engine {
@@ -166,7 +167,7 @@ class Engine {
     store::Broadcast broadcast;
     store::BroadcastCounts counts;
     std::string said;     // why it was not made, for General (in LANGUAGE)
-    std::string refused;  // the same in English, for the Topics API and the dashboard
+    std::string refused;  // the same for the caller outside the group (BroadcastOrigin::language)
     std::string field;
     core::ErrorCode code = core::ErrorCode::kInvalid;
   };
@@ -403,8 +404,10 @@ class Engine {
   // `messages` (an album's items, a chain) are its content, or request.template_name. Refused
   // before it is made (broadcast.id 0), or made and cancelled at once (`refused` says why) when
   // its recipients come to nobody or do not fit the monthly quota.
+  // `reader`: the language of `refused` (General's /send reads `said`, in LANGUAGE).
   BroadcastMade make_broadcast(const crm::SendRequest& request, std::vector<core::MessageId> messages,
-                               core::UserId creator, core::UnixMillis scheduled_at, core::UnixMillis now);
+                               core::UserId creator, core::UnixMillis scheduled_at, core::UnixMillis now,
+                               std::string_view reader);
   // The confirmation of a broadcast /send made, or why it was not made.
   void post_made(const BroadcastMade& made, const std::string& when, core::UnixMillis now);
   // The messages a reply names: the replied-to message, or every item of its album.

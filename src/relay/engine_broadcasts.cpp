@@ -211,7 +211,8 @@ void Engine::create_broadcast(const crm::SendRequest& request, const core::Event
             kPriorityOperatorReply, now);
     return;
   }
-  post_made(make_broadcast(request, std::move(messages), creator, scheduled_at, now), when, now);
+  post_made(make_broadcast(request, std::move(messages), creator, scheduled_at, now, operator_language()),
+            when, now);
 }
 
 void Engine::post_made(const BroadcastMade& made, const std::string& when, core::UnixMillis now) {
@@ -264,7 +265,8 @@ void Engine::on_ids_file_read(const core::Event& e, core::UnixMillis now) {
   list.recipients = "file of " + std::to_string(users->size());
   list.users = std::move(*users);
   const auto* when = r.if_contains("when");
-  post_made(make_broadcast(list, std::move(messages), integer("creator"), integer("scheduled_at"), now),
+  post_made(make_broadcast(list, std::move(messages), integer("creator"), integer("scheduled_at"), now,
+                           operator_language()),
             when != nullptr && when->is_string() ? std::string(when->get_string()) : std::string(), now);
 }
 
@@ -317,9 +319,10 @@ void Engine::add_to_broadcast(const crm::SendRequest& request, const core::Event
 
 Engine::BroadcastMade Engine::make_broadcast(const crm::SendRequest& request,
                                              std::vector<core::MessageId> messages, core::UserId creator,
-                                             core::UnixMillis scheduled_at, core::UnixMillis now) {
+                                             core::UnixMillis scheduled_at, core::UnixMillis now,
+                                             std::string_view reader) {
   BroadcastMade made;
-  // General reads why in LANGUAGE, the Topics API and the dashboard in English.
+  // General reads why in LANGUAGE, a caller outside the group in `reader`.
   const std::string language = operator_language();
   auto refuse = [&made](std::string field, core::ErrorCode code, std::string said, std::string refused) {
     made.field = std::move(field);
@@ -329,8 +332,7 @@ Engine::BroadcastMade Engine::make_broadcast(const crm::SendRequest& request,
     return made;
   };
   auto refuse_for = [&](std::string field, core::ErrorCode code, const i18n::Message& why) {
-    return refuse(std::move(field), code, i18n::text(language, why),
-                  i18n::text(i18n::kFallbackLanguage, why));
+    return refuse(std::move(field), code, i18n::text(language, why), i18n::text(reader, why));
   };
   store::Broadcast& b = made.broadcast;
   b.connection_id = context_.id;
@@ -356,7 +358,7 @@ Engine::BroadcastMade Engine::make_broadcast(const crm::SendRequest& request,
     segment = crm::parse_segment(request.segment).segment;
     if (auto unknown = unknown_segment_label(*segment, language))
       return refuse("recipients", core::ErrorCode::kNotFound, std::move(*unknown),
-                    unknown_segment_label(*segment, i18n::kFallbackLanguage).value_or(std::string()));
+                    unknown_segment_label(*segment, reader).value_or(std::string()));
   }
   if (request.kind == crm::RecipientsKind::kTest && b.creator_id == 0)
     return refuse_for("recipients", core::ErrorCode::kInvalid, {"broadcasts.test_anonymous"});
@@ -410,13 +412,13 @@ Engine::BroadcastMade Engine::make_broadcast(const crm::SendRequest& request,
             ? i18n::Message{"broadcasts.nobody"}
             : i18n::Message{"broadcasts.none_can_get_it", {{"count", std::to_string(made.counts.total())}}};
     made.said = i18n::text(language, why);
-    made.refused = i18n::text(i18n::kFallbackLanguage, why);
+    made.refused = i18n::text(reader, why);
   } else if (auto over = crm::quota_refusal(broadcast_quota_use(made.counts.pending, now),
                                             broadcast_quota_renewal(now))) {
     made.field = "recipients";
     made.code = core::ErrorCode::kConflict;
     made.said = i18n::text(language, *over);
-    made.refused = i18n::text(i18n::kFallbackLanguage, *over);
+    made.refused = i18n::text(reader, *over);
     store_.skip_pending_broadcast_recipients(
         b.id, i18n::text(language, "broadcasts.skip_not_made", {{"why", made.said}}));
     made.counts = store_.broadcast_counts(b.id);
@@ -453,7 +455,7 @@ Engine::BroadcastMade Engine::api_create_broadcast(const crm::SendRequest& reque
   BroadcastMade made;
   try {
     transaction([&] {
-      made = make_broadcast(request, {}, origin.creator, scheduled_at, now);
+      made = make_broadcast(request, {}, origin.creator, scheduled_at, now, origin.language);
       if (made.broadcast.id == 0) return;
       if (!made.refused.empty()) throw NotMade{};
       store::Broadcast& b = made.broadcast;
@@ -489,11 +491,11 @@ core::Result<store::Broadcast> Engine::api_broadcast_action(std::int64_t id, crm
                                "connection " + context_.name + " has no broadcast #" + std::to_string(id));
       return;
     }
-    if (auto why = crm::action_refused("en", action, b->state)) {  // the Topics API answers in English
+    if (auto why = crm::action_refused(origin.language, action, b->state)) {
       error = core::make_error(core::ErrorCode::kConflict, "broadcast #" + std::to_string(id) + ": " + *why);
       return;
     }
-    if (auto over = broadcast_quota_refused(i18n::kFallbackLanguage, *b, action, now)) {
+    if (auto over = broadcast_quota_refused(origin.language, *b, action, now)) {
       error = core::make_error(core::ErrorCode::kConflict, "broadcast #" + std::to_string(id) + " " + *over);
       return;
     }

@@ -69,7 +69,7 @@ void Engine::on_export_command(const core::Command& command, const Event& e, Uni
     auto parsed = crm::parse_segment(expression);
     if (!parsed) {
       return post_in_general(i18n::text(operator_language(), "exports.segment_does_not_parse",
-                                        {{"reason", crm::describe(parsed.error)}}),
+                                        {{"reason", crm::describe(parsed.error, operator_language())}}),
                              now);
     }
     if (auto unknown = unknown_segment_label(*parsed.segment)) return post_in_general(*unknown, now);

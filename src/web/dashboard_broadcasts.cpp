@@ -32,9 +32,12 @@ constexpr std::array<std::pair<std::string_view, crm::SendAction>, 4> kActions =
     {"cancel", crm::SendAction::kCancel},
 }};
 
-// What General is told: "Ann (@ann) on the dashboard", in the language General reads.
-relay::BroadcastOrigin origin_of(const store::Operator& op, const relay::ConnectionContext& ctx) {
-  return {i18n::text(ctx.params.language, "web.on_the_dashboard", {{"name", operator_name(op)}}), op.id};
+// What General is told: "Ann (@ann) on the dashboard", in the language General reads; refusals
+// come back in the page's.
+relay::BroadcastOrigin origin_of(const store::Operator& op, const relay::ConnectionContext& ctx,
+                                 std::string_view page_language) {
+  return {i18n::text(ctx.params.language, "web.on_the_dashboard", {{"name", operator_name(op)}}), op.id,
+          std::string(page_language)};
 }
 
 // The doctor's latest findings of a connection, in the page's language.
@@ -140,7 +143,7 @@ Response Dashboard::create_broadcast(const Viewer& v, const http::Request& reque
   if (!v.manages(*c)) return json_refused(403, v.text("web.error.may_not_send"));
   crm::SendRequest r;
   r.template_name = core::trim(string_field(*body, "template"));
-  if (auto valid = crm::check_template_name(r.template_name); !valid)
+  if (auto valid = crm::check_template_name(r.template_name, v.language); !valid)
     return json_refused(400, "template: " + valid.error().message);
   const std::string recipients = core::trim(string_field(*body, "recipients"));
   if (recipients.empty()) return json_refused(400, v.text("web.error.recipients_required"));
@@ -149,7 +152,7 @@ Response Dashboard::create_broadcast(const Viewer& v, const http::Request& reque
     r.recipients = "all";
   } else {
     auto parsed = crm::parse_segment(recipients);
-    if (!parsed) return json_refused(400, "recipients: " + crm::describe(parsed.error));
+    if (!parsed) return json_refused(400, "recipients: " + crm::describe(parsed.error, v.language));
     const auto& params = v.context(*c).params;
     if (params.hide_info != core::HideInfo::kOff && parsed.segment->uses_fields() && !v.sees(*c))
       return json_refused(403, v.text("web.error.fields_hidden"));
@@ -157,7 +160,8 @@ Response Dashboard::create_broadcast(const Viewer& v, const http::Request& reque
     r.segment = parsed.segment->to_string();
     r.recipients = "segment " + r.segment;
   }
-  auto made = c->engine->api_create_broadcast(r, 0, /*confirm=*/false, now, origin_of(v.op, v.context(*c)));
+  auto made = c->engine->api_create_broadcast(r, 0, /*confirm=*/false, now,
+                                              origin_of(v.op, v.context(*c), v.language));
   if (made.broadcast.id == 0)
     return json_refused(http::status_for(made.code), made.field + ": " + made.refused);
   if (options_.on_outbox) options_.on_outbox();
@@ -177,7 +181,8 @@ Response Dashboard::broadcast_action(const Viewer& v, const http::Request& reque
   const std::string name = string_field(*body, "action");
   auto known = std::find_if(kActions.begin(), kActions.end(), [&](const auto& a) { return a.first == name; });
   if (known == kActions.end()) return json_refused(400, v.text("web.error.action_values"));
-  auto changed = c->engine->api_broadcast_action(b->id, known->second, now, origin_of(v.op, v.context(*c)));
+  auto changed =
+      c->engine->api_broadcast_action(b->id, known->second, now, origin_of(v.op, v.context(*c), v.language));
   if (!changed) return json_refused(http::status_for(changed.error()), changed.error().message);
   if (options_.on_outbox) options_.on_outbox();
   return json_ok({{"id", changed->id}, {"state", store::to_string(changed->state)}});

@@ -17,6 +17,7 @@
 
 #include "core/utf8.h"
 #include "crm/segment.h"
+#include "i18n/catalog.h"
 #include "tests/fuzz/fuzz_driver.h"
 
 namespace {
@@ -80,10 +81,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!parsed) {
     ++outcomes()["refused"];
     const auto& e = parsed.error;
-    if (e.message.empty()) violated("an error without a message", text, "");
+    const std::string message = topicdesk::i18n::text("en", e.what);
+    if (e.what.key.empty() || message.empty()) violated("an error without a message", text, "");
     if (e.column == 0 && text.size() <= crm::kMaxSegmentBytes &&
-        !e.message.starts_with("the expression is empty"))
-      violated("an error without a column", text, e.message);
+        !message.starts_with("the expression is empty"))
+      violated("an error without a column", text, message);
     if (e.column > characters(text) + 1) violated("the column is past the end", text, crm::describe(e));
     if (e.token.size() > 100 || !valid_utf8(e.token))
       violated("the token is long or not UTF-8", text, e.token);

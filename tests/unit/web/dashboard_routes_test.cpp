@@ -79,8 +79,9 @@ class DashboardTest : public ::testing::Test {
 
   http::Response call(http::Verb method, std::string target, const std::string& secret = "",
                       std::string body = "", std::string csrf = "",
-                      std::string content_type = "application/json") {
+                      std::string content_type = "application/json", std::string page_language = "") {
     http::Request request{method, target, 11};
+    if (!page_language.empty()) request.set(kLanguageHeader, page_language);
     if (!secret.empty()) request.set(bhttp::field::cookie, "other=1; td_session=" + secret);
     if (!csrf.empty()) request.set("X-CSRF-Token", csrf);
     request.set(bhttp::field::content_type, content_type);
@@ -336,11 +337,11 @@ TEST_F(DashboardTest, AManagerMakesABroadcastFromATemplateAndASegmentThenConfirm
 
 TEST_F(DashboardTest, ABroadcastWithBadInputIsRefusedWithWhatIsWrongAndNothingIsKept) {
   const std::string olga = session_for(kOlga);
-  auto refused = [&](std::string_view tpl, std::string_view recipients) {
+  auto refused = [&](std::string_view tpl, std::string_view recipients, std::string language = "") {
     auto r = call(http::Verb::post, "/ui/api/broadcasts", olga,
                   json::serialize(json::object{
                       {"connection_id", connection_}, {"template", tpl}, {"recipients", recipients}}),
-                  csrf_token(olga));
+                  csrf_token(olga), "application/json", std::move(language));
     return std::make_pair(r.result_int(), std::string(parse(r).at("error").as_string()));
   };
   auto [status, error] = refused("nope", "all");
@@ -355,6 +356,18 @@ TEST_F(DashboardTest, ABroadcastWithBadInputIsRefusedWithWhatIsWrongAndNothingIs
   std::tie(status, error) = refused("promo", "label:vip and (");
   EXPECT_EQ(status, 400);
   EXPECT_NE(error.find("recipients"), std::string::npos) << error;
+  // A page in Russian reads why in Russian: the expression's error and the engine's refusal.
+  auto [_, english] = refused("promo", "label:vip and (");
+  std::tie(status, error) = refused("promo", "label:vip and (", "ru");
+  EXPECT_EQ(status, 400);
+  EXPECT_NE(error, english);
+  EXPECT_NE(error.find("recipients: "), std::string::npos) << error;
+  EXPECT_TRUE(
+      std::any_of(error.begin(), error.end(), [](char c) { return static_cast<unsigned char>(c) >= 0xD0; }))
+      << "Cyrillic in " << error;
+  std::tie(status, error) = refused("nope", "all", "ru");
+  EXPECT_EQ(status, 404);
+  EXPECT_EQ(error, "template: " + i18n::text("ru", "broadcasts.no_template", {{"name", "nope"}}));
   EXPECT_TRUE(store_->broadcasts_of(connection_, 10).empty());
 }
 
