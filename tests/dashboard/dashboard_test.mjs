@@ -14,7 +14,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { check, freePort, kChromium, loadChromium, startDemo } from "../playground/demo_support.mjs";
+import { check, freePort, kChromium, loadChromium, startDemo, waitUntil } from "../playground/demo_support.mjs";
 import { inspectPng } from "../playground/png_check.mjs";
 
 const kStartTimeoutMs = 90_000;
@@ -32,17 +32,7 @@ const chromium = await loadChromium();
 
 // ------------------------------------------------------------------ helpers
 
-// Polls `probe` until it returns a truthy value or the deadline passes.
-async function waitFor(probe, what, timeoutMs = kUiTimeoutMs) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < deadline) {
-    last = await probe();
-    if (last) return last;
-    await new Promise((resolve) => setTimeout(resolve, 50));  // the polling interval of a deadline wait
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${JSON.stringify(last)}`);
-}
+const waitFor = (probe, what, timeoutMs = kUiTimeoutMs) => waitUntil(probe, what, timeoutMs);
 
 // Starts the demo; `ready` resolves with the one-click sign-in link it printed.
 function startDashboardDemo(dataDir, simPort, deskPort) {

@@ -24,6 +24,18 @@ export async function loadChromium() {
   return chromium;
 }
 
+// Polls `probe` until it returns a truthy value (returned) or `timeoutMs` passes (thrown).
+export async function waitUntil(probe, what, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < deadline) {
+    last = await probe();
+    if (last) return last;
+    await new Promise((resolve) => setTimeout(resolve, 50));  // the polling interval of a deadline wait
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${JSON.stringify(last)}`);
+}
+
 export function check(condition, what) {
   if (!condition) throw new Error(`check failed: ${what}`);
 }
