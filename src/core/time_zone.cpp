@@ -470,14 +470,16 @@ Outcome<TimeZone> load_time_zone(std::string_view name, std::string_view zoneinf
   std::filesystem::path path = std::filesystem::path(std::string(zoneinfo_dir)) / trimmed;
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec) || std::filesystem::file_size(path, ec) > kMaxZoneFile) {
-    return i18n::Message{"syntax.zone.unknown", {{"zone", trimmed}, {"directory", std::string(zoneinfo_dir)}}};
+    return i18n::Message{"syntax.zone.unknown",
+                         {{"zone", trimmed}, {"directory", std::string(zoneinfo_dir)}}};
   }
   std::ifstream file(path, std::ios::binary);
   std::string bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
   if (!file.good() && !file.eof()) return i18n::Message{"syntax.zone.unreadable", {{"path", path.string()}}};
   auto zone = TimeZone::from_tzif(bytes, trimmed);
   // What is wrong inside the file stays in English (it is for whoever installed the zone files).
-  if (!zone) return i18n::Message{"syntax.zone.not_zone", {{"zone", trimmed}, {"reason", zone.error().message}}};
+  if (!zone)
+    return i18n::Message{"syntax.zone.not_zone", {{"zone", trimmed}, {"reason", zone.error().message}}};
   return zone;
 }
 

@@ -133,7 +133,8 @@ Outcome<std::int64_t> parse_date(const std::string& text) {
   int month = std::stoi(text.substr(5, 2));
   int day = std::stoi(text.substr(8, 2));
   if (month < 1 || month > 12 || day < 1) return bad;
-  if (!is_civil_date(year, month, day)) return i18n::Message{"syntax.hours.not_calendar_day", {{"date", text}}};
+  if (!is_civil_date(year, month, day))
+    return i18n::Message{"syntax.hours.not_calendar_day", {{"date", text}}};
   std::int64_t days = days_from_civil(year, month, day);
   if (year < kFirstHolidayYear || year > kLastHolidayYear)
     return i18n::Message{"syntax.hours.date_out_of_range", {{"date", text}}};
@@ -283,9 +284,8 @@ Outcome<WorkingHours> parse_working_hours(std::string_view text, std::string_vie
     const std::string& part = parts[n];
     // "part N \"…\": " and what is wrong with it.
     auto fail = [&](i18n::Message what) -> Outcome<WorkingHours> {
-      return i18n::Message{"syntax.hours.part",
-                           {{"n", std::to_string(n + 1)}, {"part", part}},
-                           {{"reason", std::move(what)}}};
+      return i18n::Message{
+          "syntax.hours.part", {{"n", std::to_string(n + 1)}, {"part", part}}, {{"reason", std::move(what)}}};
     };
     std::string lower = lower_ascii(part);
     if (lower.empty()) return fail({"syntax.hours.empty_part", {}});
@@ -305,8 +305,7 @@ Outcome<WorkingHours> parse_working_hours(std::string_view text, std::string_vie
         without_spaces(std::string_view(lower).substr(0, static_cast<std::size_t>(digit - lower.begin())));
     std::string ranges_text_in =
         without_spaces(std::string_view(lower).substr(static_cast<std::size_t>(digit - lower.begin())));
-    if (days_text.empty())
-      return fail({"syntax.hours.no_weekdays", {{"days", std::string(kDayList)}}});
+    if (days_text.empty()) return fail({"syntax.hours.no_weekdays", {{"days", std::string(kDayList)}}});
     if (ranges_text_in.empty()) return fail({"syntax.hours.no_hours", {}});
     auto days = parse_days(days_text);
     if (!days) return fail(reason_of(days));
@@ -316,14 +315,14 @@ Outcome<WorkingHours> parse_working_hours(std::string_view text, std::string_vie
       auto& list = hours.week[static_cast<std::size_t>(d)];
       list.insert(list.end(), ranges->begin(), ranges->end());
       if (list.size() > kMaxRangesPerDay)
-        return fail({"syntax.hours.too_many_ranges", {{"day", std::string(kDayNames[static_cast<std::size_t>(d)])}}});
+        return fail(
+            {"syntax.hours.too_many_ranges", {{"day", std::string(kDayNames[static_cast<std::size_t>(d)])}}});
       std::sort(list.begin(), list.end(),
                 [](const TimeRange& a, const TimeRange& b) { return a.start < b.start; });
     }
     any_day = true;
   }
-  if (!any_day)
-    return i18n::Message{"syntax.hours.no_opening", {}};
+  if (!any_day) return i18n::Message{"syntax.hours.no_opening", {}};
   std::sort(hours.holidays.begin(), hours.holidays.end());
   hours.holidays.erase(std::unique(hours.holidays.begin(), hours.holidays.end()), hours.holidays.end());
   return hours;

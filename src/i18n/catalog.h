@@ -43,7 +43,7 @@ std::string text(std::string_view language, std::string_view key, std::initializ
 // each), not as values.
 struct Message {
   std::string key;
-  std::vector<std::pair<std::string, std::string>> args;  // placeholder name → value
+  std::vector<std::pair<std::string, std::string>> args;     // placeholder name → value
   std::vector<std::pair<std::string, Message>> nested = {};  // placeholder name → inner message
 };
 std::string text(std::string_view language, const Message& message);

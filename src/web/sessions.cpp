@@ -71,8 +71,8 @@ std::string secret_hash(std::string_view secret) {
 }
 
 core::Outcome<IssuedLink> issue_login_link(store::WebSessionStore& store, core::ChatId group,
-                                          core::UserId user, std::string_view base_url,
-                                          core::UnixMillis now) {
+                                           core::UserId user, std::string_view base_url,
+                                           core::UnixMillis now) {
   auto secret = new_secret();
   if (!secret) return secret.failure<IssuedLink>();
   store::WebLoginLink link;
@@ -86,8 +86,8 @@ core::Outcome<IssuedLink> issue_login_link(store::WebSessionStore& store, core::
   return IssuedLink{fmt::format("{}{}?t={}", base_url, kLoginPath, *secret), link.expires_at};
 }
 
-core::Outcome<OpenedSession> open_session(store::WebSessionStore& store, core::ChatId group, core::UserId user,
-                                         std::string_view via, core::UnixMillis now) {
+core::Outcome<OpenedSession> open_session(store::WebSessionStore& store, core::ChatId group,
+                                          core::UserId user, std::string_view via, core::UnixMillis now) {
   auto secret = new_secret();
   if (!secret) return secret.failure<OpenedSession>();
   OpenedSession opened;
@@ -147,7 +147,7 @@ std::string cookie_value(std::string_view header, std::string_view name) {
 }
 
 core::Outcome<MiniAppUser> validate_init_data(std::string_view init_data, std::string_view bot_token,
-                                             core::UnixMillis now, std::chrono::seconds max_age) {
+                                              core::UnixMillis now, std::chrono::seconds max_age) {
   // signin.<what>: which check failed.
   auto refused = [](std::string_view what) {
     return core::Outcome<MiniAppUser>(i18n::Message{"signin." + std::string(what), {}},
@@ -189,8 +189,7 @@ core::Outcome<MiniAppUser> validate_init_data(std::string_view init_data, std::s
     check += value;
   }
   const std::string expected = to_hex(hmac_sha256(hmac_sha256(kInitDataKey, bot_token), check));
-  if (!core::constant_time_equal(expected, hash))
-    return refused("bad_signature");
+  if (!core::constant_time_equal(expected, hash)) return refused("bad_signature");
   MiniAppUser user;
   std::string user_json;
   for (const auto& [key, value] : fields) {

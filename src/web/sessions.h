@@ -54,7 +54,8 @@ struct IssuedLink {
 // Makes and stores a login link for `user` of `group`; `base_url` is the desk's address as a
 // browser reaches it (server.public_url, else http://host:port), without a trailing slash.
 core::Outcome<IssuedLink> issue_login_link(store::WebSessionStore& store, core::ChatId group,
-                                          core::UserId user, std::string_view base_url, core::UnixMillis now);
+                                           core::UserId user, std::string_view base_url,
+                                           core::UnixMillis now);
 
 struct OpenedSession {
   std::string secret;  // the cookie's value
@@ -66,8 +67,8 @@ struct OpenedSession {
 std::optional<OpenedSession> redeem_login_link(store::WebSessionStore& store, std::string_view link_secret,
                                                core::UnixMillis now);
 // Opens a session directly (a validated Mini App).
-core::Outcome<OpenedSession> open_session(store::WebSessionStore& store, core::ChatId group, core::UserId user,
-                                         std::string_view via, core::UnixMillis now);
+core::Outcome<OpenedSession> open_session(store::WebSessionStore& store, core::ChatId group,
+                                          core::UserId user, std::string_view via, core::UnixMillis now);
 // The live session a cookie's secret names; nullopt for anything else (malformed included).
 std::optional<store::WebSession> find_session(store::WebSessionStore& store, std::string_view secret,
                                               core::UnixMillis now);
@@ -95,8 +96,8 @@ struct MiniAppUser {
 // not older than `max_age` nor more than a minute ahead of `now`; a user with an id. The error
 // says which check failed (never echoing the data).
 core::Outcome<MiniAppUser> validate_init_data(std::string_view init_data, std::string_view bot_token,
-                                             core::UnixMillis now,
-                                             std::chrono::seconds max_age = kInitDataMaxAge);
+                                              core::UnixMillis now,
+                                              std::chrono::seconds max_age = kInitDataMaxAge);
 
 // Signs `fields` (key=value pairs, not URL-encoded) as Telegram does and returns the initData
 // query string: for tests and the demo, which play Telegram's part.

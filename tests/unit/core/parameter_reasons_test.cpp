@@ -65,7 +65,8 @@ const std::vector<Case>& cases() {
        "UTC-05:30)" +
            kHoursRule},
       {"WORKING_HOURS", "Europe/../etc; mon 09:00-10:00",
-       "WORKING_HOURS: part 1 (the time zone): \"Europe/../etc\" is not a time zone name (an IANA name such as "
+       "WORKING_HOURS: part 1 (the time zone): \"Europe/../etc\" is not a time zone name (an IANA name such "
+       "as "
        "Europe/Berlin, or UTC+HH:MM)" +
            kHoursRule},
       {"WORKING_HOURS", "UTC; ; mon 09:00-10:00",
@@ -80,12 +81,14 @@ const std::vector<Case>& cases() {
       {"WORKING_HOURS", "UTC; mon 09:00-10:00; holidays 1999-01-01",
        "WORKING_HOURS: part 3 \"holidays 1999-01-01\": \"1999-01-01\" is not in 2000..2200" + kHoursRule},
       {"WORKING_HOURS", "UTC; 09:00-10:00",
-       "WORKING_HOURS: part 2 \"09:00-10:00\": does not start with weekdays (e.g. mon-fri 09:00-18:00; days: " +
+       "WORKING_HOURS: part 2 \"09:00-10:00\": does not start with weekdays (e.g. mon-fri 09:00-18:00; "
+       "days: " +
            kDays + ")" + kHoursRule},
-      {"WORKING_HOURS", "UTC; mon", "WORKING_HOURS: part 2 \"mon\": names no hours (e.g. mon-fri 09:00-18:00)" +
-                                        kHoursRule},
+      {"WORKING_HOURS", "UTC; mon",
+       "WORKING_HOURS: part 2 \"mon\": names no hours (e.g. mon-fri 09:00-18:00)" + kHoursRule},
       {"WORKING_HOURS", "Europe/Berlin; mon-fry 09:00-18:00",
-       "WORKING_HOURS: part 2 \"mon-fry 09:00-18:00\": \"fry\" is not a weekday (" + kDays + ")" + kHoursRule},
+       "WORKING_HOURS: part 2 \"mon-fry 09:00-18:00\": \"fry\" is not a weekday (" + kDays + ")" +
+           kHoursRule},
       {"WORKING_HOURS", "UTC; mon 9-18",
        "WORKING_HOURS: part 2 \"mon 9-18\": \"9-18\" is not a time range HH:MM-HH:MM (e.g. 09:00-18:00, or "
        "22:00-02:00 across midnight)" +
@@ -123,9 +126,10 @@ std::set<std::string> words_of(const std::string& text) {
 // value, the parameter, day names, formats, zone names.
 std::vector<std::string> english_left(const std::string& translated, const std::string& english,
                                       const Case& c) {
-  std::set<std::string> typed = words_of(c.value + " " + c.name + " " + kDays +
-                                         " OFF Europe Berlin America New_York UTC holidays HH MM YYYY DD IANA "
-                                         "usr share zoneinfo");
+  std::set<std::string> typed =
+      words_of(c.value + " " + c.name + " " + kDays +
+               " OFF Europe Berlin America New_York UTC holidays HH MM YYYY DD IANA "
+               "usr share zoneinfo");
   const std::set<std::string> shown = words_of(translated);
   std::vector<std::string> left;
   for (const auto& word : words_of(english)) {
@@ -167,14 +171,16 @@ TEST(ParameterReasons, AGermanOrRussianAdminReadsTheWholeRefusalInTheirLanguage)
                 "2026-12-25\")");
   auto zone = parameters_problem({{"WORKING_HOURS", "UTC+15; mon 09:00-10:00"}});
   ASSERT_TRUE(zone.has_value());
-  EXPECT_EQ(i18n::text("ru", *zone).rfind("WORKING_HOURS: часть 1 (часовой пояс): смещение от UTC в «UTC+15» "
-                                          "больше ±14:00",
-                                          0),
+  EXPECT_EQ(i18n::text("ru", *zone)
+                .rfind("WORKING_HOURS: часть 1 (часовой пояс): смещение от UTC в «UTC+15» "
+                       "больше ±14:00",
+                       0),
             0U)
       << i18n::text("ru", *zone);
   auto keywords = parameters_problem({{"PRIVATE_KEYWORDS", "~refund"}});
   ASSERT_TRUE(keywords.has_value());
-  EXPECT_EQ(i18n::text("ru", *keywords).rfind("PRIVATE_KEYWORDS: «~refund» само по себе подходит почти ко всему", 0),
+  EXPECT_EQ(i18n::text("ru", *keywords)
+                .rfind("PRIVATE_KEYWORDS: «~refund» само по себе подходит почти ко всему", 0),
             0U)
       << i18n::text("ru", *keywords);
 }
@@ -208,8 +214,9 @@ TEST(ParameterReasons, TheParsersCarryTheirCatalogueText) {
   EXPECT_EQ(rule.message_in("ru"), "нет закрывающей кавычки в символе 3");
   auto hours = parse_working_hours("UTC; mon 09:00-09:00");
   ASSERT_FALSE(hours.ok());
-  EXPECT_EQ(hours.message_in("it"), "parte 2 «mon 09:00-09:00»: «09:00-09:00» è vuota (per un giorno intero "
-                                    "scrivete 00:00-24:00)");
+  EXPECT_EQ(hours.message_in("it"),
+            "parte 2 «mon 09:00-09:00»: «09:00-09:00» è vuota (per un giorno intero "
+            "scrivete 00:00-24:00)");
 }
 
 }  // namespace

@@ -132,7 +132,8 @@ TEST(InitData, TheRefusalSaysWhyInThePagesLanguage) {
   EXPECT_EQ(refused.error().message,
             "the Mini App's initData is too old: open the dashboard again from Telegram");
   EXPECT_EQ(refused.error().code, core::ErrorCode::kUnauthorized);
-  EXPECT_EQ(refused.message_in("ru"), "initData мини-приложения устарели: откройте панель из Telegram ещё раз");
+  EXPECT_EQ(refused.message_in("ru"),
+            "initData мини-приложения устарели: откройте панель из Telegram ещё раз");
   auto forged = validate_init_data(old, "654321:OTHER", kNow);
   ASSERT_FALSE(forged);
   EXPECT_EQ(forged.message_in("de"), "die Signatur der initData der Mini App stimmt nicht");
