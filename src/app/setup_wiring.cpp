@@ -118,7 +118,7 @@ class SetupBotComponent : public DeskComponent {
                                  core::UserId admin) -> core::Outcome<std::string> {
       if (connection.group_id == 0) return i18n::Message{"setup.dashboard_no_group", {}};
       auto link = web::issue_login_link(store_, connection.group_id, admin, desk_url_, now_ms());
-      if (!link) return link.error();
+      if (!link) return link.failure<std::string>();
       return link->url;
     };
     deps.latest_topic = [this](const setup::ConnectionSummary& connection) -> std::optional<std::string> {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/utf8.h"
+#include "i18n/catalog.h"
 
 namespace topicdesk::core {
 namespace {
@@ -19,9 +20,9 @@ class ListParser {
  public:
   explicit ListParser(std::string_view text) : text_(text) {}
 
-  Result<std::vector<ListItem>> parse() {
+  Outcome<std::vector<ListItem>> parse() {
     std::vector<Node> top;
-    if (auto status = read_sequence(top, 0, '\0'); !status) return status.error();
+    if (auto status = read_sequence(top, 0, '\0'); !status) return status.failure<std::vector<ListItem>>();
     // `["a",["b","c"]]` written JSON-style: a single bracketed item that is the whole text is
     // the list itself, not one group.
     bool whole_text_is_one_list = top.size() == 1 && top[0].is_list;
@@ -31,7 +32,7 @@ class ListParser {
  private:
   static constexpr int kMaxDepth = 2;
 
-  static Result<std::vector<ListItem>> to_items(const std::vector<Node>& nodes) {
+  static Outcome<std::vector<ListItem>> to_items(const std::vector<Node>& nodes) {
     std::vector<ListItem> items;
     for (const auto& node : nodes) {
       if (!node.is_list) {
@@ -40,53 +41,53 @@ class ListParser {
       }
       ListItem item{{}, true};
       for (const auto& child : node.children) {
-        if (child.is_list) return make_error("lists nest one level at most");
+        if (child.is_list) return i18n::Message{"syntax.list.nested", {}};
         item.words.push_back(child.word);
       }
-      if (item.words.empty()) return make_error("empty [] group");
+      if (item.words.empty()) return i18n::Message{"syntax.list.empty_group", {}};
       items.push_back(std::move(item));
     }
     return items;
   }
 
-  Status read_sequence(std::vector<Node>& nodes, int depth, char closing) {
+  OutcomeStatus read_sequence(std::vector<Node>& nodes, int depth, char closing) {
     while (true) {
       skip_space();
       if (pos_ >= text_.size()) {
-        if (closing != '\0') return fail("missing ]");
+        if (closing != '\0') return fail("missing_bracket");
         return Ok{};
       }
       if (closing != '\0' && text_[pos_] == closing) {
         ++pos_;
         return Ok{};
       }
-      if (text_[pos_] == ']') return fail("unexpected ]");
+      if (text_[pos_] == ']') return fail("unexpected_bracket");
       auto node = read_node(depth);
-      if (!node) return node.error();
+      if (!node) return node.failure<Ok>();
       nodes.push_back(std::move(*node));
       skip_space();
       if (pos_ < text_.size() && text_[pos_] == ',') {
         ++pos_;
       } else if (pos_ < text_.size() && text_[pos_] != closing) {
-        return fail("expected , between items");
+        return fail("expected_comma");
       }
     }
   }
 
-  Result<Node> read_node(int depth) {
+  Outcome<Node> read_node(int depth) {
     if (text_[pos_] != '[') {
       auto word = read_word();
-      if (!word) return word.error();
+      if (!word) return word.failure<Node>();
       return Node{false, std::move(*word), {}};
     }
-    if (depth >= kMaxDepth) return fail("lists nest one level at most");
+    if (depth >= kMaxDepth) return fail("nested_at");
     ++pos_;
     Node node{true, {}, {}};
-    if (auto status = read_sequence(node.children, depth + 1, ']'); !status) return status.error();
+    if (auto status = read_sequence(node.children, depth + 1, ']'); !status) return status.failure<Node>();
     return node;
   }
 
-  Result<std::string> read_word() {
+  Outcome<std::string> read_word() {
     char quote = text_[pos_];
     if (quote == '"' || quote == '\'') {
       std::string word;
@@ -96,26 +97,27 @@ class ListParser {
           word += text_[++pos_];
         } else if (c == quote) {
           ++pos_;
-          if (trim(word).empty()) return fail("empty word");
+          if (trim(word).empty()) return fail("empty_word");
           return trim(word);
         } else {
           word += c;
         }
       }
-      return fail("missing closing quote");
+      return fail("missing_quote");
     }
     std::size_t start = pos_;
     while (pos_ < text_.size() && text_[pos_] != ',' && text_[pos_] != ']' && text_[pos_] != '[') ++pos_;
     std::string word = trim(text_.substr(start, pos_ - start));
-    if (word.empty()) return fail("empty word");
+    if (word.empty()) return fail("empty_word");
     return word;
   }
 
   void skip_space() {
     while (pos_ < text_.size() && is_ascii_space(text_[pos_])) ++pos_;
   }
-  Error fail(const std::string& what) const {
-    return make_error(what + " at character " + std::to_string(pos_ + 1));
+  // "… at character N": `what` names the text (syntax.list.*).
+  i18n::Message fail(std::string_view what) const {
+    return i18n::Message{"syntax.list." + std::string(what), {{"position", std::to_string(pos_ + 1)}}};
   }
 
   std::string_view text_;
@@ -164,11 +166,11 @@ std::string KeywordRule::to_string() const {
   return out;
 }
 
-Result<std::vector<ListItem>> parse_list(std::string_view text) { return ListParser(text).parse(); }
+Outcome<std::vector<ListItem>> parse_list(std::string_view text) { return ListParser(text).parse(); }
 
-Result<KeywordRule> parse_keyword_rule(std::string_view text) {
+Outcome<KeywordRule> parse_keyword_rule(std::string_view text) {
   auto items = parse_list(text);
-  if (!items) return items.error();
+  if (!items) return items.failure<KeywordRule>();
   std::vector<KeywordGroup> groups;
   for (const auto& item : *items) {
     KeywordGroup group;
@@ -180,13 +182,12 @@ Result<KeywordRule> parse_keyword_rule(std::string_view text) {
         word.remove_prefix(1);
       }
       term.word = utf8_lower(trim(word));
-      if (term.word.empty()) return make_error("empty word after ~");
+      if (term.word.empty()) return i18n::Message{"syntax.keywords.empty_negation", {}};
       group.terms.push_back(std::move(term));
     }
     if (std::all_of(group.terms.begin(), group.terms.end(), [](const KeywordTerm& t) { return t.negated; }) &&
         !item.bracketed) {
-      return make_error("\"~" + group.terms.front().word +
-                        "\" alone matches almost everything; put it in a group");
+      return i18n::Message{"syntax.keywords.negation_alone", {{"word", group.terms.front().word}}};
     }
     groups.push_back(std::move(group));
   }

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/result.h"
+#include "core/outcome.h"
 
 namespace topicdesk::core {
 
@@ -42,9 +42,11 @@ struct ListItem {
   std::vector<std::string> words;  // one word for a plain item
   bool bracketed = false;
 };
-Result<std::vector<ListItem>> parse_list(std::string_view text);
+// A malformed list's error says what and at which character, in English (error().message) and in
+// any catalogue language (message_in).
+Outcome<std::vector<ListItem>> parse_list(std::string_view text);
 
-Result<KeywordRule> parse_keyword_rule(std::string_view text);
+Outcome<KeywordRule> parse_keyword_rule(std::string_view text);
 
 // True when `word` (already lowercased) starts at a word start somewhere in `lowered_text`.
 bool contains_word(std::string_view lowered_text, std::string_view word);

@@ -48,10 +48,17 @@ Problem wrong(std::string_view key, std::string_view name, std::string_view valu
                        {{"name", std::string(name)}, {"value", std::string(value)}}};
 }
 
-// "{name}: {reason}…": a list, keyword rule or schedule that does not parse (its reason in English).
-Problem unparsed(std::string_view key, std::string_view name, std::string reason) {
-  return i18n::Message{"parameters." + std::string(key),
-                       {{"name", std::string(name)}, {"reason", std::move(reason)}}};
+// "{name}: {reason}…": a list, keyword rule or schedule that does not parse, with the reason its
+// parser gives (a catalogue text, rendered in the same language; its English when it has none).
+template <class T>
+Problem unparsed(std::string_view key, std::string_view name, const Outcome<T>& failed) {
+  i18n::Message problem{"parameters." + std::string(key), {{"name", std::string(name)}}};
+  if (failed.text().key.empty()) {
+    problem.args.emplace_back("reason", failed.error().message);
+  } else {
+    problem.nested.emplace_back("reason", failed.text());
+  }
+  return problem;
 }
 
 Setter boolean(bool Parameters::*field, std::string_view name) {
@@ -76,7 +83,7 @@ Setter keywords(KeywordRule Parameters::*field, std::string_view name) {
     }
     auto rule = parse_keyword_rule(value);
     if (!rule) {
-      return unparsed("keywords", name, rule.error().message);
+      return unparsed("keywords", name, rule);
     }
     p.*field = std::move(*rule);
     return kAccepted;
@@ -101,7 +108,7 @@ Setter users(std::vector<UserRef> Parameters::*field, std::string_view name) {
     (p.*field).clear();
     if (is_off(value)) return kAccepted;
     auto items = parse_list(value);
-    if (!items) return unparsed("list", name, items.error().message);
+    if (!items) return unparsed("list", name, items);
     for (const auto& item : *items) {
       if (item.bracketed) return wrong("users_flat", name, value);
       auto ref = user_ref(item.words.front());
@@ -374,7 +381,7 @@ Problem set_ignore_chats(Parameters& p, const std::string& value) {
   p.ignore_chats.clear();
   if (is_off(value)) return kAccepted;
   auto items = parse_list(value);
-  if (!items) return unparsed("list", "IGNORE_CHATS", items.error().message);
+  if (!items) return unparsed("list", "IGNORE_CHATS", items);
   for (const auto& item : *items) {
     auto id = item.bracketed ? std::nullopt : to_integer(item.words.front());
     if (!id || *id == 0) return wrong("ignore_chats", "IGNORE_CHATS", value);
@@ -473,7 +480,7 @@ Problem set_working_hours(Parameters& p, const std::string& value) {
   }
   auto hours = parse_working_hours(value);
   if (!hours) {
-    return unparsed("working_hours", "WORKING_HOURS", hours.error().message);
+    return unparsed("working_hours", "WORKING_HOURS", hours);
   }
   p.working_hours = std::move(*hours);
   return kAccepted;

@@ -7,6 +7,7 @@
 #include <iterator>
 
 #include "core/utf8.h"
+#include "i18n/catalog.h"
 
 namespace topicdesk::core {
 namespace {
@@ -252,9 +253,9 @@ std::string offset_name(int offset) {
 }
 
 // "UTC", "GMT", "UTC+2", "UTC+02", "UTC+0200", "UTC+02:00" (any case); nullopt: not of this form.
-std::optional<Result<int>> fixed_offset(std::string_view name) {
+std::optional<Outcome<int>> fixed_offset(std::string_view name) {
   std::string lower = lower_ascii(name);
-  if (lower == "utc" || lower == "gmt") return Result<int>(0);
+  if (lower == "utc" || lower == "gmt") return Outcome<int>(0);
   // "GMT+2" is left to the zone files, where (as in POSIX) it means UTC-02:00.
   if (!lower.starts_with("utc")) return std::nullopt;
   std::string_view rest = std::string_view(lower).substr(3);
@@ -267,17 +268,16 @@ std::optional<Result<int>> fixed_offset(std::string_view name) {
   }
   const bool colon_ok = rest.find(':') == std::string_view::npos || (rest.size() == 5 && rest[2] == ':');
   const bool all_digits = !digits.empty() && std::all_of(digits.begin(), digits.end(), is_digit);
-  Error bad = make_error("\"" + std::string(name) +
-                         "\" is not a UTC offset (UTC+HH:MM, e.g. UTC+02:00 or UTC-05:30)");
+  const i18n::Message bad{"syntax.zone.not_offset", {{"zone", std::string(name)}}};
   if (!all_digits || !colon_ok || (digits.size() != 1 && digits.size() != 2 && digits.size() != 4))
-    return Result<int>(bad);
+    return Outcome<int>(bad);
   int hours = std::stoi(digits.substr(0, digits.size() == 4 ? 2 : digits.size()));
   int minutes = digits.size() == 4 ? std::stoi(digits.substr(2)) : 0;
-  if (minutes > 59) return Result<int>(bad);
+  if (minutes > 59) return Outcome<int>(bad);
   int offset = sign * (hours * kHour + minutes * 60);
   if (offset > kMaxFixedOffset || offset < -kMaxFixedOffset)
-    return Result<int>(make_error("the UTC offset in \"" + std::string(name) + "\" is beyond ±14:00"));
-  return Result<int>(offset);
+    return Outcome<int>(i18n::Message{"syntax.zone.offset_beyond", {{"zone", std::string(name)}}});
+  return Outcome<int>(offset);
 }
 
 bool valid_zone_name(std::string_view name) {
@@ -458,27 +458,28 @@ std::int64_t TimeZone::to_utc(std::int64_t local) const {
   return lo;
 }
 
-Result<TimeZone> load_time_zone(std::string_view name, std::string_view zoneinfo_dir) {
+Outcome<TimeZone> load_time_zone(std::string_view name, std::string_view zoneinfo_dir) {
   std::string trimmed = trim(name);
   if (auto offset = fixed_offset(trimmed)) {
-    if (!*offset) return offset->error();
+    if (!*offset) return offset->failure<TimeZone>();
     return TimeZone::fixed(**offset, offset_name(**offset));
   }
   if (!valid_zone_name(trimmed)) {
-    return make_error("\"" + trimmed +
-                      "\" is not a time zone name (an IANA name such as Europe/Berlin, or UTC+HH:MM)");
+    return i18n::Message{"syntax.zone.not_name", {{"zone", trimmed}}};
   }
   std::filesystem::path path = std::filesystem::path(std::string(zoneinfo_dir)) / trimmed;
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec) || std::filesystem::file_size(path, ec) > kMaxZoneFile) {
-    return make_error("unknown time zone \"" + trimmed + "\" (no such zone in " + std::string(zoneinfo_dir) +
-                      "; e.g. Europe/Berlin, America/New_York, or UTC+02:00)");
+    return i18n::Message{"syntax.zone.unknown",
+                         {{"zone", trimmed}, {"directory", std::string(zoneinfo_dir)}}};
   }
   std::ifstream file(path, std::ios::binary);
   std::string bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-  if (!file.good() && !file.eof()) return make_error("cannot read the time zone file " + path.string());
+  if (!file.good() && !file.eof()) return i18n::Message{"syntax.zone.unreadable", {{"path", path.string()}}};
   auto zone = TimeZone::from_tzif(bytes, trimmed);
-  if (!zone) return make_error("\"" + trimmed + "\" is not a time zone (" + zone.error().message + ")");
+  // What is wrong inside the file stays in English (it is for whoever installed the zone files).
+  if (!zone)
+    return i18n::Message{"syntax.zone.not_zone", {{"zone", trimmed}, {"reason", zone.error().message}}};
   return zone;
 }
 

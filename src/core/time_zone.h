@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/outcome.h"
 #include "core/result.h"
 
 namespace topicdesk::core {
@@ -75,8 +76,10 @@ class TimeZone {
 // "Europe/Berlin", read from `zoneinfo_dir` (where "Etc/GMT+2" and "GMT+2" mean UTC-02:00, as
 // in POSIX). Names are checked before any file is opened
 // (letters, digits, '_', '-', '+', '/'; no "." or ".." parts), so a value cannot read outside
-// the directory. Errors say what is wrong with the name.
-Result<TimeZone> load_time_zone(std::string_view name, std::string_view zoneinfo_dir = kZoneInfoDir);
+// the directory. Errors say what is wrong with the name, in English (error().message) and in any
+// catalogue language (message_in); what is wrong inside a zone file (TZif, the POSIX rule) is
+// quoted in English.
+Outcome<TimeZone> load_time_zone(std::string_view name, std::string_view zoneinfo_dir = kZoneInfoDir);
 
 // Calendar helpers on days since 1970-01-01 (proleptic Gregorian).
 std::int64_t days_from_civil(int year, int month, int day);

@@ -74,20 +74,31 @@ std::optional<int> day_index(std::string_view name) {
   return std::nullopt;
 }
 
+i18n::Message not_weekday(const std::string& name) {
+  return {"syntax.hours.not_weekday", {{"day", name}, {"days", std::string(kDayList)}}};
+}
+
+// What a failed inner step says, as a catalogue text (its English alone when it has none).
+template <class T>
+i18n::Message reason_of(const Outcome<T>& failed) {
+  if (!failed.text().key.empty()) return failed.text();
+  return {"syntax.as_written", {{"text", failed.error().message}}};
+}
+
 // "mon-fri,sun" → the weekdays it names; `fri-mon` wraps over the weekend.
-Result<std::vector<int>> parse_days(const std::string& text) {
+Outcome<std::vector<int>> parse_days(const std::string& text) {
   std::vector<int> days;
   if (text == "daily") return std::vector<int>{0, 1, 2, 3, 4, 5, 6};
   for (const auto& item : split(text, ',')) {
     auto dash = item.find('-');
     std::string first = item.substr(0, dash);
     auto from = day_index(first);
-    if (!from) return make_error("\"" + first + "\" is not a weekday (" + std::string(kDayList) + ")");
+    if (!from) return not_weekday(first);
     int to = *from;
     if (dash != std::string::npos) {
       std::string last = item.substr(dash + 1);
       auto end = day_index(last);
-      if (!end) return make_error("\"" + last + "\" is not a weekday (" + std::string(kDayList) + ")");
+      if (!end) return not_weekday(last);
       to = *end;
     }
     for (int d = *from;; d = (d + 1) % 7) {
@@ -98,24 +109,22 @@ Result<std::vector<int>> parse_days(const std::string& text) {
   return days;
 }
 
-Result<std::vector<TimeRange>> parse_ranges(const std::string& text) {
+Outcome<std::vector<TimeRange>> parse_ranges(const std::string& text) {
   std::vector<TimeRange> ranges;
   for (const auto& item : split(text, ',')) {
     auto dash = item.find('-');
     std::optional<int> start = parse_clock(item.substr(0, dash));
     std::optional<int> end = dash == std::string::npos ? std::nullopt : parse_clock(item.substr(dash + 1));
     if (!start || !end || *start == kMinutesPerDay)
-      return make_error(
-          "\"" + item +
-          "\" is not a time range HH:MM-HH:MM (e.g. 09:00-18:00, or 22:00-02:00 across midnight)");
-    if (*start == *end) return make_error("\"" + item + "\" is empty (for a whole day write 00:00-24:00)");
+      return i18n::Message{"syntax.hours.not_range", {{"range", item}}};
+    if (*start == *end) return i18n::Message{"syntax.hours.empty_range", {{"range", item}}};
     ranges.push_back({*start, *end});
   }
   return ranges;
 }
 
-Result<std::int64_t> parse_date(const std::string& text) {
-  Error bad = make_error("\"" + text + "\" is not a date YYYY-MM-DD");
+Outcome<std::int64_t> parse_date(const std::string& text) {
+  const i18n::Message bad{"syntax.hours.not_date", {{"date", text}}};
   if (text.size() != 10 || text[4] != '-' || text[7] != '-') return bad;
   for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
     if (!is_digit(text[i])) return bad;
@@ -124,10 +133,11 @@ Result<std::int64_t> parse_date(const std::string& text) {
   int month = std::stoi(text.substr(5, 2));
   int day = std::stoi(text.substr(8, 2));
   if (month < 1 || month > 12 || day < 1) return bad;
-  if (!is_civil_date(year, month, day)) return make_error("\"" + text + "\" is not a day of the calendar");
+  if (!is_civil_date(year, month, day))
+    return i18n::Message{"syntax.hours.not_calendar_day", {{"date", text}}};
   std::int64_t days = days_from_civil(year, month, day);
   if (year < kFirstHolidayYear || year > kLastHolidayYear)
-    return make_error("\"" + text + "\" is not in 2000..2200");
+    return i18n::Message{"syntax.hours.date_out_of_range", {{"date", text}}};
   return days;
 }
 
@@ -253,32 +263,41 @@ std::string date_text(std::int64_t day) {
   return std::to_string(d.year) + "-" + two_digits(d.month) + "-" + two_digits(d.day);
 }
 
+// `key` ("part 1 (the time zone): {reason}") around the reason `failed` gives.
+template <class T>
+Outcome<WorkingHours> in_part(std::string_view key, std::vector<std::pair<std::string, std::string>> args,
+                              const Outcome<T>& failed) {
+  return i18n::Message{std::string(key), std::move(args), {{"reason", reason_of(failed)}}};
+}
+
 }  // namespace
 
-Result<WorkingHours> parse_working_hours(std::string_view text, std::string_view zoneinfo_dir) {
+Outcome<WorkingHours> parse_working_hours(std::string_view text, std::string_view zoneinfo_dir) {
   WorkingHours hours;
   hours.text = trim(text);
   auto parts = split(hours.text, ';');
   auto zone = load_time_zone(parts.front(), zoneinfo_dir);
-  if (!zone) return make_error("part 1 (the time zone): " + zone.error().message);
+  if (!zone) return in_part("syntax.hours.zone_part", {}, zone);
   hours.zone = *zone;
   bool any_day = false;
   for (std::size_t n = 1; n < parts.size(); ++n) {
     const std::string& part = parts[n];
-    auto fail = [&](const std::string& what) {
-      return make_error("part " + std::to_string(n + 1) + " \"" + part + "\": " + what);
+    // "part N \"…\": " and what is wrong with it.
+    auto fail = [&](i18n::Message what) -> Outcome<WorkingHours> {
+      return i18n::Message{
+          "syntax.hours.part", {{"n", std::to_string(n + 1)}, {"part", part}}, {{"reason", std::move(what)}}};
     };
     std::string lower = lower_ascii(part);
-    if (lower.empty()) return fail("is empty (parts are separated by ';')");
+    if (lower.empty()) return fail({"syntax.hours.empty_part", {}});
     if (lower.starts_with("holidays")) {
       std::string list = without_spaces(lower.substr(8));
-      if (list.empty()) return fail("names no dates (holidays YYYY-MM-DD,YYYY-MM-DD)");
+      if (list.empty()) return fail({"syntax.hours.no_dates", {}});
       for (const auto& item : split(list, ',')) {
         auto day = parse_date(item);
-        if (!day) return fail(day.error().message);
+        if (!day) return fail(reason_of(day));
         hours.holidays.push_back(*day);
       }
-      if (hours.holidays.size() > kMaxHolidays) return fail("more than 1000 holidays");
+      if (hours.holidays.size() > kMaxHolidays) return fail({"syntax.hours.too_many_holidays", {}});
       continue;
     }
     auto digit = std::find_if(lower.begin(), lower.end(), is_digit);
@@ -286,27 +305,24 @@ Result<WorkingHours> parse_working_hours(std::string_view text, std::string_view
         without_spaces(std::string_view(lower).substr(0, static_cast<std::size_t>(digit - lower.begin())));
     std::string ranges_text_in =
         without_spaces(std::string_view(lower).substr(static_cast<std::size_t>(digit - lower.begin())));
-    if (days_text.empty())
-      return fail("does not start with weekdays (e.g. mon-fri 09:00-18:00; days: " + std::string(kDayList) +
-                  ")");
-    if (ranges_text_in.empty()) return fail("names no hours (e.g. mon-fri 09:00-18:00)");
+    if (days_text.empty()) return fail({"syntax.hours.no_weekdays", {{"days", std::string(kDayList)}}});
+    if (ranges_text_in.empty()) return fail({"syntax.hours.no_hours", {}});
     auto days = parse_days(days_text);
-    if (!days) return fail(days.error().message);
+    if (!days) return fail(reason_of(days));
     auto ranges = parse_ranges(ranges_text_in);
-    if (!ranges) return fail(ranges.error().message);
+    if (!ranges) return fail(reason_of(ranges));
     for (int d : *days) {
       auto& list = hours.week[static_cast<std::size_t>(d)];
       list.insert(list.end(), ranges->begin(), ranges->end());
       if (list.size() > kMaxRangesPerDay)
-        return fail("gives " + std::string(kDayNames[static_cast<std::size_t>(d)]) + " more than 12 ranges");
+        return fail(
+            {"syntax.hours.too_many_ranges", {{"day", std::string(kDayNames[static_cast<std::size_t>(d)])}}});
       std::sort(list.begin(), list.end(),
                 [](const TimeRange& a, const TimeRange& b) { return a.start < b.start; });
     }
     any_day = true;
   }
-  if (!any_day)
-    return make_error(
-        "names no opening hours (e.g. \"Europe/Berlin; mon-fri 09:00-18:00\"), or use OFF for always open");
+  if (!any_day) return i18n::Message{"syntax.hours.no_opening", {}};
   std::sort(hours.holidays.begin(), hours.holidays.end());
   hours.holidays.erase(std::unique(hours.holidays.begin(), hours.holidays.end()), hours.holidays.end());
   return hours;

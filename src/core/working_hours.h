@@ -38,7 +38,8 @@ struct WorkingHours {
 
 // The value of WORKING_HOURS (not OFF). An error names the part at fault ("part 2 \"mon-fry
 // 09:00\"") and what it allows; the caller adds the parameter's name.
-Result<WorkingHours> parse_working_hours(std::string_view text, std::string_view zoneinfo_dir = kZoneInfoDir);
+Outcome<WorkingHours> parse_working_hours(std::string_view text,
+                                          std::string_view zoneinfo_dir = kZoneInfoDir);
 
 bool is_open(const WorkingHours& hours, UnixMillis at);
 // The first instant after `at` at which the desk opens (closes); nullopt: never again.

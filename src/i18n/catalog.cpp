@@ -227,7 +227,11 @@ std::string right_to_left_lines(std::string_view text) {
   return out;
 }
 
-std::string render(std::string_view language, std::string_view key, std::span<const Arg> args) {
+// `key` in `language` with its placeholders filled; the last `sentences` of `args` are texts of
+// that language (nested messages, already rendered), isolated right to left as a whole in a
+// right-to-left language rather than by their first letter.
+std::string render(std::string_view language, std::string_view key, std::span<const Arg> args,
+                   std::size_t sentences = 0) {
   std::string lang = resolve(language);
   const bool rtl = right_to_left(lang);
   const std::string* pattern = find(lang, key);
@@ -249,7 +253,14 @@ std::string render(std::string_view language, std::string_view key, std::span<co
         std::string_view name(p.data() + i + 1, close - i - 1);
         auto arg = std::find_if(args.begin(), args.end(), [&](const Arg& a) { return a.name == name; });
         if (arg != args.end()) {
-          out += rtl ? isolated(arg->value) : arg->value;
+          const bool sentence = static_cast<std::size_t>(args.end() - arg) <= sentences;
+          if (!rtl) {
+            out += arg->value;
+          } else if (sentence && !arg->value.empty() && arg->value.find('\n') == std::string::npos) {
+            out += std::string(kRli) + arg->value + std::string(kPdi);
+          } else {
+            out += isolated(arg->value);
+          }
           i = close;
           continue;
         }
@@ -268,9 +279,10 @@ std::string text(std::string_view language, std::string_view key, std::initializ
 
 std::string text(std::string_view language, const Message& message) {
   std::vector<Arg> args;
-  args.reserve(message.args.size());
+  args.reserve(message.args.size() + message.nested.size());
   for (const auto& [name, value] : message.args) args.push_back({name, value});
-  return render(language, message.key, args);
+  for (const auto& [name, inner] : message.nested) args.push_back({name, text(language, inner)});
+  return render(language, message.key, args, message.nested.size());
 }
 
 const std::vector<std::string>& languages() {

@@ -36,9 +36,15 @@ std::string text(std::string_view language, std::string_view key, std::initializ
 // A text made where its reader's language is not known yet — a parser's error, a doctor's finding
 // that the CLI prints in English and the setup bot in the admin's language — and rendered by
 // text(language, message) where it is shown.
+//
+// A message may hold other messages as placeholders (`nested`): a refusal that quotes the reason a
+// parser gave ("WORKING_HOURS: {reason}"). They are rendered in the same language first and put in
+// as written sentences of that language (in a right-to-left language, one right-to-left isolate
+// each), not as values.
 struct Message {
   std::string key;
-  std::vector<std::pair<std::string, std::string>> args;  // placeholder name → value
+  std::vector<std::pair<std::string, std::string>> args;     // placeholder name → value
+  std::vector<std::pair<std::string, Message>> nested = {};  // placeholder name → inner message
 };
 std::string text(std::string_view language, const Message& message);
 

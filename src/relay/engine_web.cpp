@@ -36,8 +36,9 @@ void Engine::on_web_command(const core::Command& command, const Event& e, UnixMi
     return post_in_general(i18n::text(operator_language(), "general.web_not_served"), now);
   auto link = web::issue_login_link(store_, context_.group_id, e.from.id, context_.dashboard_url, now);
   if (!link)
-    return post_in_general(
-        i18n::text(operator_language(), "general.web_no_link", {{"reason", link.error().message}}), now);
+    return post_in_general(i18n::text(operator_language(), "general.web_no_link",
+                                      {{"reason", link.message_in(operator_language())}}),
+                           now);
   std::string name = e.from.first_name.empty() ? "@" + e.from.username : e.from.first_name;
   std::string text =
       i18n::text(operator_language(), "general.web_sign_in", {{"name", name}}) + "\n" + link->url;

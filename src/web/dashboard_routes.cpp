@@ -296,7 +296,7 @@ Response Dashboard::miniapp_login(const http::Request& request, UnixMillis now) 
     if (!c.engine || c.bot_token.empty()) continue;
     auto user = validate_init_data(init_data, c.bot_token, now);
     if (!user) {
-      last_error = i18n::text(language, "web.error.miniapp_refused", {{"reason", user.error().message}});
+      last_error = i18n::text(language, "web.error.miniapp_refused", {{"reason", user.message_in(language)}});
       continue;
     }
     const auto group = c.engine->context().group_id;
@@ -304,7 +304,7 @@ Response Dashboard::miniapp_login(const http::Request& request, UnixMillis now) 
       return json_refused(403, i18n::text(language, "web.error.operators_only"));
     }
     auto opened = open_session(store_, group, user->id, "miniapp", now);
-    if (!opened) return json_refused(500, opened.error().message);
+    if (!opened) return json_refused(500, opened.message_in(language));
     auto response = json_ok({});
     response.set(bhttp::field::set_cookie,
                  session_cookie(opened->secret, std::chrono::seconds(kSessionLifetime).count(),

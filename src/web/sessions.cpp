@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/secret.h"
+#include "i18n/catalog.h"
 
 namespace topicdesk::web {
 namespace json = boost::json;
@@ -54,11 +55,10 @@ std::optional<std::int64_t> parse_int(std::string_view text) {
 
 }  // namespace
 
-core::Result<std::string> new_secret() {
+core::Outcome<std::string> new_secret() {
   std::array<unsigned char, kSecretBytes> bytes{};
   if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
-    return core::make_error(core::ErrorCode::kInternal,
-                            "cannot make a dashboard secret: OpenSSL's random generator failed");
+    return core::Outcome<std::string>(i18n::Message{"signin.no_secret", {}}, core::ErrorCode::kInternal);
   }
   return core::base64url(bytes.data(), bytes.size());
 }
@@ -70,11 +70,11 @@ std::string secret_hash(std::string_view secret) {
   return core::to_hex(digest.data(), length);
 }
 
-core::Result<IssuedLink> issue_login_link(store::WebSessionStore& store, core::ChatId group,
-                                          core::UserId user, std::string_view base_url,
-                                          core::UnixMillis now) {
+core::Outcome<IssuedLink> issue_login_link(store::WebSessionStore& store, core::ChatId group,
+                                           core::UserId user, std::string_view base_url,
+                                           core::UnixMillis now) {
   auto secret = new_secret();
-  if (!secret) return secret.error();
+  if (!secret) return secret.failure<IssuedLink>();
   store::WebLoginLink link;
   link.token_hash = secret_hash(*secret);
   link.group_id = group;
@@ -86,10 +86,10 @@ core::Result<IssuedLink> issue_login_link(store::WebSessionStore& store, core::C
   return IssuedLink{fmt::format("{}{}?t={}", base_url, kLoginPath, *secret), link.expires_at};
 }
 
-core::Result<OpenedSession> open_session(store::WebSessionStore& store, core::ChatId group, core::UserId user,
-                                         std::string_view via, core::UnixMillis now) {
+core::Outcome<OpenedSession> open_session(store::WebSessionStore& store, core::ChatId group,
+                                          core::UserId user, std::string_view via, core::UnixMillis now) {
   auto secret = new_secret();
-  if (!secret) return secret.error();
+  if (!secret) return secret.failure<OpenedSession>();
   OpenedSession opened;
   opened.secret = *secret;
   auto& s = opened.session;
@@ -146,19 +146,21 @@ std::string cookie_value(std::string_view header, std::string_view name) {
   return "";
 }
 
-core::Result<MiniAppUser> validate_init_data(std::string_view init_data, std::string_view bot_token,
-                                             core::UnixMillis now, std::chrono::seconds max_age) {
-  auto refused = [](std::string message) {
-    return core::make_error(core::ErrorCode::kUnauthorized, message);
+core::Outcome<MiniAppUser> validate_init_data(std::string_view init_data, std::string_view bot_token,
+                                              core::UnixMillis now, std::chrono::seconds max_age) {
+  // signin.<what>: which check failed.
+  auto refused = [](std::string_view what) {
+    return core::Outcome<MiniAppUser>(i18n::Message{"signin." + std::string(what), {}},
+                                      core::ErrorCode::kUnauthorized);
   };
-  if (init_data.empty()) return refused("the Mini App's initData is empty");
-  if (init_data.size() > kMaxInitDataBytes) return refused("the Mini App's initData is too long");
+  if (init_data.empty()) return refused("empty");
+  if (init_data.size() > kMaxInitDataBytes) return refused("too_long");
   // A NUL-terminated copy: Boost.URL 1.81's parse_query reads its input up to a NUL
   // (proxy/proxy_parsing.cpp tells the story); a NUL is no query character anyway.
   const std::string query(init_data);
-  if (query.find('\0') != std::string::npos) return refused("the Mini App's initData holds a NUL");
+  if (query.find('\0') != std::string::npos) return refused("holds_nul");
   auto params = boost::urls::parse_query(query);
-  if (!params) return refused("the Mini App's initData is not a query string");
+  if (!params) return refused("not_query");
   std::vector<std::pair<std::string, std::string>> fields;
   std::string hash;
   int hashes = 0;
@@ -174,10 +176,10 @@ core::Result<MiniAppUser> validate_init_data(std::string_view init_data, std::st
     }
     fields.emplace_back(std::move(key), std::move(value));
   }
-  if (hashes != 1) return refused("the Mini App's initData has no single hash");
+  if (hashes != 1) return refused("no_single_hash");
   std::sort(fields.begin(), fields.end());
   for (std::size_t i = 1; i < fields.size(); ++i) {
-    if (fields[i].first == fields[i - 1].first) return refused("the Mini App's initData repeats a field");
+    if (fields[i].first == fields[i - 1].first) return refused("repeated_field");
   }
   std::string check;
   for (const auto& [key, value] : fields) {
@@ -187,30 +189,29 @@ core::Result<MiniAppUser> validate_init_data(std::string_view init_data, std::st
     check += value;
   }
   const std::string expected = to_hex(hmac_sha256(hmac_sha256(kInitDataKey, bot_token), check));
-  if (!core::constant_time_equal(expected, hash))
-    return refused("the Mini App's initData signature does not match");
+  if (!core::constant_time_equal(expected, hash)) return refused("bad_signature");
   MiniAppUser user;
   std::string user_json;
   for (const auto& [key, value] : fields) {
     if (key == "auth_date") {
       auto seconds = parse_int(value);
-      if (!seconds) return refused("the Mini App's auth_date is not a number");
+      if (!seconds) return refused("auth_date_not_number");
       user.auth_date = *seconds * 1000;
     } else if (key == "user") {
       user_json = value;
     }
   }
-  if (user.auth_date == 0) return refused("the Mini App's initData has no auth_date");
+  if (user.auth_date == 0) return refused("no_auth_date");
   if (user.auth_date + std::chrono::duration_cast<std::chrono::milliseconds>(max_age).count() < now) {
-    return refused("the Mini App's initData is too old: open the dashboard again from Telegram");
+    return refused("too_old");
   }
-  if (user.auth_date > now + kFutureSkewMillis) return refused("the Mini App's auth_date is in the future");
+  if (user.auth_date > now + kFutureSkewMillis) return refused("future");
   boost::system::error_code ec;
   auto parsed = json::parse(user_json, ec);
   const auto* object = ec ? nullptr : parsed.if_object();
   const auto* id = object ? object->if_contains("id") : nullptr;
   if (id == nullptr || !id->is_int64() || id->as_int64() <= 0) {
-    return refused("the Mini App's initData names no user");
+    return refused("no_user");
   }
   user.id = id->as_int64();
   if (const auto* u = object->if_contains("username"); u && u->is_string()) user.username = u->as_string();

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "core/ids.h"
+#include "core/outcome.h"
 #include "core/result.h"
 #include "store/web_session_store.h"
 
@@ -38,8 +39,10 @@ inline constexpr std::string_view kLoginPath = "/ui/login";
 inline constexpr std::string_view kSessionCookie = "td_session";
 inline constexpr std::string_view kCsrfHeader = "X-CSRF-Token";
 
-// 32 random bytes (OpenSSL's RAND_bytes) as base64url without padding.
-core::Result<std::string> new_secret();
+// 32 random bytes (OpenSSL's RAND_bytes) as base64url without padding. The errors of what follows
+// are core::Outcome: error().message in English (logs, the API), message_in(language) for the
+// operator or the page that reads it (signin.* in the catalogues).
+core::Outcome<std::string> new_secret();
 // Lowercase hex SHA-256 of a secret: what the store keeps.
 std::string secret_hash(std::string_view secret);
 
@@ -50,8 +53,9 @@ struct IssuedLink {
 
 // Makes and stores a login link for `user` of `group`; `base_url` is the desk's address as a
 // browser reaches it (server.public_url, else http://host:port), without a trailing slash.
-core::Result<IssuedLink> issue_login_link(store::WebSessionStore& store, core::ChatId group,
-                                          core::UserId user, std::string_view base_url, core::UnixMillis now);
+core::Outcome<IssuedLink> issue_login_link(store::WebSessionStore& store, core::ChatId group,
+                                           core::UserId user, std::string_view base_url,
+                                           core::UnixMillis now);
 
 struct OpenedSession {
   std::string secret;  // the cookie's value
@@ -63,8 +67,8 @@ struct OpenedSession {
 std::optional<OpenedSession> redeem_login_link(store::WebSessionStore& store, std::string_view link_secret,
                                                core::UnixMillis now);
 // Opens a session directly (a validated Mini App).
-core::Result<OpenedSession> open_session(store::WebSessionStore& store, core::ChatId group, core::UserId user,
-                                         std::string_view via, core::UnixMillis now);
+core::Outcome<OpenedSession> open_session(store::WebSessionStore& store, core::ChatId group,
+                                          core::UserId user, std::string_view via, core::UnixMillis now);
 // The live session a cookie's secret names; nullopt for anything else (malformed included).
 std::optional<store::WebSession> find_session(store::WebSessionStore& store, std::string_view secret,
                                               core::UnixMillis now);
@@ -91,9 +95,9 @@ struct MiniAppUser {
 // HMAC-SHA256(HMAC-SHA256("WebAppData", bot_token), data-check-string), constant-time; auth_date
 // not older than `max_age` nor more than a minute ahead of `now`; a user with an id. The error
 // says which check failed (never echoing the data).
-core::Result<MiniAppUser> validate_init_data(std::string_view init_data, std::string_view bot_token,
-                                             core::UnixMillis now,
-                                             std::chrono::seconds max_age = kInitDataMaxAge);
+core::Outcome<MiniAppUser> validate_init_data(std::string_view init_data, std::string_view bot_token,
+                                              core::UnixMillis now,
+                                              std::chrono::seconds max_age = kInitDataMaxAge);
 
 // Signs `fields` (key=value pairs, not URL-encoded) as Telegram does and returns the initData
 // query string: for tests and the demo, which play Telegram's part.

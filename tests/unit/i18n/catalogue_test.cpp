@@ -99,6 +99,33 @@ TEST(Catalogues, AMessageMadeEarlierIsRenderedInTheReadersLanguage) {
   EXPECT_EQ(text("fa", message), text("fa", "notices.not_delivered", {{"reason", "Forbidden"}}));
 }
 
+// A message inside a message (a parser's reason inside a parameter's refusal) is rendered in the
+// reader's language too; in Persian it is isolated as a right-to-left sentence, its values as values.
+TEST(Catalogues, ANestedMessageIsRenderedInTheSameLanguage) {
+  Message reason{"syntax.hours.not_weekday", {{"day", "mon-fry"}, {"days", "mon, tue"}}};
+  Message refusal{"parameters.working_hours", {{"name", "WORKING_HOURS"}}, {{"reason", reason}}};
+  EXPECT_EQ(text("en", refusal),
+            "WORKING_HOURS: \"mon-fry\" is not a weekday (mon, tue) (allowed: OFF or \"Europe/Berlin; "
+            "mon-fri 09:00-18:00; sat 10:00-14:00; holidays 2026-12-25\")");
+  const std::string de = text("de", refusal);
+  EXPECT_NE(de.find(text("de", reason)), std::string::npos) << de;
+  EXPECT_NE(de.find("ist kein Wochentag"), std::string::npos) << de;
+  EXPECT_EQ(de.find("is not"), std::string::npos) << de;
+  // Plain arguments and the old API are untouched by nesting.
+  const Message plain{"notices.not_delivered", {{"reason", "Forbidden"}}};
+  EXPECT_EQ(text("ru", plain), "⚠️ Не доставлено: Forbidden");
+  // Persian: the inner sentence sits in RLI … PDI, its Latin values in LRI … PDI.
+  const std::string fa = text("fa", refusal);
+  EXPECT_NE(fa.find("\u2067" + text("fa", reason) + "\u2069"), std::string::npos) << fa;
+  EXPECT_NE(fa.find("\u2066mon-fry\u2069"), std::string::npos) << fa;
+  // Nested twice: each level in the reader's language.
+  Message part{"syntax.hours.part", {{"n", "2"}, {"part", "mon-fry 09:00"}}, {{"reason", reason}}};
+  Message outer{"parameters.working_hours", {{"name", "WORKING_HOURS"}}, {{"reason", part}}};
+  EXPECT_EQ(text("ru", outer).find("part"), std::string::npos) << text("ru", outer);
+  EXPECT_NE(text("ru", outer).find("часть 2 «mon-fry 09:00»: «mon-fry» — не день недели"), std::string::npos)
+      << text("ru", outer);
+}
+
 // Every "concern.key" literal in the sources names a key English has: a typo in code is caught
 // here rather than shown to people as "[concern.key]".
 TEST(Catalogues, EveryKeyTheCodeNamesExists) {

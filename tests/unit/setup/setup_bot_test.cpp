@@ -749,6 +749,30 @@ TEST_F(SetupBotTest, AGermanAdminReadsAParameterOutOfRangeByTheReadersRule) {
   EXPECT_NE(last_said().find("(erhalten: \"zwölf\")"), std::string::npos) << last_said();
 }
 
+// The reason inside a refusal — what the schedule's or the keyword rule's parser found — is the
+// admin's language too; only the value and the names people type stay as written.
+TEST_F(SetupBotTest, AGermanAdminReadsWhyASchedulesOrKeywordRulesValueIsRefused) {
+  tap("lang:de");
+  connect_shop_bot();
+  tap("pv:shop_bot:WORKING_HOURS");
+  text("Mars/Base; mon-fri 09:00-18:00");
+  auto zone = core::parameters_problem({{"WORKING_HOURS", "Mars/Base; mon-fri 09:00-18:00"}});
+  ASSERT_TRUE(zone.has_value());
+  EXPECT_EQ(last_said(), i18n::text("de", "setup.param_refused", {{"reason", i18n::text("de", *zone)}}));
+  EXPECT_NE(last_said().find("Teil 1 (die Zeitzone): unbekannte Zeitzone „Mars/Base“"), std::string::npos)
+      << last_said();
+  EXPECT_EQ(last_said().find("unknown time zone"), std::string::npos) << last_said();
+  text("Europe/Berlin; mon-fry 09:00-18:00");
+  EXPECT_NE(last_said().find("„fry“ ist kein Wochentag"), std::string::npos) << last_said();
+  EXPECT_EQ(last_said().find("is not a weekday"), std::string::npos) << last_said();
+  EXPECT_TRUE(admin_.list()[0].parameters.empty()) << "a refused value is not kept";
+
+  tap("pv:shop_bot:PRIVATE_KEYWORDS");
+  text("~refund");
+  EXPECT_NE(last_said().find("„~refund“ allein passt auf fast alles"), std::string::npos) << last_said();
+  EXPECT_EQ(last_said().find("alone matches"), std::string::npos) << last_said();
+}
+
 TEST_F(SetupBotTest, APersianAdminReadsARefusedLoginCodeWithItsValuesIsolated) {
   const std::string fsi = "\u2068", rli = "\u2067", pdi = "\u2069";
   tap("lang:fa");

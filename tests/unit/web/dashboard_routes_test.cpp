@@ -186,6 +186,14 @@ TEST_F(DashboardTest, AMiniAppSignsInOperatorsOnly) {
   auto forged =
       sign_init_data({{"auth_date", std::to_string(kNow / 1000)}, {"user", R"({"id":501})"}}, "1:other");
   EXPECT_EQ(call(http::Verb::post, "/ui/api/miniapp", "", body(forged)).result_int(), 401);
+  // Why, in the page's language: the frame and the reason both.
+  auto german = call(http::Verb::post, "/ui/api/miniapp?lang=de", "", body(forged));
+  EXPECT_EQ(german.result_int(), 401);
+  EXPECT_EQ(
+      parse(german).at("error").as_string(),
+      i18n::text("de", "web.error.miniapp_refused", {{"reason", i18n::text("de", "signin.bad_signature")}}))
+      << german.body();
+  EXPECT_EQ(german.body().find("does not match"), std::string::npos) << german.body();
 }
 
 TEST_F(DashboardTest, NoPageCarriesASecret) {

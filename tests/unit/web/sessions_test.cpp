@@ -121,6 +121,25 @@ TEST(InitData, AnOldOrFutureAuthDateIsRefused) {
   EXPECT_FALSE(validate_init_data(ahead, kToken, kNow));
 }
 
+// Why Telegram's sign-in was refused is shown on the page in its language (web.error.miniapp_refused
+// frames it); the English stays for the log.
+TEST(InitData, TheRefusalSaysWhyInThePagesLanguage) {
+  const auto day = 24LL * 3600 * 1000;
+  auto old = sign_init_data(
+      {{"auth_date", std::to_string((kNow - day - 1000) / 1000)}, {"user", user_json(7)}}, kToken);
+  auto refused = validate_init_data(old, kToken, kNow);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().message,
+            "the Mini App's initData is too old: open the dashboard again from Telegram");
+  EXPECT_EQ(refused.error().code, core::ErrorCode::kUnauthorized);
+  EXPECT_EQ(refused.message_in("ru"),
+            "initData мини-приложения устарели: откройте панель из Telegram ещё раз");
+  auto forged = validate_init_data(old, "654321:OTHER", kNow);
+  ASSERT_FALSE(forged);
+  EXPECT_EQ(forged.message_in("de"), "die Signatur der initData der Mini App stimmt nicht");
+  EXPECT_EQ(forged.message_in("en"), forged.error().message);
+}
+
 TEST(InitData, WithoutAUserNobodySignsIn) {
   auto data = sign_init_data({{"auth_date", std::to_string(kNow / 1000)}}, kToken);
   EXPECT_FALSE(validate_init_data(data, kToken, kNow));
