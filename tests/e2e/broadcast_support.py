@@ -34,24 +34,13 @@ class BroadcastTestCase(DeskTestCase):
         return users
 
     def general_messages(self):
-        return [m for m in self.world.group_messages() if not m.get("is_topic_message")]
+        return self.world.general_messages()
 
     def say(self, text, reply_to=None, thread=None, **fields):
-        """The operator writes in General (or in a topic's thread); returns the message id."""
-        fields = {"text": text, **fields}
-        if reply_to:
-            fields["reply_to_message_id"] = reply_to
-        if thread:
-            fields["message_thread_id"] = thread
-        return self.sim.send(self.world.operator, self.world.group_id, **fields)
+        return self.world.say(text, reply_to, thread, **fields)
 
     def answer_after(self, message_id, fragment, timeout=30):
-        """The desk's message in General after `message_id` that contains `fragment`."""
-        def found():
-            return next((m for m in self.general_messages()
-                         if m["message_id"] > message_id and m.get("from", {}).get("id") == self.world.bot_id
-                         and fragment in (m.get("text") or m.get("caption") or "")), None)
-        return wait_until(found, timeout, f"an answer in General with {fragment!r}")
+        return self.world.answer_after(message_id, fragment, timeout)
 
     def from_bot(self, user):
         return [m for m in self.world.user_messages(user) if m.get("from", {}).get("id") == self.world.bot_id]

@@ -304,6 +304,28 @@ class World:
     def user_messages(self, user_id):
         return self.sim.messages(self.bot_id, user_id)
 
+    # The operator's side of General.
+
+    def general_messages(self):
+        return [m for m in self.group_messages() if not m.get("is_topic_message")]
+
+    def say(self, text, reply_to=None, thread=None, **fields):
+        """The operator writes in General (or in a topic's thread); returns the message id."""
+        fields = {"text": text, **fields}
+        if reply_to:
+            fields["reply_to_message_id"] = reply_to
+        if thread:
+            fields["message_thread_id"] = thread
+        return self.sim.send(self.operator, self.group_id, **fields)
+
+    def answer_after(self, message_id, fragment, timeout=DEFAULT_TIMEOUT):
+        """The desk's message in General after `message_id` that contains `fragment`."""
+        def found():
+            return next((m for m in self.general_messages()
+                         if m["message_id"] > message_id and m.get("from", {}).get("id") == self.bot_id
+                         and fragment in (m.get("text") or m.get("caption") or "")), None)
+        return wait_until(found, timeout, f"an answer in General with {fragment!r}")
+
     def bot_texts_in_topic(self, user_id):
         """The texts the bot posted in the user's topic, oldest first."""
         topic = self.topic_of(user_id)

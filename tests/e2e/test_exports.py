@@ -22,27 +22,17 @@ class ExportsTest(DeskTestCase):
 
     # The operator's side of the group.
 
-    def general_messages(self):
-        return [m for m in self.world.group_messages() if not m.get("is_topic_message")]
-
-    def say(self, text, thread=None, reply_to=None):
-        fields = {"text": text}
-        if thread:
-            fields["message_thread_id"] = thread
-        if reply_to:
-            fields["reply_to_message_id"] = reply_to
-        return self.sim.send(self.world.operator, self.world.group_id, **fields)
 
     def bot_after(self, message_id, predicate, what, thread=None):
         """The desk's first message after `message_id` (in General, or in `thread`) matching `predicate`."""
         def found():
-            messages = self.world.group_messages(thread) if thread else self.general_messages()
+            messages = self.world.group_messages(thread) if thread else self.world.general_messages()
             return next((m for m in messages if m["message_id"] > message_id
                          and m.get("from", {}).get("id") == self.world.bot_id and predicate(m)), None)
         return wait_until(found, 30, what)
 
     def answer_to(self, text, thread=None):
-        asked = self.say(text, thread)
+        asked = self.world.say(text, thread=thread)
         return self.bot_after(asked, lambda m: "text" in m, f"the answer to {text!r}", thread)["text"]
 
     def document_after(self, message_id, suffix, thread=None):
@@ -69,7 +59,7 @@ class ExportsTest(DeskTestCase):
         wait_until(lambda: len(self.sim.topics(w.group_id)) == 2, what="Boris's topic")
         wait_until(lambda: any(m.get("text") == "Hi, I am Anna <b>and</b> I need help"
                                for m in w.group_messages(self.thread)), what="Anna's question in her topic")
-        self.say("Hello Anna, how can we help?", self.thread)
+        self.world.say("Hello Anna, how can we help?", thread=self.thread)
         w.wait_at_user(self.anna, text_is("Hello Anna, how can we help?"))
         self.answer_to("/mark new vip")
         self.answer_to("/mark vip", self.thread)
@@ -77,7 +67,7 @@ class ExportsTest(DeskTestCase):
 
     def test_clients_and_a_conversation_are_posted_as_documents(self):
         self.traffic()
-        asked = self.say("/export")
+        asked = self.world.say("/export")
         posted, text = self.document_after(asked, ".csv")
         self.assertEqual(posted["caption"], "📤 2 clients")
         rows = {row["first_name"]: row for row in csv.DictReader(io.StringIO(text))}
@@ -91,7 +81,7 @@ class ExportsTest(DeskTestCase):
         self.assertTrue(anna["first_contact"].endswith("Z") and anna["last_contact"] >= anna["first_contact"])
         self.assertEqual(rows["Boris"]["status"], "user_answered")
 
-        asked = self.say("/export vip and lang:en")
+        asked = self.world.say("/export vip and lang:en")
         posted, text = self.document_after(asked, ".csv")
         self.assertEqual(posted["caption"], "📤 1 client in vip and lang:en")
         self.assertEqual([row["user_id"] for row in csv.DictReader(io.StringIO(text))], [str(self.anna)])
@@ -99,7 +89,7 @@ class ExportsTest(DeskTestCase):
         self.assertIn("That segment does not parse: column 5", self.answer_to("/export vip churned"))
         self.assertIn("/export here works in a topic", self.answer_to("/export here"))
 
-        asked = self.say("/export here", self.thread)
+        asked = self.world.say("/export here", thread=self.thread)
         _, html = self.document_after(asked, ".html", self.thread)
         _, jsonl = self.document_after(asked, ".jsonl", self.thread)
         self.assertIn("Conversation with Anna Lee (@anna_lee)", html)
@@ -112,14 +102,14 @@ class ExportsTest(DeskTestCase):
 
     def test_hide_info_keeps_every_identity_out_of_the_files(self):
         self.traffic(HIDE_INFO="name", EXTENSIONS_ALLOWED="@olga_shop")
-        asked = self.say("/export")
+        asked = self.world.say("/export")
         posted, text = self.document_after(asked, ".csv")
         self.assertIn("HIDE_INFO", posted["caption"])
         for secret in ("Anna", "Lee", "anna_lee", str(self.anna), "Boris", str(self.boris), "plan"):
             self.assertNotIn(secret, text)
         self.assertEqual(len(list(csv.DictReader(io.StringIO(text)))), 2)
 
-        asked = self.say("/export here", self.thread)
+        asked = self.world.say("/export here", thread=self.thread)
         _, html = self.document_after(asked, ".html", self.thread)
         _, jsonl = self.document_after(asked, ".jsonl", self.thread)
         for secret in ("Anna", "Lee", "anna_lee", str(self.anna)):
@@ -129,7 +119,7 @@ class ExportsTest(DeskTestCase):
 
     def test_topicdesk_export_writes_the_whole_desk_while_it_runs(self):
         self.traffic()
-        saved = self.say("Our opening hours: 9 to 5")
+        saved = self.world.say("Our opening hours: 9 to 5")
         self.assertIn("greet", self.answer_to_reply("/template save greet", saved))
         out = os.path.join(self.workdir, "exports", "today")
         done = subprocess.run([TOPICDESK, "export", "--config", self.desk.config_path, "--out", out],
@@ -170,5 +160,5 @@ class ExportsTest(DeskTestCase):
         self.assertIn("inside-a-file", refused.stderr)
 
     def answer_to_reply(self, text, reply_to):
-        asked = self.say(text, reply_to=reply_to)
+        asked = self.world.say(text, reply_to=reply_to)
         return self.bot_after(asked, lambda m: "text" in m, f"the answer to {text!r}")["text"]

@@ -6,7 +6,7 @@ naming the row and the column and leaves the table as it was; the Topics API rea
 replaces it, and the next invoice takes the new price."""
 import unittest
 
-from harness import DeskTestCase, World, text_has, wait_until
+from harness import DeskTestCase, World, text_has
 
 PLANS = ("id,title,price:decimal,currency,days:integer,description\r\n"
          "t1,Starter,100,XTR,30,One month of Starter\r\n"
@@ -22,38 +22,19 @@ class TablesTest(DeskTestCase):
         self.key = self.desk.reset_api_key("shop")
         self.desk.start()
 
-    def general_messages(self):
-        return [m for m in self.world.group_messages() if not m.get("is_topic_message")]
-
-    def say(self, text, reply_to=None, thread=None, **fields):
-        fields = {"text": text, **fields}
-        if reply_to:
-            fields["reply_to_message_id"] = reply_to
-        if thread:
-            fields["message_thread_id"] = thread
-        return self.sim.send(self.world.operator, self.world.group_id, **fields)
-
-    def answer_after(self, message_id, fragment):
-        """The desk's message in General after `message_id` that contains `fragment`."""
-        def found():
-            return next((m for m in self.general_messages()
-                         if m["message_id"] > message_id and m.get("from", {}).get("id") == self.world.bot_id
-                         and fragment in (m.get("text") or m.get("caption") or "")), None)
-        return wait_until(found, what=f"an answer in General with {fragment!r}")
-
     def import_csv(self, content, name="plans", fragment="imported"):
         document = self.sim.send(self.world.operator, self.world.group_id, document=f"{name}.csv",
                                  file_content=content)
-        asked = self.say(f"/table import {name}", reply_to=document)
-        return self.answer_after(asked, fragment)
+        asked = self.world.say(f"/table import {name}", reply_to=document)
+        return self.world.answer_after(asked, fragment)
 
     def test_a_plans_table_feeds_templates_invoices_and_the_api(self):
         answer = self.import_csv(PLANS)
         self.assertIn("Table plans imported: 2 rows, columns id, title, price, currency, days, description",
                       answer["text"])
 
-        asked = self.say("/table plans")
-        shown = self.answer_after(asked, "📊 plans")
+        asked = self.world.say("/table plans")
+        shown = self.world.answer_after(asked, "📊 plans")
         self.assertIn("id · title · price:decimal · currency · days:integer · description", shown["text"])
         self.assertIn("t2 · Pro, yearly · 900 · XTR · 365 · —", shown["text"])
 
@@ -64,16 +45,16 @@ class TablesTest(DeskTestCase):
                              ["table"]["rows"]), 2)
 
         # A template reads a cell.
-        text = self.say("Starter costs {table:plans:t1:price} ⭐ for {table:plans:t1:days} days")
-        saved = self.say("/template save starter", reply_to=text)
-        self.answer_after(saved, "Template starter saved")
+        text = self.world.say("Starter costs {table:plans:t1:price} ⭐ for {table:plans:t1:days} days")
+        saved = self.world.say("/template save starter", reply_to=text)
+        self.world.answer_after(saved, "Template starter saved")
         self.sim.send(self.ann, self.world.bot_id, text="Hello")
         thread = self.world.wait_topic(self.ann)["message_thread_id"]
-        self.say("/t starter", thread=thread)
+        self.world.say("/t starter", thread=thread)
         self.world.wait_at_user(self.ann, text_has("Starter costs 100 ⭐ for 30 days"), "the rendered template")
 
         # /invoice plan t1: the invoice from the table plans' row t1.
-        self.say("/invoice plan t1", thread=thread)
+        self.world.say("/invoice plan t1", thread=thread)
         invoice = self.world.wait_at_user(self.ann, lambda m: m.get("invoice", {}).get("title") == "Starter",
                                           "the invoice from the table")
         self.assertEqual(invoice["invoice"]["total_amount"], 100)
@@ -96,17 +77,17 @@ class TablesTest(DeskTestCase):
         self.assertEqual(status, 400)
         self.assertEqual(refused["error"]["code"], "invalid_table")
         self.assertIn("row 2, column 2 (n)", refused["error"]["message"])
-        self.say("/invoice plans t1", thread=thread)
+        self.world.say("/invoice plans t1", thread=thread)
         invoice = self.world.wait_at_user(self.ann, lambda m: m.get("invoice", {}).get("title") == "Starter+",
                                           "the invoice at the new price")
         self.assertEqual(invoice["invoice"]["total_amount"], 150)
 
         # Export: the CSV as a document in General; drop.
-        asked = self.say("/table export plans")
-        document = self.answer_after(asked, "Table plans: 1 rows")
+        asked = self.world.say("/table export plans")
+        document = self.world.answer_after(asked, "Table plans: 1 rows")
         self.assertIn("document", document)
-        asked = self.say("/table drop plans")
-        self.answer_after(asked, "Table plans deleted")
+        asked = self.world.say("/table drop plans")
+        self.world.answer_after(asked, "Table plans deleted")
         self.assertEqual(self.desk.topic_action(self.key, {"action": "list_tables"})["tables"], [])
 
     def api_raw(self, body):

@@ -8,7 +8,10 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 #include <map>
 #include <random>
 #include <string>
@@ -45,6 +48,19 @@ inline std::string& target_name() {
 inline std::map<std::string, long>& outcomes() {
   static std::map<std::string, long> seen;
   return seen;
+}
+
+// `seeds` and the contents of every file in the folder `--corpus DIR` names (the regressions kept
+// beside a target).
+inline std::vector<std::string> with_corpus_files(std::vector<std::string> seeds, int argc, char** argv) {
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (std::string_view(argv[i]) != "--corpus") continue;
+    for (const auto& entry : std::filesystem::directory_iterator(argv[i + 1])) {
+      std::ifstream in(entry.path(), std::ios::binary);
+      seeds.emplace_back(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+  }
+  return seeds;
 }
 
 inline void run_input(const std::string& input) {

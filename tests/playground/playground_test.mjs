@@ -10,15 +10,14 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import readline from "node:readline";
+import { check, kChromium, loadChromium } from "./demo_support.mjs";
 import { inspectPng } from "./png_check.mjs";
 
-const kChromium = "/usr/bin/chromium";
 const kStartTimeoutMs = 15_000;
 const kUiTimeoutMs = 10_000;
 const kTestTimeoutMs = 120_000;
 const kMinScreenshotBytes = 20 * 1024;
 const kViewport = { width: 1280, height: 800 };
-const kSkip = 77;
 
 const [tgsimPath, outputDir] = process.argv.slice(2);
 if (!tgsimPath || !outputDir) {
@@ -26,27 +25,13 @@ if (!tgsimPath || !outputDir) {
   process.exit(2);
 }
 
-let chromium;
-try {
-  ({ chromium } = await import("playwright-core"));
-} catch {
-  console.log("SKIP: playwright-core is not installed (run `npm install --no-audit --no-fund` in the repo root)");
-  process.exit(kSkip);
-}
-if (!fs.existsSync(kChromium)) {
-  console.log(`SKIP: ${kChromium} is missing (Debian package chromium)`);
-  process.exit(kSkip);
-}
+const chromium = await loadChromium();
 
 // ------------------------------------------------------------------ helpers
 
 // Matches an element whose whole text is `text` (Playwright's hasText alone matches substrings).
 function exactly(text) {
   return new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`);
-}
-
-function check(condition, what) {
-  if (!condition) throw new Error(`check failed: ${what}`);
 }
 
 // Starts tgsim on a free port and resolves with its base URL once it says it listens.

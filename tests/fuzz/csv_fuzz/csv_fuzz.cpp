@@ -9,11 +9,9 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "i18n/catalog.h"
@@ -84,14 +82,7 @@ std::vector<std::string> seeds(int argc, char** argv) {
       "\xEF\xBB\xBFname\n\xD0\x81\xD0\xB6\n",
       "a,b\n1,2,3\n",
   };
-  for (int i = 1; i + 1 < argc; ++i) {
-    if (std::string_view(argv[i]) != "--corpus") continue;
-    for (const auto& entry : std::filesystem::directory_iterator(argv[i + 1])) {
-      std::ifstream in(entry.path(), std::ios::binary);
-      out.emplace_back(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    }
-  }
-  return out;
+  return topicdesk::fuzz::with_corpus_files(std::move(out), argc, argv);
 }
 
 constexpr std::string_view kInteresting = ",\"\r\n:; \t|{}01.-+eE\xD1\x91\xFF\xEF\xBB\xBF";

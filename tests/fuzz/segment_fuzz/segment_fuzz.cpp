@@ -8,11 +8,9 @@
 // DIR's files (regressions) to the seeds of the plain driver.
 #include <cstddef>
 #include <cstdint>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/utf8.h"
@@ -123,14 +121,7 @@ std::vector<std::string> seeds(int argc, char** argv) {
       "status:pending",
       "vip churned",
   };
-  for (int i = 1; i + 1 < argc; ++i) {
-    if (std::string_view(argv[i]) != "--corpus") continue;
-    for (const auto& entry : std::filesystem::directory_iterator(argv[i + 1])) {
-      std::ifstream in(entry.path(), std::ios::binary);
-      out.emplace_back(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    }
-  }
-  return out;
+  return topicdesk::fuzz::with_corpus_files(std::move(out), argc, argv);
 }
 
 constexpr std::string_view kInteresting =
